@@ -1,0 +1,182 @@
+//! Instruments as data: definition structs, the TOML loader with its checks, the index tree,
+//! and validation of a submission against a definition. No web or database code here.
+
+mod load;
+mod submission;
+mod units;
+
+pub use load::{load_dir, load_file, parse as parse_definition, Catalog, DefinitionError, UNITS_FILE};
+pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
+pub use units::{load_units, parse_units, Unit, UnitTree};
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// One questionnaire, as loaded from `surveys/*.toml`.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub id: String,
+    /// Short hash of the definition file: answers record which wording they were given.
+    pub version: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub instrument: String,
+    pub intro: Option<String>,
+    pub thanks: Option<String>,
+    pub scales: BTreeMap<String, Scale>,
+    pub background: Vec<Background>,
+    pub sections: Vec<Section>,
+    pub groups: Vec<Choice>,
+    pub index: Vec<IndexNode>,
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scale {
+    pub code: String,
+    pub values: Vec<ScaleValue>,
+    /// Label of the "no opinion" answer, stored as NULL and never scored.
+    pub no_opinion: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScaleValue {
+    pub value: i16,
+    pub label: String,
+    pub label_en: Option<String>,
+    /// Contribution y ∈ [0, 1] to the item index; `None` = missing data (not scored).
+    pub score: Option<Decimal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub code: String,
+    pub title: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub code: String,
+    pub text: String,
+    pub text_en: Option<String>,
+    pub scale: String,
+    pub required: bool,
+    pub show_if: Option<Condition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Background {
+    pub code: String,
+    pub text: String,
+    pub options: Vec<Choice>,
+    pub required: bool,
+    pub show_if: Option<Condition>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+}
+
+/// "Ask this only when question `code` was answered with one of `values`."
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Condition {
+    pub code: String,
+    #[serde(rename = "in")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Mean,
+    Sum,
+}
+
+/// How a node turns its value into official points.
+#[derive(Debug, Clone)]
+pub enum PointsRule {
+    /// Value in % rounded half-up to 2 dp × max ÷ 100, rounded half-up to 4 dp (PAR INDEX 8.1).
+    PercentOfMax,
+    /// Sum of the children's points.
+    SumOfChildren,
+}
+
+#[derive(Debug, Clone)]
+pub struct Points {
+    pub code: Option<String>,
+    pub rule: PointsRule,
+    pub max: Decimal,
+    pub baseline: Option<Decimal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexNode {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub aggregate: Aggregate,
+    /// Leaf items under this node (empty when the node aggregates child nodes).
+    pub items: Vec<String>,
+    pub children: Vec<String>,
+    pub baseline: Option<Decimal>,
+    pub baseline_note: Option<String>,
+    pub target: Option<Decimal>,
+    pub target_note: Option<String>,
+    pub owner: Option<String>,
+    pub points: Option<Points>,
+}
+
+impl Survey {
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.sections.iter().flat_map(|s| s.items.iter())
+    }
+
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items().find(|i| i.code == code)
+    }
+
+    pub fn scale_of(&self, item: &Item) -> Option<&Scale> {
+        self.scales.get(&item.scale)
+    }
+
+    pub fn node(&self, code: &str) -> Option<&IndexNode> {
+        self.index.iter().find(|n| n.code == code)
+    }
+
+    /// Roots of the index tree, in definition order.
+    pub fn roots(&self) -> impl Iterator<Item = &IndexNode> {
+        self.index.iter().filter(|n| n.parent.is_none())
+    }
+
+    /// Items that feed some index node: these get running counts and pair moments.
+    pub fn scored_items(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> = self
+            .index
+            .iter()
+            .flat_map(|n| n.items.iter().map(String::as_str))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
+    /// The score y of `value` for `item`, or None when the answer is missing data.
+    pub fn score_of(&self, item: &str, value: Option<i16>) -> Option<Decimal> {
+        let item = self.item(item)?;
+        let scale = self.scale_of(item)?;
+        let value = value?;
+        scale
+            .values
+            .iter()
+            .find(|v| v.value == value)
+            .and_then(|v| v.score)
+    }
+}
+
+impl Scale {
+    pub fn allows(&self, value: i16) -> bool {
+        self.values.iter().any(|v| v.value == value)
+    }
+}
