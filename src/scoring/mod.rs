@@ -283,7 +283,14 @@ impl Ctx<'_> {
         let (ci_low, ci_high) = match value.and_then(|v| v.to_f64()) {
             Some(v) => {
                 let hi = if node.aggregate == Aggregate::Sum { f64::MAX } else { 100.0 };
-                let (l, h) = interval::normal(v, self.variance(&w), 0.0, hi);
+                // n/(n−1) corrects the linearised variance for small samples; a single
+                // respondent says nothing about spread, so the interval is the whole range.
+                let var = if n > 1 {
+                    self.variance(&w) * n as f64 / (n - 1) as f64
+                } else {
+                    f64::INFINITY
+                };
+                let (l, h) = interval::normal(v, var, 0.0, hi);
                 (Some(l), Some(h))
             }
             None => (None, None),

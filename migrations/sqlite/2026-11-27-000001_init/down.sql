@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP TABLE kiosks;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE response_tallies;
+DROP TABLE pair_moments;
+DROP TABLE item_counts;
+DROP TABLE answers;
+DROP TABLE responses;
+DROP TABLE units;

@@ -1,0 +1,409 @@
+//! The command line: `chiso [serve]`, `check`, `user`, `token`, `kiosk`, `import`, `score`.
+
+use crate::config::Settings;
+use crate::db::{self, auth, kiosks, DbError};
+use crate::ingest::{self, IngestError, Provenance};
+use crate::report::{self, ReportError, ScoreQuery};
+use crate::scoring::NodeScore;
+use crate::startup;
+use crate::survey::{self, RawSubmission, UNITS_FILE};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "chiso", version, about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys")]
+pub struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Database URL: sqlite://FILE (default) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://chiso.db")]
+    database: String,
+    /// Directory of survey definitions and units.toml
+    #[arg(long, global = true, env = "CHISO_SURVEYS", default_value = "surveys")]
+    surveys: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default)
+    Serve {
+        #[arg(long, env = "CHISO_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Seconds a kiosk waits between two accepted submissions
+        #[arg(long, env = "CHISO_KIOSK_INTERVAL", default_value_t = 5)]
+        kiosk_interval: u64,
+    },
+    /// Validate survey definitions and units
+    Check { dir: Option<PathBuf> },
+    /// Manage users
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API bearer tokens
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Manage kiosks (tablets at one-stop counters)
+    Kiosk {
+        #[command(subcommand)]
+        action: KioskAction,
+    },
+    /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        survey: String,
+        /// Unit for rows without a `unit` column
+        #[arg(long)]
+        unit: Option<String>,
+        /// Year for rows without a `period` column
+        #[arg(long)]
+        period: Option<i32>,
+        #[arg(long, default_value = "paper")]
+        channel: String,
+    },
+    /// Print scores from the database
+    Score {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        period: i32,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user; the password comes from CHISO_USER_PASSWORD or is generated and printed
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a bearer token and print it (only its hash is kept)
+    Create {
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KioskAction {
+    /// Register a kiosk and print its URL
+    Add {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        survey: String,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Address the tablets reach the server at
+        #[arg(long, env = "CHISO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Revoke a kiosk by id or token
+    Revoke { id: String },
+    /// List kiosks
+    List,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(&cli.common, "127.0.0.1:8080".into(), 5),
+        Some(Command::Serve { bind, kiosk_interval }) => serve(&cli.common, bind, kiosk_interval),
+        Some(Command::Check { dir }) => return check(dir.as_deref().unwrap_or(&cli.common.surveys)),
+        Some(other) => with_db(&cli.common, other),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(common: &Common) -> Settings {
+    Settings {
+        database_url: common.database.clone(),
+        surveys_dir: common.surveys.clone(),
+        admin_password: std::env::var("CHISO_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
+        ..Settings::default()
+    }
+}
+
+fn serve(common: &Common, bind: String, kiosk_interval: u64) -> Result<(), String> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let settings = Settings {
+        bind,
+        kiosk_min_interval_secs: kiosk_interval,
+        ..settings(common)
+    };
+    let prepared = startup::prepare(settings).map_err(|e| e.to_string())?;
+    if let Some(p) = &prepared.generated_admin_password {
+        println!("Created user 'admin' with password: {p}");
+        println!("(shown once; set CHISO_ADMIN_PASSWORD before the first start to choose it)");
+    }
+    actix_web::rt::System::new()
+        .block_on(startup::serve(prepared))
+        .map_err(|e| e.to_string())
+}
+
+fn check(dir: &Path) -> ExitCode {
+    let mut ok = true;
+    match survey::load_dir(dir) {
+        Ok(catalog) => {
+            for s in catalog.surveys.values() {
+                println!(
+                    "{}: {} ({}), {} items, {} background questions, {} index nodes, version {}",
+                    s.file,
+                    s.id,
+                    s.instrument,
+                    s.items().count(),
+                    s.background.len(),
+                    s.index.len(),
+                    s.version
+                );
+            }
+        }
+        Err(errors) => {
+            ok = false;
+            for e in errors {
+                eprintln!("{e}");
+            }
+        }
+    }
+    let units = dir.join(UNITS_FILE);
+    if units.exists() {
+        match survey::load_units(&units) {
+            Ok(t) => println!("{}: {} units", units.display(), t.units.len()),
+            Err(errors) => {
+                ok = false;
+                for e in errors {
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
+    let prepared = startup::prepare(settings(common)).map_err(|e| e.to_string())?;
+    if let Some(p) = &prepared.generated_admin_password {
+        println!("Created user 'admin' with password: {p}");
+    }
+    let state = prepared.state;
+    let mut conn = state.pool.get().map_err(|e| DbError::from(e).to_string())?;
+    let e = |e: DbError| e.to_string();
+    match cmd {
+        Command::User { action: UserAction::Add { name, role, unit } } => {
+            let role: auth::Role = role.parse()?;
+            if let Some(u) = &unit {
+                state.units.get(u).ok_or(format!("unknown unit '{u}'"))?;
+            }
+            let (password, generated) = match std::env::var("CHISO_USER_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (auth::new_secret()[..20].to_string(), true),
+            };
+            auth::add_user(&mut conn, &name, &password, role, unit.as_deref()).map_err(e)?;
+            println!("Added user '{name}' ({role})");
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+        Command::Token { action: TokenAction::Create { role, label } } => {
+            let role: auth::Role = role.parse()?;
+            println!("{}", auth::create_token(&mut conn, role, &label).map_err(e)?);
+        }
+        Command::Kiosk { action } => match action {
+            KioskAction::Add { unit, survey, label, base_url } => {
+                state.units.get(&unit).ok_or(format!("unknown unit '{unit}'"))?;
+                state.catalog.get(&survey).ok_or(format!("unknown survey '{survey}'"))?;
+                let (kiosk, token) = kiosks::add(&mut conn, &unit, &survey, &label).map_err(e)?;
+                println!("{}/k/{token}", base_url.trim_end_matches('/'));
+                eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
+            }
+            KioskAction::Revoke { id } => {
+                if !kiosks::revoke(&mut conn, &id).map_err(e)? {
+                    return Err(format!("no active kiosk '{id}'"));
+                }
+                println!("revoked");
+            }
+            KioskAction::List => {
+                for (k, active) in kiosks::list(&mut conn).map_err(e)? {
+                    let status = if active { "active" } else { "revoked" };
+                    println!("{}\t{}\t{}\t{}\t{status}", k.id, k.unit, k.survey, k.label);
+                }
+            }
+        },
+        Command::Import { file, survey, unit, period, channel } => {
+            let catalog_survey = state.catalog.get(&survey).ok_or(format!("unknown survey '{survey}'"))?;
+            let rows = read_csv(&file, catalog_survey, unit.as_deref(), period, &channel)?;
+            // All or nothing: every row is checked before any is stored.
+            let mut errors = Vec::new();
+            for (line, raw) in &rows {
+                if let Err(err) = survey::validate(catalog_survey, &raw.answers, &raw.background, raw.group.as_deref()) {
+                    errors.push(format!("{}:{line}: {err}", file.display()));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(format!("nothing imported:\n{}", errors.join("\n")));
+            }
+            let (mut created, mut existing) = (0, 0);
+            for (line, raw) in &rows {
+                match ingest::submit(&mut conn, &state.catalog, &state.units, raw, &Provenance::default()) {
+                    Ok(db::responses::Stored::Created(_)) => created += 1,
+                    Ok(db::responses::Stored::Existing(_)) => existing += 1,
+                    Err(IngestError::Invalid(err)) => return Err(format!("{}:{line}: {err}", file.display())),
+                    Err(IngestError::Db(err)) => return Err(err.to_string()),
+                }
+            }
+            println!("imported {created} forms ({existing} already present)");
+        }
+        Command::Score { survey, period, unit, from, to, format } => {
+            let q = ScoreQuery { survey, period, unit, from, to };
+            let scores = match report::scores(&mut conn, &state.catalog, &state.units, &q) {
+                Ok(s) => s,
+                Err(ReportError::Invalid(err)) => return Err(err.to_string()),
+                Err(ReportError::Db(err)) => return Err(err.to_string()),
+            };
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?),
+                "table" => {
+                    println!("{} — {} responses", scores.survey, scores.responses);
+                    println!("{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name", "code", "value", "95% CI", "n", "2022", "delta", "points");
+                    for n in &scores.nodes {
+                        print_rows(n, 0);
+                    }
+                }
+                other => return Err(format!("unknown format '{other}' (json or table)")),
+            }
+        }
+        Command::Serve { .. } | Command::Check { .. } => {}
+    }
+    Ok(())
+}
+
+fn print_rows(n: &NodeScore, depth: usize) {
+    let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    let ci = match (n.ci_low, n.ci_high) {
+        (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
+        _ => "-".into(),
+    };
+    let sig = match n.significant {
+        Some(true) => "*",
+        _ => " ",
+    };
+    println!(
+        "{:<8} {:>8} {:>17} {:>7} {:>8} {:>7}{sig} {:>9}  {}{}",
+        n.code,
+        f(n.value),
+        ci,
+        n.n,
+        f(n.baseline),
+        f(n.delta),
+        n.points.as_deref().unwrap_or(""),
+        "  ".repeat(depth),
+        n.name.chars().take(60).collect::<String>()
+    );
+    for c in &n.children {
+        print_rows(c, depth + 1);
+    }
+}
+
+/// Reads a keyed CSV: reserved columns (unit, period, date, group, submission_id), background
+/// codes, and item codes. An empty cell is "not answered"; `na` is "no opinion".
+fn read_csv(
+    file: &Path,
+    def: &survey::Survey,
+    unit: Option<&str>,
+    period: Option<i32>,
+    channel: &str,
+) -> Result<Vec<(usize, RawSubmission)>, String> {
+    let survey = &def.id;
+    let mut reader = csv::Reader::from_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let headers = reader.headers().map_err(|e| format!("{}: {e}", file.display()))?.clone();
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| format!("{}:{line}: {e}", file.display()))?;
+        let mut answers = Map::new();
+        let mut background = Map::new();
+        let (mut r_unit, mut r_period, mut r_date, mut r_group, mut r_sid) = (unit.map(String::from), period, None, None, None);
+        for (col, cell) in headers.iter().zip(record.iter()) {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match col {
+                "unit" => r_unit = Some(cell.to_string()),
+                "period" => r_period = Some(cell.parse().map_err(|_| format!("{}:{line}: period: '{cell}' is not a year", file.display()))?),
+                "date" => r_date = Some(cell.to_string()),
+                "group" => r_group = Some(cell.to_string()),
+                "submission_id" => r_sid = Some(cell.to_string()),
+                code if def.background.iter().any(|b| b.code == code) => {
+                    background.insert(code.to_string(), Value::String(cell.to_string()));
+                }
+                code => {
+                    let v = if cell.eq_ignore_ascii_case("na") {
+                        Value::Null
+                    } else {
+                        cell.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(cell.to_string()))
+                    };
+                    answers.insert(code.to_string(), v);
+                }
+            }
+        }
+        // Re-importing the same file stores nothing twice: row ids derive from file and line.
+        let sid = r_sid.unwrap_or_else(|| {
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("chiso-import:{survey}:{name}:{line}").as_bytes()).to_string()
+        });
+        rows.push((
+            line,
+            RawSubmission {
+                survey: survey.to_string(),
+                unit: r_unit.ok_or(format!("{}:{line}: unit: no unit column and no --unit", file.display()))?,
+                channel: channel.to_string(),
+                submission_id: sid,
+                period: r_period.ok_or(format!("{}:{line}: period: no period column and no --period", file.display()))?,
+                group: r_group,
+                background,
+                answers,
+                date: r_date,
+            },
+        ));
+    }
+    Ok(rows)
+}

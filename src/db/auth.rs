@@ -1,0 +1,196 @@
+//! Users, sessions and API tokens. Secrets are stored only as hashes: passwords with
+//! argon2id, random tokens with SHA-256 (they carry 256 bits, so a fast hash is enough).
+
+use super::schema::{api_tokens, sessions, users};
+use super::{now, AnyConnection, DbError};
+use crate::with_conn;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Surveyor,
+    Supervisor,
+    Admin,
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "supervisor" => Ok(Role::Supervisor),
+            "surveyor" => Ok(Role::Surveyor),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(format!("unknown role '{other}' (admin, supervisor, surveyor, viewer)")),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Surveyor => "surveyor",
+            Role::Viewer => "viewer",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub unit: Option<String>,
+}
+
+/// A fresh random secret: 32 bytes, hex.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, DbError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DbError::Connect(format!("password hashing failed: {e}")))
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn add_user(
+    conn: &mut AnyConnection,
+    username: &str,
+    password: &str,
+    role: Role,
+    unit: Option<&str>,
+) -> Result<User, DbError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let hash = hash_password(password)?;
+    with_conn!(conn, |c| diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::username.eq(username),
+            users::password_hash.eq(&hash),
+            users::role.eq(role.to_string()),
+            users::unit_code.eq(unit),
+            users::created_at.eq(now()),
+            users::disabled.eq(false),
+        ))
+        .execute(c))?;
+    Ok(User {
+        id,
+        username: username.to_string(),
+        role,
+        unit: unit.map(str::to_string),
+    })
+}
+
+pub fn user_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(with_conn!(conn, |c| users::table.count().get_result(c))?)
+}
+
+type UserRow = (String, String, String, Option<String>, String);
+
+fn to_user((id, username, role, unit, _): UserRow) -> Option<User> {
+    Some(User {
+        id,
+        username,
+        role: role.parse().ok()?,
+        unit,
+    })
+}
+
+/// The user, when the password is right; `None` for any kind of failure (no hints).
+pub fn verify_login(conn: &mut AnyConnection, username: &str, password: &str) -> Result<Option<User>, DbError> {
+    let row: Option<UserRow> = with_conn!(conn, |c| users::table
+        .filter(users::username.eq(username))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::username, users::role, users::unit_code, users::password_hash))
+        .first(c)
+        .optional())?;
+    Ok(row
+        .filter(|r| password_matches(password, &r.4))
+        .and_then(to_user))
+}
+
+/// Opens a session and returns its cookie value.
+pub fn create_session(conn: &mut AnyConnection, user: &User, hours: i64) -> Result<String, DbError> {
+    let token = new_secret();
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
+    with_conn!(conn, |c| diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(hash_token(&token)),
+            sessions::user_id.eq(&user.id),
+            sessions::expires_at.eq(expires),
+        ))
+        .execute(c))?;
+    Ok(token)
+}
+
+pub fn session_user(conn: &mut AnyConnection, token: &str) -> Result<Option<User>, DbError> {
+    let now = chrono::Utc::now().to_rfc3339();
+    let row: Option<UserRow> = with_conn!(conn, |c| sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(hash_token(token)))
+        .filter(sessions::expires_at.gt(&now))
+        .filter(users::disabled.eq(false))
+        .select((users::id, users::username, users::role, users::unit_code, users::password_hash))
+        .first(c)
+        .optional())?;
+    Ok(row.and_then(to_user))
+}
+
+pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
+    with_conn!(conn, |c| diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token))))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Creates a bearer token for the API; the token itself is returned once and never stored.
+pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result<String, DbError> {
+    let token = new_secret();
+    with_conn!(conn, |c| diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(uuid::Uuid::now_v7().to_string()),
+            api_tokens::token_hash.eq(hash_token(&token)),
+            api_tokens::role.eq(role.to_string()),
+            api_tokens::label.eq(label),
+            api_tokens::created_at.eq(now()),
+        ))
+        .execute(c))?;
+    Ok(token)
+}
+
+pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
+    let role: Option<String> = with_conn!(conn, |c| api_tokens::table
+        .filter(api_tokens::token_hash.eq(hash_token(token)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::role)
+        .first(c)
+        .optional())?;
+    Ok(role.and_then(|r| r.parse().ok()))
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(sessions, users);

@@ -1,0 +1,77 @@
+//! Kiosks: a tablet at a counter, bound to one unit and one survey by a secret URL token.
+
+use super::auth::{hash_token, new_secret};
+use super::schema::kiosks;
+use super::{now, AnyConnection, DbError};
+use crate::with_conn;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kiosk {
+    pub id: String,
+    pub unit: String,
+    pub survey: String,
+    pub label: String,
+}
+
+/// Registers a kiosk and returns it with its token (shown once; only the hash is kept).
+pub fn add(conn: &mut AnyConnection, unit: &str, survey: &str, label: &str) -> Result<(Kiosk, String), DbError> {
+    let token = new_secret();
+    let kiosk = Kiosk {
+        id: uuid::Uuid::now_v7().to_string(),
+        unit: unit.to_string(),
+        survey: survey.to_string(),
+        label: label.to_string(),
+    };
+    with_conn!(conn, |c| diesel::insert_into(kiosks::table)
+        .values((
+            kiosks::id.eq(&kiosk.id),
+            kiosks::token_hash.eq(hash_token(&token)),
+            kiosks::unit_code.eq(unit),
+            kiosks::survey_id.eq(survey),
+            kiosks::label.eq(label),
+            kiosks::created_at.eq(now()),
+        ))
+        .execute(c))?;
+    Ok((kiosk, token))
+}
+
+/// The active kiosk behind a token, if any.
+pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, DbError> {
+    let row: Option<(String, String, String, String)> = with_conn!(conn, |c| kiosks::table
+        .filter(kiosks::token_hash.eq(hash_token(token)))
+        .filter(kiosks::revoked_at.is_null())
+        .select((kiosks::id, kiosks::unit_code, kiosks::survey_id, kiosks::label))
+        .first(c)
+        .optional())?;
+    Ok(row.map(|(id, unit, survey, label)| Kiosk {
+        id,
+        unit,
+        survey,
+        label,
+    }))
+}
+
+/// Revokes a kiosk by id or by its token; returns whether one was active.
+pub fn revoke(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
+    let hash = hash_token(id_or_token);
+    let n = with_conn!(conn, |c| diesel::update(
+        kiosks::table
+            .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
+            .filter(kiosks::revoked_at.is_null())
+    )
+    .set(kiosks::revoked_at.eq(now()))
+    .execute(c))?;
+    Ok(n > 0)
+}
+
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
+    let rows: Vec<(String, String, String, String, Option<String>)> = with_conn!(conn, |c| kiosks::table
+        .order(kiosks::created_at)
+        .select((kiosks::id, kiosks::unit_code, kiosks::survey_id, kiosks::label, kiosks::revoked_at))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, unit, survey, label, revoked)| (Kiosk { id, unit, survey, label }, revoked.is_none()))
+        .collect())
+}

@@ -1,0 +1,134 @@
+// Written to match migrations/*/up.sql; both backends share it.
+
+diesel::table! {
+    units (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        survey_version -> Text,
+        unit_code -> Text,
+        channel -> Text,
+        period -> Integer,
+        day -> Text,
+        respondent_group -> Nullable<Text>,
+        background -> Text,
+        status -> Text,
+        keyed_by -> Nullable<Text>,
+        submission_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    answers (response_id, item_code) {
+        response_id -> Text,
+        item_code -> Text,
+        value -> Nullable<SmallInt>,
+    }
+}
+
+diesel::table! {
+    item_counts (survey_id, period, unit_code, day, survey_version, item_code, value) {
+        survey_id -> Text,
+        survey_version -> Text,
+        unit_code -> Text,
+        period -> Integer,
+        day -> Text,
+        item_code -> Text,
+        value -> SmallInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    pair_moments (survey_id, period, unit_code, day, survey_version, item_a, item_b) {
+        survey_id -> Text,
+        survey_version -> Text,
+        unit_code -> Text,
+        period -> Integer,
+        day -> Text,
+        item_a -> Text,
+        item_b -> Text,
+        n -> BigInt,
+        sum_a -> Double,
+        sum_b -> Double,
+        sum_ab -> Double,
+    }
+}
+
+diesel::table! {
+    response_tallies (survey_id, period, unit_code, day, survey_version, channel) {
+        survey_id -> Text,
+        survey_version -> Text,
+        unit_code -> Text,
+        period -> Integer,
+        day -> Text,
+        channel -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        unit_code -> Nullable<Text>,
+        created_at -> Text,
+        disabled -> Bool,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        expires_at -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        role -> Text,
+        label -> Text,
+        created_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    kiosks (id) {
+        id -> Text,
+        token_hash -> Text,
+        unit_code -> Text,
+        survey_id -> Text,
+        label -> Text,
+        created_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Text,
+        actor -> Text,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(answers -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(responses, answers, units);

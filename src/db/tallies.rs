@@ -1,0 +1,253 @@
+//! Running counts: applied on insert, summed for scoring, and rebuilt from answers to check.
+
+use super::schema::{answers, item_counts, pair_moments, response_tallies, responses};
+use super::{AnyConnection, DbError};
+use crate::scoring::{PairMoments, Tallies};
+use crate::survey::Catalog;
+use crate::with_conn;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double};
+use diesel::upsert::excluded;
+use std::collections::BTreeMap;
+
+/// The slice a response is counted under.
+#[derive(Debug, Clone)]
+pub struct SliceKey {
+    pub survey_id: String,
+    pub survey_version: String,
+    pub unit_code: String,
+    pub period: i32,
+    pub day: String,
+    pub channel: String,
+}
+
+/// "No opinion" in count keys (NULL cannot take part in a unique key).
+const NO_OPINION: i16 = -1;
+
+macro_rules! apply_on {
+    ($c:ident, $key:ident, $t:ident) => {{
+        let k = $key;
+        let counts: Vec<_> = $t
+            .items
+            .iter()
+            .flat_map(|(item, values)| values.iter().map(move |(v, n)| (item, v, n)))
+            .map(|(item, v, n)| {
+                (
+                    item_counts::survey_id.eq(&k.survey_id),
+                    item_counts::survey_version.eq(&k.survey_version),
+                    item_counts::unit_code.eq(&k.unit_code),
+                    item_counts::period.eq(k.period),
+                    item_counts::day.eq(&k.day),
+                    item_counts::item_code.eq(item),
+                    item_counts::value.eq(v.unwrap_or(NO_OPINION)),
+                    item_counts::n.eq(*n),
+                )
+            })
+            .collect();
+        if !counts.is_empty() {
+            diesel::insert_into(item_counts::table)
+                .values(&counts)
+                .on_conflict((
+                    item_counts::survey_id,
+                    item_counts::period,
+                    item_counts::unit_code,
+                    item_counts::day,
+                    item_counts::survey_version,
+                    item_counts::item_code,
+                    item_counts::value,
+                ))
+                .do_update()
+                .set(item_counts::n.eq(item_counts::n + excluded(item_counts::n)))
+                .execute($c)?;
+        }
+        let pairs: Vec<_> = $t
+            .pairs
+            .iter()
+            .map(|((a, b), m)| {
+                (
+                    pair_moments::survey_id.eq(&k.survey_id),
+                    pair_moments::survey_version.eq(&k.survey_version),
+                    pair_moments::unit_code.eq(&k.unit_code),
+                    pair_moments::period.eq(k.period),
+                    pair_moments::day.eq(&k.day),
+                    pair_moments::item_a.eq(a),
+                    pair_moments::item_b.eq(b),
+                    pair_moments::n.eq(m.n),
+                    pair_moments::sum_a.eq(m.sum_a),
+                    pair_moments::sum_b.eq(m.sum_b),
+                    pair_moments::sum_ab.eq(m.sum_ab),
+                )
+            })
+            .collect();
+        // Kept under SQLite's bound-parameter limit per statement.
+        for chunk in pairs.chunks(500) {
+            diesel::insert_into(pair_moments::table)
+                .values(chunk)
+                .on_conflict((
+                    pair_moments::survey_id,
+                    pair_moments::period,
+                    pair_moments::unit_code,
+                    pair_moments::day,
+                    pair_moments::survey_version,
+                    pair_moments::item_a,
+                    pair_moments::item_b,
+                ))
+                .do_update()
+                .set((
+                    pair_moments::n.eq(pair_moments::n + excluded(pair_moments::n)),
+                    pair_moments::sum_a.eq(pair_moments::sum_a + excluded(pair_moments::sum_a)),
+                    pair_moments::sum_b.eq(pair_moments::sum_b + excluded(pair_moments::sum_b)),
+                    pair_moments::sum_ab.eq(pair_moments::sum_ab + excluded(pair_moments::sum_ab)),
+                ))
+                .execute($c)?;
+        }
+        diesel::insert_into(response_tallies::table)
+            .values((
+                response_tallies::survey_id.eq(&k.survey_id),
+                response_tallies::survey_version.eq(&k.survey_version),
+                response_tallies::unit_code.eq(&k.unit_code),
+                response_tallies::period.eq(k.period),
+                response_tallies::day.eq(&k.day),
+                response_tallies::channel.eq(&k.channel),
+                response_tallies::n.eq($t.responses),
+            ))
+            .on_conflict((
+                response_tallies::survey_id,
+                response_tallies::period,
+                response_tallies::unit_code,
+                response_tallies::day,
+                response_tallies::survey_version,
+                response_tallies::channel,
+            ))
+            .do_update()
+            .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n)))
+            .execute($c)?;
+        Ok(())
+    }};
+}
+
+/// Adds `t` to the counts of `key`; call inside the transaction that stores the answers.
+pub trait ApplyTallies {
+    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error>;
+}
+
+impl ApplyTallies for diesel::SqliteConnection {
+    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+        let c = self;
+        apply_on!(c, key, t)
+    }
+}
+
+impl ApplyTallies for diesel::PgConnection {
+    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+        let c = self;
+        apply_on!(c, key, t)
+    }
+}
+
+pub fn apply<C: ApplyTallies>(c: &mut C, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+    c.apply_tallies(key, t)
+}
+
+/// Which responses to score.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub survey_id: String,
+    pub period: i32,
+    /// Units to include (a unit and all below it); None = every unit.
+    pub units: Option<Vec<String>>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+macro_rules! filtered {
+    ($table:ident, $f:ident) => {
+        filtered!($table, $f, |t| t)
+    };
+    ($table:ident, $f:ident, |$t:ident| $shape:expr) => {{
+        let $t = $table::table;
+        let mut q = $shape
+            .into_boxed()
+            .filter($table::survey_id.eq(&$f.survey_id))
+            .filter($table::period.eq($f.period));
+        if let Some(units) = &$f.units {
+            q = q.filter($table::unit_code.eq_any(units));
+        }
+        if let Some(from) = &$f.from {
+            q = q.filter($table::day.ge(from));
+        }
+        if let Some(to) = &$f.to {
+            q = q.filter($table::day.le(to));
+        }
+        q
+    }};
+}
+
+/// Sums the running counts of a slice; the database does the grouping.
+pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
+    let mut t = Tallies::default();
+    let item_rows: Vec<(String, i16, i64)> = with_conn!(conn, |c| filtered!(item_counts, f, |t| t
+        .group_by((item_counts::item_code, item_counts::value))
+        .select((
+            item_counts::item_code,
+            item_counts::value,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        )))
+        .load(c))?;
+    for (item, value, n) in item_rows {
+        let v = (value != NO_OPINION).then_some(value);
+        *t.items.entry(item).or_default().entry(v).or_default() += n;
+    }
+    let pair_rows: Vec<(String, String, i64, f64, f64, f64)> =
+        with_conn!(conn, |c| filtered!(pair_moments, f, |t| t
+            .group_by((pair_moments::item_a, pair_moments::item_b))
+            .select((
+                pair_moments::item_a,
+                pair_moments::item_b,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+                sql::<Double>("CAST(SUM(sum_a) AS DOUBLE PRECISION)"),
+                sql::<Double>("CAST(SUM(sum_b) AS DOUBLE PRECISION)"),
+                sql::<Double>("CAST(SUM(sum_ab) AS DOUBLE PRECISION)"),
+            )))
+            .load(c))?;
+    for (a, b, n, sum_a, sum_b, sum_ab) in pair_rows {
+        t.pairs.insert(
+            (a, b),
+            PairMoments {
+                n,
+                sum_a,
+                sum_b,
+                sum_ab,
+            },
+        );
+    }
+    let responses: Vec<i64> = with_conn!(conn, |c| filtered!(response_tallies, f, |t| t
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")))
+        .load(c))?;
+    t.responses = responses.into_iter().sum();
+    Ok(t)
+}
+
+/// Rebuilds the tallies of a slice from the stored answers, for checking the running counts.
+pub fn recount(conn: &mut AnyConnection, catalog: &Catalog, f: &Filter) -> Result<Tallies, DbError> {
+    let mut t = Tallies::default();
+    let Some(survey) = catalog.get(&f.survey_id) else {
+        return Ok(t);
+    };
+    let rows: Vec<(String, String, Option<i16>)> = with_conn!(conn, |c| filtered!(responses, f, |t| t
+        .inner_join(answers::table)
+        .select((responses::id, answers::item_code, answers::value)))
+        .load(c))?;
+    let mut by_response: BTreeMap<String, Vec<(String, Option<i16>)>> = BTreeMap::new();
+    for (id, item, value) in rows {
+        by_response.entry(id).or_default().push((item, value));
+    }
+    let ids: Vec<String> = with_conn!(conn, |c| filtered!(responses, f, |t| t.select(responses::id))
+        .load(c))?;
+    for id in ids {
+        let answers = by_response.remove(&id).unwrap_or_default();
+        t.add(&Tallies::of_response(survey, &answers));
+    }
+    Ok(t)
+}

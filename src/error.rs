@@ -1,0 +1,140 @@
+//! Errors of the web layer: API errors render as JSON `{"error", "field"}`, page errors as
+//! Vietnamese HTML pages. Database details are logged, never shown.
+
+use crate::db::DbError;
+use crate::survey::FieldError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use std::fmt;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing or invalid bearer token (Authorization: Bearer TOKEN)",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut r = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        r.json(serde_json::json!({"error": self.message, "field": self.field}))
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::field(e.field, e.message)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        log::error!("{e}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; retry later")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is busy; retry later")
+    }
+}
+
+/// An error shown as a page, in Vietnamese.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: String,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
+        PageError {
+            status,
+            title: title.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy trang",
+            "Đường dẫn không đúng hoặc đã bị thu hồi. Xin vui lòng hỏi cán bộ tại quầy.",
+        )
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type("text/html; charset=utf-8")
+            .body(crate::views::errors::error_page(&self.title, &self.message).into_string())
+    }
+}
+
+impl From<DbError> for PageError {
+    fn from(e: DbError) -> Self {
+        log::error!("{e}");
+        PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bận",
+            "Xin vui lòng thử lại sau ít phút.",
+        )
+    }
+}
+
+impl From<actix_web::error::BlockingError> for PageError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "Hệ thống đang bận", "Xin vui lòng thử lại sau ít phút.")
+    }
+}

@@ -1,0 +1,87 @@
+//! One way in for every channel (API, kiosk, import): check the envelope, validate the answers
+//! against the definition, store with counts.
+
+use crate::db::responses::{self, NewResponse, Stored};
+use crate::db::{AnyConnection, DbError};
+use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
+
+pub const CHANNELS: [&str; 5] = ["kiosk", "online", "paper", "invitation", "api"];
+
+#[derive(Debug)]
+pub enum IngestError {
+    Invalid(FieldError),
+    Db(DbError),
+}
+
+impl From<FieldError> for IngestError {
+    fn from(e: FieldError) -> Self {
+        IngestError::Invalid(e)
+    }
+}
+
+impl From<DbError> for IngestError {
+    fn from(e: DbError) -> Self {
+        IngestError::Db(e)
+    }
+}
+
+/// Who keyed a paper form, and the status it starts with.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub keyed_by: Option<String>,
+}
+
+pub fn submit(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    units: &UnitTree,
+    raw: &RawSubmission,
+    provenance: &Provenance,
+) -> Result<Stored, IngestError> {
+    let survey = catalog
+        .get(&raw.survey)
+        .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
+    if units.get(&raw.unit).is_none() {
+        return Err(FieldError::new("unit", format!("unknown unit '{}'", raw.unit)).into());
+    }
+    if !CHANNELS.contains(&raw.channel.as_str()) {
+        return Err(FieldError::new(
+            "channel",
+            format!("'{}' is not a channel: {}", raw.channel, CHANNELS.join(", ")),
+        )
+        .into());
+    }
+    if uuid::Uuid::parse_str(&raw.submission_id).is_err() {
+        return Err(FieldError::new("submission_id", "must be a UUID chosen by the client").into());
+    }
+    if !(2000..=2100).contains(&raw.period) {
+        return Err(FieldError::new("period", "must be a year between 2000 and 2100").into());
+    }
+    let day = match &raw.date {
+        Some(d) => {
+            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                return Err(FieldError::new("date", "must be a date written YYYY-MM-DD").into());
+            }
+            d.clone()
+        }
+        None => crate::db::today(),
+    };
+    // A retry must not fail on checks that a newer definition might add: the first answer wins.
+    if let Some(id) = responses::find_by_submission(conn, &raw.submission_id)? {
+        return Ok(Stored::Existing(id));
+    }
+    let valid = validate(survey, &raw.answers, &raw.background, raw.group.as_deref())?;
+    let status = if raw.channel == "paper" { "keyed_once" } else { "received" };
+    let new = NewResponse {
+        survey,
+        unit: raw.unit.clone(),
+        channel: raw.channel.clone(),
+        period: raw.period,
+        day,
+        submission_id: raw.submission_id.clone(),
+        status: status.into(),
+        keyed_by: provenance.keyed_by.clone(),
+        valid,
+    };
+    Ok(responses::store(conn, &new)?)
+}

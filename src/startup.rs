@@ -1,0 +1,114 @@
+//! Builds the application: database, definitions, units, bootstrap admin, and the App itself.
+//! Tests build the very same App.
+
+use crate::config::Settings;
+use crate::db::{self, auth, Pool};
+use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
+use actix_web::{web, App, HttpServer};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub catalog: Arc<Catalog>,
+    pub units: Arc<UnitTree>,
+    pub settings: Arc<Settings>,
+    /// Last accepted submission per kiosk id.
+    pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Failed sign-ins per user name: (count, first failure).
+    pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Db(#[from] db::DbError),
+    #[error("invalid survey definitions:\n{0}")]
+    Definitions(String),
+}
+
+/// What `prepare` did that the operator must hear about.
+pub struct Prepared {
+    pub state: AppState,
+    /// Set when this start created the `admin` user with a generated password.
+    pub generated_admin_password: Option<String>,
+}
+
+pub fn load_definitions(dir: &std::path::Path) -> Result<(Catalog, UnitTree), StartError> {
+    let join = |e: Vec<survey::DefinitionError>| {
+        e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    };
+    let catalog = survey::load_dir(dir).map_err(|e| StartError::Definitions(join(e)))?;
+    let units = survey::load_units(&dir.join(UNITS_FILE)).map_err(|e| StartError::Definitions(join(e)))?;
+    Ok((catalog, units))
+}
+
+pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
+    let (catalog, units) = load_definitions(&settings.surveys_dir)?;
+    let pool = db::connect(&settings.database_url, settings.pool_size)?;
+    let mut conn = pool.get().map_err(db::DbError::from)?;
+    db::units::sync(&mut conn, &units)?;
+    let mut generated = None;
+    if auth::user_count(&mut conn)? == 0 {
+        let password = match &settings.admin_password {
+            Some(p) => p.clone(),
+            None => {
+                let p = auth::new_secret()[..20].to_string();
+                generated = Some(p.clone());
+                p
+            }
+        };
+        auth::add_user(&mut conn, "admin", &password, auth::Role::Admin, None)?;
+    }
+    drop(conn);
+    Ok(Prepared {
+        state: AppState {
+            pool,
+            catalog: Arc::new(catalog),
+            units: Arc::new(units),
+            settings: Arc::new(settings),
+            kiosk_last: Arc::default(),
+            login_failures: Arc::default(),
+        },
+        generated_admin_password: generated,
+    })
+}
+
+/// Everything the App needs: state, body limits, routes.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clone {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state))
+            .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
+            .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
+            .configure(crate::web::routes);
+    }
+}
+
+pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
+    let state = prepared.state;
+    let bind = state.settings.bind.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(
+                // Paths only, with kiosk tokens cut: secrets and client addresses stay out of logs.
+                actix_web::middleware::Logger::new("%{route}xi %s %Dms")
+                    .custom_request_replace("route", |req| redact(req.method().as_str(), req.path())),
+            )
+            .configure(configure(state.clone()))
+    })
+    .bind(&bind)?;
+    println!("chiso listening on http://{bind}");
+    server.run().await
+}
+
+fn redact(method: &str, path: &str) -> String {
+    match path.strip_prefix("/k/") {
+        Some(rest) => {
+            let tail = rest.split_once('/').map(|(_, t)| format!("/{t}")).unwrap_or_default();
+            format!("{method} /k/…{tail}")
+        }
+        None => format!("{method} {path}"),
+    }
+}

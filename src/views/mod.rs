@@ -1,0 +1,7 @@
+//! HTML pages, built from small maud functions. Every page works without JavaScript.
+
+pub mod errors;
+pub mod kiosk;
+pub mod layout;
+pub mod login;
+pub mod scores;

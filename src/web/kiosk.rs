@@ -1,0 +1,200 @@
+//! Kiosk pages: the tablet at a one-stop counter. The URL's token is the kiosk's only
+//! credential; nothing about the citizen but their answers is stored.
+
+use super::api::read_body;
+use crate::db::kiosks::{self, Kiosk};
+use crate::db::responses::{self, Stored};
+use crate::error::PageError;
+use crate::ingest::{self, IngestError, Provenance};
+use crate::startup::AppState;
+use crate::survey::{FieldError, RawSubmission, Survey};
+use crate::views::kiosk::{form as form_view, thanks as thanks_view, FormState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Datelike;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), PageError> {
+    let pool = state.pool.clone();
+    let kiosk = web::block(move || -> Result<_, crate::db::DbError> {
+        let mut conn = pool.get()?;
+        kiosks::by_token(&mut conn, &token)
+    })
+    .await??
+    .ok_or_else(PageError::not_found)?;
+    let survey = state.catalog.get(&kiosk.survey).ok_or_else(PageError::not_found)?;
+    Ok((kiosk, survey))
+}
+
+fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body.into_string())
+}
+
+fn render(
+    state: &AppState,
+    status: StatusCode,
+    survey: &Survey,
+    kiosk: &Kiosk,
+    token: &str,
+    submission_id: &str,
+    chosen: &HashMap<String, String>,
+    error: Option<&str>,
+) -> HttpResponse {
+    let unit_name = state.units.get(&kiosk.unit).map(|u| u.name.as_str()).unwrap_or("");
+    let page = form_view(
+        survey,
+        &FormState {
+            token,
+            unit_name,
+            submission_id,
+            issued: chrono::Utc::now().timestamp(),
+            chosen,
+            error,
+        },
+    );
+    html(status, page)
+}
+
+pub async fn form(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let token = path.into_inner();
+    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
+    let submission = uuid::Uuid::new_v4().to_string();
+    Ok(render(&state, StatusCode::OK, survey, &kiosk, &token, &submission, &HashMap::new(), None))
+}
+
+pub async fn thanks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let token = path.into_inner();
+    let (_, survey) = kiosk_for(&state, token.clone()).await?;
+    Ok(html(StatusCode::OK, thanks_view(survey, &token)))
+}
+
+fn stale() -> PageError {
+    PageError::new(
+        StatusCode::CONFLICT,
+        "Trang đã cũ",
+        "Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật. Xin chạm vào “Phiếu mới” để đánh giá lại.",
+    )
+}
+
+/// Turns a validation error into words for the citizen, naming the question.
+fn for_citizen(survey: &Survey, e: &FieldError) -> String {
+    let question = e
+        .field
+        .strip_prefix("answers.")
+        .and_then(|c| survey.item(c).map(|i| i.text.clone()))
+        .or_else(|| {
+            e.field
+                .strip_prefix("background.")
+                .and_then(|c| survey.background.iter().find(|b| b.code == c).map(|b| b.text.clone()))
+        });
+    match question {
+        Some(q) => format!("Xin Ông/Bà chọn một câu trả lời cho: “{q}”."),
+        None => "Phiếu chưa hợp lệ, xin kiểm tra lại.".into(),
+    }
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let token = path.into_inner();
+    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
+    let body = read_body(payload)
+        .await
+        .map_err(|e| PageError::new(e.status, "Phiếu không hợp lệ", e.message))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "Phiếu không hợp lệ", "Dữ liệu gửi lên không đọc được."))?;
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let submission_id = get("submission_id").unwrap_or("").to_string();
+    let thanks_redirect = || {
+        HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/k/{token}/cam-on")))
+            .finish()
+    };
+
+    // A double tap or a resubmitted page: the first copy was stored, say thanks again.
+    let pool = state.pool.clone();
+    let sid = submission_id.clone();
+    let seen = web::block(move || -> Result<_, crate::db::DbError> {
+        let mut conn = pool.get()?;
+        responses::find_by_submission(&mut conn, &sid)
+    })
+    .await??;
+    if seen.is_some() {
+        return Ok(thanks_redirect());
+    }
+
+    let issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let age = chrono::Utc::now().timestamp() - issued;
+    if get("version") != Some(survey.version.as_str()) || !(-60..=state.settings.form_max_age_secs).contains(&age) {
+        return Err(stale());
+    }
+
+    let chosen: HashMap<String, String> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with("a:") || k.starts_with("b:"))
+        .cloned()
+        .collect();
+    let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
+    let too_soon = state
+        .kiosk_last
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&kiosk.id).map(|t| t.elapsed() < min_gap))
+        .unwrap_or(false);
+    if too_soon {
+        let msg = "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi gửi lại.";
+        return Ok(render(&state, StatusCode::TOO_MANY_REQUESTS, survey, &kiosk, &token, &submission_id, &chosen, Some(msg)));
+    }
+
+    let mut answers = Map::new();
+    let mut background = Map::new();
+    for (k, v) in &chosen {
+        if let Some(code) = k.strip_prefix("a:") {
+            let value = match v.as_str() {
+                "na" => Value::Null,
+                n => n.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(n.into())),
+            };
+            answers.insert(code.to_string(), value);
+        } else if let Some(code) = k.strip_prefix("b:") {
+            background.insert(code.to_string(), Value::String(v.clone()));
+        }
+    }
+    let raw = RawSubmission {
+        survey: survey.id.clone(),
+        unit: kiosk.unit.clone(),
+        channel: "kiosk".into(),
+        submission_id: submission_id.clone(),
+        period: (chrono::Utc::now() + chrono::Duration::hours(7)).year(),
+        group: None,
+        background,
+        answers,
+        date: None,
+    };
+    let st = state.clone();
+    let result = web::block(move || -> Result<Stored, IngestError> {
+        let mut conn = st.pool.get().map_err(crate::db::DbError::from)?;
+        ingest::submit(&mut conn, &st.catalog, &st.units, &raw, &Provenance::default())
+    })
+    .await?;
+    match result {
+        Ok(_) => {
+            if let Ok(mut m) = state.kiosk_last.lock() {
+                m.insert(kiosk.id.clone(), Instant::now());
+            }
+            Ok(thanks_redirect())
+        }
+        Err(IngestError::Invalid(e)) if e.field == "submission_id" => Err(stale()),
+        Err(IngestError::Invalid(e)) => {
+            let msg = for_citizen(survey, &e);
+            Ok(render(&state, StatusCode::UNPROCESSABLE_ENTITY, survey, &kiosk, &token, &submission_id, &chosen, Some(&msg)))
+        }
+        Err(IngestError::Db(e)) => Err(e.into()),
+    }
+}
