@@ -1,0 +1,121 @@
+//! Test harness: every test gets its own database — a temporary SQLite file, or, when
+//! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chiso::config::Settings;
+use chiso::db::auth::{self, Role};
+use chiso::startup::{prepare, AppState};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
+
+pub struct TestApp {
+    pub state: AppState,
+    pub database_url: String,
+    pub surveyor_token: String,
+    pub viewer_token: String,
+    _dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            if let Ok(mut c) = PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut c);
+            }
+        }
+    }
+}
+
+pub fn surveys_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys")
+}
+
+/// A database URL of this test's own.
+pub fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
+    match std::env::var("CHISO_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let mut c = PgConnection::establish(&base).expect("connect to the test PostgreSQL");
+            diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut c).unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            (url, Some((base, schema)))
+        }
+        _ => (format!("sqlite://{}", dir.path().join("chiso.db").display()), None),
+    }
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, pg_schema) = fresh_database(&dir);
+    let mut settings = Settings {
+        database_url: database_url.clone(),
+        surveys_dir: surveys_dir(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        pool_size: 4,
+        kiosk_min_interval_secs: 0,
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let prepared = prepare(settings).expect("app starts");
+    assert!(prepared.generated_admin_password.is_none());
+    let state = prepared.state;
+    let mut conn = state.pool.get().unwrap();
+    let surveyor_token = auth::create_token(&mut conn, Role::Surveyor, "test").unwrap();
+    let viewer_token = auth::create_token(&mut conn, Role::Viewer, "test").unwrap();
+    drop(conn);
+    TestApp {
+        state,
+        database_url,
+        surveyor_token,
+        viewer_token,
+        _dir: dir,
+        pg_schema,
+    }
+}
+
+impl TestApp {
+    pub fn responses(&self) -> i64 {
+        let mut conn = self.state.pool.get().unwrap();
+        chiso::db::responses::count(&mut conn).unwrap()
+    }
+}
+
+/// Builds the app's service exactly as the server does.
+#[macro_export]
+macro_rules! service {
+    ($app:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new().configure(chiso::startup::configure($app.state.clone())),
+        )
+        .await
+    };
+}
+
+pub const ITEMS: [&str; 19] = [
+    "E1.1", "E1.2", "E1.3", "E1.4", "E2.1", "E2.2", "E2.3", "E2.4", "E3.1", "E3.2", "E3.3", "E3.4",
+    "E3.5", "E4.1", "E4.2", "E4.3", "E5.1", "E5.2", "E5.3",
+];
+
+/// A complete, valid counter-form submission where every item gets `value`.
+pub fn submission(unit: &str, value: Option<i64>) -> Value {
+    let answers: serde_json::Map<String, Value> =
+        ITEMS.iter().map(|c| (c.to_string(), json!(value))).collect();
+    json!({
+        "survey": "sipas-counter",
+        "unit": unit,
+        "channel": "api",
+        "submission_id": uuid::Uuid::new_v4().to_string(),
+        "period": 2026,
+        "background": {"linh_vuc": "chung_thuc"},
+        "answers": answers,
+    })
+}
