@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "chiso", version, about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys")]
+#[command(
+    name = "chiso",
+    version,
+    about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys"
+)]
 pub struct Cli {
     #[command(flatten)]
     common: Common,
@@ -24,7 +28,12 @@ pub struct Cli {
 #[derive(Args, Clone)]
 struct Common {
     /// Database URL: sqlite://FILE (default) or postgres://…
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://chiso.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://chiso.db"
+    )]
     database: String,
     /// Directory of survey definitions and units.toml
     #[arg(long, global = true, env = "CHISO_SURVEYS", default_value = "surveys")]
@@ -123,7 +132,11 @@ enum KioskAction {
         #[arg(long, default_value = "")]
         label: String,
         /// Address the tablets reach the server at
-        #[arg(long, env = "CHISO_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        #[arg(
+            long,
+            env = "CHISO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
         base_url: String,
     },
     /// Revoke a kiosk by id or token
@@ -136,8 +149,13 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(&cli.common, "127.0.0.1:8080".into(), 5),
-        Some(Command::Serve { bind, kiosk_interval }) => serve(&cli.common, bind, kiosk_interval),
-        Some(Command::Check { dir }) => return check(dir.as_deref().unwrap_or(&cli.common.surveys)),
+        Some(Command::Serve {
+            bind,
+            kiosk_interval,
+        }) => serve(&cli.common, bind, kiosk_interval),
+        Some(Command::Check { dir }) => {
+            return check(dir.as_deref().unwrap_or(&cli.common.surveys))
+        }
         Some(other) => with_db(&cli.common, other),
     };
     match result {
@@ -153,7 +171,9 @@ fn settings(common: &Common) -> Settings {
     Settings {
         database_url: common.database.clone(),
         surveys_dir: common.surveys.clone(),
-        admin_password: std::env::var("CHISO_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
+        admin_password: std::env::var("CHISO_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
         ..Settings::default()
     }
 }
@@ -227,7 +247,9 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
     let mut conn = state.pool.get().map_err(|e| DbError::from(e).to_string())?;
     let e = |e: DbError| e.to_string();
     match cmd {
-        Command::User { action: UserAction::Add { name, role, unit } } => {
+        Command::User {
+            action: UserAction::Add { name, role, unit },
+        } => {
             let role: auth::Role = role.parse()?;
             if let Some(u) = &unit {
                 state.units.get(u).ok_or(format!("unknown unit '{u}'"))?;
@@ -242,14 +264,30 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 println!("Password: {password}");
             }
         }
-        Command::Token { action: TokenAction::Create { role, label } } => {
+        Command::Token {
+            action: TokenAction::Create { role, label },
+        } => {
             let role: auth::Role = role.parse()?;
-            println!("{}", auth::create_token(&mut conn, role, &label).map_err(e)?);
+            println!(
+                "{}",
+                auth::create_token(&mut conn, role, &label).map_err(e)?
+            );
         }
         Command::Kiosk { action } => match action {
-            KioskAction::Add { unit, survey, label, base_url } => {
-                state.units.get(&unit).ok_or(format!("unknown unit '{unit}'"))?;
-                state.catalog.get(&survey).ok_or(format!("unknown survey '{survey}'"))?;
+            KioskAction::Add {
+                unit,
+                survey,
+                label,
+                base_url,
+            } => {
+                state
+                    .units
+                    .get(&unit)
+                    .ok_or(format!("unknown unit '{unit}'"))?;
+                state
+                    .catalog
+                    .get(&survey)
+                    .ok_or(format!("unknown survey '{survey}'"))?;
                 let (kiosk, token) = kiosks::add(&mut conn, &unit, &survey, &label).map_err(e)?;
                 println!("{}/k/{token}", base_url.trim_end_matches('/'));
                 eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
@@ -267,13 +305,27 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 }
             }
         },
-        Command::Import { file, survey, unit, period, channel } => {
-            let catalog_survey = state.catalog.get(&survey).ok_or(format!("unknown survey '{survey}'"))?;
+        Command::Import {
+            file,
+            survey,
+            unit,
+            period,
+            channel,
+        } => {
+            let catalog_survey = state
+                .catalog
+                .get(&survey)
+                .ok_or(format!("unknown survey '{survey}'"))?;
             let rows = read_csv(&file, catalog_survey, unit.as_deref(), period, &channel)?;
             // All or nothing: every row is checked before any is stored.
             let mut errors = Vec::new();
             for (line, raw) in &rows {
-                if let Err(err) = survey::validate(catalog_survey, &raw.answers, &raw.background, raw.group.as_deref()) {
+                if let Err(err) = survey::validate(
+                    catalog_survey,
+                    &raw.answers,
+                    &raw.background,
+                    raw.group.as_deref(),
+                ) {
                     errors.push(format!("{}:{line}: {err}", file.display()));
                 }
             }
@@ -282,27 +334,54 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
             }
             let (mut created, mut existing) = (0, 0);
             for (line, raw) in &rows {
-                match ingest::submit(&mut conn, &state.catalog, &state.units, raw, &Provenance::default()) {
+                match ingest::submit(
+                    &mut conn,
+                    &state.catalog,
+                    &state.units,
+                    raw,
+                    &Provenance::default(),
+                ) {
                     Ok(db::responses::Stored::Created(_)) => created += 1,
                     Ok(db::responses::Stored::Existing(_)) => existing += 1,
-                    Err(IngestError::Invalid(err)) => return Err(format!("{}:{line}: {err}", file.display())),
+                    Err(IngestError::Invalid(err)) => {
+                        return Err(format!("{}:{line}: {err}", file.display()))
+                    }
                     Err(IngestError::Db(err)) => return Err(err.to_string()),
                 }
             }
             println!("imported {created} forms ({existing} already present)");
         }
-        Command::Score { survey, period, unit, from, to, format } => {
-            let q = ScoreQuery { survey, period, unit, from, to };
+        Command::Score {
+            survey,
+            period,
+            unit,
+            from,
+            to,
+            format,
+        } => {
+            let q = ScoreQuery {
+                survey,
+                period,
+                unit,
+                from,
+                to,
+            };
             let scores = match report::scores(&mut conn, &state.catalog, &state.units, &q) {
                 Ok(s) => s,
                 Err(ReportError::Invalid(err)) => return Err(err.to_string()),
                 Err(ReportError::Db(err)) => return Err(err.to_string()),
             };
             match format.as_str() {
-                "json" => println!("{}", serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?),
+                "json" => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
+                ),
                 "table" => {
                     println!("{} — {} responses", scores.survey, scores.responses);
-                    println!("{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name", "code", "value", "95% CI", "n", "2022", "delta", "points");
+                    println!(
+                        "{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name",
+                        "code", "value", "95% CI", "n", "2022", "delta", "points"
+                    );
                     for n in &scores.nodes {
                         print_rows(n, 0);
                     }
@@ -352,16 +431,24 @@ fn read_csv(
     channel: &str,
 ) -> Result<Vec<(usize, RawSubmission)>, String> {
     let survey = &def.id;
-    let mut reader = csv::Reader::from_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let headers = reader.headers().map_err(|e| format!("{}: {e}", file.display()))?.clone();
-    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut reader =
+        csv::Reader::from_path(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .clone();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| format!("{}:{line}: {e}", file.display()))?;
         let mut answers = Map::new();
         let mut background = Map::new();
-        let (mut r_unit, mut r_period, mut r_date, mut r_group, mut r_sid) = (unit.map(String::from), period, None, None, None);
+        let (mut r_unit, mut r_period, mut r_date, mut r_group, mut r_sid) =
+            (unit.map(String::from), period, None, None, None);
         for (col, cell) in headers.iter().zip(record.iter()) {
             let cell = cell.trim();
             if cell.is_empty() {
@@ -369,7 +456,11 @@ fn read_csv(
             }
             match col {
                 "unit" => r_unit = Some(cell.to_string()),
-                "period" => r_period = Some(cell.parse().map_err(|_| format!("{}:{line}: period: '{cell}' is not a year", file.display()))?),
+                "period" => {
+                    r_period = Some(cell.parse().map_err(|_| {
+                        format!("{}:{line}: period: '{cell}' is not a year", file.display())
+                    })?)
+                }
                 "date" => r_date = Some(cell.to_string()),
                 "group" => r_group = Some(cell.to_string()),
                 "submission_id" => r_sid = Some(cell.to_string()),
@@ -380,7 +471,9 @@ fn read_csv(
                     let v = if cell.eq_ignore_ascii_case("na") {
                         Value::Null
                     } else {
-                        cell.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(cell.to_string()))
+                        cell.parse::<i64>()
+                            .map(Value::from)
+                            .unwrap_or_else(|_| Value::String(cell.to_string()))
                     };
                     answers.insert(code.to_string(), v);
                 }
@@ -388,16 +481,26 @@ fn read_csv(
         }
         // Re-importing the same file stores nothing twice: row ids derive from file and line.
         let sid = r_sid.unwrap_or_else(|| {
-            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("chiso-import:{survey}:{name}:{line}").as_bytes()).to_string()
+            uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_URL,
+                format!("chiso-import:{survey}:{name}:{line}").as_bytes(),
+            )
+            .to_string()
         });
         rows.push((
             line,
             RawSubmission {
                 survey: survey.to_string(),
-                unit: r_unit.ok_or(format!("{}:{line}: unit: no unit column and no --unit", file.display()))?,
+                unit: r_unit.ok_or(format!(
+                    "{}:{line}: unit: no unit column and no --unit",
+                    file.display()
+                ))?,
                 channel: channel.to_string(),
                 submission_id: sid,
-                period: r_period.ok_or(format!("{}:{line}: period: no period column and no --period", file.display()))?,
+                period: r_period.ok_or(format!(
+                    "{}:{line}: period: no period column and no --period",
+                    file.display()
+                ))?,
                 group: r_group,
                 background,
                 answers,

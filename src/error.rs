@@ -68,13 +68,19 @@ impl From<FieldError> for ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         log::error!("{e}");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; retry later")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable; retry later",
+        )
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(_: actix_web::error::BlockingError) -> Self {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is busy; retry later")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy; retry later",
+        )
     }
 }
 
@@ -135,6 +141,10 @@ impl From<DbError> for PageError {
 
 impl From<actix_web::error::BlockingError> for PageError {
     fn from(_: actix_web::error::BlockingError) -> Self {
-        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "Hệ thống đang bận", "Xin vui lòng thử lại sau ít phút.")
+        PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bận",
+            "Xin vui lòng thử lại sau ít phút.",
+        )
     }
 }

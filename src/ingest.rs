@@ -47,7 +47,11 @@ pub fn submit(
     if !CHANNELS.contains(&raw.channel.as_str()) {
         return Err(FieldError::new(
             "channel",
-            format!("'{}' is not a channel: {}", raw.channel, CHANNELS.join(", ")),
+            format!(
+                "'{}' is not a channel: {}",
+                raw.channel,
+                CHANNELS.join(", ")
+            ),
         )
         .into());
     }
@@ -71,7 +75,11 @@ pub fn submit(
         return Ok(Stored::Existing(id));
     }
     let valid = validate(survey, &raw.answers, &raw.background, raw.group.as_deref())?;
-    let status = if raw.channel == "paper" { "keyed_once" } else { "received" };
+    let status = if raw.channel == "paper" {
+        "keyed_once"
+    } else {
+        "received"
+    };
     let new = NewResponse {
         survey,
         unit: raw.unit.clone(),

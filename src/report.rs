@@ -38,7 +38,9 @@ pub fn scores(
         .ok_or_else(|| invalid("survey", format!("unknown survey '{}'", q.survey)))?;
     let unit_codes = match &q.unit {
         None => None,
-        Some(u) if units.get(u).is_none() => return Err(invalid("unit", format!("unknown unit '{u}'"))),
+        Some(u) if units.get(u).is_none() => {
+            return Err(invalid("unit", format!("unknown unit '{u}'")))
+        }
         // The top of the tree covers everything, without listing every unit.
         Some(u) if units.get(u).is_some_and(|x| x.parent.is_none()) => None,
         Some(u) => Some(units.subtree(u)),

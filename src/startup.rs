@@ -38,10 +38,14 @@ pub struct Prepared {
 
 pub fn load_definitions(dir: &std::path::Path) -> Result<(Catalog, UnitTree), StartError> {
     let join = |e: Vec<survey::DefinitionError>| {
-        e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        e.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let catalog = survey::load_dir(dir).map_err(|e| StartError::Definitions(join(e)))?;
-    let units = survey::load_units(&dir.join(UNITS_FILE)).map_err(|e| StartError::Definitions(join(e)))?;
+    let units =
+        survey::load_units(&dir.join(UNITS_FILE)).map_err(|e| StartError::Definitions(join(e)))?;
     Ok((catalog, units))
 }
 
@@ -94,7 +98,9 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
             .wrap(
                 // Paths only, with kiosk tokens cut: secrets and client addresses stay out of logs.
                 actix_web::middleware::Logger::new("%{route}xi %s %Dms")
-                    .custom_request_replace("route", |req| redact(req.method().as_str(), req.path())),
+                    .custom_request_replace("route", |req| {
+                        redact(req.method().as_str(), req.path())
+                    }),
             )
             .configure(configure(state.clone()))
     })
@@ -106,7 +112,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
 fn redact(method: &str, path: &str) -> String {
     match path.strip_prefix("/k/") {
         Some(rest) => {
-            let tail = rest.split_once('/').map(|(_, t)| format!("/{t}")).unwrap_or_default();
+            let tail = rest
+                .split_once('/')
+                .map(|(_, t)| format!("/{t}"))
+                .unwrap_or_default();
             format!("{method} /k/…{tail}")
         }
         None => format!("{method} {path}"),

@@ -99,28 +99,111 @@ async fn bad_input_names_the_problem_and_stores_nothing() {
     let mut big = good.clone();
     big["background"]["note"] = json!("x".repeat(70 * 1024));
     let cases: Vec<(&str, Vec<u8>, u16, Value)> = vec![
-        ("unknown survey", with(&["survey"], json!("khong-co")), 422, json!("survey")),
-        ("unknown unit", with(&["unit"], json!("HN")), 422, json!("unit")),
-        ("unknown item", with(&["answers", "E9.9"], json!(4)), 422, json!("answers.E9.9")),
-        ("value off the scale", with(&["answers", "E3.2"], json!(7)), 422, json!("answers.E3.2")),
-        ("value of wrong type", with(&["answers", "E3.2"], json!("4")), 422, json!("answers.E3.2")),
-        ("required item missing", without(&["answers", "E2.4"]), 422, json!("answers.E2.4")),
-        ("background not an option", with(&["background", "linh_vuc"], json!("thue")), 422, json!("background.linh_vuc")),
-        ("unknown background", with(&["background", "ho_ten"], json!("A")), 422, json!("background.ho_ten")),
-        ("period as text", with(&["period"], json!("2026")), 422, json!("period")),
-        ("answers as a list", with(&["answers"], json!([4, 5])), 422, json!("answers")),
-        ("submission id not a UUID", with(&["submission_id"], json!("abc")), 422, json!("submission_id")),
-        ("unknown channel", with(&["channel"], json!("fax")), 422, json!("channel")),
-        ("unknown top-level field", with(&["phone"], json!("0900")), 422, json!("phone")),
-        ("malformed JSON", b"{\"survey\": ".to_vec(), 400, Value::Null),
-        ("invalid UTF-8", b"{\"survey\": \"\xff\xfe\"}".to_vec(), 400, Value::Null),
-        ("body over 64 KiB", serde_json::to_vec(&big).unwrap(), 413, Value::Null),
+        (
+            "unknown survey",
+            with(&["survey"], json!("khong-co")),
+            422,
+            json!("survey"),
+        ),
+        (
+            "unknown unit",
+            with(&["unit"], json!("HN")),
+            422,
+            json!("unit"),
+        ),
+        (
+            "unknown item",
+            with(&["answers", "E9.9"], json!(4)),
+            422,
+            json!("answers.E9.9"),
+        ),
+        (
+            "value off the scale",
+            with(&["answers", "E3.2"], json!(7)),
+            422,
+            json!("answers.E3.2"),
+        ),
+        (
+            "value of wrong type",
+            with(&["answers", "E3.2"], json!("4")),
+            422,
+            json!("answers.E3.2"),
+        ),
+        (
+            "required item missing",
+            without(&["answers", "E2.4"]),
+            422,
+            json!("answers.E2.4"),
+        ),
+        (
+            "background not an option",
+            with(&["background", "linh_vuc"], json!("thue")),
+            422,
+            json!("background.linh_vuc"),
+        ),
+        (
+            "unknown background",
+            with(&["background", "ho_ten"], json!("A")),
+            422,
+            json!("background.ho_ten"),
+        ),
+        (
+            "period as text",
+            with(&["period"], json!("2026")),
+            422,
+            json!("period"),
+        ),
+        (
+            "answers as a list",
+            with(&["answers"], json!([4, 5])),
+            422,
+            json!("answers"),
+        ),
+        (
+            "submission id not a UUID",
+            with(&["submission_id"], json!("abc")),
+            422,
+            json!("submission_id"),
+        ),
+        (
+            "unknown channel",
+            with(&["channel"], json!("fax")),
+            422,
+            json!("channel"),
+        ),
+        (
+            "unknown top-level field",
+            with(&["phone"], json!("0900")),
+            422,
+            json!("phone"),
+        ),
+        (
+            "malformed JSON",
+            b"{\"survey\": ".to_vec(),
+            400,
+            Value::Null,
+        ),
+        (
+            "invalid UTF-8",
+            b"{\"survey\": \"\xff\xfe\"}".to_vec(),
+            400,
+            Value::Null,
+        ),
+        (
+            "body over 64 KiB",
+            serde_json::to_vec(&big).unwrap(),
+            413,
+            Value::Null,
+        ),
     ];
     for (what, body, want, field) in cases {
         let (status, resp) = post(&app, &app.surveyor_token, body).await;
         assert_eq!(status.as_u16(), want, "{what}: {resp}");
         assert_eq!(resp["field"], field, "{what}: {resp}");
-        assert!(resp["error"].as_str().is_some_and(|e| !e.is_empty()), "{what}");
+        assert!(
+            resp["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{what}"
+        );
     }
     let body = serde_json::to_vec(&good).unwrap();
     let (status, _) = post(&app, "wrong-token", body.clone()).await;
@@ -128,7 +211,14 @@ async fn bad_input_names_the_problem_and_stores_nothing() {
     let (status, _) = post(&app, &app.viewer_token, body).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::post().uri("/api/v1/responses").set_payload("{}").to_request()).await;
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri("/api/v1/responses")
+            .set_payload("{}")
+            .to_request(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.responses(), 0, "nothing may be stored on error");
 }
@@ -140,19 +230,33 @@ async fn definitions_and_units_need_a_token() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
     assert_eq!(status, StatusCode::OK);
-    let counter = surveys.as_array().unwrap().iter().find(|s| s["id"] == "sipas-counter").unwrap();
+    let counter = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "sipas-counter")
+        .unwrap();
     assert_eq!(counter["items"].as_array().unwrap().len(), 19);
     assert_eq!(counter["items"][0]["code"], "E1.1");
     assert_eq!(counter["items"][0]["required"], true);
     assert_eq!(counter["items"][0]["values"].as_array().unwrap().len(), 5);
-    assert!(counter["background"][0]["options"].as_array().unwrap().len() >= 6);
+    assert!(
+        counter["background"][0]["options"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 6
+    );
     let (status, units) = get(&app, Some(&app.surveyor_token), "/api/v1/units").await;
     assert_eq!(status, StatusCode::OK);
     let units = units.as_array().unwrap();
     assert_eq!(units.iter().filter(|u| u["level"] == "district").count(), 9);
     assert_eq!(units.iter().filter(|u| u["level"] == "commune").count(), 83);
     let cai_khe = units.iter().find(|u| u["code"] == "NK-P-CAI-KHE").unwrap();
-    assert_eq!((cai_khe["name"].as_str(), cai_khe["parent"].as_str()), (Some("Phường Cái Khế"), Some("NK")));
+    assert_eq!(
+        (cai_khe["name"].as_str(), cai_khe["parent"].as_str()),
+        (Some("Phường Cái Khế"), Some("NK"))
+    );
 }
 
 #[actix_web::test]
@@ -190,14 +294,31 @@ async fn scores_follow_the_answers_by_unit_and_date() {
     let root = find(&all["nodes"], "DVHCC");
     assert_eq!(root["points"], "6.0000");
     assert_eq!(root["points_baseline"], "8.0700");
-    for key in ["code", "name", "value", "points", "n", "ci_low", "ci_high", "baseline", "delta", "target", "owner", "children"] {
+    for key in [
+        "code", "name", "value", "points", "n", "ci_low", "ci_high", "baseline", "delta", "target",
+        "owner", "children",
+    ] {
         assert!(root.get(key).is_some(), "node lacks {key}");
     }
 
-    let (_, nk) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK").await;
-    assert_eq!(find(&nk["nodes"], "E3")["value"], 75.0, "a district includes its wards");
+    let (_, nk) = get(
+        &app,
+        tok,
+        "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK",
+    )
+    .await;
+    assert_eq!(
+        find(&nk["nodes"], "E3")["value"],
+        75.0,
+        "a district includes its wards"
+    );
     assert_eq!(find(&nk["nodes"], "E3.1")["n"], 4);
-    let (_, spring) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK&from=2026-01-01&to=2026-03-31").await;
+    let (_, spring) = get(
+        &app,
+        tok,
+        "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK&from=2026-01-01&to=2026-03-31",
+    )
+    .await;
     assert_eq!(find(&spring["nodes"], "E3")["value"], 100.0);
     assert_eq!(spring["responses"], 2);
     let (_, other_year) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
@@ -206,11 +327,21 @@ async fn scores_follow_the_answers_by_unit_and_date() {
     for (uri, field) in [
         ("/api/v1/scores?survey=x&period=2026", "survey"),
         ("/api/v1/scores?survey=sipas-counter", "period"),
-        ("/api/v1/scores?survey=sipas-counter&period=2026&unit=ZZ", "unit"),
-        ("/api/v1/scores?survey=sipas-counter&period=2026&from=yesterday", "from"),
+        (
+            "/api/v1/scores?survey=sipas-counter&period=2026&unit=ZZ",
+            "unit",
+        ),
+        (
+            "/api/v1/scores?survey=sipas-counter&period=2026&from=yesterday",
+            "from",
+        ),
     ] {
         let (status, e) = get(&app, tok, uri).await;
-        assert_eq!((status.as_u16(), e["field"].as_str()), (422, Some(field)), "{uri}");
+        assert_eq!(
+            (status.as_u16(), e["field"].as_str()),
+            (422, Some(field)),
+            "{uri}"
+        );
     }
 }
 
@@ -234,7 +365,11 @@ async fn running_counts_agree_with_a_full_recount() {
         assert_eq!(status, StatusCode::CREATED, "{r}");
     }
     let mut conn = app.state.pool.get().unwrap();
-    let f = Filter { survey_id: "sipas-counter".into(), period: 2026, ..Filter::default() };
+    let f = Filter {
+        survey_id: "sipas-counter".into(),
+        period: 2026,
+        ..Filter::default()
+    };
     let kept = load(&mut conn, &f).unwrap();
     let rebuilt = recount(&mut conn, &app.state.catalog, &f).unwrap();
     assert_eq!(kept.responses, 40);
@@ -243,6 +378,9 @@ async fn running_counts_agree_with_a_full_recount() {
     for (k, m) in &kept.pairs {
         let r = rebuilt.pairs[k];
         assert_eq!(m.n, r.n, "{k:?}");
-        assert!((m.sum_a - r.sum_a).abs() < 1e-9 && (m.sum_ab - r.sum_ab).abs() < 1e-9, "{k:?}");
+        assert!(
+            (m.sum_a - r.sum_a).abs() < 1e-9 && (m.sum_ab - r.sum_ab).abs() < 1e-9,
+            "{k:?}"
+        );
     }
 }

@@ -4,7 +4,9 @@
 use super::schema::{api_tokens, sessions, users};
 use super::{now, AnyConnection, DbError};
 use crate::with_conn;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use diesel::prelude::*;
 use rand::RngCore;
@@ -29,7 +31,9 @@ impl FromStr for Role {
             "supervisor" => Ok(Role::Supervisor),
             "surveyor" => Ok(Role::Surveyor),
             "viewer" => Ok(Role::Viewer),
-            other => Err(format!("unknown role '{other}' (admin, supervisor, surveyor, viewer)")),
+            other => Err(format!(
+                "unknown role '{other}' (admin, supervisor, surveyor, viewer)"
+            )),
         }
     }
 }
@@ -74,7 +78,11 @@ pub fn hash_password(password: &str) -> Result<String, DbError> {
 
 fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -122,11 +130,21 @@ fn to_user((id, username, role, unit, _): UserRow) -> Option<User> {
 }
 
 /// The user, when the password is right; `None` for any kind of failure (no hints).
-pub fn verify_login(conn: &mut AnyConnection, username: &str, password: &str) -> Result<Option<User>, DbError> {
+pub fn verify_login(
+    conn: &mut AnyConnection,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>, DbError> {
     let row: Option<UserRow> = with_conn!(conn, |c| users::table
         .filter(users::username.eq(username))
         .filter(users::disabled.eq(false))
-        .select((users::id, users::username, users::role, users::unit_code, users::password_hash))
+        .select((
+            users::id,
+            users::username,
+            users::role,
+            users::unit_code,
+            users::password_hash
+        ))
         .first(c)
         .optional())?;
     Ok(row
@@ -135,7 +153,11 @@ pub fn verify_login(conn: &mut AnyConnection, username: &str, password: &str) ->
 }
 
 /// Opens a session and returns its cookie value.
-pub fn create_session(conn: &mut AnyConnection, user: &User, hours: i64) -> Result<String, DbError> {
+pub fn create_session(
+    conn: &mut AnyConnection,
+    user: &User,
+    hours: i64,
+) -> Result<String, DbError> {
     let token = new_secret();
     let expires = (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
     with_conn!(conn, |c| diesel::insert_into(sessions::table)
@@ -155,15 +177,23 @@ pub fn session_user(conn: &mut AnyConnection, token: &str) -> Result<Option<User
         .filter(sessions::token_hash.eq(hash_token(token)))
         .filter(sessions::expires_at.gt(&now))
         .filter(users::disabled.eq(false))
-        .select((users::id, users::username, users::role, users::unit_code, users::password_hash))
+        .select((
+            users::id,
+            users::username,
+            users::role,
+            users::unit_code,
+            users::password_hash
+        ))
         .first(c)
         .optional())?;
     Ok(row.and_then(to_user))
 }
 
 pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
-    with_conn!(conn, |c| diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token))))
-        .execute(c))?;
+    with_conn!(conn, |c| diesel::delete(
+        sessions::table.filter(sessions::token_hash.eq(hash_token(token)))
+    )
+    .execute(c))?;
     Ok(())
 }
 

@@ -15,7 +15,12 @@ pub struct Kiosk {
 }
 
 /// Registers a kiosk and returns it with its token (shown once; only the hash is kept).
-pub fn add(conn: &mut AnyConnection, unit: &str, survey: &str, label: &str) -> Result<(Kiosk, String), DbError> {
+pub fn add(
+    conn: &mut AnyConnection,
+    unit: &str,
+    survey: &str,
+    label: &str,
+) -> Result<(Kiosk, String), DbError> {
     let token = new_secret();
     let kiosk = Kiosk {
         id: uuid::Uuid::now_v7().to_string(),
@@ -41,7 +46,12 @@ pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, 
     let row: Option<(String, String, String, String)> = with_conn!(conn, |c| kiosks::table
         .filter(kiosks::token_hash.eq(hash_token(token)))
         .filter(kiosks::revoked_at.is_null())
-        .select((kiosks::id, kiosks::unit_code, kiosks::survey_id, kiosks::label))
+        .select((
+            kiosks::id,
+            kiosks::unit_code,
+            kiosks::survey_id,
+            kiosks::label
+        ))
         .first(c)
         .optional())?;
     Ok(row.map(|(id, unit, survey, label)| Kiosk {
@@ -66,12 +76,29 @@ pub fn revoke(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbErr
 }
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
-    let rows: Vec<(String, String, String, String, Option<String>)> = with_conn!(conn, |c| kiosks::table
-        .order(kiosks::created_at)
-        .select((kiosks::id, kiosks::unit_code, kiosks::survey_id, kiosks::label, kiosks::revoked_at))
-        .load(c))?;
+    let rows: Vec<(String, String, String, String, Option<String>)> =
+        with_conn!(conn, |c| kiosks::table
+            .order(kiosks::created_at)
+            .select((
+                kiosks::id,
+                kiosks::unit_code,
+                kiosks::survey_id,
+                kiosks::label,
+                kiosks::revoked_at
+            ))
+            .load(c))?;
     Ok(rows
         .into_iter()
-        .map(|(id, unit, survey, label, revoked)| (Kiosk { id, unit, survey, label }, revoked.is_none()))
+        .map(|(id, unit, survey, label, revoked)| {
+            (
+                Kiosk {
+                    id,
+                    unit,
+                    survey,
+                    label,
+                },
+                revoked.is_none(),
+            )
+        })
         .collect())
 }

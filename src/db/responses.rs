@@ -37,7 +37,10 @@ impl Stored {
     }
 }
 
-pub fn find_by_submission(conn: &mut AnyConnection, submission: &str) -> Result<Option<String>, DbError> {
+pub fn find_by_submission(
+    conn: &mut AnyConnection,
+    submission: &str,
+) -> Result<Option<String>, DbError> {
     Ok(with_conn!(conn, |c| responses::table
         .filter(responses::submission_id.eq(submission))
         .select(responses::id)
@@ -110,5 +113,7 @@ pub fn store(conn: &mut AnyConnection, new: &NewResponse) -> Result<Stored, DbEr
 
 /// Number of stored responses (all surveys), for status pages and tests.
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
-    Ok(with_conn!(conn, |c| responses::table.count().get_result(c))?)
+    Ok(with_conn!(conn, |c| responses::table
+        .count()
+        .get_result(c))?)
 }

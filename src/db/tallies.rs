@@ -146,7 +146,11 @@ impl ApplyTallies for diesel::PgConnection {
     }
 }
 
-pub fn apply<C: ApplyTallies>(c: &mut C, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+pub fn apply<C: ApplyTallies>(
+    c: &mut C,
+    key: &SliceKey,
+    t: &Tallies,
+) -> Result<(), diesel::result::Error> {
     c.apply_tallies(key, t)
 }
 
@@ -187,13 +191,14 @@ macro_rules! filtered {
 /// Sums the running counts of a slice; the database does the grouping.
 pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
     let mut t = Tallies::default();
-    let item_rows: Vec<(String, i16, i64)> = with_conn!(conn, |c| filtered!(item_counts, f, |t| t
-        .group_by((item_counts::item_code, item_counts::value))
-        .select((
-            item_counts::item_code,
-            item_counts::value,
-            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        )))
+    let item_rows: Vec<(String, i16, i64)> =
+        with_conn!(conn, |c| filtered!(item_counts, f, |t| t
+            .group_by((item_counts::item_code, item_counts::value))
+            .select((
+                item_counts::item_code,
+                item_counts::value,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+            )))
         .load(c))?;
     for (item, value, n) in item_rows {
         let v = (value != NO_OPINION).then_some(value);
@@ -210,7 +215,7 @@ pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
                 sql::<Double>("CAST(SUM(sum_b) AS DOUBLE PRECISION)"),
                 sql::<Double>("CAST(SUM(sum_ab) AS DOUBLE PRECISION)"),
             )))
-            .load(c))?;
+        .load(c))?;
     for (a, b, n, sum_a, sum_b, sum_ab) in pair_rows {
         t.pairs.insert(
             (a, b),
@@ -224,27 +229,33 @@ pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
     }
     let responses: Vec<i64> = with_conn!(conn, |c| filtered!(response_tallies, f, |t| t
         .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")))
-        .load(c))?;
+    .load(c))?;
     t.responses = responses.into_iter().sum();
     Ok(t)
 }
 
 /// Rebuilds the tallies of a slice from the stored answers, for checking the running counts.
-pub fn recount(conn: &mut AnyConnection, catalog: &Catalog, f: &Filter) -> Result<Tallies, DbError> {
+pub fn recount(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    f: &Filter,
+) -> Result<Tallies, DbError> {
     let mut t = Tallies::default();
     let Some(survey) = catalog.get(&f.survey_id) else {
         return Ok(t);
     };
-    let rows: Vec<(String, String, Option<i16>)> = with_conn!(conn, |c| filtered!(responses, f, |t| t
-        .inner_join(answers::table)
-        .select((responses::id, answers::item_code, answers::value)))
+    let rows: Vec<(String, String, Option<i16>)> =
+        with_conn!(conn, |c| filtered!(responses, f, |t| t
+            .inner_join(answers::table)
+            .select((responses::id, answers::item_code, answers::value)))
         .load(c))?;
     let mut by_response: BTreeMap<String, Vec<(String, Option<i16>)>> = BTreeMap::new();
     for (id, item, value) in rows {
         by_response.entry(id).or_default().push((item, value));
     }
-    let ids: Vec<String> = with_conn!(conn, |c| filtered!(responses, f, |t| t.select(responses::id))
-        .load(c))?;
+    let ids: Vec<String> = with_conn!(conn, |c| filtered!(responses, f, |t| t
+        .select(responses::id))
+    .load(c))?;
     for id in ids {
         let answers = by_response.remove(&id).unwrap_or_default();
         t.add(&Tallies::of_response(survey, &answers));

@@ -34,7 +34,10 @@ mod tests {
     fn wilson_matches_textbook_value() {
         // 81 of 263: 0.2553 .. 0.3662 (Newcombe 1998, example).
         let (lo, hi) = wilson(81.0, 263.0).unwrap();
-        assert!((lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
+            "{lo} {hi}"
+        );
     }
 
     #[test]

@@ -262,8 +262,7 @@ impl Ctx<'_> {
                     (m.sum_b, m.sum_a)
                 };
                 let cross = m.sum_ab - pb * ya - pa * yb + pa * pb * m.n as f64;
-                var += wa.to_f64().unwrap_or(0.0) * wb.to_f64().unwrap_or(0.0) * cross
-                    / (na * nb);
+                var += wa.to_f64().unwrap_or(0.0) * wb.to_f64().unwrap_or(0.0) * cross / (na * nb);
             }
         }
         var * 1e4
@@ -282,7 +281,11 @@ impl Ctx<'_> {
             .unwrap_or(0);
         let (ci_low, ci_high) = match value.and_then(|v| v.to_f64()) {
             Some(v) => {
-                let hi = if node.aggregate == Aggregate::Sum { f64::MAX } else { 100.0 };
+                let hi = if node.aggregate == Aggregate::Sum {
+                    f64::MAX
+                } else {
+                    100.0
+                };
                 // n/(n−1) corrects the linearised variance for small samples; a single
                 // respondent says nothing about spread, so the interval is the whole range.
                 let var = if n > 1 {
@@ -352,7 +355,12 @@ impl Ctx<'_> {
             interval::wilson(stat.successes, n).map(|(l, h)| (l * 100.0, h * 100.0))
         } else {
             out.value.map(|v| {
-                interval::normal(v, self.variance(&Weights::from([(code.to_string(), Decimal::ONE)])), 0.0, 100.0)
+                interval::normal(
+                    v,
+                    self.variance(&Weights::from([(code.to_string(), Decimal::ONE)])),
+                    0.0,
+                    100.0,
+                )
             })
         };
         out.ci_low = ci.map(|c| c.0);

@@ -13,9 +13,11 @@ fn counter_form() -> Survey {
 
 fn find<'a>(nodes: &'a [NodeScore], code: &str) -> &'a NodeScore {
     fn walk<'a>(nodes: &'a [NodeScore], code: &str) -> Option<&'a NodeScore> {
-        nodes
-            .iter()
-            .find_map(|n| (n.code == code).then_some(n).or_else(|| walk(&n.children, code)))
+        nodes.iter().find_map(|n| {
+            (n.code == code)
+                .then_some(n)
+                .or_else(|| walk(&n.children, code))
+        })
     }
     walk(nodes, code).unwrap()
 }
@@ -73,14 +75,23 @@ fn can_tho_2022_element_indices_give_the_published_8_1_points() {
 fn item_index_is_the_share_of_4_and_5_among_valid_answers() {
     let s = counter_form();
     let mut t = Tallies::default();
-    for (v, n) in [(Some(1), 1), (Some(3), 1), (Some(4), 1), (Some(5), 1), (None, 10)] {
+    for (v, n) in [
+        (Some(1), 1),
+        (Some(3), 1),
+        (Some(4), 1),
+        (Some(5), 1),
+        (None, 10),
+    ] {
         t.items.entry("E1.1".into()).or_default().insert(v, n);
     }
     let scores = score(&s, &t);
     let item = find(&scores.nodes, "E1.1");
     assert_eq!((item.value, item.n), (Some(50.0), 4));
     let (lo, hi) = (item.ci_low.unwrap(), item.ci_high.unwrap());
-    assert!(lo > 10.0 && lo < 20.0 && hi > 80.0 && hi < 90.0, "Wilson 2/4: {lo} {hi}");
+    assert!(
+        lo > 10.0 && lo < 20.0 && hi > 80.0 && hi < 90.0,
+        "Wilson 2/4: {lo} {hi}"
+    );
     // E1 is measured by its one answered item; elements without answers have no value.
     assert_eq!(find(&scores.nodes, "E1").value, Some(50.0));
     assert_eq!(find(&scores.nodes, "E2").value, None);
@@ -98,7 +109,10 @@ fn tallies_of_responses_add_up() {
     assert_eq!(t.items["E1.1"][&Some(5)], 1);
     assert_eq!(t.items["E1.2"][&None], 1);
     let both = t.pairs[&("E1.1".to_string(), "E1.2".to_string())];
-    assert_eq!((both.n, both.sum_a, both.sum_b, both.sum_ab), (1, 0.0, 1.0, 0.0));
+    assert_eq!(
+        (both.n, both.sum_a, both.sum_b, both.sum_ab),
+        (1, 0.0, 1.0, 0.0)
+    );
     assert_eq!(t.pairs[&("E1.1".to_string(), "E1.1".to_string())].n, 2);
 }
 
@@ -109,7 +123,9 @@ fn tallies_of_responses_add_up() {
 fn intervals_cover_the_true_value_about_95_percent_of_the_time() {
     let s = counter_form();
     let items: Vec<String> = s.scored_items().iter().map(|c| c.to_string()).collect();
-    let quality: Vec<f64> = (0..items.len()).map(|j| 0.80 + 0.01 * (j % 8) as f64).collect();
+    let quality: Vec<f64> = (0..items.len())
+        .map(|j| 0.80 + 0.01 * (j % 8) as f64)
+        .collect();
     // P(satisfied) = mood × quality with mood 0.6 or 1.0 equally likely → mean mood 0.8.
     let truth_item = |j: usize| 100.0 * 0.8 * quality[j];
     let mean = |codes: &[String]| {
@@ -150,7 +166,8 @@ fn intervals_cover_the_true_value_about_95_percent_of_the_time() {
             t.add(&Tallies::of_response(&s, &answers));
         }
         let scores = score(&s, &t);
-        let covers = |n: &NodeScore, truth: f64| n.ci_low.unwrap() <= truth && truth <= n.ci_high.unwrap();
+        let covers =
+            |n: &NodeScore, truth: f64| n.ci_low.unwrap() <= truth && truth <= n.ci_high.unwrap();
         hit_e3 += covers(find(&scores.nodes, "E3"), truth_e3) as i32;
         hit_root += covers(find(&scores.nodes, "DVHCC"), truth_root) as i32;
     }

@@ -336,12 +336,18 @@ impl Checker<'_> {
             for v in &s.values {
                 let n = *v.value.get_ref();
                 let Ok(value) = i16::try_from(n) else {
-                    self.err(&v.value, format!("scale '{code}': value {n} is out of range"));
+                    self.err(
+                        &v.value,
+                        format!("scale '{code}': value {n} is out of range"),
+                    );
                     continue;
                 };
                 // Negative values are reserved: counts store "no opinion" as -1.
                 if value < 0 {
-                    self.err(&v.value, format!("scale '{code}': value {n} must not be negative"));
+                    self.err(
+                        &v.value,
+                        format!("scale '{code}': value {n} must not be negative"),
+                    );
                 }
                 if !seen.insert(value) {
                     self.err(&v.value, format!("scale '{code}': value {n} appears twice"));
@@ -353,9 +359,7 @@ impl Checker<'_> {
                         Some(d) => {
                             self.err(
                                 raw,
-                                format!(
-                                    "scale '{code}': score {d} of value {n} is outside [0, 1]"
-                                ),
+                                format!("scale '{code}': score {d} of value {n} is outside [0, 1]"),
                             );
                             None
                         }
@@ -389,7 +393,10 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for c in raw {
             if !seen.insert(c.code.get_ref().clone()) {
-                self.err(&c.code, format!("{what} '{}' appears twice", c.code.get_ref()));
+                self.err(
+                    &c.code,
+                    format!("{what} '{}' appears twice", c.code.get_ref()),
+                );
             }
             out.push(Choice {
                 code: c.code.get_ref().clone(),
@@ -399,7 +406,12 @@ impl Checker<'_> {
         out
     }
 
-    fn claim(&mut self, codes: &mut HashMap<String, Question>, code: &Spanned<String>, q: Question) {
+    fn claim(
+        &mut self,
+        codes: &mut HashMap<String, Question>,
+        code: &Spanned<String>,
+        q: Question,
+    ) {
         if codes.insert(code.get_ref().clone(), q).is_some() {
             self.err(
                 code,
@@ -417,7 +429,10 @@ impl Checker<'_> {
         for b in raw {
             let options = self.choices(&b.options, &format!("option of '{}'", b.code.get_ref()));
             if options.is_empty() {
-                self.err(&b.code, format!("background question '{}' has no options", b.code.get_ref()));
+                self.err(
+                    &b.code,
+                    format!("background question '{}' has no options", b.code.get_ref()),
+                );
             }
             let allowed = options.iter().map(|o| o.code.clone()).collect();
             self.claim(codes, &b.code, Question { allowed });
@@ -442,7 +457,10 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for s in raw {
             if !section_codes.insert(s.code.get_ref().clone()) {
-                self.err(&s.code, format!("section '{}' appears twice", s.code.get_ref()));
+                self.err(
+                    &s.code,
+                    format!("section '{}' appears twice", s.code.get_ref()),
+                );
             }
             let mut items = Vec::new();
             for i in &s.items {
@@ -533,7 +551,10 @@ impl Checker<'_> {
             }
             if let Some(p) = &n.parent {
                 if !by_code.contains_key(p.get_ref().as_str()) {
-                    self.err(p, format!("node '{code}' has unknown parent '{}'", p.get_ref()));
+                    self.err(
+                        p,
+                        format!("node '{code}' has unknown parent '{}'", p.get_ref()),
+                    );
                 }
             }
             let children: Vec<String> = raw
@@ -543,7 +564,10 @@ impl Checker<'_> {
                 .collect();
             for i in &n.items {
                 if !items.contains_key(i.get_ref().as_str()) {
-                    self.err(i, format!("node '{code}' lists unknown item '{}'", i.get_ref()));
+                    self.err(
+                        i,
+                        format!("node '{code}' lists unknown item '{}'", i.get_ref()),
+                    );
                 }
                 used_items.insert(i.get_ref().clone());
             }
@@ -564,7 +588,10 @@ impl Checker<'_> {
                     Aggregate::Mean
                 }
             };
-            let baseline = n.baseline.as_ref().and_then(|b| self.decimal(b, "baseline"));
+            let baseline = n
+                .baseline
+                .as_ref()
+                .and_then(|b| self.decimal(b, "baseline"));
             let target = n.target.as_ref().and_then(|b| self.decimal(b, "target"));
             let points = self.points(n, &children, &by_code);
             nodes.push(IndexNode {
@@ -603,7 +630,12 @@ impl Checker<'_> {
         let code = n.code.get_ref();
         let Some(rule) = &n.points else {
             if n.points_max.is_some() || n.points_baseline.is_some() {
-                self.err(&n.code, format!("node '{code}' gives points_max or points_baseline but no `points` rule"));
+                self.err(
+                    &n.code,
+                    format!(
+                        "node '{code}' gives points_max or points_baseline but no `points` rule"
+                    ),
+                );
             }
             return None;
         };
@@ -616,7 +648,10 @@ impl Checker<'_> {
             }
         };
         let Some(max_raw) = &n.points_max else {
-            self.err(rule, format!("node '{code}' converts to points but has no points_max"));
+            self.err(
+                rule,
+                format!("node '{code}' converts to points but has no points_max"),
+            );
             return None;
         };
         let max = self.decimal(max_raw, "points_max")?;
@@ -642,7 +677,10 @@ impl Checker<'_> {
                     }
                     _ => self.err(
                         &k.code,
-                        format!("node '{}' is summed into the points of '{code}' but has no points", k.code.get_ref()),
+                        format!(
+                            "node '{}' is summed into the points of '{code}' but has no points",
+                            k.code.get_ref()
+                        ),
                     ),
                 }
             }
@@ -673,12 +711,19 @@ impl Checker<'_> {
         for n in raw {
             let mut at = n;
             for _ in 0..=raw.len() {
-                match at.parent.as_ref().and_then(|p| by_code.get(p.get_ref().as_str())) {
+                match at
+                    .parent
+                    .as_ref()
+                    .and_then(|p| by_code.get(p.get_ref().as_str()))
+                {
                     Some(p) => at = p,
                     None => break,
                 }
                 if std::ptr::eq(at, n) {
-                    self.err(&n.code, format!("node '{}' is its own ancestor", n.code.get_ref()));
+                    self.err(
+                        &n.code,
+                        format!("node '{}' is its own ancestor", n.code.get_ref()),
+                    );
                     break;
                 }
             }
@@ -772,32 +817,45 @@ points_max = "3"
     fn rejects_duplicate_item_codes_with_line() {
         let bad = GOOD.replace("code = \"A2\"", "code = \"A1\"");
         let e = errors(&bad);
-        assert!(e.iter().any(|m| m.starts_with("t.toml:24: question code 'A1' is used twice")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("t.toml:24: question code 'A1' is used twice")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn rejects_unknown_scale() {
         let bad = GOOD.replacen("scale = \"s\"", "scale = \"zz\"", 1);
-        assert!(errors(&bad).iter().any(|m| m.contains("unknown scale 'zz'")));
+        assert!(errors(&bad)
+            .iter()
+            .any(|m| m.contains("unknown scale 'zz'")));
     }
 
     #[test]
     fn rejects_item_in_no_index() {
         let bad = GOOD.replace("items = [\"A1\", \"A2\"]", "items = [\"A1\"]");
-        assert!(errors(&bad).iter().any(|m| m.contains("item 'A2' is in no index node")));
+        assert!(errors(&bad)
+            .iter()
+            .any(|m| m.contains("item 'A2' is in no index node")));
     }
 
     #[test]
     fn rejects_points_that_do_not_add_up() {
         let bad = GOOD.replacen("points_max = \"3\"", "points_max = \"10\"", 1);
         let e = errors(&bad);
-        assert!(e.iter().any(|m| m.contains("points do not add up")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("points do not add up")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn rejects_condition_on_unknown_item() {
         let bad = GOOD.replace("code = \"A1\", in", "code = \"A9\", in");
-        assert!(errors(&bad).iter().any(|m| m.contains("unknown question 'A9'")));
+        assert!(errors(&bad)
+            .iter()
+            .any(|m| m.contains("unknown question 'A9'")));
     }
 
     #[test]

@@ -5,7 +5,9 @@ mod load;
 mod submission;
 mod units;
 
-pub use load::{load_dir, load_file, parse as parse_definition, Catalog, DefinitionError, UNITS_FILE};
+pub use load::{
+    load_dir, load_file, parse as parse_definition, Catalog, DefinitionError, UNITS_FILE,
+};
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
 pub use units::{load_units, parse_units, Unit, UnitTree};
 

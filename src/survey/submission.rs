@@ -162,7 +162,10 @@ pub fn validate(
                             s.values.iter().map(|v| v.value.to_string()).collect();
                         return Err(FieldError::new(
                             field,
-                            format!("{n} is not on the scale; allowed: {} or null", allowed.join(", ")),
+                            format!(
+                                "{n} is not on the scale; allowed: {} or null",
+                                allowed.join(", ")
+                            ),
                         ));
                     }
                     (_, None) => return Err(FieldError::new(field, "item has no scale")),
@@ -184,7 +187,11 @@ pub fn validate(
 }
 
 /// Whether a conditional question applies given the answers sent with it.
-fn applies(cond: Option<&Condition>, answers: &Map<String, Value>, bg: &Map<String, Value>) -> bool {
+fn applies(
+    cond: Option<&Condition>,
+    answers: &Map<String, Value>,
+    bg: &Map<String, Value>,
+) -> bool {
     let Some(c) = cond else { return true };
     let given = answers.get(&c.code).or_else(|| bg.get(&c.code));
     match given {
@@ -196,9 +203,18 @@ fn applies(cond: Option<&Condition>, answers: &Map<String, Value>, bg: &Map<Stri
 
 fn not_applicable(field: String, cond: Option<&Condition>) -> FieldError {
     let why = cond
-        .map(|c| format!(" (asked only when '{}' is {})", c.code, c.values.join(" or ")))
+        .map(|c| {
+            format!(
+                " (asked only when '{}' is {})",
+                c.code,
+                c.values.join(" or ")
+            )
+        })
         .unwrap_or_default();
-    FieldError::new(field, format!("this question does not apply to this respondent{why}"))
+    FieldError::new(
+        field,
+        format!("this question does not apply to this respondent{why}"),
+    )
 }
 
 fn json_kind(v: &Value) -> &'static str {

@@ -77,31 +77,52 @@ pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionErr
         message,
     };
     let raw: RawUnits = toml::from_str(text).map_err(|e| {
-        vec![err(e.span().map(|s| s.start).unwrap_or(0), e.message().to_string())]
+        vec![err(
+            e.span().map(|s| s.start).unwrap_or(0),
+            e.message().to_string(),
+        )]
     })?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for u in &raw.unit {
         if !seen.insert(u.code.get_ref().as_str()) {
-            errors.push(err(u.code.span().start, format!("unit '{}' appears twice", u.code.get_ref())));
+            errors.push(err(
+                u.code.span().start,
+                format!("unit '{}' appears twice", u.code.get_ref()),
+            ));
         }
     }
     let parents: HashMap<&str, Option<&str>> = raw
         .unit
         .iter()
-        .map(|u| (u.code.get_ref().as_str(), u.parent.as_ref().map(|p| p.get_ref().as_str())))
+        .map(|u| {
+            (
+                u.code.get_ref().as_str(),
+                u.parent.as_ref().map(|p| p.get_ref().as_str()),
+            )
+        })
         .collect();
     for u in &raw.unit {
         if let Some(p) = &u.parent {
             if !parents.contains_key(p.get_ref().as_str()) {
-                errors.push(err(p.span().start, format!("unit '{}' has unknown parent '{}'", u.code.get_ref(), p.get_ref())));
+                errors.push(err(
+                    p.span().start,
+                    format!(
+                        "unit '{}' has unknown parent '{}'",
+                        u.code.get_ref(),
+                        p.get_ref()
+                    ),
+                ));
             }
         }
         let mut at = u.parent.as_ref().map(|p| p.get_ref().as_str());
         for _ in 0..=raw.unit.len() {
             match at {
                 Some(p) if p == u.code.get_ref() => {
-                    errors.push(err(u.code.span().start, format!("unit '{}' is its own ancestor", p)));
+                    errors.push(err(
+                        u.code.span().start,
+                        format!("unit '{}' is its own ancestor", p),
+                    ));
                     break;
                 }
                 Some(p) => at = parents.get(p).copied().flatten(),
@@ -143,7 +164,14 @@ mod tests {
 
     #[test]
     fn rejects_unknown_parent_with_line() {
-        let e = parse_units("u.toml", "[[unit]]\ncode='C'\nname='c'\nlevel='city'\nparent='X'\n").unwrap_err();
-        assert_eq!(e[0].to_string(), "u.toml:5: unit 'C' has unknown parent 'X'");
+        let e = parse_units(
+            "u.toml",
+            "[[unit]]\ncode='C'\nname='c'\nlevel='city'\nparent='X'\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "u.toml:5: unit 'C' has unknown parent 'X'"
+        );
     }
 }

@@ -45,7 +45,12 @@ async fn authorize(state: &AppState, req: &HttpRequest, min: Role) -> Result<Rol
 pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
+            )
+        })?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -80,11 +85,18 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
+            format!(
+                "malformed JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     let Value::Object(obj) = value else {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body must be a JSON object"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body must be a JSON object",
+        ));
     };
     if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(ApiError::field(k.clone(), format!("unknown field '{k}'")));
@@ -140,7 +152,13 @@ pub async fn post_response(
     let st = state.clone();
     let stored = web::block(move || -> Result<Stored, IngestError> {
         let mut conn = st.pool.get().map_err(crate::db::DbError::from)?;
-        ingest::submit(&mut conn, &st.catalog, &st.units, &raw, &Provenance::default())
+        ingest::submit(
+            &mut conn,
+            &st.catalog,
+            &st.units,
+            &raw,
+            &Provenance::default(),
+        )
     })
     .await?;
     match stored {
@@ -191,7 +209,10 @@ fn survey_json(s: &Survey) -> Value {
     })
 }
 
-pub async fn surveys(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn surveys(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     authorize(&state, &req, Role::Viewer).await?;
     let list: Vec<Value> = state.catalog.surveys.values().map(survey_json).collect();
     Ok(HttpResponse::Ok().json(list))
@@ -233,7 +254,11 @@ pub async fn scores(
     let st = state.clone();
     let q2 = q.clone();
     let result = web::block(move || {
-        let mut conn = st.pool.get().map_err(crate::db::DbError::from).map_err(ReportError::Db)?;
+        let mut conn = st
+            .pool
+            .get()
+            .map_err(crate::db::DbError::from)
+            .map_err(ReportError::Db)?;
         report::scores(&mut conn, &st.catalog, &st.units, &q2)
     })
     .await?;

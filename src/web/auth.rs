@@ -60,7 +60,9 @@ pub async fn current_user(state: &AppState, req: &HttpRequest) -> Result<Option<
 }
 
 pub fn to_login() -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", "/login")).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/login"))
+        .finish()
 }
 
 pub async fn login_page(req: HttpRequest) -> HttpResponse {
@@ -84,7 +86,9 @@ pub struct LoginForm {
 }
 
 fn throttled(state: &AppState, username: &str) -> bool {
-    let Ok(mut map) = state.login_failures.lock() else { return false };
+    let Ok(mut map) = state.login_failures.lock() else {
+        return false;
+    };
     match map.get(username) {
         Some((n, since)) if since.elapsed() < FAILURE_WINDOW => *n >= MAX_FAILURES,
         Some(_) => {
@@ -97,7 +101,9 @@ fn throttled(state: &AppState, username: &str) -> bool {
 
 fn note_failure(state: &AppState, username: &str) {
     if let Ok(mut map) = state.login_failures.lock() {
-        let e = map.entry(username.to_string()).or_insert((0, Instant::now()));
+        let e = map
+            .entry(username.to_string())
+            .or_insert((0, Instant::now()));
         e.0 += 1;
     }
 }
@@ -138,7 +144,10 @@ pub async fn login(
             .finish()),
         None => {
             note_failure(&state, &form.username);
-            Ok(again(StatusCode::UNAUTHORIZED, "Tên đăng nhập hoặc mật khẩu không đúng."))
+            Ok(again(
+                StatusCode::UNAUTHORIZED,
+                "Tên đăng nhập hoặc mật khẩu không đúng.",
+            ))
         }
     }
 }

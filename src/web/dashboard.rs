@@ -37,7 +37,13 @@ pub async fn scores_page(
         m.entry("unit".into()).or_insert(default_unit);
         m
     })
-    .map_err(|e| PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Tham số không hợp lệ", e.to_string()))?;
+    .map_err(|e| {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tham số không hợp lệ",
+            e.to_string(),
+        )
+    })?;
     // A user scoped to a unit sees that unit and what lies below it, nothing else.
     if let Some(scope) = &user.unit {
         let allowed = state.units.subtree(scope);
@@ -48,14 +54,22 @@ pub async fn scores_page(
     let st = state.clone();
     let q2 = q.clone();
     let result = web::block(move || {
-        let mut conn = st.pool.get().map_err(crate::db::DbError::from).map_err(ReportError::Db)?;
+        let mut conn = st
+            .pool
+            .get()
+            .map_err(crate::db::DbError::from)
+            .map_err(ReportError::Db)?;
         report::scores(&mut conn, &st.catalog, &st.units, &q2)
     })
     .await?;
     let scored = match result {
         Ok(s) => s,
         Err(ReportError::Invalid(e)) => {
-            return Err(PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "Tham số không hợp lệ", e.to_string()))
+            return Err(PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tham số không hợp lệ",
+                e.to_string(),
+            ))
         }
         Err(ReportError::Db(e)) => return Err(e.into()),
     };
@@ -67,7 +81,13 @@ pub async fn scores_page(
     let units = match &user.unit {
         Some(scope) => {
             let allowed = state.units.subtree(scope);
-            state.units.units.iter().filter(|u| allowed.contains(&u.code)).cloned().collect()
+            state
+                .units
+                .units
+                .iter()
+                .filter(|u| allowed.contains(&u.code))
+                .cloned()
+                .collect()
         }
         None => state.units.units.clone(),
     };
@@ -88,5 +108,6 @@ pub async fn scores_page(
     if let Some(c) = set {
         r.cookie(c);
     }
-    Ok(r.content_type("text/html; charset=utf-8").body(page.into_string()))
+    Ok(r.content_type("text/html; charset=utf-8")
+        .body(page.into_string()))
 }

@@ -24,7 +24,10 @@ async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), 
     })
     .await??
     .ok_or_else(PageError::not_found)?;
-    let survey = state.catalog.get(&kiosk.survey).ok_or_else(PageError::not_found)?;
+    let survey = state
+        .catalog
+        .get(&kiosk.survey)
+        .ok_or_else(PageError::not_found)?;
     Ok((kiosk, survey))
 }
 
@@ -35,21 +38,31 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
         .body(body.into_string())
 }
 
+/// The kiosk a request is for.
+struct Counter<'a> {
+    state: &'a AppState,
+    survey: &'a Survey,
+    kiosk: &'a Kiosk,
+    token: &'a str,
+}
+
 fn render(
-    state: &AppState,
+    at: &Counter,
     status: StatusCode,
-    survey: &Survey,
-    kiosk: &Kiosk,
-    token: &str,
     submission_id: &str,
     chosen: &HashMap<String, String>,
     error: Option<&str>,
 ) -> HttpResponse {
-    let unit_name = state.units.get(&kiosk.unit).map(|u| u.name.as_str()).unwrap_or("");
+    let unit_name = at
+        .state
+        .units
+        .get(&at.kiosk.unit)
+        .map(|u| u.name.as_str())
+        .unwrap_or("");
     let page = form_view(
-        survey,
+        at.survey,
         &FormState {
-            token,
+            token: at.token,
             unit_name,
             submission_id,
             issued: chrono::Utc::now().timestamp(),
@@ -60,14 +73,32 @@ fn render(
     html(status, page)
 }
 
-pub async fn form(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn form(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
     let submission = uuid::Uuid::new_v4().to_string();
-    Ok(render(&state, StatusCode::OK, survey, &kiosk, &token, &submission, &HashMap::new(), None))
+    let at = Counter {
+        state: &state,
+        survey,
+        kiosk: &kiosk,
+        token: &token,
+    };
+    Ok(render(
+        &at,
+        StatusCode::OK,
+        &submission,
+        &HashMap::new(),
+        None,
+    ))
 }
 
-pub async fn thanks(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn thanks(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     let (_, survey) = kiosk_for(&state, token.clone()).await?;
     Ok(html(StatusCode::OK, thanks_view(survey, &token)))
@@ -88,9 +119,13 @@ fn for_citizen(survey: &Survey, e: &FieldError) -> String {
         .strip_prefix("answers.")
         .and_then(|c| survey.item(c).map(|i| i.text.clone()))
         .or_else(|| {
-            e.field
-                .strip_prefix("background.")
-                .and_then(|c| survey.background.iter().find(|b| b.code == c).map(|b| b.text.clone()))
+            e.field.strip_prefix("background.").and_then(|c| {
+                survey
+                    .background
+                    .iter()
+                    .find(|b| b.code == c)
+                    .map(|b| b.text.clone())
+            })
         });
     match question {
         Some(q) => format!("Xin Ông/Bà chọn một câu trả lời cho: “{q}”."),
@@ -108,8 +143,13 @@ pub async fn submit(
     let body = read_body(payload)
         .await
         .map_err(|e| PageError::new(e.status, "Phiếu không hợp lệ", e.message))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "Phiếu không hợp lệ", "Dữ liệu gửi lên không đọc được."))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            "Phiếu không hợp lệ",
+            "Dữ liệu gửi lên không đọc được.",
+        )
+    })?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let submission_id = get("submission_id").unwrap_or("").to_string();
     let thanks_redirect = || {
@@ -132,7 +172,9 @@ pub async fn submit(
 
     let issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
     let age = chrono::Utc::now().timestamp() - issued;
-    if get("version") != Some(survey.version.as_str()) || !(-60..=state.settings.form_max_age_secs).contains(&age) {
+    if get("version") != Some(survey.version.as_str())
+        || !(-60..=state.settings.form_max_age_secs).contains(&age)
+    {
         return Err(stale());
     }
 
@@ -141,6 +183,12 @@ pub async fn submit(
         .filter(|(k, _)| k.starts_with("a:") || k.starts_with("b:"))
         .cloned()
         .collect();
+    let at = Counter {
+        state: &state,
+        survey,
+        kiosk: &kiosk,
+        token: &token,
+    };
     let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
     let too_soon = state
         .kiosk_last
@@ -150,7 +198,13 @@ pub async fn submit(
         .unwrap_or(false);
     if too_soon {
         let msg = "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi gửi lại.";
-        return Ok(render(&state, StatusCode::TOO_MANY_REQUESTS, survey, &kiosk, &token, &submission_id, &chosen, Some(msg)));
+        return Ok(render(
+            &at,
+            StatusCode::TOO_MANY_REQUESTS,
+            &submission_id,
+            &chosen,
+            Some(msg),
+        ));
     }
 
     let mut answers = Map::new();
@@ -159,7 +213,10 @@ pub async fn submit(
         if let Some(code) = k.strip_prefix("a:") {
             let value = match v.as_str() {
                 "na" => Value::Null,
-                n => n.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(n.into())),
+                n => n
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(n.into())),
             };
             answers.insert(code.to_string(), value);
         } else if let Some(code) = k.strip_prefix("b:") {
@@ -180,7 +237,13 @@ pub async fn submit(
     let st = state.clone();
     let result = web::block(move || -> Result<Stored, IngestError> {
         let mut conn = st.pool.get().map_err(crate::db::DbError::from)?;
-        ingest::submit(&mut conn, &st.catalog, &st.units, &raw, &Provenance::default())
+        ingest::submit(
+            &mut conn,
+            &st.catalog,
+            &st.units,
+            &raw,
+            &Provenance::default(),
+        )
     })
     .await?;
     match result {
@@ -193,7 +256,13 @@ pub async fn submit(
         Err(IngestError::Invalid(e)) if e.field == "submission_id" => Err(stale()),
         Err(IngestError::Invalid(e)) => {
             let msg = for_citizen(survey, &e);
-            Ok(render(&state, StatusCode::UNPROCESSABLE_ENTITY, survey, &kiosk, &token, &submission_id, &chosen, Some(&msg)))
+            Ok(render(
+                &at,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &submission_id,
+                &chosen,
+                Some(&msg),
+            ))
         }
         Err(IngestError::Db(e)) => Err(e.into()),
     }

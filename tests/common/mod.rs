@@ -16,15 +16,19 @@ pub struct TestApp {
     pub database_url: String,
     pub surveyor_token: String,
     pub viewer_token: String,
+    _db: SchemaGuard,
     _dir: tempfile::TempDir,
-    pg_schema: Option<(String, String)>,
 }
 
-impl Drop for TestApp {
+/// Drops a test's PostgreSQL schema when the test ends.
+pub struct SchemaGuard(Option<(String, String)>);
+
+impl Drop for SchemaGuard {
     fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema {
+        if let Some((base, schema)) = &self.0 {
             if let Ok(mut c) = PgConnection::establish(base) {
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut c);
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut c);
             }
         }
     }
@@ -35,17 +39,22 @@ pub fn surveys_dir() -> PathBuf {
 }
 
 /// A database URL of this test's own.
-pub fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
+pub fn fresh_database(dir: &tempfile::TempDir) -> (String, SchemaGuard) {
     match std::env::var("CHISO_TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
             let mut c = PgConnection::establish(&base).expect("connect to the test PostgreSQL");
-            diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut c).unwrap();
+            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                .execute(&mut c)
+                .unwrap();
             let sep = if base.contains('?') { '&' } else { '?' };
             let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-            (url, Some((base, schema)))
+            (url, SchemaGuard(Some((base, schema))))
         }
-        _ => (format!("sqlite://{}", dir.path().join("chiso.db").display()), None),
+        _ => (
+            format!("sqlite://{}", dir.path().join("chiso.db").display()),
+            SchemaGuard(None),
+        ),
     }
 }
 
@@ -55,7 +64,7 @@ pub fn spawn_app() -> TestApp {
 
 pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let (database_url, pg_schema) = fresh_database(&dir);
+    let (database_url, guard) = fresh_database(&dir);
     let mut settings = Settings {
         database_url: database_url.clone(),
         surveys_dir: surveys_dir(),
@@ -77,8 +86,8 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         database_url,
         surveyor_token,
         viewer_token,
+        _db: guard,
         _dir: dir,
-        pg_schema,
     }
 }
 
@@ -107,8 +116,10 @@ pub const ITEMS: [&str; 19] = [
 
 /// A complete, valid counter-form submission where every item gets `value`.
 pub fn submission(unit: &str, value: Option<i64>) -> Value {
-    let answers: serde_json::Map<String, Value> =
-        ITEMS.iter().map(|c| (c.to_string(), json!(value))).collect();
+    let answers: serde_json::Map<String, Value> = ITEMS
+        .iter()
+        .map(|c| (c.to_string(), json!(value)))
+        .collect();
     json!({
         "survey": "sipas-counter",
         "unit": unit,

@@ -1,0 +1,225 @@
+//! The command line, run as an operator runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{fresh_database, surveys_dir, ITEMS};
+use std::process::{Command, Output};
+
+fn chiso(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chiso"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("CHISO_SURVEYS", surveys_dir())
+        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn check_accepts_the_shipped_definitions() {
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", surveys_dir().to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("sipas-counter (sipas), 19 items"), "{t}");
+    assert!(t.contains("113 units"), "{t}");
+}
+
+#[test]
+fn check_rejects_broken_copies_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(surveys_dir().join("sipas-counter.toml")).unwrap();
+    let cases = [
+        (
+            "code = \"E2.2\"",
+            "code = \"E2.1\"",
+            "question code 'E2.1' is used twice",
+        ),
+        (
+            "scale = \"hai_long\"\nrequired = true\n\n[[sections.items]]\ncode = \"E1.2\"",
+            "scale = \"thang_do\"\nrequired = true\n\n[[sections.items]]\ncode = \"E1.2\"",
+            "unknown scale 'thang_do'",
+        ),
+        (
+            "items = [\"E5.1\", \"E5.2\", \"E5.3\"]",
+            "items = [\"E5.1\", \"E5.2\"]",
+            "item 'E5.3' is in no index node",
+        ),
+        (
+            "points_max = \"2.0\"",
+            "points_max = \"2.5\"",
+            "points do not add up",
+        ),
+    ];
+    for (from, to, message) in cases {
+        assert!(original.contains(from), "{from}");
+        let broken = original.replacen(from, to, 1);
+        std::fs::write(dir.path().join("sipas-counter.toml"), &broken).unwrap();
+        let out = chiso(
+            "sqlite://unused.db",
+            &["check", dir.path().to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(1), "{message}");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let line = err
+            .lines()
+            .find(|l| l.contains(message))
+            .unwrap_or_else(|| panic!("{message}: {err}"));
+        let mut parts = line.splitn(3, ':');
+        assert!(
+            parts.next().unwrap().ends_with("sipas-counter.toml"),
+            "{line}"
+        );
+        let n: usize = parts.next().unwrap().parse().unwrap();
+        assert!(n > 1, "{line}");
+    }
+}
+
+#[test]
+fn paper_forms_import_once_and_score_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let csv = dir.path().join("dot-1.csv");
+    let mut rows = vec![format!("unit,date,linh_vuc,{}", ITEMS.join(","))];
+    for (unit, v) in [("NK", "5"), ("NK-P-AN-CU", "4"), ("BT", "2"), ("BT", "na")] {
+        rows.push(format!(
+            "{unit},2026-05-04,ho_tich,{}",
+            vec![v; 19].join(",")
+        ));
+    }
+    std::fs::write(&csv, rows.join("\n")).unwrap();
+    let args = [
+        "import",
+        csv.to_str().unwrap(),
+        "--survey",
+        "sipas-counter",
+        "--period",
+        "2026",
+    ];
+    let out = chiso(&db, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("imported 4 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(&db, &args);
+    assert!(
+        text(&out).contains("imported 0 forms (4 already present)"),
+        "{}",
+        text(&out)
+    );
+
+    let out = chiso(
+        &db,
+        &[
+            "score",
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2026",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["responses"], 4);
+    let e1 = &v["nodes"][0]["children"][0];
+    assert_eq!(
+        (e1["code"].as_str(), e1["n"].as_i64()),
+        (Some("E1"), Some(3))
+    );
+    assert!((e1["value"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    let out = chiso(
+        &db,
+        &[
+            "score",
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2026",
+            "--unit",
+            "NK",
+        ],
+    );
+    assert!(text(&out).contains("E1         100.00"), "{}", text(&out));
+
+    // A bad row stores nothing and names the file, line and field.
+    std::fs::write(
+        &csv,
+        format!(
+            "{}\nNK,2026-05-04,ho_tich,{}",
+            rows[0],
+            vec!["7"; 19].join(",")
+        ),
+    )
+    .unwrap();
+    let out = chiso(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2026",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("dot-1.csv:2: answers.E1.1"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn operators_create_users_tokens_and_kiosks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let out = chiso(
+        &db,
+        &["user", "add", "lan", "--role", "viewer", "--unit", "NK"],
+    );
+    assert!(
+        out.status.success() && text(&out).contains("Added user 'lan' (viewer)"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(&db, &["user", "add", "x", "--role", "boss"]);
+    assert!(!out.status.success() && text(&out).contains("unknown role 'boss'"));
+    let out = chiso(&db, &["token", "create", "--role", "surveyor"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
+    let out = chiso(
+        &db,
+        &["kiosk", "add", "--unit", "CR", "--survey", "sipas-counter"],
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:8080/k/") && url.len() == 24 + 64,
+        "{url}"
+    );
+    let token = url.rsplit('/').next().unwrap();
+    assert!(chiso(&db, &["kiosk", "revoke", token]).status.success());
+    assert!(
+        !chiso(&db, &["kiosk", "revoke", token]).status.success(),
+        "already revoked"
+    );
+    let out = chiso(
+        &db,
+        &["kiosk", "add", "--unit", "HN", "--survey", "sipas-counter"],
+    );
+    assert!(!out.status.success() && text(&out).contains("unknown unit 'HN'"));
+}

@@ -1,0 +1,256 @@
+//! The kiosk a citizen touches and the pages staff sign in to.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use common::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS};
+
+fn kiosk(app: &TestApp) -> String {
+    let mut conn = app.state.pool.get().unwrap();
+    chiso::db::kiosks::add(&mut conn, "NK-P-CAI-KHE", "sipas-counter", "Quầy 1")
+        .unwrap()
+        .1
+}
+
+/// The hidden fields of a rendered kiosk form.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn filled_form(html: &str, skip: Option<&str>) -> String {
+    let mut fields = vec![
+        ("submission_id".to_string(), hidden(html, "submission_id")),
+        ("version".to_string(), hidden(html, "version")),
+        ("issued".to_string(), hidden(html, "issued")),
+        ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
+    ];
+    for (i, code) in ITEMS.iter().enumerate() {
+        if Some(*code) != skip {
+            let v = if i % 4 == 0 {
+                "na".to_string()
+            } else {
+                "5".to_string()
+            };
+            fields.push((format!("a:{code}"), v));
+        }
+    }
+    serde_urlencoded::to_string(&fields).unwrap()
+}
+
+async fn body_of(resp: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+}
+
+#[actix_web::test]
+async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
+    let app = spawn_app();
+    let token = kiosk(&app);
+    let svc = service!(app);
+    let page = body_of(
+        test::call_service(
+            &svc,
+            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert!(page.contains("Bộ phận Một cửa") && page.contains("Phường Cái Khế"));
+    assert!(page.contains("Rất hài lòng") && page.contains("Không ý kiến"));
+    assert!(
+        page.contains("http-equiv=\"refresh\" content=\"120\""),
+        "idle reset without JavaScript"
+    );
+    let form = filled_form(&page, None);
+    let post = || {
+        TestRequest::post()
+            .uri(&format!("/k/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(form.clone())
+            .to_request()
+    };
+    let resp = test::call_service(&svc, post()).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let thanks = resp
+        .headers()
+        .get("Location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(thanks, format!("/k/{token}/cam-on"));
+    // A double tap, or the browser resubmitting the page: thanked again, stored once.
+    let resp = test::call_service(&svc, post()).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 1);
+    let page =
+        body_of(test::call_service(&svc, TestRequest::get().uri(&thanks).to_request()).await).await;
+    assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
+
+    let mut conn = app.state.pool.get().unwrap();
+    let f = chiso::db::tallies::Filter {
+        survey_id: "sipas-counter".into(),
+        period: (chrono::Utc::now() + chrono::Duration::hours(7))
+            .format("%Y")
+            .to_string()
+            .parse()
+            .unwrap(),
+        ..Default::default()
+    };
+    let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
+    assert_eq!(
+        t.items["E1.1"][&None], 1,
+        "“Không ý kiến” is stored as no opinion"
+    );
+    assert_eq!(t.items["E1.2"][&Some(5)], 1);
+}
+
+#[actix_web::test]
+async fn kiosk_refuses_what_it_must() {
+    let app = spawn_app_with(|s| s.kiosk_min_interval_secs = 60);
+    let token = kiosk(&app);
+    let svc = service!(app);
+    let get = |uri: String| TestRequest::get().uri(&uri).to_request();
+    let post = |body: String| {
+        TestRequest::post()
+            .uri(&format!("/k/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body)
+            .to_request()
+    };
+
+    let resp = test::call_service(&svc, get("/k/khong-dung".into())).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(body_of(resp).await.contains("Không tìm thấy trang"));
+
+    let page = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
+    // A required question left out: the form comes back, answers kept, the question named.
+    let resp = test::call_service(&svc, post(filled_form(&page, Some("E3.2")))).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = body_of(resp).await;
+    assert!(again.contains("Xin Ông/Bà chọn một câu trả lời cho: “Công chức cung cấp thông tin"));
+    assert!(
+        again.contains("checked"),
+        "answers already given stay chosen"
+    );
+    // A page from an older version of the form is stale.
+    let old = filled_form(&page, None).replace(&hidden(&page, "version"), "000000000000");
+    assert_eq!(
+        test::call_service(&svc, post(old)).await.status(),
+        StatusCode::CONFLICT
+    );
+    let old = filled_form(&page, None).replace(&hidden(&page, "issued"), "1600000000");
+    assert_eq!(
+        test::call_service(&svc, post(old)).await.status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(app.responses(), 0);
+
+    // One submission per interval per kiosk.
+    assert_eq!(
+        test::call_service(&svc, post(filled_form(&page, None)))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let page2 = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
+    let resp = test::call_service(&svc, post(filled_form(&page2, None))).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(body_of(resp).await.contains("Xin đợi vài giây"));
+    assert_eq!(app.responses(), 1);
+
+    let mut conn = app.state.pool.get().unwrap();
+    assert!(chiso::db::kiosks::revoke(&mut conn, &token).unwrap());
+    let resp = test::call_service(&svc, get(format!("/k/{token}"))).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+fn cookie_of(resp: &actix_web::dev::ServiceResponse, name: &str) -> Option<String> {
+    resp.response()
+        .cookies()
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+#[actix_web::test]
+async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let resp = test::call_service(&svc, TestRequest::get().uri("/scores").to_request()).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "scores need a signed-in user"
+    );
+
+    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+    let csrf = cookie_of(&resp, "chiso_csrf").unwrap();
+    let login = |form: &str, with_cookie: bool| {
+        let mut r = TestRequest::post()
+            .uri("/login")
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(form.to_string());
+        if with_cookie {
+            r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()));
+        }
+        r.to_request()
+    };
+    let good = format!("csrf={csrf}&username=admin&password={ADMIN_PASSWORD}");
+    assert_eq!(
+        test::call_service(&svc, login(&good, false)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let wrong = format!("csrf={csrf}&username=admin&password=sai");
+    assert_eq!(
+        test::call_service(&svc, login(&wrong, true)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let resp = test::call_service(&svc, login(&good, true)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let session = cookie_of(&resp, "chiso_session").unwrap();
+
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/scores?survey=sipas-counter&period=2026&unit=NK")
+            .cookie(actix_web::cookie::Cookie::new(
+                "chiso_session",
+                session.clone(),
+            ))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = body_of(resp).await;
+    assert!(page.contains("Tiếp cận dịch vụ") && page.contains("80.24") && page.contains("1.2036"));
+    assert!(page.contains("Văn phòng UBND thành phố") && page.contains("Quận Ninh Kiều"));
+
+    let logout = TestRequest::post()
+        .uri("/logout")
+        .cookie(actix_web::cookie::Cookie::new(
+            "chiso_session",
+            session.clone(),
+        ))
+        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(format!("csrf={csrf}"))
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, logout).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/scores")
+            .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the session ended");
+}
