@@ -1,7 +1,7 @@
 //! The command line: `chiso [serve]`, `check`, `user`, `token`, `kiosk`, `import`, `score`.
 
 use crate::config::Settings;
-use crate::db::{self, auth, kiosks, DbError};
+use crate::db::{self, audit, auth, kiosks, DbError};
 use crate::ingest::{self, IngestError, Provenance};
 use crate::report::{self, ReportError, ScoreQuery};
 use crate::scoring::NodeScore;
@@ -259,6 +259,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 _ => (auth::new_secret()[..20].to_string(), true),
             };
             auth::add_user(&mut conn, &name, &password, role, unit.as_deref()).map_err(e)?;
+            audit::record(&mut conn, "cli", "user.add", &format!("{name} {role}")).map_err(e)?;
             println!("Added user '{name}' ({role})");
             if generated {
                 println!("Password: {password}");
@@ -289,6 +290,8 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                     .get(&survey)
                     .ok_or(format!("unknown survey '{survey}'"))?;
                 let (kiosk, token) = kiosks::add(&mut conn, &unit, &survey, &label).map_err(e)?;
+                let detail = format!("{} {unit} {survey}", kiosk.id);
+                audit::record(&mut conn, "cli", "kiosk.add", &detail).map_err(e)?;
                 println!("{}/k/{token}", base_url.trim_end_matches('/'));
                 eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
             }
@@ -296,6 +299,9 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 if !kiosks::revoke(&mut conn, &id).map_err(e)? {
                     return Err(format!("no active kiosk '{id}'"));
                 }
+                // The argument may be the token itself: log only a prefix.
+                let shown: String = id.chars().take(8).collect();
+                audit::record(&mut conn, "cli", "kiosk.revoke", &shown).map_err(e)?;
                 println!("revoked");
             }
             KioskAction::List => {

@@ -4,6 +4,7 @@
 //! [`with_conn!`]; backend-specific statements (upserts, write transactions) sit behind that one
 //! `match`.
 
+pub mod audit;
 pub mod auth;
 pub mod kiosks;
 pub mod responses;

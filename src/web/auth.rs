@@ -132,7 +132,10 @@ pub async fn login(
     let session = web::block(move || -> Result<_, crate::db::DbError> {
         let mut conn = st.pool.get()?;
         match auth::verify_login(&mut conn, &username, &password)? {
-            Some(user) => Ok(Some(auth::create_session(&mut conn, &user, hours)?)),
+            Some(user) => {
+                crate::db::audit::record(&mut conn, &user.username, "login", "")?;
+                Ok(Some(auth::create_session(&mut conn, &user, hours)?))
+            }
             None => Ok(None),
         }
     })
