@@ -27,9 +27,9 @@ body.kiosk fieldset{border:0;margin:0 0 1.4rem;padding:0}
 body.kiosk legend{font-weight:600;margin-bottom:.5rem}
 body.kiosk h2{font-size:1.4rem;margin:1.8rem 0 .8rem;border-bottom:3px solid #9b1c1c}
 .choices{display:flex;flex-wrap:wrap;gap:.5rem}
-.choices label{flex:1 1 8.5rem;position:relative}
+.choices label{flex:1 1 8.5rem;position:relative;display:flex}
 .choices input{position:absolute;opacity:0}
-.choices span{display:block;min-height:3.6rem;padding:.8rem .5rem;border:2px solid #999;border-radius:.6rem;background:#fff;text-align:center}
+.choices span{flex:1;display:flex;align-items:center;justify-content:center;min-height:3.6rem;padding:.8rem .5rem;border:2px solid #999;border-radius:.6rem;background:#fff;text-align:center}
 .choices input:checked+span{background:#9b1c1c;color:#fff;border-color:#9b1c1c}
 .choices input:focus-visible+span{outline:3px solid #f0b429}
 .submit{font-size:1.6rem;padding:1rem 3rem;margin:1rem 0 3rem}
