@@ -326,12 +326,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
             // All or nothing: every row is checked before any is stored.
             let mut errors = Vec::new();
             for (line, raw) in &rows {
-                if let Err(err) = survey::validate(
-                    catalog_survey,
-                    &raw.answers,
-                    &raw.background,
-                    raw.group.as_deref(),
-                ) {
+                if let Err(err) = survey::validate(catalog_survey, raw) {
                     errors.push(format!("{}:{line}: {err}", file.display()));
                 }
             }
@@ -453,6 +448,7 @@ fn read_csv(
         let record = record.map_err(|e| format!("{}:{line}: {e}", file.display()))?;
         let mut answers = Map::new();
         let mut background = Map::new();
+        let mut comments = Map::new();
         let (mut r_unit, mut r_period, mut r_date, mut r_group, mut r_sid) =
             (unit.map(String::from), period, None, None, None);
         for (col, cell) in headers.iter().zip(record.iter()) {
@@ -470,6 +466,9 @@ fn read_csv(
                 "date" => r_date = Some(cell.to_string()),
                 "group" => r_group = Some(cell.to_string()),
                 "submission_id" => r_sid = Some(cell.to_string()),
+                code if def.open.iter().any(|o| o.code == code) => {
+                    comments.insert(code.to_string(), Value::String(cell.to_string()));
+                }
                 code if def.background.iter().any(|b| b.code == code) => {
                     background.insert(code.to_string(), Value::String(cell.to_string()));
                 }
@@ -510,6 +509,7 @@ fn read_csv(
                 group: r_group,
                 background,
                 answers,
+                comments,
                 date: r_date,
             },
         ));

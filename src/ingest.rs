@@ -74,7 +74,7 @@ pub fn submit(
     if let Some(id) = responses::find_by_submission(conn, &raw.submission_id)? {
         return Ok(Stored::Existing(id));
     }
-    let valid = validate(survey, &raw.answers, &raw.background, raw.group.as_deref())?;
+    let valid = validate(survey, raw)?;
     let status = if raw.channel == "paper" {
         "keyed_once"
     } else {

@@ -2,7 +2,7 @@
 
 use crate::db::tallies::{self, Filter};
 use crate::db::{AnyConnection, DbError};
-use crate::scoring::{score, Scores};
+use crate::scoring::{score_groups, Scores};
 use crate::survey::{Catalog, FieldError, UnitTree};
 
 #[derive(Debug, Clone, Default)]
@@ -59,6 +59,6 @@ pub fn scores(
         from: q.from.clone(),
         to: q.to.clone(),
     };
-    let t = tallies::load(conn, &filter)?;
-    Ok(score(survey, &t))
+    let groups = tallies::load_by_group(conn, &filter)?;
+    Ok(score_groups(survey, &groups))
 }

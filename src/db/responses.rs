@@ -67,13 +67,15 @@ pub fn store(conn: &mut AnyConnection, new: &NewResponse) -> Result<Stored, DbEr
             )
         })
         .collect();
-    let delta = Tallies::of_response(new.survey, &new.valid.answers);
+    let delta = Tallies::of_response(new.survey, &new.valid.answers, &new.valid.background);
+    let comments = serde_json::to_string(&new.valid.comments).unwrap_or_else(|_| "{}".into());
     let key = tallies::SliceKey {
         survey_id: new.survey.id.clone(),
         survey_version: new.survey.version.clone(),
         unit_code: new.unit.clone(),
         period: new.period,
         day: new.day.clone(),
+        respondent_group: new.valid.group.clone().unwrap_or_default(),
         channel: new.channel.clone(),
     };
     let result = write_tx!(conn, |c| {
@@ -88,6 +90,7 @@ pub fn store(conn: &mut AnyConnection, new: &NewResponse) -> Result<Stored, DbEr
                 responses::day.eq(&new.day),
                 responses::respondent_group.eq(&new.valid.group),
                 responses::background.eq(&background),
+                responses::comments.eq(&comments),
                 responses::status.eq(&new.status),
                 responses::keyed_by.eq(&new.keyed_by),
                 responses::submission_id.eq(&new.submission_id),

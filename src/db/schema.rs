@@ -21,6 +21,7 @@ diesel::table! {
         day -> Text,
         respondent_group -> Nullable<Text>,
         background -> Text,
+        comments -> Text,
         status -> Text,
         keyed_by -> Nullable<Text>,
         submission_id -> Text,
@@ -37,11 +38,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    item_counts (survey_id, period, unit_code, day, survey_version, item_code, value) {
+    item_counts (survey_id, period, unit_code, day, survey_version, respondent_group, item_code, value) {
         survey_id -> Text,
         survey_version -> Text,
         unit_code -> Text,
         period -> Integer,
+        respondent_group -> Text,
         day -> Text,
         item_code -> Text,
         value -> SmallInt,
@@ -50,11 +52,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    pair_moments (survey_id, period, unit_code, day, survey_version, item_a, item_b) {
+    pair_moments (survey_id, period, unit_code, day, survey_version, respondent_group, item_a, item_b) {
         survey_id -> Text,
         survey_version -> Text,
         unit_code -> Text,
         period -> Integer,
+        respondent_group -> Text,
         day -> Text,
         item_a -> Text,
         item_b -> Text,
@@ -66,11 +69,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    response_tallies (survey_id, period, unit_code, day, survey_version, channel) {
+    response_tallies (survey_id, period, unit_code, day, survey_version, respondent_group, channel) {
         survey_id -> Text,
         survey_version -> Text,
         unit_code -> Text,
         period -> Integer,
+        respondent_group -> Text,
         day -> Text,
         channel -> Text,
         n -> BigInt,

@@ -19,6 +19,8 @@ pub struct SliceKey {
     pub unit_code: String,
     pub period: i32,
     pub day: String,
+    /// "" for surveys without respondent groups.
+    pub respondent_group: String,
     pub channel: String,
 }
 
@@ -39,6 +41,8 @@ macro_rules! apply_on {
                     item_counts::unit_code.eq(&k.unit_code),
                     item_counts::period.eq(k.period),
                     item_counts::day.eq(&k.day),
+                    item_counts::respondent_group.eq(&k.respondent_group),
+                    item_counts::respondent_group.eq(&k.respondent_group),
                     item_counts::item_code.eq(item),
                     item_counts::value.eq(v.unwrap_or(NO_OPINION)),
                     item_counts::n.eq(*n),
@@ -54,6 +58,7 @@ macro_rules! apply_on {
                     item_counts::unit_code,
                     item_counts::day,
                     item_counts::survey_version,
+                    item_counts::respondent_group,
                     item_counts::item_code,
                     item_counts::value,
                 ))
@@ -71,6 +76,8 @@ macro_rules! apply_on {
                     pair_moments::unit_code.eq(&k.unit_code),
                     pair_moments::period.eq(k.period),
                     pair_moments::day.eq(&k.day),
+                    pair_moments::respondent_group.eq(&k.respondent_group),
+                    pair_moments::respondent_group.eq(&k.respondent_group),
                     pair_moments::item_a.eq(a),
                     pair_moments::item_b.eq(b),
                     pair_moments::n.eq(m.n),
@@ -90,6 +97,7 @@ macro_rules! apply_on {
                     pair_moments::unit_code,
                     pair_moments::day,
                     pair_moments::survey_version,
+                    pair_moments::respondent_group,
                     pair_moments::item_a,
                     pair_moments::item_b,
                 ))
@@ -109,6 +117,7 @@ macro_rules! apply_on {
                 response_tallies::unit_code.eq(&k.unit_code),
                 response_tallies::period.eq(k.period),
                 response_tallies::day.eq(&k.day),
+                response_tallies::respondent_group.eq(&k.respondent_group),
                 response_tallies::channel.eq(&k.channel),
                 response_tallies::n.eq($t.responses),
             ))
@@ -118,6 +127,7 @@ macro_rules! apply_on {
                 response_tallies::unit_code,
                 response_tallies::day,
                 response_tallies::survey_version,
+                response_tallies::respondent_group,
                 response_tallies::channel,
             ))
             .do_update()
@@ -188,26 +198,49 @@ macro_rules! filtered {
     }};
 }
 
-/// Sums the running counts of a slice; the database does the grouping.
+/// Sums the running counts of a slice, pooled over respondent groups.
 pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
     let mut t = Tallies::default();
-    let item_rows: Vec<(String, i16, i64)> =
+    for g in load_by_group(conn, f)?.values() {
+        t.add(g);
+    }
+    Ok(t)
+}
+
+/// Sums the running counts of a slice per respondent group; the database does the grouping.
+pub fn load_by_group(
+    conn: &mut AnyConnection,
+    f: &Filter,
+) -> Result<BTreeMap<String, Tallies>, DbError> {
+    let mut groups: BTreeMap<String, Tallies> = BTreeMap::new();
+    let item_rows: Vec<(String, String, i16, i64)> =
         with_conn!(conn, |c| filtered!(item_counts, f, |t| t
-            .group_by((item_counts::item_code, item_counts::value))
+            .group_by((
+                item_counts::respondent_group,
+                item_counts::item_code,
+                item_counts::value
+            ))
             .select((
+                item_counts::respondent_group,
                 item_counts::item_code,
                 item_counts::value,
                 sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
             )))
         .load(c))?;
-    for (item, value, n) in item_rows {
+    for (group, item, value, n) in item_rows {
         let v = (value != NO_OPINION).then_some(value);
+        let t = groups.entry(group).or_default();
         *t.items.entry(item).or_default().entry(v).or_default() += n;
     }
-    let pair_rows: Vec<(String, String, i64, f64, f64, f64)> =
+    let pair_rows: Vec<(String, String, String, i64, f64, f64, f64)> =
         with_conn!(conn, |c| filtered!(pair_moments, f, |t| t
-            .group_by((pair_moments::item_a, pair_moments::item_b))
+            .group_by((
+                pair_moments::respondent_group,
+                pair_moments::item_a,
+                pair_moments::item_b
+            ))
             .select((
+                pair_moments::respondent_group,
                 pair_moments::item_a,
                 pair_moments::item_b,
                 sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
@@ -216,8 +249,8 @@ pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
                 sql::<Double>("CAST(SUM(sum_ab) AS DOUBLE PRECISION)"),
             )))
         .load(c))?;
-    for (a, b, n, sum_a, sum_b, sum_ab) in pair_rows {
-        t.pairs.insert(
+    for (group, a, b, n, sum_a, sum_b, sum_ab) in pair_rows {
+        groups.entry(group).or_default().pairs.insert(
             (a, b),
             PairMoments {
                 n,
@@ -227,22 +260,30 @@ pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
             },
         );
     }
-    let responses: Vec<i64> = with_conn!(conn, |c| filtered!(response_tallies, f, |t| t
-        .select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")))
-    .load(c))?;
-    t.responses = responses.into_iter().sum();
-    Ok(t)
+    let responses: Vec<(String, i64)> =
+        with_conn!(conn, |c| filtered!(response_tallies, f, |t| t
+            .group_by(response_tallies::respondent_group)
+            .select((
+                response_tallies::respondent_group,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+            )))
+        .load(c))?;
+    for (group, n) in responses {
+        groups.entry(group).or_default().responses += n;
+    }
+    Ok(groups)
 }
 
-/// Rebuilds the tallies of a slice from the stored answers, for checking the running counts.
+/// Rebuilds the tallies of a slice from the stored answers, per respondent group, for checking
+/// the running counts.
 pub fn recount(
     conn: &mut AnyConnection,
     catalog: &Catalog,
     f: &Filter,
-) -> Result<Tallies, DbError> {
-    let mut t = Tallies::default();
+) -> Result<BTreeMap<String, Tallies>, DbError> {
+    let mut groups: BTreeMap<String, Tallies> = BTreeMap::new();
     let Some(survey) = catalog.get(&f.survey_id) else {
-        return Ok(t);
+        return Ok(groups);
     };
     let rows: Vec<(String, String, Option<i16>)> =
         with_conn!(conn, |c| filtered!(responses, f, |t| t
@@ -253,12 +294,21 @@ pub fn recount(
     for (id, item, value) in rows {
         by_response.entry(id).or_default().push((item, value));
     }
-    let ids: Vec<String> = with_conn!(conn, |c| filtered!(responses, f, |t| t
-        .select(responses::id))
-    .load(c))?;
-    for id in ids {
+    let heads: Vec<(String, Option<String>, String)> =
+        with_conn!(conn, |c| filtered!(responses, f, |t| t.select((
+            responses::id,
+            responses::respondent_group,
+            responses::background
+        )))
+        .load(c))?;
+    for (id, group, background) in heads {
         let answers = by_response.remove(&id).unwrap_or_default();
-        t.add(&Tallies::of_response(survey, &answers));
+        let background: BTreeMap<String, String> =
+            serde_json::from_str(&background).unwrap_or_default();
+        groups
+            .entry(group.unwrap_or_default())
+            .or_default()
+            .add(&Tallies::of_response(survey, &answers, &background));
     }
-    Ok(t)
+    Ok(groups)
 }

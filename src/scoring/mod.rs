@@ -6,11 +6,14 @@
 //! C_jk = Σ_i I_ij I_ik (y_ij − p_j)(y_ik − p_k) / (n_j n_k), where I marks a valid answer.
 //! That sum only needs per-pair moments (n, Σy_j, Σy_k, Σy_j·y_k over respondents who answered
 //! both), which are kept on insert, so no raw answer is read at scoring time.
+//!
+//! When respondent groups are averaged (`pooling = "mean_of_groups"`), each group is an
+//! independent stratum: p_j = Σ_g p_jg / G_j and Cov(p_j, p_k) = Σ_g C_jk,g / (G_j·G_k).
 
 pub mod interval;
 pub mod points;
 
-use crate::survey::{Aggregate, PointsRule, Survey};
+use crate::survey::{Aggregate, Condition, PointsRule, Pooling, Survey};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -45,7 +48,13 @@ impl PairMoments {
 
 impl Tallies {
     /// What one response adds: its answers' counts, and the pair moments of its scored answers.
-    pub fn of_response(survey: &Survey, answers: &[(String, Option<i16>)]) -> Tallies {
+    /// Answers to items whose node counts only some respondents (`count_if`) are left out
+    /// for the others.
+    pub fn of_response(
+        survey: &Survey,
+        answers: &[(String, Option<i16>)],
+        background: &BTreeMap<String, String>,
+    ) -> Tallies {
         let mut t = Tallies {
             responses: 1,
             ..Tallies::default()
@@ -53,6 +62,12 @@ impl Tallies {
         let scored = survey.scored_items();
         let mut ys: Vec<(&str, f64)> = Vec::new();
         for (code, value) in answers {
+            if survey
+                .count_if(code)
+                .is_some_and(|c| !condition_met(c, answers, background))
+            {
+                continue;
+            }
             *t.items
                 .entry(code.clone())
                 .or_default()
@@ -100,6 +115,22 @@ impl Tallies {
     }
 }
 
+/// Whether a condition holds for one response's answers.
+pub fn condition_met(
+    c: &Condition,
+    answers: &[(String, Option<i16>)],
+    background: &BTreeMap<String, String>,
+) -> bool {
+    if let Some(v) = background.get(&c.code) {
+        return c.values.contains(v);
+    }
+    answers
+        .iter()
+        .find(|(code, _)| code == &c.code)
+        .and_then(|(_, v)| *v)
+        .is_some_and(|v| c.values.contains(&v.to_string()))
+}
+
 /// One node of the scored tree, as the API and the pages show it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NodeScore {
@@ -107,7 +138,9 @@ pub struct NodeScore {
     pub name: String,
     /// "index" for inner nodes, "item" for questions.
     pub kind: &'static str,
-    /// Percentage (share of favourable answers × 100), or None without data.
+    /// "percent" (share of favourable answers × 100) or "score" (PAPI-aligned points).
+    pub unit: &'static str,
+    /// None without data.
     pub value: Option<f64>,
     /// Official points as a decimal string, where the node converts to points.
     pub points: Option<String>,
@@ -119,13 +152,38 @@ pub struct NodeScore {
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub baseline: Option<f64>,
+    pub baseline_note: Option<String>,
     pub delta: Option<f64>,
     /// Whether the baseline lies outside the 95 % interval.
     pub significant: Option<bool>,
     pub target: Option<f64>,
     pub target_note: Option<String>,
+    /// Value minus target, where both exist.
+    pub gap_to_target: Option<f64>,
     pub owner: Option<String>,
+    /// Where the value (and its interval) would have ranked among the provinces' published values.
+    pub rank: Option<RankEstimate>,
+    /// Per respondent group, for surveys with groups (value and n only).
+    pub by_group: Vec<GroupValue>,
     pub children: Vec<NodeScore>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RankEstimate {
+    pub estimate: usize,
+    /// Ranks at the top and bottom of the 95 % interval.
+    pub best: usize,
+    pub worst: usize,
+    pub of: usize,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupValue {
+    pub group: String,
+    pub value: Option<f64>,
+    pub points: Option<String>,
+    pub n: i64,
 }
 
 /// The whole tree for one survey, plus what it was computed from.
@@ -136,232 +194,390 @@ pub struct Scores {
     pub nodes: Vec<NodeScore>,
 }
 
-/// A node's value as a linear combination of item shares: (item → weight), summing p in [0, 1].
-type Weights = HashMap<String, Decimal>;
-
-struct ItemStat {
-    n: i64,
-    share: Option<Decimal>,
-    binary: bool,
-    successes: f64,
+/// Scores from tallies that are not split by respondent group.
+pub fn score(survey: &Survey, tallies: &Tallies) -> Scores {
+    score_groups(survey, &BTreeMap::from([(String::new(), tallies.clone())]))
 }
 
-pub fn score(survey: &Survey, tallies: &Tallies) -> Scores {
-    let stats: HashMap<&str, ItemStat> = survey
-        .scored_items()
-        .into_iter()
-        .map(|code| (code, item_stat(survey, tallies, code)))
-        .collect();
-    let ctx = Ctx {
-        survey,
-        tallies,
-        stats,
+/// Scores from tallies per respondent group ("" when the survey has none).
+pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scores {
+    let mut pooled = Tallies::default();
+    for t in groups.values() {
+        pooled.add(t);
+    }
+    let strata: Vec<&Tallies> = match survey.pooling {
+        Pooling::Pooled => vec![&pooled],
+        Pooling::MeanOfGroups => groups.values().collect(),
     };
+    let ctx = Ctx::new(survey, &strata);
+    let mut nodes: Vec<NodeScore> = survey.roots().map(|n| ctx.node(&n.code)).collect();
+    if !survey.groups.is_empty() {
+        let per_group: Vec<(String, Vec<NodeScore>)> = groups
+            .iter()
+            .filter(|(g, _)| !g.is_empty())
+            .map(|(g, t)| {
+                let c = Ctx::new(survey, &[t]);
+                (g.clone(), survey.roots().map(|n| c.node(&n.code)).collect())
+            })
+            .collect();
+        for node in &mut nodes {
+            attach_groups(node, &per_group);
+        }
+    }
     Scores {
         survey: survey.id.clone(),
-        responses: tallies.responses,
-        nodes: survey.roots().map(|n| ctx.node(&n.code)).collect(),
+        responses: pooled.responses,
+        nodes,
     }
+}
+
+fn attach_groups(node: &mut NodeScore, per_group: &[(String, Vec<NodeScore>)]) {
+    fn find<'a>(nodes: &'a [NodeScore], code: &str) -> Option<&'a NodeScore> {
+        nodes.iter().find_map(|n| {
+            if n.code == code {
+                Some(n)
+            } else {
+                find(&n.children, code)
+            }
+        })
+    }
+    node.by_group = per_group
+        .iter()
+        .filter_map(|(g, nodes)| {
+            find(nodes, &node.code).map(|n| GroupValue {
+                group: g.clone(),
+                value: n.value,
+                points: n.points.clone(),
+                n: n.n,
+            })
+        })
+        .collect();
+    for c in &mut node.children {
+        attach_groups(c, per_group);
+    }
+}
+
+/// One item in one stratum.
+struct ItemStat {
+    n: i64,
+    sum: Decimal,
+    binary: bool,
 }
 
 fn item_stat(survey: &Survey, tallies: &Tallies, code: &str) -> ItemStat {
-    let mut n = 0i64;
-    let mut sum = Decimal::ZERO;
-    let mut binary = true;
+    let mut s = ItemStat {
+        n: 0,
+        sum: Decimal::ZERO,
+        binary: true,
+    };
     if let Some(values) = tallies.items.get(code) {
         for (value, count) in values {
             if let Some(y) = survey.score_of(code, *value) {
-                n += count;
-                sum += y * Decimal::from(*count);
-                binary &= y == Decimal::ZERO || y == Decimal::ONE;
+                s.n += count;
+                s.sum += y * Decimal::from(*count);
+                s.binary &= y == Decimal::ZERO || y == Decimal::ONE;
             }
         }
     }
-    ItemStat {
-        n,
-        share: (n > 0).then(|| sum / Decimal::from(n)),
-        binary,
-        successes: sum.to_f64().unwrap_or(0.0),
+    s
+}
+
+/// An item's share over all strata.
+struct Item {
+    n: i64,
+    share: Option<Decimal>,
+    /// Strata with data, each with its stratum index: the item's weight there is 1/len.
+    strata: Vec<usize>,
+    /// Pooled successes, for a Wilson interval when there is one stratum of 0/1 scores.
+    wilson: Option<(f64, f64)>,
+}
+
+/// A node's value as c + Σ w_j p_j (p_j in [0, 1]); used for variances only.
+#[derive(Default, Clone)]
+struct Linear {
+    weights: BTreeMap<String, f64>,
+}
+
+impl Linear {
+    fn scaled(mut self, k: f64) -> Self {
+        for w in self.weights.values_mut() {
+            *w *= k;
+        }
+        self
+    }
+
+    fn plus(mut self, other: &Linear) -> Self {
+        for (i, w) in &other.weights {
+            *self.weights.entry(i.clone()).or_default() += w;
+        }
+        self
     }
 }
 
 struct Ctx<'a> {
     survey: &'a Survey,
-    tallies: &'a Tallies,
-    stats: HashMap<&'a str, ItemStat>,
+    strata: Vec<&'a Tallies>,
+    items: HashMap<&'a str, Item>,
 }
 
-impl Ctx<'_> {
-    /// Item weights for a node; items without data drop out of a mean (and the mean is over
-    /// the rest), as a published index is the mean of what was measured.
-    fn weights(&self, code: &str) -> Weights {
-        let Some(node) = self.survey.node(code) else {
-            return Weights::new();
-        };
-        let parts: Vec<Weights> = if node.items.is_empty() {
-            node.children.iter().map(|c| self.weights(c)).collect()
-        } else {
-            node.items
-                .iter()
-                .map(|i| Weights::from([(i.clone(), Decimal::ONE)]))
-                .collect()
-        };
-        let parts: Vec<Weights> = parts
+/// What a node works out to.
+struct Eval {
+    value: Option<Decimal>,
+    linear: Linear,
+    n: i64,
+    unit: &'static str,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(survey: &'a Survey, strata: &[&'a Tallies]) -> Self {
+        let items = survey
+            .scored_items()
             .into_iter()
-            .filter(|w| w.keys().any(|i| self.has_data(i)))
+            .map(|code| {
+                let stats: Vec<ItemStat> =
+                    strata.iter().map(|t| item_stat(survey, t, code)).collect();
+                let with_data: Vec<usize> = (0..stats.len()).filter(|&s| stats[s].n > 0).collect();
+                let share = (!with_data.is_empty()).then(|| {
+                    let total: Decimal = with_data
+                        .iter()
+                        .map(|&s| stats[s].sum / Decimal::from(stats[s].n))
+                        .sum();
+                    total / Decimal::from(with_data.len())
+                });
+                let wilson = match (stats.as_slice(), with_data.len()) {
+                    ([one], 1) if one.binary => one
+                        .sum
+                        .to_f64()
+                        .and_then(|succ| interval::wilson(succ, one.n as f64)),
+                    _ => None,
+                };
+                let item = Item {
+                    n: stats.iter().map(|s| s.n).sum(),
+                    share,
+                    strata: with_data,
+                    wilson,
+                };
+                (code, item)
+            })
             .collect();
-        let scale = match node.aggregate {
-            Aggregate::Sum => Decimal::ONE,
-            Aggregate::Mean if parts.is_empty() => Decimal::ZERO,
-            Aggregate::Mean => Decimal::ONE / Decimal::from(parts.len()),
+        Ctx {
+            survey,
+            strata: strata.to_vec(),
+            items,
+        }
+    }
+
+    fn share(&self, item: &str) -> Option<Decimal> {
+        self.items.get(item).and_then(|i| i.share)
+    }
+
+    /// Linearised covariance of two item shares, summed over the strata they share.
+    fn cov(&self, a: &str, b: &str) -> f64 {
+        let (Some(ia), Some(ib)) = (self.items.get(a), self.items.get(b)) else {
+            return 0.0;
         };
-        let mut out = Weights::new();
-        for part in parts {
-            for (item, w) in part {
-                if self.has_data(&item) {
-                    *out.entry(item).or_default() += w * scale;
+        let mut c = 0.0;
+        for &s in ia.strata.iter().filter(|s| ib.strata.contains(s)) {
+            let t = self.strata[s];
+            let (Some(m), Some(sa), Some(sb)) = (
+                t.pair(a, b),
+                stratum_share(self.survey, t, a),
+                stratum_share(self.survey, t, b),
+            ) else {
+                continue;
+            };
+            let (na, nb) = (
+                item_stat(self.survey, t, a).n as f64,
+                item_stat(self.survey, t, b).n as f64,
+            );
+            let (ya, yb) = if a <= b {
+                (m.sum_a, m.sum_b)
+            } else {
+                (m.sum_b, m.sum_a)
+            };
+            let cross = m.sum_ab - sb * ya - sa * yb + sa * sb * m.n as f64;
+            c += cross / (na * nb) / (ia.strata.len() * ib.strata.len()) as f64;
+        }
+        c
+    }
+
+    fn variance(&self, l: &Linear) -> f64 {
+        let mut v = 0.0;
+        for (a, wa) in &l.weights {
+            for (b, wb) in &l.weights {
+                v += wa * wb * self.cov(a, b);
+            }
+        }
+        v
+    }
+
+    fn eval(&self, code: &str) -> Eval {
+        let empty = Eval {
+            value: None,
+            linear: Linear::default(),
+            n: 0,
+            unit: "percent",
+        };
+        let Some(node) = self.survey.node(code) else {
+            return empty;
+        };
+        if !node.items.is_empty() {
+            let measured: Vec<(&String, Decimal)> = node
+                .items
+                .iter()
+                .filter_map(|i| self.share(i).map(|s| (i, s)))
+                .collect();
+            let n = node
+                .items
+                .iter()
+                .filter_map(|i| self.items.get(i.as_str()))
+                .map(|i| i.n)
+                .max()
+                .unwrap_or(0);
+            if measured.is_empty() {
+                return Eval { n, ..empty };
+            }
+            let m = Decimal::from(measured.len());
+            let mean = measured.iter().map(|(_, s)| *s).sum::<Decimal>() / m;
+            let per_item = 1.0 / measured.len() as f64;
+            let linear = Linear {
+                weights: measured
+                    .iter()
+                    .map(|(i, _)| ((*i).clone(), per_item))
+                    .collect(),
+            };
+            return match node.papi_k {
+                Some(k) => {
+                    let k_dec = Decimal::from(k);
+                    Eval {
+                        value: Some((Decimal::ONE + Decimal::from(9) * mean) / k_dec),
+                        linear: linear.scaled(9.0 / f64::from(k)),
+                        n,
+                        unit: "score",
+                    }
                 }
+                None => Eval {
+                    value: Some(mean * Decimal::ONE_HUNDRED),
+                    linear: linear.scaled(100.0),
+                    n,
+                    unit: "percent",
+                },
+            };
+        }
+        let kids: Vec<Eval> = node.children.iter().map(|c| self.eval(c)).collect();
+        let unit = kids.first().map(|k| k.unit).unwrap_or("percent");
+        let n = kids.iter().map(|k| k.n).max().unwrap_or(0);
+        let measured: Vec<&Eval> = kids.iter().filter(|k| k.value.is_some()).collect();
+        let value = match node.aggregate {
+            // A mean is over what was measured; a sum needs every part.
+            Aggregate::Mean if !measured.is_empty() => Some(
+                measured.iter().filter_map(|k| k.value).sum::<Decimal>()
+                    / Decimal::from(measured.len()),
+            ),
+            Aggregate::Sum if measured.len() == kids.len() && !kids.is_empty() => {
+                Some(measured.iter().filter_map(|k| k.value).sum::<Decimal>())
             }
-        }
-        out
-    }
-
-    fn has_data(&self, item: &str) -> bool {
-        self.stats.get(item).is_some_and(|s| s.share.is_some())
-    }
-
-    fn value(&self, w: &Weights) -> Option<Decimal> {
-        if w.is_empty() {
-            return None;
-        }
-        let mut v = Decimal::ZERO;
-        for (item, weight) in w {
-            v += *weight * self.stats.get(item.as_str())?.share?;
-        }
-        Some(v * Decimal::ONE_HUNDRED)
-    }
-
-    /// Linearised variance of Σ w_j p_j, in (percentage points)².
-    fn variance(&self, w: &Weights) -> f64 {
-        let share = |i: &str| {
-            self.stats
-                .get(i)
-                .and_then(|s| Some((s.n as f64, s.share?.to_f64()?)))
+            _ => None,
         };
-        let mut var = 0.0;
-        for (a, wa) in w {
-            for (b, wb) in w {
-                let (Some((na, pa)), Some((nb, pb)), Some(m)) =
-                    (share(a), share(b), self.tallies.pair(a, b))
-                else {
-                    continue;
-                };
-                let (ya, yb) = if a <= b {
-                    (m.sum_a, m.sum_b)
-                } else {
-                    (m.sum_b, m.sum_a)
-                };
-                let cross = m.sum_ab - pb * ya - pa * yb + pa * pb * m.n as f64;
-                var += wa.to_f64().unwrap_or(0.0) * wb.to_f64().unwrap_or(0.0) * cross / (na * nb);
-            }
+        let linear = measured
+            .iter()
+            .fold(Linear::default(), |acc, k| acc.plus(&k.linear));
+        let linear = match node.aggregate {
+            Aggregate::Mean if !measured.is_empty() => linear.scaled(1.0 / measured.len() as f64),
+            _ => linear,
+        };
+        Eval {
+            value,
+            linear,
+            n,
+            unit,
         }
-        var * 1e4
     }
 
     fn node(&self, code: &str) -> NodeScore {
+        let mut out = blank(code);
         let Some(node) = self.survey.node(code) else {
-            return empty(code);
+            return out;
         };
-        let w = self.weights(code);
-        let value = self.value(&w);
-        let n = w
-            .keys()
-            .filter_map(|i| self.stats.get(i.as_str()).map(|s| s.n))
-            .max()
-            .unwrap_or(0);
-        let (ci_low, ci_high) = match value.and_then(|v| v.to_f64()) {
-            Some(v) => {
-                let hi = if node.aggregate == Aggregate::Sum {
-                    f64::MAX
-                } else {
-                    100.0
-                };
-                // n/(n−1) corrects the linearised variance for small samples; a single
-                // respondent says nothing about spread, so the interval is the whole range.
-                let var = if n > 1 {
-                    self.variance(&w) * n as f64 / (n - 1) as f64
-                } else {
-                    f64::INFINITY
-                };
-                let (l, h) = interval::normal(v, var, 0.0, hi);
-                (Some(l), Some(h))
-            }
-            None => (None, None),
-        };
-        let mut children: Vec<NodeScore> = node.children.iter().map(|c| self.node(c)).collect();
-        children.extend(node.items.iter().map(|i| self.item(i)));
-        let points = node.points.as_ref().and_then(|p| match p.rule {
-            PointsRule::PercentOfMax => value.map(|v| points::percent_of_max(v, p.max)),
-            PointsRule::SumOfChildren => children
-                .iter()
-                .filter_map(|c| c.points.as_deref())
-                .map(|s| s.parse::<Decimal>().ok())
-                .sum::<Option<Decimal>>()
-                .filter(|_| children.iter().all(|c| c.points.is_some())),
-        });
-        let mut out = NodeScore {
-            code: node.code.clone(),
-            name: node.name.clone(),
-            kind: "index",
-            value: value.and_then(|v| v.to_f64()),
-            points: points.map(|p| format!("{p:.4}")),
-            points_max: node.points.as_ref().map(|p| p.max.to_string()),
-            points_baseline: node
-                .points
-                .as_ref()
-                .and_then(|p| p.baseline.map(|b| b.to_string())),
-            points_code: node.points.as_ref().and_then(|p| p.code.clone()),
-            n,
-            ci_low,
-            ci_high,
-            baseline: node.baseline.and_then(|b| b.to_f64()),
-            delta: None,
-            significant: None,
-            target: node.target.and_then(|t| t.to_f64()),
-            target_note: node.target_note.clone(),
-            owner: node.owner.clone(),
-            children,
-        };
-        compare(&mut out, value, node.baseline);
+        let e = self.eval(code);
+        out.name = node.name.clone();
+        out.unit = e.unit;
+        out.n = e.n;
+        out.value = e.value.and_then(|v| v.to_f64());
+        if let Some(v) = out.value {
+            // n/(n−1) corrects the linearised variance for small samples; a single
+            // respondent says nothing about spread, so the interval is the whole range.
+            let var = if e.n > 1 {
+                self.variance(&e.linear) * e.n as f64 / (e.n - 1) as f64
+            } else {
+                f64::INFINITY
+            };
+            let (lo, hi) = match (e.unit, node.papi_k) {
+                ("percent", _) => (0.0, 100.0),
+                (_, Some(k)) => (1.0 / f64::from(k), 10.0 / f64::from(k)),
+                _ => (0.0, f64::MAX),
+            };
+            let (l, h) = interval::normal(v, var, lo, hi);
+            out.ci_low = Some(l);
+            out.ci_high = Some(h);
+        }
+        out.children = node.children.iter().map(|c| self.node(c)).collect();
+        out.children.extend(node.items.iter().map(|i| self.item(i)));
+        out.points = node
+            .points
+            .as_ref()
+            .and_then(|p| match p.rule {
+                PointsRule::PercentOfMax => e.value.map(|v| points::percent_of_max(v, p.max)),
+                PointsRule::ShareOfMax => e.value.map(|v| points::share_of_max(v, p.max)),
+                PointsRule::SumOfChildren => out
+                    .children
+                    .iter()
+                    .filter(|c| c.points_max.is_some())
+                    .map(|c| c.points.as_deref().and_then(|s| s.parse::<Decimal>().ok()))
+                    .sum::<Option<Decimal>>(),
+            })
+            .map(|p| format!("{p:.4}"));
+        out.points_max = node.points.as_ref().map(|p| p.max.to_string());
+        out.points_baseline = node
+            .points
+            .as_ref()
+            .and_then(|p| p.baseline.map(|b| format!("{b:.4}")));
+        out.points_code = node.points.as_ref().and_then(|p| p.code.clone());
+        out.baseline = node.baseline.and_then(|b| b.to_f64());
+        out.baseline_note = node.baseline_note.clone();
+        out.target = node.target.and_then(|t| t.to_f64());
+        out.target_note = node.target_note.clone();
+        out.owner = node.owner.clone();
+        compare(&mut out, e.value, node.baseline);
+        if let (Some(v), Some(t)) = (out.value, out.target) {
+            out.gap_to_target = Some(v - t);
+        }
+        if node.parent.is_none() {
+            out.rank = self.survey.rank_table.as_ref().and_then(|t| rank(t, &out));
+        }
         out
     }
 
     fn item(&self, code: &str) -> NodeScore {
-        let mut out = empty(code);
+        let mut out = blank(code);
         out.kind = "item";
         out.name = self
             .survey
             .item(code)
             .map(|i| i.text.clone())
             .unwrap_or_default();
-        let Some(stat) = self.stats.get(code) else {
+        let Some(item) = self.items.get(code) else {
             return out;
         };
-        out.n = stat.n;
-        let value = stat.share.map(|s| s * Decimal::ONE_HUNDRED);
-        out.value = value.and_then(|v| v.to_f64());
-        let n = stat.n as f64;
-        let ci = if stat.binary {
-            interval::wilson(stat.successes, n).map(|(l, h)| (l * 100.0, h * 100.0))
-        } else {
-            out.value.map(|v| {
-                interval::normal(
-                    v,
-                    self.variance(&Weights::from([(code.to_string(), Decimal::ONE)])),
-                    0.0,
-                    100.0,
-                )
-            })
+        out.n = item.n;
+        out.value = item.share.and_then(|s| (s * Decimal::ONE_HUNDRED).to_f64());
+        let ci = match (item.wilson, out.value) {
+            (Some((l, h)), _) => Some((l * 100.0, h * 100.0)),
+            (None, Some(v)) => {
+                let var = self.cov(code, code) * 1e4;
+                Some(interval::normal(v, var, 0.0, 100.0))
+            }
+            _ => None,
         };
         out.ci_low = ci.map(|c| c.0);
         out.ci_high = ci.map(|c| c.1);
@@ -369,11 +585,30 @@ impl Ctx<'_> {
     }
 }
 
-fn empty(code: &str) -> NodeScore {
+fn stratum_share(survey: &Survey, t: &Tallies, item: &str) -> Option<f64> {
+    let s = item_stat(survey, t, item);
+    (s.n > 0).then(|| s.sum.to_f64().unwrap_or(0.0) / s.n as f64)
+}
+
+/// Rank 1 + the number of provinces above; the interval's ends give the range.
+fn rank(table: &crate::survey::RankTable, n: &NodeScore) -> Option<RankEstimate> {
+    let place = |v: f64| 1 + table.rows.iter().filter(|(_, x)| *x > v).count();
+    let v = n.value?;
+    Some(RankEstimate {
+        estimate: place(v),
+        best: place(n.ci_high.unwrap_or(v)),
+        worst: place(n.ci_low.unwrap_or(v)),
+        of: table.rows.len() + 1,
+        source: table.source.clone(),
+    })
+}
+
+fn blank(code: &str) -> NodeScore {
     NodeScore {
         code: code.to_string(),
         name: String::new(),
         kind: "index",
+        unit: "percent",
         value: None,
         points: None,
         points_max: None,
@@ -383,11 +618,15 @@ fn empty(code: &str) -> NodeScore {
         ci_low: None,
         ci_high: None,
         baseline: None,
+        baseline_note: None,
         delta: None,
         significant: None,
         target: None,
         target_note: None,
+        gap_to_target: None,
         owner: None,
+        rank: None,
+        by_group: Vec::new(),
         children: Vec::new(),
     }
 }
@@ -396,7 +635,12 @@ fn empty(code: &str) -> NodeScore {
 /// not published): significant when the baseline lies outside this period's 95 % interval.
 fn compare(out: &mut NodeScore, value: Option<Decimal>, baseline: Option<Decimal>) {
     if let (Some(v), Some(b)) = (value, baseline) {
-        out.delta = (points::round2(v) - b).to_f64();
+        let shown = if out.unit == "percent" {
+            points::round2(v)
+        } else {
+            v.round_dp(3)
+        };
+        out.delta = (shown - b).to_f64();
         if let (Some(lo), Some(hi), Some(bf)) = (out.ci_low, out.ci_high, b.to_f64()) {
             out.significant = Some(bf < lo || bf > hi);
         }

@@ -12,6 +12,12 @@ pub fn percent_of_max(percent: Decimal, max: Decimal) -> Decimal {
     (shown * max / Decimal::ONE_HUNDRED).round_dp_with_strategy(4, HALF_UP)
 }
 
+/// A share given in % times max points, rounded half-up to 4 dp (no intermediate rounding:
+/// the officials' survey conversion is not published, so nothing is rounded that need not be).
+pub fn share_of_max(percent: Decimal, max: Decimal) -> Decimal {
+    (percent * max / Decimal::ONE_HUNDRED).round_dp_with_strategy(4, HALF_UP)
+}
+
 /// The published form of an index: rounded half-up to 2 dp.
 pub fn round2(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, HALF_UP)

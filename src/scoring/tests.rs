@@ -103,8 +103,8 @@ fn tallies_of_responses_add_up() {
     let s = counter_form();
     let a = vec![("E1.1".to_string(), Some(5)), ("E1.2".to_string(), None)];
     let b = vec![("E1.1".to_string(), Some(2)), ("E1.2".to_string(), Some(4))];
-    let mut t = Tallies::of_response(&s, &a);
-    t.add(&Tallies::of_response(&s, &b));
+    let mut t = Tallies::of_response(&s, &a, &BTreeMap::new());
+    t.add(&Tallies::of_response(&s, &b, &BTreeMap::new()));
     assert_eq!(t.responses, 2);
     assert_eq!(t.items["E1.1"][&Some(5)], 1);
     assert_eq!(t.items["E1.2"][&None], 1);
@@ -163,7 +163,7 @@ fn intervals_cover_the_true_value_about_95_percent_of_the_time() {
                     (code.clone(), v)
                 })
                 .collect();
-            t.add(&Tallies::of_response(&s, &answers));
+            t.add(&Tallies::of_response(&s, &answers, &BTreeMap::new()));
         }
         let scores = score(&s, &t);
         let covers =

@@ -1,8 +1,8 @@
 //! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
 
 use super::{
-    Aggregate, Background, Choice, Condition, IndexNode, Item, Points, PointsRule, Scale,
-    ScaleValue, Section, Survey,
+    Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
+    Pooling, RankTable, Scale, ScaleValue, Section, Survey,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -145,10 +145,16 @@ struct RawSurvey {
     instrument: String,
     intro: Option<String>,
     thanks: Option<String>,
+    pooling: Option<Spanned<String>>,
+    /// CSV of published values (relative to this file) to rank an estimate among provinces.
+    rank_table: Option<Spanned<String>>,
+    rank_column: Option<String>,
     #[serde(default)]
     scales: Vec<RawScale>,
     #[serde(default)]
     groups: Vec<RawChoice>,
+    #[serde(default)]
+    open: Vec<RawOpen>,
     #[serde(default)]
     background: Vec<RawBackground>,
     #[serde(default)]
@@ -179,6 +185,14 @@ struct RawScaleValue {
 struct RawChoice {
     code: Spanned<String>,
     label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOpen {
+    code: Spanned<String>,
+    text: String,
+    max_length: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +261,8 @@ struct RawNode {
     points_code: Option<String>,
     points_max: Option<Spanned<RawNumber>>,
     points_baseline: Option<Spanned<RawNumber>>,
+    papi_k: Option<Spanned<u32>>,
+    count_if: Option<RawCondition>,
 }
 
 /// Numbers may be written as TOML numbers or as strings; either way they become exact decimals.
@@ -300,7 +316,33 @@ impl Checker<'_> {
         let mut codes: HashMap<String, Question> = HashMap::new();
         let background = self.background(&raw.background, &mut codes);
         let sections = self.sections(&raw.sections, &scales, &mut codes);
+        let open = self.open(&raw.open, &mut codes);
         self.conditions(&raw, &codes);
+        let pooling = match raw.pooling.as_ref().map(|p| p.get_ref().as_str()) {
+            None | Some("pooled") => Pooling::Pooled,
+            Some("mean_of_groups") => Pooling::MeanOfGroups,
+            Some(other) => {
+                let at = raw.pooling.as_ref().unwrap_or(&raw.id);
+                self.err(
+                    at,
+                    format!("pooling '{other}' is not 'pooled' or 'mean_of_groups'"),
+                );
+                Pooling::Pooled
+            }
+        };
+        if pooling == Pooling::MeanOfGroups && raw.groups.is_empty() {
+            self.err(&raw.id, "pooling = \"mean_of_groups\" needs [[groups]]");
+        }
+        let rank_table = raw.rank_table.as_ref().and_then(|t| {
+            let column = raw.rank_column.as_deref().unwrap_or("total");
+            match read_rank_table(self.file, t.get_ref(), column) {
+                Ok(table) => Some(table),
+                Err(message) => {
+                    self.err(t, message);
+                    None
+                }
+            }
+        });
         let index = self.index(&raw.index, &raw.sections);
         if raw.sections.iter().all(|s| s.items.is_empty()) {
             self.err(&raw.id, "the survey has no items");
@@ -318,9 +360,35 @@ impl Checker<'_> {
             background,
             sections,
             groups,
+            pooling,
+            open,
             index,
+            rank_table,
             file: self.file.to_string(),
         }
+    }
+
+    fn open(
+        &mut self,
+        raw: &[RawOpen],
+        codes: &mut HashMap<String, Question>,
+    ) -> Vec<OpenQuestion> {
+        raw.iter()
+            .map(|o| {
+                self.claim(
+                    codes,
+                    &o.code,
+                    Question {
+                        allowed: Vec::new(),
+                    },
+                );
+                OpenQuestion {
+                    code: o.code.get_ref().clone(),
+                    text: o.text.clone(),
+                    max_length: o.max_length.unwrap_or(1000),
+                }
+            })
+            .collect()
     }
 
     fn scales(&mut self, raw: &[RawScale]) -> BTreeMap<String, Scale> {
@@ -506,7 +574,12 @@ impl Checker<'_> {
                 s.items
                     .iter()
                     .filter_map(|i| i.show_if.as_ref().map(|c| (i.code.get_ref(), c)))
-            }));
+            }))
+            .chain(
+                raw.index
+                    .iter()
+                    .filter_map(|n| n.count_if.as_ref().map(|c| (n.code.get_ref(), c))),
+            );
         for (owner, c) in conds {
             let target = c.code.get_ref();
             match codes.get(target) {
@@ -588,6 +661,20 @@ impl Checker<'_> {
                     Aggregate::Mean
                 }
             };
+            if n.owner.as_deref().is_none_or(|o| o.trim().is_empty()) {
+                self.err(
+                    &n.code,
+                    format!("node '{code}' has no owner (the lead agency responsible for it)"),
+                );
+            }
+            if let Some(k) = &n.papi_k {
+                if *k.get_ref() == 0 {
+                    self.err(k, format!("node '{code}': papi_k must be at least 1"));
+                }
+                if n.items.is_empty() {
+                    self.err(k, format!("PAPI sub-dimension '{code}' has no item"));
+                }
+            }
             let baseline = n
                 .baseline
                 .as_ref()
@@ -607,6 +694,8 @@ impl Checker<'_> {
                 target_note: n.target_note.clone(),
                 owner: n.owner.clone(),
                 points,
+                papi_k: n.papi_k.as_ref().map(|k| *k.get_ref()),
+                count_if: n.count_if.as_ref().map(condition),
             });
         }
         self.cycles(raw, &by_code);
@@ -641,9 +730,10 @@ impl Checker<'_> {
         };
         let rule_kind = match rule.get_ref().as_str() {
             "percent_of_max" => PointsRule::PercentOfMax,
+            "share_of_max" => PointsRule::ShareOfMax,
             "sum_of_children" => PointsRule::SumOfChildren,
             other => {
-                self.err(rule, format!("node '{code}': points rule '{other}' is not 'percent_of_max' or 'sum_of_children'"));
+                self.err(rule, format!("node '{code}': points rule '{other}' is not 'percent_of_max', 'share_of_max' or 'sum_of_children'"));
                 return None;
             }
         };
@@ -731,6 +821,42 @@ impl Checker<'_> {
     }
 }
 
+/// Reads `province` and `column` from a CSV next to the definition.
+fn read_rank_table(definition: &str, path: &str, column: &str) -> Result<RankTable, String> {
+    let dir = Path::new(definition).parent().unwrap_or(Path::new("."));
+    let full = dir.join(path);
+    let mut reader =
+        csv::Reader::from_path(&full).map_err(|e| format!("rank table {path}: {e}"))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("rank table {path}: {e}"))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("rank table {path} has no column '{name}'"))
+    };
+    let (p, v) = (find("province")?, find(column)?);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("rank table {path}: {e}"))?;
+        if let (Some(name), Some(Ok(value))) = (
+            record.get(p),
+            record.get(v).map(|x| x.trim().parse::<f64>()),
+        ) {
+            rows.push((name.to_string(), value));
+        }
+    }
+    if rows.is_empty() {
+        return Err(format!("rank table {path} has no values in '{column}'"));
+    }
+    Ok(RankTable {
+        source: path.to_string(),
+        rows,
+    })
+}
+
 /// What a condition may compare against: the answers a question allows, as text.
 struct Question {
     allowed: Vec<String>,
@@ -785,6 +911,7 @@ show_if = { code = "A1", in = [2] }
 [[index]]
 code = "ROOT"
 name = "Root"
+owner = "Sở Nội vụ"
 points = "sum_of_children"
 points_max = "3"
 
@@ -792,6 +919,7 @@ points_max = "3"
 code = "E"
 name = "E"
 parent = "ROOT"
+owner = "Sở Nội vụ"
 items = ["A1", "A2"]
 baseline = 80.24
 points = "percent_of_max"
@@ -862,6 +990,16 @@ points_max = "3"
     fn rejects_score_outside_unit_interval() {
         let bad = GOOD.replace("score = 1 }", "score = 1.5 }");
         assert!(errors(&bad).iter().any(|m| m.contains("outside [0, 1]")));
+    }
+
+    #[test]
+    fn rejects_a_node_without_owner() {
+        let bad = GOOD.replacen("owner = \"Sở Nội vụ\"\n", "", 1);
+        let e = errors(&bad);
+        assert!(
+            e.iter().any(|m| m.contains("node 'ROOT' has no owner")),
+            "{e:?}"
+        );
     }
 
     #[test]

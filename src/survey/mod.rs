@@ -29,8 +29,36 @@ pub struct Survey {
     pub background: Vec<Background>,
     pub sections: Vec<Section>,
     pub groups: Vec<Choice>,
+    /// How respondent groups combine into an item's share.
+    pub pooling: Pooling,
+    pub open: Vec<OpenQuestion>,
     pub index: Vec<IndexNode>,
+    /// Published values of other provinces, to place an estimate among them.
+    pub rank_table: Option<RankTable>,
     pub file: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// Every respondent's answer weighs the same.
+    Pooled,
+    /// Each respondent group weighs the same: the mean of the group means.
+    MeanOfGroups,
+}
+
+/// A free-text question (a comment); never scored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenQuestion {
+    pub code: String,
+    pub text: String,
+    pub max_length: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankTable {
+    pub source: String,
+    /// (province, value), one row per province that has a value.
+    pub rows: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +129,8 @@ pub enum Aggregate {
 pub enum PointsRule {
     /// Value in % rounded half-up to 2 dp × max ÷ 100, rounded half-up to 4 dp (PAR INDEX 8.1).
     PercentOfMax,
+    /// Share (0..1) × max, rounded half-up to 4 dp (officials' survey sub-criteria).
+    ShareOfMax,
     /// Sum of the children's points.
     SumOfChildren,
 }
@@ -128,6 +158,10 @@ pub struct IndexNode {
     pub target_note: Option<String>,
     pub owner: Option<String>,
     pub points: Option<Points>,
+    /// PAPI sub-dimension: value S = (1 + 9·P)/k.
+    pub papi_k: Option<u32>,
+    /// Answers to this node's items count only for respondents meeting this condition.
+    pub count_if: Option<Condition>,
 }
 
 impl Survey {
@@ -162,6 +196,14 @@ impl Survey {
         codes.sort_unstable();
         codes.dedup();
         codes
+    }
+
+    /// The condition under which `item`'s answers count, from the node that lists it.
+    pub fn count_if(&self, item: &str) -> Option<&Condition> {
+        self.index
+            .iter()
+            .find(|n| n.items.iter().any(|i| i == item))
+            .and_then(|n| n.count_if.as_ref())
     }
 
     /// The score y of `value` for `item`, or None when the answer is missing data.

@@ -21,6 +21,9 @@ pub struct RawSubmission {
     #[serde(default)]
     pub background: Map<String, Value>,
     pub answers: Map<String, Value>,
+    /// Free-text answers to the survey's open questions.
+    #[serde(default)]
+    pub comments: Map<String, Value>,
     /// Day of the answer (YYYY-MM-DD); today when absent.
     #[serde(default)]
     pub date: Option<String>,
@@ -32,6 +35,7 @@ pub struct ValidSubmission {
     /// Item code → value; `None` is "no opinion".
     pub answers: Vec<(String, Option<i16>)>,
     pub background: BTreeMap<String, String>,
+    pub comments: BTreeMap<String, String>,
     pub group: Option<String>,
 }
 
@@ -57,12 +61,8 @@ impl fmt::Display for FieldError {
     }
 }
 
-pub fn validate(
-    survey: &Survey,
-    answers: &Map<String, Value>,
-    background: &Map<String, Value>,
-    group: Option<&str>,
-) -> Result<ValidSubmission, FieldError> {
+pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission, FieldError> {
+    let (answers, background, group) = (&raw.answers, &raw.background, raw.group.as_deref());
     let group = match group {
         None if survey.groups.is_empty() => None,
         None => {
@@ -179,9 +179,40 @@ pub fn validate(
             }
         }
     }
+    let mut comments = BTreeMap::new();
+    for (code, v) in &raw.comments {
+        let field = format!("comments.{code}");
+        let Some(q) = survey.open.iter().find(|o| &o.code == code) else {
+            return Err(FieldError::new(
+                field,
+                format!("survey '{}' has no open question '{code}'", survey.id),
+            ));
+        };
+        match v {
+            Value::Null => {}
+            Value::String(s) if s.chars().count() <= q.max_length => {
+                if !s.trim().is_empty() {
+                    comments.insert(code.clone(), s.trim().to_string());
+                }
+            }
+            Value::String(_) => {
+                return Err(FieldError::new(
+                    field,
+                    format!("longer than {} characters", q.max_length),
+                ))
+            }
+            other => {
+                return Err(FieldError::new(
+                    field,
+                    format!("must be text, not {}", json_kind(other)),
+                ))
+            }
+        }
+    }
     Ok(ValidSubmission {
         answers: valid,
         background: valid_bg,
+        comments,
         group,
     })
 }

@@ -62,7 +62,8 @@ pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     Ok(body)
 }
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
+    "comments",
     "survey",
     "unit",
     "channel",
@@ -137,6 +138,7 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
         group: text_field("group", false)?,
         background: object_field("background", false)?,
         answers: object_field("answers", true)?,
+        comments: object_field("comments", false)?,
         date: text_field("date", false)?,
     })
 }

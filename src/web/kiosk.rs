@@ -232,6 +232,7 @@ pub async fn submit(
         group: None,
         background,
         answers,
+        comments: Map::new(),
         date: None,
     };
     let st = state.clone();

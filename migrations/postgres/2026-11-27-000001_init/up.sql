@@ -16,6 +16,7 @@ CREATE TABLE responses (
     day TEXT NOT NULL,
     respondent_group TEXT,
     background TEXT NOT NULL,
+    comments TEXT NOT NULL,
     status TEXT NOT NULL,
     keyed_by TEXT,
     submission_id TEXT NOT NULL UNIQUE,
@@ -30,18 +31,19 @@ CREATE TABLE answers (
     PRIMARY KEY (response_id, item_code)
 );
 
--- Running counts, kept in the insert's transaction. value -1 stands for "no opinion" (NULL in
+-- Running counts, kept in the insert's transaction; respondent_group is '' for surveys without groups. value -1 stands for "no opinion" (NULL in
 -- answers) because NULLs never collide in a unique key.
 CREATE TABLE item_counts (
     survey_id TEXT NOT NULL,
     survey_version TEXT NOT NULL,
     unit_code TEXT NOT NULL,
     period INTEGER NOT NULL,
+    respondent_group TEXT NOT NULL,
     day TEXT NOT NULL,
     item_code TEXT NOT NULL,
     value SMALLINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, item_code, value)
+    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, item_code, value)
 );
 
 CREATE TABLE pair_moments (
@@ -49,6 +51,7 @@ CREATE TABLE pair_moments (
     survey_version TEXT NOT NULL,
     unit_code TEXT NOT NULL,
     period INTEGER NOT NULL,
+    respondent_group TEXT NOT NULL,
     day TEXT NOT NULL,
     item_a TEXT NOT NULL,
     item_b TEXT NOT NULL,
@@ -56,7 +59,7 @@ CREATE TABLE pair_moments (
     sum_a DOUBLE PRECISION NOT NULL,
     sum_b DOUBLE PRECISION NOT NULL,
     sum_ab DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, item_a, item_b)
+    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, item_a, item_b)
 );
 
 CREATE TABLE response_tallies (
@@ -64,10 +67,11 @@ CREATE TABLE response_tallies (
     survey_version TEXT NOT NULL,
     unit_code TEXT NOT NULL,
     period INTEGER NOT NULL,
+    respondent_group TEXT NOT NULL,
     day TEXT NOT NULL,
     channel TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, channel)
+    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, channel)
 );
 
 CREATE TABLE users (
