@@ -387,3 +387,170 @@ async fn running_counts_agree_with_a_full_recount() {
         );
     }
 }
+
+/// A complete submission for any survey, built only from what `GET /api/v1/surveys` says:
+/// questions that others depend on get the answer that opens them.
+fn answer_everything(survey: &Value, unit: &str) -> Value {
+    let mut wanted: std::collections::HashMap<String, Value> = Default::default();
+    for q in survey["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(survey["background"].as_array().unwrap())
+    {
+        if let Some(c) = q["show_if"].as_object() {
+            wanted.insert(c["code"].as_str().unwrap().to_string(), c["in"][0].clone());
+        }
+    }
+    let applies = |q: &Value, given: &serde_json::Map<String, Value>| match q["show_if"].as_object()
+    {
+        None => true,
+        Some(c) => {
+            let v = given.get(c["code"].as_str().unwrap()).map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            c["in"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| Some(x.as_str().map(String::from).unwrap_or(x.to_string())) == v)
+        }
+    };
+    let mut background = serde_json::Map::new();
+    for b in survey["background"].as_array().unwrap() {
+        let code = b["code"].as_str().unwrap();
+        if applies(b, &background) {
+            let v = wanted
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| b["options"][0]["code"].clone());
+            background.insert(
+                code.into(),
+                json!(v.as_str().map(String::from).unwrap_or(v.to_string())),
+            );
+        }
+    }
+    let mut answers = serde_json::Map::new();
+    let mut all = background.clone();
+    for item in survey["items"].as_array().unwrap() {
+        let code = item["code"].as_str().unwrap();
+        if !applies(item, &all) {
+            continue;
+        }
+        let v = match wanted.get(code) {
+            Some(Value::String(s)) => json!(s.parse::<i64>().unwrap()),
+            Some(v) => v.clone(),
+            // The best answer that carries a score.
+            None => item["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| v["missing"] == false)
+                .max_by(|a, b| {
+                    let s = |v: &Value| v["score"].as_str().unwrap().parse::<f64>().unwrap();
+                    s(a).total_cmp(&s(b))
+                })
+                .map(|v| v["value"].clone())
+                .unwrap_or_else(|| item["values"][0]["value"].clone()),
+        };
+        answers.insert(code.into(), v.clone());
+        all.insert(code.into(), v);
+    }
+    let mut body = json!({
+        "survey": survey["id"], "unit": unit, "channel": "paper",
+        "submission_id": uuid::Uuid::new_v4().to_string(), "period": 2026,
+        "background": background, "answers": answers,
+    });
+    if let Some(g) = survey["groups"].as_array().and_then(|g| g.first()) {
+        body["group"] = g["code"].clone();
+    }
+    body
+}
+
+#[actix_web::test]
+async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
+    let app = spawn_app();
+    let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
+    let surveys = surveys.as_array().unwrap();
+    assert_eq!(surveys.len(), 4);
+    for s in surveys {
+        let id = s["id"].as_str().unwrap();
+        for _ in 0..2 {
+            let body = answer_everything(s, "TL-X-DINH-MON");
+            let (status, r) = post(
+                &app,
+                &app.surveyor_token,
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{id}: {r}");
+        }
+        let (status, scores) = get(
+            &app,
+            Some(&app.viewer_token),
+            &format!("/api/v1/scores?survey={id}&period=2026&unit=TL"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{id}");
+        assert_eq!(scores["responses"], 2, "{id}");
+        let root = &scores["nodes"][0];
+        assert!(root["value"].as_f64().is_some(), "{id}: {root}");
+        assert!(root["n"].as_i64().unwrap() >= 2, "{id}");
+        assert!(root["owner"].as_str().is_some(), "{id}");
+        match id {
+            "papi-aligned" => {
+                assert_eq!(
+                    root["value"], 80.0,
+                    "best answers everywhere give the top of the scale"
+                );
+                assert_eq!(root["unit"], "score");
+                assert_eq!(root["rank"]["estimate"], 1);
+            }
+            "parindex-officials-2022" => {
+                assert_eq!(root["points"], "22.0000");
+                assert_eq!(root["by_group"][0]["group"], "hdnd");
+            }
+            _ => assert_eq!(root["value"], 100.0, "{id}"),
+        }
+    }
+    // Officials must say which group they belong to.
+    let officials = surveys
+        .iter()
+        .find(|s| s["id"] == "parindex-officials-2022")
+        .unwrap();
+    let mut body = answer_everything(officials, "CT");
+    body.as_object_mut().unwrap().remove("group");
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert_eq!((status.as_u16(), r["field"].as_str()), (422, Some("group")));
+    // A free comment is kept, within its length.
+    let household = surveys
+        .iter()
+        .find(|s| s["id"] == "sipas-2022-household")
+        .unwrap();
+    let mut body = answer_everything(household, "CT");
+    body["comments"] = json!({"Y_KIEN": "x".repeat(2001)});
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), r["field"].as_str()),
+        (422, Some("comments.Y_KIEN"))
+    );
+    body["comments"] = json!({"Y_KIEN": "Cán bộ tận tình."});
+    let (status, _) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}

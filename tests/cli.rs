@@ -223,3 +223,91 @@ fn operators_create_users_tokens_and_kiosks() {
     );
     assert!(!out.status.success() && text(&out).contains("unknown unit 'HN'"));
 }
+
+#[test]
+fn check_rejects_broken_copies_of_every_instrument() {
+    let cases = [
+        (
+            "parindex-officials-2022.toml",
+            "owner = \"Sở Tư pháp\"\n",
+            "",
+            "has no owner",
+        ),
+        (
+            "parindex-officials-2022.toml",
+            "code = \"2.4.2\"",
+            "code = \"2.4.1\"",
+            "index node '2.4.1' is defined twice",
+        ),
+        (
+            "papi-aligned.toml",
+            "items = [",
+            "xitems = [",
+            "unknown field `xitems`",
+        ),
+        (
+            "sipas-2022-household.toml",
+            "score = 1 }",
+            "score = 1.25 }",
+            "outside [0, 1]",
+        ),
+    ];
+    for (file, from, to, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        copy_surveys(dir.path());
+        let path = dir.path().join(file);
+        let original = std::fs::read_to_string(&path).unwrap();
+        assert!(original.contains(from), "{file}: {from}");
+        std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+        let out = chiso(
+            "sqlite://unused.db",
+            &["check", dir.path().to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(1), "{file}: {message}");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let line = err
+            .lines()
+            .find(|l| l.contains(message))
+            .unwrap_or_else(|| panic!("{message}: {err}"));
+        assert!(line.contains(&format!("{file}:")), "{line}");
+        let n: usize = line.split(':').nth(1).unwrap().parse().unwrap();
+        assert!(n > 1, "{line}");
+    }
+}
+
+#[test]
+fn check_rejects_a_papi_sub_dimension_without_items() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_surveys(dir.path());
+    let path = dir.path().join("papi-aligned.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Drop the item list of sub-dimension 8.1.
+    let at = text.find("code = \"8.1\"").unwrap();
+    let items = at + text[at..].find("items = [").unwrap();
+    let end = items + text[items..].find('\n').unwrap();
+    std::fs::write(&path, format!("{}{}", &text[..items], &text[end..])).unwrap();
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PAPI sub-dimension '8.1' has no item"),
+        "{err}"
+    );
+}
+
+fn copy_surveys(to: &std::path::Path) {
+    for entry in std::fs::read_dir(surveys_dir()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(to.join("benchmarks")).unwrap();
+    for entry in std::fs::read_dir(surveys_dir().join("benchmarks")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, to.join("benchmarks").join(p.file_name().unwrap())).unwrap();
+    }
+}

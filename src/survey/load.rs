@@ -149,6 +149,8 @@ struct RawSurvey {
     /// CSV of published values (relative to this file) to rank an estimate among provinces.
     rank_table: Option<Spanned<String>>,
     rank_column: Option<String>,
+    /// The province the estimate stands for, left out of the table.
+    rank_exclude: Option<String>,
     #[serde(default)]
     scales: Vec<RawScale>,
     #[serde(default)]
@@ -335,7 +337,8 @@ impl Checker<'_> {
         }
         let rank_table = raw.rank_table.as_ref().and_then(|t| {
             let column = raw.rank_column.as_deref().unwrap_or("total");
-            match read_rank_table(self.file, t.get_ref(), column) {
+            let exclude = raw.rank_exclude.as_deref();
+            match read_rank_table(self.file, t.get_ref(), column, exclude) {
                 Ok(table) => Some(table),
                 Err(message) => {
                     self.err(t, message);
@@ -822,7 +825,12 @@ impl Checker<'_> {
 }
 
 /// Reads `province` and `column` from a CSV next to the definition.
-fn read_rank_table(definition: &str, path: &str, column: &str) -> Result<RankTable, String> {
+fn read_rank_table(
+    definition: &str,
+    path: &str,
+    column: &str,
+    exclude: Option<&str>,
+) -> Result<RankTable, String> {
     let dir = Path::new(definition).parent().unwrap_or(Path::new("."));
     let full = dir.join(path);
     let mut reader =
@@ -845,7 +853,9 @@ fn read_rank_table(definition: &str, path: &str, column: &str) -> Result<RankTab
             record.get(p),
             record.get(v).map(|x| x.trim().parse::<f64>()),
         ) {
-            rows.push((name.to_string(), value));
+            if Some(name) != exclude {
+                rows.push((name.to_string(), value));
+            }
         }
     }
     if rows.is_empty() {

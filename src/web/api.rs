@@ -180,7 +180,7 @@ fn survey_json(s: &Survey) -> Value {
                 .map(|sc| {
                     sc.values
                         .iter()
-                        .map(|v| json!({"value": v.value, "label": v.label, "missing": v.score.is_none()}))
+                        .map(|v| json!({"value": v.value, "label": v.label, "score": v.score.map(|d| d.to_string()), "missing": v.score.is_none()}))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -206,6 +206,7 @@ fn survey_json(s: &Survey) -> Value {
         "title": s.title,
         "instrument": s.instrument,
         "groups": s.groups,
+        "open": s.open,
         "items": items,
         "background": background,
     })
