@@ -196,10 +196,9 @@ fn serve(common: &Common, bind: String, kiosk_interval: u64) -> Result<(), Strin
 }
 
 fn check(dir: &Path) -> ExitCode {
-    let mut ok = true;
-    match survey::load_dir(dir) {
-        Ok(catalog) => {
-            for s in catalog.surveys.values() {
+    match startup::load_definitions(dir) {
+        Ok(defs) => {
+            for s in defs.catalog.surveys.values() {
                 println!(
                     "{}: {} ({}), {} items, {} background questions, {} index nodes, version {}",
                     s.file,
@@ -211,30 +210,22 @@ fn check(dir: &Path) -> ExitCode {
                     s.version
                 );
             }
+            println!(
+                "{}: {} units",
+                dir.join(UNITS_FILE).display(),
+                defs.units.units.len()
+            );
+            for t in &defs.trees {
+                println!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
+            }
+            ExitCode::SUCCESS
         }
         Err(errors) => {
-            ok = false;
             for e in errors {
                 eprintln!("{e}");
             }
+            ExitCode::FAILURE
         }
-    }
-    let units = dir.join(UNITS_FILE);
-    if units.exists() {
-        match survey::load_units(&units) {
-            Ok(t) => println!("{}: {} units", units.display(), t.units.len()),
-            Err(errors) => {
-                ok = false;
-                for e in errors {
-                    eprintln!("{e}");
-                }
-            }
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
 

@@ -3,7 +3,12 @@
 
 use crate::config::Settings;
 use crate::db::{self, auth, Pool};
+use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
+use std::path::Path;
+
+/// Folder under the survey directory with whole-index trees.
+pub const TREES_DIR: &str = "trees";
 use actix_web::{web, App, HttpServer};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +19,8 @@ pub struct AppState {
     pub pool: Pool,
     pub catalog: Arc<Catalog>,
     pub units: Arc<UnitTree>,
+    /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
+    pub trees: Arc<Vec<ParTree>>,
     pub settings: Arc<Settings>,
     /// Last accepted submission per kiosk id.
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
@@ -36,21 +43,90 @@ pub struct Prepared {
     pub generated_admin_password: Option<String>,
 }
 
-pub fn load_definitions(dir: &std::path::Path) -> Result<(Catalog, UnitTree), StartError> {
-    let join = |e: Vec<survey::DefinitionError>| {
-        e.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
+pub struct Definitions {
+    pub catalog: Catalog,
+    pub units: UnitTree,
+    pub trees: Vec<ParTree>,
+}
+
+/// Instruments, units and whole-index trees, each checked, and trees checked against the
+/// instruments they draw on.
+pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::DefinitionError>> {
+    let catalog = survey::load_dir(dir);
+    let units = survey::load_units(&dir.join(UNITS_FILE));
+    let trees = load_trees(&dir.join(TREES_DIR));
+    let mut errors = Vec::new();
+    for e in [
+        catalog.as_ref().err(),
+        units.as_ref().err(),
+        trees.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        errors.extend(e.iter().cloned());
+    }
+    let (Ok(catalog), Ok(units), Ok(trees)) = (catalog, units, trees) else {
+        return Err(errors);
     };
-    let catalog = survey::load_dir(dir).map_err(|e| StartError::Definitions(join(e)))?;
-    let units =
-        survey::load_units(&dir.join(UNITS_FILE)).map_err(|e| StartError::Definitions(join(e)))?;
-    Ok((catalog, units))
+    for t in &trees {
+        for (method, id) in &t.sources {
+            if catalog.get(id).is_none() {
+                errors.push(survey::DefinitionError {
+                    file: t.file.clone(),
+                    line: 0,
+                    message: format!("source of '{method}' names unknown survey '{id}'"),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Definitions {
+            catalog,
+            units,
+            trees,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn load_trees(dir: &Path) -> Result<Vec<ParTree>, Vec<survey::DefinitionError>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let (mut trees, mut errors) = (Vec::new(), Vec::new());
+    for p in paths {
+        match survey::par::load_tree(&p) {
+            Ok(t) => trees.push(t),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(trees)
+    } else {
+        Err(errors)
+    }
 }
 
 pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
-    let (catalog, units) = load_definitions(&settings.surveys_dir)?;
+    let Definitions {
+        catalog,
+        units,
+        trees,
+    } = load_definitions(&settings.surveys_dir).map_err(|e| {
+        StartError::Definitions(
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
     let pool = db::connect(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().map_err(db::DbError::from)?;
     db::units::sync(&mut conn, &units)?;
@@ -72,6 +148,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             pool,
             catalog: Arc::new(catalog),
             units: Arc::new(units),
+            trees: Arc::new(trees),
             settings: Arc::new(settings),
             kiosk_last: Arc::default(),
             login_failures: Arc::default(),

@@ -554,3 +554,66 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[actix_web::test]
+async fn par_index_shows_2022_owners_and_survey_estimates() {
+    let app = spawn_app();
+    let tok = Some(app.viewer_token.as_str());
+    let (status, empty) = get(&app, tok, "/api/v1/parindex?period=2026").await;
+    assert_eq!(status, StatusCode::OK, "{empty}");
+    assert_eq!(empty["published_total"], "86.11");
+    assert_eq!(empty["published_rank"], 26);
+    let rows: Vec<&Value> = empty["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rows"].as_array().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 44);
+    let r241 = rows.iter().find(|r| r["code"] == "2.4.1").unwrap();
+    assert_eq!(
+        (
+            r241["points_2022"].as_str(),
+            r241["shortfall_2022"].as_str()
+        ),
+        (Some("0.8219"), Some("0.1781"))
+    );
+    assert_eq!(r241["owner"], "Sở Tư pháp");
+    assert_eq!(r241["estimate"], Value::Null);
+
+    let (_, surveys) = get(&app, tok, "/api/v1/surveys").await;
+    for id in ["parindex-officials-2022", "sipas-2022-household"] {
+        let s = surveys
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap();
+        let body = answer_everything(s, "CT");
+        let (status, r) = post(
+            &app,
+            &app.surveyor_token,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let (_, report) = get(&app, tok, "/api/v1/parindex?period=2026").await;
+    let rows: Vec<&Value> = report["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rows"].as_array().unwrap())
+        .collect();
+    let find = |c: &str| rows.iter().find(|r| r["code"] == c).unwrap();
+    assert_eq!(find("2.4.1")["estimate"], "1.0000");
+    assert_eq!(find("2.4.1")["delta"], "+0.1781");
+    assert_eq!(find("2.4")["estimate"], "4.0000", "a group sums its parts");
+    assert_eq!(find("8.1.1")["estimate"], "1.5000");
+    assert_eq!(find("8.1")["estimate"], "10.0000");
+    assert_eq!(
+        find("3.4.1")["estimate"],
+        Value::Null,
+        "appraisal criteria are not estimated"
+    );
+}

@@ -254,3 +254,40 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the session ended");
 }
+
+#[actix_web::test]
+async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let session = {
+        let mut conn = app.state.pool.get().unwrap();
+        let user = chiso::db::auth::verify_login(&mut conn, "admin", ADMIN_PASSWORD)
+            .unwrap()
+            .unwrap();
+        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+    };
+    let get = |uri: &str| {
+        TestRequest::get()
+            .uri(uri)
+            .cookie(actix_web::cookie::Cookie::new(
+                "chiso_session",
+                session.clone(),
+            ))
+            .to_request()
+    };
+    let page = body_of(test::call_service(&svc, get("/parindex?period=2026")).await).await;
+    assert!(
+        page.contains("86,11 %") && page.contains("26/63"),
+        "published headline"
+    );
+    assert!(
+        page.contains("Tính hợp lý của các VBQPPL")
+            && page.contains("0.8219")
+            && page.contains("Sở Tư pháp")
+    );
+    let page =
+        body_of(test::call_service(&svc, get("/scores?survey=papi-aligned&period=2026")).await)
+            .await;
+    assert!(page.contains("ước tính theo phương pháp PAPI"));
+    assert!(page.contains("39.975"), "2022 total as baseline");
+}

@@ -435,7 +435,12 @@ impl<'a> Ctx<'a> {
                 .max()
                 .unwrap_or(0);
             if measured.is_empty() {
-                return Eval { n, ..empty };
+                let unit = if node.papi_k.is_some() {
+                    "score"
+                } else {
+                    "percent"
+                };
+                return Eval { n, unit, ..empty };
             }
             let m = Decimal::from(measured.len());
             let mean = measured.iter().map(|(_, s)| *s).sum::<Decimal>() / m;

@@ -2,6 +2,7 @@
 //! and validation of a submission against a definition. No web or database code here.
 
 mod load;
+pub mod par;
 mod submission;
 mod units;
 

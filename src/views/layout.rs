@@ -59,6 +59,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
         header.bar {
             strong { "chiso" }
             a href="/scores" { "Kết quả chỉ số" }
+            a href="/parindex" { "PAR INDEX" }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

@@ -4,4 +4,5 @@ pub mod errors;
 pub mod kiosk;
 pub mod layout;
 pub mod login;
+pub mod parindex;
 pub mod scores;

@@ -28,12 +28,22 @@ pub fn scores(p: &ScoresPage) -> Markup {
             (staff_bar(p.username, p.role, p.csrf))
             main {
                 h1 { (p.survey.title) }
+                @if p.survey.instrument == "papi" {
+                    p.error { "Các con số dưới đây là " strong { "ước tính theo phương pháp PAPI" } " từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức." }
+                }
                 (filters(p))
                 p { "Số phiếu: " strong { (p.scores.responses) } }
+                @for n in &p.scores.nodes {
+                    @if let Some(r) = &n.rank {
+                        p { "Vị trí ước tính của " (n.name) " so với các tỉnh năm 2022: " strong { (r.estimate) "/" (r.of) }
+                            " (khoảng tin cậy: " (r.best) "–" (r.worst) ")." }
+                    }
+                }
                 (tree_table(&p.scores.nodes))
                 p.note {
-                    "Giá trị là tỷ lệ % câu trả lời “Hài lòng” hoặc “Rất hài lòng” trong số câu trả lời hợp lệ (không tính “Không ý kiến”); "
-                    "chỉ số yếu tố là bình quân các câu; khoảng tin cậy 95 % theo phương pháp Wilson cho từng câu và tuyến tính hóa theo người trả lời cho chỉ số. "
+                    "Giá trị của câu hỏi là tỷ lệ % điểm của các câu trả lời hợp lệ (với SIPAS: tỷ lệ “Hài lòng” hoặc “Rất hài lòng”; “Không ý kiến” không được tính); "
+                    "chỉ số là bình quân các câu, hoặc theo phương pháp PAPI: (1 + 9P)/k cho nội dung thành phần và tổng cho nội dung, tổng điểm. "
+                    "Khoảng tin cậy 95 %: Wilson cho từng câu, tuyến tính hóa theo người trả lời cho chỉ số. "
                     "“Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy. Điểm 8.1 = chỉ số (làm tròn 2 chữ số) × điểm tối đa ÷ 100, làm tròn 4 chữ số."
                 }
             }
@@ -71,7 +81,7 @@ fn tree_table(nodes: &[NodeScore]) -> Markup {
     html! {
         table {
             thead { tr {
-                th { "Mã" } th { "Chỉ số / câu hỏi" } th { "Giá trị %" } th { "KTC 95 %" } th { "n" }
+                th { "Mã" } th { "Chỉ số / câu hỏi" } th { "Giá trị" } th { "KTC 95 %" } th { "n" }
                 th { "Năm 2022" } th { "Chênh lệch" } th { "Điểm PAR INDEX" } th { "Mục tiêu" } th { "Cơ quan chủ trì" }
             } }
             tbody { @for n in nodes { (rows(n)) } }
@@ -86,8 +96,13 @@ fn rows(n: &NodeScore) -> Markup {
     }
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
+/// Percentages with 2 decimals, PAPI-aligned scores with 3, as each index is published.
+fn num(v: Option<f64>, unit: &str) -> String {
+    match (v, unit) {
+        (Some(v), "score") => format!("{v:.3}"),
+        (Some(v), _) => format!("{v:.2}"),
+        (None, _) => "—".into(),
+    }
 }
 
 fn row(n: &NodeScore) -> Markup {
@@ -96,10 +111,10 @@ fn row(n: &NodeScore) -> Markup {
         tr class=(class) {
             td { (n.code) }
             td.name { @if n.kind == "index" { strong { (n.name) } } @else { (n.name) } }
-            td.num { (pct(n.value)) }
-            td.num { @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { (format!("{l:.1} – {h:.1}")) } @else { "—" } }
+            td.num { (num(n.value, n.unit)) }
+            td.num { @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { (num(Some(l), n.unit)) " – " (num(Some(h), n.unit)) } @else { "—" } }
             td.num { (n.n) }
-            td.num { (pct(n.baseline)) }
+            td.num { (num(n.baseline, n.unit)) }
             td.num { (delta(n)) }
             td.num {
                 @if let Some(max) = &n.points_max {
@@ -107,19 +122,38 @@ fn row(n: &NodeScore) -> Markup {
                     @if let Some(b) = &n.points_baseline { br; span.note { "2022: " (b) } }
                 }
             }
-            td.num { (pct(n.target)) }
+            td.num {
+                (num(n.target, n.unit))
+                @if let Some(g) = n.gap_to_target { br; span class=(if g >= 0.0 { "up" } else { "down" }) { (format!("{g:+.2}")) } }
+            }
             td { (n.owner.as_deref().unwrap_or("")) }
+        }
+        @if n.kind == "index" && !n.by_group.is_empty() {
+            tr.item { td {} td.name colspan="9" {
+                "Theo nhóm: "
+                @for (i, g) in n.by_group.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    (g.group) " " (num(g.value, n.unit)) " (n=" (g.n) ")"
+                }
+            } }
         }
     }
 }
 
 fn delta(n: &NodeScore) -> Markup {
+    let shown = |d: f64| {
+        if n.unit == "score" {
+            format!("{d:+.3}")
+        } else {
+            format!("{d:+.2}")
+        }
+    };
     match (n.delta, n.significant) {
         (Some(d), Some(true)) => {
             let class = if d >= 0.0 { "up" } else { "down" };
-            html! { span class=(class) { (format!("{d:+.2}")) " (có ý nghĩa)" } }
+            html! { span class=(class) { (shown(d)) " (có ý nghĩa)" } }
         }
-        (Some(d), _) => html! { span.note { (format!("{d:+.2}")) " (không có ý nghĩa)" } },
+        (Some(d), _) => html! { span.note { (shown(d)) " (không có ý nghĩa)" } },
         _ => html! { "—" },
     }
 }

@@ -279,3 +279,36 @@ pub async fn scores(
         Err(ReportError::Db(e)) => Err(e.into()),
     }
 }
+
+/// The whole PAR INDEX tree with 2022 points and this period's survey-based estimates.
+pub async fn parindex(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&state, &req, Role::Viewer).await?;
+    let mut q = query.into_inner();
+    q.insert("survey".into(), String::new());
+    let q = score_query(&q)?;
+    let st = state.clone();
+    let result = web::block(move || {
+        let tree = st.trees.first().ok_or_else(|| {
+            ReportError::Invalid(crate::survey::FieldError::new(
+                "survey",
+                "no PAR INDEX tree is loaded",
+            ))
+        })?;
+        let mut conn = st
+            .pool
+            .get()
+            .map_err(crate::db::DbError::from)
+            .map_err(ReportError::Db)?;
+        report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
+    })
+    .await?;
+    match result {
+        Ok(r) => Ok(HttpResponse::Ok().json(r)),
+        Err(ReportError::Invalid(e)) => Err(e.into()),
+        Err(ReportError::Db(e)) => Err(e.into()),
+    }
+}

@@ -111,3 +111,59 @@ pub async fn scores_page(
     Ok(r.content_type("text/html; charset=utf-8")
         .body(page.into_string()))
 }
+
+pub async fn parindex_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    let Some(user) = current_user(&state, &req).await? else {
+        return Ok(to_login());
+    };
+    let period = query
+        .get("period")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| chrono::Utc::now().year());
+    let unit = user.unit.clone();
+    let q = report::ScoreQuery {
+        survey: String::new(),
+        period,
+        unit: unit.clone(),
+        from: None,
+        to: None,
+    };
+    let st = state.clone();
+    let result = web::block(move || {
+        let tree = st.trees.first().ok_or_else(|| {
+            ReportError::Invalid(crate::survey::FieldError::new("tree", "no PAR INDEX tree"))
+        })?;
+        let mut conn = st
+            .pool
+            .get()
+            .map_err(crate::db::DbError::from)
+            .map_err(ReportError::Db)?;
+        report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
+    })
+    .await?;
+    let r = match result {
+        Ok(r) => r,
+        Err(ReportError::Invalid(_)) => return Err(PageError::not_found()),
+        Err(ReportError::Db(e)) => return Err(e.into()),
+    };
+    let unit_name = unit
+        .as_deref()
+        .and_then(|u| state.units.get(u))
+        .or_else(|| state.units.units.first())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let (csrf, set) = csrf_token(&req);
+    let role = user.role.to_string();
+    let mut resp = HttpResponse::Ok();
+    if let Some(c) = set {
+        resp.cookie(c);
+    }
+    Ok(resp.content_type("text/html; charset=utf-8").body(
+        crate::views::parindex::parindex(&r, &user.username, &role, &csrf, &unit_name)
+            .into_string(),
+    ))
+}

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/scores", web::get().to(dashboard::scores_page))
+        .route("/parindex", web::get().to(dashboard::parindex_page))
         .route("/k/{token}", web::get().to(kiosk::form))
         .route("/k/{token}", web::post().to(kiosk::submit))
         .route("/k/{token}/cam-on", web::get().to(kiosk::thanks))
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/responses", web::post().to(api::post_response))
                 .route("/surveys", web::get().to(api::surveys))
                 .route("/units", web::get().to(api::units))
-                .route("/scores", web::get().to(api::scores)),
+                .route("/scores", web::get().to(api::scores))
+                .route("/parindex", web::get().to(api::parindex)),
         );
 }

@@ -1,0 +1,336 @@
+//! The whole PAR INDEX tree of a province as data: fields, criteria with max points, 2022
+//! points, how each is obtained and who owns it. The published headline is stored, never
+//! re-derived.
+
+use super::DefinitionError;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+use toml::Spanned;
+
+pub const METHODS: [&str; 5] = [
+    "appraisal",
+    "officials_survey",
+    "sipas",
+    "socioeconomic",
+    "group",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParTree {
+    pub id: String,
+    pub title: String,
+    pub published_total: Decimal,
+    pub published_rank: u32,
+    pub provinces: u32,
+    pub target_total: Option<Decimal>,
+    pub target_note: Option<String>,
+    pub owner: String,
+    /// method → survey id whose scores estimate criteria of that method during the year.
+    pub sources: BTreeMap<String, String>,
+    pub components: Vec<Component>,
+    pub fields: Vec<Field>,
+    pub criteria: Vec<Criterion>,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub code: String,
+    pub name: String,
+    pub max: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Criterion {
+    pub code: String,
+    pub parent: Option<String>,
+    pub field: String,
+    pub name: String,
+    /// None where the scan lost it.
+    pub max: Option<Decimal>,
+    pub points_2022: Decimal,
+    pub method: String,
+    pub owner: String,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTree {
+    id: String,
+    title: String,
+    published_total: String,
+    published_rank: u32,
+    provinces: u32,
+    target_total: Option<String>,
+    target_note: Option<String>,
+    owner: String,
+    #[serde(default)]
+    sources: BTreeMap<String, String>,
+    #[serde(default)]
+    component: Vec<Component>,
+    #[serde(default)]
+    field: Vec<Field>,
+    #[serde(default)]
+    criterion: Vec<RawCriterion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCriterion {
+    code: Spanned<String>,
+    parent: Option<Spanned<String>>,
+    field: Spanned<String>,
+    name: String,
+    max: Option<Spanned<String>>,
+    points_2022: Spanned<String>,
+    method: Spanned<String>,
+    owner: Option<String>,
+    note: Option<String>,
+}
+
+pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![DefinitionError {
+            file: file.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        }]
+    })?;
+    parse_tree(&file, &text)
+}
+
+pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError>> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let mut errors = Vec::new();
+    let mut err = |offset: usize, message: String| {
+        errors.push(DefinitionError {
+            file: file.to_string(),
+            line: line_of(offset),
+            message,
+        })
+    };
+    let raw: RawTree = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            err(
+                e.span().map(|s| s.start).unwrap_or(0),
+                e.message().to_string(),
+            );
+            return Err(errors);
+        }
+    };
+    let mut dec = |s: &Spanned<String>, what: &str| match Decimal::from_str(s.get_ref().trim()) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            err(
+                s.span().start,
+                format!("{what} '{}' is not a decimal", s.get_ref()),
+            );
+            None
+        }
+    };
+    let mut criteria = Vec::new();
+    for c in &raw.criterion {
+        let max = c.max.as_ref().and_then(|m| dec(m, "max"));
+        let points = dec(&c.points_2022, "points_2022").unwrap_or_default();
+        criteria.push(Criterion {
+            code: c.code.get_ref().clone(),
+            parent: c.parent.as_ref().map(|p| p.get_ref().clone()),
+            field: c.field.get_ref().clone(),
+            name: c.name.clone(),
+            max,
+            points_2022: points,
+            method: c.method.get_ref().clone(),
+            owner: c.owner.clone().unwrap_or_default(),
+            note: c.note.clone(),
+        });
+    }
+    let published_total = Decimal::from_str(&raw.published_total).unwrap_or_default();
+    let target_total = raw
+        .target_total
+        .as_deref()
+        .and_then(|t| Decimal::from_str(t).ok());
+    let fields: HashSet<&str> = raw.field.iter().map(|f| f.code.as_str()).collect();
+    let mut seen = HashSet::new();
+    for (c, r) in criteria.iter().zip(&raw.criterion) {
+        let at = r.code.span().start;
+        if !seen.insert(c.code.as_str()) {
+            err(at, format!("criterion '{}' appears twice", c.code));
+        }
+        if !fields.contains(c.field.as_str()) {
+            err(
+                r.field.span().start,
+                format!("criterion '{}' names unknown field '{}'", c.code, c.field),
+            );
+        }
+        if !METHODS.contains(&c.method.as_str()) {
+            err(
+                r.method.span().start,
+                format!(
+                    "criterion '{}': method '{}' is not one of {}",
+                    c.code,
+                    c.method,
+                    METHODS.join(", ")
+                ),
+            );
+        }
+        if c.owner.trim().is_empty() {
+            err(
+                at,
+                format!(
+                    "criterion '{}' has no owner (the lead agency responsible for it)",
+                    c.code
+                ),
+            );
+        }
+        // A parent need not be listed: the plan lists only what fell short of the maximum.
+        if let Some(p) = &r.parent {
+            if !p.get_ref().starts_with(&format!("{}.", c.field)) && p.get_ref() != &c.field {
+                err(
+                    p.span().start,
+                    format!(
+                        "criterion '{}': parent '{}' is not in field {}",
+                        c.code,
+                        p.get_ref(),
+                        c.field
+                    ),
+                );
+            }
+        }
+        if let (Some(max), true) = (c.max, c.method != "group") {
+            if c.points_2022 > max || c.points_2022 < Decimal::ZERO {
+                err(
+                    at,
+                    format!(
+                        "criterion '{}': 2022 points {} are outside 0..{max}",
+                        c.code, c.points_2022
+                    ),
+                );
+            }
+        }
+        if c.method == "group" {
+            let kids: Vec<&Criterion> = criteria
+                .iter()
+                .filter(|k| k.parent.as_deref() == Some(&c.code))
+                .collect();
+            let sum: Decimal = kids.iter().map(|k| k.points_2022).sum();
+            let max_sum: Option<Decimal> = kids.iter().map(|k| k.max).sum();
+            if kids.is_empty() || sum != c.points_2022 {
+                err(
+                    at,
+                    format!(
+                        "2022 points do not add up: the parts of '{}' give {sum}, it says {}",
+                        c.code, c.points_2022
+                    ),
+                );
+            }
+            if max_sum.is_some() && max_sum != c.max {
+                err(
+                    at,
+                    format!(
+                        "points do not add up: the parts of '{}' have max {}, it says {}",
+                        c.code,
+                        max_sum.unwrap_or_default(),
+                        c.max.unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
+    let components: Decimal = raw.component.iter().map(|c| c.max).sum();
+    if !raw.component.is_empty() && components != Decimal::ONE_HUNDRED {
+        err(
+            0,
+            format!("components add up to {components} points, not 100"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ParTree {
+        id: raw.id,
+        title: raw.title,
+        published_total,
+        published_rank: raw.published_rank,
+        provinces: raw.provinces,
+        target_total,
+        target_note: raw.target_note,
+        owner: raw.owner,
+        sources: raw.sources,
+        components: raw.component,
+        fields: raw.field,
+        criteria,
+        file: file.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> String {
+        include_str!("../../surveys/trees/parindex-2022.toml").to_string()
+    }
+
+    #[test]
+    fn the_can_tho_tree_loads_with_its_published_headline() {
+        let t = parse_tree("p.toml", &shipped()).unwrap();
+        assert_eq!(t.published_total, Decimal::new(8611, 2));
+        assert_eq!((t.published_rank, t.provinces), (26, 63));
+        let survey: Decimal = t
+            .criteria
+            .iter()
+            .filter(|c| c.method == "officials_survey")
+            .map(|c| c.points_2022)
+            .sum();
+        assert_eq!(survey, Decimal::from_str("17.1138").unwrap());
+        assert_eq!(
+            t.criteria
+                .iter()
+                .filter(|c| c.method == "officials_survey")
+                .count(),
+            22
+        );
+    }
+
+    #[test]
+    fn rejects_a_criterion_coded_twice_and_a_missing_owner() {
+        let bad = shipped().replacen("code = \"2.4.2\"", "code = \"2.4.1\"", 1);
+        let e = parse_tree("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.message.contains("criterion '2.4.1' appears twice") && e.line > 1),
+            "{e:?}"
+        );
+        let bad = shipped().replacen("owner = \"Sở Tư pháp\"\n", "", 1);
+        let e = parse_tree("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter().any(|e| e.message.contains("has no owner")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_group_points_that_do_not_add_up() {
+        let bad = shipped().replacen("points_2022 = \"0.8219\"", "points_2022 = \"0.8220\"", 1);
+        let e = parse_tree("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.message.contains("the parts of '2.4' give 3.2048")),
+            "{e:?}"
+        );
+    }
+}
