@@ -2,7 +2,7 @@
 
 use crate::config::Settings;
 use crate::db::{self, audit, auth, kiosks, DbError};
-use crate::ingest::{self, IngestError, Provenance};
+use crate::ingest::{self, Checked, IngestError, Provenance};
 use crate::report::{self, ReportError, ScoreQuery};
 use crate::scoring::NodeScore;
 use crate::startup;
@@ -324,21 +324,37 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
             if !errors.is_empty() {
                 return Err(format!("nothing imported:\n{}", errors.join("\n")));
             }
+            // Through the writer, as the server stores: a few commits for the whole file.
+            let mut acks = Vec::new();
             let (mut created, mut existing) = (0, 0);
             for (line, raw) in &rows {
-                match ingest::submit(
+                match ingest::check(
                     &mut conn,
                     &state.catalog,
                     &state.units,
                     raw,
                     &Provenance::default(),
                 ) {
-                    Ok(db::responses::Stored::Created(_)) => created += 1,
-                    Ok(db::responses::Stored::Existing(_)) => existing += 1,
+                    Ok(Checked::Already(_)) => existing += 1,
+                    Ok(Checked::Pending(p)) => {
+                        let ack = state
+                            .writer
+                            .submit_blocking(*p)
+                            .map_err(|_| "the writer stopped".to_string())?;
+                        acks.push(ack);
+                    }
                     Err(IngestError::Invalid(err)) => {
                         return Err(format!("{}:{line}: {err}", file.display()))
                     }
                     Err(IngestError::Db(err)) => return Err(err.to_string()),
+                }
+            }
+            for ack in acks {
+                match ack.blocking_recv() {
+                    Ok(Ok(db::responses::Stored::Created(_))) => created += 1,
+                    Ok(Ok(db::responses::Stored::Existing(_))) => existing += 1,
+                    Ok(Err(err)) => return Err(err.to_string()),
+                    Err(_) => return Err("the writer stopped".into()),
                 }
             }
             println!("imported {created} forms ({existing} already present)");

@@ -14,6 +14,10 @@ pub struct Settings {
     pub form_max_age_secs: i64,
     pub session_hours: i64,
     pub pool_size: u32,
+    /// Responses that may wait for the writer before new ones are refused with 503.
+    pub write_queue: usize,
+    /// Most responses committed in one transaction.
+    pub write_batch: usize,
     /// Password for the bootstrap `admin`; generated and printed once when absent.
     pub admin_password: Option<String>,
 }
@@ -28,6 +32,8 @@ impl Default for Settings {
             form_max_age_secs: 6 * 3600,
             session_hours: 12,
             pool_size: 8,
+            write_queue: 10_000,
+            write_batch: 1_000,
             admin_password: None,
         }
     }

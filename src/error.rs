@@ -31,6 +31,14 @@ impl ApiError {
         }
     }
 
+    /// The writer's queue is full: nothing was stored, the client should retry.
+    pub fn busy() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy; nothing was stored, retry in a second",
+        )
+    }
+
     pub fn unauthorized() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -54,6 +62,9 @@ impl ResponseError for ApiError {
         let mut r = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             r.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.insert_header(("Retry-After", "1"));
         }
         r.json(serde_json::json!({"error": self.message, "field": self.field}))
     }
@@ -122,8 +133,11 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .content_type("text/html; charset=utf-8")
+        let mut r = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.insert_header(("Retry-After", "1"));
+        }
+        r.content_type("text/html; charset=utf-8")
             .body(crate::views::errors::error_page(&self.title, &self.message).into_string())
     }
 }

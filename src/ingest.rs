@@ -1,7 +1,7 @@
 //! One way in for every channel (API, kiosk, import): check the envelope, validate the answers
 //! against the definition, store with counts.
 
-use crate::db::responses::{self, NewResponse, Stored};
+use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
 
@@ -31,13 +31,23 @@ pub struct Provenance {
     pub keyed_by: Option<String>,
 }
 
-pub fn submit(
+/// The outcome of checking a submission before it is stored.
+#[derive(Debug)]
+pub enum Checked {
+    /// This submission id was stored before: its id, nothing more to do.
+    Already(String),
+    Pending(Box<Pending>),
+}
+
+/// Checks the envelope and the answers. A retry is recognised before validation, so a
+/// submission stored under an older definition is still acknowledged.
+pub fn check(
     conn: &mut AnyConnection,
     catalog: &Catalog,
     units: &UnitTree,
     raw: &RawSubmission,
     provenance: &Provenance,
-) -> Result<Stored, IngestError> {
+) -> Result<Checked, IngestError> {
     let survey = catalog
         .get(&raw.survey)
         .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
@@ -70,9 +80,8 @@ pub fn submit(
         }
         None => crate::db::today(),
     };
-    // A retry must not fail on checks that a newer definition might add: the first answer wins.
     if let Some(id) = responses::find_by_submission(conn, &raw.submission_id)? {
-        return Ok(Stored::Existing(id));
+        return Ok(Checked::Already(id));
     }
     let valid = validate(survey, raw)?;
     let status = if raw.channel == "paper" {
@@ -80,8 +89,8 @@ pub fn submit(
     } else {
         "received"
     };
-    let new = NewResponse {
-        survey,
+    Ok(Checked::Pending(Box::new(Pending {
+        survey_id: survey.id.clone(),
         unit: raw.unit.clone(),
         channel: raw.channel.clone(),
         period: raw.period,
@@ -90,6 +99,5 @@ pub fn submit(
         status: status.into(),
         keyed_by: provenance.keyed_by.clone(),
         valid,
-    };
-    Ok(responses::store(conn, &new)?)
+    })))
 }

@@ -13,3 +13,4 @@ pub mod startup;
 pub mod survey;
 pub mod views;
 pub mod web;
+pub mod writer;

@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::db::{self, auth, Pool};
 use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
+use crate::writer::Writer;
 use std::path::Path;
 
 /// Folder under the survey directory with whole-index trees.
@@ -22,6 +23,8 @@ pub struct AppState {
     /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
     pub trees: Arc<Vec<ParTree>>,
     pub settings: Arc<Settings>,
+    /// The one writer every channel stores through (group commit).
+    pub writer: Writer,
     /// Last accepted submission per kiosk id.
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
     /// Failed sign-ins per user name: (count, first failure).
@@ -143,10 +146,18 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         auth::add_user(&mut conn, "admin", &password, auth::Role::Admin, None)?;
     }
     drop(conn);
+    let catalog = Arc::new(catalog);
+    let writer = Writer::start(
+        pool.clone(),
+        catalog.clone(),
+        settings.write_queue,
+        settings.write_batch,
+    );
     Ok(Prepared {
         state: AppState {
+            writer,
             pool,
-            catalog: Arc::new(catalog),
+            catalog,
             units: Arc::new(units),
             trees: Arc::new(trees),
             settings: Arc::new(settings),

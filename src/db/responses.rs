@@ -1,17 +1,20 @@
-//! Storing a response: the response row, its answers and the running counts, in one
-//! transaction. A repeated `submission_id` returns the first response's id and stores nothing.
+//! Storing responses: response rows, their answers and the running counts, in one
+//! transaction per batch. A repeated `submission_id` returns the first response's id and
+//! stores nothing.
 
 use super::schema::{answers, responses};
-use super::{is_unique_violation, now, tallies, AnyConnection, DbError};
+use super::tallies::{ApplyTallies, SliceKey};
+use super::{is_unique_violation, now, AnyConnection, DbError};
 use crate::scoring::Tallies;
-use crate::survey::{Survey, ValidSubmission};
+use crate::survey::{Catalog, ValidSubmission};
 use crate::{with_conn, write_tx};
 use diesel::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 
-/// Everything about a response except the answers' validity, which the caller checked.
+/// A checked response waiting to be stored; owns everything, so it can cross to the writer.
 #[derive(Debug, Clone)]
-pub struct NewResponse<'a> {
-    pub survey: &'a Survey,
+pub struct Pending {
+    pub survey_id: String,
     pub unit: String,
     pub channel: String,
     pub period: i32,
@@ -48,71 +51,150 @@ pub fn find_by_submission(
         .optional())?)
 }
 
-pub fn store(conn: &mut AnyConnection, new: &NewResponse) -> Result<Stored, DbError> {
-    if let Some(id) = find_by_submission(conn, &new.submission_id)? {
-        return Ok(Stored::Existing(id));
-    }
-    let id = uuid::Uuid::now_v7().to_string();
-    let background = serde_json::to_string(&new.valid.background).unwrap_or_else(|_| "{}".into());
-    let created_at = now();
-    let answer_rows: Vec<_> = new
-        .valid
-        .answers
-        .iter()
-        .map(|(item, value)| {
-            (
-                answers::response_id.eq(id.clone()),
-                answers::item_code.eq(item.clone()),
-                answers::value.eq(*value),
-            )
-        })
-        .collect();
-    let delta = Tallies::of_response(new.survey, &new.valid.answers, &new.valid.background);
-    let comments = serde_json::to_string(&new.valid.comments).unwrap_or_else(|_| "{}".into());
-    let key = tallies::SliceKey {
-        survey_id: new.survey.id.clone(),
-        survey_version: new.survey.version.clone(),
-        unit_code: new.unit.clone(),
-        period: new.period,
-        day: new.day.clone(),
-        respondent_group: new.valid.group.clone().unwrap_or_default(),
-        channel: new.channel.clone(),
-    };
-    let result = write_tx!(conn, |c| {
-        diesel::insert_into(responses::table)
-            .values((
-                responses::id.eq(&id),
-                responses::survey_id.eq(&new.survey.id),
-                responses::survey_version.eq(&new.survey.version),
-                responses::unit_code.eq(&new.unit),
-                responses::channel.eq(&new.channel),
-                responses::period.eq(new.period),
-                responses::day.eq(&new.day),
-                responses::respondent_group.eq(&new.valid.group),
-                responses::background.eq(&background),
-                responses::comments.eq(&comments),
-                responses::status.eq(&new.status),
-                responses::keyed_by.eq(&new.keyed_by),
-                responses::submission_id.eq(&new.submission_id),
-                responses::created_at.eq(&created_at),
-            ))
-            .execute(c)?;
-        if !answer_rows.is_empty() {
-            diesel::insert_into(answers::table)
-                .values(&answer_rows)
-                .execute(c)?;
-        }
-        tallies::apply(c, &key, &delta)
-    });
-    match result {
-        Ok(()) => Ok(Stored::Created(id)),
-        // Two copies of one submission raced: the other one won and is the answer.
-        Err(e) if is_unique_violation(&e) => find_by_submission(conn, &new.submission_id)?
-            .map(Stored::Existing)
-            .ok_or(DbError::Query(e)),
-        Err(e) => Err(e.into()),
+/// Stores a batch in one transaction; on any failure (say, a submission racing in from
+/// another server) each response is retried in a transaction of its own, so one cannot
+/// sink the others.
+pub fn store_all(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    batch: &[Pending],
+) -> Vec<Result<Stored, DbError>> {
+    match write_tx!(conn, |c| c.store_batch(catalog, batch)) {
+        Ok(stored) => stored.into_iter().map(Ok).collect(),
+        Err(_) if batch.len() > 1 => batch.iter().map(|p| store_one(conn, catalog, p)).collect(),
+        Err(e) => vec![retry_as_existing(conn, &batch[0], e)],
     }
 }
+
+pub fn store_one(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    p: &Pending,
+) -> Result<Stored, DbError> {
+    let one = std::slice::from_ref(p);
+    match write_tx!(conn, |c| c.store_batch(catalog, one)) {
+        Ok(mut v) => v
+            .pop()
+            .ok_or(DbError::Query(diesel::result::Error::NotFound)),
+        Err(e) => retry_as_existing(conn, p, e),
+    }
+}
+
+/// Two copies of one submission raced: the other one won and is the answer.
+fn retry_as_existing(
+    conn: &mut AnyConnection,
+    p: &Pending,
+    e: diesel::result::Error,
+) -> Result<Stored, DbError> {
+    if is_unique_violation(&e) {
+        if let Some(id) = find_by_submission(conn, &p.submission_id)? {
+            return Ok(Stored::Existing(id));
+        }
+    }
+    Err(e.into())
+}
+
+/// Inside a write transaction: store what is new in `batch`, add its counts.
+pub trait StoreBatch {
+    fn store_batch(&mut self, catalog: &Catalog, batch: &[Pending]) -> QueryResult<Vec<Stored>>;
+}
+
+macro_rules! impl_store_batch {
+    ($conn:ty) => {
+        impl StoreBatch for $conn {
+            fn store_batch(
+                &mut self,
+                catalog: &Catalog,
+                batch: &[Pending],
+            ) -> QueryResult<Vec<Stored>> {
+                let ids: Vec<&str> = batch.iter().map(|p| p.submission_id.as_str()).collect();
+                let mut known: HashMap<String, String> = HashMap::new();
+                for chunk in ids.chunks(1000) {
+                    let rows: Vec<(String, String)> = responses::table
+                        .filter(responses::submission_id.eq_any(chunk))
+                        .select((responses::submission_id, responses::id))
+                        .load(self)?;
+                    known.extend(rows);
+                }
+                let created_at = now();
+                let mut out = Vec::with_capacity(batch.len());
+                let mut heads = Vec::new();
+                let mut rows = Vec::new();
+                let mut deltas: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+                for p in batch {
+                    if let Some(id) = known.get(&p.submission_id) {
+                        out.push(Stored::Existing(id.clone()));
+                        continue;
+                    }
+                    let Some(survey) = catalog.get(&p.survey_id) else {
+                        return Err(diesel::result::Error::NotFound);
+                    };
+                    let id = uuid::Uuid::now_v7().to_string();
+                    known.insert(p.submission_id.clone(), id.clone());
+                    heads.push((
+                        responses::id.eq(id.clone()),
+                        responses::survey_id.eq(&p.survey_id),
+                        responses::survey_version.eq(&survey.version),
+                        responses::unit_code.eq(&p.unit),
+                        responses::channel.eq(&p.channel),
+                        responses::period.eq(p.period),
+                        responses::day.eq(&p.day),
+                        responses::respondent_group.eq(&p.valid.group),
+                        responses::background
+                            .eq(serde_json::to_string(&p.valid.background).unwrap_or_default()),
+                        responses::comments
+                            .eq(serde_json::to_string(&p.valid.comments).unwrap_or_default()),
+                        responses::status.eq(&p.status),
+                        responses::keyed_by.eq(&p.keyed_by),
+                        responses::submission_id.eq(&p.submission_id),
+                        responses::created_at.eq(&created_at),
+                    ));
+                    for (item, value) in &p.valid.answers {
+                        rows.push((
+                            answers::response_id.eq(id.clone()),
+                            answers::item_code.eq(item.clone()),
+                            answers::value.eq(*value),
+                        ));
+                    }
+                    let key = SliceKey {
+                        survey_id: p.survey_id.clone(),
+                        survey_version: survey.version.clone(),
+                        unit_code: p.unit.clone(),
+                        period: p.period,
+                        day: p.day.clone(),
+                        respondent_group: p.valid.group.clone().unwrap_or_default(),
+                        channel: p.channel.clone(),
+                    };
+                    // Counts of the whole batch are summed first: one upsert per slice, not per response.
+                    deltas.entry(key).or_default().add(&Tallies::of_response(
+                        survey,
+                        &p.valid.answers,
+                        &p.valid.background,
+                    ));
+                    out.push(Stored::Created(id));
+                }
+                // Chunks stay under SQLite's limit on bound parameters.
+                for chunk in heads.chunks(1000) {
+                    diesel::insert_into(responses::table)
+                        .values(chunk)
+                        .execute(self)?;
+                }
+                for chunk in rows.chunks(5000) {
+                    diesel::insert_into(answers::table)
+                        .values(chunk)
+                        .execute(self)?;
+                }
+                for (key, t) in &deltas {
+                    self.apply_tallies(key, t)?;
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+impl_store_batch!(diesel::SqliteConnection);
+impl_store_batch!(diesel::PgConnection);
 
 /// Number of stored responses (all surveys), for status pages and tests.
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {

@@ -12,7 +12,7 @@ use diesel::upsert::excluded;
 use std::collections::BTreeMap;
 
 /// The slice a response is counted under.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SliceKey {
     pub survey_id: String,
     pub survey_version: String,

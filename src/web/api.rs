@@ -1,9 +1,9 @@
 //! JSON API for integrators: submit responses, read definitions, units and scores.
 
+use super::SubmitError;
 use crate::db::auth::{self, Role};
 use crate::db::responses::Stored;
 use crate::error::ApiError;
-use crate::ingest::{self, IngestError, Provenance};
 use crate::report::{self, ReportError, ScoreQuery};
 use crate::startup::AppState;
 use crate::survey::{RawSubmission, Survey};
@@ -151,23 +151,12 @@ pub async fn post_response(
     authorize(&state, &req, Role::Surveyor).await?;
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
-    let st = state.clone();
-    let stored = web::block(move || -> Result<Stored, IngestError> {
-        let mut conn = st.pool.get().map_err(crate::db::DbError::from)?;
-        ingest::submit(
-            &mut conn,
-            &st.catalog,
-            &st.units,
-            &raw,
-            &Provenance::default(),
-        )
-    })
-    .await?;
-    match stored {
+    match super::submit(&state, raw).await {
         Ok(Stored::Created(id)) => Ok(HttpResponse::Created().json(json!({ "id": id }))),
         Ok(Stored::Existing(id)) => Ok(HttpResponse::Ok().json(json!({ "id": id }))),
-        Err(IngestError::Invalid(e)) => Err(e.into()),
-        Err(IngestError::Db(e)) => Err(e.into()),
+        Err(SubmitError::Invalid(e)) => Err(e.into()),
+        Err(SubmitError::Db(e)) => Err(e.into()),
+        Err(SubmitError::Busy) => Err(ApiError::busy()),
     }
 }
 

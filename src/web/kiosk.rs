@@ -2,10 +2,10 @@
 //! credential; nothing about the citizen but their answers is stored.
 
 use super::api::read_body;
+use super::SubmitError;
 use crate::db::kiosks::{self, Kiosk};
-use crate::db::responses::{self, Stored};
+use crate::db::responses;
 use crate::error::PageError;
-use crate::ingest::{self, IngestError, Provenance};
 use crate::startup::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
 use crate::views::kiosk::{form as form_view, thanks as thanks_view, FormState};
@@ -235,18 +235,7 @@ pub async fn submit(
         comments: Map::new(),
         date: None,
     };
-    let st = state.clone();
-    let result = web::block(move || -> Result<Stored, IngestError> {
-        let mut conn = st.pool.get().map_err(crate::db::DbError::from)?;
-        ingest::submit(
-            &mut conn,
-            &st.catalog,
-            &st.units,
-            &raw,
-            &Provenance::default(),
-        )
-    })
-    .await?;
+    let result = super::submit(&state, raw).await;
     match result {
         Ok(_) => {
             if let Ok(mut m) = state.kiosk_last.lock() {
@@ -254,8 +243,8 @@ pub async fn submit(
             }
             Ok(thanks_redirect())
         }
-        Err(IngestError::Invalid(e)) if e.field == "submission_id" => Err(stale()),
-        Err(IngestError::Invalid(e)) => {
+        Err(SubmitError::Invalid(e)) if e.field == "submission_id" => Err(stale()),
+        Err(SubmitError::Invalid(e)) => {
             let msg = for_citizen(survey, &e);
             Ok(render(
                 &at,
@@ -265,6 +254,11 @@ pub async fn submit(
                 Some(&msg),
             ))
         }
-        Err(IngestError::Db(e)) => Err(e.into()),
+        Err(SubmitError::Db(e)) => Err(e.into()),
+        Err(SubmitError::Busy) => Err(PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bận",
+            "Phiếu chưa được ghi nhận. Xin chạm “Gửi đánh giá” lại sau một giây.",
+        )),
     }
 }

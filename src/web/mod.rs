@@ -5,7 +5,52 @@ pub mod auth;
 pub mod dashboard;
 pub mod kiosk;
 
+use crate::db::responses::Stored;
+use crate::db::DbError;
+use crate::ingest::{self, Checked, IngestError, Provenance};
+use crate::startup::AppState;
+use crate::survey::RawSubmission;
 use actix_web::{web, HttpResponse};
+
+/// Why a submission was not stored.
+pub enum SubmitError {
+    Invalid(crate::survey::FieldError),
+    Db(DbError),
+    /// The writer's queue is full; nothing was stored.
+    Busy,
+}
+
+/// Checks a submission, then hands it to the writer and waits for the commit.
+pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, SubmitError> {
+    let st = state.clone();
+    let checked = web::block(move || -> Result<Checked, IngestError> {
+        let mut conn = st.pool.get().map_err(DbError::from)?;
+        ingest::check(
+            &mut conn,
+            &st.catalog,
+            &st.units,
+            &raw,
+            &Provenance::default(),
+        )
+    })
+    .await
+    .map_err(|_| SubmitError::Busy)?;
+    let pending = match checked {
+        Ok(Checked::Already(id)) => return Ok(Stored::Existing(id)),
+        Ok(Checked::Pending(p)) => *p,
+        Err(IngestError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
+        Err(IngestError::Db(e)) => return Err(SubmitError::Db(e)),
+    };
+    let ack = state
+        .writer
+        .submit(pending)
+        .map_err(|_| SubmitError::Busy)?;
+    match ack.await {
+        Ok(Ok(stored)) => Ok(stored),
+        Ok(Err(e)) => Err(SubmitError::Db(e)),
+        Err(_) => Err(SubmitError::Busy),
+    }
+}
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")

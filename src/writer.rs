@@ -1,0 +1,82 @@
+//! Group commit: every channel hands checked responses to one writer thread, which commits
+//! whatever is waiting in one transaction and only then answers each caller. A bounded queue
+//! turns overload into "busy, retry" instead of lost work.
+
+use crate::db::responses::{store_all, Pending, Stored};
+use crate::db::{DbError, Pool};
+use crate::survey::Catalog;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// What a caller gets back once its response is committed (or could not be).
+pub type Ack = oneshot::Receiver<Result<Stored, DbError>>;
+
+struct Job {
+    pending: Pending,
+    reply: oneshot::Sender<Result<Stored, DbError>>,
+}
+
+#[derive(Clone)]
+pub struct Writer {
+    tx: SyncSender<Job>,
+}
+
+/// The queue is full: the caller should retry shortly.
+#[derive(Debug)]
+pub struct Busy;
+
+impl Writer {
+    /// Starts the writer thread. `queue` bounds waiting responses; `max_batch` bounds one commit.
+    pub fn start(pool: Pool, catalog: Arc<Catalog>, queue: usize, max_batch: usize) -> Writer {
+        let (tx, rx) = sync_channel(queue);
+        std::thread::Builder::new()
+            .name("chiso-writer".into())
+            .spawn(move || run(&pool, &catalog, &rx, max_batch.max(1)))
+            .map(|_| ())
+            .unwrap_or_else(|e| log::error!("cannot start the writer thread: {e}"));
+        Writer { tx }
+    }
+
+    pub fn submit(&self, pending: Pending) -> Result<Ack, Busy> {
+        let (reply, ack) = oneshot::channel();
+        match self.tx.try_send(Job { pending, reply }) {
+            Ok(()) => Ok(ack),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Busy),
+        }
+    }
+
+    /// Waits for room in the queue instead of refusing: for batch imports.
+    pub fn submit_blocking(&self, pending: Pending) -> Result<Ack, Busy> {
+        let (reply, ack) = oneshot::channel();
+        self.tx.send(Job { pending, reply }).map_err(|_| Busy)?;
+        Ok(ack)
+    }
+}
+
+fn run(pool: &Pool, catalog: &Catalog, rx: &Receiver<Job>, max_batch: usize) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < max_batch {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let pending: Vec<Pending> = jobs.iter().map(|j| j.pending.clone()).collect();
+        let results = match pool.get() {
+            Ok(mut conn) => store_all(&mut conn, catalog, &pending),
+            Err(e) => {
+                let msg = e.to_string();
+                pending
+                    .iter()
+                    .map(|_| Err(DbError::Connect(msg.clone())))
+                    .collect()
+            }
+        };
+        for (job, result) in jobs.into_iter().zip(results) {
+            // A caller that gave up no longer listens; its response is stored all the same.
+            let _ = job.reply.send(result);
+        }
+    }
+}
