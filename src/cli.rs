@@ -81,6 +81,14 @@ enum Command {
         #[arg(long, default_value = "paper")]
         channel: String,
     },
+    /// Rebuild the running counts from the stored answers and report any difference
+    Recount {
+        /// Replace the running counts with the rebuilt ones when they differ
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Measure ingest and scoring speed (see the README)
+    Bench(crate::bench::BenchArgs),
     /// Print scores from the database
     Score {
         #[arg(long)]
@@ -397,7 +405,30 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 other => return Err(format!("unknown format '{other}' (json or table)")),
             }
         }
-        Command::Serve { .. } | Command::Check { .. } => {}
+        Command::Recount { fix } => {
+            let started = std::time::Instant::now();
+            let r = db::tallies::recount_all(&mut conn, &state.catalog, fix).map_err(e)?;
+            println!(
+                "recounted {} responses in {} slices in {:.2} s",
+                r.responses,
+                r.slices,
+                started.elapsed().as_secs_f64()
+            );
+            for d in &r.differences {
+                println!("difference: {d}");
+            }
+            if r.differences.is_empty() {
+                println!("running counts agree with the answers");
+            } else if r.fixed {
+                println!("running counts replaced by the recount");
+            } else {
+                return Err(format!(
+                    "{} slices differ (run with --fix to rebuild them)",
+                    r.differences.len()
+                ));
+            }
+        }
+        Command::Serve { .. } | Command::Check { .. } | Command::Bench(_) => {}
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! chiso — collects the questionnaires behind Vietnam's public-administration indices and
 //! scores them as the official indices are scored.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -143,7 +143,13 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
                 p
             }
         };
-        auth::add_user(&mut conn, "admin", &password, auth::Role::Admin, None)?;
+        match auth::add_user(&mut conn, "admin", &password, auth::Role::Admin, None) {
+            // Another server starting on the same database made it first.
+            Err(db::DbError::Query(e)) if db::is_unique_violation(&e) => generated = None,
+            other => {
+                other?;
+            }
+        }
     }
     drop(conn);
     let catalog = Arc::new(catalog);

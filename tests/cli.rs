@@ -311,3 +311,69 @@ fn copy_surveys(to: &std::path::Path) {
         std::fs::copy(&p, to.join("benchmarks").join(p.file_name().unwrap())).unwrap();
     }
 }
+
+#[test]
+fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let csv = dir.path().join("f.csv");
+    let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
+    let row = format!("NK,2026-05-04,ho_tich,{}", vec!["4"; 19].join(","));
+    std::fs::write(&csv, format!("{header}\n{row}\n{row}\n")).unwrap();
+    assert!(chiso(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2026"
+        ]
+    )
+    .status
+    .success());
+    let out = chiso(&db, &["recount"]);
+    assert!(
+        out.status.success() && text(&out).contains("running counts agree"),
+        "{}",
+        text(&out)
+    );
+
+    // Damage one count behind the application's back.
+    let state = chiso::startup::prepare(chiso::config::Settings {
+        database_url: db.clone(),
+        surveys_dir: surveys_dir(),
+        admin_password: Some("x".into()),
+        ..Default::default()
+    })
+    .unwrap()
+    .state;
+    let mut conn = state.pool.get().unwrap();
+    chiso::with_conn!(&mut *conn, |c| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE item_counts SET n = n + 5 WHERE item_code = 'E1.1'")
+            .execute(c)
+            .unwrap()
+    });
+    drop(conn);
+    let out = chiso(&db, &["recount"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("difference: sipas-counter"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(&db, &["recount", "--fix"]);
+    assert!(
+        out.status.success() && text(&out).contains("replaced by the recount"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(&db, &["recount"]);
+    assert!(
+        out.status.success() && text(&out).contains("running counts agree"),
+        "{}",
+        text(&out)
+    );
+}

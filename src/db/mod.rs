@@ -145,10 +145,19 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     Ok(pool)
 }
 
+/// Key of the PostgreSQL advisory lock that lets one starting server migrate at a time.
+const MIGRATION_LOCK: i64 = 0x0063_6869_736f;
+
 pub fn migrate(conn: &mut AnyConnection) -> Result<(), DbError> {
     let result = match conn {
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        AnyConnection::Postgresql(c) => {
+            // Several servers may start at once on one database.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            r
+        }
     };
     result.map_err(|e| DbError::Migration(e.to_string()))
 }

@@ -3,7 +3,7 @@
 //! stores nothing.
 
 use super::schema::{answers, responses};
-use super::tallies::{ApplyTallies, SliceKey};
+use super::tallies::{add_with_rollup, ApplyTallies, SliceKey};
 use super::{is_unique_violation, now, AnyConnection, DbError};
 use crate::scoring::Tallies;
 use crate::survey::{Catalog, ValidSubmission};
@@ -165,12 +165,10 @@ macro_rules! impl_store_batch {
                         respondent_group: p.valid.group.clone().unwrap_or_default(),
                         channel: p.channel.clone(),
                     };
-                    // Counts of the whole batch are summed first: one upsert per slice, not per response.
-                    deltas.entry(key).or_default().add(&Tallies::of_response(
-                        survey,
-                        &p.valid.answers,
-                        &p.valid.background,
-                    ));
+                    // Counts of the whole batch are summed first: one upsert per slice, not per response;
+                    // each response counts in its day and in its period's rollup.
+                    let t = Tallies::of_response(survey, &p.valid.answers, &p.valid.background);
+                    add_with_rollup(&mut deltas, key, &t);
                     out.push(Stored::Created(id));
                 }
                 // Chunks stay under SQLite's limit on bound parameters.

@@ -9,6 +9,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double};
 use diesel::upsert::excluded;
+use diesel::Connection;
 use std::collections::BTreeMap;
 
 /// The slice a response is counted under.
@@ -23,6 +24,25 @@ pub struct SliceKey {
     pub respondent_group: String,
     pub channel: String,
 }
+
+impl SliceKey {
+    /// The same slice for the whole period.
+    pub fn rollup(&self) -> SliceKey {
+        SliceKey {
+            day: ROLLUP_DAY.to_string(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Adds one response's tallies to its day slice and to its period rollup.
+pub fn add_with_rollup(deltas: &mut BTreeMap<SliceKey, Tallies>, key: SliceKey, t: &Tallies) {
+    deltas.entry(key.rollup()).or_default().add(t);
+    deltas.entry(key).or_default().add(t);
+}
+
+/// The day of the rows that hold a whole period's counts.
+pub const ROLLUP_DAY: &str = "";
 
 /// "No opinion" in count keys (NULL cannot take part in a unique key).
 const NO_OPINION: i16 = -1;
@@ -196,6 +216,19 @@ macro_rules! filtered {
     }};
 }
 
+/// Like `filtered!`, on a counts table: a whole period is read from its rollup rows
+/// (day = ""), a date range from the day rows, so a year's scores read a few thousand rows.
+macro_rules! counts {
+    ($table:ident, $f:ident, |$t:ident| $shape:expr) => {{
+        let q = filtered!($table, $f, |$t| $shape);
+        if $f.from.is_none() && $f.to.is_none() {
+            q.filter($table::day.eq(ROLLUP_DAY))
+        } else {
+            q.filter($table::day.ne(ROLLUP_DAY))
+        }
+    }};
+}
+
 /// Sums the running counts of a slice, pooled over respondent groups.
 pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
     let mut t = Tallies::default();
@@ -212,7 +245,7 @@ pub fn load_by_group(
 ) -> Result<BTreeMap<String, Tallies>, DbError> {
     let mut groups: BTreeMap<String, Tallies> = BTreeMap::new();
     let item_rows: Vec<(String, String, i16, i64)> =
-        with_conn!(conn, |c| filtered!(item_counts, f, |t| t
+        with_conn!(conn, |c| counts!(item_counts, f, |t| t
             .group_by((
                 item_counts::respondent_group,
                 item_counts::item_code,
@@ -231,7 +264,7 @@ pub fn load_by_group(
         *t.items.entry(item).or_default().entry(v).or_default() += n;
     }
     let pair_rows: Vec<(String, String, String, i64, f64, f64, f64)> =
-        with_conn!(conn, |c| filtered!(pair_moments, f, |t| t
+        with_conn!(conn, |c| counts!(pair_moments, f, |t| t
             .group_by((
                 pair_moments::respondent_group,
                 pair_moments::item_a,
@@ -258,14 +291,13 @@ pub fn load_by_group(
             },
         );
     }
-    let responses: Vec<(String, i64)> =
-        with_conn!(conn, |c| filtered!(response_tallies, f, |t| t
-            .group_by(response_tallies::respondent_group)
-            .select((
-                response_tallies::respondent_group,
-                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-            )))
-        .load(c))?;
+    let responses: Vec<(String, i64)> = with_conn!(conn, |c| counts!(response_tallies, f, |t| t
+        .group_by(response_tallies::respondent_group)
+        .select((
+            response_tallies::respondent_group,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        )))
+    .load(c))?;
     for (group, n) in responses {
         groups.entry(group).or_default().responses += n;
     }
@@ -309,4 +341,264 @@ pub fn recount(
             .add(&Tallies::of_response(survey, &answers, &background));
     }
     Ok(groups)
+}
+
+/// What `chiso recount` found.
+#[derive(Debug, Clone, Default)]
+pub struct RecountReport {
+    pub responses: i64,
+    pub slices: usize,
+    /// One line per slice whose running counts disagree with the answers.
+    pub differences: Vec<String>,
+    pub fixed: bool,
+}
+
+/// Rebuilds every running count from the stored answers, page by page so memory stays flat,
+/// compares with the counts kept on insert and, with `fix`, replaces them.
+pub fn recount_all(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    fix: bool,
+) -> Result<RecountReport, DbError> {
+    const PAGE: i64 = 5_000;
+    let mut rebuilt: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+    let mut report = RecountReport::default();
+    let mut after = String::new();
+    type Head = (
+        String,
+        String,
+        String,
+        String,
+        i32,
+        String,
+        Option<String>,
+        String,
+        String,
+    );
+    loop {
+        let heads: Vec<Head> = with_conn!(conn, |c| responses::table
+            .filter(responses::id.gt(&after))
+            .order(responses::id)
+            .limit(PAGE)
+            .select((
+                responses::id,
+                responses::survey_id,
+                responses::survey_version,
+                responses::unit_code,
+                responses::period,
+                responses::day,
+                responses::respondent_group,
+                responses::channel,
+                responses::background,
+            ))
+            .load(c))?;
+        let Some(last) = heads.last() else { break };
+        after = last.0.clone();
+        let ids: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
+        let rows: Vec<(String, String, Option<i16>)> = with_conn!(conn, |c| answers::table
+            .filter(answers::response_id.eq_any(&ids))
+            .select((answers::response_id, answers::item_code, answers::value))
+            .load(c))?;
+        let mut by_response: BTreeMap<String, Vec<(String, Option<i16>)>> = BTreeMap::new();
+        for (id, item, value) in rows {
+            by_response.entry(id).or_default().push((item, value));
+        }
+        for (id, survey_id, version, unit, period, day, group, channel, background) in heads {
+            report.responses += 1;
+            let Some(survey) = catalog.get(&survey_id) else {
+                report.differences.push(format!(
+                    "response {id}: survey '{survey_id}' is no longer defined; not counted"
+                ));
+                continue;
+            };
+            let answers = by_response.remove(&id).unwrap_or_default();
+            let background: BTreeMap<String, String> =
+                serde_json::from_str(&background).unwrap_or_default();
+            let key = SliceKey {
+                survey_id,
+                survey_version: version,
+                unit_code: unit,
+                period,
+                day,
+                respondent_group: group.unwrap_or_default(),
+                channel,
+            };
+            add_with_rollup(
+                &mut rebuilt,
+                key,
+                &Tallies::of_response(survey, &answers, &background),
+            );
+        }
+    }
+    let stored = stored_by_slice(conn)?;
+    report.slices = rebuilt.len();
+    // Channel splits only the response tallies; items and pairs are kept per slice without it.
+    let fold = |m: &BTreeMap<SliceKey, Tallies>| {
+        let mut out: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+        for (k, t) in m {
+            let mut k = k.clone();
+            k.channel.clear();
+            out.entry(k).or_default().add(t);
+        }
+        out
+    };
+    let (a, b) = (fold(&rebuilt), fold(&stored));
+    for key in a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let empty = Tallies::default();
+        let (x, y) = (a.get(key).unwrap_or(&empty), b.get(key).unwrap_or(&empty));
+        if !same(x, y) {
+            report.differences.push(format!(
+                "{} {} unit {} {} group '{}': answers give {} responses, counts say {}",
+                key.survey_id,
+                key.survey_version,
+                key.unit_code,
+                key.day,
+                key.respondent_group,
+                x.responses,
+                y.responses
+            ));
+        }
+    }
+    if fix && !report.differences.is_empty() {
+        crate::write_tx!(conn, |c| {
+            diesel::delete(item_counts::table).execute(c)?;
+            diesel::delete(pair_moments::table).execute(c)?;
+            diesel::delete(response_tallies::table).execute(c)?;
+            for (k, t) in &rebuilt {
+                c.apply_tallies(k, t)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        report.fixed = true;
+    }
+    Ok(report)
+}
+
+fn same(x: &Tallies, y: &Tallies) -> bool {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + a.abs());
+    x.responses == y.responses
+        && x.items == y.items
+        && x.pairs.len() == y.pairs.len()
+        && x.pairs.iter().all(|(k, m)| {
+            y.pairs.get(k).is_some_and(|n| {
+                m.n == n.n
+                    && close(m.sum_a, n.sum_a)
+                    && close(m.sum_b, n.sum_b)
+                    && close(m.sum_ab, n.sum_ab)
+            })
+        })
+}
+
+/// Every stored running count, by slice (channel only on response tallies).
+fn stored_by_slice(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Tallies>, DbError> {
+    let key =
+        |s: String, v: String, u: String, p: i32, d: String, g: String, ch: String| SliceKey {
+            survey_id: s,
+            survey_version: v,
+            unit_code: u,
+            period: p,
+            day: d,
+            respondent_group: g,
+            channel: ch,
+        };
+    let mut out: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+    type ItemRow = (
+        String,
+        String,
+        String,
+        i32,
+        String,
+        String,
+        String,
+        i16,
+        i64,
+    );
+    let items: Vec<ItemRow> = with_conn!(conn, |c| item_counts::table
+        .select((
+            item_counts::survey_id,
+            item_counts::survey_version,
+            item_counts::unit_code,
+            item_counts::period,
+            item_counts::day,
+            item_counts::respondent_group,
+            item_counts::item_code,
+            item_counts::value,
+            item_counts::n,
+        ))
+        .load(c))?;
+    for (s, v, u, p, d, g, item, value, n) in items {
+        let t = out.entry(key(s, v, u, p, d, g, String::new())).or_default();
+        if n != 0 {
+            *t.items
+                .entry(item)
+                .or_default()
+                .entry((value != NO_OPINION).then_some(value))
+                .or_default() += n;
+        }
+    }
+    type PairRow = (
+        String,
+        String,
+        String,
+        i32,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        f64,
+        f64,
+        f64,
+    );
+    let pairs: Vec<PairRow> = with_conn!(conn, |c| pair_moments::table
+        .select((
+            pair_moments::survey_id,
+            pair_moments::survey_version,
+            pair_moments::unit_code,
+            pair_moments::period,
+            pair_moments::day,
+            pair_moments::respondent_group,
+            pair_moments::item_a,
+            pair_moments::item_b,
+            pair_moments::n,
+            pair_moments::sum_a,
+            pair_moments::sum_b,
+            pair_moments::sum_ab,
+        ))
+        .load(c))?;
+    for (s, v, u, p, d, g, a, b, n, sum_a, sum_b, sum_ab) in pairs {
+        out.entry(key(s, v, u, p, d, g, String::new()))
+            .or_default()
+            .pairs
+            .insert(
+                (a, b),
+                PairMoments {
+                    n,
+                    sum_a,
+                    sum_b,
+                    sum_ab,
+                },
+            );
+    }
+    type TallyRow = (String, String, String, i32, String, String, String, i64);
+    let tallies: Vec<TallyRow> = with_conn!(conn, |c| response_tallies::table
+        .select((
+            response_tallies::survey_id,
+            response_tallies::survey_version,
+            response_tallies::unit_code,
+            response_tallies::period,
+            response_tallies::day,
+            response_tallies::respondent_group,
+            response_tallies::channel,
+            response_tallies::n,
+        ))
+        .load(c))?;
+    for (s, v, u, p, d, g, ch, n) in tallies {
+        out.entry(key(s, v, u, p, d, g, ch)).or_default().responses += n;
+    }
+    Ok(out)
 }

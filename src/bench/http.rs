@@ -1,0 +1,104 @@
+//! A minimal HTTP/1.1 client over one kept-alive connection, for benchmarks and the
+//! durability tests: it measures the server, not a client library.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+pub struct Client {
+    addr: String,
+    stream: Option<BufReader<TcpStream>>,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Client {
+    pub fn new(addr: &str) -> Client {
+        Client {
+            addr: addr.to_string(),
+            stream: None,
+        }
+    }
+
+    fn connect(&mut self) -> std::io::Result<&mut BufReader<TcpStream>> {
+        if self.stream.is_none() {
+            let s = TcpStream::connect(&self.addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(30)))?;
+            s.set_nodelay(true)?;
+            self.stream = Some(BufReader::new(s));
+        }
+        self.stream
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("not connected"))
+    }
+
+    /// Sends one request; on any I/O error the connection is dropped and the error returned.
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<Reply> {
+        let result = self.try_request(method, path, token, body);
+        if result.is_err() {
+            self.stream = None;
+        }
+        result
+    }
+
+    fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<Reply> {
+        let host = self.addr.clone();
+        let s = self.connect()?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(t) = token {
+            head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        head.push_str("\r\n");
+        let w = s.get_mut();
+        w.write_all(head.as_bytes())?;
+        w.write_all(body)?;
+        let mut line = String::new();
+        s.read_line(&mut line)?;
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line: {line:?}")))?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if s.read_line(&mut line)? == 0 {
+                return Err(std::io::Error::other("connection closed"));
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut buf = vec![0; length];
+        s.read_exact(&mut buf)?;
+        Ok(Reply {
+            status,
+            body: String::from_utf8_lossy(&buf).into_owned(),
+        })
+    }
+}

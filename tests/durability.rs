@@ -1,0 +1,252 @@
+//! Real server processes: killed with SIGKILL while clients submit, and two servers on one
+//! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chiso::bench::http::Client;
+use common::{fresh_database, submission, surveys_dir};
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn chiso(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_chiso"));
+    c.env("DATABASE_URL", db)
+        .env("CHISO_SURVEYS", surveys_dir())
+        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+        .env("RUST_LOG", "error");
+    c
+}
+
+fn start(db: &str) -> Server {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = chiso(db)
+        .args(["serve", "--bind", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut c = Client::new(&addr);
+    while c
+        .request("GET", "/healthz", None, b"")
+        .map(|r| r.status)
+        .ok()
+        != Some(200)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "server on {addr} did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, addr }
+}
+
+fn token(db: &str) -> String {
+    let out = chiso(db)
+        .args(["token", "create", "--role", "surveyor"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn open_state(db: &str) -> chiso::startup::AppState {
+    let settings = chiso::config::Settings {
+        database_url: db.to_string(),
+        surveys_dir: surveys_dir(),
+        admin_password: Some("x".into()),
+        ..Default::default()
+    };
+    chiso::startup::prepare(settings).unwrap().state
+}
+
+fn id_of(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Every acknowledged submission survives SIGKILL, is stored once, and the running counts
+/// equal a recount from the answers.
+#[test]
+fn acknowledged_answers_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let token = token(&db);
+    let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    for _round in 0..4 {
+        let server = start(&db);
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients: Vec<_> = (0..3)
+            .map(|i| {
+                let (addr, token, stop) = (server.addr.clone(), token.clone(), stop.clone());
+                let (acked, sent) = (acked.clone(), sent.clone());
+                std::thread::spawn(move || {
+                    let mut c = Client::new(&addr);
+                    let units = ["NK", "CR-P-HUNG-PHU", "TL"];
+                    while !stop.load(Ordering::Relaxed) {
+                        let s = submission(units[i], Some(4 + (i as i64 % 2)));
+                        let sid = s["submission_id"].as_str().unwrap().to_string();
+                        let body = serde_json::to_vec(&s).unwrap();
+                        sent.lock().unwrap().push(body.clone());
+                        match c.request("POST", "/api/v1/responses", Some(&token), &body) {
+                            Ok(r) if r.status == 201 || r.status == 200 => {
+                                acked.lock().unwrap().insert(sid, id_of(&r.body));
+                            }
+                            Ok(r) if r.status == 503 => {
+                                std::thread::sleep(Duration::from_millis(20))
+                            }
+                            Ok(r) => panic!("unexpected {}: {}", r.status, r.body),
+                            // The server died mid-request: this one may or may not be stored.
+                            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(rng.gen_range(300..1200)));
+        drop(server); // SIGKILL
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().unwrap();
+        }
+    }
+    let acked = acked.lock().unwrap().clone();
+    let sent = sent.lock().unwrap().clone();
+    assert!(acked.len() > 50, "the clients got through: {}", acked.len());
+
+    // After the last crash: every submission retried; acknowledged ones keep their first id.
+    let server = start(&db);
+    let mut c = Client::new(&server.addr);
+    for body in &sent {
+        let sid = serde_json::from_slice::<Value>(body).unwrap()["submission_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = c
+            .request("POST", "/api/v1/responses", Some(&token), body)
+            .unwrap();
+        assert!(
+            r.status == 200 || r.status == 201,
+            "{}: {}",
+            r.status,
+            r.body
+        );
+        if let Some(first) = acked.get(&sid) {
+            assert_eq!(r.status, 200, "an acknowledged answer was lost");
+            assert_eq!(&id_of(&r.body), first, "an acknowledged answer changed id");
+        }
+    }
+    drop(server);
+    let state = open_state(&db);
+    let mut conn = state.pool.get().unwrap();
+    assert_eq!(
+        chiso::db::responses::count(&mut conn).unwrap(),
+        sent.len() as i64,
+        "each submission stored exactly once"
+    );
+    let report = chiso::db::tallies::recount_all(&mut conn, &state.catalog, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+/// Two servers on one database: every answer counted once, both report identical scores.
+#[test]
+fn two_servers_share_one_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let token = token(&db);
+    let servers = [start(&db), start(&db)];
+    let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let (addrs, token) = (addrs.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut here = Client::new(&addrs[i % 2]);
+                let mut there = Client::new(&addrs[(i + 1) % 2]);
+                for n in 0..60 {
+                    let s = submission(["NK", "BT", "CR", "OM"][i], Some(1 + (n % 5)));
+                    let body = serde_json::to_vec(&s).unwrap();
+                    let r = here
+                        .request("POST", "/api/v1/responses", Some(&token), &body)
+                        .unwrap();
+                    assert_eq!(r.status, 201, "{}", r.body);
+                    if n % 6 == 0 {
+                        // A retry that lands on the other server.
+                        let again = there
+                            .request("POST", "/api/v1/responses", Some(&token), &body)
+                            .unwrap();
+                        assert_eq!((again.status, id_of(&again.body)), (200, id_of(&r.body)));
+                    }
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let viewer = {
+        let out = chiso(&db)
+            .args(["token", "create", "--role", "viewer"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let scores: Vec<Value> = addrs
+        .iter()
+        .map(|a| {
+            let r = Client::new(a)
+                .request(
+                    "GET",
+                    "/api/v1/scores?survey=sipas-counter&period=2026",
+                    Some(&viewer),
+                    b"",
+                )
+                .unwrap();
+            assert_eq!(r.status, 200);
+            serde_json::from_str(&r.body).unwrap()
+        })
+        .collect();
+    assert_eq!(scores[0], scores[1]);
+    assert_eq!(scores[0]["responses"], 240);
+    assert_eq!(scores[0]["nodes"][0]["value"], 40.0);
+    drop(servers);
+    let state = open_state(&db);
+    let mut conn = state.pool.get().unwrap();
+    assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
+    let report = chiso::db::tallies::recount_all(&mut conn, &state.catalog, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
