@@ -164,6 +164,8 @@ pub fn run() -> ExitCode {
         Some(Command::Check { dir }) => {
             return check(dir.as_deref().unwrap_or(&cli.common.surveys))
         }
+        // The benchmark makes a database of its own.
+        Some(Command::Bench(args)) => crate::bench::run(&cli.common.surveys, &args),
         Some(other) => with_db(&cli.common, other),
     };
     match result {
@@ -394,6 +396,9 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 ),
                 "table" => {
                     println!("{} — {} responses", scores.survey, scores.responses);
+                    if let Some(label) = &scores.label {
+                        println!("{label}");
+                    }
                     println!(
                         "{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name",
                         "code", "value", "95% CI", "n", "2022", "delta", "points"

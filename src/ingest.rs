@@ -3,6 +3,7 @@
 
 use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
+use crate::scoring::Tallies;
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
 
 pub const CHANNELS: [&str; 5] = ["kiosk", "online", "paper", "invitation", "api"];
@@ -39,20 +40,22 @@ pub enum Checked {
     Pending(Box<Pending>),
 }
 
-/// Checks the envelope and the answers. A retry is recognised before validation, so a
-/// submission stored under an older definition is still acknowledged.
-pub fn check(
-    conn: &mut AnyConnection,
+/// Checks a submission against its definition, without the database. A submission id seen
+/// before is recognised by the writer, which answers with the first id.
+pub fn prepare(
     catalog: &Catalog,
     units: &UnitTree,
     raw: &RawSubmission,
     provenance: &Provenance,
-) -> Result<Checked, IngestError> {
+) -> Result<Pending, FieldError> {
     let survey = catalog
         .get(&raw.survey)
         .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
     if units.get(&raw.unit).is_none() {
-        return Err(FieldError::new("unit", format!("unknown unit '{}'", raw.unit)).into());
+        return Err(FieldError::new(
+            "unit",
+            format!("unknown unit '{}'", raw.unit),
+        ));
     }
     if !CHANNELS.contains(&raw.channel.as_str()) {
         return Err(FieldError::new(
@@ -62,34 +65,37 @@ pub fn check(
                 raw.channel,
                 CHANNELS.join(", ")
             ),
-        )
-        .into());
+        ));
     }
     if uuid::Uuid::parse_str(&raw.submission_id).is_err() {
-        return Err(FieldError::new("submission_id", "must be a UUID chosen by the client").into());
+        return Err(FieldError::new(
+            "submission_id",
+            "must be a UUID chosen by the client",
+        ));
     }
     if !(2000..=2100).contains(&raw.period) {
-        return Err(FieldError::new("period", "must be a year between 2000 and 2100").into());
+        return Err(FieldError::new(
+            "period",
+            "must be a year between 2000 and 2100",
+        ));
     }
     let day = match &raw.date {
         Some(d) => {
             if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return Err(FieldError::new("date", "must be a date written YYYY-MM-DD").into());
+                return Err(FieldError::new("date", "must be a date written YYYY-MM-DD"));
             }
             d.clone()
         }
         None => crate::db::today(),
     };
-    if let Some(id) = responses::find_by_submission(conn, &raw.submission_id)? {
-        return Ok(Checked::Already(id));
-    }
     let valid = validate(survey, raw)?;
     let status = if raw.channel == "paper" {
         "keyed_once"
     } else {
         "received"
     };
-    Ok(Checked::Pending(Box::new(Pending {
+    Ok(Pending {
+        tallies: Tallies::of_response(survey, &valid.answers, &valid.background),
         survey_id: survey.id.clone(),
         unit: raw.unit.clone(),
         channel: raw.channel.clone(),
@@ -99,5 +105,23 @@ pub fn check(
         status: status.into(),
         keyed_by: provenance.keyed_by.clone(),
         valid,
-    })))
+    })
+}
+
+/// [`prepare`], except that a submission stored before is acknowledged even when it no longer
+/// passes the checks (the definition may have changed since): the first answer wins.
+pub fn check(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    units: &UnitTree,
+    raw: &RawSubmission,
+    provenance: &Provenance,
+) -> Result<Checked, IngestError> {
+    match prepare(catalog, units, raw, provenance) {
+        Ok(p) => Ok(Checked::Pending(Box::new(p))),
+        Err(e) => match responses::find_by_submission(conn, &raw.submission_id)? {
+            Some(id) => Ok(Checked::Already(id)),
+            None => Err(e.into()),
+        },
+    }
 }

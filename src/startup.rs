@@ -27,6 +27,9 @@ pub struct AppState {
     pub writer: Writer,
     /// Last accepted submission per kiosk id.
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
+    /// database read per request.
+    pub token_cache: Arc<Mutex<HashMap<String, (crate::db::auth::Role, Instant)>>>,
     /// Failed sign-ins per user name: (count, first failure).
     pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
 }
@@ -168,6 +171,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             trees: Arc::new(trees),
             settings: Arc::new(settings),
             kiosk_last: Arc::default(),
+            token_cache: Arc::default(),
             login_failures: Arc::default(),
         },
         generated_admin_password: generated,

@@ -63,7 +63,8 @@ fn run(pool: &Pool, catalog: &Catalog, rx: &Receiver<Job>, max_batch: usize) {
                 Err(_) => break,
             }
         }
-        let pending: Vec<Pending> = jobs.iter().map(|j| j.pending.clone()).collect();
+        let (pending, replies): (Vec<Pending>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
         let results = match pool.get() {
             Ok(mut conn) => store_all(&mut conn, catalog, &pending),
             Err(e) => {
@@ -74,9 +75,9 @@ fn run(pool: &Pool, catalog: &Catalog, rx: &Receiver<Job>, max_batch: usize) {
                     .collect()
             }
         };
-        for (job, result) in jobs.into_iter().zip(results) {
+        for (reply, result) in replies.into_iter().zip(results) {
             // A caller that gave up no longer listens; its response is stored all the same.
-            let _ = job.reply.send(result);
+            let _ = reply.send(result);
         }
     }
 }

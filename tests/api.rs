@@ -506,6 +506,10 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
                 );
                 assert_eq!(root["unit"], "score");
                 assert_eq!(root["rank"]["estimate"], 1);
+                assert!(scores["label"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ước tính theo phương pháp PAPI"));
             }
             "parindex-officials-2022" => {
                 assert_eq!(root["points"], "22.0000");

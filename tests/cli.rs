@@ -352,7 +352,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     let mut conn = state.pool.get().unwrap();
     chiso::with_conn!(&mut *conn, |c| {
         use diesel::RunQueryDsl;
-        diesel::sql_query("UPDATE item_counts SET n = n + 5 WHERE item_code = 'E1.1'")
+        diesel::sql_query("UPDATE response_tallies SET n = n + 5")
             .execute(c)
             .unwrap()
     });

@@ -1,10 +1,24 @@
-//! `chiso bench`: ingest and scoring measured side by side in one process run, so ratios hold
-//! on a noisy machine.
+//! `chiso bench`: ingest and scoring measured side by side in one process run, so that the
+//! ratios hold on a noisy machine. Everything talks to loopback only.
 
 pub mod http;
 
+use crate::config::Settings;
+use crate::db::auth::{self, Role};
+use crate::db::responses::{store_all, store_one, Pending};
+use crate::db::{self, tallies, AnyConnection};
+use crate::report::{self, ScoreQuery};
+use crate::scoring::Tallies;
+use crate::startup::{self, AppState};
+use crate::survey::{Survey, ValidSubmission};
 use clap::Args;
+use diesel::{Connection, RunQueryDsl};
+use http::Client;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -15,13 +29,482 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub ingest: usize,
     /// Concurrent HTTP clients
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 256)]
     pub clients: usize,
+    /// Rows of the one-commit-per-row loop
+    #[arg(long, default_value_t = 2_000)]
+    pub bare: usize,
     /// Stored-response sizes for the scoring runs
     #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
     pub sizes: Vec<usize>,
 }
 
-pub fn run(_surveys: &Path, _args: &BenchArgs) -> Result<(), String> {
-    Err("not yet".into())
+const SURVEY: &str = "sipas-counter";
+const PERIOD: i32 = 2026;
+
+/// A database of the benchmark's own, removed afterwards.
+struct Target {
+    url: String,
+    label: String,
+    _dir: Option<tempfile_dir::Dir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            if let Ok(mut c) = diesel::PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut c);
+            }
+        }
+    }
+}
+
+/// A temporary directory without a dev-only crate: removed on drop.
+mod tempfile_dir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Target {
+    fn create(on: &str) -> Result<Target, String> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        if on.starts_with("postgres") {
+            let schema = format!("bench_{tag}");
+            let mut c = diesel::PgConnection::establish(on).map_err(|e| e.to_string())?;
+            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                .execute(&mut c)
+                .map_err(|e| e.to_string())?;
+            let sep = if on.contains('?') { '&' } else { '?' };
+            Ok(Target {
+                url: format!("{on}{sep}options=-c%20search_path%3D{schema}"),
+                label: "PostgreSQL".into(),
+                _dir: None,
+                pg_schema: Some((on.to_string(), schema)),
+            })
+        } else {
+            let dir = std::env::temp_dir().join(format!("chiso-bench-{tag}"));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            Ok(Target {
+                url: format!("sqlite://{}", dir.join("bench.db").display()),
+                label: "SQLite (WAL, synchronous=FULL)".into(),
+                _dir: Some(tempfile_dir::Dir(dir)),
+                pg_schema: None,
+            })
+        }
+    }
+}
+
+pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
+    let target = Target::create(&args.on)?;
+    let settings = Settings {
+        database_url: target.url.clone(),
+        surveys_dir: surveys.to_path_buf(),
+        admin_password: Some(auth::new_secret()),
+        pool_size: 16,
+        ..Settings::default()
+    };
+    let state = startup::prepare(settings).map_err(|e| e.to_string())?.state;
+    let survey = state
+        .catalog
+        .get(SURVEY)
+        .ok_or("the sipas-counter survey is not loaded")?
+        .clone();
+    let units: Vec<String> = state
+        .units
+        .units
+        .iter()
+        .filter(|u| u.level == "commune")
+        .map(|u| u.code.clone())
+        .collect();
+    println!(
+        "chiso bench on {} — {} cores",
+        target.label,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let mut rng = StdRng::seed_from_u64(2023);
+
+    // 1. HTTP ingest against a bare loop with one commit per row, same durability.
+    let addr = serve_in_background(state.clone())?;
+    let token = {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        auth::create_token(&mut conn, Role::Surveyor, "bench").map_err(|e| e.to_string())?
+    };
+    let bodies: Vec<Vec<u8>> = (0..args.ingest)
+        .map(|_| body(&survey, &units, &mut rng))
+        .collect();
+    let ingest = http_ingest(&addr, &token, bodies, args.clients)?;
+    let bare = bare_loop(&state, &survey, &units, args.bare, &mut rng)?;
+    println!();
+    println!(
+        "ingest over HTTP: {} responses, {} clients",
+        ingest.n, args.clients
+    );
+    println!(
+        "  {:>8.0} responses/s   p50 {:>6.1} ms   p99 {:>6.1} ms   (every 2xx committed)",
+        ingest.rate, ingest.p50, ingest.p99
+    );
+    println!("bare loop, one commit per row: {} rows", args.bare);
+    println!("  {:>8.0} rows/s", bare);
+    println!(
+        "  ratio HTTP / bare loop: {:.1}×",
+        ingest.rate / bare.max(f64::MIN_POSITIVE)
+    );
+
+    // 2. Scores from counts, full recount, and the database's own GROUP BY, by size.
+    println!();
+    println!(
+        "{:>9}  {:>12}  {:>14}  {:>15}  {:>12}",
+        "responses", "scores (ms)", "district (ms)", "GROUP BY (ms)", "recount (s)"
+    );
+    let mut stored = {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        db::responses::count(&mut conn).map_err(|e| e.to_string())? as usize
+    };
+    let mut sizes = args.sizes.clone();
+    sizes.sort_unstable();
+    for size in sizes {
+        if size > stored {
+            bulk_load(&state, &survey, &units, size - stored, &mut rng)?;
+            stored = size;
+        }
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        let city = ScoreQuery {
+            survey: SURVEY.into(),
+            period: PERIOD,
+            ..ScoreQuery::default()
+        };
+        let district = ScoreQuery {
+            unit: Some("NK".into()),
+            ..city.clone()
+        };
+        let t_city = median_ms(7, || {
+            report::scores(&mut conn, &state.catalog, &state.units, &city)
+                .map(|_| ())
+                .map_err(|_| "scores failed".to_string())
+        })?;
+        let t_district = median_ms(7, || {
+            report::scores(&mut conn, &state.catalog, &state.units, &district)
+                .map(|_| ())
+                .map_err(|_| "scores failed".to_string())
+        })?;
+        let t_group = median_ms(3, || group_by(&mut conn))?;
+        let started = Instant::now();
+        let r =
+            tallies::recount_all(&mut conn, &state.catalog, false).map_err(|e| e.to_string())?;
+        let t_recount = started.elapsed().as_secs_f64();
+        if !r.differences.is_empty() {
+            return Err(format!("recount disagrees: {:?}", r.differences.first()));
+        }
+        println!(
+            "{:>9}  {:>12.2}  {:>14.2}  {:>15.1}  {:>12.2}",
+            r.responses, t_city, t_district, t_group, t_recount
+        );
+    }
+
+    // 3. Memory of a server process holding everything stored above.
+    println!();
+    match server_rss(&target.url, surveys, &token) {
+        Ok(kb) => println!(
+            "server RSS with {stored} responses stored, after scoring requests: {:.1} MB",
+            kb as f64 / 1024.0
+        ),
+        Err(e) => println!("server RSS: not measured ({e})"),
+    }
+    Ok(())
+}
+
+fn answers(survey: &Survey, rng: &mut StdRng) -> Vec<(String, Option<i16>)> {
+    survey
+        .items()
+        .map(|i| {
+            let v = match rng.gen_range(0..20) {
+                0 => None,
+                r => Some(1 + (r % 5) as i16),
+            };
+            (i.code.clone(), v)
+        })
+        .collect()
+}
+
+fn day(rng: &mut StdRng) -> String {
+    format!(
+        "{PERIOD}-{:02}-{:02}",
+        rng.gen_range(1..=12),
+        rng.gen_range(1..=28)
+    )
+}
+
+fn body(survey: &Survey, units: &[String], rng: &mut StdRng) -> Vec<u8> {
+    let a: serde_json::Map<String, serde_json::Value> = answers(survey, rng)
+        .into_iter()
+        .map(|(c, v)| (c, serde_json::json!(v)))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "survey": SURVEY,
+        "unit": units[rng.gen_range(0..units.len())],
+        "channel": "api",
+        "submission_id": uuid::Uuid::new_v4().to_string(),
+        "period": PERIOD,
+        // Live answers all count under today, as they do at the counters.
+        "background": {"linh_vuc": "chung_thuc"},
+        "answers": a,
+    }))
+    .unwrap_or_default()
+}
+
+fn pending(survey: &Survey, units: &[String], rng: &mut StdRng) -> Pending {
+    let valid = ValidSubmission {
+        answers: answers(survey, rng),
+        background: BTreeMap::from([("linh_vuc".to_string(), "chung_thuc".to_string())]),
+        comments: BTreeMap::new(),
+        group: None,
+    };
+    Pending {
+        tallies: Tallies::of_response(survey, &valid.answers, &valid.background),
+        survey_id: SURVEY.into(),
+        unit: units[rng.gen_range(0..units.len())].clone(),
+        channel: "api".into(),
+        period: PERIOD,
+        day: day(rng),
+        submission_id: uuid::Uuid::new_v4().to_string(),
+        status: "received".into(),
+        keyed_by: None,
+        valid,
+    }
+}
+
+fn serve_in_background(state: AppState) -> Result<String, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| e.to_string())?
+        .to_string();
+    std::thread::spawn(move || {
+        let sys = actix_web::rt::System::new();
+        let _ = sys.block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(startup::configure(state.clone()))
+            })
+            .listen(listener)?
+            .run();
+            server.await
+        });
+    });
+    let mut c = Client::new(&addr);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c
+        .request("GET", "/healthz", None, b"")
+        .map(|r| r.status)
+        .ok()
+        != Some(200)
+    {
+        if Instant::now() > deadline {
+            return Err("the benchmark server did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(addr)
+}
+
+struct Ingest {
+    n: usize,
+    rate: f64,
+    p50: f64,
+    p99: f64,
+}
+
+fn http_ingest(
+    addr: &str,
+    token: &str,
+    bodies: Vec<Vec<u8>>,
+    clients: usize,
+) -> Result<Ingest, String> {
+    let n = bodies.len();
+    let clients = clients.max(1);
+    let mut shares: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
+    for (i, b) in bodies.into_iter().enumerate() {
+        shares[i % clients].push(b);
+    }
+    let started = Instant::now();
+    let handles: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let (addr, token) = (addr.to_string(), token.to_string());
+            std::thread::spawn(move || -> Result<Vec<f64>, String> {
+                let mut c = Client::new(&addr);
+                let mut lat = Vec::with_capacity(share.len());
+                for b in share {
+                    loop {
+                        let t = Instant::now();
+                        let r = c
+                            .request("POST", "/api/v1/responses", Some(&token), &b)
+                            .map_err(|e| e.to_string())?;
+                        match r.status {
+                            200 | 201 => {
+                                lat.push(t.elapsed().as_secs_f64() * 1e3);
+                                break;
+                            }
+                            503 => std::thread::sleep(Duration::from_millis(50)),
+                            s => return Err(format!("HTTP {s}: {}", r.body)),
+                        }
+                    }
+                }
+                Ok(lat)
+            })
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(n);
+    for h in handles {
+        lat.extend(
+            h.join()
+                .map_err(|_| "a client thread panicked".to_string())??,
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok(Ingest {
+        n,
+        rate: n as f64 / secs,
+        p50: pct(0.5),
+        p99: pct(0.99),
+    })
+}
+
+/// The same rows, each in a transaction of its own, straight to the database.
+fn bare_loop(
+    state: &AppState,
+    survey: &Survey,
+    units: &[String],
+    rows: usize,
+    rng: &mut StdRng,
+) -> Result<f64, String> {
+    let batch: Vec<Pending> = (0..rows).map(|_| pending(survey, units, rng)).collect();
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    for p in &batch {
+        store_one(&mut conn, &state.catalog, p).map_err(|e| e.to_string())?;
+    }
+    Ok(rows as f64 / started.elapsed().as_secs_f64())
+}
+
+fn bulk_load(
+    state: &AppState,
+    survey: &Survey,
+    units: &[String],
+    n: usize,
+    rng: &mut StdRng,
+) -> Result<(), String> {
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(5_000);
+        let batch: Vec<Pending> = (0..k).map(|_| pending(survey, units, rng)).collect();
+        for r in store_all(&mut conn, &state.catalog, &batch) {
+            r.map_err(|e| e.to_string())?;
+        }
+        left -= k;
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+#[allow(dead_code)]
+struct GroupRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    item_code: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::SmallInt>)]
+    value: Option<i16>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// What the database itself does to count answers: GROUP BY over every raw answer.
+fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
+    let sql = format!(
+        "SELECT a.item_code, a.value, COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id \
+         WHERE r.survey_id = '{SURVEY}' AND r.period = {PERIOD} GROUP BY a.item_code, a.value"
+    );
+    let rows: Vec<GroupRow> =
+        crate::with_conn!(conn, |c| diesel::sql_query(&sql).load(c)).map_err(|e| e.to_string())?;
+    if rows.is_empty() {
+        return Err("GROUP BY returned nothing".into());
+    }
+    Ok(())
+}
+
+fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
+    let mut t = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let s = Instant::now();
+        f()?;
+        t.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    t.sort_by(f64::total_cmp);
+    Ok(t[t.len() / 2])
+}
+
+/// Starts `chiso serve` on the benchmark database, asks it for scores, reads its resident memory.
+fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(exe)
+        .args(["serve", "--bind", &addr])
+        .env("DATABASE_URL", url)
+        .env("CHISO_SURVEYS", surveys)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
+        let mut c = Client::new(&addr);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while c
+            .request("GET", "/healthz", None, b"")
+            .map(|r| r.status)
+            .ok()
+            != Some(200)
+        {
+            if Instant::now() > deadline {
+                return Err("server did not start".to_string());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for path in [
+            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}"),
+            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}&unit=NK"),
+            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}&from={PERIOD}-03-01&to={PERIOD}-05-31"),
+        ] {
+            let r = c.request("GET", &path, Some(token), b"").map_err(|e| e.to_string())?;
+            if r.status != 200 {
+                return Err(format!("scores: HTTP {}", r.status));
+            }
+        }
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .map_err(|e| e.to_string())?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| "no VmRSS".to_string())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }

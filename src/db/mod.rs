@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod kiosks;
+pub mod packed;
 pub mod responses;
 pub mod schema;
 pub mod tallies;

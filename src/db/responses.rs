@@ -23,6 +23,9 @@ pub struct Pending {
     pub status: String,
     pub keyed_by: Option<String>,
     pub valid: ValidSubmission,
+    /// What the response adds to the running counts, worked out before it reaches the writer
+    /// so that the one writer thread does as little as it can.
+    pub tallies: Tallies,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -167,8 +170,7 @@ macro_rules! impl_store_batch {
                     };
                     // Counts of the whole batch are summed first: one upsert per slice, not per response;
                     // each response counts in its day and in its period's rollup.
-                    let t = Tallies::of_response(survey, &p.valid.answers, &p.valid.background);
-                    add_with_rollup(&mut deltas, key, &t);
+                    add_with_rollup(&mut deltas, key, &p.tallies);
                     out.push(Stored::Created(id));
                 }
                 // Chunks stay under SQLite's limit on bound parameters.

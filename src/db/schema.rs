@@ -38,38 +38,19 @@ diesel::table! {
 }
 
 diesel::table! {
-    item_counts (survey_id, period, unit_code, day, survey_version, respondent_group, item_code, value) {
+    slice_counts (survey_id, period, day, unit_code, survey_version, respondent_group) {
         survey_id -> Text,
         survey_version -> Text,
         unit_code -> Text,
         period -> Integer,
-        respondent_group -> Text,
         day -> Text,
-        item_code -> Text,
-        value -> SmallInt,
-        n -> BigInt,
+        respondent_group -> Text,
+        counts -> Binary,
     }
 }
 
 diesel::table! {
-    pair_moments (survey_id, period, unit_code, day, survey_version, respondent_group, item_a, item_b) {
-        survey_id -> Text,
-        survey_version -> Text,
-        unit_code -> Text,
-        period -> Integer,
-        respondent_group -> Text,
-        day -> Text,
-        item_a -> Text,
-        item_b -> Text,
-        n -> BigInt,
-        sum_a -> Double,
-        sum_b -> Double,
-        sum_ab -> Double,
-    }
-}
-
-diesel::table! {
-    response_tallies (survey_id, period, unit_code, day, survey_version, respondent_group, channel) {
+    response_tallies (survey_id, period, day, unit_code, survey_version, respondent_group, channel) {
         survey_id -> Text,
         survey_version -> Text,
         unit_code -> Text,

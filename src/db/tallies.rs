@@ -1,13 +1,13 @@
 //! Running counts: applied on insert, summed for scoring, and rebuilt from answers to check.
 
-use super::schema::{answers, item_counts, pair_moments, response_tallies, responses};
+use super::schema::{answers, response_tallies, responses, slice_counts};
 use super::{AnyConnection, DbError};
-use crate::scoring::{PairMoments, Tallies};
+use crate::scoring::Tallies;
 use crate::survey::Catalog;
 use crate::with_conn;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double};
+use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel::Connection;
 use std::collections::BTreeMap;
@@ -44,90 +44,50 @@ pub fn add_with_rollup(deltas: &mut BTreeMap<SliceKey, Tallies>, key: SliceKey, 
 /// The day of the rows that hold a whole period's counts.
 pub const ROLLUP_DAY: &str = "";
 
-/// "No opinion" in count keys (NULL cannot take part in a unique key).
-const NO_OPINION: i16 = -1;
+/// Adds a stored slice's counts into `t`; an unreadable row counts as empty and is logged
+/// (`chiso recount` reports and fixes it).
+fn unpack_into(bytes: &[u8], t: &mut Tallies) {
+    if super::packed::unpack_into(bytes, t).is_none() {
+        log::error!("unreadable slice counts; run `chiso recount --fix`");
+    }
+}
+
+macro_rules! slice_filter {
+    ($k:ident) => {
+        slice_counts::table
+            .filter(slice_counts::survey_id.eq(&$k.survey_id))
+            .filter(slice_counts::period.eq($k.period))
+            .filter(slice_counts::day.eq(&$k.day))
+            .filter(slice_counts::unit_code.eq(&$k.unit_code))
+            .filter(slice_counts::survey_version.eq(&$k.survey_version))
+            .filter(slice_counts::respondent_group.eq(&$k.respondent_group))
+    };
+}
 
 macro_rules! apply_on {
-    ($c:ident, $key:ident, $t:ident) => {{
-        let k = $key;
-        let counts: Vec<_> = $t
-            .items
-            .iter()
-            .flat_map(|(item, values)| values.iter().map(move |(v, n)| (item, v, n)))
-            .map(|(item, v, n)| {
-                (
-                    item_counts::survey_id.eq(&k.survey_id),
-                    item_counts::survey_version.eq(&k.survey_version),
-                    item_counts::unit_code.eq(&k.unit_code),
-                    item_counts::period.eq(k.period),
-                    item_counts::day.eq(&k.day),
-                    item_counts::respondent_group.eq(&k.respondent_group),
-                    item_counts::item_code.eq(item),
-                    item_counts::value.eq(v.unwrap_or(NO_OPINION)),
-                    item_counts::n.eq(*n),
-                )
-            })
-            .collect();
-        if !counts.is_empty() {
-            diesel::insert_into(item_counts::table)
-                .values(&counts)
-                .on_conflict((
-                    item_counts::survey_id,
-                    item_counts::period,
-                    item_counts::unit_code,
-                    item_counts::day,
-                    item_counts::survey_version,
-                    item_counts::respondent_group,
-                    item_counts::item_code,
-                    item_counts::value,
-                ))
-                .do_update()
-                .set(item_counts::n.eq(item_counts::n + excluded(item_counts::n)))
-                .execute($c)?;
-        }
-        let pairs: Vec<_> = $t
-            .pairs
-            .iter()
-            .map(|((a, b), m)| {
-                (
-                    pair_moments::survey_id.eq(&k.survey_id),
-                    pair_moments::survey_version.eq(&k.survey_version),
-                    pair_moments::unit_code.eq(&k.unit_code),
-                    pair_moments::period.eq(k.period),
-                    pair_moments::day.eq(&k.day),
-                    pair_moments::respondent_group.eq(&k.respondent_group),
-                    pair_moments::item_a.eq(a),
-                    pair_moments::item_b.eq(b),
-                    pair_moments::n.eq(m.n),
-                    pair_moments::sum_a.eq(m.sum_a),
-                    pair_moments::sum_b.eq(m.sum_b),
-                    pair_moments::sum_ab.eq(m.sum_ab),
-                )
-            })
-            .collect();
-        // Kept under SQLite's bound-parameter limit per statement.
-        for chunk in pairs.chunks(500) {
-            diesel::insert_into(pair_moments::table)
-                .values(chunk)
-                .on_conflict((
-                    pair_moments::survey_id,
-                    pair_moments::period,
-                    pair_moments::unit_code,
-                    pair_moments::day,
-                    pair_moments::survey_version,
-                    pair_moments::respondent_group,
-                    pair_moments::item_a,
-                    pair_moments::item_b,
-                ))
-                .do_update()
-                .set((
-                    pair_moments::n.eq(pair_moments::n + excluded(pair_moments::n)),
-                    pair_moments::sum_a.eq(pair_moments::sum_a + excluded(pair_moments::sum_a)),
-                    pair_moments::sum_b.eq(pair_moments::sum_b + excluded(pair_moments::sum_b)),
-                    pair_moments::sum_ab.eq(pair_moments::sum_ab + excluded(pair_moments::sum_ab)),
-                ))
-                .execute($c)?;
-        }
+    ($c:ident, $k:ident, $t:ident, $lock:expr) => {{
+        let k = $k;
+        // Make sure the row exists, then read it under a lock (PostgreSQL: FOR UPDATE, so two
+        // servers never lose each other's counts; SQLite: the write transaction is exclusive).
+        diesel::insert_into(slice_counts::table)
+            .values((
+                slice_counts::survey_id.eq(&k.survey_id),
+                slice_counts::survey_version.eq(&k.survey_version),
+                slice_counts::unit_code.eq(&k.unit_code),
+                slice_counts::period.eq(k.period),
+                slice_counts::day.eq(&k.day),
+                slice_counts::respondent_group.eq(&k.respondent_group),
+                slice_counts::counts.eq(Vec::<u8>::new()),
+            ))
+            .on_conflict_do_nothing()
+            .execute($c)?;
+        let stored: Vec<u8> = $lock(slice_filter!(k).select(slice_counts::counts)).first($c)?;
+        let mut merged = Tallies::default();
+        unpack_into(&stored, &mut merged);
+        merged.add($t);
+        diesel::update(slice_filter!(k))
+            .set(slice_counts::counts.eq(super::packed::pack(&merged)))
+            .execute($c)?;
         diesel::insert_into(response_tallies::table)
             .values((
                 response_tallies::survey_id.eq(&k.survey_id),
@@ -142,8 +102,8 @@ macro_rules! apply_on {
             .on_conflict((
                 response_tallies::survey_id,
                 response_tallies::period,
-                response_tallies::unit_code,
                 response_tallies::day,
+                response_tallies::unit_code,
                 response_tallies::survey_version,
                 response_tallies::respondent_group,
                 response_tallies::channel,
@@ -163,23 +123,15 @@ pub trait ApplyTallies {
 impl ApplyTallies for diesel::SqliteConnection {
     fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_on!(c, key, t)
+        apply_on!(c, key, t, |q| q)
     }
 }
 
 impl ApplyTallies for diesel::PgConnection {
     fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_on!(c, key, t)
+        apply_on!(c, key, t, diesel::QueryDsl::for_update)
     }
-}
-
-pub fn apply<C: ApplyTallies>(
-    c: &mut C,
-    key: &SliceKey,
-    t: &Tallies,
-) -> Result<(), diesel::result::Error> {
-    c.apply_tallies(key, t)
 }
 
 /// Which responses to score.
@@ -238,58 +190,17 @@ pub fn load(conn: &mut AnyConnection, f: &Filter) -> Result<Tallies, DbError> {
     Ok(t)
 }
 
-/// Sums the running counts of a slice per respondent group; the database does the grouping.
+/// Sums the running counts of a slice per respondent group.
 pub fn load_by_group(
     conn: &mut AnyConnection,
     f: &Filter,
 ) -> Result<BTreeMap<String, Tallies>, DbError> {
     let mut groups: BTreeMap<String, Tallies> = BTreeMap::new();
-    let item_rows: Vec<(String, String, i16, i64)> =
-        with_conn!(conn, |c| counts!(item_counts, f, |t| t
-            .group_by((
-                item_counts::respondent_group,
-                item_counts::item_code,
-                item_counts::value
-            ))
-            .select((
-                item_counts::respondent_group,
-                item_counts::item_code,
-                item_counts::value,
-                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-            )))
-        .load(c))?;
-    for (group, item, value, n) in item_rows {
-        let v = (value != NO_OPINION).then_some(value);
-        let t = groups.entry(group).or_default();
-        *t.items.entry(item).or_default().entry(v).or_default() += n;
-    }
-    let pair_rows: Vec<(String, String, String, i64, f64, f64, f64)> =
-        with_conn!(conn, |c| counts!(pair_moments, f, |t| t
-            .group_by((
-                pair_moments::respondent_group,
-                pair_moments::item_a,
-                pair_moments::item_b
-            ))
-            .select((
-                pair_moments::respondent_group,
-                pair_moments::item_a,
-                pair_moments::item_b,
-                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-                sql::<Double>("CAST(SUM(sum_a) AS DOUBLE PRECISION)"),
-                sql::<Double>("CAST(SUM(sum_b) AS DOUBLE PRECISION)"),
-                sql::<Double>("CAST(SUM(sum_ab) AS DOUBLE PRECISION)"),
-            )))
-        .load(c))?;
-    for (group, a, b, n, sum_a, sum_b, sum_ab) in pair_rows {
-        groups.entry(group).or_default().pairs.insert(
-            (a, b),
-            PairMoments {
-                n,
-                sum_a,
-                sum_b,
-                sum_ab,
-            },
-        );
+    let rows: Vec<(String, Vec<u8>)> = with_conn!(conn, |c| counts!(slice_counts, f, |t| t
+        .select((slice_counts::respondent_group, slice_counts::counts)))
+    .load(c))?;
+    for (group, text) in rows {
+        unpack_into(&text, groups.entry(group).or_default());
     }
     let responses: Vec<(String, i64)> = with_conn!(conn, |c| counts!(response_tallies, f, |t| t
         .group_by(response_tallies::respondent_group)
@@ -465,8 +376,7 @@ pub fn recount_all(
     }
     if fix && !report.differences.is_empty() {
         crate::write_tx!(conn, |c| {
-            diesel::delete(item_counts::table).execute(c)?;
-            diesel::delete(pair_moments::table).execute(c)?;
+            diesel::delete(slice_counts::table).execute(c)?;
             diesel::delete(response_tallies::table).execute(c)?;
             for (k, t) in &rebuilt {
                 c.apply_tallies(k, t)?;
@@ -506,83 +416,23 @@ fn stored_by_slice(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Tallie
             channel: ch,
         };
     let mut out: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
-    type ItemRow = (
-        String,
-        String,
-        String,
-        i32,
-        String,
-        String,
-        String,
-        i16,
-        i64,
-    );
-    let items: Vec<ItemRow> = with_conn!(conn, |c| item_counts::table
+    type SliceRow = (String, String, String, i32, String, String, Vec<u8>);
+    let slices: Vec<SliceRow> = with_conn!(conn, |c| slice_counts::table
         .select((
-            item_counts::survey_id,
-            item_counts::survey_version,
-            item_counts::unit_code,
-            item_counts::period,
-            item_counts::day,
-            item_counts::respondent_group,
-            item_counts::item_code,
-            item_counts::value,
-            item_counts::n,
+            slice_counts::survey_id,
+            slice_counts::survey_version,
+            slice_counts::unit_code,
+            slice_counts::period,
+            slice_counts::day,
+            slice_counts::respondent_group,
+            slice_counts::counts,
         ))
         .load(c))?;
-    for (s, v, u, p, d, g, item, value, n) in items {
-        let t = out.entry(key(s, v, u, p, d, g, String::new())).or_default();
-        if n != 0 {
-            *t.items
-                .entry(item)
-                .or_default()
-                .entry((value != NO_OPINION).then_some(value))
-                .or_default() += n;
-        }
-    }
-    type PairRow = (
-        String,
-        String,
-        String,
-        i32,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        f64,
-        f64,
-        f64,
-    );
-    let pairs: Vec<PairRow> = with_conn!(conn, |c| pair_moments::table
-        .select((
-            pair_moments::survey_id,
-            pair_moments::survey_version,
-            pair_moments::unit_code,
-            pair_moments::period,
-            pair_moments::day,
-            pair_moments::respondent_group,
-            pair_moments::item_a,
-            pair_moments::item_b,
-            pair_moments::n,
-            pair_moments::sum_a,
-            pair_moments::sum_b,
-            pair_moments::sum_ab,
-        ))
-        .load(c))?;
-    for (s, v, u, p, d, g, a, b, n, sum_a, sum_b, sum_ab) in pairs {
-        out.entry(key(s, v, u, p, d, g, String::new()))
-            .or_default()
-            .pairs
-            .insert(
-                (a, b),
-                PairMoments {
-                    n,
-                    sum_a,
-                    sum_b,
-                    sum_ab,
-                },
-            );
+    for (s, v, u, p, d, g, text) in slices {
+        unpack_into(
+            &text,
+            out.entry(key(s, v, u, p, d, g, String::new())).or_default(),
+        );
     }
     type TallyRow = (String, String, String, i32, String, String, String, i64);
     let tallies: Vec<TallyRow> = with_conn!(conn, |c| response_tallies::table

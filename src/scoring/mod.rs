@@ -99,13 +99,22 @@ impl Tallies {
     pub fn add(&mut self, other: &Tallies) {
         self.responses += other.responses;
         for (item, values) in &other.items {
-            let mine = self.items.entry(item.clone()).or_default();
+            // Keys are cloned only when new: recounts add millions of tallies.
+            let mine = match self.items.get_mut(item) {
+                Some(m) => m,
+                None => self.items.entry(item.clone()).or_default(),
+            };
             for (v, n) in values {
                 *mine.entry(*v).or_default() += n;
             }
         }
         for (k, m) in &other.pairs {
-            self.pairs.entry(k.clone()).or_default().add(m);
+            match self.pairs.get_mut(k) {
+                Some(mine) => mine.add(m),
+                None => {
+                    self.pairs.insert(k.clone(), *m);
+                }
+            }
         }
     }
 
@@ -190,6 +199,8 @@ pub struct GroupValue {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Scores {
     pub survey: String,
+    /// How the figures must be called: PAPI-aligned results are estimates, never PAPI scores.
+    pub label: Option<String>,
     pub responses: i64,
     pub nodes: Vec<NodeScore>,
 }
@@ -226,6 +237,10 @@ pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scor
     }
     Scores {
         survey: survey.id.clone(),
+        label: (survey.instrument == "papi").then(|| {
+            "ước tính theo phương pháp PAPI (PAPI-aligned estimate, not an official PAPI score)"
+                .to_string()
+        }),
         responses: pooled.responses,
         nodes,
     }

@@ -13,6 +13,10 @@ use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+/// How long a checked token is trusted without asking the database again (a revoked token
+/// stops working within this time).
+const TOKEN_CACHE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Largest body accepted anywhere (a whole questionnaire is a few KiB).
 pub const MAX_BODY: usize = 64 * 1024;
 
@@ -25,13 +29,28 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 /// The role of the request's bearer token, if it has at least `min`.
 async fn authorize(state: &AppState, req: &HttpRequest, min: Role) -> Result<Role, ApiError> {
     let token = bearer(req).ok_or_else(ApiError::unauthorized)?;
-    let pool = state.pool.clone();
-    let role = web::block(move || -> Result<_, crate::db::DbError> {
-        let mut conn = pool.get()?;
-        auth::token_role(&mut conn, &token)
-    })
-    .await??
-    .ok_or_else(ApiError::unauthorized)?;
+    let hash = auth::hash_token(&token);
+    let cached = state.token_cache.lock().ok().and_then(|m| {
+        m.get(&hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE)
+            .map(|(r, _)| *r)
+    });
+    let role = match cached {
+        Some(r) => r,
+        None => {
+            let pool = state.pool.clone();
+            let role = web::block(move || -> Result<_, crate::db::DbError> {
+                let mut conn = pool.get()?;
+                auth::token_role(&mut conn, &token)
+            })
+            .await??
+            .ok_or_else(ApiError::unauthorized)?;
+            if let Ok(mut m) = state.token_cache.lock() {
+                m.insert(hash, (role, std::time::Instant::now()));
+            }
+            role
+        }
+    };
     if role < min {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -257,6 +276,7 @@ pub async fn scores(
     match result {
         Ok(s) => Ok(HttpResponse::Ok().json(json!({
             "survey": s.survey,
+            "label": s.label,
             "period": q.period,
             "unit": q.unit,
             "from": q.from,

@@ -22,24 +22,32 @@ pub enum SubmitError {
 
 /// Checks a submission, then hands it to the writer and waits for the commit.
 pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, SubmitError> {
-    let st = state.clone();
-    let checked = web::block(move || -> Result<Checked, IngestError> {
-        let mut conn = st.pool.get().map_err(DbError::from)?;
-        ingest::check(
-            &mut conn,
-            &st.catalog,
-            &st.units,
-            &raw,
-            &Provenance::default(),
-        )
-    })
-    .await
-    .map_err(|_| SubmitError::Busy)?;
-    let pending = match checked {
-        Ok(Checked::Already(id)) => return Ok(Stored::Existing(id)),
-        Ok(Checked::Pending(p)) => *p,
-        Err(IngestError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
-        Err(IngestError::Db(e)) => return Err(SubmitError::Db(e)),
+    // The happy path touches the database only in the writer.
+    let pending = match ingest::prepare(&state.catalog, &state.units, &raw, &Provenance::default())
+    {
+        Ok(p) => p,
+        Err(invalid) => {
+            let st = state.clone();
+            let checked = web::block(move || -> Result<Checked, IngestError> {
+                let mut conn = st.pool.get().map_err(DbError::from)?;
+                ingest::check(
+                    &mut conn,
+                    &st.catalog,
+                    &st.units,
+                    &raw,
+                    &Provenance::default(),
+                )
+            })
+            .await
+            .map_err(|_| SubmitError::Busy)?;
+            return match checked {
+                Ok(Checked::Already(id)) => Ok(Stored::Existing(id)),
+                Ok(Checked::Pending(_)) | Err(IngestError::Invalid(_)) => {
+                    Err(SubmitError::Invalid(invalid))
+                }
+                Err(IngestError::Db(e)) => Err(SubmitError::Db(e)),
+            };
+        }
     };
     let ack = state
         .writer

@@ -31,35 +31,19 @@ CREATE TABLE answers (
     PRIMARY KEY (response_id, item_code)
 );
 
--- Running counts, kept in the insert's transaction; respondent_group is '' for surveys without groups. value -1 stands for "no opinion" (NULL in
--- answers) because NULLs never collide in a unique key.
-CREATE TABLE item_counts (
+-- Running counts, kept in the insert's transaction: one row per slice (survey, period, day,
+-- unit, version, respondent group; respondent_group is '' for surveys without groups) holding
+-- item → value → count (value -1 is "no opinion") and the pair moments of scored items,
+-- packed (src/db/packed.rs). day = '' rows hold the whole period, so a year's scores read one row per unit.
+CREATE TABLE slice_counts (
     survey_id TEXT NOT NULL,
     survey_version TEXT NOT NULL,
     unit_code TEXT NOT NULL,
     period INTEGER NOT NULL,
-    respondent_group TEXT NOT NULL,
     day TEXT NOT NULL,
-    item_code TEXT NOT NULL,
-    value SMALLINT NOT NULL,
-    n BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, item_code, value)
-);
-
-CREATE TABLE pair_moments (
-    survey_id TEXT NOT NULL,
-    survey_version TEXT NOT NULL,
-    unit_code TEXT NOT NULL,
-    period INTEGER NOT NULL,
     respondent_group TEXT NOT NULL,
-    day TEXT NOT NULL,
-    item_a TEXT NOT NULL,
-    item_b TEXT NOT NULL,
-    n BIGINT NOT NULL,
-    sum_a DOUBLE PRECISION NOT NULL,
-    sum_b DOUBLE PRECISION NOT NULL,
-    sum_ab DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, item_a, item_b)
+    counts BYTEA NOT NULL,
+    PRIMARY KEY (survey_id, period, day, unit_code, survey_version, respondent_group)
 );
 
 CREATE TABLE response_tallies (
@@ -71,7 +55,7 @@ CREATE TABLE response_tallies (
     day TEXT NOT NULL,
     channel TEXT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (survey_id, period, unit_code, day, survey_version, respondent_group, channel)
+    PRIMARY KEY (survey_id, period, day, unit_code, survey_version, respondent_group, channel)
 );
 
 CREATE TABLE users (

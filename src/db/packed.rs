@@ -1,0 +1,163 @@
+//! The stored form of one slice's counts: a compact binary layout, because the writer reads
+//! and rewrites it on every commit and text formats cost more CPU than the database itself.
+//!
+//! Layout (little-endian): u16 item count, then per item a u16 length and its UTF-8 code;
+//! u32 count of (item, value, n) cells as (u16 item, i16 value, i64 n); u32 count of pairs as
+//! (u16 a, u16 b, i64 n, f64 Σa, f64 Σb, f64 Σab). Value −1 is "no opinion".
+
+use crate::scoring::{PairMoments, Tallies};
+use std::collections::BTreeMap;
+
+const NO_OPINION: i16 = -1;
+
+pub fn pack(t: &Tallies) -> Vec<u8> {
+    let mut names: Vec<&str> = t.items.keys().map(String::as_str).collect();
+    for (a, b) in t.pairs.keys() {
+        names.push(a);
+        names.push(b);
+    }
+    names.sort_unstable();
+    names.dedup();
+    let index: BTreeMap<&str, u16> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, u16::try_from(i).unwrap_or(u16::MAX)))
+        .collect();
+    let idx = |s: &str| index.get(s).copied().unwrap_or(u16::MAX);
+    let cells: usize = t.items.values().map(BTreeMap::len).sum();
+    let mut out = Vec::with_capacity(8 + names.len() * 8 + cells * 12 + t.pairs.len() * 36);
+    out.extend_from_slice(&(names.len() as u16).to_le_bytes());
+    for n in &names {
+        out.extend_from_slice(&(n.len() as u16).to_le_bytes());
+        out.extend_from_slice(n.as_bytes());
+    }
+    out.extend_from_slice(&(cells as u32).to_le_bytes());
+    for (item, values) in &t.items {
+        for (v, n) in values {
+            out.extend_from_slice(&idx(item).to_le_bytes());
+            out.extend_from_slice(&v.unwrap_or(NO_OPINION).to_le_bytes());
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&(t.pairs.len() as u32).to_le_bytes());
+    for ((a, b), m) in &t.pairs {
+        out.extend_from_slice(&idx(a).to_le_bytes());
+        out.extend_from_slice(&idx(b).to_le_bytes());
+        out.extend_from_slice(&m.n.to_le_bytes());
+        out.extend_from_slice(&m.sum_a.to_le_bytes());
+        out.extend_from_slice(&m.sum_b.to_le_bytes());
+        out.extend_from_slice(&m.sum_ab.to_le_bytes());
+    }
+    out
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.bytes.len() < n {
+            return None;
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Some(head)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2)
+            .and_then(|b| b.try_into().ok())
+            .map(u16::from_le_bytes)
+    }
+    fn i16(&mut self) -> Option<i16> {
+        self.take(2)
+            .and_then(|b| b.try_into().ok())
+            .map(i16::from_le_bytes)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes)
+    }
+    fn f64(&mut self) -> Option<f64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(f64::from_le_bytes)
+    }
+}
+
+/// Adds the packed counts into `t`; None (and `t` untouched) when the bytes are not a slice.
+pub fn unpack_into(bytes: &[u8], t: &mut Tallies) -> Option<()> {
+    let mut staged = Tallies::default();
+    let mut r = Reader { bytes };
+    if bytes.is_empty() {
+        return Some(());
+    }
+    let names: Vec<String> = (0..r.u16()?)
+        .map(|_| {
+            let len = r.u16()? as usize;
+            String::from_utf8(r.take(len)?.to_vec()).ok()
+        })
+        .collect::<Option<_>>()?;
+    for _ in 0..r.u32()? {
+        let (i, v, n) = (r.u16()?, r.i16()?, r.i64()?);
+        let item = names.get(i as usize)?;
+        *staged
+            .items
+            .entry(item.clone())
+            .or_default()
+            .entry((v != NO_OPINION).then_some(v))
+            .or_default() += n;
+    }
+    for _ in 0..r.u32()? {
+        let (a, b) = (r.u16()?, r.u16()?);
+        let m = PairMoments {
+            n: r.i64()?,
+            sum_a: r.f64()?,
+            sum_b: r.f64()?,
+            sum_ab: r.f64()?,
+        };
+        let key = (
+            names.get(a as usize)?.clone(),
+            names.get(b as usize)?.clone(),
+        );
+        staged.pairs.entry(key).or_default().add(&m);
+    }
+    if !r.bytes.is_empty() {
+        return None;
+    }
+    t.add(&staged);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_garbage() {
+        let mut t = Tallies::default();
+        t.items.entry("E1.1".into()).or_default().insert(Some(4), 7);
+        t.items.entry("E1.1".into()).or_default().insert(None, 2);
+        t.pairs.insert(
+            ("E1.1".into(), "E1.2".into()),
+            PairMoments {
+                n: 3,
+                sum_a: 1.0,
+                sum_b: 2.0,
+                sum_ab: 0.5,
+            },
+        );
+        let mut back = Tallies::default();
+        unpack_into(&pack(&t), &mut back).unwrap();
+        assert_eq!(back, t);
+        let mut untouched = Tallies::default();
+        assert!(unpack_into(&pack(&t)[..10], &mut untouched).is_none());
+        assert_eq!(untouched, Tallies::default());
+    }
+}
