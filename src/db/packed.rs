@@ -161,3 +161,132 @@ mod tests {
         assert_eq!(untouched, Tallies::default());
     }
 }
+
+/// Adds `delta` to a packed slice without building maps of strings: the writer does this for
+/// every slice of every commit.
+pub fn merge(stored: &[u8], delta: &Tallies) -> Option<Vec<u8>> {
+    let mut r = Reader { bytes: stored };
+    let mut names: Vec<&str> = Vec::new();
+    let mut cells: BTreeMap<(u16, i16), i64> = BTreeMap::new();
+    let mut pairs: BTreeMap<(u16, u16), [f64; 4]> = BTreeMap::new();
+    if !stored.is_empty() {
+        for _ in 0..r.u16()? {
+            let len = r.u16()? as usize;
+            names.push(std::str::from_utf8(r.take(len)?).ok()?);
+        }
+        for _ in 0..r.u32()? {
+            let (i, v, n) = (r.u16()?, r.i16()?, r.i64()?);
+            *cells.entry((i, v)).or_default() += n;
+        }
+        for _ in 0..r.u32()? {
+            let (a, b) = (r.u16()?, r.u16()?);
+            let (n, sa, sb, sab) = (r.i64()?, r.f64()?, r.f64()?, r.f64()?);
+            pairs.insert((a, b), [n as f64, sa, sb, sab]);
+        }
+        if !r.bytes.is_empty() {
+            return None;
+        }
+    }
+    let index = |name: &str, names: &mut Vec<String>, known: &[&str]| -> u16 {
+        let found = known.iter().position(|n| *n == name).or_else(|| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| i + known.len())
+        });
+        let i = found.unwrap_or_else(|| {
+            names.push(name.to_string());
+            known.len() + names.len() - 1
+        });
+        u16::try_from(i).unwrap_or(u16::MAX)
+    };
+    let mut added: Vec<String> = Vec::new();
+    for (item, values) in &delta.items {
+        let i = index(item, &mut added, &names);
+        for (v, n) in values {
+            *cells.entry((i, v.unwrap_or(NO_OPINION))).or_default() += n;
+        }
+    }
+    for ((a, b), m) in &delta.pairs {
+        let (ia, ib) = (index(a, &mut added, &names), index(b, &mut added, &names));
+        let e = pairs.entry((ia, ib)).or_insert([0.0; 4]);
+        e[0] += m.n as f64;
+        e[1] += m.sum_a;
+        e[2] += m.sum_b;
+        e[3] += m.sum_ab;
+    }
+    let all: Vec<&str> = names
+        .iter()
+        .copied()
+        .chain(added.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::with_capacity(stored.len() + 64);
+    out.extend_from_slice(&(all.len() as u16).to_le_bytes());
+    for n in &all {
+        out.extend_from_slice(&(n.len() as u16).to_le_bytes());
+        out.extend_from_slice(n.as_bytes());
+    }
+    out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+    for ((i, v), n) in &cells {
+        out.extend_from_slice(&i.to_le_bytes());
+        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+    for ((a, b), m) in &pairs {
+        out.extend_from_slice(&a.to_le_bytes());
+        out.extend_from_slice(&b.to_le_bytes());
+        out.extend_from_slice(&(m[0] as i64).to_le_bytes());
+        for x in &m[1..] {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    #[test]
+    fn merging_equals_adding() {
+        let mut a = Tallies::default();
+        a.items.entry("E1.1".into()).or_default().insert(Some(4), 7);
+        a.pairs.insert(
+            ("E1.1".into(), "E1.1".into()),
+            PairMoments {
+                n: 7,
+                sum_a: 7.0,
+                sum_b: 7.0,
+                sum_ab: 7.0,
+            },
+        );
+        let mut b = Tallies::default();
+        b.items.entry("E1.1".into()).or_default().insert(Some(4), 1);
+        b.items.entry("E2.1".into()).or_default().insert(None, 2);
+        b.pairs.insert(
+            ("E1.1".into(), "E2.1".into()),
+            PairMoments {
+                n: 1,
+                sum_a: 1.0,
+                sum_b: 0.0,
+                sum_ab: 0.0,
+            },
+        );
+        let mut want = a.clone();
+        want.add(&b);
+        for start in [pack(&a), Vec::new()] {
+            let merged = merge(&start, &b).unwrap();
+            let mut got = Tallies::default();
+            unpack_into(&merged, &mut got).unwrap();
+            let mut expect = if start.is_empty() {
+                Tallies::default()
+            } else {
+                a.clone()
+            };
+            expect.add(&b);
+            assert_eq!(got, expect);
+        }
+        let _ = want;
+    }
+}

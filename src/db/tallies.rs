@@ -2,6 +2,7 @@
 
 use super::schema::{answers, response_tallies, responses, slice_counts};
 use super::{AnyConnection, DbError};
+use crate::scoring::dense::{Dense, Layout};
 use crate::scoring::Tallies;
 use crate::survey::Catalog;
 use crate::with_conn;
@@ -82,11 +83,13 @@ macro_rules! apply_on {
             .on_conflict_do_nothing()
             .execute($c)?;
         let stored: Vec<u8> = $lock(slice_filter!(k).select(slice_counts::counts)).first($c)?;
-        let mut merged = Tallies::default();
-        unpack_into(&stored, &mut merged);
-        merged.add($t);
+        // An unreadable row is rebuilt from this delta alone and logged; recount repairs it.
+        let merged = super::packed::merge(&stored, $t).unwrap_or_else(|| {
+            log::error!("unreadable slice counts; run `chiso recount --fix`");
+            super::packed::pack($t)
+        });
         diesel::update(slice_filter!(k))
-            .set(slice_counts::counts.eq(super::packed::pack(&merged)))
+            .set(slice_counts::counts.eq(merged))
             .execute($c)?;
         diesel::insert_into(response_tallies::table)
             .values((
@@ -272,7 +275,12 @@ pub fn recount_all(
     fix: bool,
 ) -> Result<RecountReport, DbError> {
     const PAGE: i64 = 5_000;
-    let mut rebuilt: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+    let layouts: BTreeMap<&str, Layout> = catalog
+        .surveys
+        .iter()
+        .map(|(id, s)| (id.as_str(), Layout::new(s)))
+        .collect();
+    let mut dense: BTreeMap<SliceKey, Dense> = BTreeMap::new();
     let mut report = RecountReport::default();
     let mut after = String::new();
     type Head = (
@@ -316,7 +324,7 @@ pub fn recount_all(
         }
         for (id, survey_id, version, unit, period, day, group, channel, background) in heads {
             report.responses += 1;
-            let Some(survey) = catalog.get(&survey_id) else {
+            let Some(layout) = layouts.get(survey_id.as_str()) else {
                 report.differences.push(format!(
                     "response {id}: survey '{survey_id}' is no longer defined; not counted"
                 ));
@@ -334,11 +342,13 @@ pub fn recount_all(
                 respondent_group: group.unwrap_or_default(),
                 channel,
             };
-            add_with_rollup(
-                &mut rebuilt,
-                key,
-                &Tallies::of_response(survey, &answers, &background),
-            );
+            layout.add(dense.entry(key).or_default(), &answers, &background);
+        }
+    }
+    let mut rebuilt: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+    for (key, d) in &dense {
+        if let Some(layout) = layouts.get(key.survey_id.as_str()) {
+            add_with_rollup(&mut rebuilt, key.clone(), &layout.tallies(d));
         }
     }
     let stored = stored_by_slice(conn)?;
