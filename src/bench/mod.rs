@@ -398,6 +398,7 @@ fn bare_loop(
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }
 
+/// History arrives a day at a time, as it does at the counters: each batch is one day's answers.
 fn bulk_load(
     state: &AppState,
     survey: &Survey,
@@ -409,7 +410,13 @@ fn bulk_load(
     let mut left = n;
     while left > 0 {
         let k = left.min(5_000);
-        let batch: Vec<Pending> = (0..k).map(|_| pending(survey, units, rng)).collect();
+        let today = day(rng);
+        let batch: Vec<Pending> = (0..k)
+            .map(|_| Pending {
+                day: today.clone(),
+                ..pending(survey, units, rng)
+            })
+            .collect();
         for r in store_all(&mut conn, &state.catalog, &batch) {
             r.map_err(|e| e.to_string())?;
         }

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel::Connection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The slice a response is counted under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -267,8 +267,9 @@ pub struct RecountReport {
     pub fixed: bool,
 }
 
-/// Rebuilds every running count from the stored answers, page by page so memory stays flat,
-/// compares with the counts kept on insert and, with `fix`, replaces them.
+/// Rebuilds every running count from the stored answers, page by page, in flat arrays per
+/// slice; compares with the counts kept on insert one slice at a time and, with `fix`,
+/// replaces them.
 pub fn recount_all(
     conn: &mut AnyConnection,
     catalog: &Catalog,
@@ -280,7 +281,10 @@ pub fn recount_all(
         .iter()
         .map(|(id, s)| (id.as_str(), Layout::new(s)))
         .collect();
+    // Items and pairs per slice (no channel), day rows and period rollups alike.
     let mut dense: BTreeMap<SliceKey, Dense> = BTreeMap::new();
+    // Responses per slice and channel.
+    let mut responses_by_channel: BTreeMap<SliceKey, i64> = BTreeMap::new();
     let mut report = RecountReport::default();
     let mut after = String::new();
     type Head = (
@@ -318,7 +322,7 @@ pub fn recount_all(
             .filter(answers::response_id.eq_any(&ids))
             .select((answers::response_id, answers::item_code, answers::value))
             .load(c))?;
-        let mut by_response: BTreeMap<String, Vec<(String, Option<i16>)>> = BTreeMap::new();
+        let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
         for (id, item, value) in rows {
             by_response.entry(id).or_default().push((item, value));
         }
@@ -340,47 +344,72 @@ pub fn recount_all(
                 period,
                 day,
                 respondent_group: group.unwrap_or_default(),
-                channel,
+                channel: String::new(),
             };
-            layout.add(dense.entry(key).or_default(), &answers, &background);
+            for k in [key.rollup(), key.clone()] {
+                *responses_by_channel
+                    .entry(SliceKey {
+                        channel: channel.clone(),
+                        ..k.clone()
+                    })
+                    .or_default() += 1;
+                layout.add(dense.entry(k).or_default(), &answers, &background);
+            }
         }
     }
-    let mut rebuilt: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
-    for (key, d) in &dense {
-        if let Some(layout) = layouts.get(key.survey_id.as_str()) {
-            add_with_rollup(&mut rebuilt, key.clone(), &layout.tallies(d));
-        }
-    }
-    let stored = stored_by_slice(conn)?;
-    report.slices = rebuilt.len();
-    // Channel splits only the response tallies; items and pairs are kept per slice without it.
-    let fold = |m: &BTreeMap<SliceKey, Tallies>| {
-        let mut out: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
-        for (k, t) in m {
-            let mut k = k.clone();
-            k.channel.clear();
-            out.entry(k).or_default().add(t);
-        }
-        out
-    };
-    let (a, b) = (fold(&rebuilt), fold(&stored));
-    for key in a
+    report.slices = dense.len();
+    let stored = stored_slices(conn)?;
+    let empty = Tallies::default();
+    for key in dense
         .keys()
-        .chain(b.keys())
+        .chain(stored.keys())
         .collect::<std::collections::BTreeSet<_>>()
     {
-        let empty = Tallies::default();
-        let (x, y) = (a.get(key).unwrap_or(&empty), b.get(key).unwrap_or(&empty));
-        if !same(x, y) {
+        let rebuilt = match (dense.get(key), layouts.get(key.survey_id.as_str())) {
+            (Some(d), Some(l)) => l.tallies(d),
+            _ => Tallies::default(),
+        };
+        let mut kept = Tallies::default();
+        if let Some(bytes) = stored.get(key) {
+            if super::packed::unpack_into(bytes, &mut kept).is_none() {
+                report
+                    .differences
+                    .push(format!("{}: stored counts are unreadable", describe(key)));
+                continue;
+            }
+        }
+        let (a, b) = (
+            Tallies {
+                responses: 0,
+                ..rebuilt
+            },
+            Tallies {
+                responses: 0,
+                ..kept
+            },
+        );
+        if !same(&a, &b) {
             report.differences.push(format!(
-                "{} {} unit {} {} group '{}': answers give {} responses, counts say {}",
-                key.survey_id,
-                key.survey_version,
-                key.unit_code,
-                key.day,
-                key.respondent_group,
-                x.responses,
-                y.responses
+                "{}: item or pair counts differ from the answers",
+                describe(key)
+            ));
+        }
+    }
+    let kept_responses = stored_responses(conn)?;
+    for key in responses_by_channel
+        .keys()
+        .chain(kept_responses.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (x, y) = (
+            responses_by_channel.get(key).copied().unwrap_or(0),
+            kept_responses.get(key).copied().unwrap_or(0),
+        );
+        if x != y {
+            report.differences.push(format!(
+                "{} channel {}: answers give {x} responses, counts say {y}",
+                describe(key),
+                key.channel
             ));
         }
     }
@@ -388,14 +417,53 @@ pub fn recount_all(
         crate::write_tx!(conn, |c| {
             diesel::delete(slice_counts::table).execute(c)?;
             diesel::delete(response_tallies::table).execute(c)?;
-            for (k, t) in &rebuilt {
-                c.apply_tallies(k, t)?;
+            for (k, d) in &dense {
+                let Some(layout) = layouts.get(k.survey_id.as_str()) else {
+                    continue;
+                };
+                diesel::insert_into(slice_counts::table)
+                    .values((
+                        slice_counts::survey_id.eq(&k.survey_id),
+                        slice_counts::survey_version.eq(&k.survey_version),
+                        slice_counts::unit_code.eq(&k.unit_code),
+                        slice_counts::period.eq(k.period),
+                        slice_counts::day.eq(&k.day),
+                        slice_counts::respondent_group.eq(&k.respondent_group),
+                        slice_counts::counts.eq(super::packed::pack(&layout.tallies(d))),
+                    ))
+                    .execute(c)?;
+            }
+            for (k, n) in &responses_by_channel {
+                diesel::insert_into(response_tallies::table)
+                    .values((
+                        response_tallies::survey_id.eq(&k.survey_id),
+                        response_tallies::survey_version.eq(&k.survey_version),
+                        response_tallies::unit_code.eq(&k.unit_code),
+                        response_tallies::period.eq(k.period),
+                        response_tallies::day.eq(&k.day),
+                        response_tallies::respondent_group.eq(&k.respondent_group),
+                        response_tallies::channel.eq(&k.channel),
+                        response_tallies::n.eq(n),
+                    ))
+                    .execute(c)?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
         report.fixed = true;
     }
     Ok(report)
+}
+
+fn describe(k: &SliceKey) -> String {
+    let day = if k.day.is_empty() {
+        "whole period"
+    } else {
+        k.day.as_str()
+    };
+    format!(
+        "{} {} {} unit {} {day} group '{}'",
+        k.survey_id, k.period, k.survey_version, k.unit_code, k.respondent_group
+    )
 }
 
 fn same(x: &Tallies, y: &Tallies) -> bool {
@@ -413,21 +481,10 @@ fn same(x: &Tallies, y: &Tallies) -> bool {
         })
 }
 
-/// Every stored running count, by slice (channel only on response tallies).
-fn stored_by_slice(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Tallies>, DbError> {
-    let key =
-        |s: String, v: String, u: String, p: i32, d: String, g: String, ch: String| SliceKey {
-            survey_id: s,
-            survey_version: v,
-            unit_code: u,
-            period: p,
-            day: d,
-            respondent_group: g,
-            channel: ch,
-        };
-    let mut out: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
-    type SliceRow = (String, String, String, i32, String, String, Vec<u8>);
-    let slices: Vec<SliceRow> = with_conn!(conn, |c| slice_counts::table
+/// Every stored slice row, still packed (small), by slice without channel.
+fn stored_slices(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Vec<u8>>, DbError> {
+    type Row = (String, String, String, i32, String, String, Vec<u8>);
+    let rows: Vec<Row> = with_conn!(conn, |c| slice_counts::table
         .select((
             slice_counts::survey_id,
             slice_counts::survey_version,
@@ -438,14 +495,29 @@ fn stored_by_slice(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Tallie
             slice_counts::counts,
         ))
         .load(c))?;
-    for (s, v, u, p, d, g, text) in slices {
-        unpack_into(
-            &text,
-            out.entry(key(s, v, u, p, d, g, String::new())).or_default(),
-        );
-    }
-    type TallyRow = (String, String, String, i32, String, String, String, i64);
-    let tallies: Vec<TallyRow> = with_conn!(conn, |c| response_tallies::table
+    Ok(rows
+        .into_iter()
+        .map(
+            |(survey_id, survey_version, unit_code, period, day, respondent_group, bytes)| {
+                let key = SliceKey {
+                    survey_id,
+                    survey_version,
+                    unit_code,
+                    period,
+                    day,
+                    respondent_group,
+                    channel: String::new(),
+                };
+                (key, bytes)
+            },
+        )
+        .collect())
+}
+
+/// Stored responses per slice and channel.
+fn stored_responses(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, i64>, DbError> {
+    type Row = (String, String, String, i32, String, String, String, i64);
+    let rows: Vec<Row> = with_conn!(conn, |c| response_tallies::table
         .select((
             response_tallies::survey_id,
             response_tallies::survey_version,
@@ -457,8 +529,21 @@ fn stored_by_slice(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Tallie
             response_tallies::n,
         ))
         .load(c))?;
-    for (s, v, u, p, d, g, ch, n) in tallies {
-        out.entry(key(s, v, u, p, d, g, ch)).or_default().responses += n;
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(
+            |(survey_id, survey_version, unit_code, period, day, respondent_group, channel, n)| {
+                let key = SliceKey {
+                    survey_id,
+                    survey_version,
+                    unit_code,
+                    period,
+                    day,
+                    respondent_group,
+                    channel,
+                };
+                (key, n)
+            },
+        )
+        .collect())
 }
