@@ -359,7 +359,6 @@ pub fn recount_all(
     }
     report.slices = dense.len();
     let stored = stored_slices(conn)?;
-    let empty = Tallies::default();
     for key in dense
         .keys()
         .chain(stored.keys())
