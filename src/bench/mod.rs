@@ -250,8 +250,8 @@ fn body(survey: &Survey, units: &[String], rng: &mut StdRng) -> Vec<u8> {
         "unit": units[rng.gen_range(0..units.len())],
         "channel": "api",
         "submission_id": uuid::Uuid::new_v4().to_string(),
+        // No date: live answers count under today, as they do at the counters.
         "period": PERIOD,
-        // Live answers all count under today, as they do at the counters.
         "background": {"linh_vuc": "chung_thuc"},
         "answers": a,
     }))
@@ -296,8 +296,14 @@ fn serve_in_background(state: AppState) -> Result<String, String> {
             server.await
         });
     });
-    let mut c = Client::new(&addr);
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_healthy(&addr, Duration::from_secs(10))?;
+    Ok(addr)
+}
+
+/// Waits until `GET /healthz` answers 200.
+fn wait_healthy(addr: &str, within: Duration) -> Result<(), String> {
+    let mut c = Client::new(addr);
+    let deadline = Instant::now() + within;
     while c
         .request("GET", "/healthz", None, b"")
         .map(|r| r.status)
@@ -305,11 +311,11 @@ fn serve_in_background(state: AppState) -> Result<String, String> {
         != Some(200)
     {
         if Instant::now() > deadline {
-            return Err("the benchmark server did not start".into());
+            return Err(format!("the server on {addr} did not start"));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(addr)
+    Ok(())
 }
 
 struct Ingest {
@@ -479,19 +485,8 @@ fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
         .spawn()
         .map_err(|e| e.to_string())?;
     let result = (|| {
+        wait_healthy(&addr, Duration::from_secs(30))?;
         let mut c = Client::new(&addr);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while c
-            .request("GET", "/healthz", None, b"")
-            .map(|r| r.status)
-            .ok()
-            != Some(200)
-        {
-            if Instant::now() > deadline {
-                return Err("server did not start".to_string());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
         for path in [
             format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}"),
             format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}&unit=NK"),

@@ -82,15 +82,21 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<DefinitionError>> {
     }
 }
 
-pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
+/// Reads a definition file: its name for messages, and its text.
+pub fn read_definition(path: &Path) -> Result<(String, String), Vec<DefinitionError>> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![DefinitionError {
-            file: file.clone(),
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(vec![DefinitionError {
+            file,
             line: 0,
             message: format!("cannot read: {e}"),
-        }]
-    })?;
+        }]),
+    }
+}
+
+pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
+    let (file, text) = read_definition(path)?;
     parse(&file, &text)
 }
 

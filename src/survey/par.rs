@@ -101,14 +101,7 @@ struct RawCriterion {
 }
 
 pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![DefinitionError {
-            file: file.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        }]
-    })?;
+    let (file, text) = super::load::read_definition(path)?;
     parse_tree(&file, &text)
 }
 

@@ -58,14 +58,7 @@ struct RawUnit {
 }
 
 pub fn load_units(path: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![DefinitionError {
-            file: file.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        }]
-    })?;
+    let (file, text) = super::load::read_definition(path)?;
     parse_units(&file, &text)
 }
 
