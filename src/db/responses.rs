@@ -184,9 +184,7 @@ macro_rules! impl_store_batch {
                         .values(chunk)
                         .execute(self)?;
                 }
-                for (key, t) in &deltas {
-                    self.apply_tallies(key, t)?;
-                }
+                self.apply_tallies(&deltas)?;
                 Ok(out)
             }
         }

@@ -53,87 +53,160 @@ fn unpack_into(bytes: &[u8], t: &mut Tallies) {
     }
 }
 
-macro_rules! slice_filter {
-    ($k:ident) => {
-        slice_counts::table
-            .filter(slice_counts::survey_id.eq(&$k.survey_id))
-            .filter(slice_counts::period.eq($k.period))
-            .filter(slice_counts::day.eq(&$k.day))
-            .filter(slice_counts::unit_code.eq(&$k.unit_code))
-            .filter(slice_counts::survey_version.eq(&$k.survey_version))
-            .filter(slice_counts::respondent_group.eq(&$k.respondent_group))
-    };
-}
-
-macro_rules! apply_on {
-    ($c:ident, $k:ident, $t:ident, $lock:expr) => {{
-        let k = $k;
-        // Make sure the row exists, then read it under a lock (PostgreSQL: FOR UPDATE, so two
-        // servers never lose each other's counts; SQLite: the write transaction is exclusive).
-        diesel::insert_into(slice_counts::table)
-            .values((
-                slice_counts::survey_id.eq(&k.survey_id),
-                slice_counts::survey_version.eq(&k.survey_version),
-                slice_counts::unit_code.eq(&k.unit_code),
+macro_rules! apply_all_on {
+    ($c:ident, $deltas:ident, $lock:expr) => {{
+        // Items and pairs are kept per slice; responses per slice and channel.
+        let mut slices: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+        for (k, t) in $deltas.iter() {
+            let key = SliceKey { channel: String::new(), ..k.clone() };
+            match slices.get_mut(&key) {
+                Some(s) => s.add(t),
+                None => {
+                    slices.insert(key, t.clone());
+                }
+            }
+        }
+        let rows_of = |k: &SliceKey, counts: Vec<u8>| {
+            (
+                slice_counts::survey_id.eq(k.survey_id.clone()),
+                slice_counts::survey_version.eq(k.survey_version.clone()),
+                slice_counts::unit_code.eq(k.unit_code.clone()),
                 slice_counts::period.eq(k.period),
-                slice_counts::day.eq(&k.day),
-                slice_counts::respondent_group.eq(&k.respondent_group),
-                slice_counts::counts.eq(Vec::<u8>::new()),
-            ))
-            .on_conflict_do_nothing()
-            .execute($c)?;
-        let stored: Vec<u8> = $lock(slice_filter!(k).select(slice_counts::counts)).first($c)?;
-        // An unreadable row is rebuilt from this delta alone and logged; recount repairs it.
-        let merged = super::packed::merge(&stored, $t).unwrap_or_else(|| {
-            log::error!("unreadable slice counts; run `chiso recount --fix`");
-            super::packed::pack($t)
-        });
-        diesel::update(slice_filter!(k))
-            .set(slice_counts::counts.eq(merged))
-            .execute($c)?;
-        diesel::insert_into(response_tallies::table)
-            .values((
-                response_tallies::survey_id.eq(&k.survey_id),
-                response_tallies::survey_version.eq(&k.survey_version),
-                response_tallies::unit_code.eq(&k.unit_code),
-                response_tallies::period.eq(k.period),
-                response_tallies::day.eq(&k.day),
-                response_tallies::respondent_group.eq(&k.respondent_group),
-                response_tallies::channel.eq(&k.channel),
-                response_tallies::n.eq($t.responses),
-            ))
-            .on_conflict((
-                response_tallies::survey_id,
-                response_tallies::period,
-                response_tallies::day,
-                response_tallies::unit_code,
-                response_tallies::survey_version,
-                response_tallies::respondent_group,
-                response_tallies::channel,
-            ))
-            .do_update()
-            .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n)))
-            .execute($c)?;
+                slice_counts::day.eq(k.day.clone()),
+                slice_counts::respondent_group.eq(k.respondent_group.clone()),
+                slice_counts::counts.eq(counts),
+            )
+        };
+        // 1. Every slice row exists, so that 2. can lock it (a lock cannot hold a missing row).
+        let empty: Vec<_> = slices.keys().map(|k| rows_of(k, Vec::new())).collect();
+        for chunk in empty.chunks(1000) {
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute($c)?;
+        }
+        // 2. Read them under a lock (PostgreSQL: FOR UPDATE, so two servers never lose each
+        // other's counts; SQLite: the write transaction is exclusive). The filter may match a
+        // few more rows than needed; those are left as they are.
+        let distinct = |f: fn(&SliceKey) -> String| -> Vec<String> {
+            let mut v: Vec<String> = slices.keys().map(f).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let surveys = distinct(|k| k.survey_id.clone());
+        let days = distinct(|k| k.day.clone());
+        let units = distinct(|k| k.unit_code.clone());
+        let mut periods: Vec<i32> = slices.keys().map(|k| k.period).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        type Row = (String, String, String, i32, String, String, Vec<u8>);
+        let stored: Vec<Row> = $lock(
+            slice_counts::table
+                .filter(slice_counts::survey_id.eq_any(&surveys))
+                .filter(slice_counts::period.eq_any(&periods))
+                .filter(slice_counts::day.eq_any(&days))
+                .filter(slice_counts::unit_code.eq_any(&units))
+                .select((
+                    slice_counts::survey_id,
+                    slice_counts::survey_version,
+                    slice_counts::unit_code,
+                    slice_counts::period,
+                    slice_counts::day,
+                    slice_counts::respondent_group,
+                    slice_counts::counts,
+                )),
+        )
+        .load($c)?;
+        // 3. Merge and write back in one statement per thousand slices.
+        let mut merged = Vec::with_capacity(slices.len());
+        for (survey_id, survey_version, unit_code, period, day, respondent_group, bytes) in stored {
+            let key = SliceKey { survey_id, survey_version, unit_code, period, day, respondent_group, channel: String::new() };
+            if let Some(delta) = slices.get(&key) {
+                // An unreadable row is rebuilt from this delta alone and logged; recount repairs it.
+                let packed = super::packed::merge(&bytes, delta).unwrap_or_else(|| {
+                    log::error!("unreadable slice counts; run `chiso recount --fix`");
+                    super::packed::pack(delta)
+                });
+                merged.push(rows_of(&key, packed));
+            }
+        }
+        for chunk in merged.chunks(1000) {
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict((
+                    slice_counts::survey_id,
+                    slice_counts::period,
+                    slice_counts::day,
+                    slice_counts::unit_code,
+                    slice_counts::survey_version,
+                    slice_counts::respondent_group,
+                ))
+                .do_update()
+                .set(slice_counts::counts.eq(excluded(slice_counts::counts)))
+                .execute($c)?;
+        }
+        let tallies: Vec<_> = $deltas
+            .iter()
+            .map(|(k, t)| {
+                (
+                    response_tallies::survey_id.eq(k.survey_id.clone()),
+                    response_tallies::survey_version.eq(k.survey_version.clone()),
+                    response_tallies::unit_code.eq(k.unit_code.clone()),
+                    response_tallies::period.eq(k.period),
+                    response_tallies::day.eq(k.day.clone()),
+                    response_tallies::respondent_group.eq(k.respondent_group.clone()),
+                    response_tallies::channel.eq(k.channel.clone()),
+                    response_tallies::n.eq(t.responses),
+                )
+            })
+            .collect();
+        for chunk in tallies.chunks(1000) {
+            diesel::insert_into(response_tallies::table)
+                .values(chunk)
+                .on_conflict((
+                    response_tallies::survey_id,
+                    response_tallies::period,
+                    response_tallies::day,
+                    response_tallies::unit_code,
+                    response_tallies::survey_version,
+                    response_tallies::respondent_group,
+                    response_tallies::channel,
+                ))
+                .do_update()
+                .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n)))
+                .execute($c)?;
+        }
         Ok(())
     }};
 }
 
-/// Adds `t` to the counts of `key`; call inside the transaction that stores the answers.
+/// Adds the deltas of a whole batch to the running counts in a handful of statements; call
+/// inside the transaction that stores the answers.
 pub trait ApplyTallies {
-    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error>;
+    fn apply_tallies(
+        &mut self,
+        deltas: &BTreeMap<SliceKey, Tallies>,
+    ) -> Result<(), diesel::result::Error>;
 }
 
 impl ApplyTallies for diesel::SqliteConnection {
-    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+    fn apply_tallies(
+        &mut self,
+        deltas: &BTreeMap<SliceKey, Tallies>,
+    ) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_on!(c, key, t, |q| q)
+        apply_all_on!(c, deltas, |q| q)
     }
 }
 
 impl ApplyTallies for diesel::PgConnection {
-    fn apply_tallies(&mut self, key: &SliceKey, t: &Tallies) -> Result<(), diesel::result::Error> {
+    fn apply_tallies(
+        &mut self,
+        deltas: &BTreeMap<SliceKey, Tallies>,
+    ) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_on!(c, key, t, diesel::QueryDsl::for_update)
+        apply_all_on!(c, deltas, diesel::QueryDsl::for_update)
     }
 }
 
