@@ -103,9 +103,16 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
         match &self.backend {
-            Backend::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres(url) => {
+                let mut c =
+                    diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                // Plans are made for the actual values: a generic plan cached while a table was
+                // small would keep scanning it whole once it has grown.
+                diesel::sql_query("SET plan_cache_mode = force_custom_plan")
+                    .execute(&mut c)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Postgresql(c))
+            }
             Backend::Sqlite(path) => {
                 let mut c = diesel::SqliteConnection::establish(path)
                     .map_err(r2d2::Error::ConnectionError)?;
