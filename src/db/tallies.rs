@@ -486,40 +486,42 @@ pub fn recount_all(
         }
     }
     if fix && !report.differences.is_empty() {
+        // The rebuilt counts, as the deltas of one batch on empty tables: responses per
+        // channel, and each slice's items and pairs on the first channel of that slice (a key
+        // with channel "" sorts just before its channels).
+        let mut deltas: BTreeMap<SliceKey, Tallies> = responses_by_channel
+            .iter()
+            .map(|(k, n)| {
+                (
+                    k.clone(),
+                    Tallies {
+                        responses: *n,
+                        ..Tallies::default()
+                    },
+                )
+            })
+            .collect();
+        for (k, d) in &dense {
+            let Some(layout) = layouts.get(k.survey_id.as_str()) else {
+                continue;
+            };
+            let first = deltas.range_mut(k.clone()..).next().filter(|(c, _)| {
+                SliceKey {
+                    channel: String::new(),
+                    ..(*c).clone()
+                } == *k
+            });
+            if let Some((_, t)) = first {
+                t.add(&Tallies {
+                    responses: 0,
+                    ..layout.tallies(d)
+                });
+            }
+        }
         crate::write_tx!(conn, |c| {
             diesel::delete(slice_counts::table).execute(c)?;
             diesel::delete(response_tallies::table).execute(c)?;
-            for (k, d) in &dense {
-                let Some(layout) = layouts.get(k.survey_id.as_str()) else {
-                    continue;
-                };
-                diesel::insert_into(slice_counts::table)
-                    .values((
-                        slice_counts::survey_id.eq(&k.survey_id),
-                        slice_counts::survey_version.eq(&k.survey_version),
-                        slice_counts::unit_code.eq(&k.unit_code),
-                        slice_counts::period.eq(k.period),
-                        slice_counts::day.eq(&k.day),
-                        slice_counts::respondent_group.eq(&k.respondent_group),
-                        slice_counts::counts.eq(super::packed::pack(&layout.tallies(d))),
-                    ))
-                    .execute(c)?;
-            }
-            for (k, n) in &responses_by_channel {
-                diesel::insert_into(response_tallies::table)
-                    .values((
-                        response_tallies::survey_id.eq(&k.survey_id),
-                        response_tallies::survey_version.eq(&k.survey_version),
-                        response_tallies::unit_code.eq(&k.unit_code),
-                        response_tallies::period.eq(k.period),
-                        response_tallies::day.eq(&k.day),
-                        response_tallies::respondent_group.eq(&k.respondent_group),
-                        response_tallies::channel.eq(&k.channel),
-                        response_tallies::n.eq(n),
-                    ))
-                    .execute(c)?;
-            }
-            Ok::<_, diesel::result::Error>(())
+            c.apply_tallies(&deltas)
         })?;
         report.fixed = true;
     }

@@ -4,7 +4,7 @@ use super::SubmitError;
 use crate::db::auth::{self, Role};
 use crate::db::responses::Stored;
 use crate::error::ApiError;
-use crate::report::{self, ReportError, ScoreQuery};
+use crate::report::{ReportError, ScoreQuery};
 use crate::startup::AppState;
 use crate::survey::{RawSubmission, Survey};
 use actix_web::http::StatusCode;
@@ -262,18 +262,7 @@ pub async fn scores(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&state, &req, Role::Viewer).await?;
     let q = score_query(&query)?;
-    let st = state.clone();
-    let q2 = q.clone();
-    let result = web::block(move || {
-        let mut conn = st
-            .pool
-            .get()
-            .map_err(crate::db::DbError::from)
-            .map_err(ReportError::Db)?;
-        report::scores(&mut conn, &st.catalog, &st.units, &q2)
-    })
-    .await?;
-    match result {
+    match super::scores_of(&state, q.clone()).await {
         Ok(s) => Ok(HttpResponse::Ok().json(json!({
             "survey": s.survey,
             "label": s.label,
@@ -299,23 +288,7 @@ pub async fn parindex(
     let mut q = query.into_inner();
     q.insert("survey".into(), String::new());
     let q = score_query(&q)?;
-    let st = state.clone();
-    let result = web::block(move || {
-        let tree = st.trees.first().ok_or_else(|| {
-            ReportError::Invalid(crate::survey::FieldError::new(
-                "survey",
-                "no PAR INDEX tree is loaded",
-            ))
-        })?;
-        let mut conn = st
-            .pool
-            .get()
-            .map_err(crate::db::DbError::from)
-            .map_err(ReportError::Db)?;
-        report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
-    })
-    .await?;
-    match result {
+    match super::par_of(&state, q).await {
         Ok(r) => Ok(HttpResponse::Ok().json(r)),
         Err(ReportError::Invalid(e)) => Err(e.into()),
         Err(ReportError::Db(e)) => Err(e.into()),

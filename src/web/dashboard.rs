@@ -51,18 +51,7 @@ pub async fn scores_page(
             q.unit = Some(scope.clone());
         }
     }
-    let st = state.clone();
-    let q2 = q.clone();
-    let result = web::block(move || {
-        let mut conn = st
-            .pool
-            .get()
-            .map_err(crate::db::DbError::from)
-            .map_err(ReportError::Db)?;
-        report::scores(&mut conn, &st.catalog, &st.units, &q2)
-    })
-    .await?;
-    let scored = match result {
+    let scored = match super::scores_of(&state, q.clone()).await {
         Ok(s) => s,
         Err(ReportError::Invalid(e)) => {
             return Err(PageError::new(
@@ -132,20 +121,7 @@ pub async fn parindex_page(
         from: None,
         to: None,
     };
-    let st = state.clone();
-    let result = web::block(move || {
-        let tree = st.trees.first().ok_or_else(|| {
-            ReportError::Invalid(crate::survey::FieldError::new("tree", "no PAR INDEX tree"))
-        })?;
-        let mut conn = st
-            .pool
-            .get()
-            .map_err(crate::db::DbError::from)
-            .map_err(ReportError::Db)?;
-        report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
-    })
-    .await?;
-    let r = match result {
+    let r = match super::par_of(&state, q).await {
         Ok(r) => r,
         Err(ReportError::Invalid(_)) => return Err(PageError::not_found()),
         Err(ReportError::Db(e)) => return Err(e.into()),

@@ -8,9 +8,39 @@ pub mod kiosk;
 use crate::db::responses::Stored;
 use crate::db::DbError;
 use crate::ingest::{self, Checked, IngestError, Provenance};
+use crate::report::{self, ParReport, ReportError, ScoreQuery};
+use crate::scoring::Scores;
 use crate::startup::AppState;
 use crate::survey::RawSubmission;
 use actix_web::{web, HttpResponse};
+
+/// Scores of a query, off the async threads.
+pub async fn scores_of(state: &AppState, q: ScoreQuery) -> Result<Scores, ReportError> {
+    let st = state.clone();
+    web::block(move || {
+        let mut conn = st.pool.get().map_err(|e| ReportError::Db(e.into()))?;
+        report::scores(&mut conn, &st.catalog, &st.units, &q)
+    })
+    .await
+    .map_err(|_| ReportError::Db(DbError::Connect("the server is busy".into())))?
+}
+
+/// The PAR INDEX report of a query (the first tree loaded), off the async threads.
+pub async fn par_of(state: &AppState, q: ScoreQuery) -> Result<ParReport, ReportError> {
+    let st = state.clone();
+    web::block(move || {
+        let tree = st.trees.first().ok_or_else(|| {
+            ReportError::Invalid(crate::survey::FieldError::new(
+                "survey",
+                "no PAR INDEX tree is loaded",
+            ))
+        })?;
+        let mut conn = st.pool.get().map_err(|e| ReportError::Db(e.into()))?;
+        report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
+    })
+    .await
+    .map_err(|_| ReportError::Db(DbError::Connect("the server is busy".into())))?
+}
 
 /// Why a submission was not stored.
 pub enum SubmitError {
