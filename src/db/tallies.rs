@@ -389,10 +389,11 @@ pub fn recount_all(
             ))
             .load(c))?;
         let Some(last) = heads.last() else { break };
-        after = last.0.clone();
-        let ids: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
+        let first = std::mem::replace(&mut after, last.0.clone());
+        // The page's answers are one range of the answers' primary key (ids sort by time).
         let rows: Vec<(String, String, Option<i16>)> = with_conn!(conn, |c| answers::table
-            .filter(answers::response_id.eq_any(&ids))
+            .filter(answers::response_id.gt(&first))
+            .filter(answers::response_id.le(&after))
             .select((answers::response_id, answers::item_code, answers::value))
             .load(c))?;
         let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
