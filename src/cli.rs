@@ -12,6 +12,14 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Prints a line; a reader that went away (`chiso score | head`) is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "chiso",
@@ -197,8 +205,8 @@ fn serve(common: &Common, bind: String, kiosk_interval: u64) -> Result<(), Strin
     };
     let prepared = startup::prepare(settings).map_err(|e| e.to_string())?;
     if let Some(p) = &prepared.generated_admin_password {
-        println!("Created user 'admin' with password: {p}");
-        println!("(shown once; set CHISO_ADMIN_PASSWORD before the first start to choose it)");
+        out!("Created user 'admin' with password: {p}");
+        out!("(shown once; set CHISO_ADMIN_PASSWORD before the first start to choose it)");
     }
     actix_web::rt::System::new()
         .block_on(startup::serve(prepared))
@@ -209,7 +217,7 @@ fn check(dir: &Path) -> ExitCode {
     match startup::load_definitions(dir) {
         Ok(defs) => {
             for s in defs.catalog.surveys.values() {
-                println!(
+                out!(
                     "{}: {} ({}), {} items, {} background questions, {} index nodes, version {}",
                     s.file,
                     s.id,
@@ -220,13 +228,13 @@ fn check(dir: &Path) -> ExitCode {
                     s.version
                 );
             }
-            println!(
+            out!(
                 "{}: {} units",
                 dir.join(UNITS_FILE).display(),
                 defs.units.units.len()
             );
             for t in &defs.trees {
-                println!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
+                out!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
             }
             ExitCode::SUCCESS
         }
@@ -242,7 +250,7 @@ fn check(dir: &Path) -> ExitCode {
 fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
     let prepared = startup::prepare(settings(common)).map_err(|e| e.to_string())?;
     if let Some(p) = &prepared.generated_admin_password {
-        println!("Created user 'admin' with password: {p}");
+        out!("Created user 'admin' with password: {p}");
     }
     let state = prepared.state;
     let mut conn = state.pool.get().map_err(|e| DbError::from(e).to_string())?;
@@ -261,16 +269,16 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
             };
             auth::add_user(&mut conn, &name, &password, role, unit.as_deref()).map_err(e)?;
             audit::record(&mut conn, "cli", "user.add", &format!("{name} {role}")).map_err(e)?;
-            println!("Added user '{name}' ({role})");
+            out!("Added user '{name}' ({role})");
             if generated {
-                println!("Password: {password}");
+                out!("Password: {password}");
             }
         }
         Command::Token {
             action: TokenAction::Create { role, label },
         } => {
             let role: auth::Role = role.parse()?;
-            println!(
+            out!(
                 "{}",
                 auth::create_token(&mut conn, role, &label).map_err(e)?
             );
@@ -293,7 +301,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 let (kiosk, token) = kiosks::add(&mut conn, &unit, &survey, &label).map_err(e)?;
                 let detail = format!("{} {unit} {survey}", kiosk.id);
                 audit::record(&mut conn, "cli", "kiosk.add", &detail).map_err(e)?;
-                println!("{}/k/{token}", base_url.trim_end_matches('/'));
+                out!("{}/k/{token}", base_url.trim_end_matches('/'));
                 eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
             }
             KioskAction::Revoke { id } => {
@@ -303,12 +311,12 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 // The argument may be the token itself: log only a prefix.
                 let shown: String = id.chars().take(8).collect();
                 audit::record(&mut conn, "cli", "kiosk.revoke", &shown).map_err(e)?;
-                println!("revoked");
+                out!("revoked");
             }
             KioskAction::List => {
                 for (k, active) in kiosks::list(&mut conn).map_err(e)? {
                     let status = if active { "active" } else { "revoked" };
-                    println!("{}\t{}\t{}\t{}\t{status}", k.id, k.unit, k.survey, k.label);
+                    out!("{}\t{}\t{}\t{}\t{status}", k.id, k.unit, k.survey, k.label);
                 }
             }
         },
@@ -367,7 +375,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                     Err(_) => return Err("the writer stopped".into()),
                 }
             }
-            println!("imported {created} forms ({existing} already present)");
+            out!("imported {created} forms ({existing} already present)");
         }
         Command::Score {
             survey,
@@ -390,18 +398,24 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 Err(ReportError::Db(err)) => return Err(err.to_string()),
             };
             match format.as_str() {
-                "json" => println!(
+                "json" => out!(
                     "{}",
                     serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
                 ),
                 "table" => {
-                    println!("{} — {} responses", scores.survey, scores.responses);
+                    out!("{} — {} responses", scores.survey, scores.responses);
                     if let Some(label) = &scores.label {
-                        println!("{label}");
+                        out!("{label}");
                     }
-                    println!(
+                    out!(
                         "{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name",
-                        "code", "value", "95% CI", "n", "2022", "delta", "points"
+                        "code",
+                        "value",
+                        "95% CI",
+                        "n",
+                        "2022",
+                        "delta",
+                        "points"
                     );
                     for n in &scores.nodes {
                         print_rows(n, 0);
@@ -413,19 +427,19 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
         Command::Recount { fix } => {
             let started = std::time::Instant::now();
             let r = db::tallies::recount_all(&mut conn, &state.catalog, fix).map_err(e)?;
-            println!(
+            out!(
                 "recounted {} responses in {} slices in {:.2} s",
                 r.responses,
                 r.slices,
                 started.elapsed().as_secs_f64()
             );
             for d in &r.differences {
-                println!("difference: {d}");
+                out!("difference: {d}");
             }
             if r.differences.is_empty() {
-                println!("running counts agree with the answers");
+                out!("running counts agree with the answers");
             } else if r.fixed {
-                println!("running counts replaced by the recount");
+                out!("running counts replaced by the recount");
             } else {
                 return Err(format!(
                     "{} slices differ (run with --fix to rebuild them)",
@@ -448,7 +462,7 @@ fn print_rows(n: &NodeScore, depth: usize) {
         Some(true) => "*",
         _ => " ",
     };
-    println!(
+    out!(
         "{:<8} {:>8} {:>17} {:>7} {:>8} {:>7}{sig} {:>9}  {}{}",
         n.code,
         f(n.value),
