@@ -120,6 +120,21 @@ pub fn user_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
 
 type UserRow = (String, String, String, Option<String>, String);
 
+/// What sign-in and sessions read of a user: id, name, role, unit scope, password hash.
+const USER_COLUMNS: (
+    users::id,
+    users::username,
+    users::role,
+    users::unit_code,
+    users::password_hash,
+) = (
+    users::id,
+    users::username,
+    users::role,
+    users::unit_code,
+    users::password_hash,
+);
+
 fn to_user((id, username, role, unit, _): UserRow) -> Option<User> {
     Some(User {
         id,
@@ -138,13 +153,7 @@ pub fn verify_login(
     let row: Option<UserRow> = with_conn!(conn, |c| users::table
         .filter(users::username.eq(username))
         .filter(users::disabled.eq(false))
-        .select((
-            users::id,
-            users::username,
-            users::role,
-            users::unit_code,
-            users::password_hash
-        ))
+        .select(USER_COLUMNS)
         .first(c)
         .optional())?;
     Ok(row
@@ -177,13 +186,7 @@ pub fn session_user(conn: &mut AnyConnection, token: &str) -> Result<Option<User
         .filter(sessions::token_hash.eq(hash_token(token)))
         .filter(sessions::expires_at.gt(&now))
         .filter(users::disabled.eq(false))
-        .select((
-            users::id,
-            users::username,
-            users::role,
-            users::unit_code,
-            users::password_hash
-        ))
+        .select(USER_COLUMNS)
         .first(c)
         .optional())?;
     Ok(row.and_then(to_user))

@@ -11,44 +11,8 @@ use std::collections::BTreeMap;
 const NO_OPINION: i16 = -1;
 
 pub fn pack(t: &Tallies) -> Vec<u8> {
-    let mut names: Vec<&str> = t.items.keys().map(String::as_str).collect();
-    for (a, b) in t.pairs.keys() {
-        names.push(a);
-        names.push(b);
-    }
-    names.sort_unstable();
-    names.dedup();
-    let index: BTreeMap<&str, u16> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (*n, u16::try_from(i).unwrap_or(u16::MAX)))
-        .collect();
-    let idx = |s: &str| index.get(s).copied().unwrap_or(u16::MAX);
-    let cells: usize = t.items.values().map(BTreeMap::len).sum();
-    let mut out = Vec::with_capacity(8 + names.len() * 8 + cells * 12 + t.pairs.len() * 36);
-    out.extend_from_slice(&(names.len() as u16).to_le_bytes());
-    for n in &names {
-        out.extend_from_slice(&(n.len() as u16).to_le_bytes());
-        out.extend_from_slice(n.as_bytes());
-    }
-    out.extend_from_slice(&(cells as u32).to_le_bytes());
-    for (item, values) in &t.items {
-        for (v, n) in values {
-            out.extend_from_slice(&idx(item).to_le_bytes());
-            out.extend_from_slice(&v.unwrap_or(NO_OPINION).to_le_bytes());
-            out.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    out.extend_from_slice(&(t.pairs.len() as u32).to_le_bytes());
-    for ((a, b), m) in &t.pairs {
-        out.extend_from_slice(&idx(a).to_le_bytes());
-        out.extend_from_slice(&idx(b).to_le_bytes());
-        out.extend_from_slice(&m.n.to_le_bytes());
-        out.extend_from_slice(&m.sum_a.to_le_bytes());
-        out.extend_from_slice(&m.sum_b.to_le_bytes());
-        out.extend_from_slice(&m.sum_ab.to_le_bytes());
-    }
-    out
+    // Merging into an empty slice cannot fail: one encoder serves both.
+    merge(&[], t).unwrap_or_default()
 }
 
 struct Reader<'a> {

@@ -100,28 +100,19 @@ macro_rules! apply_all_on {
         let mut periods: Vec<i32> = slices.keys().map(|k| k.period).collect();
         periods.sort_unstable();
         periods.dedup();
-        type Row = (String, String, String, i32, String, String, Vec<u8>);
-        let stored: Vec<Row> = $lock(
+        let stored: Vec<SliceRow> = $lock(
             slice_counts::table
                 .filter(slice_counts::survey_id.eq_any(&surveys))
                 .filter(slice_counts::period.eq_any(&periods))
                 .filter(slice_counts::day.eq_any(&days))
                 .filter(slice_counts::unit_code.eq_any(&units))
-                .select((
-                    slice_counts::survey_id,
-                    slice_counts::survey_version,
-                    slice_counts::unit_code,
-                    slice_counts::period,
-                    slice_counts::day,
-                    slice_counts::respondent_group,
-                    slice_counts::counts,
-                )),
+                .select(SLICE_COLUMNS),
         )
         .load($c)?;
         // 3. Merge and write back in one statement per thousand slices.
         let mut merged = Vec::with_capacity(slices.len());
-        for (survey_id, survey_version, unit_code, period, day, respondent_group, bytes) in stored {
-            let key = SliceKey { survey_id, survey_version, unit_code, period, day, respondent_group, channel: String::new() };
+        for row in stored {
+            let (key, bytes) = slice_of(row);
             if let Some(delta) = slices.get(&key) {
                 // An unreadable row is rebuilt from this delta alone and logged; recount repairs it.
                 let packed = super::packed::merge(&bytes, delta).unwrap_or_else(|| {
@@ -179,6 +170,42 @@ macro_rules! apply_all_on {
         }
         Ok(())
     }};
+}
+
+/// A slice row as read: its key columns and its packed counts.
+type SliceRow = (String, String, String, i32, String, String, Vec<u8>);
+
+const SLICE_COLUMNS: (
+    slice_counts::survey_id,
+    slice_counts::survey_version,
+    slice_counts::unit_code,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::respondent_group,
+    slice_counts::counts,
+) = (
+    slice_counts::survey_id,
+    slice_counts::survey_version,
+    slice_counts::unit_code,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::respondent_group,
+    slice_counts::counts,
+);
+
+fn slice_of(
+    (survey_id, survey_version, unit_code, period, day, respondent_group, bytes): SliceRow,
+) -> (SliceKey, Vec<u8>) {
+    let key = SliceKey {
+        survey_id,
+        survey_version,
+        unit_code,
+        period,
+        day,
+        respondent_group,
+        channel: String::new(),
+    };
+    (key, bytes)
 }
 
 /// Adds the deltas of a whole batch to the running counts in a handful of statements; call
@@ -558,35 +585,9 @@ fn same(x: &Tallies, y: &Tallies) -> bool {
 
 /// Every stored slice row, still packed (small), by slice without channel.
 fn stored_slices(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Vec<u8>>, DbError> {
-    type Row = (String, String, String, i32, String, String, Vec<u8>);
-    let rows: Vec<Row> = with_conn!(conn, |c| slice_counts::table
-        .select((
-            slice_counts::survey_id,
-            slice_counts::survey_version,
-            slice_counts::unit_code,
-            slice_counts::period,
-            slice_counts::day,
-            slice_counts::respondent_group,
-            slice_counts::counts,
-        ))
-        .load(c))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(survey_id, survey_version, unit_code, period, day, respondent_group, bytes)| {
-                let key = SliceKey {
-                    survey_id,
-                    survey_version,
-                    unit_code,
-                    period,
-                    day,
-                    respondent_group,
-                    channel: String::new(),
-                };
-                (key, bytes)
-            },
-        )
-        .collect())
+    let rows: Vec<SliceRow> =
+        with_conn!(conn, |c| slice_counts::table.select(SLICE_COLUMNS).load(c))?;
+    Ok(rows.into_iter().map(slice_of).collect())
 }
 
 /// Stored responses per slice and channel.
