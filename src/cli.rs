@@ -349,6 +349,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
                 match ingest::check(
                     &mut conn,
                     &state.catalog,
+                    &state.layouts,
                     &state.units,
                     raw,
                     &Provenance::default(),
@@ -426,7 +427,7 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
         }
         Command::Recount { fix } => {
             let started = std::time::Instant::now();
-            let r = db::tallies::recount_all(&mut conn, &state.catalog, fix).map_err(e)?;
+            let r = db::tallies::recount_all(&state.pool, &state.layouts, fix).map_err(e)?;
             out!(
                 "recounted {} responses in {} slices in {:.2} s",
                 r.responses,

@@ -3,7 +3,7 @@
 
 use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
-use crate::scoring::Tallies;
+use crate::scoring::dense::Layouts;
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
 
 pub const CHANNELS: [&str; 5] = ["kiosk", "online", "paper", "invitation", "api"];
@@ -44,6 +44,7 @@ pub enum Checked {
 /// before is recognised by the writer, which answers with the first id.
 pub fn prepare(
     catalog: &Catalog,
+    layouts: &Layouts,
     units: &UnitTree,
     raw: &RawSubmission,
     provenance: &Provenance,
@@ -94,8 +95,11 @@ pub fn prepare(
     } else {
         "received"
     };
+    let layout = layouts
+        .get(&survey.id)
+        .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
     Ok(Pending {
-        tallies: Tallies::of_response(survey, &valid.answers, &valid.background),
+        contribution: layout.contribution(&valid.answers, &valid.background),
         survey_id: survey.id.clone(),
         unit: raw.unit.clone(),
         channel: raw.channel.clone(),
@@ -113,11 +117,12 @@ pub fn prepare(
 pub fn check(
     conn: &mut AnyConnection,
     catalog: &Catalog,
+    layouts: &Layouts,
     units: &UnitTree,
     raw: &RawSubmission,
     provenance: &Provenance,
 ) -> Result<Checked, IngestError> {
-    match prepare(catalog, units, raw, provenance) {
+    match prepare(catalog, layouts, units, raw, provenance) {
         Ok(p) => Ok(Checked::Pending(Box::new(p))),
         Err(e) => match responses::find_by_submission(conn, &raw.submission_id)? {
             Some(id) => Ok(Checked::Already(id)),

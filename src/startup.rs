@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::db::{self, auth, Pool};
+use crate::scoring::dense::Layouts;
 use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
 use crate::writer::Writer;
@@ -19,6 +20,8 @@ use std::time::Instant;
 pub struct AppState {
     pub pool: Pool,
     pub catalog: Arc<Catalog>,
+    /// Item positions of each survey, for adding responses to the running counts.
+    pub layouts: Arc<Layouts>,
     pub units: Arc<UnitTree>,
     /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
     pub trees: Arc<Vec<ParTree>>,
@@ -156,9 +159,10 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     }
     drop(conn);
     let catalog = Arc::new(catalog);
+    let layouts = Arc::new(Layouts::of(&catalog));
     let writer = Writer::start(
         pool.clone(),
-        catalog.clone(),
+        layouts.clone(),
         settings.write_queue,
         settings.write_batch,
     );
@@ -167,6 +171,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             writer,
             pool,
             catalog,
+            layouts,
             units: Arc::new(units),
             trees: Arc::new(trees),
             settings: Arc::new(settings),

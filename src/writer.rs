@@ -4,7 +4,7 @@
 
 use crate::db::responses::{store_all, Pending, Stored};
 use crate::db::{DbError, Pool};
-use crate::survey::Catalog;
+use crate::scoring::dense::Layouts;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -28,11 +28,11 @@ pub struct Busy;
 
 impl Writer {
     /// Starts the writer thread. `queue` bounds waiting responses; `max_batch` bounds one commit.
-    pub fn start(pool: Pool, catalog: Arc<Catalog>, queue: usize, max_batch: usize) -> Writer {
+    pub fn start(pool: Pool, layouts: Arc<Layouts>, queue: usize, max_batch: usize) -> Writer {
         let (tx, rx) = sync_channel(queue);
         std::thread::Builder::new()
             .name("chiso-writer".into())
-            .spawn(move || run(&pool, &catalog, &rx, max_batch.max(1)))
+            .spawn(move || run(&pool, &layouts, &rx, max_batch.max(1)))
             .map(|_| ())
             .unwrap_or_else(|e| log::error!("cannot start the writer thread: {e}"));
         Writer { tx }
@@ -54,7 +54,7 @@ impl Writer {
     }
 }
 
-fn run(pool: &Pool, catalog: &Catalog, rx: &Receiver<Job>, max_batch: usize) {
+fn run(pool: &Pool, layouts: &Layouts, rx: &Receiver<Job>, max_batch: usize) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < max_batch {
@@ -66,7 +66,7 @@ fn run(pool: &Pool, catalog: &Catalog, rx: &Receiver<Job>, max_batch: usize) {
         let (pending, replies): (Vec<Pending>, Vec<_>) =
             jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
         let results = match pool.get() {
-            Ok(mut conn) => store_all(&mut conn, catalog, &pending),
+            Ok(mut conn) => store_all(&mut conn, layouts, &pending),
             Err(e) => {
                 let msg = e.to_string();
                 pending

@@ -179,7 +179,7 @@ fn acknowledged_answers_survive_sigkill() {
         sent.len() as i64,
         "each submission stored exactly once"
     );
-    let report = chiso::db::tallies::recount_all(&mut conn, &state.catalog, false).unwrap();
+    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
 }
 
@@ -247,6 +247,6 @@ fn two_servers_share_one_database() {
     let state = open_state(&db);
     let mut conn = state.pool.get().unwrap();
     assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
-    let report = chiso::db::tallies::recount_all(&mut conn, &state.catalog, false).unwrap();
+    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
 }

@@ -8,7 +8,6 @@ use crate::db::auth::{self, Role};
 use crate::db::responses::{store_all, store_one, Pending};
 use crate::db::{self, tallies, AnyConnection};
 use crate::report::{self, ScoreQuery};
-use crate::scoring::Tallies;
 use crate::startup::{self, AppState};
 use crate::survey::{Survey, ValidSubmission};
 use clap::Args;
@@ -196,7 +195,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         let t_group = median_ms(3, || group_by(&mut conn))?;
         let started = Instant::now();
         let r =
-            tallies::recount_all(&mut conn, &state.catalog, false).map_err(|e| e.to_string())?;
+            tallies::recount_all(&state.pool, &state.layouts, false).map_err(|e| e.to_string())?;
         let t_recount = started.elapsed().as_secs_f64();
         if !r.differences.is_empty() {
             return Err(format!("recount disagrees: {:?}", r.differences.first()));
@@ -258,7 +257,7 @@ fn body(survey: &Survey, units: &[String], rng: &mut StdRng) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-fn pending(survey: &Survey, units: &[String], rng: &mut StdRng) -> Pending {
+fn pending(state: &AppState, survey: &Survey, units: &[String], rng: &mut StdRng) -> Pending {
     let valid = ValidSubmission {
         answers: answers(survey, rng),
         background: BTreeMap::from([("linh_vuc".to_string(), "chung_thuc".to_string())]),
@@ -266,7 +265,11 @@ fn pending(survey: &Survey, units: &[String], rng: &mut StdRng) -> Pending {
         group: None,
     };
     Pending {
-        tallies: Tallies::of_response(survey, &valid.answers, &valid.background),
+        contribution: state
+            .layouts
+            .get(&survey.id)
+            .map(|l| l.contribution(&valid.answers, &valid.background))
+            .unwrap_or_default(),
         survey_id: SURVEY.into(),
         unit: units[rng.gen_range(0..units.len())].clone(),
         channel: "api".into(),
@@ -395,11 +398,13 @@ fn bare_loop(
     rows: usize,
     rng: &mut StdRng,
 ) -> Result<f64, String> {
-    let batch: Vec<Pending> = (0..rows).map(|_| pending(survey, units, rng)).collect();
+    let batch: Vec<Pending> = (0..rows)
+        .map(|_| pending(state, survey, units, rng))
+        .collect();
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     let started = Instant::now();
     for p in &batch {
-        store_one(&mut conn, &state.catalog, p).map_err(|e| e.to_string())?;
+        store_one(&mut conn, &state.layouts, p).map_err(|e| e.to_string())?;
     }
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }
@@ -420,10 +425,10 @@ fn bulk_load(
         let batch: Vec<Pending> = (0..k)
             .map(|_| Pending {
                 day: today.clone(),
-                ..pending(survey, units, rng)
+                ..pending(state, survey, units, rng)
             })
             .collect();
-        for r in store_all(&mut conn, &state.catalog, &batch) {
+        for r in store_all(&mut conn, &state.layouts, &batch) {
             r.map_err(|e| e.to_string())?;
         }
         left -= k;

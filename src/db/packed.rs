@@ -5,6 +5,7 @@
 //! u32 count of (item, value, n) cells as (u16 item, i16 value, i64 n); u32 count of pairs as
 //! (u16 a, u16 b, i64 n, f64 Σa, f64 Σb, f64 Σab). Value −1 is "no opinion".
 
+use crate::scoring::dense::{Dense, Layout};
 use crate::scoring::{PairMoments, Tallies};
 use std::collections::BTreeMap;
 
@@ -249,5 +250,140 @@ mod merge_tests {
             expect.add(&b);
             assert_eq!(got, expect);
         }
+    }
+}
+
+/// Packs a slice kept by layout positions, in the same format as [`pack`].
+pub fn pack_dense(layout: &Layout, d: &Dense) -> Vec<u8> {
+    let codes = layout.codes();
+    let mut cells: Vec<(u16, i16, i64)> = Vec::new();
+    layout.each_cell(d, |item, v, n| {
+        cells.push((item as u16, v.unwrap_or(NO_OPINION), n))
+    });
+    let mut pairs: Vec<(u16, u16, PairMoments)> = Vec::new();
+    layout.each_pair(d, |a, b, m| {
+        if let (Some(ia), Some(ib)) = (layout.scored_item(a), layout.scored_item(b)) {
+            pairs.push((ia as u16, ib as u16, m));
+        }
+    });
+    let mut out = Vec::with_capacity(codes.len() * 8 + cells.len() * 12 + pairs.len() * 36 + 10);
+    out.extend_from_slice(&(codes.len() as u16).to_le_bytes());
+    for c in codes {
+        out.extend_from_slice(&(c.len() as u16).to_le_bytes());
+        out.extend_from_slice(c.as_bytes());
+    }
+    out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+    for (i, v, n) in &cells {
+        out.extend_from_slice(&i.to_le_bytes());
+        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+    for (a, b, m) in &pairs {
+        out.extend_from_slice(&a.to_le_bytes());
+        out.extend_from_slice(&b.to_le_bytes());
+        out.extend_from_slice(&m.n.to_le_bytes());
+        for x in [m.sum_a, m.sum_b, m.sum_ab] {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Adds a packed slice into `d` by the layout's positions. None, with `d` untouched, when the
+/// bytes are unreadable or name an item the layout does not place (a slice of another
+/// version): the string-keyed [`merge`] handles those.
+pub fn unpack_dense(bytes: &[u8], layout: &Layout, d: &mut Dense) -> Option<()> {
+    if bytes.is_empty() {
+        return Some(());
+    }
+    let mut staged = layout.empty();
+    let mut r = Reader { bytes };
+    let positions: Vec<usize> = (0..r.u16()?)
+        .map(|_| {
+            let len = r.u16()? as usize;
+            layout.position(std::str::from_utf8(r.take(len)?).ok()?)
+        })
+        .collect::<Option<_>>()?;
+    for _ in 0..r.u32()? {
+        let (i, v, n) = (r.u16()?, r.i16()?, r.i64()?);
+        let item = *positions.get(i as usize)?;
+        layout
+            .add_count(&mut staged, item, (v != NO_OPINION).then_some(v), n)
+            .then_some(())?;
+    }
+    for _ in 0..r.u32()? {
+        let (a, b) = (r.u16()?, r.u16()?);
+        let m = PairMoments {
+            n: r.i64()?,
+            sum_a: r.f64()?,
+            sum_b: r.f64()?,
+            sum_ab: r.f64()?,
+        };
+        let (a, b) = (*positions.get(a as usize)?, *positions.get(b as usize)?);
+        layout.add_pair(&mut staged, a, b, &m).then_some(())?;
+    }
+    if !r.bytes.is_empty() {
+        return None;
+    }
+    d.add(&staged);
+    Some(())
+}
+
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+    use crate::survey::parse_definition;
+
+    #[test]
+    fn dense_packing_agrees_with_the_string_keyed_one() {
+        let s =
+            parse_definition("c.toml", include_str!("../../surveys/sipas-counter.toml")).unwrap();
+        let layout = Layout::new(&s);
+        let mut d = Dense::default();
+        for r in 0..20i16 {
+            let answers: Vec<(String, Option<i16>)> = s
+                .items()
+                .enumerate()
+                .map(|(j, i)| {
+                    (
+                        i.code.clone(),
+                        ((r + j as i16) % 6 != 0).then_some(1 + (r + j as i16) % 5),
+                    )
+                })
+                .collect();
+            layout.add(&mut d, &layout.contribution(&answers, &BTreeMap::new()));
+        }
+        let t = Tallies {
+            responses: 0,
+            ..layout.tallies(&d)
+        };
+        let packed = pack_dense(&layout, &d);
+        let mut back = Tallies::default();
+        unpack_into(&packed, &mut back).unwrap();
+        assert_eq!(back, t);
+        // Merging a stored slice by positions equals the string-keyed merge.
+        let mut twice = d.clone();
+        unpack_dense(&pack(&t), &layout, &mut twice).unwrap();
+        let mut expect = Tallies::default();
+        unpack_into(&merge(&pack(&t), &t).unwrap(), &mut expect).unwrap();
+        assert_eq!(
+            Tallies {
+                responses: 0,
+                ..layout.tallies(&twice)
+            },
+            expect
+        );
+        // A slice naming an item this layout lacks is left to the string-keyed path.
+        let mut foreign = Tallies::default();
+        foreign
+            .items
+            .entry("X9".into())
+            .or_default()
+            .insert(Some(1), 1);
+        let before = d.clone();
+        assert!(unpack_dense(&pack(&foreign), &layout, &mut d).is_none());
+        assert_eq!(d, before);
+        assert!(unpack_dense(&packed[..7], &layout, &mut d).is_none());
     }
 }

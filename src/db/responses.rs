@@ -3,13 +3,13 @@
 //! stores nothing.
 
 use super::schema::{answers, responses};
-use super::tallies::{add_with_rollup, ApplyTallies, SliceKey};
+use super::tallies::{ApplyTallies, Deltas, SliceKey};
 use super::{is_unique_violation, now, AnyConnection, DbError};
-use crate::scoring::Tallies;
-use crate::survey::{Catalog, ValidSubmission};
+use crate::scoring::dense::{Contribution, Layouts};
+use crate::survey::ValidSubmission;
 use crate::{with_conn, write_tx};
 use diesel::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A checked response waiting to be stored; owns everything, so it can cross to the writer.
 #[derive(Debug, Clone)]
@@ -24,8 +24,8 @@ pub struct Pending {
     pub keyed_by: Option<String>,
     pub valid: ValidSubmission,
     /// What the response adds to the running counts, worked out before it reaches the writer
-    /// so that the one writer thread does as little as it can.
-    pub tallies: Tallies,
+    /// so that the one writer thread only adds numbers.
+    pub contribution: Contribution,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,23 +59,23 @@ pub fn find_by_submission(
 /// sink the others.
 pub fn store_all(
     conn: &mut AnyConnection,
-    catalog: &Catalog,
+    layouts: &Layouts,
     batch: &[Pending],
 ) -> Vec<Result<Stored, DbError>> {
-    match write_tx!(conn, |c| c.store_batch(catalog, batch)) {
+    match write_tx!(conn, |c| c.store_batch(layouts, batch)) {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
-        Err(_) if batch.len() > 1 => batch.iter().map(|p| store_one(conn, catalog, p)).collect(),
+        Err(_) if batch.len() > 1 => batch.iter().map(|p| store_one(conn, layouts, p)).collect(),
         Err(e) => vec![retry_as_existing(conn, &batch[0], e)],
     }
 }
 
 pub fn store_one(
     conn: &mut AnyConnection,
-    catalog: &Catalog,
+    layouts: &Layouts,
     p: &Pending,
 ) -> Result<Stored, DbError> {
     let one = std::slice::from_ref(p);
-    match write_tx!(conn, |c| c.store_batch(catalog, one)) {
+    match write_tx!(conn, |c| c.store_batch(layouts, one)) {
         Ok(mut v) => v
             .pop()
             .ok_or(DbError::Query(diesel::result::Error::NotFound)),
@@ -99,7 +99,7 @@ fn retry_as_existing(
 
 /// Inside a write transaction: store what is new in `batch`, add its counts.
 pub trait StoreBatch {
-    fn store_batch(&mut self, catalog: &Catalog, batch: &[Pending]) -> QueryResult<Vec<Stored>>;
+    fn store_batch(&mut self, layouts: &Layouts, batch: &[Pending]) -> QueryResult<Vec<Stored>>;
 }
 
 macro_rules! impl_store_batch {
@@ -107,7 +107,7 @@ macro_rules! impl_store_batch {
         impl StoreBatch for $conn {
             fn store_batch(
                 &mut self,
-                catalog: &Catalog,
+                layouts: &Layouts,
                 batch: &[Pending],
             ) -> QueryResult<Vec<Stored>> {
                 let ids: Vec<&str> = batch.iter().map(|p| p.submission_id.as_str()).collect();
@@ -123,13 +123,13 @@ macro_rules! impl_store_batch {
                 let mut out = Vec::with_capacity(batch.len());
                 let mut heads = Vec::new();
                 let mut rows = Vec::new();
-                let mut deltas: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
+                let mut deltas = Deltas::default();
                 for p in batch {
                     if let Some(id) = known.get(&p.submission_id) {
                         out.push(Stored::Existing(id.clone()));
                         continue;
                     }
-                    let Some(survey) = catalog.get(&p.survey_id) else {
+                    let Some(layout) = layouts.get(&p.survey_id) else {
                         return Err(diesel::result::Error::NotFound);
                     };
                     let id = uuid::Uuid::now_v7().to_string();
@@ -137,7 +137,7 @@ macro_rules! impl_store_batch {
                     heads.push((
                         responses::id.eq(id.clone()),
                         responses::survey_id.eq(&p.survey_id),
-                        responses::survey_version.eq(&survey.version),
+                        responses::survey_version.eq(layout.version()),
                         responses::unit_code.eq(&p.unit),
                         responses::channel.eq(&p.channel),
                         responses::period.eq(p.period),
@@ -161,16 +161,15 @@ macro_rules! impl_store_batch {
                     }
                     let key = SliceKey {
                         survey_id: p.survey_id.clone(),
-                        survey_version: survey.version.clone(),
+                        survey_version: layout.version().to_string(),
                         unit_code: p.unit.clone(),
                         period: p.period,
                         day: p.day.clone(),
                         respondent_group: p.valid.group.clone().unwrap_or_default(),
                         channel: p.channel.clone(),
                     };
-                    // Counts of the whole batch are summed first: one upsert per slice, not per response;
-                    // each response counts in its day and in its period's rollup.
-                    add_with_rollup(&mut deltas, key, &p.tallies);
+                    // Counts of the whole batch are summed first: one upsert per slice, not per response.
+                    deltas.add(layout, key, &p.contribution);
                     out.push(Stored::Created(id));
                 }
                 // Chunks stay under SQLite's limit on bound parameters.
@@ -184,7 +183,9 @@ macro_rules! impl_store_batch {
                         .values(chunk)
                         .execute(self)?;
                 }
-                self.apply_tallies(&deltas)?;
+                if !deltas.is_empty() {
+                    self.apply_tallies(layouts, &deltas)?;
+                }
                 Ok(out)
             }
         }

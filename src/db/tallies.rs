@@ -1,8 +1,8 @@
 //! Running counts: applied on insert, summed for scoring, and rebuilt from answers to check.
 
 use super::schema::{answers, response_tallies, responses, slice_counts};
-use super::{AnyConnection, DbError};
-use crate::scoring::dense::{Dense, Layout};
+use super::{AnyConnection, DbError, Pool};
+use crate::scoring::dense::{Contribution, Dense, Layout, Layouts};
 use crate::scoring::Tallies;
 use crate::survey::Catalog;
 use crate::with_conn;
@@ -14,7 +14,7 @@ use diesel::Connection;
 use std::collections::{BTreeMap, HashMap};
 
 /// The slice a response is counted under.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SliceKey {
     pub survey_id: String,
     pub survey_version: String,
@@ -36,10 +36,30 @@ impl SliceKey {
     }
 }
 
-/// Adds one response's tallies to its day slice and to its period rollup.
-pub fn add_with_rollup(deltas: &mut BTreeMap<SliceKey, Tallies>, key: SliceKey, t: &Tallies) {
-    deltas.entry(key.rollup()).or_default().add(t);
-    deltas.entry(key).or_default().add(t);
+/// What a batch adds to the running counts: items and pairs per slice (channel ""), and
+/// responses per slice and channel. Each response counts in its day and its period's rollup.
+#[derive(Default)]
+pub struct Deltas {
+    pub slices: BTreeMap<SliceKey, Dense>,
+    pub responses: BTreeMap<SliceKey, i64>,
+}
+
+impl Deltas {
+    /// Adds one response, keyed with its channel, to its day slice and its period rollup.
+    pub fn add(&mut self, layout: &Layout, key: SliceKey, c: &Contribution) {
+        for k in [key.rollup(), key] {
+            let slice = SliceKey {
+                channel: String::new(),
+                ..k.clone()
+            };
+            *self.responses.entry(k).or_default() += 1;
+            layout.add(self.slices.entry(slice).or_default(), c);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
 }
 
 /// The day of the rows that hold a whole period's counts.
@@ -53,19 +73,22 @@ fn unpack_into(bytes: &[u8], t: &mut Tallies) {
     }
 }
 
+/// A stored slice plus what the batch adds to it, packed again.
+fn merged(layout: &Layout, stored: &[u8], delta: &Dense) -> Vec<u8> {
+    let mut sum = delta.clone();
+    if super::packed::unpack_dense(stored, layout, &mut sum).is_some() {
+        return super::packed::pack_dense(layout, &sum);
+    }
+    // A slice of another version, or unreadable: the string-keyed merge, then a fresh start.
+    super::packed::merge(stored, &layout.tallies(delta)).unwrap_or_else(|| {
+        log::error!("unreadable slice counts; run `chiso recount --fix`");
+        super::packed::pack_dense(layout, delta)
+    })
+}
+
 macro_rules! apply_all_on {
-    ($c:ident, $deltas:ident, $lock:expr) => {{
-        // Items and pairs are kept per slice; responses per slice and channel.
-        let mut slices: BTreeMap<SliceKey, Tallies> = BTreeMap::new();
-        for (k, t) in $deltas.iter() {
-            let key = SliceKey { channel: String::new(), ..k.clone() };
-            match slices.get_mut(&key) {
-                Some(s) => s.add(t),
-                None => {
-                    slices.insert(key, t.clone());
-                }
-            }
-        }
+    ($c:ident, $layouts:ident, $deltas:ident, $lock:expr) => {{
+        let slices = &$deltas.slices;
         let rows_of = |k: &SliceKey, counts: Vec<u8>| {
             (
                 slice_counts::survey_id.eq(k.survey_id.clone()),
@@ -110,19 +133,14 @@ macro_rules! apply_all_on {
         )
         .load($c)?;
         // 3. Merge and write back in one statement per thousand slices.
-        let mut merged = Vec::with_capacity(slices.len());
+        let mut merged_rows = Vec::with_capacity(slices.len());
         for row in stored {
             let (key, bytes) = slice_of(row);
-            if let Some(delta) = slices.get(&key) {
-                // An unreadable row is rebuilt from this delta alone and logged; recount repairs it.
-                let packed = super::packed::merge(&bytes, delta).unwrap_or_else(|| {
-                    log::error!("unreadable slice counts; run `chiso recount --fix`");
-                    super::packed::pack(delta)
-                });
-                merged.push(rows_of(&key, packed));
+            if let (Some(delta), Some(layout)) = (slices.get(&key), $layouts.get(&key.survey_id)) {
+                merged_rows.push(rows_of(&key, merged(layout, &bytes, delta)));
             }
         }
-        for chunk in merged.chunks(1000) {
+        for chunk in merged_rows.chunks(1000) {
             diesel::insert_into(slice_counts::table)
                 .values(chunk)
                 .on_conflict((
@@ -138,8 +156,9 @@ macro_rules! apply_all_on {
                 .execute($c)?;
         }
         let tallies: Vec<_> = $deltas
+            .responses
             .iter()
-            .map(|(k, t)| {
+            .map(|(k, n)| {
                 (
                     response_tallies::survey_id.eq(k.survey_id.clone()),
                     response_tallies::survey_version.eq(k.survey_version.clone()),
@@ -148,7 +167,7 @@ macro_rules! apply_all_on {
                     response_tallies::day.eq(k.day.clone()),
                     response_tallies::respondent_group.eq(k.respondent_group.clone()),
                     response_tallies::channel.eq(k.channel.clone()),
-                    response_tallies::n.eq(t.responses),
+                    response_tallies::n.eq(*n),
                 )
             })
             .collect();
@@ -213,27 +232,30 @@ fn slice_of(
 pub trait ApplyTallies {
     fn apply_tallies(
         &mut self,
-        deltas: &BTreeMap<SliceKey, Tallies>,
+        layouts: &Layouts,
+        deltas: &Deltas,
     ) -> Result<(), diesel::result::Error>;
 }
 
 impl ApplyTallies for diesel::SqliteConnection {
     fn apply_tallies(
         &mut self,
-        deltas: &BTreeMap<SliceKey, Tallies>,
+        layouts: &Layouts,
+        deltas: &Deltas,
     ) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_all_on!(c, deltas, |q| q)
+        apply_all_on!(c, layouts, deltas, |q| q)
     }
 }
 
 impl ApplyTallies for diesel::PgConnection {
     fn apply_tallies(
         &mut self,
-        deltas: &BTreeMap<SliceKey, Tallies>,
+        layouts: &Layouts,
+        deltas: &Deltas,
     ) -> Result<(), diesel::result::Error> {
         let c = self;
-        apply_all_on!(c, deltas, diesel::QueryDsl::for_update)
+        apply_all_on!(c, layouts, deltas, diesel::QueryDsl::for_update)
     }
 }
 
@@ -367,77 +389,264 @@ pub struct RecountReport {
     pub fixed: bool,
 }
 
-/// Rebuilds every running count from the stored answers, page by page, in flat arrays per
-/// slice; compares with the counts kept on insert one slice at a time and, with `fix`,
-/// replaces them.
-pub fn recount_all(
-    conn: &mut AnyConnection,
-    catalog: &Catalog,
+/// Rebuilds every running count from the stored answers and compares them with the counts
+/// kept on insert, slice by slice; with `fix`, replaces the kept counts.
+///
+/// The responses are split into one id range per core, read on connections of their own.
+/// Each page's answers come back as one row per response (the database concatenates them),
+/// because per-answer rows through the driver cost more than everything else together.
+pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountReport, DbError> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    recount_in_parts(pool, layouts, fix, cores.min(8))
+}
+
+/// [`recount_all`] over `parts` id ranges read side by side (one when there are few answers).
+pub fn recount_in_parts(
+    pool: &Pool,
+    layouts: &Layouts,
     fix: bool,
+    parts: usize,
 ) -> Result<RecountReport, DbError> {
-    const PAGE: i64 = 5_000;
-    let layouts: BTreeMap<&str, Layout> = catalog
-        .surveys
-        .iter()
-        .map(|(id, s)| (id.as_str(), Layout::new(s)))
-        .collect();
-    // Items and pairs per slice (no channel), day rows and period rollups alike.
-    let mut dense: BTreeMap<SliceKey, Dense> = BTreeMap::new();
-    // Responses per slice and channel.
-    let mut responses_by_channel: BTreeMap<SliceKey, i64> = BTreeMap::new();
-    let mut report = RecountReport::default();
-    let mut after = String::new();
-    type Head = (
-        String,
-        String,
-        String,
-        String,
-        i32,
-        String,
-        Option<String>,
-        String,
-        String,
-    );
-    loop {
-        let heads: Vec<Head> = with_conn!(conn, |c| responses::table
-            .filter(responses::id.gt(&after))
+    let ranges = id_ranges(pool, parts)?;
+    let parts: Vec<Result<Partial, DbError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .map(|(lo, hi)| scope.spawn(move || recount_range(pool, layouts, lo, hi.as_deref())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(DbError::Connect("a recount thread failed".into())))
+            })
+            .collect()
+    });
+    let mut total = Partial::default();
+    for part in parts {
+        total.merge(part?);
+    }
+    let mut report = RecountReport {
+        responses: total.responses,
+        differences: std::mem::take(&mut total.differences),
+        ..RecountReport::default()
+    };
+    let rebuilt = total.deltas(layouts);
+    report.slices = rebuilt.slices.len();
+    let mut pooled = pool.get()?;
+    let conn: &mut AnyConnection = &mut pooled;
+    compare(conn, layouts, &rebuilt, &mut report)?;
+    if fix && !report.differences.is_empty() {
+        crate::write_tx!(conn, |c| {
+            diesel::delete(slice_counts::table).execute(c)?;
+            diesel::delete(response_tallies::table).execute(c)?;
+            c.apply_tallies(layouts, &rebuilt)
+        })?;
+        report.fixed = true;
+    }
+    Ok(report)
+}
+
+/// `parts` id ranges (exclusive low end, inclusive high end; None = to the last), cut at
+/// equal numbers of responses.
+fn id_ranges(pool: &Pool, parts: usize) -> Result<Vec<(String, Option<String>)>, DbError> {
+    let mut pooled = pool.get()?;
+    let conn: &mut AnyConnection = &mut pooled;
+    let n: i64 = with_conn!(conn, |c| responses::table.count().get_result(c))?;
+    let parts = parts.max(1) as i64;
+    let mut cuts: Vec<String> = Vec::new();
+    for k in 1..parts {
+        let cut: Option<String> = with_conn!(conn, |c| responses::table
             .order(responses::id)
-            .limit(PAGE)
-            .select((
-                responses::id,
-                responses::survey_id,
-                responses::survey_version,
-                responses::unit_code,
-                responses::period,
-                responses::day,
-                responses::respondent_group,
-                responses::channel,
-                responses::background,
-            ))
-            .load(c))?;
+            .select(responses::id)
+            .offset(n * k / parts)
+            .first(c)
+            .optional())?;
+        cuts.extend(cut);
+    }
+    cuts.dedup();
+    let mut ranges = Vec::new();
+    let mut lo = String::new();
+    for cut in cuts {
+        ranges.push((std::mem::replace(&mut lo, cut.clone()), Some(cut)));
+    }
+    ranges.push((lo, None));
+    Ok(ranges)
+}
+
+/// What one thread rebuilt: items, pairs and responses per slice with its channel (rollups
+/// and channel-free slices are derived at the end, once, instead of per response).
+#[derive(Default)]
+struct Partial {
+    responses: i64,
+    slices: HashMap<SliceKey, Dense>,
+    differences: Vec<String>,
+}
+
+impl Partial {
+    fn merge(&mut self, other: Partial) {
+        self.responses += other.responses;
+        self.differences.extend(other.differences);
+        for (k, d) in other.slices {
+            match self.slices.get_mut(&k) {
+                Some(mine) => mine.add(&d),
+                None => {
+                    self.slices.insert(k, d);
+                }
+            }
+        }
+    }
+
+    /// The rebuilt counts in the shape the writer keeps them.
+    fn deltas(&self, layouts: &Layouts) -> Deltas {
+        let mut out = Deltas::default();
+        for (key, d) in &self.slices {
+            if layouts.get(&key.survey_id).is_none() {
+                continue;
+            }
+            for k in [key.rollup(), key.clone()] {
+                *out.responses.entry(k.clone()).or_default() += d.responses;
+                out.slices
+                    .entry(SliceKey {
+                        channel: String::new(),
+                        ..k
+                    })
+                    .or_default()
+                    .add(d);
+            }
+        }
+        out
+    }
+}
+
+type Head = (
+    String,
+    String,
+    String,
+    String,
+    i32,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+
+#[derive(QueryableByName)]
+struct AnswerRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    response_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    answers: String,
+}
+
+/// Separators of the concatenated answers: item and value, answer and answer.
+const ITEM_SEP: char = '\u{1f}';
+const ANSWER_SEP: char = '\u{1e}';
+
+/// The answers of the responses in (first, last], one row per response in id order.
+fn page_answers(
+    conn: &mut AnyConnection,
+    first: &str,
+    last: &str,
+) -> Result<Vec<AnswerRow>, DbError> {
+    use diesel::sql_types::Text;
+    let rows = match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT response_id, group_concat(item_code || char(31) || COALESCE(value, ''), char(30)) AS answers \
+             FROM answers WHERE response_id > ? AND response_id <= ? \
+             GROUP BY response_id ORDER BY response_id",
+        )
+        .bind::<Text, _>(first)
+        .bind::<Text, _>(last)
+        .load(c)?,
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT response_id, string_agg(item_code || chr(31) || COALESCE(value::text, ''), chr(30)) AS answers \
+             FROM answers WHERE response_id > $1 AND response_id <= $2 \
+             GROUP BY response_id ORDER BY response_id",
+        )
+        .bind::<Text, _>(first)
+        .bind::<Text, _>(last)
+        .load(c)?,
+    };
+    Ok(rows)
+}
+
+/// Reads "code␟value␞code␟value…"; None when a value is not a number.
+fn parse_answers(text: &str) -> Option<Vec<(&str, Option<i16>)>> {
+    text.split(ANSWER_SEP)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            let (code, value) = a.rsplit_once(ITEM_SEP)?;
+            let value = if value.is_empty() {
+                None
+            } else {
+                Some(value.parse().ok()?)
+            };
+            Some((code, value))
+        })
+        .collect()
+}
+
+fn recount_range(
+    pool: &Pool,
+    layouts: &Layouts,
+    lo: &str,
+    hi: Option<&str>,
+) -> Result<Partial, DbError> {
+    const PAGE: i64 = 5_000;
+    let mut pooled = pool.get()?;
+    let conn: &mut AnyConnection = &mut pooled;
+    let mut part = Partial::default();
+    let mut after = lo.to_string();
+    loop {
+        let heads: Vec<Head> = with_conn!(conn, |c| {
+            let mut q = responses::table
+                .filter(responses::id.gt(&after))
+                .into_boxed();
+            if let Some(hi) = hi {
+                q = q.filter(responses::id.le(hi));
+            }
+            q.order(responses::id)
+                .limit(PAGE)
+                .select((
+                    responses::id,
+                    responses::survey_id,
+                    responses::survey_version,
+                    responses::unit_code,
+                    responses::period,
+                    responses::day,
+                    responses::respondent_group,
+                    responses::channel,
+                    responses::background,
+                ))
+                .load(c)
+        })?;
         let Some(last) = heads.last() else { break };
         let first = std::mem::replace(&mut after, last.0.clone());
-        // The page's answers are one range of the answers' primary key (ids sort by time).
-        let rows: Vec<(String, String, Option<i16>)> = with_conn!(conn, |c| answers::table
-            .filter(answers::response_id.gt(&first))
-            .filter(answers::response_id.le(&after))
-            .select((answers::response_id, answers::item_code, answers::value))
-            .load(c))?;
-        let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
-        for (id, item, value) in rows {
-            by_response.entry(id).or_default().push((item, value));
-        }
+        let rows = page_answers(conn, &first, &after)?;
+        let mut rows = rows.iter().peekable();
         for (id, survey_id, version, unit, period, day, group, channel, background) in heads {
-            report.responses += 1;
-            let Some(layout) = layouts.get(survey_id.as_str()) else {
-                report.differences.push(format!(
+            part.responses += 1;
+            // Both sides are in id order: skip answers of responses this page does not hold.
+            while rows.next_if(|r| r.response_id < id).is_some() {}
+            let text = rows
+                .next_if(|r| r.response_id == id)
+                .map(|r| r.answers.as_str());
+            let Some(layout) = layouts.get(&survey_id) else {
+                part.differences.push(format!(
                     "response {id}: survey '{survey_id}' is no longer defined; not counted"
                 ));
                 continue;
             };
-            let answers = by_response.remove(&id).unwrap_or_default();
-            let background: BTreeMap<String, String> =
-                serde_json::from_str(&background).unwrap_or_default();
+            let Some(answers) = parse_answers(text.unwrap_or_default()) else {
+                part.differences
+                    .push(format!("response {id}: an answer's value is not a number"));
+                continue;
+            };
+            let background: BTreeMap<String, String> = if layout.has_conditions() {
+                serde_json::from_str(&background).unwrap_or_default()
+            } else {
+                BTreeMap::new()
+            };
             let key = SliceKey {
                 survey_id,
                 survey_version: version,
@@ -445,65 +654,63 @@ pub fn recount_all(
                 period,
                 day,
                 respondent_group: group.unwrap_or_default(),
-                channel: String::new(),
+                channel,
             };
-            for k in [key.rollup(), key.clone()] {
-                *responses_by_channel
-                    .entry(SliceKey {
-                        channel: channel.clone(),
-                        ..k.clone()
-                    })
-                    .or_default() += 1;
-                layout.add(dense.entry(k).or_default(), &answers, &background);
-            }
+            let c = layout.contribution(&answers, &background);
+            layout.add(part.slices.entry(key).or_default(), &c);
         }
     }
-    report.slices = dense.len();
+    Ok(part)
+}
+
+/// Compares rebuilt counts with the kept ones, adding a line per slice that differs.
+fn compare(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    rebuilt: &Deltas,
+    report: &mut RecountReport,
+) -> Result<(), DbError> {
     let stored = stored_slices(conn)?;
-    for key in dense
+    for key in rebuilt
+        .slices
         .keys()
         .chain(stored.keys())
         .collect::<std::collections::BTreeSet<_>>()
     {
-        let rebuilt = match (dense.get(key), layouts.get(key.survey_id.as_str())) {
+        let layout = layouts.get(&key.survey_id);
+        let a = match (rebuilt.slices.get(key), layout) {
             (Some(d), Some(l)) => l.tallies(d),
             _ => Tallies::default(),
         };
-        let mut kept = Tallies::default();
+        let mut b = Tallies::default();
         if let Some(bytes) = stored.get(key) {
-            if super::packed::unpack_into(bytes, &mut kept).is_none() {
+            if super::packed::unpack_into(bytes, &mut b).is_none() {
                 report
                     .differences
                     .push(format!("{}: stored counts are unreadable", describe(key)));
                 continue;
             }
         }
-        let (a, b) = (
-            Tallies {
-                responses: 0,
-                ..rebuilt
-            },
-            Tallies {
-                responses: 0,
-                ..kept
-            },
-        );
-        if !same(&a, &b) {
+        if !same(
+            &Tallies { responses: 0, ..a },
+            &Tallies { responses: 0, ..b },
+        ) {
             report.differences.push(format!(
                 "{}: item or pair counts differ from the answers",
                 describe(key)
             ));
         }
     }
-    let kept_responses = stored_responses(conn)?;
-    for key in responses_by_channel
+    let kept = stored_responses(conn)?;
+    for key in rebuilt
+        .responses
         .keys()
-        .chain(kept_responses.keys())
+        .chain(kept.keys())
         .collect::<std::collections::BTreeSet<_>>()
     {
         let (x, y) = (
-            responses_by_channel.get(key).copied().unwrap_or(0),
-            kept_responses.get(key).copied().unwrap_or(0),
+            rebuilt.responses.get(key).copied().unwrap_or(0),
+            kept.get(key).copied().unwrap_or(0),
         );
         if x != y {
             report.differences.push(format!(
@@ -513,47 +720,7 @@ pub fn recount_all(
             ));
         }
     }
-    if fix && !report.differences.is_empty() {
-        // The rebuilt counts, as the deltas of one batch on empty tables: responses per
-        // channel, and each slice's items and pairs on the first channel of that slice (a key
-        // with channel "" sorts just before its channels).
-        let mut deltas: BTreeMap<SliceKey, Tallies> = responses_by_channel
-            .iter()
-            .map(|(k, n)| {
-                (
-                    k.clone(),
-                    Tallies {
-                        responses: *n,
-                        ..Tallies::default()
-                    },
-                )
-            })
-            .collect();
-        for (k, d) in &dense {
-            let Some(layout) = layouts.get(k.survey_id.as_str()) else {
-                continue;
-            };
-            let first = deltas.range_mut(k.clone()..).next().filter(|(c, _)| {
-                SliceKey {
-                    channel: String::new(),
-                    ..(*c).clone()
-                } == *k
-            });
-            if let Some((_, t)) = first {
-                t.add(&Tallies {
-                    responses: 0,
-                    ..layout.tallies(d)
-                });
-            }
-        }
-        crate::write_tx!(conn, |c| {
-            diesel::delete(slice_counts::table).execute(c)?;
-            diesel::delete(response_tallies::table).execute(c)?;
-            c.apply_tallies(&deltas)
-        })?;
-        report.fixed = true;
-    }
-    Ok(report)
+    Ok(())
 }
 
 fn describe(k: &SliceKey) -> String {

@@ -1,65 +1,106 @@
-//! The same tallies as [`Tallies::of_response`], accumulated in flat arrays indexed by item:
-//! a recount adds up millions of responses and cannot afford maps keyed by strings.
+//! The same tallies as [`Tallies::of_response`], kept in flat arrays indexed by the survey's
+//! layout: the writer adds every response to its slices and a recount adds up millions of
+//! them, and neither can afford maps keyed by strings.
+//!
+//! A response is turned into a [`Contribution`] (its cells and scores) where it arrives, so
+//! that the one writer thread only adds numbers.
 
 use super::{condition_met, PairMoments, Tallies};
-use crate::survey::Survey;
+use crate::survey::{Catalog, Condition, Survey};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
 
-/// Item positions and scores of one survey, worked out once.
-pub struct Layout<'a> {
-    survey: &'a Survey,
-    codes: Vec<&'a str>,
-    index: HashMap<&'a str, usize>,
+/// Item positions, cells and scores of one survey version, worked out once.
+pub struct Layout {
+    version: String,
+    codes: Vec<String>,
+    index: HashMap<String, usize>,
+    /// Each item owns the cells `start[i]..start[i + 1]`: "no opinion", then its scale's values.
+    start: Vec<usize>,
+    values: Vec<Vec<i16>>,
+    /// Score y per (item, value position), None for missing data or an unscored item.
+    score: Vec<Vec<Option<f64>>>,
     /// Position among the scored items (sorted by code, as pair keys are), per item.
     scored: Vec<Option<usize>>,
-    scored_codes: Vec<&'a str>,
-    /// Score y per (item, value), None for missing data.
-    score: Vec<HashMap<i16, f64>>,
-    has_conditions: bool,
+    scored_codes: Vec<String>,
+    /// The condition under which each item's answers count (`count_if`).
+    conditions: Vec<Option<Condition>>,
+}
+
+/// One response's share of its slice's counts, resolved against a [`Layout`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contribution {
+    cells: Vec<u32>,
+    /// Answers whose value the layout has no cell for (a changed scale): kept, not dropped.
+    other: Vec<(u16, Option<i16>)>,
+    /// (scored position, y), sorted by position.
+    ys: Vec<(u16, f64)>,
 }
 
 /// One slice's tallies in flat form.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dense {
-    responses: i64,
-    cells: HashMap<(usize, Option<i16>), i64>,
+    pub responses: i64,
+    cells: Vec<i64>,
+    other: BTreeMap<(usize, Option<i16>), i64>,
     /// Upper triangle over scored items: (n, Σa, Σb, Σab).
     pairs: Vec<[f64; 4]>,
 }
 
-impl<'a> Layout<'a> {
-    pub fn new(survey: &'a Survey) -> Self {
-        let codes: Vec<&str> = survey.items().map(|i| i.code.as_str()).collect();
-        let scored_codes = survey.scored_items();
-        let scored = codes
-            .iter()
-            .map(|c| scored_codes.binary_search(c).ok())
+impl Layout {
+    pub fn new(survey: &Survey) -> Self {
+        let codes: Vec<String> = survey.items().map(|i| i.code.clone()).collect();
+        let scored_codes: Vec<String> = survey
+            .scored_items()
+            .into_iter()
+            .map(str::to_string)
             .collect();
-        let score = codes
-            .iter()
-            .map(|c| {
-                let item = survey.item(c);
-                let scale = item.and_then(|i| survey.scale_of(i));
-                scale
-                    .map(|s| {
-                        s.values
-                            .iter()
-                            .filter_map(|v| v.score.and_then(|y| y.to_f64()).map(|y| (v.value, y)))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-            .collect();
-        Layout {
-            survey,
-            index: codes.iter().enumerate().map(|(i, c)| (*c, i)).collect(),
-            codes,
-            scored,
-            scored_codes,
-            score,
-            has_conditions: survey.index.iter().any(|n| n.count_if.is_some()),
+        let mut start = vec![0];
+        let mut values = Vec::with_capacity(codes.len());
+        let mut score = Vec::with_capacity(codes.len());
+        for item in survey.items() {
+            let scale_values = survey
+                .scale_of(item)
+                .map(|s| s.values.as_slice())
+                .unwrap_or_default();
+            let is_scored = scored_codes.binary_search(&item.code).is_ok();
+            values.push(scale_values.iter().map(|v| v.value).collect::<Vec<_>>());
+            score.push(
+                scale_values
+                    .iter()
+                    .map(|v| v.score.and_then(|y| y.to_f64()).filter(|_| is_scored))
+                    .collect::<Vec<_>>(),
+            );
+            start.push(start[start.len() - 1] + 1 + scale_values.len());
         }
+        Layout {
+            version: survey.version.clone(),
+            index: codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), i))
+                .collect(),
+            scored: codes
+                .iter()
+                .map(|c| scored_codes.binary_search(c).ok())
+                .collect(),
+            conditions: codes.iter().map(|c| survey.count_if(c).cloned()).collect(),
+            codes,
+            start,
+            values,
+            score,
+            scored_codes,
+        }
+    }
+
+    /// Whether any item counts only under a condition that may involve the background.
+    pub fn has_conditions(&self) -> bool {
+        self.conditions.iter().any(Option::is_some)
+    }
+
+    /// The survey version this layout was made from.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     fn tri(&self, a: usize, b: usize) -> usize {
@@ -67,71 +108,161 @@ impl<'a> Layout<'a> {
         a * m - a * (a + 1) / 2 + b
     }
 
-    pub fn add(
-        &self,
-        d: &mut Dense,
-        answers: &[(String, Option<i16>)],
-        background: &BTreeMap<String, String>,
-    ) {
-        let m = self.scored_codes.len();
-        if d.pairs.is_empty() {
-            d.pairs = vec![[0.0; 4]; m * (m + 1) / 2];
+    fn cell(&self, item: usize, value: Option<i16>) -> Option<usize> {
+        let base = *self.start.get(item)?;
+        match value {
+            None => Some(base),
+            Some(v) => self.values[item]
+                .iter()
+                .position(|x| *x == v)
+                .map(|p| base + 1 + p),
         }
-        d.responses += 1;
-        let mut ys: Vec<(usize, f64)> = Vec::with_capacity(answers.len());
+    }
+
+    /// An all-zero slice of this layout.
+    pub fn empty(&self) -> Dense {
+        let m = self.scored_codes.len();
+        Dense {
+            responses: 0,
+            cells: vec![0; self.start[self.start.len() - 1]],
+            other: BTreeMap::new(),
+            pairs: vec![[0.0; 4]; m * (m + 1) / 2],
+        }
+    }
+
+    /// What one response adds. Answers to items this layout does not know are ignored, as
+    /// [`Tallies::of_response`] ignores them; answers to `count_if` items count only when the
+    /// condition holds.
+    pub fn contribution<S: AsRef<str>>(
+        &self,
+        answers: &[(S, Option<i16>)],
+        background: &BTreeMap<String, String>,
+    ) -> Contribution {
+        let mut c = Contribution {
+            cells: Vec::with_capacity(answers.len()),
+            other: Vec::new(),
+            ys: Vec::with_capacity(answers.len()),
+        };
         for (code, value) in answers {
-            let Some(&i) = self.index.get(code.as_str()) else {
+            let Some(&i) = self.index.get(code.as_ref()) else {
                 continue;
             };
-            if self.has_conditions
-                && self
-                    .survey
-                    .count_if(code)
-                    .is_some_and(|c| !condition_met(c, answers, background))
+            if self.conditions[i]
+                .as_ref()
+                .is_some_and(|cond| !condition_met(cond, answers, background))
             {
                 continue;
             }
-            *d.cells.entry((i, *value)).or_default() += 1;
+            match self.cell(i, *value) {
+                Some(cell) => c.cells.push(cell as u32),
+                None => c.other.push((i as u16, *value)),
+            }
             if let (Some(s), Some(v)) = (self.scored[i], value) {
-                if let Some(y) = self.score[i].get(v) {
-                    ys.push((s, *y));
+                let y = self.values[i]
+                    .iter()
+                    .position(|x| x == v)
+                    .and_then(|p| self.score[i][p]);
+                if let Some(y) = y {
+                    c.ys.push((s as u16, y));
                 }
             }
         }
-        ys.sort_unstable_by_key(|(s, _)| *s);
-        for (k, (a, ya)) in ys.iter().enumerate() {
-            for (b, yb) in &ys[k..] {
-                let cell = &mut d.pairs[self.tri(*a, *b)];
-                cell[0] += 1.0;
-                cell[1] += ya;
-                cell[2] += yb;
-                cell[3] += ya * yb;
+        c.ys.sort_unstable_by_key(|(s, _)| *s);
+        c
+    }
+
+    /// Adds one response to a slice.
+    pub fn add(&self, d: &mut Dense, c: &Contribution) {
+        self.ensure(d);
+        d.responses += 1;
+        for cell in &c.cells {
+            if let Some(n) = d.cells.get_mut(*cell as usize) {
+                *n += 1;
+            }
+        }
+        for (i, v) in &c.other {
+            *d.other.entry((*i as usize, *v)).or_default() += 1;
+        }
+        for (k, (a, ya)) in c.ys.iter().enumerate() {
+            for (b, yb) in &c.ys[k..] {
+                if let Some(cell) = d.pairs.get_mut(self.tri(*a as usize, *b as usize)) {
+                    cell[0] += 1.0;
+                    cell[1] += ya;
+                    cell[2] += yb;
+                    cell[3] += ya * yb;
+                }
             }
         }
     }
 
+    /// The slice as string-keyed tallies, for scoring and for the packed form.
     pub fn tallies(&self, d: &Dense) -> Tallies {
         let mut t = Tallies {
             responses: d.responses,
             ..Tallies::default()
         };
-        for ((i, v), n) in &d.cells {
+        self.each_cell(d, |item, v, n| {
             *t.items
-                .entry(self.codes[*i].to_string())
+                .entry(self.codes[item].clone())
                 .or_default()
-                .entry(*v)
+                .entry(v)
                 .or_default() += n;
+        });
+        self.each_pair(d, |a, b, m| {
+            t.pairs.insert(
+                (self.scored_codes[a].clone(), self.scored_codes[b].clone()),
+                m,
+            );
+        });
+        t
+    }
+
+    /// Item codes, in the order cell and pair positions refer to.
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+
+    /// Calls `f(item, value, n)` for every non-zero count.
+    pub fn each_cell(&self, d: &Dense, mut f: impl FnMut(usize, Option<i16>, i64)) {
+        for item in 0..self.codes.len() {
+            let base = self.start[item];
+            for (p, n) in d
+                .cells
+                .get(base..self.start[item + 1])
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                if *n != 0 {
+                    let v = if p == 0 {
+                        None
+                    } else {
+                        Some(self.values[item][p - 1])
+                    };
+                    f(item, v, *n);
+                }
+            }
         }
+        for ((item, v), n) in &d.other {
+            f(*item, *v, *n);
+        }
+    }
+
+    /// Calls `f(a, b, moments)` for every pair of scored items answered together, `a ≤ b` as
+    /// scored positions.
+    pub fn each_pair(&self, d: &Dense, mut f: impl FnMut(usize, usize, PairMoments)) {
         let m = self.scored_codes.len();
         for a in 0..m {
             for b in a..m {
                 let c = d.pairs.get(self.tri(a, b)).copied().unwrap_or([0.0; 4]);
                 if c[0] > 0.0 {
-                    t.pairs.insert(
-                        (
-                            self.scored_codes[a].to_string(),
-                            self.scored_codes[b].to_string(),
-                        ),
+                    f(
+                        a,
+                        b,
                         PairMoments {
                             n: c[0] as i64,
                             sum_a: c[1],
@@ -142,40 +273,143 @@ impl<'a> Layout<'a> {
                 }
             }
         }
-        t
+    }
+
+    /// The item position of a scored position.
+    pub fn scored_item(&self, s: usize) -> Option<usize> {
+        self.scored_codes.get(s).and_then(|c| self.position(c))
+    }
+
+    /// Adds a count read back from storage; false when the layout has no such item.
+    pub fn add_count(&self, d: &mut Dense, item: usize, value: Option<i16>, n: i64) -> bool {
+        if item >= self.codes.len() {
+            return false;
+        }
+        self.ensure(d);
+        match self.cell(item, value) {
+            Some(cell) => d.cells[cell] += n,
+            None => *d.other.entry((item, value)).or_default() += n,
+        }
+        true
+    }
+
+    /// Adds pair moments read back from storage; false when either item is not scored here.
+    pub fn add_pair(&self, d: &mut Dense, a: usize, b: usize, m: &PairMoments) -> bool {
+        let (Some(sa), Some(sb)) = (
+            self.scored.get(a).copied().flatten(),
+            self.scored.get(b).copied().flatten(),
+        ) else {
+            return false;
+        };
+        if sa > sb {
+            return false;
+        }
+        self.ensure(d);
+        let cell = &mut d.pairs[self.tri(sa, sb)];
+        cell[0] += m.n as f64;
+        cell[1] += m.sum_a;
+        cell[2] += m.sum_b;
+        cell[3] += m.sum_ab;
+        true
+    }
+
+    fn ensure(&self, d: &mut Dense) {
+        if d.cells.is_empty() {
+            *d = Dense {
+                responses: d.responses,
+                other: std::mem::take(&mut d.other),
+                ..self.empty()
+            };
+        }
+    }
+}
+
+impl Dense {
+    /// Adds another slice of the same layout.
+    pub fn add(&mut self, other: &Dense) {
+        self.responses += other.responses;
+        if self.cells.is_empty() {
+            self.cells = other.cells.clone();
+            self.pairs = other.pairs.clone();
+        } else {
+            for (x, y) in self.cells.iter_mut().zip(&other.cells) {
+                *x += y;
+            }
+            for (x, y) in self.pairs.iter_mut().zip(&other.pairs) {
+                for k in 0..4 {
+                    x[k] += y[k];
+                }
+            }
+        }
+        for (k, n) in &other.other {
+            *self.other.entry(*k).or_default() += n;
+        }
+    }
+}
+
+/// The layout of every loaded survey, by survey id.
+#[derive(Default)]
+pub struct Layouts(HashMap<String, Layout>);
+
+impl Layouts {
+    pub fn of(catalog: &Catalog) -> Layouts {
+        Layouts(
+            catalog
+                .surveys
+                .iter()
+                .map(|(id, s)| (id.clone(), Layout::new(s)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, survey_id: &str) -> Option<&Layout> {
+        self.0.get(survey_id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::survey::parse_definition;
+    use crate::survey::load_file;
 
     #[test]
     fn dense_tallies_equal_the_reference_ones() {
-        let s =
-            parse_definition("c.toml", include_str!("../../surveys/sipas-counter.toml")).unwrap();
-        let layout = Layout::new(&s);
-        let mut d = Dense::default();
-        let mut want = Tallies::default();
-        for r in 0..50i16 {
-            let answers: Vec<(String, Option<i16>)> = s
-                .items()
-                .enumerate()
-                .map(|(j, i)| {
-                    (
-                        i.code.clone(),
-                        if (r + j as i16) % 7 == 0 {
+        for file in [
+            "surveys/sipas-counter.toml",
+            "surveys/sipas-2022-household.toml",
+            "surveys/papi-aligned.toml",
+        ] {
+            let s = load_file(std::path::Path::new(file)).unwrap();
+            let layout = Layout::new(&s);
+            let (mut d, mut halves) = (Dense::default(), [Dense::default(), Dense::default()]);
+            let mut want = Tallies::default();
+            for r in 0..50i16 {
+                let answers: Vec<(String, Option<i16>)> = s
+                    .items()
+                    .enumerate()
+                    .map(|(j, i)| {
+                        let values: Vec<i16> = s
+                            .scale_of(i)
+                            .map(|sc| sc.values.iter().map(|v| v.value).collect())
+                            .unwrap_or_default();
+                        let v = if (r + j as i16) % 7 == 0 || values.is_empty() {
                             None
                         } else {
-                            Some(1 + (r + 2 * j as i16) % 5)
-                        },
-                    )
-                })
-                .collect();
-            layout.add(&mut d, &answers, &BTreeMap::new());
-            want.add(&Tallies::of_response(&s, &answers, &BTreeMap::new()));
+                            Some(values[(r as usize + 2 * j) % values.len()])
+                        };
+                        (i.code.clone(), v)
+                    })
+                    .collect();
+                let background = BTreeMap::new();
+                let c = layout.contribution(&answers, &background);
+                layout.add(&mut d, &c);
+                layout.add(&mut halves[(r % 2) as usize], &c);
+                want.add(&Tallies::of_response(&s, &answers, &background));
+            }
+            assert_eq!(layout.tallies(&d), want, "{}", s.id);
+            let [mut a, b] = halves;
+            a.add(&b);
+            assert_eq!(layout.tallies(&a), want, "{}", s.id);
         }
-        assert_eq!(layout.tallies(&d), want);
     }
 }

@@ -126,9 +126,9 @@ impl Tallies {
 }
 
 /// Whether a condition holds for one response's answers.
-pub fn condition_met(
+pub fn condition_met<S: AsRef<str>>(
     c: &Condition,
-    answers: &[(String, Option<i16>)],
+    answers: &[(S, Option<i16>)],
     background: &BTreeMap<String, String>,
 ) -> bool {
     if let Some(v) = background.get(&c.code) {
@@ -136,7 +136,7 @@ pub fn condition_met(
     }
     answers
         .iter()
-        .find(|(code, _)| code == &c.code)
+        .find(|(code, _)| code.as_ref() == c.code)
         .and_then(|(_, v)| *v)
         .is_some_and(|v| c.values.contains(&v.to_string()))
 }

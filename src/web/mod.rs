@@ -53,8 +53,13 @@ pub enum SubmitError {
 /// Checks a submission, then hands it to the writer and waits for the commit.
 pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, SubmitError> {
     // The happy path touches the database only in the writer.
-    let pending = match ingest::prepare(&state.catalog, &state.units, &raw, &Provenance::default())
-    {
+    let pending = match ingest::prepare(
+        &state.catalog,
+        &state.layouts,
+        &state.units,
+        &raw,
+        &Provenance::default(),
+    ) {
         Ok(p) => p,
         Err(invalid) => {
             let st = state.clone();
@@ -63,6 +68,7 @@ pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, Subm
                 ingest::check(
                     &mut conn,
                     &st.catalog,
+                    &st.layouts,
                     &st.units,
                     &raw,
                     &Provenance::default(),
