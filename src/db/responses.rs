@@ -97,6 +97,65 @@ fn retry_as_existing(
     Err(e.into())
 }
 
+/// A batch's answers, column by column.
+#[derive(Default)]
+pub struct AnswerRows {
+    response_ids: Vec<String>,
+    item_codes: Vec<String>,
+    values: Vec<Option<i16>>,
+}
+
+/// The one statement that differs by backend on the write path: thousands of answers per
+/// commit.
+trait InsertAnswers {
+    fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()>;
+}
+
+impl InsertAnswers for diesel::SqliteConnection {
+    fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()> {
+        let all: Vec<_> = rows
+            .response_ids
+            .iter()
+            .zip(&rows.item_codes)
+            .zip(&rows.values)
+            .map(|((id, item), value)| {
+                (
+                    answers::response_id.eq(id),
+                    answers::item_code.eq(item),
+                    answers::value.eq(*value),
+                )
+            })
+            .collect();
+        // Chunks stay under SQLite's limit on bound parameters.
+        for chunk in all.chunks(5000) {
+            diesel::insert_into(answers::table)
+                .values(chunk)
+                .execute(self)?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertAnswers for diesel::PgConnection {
+    /// Three arrays instead of thousands of bound values: PostgreSQL parses and plans a
+    /// statement with a VALUES row per answer for longer than it takes to insert them.
+    fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Nullable, SmallInt, Text};
+        if rows.response_ids.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO answers (response_id, item_code, value) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::int2[])",
+        )
+        .bind::<Array<Text>, _>(&rows.response_ids)
+        .bind::<Array<Text>, _>(&rows.item_codes)
+        .bind::<Array<Nullable<SmallInt>>, _>(&rows.values)
+        .execute(self)?;
+        Ok(())
+    }
+}
+
 /// Inside a write transaction: store what is new in `batch`, add its counts.
 pub trait StoreBatch {
     fn store_batch(&mut self, layouts: &Layouts, batch: &[Pending]) -> QueryResult<Vec<Stored>>;
@@ -122,7 +181,7 @@ macro_rules! impl_store_batch {
                 let created_at = now();
                 let mut out = Vec::with_capacity(batch.len());
                 let mut heads = Vec::new();
-                let mut rows = Vec::new();
+                let mut rows = AnswerRows::default();
                 let mut deltas = Deltas::default();
                 for p in batch {
                     if let Some(id) = known.get(&p.submission_id) {
@@ -153,11 +212,9 @@ macro_rules! impl_store_batch {
                         responses::created_at.eq(&created_at),
                     ));
                     for (item, value) in &p.valid.answers {
-                        rows.push((
-                            answers::response_id.eq(id.clone()),
-                            answers::item_code.eq(item.clone()),
-                            answers::value.eq(*value),
-                        ));
+                        rows.response_ids.push(id.clone());
+                        rows.item_codes.push(item.clone());
+                        rows.values.push(*value);
                     }
                     let key = SliceKey {
                         survey_id: p.survey_id.clone(),
@@ -178,11 +235,7 @@ macro_rules! impl_store_batch {
                         .values(chunk)
                         .execute(self)?;
                 }
-                for chunk in rows.chunks(5000) {
-                    diesel::insert_into(answers::table)
-                        .values(chunk)
-                        .execute(self)?;
-                }
+                self.insert_answers(&rows)?;
                 if !deltas.is_empty() {
                     self.apply_tallies(layouts, &deltas)?;
                 }
