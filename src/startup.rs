@@ -165,6 +165,11 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         layouts.clone(),
         settings.write_queue,
         settings.write_batch,
+        if settings.database_url.starts_with("postgres") {
+            2
+        } else {
+            1
+        },
     );
     Ok(Prepared {
         state: AppState {

@@ -1,12 +1,16 @@
-//! Group commit: every channel hands checked responses to one writer thread, which commits
-//! whatever is waiting in one transaction and only then answers each caller. A bounded queue
-//! turns overload into "busy, retry" instead of lost work.
+//! Group commit: every channel hands checked responses to one queue; a writer thread takes
+//! whatever is waiting, commits it in one transaction and only then answers each caller. A
+//! bounded queue turns overload into "busy, retry" instead of lost work.
+//!
+//! SQLite has one writer (its writes are serialised anyway). PostgreSQL gets two: while one
+//! inserts a batch's answers the other can commit, and they lock shared count rows in one
+//! order, as two servers on one database do.
 
 use crate::db::responses::{store_all, Pending, Stored};
 use crate::db::{DbError, Pool};
 use crate::scoring::dense::Layouts;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 /// What a caller gets back once its response is committed (or could not be).
@@ -27,14 +31,25 @@ pub struct Writer {
 pub struct Busy;
 
 impl Writer {
-    /// Starts the writer thread. `queue` bounds waiting responses; `max_batch` bounds one commit.
-    pub fn start(pool: Pool, layouts: Arc<Layouts>, queue: usize, max_batch: usize) -> Writer {
+    /// Starts `threads` writer threads on one queue. `queue` bounds waiting responses;
+    /// `max_batch` bounds one commit.
+    pub fn start(
+        pool: Pool,
+        layouts: Arc<Layouts>,
+        queue: usize,
+        max_batch: usize,
+        threads: usize,
+    ) -> Writer {
         let (tx, rx) = sync_channel(queue);
-        std::thread::Builder::new()
-            .name("chiso-writer".into())
-            .spawn(move || run(&pool, &layouts, &rx, max_batch.max(1)))
-            .map(|_| ())
-            .unwrap_or_else(|e| log::error!("cannot start the writer thread: {e}"));
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let (pool, layouts, rx) = (pool.clone(), layouts.clone(), rx.clone());
+            std::thread::Builder::new()
+                .name(format!("chiso-writer-{i}"))
+                .spawn(move || run(&pool, &layouts, &rx, max_batch.max(1)))
+                .map(|_| ())
+                .unwrap_or_else(|e| log::error!("cannot start a writer thread: {e}"));
+        }
         Writer { tx }
     }
 
@@ -54,15 +69,22 @@ impl Writer {
     }
 }
 
-fn run(pool: &Pool, layouts: &Layouts, rx: &Receiver<Job>, max_batch: usize) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < max_batch {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
+/// Whatever is waiting, up to `max_batch`; None once every sender is gone.
+fn next_batch(rx: &Mutex<Receiver<Job>>, max_batch: usize) -> Option<Vec<Job>> {
+    // A poisoned lock only means another writer panicked; the queue itself is intact.
+    let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+    let mut jobs = vec![rx.recv().ok()?];
+    while jobs.len() < max_batch {
+        match rx.try_recv() {
+            Ok(j) => jobs.push(j),
+            Err(_) => break,
         }
+    }
+    Some(jobs)
+}
+
+fn run(pool: &Pool, layouts: &Layouts, rx: &Mutex<Receiver<Job>>, max_batch: usize) {
+    while let Some(jobs) = next_batch(rx, max_batch) {
         let (pending, replies): (Vec<Pending>, Vec<_>) =
             jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
         let results = match pool.get() {

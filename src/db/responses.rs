@@ -97,6 +97,16 @@ fn retry_as_existing(
     Err(e.into())
 }
 
+/// A response row about to be inserted.
+pub struct Head<'a> {
+    id: String,
+    survey_version: String,
+    background: String,
+    comments: String,
+    created_at: String,
+    p: &'a Pending,
+}
+
 /// A batch's answers, column by column.
 #[derive(Default)]
 pub struct AnswerRows {
@@ -105,13 +115,45 @@ pub struct AnswerRows {
     values: Vec<Option<i16>>,
 }
 
-/// The one statement that differs by backend on the write path: thousands of answers per
-/// commit.
-trait InsertAnswers {
+/// The statements that differ by backend on the write path: a batch's responses and their
+/// thousands of answers.
+trait InsertRows {
+    fn insert_responses(&mut self, heads: &[Head]) -> QueryResult<()>;
     fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()>;
 }
 
-impl InsertAnswers for diesel::SqliteConnection {
+impl InsertRows for diesel::SqliteConnection {
+    fn insert_responses(&mut self, heads: &[Head]) -> QueryResult<()> {
+        let rows: Vec<_> = heads
+            .iter()
+            .map(|h| {
+                (
+                    responses::id.eq(&h.id),
+                    responses::survey_id.eq(&h.p.survey_id),
+                    responses::survey_version.eq(&h.survey_version),
+                    responses::unit_code.eq(&h.p.unit),
+                    responses::channel.eq(&h.p.channel),
+                    responses::period.eq(h.p.period),
+                    responses::day.eq(&h.p.day),
+                    responses::respondent_group.eq(&h.p.valid.group),
+                    responses::background.eq(&h.background),
+                    responses::comments.eq(&h.comments),
+                    responses::status.eq(&h.p.status),
+                    responses::keyed_by.eq(&h.p.keyed_by),
+                    responses::submission_id.eq(&h.p.submission_id),
+                    responses::created_at.eq(&h.created_at),
+                )
+            })
+            .collect();
+        // Chunks stay under SQLite's limit on bound parameters.
+        for chunk in rows.chunks(1000) {
+            diesel::insert_into(responses::table)
+                .values(chunk)
+                .execute(self)?;
+        }
+        Ok(())
+    }
+
     fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()> {
         let all: Vec<_> = rows
             .response_ids
@@ -136,7 +178,41 @@ impl InsertAnswers for diesel::SqliteConnection {
     }
 }
 
-impl InsertAnswers for diesel::PgConnection {
+impl InsertRows for diesel::PgConnection {
+    /// One array per column, as for the answers.
+    fn insert_responses(&mut self, heads: &[Head]) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Integer, Nullable, Text};
+        if heads.is_empty() {
+            return Ok(());
+        }
+        fn column<'h, T>(heads: &'h [Head], f: impl Fn(&'h Head) -> T) -> Vec<T> {
+            heads.iter().map(f).collect()
+        }
+        diesel::sql_query(
+            "INSERT INTO responses (id, survey_id, survey_version, unit_code, channel, period, day, \
+             respondent_group, background, comments, status, keyed_by, submission_id, created_at) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+             $13::text[], $14::text[])",
+        )
+        .bind::<Array<Text>, _>(column(heads, |h| h.id.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.survey_id.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.survey_version.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.unit.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.channel.as_str()))
+        .bind::<Array<Integer>, _>(column(heads, |h| h.p.period))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.day.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(heads, |h| h.p.valid.group.as_deref()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.background.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.comments.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.status.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(heads, |h| h.p.keyed_by.as_deref()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.p.submission_id.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.created_at.as_str()))
+        .execute(self)?;
+        Ok(())
+    }
+
     /// Three arrays instead of thousands of bound values: PostgreSQL parses and plans a
     /// statement with a VALUES row per answer for longer than it takes to insert them.
     fn insert_answers(&mut self, rows: &AnswerRows) -> QueryResult<()> {
@@ -193,24 +269,14 @@ macro_rules! impl_store_batch {
                     };
                     let id = uuid::Uuid::now_v7().to_string();
                     known.insert(p.submission_id.clone(), id.clone());
-                    heads.push((
-                        responses::id.eq(id.clone()),
-                        responses::survey_id.eq(&p.survey_id),
-                        responses::survey_version.eq(layout.version()),
-                        responses::unit_code.eq(&p.unit),
-                        responses::channel.eq(&p.channel),
-                        responses::period.eq(p.period),
-                        responses::day.eq(&p.day),
-                        responses::respondent_group.eq(&p.valid.group),
-                        responses::background
-                            .eq(serde_json::to_string(&p.valid.background).unwrap_or_default()),
-                        responses::comments
-                            .eq(serde_json::to_string(&p.valid.comments).unwrap_or_default()),
-                        responses::status.eq(&p.status),
-                        responses::keyed_by.eq(&p.keyed_by),
-                        responses::submission_id.eq(&p.submission_id),
-                        responses::created_at.eq(&created_at),
-                    ));
+                    heads.push(Head {
+                        id: id.clone(),
+                        survey_version: layout.version().to_string(),
+                        background: serde_json::to_string(&p.valid.background).unwrap_or_default(),
+                        comments: serde_json::to_string(&p.valid.comments).unwrap_or_default(),
+                        created_at: created_at.clone(),
+                        p,
+                    });
                     for (item, value) in &p.valid.answers {
                         rows.response_ids.push(id.clone());
                         rows.item_codes.push(item.clone());
@@ -230,11 +296,7 @@ macro_rules! impl_store_batch {
                     out.push(Stored::Created(id));
                 }
                 // Chunks stay under SQLite's limit on bound parameters.
-                for chunk in heads.chunks(1000) {
-                    diesel::insert_into(responses::table)
-                        .values(chunk)
-                        .execute(self)?;
-                }
+                self.insert_responses(&heads)?;
                 self.insert_answers(&rows)?;
                 if !deltas.is_empty() {
                     self.apply_tallies(layouts, &deltas)?;
