@@ -26,7 +26,7 @@ pub struct AppState {
     /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
     pub trees: Arc<Vec<ParTree>>,
     pub settings: Arc<Settings>,
-    /// The one writer every channel stores through (group commit).
+    /// The queue every channel stores through (group commit).
     pub writer: Writer,
     /// Last accepted submission per kiosk id.
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,

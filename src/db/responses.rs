@@ -24,7 +24,7 @@ pub struct Pending {
     pub keyed_by: Option<String>,
     pub valid: ValidSubmission,
     /// What the response adds to the running counts, worked out before it reaches the writer
-    /// so that the one writer thread only adds numbers.
+    /// so that the writer threads only add numbers.
     pub contribution: Contribution,
 }
 

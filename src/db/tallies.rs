@@ -2,7 +2,7 @@
 
 use super::schema::{answers, response_tallies, responses, slice_counts};
 use super::{AnyConnection, DbError, Pool};
-use crate::scoring::dense::{Contribution, Dense, Layout, Layouts};
+use crate::scoring::dense::{Contribution, Dense, FastMap, Layout, Layouts};
 use crate::scoring::Tallies;
 use crate::survey::Catalog;
 use crate::with_conn;
@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel::Connection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The slice a response is counted under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -487,7 +487,7 @@ fn id_ranges(pool: &Pool, parts: usize) -> Result<Vec<(String, Option<String>)>,
 #[derive(Default)]
 struct Partial {
     responses: i64,
-    slices: HashMap<SliceKey, Dense>,
+    slices: FastMap<SliceKey, Dense>,
     differences: Vec<String>,
 }
 
@@ -543,13 +543,11 @@ type Head = (
 struct AnswerRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     response_id: String,
+    /// The response's answers as "code:value;code:value…", "" for "no opinion" (codes hold
+    /// neither separator: the loader checks).
     #[diesel(sql_type = diesel::sql_types::Text)]
     answers: String,
 }
-
-/// Separators of the concatenated answers: item and value, answer and answer.
-const ITEM_SEP: char = '\u{1f}';
-const ANSWER_SEP: char = '\u{1e}';
 
 /// The answers of the responses in (first, last], one row per response in id order.
 fn page_answers(
@@ -560,7 +558,8 @@ fn page_answers(
     use diesel::sql_types::Text;
     let rows = match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT response_id, group_concat(item_code || char(31) || COALESCE(value, ''), char(30)) AS answers \
+            // Literal separators: a function such as char() in the expression runs per row.
+            "SELECT response_id, group_concat(item_code || ':' || COALESCE(value, ''), ';') AS answers \
              FROM answers WHERE response_id > ? AND response_id <= ? \
              GROUP BY response_id ORDER BY response_id",
         )
@@ -568,7 +567,7 @@ fn page_answers(
         .bind::<Text, _>(last)
         .load(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT response_id, string_agg(item_code || chr(31) || COALESCE(value::text, ''), chr(30)) AS answers \
+            "SELECT response_id, string_agg(item_code || ':' || COALESCE(value::text, ''), ';') AS answers \
              FROM answers WHERE response_id > $1 AND response_id <= $2 \
              GROUP BY response_id ORDER BY response_id",
         )
@@ -579,20 +578,19 @@ fn page_answers(
     Ok(rows)
 }
 
-/// Reads "code␟value␞code␟value…"; None when a value is not a number.
-fn parse_answers(text: &str) -> Option<Vec<(&str, Option<i16>)>> {
-    text.split(ANSWER_SEP)
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            let (code, value) = a.rsplit_once(ITEM_SEP)?;
-            let value = if value.is_empty() {
-                None
-            } else {
-                Some(value.parse().ok()?)
-            };
-            Some((code, value))
-        })
-        .collect()
+/// Reads "code:value;code:value…" into `out`; None when a value is not a number.
+fn parse_answers<'a>(row: &'a AnswerRow, out: &mut Vec<(&'a str, Option<i16>)>) -> Option<()> {
+    out.clear();
+    for a in row.answers.split(';') {
+        let (code, value) = a.split_once(':')?;
+        let value = if value.is_empty() {
+            None
+        } else {
+            Some(value.parse().ok()?)
+        };
+        out.push((code, value));
+    }
+    Some(())
 }
 
 fn recount_range(
@@ -633,6 +631,7 @@ fn read_range(
 ) -> Result<Partial, DbError> {
     const PAGE: i64 = 5_000;
     let mut part = Partial::default();
+    let mut contribution = Contribution::default();
     let mut after = lo.to_string();
     loop {
         let heads: Vec<Head> = with_conn!(conn, |c| {
@@ -661,24 +660,30 @@ fn read_range(
         let first = std::mem::replace(&mut after, last.0.clone());
         let rows = page_answers(conn, &first, &after)?;
         let mut rows = rows.iter().peekable();
+        let mut answers = Vec::new();
         for (id, survey_id, version, unit, period, day, group, channel, background) in heads {
             part.responses += 1;
             // Both sides are in id order: skip answers of responses this page does not hold.
             while rows.next_if(|r| r.response_id < id).is_some() {}
-            let text = rows
-                .next_if(|r| r.response_id == id)
-                .map(|r| r.answers.as_str());
+            let row = rows.next_if(|r| r.response_id == id);
             let Some(layout) = layouts.get(&survey_id) else {
                 part.differences.push(format!(
                     "response {id}: survey '{survey_id}' is no longer defined; not counted"
                 ));
                 continue;
             };
-            let Some(answers) = parse_answers(text.unwrap_or_default()) else {
+            let parsed = match row {
+                Some(r) => parse_answers(r, &mut answers),
+                None => {
+                    answers.clear();
+                    Some(())
+                }
+            };
+            if parsed.is_none() {
                 part.differences
                     .push(format!("response {id}: an answer's value is not a number"));
                 continue;
-            };
+            }
             let background: BTreeMap<String, String> = if layout.has_conditions() {
                 serde_json::from_str(&background).unwrap_or_default()
             } else {
@@ -693,8 +698,8 @@ fn read_range(
                 respondent_group: group.unwrap_or_default(),
                 channel,
             };
-            let c = layout.contribution(&answers, &background);
-            layout.add(part.slices.entry(key).or_default(), &c);
+            layout.contribution_into(&mut contribution, &answers, &background);
+            layout.add(part.slices.entry(key).or_default(), &contribution);
         }
     }
     Ok(part)

@@ -3,18 +3,44 @@
 //! them, and neither can afford maps keyed by strings.
 //!
 //! A response is turned into a [`Contribution`] (its cells and scores) where it arrives, so
-//! that the one writer thread only adds numbers.
+//! that the writer threads only add numbers.
 
 use super::{condition_met, PairMoments, Tallies};
 use crate::survey::{Catalog, Condition, Survey};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: item codes and slice keys are short, trusted strings hashed millions of times in a
+/// recount, where SipHash's protection against crafted keys buys nothing.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A map keyed by short trusted strings.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Item positions, cells and scores of one survey version, worked out once.
 pub struct Layout {
     version: String,
     codes: Vec<String>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
     /// Each item owns the cells `start[i]..start[i + 1]`: "no opinion", then its scale's values.
     start: Vec<usize>,
     values: Vec<Vec<i16>>,
@@ -138,11 +164,21 @@ impl Layout {
         answers: &[(S, Option<i16>)],
         background: &BTreeMap<String, String>,
     ) -> Contribution {
-        let mut c = Contribution {
-            cells: Vec::with_capacity(answers.len()),
-            other: Vec::new(),
-            ys: Vec::with_capacity(answers.len()),
-        };
+        let mut c = Contribution::default();
+        self.contribution_into(&mut c, answers, background);
+        c
+    }
+
+    /// [`Layout::contribution`] into a buffer that is reused from one response to the next.
+    pub fn contribution_into<S: AsRef<str>>(
+        &self,
+        c: &mut Contribution,
+        answers: &[(S, Option<i16>)],
+        background: &BTreeMap<String, String>,
+    ) {
+        c.cells.clear();
+        c.other.clear();
+        c.ys.clear();
         for (code, value) in answers {
             let Some(&i) = self.index.get(code.as_ref()) else {
                 continue;
@@ -168,7 +204,6 @@ impl Layout {
             }
         }
         c.ys.sort_unstable_by_key(|(s, _)| *s);
-        c
     }
 
     /// Adds one response to a slice.

@@ -489,11 +489,21 @@ impl Checker<'_> {
         code: &Spanned<String>,
         q: Question,
     ) {
-        if codes.insert(code.get_ref().clone(), q).is_some() {
+        let text = code.get_ref();
+        // Codes name JSON fields, CSV columns and form fields, and the recount lists them
+        // separated by commas: plain characters only.
+        if text.is_empty()
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
             self.err(
                 code,
-                format!("question code '{}' is used twice", code.get_ref()),
+                format!("question code '{text}' may only hold letters, digits, '.', '_' and '-'"),
             );
+        }
+        if codes.insert(text.clone(), q).is_some() {
+            self.err(code, format!("question code '{text}' is used twice"));
         }
     }
 
@@ -955,6 +965,18 @@ points_max = "3"
         assert_eq!(s.node("E").unwrap().baseline, Some(Decimal::new(8024, 2)));
         assert_eq!(s.node("ROOT").unwrap().children, vec!["E".to_string()]);
         assert_eq!(s.version.len(), 12);
+    }
+
+    #[test]
+    fn rejects_item_codes_with_separators() {
+        let bad = GOOD.replace("code = \"A2\"", "code = \"A,2\"");
+        let e = errors(&bad);
+        assert!(
+            e.iter()
+                .any(|m| m
+                    .starts_with("t.toml:24: question code 'A,2' may only hold letters, digits")),
+            "{e:?}"
+        );
     }
 
     #[test]
