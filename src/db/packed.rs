@@ -210,18 +210,22 @@ pub fn pack(t: &Tallies) -> Vec<u8> {
 /// Adds the packed counts into `t`; None (and `t` untouched) when the bytes are not a slice.
 pub fn unpack_into(bytes: &[u8], t: &mut Tallies) -> Option<()> {
     let d = decode(bytes)?;
-    let name = |i: u16| d.names[usize::from(i)].to_string();
+    let name = |i: u16| d.names.get(usize::from(i)).map(|n| n.to_string());
     let mut staged = Tallies::default();
     for (i, v, n) in &d.cells {
         *staged
             .items
-            .entry(name(*i))
+            .entry(name(*i)?)
             .or_default()
             .entry((*v != NO_OPINION).then_some(*v))
             .or_default() += n;
     }
     for (a, b, m) in &d.pairs {
-        staged.pairs.entry((name(*a), name(*b))).or_default().add(m);
+        staged
+            .pairs
+            .entry((name(*a)?, name(*b)?))
+            .or_default()
+            .add(m);
     }
     t.add(&staged);
     Some(())
@@ -294,13 +298,14 @@ pub fn unpack_dense(bytes: &[u8], layout: &Layout, d: &mut Dense) -> Option<()> 
         .collect::<Option<_>>()?;
     let mut staged = layout.empty();
     for (i, v, n) in &decoded.cells {
-        let item = positions[usize::from(*i)];
+        let item = *positions.get(usize::from(*i))?;
         layout
             .add_count(&mut staged, item, (*v != NO_OPINION).then_some(*v), *n)
             .then_some(())?;
     }
     for (a, b, m) in &decoded.pairs {
-        let (a, b) = (positions[usize::from(*a)], positions[usize::from(*b)]);
+        let at = |k: u16| positions.get(usize::from(k)).copied();
+        let (a, b) = (at(*a)?, at(*b)?);
         layout.add_pair(&mut staged, a, b, m).then_some(())?;
     }
     d.add(&staged);
