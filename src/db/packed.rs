@@ -4,8 +4,9 @@
 //! Current layout: the bytes FF FF 02, then unsigned LEB128 varints: the number of items and,
 //! per item, the length and UTF-8 bytes of its code; the number of cells, each (item, value
 //! zigzag-coded, n zigzag-coded); the number of pairs, each (item a, item b, n zigzag-coded,
-//! Σa, Σb, Σab). A sum is written as varint 2x when it is a whole number (SIPAS scores are 0 or
-//! 1, so most are), else as the byte 01 and the 8 bytes of the f64. Value −1 is "no opinion".
+//! Σa, Σb, Σab). A sum that is a whole number from 0 to 2⁵² is written as the varint 2x (SIPAS
+//! scores are 0 or 1, so most are), any other as the byte 01 and the 8 bytes of the f64. Value
+//! −1 is "no opinion".
 //!
 //! Slices written before (little-endian, fixed width) are still read: u16 item count, then per
 //! item a u16 length and its code; u32 count of cells as (u16 item, i16 value, i64 n); u32
@@ -21,7 +22,7 @@ const NO_OPINION: i16 = -1;
 /// Opens the current layout; a fixed-width slice starts with its item count, never FFFF.
 const MAGIC: [u8; 3] = [0xFF, 0xFF, 2];
 
-/// Largest whole number written as a varint: beyond it an f64 is no longer exact anyway.
+/// Whole sums below this are written as varints; every one is exact in an f64.
 const WHOLE_LIMIT: f64 = (1u64 << 52) as f64;
 
 /// One slice as read: item codes, then counts and pairs that refer to them by position.

@@ -129,7 +129,7 @@ macro_rules! apply_all_on {
                 .filter(slice_counts::period.eq_any(&periods))
                 .filter(slice_counts::day.eq_any(&days))
                 .filter(slice_counts::unit_code.eq_any(&units))
-                // One order for every writer, so that two never wait for each other.
+                // One order for every writer: they may wait for each other, never in a circle.
                 .order((
                     slice_counts::survey_id,
                     slice_counts::period,
@@ -148,6 +148,11 @@ macro_rules! apply_all_on {
             if let (Some(delta), Some(layout)) = (slices.get(&key), $layouts.get(&key.survey_id)) {
                 merged_rows.push(rows_of(&key, merged(layout, &bytes, delta)));
             }
+        }
+        if merged_rows.len() < slices.len() {
+            // A row vanished between 1. and 2. (a `recount --fix` replacing every count): fail
+            // the batch, whose responses are then stored one by one, recreating the rows.
+            return Err(diesel::result::Error::NotFound);
         }
         for chunk in merged_rows.chunks(1000) {
             diesel::insert_into(slice_counts::table)
@@ -406,7 +411,11 @@ pub struct RecountReport {
 /// because per-answer rows through the driver cost more than everything else together.
 pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountReport, DbError> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    recount_in_parts(pool, layouts, fix, cores.min(8))
+    // Each part holds a connection throughout: never more parts than the pool can lend now.
+    let state = pool.state();
+    let in_use = state.connections.saturating_sub(state.idle_connections);
+    let free = pool.max_size().saturating_sub(in_use) as usize;
+    recount_in_parts(pool, layouts, fix, cores.min(8).min(free.max(1)))
 }
 
 /// [`recount_all`] over `parts` id ranges read side by side (one when there are few answers).
@@ -439,7 +448,7 @@ pub fn recount_in_parts(
         differences: std::mem::take(&mut total.differences),
         ..RecountReport::default()
     };
-    let rebuilt = total.deltas(layouts);
+    let rebuilt = total.into_deltas(layouts);
     report.slices = rebuilt.slices.len();
     let mut pooled = pool.get()?;
     let conn: &mut AnyConnection = &mut pooled;
@@ -472,6 +481,7 @@ fn id_ranges(pool: &Pool, parts: usize) -> Result<Vec<(String, Option<String>)>,
             .optional())?;
         cuts.extend(cut);
     }
+    cuts.sort_unstable();
     cuts.dedup();
     let mut ranges = Vec::new();
     let mut lo = String::new();
@@ -506,21 +516,27 @@ impl Partial {
     }
 
     /// The rebuilt counts in the shape the writer keeps them.
-    fn deltas(&self, layouts: &Layouts) -> Deltas {
+    /// Day slices are moved, not copied: a year of them is most of a recount's memory.
+    fn into_deltas(self, layouts: &Layouts) -> Deltas {
+        use std::collections::btree_map::Entry;
         let mut out = Deltas::default();
-        for (key, d) in &self.slices {
+        for (key, d) in self.slices {
             if layouts.get(&key.survey_id).is_none() {
                 continue;
             }
-            for k in [key.rollup(), key.clone()] {
-                *out.responses.entry(k.clone()).or_default() += d.responses;
-                out.slices
-                    .entry(SliceKey {
-                        channel: String::new(),
-                        ..k
-                    })
-                    .or_default()
-                    .add(d);
+            let rollup = key.rollup();
+            *out.responses.entry(rollup.clone()).or_default() += d.responses;
+            *out.responses.entry(key.clone()).or_default() += d.responses;
+            let no_channel = |k: SliceKey| SliceKey {
+                channel: String::new(),
+                ..k
+            };
+            out.slices.entry(no_channel(rollup)).or_default().add(&d);
+            match out.slices.entry(no_channel(key)) {
+                Entry::Vacant(e) => {
+                    e.insert(d);
+                }
+                Entry::Occupied(mut e) => e.get_mut().add(&d),
             }
         }
         out
@@ -544,7 +560,7 @@ struct AnswerRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     response_id: String,
     /// The response's answers as "code:value;code:value…", "" for "no opinion" (codes hold
-    /// neither separator: the loader checks).
+    /// neither separator: the loader checks the current definitions).
     #[diesel(sql_type = diesel::sql_types::Text)]
     answers: String,
 }
@@ -582,7 +598,7 @@ fn page_answers(
 fn parse_answers<'a>(row: &'a AnswerRow, out: &mut Vec<(&'a str, Option<i16>)>) -> Option<()> {
     out.clear();
     for a in row.answers.split(';') {
-        let (code, value) = a.split_once(':')?;
+        let (code, value) = a.rsplit_once(':')?;
         let value = if value.is_empty() {
             None
         } else {

@@ -97,7 +97,7 @@ impl Layout {
                     .map(|v| v.score.and_then(|y| y.to_f64()).filter(|_| is_scored))
                     .collect::<Vec<_>>(),
             );
-            start.push(start[start.len() - 1] + 1 + scale_values.len());
+            start.push(start.last().copied().unwrap_or(0) + 1 + scale_values.len());
         }
         Layout {
             version: survey.version.clone(),
@@ -138,7 +138,9 @@ impl Layout {
         let base = *self.start.get(item)?;
         match value {
             None => Some(base),
-            Some(v) => self.values[item]
+            Some(v) => self
+                .values
+                .get(item)?
                 .iter()
                 .position(|x| *x == v)
                 .map(|p| base + 1 + p),
@@ -150,14 +152,14 @@ impl Layout {
         let m = self.scored_codes.len();
         Dense {
             responses: 0,
-            cells: vec![0; self.start[self.start.len() - 1]],
+            cells: vec![0; self.start.last().copied().unwrap_or(0)],
             other: BTreeMap::new(),
             pairs: vec![[0.0; 4]; m * (m + 1) / 2],
         }
     }
 
-    /// What one response adds. Answers to items this layout does not know are ignored, as
-    /// [`Tallies::of_response`] ignores them; answers to `count_if` items count only when the
+    /// What one response adds. Answers to items this layout does not know are ignored (a
+    /// checked submission has none); answers to `count_if` items count only when the
     /// condition holds.
     pub fn contribution<S: AsRef<str>>(
         &self,
@@ -183,8 +185,10 @@ impl Layout {
             let Some(&i) = self.index.get(code.as_ref()) else {
                 continue;
             };
-            if self.conditions[i]
-                .as_ref()
+            if self
+                .conditions
+                .get(i)
+                .and_then(Option::as_ref)
                 .is_some_and(|cond| !condition_met(cond, answers, background))
             {
                 continue;
@@ -193,11 +197,11 @@ impl Layout {
                 Some(cell) => c.cells.push(cell as u32),
                 None => c.other.push((i as u16, *value)),
             }
-            if let (Some(s), Some(v)) = (self.scored[i], value) {
-                let y = self.values[i]
-                    .iter()
-                    .position(|x| x == v)
-                    .and_then(|p| self.score[i][p]);
+            if let (Some(s), Some(v)) = (self.scored.get(i).copied().flatten(), value) {
+                let y = self.values.get(i).and_then(|values| {
+                    let p = values.iter().position(|x| x == v)?;
+                    self.score.get(i)?.get(p).copied().flatten()
+                });
                 if let Some(y) = y {
                     c.ys.push((s as u16, y));
                 }
@@ -237,17 +241,18 @@ impl Layout {
             ..Tallies::default()
         };
         self.each_cell(d, |item, v, n| {
-            *t.items
-                .entry(self.codes[item].clone())
-                .or_default()
-                .entry(v)
-                .or_default() += n;
+            if let Some(code) = self.codes.get(item) {
+                *t.items
+                    .entry(code.clone())
+                    .or_default()
+                    .entry(v)
+                    .or_default() += n;
+            }
         });
         self.each_pair(d, |a, b, m| {
-            t.pairs.insert(
-                (self.scored_codes[a].clone(), self.scored_codes[b].clone()),
-                m,
-            );
+            if let (Some(a), Some(b)) = (self.scored_codes.get(a), self.scored_codes.get(b)) {
+                t.pairs.insert((a.clone(), b.clone()), m);
+            }
         });
         t
     }
@@ -263,21 +268,12 @@ impl Layout {
 
     /// Calls `f(item, value, n)` for every non-zero count.
     pub fn each_cell(&self, d: &Dense, mut f: impl FnMut(usize, Option<i16>, i64)) {
-        for item in 0..self.codes.len() {
-            let base = self.start[item];
-            for (p, n) in d
-                .cells
-                .get(base..self.start[item + 1])
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
+        for (item, (bounds, values)) in self.start.windows(2).zip(&self.values).enumerate() {
+            let counts = d.cells.get(bounds[0]..bounds[1]).unwrap_or_default();
+            for (p, n) in counts.iter().enumerate() {
                 if *n != 0 {
-                    let v = if p == 0 {
-                        None
-                    } else {
-                        Some(self.values[item][p - 1])
-                    };
+                    // Position 0 is "no opinion"; the scale's values follow.
+                    let v = p.checked_sub(1).and_then(|k| values.get(k)).copied();
                     f(item, v, *n);
                 }
             }
@@ -322,7 +318,11 @@ impl Layout {
         }
         self.ensure(d);
         match self.cell(item, value) {
-            Some(cell) => d.cells[cell] += n,
+            Some(cell) => {
+                if let Some(c) = d.cells.get_mut(cell) {
+                    *c += n;
+                }
+            }
             None => *d.other.entry((item, value)).or_default() += n,
         }
         true
@@ -340,7 +340,9 @@ impl Layout {
             return false;
         }
         self.ensure(d);
-        let cell = &mut d.pairs[self.tri(sa, sb)];
+        let Some(cell) = d.pairs.get_mut(self.tri(sa, sb)) else {
+            return false;
+        };
         cell[0] += m.n as f64;
         cell[1] += m.sum_a;
         cell[2] += m.sum_b;

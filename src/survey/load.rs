@@ -490,8 +490,8 @@ impl Checker<'_> {
         q: Question,
     ) {
         let text = code.get_ref();
-        // Codes name JSON fields, CSV columns and form fields, and the recount lists them
-        // separated by commas: plain characters only.
+        // Codes name JSON fields, CSV columns and form fields, and the recount reads them
+        // back joined with ':' and ';': plain characters only.
         if text.is_empty()
             || !text
                 .chars()
