@@ -377,3 +377,33 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
         text(&out)
     );
 }
+
+#[test]
+fn bench_runs_end_to_end_at_a_small_size() {
+    // The documented command, shrunk: every part runs, the recount agrees, the figures print.
+    let out = chiso(
+        "sqlite://unused.db",
+        &[
+            "bench",
+            "--ingest",
+            "60",
+            "--clients",
+            "4",
+            "--bare",
+            "5",
+            "--sizes",
+            "300",
+        ],
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    for part in [
+        "responses/s",
+        "ratio HTTP / bare loop",
+        "recount (s)",
+        "server RSS",
+    ] {
+        assert!(t.contains(part), "{part} missing from:\n{t}");
+    }
+    assert!(!std::path::Path::new("unused.db").exists());
+}
