@@ -165,7 +165,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         layouts.clone(),
         settings.write_queue,
         settings.write_batch,
-        if settings.database_url.starts_with("postgres") {
+        if db::Backend::from_url(&settings.database_url).is_postgres() {
             2
         } else {
             1

@@ -34,6 +34,15 @@ impl SliceKey {
             ..self.clone()
         }
     }
+
+    /// The same slice over all channels: items and pairs are kept per slice, responses per
+    /// slice and channel.
+    fn without_channel(&self) -> SliceKey {
+        SliceKey {
+            channel: String::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// What a batch adds to the running counts: items and pairs per slice (channel ""), and
@@ -47,13 +56,15 @@ pub struct Deltas {
 impl Deltas {
     /// Adds one response, keyed with its channel, to its day slice and its period rollup.
     pub fn add(&mut self, layout: &Layout, key: SliceKey, c: &Contribution) {
+        self.add_with(key, 1, |slice| layout.add(slice, c));
+    }
+
+    /// Counts `n` responses under `key` (with its channel) in its day and its period rollup;
+    /// `fill` adds their items and pairs to each of the two slices.
+    fn add_with(&mut self, key: SliceKey, n: i64, mut fill: impl FnMut(&mut Dense)) {
         for k in [key.rollup(), key] {
-            let slice = SliceKey {
-                channel: String::new(),
-                ..k.clone()
-            };
-            *self.responses.entry(k).or_default() += 1;
-            layout.add(self.slices.entry(slice).or_default(), c);
+            fill(self.slices.entry(k.without_channel()).or_default());
+            *self.responses.entry(k).or_default() += n;
         }
     }
 
@@ -515,28 +526,13 @@ impl Partial {
         }
     }
 
-    /// The rebuilt counts in the shape the writer keeps them.
-    /// Day slices are moved, not copied: a year of them is most of a recount's memory.
+    /// The rebuilt counts in the shape the writer keeps them. Consumed slice by slice, so
+    /// that each one is freed once it is counted.
     fn into_deltas(self, layouts: &Layouts) -> Deltas {
-        use std::collections::btree_map::Entry;
         let mut out = Deltas::default();
         for (key, d) in self.slices {
-            if layouts.get(&key.survey_id).is_none() {
-                continue;
-            }
-            let rollup = key.rollup();
-            *out.responses.entry(rollup.clone()).or_default() += d.responses;
-            *out.responses.entry(key.clone()).or_default() += d.responses;
-            let no_channel = |k: SliceKey| SliceKey {
-                channel: String::new(),
-                ..k
-            };
-            out.slices.entry(no_channel(rollup)).or_default().add(&d);
-            match out.slices.entry(no_channel(key)) {
-                Entry::Vacant(e) => {
-                    e.insert(d);
-                }
-                Entry::Occupied(mut e) => e.get_mut().add(&d),
+            if layouts.get(&key.survey_id).is_some() {
+                out.add_with(key, d.responses, |slice| slice.add(&d));
             }
         }
         out
@@ -736,39 +732,42 @@ fn compare(
         .collect::<std::collections::BTreeSet<_>>()
     {
         let layout = layouts.get(&key.survey_id);
+        let bytes = stored.get(key).map(Vec::as_slice).unwrap_or_default();
         // Compared by position when the stored slice fits the layout: thousands of day
-        // slices cannot each afford maps of strings.
-        if let Some(l) = layout {
+        // slices cannot each afford maps of strings. Otherwise by item code.
+        let by_position = layout.and_then(|l| {
             let mut kept = Dense::default();
-            let bytes = stored.get(key).map(Vec::as_slice).unwrap_or_default();
-            if super::packed::unpack_dense(bytes, l, &mut kept).is_some() {
-                let empty = Dense::default();
-                if !rebuilt.slices.get(key).unwrap_or(&empty).same_counts(&kept) {
-                    report.differences.push(format!(
-                        "{}: item or pair counts differ from the answers",
-                        describe(key)
-                    ));
+            super::packed::unpack_dense(bytes, l, &mut kept)?;
+            let empty = Dense::default();
+            Some(rebuilt.slices.get(key).unwrap_or(&empty).same_counts(&kept))
+        });
+        let agree = match by_position {
+            Some(agree) => agree,
+            None => {
+                let mut kept = Tallies::default();
+                if super::packed::unpack_into(bytes, &mut kept).is_none() {
+                    report
+                        .differences
+                        .push(format!("{}: stored counts are unreadable", describe(key)));
+                    continue;
                 }
-                continue;
+                let rebuilt = match (rebuilt.slices.get(key), layout) {
+                    (Some(d), Some(l)) => l.tallies(d),
+                    _ => Tallies::default(),
+                };
+                same(
+                    &Tallies {
+                        responses: 0,
+                        ..rebuilt
+                    },
+                    &Tallies {
+                        responses: 0,
+                        ..kept
+                    },
+                )
             }
-        }
-        let a = match (rebuilt.slices.get(key), layout) {
-            (Some(d), Some(l)) => l.tallies(d),
-            _ => Tallies::default(),
         };
-        let mut b = Tallies::default();
-        if let Some(bytes) = stored.get(key) {
-            if super::packed::unpack_into(bytes, &mut b).is_none() {
-                report
-                    .differences
-                    .push(format!("{}: stored counts are unreadable", describe(key)));
-                continue;
-            }
-        }
-        if !same(
-            &Tallies { responses: 0, ..a },
-            &Tallies { responses: 0, ..b },
-        ) {
+        if !agree {
             report.differences.push(format!(
                 "{}: item or pair counts differ from the answers",
                 describe(key)
@@ -810,7 +809,7 @@ fn describe(k: &SliceKey) -> String {
 }
 
 fn same(x: &Tallies, y: &Tallies) -> bool {
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + a.abs());
+    let close = crate::scoring::sums_agree;
     x.responses == y.responses
         && x.items == y.items
         && x.pairs.len() == y.pairs.len()

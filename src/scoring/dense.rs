@@ -5,7 +5,7 @@
 //! A response is turned into a [`Contribution`] (its cells and scores) where it arrives, so
 //! that the writer threads only add numbers.
 
-use super::{condition_met, PairMoments, Tallies};
+use super::{condition_met, sums_agree, PairMoments, Tallies};
 use crate::survey::{Catalog, Condition, Survey};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
@@ -388,14 +388,13 @@ impl Dense {
     /// Whether two slices hold the same item and pair counts (responses aside); sums of
     /// scores may differ in the last bits, as they were added in another order.
     pub fn same_counts(&self, other: &Dense) -> bool {
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + a.abs());
         let cells = |d: &Dense, i: usize| d.cells.get(i).copied().unwrap_or(0);
         let pairs = |d: &Dense, i: usize| d.pairs.get(i).copied().unwrap_or([0.0; 4]);
         (0..self.cells.len().max(other.cells.len())).all(|i| cells(self, i) == cells(other, i))
             && self.other == other.other
             && (0..self.pairs.len().max(other.pairs.len())).all(|i| {
                 let (a, b) = (pairs(self, i), pairs(other, i));
-                a[0] == b[0] && (1..4).all(|k| close(a[k], b[k]))
+                a[0] == b[0] && (1..4).all(|k| sums_agree(a[k], b[k]))
             })
     }
 }

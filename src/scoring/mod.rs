@@ -47,6 +47,12 @@ impl PairMoments {
     }
 }
 
+/// Whether two sums of the same scores agree: added in another order (a recount against the
+/// running counts), they may differ in the last bits.
+pub fn sums_agree(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * (1.0 + a.abs())
+}
+
 impl Tallies {
     /// What one response adds: its answers' counts, and the pair moments of its scored answers.
     /// Answers to items whose node counts only some respondents (`count_if`) are left out
