@@ -19,6 +19,16 @@ use std::collections::BTreeMap;
 
 const NO_OPINION: i16 = -1;
 
+/// An answer's value as stored in a cell.
+fn stored_value(v: Option<i16>) -> i16 {
+    v.unwrap_or(NO_OPINION)
+}
+
+/// A cell's value as an answer.
+fn answer_value(v: i16) -> Option<i16> {
+    (v != NO_OPINION).then_some(v)
+}
+
 /// Opens the current layout; a fixed-width slice starts with its item count, never FFFF.
 const MAGIC: [u8; 3] = [0xFF, 0xFF, 2];
 
@@ -218,7 +228,7 @@ pub fn unpack_into(bytes: &[u8], t: &mut Tallies) -> Option<()> {
             .items
             .entry(name(*i)?)
             .or_default()
-            .entry((*v != NO_OPINION).then_some(*v))
+            .entry(answer_value(*v))
             .or_default() += n;
     }
     for (a, b, m) in &d.pairs {
@@ -256,7 +266,7 @@ pub fn merge(stored: &[u8], delta: &Tallies) -> Option<Vec<u8>> {
     for (item, values) in &delta.items {
         let i = position(&mut names, item)?;
         for (v, n) in values {
-            *cells.entry((i, v.unwrap_or(NO_OPINION))).or_default() += n;
+            *cells.entry((i, stored_value(*v))).or_default() += n;
         }
     }
     for ((a, b), m) in &delta.pairs {
@@ -273,7 +283,7 @@ pub fn merge(stored: &[u8], delta: &Tallies) -> Option<Vec<u8>> {
 pub fn pack_dense(layout: &Layout, d: &Dense) -> Vec<u8> {
     let mut cells: Vec<(u16, i16, i64)> = Vec::new();
     layout.each_cell(d, |item, v, n| {
-        cells.push((item as u16, v.unwrap_or(NO_OPINION), n))
+        cells.push((item as u16, stored_value(v), n))
     });
     let mut pairs: Vec<(u16, u16, PairMoments)> = Vec::new();
     layout.each_pair(d, |a, b, m| {
@@ -301,7 +311,7 @@ pub fn unpack_dense(bytes: &[u8], layout: &Layout, d: &mut Dense) -> Option<()> 
     for (i, v, n) in &decoded.cells {
         let item = *positions.get(usize::from(*i))?;
         layout
-            .add_count(&mut staged, item, (*v != NO_OPINION).then_some(*v), *n)
+            .add_count(&mut staged, item, answer_value(*v), *n)
             .then_some(())?;
     }
     for (a, b, m) in &decoded.pairs {

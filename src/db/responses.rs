@@ -100,10 +100,10 @@ fn retry_as_existing(
 /// A response row about to be inserted.
 pub struct Head<'a> {
     id: String,
-    survey_version: String,
+    survey_version: &'a str,
     background: String,
     comments: String,
-    created_at: String,
+    created_at: &'a str,
     p: &'a Pending,
 }
 
@@ -130,7 +130,7 @@ impl InsertRows for diesel::SqliteConnection {
                 (
                     responses::id.eq(&h.id),
                     responses::survey_id.eq(&h.p.survey_id),
-                    responses::survey_version.eq(&h.survey_version),
+                    responses::survey_version.eq(h.survey_version),
                     responses::unit_code.eq(&h.p.unit),
                     responses::channel.eq(&h.p.channel),
                     responses::period.eq(h.p.period),
@@ -141,7 +141,7 @@ impl InsertRows for diesel::SqliteConnection {
                     responses::status.eq(&h.p.status),
                     responses::keyed_by.eq(&h.p.keyed_by),
                     responses::submission_id.eq(&h.p.submission_id),
-                    responses::created_at.eq(&h.created_at),
+                    responses::created_at.eq(h.created_at),
                 )
             })
             .collect();
@@ -197,7 +197,7 @@ impl InsertRows for diesel::PgConnection {
         )
         .bind::<Array<Text>, _>(column(heads, |h| h.id.as_str()))
         .bind::<Array<Text>, _>(column(heads, |h| h.p.survey_id.as_str()))
-        .bind::<Array<Text>, _>(column(heads, |h| h.survey_version.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.survey_version))
         .bind::<Array<Text>, _>(column(heads, |h| h.p.unit.as_str()))
         .bind::<Array<Text>, _>(column(heads, |h| h.p.channel.as_str()))
         .bind::<Array<Integer>, _>(column(heads, |h| h.p.period))
@@ -208,7 +208,7 @@ impl InsertRows for diesel::PgConnection {
         .bind::<Array<Text>, _>(column(heads, |h| h.p.status.as_str()))
         .bind::<Array<Nullable<Text>>, _>(column(heads, |h| h.p.keyed_by.as_deref()))
         .bind::<Array<Text>, _>(column(heads, |h| h.p.submission_id.as_str()))
-        .bind::<Array<Text>, _>(column(heads, |h| h.created_at.as_str()))
+        .bind::<Array<Text>, _>(column(heads, |h| h.created_at))
         .execute(self)?;
         Ok(())
     }
@@ -271,10 +271,10 @@ macro_rules! impl_store_batch {
                     known.insert(p.submission_id.clone(), id.clone());
                     heads.push(Head {
                         id: id.clone(),
-                        survey_version: layout.version().to_string(),
+                        survey_version: layout.version(),
                         background: serde_json::to_string(&p.valid.background).unwrap_or_default(),
                         comments: serde_json::to_string(&p.valid.comments).unwrap_or_default(),
-                        created_at: created_at.clone(),
+                        created_at: &created_at,
                         p,
                     });
                     for (item, value) in &p.valid.answers {

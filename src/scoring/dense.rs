@@ -49,6 +49,8 @@ pub struct Layout {
     /// Position among the scored items (sorted by code, as pair keys are), per item.
     scored: Vec<Option<usize>>,
     scored_codes: Vec<String>,
+    /// Item position per scored position: the inverse of `scored`, for packing every pair.
+    scored_items: Vec<Option<usize>>,
     /// The condition under which each item's answers count (`count_if`).
     conditions: Vec<Option<Condition>>,
 }
@@ -111,6 +113,10 @@ impl Layout {
                 .map(|c| scored_codes.binary_search(c).ok())
                 .collect(),
             conditions: codes.iter().map(|c| survey.count_if(c).cloned()).collect(),
+            scored_items: scored_codes
+                .iter()
+                .map(|s| codes.iter().position(|c| c == s))
+                .collect(),
             codes,
             start,
             values,
@@ -308,7 +314,7 @@ impl Layout {
 
     /// The item position of a scored position.
     pub fn scored_item(&self, s: usize) -> Option<usize> {
-        self.scored_codes.get(s).and_then(|c| self.position(c))
+        self.scored_items.get(s).copied().flatten()
     }
 
     /// Adds a count read back from storage; false when the layout has no such item.
