@@ -5,7 +5,7 @@ use crate::db::{self, audit, auth, kiosks, DbError};
 use crate::ingest::{self, Checked, IngestError, Provenance};
 use crate::report::{self, ReportError, ScoreQuery};
 use crate::scoring::NodeScore;
-use crate::startup;
+use crate::startup::{self, AppState};
 use crate::survey::{self, RawSubmission, UNITS_FILE};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
@@ -253,6 +253,12 @@ fn with_db(common: &Common, cmd: Command) -> Result<(), String> {
         out!("Created user 'admin' with password: {p}");
     }
     let state = prepared.state;
+    let result = command(&state, cmd);
+    state.close();
+    result
+}
+
+fn command(state: &AppState, cmd: Command) -> Result<(), String> {
     let mut conn = state.pool.get().map_err(|e| DbError::from(e).to_string())?;
     let e = |e: DbError| e.to_string();
     match cmd {

@@ -37,6 +37,16 @@ pub struct AppState {
     pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
 }
 
+impl AppState {
+    /// Commits what the writer holds and closes the database connections on this thread,
+    /// before the process exits (see [`Writer::stop`]). Any other clone still alive keeps
+    /// the pool open.
+    pub fn close(self) {
+        self.writer.stop();
+        drop(self);
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
@@ -200,6 +210,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
 
 pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     let state = prepared.state;
+    let closing = state.clone();
     let bind = state.settings.bind.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -214,7 +225,9 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     })
     .bind(&bind)?;
     println!("chiso listening on http://{bind}");
-    server.run().await
+    let result = server.run().await;
+    closing.close();
+    result
 }
 
 fn redact(method: &str, path: &str) -> String {

@@ -634,3 +634,44 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
         "appraisal criteria are not estimated"
     );
 }
+
+#[test]
+fn stopping_the_writer_commits_what_is_queued_then_refuses() {
+    let app = spawn_app();
+    let st = &app.state;
+    let acks: Vec<_> = (0..40)
+        .map(|i| {
+            let value = Some(1 + i % 5);
+            let raw = serde_json::from_value(submission("NK", value)).unwrap();
+            let pending = chiso::ingest::prepare(
+                &st.catalog,
+                &st.layouts,
+                &st.units,
+                &raw,
+                &chiso::ingest::Provenance::default(),
+            )
+            .unwrap();
+            st.writer.submit_blocking(pending).unwrap()
+        })
+        .collect();
+    st.writer.stop();
+    for ack in acks {
+        assert!(matches!(
+            ack.blocking_recv().unwrap().unwrap(),
+            chiso::db::responses::Stored::Created(_)
+        ));
+    }
+    assert_eq!(app.responses(), 40);
+    let raw = serde_json::from_value(submission("NK", Some(3))).unwrap();
+    let late = chiso::ingest::prepare(
+        &st.catalog,
+        &st.layouts,
+        &st.units,
+        &raw,
+        &chiso::ingest::Provenance::default(),
+    )
+    .unwrap();
+    assert!(st.writer.submit(late).is_err(), "a stopped writer refuses");
+    // A second stop (the test app's own, when it is dropped) has nothing left to do.
+    st.writer.stop();
+}

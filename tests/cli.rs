@@ -357,6 +357,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
             .unwrap()
     });
     drop(conn);
+    state.close();
     let out = chiso(&db, &["recount"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

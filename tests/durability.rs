@@ -181,6 +181,8 @@ fn acknowledged_answers_survive_sigkill() {
     );
     let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+    drop(conn);
+    state.close();
 }
 
 /// Two servers on one database: every answer counted once, both report identical scores.
@@ -249,4 +251,6 @@ fn two_servers_share_one_database() {
     assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
     let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+    drop(conn);
+    state.close();
 }

@@ -91,6 +91,14 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+impl Drop for TestApp {
+    /// Ends the writer threads before the database goes, so that connections close here and
+    /// not on a thread still running when the test binary exits.
+    fn drop(&mut self) {
+        self.state.writer.stop();
+    }
+}
+
 impl TestApp {
     pub fn responses(&self) -> i64 {
         let mut conn = self.state.pool.get().unwrap();
