@@ -135,6 +135,11 @@ enum TokenAction {
         #[arg(long, default_value = "api")]
         label: String,
     },
+    /// List API tokens (id, role, label, created, status; never the tokens)
+    List,
+    /// Revoke an API token by id or by the token itself; servers stop accepting it within
+    /// 30 seconds
+    Revoke { id: String },
 }
 
 #[derive(Subcommand)]
@@ -280,15 +285,39 @@ fn command(state: &AppState, cmd: Command) -> Result<(), String> {
                 out!("Password: {password}");
             }
         }
-        Command::Token {
-            action: TokenAction::Create { role, label },
-        } => {
-            let role: auth::Role = role.parse()?;
-            out!(
-                "{}",
-                auth::create_token(&mut conn, role, &label).map_err(e)?
-            );
-        }
+        Command::Token { action } => match action {
+            TokenAction::Create { role, label } => {
+                let role: auth::Role = role.parse()?;
+                let token = auth::create_token(&mut conn, role, &label).map_err(e)?;
+                audit::record(&mut conn, "cli", "token.create", &format!("{role} {label}"))
+                    .map_err(e)?;
+                out!("{token}");
+            }
+            TokenAction::List => {
+                for t in auth::list_tokens(&mut conn).map_err(e)? {
+                    let status = match &t.revoked_at {
+                        Some(at) => format!("revoked {at}"),
+                        None => "active".into(),
+                    };
+                    out!(
+                        "{}\t{}\t{}\t{}\t{status}",
+                        t.id,
+                        t.role,
+                        t.label,
+                        t.created_at
+                    );
+                }
+            }
+            TokenAction::Revoke { id } => {
+                if !auth::revoke_token(&mut conn, &id).map_err(e)? {
+                    return Err(format!("no active API token '{id}'"));
+                }
+                // The argument may be the token itself: log only a prefix.
+                let shown: String = id.chars().take(8).collect();
+                audit::record(&mut conn, "cli", "token.revoke", &shown).map_err(e)?;
+                out!("revoked");
+            }
+        },
         Command::Kiosk { action } => match action {
             KioskAction::Add {
                 unit,

@@ -201,7 +201,45 @@ fn operators_create_users_tokens_and_kiosks() {
     let out = chiso(&db, &["user", "add", "x", "--role", "boss"]);
     assert!(!out.status.success() && text(&out).contains("unknown role 'boss'"));
     let out = chiso(&db, &["token", "create", "--role", "surveyor"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
+    let api_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(api_token.len(), 64);
+    let out = chiso(
+        &db,
+        &[
+            "token",
+            "create",
+            "--role",
+            "viewer",
+            "--label",
+            "dashboard",
+        ],
+    );
+    assert!(out.status.success());
+    let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(lines[1].contains("\tviewer\tdashboard\t") && lines[1].ends_with("\tactive"));
+    assert!(
+        !listed.contains(&api_token),
+        "a listing never shows a token"
+    );
+    // Revoked by the token itself, then by id.
+    assert!(chiso(&db, &["token", "revoke", &api_token])
+        .status
+        .success());
+    let out = chiso(&db, &["token", "revoke", &api_token]);
+    assert!(!out.status.success() && text(&out).contains("no active API token"));
+    let viewer_id = lines[1].split('\t').next().unwrap();
+    assert!(chiso(&db, &["token", "revoke", viewer_id]).status.success());
+    let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
+    assert_eq!(listed.matches("\trevoked ").count(), 2, "{listed}");
+    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
+    assert_eq!(
+        chiso::db::auth::token_role(&mut conn, &api_token).unwrap(),
+        None,
+        "a revoked token opens nothing"
+    );
+    drop(conn);
     let out = chiso(
         &db,
         &["kiosk", "add", "--unit", "CR", "--survey", "sipas-counter"],

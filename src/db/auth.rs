@@ -215,6 +215,57 @@ pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result
     Ok(token)
 }
 
+/// An API token as operators see it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: String,
+    pub role: String,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> {
+    let rows: Vec<(String, String, String, String, Option<String>)> =
+        with_conn!(conn, |c| api_tokens::table
+            .order(api_tokens::created_at)
+            .select((
+                api_tokens::id,
+                api_tokens::role,
+                api_tokens::label,
+                api_tokens::created_at,
+                api_tokens::revoked_at,
+            ))
+            .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, role, label, created_at, revoked_at)| TokenInfo {
+            id,
+            role,
+            label,
+            created_at,
+            revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes an API token by id or by the token itself; returns whether one was active.
+pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
+    let hash = hash_token(id_or_token);
+    let n = with_conn!(conn, |c| diesel::update(
+        api_tokens::table
+            .filter(
+                api_tokens::id
+                    .eq(id_or_token)
+                    .or(api_tokens::token_hash.eq(&hash))
+            )
+            .filter(api_tokens::revoked_at.is_null())
+    )
+    .set(api_tokens::revoked_at.eq(now()))
+    .execute(c))?;
+    Ok(n > 0)
+}
+
 pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
     let role: Option<String> = with_conn!(conn, |c| api_tokens::table
         .filter(api_tokens::token_hash.eq(hash_token(token)))
