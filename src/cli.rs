@@ -309,13 +309,8 @@ fn command(state: &AppState, cmd: Command) -> Result<(), String> {
                 }
             }
             TokenAction::Revoke { id } => {
-                if !auth::revoke_token(&mut conn, &id).map_err(e)? {
-                    return Err(format!("no active API token '{id}'"));
-                }
-                // The argument may be the token itself: log only a prefix.
-                let shown: String = id.chars().take(8).collect();
-                audit::record(&mut conn, "cli", "token.revoke", &shown).map_err(e)?;
-                out!("revoked");
+                let found = auth::revoke_token(&mut conn, &id).map_err(e)?;
+                revoked(&mut conn, found, "API token", "token.revoke", &id)?;
             }
         },
         Command::Kiosk { action } => match action {
@@ -340,13 +335,8 @@ fn command(state: &AppState, cmd: Command) -> Result<(), String> {
                 eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
             }
             KioskAction::Revoke { id } => {
-                if !kiosks::revoke(&mut conn, &id).map_err(e)? {
-                    return Err(format!("no active kiosk '{id}'"));
-                }
-                // The argument may be the token itself: log only a prefix.
-                let shown: String = id.chars().take(8).collect();
-                audit::record(&mut conn, "cli", "kiosk.revoke", &shown).map_err(e)?;
-                out!("revoked");
+                let found = kiosks::revoke(&mut conn, &id).map_err(e)?;
+                revoked(&mut conn, found, "kiosk", "kiosk.revoke", &id)?;
             }
             KioskAction::List => {
                 for (k, active) in kiosks::list(&mut conn).map_err(e)? {
@@ -485,6 +475,24 @@ fn command(state: &AppState, cmd: Command) -> Result<(), String> {
         }
         Command::Serve { .. } | Command::Check { .. } | Command::Bench(_) => {}
     }
+    Ok(())
+}
+
+/// Reports a revocation by id or token and records it; the argument may be the token itself,
+/// so only a prefix goes to the audit log.
+fn revoked(
+    conn: &mut db::AnyConnection,
+    found: bool,
+    what: &str,
+    action: &str,
+    id: &str,
+) -> Result<(), String> {
+    if !found {
+        return Err(format!("no active {what} '{id}'"));
+    }
+    let shown: String = id.chars().take(8).collect();
+    audit::record(conn, "cli", action, &shown).map_err(|e| e.to_string())?;
+    out!("revoked");
     Ok(())
 }
 

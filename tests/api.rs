@@ -639,20 +639,19 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
 fn stopping_the_writer_commits_what_is_queued_then_refuses() {
     let app = spawn_app();
     let st = &app.state;
+    let pending = |value: i64| {
+        let raw = serde_json::from_value(submission("NK", Some(value))).unwrap();
+        chiso::ingest::prepare(
+            &st.catalog,
+            &st.layouts,
+            &st.units,
+            &raw,
+            &chiso::ingest::Provenance::default(),
+        )
+        .unwrap()
+    };
     let acks: Vec<_> = (0..40)
-        .map(|i| {
-            let value = Some(1 + i % 5);
-            let raw = serde_json::from_value(submission("NK", value)).unwrap();
-            let pending = chiso::ingest::prepare(
-                &st.catalog,
-                &st.layouts,
-                &st.units,
-                &raw,
-                &chiso::ingest::Provenance::default(),
-            )
-            .unwrap();
-            st.writer.submit_blocking(pending).unwrap()
-        })
+        .map(|i| st.writer.submit_blocking(pending(1 + i % 5)).unwrap())
         .collect();
     st.writer.stop();
     for ack in acks {
@@ -662,16 +661,10 @@ fn stopping_the_writer_commits_what_is_queued_then_refuses() {
         ));
     }
     assert_eq!(app.responses(), 40);
-    let raw = serde_json::from_value(submission("NK", Some(3))).unwrap();
-    let late = chiso::ingest::prepare(
-        &st.catalog,
-        &st.layouts,
-        &st.units,
-        &raw,
-        &chiso::ingest::Provenance::default(),
-    )
-    .unwrap();
-    assert!(st.writer.submit(late).is_err(), "a stopped writer refuses");
+    assert!(
+        st.writer.submit(pending(3)).is_err(),
+        "a stopped writer refuses"
+    );
     // A second stop (the test app's own, when it is dropped) has nothing left to do.
     st.writer.stop();
 }

@@ -141,14 +141,7 @@ macro_rules! apply_all_on {
                 .filter(slice_counts::day.eq_any(&days))
                 .filter(slice_counts::unit_code.eq_any(&units))
                 // One order for every writer: they may wait for each other, never in a circle.
-                .order((
-                    slice_counts::survey_id,
-                    slice_counts::period,
-                    slice_counts::day,
-                    slice_counts::unit_code,
-                    slice_counts::survey_version,
-                    slice_counts::respondent_group,
-                ))
+                .order(SLICE_KEY)
                 .select(SLICE_COLUMNS),
         )
         .load($c)?;
@@ -168,14 +161,7 @@ macro_rules! apply_all_on {
         for chunk in merged_rows.chunks(1000) {
             diesel::insert_into(slice_counts::table)
                 .values(chunk)
-                .on_conflict((
-                    slice_counts::survey_id,
-                    slice_counts::period,
-                    slice_counts::day,
-                    slice_counts::unit_code,
-                    slice_counts::survey_version,
-                    slice_counts::respondent_group,
-                ))
+                .on_conflict(SLICE_KEY)
                 .do_update()
                 .set(slice_counts::counts.eq(excluded(slice_counts::counts)))
                 .execute($c)?;
@@ -218,6 +204,24 @@ macro_rules! apply_all_on {
 
 /// A slice row as read: its key columns and its packed counts.
 type SliceRow = (String, String, String, i32, String, String, Vec<u8>);
+
+/// The slice table's primary key, in its index order: writers lock rows in this
+/// order and replace counts on conflict with it.
+const SLICE_KEY: (
+    slice_counts::survey_id,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::unit_code,
+    slice_counts::survey_version,
+    slice_counts::respondent_group,
+) = (
+    slice_counts::survey_id,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::unit_code,
+    slice_counts::survey_version,
+    slice_counts::respondent_group,
+);
 
 const SLICE_COLUMNS: (
     slice_counts::survey_id,
