@@ -1,11 +1,8 @@
 //! The shipped instruments against the published figures they must reproduce.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::harness::surveys_dir;
 use chiso::scoring::{score, score_groups, NodeScore, Tallies};
 use chiso::survey::{load_dir, parse_definition, Catalog, Survey};
-use common::surveys_dir;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;

@@ -1,6 +1,6 @@
 //! Test harness: every test gets its own database — a temporary SQLite file, or, when
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use chiso::config::Settings;
 use chiso::db::auth::{self, Role};
@@ -107,7 +107,6 @@ impl TestApp {
 }
 
 /// Builds the app's service exactly as the server does.
-#[macro_export]
 macro_rules! service {
     ($app:expr) => {
         actix_web::test::init_service(

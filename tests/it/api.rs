@@ -1,11 +1,8 @@
 //! The JSON API as integrators use it: submissions, definitions, units, scores.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::harness::{spawn_app, submission, TestApp, ITEMS};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{spawn_app, submission, TestApp, ITEMS};
 use serde_json::{json, Value};
 
 async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {

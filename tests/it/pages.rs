@@ -1,11 +1,8 @@
 //! The kiosk a citizen touches and the pages staff sign in to.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::harness::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use common::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS};
 
 fn kiosk(app: &TestApp) -> String {
     let mut conn = app.state.pool.get().unwrap();

@@ -1,11 +1,8 @@
 //! Real server processes: killed with SIGKILL while clients submit, and two servers on one
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::harness::{fresh_database, submission, surveys_dir};
 use chiso::bench::http::Client;
-use common::{fresh_database, submission, surveys_dir};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::HashMap;

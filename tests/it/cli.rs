@@ -1,9 +1,6 @@
 //! The command line, run as an operator runs it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{fresh_database, surveys_dir, ITEMS};
+use crate::harness::{fresh_database, surveys_dir, ITEMS};
 use std::process::{Command, Output};
 
 fn chiso(db: &str, args: &[&str]) -> Output {

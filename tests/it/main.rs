@@ -1,0 +1,12 @@
+//! The black-box tests, in one binary: the App as the server builds it, the CLI as operators
+//! run it, and real server processes. `harness` gives each test a database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod harness;
+
+mod api;
+mod cli;
+mod durability;
+mod instruments;
+mod pages;
