@@ -20,21 +20,35 @@ pub struct Settings {
     pub write_batch: usize,
     /// Password for the bootstrap `admin`; generated and printed once when absent.
     pub admin_password: Option<String>,
+    /// Days after a period's year during which its forms are still accepted (paper forms
+    /// arrive late).
+    pub survey_window_days: u32,
+    /// Threads that hash passwords; each keeps argon2's ~19 MiB once it has hashed.
+    pub password_threads: usize,
 }
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://chiso.db";
+pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
+pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
+pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            bind: "127.0.0.1:8080".into(),
-            database_url: "sqlite://chiso.db".into(),
-            surveys_dir: PathBuf::from("surveys"),
-            kiosk_min_interval_secs: 5,
+            bind: DEFAULT_BIND.into(),
+            database_url: DEFAULT_DATABASE_URL.into(),
+            surveys_dir: PathBuf::from(DEFAULT_SURVEYS_DIR),
+            kiosk_min_interval_secs: DEFAULT_KIOSK_INTERVAL_SECS,
             form_max_age_secs: 6 * 3600,
             session_hours: 12,
             pool_size: 8,
             write_queue: 10_000,
             write_batch: 1_000,
             admin_password: None,
+            survey_window_days: DEFAULT_SURVEY_WINDOW_DAYS,
+            password_threads: 2,
         }
     }
 }

@@ -1,6 +1,10 @@
 //! Errors of the web layer: API errors render as JSON `{"error", "field"}`, page errors as
-//! Vietnamese HTML pages. Database details are logged, never shown.
+//! Vietnamese HTML pages. The application layer's errors convert into both, so handlers use
+//! `?`. Database details are logged, never shown.
 
+use crate::app::passwords::PasswordsBusy;
+use crate::app::sign_in::SignInError;
+use crate::app::{ReportError, SubmitError};
 use crate::db::DbError;
 use crate::survey::FieldError;
 use actix_web::http::StatusCode;
@@ -86,21 +90,15 @@ impl From<DbError> for ApiError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(_: actix_web::error::BlockingError) -> Self {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is busy; retry later",
-        )
-    }
-}
-
-/// An error shown as a page, in Vietnamese.
+/// An error shown as a page, in Vietnamese — or, for a visitor who is not signed in, a
+/// redirect to the sign-in page.
 #[derive(Debug)]
 pub struct PageError {
     pub status: StatusCode,
     pub title: String,
     pub message: String,
+    /// Where to send the browser instead of showing a page.
+    pub redirect: Option<String>,
 }
 
 impl PageError {
@@ -109,7 +107,41 @@ impl PageError {
             status,
             title: title.into(),
             message: message.into(),
+            redirect: None,
         }
+    }
+
+    /// Not signed in (or the session ended): to the sign-in page.
+    pub fn sign_in() -> Self {
+        PageError {
+            redirect: Some("/login".into()),
+            ..PageError::new(StatusCode::SEE_OTHER, "Xin đăng nhập", "")
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        PageError::new(
+            StatusCode::FORBIDDEN,
+            "Không có quyền truy cập",
+            "Tài khoản của Ông/Bà không được phép xem trang này. Xin liên hệ quản trị viên nếu cần quyền.",
+        )
+    }
+
+    pub fn busy() -> Self {
+        PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bận",
+            "Xin vui lòng thử lại sau ít phút.",
+        )
+    }
+
+    /// A parameter of the page's address was wrong.
+    pub fn invalid(e: &FieldError) -> Self {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tham số không hợp lệ",
+            e.to_string(),
+        )
     }
 
     pub fn not_found() -> Self {
@@ -134,6 +166,9 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let mut r = HttpResponse::build(self.status);
+        if let Some(to) = &self.redirect {
+            return r.insert_header(("Location", to.as_str())).finish();
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             r.insert_header(("Retry-After", "1"));
         }
@@ -145,20 +180,61 @@ impl ResponseError for PageError {
 impl From<DbError> for PageError {
     fn from(e: DbError) -> Self {
         log::error!("{e}");
-        PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Hệ thống đang bận",
-            "Xin vui lòng thử lại sau ít phút.",
-        )
+        PageError::busy()
     }
 }
 
-impl From<actix_web::error::BlockingError> for PageError {
-    fn from(_: actix_web::error::BlockingError) -> Self {
-        PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Hệ thống đang bận",
-            "Xin vui lòng thử lại sau ít phút.",
-        )
+impl From<PasswordsBusy> for PageError {
+    fn from(_: PasswordsBusy) -> Self {
+        PageError::busy()
+    }
+}
+
+impl From<SignInError> for PageError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Db(e) => e.into(),
+            SignInError::Busy(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubmitError> for PageError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(e) => PageError::invalid(&e),
+            SubmitError::Db(e) => e.into(),
+            SubmitError::Busy => PageError::busy(),
+        }
+    }
+}
+
+impl From<ReportError> for PageError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Invalid(e) => PageError::invalid(&e),
+            ReportError::Db(e) => e.into(),
+            ReportError::NoParTree => PageError::not_found(),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(e) => e.into(),
+            SubmitError::Db(e) => e.into(),
+            SubmitError::Busy => ApiError::busy(),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Invalid(e) => e.into(),
+            ReportError::Db(e) => e.into(),
+            ReportError::NoParTree => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        }
     }
 }

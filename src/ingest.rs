@@ -5,12 +5,15 @@ use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
 use crate::scoring::dense::Layouts;
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
+use chrono::NaiveDate;
 
 pub const CHANNELS: [&str; 5] = ["kiosk", "online", "paper", "invitation", "api"];
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    #[error("{0}")]
     Invalid(FieldError),
+    #[error(transparent)]
     Db(DbError),
 }
 
@@ -43,12 +46,16 @@ pub enum Checked {
 /// Checks a submission against its definition, without the database. A submission id seen
 /// before is recognised by the writer, which answers with the first id.
 pub fn prepare(
-    catalog: &Catalog,
-    layouts: &Layouts,
-    units: &UnitTree,
+    intake: &Intake,
     raw: &RawSubmission,
     provenance: &Provenance,
 ) -> Result<Pending, FieldError> {
+    let Intake {
+        catalog,
+        layouts,
+        units,
+        ..
+    } = intake;
     let survey = catalog
         .get(&raw.survey)
         .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
@@ -68,27 +75,15 @@ pub fn prepare(
             ),
         ));
     }
-    if uuid::Uuid::parse_str(&raw.submission_id).is_err() {
-        return Err(FieldError::new(
-            "submission_id",
-            "must be a UUID chosen by the client",
-        ));
-    }
+    let submission_id = canonical_submission_id(&raw.submission_id)
+        .ok_or_else(|| FieldError::new("submission_id", "must be a UUID chosen by the client"))?;
     if !(2000..=2100).contains(&raw.period) {
         return Err(FieldError::new(
             "period",
             "must be a year between 2000 and 2100",
         ));
     }
-    let day = match &raw.date {
-        Some(d) => {
-            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                return Err(FieldError::new("date", "must be a date written YYYY-MM-DD"));
-            }
-            d.clone()
-        }
-        None => crate::db::today(),
-    };
+    let day = intake.day_of(raw)?.format("%Y-%m-%d").to_string();
     let valid = validate(survey, raw)?;
     let status = if raw.channel == "paper" {
         "keyed_once"
@@ -105,7 +100,7 @@ pub fn prepare(
         channel: raw.channel.clone(),
         period: raw.period,
         day,
-        submission_id: raw.submission_id.clone(),
+        submission_id,
         status: status.into(),
         keyed_by: provenance.keyed_by.clone(),
         valid,
@@ -116,17 +111,87 @@ pub fn prepare(
 /// passes the checks (the definition may have changed since): the first answer wins.
 pub fn check(
     conn: &mut AnyConnection,
-    catalog: &Catalog,
-    layouts: &Layouts,
-    units: &UnitTree,
+    intake: &Intake,
     raw: &RawSubmission,
     provenance: &Provenance,
 ) -> Result<Checked, IngestError> {
-    match prepare(catalog, layouts, units, raw, provenance) {
+    match prepare(intake, raw, provenance) {
         Ok(p) => Ok(Checked::Pending(Box::new(p))),
-        Err(e) => match responses::find_by_submission(conn, &raw.submission_id)? {
+        Err(e) => match already_stored(conn, &raw.submission_id)? {
             Some(id) => Ok(Checked::Already(id)),
             None => Err(e.into()),
         },
+    }
+}
+
+/// The id of the response stored under this submission id, in whatever spelling it comes.
+pub fn already_stored(
+    conn: &mut AnyConnection,
+    submission_id: &str,
+) -> Result<Option<String>, DbError> {
+    match canonical_submission_id(submission_id) {
+        Some(sid) => responses::find_by_submission(conn, &sid),
+        None => Ok(None),
+    }
+}
+
+/// A submission id as stored: the UUID in lower-case hyphenated form, so that the same id
+/// written in capitals, in braces or without hyphens is recognised as the same submission.
+pub fn canonical_submission_id(sent: &str) -> Option<String> {
+    uuid::Uuid::parse_str(sent.trim())
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
+/// What checking a submission needs besides the submission: definitions, units, and the
+/// dates a period accepts.
+pub struct Intake<'a> {
+    pub catalog: &'a Catalog,
+    pub layouts: &'a Layouts,
+    pub units: &'a UnitTree,
+    /// Today in Vietnam: the day of an undated answer, and the latest date accepted.
+    pub today: NaiveDate,
+    /// Days after a period's year during which its forms are still accepted (paper forms
+    /// arrive late).
+    pub window_days: u32,
+}
+
+impl Intake<'_> {
+    /// The day an answer counts under: its date, or today; it must lie in the period's year
+    /// or in the window after it, and not after today.
+    pub fn day_of(&self, raw: &RawSubmission) -> Result<NaiveDate, FieldError> {
+        let day = match &raw.date {
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| FieldError::new("date", "must be a date written YYYY-MM-DD"))?,
+            None => self.today,
+        };
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(raw.period, 1, 1),
+            NaiveDate::from_ymd_opt(raw.period, 12, 31),
+        ) else {
+            return Err(FieldError::new("period", "must be a year"));
+        };
+        let latest = last + chrono::Duration::days(i64::from(self.window_days));
+        if day > self.today {
+            return Err(FieldError::new(
+                "date",
+                format!("{day} is after today ({})", self.today),
+            ));
+        }
+        if day < first || day > latest {
+            let what = if raw.date.is_some() {
+                format!("{day}")
+            } else {
+                format!("today ({day})")
+            };
+            return Err(FieldError::new(
+                "date",
+                format!(
+                    "{what} is outside period {}: its forms are dated {first} to {latest}",
+                    raw.period
+                ),
+            ));
+        }
+        Ok(day)
     }
 }

@@ -2,8 +2,10 @@
 //! chiso — collects the questionnaires behind Vietnam's public-administration indices and
 //! scores them as the official indices are scored.
 
+pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -11,6 +13,7 @@ pub mod ingest;
 pub mod report;
 pub mod scoring;
 pub mod startup;
+pub mod state;
 pub mod survey;
 pub mod views;
 pub mod web;

@@ -18,10 +18,14 @@ pub struct ScoreQuery {
     pub to: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    #[error("{0}")]
     Invalid(FieldError),
+    #[error(transparent)]
     Db(DbError),
+    #[error("no PAR INDEX tree is loaded (surveys/trees/)")]
+    NoParTree,
 }
 
 impl From<DbError> for ReportError {

@@ -1,51 +1,21 @@
 //! Builds the application: database, definitions, units, bootstrap admin, and the App itself.
 //! Tests build the very same App.
 
+use crate::app::passwords::PasswordWorkers;
+use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{self, auth, Pool};
+use crate::db::{self, auth};
 use crate::scoring::dense::Layouts;
+use crate::state::AppState;
 use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
 use crate::writer::Writer;
+use actix_web::{web, App, HttpServer};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Folder under the survey directory with whole-index trees.
 pub const TREES_DIR: &str = "trees";
-use actix_web::{web, App, HttpServer};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: Pool,
-    pub catalog: Arc<Catalog>,
-    /// Item positions of each survey, for adding responses to the running counts.
-    pub layouts: Arc<Layouts>,
-    pub units: Arc<UnitTree>,
-    /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
-    pub trees: Arc<Vec<ParTree>>,
-    pub settings: Arc<Settings>,
-    /// The queue every channel stores through (group commit).
-    pub writer: Writer,
-    /// Last accepted submission per kiosk id.
-    pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
-    /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
-    /// database read per request.
-    pub token_cache: Arc<Mutex<HashMap<String, (crate::db::auth::Role, Instant)>>>,
-    /// Failed sign-ins per user name: (count, first failure).
-    pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-}
-
-impl AppState {
-    /// Commits what the writer holds and closes the database connections on this thread,
-    /// before the process exits (see [`Writer::stop`]). Any other clone still alive keeps
-    /// the pool open.
-    pub fn close(self) {
-        self.writer.stop();
-        drop(self);
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -189,7 +159,9 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             layouts,
             units: Arc::new(units),
             trees: Arc::new(trees),
+            passwords: PasswordWorkers::start(settings.password_threads, 64),
             settings: Arc::new(settings),
+            clock: Clock::System,
             kiosk_last: Arc::default(),
             token_cache: Arc::default(),
             login_failures: Arc::default(),
@@ -224,7 +196,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
             .configure(configure(state.clone()))
     })
     .bind(&bind)?;
-    println!("chiso listening on http://{bind}");
+    println!(
+        "chiso listening on http://{bind} (kiosks accept one form per {} s)",
+        closing.settings.kiosk_min_interval_secs
+    );
     let result = server.run().await;
     closing.close();
     result

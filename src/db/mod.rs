@@ -63,6 +63,9 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error("migrations failed: {0}")]
     Migration(String),
+    /// A thread doing database work stopped or could not be started.
+    #[error("database worker: {0}")]
+    Worker(String),
 }
 
 /// Where the data lives.

@@ -1,64 +1,20 @@
 //! JSON API for integrators: submit responses, read definitions, units and scores.
 
-use super::SubmitError;
-use crate::db::auth::{self, Role};
+use super::extract::{ApiCaller, Surveyor};
+use crate::app;
 use crate::db::responses::Stored;
 use crate::error::ApiError;
-use crate::report::{ReportError, ScoreQuery};
-use crate::startup::AppState;
-use crate::survey::{RawSubmission, Survey};
+use crate::report::ScoreQuery;
+use crate::state::AppState;
+use crate::survey::{FieldError, RawSubmission, Survey};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-
-/// How long a checked token is trusted without asking the database again (a revoked token
-/// stops working within this time).
-const TOKEN_CACHE: std::time::Duration = std::time::Duration::from_secs(30);
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Largest body accepted anywhere (a whole questionnaire is a few KiB).
 pub const MAX_BODY: usize = 64 * 1024;
-
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let h = req.headers().get("Authorization")?.to_str().ok()?;
-    let token = h.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_string())
-}
-
-/// The role of the request's bearer token, if it has at least `min`.
-async fn authorize(state: &AppState, req: &HttpRequest, min: Role) -> Result<Role, ApiError> {
-    let token = bearer(req).ok_or_else(ApiError::unauthorized)?;
-    let hash = auth::hash_token(&token);
-    let cached = state.token_cache.lock().ok().and_then(|m| {
-        m.get(&hash)
-            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE)
-            .map(|(r, _)| *r)
-    });
-    let role = match cached {
-        Some(r) => r,
-        None => {
-            let pool = state.pool.clone();
-            let role = web::block(move || -> Result<_, crate::db::DbError> {
-                let mut conn = pool.get()?;
-                auth::token_role(&mut conn, &token)
-            })
-            .await??
-            .ok_or_else(ApiError::unauthorized)?;
-            if let Ok(mut m) = state.token_cache.lock() {
-                m.insert(hash, (role, std::time::Instant::now()));
-            }
-            role
-        }
-    };
-    if role < min {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("a {role} token cannot do this; it needs {min} or above"),
-        ));
-    }
-    Ok(role)
-}
 
 /// Reads the body, refusing anything over [`MAX_BODY`] as it arrives.
 pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
@@ -164,133 +120,199 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
 
 pub async fn post_response(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    _: ApiCaller<Surveyor>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&state, &req, Role::Surveyor).await?;
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
-    match super::submit(&state, raw).await {
-        Ok(Stored::Created(id)) => Ok(HttpResponse::Created().json(json!({ "id": id }))),
-        Ok(Stored::Existing(id)) => Ok(HttpResponse::Ok().json(json!({ "id": id }))),
-        Err(SubmitError::Invalid(e)) => Err(e.into()),
-        Err(SubmitError::Db(e)) => Err(e.into()),
-        Err(SubmitError::Busy) => Err(ApiError::busy()),
+    Ok(match app::submit::submit(&state, raw).await? {
+        Stored::Created(id) => HttpResponse::Created().json(Created { id }),
+        Stored::Existing(id) => HttpResponse::Ok().json(Created { id }),
+    })
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: String,
+}
+
+/// A definition as integrators need it to build submissions.
+#[derive(Serialize)]
+struct SurveyJson<'a> {
+    id: &'a str,
+    version: &'a str,
+    title: &'a str,
+    instrument: &'a str,
+    groups: &'a [crate::survey::Choice],
+    open: &'a [crate::survey::OpenQuestion],
+    items: Vec<ItemJson<'a>>,
+    background: Vec<BackgroundJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ItemJson<'a> {
+    code: &'a str,
+    text: &'a str,
+    text_en: &'a Option<String>,
+    values: Vec<ValueJson<'a>>,
+    no_opinion: Option<&'a str>,
+    required: bool,
+    show_if: &'a Option<crate::survey::Condition>,
+}
+
+#[derive(Serialize)]
+struct ValueJson<'a> {
+    value: i16,
+    label: &'a str,
+    /// Exact decimal, as text; absent for a value that counts as missing.
+    score: Option<String>,
+    missing: bool,
+}
+
+#[derive(Serialize)]
+struct BackgroundJson<'a> {
+    code: &'a str,
+    text: &'a str,
+    options: &'a [crate::survey::Choice],
+    required: bool,
+    show_if: &'a Option<crate::survey::Condition>,
+}
+
+impl<'a> SurveyJson<'a> {
+    fn of(s: &'a Survey) -> Self {
+        let items = s
+            .items()
+            .map(|i| {
+                let scale = s.scale_of(i);
+                ItemJson {
+                    code: &i.code,
+                    text: &i.text,
+                    text_en: &i.text_en,
+                    values: scale
+                        .map(|sc| {
+                            sc.values
+                                .iter()
+                                .map(|v| ValueJson {
+                                    value: v.value,
+                                    label: &v.label,
+                                    score: v.score.map(|d| d.to_string()),
+                                    missing: v.score.is_none(),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    no_opinion: scale.and_then(|sc| sc.no_opinion.as_deref()),
+                    required: i.required,
+                    show_if: &i.show_if,
+                }
+            })
+            .collect();
+        let background = s
+            .background
+            .iter()
+            .map(|b| BackgroundJson {
+                code: &b.code,
+                text: &b.text,
+                options: &b.options,
+                required: b.required,
+                show_if: &b.show_if,
+            })
+            .collect();
+        SurveyJson {
+            id: &s.id,
+            version: &s.version,
+            title: &s.title,
+            instrument: &s.instrument,
+            groups: &s.groups,
+            open: &s.open,
+            items,
+            background,
+        }
     }
 }
 
-fn survey_json(s: &Survey) -> Value {
-    let items: Vec<Value> = s
-        .items()
-        .map(|i| {
-            let scale = s.scale_of(i);
-            let values: Vec<Value> = scale
-                .map(|sc| {
-                    sc.values
-                        .iter()
-                        .map(|v| json!({"value": v.value, "label": v.label, "score": v.score.map(|d| d.to_string()), "missing": v.score.is_none()}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({
-                "code": i.code,
-                "text": i.text,
-                "text_en": i.text_en,
-                "values": values,
-                "no_opinion": scale.and_then(|sc| sc.no_opinion.clone()),
-                "required": i.required,
-                "show_if": i.show_if,
-            })
+pub async fn surveys(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
+    let list: Vec<SurveyJson> = state.catalog.surveys.values().map(SurveyJson::of).collect();
+    HttpResponse::Ok().json(list)
+}
+
+pub async fn units(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
+    HttpResponse::Ok().json(&state.units.units)
+}
+
+/// The query string of score requests, as sent; [`ScoreParams::query`] checks it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScoreParams {
+    pub survey: Option<String>,
+    pub period: Option<String>,
+    pub unit: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl ScoreParams {
+    /// The query, naming the field that is missing or wrong.
+    pub fn query(&self) -> Result<ScoreQuery, FieldError> {
+        let opt = |v: &Option<String>| v.as_ref().filter(|v| !v.is_empty()).cloned();
+        let survey = self
+            .survey
+            .clone()
+            .ok_or_else(|| FieldError::new("survey", "is required"))?;
+        let period = opt(&self.period)
+            .ok_or_else(|| FieldError::new("period", "is required"))?
+            .parse()
+            .map_err(|_| FieldError::new("period", "must be a year"))?;
+        Ok(ScoreQuery {
+            survey,
+            period,
+            unit: opt(&self.unit),
+            from: opt(&self.from),
+            to: opt(&self.to),
         })
-        .collect();
-    let background: Vec<Value> = s
-        .background
-        .iter()
-        .map(|b| json!({"code": b.code, "text": b.text, "options": b.options, "required": b.required, "show_if": b.show_if}))
-        .collect();
-    json!({
-        "id": s.id,
-        "version": s.version,
-        "title": s.title,
-        "instrument": s.instrument,
-        "groups": s.groups,
-        "open": s.open,
-        "items": items,
-        "background": background,
-    })
+    }
 }
 
-pub async fn surveys(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&state, &req, Role::Viewer).await?;
-    let list: Vec<Value> = state.catalog.surveys.values().map(survey_json).collect();
-    Ok(HttpResponse::Ok().json(list))
-}
-
-pub async fn units(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    authorize(&state, &req, Role::Viewer).await?;
-    Ok(HttpResponse::Ok().json(&state.units.units))
-}
-
-/// Reads `survey`, `period`, `unit`, `from`, `to` from a query string, naming bad fields.
-pub fn score_query(q: &HashMap<String, String>) -> Result<ScoreQuery, ApiError> {
-    let survey = q
-        .get("survey")
-        .cloned()
-        .ok_or_else(|| ApiError::field("survey", "is required"))?;
-    let period = q
-        .get("period")
-        .ok_or_else(|| ApiError::field("period", "is required"))?
-        .parse()
-        .map_err(|_| ApiError::field("period", "must be a year"))?;
-    let opt = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-    Ok(ScoreQuery {
-        survey,
-        period,
-        unit: opt("unit"),
-        from: opt("from"),
-        to: opt("to"),
-    })
+#[derive(Serialize)]
+struct ScoresJson<'a> {
+    survey: &'a str,
+    label: &'a Option<String>,
+    period: i32,
+    unit: &'a Option<String>,
+    from: &'a Option<String>,
+    to: &'a Option<String>,
+    responses: i64,
+    nodes: &'a [crate::scoring::NodeScore],
 }
 
 pub async fn scores(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
+    _: ApiCaller,
+    params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&state, &req, Role::Viewer).await?;
-    let q = score_query(&query)?;
-    match super::scores_of(&state, q.clone()).await {
-        Ok(s) => Ok(HttpResponse::Ok().json(json!({
-            "survey": s.survey,
-            "label": s.label,
-            "period": q.period,
-            "unit": q.unit,
-            "from": q.from,
-            "to": q.to,
-            "responses": s.responses,
-            "nodes": s.nodes,
-        }))),
-        Err(ReportError::Invalid(e)) => Err(e.into()),
-        Err(ReportError::Db(e)) => Err(e.into()),
-    }
+    let q = params.query()?;
+    let s = app::reports::scores(&state, q.clone()).await?;
+    Ok(HttpResponse::Ok().json(ScoresJson {
+        survey: &s.survey,
+        label: &s.label,
+        period: q.period,
+        unit: &q.unit,
+        from: &q.from,
+        to: &q.to,
+        responses: s.responses,
+        nodes: &s.nodes,
+    }))
 }
 
 /// The whole PAR INDEX tree with 2022 points and this period's survey-based estimates.
 pub async fn parindex(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
+    _: ApiCaller,
+    params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&state, &req, Role::Viewer).await?;
-    let mut q = query.into_inner();
-    q.insert("survey".into(), String::new());
-    let q = score_query(&q)?;
-    match super::par_of(&state, q).await {
-        Ok(r) => Ok(HttpResponse::Ok().json(r)),
-        Err(ReportError::Invalid(e)) => Err(e.into()),
-        Err(ReportError::Db(e)) => Err(e.into()),
+    let q = ScoreParams {
+        survey: Some(String::new()),
+        ..params.into_inner()
     }
+    .query()?;
+    Ok(HttpResponse::Ok().json(app::reports::par_report(&state, q).await?))
 }

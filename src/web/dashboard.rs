@@ -1,73 +1,19 @@
 //! Pages for signed-in staff and leaders.
 
-use super::auth::{csrf_token, current_user, to_login};
+use super::api::ScoreParams;
+use super::extract::{Csrf, SignedIn};
+use crate::app::reports;
 use crate::error::PageError;
-use crate::report::{self, ReportError};
-use crate::startup::AppState;
+use crate::report::ScoreQuery;
+use crate::state::AppState;
+use crate::survey::Unit;
 use crate::views::scores::{scores, ScoresPage};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Datelike;
-use std::collections::HashMap;
+use actix_web::{web, HttpResponse};
 
-pub async fn scores_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, PageError> {
-    let Some(user) = current_user(&state, &req).await? else {
-        return Ok(to_login());
-    };
-    let catalog = state.catalog.clone();
-    let survey_id = query
-        .get("survey")
-        .cloned()
-        .or_else(|| catalog.surveys.keys().next().cloned())
-        .unwrap_or_default();
-    let default_unit = user
-        .unit
-        .clone()
-        .or_else(|| state.units.units.first().map(|u| u.code.clone()))
-        .unwrap_or_default();
-    let mut q = super::api::score_query(&{
-        let mut m = query.clone().into_inner();
-        m.insert("survey".into(), survey_id);
-        m.entry("period".into())
-            .or_insert_with(|| chrono::Utc::now().year().to_string());
-        m.entry("unit".into()).or_insert(default_unit);
-        m
-    })
-    .map_err(|e| {
-        PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Tham số không hợp lệ",
-            e.to_string(),
-        )
-    })?;
-    // A user scoped to a unit sees that unit and what lies below it, nothing else.
-    if let Some(scope) = &user.unit {
-        let allowed = state.units.subtree(scope);
-        if !q.unit.as_ref().is_some_and(|u| allowed.contains(u)) {
-            q.unit = Some(scope.clone());
-        }
-    }
-    let scored = match super::scores_of(&state, q.clone()).await {
-        Ok(s) => s,
-        Err(ReportError::Invalid(e)) => {
-            return Err(PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Tham số không hợp lệ",
-                e.to_string(),
-            ))
-        }
-        Err(ReportError::Db(e)) => return Err(e.into()),
-    };
-    let Some(survey) = catalog.get(&q.survey) else {
-        return Err(PageError::not_found());
-    };
-    let (csrf, set) = csrf_token(&req);
-    let role = user.role.to_string();
-    let units = match &user.unit {
+/// The units a user may see: their scope and what lies below it, or every unit.
+fn visible_units(state: &AppState, scope: Option<&str>) -> Vec<Unit> {
+    match scope {
         Some(scope) => {
             let allowed = state.units.subtree(scope);
             state
@@ -79,11 +25,46 @@ pub async fn scores_page(
                 .collect()
         }
         None => state.units.units.clone(),
-    };
+    }
+}
+
+pub async fn scores_page(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn,
+    csrf: Csrf,
+    params: web::Query<ScoreParams>,
+) -> Result<HttpResponse, PageError> {
+    let catalog = state.catalog.clone();
+    let mut params = params.into_inner();
+    params.survey = params
+        .survey
+        .filter(|s| !s.is_empty())
+        .or_else(|| catalog.surveys.keys().next().cloned());
+    if params.period.as_deref().unwrap_or("").is_empty() {
+        params.period = Some(state.clock.year().to_string());
+    }
+    if params.unit.as_deref().unwrap_or("").is_empty() {
+        params.unit = user
+            .unit
+            .clone()
+            .or_else(|| state.units.units.first().map(|u| u.code.clone()));
+    }
+    let mut q = params.query().map_err(|e| PageError::invalid(&e))?;
+    // A user scoped to a unit sees that unit and what lies below it, nothing else.
+    if let Some(scope) = &user.unit {
+        let allowed = state.units.subtree(scope);
+        if !q.unit.as_ref().is_some_and(|u| allowed.contains(u)) {
+            q.unit = Some(scope.clone());
+        }
+    }
+    let scored = reports::scores(&state, q.clone()).await?;
+    let survey = catalog.get(&q.survey).ok_or_else(PageError::not_found)?;
+    let role = user.role.to_string();
+    let units = visible_units(&state, user.unit.as_deref());
     let page = scores(&ScoresPage {
         username: &user.username,
         role: &role,
-        csrf: &csrf,
+        csrf: &csrf.token,
         surveys: catalog.surveys.values().collect(),
         units: &units,
         survey,
@@ -93,53 +74,39 @@ pub async fn scores_page(
         to: q.to.as_deref().unwrap_or(""),
         scores: &scored,
     });
-    let mut r = HttpResponse::Ok();
-    if let Some(c) = set {
-        r.cookie(c);
-    }
-    Ok(r.content_type("text/html; charset=utf-8")
-        .body(page.into_string()))
+    Ok(csrf.page(StatusCode::OK, page))
 }
 
 pub async fn parindex_page(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
+    SignedIn { user, .. }: SignedIn,
+    csrf: Csrf,
+    params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, PageError> {
-    let Some(user) = current_user(&state, &req).await? else {
-        return Ok(to_login());
+    let period = match params.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => p.parse().map_err(|_| {
+            PageError::invalid(&crate::survey::FieldError::new("period", "must be a year"))
+        })?,
+        None => state.clock.year(),
     };
-    let period = query
-        .get("period")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| chrono::Utc::now().year());
-    let unit = user.unit.clone();
-    let q = report::ScoreQuery {
+    let q = ScoreQuery {
         survey: String::new(),
         period,
-        unit: unit.clone(),
+        unit: user.unit.clone(),
         from: None,
         to: None,
     };
-    let r = match super::par_of(&state, q).await {
-        Ok(r) => r,
-        Err(ReportError::Invalid(_)) => return Err(PageError::not_found()),
-        Err(ReportError::Db(e)) => return Err(e.into()),
-    };
-    let unit_name = unit
+    let report = reports::par_report(&state, q).await?;
+    let unit_name = user
+        .unit
         .as_deref()
         .and_then(|u| state.units.get(u))
         .or_else(|| state.units.units.first())
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    let (csrf, set) = csrf_token(&req);
     let role = user.role.to_string();
-    let mut resp = HttpResponse::Ok();
-    if let Some(c) = set {
-        resp.cookie(c);
-    }
-    Ok(resp.content_type("text/html; charset=utf-8").body(
-        crate::views::parindex::parindex(&r, &user.username, &role, &csrf, &unit_name)
-            .into_string(),
+    Ok(csrf.page(
+        StatusCode::OK,
+        crate::views::parindex::parindex(&report, &user.username, &role, &csrf.token, &unit_name),
     ))
 }

@@ -2,28 +2,24 @@
 //! credential; nothing about the citizen but their answers is stored.
 
 use super::api::read_body;
-use super::SubmitError;
+use crate::app::submit::{self, SubmitError};
 use crate::db::kiosks::{self, Kiosk};
-use crate::db::responses;
 use crate::error::PageError;
-use crate::startup::AppState;
+use crate::ingest;
+use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
 use crate::views::kiosk::{form as form_view, thanks as thanks_view, FormState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::Datelike;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), PageError> {
-    let pool = state.pool.clone();
-    let kiosk = web::block(move || -> Result<_, crate::db::DbError> {
-        let mut conn = pool.get()?;
-        kiosks::by_token(&mut conn, &token)
-    })
-    .await??
-    .ok_or_else(PageError::not_found)?;
+    let kiosk = state
+        .db(move |conn| kiosks::by_token(conn, &token))
+        .await?
+        .ok_or_else(PageError::not_found)?;
     let survey = state
         .catalog
         .get(&kiosk.survey)
@@ -65,7 +61,7 @@ fn render(
             token: at.token,
             unit_name,
             submission_id,
-            issued: chrono::Utc::now().timestamp(),
+            issued: at.state.clock.timestamp(),
             chosen,
             error,
         },
@@ -159,19 +155,17 @@ pub async fn submit(
     };
 
     // A double tap or a resubmitted page: the first copy was stored, say thanks again.
-    let pool = state.pool.clone();
     let sid = submission_id.clone();
-    let seen = web::block(move || -> Result<_, crate::db::DbError> {
-        let mut conn = pool.get()?;
-        responses::find_by_submission(&mut conn, &sid)
-    })
-    .await??;
-    if seen.is_some() {
+    if state
+        .db(move |conn| ingest::already_stored(conn, &sid))
+        .await?
+        .is_some()
+    {
         return Ok(thanks_redirect());
     }
 
     let issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let age = chrono::Utc::now().timestamp() - issued;
+    let age = state.clock.timestamp() - issued;
     if get("version") != Some(survey.version.as_str())
         || !(-60..=state.settings.form_max_age_secs).contains(&age)
     {
@@ -228,23 +222,16 @@ pub async fn submit(
         unit: kiosk.unit.clone(),
         channel: "kiosk".into(),
         submission_id: submission_id.clone(),
-        period: (chrono::Utc::now() + chrono::Duration::hours(7)).year(),
+        period: state.clock.year(),
         group: None,
         background,
         answers,
         comments: Map::new(),
         date: None,
     };
-    let result = super::submit(&state, raw).await;
-    match result {
-        Ok(_) => {
-            if let Ok(mut m) = state.kiosk_last.lock() {
-                m.insert(kiosk.id.clone(), Instant::now());
-            }
-            Ok(thanks_redirect())
-        }
-        Err(SubmitError::Invalid(e)) if e.field == "submission_id" => Err(stale()),
-        Err(SubmitError::Invalid(e)) => {
+    match submit::submit(&state, raw).await {
+        // The citizen is asked again, on the same form, for what is missing.
+        Err(SubmitError::Invalid(e)) if e.field != "submission_id" => {
             let msg = for_citizen(survey, &e);
             Ok(render(
                 &at,
@@ -254,11 +241,25 @@ pub async fn submit(
                 Some(&msg),
             ))
         }
-        Err(SubmitError::Db(e)) => Err(e.into()),
-        Err(SubmitError::Busy) => Err(PageError::new(
+        result => {
+            result.map_err(for_kiosk)?;
+            if let Ok(mut m) = state.kiosk_last.lock() {
+                m.insert(kiosk.id.clone(), Instant::now());
+            }
+            Ok(thanks_redirect())
+        }
+    }
+}
+
+/// What a citizen at the counter is told when the answer could not be taken.
+fn for_kiosk(e: SubmitError) -> PageError {
+    match e {
+        SubmitError::Invalid(_) => stale(),
+        SubmitError::Busy => PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Hệ thống đang bận",
             "Phiếu chưa được ghi nhận. Xin chạm “Gửi đánh giá” lại sau một giây.",
-        )),
+        ),
+        SubmitError::Db(e) => e.into(),
     }
 }

@@ -638,14 +638,7 @@ fn stopping_the_writer_commits_what_is_queued_then_refuses() {
     let st = &app.state;
     let pending = |value: i64| {
         let raw = serde_json::from_value(submission("NK", Some(value))).unwrap();
-        chiso::ingest::prepare(
-            &st.catalog,
-            &st.layouts,
-            &st.units,
-            &raw,
-            &chiso::ingest::Provenance::default(),
-        )
-        .unwrap()
+        chiso::ingest::prepare(&st.intake(), &raw, &chiso::ingest::Provenance::default()).unwrap()
     };
     let acks: Vec<_> = (0..40)
         .map(|i| st.writer.submit_blocking(pending(1 + i % 5)).unwrap())

@@ -196,7 +196,13 @@ fn operators_create_users_tokens_and_kiosks() {
         text(&out)
     );
     let out = chiso(&db, &["user", "add", "x", "--role", "boss"]);
-    assert!(!out.status.success() && text(&out).contains("unknown role 'boss'"));
+    assert!(
+        !out.status.success()
+            && text(&out).contains("invalid value 'boss' for '--role <ROLE>'")
+            && text(&out).contains("admin, supervisor, surveyor, viewer"),
+        "{}",
+        text(&out)
+    );
     let out = chiso(&db, &["token", "create", "--role", "surveyor"]);
     let api_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(api_token.len(), 64);

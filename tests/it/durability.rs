@@ -1,7 +1,7 @@
 //! Real server processes: killed with SIGKILL while clients submit, and two servers on one
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
 
-use crate::harness::{fresh_database, submission, surveys_dir};
+use crate::harness::{fresh_database, live_submission, surveys_dir};
 use chiso::bench::http::Client;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -78,7 +78,7 @@ fn token(db: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-fn open_state(db: &str) -> chiso::startup::AppState {
+fn open_state(db: &str) -> chiso::state::AppState {
     let settings = chiso::config::Settings {
         database_url: db.to_string(),
         surveys_dir: surveys_dir(),
@@ -116,7 +116,7 @@ fn acknowledged_answers_survive_sigkill() {
                     let mut c = Client::new(&addr);
                     let units = ["NK", "CR-P-HUNG-PHU", "TL"];
                     while !stop.load(Ordering::Relaxed) {
-                        let s = submission(units[i], Some(4 + (i as i64 % 2)));
+                        let s = live_submission(units[i], Some(4 + (i as i64 % 2)));
                         let sid = s["submission_id"].as_str().unwrap().to_string();
                         let body = serde_json::to_vec(&s).unwrap();
                         sent.lock().unwrap().push(body.clone());
@@ -197,7 +197,7 @@ fn two_servers_share_one_database() {
                 let mut here = Client::new(&addrs[i % 2]);
                 let mut there = Client::new(&addrs[(i + 1) % 2]);
                 for n in 0..60 {
-                    let s = submission(["NK", "BT", "CR", "OM"][i], Some(1 + (n % 5)));
+                    let s = live_submission(["NK", "BT", "CR", "OM"][i], Some(1 + (n % 5)));
                     let body = serde_json::to_vec(&s).unwrap();
                     let r = here
                         .request("POST", "/api/v1/responses", Some(&token), &body)
@@ -230,7 +230,10 @@ fn two_servers_share_one_database() {
             let r = Client::new(a)
                 .request(
                     "GET",
-                    "/api/v1/scores?survey=sipas-counter&period=2026",
+                    &format!(
+                        "/api/v1/scores?survey=sipas-counter&period={}",
+                        chiso::clock::Clock::System.year()
+                    ),
                     Some(&viewer),
                     b"",
                 )

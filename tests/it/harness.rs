@@ -2,22 +2,130 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+use chiso::clock::Clock;
 use chiso::config::Settings;
 use chiso::db::auth::{self, Role};
-use chiso::startup::{prepare, AppState};
+use chiso::startup::prepare;
+use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
 pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
+/// Password of every user a test adds with [`TestAppBuilder::with_user`].
+pub const USER_PASSWORD: &str = "mat-khau-nguoi-dung";
+/// The period the in-process tests answer for.
+pub const PERIOD: i32 = 2026;
+
+/// The in-process app's clock: mid-December of [`PERIOD`], Vietnam time, so that every date of
+/// the period up to then is in the past and the tests do not age.
+pub fn test_clock() -> Clock {
+    Clock::Fixed("2026-12-15T03:00:00Z".parse().unwrap())
+}
 
 pub struct TestApp {
     pub state: AppState,
     pub database_url: String,
     pub surveyor_token: String,
     pub viewer_token: String,
+    /// Tokens added with [`TestAppBuilder::with_token`], in order.
+    pub tokens: Vec<String>,
+    /// Kiosk URL tokens added with [`TestAppBuilder::with_kiosk`], in order.
+    pub kiosks: Vec<String>,
     _db: SchemaGuard,
     _dir: tempfile::TempDir,
+}
+
+type SettingsTweak = Box<dyn FnOnce(&mut Settings)>;
+
+/// What a test needs besides the app: settings, users, tokens, kiosks, a clock.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    tweaks: Vec<SettingsTweak>,
+    users: Vec<(String, Role, Option<String>)>,
+    tokens: Vec<Role>,
+    kiosks: Vec<(String, String)>,
+    clock: Option<Clock>,
+}
+
+impl TestAppBuilder {
+    pub fn settings(mut self, tweak: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// A user signing in with [`USER_PASSWORD`], optionally scoped to a unit.
+    pub fn with_user(mut self, name: &str, role: Role, unit: Option<&str>) -> Self {
+        self.users
+            .push((name.into(), role, unit.map(str::to_string)));
+        self
+    }
+
+    pub fn with_token(mut self, role: Role) -> Self {
+        self.tokens.push(role);
+        self
+    }
+
+    pub fn with_kiosk(mut self, unit: &str, survey: &str) -> Self {
+        self.kiosks.push((unit.into(), survey.into()));
+        self
+    }
+
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    pub fn build(self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, guard) = fresh_database(&dir);
+        let mut settings = Settings {
+            database_url: database_url.clone(),
+            surveys_dir: surveys_dir(),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            pool_size: 4,
+            kiosk_min_interval_secs: 0,
+            ..Settings::default()
+        };
+        for tweak in self.tweaks {
+            tweak(&mut settings);
+        }
+        let prepared = prepare(settings).expect("app starts");
+        assert!(prepared.generated_admin_password.is_none());
+        let mut state = prepared.state;
+        state.clock = self.clock.unwrap_or_else(test_clock);
+        let mut conn = state.pool.get().unwrap();
+        let surveyor_token = auth::create_token(&mut conn, Role::Surveyor, "test").unwrap();
+        let viewer_token = auth::create_token(&mut conn, Role::Viewer, "test").unwrap();
+        for (name, role, unit) in &self.users {
+            auth::add_user(&mut conn, name, USER_PASSWORD, *role, unit.as_deref()).unwrap();
+        }
+        let tokens = self
+            .tokens
+            .iter()
+            .map(|r| auth::create_token(&mut conn, *r, "test").unwrap())
+            .collect();
+        let kiosks = self
+            .kiosks
+            .iter()
+            .map(|(unit, survey)| {
+                chiso::db::kiosks::add(&mut conn, unit, survey, "Quầy 1")
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        drop(conn);
+        TestApp {
+            state,
+            database_url,
+            surveyor_token,
+            viewer_token,
+            tokens,
+            kiosks,
+            _db: guard,
+            _dir: dir,
+        }
+    }
 }
 
 /// Drops a test's PostgreSQL schema when the test ends.
@@ -59,36 +167,11 @@ pub fn fresh_database(dir: &tempfile::TempDir) -> (String, SchemaGuard) {
 }
 
 pub fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {})
+    TestApp::builder().build()
 }
 
-pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let (database_url, guard) = fresh_database(&dir);
-    let mut settings = Settings {
-        database_url: database_url.clone(),
-        surveys_dir: surveys_dir(),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        pool_size: 4,
-        kiosk_min_interval_secs: 0,
-        ..Settings::default()
-    };
-    tweak(&mut settings);
-    let prepared = prepare(settings).expect("app starts");
-    assert!(prepared.generated_admin_password.is_none());
-    let state = prepared.state;
-    let mut conn = state.pool.get().unwrap();
-    let surveyor_token = auth::create_token(&mut conn, Role::Surveyor, "test").unwrap();
-    let viewer_token = auth::create_token(&mut conn, Role::Viewer, "test").unwrap();
-    drop(conn);
-    TestApp {
-        state,
-        database_url,
-        surveyor_token,
-        viewer_token,
-        _db: guard,
-        _dir: dir,
-    }
+pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings) + 'static) -> TestApp {
+    TestApp::builder().settings(tweak).build()
 }
 
 impl Drop for TestApp {
@@ -96,10 +179,15 @@ impl Drop for TestApp {
     /// not on a thread still running when the test binary exits.
     fn drop(&mut self) {
         self.state.writer.stop();
+        self.state.passwords.stop();
     }
 }
 
 impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
     pub fn responses(&self) -> i64 {
         let mut conn = self.state.pool.get().unwrap();
         chiso::db::responses::count(&mut conn).unwrap()
@@ -132,8 +220,15 @@ pub fn submission(unit: &str, value: Option<i64>) -> Value {
         "unit": unit,
         "channel": "api",
         "submission_id": uuid::Uuid::new_v4().to_string(),
-        "period": 2026,
+        "period": PERIOD,
         "background": {"linh_vuc": "chung_thuc"},
         "answers": answers,
     })
+}
+
+/// [`submission`] for a real server process, which answers on the system clock: this year.
+pub fn live_submission(unit: &str, value: Option<i64>) -> Value {
+    let mut s = submission(unit, value);
+    s["period"] = json!(Clock::System.year());
+    s
 }

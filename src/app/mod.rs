@@ -1,0 +1,11 @@
+//! The application layer: what the web handlers, the CLI and the benchmark all call to submit
+//! responses, import files, sign in, and compute scores and the PAR INDEX report.
+
+pub mod import;
+pub mod passwords;
+pub mod reports;
+pub mod sign_in;
+pub mod submit;
+
+pub use reports::ReportError;
+pub use submit::SubmitError;

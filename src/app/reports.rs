@@ -1,0 +1,30 @@
+//! Scores and the PAR INDEX report for a query, on a pooled connection off the async threads.
+
+use crate::report::{self, ParReport, ScoreQuery};
+use crate::scoring::Scores;
+use crate::state::AppState;
+
+pub use crate::report::ReportError;
+
+pub async fn scores(state: &AppState, q: ScoreQuery) -> Result<Scores, ReportError> {
+    let st = state.clone();
+    state
+        .db(move |conn| report::scores(conn, &st.catalog, &st.units, &q))
+        .await
+}
+
+/// The PAR INDEX report (of the first whole-index tree loaded).
+pub async fn par_report(state: &AppState, q: ScoreQuery) -> Result<ParReport, ReportError> {
+    let st = state.clone();
+    state
+        .db(move |conn| {
+            let tree = st.trees.first().ok_or(ReportError::NoParTree)?;
+            report::par_report(conn, &st.catalog, &st.units, tree, &q)
+        })
+        .await
+}
+
+/// [`scores`] for callers that may block (the CLI).
+pub fn scores_blocking(state: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
+    state.db_blocking(|conn| report::scores(conn, &state.catalog, &state.units, q))
+}

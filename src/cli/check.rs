@@ -1,0 +1,36 @@
+//! `chiso check [DIR]`: validate every definition and say what was checked.
+
+use super::{out, CliError};
+use crate::startup;
+use crate::survey::UNITS_FILE;
+use std::path::Path;
+
+pub(super) fn run(dir: &Path) -> Result<(), CliError> {
+    let defs = startup::load_definitions(dir).map_err(|errors| {
+        for e in errors {
+            eprintln!("{e}");
+        }
+        CliError::Reported
+    })?;
+    for s in defs.catalog.surveys.values() {
+        out!(
+            "{}: {} ({}), {} items, {} background questions, {} index nodes, version {}",
+            s.file,
+            s.id,
+            s.instrument,
+            s.items().count(),
+            s.background.len(),
+            s.index.len(),
+            s.version
+        );
+    }
+    out!(
+        "{}: {} units",
+        dir.join(UNITS_FILE).display(),
+        defs.units.units.len()
+    );
+    for t in &defs.trees {
+        out!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The command line: `chiso [serve]`, `check`, `user`, `token`, `kiosk`, `import`, `score`,
+//! `recount`, `bench`. One function per subcommand; each returns a [`CliError`].
+
+mod admin;
+mod check;
+mod import;
+mod recount;
+mod score;
+mod serve;
+
+use crate::app::import::ImportError;
+use crate::app::ReportError;
+use crate::config::{self, Settings};
+use crate::db::auth::Role;
+use crate::db::DbError;
+use crate::startup::{self, StartError};
+use crate::state::AppState;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Prints a line; a reader that went away (`chiso score | head`) is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+pub(crate) use out;
+
+#[derive(Parser)]
+#[command(
+    name = "chiso",
+    version,
+    about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys",
+    // `chiso --bind …` with no subcommand serves, as `chiso serve --bind …` does.
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Database URL: sqlite://FILE (default) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL)]
+    database: String,
+    /// Directory of survey definitions and units.toml
+    #[arg(long, global = true, env = "CHISO_SURVEYS", default_value = config::DEFAULT_SURVEYS_DIR)]
+    surveys: PathBuf,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "CHISO_BIND", default_value = config::DEFAULT_BIND)]
+    bind: String,
+    /// Seconds a kiosk waits between two accepted submissions
+    #[arg(long, env = "CHISO_KIOSK_INTERVAL", default_value_t = config::DEFAULT_KIOSK_INTERVAL_SECS)]
+    kiosk_interval: u64,
+    /// Days after a period's year during which its (paper) forms are still accepted
+    #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS)]
+    survey_window: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default)
+    Serve(ServeArgs),
+    /// Validate survey definitions and units
+    Check { dir: Option<PathBuf> },
+    /// Manage users
+    User {
+        #[command(subcommand)]
+        action: admin::UserAction,
+    },
+    /// Manage API bearer tokens
+    Token {
+        #[command(subcommand)]
+        action: admin::TokenAction,
+    },
+    /// Manage kiosks (tablets at one-stop counters)
+    Kiosk {
+        #[command(subcommand)]
+        action: admin::KioskAction,
+    },
+    /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
+    Import(import::ImportArgs),
+    /// Rebuild the running counts from the stored answers and report any difference
+    Recount {
+        /// Replace the running counts with the rebuilt ones when they differ
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Measure ingest and scoring speed (see the README)
+    Bench(crate::bench::BenchArgs),
+    /// Print scores from the database
+    Score(score::ScoreArgs),
+}
+
+/// Why a command failed; printed as `error: …` with exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// An argument names something that does not exist, or the command found a problem.
+    #[error("{0}")]
+    Refused(String),
+    /// Already reported on standard error.
+    #[error("")]
+    Reported,
+}
+
+impl ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Role::Admin, Role::Supervisor, Role::Surveyor, Role::Viewer]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Surveyor => "surveyor",
+            Role::Viewer => "viewer",
+        }))
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let common = cli.common;
+    let result = match cli.command {
+        None => serve::run(&common, cli.serve),
+        Some(Command::Serve(args)) => serve::run(&common, args),
+        Some(Command::Check { dir }) => check::run(dir.as_deref().unwrap_or(&common.surveys)),
+        // The benchmark makes a database of its own.
+        Some(Command::Bench(args)) => {
+            crate::bench::run(&common.surveys, &args).map_err(CliError::Refused)
+        }
+        Some(Command::User { action }) => with_state(&common, |s| admin::user(s, action)),
+        Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
+        Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
+        Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
+        Some(Command::Score(args)) => with_state(&common, |s| score::run(s, &args)),
+        Some(Command::Recount { fix }) => with_state(&common, |s| recount::run(s, fix)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Reported) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(common: &Common) -> Settings {
+    Settings {
+        database_url: common.database.clone(),
+        surveys_dir: common.surveys.clone(),
+        admin_password: std::env::var("CHISO_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+        ..Settings::default()
+    }
+}
+
+/// Opens the database (creating it as the server would), runs one command, and closes
+/// everything on this thread before the process exits.
+fn with_state(
+    common: &Common,
+    command: impl FnOnce(&AppState) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let prepared = startup::prepare(settings(common))?;
+    if let Some(p) = &prepared.generated_admin_password {
+        out!("Created user 'admin' with password: {p}");
+    }
+    let state = prepared.state;
+    let result = command(&state);
+    state.close();
+    result
+}

@@ -1,0 +1,22 @@
+//! `chiso [serve]`: the web server.
+
+use super::{out, settings, CliError, Common, ServeArgs};
+use crate::config::Settings;
+use crate::startup;
+
+pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let settings = Settings {
+        bind: args.bind,
+        kiosk_min_interval_secs: args.kiosk_interval,
+        survey_window_days: args.survey_window,
+        ..settings(common)
+    };
+    let prepared = startup::prepare(settings)?;
+    if let Some(p) = &prepared.generated_admin_password {
+        out!("Created user 'admin' with password: {p}");
+        out!("(shown once; set CHISO_ADMIN_PASSWORD before the first start to choose it)");
+    }
+    actix_web::rt::System::new().block_on(startup::serve(prepared))?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! What every request, command and benchmark shares: the database pool, the loaded
+//! definitions, the writer and the small in-memory caches.
+
+use crate::app::passwords::PasswordWorkers;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::auth::Role;
+use crate::db::{AnyConnection, DbError, Pool};
+use crate::scoring::dense::Layouts;
+use crate::survey::par::ParTree;
+use crate::survey::{Catalog, UnitTree};
+use crate::writer::Writer;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub catalog: Arc<Catalog>,
+    /// Item positions of each survey, for adding responses to the running counts.
+    pub layouts: Arc<Layouts>,
+    pub units: Arc<UnitTree>,
+    /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
+    pub trees: Arc<Vec<ParTree>>,
+    pub settings: Arc<Settings>,
+    /// Vietnam time; fixed at a chosen instant in tests.
+    pub clock: Clock,
+    /// The queue every channel stores through (group commit).
+    pub writer: Writer,
+    /// The few threads that hash and check passwords (see [`PasswordWorkers`]).
+    pub passwords: PasswordWorkers,
+    /// Last accepted submission per kiosk id.
+    pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
+    /// database read per request.
+    pub token_cache: Arc<Mutex<HashMap<String, (Role, Instant)>>>,
+    /// Failed sign-ins per user name: (count, first failure).
+    pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+}
+
+impl AppState {
+    /// Runs blocking database work on a pooled connection, off the async threads.
+    pub async fn db<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Worker("a database worker thread stopped".into())))?
+    }
+
+    /// [`AppState::db`] for callers that may block (the CLI, the benchmark's loaders).
+    pub fn db_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        work(&mut conn)
+    }
+
+    /// Commits what the writer holds and closes the database connections on this thread,
+    /// before the process exits (see [`Writer::stop`]). Any other clone still alive keeps
+    /// the pool open.
+    pub fn close(self) {
+        self.writer.stop();
+        self.passwords.stop();
+        drop(self);
+    }
+}
