@@ -12,6 +12,7 @@ pub mod error;
 pub mod ingest;
 pub mod report;
 pub mod scoring;
+pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod survey;

@@ -137,6 +137,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             }
         }
     }
+    crate::secrets::release_work_memory();
     drop(conn);
     let catalog = Arc::new(catalog);
     let layouts = Arc::new(Layouts::of(&catalog));

@@ -4,13 +4,7 @@
 use super::schema::{api_tokens, sessions, users};
 use super::{now, AnyConnection, DbError};
 use crate::with_conn;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use diesel::prelude::*;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
 
@@ -57,34 +51,8 @@ pub struct User {
     pub unit: Option<String>,
 }
 
-/// A fresh random secret: 32 bytes, hex.
-pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-pub fn hash_password(password: &str) -> Result<String, DbError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DbError::Connect(format!("password hashing failed: {e}")))
-}
-
-fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
+use crate::secrets::{hash_password, password_matches};
+pub use crate::secrets::{hash_token, new_secret};
 
 pub fn add_user(
     conn: &mut AnyConnection,
@@ -94,7 +62,7 @@ pub fn add_user(
     unit: Option<&str>,
 ) -> Result<User, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let hash = hash_password(password)?;
+    let hash = hash_password(password).map_err(|e| DbError::Worker(e.to_string()))?;
     with_conn!(conn, |c| diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),

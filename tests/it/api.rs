@@ -72,6 +72,74 @@ async fn a_submission_is_stored_once_however_often_it_is_retried() {
 }
 
 #[actix_web::test]
+async fn any_spelling_of_a_submission_id_is_the_same_submission() {
+    let app = spawn_app();
+    let id = uuid::Uuid::new_v4();
+    let plain = id.hyphenated().to_string();
+    let spellings = [
+        plain.clone(),
+        plain.to_uppercase(),
+        format!("{{{plain}}}"),
+        id.simple().to_string(),
+        id.simple().to_string().to_uppercase(),
+        id.urn().to_string(),
+        format!("  {plain} "),
+        format!("{{{}}}", plain.to_uppercase()),
+    ];
+    let mut first = None;
+    for (i, sid) in spellings.iter().enumerate() {
+        let mut s = submission("NK", Some(4));
+        s["submission_id"] = json!(sid);
+        let (status, body) = post(&app, &app.surveyor_token, serde_json::to_vec(&s).unwrap()).await;
+        let expected = if i == 0 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(status, expected, "{sid}: {body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        assert_eq!(first.get_or_insert(id.clone()), &id, "{sid}");
+    }
+    assert_eq!(app.responses(), 1);
+}
+
+#[actix_web::test]
+async fn a_date_must_fall_in_its_period_or_the_window_after_it() {
+    // The app's clock is 2026-12-15; forms of a period are accepted until 90 days after it.
+    let app = spawn_app();
+    let send = |period: i32, date: Option<&str>| {
+        let mut s = submission("NK", Some(5));
+        s["period"] = json!(period);
+        if let Some(d) = date {
+            s["date"] = json!(d);
+        }
+        serde_json::to_vec(&s).unwrap()
+    };
+    let refused = [
+        (2025, Some("2026-06-01"), "outside period 2025"),
+        (2026, Some("2025-12-31"), "outside period 2026"),
+        (2026, Some("2026-12-16"), "after today"),
+        // Undated answers count under today, which is not in 2024 or its window.
+        (2024, None, "today (2026-12-15) is outside period 2024"),
+    ];
+    for (period, date, message) in refused {
+        let (status, body) = post(&app, &app.surveyor_token, send(period, date)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{date:?}: {body}");
+        assert_eq!(body["field"], "date", "{body}");
+        assert!(body["error"].as_str().unwrap().contains(message), "{body}");
+    }
+    assert_eq!(app.responses(), 0);
+    // Late paper forms of 2025 still come in until the end of March 2026.
+    let (status, body) = post(&app, &app.surveyor_token, send(2025, Some("2026-03-31"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = post(&app, &app.surveyor_token, send(2025, Some("2026-04-01"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = post(&app, &app.surveyor_token, send(2026, None)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(app.responses(), 2);
+}
+
+#[actix_web::test]
 async fn bad_input_names_the_problem_and_stores_nothing() {
     let app = spawn_app();
     let good = submission("NK", Some(5));

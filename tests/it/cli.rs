@@ -449,3 +449,138 @@ fn bench_runs_end_to_end_at_a_small_size() {
     }
     assert!(!std::path::Path::new("unused.db").exists());
 }
+
+/// Forms stored for a survey and period, as `chiso score` counts them.
+fn stored(db: &str, period: &str) -> i64 {
+    let out = chiso(
+        db,
+        &[
+            "score",
+            "--survey",
+            "sipas-counter",
+            "--period",
+            period,
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["responses"]
+        .as_i64()
+        .unwrap()
+}
+
+fn import(db: &str, file: &std::path::Path) -> Output {
+    chiso(
+        db,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2026",
+        ],
+    )
+}
+
+fn form_row(unit: &str, value: &str) -> String {
+    format!("{unit},2026-05-04,ho_tich,{}", vec![value; 19].join(","))
+}
+
+#[test]
+fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
+    let mut rows: Vec<String> = (0..10).map(|i| form_row("NK", ["5", "4"][i % 2])).collect();
+    rows[2] = form_row("NK", "9"); // line 4: a value the scale does not have
+    rows[5] = form_row("ZZ", "5"); // line 7: an unknown unit
+    rows[7] = rows[7].replace("2026-05-04", "2027-02-30"); // line 9: no such date
+    let file = dir.path().join("phieu.csv");
+    std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
+    let out = import(&db, &file);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    for expected in [
+        "phieu.csv:4: answers.E1.1",
+        "phieu.csv:7: unit: unknown unit 'ZZ'",
+        "phieu.csv:9: date",
+    ] {
+        assert!(
+            text(&out).contains(expected),
+            "every problem in one pass: {}",
+            text(&out)
+        );
+    }
+    assert_eq!(stored(&db, "2026"), 0, "nothing stored");
+
+    // Corrected and imported again: all ten, once; a third time: none.
+    rows[2] = form_row("NK", "3");
+    rows[5] = form_row("NK-P-CAI-KHE", "5");
+    rows[7] = form_row("NK", "4");
+    std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
+    let out = import(&db, &file);
+    assert!(
+        text(&out).contains("imported 10 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    let out = import(&db, &file);
+    assert!(
+        text(&out).contains("imported 0 forms (10 already present)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db, "2026"), 10);
+
+    // Another district's file of the same name, with forms like these, is new.
+    let other = dir.path().join("quan-binh-thuy");
+    std::fs::create_dir(&other).unwrap();
+    let theirs = other.join("phieu.csv");
+    std::fs::write(
+        &theirs,
+        format!("{header}\n{}\n{}", form_row("BT", "5"), form_row("BT", "5")),
+    )
+    .unwrap();
+    let out = import(&db, &theirs);
+    assert!(
+        text(&out).contains("imported 2 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db, "2026"), 12);
+}
+
+#[test]
+fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let header = format!("submission_id,unit,date,linh_vuc,{}", ITEMS.join(","));
+    let sid = uuid::Uuid::new_v4().to_string();
+    let file = dir.path().join("serials.csv");
+    let same = format!("{sid},{}", form_row("NK", "5"));
+    std::fs::write(&file, format!("{header}\n{same}\n{same}")).unwrap();
+    let out = import(&db, &file);
+    assert!(
+        text(&out).contains("imported 1 forms (1 already present)"),
+        "{}",
+        text(&out)
+    );
+
+    let other = uuid::Uuid::new_v4().to_string();
+    let clash = format!(
+        "{header}\n{other},{}\n{},{}",
+        form_row("NK", "5"),
+        other.to_uppercase(),
+        form_row("NK", "1")
+    );
+    std::fs::write(&file, clash).unwrap();
+    let out = import(&db, &file);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("serials.csv:3: submission_id") && text(&out).contains("line 2"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db, "2026"), 1);
+}

@@ -1,69 +1,16 @@
 //! Real server processes: killed with SIGKILL while clients submit, and two servers on one
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
 
-use crate::harness::{fresh_database, live_submission, surveys_dir};
+use crate::harness::{
+    chiso_process as chiso, fresh_database, live_submission, start_server as start, surveys_dir,
+};
 use chiso::bench::http::Client;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn chiso(db: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_chiso"));
-    c.env("DATABASE_URL", db)
-        .env("CHISO_SURVEYS", surveys_dir())
-        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
-        .env("RUST_LOG", "error");
-    c
-}
-
-fn start(db: &str) -> Server {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = chiso(db)
-        .args(["serve", "--bind", &addr])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut c = Client::new(&addr);
-    while c
-        .request("GET", "/healthz", None, b"")
-        .map(|r| r.status)
-        .ok()
-        != Some(200)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "server on {addr} did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server { child, addr }
-}
+use std::time::Duration;
 
 fn token(db: &str) -> String {
     let out = chiso(db)

@@ -2,6 +2,7 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+use chiso::bench::http::Client;
 use chiso::clock::Clock;
 use chiso::config::Settings;
 use chiso::db::auth::{self, Role};
@@ -10,6 +11,8 @@ use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
 /// Password of every user a test adds with [`TestAppBuilder::with_user`].
@@ -231,4 +234,66 @@ pub fn live_submission(unit: &str, value: Option<i64>) -> Value {
     let mut s = submission(unit, value);
     s["period"] = json!(Clock::System.year());
     s
+}
+
+/// A `chiso serve` process, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The `chiso` binary on a database, with the shipped surveys and a known admin password.
+pub fn chiso_process(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_chiso"));
+    c.env("DATABASE_URL", db)
+        .env("CHISO_SURVEYS", surveys_dir())
+        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+        .env("RUST_LOG", "error");
+    c
+}
+
+/// Starts `chiso serve` on a free port and waits until it answers.
+pub fn start_server(db: &str) -> Server {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = chiso_process(db)
+        .args(["serve", "--bind", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&addr);
+    Server { child, addr }
+}
+
+/// Waits until a server answers `/healthz` on `addr`.
+pub fn wait_healthy(addr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut c = Client::new(addr);
+    while c
+        .request("GET", "/healthz", None, b"")
+        .map(|r| r.status)
+        .ok()
+        != Some(200)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "server on {addr} did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

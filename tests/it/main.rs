@@ -10,3 +10,4 @@ mod cli;
 mod durability;
 mod instruments;
 mod pages;
+mod server;

@@ -1,8 +1,10 @@
 //! The kiosk a citizen touches and the pages staff sign in to.
 
-use crate::harness::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS};
+use crate::harness::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS, USER_PASSWORD};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use chiso::clock::Clock;
+use chiso::db::auth::Role;
 
 fn kiosk(app: &TestApp) -> String {
     let mut conn = app.state.pool.get().unwrap();
@@ -92,11 +94,7 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     let mut conn = app.state.pool.get().unwrap();
     let f = chiso::db::tallies::Filter {
         survey_id: "sipas-counter".into(),
-        period: (chrono::Utc::now() + chrono::Duration::hours(7))
-            .format("%Y")
-            .to_string()
-            .parse()
-            .unwrap(),
+        period: app.state.clock.year(),
         ..Default::default()
     };
     let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
@@ -287,4 +285,72 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
             .await;
     assert!(page.contains("ước tính theo phương pháp PAPI"));
     assert!(page.contains("39.975"), "2022 total as baseline");
+}
+
+#[actix_web::test]
+async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards() {
+    // 1 January 2027, 01:00 in Vietnam; still 31 December in UTC.
+    let clock = Clock::Fixed("2026-12-31T18:00:00Z".parse().unwrap());
+    let app = TestApp::builder()
+        .clock(clock)
+        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let token = app.kiosks[0].clone();
+    let svc = service!(app);
+    let page = body_of(
+        test::call_service(
+            &svc,
+            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+        )
+        .await,
+    )
+    .await;
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri(&format!("/k/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(filled_form(&page, None))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    let session = {
+        let mut conn = app.state.pool.get().unwrap();
+        let user = chiso::db::auth::verify_login(&mut conn, "lan", USER_PASSWORD)
+            .unwrap()
+            .unwrap();
+        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+    };
+    let page = body_of(
+        test::call_service(
+            &svc,
+            TestRequest::get()
+                .uri("/scores?survey=sipas-counter")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        page.contains("value=\"2027\""),
+        "the dashboard opens on the Vietnamese year"
+    );
+    let f = chiso::db::tallies::Filter {
+        survey_id: "sipas-counter".into(),
+        period: 2027,
+        from: Some("2027-01-01".into()),
+        to: Some("2027-01-01".into()),
+        ..Default::default()
+    };
+    let mut conn = app.state.pool.get().unwrap();
+    let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
+    assert_eq!(
+        t.items["E1.2"][&Some(5)],
+        1,
+        "the kiosk answer counts under 1 January 2027, period 2027"
+    );
 }

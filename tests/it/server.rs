@@ -1,0 +1,117 @@
+//! `chiso` as `cargo run --release` starts it: settings from the environment and flags, and
+//! memory that stays bounded under sign-ins.
+
+use crate::harness::{chiso_process, free_port, fresh_database, wait_healthy, Server};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+
+/// `chiso` with no subcommand, its stdout captured.
+fn bare_chiso(db: &str, configure: impl FnOnce(&mut std::process::Command)) -> Server {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut cmd = chiso_process(db);
+    cmd.env("CHISO_BIND", &addr)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    configure(&mut cmd);
+    let child = cmd.spawn().unwrap();
+    wait_healthy(&addr);
+    Server { child, addr }
+}
+
+fn stdout_of(mut server: Server) -> String {
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let mut out = String::new();
+    if let Some(mut s) = server.child.stdout.take() {
+        s.read_to_string(&mut out).unwrap();
+    }
+    out
+}
+
+#[test]
+fn chiso_without_a_subcommand_honours_the_environment_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    // CHISO_BIND is where `bare_chiso` waits for it: the server must listen there.
+    let server = bare_chiso(&db, |c| {
+        c.env("CHISO_KIOSK_INTERVAL", "7");
+    });
+    let out = stdout_of(server);
+    assert!(
+        out.contains("kiosks accept one form per 7 s"),
+        "the kiosk interval from CHISO_KIOSK_INTERVAL: {out}"
+    );
+    // Flags without a subcommand, as with `chiso serve`.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut cmd = chiso_process(&db);
+    cmd.args(["--bind", &addr, "--kiosk-interval", "9"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let child = cmd.spawn().unwrap();
+    wait_healthy(&addr);
+    let out = stdout_of(Server { child, addr });
+    assert!(out.contains("per 9 s"), "{out}");
+}
+
+/// Resident memory of a process, in MB, from /proc.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+/// Posts the sign-in form on a fresh connection; the status code.
+fn sign_in(addr: &str, password: &str) -> u16 {
+    let csrf = "ab".repeat(32);
+    let body = format!("csrf={csrf}&username=admin&password={password}");
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nCookie: chiso_csrf={csrf}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn memory_stays_bounded_after_many_sign_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let server = bare_chiso(&db, |_| {});
+    let before = rss_mb(server.child.id());
+    let addr = server.addr.clone();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    // The admin password of `chiso_process`.
+                    assert_eq!(sign_in(&addr, "mat-khau"), 303);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let after = rss_mb(server.child.id());
+    assert!(
+        after < 100.0,
+        "resident memory {after:.1} MB after 200 sign-ins, 8 at a time (started at {before:.1} MB)"
+    );
+}
