@@ -2,10 +2,10 @@
 //! Vietnamese HTML pages. The application layer's errors convert into both, so handlers use
 //! `?`. Database details are logged, never shown.
 
-use crate::app::passwords::PasswordsBusy;
 use crate::app::sign_in::SignInError;
 use crate::app::{ReportError, SubmitError};
 use crate::db::DbError;
+use crate::passwords::PasswordsBusy;
 use crate::survey::FieldError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod ingest;
+pub mod passwords;
 pub mod report;
 pub mod scoring;
 pub mod secrets;

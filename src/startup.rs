@@ -1,10 +1,10 @@
 //! Builds the application: database, definitions, units, bootstrap admin, and the App itself.
 //! Tests build the very same App.
 
-use crate::app::passwords::PasswordWorkers;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, auth};
+use crate::passwords::PasswordWorkers;
 use crate::scoring::dense::Layouts;
 use crate::state::AppState;
 use crate::survey::par::ParTree;

@@ -1,11 +1,11 @@
 //! What every request, command and benchmark shares: the database pool, the loaded
 //! definitions, the writer and the small in-memory caches.
 
-use crate::app::passwords::PasswordWorkers;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::auth::Role;
 use crate::db::{AnyConnection, DbError, Pool};
+use crate::passwords::PasswordWorkers;
 use crate::scoring::dense::Layouts;
 use crate::survey::par::ParTree;
 use crate::survey::{Catalog, UnitTree};

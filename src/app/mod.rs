@@ -2,7 +2,6 @@
 //! responses, import files, sign in, and compute scores and the PAR INDEX report.
 
 pub mod import;
-pub mod passwords;
 pub mod reports;
 pub mod sign_in;
 pub mod submit;

@@ -1,9 +1,9 @@
 //! Signing staff in and out. Passwords are checked on the password threads; failures are
 //! counted per name so that guessing is slowed down.
 
-use super::passwords::PasswordsBusy;
 use crate::db::auth::{self, User};
 use crate::db::{audit, DbError};
+use crate::passwords::PasswordsBusy;
 use crate::state::AppState;
 use std::time::{Duration, Instant};
 

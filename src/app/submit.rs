@@ -19,6 +19,21 @@ pub enum SubmitError {
     Busy,
 }
 
+impl SubmitError {
+    /// The problem with an answer or a background question, which the person answering can
+    /// put right (as opposed to a problem with the envelope or the server).
+    pub fn invalid_answer(&self) -> Option<&FieldError> {
+        match self {
+            SubmitError::Invalid(e)
+                if e.field.starts_with("answers.") || e.field.starts_with("background.") =>
+            {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl From<IngestError> for SubmitError {
     fn from(e: IngestError) -> Self {
         match e {

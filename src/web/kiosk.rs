@@ -229,26 +229,23 @@ pub async fn submit(
         comments: Map::new(),
         date: None,
     };
-    match submit::submit(&state, raw).await {
-        // The citizen is asked again, on the same form, for what is missing.
-        Err(SubmitError::Invalid(e)) if e.field != "submission_id" => {
-            let msg = for_citizen(survey, &e);
-            Ok(render(
-                &at,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &submission_id,
-                &chosen,
-                Some(&msg),
-            ))
-        }
-        result => {
-            result.map_err(for_kiosk)?;
-            if let Ok(mut m) = state.kiosk_last.lock() {
-                m.insert(kiosk.id.clone(), Instant::now());
-            }
-            Ok(thanks_redirect())
-        }
+    let outcome = submit::submit(&state, raw).await;
+    // The citizen is asked again, on the same form, for what is missing.
+    if let Some(e) = outcome.as_ref().err().and_then(SubmitError::invalid_answer) {
+        let msg = for_citizen(survey, e);
+        return Ok(render(
+            &at,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &submission_id,
+            &chosen,
+            Some(&msg),
+        ));
     }
+    outcome.map_err(for_kiosk)?;
+    if let Ok(mut m) = state.kiosk_last.lock() {
+        m.insert(kiosk.id.clone(), Instant::now());
+    }
+    Ok(thanks_redirect())
 }
 
 /// What a citizen at the counter is told when the answer could not be taken.
