@@ -452,7 +452,7 @@ fn command(state: &AppState, cmd: Command) -> Result<(), String> {
         }
         Command::Recount { fix } => {
             let started = std::time::Instant::now();
-            let r = db::tallies::recount_all(&state.pool, &state.layouts, fix).map_err(e)?;
+            let r = db::recount::recount_all(&state.pool, &state.layouts, fix).map_err(e)?;
             out!(
                 "recounted {} responses in {} slices in {:.2} s",
                 r.responses,

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod counts;
 pub mod db;
 pub mod error;
 pub mod ingest;

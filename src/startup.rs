@@ -2,8 +2,8 @@
 //! Tests build the very same App.
 
 use crate::config::Settings;
+use crate::counts::Layouts;
 use crate::db::{self, auth, Pool};
-use crate::scoring::dense::Layouts;
 use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
 use crate::writer::Writer;

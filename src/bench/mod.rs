@@ -6,7 +6,7 @@ pub mod http;
 use crate::config::Settings;
 use crate::db::auth::{self, Role};
 use crate::db::responses::{store_all, store_one, Pending};
-use crate::db::{self, tallies, AnyConnection};
+use crate::db::{self, AnyConnection};
 use crate::report::{self, ScoreQuery};
 use crate::startup::{self, AppState};
 use crate::survey::{Survey, ValidSubmission};
@@ -195,7 +195,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         let t_group = median_ms(3, || group_by(&mut conn))?;
         let mut recounted = 0;
         let t_recount = median_ms(3, || {
-            let r = tallies::recount_all(&state.pool, &state.layouts, false)
+            let r = db::recount::recount_all(&state.pool, &state.layouts, false)
                 .map_err(|e| e.to_string())?;
             if let Some(d) = r.differences.first() {
                 return Err(format!("recount disagrees: {d}"));
@@ -456,8 +456,9 @@ fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
         "SELECT a.item_code, a.value, COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id \
          WHERE r.survey_id = '{SURVEY}' AND r.period = {PERIOD} GROUP BY a.item_code, a.value"
     );
-    let rows: Vec<GroupRow> =
-        crate::with_conn!(conn, |c| diesel::sql_query(&sql).load(c)).map_err(|e| e.to_string())?;
+    let rows: Vec<GroupRow> = diesel::sql_query(&sql)
+        .load(conn)
+        .map_err(|e| e.to_string())?;
     if rows.is_empty() {
         return Err("GROUP BY returned nothing".into());
     }

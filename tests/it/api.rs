@@ -344,7 +344,8 @@ async fn scores_follow_the_answers_by_unit_and_date() {
 
 #[actix_web::test]
 async fn running_counts_agree_with_a_full_recount() {
-    use chiso::db::tallies::{load, recount, Filter};
+    use chiso::db::counts::{load, Filter};
+    use chiso::db::recount::tallies_from_answers;
     use rand::{Rng, SeedableRng};
     let app = spawn_app();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -369,7 +370,10 @@ async fn running_counts_agree_with_a_full_recount() {
     };
     let kept = load(&mut conn, &f).unwrap();
     let mut rebuilt = chiso::scoring::Tallies::default();
-    for g in recount(&mut conn, &app.state.catalog, &f).unwrap().values() {
+    for g in tallies_from_answers(&mut conn, &app.state.catalog, &f)
+        .unwrap()
+        .values()
+    {
         rebuilt.add(g);
     }
     assert_eq!(kept.responses, 40);
@@ -387,7 +391,7 @@ async fn running_counts_agree_with_a_full_recount() {
     drop(conn);
     for parts in 1..=4 {
         let report =
-            chiso::db::tallies::recount_in_parts(&app.state.pool, &app.state.layouts, false, parts)
+            chiso::db::recount::recount_in_parts(&app.state.pool, &app.state.layouts, false, parts)
                 .unwrap();
         assert_eq!(report.responses, 40, "{parts} parts");
         assert!(

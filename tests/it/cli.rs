@@ -385,12 +385,12 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     .unwrap()
     .state;
     let mut conn = state.pool.get().unwrap();
-    chiso::with_conn!(&mut *conn, |c| {
+    {
         use diesel::RunQueryDsl;
         diesel::sql_query("UPDATE response_tallies SET n = n + 5")
-            .execute(c)
-            .unwrap()
-    });
+            .execute(&mut *conn)
+            .unwrap();
+    }
     drop(conn);
     state.close();
     let out = chiso(&db, &["recount"]);

@@ -176,7 +176,7 @@ fn acknowledged_answers_survive_sigkill() {
         sent.len() as i64,
         "each submission stored exactly once"
     );
-    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     drop(conn);
     state.close();
@@ -246,7 +246,7 @@ fn two_servers_share_one_database() {
     let state = open_state(&db);
     let mut conn = state.pool.get().unwrap();
     assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
-    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     drop(conn);
     state.close();

@@ -90,7 +90,7 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
 
     let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::tallies::Filter {
+    let f = chiso::db::counts::Filter {
         survey_id: "sipas-counter".into(),
         period: (chrono::Utc::now() + chrono::Duration::hours(7))
             .format("%Y")
@@ -99,7 +99,7 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
             .unwrap(),
         ..Default::default()
     };
-    let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
+    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
     assert_eq!(
         t.items["E1.1"][&None], 1,
         "“Không ý kiến” is stored as no opinion"
