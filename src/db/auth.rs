@@ -72,7 +72,7 @@ pub fn hash_password(password: &str) -> Result<String, DbError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| DbError::Connect(format!("password hashing failed: {e}")))
+        .map_err(|e| DbError::Hash(e.to_string()))
 }
 
 fn password_matches(password: &str, hash: &str) -> bool {

@@ -84,6 +84,12 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error("migrations failed: {0}")]
     Migration(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// A thread doing database work ended without an answer (it panicked, or the server is
+    /// shutting down).
+    #[error("{0} stopped before finishing")]
+    Worker(&'static str),
     #[error(
         "the count row of {slice} disappeared while a batch was being stored; nothing was stored"
     )]

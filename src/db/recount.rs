@@ -80,10 +80,7 @@ fn rebuild_and_compare(
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(DbError::Connect("a recount thread failed".into())))
-            })
+            .map(|h| h.join().unwrap_or(Err(DbError::Worker("a recount thread"))))
             .collect()
     });
     let mut total = Partial::default();

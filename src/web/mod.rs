@@ -22,7 +22,7 @@ pub async fn scores_of(state: &AppState, q: ScoreQuery) -> Result<Scores, Report
         report::scores(&mut conn, &st.catalog, &st.units, &q)
     })
     .await
-    .map_err(|_| ReportError::Db(DbError::Connect("the server is busy".into())))?
+    .map_err(|_| ReportError::Db(DbError::Worker("the task computing scores")))?
 }
 
 /// The PAR INDEX report of a query (the first tree loaded), off the async threads.
@@ -39,7 +39,7 @@ pub async fn par_of(state: &AppState, q: ScoreQuery) -> Result<ParReport, Report
         report::par_report(&mut conn, &st.catalog, &st.units, tree, &q)
     })
     .await
-    .map_err(|_| ReportError::Db(DbError::Connect("the server is busy".into())))?
+    .map_err(|_| ReportError::Db(DbError::Worker("the task computing the PAR INDEX report")))?
 }
 
 /// Why a submission was not stored.
