@@ -138,7 +138,8 @@ const RESPONSES_KEY: (
 );
 
 /// Adds a batch's deltas to the count rows, in a handful of statements; call inside the
-/// write transaction that stores the batch.
+/// write transaction that stores the batch. Fails, changing nothing, when a stored slice
+/// cannot be read: overwriting it would lose everything counted before.
 pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Result<(), DbError> {
     let slices = &deltas.slices;
     // 1. Every slice row exists, so that 2. can lock it (a lock cannot hold a missing row).
@@ -163,10 +164,10 @@ pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Resu
         let (Some(delta), Some(layout)) = (slices.get(&key), layouts.get(&key.survey_id)) else {
             continue;
         };
-        let sum = packed::add_dense(&bytes, layout, delta).unwrap_or_else(|| {
-            log::error!("unreadable slice counts of {key}; run `chiso recount --fix`");
-            packed::pack_dense(layout, delta)
-        });
+        let sum =
+            packed::add_dense(&bytes, layout, delta).ok_or_else(|| DbError::UnreadableCounts {
+                slice: key.to_string(),
+            })?;
         merged.push(SliceRow::new(&key, sum));
     }
     if merged.len() < slices.len() {

@@ -91,6 +91,11 @@ pub enum DbError {
     #[error("{0} stopped before finishing")]
     Worker(&'static str),
     #[error(
+        "the stored counts of {slice} cannot be read, so nothing was stored; \
+         run `chiso recount --fix` to rebuild them from the answers"
+    )]
+    UnreadableCounts { slice: String },
+    #[error(
         "the count row of {slice} disappeared while a batch was being stored; nothing was stored"
     )]
     CountRowVanished { slice: String },

@@ -669,3 +669,110 @@ fn stopping_the_writer_commits_what_is_queued_then_refuses() {
     // A second stop (the test app's own, when it is dropped) has nothing left to do.
     st.writer.stop();
 }
+
+/// A count row that cannot be read is never overwritten with one batch's counts (everything
+/// counted before would be lost): the batch is refused, the row left as it is, and the error
+/// names the slice and the repair; `chiso recount --fix` rebuilds it from the answers.
+#[actix_web::test]
+async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
+    use chiso::db::schema::slice_counts;
+    use diesel::prelude::*;
+    let app = spawn_app();
+    let dated = |value| {
+        let mut s = submission("NK", Some(value));
+        s["date"] = json!("2026-05-04");
+        s
+    };
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&dated(4)).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let garbage = vec![0xFFu8, 0xFF, 2, 0x80];
+    let day_row = || {
+        slice_counts::table
+            .filter(slice_counts::day.eq("2026-05-04"))
+            .select(slice_counts::counts)
+    };
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        let n = diesel::update(slice_counts::table.filter(slice_counts::day.eq("2026-05-04")))
+            .set(slice_counts::counts.eq(&garbage))
+            .execute(&mut *conn)
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    let refused = dated(5);
+    let (status, _) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&refused).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.responses(), 1, "nothing of the refused batch is stored");
+    let mut conn = app.state.pool.get().unwrap();
+    let kept: Vec<u8> = day_row().first(&mut *conn).unwrap();
+    assert_eq!(kept, garbage, "the unreadable row is left as it was");
+    // What the operator reads in the log.
+    let raw: chiso::survey::RawSubmission = serde_json::from_value(refused.clone()).unwrap();
+    let pending = chiso::ingest::prepare(
+        &app.state.catalog,
+        &app.state.layouts,
+        &app.state.units,
+        &raw,
+        &Default::default(),
+    )
+    .unwrap();
+    let err = chiso::db::responses::store_one(&mut conn, &app.state.layouts, &pending)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sipas-counter 2026")
+            && err.contains("unit NK 2026-05-04 group ''")
+            && err.contains("chiso recount --fix"),
+        "{err}"
+    );
+    drop(conn);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chiso"))
+        .args(["recount", "--fix"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("CHISO_SURVEYS", crate::harness::surveys_dir())
+        .env("CHISO_ADMIN_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("stored counts are unreadable") && said.contains("replaced by the recount"),
+        "{said}"
+    );
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&refused).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let report =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let mut conn = app.state.pool.get().unwrap();
+    let f = chiso::db::counts::Filter {
+        survey_id: "sipas-counter".into(),
+        period: 2026,
+        ..Default::default()
+    };
+    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    assert_eq!(t.responses, 2);
+    assert_eq!(
+        t.items["E1.1"][&Some(4)],
+        1,
+        "the first answer still counts"
+    );
+    assert_eq!(t.items["E1.1"][&Some(5)], 1);
+}
