@@ -51,6 +51,11 @@ pub fn recount_in_parts(
 }
 
 /// Compares on `conn`; reads the answers on other connections of `pool`.
+///
+/// A fix holds the writers off on `conn` first, so the answers read and the counts replaced
+/// are the same: a response committed before the lock is read, one committed after it adds
+/// its counts to the replaced rows. The ranges may still be read side by side on other
+/// connections: while no writer can commit, every connection sees the same answers.
 fn recount_on(
     conn: &mut AnyConnection,
     pool: &Pool,
@@ -58,12 +63,33 @@ fn recount_on(
     fix: bool,
     parts: usize,
 ) -> Result<RecountReport, DbError> {
-    let (mut report, rebuilt) = rebuild_and_compare(conn, pool, layouts, parts)?;
-    if fix && !report.differences.is_empty() {
-        write_transaction(conn, |conn| counts::replace_all(conn, layouts, &rebuilt))?;
-        report.fixed = true;
+    if !fix {
+        return rebuild_and_compare(conn, pool, layouts, parts).map(|(report, _)| report);
     }
-    Ok(report)
+    write_transaction(conn, |conn| {
+        hold_writers_off(conn)?;
+        let (mut report, rebuilt) = rebuild_and_compare(conn, pool, layouts, parts)?;
+        if !report.differences.is_empty() {
+            counts::replace_all(conn, layouts, &rebuilt)?;
+            report.fixed = true;
+        }
+        Ok(report)
+    })
+}
+
+/// Inside a write transaction, keeps every writer out until it ends. SQLite: the transaction
+/// began with `BEGIN IMMEDIATE`, which already excludes other writers. PostgreSQL: a lock
+/// that conflicts with the one every insert takes, and not with reads, so scores are still
+/// served; taken in the order writers touch the tables, so it waits for a writer half-way
+/// through instead of deadlocking with it.
+fn hold_writers_off(conn: &mut AnyConnection) -> Result<(), DbError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        c.batch_execute(
+            "LOCK TABLE responses, answers, slice_counts, response_tallies \
+             IN SHARE ROW EXCLUSIVE MODE",
+        )?;
+    }
+    Ok(())
 }
 
 fn rebuild_and_compare(
