@@ -91,7 +91,7 @@ impl Target {
             std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
             Ok(Target {
                 url: format!("sqlite://{}", dir.join("bench.db").display()),
-                label: "SQLite (WAL, synchronous=FULL)".into(),
+                label: "SQLite".into(),
                 _dir: Some(tempfile_dir::Dir(dir)),
                 pg_schema: None,
             })
@@ -121,9 +121,20 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         .filter(|u| u.level == "commune")
         .map(|u| u.code.clone())
         .collect();
+    let settings = {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        db::sqlite_settings(&mut conn).map_err(|e| e.to_string())?
+    };
+    // As the database reports them, not as they were asked for.
+    let label = match settings {
+        Some(s) => format!(
+            "{} (journal_mode={}, synchronous={}, foreign_keys={}, page_size={})",
+            target.label, s.journal_mode, s.synchronous, s.foreign_keys, s.page_size
+        ),
+        None => target.label.clone(),
+    };
     println!(
-        "chiso bench on {} — {} cores",
-        target.label,
+        "chiso bench on {label} — {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let mut rng = StdRng::seed_from_u64(2023);

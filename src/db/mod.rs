@@ -11,6 +11,7 @@ pub mod kiosks;
 pub mod recount;
 pub mod responses;
 pub mod schema;
+mod sqlite;
 pub mod units;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -19,6 +20,8 @@ use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
+
+pub use sqlite::{sqlite_settings, SqliteSettings};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -149,19 +152,9 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Postgresql(c))
             }
-            Backend::Sqlite(path) => {
-                let mut c = diesel::SqliteConnection::establish(path)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                // WAL + synchronous=FULL: a committed answer is on disk before the 2xx. Pages of
-                // 16 KiB (new databases only) hold a slice's packed counts without overflow.
-                diesel::sql_query(
-                    "PRAGMA busy_timeout = 10000; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
-                .execute(&mut c)
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(c))
-            }
+            Backend::Sqlite(path) => sqlite::open(path)
+                .map(AnyConnection::Sqlite)
+                .map_err(r2d2::Error::ConnectionError),
         }
     }
 
@@ -180,6 +173,13 @@ pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
     let manager = Manager {
         backend: Backend::from_url(url),
     };
+    // One connection first: a database that refuses a setting fails the start at once, with
+    // its reason, instead of after the pool's timeout.
+    drop(
+        manager
+            .connect()
+            .map_err(|e| DbError::Connect(e.to_string()))?,
+    );
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(15))

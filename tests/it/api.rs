@@ -776,3 +776,18 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     );
     assert_eq!(t.items["E1.1"][&Some(5)], 1);
 }
+
+/// SQLite runs with the settings the README promises, read back from the server's own pool.
+#[test]
+fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
+    let app = spawn_app();
+    let mut conn = app.state.pool.get().unwrap();
+    let Some(s) = chiso::db::sqlite_settings(&mut conn).unwrap() else {
+        return; // PostgreSQL
+    };
+    assert_eq!(s.journal_mode, "wal");
+    assert_eq!(s.synchronous, 2, "FULL");
+    assert_eq!(s.foreign_keys, 1);
+    assert_eq!(s.page_size, 16384);
+    assert_eq!(s.busy_timeout, 10_000);
+}

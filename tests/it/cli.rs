@@ -438,6 +438,8 @@ fn bench_runs_end_to_end_at_a_small_size() {
         "ratio HTTP / bare loop",
         "recount (s)",
         "server RSS",
+        // The settings its SQLite database runs with, as SQLite reports them.
+        "SQLite (journal_mode=wal, synchronous=2, foreign_keys=1, page_size=16384)",
     ] {
         assert!(t.contains(part), "{part} missing from:\n{t}");
     }
