@@ -437,6 +437,8 @@ fn bench_runs_end_to_end_at_a_small_size() {
         "responses/s",
         "ratio HTTP / bare loop",
         "recount (s)",
+        "recount/GROUP BY",
+        "(target: recount/GROUP BY at most 0.5)",
         "server RSS",
         // The settings its SQLite database runs with, as SQLite reports them.
         "SQLite (journal_mode=wal, synchronous=2, foreign_keys=1, page_size=16384)",
