@@ -1,9 +1,9 @@
 //! One way in for every channel (API, kiosk, import): check the envelope, validate the answers
 //! against the definition, store with counts.
 
+use crate::counts::Layouts;
 use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
-use crate::scoring::dense::Layouts;
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
 use chrono::NaiveDate;
 

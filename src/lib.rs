@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod counts;
 pub mod db;
 pub mod error;
 pub mod ingest;

@@ -1,6 +1,6 @@
 //! Scores for a slice of responses: read the running counts, walk the index tree.
 
-use crate::db::tallies::{self, Filter};
+use crate::db::counts::{self, Filter};
 use crate::db::{AnyConnection, DbError};
 use crate::scoring::{score_groups, NodeScore, Scores};
 use crate::survey::par::{Criterion, ParTree};
@@ -67,7 +67,7 @@ pub fn scores(
         from: q.from.clone(),
         to: q.to.clone(),
     };
-    let groups = tallies::load_by_group(conn, &filter)?;
+    let groups = counts::load_by_group(conn, &filter)?;
     Ok(score_groups(survey, &groups))
 }
 

@@ -3,9 +3,9 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::counts::Layouts;
 use crate::db::{self, auth};
 use crate::passwords::PasswordWorkers;
-use crate::scoring::dense::Layouts;
 use crate::state::AppState;
 use crate::survey::par::ParTree;
 use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};

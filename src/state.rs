@@ -3,10 +3,10 @@
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::counts::Layouts;
 use crate::db::auth::Role;
 use crate::db::{AnyConnection, DbError, Pool};
 use crate::passwords::PasswordWorkers;
-use crate::scoring::dense::Layouts;
 use crate::survey::par::ParTree;
 use crate::survey::{Catalog, UnitTree};
 use crate::writer::Writer;
@@ -53,7 +53,7 @@ impl AppState {
             work(&mut conn)
         })
         .await
-        .map_err(|_| E::from(DbError::Worker("a database worker thread stopped".into())))?
+        .map_err(|_| E::from(DbError::Worker("a database worker thread")))?
     }
 
     /// [`AppState::db`] for callers that may block (the CLI, the benchmark's loaders).

@@ -6,9 +6,9 @@
 //! inserts a batch's answers the other can commit, and they lock shared count rows in one
 //! order, as two servers on one database do.
 
+use crate::counts::Layouts;
 use crate::db::responses::{store_all, Pending, Stored};
 use crate::db::{DbError, Pool};
-use crate::scoring::dense::Layouts;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

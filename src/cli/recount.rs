@@ -1,12 +1,12 @@
 //! `chiso recount [--fix]`: rebuild the running counts from the answers and compare.
 
 use super::{out, CliError};
-use crate::db::tallies;
+use crate::db::recount;
 use crate::state::AppState;
 
 pub(super) fn run(state: &AppState, fix: bool) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let r = tallies::recount_all(&state.pool, &state.layouts, fix)?;
+    let r = recount::recount_all(&state.pool, &state.layouts, fix)?;
     out!(
         "recounted {} responses in {} slices in {:.2} s",
         r.responses,

@@ -2,7 +2,6 @@
 
 use super::schema::audit_log;
 use super::{now, AnyConnection, DbError};
-use crate::with_conn;
 use diesel::prelude::*;
 
 pub fn record(
@@ -11,7 +10,7 @@ pub fn record(
     action: &str,
     detail: &str,
 ) -> Result<(), DbError> {
-    with_conn!(conn, |c| diesel::insert_into(audit_log::table)
+    diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
             audit_log::at.eq(now()),
@@ -19,23 +18,25 @@ pub fn record(
             audit_log::action.eq(action),
             audit_log::detail.eq(detail),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
 /// The latest entries, newest first.
-pub fn recent(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<(String, String, String, String)>, DbError> {
-    Ok(with_conn!(conn, |c| audit_log::table
+pub fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Entry>, DbError> {
+    Ok(audit_log::table
         .order(audit_log::id.desc())
         .limit(limit)
-        .select((
-            audit_log::at,
-            audit_log::actor,
-            audit_log::action,
-            audit_log::detail
-        ))
-        .load(c))?)
+        .select(Entry::as_select())
+        .load(conn)?)
 }

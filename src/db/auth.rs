@@ -3,7 +3,6 @@
 
 use super::schema::{api_tokens, sessions, users};
 use super::{now, AnyConnection, DbError};
-use crate::with_conn;
 use diesel::prelude::*;
 use std::fmt;
 use std::str::FromStr;
@@ -62,8 +61,8 @@ pub fn add_user(
     unit: Option<&str>,
 ) -> Result<User, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let hash = hash_password(password).map_err(|e| DbError::Worker(e.to_string()))?;
-    with_conn!(conn, |c| diesel::insert_into(users::table)
+    let hash = hash_password(password).map_err(|e| DbError::Hash(e.to_string()))?;
+    diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
             users::username.eq(username),
@@ -73,7 +72,7 @@ pub fn add_user(
             users::created_at.eq(now()),
             users::disabled.eq(false),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(User {
         id,
         username: username.to_string(),
@@ -83,33 +82,29 @@ pub fn add_user(
 }
 
 pub fn user_count(conn: &mut AnyConnection) -> Result<i64, DbError> {
-    Ok(with_conn!(conn, |c| users::table.count().get_result(c))?)
+    Ok(users::table.count().get_result(conn)?)
 }
 
-type UserRow = (String, String, String, Option<String>, String);
+/// What sign-in and sessions read of a user.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    username: String,
+    role: String,
+    unit_code: Option<String>,
+    password_hash: String,
+}
 
-/// What sign-in and sessions read of a user: id, name, role, unit scope, password hash.
-const USER_COLUMNS: (
-    users::id,
-    users::username,
-    users::role,
-    users::unit_code,
-    users::password_hash,
-) = (
-    users::id,
-    users::username,
-    users::role,
-    users::unit_code,
-    users::password_hash,
-);
-
-fn to_user((id, username, role, unit, _): UserRow) -> Option<User> {
-    Some(User {
-        id,
-        username,
-        role: role.parse().ok()?,
-        unit,
-    })
+impl UserRow {
+    fn into_user(self) -> Option<User> {
+        Some(User {
+            id: self.id,
+            username: self.username,
+            role: self.role.parse().ok()?,
+            unit: self.unit_code,
+        })
+    }
 }
 
 /// The user, when the password is right; `None` for any kind of failure (no hints).
@@ -118,15 +113,15 @@ pub fn verify_login(
     username: &str,
     password: &str,
 ) -> Result<Option<User>, DbError> {
-    let row: Option<UserRow> = with_conn!(conn, |c| users::table
+    let row: Option<UserRow> = users::table
         .filter(users::username.eq(username))
         .filter(users::disabled.eq(false))
-        .select(USER_COLUMNS)
-        .first(c)
-        .optional())?;
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
     Ok(row
-        .filter(|r| password_matches(password, &r.4))
-        .and_then(to_user))
+        .filter(|r| password_matches(password, &r.password_hash))
+        .and_then(UserRow::into_user))
 }
 
 /// Opens a session and returns its cookie value.
@@ -137,41 +132,39 @@ pub fn create_session(
 ) -> Result<String, DbError> {
     let token = new_secret();
     let expires = (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
-    with_conn!(conn, |c| diesel::insert_into(sessions::table)
+    diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(hash_token(&token)),
             sessions::user_id.eq(&user.id),
             sessions::expires_at.eq(expires),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(token)
 }
 
 pub fn session_user(conn: &mut AnyConnection, token: &str) -> Result<Option<User>, DbError> {
     let now = chrono::Utc::now().to_rfc3339();
-    let row: Option<UserRow> = with_conn!(conn, |c| sessions::table
+    let row: Option<UserRow> = sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(hash_token(token)))
         .filter(sessions::expires_at.gt(&now))
         .filter(users::disabled.eq(false))
-        .select(USER_COLUMNS)
-        .first(c)
-        .optional())?;
-    Ok(row.and_then(to_user))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(UserRow::into_user))
 }
 
 pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
-    with_conn!(conn, |c| diesel::delete(
-        sessions::table.filter(sessions::token_hash.eq(hash_token(token)))
-    )
-    .execute(c))?;
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token))))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Creates a bearer token for the API; the token itself is returned once and never stored.
 pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result<String, DbError> {
     let token = new_secret();
-    with_conn!(conn, |c| diesel::insert_into(api_tokens::table)
+    diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::id.eq(uuid::Uuid::now_v7().to_string()),
             api_tokens::token_hash.eq(hash_token(&token)),
@@ -179,12 +172,13 @@ pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result
             api_tokens::label.eq(label),
             api_tokens::created_at.eq(now()),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(token)
 }
 
 /// An API token as operators see it: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
 pub struct TokenInfo {
     pub id: String,
     pub role: String,
@@ -194,53 +188,36 @@ pub struct TokenInfo {
 }
 
 pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> {
-    let rows: Vec<(String, String, String, String, Option<String>)> =
-        with_conn!(conn, |c| api_tokens::table
-            .order(api_tokens::created_at)
-            .select((
-                api_tokens::id,
-                api_tokens::role,
-                api_tokens::label,
-                api_tokens::created_at,
-                api_tokens::revoked_at,
-            ))
-            .load(c))?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, role, label, created_at, revoked_at)| TokenInfo {
-            id,
-            role,
-            label,
-            created_at,
-            revoked_at,
-        })
-        .collect())
+    Ok(api_tokens::table
+        .order(api_tokens::created_at)
+        .select(TokenInfo::as_select())
+        .load(conn)?)
 }
 
 /// Revokes an API token by id or by the token itself; returns whether one was active.
 pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
     let hash = hash_token(id_or_token);
-    let n = with_conn!(conn, |c| diesel::update(
+    let n = diesel::update(
         api_tokens::table
             .filter(
                 api_tokens::id
                     .eq(id_or_token)
-                    .or(api_tokens::token_hash.eq(&hash))
+                    .or(api_tokens::token_hash.eq(&hash)),
             )
-            .filter(api_tokens::revoked_at.is_null())
+            .filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(now()))
-    .execute(c))?;
+    .execute(conn)?;
     Ok(n > 0)
 }
 
 pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
-    let role: Option<String> = with_conn!(conn, |c| api_tokens::table
+    let role: Option<String> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash_token(token)))
         .filter(api_tokens::revoked_at.is_null())
         .select(api_tokens::role)
-        .first(c)
-        .optional())?;
+        .first(conn)
+        .optional()?;
     Ok(role.and_then(|r| r.parse().ok()))
 }
 

@@ -3,7 +3,6 @@
 use super::auth::{hash_token, new_secret};
 use super::schema::kiosks;
 use super::{now, AnyConnection, DbError};
-use crate::with_conn;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +11,28 @@ pub struct Kiosk {
     pub unit: String,
     pub survey: String,
     pub label: String,
+}
+
+/// A kiosk as stored, with whether it was revoked.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = kiosks)]
+struct KioskRow {
+    id: String,
+    unit_code: String,
+    survey_id: String,
+    label: String,
+    revoked_at: Option<String>,
+}
+
+impl KioskRow {
+    fn into_kiosk(self) -> Kiosk {
+        Kiosk {
+            id: self.id,
+            unit: self.unit_code,
+            survey: self.survey_id,
+            label: self.label,
+        }
+    }
 }
 
 /// Registers a kiosk and returns it with its token (shown once; only the hash is kept).
@@ -28,7 +49,7 @@ pub fn add(
         survey: survey.to_string(),
         label: label.to_string(),
     };
-    with_conn!(conn, |c| diesel::insert_into(kiosks::table)
+    diesel::insert_into(kiosks::table)
         .values((
             kiosks::id.eq(&kiosk.id),
             kiosks::token_hash.eq(hash_token(&token)),
@@ -37,68 +58,44 @@ pub fn add(
             kiosks::label.eq(label),
             kiosks::created_at.eq(now()),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok((kiosk, token))
 }
 
 /// The active kiosk behind a token, if any.
 pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, DbError> {
-    let row: Option<(String, String, String, String)> = with_conn!(conn, |c| kiosks::table
+    let row: Option<KioskRow> = kiosks::table
         .filter(kiosks::token_hash.eq(hash_token(token)))
         .filter(kiosks::revoked_at.is_null())
-        .select((
-            kiosks::id,
-            kiosks::unit_code,
-            kiosks::survey_id,
-            kiosks::label
-        ))
-        .first(c)
-        .optional())?;
-    Ok(row.map(|(id, unit, survey, label)| Kiosk {
-        id,
-        unit,
-        survey,
-        label,
-    }))
+        .select(KioskRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(KioskRow::into_kiosk))
 }
 
 /// Revokes a kiosk by id or by its token; returns whether one was active.
 pub fn revoke(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
     let hash = hash_token(id_or_token);
-    let n = with_conn!(conn, |c| diesel::update(
+    let n = diesel::update(
         kiosks::table
             .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
-            .filter(kiosks::revoked_at.is_null())
+            .filter(kiosks::revoked_at.is_null()),
     )
     .set(kiosks::revoked_at.eq(now()))
-    .execute(c))?;
+    .execute(conn)?;
     Ok(n > 0)
 }
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
-    let rows: Vec<(String, String, String, String, Option<String>)> =
-        with_conn!(conn, |c| kiosks::table
-            .order(kiosks::created_at)
-            .select((
-                kiosks::id,
-                kiosks::unit_code,
-                kiosks::survey_id,
-                kiosks::label,
-                kiosks::revoked_at
-            ))
-            .load(c))?;
+    let rows: Vec<KioskRow> = kiosks::table
+        .order(kiosks::created_at)
+        .select(KioskRow::as_select())
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, unit, survey, label, revoked)| {
-            (
-                Kiosk {
-                    id,
-                    unit,
-                    survey,
-                    label,
-                },
-                revoked.is_none(),
-            )
+        .map(|r| {
+            let active = r.revoked_at.is_none();
+            (r.into_kiosk(), active)
         })
         .collect())
 }

@@ -1,22 +1,27 @@
 //! Storage on SQLite (embedded default) or PostgreSQL, chosen by the URL scheme.
 //!
-//! Queries are written once with diesel's DSL and run on the concrete connection through
-//! [`with_conn!`]; backend-specific statements (upserts, write transactions) sit behind that one
-//! `match`.
+//! Queries are written once with diesel's DSL and run on [`AnyConnection`]. Where the SQL
+//! differs between the backends (upserts, row locks, write transactions, array inserts), a
+//! function matches on the connection once.
 
 pub mod audit;
 pub mod auth;
+pub mod counts;
 pub mod kiosks;
-pub mod packed;
+pub mod recount;
 pub mod responses;
 pub mod schema;
-pub mod tallies;
+mod sqlite;
 pub mod units;
 
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
+use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
+
+pub use sqlite::{sqlite_settings, SqliteSettings};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -27,27 +32,46 @@ pub enum AnyConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-/// Runs `$body` with `$c` bound to the concrete connection inside `$conn`.
-#[macro_export]
-macro_rules! with_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::AnyConnection::Sqlite($c) => $body,
-            $crate::db::AnyConnection::Postgresql($c) => $body,
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so that two writers queue on
+/// the busy timeout instead of failing when a reader upgrades; a plain transaction on
+/// PostgreSQL. Commits when `f` succeeds, rolls back otherwise.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
-    };
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            AnyConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error says what went wrong; a failed rollback leaves the
+            // connection marked broken, and the pool discards it.
+            let _ = AnyConnection::rollback_transaction(conn);
+            Err(e)
+        }
+    }
 }
 
-/// A write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue on the busy timeout
-/// instead of failing when a reader upgrades.
-#[macro_export]
-macro_rules! write_tx {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::AnyConnection::Sqlite($c) => $c.immediate_transaction(|$c| $body),
-            $crate::db::AnyConnection::Postgresql($c) => $c.transaction(|$c| $body),
-        }
-    };
+/// Runs an upsert (`ON CONFLICT …`), which the multi-backend connection cannot express, on
+/// the concrete connection.
+pub fn upsert<Q>(conn: &mut AnyConnection, statement: Q) -> QueryResult<usize>
+where
+    Q: ExecuteDsl<diesel::SqliteConnection> + ExecuteDsl<diesel::PgConnection>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => ExecuteDsl::<diesel::SqliteConnection>::execute(statement, c),
+        AnyConnection::Postgresql(c) => ExecuteDsl::<diesel::PgConnection>::execute(statement, c),
+    }
 }
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -59,13 +83,25 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("cannot connect to the database: {0}")]
     Connect(String),
-    #[error("database pool: {0}")]
+    #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::PoolError),
     #[error("migrations failed: {0}")]
     Migration(String),
-    /// A thread doing database work stopped or could not be started.
-    #[error("database worker: {0}")]
-    Worker(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// A thread doing database work ended without an answer (it panicked, or the server is
+    /// shutting down).
+    #[error("{0} stopped before finishing")]
+    Worker(&'static str),
+    #[error(
+        "the stored counts of {slice} cannot be read, so nothing was stored; \
+         run `chiso recount --fix` to rebuild them from the answers"
+    )]
+    UnreadableCounts { slice: String },
+    #[error(
+        "the count row of {slice} disappeared while a batch was being stored; nothing was stored"
+    )]
+    CountRowVanished { slice: String },
 }
 
 /// Where the data lives.
@@ -116,41 +152,38 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Postgresql(c))
             }
-            Backend::Sqlite(path) => {
-                let mut c = diesel::SqliteConnection::establish(path)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                // WAL + synchronous=FULL: a committed answer is on disk before the 2xx. Pages of
-                // 16 KiB (new databases only) hold a slice's packed counts without overflow.
-                diesel::sql_query(
-                    "PRAGMA busy_timeout = 10000; PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
-                .execute(&mut c)
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(c))
-            }
+            Backend::Sqlite(path) => sqlite::open(path)
+                .map(AnyConnection::Sqlite)
+                .map_err(r2d2::Error::ConnectionError),
         }
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        with_conn!(conn, |c| diesel::sql_query("SELECT 1")
-            .execute(c)
-            .map(|_| ())
-            .map_err(r2d2::Error::QueryError))
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        AnyConnection::is_broken_transaction_manager(conn)
     }
 }
 
 /// Opens a pool and brings the schema up to date.
 pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
-    let backend = Backend::from_url(url);
+    let manager = Manager {
+        backend: Backend::from_url(url),
+    };
+    // One connection first: a database that refuses a setting fails the start at once, with
+    // its reason, instead of after the pool's timeout.
+    drop(
+        manager
+            .connect()
+            .map_err(|e| DbError::Connect(e.to_string()))?,
+    );
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(15))
-        .build(Manager { backend })
+        .build(manager)
         .map_err(|e| DbError::Connect(e.to_string()))?;
     let mut conn = pool.get()?;
     migrate(&mut conn)?;

@@ -1,66 +1,72 @@
 //! Units: loaded from `surveys/units.toml` at start and kept in the database for joins.
 
 use super::schema::units;
-use super::{AnyConnection, DbError};
+use super::{upsert, AnyConnection, DbError};
 use crate::survey::{Unit, UnitTree};
-use crate::with_conn;
 use diesel::prelude::*;
 
-/// Inserts units that are new and renames those whose name changed; never deletes (answers
-/// may point at a unit that a later reorganisation removed from the file).
+/// Inserts units that are new and updates those whose name, level, parent or order changed;
+/// never deletes (answers may point at a unit that a later reorganisation removed from the
+/// file). Upserts, so that servers starting at once on one database do not collide. Parents
+/// come before their children in the file, as the foreign key on `parent_code` needs.
 pub fn sync(conn: &mut AnyConnection, tree: &UnitTree) -> Result<usize, DbError> {
-    let rows: Vec<(String, String, String, Option<String>, i32)> = tree
+    let rows: Vec<UnitRow> = tree
         .units
         .iter()
         .enumerate()
-        .map(|(i, u)| {
-            (
-                u.code.clone(),
-                u.name.clone(),
-                u.level.clone(),
-                u.parent.clone(),
-                i32::try_from(i).unwrap_or(i32::MAX),
-            )
+        .map(|(i, u)| UnitRow {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            level: u.level.clone(),
+            parent_code: u.parent.clone(),
+            sort_order: i32::try_from(i).unwrap_or(i32::MAX),
         })
         .collect();
-    let mut changed = 0;
-    with_conn!(conn, |c| c.transaction(|c| {
-        for (code, name, level, parent, order) in &rows {
-            changed += diesel::insert_into(units::table)
-                .values((
-                    units::code.eq(code),
-                    units::name.eq(name),
-                    units::level.eq(level),
-                    units::parent_code.eq(parent),
-                    units::sort_order.eq(order),
-                ))
-                .on_conflict(units::code)
-                .do_update()
-                .set((
-                    units::name.eq(name),
-                    units::level.eq(level),
-                    units::parent_code.eq(parent),
-                    units::sort_order.eq(order),
-                ))
-                .execute(c)?;
+    let changed = conn.transaction(|conn| {
+        let mut changed = 0;
+        for row in &rows {
+            changed += upsert(
+                conn,
+                diesel::insert_into(units::table)
+                    .values(row)
+                    .on_conflict(units::code)
+                    .do_update()
+                    .set(row),
+            )?;
         }
-        Ok::<_, diesel::result::Error>(())
-    }))?;
+        Ok::<_, diesel::result::Error>(changed)
+    })?;
     Ok(changed)
 }
 
+/// A unit as stored.
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(
+    table_name = units,
+    primary_key(code),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
+struct UnitRow {
+    code: String,
+    name: String,
+    level: String,
+    parent_code: Option<String>,
+    sort_order: i32,
+}
+
 pub fn all(conn: &mut AnyConnection) -> Result<Vec<Unit>, DbError> {
-    let rows: Vec<(String, String, String, Option<String>)> = with_conn!(conn, |c| units::table
+    let rows: Vec<UnitRow> = units::table
         .order(units::sort_order)
-        .select((units::code, units::name, units::level, units::parent_code))
-        .load(c))?;
+        .select(UnitRow::as_select())
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(code, name, level, parent)| Unit {
-            code,
-            name,
-            level,
-            parent,
+        .map(|r| Unit {
+            code: r.code,
+            name: r.name,
+            level: r.level,
+            parent: r.parent_code,
         })
         .collect())
 }

@@ -10,7 +10,6 @@
 //! When respondent groups are averaged (`pooling = "mean_of_groups"`), each group is an
 //! independent stratum: p_j = Σ_g p_jg / G_j and Cov(p_j, p_k) = Σ_g C_jk,g / (G_j·G_k).
 
-pub mod dense;
 pub mod interval;
 pub mod points;
 

@@ -412,7 +412,8 @@ async fn scores_follow_the_answers_by_unit_and_date() {
 
 #[actix_web::test]
 async fn running_counts_agree_with_a_full_recount() {
-    use chiso::db::tallies::{load, recount, Filter};
+    use chiso::db::counts::{load, Filter};
+    use chiso::db::recount::tallies_from_answers;
     use rand::{Rng, SeedableRng};
     let app = spawn_app();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -437,7 +438,10 @@ async fn running_counts_agree_with_a_full_recount() {
     };
     let kept = load(&mut conn, &f).unwrap();
     let mut rebuilt = chiso::scoring::Tallies::default();
-    for g in recount(&mut conn, &app.state.catalog, &f).unwrap().values() {
+    for g in tallies_from_answers(&mut conn, &app.state.catalog, &f)
+        .unwrap()
+        .values()
+    {
         rebuilt.add(g);
     }
     assert_eq!(kept.responses, 40);
@@ -455,7 +459,7 @@ async fn running_counts_agree_with_a_full_recount() {
     drop(conn);
     for parts in 1..=4 {
         let report =
-            chiso::db::tallies::recount_in_parts(&app.state.pool, &app.state.layouts, false, parts)
+            chiso::db::recount::recount_in_parts(&app.state.pool, &app.state.layouts, false, parts)
                 .unwrap();
         assert_eq!(report.responses, 40, "{parts} parts");
         assert!(
@@ -725,4 +729,119 @@ fn stopping_the_writer_commits_what_is_queued_then_refuses() {
     );
     // A second stop (the test app's own, when it is dropped) has nothing left to do.
     st.writer.stop();
+}
+
+/// A count row that cannot be read is never overwritten with one batch's counts (everything
+/// counted before would be lost): the batch is refused, the row left as it is, and the error
+/// names the slice and the repair; `chiso recount --fix` rebuilds it from the answers.
+#[actix_web::test]
+async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
+    use chiso::db::schema::slice_counts;
+    use diesel::prelude::*;
+    let app = spawn_app();
+    let dated = |value| {
+        let mut s = submission("NK", Some(value));
+        s["date"] = json!("2026-05-04");
+        s
+    };
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&dated(4)).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let garbage = vec![0xFFu8, 0xFF, 2, 0x80];
+    let day_row = || {
+        slice_counts::table
+            .filter(slice_counts::day.eq("2026-05-04"))
+            .select(slice_counts::counts)
+    };
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        let n = diesel::update(slice_counts::table.filter(slice_counts::day.eq("2026-05-04")))
+            .set(slice_counts::counts.eq(&garbage))
+            .execute(&mut *conn)
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    let refused = dated(5);
+    let (status, _) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&refused).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.responses(), 1, "nothing of the refused batch is stored");
+    let mut conn = app.state.pool.get().unwrap();
+    let kept: Vec<u8> = day_row().first(&mut *conn).unwrap();
+    assert_eq!(kept, garbage, "the unreadable row is left as it was");
+    // What the operator reads in the log.
+    let raw: chiso::survey::RawSubmission = serde_json::from_value(refused.clone()).unwrap();
+    let pending = chiso::ingest::prepare(&app.state.intake(), &raw, &Default::default()).unwrap();
+    let err = chiso::db::responses::store_one(&mut conn, &app.state.layouts, &pending)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sipas-counter 2026")
+            && err.contains("unit NK 2026-05-04 group ''")
+            && err.contains("chiso recount --fix"),
+        "{err}"
+    );
+    drop(conn);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chiso"))
+        .args(["recount", "--fix"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("CHISO_SURVEYS", crate::harness::surveys_dir())
+        .env("CHISO_ADMIN_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("stored counts are unreadable") && said.contains("replaced by the recount"),
+        "{said}"
+    );
+    let (status, r) = post(
+        &app,
+        &app.surveyor_token,
+        serde_json::to_vec(&refused).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let report =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let mut conn = app.state.pool.get().unwrap();
+    let f = chiso::db::counts::Filter {
+        survey_id: "sipas-counter".into(),
+        period: 2026,
+        ..Default::default()
+    };
+    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    assert_eq!(t.responses, 2);
+    assert_eq!(
+        t.items["E1.1"][&Some(4)],
+        1,
+        "the first answer still counts"
+    );
+    assert_eq!(t.items["E1.1"][&Some(5)], 1);
+}
+
+/// SQLite runs with the settings the README promises, read back from the server's own pool.
+#[test]
+fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
+    let app = spawn_app();
+    let mut conn = app.state.pool.get().unwrap();
+    let Some(s) = chiso::db::sqlite_settings(&mut conn).unwrap() else {
+        return; // PostgreSQL
+    };
+    assert_eq!(s.journal_mode, "wal");
+    assert_eq!(s.synchronous, 2, "FULL");
+    assert_eq!(s.foreign_keys, 1);
+    assert_eq!(s.page_size, 16384);
+    assert_eq!(s.busy_timeout, 10_000);
 }

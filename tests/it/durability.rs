@@ -8,9 +8,10 @@ use chiso::bench::http::Client;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use std::time::Instant;
 
 fn token(db: &str) -> String {
     let out = chiso(db)
@@ -123,7 +124,7 @@ fn acknowledged_answers_survive_sigkill() {
         sent.len() as i64,
         "each submission stored exactly once"
     );
-    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
     drop(conn);
     state.close();
@@ -196,8 +197,93 @@ fn two_servers_share_one_database() {
     let state = open_state(&db);
     let mut conn = state.pool.get().unwrap();
     assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
-    let report = chiso::db::tallies::recount_all(&state.pool, &state.layouts, false).unwrap();
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+    drop(conn);
+    state.close();
+}
+
+/// `chiso recount --fix` while a server stores answers: each response is either in what the
+/// fix read or committed after it with its counts added to the rows the fix wrote, so
+/// afterwards the counts equal the answers.
+#[test]
+fn recount_fix_while_a_server_writes_loses_no_counts() {
+    use diesel::RunQueryDsl;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let token = token(&db);
+    let server = start(&db);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..3)
+        .map(|i| {
+            let (addr, token) = (server.addr.clone(), token.clone());
+            let (stop, acked) = (stop.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let mut c = Client::new(&addr);
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let s = live_submission(["NK", "BT", "CR"][i], Some(1 + n % 5));
+                    n += 1;
+                    let body = serde_json::to_vec(&s).unwrap();
+                    let r = c
+                        .request("POST", "/api/v1/responses", Some(&token), &body)
+                        .unwrap();
+                    match r.status {
+                        201 => {
+                            acked.fetch_add(1, Ordering::Relaxed);
+                        }
+                        503 => std::thread::sleep(Duration::from_millis(20)),
+                        other => panic!("unexpected {other}: {}", r.body),
+                    }
+                }
+            })
+        })
+        .collect();
+    let wait_for = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while acked.load(Ordering::Relaxed) < n {
+            assert!(Instant::now() < deadline, "the clients got stuck");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let pool = chiso::db::connect(&db, 1).unwrap();
+    for round in 1..=5 {
+        wait_for(40 * round);
+        // Counts gone wrong behind the server's back, so that the fix replaces them.
+        diesel::sql_query("UPDATE response_tallies SET n = n + 5")
+            .execute(&mut *pool.get().unwrap())
+            .unwrap();
+        let out = chiso(&db).args(["recount", "--fix"]).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success() && said.contains("replaced by the recount"),
+            "round {round}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    wait_for(40 * 6);
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    drop(server);
+    drop(pool);
+    let state = open_state(&db);
+    let mut conn = state.pool.get().unwrap();
+    let stored = chiso::db::responses::count(&mut conn).unwrap();
+    assert_eq!(stored, acked.load(Ordering::Relaxed) as i64);
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let f = chiso::db::counts::Filter {
+        survey_id: "sipas-counter".into(),
+        period: chiso::clock::Clock::System.year(),
+        ..Default::default()
+    };
+    assert_eq!(
+        chiso::db::counts::load(&mut conn, &f).unwrap().responses,
+        stored
+    );
     drop(conn);
     state.close();
 }

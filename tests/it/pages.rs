@@ -92,12 +92,12 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
 
     let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::tallies::Filter {
+    let f = chiso::db::counts::Filter {
         survey_id: "sipas-counter".into(),
         period: app.state.clock.year(),
         ..Default::default()
     };
-    let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
+    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
     assert_eq!(
         t.items["E1.1"][&None], 1,
         "“Không ý kiến” is stored as no opinion"
@@ -339,7 +339,7 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         page.contains("value=\"2027\""),
         "the dashboard opens on the Vietnamese year"
     );
-    let f = chiso::db::tallies::Filter {
+    let f = chiso::db::counts::Filter {
         survey_id: "sipas-counter".into(),
         period: 2027,
         from: Some("2027-01-01".into()),
@@ -347,7 +347,7 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         ..Default::default()
     };
     let mut conn = app.state.pool.get().unwrap();
-    let t = chiso::db::tallies::load(&mut conn, &f).unwrap();
+    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
     assert_eq!(
         t.items["E1.2"][&Some(5)],
         1,

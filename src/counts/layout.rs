@@ -1,40 +1,15 @@
-//! The same tallies as [`Tallies::of_response`], kept in flat arrays indexed by the survey's
+//! The same tallies as [`Tallies::of_response`](crate::scoring::Tallies::of_response), kept in flat arrays indexed by the survey's
 //! layout: the writer adds every response to its slices and a recount adds up millions of
 //! them, and neither can afford maps keyed by strings.
 //!
 //! A response is turned into a [`Contribution`] (its cells and scores) where it arrives, so
 //! that the writer threads only add numbers.
 
-use super::{condition_met, sums_agree, PairMoments, Tallies};
+use super::{Dense, FastMap};
+use crate::scoring::{condition_met, PairMoments, Tallies};
 use crate::survey::{Catalog, Condition, Survey};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a: item codes and slice keys are short, trusted strings hashed millions of times in a
-/// recount, where SipHash's protection against crafted keys buys nothing.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A map keyed by short trusted strings.
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Item positions, cells and scores of one survey version, worked out once.
 pub struct Layout {
@@ -63,16 +38,6 @@ pub struct Contribution {
     other: Vec<(u16, Option<i16>)>,
     /// (scored position, y), sorted by position.
     ys: Vec<(u16, f64)>,
-}
-
-/// One slice's tallies in flat form.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dense {
-    pub responses: i64,
-    cells: Vec<i64>,
-    other: BTreeMap<(usize, Option<i16>), i64>,
-    /// Upper triangle over scored items: (n, Σa, Σb, Σab).
-    pairs: Vec<[f64; 4]>,
 }
 
 impl Layout {
@@ -367,55 +332,20 @@ impl Layout {
     }
 }
 
-impl Dense {
-    /// Adds another slice of the same layout.
-    pub fn add(&mut self, other: &Dense) {
-        self.responses += other.responses;
-        if self.cells.is_empty() {
-            self.cells = other.cells.clone();
-            self.pairs = other.pairs.clone();
-        } else {
-            for (x, y) in self.cells.iter_mut().zip(&other.cells) {
-                *x += y;
-            }
-            for (x, y) in self.pairs.iter_mut().zip(&other.pairs) {
-                for k in 0..4 {
-                    x[k] += y[k];
-                }
-            }
-        }
-        for (k, n) in &other.other {
-            *self.other.entry(*k).or_default() += n;
-        }
-    }
-}
-
-impl Dense {
-    /// Whether two slices hold the same item and pair counts (responses aside); sums of
-    /// scores may differ in the last bits, as they were added in another order.
-    pub fn same_counts(&self, other: &Dense) -> bool {
-        let cells = |d: &Dense, i: usize| d.cells.get(i).copied().unwrap_or(0);
-        let pairs = |d: &Dense, i: usize| d.pairs.get(i).copied().unwrap_or([0.0; 4]);
-        (0..self.cells.len().max(other.cells.len())).all(|i| cells(self, i) == cells(other, i))
-            && self.other == other.other
-            && (0..self.pairs.len().max(other.pairs.len())).all(|i| {
-                let (a, b) = (pairs(self, i), pairs(other, i));
-                a[0] == b[0] && (1..4).all(|k| sums_agree(a[k], b[k]))
-            })
-    }
-}
-
 /// The layout of every loaded survey, by survey id.
 #[derive(Default)]
 pub struct Layouts(HashMap<String, Layout>);
 
 impl Layouts {
     pub fn of(catalog: &Catalog) -> Layouts {
+        Layouts::from_surveys(catalog.surveys.values())
+    }
+
+    pub fn from_surveys<'a>(surveys: impl IntoIterator<Item = &'a Survey>) -> Layouts {
         Layouts(
-            catalog
-                .surveys
-                .iter()
-                .map(|(id, s)| (id.clone(), Layout::new(s)))
+            surveys
+                .into_iter()
+                .map(|s| (s.id.clone(), Layout::new(s)))
                 .collect(),
         )
     }

@@ -13,7 +13,7 @@
 //! count of pairs as (u16 a, u16 b, i64 n, f64 Σa, f64 Σb, f64 Σab). They are rewritten in the
 //! current layout the next time they change.
 
-use crate::scoring::dense::{Dense, Layout};
+use super::{Dense, Layout};
 use crate::scoring::{PairMoments, Tallies};
 use std::collections::BTreeMap;
 
@@ -323,6 +323,17 @@ pub fn unpack_dense(bytes: &[u8], layout: &Layout, d: &mut Dense) -> Option<()> 
     Some(())
 }
 
+/// A stored slice with `delta` added, packed again: by the layout's positions when the slice
+/// fits it, else by item code (a slice of another version). None when the stored bytes are
+/// not a slice: the caller must not overwrite what it cannot read.
+pub fn add_dense(stored: &[u8], layout: &Layout, delta: &Dense) -> Option<Vec<u8>> {
+    let mut sum = delta.clone();
+    if unpack_dense(stored, layout, &mut sum).is_some() {
+        return Some(pack_dense(layout, &sum));
+    }
+    merge(stored, &layout.tallies(delta))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,5 +533,12 @@ mod dense_tests {
         assert!(unpack_dense(&pack(&foreign), &layout, &mut d).is_none());
         assert_eq!(d, before);
         assert!(unpack_dense(&packed[..7], &layout, &mut d).is_none());
+        // Adding to a slice: the sum when the stored bytes are readable, nothing otherwise.
+        let mut sum = Dense::default();
+        unpack_dense(&add_dense(&packed, &layout, &d).unwrap(), &layout, &mut sum).unwrap();
+        let mut expect = d.clone();
+        expect.add(&d);
+        assert!(sum.same_counts(&expect));
+        assert!(add_dense(&packed[..7], &layout, &d).is_none());
     }
 }

@@ -1,0 +1,17 @@
+//! How answers become counts, with no database in sight: each survey's layout (item
+//! positions, cells, scores), what one response adds, the slices counts are kept under, the
+//! packed form they are stored in, and the recount that checks them against the answers.
+//! `crate::db` reads and writes the rows; `crate::scoring` turns counts into scores.
+
+pub mod compare;
+mod dense;
+mod fnv;
+mod layout;
+pub mod packed;
+pub mod recount;
+mod slice;
+
+pub use dense::Dense;
+pub use fnv::{FastMap, Fnv};
+pub use layout::{Contribution, Layout, Layouts};
+pub use slice::{Deltas, SliceKey, ROLLUP_DAY};
