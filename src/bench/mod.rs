@@ -7,7 +7,8 @@ use crate::config::Settings;
 use crate::db::auth::{self, Role};
 use crate::db::responses::{store_all, store_one, Pending};
 use crate::db::{self, AnyConnection};
-use crate::report::{self, ScoreQuery};
+use crate::app::reports;
+use crate::report::ScoreQuery;
 use crate::startup;
 use crate::state::AppState;
 use crate::survey::{Survey, ValidSubmission};
@@ -42,7 +43,10 @@ pub struct BenchArgs {
 const SURVEY: &str = "sipas-counter";
 /// A full recount may take at most this share of the database's own `GROUP BY` time.
 const RECOUNT_TARGET: f64 = 0.5;
-const PERIOD: i32 = 2026;
+/// This year in Vietnam: undated answers count under today, so their period is this year.
+fn period() -> i32 {
+    crate::clock::Clock::System.year()
+}
 
 /// A database of the benchmark's own, removed afterwards.
 struct Target {
@@ -194,7 +198,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         let city = ScoreQuery {
             survey: SURVEY.into(),
-            period: PERIOD,
+            period: period(),
             ..ScoreQuery::default()
         };
         let district = ScoreQuery {
@@ -202,12 +206,12 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
             ..city.clone()
         };
         let t_city = median_ms(7, || {
-            report::scores(&mut conn, &state.catalog, &state.units, &city)
+            reports::scores_blocking(&state, &city)
                 .map(|_| ())
                 .map_err(|_| "scores failed".to_string())
         })?;
         let t_district = median_ms(7, || {
-            report::scores(&mut conn, &state.catalog, &state.units, &district)
+            reports::scores_blocking(&state, &district)
                 .map(|_| ())
                 .map_err(|_| "scores failed".to_string())
         })?;
@@ -264,7 +268,8 @@ fn answers(survey: &Survey, rng: &mut StdRng) -> Vec<(String, Option<i16>)> {
 
 fn day(rng: &mut StdRng) -> String {
     format!(
-        "{PERIOD}-{:02}-{:02}",
+        "{}-{:02}-{:02}",
+        period(),
         rng.gen_range(1..=12),
         rng.gen_range(1..=28)
     )
@@ -281,7 +286,7 @@ fn body(survey: &Survey, units: &[String], rng: &mut StdRng) -> Vec<u8> {
         "channel": "api",
         "submission_id": uuid::Uuid::new_v4().to_string(),
         // No date: live answers count under today, as they do at the counters.
-        "period": PERIOD,
+        "period": period(),
         "background": {"linh_vuc": "chung_thuc"},
         "answers": a,
     }))
@@ -304,7 +309,7 @@ fn pending(state: &AppState, survey: &Survey, units: &[String], rng: &mut StdRng
         survey_id: SURVEY.into(),
         unit: units[rng.gen_range(0..units.len())].clone(),
         channel: "api".into(),
-        period: PERIOD,
+        period: period(),
         day: day(rng),
         submission_id: uuid::Uuid::new_v4().to_string(),
         status: "received".into(),
@@ -482,7 +487,8 @@ struct GroupRow {
 fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
     let sql = format!(
         "SELECT a.item_code, a.value, COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id \
-         WHERE r.survey_id = '{SURVEY}' AND r.period = {PERIOD} GROUP BY a.item_code, a.value"
+         WHERE r.survey_id = '{SURVEY}' AND r.period = {} GROUP BY a.item_code, a.value",
+        period()
     );
     let rows: Vec<GroupRow> = diesel::sql_query(&sql)
         .load(conn)
@@ -525,9 +531,12 @@ fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
         wait_healthy(&addr, Duration::from_secs(30))?;
         let mut c = Client::new(&addr);
         for path in [
-            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}"),
-            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}&unit=NK"),
-            format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}&from={PERIOD}-03-01&to={PERIOD}-05-31"),
+            format!("/api/v1/scores?survey={SURVEY}&period={}", period()),
+            format!("/api/v1/scores?survey={SURVEY}&period={}&unit=NK", period()),
+            format!(
+                "/api/v1/scores?survey={SURVEY}&period={0}&from={0}-03-01&to={0}-05-31",
+                period()
+            ),
         ] {
             let r = c.request("GET", &path, Some(token), b"").map_err(|e| e.to_string())?;
             if r.status != 200 {
