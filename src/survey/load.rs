@@ -1,5 +1,6 @@
 //! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
 
+use super::source::{read_definition, DefinitionError, Source};
 use super::{
     Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
     Pooling, RankTable, Scale, ScaleValue, Section, Survey,
@@ -8,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use toml::Spanned;
@@ -22,20 +22,6 @@ pub struct Catalog {
 impl Catalog {
     pub fn get(&self, id: &str) -> Option<&Survey> {
         self.surveys.get(id)
-    }
-}
-
-/// A problem in a definition file, located to its line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DefinitionError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for DefinitionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
     }
 }
 
@@ -82,19 +68,6 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<DefinitionError>> {
     }
 }
 
-/// Reads a definition file: its name for messages, and its text.
-pub fn read_definition(path: &Path) -> Result<(String, String), Vec<DefinitionError>> {
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok((file, text)),
-        Err(e) => Err(vec![DefinitionError {
-            file,
-            line: 0,
-            message: format!("cannot read: {e}"),
-        }]),
-    }
-}
-
 pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
     let (file, text) = read_definition(path)?;
     parse(&file, &text)
@@ -102,41 +75,17 @@ pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
 
 /// Parses and checks one definition; `file` only names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Survey, Vec<DefinitionError>> {
-    let lines = LineIndex::new(text);
-    let raw: RawSurvey = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| lines.line(s.start)).unwrap_or(0);
-        vec![DefinitionError {
-            file: file.to_string(),
-            line,
-            message: e.message().to_string(),
-        }]
-    })?;
+    let source = Source::new(file, text);
+    let raw: RawSurvey = source.parse()?;
     let mut checker = Checker {
-        file,
-        lines: &lines,
+        source: &source,
         errors: Vec::new(),
     };
-    let survey = checker.build(raw, text);
+    let survey = checker.build(raw);
     if checker.errors.is_empty() {
         Ok(survey)
     } else {
         Err(checker.errors)
-    }
-}
-
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset)
     }
 }
 
@@ -296,18 +245,13 @@ impl RawNumber {
 // ---- checks -----------------------------------------------------------------------------------
 
 struct Checker<'a> {
-    file: &'a str,
-    lines: &'a LineIndex,
+    source: &'a Source<'a>,
     errors: Vec<DefinitionError>,
 }
 
 impl Checker<'_> {
     fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        self.errors.push(DefinitionError {
-            file: self.file.to_string(),
-            line: self.lines.line(at.span().start),
-            message: message.into(),
-        });
+        self.errors.push(self.source.error_at(at, message));
     }
 
     fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {
@@ -318,7 +262,7 @@ impl Checker<'_> {
         d
     }
 
-    fn build(&mut self, raw: RawSurvey, text: &str) -> Survey {
+    fn build(&mut self, raw: RawSurvey) -> Survey {
         let scales = self.scales(&raw.scales);
         let groups = self.choices(&raw.groups, "respondent group");
         let mut codes: HashMap<String, Question> = HashMap::new();
@@ -344,7 +288,7 @@ impl Checker<'_> {
         let rank_table = raw.rank_table.as_ref().and_then(|t| {
             let column = raw.rank_column.as_deref().unwrap_or("total");
             let exclude = raw.rank_exclude.as_deref();
-            match read_rank_table(self.file, t.get_ref(), column, exclude) {
+            match read_rank_table(self.source.file, t.get_ref(), column, exclude) {
                 Ok(table) => Some(table),
                 Err(message) => {
                     self.err(t, message);
@@ -356,7 +300,7 @@ impl Checker<'_> {
         if raw.sections.iter().all(|s| s.items.is_empty()) {
             self.err(&raw.id, "the survey has no items");
         }
-        let digest = Sha256::digest(text.as_bytes());
+        let digest = Sha256::digest(self.source.text.as_bytes());
         Survey {
             id: raw.id.get_ref().clone(),
             version: hex::encode(&digest[..6]),
@@ -373,7 +317,7 @@ impl Checker<'_> {
             open,
             index,
             rank_table,
-            file: self.file.to_string(),
+            file: self.source.file.to_string(),
         }
     }
 
@@ -1044,11 +988,5 @@ points_max = "3"
     fn reports_toml_syntax_errors_with_line() {
         let e = errors("id = \"x\"\ntitle = \n");
         assert!(e[0].starts_with("t.toml:2:"), "{e:?}");
-    }
-
-    #[test]
-    fn line_index_counts_from_one() {
-        let l = LineIndex::new("a\nb\nc");
-        assert_eq!((l.line(0), l.line(2), l.line(4)), (1, 2, 3));
     }
 }

@@ -3,12 +3,12 @@
 
 mod load;
 pub mod par;
+mod source;
 mod submission;
 mod units;
 
-pub use load::{
-    load_dir, load_file, parse as parse_definition, Catalog, DefinitionError, UNITS_FILE,
-};
+pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
+pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
 pub use units::{load_units, parse_units, Unit, UnitTree};
 

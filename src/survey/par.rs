@@ -2,6 +2,7 @@
 //! points, how each is obtained and who owns it. The published headline is stored, never
 //! re-derived.
 
+use super::source::{read_definition, Source};
 use super::DefinitionError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -101,30 +102,15 @@ struct RawCriterion {
 }
 
 pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
-    let (file, text) = super::load::read_definition(path)?;
+    let (file, text) = read_definition(path)?;
     parse_tree(&file, &text)
 }
 
 pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError>> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let source = Source::new(file, text);
+    let raw: RawTree = source.parse()?;
     let mut errors = Vec::new();
-    let mut err = |offset: usize, message: String| {
-        errors.push(DefinitionError {
-            file: file.to_string(),
-            line: line_of(offset),
-            message,
-        })
-    };
-    let raw: RawTree = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            err(
-                e.span().map(|s| s.start).unwrap_or(0),
-                e.message().to_string(),
-            );
-            return Err(errors);
-        }
-    };
+    let mut err = |offset: usize, message: String| errors.push(source.error(offset, message));
     let mut dec = |s: &Spanned<String>, what: &str| match Decimal::from_str(s.get_ref().trim()) {
         Ok(d) => Some(d),
         Err(_) => {
