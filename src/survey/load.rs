@@ -1,5 +1,6 @@
 //! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
 
+use super::decimal::RawNumber;
 use super::source::{read_definition, DefinitionError, Source};
 use super::{
     Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
@@ -10,7 +11,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::str::FromStr;
 use toml::Spanned;
 
 /// Every instrument found in a directory, by id.
@@ -220,26 +220,6 @@ struct RawNode {
     points_baseline: Option<Spanned<RawNumber>>,
     papi_k: Option<Spanned<u32>>,
     count_if: Option<RawCondition>,
-}
-
-/// Numbers may be written as TOML numbers or as strings; either way they become exact decimals.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum RawNumber {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl RawNumber {
-    fn decimal(&self) -> Option<Decimal> {
-        match self {
-            RawNumber::Int(i) => Some(Decimal::from(*i)),
-            // Display of f64 is the shortest text that reads back the same: 80.24 stays "80.24".
-            RawNumber::Float(f) => Decimal::from_str(&f.to_string()).ok(),
-            RawNumber::Text(s) => Decimal::from_str(s.trim()).ok(),
-        }
-    }
 }
 
 // ---- checks -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Instruments as data: definition structs, the TOML loader with its checks, the index tree,
 //! and validation of a submission against a definition. No web or database code here.
 
+mod decimal;
 mod load;
 pub mod par;
 mod source;
