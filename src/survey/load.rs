@@ -1,13 +1,16 @@
 //! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
 
 use super::decimal::RawNumber;
+use super::raw::{
+    RawBackground, RawChoice, RawCondition, RawItem, RawNode, RawOpen, RawScale, RawSection,
+    RawSurvey,
+};
 use super::source::{read_definition, DefinitionError, Source};
 use super::{
     Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
     Pooling, RankTable, Scale, ScaleValue, Section, Survey,
 };
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -88,141 +91,6 @@ pub fn parse(file: &str, text: &str) -> Result<Survey, Vec<DefinitionError>> {
         Err(checker.errors)
     }
 }
-
-// ---- raw TOML shapes ------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSurvey {
-    id: Spanned<String>,
-    title: String,
-    title_en: Option<String>,
-    instrument: String,
-    intro: Option<String>,
-    thanks: Option<String>,
-    pooling: Option<Spanned<String>>,
-    /// CSV of published values (relative to this file) to rank an estimate among provinces.
-    rank_table: Option<Spanned<String>>,
-    rank_column: Option<String>,
-    /// The province the estimate stands for, left out of the table.
-    rank_exclude: Option<String>,
-    #[serde(default)]
-    scales: Vec<RawScale>,
-    #[serde(default)]
-    groups: Vec<RawChoice>,
-    #[serde(default)]
-    open: Vec<RawOpen>,
-    #[serde(default)]
-    background: Vec<RawBackground>,
-    #[serde(default)]
-    sections: Vec<RawSection>,
-    #[serde(default)]
-    index: Vec<RawNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScale {
-    code: Spanned<String>,
-    no_opinion: Option<String>,
-    values: Vec<RawScaleValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScaleValue {
-    value: Spanned<i64>,
-    label: String,
-    label_en: Option<String>,
-    score: Option<Spanned<RawNumber>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChoice {
-    code: Spanned<String>,
-    label: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOpen {
-    code: Spanned<String>,
-    text: String,
-    max_length: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBackground {
-    code: Spanned<String>,
-    text: String,
-    #[serde(default)]
-    required: bool,
-    options: Vec<RawChoice>,
-    show_if: Option<RawCondition>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSection {
-    code: Spanned<String>,
-    title: String,
-    #[serde(default)]
-    items: Vec<RawItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    code: Spanned<String>,
-    text: String,
-    text_en: Option<String>,
-    scale: Spanned<String>,
-    #[serde(default)]
-    required: bool,
-    /// `false` for questions that are recorded but feed no index (experience, screening).
-    #[serde(default = "yes")]
-    scored: bool,
-    show_if: Option<RawCondition>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCondition {
-    code: Spanned<String>,
-    #[serde(rename = "in")]
-    values: Vec<toml::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNode {
-    code: Spanned<String>,
-    name: String,
-    parent: Option<Spanned<String>>,
-    #[serde(default)]
-    aggregate: Option<Spanned<String>>,
-    #[serde(default)]
-    items: Vec<Spanned<String>>,
-    baseline: Option<Spanned<RawNumber>>,
-    baseline_note: Option<String>,
-    target: Option<Spanned<RawNumber>>,
-    target_note: Option<String>,
-    owner: Option<String>,
-    points: Option<Spanned<String>>,
-    points_code: Option<String>,
-    points_max: Option<Spanned<RawNumber>>,
-    points_baseline: Option<Spanned<RawNumber>>,
-    papi_k: Option<Spanned<u32>>,
-    count_if: Option<RawCondition>,
-}
-
-// ---- checks -----------------------------------------------------------------------------------
 
 struct Checker<'a> {
     source: &'a Source<'a>,

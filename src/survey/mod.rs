@@ -4,6 +4,7 @@
 mod decimal;
 mod load;
 pub mod par;
+mod raw;
 mod source;
 mod submission;
 mod units;
