@@ -1,6 +1,7 @@
 //! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
 
 use super::decimal::RawNumber;
+use super::ranks::read_rank_table;
 use super::raw::{
     RawBackground, RawChoice, RawCondition, RawItem, RawNode, RawOpen, RawScale, RawSection,
     RawSurvey,
@@ -8,7 +9,7 @@ use super::raw::{
 use super::source::{read_definition, DefinitionError, Source};
 use super::{
     Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
-    Pooling, RankTable, Scale, ScaleValue, Section, Survey,
+    Pooling, Scale, ScaleValue, Section, Survey,
 };
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -630,49 +631,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// Reads `province` and `column` from a CSV next to the definition.
-fn read_rank_table(
-    definition: &str,
-    path: &str,
-    column: &str,
-    exclude: Option<&str>,
-) -> Result<RankTable, String> {
-    let dir = Path::new(definition).parent().unwrap_or(Path::new("."));
-    let full = dir.join(path);
-    let mut reader =
-        csv::Reader::from_path(&full).map_err(|e| format!("rank table {path}: {e}"))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("rank table {path}: {e}"))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or(format!("rank table {path} has no column '{name}'"))
-    };
-    let (p, v) = (find("province")?, find(column)?);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("rank table {path}: {e}"))?;
-        if let (Some(name), Some(Ok(value))) = (
-            record.get(p),
-            record.get(v).map(|x| x.trim().parse::<f64>()),
-        ) {
-            if Some(name) != exclude {
-                rows.push((name.to_string(), value));
-            }
-        }
-    }
-    if rows.is_empty() {
-        return Err(format!("rank table {path} has no values in '{column}'"));
-    }
-    Ok(RankTable {
-        source: path.to_string(),
-        rows,
-    })
 }
 
 /// What a condition may compare against: the answers a question allows, as text.

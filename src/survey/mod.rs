@@ -4,6 +4,7 @@
 mod decimal;
 mod load;
 pub mod par;
+mod ranks;
 mod raw;
 mod source;
 mod submission;
