@@ -2,12 +2,15 @@
 //! and validation of a submission against a definition. No web or database code here.
 
 mod decimal;
+#[cfg(test)]
+mod fixture;
 mod load;
 pub mod par;
 mod ranks;
 mod raw;
 mod source;
 mod submission;
+mod tree;
 mod units;
 
 pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
