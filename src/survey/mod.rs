@@ -6,6 +6,7 @@ mod decimal;
 mod fixture;
 mod load;
 pub mod par;
+mod questions;
 mod ranks;
 mod raw;
 mod source;
