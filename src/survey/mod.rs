@@ -218,17 +218,21 @@ impl Survey {
     pub fn score_of(&self, item: &str, value: Option<i16>) -> Option<Decimal> {
         let item = self.item(item)?;
         let scale = self.scale_of(item)?;
-        let value = value?;
-        scale
-            .values
-            .iter()
-            .find(|v| v.value == value)
-            .and_then(|v| v.score)
+        scale.value(value?).and_then(|v| v.score)
     }
 }
 
 impl Scale {
+    pub fn value(&self, value: i16) -> Option<&ScaleValue> {
+        self.values.iter().find(|v| v.value == value)
+    }
+
     pub fn allows(&self, value: i16) -> bool {
-        self.values.iter().any(|v| v.value == value)
+        self.value(value).is_some()
+    }
+
+    /// The values as text, as conditions compare them and messages list them.
+    pub fn value_texts(&self) -> Vec<String> {
+        self.values.iter().map(|v| v.value.to_string()).collect()
     }
 }

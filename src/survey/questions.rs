@@ -187,7 +187,7 @@ impl Checker<'_> {
             let mut items = Vec::new();
             for i in &s.items {
                 let allowed = match scales.get(i.scale.get_ref()) {
-                    Some(scale) => scale.values.iter().map(|v| v.value.to_string()).collect(),
+                    Some(scale) => scale.value_texts(),
                     None => {
                         self.err(
                             &i.scale,
