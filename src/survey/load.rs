@@ -150,7 +150,7 @@ impl Checker<'_> {
         let digest = Sha256::digest(self.source.text.as_bytes());
         Survey {
             id: raw.id.get_ref().clone(),
-            version: hex::encode(&digest[..6]),
+            version: hex::encode(digest.get(..6).unwrap_or_default()),
             title: raw.title,
             title_en: raw.title_en,
             instrument: raw.instrument,

@@ -29,8 +29,7 @@ impl UnitTree {
     pub fn subtree(&self, code: &str) -> Vec<String> {
         let mut out = vec![code.to_string()];
         let mut i = 0;
-        while i < out.len() {
-            let parent = out[i].clone();
+        while let Some(parent) = out.get(i).cloned() {
             out.extend(
                 self.units
                     .iter()
