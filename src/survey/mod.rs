@@ -1,5 +1,9 @@
 //! Instruments as data: definition structs, the TOML loader with its checks, the index tree,
 //! and validation of a submission against a definition. No web or database code here.
+//!
+//! An instrument loads by stage: `source` places errors at `file:line`, `raw` holds the TOML as
+//! written, then `questions`, `ranks` and `tree` check and build their parts, run in order by
+//! `load`. `decimal` reads the exact numbers all definitions use.
 
 mod decimal;
 #[cfg(test)]
