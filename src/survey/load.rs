@@ -1,16 +1,16 @@
-//! TOML → [`Survey`], rejecting bad definitions with `file:line: message`.
+//! TOML → [`Survey`]: reads definition files and runs the checking stages in order (questions,
+//! rank table, index tree), rejecting bad definitions with `file:line: message`.
 
-use super::{
-    Aggregate, Background, Choice, Condition, IndexNode, Item, OpenQuestion, Points, PointsRule,
-    Pooling, RankTable, Scale, ScaleValue, Section, Survey,
-};
+use super::decimal::RawNumber;
+use super::questions::Question;
+use super::ranks::read_rank_table;
+use super::raw::RawSurvey;
+use super::source::{read_definition, DefinitionError, Source};
+use super::{Pooling, Survey};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::str::FromStr;
 use toml::Spanned;
 
 /// Every instrument found in a directory, by id.
@@ -22,20 +22,6 @@ pub struct Catalog {
 impl Catalog {
     pub fn get(&self, id: &str) -> Option<&Survey> {
         self.surveys.get(id)
-    }
-}
-
-/// A problem in a definition file, located to its line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DefinitionError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for DefinitionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
     }
 }
 
@@ -82,19 +68,6 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<DefinitionError>> {
     }
 }
 
-/// Reads a definition file: its name for messages, and its text.
-pub fn read_definition(path: &Path) -> Result<(String, String), Vec<DefinitionError>> {
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok((file, text)),
-        Err(e) => Err(vec![DefinitionError {
-            file,
-            line: 0,
-            message: format!("cannot read: {e}"),
-        }]),
-    }
-}
-
 pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
     let (file, text) = read_definition(path)?;
     parse(&file, &text)
@@ -102,21 +75,13 @@ pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
 
 /// Parses and checks one definition; `file` only names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Survey, Vec<DefinitionError>> {
-    let lines = LineIndex::new(text);
-    let raw: RawSurvey = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| lines.line(s.start)).unwrap_or(0);
-        vec![DefinitionError {
-            file: file.to_string(),
-            line,
-            message: e.message().to_string(),
-        }]
-    })?;
+    let source = Source::new(file, text);
+    let raw: RawSurvey = source.parse()?;
     let mut checker = Checker {
-        file,
-        lines: &lines,
+        source: &source,
         errors: Vec::new(),
     };
-    let survey = checker.build(raw, text);
+    let survey = checker.build(raw);
     if checker.errors.is_empty() {
         Ok(survey)
     } else {
@@ -124,193 +89,19 @@ pub fn parse(file: &str, text: &str) -> Result<Survey, Vec<DefinitionError>> {
     }
 }
 
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset)
-    }
-}
-
-// ---- raw TOML shapes ------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSurvey {
-    id: Spanned<String>,
-    title: String,
-    title_en: Option<String>,
-    instrument: String,
-    intro: Option<String>,
-    thanks: Option<String>,
-    pooling: Option<Spanned<String>>,
-    /// CSV of published values (relative to this file) to rank an estimate among provinces.
-    rank_table: Option<Spanned<String>>,
-    rank_column: Option<String>,
-    /// The province the estimate stands for, left out of the table.
-    rank_exclude: Option<String>,
-    #[serde(default)]
-    scales: Vec<RawScale>,
-    #[serde(default)]
-    groups: Vec<RawChoice>,
-    #[serde(default)]
-    open: Vec<RawOpen>,
-    #[serde(default)]
-    background: Vec<RawBackground>,
-    #[serde(default)]
-    sections: Vec<RawSection>,
-    #[serde(default)]
-    index: Vec<RawNode>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScale {
-    code: Spanned<String>,
-    no_opinion: Option<String>,
-    values: Vec<RawScaleValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScaleValue {
-    value: Spanned<i64>,
-    label: String,
-    label_en: Option<String>,
-    score: Option<Spanned<RawNumber>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawChoice {
-    code: Spanned<String>,
-    label: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOpen {
-    code: Spanned<String>,
-    text: String,
-    max_length: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBackground {
-    code: Spanned<String>,
-    text: String,
-    #[serde(default)]
-    required: bool,
-    options: Vec<RawChoice>,
-    show_if: Option<RawCondition>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSection {
-    code: Spanned<String>,
-    title: String,
-    #[serde(default)]
-    items: Vec<RawItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    code: Spanned<String>,
-    text: String,
-    text_en: Option<String>,
-    scale: Spanned<String>,
-    #[serde(default)]
-    required: bool,
-    /// `false` for questions that are recorded but feed no index (experience, screening).
-    #[serde(default = "yes")]
-    scored: bool,
-    show_if: Option<RawCondition>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCondition {
-    code: Spanned<String>,
-    #[serde(rename = "in")]
-    values: Vec<toml::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNode {
-    code: Spanned<String>,
-    name: String,
-    parent: Option<Spanned<String>>,
-    #[serde(default)]
-    aggregate: Option<Spanned<String>>,
-    #[serde(default)]
-    items: Vec<Spanned<String>>,
-    baseline: Option<Spanned<RawNumber>>,
-    baseline_note: Option<String>,
-    target: Option<Spanned<RawNumber>>,
-    target_note: Option<String>,
-    owner: Option<String>,
-    points: Option<Spanned<String>>,
-    points_code: Option<String>,
-    points_max: Option<Spanned<RawNumber>>,
-    points_baseline: Option<Spanned<RawNumber>>,
-    papi_k: Option<Spanned<u32>>,
-    count_if: Option<RawCondition>,
-}
-
-/// Numbers may be written as TOML numbers or as strings; either way they become exact decimals.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum RawNumber {
-    Int(i64),
-    Float(f64),
-    Text(String),
-}
-
-impl RawNumber {
-    fn decimal(&self) -> Option<Decimal> {
-        match self {
-            RawNumber::Int(i) => Some(Decimal::from(*i)),
-            // Display of f64 is the shortest text that reads back the same: 80.24 stays "80.24".
-            RawNumber::Float(f) => Decimal::from_str(&f.to_string()).ok(),
-            RawNumber::Text(s) => Decimal::from_str(s.trim()).ok(),
-        }
-    }
-}
-
-// ---- checks -----------------------------------------------------------------------------------
-
-struct Checker<'a> {
-    file: &'a str,
-    lines: &'a LineIndex,
+/// Turns a raw definition into a [`Survey`], collecting every problem on the way rather than
+/// stopping at the first.
+pub(super) struct Checker<'a> {
+    source: &'a Source<'a>,
     errors: Vec<DefinitionError>,
 }
 
 impl Checker<'_> {
-    fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        self.errors.push(DefinitionError {
-            file: self.file.to_string(),
-            line: self.lines.line(at.span().start),
-            message: message.into(),
-        });
+    pub(super) fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        self.errors.push(self.source.error_at(at, message));
     }
 
-    fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {
+    pub(super) fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {
         let d = raw.get_ref().decimal();
         if d.is_none() {
             self.err(raw, format!("{what} is not a number"));
@@ -318,7 +109,7 @@ impl Checker<'_> {
         d
     }
 
-    fn build(&mut self, raw: RawSurvey, text: &str) -> Survey {
+    fn build(&mut self, raw: RawSurvey) -> Survey {
         let scales = self.scales(&raw.scales);
         let groups = self.choices(&raw.groups, "respondent group");
         let mut codes: HashMap<String, Question> = HashMap::new();
@@ -344,7 +135,7 @@ impl Checker<'_> {
         let rank_table = raw.rank_table.as_ref().and_then(|t| {
             let column = raw.rank_column.as_deref().unwrap_or("total");
             let exclude = raw.rank_exclude.as_deref();
-            match read_rank_table(self.file, t.get_ref(), column, exclude) {
+            match read_rank_table(self.source.file, t.get_ref(), column, exclude) {
                 Ok(table) => Some(table),
                 Err(message) => {
                     self.err(t, message);
@@ -356,10 +147,10 @@ impl Checker<'_> {
         if raw.sections.iter().all(|s| s.items.is_empty()) {
             self.err(&raw.id, "the survey has no items");
         }
-        let digest = Sha256::digest(text.as_bytes());
+        let digest = Sha256::digest(self.source.text.as_bytes());
         Survey {
             id: raw.id.get_ref().clone(),
-            version: hex::encode(&digest[..6]),
+            version: hex::encode(digest.get(..6).unwrap_or_default()),
             title: raw.title,
             title_en: raw.title_en,
             instrument: raw.instrument,
@@ -373,591 +164,15 @@ impl Checker<'_> {
             open,
             index,
             rank_table,
-            file: self.file.to_string(),
+            file: self.source.file.to_string(),
         }
-    }
-
-    fn open(
-        &mut self,
-        raw: &[RawOpen],
-        codes: &mut HashMap<String, Question>,
-    ) -> Vec<OpenQuestion> {
-        raw.iter()
-            .map(|o| {
-                self.claim(
-                    codes,
-                    &o.code,
-                    Question {
-                        allowed: Vec::new(),
-                    },
-                );
-                OpenQuestion {
-                    code: o.code.get_ref().clone(),
-                    text: o.text.clone(),
-                    max_length: o.max_length.unwrap_or(1000),
-                }
-            })
-            .collect()
-    }
-
-    fn scales(&mut self, raw: &[RawScale]) -> BTreeMap<String, Scale> {
-        let mut scales = BTreeMap::new();
-        for s in raw {
-            let code = s.code.get_ref().clone();
-            if scales.contains_key(&code) {
-                self.err(&s.code, format!("scale '{code}' is defined twice"));
-                continue;
-            }
-            let mut values = Vec::new();
-            let mut seen = HashSet::new();
-            for v in &s.values {
-                let n = *v.value.get_ref();
-                let Ok(value) = i16::try_from(n) else {
-                    self.err(
-                        &v.value,
-                        format!("scale '{code}': value {n} is out of range"),
-                    );
-                    continue;
-                };
-                // Negative values are reserved: counts store "no opinion" as -1.
-                if value < 0 {
-                    self.err(
-                        &v.value,
-                        format!("scale '{code}': value {n} must not be negative"),
-                    );
-                }
-                if !seen.insert(value) {
-                    self.err(&v.value, format!("scale '{code}': value {n} appears twice"));
-                }
-                let score = match &v.score {
-                    None => None,
-                    Some(raw) => match self.decimal(raw, "score") {
-                        Some(d) if d >= Decimal::ZERO && d <= Decimal::ONE => Some(d),
-                        Some(d) => {
-                            self.err(
-                                raw,
-                                format!("scale '{code}': score {d} of value {n} is outside [0, 1]"),
-                            );
-                            None
-                        }
-                        None => None,
-                    },
-                };
-                values.push(ScaleValue {
-                    value,
-                    label: v.label.clone(),
-                    label_en: v.label_en.clone(),
-                    score,
-                });
-            }
-            if values.is_empty() {
-                self.err(&s.code, format!("scale '{code}' has no values"));
-            }
-            scales.insert(
-                code.clone(),
-                Scale {
-                    code,
-                    values,
-                    no_opinion: s.no_opinion.clone(),
-                },
-            );
-        }
-        scales
-    }
-
-    fn choices(&mut self, raw: &[RawChoice], what: &str) -> Vec<Choice> {
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for c in raw {
-            if !seen.insert(c.code.get_ref().clone()) {
-                self.err(
-                    &c.code,
-                    format!("{what} '{}' appears twice", c.code.get_ref()),
-                );
-            }
-            out.push(Choice {
-                code: c.code.get_ref().clone(),
-                label: c.label.clone(),
-            });
-        }
-        out
-    }
-
-    fn claim(
-        &mut self,
-        codes: &mut HashMap<String, Question>,
-        code: &Spanned<String>,
-        q: Question,
-    ) {
-        let text = code.get_ref();
-        // Codes name JSON fields, CSV columns and form fields, and the recount reads them
-        // back joined with ':' and ';': plain characters only.
-        if text.is_empty()
-            || !text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            self.err(
-                code,
-                format!("question code '{text}' may only hold letters, digits, '.', '_' and '-'"),
-            );
-        }
-        if codes.insert(text.clone(), q).is_some() {
-            self.err(code, format!("question code '{text}' is used twice"));
-        }
-    }
-
-    fn background(
-        &mut self,
-        raw: &[RawBackground],
-        codes: &mut HashMap<String, Question>,
-    ) -> Vec<Background> {
-        let mut out = Vec::new();
-        for b in raw {
-            let options = self.choices(&b.options, &format!("option of '{}'", b.code.get_ref()));
-            if options.is_empty() {
-                self.err(
-                    &b.code,
-                    format!("background question '{}' has no options", b.code.get_ref()),
-                );
-            }
-            let allowed = options.iter().map(|o| o.code.clone()).collect();
-            self.claim(codes, &b.code, Question { allowed });
-            out.push(Background {
-                code: b.code.get_ref().clone(),
-                text: b.text.clone(),
-                options,
-                required: b.required,
-                show_if: b.show_if.as_ref().map(condition),
-            });
-        }
-        out
-    }
-
-    fn sections(
-        &mut self,
-        raw: &[RawSection],
-        scales: &BTreeMap<String, Scale>,
-        codes: &mut HashMap<String, Question>,
-    ) -> Vec<Section> {
-        let mut section_codes = HashSet::new();
-        let mut out = Vec::new();
-        for s in raw {
-            if !section_codes.insert(s.code.get_ref().clone()) {
-                self.err(
-                    &s.code,
-                    format!("section '{}' appears twice", s.code.get_ref()),
-                );
-            }
-            let mut items = Vec::new();
-            for i in &s.items {
-                let allowed = match scales.get(i.scale.get_ref()) {
-                    Some(scale) => scale.values.iter().map(|v| v.value.to_string()).collect(),
-                    None => {
-                        self.err(
-                            &i.scale,
-                            format!(
-                                "item '{}' uses unknown scale '{}'",
-                                i.code.get_ref(),
-                                i.scale.get_ref()
-                            ),
-                        );
-                        Vec::new()
-                    }
-                };
-                self.claim(codes, &i.code, Question { allowed });
-                items.push(Item {
-                    code: i.code.get_ref().clone(),
-                    text: i.text.clone(),
-                    text_en: i.text_en.clone(),
-                    scale: i.scale.get_ref().clone(),
-                    required: i.required,
-                    show_if: i.show_if.as_ref().map(condition),
-                });
-            }
-            out.push(Section {
-                code: s.code.get_ref().clone(),
-                title: s.title.clone(),
-                items,
-            });
-        }
-        out
-    }
-
-    fn conditions(&mut self, raw: &RawSurvey, codes: &HashMap<String, Question>) {
-        let conds = raw
-            .background
-            .iter()
-            .filter_map(|b| b.show_if.as_ref().map(|c| (b.code.get_ref(), c)))
-            .chain(raw.sections.iter().flat_map(|s| {
-                s.items
-                    .iter()
-                    .filter_map(|i| i.show_if.as_ref().map(|c| (i.code.get_ref(), c)))
-            }))
-            .chain(
-                raw.index
-                    .iter()
-                    .filter_map(|n| n.count_if.as_ref().map(|c| (n.code.get_ref(), c))),
-            );
-        for (owner, c) in conds {
-            let target = c.code.get_ref();
-            match codes.get(target) {
-                None => self.err(
-                    &c.code,
-                    format!("condition of '{owner}' refers to unknown question '{target}'"),
-                ),
-                Some(_) if target == owner => {
-                    self.err(&c.code, format!("'{owner}' cannot depend on itself"))
-                }
-                Some(q) => {
-                    for v in &c.values {
-                        let v = value_text(v);
-                        if !q.allowed.contains(&v) {
-                            self.err(
-                                &c.code,
-                                format!(
-                                    "condition of '{owner}': '{v}' is not an answer of '{target}'"
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn index(&mut self, raw: &[RawNode], sections: &[RawSection]) -> Vec<IndexNode> {
-        let items: HashMap<&str, &RawItem> = sections
-            .iter()
-            .flat_map(|s| s.items.iter().map(|i| (i.code.get_ref().as_str(), i)))
-            .collect();
-        let by_code: HashMap<&str, &RawNode> =
-            raw.iter().map(|n| (n.code.get_ref().as_str(), n)).collect();
-        let mut seen = HashSet::new();
-        let mut used_items = HashSet::new();
-        let mut nodes = Vec::new();
-        for n in raw {
-            let code = n.code.get_ref().clone();
-            if !seen.insert(code.clone()) {
-                self.err(&n.code, format!("index node '{code}' is defined twice"));
-            }
-            if let Some(p) = &n.parent {
-                if !by_code.contains_key(p.get_ref().as_str()) {
-                    self.err(
-                        p,
-                        format!("node '{code}' has unknown parent '{}'", p.get_ref()),
-                    );
-                }
-            }
-            let children: Vec<String> = raw
-                .iter()
-                .filter(|c| c.parent.as_ref().is_some_and(|p| p.get_ref() == &code))
-                .map(|c| c.code.get_ref().clone())
-                .collect();
-            for i in &n.items {
-                if !items.contains_key(i.get_ref().as_str()) {
-                    self.err(
-                        i,
-                        format!("node '{code}' lists unknown item '{}'", i.get_ref()),
-                    );
-                }
-                used_items.insert(i.get_ref().clone());
-            }
-            if n.items.is_empty() == children.is_empty() {
-                self.err(
-                    &n.code,
-                    format!("node '{code}' must aggregate either items or child nodes, not both or neither"),
-                );
-            }
-            let aggregate = match n.aggregate.as_ref().map(|a| a.get_ref().as_str()) {
-                None | Some("mean") => Aggregate::Mean,
-                Some("sum") => Aggregate::Sum,
-                Some(other) => {
-                    self.err(
-                        n.aggregate.as_ref().unwrap_or(&n.code),
-                        format!("node '{code}': aggregate '{other}' is not 'mean' or 'sum'"),
-                    );
-                    Aggregate::Mean
-                }
-            };
-            if n.owner.as_deref().is_none_or(|o| o.trim().is_empty()) {
-                self.err(
-                    &n.code,
-                    format!("node '{code}' has no owner (the lead agency responsible for it)"),
-                );
-            }
-            if let Some(k) = &n.papi_k {
-                if *k.get_ref() == 0 {
-                    self.err(k, format!("node '{code}': papi_k must be at least 1"));
-                }
-                if n.items.is_empty() {
-                    self.err(k, format!("PAPI sub-dimension '{code}' has no item"));
-                }
-            }
-            let baseline = n
-                .baseline
-                .as_ref()
-                .and_then(|b| self.decimal(b, "baseline"));
-            let target = n.target.as_ref().and_then(|b| self.decimal(b, "target"));
-            let points = self.points(n, &children, &by_code);
-            nodes.push(IndexNode {
-                code,
-                name: n.name.clone(),
-                parent: n.parent.as_ref().map(|p| p.get_ref().clone()),
-                aggregate,
-                items: n.items.iter().map(|i| i.get_ref().clone()).collect(),
-                children,
-                baseline,
-                baseline_note: n.baseline_note.clone(),
-                target,
-                target_note: n.target_note.clone(),
-                owner: n.owner.clone(),
-                points,
-                papi_k: n.papi_k.as_ref().map(|k| *k.get_ref()),
-                count_if: n.count_if.as_ref().map(condition),
-            });
-        }
-        self.cycles(raw, &by_code);
-        for (code, item) in &items {
-            if item.scored && !used_items.contains(*code) {
-                self.err(
-                    &item.code,
-                    format!("item '{code}' is in no index node (mark it `scored = false` if it feeds none)"),
-                );
-            }
-        }
-        nodes
-    }
-
-    fn points(
-        &mut self,
-        n: &RawNode,
-        children: &[String],
-        by_code: &HashMap<&str, &RawNode>,
-    ) -> Option<Points> {
-        let code = n.code.get_ref();
-        let Some(rule) = &n.points else {
-            if n.points_max.is_some() || n.points_baseline.is_some() {
-                self.err(
-                    &n.code,
-                    format!(
-                        "node '{code}' gives points_max or points_baseline but no `points` rule"
-                    ),
-                );
-            }
-            return None;
-        };
-        let rule_kind = match rule.get_ref().as_str() {
-            "percent_of_max" => PointsRule::PercentOfMax,
-            "share_of_max" => PointsRule::ShareOfMax,
-            "sum_of_children" => PointsRule::SumOfChildren,
-            other => {
-                self.err(rule, format!("node '{code}': points rule '{other}' is not 'percent_of_max', 'share_of_max' or 'sum_of_children'"));
-                return None;
-            }
-        };
-        let Some(max_raw) = &n.points_max else {
-            self.err(
-                rule,
-                format!("node '{code}' converts to points but has no points_max"),
-            );
-            return None;
-        };
-        let max = self.decimal(max_raw, "points_max")?;
-        let baseline = n
-            .points_baseline
-            .as_ref()
-            .and_then(|b| self.decimal(b, "points_baseline"));
-        if let PointsRule::SumOfChildren = rule_kind {
-            let kids: Vec<&RawNode> = children
-                .iter()
-                .filter_map(|c| by_code.get(c.as_str()).copied())
-                .collect();
-            let mut sum_max = Decimal::ZERO;
-            let mut sum_base = Some(Decimal::ZERO);
-            for k in &kids {
-                match (&k.points, &k.points_max) {
-                    (Some(_), Some(m)) => {
-                        sum_max += m.get_ref().decimal().unwrap_or_default();
-                        sum_base = match (&k.points_baseline, sum_base) {
-                            (Some(b), Some(s)) => b.get_ref().decimal().map(|b| s + b),
-                            _ => None,
-                        };
-                    }
-                    _ => self.err(
-                        &k.code,
-                        format!(
-                            "node '{}' is summed into the points of '{code}' but has no points",
-                            k.code.get_ref()
-                        ),
-                    ),
-                }
-            }
-            if sum_max != max {
-                self.err(
-                    max_raw,
-                    format!("points do not add up: the children of '{code}' give {sum_max}, points_max says {max}"),
-                );
-            }
-            if let (Some(b), Some(s), Some(raw)) = (baseline, sum_base, &n.points_baseline) {
-                if b != s {
-                    self.err(
-                        raw,
-                        format!("2022 points do not add up: the children of '{code}' give {s}, points_baseline says {b}"),
-                    );
-                }
-            }
-        }
-        Some(Points {
-            code: n.points_code.clone(),
-            rule: rule_kind,
-            max,
-            baseline,
-        })
-    }
-
-    fn cycles(&mut self, raw: &[RawNode], by_code: &HashMap<&str, &RawNode>) {
-        for n in raw {
-            let mut at = n;
-            for _ in 0..=raw.len() {
-                match at
-                    .parent
-                    .as_ref()
-                    .and_then(|p| by_code.get(p.get_ref().as_str()))
-                {
-                    Some(p) => at = p,
-                    None => break,
-                }
-                if std::ptr::eq(at, n) {
-                    self.err(
-                        &n.code,
-                        format!("node '{}' is its own ancestor", n.code.get_ref()),
-                    );
-                    break;
-                }
-            }
-        }
-    }
-}
-
-/// Reads `province` and `column` from a CSV next to the definition.
-fn read_rank_table(
-    definition: &str,
-    path: &str,
-    column: &str,
-    exclude: Option<&str>,
-) -> Result<RankTable, String> {
-    let dir = Path::new(definition).parent().unwrap_or(Path::new("."));
-    let full = dir.join(path);
-    let mut reader =
-        csv::Reader::from_path(&full).map_err(|e| format!("rank table {path}: {e}"))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("rank table {path}: {e}"))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or(format!("rank table {path} has no column '{name}'"))
-    };
-    let (p, v) = (find("province")?, find(column)?);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("rank table {path}: {e}"))?;
-        if let (Some(name), Some(Ok(value))) = (
-            record.get(p),
-            record.get(v).map(|x| x.trim().parse::<f64>()),
-        ) {
-            if Some(name) != exclude {
-                rows.push((name.to_string(), value));
-            }
-        }
-    }
-    if rows.is_empty() {
-        return Err(format!("rank table {path} has no values in '{column}'"));
-    }
-    Ok(RankTable {
-        source: path.to_string(),
-        rows,
-    })
-}
-
-/// What a condition may compare against: the answers a question allows, as text.
-struct Question {
-    allowed: Vec<String>,
-}
-
-fn value_text(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn condition(c: &RawCondition) -> Condition {
-    Condition {
-        code: c.code.get_ref().clone(),
-        values: c.values.iter().map(value_text).collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const GOOD: &str = r#"
-id = "t"
-title = "T"
-instrument = "sipas"
-
-[[scales]]
-code = "s"
-no_opinion = "Không ý kiến"
-values = [
-  { value = 1, label = "Không", score = 0 },
-  { value = 2, label = "Có", score = 1 },
-]
-
-[[sections]]
-code = "A"
-title = "A"
-
-[[sections.items]]
-code = "A1"
-text = "a1"
-scale = "s"
-
-[[sections.items]]
-code = "A2"
-text = "a2"
-scale = "s"
-show_if = { code = "A1", in = [2] }
-
-[[index]]
-code = "ROOT"
-name = "Root"
-owner = "Sở Nội vụ"
-points = "sum_of_children"
-points_max = "3"
-
-[[index]]
-code = "E"
-name = "E"
-parent = "ROOT"
-owner = "Sở Nội vụ"
-items = ["A1", "A2"]
-baseline = 80.24
-points = "percent_of_max"
-points_max = "3"
-"#;
-
-    fn errors(text: &str) -> Vec<String> {
-        match parse("t.toml", text) {
-            Ok(_) => vec![],
-            Err(e) => e.iter().map(ToString::to_string).collect(),
-        }
-    }
+    use crate::survey::fixture::{errors, GOOD};
 
     #[test]
     fn accepts_a_good_definition() {
@@ -968,87 +183,8 @@ points_max = "3"
     }
 
     #[test]
-    fn rejects_item_codes_with_separators() {
-        let bad = GOOD.replace("code = \"A2\"", "code = \"A,2\"");
-        let e = errors(&bad);
-        assert!(
-            e.iter()
-                .any(|m| m
-                    .starts_with("t.toml:24: question code 'A,2' may only hold letters, digits")),
-            "{e:?}"
-        );
-    }
-
-    #[test]
-    fn rejects_duplicate_item_codes_with_line() {
-        let bad = GOOD.replace("code = \"A2\"", "code = \"A1\"");
-        let e = errors(&bad);
-        assert!(
-            e.iter()
-                .any(|m| m.starts_with("t.toml:24: question code 'A1' is used twice")),
-            "{e:?}"
-        );
-    }
-
-    #[test]
-    fn rejects_unknown_scale() {
-        let bad = GOOD.replacen("scale = \"s\"", "scale = \"zz\"", 1);
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown scale 'zz'")));
-    }
-
-    #[test]
-    fn rejects_item_in_no_index() {
-        let bad = GOOD.replace("items = [\"A1\", \"A2\"]", "items = [\"A1\"]");
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("item 'A2' is in no index node")));
-    }
-
-    #[test]
-    fn rejects_points_that_do_not_add_up() {
-        let bad = GOOD.replacen("points_max = \"3\"", "points_max = \"10\"", 1);
-        let e = errors(&bad);
-        assert!(
-            e.iter().any(|m| m.contains("points do not add up")),
-            "{e:?}"
-        );
-    }
-
-    #[test]
-    fn rejects_condition_on_unknown_item() {
-        let bad = GOOD.replace("code = \"A1\", in", "code = \"A9\", in");
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown question 'A9'")));
-    }
-
-    #[test]
-    fn rejects_score_outside_unit_interval() {
-        let bad = GOOD.replace("score = 1 }", "score = 1.5 }");
-        assert!(errors(&bad).iter().any(|m| m.contains("outside [0, 1]")));
-    }
-
-    #[test]
-    fn rejects_a_node_without_owner() {
-        let bad = GOOD.replacen("owner = \"Sở Nội vụ\"\n", "", 1);
-        let e = errors(&bad);
-        assert!(
-            e.iter().any(|m| m.contains("node 'ROOT' has no owner")),
-            "{e:?}"
-        );
-    }
-
-    #[test]
     fn reports_toml_syntax_errors_with_line() {
         let e = errors("id = \"x\"\ntitle = \n");
         assert!(e[0].starts_with("t.toml:2:"), "{e:?}");
-    }
-
-    #[test]
-    fn line_index_counts_from_one() {
-        let l = LineIndex::new("a\nb\nc");
-        assert_eq!((l.line(0), l.line(2), l.line(4)), (1, 2, 3));
     }
 }

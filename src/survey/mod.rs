@@ -1,14 +1,25 @@
 //! Instruments as data: definition structs, the TOML loader with its checks, the index tree,
 //! and validation of a submission against a definition. No web or database code here.
+//!
+//! An instrument loads by stage: `source` places errors at `file:line`, `raw` holds the TOML as
+//! written, then `questions`, `ranks` and `tree` check and build their parts, run in order by
+//! `load`. `decimal` reads the exact numbers all definitions use.
 
+mod decimal;
+#[cfg(test)]
+mod fixture;
 mod load;
 pub mod par;
+mod questions;
+mod ranks;
+mod raw;
+mod source;
 mod submission;
+mod tree;
 mod units;
 
-pub use load::{
-    load_dir, load_file, parse as parse_definition, Catalog, DefinitionError, UNITS_FILE,
-};
+pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
+pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
 pub use units::{load_units, parse_units, Unit, UnitTree};
 
@@ -211,17 +222,21 @@ impl Survey {
     pub fn score_of(&self, item: &str, value: Option<i16>) -> Option<Decimal> {
         let item = self.item(item)?;
         let scale = self.scale_of(item)?;
-        let value = value?;
-        scale
-            .values
-            .iter()
-            .find(|v| v.value == value)
-            .and_then(|v| v.score)
+        scale.value(value?).and_then(|v| v.score)
     }
 }
 
 impl Scale {
+    pub fn value(&self, value: i16) -> Option<&ScaleValue> {
+        self.values.iter().find(|v| v.value == value)
+    }
+
     pub fn allows(&self, value: i16) -> bool {
-        self.values.iter().any(|v| v.value == value)
+        self.value(value).is_some()
+    }
+
+    /// The values as text, as conditions compare them and messages list them.
+    pub fn value_texts(&self) -> Vec<String> {
+        self.values.iter().map(|v| v.value.to_string()).collect()
     }
 }

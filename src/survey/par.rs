@@ -2,12 +2,13 @@
 //! points, how each is obtained and who owns it. The published headline is stored, never
 //! re-derived.
 
+use super::decimal::parse_decimal;
+use super::source::{read_definition, Source};
 use super::DefinitionError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-use std::str::FromStr;
 use toml::Spanned;
 
 pub const METHODS: [&str; 5] = [
@@ -101,39 +102,24 @@ struct RawCriterion {
 }
 
 pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
-    let (file, text) = super::load::read_definition(path)?;
+    let (file, text) = read_definition(path)?;
     parse_tree(&file, &text)
 }
 
 pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError>> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let source = Source::new(file, text);
+    let raw: RawTree = source.parse()?;
     let mut errors = Vec::new();
-    let mut err = |offset: usize, message: String| {
-        errors.push(DefinitionError {
-            file: file.to_string(),
-            line: line_of(offset),
-            message,
-        })
-    };
-    let raw: RawTree = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            err(
-                e.span().map(|s| s.start).unwrap_or(0),
-                e.message().to_string(),
-            );
-            return Err(errors);
-        }
-    };
-    let mut dec = |s: &Spanned<String>, what: &str| match Decimal::from_str(s.get_ref().trim()) {
-        Ok(d) => Some(d),
-        Err(_) => {
+    let mut err = |offset: usize, message: String| errors.push(source.error(offset, message));
+    let mut dec = |s: &Spanned<String>, what: &str| {
+        let d = parse_decimal(s.get_ref().trim());
+        if d.is_none() {
             err(
                 s.span().start,
                 format!("{what} '{}' is not a decimal", s.get_ref()),
             );
-            None
         }
+        d
     };
     let mut criteria = Vec::new();
     for c in &raw.criterion {
@@ -151,11 +137,8 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
             note: c.note.clone(),
         });
     }
-    let published_total = Decimal::from_str(&raw.published_total).unwrap_or_default();
-    let target_total = raw
-        .target_total
-        .as_deref()
-        .and_then(|t| Decimal::from_str(t).ok());
+    let published_total = parse_decimal(&raw.published_total).unwrap_or_default();
+    let target_total = raw.target_total.as_deref().and_then(parse_decimal);
     let fields: HashSet<&str> = raw.field.iter().map(|f| f.code.as_str()).collect();
     let mut seen = HashSet::new();
     for (c, r) in criteria.iter().zip(&raw.criterion) {
@@ -273,6 +256,7 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn shipped() -> String {
         include_str!("../../surveys/trees/parindex-2022.toml").to_string()

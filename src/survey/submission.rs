@@ -158,13 +158,11 @@ pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission,
                 match (value, scale) {
                     (Some(v), Some(s)) if s.allows(v) => valid.push((item.code.clone(), Some(v))),
                     (_, Some(s)) => {
-                        let allowed: Vec<String> =
-                            s.values.iter().map(|v| v.value.to_string()).collect();
                         return Err(FieldError::new(
                             field,
                             format!(
                                 "{n} is not on the scale; allowed: {} or null",
-                                allowed.join(", ")
+                                s.value_texts().join(", ")
                             ),
                         ));
                     }

@@ -1,5 +1,6 @@
 //! Administrative units (city → district → commune, departments), as data of any depth.
 
+use super::source::{read_definition, Source};
 use super::DefinitionError;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -28,8 +29,7 @@ impl UnitTree {
     pub fn subtree(&self, code: &str) -> Vec<String> {
         let mut out = vec![code.to_string()];
         let mut i = 0;
-        while i < out.len() {
-            let parent = out[i].clone();
+        while let Some(parent) = out.get(i).cloned() {
             out.extend(
                 self.units
                     .iter()
@@ -58,29 +58,19 @@ struct RawUnit {
 }
 
 pub fn load_units(path: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
-    let (file, text) = super::load::read_definition(path)?;
+    let (file, text) = read_definition(path)?;
     parse_units(&file, &text)
 }
 
 pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionError>> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let err = |offset: usize, message: String| DefinitionError {
-        file: file.to_string(),
-        line: line_of(offset),
-        message,
-    };
-    let raw: RawUnits = toml::from_str(text).map_err(|e| {
-        vec![err(
-            e.span().map(|s| s.start).unwrap_or(0),
-            e.message().to_string(),
-        )]
-    })?;
+    let source = Source::new(file, text);
+    let raw: RawUnits = source.parse()?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for u in &raw.unit {
         if !seen.insert(u.code.get_ref().as_str()) {
-            errors.push(err(
-                u.code.span().start,
+            errors.push(source.error_at(
+                &u.code,
                 format!("unit '{}' appears twice", u.code.get_ref()),
             ));
         }
@@ -98,8 +88,8 @@ pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionErr
     for u in &raw.unit {
         if let Some(p) = &u.parent {
             if !parents.contains_key(p.get_ref().as_str()) {
-                errors.push(err(
-                    p.span().start,
+                errors.push(source.error_at(
+                    p,
                     format!(
                         "unit '{}' has unknown parent '{}'",
                         u.code.get_ref(),
@@ -112,10 +102,9 @@ pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionErr
         for _ in 0..=raw.unit.len() {
             match at {
                 Some(p) if p == u.code.get_ref() => {
-                    errors.push(err(
-                        u.code.span().start,
-                        format!("unit '{}' is its own ancestor", p),
-                    ));
+                    errors.push(
+                        source.error_at(&u.code, format!("unit '{}' is its own ancestor", p)),
+                    );
                     break;
                 }
                 Some(p) => at = parents.get(p).copied().flatten(),
