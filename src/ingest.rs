@@ -59,12 +59,12 @@ pub fn prepare(
     let survey = catalog
         .get(&raw.survey)
         .ok_or_else(|| FieldError::new("survey", format!("unknown survey '{}'", raw.survey)))?;
-    if units.get(&raw.unit).is_none() {
+    let Some(unit) = units.get(&raw.unit) else {
         return Err(FieldError::new(
             "unit",
             format!("unknown unit '{}'", raw.unit),
         ));
-    }
+    };
     if !CHANNELS.contains(&raw.channel.as_str()) {
         return Err(FieldError::new(
             "channel",
@@ -83,7 +83,22 @@ pub fn prepare(
             "must be a year between 2000 and 2100",
         ));
     }
-    let day = intake.day_of(raw)?.format("%Y-%m-%d").to_string();
+    let day = intake.day_of(raw)?;
+    // Answers keep the unit they were given, which must exist on their day.
+    if !units.valid_on(unit, day) {
+        let now = units
+            .set_on(day)
+            .map(|s| format!("; on {day} the units are those of {} ({})", s.name, s.id))
+            .unwrap_or_default();
+        return Err(FieldError::new(
+            "unit",
+            format!(
+                "'{}' ({}) did not exist on {day}{now}",
+                unit.code, unit.name
+            ),
+        ));
+    }
+    let day = day.format("%Y-%m-%d").to_string();
     let valid = validate(survey, raw)?;
     let status = if raw.channel == "paper" {
         "keyed_once"

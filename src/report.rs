@@ -16,6 +16,8 @@ pub struct ScoreQuery {
     pub unit: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The unit set to read the unit on; by default the newest set the unit belongs to.
+    pub map: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,14 +46,33 @@ pub fn scores(
     let survey = catalog
         .get(&q.survey)
         .ok_or_else(|| invalid("survey", format!("unknown survey '{}'", q.survey)))?;
+    let map = match &q.map {
+        Some(m) if units.set(m).is_none() => {
+            return Err(invalid("map", format!("unknown unit set '{m}'")))
+        }
+        Some(m) => Some(m.clone()),
+        None => q
+            .unit
+            .as_deref()
+            .and_then(|u| units.home_set(u))
+            .map(|s| s.id.clone()),
+    };
+    let mut notes = Vec::new();
     let unit_codes = match &q.unit {
         None => None,
         Some(u) if units.get(u).is_none() => {
             return Err(invalid("unit", format!("unknown unit '{u}'")))
         }
-        // The top of the tree covers everything, without listing every unit.
+        // The top of the tree covers everything, on every map, without listing every unit.
         Some(u) if units.get(u).is_some_and(|x| x.parent.is_none()) => None,
-        Some(u) => Some(units.subtree(u)),
+        Some(u) => match &map {
+            Some(m) => {
+                let r = units.roll_up(u, m);
+                notes = r.notes;
+                Some(r.codes)
+            }
+            None => Some(units.subtree(u)),
+        },
     };
     for (field, d) in [("from", &q.from), ("to", &q.to)] {
         if let Some(d) = d {
@@ -68,7 +89,11 @@ pub fn scores(
         to: q.to.clone(),
     };
     let groups = counts::load_by_group(conn, &filter)?;
-    Ok(score_groups(survey, &groups))
+    Ok(Scores {
+        map,
+        map_notes: notes,
+        ..score_groups(survey, &groups)
+    })
 }
 
 /// One PAR INDEX criterion: the 2022 figures and, where a survey measures it, this period's

@@ -8,7 +8,7 @@ use crate::db::{self, auth};
 use crate::passwords::PasswordWorkers;
 use crate::state::AppState;
 use crate::survey::par::ParTree;
-use crate::survey::{self, Catalog, UnitTree, UNITS_FILE};
+use crate::survey::{self, Catalog, UnitTree};
 use crate::writer::Writer;
 use actix_web::{web, App, HttpServer};
 use std::path::Path;
@@ -42,7 +42,7 @@ pub struct Definitions {
 /// instruments they draw on.
 pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::DefinitionError>> {
     let catalog = survey::load_dir(dir);
-    let units = survey::load_units(&dir.join(UNITS_FILE));
+    let units = survey::load_unit_maps(dir);
     let trees = load_trees(&dir.join(TREES_DIR));
     let mut errors = Vec::new();
     for e in [

@@ -3,11 +3,11 @@
 
 pub mod http;
 
+use crate::app::reports;
 use crate::config::Settings;
 use crate::db::auth::{self, Role};
 use crate::db::responses::{store_all, store_one, Pending};
 use crate::db::{self, AnyConnection};
-use crate::app::reports;
 use crate::report::ScoreQuery;
 use crate::startup;
 use crate::state::AppState;
@@ -41,6 +41,8 @@ pub struct BenchArgs {
 }
 
 const SURVEY: &str = "sipas-counter";
+/// The unit whose scores are timed beside the whole city's.
+const ONE_WARD: &str = "P-NINH-KIEU";
 /// A full recount may take at most this share of the database's own `GROUP BY` time.
 const RECOUNT_TARGET: f64 = 0.5;
 /// This year in Vietnam: undated answers count under today, so their period is this year.
@@ -121,10 +123,15 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         .get(SURVEY)
         .ok_or("the sipas-counter survey is not loaded")?
         .clone();
+    // Today's communes and wards: live answers are today's, and must name units of today.
+    let today = state
+        .units
+        .set_on(state.clock.today())
+        .map(|s| s.id.clone());
     let units: Vec<String> = state
         .units
-        .units
-        .iter()
+        .units_of(today.as_deref())
+        .into_iter()
         .filter(|u| u.level == "commune")
         .map(|u| u.code.clone())
         .collect();
@@ -202,7 +209,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
             ..ScoreQuery::default()
         };
         let district = ScoreQuery {
-            unit: Some("NK".into()),
+            unit: Some(ONE_WARD.into()),
             ..city.clone()
         };
         let t_city = median_ms(7, || {
@@ -532,13 +539,18 @@ fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
         let mut c = Client::new(&addr);
         for path in [
             format!("/api/v1/scores?survey={SURVEY}&period={}", period()),
-            format!("/api/v1/scores?survey={SURVEY}&period={}&unit=NK", period()),
+            format!(
+                "/api/v1/scores?survey={SURVEY}&period={}&unit={ONE_WARD}",
+                period()
+            ),
             format!(
                 "/api/v1/scores?survey={SURVEY}&period={0}&from={0}-03-01&to={0}-05-31",
                 period()
             ),
         ] {
-            let r = c.request("GET", &path, Some(token), b"").map_err(|e| e.to_string())?;
+            let r = c
+                .request("GET", &path, Some(token), b"")
+                .map_err(|e| e.to_string())?;
             if r.status != 200 {
                 return Err(format!("scores: HTTP {}", r.status));
             }

@@ -64,6 +64,25 @@ fn known_unit(state: &AppState, unit: &str) -> Result<(), CliError> {
     }
 }
 
+/// A kiosk collects today's answers: its unit must exist today.
+fn current_unit(state: &AppState, code: &str) -> Result<(), CliError> {
+    let today = state.clock.today();
+    match state.units.get(code) {
+        Some(u) if !state.units.valid_on(u, today) => {
+            let now = state
+                .units
+                .set_on(today)
+                .map(|s| format!("; units today are those of {} ({})", s.name, s.id))
+                .unwrap_or_default();
+            Err(CliError::Refused(format!(
+                "unit '{code}' ({}) no longer exists{now}",
+                u.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn user(state: &AppState, action: UserAction) -> Result<(), CliError> {
     let UserAction::Add { name, role, unit } = action;
     if let Some(u) = &unit {
@@ -125,6 +144,7 @@ pub(super) fn kiosk(state: &AppState, action: KioskAction) -> Result<(), CliErro
             base_url,
         } => {
             known_unit(state, &unit)?;
+            current_unit(state, &unit)?;
             if state.catalog.get(&survey).is_none() {
                 return Err(CliError::Refused(format!("unknown survey '{survey}'")));
             }

@@ -24,11 +24,28 @@ pub(super) fn run(dir: &Path) -> Result<(), CliError> {
             s.version
         );
     }
-    out!(
-        "{}: {} units",
-        dir.join(UNITS_FILE).display(),
-        defs.units.units.len()
-    );
+    for set in &defs.units.sets {
+        out!(
+            "{}: unit set {} ({}), {} units",
+            set.file,
+            set.id,
+            set.period_text(),
+            defs.units.units_of(Some(&set.id)).len()
+        );
+    }
+    if defs.units.sets.is_empty() {
+        out!(
+            "{}: {} units",
+            dir.join(UNITS_FILE).display(),
+            defs.units.units.len()
+        );
+    }
+    if !defs.units.crosswalk.is_empty() {
+        out!(
+            "crosswalk between unit sets: {} rows",
+            defs.units.crosswalk.len()
+        );
+    }
     for t in &defs.trees {
         out!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
     }

@@ -19,6 +19,9 @@ pub(super) struct ScoreArgs {
     from: Option<String>,
     #[arg(long)]
     to: Option<String>,
+    /// Unit set to read the unit on (default: the newest set the unit belongs to)
+    #[arg(long)]
+    map: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -36,6 +39,7 @@ pub(super) fn run(state: &AppState, args: &ScoreArgs) -> Result<(), CliError> {
         unit: args.unit.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
+        map: args.map.clone(),
     };
     let scores = reports::scores_blocking(state, &q)?;
     match args.format {
@@ -47,6 +51,9 @@ pub(super) fn run(state: &AppState, args: &ScoreArgs) -> Result<(), CliError> {
             out!("{} — {} responses", scores.survey, scores.responses);
             if let Some(label) = &scores.label {
                 out!("{label}");
+            }
+            for note in &scores.map_notes {
+                out!("{note}");
             }
             out!(
                 "{:<8} {:>8} {:>17} {:>7} {:>8} {:>8} {:>9}  name",

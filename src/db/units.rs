@@ -67,6 +67,9 @@ pub fn all(conn: &mut AnyConnection) -> Result<Vec<Unit>, DbError> {
             name: r.name,
             level: r.level,
             parent: r.parent_code,
+            kind: None,
+            gso_code: None,
+            sets: Vec::new(),
         })
         .collect())
 }

@@ -209,6 +209,10 @@ pub struct Scores {
     pub label: Option<String>,
     pub responses: i64,
     pub nodes: Vec<NodeScore>,
+    /// The unit set the figures are read on, and what a reader must know about how answers
+    /// given on another map were counted on it.
+    pub map: Option<String>,
+    pub map_notes: Vec<String>,
 }
 
 /// Scores from tallies that are not split by respondent group.
@@ -249,6 +253,8 @@ pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scor
         }),
         responses: pooled.responses,
         nodes,
+        map: None,
+        map_notes: Vec::new(),
     }
 }
 

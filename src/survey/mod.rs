@@ -16,12 +16,14 @@ mod raw;
 mod source;
 mod submission;
 mod tree;
+pub mod unit_maps;
 mod units;
 
 pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
 pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
-pub use units::{load_units, parse_units, Unit, UnitTree};
+pub use unit_maps::{load_unit_maps, CrosswalkRow, RollUp, UNITS_DIR};
+pub use units::{load_units, parse_units, Unit, UnitSet, UnitTree};
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;

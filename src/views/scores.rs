@@ -2,7 +2,7 @@
 
 use super::layout::{page, staff_bar};
 use crate::scoring::{NodeScore, Scores};
-use crate::survey::{Survey, Unit};
+use crate::survey::{Survey, Unit, UnitSet};
 use maud::{html, Markup};
 
 pub struct ScoresPage<'a> {
@@ -11,6 +11,9 @@ pub struct ScoresPage<'a> {
     pub csrf: &'a str,
     pub surveys: Vec<&'a Survey>,
     pub units: &'a [Unit],
+    /// The maps the units can be read on, and the one chosen.
+    pub sets: &'a [UnitSet],
+    pub map: &'a str,
     pub survey: &'a Survey,
     pub period: i32,
     pub unit: &'a str,
@@ -33,6 +36,7 @@ pub fn scores(p: &ScoresPage) -> Markup {
                 }
                 (filters(p))
                 p { "Số phiếu: " strong { (p.scores.responses) } }
+                @for note in &p.scores.map_notes { p.note { (note) } }
                 @for n in &p.scores.nodes {
                     @if let Some(r) = &n.rank {
                         p { "Vị trí ước tính của " (n.name) " so với các tỉnh năm 2022: " strong { (r.estimate) "/" (r.of) }
@@ -60,6 +64,15 @@ fn filters(p: &ScoresPage) -> Markup {
                 }
             }
             label { "Năm" br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
+            @if !p.sets.is_empty() {
+                label { "Bản đồ đơn vị" br;
+                    select name="map" {
+                        @for s in p.sets {
+                            option value=(s.id) selected[s.id == p.map] { (s.name) " (" (s.period_text()) ")" }
+                        }
+                    }
+                }
+            }
             label { "Đơn vị" br;
                 select name="unit" {
                     @for u in p.units {

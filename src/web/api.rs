@@ -236,8 +236,25 @@ pub async fn surveys(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-pub async fn units(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
-    HttpResponse::Ok().json(&state.units.units)
+#[derive(Deserialize)]
+pub struct UnitsParams {
+    /// Only the units of this unit set.
+    map: Option<String>,
+}
+
+/// Every unit of every set (each with the sets it belongs to), or those of one set.
+pub async fn units(
+    state: web::Data<AppState>,
+    _: ApiCaller,
+    params: web::Query<UnitsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let map = params.map.as_deref().filter(|m| !m.is_empty());
+    if let Some(m) = map {
+        if state.units.set(m).is_none() {
+            return Err(FieldError::new("map", format!("unknown unit set '{m}'")).into());
+        }
+    }
+    Ok(HttpResponse::Ok().json(state.units.units_of(map)))
 }
 
 /// The query string of score requests, as sent; [`ScoreParams::query`] checks it.
@@ -248,6 +265,8 @@ pub struct ScoreParams {
     pub unit: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The unit set (map) to read the unit on.
+    pub map: Option<String>,
 }
 
 impl ScoreParams {
@@ -268,6 +287,7 @@ impl ScoreParams {
             unit: opt(&self.unit),
             from: opt(&self.from),
             to: opt(&self.to),
+            map: opt(&self.map),
         })
     }
 }
@@ -281,6 +301,8 @@ struct ScoresJson<'a> {
     from: &'a Option<String>,
     to: &'a Option<String>,
     responses: i64,
+    map: &'a Option<String>,
+    map_notes: &'a [String],
     nodes: &'a [crate::scoring::NodeScore],
 }
 
@@ -299,6 +321,8 @@ pub async fn scores(
         from: &q.from,
         to: &q.to,
         responses: s.responses,
+        map: &s.map,
+        map_notes: &s.map_notes,
         nodes: &s.nodes,
     }))
 }

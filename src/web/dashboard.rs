@@ -11,21 +11,16 @@ use crate::views::scores::{scores, ScoresPage};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-/// The units a user may see: their scope and what lies below it, or every unit.
-fn visible_units(state: &AppState, scope: Option<&str>) -> Vec<Unit> {
-    match scope {
-        Some(scope) => {
-            let allowed = state.units.subtree(scope);
-            state
-                .units
-                .units
-                .iter()
-                .filter(|u| allowed.contains(&u.code))
-                .cloned()
-                .collect()
-        }
-        None => state.units.units.clone(),
-    }
+/// The units of a map a user may see: their scope and what lies below it, or every unit.
+fn visible_units(state: &AppState, map: Option<&str>, scope: Option<&str>) -> Vec<Unit> {
+    let allowed = scope.map(|s| state.units.subtree(s));
+    state
+        .units
+        .units_of(map)
+        .into_iter()
+        .filter(|u| allowed.as_ref().is_none_or(|a| a.contains(&u.code)))
+        .cloned()
+        .collect()
 }
 
 pub async fn scores_page(
@@ -43,6 +38,13 @@ pub async fn scores_page(
     if params.period.as_deref().unwrap_or("").is_empty() {
         params.period = Some(state.clock.year().to_string());
     }
+    // Today's map by default.
+    if params.map.as_deref().unwrap_or("").is_empty() {
+        params.map = state
+            .units
+            .set_on(state.clock.today())
+            .map(|s| s.id.clone());
+    }
     if params.unit.as_deref().unwrap_or("").is_empty() {
         params.unit = user
             .unit
@@ -57,16 +59,32 @@ pub async fn scores_page(
             q.unit = Some(scope.clone());
         }
     }
+    // A unit that is not on the chosen map: the map's top instead.
+    if let Some(map) = &q.map {
+        let on_map = state.units.units_of(Some(map));
+        if !q
+            .unit
+            .as_ref()
+            .is_some_and(|u| on_map.iter().any(|x| &x.code == u))
+        {
+            q.unit = user
+                .unit
+                .clone()
+                .or_else(|| on_map.first().map(|u| u.code.clone()));
+        }
+    }
     let scored = reports::scores(&state, q.clone()).await?;
     let survey = catalog.get(&q.survey).ok_or_else(PageError::not_found)?;
     let role = user.role.to_string();
-    let units = visible_units(&state, user.unit.as_deref());
+    let units = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
     let page = scores(&ScoresPage {
         username: &user.username,
         role: &role,
         csrf: &csrf.token,
         surveys: catalog.surveys.values().collect(),
         units: &units,
+        sets: &state.units.sets,
+        map: q.map.as_deref().unwrap_or(""),
         survey,
         period: q.period,
         unit: q.unit.as_deref().unwrap_or(""),
@@ -95,6 +113,7 @@ pub async fn parindex_page(
         unit: user.unit.clone(),
         from: None,
         to: None,
+        map: None,
     };
     let report = reports::par_report(&state, q).await?;
     let unit_name = user

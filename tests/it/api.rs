@@ -3,6 +3,7 @@
 use crate::harness::{spawn_app, submission, TestApp, ITEMS};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use chiso::clock::Clock;
 use serde_json::{json, Value};
 
 async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
@@ -105,10 +106,13 @@ async fn any_spelling_of_a_submission_id_is_the_same_submission() {
 
 #[actix_web::test]
 async fn a_date_must_fall_in_its_period_or_the_window_after_it() {
-    // The app's clock is 2026-12-15; forms of a period are accepted until 90 days after it.
-    let app = spawn_app();
+    // Forms of a period are accepted until 90 days after it; today is 15 December 2026, on
+    // the merged city's map.
+    let app = TestApp::builder()
+        .clock(Clock::Fixed("2026-12-15T03:00:00Z".parse().unwrap()))
+        .build();
     let send = |period: i32, date: Option<&str>| {
-        let mut s = submission("NK", Some(5));
+        let mut s = submission("P-NINH-KIEU", Some(5));
         s["period"] = json!(period);
         if let Some(d) = date {
             s["date"] = json!(d);
@@ -214,7 +218,7 @@ async fn bad_input_names_the_problem_and_stores_nothing() {
         ),
         (
             "period as text",
-            with(&["period"], json!("2026")),
+            with(&["period"], json!("2025")),
             422,
             json!("period"),
         ),
@@ -315,8 +319,39 @@ async fn definitions_and_units_need_a_token() {
     let (status, units) = get(&app, Some(&app.surveyor_token), "/api/v1/units").await;
     assert_eq!(status, StatusCode::OK);
     let units = units.as_array().unwrap();
-    assert_eq!(units.iter().filter(|u| u["level"] == "district").count(), 9);
-    assert_eq!(units.iter().filter(|u| u["level"] == "commune").count(), 83);
+    let in_set = |u: &&Value, set: &str| u["sets"].as_array().unwrap().contains(&json!(set));
+    let count = |level: &str, set: &str| {
+        units
+            .iter()
+            .filter(|u| u["level"] == level && in_set(u, set))
+            .count()
+    };
+    assert_eq!(count("district", "can-tho-2023"), 9);
+    assert_eq!(count("commune", "can-tho-2023"), 83);
+    assert_eq!(
+        count("district", "can-tho-2025"),
+        0,
+        "no districts since 1 July 2025"
+    );
+    assert_eq!(count("commune", "can-tho-2025"), 103);
+    let (_, merged) = get(
+        &app,
+        Some(&app.surveyor_token),
+        "/api/v1/units?map=can-tho-2025",
+    )
+    .await;
+    let merged = merged.as_array().unwrap();
+    assert!(merged.iter().all(|u| in_set(&u, "can-tho-2025")));
+    let ninh_kieu = merged.iter().find(|u| u["code"] == "P-NINH-KIEU").unwrap();
+    assert_eq!(
+        (ninh_kieu["gso_code"].as_str(), ninh_kieu["kind"].as_str()),
+        (Some("31135"), Some("phường"))
+    );
+    let (status, body) = get(&app, Some(&app.surveyor_token), "/api/v1/units?map=x").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("map"))
+    );
     let cai_khe = units.iter().find(|u| u["code"] == "NK-P-CAI-KHE").unwrap();
     assert_eq!(
         (cai_khe["name"].as_str(), cai_khe["parent"].as_str()),
@@ -330,12 +365,12 @@ async fn scores_follow_the_answers_by_unit_and_date() {
     // Ninh Kiều: 3 satisfied, 1 not; Cái Răng: 1 not. "No opinion" never counts.
     let mut bodies = vec![];
     for (unit, v, date) in [
-        ("NK-P-CAI-KHE", Some(5), "2026-03-01"),
-        ("NK-P-AN-HOA", Some(4), "2026-03-02"),
-        ("NK", Some(4), "2026-06-01"),
-        ("NK-P-AN-HOA", Some(2), "2026-06-02"),
-        ("CR-P-HUNG-PHU", Some(1), "2026-06-03"),
-        ("CR-P-HUNG-PHU", None, "2026-06-03"),
+        ("NK-P-CAI-KHE", Some(5), "2025-03-01"),
+        ("NK-P-AN-HOA", Some(4), "2025-03-02"),
+        ("NK", Some(4), "2025-06-01"),
+        ("NK-P-AN-HOA", Some(2), "2025-06-02"),
+        ("CR-P-HUNG-PHU", Some(1), "2025-06-03"),
+        ("CR-P-HUNG-PHU", None, "2025-06-03"),
     ] {
         let mut s = submission(unit, v);
         s["date"] = json!(date);
@@ -346,7 +381,7 @@ async fn scores_follow_the_answers_by_unit_and_date() {
         assert_eq!(status, StatusCode::CREATED, "{resp}");
     }
     let tok = Some(app.viewer_token.as_str());
-    let (status, all) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2026").await;
+    let (status, all) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
     assert_eq!(status, StatusCode::OK, "{all}");
     assert_eq!(all["responses"], 6);
     let e1 = find(&all["nodes"], "E1");
@@ -369,7 +404,7 @@ async fn scores_follow_the_answers_by_unit_and_date() {
     let (_, nk) = get(
         &app,
         tok,
-        "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK",
+        "/api/v1/scores?survey=sipas-counter&period=2025&unit=NK",
     )
     .await;
     assert_eq!(
@@ -381,23 +416,23 @@ async fn scores_follow_the_answers_by_unit_and_date() {
     let (_, spring) = get(
         &app,
         tok,
-        "/api/v1/scores?survey=sipas-counter&period=2026&unit=NK&from=2026-01-01&to=2026-03-31",
+        "/api/v1/scores?survey=sipas-counter&period=2025&unit=NK&from=2025-01-01&to=2025-03-31",
     )
     .await;
     assert_eq!(find(&spring["nodes"], "E3")["value"], 100.0);
     assert_eq!(spring["responses"], 2);
-    let (_, other_year) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
+    let (_, other_year) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2024").await;
     assert_eq!(find(&other_year["nodes"], "E1")["value"], Value::Null);
 
     for (uri, field) in [
-        ("/api/v1/scores?survey=x&period=2026", "survey"),
+        ("/api/v1/scores?survey=x&period=2025", "survey"),
         ("/api/v1/scores?survey=sipas-counter", "period"),
         (
-            "/api/v1/scores?survey=sipas-counter&period=2026&unit=ZZ",
+            "/api/v1/scores?survey=sipas-counter&period=2025&unit=ZZ",
             "unit",
         ),
         (
-            "/api/v1/scores?survey=sipas-counter&period=2026&from=yesterday",
+            "/api/v1/scores?survey=sipas-counter&period=2025&from=yesterday",
             "from",
         ),
     ] {
@@ -426,14 +461,14 @@ async fn running_counts_agree_with_a_full_recount() {
                 n => json!(n),
             };
         }
-        s["date"] = json!(format!("2026-0{}-1{}", 1 + i % 9, i % 10));
+        s["date"] = json!(format!("2025-0{}-1{}", 1 + i % 6, i % 10));
         let (status, r) = post(&app, &app.surveyor_token, serde_json::to_vec(&s).unwrap()).await;
         assert_eq!(status, StatusCode::CREATED, "{r}");
     }
     let mut conn = app.state.pool.get().unwrap();
     let f = Filter {
         survey_id: "sipas-counter".into(),
-        period: 2026,
+        period: 2025,
         ..Filter::default()
     };
     let kept = load(&mut conn, &f).unwrap();
@@ -541,7 +576,7 @@ fn answer_everything(survey: &Value, unit: &str) -> Value {
     }
     let mut body = json!({
         "survey": survey["id"], "unit": unit, "channel": "paper",
-        "submission_id": uuid::Uuid::new_v4().to_string(), "period": 2026,
+        "submission_id": uuid::Uuid::new_v4().to_string(), "period": 2025,
         "background": background, "answers": answers,
     });
     if let Some(g) = survey["groups"].as_array().and_then(|g| g.first()) {
@@ -571,7 +606,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
         let (status, scores) = get(
             &app,
             Some(&app.viewer_token),
-            &format!("/api/v1/scores?survey={id}&period=2026&unit=TL"),
+            &format!("/api/v1/scores?survey={id}&period=2025&unit=TL"),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{id}");
@@ -645,7 +680,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
 async fn par_index_shows_2022_owners_and_survey_estimates() {
     let app = spawn_app();
     let tok = Some(app.viewer_token.as_str());
-    let (status, empty) = get(&app, tok, "/api/v1/parindex?period=2026").await;
+    let (status, empty) = get(&app, tok, "/api/v1/parindex?period=2025").await;
     assert_eq!(status, StatusCode::OK, "{empty}");
     assert_eq!(empty["published_total"], "86.11");
     assert_eq!(empty["published_rank"], 26);
@@ -684,7 +719,7 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
         .await;
         assert_eq!(status, StatusCode::CREATED, "{r}");
     }
-    let (_, report) = get(&app, tok, "/api/v1/parindex?period=2026").await;
+    let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
     let rows: Vec<&Value> = report["fields"]
         .as_array()
         .unwrap()
@@ -741,7 +776,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     let app = spawn_app();
     let dated = |value| {
         let mut s = submission("NK", Some(value));
-        s["date"] = json!("2026-05-04");
+        s["date"] = json!("2025-05-04");
         s
     };
     let (status, r) = post(
@@ -754,12 +789,12 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     let garbage = vec![0xFFu8, 0xFF, 2, 0x80];
     let day_row = || {
         slice_counts::table
-            .filter(slice_counts::day.eq("2026-05-04"))
+            .filter(slice_counts::day.eq("2025-05-04"))
             .select(slice_counts::counts)
     };
     {
         let mut conn = app.state.pool.get().unwrap();
-        let n = diesel::update(slice_counts::table.filter(slice_counts::day.eq("2026-05-04")))
+        let n = diesel::update(slice_counts::table.filter(slice_counts::day.eq("2025-05-04")))
             .set(slice_counts::counts.eq(&garbage))
             .execute(&mut *conn)
             .unwrap();
@@ -785,8 +820,8 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("sipas-counter 2026")
-            && err.contains("unit NK 2026-05-04 group ''")
+        err.contains("sipas-counter 2025")
+            && err.contains("unit NK 2025-05-04 group ''")
             && err.contains("chiso recount --fix"),
         "{err}"
     );
@@ -818,7 +853,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     let mut conn = app.state.pool.get().unwrap();
     let f = chiso::db::counts::Filter {
         survey_id: "sipas-counter".into(),
-        period: 2026,
+        period: 2025,
         ..Default::default()
     };
     let t = chiso::db::counts::load(&mut conn, &f).unwrap();

@@ -91,7 +91,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     let mut rows = vec![format!("unit,date,linh_vuc,{}", ITEMS.join(","))];
     for (unit, v) in [("NK", "5"), ("NK-P-AN-CU", "4"), ("BT", "2"), ("BT", "na")] {
         rows.push(format!(
-            "{unit},2026-05-04,ho_tich,{}",
+            "{unit},2025-05-04,ho_tich,{}",
             vec![v; 19].join(",")
         ));
     }
@@ -102,7 +102,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         "--survey",
         "sipas-counter",
         "--period",
-        "2026",
+        "2025",
     ];
     let out = chiso(&db, &args);
     assert!(out.status.success(), "{}", text(&out));
@@ -125,7 +125,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
             "--survey",
             "sipas-counter",
             "--period",
-            "2026",
+            "2025",
             "--format",
             "json",
         ],
@@ -146,7 +146,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
             "--survey",
             "sipas-counter",
             "--period",
-            "2026",
+            "2025",
             "--unit",
             "NK",
         ],
@@ -157,7 +157,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     std::fs::write(
         &csv,
         format!(
-            "{}\nNK,2026-05-04,ho_tich,{}",
+            "{}\nNK,2025-05-04,ho_tich,{}",
             rows[0],
             vec!["7"; 19].join(",")
         ),
@@ -171,7 +171,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
             "--survey",
             "sipas-counter",
             "--period",
-            "2026",
+            "2025",
         ],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -243,9 +243,26 @@ fn operators_create_users_tokens_and_kiosks() {
         "a revoked token opens nothing"
     );
     drop(conn);
+    // A counter today belongs to a unit of the merged city; Cái Răng district is gone.
     let out = chiso(
         &db,
         &["kiosk", "add", "--unit", "CR", "--survey", "sipas-counter"],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("unit 'CR' (Quận Cái Răng) no longer exists"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(
+        &db,
+        &[
+            "kiosk",
+            "add",
+            "--unit",
+            "P-CAI-RANG",
+            "--survey",
+            "sipas-counter",
+        ],
     );
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(
@@ -359,7 +376,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     let (db, _guard) = fresh_database(&dir);
     let csv = dir.path().join("f.csv");
     let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
-    let row = format!("NK,2026-05-04,ho_tich,{}", vec!["4"; 19].join(","));
+    let row = format!("NK,2025-05-04,ho_tich,{}", vec!["4"; 19].join(","));
     std::fs::write(&csv, format!("{header}\n{row}\n{row}\n")).unwrap();
     assert!(chiso(
         &db,
@@ -369,7 +386,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
             "--survey",
             "sipas-counter",
             "--period",
-            "2026"
+            "2025"
         ]
     )
     .status
@@ -483,13 +500,13 @@ fn import(db: &str, file: &std::path::Path) -> Output {
             "--survey",
             "sipas-counter",
             "--period",
-            "2026",
+            "2025",
         ],
     )
 }
 
 fn form_row(unit: &str, value: &str) -> String {
-    format!("{unit},2026-05-04,ho_tich,{}", vec![value; 19].join(","))
+    format!("{unit},2025-05-04,ho_tich,{}", vec![value; 19].join(","))
 }
 
 #[test]
@@ -500,7 +517,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     let mut rows: Vec<String> = (0..10).map(|i| form_row("NK", ["5", "4"][i % 2])).collect();
     rows[2] = form_row("NK", "9"); // line 4: a value the scale does not have
     rows[5] = form_row("ZZ", "5"); // line 7: an unknown unit
-    rows[7] = rows[7].replace("2026-05-04", "2027-02-30"); // line 9: no such date
+    rows[7] = rows[7].replace("2025-05-04", "2027-02-30"); // line 9: no such date
     let file = dir.path().join("phieu.csv");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
     let out = import(&db, &file);
@@ -516,7 +533,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
             text(&out)
         );
     }
-    assert_eq!(stored(&db, "2026"), 0, "nothing stored");
+    assert_eq!(stored(&db, "2025"), 0, "nothing stored");
 
     // Corrected and imported again: all ten, once; a third time: none.
     rows[2] = form_row("NK", "3");
@@ -535,7 +552,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
         "{}",
         text(&out)
     );
-    assert_eq!(stored(&db, "2026"), 10);
+    assert_eq!(stored(&db, "2025"), 10);
 
     // Another district's file of the same name, with forms like these, is new.
     let other = dir.path().join("quan-binh-thuy");
@@ -552,7 +569,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
         "{}",
         text(&out)
     );
-    assert_eq!(stored(&db, "2026"), 12);
+    assert_eq!(stored(&db, "2025"), 12);
 }
 
 #[test]
@@ -586,5 +603,5 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
         "{}",
         text(&out)
     );
-    assert_eq!(stored(&db, "2026"), 1);
+    assert_eq!(stored(&db, "2025"), 1);
 }

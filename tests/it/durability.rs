@@ -62,7 +62,7 @@ fn acknowledged_answers_survive_sigkill() {
                 let (acked, sent) = (acked.clone(), sent.clone());
                 std::thread::spawn(move || {
                     let mut c = Client::new(&addr);
-                    let units = ["NK", "CR-P-HUNG-PHU", "TL"];
+                    let units = ["P-NINH-KIEU", "P-HUNG-PHU", "X-THOI-LAI"];
                     while !stop.load(Ordering::Relaxed) {
                         let s = live_submission(units[i], Some(4 + (i as i64 % 2)));
                         let sid = s["submission_id"].as_str().unwrap().to_string();
@@ -145,7 +145,10 @@ fn two_servers_share_one_database() {
                 let mut here = Client::new(&addrs[i % 2]);
                 let mut there = Client::new(&addrs[(i + 1) % 2]);
                 for n in 0..60 {
-                    let s = live_submission(["NK", "BT", "CR", "OM"][i], Some(1 + (n % 5)));
+                    let s = live_submission(
+                        ["P-NINH-KIEU", "P-BINH-THUY", "P-CAI-RANG", "P-O-MON"][i],
+                        Some(1 + (n % 5)),
+                    );
                     let body = serde_json::to_vec(&s).unwrap();
                     let r = here
                         .request("POST", "/api/v1/responses", Some(&token), &body)
@@ -223,7 +226,10 @@ fn recount_fix_while_a_server_writes_loses_no_counts() {
                 let mut c = Client::new(&addr);
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    let s = live_submission(["NK", "BT", "CR"][i], Some(1 + n % 5));
+                    let s = live_submission(
+                        ["P-NINH-KIEU", "P-BINH-THUY", "P-CAI-RANG"][i],
+                        Some(1 + n % 5),
+                    );
                     n += 1;
                     let body = serde_json::to_vec(&s).unwrap();
                     let r = c

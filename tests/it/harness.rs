@@ -18,12 +18,13 @@ pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
 /// Password of every user a test adds with [`TestAppBuilder::with_user`].
 pub const USER_PASSWORD: &str = "mat-khau-nguoi-dung";
 /// The period the in-process tests answer for.
-pub const PERIOD: i32 = 2026;
+pub const PERIOD: i32 = 2025;
 
-/// The in-process app's clock: mid-December of [`PERIOD`], Vietnam time, so that every date of
-/// the period up to then is in the past and the tests do not age.
+/// The in-process app's clock: 20 June 2025, Vietnam time — the dates the tests use are in the
+/// past, the tests do not age, and the units are still those of the 2023 plan (the merged
+/// city's begin on 1 July 2025; tests of the new map set their own clock).
 pub fn test_clock() -> Clock {
-    Clock::Fixed("2026-12-15T03:00:00Z".parse().unwrap())
+    Clock::Fixed("2025-06-20T03:00:00Z".parse().unwrap())
 }
 
 pub struct TestApp {

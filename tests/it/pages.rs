@@ -212,7 +212,7 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     let resp = test::call_service(
         &svc,
         TestRequest::get()
-            .uri("/scores?survey=sipas-counter&period=2026&unit=NK")
+            .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
             .cookie(actix_web::cookie::Cookie::new(
                 "chiso_session",
                 session.clone(),
@@ -270,7 +270,7 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
             ))
             .to_request()
     };
-    let page = body_of(test::call_service(&svc, get("/parindex?period=2026")).await).await;
+    let page = body_of(test::call_service(&svc, get("/parindex?period=2025")).await).await;
     assert!(
         page.contains("86,11 %") && page.contains("26/63"),
         "published headline"
@@ -281,7 +281,7 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
             && page.contains("Sở Tư pháp")
     );
     let page =
-        body_of(test::call_service(&svc, get("/scores?survey=papi-aligned&period=2026")).await)
+        body_of(test::call_service(&svc, get("/scores?survey=papi-aligned&period=2025")).await)
             .await;
     assert!(page.contains("ước tính theo phương pháp PAPI"));
     assert!(page.contains("39.975"), "2022 total as baseline");
@@ -293,7 +293,7 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
     let clock = Clock::Fixed("2026-12-31T18:00:00Z".parse().unwrap());
     let app = TestApp::builder()
         .clock(clock)
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
+        .with_kiosk("P-CAI-KHE", "sipas-counter")
         .with_user("lan", Role::Viewer, None)
         .build();
     let token = app.kiosks[0].clone();
