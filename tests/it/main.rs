@@ -9,5 +9,6 @@ mod api;
 mod cli;
 mod durability;
 mod instruments;
+mod maps;
 mod pages;
 mod server;

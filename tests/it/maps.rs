@@ -1,0 +1,138 @@
+//! The city as it is now: answers keep the unit they were given, on the map of their day, and
+//! scores can be read on the 2023 map or the merged city's.
+
+use crate::harness::{submission, TestApp};
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::clock::Clock;
+use serde_json::{json, Value};
+
+async fn call(app: &TestApp, req: TestRequest) -> (StatusCode, Value) {
+    let svc = service!(app);
+    let resp = test::call_service(&svc, req.to_request()).await;
+    let status = resp.status();
+    let body = test::read_body(resp).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn send(app: &TestApp, unit: &str, date: &str, value: i64) -> (StatusCode, Value) {
+    let mut s = submission(unit, Some(value));
+    s["period"] = json!(date[..4].parse::<i32>().unwrap());
+    s["date"] = json!(date);
+    let req = TestRequest::post()
+        .uri("/api/v1/responses")
+        .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
+        .set_json(s);
+    call(app, req).await
+}
+
+async fn scores(app: &TestApp, query: &str) -> Value {
+    let req = TestRequest::get()
+        .uri(&format!("/api/v1/scores?survey=sipas-counter&{query}"))
+        .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)));
+    let (status, body) = call(app, req).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+    body
+}
+
+#[actix_web::test]
+async fn answers_keep_their_unit_and_scores_read_on_either_map() {
+    // 15 December 2026: the merged city's units are today's.
+    let app = TestApp::builder()
+        .clock(Clock::Fixed("2026-12-15T03:00:00Z".parse().unwrap()))
+        .with_kiosk("P-CAI-KHE", "sipas-counter")
+        .build();
+
+    // Before 1 July 2025 answers name the 2023 units, after it the merged city's.
+    for (unit, date, value) in [
+        ("NK-P-AN-HOA", "2025-05-10", 5), // went wholly into Cái Khế ward
+        ("BT-P-BUI-HUU-NGHIA", "2025-06-30", 1), // split: the rest went into Bình Thủy ward
+        ("P-NINH-KIEU", "2025-07-01", 4), // formed wholly from wards of Ninh Kiều district
+        ("P-CAI-KHE", "2025-08-01", 5),   // formed from two districts' wards
+    ] {
+        let (status, body) = send(&app, unit, date, value).await;
+        assert_eq!(status, StatusCode::CREATED, "{unit} {date}: {body}");
+    }
+    for (unit, date) in [("NK-P-AN-HOA", "2025-07-01"), ("P-CAI-KHE", "2025-06-30")] {
+        let (status, body) = send(&app, unit, date, 5).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unit} {date}");
+        assert_eq!(body["field"], "unit", "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("did not exist on"),
+            "{body}"
+        );
+    }
+
+    let responses = |v: &Value| v["responses"].as_i64().unwrap();
+    // Today's map: old answers appear under the units they became.
+    let cai_khe = scores(&app, "period=2025&unit=P-CAI-KHE").await;
+    assert_eq!(
+        (responses(&cai_khe), cai_khe["map"].as_str()),
+        (2, Some("can-tho-2025"))
+    );
+    let binh_thuy = scores(&app, "period=2025&unit=P-BINH-THUY").await;
+    assert_eq!(
+        responses(&binh_thuy),
+        1,
+        "the split ward counts where the rest of it went"
+    );
+    assert!(
+        binh_thuy["map_notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("Bùi Hữu Nghĩa"),
+        "and the scores say so: {binh_thuy}"
+    );
+    // The 2023 map: a new unit counts in an old one only when it lies wholly inside it.
+    let nk = scores(&app, "period=2025&unit=NK").await;
+    assert_eq!(
+        (responses(&nk), nk["map"].as_str()),
+        (2, Some("can-tho-2023"))
+    );
+    let old_cai_khe = scores(&app, "period=2025&unit=NK-P-CAI-KHE&map=can-tho-2023").await;
+    assert_eq!(responses(&old_cai_khe), 0, "new Cái Khế is not old Cái Khế");
+    let everything = scores(&app, "period=2025&unit=CT").await;
+    assert_eq!(
+        responses(&everything),
+        4,
+        "the city holds every answer on both maps"
+    );
+
+    // A kiosk at a ward of the merged city: its answers are today's, scored there.
+    let token = app.kiosks[0].clone();
+    let svc = service!(app);
+    let page = test::call_service(
+        &svc,
+        TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+    )
+    .await;
+    let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    assert!(page.contains("Phường Cái Khế"));
+    let field = |name: &str| {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        page[at..at + page[at..].find('"').unwrap()].to_string()
+    };
+    let mut form = vec![
+        ("submission_id".to_string(), field("submission_id")),
+        ("version".to_string(), field("version")),
+        ("issued".to_string(), field("issued")),
+        ("b:linh_vuc".to_string(), "chung_thuc".to_string()),
+    ];
+    form.extend(
+        crate::harness::ITEMS
+            .iter()
+            .map(|c| (format!("a:{c}"), "4".to_string())),
+    );
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri(&format!("/k/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(&form).unwrap())
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let today = scores(&app, "period=2026&unit=P-CAI-KHE").await;
+    assert_eq!(responses(&today), 1);
+}
