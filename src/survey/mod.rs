@@ -5,6 +5,7 @@
 //! written, then `questions`, `ranks` and `tree` check and build their parts, run in order by
 //! `load`. `decimal` reads the exact numbers all definitions use.
 
+pub mod baselines;
 mod decimal;
 #[cfg(test)]
 mod fixture;
@@ -19,6 +20,7 @@ mod tree;
 pub mod unit_maps;
 mod units;
 
+pub use baselines::MergedBaselines;
 pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
 pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};

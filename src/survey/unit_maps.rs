@@ -91,6 +91,7 @@ pub fn load_unit_maps(dir: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
     }
     let mut errors = Vec::new();
     let (mut sets, mut crosswalks) = (Vec::new(), Vec::new());
+    let mut baselines = None;
     for path in files {
         let (file, text) = match read_definition(&path) {
             Ok(x) => x,
@@ -99,8 +100,8 @@ pub fn load_unit_maps(dir: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
                 continue;
             }
         };
-        // A file is a set (it lists units), a crosswalk (it lists rows), or something else
-        // kept beside them for people (baselines), which the loader leaves alone.
+        // A file is a set (it lists units), a crosswalk (it lists rows), or the merged city's
+        // baselines (it lists provinces); anything else is left alone.
         let table: toml::Table = match Source::new(&file, &text).parse() {
             Ok(t) => t,
             Err(mut e) => {
@@ -112,6 +113,8 @@ pub fn load_unit_maps(dir: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
             parse_set(&file, &text).map(|s| sets.push(s))
         } else if table.contains_key("crosswalk") {
             parse_crosswalk(&file, &text).map(|c| crosswalks.push((file.clone(), c)))
+        } else if table.contains_key("province") {
+            super::baselines::parse_baselines(&file, &text).map(|b| baselines = Some(b))
         } else {
             Ok(())
         };
@@ -122,7 +125,9 @@ pub fn load_unit_maps(dir: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    assemble(sets, crosswalks)
+    let mut tree = assemble(sets, crosswalks)?;
+    tree.merged_baselines = baselines;
+    Ok(tree)
 }
 
 fn parse_crosswalk(file: &str, text: &str) -> Result<Vec<CrosswalkRow>, Vec<DefinitionError>> {
@@ -363,6 +368,14 @@ impl UnitTree {
             .iter()
             .filter(|u| set.is_none_or(|s| u.sets.iter().any(|x| x == s)))
             .collect()
+    }
+
+    /// The merged city's 2022 baselines, when `map` is the newest map (the merged city's).
+    pub fn merged_baselines_on(&self, map: Option<&str>) -> Option<&super::MergedBaselines> {
+        let newest = self.sets.last()?;
+        (map == Some(newest.id.as_str()))
+            .then_some(self.merged_baselines.as_ref())
+            .flatten()
     }
 
     /// The newest set a unit belongs to: the map its scores are read on by default.

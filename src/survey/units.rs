@@ -64,6 +64,8 @@ pub struct UnitTree {
     /// valid on every day.
     pub sets: Vec<UnitSet>,
     pub crosswalk: Vec<CrosswalkRow>,
+    /// 2022 baselines of the merged city (estimates), where the sets come with them.
+    pub merged_baselines: Option<super::baselines::MergedBaselines>,
 }
 
 impl UnitTree {
@@ -150,6 +152,7 @@ pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionErr
         units: parsed.units,
         sets: parsed.set.into_iter().collect(),
         crosswalk: Vec::new(),
+        merged_baselines: None,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::layout::{page, staff_bar};
 use crate::scoring::{NodeScore, Scores};
-use crate::survey::{Survey, Unit, UnitSet};
+use crate::survey::{MergedBaselines, Survey, Unit, UnitSet};
 use maud::{html, Markup};
 
 pub struct ScoresPage<'a> {
@@ -14,6 +14,8 @@ pub struct ScoresPage<'a> {
     /// The maps the units can be read on, and the one chosen.
     pub sets: &'a [UnitSet],
     pub map: &'a str,
+    /// The merged city's 2022 baselines, on its map.
+    pub merged: Option<&'a MergedBaselines>,
     pub survey: &'a Survey,
     pub period: i32,
     pub unit: &'a str,
@@ -37,6 +39,7 @@ pub fn scores(p: &ScoresPage) -> Markup {
                 (filters(p))
                 p { "Số phiếu: " strong { (p.scores.responses) } }
                 @for note in &p.scores.map_notes { p.note { (note) } }
+                @if let Some(m) = p.merged { (merged_baseline(m, &p.survey.instrument)) }
                 @for n in &p.scores.nodes {
                     @if let Some(r) = &n.rank {
                         p { "Vị trí ước tính của " (n.name) " so với các tỉnh năm 2022: " strong { (r.estimate) "/" (r.of) }
@@ -53,6 +56,28 @@ pub fn scores(p: &ScoresPage) -> Markup {
             }
         },
     )
+}
+
+/// The merged city has no official 2022 score: the former provinces' figures, weighted by
+/// population, stand in as an estimate beside old Cần Thơ's own.
+fn merged_baseline(m: &MergedBaselines, instrument: &str) -> Markup {
+    // The officials' survey scores sub-criteria, not the PAR INDEX percentage.
+    if !matches!(instrument, "papi" | "sipas") {
+        return html! {};
+    }
+    let shown = |v: Option<f64>| match (v, instrument) {
+        (Some(v), "papi") => format!("{v:.3}").replace('.', ","),
+        (Some(v), _) => format!("{v:.2} %").replace('.', ","),
+        (None, _) => "chưa có (thiếu số liệu của Sóc Trăng hoặc Hậu Giang)".into(),
+    };
+    html! {
+        p.note {
+            "Mốc 2022 của thành phố Cần Thơ sau sáp nhập: "
+            strong { (shown(m.for_instrument(instrument))) }
+            " — ước tính, bình quân gia quyền theo dân số của Cần Thơ, Sóc Trăng, Hậu Giang, không phải điểm chính thức. "
+            "Cần Thơ cũ năm 2022: " (shown(m.old_city(instrument))) "."
+        }
+    }
 }
 
 fn filters(p: &ScoresPage) -> Markup {

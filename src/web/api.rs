@@ -303,6 +303,10 @@ struct ScoresJson<'a> {
     responses: i64,
     map: &'a Option<String>,
     map_notes: &'a [String],
+    /// On the merged city's map: the 2022 baselines of the three former provinces and their
+    /// population-weighted combination (an estimate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merged_baselines: Option<&'a crate::survey::MergedBaselines>,
     nodes: &'a [crate::scoring::NodeScore],
 }
 
@@ -323,6 +327,7 @@ pub async fn scores(
         responses: s.responses,
         map: &s.map,
         map_notes: &s.map_notes,
+        merged_baselines: state.units.merged_baselines_on(s.map.as_deref()),
         nodes: &s.nodes,
     }))
 }

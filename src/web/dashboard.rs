@@ -85,6 +85,7 @@ pub async fn scores_page(
         units: &units,
         sets: &state.units.sets,
         map: q.map.as_deref().unwrap_or(""),
+        merged: state.units.merged_baselines_on(q.map.as_deref()),
         survey,
         period: q.period,
         unit: q.unit.as_deref().unwrap_or(""),

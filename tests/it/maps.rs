@@ -70,6 +70,17 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
         (responses(&cai_khe), cai_khe["map"].as_str()),
         (2, Some("can-tho-2025"))
     );
+    // Beside them, the merged city's 2022 baselines: an estimate weighted by population.
+    let merged = &cai_khe["merged_baselines"];
+    assert!(
+        (merged["papi_total"].as_f64().unwrap() - 41.765).abs() < 0.0005,
+        "{merged}"
+    );
+    assert_eq!(
+        merged["sipas_pct"],
+        Value::Null,
+        "unknown for two of the three provinces"
+    );
     let binh_thuy = scores(&app, "period=2025&unit=P-BINH-THUY").await;
     assert_eq!(
         responses(&binh_thuy),
