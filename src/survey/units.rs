@@ -46,13 +46,15 @@ impl UnitSet {
         self.valid_from.is_none_or(|f| f <= day) && self.valid_to.is_none_or(|t| day <= t)
     }
 
-    /// "01/07/2025 – nay", as a person reads it.
+    /// "từ 01/07/2025", "đến 30/06/2025", as a person reads it.
     pub fn period_text(&self) -> String {
-        let d = |x: Option<NaiveDate>, open: &str| {
-            x.map(|d| d.format("%d/%m/%Y").to_string())
-                .unwrap_or_else(|| open.to_string())
-        };
-        format!("{} – {}", d(self.valid_from, "…"), d(self.valid_to, "nay"))
+        let d = |x: NaiveDate| x.format("%d/%m/%Y").to_string();
+        match (self.valid_from, self.valid_to) {
+            (Some(f), Some(t)) => format!("{} – {}", d(f), d(t)),
+            (Some(f), None) => format!("từ {}", d(f)),
+            (None, Some(t)) => format!("đến {}", d(t)),
+            (None, None) => "mọi thời điểm".into(),
+        }
     }
 }
 

@@ -17,7 +17,8 @@ tr.item td{font-size:.85rem;color:#444}
 tr.item td.name{padding-left:2rem}
 .up{color:#046c4e}.down{color:#c81e1e}
 label{display:block}
-input[type=text],input[type=password],input[type=number],select{font-size:1rem;padding:.4rem}
+input[type=text],input[type=password],input[type=number],select{font-size:1rem;padding:.4rem;max-width:100%}
+form label{max-width:100%}
 button{font-size:1rem;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #888;background:#fff;cursor:pointer}
 button.primary{background:#9b1c1c;color:#fff;border-color:#9b1c1c}
 /* kiosk: readable at arm's length, large touch targets */

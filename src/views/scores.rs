@@ -65,17 +65,23 @@ fn merged_baseline(m: &MergedBaselines, instrument: &str) -> Markup {
     if !matches!(instrument, "papi" | "sipas") {
         return html! {};
     }
-    let shown = |v: Option<f64>| match (v, instrument) {
-        (Some(v), "papi") => format!("{v:.3}").replace('.', ","),
-        (Some(v), _) => format!("{v:.2} %").replace('.', ","),
-        (None, _) => "chưa có (thiếu số liệu của Sóc Trăng hoặc Hậu Giang)".into(),
+    let shown = |v: f64| match instrument {
+        "papi" => format!("{v:.3}").replace('.', ","),
+        _ => format!("{v:.2} %").replace('.', ","),
     };
     html! {
         p.note {
             "Mốc 2022 của thành phố Cần Thơ sau sáp nhập: "
-            strong { (shown(m.for_instrument(instrument))) }
-            " — ước tính, bình quân gia quyền theo dân số của Cần Thơ, Sóc Trăng, Hậu Giang, không phải điểm chính thức. "
-            "Cần Thơ cũ năm 2022: " (shown(m.old_city(instrument))) "."
+            @match m.for_instrument(instrument) {
+                Some(v) => {
+                    strong { (shown(v)) }
+                    " — ước tính, bình quân gia quyền theo dân số của Cần Thơ, Sóc Trăng và Hậu Giang, không phải điểm chính thức."
+                }
+                None => { "chưa ước tính được (chưa có số liệu năm 2022 của Sóc Trăng và Hậu Giang)." }
+            }
+            @if let Some(old) = m.old_city(instrument) {
+                " Cần Thơ (cũ) năm 2022: " (shown(old)) "."
+            }
         }
     }
 }
