@@ -24,6 +24,21 @@ async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), 
         .catalog
         .get(&kiosk.survey)
         .ok_or_else(PageError::not_found)?;
+    // A kiosk of a unit that a reorganisation abolished takes no more answers.
+    let unit = state
+        .units
+        .get(&kiosk.unit)
+        .ok_or_else(PageError::not_found)?;
+    if !state.units.valid_on(unit, state.clock.today()) {
+        return Err(PageError::new(
+            StatusCode::GONE,
+            "Thiết bị cần được đăng ký lại",
+            format!(
+                "{} không còn là đơn vị hành chính sau khi sắp xếp. Xin báo cán bộ tại quầy để đăng ký lại thiết bị cho đơn vị mới.",
+                unit.name
+            ),
+        ));
+    }
     Ok((kiosk, survey))
 }
 

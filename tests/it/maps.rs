@@ -41,6 +41,7 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
     let app = TestApp::builder()
         .clock(Clock::Fixed("2026-12-15T03:00:00Z".parse().unwrap()))
         .with_kiosk("P-CAI-KHE", "sipas-counter")
+        .with_kiosk("NK-P-AN-HOA", "sipas-counter")
         .build();
 
     // Before 1 July 2025 answers name the 2023 units, after it the merged city's.
@@ -146,4 +147,18 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let today = scores(&app, "period=2026&unit=P-CAI-KHE").await;
     assert_eq!(responses(&today), 1);
+
+    // A tablet still registered to a ward that no longer exists says so, and takes nothing.
+    let old = &app.kiosks[1];
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get().uri(&format!("/k/{old}")).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::GONE);
+    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(
+        page.contains("Phường An Hòa không còn là đơn vị hành chính"),
+        "{page}"
+    );
 }
