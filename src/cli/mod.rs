@@ -32,13 +32,12 @@ pub(crate) use out;
 #[command(
     name = "chiso",
     version,
-    about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys",
-    // `chiso --bind …` with no subcommand serves, as `chiso serve --bind …` does.
-    args_conflicts_with_subcommands = true
+    about = "Survey collection and scoring for SIPAS, PAR INDEX and PAPI-aligned surveys"
 )]
 pub struct Cli {
     #[command(flatten)]
     common: Common,
+    /// `chiso --bind …` with no subcommand serves, as `chiso serve --bind …` does.
     #[command(flatten)]
     serve: ServeArgs,
     #[command(subcommand)]

@@ -605,3 +605,42 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
     );
     assert_eq!(stored(&db, "2025"), 1);
 }
+
+#[test]
+fn common_flags_go_before_or_after_the_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let surveys = surveys_dir();
+    let surveys = surveys.to_str().unwrap();
+    for args in [
+        vec![
+            "--database",
+            &db,
+            "--surveys",
+            surveys,
+            "token",
+            "create",
+            "--role",
+            "viewer",
+        ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "viewer",
+            "--database",
+            &db,
+            "--surveys",
+            surveys,
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chiso"))
+            .args(&args)
+            .env_remove("DATABASE_URL")
+            .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
+    }
+}
