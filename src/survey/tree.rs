@@ -101,8 +101,10 @@ impl Checker<'_> {
             });
         }
         self.cycles(raw, &by_code);
-        for (code, item) in &items {
-            if item.scored && !used_items.contains(*code) {
+        // In the definition's order, so that the same file always gives the same report.
+        for item in sections.iter().flat_map(|s| &s.items) {
+            let code = item.code.get_ref().as_str();
+            if item.scored && !used_items.contains(code) {
                 self.err(
                     &item.code,
                     format!("item '{code}' is in no index node (mark it `scored = false` if it feeds none)"),
@@ -226,6 +228,20 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use crate::survey::fixture::{errors, GOOD};
+
+    #[test]
+    fn items_in_no_index_are_reported_in_the_definitions_order() {
+        let bad = GOOD.replace("items = [\"A1\", \"A2\"]", "items = []");
+        let found: Vec<String> = errors(&bad)
+            .into_iter()
+            .filter(|m| m.contains("is in no index node"))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("'A1'") && found[1].contains("'A2'"),
+            "{found:?}"
+        );
+    }
 
     #[test]
     fn rejects_item_in_no_index() {
