@@ -4,7 +4,6 @@ use super::api::ScoreParams;
 use super::extract::{Csrf, SignedIn};
 use crate::app::reports;
 use crate::error::PageError;
-use crate::report::ScoreQuery;
 use crate::state::AppState;
 use crate::survey::Unit;
 use crate::views::scores::{scores, ScoresPage};
@@ -102,20 +101,20 @@ pub async fn parindex_page(
     csrf: Csrf,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, PageError> {
-    let period = match params.period.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => p.parse().map_err(|_| {
-            PageError::invalid(&crate::survey::FieldError::new("period", "must be a year"))
-        })?,
-        None => state.clock.year(),
-    };
-    let q = ScoreQuery {
-        survey: String::new(),
-        period,
+    let params = params.into_inner();
+    let period = params
+        .period
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| state.clock.year().to_string());
+    // The PAR INDEX report is the user's unit's, whatever the address asks.
+    let q = ScoreParams {
+        survey: Some(String::new()),
+        period: Some(period),
         unit: user.unit.clone(),
-        from: None,
-        to: None,
-        map: None,
-    };
+        ..ScoreParams::default()
+    }
+    .query()
+    .map_err(|e| PageError::invalid(&e))?;
     let report = reports::par_report(&state, q).await?;
     let unit_name = user
         .unit

@@ -2,6 +2,7 @@
 //! scores can be read on the 2023 map or the merged city's.
 
 use crate::harness::{submission, TestApp};
+use crate::pages::filled_form;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chiso::clock::Clock;
@@ -120,27 +121,12 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
     .await;
     let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
     assert!(page.contains("Phường Cái Khế"));
-    let field = |name: &str| {
-        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
-        page[at..at + page[at..].find('"').unwrap()].to_string()
-    };
-    let mut form = vec![
-        ("submission_id".to_string(), field("submission_id")),
-        ("version".to_string(), field("version")),
-        ("issued".to_string(), field("issued")),
-        ("b:linh_vuc".to_string(), "chung_thuc".to_string()),
-    ];
-    form.extend(
-        crate::harness::ITEMS
-            .iter()
-            .map(|c| (format!("a:{c}"), "4".to_string())),
-    );
     let resp = test::call_service(
         &svc,
         TestRequest::post()
             .uri(&format!("/k/{token}"))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(serde_urlencoded::to_string(&form).unwrap())
+            .set_payload(filled_form(&page, None))
             .to_request(),
     )
     .await;

@@ -14,7 +14,7 @@ fn kiosk(app: &TestApp) -> String {
 }
 
 /// The hidden fields of a rendered kiosk form.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let at = html
         .find(&format!("name=\"{name}\" value=\""))
         .unwrap_or_else(|| panic!("no {name}"));
@@ -22,7 +22,8 @@ fn hidden(html: &str, name: &str) -> String {
     rest[..rest.find('"').unwrap()].to_string()
 }
 
-fn filled_form(html: &str, skip: Option<&str>) -> String {
+/// A rendered kiosk form answered in full (but `skip`), as the citizen posts it.
+pub(crate) fn filled_form(html: &str, skip: Option<&str>) -> String {
     let mut fields = vec![
         ("submission_id".to_string(), hidden(html, "submission_id")),
         ("version".to_string(), hidden(html, "version")),
