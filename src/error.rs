@@ -2,6 +2,7 @@
 //! Vietnamese HTML pages. The application layer's errors convert into both, so handlers use
 //! `?`. Database details are logged, never shown.
 
+use crate::app::paper::PaperError;
 use crate::app::sign_in::SignInError;
 use crate::app::{ReportError, SubmitError};
 use crate::db::DbError;
@@ -215,6 +216,29 @@ impl From<ReportError> for PageError {
             ReportError::Invalid(e) => PageError::invalid(&e),
             ReportError::Db(e) => e.into(),
             ReportError::NoParTree => PageError::not_found(),
+        }
+    }
+}
+
+impl From<PaperError> for PageError {
+    fn from(e: PaperError) -> Self {
+        match e {
+            PaperError::Keys(_) | PaperError::Invalid(_) => PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Chưa lưu được",
+                format!("{e}. Xin quay lại trang trước, sửa rồi gửi lại."),
+            ),
+            PaperError::Refused(m) => PageError::new(
+                StatusCode::CONFLICT,
+                "Không thực hiện được",
+                format!("{m}."),
+            ),
+            PaperError::NotFound => PageError::new(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy",
+                "Lô phiếu hoặc phiếu này không có (có thể đã bị xoá). Xin quay lại danh sách lô phiếu.",
+            ),
+            PaperError::Db(e) => e.into(),
         }
     }
 }

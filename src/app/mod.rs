@@ -1,7 +1,8 @@
 //! The application layer: what the web handlers, the CLI and the benchmark all call to submit
-//! responses, import files, sign in, and compute scores and the PAR INDEX report.
+//! responses, import files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
 
 pub mod import;
+pub mod paper;
 pub mod reports;
 pub mod sign_in;
 pub mod submit;

@@ -183,23 +183,38 @@ impl Layout {
 
     /// Adds one response to a slice.
     pub fn add(&self, d: &mut Dense, c: &Contribution) {
+        self.apply(d, c, 1);
+    }
+
+    /// Takes one response back out of a slice: a paper form corrected after it was counted.
+    pub fn subtract(&self, d: &mut Dense, c: &Contribution) {
+        self.apply(d, c, -1);
+    }
+
+    fn apply(&self, d: &mut Dense, c: &Contribution, sign: i64) {
         self.ensure(d);
-        d.responses += 1;
+        d.responses += sign;
         for cell in &c.cells {
             if let Some(n) = d.cells.get_mut(*cell as usize) {
-                *n += 1;
+                *n += sign;
             }
         }
         for (i, v) in &c.other {
-            *d.other.entry((*i as usize, *v)).or_default() += 1;
+            let key = (*i as usize, *v);
+            let n = d.other.entry(key).or_default();
+            *n += sign;
+            if *n == 0 {
+                d.other.remove(&key);
+            }
         }
+        let s = sign as f64;
         for (k, (a, ya)) in c.ys.iter().enumerate() {
             for (b, yb) in &c.ys[k..] {
                 if let Some(cell) = d.pairs.get_mut(self.tri(*a as usize, *b as usize)) {
-                    cell[0] += 1.0;
-                    cell[1] += ya;
-                    cell[2] += yb;
-                    cell[3] += ya * yb;
+                    cell[0] += s;
+                    cell[1] += s * ya;
+                    cell[2] += s * yb;
+                    cell[3] += s * ya * yb;
                 }
             }
         }

@@ -69,6 +69,11 @@ impl Deltas {
         self.add_with(key, 1, |slice| layout.add(slice, c));
     }
 
+    /// Takes one response, counted before under `key`, back out of its day and its period.
+    pub fn remove(&mut self, layout: &Layout, key: SliceKey, c: &Contribution) {
+        self.add_with(key, -1, |slice| layout.subtract(slice, c));
+    }
+
     /// Counts `n` responses under `key` (with its channel) in its day and its period rollup;
     /// `fill` adds their items and pairs to each of the two slices.
     pub fn add_with(&mut self, key: SliceKey, n: i64, mut fill: impl FnMut(&mut Dense)) {

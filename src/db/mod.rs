@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod counts;
 pub mod kiosks;
+pub mod paper;
 pub mod recount;
 pub mod responses;
 pub mod schema;

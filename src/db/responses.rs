@@ -230,7 +230,7 @@ struct Known {
 }
 
 /// Inside a write transaction: stores what is new in `batch` and adds its counts.
-fn store_batch(
+pub fn store_batch(
     conn: &mut AnyConnection,
     layouts: &Layouts,
     batch: &[Pending],
@@ -304,4 +304,67 @@ fn store_batch(
 /// Number of stored responses (all surveys), for status pages and tests.
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(responses::table.count().get_result(conn)?)
+}
+
+/// Inside a write transaction: replaces a stored response's answers with `new` (a paper form
+/// corrected after it was counted) and moves its counts: `old` out, `new` in.
+pub fn replace(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    response_id: &str,
+    old: &Pending,
+    new: &Pending,
+) -> Result<(), DbError> {
+    let Some(layout) = layouts.get(&new.survey_id) else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
+    let version: String = responses::table
+        .find(response_id)
+        .select(responses::survey_version)
+        .first(conn)?;
+    diesel::update(responses::table.find(response_id))
+        .set((
+            responses::unit_code.eq(&new.unit),
+            responses::day.eq(&new.day),
+            responses::respondent_group.eq(new.valid.group.as_deref()),
+            responses::background
+                .eq(serde_json::to_string(&new.valid.background).unwrap_or_default()),
+            responses::comments.eq(serde_json::to_string(&new.valid.comments).unwrap_or_default()),
+            responses::status.eq(&new.status),
+        ))
+        .execute(conn)?;
+    diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;
+    let mut rows = AnswerRows::default();
+    for (item, value) in &new.valid.answers {
+        rows.response_ids.push(response_id.to_string());
+        rows.item_codes.push(item.clone());
+        rows.values.push(*value);
+    }
+    insert_answers(conn, &rows)?;
+    let key = |p: &Pending| SliceKey {
+        survey_id: p.survey_id.clone(),
+        survey_version: version.clone(),
+        unit_code: p.unit.clone(),
+        period: p.period,
+        day: p.day.clone(),
+        respondent_group: p.valid.group.clone().unwrap_or_default(),
+        channel: p.channel.clone(),
+    };
+    let mut deltas = Deltas::default();
+    deltas.remove(layout, key(old), &old.contribution);
+    deltas.add(layout, key(new), &new.contribution);
+    counts::add(conn, layouts, &deltas)
+}
+
+/// Inside a write transaction: sets a stored response's status (a counted paper form that a
+/// second keying has since verified).
+pub fn set_status(
+    conn: &mut AnyConnection,
+    response_id: &str,
+    status: &str,
+) -> Result<(), DbError> {
+    diesel::update(responses::table.find(response_id))
+        .set(responses::status.eq(status))
+        .execute(conn)?;
+    Ok(())
 }

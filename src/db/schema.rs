@@ -112,8 +112,64 @@ diesel::table! {
         actor -> Text,
         action -> Text,
         detail -> Text,
+        form_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    paper_batches (id) {
+        id -> Text,
+        survey_id -> Text,
+        period -> Integer,
+        unit_code -> Text,
+        label -> Text,
+        expected -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    paper_forms (id) {
+        id -> Text,
+        batch_id -> Nullable<Text>,
+        survey_id -> Text,
+        period -> Integer,
+        serial -> Text,
+        status -> Text,
+        response_id -> Nullable<Text>,
+        differences -> Nullable<Integer>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    keyings (id) {
+        id -> Text,
+        form_id -> Text,
+        round -> Integer,
+        keyed_by -> Text,
+        unit_code -> Text,
+        day -> Text,
+        respondent_group -> Nullable<Text>,
+        background -> Text,
+        answers -> Text,
+        fields -> Integer,
+        started_at -> Text,
+        saved_at -> Text,
+        wrong_fields -> Nullable<Integer>,
     }
 }
 
 diesel::joinable!(answers -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(responses, answers, units);
+diesel::joinable!(paper_forms -> paper_batches (batch_id));
+diesel::joinable!(keyings -> paper_forms (form_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    responses,
+    answers,
+    units,
+    paper_batches,
+    paper_forms,
+    keyings,
+    users
+);

@@ -164,6 +164,7 @@ impl Checker<'_> {
             open,
             index,
             rank_table,
+            count_single_keyed: raw.count_single_keyed,
             file: self.source.file.to_string(),
         }
     }

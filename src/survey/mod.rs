@@ -10,6 +10,7 @@ mod decimal;
 #[cfg(test)]
 mod fixture;
 mod load;
+pub mod paper;
 pub mod par;
 mod questions;
 mod ranks;
@@ -51,6 +52,9 @@ pub struct Survey {
     pub index: Vec<IndexNode>,
     /// Published values of other provinces, to place an estimate among them.
     pub rank_table: Option<RankTable>,
+    /// Paper forms enter the scores when keyed once, not only once verified by a second
+    /// keying (`count_single_keyed = true`); pages then say so.
+    pub count_single_keyed: bool,
     pub file: String,
 }
 

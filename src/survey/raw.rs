@@ -19,6 +19,9 @@ pub(super) struct RawSurvey {
     pub rank_column: Option<String>,
     /// The province the estimate stands for, left out of the table.
     pub rank_exclude: Option<String>,
+    /// Paper forms count once keyed, before a second keying verifies them.
+    #[serde(default)]
+    pub count_single_keyed: bool,
     #[serde(default)]
     pub scales: Vec<RawScale>,
     #[serde(default)]

@@ -35,6 +35,66 @@ body.kiosk h2{font-size:1.4rem;margin:1.8rem 0 .8rem;border-bottom:3px solid #9b
 .choices input:focus-visible+span{outline:3px solid #f0b429}
 .submit{font-size:1.6rem;padding:1rem 3rem;margin:1rem 0 3rem}
 .thanks{text-align:center;padding-top:20vh;font-size:1.8rem}
+/* staff pages */
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+.scroll{overflow-x:auto;max-width:100%}
+.crumbs{font-size:.9rem;color:#555}
+.links{margin-top:2rem}
+a.button{display:inline-block;padding:.45rem .9rem;border:1px solid #888;border-radius:.4rem;background:#fff;color:#1a1a1a;text-decoration:none}
+a.button.primary{background:#9b1c1c;color:#fff;border-color:#9b1c1c}
+form.stack{display:grid;gap:.6rem;max-width:32rem;background:#fff;padding:1rem;border:1px solid #ddd;border-radius:.5rem}
+form.inline{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end}
+form.inline label{display:inline-block}
+dl.progress{display:grid;gap:.3rem;margin:1rem 0}
+dl.progress div{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+dl.progress dt{min-width:14rem}
+dl.progress dd{margin:0}
+meter{width:10rem}
+.saved{background:#e6f4ea;border:2px solid #046c4e;padding:.6rem;border-radius:.5rem}
+kbd{border:1px solid #999;border-bottom-width:2px;border-radius:.25rem;padding:0 .3rem;font-size:.85em;background:#fff}
+/* keying screen: dense, one row per question, the codes beside the box */
+.keyrow{display:grid;grid-template-columns:minmax(0,1fr) 3.2rem;gap:.15rem .6rem;align-items:center;padding:.3rem .4rem;border-bottom:1px solid #e3e3e3;background:#fff}
+.keyrow label{font-size:.95rem}
+.keyrow input{font-size:1.15rem;font-family:ui-monospace,monospace;text-align:center;width:3.2rem}
+.keyrow input#serial,.keyrow input#date,.keyrow input[maxlength="200"],.keyrow input:not([data-keys]){width:auto;min-width:10rem;text-align:left}
+.keyrow .codes{grid-column:1/-1;font-size:.8rem;color:#555}
+.keyrow .code{margin-right:.8rem;white-space:nowrap}
+.keyrow.current{background:#fff8e1}
+.keyrow.skipped{opacity:.4}
+.keyrow.skipped input{background:#eee}
+.qnum{font-weight:600;white-space:nowrap}
+.fielderror{grid-column:1/-1;color:#c81e1e;font-weight:600;font-size:.9rem}
+input.bad{border:2px solid #c81e1e;background:#fde8e8}
+.skip{color:#555;font-style:italic}
+table.dispute td{vertical-align:middle}
+/* the printed paper form */
+main.paper{max-width:48rem;background:#fff;padding:1.5rem}
+.formhead{text-align:center}
+.formhead .nation{font-weight:600;font-size:.9rem}
+.formhead h1{font-size:1.25rem;text-transform:uppercase}
+.boxes{display:flex;flex-wrap:wrap;gap:1rem;justify-content:center;margin:.5rem 0 1rem}
+.box{display:inline-block;width:2.2rem;height:1.4rem;border:1px solid #000;vertical-align:middle}
+.box.wide{width:6rem}
+.q{break-inside:avoid;margin:.4rem 0 .7rem}
+.qtext{margin:.2rem 0}
+ol.codes{list-style:none;display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;padding-left:1.5rem;margin:.2rem 0}
+ol.codes .code{display:inline-block;min-width:1.4rem;height:1.4rem;border:1px solid #000;border-radius:50%;text-align:center;line-height:1.3rem;font-weight:600}
+.lines span{display:block;border-bottom:1px dotted #000;height:1.6rem}
+.footer{font-size:.75rem;color:#555;margin-top:2rem}
+@media (max-width:40rem){
+  header.bar{flex-wrap:wrap}
+  main{padding:.6rem}
+  .keyrow{grid-template-columns:minmax(0,1fr) 3rem}
+}
+@media print{
+  header.bar,.noprint,.links,form.stack,a.button,.keyhelp{display:none}
+  body{background:#fff;font-size:11pt}
+  main,main.paper{max-width:none;padding:0}
+  table{font-size:9.5pt}
+  a{color:#000;text-decoration:none}
+  h2{break-after:avoid}
+}
+@page{size:A4;margin:15mm 14mm}
 "#;
 
 /// The page shell.
@@ -61,6 +121,8 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             strong { "chiso" }
             a href="/scores" { "Kết quả chỉ số" }
             a href="/parindex" { "PAR INDEX" }
+            @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

@@ -1,8 +1,14 @@
 //! HTML pages, built from small maud functions. Every page works without JavaScript.
 
+pub mod audit;
+pub mod dispute;
+pub mod entry;
 pub mod errors;
+pub mod format;
+pub mod keyers;
 pub mod kiosk;
 pub mod layout;
 pub mod login;
 pub mod parindex;
+pub mod print;
 pub mod scores;

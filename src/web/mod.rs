@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod entry;
 pub mod extract;
 pub mod kiosk;
 
@@ -27,6 +28,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(auth::logout))
         .route("/scores", web::get().to(dashboard::scores_page))
         .route("/parindex", web::get().to(dashboard::parindex_page))
+        .route("/entry", web::get().to(entry::batches))
+        .route("/entry/batches", web::post().to(entry::create_batch))
+        .route("/entry/batches/{id}", web::get().to(entry::batch))
+        .route("/entry/batches/{id}/key", web::get().to(entry::keying))
+        .route(
+            "/entry/batches/{id}/key",
+            web::post().to(entry::save_keying),
+        )
+        .route("/entry/disputes", web::get().to(entry::disputes))
+        .route("/entry/forms/{id}", web::get().to(entry::dispute))
+        .route("/entry/forms/{id}", web::post().to(entry::settle))
+        .route(
+            "/entry/forms/{id}/delete",
+            web::post().to(entry::delete_keying),
+        )
+        .route("/entry/keyers", web::get().to(entry::keyers))
+        .route("/audit", web::get().to(entry::audit_trail))
+        .route("/surveys/{id}/print", web::get().to(entry::print_form))
+        .route("/static/entry.js", web::get().to(entry::entry_js))
         .route("/k/{token}", web::get().to(kiosk::form))
         .route("/k/{token}", web::post().to(kiosk::submit))
         .route("/k/{token}/cam-on", web::get().to(kiosk::thanks))

@@ -1,0 +1,57 @@
+//! Numbers and dates as a Vietnamese page writes them: 79,10 and 1.234 and 15/06/2025.
+
+/// A number with `decimals` places, a decimal comma and dots between thousands.
+pub fn number(x: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
+/// A count, with dots between thousands.
+pub fn count(n: i64) -> String {
+    number(n as f64, 0)
+}
+
+/// A stored day (YYYY-MM-DD) or time (RFC 3339) as dd/mm/yyyy [hh:mm], in Vietnam time.
+pub fn when(stored: &str) -> String {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(stored) {
+        let local =
+            t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap_or(*t.offset()));
+        return local.format("%d/%m/%Y %H:%M").to_string();
+    }
+    match chrono::NaiveDate::parse_from_str(stored, "%Y-%m-%d") {
+        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Err(_) => stored.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_numbers_the_vietnamese_way() {
+        assert_eq!(number(79.1, 2), "79,10");
+        assert_eq!(number(1234567.0, 0), "1.234.567");
+        assert_eq!(number(-0.001, 1), "0,0");
+        assert_eq!(count(12000), "12.000");
+        assert_eq!(when("2025-06-15"), "15/06/2025");
+        assert_eq!(when("2025-06-15T01:30:00.000Z"), "15/06/2025 08:30");
+    }
+}

@@ -1,0 +1,107 @@
+// Keying screen: one keystroke per answer. The page works without this script (a plain form,
+// checked by the server); with it, a valid code moves on by itself, an invalid one is refused
+// on the spot, Backspace goes back, skipped questions are skipped, Enter on the last saves.
+(function () {
+  "use strict";
+  var form = document.getElementById("keying");
+  if (!form) { return; }
+  var rows = Array.prototype.slice.call(form.querySelectorAll(".keyrow"));
+  function inputOf(row) { return row.querySelector("input"); }
+  function keysOf(input) {
+    var k = input.getAttribute("data-keys");
+    return k ? k.split(" ") : null;
+  }
+  function byName(name) {
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getAttribute("data-field") === name) { return rows[i]; }
+    }
+    return null;
+  }
+  // A row is asked unless its condition's field holds none of the condition's keys.
+  function asked(row) {
+    var name = row.getAttribute("data-show-if");
+    if (!name) { return true; }
+    var target = byName(name);
+    if (!target || !asked(target)) { return false; }
+    var value = inputOf(target).value.trim();
+    return row.getAttribute("data-show-keys").split(" ").indexOf(value) >= 0;
+  }
+  function refresh() {
+    rows.forEach(function (row) {
+      var on = asked(row);
+      row.classList.toggle("skipped", !on);
+      inputOf(row).disabled = !on;
+    });
+  }
+  function open() { return rows.filter(function (r) { return !r.classList.contains("skipped"); }); }
+  function move(from, step) {
+    var list = open();
+    var i = list.indexOf(from) + step;
+    if (i >= 0 && i < list.length) {
+      var input = inputOf(list[i]);
+      input.focus();
+      input.select();
+      return true;
+    }
+    return false;
+  }
+  function say(row, message) {
+    var slot = row.querySelector(".fielderror.live");
+    if (!slot) {
+      slot = document.createElement("span");
+      slot.className = "fielderror live";
+      slot.setAttribute("role", "alert");
+      row.appendChild(slot);
+    }
+    slot.textContent = message;
+    inputOf(row).classList.toggle("bad", message !== "");
+  }
+  function isLast(row) { var list = open(); return list[list.length - 1] === row; }
+  function save() {
+    if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.submit(); }
+  }
+
+  rows.forEach(function (row) {
+    var input = inputOf(row);
+    var keys = keysOf(input);
+    input.addEventListener("focus", function () { row.classList.add("current"); input.select(); });
+    input.addEventListener("blur", function () { row.classList.remove("current"); });
+    input.addEventListener("keydown", function (e) {
+      if (e.ctrlKey || e.altKey || e.metaKey) { return; }
+      if (e.key === "Enter") {
+        e.preventDefault();
+        if (isLast(row)) { save(); } else { move(row, 1); }
+        return;
+      }
+      if (e.key === "Backspace" && input.value === "") {
+        e.preventDefault();
+        move(row, -1);
+        return;
+      }
+      if (!keys) { return; }
+      if (e.key === "Backspace" || e.key === "Tab" || e.key.indexOf("Arrow") === 0) { return; }
+      e.preventDefault();
+      var typed = e.key === " " ? "0" : e.key;
+      // A code of two digits (a list past 9) waits for its second digit.
+      var sofar = (input.selectionStart !== input.selectionEnd ? "" : input.value) + typed;
+      if (sofar === "0") {
+        input.value = "";
+        say(row, "");
+        refresh();
+        if (isLast(row)) { save(); } else { move(row, 1); }
+        return;
+      }
+      var exact = keys.indexOf(sofar) >= 0;
+      var longer = keys.some(function (k) { return k.length > sofar.length && k.indexOf(sofar) === 0; });
+      if (!exact && !longer) {
+        say(row, "“" + typed + "” không phải mã trên phiếu. Mã hợp lệ: " + keys.join(", ") + "; 0 = để trống.");
+        return;
+      }
+      input.value = sofar;
+      say(row, "");
+      refresh();
+      if (exact && !longer && !isLast(row)) { move(row, 1); }
+    });
+  });
+  refresh();
+})();

@@ -1,0 +1,517 @@
+//! Survey staff: batches of paper forms, the keying screen, disputes, keyer statistics, the
+//! audit trail and the printable form.
+
+use super::extract::{Csrf, CsrfForm, SignedIn, Supervisor, Surveyor, WithCsrf};
+use crate::app::paper::{self, Decision, KeyedForm, NewBatch, PaperError};
+use crate::db::audit;
+use crate::db::auth::User;
+use crate::error::PageError;
+use crate::state::AppState;
+use crate::survey::paper::{layout, KeyError, Keyed};
+use crate::views::entry::{self as view, Staff};
+use crate::views::{audit as audit_view, dispute as dispute_view, keyers as keyers_view, print};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
+    Staff {
+        username: &user.username,
+        role,
+        csrf: &csrf.token,
+    }
+}
+
+fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
+    |code| {
+        state
+            .units
+            .get(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    }
+}
+
+fn survey_title(state: &AppState) -> impl Fn(&str) -> String + '_ {
+    |id| {
+        state
+            .catalog
+            .get(id)
+            .map_or(id.to_string(), |s| s.title.clone())
+    }
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+async fn batches_page(
+    state: &AppState,
+    user: &User,
+    csrf: &Csrf,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let batches = paper::batches(state, user).await?;
+    let role = user.role.to_string();
+    // Batches take the units of today's map: the forms being keyed now are this year's.
+    let today = state
+        .units
+        .set_on(state.clock.today())
+        .map(|s| s.id.clone());
+    let scope = user.unit.as_ref().map(|u| state.units.subtree(u));
+    let units: Vec<_> = state
+        .units
+        .units_of(today.as_deref())
+        .into_iter()
+        .filter(|u| scope.as_ref().is_none_or(|s| s.contains(&u.code)))
+        .cloned()
+        .collect();
+    let (names, titles) = (unit_name(state), survey_title(state));
+    let page = view::batches(&view::BatchesPage {
+        staff: staff(user, &role, csrf),
+        batches: &batches,
+        surveys: state.catalog.surveys.values().collect(),
+        units: &units,
+        period: state.clock.year(),
+        error,
+        unit_name: &names,
+        survey_title: &titles,
+    });
+    Ok(csrf.page(status, page))
+}
+
+pub async fn batches(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Surveyor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    batches_page(&state, &user, &csrf, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub struct BatchForm {
+    csrf: String,
+    survey: String,
+    unit: String,
+    period: String,
+    expected: String,
+    #[serde(default)]
+    label: String,
+}
+
+impl WithCsrf for BatchForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    CsrfForm(f): CsrfForm<BatchForm>,
+) -> Result<HttpResponse, PageError> {
+    let number = |s: &str| s.trim().parse::<i32>().ok();
+    let (Some(period), Some(expected)) = (number(&f.period), number(&f.expected)) else {
+        let msg = "Năm và số phiếu phải là số.";
+        return batches_page(
+            &state,
+            &user,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(msg),
+        )
+        .await;
+    };
+    let new = NewBatch {
+        survey: f.survey,
+        period,
+        unit: f.unit,
+        label: f.label,
+        expected,
+    };
+    match paper::create_batch(&state, &user, new).await {
+        Ok(b) => Ok(see_other(format!("/entry/batches/{}", b.id))),
+        Err(PaperError::Invalid(e)) => {
+            let msg = format!("Chưa tạo được lô phiếu: {}.", e.message);
+            batches_page(
+                &state,
+                &user,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&msg),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn batch(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Surveyor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let (progress, forms) = paper::batch(&state, &user, &id).await?;
+    let survey = state
+        .catalog
+        .get(&progress.batch.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let role = user.role.to_string();
+    let unit = unit_name(&state)(&progress.batch.unit_code);
+    Ok(csrf.page(
+        StatusCode::OK,
+        view::batch(
+            &staff(&user, &role, &csrf),
+            &progress,
+            &forms,
+            &unit,
+            survey,
+        ),
+    ))
+}
+
+/// What the keying screen shows besides the batch: the values and errors of the last post.
+#[derive(Default)]
+struct Screen {
+    serial: String,
+    date: String,
+    keys: Keyed,
+    errors: Vec<KeyError>,
+    saved: Option<String>,
+}
+
+async fn keying_screen(
+    state: &AppState,
+    user: &User,
+    csrf: &Csrf,
+    batch_id: &str,
+    status: StatusCode,
+    screen: Screen,
+) -> Result<HttpResponse, PageError> {
+    let (progress, _) = paper::batch(state, user, batch_id).await?;
+    let survey = state
+        .catalog
+        .get(&progress.batch.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let fields = layout(survey);
+    let role = user.role.to_string();
+    let unit = unit_name(state)(&progress.batch.unit_code);
+    let started_at = crate::db::now();
+    let page = view::keying(&view::KeyingPage {
+        staff: staff(user, &role, csrf),
+        batch: &progress,
+        unit_name: &unit,
+        survey,
+        fields: &fields,
+        serial: &screen.serial,
+        date: &screen.date,
+        keys: &screen.keys,
+        started_at: &started_at,
+        errors: &screen.errors,
+        saved: screen.saved.as_deref(),
+    });
+    Ok(csrf.page(status, page))
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn keying(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Surveyor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    q: web::Query<SavedQuery>,
+) -> Result<HttpResponse, PageError> {
+    // The message of the last save travels in the address of the next blank form, short.
+    let saved = q.into_inner().saved.map(|s| s.chars().take(300).collect());
+    let screen = Screen {
+        saved,
+        ..Screen::default()
+    };
+    keying_screen(&state, &user, &csrf, &id, StatusCode::OK, screen).await
+}
+
+/// A posted form whose fields are the paper's: names are only known from the definition.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct AnyForm(BTreeMap<String, String>);
+
+impl WithCsrf for AnyForm {
+    fn csrf(&self) -> &str {
+        self.0.get("csrf").map_or("", String::as_str)
+    }
+}
+
+pub async fn save_keying(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Surveyor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(AnyForm(mut form)): CsrfForm<AnyForm>,
+) -> Result<HttpResponse, PageError> {
+    let serial = form.remove("serial").unwrap_or_default();
+    let date = form.remove(paper::DATE).unwrap_or_default();
+    let started_at = form.remove("started_at");
+    form.remove("csrf");
+    let input = KeyedForm {
+        serial: serial.clone(),
+        date: date.clone(),
+        keys: form.clone(),
+        started_at,
+    };
+    let again = |errors: Vec<KeyError>| Screen {
+        serial: serial.clone(),
+        date: date.clone(),
+        keys: form.clone(),
+        errors,
+        saved: None,
+    };
+    let errors = match paper::key_form(&state, &user, &id, input).await {
+        Ok((f, outcome)) => {
+            let msg = view::saved_message(&f.serial, &outcome);
+            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+            return Ok(see_other(format!("/entry/batches/{id}/key?{q}")));
+        }
+        Err(PaperError::Keys(errors)) => errors,
+        Err(PaperError::Invalid(e)) => vec![KeyError {
+            name: e.field.clone(),
+            message: e.message,
+        }],
+        Err(PaperError::Refused(m)) => vec![KeyError {
+            name: "serial".into(),
+            message: format!("{m}."),
+        }],
+        Err(e) => return Err(e.into()),
+    };
+    keying_screen(
+        &state,
+        &user,
+        &csrf,
+        &id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        again(errors),
+    )
+    .await
+}
+
+pub async fn disputes(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    let forms = paper::disputes(&state, &user).await?;
+    let role = user.role.to_string();
+    let names = unit_name(&state);
+    Ok(csrf.page(
+        StatusCode::OK,
+        dispute_view::disputes(&staff(&user, &role, &csrf), &forms, &names),
+    ))
+}
+
+pub async fn dispute(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let d = paper::dispute(&state, &user, &id).await?;
+    let role = user.role.to_string();
+    Ok(csrf.page(
+        StatusCode::OK,
+        dispute_view::dispute(&staff(&user, &role, &csrf), &d, None),
+    ))
+}
+
+pub async fn settle(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(AnyForm(form)): CsrfForm<AnyForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+    for (k, v) in &form {
+        let Some((name, part)) = k.rsplit_once(':') else {
+            continue;
+        };
+        let d = decisions
+            .entry(name.to_string())
+            .or_insert_with(|| Decision {
+                name: name.to_string(),
+                source: String::new(),
+                value: String::new(),
+                reason: String::new(),
+            });
+        match part {
+            "source" => d.source = v.clone(),
+            "value" => d.value = v.clone(),
+            "reason" => d.reason = v.clone(),
+            _ => {}
+        }
+    }
+    match paper::settle(&state, &user, &id, decisions.into_values().collect()).await {
+        Ok(form) => Ok(see_other(match form.batch_id {
+            Some(b) => format!("/entry/batches/{b}"),
+            None => "/entry/disputes".into(),
+        })),
+        Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => {
+            let d = paper::dispute(&state, &user, &id).await?;
+            let role = user.role.to_string();
+            let msg = format!("Chưa lưu: {e}.");
+            Ok(csrf.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                dispute_view::dispute(&staff(&user, &role, &csrf), &d, Some(&msg)),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    round: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl WithCsrf for DeleteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn delete_keying(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    id: web::Path<String>,
+    CsrfForm(f): CsrfForm<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
+    let round = match f.round.trim() {
+        "1" => 1,
+        "2" => 2,
+        _ => {
+            return Err(PageError::invalid(&crate::survey::FieldError::new(
+                "round",
+                "lần nhập phải là 1 hoặc 2",
+            )))
+        }
+    };
+    paper::delete_keying(&state, &user, &id, round, &f.reason).await?;
+    Ok(see_other("/entry/disputes".into()))
+}
+
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    survey: Option<String>,
+    period: Option<String>,
+}
+
+pub async fn keyers(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Surveyor>,
+    csrf: Csrf,
+    q: web::Query<StatsQuery>,
+) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let survey = q
+        .survey
+        .as_deref()
+        .and_then(|s| state.catalog.get(s))
+        .or_else(|| state.catalog.surveys.values().next())
+        .ok_or_else(PageError::not_found)?;
+    let period = q
+        .period
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| state.clock.year());
+    let (by_keyer, by_batch) = paper::keyer_stats(&state, &survey.id, period).await?;
+    let labels: BTreeMap<String, String> = paper::batches(&state, &user)
+        .await?
+        .into_iter()
+        .map(|b| (b.batch.id, b.batch.label))
+        .collect();
+    let label = |id: &str| {
+        labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "(nhập từ tệp)".into())
+    };
+    let role = user.role.to_string();
+    let page = keyers_view::keyers(&keyers_view::KeyersPage {
+        staff: staff(&user, &role, &csrf),
+        surveys: state.catalog.surveys.values().collect(),
+        survey,
+        period,
+        by_keyer: &by_keyer,
+        by_batch: &by_batch,
+        batch_label: &label,
+    });
+    Ok(csrf.page(StatusCode::OK, page))
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    form: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Entries shown on one page of the audit trail.
+const AUDIT_PAGE: i64 = 500;
+
+pub async fn audit_trail(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let some = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let day = |s: Option<String>| {
+        some(s).filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+    };
+    let filter = audit::Filter {
+        actor: some(q.actor),
+        action: some(q.action),
+        form_id: some(q.form),
+        from: day(q.from),
+        to: day(q.to),
+    };
+    let f = filter.clone();
+    let entries = state
+        .db(move |conn| audit::search(conn, &f, AUDIT_PAGE))
+        .await?;
+    let role = user.role.to_string();
+    Ok(csrf.page(
+        StatusCode::OK,
+        audit_view::audit(&staff(&user, &role, &csrf), &filter, &entries, AUDIT_PAGE),
+    ))
+}
+
+pub async fn print_form(
+    state: web::Data<AppState>,
+    _: SignedIn,
+    csrf: Csrf,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let survey = state.catalog.get(&id).ok_or_else(PageError::not_found)?;
+    Ok(csrf.page(StatusCode::OK, print::paper_form(survey, &layout(survey))))
+}
+
+/// The keying screen's script: served by the binary, so pages need no inline script.
+pub async fn entry_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("entry.js"))
+}
