@@ -11,4 +11,5 @@ mod durability;
 mod instruments;
 mod maps;
 mod pages;
+mod paper;
 mod server;

@@ -1,0 +1,535 @@
+//! Paper forms from batch to verified scores: two surveyors key blind, a supervisor settles
+//! the differences; bad keyings are refused and change nothing; counts follow the forms.
+
+use crate::harness::*;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::auth::Role;
+use chiso::db::recount::recount_in_parts;
+
+const SURVEY: &str = "sipas-2022-household";
+const WARD: &str = "NK-P-AN-BINH";
+
+/// A signed-in browser: its session and CSRF cookies.
+struct Browser {
+    session: String,
+    csrf: String,
+}
+
+macro_rules! sign_in {
+    ($svc:expr, $name:expr, $password:expr) => {{
+        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
+        let csrf = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_csrf")
+            .unwrap()
+            .value()
+            .to_string();
+        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri("/login")
+                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
+        let session = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_session")
+            .unwrap()
+            .value()
+            .to_string();
+        Browser { session, csrf }
+    }};
+}
+
+macro_rules! get {
+    ($svc:expr, $who:expr, $uri:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(&$uri)
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        (status, body, location)
+    }};
+}
+
+/// Posts `fields` (the CSRF token is added unless `csrf` is false).
+macro_rules! post {
+    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {
+        post!($svc, $who, $uri, $fields, true)
+    };
+    ($svc:expr, $who:expr, $uri:expr, $fields:expr, $csrf:expr) => {{
+        let mut fields: Vec<(String, String)> = $fields
+            .iter()
+            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
+            .collect();
+        if $csrf {
+            fields.push(("csrf".into(), $who.csrf.clone()));
+        }
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri(&$uri)
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        (status, body, location)
+    }};
+}
+
+fn paper_app() -> TestApp {
+    TestApp::builder()
+        .with_user("an", Role::Surveyor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .with_user("xem", Role::Viewer, None)
+        .build()
+}
+
+/// A household form as keyed: serial, date, and the codes of a few questions by the numbers
+/// the paper prints (background 1 = sex, 2 = age band; the service items are keyed by code).
+fn household(serial: &str, e11: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("serial", serial.to_string()),
+        ("date", "15/06/2025".to_string()),
+        ("bg.gioi_tinh", "2".to_string()),
+        ("bg.do_tuoi", "3".to_string()),
+        // Câu 8.4 = 1 (made a procedure): the service items are asked.
+        ("q.C8.4", "1".to_string()),
+        ("q.E1.1", e11.to_string()),
+        ("q.E1.2", "4".to_string()),
+        ("q.E2.1", "9".to_string()),
+        ("q.E3.1", "5".to_string()),
+    ]
+}
+
+fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, s)| (*k, s.as_str())).collect()
+}
+
+fn recount_agrees(app: &TestApp) {
+    let report = recount_in_parts(&app.state.pool, &app.state.layouts, false, 1).unwrap();
+    assert!(
+        report.differences.is_empty(),
+        "running counts disagree with the answers: {:?}",
+        report.differences
+    );
+}
+
+macro_rules! create_batch {
+    ($svc:expr, $sup:expr) => {{
+        let (status, _, location) = post!(
+            $svc,
+            $sup,
+            "/entry/batches",
+            [
+                ("survey", SURVEY),
+                ("unit", WARD),
+                ("period", "2025"),
+                ("expected", "3"),
+                ("label", "Lô 01 – An Bình"),
+            ]
+        );
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        location
+            .unwrap()
+            .trim_start_matches("/entry/batches/")
+            .to_string()
+    }};
+}
+
+#[actix_web::test]
+async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
+    let app = paper_app();
+    let svc = service!(app);
+    let sup = sign_in!(svc, "chi", USER_PASSWORD);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let batch = create_batch!(svc, sup);
+    let key = format!("/entry/batches/{batch}/key");
+
+    // The keying screen numbers the questions as the printed form does, with the same codes.
+    let (status, screen, _) = get!(svc, an, key);
+    assert_eq!(status, StatusCode::OK);
+    let (_, printed, _) = get!(svc, an, format!("/surveys/{SURVEY}/print"));
+    // Question numbers, each with the codes printed beside it.
+    let numbered = |html: &str| -> Vec<u32> {
+        html.match_indices("Câu ")
+            .filter_map(|(i, _)| {
+                let digits: String = html[i + 5..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                digits.parse().ok()
+            })
+            .collect()
+    };
+    let on_screen = numbered(&screen);
+    let on_paper = numbered(&printed);
+    let max = on_screen.iter().max().copied().unwrap_or(0);
+    assert!(max > 40, "{max} questions on screen");
+    assert_eq!(
+        on_paper.iter().max().copied(),
+        Some(max),
+        "the paper has as many"
+    );
+    assert!(screen.contains("Rất hài lòng") && printed.contains("Rất hài lòng"));
+    assert!(printed.contains("Mã phiếu") && printed.contains("@page"));
+
+    // First keyings of two forms: nothing counts yet.
+    let s1 = household("AB-0001", "4");
+    let (status, _, location) = post!(svc, an, key, as_pairs(&s1));
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().contains("saved="));
+    let s2 = household("AB-0002", "5");
+    assert_eq!(post!(svc, an, key, as_pairs(&s2)).0, StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 0, "single keyings do not count");
+
+    // The second keyer never sees the first keying: the batch page names keyers, not values.
+    let (_, page, _) = get!(svc, binh, format!("/entry/batches/{batch}"));
+    assert!(page.contains("AB-0001") && page.contains("an"));
+    assert!(page.contains("Đã nhập 1 lần"));
+
+    // Second keying of AB-0001 matches: verified and counted, once.
+    let (status, _, location) = post!(svc, binh, key, as_pairs(&s1));
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, after, _) = get!(svc, binh, location.unwrap());
+    assert!(after.contains("đã được xác minh"), "{after}");
+    assert_eq!(app.responses(), 1);
+    recount_agrees(&app);
+
+    // AB-0002 keyed with E1.1 = 3 instead of 5: in dispute, not counted.
+    let s2b = household("ab-0002", "3");
+    let (status, _, location) = post!(svc, binh, key, as_pairs(&s2b));
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, after, _) = get!(svc, binh, location.unwrap());
+    assert!(after.contains("khác lần nhập thứ nhất ở 1 ô"), "{after}");
+    assert_eq!(app.responses(), 1);
+
+    // The supervisor sees both values side by side and settles with the paper's value.
+    let (_, list, _) = get!(svc, sup, "/entry/disputes".to_string());
+    let form_at = list.find("/entry/forms/").unwrap();
+    let form_id: String = list[form_at + 13..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let (status, dispute, _) = get!(svc, sup, format!("/entry/forms/{form_id}"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
+    // Without a reason nothing is settled.
+    let (status, _, _) = post!(
+        svc,
+        sup,
+        format!("/entry/forms/{form_id}"),
+        [
+            ("q.E1.1:source", "paper"),
+            ("q.E1.1:value", "4"),
+            ("q.E1.1:reason", "")
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.responses(), 1);
+    let (status, _, _) = post!(
+        svc,
+        sup,
+        format!("/entry/forms/{form_id}"),
+        [
+            ("q.E1.1:source", "paper"),
+            ("q.E1.1:value", "4"),
+            ("q.E1.1:reason", "cả hai lần đều gõ sai, phiếu ghi 4")
+        ]
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 2);
+    recount_agrees(&app);
+    let value: Option<i16> = {
+        use chiso::db::schema::{answers, paper_forms};
+        use diesel::prelude::*;
+        let mut conn = app.state.pool.get().unwrap();
+        let rid: Option<String> = paper_forms::table
+            .find(&form_id)
+            .select(paper_forms::response_id)
+            .first(&mut conn)
+            .unwrap();
+        answers::table
+            .filter(answers::response_id.eq(rid.unwrap()))
+            .filter(answers::item_code.eq("E1.1"))
+            .select(answers::value)
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(value, Some(4), "the settled value is what counts");
+
+    // Scores read the two forms.
+    let (_, scores, _) = get!(
+        svc,
+        sup,
+        format!("/scores?survey={SURVEY}&period=2025&unit={WARD}&map=can-tho-2023")
+    );
+    assert!(scores.contains("Số phiếu: <strong>2</strong>"), "{scores}");
+
+    // Keyer statistics: both keyers; after settlement both keyings of AB-0002 had one field wrong.
+    let (_, stats, _) = get!(
+        svc,
+        sup,
+        format!("/entry/keyers?survey={SURVEY}&period=2025")
+    );
+    assert!(
+        stats.contains(">an<") && stats.contains(">binh<"),
+        "{stats}"
+    );
+    let (_, progress, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    assert!(progress.contains("Đã đối chiếu") && progress.contains("Đã xác minh"));
+
+    // The audit trail has every keying and the settlement with the values before and after.
+    let (status, trail, _) = get!(svc, sup, "/audit?action=paper.".to_string());
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(trail.matches("Nhập phiếu</td>").count(), 4, "{trail}");
+    assert!(trail.contains("Đối chiếu phiếu") && trail.contains("cả hai lần đều gõ sai"));
+    // Surveyors do not read the audit trail.
+    assert_eq!(get!(svc, an, "/audit".to_string()).0, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn bad_keyings_are_refused_by_field_and_store_nothing() {
+    let app = paper_app();
+    let svc = service!(app);
+    let sup = sign_in!(svc, "chi", USER_PASSWORD);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let xem = sign_in!(svc, "xem", USER_PASSWORD);
+    let batch = create_batch!(svc, sup);
+    let key = format!("/entry/batches/{batch}/key");
+    let form = household("AB-0100", "4");
+    let pairs = as_pairs(&form);
+
+    // No CSRF token; a viewer; a surveyor creating a batch.
+    assert_eq!(post!(svc, an, key, pairs, false).0, StatusCode::FORBIDDEN);
+    assert_eq!(post!(svc, xem, key, pairs).0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post!(
+            svc,
+            an,
+            "/entry/batches",
+            [
+                ("survey", SURVEY),
+                ("unit", WARD),
+                ("period", "2025"),
+                ("expected", "5")
+            ]
+        )
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A code outside the scale: refused, named by its question number, the form shown again.
+    let mut bad = form.clone();
+    bad.push(("q.E1.3", "7".into()));
+    let (status, page, _) = post!(svc, an, key, as_pairs(&bad));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("“7” không phải mã trên phiếu"), "{page}");
+    assert!(page.contains("value=\"AB-0100\""), "what was typed stays");
+    // A bad date, a missing serial.
+    let mut bad = form.clone();
+    bad[1].1 = "31/02/2025".into();
+    let (status, page, _) = post!(svc, an, key, as_pairs(&bad));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("không đúng dạng ngày"));
+    let mut bad = form.clone();
+    bad[0].1 = " ".into();
+    assert_eq!(
+        post!(svc, an, key, as_pairs(&bad)).0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(audit_entries(&app), 1, "only the batch was recorded");
+
+    // Keyed once by an; an again is refused; binh verifies; a third keying is refused.
+    assert_eq!(post!(svc, an, key, pairs).0, StatusCode::SEE_OTHER);
+    let (status, page, _) = post!(svc, an, key, pairs);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("phải do một người khác"));
+    assert_eq!(post!(svc, binh, key, pairs).0, StatusCode::SEE_OTHER);
+    let (status, page, _) = post!(svc, sup, key, pairs);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("đã được nhập đủ hai lần"));
+    assert_eq!(app.responses(), 1);
+
+    // The same serial keyed into another batch (another ward): refused, naming the batch.
+    let (status, _, location) = post!(
+        svc,
+        sup,
+        "/entry/batches",
+        [
+            ("survey", SURVEY),
+            ("unit", "NK-P-AN-CU"),
+            ("period", "2025"),
+            ("expected", "2"),
+            ("label", "Lô An Cư")
+        ]
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let other = format!("{}/key", location.unwrap());
+    let (status, page, _) = post!(svc, an, other, pairs);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Lô 01 – An Bình"), "{page}");
+    assert_eq!(app.responses(), 1);
+    recount_agrees(&app);
+
+    // A batch for an unknown unit or with a silly size is refused with its reason.
+    let (status, page, _) = post!(
+        svc,
+        sup,
+        "/entry/batches",
+        [
+            ("survey", SURVEY),
+            ("unit", "NOWHERE"),
+            ("period", "2025"),
+            ("expected", "2")
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("không có đơn vị"));
+}
+
+fn audit_entries(app: &TestApp) -> i64 {
+    use chiso::db::schema::audit_log;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    audit_log::table
+        .filter(audit_log::action.like("paper.%"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap()
+}
+
+/// A copy of the definitions where the household form counts forms keyed once.
+fn surveys_counting_single_keyed() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(from)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let to = dir.path().join("surveys");
+    copy(&surveys_dir(), &to);
+    let file = to.join("sipas-2022-household.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen(
+        "instrument = \"sipas\"",
+        "instrument = \"sipas\"\ncount_single_keyed = true",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    dir
+}
+
+#[actix_web::test]
+async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts() {
+    let defs = surveys_counting_single_keyed();
+    let path = defs.path().join("surveys");
+    let app = TestApp::builder()
+        .with_user("an", Role::Surveyor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .settings(move |s| s.surveys_dir = path)
+        .build();
+    let svc = service!(app);
+    let sup = sign_in!(svc, "chi", USER_PASSWORD);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let batch = create_batch!(svc, sup);
+    let key = format!("/entry/batches/{batch}/key");
+    let (_, page, _) = get!(svc, an, format!("/entry/batches/{batch}"));
+    assert!(
+        page.contains("tính cả phiếu mới nhập một lần"),
+        "the page says so"
+    );
+
+    assert_eq!(
+        post!(svc, an, key, as_pairs(&household("AB-7", "1"))).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.responses(), 1, "counted when keyed once");
+    recount_agrees(&app);
+    assert_eq!(
+        post!(svc, binh, key, as_pairs(&household("AB-7", "5"))).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.responses(), 1);
+    let (_, list, _) = get!(svc, sup, "/entry/disputes".to_string());
+    let form_at = list.find("/entry/forms/").unwrap();
+    let form_id: String = list[form_at + 13..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let (status, _, _) = post!(
+        svc,
+        sup,
+        format!("/entry/forms/{form_id}"),
+        [("q.E1.1:source", "2"), ("q.E1.1:reason", "phiếu ghi 5")]
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 1, "still one form");
+    // The counts moved from 1 to 5 in the settlement's transaction: the recount agrees.
+    recount_agrees(&app);
+    let scores = chiso::app::reports::scores_blocking(
+        &app.state,
+        &chiso::report::ScoreQuery {
+            survey: SURVEY.into(),
+            period: PERIOD,
+            unit: Some(WARD.into()),
+            from: None,
+            to: None,
+            map: Some("can-tho-2023".into()),
+        },
+    )
+    .unwrap();
+    fn find<'a>(
+        nodes: &'a [chiso::scoring::NodeScore],
+        code: &str,
+    ) -> Option<&'a chiso::scoring::NodeScore> {
+        nodes.iter().find_map(|n| {
+            (n.code == code)
+                .then_some(n)
+                .or_else(|| find(&n.children, code))
+        })
+    }
+    let e11 = find(&scores.nodes, "E1.1").expect("item E1.1 in the tree");
+    assert_eq!(
+        e11.value,
+        Some(100.0),
+        "E1.1 reads the settled 5 (satisfied), not the first 1"
+    );
+}
