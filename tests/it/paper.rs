@@ -55,7 +55,7 @@ macro_rules! get {
         let resp = test::call_service(
             &$svc,
             TestRequest::get()
-                .uri(&$uri)
+                .uri(AsRef::<str>::as_ref(&$uri))
                 .cookie(Cookie::new("chiso_session", $who.session.clone()))
                 .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
                 .to_request(),
@@ -87,7 +87,7 @@ macro_rules! post {
         let resp = test::call_service(
             &$svc,
             TestRequest::post()
-                .uri(&$uri)
+                .uri(AsRef::<str>::as_ref(&$uri))
                 .cookie(Cookie::new("chiso_session", $who.session.clone()))
                 .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
