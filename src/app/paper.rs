@@ -354,7 +354,7 @@ impl Sheet<'_> {
             match name.and_then(|n| fields.iter().find(|f| f.name == n)) {
                 Some(f) => PaperError::Keys(vec![KeyError {
                     name: f.name.clone(),
-                    message: format!("Câu {}: {}", f.number, e.message),
+                    message: format!("{}: {}", f.label, e.message),
                 }]),
                 None if e.field == "date" || e.field == "unit" => {
                     PaperError::Invalid(FieldError::new(DATE, e.message))
@@ -406,7 +406,7 @@ pub async fn key_form(
         day: pending.day.clone(),
         respondent_group: pending.valid.group.clone(),
         background: keyed_json(&clean, |n| n.starts_with("bg.")),
-        answers: keyed_json(&clean, |n| !n.starts_with("bg.")),
+        answers: keyed_json(&clean, |n| !n.starts_with("bg.") && n != DATE),
         fields: i32::try_from(clean.len()).unwrap_or(i32::MAX),
         started_at: input
             .started_at
@@ -578,7 +578,8 @@ fn store(c: &mut AnyConnection, state: &AppState, p: Pending) -> Result<String, 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
     pub name: String,
-    pub number: Option<usize>,
+    /// The question's label on paper (None for the date).
+    pub label: Option<String>,
     pub text: String,
     pub first: String,
     pub second: String,
@@ -591,7 +592,7 @@ pub fn differences(fields: &[PaperField], a: &Keyed, b: &Keyed) -> Vec<Differenc
     if get(a, DATE) != get(b, DATE) {
         out.push(Difference {
             name: DATE.into(),
-            number: None,
+            label: None,
             text: "Ngày trả lời ghi trên phiếu".into(),
             first: get(a, DATE),
             second: get(b, DATE),
@@ -602,7 +603,7 @@ pub fn differences(fields: &[PaperField], a: &Keyed, b: &Keyed) -> Vec<Differenc
             .into_iter()
             .map(|(f, x, y)| Difference {
                 name: f.name.clone(),
-                number: Some(f.number),
+                label: Some(f.label.clone()),
                 text: f.text.clone(),
                 first: x,
                 second: y,
@@ -695,9 +696,7 @@ pub async fn settle(
     let mut settled = a.clone();
     let mut record = Vec::new();
     for diff in &d.differences {
-        let label = diff
-            .number
-            .map_or("Ngày".to_string(), |n| format!("Câu {n}"));
+        let label = diff.label.clone().unwrap_or_else(|| "Ngày".to_string());
         let Some(dec) = decisions.iter().find(|x| x.name == diff.name) else {
             return Err(invalid(
                 &diff.name,

@@ -14,8 +14,11 @@ pub const NOT_ANSWERED: &str = "0";
 pub struct PaperField {
     /// The form field's name on the keying screen: `group`, `bg.CODE`, `q.CODE`, `c.CODE`.
     pub name: String,
-    /// The number printed before the question ("Câu 7").
+    /// Position on the paper, from 1.
     pub number: usize,
+    /// What the paper prints before the question: the item code ("E1.1", "C8.4") — the same
+    /// name the CSV files use — or T1… for background questions, Y1… for comments.
+    pub label: String,
     /// The section heading it falls under, if any.
     pub section: Option<String>,
     pub text: String,
@@ -53,7 +56,7 @@ pub enum Stored {
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyedCondition {
     pub name: String,
-    pub number: usize,
+    pub label: String,
     pub keys: Vec<String>,
 }
 
@@ -75,6 +78,7 @@ pub fn layout(survey: &Survey) -> Vec<PaperField> {
         push(PaperField {
             name: "group".into(),
             number: 0,
+            label: "N".into(),
             section: None,
             text: "Nhóm người trả lời".into(),
             kind: numbered(
@@ -87,10 +91,11 @@ pub fn layout(survey: &Survey) -> Vec<PaperField> {
             show_if: None,
         });
     }
-    for b in &survey.background {
+    for (i, b) in survey.background.iter().enumerate() {
         push(PaperField {
             name: format!("bg.{}", b.code),
             number: 0,
+            label: format!("T{}", i + 1),
             section: Some("Thông tin người trả lời".into()),
             text: b.text.clone(),
             kind: numbered(b.options.iter().map(|o| (o.code.clone(), o.label.clone()))),
@@ -126,6 +131,7 @@ pub fn layout(survey: &Survey) -> Vec<PaperField> {
             push(PaperField {
                 name: format!("q.{}", item.code),
                 number: 0,
+                label: item.code.clone(),
                 section: Some(section.title.clone()),
                 text: item.text.clone(),
                 kind: FieldKind::Codes(codes),
@@ -134,10 +140,11 @@ pub fn layout(survey: &Survey) -> Vec<PaperField> {
             });
         }
     }
-    for o in &survey.open {
+    for (i, o) in survey.open.iter().enumerate() {
         push(PaperField {
             name: format!("c.{}", o.code),
             number: 0,
+            label: format!("Y{}", i + 1),
             section: Some("Ý kiến khác".into()),
             text: o.text.clone(),
             kind: FieldKind::Text {
@@ -203,7 +210,7 @@ fn keyed(fields: &[PaperField], c: &Condition) -> Option<KeyedCondition> {
         .collect();
     Some(KeyedCondition {
         name: target.name.clone(),
-        number: target.number,
+        label: target.label.clone(),
         keys,
     })
 }
@@ -286,8 +293,8 @@ pub fn check(fields: &[PaperField], keyed: &Keyed) -> Result<Keyed, Vec<KeyError
                     errors.push(KeyError {
                         name: f.name.clone(),
                         message: format!(
-                            "Câu {}: “{key}” không phải mã trên phiếu; mã hợp lệ: {}, {NOT_ANSWERED} = không trả lời",
-                            f.number,
+                            "{}: “{key}” không phải mã trên phiếu; mã hợp lệ: {}, {NOT_ANSWERED} = để trống",
+                            f.label,
                             f.keys()
                         ),
                     });
@@ -297,7 +304,7 @@ pub fn check(fields: &[PaperField], keyed: &Keyed) -> Result<Keyed, Vec<KeyError
                 if key.chars().count() > *max_length {
                     errors.push(KeyError {
                         name: f.name.clone(),
-                        message: format!("Câu {}: dài quá {max_length} ký tự", f.number),
+                        message: format!("{}: dài quá {max_length} ký tự", f.label),
                     });
                 } else if !key.is_empty() {
                     clean.insert(f.name.clone(), key.to_string());
@@ -393,8 +400,8 @@ mod tests {
         let a2 = fields.iter().find(|f| f.name == "q.A2").expect("A2");
         let cond = a2.show_if.as_ref().expect("A2 has a condition");
         assert_eq!(
-            (cond.name.as_str(), cond.number, cond.keys.clone()),
-            ("q.A1", 1, vec!["2".to_string()])
+            (cond.name.as_str(), cond.label.as_str(), cond.keys.clone()),
+            ("q.A1", "A1", vec!["2".to_string()])
         );
         let mut keyed = Keyed::new();
         keyed.insert("q.A1".into(), "1".into());
@@ -446,9 +453,7 @@ mod tests {
         keyed.insert(item.name.clone(), "7".into());
         let errors = check(&fields, &keyed).expect_err("7 is not a code");
         assert_eq!(errors.len(), 1);
-        assert!(errors[0]
-            .message
-            .starts_with(&format!("Câu {}:", item.number)));
+        assert!(errors[0].message.starts_with(&format!("{}:", item.label)));
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn dispute(staff: &Staff, d: &Dispute, error: Option<&str>) -> Markup {
                             tbody { @for x in &d.differences {
                                 @let one = format!("{}:source", x.name);
                                 tr {
-                                    td { @if let Some(n) = x.number { strong { "Câu " (n) } " " } (x.text) }
+                                    td { @if let Some(n) = &x.label { strong { (n) } " " } (x.text) }
                                     td { label { input type="radio" name=(one) value="1" required; " " (shown(&x.first)) } }
                                     td { label { input type="radio" name=(one) value="2"; " " (shown(&x.second)) } }
                                     td { label { input type="radio" name=(one) value="paper"; " khác: " }

@@ -247,13 +247,13 @@ pub fn keying(p: &KeyingPage) -> Markup {
                 form #keying method="post" action={ "/entry/batches/" (p.batch.batch.id) "/key" } autocomplete="off" {
                     input type="hidden" name="csrf" value=(p.staff.csrf);
                     input type="hidden" name="started_at" value=(p.started_at);
-                    div.keyrow {
+                    div.keyrow.wide {
                         label for="serial" { strong { "Mã phiếu" } }
                         input #serial type="text" name="serial" value=(p.serial) required autofocus maxlength="40" inputmode="text" aria-describedby="serial-hint" class=[error_of("serial").map(|_| "bad")];
                         span #serial-hint .codes { "Mã in ở góc phiếu" }
                         @if let Some(e) = error_of("serial") { span.fielderror { (e) } }
                     }
-                    div.keyrow {
+                    div.keyrow.wide {
                         label for="date" { strong { "Ngày trả lời" } }
                         input #date type="text" name=(DATE) value=(p.date) required maxlength="10" inputmode="numeric" placeholder="ngày/tháng/năm" aria-describedby="date-hint" class=[error_of(DATE).map(|_| "bad")];
                         span #date-hint .codes { "vd. 15/06/2025 hoặc 15062025" }
@@ -293,8 +293,8 @@ fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Markup {
         f.show_if.as_ref().map(|c| c.keys.join(" ")),
     );
     html! {
-        div.keyrow data-field=(f.name) data-show-if=[show_name] data-show-keys=[show_keys] {
-            label for=(id) { span.qnum { "Câu " (f.number) } " " (f.text) }
+        div.keyrow.text[matches!(f.kind, FieldKind::Text { .. })] data-field=(f.name) data-show-if=[show_name] data-show-keys=[show_keys] {
+            label for=(id) { span.qnum { (f.label) "." } " " (f.text) }
             @match &f.kind {
                 FieldKind::Codes(codes) => {
                     input id=(id) type="text" name=(f.name) value=(value) size="2" maxlength="2" inputmode="numeric"
@@ -302,7 +302,7 @@ fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Markup {
                     span id=(hint) .codes {
                         @for c in codes { span.code { b { (c.key) } " " (c.label) } }
                         span.code { b { "0" } " để trống" }
-                        @if let Some(c) = &f.show_if { span.skip { "(chỉ trả lời khi Câu " (c.number) " = " (c.keys.join(" hoặc ")) ")" } }
+                        @if let Some(c) = &f.show_if { span.skip { "(chỉ trả lời khi " (c.label) " = " (c.keys.join(" hoặc ")) ")" } }
                     }
                 }
                 FieldKind::Text { max_length } => {

@@ -56,9 +56,10 @@ kbd{border:1px solid #999;border-bottom-width:2px;border-radius:.25rem;padding:0
 .keyrow{display:grid;grid-template-columns:minmax(0,1fr) 3.2rem;gap:.15rem .6rem;align-items:center;padding:.3rem .4rem;border-bottom:1px solid #e3e3e3;background:#fff}
 .keyrow label{font-size:.95rem}
 .keyrow input{font-size:1.15rem;font-family:ui-monospace,monospace;text-align:center;width:3.2rem}
-.keyrow input#serial,.keyrow input#date,.keyrow input[maxlength="200"],.keyrow input:not([data-keys]){width:auto;min-width:10rem;text-align:left}
-.keyrow .codes{grid-column:1/-1;font-size:.8rem;color:#555}
-.keyrow .code{margin-right:.8rem;white-space:nowrap}
+.keyrow.wide,.keyrow.text{grid-template-columns:minmax(0,1fr) minmax(8rem,14rem)}
+.keyrow.wide input,.keyrow.text input{width:100%;text-align:left}
+.keyrow .codes{grid-column:1/-1;font-size:.8rem;color:#555;display:flex;flex-wrap:wrap;gap:0 .9rem}
+.keyrow .code{white-space:nowrap}
 .keyrow.current{background:#fff8e1}
 .keyrow.skipped{opacity:.4}
 .keyrow.skipped input{background:#eee}

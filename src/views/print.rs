@@ -48,9 +48,9 @@ fn question(f: &PaperField) -> Markup {
     html! {
         div.q {
             p.qtext {
-                strong { "Câu " (f.number) ". " } (f.text)
+                strong { (f.label) ". " } (f.text)
                 @if let Some(c) = &f.show_if {
-                    " " em.skip { "(Chỉ trả lời khi Câu " (c.number) " chọn " (c.keys.join(" hoặc ")) "; nếu không, chuyển sang câu tiếp theo.)" }
+                    " " em.skip { "(Chỉ trả lời khi câu " (c.label) " chọn " (c.keys.join(" hoặc ")) "; nếu không, chuyển sang câu tiếp theo.)" }
                 }
             }
             @match &f.kind {

@@ -6,6 +6,7 @@
 mod harness;
 
 mod api;
+mod browser;
 mod cli;
 mod durability;
 mod instruments;
