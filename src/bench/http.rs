@@ -14,6 +14,26 @@ pub struct Client {
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a cookie the server set.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .find_map(|(_, v)| v.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.split(';').next().unwrap_or(""))
+    }
 }
 
 impl Client {
@@ -36,7 +56,8 @@ impl Client {
             .ok_or_else(|| std::io::Error::other("not connected"))
     }
 
-    /// Sends one request; on any I/O error the connection is dropped and the error returned.
+    /// Sends one JSON request with an optional bearer token; on any I/O error the connection
+    /// is dropped and the error returned.
     pub fn request(
         &mut self,
         method: &str,
@@ -44,28 +65,44 @@ impl Client {
         token: Option<&str>,
         body: &[u8],
     ) -> std::io::Result<Reply> {
-        let result = self.try_request(method, path, token, body);
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(b) = &bearer {
+            headers.push(("Authorization", b.as_str()));
+        }
+        self.send(method, path, &headers, body)
+    }
+
+    /// Sends one request with these headers (a form, cookies…).
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Reply> {
+        let result = self.try_send(method, path, headers, body);
         if result.is_err() {
             self.stream = None;
         }
         result
     }
 
-    fn try_request(
+    fn try_send(
         &mut self,
         method: &str,
         path: &str,
-        token: Option<&str>,
+        headers: &[(&str, &str)],
         body: &[u8],
     ) -> std::io::Result<Reply> {
         let host = self.addr.clone();
         let s = self.connect()?;
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n",
             body.len()
         );
-        if let Some(t) = token {
-            head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
         let w = s.get_mut();
@@ -79,6 +116,7 @@ impl Client {
             .and_then(|c| c.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("bad status line: {line:?}")))?;
         let mut length = 0usize;
+        let mut headers = Vec::new();
         loop {
             line.clear();
             if s.read_line(&mut line)? == 0 {
@@ -92,6 +130,7 @@ impl Client {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().unwrap_or(0);
                 }
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
             }
         }
         let mut buf = vec![0; length];
@@ -99,6 +138,7 @@ impl Client {
         Ok(Reply {
             status,
             body: String::from_utf8_lossy(&buf).into_owned(),
+            headers,
         })
     }
 }

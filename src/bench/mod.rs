@@ -2,6 +2,7 @@
 //! ratios hold on a noisy machine. Everything talks to loopback only.
 
 pub mod http;
+mod keying;
 
 use crate::app::reports;
 use crate::config::Settings;
@@ -38,6 +39,9 @@ pub struct BenchArgs {
     /// Stored-response sizes for the scoring runs
     #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
     pub sizes: Vec<usize>,
+    /// Paper forms keyed twice on the keying screen, with everything above stored
+    #[arg(long, default_value_t = 300)]
+    pub keying: usize,
 }
 
 const SURVEY: &str = "sipas-counter";
@@ -248,7 +252,17 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
     }
     println!("(target: recount/GROUP BY at most {RECOUNT_TARGET:.1})");
 
-    // 3. Memory of a server process holding everything stored above.
+    // 3. Save-and-next on the keying screen with everything above stored.
+    if args.keying > 0 {
+        let t = keying::save_and_next(&state, &addr, ONE_WARD, period(), args.keying)?;
+        println!();
+        println!(
+            "keying screen, {stored} responses stored: {} forms keyed twice, save-and-next p50 {:.1} ms, p95 {:.1} ms (target p95 < 50 ms)",
+            t.forms, t.p50, t.p95
+        );
+    }
+
+    // 4. Memory of a server process holding everything stored above.
     println!();
     match server_rss(&target.url, surveys, &token) {
         Ok(kb) => println!(

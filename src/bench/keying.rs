@@ -1,0 +1,151 @@
+//! Save-and-next on the keying screen, as a surveyor's browser does it: post a whole household
+//! form, follow the redirect to the next blank form, over HTTP, with whatever is stored.
+
+use super::http::Client;
+use crate::db::auth::{self, Role};
+use crate::state::AppState;
+use crate::survey::paper::{layout, FieldKind, Keyed};
+use std::time::Instant;
+
+const SURVEY: &str = "sipas-2022-household";
+const CSRF: &str = "bench-csrf-token-bench-csrf-token-bench-csrf-token-bench-csrf-t";
+
+pub struct Timing {
+    pub forms: usize,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+fn form_body(fields: &Keyed, serial: &str, date: &str) -> String {
+    let mut pairs: Vec<(&str, &str)> = vec![("csrf", CSRF), ("serial", serial), ("date", date)];
+    pairs.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// A form as a keyer types it: the first code of every question asked.
+fn typed(state: &AppState) -> Result<Keyed, String> {
+    let survey = state
+        .catalog
+        .get(SURVEY)
+        .ok_or("the household survey is not loaded")?;
+    let mut keys = Keyed::new();
+    for f in layout(survey) {
+        if let (true, FieldKind::Codes(codes)) = (f.asked(&keys), &f.kind) {
+            if let Some(c) = codes.first() {
+                keys.insert(f.name.clone(), c.key.clone());
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn sign_in(c: &mut Client, user: &str, password: &str) -> Result<String, String> {
+    let body =
+        serde_urlencoded::to_string([("csrf", CSRF), ("username", user), ("password", password)])
+            .unwrap_or_default();
+    let cookie = format!("chiso_csrf={CSRF}");
+    let r = c
+        .send("POST", "/login", &form_headers(&cookie), body.as_bytes())
+        .map_err(|e| e.to_string())?;
+    r.cookie("chiso_session")
+        .map(str::to_string)
+        .ok_or_else(|| format!("{user} could not sign in (HTTP {})", r.status))
+}
+
+fn form_headers(cookie: &str) -> [(&str, &str); 2] {
+    [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Cookie", cookie),
+    ]
+}
+
+/// Keys `forms` forms into a new batch of `unit` and times each save plus the next blank form.
+pub fn save_and_next(
+    state: &AppState,
+    addr: &str,
+    unit: &str,
+    period: i32,
+    forms: usize,
+) -> Result<Timing, String> {
+    let password = auth::new_secret();
+    {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        for (name, role) in [
+            ("bench-sup", Role::Supervisor),
+            ("bench-key1", Role::Surveyor),
+            ("bench-key2", Role::Surveyor),
+        ] {
+            auth::add_user(&mut conn, name, &password, role, None).map_err(|e| e.to_string())?;
+        }
+    }
+    let mut c = Client::new(addr);
+    let sup = sign_in(&mut c, "bench-sup", &password)?;
+    let cookie = format!("chiso_csrf={CSRF}; chiso_session={sup}");
+    let expected = forms.to_string();
+    let period_text = period.to_string();
+    let body = serde_urlencoded::to_string([
+        ("csrf", CSRF),
+        ("survey", SURVEY),
+        ("unit", unit),
+        ("period", &period_text),
+        ("expected", &expected),
+        ("label", "bench"),
+    ])
+    .unwrap_or_default();
+    let r = c
+        .send(
+            "POST",
+            "/entry/batches",
+            &form_headers(&cookie),
+            body.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    let batch = r
+        .header("location")
+        .ok_or_else(|| format!("no batch created (HTTP {}): {}", r.status, r.body))?
+        .to_string();
+    // Two keyers: the first keying of a form, then the second, which verifies it and stores
+    // its response with the running counts.
+    let mut keyers = Vec::new();
+    for name in ["bench-key1", "bench-key2"] {
+        let session = sign_in(&mut c, name, &password)?;
+        keyers.push(format!("chiso_csrf={CSRF}; chiso_session={session}"));
+    }
+    let keys = typed(state)?;
+    let date = state.clock.today().format("%d/%m/%Y").to_string();
+    let path = format!("{batch}/key");
+    let mut lat = Vec::with_capacity(2 * forms);
+    for i in 0..forms {
+        let body = form_body(&keys, &format!("B-{i:06}"), &date);
+        for cookie in &keyers {
+            let t = Instant::now();
+            let saved = c
+                .send("POST", &path, &form_headers(cookie), body.as_bytes())
+                .map_err(|e| e.to_string())?;
+            let next = saved
+                .header("location")
+                .ok_or_else(|| {
+                    format!("form {i} not saved (HTTP {}): {}", saved.status, saved.body)
+                })?
+                .to_string();
+            let page = c
+                .send("GET", &next, &[("Cookie", cookie.as_str())], b"")
+                .map_err(|e| e.to_string())?;
+            if page.status != 200 {
+                return Err(format!("next blank form: HTTP {}", page.status));
+            }
+            lat.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok(Timing {
+        forms,
+        p50: pct(0.5),
+        p95: pct(0.95),
+    })
+}
