@@ -314,16 +314,23 @@ impl Sheet<'_> {
             batch,
             serial,
         } = *self;
-        let day = parse_paper_date(date).ok_or_else(|| {
-            invalid(
-                DATE,
-                format!(
-                    "ngày “{}” không đúng dạng ngày/tháng/năm (vd. 15/06/2025)",
-                    date.trim()
-                ),
-            )
-        })?;
-        let mut clean = paper::check(fields, keys).map_err(PaperError::Keys)?;
+        // Every problem at once: the date and each code, so the screen marks them all.
+        let day = parse_paper_date(date);
+        let checked = paper::check(fields, keys);
+        let (Some(day), Ok(mut clean)) = (day, checked.clone()) else {
+            let mut errors = Vec::new();
+            if day.is_none() {
+                errors.push(KeyError {
+                    name: DATE.into(),
+                    message: format!(
+                        "ngày “{}” không đúng dạng ngày/tháng/năm (vd. 15/06/2025)",
+                        date.trim()
+                    ),
+                });
+            }
+            errors.extend(checked.err().unwrap_or_default());
+            return Err(PaperError::Keys(errors));
+        };
         let filled = paper::fill(fields, &clean);
         let raw = RawSubmission {
             survey: survey.id.clone(),
@@ -387,7 +394,10 @@ pub async fn key_form(
         .ok_or(PaperError::NotFound)?
         .clone();
     let fields = paper::layout(&survey);
-    let serial = check_serial(&input.serial)?;
+    let checked_serial = check_serial(&input.serial);
+    let serial = checked_serial
+        .as_ref()
+        .map_or_else(|_| input.serial.trim().to_string(), Clone::clone);
     let sheet = Sheet {
         state,
         survey: &survey,
@@ -395,7 +405,22 @@ pub async fn key_form(
         batch: &batch,
         serial: &serial,
     };
-    let (clean, pending) = sheet.prepare(&input.date, &input.keys, KEYED_ONCE, &user.username)?;
+    let prepared = sheet.prepare(&input.date, &input.keys, KEYED_ONCE, &user.username);
+    let (clean, pending) = match (checked_serial, prepared) {
+        (Ok(_), Ok(p)) => p,
+        (Ok(_), Err(e)) => return Err(e),
+        (Err(PaperError::Invalid(s)), Err(PaperError::Keys(mut errors))) => {
+            errors.insert(
+                0,
+                KeyError {
+                    name: s.field,
+                    message: s.message,
+                },
+            );
+            return Err(PaperError::Keys(errors));
+        }
+        (Err(e), _) => return Err(e),
+    };
     let saved_at = now();
     let keying = Keying {
         id: uuid::Uuid::new_v4().to_string(),

@@ -361,11 +361,14 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     assert!(page.contains("“7” không phải mã trên phiếu"), "{page}");
     assert!(page.contains("value=\"AB-0100\""), "what was typed stays");
     // A bad date, a missing serial.
+    // A bad date and a bad code together: both marked at once.
     let mut bad = form.clone();
     bad[1].1 = "31/02/2025".into();
+    bad.push(("bg.dan_toc", "5".into()));
     let (status, page, _) = post!(svc, an, key, as_pairs(&bad));
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("không đúng dạng ngày"));
+    assert!(page.contains("không đúng dạng ngày"), "{page}");
+    assert!(page.contains("T3: “5” không phải mã trên phiếu"), "{page}");
     let mut bad = form.clone();
     bad[0].1 = " ".into();
     assert_eq!(
