@@ -17,7 +17,7 @@ use crate::survey::paper::{self, KeyError, Keyed, PaperField};
 use crate::survey::{FieldError, RawSubmission, Survey};
 use chrono::NaiveDate;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The form field holding the date written on the paper.
 pub const DATE: &str = "date";
@@ -184,31 +184,46 @@ pub struct FormLine {
     pub keyers: Vec<String>,
 }
 
-/// A batch, its progress and its forms.
+/// A batch and its progress (what the keying screen shows).
+pub async fn batch_progress(
+    state: &AppState,
+    user: &User,
+    id: &str,
+) -> Result<BatchProgress, PaperError> {
+    let id = id.to_string();
+    let progress = state
+        .db(move |conn| {
+            let batch = rows::batch(conn, &id)?.ok_or(PaperError::NotFound)?;
+            with_progress(conn, vec![batch])?
+                .pop()
+                .ok_or(PaperError::NotFound)
+        })
+        .await?;
+    in_scope(state, user, &progress.batch)?;
+    Ok(progress)
+}
+
+/// A batch, its progress and its forms with who keyed them.
 pub async fn batch(
     state: &AppState,
     user: &User,
     id: &str,
 ) -> Result<(BatchProgress, Vec<FormLine>), PaperError> {
+    let progress = batch_progress(state, user, id).await?;
     let id = id.to_string();
-    let (progress, forms) = state
+    let forms = state
         .db(move |conn| {
-            let batch = rows::batch(conn, &id)?.ok_or(PaperError::NotFound)?;
-            let progress = with_progress(conn, vec![batch])?
-                .pop()
-                .ok_or(PaperError::NotFound)?;
-            let mut lines = Vec::new();
-            for form in rows::forms_of(conn, &id)? {
-                let keyers = rows::keyings_of(conn, &form.id)?
-                    .into_iter()
-                    .map(|k| k.keyed_by)
-                    .collect();
-                lines.push(FormLine { form, keyers });
-            }
-            Ok::<_, PaperError>((progress, lines))
+            let mut keyers = rows::keyers_of_batch(conn, &id)?;
+            let lines = rows::forms_of(conn, &id)?
+                .into_iter()
+                .map(|form| FormLine {
+                    keyers: keyers.remove(&form.id).unwrap_or_default(),
+                    form,
+                })
+                .collect();
+            Ok::<_, PaperError>(lines)
         })
         .await?;
-    in_scope(state, user, &progress.batch)?;
     Ok((progress, forms))
 }
 
@@ -880,15 +895,18 @@ pub async fn disputes(state: &AppState, user: &User) -> Result<Vec<(Form, Batch)
     let forms = state
         .db(move |conn| {
             let mut out = Vec::new();
+            // Disputed forms come a batch at a time: each batch is read once.
+            let mut batches: HashMap<String, Option<Batch>> = HashMap::new();
             for f in rows::forms_with_status(conn, DISPUTED, 500)? {
-                if let Some(b) = f
-                    .batch_id
-                    .as_deref()
-                    .map(|b| rows::batch(conn, b))
-                    .transpose()?
-                    .flatten()
-                {
-                    out.push((f, b));
+                let Some(id) = f.batch_id.clone() else {
+                    continue;
+                };
+                if !batches.contains_key(&id) {
+                    let b = rows::batch(conn, &id)?;
+                    batches.insert(id.clone(), b);
+                }
+                if let Some(Some(b)) = batches.get(&id) {
+                    out.push((f, b.clone()));
                 }
             }
             Ok::<_, PaperError>(out)

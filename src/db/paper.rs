@@ -183,6 +183,24 @@ pub fn keyings_of(conn: &mut AnyConnection, form_id: &str) -> Result<Vec<Keying>
         .load(conn)?)
 }
 
+/// Who keyed each form of a batch, in round order: form id → keyers.
+pub fn keyers_of_batch(
+    conn: &mut AnyConnection,
+    batch_id: &str,
+) -> Result<HashMap<String, Vec<String>>, DbError> {
+    let rows: Vec<(String, String)> = keyings::table
+        .inner_join(paper_forms::table)
+        .filter(paper_forms::batch_id.eq(batch_id))
+        .order((keyings::form_id.asc(), keyings::round.asc()))
+        .select((keyings::form_id, keyings::keyed_by))
+        .load(conn)?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (form, keyer) in rows {
+        out.entry(form).or_default().push(keyer);
+    }
+    Ok(out)
+}
+
 pub fn insert_keying(conn: &mut AnyConnection, k: &Keying) -> Result<(), DbError> {
     diesel::insert_into(keyings::table)
         .values(k)

@@ -193,7 +193,7 @@ async fn keying_screen(
     status: StatusCode,
     screen: Screen,
 ) -> Result<HttpResponse, PageError> {
-    let (progress, _) = paper::batch(state, user, batch_id).await?;
+    let progress = paper::batch_progress(state, user, batch_id).await?;
     let survey = state
         .catalog
         .get(&progress.batch.survey_id)
