@@ -122,7 +122,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             a href="/scores" { "Kết quả chỉ số" }
             a href="/parindex" { "PAR INDEX" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/audit" { "Nhật ký" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

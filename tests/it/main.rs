@@ -8,6 +8,7 @@ mod harness;
 mod api;
 mod cli;
 mod durability;
+mod import;
 mod instruments;
 mod maps;
 mod pages;

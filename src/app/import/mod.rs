@@ -7,7 +7,8 @@
 //! column, value, reason). With `skip_invalid`, the good rows are stored and the rejected ones
 //! written to a file with the same header plus a column `loi` (the reasons), which can be
 //! corrected and imported as it is (`loi` is ignored on import). The second pass stores through
-//! the writer, as every channel does, a few thousand rows at a time.
+//! the store path every channel uses, 2,000 rows per transaction, one chunk stored while the
+//! next is read.
 //!
 //! Re-importing a file stores nothing twice: a row with a `serial` gets the id a paper form of
 //! that serial has (survey, period, serial); a row with a `submission_id` is that submission;
@@ -19,25 +20,27 @@
 mod read;
 
 use super::submit::SubmitError;
-use crate::db::responses::Stored;
+use crate::db::responses::{store_all, Pending, Stored};
+use crate::db::DbError;
 use crate::ingest::{self, Intake, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
 pub use read::Format;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 /// Columns that describe the form rather than answer a question.
-pub const RESERVED_COLUMNS: [&str; 6] = ["unit", "period", "date", "group", "submission_id", "serial"];
+pub const RESERVED_COLUMNS: [&str; 6] =
+    ["unit", "period", "date", "group", "submission_id", "serial"];
 /// The column of reasons in a file of rejected rows; ignored on import.
 pub const REASONS_COLUMN: &str = "loi";
 /// Problems listed in a report; the rest are counted.
 pub const MAX_LISTED: usize = 1000;
-/// Rows handed to the writer and not yet acknowledged, at most.
-const IN_FLIGHT: usize = 4000;
+/// Rows stored in one transaction.
+const CHUNK: usize = 2000;
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -218,7 +221,10 @@ pub fn import_file(
     let mut serials_seen: HashMap<String, u64> = HashMap::new();
     progress.begin("checking");
     let mut seen = |done: u64, total: u64| progress.at(done, total);
-    read::rows(path, source, format, &mut seen, &mut |row| -> Result<(), ImportError> {
+    read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+        (),
+        ImportError,
+    > {
         if plan.columns.is_none() {
             let columns = plan.header(row.cells)?;
             if !columns.problems.is_empty() {
@@ -325,76 +331,92 @@ pub fn import_file(
     };
     plan.ids = None;
     let reasons_at = plan.columns.as_ref().and_then(|c| c.reasons);
-    let mut acks = VecDeque::new();
     let mut header_done = false;
     progress.begin("storing");
-    let mut seen = |done: u64, total: u64| progress.at(done, total);
-    read::rows(path, source, format, &mut seen, &mut |row| -> Result<(), ImportError> {
-        if !header_done {
-            header_done = true;
-            plan.ids = Some(ContentIds::new(&survey.id, row.cells, reasons_at));
-            if let Some(r) = &mut rejects {
-                r.header(row.cells, reasons_at)?;
-            }
-            return Ok(());
-        }
-        let number = row.number;
-        if let Some(reasons) = bad.get(&number) {
-            // Still fed to the ids, so the rows after it keep theirs.
-            if let Some(ids) = &mut plan.ids {
-                ids.next(row.cells);
-            }
-            report.rejected += 1;
-            if let Some(r) = &mut rejects {
-                r.row(row.cells, reasons_at, reasons)?;
-            }
-            return Ok(());
-        }
-        match plan.check(row.cells, number)? {
-            Checked::Blank => {}
-            Checked::Ready(ready) => {
-                let ack = state
-                    .writer
-                    .submit_blocking(*ready.pending)
-                    .map_err(|_| SubmitError::Busy)?;
-                acks.push_back(ack);
-                while acks.len() > IN_FLIGHT {
-                    if let Some(ack) = acks.pop_front() {
-                        count(&mut report, ack)?;
+    let (pool, layouts) = (state.pool.clone(), state.layouts.clone());
+    // One thread stores a chunk while this one reads and checks the next.
+    let stored = std::thread::scope(|scope| -> Result<(usize, usize), ImportError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
+        let storer = scope.spawn(move || -> Result<(usize, usize), DbError> {
+            let mut conn = pool.get()?;
+            let (mut created, mut existing) = (0, 0);
+            for chunk in rx {
+                for r in store_all(&mut conn, &layouts, &chunk) {
+                    match r? {
+                        Stored::Created(_) => created += 1,
+                        Stored::Existing(_) => existing += 1,
                     }
                 }
             }
-            Checked::Bad(e, _) if already.contains(&number) => {
-                let _ = e;
-                report.existing += 1;
+            Ok((created, existing))
+        });
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut seen = |done: u64, total: u64| progress.at(done, total);
+        let read = read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+            (),
+            ImportError,
+        > {
+            if !header_done {
+                header_done = true;
+                plan.ids = Some(ContentIds::new(&survey.id, row.cells, reasons_at));
+                if let Some(r) = &mut rejects {
+                    r.header(row.cells, reasons_at)?;
+                }
+                return Ok(());
             }
-            Checked::Bad(e, _) => {
-                return Err(Problem::new(
-                    format!("{}: the file changed while it was imported", e.line(source)),
-                    format!("{}: tệp đã bị thay đổi trong khi nhập", e.line(source)),
-                )
-                .into())
+            let number = row.number;
+            if let Some(reasons) = bad.get(&number) {
+                // Still fed to the ids, so the rows after it keep theirs.
+                if let Some(ids) = &mut plan.ids {
+                    ids.next(row.cells);
+                }
+                report.rejected += 1;
+                if let Some(r) = &mut rejects {
+                    r.row(row.cells, reasons_at, reasons)?;
+                }
+                return Ok(());
             }
-        }
-        Ok(())
+            match plan.check(row.cells, number)? {
+                Checked::Blank => {}
+                Checked::Ready(ready) => {
+                    chunk.push(*ready.pending);
+                    if chunk.len() >= CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        // Fails only when the storer has stopped: its error is reported below.
+                        tx.send(full).map_err(|_| SubmitError::Busy)?;
+                    }
+                }
+                Checked::Bad(_, _) if already.contains(&number) => report.existing += 1,
+                Checked::Bad(e, _) => {
+                    return Err(Problem::new(
+                        format!("{}: the file changed while it was imported", e.line(source)),
+                        format!("{}: tệp đã bị thay đổi trong khi nhập", e.line(source)),
+                    )
+                    .into())
+                }
+            }
+            Ok(())
+        });
+        let last = match read {
+            Ok(()) if !chunk.is_empty() => tx.send(chunk).map_err(|_| SubmitError::Busy),
+            _ => Ok(()),
+        };
+        drop(tx);
+        let stored = storer
+            .join()
+            .map_err(|_| SubmitError::Db(DbError::Worker("the import's storing thread")))?
+            .map_err(SubmitError::Db)?;
+        read?;
+        last?;
+        Ok(stored)
     })?;
-    for ack in acks {
-        count(&mut report, ack)?;
-    }
+    report.created += stored.0;
+    report.existing += stored.1;
     progress.end();
     if let Some(r) = rejects {
         report.rejects = Some(r.finish()?);
     }
     Ok(report)
-}
-
-fn count(report: &mut ImportReport, ack: crate::writer::Ack) -> Result<(), ImportError> {
-    match ack.blocking_recv().map_err(|_| SubmitError::Busy)? {
-        Ok(Stored::Created(_)) => report.created += 1,
-        Ok(Stored::Existing(_)) => report.existing += 1,
-        Err(e) => return Err(SubmitError::Db(e).into()),
-    }
-    Ok(())
 }
 
 /// What a column of the file holds.
@@ -764,9 +786,7 @@ fn check_serial(serial: &str) -> Result<String, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
     {
-        return Err(
-            "a serial has only letters, digits and - _ / . (at most 40 characters)".into(),
-        );
+        return Err("a serial has only letters, digits and - _ / . (at most 40 characters)".into());
     }
     Ok(serial.to_uppercase())
 }
@@ -832,8 +852,14 @@ impl Rejects {
     fn create(path: &Path, source: &str) -> Result<Rejects, ImportError> {
         let io = |e: std::io::Error| {
             ImportError::from(Problem::new(
-                format!("{}: cannot write the rejected rows of {source}: {e}", path.display()),
-                format!("không ghi được các dòng bị loại ra tệp {}: {e}", path.display()),
+                format!(
+                    "{}: cannot write the rejected rows of {source}: {e}",
+                    path.display()
+                ),
+                format!(
+                    "không ghi được các dòng bị loại ra tệp {}: {e}",
+                    path.display()
+                ),
             ))
         };
         let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
@@ -846,8 +872,14 @@ impl Rejects {
 
     fn fail(&self, e: csv::Error) -> ImportError {
         Problem::new(
-            format!("{}: cannot write the rejected rows: {e}", self.path.display()),
-            format!("không ghi được các dòng bị loại ra tệp {}: {e}", self.path.display()),
+            format!(
+                "{}: cannot write the rejected rows: {e}",
+                self.path.display()
+            ),
+            format!(
+                "không ghi được các dòng bị loại ra tệp {}: {e}",
+                self.path.display()
+            ),
         )
         .into()
     }
@@ -888,6 +920,47 @@ impl Rejects {
     }
 }
 
+/// Rejected rows kept for the import page's download link: one file per import, named by an
+/// unguessable token, removed after a day.
+pub mod kept {
+    use std::path::PathBuf;
+    use std::time::{Duration, SystemTime};
+
+    const KEEP: Duration = Duration::from_secs(24 * 3600);
+
+    fn dir() -> PathBuf {
+        std::env::temp_dir().join("chiso-rejected-rows")
+    }
+
+    /// A new place for rejected rows, and its token; older files are removed.
+    pub fn new_file() -> std::io::Result<(String, PathBuf)> {
+        let dir = dir();
+        std::fs::create_dir_all(&dir)?;
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| SystemTime::now().duration_since(t).ok())
+                    .is_some_and(|age| age > KEEP);
+                if old {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let token = crate::secrets::new_secret();
+        let path = dir.join(format!("{token}.csv"));
+        Ok((token, path))
+    }
+
+    /// The file of a token, if the token is well-formed.
+    pub fn file(token: &str) -> Option<PathBuf> {
+        (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| dir().join(format!("{token}.csv")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -916,8 +989,8 @@ mod tests {
 
     #[test]
     fn the_reasons_column_does_not_change_the_ids() {
-        let plain = ContentIds::new("s", &cells(&["unit", "E1.1"]), None)
-            .next(&cells(&["NK", "5"]));
+        let plain =
+            ContentIds::new("s", &cells(&["unit", "E1.1"]), None).next(&cells(&["NK", "5"]));
         let with_reasons = ContentIds::new("s", &cells(&["unit", "E1.1", "loi"]), Some(2))
             .next(&cells(&["NK", "5", "E1.1: 9 is not a value"]));
         assert_eq!(plain, with_reasons);

@@ -115,7 +115,9 @@ fn csv_rows<E: From<Problem>>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let at = e.position().map_or(String::new(), |p| format!(":{}", p.line()));
+                let at = e
+                    .position()
+                    .map_or(String::new(), |p| format!(":{}", p.line()));
                 return Err(Problem::new(
                     format!("{name}{at}: cannot be read as CSV: {e}"),
                     format!("{name}{at}: không đọc được dạng CSV: {e}"),
@@ -274,7 +276,10 @@ mod tests {
 
     #[test]
     fn utf16_without_a_mark_is_recognised() {
-        let text: Vec<u8> = "unit,E1.1\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let text: Vec<u8> = "unit,E1.1\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert!(looks_utf16(&text));
         assert!(!looks_utf16(b"unit,E1.1\nNK,5\n"));
     }
