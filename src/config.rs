@@ -25,6 +25,8 @@ pub struct Settings {
     pub survey_window_days: u32,
     /// Threads that hash passwords; each keeps argon2's ~19 MiB once it has hashed.
     pub password_threads: usize,
+    /// Largest file the import page accepts.
+    pub import_max_bytes: u64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -32,6 +34,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://chiso.db";
 pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
 pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             admin_password: None,
             survey_window_days: DEFAULT_SURVEY_WINDOW_DAYS,
             password_threads: 2,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
         }
     }
 }

@@ -295,7 +295,7 @@ pub fn parse_paper_date(text: &str) -> Option<NaiveDate> {
 
 /// The submission id of a paper form: one per survey, period and serial, so that a form is
 /// stored once whichever way it arrives.
-fn submission_id(survey: &str, period: i32, serial: &str) -> String {
+pub(crate) fn submission_id(survey: &str, period: i32, serial: &str) -> String {
     uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_OID,
         format!("chiso:paper:{survey}:{period}:{serial}").as_bytes(),

@@ -2,6 +2,7 @@
 //! ratios hold on a noisy machine. Everything talks to loopback only.
 
 pub mod http;
+pub mod import;
 mod keying;
 
 use crate::app::reports;
@@ -42,6 +43,9 @@ pub struct BenchArgs {
     /// Paper forms keyed twice on the keying screen, with everything above stored
     #[arg(long, default_value_t = 300)]
     pub keying: usize,
+    /// Only time `chiso import` of this many household forms (a CSV file written first)
+    #[arg(long, value_name = "ROWS")]
+    pub import: Option<usize>,
 }
 
 const SURVEY: &str = "sipas-counter";
@@ -155,6 +159,10 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         "chiso bench on {label} — {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    if let Some(rows) = args.import {
+        drop(target);
+        return import_bench(state, &args.on, surveys, rows, &units);
+    }
     let mut rng = StdRng::seed_from_u64(2023);
 
     // 1. HTTP ingest against a bare loop with one commit per row, same durability.
@@ -270,6 +278,64 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
             kb as f64 / 1024.0
         ),
         Err(e) => println!("server RSS: not measured ({e})"),
+    }
+    Ok(())
+}
+
+/// Times `chiso import` of `rows` household forms on the benchmark's database.
+fn import_bench(
+    state: AppState,
+    target_on: &str,
+    surveys: &Path,
+    rows: usize,
+    units: &[String],
+) -> Result<(), String> {
+    let survey = state
+        .catalog
+        .get(import::SURVEY)
+        .ok_or("the household survey is not loaded")?
+        .clone();
+    let today = state.clock.today();
+    state.close();
+    let dir = std::env::temp_dir().join(format!("chiso-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let _dir = tempfile_dir::Dir(dir.clone());
+    let period = chrono::Datelike::year(&today);
+    for (shuffled, what) in [
+        (false, "each commune's forms together"),
+        (true, "in random order (the worst case for the counts)"),
+    ] {
+        let target = Target::create(target_on)?;
+        let state = startup::prepare(Settings {
+            database_url: target.url.clone(),
+            surveys_dir: surveys.to_path_buf(),
+            admin_password: Some(auth::new_secret()),
+            ..Settings::default()
+        })
+        .map_err(|e| e.to_string())?
+        .state;
+        state.close();
+        let file = dir.join("phieu-ho-gia-dinh.csv");
+        import::write_csv(&file, &survey, units, rows, period, today, shuffled)?;
+        let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+        println!(
+            "import of {rows} household forms ({:.1} MB CSV, 30 days of fieldwork, {what}):",
+            size as f64 / 1e6
+        );
+        let (took, peak_kb, said) = import::time_import(&target.url, surveys, &file, period)?;
+        println!("  {said}");
+        println!(
+            "  time {:.2} s, {:.0} forms/s, peak RSS {:.1} MB (target: under 10 s and 150 MB)",
+            took.as_secs_f64(),
+            rows as f64 / took.as_secs_f64().max(1e-9),
+            peak_kb as f64 / 1024.0
+        );
+        let (again, peak_kb, said) = import::time_import(&target.url, surveys, &file, period)?;
+        println!(
+            "  the same file again: {:.2} s, peak RSS {:.1} MB — {said}",
+            again.as_secs_f64(),
+            peak_kb as f64 / 1024.0
+        );
     }
     Ok(())
 }

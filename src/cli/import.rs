@@ -1,13 +1,17 @@
-//! `chiso import FILE.csv --survey ID`: keyed paper forms, all or nothing.
+//! `chiso import FILE --survey ID`: paper forms keyed into a CSV or XLSX file, all or nothing
+//! (or, with `--skip-invalid`, the good rows, the others written to a file to correct).
 
 use super::{out, CliError};
-use crate::app::import::{import_csv, ImportOptions};
+use crate::app::import::{import_file, ImportError, ImportOptions, Progress};
 use crate::state::AppState;
 use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args)]
 pub(super) struct ImportArgs {
+    /// A CSV file (UTF-8, with or without BOM) or an XLSX workbook (its first sheet)
     file: PathBuf,
     #[arg(long)]
     survey: String,
@@ -19,6 +23,12 @@ pub(super) struct ImportArgs {
     period: Option<i32>,
     #[arg(long, value_enum, default_value_t = Channel::Paper)]
     channel: Channel,
+    /// Store the good rows and write the others to the rejects file, instead of storing nothing
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Where rejected rows go with --skip-invalid [default: FILE.rejected.csv]
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
 }
 
 /// How the imported forms were collected.
@@ -43,20 +53,98 @@ impl Channel {
     }
 }
 
+/// Files from this size on show a progress bar (on a terminal only).
+const LARGE: u64 = 1 << 20;
+
+/// A progress bar on standard error.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn begin(&self, pass: &'static str) {
+        self.0.reset();
+        self.0.set_message(pass);
+    }
+
+    fn at(&self, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+
+    fn end(&self) {
+        self.0.set_position(self.0.length().unwrap_or(0));
+    }
+}
+
 pub(super) fn run(state: &AppState, args: &ImportArgs) -> Result<(), CliError> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::Refused(format!("{}: {e}", args.file.display())))?;
+    let source = args.file.display().to_string();
+    let size = std::fs::metadata(&args.file)
+        .map_err(|e| CliError::Refused(format!("{source}: {e}")))?
+        .len();
+    let rejects = args.skip_invalid.then(|| {
+        args.rejects.clone().unwrap_or_else(|| {
+            let mut name = args.file.as_os_str().to_owned();
+            name.push(".rejected.csv");
+            PathBuf::from(name)
+        })
+    });
     let opts = ImportOptions {
         survey: args.survey.clone(),
         unit: args.unit.clone(),
         period: args.period,
         channel: args.channel.as_str().into(),
+        skip_invalid: args.skip_invalid,
+        rejects,
+        scope: None,
     };
-    let report = import_csv(state, &args.file.display().to_string(), &bytes, &opts)?;
+    let bar = (std::io::stderr().is_terminal() && size >= LARGE).then(|| {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg:>9} [{bar:40}] {percent:>3}% {elapsed} (ETA {eta})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(bar)
+    });
+    let quiet = crate::app::import::Quiet;
+    let progress: &dyn Progress = match &bar {
+        Some(b) => b,
+        None => &quiet,
+    };
+    let result = import_file(state, &args.file, &source, &opts, progress);
+    if let Some(b) = &bar {
+        b.0.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(ImportError::Invalid(report)) => {
+            eprintln!(
+                "error: nothing imported; {} problem(s):",
+                report.error_count
+            );
+            for line in report.problem_lines() {
+                eprintln!("{line}");
+            }
+            return Err(CliError::Reported);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for line in report.problem_lines() {
+        eprintln!("{line}");
+    }
     out!(
         "imported {} forms ({} already present)",
         report.created,
         report.existing
     );
+    if report.rejected > 0 {
+        let to = report
+            .rejects
+            .as_ref()
+            .map_or(String::new(), |p| format!(", written to {}", p.display()));
+        out!(
+            "rejected {} rows{to}: correct them there and import that file",
+            report.rejected
+        );
+    }
     Ok(())
 }

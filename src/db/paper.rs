@@ -260,3 +260,16 @@ pub fn keying_stats(
         ))
         .load(conn)?)
 }
+
+/// The serials held as paper forms of a survey and period (as keyed: upper case).
+pub fn serials(
+    conn: &mut AnyConnection,
+    survey: &str,
+    period: i32,
+) -> Result<Vec<String>, DbError> {
+    Ok(paper_forms::table
+        .filter(paper_forms::survey_id.eq(survey))
+        .filter(paper_forms::period.eq(period))
+        .select(paper_forms::serial)
+        .load(conn)?)
+}

@@ -360,6 +360,41 @@ pub fn fill(fields: &[PaperField], clean: &Keyed) -> Filled {
     out
 }
 
+/// The keys a keyer would have typed for stored values (an imported form): the reverse of
+/// [`fill`]. Values the paper has no code for are left out.
+pub fn keys_for(fields: &[PaperField], filled: &Filled) -> Keyed {
+    let mut out = Keyed::new();
+    for f in fields {
+        let value = if f.name == "group" {
+            filled.group.clone().map(Value::String)
+        } else if let Some(code) = f.name.strip_prefix("bg.") {
+            filled.background.get(code).cloned()
+        } else if let Some(code) = f.name.strip_prefix("q.") {
+            filled.answers.get(code).cloned()
+        } else if let Some(code) = f.name.strip_prefix("c.") {
+            if let Some(Value::String(t)) = filled.comments.get(code) {
+                out.insert(f.name.clone(), t.clone());
+            }
+            continue;
+        } else {
+            None
+        };
+        let (Some(value), FieldKind::Codes(codes)) = (value, &f.kind) else {
+            continue;
+        };
+        let code = codes.iter().find(|c| match (&c.stored, &value) {
+            (Stored::Value(v), Value::Number(n)) => n.as_i64() == Some(i64::from(*v)),
+            (Stored::Option(o), Value::String(s)) => o == s,
+            (Stored::NoOpinion, Value::Null) => true,
+            _ => false,
+        });
+        if let Some(c) = code {
+            out.insert(f.name.clone(), c.key.clone());
+        }
+    }
+    out
+}
+
 /// The fields where two keyings differ, in the paper's order (both sides as typed, blank
 /// written "").
 pub fn differences<'a>(
@@ -454,6 +489,19 @@ mod tests {
         let errors = check(&fields, &keyed).expect_err("7 is not a code");
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.starts_with(&format!("{}:", item.label)));
+    }
+
+    #[test]
+    fn stored_values_key_back_to_what_was_typed() {
+        let survey = fx::household();
+        let fields = layout(&survey);
+        let mut keyed = Keyed::new();
+        keyed.insert("bg.gioi_tinh".into(), "2".into());
+        keyed.insert("q.C8.4".into(), "1".into());
+        keyed.insert("q.E1.1".into(), "9".into());
+        keyed.insert("q.E1.2".into(), "4".into());
+        let clean = check(&fields, &keyed).expect("valid");
+        assert_eq!(keys_for(&fields, &fill(&fields, &clean)), clean);
     }
 
     #[test]

@@ -43,6 +43,8 @@ h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 a.button{display:inline-block;padding:.45rem .9rem;border:1px solid #888;border-radius:.4rem;background:#fff;color:#1a1a1a;text-decoration:none}
 a.button.primary{background:#9b1c1c;color:#fff;border-color:#9b1c1c}
 form.stack{display:grid;gap:.6rem;max-width:32rem;background:#fff;padding:1rem;border:1px solid #ddd;border-radius:.5rem}
+form.stack>*{min-width:0}
+form.stack select,form.stack fieldset{width:100%;min-width:0}
 form.inline{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end}
 form.inline label{display:inline-block}
 dl.progress{display:grid;gap:.3rem;margin:1rem 0}
@@ -123,7 +125,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             a href="/scores" { "Kết quả chỉ số" }
             a href="/parindex" { "PAR INDEX" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/audit" { "Nhật ký" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

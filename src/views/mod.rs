@@ -5,6 +5,7 @@ pub mod dispute;
 pub mod entry;
 pub mod errors;
 pub mod format;
+pub mod import;
 pub mod keyers;
 pub mod kiosk;
 pub mod layout;

@@ -225,6 +225,15 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+/// Checks the CSRF field of a form read by hand (a multipart upload) against this browser's
+/// cookie, as [`CsrfForm`] does for ordinary forms.
+pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
+    match req.cookie(CSRF_COOKIE) {
+        Some(c) if !sent.is_empty() && c.value() == sent => Ok(()),
+        _ => Err(stale_form()),
+    }
+}
+
 fn stale_form() -> PageError {
     PageError::new(
         StatusCode::FORBIDDEN,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod entry;
 pub mod extract;
+pub mod import;
 pub mod kiosk;
 
 use actix_web::{web, HttpResponse};
@@ -45,6 +46,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/entry/keyers", web::get().to(entry::keyers))
         .route("/audit", web::get().to(entry::audit_trail))
+        .route("/import", web::get().to(import::form))
+        .route("/import", web::post().to(import::upload))
+        .route("/import/rejected/{token}", web::get().to(import::rejected))
         .route("/surveys/{id}/print", web::get().to(entry::print_form))
         .route("/static/entry.js", web::get().to(entry::entry_js))
         .route("/k/{token}", web::get().to(kiosk::form))

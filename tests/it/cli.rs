@@ -176,7 +176,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out).contains("dot-1.csv:2: answers.E1.1"),
+        text(&out).contains("dot-1.csv:2: column E1.1, value \"7\""),
         "{}",
         text(&out)
     );
@@ -523,9 +523,9 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     let out = import(&db, &file);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     for expected in [
-        "phieu.csv:4: answers.E1.1",
-        "phieu.csv:7: unit: unknown unit 'ZZ'",
-        "phieu.csv:9: date",
+        "phieu.csv:4: column E1.1, value \"9\"",
+        "phieu.csv:7: column unit, value \"ZZ\": unknown unit 'ZZ'",
+        "phieu.csv:9: column date",
     ] {
         assert!(
             text(&out).contains(expected),
@@ -599,7 +599,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
     let out = import(&db, &file);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out).contains("serials.csv:3: submission_id") && text(&out).contains("line 2"),
+        text(&out).contains("serials.csv:3: column submission_id") && text(&out).contains("row 2"),
         "{}",
         text(&out)
     );

@@ -1,0 +1,235 @@
+//! The import page: a supervisor uploads a CSV or XLSX file of paper forms and sees the same
+//! report as `chiso import` gives.
+
+use super::extract::{check_csrf, Csrf, SignedIn, Supervisor};
+use crate::app::import::{self, ImportError, ImportOptions, Quiet};
+use crate::error::PageError;
+use crate::state::AppState;
+use crate::views::entry::Staff;
+use crate::views::import::{self as view, Outcome};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use std::io::Write;
+
+/// What the upload form sent.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    survey: String,
+    period: String,
+    skip_invalid: bool,
+    /// The file's name as the browser gave it, and where it was written.
+    file: Option<(String, tempfile::NamedTempFile)>,
+    size: u64,
+    too_large: bool,
+}
+
+fn render(
+    state: &AppState,
+    user: &crate::db::auth::User,
+    csrf: &Csrf,
+    status: StatusCode,
+    outcome: Option<Outcome>,
+    chosen: Option<&str>,
+) -> HttpResponse {
+    let role = user.role.to_string();
+    let page = view::page(&view::ImportPage {
+        staff: Staff {
+            username: &user.username,
+            role: &role,
+            csrf: &csrf.token,
+        },
+        surveys: state.catalog.surveys.values().collect(),
+        chosen,
+        period: state.clock.year(),
+        max_mb: state.settings.import_max_bytes.div_ceil(1024 * 1024),
+        outcome,
+    });
+    csrf.page(status, page)
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    Ok(render(&state, &user, &csrf, StatusCode::OK, None, None))
+}
+
+fn malformed() -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        "Biểu mẫu không đúng",
+        "Trình duyệt gửi biểu mẫu không đúng dạng. Xin tải lại trang Nhập tệp và gửi lại.",
+    )
+}
+
+/// Reads the form; the file goes to a temporary file, up to the size limit (the rest is read
+/// and dropped).
+async fn read_upload(mut parts: Multipart, limit: u64) -> Result<Upload, PageError> {
+    let mut up = Upload::default();
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(|_| malformed())?;
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let filename = part
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f).to_string())
+                .unwrap_or_default();
+            let mut tmp = tempfile::NamedTempFile::new().map_err(|e| {
+                log::error!("import: cannot make a temporary file: {e}");
+                PageError::busy()
+            })?;
+            while let Some(chunk) = part.next().await {
+                let chunk = chunk.map_err(|_| malformed())?;
+                up.size += chunk.len() as u64;
+                if up.size > limit {
+                    up.too_large = true;
+                    continue;
+                }
+                tmp.write_all(&chunk).map_err(|e| {
+                    log::error!("import: cannot write a temporary file: {e}");
+                    PageError::busy()
+                })?;
+            }
+            if !filename.is_empty() || up.size > 0 {
+                up.file = Some((filename, tmp));
+            }
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| malformed())?;
+            if value.len() + chunk.len() > 4096 {
+                return Err(malformed());
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| malformed())?;
+        match name.as_str() {
+            "csrf" => up.csrf = value,
+            "survey" => up.survey = value,
+            "period" => up.period = value,
+            "mode" => up.skip_invalid = value == "skip",
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+pub async fn upload(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    req: HttpRequest,
+    parts: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let up = read_upload(parts, state.settings.import_max_bytes).await?;
+    check_csrf(&req, &up.csrf)?;
+    let chosen = Some(up.survey.as_str());
+    let refuse = |message: String| {
+        Ok(render(
+            &state,
+            &user,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Outcome::Unreadable(message)),
+            chosen,
+        ))
+    };
+    if up.too_large {
+        return refuse(format!(
+            "Tệp quá lớn ({} MB): trang này nhận tệp đến {} MB. Không phiếu nào được lưu. \
+             Hãy chia tệp thành nhiều tệp nhỏ hơn, hoặc nhập bằng lệnh chiso import.",
+            up.size.div_ceil(1024 * 1024),
+            state.settings.import_max_bytes.div_ceil(1024 * 1024)
+        ));
+    }
+    let Some((filename, file)) = up.file else {
+        return refuse("Chưa chọn tệp: hãy chọn một tệp CSV hoặc Excel (.xlsx).".into());
+    };
+    if up.size == 0 {
+        return refuse(format!("Tệp {filename} trống: không có phiếu nào để nhập."));
+    }
+    let period = match up.period.trim() {
+        "" => None,
+        p => match p.parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => return refuse(format!("Năm khảo sát “{p}” không phải là một năm.")),
+        },
+    };
+    let kept = if up.skip_invalid {
+        Some(import::kept::new_file().map_err(|e| {
+            log::error!("import: cannot keep rejected rows: {e}");
+            PageError::busy()
+        })?)
+    } else {
+        None
+    };
+    let opts = ImportOptions {
+        survey: up.survey.clone(),
+        unit: None,
+        period,
+        channel: "paper".into(),
+        skip_invalid: up.skip_invalid,
+        rejects: kept.as_ref().map(|(_, p)| p.clone()),
+        scope: user.unit.clone(),
+    };
+    let name = if filename.is_empty() {
+        "tệp".to_string()
+    } else {
+        filename
+    };
+    let result = {
+        let (state, name) = (state.clone(), name.clone());
+        web::block(move || import::import_file(&state, file.path(), &name, &opts, &Quiet))
+            .await
+            .map_err(|_| PageError::busy())?
+    };
+    let (status, outcome) = match result {
+        Ok(report) => {
+            let link = report
+                .rejects
+                .as_ref()
+                .and(kept.map(|(token, _)| format!("/import/rejected/{token}")));
+            (StatusCode::OK, Outcome::Stored(Box::new(report), link))
+        }
+        Err(ImportError::Invalid(report)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Outcome::Refused(report))
+        }
+        Err(ImportError::Unreadable(p)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Outcome::Unreadable(p.vi))
+        }
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    Ok(render(&state, &user, &csrf, status, Some(outcome), chosen))
+}
+
+/// The rejected rows of an import made with "skip invalid rows", to correct and import again.
+pub async fn rejected(
+    _: SignedIn<Supervisor>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let path = import::kept::file(&token).ok_or_else(PageError::not_found)?;
+    let bytes = web::block(move || std::fs::read(path))
+        .await
+        .map_err(|_| PageError::busy())?
+        .map_err(|_| {
+            PageError::new(
+                StatusCode::NOT_FOUND,
+                "Không còn tệp này",
+                "Các dòng bị loại chỉ được giữ một ngày. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
+            )
+        })?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"dong-bi-loai.csv\"",
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}

@@ -1,0 +1,646 @@
+//! Importing files of paper forms: encodings, XLSX, columns, duplicates, all or nothing,
+//! `--skip-invalid`, and the upload page.
+
+use crate::harness::{chiso_process, fresh_database, TestApp, ITEMS, USER_PASSWORD};
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::auth::Role;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn import(db: &str, file: &Path, extra: &[&str]) -> Output {
+    chiso_process(db)
+        .arg("import")
+        .arg(file)
+        .args(["--survey", "sipas-counter", "--period", "2025"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Forms stored, read back from the database.
+fn stored(db: &str) -> i64 {
+    let out = chiso_process(db)
+        .args([
+            "score",
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2025",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["responses"]
+        .as_i64()
+        .unwrap()
+}
+
+fn header() -> String {
+    format!("unit,date,linh_vuc,{}", ITEMS.join(","))
+}
+
+fn row(unit: &str, value: &str) -> String {
+    format!("{unit},2025-05-04,ho_tich,{}", vec![value; 19].join(","))
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn a_byte_order_mark_or_semicolons_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let body = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+    let plain = write(&dir, "a.csv", &body);
+    let bom = write(
+        &dir,
+        "b.csv",
+        [&b"\xEF\xBB\xBF"[..], body.as_bytes()].concat(),
+    );
+    let semicolons = write(&dir, "c.csv", body.replace(',', ";"));
+    let out = import(&db, &bom, &[]);
+    assert!(
+        text(&out).contains("imported 2 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    // The same rows, the same forms: nothing new.
+    for file in [&plain, &semicolons] {
+        let out = import(&db, file, &[]);
+        assert!(
+            text(&out).contains("imported 0 forms (2 already present)"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(stored(&db), 2);
+}
+
+#[test]
+fn a_file_in_another_encoding_is_refused_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    // Latin-1 / Windows-125x: "Hộ tịch" cannot be UTF-8 once saved so; 0xF4 is "ô".
+    let mut latin = format!("{}\n{}\n", header(), row("NK", "5")).into_bytes();
+    latin.extend_from_slice(b"NK,2025-05-04,h\xF4_tich,");
+    latin.extend_from_slice(vec!["5"; 19].join(",").as_bytes());
+    let file = write(&dir, "latin.csv", latin);
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("row 3, column linh_vuc") && t.contains("0xF4") && t.contains("not UTF-8"),
+        "{t}"
+    );
+    assert!(t.contains("CSV UTF-8"), "{t}");
+
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            format!("{}\n{}\n", header(), row("NK", "5"))
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let file = write(&dir, "unicode.csv", utf16);
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("UTF-16") && text(&out).contains("CSV UTF-8"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 0, "nothing stored");
+}
+
+#[test]
+fn unknown_and_missing_columns_are_named_before_any_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    // No unit column (and no --unit), an unknown column, and a required question left out.
+    let head = format!("date,linh_vuc,ghi_chu,{}", ITEMS[1..].join(","));
+    let line = format!("2025-05-04,ho_tich,x,{}", vec!["5"; 18].join(","));
+    let file = write(&dir, "cot.csv", format!("{head}\n{line}\n"));
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    for expected in [
+        "cot.csv:1: column ghi_chu: unknown column",
+        "cot.csv:1: column unit: missing column",
+        "cot.csv:1: column E1.1: missing column",
+    ] {
+        assert!(t.contains(expected), "{expected} in {t}");
+    }
+    assert!(!t.contains("cot.csv:2"), "no row is checked: {t}");
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn repeated_serials_and_submission_ids_name_both_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let file = write(
+        &dir,
+        "so.csv",
+        format!(
+            "serial,{}\nA-1,{}\nA-2,{}\na-1,{}\n",
+            header(),
+            row("NK", "5"),
+            row("NK", "4"),
+            row("NK", "3")
+        ),
+    );
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("so.csv:4: column serial, value \"A-1\": serial A-1 is also on row 2"),
+        "{}",
+        text(&out)
+    );
+
+    let id = uuid::Uuid::new_v4();
+    let file = write(
+        &dir,
+        "id.csv",
+        format!(
+            "submission_id,{}\n{id},{}\n{},{}\n",
+            header(),
+            row("NK", "5"),
+            id.simple(),
+            row("BT", "5")
+        ),
+    );
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("id.csv:3: column submission_id")
+            && text(&out).contains("the same form id as row 2"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_serial_already_keyed_as_a_paper_form_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    // A form keyed in the browser holds serial K-7 (set up the way the keying screen stores it).
+    let state = chiso::startup::prepare(chiso::config::Settings {
+        database_url: db.clone(),
+        surveys_dir: crate::harness::surveys_dir(),
+        admin_password: Some("x".into()),
+        ..Default::default()
+    })
+    .unwrap()
+    .state;
+    {
+        let mut conn = state.pool.get().unwrap();
+        chiso::db::paper::insert_form(
+            &mut conn,
+            &chiso::db::paper::Form {
+                id: uuid::Uuid::new_v4().to_string(),
+                batch_id: None,
+                survey_id: "sipas-counter".into(),
+                period: 2025,
+                serial: "K-7".into(),
+                status: "keyed_once".into(),
+                response_id: None,
+                differences: None,
+                updated_at: "2025-05-04T00:00:00Z".into(),
+            },
+        )
+        .unwrap();
+    }
+    state.close();
+    let file = write(
+        &dir,
+        "k.csv",
+        format!(
+            "serial,{}\nK-6,{}\nk-7,{}\n",
+            header(),
+            row("NK", "5"),
+            row("NK", "4")
+        ),
+    );
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains("k.csv:3: column serial, value \"K-7\": serial K-7 is already a paper form"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 0);
+}
+
+#[test]
+fn a_bad_last_row_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let mut rows: Vec<String> = (0..300)
+        .map(|i| row("NK", ["5", "4", "3"][i % 3]))
+        .collect();
+    rows.push(row("NK", "6"));
+    let file = write(
+        &dir,
+        "dai.csv",
+        format!("{}\n{}\n", header(), rows.join("\n")),
+    );
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("dai.csv:302: column E1.1, value \"6\""),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 0, "all or nothing");
+}
+
+#[test]
+fn skip_invalid_stores_the_good_rows_and_the_rejects_import_once_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let mut rows: Vec<String> = (0..10).map(|i| row("NK", ["5", "4"][i % 2])).collect();
+    rows[3] = row("NK", "9");
+    rows[7] = row("ZZ", "5");
+    let file = write(
+        &dir,
+        "dot.csv",
+        format!("{}\n{}\n", header(), rows.join("\n")),
+    );
+    let out = import(&db, &file, &["--skip-invalid"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("imported 8 forms (0 already present)"), "{t}");
+    assert!(
+        t.contains("rejected 2 rows") && t.contains("dot.csv.rejected.csv"),
+        "{t}"
+    );
+    assert!(t.contains("dot.csv:5: column E1.1, value \"9\""), "{t}");
+    assert_eq!(stored(&db), 8);
+
+    let rejects = dir.path().join("dot.csv.rejected.csv");
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 3, "{written}");
+    assert_eq!(lines[0], format!("\u{feff}{},loi", header()));
+    assert!(
+        lines[1].starts_with(&row("NK", "9")) && lines[1].contains("E1.1"),
+        "{written}"
+    );
+    assert!(
+        lines[2].starts_with(&row("ZZ", "5")) && lines[2].contains("unknown unit"),
+        "{written}"
+    );
+
+    // Corrected where they stand, reasons left in place: imported as they are.
+    let fixed = written
+        .replace(&row("NK", "9"), &row("NK", "4"))
+        .replace(&row("ZZ", "5"), &row("BT", "5"));
+    std::fs::write(&rejects, fixed).unwrap();
+    let out = import(&db, &rejects, &[]);
+    assert!(
+        text(&out).contains("imported 2 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 10);
+    // The original file again: the good rows are there, the bad ones still refused.
+    let out = import(&db, &file, &["--skip-invalid", "--rejects", "/dev/null"]);
+    assert!(
+        text(&out).contains("imported 0 forms (8 already present)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_workbook_gives_the_same_forms_as_the_same_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let rows = [("NK", 5), ("BT", 4), ("NK-P-AN-CU", 2)];
+    let csv: Vec<String> = rows.iter().map(|(u, v)| row(u, &v.to_string())).collect();
+    let file = write(
+        &dir,
+        "dot.csv",
+        format!("{}\n{}\n", header(), csv.join("\n")),
+    );
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, name) in header().split(',').enumerate() {
+        sheet.write(0, c as u16, name).unwrap();
+    }
+    for (r, (unit, v)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write(r, 0, *unit).unwrap();
+        sheet.write(r, 1, "2025-05-04").unwrap();
+        sheet.write(r, 2, "ho_tich").unwrap();
+        for c in 0..19u16 {
+            // Numbers, as Excel holds them.
+            sheet.write(r, 3 + c, f64::from(*v)).unwrap();
+        }
+    }
+    let xlsx = dir.path().join("dot.xlsx");
+    book.save(&xlsx).unwrap();
+
+    let out = import(&db, &xlsx, &[]);
+    assert!(
+        text(&out).contains("imported 3 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    let out = import(&db, &file, &[]);
+    assert!(
+        text(&out).contains("imported 0 forms (3 already present)"),
+        "the same forms: {}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 3);
+
+    // A bad cell of a workbook is named by its spreadsheet row.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, name) in header().split(',').enumerate() {
+        sheet.write(0, c as u16, name).unwrap();
+    }
+    sheet.write(1, 0, "NK").unwrap();
+    sheet.write(1, 1, "2025-05-04").unwrap();
+    sheet.write(1, 2, "ho_tich").unwrap();
+    for c in 0..19u16 {
+        sheet.write(1, 3 + c, 7).unwrap();
+    }
+    book.save(&xlsx).unwrap();
+    let out = import(&db, &xlsx, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("dot.xlsx:2: column E1.1, value \"7\""),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_file_named_xlsx_that_is_not_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let file = write(
+        &dir,
+        "phieu.xlsx",
+        format!("{}\n{}\n", header(), row("NK", "5")),
+    );
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("phieu.xlsx: not a valid Excel workbook"),
+        "{}",
+        text(&out)
+    );
+    // A zip archive that is no workbook.
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.extend_from_slice(&[0u8; 200]);
+    let file = write(&dir, "hong.xlsx", zip);
+    let out = import(&db, &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("hong.xlsx: not a valid Excel workbook"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 0);
+}
+
+// ---- the upload page ----
+
+const BOUNDARY: &str = "----chiso-test-boundary";
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn session(app: &TestApp, name: &str) -> String {
+    let mut conn = app.state.pool.get().unwrap();
+    let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
+        .unwrap()
+        .unwrap();
+    chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+}
+
+fn upload(session: &str, csrf_cookie: &str, body: Vec<u8>) -> actix_web::test::TestRequest {
+    TestRequest::post()
+        .uri("/import")
+        .cookie(actix_web::cookie::Cookie::new(
+            "chiso_session",
+            session.to_string(),
+        ))
+        .cookie(actix_web::cookie::Cookie::new(
+            "chiso_csrf",
+            csrf_cookie.to_string(),
+        ))
+        .insert_header((
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ))
+        .set_payload(body)
+}
+
+async fn body_of(resp: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+}
+
+#[actix_web::test]
+async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .build();
+    let svc = service!(app);
+    let resp = test::call_service(&svc, TestRequest::get().uri("/import").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers().get("Location").unwrap(), "/login");
+    let surveyor = session(&app, "binh");
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/import")
+            .cookie(actix_web::cookie::Cookie::new(
+                "chiso_session",
+                surveyor.clone(),
+            ))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    let lan = session(&app, "lan");
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/import")
+            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = body_of(resp).await;
+    assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
+    let csrf = "cd".repeat(32);
+
+    let good = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+    let fields = |token: &str, mode: &str| {
+        vec![
+            ("csrf", token.to_string()),
+            ("survey", "sipas-counter".to_string()),
+            ("period", "2025".to_string()),
+            ("mode", mode.to_string()),
+        ]
+    };
+    let body = |f: Vec<(&str, String)>, file: &[u8]| {
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        multipart(&f, Some(("dot.csv", file)))
+    };
+    // A surveyor may not; without the right CSRF token nobody may; nothing is stored.
+    let resp = test::call_service(
+        &svc,
+        upload(
+            &surveyor,
+            &csrf,
+            body(fields(&csrf, "all"), good.as_bytes()),
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let wrong = "ef".repeat(32);
+    let resp = test::call_service(
+        &svc,
+        upload(&lan, &csrf, body(fields(&wrong, "all"), good.as_bytes())).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(body_of(resp).await.contains("Trang đã cũ"));
+    assert_eq!(app.responses(), 0);
+
+    // A file with a bad row: the report, nothing stored.
+    let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
+    let resp = test::call_service(
+        &svc,
+        upload(&lan, &csrf, body(fields(&csrf, "all"), bad.as_bytes())).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body_of(resp).await;
+    assert!(page.contains("Không phiếu nào được lưu"), "{page}");
+    assert!(
+        page.contains("<td class=\"num\">3</td><td><code>E1.1</code></td><td><code>8</code></td>"),
+        "{page}"
+    );
+    assert_eq!(app.responses(), 0);
+
+    // Skipping invalid rows: the good one stored, the bad one to download.
+    let resp = test::call_service(
+        &svc,
+        upload(&lan, &csrf, body(fields(&csrf, "skip"), bad.as_bytes())).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = body_of(resp).await;
+    assert!(
+        page.contains("Phiếu mới được lưu") && page.contains("Dòng bị loại"),
+        "{page}"
+    );
+    assert_eq!(app.responses(), 1);
+    let at = page
+        .find("/import/rejected/")
+        .expect("a link to the rejected rows");
+    let link = &page[at..at + "/import/rejected/".len() + 64];
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri(link)
+            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let rejected = body_of(resp).await;
+    assert!(
+        rejected.contains(",loi") && rejected.contains(&row("NK", "8")),
+        "{rejected}"
+    );
+
+    // The good file: both stored (the first row was there already).
+    let resp = test::call_service(
+        &svc,
+        upload(&lan, &csrf, body(fields(&csrf, "all"), good.as_bytes())).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = body_of(resp).await;
+    assert!(page.contains("Đã nhập xong tệp dot.csv"), "{page}");
+    assert_eq!(app.responses(), 2);
+}
+
+#[actix_web::test]
+async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .settings(|s| s.import_max_bytes = 2_000)
+        .build();
+    let svc = service!(app);
+    let lan = session(&app, "lan");
+    let csrf = "cd".repeat(32);
+    let rows: Vec<String> = (0..40).map(|_| row("NK", "5")).collect();
+    let big = format!("{}\n{}\n", header(), rows.join("\n"));
+    assert!(big.len() > 2_000);
+    let body = multipart(
+        &[
+            ("csrf", &csrf),
+            ("survey", "sipas-counter"),
+            ("period", "2025"),
+            ("mode", "skip"),
+        ],
+        Some(("lon.csv", big.as_bytes())),
+    );
+    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body_of(resp).await;
+    assert!(
+        page.contains("Tệp quá lớn") && page.contains("Không phiếu nào được lưu"),
+        "{page}"
+    );
+    assert_eq!(app.responses(), 0);
+}
