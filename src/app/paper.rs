@@ -614,6 +614,81 @@ fn store(c: &mut AnyConnection, state: &AppState, p: Pending) -> Result<String, 
     }
 }
 
+/// Inside a write transaction: an imported form as the first keying of a form of `batch`,
+/// to be keyed a second time, blind, on the keying screen. The file's values are turned back
+/// into the codes the paper prints, so the two keyings compare field by field.
+pub fn import_first_keying(
+    c: &mut AnyConnection,
+    state: &AppState,
+    batch: &Batch,
+    serial: &str,
+    keyed_by: &str,
+    pending: Pending,
+) -> Result<(), PaperError> {
+    let survey = state
+        .catalog
+        .get(&batch.survey_id)
+        .ok_or(PaperError::NotFound)?;
+    let fields = paper::layout(survey);
+    let v = &pending.valid;
+    let filled = paper::Filled {
+        group: v.group.clone(),
+        background: v
+            .background
+            .iter()
+            .map(|(k, x)| (k.clone(), serde_json::Value::String(x.clone())))
+            .collect(),
+        answers: v
+            .answers
+            .iter()
+            .map(|(k, x)| {
+                (
+                    k.clone(),
+                    x.map_or(serde_json::Value::Null, serde_json::Value::from),
+                )
+            })
+            .collect(),
+        comments: v
+            .comments
+            .iter()
+            .map(|(k, x)| (k.clone(), serde_json::Value::String(x.clone())))
+            .collect(),
+    };
+    let mut clean = paper::keys_for(&fields, &filled);
+    clean.insert(DATE.into(), pending.day.clone());
+    let saved_at = now();
+    let keying = Keying {
+        id: uuid::Uuid::new_v4().to_string(),
+        form_id: String::new(),
+        round: 1,
+        keyed_by: keyed_by.to_string(),
+        unit_code: batch.unit_code.clone(),
+        day: pending.day.clone(),
+        respondent_group: v.group.clone(),
+        background: keyed_json(&clean, |n| n.starts_with("bg.")),
+        answers: keyed_json(&clean, |n| !n.starts_with("bg.") && n != DATE),
+        fields: i32::try_from(clean.len()).unwrap_or(i32::MAX),
+        started_at: saved_at.clone(),
+        saved_at,
+        wrong_fields: None,
+    };
+    let mut pending = pending;
+    pending.status = KEYED_ONCE.into();
+    match save_keying(
+        c, state, survey, &fields, batch, serial, keying, &clean, pending,
+    )? {
+        (_, Keyed1::First { .. }) => Ok(()),
+        _ => Err(PaperError::Refused(format!(
+            "phiếu {serial} đã được nhập trên màn hình trước khi nhập tệp"
+        ))),
+    }
+}
+
+/// A batch by id, for callers outside the web (the import).
+pub fn find_batch(conn: &mut AnyConnection, id: &str) -> Result<Option<Batch>, DbError> {
+    rows::batch(conn, id)
+}
+
 /// One field where two keyings differ: the field (or the date) and both values as typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {

@@ -2,7 +2,7 @@
 //! (or, with `--skip-invalid`, the good rows, the others written to a file to correct).
 
 use super::{out, CliError};
-use crate::app::import::{import_file, ImportError, ImportOptions, Progress};
+use crate::app::import::{import_file, Entry, ImportError, ImportOptions, Progress};
 use crate::state::AppState;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -29,6 +29,10 @@ pub(super) struct ImportArgs {
     /// Where rejected rows go with --skip-invalid [default: FILE.rejected.csv]
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
+    /// Enter the forms as keyed once into this batch (by their `serial`), to be keyed again,
+    /// blind, on the keying screen; without it they enter verified
+    #[arg(long, value_name = "BATCH_ID")]
+    keyed_once_into: Option<String>,
 }
 
 /// How the imported forms were collected.
@@ -95,6 +99,13 @@ pub(super) fn run(state: &AppState, args: &ImportArgs) -> Result<(), CliError> {
         skip_invalid: args.skip_invalid,
         rejects,
         scope: None,
+        entry: match &args.keyed_once_into {
+            Some(batch) => Entry::KeyedOnce {
+                batch: batch.clone(),
+                by: "chiso import".into(),
+            },
+            None => Entry::Verified,
+        },
     };
     let bar = (std::io::stderr().is_terminal() && size >= LARGE).then(|| {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());

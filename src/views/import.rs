@@ -24,6 +24,8 @@ pub struct ImportPage<'a> {
     pub period: i32,
     pub max_mb: u64,
     pub outcome: Option<Outcome>,
+    /// Batches the forms may enter as keyed once: id, label.
+    pub batches: &'a [(String, String)],
 }
 
 fn n(x: usize) -> String {
@@ -142,6 +144,14 @@ fn upload_form(p: &ImportPage) -> Markup {
             }
             label { "Tệp CSV (UTF-8) hoặc Excel (.xlsx), tối đa " (p.max_mb) " MB"
                 input type="file" name="file" required accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            }
+            label { "Nhập như"
+                select name="batch" {
+                    option value="" { "Phiếu đã xác minh (được tính ngay vào kết quả)" }
+                    @for (id, label) in p.batches {
+                        option value=(id) { "Lần nhập thứ nhất vào lô " (label) " (cần cột serial; người khác nhập lại trên màn hình)" }
+                    }
+                }
             }
             fieldset {
                 legend { "Khi tệp có dòng lỗi" }

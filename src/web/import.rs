@@ -20,6 +20,8 @@ struct Upload {
     survey: String,
     period: String,
     skip_invalid: bool,
+    /// A batch to enter the forms into as keyed once; empty = verified.
+    batch: String,
     /// The file's name as the browser gave it, and where it was written.
     file: Option<(String, tempfile::NamedTempFile)>,
     size: u64,
@@ -33,6 +35,7 @@ fn render(
     status: StatusCode,
     outcome: Option<Outcome>,
     chosen: Option<&str>,
+    batches: &[(String, String)],
 ) -> HttpResponse {
     let role = user.role.to_string();
     let page = view::page(&view::ImportPage {
@@ -46,8 +49,31 @@ fn render(
         period: state.clock.year(),
         max_mb: state.settings.import_max_bytes.div_ceil(1024 * 1024),
         outcome,
+        batches,
     });
     csrf.page(status, page)
+}
+
+/// The batches the user may import into as keyed once: id and a label naming survey and unit.
+async fn batch_choices(
+    state: &AppState,
+    user: &crate::db::auth::User,
+) -> Result<Vec<(String, String)>, PageError> {
+    Ok(crate::app::paper::batches(state, user)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let unit = state
+                .units
+                .get(&b.batch.unit_code)
+                .map_or(b.batch.unit_code.clone(), |u| u.name.clone());
+            let label = format!(
+                "{} — {} · {} · {}",
+                b.batch.label, b.batch.survey_id, unit, b.batch.period
+            );
+            (b.batch.id, label)
+        })
+        .collect())
 }
 
 pub async fn form(
@@ -55,7 +81,16 @@ pub async fn form(
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
 ) -> Result<HttpResponse, PageError> {
-    Ok(render(&state, &user, &csrf, StatusCode::OK, None, None))
+    let batches = batch_choices(&state, &user).await?;
+    Ok(render(
+        &state,
+        &user,
+        &csrf,
+        StatusCode::OK,
+        None,
+        None,
+        &batches,
+    ))
 }
 
 fn malformed() -> PageError {
@@ -114,6 +149,7 @@ async fn read_upload(mut parts: Multipart, limit: u64) -> Result<Upload, PageErr
             "survey" => up.survey = value,
             "period" => up.period = value,
             "mode" => up.skip_invalid = value == "skip",
+            "batch" => up.batch = value.trim().to_string(),
             _ => {}
         }
     }
@@ -129,6 +165,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, PageError> {
     let up = read_upload(parts, state.settings.import_max_bytes).await?;
     check_csrf(&req, &up.csrf)?;
+    let batches = batch_choices(&state, &user).await?;
     let chosen = Some(up.survey.as_str());
     let refuse = |message: String| {
         Ok(render(
@@ -138,6 +175,7 @@ pub async fn upload(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(Outcome::Unreadable(message)),
             chosen,
+            &batches,
         ))
     };
     if up.too_large {
@@ -177,6 +215,14 @@ pub async fn upload(
         skip_invalid: up.skip_invalid,
         rejects: kept.as_ref().map(|(_, p)| p.clone()),
         scope: user.unit.clone(),
+        entry: if up.batch.is_empty() {
+            import::Entry::Verified
+        } else {
+            import::Entry::KeyedOnce {
+                batch: up.batch.clone(),
+                by: user.username.clone(),
+            }
+        },
     };
     let name = if filename.is_empty() {
         "tệp".to_string()
@@ -205,7 +251,15 @@ pub async fn upload(
         }
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
-    Ok(render(&state, &user, &csrf, status, Some(outcome), chosen))
+    Ok(render(
+        &state,
+        &user,
+        &csrf,
+        status,
+        Some(outcome),
+        chosen,
+        &batches,
+    ))
 }
 
 /// The rejected rows of an import made with "skip invalid rows", to correct and import again.

@@ -539,3 +539,101 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         "E1.1 reads the settled 5 (satisfied), not the first 1"
     );
 }
+
+#[actix_web::test]
+async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_screen() {
+    use chiso::app::import::{import_file, Entry, ImportOptions, Quiet};
+    let app = paper_app();
+    let svc = service!(app);
+    let sup = sign_in!(svc, "chi", USER_PASSWORD);
+    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let batch = create_batch!(svc, sup);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lo-01.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "serial,unit,period,date,gioi_tinh,do_tuoi,C8.4,E1.1,E1.2,E2.1,E3.1\n\
+             AB-0500,{WARD},2025,2025-06-15,nu,35-49,1,4,4,na,5\n\
+             AB-0501,{WARD},2025,2025-06-15,nu,35-49,1,5,4,na,5\n"
+        ),
+    )
+    .unwrap();
+    let opts = |entry: Entry| ImportOptions {
+        survey: SURVEY.into(),
+        unit: None,
+        period: None,
+        channel: "paper".into(),
+        skip_invalid: false,
+        rejects: None,
+        scope: None,
+        entry,
+    };
+    let keyed_once = Entry::KeyedOnce {
+        batch: batch.clone(),
+        by: "chi".into(),
+    };
+    let report = import_file(
+        &app.state,
+        &file,
+        "lo-01.csv",
+        &opts(keyed_once.clone()),
+        &Quiet,
+    )
+    .unwrap();
+    assert_eq!(report.created, 2);
+    assert_eq!(app.responses(), 0, "keyed once: nothing counts yet");
+    let (_, page, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    assert!(page.contains("AB-0500") && page.contains("Đã nhập 1 lần"));
+
+    // Binh keys both from the paper: the first matches the file, the second does not.
+    let key = format!("/entry/batches/{batch}/key");
+    assert_eq!(
+        post!(svc, binh, key, as_pairs(&household("AB-0500", "4"))).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.responses(), 1, "verified against the file's keying");
+    assert_eq!(
+        post!(svc, binh, key, as_pairs(&household("AB-0501", "4"))).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.responses(),
+        1,
+        "AB-0501 differs from the file on E1.1: in dispute"
+    );
+    recount_agrees(&app);
+
+    // The same file again into the batch: the serials are paper forms already, nothing stored.
+    let again = import_file(&app.state, &file, "lo-01.csv", &opts(keyed_once), &Quiet);
+    assert!(again.is_err());
+    // A file imported as verified is counted at once, with that status.
+    let other = dir.path().join("verified.csv");
+    std::fs::write(
+        &other,
+        format!("serial,unit,period,date,C8.4,E1.1\nAB-0600,{WARD},2025,2025-06-15,1,5\n"),
+    )
+    .unwrap();
+    let report = import_file(
+        &app.state,
+        &other,
+        "verified.csv",
+        &opts(Entry::Verified),
+        &Quiet,
+    )
+    .unwrap();
+    assert_eq!(report.created, 1);
+    assert_eq!(app.responses(), 2);
+    let status: String = {
+        use chiso::db::schema::responses;
+        use diesel::prelude::*;
+        let mut conn = app.state.pool.get().unwrap();
+        responses::table
+            .filter(responses::channel.eq("paper"))
+            .order(responses::id.desc())
+            .select(responses::status)
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert!(status == "verified", "{status}");
+}

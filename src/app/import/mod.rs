@@ -56,6 +56,20 @@ pub struct ImportOptions {
     pub rejects: Option<PathBuf>,
     /// Only units in this unit's subtree are accepted (a user scoped to a unit).
     pub scope: Option<String>,
+    /// How the forms enter: verified (counted), or keyed once into a batch.
+    pub entry: Entry,
+}
+
+/// How imported forms enter, as the importer chooses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Entry {
+    /// Verified by whoever keyed the file: stored and counted at once.
+    #[default]
+    Verified,
+    /// The first keying of each form (by its serial) in this batch; a second person keys it
+    /// again, blind, on the keying screen, and only then does it count (unless the survey
+    /// counts forms keyed once). `by` is who imported it.
+    KeyedOnce { batch: String, by: String },
 }
 
 /// A problem with one cell (or row, or the header: row 1).
@@ -194,6 +208,38 @@ pub fn import_file(
         )
     })?;
     let format = read::format_of(path, source)?;
+    // Forms keyed once go into a batch of the same survey: its unit and period are theirs.
+    let batch = match &opts.entry {
+        Entry::Verified => None,
+        Entry::KeyedOnce { batch, .. } => {
+            let found = state
+                .db_blocking(|conn| crate::app::paper::find_batch(conn, batch))
+                .map_err(|e| ImportError::Store(SubmitError::Db(e)))?;
+            match found {
+                Some(b) if b.survey_id == survey.id => Some(b),
+                Some(b) => {
+                    return Err(Problem::new(
+                        format!(
+                            "batch {} is of survey {}, not {}",
+                            b.label, b.survey_id, survey.id
+                        ),
+                        format!(
+                            "lô {} thuộc phiếu khảo sát {}, không phải {}",
+                            b.label, b.survey_id, survey.id
+                        ),
+                    )
+                    .into())
+                }
+                None => {
+                    return Err(Problem::new(
+                        format!("no batch '{batch}'"),
+                        format!("không có lô phiếu '{batch}'"),
+                    )
+                    .into())
+                }
+            }
+        }
+    };
     let intake = state.intake();
     let scope = opts
         .scope
@@ -226,7 +272,15 @@ pub fn import_file(
         ImportError,
     > {
         if plan.columns.is_none() {
-            let columns = plan.header(row.cells)?;
+            let mut columns = plan.header(row.cells)?;
+            if batch.is_some() && !columns.has(Col::Serial) {
+                columns.problems.push(RowError {
+                    row: 1,
+                    column: "serial".into(),
+                    value: String::new(),
+                    reason: "forms keyed once into a batch need a serial column (mã phiếu)".into(),
+                });
+            }
             if !columns.problems.is_empty() {
                 for p in &columns.problems {
                     report.note(p.clone());
@@ -246,6 +300,28 @@ pub fn import_file(
         match outcome {
             Checked::Blank => return Ok(()),
             Checked::Ready(ready) => {
+                if let Some(b) = &batch {
+                    let p = &ready.pending;
+                    if ready.serial.is_none() {
+                        problems.push(RowError {
+                            row: number,
+                            column: "serial".into(),
+                            value: String::new(),
+                            reason: "a form keyed once into a batch needs its serial".into(),
+                        });
+                    }
+                    if p.unit != b.unit_code || p.period != b.period {
+                        problems.push(RowError {
+                            row: number,
+                            column: "unit".into(),
+                            value: format!("{} {}", p.unit, p.period),
+                            reason: format!(
+                                "batch {} holds the forms of {} in {}",
+                                b.label, b.unit_code, b.period
+                            ),
+                        });
+                    }
+                }
                 if let Some((id, content)) = ready.explicit {
                     match ids_seen.get(&id) {
                         // The same form twice: stored once, counted as already there.
@@ -336,11 +412,37 @@ pub fn import_file(
     let (pool, layouts) = (state.pool.clone(), state.layouts.clone());
     // One thread stores a chunk while this one reads and checks the next.
     let stored = std::thread::scope(|scope| -> Result<(usize, usize), ImportError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<String>, Pending)>>(1);
+        let batch = batch.as_ref();
+        let by = match &opts.entry {
+            Entry::KeyedOnce { by, .. } => by.as_str(),
+            Entry::Verified => "",
+        };
         let storer = scope.spawn(move || -> Result<(usize, usize), DbError> {
             let mut conn = pool.get()?;
             let (mut created, mut existing) = (0, 0);
             for chunk in rx {
+                if let Some(b) = batch {
+                    let n = chunk.len();
+                    crate::db::write_transaction(&mut conn, |c| {
+                        for (serial, p) in chunk {
+                            let serial = serial.unwrap_or_default();
+                            crate::app::paper::import_first_keying(c, state, b, &serial, by, p)
+                                .map_err(|e| match e {
+                                    crate::app::paper::PaperError::Db(d) => d,
+                                    // Checked in the first pass: only a form keyed on screen
+                                    // meanwhile gets here, and the whole chunk is undone.
+                                    _ => DbError::Worker(
+                                        "a form keyed on screen while the file was imported",
+                                    ),
+                                })?;
+                        }
+                        Ok::<_, DbError>(())
+                    })?;
+                    created += n;
+                    continue;
+                }
+                let chunk: Vec<Pending> = chunk.into_iter().map(|(_, p)| p).collect();
                 for r in store_all(&mut conn, &layouts, &chunk) {
                     match r? {
                         Stored::Created(_) => created += 1,
@@ -379,7 +481,11 @@ pub fn import_file(
             match plan.check(row.cells, number)? {
                 Checked::Blank => {}
                 Checked::Ready(ready) => {
-                    chunk.push(*ready.pending);
+                    let mut pending = *ready.pending;
+                    if opts.entry == Entry::Verified {
+                        pending.status = crate::app::paper::VERIFIED.into();
+                    }
+                    chunk.push((ready.serial, pending));
                     if chunk.len() >= CHUNK {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                         // Fails only when the storer has stopped: its error is reported below.
