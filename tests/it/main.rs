@@ -8,6 +8,7 @@ mod harness;
 mod api;
 mod cli;
 mod durability;
+mod export;
 mod instruments;
 mod maps;
 mod pages;
