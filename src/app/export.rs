@@ -11,7 +11,7 @@ use crate::db::{AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::{FieldError, Survey, UnitTree};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// The cell written for a "no opinion" answer (an empty cell is a question not answered).
@@ -232,18 +232,21 @@ pub fn columns(survey: &Survey) -> Vec<String> {
 /// Turns stored responses into rows, reusing its buffers from one form to the next.
 struct RowBuilder {
     background_codes: Vec<String>,
-    item_position: HashMap<String, usize>,
+    /// Item codes in sorted order with their column: the database hands answers over in code
+    /// order, so the next code is nearly always the one after the last.
+    item_position: Vec<(String, usize)>,
     background: Vec<Option<String>>,
     answers: Vec<Answer>,
 }
 
 impl RowBuilder {
     fn new(survey: &Survey) -> Self {
-        let item_position: HashMap<String, usize> = survey
+        let mut item_position: Vec<(String, usize)> = survey
             .items()
             .enumerate()
             .map(|(i, item)| (item.code.clone(), i))
             .collect();
+        item_position.sort_unstable();
         RowBuilder {
             background_codes: survey.background.iter().map(|b| b.code.clone()).collect(),
             background: vec![None; survey.background.len()],
@@ -264,16 +267,25 @@ impl RowBuilder {
             };
         }
         self.answers.fill(Answer::Unanswered);
+        let mut next = 0;
         for pair in r.answers.as_deref().unwrap_or("").split(';') {
             let Some((code, value)) = pair.split_once(':') else {
                 continue;
             };
+            let found = match self.item_position.get(next) {
+                Some((c, _)) if c == code => Some(next),
+                _ => self
+                    .item_position
+                    .binary_search_by(|(c, _)| c.as_str().cmp(code))
+                    .ok(),
+            };
             // Items the definition no longer has are not columns.
-            let Some(slot) = self
-                .item_position
-                .get(code)
-                .and_then(|&i| self.answers.get_mut(i))
-            else {
+            let Some(slot) = found.and_then(|k| {
+                next = k + 1;
+                self.item_position
+                    .get(k)
+                    .and_then(|&(_, i)| self.answers.get_mut(i))
+            }) else {
                 continue;
             };
             *slot = if value.is_empty() {
@@ -496,7 +508,9 @@ pub fn labels(survey: &Survey, units: &UnitTree, filter: &ExportFilter) -> Vec<L
     out
 }
 
-/// Reads the plan's responses page by page on `conn` and hands each row to `write`.
+/// Reads the plan's responses page by page on `conn` and hands each row to `write`. Reading
+/// and writing overlap: a reader thread fetches the next page while this one writes the last,
+/// with at most one page waiting between them.
 fn each_row(
     conn: &mut AnyConnection,
     plan: &ExportPlan,
@@ -504,22 +518,53 @@ fn each_row(
 ) -> Result<u64, ExportError> {
     export::reading_many_pages(conn, true)?;
     let mut builder = RowBuilder::new(&plan.survey);
-    let mut after = String::new();
-    let mut n = 0u64;
-    let result = loop {
-        let page = match export::page(conn, &plan.filter, &after) {
-            Ok(p) => p,
-            Err(e) => break Err(e.into()),
-        };
-        let Some(last) = page.last() else {
-            break Ok(n);
-        };
-        after.clone_from(&last.head.id);
-        if let Err(e) = page.iter().try_for_each(|r| write(&builder.fill(r))) {
-            break Err(e);
+    let filter = &plan.filter;
+    let result = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ExportedResponse>, DbError>>(1);
+        let reader = std::thread::Builder::new()
+            .name("export-reader".into())
+            .spawn_scoped(scope, || {
+                let tx = tx;
+                let mut after = String::new();
+                loop {
+                    let page = export::page(conn, filter, &after);
+                    let last = match &page {
+                        Ok(p) => p.last().map(|r| r.head.id.clone()),
+                        Err(_) => None,
+                    };
+                    // The writer stopped (an error, or a reader that went away).
+                    if tx.send(page).is_err() {
+                        break;
+                    }
+                    match last {
+                        Some(id) => after = id,
+                        None => break,
+                    }
+                }
+            })?;
+        let mut n = 0u64;
+        let mut result = Ok(());
+        for page in rx.iter() {
+            let written = page.map_err(ExportError::from).and_then(|p| {
+                p.iter()
+                    .try_for_each(|r| write(&builder.fill(r)))
+                    .map(|()| p.len())
+            });
+            match written {
+                Ok(k) => n += k as u64,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
         }
-        n += page.len() as u64;
-    };
+        // The reader's next page has nowhere to go: it ends.
+        drop(rx);
+        reader
+            .join()
+            .map_err(|_| ExportError::Db(DbError::Worker("the export's reader thread")))?;
+        result.map(|()| n)
+    });
     export::reading_many_pages(conn, false)?;
     result
 }
