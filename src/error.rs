@@ -2,6 +2,7 @@
 //! Vietnamese HTML pages. The application layer's errors convert into both, so handlers use
 //! `?`. Database details are logged, never shown.
 
+use crate::app::export::ExportError;
 use crate::app::paper::PaperError;
 use crate::app::sign_in::SignInError;
 use crate::app::{ReportError, SubmitError};
@@ -259,6 +260,27 @@ impl From<ReportError> for ApiError {
             ReportError::Invalid(e) => e.into(),
             ReportError::Db(e) => e.into(),
             ReportError::NoParTree => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Invalid(e) => e.into(),
+            ExportError::OutOfScope(m) => ApiError {
+                status: StatusCode::FORBIDDEN,
+                message: m,
+                field: Some("unit".into()),
+            },
+            ExportError::Db(e) => e.into(),
+            ExportError::Write(_) | ExportError::Xlsx(_) => {
+                log::error!("{e}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the export could not be written; retry later",
+                )
+            }
         }
     }
 }

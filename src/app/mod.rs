@@ -1,6 +1,7 @@
 //! The application layer: what the web handlers, the CLI and the benchmark all call to submit
-//! responses, import files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
+//! responses, import and export files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
 
+pub mod export;
 pub mod import;
 pub mod paper;
 pub mod reports;

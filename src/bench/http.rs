@@ -142,3 +142,86 @@ impl Client {
         })
     }
 }
+
+/// What [`download`] received.
+#[derive(Debug, Default)]
+pub struct Download {
+    pub status: u16,
+    /// Bytes of the body (after undoing the chunked encoding).
+    pub bytes: u64,
+    /// Line ends in the body.
+    pub lines: u64,
+}
+
+/// `GET path` on a connection of its own, reading the body as it arrives (chunked or with a
+/// length) and keeping none of it: for large streamed downloads.
+pub fn download(addr: &str, path: &str, token: Option<&str>) -> std::io::Result<Download> {
+    let s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut r = BufReader::with_capacity(64 * 1024, s);
+    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    r.get_mut().write_all(head.as_bytes())?;
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut d = Download {
+        status: line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line: {line:?}")))?,
+        ..Download::default()
+    };
+    let (mut length, mut chunked) = (None, false);
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse::<u64>().ok();
+            } else if k.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = v.trim().eq_ignore_ascii_case("chunked");
+            }
+        }
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut take = |r: &mut BufReader<TcpStream>, mut n: u64, d: &mut Download| {
+        while n > 0 {
+            let want = usize::try_from(n.min(buf.len() as u64)).unwrap_or(buf.len());
+            let got = r.read(&mut buf[..want])?;
+            if got == 0 {
+                return Err(std::io::Error::other("body cut short"));
+            }
+            d.bytes += got as u64;
+            d.lines += buf[..got].iter().filter(|&&b| b == b'\n').count() as u64;
+            n -= got as u64;
+        }
+        Ok(())
+    };
+    if chunked {
+        loop {
+            line.clear();
+            r.read_line(&mut line)?;
+            let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                .map_err(|_| std::io::Error::other(format!("bad chunk size: {line:?}")))?;
+            if size == 0 {
+                break;
+            }
+            take(&mut r, size, &mut d)?;
+            line.clear();
+            r.read_line(&mut line)?;
+        }
+    } else {
+        take(&mut r, length.unwrap_or(0), &mut d)?;
+    }
+    Ok(d)
+}

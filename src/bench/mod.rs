@@ -53,6 +53,9 @@ const SURVEY: &str = "sipas-counter";
 const ONE_WARD: &str = "P-NINH-KIEU";
 /// A full recount may take at most this share of the database's own `GROUP BY` time.
 const RECOUNT_TARGET: f64 = 0.5;
+/// Export target: CSV rows written per second, and the server's memory meanwhile.
+const EXPORT_TARGET: f64 = 100_000.0;
+const EXPORT_RSS_TARGET_MB: f64 = 100.0;
 /// This year in Vietnam: undated answers count under today, so their period is this year.
 fn period() -> i32 {
     crate::clock::Clock::System.year()
@@ -167,9 +170,13 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
 
     // 1. HTTP ingest against a bare loop with one commit per row, same durability.
     let addr = serve_in_background(state.clone())?;
-    let token = {
+    let (token, export_token) = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        auth::create_token(&mut conn, Role::Surveyor, "bench").map_err(|e| e.to_string())?
+        (
+            auth::create_token(&mut conn, Role::Surveyor, "bench").map_err(|e| e.to_string())?,
+            auth::create_token(&mut conn, Role::Supervisor, "bench export")
+                .map_err(|e| e.to_string())?,
+        )
     };
     let bodies: Vec<Vec<u8>> = (0..args.ingest)
         .map(|_| body(&survey, &units, &mut rng))
@@ -270,13 +277,45 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         );
     }
 
-    // 4. Memory of a server process holding everything stored above.
+    // 4. Export of everything stored as CSV, the way `chiso export` writes it.
     println!();
-    match server_rss(&target.url, surveys, &token) {
-        Ok(kb) => println!(
-            "server RSS with {stored} responses stored, after scoring requests: {:.1} MB",
-            kb as f64 / 1024.0
-        ),
+    let (exported, secs, bytes) = export_in_process(&state)?;
+    println!(
+        "export as CSV (as `chiso export`): {exported} responses, {:.1} MB in {secs:.2} s",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  {:>8.0} responses/s   (target: at least {EXPORT_TARGET:.0})",
+        exported as f64 / secs.max(f64::MIN_POSITIVE)
+    );
+
+    // 5. Memory of a server process holding everything stored above: after scoring
+    // requests, and at its peak while it streams the whole export over HTTP.
+    println!();
+    let figures = server_rss(&target.url, surveys, &token, &export_token);
+    match figures {
+        Ok((kb, export)) => {
+            println!(
+                "server RSS with {stored} responses stored, after scoring requests: {:.1} MB",
+                kb as f64 / 1024.0
+            );
+            match export {
+                Ok(e) => {
+                    println!(
+                        "export over HTTP: {} responses, {:.1} MB in {:.2} s = {:.0} responses/s",
+                        e.rows,
+                        e.bytes as f64 / 1e6,
+                        e.secs,
+                        e.rows as f64 / e.secs.max(f64::MIN_POSITIVE)
+                    );
+                    println!(
+                        "  server RSS during the export: peak {:.1} MB (target: under {EXPORT_RSS_TARGET_MB:.0} MB)",
+                        e.peak_rss_kb as f64 / 1024.0
+                    );
+                }
+                Err(e) => println!("export over HTTP: not measured ({e})"),
+            }
+        }
         Err(e) => println!("server RSS: not measured ({e})"),
     }
     Ok(())
@@ -338,6 +377,92 @@ fn import_bench(
         );
     }
     Ok(())
+}
+
+/// Writes every stored counter form as CSV to nowhere, through the application layer the
+/// command line calls; returns the forms, the seconds and the bytes.
+fn export_in_process(state: &AppState) -> Result<(u64, f64, u64), String> {
+    use crate::app::export::{self, ExportRequest, Format};
+    /// Counts what it is given.
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len() as u64;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let request = ExportRequest {
+        survey: SURVEY.into(),
+        period: period(),
+        unit: None,
+        format: Format::Csv,
+    };
+    let plan = export::plan(state, request, None).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let (n, count) = export::export_blocking(state, &plan, Count(0)).map_err(|e| e.to_string())?;
+    Ok((n, started.elapsed().as_secs_f64(), count.0))
+}
+
+/// An export over HTTP, and the server's memory meanwhile.
+struct HttpExport {
+    rows: u64,
+    bytes: u64,
+    secs: f64,
+    peak_rss_kb: u64,
+}
+
+fn rss_kb(pid: u32) -> Result<u64, String> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| "no VmRSS".to_string())
+}
+
+/// Downloads the whole CSV export from the server `pid` listening on `addr`, reading its
+/// resident memory every 20 ms meanwhile.
+fn http_export(addr: &str, pid: u32, token: &str) -> Result<HttpExport, String> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    let done = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampler = {
+        let (done, peak) = (done.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(kb) = rss_kb(pid) {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let started = Instant::now();
+    let path = format!(
+        "/api/v1/export?survey={SURVEY}&period={}&format=csv",
+        period()
+    );
+    let result = http::download(addr, &path, Some(token));
+    let secs = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    let d = result.map_err(|e| e.to_string())?;
+    if d.status != 200 {
+        return Err(format!("export: HTTP {}", d.status));
+    }
+    Ok(HttpExport {
+        // Less the header.
+        rows: d.lines.saturating_sub(1),
+        bytes: d.bytes,
+        secs,
+        peak_rss_kb: peak.load(Ordering::Relaxed),
+    })
 }
 
 fn answers(survey: &Survey, rng: &mut StdRng) -> Vec<(String, Option<i16>)> {
@@ -597,8 +722,14 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<f
     Ok(t[t.len() / 2])
 }
 
-/// Starts `chiso serve` on the benchmark database, asks it for scores, reads its resident memory.
-fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
+/// Starts `chiso serve` on the benchmark database, asks it for scores, reads its resident
+/// memory; then has it stream the whole export.
+fn server_rss(
+    url: &str,
+    surveys: &Path,
+    token: &str,
+    export_token: &str,
+) -> Result<(u64, Result<HttpExport, String>), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -635,14 +766,8 @@ fn server_rss(url: &str, surveys: &Path, token: &str) -> Result<u64, String> {
                 return Err(format!("scores: HTTP {}", r.status));
             }
         }
-        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-            .map_err(|e| e.to_string())?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| "no VmRSS".to_string())
+        let after_scores = rss_kb(child.id())?;
+        Ok((after_scores, http_export(&addr, child.id(), export_token)))
     })();
     let _ = child.kill();
     let _ = child.wait();

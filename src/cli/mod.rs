@@ -1,8 +1,9 @@
-//! The command line: `chiso [serve]`, `check`, `user`, `token`, `kiosk`, `import`, `score`,
-//! `recount`, `bench`. One function per subcommand; each returns a [`CliError`].
+//! The command line: `chiso [serve]`, `check`, `user`, `token`, `kiosk`, `import`, `export`,
+//! `score`, `recount`, `bench`. One function per subcommand; each returns a [`CliError`].
 
 mod admin;
 mod check;
+mod export;
 mod import;
 mod recount;
 mod score;
@@ -90,6 +91,8 @@ enum Command {
     },
     /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
     Import(import::ImportArgs),
+    /// Export the forms of a survey's period as CSV or XLSX (one row per form)
+    Export(export::ExportArgs),
     /// Rebuild the running counts from the stored answers and report any difference
     Recount {
         /// Replace the running counts with the rebuilt ones when they differ
@@ -153,6 +156,7 @@ pub fn run() -> ExitCode {
         Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
         Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
         Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
+        Some(Command::Export(args)) => with_state(&common, |s| export::run(s, &args)),
         Some(Command::Score(args)) => with_state(&common, |s| score::run(s, &args)),
         Some(Command::Recount { fix }) => with_state(&common, |s| recount::run(s, fix)),
     };

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod counts;
+pub mod export;
 pub mod kiosks;
 pub mod paper;
 pub mod recount;

@@ -38,6 +38,14 @@ pub fn scores(p: &ScoresPage) -> Markup {
                 }
                 (filters(p))
                 p { "Số phiếu: " strong { (p.scores.responses) } }
+                @if matches!(p.role, "supervisor" | "admin") {
+                    p {
+                        "Tải dữ liệu từng phiếu của đơn vị này: "
+                        a href=(export_href(p, "csv")) { "CSV" }
+                        " · "
+                        a href=(export_href(p, "xlsx")) { "Excel (XLSX, kèm trang nhãn)" }
+                    }
+                }
                 @for note in &p.scores.map_notes { p.note { (note) } }
                 @if let Some(m) = p.merged { (merged_baseline(m, &p.survey.instrument)) }
                 @for n in &p.scores.nodes {
@@ -55,6 +63,20 @@ pub fn scores(p: &ScoresPage) -> Markup {
                 }
             }
         },
+    )
+}
+
+/// The export of the forms behind the page: its survey, period and unit.
+fn export_href(p: &ScoresPage, format: &str) -> String {
+    let period = p.period.to_string();
+    let mut q = vec![("survey", p.survey.id.as_str()), ("period", &period)];
+    if !p.unit.is_empty() {
+        q.push(("unit", p.unit));
+    }
+    q.push(("format", format));
+    format!(
+        "/api/v1/export?{}",
+        serde_urlencoded::to_string(q).unwrap_or_default()
     )
 }
 

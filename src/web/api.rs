@@ -1,7 +1,9 @@
-//! JSON API for integrators: submit responses, read definitions, units and scores.
+//! JSON API for integrators: submit responses, read definitions, units and scores, export
+//! responses.
 
-use super::extract::{ApiCaller, Surveyor};
+use super::extract::{ApiCaller, Supervisor, Surveyor, TokenOrSession};
 use crate::app;
+use crate::app::export::{ExportRequest, Format};
 use crate::db::responses::Stored;
 use crate::error::ApiError;
 use crate::report::ScoreQuery;
@@ -344,4 +346,72 @@ pub async fn parindex(
     }
     .query()?;
     Ok(HttpResponse::Ok().json(app::reports::par_report(&state, q).await?))
+}
+
+/// The query string of an export, as sent; [`ExportParams::request`] checks it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExportParams {
+    pub survey: Option<String>,
+    pub period: Option<String>,
+    pub unit: Option<String>,
+    pub format: Option<String>,
+}
+
+impl ExportParams {
+    /// The request, naming the field that is missing or wrong.
+    pub fn request(&self) -> Result<ExportRequest, FieldError> {
+        let opt = |v: &Option<String>| v.as_ref().filter(|v| !v.is_empty()).cloned();
+        let survey = opt(&self.survey).ok_or_else(|| FieldError::new("survey", "is required"))?;
+        let period = app::export::parse_period(
+            &opt(&self.period).ok_or_else(|| FieldError::new("period", "is required"))?,
+        )?;
+        let format = match opt(&self.format) {
+            None => Format::Csv,
+            Some(f) => Format::parse(&f).ok_or_else(|| {
+                FieldError::new("format", format!("'{f}' is not a format; use csv or xlsx"))
+            })?,
+        };
+        Ok(ExportRequest {
+            survey,
+            period,
+            unit: opt(&self.unit),
+            format,
+        })
+    }
+}
+
+/// One row per form of a survey's period (and unit), as a CSV or XLSX download, streamed as
+/// it is read. For tokens of a supervisor or above, and for signed-in supervisors and
+/// admins, so that pages can link to it; a user limited to a unit exports only that unit.
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: TokenOrSession<Supervisor>,
+    params: web::Query<ExportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let plan = app::export::plan(&state, params.request()?, caller.unit.as_deref())?;
+    let (name, format) = (plan.file_name(), plan.format);
+    let mut chunks = app::export::start(&state, plan)?;
+    // An error found before the first byte (the database, an XLSX too large) is the answer.
+    let first = match chunks.recv().await {
+        Some(Err(e)) => return Err(e.into()),
+        first => first,
+    };
+    let rest = futures_util::stream::unfold(chunks, |mut chunks| async move {
+        chunks.recv().await.map(|c| (c, chunks))
+    });
+    let body = futures_util::stream::iter(first)
+        .chain(rest)
+        .map(|chunk| match chunk {
+            Ok(bytes) => Ok(web::Bytes::from(bytes)),
+            // Half-way through, the client can only be told by a cut-off download.
+            Err(e) => Err(actix_web::error::ErrorInternalServerError(e.to_string())),
+        });
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(body))
 }

@@ -3,6 +3,8 @@
 //! - [`SignedIn<R>`]: a signed-in user whose role is at least `R` (pages); anyone else is sent
 //!   to the sign-in page, or shown "not allowed".
 //! - [`ApiCaller<R>`]: a bearer token whose role is at least `R` (API).
+//! - [`TokenOrSession<R>`]: either of them, for API routes that pages link to (downloads);
+//!   refusals are JSON, as for the rest of the API.
 //! - [`Csrf`]: this browser's CSRF token for the forms of a page (and the cookie that carries
 //!   it, when new); [`CsrfForm<T>`]: a posted form whose token matches.
 
@@ -123,6 +125,57 @@ impl<R: MinRole> FromRequest for ApiCaller<R> {
             }
             Ok(ApiCaller {
                 role,
+                min: PhantomData,
+            })
+        })
+    }
+}
+
+/// A bearer token or a signed-in user (browser session) with a role of at least `R`. A token
+/// is checked when one is sent; otherwise the session cookie. A user scoped to a unit brings
+/// that unit along.
+pub struct TokenOrSession<R: MinRole = Viewer> {
+    pub role: Role,
+    /// The unit a signed-in user is limited to (tokens are not limited to a unit).
+    pub unit: Option<String>,
+    min: PhantomData<R>,
+}
+
+impl<R: MinRole> FromRequest for TokenOrSession<R> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = state_of(req);
+        let token = bearer(req);
+        let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        Box::pin(async move {
+            let Some(state) = state else {
+                return Err(ApiError::unauthorized());
+            };
+            let (role, unit) = match (token, session) {
+                (Some(token), _) => (token_role(&state, token).await?, None),
+                (None, Some(session)) => {
+                    let user = state
+                        .db(move |conn| auth::session_user(conn, &session))
+                        .await?
+                        .ok_or_else(ApiError::unauthorized)?;
+                    (user.role, user.unit)
+                }
+                (None, None) => return Err(ApiError::unauthorized()),
+            };
+            if role < R::ROLE {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "a {role} account cannot do this; it needs {} or above",
+                        R::ROLE
+                    ),
+                ));
+            }
+            Ok(TokenOrSession {
+                role,
+                unit,
                 min: PhantomData,
             })
         })

@@ -60,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/surveys", web::get().to(api::surveys))
                 .route("/units", web::get().to(api::units))
                 .route("/scores", web::get().to(api::scores))
-                .route("/parindex", web::get().to(api::parindex)),
+                .route("/parindex", web::get().to(api::parindex))
+                .route("/export", web::get().to(api::export)),
         );
 }

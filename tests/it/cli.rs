@@ -463,6 +463,9 @@ fn bench_runs_end_to_end_at_a_small_size() {
         "recount/GROUP BY",
         "(target: recount/GROUP BY at most 0.5)",
         "server RSS",
+        "export as CSV (as `chiso export`): 300 responses",
+        "export over HTTP: 300 responses",
+        "server RSS during the export: peak",
         // The settings its SQLite database runs with, as SQLite reports them.
         "SQLite (journal_mode=wal, synchronous=2, foreign_keys=1, page_size=16384)",
     ] {

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod cli;
 mod durability;
+mod export;
 mod import;
 mod instruments;
 mod maps;
