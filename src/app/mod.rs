@@ -1,7 +1,9 @@
 //! The application layer: what the web handlers, the CLI and the benchmark all call to submit
 //! responses, import files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
 
+pub mod campaigns;
 pub mod import;
+pub mod invite;
 pub mod paper;
 pub mod reports;
 pub mod sign_in;

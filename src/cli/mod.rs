@@ -2,6 +2,7 @@
 //! `recount`, `bench`. One function per subcommand; each returns a [`CliError`].
 
 mod admin;
+mod campaign;
 mod check;
 mod import;
 mod recount;
@@ -88,6 +89,11 @@ enum Command {
         #[command(subcommand)]
         action: admin::KioskAction,
     },
+    /// Campaigns: a survey answered by a list of people through one-time links
+    Campaign {
+        #[command(subcommand)]
+        action: campaign::CampaignAction,
+    },
     /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
     Import(import::ImportArgs),
     /// Rebuild the running counts from the stored answers and report any difference
@@ -152,6 +158,7 @@ pub fn run() -> ExitCode {
         Some(Command::User { action }) => with_state(&common, |s| admin::user(s, action)),
         Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
         Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
+        Some(Command::Campaign { action }) => with_state(&common, |s| campaign::run(s, action)),
         Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
         Some(Command::Score(args)) => with_state(&common, |s| score::run(s, &args)),
         Some(Command::Recount { fix }) => with_state(&common, |s| recount::run(s, fix)),

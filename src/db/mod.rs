@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod counts;
 pub mod kiosks;
 pub mod paper;

@@ -1,10 +1,12 @@
 //! HTML pages, built from small maud functions. Every page works without JavaScript.
 
 pub mod audit;
+pub mod campaigns;
 pub mod dispute;
 pub mod entry;
 pub mod errors;
 pub mod format;
+pub mod invite;
 pub mod keyers;
 pub mod kiosk;
 pub mod layout;

@@ -7,6 +7,7 @@ mod harness;
 
 mod api;
 mod browser;
+mod campaign;
 mod cli;
 mod durability;
 mod instruments;

@@ -1,0 +1,2 @@
+DROP TABLE respondents;
+DROP TABLE campaigns;
