@@ -206,9 +206,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     result
 }
 
-/// A path as logged: the secret of a kiosk (`/k/`) or one-time link (`/i/`) is cut.
+/// A path as logged: the secret of a kiosk (`/k/`), a one-time link (`/i/`) or a slip's code
+/// (`/o/`) is cut.
 fn redact(method: &str, path: &str) -> String {
-    for prefix in ["/k/", "/i/"] {
+    for prefix in ["/k/", "/i/", "/o/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest
                 .split_once('/')

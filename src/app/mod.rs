@@ -2,6 +2,7 @@
 //! responses, import files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
 
 pub mod campaigns;
+pub mod codes;
 pub mod import;
 pub mod invite;
 pub mod paper;

@@ -4,6 +4,7 @@
 mod admin;
 mod campaign;
 mod check;
+mod codes;
 mod import;
 mod recount;
 mod score;
@@ -94,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         action: campaign::CampaignAction,
     },
+    /// One-time codes for appointment slips (citizens answer online at /o)
+    Codes {
+        #[command(subcommand)]
+        action: codes::CodesAction,
+    },
     /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
     Import(import::ImportArgs),
     /// Rebuild the running counts from the stored answers and report any difference
@@ -159,6 +165,7 @@ pub fn run() -> ExitCode {
         Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
         Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
         Some(Command::Campaign { action }) => with_state(&common, |s| campaign::run(s, action)),
+        Some(Command::Codes { action }) => with_state(&common, |s| codes::run(s, action)),
         Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
         Some(Command::Score(args)) => with_state(&common, |s| score::run(s, &args)),
         Some(Command::Recount { fix }) => with_state(&common, |s| recount::run(s, fix)),

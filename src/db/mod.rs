@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod codes;
 pub mod counts;
 pub mod kiosks;
 pub mod paper;

@@ -192,6 +192,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    visit_codes (code_hash) {
+        code_hash -> Text,
+        unit_code -> Text,
+        survey_id -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        expires_on -> Text,
+        used_on -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(paper_forms -> paper_batches (batch_id));
 diesel::joinable!(keyings -> paper_forms (form_id));

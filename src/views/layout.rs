@@ -12,6 +12,7 @@ h1{font-size:1.5rem}
 .note{color:#555;font-size:.9rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th.num{text-align:right}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.item td{font-size:.85rem;color:#444}
 tr.item td.name{padding-left:2rem}
@@ -145,6 +146,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             a href="/parindex" { "PAR INDEX" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
             @if matches!(role, "supervisor" | "admin") { a href="/campaigns" { "Đợt khảo sát" } }
+            @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }
             @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {

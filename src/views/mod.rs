@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod campaigns;
+pub mod codes;
 pub mod dispute;
 pub mod entry;
 pub mod errors;

@@ -9,6 +9,7 @@ pub mod entry;
 pub mod extract;
 pub mod invite;
 pub mod kiosk;
+pub mod online;
 
 use actix_web::{web, HttpResponse};
 
@@ -83,6 +84,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/campaigns/{id}/reminders.csv",
             web::get().to(campaigns::reminders),
         )
+        .route("/codes", web::get().to(online::codes))
+        .route("/codes", web::post().to(online::issue))
+        .route("/o", web::get().to(online::ask))
+        .route("/o/{code}", web::get().to(online::form))
+        .route("/o/{code}", web::post().to(online::submit))
         .route("/i/{token}", web::get().to(invite::open))
         .route("/i/{token}", web::post().to(invite::post))
         .service(

@@ -84,7 +84,7 @@ macro_rules! form_post {
         let resp = test::call_service(
             &$svc,
             TestRequest::post()
-                .uri(&$uri)
+                .uri(AsRef::<str>::as_ref(&$uri))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                 .set_payload(serde_urlencoded::to_string(&$fields).unwrap())
                 .to_request(),
@@ -97,7 +97,13 @@ macro_rules! form_post {
 
 macro_rules! get_page {
     ($svc:expr, $uri:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri(&$uri).to_request()).await;
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .to_request(),
+        )
+        .await;
         let status = resp.status();
         (status, body(resp).await)
     }};
@@ -461,7 +467,7 @@ macro_rules! staff_get {
         let resp = test::call_service(
             &$svc,
             TestRequest::get()
-                .uri(&$uri)
+                .uri(AsRef::<str>::as_ref(&$uri))
                 .cookie(Cookie::new("chiso_session", $who.session.clone()))
                 .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
                 .to_request(),
@@ -486,7 +492,7 @@ macro_rules! staff_post {
         let resp = test::call_service(
             &$svc,
             TestRequest::post()
-                .uri(&$uri)
+                .uri(AsRef::<str>::as_ref(&$uri))
                 .cookie(Cookie::new("chiso_session", $who.session.clone()))
                 .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
@@ -903,4 +909,53 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     );
     let out = chiso(&db, &["campaign", "links", &id]);
     assert!(!out.status.success());
+}
+
+#[actix_web::test]
+async fn admins_print_codes_for_appointment_slips() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, admin, String::from("/codes"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("sipas-counter") && !page.contains("value=\"parindex-officials-2022\""));
+    let (status, _, _) = staff_get!(svc, lan, String::from("/codes"));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let form = |format: &'static str| {
+        [
+            ("survey", "sipas-counter"),
+            ("unit", "NK-P-CAI-KHE"),
+            ("count", "4"),
+            ("days", "30"),
+            ("format", format),
+        ]
+    };
+    let (status, labels, _) = staff_post!(svc, admin, String::from("/codes"), form("labels"));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(labels.matches("<svg").count(), 4, "a QR code per label");
+    assert!(labels.contains("20/07/2025"));
+    let (status, csv, _) = staff_post!(svc, admin, String::from("/codes"), form("csv"));
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "code,url");
+    assert_eq!(lines.len(), 5);
+    let code = lines[1].split(',').next().unwrap();
+    let (status, _) = get_page!(svc, format!("/o/{code}"));
+    assert_eq!(status, StatusCode::OK);
+    let (status, page, _) = staff_post!(
+        svc,
+        admin,
+        String::from("/codes"),
+        [
+            ("survey", "sipas-counter"),
+            ("unit", "NK-P-CAI-KHE"),
+            ("count", "0"),
+            ("days", "30")
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("số mã phải từ 1 đến 10000"));
 }

@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod campaign;
 mod cli;
+mod codes;
 mod durability;
 mod instruments;
 mod maps;

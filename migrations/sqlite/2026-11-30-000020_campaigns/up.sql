@@ -33,3 +33,17 @@ CREATE TABLE respondents (
     answered_on TEXT
 );
 CREATE INDEX respondents_by_campaign ON respondents (campaign_id, name);
+
+-- One-time codes printed on appointment slips (phiếu hẹn trả kết quả): each admits one online
+-- answer to a unit's counter form. Only the hash is kept; a used code records the day only,
+-- and nothing joins it to the answer.
+CREATE TABLE visit_codes (
+    code_hash TEXT PRIMARY KEY NOT NULL,
+    unit_code TEXT NOT NULL REFERENCES units(code),
+    survey_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    -- last day the code is accepted (YYYY-MM-DD)
+    expires_on TEXT NOT NULL,
+    used_on TEXT
+);
