@@ -206,15 +206,17 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     result
 }
 
+/// A path as logged: the secret of a kiosk (`/k/`), a one-time link (`/i/`) or a slip's code
+/// (`/o/`) is cut.
 fn redact(method: &str, path: &str) -> String {
-    match path.strip_prefix("/k/") {
-        Some(rest) => {
+    for prefix in ["/k/", "/i/", "/o/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest
                 .split_once('/')
                 .map(|(_, t)| format!("/{t}"))
                 .unwrap_or_default();
-            format!("{method} /k/…{tail}")
+            return format!("{method} {prefix}…{tail}");
         }
-        None => format!("{method} {path}"),
     }
+    format!("{method} {path}")
 }

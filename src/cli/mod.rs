@@ -2,7 +2,9 @@
 //! `score`, `recount`, `bench`. One function per subcommand; each returns a [`CliError`].
 
 mod admin;
+mod campaign;
 mod check;
+mod codes;
 mod export;
 mod import;
 mod recount;
@@ -89,6 +91,16 @@ enum Command {
         #[command(subcommand)]
         action: admin::KioskAction,
     },
+    /// Campaigns: a survey answered by a list of people through one-time links
+    Campaign {
+        #[command(subcommand)]
+        action: campaign::CampaignAction,
+    },
+    /// One-time codes for appointment slips (citizens answer online at /o)
+    Codes {
+        #[command(subcommand)]
+        action: codes::CodesAction,
+    },
     /// Import paper forms keyed into a CSV file (one row per form, columns = item codes)
     Import(import::ImportArgs),
     /// Export the forms of a survey's period as CSV or XLSX (one row per form)
@@ -155,6 +167,8 @@ pub fn run() -> ExitCode {
         Some(Command::User { action }) => with_state(&common, |s| admin::user(s, action)),
         Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
         Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
+        Some(Command::Campaign { action }) => with_state(&common, |s| campaign::run(s, action)),
+        Some(Command::Codes { action }) => with_state(&common, |s| codes::run(s, action)),
         Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
         Some(Command::Export(args)) => with_state(&common, |s| export::run(s, &args)),
         Some(Command::Score(args)) => with_state(&common, |s| score::run(s, &args)),

@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
+pub mod codes;
 pub mod counts;
 pub mod export;
 pub mod kiosks;

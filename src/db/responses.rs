@@ -9,6 +9,11 @@ use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// Channels whose responses carry nothing that dates them more precisely than their day: a
+/// random (v4) id, and `created_at` = the day. An official answering through a one-time link
+/// is known to have answered on that day; a time could single the answer out.
+pub const UNDATED_CHANNELS: [&str; 2] = ["invitation", "online"];
+
 /// A checked response waiting to be stored; owns everything, so it can cross to the writer.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -257,7 +262,14 @@ pub fn store_batch(
         let Some(layout) = layouts.get(&p.survey_id) else {
             return Err(diesel::result::Error::NotFound.into());
         };
-        let id = uuid::Uuid::now_v7().to_string();
+        // An answer that must not be dated (an invitation, an online code) gets a random id and
+        // the day only; the others keep time-ordered ids and the time they were stored.
+        let undated = UNDATED_CHANNELS.contains(&p.channel.as_str());
+        let id = if undated {
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            uuid::Uuid::now_v7().to_string()
+        };
         known.insert(p.submission_id.clone(), id.clone());
         heads.push(NewResponse {
             id: id.clone(),
@@ -273,7 +285,7 @@ pub fn store_batch(
             status: &p.status,
             keyed_by: p.keyed_by.as_deref(),
             submission_id: &p.submission_id,
-            created_at: &created_at,
+            created_at: if undated { &p.day } else { &created_at },
         });
         for (item, value) in &p.valid.answers {
             rows.response_ids.push(id.clone());

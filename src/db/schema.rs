@@ -161,9 +161,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        survey_id -> Text,
+        period -> Integer,
+        title -> Text,
+        organiser -> Text,
+        unit_code -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        opened_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    respondents (id) {
+        id -> Text,
+        campaign_id -> Text,
+        name -> Text,
+        group_code -> Text,
+        unit_code -> Text,
+        contact -> Text,
+        token_hash -> Nullable<Text>,
+        issued_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+        answered_on -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    visit_codes (code_hash) {
+        code_hash -> Text,
+        unit_code -> Text,
+        survey_id -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        expires_on -> Text,
+        used_on -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(paper_forms -> paper_batches (batch_id));
 diesel::joinable!(keyings -> paper_forms (form_id));
+diesel::joinable!(respondents -> campaigns (campaign_id));
 diesel::allow_tables_to_appear_in_same_query!(
     responses,
     answers,
@@ -171,5 +215,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     paper_batches,
     paper_forms,
     keyings,
-    users
+    users,
+    campaigns,
+    respondents
 );

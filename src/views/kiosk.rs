@@ -18,15 +18,23 @@ pub struct FormState<'a> {
     /// Field name → chosen value, to keep answers when the form comes back with an error.
     pub chosen: &'a HashMap<String, String>,
     pub error: Option<&'a str>,
+    /// Opened with a code from an appointment slip (`/o/CODE`) on the citizen's own phone:
+    /// posts there, and never resets itself.
+    pub online: bool,
 }
 
 pub fn form(survey: &Survey, s: &FormState) -> Markup {
-    let head = html! {
-        // Without JavaScript the page simply reloads after the idle time; with it, the timer
-        // restarts on every touch.
-        noscript { meta http-equiv="refresh" content=(IDLE_RESET_SECS); }
-        script { (PreEscaped(idle_script(s.token))) }
+    let head = if s.online {
+        html! {}
+    } else {
+        html! {
+            // Without JavaScript the page simply reloads after the idle time; with it, the timer
+            // restarts on every touch.
+            noscript { meta http-equiv="refresh" content=(IDLE_RESET_SECS); }
+            script { (PreEscaped(idle_script(s.token))) }
+        }
     };
+    let action = if s.online { "/o/" } else { "/k/" };
     page(
         &survey.title,
         "kiosk",
@@ -37,7 +45,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                 p.note { (s.unit_name) }
                 @if let Some(intro) = &survey.intro { p { (intro) } }
                 @if let Some(e) = s.error { p.error role="alert" { (e) } }
-                form method="post" action={ "/k/" (s.token) } {
+                form method="post" action={ (action) (s.token) } {
                     input type="hidden" name="submission_id" value=(s.submission_id);
                     input type="hidden" name="version" value=(survey.version);
                     input type="hidden" name="issued" value=(s.issued);

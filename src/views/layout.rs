@@ -12,6 +12,7 @@ h1{font-size:1.5rem}
 .note{color:#555;font-size:.9rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th.num{text-align:right}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.item td{font-size:.85rem;color:#444}
 tr.item td.name{padding-left:2rem}
@@ -27,6 +28,26 @@ body.kiosk main{max-width:60rem}
 body.kiosk fieldset{border:0;margin:0 0 1.4rem;padding:0}
 body.kiosk legend{font-weight:600;margin-bottom:.5rem}
 body.kiosk h2{font-size:1.4rem;margin:1.8rem 0 .8rem;border-bottom:3px solid #9b1c1c}
+/* one-time links: officials on phones */
+body.invite main{max-width:44rem}
+body.invite fieldset{border:0;margin:0 0 1.4rem;padding:0}
+body.invite fieldset.bad{border-left:4px solid #c81e1e;padding-left:.6rem}
+body.invite legend{font-weight:600;margin-bottom:.5rem}
+body.invite h2{font-size:1.25rem;border-bottom:3px solid #9b1c1c;padding-bottom:.3rem}
+body.invite .choices label{flex:1 1 6.5rem}
+body.invite .choices span{min-height:3rem}
+.promise{background:#fff;border:1px solid #ccc;border-left:4px solid #046c4e;padding:.5rem 1rem;border-radius:.4rem}
+.progress{display:flex;gap:.8rem;align-items:center;font-weight:600}
+.progress progress{flex:1;height:1rem}
+.nav{display:flex;gap:.8rem;justify-content:space-between;margin:1.5rem 0}
+.nav button{font-size:1.1rem;padding:.8rem 1.2rem}
+.nav button.primary{margin-left:auto}
+/* printed links: a card per person, QR code beside the address */
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:.8rem}
+.card{background:#fff;border:1px dashed #888;padding:.6rem;display:flex;gap:.8rem;align-items:center;break-inside:avoid}
+.card svg{width:8rem;height:8rem;flex:none}
+.card .url{font-family:ui-monospace,monospace;font-size:.7rem;word-break:break-all}
+td.hidden{color:#777}
 .choices{display:flex;flex-wrap:wrap;gap:.5rem}
 .choices label{flex:1 1 8.5rem;position:relative;display:flex}
 .choices input{position:absolute;opacity:0}
@@ -96,6 +117,7 @@ ol.codes .code{display:inline-block;min-width:1.4rem;height:1.4rem;border:1px so
   table{font-size:9.5pt}
   a{color:#000;text-decoration:none}
   h2{break-after:avoid}
+  .cards{grid-template-columns:1fr 1fr}
 }
 @page{size:A4;margin:15mm 14mm}
 "#;
@@ -125,7 +147,9 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             a href="/scores" { "Kết quả chỉ số" }
             a href="/parindex" { "PAR INDEX" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/audit" { "Nhật ký" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }
+            @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

@@ -1,11 +1,14 @@
 //! HTML pages, built from small maud functions. Every page works without JavaScript.
 
 pub mod audit;
+pub mod campaigns;
+pub mod codes;
 pub mod dispute;
 pub mod entry;
 pub mod errors;
 pub mod format;
 pub mod import;
+pub mod invite;
 pub mod keyers;
 pub mod kiosk;
 pub mod layout;

@@ -79,6 +79,7 @@ fn render(
             issued: at.state.clock.timestamp(),
             chosen,
             error,
+            online: false,
         },
     );
     html(status, page)
@@ -124,7 +125,7 @@ fn stale() -> PageError {
 }
 
 /// Turns a validation error into words for the citizen, naming the question.
-fn for_citizen(survey: &Survey, e: &FieldError) -> String {
+pub(super) fn for_citizen(survey: &Survey, e: &FieldError) -> String {
     let question = e
         .field
         .strip_prefix("answers.")
@@ -216,22 +217,7 @@ pub async fn submit(
         ));
     }
 
-    let mut answers = Map::new();
-    let mut background = Map::new();
-    for (k, v) in &chosen {
-        if let Some(code) = k.strip_prefix("a:") {
-            let value = match v.as_str() {
-                "na" => Value::Null,
-                n => n
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| Value::String(n.into())),
-            };
-            answers.insert(code.to_string(), value);
-        } else if let Some(code) = k.strip_prefix("b:") {
-            background.insert(code.to_string(), Value::String(v.clone()));
-        }
-    }
+    let (answers, background) = answers_of(&chosen);
     let raw = RawSubmission {
         survey: survey.id.clone(),
         unit: kiosk.unit.clone(),
@@ -274,4 +260,27 @@ fn for_kiosk(e: SubmitError) -> PageError {
         ),
         SubmitError::Db(e) => e.into(),
     }
+}
+
+/// The answers (`a:CODE`) and background answers (`b:CODE`) of a posted counter form.
+pub(super) fn answers_of(
+    chosen: &HashMap<String, String>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut answers = Map::new();
+    let mut background = Map::new();
+    for (k, v) in chosen {
+        if let Some(code) = k.strip_prefix("a:") {
+            let value = match v.as_str() {
+                "na" => Value::Null,
+                n => n
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(n.into())),
+            };
+            answers.insert(code.to_string(), value);
+        } else if let Some(code) = k.strip_prefix("b:") {
+            background.insert(code.to_string(), Value::String(v.clone()));
+        }
+    }
+    (answers, background)
 }

@@ -3,11 +3,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod campaigns;
 pub mod dashboard;
 pub mod entry;
 pub mod extract;
 pub mod import;
+pub mod invite;
 pub mod kiosk;
+pub mod online;
 
 use actix_web::{web, HttpResponse};
 
@@ -20,6 +23,9 @@ pub async fn home() -> HttpResponse {
         .insert_header(("Location", "/scores"))
         .finish()
 }
+
+/// Largest respondent list accepted in one paste (about 10,000 people).
+pub const LIST_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -54,6 +60,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/k/{token}", web::get().to(kiosk::form))
         .route("/k/{token}", web::post().to(kiosk::submit))
         .route("/k/{token}/cam-on", web::get().to(kiosk::thanks))
+        .route("/campaigns", web::get().to(campaigns::list))
+        .route("/campaigns", web::post().to(campaigns::create))
+        .route("/campaigns/{id}", web::get().to(campaigns::show))
+        .service(
+            // A pasted respondent list may be larger than other forms.
+            web::resource("/campaigns/{id}/list")
+                .app_data(web::FormConfig::default().limit(LIST_LIMIT))
+                .route(web::post().to(campaigns::add_list)),
+        )
+        .route(
+            "/campaigns/{id}/people",
+            web::post().to(campaigns::add_person),
+        )
+        .route("/campaigns/{id}/open", web::post().to(campaigns::open))
+        .route("/campaigns/{id}/close", web::post().to(campaigns::close))
+        .route("/campaigns/{id}/links", web::post().to(campaigns::links))
+        .route(
+            "/campaigns/{id}/people/{person}/revoke",
+            web::post().to(campaigns::revoke),
+        )
+        .route(
+            "/campaigns/{id}/people/{person}/reissue",
+            web::post().to(campaigns::reissue),
+        )
+        .route(
+            "/campaigns/{id}/reminders.csv",
+            web::get().to(campaigns::reminders),
+        )
+        .route("/codes", web::get().to(online::codes))
+        .route("/codes", web::post().to(online::issue))
+        .route("/o", web::get().to(online::ask))
+        .route("/o/{code}", web::get().to(online::form))
+        .route("/o/{code}", web::post().to(online::submit))
+        .route("/i/{token}", web::get().to(invite::open))
+        .route("/i/{token}", web::post().to(invite::post))
         .service(
             web::scope("/api/v1")
                 .route("/responses", web::post().to(api::post_response))

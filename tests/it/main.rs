@@ -7,7 +7,9 @@ mod harness;
 
 mod api;
 mod browser;
+mod campaign;
 mod cli;
+mod codes;
 mod durability;
 mod export;
 mod import;

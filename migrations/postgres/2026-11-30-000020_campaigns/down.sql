@@ -1,0 +1,3 @@
+DROP TABLE visit_codes;
+DROP TABLE respondents;
+DROP TABLE campaigns;

@@ -1,0 +1,283 @@
+//! Campaigns and their respondents. Only the hash of a person's current link is stored; the
+//! day a person answered is recorded here, apart from the answer, and nothing here names a
+//! response.
+
+use super::auth::{hash_token, new_secret};
+use super::schema::{campaigns, respondents};
+use super::{now, AnyConnection, DbError};
+use diesel::prelude::*;
+
+pub const DRAFT: &str = "draft";
+pub const OPEN: &str = "open";
+pub const CLOSED: &str = "closed";
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = campaigns, treat_none_as_default_value = false)]
+pub struct Campaign {
+    pub id: String,
+    pub survey_id: String,
+    pub period: i32,
+    pub title: String,
+    pub organiser: String,
+    pub unit_code: String,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub opened_at: Option<String>,
+    pub closed_at: Option<String>,
+}
+
+/// A person on a campaign's list as staff see them: whether they answered, never when or what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Respondent {
+    pub id: String,
+    pub name: String,
+    pub group: String,
+    pub unit: String,
+    pub contact: String,
+    /// A link was issued and is neither revoked nor used.
+    pub link: LinkState,
+    pub answered: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    None,
+    Issued,
+    Revoked,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = respondents)]
+struct Row {
+    id: String,
+    name: String,
+    group_code: String,
+    unit_code: String,
+    contact: String,
+    token_hash: Option<String>,
+    revoked_at: Option<String>,
+    answered_on: Option<String>,
+}
+
+impl Row {
+    fn into_respondent(self) -> Respondent {
+        let link = match (&self.token_hash, &self.revoked_at) {
+            (None, _) => LinkState::None,
+            (Some(_), Some(_)) => LinkState::Revoked,
+            (Some(_), None) => LinkState::Issued,
+        };
+        Respondent {
+            id: self.id,
+            name: self.name,
+            group: self.group_code,
+            unit: self.unit_code,
+            contact: self.contact,
+            link,
+            answered: self.answered_on.is_some(),
+        }
+    }
+}
+
+/// A person to add to a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRespondent {
+    pub name: String,
+    pub group: String,
+    pub unit: String,
+    pub contact: String,
+}
+
+pub fn insert(conn: &mut AnyConnection, c: &Campaign) -> Result<(), DbError> {
+    diesel::insert_into(campaigns::table)
+        .values(c)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Campaign>, DbError> {
+    Ok(campaigns::table
+        .find(id)
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every campaign, newest first.
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<Campaign>, DbError> {
+    Ok(campaigns::table
+        .order(campaigns::created_at.desc())
+        .select(Campaign::as_select())
+        .load(conn)?)
+}
+
+/// Moves a campaign to `to` if it is in one of `from`; returns whether it moved.
+pub fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    to: &str,
+) -> Result<bool, DbError> {
+    let target = campaigns::table
+        .filter(campaigns::id.eq(id))
+        .filter(campaigns::status.eq_any(from));
+    let n = match to {
+        OPEN => diesel::update(target)
+            .set((campaigns::status.eq(to), campaigns::opened_at.eq(now())))
+            .execute(conn)?,
+        CLOSED => diesel::update(target)
+            .set((campaigns::status.eq(to), campaigns::closed_at.eq(now())))
+            .execute(conn)?,
+        _ => diesel::update(target)
+            .set(campaigns::status.eq(to))
+            .execute(conn)?,
+    };
+    Ok(n > 0)
+}
+
+/// A campaign's list, by name.
+pub fn respondents(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+) -> Result<Vec<Respondent>, DbError> {
+    let rows: Vec<Row> = respondents::table
+        .filter(respondents::campaign_id.eq(campaign_id))
+        .order((respondents::name, respondents::id))
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Row::into_respondent).collect())
+}
+
+/// The days people answered (one entry per person who did), for the answers-over-time table.
+pub fn answered_days(conn: &mut AnyConnection, campaign_id: &str) -> Result<Vec<String>, DbError> {
+    Ok(respondents::table
+        .filter(respondents::campaign_id.eq(campaign_id))
+        .filter(respondents::answered_on.is_not_null())
+        .select(respondents::answered_on.assume_not_null())
+        .order(respondents::answered_on)
+        .load(conn)?)
+}
+
+/// Adds people to a list (the caller checked them, in the same transaction).
+pub fn add_respondents(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    people: &[NewRespondent],
+) -> Result<(), DbError> {
+    for p in people {
+        diesel::insert_into(respondents::table)
+            .values((
+                respondents::id.eq(uuid::Uuid::new_v4().to_string()),
+                respondents::campaign_id.eq(campaign_id),
+                respondents::name.eq(&p.name),
+                respondents::group_code.eq(&p.group),
+                respondents::unit_code.eq(&p.unit),
+                respondents::contact.eq(&p.contact),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives one person a new link, replacing (and so invalidating) any earlier one; returns the
+/// token, which is stored nowhere. Nothing for a person who has answered.
+pub fn issue(conn: &mut AnyConnection, respondent_id: &str) -> Result<Option<String>, DbError> {
+    let token = new_secret();
+    let n = diesel::update(
+        respondents::table
+            .filter(respondents::id.eq(respondent_id))
+            .filter(respondents::answered_on.is_null()),
+    )
+    .set((
+        respondents::token_hash.eq(hash_token(&token)),
+        respondents::issued_at.eq(now()),
+        respondents::revoked_at.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok((n > 0).then_some(token))
+}
+
+/// Revokes one person's link; returns whether there was one to revoke.
+pub fn revoke(conn: &mut AnyConnection, respondent_id: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        respondents::table
+            .filter(respondents::id.eq(respondent_id))
+            .filter(respondents::token_hash.is_not_null())
+            .filter(respondents::revoked_at.is_null())
+            .filter(respondents::answered_on.is_null()),
+    )
+    .set(respondents::revoked_at.eq(now()))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The respondent of a campaign, by id.
+pub fn respondent(
+    conn: &mut AnyConnection,
+    campaign_id: &str,
+    respondent_id: &str,
+) -> Result<Option<Respondent>, DbError> {
+    let row: Option<Row> = respondents::table
+        .filter(respondents::campaign_id.eq(campaign_id))
+        .filter(respondents::id.eq(respondent_id))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(Row::into_respondent))
+}
+
+/// What a link opens: the person's group, and the state of the link and of its campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub group: String,
+    pub revoked: bool,
+    pub answered: bool,
+    pub campaign: Campaign,
+}
+
+pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Link>, DbError> {
+    let row: Option<(String, Option<String>, Option<String>, Campaign)> = respondents::table
+        .inner_join(campaigns::table)
+        .filter(respondents::token_hash.eq(hash_token(token)))
+        .select((
+            respondents::group_code,
+            respondents::revoked_at,
+            respondents::answered_on,
+            Campaign::as_select(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(group, revoked, answered, campaign)| Link {
+        group,
+        revoked: revoked.is_some(),
+        answered: answered.is_some(),
+        campaign,
+    }))
+}
+
+/// Marks the person behind `token` as having answered on `day`, if the link is unused, not
+/// revoked and its campaign open — in one statement, so that of two submissions racing only
+/// one succeeds. Returns whether this call marked it.
+pub fn consume(conn: &mut AnyConnection, token: &str, day: &str) -> Result<bool, DbError> {
+    let open = campaigns::table
+        .filter(campaigns::status.eq(OPEN))
+        .select(campaigns::id);
+    let n = diesel::update(
+        respondents::table
+            .filter(respondents::token_hash.eq(hash_token(token)))
+            .filter(respondents::answered_on.is_null())
+            .filter(respondents::revoked_at.is_null())
+            .filter(respondents::campaign_id.eq_any(open)),
+    )
+    .set(respondents::answered_on.eq(day))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Undoes [`consume`] when the answer is known not to have been stored.
+pub fn release(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
+    diesel::update(respondents::table.filter(respondents::token_hash.eq(hash_token(token))))
+        .set(respondents::answered_on.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}

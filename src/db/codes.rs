@@ -1,0 +1,72 @@
+//! One-time codes for citizens' online answers (printed on appointment slips). Only hashes are
+//! stored; a used code records the day, never the answer.
+
+use super::auth::hash_token;
+use super::schema::visit_codes;
+use super::{now, AnyConnection, DbError};
+use diesel::prelude::*;
+
+/// What a code opens, and whether it may still be used.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = visit_codes)]
+pub struct VisitCode {
+    pub unit_code: String,
+    pub survey_id: String,
+    pub expires_on: String,
+    pub used_on: Option<String>,
+}
+
+/// Stores the hashes of freshly made codes.
+pub fn insert(
+    conn: &mut AnyConnection,
+    codes: &[String],
+    unit: &str,
+    survey: &str,
+    actor: &str,
+    expires_on: &str,
+) -> Result<(), DbError> {
+    let at = now();
+    for c in codes {
+        diesel::insert_into(visit_codes::table)
+            .values((
+                visit_codes::code_hash.eq(hash_token(c)),
+                visit_codes::unit_code.eq(unit),
+                visit_codes::survey_id.eq(survey),
+                visit_codes::created_by.eq(actor),
+                visit_codes::created_at.eq(&at),
+                visit_codes::expires_on.eq(expires_on),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<VisitCode>, DbError> {
+    Ok(visit_codes::table
+        .find(hash_token(code))
+        .select(VisitCode::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a code used on `day` if it is unused and not expired, in one statement; returns
+/// whether this call marked it.
+pub fn consume(conn: &mut AnyConnection, code: &str, day: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        visit_codes::table
+            .filter(visit_codes::code_hash.eq(hash_token(code)))
+            .filter(visit_codes::used_on.is_null())
+            .filter(visit_codes::expires_on.ge(day)),
+    )
+    .set(visit_codes::used_on.eq(day))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Undoes [`consume`] when the answer is known not to have been stored.
+pub fn release(conn: &mut AnyConnection, code: &str) -> Result<(), DbError> {
+    diesel::update(visit_codes::table.find(hash_token(code)))
+        .set(visit_codes::used_on.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,518 @@
+//! Campaign pages: supervisors read, admins change. Handlers extract, call
+//! `app::campaigns` off the async threads, render.
+
+use super::extract::{Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use crate::app::campaigns::{self as app, CampaignError, NewCampaign, RowError};
+use crate::db::auth::User;
+use crate::db::campaigns::NewRespondent;
+use crate::error::PageError;
+use crate::state::AppState;
+use crate::views::campaigns as view;
+use crate::views::entry::Staff;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+impl From<CampaignError> for PageError {
+    fn from(e: CampaignError) -> Self {
+        match e {
+            CampaignError::NotFound => PageError::new(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy",
+                "Không có đợt khảo sát hoặc người này. Xin quay lại danh sách đợt khảo sát.",
+            ),
+            CampaignError::Db(e) => e.into(),
+            CampaignError::Invalid(_) | CampaignError::Rows(_) => PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Chưa lưu được",
+                format!("{e}. Xin quay lại trang trước, sửa rồi gửi lại."),
+            ),
+            CampaignError::Refused(m) => {
+                PageError::new(StatusCode::CONFLICT, "Không thực hiện được", m)
+            }
+        }
+    }
+}
+
+/// Runs blocking application work off the async threads.
+async fn run<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, CampaignError>
+where
+    F: FnOnce(&AppState) -> Result<T, CampaignError> + Send + 'static,
+    T: Send + 'static,
+{
+    let st = state.get_ref().clone();
+    web::block(move || f(&st))
+        .await
+        .map_err(|_| CampaignError::Db(crate::db::DbError::Worker("a campaign worker thread")))?
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
+    Staff {
+        username: &user.username,
+        role,
+        csrf: &csrf.token,
+    }
+}
+
+fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
+    |code| {
+        state
+            .units
+            .get(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    }
+}
+
+/// The address links are made with: the one this page was reached at.
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+async fn list_page(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let campaigns = run(state, app::list).await?;
+    let role = user.role.to_string();
+    let titles = |id: &str| {
+        state
+            .catalog
+            .get(id)
+            .map_or(id.to_string(), |s| s.title.clone())
+    };
+    let page = view::list(&view::ListPage {
+        staff: staff(user, &role, csrf),
+        campaigns: &campaigns,
+        surveys: state
+            .catalog
+            .surveys
+            .values()
+            .filter(|s| !s.groups.is_empty())
+            .collect(),
+        period: state.clock.year(),
+        error,
+        survey_title: &titles,
+    });
+    Ok(csrf.page(status, page))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    list_page(&state, &user, &csrf, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    survey: String,
+    period: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    organiser: String,
+}
+
+impl WithCsrf for CreateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    CsrfForm(f): CsrfForm<CreateForm>,
+) -> Result<HttpResponse, PageError> {
+    let Ok(period) = f.period.trim().parse::<i32>() else {
+        let msg = "Chưa tạo được: năm đánh giá phải là số (vd. 2025).";
+        return list_page(
+            &state,
+            &user,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(msg),
+        )
+        .await;
+    };
+    let new = NewCampaign {
+        survey: f.survey,
+        period,
+        title: f.title,
+        organiser: f.organiser,
+        unit: String::new(),
+    };
+    let actor = user.username.clone();
+    match run(&state, move |s| app::create(s, &actor, new, None)).await {
+        Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
+        Err(CampaignError::Invalid(e)) => {
+            let msg = format!("Chưa tạo được: {}.", e.message);
+            list_page(
+                &state,
+                &user,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&msg),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the campaign page shows besides the campaign.
+#[derive(Default)]
+struct Shown<'a> {
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    rows: &'a [RowError],
+    list_text: &'a str,
+}
+
+async fn campaign_page(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    id: String,
+    status: StatusCode,
+    shown: Shown<'_>,
+) -> Result<HttpResponse, PageError> {
+    let (campaign, people, tracking) = run(state, move |s| {
+        Ok((
+            app::get(s, &id)?,
+            app::respondents(s, &id)?,
+            app::tracking(s, &id)?,
+        ))
+    })
+    .await?;
+    let survey = state
+        .catalog
+        .get(&campaign.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let today = state
+        .units
+        .set_on(state.clock.today())
+        .map(|s| s.id.clone());
+    let units: Vec<_> = state
+        .units
+        .units_of(today.as_deref())
+        .into_iter()
+        .cloned()
+        .collect();
+    let role = user.role.to_string();
+    let names = unit_name(state);
+    let page = view::campaign(&view::CampaignPage {
+        staff: staff(user, &role, csrf),
+        campaign: &campaign,
+        survey,
+        people: &people,
+        tracking: &tracking,
+        units: &units,
+        unit_name: &names,
+        notice: shown.notice,
+        error: shown.error,
+        row_errors: shown.rows,
+        list_text: shown.list_text,
+    });
+    Ok(csrf.page(status, page))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    campaign_page(
+        &state,
+        &user,
+        &csrf,
+        id.into_inner(),
+        StatusCode::OK,
+        Shown::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ListForm {
+    csrf: String,
+    list: String,
+}
+
+impl WithCsrf for ListForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The page again after a change: the notice, or what was wrong (nothing stored).
+async fn after(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    id: String,
+    outcome: Result<String, CampaignError>,
+    list_text: &str,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(notice) => {
+            let shown = Shown {
+                notice: Some(&notice),
+                ..Shown::default()
+            };
+            campaign_page(state, user, csrf, id, StatusCode::OK, shown).await
+        }
+        Err(CampaignError::Rows(rows)) => {
+            let shown = Shown {
+                rows: &rows,
+                list_text,
+                ..Shown::default()
+            };
+            campaign_page(
+                state,
+                user,
+                csrf,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown,
+            )
+            .await
+        }
+        Err(CampaignError::Refused(m)) => {
+            let shown = Shown {
+                error: Some(&m),
+                list_text,
+                ..Shown::default()
+            };
+            campaign_page(state, user, csrf, id, StatusCode::CONFLICT, shown).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_list(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(f): CsrfForm<ListForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| app::add_list(s, &actor, &cid, &text))
+        .await
+        .map(|n| format!("Đã thêm {n} người vào danh sách."));
+    after(&state, &user, &csrf, id, outcome, &f.list).await
+}
+
+#[derive(Deserialize)]
+pub struct PersonForm {
+    csrf: String,
+    name: String,
+    group: String,
+    unit: String,
+    #[serde(default)]
+    contact: String,
+}
+
+impl WithCsrf for PersonForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn add_person(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(f): CsrfForm<PersonForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, actor) = (id.into_inner(), user.username.clone());
+    let person = NewRespondent {
+        name: f.name,
+        group: f.group,
+        unit: f.unit,
+        contact: f.contact,
+    };
+    let cid = id.clone();
+    let name = person.name.trim().to_string();
+    let outcome = run(&state, move |s| app::add_one(s, &actor, &cid, &person))
+        .await
+        .map(|_| format!("Đã thêm {name}."));
+    after(&state, &user, &csrf, id, outcome, "").await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    format: String,
+}
+
+impl WithCsrf for ActionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn open(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, actor) = (id.into_inner(), user.username.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| app::open(s, &actor, &cid))
+        .await
+        .map(|_| "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.".to_string());
+    after(&state, &user, &csrf, id, outcome, "").await
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, actor) = (id.into_inner(), user.username.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| app::close(s, &actor, &cid))
+        .await
+        .map(|_| "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.".to_string());
+    after(&state, &user, &csrf, id, outcome, "").await
+}
+
+/// Links as CSV (`name,group,link`), UTF-8 with a BOM for spreadsheets.
+pub fn links_csv(links: &[app::IssuedLink], base_url: &str) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["name", "group", "link"]);
+    for l in links {
+        let _ = w.write_record([
+            l.name.as_str(),
+            l.group.as_str(),
+            &format!("{base_url}/i/{}", l.token),
+        ]);
+    }
+    String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).to_string()
+}
+
+fn csv_download(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(format!("\u{feff}{body}"))
+}
+
+pub async fn links(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, actor) = (id.into_inner(), user.username.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
+    let (campaign, links) = match outcome {
+        Ok(x) => x,
+        Err(e) => return after(&state, &user, &csrf, id, Err(e), "").await,
+    };
+    let base = base_url(&req);
+    if f.format == "csv" {
+        return Ok(csv_download("duong-dan.csv", links_csv(&links, &base)));
+    }
+    let survey = state
+        .catalog
+        .get(&campaign.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let names = unit_name(&state);
+    Ok(csrf.page(
+        StatusCode::OK,
+        view::sheet(&campaign, survey, &links, &base, &names),
+    ))
+}
+
+pub async fn revoke(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<(String, String)>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let ((id, person), actor) = (path.into_inner(), user.username.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
+        .await
+        .map(|p| format!("Đã thu hồi đường dẫn của {}.", p.name));
+    after(&state, &user, &csrf, id, outcome, "").await
+}
+
+pub async fn reissue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<(String, String)>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let ((id, person), actor) = (path.into_inner(), user.username.clone());
+    let cid = id.clone();
+    let outcome = run(&state, move |s| {
+        let link = app::reissue(s, &actor, &cid, &person)?;
+        Ok((app::get(s, &cid)?, link))
+    })
+    .await;
+    let (campaign, link) = match outcome {
+        Ok(x) => x,
+        Err(e) => return after(&state, &user, &csrf, id, Err(e), "").await,
+    };
+    let survey = state
+        .catalog
+        .get(&campaign.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let names = unit_name(&state);
+    Ok(csrf.page(
+        StatusCode::OK,
+        view::sheet(&campaign, survey, &[link], &base_url(&req), &names),
+    ))
+}
+
+/// Those who have not answered: `name,group,unit,contact`.
+pub async fn reminders(
+    state: web::Data<AppState>,
+    _: SignedIn<Supervisor>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let people = run(&state, move |s| app::reminders(s, &id)).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["name", "group", "unit", "contact"]);
+    for p in &people {
+        let _ = w.write_record([&p.name, &p.group, &p.unit, &p.contact]);
+    }
+    let body = String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).to_string();
+    Ok(csv_download("chua-tra-loi.csv", body))
+}

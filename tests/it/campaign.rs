@@ -1,0 +1,961 @@
+//! Campaigns: officials answer the PAR INDEX survey through one-time links, page by page; a
+//! link admits one answer; lists are checked row by row; and nothing stored, shown or logged
+//! joins a person or a link to an answer.
+
+use crate::harness::*;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::app::campaigns::{self as campaigns, NewCampaign};
+use chiso::clock::Clock;
+use chiso::db::auth::Role;
+use chiso::db::AnyConnection;
+use diesel::sql_types::Text;
+use diesel::RunQueryDsl;
+use std::process::{Output, Stdio};
+
+const SURVEY: &str = "parindex-officials-2022";
+
+fn list_csv(rows: &[(&str, &str, &str)]) -> String {
+    let mut s = String::from("name,group,unit,contact\n");
+    for (name, group, unit) in rows {
+        s.push_str(&format!("{name},{group},{unit},{name}@example.vn\n"));
+    }
+    s
+}
+
+/// An open campaign of the officials' survey for this app's period, with `people`.
+fn open_campaign(app: &TestApp, people: &[(&str, &str, &str)]) -> String {
+    let new = NewCampaign {
+        survey: SURVEY.into(),
+        period: PERIOD,
+        organiser: "Sở Nội vụ thành phố Cần Thơ".into(),
+        ..Default::default()
+    };
+    let (c, n) = campaigns::create(&app.state, "test", new, Some(&list_csv(people))).unwrap();
+    assert_eq!(n, people.len());
+    campaigns::open(&app.state, "test", &c.id).unwrap();
+    c.id
+}
+
+/// Name → token of freshly issued links.
+fn links(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    let (_, links) = campaigns::issue_links(&app.state, "test", id).unwrap();
+    links.into_iter().map(|l| (l.name, l.token)).collect()
+}
+
+fn token_of<'a>(links: &'a [(String, String)], name: &str) -> &'a str {
+    &links.iter().find(|(n, _)| n == name).unwrap().1
+}
+
+/// Every hidden field of a page, in order.
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("type=\"hidden\" name=\"") {
+        rest = &rest[at + 20..];
+        let name = &rest[..rest.find('"').unwrap()];
+        let v = rest.find("value=\"").unwrap();
+        let after = &rest[v + 7..];
+        let value = &after[..after.find('"').unwrap()];
+        out.push((name.to_string(), value.to_string()));
+    }
+    out
+}
+
+/// The item codes of each section of the officials' form.
+fn sections(app: &TestApp) -> Vec<Vec<String>> {
+    app.state
+        .catalog
+        .get(SURVEY)
+        .unwrap()
+        .sections
+        .iter()
+        .map(|s| s.items.iter().map(|i| i.code.clone()).collect())
+        .collect()
+}
+
+async fn body(resp: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+}
+
+macro_rules! form_post {
+    ($svc:expr, $uri:expr, $fields:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(&$fields).unwrap())
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        (status, body(resp).await)
+    }};
+}
+
+macro_rules! get_page {
+    ($svc:expr, $uri:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        (status, body(resp).await)
+    }};
+}
+
+/// Answers the whole form through the link, page by page, as a browser posts it (earlier
+/// answers come back in hidden fields); returns the status and page of the final submit.
+macro_rules! answer_all {
+    ($svc:expr, $app:expr, $token:expr, $value:expr) => {{
+        let uri = format!("/i/{}", $token);
+        let (status, page) = get_page!($svc, uri);
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let secs = sections(&$app);
+        let mut hidden = hidden_fields(&page);
+        for i in 0..secs.len() {
+            let mut fields: Vec<(String, String)> = hidden
+                .iter()
+                .filter(|(k, _)| k != "page")
+                .cloned()
+                .collect();
+            // From the welcome page to page 0; then the previous page's answers, to page i.
+            if i == 0 {
+                fields.push(("page".into(), "start".into()));
+                fields.push(("go".into(), "0".into()));
+            } else {
+                fields.push(("page".into(), (i - 1).to_string()));
+                for code in &secs[i - 1] {
+                    fields.push((format!("a:{code}"), $value.to_string()));
+                }
+                fields.push(("go".into(), i.to_string()));
+            }
+            let (status, page) = form_post!($svc, uri, fields);
+            assert_eq!(status, StatusCode::OK, "page {i}: {page}");
+            assert!(
+                page.contains(&format!("Phần {} / {}", i + 1, secs.len())),
+                "{page}"
+            );
+            hidden = hidden_fields(&page);
+        }
+        let n = secs.len();
+        let mut fields: Vec<(String, String)> = hidden
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .cloned()
+            .collect();
+        fields.push(("page".into(), (n - 1).to_string()));
+        for code in &secs[n - 1] {
+            fields.push((format!("a:{code}"), $value.to_string()));
+        }
+        fields.push(("go".into(), "submit".into()));
+        let last = form_post!($svc, uri, fields.clone());
+        (last, fields)
+    }};
+}
+
+#[derive(diesel::QueryableByName)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+fn columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+    columns_where(conn, table, "1 = 1")
+}
+
+/// The text columns of a table (the packed counts are numbers in a blob).
+fn text_columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+    let cond = match conn {
+        AnyConnection::Sqlite(_) => "type <> 'BLOB'",
+        AnyConnection::Postgresql(_) => "data_type <> 'bytea'",
+    };
+    columns_where(conn, table, cond)
+}
+
+fn columns_where(conn: &mut AnyConnection, table: &str, cond: &str) -> Vec<String> {
+    let q = match conn {
+        AnyConnection::Sqlite(_) => {
+            format!("SELECT name AS line FROM pragma_table_info('{table}') WHERE {cond}")
+        }
+        AnyConnection::Postgresql(_) => format!(
+            "SELECT CAST(column_name AS TEXT) AS line FROM information_schema.columns \
+             WHERE table_name = '{table}' AND table_schema = current_schema() AND {cond}"
+        ),
+    };
+    let rows: Vec<Line> = diesel::sql_query(q).load(conn).unwrap();
+    rows.into_iter().map(|r| r.line).collect()
+}
+
+/// Every row of a table as one line of text (all columns).
+fn dump(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+    let cols = text_columns(conn, table);
+    assert!(!cols.is_empty(), "{table} has columns");
+    let expr = cols
+        .iter()
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+        .collect::<Vec<_>>()
+        .join(" || '|' || ");
+    let rows: Vec<Line> = diesel::sql_query(format!("SELECT {expr} AS line FROM {table}"))
+        .load(conn)
+        .unwrap();
+    rows.into_iter().map(|r| r.line).collect()
+}
+
+fn response_rows(
+    conn: &mut AnyConnection,
+) -> Vec<(String, String, String, String, Option<String>)> {
+    use chiso::db::schema::responses::dsl::*;
+    use diesel::prelude::*;
+    responses
+        .select((id, channel, unit_code, created_at, respondent_group))
+        .load(conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(&app, &[("Nguyễn Văn An", "hdnd", "SNV")]);
+    let links = links(&app, &id);
+    let token = token_of(&links, "Nguyễn Văn An").to_string();
+    let svc = service!(app);
+    let uri = format!("/i/{token}");
+
+    let (status, page) = get_page!(svc, uri);
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Sở Nội vụ thành phố Cần Thơ") && page.contains("Cam kết bảo mật"));
+    assert!(
+        page.contains("Đại biểu HĐND thành phố"),
+        "the group is named"
+    );
+
+    // Moving on without answering names every question left, and stays on the page.
+    let sid = hidden_fields(&page)
+        .into_iter()
+        .find(|(k, _)| k == "submission_id")
+        .unwrap()
+        .1;
+    let first = sections(&app)[0].clone();
+    let (status, p) = form_post!(
+        svc,
+        uri,
+        vec![
+            ("submission_id".to_string(), sid.clone()),
+            ("page".into(), "0".into()),
+            (format!("a:{}", first[0]), "4".into()),
+            ("go".into(), "1".into()),
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for code in &first[1..] {
+        assert!(
+            p.contains(&format!("Câu {code}: xin chọn một mức đánh giá.")),
+            "{p}"
+        );
+    }
+    assert!(p.contains("Phần 1 / 5"));
+    assert!(
+        p.contains("value=\"4\" required checked"),
+        "the answer given is kept"
+    );
+    assert_eq!(app.responses(), 0, "nothing is stored before the submit");
+
+    let ((status, thanks), fields) = answer_all!(svc, app, token, "4");
+    assert_eq!(status, StatusCode::OK, "{thanks}");
+    assert!(thanks.contains("đã được ghi nhận"));
+    assert_eq!(app.responses(), 1);
+    let mut conn = app.state.pool.get().unwrap();
+    let rows = response_rows(&mut conn);
+    let (rid, channel, unit, created, group) = rows[0].clone();
+    assert_eq!(channel, "invitation");
+    assert_eq!(
+        unit, "CT",
+        "counted under the campaign's unit, not the person's agency"
+    );
+    assert_eq!(group.as_deref(), Some("hdnd"));
+    assert_eq!(created, "2025-06-20", "the day only");
+    assert_eq!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 4);
+    drop(conn);
+
+    // The link now says so, shows no form, and stores nothing.
+    let (status, page) = get_page!(svc, uri);
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("Phiếu đã được trả lời") && !page.contains("<form"));
+    // The final page sent again (a reload): thanked, stored once.
+    let (status, _) = form_post!(svc, uri, fields.clone());
+    assert_eq!(status, StatusCode::OK);
+    // Another tab's page, with its own submission id: refused.
+    let mut other = fields.clone();
+    for f in other.iter_mut().filter(|(k, _)| k == "submission_id") {
+        f.1 = uuid::Uuid::new_v4().to_string();
+    }
+    let (status, page) = form_post!(svc, uri, other);
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("Phiếu đã được trả lời"));
+    assert_eq!(app.responses(), 1);
+
+    let t = campaigns::tracking(&app.state, &id).unwrap();
+    assert_eq!(t.total.invited, 1);
+    assert_eq!(t.total.answered, None, "one answer is hidden");
+}
+
+#[actix_web::test]
+async fn two_tabs_submitting_at_once_store_one_answer() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(&app, &[("Trần Thị Bình", "lanh_dao_so", "SNV")]);
+    let links = links(&app, &id);
+    let token = token_of(&links, "Trần Thị Bình").to_string();
+    let svc = service!(app);
+    let uri = format!("/i/{token}");
+    let mut fields = vec![("page".to_string(), "4".to_string())];
+    for codes in sections(&app) {
+        for c in codes {
+            fields.push((format!("a:{c}"), "5".into()));
+        }
+    }
+    fields.push(("go".into(), "submit".into()));
+    let tab = |sid: String| {
+        let mut f = fields.clone();
+        f.push(("submission_id".into(), sid));
+        TestRequest::post()
+            .uri(&uri)
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(&f).unwrap())
+            .to_request()
+    };
+    let (a, b) = futures_util::future::join(
+        test::call_service(&svc, tab(uuid::Uuid::new_v4().to_string())),
+        test::call_service(&svc, tab(uuid::Uuid::new_v4().to_string())),
+    )
+    .await;
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 410]);
+    assert_eq!(app.responses(), 1);
+}
+
+#[actix_web::test]
+async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(
+        &app,
+        &[
+            ("Lê Văn Cường", "lanh_dao_phong", "SNV"),
+            ("Phạm Thị Dung", "hdnd", "CT"),
+        ],
+    );
+    let first = links(&app, &id);
+    let svc = service!(app);
+    let people = campaigns::respondents(&app.state, &id).unwrap();
+    let cuong = people.iter().find(|p| p.name == "Lê Văn Cường").unwrap();
+
+    let (status, page) = get_page!(svc, format!("/i/{}", "0".repeat(64)));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Đường dẫn không đúng") && !page.contains("<form"));
+
+    campaigns::revoke(&app.state, "test", &id, &cuong.id).unwrap();
+    let old = token_of(&first, "Lê Văn Cường").to_string();
+    let (status, page) = get_page!(svc, format!("/i/{old}"));
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("thu hồi"));
+    // A full answer through the revoked link stores nothing.
+    let mut fields = vec![
+        ("page".to_string(), "4".to_string()),
+        ("submission_id".into(), uuid::Uuid::new_v4().to_string()),
+        ("go".into(), "submit".into()),
+    ];
+    for codes in sections(&app) {
+        for c in codes {
+            fields.push((format!("a:{c}"), "3".into()));
+        }
+    }
+    let (status, _) = form_post!(svc, format!("/i/{old}"), fields.clone());
+    assert_eq!(status, StatusCode::GONE);
+
+    // Reissued: the new link works, the old one is unknown.
+    let new = campaigns::reissue(&app.state, "test", &id, &cuong.id).unwrap();
+    let (status, _) = get_page!(svc, format!("/i/{}", new.token));
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get_page!(svc, format!("/i/{old}"));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Closing expires every link.
+    campaigns::close(&app.state, "test", &id).unwrap();
+    let dung = token_of(&first, "Phạm Thị Dung").to_string();
+    let (status, page) = get_page!(svc, format!("/i/{dung}"));
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("đã kết thúc"));
+    let (status, _) = form_post!(svc, format!("/i/{dung}"), fields);
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(app.responses(), 0);
+    // No links for a closed campaign, and no one added to it.
+    assert!(campaigns::issue_links(&app.state, "test", &id).is_err());
+    let err = campaigns::add_list(&app.state, "test", &id, &list_csv(&[("Mới", "hdnd", "CT")]))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("dòng 2: row: đợt khảo sát đã đóng"),
+        "{err}"
+    );
+
+    // A draft campaign's links do not open yet.
+    let new = NewCampaign {
+        survey: SURVEY.into(),
+        period: PERIOD,
+        ..Default::default()
+    };
+    let (draft, _) = campaigns::create(
+        &app.state,
+        "test",
+        new,
+        Some(&list_csv(&[("Võ Văn E", "hdnd", "CT")])),
+    )
+    .unwrap();
+    let l = links(&app, &draft.id);
+    let (status, page) = get_page!(svc, format!("/i/{}", l[0].1));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("chưa mở"));
+}
+
+/// A signed-in browser: its session and CSRF cookies.
+struct Browser {
+    session: String,
+    csrf: String,
+}
+
+macro_rules! sign_in {
+    ($svc:expr, $name:expr, $password:expr) => {{
+        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
+        let csrf = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_csrf")
+            .unwrap()
+            .value()
+            .to_string();
+        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri("/login")
+                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
+        let session = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_session")
+            .unwrap()
+            .value()
+            .to_string();
+        Browser { session, csrf }
+    }};
+}
+
+macro_rules! staff_get {
+    ($svc:expr, $who:expr, $uri:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, body(resp).await, location)
+    }};
+}
+
+macro_rules! staff_post {
+    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {{
+        let mut fields: Vec<(String, String)> = $fields
+            .iter()
+            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("csrf".into(), $who.csrf.clone()));
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, body(resp).await, location)
+    }};
+}
+
+#[actix_web::test]
+async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+
+    let (status, _, location) = staff_post!(
+        svc,
+        admin,
+        String::from("/campaigns"),
+        [
+            ("survey", SURVEY),
+            ("period", "2025"),
+            ("title", "PAR INDEX 2025"),
+            ("organiser", "")
+        ]
+    );
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page_uri = location.unwrap();
+    // A supervisor reads, but may not change.
+    let (status, page, _) = staff_get!(svc, lan, page_uri);
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("PAR INDEX 2025") && page.contains("đang chuẩn bị"));
+    let (status, _, _) = staff_post!(svc, lan, format!("{page_uri}/open"), [("format", "")]);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let bad = "name,group,unit,contact\n\
+               Nguyễn Văn An,hdnd,CT,\n\
+               Nguyễn  văn an,hdnd,CT,\n\
+               Trần Thị Bình,bogus,SNV,\n\
+               Lê Văn Cường,hdnd,NOWHERE,\n";
+    let (status, page, _) = staff_post!(svc, admin, format!("{page_uri}/list"), [("list", bad)]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("dòng 3: name: “Nguyễn văn an” (CT) trùng với dòng 2"),
+        "{page}"
+    );
+    assert!(
+        page.contains("dòng 4: group: không có nhóm “bogus”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("dòng 5: unit: không có đơn vị “NOWHERE”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Lê Văn Cường,hdnd,NOWHERE"),
+        "the list is kept to correct"
+    );
+    let id = page_uri.trim_start_matches("/campaigns/").to_string();
+    assert!(campaigns::respondents(&app.state, &id).unwrap().is_empty());
+
+    // A good list, one person by hand, and one already on the list.
+    let good: Vec<(String, &str, &str)> = (0..7)
+        .map(|i| {
+            (
+                format!("Cán bộ {i}"),
+                if i < 6 { "hdnd" } else { "lanh_dao_so" },
+                "SNV",
+            )
+        })
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = good.iter().map(|(n, g, u)| (n.as_str(), *g, *u)).collect();
+    let (status, page, _) = staff_post!(
+        svc,
+        admin,
+        format!("{page_uri}/list"),
+        [("list", list_csv(&rows).as_str())]
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã thêm 7 người"));
+    let person = [
+        ("name", "Đặng Văn Giang"),
+        ("group", "lanh_dao_so"),
+        ("unit", "STP"),
+        ("contact", "0901"),
+    ];
+    let (status, _, _) = staff_post!(svc, admin, format!("{page_uri}/people"), person);
+    assert_eq!(status, StatusCode::OK);
+    let (status, page, _) = staff_post!(svc, admin, format!("{page_uri}/people"), person);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("đã có trong danh sách"));
+
+    let (status, _, _) = staff_post!(svc, admin, format!("{page_uri}/open"), [("format", "")]);
+    assert_eq!(status, StatusCode::OK);
+    // The CSV for mail merge, then the printable sheet (which reissues every link).
+    let (status, csv, _) =
+        staff_post!(svc, admin, format!("{page_uri}/links"), [("format", "csv")]);
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("\u{feff}name,group,link\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 9);
+    let (status, sheet, _) = staff_post!(
+        svc,
+        admin,
+        format!("{page_uri}/links"),
+        [("format", "sheet")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet.matches("<svg").count(), 8, "a QR code per person");
+    let tokens: Vec<String> = sheet
+        .split("/i/")
+        .skip(1)
+        .map(|s| s.chars().take(64).collect())
+        .collect();
+    // The CSV's links were replaced by the sheet's.
+    let old = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit("/i/")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(!tokens.contains(&old));
+    let (status, _) = get_page!(svc, format!("/i/{old}"));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Six of the hdnd group and one other answer; Giang does not.
+    let names: Vec<String> = good.iter().map(|(n, _, _)| n.clone()).collect();
+    for name in &names {
+        let at = sheet.find(&format!("<strong>{name}</strong>")).unwrap();
+        let token: String = sheet[at..]
+            .split("/i/")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take(64)
+            .collect();
+        let ((status, page), _) = answer_all!(svc, app, token, "5");
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+    assert_eq!(app.responses(), 7);
+
+    // Tracking: counts only, cells under 5 hidden; the reminder list names who has not answered.
+    let (status, page, _) = staff_get!(svc, lan, page_uri);
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Theo nhóm") && page.contains("Theo cơ quan, đơn vị"));
+    assert!(
+        page.contains("&lt; 5"),
+        "the lanh_dao_so group's one answer is hidden"
+    );
+    let t = campaigns::tracking(&app.state, &id).unwrap();
+    assert_eq!(t.total.answered, Some(7));
+    let cells: Vec<Option<i64>> = t
+        .by_group
+        .iter()
+        .chain(&t.by_unit)
+        .map(|r| r.answered)
+        .chain(t.by_day.iter().map(|(_, n)| *n))
+        .collect();
+    assert!(cells.iter().flatten().all(|n| *n >= 5), "{cells:?}");
+    assert!(cells.contains(&None) && cells.contains(&Some(6)));
+    let (status, csv, _) = staff_get!(svc, lan, format!("{page_uri}/reminders.csv"));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        csv.trim_start_matches('\u{feff}').trim(),
+        "name,group,unit,contact\nĐặng Văn Giang,lanh_dao_so,STP,0901"
+    );
+}
+
+#[actix_web::test]
+async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
+    let app = TestApp::builder().build();
+    let people: Vec<(String, &str, &str)> = (0..6)
+        .map(|i| (format!("Người {i}"), "lanh_dao_huyen", "CT"))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(n, g, u)| (n.as_str(), *g, *u))
+        .collect();
+    let id = open_campaign(&app, &rows);
+    let links = links(&app, &id);
+    let svc = service!(app);
+    for (_, token) in &links {
+        let ((status, _), _) = answer_all!(svc, app, token, "2");
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(app.responses(), 6);
+
+    let mut conn = app.state.pool.get().unwrap();
+    let respondent_ids: Vec<String> = campaigns::respondents(&app.state, &id)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let hashes: Vec<String> = links
+        .iter()
+        .map(|(_, t)| chiso::secrets::hash_token(t))
+        .collect();
+    let secrets: Vec<&str> = respondent_ids
+        .iter()
+        .chain(&hashes)
+        .map(String::as_str)
+        .chain(links.iter().map(|(_, t)| t.as_str()))
+        .chain(people.iter().map(|(n, _, _)| n.as_str()))
+        .collect();
+    let responses: Vec<String> = response_rows(&mut conn).into_iter().map(|r| r.0).collect();
+    for table in [
+        "responses",
+        "answers",
+        "slice_counts",
+        "response_tallies",
+        "audit_log",
+    ] {
+        let cols = columns(&mut conn, table);
+        for c in &cols {
+            assert!(
+                !c.contains("respondent_id")
+                    && !c.contains("token")
+                    && !c.contains("campaign")
+                    && c != "name",
+                "{table}.{c} could join an answer to a person"
+            );
+        }
+        for line in dump(&mut conn, table) {
+            for s in &secrets {
+                assert!(!line.contains(s), "{table} holds {s}: {line}");
+            }
+            if table == "audit_log" {
+                for r in &responses {
+                    assert!(
+                        !line.contains(r.as_str()),
+                        "an audit entry names a response: {line}"
+                    );
+                }
+            }
+        }
+    }
+    for (rid, channel, _, created, _) in response_rows(&mut conn) {
+        assert_eq!(channel, "invitation");
+        assert_eq!(created, "2025-06-20", "no time of day");
+        assert_ne!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 7);
+    }
+    // The respondents' table holds the day they answered, no more.
+    for line in dump(&mut conn, "respondents") {
+        for r in &responses {
+            assert!(!line.contains(r.as_str()));
+        }
+    }
+}
+
+fn chiso(db: &str, args: &[&str]) -> Output {
+    chiso_process(db).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let year = Clock::System.year().to_string();
+    let file = dir.path().join("nguoi.csv");
+    std::fs::write(
+        &file,
+        "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let out = chiso(
+        &db,
+        &[
+            "campaign",
+            "create",
+            "--survey",
+            SURVEY,
+            "--period",
+            &year,
+            "--respondents",
+            f,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let id = stdout.split_whitespace().last().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
+
+    // A bad list: every row's problem, exit 1, no campaign.
+    let bad = dir.path().join("sai.csv");
+    std::fs::write(
+        &bad,
+        "name,group,unit,contact\nA,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
+    )
+    .unwrap();
+    let out = chiso(
+        &db,
+        &[
+            "campaign",
+            "create",
+            "--survey",
+            SURVEY,
+            "--period",
+            &year,
+            "--respondents",
+            bad.to_str().unwrap(),
+        ],
+    );
+    let t = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        t.contains("dòng 3: name") && t.contains("dòng 4: group") && t.contains("dòng 5: unit"),
+        "{t}"
+    );
+    let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+
+    let server_addr = format!("127.0.0.1:{}", free_port());
+    let out = chiso(
+        &db,
+        &[
+            "campaign",
+            "links",
+            &id,
+            "--base-url",
+            &format!("http://{server_addr}"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let csv = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "name,group,link");
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("Nguyễn Văn An,hdnd,http://"), "{csv}");
+    let tokens: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.rsplit("/i/").next().unwrap().to_string())
+        .collect();
+    assert!(tokens.iter().all(|t| t.len() == 64));
+
+    // A real server, logging at info: the link is opened and answered; no token in the log.
+    let log = dir.path().join("server.log");
+    let mut child = chiso_process(&db)
+        .args(["serve", "--bind", &server_addr])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_healthy(&server_addr);
+    let mut c = chiso::bench::http::Client::new(&server_addr);
+    let token = &tokens[0];
+    let r = c.request("GET", &format!("/i/{token}"), None, b"").unwrap();
+    assert_eq!(r.status, 200);
+    let surveys = chiso::startup::load_definitions(&surveys_dir())
+        .ok()
+        .unwrap();
+    let survey = surveys.catalog.get(SURVEY).unwrap();
+    let mut fields = vec![
+        (
+            "submission_id".to_string(),
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        ("page".into(), (survey.sections.len() - 1).to_string()),
+        ("go".into(), "submit".into()),
+    ];
+    for item in survey.items() {
+        fields.push((format!("a:{}", item.code), "4".into()));
+    }
+    let body = serde_urlencoded::to_string(&fields).unwrap();
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let r = c
+        .send("POST", &format!("/i/{token}"), &form, body.as_bytes())
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.request("GET", &format!("/i/{token}"), None, b"").unwrap();
+    assert_eq!(r.status, 410);
+    let r = c
+        .request("GET", &format!("/i/{}", tokens[1]), None, b"")
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("GET /i/… 200") && logged.contains("POST /i/… 200"),
+        "{logged}"
+    );
+    for t in &tokens {
+        assert!(!logged.contains(t.as_str()), "a token in the log: {logged}");
+        assert!(!logged.contains(&t[..16]));
+    }
+
+    // Closing from the command line expires the links.
+    let out = chiso(&db, &["campaign", "close", &id]);
+    assert!(
+        out.status.success() && text(&out).contains("closed"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(&db, &["campaign", "links", &id]);
+    assert!(!out.status.success());
+}
+
+#[actix_web::test]
+async fn admins_print_codes_for_appointment_slips() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, admin, String::from("/codes"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("sipas-counter") && !page.contains("value=\"parindex-officials-2022\""));
+    let (status, _, _) = staff_get!(svc, lan, String::from("/codes"));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let form = |format: &'static str| {
+        [
+            ("survey", "sipas-counter"),
+            ("unit", "NK-P-CAI-KHE"),
+            ("count", "4"),
+            ("days", "30"),
+            ("format", format),
+        ]
+    };
+    let (status, labels, _) = staff_post!(svc, admin, String::from("/codes"), form("labels"));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(labels.matches("<svg").count(), 4, "a QR code per label");
+    assert!(labels.contains("20/07/2025"));
+    let (status, csv, _) = staff_post!(svc, admin, String::from("/codes"), form("csv"));
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "code,url");
+    assert_eq!(lines.len(), 5);
+    let code = lines[1].split(',').next().unwrap();
+    let (status, _) = get_page!(svc, format!("/o/{code}"));
+    assert_eq!(status, StatusCode::OK);
+    let (status, page, _) = staff_post!(
+        svc,
+        admin,
+        String::from("/codes"),
+        [
+            ("survey", "sipas-counter"),
+            ("unit", "NK-P-CAI-KHE"),
+            ("count", "0"),
+            ("days", "30")
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("số mã phải từ 1 đến 10000"));
+}
