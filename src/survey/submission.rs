@@ -80,16 +80,30 @@ pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission,
         }
     };
 
-    for key in background.keys() {
-        if !survey.background.iter().any(|b| &b.code == key) {
+    // Unknown codes: the loops below look up every known one; only when fewer were found than
+    // were sent is there an unknown one to name (a scan per sent code cost more than the rest).
+    let known_bg = survey
+        .background
+        .iter()
+        .filter(|b| background.contains_key(&b.code))
+        .count();
+    if known_bg < background.len() {
+        if let Some(key) = background
+            .keys()
+            .find(|k| !survey.background.iter().any(|b| &b.code == *k))
+        {
             return Err(FieldError::new(
                 format!("background.{key}"),
                 format!("survey '{}' has no background question '{key}'", survey.id),
             ));
         }
     }
-    for key in answers.keys() {
-        if survey.item(key).is_none() {
+    let known_items = survey
+        .items()
+        .filter(|i| answers.contains_key(&i.code))
+        .count();
+    if known_items < answers.len() {
+        if let Some(key) = answers.keys().find(|k| survey.item(k).is_none()) {
             return Err(FieldError::new(
                 format!("answers.{key}"),
                 format!("survey '{}' has no item '{key}'", survey.id),
@@ -99,29 +113,29 @@ pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission,
 
     let mut valid_bg = BTreeMap::new();
     for b in &survey.background {
-        let field = format!("background.{}", b.code);
+        let field = || format!("background.{}", b.code);
         match background.get(&b.code) {
             None | Some(Value::Null) => {
                 if b.required && applies(b.show_if.as_ref(), answers, background) {
-                    return Err(FieldError::new(field, "this question must be answered"));
+                    return Err(FieldError::new(field(), "this question must be answered"));
                 }
             }
             Some(Value::String(s)) => {
                 if !b.options.iter().any(|o| &o.code == s) {
                     let options: Vec<&str> = b.options.iter().map(|o| o.code.as_str()).collect();
                     return Err(FieldError::new(
-                        field,
+                        field(),
                         format!("'{s}' is not one of the options: {}", options.join(", ")),
                     ));
                 }
                 if !applies(b.show_if.as_ref(), answers, background) {
-                    return Err(not_applicable(field, b.show_if.as_ref()));
+                    return Err(not_applicable(field(), b.show_if.as_ref()));
                 }
                 valid_bg.insert(b.code.clone(), s.clone());
             }
             Some(other) => {
                 return Err(FieldError::new(
-                    field,
+                    field(),
                     format!("must be an option code (text), not {}", json_kind(other)),
                 ))
             }
@@ -130,24 +144,24 @@ pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission,
 
     let mut valid = Vec::new();
     for item in survey.items() {
-        let field = format!("answers.{}", item.code);
+        let field = || format!("answers.{}", item.code);
         let scale = survey.scale_of(item);
         let applicable = applies(item.show_if.as_ref(), answers, background);
         match answers.get(&item.code) {
             None => {
                 if item.required && applicable {
-                    return Err(FieldError::new(field, "this question must be answered"));
+                    return Err(FieldError::new(field(), "this question must be answered"));
                 }
             }
             Some(v) if !applicable => {
                 if !v.is_null() {
-                    return Err(not_applicable(field, item.show_if.as_ref()));
+                    return Err(not_applicable(field(), item.show_if.as_ref()));
                 }
             }
             Some(Value::Null) => {
                 if scale.is_some_and(|s| s.no_opinion.is_none()) {
                     return Err(FieldError::new(
-                        field,
+                        field(),
                         "this question has no \"no opinion\" answer; choose a value of its scale",
                     ));
                 }
@@ -159,19 +173,19 @@ pub fn validate(survey: &Survey, raw: &RawSubmission) -> Result<ValidSubmission,
                     (Some(v), Some(s)) if s.allows(v) => valid.push((item.code.clone(), Some(v))),
                     (_, Some(s)) => {
                         return Err(FieldError::new(
-                            field,
+                            field(),
                             format!(
                                 "{n} is not on the scale; allowed: {} or null",
                                 s.value_texts().join(", ")
                             ),
                         ));
                     }
-                    (_, None) => return Err(FieldError::new(field, "item has no scale")),
+                    (_, None) => return Err(FieldError::new(field(), "item has no scale")),
                 }
             }
             Some(other) => {
                 return Err(FieldError::new(
-                    field,
+                    field(),
                     format!("must be a whole number or null, not {}", json_kind(other)),
                 ))
             }

@@ -40,7 +40,7 @@ pub const REASONS_COLUMN: &str = "loi";
 /// Problems listed in a report; the rest are counted.
 pub const MAX_LISTED: usize = 1000;
 /// Rows stored in one transaction.
-const CHUNK: usize = 2000;
+const CHUNK: usize = 5_000;
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -412,7 +412,7 @@ pub fn import_file(
     let (pool, layouts) = (state.pool.clone(), state.layouts.clone());
     // One thread stores a chunk while this one reads and checks the next.
     let stored = std::thread::scope(|scope| -> Result<(usize, usize), ImportError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<String>, Pending)>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Option<String>, Pending)>>(0);
         let batch = batch.as_ref();
         let by = match &opts.entry {
             Entry::KeyedOnce { by, .. } => by.as_str(),
