@@ -233,6 +233,9 @@ pub fn keying(p: &KeyingPage) -> Markup {
                 h1 { "Nhập phiếu: " (p.survey.title) }
                 p { (p.unit_name) " · năm " (p.batch.batch.period) " · đã nhập " (count(p.batch.keyed())) " / " (count(i64::from(p.batch.batch.expected))) " phiếu" }
                 @if let Some(s) = p.saved { p.saved role="status" { (s) } }
+                @if p.survey.count_single_keyed {
+                    p.note { "Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh." }
+                }
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
                         p { strong { "Phiếu chưa được lưu." } " Sửa các ô được đánh dấu rồi lưu lại." }

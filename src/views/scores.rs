@@ -33,6 +33,9 @@ pub fn scores(p: &ScoresPage) -> Markup {
             (staff_bar(p.username, p.role, p.csrf))
             main {
                 h1 { (p.survey.title) }
+                @if p.survey.count_single_keyed {
+                    p.note { "Phiếu giấy của phiếu khảo sát này được tính ngay khi nhập lần thứ nhất, trước khi được nhập lần hai để xác minh." }
+                }
                 @if p.survey.instrument == "papi" {
                     p.error { "Các con số dưới đây là " strong { "ước tính theo phương pháp PAPI" } " từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức." }
                 }
