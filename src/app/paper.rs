@@ -1083,3 +1083,130 @@ pub async fn keyer_stats(
         .await?;
     Ok(summarise(&rows))
 }
+
+/// A counted form as it stands, for a supervisor to correct: its batch and the keys its stored
+/// values read as (with the date).
+#[derive(Debug, Clone)]
+pub struct Counted {
+    pub form: Form,
+    pub batch: Batch,
+    pub keys: Keyed,
+}
+
+pub async fn counted(state: &AppState, user: &User, form_id: &str) -> Result<Counted, PaperError> {
+    let id = form_id.to_string();
+    let (form, batch, stored) = state
+        .db(move |conn| {
+            let form = rows::form(conn, &id)?.ok_or(PaperError::NotFound)?;
+            let batch_id = form.batch_id.clone().ok_or(PaperError::NotFound)?;
+            let batch = rows::batch(conn, &batch_id)?.ok_or(PaperError::NotFound)?;
+            let stored = match &form.response_id {
+                Some(r) => responses::values(conn, r)?,
+                None => None,
+            };
+            Ok::<_, PaperError>((form, batch, stored))
+        })
+        .await?;
+    in_scope(state, user, &batch)?;
+    let stored = stored.ok_or_else(|| {
+        PaperError::Refused(format!(
+            "phiếu {} chưa được tính vào kết quả; hãy nhập lần hai hoặc đối chiếu trước",
+            form.serial
+        ))
+    })?;
+    let survey = state
+        .catalog
+        .get(&form.survey_id)
+        .ok_or(PaperError::NotFound)?;
+    let fields = paper::layout(survey);
+    let as_map = |json: &str| -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str::<BTreeMap<String, String>>(json)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect()
+    };
+    let filled = paper::Filled {
+        group: stored.group.clone(),
+        background: as_map(&stored.background),
+        answers: stored
+            .answers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.map_or(serde_json::Value::Null, serde_json::Value::from),
+                )
+            })
+            .collect(),
+        comments: as_map(&stored.comments),
+    };
+    let mut keys = paper::keys_for(&fields, &filled);
+    keys.insert(DATE.into(), stored.day.clone());
+    Ok(Counted { form, batch, keys })
+}
+
+/// Corrects a counted form (the paper was misread after it was verified): its response and its
+/// counts move in one transaction, and the audit log keeps every changed field before and
+/// after, with the reason.
+pub async fn correct(
+    state: &AppState,
+    user: &User,
+    form_id: &str,
+    date: &str,
+    keys: &Keyed,
+    reason: &str,
+) -> Result<Form, PaperError> {
+    let c = counted(state, user, form_id).await?;
+    let survey = state
+        .catalog
+        .get(&c.form.survey_id)
+        .ok_or(PaperError::NotFound)?
+        .clone();
+    let fields = paper::layout(&survey);
+    let sheet = Sheet {
+        state,
+        survey: &survey,
+        fields: &fields,
+        batch: &c.batch,
+        serial: &c.form.serial,
+    };
+    let status = c.form.status.clone();
+    let (after, new) = sheet.prepare(date, keys, &status, &user.username)?;
+    if reason.trim().is_empty() {
+        return Err(PaperError::Keys(vec![KeyError {
+            name: "reason".into(),
+            message: "hãy ghi lý do sửa phiếu".into(),
+        }]));
+    }
+    let changed = differences(&fields, &c.keys, &after);
+    if changed.is_empty() {
+        return Err(PaperError::Refused(
+            "không có ô nào thay đổi so với phiếu đã lưu".into(),
+        ));
+    }
+    let mut before = c.keys.clone();
+    let old_date = before.remove(DATE).unwrap_or_default();
+    let (_, old) = sheet.prepare(&old_date, &before, &status, &user.username)?;
+    let record: Vec<serde_json::Value> = changed
+        .iter()
+        .map(|d| json!({"field": d.name, "before": d.first, "after": d.second}))
+        .collect();
+    let detail =
+        json!({"serial": c.form.serial, "changes": record, "reason": reason.trim()}).to_string();
+    let actor = user.username.clone();
+    let st = state.clone();
+    let mut form = c.form;
+    state
+        .db(move |conn| {
+            write_transaction(conn, |tx| {
+                let response = form.response_id.clone().ok_or(PaperError::NotFound)?;
+                responses::replace(tx, &st.layouts, &response, &old, &new)?;
+                form.updated_at = now();
+                rows::update_form(tx, &form)?;
+                audit::record_form(tx, &actor, "paper.correct", &detail, &form.id)?;
+                Ok(form)
+            })
+        })
+        .await
+}

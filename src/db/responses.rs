@@ -380,3 +380,48 @@ pub fn set_status(
         .execute(conn)?;
     Ok(())
 }
+
+/// What one stored response holds, as stored.
+#[derive(Debug, Clone)]
+pub struct StoredValues {
+    pub unit: String,
+    pub day: String,
+    pub group: Option<String>,
+    pub status: String,
+    /// JSON objects, as stored.
+    pub background: String,
+    pub comments: String,
+    pub answers: Vec<(String, Option<i16>)>,
+}
+
+/// One response's values (a counted paper form about to be corrected).
+pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>, DbError> {
+    let head: Option<(String, String, Option<String>, String, String, String)> = responses::table
+        .find(id)
+        .select((
+            responses::unit_code,
+            responses::day,
+            responses::respondent_group,
+            responses::status,
+            responses::background,
+            responses::comments,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((unit, day, group, status, background, comments)) = head else {
+        return Ok(None);
+    };
+    let answers = answers::table
+        .filter(answers::response_id.eq(id))
+        .select((answers::item_code, answers::value))
+        .load(conn)?;
+    Ok(Some(StoredValues {
+        unit,
+        day,
+        group,
+        status,
+        background,
+        comments,
+        answers,
+    }))
+}

@@ -13,6 +13,7 @@ fn action_label(action: &str) -> &str {
         "paper.key" => "Nhập phiếu",
         "paper.settle" => "Đối chiếu phiếu",
         "paper.delete" => "Xoá lần nhập",
+        "paper.correct" => "Sửa phiếu đã tính",
         "login" => "Đăng nhập",
         other => other,
     }
@@ -33,7 +34,7 @@ pub fn audit(staff: &Staff, f: &Filter, entries: &[Entry], limit: i64) -> Markup
                     label { "Người thực hiện " input type="text" name="actor" value=(v(&f.actor)) size="12"; }
                     label { "Việc " select name="action" {
                         option value="" { "Tất cả" }
-                        @for (code, label) in [("paper.", "Phiếu giấy (mọi việc)"), ("paper.key", "Nhập phiếu"), ("paper.settle", "Đối chiếu"), ("paper.delete", "Xoá lần nhập"), ("paper.batch", "Tạo lô"), ("user", "Người dùng"), ("kiosk", "Kiosk"), ("token", "Mã API")] {
+                        @for (code, label) in [("paper.", "Phiếu giấy (mọi việc)"), ("paper.key", "Nhập phiếu"), ("paper.settle", "Đối chiếu"), ("paper.delete", "Xoá lần nhập"), ("paper.correct", "Sửa phiếu"), ("paper.batch", "Tạo lô"), ("user", "Người dùng"), ("kiosk", "Kiosk"), ("token", "Mã API")] {
                             option value=(code) selected[f.action.as_deref() == Some(code)] { (label) }
                         }
                     } }

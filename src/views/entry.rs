@@ -169,6 +169,8 @@ pub fn batch(
                                         td {
                                             @if f.form.status == DISPUTED && staff.supervises() {
                                                 a href={ "/entry/forms/" (f.form.id) } { (status_label(&f.form.status)) }
+                                            } @else if f.form.response_id.is_some() && staff.supervises() {
+                                                (status_label(&f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { "sửa" }
                                             } @else { (status_label(&f.form.status)) }
                                         }
                                         td { (f.keyers.first().map_or("", String::as_str)) }
@@ -287,7 +289,7 @@ pub fn with_headings(fields: &[PaperField]) -> Vec<(Option<&str>, &PaperField)> 
         .collect()
 }
 
-fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Markup {
+pub(crate) fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Markup {
     let id = format!("f-{}", f.name.replace('.', "-"));
     let hint = format!("{id}-codes");
     let (keys, show_name, show_keys) = (
@@ -331,4 +333,64 @@ pub fn saved_message(serial: &str, outcome: &crate::app::paper::Keyed1) -> Strin
 /// Stored time, for pages that list keyings.
 pub fn at(stored: &str) -> String {
     when(stored)
+}
+
+/// A counted form opened for correction: its stored values in the keying screen's fields, and
+/// a reason.
+pub struct CorrectionPage<'a> {
+    pub staff: Staff<'a>,
+    pub form_id: &'a str,
+    pub serial: &'a str,
+    pub batch: &'a crate::db::paper::Batch,
+    pub survey: &'a Survey,
+    pub fields: &'a [PaperField],
+    pub date: &'a str,
+    pub keys: &'a Keyed,
+    pub reason: &'a str,
+    pub errors: &'a [KeyError],
+}
+
+pub fn correction(p: &CorrectionPage) -> Markup {
+    let error_of = |name: &str| {
+        p.errors
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.message.as_str())
+    };
+    page(
+        &format!("Sửa phiếu {}", p.serial),
+        "entry",
+        html! { script src="/static/entry.js" defer {} },
+        html! {
+            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
+            main {
+                p.crumbs { a href="/entry" { "Nhập phiếu giấy" } " › " a href={ "/entry/batches/" (p.batch.id) } { (p.batch.label) } " › sửa phiếu " (p.serial) }
+                h1 { "Sửa phiếu " (p.serial) }
+                p { "Phiếu đã được tính vào kết quả. Sửa những ô đọc sai trên phiếu giấy và ghi lý do: kết quả được cập nhật ngay, giá trị cũ và mới được ghi vào nhật ký." }
+                @if !p.errors.is_empty() {
+                    div.error role="alert" {
+                        p { strong { "Chưa lưu." } " Sửa các ô được đánh dấu rồi lưu lại." }
+                        @for e in p.errors.iter().filter(|e| e.name.is_empty() || e.name == "reason") { p { (e.message) } }
+                    }
+                }
+                form #keying method="post" action={ "/entry/forms/" (p.form_id) "/correct" } autocomplete="off" {
+                    input type="hidden" name="csrf" value=(p.staff.csrf);
+                    div.keyrow.wide {
+                        label for="date" { strong { "Ngày trả lời" } }
+                        input #date type="text" name=(DATE) value=(p.date) required maxlength="10" class=[error_of(DATE).map(|_| "bad")];
+                        @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
+                    }
+                    @for (heading, f) in with_headings(p.fields) {
+                        @if let Some(h) = heading { h2 { (h) } }
+                        (key_field(f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
+                    }
+                    div.keyrow.wide {
+                        label for="reason" { strong { "Lý do sửa" } }
+                        input #reason type="text" name="reason" value=(p.reason) required maxlength="200" class=[error_of("reason").map(|_| "bad")];
+                    }
+                    button.primary.submit type="submit" { "Lưu phiếu đã sửa" }
+                }
+            }
+        },
+    )
 }

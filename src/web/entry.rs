@@ -375,6 +375,94 @@ pub async fn settle(
     }
 }
 
+async fn correction_page(
+    state: &AppState,
+    user: &User,
+    csrf: &Csrf,
+    form_id: &str,
+    status: StatusCode,
+    posted: Option<(Keyed, String, String, Vec<KeyError>)>,
+) -> Result<HttpResponse, PageError> {
+    let c = paper::counted(state, user, form_id).await?;
+    let survey = state
+        .catalog
+        .get(&c.form.survey_id)
+        .ok_or_else(PageError::not_found)?;
+    let fields = layout(survey);
+    let (keys, date, reason, errors) = posted.unwrap_or_else(|| {
+        let mut keys = c.keys.clone();
+        let date = keys
+            .remove(paper::DATE)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default();
+        (keys, date, String::new(), Vec::new())
+    });
+    let role = user.role.to_string();
+    let page = view::correction(&view::CorrectionPage {
+        staff: staff(user, &role, csrf),
+        form_id,
+        serial: &c.form.serial,
+        batch: &c.batch,
+        survey,
+        fields: &fields,
+        date: &date,
+        keys: &keys,
+        reason: &reason,
+        errors: &errors,
+    });
+    Ok(csrf.page(status, page))
+}
+
+pub async fn correction(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    correction_page(&state, &user, &csrf, &id, StatusCode::OK, None).await
+}
+
+pub async fn correct(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+    id: web::Path<String>,
+    CsrfForm(AnyForm(mut form)): CsrfForm<AnyForm>,
+) -> Result<HttpResponse, PageError> {
+    form.remove("csrf");
+    let date = form.remove(paper::DATE).unwrap_or_default();
+    let reason = form.remove("reason").unwrap_or_default();
+    let errors = match paper::correct(&state, &user, &id, &date, &form, &reason).await {
+        Ok(f) => {
+            let to = f
+                .batch_id
+                .map_or("/entry".to_string(), |b| format!("/entry/batches/{b}"));
+            return Ok(see_other(to));
+        }
+        Err(PaperError::Keys(errors)) => errors,
+        Err(PaperError::Invalid(e)) => vec![KeyError {
+            name: e.field.clone(),
+            message: e.message,
+        }],
+        Err(PaperError::Refused(m)) => vec![KeyError {
+            name: String::new(),
+            message: format!("{m}."),
+        }],
+        Err(e) => return Err(e.into()),
+    };
+    let posted = Some((form, date, reason, errors));
+    correction_page(
+        &state,
+        &user,
+        &csrf,
+        &id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        posted,
+    )
+    .await
+}
+
 #[derive(Deserialize)]
 pub struct DeleteForm {
     csrf: String,

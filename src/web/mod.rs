@@ -50,6 +50,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/entry/forms/{id}/delete",
             web::post().to(entry::delete_keying),
         )
+        .route(
+            "/entry/forms/{id}/correct",
+            web::get().to(entry::correction),
+        )
+        .route("/entry/forms/{id}/correct", web::post().to(entry::correct))
         .route("/entry/keyers", web::get().to(entry::keyers))
         .route("/audit", web::get().to(entry::audit_trail))
         .route("/import", web::get().to(import::form))

@@ -637,3 +637,64 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     };
     assert!(status == "verified", "{status}");
 }
+
+#[actix_web::test]
+async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
+    let app = paper_app();
+    let svc = service!(app);
+    let sup = sign_in!(svc, "chi", USER_PASSWORD);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let batch = create_batch!(svc, sup);
+    let key = format!("/entry/batches/{batch}/key");
+    let form = household("AB-0900", "4");
+    assert_eq!(
+        post!(svc, an, key, as_pairs(&form)).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post!(svc, binh, key, as_pairs(&form)).0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.responses(), 1);
+    let (_, page, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    let at = page
+        .find("/correct\"")
+        .expect("a verified form can be corrected");
+    let start = page[..at].rfind("/entry/forms/").unwrap();
+    let correct = page[start..at + 8].to_string();
+
+    // The form opens with its stored values, as the keying screen shows them.
+    let (status, screen, _) = get!(svc, sup, correct);
+    assert_eq!(status, StatusCode::OK);
+    assert!(screen.contains("name=\"q.E1.1\" value=\"4\""), "{screen}");
+    assert!(screen.contains("value=\"15/06/2025\""));
+    // Surveyors do not correct counted forms.
+    assert_eq!(get!(svc, an, correct).0, StatusCode::FORBIDDEN);
+
+    let mut fixed = household("AB-0900", "2");
+    fixed.remove(0);
+    // Without a reason nothing changes.
+    let (status, _, _) = post!(svc, sup, correct, as_pairs(&fixed));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    fixed.push(("reason", "phiếu ghi 2, đọc nhầm thành 4".into()));
+    let (status, _, _) = post!(svc, sup, correct, as_pairs(&fixed));
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 1, "still one form");
+    recount_agrees(&app);
+    let (_, again, _) = get!(svc, sup, correct);
+    assert!(again.contains("name=\"q.E1.1\" value=\"2\""));
+    // The same values again: nothing to correct.
+    let (status, page, _) = post!(svc, sup, correct, as_pairs(&fixed));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("không có ô nào thay đổi"));
+    let (_, trail, _) = get!(svc, sup, "/audit?action=paper.correct");
+    assert!(
+        trail.contains("Sửa phiếu đã tính") && trail.contains("đọc nhầm thành 4"),
+        "{trail}"
+    );
+    assert!(
+        trail.contains("&quot;before&quot;:&quot;4&quot;") || trail.contains("\"before\":\"4\""),
+        "{trail}"
+    );
+}
