@@ -89,10 +89,13 @@ pub fn scores(
         to: q.to.clone(),
     };
     let groups = counts::load_by_group(conn, &filter)?;
+    let mut scores = score_groups(survey, &groups);
+    // Pages, API and exports show breakdowns only over enough answers.
+    crate::scoring::suppress_small_groups(&mut scores.nodes);
     Ok(Scores {
         map,
         map_notes: notes,
-        ..score_groups(survey, &groups)
+        ..scores
     })
 }
 

@@ -199,6 +199,26 @@ pub struct GroupValue {
     pub value: Option<f64>,
     pub points: Option<String>,
     pub n: i64,
+    /// Fewer answers than a published cell may rest on: value and points withheld.
+    pub suppressed: bool,
+}
+
+/// The fewest answers a published breakdown cell may rest on: below it, a reader who knows who
+/// answered could tell what they answered.
+pub const MIN_CELL: i64 = 5;
+
+/// Withholds every respondent-group cell resting on fewer than [`MIN_CELL`] answers.
+pub fn suppress_small_groups(nodes: &mut [NodeScore]) {
+    for n in nodes {
+        for g in &mut n.by_group {
+            if g.n < MIN_CELL {
+                g.value = None;
+                g.points = None;
+                g.suppressed = true;
+            }
+        }
+        suppress_small_groups(&mut n.children);
+    }
 }
 
 /// The whole tree for one survey, plus what it was computed from.
@@ -276,6 +296,7 @@ fn attach_groups(node: &mut NodeScore, per_group: &[(String, Vec<NodeScore>)]) {
                 value: n.value,
                 points: n.points.clone(),
                 n: n.n,
+                suppressed: false,
             })
         })
         .collect();

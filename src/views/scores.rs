@@ -202,7 +202,11 @@ fn row(n: &NodeScore) -> Markup {
                 "Theo nhóm: "
                 @for (i, g) in n.by_group.iter().enumerate() {
                     @if i > 0 { " · " }
-                    (g.group) " " (num(g.value, n.unit)) " (n=" (g.n) ")"
+                    @if g.suppressed {
+                        (g.group) " — dưới " (crate::scoring::MIN_CELL) " phiếu, không hiển thị"
+                    } @else {
+                        (g.group) " " (num(g.value, n.unit)) " (n=" (g.n) ")"
+                    }
                 }
             } }
         }

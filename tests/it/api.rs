@@ -880,3 +880,44 @@ fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
     assert_eq!(s.page_size, 16384);
     assert_eq!(s.busy_timeout, 10_000);
 }
+
+#[actix_web::test]
+async fn a_respondent_group_with_fewer_than_five_answers_is_not_shown() {
+    let app = spawn_app();
+    let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
+    let officials = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "parindex-officials-2022")
+        .unwrap()
+        .clone();
+    // 4 HĐND deputies (too few to show) and 5 department leaders.
+    for (group, n) in [("hdnd", 4), ("lanh_dao_so", 5)] {
+        for _ in 0..n {
+            let mut body = answer_everything(&officials, "CT");
+            body["group"] = json!(group);
+            let (status, r) = post(
+                &app,
+                &app.surveyor_token,
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{r}");
+        }
+    }
+    let (_, scores) = get(
+        &app,
+        Some(&app.viewer_token),
+        "/api/v1/scores?survey=parindex-officials-2022&period=2025",
+    )
+    .await;
+    let groups = scores["nodes"][0]["by_group"].as_array().unwrap();
+    let of = |g: &str| groups.iter().find(|x| x["group"] == g).unwrap().clone();
+    assert_eq!(of("hdnd")["suppressed"], true);
+    assert!(of("hdnd")["value"].is_null() && of("hdnd")["points"].is_null());
+    assert_eq!(of("lanh_dao_so")["suppressed"], false);
+    assert!(of("lanh_dao_so")["value"].as_f64().is_some());
+    // The total still counts everyone.
+    assert!(scores["nodes"][0]["value"].as_f64().is_some());
+}
