@@ -61,7 +61,8 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                 }
                 @if let Some(e) = s.error { p.error role="alert" { (e) } }
                 form #kiosk method="post" action={ (action) (s.token) }
-                    data-home={ "/k/" (s.token) } data-idle=(IDLE_RESET_SECS * 1000) novalidate {
+                    data-home=[(!s.online).then(|| format!("/k/{}", s.token))]
+                    data-idle=[(!s.online).then_some(IDLE_RESET_SECS * 1000)] novalidate {
                     input type="hidden" name="submission_id" value=(s.submission_id);
                     input type="hidden" name="version" value=(survey.version);
                     input type="hidden" name="issued" value=(s.issued);
@@ -160,7 +161,7 @@ fn question(
             }
             div.choices.scale[scale] {
                 @for (value, label) in options {
-                    label {
+                    label.na[value == "na"] {
                         input type="radio" name=(name) value=(value)
                             checked[picked == Some(value)];
                         span { (label) }
@@ -196,7 +197,7 @@ pub fn stale(token: &str) -> Markup {
         "kiosk",
         html! { meta http-equiv="refresh" content=(next); },
         html! {
-            main.thanks {
+            main.thanks.stale {
                 h1 { "Trang đã cũ" }
                 p { "Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại." }
                 p { a.button.primary.big href={ "/k/" (token) } { "Phiếu mới" } }

@@ -37,15 +37,22 @@ body.kiosk fieldset.bad{border-left:5px solid #c81e1e;padding-left:.7rem}
 body.kiosk .fielderror{color:#c81e1e;font-weight:600;margin:0 0 .5rem}
 body.kiosk .choices{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.6rem}
 body.kiosk .choices.scale{grid-template-columns:repeat(6,minmax(0,1fr))}
-body.kiosk .choices span{min-height:4rem;padding:.6rem .4rem}
+body.kiosk .choices span{min-height:3.6rem;padding:.5rem .4rem;line-height:1.25}
+body.kiosk .choices label.na span{border-style:dashed;color:#444}
+body.kiosk fieldset{margin:0 0 1rem}
+body.kiosk legend{font-size:1.2rem;margin-bottom:.4rem}
+body.kiosk button,body.kiosk a.button{font-family:inherit}
 body.kiosk .knav{display:flex;flex-direction:row-reverse;justify-content:space-between;align-items:center;gap:1rem;margin:1.6rem 0 2rem}
 body.kiosk .knav button{font-size:1.3rem;padding:.9rem 1.6rem;min-height:4rem}
 body.kiosk .knav button.big,a.button.big{font-size:1.6rem;padding:1rem 3rem;min-width:12rem}
 body.kiosk .summary{margin:.8rem 0 0}
+body.kiosk main.thanks h1{font-size:1.9rem}
+body.kiosk main.stale p{font-size:1.35rem}
+body.kiosk main.stale p.note{font-size:1rem}
 @media (max-width:40rem){
   body.kiosk{font-size:1.15rem}
   body.kiosk .choices,body.kiosk .choices.scale{grid-template-columns:1fr;gap:.45rem}
-  body.kiosk .choices span{min-height:3.2rem}
+  body.kiosk .choices span{min-height:2.9rem;padding:.35rem}
   body.kiosk .knav button.big{min-width:0;flex:1;padding:1rem}
 }
 /* one-time links: officials on phones */
