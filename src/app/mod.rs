@@ -6,6 +6,7 @@ pub mod codes;
 pub mod export;
 pub mod import;
 pub mod invite;
+pub mod kiosk;
 pub mod paper;
 pub mod reports;
 pub mod sign_in;

@@ -1,38 +1,48 @@
-//! The kiosk: one form on a touch screen, then a thank-you screen, then a fresh form.
+//! The kiosk: the counter form one element per screen with the progress shown, then a
+//! thank-you screen, then a fresh form. Works without JavaScript: every screen is a form post
+//! carrying the answers given so far; `/static/kiosk.js` only switches screens in place and
+//! returns an untouched form to the start.
 
 use super::layout::page;
-use crate::survey::{Background, Item, Scale, Survey};
-use maud::{html, Markup, PreEscaped};
+use crate::app::kiosk::{steps, Question, Step};
+use crate::survey::{FieldError, Scale, Survey};
+use maud::{html, Markup};
 use std::collections::HashMap;
 
-/// Seconds a half-filled form waits before returning to the start.
+/// Seconds without a touch before a form (with JavaScript) returns to the start.
 pub const IDLE_RESET_SECS: u32 = 120;
 /// Seconds the thank-you screen stays.
 pub const THANKS_SECS: u32 = 5;
+/// Seconds the stale-page screen stays before a fresh form.
+pub const STALE_SECS: u32 = 15;
 
 pub struct FormState<'a> {
     pub token: &'a str,
     pub unit_name: &'a str,
     pub submission_id: &'a str,
     pub issued: i64,
-    /// Field name → chosen value, to keep answers when the form comes back with an error.
+    /// Field name → chosen value: the answers given so far.
     pub chosen: &'a HashMap<String, String>,
+    /// The screen shown (kiosk only).
+    pub step: usize,
+    /// A message for the whole form (the kiosk just took an answer, …).
     pub error: Option<&'a str>,
+    /// Questions to answer again, each shown beside its question.
+    pub errors: &'a [FieldError],
     /// Opened with a code from an appointment slip (`/o/CODE`) on the citizen's own phone:
-    /// posts there, and never resets itself.
+    /// the whole form on one page, posted there, and never reset.
     pub online: bool,
 }
 
 pub fn form(survey: &Survey, s: &FormState) -> Markup {
+    let all = steps(survey);
+    let total = all.len();
+    let current = s.step.min(total.saturating_sub(1));
     let head = if s.online {
         html! {}
     } else {
-        html! {
-            // Without JavaScript the page simply reloads after the idle time; with it, the timer
-            // restarts on every touch.
-            noscript { meta http-equiv="refresh" content=(IDLE_RESET_SECS); }
-            script { (PreEscaped(idle_script(s.token))) }
-        }
+        // No timed reload: a page holding answers is never thrown away without JavaScript.
+        html! { script src="/static/kiosk.js" defer {} }
     };
     let action = if s.online { "/o/" } else { "/k/" };
     page(
@@ -41,43 +51,78 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
         head,
         html! {
             main {
+                p.note.unit { (s.unit_name) }
                 h1 { (survey.title) }
-                p.note { (s.unit_name) }
-                @if let Some(intro) = &survey.intro { p { (intro) } }
+                @if !s.online {
+                    div.progress.kprogress {
+                        span.steptext { "Bước " span.stepno { (current + 1) } "/" (total) }
+                        progress max=(total) value=(current + 1) { (current + 1) "/" (total) }
+                    }
+                }
                 @if let Some(e) = s.error { p.error role="alert" { (e) } }
-                form method="post" action={ (action) (s.token) } {
+                form #kiosk method="post" action={ (action) (s.token) }
+                    data-home=[(!s.online).then(|| format!("/k/{}", s.token))]
+                    data-idle=[(!s.online).then_some(IDLE_RESET_SECS * 1000)] novalidate {
                     input type="hidden" name="submission_id" value=(s.submission_id);
                     input type="hidden" name="version" value=(survey.version);
                     input type="hidden" name="issued" value=(s.issued);
-                    @for b in &survey.background {
-                        (background(b, s.chosen))
-                    }
-                    @for section in &survey.sections {
-                        h2 { (section.title) }
-                        @for item in &section.items {
-                            @if let Some(scale) = survey.scale_of(item) {
-                                (item_choices(item, scale, s.chosen))
+                    @if s.online {
+                        @if let Some(intro) = &survey.intro { p { (intro) } }
+                        @for step in &all { (screen(survey, step, s)) }
+                        button.primary.submit type="submit" { "Gửi đánh giá" }
+                    } @else {
+                        input type="hidden" name="step" value=(current);
+                        @for (i, step) in all.iter().enumerate() {
+                            section.step data-step=(i) hidden[i != current] {
+                                @if i == 0 { @if let Some(intro) = &survey.intro { p.intro { (intro) } } }
+                                (screen(survey, step, s))
+                                (nav(i, total, s.errors, step))
                             }
                         }
                     }
-                    button.primary.submit type="submit" { "Gửi đánh giá" }
                 }
             }
         },
     )
 }
 
-fn background(b: &Background, chosen: &HashMap<String, String>) -> Markup {
-    let name = format!("b:{}", b.code);
+/// The buttons of a screen. "Tiếp" comes first in the page, so Enter moves forward.
+fn nav(i: usize, total: usize, errors: &[FieldError], step: &Step) -> Markup {
+    let here = errors
+        .iter()
+        .filter(|e| step.questions.iter().any(|q| q.field() == e.field))
+        .count();
     html! {
-        fieldset {
-            legend { (b.text) @if b.required { " *" } }
-            div.choices {
-                @for o in &b.options {
-                    label {
-                        input type="radio" name=(name) value=(o.code) required[b.required]
-                            checked[chosen.get(&name) == Some(&o.code)];
-                        span { (o.label) }
+        p.error.summary role="alert" hidden[here == 0] {
+            "Còn " span.count { (here) } " câu chưa chọn câu trả lời (đánh dấu đỏ ở trên)."
+        }
+        div.nav.knav {
+            @if i + 1 == total {
+                button.primary.big type="submit" name="go" value="submit" { "Gửi đánh giá" }
+            } @else {
+                button.primary.big type="submit" name="go" value="next" { "Tiếp ›" }
+            }
+            @if i > 0 {
+                button.back type="submit" name="go" value="back" { "‹ Quay lại" }
+            }
+        }
+    }
+}
+
+fn screen(survey: &Survey, step: &Step, s: &FormState) -> Markup {
+    html! {
+        @if let Some(t) = step.title { h2 { (t) } }
+        @for q in &step.questions {
+            @let field = q.field();
+            @let error = s.errors.iter().find(|e| e.field == field);
+            @match q {
+                Question::Background(b) => {
+                    (question(q, &b.text, b.required, error, &b.options.iter()
+                        .map(|o| (o.code.clone(), o.label.clone())).collect::<Vec<_>>(), false, s.chosen))
+                }
+                Question::Item(item) => {
+                    @if let Some(scale) = survey.scale_of(item) {
+                        (question(q, &item.text, item.required, error, &choices(scale), true, s.chosen))
                     }
                 }
             }
@@ -85,38 +130,46 @@ fn background(b: &Background, chosen: &HashMap<String, String>) -> Markup {
     }
 }
 
-fn item_choices(item: &Item, scale: &Scale, chosen: &HashMap<String, String>) -> Markup {
-    let name = format!("a:{}", item.code);
+fn choices(scale: &Scale) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = scale
+        .values
+        .iter()
+        .map(|v| (v.value.to_string(), v.label.clone()))
+        .collect();
+    if let Some(no) = &scale.no_opinion {
+        out.push(("na".into(), no.clone()));
+    }
+    out
+}
+
+fn question(
+    q: &Question,
+    text: &str,
+    required: bool,
+    error: Option<&FieldError>,
+    options: &[(String, String)],
+    scale: bool,
+    chosen: &HashMap<String, String>,
+) -> Markup {
+    let name = q.name();
     let picked = chosen.get(&name);
     html! {
-        fieldset {
-            legend { (item.text) }
-            div.choices {
-                @for v in &scale.values {
-                    @let value = v.value.to_string();
-                    label {
-                        input type="radio" name=(name) value=(value) required[item.required]
-                            checked[picked == Some(&value)];
-                        span { (v.label) }
-                    }
-                }
-                @if let Some(no) = &scale.no_opinion {
-                    label {
-                        input type="radio" name=(name) value="na" checked[picked.map(String::as_str) == Some("na")];
-                        span { (no) }
+        fieldset.q.bad[error.is_some()] id={ "q-" (name) } data-required[required] {
+            legend { (text) }
+            p.fielderror role="alert" hidden[error.is_none()] {
+                (error.map_or(crate::app::kiosk::MISSING, |e| e.message.as_str()))
+            }
+            div.choices.scale[scale] {
+                @for (value, label) in options {
+                    label.na[value == "na"] {
+                        input type="radio" name=(name) value=(value)
+                            checked[picked == Some(value)];
+                        span { (label) }
                     }
                 }
             }
         }
     }
-}
-
-fn idle_script(token: &str) -> String {
-    format!(
-        "(function(){{var t;function r(){{clearTimeout(t);t=setTimeout(function(){{location.href='/k/{token}';}},{ms});}}\
-         ['input','touchstart','keydown','click'].forEach(function(e){{document.addEventListener(e,r,true);}});r();}})();",
-        ms = IDLE_RESET_SECS * 1000
-    )
 }
 
 pub fn thanks(survey: &Survey, token: &str) -> Markup {
@@ -129,7 +182,26 @@ pub fn thanks(survey: &Survey, token: &str) -> Markup {
             main.thanks {
                 p { strong { "Đã ghi nhận đánh giá của Ông/Bà." } }
                 p { (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")) }
-                p { a href={ "/k/" (token) } { "Phiếu mới" } }
+                p { a.button.primary.big href={ "/k/" (token) } { "Phiếu mới" } }
+            }
+        },
+    )
+}
+
+/// A page from an older definition, or open too long: nothing was stored. Back to a fresh
+/// form by a touch, or by itself after a few seconds (no answers are on this screen).
+pub fn stale(token: &str) -> Markup {
+    let next = format!("{STALE_SECS};url=/k/{token}");
+    page(
+        "Trang đã cũ",
+        "kiosk",
+        html! { meta http-equiv="refresh" content=(next); },
+        html! {
+            main.thanks.stale {
+                h1 { "Trang đã cũ" }
+                p { "Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại." }
+                p { a.button.primary.big href={ "/k/" (token) } { "Phiếu mới" } }
+                p.note { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
             }
         },
     )

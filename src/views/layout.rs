@@ -2,6 +2,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 const CSS: &str = r#"
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9;line-height:1.45}
 header.bar{background:#9b1c1c;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center}
 header.bar a{color:#fff}
@@ -27,7 +28,33 @@ body.kiosk{font-size:1.3rem}
 body.kiosk main{max-width:60rem}
 body.kiosk fieldset{border:0;margin:0 0 1.4rem;padding:0}
 body.kiosk legend{font-weight:600;margin-bottom:.5rem}
-body.kiosk h2{font-size:1.4rem;margin:1.8rem 0 .8rem;border-bottom:3px solid #9b1c1c}
+body.kiosk h2{font-size:1.4rem;margin:1.2rem 0 .8rem;border-bottom:3px solid #9b1c1c}
+body.kiosk h1{font-size:1.35rem;margin:.3rem 0 .6rem}
+body.kiosk .unit{margin:0}
+body.kiosk .kprogress{margin:.4rem 0 1rem;font-size:1.1rem}
+body.kiosk .kprogress progress{height:1.1rem;accent-color:#9b1c1c}
+body.kiosk fieldset.bad{border-left:5px solid #c81e1e;padding-left:.7rem}
+body.kiosk .fielderror{color:#c81e1e;font-weight:600;margin:0 0 .5rem}
+body.kiosk .choices{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.6rem}
+body.kiosk .choices.scale{grid-template-columns:repeat(6,minmax(0,1fr))}
+body.kiosk .choices span{min-height:3.6rem;padding:.5rem .4rem;line-height:1.25}
+body.kiosk .choices label.na span{border-style:dashed;color:#444}
+body.kiosk fieldset{margin:0 0 1rem}
+body.kiosk legend{font-size:1.2rem;margin-bottom:.4rem}
+body.kiosk button,body.kiosk a.button{font-family:inherit}
+body.kiosk .knav{display:flex;flex-direction:row-reverse;justify-content:space-between;align-items:center;gap:1rem;margin:1.6rem 0 2rem}
+body.kiosk .knav button{font-size:1.3rem;padding:.9rem 1.6rem;min-height:4rem}
+body.kiosk .knav button.big,a.button.big{font-size:1.6rem;padding:1rem 3rem;min-width:12rem}
+body.kiosk .summary{margin:.8rem 0 0}
+body.kiosk main.thanks h1{font-size:1.9rem}
+body.kiosk main.stale p{font-size:1.35rem}
+body.kiosk main.stale p.note{font-size:1rem}
+@media (max-width:40rem){
+  body.kiosk{font-size:1.15rem}
+  body.kiosk .choices,body.kiosk .choices.scale{grid-template-columns:1fr;gap:.45rem}
+  body.kiosk .choices span{min-height:2.9rem;padding:.35rem}
+  body.kiosk .knav button.big{min-width:0;flex:1;padding:1rem}
+}
 /* one-time links: officials on phones */
 body.invite main{max-width:44rem}
 body.invite fieldset{border:0;margin:0 0 1.4rem;padding:0}

@@ -2,13 +2,16 @@
 //! credential; nothing about the citizen but their answers is stored.
 
 use super::api::read_body;
+use crate::app::kiosk::{self as kiosk_app, steps};
 use crate::app::submit::{self, SubmitError};
 use crate::db::kiosks::{self, Kiosk};
 use crate::error::PageError;
 use crate::ingest;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
-use crate::views::kiosk::{form as form_view, thanks as thanks_view, FormState};
+use crate::views::kiosk::{
+    form as form_view, stale as stale_view, thanks as thanks_view, FormState,
+};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{Map, Value};
@@ -57,13 +60,17 @@ struct Counter<'a> {
     token: &'a str,
 }
 
-fn render(
-    at: &Counter,
-    status: StatusCode,
-    submission_id: &str,
-    chosen: &HashMap<String, String>,
-    error: Option<&str>,
-) -> HttpResponse {
+/// One screen of the form as the kiosk shows it.
+struct Screen<'a> {
+    submission_id: &'a str,
+    issued: i64,
+    chosen: &'a HashMap<String, String>,
+    step: usize,
+    error: Option<&'a str>,
+    errors: &'a [FieldError],
+}
+
+fn render(at: &Counter, status: StatusCode, s: &Screen) -> HttpResponse {
     let unit_name = at
         .state
         .units
@@ -75,10 +82,12 @@ fn render(
         &FormState {
             token: at.token,
             unit_name,
-            submission_id,
-            issued: at.state.clock.timestamp(),
-            chosen,
-            error,
+            submission_id: s.submission_id,
+            issued: s.issued,
+            chosen: s.chosen,
+            step: s.step,
+            error: s.error,
+            errors: s.errors,
             online: false,
         },
     );
@@ -101,9 +110,14 @@ pub async fn form(
     Ok(render(
         &at,
         StatusCode::OK,
-        &submission,
-        &HashMap::new(),
-        None,
+        &Screen {
+            submission_id: &submission,
+            issued: state.clock.timestamp(),
+            chosen: &HashMap::new(),
+            step: 0,
+            error: None,
+            errors: &[],
+        },
     ))
 }
 
@@ -114,14 +128,6 @@ pub async fn thanks(
     let token = path.into_inner();
     let (_, survey) = kiosk_for(&state, token.clone()).await?;
     Ok(html(StatusCode::OK, thanks_view(survey, &token)))
-}
-
-fn stale() -> PageError {
-    PageError::new(
-        StatusCode::CONFLICT,
-        "Trang đã cũ",
-        "Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật. Xin chạm vào “Phiếu mới” để đánh giá lại.",
-    )
 }
 
 /// Turns a validation error into words for the citizen, naming the question.
@@ -145,6 +151,9 @@ pub(super) fn for_citizen(survey: &Survey, e: &FieldError) -> String {
     }
 }
 
+/// Every screen posts here: `go=next` and `go=back` move between screens (nothing is stored;
+/// the answers so far travel in the page), `go=submit` (or no `go`, a whole form at once)
+/// stores the answer.
 pub async fn submit(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -169,23 +178,42 @@ pub async fn submit(
             .insert_header(("Location", format!("/k/{token}/cam-on")))
             .finish()
     };
+    let all = steps(survey);
+    let last = all.len().saturating_sub(1);
+    let step = get("step")
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(last, |s| s.min(last));
+    let go = match get("go") {
+        Some("back") => Go::Back,
+        Some("next") if step < last => Go::Next,
+        _ => Go::Submit,
+    };
 
     // A double tap or a resubmitted page: the first copy was stored, say thanks again.
     let sid = submission_id.clone();
-    if state
-        .db(move |conn| ingest::already_stored(conn, &sid))
-        .await?
-        .is_some()
+    if go == Go::Submit
+        && state
+            .db(move |conn| ingest::already_stored(conn, &sid))
+            .await?
+            .is_some()
     {
         return Ok(thanks_redirect());
     }
 
-    let issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let age = state.clock.timestamp() - issued;
-    if get("version") != Some(survey.version.as_str())
-        || !(-60..=state.settings.form_max_age_secs).contains(&age)
-    {
-        return Err(stale());
+    let now = state.clock.timestamp();
+    let mut issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let fresh = (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
+    if get("version") != Some(survey.version.as_str()) {
+        return Ok(stale(&token));
+    }
+    if !fresh {
+        // A form that waited untouched on its first screen is as good as new: only its first
+        // answer is on it. Any later screen that old is refused.
+        if step == 0 && go == Go::Next {
+            issued = now;
+        } else {
+            return Ok(stale(&token));
+        }
     }
 
     let chosen: HashMap<String, String> = fields
@@ -199,6 +227,57 @@ pub async fn submit(
         kiosk: &kiosk,
         token: &token,
     };
+    let (show, error, errors, status) = match go {
+        Go::Back => (step.saturating_sub(1), None, Vec::new(), StatusCode::OK),
+        Go::Next => match all.get(step).map(|s| kiosk_app::missing(s, &chosen)) {
+            Some(m) if !m.is_empty() => (step, None, m, StatusCode::UNPROCESSABLE_ENTITY),
+            _ => (step + 1, None, Vec::new(), StatusCode::OK),
+        },
+        Go::Submit => match submit_answer(&at, &all, &submission_id, &chosen).await? {
+            Outcome::Stored => return Ok(thanks_redirect()),
+            Outcome::Stale => return Ok(stale(&token)),
+            Outcome::Again(again) => again,
+        },
+    };
+    Ok(render(
+        &at,
+        status,
+        &Screen {
+            submission_id: &submission_id,
+            issued,
+            chosen: &chosen,
+            step: show,
+            error,
+            errors: &errors,
+        },
+    ))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Go {
+    Back,
+    Next,
+    Submit,
+}
+
+/// What became of a final submit.
+enum Outcome {
+    Stored,
+    /// The screen to show again, a message for the form, the questions to answer again.
+    Again((usize, Option<&'static str>, Vec<FieldError>, StatusCode)),
+    /// Refused for a reason the citizen cannot fix on this page.
+    Stale,
+}
+
+/// Stores the answer, or says which screen to show again and why.
+async fn submit_answer(
+    at: &Counter<'_>,
+    all: &[kiosk_app::Step<'_>],
+    submission_id: &str,
+    chosen: &HashMap<String, String>,
+) -> Result<Outcome, PageError> {
+    let (state, kiosk, survey) = (at.state, at.kiosk, at.survey);
+    let last = all.len().saturating_sub(1);
     let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
     let too_soon = state
         .kiosk_last
@@ -207,22 +286,30 @@ pub async fn submit(
         .and_then(|m| m.get(&kiosk.id).map(|t| t.elapsed() < min_gap))
         .unwrap_or(false);
     if too_soon {
-        let msg = "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi gửi lại.";
-        return Ok(render(
-            &at,
-            StatusCode::TOO_MANY_REQUESTS,
-            &submission_id,
-            &chosen,
+        let msg = "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi chạm “Gửi đánh giá” lại.";
+        return Ok(Outcome::Again((
+            last,
             Some(msg),
-        ));
+            Vec::new(),
+            StatusCode::TOO_MANY_REQUESTS,
+        )));
+    }
+    // Every question left out, on the first screen that has one.
+    if let Some((step, missing)) = kiosk_app::first_missing(all, chosen) {
+        return Ok(Outcome::Again((
+            step,
+            None,
+            missing,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )));
     }
 
-    let (answers, background) = answers_of(&chosen);
+    let (answers, background) = answers_of(chosen);
     let raw = RawSubmission {
         survey: survey.id.clone(),
         unit: kiosk.unit.clone(),
         channel: "kiosk".into(),
-        submission_id: submission_id.clone(),
+        submission_id: submission_id.to_string(),
         period: state.clock.year(),
         group: None,
         background,
@@ -230,29 +317,46 @@ pub async fn submit(
         comments: Map::new(),
         date: None,
     };
-    let outcome = submit::submit(&state, raw).await;
-    // The citizen is asked again, on the same form, for what is missing.
+    let outcome = submit::submit(state, raw).await;
+    // The citizen is asked again, on the screen of the question, for what is wrong.
     if let Some(e) = outcome.as_ref().err().and_then(SubmitError::invalid_answer) {
-        let msg = for_citizen(survey, e);
-        return Ok(render(
-            &at,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &submission_id,
-            &chosen,
-            Some(&msg),
-        ));
+        if let Some(step) = kiosk_app::step_of(all, &e.field) {
+            let beside = FieldError::new(e.field.clone(), for_citizen(survey, e));
+            return Ok(Outcome::Again((
+                step,
+                None,
+                vec![beside],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )));
+        }
     }
-    outcome.map_err(for_kiosk)?;
+    match outcome {
+        Ok(_) => {}
+        Err(SubmitError::Invalid(_)) => return Ok(Outcome::Stale),
+        Err(e) => return Err(for_kiosk(e)),
+    }
     if let Ok(mut m) = state.kiosk_last.lock() {
         m.insert(kiosk.id.clone(), Instant::now());
     }
-    Ok(thanks_redirect())
+    Ok(Outcome::Stored)
+}
+
+/// The kiosk form's script: served by the binary, so pages need no inline script.
+pub async fn kiosk_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("kiosk.js"))
+}
+
+fn stale(token: &str) -> HttpResponse {
+    html(StatusCode::CONFLICT, stale_view(token))
 }
 
 /// What a citizen at the counter is told when the answer could not be taken.
 fn for_kiosk(e: SubmitError) -> PageError {
     match e {
-        SubmitError::Invalid(_) => stale(),
+        SubmitError::Invalid(e) => PageError::invalid(&e),
         SubmitError::Busy => PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Hệ thống đang bận",

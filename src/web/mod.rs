@@ -62,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/import/rejected/{token}", web::get().to(import::rejected))
         .route("/surveys/{id}/print", web::get().to(entry::print_form))
         .route("/static/entry.js", web::get().to(entry::entry_js))
+        .route("/static/kiosk.js", web::get().to(kiosk::kiosk_js))
         .route("/k/{token}", web::get().to(kiosk::form))
         .route("/k/{token}", web::post().to(kiosk::submit))
         .route("/k/{token}/cam-on", web::get().to(kiosk::thanks))

@@ -7,7 +7,7 @@ use super::kiosk::{answers_of, for_citizen};
 use crate::app::codes::{self as app, CodeError};
 use crate::error::PageError;
 use crate::state::AppState;
-use crate::survey::RawSubmission;
+use crate::survey::{FieldError, RawSubmission};
 use crate::views::codes as view;
 use crate::views::entry::Staff;
 use crate::views::kiosk::{form as form_view, FormState};
@@ -103,7 +103,7 @@ fn render(
     status: StatusCode,
     submission_id: &str,
     chosen: &HashMap<String, String>,
-    error: Option<&str>,
+    errors: &[FieldError],
 ) -> Result<HttpResponse, PageError> {
     let survey = state
         .catalog
@@ -124,7 +124,9 @@ fn render(
                 submission_id,
                 issued: state.clock.timestamp(),
                 chosen,
-                error,
+                step: 0,
+                error: None,
+                errors,
                 online: true,
             },
         ),
@@ -146,7 +148,7 @@ pub async fn form(
         StatusCode::OK,
         &sid,
         &HashMap::new(),
-        None,
+        &[],
     )
 }
 
@@ -195,7 +197,7 @@ pub async fn submit(
                 .catalog
                 .get(&vc.survey_id)
                 .ok_or_else(PageError::not_found)?;
-            let msg = for_citizen(survey, &e);
+            let beside = [FieldError::new(e.field.clone(), for_citizen(survey, &e))];
             render(
                 &state,
                 &code,
@@ -203,7 +205,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &submission_id,
                 &chosen,
-                Some(&msg),
+                &beside,
             )
         }
         Err(e) => Err(e.into()),

@@ -26,7 +26,7 @@ fn token(db: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-fn open_state(db: &str) -> chiso::state::AppState {
+pub(crate) fn open_state(db: &str) -> chiso::state::AppState {
     let settings = chiso::config::Settings {
         database_url: db.to_string(),
         surveys_dir: surveys_dir(),

@@ -63,8 +63,12 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     assert!(page.contains("Bộ phận Một cửa") && page.contains("Phường Cái Khế"));
     assert!(page.contains("Rất hài lòng") && page.contains("Không ý kiến"));
     assert!(
-        page.contains("http-equiv=\"refresh\" content=\"120\""),
-        "idle reset without JavaScript"
+        !page.contains("http-equiv=\"refresh\""),
+        "no timed reload of a page that may hold answers"
+    );
+    assert!(
+        page.contains("<script src=\"/static/kiosk.js\"") && !page.contains("<script>"),
+        "the idle reset is in a static script, not inline"
     );
     let form = filled_form(&page, None);
     let post = || {
@@ -129,7 +133,18 @@ async fn kiosk_refuses_what_it_must() {
     let resp = test::call_service(&svc, post(filled_form(&page, Some("E3.2")))).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = body_of(resp).await;
-    assert!(again.contains("Xin Ông/Bà chọn một câu trả lời cho: “Công chức cung cấp thông tin"));
+    assert!(
+        again.contains("Bước <span class=\"stepno\">4</span>/7"),
+        "the screen of the question left out (E3) is shown"
+    );
+    let at = again
+        .find("id=\"q-a:E3.2\"")
+        .expect("the question left out");
+    let beside = &again[again[..at].rfind("<fieldset").unwrap()..at + 300];
+    assert!(
+        beside.contains("class=\"q bad\"") && beside.contains("chưa chọn câu trả lời"),
+        "the message sits beside the question: {beside}"
+    );
     assert!(
         again.contains("checked"),
         "answers already given stay chosen"
@@ -354,4 +369,121 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         1,
         "the kiosk answer counts under 1 January 2027, period 2027"
     );
+}
+
+#[actix_web::test]
+async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() {
+    let app = spawn_app();
+    let token = kiosk(&app);
+    let svc = service!(app);
+    let page = body_of(
+        test::call_service(
+            &svc,
+            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+        )
+        .await,
+    )
+    .await;
+    let screen = |p: &str| -> String {
+        let at = p.find("class=\"stepno\">").unwrap() + 15;
+        p[at..at + p[at..].find('<').unwrap()].to_string()
+    };
+    assert_eq!(screen(&page), "1");
+    assert!(page.contains("/7") && page.contains("Tiếp"));
+    let base = vec![
+        ("submission_id".to_string(), hidden(&page, "submission_id")),
+        ("version".to_string(), hidden(&page, "version")),
+        ("issued".to_string(), hidden(&page, "issued")),
+    ];
+    let post = |fields: Vec<(String, String)>| {
+        TestRequest::post()
+            .uri(&format!("/k/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+            .to_request()
+    };
+    let with = |step: usize, go: &str, answers: &[(String, String)]| {
+        let mut f = base.clone();
+        f.push(("step".into(), step.to_string()));
+        f.push(("go".into(), go.into()));
+        f.extend(answers.iter().cloned());
+        f
+    };
+    let pairs = |a: &[(&str, &str)]| -> Vec<(String, String)> {
+        a.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+
+    // "Tiếp" with nothing chosen: the same screen, the message beside the question.
+    let resp = test::call_service(&svc, post(with(0, "next", &[]))).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = body_of(resp).await;
+    assert_eq!(screen(&p), "1");
+    assert!(p.contains("class=\"q bad\" id=\"q-b:linh_vuc\""));
+
+    // Forward to E1; two of its four left out are both named, each beside itself.
+    let mut given = pairs(&[("b:linh_vuc", "ho_tich")]);
+    let p = body_of(test::call_service(&svc, post(with(0, "next", &given))).await).await;
+    assert_eq!(screen(&p), "2");
+    given.extend(pairs(&[("a:E1.1", "4"), ("a:E1.3", "na")]));
+    let resp = test::call_service(&svc, post(with(1, "next", &given))).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p = body_of(resp).await;
+    assert_eq!(screen(&p), "2");
+    assert_eq!(p.matches("class=\"q bad\"").count(), 2, "E1.2 and E1.4");
+    assert!(p.contains("id=\"q-a:E1.2\"") && p.contains("id=\"q-a:E1.4\""));
+    assert!(p.contains("Còn <span class=\"count\">2</span> câu"));
+
+    // Back keeps every answer given, on this screen and the one before.
+    let p = body_of(test::call_service(&svc, post(with(1, "back", &given))).await).await;
+    assert_eq!(screen(&p), "1");
+    for (name, value) in &given {
+        assert!(
+            p.contains(&format!("name=\"{name}\" value=\"{value}\" checked")),
+            "{name} stays chosen"
+        );
+    }
+
+    // Every screen in turn; nothing is stored before the last.
+    given.extend(pairs(&[("a:E1.2", "5"), ("a:E1.4", "3")]));
+    let mut step = 1;
+    for (i, code) in ITEMS.iter().enumerate().skip(4) {
+        let section: usize = code[1..2].parse().unwrap();
+        if section != step {
+            let p = body_of(test::call_service(&svc, post(with(step, "next", &given))).await).await;
+            step = section;
+            assert_eq!(screen(&p), (step + 1).to_string());
+        }
+        given.push((format!("a:{code}"), ["1", "2", "5"][i % 3].to_string()));
+    }
+    let p = body_of(test::call_service(&svc, post(with(5, "next", &given))).await).await;
+    assert_eq!(screen(&p), "7", "the optional questions last");
+    assert!(p.contains("Gửi đánh giá") && p.contains("không bắt buộc"));
+    assert_eq!(app.responses(), 0);
+    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 1, "a double tap stores once");
+
+    // A page open for hours: on its first screen it simply goes on; later it is stale, with a
+    // button to a fresh form and a return to it by itself.
+    let old = |step: usize, go: &str| {
+        let mut f = with(step, go, &pairs(&[("b:linh_vuc", "khac")]));
+        f[0].1 = uuid::Uuid::new_v4().to_string();
+        f[2].1 = "1600000000".into();
+        f
+    };
+    let resp = test::call_service(&svc, post(old(0, "next"))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(screen(&body_of(resp).await), "2");
+    let resp = test::call_service(&svc, post(old(1, "next"))).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let p = body_of(resp).await;
+    assert!(p.contains(&format!("href=\"/k/{token}\"")) && p.contains("Phiếu mới"));
+    assert!(p.contains(&format!(
+        "http-equiv=\"refresh\" content=\"15;url=/k/{token}\""
+    )));
+    assert_eq!(app.responses(), 1);
 }
