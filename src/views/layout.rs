@@ -57,6 +57,12 @@ td.hidden{color:#777}
 .submit{font-size:1.6rem;padding:1rem 3rem;margin:1rem 0 3rem}
 .thanks{text-align:center;padding-top:20vh;font-size:1.8rem}
 /* staff pages */
+nav.tabs{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.2rem 0 .5rem;font-size:.95rem}
+code.secret{display:inline-block;font-size:1.05rem;background:#fff;border:1px solid #999;padding:.3rem .5rem;word-break:break-all;user-select:all}
+.secret .qr svg{width:12rem;height:12rem}
+tr.disabled td{color:#777}
+table.admin details form{margin:.4rem 0}
+table.admin details form.stack{padding:.6rem;min-width:14rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .scroll{overflow-x:auto;max-width:100%}
 .crumbs{font-size:.9rem;color:#555}
@@ -149,7 +155,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
             @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }
             @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } a href="/admin/users" { "Quản trị" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);
