@@ -25,6 +25,9 @@ pub enum Notice {
     },
 }
 
+/// The survey kiosks usually run, chosen first.
+const COUNTER_FORM: &str = "sipas-counter";
+
 const ROLES: [(&str, &str); 4] = [
     ("viewer", "Xem kết quả"),
     ("surveyor", "Điều tra viên"),
@@ -71,7 +74,7 @@ fn shell(staff: &Staff, title: &str, current: &str, n: &Notice, content: Markup)
         html! {},
         html! {
             (staff_bar(staff.username, staff.role, staff.csrf))
-            main {
+            main.admin {
                 (tabs(current))
                 h1 { (title) }
                 (notice(n))
@@ -111,10 +114,21 @@ pub struct UsersPage<'a> {
     pub units: &'a [Unit],
     pub unit_name: &'a dyn Fn(&str) -> String,
     pub notice: Notice,
+    /// What was typed in the add form, shown again when it was refused (never the password).
+    pub draft: Option<Draft>,
+}
+
+#[derive(Default)]
+pub struct Draft {
+    pub name: String,
+    pub role: String,
+    pub unit: String,
 }
 
 pub fn users(p: &UsersPage) -> Markup {
     let admin = p.staff.role == "admin";
+    let empty = Draft::default();
+    let draft = p.draft.as_ref().unwrap_or(&empty);
     let csrf = p.staff.csrf;
     shell(
         &p.staff,
@@ -131,10 +145,10 @@ pub fn users(p: &UsersPage) -> Markup {
                 tbody { @for u in p.users {
                     tr.disabled[u.disabled] {
                         td { strong { (u.username) } }
-                        td { (role_label(&u.role)) }
-                        td { @match &u.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => "Toàn thành phố" } }
-                        td { @if u.disabled { "Đã khoá" } @else { "Đang hoạt động" } }
-                        td { (when(&u.created_at)) }
+                        td data-label="Vai trò" { (role_label(&u.role)) }
+                        td data-label="Phạm vi" { @match &u.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => "Toàn thành phố" } }
+                        td data-label="Trạng thái" { @if u.disabled { "Đã khoá" } @else { "Đang hoạt động" } }
+                        td data-label="Ngày tạo" { (when(&u.created_at)) }
                         @if admin { td {
                             details {
                                 summary { "Thay đổi" }
@@ -168,9 +182,9 @@ pub fn users(p: &UsersPage) -> Markup {
                 h2 { "Thêm người dùng" }
                 form.stack method="post" action="/admin/users" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { "Tên đăng nhập" input type="text" name="name" required maxlength="64" autocomplete="off"; }
-                    label { "Vai trò" (role_select("surveyor")) }
-                    label { "Phạm vi đơn vị (mã)" (unit_input("")) }
+                    label { "Tên đăng nhập" input type="text" name="name" value=(draft.name) required maxlength="64" autocomplete="off"; }
+                    label { "Vai trò" (role_select(if draft.role.is_empty() { "surveyor" } else { &draft.role })) }
+                    label { "Phạm vi đơn vị (mã)" (unit_input(&draft.unit)) }
                     label { "Mật khẩu ban đầu" input type="password" name="password" minlength=(MIN_PASSWORD) autocomplete="new-password"; }
                     p.note { "Ít nhất " (MIN_PASSWORD) " ký tự; để trống thì hệ thống tạo mật khẩu và hiện một lần." }
                     button.primary type="submit" { "Thêm người dùng" }
@@ -218,12 +232,12 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 tbody { @for k in p.kiosks {
                     tr.disabled[k.kiosk.revoked_at.is_some()] {
                         td { @if k.kiosk.label.is_empty() { span.note { "(không tên)" } } @else { (k.kiosk.label) } }
-                        td { (k.unit_name) }
-                        td { (k.survey_title) }
-                        td { (when(&k.kiosk.created_at)) }
-                        td { @match &k.kiosk.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
-                        td { @match k.last_seen { Some(d) => (ago(d)), None => span.note { "chưa có" } } }
-                        td.num { (count(k.today_at_unit)) }
+                        td data-label="Đơn vị" { (k.unit_name) }
+                        td data-label="Phiếu" { (k.survey_title) }
+                        td data-label="Ngày tạo" { (when(&k.kiosk.created_at)) }
+                        td data-label="Trạng thái" { @match &k.kiosk.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
+                        td data-label="Lần gửi gần nhất" { @match k.last_seen { Some(d) => (ago(d)), None => span.note { "chưa có" } } }
+                        td.num data-label="Phiếu hôm nay tại các kiosk của đơn vị" { (count(k.today_at_unit)) }
                         @if admin { td {
                             @if k.kiosk.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/kiosks/" (k.kiosk.id) "/revoke" } {
@@ -241,7 +255,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { "Đơn vị (bản đồ hiện nay)" select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { "Phiếu khảo sát" select name="survey" required { @for s in &p.surveys { option value=(s.id) { (s.title) } } } }
+                    label { "Phiếu khảo sát" select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title) } } } }
                     label { "Tên thiết bị" input type="text" name="label" maxlength="100" placeholder="vd. Quầy 1"; }
                     button.primary type="submit" { "Thêm kiosk" }
                 }
@@ -274,9 +288,9 @@ pub fn tokens(p: &TokensPage) -> Markup {
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {
                         td { (t.label) }
-                        td { (role_label(&t.role)) }
-                        td { (when(&t.created_at)) }
-                        td { @match &t.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
+                        td data-label="Vai trò" { (role_label(&t.role)) }
+                        td data-label="Ngày tạo" { (when(&t.created_at)) }
+                        td data-label="Trạng thái" { @match &t.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
                         @if admin { td {
                             @if t.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } {

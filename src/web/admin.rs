@@ -9,7 +9,7 @@ use crate::db::auth::User;
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::Unit;
-use crate::views::admin::{self as view, Notice};
+use crate::views::admin::{self as view, Draft, Notice};
 use crate::views::entry::Staff;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -77,6 +77,7 @@ async fn users_page(
     user: &User,
     csrf: &Csrf,
     notice: Notice,
+    draft: Option<Draft>,
 ) -> Result<HttpResponse, PageError> {
     let users = load(state, app::users).await?;
     let units = units_today(state);
@@ -100,6 +101,7 @@ async fn users_page(
             units: &units,
             unit_name: &unit_name,
             notice,
+            draft,
         }),
     ))
 }
@@ -127,7 +129,7 @@ pub async fn users(
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
 ) -> Result<HttpResponse, PageError> {
-    users_page(&state, &user, &csrf, Notice::None).await
+    users_page(&state, &user, &csrf, Notice::None, None).await
 }
 
 #[derive(Deserialize)]
@@ -158,6 +160,11 @@ pub async fn add_user(
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let name = f.name.trim().to_string();
+    let draft = Draft {
+        name: f.name.clone(),
+        role: f.role.clone(),
+        unit: f.unit.clone(),
+    };
     let outcome = run_hashing(&state, move |st| {
         app::add_user(
             st,
@@ -176,9 +183,9 @@ pub async fn add_user(
             qr: false,
         },
         Ok(None) => Notice::Saved(format!("Đã thêm người dùng “{name}”.")),
-        Err(n) => n,
+        Err(n) => return users_page(&state, &user, &csrf, n, Some(draft)).await,
     };
-    users_page(&state, &user, &csrf, notice).await
+    users_page(&state, &user, &csrf, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -214,7 +221,7 @@ pub async fn change_user(
         Ok(()) => Notice::Saved("Đã lưu vai trò và phạm vi.".into()),
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice).await
+    users_page(&state, &user, &csrf, notice, None).await
 }
 
 pub async fn reset_password(
@@ -245,7 +252,7 @@ pub async fn reset_password(
         Ok((None, _)) => Notice::None,
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice).await
+    users_page(&state, &user, &csrf, notice, None).await
 }
 
 async fn set_disabled(
@@ -267,7 +274,7 @@ async fn set_disabled(
         Ok(()) => Notice::Saved("Đã mở khoá tài khoản.".into()),
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice).await
+    users_page(&state, &user, &csrf, notice, None).await
 }
 
 pub async fn disable_user(

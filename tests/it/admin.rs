@@ -298,6 +298,8 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
         assert!(page.contains(message), "{message}: {page}");
         assert!(page.contains("Chưa thay đổi gì"));
+        let typed = format!("name=\"name\" value=\"{}\"", fields[0].1);
+        assert!(page.contains(&typed), "what was typed is kept: {message}");
     }
     assert_eq!(users(&app), before, "bad input stores nothing");
 
@@ -531,7 +533,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
     assert!(
-        page.contains("vừa xong") && page.contains("<td class=\"num\">1</td>"),
+        page.contains("vừa xong") && page.contains("đơn vị\">1</td>"),
         "{page}"
     );
     assert!(!page.contains(path));
