@@ -8,7 +8,7 @@
 use crate::db::audit::{self, Entry, Filter};
 use crate::db::auth::{self, Role, TokenInfo, UserInfo};
 use crate::db::kiosks::{self, KioskInfo};
-use crate::db::{AnyConnection, DbError};
+use crate::db::{write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
 use std::time::Duration;
 
@@ -55,6 +55,14 @@ fn db<T>(
     work: impl FnOnce(&mut AnyConnection) -> Result<T, AdminError>,
 ) -> Result<T, AdminError> {
     state.db_blocking(work)
+}
+
+/// A change and its audit entry, in one transaction: both or neither.
+fn change<T>(
+    state: &AppState,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, AdminError>,
+) -> Result<T, AdminError> {
+    state.db_blocking(|conn| write_transaction(conn, work))
 }
 
 pub fn parse_role(role: &str) -> Result<Role, AdminError> {
@@ -149,15 +157,22 @@ pub fn add_user(
         }
         _ => (generated_password(), true),
     };
-    db(state, |conn| {
+    let taken = || {
+        invalid(
+            "name",
+            format!("Tên đăng nhập: “{name}” đã có người dùng"),
+            format!("user '{name}' already exists"),
+        )
+    };
+    change(state, |conn| {
         if auth::find_user(conn, name)?.is_some() {
-            return Err(invalid(
-                "name",
-                format!("Tên đăng nhập: “{name}” đã có người dùng"),
-                format!("user '{name}' already exists"),
-            ));
+            return Err(taken());
         }
-        auth::add_user(conn, name, &password, role, unit.as_deref())?;
+        // Two administrators adding the same name at once: the second is told so.
+        match auth::add_user(conn, name, &password, role, unit.as_deref()) {
+            Err(DbError::Query(e)) if crate::db::is_unique_violation(&e) => return Err(taken()),
+            other => other?,
+        };
         let detail = format!("{name} {role} {}", unit.as_deref().unwrap_or("-"));
         audit::record(conn, actor, "user.add", &detail)?;
         Ok(())
@@ -175,7 +190,7 @@ pub fn change_user(
 ) -> Result<(), AdminError> {
     let role = parse_role(role)?;
     let unit = scope(state, unit)?;
-    db(state, |conn| {
+    change(state, |conn| {
         let user = user_named(conn, who)?;
         if user.username == actor && role != Role::Admin {
             return Err(invalid(
@@ -210,7 +225,7 @@ pub fn reset_password(
         }
         _ => (generated_password(), true),
     };
-    db(state, |conn| {
+    change(state, |conn| {
         let user = user_named(conn, who)?;
         auth::set_password(conn, &user.id, &password)?;
         audit::record(conn, actor, "user.password", &user.username)?;
@@ -227,7 +242,7 @@ pub fn set_disabled(
     who: &str,
     disabled: bool,
 ) -> Result<(), AdminError> {
-    db(state, |conn| {
+    change(state, |conn| {
         let user = user_named(conn, who)?;
         if disabled && user.username == actor {
             return Err(invalid(
@@ -363,7 +378,7 @@ pub fn add_kiosk(
             format!("a label has at most {MAX_LABEL} characters"),
         ));
     }
-    let (id, token) = db(state, |conn| {
+    let (id, token) = change(state, |conn| {
         let (kiosk, token) = kiosks::add(conn, unit, survey, label)?;
         let detail = format!("{} {unit} {survey} {label}", kiosk.id);
         audit::record(conn, actor, "kiosk.add", detail.trim_end())?;
@@ -389,7 +404,7 @@ fn shown(id: &str) -> String {
 /// Revokes a kiosk by id or by its token: its URL stops working at once.
 pub fn revoke_kiosk(state: &AppState, actor: &str, id: &str) -> Result<(), AdminError> {
     let id = id.trim();
-    db(state, |conn| {
+    change(state, |conn| {
         if !kiosks::revoke(conn, id)? {
             return Err(invalid(
                 "id",
@@ -425,7 +440,7 @@ pub fn create_token(
             format!("a label has at most {MAX_LABEL} characters"),
         ));
     }
-    db(state, |conn| {
+    change(state, |conn| {
         let token = auth::create_token(conn, role, label)?;
         audit::record(conn, actor, "token.create", &format!("{role} {label}"))?;
         Ok(token)
@@ -436,7 +451,7 @@ pub fn create_token(
 /// their token cache's time (30 s).
 pub fn revoke_token(state: &AppState, actor: &str, id: &str) -> Result<(), AdminError> {
     let id = id.trim();
-    db(state, |conn| {
+    change(state, |conn| {
         if !auth::revoke_token(conn, id)? {
             return Err(invalid(
                 "id",
