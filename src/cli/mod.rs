@@ -98,8 +98,9 @@ enum Command {
         #[command(subcommand)]
         action: admin::KioskAction,
     },
-    /// Campaigns: a survey answered by a list of people through one-time links
+    /// Read the audit log, newest first: who changed what and when
     Audit(admin::AuditArgs),
+    /// Campaigns: a survey answered by a list of people through one-time links
     Campaign {
         #[command(subcommand)]
         action: campaign::CampaignAction,

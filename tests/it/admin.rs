@@ -163,6 +163,11 @@ async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
     }
     let (status, page, _) = staff_get!(svc, admin, "/admin/users");
     assert!(status.is_success() && page.contains("lan") && page.contains("Giám sát"));
+    let (status, _, location) = staff_get!(svc, lan, "/admin");
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/admin/users"))
+    );
     // The top bar links to it for supervisors, not for surveyors.
     let (_, page, _) = staff_get!(svc, minh, "/scores");
     assert!(!page.contains("href=\"/admin/users\""));
@@ -626,7 +631,12 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     );
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Đã thu hồi khoá API"));
-    // This server refuses it at once, though it checked the token a moment ago.
+    // The database refuses it (other servers: once their 30 s cache entry ages out), and this
+    // server refuses it at once, though it checked the token a moment ago.
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(auth::token_role(&mut conn, &token).unwrap(), None);
+    }
     assert_eq!(
         test::call_service(&svc, api(&token)).await.status(),
         StatusCode::UNAUTHORIZED
