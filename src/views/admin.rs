@@ -231,7 +231,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 } }
                 tbody { @for k in p.kiosks {
                     tr.disabled[k.kiosk.revoked_at.is_some()] {
-                        td { @if k.kiosk.label.is_empty() { span.note { "(không tên)" } } @else { (k.kiosk.label) } }
+                        td { @if k.kiosk.label.is_empty() { span.note { "(không tên)" } } @else { strong { (k.kiosk.label) } } }
                         td data-label="Đơn vị" { (k.unit_name) }
                         td data-label="Phiếu" { (k.survey_title) }
                         td data-label="Ngày tạo" { (when(&k.kiosk.created_at)) }
@@ -287,7 +287,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
                 } }
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {
-                        td { (t.label) }
+                        td { strong { (t.label) } }
                         td data-label="Vai trò" { (role_label(&t.role)) }
                         td data-label="Ngày tạo" { (when(&t.created_at)) }
                         td data-label="Trạng thái" { @match &t.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
