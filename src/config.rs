@@ -27,6 +27,9 @@ pub struct Settings {
     pub password_threads: usize,
     /// Largest file the import page accepts.
     pub import_max_bytes: u64,
+    /// The address citizens, officials and tablets reach the server at: kiosk URLs, links and
+    /// codes are printed on it (no trailing slash).
+    pub public_url: String,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -35,7 +38,10 @@ pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
 pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+/// The public address when none is set: `http://` and the bind address.
+pub fn default_public_url(bind: &str) -> String {
+    format!("http://{bind}")
+}
 
 impl Default for Settings {
     fn default() -> Self {
@@ -53,6 +59,7 @@ impl Default for Settings {
             survey_window_days: DEFAULT_SURVEY_WINDOW_DAYS,
             password_threads: 2,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
+            public_url: default_public_url(DEFAULT_BIND),
         }
     }
 }

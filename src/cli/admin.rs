@@ -1,12 +1,22 @@
-//! `chiso user`, `chiso token`, `chiso kiosk`: what the Department of Home Affairs manages.
-//! Every change is written to the audit log.
+//! `chiso user`, `chiso token`, `chiso kiosk`, `chiso audit`: what the Department of Home
+//! Affairs manages, through the same application functions as the admin pages. Every change
+//! is written to the audit log.
 
-use super::{out, CliError};
-use crate::config;
-use crate::db::auth::{self, Role};
-use crate::db::{audit, kiosks, AnyConnection};
+use super::{out, public_url, CliError};
+use crate::app::admin::{self as app, AdminError};
+use crate::db::audit::Filter;
+use crate::db::auth::Role;
 use crate::state::AppState;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+
+impl From<AdminError> for CliError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Invalid(p) => CliError::Refused(p.en),
+            AdminError::Db(e) => CliError::Db(e),
+        }
+    }
+}
 
 #[derive(Subcommand)]
 pub(super) enum UserAction {
@@ -19,6 +29,15 @@ pub(super) enum UserAction {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// List users: name, role, unit scope, active/disabled, created
+    List,
+    /// Disable a user: their sessions end at once and they cannot sign in
+    Disable { name: String },
+    /// Enable a disabled user again
+    Enable { name: String },
+    /// Set a user's password (from CHISO_USER_PASSWORD, or generated and printed); their
+    /// sessions end
+    Password { name: String },
 }
 
 #[derive(Subcommand)]
@@ -39,7 +58,7 @@ pub(super) enum TokenAction {
 
 #[derive(Subcommand)]
 pub(super) enum KioskAction {
-    /// Register a kiosk and print its URL
+    /// Register a kiosk and print its URL on the public address
     Add {
         #[arg(long)]
         unit: String,
@@ -47,73 +66,92 @@ pub(super) enum KioskAction {
         survey: String,
         #[arg(long, default_value = "")]
         label: String,
-        /// Address the tablets reach the server at
-        #[arg(long, env = "CHISO_PUBLIC_URL", default_value = config::DEFAULT_PUBLIC_URL)]
-        base_url: String,
+        /// Address to print instead of the public address (--public-url)
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Revoke a kiosk by id or token
     Revoke { id: String },
-    /// List kiosks
+    /// List kiosks: id, unit, survey, label, active/revoked
     List,
 }
 
-fn known_unit(state: &AppState, unit: &str) -> Result<(), CliError> {
-    match state.units.get(unit) {
-        Some(_) => Ok(()),
-        None => Err(CliError::Refused(format!("unknown unit '{unit}'"))),
-    }
+#[derive(Args)]
+pub(super) struct AuditArgs {
+    /// Only entries by this user ("cli" for the command line)
+    #[arg(long)]
+    actor: Option<String>,
+    /// Only actions starting with this ("user.", "paper.settle")
+    #[arg(long)]
+    action: Option<String>,
+    /// At most this many entries, newest first
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
 }
 
-/// A kiosk collects today's answers: its unit must exist today.
-fn current_unit(state: &AppState, code: &str) -> Result<(), CliError> {
-    let today = state.clock.today();
-    match state.units.get(code) {
-        Some(u) if !state.units.valid_on(u, today) => {
-            let now = state
-                .units
-                .set_on(today)
-                .map(|s| format!("; units today are those of {} ({})", s.name, s.id))
-                .unwrap_or_default();
-            Err(CliError::Refused(format!(
-                "unit '{code}' ({}) no longer exists{now}",
-                u.name
-            )))
-        }
-        _ => Ok(()),
-    }
+/// The password to set: CHISO_USER_PASSWORD, or none (one is generated).
+fn password_from_env() -> Option<String> {
+    std::env::var("CHISO_USER_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 pub(super) fn user(state: &AppState, action: UserAction) -> Result<(), CliError> {
-    let UserAction::Add { name, role, unit } = action;
-    if let Some(u) = &unit {
-        known_unit(state, u)?;
-    }
-    let (password, generated) = match std::env::var("CHISO_USER_PASSWORD") {
-        Ok(p) if !p.is_empty() => (p, false),
-        _ => (auth::new_secret()[..20].to_string(), true),
-    };
-    state.db_blocking(|conn| -> Result<(), CliError> {
-        auth::add_user(conn, &name, &password, role, unit.as_deref())?;
-        audit::record(conn, "cli", "user.add", &format!("{name} {role}"))?;
-        Ok(())
-    })?;
-    out!("Added user '{name}' ({role})");
-    if generated {
-        out!("Password: {password}");
+    match action {
+        UserAction::Add { name, role, unit } => {
+            let password = password_from_env();
+            let generated = app::add_user(
+                state,
+                "cli",
+                &name,
+                &role.to_string(),
+                unit.as_deref(),
+                password.as_deref(),
+            )?;
+            out!("Added user '{}' ({role})", name.trim());
+            if let Some(p) = generated {
+                out!("Password: {p}");
+            }
+        }
+        UserAction::List => {
+            for u in app::users(state)? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                out!(
+                    "{}\t{}\t{}\t{status}\t{}",
+                    u.username,
+                    u.role,
+                    u.unit_code.as_deref().unwrap_or("-"),
+                    u.created_at
+                );
+            }
+        }
+        UserAction::Disable { name } => {
+            app::set_disabled(state, "cli", &name, true)?;
+            out!("disabled");
+        }
+        UserAction::Enable { name } => {
+            app::set_disabled(state, "cli", &name, false)?;
+            out!("enabled");
+        }
+        UserAction::Password { name } => {
+            let password = password_from_env();
+            match app::reset_password(state, "cli", &name, password.as_deref())? {
+                Some(p) => out!("Password: {p}"),
+                None => out!("password set"),
+            }
+        }
     }
     Ok(())
 }
 
 pub(super) fn token(state: &AppState, action: TokenAction) -> Result<(), CliError> {
-    state.db_blocking(|conn| match action {
+    match action {
         TokenAction::Create { role, label } => {
-            let token = auth::create_token(conn, role, &label)?;
-            audit::record(conn, "cli", "token.create", &format!("{role} {label}"))?;
+            let token = app::create_token(state, "cli", &role.to_string(), &label)?;
             out!("{token}");
-            Ok(())
         }
         TokenAction::List => {
-            for t in auth::list_tokens(conn)? {
+            for t in app::tokens(state)? {
                 let status = match &t.revoked_at {
                     Some(at) => format!("revoked {at}"),
                     None => "active".into(),
@@ -126,13 +164,13 @@ pub(super) fn token(state: &AppState, action: TokenAction) -> Result<(), CliErro
                     t.created_at
                 );
             }
-            Ok(())
         }
         TokenAction::Revoke { id } => {
-            let found = auth::revoke_token(conn, &id)?;
-            revoked(conn, found, "API token", "token.revoke", &id)
+            app::revoke_token(state, "cli", &id)?;
+            out!("revoked");
         }
-    })
+    }
+    Ok(())
 }
 
 pub(super) fn kiosk(state: &AppState, action: KioskAction) -> Result<(), CliError> {
@@ -143,49 +181,51 @@ pub(super) fn kiosk(state: &AppState, action: KioskAction) -> Result<(), CliErro
             label,
             base_url,
         } => {
-            known_unit(state, &unit)?;
-            current_unit(state, &unit)?;
-            if state.catalog.get(&survey).is_none() {
-                return Err(CliError::Refused(format!("unknown survey '{survey}'")));
-            }
-            let (kiosk, token) = state.db_blocking(|conn| -> Result<_, CliError> {
-                let (kiosk, token) = kiosks::add(conn, &unit, &survey, &label)?;
-                let detail = format!("{} {unit} {survey}", kiosk.id);
-                audit::record(conn, "cli", "kiosk.add", &detail)?;
-                Ok((kiosk, token))
-            })?;
-            out!("{}/k/{token}", base_url.trim_end_matches('/'));
+            let (kiosk, url) = app::add_kiosk(state, "cli", &unit, &survey, &label)?;
+            let url = match base_url {
+                Some(_) => {
+                    let token = url.rsplit('/').next().unwrap_or_default();
+                    format!("{}/k/{token}", public_url(state, base_url.as_deref()))
+                }
+                None => url,
+            };
+            out!("{url}");
             eprintln!("kiosk {} for {unit}, survey {survey}", kiosk.id);
-            Ok(())
         }
-        KioskAction::Revoke { id } => state.db_blocking(|conn| {
-            let found = kiosks::revoke(conn, &id)?;
-            revoked(conn, found, "kiosk", "kiosk.revoke", &id)
-        }),
-        KioskAction::List => state.db_blocking(|conn| -> Result<(), CliError> {
-            for (k, active) in kiosks::list(conn)? {
-                let status = if active { "active" } else { "revoked" };
-                out!("{}\t{}\t{}\t{}\t{status}", k.id, k.unit, k.survey, k.label);
+        KioskAction::Revoke { id } => {
+            app::revoke_kiosk(state, "cli", &id)?;
+            out!("revoked");
+        }
+        KioskAction::List => {
+            for k in app::kiosks(state)? {
+                let k = k.kiosk;
+                let status = if k.revoked_at.is_none() {
+                    "active"
+                } else {
+                    "revoked"
+                };
+                out!(
+                    "{}\t{}\t{}\t{}\t{status}",
+                    k.id,
+                    k.unit_code,
+                    k.survey_id,
+                    k.label
+                );
             }
-            Ok(())
-        }),
+        }
     }
+    Ok(())
 }
 
-/// Reports a revocation by id or token and records it; the argument may be the token itself,
-/// so only a prefix goes to the audit log.
-fn revoked(
-    conn: &mut AnyConnection,
-    found: bool,
-    what: &str,
-    action: &str,
-    id: &str,
-) -> Result<(), CliError> {
-    if !found {
-        return Err(CliError::Refused(format!("no active {what} '{id}'")));
+/// `chiso audit`: the latest entries, newest first, one a line (time, actor, action, detail).
+pub(super) fn audit(state: &AppState, args: &AuditArgs) -> Result<(), CliError> {
+    let filter = Filter {
+        actor: args.actor.clone().filter(|a| !a.is_empty()),
+        action: args.action.clone().filter(|a| !a.is_empty()),
+        ..Filter::default()
+    };
+    for e in app::audit(state, &filter, args.limit)? {
+        out!("{}\t{}\t{}\t{}", e.at, e.actor, e.action, e.detail);
     }
-    let shown: String = id.chars().take(8).collect();
-    audit::record(conn, "cli", action, &shown)?;
-    out!("revoked");
     Ok(())
 }

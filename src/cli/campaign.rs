@@ -2,7 +2,6 @@
 
 use super::{out, CliError};
 use crate::app::campaigns::{self as app, status_label, CampaignError, NewCampaign};
-use crate::config;
 use crate::state::AppState;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -34,9 +33,9 @@ pub(super) enum CampaignAction {
     /// print them as CSV: name,group,link
     Links {
         id: String,
-        /// Address respondents reach the server at
-        #[arg(long, env = "CHISO_PUBLIC_URL", default_value = config::DEFAULT_PUBLIC_URL)]
-        base_url: String,
+        /// Address to print instead of the public address (--public-url)
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Open a draft campaign
     Open { id: String },
@@ -115,7 +114,7 @@ pub(super) fn run(state: &AppState, action: CampaignAction) -> Result<(), CliErr
         }
         CampaignAction::Links { id, base_url } => {
             let (_, links) = app::issue_links(state, "cli", &id)?;
-            let base = base_url.trim_end_matches('/');
+            let base = super::public_url(state, base_url.as_deref());
             out!("name,group,link");
             for l in &links {
                 out!(

@@ -2,7 +2,6 @@
 
 use super::{out, CliError};
 use crate::app::codes::{self as app, CodeError, DEFAULT_DAYS};
-use crate::config;
 use crate::state::AppState;
 use clap::Subcommand;
 
@@ -20,9 +19,9 @@ pub(super) enum CodesAction {
         /// Days the codes are accepted, from today
         #[arg(long, default_value_t = DEFAULT_DAYS)]
         days: u32,
-        /// Address citizens reach the server at
-        #[arg(long, env = "CHISO_PUBLIC_URL", default_value = config::DEFAULT_PUBLIC_URL)]
-        base_url: String,
+        /// Address to print instead of the public address (--public-url)
+        #[arg(long)]
+        base_url: Option<String>,
     },
 }
 
@@ -46,7 +45,7 @@ pub(super) fn run(state: &AppState, action: CodesAction) -> Result<(), CliError>
             base_url,
         } => {
             let (codes, _) = app::issue(state, "cli", &unit, &survey, count, days)?;
-            let base = base_url.trim_end_matches('/');
+            let base = super::public_url(state, base_url.as_deref());
             out!("code,url");
             for c in &codes {
                 out!("{c},{base}/o/{c}");

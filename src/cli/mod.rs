@@ -55,6 +55,13 @@ struct Common {
     /// Directory of survey definitions and units.toml
     #[arg(long, global = true, env = "CHISO_SURVEYS", default_value = config::DEFAULT_SURVEYS_DIR)]
     surveys: PathBuf,
+    /// Address citizens, officials and tablets reach the server at (kiosk URLs, links,
+    /// codes); default http:// and the bind address
+    #[arg(long, global = true, env = "CHISO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Where the server listens (read here for the default public address)
+    #[arg(skip)]
+    bind: String,
 }
 
 #[derive(Args, Clone)]
@@ -91,6 +98,8 @@ enum Command {
         #[command(subcommand)]
         action: admin::KioskAction,
     },
+    /// Read the audit log, newest first: who changed what and when
+    Audit(admin::AuditArgs),
     /// Campaigns: a survey answered by a list of people through one-time links
     Campaign {
         #[command(subcommand)]
@@ -155,7 +164,11 @@ impl ValueEnum for Role {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let common = cli.common;
+    let mut common = cli.common;
+    common.bind = match &cli.command {
+        Some(Command::Serve(args)) => args.bind.clone(),
+        _ => cli.serve.bind.clone(),
+    };
     let result = match cli.command {
         None => serve::run(&common, cli.serve),
         Some(Command::Serve(args)) => serve::run(&common, args),
@@ -167,6 +180,7 @@ pub fn run() -> ExitCode {
         Some(Command::User { action }) => with_state(&common, |s| admin::user(s, action)),
         Some(Command::Token { action }) => with_state(&common, |s| admin::token(s, action)),
         Some(Command::Kiosk { action }) => with_state(&common, |s| admin::kiosk(s, action)),
+        Some(Command::Audit(args)) => with_state(&common, |s| admin::audit(s, &args)),
         Some(Command::Campaign { action }) => with_state(&common, |s| campaign::run(s, action)),
         Some(Command::Codes { action }) => with_state(&common, |s| codes::run(s, action)),
         Some(Command::Import(args)) => with_state(&common, |s| import::run(s, &args)),
@@ -191,12 +205,24 @@ fn settings(common: &Common) -> Settings {
         admin_password: std::env::var("CHISO_ADMIN_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()),
+        public_url: match &common.public_url {
+            Some(u) if !u.trim().is_empty() => u.trim().trim_end_matches('/').to_string(),
+            _ => config::default_public_url(&common.bind),
+        },
         ..Settings::default()
     }
 }
 
 /// Opens the database (creating it as the server would), runs one command, and closes
 /// everything on this thread before the process exits.
+/// The address to print links on: `--base-url` when given, else the public address.
+fn public_url<'a>(state: &'a AppState, base_url: Option<&'a str>) -> &'a str {
+    match base_url.map(str::trim) {
+        Some(b) if !b.is_empty() => b.trim_end_matches('/'),
+        _ => &state.settings.public_url,
+    }
+}
+
 fn with_state(
     common: &Common,
     command: impl FnOnce(&AppState) -> Result<(), CliError>,

@@ -223,3 +223,68 @@ pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>,
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(sessions, users);
+
+/// A user as administrators see it: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserInfo {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub unit_code: Option<String>,
+    pub created_at: String,
+    pub disabled: bool,
+}
+
+pub fn list_users(conn: &mut AnyConnection) -> Result<Vec<UserInfo>, DbError> {
+    Ok(users::table
+        .order(users::username)
+        .select(UserInfo::as_select())
+        .load(conn)?)
+}
+
+/// A user by id or by name.
+pub fn find_user(conn: &mut AnyConnection, id_or_name: &str) -> Result<Option<UserInfo>, DbError> {
+    Ok(users::table
+        .filter(users::id.eq(id_or_name).or(users::username.eq(id_or_name)))
+        .select(UserInfo::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_role(
+    conn: &mut AnyConnection,
+    id: &str,
+    role: Role,
+    unit: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((users::role.eq(role.to_string()), users::unit_code.eq(unit)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a new password and ends the user's sessions.
+pub fn set_password(conn: &mut AnyConnection, id: &str, password: &str) -> Result<(), DbError> {
+    let hash = hash_password(password).map_err(|e| DbError::Hash(e.to_string()))?;
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::password_hash.eq(&hash))
+        .execute(conn)?;
+    end_sessions_of(conn, id)
+}
+
+/// Disables or enables a user; disabling ends their sessions at once.
+pub fn set_disabled(conn: &mut AnyConnection, id: &str, disabled: bool) -> Result<(), DbError> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::disabled.eq(disabled))
+        .execute(conn)?;
+    if disabled {
+        end_sessions_of(conn, id)?;
+    }
+    Ok(())
+}
+
+pub fn end_sessions_of(conn: &mut AnyConnection, user_id: &str) -> Result<(), DbError> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! Kiosks: a tablet at a counter, bound to one unit and one survey by a secret URL token.
 
 use super::auth::{hash_token, new_secret};
-use super::schema::kiosks;
+use super::schema::{kiosks, response_tallies};
 use super::{now, AnyConnection, DbError};
 use diesel::prelude::*;
 
@@ -98,4 +98,48 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
             (r.into_kiosk(), active)
         })
         .collect())
+}
+
+/// A kiosk as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = kiosks)]
+pub struct KioskInfo {
+    pub id: String,
+    pub unit_code: String,
+    pub survey_id: String,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Every kiosk, oldest first.
+pub fn list_info(conn: &mut AnyConnection) -> Result<Vec<KioskInfo>, DbError> {
+    Ok(kiosks::table
+        .order(kiosks::created_at)
+        .select(KioskInfo::as_select())
+        .load(conn)?)
+}
+
+/// Kiosk answers counted under `day`, by unit and survey (answers do not name the kiosk).
+pub fn answers_on(
+    conn: &mut AnyConnection,
+    day: &str,
+) -> Result<Vec<(String, String, i64)>, DbError> {
+    let rows: Vec<(String, String, i64)> = response_tallies::table
+        .filter(response_tallies::day.eq(day))
+        .filter(response_tallies::channel.eq("kiosk"))
+        .select((
+            response_tallies::unit_code,
+            response_tallies::survey_id,
+            response_tallies::n,
+        ))
+        .load(conn)?;
+    let mut sums: Vec<(String, String, i64)> = Vec::new();
+    for (unit, survey, n) in rows {
+        match sums.iter_mut().find(|(u, s, _)| *u == unit && *s == survey) {
+            Some(row) => row.2 += n,
+            None => sums.push((unit, survey, n)),
+        }
+    }
+    Ok(sums)
 }

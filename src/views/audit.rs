@@ -15,6 +15,15 @@ fn action_label(action: &str) -> &str {
         "paper.delete" => "Xoá lần nhập",
         "paper.correct" => "Sửa phiếu đã tính",
         "login" => "Đăng nhập",
+        "user.add" => "Thêm người dùng",
+        "user.role" => "Đổi vai trò",
+        "user.password" => "Đặt lại mật khẩu",
+        "user.disable" => "Khoá người dùng",
+        "user.enable" => "Mở khoá người dùng",
+        "kiosk.add" => "Thêm kiosk",
+        "kiosk.revoke" => "Thu hồi kiosk",
+        "token.create" => "Tạo khoá API",
+        "token.revoke" => "Thu hồi khoá API",
         other => other,
     }
 }

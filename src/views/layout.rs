@@ -4,8 +4,8 @@ const CSS: &str = r#"
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 body{font-family:system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9;line-height:1.45}
-header.bar{background:#9b1c1c;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center}
-header.bar a{color:#fff}
+header.bar{background:#9b1c1c;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center}
+header.bar a{color:#fff;white-space:nowrap}
 header.bar form{margin-left:auto}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem}
@@ -84,6 +84,14 @@ td.hidden{color:#777}
 .submit{font-size:1.6rem;padding:1rem 3rem;margin:1rem 0 3rem}
 .thanks{text-align:center;padding-top:20vh;font-size:1.8rem}
 /* staff pages */
+nav.tabs{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.2rem 0 .5rem;font-size:.95rem}
+code.secret{display:inline-block;font-size:1.05rem;background:#fff;border:1px solid #999;padding:.3rem .5rem;word-break:break-all;user-select:all}
+.secret .qr svg{width:12rem;height:12rem}
+tr.disabled td{color:#777}
+table.admin details form{margin:.4rem 0}
+table.admin button{white-space:nowrap}
+table.admin details form.stack{padding:.6rem;min-width:14rem}
+main.admin form.stack input[type=text],main.admin form.stack input[type=password]{display:block;width:100%}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .scroll{overflow-x:auto;max-width:100%}
 .crumbs{font-size:.9rem;color:#555}
@@ -136,6 +144,12 @@ ol.codes .code{display:inline-block;min-width:1.4rem;height:1.4rem;border:1px so
   header.bar{flex-wrap:wrap}
   main{padding:.6rem}
   .keyrow{grid-template-columns:minmax(0,1fr) 3rem}
+  /* admin lists: a card per row, each value under its heading's name */
+  table.admin thead{display:none}
+  table.admin tr{display:block;padding:.4rem 0;border-bottom:1px solid #ccc}
+  table.admin td{display:block;border:0;padding:.1rem .5rem}
+  table.admin td.num{text-align:left}
+  table.admin td[data-label]::before{content:attr(data-label) ": ";color:#555}
 }
 @media print{
   header.bar,.noprint,.links,form.stack,a.button,.keyhelp{display:none}
@@ -176,7 +190,7 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
             @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }
             @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } a href="/admin/users" { "Quản trị" } }
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);

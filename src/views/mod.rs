@@ -1,5 +1,6 @@
 //! HTML pages, built from small maud functions. Every page works without JavaScript.
 
+pub mod admin;
 pub mod audit;
 pub mod campaigns;
 pub mod codes;

@@ -1,6 +1,7 @@
 //! HTTP handlers, by audience. Handlers are thin: extract (the extractor states who may
 //! call), call the application layer, render; `?` maps the errors.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod campaigns;
@@ -57,6 +58,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/entry/forms/{id}/correct", web::post().to(entry::correct))
         .route("/entry/keyers", web::get().to(entry::keyers))
         .route("/audit", web::get().to(entry::audit_trail))
+        .route("/admin", web::get().to(admin::home))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::add_user))
+        .route("/admin/users/{id}/role", web::post().to(admin::change_user))
+        .route(
+            "/admin/users/{id}/password",
+            web::post().to(admin::reset_password),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            web::post().to(admin::disable_user),
+        )
+        .route(
+            "/admin/users/{id}/enable",
+            web::post().to(admin::enable_user),
+        )
+        .route("/admin/kiosks", web::get().to(admin::kiosks))
+        .route("/admin/kiosks", web::post().to(admin::add_kiosk))
+        .route(
+            "/admin/kiosks/{id}/revoke",
+            web::post().to(admin::revoke_kiosk),
+        )
+        .route("/admin/tokens", web::get().to(admin::tokens))
+        .route("/admin/tokens", web::post().to(admin::create_token))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            web::post().to(admin::revoke_token),
+        )
         .route("/import", web::get().to(import::form))
         .route("/import", web::post().to(import::upload))
         .route("/import/rejected/{token}", web::get().to(import::rejected))

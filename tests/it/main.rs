@@ -5,6 +5,7 @@
 #[macro_use]
 mod harness;
 
+mod admin;
 mod api;
 mod browser;
 mod campaign;

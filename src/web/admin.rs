@@ -1,0 +1,484 @@
+//! Administration in the browser: `/admin/users`, `/admin/kiosks`, `/admin/tokens`.
+//! Supervisors read; administrators change, through `app::admin` as the CLI does. Bad input
+//! shows the page again with a Vietnamese message naming the field, and changes nothing.
+
+use super::auth::CsrfOnly;
+use super::extract::{Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use crate::app::admin::{self as app, AdminError};
+use crate::db::auth::User;
+use crate::error::PageError;
+use crate::state::AppState;
+use crate::survey::Unit;
+use crate::views::admin::{self as view, Draft, Notice};
+use crate::views::entry::Staff;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+pub async fn home(_: SignedIn<Supervisor>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", "/admin/users"))
+        .finish()
+}
+
+/// Runs an administration function off the async threads. Bad input comes back as the
+/// notice to show, everything else as an error page.
+async fn run<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
+) -> Result<Result<T, Notice>, PageError> {
+    let st = state.get_ref().clone();
+    let outcome = web::block(move || work(&st))
+        .await
+        .map_err(|_| PageError::busy())?;
+    match outcome {
+        Ok(x) => Ok(Ok(x)),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(p.vi))),
+        Err(AdminError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// Password work (hashing) runs on the password threads, which bound its memory.
+async fn run_hashing<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
+) -> Result<Result<T, Notice>, PageError> {
+    let st = state.get_ref().clone();
+    match state.passwords.run(move || work(&st)).await? {
+        Ok(x) => Ok(Ok(x)),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(p.vi))),
+        Err(AdminError::Db(e)) => Err(e.into()),
+    }
+}
+
+fn status_of(n: &Notice) -> StatusCode {
+    match n {
+        Notice::Error(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    }
+}
+
+/// Today's units, for kiosks; every unit can scope a user.
+fn units_today(state: &AppState) -> Vec<Unit> {
+    let today = state
+        .units
+        .set_on(state.clock.today())
+        .map(|s| s.id.clone());
+    state
+        .units
+        .units_of(today.as_deref())
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+async fn users_page(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    notice: Notice,
+    draft: Option<Draft>,
+) -> Result<HttpResponse, PageError> {
+    let users = load(state, app::users).await?;
+    let units = units_today(state);
+    let role = user.role.to_string();
+    let unit_name = |code: &str| {
+        state
+            .units
+            .get(code)
+            .map_or_else(|| code.to_string(), |u| u.name.clone())
+    };
+    let status = status_of(&notice);
+    Ok(csrf.page(
+        status,
+        view::users(&view::UsersPage {
+            staff: Staff {
+                username: &user.username,
+                role: &role,
+                csrf: &csrf.token,
+            },
+            users: &users,
+            units: &units,
+            unit_name: &unit_name,
+            notice,
+            draft,
+        }),
+    ))
+}
+
+/// What a page lists; reading never meets bad input.
+async fn load<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
+) -> Result<T, PageError> {
+    run(state, work).await?.map_err(|n| {
+        let message = match n {
+            Notice::Error(m) | Notice::Saved(m) => m,
+            _ => String::new(),
+        };
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Không đọc được danh sách",
+            message,
+        )
+    })
+}
+
+pub async fn users(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    users_page(&state, &user, &csrf, Notice::None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct AddUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl WithCsrf for AddUserForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn add_user(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    CsrfForm(f): CsrfForm<AddUserForm>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let name = f.name.trim().to_string();
+    let draft = Draft {
+        name: f.name.clone(),
+        role: f.role.clone(),
+        unit: f.unit.clone(),
+    };
+    let outcome = run_hashing(&state, move |st| {
+        app::add_user(
+            st,
+            &actor,
+            &f.name,
+            &f.role,
+            Some(&f.unit),
+            Some(&f.password),
+        )
+    })
+    .await?;
+    let notice = match outcome {
+        Ok(Some(password)) => Notice::Secret {
+            what: format!("Đã thêm người dùng “{name}”. Mật khẩu"),
+            value: password,
+            qr: false,
+        },
+        Ok(None) => Notice::Saved(format!("Đã thêm người dùng “{name}”.")),
+        Err(n) => return users_page(&state, &user, &csrf, n, Some(draft)).await,
+    };
+    users_page(&state, &user, &csrf, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+impl WithCsrf for RoleForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn change_user(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    CsrfForm(f): CsrfForm<RoleForm>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let id = path.into_inner();
+    let outcome = run(&state, move |st| {
+        app::change_user(st, &actor, &id, &f.role, Some(&f.unit))
+    })
+    .await?;
+    let notice = match outcome {
+        Ok(()) => Notice::Saved("Đã lưu vai trò và phạm vi.".into()),
+        Err(n) => n,
+    };
+    users_page(&state, &user, &csrf, notice, None).await
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let id = path.into_inner();
+    let outcome = run_hashing(&state, move |st| {
+        let name = app::users(st)?
+            .into_iter()
+            .find(|u| u.id == id)
+            .map_or(id.clone(), |u| u.username);
+        Ok((app::reset_password(st, &actor, &id, None)?, name))
+    })
+    .await?;
+    let notice = match outcome {
+        Ok((Some(password), name)) => Notice::Secret {
+            what: format!(
+                "Mật khẩu mới của “{name}” (các phiên đăng nhập của người này đã kết thúc)"
+            ),
+            value: password,
+            qr: false,
+        },
+        Ok((None, _)) => Notice::None,
+        Err(n) => n,
+    };
+    users_page(&state, &user, &csrf, notice, None).await
+}
+
+async fn set_disabled(
+    state: web::Data<AppState>,
+    user: User,
+    csrf: Csrf,
+    id: String,
+    disabled: bool,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let outcome = run(&state, move |st| {
+        app::set_disabled(st, &actor, &id, disabled)
+    })
+    .await?;
+    let notice = match outcome {
+        Ok(()) if disabled => Notice::Saved(
+            "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.".into(),
+        ),
+        Ok(()) => Notice::Saved("Đã mở khoá tài khoản.".into()),
+        Err(n) => n,
+    };
+    users_page(&state, &user, &csrf, notice, None).await
+}
+
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    set_disabled(state, user, csrf, path.into_inner(), true).await
+}
+
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    set_disabled(state, user, csrf, path.into_inner(), false).await
+}
+
+async fn kiosks_page(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    notice: Notice,
+) -> Result<HttpResponse, PageError> {
+    let kiosks = load(state, app::kiosks).await?;
+    let units = units_today(state);
+    let role = user.role.to_string();
+    let status = status_of(&notice);
+    Ok(csrf.page(
+        status,
+        view::kiosks(&view::KiosksPage {
+            staff: Staff {
+                username: &user.username,
+                role: &role,
+                csrf: &csrf.token,
+            },
+            kiosks: &kiosks,
+            units: &units,
+            surveys: state
+                .catalog
+                .surveys
+                .values()
+                .filter(|s| s.groups.is_empty())
+                .collect(),
+            notice,
+        }),
+    ))
+}
+
+pub async fn kiosks(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    kiosks_page(&state, &user, &csrf, Notice::None).await
+}
+
+#[derive(Deserialize)]
+pub struct AddKioskForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    survey: String,
+    #[serde(default)]
+    label: String,
+}
+
+impl WithCsrf for AddKioskForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn add_kiosk(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    CsrfForm(f): CsrfForm<AddKioskForm>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let outcome = run(&state, move |st| {
+        app::add_kiosk(st, &actor, &f.unit, &f.survey, &f.label)
+    })
+    .await?;
+    let notice = match outcome {
+        Ok((_, url)) => Notice::Secret {
+            what: "Đã thêm kiosk. Đường dẫn của thiết bị".into(),
+            value: url,
+            qr: true,
+        },
+        Err(n) => n,
+    };
+    kiosks_page(&state, &user, &csrf, notice).await
+}
+
+pub async fn revoke_kiosk(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let id = path.into_inner();
+    let outcome = run(&state, move |st| app::revoke_kiosk(st, &actor, &id)).await?;
+    let notice = match outcome {
+        Ok(()) => {
+            Notice::Saved("Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.".into())
+        }
+        Err(n) => n,
+    };
+    kiosks_page(&state, &user, &csrf, notice).await
+}
+
+async fn tokens_page(
+    state: &web::Data<AppState>,
+    user: &User,
+    csrf: &Csrf,
+    notice: Notice,
+) -> Result<HttpResponse, PageError> {
+    let tokens = load(state, app::tokens).await?;
+    let role = user.role.to_string();
+    let status = status_of(&notice);
+    Ok(csrf.page(
+        status,
+        view::tokens(&view::TokensPage {
+            staff: Staff {
+                username: &user.username,
+                role: &role,
+                csrf: &csrf.token,
+            },
+            tokens: &tokens,
+            notice,
+        }),
+    ))
+}
+
+pub async fn tokens(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
+    csrf: Csrf,
+) -> Result<HttpResponse, PageError> {
+    tokens_page(&state, &user, &csrf, Notice::None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    label: String,
+}
+
+impl WithCsrf for TokenForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn create_token(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    CsrfForm(f): CsrfForm<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let outcome = run(&state, move |st| {
+        app::create_token(st, &actor, &f.role, &f.label)
+    })
+    .await?;
+    let notice = match outcome {
+        Ok(token) => Notice::Secret {
+            what: "Đã tạo khoá API".into(),
+            value: token,
+            qr: false,
+        },
+        Err(n) => n,
+    };
+    tokens_page(&state, &user, &csrf, notice).await
+}
+
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    path: web::Path<String>,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    let actor = user.username.clone();
+    let id = path.into_inner();
+    let outcome = run(&state, move |st| app::revoke_token(st, &actor, &id)).await?;
+    let notice = match outcome {
+        Ok(()) => Notice::Saved(
+            "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.".into(),
+        ),
+        Err(n) => n,
+    };
+    tokens_page(&state, &user, &csrf, notice).await
+}

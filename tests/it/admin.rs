@@ -1,0 +1,821 @@
+//! Administration in the browser (users, kiosks, API tokens) and the commands that do the same.
+
+use crate::harness::*;
+use crate::pages::filled_form;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::audit::{self, Filter};
+use chiso::db::auth::{self, Role};
+use std::process::Output;
+
+const WARD: &str = "NK-P-CAI-KHE";
+
+async fn body(resp: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+}
+
+/// A signed-in browser: its session and CSRF cookies.
+struct Browser {
+    session: String,
+    csrf: String,
+}
+
+macro_rules! sign_in {
+    ($svc:expr, $name:expr, $password:expr) => {{
+        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
+        let csrf = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_csrf")
+            .unwrap()
+            .value()
+            .to_string();
+        let form = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("username", $name),
+            ("password", $password),
+        ])
+        .unwrap();
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri("/login")
+                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form)
+                .to_request(),
+        )
+        .await;
+        let session = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_session")
+            .map(|c| c.value().to_string());
+        (
+            resp.status(),
+            Browser {
+                session: session.unwrap_or_default(),
+                csrf,
+            },
+        )
+    }};
+}
+
+macro_rules! staff_get {
+    ($svc:expr, $who:expr, $uri:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, body(resp).await, location)
+    }};
+}
+
+macro_rules! staff_post {
+    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {{
+        let mut fields: Vec<(String, String)> = $fields
+            .iter()
+            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("csrf".into(), $who.csrf.clone()));
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        (status, body(resp).await)
+    }};
+}
+
+fn user_id(app: &TestApp, name: &str) -> String {
+    let mut conn = app.state.pool.get().unwrap();
+    auth::find_user(&mut conn, name).unwrap().unwrap().id
+}
+
+fn audit_log(app: &TestApp) -> Vec<audit::Entry> {
+    let mut conn = app.state.pool.get().unwrap();
+    audit::search(&mut conn, &Filter::default(), 1000).unwrap()
+}
+
+/// The secret a page shows once.
+fn secret(page: &str) -> String {
+    let at = page
+        .find("<code class=\"secret\">")
+        .expect("a secret on the page")
+        + 21;
+    page[at..at + page[at..].find('<').unwrap()].to_string()
+}
+
+#[actix_web::test]
+async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .with_user("minh", Role::Surveyor, None)
+        .build();
+    let svc = service!(app);
+    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, lan) = sign_in!(svc, "lan", USER_PASSWORD);
+    let (_, minh) = sign_in!(svc, "minh", USER_PASSWORD);
+    let nobody = Browser {
+        session: String::new(),
+        csrf: admin.csrf.clone(),
+    };
+    for (uri, add) in [
+        ("/admin/users", "Thêm người dùng"),
+        ("/admin/kiosks", "Thêm kiosk"),
+        ("/admin/tokens", "Tạo khoá"),
+    ] {
+        let (status, page, _) = staff_get!(svc, admin, uri);
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(
+            page.contains(add) && page.contains("href=\"/admin/users\">Quản trị"),
+            "{uri}"
+        );
+        let (status, page, _) = staff_get!(svc, lan, uri);
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(
+            !page.contains(add) && page.contains("chỉ xem được"),
+            "{uri}"
+        );
+        let (status, _, _) = staff_get!(svc, minh, uri);
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+        let (status, _, location) = staff_get!(svc, nobody, uri);
+        assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(location.as_deref(), Some("/login"));
+    }
+    let (status, page, _) = staff_get!(svc, admin, "/admin/users");
+    assert!(status.is_success() && page.contains("lan") && page.contains("Giám sát"));
+    let (status, _, location) = staff_get!(svc, lan, "/admin");
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/admin/users"))
+    );
+    // The top bar links to it for supervisors, not for surveyors.
+    let (_, page, _) = staff_get!(svc, minh, "/scores");
+    assert!(!page.contains("href=\"/admin/users\""));
+
+    // A supervisor cannot change anything.
+    let (status, _) = staff_post!(
+        svc,
+        lan,
+        "/admin/users",
+        [
+            ("name", "x"),
+            ("role", "admin"),
+            ("unit", ""),
+            ("password", "")
+        ]
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = staff_post!(
+        svc,
+        lan,
+        "/admin/tokens",
+        [("role", "admin"), ("label", "")]
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = staff_post!(
+        svc,
+        lan,
+        format!("/admin/users/{}/disable", user_id(&app, "minh")),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A form without the CSRF field, or with another one, is refused.
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri("/admin/tokens")
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload("role=admin&label=x")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let mut wrong = Browser {
+        session: admin.session.clone(),
+        csrf: admin.csrf.clone(),
+    };
+    wrong.csrf = "f".repeat(64);
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri("/admin/tokens")
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("role=admin&label=x&csrf={}", wrong.csrf))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let mut conn = app.state.pool.get().unwrap();
+    assert_eq!(
+        auth::list_tokens(&mut conn).unwrap().len(),
+        2,
+        "nothing made"
+    );
+    assert_eq!(auth::list_users(&mut conn).unwrap().len(), 3);
+}
+
+#[actix_web::test]
+async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let users = |app: &TestApp| {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_users(&mut conn).unwrap()
+    };
+    let before = users(&app);
+
+    for (fields, message) in [
+        (
+            [
+                ("name", "hoa"),
+                ("role", "surveyor"),
+                ("unit", ""),
+                ("password", "ngan"),
+            ],
+            "Mật khẩu: cần ít nhất 10 ký tự",
+        ),
+        (
+            [
+                ("name", "lan"),
+                ("role", "surveyor"),
+                ("unit", ""),
+                ("password", ""),
+            ],
+            "Tên đăng nhập: “lan” đã có người dùng",
+        ),
+        (
+            [
+                ("name", "hoa"),
+                ("role", "boss"),
+                ("unit", ""),
+                ("password", ""),
+            ],
+            "Vai trò: không có vai trò “boss”",
+        ),
+        (
+            [
+                ("name", "hoa"),
+                ("role", "viewer"),
+                ("unit", "HN"),
+                ("password", ""),
+            ],
+            "Đơn vị: không có đơn vị “HN”",
+        ),
+        (
+            [
+                ("name", "hoa an"),
+                ("role", "viewer"),
+                ("unit", ""),
+                ("password", ""),
+            ],
+            "Tên đăng nhập: cần 1–64 ký tự, không có dấu cách",
+        ),
+    ] {
+        let (status, page) = staff_post!(svc, admin, "/admin/users", fields);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(page.contains(message), "{message}: {page}");
+        assert!(page.contains("Chưa thay đổi gì"));
+        let typed = format!("name=\"name\" value=\"{}\"", fields[0].1);
+        assert!(page.contains(&typed), "what was typed is kept: {message}");
+    }
+    assert_eq!(users(&app), before, "bad input stores nothing");
+
+    // Added with a chosen password, scoped to a district.
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/users",
+        [
+            ("name", "hoa"),
+            ("role", "surveyor"),
+            ("unit", "NK"),
+            ("password", "mat-khau-cua-hoa")
+        ]
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Đã thêm người dùng “hoa”") && page.contains("Quận Ninh Kiều"));
+    let (status, hoa) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = staff_get!(svc, hoa, "/entry");
+    assert_eq!(status, StatusCode::OK);
+
+    // Role and scope changed.
+    let hoa_id = user_id(&app, "hoa");
+    let (status, _) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/role"),
+        [("role", "viewer"), ("unit", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = staff_get!(svc, hoa, "/entry");
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer now");
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/role"),
+        [("role", "supervisor"), ("unit", "XX")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Đơn vị: không có đơn vị “XX”"));
+    let u = users(&app)
+        .into_iter()
+        .find(|u| u.username == "hoa")
+        .unwrap();
+    assert_eq!((u.role.as_str(), u.unit_code), ("viewer", None));
+
+    // Disabled: the open session stops at once, and signing in is refused.
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/disable"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đã khoá tài khoản") && page.contains("Đã khoá"));
+    let (status, _, location) = staff_get!(svc, hoa, "/scores");
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+    let (status, _) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/disable"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
+    assert!(page.contains("“hoa” đã bị khoá"));
+    let (status, _) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/enable"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, hoa) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // An admin cannot lock themself out.
+    let admin_id = user_id(&app, "admin");
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{admin_id}/disable"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("không thể tự khoá"));
+    let (status, _) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{admin_id}/role"),
+        [("role", "viewer"), ("unit", "")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Reset: a new password shown once; the old one and the open session end.
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/users/{hoa_id}/password"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let new_password = secret(&page);
+    assert_eq!(new_password.len(), 20);
+    let (status, _, _) = staff_get!(svc, hoa, "/scores");
+    assert_eq!(status, StatusCode::SEE_OTHER, "sessions ended");
+    let (status, _) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = sign_in!(svc, "hoa", new_password.as_str());
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = staff_get!(svc, admin, "/admin/users");
+    assert!(!page.contains(&new_password), "shown once");
+
+    // Added without a password: one is generated and shown.
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/users",
+        [
+            ("name", "tam"),
+            ("role", "viewer"),
+            ("unit", ""),
+            ("password", "")
+        ]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let generated = secret(&page);
+    let (status, _) = sign_in!(svc, "tam", generated.as_str());
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // The audit log names every change and no password.
+    let log = audit_log(&app);
+    let actions: Vec<&str> = log
+        .iter()
+        .filter(|e| e.actor == "admin" && e.action.starts_with("user."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "user.add",
+            "user.password",
+            "user.enable",
+            "user.disable",
+            "user.role",
+            "user.add"
+        ]
+    );
+    for e in &log {
+        for p in [
+            "mat-khau-cua-hoa",
+            new_password.as_str(),
+            generated.as_str(),
+        ] {
+            assert!(!e.detail.contains(p), "{e:?}");
+        }
+    }
+    let (status, page, _) = staff_get!(svc, admin, "/audit?action=user");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Khoá người dùng") && page.contains("Đặt lại mật khẩu"));
+}
+
+#[actix_web::test]
+async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .settings(|s| s.public_url = "https://chiso.cantho.gov.vn".into())
+        .build();
+    let svc = service!(app);
+    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, lan) = sign_in!(svc, "lan", USER_PASSWORD);
+
+    for (unit, survey, message) in [
+        ("HN", "sipas-counter", "Đơn vị: không có đơn vị “HN”"),
+        (WARD, "nope", "Phiếu khảo sát: không có phiếu “nope”"),
+        (
+            WARD,
+            "parindex-officials-2022",
+            "hỏi theo nhóm người trả lời",
+        ),
+        ("P-CAI-RANG", "sipas-counter", "không phải đơn vị hiện nay"),
+    ] {
+        let (status, page) = staff_post!(
+            svc,
+            admin,
+            "/admin/kiosks",
+            [("unit", unit), ("survey", survey), ("label", "")]
+        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/kiosks",
+        [
+            ("unit", WARD),
+            ("survey", "sipas-counter"),
+            ("label", "Quầy 2")
+        ]
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let url = secret(&page);
+    assert!(url.starts_with("https://chiso.cantho.gov.vn/k/"), "{url}");
+    assert!(page.contains("<svg"), "a QR code of the URL");
+    let path = url.trim_start_matches("https://chiso.cantho.gov.vn");
+
+    // The kiosk works.
+    let resp = test::call_service(&svc, TestRequest::get().uri(path).to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let form = body(resp).await;
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(filled_form(&form, None))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.responses(), 1);
+
+    // Listed with when it last sent and today's answers at its unit; the URL is not shown again.
+    let (status, page, _) = staff_get!(svc, lan, "/admin/kiosks");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
+    assert!(
+        page.contains("vừa xong") && page.contains("đơn vị\">1</td>"),
+        "{page}"
+    );
+    assert!(!page.contains(path));
+
+    let id = {
+        let mut conn = app.state.pool.get().unwrap();
+        chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
+            .id
+            .clone()
+    };
+    let (status, _) = staff_post!(svc, lan, format!("/admin/kiosks/{id}/revoke"), [("x", "")]);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/kiosks/{id}/revoke"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đã thu hồi"));
+    let resp = test::call_service(&svc, TestRequest::get().uri(path).to_request()).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/kiosks/{id}/revoke"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
+    assert!(page.contains("có thể đã bị thu hồi"));
+
+    let log = audit_log(&app);
+    let token = path.trim_start_matches("/k/");
+    assert!(log
+        .iter()
+        .any(|e| e.action == "kiosk.add" && e.actor == "admin"));
+    assert!(log.iter().any(|e| e.action == "kiosk.revoke"));
+    assert!(log.iter().all(|e| !e.detail.contains(token)));
+}
+
+#[actix_web::test]
+async fn an_api_token_is_shown_once_and_refused_once_revoked() {
+    let app = TestApp::builder().build();
+    let svc = service!(app);
+    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/tokens",
+        [("role", "boss"), ("label", "x")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Vai trò: không có vai trò “boss”"));
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/tokens",
+        [("role", "surveyor"), ("label", "Cổng dịch vụ công")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let token = secret(&page);
+    assert_eq!(token.len(), 64);
+    let api = |token: &str| {
+        TestRequest::get()
+            .uri("/api/v1/surveys")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    assert_eq!(
+        test::call_service(&svc, api(&token)).await.status(),
+        StatusCode::OK
+    );
+    let (_, page, _) = staff_get!(svc, admin, "/admin/tokens");
+    assert!(page.contains("Cổng dịch vụ công") && !page.contains(&token));
+
+    let id = {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_tokens(&mut conn)
+            .unwrap()
+            .into_iter()
+            .find(|t| t.label == "Cổng dịch vụ công")
+            .unwrap()
+            .id
+    };
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/tokens/{id}/revoke"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đã thu hồi khoá API"));
+    // The database refuses it (other servers: once their 30 s cache entry ages out), and this
+    // server refuses it at once, though it checked the token a moment ago.
+    {
+        let mut conn = app.state.pool.get().unwrap();
+        assert_eq!(auth::token_role(&mut conn, &token).unwrap(), None);
+    }
+    assert_eq!(
+        test::call_service(&svc, api(&token)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        format!("/admin/tokens/{id}/revoke"),
+        [("x", "")]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
+    assert!(page.contains("có thể đã bị thu hồi"));
+    let log = audit_log(&app);
+    assert!(log
+        .iter()
+        .any(|e| e.action == "token.create" && e.detail == "surveyor Cổng dịch vụ công"));
+    assert!(log.iter().all(|e| !e.detail.contains(&token)));
+}
+
+fn chiso(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = chiso_process(db);
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let pw = [("CHISO_USER_PASSWORD", "mat-khau-cua-lan")];
+    let out = chiso(
+        &db,
+        &["user", "add", "lan", "--role", "supervisor", "--unit", "NK"],
+        &pw,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = chiso(&db, &["user", "add", "lan", "--role", "viewer"], &pw);
+    assert!(!out.status.success() && text(&out).contains("user 'lan' already exists"));
+    let out = chiso(
+        &db,
+        &["user", "add", "hai", "--role", "viewer"],
+        &[("CHISO_USER_PASSWORD", "short")],
+    );
+    assert!(!out.status.success() && text(&out).contains("at least 10 characters"));
+
+    let out = chiso(&db, &["user", "list"], &[]);
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(listed.contains("admin\tadmin\t-\tactive\t"), "{listed}");
+    assert!(listed.contains("lan\tsupervisor\tNK\tactive\t"), "{listed}");
+
+    assert!(chiso(&db, &["user", "disable", "lan"], &[])
+        .status
+        .success());
+    let listed = String::from_utf8_lossy(&chiso(&db, &["user", "list"], &[]).stdout).to_string();
+    assert!(
+        listed.contains("lan\tsupervisor\tNK\tdisabled\t"),
+        "{listed}"
+    );
+    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
+    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
+        .unwrap()
+        .is_none());
+    let out = chiso(&db, &["user", "disable", "lan"], &[]);
+    assert!(!out.status.success() && text(&out).contains("already disabled"));
+    assert!(chiso(&db, &["user", "enable", "lan"], &[]).status.success());
+    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
+        .unwrap()
+        .is_some());
+    let out = chiso(&db, &["user", "disable", "nobody"], &[]);
+    assert!(!out.status.success() && text(&out).contains("no user 'nobody'"));
+
+    // A new password: generated and printed, or from the environment.
+    let out = chiso(&db, &["user", "password", "lan"], &[]);
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let generated = printed
+        .trim()
+        .strip_prefix("Password: ")
+        .unwrap()
+        .to_string();
+    assert_eq!(generated.len(), 20);
+    assert!(auth::verify_login(&mut conn, "lan", &generated)
+        .unwrap()
+        .is_some());
+    let out = chiso(
+        &db,
+        &["user", "password", "lan"],
+        &[("CHISO_USER_PASSWORD", "mat-khau-moi-cua-lan")],
+    );
+    assert!(out.status.success() && !text(&out).contains("mat-khau-moi"));
+    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-moi-cua-lan")
+        .unwrap()
+        .is_some());
+
+    let out = chiso(&db, &["audit", "--action", "user.", "--limit", "3"], &[]);
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].contains("\tcli\tuser.password\tlan"), "{lines:?}");
+    assert!(lines[2].contains("\tcli\tuser.enable\tlan"), "{lines:?}");
+    let out = chiso(&db, &["audit", "--actor", "nobody"], &[]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    let all = String::from_utf8_lossy(&chiso(&db, &["audit"], &[]).stdout).to_string();
+    assert!(all.contains("user.disable") && all.contains("user.add\tlan supervisor NK"));
+    for secret in [
+        "mat-khau-cua-lan",
+        "mat-khau-moi-cua-lan",
+        generated.as_str(),
+    ] {
+        assert!(!all.contains(secret), "{all}");
+    }
+}
+
+#[test]
+fn kiosk_add_prints_its_url_on_the_public_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let add = [
+        "kiosk",
+        "add",
+        "--unit",
+        "P-CAI-RANG",
+        "--survey",
+        "sipas-counter",
+    ];
+    // Without a public address: the address the server listens on.
+    let out = chiso(&db, &add, &[("CHISO_BIND", "0.0.0.0:9090")]);
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(url.starts_with("http://0.0.0.0:9090/k/"), "{}", text(&out));
+    let out = chiso(
+        &db,
+        &add,
+        &[("CHISO_PUBLIC_URL", "https://chiso.cantho.gov.vn/")],
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        url.starts_with("https://chiso.cantho.gov.vn/k/"),
+        "{}",
+        text(&out)
+    );
+    let mut args = add.to_vec();
+    args.extend(["--public-url", "https://kiosk.example"]);
+    let out = chiso(&db, &args, &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("https://kiosk.example/k/"),
+        "{}",
+        text(&out)
+    );
+    let out = chiso(
+        &db,
+        &[
+            "codes",
+            "issue",
+            "--unit",
+            "P-CAI-RANG",
+            "--survey",
+            "sipas-counter",
+            "--count",
+            "1",
+        ],
+        &[("CHISO_PUBLIC_URL", "https://chiso.cantho.gov.vn")],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(",https://chiso.cantho.gov.vn/o/"),
+        "{}",
+        text(&out)
+    );
+    let listed = String::from_utf8_lossy(&chiso(&db, &["kiosk", "list"], &[]).stdout).to_string();
+    assert_eq!(listed.matches("\tactive").count(), 3, "{listed}");
+}
