@@ -15,13 +15,8 @@ async fn body(resp: actix_web::dev::ServiceResponse) -> String {
     String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
 }
 
-/// A signed-in browser: its session and CSRF cookies.
-struct Browser {
-    session: String,
-    csrf: String,
-}
-
-macro_rules! sign_in {
+/// Tries to sign in: the status, and the browser (its session empty when refused).
+macro_rules! try_sign_in {
     ($svc:expr, $name:expr, $password:expr) => {{
         let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
         let csrf = resp
@@ -59,26 +54,6 @@ macro_rules! sign_in {
                 csrf,
             },
         )
-    }};
-}
-
-macro_rules! staff_get {
-    ($svc:expr, $who:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (status, body(resp).await, location)
     }};
 }
 
@@ -131,9 +106,9 @@ async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
         .with_user("minh", Role::Surveyor, None)
         .build();
     let svc = service!(app);
-    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (_, lan) = sign_in!(svc, "lan", USER_PASSWORD);
-    let (_, minh) = sign_in!(svc, "minh", USER_PASSWORD);
+    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, lan) = try_sign_in!(svc, "lan", USER_PASSWORD);
+    let (_, minh) = try_sign_in!(svc, "minh", USER_PASSWORD);
     let nobody = Browser {
         session: String::new(),
         csrf: admin.csrf.clone(),
@@ -245,7 +220,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         .with_user("lan", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
     let users = |app: &TestApp| {
         let mut conn = app.state.pool.get().unwrap();
         auth::list_users(&mut conn).unwrap()
@@ -322,7 +297,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     );
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Đã thêm người dùng “hoa”") && page.contains("Quận Ninh Kiều"));
-    let (status, hoa) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, hoa) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _, _) = staff_get!(svc, hoa, "/entry");
     assert_eq!(status, StatusCode::OK);
@@ -366,7 +341,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         (status, location.as_deref()),
         (StatusCode::SEE_OTHER, Some("/login"))
     );
-    let (status, _) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, _) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, page) = staff_post!(
         svc,
@@ -383,7 +358,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         [("x", "")]
     );
     assert_eq!(status, StatusCode::OK);
-    let (status, hoa) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, hoa) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // An admin cannot lock themself out.
@@ -416,9 +391,9 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(new_password.len(), 20);
     let (status, _, _) = staff_get!(svc, hoa, "/scores");
     assert_eq!(status, StatusCode::SEE_OTHER, "sessions ended");
-    let (status, _) = sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, _) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = sign_in!(svc, "hoa", new_password.as_str());
+    let (status, _) = try_sign_in!(svc, "hoa", new_password.as_str());
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page, _) = staff_get!(svc, admin, "/admin/users");
     assert!(!page.contains(&new_password), "shown once");
@@ -437,7 +412,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     );
     assert_eq!(status, StatusCode::OK);
     let generated = secret(&page);
-    let (status, _) = sign_in!(svc, "tam", generated.as_str());
+    let (status, _) = try_sign_in!(svc, "tam", generated.as_str());
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // The audit log names every change and no password.
@@ -479,8 +454,8 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
         .settings(|s| s.public_url = "https://chiso.cantho.gov.vn".into())
         .build();
     let svc = service!(app);
-    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (_, lan) = sign_in!(svc, "lan", USER_PASSWORD);
+    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, lan) = try_sign_in!(svc, "lan", USER_PASSWORD);
 
     for (unit, survey, message) in [
         ("HN", "sipas-counter", "Đơn vị: không có đơn vị “HN”"),
@@ -583,7 +558,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
 async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     let app = TestApp::builder().build();
     let svc = service!(app);
-    let (_, admin) = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
     let (status, page) = staff_post!(
         svc,
         admin,

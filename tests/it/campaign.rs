@@ -423,65 +423,6 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     assert!(page.contains("chưa mở"));
 }
 
-/// A signed-in browser: its session and CSRF cookies.
-struct Browser {
-    session: String,
-    csrf: String,
-}
-
-macro_rules! sign_in {
-    ($svc:expr, $name:expr, $password:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let csrf = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form)
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
-        let session = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_session")
-            .unwrap()
-            .value()
-            .to_string();
-        Browser { session, csrf }
-    }};
-}
-
-macro_rules! staff_get {
-    ($svc:expr, $who:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (status, body(resp).await, location)
-    }};
-}
-
 macro_rules! staff_post {
     ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {{
         let mut fields: Vec<(String, String)> = $fields

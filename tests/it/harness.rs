@@ -298,3 +298,65 @@ pub fn wait_healthy(addr: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A signed-in browser: its session and CSRF cookies.
+pub struct Browser {
+    pub session: String,
+    pub csrf: String,
+}
+
+/// Signs `$name` in through the login form; the browser it gets.
+macro_rules! sign_in {
+    ($svc:expr, $name:expr, $password:expr) => {{
+        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
+        let csrf = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_csrf")
+            .unwrap()
+            .value()
+            .to_string();
+        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::post()
+                .uri("/login")
+                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
+        let session = resp
+            .response()
+            .cookies()
+            .find(|c| c.name() == "chiso_session")
+            .unwrap()
+            .value()
+            .to_string();
+        $crate::harness::Browser { session, csrf }
+    }};
+}
+
+/// A page as a signed-in browser gets it: status, body and where it redirects.
+macro_rules! staff_get {
+    ($svc:expr, $who:expr, $uri:expr) => {{
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri(AsRef::<str>::as_ref(&$uri))
+                .cookie(Cookie::new("chiso_session", $who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
+                .to_request(),
+        )
+        .await;
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("Location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        (status, body, location)
+    }};
+}

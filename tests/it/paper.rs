@@ -11,66 +11,6 @@ use chiso::db::recount::recount_in_parts;
 const SURVEY: &str = "sipas-2022-household";
 const WARD: &str = "NK-P-AN-BINH";
 
-/// A signed-in browser: its session and CSRF cookies.
-struct Browser {
-    session: String,
-    csrf: String,
-}
-
-macro_rules! sign_in {
-    ($svc:expr, $name:expr, $password:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let csrf = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form)
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
-        let session = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_session")
-            .unwrap()
-            .value()
-            .to_string();
-        Browser { session, csrf }
-    }};
-}
-
-macro_rules! get {
-    ($svc:expr, $who:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        (status, body, location)
-    }};
-}
-
 /// Posts `fields` (the CSRF token is added unless `csrf` is false).
 macro_rules! post {
     ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {
@@ -177,9 +117,9 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let key = format!("/entry/batches/{batch}/key");
 
     // The keying screen numbers the questions as the printed form does, with the same codes.
-    let (status, screen, _) = get!(svc, an, key);
+    let (status, screen, _) = staff_get!(svc, an, key);
     assert_eq!(status, StatusCode::OK);
-    let (_, printed, _) = get!(svc, an, format!("/surveys/{SURVEY}/print"));
+    let (_, printed, _) = staff_get!(svc, an, format!("/surveys/{SURVEY}/print"));
     // Every question on screen is on paper under the same label, with the same codes.
     let labels = |html: &str| -> Vec<String> {
         html.match_indices("class=\"qnum\">")
@@ -217,14 +157,14 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert_eq!(app.responses(), 0, "single keyings do not count");
 
     // The second keyer never sees the first keying: the batch page names keyers, not values.
-    let (_, page, _) = get!(svc, binh, format!("/entry/batches/{batch}"));
+    let (_, page, _) = staff_get!(svc, binh, format!("/entry/batches/{batch}"));
     assert!(page.contains("AB-0001") && page.contains("an"));
     assert!(page.contains("Đã nhập 1 lần"));
 
     // Second keying of AB-0001 matches: verified and counted, once.
     let (status, _, location) = post!(svc, binh, key, as_pairs(&s1));
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, after, _) = get!(svc, binh, location.unwrap());
+    let (_, after, _) = staff_get!(svc, binh, location.unwrap());
     assert!(after.contains("đã được xác minh"), "{after}");
     assert_eq!(app.responses(), 1);
     recount_agrees(&app);
@@ -233,18 +173,18 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let s2b = household("ab-0002", "3");
     let (status, _, location) = post!(svc, binh, key, as_pairs(&s2b));
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, after, _) = get!(svc, binh, location.unwrap());
+    let (_, after, _) = staff_get!(svc, binh, location.unwrap());
     assert!(after.contains("khác lần nhập thứ nhất ở 1 ô"), "{after}");
     assert_eq!(app.responses(), 1);
 
     // The supervisor sees both values side by side and settles with the paper's value.
-    let (_, list, _) = get!(svc, sup, "/entry/disputes".to_string());
+    let (_, list, _) = staff_get!(svc, sup, "/entry/disputes".to_string());
     let form_at = list.find("/entry/forms/").unwrap();
     let form_id: String = list[form_at + 13..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let (status, dispute, _) = get!(svc, sup, format!("/entry/forms/{form_id}"));
+    let (status, dispute, _) = staff_get!(svc, sup, format!("/entry/forms/{form_id}"));
     assert_eq!(status, StatusCode::OK);
     assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
     // Without a reason nothing is settled.
@@ -292,7 +232,7 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert_eq!(value, Some(4), "the settled value is what counts");
 
     // Scores read the two forms.
-    let (_, scores, _) = get!(
+    let (_, scores, _) = staff_get!(
         svc,
         sup,
         format!("/scores?survey={SURVEY}&period=2025&unit={WARD}&map=can-tho-2023")
@@ -300,7 +240,7 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert!(scores.contains("Số phiếu: <strong>2</strong>"), "{scores}");
 
     // Keyer statistics: both keyers; after settlement both keyings of AB-0002 had one field wrong.
-    let (_, stats, _) = get!(
+    let (_, stats, _) = staff_get!(
         svc,
         sup,
         format!("/entry/keyers?survey={SURVEY}&period=2025")
@@ -309,16 +249,19 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
         stats.contains(">an<") && stats.contains(">binh<"),
         "{stats}"
     );
-    let (_, progress, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    let (_, progress, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
     assert!(progress.contains("Đã đối chiếu") && progress.contains("Đã xác minh"));
 
     // The audit trail has every keying and the settlement with the values before and after.
-    let (status, trail, _) = get!(svc, sup, "/audit?action=paper.".to_string());
+    let (status, trail, _) = staff_get!(svc, sup, "/audit?action=paper.".to_string());
     assert_eq!(status, StatusCode::OK);
     assert_eq!(trail.matches("Nhập phiếu</td>").count(), 4, "{trail}");
     assert!(trail.contains("Đối chiếu phiếu") && trail.contains("cả hai lần đều gõ sai"));
     // Surveyors do not read the audit trail.
-    assert_eq!(get!(svc, an, "/audit".to_string()).0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        staff_get!(svc, an, "/audit".to_string()).0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[actix_web::test]
@@ -477,7 +420,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
     let binh = sign_in!(svc, "binh", USER_PASSWORD);
     let batch = create_batch!(svc, sup);
     let key = format!("/entry/batches/{batch}/key");
-    let (_, page, _) = get!(svc, an, format!("/entry/batches/{batch}"));
+    let (_, page, _) = staff_get!(svc, an, format!("/entry/batches/{batch}"));
     assert!(
         page.contains("tính cả phiếu mới nhập một lần"),
         "the page says so"
@@ -494,7 +437,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let (_, list, _) = get!(svc, sup, "/entry/disputes".to_string());
+    let (_, list, _) = staff_get!(svc, sup, "/entry/disputes".to_string());
     let form_at = list.find("/entry/forms/").unwrap();
     let form_id: String = list[form_at + 13..]
         .chars()
@@ -583,7 +526,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     .unwrap();
     assert_eq!(report.created, 2);
     assert_eq!(app.responses(), 0, "keyed once: nothing counts yet");
-    let (_, page, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    let (_, page, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
     assert!(page.contains("AB-0500") && page.contains("Đã nhập 1 lần"));
 
     // Binh keys both from the paper: the first matches the file, the second does not.
@@ -657,7 +600,7 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let (_, page, _) = get!(svc, sup, format!("/entry/batches/{batch}"));
+    let (_, page, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
     let at = page
         .find("/correct\"")
         .expect("a verified form can be corrected");
@@ -665,12 +608,12 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let correct = page[start..at + 8].to_string();
 
     // The form opens with its stored values, as the keying screen shows them.
-    let (status, screen, _) = get!(svc, sup, correct);
+    let (status, screen, _) = staff_get!(svc, sup, correct);
     assert_eq!(status, StatusCode::OK);
     assert!(screen.contains("name=\"q.E1.1\" value=\"4\""), "{screen}");
     assert!(screen.contains("value=\"15/06/2025\""));
     // Surveyors do not correct counted forms.
-    assert_eq!(get!(svc, an, correct).0, StatusCode::FORBIDDEN);
+    assert_eq!(staff_get!(svc, an, correct).0, StatusCode::FORBIDDEN);
 
     let mut fixed = household("AB-0900", "2");
     fixed.remove(0);
@@ -682,13 +625,13 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "still one form");
     recount_agrees(&app);
-    let (_, again, _) = get!(svc, sup, correct);
+    let (_, again, _) = staff_get!(svc, sup, correct);
     assert!(again.contains("name=\"q.E1.1\" value=\"2\""));
     // The same values again: nothing to correct.
     let (status, page, _) = post!(svc, sup, correct, as_pairs(&fixed));
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có ô nào thay đổi"));
-    let (_, trail, _) = get!(svc, sup, "/audit?action=paper.correct");
+    let (_, trail, _) = staff_get!(svc, sup, "/audit?action=paper.correct");
     assert!(
         trail.contains("Sửa phiếu đã tính") && trail.contains("đọc nhầm thành 4"),
         "{trail}"
