@@ -199,3 +199,18 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
         }
     }
 }
+
+/// The link to read this page in the other language; `here` is the page's path and query.
+pub fn lang_switch(lang: crate::views::i18n::Lang, here: &str) -> Markup {
+    let other = lang.other();
+    let href = format!(
+        "/lang/{}?{}",
+        other.code(),
+        serde_urlencoded::to_string([("back", here)]).unwrap_or_default()
+    );
+    html! {
+        a.lang href=(href) hreflang=(other.code()) lang=(other.code()) {
+            (other.pick("Tiếng Việt", "English"))
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod dispute;
 pub mod entry;
 pub mod errors;
 pub mod format;
+pub mod i18n;
 pub mod import;
 pub mod invite;
 pub mod keyers;

@@ -294,3 +294,18 @@ fn stale_form() -> PageError {
         "Biểu mẫu này đã hết hạn hoặc không gửi từ chiso. Xin tải lại trang và thử lại.",
     )
 }
+
+/// The reader's language, from the cookie the switch (`GET /lang/{code}`) sets; Vietnamese
+/// when none was chosen.
+impl FromRequest for crate::views::i18n::Lang {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use crate::views::i18n::{Lang, LANG_COOKIE};
+        ready(Ok(req
+            .cookie(LANG_COOKIE)
+            .map(|c| Lang::from_code(c.value()))
+            .unwrap_or_default()))
+    }
+}

@@ -31,6 +31,7 @@ pub const LIST_LIMIT: usize = 2 * 1024 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/", web::get().to(home))
+        .route("/lang/{code}", web::get().to(switch_lang))
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
@@ -139,4 +140,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/parindex", web::get().to(api::parindex))
                 .route("/export", web::get().to(api::export)),
         );
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangBack {
+    back: Option<String>,
+}
+
+/// The language switch: remembers the choice for a year and returns to the page it was
+/// chosen on (a path on this site only, never another address).
+pub async fn switch_lang(code: web::Path<String>, q: web::Query<LangBack>) -> HttpResponse {
+    use crate::views::i18n::{Lang, LANG_COOKIE};
+    let lang = Lang::from_code(&code);
+    let back = q
+        .back
+        .as_deref()
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or("/");
+    let mut c = extract::cookie(LANG_COOKIE, lang.code().to_string());
+    c.set_max_age(actix_web::cookie::time::Duration::days(365));
+    HttpResponse::SeeOther()
+        .insert_header(("Location", back))
+        .cookie(c)
+        .finish()
 }

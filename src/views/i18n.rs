@@ -1,0 +1,99 @@
+//! The page's language: Vietnamese by default, English by a remembered switch. Views take a
+//! [`Lang`] and write each phrase in both; numbers follow the language (79,10 % / 79.10 %).
+
+use super::format;
+
+/// Cookie that remembers the reader's choice.
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `vi` or `en`, as stored in the cookie and written in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language a stored code names; anything else is Vietnamese.
+    pub fn from_code(code: &str) -> Lang {
+        match code {
+            "en" => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+
+    /// The other language: what the switch offers.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// The phrase in this language.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    /// A number with `decimals` places: 1.234,50 in Vietnamese, 1,234.50 in English.
+    pub fn number(self, x: f64, decimals: usize) -> String {
+        let vi = format::number(x, decimals);
+        match self {
+            Lang::Vi => vi,
+            Lang::En => vi
+                .chars()
+                .map(|c| match c {
+                    '.' => ',',
+                    ',' => '.',
+                    c => c,
+                })
+                .collect(),
+        }
+    }
+
+    /// A count with thousands separated as the language does.
+    pub fn count(self, n: i64) -> String {
+        self.number(n as f64, 0)
+    }
+
+    /// A percentage with a space before the sign, as both languages' official texts write it.
+    pub fn percent(self, x: f64, decimals: usize) -> String {
+        format!("{} %", self.number(x, decimals))
+    }
+
+    /// A decimal already written with a point (points, "8.0700"), in this language's way.
+    pub fn decimal_text(self, s: &str) -> String {
+        match self {
+            Lang::Vi => s.replace('.', ","),
+            Lang::En => s.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(Lang::Vi.percent(79.1, 2), "79,10 %");
+        assert_eq!(Lang::En.percent(79.1, 2), "79.10 %");
+        assert_eq!(Lang::Vi.count(1234567), "1.234.567");
+        assert_eq!(Lang::En.count(1234567), "1,234,567");
+        assert_eq!(Lang::Vi.decimal_text("8.0700"), "8,0700");
+        assert_eq!(Lang::from_code("en"), Lang::En);
+        assert_eq!(Lang::from_code("fr"), Lang::Vi);
+        assert_eq!(Lang::Vi.pick("Có", "Yes"), "Có");
+    }
+}
