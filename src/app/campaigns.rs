@@ -88,12 +88,12 @@ fn city(state: &AppState) -> Option<&Unit> {
         .find(|u| u.parent.is_none() && u.level == "city" && state.units.valid_on(u, today))
 }
 
-/// Creates a campaign in draft, with the people of `list` (CSV) when given.
+/// Creates a campaign in draft, with the people of `list` (CSV or XLSX) when given.
 pub fn create(
     state: &AppState,
     actor: &str,
     new: NewCampaign,
-    list: Option<&str>,
+    list: Option<ListSource>,
 ) -> Result<(Campaign, usize), CampaignError> {
     let survey = state.catalog.get(new.survey.trim()).ok_or_else(|| {
         invalid(
@@ -163,7 +163,9 @@ pub fn create(
         closed_at: None,
     };
     let people = match list {
-        Some(text) => check_list(state, survey, text, &[], false).map_err(CampaignError::Rows)?,
+        Some(source) => {
+            check_list(state, survey, source, &[], false).map_err(CampaignError::Rows)?
+        }
         None => Vec::new(),
     };
     state.db_blocking(|conn| {
@@ -316,21 +318,62 @@ fn check_person(
     }
 }
 
-/// Reads and checks a respondent list (CSV with a header naming `name,group,unit,contact` in
-/// any order): every problem of every row, or the people to add. A person already on the list
+/// Where a respondent list comes from: text pasted into the page, or a CSV or XLSX file.
+#[derive(Debug, Clone, Copy)]
+pub enum ListSource<'a> {
+    Text(&'a str),
+    File {
+        path: &'a std::path::Path,
+        name: &'a str,
+    },
+}
+
+impl ListSource<'_> {
+    /// The list's rows, header first, numbered as a spreadsheet numbers them. Pasted text is
+    /// read as a file would be, so a list copied out of Excel (tab-separated) reads too.
+    fn rows(self) -> Result<Vec<(u64, Vec<String>)>, Vec<RowError>> {
+        let unreadable = |p: crate::app::import::Problem| {
+            vec![RowError {
+                line: 1,
+                field: "file".into(),
+                message: p.vi,
+            }]
+        };
+        match self {
+            ListSource::File { path, name } => {
+                crate::app::import::table_rows(path, name).map_err(unreadable)
+            }
+            ListSource::Text(text) => {
+                let mut tmp = tempfile::NamedTempFile::new().map_err(|e| {
+                    vec![RowError {
+                        line: 1,
+                        field: "list".into(),
+                        message: format!("không ghi được danh sách tạm ({e}); xin thử lại"),
+                    }]
+                })?;
+                std::io::Write::write_all(&mut tmp, text.trim().as_bytes()).map_err(|e| {
+                    vec![RowError {
+                        line: 1,
+                        field: "list".into(),
+                        message: format!("không ghi được danh sách tạm ({e}); xin thử lại"),
+                    }]
+                })?;
+                crate::app::import::table_rows(tmp.path(), "danh sách").map_err(unreadable)
+            }
+        }
+    }
+}
+
+/// Checks a respondent list with the header `name,group,unit,contact` (in any order, CSV or
+/// XLSX): every problem of every row, or the people to add. A person already on the list
 /// (`existing`) or twice in the file is an error; so is any row when the campaign is closed.
 pub fn check_list(
     state: &AppState,
     survey: &Survey,
-    text: &str,
+    source: ListSource,
     existing: &[Respondent],
     closed: bool,
 ) -> Result<Vec<NewRespondent>, Vec<RowError>> {
-    let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
     let header_error = |message: String| {
         vec![RowError {
             line: 1,
@@ -338,15 +381,18 @@ pub fn check_list(
             message,
         }]
     };
-    let headers = reader
-        .headers()
-        .map_err(|e| header_error(format!("không đọc được dòng tiêu đề: {e}")))?
-        .clone();
+    let mut rows = source.rows()?.into_iter();
+    let headers: Vec<String> = rows
+        .next()
+        .map(|(_, cells)| cells.into_iter().map(|c| c.trim().to_string()).collect())
+        .ok_or_else(|| {
+            header_error("danh sách trống: dòng đầu phải là tiêu đề name,group,unit,contact".into())
+        })?;
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(ni), Some(gi), Some(ui)) = (column("name"), column("group"), column("unit")) else {
         return Err(header_error(format!(
             "dòng đầu phải là tiêu đề name,group,unit,contact (đang là “{}”)",
-            headers.iter().collect::<Vec<_>>().join(",")
+            headers.join(",")
         )));
     };
     let ci = column("contact");
@@ -357,21 +403,9 @@ pub fn check_list(
         .collect();
     let mut people = Vec::new();
     let mut errors = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(RowError {
-                    line,
-                    field: "row".into(),
-                    message: format!("không đọc được dòng: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
+    for (line, record) in rows {
+        let record: Vec<&str> = record.iter().map(|c| c.trim()).collect();
+        if record.iter().all(|c| c.is_empty()) {
             continue;
         }
         if people.len() + errors.len() >= MAX_RESPONDENTS {
@@ -390,7 +424,7 @@ pub fn check_list(
             });
             continue;
         }
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i).copied()).unwrap_or("");
         match check_person(
             state,
             survey,
@@ -447,10 +481,10 @@ pub fn add_list(
     state: &AppState,
     actor: &str,
     id: &str,
-    text: &str,
+    source: ListSource,
 ) -> Result<usize, CampaignError> {
     add(state, actor, id, |state, survey, existing, closed| {
-        check_list(state, survey, text, existing, closed)
+        check_list(state, survey, source, existing, closed)
     })
 }
 

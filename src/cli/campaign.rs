@@ -88,9 +88,11 @@ pub(super) fn run(state: &AppState, action: CampaignAction) -> Result<(), CliErr
             unit,
             draft,
         } => {
-            let text = std::fs::read_to_string(&respondents).map_err(|e| {
-                CliError::Refused(format!("cannot read {}: {e}", respondents.display()))
-            })?;
+            let name = respondents.display().to_string();
+            let list = app::ListSource::File {
+                path: &respondents,
+                name: &name,
+            };
             let new = NewCampaign {
                 survey,
                 period,
@@ -98,7 +100,7 @@ pub(super) fn run(state: &AppState, action: CampaignAction) -> Result<(), CliErr
                 organiser,
                 unit,
             };
-            let (c, n) = app::create(state, "cli", new, Some(&text))?;
+            let (c, n) = app::create(state, "cli", new, Some(list))?;
             let c = if draft {
                 c
             } else {

@@ -219,6 +219,13 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                         p.note { "Mã nhóm: " @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
                         button.primary type="submit" { "Thêm cả danh sách" }
                     }
+                    form.stack method="post" action={ (base) "/list-file" } enctype="multipart/form-data" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { "Hoặc chọn tệp danh sách (CSV UTF-8 hoặc Excel .xlsx, trang đầu; cùng các cột như trên)"
+                            input type="file" name="file" accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
+                        }
+                        button.primary type="submit" { "Thêm từ tệp" }
+                    }
                     form.stack method="post" action={ (base) "/people" } style="margin-top:1rem" {
                         input type="hidden" name="csrf" value=(csrf);
                         label { "Họ tên" input type="text" name="name" maxlength="200" required; }

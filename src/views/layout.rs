@@ -63,6 +63,7 @@ body.invite legend{font-weight:600;margin-bottom:.5rem}
 body.invite h2{font-size:1.25rem;border-bottom:3px solid #9b1c1c;padding-bottom:.3rem}
 body.invite .choices label{flex:1 1 6.5rem}
 body.invite .choices span{min-height:3rem}
+@media (max-width:40rem){body.invite .choices{flex-direction:column}body.invite .choices label{flex:none}}
 .promise{background:#fff;border:1px solid #ccc;border-left:4px solid #046c4e;padding:.5rem 1rem;border-radius:.4rem}
 .progress{display:flex;gap:.8rem;align-items:center;font-weight:600}
 .progress progress{flex:1;height:1rem}

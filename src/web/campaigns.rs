@@ -1,7 +1,8 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call
 //! `app::campaigns` off the async threads, render.
 
-use super::extract::{Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use super::extract::{check_csrf, Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use super::{upload, LIST_LIMIT};
 use crate::app::campaigns::{self as app, CampaignError, NewCampaign, RowError};
 use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
@@ -67,12 +68,6 @@ fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
             .get(code)
             .map_or(code.to_string(), |u| u.name.clone())
     }
-}
-
-/// The address links are made with: the one this page was reached at.
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 async fn list_page(
@@ -313,10 +308,53 @@ pub async fn add_list(
 ) -> Result<HttpResponse, PageError> {
     let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
     let cid = id.clone();
-    let outcome = run(&state, move |s| app::add_list(s, &actor, &cid, &text))
-        .await
-        .map(|n| format!("Đã thêm {n} người vào danh sách."));
+    let outcome = run(&state, move |s| {
+        app::add_list(s, &actor, &cid, app::ListSource::Text(&text))
+    })
+    .await
+    .map(|n| format!("Đã thêm {n} người vào danh sách."));
     after(&state, &user, &csrf, id, outcome, &f.list).await
+}
+
+/// The respondent list as a CSV or XLSX file, checked as a pasted list is.
+pub async fn add_list_file(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn<Admin>,
+    csrf: Csrf,
+    req: HttpRequest,
+    id: web::Path<String>,
+    parts: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    let up = upload::read(parts, LIST_LIMIT as u64).await?;
+    check_csrf(&req, up.field("csrf"))?;
+    let (id, actor) = (id.into_inner(), user.username.clone());
+    let refuse = |message: String| {
+        Err(CampaignError::Rows(vec![RowError {
+            line: 1,
+            field: "file".into(),
+            message,
+        }]))
+    };
+    let outcome = if up.too_large {
+        refuse(format!(
+            "tệp quá lớn: trang này nhận danh sách đến {} MB",
+            LIST_LIMIT / (1024 * 1024)
+        ))
+    } else if let Some((name, file)) = up.file.filter(|_| up.size > 0) {
+        let cid = id.clone();
+        run(&state, move |s| {
+            let source = app::ListSource::File {
+                path: file.path(),
+                name: &name,
+            };
+            app::add_list(s, &actor, &cid, source)
+        })
+        .await
+        .map(|n| format!("Đã thêm {n} người vào danh sách."))
+    } else {
+        refuse("chưa chọn tệp, hoặc tệp trống: hãy chọn một tệp CSV hoặc Excel (.xlsx)".into())
+    };
+    after(&state, &user, &csrf, id, outcome, "").await
 }
 
 #[derive(Deserialize)]
@@ -426,7 +464,6 @@ fn csv_download(name: &str, body: String) -> HttpResponse {
 }
 
 pub async fn links(
-    req: HttpRequest,
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
@@ -440,7 +477,7 @@ pub async fn links(
         Ok(x) => x,
         Err(e) => return after(&state, &user, &csrf, id, Err(e), "").await,
     };
-    let base = base_url(&req);
+    let base = state.settings.public_url.clone();
     if f.format == "csv" {
         return Ok(csv_download("duong-dan.csv", links_csv(&links, &base)));
     }
@@ -471,7 +508,6 @@ pub async fn revoke(
 }
 
 pub async fn reissue(
-    req: HttpRequest,
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
@@ -496,7 +532,13 @@ pub async fn reissue(
     let names = unit_name(&state);
     Ok(csrf.page(
         StatusCode::OK,
-        view::sheet(&campaign, survey, &[link], &base_url(&req), &names),
+        view::sheet(
+            &campaign,
+            survey,
+            &[link],
+            &state.settings.public_url.clone(),
+            &names,
+        ),
     ))
 }
 

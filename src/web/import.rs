@@ -2,6 +2,7 @@
 //! report as `chiso import` gives.
 
 use super::extract::{check_csrf, Csrf, SignedIn, Supervisor};
+use super::upload;
 use crate::app::import::{self, ImportError, ImportOptions, Quiet};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -10,23 +11,6 @@ use crate::views::import::{self as view, Outcome};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use std::io::Write;
-
-/// What the upload form sent.
-#[derive(Default)]
-struct Upload {
-    csrf: String,
-    survey: String,
-    period: String,
-    skip_invalid: bool,
-    /// A batch to enter the forms into as keyed once; empty = verified.
-    batch: String,
-    /// The file's name as the browser gave it, and where it was written.
-    file: Option<(String, tempfile::NamedTempFile)>,
-    size: u64,
-    too_large: bool,
-}
 
 fn render(
     state: &AppState,
@@ -93,69 +77,6 @@ pub async fn form(
     ))
 }
 
-fn malformed() -> PageError {
-    PageError::new(
-        StatusCode::BAD_REQUEST,
-        "Biểu mẫu không đúng",
-        "Trình duyệt gửi biểu mẫu không đúng dạng. Xin tải lại trang Nhập tệp và gửi lại.",
-    )
-}
-
-/// Reads the form; the file goes to a temporary file, up to the size limit (the rest is read
-/// and dropped).
-async fn read_upload(mut parts: Multipart, limit: u64) -> Result<Upload, PageError> {
-    let mut up = Upload::default();
-    while let Some(part) = parts.next().await {
-        let mut part = part.map_err(|_| malformed())?;
-        let name = part.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let filename = part
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f).to_string())
-                .unwrap_or_default();
-            let mut tmp = tempfile::NamedTempFile::new().map_err(|e| {
-                log::error!("import: cannot make a temporary file: {e}");
-                PageError::busy()
-            })?;
-            while let Some(chunk) = part.next().await {
-                let chunk = chunk.map_err(|_| malformed())?;
-                up.size += chunk.len() as u64;
-                if up.size > limit {
-                    up.too_large = true;
-                    continue;
-                }
-                tmp.write_all(&chunk).map_err(|e| {
-                    log::error!("import: cannot write a temporary file: {e}");
-                    PageError::busy()
-                })?;
-            }
-            if !filename.is_empty() || up.size > 0 {
-                up.file = Some((filename, tmp));
-            }
-            continue;
-        }
-        let mut value = Vec::new();
-        while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|_| malformed())?;
-            if value.len() + chunk.len() > 4096 {
-                return Err(malformed());
-            }
-            value.extend_from_slice(&chunk);
-        }
-        let value = String::from_utf8(value).map_err(|_| malformed())?;
-        match name.as_str() {
-            "csrf" => up.csrf = value,
-            "survey" => up.survey = value,
-            "period" => up.period = value,
-            "mode" => up.skip_invalid = value == "skip",
-            "batch" => up.batch = value.trim().to_string(),
-            _ => {}
-        }
-    }
-    Ok(up)
-}
-
 pub async fn upload(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
@@ -163,10 +84,14 @@ pub async fn upload(
     req: HttpRequest,
     parts: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let up = read_upload(parts, state.settings.import_max_bytes).await?;
-    check_csrf(&req, &up.csrf)?;
+    let up = upload::read(parts, state.settings.import_max_bytes).await?;
+    check_csrf(&req, up.field("csrf"))?;
     let batches = batch_choices(&state, &user).await?;
-    let chosen = Some(up.survey.as_str());
+    let survey = up.field("survey").to_string();
+    let skip_invalid = up.field("mode") == "skip";
+    let batch = up.field("batch").trim().to_string();
+    let period_text = up.field("period").trim().to_string();
+    let chosen = Some(survey.as_str());
     let refuse = |message: String| {
         Ok(render(
             &state,
@@ -192,14 +117,14 @@ pub async fn upload(
     if up.size == 0 {
         return refuse(format!("Tệp {filename} trống: không có phiếu nào để nhập."));
     }
-    let period = match up.period.trim() {
+    let period = match period_text.as_str() {
         "" => None,
         p => match p.parse::<i32>() {
             Ok(y) => Some(y),
             Err(_) => return refuse(format!("Năm khảo sát “{p}” không phải là một năm.")),
         },
     };
-    let kept = if up.skip_invalid {
+    let kept = if skip_invalid {
         Some(import::kept::new_file().map_err(|e| {
             log::error!("import: cannot keep rejected rows: {e}");
             PageError::busy()
@@ -208,18 +133,18 @@ pub async fn upload(
         None
     };
     let opts = ImportOptions {
-        survey: up.survey.clone(),
+        survey: survey.clone(),
         unit: None,
         period,
         channel: "paper".into(),
-        skip_invalid: up.skip_invalid,
+        skip_invalid,
         rejects: kept.as_ref().map(|(_, p)| p.clone()),
         scope: user.unit.clone(),
-        entry: if up.batch.is_empty() {
+        entry: if batch.is_empty() {
             import::Entry::Verified
         } else {
             import::Entry::KeyedOnce {
-                batch: up.batch.clone(),
+                batch: batch.clone(),
                 by: user.username.clone(),
             }
         },

@@ -12,6 +12,7 @@ pub mod import;
 pub mod invite;
 pub mod kiosk;
 pub mod online;
+pub mod upload;
 
 use actix_web::{web, HttpResponse};
 
@@ -104,6 +105,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/campaigns/{id}/list")
                 .app_data(web::FormConfig::default().limit(LIST_LIMIT))
                 .route(web::post().to(campaigns::add_list)),
+        )
+        .route(
+            "/campaigns/{id}/list-file",
+            web::post().to(campaigns::add_list_file),
         )
         .route(
             "/campaigns/{id}/people",

@@ -12,7 +12,7 @@ use crate::views::codes as view;
 use crate::views::entry::Staff;
 use crate::views::kiosk::{form as form_view, FormState};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::Map;
 use std::collections::HashMap;
@@ -212,12 +212,6 @@ pub async fn submit(
     }
 }
 
-/// The address codes are printed with: the one this page was reached at.
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
 async fn codes_page(
     state: &AppState,
     user: &crate::db::auth::User,
@@ -290,7 +284,6 @@ pub fn codes_csv(codes: &[String], base_url: &str) -> String {
 }
 
 pub async fn issue(
-    req: HttpRequest,
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
@@ -333,7 +326,7 @@ pub async fn issue(
         }
         Err(e) => return Err(e.into()),
     };
-    let base = base_url(&req);
+    let base = state.settings.public_url.clone();
     if f.format == "csv" {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")

@@ -32,7 +32,13 @@ fn open_campaign(app: &TestApp, people: &[(&str, &str, &str)]) -> String {
         organiser: "Sở Nội vụ thành phố Cần Thơ".into(),
         ..Default::default()
     };
-    let (c, n) = campaigns::create(&app.state, "test", new, Some(&list_csv(people))).unwrap();
+    let (c, n) = campaigns::create(
+        &app.state,
+        "test",
+        new,
+        Some(campaigns::ListSource::Text(&list_csv(people))),
+    )
+    .unwrap();
     assert_eq!(n, people.len());
     campaigns::open(&app.state, "test", &c.id).unwrap();
     c.id
@@ -396,7 +402,8 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     assert_eq!(app.responses(), 0);
     // No links for a closed campaign, and no one added to it.
     assert!(campaigns::issue_links(&app.state, "test", &id).is_err());
-    let err = campaigns::add_list(&app.state, "test", &id, &list_csv(&[("Mới", "hdnd", "CT")]))
+    let list = list_csv(&[("Mới", "hdnd", "CT")]);
+    let err = campaigns::add_list(&app.state, "test", &id, campaigns::ListSource::Text(&list))
         .unwrap_err();
     assert!(
         err.to_string()
@@ -414,7 +421,11 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
         &app.state,
         "test",
         new,
-        Some(&list_csv(&[("Võ Văn E", "hdnd", "CT")])),
+        Some(campaigns::ListSource::Text(&list_csv(&[(
+            "Võ Văn E",
+            "hdnd",
+            "CT",
+        )]))),
     )
     .unwrap();
     let l = links(&app, &draft.id);
@@ -899,4 +910,155 @@ async fn admins_print_codes_for_appointment_slips() {
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("số mã phải từ 1 đến 10000"));
+}
+
+/// A respondent list as an Excel workbook: header, then (name, group, unit) rows.
+fn list_xlsx(rows: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["name", "group", "unit", "contact"].iter().enumerate() {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    for (r, (name, group, unit)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write(r, 0, *name).unwrap();
+        sheet.write(r, 1, *group).unwrap();
+        sheet.write(r, 2, *unit).unwrap();
+        // A telephone number typed as a number, as Excel keeps it.
+        sheet.write(r, 3, 912345678.0).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+const BOUNDARY: &str = "----chiso-list-boundary";
+
+fn list_upload(csrf: &str, filename: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+#[actix_web::test]
+async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public_address() {
+    let app = TestApp::builder()
+        .settings(|s| s.public_url = "https://khaosat.cantho.gov.vn".into())
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let id = open_campaign(&app, &[("Lê Văn Cũ", "hdnd", "CT")]);
+    let uri = format!("/campaigns/{id}/list-file");
+    let post = |body: Vec<u8>| {
+        TestRequest::post()
+            .uri(&uri)
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ))
+            .set_payload(body)
+            .to_request()
+    };
+
+    // One bad row (an unknown group, spreadsheet row 3): every row named, nobody added.
+    let bad = list_xlsx(&[
+        ("Nguyễn Văn An", "hdnd", "CT"),
+        ("Trần Thị Bình", "khong_co", "CT"),
+    ]);
+    let resp = test::call_service(&svc, post(list_upload(&admin.csrf, "ds.xlsx", &bad))).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(resp).await;
+    assert!(page.contains("dòng 3") || page.contains(">3<"), "{page}");
+    assert!(page.contains("khong_co"), "{page}");
+    assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
+
+    // A file that is neither CSV text nor a workbook: refused with what to save it as.
+    let resp = test::call_service(
+        &svc,
+        post(list_upload(&admin.csrf, "ds.xls", b"\xD0\xCF\x11\xE0junk")),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(resp).await.contains(".xlsx"));
+    assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
+
+    // A forged CSRF field stores nothing.
+    let good = list_xlsx(&[
+        ("Nguyễn Văn An", "hdnd", "CT"),
+        ("Trần Thị Bình", "lanh_dao_so", "SNV"),
+    ]);
+    let resp = test::call_service(&svc, post(list_upload("forged", "ds.xlsx", &good))).await;
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+    assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
+
+    let resp = test::call_service(&svc, post(list_upload(&admin.csrf, "ds.xlsx", &good))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(body(resp).await.contains("Đã thêm 2 người"));
+    let people = campaigns::respondents(&app.state, &id).unwrap();
+    assert_eq!(people.len(), 3);
+    assert!(people
+        .iter()
+        .any(|p| p.name == "Trần Thị Bình" && p.contact == "912345678"));
+
+    // The links the page makes are on the public address, not the one the admin came in by.
+    let (status, csv, _) = staff_post!(
+        svc,
+        admin,
+        format!("/campaigns/{id}/links"),
+        [("format", "csv")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",https://khaosat.cantho.gov.vn/i/")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let year = Clock::System.year().to_string();
+    let file = dir.path().join("nguoi.xlsx");
+    std::fs::write(
+        &file,
+        list_xlsx(&[
+            ("Nguyễn Văn An", "hdnd", "CT"),
+            ("Trần Thị Bình", "lanh_dao_so", "SNV"),
+        ]),
+    )
+    .unwrap();
+    let args = |f: &str| {
+        vec![
+            "campaign".to_string(),
+            "create".into(),
+            "--survey".into(),
+            SURVEY.into(),
+            "--period".into(),
+            year.clone(),
+            "--respondents".into(),
+            f.to_string(),
+        ]
+    };
+    let run = |a: Vec<String>| chiso(&db, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(file.to_str().unwrap()));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("with 2 respondents"), "{}", text(&out));
+
+    // A bad row in a workbook is named by its spreadsheet row; nothing is created.
+    let bad = dir.path().join("sai.xlsx");
+    std::fs::write(&bad, list_xlsx(&[("A", "hdnd", "CT"), ("B", "hdnd", "ZZ")])).unwrap();
+    let out = run(args(bad.to_str().unwrap()));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("dòng 3: unit"), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
 }

@@ -138,6 +138,19 @@ impl ImportReport {
     }
 }
 
+/// Every row of a small table file — CSV (UTF-8, comma, semicolon or tab) or the first sheet
+/// of an XLSX workbook — header first, each with its row number as a spreadsheet shows it.
+/// For lists read whole (respondents), not for forms, which stream.
+pub fn table_rows(path: &Path, name: &str) -> Result<Vec<(u64, Vec<String>)>, Problem> {
+    let format = read::format_of(path, name)?;
+    let mut rows = Vec::new();
+    read::rows::<Problem>(path, name, format, &mut |_, _| {}, &mut |row| {
+        rows.push((row.number, row.cells.to_vec()));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
 /// A problem with the file as a whole, said in English (command line) and Vietnamese (pages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
