@@ -92,6 +92,16 @@ pub fn scores(
     let mut scores = score_groups(survey, &groups);
     // Pages, API and exports show breakdowns only over enough answers.
     crate::scoring::suppress_small_groups(&mut scores.nodes);
+    let seed = format!(
+        "{}|{}|{}|{}|{}|{}",
+        survey.id,
+        q.period,
+        q.unit.as_deref().unwrap_or(""),
+        q.from.as_deref().unwrap_or(""),
+        q.to.as_deref().unwrap_or(""),
+        map.as_deref().unwrap_or("")
+    );
+    crate::scoring::top20::attach(survey, &mut scores.nodes, &seed);
     Ok(Scores {
         map,
         map_notes: notes,
