@@ -12,6 +12,7 @@ mod fixture;
 mod load;
 pub mod paper;
 pub mod par;
+pub mod plan;
 mod questions;
 mod ranks;
 mod raw;
