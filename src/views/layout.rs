@@ -185,6 +185,9 @@ textarea{font:inherit;width:100%;padding:.4rem}
   body.report table{font-size:8.5pt}
   body.report h2{margin:.8rem 0 .3rem}
   body.report th,body.report td{padding:.15rem .3rem}
+  body.report .note,body.report p{font-size:8.5pt}
+  .kpi strong.big{font-size:16pt}
+  .kpi{padding:.3rem .5rem}
   table.par td.name{min-width:0}
 }
 "#;

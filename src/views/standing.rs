@@ -565,6 +565,7 @@ pub fn report(
     st: &Standing,
     sipas: &[SipasUnitRow],
     sipas_title: &str,
+    without: usize,
 ) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
@@ -582,7 +583,7 @@ pub fn report(
             h2 { (lang.pick("Mười chỗ mất điểm lớn nhất và cơ quan chủ trì", "The ten largest gaps and their owners")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, plan, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
             h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas_title) }
-            @if sipas.iter().all(|r| r.value.is_none()) { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
+            @if sipas.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
                 table.sipas {
                     thead { tr { th { (lang.pick("Đơn vị", "Unit")) } th.num { (lang.pick("Chỉ số phục vụ", "Service index")) } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "n" } th.num { (lang.pick("Điểm 8.1", "8.1 points")) } } }
                     tbody { @for r in sipas { tr {
@@ -593,7 +594,10 @@ pub fn report(
                         td.num { @if let Some(p) = &r.points { (lang.decimal_text(p)) } }
                     } } }
                 }
-                p.note { (lang.pick("Đơn vị có dưới 5 câu trả lời không hiện giá trị.", "Units with fewer than 5 answers show no value.")) }
+                p.note {
+                (lang.pick("Đơn vị có dưới 5 câu trả lời không hiện giá trị. ", "Units with fewer than 5 answers show no value. "))
+                @if without > 0 { (without) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
+            }
             }
         },
     )

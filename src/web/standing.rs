@@ -388,9 +388,21 @@ pub async fn report(
             });
         }
     }
+    // Units without answers make no row, only a count.
+    let before = rows.len();
+    rows.retain(|r| r.n > 0);
+    let without = before - rows.len();
     let (c, s) = ctx_sel!(state, user, csrf, lang, p);
     Ok(csrf.page(
         StatusCode::OK,
-        view::report(&c, &s, state.plan.as_ref().as_ref(), &st, &rows, &title),
+        view::report(
+            &c,
+            &s,
+            state.plan.as_ref().as_ref(),
+            &st,
+            &rows,
+            &title,
+            without,
+        ),
     ))
 }
