@@ -36,6 +36,8 @@ pub struct Definitions {
     pub catalog: Catalog,
     pub units: UnitTree,
     pub trees: Vec<ParTree>,
+    /// The city's plan: lead agencies and their tasks (`surveys/plan/`).
+    pub plan: Option<survey::plan::Plan>,
 }
 
 /// Instruments, units and whole-index trees, each checked, and trees checked against the
@@ -44,7 +46,11 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
     let catalog = survey::load_dir(dir);
     let units = survey::load_unit_maps(dir);
     let trees = load_trees(&dir.join(TREES_DIR));
+    let plan = load_plan(&dir.join(survey::plan::PLAN_DIR));
     let mut errors = Vec::new();
+    if let Err(e) = &plan {
+        errors.extend(e.iter().cloned());
+    }
     for e in [
         catalog.as_ref().err(),
         units.as_ref().err(),
@@ -68,15 +74,71 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
                 });
             }
         }
+        for id in &t.sipas.forms {
+            if catalog.get(id).is_none_or(|s| s.instrument != "sipas") {
+                errors.push(survey::DefinitionError {
+                    file: t.file.clone(),
+                    line: 0,
+                    message: format!("[sipas] forms names '{id}', which is not a SIPAS survey"),
+                });
+            }
+        }
+    }
+    let plan = plan.ok().flatten();
+    if let Some(p) = &plan {
+        // Every owner named in a tree or a definition is an agency of the plan.
+        let mut owners: Vec<(String, String)> = Vec::new();
+        for t in &trees {
+            owners.extend(t.criteria.iter().map(|c| (t.file.clone(), c.owner.clone())));
+        }
+        for s in catalog.surveys.values() {
+            owners.extend(
+                s.index
+                    .iter()
+                    .filter_map(|n| n.owner.clone())
+                    .map(|o| (s.file.clone(), o)),
+            );
+        }
+        owners.sort();
+        owners.dedup();
+        for (file, owner) in owners {
+            if let (_, Some(left)) = p.split_owner(&owner) {
+                errors.push(survey::DefinitionError {
+                    file,
+                    line: 0,
+                    message: format!(
+                        "owner '{owner}': '{left}' is not an agency of {} (add it there as [[agency]])",
+                        p.file
+                    ),
+                });
+            }
+        }
     }
     if errors.is_empty() {
         Ok(Definitions {
             catalog,
             units,
             trees,
+            plan,
         })
     } else {
         Err(errors)
+    }
+}
+
+/// The plan file of `surveys/plan/` (the first, by name), if there is one.
+fn load_plan(dir: &Path) -> Result<Option<survey::plan::Plan>, Vec<survey::DefinitionError>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    match paths.first() {
+        Some(p) => survey::plan::load_plan(p).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -108,6 +170,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         catalog,
         units,
         trees,
+        plan,
     } = load_definitions(&settings.surveys_dir).map_err(|e| {
         StartError::Definitions(
             e.iter()
@@ -160,6 +223,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             layouts,
             units: Arc::new(units),
             trees: Arc::new(trees),
+            plan: Arc::new(plan),
             passwords: PasswordWorkers::start(settings.password_threads, 64),
             settings: Arc::new(settings),
             clock: Clock::System,

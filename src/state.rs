@@ -23,6 +23,8 @@ pub struct AppState {
     pub units: Arc<UnitTree>,
     /// Whole-index trees (PAR INDEX) from `surveys/trees/`.
     pub trees: Arc<Vec<ParTree>>,
+    /// The city's plan: lead agencies and their tasks, if `surveys/plan/` holds one.
+    pub plan: Arc<Option<crate::survey::plan::Plan>>,
     pub settings: Arc<Settings>,
     /// Vietnam time; fixed at a chosen instant in tests.
     pub clock: Clock,

@@ -11,6 +11,7 @@ pub mod kiosk;
 pub mod paper;
 pub mod reports;
 pub mod sign_in;
+pub mod standing;
 pub mod submit;
 
 pub use reports::ReportError;

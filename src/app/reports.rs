@@ -19,7 +19,14 @@ pub async fn par_report(state: &AppState, q: ScoreQuery) -> Result<ParReport, Re
     state
         .db(move |conn| {
             let tree = st.trees.first().ok_or(ReportError::NoParTree)?;
-            report::par_report(conn, &st.catalog, &st.units, tree, &q)
+            report::par_report(
+                conn,
+                &st.catalog,
+                &st.units,
+                tree,
+                st.plan.as_ref().as_ref(),
+                &q,
+            )
         })
         .await
 }

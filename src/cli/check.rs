@@ -49,5 +49,14 @@ pub(super) fn run(dir: &Path) -> Result<(), CliError> {
     for t in &defs.trees {
         out!("{}: {} ({} criteria)", t.file, t.id, t.criteria.len());
     }
+    if let Some(p) = &defs.plan {
+        out!(
+            "{}: {} ({} agencies, {} tasks)",
+            p.file,
+            p.id,
+            p.agencies.len(),
+            p.tasks.len()
+        );
+    }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod counts;
 pub mod export;
 pub mod kiosks;
 pub mod paper;
+pub mod par_entries;
 pub mod recount;
 pub mod responses;
 pub mod schema;

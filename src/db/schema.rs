@@ -219,3 +219,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     respondents
 );
+
+diesel::table! {
+    par_entries (id) {
+        id -> Text,
+        tree_id -> Text,
+        period -> Integer,
+        criterion -> Text,
+        points -> Text,
+        evidence -> Text,
+        entered_by -> Text,
+        entered_at -> Text,
+    }
+}

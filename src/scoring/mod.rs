@@ -12,6 +12,7 @@
 
 pub mod interval;
 pub mod points;
+pub mod top20;
 
 use crate::survey::{Aggregate, Condition, PointsRule, Pooling, Survey};
 use rust_decimal::prelude::ToPrimitive;
@@ -180,6 +181,9 @@ pub struct NodeScore {
     pub rank: Option<RankEstimate>,
     /// Per respondent group, for surveys with groups (value and n only).
     pub by_group: Vec<GroupValue>,
+    /// Root nodes only: the chance of reaching the top 20 and what it assumes.
+    #[serde(flatten)]
+    pub top20: Option<top20::Top20>,
     pub children: Vec<NodeScore>,
 }
 
@@ -680,6 +684,7 @@ fn blank(code: &str) -> NodeScore {
         owner: None,
         rank: None,
         by_group: Vec::new(),
+        top20: None,
         children: Vec::new(),
     }
 }

@@ -12,6 +12,7 @@ mod fixture;
 mod load;
 pub mod paper;
 pub mod par;
+pub mod plan;
 mod questions;
 mod ranks;
 mod raw;
@@ -55,7 +56,20 @@ pub struct Survey {
     /// Paper forms enter the scores when keyed once, not only once verified by a second
     /// keying (`count_single_keyed = true`); pages then say so.
     pub count_single_keyed: bool,
+    /// How the chance of reaching the top 20 is simulated for the root index.
+    pub top20: Option<Top20Setting>,
     pub file: String,
+}
+
+/// The other provinces a root index is measured against, and where that assumption comes
+/// from: an estimated threshold range (no published field), or the rank table's provinces
+/// moving by a normal year-to-year change of sd `movement`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Top20Setting {
+    pub threshold: Option<(f64, f64)>,
+    pub movement: Option<f64>,
+    pub rank: usize,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,10 +31,42 @@ pub struct ParTree {
     pub owner: String,
     /// method → survey id whose scores estimate criteria of that method during the year.
     pub sources: BTreeMap<String, String>,
+    /// Which SIPAS forms feed 8.1 (empty: every SIPAS form loaded) and how they are weighted.
+    pub sipas: SipasSources,
+    /// The estimated rank-20 range of the total, for the chance of reaching the top 20.
+    pub top20: Option<ParTop20>,
     pub components: Vec<Component>,
     pub fields: Vec<Field>,
     pub criteria: Vec<Criterion>,
     pub file: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipasSources {
+    /// Survey ids; empty = every loaded survey whose instrument is "sipas".
+    #[serde(default)]
+    pub forms: Vec<String>,
+    /// "answers": each form weighs by its answers (n) per element; "equal": the mean of the
+    /// forms that have answers.
+    #[serde(default = "by_answers")]
+    pub weighting: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn by_answers() -> String {
+    "answers".into()
+}
+
+pub const SIPAS_WEIGHTINGS: [&str; 2] = ["answers", "equal"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParTop20 {
+    pub threshold_low: Decimal,
+    pub threshold_high: Decimal,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +111,9 @@ struct RawTree {
     owner: String,
     #[serde(default)]
     sources: BTreeMap<String, String>,
+    #[serde(default)]
+    sipas: Option<SipasSources>,
+    top20: Option<ParTop20>,
     #[serde(default)]
     component: Vec<Component>,
     #[serde(default)]
@@ -233,10 +268,35 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
             format!("components add up to {components} points, not 100"),
         );
     }
+    let sipas = raw.sipas.unwrap_or_else(|| SipasSources {
+        weighting: by_answers(),
+        ..SipasSources::default()
+    });
+    if !SIPAS_WEIGHTINGS.contains(&sipas.weighting.as_str()) {
+        err(
+            0,
+            format!(
+                "[sipas] weighting '{}' is not one of {}",
+                sipas.weighting,
+                SIPAS_WEIGHTINGS.join(", ")
+            ),
+        );
+    }
+    if let Some(t) = &raw.top20 {
+        if t.threshold_low > t.threshold_high || t.note.trim().is_empty() {
+            err(
+                0,
+                "[top20] needs threshold_low ≤ threshold_high and a note saying where they come from"
+                    .into(),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(ParTree {
+        sipas,
+        top20: raw.top20,
         id: raw.id,
         title: raw.title,
         published_total,

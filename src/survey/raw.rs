@@ -34,6 +34,18 @@ pub(super) struct RawSurvey {
     pub sections: Vec<RawSection>,
     #[serde(default)]
     pub index: Vec<RawNode>,
+    /// How the chance of reaching the top 20 is simulated for the root index.
+    pub top20: Option<Spanned<RawTop20>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTop20 {
+    pub threshold_low: Option<f64>,
+    pub threshold_high: Option<f64>,
+    pub movement: Option<f64>,
+    pub rank: Option<usize>,
+    pub note: String,
 }
 
 #[derive(Deserialize)]

@@ -162,6 +162,35 @@ ol.codes .code{display:inline-block;min-width:1.4rem;height:1.4rem;border:1px so
   .cards{grid-template-columns:1fr 1fr}
 }
 @page{size:A4;margin:15mm 14mm}
+/* where the city stands: home, /parindex, /parindex/criteria/…, /agencies, /report */
+main.standing .langsw{float:right;margin:0}
+form.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin-bottom:1rem}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:.8rem;margin:1rem 0}
+.kpi{background:#fff;border:1px solid #ddd;border-left:4px solid #9b1c1c;border-radius:.4rem;padding:.6rem .8rem;display:flex;flex-direction:column;gap:.15rem}
+.kpi .label{font-size:.9rem;color:#444}
+.kpi strong.big{font-size:1.8rem;font-variant-numeric:tabular-nums}
+p.empty{background:#fff;border:1px dashed #999;padding:.6rem;border-radius:.4rem}
+table.par tr.group td{font-weight:600;background:#f3f4f6}
+table.par td.name{min-width:14rem}
+ol.costliest li{margin:.4rem 0}
+ol.tasks li{margin:.6rem 0}
+td.basis details{max-width:22rem}
+textarea{font:inherit;width:100%;padding:.4rem}
+@media (max-width:40rem){
+  .kpi strong.big{font-size:1.4rem}
+  form.filters{gap:.5rem}
+}
+@media print{
+  main.standing .langsw,form.filters,details.basis,td.basis{display:none}
+  .kpis{grid-template-columns:repeat(3,1fr)}
+  body.report table{font-size:8.5pt}
+  body.report h2{margin:.8rem 0 .3rem}
+  body.report th,body.report td{padding:.15rem .3rem}
+  body.report .note,body.report p{font-size:8.5pt}
+  .kpi strong.big{font-size:16pt}
+  .kpi{padding:.3rem .5rem}
+  table.par td.name{min-width:0}
+}
 "#;
 
 /// The page shell.
@@ -186,8 +215,11 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
     html! {
         header.bar {
             strong { "chiso" }
+            a href="/" { "Trang chủ" }
             a href="/scores" { "Kết quả chỉ số" }
             a href="/parindex" { "PAR INDEX" }
+            a href="/agencies" { "Cơ quan chủ trì" }
+            a href="/report" { "Báo cáo" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
             @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }
             @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }

@@ -15,6 +15,6 @@ pub mod keyers;
 pub mod kiosk;
 pub mod layout;
 pub mod login;
-pub mod parindex;
 pub mod print;
 pub mod scores;
+pub mod standing;

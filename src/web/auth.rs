@@ -45,7 +45,7 @@ pub async fn login(
         match sign_in::sign_in(&state, &form.username, &form.password).await? {
             SignIn::Opened(session) => HttpResponse::SeeOther()
                 .cookie(cookie(SESSION_COOKIE, session.token))
-                .insert_header(("Location", "/scores"))
+                .insert_header(("Location", "/"))
                 .finish(),
             SignIn::Refused => again(
                 StatusCode::UNAUTHORIZED,

@@ -94,38 +94,3 @@ pub async fn scores_page(
     });
     Ok(csrf.page(StatusCode::OK, page))
 }
-
-pub async fn parindex_page(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn,
-    csrf: Csrf,
-    params: web::Query<ScoreParams>,
-) -> Result<HttpResponse, PageError> {
-    let params = params.into_inner();
-    let period = params
-        .period
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| state.clock.year().to_string());
-    // The PAR INDEX report is the user's unit's, whatever the address asks.
-    let q = ScoreParams {
-        survey: Some(String::new()),
-        period: Some(period),
-        unit: user.unit.clone(),
-        ..ScoreParams::default()
-    }
-    .query()
-    .map_err(|e| PageError::invalid(&e))?;
-    let report = reports::par_report(&state, q).await?;
-    let unit_name = user
-        .unit
-        .as_deref()
-        .and_then(|u| state.units.get(u))
-        .or_else(|| state.units.units.first())
-        .map(|u| u.name.clone())
-        .unwrap_or_default();
-    let role = user.role.to_string();
-    Ok(csrf.page(
-        StatusCode::OK,
-        crate::views::parindex::parindex(&report, &user.username, &role, &csrf.token, &unit_name),
-    ))
-}

@@ -12,6 +12,7 @@ pub mod import;
 pub mod invite;
 pub mod kiosk;
 pub mod online;
+pub mod standing;
 pub mod upload;
 
 use actix_web::{web, HttpResponse};
@@ -20,24 +21,28 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-pub async fn home() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", "/scores"))
-        .finish()
-}
-
 /// Largest respondent list accepted in one paste (about 10,000 people).
 pub const LIST_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/", web::get().to(home))
+        // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
+        // the printable report.
+        .route("/", web::get().to(standing::home))
+        .route("/parindex", web::get().to(standing::parindex))
+        .route(
+            "/parindex/criteria/{code}",
+            web::get().to(standing::criterion),
+        )
+        .route("/parindex/criteria/{code}", web::post().to(standing::enter))
+        .route("/agencies", web::get().to(standing::agencies))
+        .route("/agencies/{code}", web::get().to(standing::agency))
+        .route("/report", web::get().to(standing::report))
         .route("/lang/{code}", web::get().to(switch_lang))
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/scores", web::get().to(dashboard::scores_page))
-        .route("/parindex", web::get().to(dashboard::parindex_page))
         .route("/entry", web::get().to(entry::batches))
         .route("/entry/batches", web::post().to(entry::create_batch))
         .route("/entry/batches/{id}", web::get().to(entry::batch))

@@ -6,7 +6,7 @@ use actix_web::test::{self, TestRequest};
 use chiso::clock::Clock;
 use serde_json::{json, Value};
 
-async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let svc = service!(app);
     let req = TestRequest::post()
         .uri("/api/v1/responses")
@@ -20,7 +20,7 @@ async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) 
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, token: Option<&str>, uri: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, token: Option<&str>, uri: &str) -> (StatusCode, Value) {
     let svc = service!(app);
     let mut req = TestRequest::get().uri(uri);
     if let Some(t) = token {
@@ -507,7 +507,7 @@ async fn running_counts_agree_with_a_full_recount() {
 
 /// A complete submission for any survey, built only from what `GET /api/v1/surveys` says:
 /// questions that others depend on get the answer that opens them.
-fn answer_everything(survey: &Value, unit: &str) -> Value {
+pub(crate) fn answer_everything(survey: &Value, unit: &str) -> Value {
     let mut wanted: std::collections::HashMap<String, Value> = Default::default();
     for q in survey["items"]
         .as_array()

@@ -1,0 +1,335 @@
+//! The chance of reaching the top 20: simulate this year's value from its estimate and its
+//! uncertainty, and either the other provinces (their 2022 values plus a year-to-year
+//! movement) or an estimated rank-20 threshold range. Seeded, so the same inputs always give
+//! the same chance.
+
+use super::NodeScore;
+use crate::survey::Survey;
+use serde::Serialize;
+
+/// Draws per simulation.
+pub const DRAWS: usize = 10_000;
+
+/// This year's value as a normal distribution (sd 0: known exactly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl Estimate {
+    /// From a 95 % interval: sd = (high − low) / (2 × 1.96).
+    pub fn from_interval(mean: f64, low: Option<f64>, high: Option<f64>) -> Estimate {
+        let sd = match (low, high) {
+            (Some(l), Some(h)) if h.is_finite() && l.is_finite() && h >= l => (h - l) / 3.92,
+            _ => 0.0,
+        };
+        Estimate { mean, sd }
+    }
+}
+
+/// What the value must beat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// Only an estimate of the rank-`top` value is known: a range, each draw taking a
+    /// threshold uniformly inside it.
+    Threshold { low: f64, high: f64 },
+    /// Every other province's last published value; each draw moves each of them by a normal
+    /// year-to-year change of sd `movement`.
+    Provinces {
+        values: Vec<f64>,
+        movement: f64,
+        top: usize,
+    },
+}
+
+/// A chance with the words that say what it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Top20 {
+    /// 0–1; None where there is no basis (no estimate, or no threshold for the index).
+    pub top20_chance: Option<f64>,
+    pub top20_basis: String,
+}
+
+/// SplitMix64: small, fast and the same on every platform and version.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in (0, 1).
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    /// Two independent standard normals (Box–Muller).
+    fn normals(&mut self) -> (f64, f64) {
+        let r = (-2.0 * self.uniform().ln()).sqrt();
+        let t = std::f64::consts::TAU * self.uniform();
+        (r * t.cos(), r * t.sin())
+    }
+}
+
+/// A seed from text (the survey and period), so a page and the API agree.
+pub fn seed_of(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Share of `draws` simulations in which the value reaches the top (beats the threshold, or
+/// ranks `top` or better among the provinces; ties count against it).
+pub fn chance(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f64 {
+    if draws == 0 {
+        return 0.0;
+    }
+    let mut rng = Rng(seed);
+    let mut wins = 0usize;
+    match field {
+        Field::Threshold { low, high } => {
+            for _ in 0..draws {
+                let (z, _) = rng.normals();
+                let v = estimate.mean + estimate.sd * z;
+                let t = low + (high - low) * rng.uniform();
+                if v > t {
+                    wins += 1;
+                }
+            }
+        }
+        Field::Provinces {
+            values,
+            movement,
+            top,
+        } => {
+            let mut spare: Option<f64> = None;
+            let mut normal = |rng: &mut Rng| match spare.take() {
+                Some(z) => z,
+                None => {
+                    let (a, b) = rng.normals();
+                    spare = Some(b);
+                    a
+                }
+            };
+            for _ in 0..draws {
+                let v = estimate.mean + estimate.sd * normal(&mut rng);
+                let mut above = 0usize;
+                for x in values {
+                    let other = if *movement > 0.0 {
+                        x + movement * normal(&mut rng)
+                    } else {
+                        *x
+                    };
+                    if other >= v {
+                        above += 1;
+                        if above >= *top {
+                            break;
+                        }
+                    }
+                }
+                if above < *top {
+                    wins += 1;
+                }
+            }
+        }
+    }
+    wins as f64 / draws as f64
+}
+
+/// Numbers in Vietnamese writing (79,10), for the basis in words.
+fn vi(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}").replace('.', ",")
+}
+
+/// The chance for a root index of a survey, from the survey's `[top20]` setting; `seed_text`
+/// names the query (survey, period, unit…) so that a page and the API draw alike.
+pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
+    let Some(setting) = &survey.top20 else {
+        return Top20 {
+            top20_chance: None,
+            top20_basis: "Không có cơ sở: định nghĩa không có mục [top20] (ngưỡng hạng 20 hoặc bảng các tỉnh) cho chỉ số này.".into(),
+        };
+    };
+    let Some(mean) = node.value else {
+        return Top20 {
+            top20_chance: None,
+            top20_basis: format!("Chưa có dữ liệu năm này để ước tính. {}", setting.note),
+        };
+    };
+    let estimate = Estimate::from_interval(mean, node.ci_low, node.ci_high);
+    let own = format!(
+        "Giá trị năm nay theo phân phối chuẩn quanh {} với độ lệch chuẩn {} (từ khoảng tin cậy 95 %, n = {}); {} lần mô phỏng.",
+        vi(mean, 2),
+        vi(estimate.sd, 2),
+        node.n,
+        DRAWS
+    );
+    let seed = seed_of(seed_text);
+    match (&setting.threshold, setting.movement, &survey.rank_table) {
+        (_, Some(movement), Some(table)) => {
+            let values: Vec<f64> = table.rows.iter().map(|r| r.1).collect();
+            let field = Field::Provinces {
+                values,
+                movement,
+                top: setting.rank,
+            };
+            Top20 {
+                top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
+                top20_basis: format!(
+                    "Khả năng xếp hạng {} trở lên trong {} tỉnh. {own} {}",
+                    setting.rank,
+                    table.rows.len() + 1,
+                    setting.note
+                ),
+            }
+        }
+        (Some((low, high)), _, _) => Top20 {
+            top20_chance: Some(chance(
+                estimate,
+                &Field::Threshold {
+                    low: *low,
+                    high: *high,
+                },
+                DRAWS,
+                seed,
+            )),
+            top20_basis: format!(
+                "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {}",
+                setting.rank,
+                vi(*low, 2),
+                vi(*high, 2),
+                setting.note
+            ),
+        },
+        _ => Top20 {
+            top20_chance: None,
+            top20_basis: format!("Không có cơ sở. {}", setting.note),
+        },
+    }
+}
+
+/// Attaches the chance to every root node of a scored survey.
+pub fn attach(survey: &Survey, nodes: &mut [NodeScore], seed_text: &str) {
+    for n in nodes {
+        n.top20 = Some(for_root(survey, n, seed_text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{ContinuousCDF, Normal};
+
+    fn phi(x: f64) -> f64 {
+        Normal::new(0.0, 1.0).unwrap().cdf(x)
+    }
+
+    /// Within four standard errors of a simulated share.
+    fn close(simulated: f64, exact: f64) {
+        let se = (exact * (1.0 - exact) / DRAWS as f64).sqrt().max(1e-4);
+        assert!(
+            (simulated - exact).abs() < 4.0 * se,
+            "simulated {simulated}, by hand {exact}"
+        );
+    }
+
+    #[test]
+    fn a_normal_estimate_against_a_fixed_threshold_is_one_minus_phi() {
+        // μ = 80.6, σ = 0.9, t = 81.75: 1 − Φ(1.2778) = 0.1007.
+        let e = Estimate {
+            mean: 80.6,
+            sd: 0.9,
+        };
+        let field = Field::Threshold {
+            low: 81.75,
+            high: 81.75,
+        };
+        let c = chance(e, &field, DRAWS, 7);
+        close(c, 1.0 - phi((81.75 - 80.6) / 0.9));
+        assert!((c - 0.1007).abs() < 0.012, "{c}");
+        // The same seed gives the same chance.
+        assert_eq!(c, chance(e, &field, DRAWS, 7));
+    }
+
+    #[test]
+    fn a_known_value_inside_a_threshold_range_beats_the_part_below_it() {
+        // Threshold uniform on 81.5–82.0, value exactly 81.6: beaten when t < 81.6, i.e. 20 %.
+        let e = Estimate {
+            mean: 81.6,
+            sd: 0.0,
+        };
+        let c = chance(
+            e,
+            &Field::Threshold {
+                low: 81.5,
+                high: 82.0,
+            },
+            DRAWS,
+            1,
+        );
+        close(c, 0.2);
+    }
+
+    #[test]
+    fn a_tiny_papi_like_field_worked_by_hand() {
+        // Three other provinces at 10, 20 and 30 that do not move; top 2. Our value N(25, 5)
+        // ranks 2nd or better when it is above 20: 1 − Φ(−1) = 0.8413.
+        let field = Field::Provinces {
+            values: vec![10.0, 20.0, 30.0],
+            movement: 0.0,
+            top: 2,
+        };
+        let e = Estimate {
+            mean: 25.0,
+            sd: 5.0,
+        };
+        close(chance(e, &field, DRAWS, 3), 1.0 - phi(-1.0));
+        // One other province at 0 moving by sd 2, our value 1 exactly; top 1:
+        // P(0 + 2Z < 1) = Φ(0.5) = 0.6915.
+        let field = Field::Provinces {
+            values: vec![0.0],
+            movement: 2.0,
+            top: 1,
+        };
+        let e = Estimate { mean: 1.0, sd: 0.0 };
+        close(chance(e, &field, DRAWS, 4), phi(0.5));
+        // Both uncertain: P(N(1, 1) > N(0, 2)) = Φ(1/√5) = 0.6726.
+        let e = Estimate { mean: 1.0, sd: 1.0 };
+        close(chance(e, &field, DRAWS, 5), phi(1.0 / 5f64.sqrt()));
+    }
+
+    #[test]
+    fn an_interval_gives_its_sd() {
+        let e = Estimate::from_interval(50.0, Some(48.04), Some(51.96));
+        assert!((e.sd - 1.0).abs() < 1e-9);
+        assert_eq!(Estimate::from_interval(5.0, None, None).sd, 0.0);
+    }
+
+    #[test]
+    fn ten_thousand_draws_among_62_provinces_are_quick() {
+        let values: Vec<f64> = (0..62).map(|i| 35.0 + f64::from(i) * 0.2).collect();
+        let field = Field::Provinces {
+            values,
+            movement: 1.2,
+            top: 20,
+        };
+        let started = std::time::Instant::now();
+        let c = chance(
+            Estimate {
+                mean: 44.0,
+                sd: 0.8,
+            },
+            &field,
+            DRAWS,
+            9,
+        );
+        let took = started.elapsed();
+        assert!((0.0..=1.0).contains(&c));
+        // Optimised builds take a few ms; a debug build gets more room.
+        let limit = if cfg!(debug_assertions) { 400 } else { 20 };
+        assert!(took.as_millis() < limit, "{took:?}");
+    }
+}

@@ -1,0 +1,447 @@
+//! Where the city stands: home, the PAR INDEX this year, owners' entries, lead agencies, the
+//! A4 report and the top-20 chance in the API.
+
+use crate::api::{answer_everything, get, post};
+use crate::harness::{submission, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::auth::Role;
+use serde_json::Value;
+
+/// 12 counter forms (answers 5, 4, 3 in turn) in Cái Khế ward and 6 officials' forms answered
+/// at best, all for 2025.
+async fn fixture(app: &TestApp) {
+    for i in 0..12 {
+        let value = [5, 4, 3][i % 3];
+        let body = submission("NK-P-CAI-KHE", Some(value));
+        let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let (_, surveys) = get(app, Some(&app.viewer_token), "/api/v1/surveys").await;
+    let officials = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "parindex-officials-2022")
+        .unwrap();
+    for _ in 0..6 {
+        let body = answer_everything(officials, "CT");
+        let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+}
+
+fn post_form(uri: &str, who: &crate::harness::Browser, form: &[(&str, &str)]) -> TestRequest {
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", who.csrf.as_str())];
+    fields.extend_from_slice(form);
+    TestRequest::post()
+        .uri(uri)
+        .cookie(Cookie::new("chiso_session", who.session.clone()))
+        .cookie(Cookie::new("chiso_csrf", who.csrf.clone()))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(serde_urlencoded::to_string(form_with(&fields)).unwrap())
+}
+
+fn form_with<'a>(f: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    f.to_vec()
+}
+
+fn rows(report: &Value) -> Vec<Value> {
+    report["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rows"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// The page's main content with the CSRF token and the session user taken out, for snapshots.
+fn main_of(page: &str, csrf: &str) -> String {
+    let start = page.find("<main").unwrap();
+    let end = page.rfind("</main>").unwrap() + 7;
+    page[start..end]
+        .replace(csrf, "[csrf]")
+        .replace("><", ">\n<")
+}
+
+#[actix_web::test]
+async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owners() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (status, home, _) = staff_get!(svc, admin, "/");
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("PAR INDEX dự kiến năm 2025"), "{home}");
+    assert!(home.contains("Ba chỗ mất điểm lớn nhất"));
+    // The costliest gap: 5.4, 1.5 points lost (no points in 2022), owned by Sở Nội vụ.
+    let gaps = &home[home.find("<ol class=\"costliest\">").unwrap()..];
+    let first = &gaps[..gaps.find("</li>").unwrap()];
+    assert!(
+        first.contains("5.4 ") && first.contains("1,5000"),
+        "{first}"
+    );
+    let link = "href=\"/agencies/SNV\"";
+    assert!(first.contains(link));
+    assert_eq!(
+        gaps[..gaps.find("</ol>").unwrap()].matches("<li>").count(),
+        3
+    );
+    // Second click: the owner's page, with its gaps and its tasks from the plan.
+    let (status, agency, _) = staff_get!(svc, admin, "/agencies/SNV");
+    assert_eq!(status, StatusCode::OK);
+    assert!(agency.contains("<h1>Sở Nội vụ</h1>"));
+    assert!(agency.contains("5.4 Chấp hành kỷ luật"));
+    assert!(
+        agency.contains("Phụ lục I, dòng 5.4"),
+        "tasks cite the appendix and row"
+    );
+    assert!(agency.contains("Phụ lục III, dòng I.1"));
+    // The forms are one click away in the menu.
+    assert!(home.contains("href=\"/entry\""));
+    // Signing in lands on the standing.
+    let resp = test::call_service(&svc, TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, _, _) = staff_get!(svc, admin, "/agencies/KHONG-CO");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn every_number_on_the_par_page_matches_the_api() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let tok = Some(app.viewer_token.as_str());
+    let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
+    let (status, page, _) = staff_get!(svc, admin, "/parindex?period=2025");
+    assert_eq!(status, StatusCode::OK);
+    let vi = |s: &str| s.replace('.', ",");
+    for r in rows(&report) {
+        let at = page
+            .find(&format!("<td>{}</td>", r["code"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("row {}", r["code"]));
+        let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+        for key in ["points_2022", "value", "gap_max", "ci_low", "ci_high"] {
+            if let Some(v) = r[key].as_str() {
+                assert!(row.contains(&vi(v)), "{key} {v} of {} in {row}", r["code"]);
+            }
+        }
+    }
+    let p = &report["projection"];
+    for key in ["total", "ci_low", "ci_high"] {
+        assert!(
+            page.contains(&vi(p[key].as_str().unwrap())),
+            "projection {key}"
+        );
+    }
+    // Measured: the officials' 22 points and SIPAS 8.1; the rest still 2022.
+    assert!(
+        (p["measured_share"].as_f64().unwrap() - 0.32).abs() < 1e-9,
+        "{p}"
+    );
+    assert_eq!(p["entered_share"], 0.0);
+    // 8.1.k from the counter form alone equals its points in /api/v1/scores.
+    let (_, scores) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
+    let e1 = &scores["nodes"][0]["children"][0];
+    assert_eq!(e1["points_code"], "8.1.1");
+    let r811 = rows(&report)
+        .into_iter()
+        .find(|r| r["code"] == "8.1.1")
+        .unwrap();
+    assert_eq!(r811["value"], e1["points"]);
+    assert_eq!(r811["source"], "measured");
+    assert_eq!(r811["estimate_n"], e1["n"]);
+    // The officials' answers at best give every sub-criterion its point.
+    let r241 = rows(&report)
+        .into_iter()
+        .find(|r| r["code"] == "2.4.1")
+        .unwrap();
+    assert_eq!(
+        (r241["value"].as_str(), r241["gap_max"].as_str()),
+        (Some("1.0000"), Some("0.0000"))
+    );
+    // The SIPAS forms that feed 8.1 are named on the page.
+    assert!(page.contains("Đánh giá mức độ hài lòng về sự phục vụ tại Bộ phận Một cửa (12 phiếu)"));
+    assert!(page.contains("mục [sipas]"));
+    // A unit: the ward's own answers; the officials' survey (counted under the city) is absent.
+    let (_, ward) = get(&app, tok, "/api/v1/parindex?period=2025&unit=NK-P-CAI-KHE").await;
+    let w241 = rows(&ward)
+        .into_iter()
+        .find(|r| r["code"] == "2.4.1")
+        .unwrap();
+    assert_eq!(w241["source"], "2022");
+    let (_, ward_page, _) = staff_get!(svc, admin, "/parindex?period=2025&unit=NK-P-CAI-KHE");
+    assert!(ward_page.contains(&vi(ward["projection"]["total"].as_str().unwrap())));
+    assert!(ward_page.contains("selected>") && ward_page.contains("Cái Khế"));
+}
+
+#[actix_web::test]
+async fn a_scoped_user_sees_only_their_scope_on_the_par_page() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, Some("NK-P-CAI-KHE"))
+        .build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, lan, "/parindex?unit=CT");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Năm 2025 · Phường Cái Khế"),
+        "kept to the scope"
+    );
+    assert!(
+        !page.contains("value=\"NK\""),
+        "no unit outside the scope offered"
+    );
+}
+
+#[actix_web::test]
+async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_nothing() {
+    let app = TestApp::builder()
+        .with_user("vp", Role::Supervisor, Some("VP-UBND"))
+        .with_user("tp", Role::Supervisor, Some("STP"))
+        .with_user("xem", Role::Viewer, None)
+        .build();
+    let svc = service!(app);
+    let entries = || {
+        let mut conn = app.state.pool.get().unwrap();
+        chiso::db::par_entries::history(&mut conn, "parindex-2022", 2025).unwrap()
+    };
+    let vp = sign_in!(svc, "vp", USER_PASSWORD);
+    let uri = "/parindex/criteria/3.4.1";
+    // Bad input: a message naming the field, a way back, nothing stored.
+    for (points, evidence, says) in [
+        ("abc", "Báo cáo 12/BC-VP", "Điểm “abc” không phải là một số"),
+        ("1,6", "Báo cáo 12/BC-VP", "Điểm phải từ 0 đến 1,5"),
+        ("1,5", "", "Xin ghi căn cứ"),
+    ] {
+        let resp = test::call_service(
+            &svc,
+            post_form(
+                uri,
+                &vp,
+                &[
+                    ("period", "2025"),
+                    ("points", points),
+                    ("evidence", evidence),
+                ],
+            )
+            .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        assert!(body.contains(says), "{says}: {body}");
+        assert!(body.contains("Chưa lưu gì") && body.contains("href=\"/parindex?period=2025\""));
+        assert!(
+            body.contains(&format!("value=\"{points}\"")),
+            "what was typed is kept"
+        );
+    }
+    assert!(entries().is_empty());
+    // Not the owner (Sở Tư pháp does not own 3.4.1), a viewer: 403, nothing stored.
+    let tp = sign_in!(svc, "tp", USER_PASSWORD);
+    let xem = sign_in!(svc, "xem", USER_PASSWORD);
+    for who in [&tp, &xem] {
+        let resp = test::call_service(
+            &svc,
+            post_form(
+                uri,
+                who,
+                &[
+                    ("period", "2025"),
+                    ("points", "1,5"),
+                    ("evidence", "Báo cáo 12/BC-VP"),
+                ],
+            )
+            .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    }
+    let (_, page, _) = staff_get!(svc, tp, uri);
+    assert!(!page.contains("name=\"points\""), "no form for a non-owner");
+    assert!(entries().is_empty());
+    // A survey-measured criterion takes no entry.
+    let resp = test::call_service(
+        &svc,
+        post_form(
+            "/parindex/criteria/2.4.1",
+            &vp,
+            &[("period", "2025"), ("points", "1"), ("evidence", "Báo cáo")],
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // The owner enters; a correction later counts; both are kept and audited.
+    for (points, evidence) in [
+        ("1,5", "Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn"),
+        ("1,4990", "Báo cáo 15/BC-VP (điều chỉnh)"),
+    ] {
+        let resp = test::call_service(
+            &svc,
+            post_form(
+                uri,
+                &vp,
+                &[
+                    ("period", "2025"),
+                    ("points", points),
+                    ("evidence", evidence),
+                ],
+            )
+            .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    }
+    let kept = entries();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        (kept[0].points.as_str(), kept[1].points.as_str()),
+        ("1.5000", "1.4990")
+    );
+    assert_eq!(kept[1].entered_by, "vp");
+    let audit = {
+        let mut conn = app.state.pool.get().unwrap();
+        chiso::db::audit::search(
+            &mut conn,
+            &chiso::db::audit::Filter {
+                action: Some("parindex.enter".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .unwrap()
+    };
+    assert_eq!(audit.len(), 2);
+    assert!(audit
+        .iter()
+        .any(|e| e.actor == "vp" && e.detail.contains("3.4.1: 1.4990")));
+    let (_, report) = get(
+        &app,
+        Some(&app.viewer_token),
+        "/api/v1/parindex?period=2025",
+    )
+    .await;
+    let r = rows(&report)
+        .into_iter()
+        .find(|r| r["code"] == "3.4.1")
+        .unwrap();
+    assert_eq!(
+        (r["value"].as_str(), r["source"].as_str()),
+        (Some("1.4990"), Some("entered"))
+    );
+    assert_eq!(r["entry"]["evidence"], "Báo cáo 15/BC-VP (điều chỉnh)");
+    // 86.11 + (1.4990 − 1.4962) = 86.1128 → 86.11; entered share = 1.5 of 100 points.
+    assert_eq!(report["projection"]["total"], "86.11");
+    assert!((report["projection"]["entered_share"].as_f64().unwrap() - 0.015).abs() < 1e-9);
+    let (_, page, _) = staff_get!(svc, vp, format!("{uri}?period=2025"));
+    assert!(
+        page.contains("Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn") && page.contains("(đang tính)")
+    );
+    // An admin enters for anyone.
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let resp = test::call_service(
+        &svc,
+        post_form(
+            "/parindex/criteria/8.4",
+            &admin,
+            &[
+                ("period", "2025"),
+                ("points", "1,5"),
+                ("evidence", "Quyết toán ngân sách 2025"),
+            ],
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn root_nodes_of_the_scores_carry_the_top20_chance_and_its_basis() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    let tok = Some(app.viewer_token.as_str());
+    let (_, counter) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
+    let root = &counter["nodes"][0];
+    let chance = root["top20_chance"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&chance));
+    assert!(root["top20_basis"]
+        .as_str()
+        .unwrap()
+        .contains("81,50–82,00"));
+    assert!(
+        root["children"][0].get("top20_chance").is_none(),
+        "root nodes only"
+    );
+    // The same query draws the same chance.
+    let (_, again) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
+    assert_eq!(again["nodes"][0]["top20_chance"], root["top20_chance"]);
+    let (_, papi) = get(&app, tok, "/api/v1/scores?survey=papi-aligned&period=2025").await;
+    assert_eq!(papi["nodes"][0]["top20_chance"], Value::Null);
+    assert!(papi["nodes"][0]["top20_basis"]
+        .as_str()
+        .unwrap()
+        .contains("Chưa có dữ liệu"));
+    let (_, off) = get(
+        &app,
+        tok,
+        "/api/v1/scores?survey=parindex-officials-2022&period=2025",
+    )
+    .await;
+    assert_eq!(off["nodes"][0]["top20_chance"], Value::Null);
+    assert!(off["nodes"][0]["top20_basis"]
+        .as_str()
+        .unwrap()
+        .contains("Không có cơ sở"));
+    let (_, par) = get(&app, tok, "/api/v1/parindex?period=2025").await;
+    let c = par["projection"]["top20_chance"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+}
+
+#[actix_web::test]
+async fn snapshots_of_the_standing_pages() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    for (name, uri) in [
+        ("home", "/"),
+        ("parindex", "/parindex"),
+        ("agency_stp", "/agencies/STP"),
+        ("report", "/report"),
+        ("home_en", "/?lang=en"),
+    ] {
+        let (status, page, _) = if name.ends_with("_en") {
+            let resp = test::call_service(
+                &svc,
+                TestRequest::get()
+                    .uri("/")
+                    .cookie(Cookie::new("chiso_session", admin.session.clone()))
+                    .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+                    .cookie(Cookie::new("lang", "en"))
+                    .to_request(),
+            )
+            .await;
+            let s = resp.status();
+            (
+                s,
+                String::from_utf8(test::read_body(resp).await.to_vec()).unwrap(),
+                None::<String>,
+            )
+        } else {
+            staff_get!(svc, admin, uri)
+        };
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let main = main_of(&page, &admin.csrf);
+        assert!(
+            !main.contains("style=") && !main.contains("<script"),
+            "{uri}: no inline style or script"
+        );
+        insta::assert_snapshot!(name, main);
+    }
+}
