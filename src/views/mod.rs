@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod campaigns;
+pub mod chart;
 pub mod codes;
 pub mod dispute;
 pub mod entry;
@@ -18,3 +19,5 @@ pub mod login;
 pub mod parindex;
 pub mod print;
 pub mod scores;
+pub mod sipas;
+pub mod table;

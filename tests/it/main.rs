@@ -20,4 +20,5 @@ mod kiosk;
 mod maps;
 mod pages;
 mod paper;
+mod results;
 mod server;
