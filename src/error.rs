@@ -101,6 +101,9 @@ pub struct PageError {
     pub message: String,
     /// Where to send the browser instead of showing a page.
     pub redirect: Option<String>,
+    /// The page's language, and where its "back" link leads (the home page when None).
+    pub lang: crate::views::i18n::Lang,
+    pub back: Option<String>,
 }
 
 impl PageError {
@@ -110,6 +113,38 @@ impl PageError {
             title: title.into(),
             message: message.into(),
             redirect: None,
+            lang: crate::views::i18n::Lang::Vi,
+            back: None,
+        }
+    }
+
+    /// An error in the reader's language, with a way back.
+    pub fn in_lang(
+        lang: crate::views::i18n::Lang,
+        status: StatusCode,
+        title: (&str, &str),
+        message: String,
+        back: impl Into<String>,
+    ) -> Self {
+        PageError {
+            lang,
+            back: Some(back.into()),
+            ..PageError::new(status, lang.pick(title.0, title.1), message)
+        }
+    }
+
+    /// No such page, in the reader's language.
+    pub fn no_page(lang: crate::views::i18n::Lang) -> Self {
+        PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::NOT_FOUND,
+                lang.pick("Không tìm thấy trang", "Page not found"),
+                lang.pick(
+                    "Địa chỉ này không có trang nào. Xin kiểm tra lại đường dẫn, hoặc về trang chủ.",
+                    "There is no page at this address. Check the link, or go to the home page.",
+                ),
+            )
         }
     }
 
@@ -174,8 +209,15 @@ impl ResponseError for PageError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             r.insert_header(("Retry-After", "1"));
         }
-        r.content_type("text/html; charset=utf-8")
-            .body(crate::views::errors::error_page(&self.title, &self.message).into_string())
+        r.content_type("text/html; charset=utf-8").body(
+            crate::views::errors::error_page_in(
+                self.lang,
+                &self.title,
+                &self.message,
+                self.back.as_deref(),
+            )
+            .into_string(),
+        )
     }
 }
 

@@ -37,16 +37,14 @@ impl From<DbError> for ReportError {
     }
 }
 
-pub fn scores(
-    conn: &mut AnyConnection,
-    catalog: &Catalog,
+/// The map a query reads its unit on, what a reader must know about it, and the stored unit
+/// codes it covers (None: every unit). Checks the unit, the map and the dates.
+#[allow(clippy::type_complexity)]
+pub fn scope(
     units: &UnitTree,
     q: &ScoreQuery,
-) -> Result<Scores, ReportError> {
+) -> Result<(Option<String>, Vec<String>, Option<Vec<String>>), ReportError> {
     let invalid = |f: &str, m: String| ReportError::Invalid(FieldError::new(f, m));
-    let survey = catalog
-        .get(&q.survey)
-        .ok_or_else(|| invalid("survey", format!("unknown survey '{}'", q.survey)))?;
     let map = match &q.map {
         Some(m) if units.set(m).is_none() => {
             return Err(invalid("map", format!("unknown unit set '{m}'")))
@@ -82,6 +80,25 @@ pub fn scores(
             }
         }
     }
+    if let (Some(from), Some(to)) = (&q.from, &q.to) {
+        if from > to {
+            return Err(invalid("to", format!("{to} is before from {from}")));
+        }
+    }
+    Ok((map, notes, unit_codes))
+}
+
+pub fn scores(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    units: &UnitTree,
+    q: &ScoreQuery,
+) -> Result<Scores, ReportError> {
+    let invalid = |f: &str, m: String| ReportError::Invalid(FieldError::new(f, m));
+    let survey = catalog
+        .get(&q.survey)
+        .ok_or_else(|| invalid("survey", format!("unknown survey '{}'", q.survey)))?;
+    let (map, notes, unit_codes) = scope(units, q)?;
     let filter = Filter {
         survey_id: survey.id.clone(),
         period: q.period,

@@ -35,3 +35,15 @@ pub async fn par_report(state: &AppState, q: ScoreQuery) -> Result<ParReport, Re
 pub fn scores_blocking(state: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
     state.db_blocking(|conn| report::scores(conn, &state.catalog, &state.units, q))
 }
+
+/// The breakdowns of a survey's headline (whole period), cells under `min_n` withheld.
+pub async fn breakdowns(
+    state: &AppState,
+    q: ScoreQuery,
+    min_n: i64,
+) -> Result<crate::breakdown::Breakdowns, ReportError> {
+    let st = state.clone();
+    state
+        .db(move |conn| crate::breakdown::breakdowns(conn, &st.catalog, &st.units, &q, min_n))
+        .await
+}

@@ -115,6 +115,7 @@ mod tests {
             day: "2026-05-04".into(),
             respondent_group: String::new(),
             channel: "api".into(),
+            field: String::new(),
         };
         let mut rebuilt = Deltas::default();
         rebuilt.add(layout, key.clone(), &c);

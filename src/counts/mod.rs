@@ -14,4 +14,7 @@ mod slice;
 pub use dense::Dense;
 pub use fnv::{FastMap, Fnv};
 pub use layout::{Contribution, Layout, Layouts};
-pub use slice::{Deltas, SliceKey, ROLLUP_DAY};
+pub use slice::{
+    bucket_range, split_field_channel, Deltas, SliceKey, ALL_UNITS, FIELD_CHANNEL_BUCKET,
+    FIELD_QUESTION, MONTH_BUCKET, ROLLUP_DAY,
+};

@@ -86,6 +86,23 @@ impl Partial {
     }
 }
 
+/// [`super::FIELD_QUESTION`] as a key of a JSON object.
+const FIELD_KEY: &str = "\"linh_vuc\":\"";
+
+/// The field of procedure in a stored background (a JSON object of codes), "" where it has
+/// none: found by its key rather than parsed, as a recount reads a million of them.
+pub fn field_in(background: &str) -> &str {
+    let key = FIELD_KEY;
+    let Some(at) = background.find(key) else {
+        return "";
+    };
+    let rest = &background[at + key.len()..];
+    match rest.find(['"', '\\']) {
+        Some(end) if rest.as_bytes().get(end) == Some(&b'"') => &rest[..end],
+        _ => "",
+    }
+}
+
 /// Reads "code:value;code:value…" into `out`; None when a value is not a number.
 fn parse_answers<'a>(answers: &'a str, out: &mut Vec<(&'a str, Option<i16>)>) -> Option<()> {
     for a in answers.split(';') {
@@ -103,6 +120,21 @@ fn parse_answers<'a>(answers: &'a str, out: &mut Vec<(&'a str, Option<i16>)>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_field_is_found_in_a_stored_background() {
+        assert_eq!(
+            field_in(r#"{"do_tuoi":"18-24","linh_vuc":"ho_tich"}"#),
+            "ho_tich"
+        );
+        assert_eq!(field_in(r#"{"do_tuoi":"18-24"}"#), "");
+        assert_eq!(field_in(r#"{"linh_vuc":"a\"b"}"#), "");
+        assert_eq!(field_in(""), "");
+        assert_eq!(
+            FIELD_KEY,
+            format!("\"{}\":\"", crate::counts::FIELD_QUESTION)
+        );
+    }
 
     #[test]
     fn aggregated_answers_are_read_back() {

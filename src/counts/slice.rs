@@ -7,6 +7,34 @@ use std::fmt;
 /// The day of the rows that hold a whole period's counts.
 pub const ROLLUP_DAY: &str = "";
 
+/// The background question that names a SIPAS visit's field of procedure (lĩnh vực).
+pub const FIELD_QUESTION: &str = "linh_vuc";
+
+/// The unit of the breakdown rows that hold every unit together (the whole city, on any map).
+pub const ALL_UNITS: &str = "*";
+
+/// Breakdown rows sit beside the day and period rows under a `day` that cannot be a date
+/// (`#` sorts before every digit, so a range of days never takes them in):
+/// `#m:YYYY-MM` holds a month, `#fc:FIELD|CHANNEL` the whole period's answers of one field of
+/// procedure through one channel. Each is kept per unit and for [`ALL_UNITS`], so that a page
+/// reads a dozen rows for the city, never the raw answers.
+pub const MONTH_BUCKET: &str = "#m:";
+pub const FIELD_CHANNEL_BUCKET: &str = "#fc:";
+
+/// The first and past-the-last `day` of a kind of bucket: rows with `first <= day < end`.
+pub fn bucket_range(prefix: &str) -> (String, String) {
+    let mut end = prefix.to_string();
+    if let Some(last) = end.pop() {
+        end.push(char::from_u32(last as u32 + 1).unwrap_or(last));
+    }
+    (prefix.to_string(), end)
+}
+
+/// The field and channel of a `#fc:` bucket's value.
+pub fn split_field_channel(value: &str) -> (&str, &str) {
+    value.split_once('|').unwrap_or((value, ""))
+}
+
 /// The slice a response is counted under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SliceKey {
@@ -18,6 +46,9 @@ pub struct SliceKey {
     /// "" for surveys without respondent groups.
     pub respondent_group: String,
     pub channel: String,
+    /// The response's field of procedure ([`FIELD_QUESTION`]), "" where it has none. Not a
+    /// column: it only chooses the response's `#fc:` breakdown rows.
+    pub field: String,
 }
 
 impl SliceKey {
@@ -36,6 +67,34 @@ impl SliceKey {
             channel: String::new(),
             ..self.clone()
         }
+    }
+
+    /// Every row a response of this key counts in: its day and its period (its own unit),
+    /// and its month and its field and channel (its unit and [`ALL_UNITS`]).
+    fn rows(&self) -> Vec<SliceKey> {
+        let plain = SliceKey {
+            field: String::new(),
+            ..self.clone()
+        };
+        let mut out = vec![plain.rollup(), plain.clone()];
+        let mut buckets = Vec::with_capacity(2);
+        if let Some(month) = self.day.get(..7) {
+            buckets.push(format!("{MONTH_BUCKET}{month}"));
+        }
+        buckets.push(format!(
+            "{FIELD_CHANNEL_BUCKET}{}|{}",
+            self.field, self.channel
+        ));
+        for day in buckets {
+            for unit in [self.unit_code.as_str(), ALL_UNITS] {
+                out.push(SliceKey {
+                    day: day.clone(),
+                    unit_code: unit.to_string(),
+                    ..plain.clone()
+                });
+            }
+        }
+        out
     }
 }
 
@@ -74,10 +133,10 @@ impl Deltas {
         self.add_with(key, -1, |slice| layout.subtract(slice, c));
     }
 
-    /// Counts `n` responses under `key` (with its channel) in its day and its period rollup;
-    /// `fill` adds their items and pairs to each of the two slices.
+    /// Counts `n` responses under `key` (with its channel) in its day and its period rollup,
+    /// and in its breakdown rows; `fill` adds their items and pairs to each of the slices.
     pub fn add_with(&mut self, key: SliceKey, n: i64, mut fill: impl FnMut(&mut Dense)) {
-        for k in [key.rollup(), key] {
+        for k in key.rows() {
             fill(self.slices.entry(k.without_channel()).or_default());
             *self.responses.entry(k).or_default() += n;
         }
@@ -102,15 +161,36 @@ mod tests {
             day: "2026-05-04".into(),
             respondent_group: String::new(),
             channel: "api".into(),
+            field: "ho_tich".into(),
         };
         let mut d = Deltas::default();
         d.add_with(key.clone(), 2, |slice| slice.responses += 2);
-        assert_eq!(d.responses.get(&key), Some(&2));
-        assert_eq!(d.responses.get(&key.rollup()), Some(&2));
-        assert_eq!(d.slices.len(), 2);
-        assert!(d.slices.contains_key(&key.rollup().without_channel()));
+        let plain = SliceKey {
+            field: String::new(),
+            ..key.clone()
+        };
+        assert_eq!(d.responses.get(&plain), Some(&2));
+        assert_eq!(d.responses.get(&plain.rollup()), Some(&2));
+        // Day, period, and month and field-channel rows of the unit and of every unit.
+        assert_eq!(d.slices.len(), 6);
+        assert!(d.slices.contains_key(&plain.rollup().without_channel()));
+        let days: Vec<(&str, &str)> = d
+            .slices
+            .keys()
+            .map(|k| (k.unit_code.as_str(), k.day.as_str()))
+            .collect();
+        for want in [
+            ("NK", "#m:2026-05"),
+            ("*", "#m:2026-05"),
+            ("NK", "#fc:ho_tich|api"),
+            ("*", "#fc:ho_tich|api"),
+        ] {
+            assert!(days.contains(&want), "{want:?} in {days:?}");
+        }
+        assert!(d.slices.keys().all(|k| k.field.is_empty()));
+        assert_eq!(bucket_range("#m:"), ("#m:".to_string(), "#m;".to_string()));
         assert_eq!(
-            key.rollup().to_string(),
+            plain.rollup().to_string(),
             "s 2026 1 unit NK whole period group ''"
         );
     }

@@ -51,6 +51,7 @@ impl SliceRow {
             day: self.day.clone(),
             respondent_group: self.respondent_group.clone(),
             channel: String::new(),
+            field: String::new(),
         }
     }
 
@@ -96,6 +97,7 @@ impl ResponsesRow {
             day: self.day,
             respondent_group: self.respondent_group,
             channel: self.channel,
+            field: String::new(),
         };
         (key, self.n)
     }
@@ -265,6 +267,9 @@ pub fn stored_responses(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, i
     Ok(rows.into_iter().map(ResponsesRow::into_key).collect())
 }
 
+/// Below every day and above every breakdown bucket.
+const FIRST_DAY: &str = "0";
+
 /// Which responses to score.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -323,10 +328,8 @@ pub fn load_by_group(
     if f.whole_period() {
         q = q.filter(slice_counts::day.eq(ROLLUP_DAY));
     } else {
-        q = q.filter(slice_counts::day.ne(ROLLUP_DAY));
-        if let Some(from) = &f.from {
-            q = q.filter(slice_counts::day.ge(from));
-        }
+        // Breakdown rows (`#…`) sort before every day: a lower bound always leaves them out.
+        q = q.filter(slice_counts::day.ge(f.from.as_deref().unwrap_or(FIRST_DAY)));
         if let Some(to) = &f.to {
             q = q.filter(slice_counts::day.le(to));
         }
@@ -357,10 +360,7 @@ pub fn load_by_group(
     if f.whole_period() {
         q = q.filter(response_tallies::day.eq(ROLLUP_DAY));
     } else {
-        q = q.filter(response_tallies::day.ne(ROLLUP_DAY));
-        if let Some(from) = &f.from {
-            q = q.filter(response_tallies::day.ge(from));
-        }
+        q = q.filter(response_tallies::day.ge(f.from.as_deref().unwrap_or(FIRST_DAY)));
         if let Some(to) = &f.to {
             q = q.filter(response_tallies::day.le(to));
         }
@@ -369,4 +369,135 @@ pub fn load_by_group(
         groups.entry(row.respondent_group).or_default().responses += row.n;
     }
     Ok(groups)
+}
+
+#[derive(Queryable)]
+struct KeyedCounts {
+    key: String,
+    counts: Vec<u8>,
+}
+
+#[derive(Queryable)]
+struct KeyedResponses {
+    key: String,
+    n: i64,
+}
+
+/// Adds packed rows and response sums to tallies by key, pooled over respondent groups.
+fn gather(
+    rows: Vec<KeyedCounts>,
+    responses: Vec<KeyedResponses>,
+    what: &str,
+) -> BTreeMap<String, Tallies> {
+    let mut out: BTreeMap<String, Tallies> = BTreeMap::new();
+    for row in rows {
+        let t = out.entry(row.key).or_default();
+        if packed::unpack_into(&row.counts, t).is_none() {
+            log::error!("unreadable counts of {what}; run `chiso recount --fix`");
+        }
+    }
+    for row in responses {
+        out.entry(row.key).or_default().responses += row.n;
+    }
+    out
+}
+
+/// The whole period's counts of each unit (rollup rows), or of each unit between two days,
+/// pooled over respondent groups: what a page needs to drill down and to sum by level.
+pub fn load_by_unit(
+    conn: &mut AnyConnection,
+    f: &Filter,
+) -> Result<BTreeMap<String, Tallies>, DbError> {
+    let mut q = slice_counts::table
+        .select((slice_counts::unit_code, slice_counts::counts))
+        .into_boxed()
+        .filter(slice_counts::survey_id.eq(&f.survey_id))
+        .filter(slice_counts::period.eq(f.period));
+    let mut r = response_tallies::table
+        .group_by(response_tallies::unit_code)
+        .select((
+            response_tallies::unit_code,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .into_boxed()
+        .filter(response_tallies::survey_id.eq(&f.survey_id))
+        .filter(response_tallies::period.eq(f.period));
+    if let Some(units) = &f.units {
+        q = q.filter(slice_counts::unit_code.eq_any(units));
+        r = r.filter(response_tallies::unit_code.eq_any(units));
+    }
+    if f.whole_period() {
+        q = q.filter(slice_counts::day.eq(ROLLUP_DAY));
+        r = r.filter(response_tallies::day.eq(ROLLUP_DAY));
+    } else {
+        let from = f.from.as_deref().unwrap_or(FIRST_DAY);
+        q = q.filter(slice_counts::day.ge(from));
+        r = r.filter(response_tallies::day.ge(from));
+        if let Some(to) = &f.to {
+            q = q.filter(slice_counts::day.le(to));
+            r = r.filter(response_tallies::day.le(to));
+        }
+    }
+    let rows = q.load::<KeyedCounts>(conn)?;
+    let responses = r.load::<KeyedResponses>(conn)?;
+    Ok(gather(
+        rows,
+        responses,
+        &format!("{} {} by unit", f.survey_id, f.period),
+    ))
+}
+
+/// One kind of breakdown row (a [`crate::counts::MONTH_BUCKET`] or
+/// [`crate::counts::FIELD_CHANNEL_BUCKET`] prefix) of a period, summed over `units` (None:
+/// the rows of every unit together), keyed by what follows the prefix.
+pub fn load_buckets(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    period: i32,
+    units: Option<&[String]>,
+    prefix: &str,
+) -> Result<BTreeMap<String, Tallies>, DbError> {
+    let (first, end) = crate::counts::bucket_range(prefix);
+    let all = [crate::counts::ALL_UNITS.to_string()];
+    let units = units.unwrap_or(&all);
+    let rows: Vec<KeyedCounts> = slice_counts::table
+        .filter(slice_counts::survey_id.eq(survey_id))
+        .filter(slice_counts::period.eq(period))
+        .filter(slice_counts::day.ge(&first))
+        .filter(slice_counts::day.lt(&end))
+        .filter(slice_counts::unit_code.eq_any(units))
+        .select((slice_counts::day, slice_counts::counts))
+        .load(conn)?;
+    let responses: Vec<KeyedResponses> = response_tallies::table
+        .filter(response_tallies::survey_id.eq(survey_id))
+        .filter(response_tallies::period.eq(period))
+        .filter(response_tallies::day.ge(&first))
+        .filter(response_tallies::day.lt(&end))
+        .filter(response_tallies::unit_code.eq_any(units))
+        .group_by(response_tallies::day)
+        .select((
+            response_tallies::day,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    let strip = |v: Vec<KeyedCounts>| {
+        v.into_iter()
+            .map(|r| KeyedCounts {
+                key: r.key.get(prefix.len()..).unwrap_or_default().to_string(),
+                counts: r.counts,
+            })
+            .collect::<Vec<_>>()
+    };
+    let responses = responses
+        .into_iter()
+        .map(|r| KeyedResponses {
+            key: r.key.get(prefix.len()..).unwrap_or_default().to_string(),
+            n: r.n,
+        })
+        .collect();
+    Ok(gather(
+        strip(rows),
+        responses,
+        &format!("{survey_id} {period} {prefix}"),
+    ))
 }

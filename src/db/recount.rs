@@ -283,6 +283,7 @@ fn read_range(
                 day: h.day.clone(),
                 respondent_group: h.respondent_group.clone().unwrap_or_default(),
                 channel: h.channel.clone(),
+                field: crate::counts::recount::field_in(&h.background).to_string(),
             };
             let read = ReadResponse {
                 id: &h.id,

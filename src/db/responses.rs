@@ -300,6 +300,7 @@ pub fn store_batch(
             day: p.day.clone(),
             respondent_group: p.valid.group.clone().unwrap_or_default(),
             channel: p.channel.clone(),
+            field: field_of(p),
         };
         // Counts of the whole batch are summed first: one upsert per slice, not per response.
         deltas.add(layout, key, &p.contribution);
@@ -311,6 +312,15 @@ pub fn store_batch(
         counts::add(conn, layouts, &deltas)?;
     }
     Ok(out)
+}
+
+/// The field of procedure a response names, for its breakdown counts.
+fn field_of(p: &Pending) -> String {
+    p.valid
+        .background
+        .get(crate::counts::FIELD_QUESTION)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Number of stored responses (all surveys), for status pages and tests.
@@ -361,6 +371,7 @@ pub fn replace(
         day: p.day.clone(),
         respondent_group: p.valid.group.clone().unwrap_or_default(),
         channel: p.channel.clone(),
+        field: field_of(p),
     };
     let mut deltas = Deltas::default();
     deltas.remove(layout, key(old), &old.contribution);

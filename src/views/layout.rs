@@ -193,16 +193,66 @@ textarea{font:inherit;width:100%;padding:.4rem}
 }
 "#;
 
+/// Results pages: /scores, /sipas, /papi, /public, and the error pages.
+const VIEWS_CSS: &str = r#"
+/* results pages (/scores, /sipas, /papi, /public) */
+figure.data{margin:1rem 0 1.5rem;overflow-x:auto}
+figure.data figcaption{margin:.3rem 0;display:flex;flex-wrap:wrap;gap:.2rem .8rem;align-items:baseline}
+.downloads{font-size:.85rem}
+table.data td.num,table.data th.num{text-align:right}
+p.empty{background:#fff;border:1px dashed #999;padding:.8rem;border-radius:.4rem}
+form.filters{display:flex;gap:.6rem 1rem;flex-wrap:wrap;align-items:end;margin-bottom:1rem}
+.crumbs a{white-space:nowrap}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem;align-items:start}
+tr.item td.name,tr.item td:nth-child(2){padding-left:1.5rem}
+.lang{margin-left:.5rem}
+@media (max-width:40rem){
+  .charts{grid-template-columns:1fr}
+  table.data thead{display:none}
+  table.data,table.data tbody,table.data tr,table.data td{display:block;width:100%}
+  table.data tr{padding:.4rem 0;border-bottom:1px solid #bbb}
+  table.data td{border:0;padding:.1rem .5rem;text-align:left}
+  table.data td.num{text-align:left;white-space:normal}
+  table.data td[data-label]::before{content:attr(data-label) ": ";color:#555}
+  tr.item td.name,tr.item td:nth-child(2){padding-left:.5rem}
+}
+@media print{
+  form.filters,.downloads,.lang,nav.crumbs a.up{display:none}
+  figure.data{overflow:visible}
+  table.data{font-size:8.5pt}
+  table.data td,table.data th{padding:.15rem .3rem}
+  table.data td:nth-child(2){min-width:14em}
+  tr{break-inside:avoid}
+}
+"#;
+
 /// The page shell.
 pub fn page(title: &str, body_class: &str, head_extra: Markup, content: Markup) -> Markup {
+    page_in(
+        crate::views::i18n::Lang::Vi,
+        title,
+        body_class,
+        head_extra,
+        content,
+    )
+}
+
+/// The page shell, in a language.
+pub fn page_in(
+    lang: crate::views::i18n::Lang,
+    title: &str,
+    body_class: &str,
+    head_extra: Markup,
+    content: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="vi" {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · chiso" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(CSS)) (PreEscaped(VIEWS_CSS)) (PreEscaped(super::chart::CSS)) }
                 (head_extra)
             }
             body class=(body_class) { (content) }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod campaigns;
+pub mod chart;
 pub mod codes;
 pub mod dispute;
 pub mod entry;
@@ -17,4 +18,6 @@ pub mod layout;
 pub mod login;
 pub mod print;
 pub mod scores;
+pub mod sipas;
 pub mod standing;
+pub mod table;

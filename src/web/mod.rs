@@ -12,6 +12,7 @@ pub mod import;
 pub mod invite;
 pub mod kiosk;
 pub mod online;
+pub mod results;
 pub mod standing;
 pub mod upload;
 
@@ -43,6 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/scores", web::get().to(dashboard::scores_page))
+        // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
+        .route("/sipas", web::get().to(results::sipas_page))
+        .route("/sipas/export", web::get().to(results::sipas_export))
         .route("/entry", web::get().to(entry::batches))
         .route("/entry/batches", web::post().to(entry::create_batch))
         .route("/entry/batches/{id}", web::get().to(entry::batch))
@@ -149,7 +153,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/scores", web::get().to(api::scores))
                 .route("/parindex", web::get().to(api::parindex))
                 .route("/export", web::get().to(api::export)),
-        );
+        )
+        .default_service(web::to(results::not_found));
 }
 
 #[derive(serde::Deserialize)]

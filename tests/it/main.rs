@@ -20,5 +20,6 @@ mod kiosk;
 mod maps;
 mod pages;
 mod paper;
+mod results;
 mod server;
 mod standing;

@@ -1,0 +1,383 @@
+//! Charts drawn on the server as SVG: no script, readable in print and in greyscale (markers
+//! differ by shape, not colour alone). Each chart carries a `<title>` and a `<desc>`; the page
+//! shows the table behind it next to it.
+//!
+//! ```ignore
+//! bars(lang, "Chỉ số theo yếu tố", "…", &[Bar { label: "E1".into(), value: Some(80.2),
+//!      low: Some(78.0), high: Some(82.1), baseline: Some(80.24), target: None }], Scale::percent())
+//! trend(lang, "Theo tháng", "…", &[Point { label: "2025-01".into(), value: Some(79.0),
+//!      low: Some(77.0), high: Some(81.0) }], Scale::percent(), Some(80.45))
+//! ```
+
+use super::i18n::Lang;
+use maud::{html, Markup};
+
+/// One horizontal bar: a value with its 95 % interval, and where 2022 and the target lie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub baseline: Option<f64>,
+    pub target: Option<f64>,
+}
+
+/// One point of a trend line, with its 95 % interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub label: String,
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// The value axis: its range and how many decimals its labels carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub min: f64,
+    pub max: f64,
+    pub decimals: usize,
+    /// Decimals of the values written beside the marks.
+    pub value_decimals: usize,
+    /// Labels end in " %".
+    pub percent: bool,
+}
+
+impl Scale {
+    /// 0–100 %.
+    pub fn percent() -> Scale {
+        Scale {
+            min: 0.0,
+            max: 100.0,
+            decimals: 0,
+            value_decimals: 2,
+            percent: true,
+        }
+    }
+
+    /// A score axis (PAPI-aligned: 1–10 per dimension).
+    pub fn score(min: f64, max: f64) -> Scale {
+        Scale {
+            min,
+            max,
+            decimals: 0,
+            value_decimals: 3,
+            percent: false,
+        }
+    }
+
+    fn x(&self, v: f64, width: f64) -> f64 {
+        let span = (self.max - self.min).max(f64::EPSILON);
+        ((v - self.min) / span).clamp(0.0, 1.0) * width
+    }
+
+    fn value(&self, lang: Lang, v: f64) -> String {
+        if self.percent {
+            lang.percent(v, self.value_decimals)
+        } else {
+            lang.number(v, self.value_decimals)
+        }
+    }
+
+    fn label(&self, lang: Lang, v: f64) -> String {
+        if self.percent {
+            lang.percent(v, self.decimals)
+        } else {
+            lang.number(v, self.decimals)
+        }
+    }
+}
+
+const LABEL_W: f64 = 190.0;
+const PLOT_W: f64 = 420.0;
+const VALUE_W: f64 = 70.0;
+const ROW_H: f64 = 26.0;
+const TOP: f64 = 22.0;
+
+/// One decimal in SVG coordinates: the same picture, fewer bytes, stable snapshots.
+fn c(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// The ticks of an axis: the ends and three between.
+fn ticks(scale: Scale) -> Vec<f64> {
+    (0..=4)
+        .map(|i| scale.min + (scale.max - scale.min) * f64::from(i) / 4.0)
+        .collect()
+}
+
+/// The legend under a chart: what each mark means, drawn as it is drawn in the chart.
+fn legend(lang: Lang, y: f64, whiskers: bool, baseline: bool, target: bool) -> Markup {
+    let mut x = 0.0;
+    let mut items: Vec<Markup> = Vec::new();
+    let mut push = |w: f64, m: Markup| {
+        items.push(html! { g transform=(format!("translate({},{})", c(x), c(y))) { (m) } });
+        x += w;
+    };
+    push(
+        110.0,
+        html! { rect.bar x="0" y="-9" width="14" height="10" {} text x="20" y="0" { (lang.pick("Giá trị", "Value")) } },
+    );
+    if whiskers {
+        push(
+            150.0,
+            html! { line.whisker x1="0" y1="-4" x2="16" y2="-4" {} line.whisker x1="0" y1="-8" x2="0" y2="0" {} line.whisker x1="16" y1="-8" x2="16" y2="0" {}
+            text x="22" y="0" { (lang.pick("KTC 95 %", "95 % interval")) } },
+        );
+    }
+    if baseline {
+        push(
+            100.0,
+            html! { path.baseline d="M6,-10 L12,-4 L6,2 L0,-4 Z" {} text x="18" y="0" { (lang.pick("Năm 2022", "2022")) } },
+        );
+    }
+    if target {
+        push(
+            100.0,
+            html! { line.target x1="6" y1="-11" x2="6" y2="3" {} text x="14" y="0" { (lang.pick("Mục tiêu", "Target")) } },
+        );
+    }
+    html! { g.legend { @for i in items { (i) } } }
+}
+
+/// Horizontal bars with 95 % interval whiskers, a diamond at 2022 and a dashed line at the
+/// target. A bar without a value shows "—".
+pub fn bars(lang: Lang, title: &str, desc: &str, bars: &[Bar], scale: Scale) -> Markup {
+    let height = TOP + ROW_H * bars.len() as f64 + 46.0;
+    let width = LABEL_W + PLOT_W + VALUE_W;
+    let has = |f: fn(&Bar) -> Option<f64>| bars.iter().any(|b| f(b).is_some());
+    html! {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(width), c(height)))
+            role="img" preserveAspectRatio="xMinYMin meet" {
+            title { (title) }
+            desc { (desc) }
+            g.axis {
+                @for t in ticks(scale) {
+                    @let x = LABEL_W + scale.x(t, PLOT_W);
+                    line.grid x1=(c(x)) y1=(c(TOP - 6.0)) x2=(c(x)) y2=(c(TOP + ROW_H * bars.len() as f64)) {}
+                    text.tick x=(c(x)) y=(c(TOP - 9.0)) text-anchor="middle" { (scale.label(lang, t)) }
+                }
+            }
+            @for (i, b) in bars.iter().enumerate() {
+                @let y = TOP + ROW_H * i as f64;
+                @let mid = y + ROW_H / 2.0;
+                g.row {
+                    text.label x=(c(LABEL_W - 8.0)) y=(c(mid + 4.0)) text-anchor="end" { (b.label) }
+                    @if let Some(v) = b.value {
+                        rect.bar x=(c(LABEL_W)) y=(c(y + 6.0)) width=(c(scale.x(v, PLOT_W))) height=(c(ROW_H - 12.0)) {}
+                        text.value x=(c(LABEL_W + PLOT_W + 6.0)) y=(c(mid + 4.0)) { (scale.value(lang, v)) }
+                    } @else {
+                        text.value x=(c(LABEL_W + PLOT_W + 6.0)) y=(c(mid + 4.0)) { "—" }
+                    }
+                    @if let (Some(l), Some(h)) = (b.low, b.high) {
+                        @let (xl, xh) = (LABEL_W + scale.x(l, PLOT_W), LABEL_W + scale.x(h, PLOT_W));
+                        line.whisker x1=(c(xl)) y1=(c(mid)) x2=(c(xh)) y2=(c(mid)) {}
+                        line.whisker x1=(c(xl)) y1=(c(mid - 5.0)) x2=(c(xl)) y2=(c(mid + 5.0)) {}
+                        line.whisker x1=(c(xh)) y1=(c(mid - 5.0)) x2=(c(xh)) y2=(c(mid + 5.0)) {}
+                    }
+                    @if let Some(t) = b.target {
+                        @let x = LABEL_W + scale.x(t, PLOT_W);
+                        line.target x1=(c(x)) y1=(c(y + 2.0)) x2=(c(x)) y2=(c(y + ROW_H - 2.0)) {}
+                    }
+                    @if let Some(base) = b.baseline {
+                        @let x = LABEL_W + scale.x(base, PLOT_W);
+                        path.baseline d=(format!("M{},{} L{},{} L{},{} L{},{} Z", c(x), c(mid - 6.0), c(x + 6.0), c(mid), c(x), c(mid + 6.0), c(x - 6.0), c(mid))) {}
+                    }
+                }
+            }
+            (legend(lang, height - 12.0, has(|b| b.low), has(|b| b.baseline), has(|b| b.target)))
+        }
+    }
+}
+
+const TREND_W: f64 = 620.0;
+const TREND_H: f64 = 220.0;
+const LEFT: f64 = 56.0;
+
+/// A line over the points in order, with a band for their 95 % intervals, circles at each
+/// value, and a dashed reference line (2022) where given. A point without a value breaks
+/// the line.
+pub fn trend(
+    lang: Lang,
+    title: &str,
+    desc: &str,
+    points: &[Point],
+    scale: Scale,
+    baseline: Option<f64>,
+) -> Markup {
+    let plot_h = TREND_H - 70.0;
+    let y = |v: f64| TOP + plot_h - scale.x(v, plot_h);
+    let step = if points.len() > 1 {
+        (TREND_W - LEFT - 20.0) / (points.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let x = |i: usize| LEFT + 10.0 + step * i as f64;
+    // Runs of consecutive points with a value: each its own line.
+    let mut runs: Vec<Vec<(usize, &Point)>> = vec![Vec::new()];
+    for (i, p) in points.iter().enumerate() {
+        match p.value {
+            Some(_) => {
+                if let Some(r) = runs.last_mut() {
+                    r.push((i, p));
+                }
+            }
+            None => runs.push(Vec::new()),
+        }
+    }
+    let line = |run: &[(usize, &Point)]| -> String {
+        run.iter()
+            .enumerate()
+            .map(|(k, (i, p))| {
+                format!(
+                    "{}{},{}",
+                    if k == 0 { "M" } else { " L" },
+                    c(x(*i)),
+                    c(y(p.value.unwrap_or(scale.min)))
+                )
+            })
+            .collect()
+    };
+    let band = |run: &[(usize, &Point)]| -> Option<String> {
+        let mut up = Vec::new();
+        let mut down = Vec::new();
+        for (i, p) in run {
+            up.push(format!("{},{}", c(x(*i)), c(y(p.high?))));
+            down.push(format!("{},{}", c(x(*i)), c(y(p.low?))));
+        }
+        down.reverse();
+        (run.len() > 1).then(|| format!("M{} L{} Z", up.join(" L"), down.join(" L")))
+    };
+    html! {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(TREND_W), c(TREND_H)))
+            role="img" preserveAspectRatio="xMinYMin meet" {
+            title { (title) }
+            desc { (desc) }
+            g.axis {
+                @for t in ticks(scale) {
+                    line.grid x1=(c(LEFT)) y1=(c(y(t))) x2=(c(TREND_W - 6.0)) y2=(c(y(t))) {}
+                    text.tick x=(c(LEFT - 6.0)) y=(c(y(t) + 4.0)) text-anchor="end" { (scale.label(lang, t)) }
+                }
+                @for (i, p) in points.iter().enumerate() {
+                    text.tick x=(c(x(i))) y=(c(TOP + plot_h + 16.0)) text-anchor="middle" { (p.label) }
+                }
+            }
+            @for run in &runs {
+                @if let Some(d) = band(run) { path.band d=(d) {} }
+            }
+            @if let Some(b) = baseline {
+                line.target x1=(c(LEFT)) y1=(c(y(b))) x2=(c(TREND_W - 6.0)) y2=(c(y(b))) {}
+            }
+            @for run in &runs {
+                @if run.len() > 1 { path.line d=(line(run)) {} }
+            }
+            @for (i, p) in points.iter().enumerate() {
+                @if let Some(v) = p.value {
+                    @if let (Some(l), Some(h)) = (p.low, p.high) {
+                        line.whisker x1=(c(x(i))) y1=(c(y(l))) x2=(c(x(i))) y2=(c(y(h))) {}
+                    }
+                    circle.dot cx=(c(x(i))) cy=(c(y(v))) r="3.5" {}
+                }
+            }
+            g.legend transform=(format!("translate(0,{})", c(TREND_H - 12.0))) {
+                circle.dot cx="6" cy="-4" r="3.5" {}
+                text x="16" y="0" { (lang.pick("Giá trị (KTC 95 % là dải mờ)", "Value (shaded: 95 % interval)")) }
+                @if baseline.is_some() {
+                    line.target x1="250" y1="-4" x2="275" y2="-4" {}
+                    text x="282" y="0" { (lang.pick("Năm 2022", "2022")) }
+                }
+            }
+        }
+    }
+}
+
+/// The stylesheet block of the charts (goes in the one stylesheet).
+pub const CSS: &str = r#"
+/* charts (src/views/chart.rs): SIPAS, PAPI-aligned and public pages */
+svg.chart{width:100%;max-width:42rem;height:auto;font-family:inherit;font-size:11px;background:#fff}
+svg.chart .grid{stroke:#ddd;stroke-width:1}
+svg.chart .tick{fill:#555;font-size:10px}
+svg.chart .label,svg.chart .value{fill:#1a1a1a}
+svg.chart .bar{fill:#8fa8c8;stroke:#2c4a70;stroke-width:1}
+svg.chart .whisker{stroke:#111;stroke-width:1.5}
+svg.chart .baseline{fill:#fff;stroke:#111;stroke-width:1.5}
+svg.chart .target{stroke:#9b1c1c;stroke-width:2;stroke-dasharray:4 3}
+svg.chart .line{fill:none;stroke:#2c4a70;stroke-width:2}
+svg.chart .band{fill:#2c4a70;fill-opacity:.15;stroke:none}
+svg.chart .dot{fill:#fff;stroke:#2c4a70;stroke-width:2}
+svg.chart .legend text{fill:#333;font-size:10px}
+@media print{svg.chart{max-width:100%;break-inside:avoid}svg.chart .bar{fill:#ccc;stroke:#000}svg.chart .line,svg.chart .dot{stroke:#000}svg.chart .band{fill:#000}}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_chart_has_a_title_a_description_and_every_mark() {
+        let svg = bars(
+            Lang::Vi,
+            "Chỉ số",
+            "Năm yếu tố",
+            &[
+                Bar {
+                    label: "E1".into(),
+                    value: Some(50.0),
+                    low: Some(40.0),
+                    high: Some(60.0),
+                    baseline: Some(80.0),
+                    target: Some(90.0),
+                },
+                Bar {
+                    label: "E2".into(),
+                    value: None,
+                    low: None,
+                    high: None,
+                    baseline: None,
+                    target: None,
+                },
+            ],
+            Scale::percent(),
+        )
+        .into_string();
+        assert!(svg.contains("<title>Chỉ số</title>"));
+        assert!(svg.contains("<desc>Năm yếu tố</desc>"));
+        // The bar of 50 % is half the plot wide; its interval runs from 40 % to 60 %.
+        assert!(svg.contains(r#"width="210""#), "{svg}");
+        assert!(svg.contains(r#"x1="358" y1="35" x2="442""#), "{svg}");
+        assert!(svg.contains("50,00 %"));
+        assert!(svg.contains("—"));
+        assert!(svg.contains(r#"class="baseline""#));
+        assert!(svg.contains(r#"class="target""#));
+        assert!(!svg.contains("style="));
+    }
+
+    #[test]
+    fn a_trend_breaks_where_a_month_has_no_value() {
+        let p = |l: &str, v: Option<f64>| Point {
+            label: l.into(),
+            value: v,
+            low: v.map(|v| v - 5.0),
+            high: v.map(|v| v + 5.0),
+        };
+        let svg = trend(
+            Lang::En,
+            "By month",
+            "d",
+            &[
+                p("01", Some(70.0)),
+                p("02", Some(80.0)),
+                p("03", None),
+                p("04", Some(75.0)),
+            ],
+            Scale::percent(),
+            Some(80.0),
+        )
+        .into_string();
+        assert_eq!(svg.matches(r#"class="line""#).count(), 1, "{svg}");
+        assert_eq!(svg.matches(r#"class="dot""#).count(), 3 + 1);
+        assert!(svg.contains("<title>By month</title>"));
+    }
+}

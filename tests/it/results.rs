@@ -1,0 +1,256 @@
+//! The results pages: SIPAS with its breakdowns and charts, table exports, the 404 page.
+
+use crate::harness::{TestApp, ITEMS, USER_PASSWORD};
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::auth::Role;
+use serde_json::{json, Value};
+
+/// 120 counter forms over three units, four fields, two channels and five months, with
+/// answers that differ by form: the same every run.
+pub async fn fixture(app: &TestApp) {
+    let units = ["NK-P-CAI-KHE", "NK-P-AN-HOA", "BT-P-BUI-HUU-NGHIA"];
+    let fields = ["chung_thuc", "ho_tich", "dat_dai", "kinh_doanh"];
+    let channels = ["kiosk", "paper"];
+    for i in 0..120usize {
+        let answers: serde_json::Map<String, Value> = ITEMS
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let v = match (i * 7 + k * 3) % 11 {
+                    0 => Value::Null,
+                    x if x < 3 => json!(2),
+                    x if x < 5 => json!(3),
+                    x if x < 8 => json!(4),
+                    _ => json!(5),
+                };
+                (c.to_string(), v)
+            })
+            .collect();
+        let raw: chiso::survey::RawSubmission = serde_json::from_value(json!({
+            "survey": "sipas-counter",
+            "unit": units[i % 3],
+            "channel": channels[(i / 3) % 2],
+            "submission_id": uuid::Uuid::from_u128(0x5190_0000 + i as u128).to_string(),
+            "period": 2025,
+            "date": format!("2025-{:02}-{:02}", 1 + (i % 5), 1 + (i % 27)),
+            "background": {"linh_vuc": fields[i % 4]},
+            "answers": answers,
+        }))
+        .unwrap();
+        chiso::app::submit::submit(&app.state, raw).await.unwrap();
+    }
+}
+
+async fn body(resp: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+}
+
+#[actix_web::test]
+async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, who, "/sipas?survey=sipas-counter&period=2025&unit=NK");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for want in [
+        "Theo lĩnh vực thủ tục",
+        "Hộ tịch",
+        "Theo kênh đánh giá",
+        "Phiếu giấy",
+        "Theo cấp đơn vị tiếp nhận",
+        "Tháng 5/2025",
+        "Quý 2",
+        "Cả năm 2025",
+        "<svg",
+        "<title>Chỉ số theo tháng</title>",
+        "/sipas/export?survey=sipas-counter&amp;period=2025",
+    ] {
+        assert!(page.contains(want), "{want} on the page");
+    }
+    // Drill down to a ward and back up.
+    assert!(page.contains("unit=NK-P-CAI-KHE"));
+    let (_, ward, _) = staff_get!(
+        svc,
+        who,
+        "/sipas?survey=sipas-counter&period=2025&unit=NK-P-CAI-KHE"
+    );
+    assert!(ward.contains("unit=NK\""), "a link back up to the district");
+    assert!(ward.contains("chính đơn vị đó chịu trách nhiệm"));
+
+    // Every number of the element table is the API's, written the Vietnamese way.
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/api/v1/scores?survey=sipas-counter&period=2025&unit=NK")
+            .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)))
+            .to_request(),
+    )
+    .await;
+    let api: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let (_, csv, _) = staff_get!(
+        svc,
+        who,
+        "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=elements&format=csv"
+    );
+    let mut nodes = vec![&api["nodes"][0]];
+    let mut checked = 0;
+    while let Some(n) = nodes.pop() {
+        let v = n["value"].as_f64().unwrap();
+        let vi = chiso::views::i18n::Lang::Vi.number(v, 2);
+        let row = format!("<td class=\"num\" data-label=\"Giá trị (%)\">{vi}</td>");
+        assert!(page.contains(&row), "{} = {vi} on the page", n["code"]);
+        assert!(csv.contains(&format!("{},", n["code"].as_str().unwrap())));
+        assert!(
+            csv.contains(&format!(",{v:.2},")),
+            "{} = {v:.2} in the export",
+            n["code"]
+        );
+        let n_vi = chiso::views::i18n::Lang::Vi.count(n["n"].as_i64().unwrap());
+        assert!(page.contains(&format!("data-label=\"n\">{n_vi}</td>")));
+        if let Some(p) = n["points"].as_str() {
+            assert!(page.contains(&p.replace('.', ",")), "points {p}");
+        }
+        checked += 1;
+        nodes.extend(n["children"].as_array().unwrap().iter());
+    }
+    assert_eq!(checked, 1 + 5 + 19);
+}
+
+#[actix_web::test]
+async fn breakdowns_add_up_and_the_recount_agrees() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    let st = app.state.clone();
+    let q = chiso::report::ScoreQuery {
+        survey: "sipas-counter".into(),
+        period: 2025,
+        unit: Some("CT".into()),
+        ..Default::default()
+    };
+    let b = chiso::app::reports::breakdowns(&st, q, 5).await.unwrap();
+    let total = |cells: &[chiso::breakdown::Cell]| cells.iter().map(|c| c.responses).sum::<i64>();
+    assert_eq!(b.scores.responses, 120);
+    assert_eq!(total(&b.fields), 120);
+    assert_eq!(total(&b.channels), 120);
+    assert_eq!(total(&b.months), 120);
+    assert_eq!(total(&b.quarters), 120);
+    assert_eq!(total(&b.levels), 120);
+    assert_eq!(b.year.responses, 120);
+    assert_eq!(b.fields.len(), 4);
+    assert_eq!(b.months.len(), 5);
+    // The year from the month rows is the headline itself.
+    assert_eq!(b.year.node.as_ref().unwrap().value, b.scores.nodes[0].value);
+    let report = chiso::db::recount::recount_all(&st.pool, &st.layouts, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+}
+
+#[actix_web::test]
+async fn table_exports_are_csv_with_a_bom_and_xlsx() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let uri = "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=fields&format=csv";
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri(uri)
+            .cookie(Cookie::new("chiso_session", who.session.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .headers()
+        .get("Content-Disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("sipas-fields-2025-NK.csv"));
+    let bytes = test::read_body(resp).await.to_vec();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    insta::assert_snapshot!(
+        "sipas_fields_csv",
+        String::from_utf8(bytes[3..].to_vec()).unwrap()
+    );
+    let (_, periods, _) = staff_get!(svc, who, uri.replace("fields", "periods"));
+    insta::assert_snapshot!("sipas_periods_csv", periods.trim_start_matches('\u{feff}'));
+
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&uri.replace("csv", "xlsx"))
+            .cookie(Cookie::new("chiso_session", who.session.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = test::read_body(resp).await.to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("fields").unwrap();
+    assert_eq!(sheet.get_value((0, 0)).unwrap().to_string(), "Lĩnh vực");
+    assert_eq!(sheet.height(), 1 + 4);
+    assert!(matches!(
+        sheet.get_value((1, 1)),
+        Some(calamine::Data::Float(_))
+    ));
+
+    let (status, page, _) = staff_get!(svc, who, uri.replace("format=csv", "format=pdf"));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("csv hoặc xlsx") && page.contains("href=\"/sipas\""));
+}
+
+#[actix_web::test]
+async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let svc = service!(app);
+    let resp = test::call_service(&svc, TestRequest::get().uri("/khong-co").to_request()).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let page = body(resp).await;
+    assert!(
+        page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
+        "{page}"
+    );
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/nothing-here")
+            .cookie(Cookie::new("lang", "en"))
+            .to_request(),
+    )
+    .await;
+    let page = body(resp).await;
+    assert!(
+        page.contains("Page not found") && page.contains("lang=\"en\""),
+        "{page}"
+    );
+
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, who, "/scores?survey=sipas-counter&period=abc");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("Năm “abc” không hợp lệ") && page.contains("href=\"/scores\""),
+        "{page}"
+    );
+    let (status, page, _) = staff_get!(
+        svc,
+        who,
+        "/scores?survey=sipas-counter&period=2025&from=2025-06-01&to=2025-05-01"
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("“Từ ngày” đang sau “Đến ngày”"), "{page}");
+    let (status, page, _) = staff_get!(svc, who, "/scores?survey=sipas-counter&period=2019");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Chưa có dữ liệu"), "an empty period says so");
+}
