@@ -650,9 +650,16 @@ fn common_flags_go_before_or_after_the_subcommand() {
 
 #[test]
 fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
-    let out = chiso("sqlite://unused.db", &["check", surveys_dir().to_str().unwrap()]);
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", surveys_dir().to_str().unwrap()],
+    );
     assert!(out.status.success());
-    assert!(text(&out).contains("ke-hoach-121 (19 agencies, 47 tasks)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("ke-hoach-121 (19 agencies, 47 tasks)"),
+        "{}",
+        text(&out)
+    );
     let dir = tempfile::tempdir().unwrap();
     copy_surveys(dir.path());
     std::fs::create_dir_all(dir.path().join("plan")).unwrap();
@@ -660,7 +667,10 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
     let broken = plan.replacen("lead = \"Sở Tư pháp\"", "lead = \"Sở Không Có\"", 1);
     assert_ne!(plan, broken);
     std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
-    let out = chiso("sqlite://unused.db", &["check", dir.path().to_str().unwrap()]);
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", dir.path().to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     let line = err
