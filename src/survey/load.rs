@@ -143,7 +143,7 @@ impl Checker<'_> {
                 }
             }
         });
-        let top20 = raw.top20.as_ref().and_then(|t| {
+        let top20 = raw.top20.as_ref().map(|t| {
             let r = t.get_ref();
             let threshold = match (r.threshold_low, r.threshold_high) {
                 (Some(l), Some(h)) if l <= h => Some((l, h)),
@@ -162,7 +162,7 @@ impl Checker<'_> {
                     "top20: movement needs a rank_table of the other provinces",
                 );
             }
-            if r.movement.is_some_and(|m| !(m >= 0.0)) {
+            if r.movement.is_some_and(|m| m.is_nan() || m < 0.0) {
                 self.err(t, "top20: movement must be 0 or more");
             }
             if threshold.is_none() && r.movement.is_none() {
@@ -174,12 +174,12 @@ impl Checker<'_> {
             if r.note.trim().is_empty() {
                 self.err(t, "top20: note must say where the figures come from");
             }
-            Some(crate::survey::Top20Setting {
+            crate::survey::Top20Setting {
                 threshold,
                 movement: r.movement,
                 rank: r.rank.unwrap_or(20).max(1),
                 note: r.note.trim().to_string(),
-            })
+            }
         });
         let index = self.index(&raw.index, &raw.sections);
         if raw.sections.iter().all(|s| s.items.is_empty()) {

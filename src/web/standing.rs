@@ -173,6 +173,7 @@ pub async fn parindex(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn criterion_page(
     state: &AppState,
     user: &User,

@@ -647,3 +647,42 @@ fn common_flags_go_before_or_after_the_subcommand() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 64);
     }
 }
+
+#[test]
+fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", surveys_dir().to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    assert!(
+        text(&out).contains("ke-hoach-121 (19 agencies, 47 tasks)"),
+        "{}",
+        text(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    copy_surveys(dir.path());
+    std::fs::create_dir_all(dir.path().join("plan")).unwrap();
+    let plan = std::fs::read_to_string(surveys_dir().join("plan/ke-hoach-121.toml")).unwrap();
+    let broken = plan.replacen("lead = \"Sở Tư pháp\"", "lead = \"Sở Không Có\"", 1);
+    assert_ne!(plan, broken);
+    std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
+    let out = chiso(
+        "sqlite://unused.db",
+        &["check", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let line = err
+        .lines()
+        .find(|l| l.contains("'Sở Không Có' is unknown"))
+        .unwrap_or_else(|| panic!("{err}"));
+    let n: usize = line
+        .split("ke-hoach-121.toml:")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n > 20, "{line}");
+}

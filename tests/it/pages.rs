@@ -293,7 +293,7 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
     );
     assert!(
         page.contains("Tính hợp lý của các VBQPPL")
-            && page.contains("0.8219")
+            && page.contains("0,8219")
             && page.contains("Sở Tư pháp")
     );
     let page =
