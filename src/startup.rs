@@ -23,6 +23,8 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("invalid survey definitions:\n{0}")]
     Definitions(String),
+    #[error("{0}")]
+    Password(String),
 }
 
 /// What `prepare` did that the operator must hear about.
@@ -119,10 +121,20 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let pool = db::connect(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().map_err(db::DbError::from)?;
     db::units::sync(&mut conn, &units)?;
+    let forms_key = db::keys::get_or_create(&mut conn, db::keys::FORMS)?;
+    let rehashed = db::responses::hash_plain_submission_ids(&mut conn)?;
+    if rehashed > 0 {
+        log::info!("{rehashed} submission ids replaced by their keyed hash");
+    }
     let mut generated = None;
     if auth::user_count(&mut conn)? == 0 {
         let password = match &settings.admin_password {
-            Some(p) => p.clone(),
+            Some(p) => {
+                crate::secrets::check_password_length(p).map_err(|e| {
+                    StartError::Password(format!("CHISO_ADMIN_PASSWORD: {e}"))
+                })?;
+                p.clone()
+            }
             None => {
                 let p = auth::new_secret()[..20].to_string();
                 generated = Some(p.clone());
@@ -165,7 +177,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             clock: Clock::System,
             kiosk_last: Arc::default(),
             token_cache: Arc::default(),
-            login_failures: Arc::default(),
+            sign_in_limits: Arc::new(crate::app::sign_in::Limits::new()),
+            forms_key,
         },
         generated_admin_password: generated,
     })
