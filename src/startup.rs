@@ -190,7 +190,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
             .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
-            .configure(crate::web::routes);
+            // Every route behind the same-origin check for unsafe methods.
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(crate::web::origin::same_origin))
+                    .configure(crate::web::routes),
+            );
     }
 }
 
@@ -202,7 +207,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
         App::new()
             .wrap(
                 // Paths only, with kiosk tokens cut: secrets and client addresses stay out of logs.
+                // Requests of citizens and officials answering (kiosk, slip code, one-time link,
+                // the API's responses) are not logged at all: a log line carries the time.
                 actix_web::middleware::Logger::new("%{route}xi %s %Dms")
+                    .exclude_regex(ANSWER_ROUTES)
                     .custom_request_replace("route", |req| {
                         redact(req.method().as_str(), req.path())
                     }),
@@ -218,6 +226,9 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     closing.close();
     result
 }
+
+/// Paths whose requests are never logged: they would date an answer.
+pub const ANSWER_ROUTES: &str = "^/(k|o|i)(/|$)|^/api/v1/responses";
 
 /// A path as logged: the secret of a kiosk (`/k/`), a one-time link (`/i/`) or a slip's code
 /// (`/o/`) is cut.

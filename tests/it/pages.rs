@@ -200,14 +200,15 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     );
 
     let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-    let csrf = cookie_of(&resp, "chiso_csrf").unwrap();
+    let pre = cookie_of(&resp, "chiso_csrf").unwrap();
+    let csrf = crate::harness::csrf_field(&body_of(resp).await);
     let login = |form: &str, with_cookie: bool| {
         let mut r = TestRequest::post()
             .uri("/login")
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(form.to_string());
         if with_cookie {
-            r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()));
+            r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()));
         }
         r.to_request()
     };
@@ -241,13 +242,28 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     assert!(page.contains("Tiếp cận dịch vụ") && page.contains("80.24") && page.contains("1.2036"));
     assert!(page.contains("Văn phòng UBND thành phố") && page.contains("Quận Ninh Kiều"));
 
+    // The sign-in form's token is worthless once signed in: forms are bound to the session.
+    let with_old_token = TestRequest::post()
+        .uri("/logout")
+        .cookie(actix_web::cookie::Cookie::new(
+            "chiso_session",
+            session.clone(),
+        ))
+        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(format!("csrf={csrf}"))
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, with_old_token).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let csrf = crate::harness::csrf_field(&page);
     let logout = TestRequest::post()
         .uri("/logout")
         .cookie(actix_web::cookie::Cookie::new(
             "chiso_session",
             session.clone(),
         ))
-        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()))
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
         .set_payload(format!("csrf={csrf}"))
         .to_request();
@@ -275,7 +291,7 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
         let user = chiso::db::auth::verify_login(&mut conn, "admin", ADMIN_PASSWORD)
             .unwrap()
             .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
     };
     let get = |uri: &str| {
         TestRequest::get()
@@ -338,7 +354,7 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         let user = chiso::db::auth::verify_login(&mut conn, "lan", USER_PASSWORD)
             .unwrap()
             .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
     };
     let page = body_of(
         test::call_service(
