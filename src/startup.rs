@@ -130,9 +130,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     if auth::user_count(&mut conn)? == 0 {
         let password = match &settings.admin_password {
             Some(p) => {
-                crate::secrets::check_password_length(p).map_err(|e| {
-                    StartError::Password(format!("CHISO_ADMIN_PASSWORD: {e}"))
-                })?;
+                crate::secrets::check_password_length(p)
+                    .map_err(|e| StartError::Password(format!("CHISO_ADMIN_PASSWORD: {e}")))?;
                 p.clone()
             }
             None => {
@@ -193,7 +192,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
             // Every route behind the same-origin check for unsafe methods.
             .service(
                 web::scope("")
-                    .wrap(actix_web::middleware::from_fn(crate::web::origin::same_origin))
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::web::origin::same_origin,
+                    ))
                     .configure(crate::web::routes),
             );
     }

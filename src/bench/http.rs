@@ -251,9 +251,12 @@ pub fn sign_in(c: &mut Client, user: &str, password: &str) -> Result<SignedIn, S
         .ok_or("the sign-in page set no cookie")?
         .to_string();
     let token = csrf_field(&page.body).ok_or("the sign-in page has no csrf field")?;
-    let body =
-        serde_urlencoded::to_string([("csrf", token.as_str()), ("username", user), ("password", password)])
-            .unwrap_or_default();
+    let body = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("username", user),
+        ("password", password),
+    ])
+    .unwrap_or_default();
     let cookie = format!("chiso_csrf={pre}");
     let r = c
         .send(

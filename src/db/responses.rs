@@ -7,9 +7,9 @@
 //! `submission_id` is kept only as a keyed hash (`secrets::keyed_submission`).
 
 use super::schema::{answers, responses};
-use super::{counts, is_unique_violation, today, write_transaction, AnyConnection, DbError};
-use crate::secrets::keyed_submission;
+use super::{counts, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::counts::{Contribution, Deltas, Layouts, SliceKey};
+use crate::secrets::keyed_submission;
 use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -257,8 +257,6 @@ pub fn store_batch(
             .load(conn)?;
         known.extend(rows.into_iter().map(|k| (k.submission_id, k.id)));
     }
-    // The day only: nothing dates an answer more precisely.
-    let created_at = today();
     let mut out = Vec::with_capacity(batch.len());
     let mut heads = Vec::new();
     let mut rows = AnswerRows::default();
@@ -288,7 +286,8 @@ pub fn store_batch(
             status: &p.status,
             keyed_by: p.keyed_by.as_deref(),
             submission_id: sid,
-            created_at: &created_at,
+            // The day only (the day it counts under): nothing dates an answer more precisely.
+            created_at: &p.day,
         });
         for (item, value) in &p.valid.answers {
             rows.response_ids.push(id.clone());

@@ -2,7 +2,9 @@
 //! session (before sign-in, to a pre-session id), so another site cannot post on a user's
 //! behalf and a token picked by the browser is refused.
 
-use super::extract::{client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE};
+use super::extract::{
+    client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::app::sign_in::{self, SignIn};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -44,7 +46,8 @@ pub async fn login(
         )
     };
     Ok(
-        match sign_in::sign_in(&state, client_address(&req), &form.username, &form.password).await? {
+        match sign_in::sign_in(&state, client_address(&req), &form.username, &form.password).await?
+        {
             // The pre-session id is dropped: from now on forms are bound to the session.
             SignIn::Opened(session) => HttpResponse::SeeOther()
                 .cookie(cookie(SESSION_COOKIE, session.token))

@@ -206,7 +206,13 @@ pub async fn submit(
     let mut issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
     // The time a form was issued counts only as the server signed it (with the kiosk and the
     // submission id): a page cannot make itself younger, nor pick its submission id.
-    let signed = verify_form(&state, &kiosk, &submission_id, issued, get("sig").unwrap_or(""));
+    let signed = verify_form(
+        &state,
+        &kiosk,
+        &submission_id,
+        issued,
+        get("sig").unwrap_or(""),
+    );
     let fresh = signed && (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
     if get("version") != Some(survey.version.as_str()) {
         return Ok(stale(&token));

@@ -51,7 +51,10 @@ pub fn same_site(req: &HttpRequest) -> bool {
 }
 
 fn unsafe_method(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *m,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// The middleware: refuses an unsafe request from another site with 403.
@@ -76,7 +79,9 @@ pub async fn same_origin(
         };
         return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]

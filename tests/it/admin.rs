@@ -245,7 +245,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
                 ("unit", ""),
                 ("password", "ngan"),
             ],
-            "Mật khẩu: cần ít nhất 10 ký tự",
+            "Mật khẩu: cần ít nhất 12 ký tự",
         ),
         (
             [
@@ -676,7 +676,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         &["user", "add", "hai", "--role", "viewer"],
         &[("CHISO_USER_PASSWORD", "short")],
     );
-    assert!(!out.status.success() && text(&out).contains("at least 10 characters"));
+    assert!(!out.status.success() && text(&out).contains("at least 12 characters"));
 
     let out = chiso(&db, &["user", "list"], &[]);
     let listed = String::from_utf8_lossy(&out.stdout).to_string();

@@ -39,7 +39,10 @@ fn post_form(addr: &str, path: &str, session: Option<&str>, body: &str) -> (u16,
 fn sign_in(addr: &str, user: &str) -> (String, String) {
     let mut c = chiso::bench::http::Client::new(addr);
     let signed = chiso::bench::http::sign_in(&mut c, user, "mat-khau-nhap-lieu").unwrap();
-    let session = signed.cookie.trim_start_matches("chiso_session=").to_string();
+    let session = signed
+        .cookie
+        .trim_start_matches("chiso_session=")
+        .to_string();
     (session, signed.csrf)
 }
 

@@ -402,7 +402,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     let state = chiso::startup::prepare(chiso::config::Settings {
         database_url: db.clone(),
         surveys_dir: surveys_dir(),
-        admin_password: Some("x".into()),
+        admin_password: Some("mat-khau-quan-tri".into()),
         ..Default::default()
     })
     .unwrap()

@@ -203,7 +203,7 @@ fn a_serial_already_keyed_as_a_paper_form_is_refused() {
     let state = chiso::startup::prepare(chiso::config::Settings {
         database_url: db.clone(),
         surveys_dir: crate::harness::surveys_dir(),
-        admin_password: Some("x".into()),
+        admin_password: Some("mat-khau-quan-tri".into()),
         ..Default::default()
     })
     .unwrap()

@@ -21,3 +21,4 @@ mod maps;
 mod pages;
 mod paper;
 mod server;
+mod sessions;

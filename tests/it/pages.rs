@@ -28,6 +28,7 @@ pub(crate) fn filled_form(html: &str, skip: Option<&str>) -> String {
         ("submission_id".to_string(), hidden(html, "submission_id")),
         ("version".to_string(), hidden(html, "version")),
         ("issued".to_string(), hidden(html, "issued")),
+        ("sig".to_string(), hidden(html, "sig")),
         ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
     ];
     for (i, code) in ITEMS.iter().enumerate() {
@@ -410,6 +411,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
         ("submission_id".to_string(), hidden(&page, "submission_id")),
         ("version".to_string(), hidden(&page, "version")),
         ("issued".to_string(), hidden(&page, "issued")),
+        ("sig".to_string(), hidden(&page, "sig")),
     ];
     let post = |fields: Vec<(String, String)>| {
         TestRequest::post()

@@ -1,7 +1,9 @@
 //! `chiso` as `cargo run --release` starts it: settings from the environment and flags, and
 //! memory that stays bounded under sign-ins.
 
-use crate::harness::{chiso_process, ADMIN_PROCESS_PASSWORD, free_port, fresh_database, wait_healthy, Server};
+use crate::harness::{
+    chiso_process, free_port, fresh_database, wait_healthy, Server, ADMIN_PROCESS_PASSWORD,
+};
 use std::io::Read;
 use std::process::Stdio;
 
