@@ -9,16 +9,6 @@ use crate::harness::{chiso_process, fresh_database, start_server, surveys_dir};
 use chiso::survey::paper::{layout, FieldKind, Keyed};
 use serde_json::json;
 
-fn cookie_in(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| {
-            l.strip_prefix("set-cookie: ")
-                .or_else(|| l.strip_prefix("Set-Cookie: "))
-        })
-        .find_map(|c| c.strip_prefix(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap_or("").to_string())
-}
-
 fn post_form(addr: &str, path: &str, session: Option<&str>, body: &str) -> (u16, String, String) {
     let cookie = match session {
         Some(s) => format!("chiso_session={s}"),
