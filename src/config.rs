@@ -12,7 +12,13 @@ pub struct Settings {
     pub kiosk_min_interval_secs: u64,
     /// A kiosk form older than this is stale (the page is reloaded long before).
     pub form_max_age_secs: i64,
+    /// A session ends this many hours after sign-in, however busy (absolute expiry).
     pub session_hours: i64,
+    /// A session ends after this many minutes without a request (idle expiry).
+    pub session_idle_minutes: i64,
+    /// The client's address is the one a reverse proxy puts in X-Forwarded-For (sign-in
+    /// limits count per address); off, it is the connection's.
+    pub behind_proxy: bool,
     pub pool_size: u32,
     /// Responses that may wait for the writer before new ones are refused with 503.
     pub write_queue: usize,
@@ -37,6 +43,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://chiso.db";
 pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
 pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
+pub const DEFAULT_SESSION_HOURS: i64 = 12;
+pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// The public address when none is set: `http://` and the bind address.
 pub fn default_public_url(bind: &str) -> String {
@@ -51,7 +59,9 @@ impl Default for Settings {
             surveys_dir: PathBuf::from(DEFAULT_SURVEYS_DIR),
             kiosk_min_interval_secs: DEFAULT_KIOSK_INTERVAL_SECS,
             form_max_age_secs: 6 * 3600,
-            session_hours: 12,
+            session_hours: DEFAULT_SESSION_HOURS,
+            session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
+            behind_proxy: false,
             pool_size: 8,
             write_queue: 10_000,
             write_batch: 1_000,

@@ -96,10 +96,126 @@ pub fn password_matches(password: &str, stored: &str) -> bool {
     check().unwrap_or(false)
 }
 
+/// A server key (256 bits) that signs what the server hands out and must get back unchanged
+/// (CSRF tokens, the time a kiosk form was issued) and hashes what must not be stored as sent
+/// (a client's submission_id). Kept in the database (`db::keys`).
+#[derive(Clone)]
+pub struct Key([u8; 32]);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(…)")
+    }
+}
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+impl Key {
+    /// A fresh random key, hex (as stored).
+    pub fn generate() -> String {
+        new_secret()
+    }
+
+    /// The key stored as 64 hex digits.
+    pub fn from_hex(s: &str) -> Option<Key> {
+        let bytes = hex::decode(s.trim()).ok()?;
+        Some(Key(bytes.try_into().ok()?))
+    }
+
+    fn mac(&self, parts: &[&str]) -> HmacSha256 {
+        use hmac::Mac;
+        // Any length of key is accepted by HMAC; 32 bytes never fails.
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()));
+        for p in parts {
+            // Lengths first, so that ("ab", "c") and ("a", "bc") sign differently.
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p.as_bytes());
+        }
+        mac
+    }
+
+    /// HMAC-SHA256 of `parts`, hex.
+    pub fn sign(&self, parts: &[&str]) -> String {
+        use hmac::Mac;
+        hex::encode(self.mac(parts).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is [`Key::sign`] of `parts` (compared in constant time).
+    pub fn verify(&self, parts: &[&str], signature: &str) -> bool {
+        use hmac::Mac;
+        match hex::decode(signature) {
+            Ok(sig) => self.mac(parts).verify_slice(&sig).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Prefix of a submission id as stored: a keyed hash, never the id the client sent.
+pub const KEYED_SUBMISSION_PREFIX: &str = "k1:";
+
+/// A client's submission id as stored: `k1:` and its HMAC under the submission key. The same
+/// id always gives the same hash (idempotency), but the stored value says nothing about the
+/// id (a UUIDv1 carries the time and the device's network address).
+pub fn keyed_submission(key: &Key, submission_id: &str) -> String {
+    format!(
+        "{KEYED_SUBMISSION_PREFIX}{}",
+        key.sign(&["submission", submission_id])
+    )
+}
+
+/// Shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Refuses a password shorter than [`MIN_PASSWORD_CHARS`], saying so in words (Vietnamese
+/// first, then English, as the CLI and the pages both show it).
+pub fn check_password_length(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự (mật khẩu này có {n}). \
+             A password needs at least {MIN_PASSWORD_CHARS} characters (this one has {n})."
+        ));
+    }
+    Ok(())
+}
+
+/// A hash of a password nobody has, checked when a sign-in names no known user, so that an
+/// unknown name costs the same work as a wrong password (no timing hint about which names
+/// exist). Made once per process.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_secret()).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use argon2::PasswordVerifier;
+
+    #[test]
+    fn keys_sign_verify_and_hash_submissions_alike() {
+        let k = Key::from_hex(&Key::generate()).unwrap();
+        let other = Key::from_hex(&Key::generate()).unwrap();
+        let sig = k.sign(&["csrf", "abc"]);
+        assert!(k.verify(&["csrf", "abc"], &sig));
+        assert!(!k.verify(&["csrf", "abd"], &sig));
+        assert!(!k.verify(&["csr", "fabc"], &sig));
+        assert!(!other.verify(&["csrf", "abc"], &sig));
+        assert!(!k.verify(&["csrf", "abc"], "zz"));
+        let sid = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+        assert_eq!(keyed_submission(&k, sid), keyed_submission(&k, sid));
+        assert_ne!(keyed_submission(&k, sid), keyed_submission(&other, sid));
+        assert!(!keyed_submission(&k, sid).contains("00c04fd430c8"));
+        assert!(Key::from_hex("abcd").is_none());
+    }
+
+    #[test]
+    fn short_passwords_are_refused_by_characters_not_bytes() {
+        assert!(check_password_length("mật-khẩu-dài").is_ok()); // 12 characters, more bytes
+        let e = check_password_length("ngắn").unwrap_err();
+        assert!(e.contains("12") && e.contains("4"), "{e}");
+    }
 
     #[test]
     fn hashes_verify_here_and_with_the_standard_verifier() {

@@ -23,6 +23,8 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("invalid survey definitions:\n{0}")]
     Definitions(String),
+    #[error("{0}")]
+    Password(String),
 }
 
 /// What `prepare` did that the operator must hear about.
@@ -182,10 +184,19 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let pool = db::connect(&settings.database_url, settings.pool_size)?;
     let mut conn = pool.get().map_err(db::DbError::from)?;
     db::units::sync(&mut conn, &units)?;
+    let forms_key = db::keys::get_or_create(&mut conn, db::keys::FORMS)?;
+    let rehashed = db::responses::hash_plain_submission_ids(&mut conn)?;
+    if rehashed > 0 {
+        log::info!("{rehashed} submission ids replaced by their keyed hash");
+    }
     let mut generated = None;
     if auth::user_count(&mut conn)? == 0 {
         let password = match &settings.admin_password {
-            Some(p) => p.clone(),
+            Some(p) => {
+                crate::secrets::check_password_length(p)
+                    .map_err(|e| StartError::Password(format!("CHISO_ADMIN_PASSWORD: {e}")))?;
+                p.clone()
+            }
             None => {
                 let p = auth::new_secret()[..20].to_string();
                 generated = Some(p.clone());
@@ -229,7 +240,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             clock: Clock::System,
             kiosk_last: Arc::default(),
             token_cache: Arc::default(),
-            login_failures: Arc::default(),
+            sign_in_limits: Arc::new(crate::app::sign_in::Limits::new()),
+            forms_key,
         },
         generated_admin_password: generated,
     })
@@ -241,7 +253,14 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
             .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
-            .configure(crate::web::routes);
+            // Every route behind the same-origin check for unsafe methods.
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::web::origin::same_origin,
+                    ))
+                    .configure(crate::web::routes),
+            );
     }
 }
 
@@ -253,7 +272,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
         App::new()
             .wrap(
                 // Paths only, with kiosk tokens cut: secrets and client addresses stay out of logs.
+                // Requests of citizens and officials answering (kiosk, slip code, one-time link,
+                // the API's responses) are not logged at all: a log line carries the time.
                 actix_web::middleware::Logger::new("%{route}xi %s %Dms")
+                    .exclude_regex(ANSWER_ROUTES)
                     .custom_request_replace("route", |req| {
                         redact(req.method().as_str(), req.path())
                     }),
@@ -269,6 +291,9 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     closing.close();
     result
 }
+
+/// Paths whose requests are never logged: they would date an answer.
+pub const ANSWER_ROUTES: &str = "^/(k|o|i)(/|$)|^/api/v1/responses";
 
 /// A path as logged: the secret of a kiosk (`/k/`), a one-time link (`/i/`) or a slip's code
 /// (`/o/`) is cut.

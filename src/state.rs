@@ -37,8 +37,10 @@ pub struct AppState {
     /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
     /// database read per request.
     pub token_cache: Arc<Mutex<HashMap<String, (Role, Instant)>>>,
-    /// Failed sign-ins per user name: (count, first failure).
-    pub login_failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    /// How often sign-in may be tried, by address and by name from an address.
+    pub sign_in_limits: Arc<crate::app::sign_in::Limits>,
+    /// Signs CSRF tokens and kiosk forms; the same on every server of one database.
+    pub forms_key: crate::secrets::Key,
 }
 
 impl AppState {

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use std::time::Duration;
 
 /// Fewest characters of a password an administrator chooses.
-pub const MIN_PASSWORD: usize = 10;
+pub const MIN_PASSWORD: usize = crate::secrets::MIN_PASSWORD_CHARS;
 /// Characters of a generated password (hex, 80 bits).
 const GENERATED_PASSWORD: usize = 20;
 const MAX_NAME: usize = 64;

@@ -225,3 +225,58 @@ pub fn download(addr: &str, path: &str, token: Option<&str>) -> std::io::Result<
     }
     Ok(d)
 }
+
+/// The value of the first `csrf` field of a page.
+pub fn csrf_field(page: &str) -> Option<String> {
+    const FIELD: &str = r#"name="csrf" value=""#;
+    let rest = page.get(page.find(FIELD)? + FIELD.len()..)?;
+    Some(rest.get(..rest.find('"')?)?.to_string())
+}
+
+/// A browser signed in over HTTP: the `Cookie` header its requests send and the CSRF token
+/// its forms carry.
+pub struct SignedIn {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Signs in through the sign-in page as a browser does: the page gives a pre-session cookie
+/// and its token, the form opens a session, and a signed-in page gives the session's token.
+pub fn sign_in(c: &mut Client, user: &str, password: &str) -> Result<SignedIn, String> {
+    let page = c
+        .send("GET", "/login", &[], b"")
+        .map_err(|e| e.to_string())?;
+    let pre = page
+        .cookie("chiso_csrf")
+        .ok_or("the sign-in page set no cookie")?
+        .to_string();
+    let token = csrf_field(&page.body).ok_or("the sign-in page has no csrf field")?;
+    let body = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("username", user),
+        ("password", password),
+    ])
+    .unwrap_or_default();
+    let cookie = format!("chiso_csrf={pre}");
+    let r = c
+        .send(
+            "POST",
+            "/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+            ],
+            body.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    let session = r
+        .cookie("chiso_session")
+        .map(str::to_string)
+        .ok_or_else(|| format!("{user} could not sign in (HTTP {})", r.status))?;
+    let cookie = format!("chiso_session={session}");
+    let page = c
+        .send("GET", "/scores", &[("Cookie", &cookie)], b"")
+        .map_err(|e| e.to_string())?;
+    let csrf = csrf_field(&page.body).ok_or("a signed-in page has no csrf field")?;
+    Ok(SignedIn { cookie, csrf })
+}

@@ -1,14 +1,13 @@
 //! Save-and-next on the keying screen, as a surveyor's browser does it: post a whole household
 //! form, follow the redirect to the next blank form, over HTTP, with whatever is stored.
 
-use super::http::Client;
+use super::http::{sign_in, Client};
 use crate::db::auth::{self, Role};
 use crate::state::AppState;
 use crate::survey::paper::{layout, FieldKind, Keyed};
 use std::time::Instant;
 
 const SURVEY: &str = "sipas-2022-household";
-const CSRF: &str = "bench-csrf-token-bench-csrf-token-bench-csrf-token-bench-csrf-t";
 
 pub struct Timing {
     pub forms: usize,
@@ -16,8 +15,8 @@ pub struct Timing {
     pub p95: f64,
 }
 
-fn form_body(fields: &Keyed, serial: &str, date: &str) -> String {
-    let mut pairs: Vec<(&str, &str)> = vec![("csrf", CSRF), ("serial", serial), ("date", date)];
+fn form_body(fields: &Keyed, csrf: &str, serial: &str, date: &str) -> String {
+    let mut pairs: Vec<(&str, &str)> = vec![("csrf", csrf), ("serial", serial), ("date", date)];
     pairs.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
@@ -37,19 +36,6 @@ fn typed(state: &AppState) -> Result<Keyed, String> {
         }
     }
     Ok(keys)
-}
-
-fn sign_in(c: &mut Client, user: &str, password: &str) -> Result<String, String> {
-    let body =
-        serde_urlencoded::to_string([("csrf", CSRF), ("username", user), ("password", password)])
-            .unwrap_or_default();
-    let cookie = format!("chiso_csrf={CSRF}");
-    let r = c
-        .send("POST", "/login", &form_headers(&cookie), body.as_bytes())
-        .map_err(|e| e.to_string())?;
-    r.cookie("chiso_session")
-        .map(str::to_string)
-        .ok_or_else(|| format!("{user} could not sign in (HTTP {})", r.status))
 }
 
 fn form_headers(cookie: &str) -> [(&str, &str); 2] {
@@ -80,11 +66,11 @@ pub fn save_and_next(
     }
     let mut c = Client::new(addr);
     let sup = sign_in(&mut c, "bench-sup", &password)?;
-    let cookie = format!("chiso_csrf={CSRF}; chiso_session={sup}");
+    let cookie = sup.cookie.clone();
     let expected = forms.to_string();
     let period_text = period.to_string();
     let body = serde_urlencoded::to_string([
-        ("csrf", CSRF),
+        ("csrf", sup.csrf.as_str()),
         ("survey", SURVEY),
         ("unit", unit),
         ("period", &period_text),
@@ -108,16 +94,16 @@ pub fn save_and_next(
     // its response with the running counts.
     let mut keyers = Vec::new();
     for name in ["bench-key1", "bench-key2"] {
-        let session = sign_in(&mut c, name, &password)?;
-        keyers.push(format!("chiso_csrf={CSRF}; chiso_session={session}"));
+        keyers.push(sign_in(&mut c, name, &password)?);
     }
     let keys = typed(state)?;
     let date = state.clock.today().format("%d/%m/%Y").to_string();
     let path = format!("{batch}/key");
     let mut lat = Vec::with_capacity(2 * forms);
     for i in 0..forms {
-        let body = form_body(&keys, &format!("B-{i:06}"), &date);
-        for cookie in &keyers {
+        for keyer in &keyers {
+            let body = form_body(&keys, &keyer.csrf, &format!("B-{i:06}"), &date);
+            let cookie = &keyer.cookie;
             let t = Instant::now();
             let saved = c
                 .send("POST", &path, &form_headers(cookie), body.as_bytes())

@@ -75,6 +75,16 @@ struct ServeArgs {
     /// Days after a period's year during which its (paper) forms are still accepted
     #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS)]
     survey_window: u32,
+    /// Hours a sign-in lasts at most, however busy the session
+    #[arg(long, env = "CHISO_SESSION_HOURS", default_value_t = config::DEFAULT_SESSION_HOURS)]
+    session_hours: i64,
+    /// Minutes without a request after which a session ends
+    #[arg(long, env = "CHISO_SESSION_IDLE_MINUTES", default_value_t = config::DEFAULT_SESSION_IDLE_MINUTES)]
+    session_idle_minutes: i64,
+    /// Take the client's address from X-Forwarded-For (only behind a reverse proxy that sets
+    /// it): sign-in limits count tries per client address
+    #[arg(long, env = "CHISO_BEHIND_PROXY", default_value_t = false)]
+    behind_proxy: bool,
 }
 
 #[derive(Subcommand)]

@@ -10,6 +10,9 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         bind: args.bind,
         kiosk_min_interval_secs: args.kiosk_interval,
         survey_window_days: args.survey_window,
+        session_hours: args.session_hours,
+        session_idle_minutes: args.session_idle_minutes,
+        behind_proxy: args.behind_proxy,
         ..settings(common)
     };
     let prepared = startup::prepare(settings)?;

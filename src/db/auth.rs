@@ -119,40 +119,89 @@ pub fn verify_login(
         .select(UserRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row
-        .filter(|r| password_matches(password, &r.password_hash))
-        .and_then(UserRow::into_user))
+    // An unknown (or disabled) name costs the same argon2 work as a wrong password.
+    let stored = row
+        .as_ref()
+        .map_or(crate::secrets::dummy_hash(), |r| r.password_hash.as_str());
+    let matches = password_matches(password, stored);
+    Ok(row.filter(|_| matches).and_then(UserRow::into_user))
+}
+
+/// A time as sessions store it: UTC, to the second, in one fixed width so that text order is
+/// time order on both backends.
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLife {
+    /// After sign-in, however busy.
+    pub hours: i64,
+    /// Without a request.
+    pub idle_minutes: i64,
 }
 
 /// Opens a session and returns its cookie value.
 pub fn create_session(
     conn: &mut AnyConnection,
     user: &User,
-    hours: i64,
+    life: SessionLife,
 ) -> Result<String, DbError> {
     let token = new_secret();
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
+    let now = chrono::Utc::now();
+    // Sessions that ended are cleared as new ones begin.
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(stamp(now)))).execute(conn)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(hash_token(&token)),
             sessions::user_id.eq(&user.id),
-            sessions::expires_at.eq(expires),
+            sessions::expires_at.eq(stamp(now + chrono::Duration::hours(life.hours))),
+            sessions::last_seen.eq(stamp(now)),
         ))
         .execute(conn)?;
     Ok(token)
 }
 
-pub fn session_user(conn: &mut AnyConnection, token: &str) -> Result<Option<User>, DbError> {
-    let now = chrono::Utc::now().to_rfc3339();
-    let row: Option<UserRow> = sessions::table
+/// Seconds between two writes of a session's last use (a busy page does not write each time).
+const LAST_SEEN_STEP: i64 = 60;
+
+/// The user of a live session: not past its absolute expiry, used within the idle time, and
+/// of a user not disabled. Marks the session used.
+pub fn session_user(
+    conn: &mut AnyConnection,
+    token: &str,
+    life: SessionLife,
+) -> Result<Option<User>, DbError> {
+    let now = chrono::Utc::now();
+    let idle_since = stamp(now - chrono::Duration::minutes(life.idle_minutes));
+    let hash = hash_token(token);
+    let row: Option<(UserRow, String)> = sessions::table
         .inner_join(users::table)
-        .filter(sessions::token_hash.eq(hash_token(token)))
-        .filter(sessions::expires_at.gt(&now))
+        .filter(sessions::token_hash.eq(&hash))
+        .filter(sessions::expires_at.gt(stamp(now)))
+        .filter(sessions::last_seen.gt(&idle_since))
         .filter(users::disabled.eq(false))
-        .select(UserRow::as_select())
+        .select((UserRow::as_select(), sessions::last_seen))
         .first(conn)
         .optional()?;
-    Ok(row.and_then(UserRow::into_user))
+    let Some((user, last_seen)) = row else {
+        return Ok(None);
+    };
+    if last_seen < stamp(now - chrono::Duration::seconds(LAST_SEEN_STEP)) {
+        diesel::update(sessions::table.find(&hash))
+            .set(sessions::last_seen.eq(stamp(now)))
+            .execute(conn)?;
+    }
+    Ok(user.into_user())
+}
+
+/// Number of sessions a user has open (ended ones not yet cleared included).
+pub fn session_count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, DbError> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {

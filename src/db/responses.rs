@@ -1,18 +1,18 @@
 //! Storing responses: response rows, their answers and the running counts, in one
 //! transaction per batch. A repeated `submission_id` returns the first response's id and
 //! stores nothing.
+//!
+//! Nothing stored dates an answer more precisely than its day: every response gets a random
+//! (v4) id whatever its channel, `created_at` is the day it was stored, and the client's
+//! `submission_id` is kept only as a keyed hash (`secrets::keyed_submission`).
 
 use super::schema::{answers, responses};
-use super::{counts, is_unique_violation, now, write_transaction, AnyConnection, DbError};
+use super::{counts, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::counts::{Contribution, Deltas, Layouts, SliceKey};
+use crate::secrets::keyed_submission;
 use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
-
-/// Channels whose responses carry nothing that dates them more precisely than their day: a
-/// random (v4) id, and `created_at` = the day. An official answering through a one-time link
-/// is known to have answered on that day; a time could single the answer out.
-pub const UNDATED_CHANNELS: [&str; 2] = ["invitation", "online"];
 
 /// A checked response waiting to be stored; owns everything, so it can cross to the writer.
 #[derive(Debug, Clone)]
@@ -50,8 +50,10 @@ pub fn find_by_submission(
     conn: &mut AnyConnection,
     submission: &str,
 ) -> Result<Option<String>, DbError> {
+    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
+    let stored = keyed_submission(&key, submission);
     Ok(responses::table
-        .filter(responses::submission_id.eq(submission))
+        .filter(responses::submission_id.eq(stored))
         .select(responses::id)
         .first::<String>(conn)
         .optional()?)
@@ -240,7 +242,13 @@ pub fn store_batch(
     layouts: &Layouts,
     batch: &[Pending],
 ) -> Result<Vec<Stored>, DbError> {
-    let ids: Vec<&str> = batch.iter().map(|p| p.submission_id.as_str()).collect();
+    // Submission ids are stored only as a keyed hash.
+    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
+    let hashed: Vec<String> = batch
+        .iter()
+        .map(|p| keyed_submission(&key, &p.submission_id))
+        .collect();
+    let ids: Vec<&str> = hashed.iter().map(String::as_str).collect();
     let mut known: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(1000) {
         let rows: Vec<Known> = responses::table
@@ -249,28 +257,21 @@ pub fn store_batch(
             .load(conn)?;
         known.extend(rows.into_iter().map(|k| (k.submission_id, k.id)));
     }
-    let created_at = now();
     let mut out = Vec::with_capacity(batch.len());
     let mut heads = Vec::new();
     let mut rows = AnswerRows::default();
     let mut deltas = Deltas::default();
-    for p in batch {
-        if let Some(id) = known.get(&p.submission_id) {
+    for (p, sid) in batch.iter().zip(&hashed) {
+        if let Some(id) = known.get(sid) {
             out.push(Stored::Existing(id.clone()));
             continue;
         }
         let Some(layout) = layouts.get(&p.survey_id) else {
             return Err(diesel::result::Error::NotFound.into());
         };
-        // An answer that must not be dated (an invitation, an online code) gets a random id and
-        // the day only; the others keep time-ordered ids and the time they were stored.
-        let undated = UNDATED_CHANNELS.contains(&p.channel.as_str());
-        let id = if undated {
-            uuid::Uuid::new_v4().to_string()
-        } else {
-            uuid::Uuid::now_v7().to_string()
-        };
-        known.insert(p.submission_id.clone(), id.clone());
+        // A random id on every channel: a time-ordered one would date the answer.
+        let id = uuid::Uuid::new_v4().to_string();
+        known.insert(sid.clone(), id.clone());
         heads.push(NewResponse {
             id: id.clone(),
             survey_id: &p.survey_id,
@@ -284,8 +285,9 @@ pub fn store_batch(
             comments: serde_json::to_string(&p.valid.comments).unwrap_or_default(),
             status: &p.status,
             keyed_by: p.keyed_by.as_deref(),
-            submission_id: &p.submission_id,
-            created_at: if undated { &p.day } else { &created_at },
+            submission_id: sid,
+            // The day only (the day it counts under): nothing dates an answer more precisely.
+            created_at: &p.day,
         });
         for (item, value) in &p.valid.answers {
             rows.response_ids.push(id.clone());
@@ -435,4 +437,29 @@ pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>
         comments,
         answers,
     }))
+}
+
+/// Replaces every submission id stored as sent (before they were kept as keyed hashes) by its
+/// keyed hash; returns how many. Idempotency keeps working: a client sending an old id again
+/// finds it under its hash.
+pub fn hash_plain_submission_ids(conn: &mut AnyConnection) -> Result<usize, DbError> {
+    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
+    let plain: Vec<(String, String)> = responses::table
+        .filter(
+            responses::submission_id
+                .not_like(format!("{}%", crate::secrets::KEYED_SUBMISSION_PREFIX)),
+        )
+        .select((responses::id, responses::submission_id))
+        .load(conn)?;
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    write_transaction(conn, |conn| {
+        for (id, sid) in &plain {
+            diesel::update(responses::table.find(id))
+                .set(responses::submission_id.eq(keyed_submission(&key, sid)))
+                .execute(conn)?;
+        }
+        Ok(plain.len())
+    })
 }

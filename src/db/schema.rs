@@ -79,6 +79,14 @@ diesel::table! {
         token_hash -> Text,
         user_id -> Text,
         expires_at -> Text,
+        last_seen -> Text,
+    }
+}
+
+diesel::table! {
+    server_keys (name) {
+        name -> Text,
+        value -> Text,
     }
 }
 

@@ -21,6 +21,8 @@ pub struct FormState<'a> {
     pub unit_name: &'a str,
     pub submission_id: &'a str,
     pub issued: i64,
+    /// The server's signature of the submission id and `issued` (kiosk forms; empty online).
+    pub signature: &'a str,
     /// Field name → chosen value: the answers given so far.
     pub chosen: &'a HashMap<String, String>,
     /// The screen shown (kiosk only).
@@ -66,6 +68,9 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                     input type="hidden" name="submission_id" value=(s.submission_id);
                     input type="hidden" name="version" value=(survey.version);
                     input type="hidden" name="issued" value=(s.issued);
+                    @if !s.signature.is_empty() {
+                        input type="hidden" name="sig" value=(s.signature);
+                    }
                     @if s.online {
                         @if let Some(intro) = &survey.intro { p { (intro) } }
                         @for step in &all { (screen(survey, step, s)) }

@@ -1,7 +1,10 @@
-//! Sign-in with a session cookie; forms carry a CSRF token that must match a cookie
-//! (double submit), so another site cannot post on a signed-in user's behalf.
+//! Sign-in with a session cookie; forms carry a CSRF token the server issues, bound to the
+//! session (before sign-in, to a pre-session id), so another site cannot post on a user's
+//! behalf and a token picked by the browser is refused.
 
-use super::extract::{cookie, Csrf, CsrfForm, WithCsrf, SESSION_COOKIE};
+use super::extract::{
+    client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::app::sign_in::{self, SignIn};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -32,6 +35,7 @@ impl WithCsrf for LoginForm {
 
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     csrf: Csrf,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -42,9 +46,12 @@ pub async fn login(
         )
     };
     Ok(
-        match sign_in::sign_in(&state, &form.username, &form.password).await? {
+        match sign_in::sign_in(&state, client_address(&req), &form.username, &form.password).await?
+        {
+            // The pre-session id is dropped: from now on forms are bound to the session.
             SignIn::Opened(session) => HttpResponse::SeeOther()
                 .cookie(cookie(SESSION_COOKIE, session.token))
+                .cookie(removal(CSRF_COOKIE))
                 .insert_header(("Location", "/"))
                 .finish(),
             SignIn::Refused => again(
@@ -79,10 +86,14 @@ pub async fn logout(
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
         sign_in::sign_out(&state, token).await?;
     }
-    let mut gone = cookie(SESSION_COOKIE, String::new());
-    gone.make_removal();
     Ok(HttpResponse::SeeOther()
-        .cookie(gone)
+        .cookie(removal(SESSION_COOKIE))
         .insert_header(("Location", "/login"))
         .finish())
+}
+
+fn removal(name: &str) -> actix_web::cookie::Cookie<'static> {
+    let mut gone = cookie(name, String::new());
+    gone.make_removal();
+    gone
 }

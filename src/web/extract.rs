@@ -5,8 +5,9 @@
 //! - [`ApiCaller<R>`]: a bearer token whose role is at least `R` (API).
 //! - [`TokenOrSession<R>`]: either of them, for API routes that pages link to (downloads);
 //!   refusals are JSON, as for the rest of the API.
-//! - [`Csrf`]: this browser's CSRF token for the forms of a page (and the cookie that carries
-//!   it, when new); [`CsrfForm<T>`]: a posted form whose token matches.
+//! - [`Csrf`]: this browser's CSRF token for the forms of a page, issued by the server and
+//!   bound to the session (or, before sign-in, to a random pre-session id in a cookie);
+//!   [`CsrfForm<T>`]: a posted form whose token is right for the browser that posts it.
 
 use crate::db::auth::{self, Role, User};
 use crate::error::{ApiError, PageError};
@@ -58,6 +59,29 @@ fn state_of(req: &HttpRequest) -> Option<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>().cloned()
 }
 
+fn session_life(state: &AppState) -> auth::SessionLife {
+    auth::SessionLife {
+        hours: state.settings.session_hours,
+        idle_minutes: state.settings.session_idle_minutes,
+    }
+}
+
+/// The client's address: the connection's, or behind a reverse proxy (setting
+/// `behind_proxy`) the one the proxy forwards.
+pub fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let behind_proxy = state_of(req).is_some_and(|s| s.settings.behind_proxy);
+    if behind_proxy {
+        let info = req.connection_info();
+        let real = info.realip_remote_addr()?;
+        return real
+            .parse::<std::net::SocketAddr>()
+            .map(|a| a.ip())
+            .or_else(|_| real.trim_matches(['[', ']']).parse())
+            .ok();
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
 /// A signed-in user with a role of at least `R`.
 pub struct SignedIn<R: MinRole = Viewer> {
     pub user: User,
@@ -75,8 +99,9 @@ impl<R: MinRole> FromRequest for SignedIn<R> {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(PageError::sign_in());
             };
+            let life = session_life(&state);
             let user = state
-                .db(move |conn| auth::session_user(conn, &token))
+                .db(move |conn| auth::session_user(conn, &token, life))
                 .await?
                 .ok_or_else(PageError::sign_in)?;
             if user.role < R::ROLE {
@@ -156,8 +181,9 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
             let (role, unit) = match (token, session) {
                 (Some(token), _) => (token_role(&state, token).await?, None),
                 (None, Some(session)) => {
+                    let life = session_life(&state);
                     let user = state
-                        .db(move |conn| auth::session_user(conn, &session))
+                        .db(move |conn| auth::session_user(conn, &session, life))
                         .await?
                         .ok_or_else(ApiError::unauthorized)?;
                     (user.role, user.unit)
@@ -212,10 +238,44 @@ pub fn cookie(name: &str, value: String) -> Cookie<'static> {
         .finish()
 }
 
-/// This browser's CSRF token (double submit: a cookie and a form field that must match).
+/// What a CSRF token is bound to: the session when the browser has one (so a new token comes
+/// with every sign-in), else a random pre-session id the server set in a cookie (the sign-in
+/// form and other forms of people not signed in).
+enum Binding {
+    Session(String),
+    PreSession(String),
+}
+
+fn binding_of(req: &HttpRequest) -> Option<Binding> {
+    if let Some(c) = req.cookie(SESSION_COOKIE).filter(|c| !c.value().is_empty()) {
+        return Some(Binding::Session(c.value().to_string()));
+    }
+    req.cookie(CSRF_COOKIE)
+        .filter(|c| c.value().len() == 64 && c.value().bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|c| Binding::PreSession(c.value().to_string()))
+}
+
+/// The token a form must carry for this binding: an HMAC under the server's forms key, so
+/// that neither a third site nor the browser itself can make one up.
+fn token_for(key: &crate::secrets::Key, binding: &Binding) -> String {
+    match binding {
+        // The session is named by its hash, as stored; the token never reveals the cookie.
+        Binding::Session(s) => key.sign(&["csrf-session", &auth::hash_token(s)]),
+        Binding::PreSession(p) => key.sign(&["csrf-pre-session", p]),
+    }
+}
+
+/// The CSRF token of the forms a browser with this session cookie is shown (for clients that
+/// open a session without a page, such as tests and benchmarks).
+pub fn session_token(state: &AppState, session: &str) -> String {
+    token_for(&state.forms_key, &Binding::Session(session.to_string()))
+}
+
+/// This browser's CSRF token for the forms of a page (and, for a browser without a session
+/// or a pre-session id yet, the cookie that sets one).
 pub struct Csrf {
     pub token: String,
-    /// Set when the browser had no token yet.
+    /// Set when the browser had no pre-session id yet.
     new_cookie: Option<Cookie<'static>>,
 }
 
@@ -224,16 +284,19 @@ impl FromRequest for Csrf {
     type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(match req.cookie(CSRF_COOKIE) {
-            Some(c) if c.value().len() == 64 => Csrf {
-                token: c.value().to_string(),
+        let Some(state) = state_of(req) else {
+            return ready(Err(stale_form().into()));
+        };
+        ready(Ok(match binding_of(req) {
+            Some(b) => Csrf {
+                token: token_for(&state.forms_key, &b),
                 new_cookie: None,
             },
-            _ => {
-                let token = auth::new_secret();
+            None => {
+                let pre = auth::new_secret();
                 Csrf {
-                    new_cookie: Some(cookie(CSRF_COOKIE, token.clone())),
-                    token,
+                    token: token_for(&state.forms_key, &Binding::PreSession(pre.clone())),
+                    new_cookie: Some(cookie(CSRF_COOKIE, pre)),
                 }
             }
         }))
@@ -241,7 +304,7 @@ impl FromRequest for Csrf {
 }
 
 impl Csrf {
-    /// A page response that carries this token's cookie when the browser had none.
+    /// A page response that carries the pre-session cookie when the browser had none.
     pub fn page(&self, status: StatusCode, body: maud::Markup) -> HttpResponse {
         let mut r = HttpResponse::build(status);
         if let Some(c) = &self.new_cookie {
@@ -258,7 +321,7 @@ pub trait WithCsrf {
     fn csrf(&self) -> &str;
 }
 
-/// A posted form whose CSRF field matches this browser's cookie.
+/// A posted form whose CSRF field is the token of this browser's session (or pre-session id).
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
@@ -266,24 +329,34 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let req = req.clone();
+        let form = web::Form::<T>::from_request(&req, payload);
         Box::pin(async move {
             let form = form.await.map_err(|_| stale_form())?.into_inner();
-            match cookie {
-                Some(c) if !form.csrf().is_empty() && c == form.csrf() => Ok(CsrfForm(form)),
-                _ => Err(stale_form().into()),
-            }
+            check_csrf(&req, form.csrf())?;
+            Ok(CsrfForm(form))
         })
     }
 }
 
-/// Checks the CSRF field of a form read by hand (a multipart upload) against this browser's
-/// cookie, as [`CsrfForm`] does for ordinary forms.
+/// Checks the CSRF field of a form read by hand (a multipart upload, a page's own parser)
+/// against this browser's session or pre-session id, as [`CsrfForm`] does for ordinary forms.
 pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
-    match req.cookie(CSRF_COOKIE) {
-        Some(c) if !sent.is_empty() && c.value() == sent => Ok(()),
-        _ => Err(stale_form()),
+    let (Some(state), Some(binding)) = (state_of(req), binding_of(req)) else {
+        return Err(stale_form());
+    };
+    let expected = token_for(&state.forms_key, &binding);
+    // Both are hex of one length; compared without an early exit all the same.
+    let same = expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(stale_form())
     }
 }
 

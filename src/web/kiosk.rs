@@ -77,6 +77,7 @@ fn render(at: &Counter, status: StatusCode, s: &Screen) -> HttpResponse {
         .get(&at.kiosk.unit)
         .map(|u| u.name.as_str())
         .unwrap_or("");
+    let signature = form_signature(at.state, at.kiosk, s.submission_id, s.issued);
     let page = form_view(
         at.survey,
         &FormState {
@@ -84,6 +85,7 @@ fn render(at: &Counter, status: StatusCode, s: &Screen) -> HttpResponse {
             unit_name,
             submission_id: s.submission_id,
             issued: s.issued,
+            signature: &signature,
             chosen: s.chosen,
             step: s.step,
             error: s.error,
@@ -202,14 +204,23 @@ pub async fn submit(
 
     let now = state.clock.timestamp();
     let mut issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let fresh = (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
+    // The time a form was issued counts only as the server signed it (with the kiosk and the
+    // submission id): a page cannot make itself younger, nor pick its submission id.
+    let signed = verify_form(
+        &state,
+        &kiosk,
+        &submission_id,
+        issued,
+        get("sig").unwrap_or(""),
+    );
+    let fresh = signed && (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
     if get("version") != Some(survey.version.as_str()) {
         return Ok(stale(&token));
     }
     if !fresh {
         // A form that waited untouched on its first screen is as good as new: only its first
-        // answer is on it. Any later screen that old is refused.
-        if step == 0 && go == Go::Next {
+        // answer is on it. Any later screen that old (or unsigned) is refused.
+        if signed && step == 0 && go == Go::Next {
             issued = now;
         } else {
             return Ok(stale(&token));
@@ -339,6 +350,26 @@ async fn submit_answer(
         m.insert(kiosk.id.clone(), Instant::now());
     }
     Ok(Outcome::Stored)
+}
+
+/// The server's signature of a kiosk form: which kiosk, which submission id, issued when.
+fn form_signature(state: &AppState, kiosk: &Kiosk, submission_id: &str, issued: i64) -> String {
+    state
+        .forms_key
+        .sign(&["kiosk-form", &kiosk.id, submission_id, &issued.to_string()])
+}
+
+fn verify_form(
+    state: &AppState,
+    kiosk: &Kiosk,
+    submission_id: &str,
+    issued: i64,
+    signature: &str,
+) -> bool {
+    state.forms_key.verify(
+        &["kiosk-form", &kiosk.id, submission_id, &issued.to_string()],
+        signature,
+    )
 }
 
 /// The kiosk form's script: served by the binary, so pages need no inline script.

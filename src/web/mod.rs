@@ -12,6 +12,7 @@ pub mod import;
 pub mod invite;
 pub mod kiosk;
 pub mod online;
+pub mod origin;
 pub mod results;
 pub mod standing;
 pub mod upload;

@@ -123,6 +123,7 @@ fn render(
                 unit_name,
                 submission_id,
                 issued: state.clock.timestamp(),
+                signature: "",
                 chosen,
                 step: 0,
                 error: None,

@@ -176,7 +176,7 @@ fn columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
 }
 
 /// The text columns of a table (the packed counts are numbers in a blob).
-fn text_columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+pub(crate) fn text_columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
     let cond = match conn {
         AnyConnection::Sqlite(_) => "type <> 'BLOB'",
         AnyConnection::Postgresql(_) => "data_type <> 'bytea'",
@@ -184,7 +184,7 @@ fn text_columns(conn: &mut AnyConnection, table: &str) -> Vec<String> {
     columns_where(conn, table, cond)
 }
 
-fn columns_where(conn: &mut AnyConnection, table: &str, cond: &str) -> Vec<String> {
+pub(crate) fn columns_where(conn: &mut AnyConnection, table: &str, cond: &str) -> Vec<String> {
     let q = match conn {
         AnyConnection::Sqlite(_) => {
             format!("SELECT name AS line FROM pragma_table_info('{table}') WHERE {cond}")
@@ -199,7 +199,7 @@ fn columns_where(conn: &mut AnyConnection, table: &str, cond: &str) -> Vec<Strin
 }
 
 /// Every row of a table as one line of text (all columns).
-fn dump(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+pub(crate) fn dump(conn: &mut AnyConnection, table: &str) -> Vec<String> {
     let cols = text_columns(conn, table);
     assert!(!cols.is_empty(), "{table} has columns");
     let expr = cols

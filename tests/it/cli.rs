@@ -1,6 +1,6 @@
 //! The command line, run as an operator runs it.
 
-use crate::harness::{fresh_database, surveys_dir, ITEMS};
+use crate::harness::{fresh_database, surveys_dir, ADMIN_PROCESS_PASSWORD, ITEMS};
 use std::process::{Command, Output};
 
 fn chiso(db: &str, args: &[&str]) -> Output {
@@ -8,7 +8,7 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .args(args)
         .env("DATABASE_URL", db)
         .env("CHISO_SURVEYS", surveys_dir())
-        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+        .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .output()
         .unwrap()
 }
@@ -402,7 +402,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     let state = chiso::startup::prepare(chiso::config::Settings {
         database_url: db.clone(),
         surveys_dir: surveys_dir(),
-        admin_password: Some("x".into()),
+        admin_password: Some("mat-khau-quan-tri".into()),
         ..Default::default()
     })
     .unwrap()
@@ -640,7 +640,7 @@ fn common_flags_go_before_or_after_the_subcommand() {
         let out = Command::new(env!("CARGO_BIN_EXE_chiso"))
             .args(&args)
             .env_remove("DATABASE_URL")
-            .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+            .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", text(&out));

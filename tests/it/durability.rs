@@ -30,7 +30,7 @@ pub(crate) fn open_state(db: &str) -> chiso::state::AppState {
     let settings = chiso::config::Settings {
         database_url: db.to_string(),
         surveys_dir: surveys_dir(),
-        admin_password: Some("x".into()),
+        admin_password: Some("mat-khau-quan-tri".into()),
         ..Default::default()
     };
     chiso::startup::prepare(settings).unwrap().state

@@ -100,7 +100,7 @@ fn session(app: &TestApp, name: &str) -> String {
     let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
         .unwrap()
         .unwrap();
-    chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+    chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
 }
 
 fn supervisor_app() -> TestApp {

@@ -258,12 +258,15 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The admin password of [`chiso_process`].
+pub const ADMIN_PROCESS_PASSWORD: &str = "mat-khau-may-chu";
+
 /// The `chiso` binary on a database, with the shipped surveys and a known admin password.
 pub fn chiso_process(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_chiso"));
     c.env("DATABASE_URL", db)
         .env("CHISO_SURVEYS", surveys_dir())
-        .env("CHISO_ADMIN_PASSWORD", "mat-khau")
+        .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .env("RUST_LOG", "error");
     c
 }
@@ -299,29 +302,41 @@ pub fn wait_healthy(addr: &str) {
     }
 }
 
-/// A signed-in browser: its session and CSRF cookies.
+/// A signed-in browser: its session cookie and the CSRF token its forms carry (bound to the
+/// session by the server).
 pub struct Browser {
     pub session: String,
     pub csrf: String,
+}
+
+/// The value of the first `csrf` field of a page.
+pub fn csrf_field(body: &str) -> String {
+    let at = body
+        .find(r#"name="csrf" value=""#)
+        .unwrap_or_else(|| panic!("a csrf field in the page:\n{body}"));
+    let rest = &body[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
 }
 
 /// Signs `$name` in through the login form; the browser it gets.
 macro_rules! sign_in {
     ($svc:expr, $name:expr, $password:expr) => {{
         let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let csrf = resp
+        let pre = resp
             .response()
             .cookies()
             .find(|c| c.name() == "chiso_csrf")
             .unwrap()
             .value()
             .to_string();
-        let form = format!("csrf={csrf}&username={}&password={}", $name, $password);
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        let token = $crate::harness::csrf_field(&body);
+        let form = format!("csrf={token}&username={}&password={}", $name, $password);
         let resp = test::call_service(
             &$svc,
             TestRequest::post()
                 .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", csrf.clone()))
+                .cookie(Cookie::new("chiso_csrf", pre))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                 .set_payload(form)
                 .to_request(),
@@ -335,6 +350,17 @@ macro_rules! sign_in {
             .unwrap()
             .value()
             .to_string();
+        // Forms are bound to the session: the token is read from a signed-in page.
+        let resp = test::call_service(
+            &$svc,
+            TestRequest::get()
+                .uri("/scores")
+                .cookie(Cookie::new("chiso_session", session.clone()))
+                .to_request(),
+        )
+        .await;
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        let csrf = $crate::harness::csrf_field(&body);
         $crate::harness::Browser { session, csrf }
     }};
 }
@@ -360,3 +386,9 @@ macro_rules! staff_get {
         (status, body, location)
     }};
 }
+
+/// How long the sessions tests open directly last.
+pub const LIFE: chiso::db::auth::SessionLife = chiso::db::auth::SessionLife {
+    hours: 1,
+    idle_minutes: 60,
+};

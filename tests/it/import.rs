@@ -1,7 +1,7 @@
 //! Importing files of paper forms: encodings, XLSX, columns, duplicates, all or nothing,
 //! `--skip-invalid`, and the upload page.
 
-use crate::harness::{chiso_process, fresh_database, TestApp, ITEMS, USER_PASSWORD};
+use crate::harness::{chiso_process, csrf_field, fresh_database, TestApp, ITEMS, USER_PASSWORD};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chiso::db::auth::Role;
@@ -203,7 +203,7 @@ fn a_serial_already_keyed_as_a_paper_form_is_refused() {
     let state = chiso::startup::prepare(chiso::config::Settings {
         database_url: db.clone(),
         surveys_dir: crate::harness::surveys_dir(),
-        admin_password: Some("x".into()),
+        admin_password: Some("mat-khau-quan-tri".into()),
         ..Default::default()
     })
     .unwrap()
@@ -456,7 +456,7 @@ fn session(app: &TestApp, name: &str) -> String {
     let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
         .unwrap()
         .unwrap();
-    chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+    chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
 }
 
 fn upload(session: &str, csrf_cookie: &str, body: Vec<u8>) -> actix_web::test::TestRequest {
@@ -517,7 +517,7 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
-    let csrf = "cd".repeat(32);
+    let csrf = csrf_field(&page);
 
     let good = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
     let fields = |token: &str, mode: &str| {
@@ -622,7 +622,7 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
         .build();
     let svc = service!(app);
     let lan = session(&app, "lan");
-    let csrf = "cd".repeat(32);
+    let csrf = chiso::web::extract::session_token(&app.state, &lan);
     let rows: Vec<String> = (0..40).map(|_| row("NK", "5")).collect();
     let big = format!("{}\n{}\n", header(), rows.join("\n"));
     assert!(big.len() > 2_000);

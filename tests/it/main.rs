@@ -22,4 +22,5 @@ mod pages;
 mod paper;
 mod results;
 mod server;
+mod sessions;
 mod standing;

@@ -30,6 +30,10 @@ pub(crate) fn filled_form(html: &str, skip: Option<&str>) -> String {
         ("issued".to_string(), hidden(html, "issued")),
         ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
     ];
+    // Kiosk forms carry the server's signature; online forms have none.
+    if html.contains("name=\"sig\"") {
+        fields.push(("sig".to_string(), hidden(html, "sig")));
+    }
     for (i, code) in ITEMS.iter().enumerate() {
         if Some(*code) != skip {
             let v = if i % 4 == 0 {
@@ -200,14 +204,15 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     );
 
     let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-    let csrf = cookie_of(&resp, "chiso_csrf").unwrap();
+    let pre = cookie_of(&resp, "chiso_csrf").unwrap();
+    let csrf = crate::harness::csrf_field(&body_of(resp).await);
     let login = |form: &str, with_cookie: bool| {
         let mut r = TestRequest::post()
             .uri("/login")
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(form.to_string());
         if with_cookie {
-            r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()));
+            r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()));
         }
         r.to_request()
     };
@@ -241,13 +246,28 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     assert!(page.contains("Tiếp cận dịch vụ") && page.contains("80.24") && page.contains("1.2036"));
     assert!(page.contains("Văn phòng UBND thành phố") && page.contains("Quận Ninh Kiều"));
 
+    // The sign-in form's token is worthless once signed in: forms are bound to the session.
+    let with_old_token = TestRequest::post()
+        .uri("/logout")
+        .cookie(actix_web::cookie::Cookie::new(
+            "chiso_session",
+            session.clone(),
+        ))
+        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(format!("csrf={csrf}"))
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, with_old_token).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let csrf = crate::harness::csrf_field(&page);
     let logout = TestRequest::post()
         .uri("/logout")
         .cookie(actix_web::cookie::Cookie::new(
             "chiso_session",
             session.clone(),
         ))
-        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", csrf.clone()))
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
         .set_payload(format!("csrf={csrf}"))
         .to_request();
@@ -275,7 +295,7 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
         let user = chiso::db::auth::verify_login(&mut conn, "admin", ADMIN_PASSWORD)
             .unwrap()
             .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
     };
     let get = |uri: &str| {
         TestRequest::get()
@@ -338,7 +358,7 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         let user = chiso::db::auth::verify_login(&mut conn, "lan", USER_PASSWORD)
             .unwrap()
             .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, 1).unwrap()
+        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
     };
     let page = body_of(
         test::call_service(
@@ -394,6 +414,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
         ("submission_id".to_string(), hidden(&page, "submission_id")),
         ("version".to_string(), hidden(&page, "version")),
         ("issued".to_string(), hidden(&page, "issued")),
+        ("sig".to_string(), hidden(&page, "sig")),
     ];
     let post = |fields: Vec<(String, String)>| {
         TestRequest::post()
@@ -469,10 +490,22 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
 
     // A page open for hours: on its first screen it simply goes on; later it is stale, with a
     // button to a fresh form and a return to it by itself.
+    // (Signed by the server as it signed it then: a page cannot make itself younger.)
+    let kiosk_id = {
+        let mut conn = app.state.pool.get().unwrap();
+        chiso::db::kiosks::by_token(&mut conn, &token)
+            .unwrap()
+            .unwrap()
+            .id
+    };
     let old = |step: usize, go: &str| {
         let mut f = with(step, go, &pairs(&[("b:linh_vuc", "khac")]));
         f[0].1 = uuid::Uuid::new_v4().to_string();
         f[2].1 = "1600000000".into();
+        f[3].1 = app
+            .state
+            .forms_key
+            .sign(&["kiosk-form", &kiosk_id, &f[0].1, "1600000000"]);
         f
     };
     let resp = test::call_service(&svc, post(old(0, "next"))).await;

@@ -1,9 +1,10 @@
 //! `chiso` as `cargo run --release` starts it: settings from the environment and flags, and
 //! memory that stays bounded under sign-ins.
 
-use crate::harness::{chiso_process, free_port, fresh_database, wait_healthy, Server};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use crate::harness::{
+    chiso_process, free_port, fresh_database, wait_healthy, Server, ADMIN_PROCESS_PASSWORD,
+};
+use std::io::Read;
 use std::process::Stdio;
 
 /// `chiso` with no subcommand, its stdout captured.
@@ -66,42 +67,47 @@ fn rss_mb(pid: u32) -> f64 {
     kb / 1024.0
 }
 
-/// Posts the sign-in form on a fresh connection; the status code.
-fn sign_in(addr: &str, password: &str) -> u16 {
-    let csrf = "ab".repeat(32);
+/// Signs in through the sign-in page on a fresh connection, as a client at `from` behind the
+/// reverse proxy; the status code of the form.
+fn sign_in(addr: &str, from: &str, password: &str) -> u16 {
+    let mut c = chiso::bench::http::Client::new(addr);
+    let page = c.send("GET", "/login", &[], b"").unwrap();
+    let pre = page.cookie("chiso_csrf").unwrap().to_string();
+    let csrf = chiso::bench::http::csrf_field(&page.body).unwrap();
     let body = format!("csrf={csrf}&username=admin&password={password}");
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nCookie: chiso_csrf={csrf}\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
+    let cookie = format!("chiso_csrf={pre}");
+    c.send(
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &cookie),
+            ("X-Forwarded-For", from),
+        ],
+        body.as_bytes(),
     )
-    .unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    reply
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap()
+    .unwrap()
+    .status
 }
 
 #[test]
 fn memory_stays_bounded_after_many_sign_ins() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let server = bare_chiso(&db, |_| {});
+    // Behind a proxy, so that each client gets its own address (sign-ins are limited per
+    // address and name).
+    let server = bare_chiso(&db, |c| {
+        c.env("CHISO_BEHIND_PROXY", "true");
+    });
     let before = rss_mb(server.child.id());
     let addr = server.addr.clone();
     let threads: Vec<_> = (0..8)
-        .map(|_| {
+        .map(|t| {
             let addr = addr.clone();
             std::thread::spawn(move || {
-                for _ in 0..25 {
-                    // The admin password of `chiso_process`.
-                    assert_eq!(sign_in(&addr, "mat-khau"), 303);
+                for i in 0..25 {
+                    let from = format!("198.51.100.{}", t * 25 + i);
+                    assert_eq!(sign_in(&addr, &from, ADMIN_PROCESS_PASSWORD), 303);
                 }
             })
         })
