@@ -60,6 +60,19 @@ fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
     }
 }
 
+/// A campaign covers the whole city (its people, rates and reminders span every unit): a user
+/// limited to a unit neither sees nor runs campaigns.
+fn citywide(user: &User) -> Result<(), PageError> {
+    match &user.unit {
+        None => Ok(()),
+        Some(_) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Không có quyền truy cập",
+            "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
+        )),
+    }
+}
+
 fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     |code| {
         state
@@ -111,6 +124,7 @@ pub async fn list(
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     list_page(&state, &user, &csrf, StatusCode::OK, None).await
 }
 
@@ -137,6 +151,7 @@ pub async fn create(
     csrf: Csrf,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let Ok(period) = f.period.trim().parse::<i32>() else {
         let msg = "Chưa tạo được: năm đánh giá phải là số (vd. 2025).";
         return list_page(
@@ -236,6 +251,7 @@ pub async fn show(
     csrf: Csrf,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     campaign_page(
         &state,
         &user,
@@ -311,6 +327,7 @@ pub async fn add_list(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::add_list(s, &actor, &cid, &text))
@@ -342,6 +359,7 @@ pub async fn add_person(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let person = NewRespondent {
         name: f.name,
@@ -377,6 +395,7 @@ pub async fn open(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::open(s, &actor, &cid))
@@ -392,6 +411,7 @@ pub async fn close(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::close(s, &actor, &cid))
@@ -433,6 +453,7 @@ pub async fn links(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
@@ -462,6 +483,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
@@ -478,6 +500,7 @@ pub async fn reissue(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -503,9 +526,10 @@ pub async fn reissue(
 /// Those who have not answered: `name,group,unit,contact`.
 pub async fn reminders(
     state: web::Data<AppState>,
-    _: SignedIn<Supervisor>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let id = id.into_inner();
     let people = run(&state, move |s| app::reminders(s, &id)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());

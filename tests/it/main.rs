@@ -7,6 +7,7 @@ mod harness;
 
 mod admin;
 mod api;
+mod authz;
 mod browser;
 mod campaign;
 mod chromium;
