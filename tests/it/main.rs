@@ -15,6 +15,7 @@ mod cli;
 mod codes;
 mod durability;
 mod export;
+mod fuzz;
 mod import;
 mod instruments;
 mod kiosk;
