@@ -23,3 +23,4 @@ mod maps;
 mod pages;
 mod paper;
 mod server;
+mod soak;
