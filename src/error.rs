@@ -276,6 +276,11 @@ impl From<PaperError> for PageError {
                 "Không thực hiện được",
                 format!("{m}."),
             ),
+            PaperError::OutOfScope(m) => PageError::new(
+                StatusCode::FORBIDDEN,
+                "Không được phép",
+                format!("{m}. Xin quay lại danh sách lô phiếu."),
+            ),
             PaperError::NotFound => PageError::new(
                 StatusCode::NOT_FOUND,
                 "Không tìm thấy",

@@ -4,7 +4,6 @@
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::counts::Layouts;
-use crate::db::auth::Role;
 use crate::db::{AnyConnection, DbError, Pool};
 use crate::passwords::PasswordWorkers;
 use crate::survey::par::ParTree;
@@ -36,7 +35,7 @@ pub struct AppState {
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
     /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
     /// database read per request.
-    pub token_cache: Arc<Mutex<HashMap<String, (Role, Instant)>>>,
+    pub token_cache: Arc<Mutex<HashMap<String, (crate::db::auth::Grant, Instant)>>>,
     /// How often sign-in may be tried, by address and by name from an address.
     pub sign_in_limits: Arc<crate::app::sign_in::Limits>,
     /// Signs CSRF tokens and kiosk forms; the same on every server of one database.

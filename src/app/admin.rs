@@ -427,8 +427,10 @@ pub fn create_token(
     actor: &str,
     role: &str,
     label: &str,
+    unit: Option<&str>,
 ) -> Result<String, AdminError> {
     let role = parse_role(role)?;
+    let unit = scope(state, unit)?;
     let label = match label.trim() {
         "" => "api",
         l => l,
@@ -441,8 +443,12 @@ pub fn create_token(
         ));
     }
     change(state, |conn| {
-        let token = auth::create_token(conn, role, label)?;
-        audit::record(conn, actor, "token.create", &format!("{role} {label}"))?;
+        let token = auth::create_scoped_token(conn, role, label, unit.as_deref())?;
+        let detail = match &unit {
+            Some(u) => format!("{role} {label} (unit {u})"),
+            None => format!("{role} {label}"),
+        };
+        audit::record(conn, actor, "token.create", &detail)?;
         Ok(token)
     })
 }

@@ -39,6 +39,9 @@ pub enum PaperError {
     /// The action does not fit the form's state (keyed twice already, by the same person…).
     #[error("{0}")]
     Refused(String),
+    /// The batch belongs to a unit outside the user's scope.
+    #[error("{0}")]
+    OutOfScope(String),
     #[error("không tìm thấy")]
     NotFound,
     #[error(transparent)]
@@ -76,7 +79,9 @@ pub async fn create_batch(state: &AppState, user: &User, b: NewBatch) -> Result<
         .ok_or_else(|| invalid("unit", format!("không có đơn vị “{}”", b.unit)))?;
     if let Some(scope) = &user.unit {
         if !state.units.subtree(scope).contains(&unit.code) {
-            return Err(invalid("unit", "đơn vị này nằm ngoài phạm vi của bạn"));
+            return Err(PaperError::OutOfScope(
+                "đơn vị này nằm ngoài phạm vi của bạn".into(),
+            ));
         }
     }
     if !(2000..=2100).contains(&b.period) {
@@ -230,7 +235,7 @@ pub async fn batch(
 fn in_scope(state: &AppState, user: &User, batch: &Batch) -> Result<(), PaperError> {
     match &user.unit {
         Some(scope) if !state.units.subtree(scope).contains(&batch.unit_code) => Err(
-            PaperError::Refused("lô phiếu này thuộc đơn vị ngoài phạm vi của bạn".into()),
+            PaperError::OutOfScope("lô phiếu này thuộc đơn vị ngoài phạm vi của bạn".into()),
         ),
         _ => Ok(()),
     }
@@ -908,9 +913,6 @@ pub async fn delete_keying(
     round: i32,
     reason: &str,
 ) -> Result<(), PaperError> {
-    if reason.trim().is_empty() {
-        return Err(invalid("reason", "hãy ghi lý do xoá"));
-    }
     let d_form = form_id.to_string();
     let (form, batch) = state
         .db(move |conn| {
@@ -921,6 +923,12 @@ pub async fn delete_keying(
         })
         .await?;
     in_scope(state, user, &batch)?;
+    if !matches!(round, 1 | 2) {
+        return Err(invalid("round", "lần nhập phải là 1 hoặc 2"));
+    }
+    if reason.trim().is_empty() {
+        return Err(invalid("reason", "hãy ghi lý do xoá"));
+    }
     if form.response_id.is_some() {
         return Err(PaperError::Refused(format!(
             "phiếu {} đã được tính vào kết quả; không thể xoá lần nhập",

@@ -48,8 +48,11 @@ pub(super) enum TokenAction {
         role: Role,
         #[arg(long, default_value = "api")]
         label: String,
+        /// Limit the token to this unit and the units below it (scores, exports, submissions)
+        #[arg(long)]
+        unit: Option<String>,
     },
-    /// List API tokens (id, role, label, created, status; never the tokens)
+    /// List API tokens (id, role, unit, label, created, status; never the tokens)
     List,
     /// Revoke an API token by id or by the token itself; servers stop accepting it within
     /// 30 seconds
@@ -146,8 +149,9 @@ pub(super) fn user(state: &AppState, action: UserAction) -> Result<(), CliError>
 
 pub(super) fn token(state: &AppState, action: TokenAction) -> Result<(), CliError> {
     match action {
-        TokenAction::Create { role, label } => {
-            let token = app::create_token(state, "cli", &role.to_string(), &label)?;
+        TokenAction::Create { role, label, unit } => {
+            let token =
+                app::create_token(state, "cli", &role.to_string(), &label, unit.as_deref())?;
             out!("{token}");
         }
         TokenAction::List => {
@@ -157,9 +161,10 @@ pub(super) fn token(state: &AppState, action: TokenAction) -> Result<(), CliErro
                     None => "active".into(),
                 };
                 out!(
-                    "{}\t{}\t{}\t{}\t{status}",
+                    "{}\t{}\t{}\t{}\t{}\t{status}",
                     t.id,
                     t.role,
+                    t.unit_code.as_deref().unwrap_or("-"),
                     t.label,
                     t.created_at
                 );

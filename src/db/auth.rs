@@ -212,6 +212,16 @@ pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError>
 
 /// Creates a bearer token for the API; the token itself is returned once and never stored.
 pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result<String, DbError> {
+    create_scoped_token(conn, role, label, None)
+}
+
+/// [`create_token`] for a token limited to a unit and the units below it (as a user may be).
+pub fn create_scoped_token(
+    conn: &mut AnyConnection,
+    role: Role,
+    label: &str,
+    unit: Option<&str>,
+) -> Result<String, DbError> {
     let token = new_secret();
     diesel::insert_into(api_tokens::table)
         .values((
@@ -220,6 +230,7 @@ pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result
             api_tokens::role.eq(role.to_string()),
             api_tokens::label.eq(label),
             api_tokens::created_at.eq(now()),
+            api_tokens::unit_code.eq(unit),
         ))
         .execute(conn)?;
     Ok(token)
@@ -234,6 +245,7 @@ pub struct TokenInfo {
     pub label: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    pub unit_code: Option<String>,
 }
 
 pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> {
@@ -260,14 +272,30 @@ pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool,
     Ok(n > 0)
 }
 
-pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
-    let role: Option<String> = api_tokens::table
+/// What an active token may do: its role and the unit it is limited to, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub unit: Option<String>,
+}
+
+pub fn token_grant(conn: &mut AnyConnection, token: &str) -> Result<Option<Grant>, DbError> {
+    let row: Option<(String, Option<String>)> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash_token(token)))
         .filter(api_tokens::revoked_at.is_null())
-        .select(api_tokens::role)
+        .select((api_tokens::role, api_tokens::unit_code))
         .first(conn)
         .optional()?;
-    Ok(role.and_then(|r| r.parse().ok()))
+    Ok(row.and_then(|(r, unit)| {
+        Some(Grant {
+            role: r.parse().ok()?,
+            unit,
+        })
+    }))
+}
+
+pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
+    Ok(token_grant(conn, token)?.map(|g| g.role))
 }
 
 diesel::joinable!(sessions -> users (user_id));

@@ -98,6 +98,7 @@ diesel::table! {
         label -> Text,
         created_at -> Text,
         revoked_at -> Nullable<Text>,
+        unit_code -> Nullable<Text>,
     }
 }
 

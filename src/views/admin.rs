@@ -42,11 +42,13 @@ fn role_label(role: &str) -> &str {
         .map_or(role, |(_, label)| label)
 }
 
-fn tabs(current: &str) -> Markup {
+/// The administration tabs a role may open (issuing slip codes is for admins only).
+fn tabs(current: &str, role: &str) -> Markup {
     html! {
         nav.tabs {
             @for (href, label) in [("/admin/users", "Người dùng"), ("/admin/kiosks", "Thiết bị kiosk"), ("/admin/tokens", "Khoá API"), ("/campaigns", "Đợt khảo sát"), ("/codes", "Mã phiếu hẹn"), ("/audit", "Nhật ký")] {
-                @if href == current { strong { (label) } } @else { a href=(href) { (label) } }
+                @if href == "/codes" && role != "admin" {}
+                @else if href == current { strong { (label) } } @else { a href=(href) { (label) } }
             }
         }
     }
@@ -75,7 +77,7 @@ fn shell(staff: &Staff, title: &str, current: &str, n: &Notice, content: Markup)
         html! {
             (staff_bar(staff.username, staff.role, staff.csrf))
             main.admin {
-                (tabs(current))
+                (tabs(current, staff.role))
                 h1 { (title) }
                 (notice(n))
                 @if staff.role != "admin" { p.note { "Ông/Bà chỉ xem được; chỉ quản trị viên thay đổi được." } }
@@ -268,6 +270,8 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
 pub struct TokensPage<'a> {
     pub staff: Staff<'a>,
     pub tokens: &'a [TokenInfo],
+    pub units: &'a [Unit],
+    pub unit_name: &'a dyn Fn(&str) -> String,
     pub notice: Notice,
 }
 
@@ -280,15 +284,17 @@ pub fn tokens(p: &TokensPage) -> Markup {
         "/admin/tokens",
         &p.notice,
         html! {
+            @if admin { (unit_list(p.units)) }
             div.scroll { table.admin {
                 thead { tr {
-                    th { "Tên" } th { "Vai trò" } th { "Ngày tạo" } th { "Trạng thái" }
+                    th { "Tên" } th { "Vai trò" } th { "Phạm vi" } th { "Ngày tạo" } th { "Trạng thái" }
                     @if admin { th {} }
                 } }
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {
                         td { strong { (t.label) } }
                         td data-label="Vai trò" { (role_label(&t.role)) }
+                        td data-label="Phạm vi" { @match &t.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => "Toàn thành phố" } }
                         td data-label="Ngày tạo" { (when(&t.created_at)) }
                         td data-label="Trạng thái" { @match &t.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
                         @if admin { td {
@@ -308,6 +314,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
                 form.stack method="post" action="/admin/tokens" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { "Vai trò" (role_select("surveyor")) }
+                    label { "Phạm vi đơn vị (mã)" (unit_input("")) }
                     label { "Tên (hệ thống nào dùng)" input type="text" name="label" maxlength="100" placeholder="api"; }
                     button.primary type="submit" { "Tạo khoá" }
                 }

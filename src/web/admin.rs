@@ -303,7 +303,12 @@ async fn kiosks_page(
     csrf: &Csrf,
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
-    let kiosks = load(state, app::kiosks).await?;
+    let mut kiosks = load(state, app::kiosks).await?;
+    // A user limited to a unit sees the kiosks (and their counts) of that unit only.
+    if let Some(scope) = &user.unit {
+        let allowed = state.units.subtree(scope);
+        kiosks.retain(|k| allowed.contains(&k.kiosk.unit_code));
+    }
     let units = units_today(state);
     let role = user.role.to_string();
     let status = status_of(&notice);
@@ -402,6 +407,13 @@ async fn tokens_page(
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
     let tokens = load(state, app::tokens).await?;
+    let units = units_today(state);
+    let unit_name = |code: &str| {
+        state
+            .units
+            .get(code)
+            .map_or_else(|| code.to_string(), |u| u.name.clone())
+    };
     let role = user.role.to_string();
     let status = status_of(&notice);
     Ok(csrf.page(
@@ -413,6 +425,8 @@ async fn tokens_page(
                 csrf: &csrf.token,
             },
             tokens: &tokens,
+            units: &units,
+            unit_name: &unit_name,
             notice,
         }),
     ))
@@ -434,6 +448,8 @@ pub struct TokenForm {
     role: String,
     #[serde(default)]
     label: String,
+    #[serde(default)]
+    unit: String,
 }
 
 impl WithCsrf for TokenForm {
@@ -450,7 +466,7 @@ pub async fn create_token(
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let outcome = run(&state, move |st| {
-        app::create_token(st, &actor, &f.role, &f.label)
+        app::create_token(st, &actor, &f.role, &f.label, Some(&f.unit))
     })
     .await?;
     let notice = match outcome {

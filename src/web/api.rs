@@ -122,11 +122,12 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
 
 pub async fn post_response(
     state: web::Data<AppState>,
-    _: ApiCaller<Surveyor>,
+    caller: ApiCaller<Surveyor>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
+    in_scope(&state, caller.unit.as_deref(), Some(raw.unit.clone()))?;
     Ok(match app::submit::submit(&state, raw).await? {
         Stored::Created(id) => HttpResponse::Created().json(Created { id }),
         Stored::Existing(id) => HttpResponse::Ok().json(Created { id }),
@@ -312,12 +313,35 @@ struct ScoresJson<'a> {
     nodes: &'a [crate::scoring::NodeScore],
 }
 
+/// The unit a caller limited to a unit asks about: their own when none is named, refused when
+/// it lies outside their unit and the units below it. Callers without a scope get what they
+/// asked for.
+fn in_scope(
+    state: &AppState,
+    scope: Option<&str>,
+    asked: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match (scope, asked) {
+        (None, asked) => Ok(asked),
+        (Some(s), None) => Ok(Some(s.to_string())),
+        (Some(s), Some(u)) if state.units.subtree(s).contains(&u) => Ok(Some(u)),
+        (Some(s), Some(u)) => Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: format!(
+                "this token may use only unit '{s}' and the units below it, not '{u}'"
+            ),
+            field: Some("unit".into()),
+        }),
+    }
+}
+
 pub async fn scores(
     state: web::Data<AppState>,
-    _: ApiCaller,
+    caller: ApiCaller,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = params.query()?;
+    let mut q = params.query()?;
+    q.unit = in_scope(&state, caller.unit.as_deref(), q.unit)?;
     let s = app::reports::scores(&state, q.clone()).await?;
     Ok(HttpResponse::Ok().json(ScoresJson {
         survey: &s.survey,
@@ -337,14 +361,15 @@ pub async fn scores(
 /// The whole PAR INDEX tree with 2022 points and this period's survey-based estimates.
 pub async fn parindex(
     state: web::Data<AppState>,
-    _: ApiCaller,
+    caller: ApiCaller,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = ScoreParams {
+    let mut q = ScoreParams {
         survey: Some(String::new()),
         ..params.into_inner()
     }
     .query()?;
+    q.unit = in_scope(&state, caller.unit.as_deref(), q.unit)?;
     Ok(HttpResponse::Ok().json(app::reports::par_report(&state, q).await?))
 }
 

@@ -61,6 +61,19 @@ fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
     }
 }
 
+/// A campaign covers the whole city (its people, rates and reminders span every unit): a user
+/// limited to a unit neither sees nor runs campaigns.
+fn citywide(user: &User) -> Result<(), PageError> {
+    match &user.unit {
+        None => Ok(()),
+        Some(_) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Không có quyền truy cập",
+            "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
+        )),
+    }
+}
+
 fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     |code| {
         state
@@ -106,6 +119,7 @@ pub async fn list(
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     list_page(&state, &user, &csrf, StatusCode::OK, None).await
 }
 
@@ -132,6 +146,7 @@ pub async fn create(
     csrf: Csrf,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let Ok(period) = f.period.trim().parse::<i32>() else {
         let msg = "Chưa tạo được: năm đánh giá phải là số (vd. 2025).";
         return list_page(
@@ -231,6 +246,7 @@ pub async fn show(
     csrf: Csrf,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     campaign_page(
         &state,
         &user,
@@ -306,6 +322,7 @@ pub async fn add_list(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -380,6 +397,7 @@ pub async fn add_person(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let person = NewRespondent {
         name: f.name,
@@ -415,6 +433,7 @@ pub async fn open(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::open(s, &actor, &cid))
@@ -430,6 +449,7 @@ pub async fn close(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::close(s, &actor, &cid))
@@ -470,6 +490,7 @@ pub async fn links(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
@@ -499,6 +520,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
@@ -514,6 +536,7 @@ pub async fn reissue(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -545,9 +568,10 @@ pub async fn reissue(
 /// Those who have not answered: `name,group,unit,contact`.
 pub async fn reminders(
     state: web::Data<AppState>,
-    _: SignedIn<Supervisor>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let id = id.into_inner();
     let people = run(&state, move |s| app::reminders(s, &id)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());

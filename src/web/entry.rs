@@ -483,16 +483,8 @@ pub async fn delete_keying(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
-    let round = match f.round.trim() {
-        "1" => 1,
-        "2" => 2,
-        _ => {
-            return Err(PageError::invalid(&crate::survey::FieldError::new(
-                "round",
-                "lần nhập phải là 1 hoặc 2",
-            )))
-        }
-    };
+    // Checked by the application layer, after who may touch the form.
+    let round = f.round.trim().parse().unwrap_or(0);
     paper::delete_keying(&state, &user, &id, round, &f.reason).await?;
     Ok(see_other("/entry/disputes".into()))
 }

@@ -9,7 +9,7 @@
 //!   bound to the session (or, before sign-in, to a random pre-session id in a cookie);
 //!   [`CsrfForm<T>`]: a posted form whose token is right for the browser that posts it.
 
-use crate::db::auth::{self, Role, User};
+use crate::db::auth::{self, Grant, Role, User};
 use crate::error::{ApiError, PageError};
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
@@ -118,6 +118,8 @@ impl<R: MinRole> FromRequest for SignedIn<R> {
 /// An API client whose bearer token has a role of at least `R`.
 pub struct ApiCaller<R: MinRole = Viewer> {
     pub role: Role,
+    /// The unit the token is limited to (with the units below it), if any.
+    pub unit: Option<String>,
     min: PhantomData<R>,
 }
 
@@ -138,7 +140,7 @@ impl<R: MinRole> FromRequest for ApiCaller<R> {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(ApiError::unauthorized());
             };
-            let role = token_role(&state, token).await?;
+            let Grant { role, unit } = token_grant(&state, token).await?;
             if role < R::ROLE {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -150,6 +152,7 @@ impl<R: MinRole> FromRequest for ApiCaller<R> {
             }
             Ok(ApiCaller {
                 role,
+                unit,
                 min: PhantomData,
             })
         })
@@ -157,11 +160,11 @@ impl<R: MinRole> FromRequest for ApiCaller<R> {
 }
 
 /// A bearer token or a signed-in user (browser session) with a role of at least `R`. A token
-/// is checked when one is sent; otherwise the session cookie. A user scoped to a unit brings
-/// that unit along.
+/// is checked when one is sent; otherwise the session cookie. A user or token scoped to a
+/// unit brings that unit along.
 pub struct TokenOrSession<R: MinRole = Viewer> {
     pub role: Role,
-    /// The unit a signed-in user is limited to (tokens are not limited to a unit).
+    /// The unit the user or token is limited to (with the units below it), if any.
     pub unit: Option<String>,
     min: PhantomData<R>,
 }
@@ -179,7 +182,10 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
                 return Err(ApiError::unauthorized());
             };
             let (role, unit) = match (token, session) {
-                (Some(token), _) => (token_role(&state, token).await?, None),
+                (Some(token), _) => {
+                    let g = token_grant(&state, token).await?;
+                    (g.role, g.unit)
+                }
                 (None, Some(session)) => {
                     let life = session_life(&state);
                     let user = state
@@ -208,26 +214,26 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
     }
 }
 
-/// The role of a token, from the cache when it was checked recently.
-async fn token_role(state: &AppState, token: String) -> Result<Role, ApiError> {
+/// The role and unit scope of a token, from the cache when it was checked recently.
+async fn token_grant(state: &AppState, token: String) -> Result<Grant, ApiError> {
     let hash = auth::hash_token(&token);
     let cached = state.token_cache.lock().ok().and_then(|m| {
         m.get(&hash)
             .filter(|(_, at)| at.elapsed() < TOKEN_CACHE)
-            .map(|(r, _)| *r)
+            .map(|(g, _)| g.clone())
     });
-    if let Some(role) = cached {
-        return Ok(role);
+    if let Some(grant) = cached {
+        return Ok(grant);
     }
-    let role = state
-        .db(move |conn| auth::token_role(conn, &token))
+    let grant = state
+        .db(move |conn| auth::token_grant(conn, &token))
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     if let Ok(mut m) = state.token_cache.lock() {
         m.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE);
-        m.insert(hash, (role, Instant::now()));
+        m.insert(hash, (grant.clone(), Instant::now()));
     }
-    Ok(role)
+    Ok(grant)
 }
 
 pub fn cookie(name: &str, value: String) -> Cookie<'static> {

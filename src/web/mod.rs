@@ -17,7 +17,8 @@ pub mod results;
 pub mod standing;
 pub mod upload;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
@@ -26,136 +27,173 @@ pub async fn healthz() -> HttpResponse {
 /// Largest respondent list accepted in one paste (about 10,000 people).
 pub const LIST_LIMIT: usize = 2 * 1024 * 1024;
 
+/// Adds every route to actix. Routes are declared once, in [`declare`], through a [`Router`]
+/// that also records them, so that [`route_table`] lists exactly what the server serves.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
-        // the printable report.
-        .route("/", web::get().to(standing::home))
-        .route("/parindex", web::get().to(standing::parindex))
-        .route(
-            "/parindex/criteria/{code}",
-            web::get().to(standing::criterion),
-        )
-        .route("/parindex/criteria/{code}", web::post().to(standing::enter))
-        .route("/agencies", web::get().to(standing::agencies))
-        .route("/agencies/{code}", web::get().to(standing::agency))
-        .route("/report", web::get().to(standing::report))
-        .route("/lang/{code}", web::get().to(switch_lang))
-        .route("/login", web::get().to(auth::login_page))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/scores", web::get().to(dashboard::scores_page))
-        // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
-        .route("/sipas", web::get().to(results::sipas_page))
-        .route("/sipas/export", web::get().to(results::sipas_export))
-        .route("/entry", web::get().to(entry::batches))
-        .route("/entry/batches", web::post().to(entry::create_batch))
-        .route("/entry/batches/{id}", web::get().to(entry::batch))
-        .route("/entry/batches/{id}/key", web::get().to(entry::keying))
-        .route(
-            "/entry/batches/{id}/key",
-            web::post().to(entry::save_keying),
-        )
-        .route("/entry/disputes", web::get().to(entry::disputes))
-        .route("/entry/forms/{id}", web::get().to(entry::dispute))
-        .route("/entry/forms/{id}", web::post().to(entry::settle))
-        .route(
-            "/entry/forms/{id}/delete",
-            web::post().to(entry::delete_keying),
-        )
-        .route(
-            "/entry/forms/{id}/correct",
-            web::get().to(entry::correction),
-        )
-        .route("/entry/forms/{id}/correct", web::post().to(entry::correct))
-        .route("/entry/keyers", web::get().to(entry::keyers))
-        .route("/audit", web::get().to(entry::audit_trail))
-        .route("/admin", web::get().to(admin::home))
-        .route("/admin/users", web::get().to(admin::users))
-        .route("/admin/users", web::post().to(admin::add_user))
-        .route("/admin/users/{id}/role", web::post().to(admin::change_user))
-        .route(
-            "/admin/users/{id}/password",
-            web::post().to(admin::reset_password),
-        )
-        .route(
-            "/admin/users/{id}/disable",
-            web::post().to(admin::disable_user),
-        )
-        .route(
-            "/admin/users/{id}/enable",
-            web::post().to(admin::enable_user),
-        )
-        .route("/admin/kiosks", web::get().to(admin::kiosks))
-        .route("/admin/kiosks", web::post().to(admin::add_kiosk))
-        .route(
-            "/admin/kiosks/{id}/revoke",
-            web::post().to(admin::revoke_kiosk),
-        )
-        .route("/admin/tokens", web::get().to(admin::tokens))
-        .route("/admin/tokens", web::post().to(admin::create_token))
-        .route(
-            "/admin/tokens/{id}/revoke",
-            web::post().to(admin::revoke_token),
-        )
-        .route("/import", web::get().to(import::form))
-        .route("/import", web::post().to(import::upload))
-        .route("/import/rejected/{token}", web::get().to(import::rejected))
-        .route("/surveys/{id}/print", web::get().to(entry::print_form))
-        .route("/static/entry.js", web::get().to(entry::entry_js))
-        .route("/static/kiosk.js", web::get().to(kiosk::kiosk_js))
-        .route("/k/{token}", web::get().to(kiosk::form))
-        .route("/k/{token}", web::post().to(kiosk::submit))
-        .route("/k/{token}/cam-on", web::get().to(kiosk::thanks))
-        .route("/campaigns", web::get().to(campaigns::list))
-        .route("/campaigns", web::post().to(campaigns::create))
-        .route("/campaigns/{id}", web::get().to(campaigns::show))
-        .service(
-            // A pasted respondent list may be larger than other forms.
-            web::resource("/campaigns/{id}/list")
-                .app_data(web::FormConfig::default().limit(LIST_LIMIT))
-                .route(web::post().to(campaigns::add_list)),
-        )
-        .route(
-            "/campaigns/{id}/list-file",
-            web::post().to(campaigns::add_list_file),
-        )
-        .route(
-            "/campaigns/{id}/people",
-            web::post().to(campaigns::add_person),
-        )
-        .route("/campaigns/{id}/open", web::post().to(campaigns::open))
-        .route("/campaigns/{id}/close", web::post().to(campaigns::close))
-        .route("/campaigns/{id}/links", web::post().to(campaigns::links))
-        .route(
-            "/campaigns/{id}/people/{person}/revoke",
-            web::post().to(campaigns::revoke),
-        )
-        .route(
-            "/campaigns/{id}/people/{person}/reissue",
-            web::post().to(campaigns::reissue),
-        )
-        .route(
-            "/campaigns/{id}/reminders.csv",
-            web::get().to(campaigns::reminders),
-        )
-        .route("/codes", web::get().to(online::codes))
-        .route("/codes", web::post().to(online::issue))
-        .route("/o", web::get().to(online::ask))
-        .route("/o/{code}", web::get().to(online::form))
-        .route("/o/{code}", web::post().to(online::submit))
-        .route("/i/{token}", web::get().to(invite::open))
-        .route("/i/{token}", web::post().to(invite::post))
-        .service(
-            web::scope("/api/v1")
-                .route("/responses", web::post().to(api::post_response))
-                .route("/surveys", web::get().to(api::surveys))
-                .route("/units", web::get().to(api::units))
-                .route("/scores", web::get().to(api::scores))
-                .route("/parindex", web::get().to(api::parindex))
-                .route("/export", web::get().to(api::export)),
-        )
-        .default_service(web::to(results::not_found));
+    declare(&mut Router {
+        cfg: Some(cfg),
+        table: Vec::new(),
+    });
+    cfg.default_service(web::to(results::not_found));
+}
+
+/// Every route the server serves, as (method, path pattern), in the order declared: the
+/// authorization tests walk it, so a new route cannot be left out of them.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    let mut r = Router {
+        cfg: None,
+        table: Vec::new(),
+    };
+    declare(&mut r);
+    r.table
+}
+
+/// Adds routes to actix (when it has a configuration) and records each one.
+pub struct Router<'a> {
+    cfg: Option<&'a mut web::ServiceConfig>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl Router<'_> {
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F, limit: Option<usize>)
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.table.push((method.clone(), path));
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            let route = web::method(method).to(handler);
+            match limit {
+                Some(limit) => {
+                    cfg.service(
+                        web::resource(path)
+                            .app_data(web::FormConfig::default().limit(limit))
+                            .route(route),
+                    );
+                }
+                None => {
+                    cfg.route(path, route);
+                }
+            }
+        }
+    }
+
+    pub fn get<F, Args>(&mut self, path: &'static str, handler: F)
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, handler, None);
+    }
+
+    pub fn post<F, Args>(&mut self, path: &'static str, handler: F)
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, handler, None);
+    }
+
+    /// A POST route whose form may be larger than the others (up to `limit` bytes).
+    pub fn post_limited<F, Args>(&mut self, path: &'static str, handler: F, limit: usize)
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, handler, Some(limit));
+    }
+}
+
+/// Every route of the server. Add new routes here, through `r`, never on actix directly:
+/// the authorization matrix test (tests/it/authz.rs) then fails until the route has its
+/// expected answer for every role.
+fn declare(r: &mut Router) {
+    r.get("/healthz", healthz);
+    // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
+    // the printable report.
+    r.get("/", standing::home);
+    r.get("/parindex", standing::parindex);
+    r.get("/parindex/criteria/{code}", standing::criterion);
+    r.post("/parindex/criteria/{code}", standing::enter);
+    r.get("/agencies", standing::agencies);
+    r.get("/agencies/{code}", standing::agency);
+    r.get("/report", standing::report);
+    r.get("/lang/{code}", switch_lang);
+    r.get("/login", auth::login_page);
+    r.post("/login", auth::login);
+    r.post("/logout", auth::logout);
+    r.get("/scores", dashboard::scores_page);
+    // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
+    r.get("/sipas", results::sipas_page);
+    r.get("/sipas/export", results::sipas_export);
+    r.get("/entry", entry::batches);
+    r.post("/entry/batches", entry::create_batch);
+    r.get("/entry/batches/{id}", entry::batch);
+    r.get("/entry/batches/{id}/key", entry::keying);
+    r.post("/entry/batches/{id}/key", entry::save_keying);
+    r.get("/entry/disputes", entry::disputes);
+    r.get("/entry/forms/{id}", entry::dispute);
+    r.post("/entry/forms/{id}", entry::settle);
+    r.post("/entry/forms/{id}/delete", entry::delete_keying);
+    r.get("/entry/forms/{id}/correct", entry::correction);
+    r.post("/entry/forms/{id}/correct", entry::correct);
+    r.get("/entry/keyers", entry::keyers);
+    r.get("/audit", entry::audit_trail);
+    r.get("/admin", admin::home);
+    r.get("/admin/users", admin::users);
+    r.post("/admin/users", admin::add_user);
+    r.post("/admin/users/{id}/role", admin::change_user);
+    r.post("/admin/users/{id}/password", admin::reset_password);
+    r.post("/admin/users/{id}/disable", admin::disable_user);
+    r.post("/admin/users/{id}/enable", admin::enable_user);
+    r.get("/admin/kiosks", admin::kiosks);
+    r.post("/admin/kiosks", admin::add_kiosk);
+    r.post("/admin/kiosks/{id}/revoke", admin::revoke_kiosk);
+    r.get("/admin/tokens", admin::tokens);
+    r.post("/admin/tokens", admin::create_token);
+    r.post("/admin/tokens/{id}/revoke", admin::revoke_token);
+    r.get("/import", import::form);
+    r.post("/import", import::upload);
+    r.get("/import/rejected/{token}", import::rejected);
+    r.get("/surveys/{id}/print", entry::print_form);
+    r.get("/static/entry.js", entry::entry_js);
+    r.get("/static/kiosk.js", kiosk::kiosk_js);
+    r.get("/k/{token}", kiosk::form);
+    r.post("/k/{token}", kiosk::submit);
+    r.get("/k/{token}/cam-on", kiosk::thanks);
+    r.get("/campaigns", campaigns::list);
+    r.post("/campaigns", campaigns::create);
+    r.get("/campaigns/{id}", campaigns::show);
+    // A pasted respondent list may be larger than other forms.
+    r.post_limited("/campaigns/{id}/list", campaigns::add_list, LIST_LIMIT);
+    r.post("/campaigns/{id}/list-file", campaigns::add_list_file);
+    r.post("/campaigns/{id}/people", campaigns::add_person);
+    r.post("/campaigns/{id}/open", campaigns::open);
+    r.post("/campaigns/{id}/close", campaigns::close);
+    r.post("/campaigns/{id}/links", campaigns::links);
+    r.post("/campaigns/{id}/people/{person}/revoke", campaigns::revoke);
+    r.post(
+        "/campaigns/{id}/people/{person}/reissue",
+        campaigns::reissue,
+    );
+    r.get("/campaigns/{id}/reminders.csv", campaigns::reminders);
+    r.get("/codes", online::codes);
+    r.post("/codes", online::issue);
+    r.get("/o", online::ask);
+    r.get("/o/{code}", online::form);
+    r.post("/o/{code}", online::submit);
+    r.get("/i/{token}", invite::open);
+    r.post("/i/{token}", invite::post);
+    r.post("/api/v1/responses", api::post_response);
+    r.get("/api/v1/surveys", api::surveys);
+    r.get("/api/v1/units", api::units);
+    r.get("/api/v1/scores", api::scores);
+    r.get("/api/v1/parindex", api::parindex);
+    r.get("/api/v1/export", api::export);
 }
 
 #[derive(serde::Deserialize)]

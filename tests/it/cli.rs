@@ -221,7 +221,41 @@ fn operators_create_users_tokens_and_kiosks() {
     let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines.len(), 2, "{listed}");
-    assert!(lines[1].contains("\tviewer\tdashboard\t") && lines[1].ends_with("\tactive"));
+    assert!(lines[1].contains("\tviewer\t-\tdashboard\t") && lines[1].ends_with("\tactive"));
+    // A token limited to a unit, as users may be; an unknown unit creates nothing.
+    let out = chiso(
+        &db,
+        &[
+            "token",
+            "create",
+            "--role",
+            "supervisor",
+            "--unit",
+            "NK",
+            "--label",
+            "nk",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let scoped = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = chiso(
+        &db,
+        &["token", "create", "--role", "viewer", "--unit", "KHONG-CO"],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("KHONG-CO"),
+        "{}",
+        text(&out)
+    );
+    let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(listed.contains("\tsupervisor\tNK\tnk\t"), "{listed}");
+    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
+    let grant = chiso::db::auth::token_grant(&mut conn, &scoped)
+        .unwrap()
+        .unwrap();
+    assert_eq!(grant.unit.as_deref(), Some("NK"));
+    drop(conn);
     assert!(
         !listed.contains(&api_token),
         "a listing never shows a token"

@@ -17,7 +17,7 @@
 //! another file's rows — even identical ones, as two citizens may answer alike — get ids of
 //! their own.
 
-mod read;
+pub mod read;
 
 use super::submit::SubmitError;
 use crate::db::responses::{store_all, Pending, Stored};

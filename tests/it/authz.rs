@@ -1,0 +1,933 @@
+//! The authorization matrix: every route the router declares (`chiso::web::route_table()`),
+//! called by every kind of caller, compared with the answer written here. A route the table
+//! below does not name fails the test: a new route cannot be forgotten. Also: callers limited
+//! to a unit (users and API tokens) see nothing of another unit.
+
+use crate::harness::*;
+use actix_web::cookie::Cookie;
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use chiso::app::campaigns::{self as campaigns, NewCampaign};
+use chiso::app::paper::{self, KeyedForm, NewBatch};
+use chiso::db::auth::{self, Role};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where the fixtures live (a ward of Ninh Kiều), and the unit the scoped callers are limited
+/// to (Cái Răng district): the fixtures lie outside it.
+const WARD: &str = "NK-P-AN-BINH";
+const SCOPE: &str = "CR";
+const HOUSEHOLD: &str = "sipas-2022-household";
+
+/// Every kind of caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    /// A kiosk's address (the token in `/k/…`); otherwise anonymous.
+    Kiosk,
+    /// A campaign's one-time link (`/i/…`).
+    Link,
+    /// A one-time code from an appointment slip (`/o/…`).
+    Code,
+    Viewer,
+    Surveyor,
+    Supervisor,
+    Admin,
+    /// A supervisor limited to Cái Răng district.
+    UnitUser,
+    ApiViewer,
+    ApiSurveyor,
+    ApiSupervisor,
+    /// A supervisor's API token limited to Cái Răng district.
+    ApiUnit,
+}
+
+use Who::*;
+
+const EVERYONE: [Who; 13] = [
+    Anonymous,
+    Kiosk,
+    Link,
+    Code,
+    Viewer,
+    Surveyor,
+    Supervisor,
+    Admin,
+    UnitUser,
+    ApiViewer,
+    ApiSurveyor,
+    ApiSupervisor,
+    ApiUnit,
+];
+
+/// What a caller must get.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// Let in: 2xx/3xx (not to the sign-in page), or a 4xx about the input — never 401/403.
+    Allowed,
+    /// Refused: 401/403, or sent to the sign-in page.
+    Refused,
+    /// A secret in the address that is not valid: any 4xx, never a form or a success.
+    NoEntry,
+    /// Anything but a server error (signing in and out answer everyone in their own way).
+    Any,
+}
+
+/// The request body a route needs so that callers who are let in pass the form checks.
+#[derive(Clone)]
+enum Body {
+    None,
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+    /// The import upload: a multipart form with a file.
+    Upload,
+}
+
+/// One route's expected answers: who is let in, with what query and body.
+struct Rule {
+    allowed: Vec<Who>,
+    /// The caller whose secret the address holds (kiosk, link, code); others get a wrong one.
+    owner: Option<Who>,
+    query: &'static str,
+    body: Body,
+    any: bool,
+}
+
+fn rule(allowed: &[Who]) -> Rule {
+    Rule {
+        allowed: allowed.to_vec(),
+        owner: None,
+        query: "",
+        body: Body::None,
+        any: false,
+    }
+}
+
+impl Rule {
+    fn query(mut self, q: &'static str) -> Self {
+        self.query = q;
+        self
+    }
+    fn form(mut self, fields: &[(&'static str, &str)]) -> Self {
+        self.body = Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        self
+    }
+    fn body(mut self, b: Body) -> Self {
+        self.body = b;
+        self
+    }
+    fn owned_by(who: Who) -> Self {
+        Rule {
+            owner: Some(who),
+            ..rule(&[who])
+        }
+    }
+    fn any() -> Self {
+        Rule {
+            any: true,
+            ..rule(&EVERYONE)
+        }
+    }
+    fn expect(&self, who: Who) -> Expect {
+        if self.any {
+            Expect::Any
+        } else if self.allowed.contains(&who) {
+            Expect::Allowed
+        } else if self.owner.is_some() {
+            Expect::NoEntry
+        } else {
+            Expect::Refused
+        }
+    }
+}
+
+const VIEWERS: &[Who] = &[Viewer, Surveyor, Supervisor, Admin, UnitUser];
+const SURVEYORS: &[Who] = &[Surveyor, Supervisor, Admin, UnitUser];
+const SUPERVISORS: &[Who] = &[Supervisor, Admin, UnitUser];
+/// Supervisors and admins of the whole city: the fixtures lie outside the scoped user's unit.
+const CITY_SUPERVISORS: &[Who] = &[Supervisor, Admin];
+/// Surveyors of the whole city (a batch outside the scoped user's unit).
+const CITY_SURVEYORS: &[Who] = &[Surveyor, Supervisor, Admin];
+const ADMINS: &[Who] = &[Admin];
+const API_ANY: &[Who] = &[ApiViewer, ApiSurveyor, ApiSupervisor, ApiUnit];
+
+/// The expected answers, by (method, path pattern) as the router declares them. A route
+/// missing here fails the test.
+fn expectations() -> HashMap<(Method, &'static str), Rule> {
+    let get = |p: &'static str| (Method::GET, p);
+    let post = |p: &'static str| (Method::POST, p);
+    let household_form = [("serial", "M-1"), ("date", "15/06/2025"), ("q.E1.1", "4")];
+    HashMap::from([
+        // Public.
+        (get("/healthz"), rule(&EVERYONE)),
+        (get("/"), rule(&EVERYONE)),
+        (get("/lang/{code}"), rule(&EVERYONE)),
+        (get("/login"), rule(&EVERYONE)),
+        (
+            post("/login"),
+            Rule::any().form(&[("username", "nobody"), ("password", "wrong")]),
+        ),
+        (post("/logout"), Rule::any()),
+        (get("/static/entry.js"), rule(&EVERYONE)),
+        (get("/static/kiosk.js"), rule(&EVERYONE)),
+        (get("/o"), rule(&EVERYONE)),
+        // Kiosks, slip codes and one-time links: the secret in the address is the key.
+        (get("/k/{token}"), Rule::owned_by(Kiosk)),
+        (
+            post("/k/{token}"),
+            Rule::owned_by(Kiosk).form(&[("step", "0")]),
+        ),
+        (get("/k/{token}/cam-on"), Rule::owned_by(Kiosk)),
+        (get("/o/{code}"), Rule::owned_by(Code)),
+        (
+            post("/o/{code}"),
+            Rule::owned_by(Code).form(&[("step", "0")]),
+        ),
+        (get("/i/{token}"), Rule::owned_by(Link)),
+        (
+            post("/i/{token}"),
+            Rule::owned_by(Link).form(&[("step", "0")]),
+        ),
+        // Dashboards.
+        (get("/scores"), rule(VIEWERS).query("unit=NK-P-AN-BINH")),
+        (get("/parindex"), rule(VIEWERS)),
+        (get("/surveys/{id}/print"), rule(VIEWERS)),
+        // Paper forms.
+        (get("/entry"), rule(SURVEYORS)),
+        (
+            post("/entry/batches"),
+            rule(CITY_SUPERVISORS).form(&[
+                ("survey", HOUSEHOLD),
+                ("unit", WARD),
+                ("period", "2025"),
+                ("expected", "10"),
+                ("label", "Lô thử"),
+            ]),
+        ),
+        (get("/entry/batches/{id}"), rule(CITY_SURVEYORS)),
+        (get("/entry/batches/{id}/key"), rule(CITY_SURVEYORS)),
+        (
+            post("/entry/batches/{id}/key"),
+            rule(CITY_SURVEYORS).form(&household_form),
+        ),
+        (get("/entry/disputes"), rule(SUPERVISORS)),
+        (get("/entry/forms/{id}"), rule(CITY_SUPERVISORS)),
+        (post("/entry/forms/{id}"), rule(CITY_SUPERVISORS).form(&[])),
+        (
+            post("/entry/forms/{id}/delete"),
+            rule(CITY_SUPERVISORS).form(&[("round", "9"), ("reason", "thử")]),
+        ),
+        (get("/entry/forms/{id}/correct"), rule(CITY_SUPERVISORS)),
+        (
+            post("/entry/forms/{id}/correct"),
+            rule(CITY_SUPERVISORS).form(&[("reason", "")]),
+        ),
+        (get("/entry/keyers"), rule(SURVEYORS)),
+        (get("/audit"), rule(SUPERVISORS)),
+        // Administration: supervisors read, admins change.
+        (get("/admin"), rule(SUPERVISORS)),
+        (get("/admin/users"), rule(SUPERVISORS)),
+        (
+            post("/admin/users"),
+            rule(ADMINS).form(&[
+                ("name", "moi"),
+                ("role", "viewer"),
+                ("unit", ""),
+                ("password", "mot-mat-khau-dai"),
+            ]),
+        ),
+        (
+            post("/admin/users/{id}/role"),
+            rule(ADMINS).form(&[("role", "viewer"), ("unit", "")]),
+        ),
+        (post("/admin/users/{id}/password"), rule(ADMINS).form(&[])),
+        (post("/admin/users/{id}/disable"), rule(ADMINS).form(&[])),
+        (post("/admin/users/{id}/enable"), rule(ADMINS).form(&[])),
+        (get("/admin/kiosks"), rule(SUPERVISORS)),
+        (
+            post("/admin/kiosks"),
+            rule(ADMINS).form(&[
+                ("unit", WARD),
+                ("survey", "sipas-counter"),
+                ("label", "Quầy 9"),
+            ]),
+        ),
+        (post("/admin/kiosks/{id}/revoke"), rule(ADMINS).form(&[])),
+        (get("/admin/tokens"), rule(SUPERVISORS)),
+        (
+            post("/admin/tokens"),
+            rule(ADMINS).form(&[("role", "viewer"), ("label", "x"), ("unit", SCOPE)]),
+        ),
+        (post("/admin/tokens/{id}/revoke"), rule(ADMINS).form(&[])),
+        // Import.
+        (get("/import"), rule(SUPERVISORS)),
+        (post("/import"), rule(SUPERVISORS).body(Body::Upload)),
+        (get("/import/rejected/{token}"), rule(SUPERVISORS)),
+        // Campaigns span the city: supervisors of the whole city read, admins run them.
+        (get("/campaigns"), rule(CITY_SUPERVISORS)),
+        (
+            post("/campaigns"),
+            rule(ADMINS).form(&[
+                ("survey", "parindex-officials-2022"),
+                ("period", "2025"),
+                ("title", "Thử"),
+            ]),
+        ),
+        (get("/campaigns/{id}"), rule(CITY_SUPERVISORS)),
+        (
+            post("/campaigns/{id}/list"),
+            rule(ADMINS).form(&[("list", "name,group,unit,contact\nA,hdnd,SNV,\n")]),
+        ),
+        (
+            post("/campaigns/{id}/people"),
+            rule(ADMINS).form(&[("name", "B"), ("group", "hdnd"), ("unit", "SNV")]),
+        ),
+        (post("/campaigns/{id}/open"), rule(ADMINS).form(&[])),
+        (post("/campaigns/{id}/close"), rule(ADMINS).form(&[])),
+        (post("/campaigns/{id}/links"), rule(ADMINS).form(&[])),
+        (
+            post("/campaigns/{id}/people/{person}/revoke"),
+            rule(ADMINS).form(&[]),
+        ),
+        (
+            post("/campaigns/{id}/people/{person}/reissue"),
+            rule(ADMINS).form(&[]),
+        ),
+        (get("/campaigns/{id}/reminders.csv"), rule(CITY_SUPERVISORS)),
+        // Slip codes: admins issue them.
+        (get("/codes"), rule(ADMINS)),
+        (
+            post("/codes"),
+            rule(ADMINS).form(&[("unit", WARD), ("survey", "sipas-counter"), ("count", "2")]),
+        ),
+        // The API: bearer tokens; a token limited to a unit cannot use another unit.
+        (
+            post("/api/v1/responses"),
+            rule(&[ApiSurveyor, ApiSupervisor]).body(Body::Json(submission(WARD, Some(4)))),
+        ),
+        (get("/api/v1/surveys"), rule(API_ANY)),
+        (get("/api/v1/units"), rule(API_ANY)),
+        (
+            get("/api/v1/scores"),
+            rule(&[ApiViewer, ApiSurveyor, ApiSupervisor])
+                .query("survey=sipas-counter&period=2025&unit=NK-P-AN-BINH"),
+        ),
+        (
+            get("/api/v1/parindex"),
+            rule(&[ApiViewer, ApiSurveyor, ApiSupervisor]).query("period=2025&unit=NK"),
+        ),
+        // Downloads pages link to: a token, or a signed-in supervisor.
+        (
+            get("/api/v1/export"),
+            rule(&[Supervisor, Admin, ApiSupervisor])
+                .query("survey=sipas-counter&period=2025&unit=NK-P-AN-BINH"),
+        ),
+    ])
+}
+
+/// Real records for the path parameters.
+struct Fixtures {
+    kiosk: String,
+    link: String,
+    code: String,
+    batch: String,
+    /// A form keyed twice with a difference (waiting for a supervisor).
+    form: String,
+    user: String,
+    spare_kiosk: String,
+    spare_token: String,
+    /// The campaign the link belongs to (read), and another one the admin routes change.
+    campaign: String,
+    spare_campaign: String,
+    person: String,
+}
+
+impl Fixtures {
+    /// The address of `pattern` for `who`: every parameter filled with a real record, or,
+    /// for the secret of someone else, a wrong one.
+    fn path(&self, pattern: &str, who: Who, rule: &Rule) -> String {
+        let wrong = "0".repeat(64);
+        let secret = |s: &str| {
+            if rule.owner == Some(who) {
+                s.to_string()
+            } else {
+                wrong.clone()
+            }
+        };
+        let changes = !matches!(pattern, "/campaigns/{id}" | "/campaigns/{id}/reminders.csv");
+        let mut out = String::new();
+        for seg in pattern.split('/').skip(1) {
+            out.push('/');
+            let value = match (seg, pattern) {
+                (s, _) if !s.starts_with('{') => s.to_string(),
+                ("{token}", p) if p.starts_with("/k/") => secret(&self.kiosk),
+                ("{token}", p) if p.starts_with("/i/") => secret(&self.link),
+                ("{code}", p) if p.starts_with("/o/") => secret(&self.code),
+                ("{token}", p) if p.starts_with("/import/rejected/") => wrong.clone(),
+                ("{code}", "/lang/{code}") => "en".into(),
+                ("{id}", p) if p.starts_with("/entry/batches/") => self.batch.clone(),
+                ("{id}", p) if p.starts_with("/entry/forms/") => self.form.clone(),
+                ("{id}", p) if p.starts_with("/admin/users/") => self.user.clone(),
+                ("{id}", p) if p.starts_with("/admin/kiosks/") => self.spare_kiosk.clone(),
+                ("{id}", p) if p.starts_with("/admin/tokens/") => self.spare_token.clone(),
+                ("{id}", p) if p.starts_with("/campaigns/") && changes => {
+                    self.spare_campaign.clone()
+                }
+                ("{id}", p) if p.starts_with("/campaigns/") => self.campaign.clone(),
+                ("{person}", _) => self.person.clone(),
+                ("{id}", "/surveys/{id}/print") => HOUSEHOLD.into(),
+                (s, p) => panic!("no fixture for {s} in {p}: add one to Fixtures::path"),
+            };
+            out.push_str(&value);
+        }
+        if pattern == "/" {
+            out = "/".into();
+        }
+        if !rule.query.is_empty() {
+            out.push('?');
+            out.push_str(rule.query);
+        }
+        out
+    }
+}
+
+fn matrix_app() -> TestApp {
+    TestApp::builder()
+        .with_user("xem", Role::Viewer, None)
+        .with_user("an", Role::Surveyor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .with_user("cr", Role::Supervisor, Some(SCOPE))
+        .with_user("nan-nhan", Role::Viewer, None)
+        .with_kiosk(WARD, "sipas-counter")
+        .with_kiosk(WARD, "sipas-counter")
+        .build()
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
+    let st = &app.state;
+    let mut conn = st.pool.get().unwrap();
+    let users = auth::list_users(&mut conn).unwrap();
+    let user = |name: &str| {
+        let u = users.iter().find(|u| u.username == name).unwrap();
+        auth::User {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            role: u.role.parse().unwrap(),
+            unit: u.unit_code.clone(),
+        }
+    };
+    // Revoking takes the id or the secret itself.
+    let spare_token = auth::create_token(&mut conn, Role::Viewer, "spare").unwrap();
+    drop(conn);
+
+    let batch = paper::create_batch(
+        st,
+        &user("chi"),
+        NewBatch {
+            survey: HOUSEHOLD.into(),
+            period: PERIOD,
+            unit: WARD.into(),
+            label: "Lô 1".into(),
+            expected: 5,
+        },
+    )
+    .await
+    .unwrap();
+    let keyed = |e11: &str| KeyedForm {
+        serial: "001".into(),
+        date: "15/06/2025".into(),
+        keys: BTreeMap::from([
+            ("bg.gioi_tinh".to_string(), "2".to_string()),
+            ("bg.do_tuoi".to_string(), "3".to_string()),
+            ("q.C8.4".to_string(), "1".to_string()),
+            ("q.E1.1".to_string(), e11.to_string()),
+        ]),
+        started_at: None,
+    };
+    let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed("4"))
+        .await
+        .unwrap();
+    paper::key_form(st, &user("binh"), &batch.id, keyed("5"))
+        .await
+        .unwrap();
+
+    let new = |title: &str| NewCampaign {
+        survey: "parindex-officials-2022".into(),
+        period: PERIOD,
+        title: title.into(),
+        organiser: "Sở Nội vụ".into(),
+        ..Default::default()
+    };
+    let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
+    let (c, _) = campaigns::create(st, "test", new("Đợt 1"), Some(list)).unwrap();
+    campaigns::open(st, "test", &c.id).unwrap();
+    let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
+    let (spare, _) = campaigns::create(st, "test", new("Đợt 2"), Some(list)).unwrap();
+    let mut conn = st.pool.get().unwrap();
+    let person = chiso::db::campaigns::respondents(&mut conn, &spare.id)
+        .unwrap()
+        .remove(0)
+        .id;
+    drop(conn);
+    let (codes, _) = chiso::app::codes::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
+
+    Fixtures {
+        kiosk: app.kiosks[0].clone(),
+        link: links[0].token.clone(),
+        code: codes[0].clone(),
+        batch: batch.id,
+        form: form.id,
+        user: user("nan-nhan").id,
+        spare_kiosk: app.kiosks[1].clone(),
+        spare_token,
+        campaign: c.id,
+        spare_campaign: spare.id,
+        person,
+    }
+}
+
+/// How one caller presents itself: cookies of a signed-in browser, or a bearer token.
+#[derive(Default, Clone)]
+struct Caller {
+    session: Option<String>,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+fn user_name(who: Who) -> Option<&'static str> {
+    Some(match who {
+        Viewer => "xem",
+        Surveyor => "an",
+        Supervisor => "chi",
+        Admin => "admin",
+        UnitUser => "cr",
+        _ => return None,
+    })
+}
+
+fn is_login(location: Option<&str>) -> bool {
+    location.is_some_and(|l| l.starts_with("/login"))
+}
+
+#[actix_web::test]
+async fn every_route_answers_every_caller_as_the_table_says() {
+    let app = matrix_app();
+    let f = fixtures(&app).await;
+    let svc = service!(app);
+
+    let routes = chiso::web::route_table();
+    let mut seen = std::collections::HashSet::new();
+    for (m, p) in &routes {
+        assert!(seen.insert((m.clone(), *p)), "{m} {p} is declared twice");
+    }
+    let table = expectations();
+    // A route the table does not know fails here, naming it.
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(m, p)| !table.contains_key(&(m.clone(), *p)))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an expected answer per role — add them to expectations() in \
+         tests/it/authz.rs: {missing:?}"
+    );
+    let stale: Vec<String> = table
+        .keys()
+        .filter(|(m, p)| !routes.iter().any(|(rm, rp)| rm == m && rp == p))
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "the table names routes the router does not serve: {stale:?}"
+    );
+
+    // Callers: a signed-in browser per user, a bearer token per API caller, a fresh anonymous
+    // browser (its CSRF cookie) for the others.
+    let mut conn = app.state.pool.get().unwrap();
+    let api =
+        |conn: &mut _, role, unit| auth::create_scoped_token(conn, role, "matrix", unit).unwrap();
+    let mut callers: BTreeMap<Who, Caller> = BTreeMap::new();
+    callers.insert(
+        ApiViewer,
+        Caller {
+            bearer: Some(api(&mut conn, Role::Viewer, None)),
+            ..Default::default()
+        },
+    );
+    callers.insert(
+        ApiSurveyor,
+        Caller {
+            bearer: Some(api(&mut conn, Role::Surveyor, None)),
+            ..Default::default()
+        },
+    );
+    callers.insert(
+        ApiSupervisor,
+        Caller {
+            bearer: Some(api(&mut conn, Role::Supervisor, None)),
+            ..Default::default()
+        },
+    );
+    callers.insert(
+        ApiUnit,
+        Caller {
+            bearer: Some(api(&mut conn, Role::Supervisor, Some(SCOPE))),
+            ..Default::default()
+        },
+    );
+    drop(conn);
+    for who in EVERYONE {
+        if let Some(name) = user_name(who) {
+            let password = if who == Admin {
+                ADMIN_PASSWORD
+            } else {
+                USER_PASSWORD
+            };
+            let b = sign_in!(svc, name, password);
+            callers.insert(
+                who,
+                Caller {
+                    session: Some(b.session),
+                    csrf: Some(b.csrf),
+                    bearer: None,
+                },
+            );
+        } else if let std::collections::btree_map::Entry::Vacant(slot) = callers.entry(who) {
+            let resp =
+                test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+            let csrf = resp
+                .response()
+                .cookies()
+                .find(|c| c.name() == "chiso_csrf")
+                .map(|c| c.value().to_string());
+            slot.insert(Caller {
+                csrf,
+                ..Default::default()
+            });
+        }
+    }
+
+    // Reading first, then changing; signing out last of all (it ends the session).
+    let mut order: Vec<&(Method, &str)> = routes.iter().collect();
+    order.sort_by_key(|(m, p)| (*p == "/logout", *m != Method::GET));
+    let mut cells = 0;
+    let mut wrong = Vec::new();
+    for (method, pattern) in order {
+        let rule = &table[&(method.clone(), *pattern)];
+        for who in EVERYONE {
+            let caller = &callers[&who];
+            let uri = f.path(pattern, who, rule);
+            let mut req = TestRequest::default().method(method.clone()).uri(&uri);
+            if let Some(s) = &caller.session {
+                req = req.cookie(Cookie::new("chiso_session", s.clone()));
+            }
+            if let Some(c) = &caller.csrf {
+                req = req.cookie(Cookie::new("chiso_csrf", c.clone()));
+            }
+            if let Some(t) = &caller.bearer {
+                req = req.insert_header(("Authorization", format!("Bearer {t}")));
+            }
+            let csrf = caller.csrf.clone().unwrap_or_default();
+            req = match &rule.body {
+                Body::None if *method == Method::POST => req
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .set_payload(format!("csrf={csrf}")),
+                Body::None => req,
+                Body::Form(fields) => {
+                    let mut fields = fields.clone();
+                    fields.push(("csrf", csrf));
+                    req.insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                        .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+                }
+                Body::Json(v) => {
+                    let mut v = v.clone();
+                    v["submission_id"] = json!(uuid::Uuid::new_v4().to_string());
+                    req.insert_header(("Content-Type", "application/json"))
+                        .set_payload(v.to_string())
+                }
+                Body::Upload => {
+                    let boundary = "matrixboundary";
+                    let body = format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+                         --{boundary}\r\nContent-Disposition: form-data; name=\"survey\"\r\n\r\nsipas-counter\r\n\
+                         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\
+                         Content-Type: text/csv\r\n\r\nunit,E1.1\r\nKHONG-CO,9\r\n--{boundary}--\r\n"
+                    );
+                    req.insert_header((
+                        "Content-Type",
+                        format!("multipart/form-data; boundary={boundary}"),
+                    ))
+                    .set_payload(body)
+                }
+            };
+            let resp = test::call_service(&svc, req.to_request()).await;
+            let status = resp.status();
+            let location = resp
+                .headers()
+                .get("Location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_string);
+            cells += 1;
+            let expect = rule.expect(who);
+            let refused = status == StatusCode::UNAUTHORIZED
+                || status == StatusCode::FORBIDDEN
+                || (status.is_redirection() && is_login(location.as_deref()));
+            let ok = !status.is_server_error()
+                && match expect {
+                    Expect::Any => true,
+                    Expect::Allowed => !refused,
+                    Expect::Refused => refused,
+                    Expect::NoEntry => status.is_client_error(),
+                };
+            if !ok {
+                wrong.push(format!(
+                    "{method} {uri} as {who:?}: expected {expect:?}, got {status} {}",
+                    location.unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} answers differ from the table:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cells, routes.len() * EVERYONE.len());
+    println!(
+        "authorization matrix: {} routes × {} callers = {cells} requests",
+        routes.len(),
+        EVERYONE.len()
+    );
+}
+
+/// Routes are added through the recording router only: a route added to actix directly
+/// would escape the matrix.
+#[test]
+fn routes_are_declared_only_through_the_recording_router() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let direct = [
+                        ".route(\"",
+                        "web::resource(\"",
+                        "web::scope(\"",
+                        ".service(web::",
+                    ];
+                    if direct.iter().any(|d| line.contains(d)) {
+                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "routes added to actix directly (declare them in chiso::web::declare): {found:?}"
+    );
+}
+
+/// A caller limited to Cái Răng asks, in every way it can, for what was answered in Ninh
+/// Kiều: pages, API, exports, batches, kiosks. It is refused or shown its own unit only, and
+/// nothing of Ninh Kiều's answers reaches it.
+#[actix_web::test]
+async fn callers_limited_to_a_unit_never_see_another_units_figures() {
+    let app = TestApp::builder()
+        .with_user("cr", Role::Supervisor, Some(SCOPE))
+        .with_user("chi", Role::Supervisor, None)
+        .with_kiosk(WARD, "sipas-counter")
+        .build();
+    let svc = service!(app);
+    let mut conn = app.state.pool.get().unwrap();
+    let unit_token =
+        auth::create_scoped_token(&mut conn, Role::Supervisor, "cr", Some(SCOPE)).unwrap();
+    drop(conn);
+    // Six answers in the ward, all "very satisfied".
+    for _ in 0..6 {
+        let resp = test::call_service(
+            &svc,
+            TestRequest::post()
+                .uri("/api/v1/responses")
+                .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
+                .set_json(submission(WARD, Some(5)))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+    let api = |uri: String| {
+        TestRequest::get()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {unit_token}")))
+            .to_request()
+    };
+    let q = "survey=sipas-counter&period=2025";
+
+    // API scores and PAR INDEX: another unit is refused, naming the field; none means theirs.
+    for uri in [
+        format!("/api/v1/scores?{q}&unit={WARD}"),
+        format!("/api/v1/scores?{q}&unit=NK"),
+        format!("/api/v1/scores?{q}&unit=CT"),
+        "/api/v1/parindex?period=2025&unit=NK".to_string(),
+        format!("/api/v1/export?{q}&unit={WARD}"),
+    ] {
+        let resp = test::call_service(&svc, api(uri.clone())).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
+        let body: Value = test::read_body_json(resp).await;
+        assert_eq!(body["field"], "unit", "{uri}: {body}");
+    }
+    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}"))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = test::read_body_json(resp).await;
+    assert_eq!(body["unit"], SCOPE);
+    assert_eq!(
+        body["responses"], 0,
+        "nothing of the ward counts for Cái Răng"
+    );
+    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG"))).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a ward of its own district");
+    // The export without a unit is the token's unit's: a header and no rows.
+    let resp = test::call_service(&svc, api(format!("/api/v1/export?{q}"))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert_eq!(csv.lines().count(), 1, "header only: {csv}");
+    assert!(!csv.contains(WARD));
+    // An unscoped supervisor's token exports the six (the test can fail).
+    let mut conn = app.state.pool.get().unwrap();
+    let city_token = auth::create_token(&mut conn, Role::Supervisor, "city").unwrap();
+    drop(conn);
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&format!("/api/v1/export?{q}"))
+            .insert_header(("Authorization", format!("Bearer {city_token}")))
+            .to_request(),
+    )
+    .await;
+    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert_eq!(csv.lines().count(), 7);
+
+    // Submissions: a scoped token stores for its own units only.
+    let post = |unit: &str| {
+        TestRequest::post()
+            .uri("/api/v1/responses")
+            .insert_header(("Authorization", format!("Bearer {unit_token}")))
+            .set_json(submission(unit, Some(3)))
+            .to_request()
+    };
+    let before = app.responses();
+    let resp = test::call_service(&svc, post(WARD)).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.responses(), before, "nothing stored for another unit");
+    let resp = test::call_service(&svc, post("CR-P-BA-LANG")).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert_eq!(app.responses(), before + 1);
+
+    // Pages: the scores page for the ward shows Cái Răng instead, the same page byte for byte.
+    let cr = sign_in!(svc, "cr", USER_PASSWORD);
+    let (status, asked_ward, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={WARD}"));
+    assert_eq!(status, StatusCode::OK);
+    let (_, own, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={SCOPE}"));
+    assert_eq!(asked_ward, own, "asking for the ward shows Cái Răng's page");
+    assert!(
+        !asked_ward.contains("Phường An Bình"),
+        "the ward is not even offered"
+    );
+    // The session's export of the ward is refused as the token's is.
+    let (status, _, _) = staff_get!(svc, cr, format!("/api/v1/export?{q}&unit={WARD}"));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A batch of the ward: not listed, not opened, not keyed into.
+    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let mut conn = app.state.pool.get().unwrap();
+    let users = auth::list_users(&mut conn).unwrap();
+    drop(conn);
+    let chi_user = users.iter().find(|u| u.username == "chi").unwrap();
+    let batch = paper::create_batch(
+        &app.state,
+        &auth::User {
+            id: chi_user.id.clone(),
+            username: "chi".into(),
+            role: Role::Supervisor,
+            unit: None,
+        },
+        NewBatch {
+            survey: HOUSEHOLD.into(),
+            period: PERIOD,
+            unit: WARD.into(),
+            label: "Lô An Bình".into(),
+            expected: 3,
+        },
+    )
+    .await
+    .unwrap();
+    let (_, list, _) = staff_get!(svc, chi, "/entry");
+    assert!(list.contains("Lô An Bình"), "the city's supervisor sees it");
+    let (_, list, _) = staff_get!(svc, cr, "/entry");
+    assert!(!list.contains("Lô An Bình"));
+    for uri in [
+        format!("/entry/batches/{}", batch.id),
+        format!("/entry/batches/{}/key", batch.id),
+    ] {
+        let (status, body, _) = staff_get!(svc, cr, uri);
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(!body.contains("Lô An Bình"));
+    }
+    // Kiosks of the ward and their counts of today: not shown.
+    let (_, kiosks, _) = staff_get!(svc, chi, "/admin/kiosks");
+    assert!(kiosks.contains("Phường An Bình"));
+    let (_, kiosks, _) = staff_get!(svc, cr, "/admin/kiosks");
+    assert!(!kiosks.contains("Phường An Bình") && !kiosks.contains("Quầy 1"));
+    // Campaigns span the city: refused.
+    let (status, _, _) = staff_get!(svc, cr, "/campaigns");
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// An admin creates a token limited to a unit on the tokens page; a unit that does not exist
+/// creates nothing.
+#[actix_web::test]
+async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let create = |unit: &str| {
+        TestRequest::post()
+            .uri("/admin/tokens")
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!(
+                "csrf={}&role=viewer&label=cong-thong-tin&unit={unit}",
+                admin.csrf
+            ))
+            .to_request()
+    };
+    let resp = test::call_service(&svc, create("KHONG-CO")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let count = |app: &TestApp| {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_tokens(&mut conn).unwrap().len()
+    };
+    let before = count(&app);
+    let resp = test::call_service(&svc, create(SCOPE)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert_eq!(count(&app), before + 1);
+    assert!(page.contains("Quận Cái Răng"), "the list names the unit");
+    let mut conn = app.state.pool.get().unwrap();
+    let t = auth::list_tokens(&mut conn)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.label == "cong-thong-tin")
+        .unwrap();
+    assert_eq!(t.unit_code.as_deref(), Some(SCOPE));
+}

@@ -1,0 +1,518 @@
+//! Property tests of every parser that takes outside input: survey definitions, the API's
+//! JSON, form posts of each page family, CSV and XLSX import, respondent lists. Whatever the
+//! input: no panic, no server error, and nothing stored when it is refused (rows counted
+//! before and after). Pure parsers try many inputs; HTTP ones a bounded number, to keep the
+//! suite fast. Each test prints how many inputs it tried.
+
+use crate::harness::*;
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use chiso::db::auth::Role;
+use chiso::db::AnyConnection;
+use diesel::sql_types::BigInt;
+use diesel::RunQueryDsl;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Value};
+
+const WARD: &str = "NK-P-AN-BINH";
+/// Inputs per pure parser, and per HTTP route.
+const PURE_CASES: u32 = 2000;
+const HTTP_CASES: usize = 150;
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn rows(conn: &mut AnyConnection, table: &str) -> i64 {
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+/// Row counts of every table a refused input must leave alone.
+fn stored(app: &TestApp) -> Vec<i64> {
+    let mut conn = app.state.pool.get().unwrap();
+    [
+        "responses",
+        "answers",
+        "paper_forms",
+        "keyings",
+        "users",
+        "respondents",
+        "kiosks",
+        "api_tokens",
+    ]
+    .iter()
+    .map(|t| rows(&mut conn, t))
+    .collect()
+}
+
+/// Text that looks like what a form or a file might carry: digits, codes, Vietnamese letters,
+/// separators, quotes, control characters, and now and then something long.
+fn texty() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{0,3}",
+        "[A-Za-z0-9_.\\-]{0,12}",
+        "[ -~]{0,40}",
+        "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệ\\PC]{0,20}",
+        Just(String::new()),
+        Just("NA".to_string()),
+        Just("\u{0}\u{feff}\r\n,\";'".to_string()),
+        "[0-9]{10,30}",
+        Just("9".repeat(5000)),
+    ]
+}
+
+fn value_json() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<i64>().prop_map(|n| json!(n)),
+        (-2i64..12).prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        any::<bool>().prop_map(|b| json!(b)),
+        texty().prop_map(|s| json!(s)),
+        Just(json!([])),
+        Just(json!({"a": 1})),
+    ]
+}
+
+/// A submission mutated: some fields dropped, replaced or added, answers out of range.
+fn submission_json() -> impl Strategy<Value = Value> {
+    let fields = [
+        "survey",
+        "unit",
+        "channel",
+        "submission_id",
+        "period",
+        "group",
+        "background",
+        "answers",
+        "comments",
+        "date",
+    ];
+    (
+        proptest::collection::vec((0..fields.len(), value_json()), 0..4),
+        proptest::collection::vec(0..fields.len(), 0..3),
+        proptest::collection::vec((0..ITEMS.len(), value_json()), 0..6),
+        any::<bool>(),
+    )
+        .prop_map(move |(replace, drop, answers, valid_unit)| {
+            let mut v = submission(if valid_unit { WARD } else { "KHONG-CO" }, Some(4));
+            for (i, a) in answers {
+                v["answers"][ITEMS[i]] = a;
+            }
+            for (i, x) in replace {
+                v[fields[i]] = x;
+            }
+            for i in drop {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove(fields[i]);
+                }
+            }
+            v
+        })
+}
+
+/// Draws `n` values of a strategy (no shrinking: the HTTP tests print the failing input).
+fn draw<S: Strategy>(s: S, n: usize) -> Vec<S::Value> {
+    let mut runner = TestRunner::new(Config::default());
+    (0..n)
+        .map(|_| s.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Pure parsers: many inputs each.
+
+fn definition_text() -> String {
+    std::fs::read_to_string(surveys_dir().join("sipas-counter.toml")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(Config { cases: PURE_CASES, ..Config::default() })]
+
+    /// Any text as a definition: a definition or errors naming the file, never a panic.
+    #[test]
+    fn any_text_as_a_definition(text in "\\PC{0,400}") {
+        if let Err(errors) = chiso::survey::parse_definition("x.toml", &text) {
+            prop_assert!(!errors.is_empty());
+        }
+    }
+
+    /// A real definition with lines dropped, cut short, or a value replaced.
+    #[test]
+    fn a_damaged_definition(drop in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+                            cut in any::<prop::sample::Index>(),
+                            line in any::<prop::sample::Index>(),
+                            with in texty()) {
+        let text = definition_text();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for d in drop {
+            let i = d.index(lines.len());
+            lines.remove(i);
+        }
+        let i = line.index(lines.len());
+        if let Some((k, _)) = lines[i].clone().split_once('=') {
+            lines[i] = format!("{k}= {with:?}");
+        }
+        let mut damaged = lines.join("\n");
+        let mut c = cut.index(damaged.len() + 1);
+        while !damaged.is_char_boundary(c) { c -= 1; }
+        if c > damaged.len() / 2 { damaged.truncate(c); }
+        let _ = chiso::survey::parse_definition("sipas-counter.toml", &damaged);
+    }
+
+    /// Any bytes as the API's body: a submission or a 4xx naming what is wrong.
+    #[test]
+    fn any_bytes_as_an_api_body(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+        if let Err(e) = chiso::web::api::parse_submission(&body) {
+            prop_assert!(e.status.is_client_error());
+        }
+    }
+
+    /// Mutated submissions through the parser and the validation of every survey.
+    #[test]
+    fn mutated_submissions_validate_or_name_a_field(v in submission_json()) {
+        let body = v.to_string();
+        if let Ok(raw) = chiso::web::api::parse_submission(body.as_bytes()) {
+            for s in catalog().surveys.values() {
+                if let Err(e) = chiso::survey::validate(s, &raw) {
+                    prop_assert!(!e.field.is_empty());
+                }
+            }
+        }
+    }
+
+    /// Keyed paper forms: any field names and values.
+    #[test]
+    fn any_keying_of_a_paper_form(keys in proptest::collection::btree_map(
+        prop_oneof![Just("q.E1.1".to_string()), Just("bg.gioi_tinh".to_string()),
+                    Just("q.C8.4".to_string()), "[a-z.0-9]{1,8}"],
+        texty(), 0..8)) {
+        let catalog = catalog();
+        let survey = catalog.get("sipas-2022-household").unwrap();
+        let fields = chiso::survey::paper::layout(survey);
+        if let Ok(clean) = chiso::survey::paper::check(&fields, &keys) {
+            let filled = chiso::survey::paper::fill(&fields, &clean);
+            let _ = chiso::survey::paper::keys_for(&fields, &filled);
+        }
+    }
+
+    /// Dates and years as typed.
+    #[test]
+    fn any_date_or_year(text in texty()) {
+        let _ = chiso::app::paper::parse_paper_date(&text);
+        let _ = chiso::app::export::parse_period(&text);
+    }
+}
+
+fn catalog() -> std::sync::Arc<chiso::survey::Catalog> {
+    use std::sync::{Arc, OnceLock};
+    static C: OnceLock<Arc<chiso::survey::Catalog>> = OnceLock::new();
+    C.get_or_init(|| Arc::new(chiso::survey::load_dir(&surveys_dir()).unwrap()))
+        .clone()
+}
+
+/// Import files of any content, CSV and XLSX (a real workbook with bytes changed): rows or a
+/// problem, never a panic.
+#[test]
+fn any_import_file_is_read_or_refused() {
+    use chiso::app::import::read::{self, Format};
+    use chiso::app::import::Problem;
+    let dir = tempfile::tempdir().unwrap();
+    let good_xlsx = {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["unit", "E1.1", "linh_vuc"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+            ws.write_string(1, c as u16, "5").unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let mut runner = TestRunner::new(Config::default());
+    let csv = proptest::collection::vec(texty(), 0..30).prop_map(|cells| {
+        cells
+            .chunks(3)
+            .map(|r| r.join(","))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let flips = proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6);
+    let mut tried = 0;
+    for _ in 0..300 {
+        let text = csv.new_tree(&mut runner).unwrap().current();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, format!("unit,E1.1,linh_vuc\n{text}")).unwrap();
+        let mut each = |_row: read::Row| Ok::<(), Problem>(());
+        let mut seen = |_: u64, _: u64| {};
+        let _ = read::rows(&path, "x.csv", Format::Csv, &mut seen, &mut each);
+        let mut bytes = good_xlsx.clone();
+        for (i, b) in flips.new_tree(&mut runner).unwrap().current() {
+            let i = i.index(bytes.len());
+            bytes[i] = b;
+        }
+        let path = dir.path().join("x.xlsx");
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &mut seen, &mut each);
+        tried += 2;
+    }
+    println!("import files: {tried} read or refused");
+}
+
+// ---------------------------------------------------------------------------------------
+// Through HTTP: a bounded number of inputs per route, counting rows before and after.
+
+/// Sends one request, checks it is not a server error, and that a refusal stored nothing.
+macro_rules! probe {
+    ($svc:expr, $app:expr, $req:expr, $what:expr, $stored_ok:expr) => {{
+        let before = stored(&$app);
+        let resp = test::call_service(&$svc, $req).await;
+        let status = resp.status();
+        assert!(!status.is_server_error(), "{}: {status}", $what);
+        let after = stored(&$app);
+        let accepted: fn(StatusCode) -> bool = $stored_ok;
+        if !accepted(status) {
+            assert_eq!(before, after, "{}: refused with {status} but stored", $what);
+        }
+        status
+    }};
+}
+
+#[actix_web::test]
+async fn api_json_submissions() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let mut created = 0;
+    let inputs = draw(submission_json(), HTTP_CASES);
+    for v in &inputs {
+        let req = TestRequest::post()
+            .uri("/api/v1/responses")
+            .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(v.to_string())
+            .to_request();
+        let before = app.responses();
+        let status = probe!(svc, app, req, v, |s| s.is_success());
+        if status == StatusCode::CREATED {
+            created += 1;
+            assert_eq!(app.responses(), before + 1);
+        }
+    }
+    println!("API: {} submissions, {created} stored", inputs.len());
+}
+
+/// Random form fields for the public forms (kiosk, slip code, one-time link).
+fn public_form() -> impl Strategy<Value = Vec<(String, String)>> {
+    let names = prop_oneof![
+        Just("submission_id".to_string()),
+        Just("step".to_string()),
+        Just("issued".to_string()),
+        Just("linh_vuc".to_string()),
+        Just("E1.1".to_string()),
+        Just("q.E1.1".to_string()),
+        Just("nav".to_string()),
+        Just("group".to_string()),
+        "[a-zA-Z0-9_.]{1,10}",
+    ];
+    proptest::collection::vec((names, texty()), 0..10)
+}
+
+#[actix_web::test]
+async fn public_form_posts() {
+    let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
+    let svc = service!(app);
+    let (codes, _) =
+        chiso::app::codes::issue(&app.state, "test", WARD, "sipas-counter", 1, 30).unwrap();
+    let new = chiso::app::campaigns::NewCampaign {
+        survey: "parindex-officials-2022".into(),
+        period: PERIOD,
+        organiser: "Sở Nội vụ".into(),
+        ..Default::default()
+    };
+    let list = "name,group,unit,contact\nAn,hdnd,SNV,\n";
+    let (c, _) = chiso::app::campaigns::create(&app.state, "t", new, Some(list)).unwrap();
+    chiso::app::campaigns::open(&app.state, "t", &c.id).unwrap();
+    let (_, links) = chiso::app::campaigns::issue_links(&app.state, "t", &c.id).unwrap();
+    let uris = [
+        format!("/k/{}", app.kiosks[0]),
+        format!("/o/{}", codes[0]),
+        format!("/i/{}", links[0].token),
+    ];
+    let mut tried = 0;
+    for fields in draw(public_form(), HTTP_CASES) {
+        for uri in &uris {
+            let body = serde_urlencoded::to_string(&fields).unwrap();
+            let req = TestRequest::post()
+                .uri(uri)
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(body.clone())
+                .to_request();
+            // A random form may still be a whole valid answer only by chance: a redirect to
+            // the thanks page is then the one answer allowed to store.
+            probe!(svc, app, req, format!("{uri} {body}"), |s| s
+                .is_redirection());
+            tried += 1;
+        }
+    }
+    println!("kiosk, /o, /i: {tried} form posts");
+}
+
+/// Staff forms: keying, admin forms, campaign lists, import — posted by an admin (who may do
+/// all of them), with the CSRF token, random fields.
+#[actix_web::test]
+async fn staff_form_posts() {
+    let app = TestApp::builder()
+        .with_user("chi", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let mut conn = app.state.pool.get().unwrap();
+    let users = chiso::db::auth::list_users(&mut conn).unwrap();
+    drop(conn);
+    let chi = users.iter().find(|u| u.username == "chi").unwrap();
+    let batch = chiso::app::paper::create_batch(
+        &app.state,
+        &chiso::db::auth::User {
+            id: chi.id.clone(),
+            username: "chi".into(),
+            role: Role::Supervisor,
+            unit: None,
+        },
+        chiso::app::paper::NewBatch {
+            survey: "sipas-2022-household".into(),
+            period: PERIOD,
+            unit: WARD.into(),
+            label: "Lô".into(),
+            expected: 1000,
+        },
+    )
+    .await
+    .unwrap();
+    let new = chiso::app::campaigns::NewCampaign {
+        survey: "parindex-officials-2022".into(),
+        period: PERIOD,
+        organiser: "Sở Nội vụ".into(),
+        ..Default::default()
+    };
+    let (c, _) = chiso::app::campaigns::create(&app.state, "t", new, None).unwrap();
+
+    let post = |uri: &str, fields: &[(String, String)]| {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf".into(), admin.csrf.clone()));
+        TestRequest::post()
+            .uri(uri)
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(&fields).unwrap())
+            .to_request()
+    };
+    let keying = proptest::collection::vec(
+        (
+            prop_oneof![
+                Just("serial".to_string()),
+                Just("date".to_string()),
+                Just("q.E1.1".to_string()),
+                Just("q.C8.4".to_string()),
+                Just("bg.gioi_tinh".to_string()),
+                "[a-z.0-9]{1,8}",
+            ],
+            texty(),
+        ),
+        0..8,
+    );
+    let admin_form = proptest::collection::vec(
+        (
+            prop_oneof![
+                Just("name".to_string()),
+                Just("role".to_string()),
+                Just("unit".to_string()),
+                Just("password".to_string()),
+                Just("survey".to_string()),
+                Just("label".to_string()),
+                Just("period".to_string()),
+                Just("expected".to_string()),
+                Just("count".to_string()),
+            ],
+            texty(),
+        ),
+        0..8,
+    );
+    let list = proptest::collection::vec(texty(), 0..20).prop_map(|cells| {
+        let body: Vec<String> = cells.chunks(4).map(|r| r.join(",")).collect();
+        vec![(
+            "list".to_string(),
+            format!("name,group,unit,contact\n{}", body.join("\n")),
+        )]
+    });
+    // Success for these forms: a redirect, or the page again with 200 and a notice.
+    let ok = |s: StatusCode| s.is_success() || s.is_redirection();
+    let mut tried = 0;
+    for f in draw(keying, HTTP_CASES) {
+        let uri = format!("/entry/batches/{}/key", batch.id);
+        probe!(svc, app, post(&uri, &f), format!("{uri} {f:?}"), |s| s
+            .is_redirection());
+        tried += 1;
+    }
+    let keyed = tried;
+    for f in draw(admin_form, HTTP_CASES) {
+        for uri in [
+            "/admin/users",
+            "/admin/kiosks",
+            "/admin/tokens",
+            "/entry/batches",
+            "/campaigns",
+            "/codes",
+        ] {
+            probe!(svc, app, post(uri, &f), format!("{uri} {f:?}"), ok);
+            tried += 1;
+        }
+    }
+    for f in draw(list, HTTP_CASES) {
+        let uri = format!("/campaigns/{}/list", c.id);
+        probe!(svc, app, post(&uri, &f), format!("{uri} {f:?}"), ok);
+        tried += 1;
+    }
+    let _ = ok;
+    println!("staff forms: {tried} posts ({keyed} keyings)");
+}
+
+/// Uploads through the import page: random CSV content; a refused file stores nothing.
+#[actix_web::test]
+async fn import_uploads() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let csv = proptest::collection::vec(texty(), 0..24).prop_map(|cells| {
+        let body: Vec<String> = cells.chunks(4).map(|r| r.join(",")).collect();
+        format!("unit,linh_vuc,E1.1,E1.2\n{}", body.join("\n"))
+    });
+    let mut tried = 0;
+    for text in draw(csv, HTTP_CASES / 2) {
+        let b = "fuzzboundary";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"survey\"\r\n\r\nsipas-counter\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{text}\r\n--{b}--\r\n",
+            admin.csrf
+        );
+        let req = TestRequest::post()
+            .uri("/import")
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+            .insert_header(("Content-Type", format!("multipart/form-data; boundary={b}")))
+            .set_payload(body)
+            .to_request();
+        probe!(svc, app, req, format!("import {text:?}"), |s| s
+            .is_success());
+        tried += 1;
+    }
+    println!("import: {tried} uploads");
+}
