@@ -75,6 +75,9 @@ struct ServeArgs {
     /// Days after a period's year during which its (paper) forms are still accepted
     #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS)]
     survey_window: u32,
+    /// Fewest answers a cell of the public page (/public) may rest on
+    #[arg(long, env = "CHISO_PUBLIC_MIN_N", default_value_t = config::DEFAULT_PUBLIC_MIN_N)]
+    public_min_n: i64,
 }
 
 #[derive(Subcommand)]

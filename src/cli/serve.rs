@@ -10,6 +10,7 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         bind: args.bind,
         kiosk_min_interval_secs: args.kiosk_interval,
         survey_window_days: args.survey_window,
+        public_min_n: args.public_min_n,
         ..settings(common)
     };
     let prepared = startup::prepare(settings)?;

@@ -236,6 +236,8 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
         header.bar {
             strong { "chiso" }
             a href="/scores" { "Kết quả chỉ số" }
+            a href="/sipas" { "SIPAS" }
+            a href="/papi" { "PAPI" }
             a href="/parindex" { "PAR INDEX" }
             @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
             @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }

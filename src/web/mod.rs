@@ -41,6 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
         .route("/sipas", web::get().to(results::sipas_page))
         .route("/sipas/export", web::get().to(results::sipas_export))
+        .route("/papi", web::get().to(results::papi_page))
+        .route("/papi/export", web::get().to(results::papi_export))
+        .route("/public", web::get().to(results::public_page))
         .route("/entry", web::get().to(entry::batches))
         .route("/entry/batches", web::post().to(entry::create_batch))
         .route("/entry/batches/{id}", web::get().to(entry::batch))
