@@ -119,6 +119,12 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
         nodes.extend(n["children"].as_array().unwrap().iter());
     }
     assert_eq!(checked, 1 + 5 + 19);
+    // 2022 and its 8.1 points as Vietnamese pages write them.
+    assert!(page.contains("80,24"));
+    assert!(
+        !page.contains("Văn phòng UBND thành phố"),
+        "below the city, the unit answers for its counter"
+    );
 }
 
 #[actix_web::test]
