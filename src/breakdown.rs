@@ -164,7 +164,7 @@ pub fn breakdowns(
         let q = m
             .get(5..7)
             .and_then(|x| x.parse::<u32>().ok())
-            .map(|m| (m + 2) / 3)
+            .map(|m| m.div_ceil(3))
             .unwrap_or(0);
         quarters.entry(format!("Q{q}")).or_default().add(t);
         year.add(t);

@@ -36,6 +36,8 @@ pub struct Settings {
     /// The address citizens, officials and tablets reach the server at: kiosk URLs, links and
     /// codes are printed on it (no trailing slash).
     pub public_url: String,
+    /// `/public` withholds every cell resting on fewer answers than this.
+    pub public_min_n: i64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -45,6 +47,7 @@ pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
 pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
+pub const DEFAULT_PUBLIC_MIN_N: i64 = 30;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// The public address when none is set: `http://` and the bind address.
 pub fn default_public_url(bind: &str) -> String {
@@ -70,6 +73,7 @@ impl Default for Settings {
             password_threads: 2,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             public_url: default_public_url(DEFAULT_BIND),
+            public_min_n: DEFAULT_PUBLIC_MIN_N,
         }
     }
 }

@@ -85,6 +85,9 @@ struct ServeArgs {
     /// it): sign-in limits count tries per client address
     #[arg(long, env = "CHISO_BEHIND_PROXY", default_value_t = false)]
     behind_proxy: bool,
+    /// Fewest answers a cell of the public page (/public) may rest on
+    #[arg(long, env = "CHISO_PUBLIC_MIN_N", default_value_t = config::DEFAULT_PUBLIC_MIN_N)]
+    public_min_n: i64,
 }
 
 #[derive(Subcommand)]

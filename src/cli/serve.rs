@@ -13,6 +13,7 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         session_hours: args.session_hours,
         session_idle_minutes: args.session_idle_minutes,
         behind_proxy: args.behind_proxy,
+        public_min_n: args.public_min_n,
         ..settings(common)
     };
     let prepared = startup::prepare(settings)?;

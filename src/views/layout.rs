@@ -267,6 +267,8 @@ pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
             strong { "chiso" }
             a href="/" { "Trang chủ" }
             a href="/scores" { "Kết quả chỉ số" }
+            a href="/sipas" { "SIPAS" }
+            a href="/papi" { "PAPI" }
             a href="/parindex" { "PAR INDEX" }
             a href="/agencies" { "Cơ quan chủ trì" }
             a href="/report" { "Báo cáo" }

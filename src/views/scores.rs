@@ -191,7 +191,7 @@ fn tree_table(p: &ScoresPage) -> Markup {
         table.data.scores {
             thead { tr {
                 @for (i, h) in HEADINGS.iter().enumerate() {
-                    th class=[(i >= 2 && i <= 8).then_some("num")] { (p.lang.pick(h.0, h.1)) }
+                    th class=[(2..=8).contains(&i).then_some("num")] { (p.lang.pick(h.0, h.1)) }
                 }
             } }
             tbody { @for n in &p.scores.nodes { (rows(p, n)) } }

@@ -158,6 +158,9 @@ fn breakdown_table(
     }
 }
 
+/// What the element table does at each node of the tree.
+type Visit<'a> = dyn FnMut(&NodeScore, usize, &mut Vec<Vec<V>>) + 'a;
+
 /// Every table of the page, in order; exports pick one by its id.
 pub fn tables(
     lang: Lang,
@@ -203,12 +206,7 @@ pub fn tables(
             V::Text(owner),
         ]);
     };
-    fn visit(
-        n: &NodeScore,
-        depth: usize,
-        rows: &mut Vec<Vec<V>>,
-        f: &mut dyn FnMut(&NodeScore, usize, &mut Vec<Vec<V>>),
-    ) {
+    fn visit(n: &NodeScore, depth: usize, rows: &mut Vec<Vec<V>>, f: &mut Visit) {
         f(n, depth, rows);
         for c in &n.children {
             visit(c, depth + 1, rows, f);

@@ -130,6 +130,9 @@ fn declare(r: &mut Router) {
     // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
     r.get("/sipas", results::sipas_page);
     r.get("/sipas/export", results::sipas_export);
+    r.get("/papi", results::papi_page);
+    r.get("/papi/export", results::papi_export);
+    r.get("/public", results::public_page);
     r.get("/entry", entry::batches);
     r.post("/entry/batches", entry::create_batch);
     r.get("/entry/batches/{id}", entry::batch);

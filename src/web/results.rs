@@ -319,3 +319,197 @@ pub async fn sipas_export(
 pub async fn not_found(lang: Lang) -> Result<HttpResponse, PageError> {
     Err(PageError::no_page(lang))
 }
+
+#[derive(serde::Deserialize)]
+pub struct PublicParams {
+    pub period: Option<String>,
+}
+
+/// `/public`: the city's SIPAS results by unit and period, for anyone; cacheable (five
+/// minutes, with an ETag of the page itself).
+pub async fn public_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    params: web::Query<PublicParams>,
+) -> Result<HttpResponse, PageError> {
+    let survey = sipas_surveys(&state)
+        .into_iter()
+        .next()
+        .ok_or_else(|| PageError::no_page(lang))?;
+    let this_year = state.clock.year();
+    let period = match params
+        .period
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => this_year,
+        Some(p) => match p.parse::<i32>() {
+            Ok(y) if (2000..=this_year).contains(&y) => y,
+            _ => {
+                return Err(PageError::in_lang(
+                    lang,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ("Lựa chọn không hợp lệ", "Invalid choice"),
+                    format!(
+                        "{} {this_year}.",
+                        lang.pick("Xin chọn một năm từ 2000 đến", "Choose a year from 2000 to")
+                    ),
+                    "/public",
+                ))
+            }
+        },
+    };
+    let map = state
+        .units
+        .set_on(state.clock.today())
+        .map(|s| s.id.clone());
+    let top = state
+        .units
+        .units_of(map.as_deref())
+        .into_iter()
+        .find(|u| u.parent.is_none())
+        .map(|u| u.code.clone());
+    let q = ScoreQuery {
+        survey: survey.id.clone(),
+        period,
+        unit: top,
+        from: None,
+        to: None,
+        map,
+    };
+    let min_n = state.settings.public_min_n;
+    let b = reports::breakdowns(&state, q, min_n).await?;
+    // The whole tree is shown only where the year itself clears the threshold.
+    let mut b = b;
+    if b.year.node.is_none() {
+        b.scores.nodes.clear();
+    }
+    let periods: Vec<i32> = ((this_year - 4).max(2000)..=this_year).rev().collect();
+    let here = here(&req);
+    let body = crate::views::public::public(&crate::views::public::PublicPage {
+        lang,
+        here: &here,
+        survey,
+        period,
+        periods: &periods,
+        units: &state.units,
+        b: &b,
+        min_n,
+    })
+    .into_string();
+    use sha2::Digest;
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&sha2::Sha256::digest(body.as_bytes())[..12])
+    );
+    let cache = ("Cache-Control", "public, max-age=300");
+    let matches = req
+        .headers()
+        .get("If-None-Match")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(cache)
+            .insert_header(("ETag", etag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(cache)
+        .insert_header(("ETag", etag))
+        .insert_header(("Vary", "Cookie"))
+        .body(body))
+}
+
+fn papi_survey(state: &AppState) -> Option<&crate::survey::Survey> {
+    state
+        .catalog
+        .surveys
+        .values()
+        .find(|s| s.instrument == "papi")
+}
+
+/// The PAPI-aligned estimates and the query they answer.
+async fn papi_scores(
+    state: &AppState,
+    lang: Lang,
+    scope: Option<&str>,
+    params: ScoreParams,
+) -> Result<(ScoreQuery, crate::scoring::Scores), PageError> {
+    let default = papi_survey(state).map(|s| s.id.clone());
+    let mut q = page_query(state, lang, scope, params, default, "/papi")?;
+    q.from = None;
+    q.to = None;
+    if state
+        .catalog
+        .get(&q.survey)
+        .is_none_or(|s| s.instrument != "papi")
+    {
+        return Err(PageError::no_page(lang));
+    }
+    let s = reports::scores(state, q.clone()).await?;
+    Ok((q, s))
+}
+
+pub async fn papi_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn,
+    csrf: Csrf,
+    lang: Lang,
+    params: web::Query<ScoreParams>,
+) -> Result<HttpResponse, PageError> {
+    let (q, scores) = papi_scores(&state, lang, user.unit.as_deref(), params.into_inner()).await?;
+    let survey = state
+        .catalog
+        .get(&q.survey)
+        .ok_or_else(|| PageError::no_page(lang))?;
+    let unit = q.unit.clone().unwrap_or_default();
+    let unit_name = state
+        .units
+        .get(&unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let role = user.role.to_string();
+    let here = here(&req);
+    let page = crate::views::papi::papi(&crate::views::papi::PapiPage {
+        lang,
+        here: &here,
+        username: &user.username,
+        role: &role,
+        csrf: &csrf.token,
+        survey,
+        period: q.period,
+        unit: &unit,
+        unit_name: &unit_name,
+        map: q.map.as_deref().unwrap_or(""),
+        scores: &scores,
+    });
+    Ok(csrf.page(StatusCode::OK, page))
+}
+
+pub async fn papi_export(
+    state: web::Data<AppState>,
+    SignedIn { user, .. }: SignedIn,
+    lang: Lang,
+    params: web::Query<ExportParams>,
+) -> Result<HttpResponse, PageError> {
+    let p = params.into_inner();
+    let (id, format) = export_choice(lang, &p, "/papi")?;
+    let (q, scores) = papi_scores(&state, lang, user.unit.as_deref(), p.q).await?;
+    let tables = crate::views::papi::tables(lang, &scores);
+    let t = tables
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| PageError::no_page(lang))?;
+    let name = format!(
+        "papi-{}-{}-{}",
+        t.id,
+        q.period,
+        q.unit.as_deref().unwrap_or("")
+    );
+    download(lang, t, &name, &format)
+}

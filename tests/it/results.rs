@@ -119,6 +119,12 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
         nodes.extend(n["children"].as_array().unwrap().iter());
     }
     assert_eq!(checked, 1 + 5 + 19);
+    // 2022 and its 8.1 points as Vietnamese pages write them.
+    assert!(page.contains("80,24"));
+    assert!(
+        !page.contains("Văn phòng UBND thành phố"),
+        "below the city, the unit answers for its counter"
+    );
 }
 
 #[actix_web::test]
@@ -253,4 +259,69 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
     let (status, page, _) = staff_get!(svc, who, "/scores?survey=sipas-counter&period=2019");
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Chưa có dữ liệu"), "an empty period says so");
+}
+
+#[actix_web::test]
+async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable() {
+    let app = TestApp::builder().settings(|s| s.public_min_n = 50).build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get().uri("/public?period=2025").to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers().get("Cache-Control").unwrap(),
+        "public, max-age=300"
+    );
+    let etag = resp
+        .headers()
+        .get("ETag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = body(resp).await;
+    // 120 forms, withheld under 50 answers: the year and Ninh Kiều (80 forms, 73 answers on
+    // the most answered item) are published; Bình Thủy (40 forms, 37) and the second quarter
+    // (32 forms) are not.
+    assert!(page.contains("Chỉ số hài lòng cả năm"), "{page}");
+    assert!(page.contains("Quận Ninh Kiều"));
+    assert!(page.contains("Quận Bình Thủy"));
+    assert!(
+        page.contains("dưới ngưỡng"),
+        "a quarter under 30 answers is withheld"
+    );
+    assert!(!page.contains("E1.1"), "no item, no individual answer");
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/public?period=2025")
+            .insert_header(("If-None-Match", etag))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get().uri("/public?period=2019").to_request(),
+    )
+    .await;
+    assert!(body(resp).await.contains("Chưa có dữ liệu"));
+}
+
+#[actix_web::test]
+async fn the_papi_page_shows_dimensions_against_2022_and_rank_20() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, who, "/papi?period=2025");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Chưa có dữ liệu"));
+    assert!(page.contains("ước tính theo phương pháp PAPI"));
 }
