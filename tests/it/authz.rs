@@ -160,7 +160,7 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
     HashMap::from([
         // Public.
         (get("/healthz"), rule(&EVERYONE)),
-        (get("/"), rule(&EVERYONE)),
+        (get("/public"), rule(&EVERYONE)),
         (get("/lang/{code}"), rule(&EVERYONE)),
         (get("/login"), rule(&EVERYONE)),
         (
@@ -190,7 +190,18 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
         ),
         // Dashboards.
         (get("/scores"), rule(VIEWERS).query("unit=NK-P-AN-BINH")),
+        (get("/"), rule(VIEWERS)),
         (get("/parindex"), rule(VIEWERS)),
+        (get("/parindex/criteria/{code}"), rule(VIEWERS)),
+        // Only an owner (an admin here: the scoped user's unit owns no criterion) enters.
+        (post("/parindex/criteria/{code}"), rule(ADMINS).form(&[])),
+        (get("/agencies"), rule(VIEWERS)),
+        (get("/agencies/{code}"), rule(VIEWERS)),
+        (get("/report"), rule(VIEWERS)),
+        (get("/sipas"), rule(VIEWERS)),
+        (get("/sipas/export"), rule(VIEWERS).query("table=field&format=csv")),
+        (get("/papi"), rule(VIEWERS)),
+        (get("/papi/export"), rule(VIEWERS).query("table=dimensions&format=csv")),
         (get("/surveys/{id}/print"), rule(VIEWERS)),
         // Paper forms.
         (get("/entry"), rule(SURVEYORS)),
@@ -278,6 +289,7 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
             post("/campaigns/{id}/list"),
             rule(ADMINS).form(&[("list", "name,group,unit,contact\nA,hdnd,SNV,\n")]),
         ),
+        (post("/campaigns/{id}/list-file"), rule(ADMINS)),
         (
             post("/campaigns/{id}/people"),
             rule(ADMINS).form(&[("name", "B"), ("group", "hdnd"), ("unit", "SNV")]),
@@ -365,6 +377,8 @@ impl Fixtures {
                 ("{code}", p) if p.starts_with("/o/") => secret(&self.code),
                 ("{token}", p) if p.starts_with("/import/rejected/") => wrong.clone(),
                 ("{code}", "/lang/{code}") => "en".into(),
+                ("{code}", p) if p.starts_with("/parindex/criteria/") => "3.2.2".into(),
+                ("{code}", "/agencies/{code}") => "STP".into(),
                 ("{id}", p) if p.starts_with("/entry/batches/") => self.batch.clone(),
                 ("{id}", p) if p.starts_with("/entry/forms/") => self.form.clone(),
                 ("{id}", p) if p.starts_with("/admin/users/") => self.user.clone(),
@@ -460,10 +474,22 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         ..Default::default()
     };
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
-    let (c, _) = campaigns::create(st, "test", new("Đợt 1"), Some(list)).unwrap();
+    let (c, _) = campaigns::create(
+        st,
+        "test",
+        new("Đợt 1"),
+        Some(campaigns::ListSource::Text(list)),
+    )
+    .unwrap();
     campaigns::open(st, "test", &c.id).unwrap();
     let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
-    let (spare, _) = campaigns::create(st, "test", new("Đợt 2"), Some(list)).unwrap();
+    let (spare, _) = campaigns::create(
+        st,
+        "test",
+        new("Đợt 2"),
+        Some(campaigns::ListSource::Text(list)),
+    )
+    .unwrap();
     let mut conn = st.pool.get().unwrap();
     let person = chiso::db::campaigns::respondents(&mut conn, &spare.id)
         .unwrap()

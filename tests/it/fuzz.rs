@@ -336,7 +336,13 @@ async fn public_form_posts() {
         ..Default::default()
     };
     let list = "name,group,unit,contact\nAn,hdnd,SNV,\n";
-    let (c, _) = chiso::app::campaigns::create(&app.state, "t", new, Some(list)).unwrap();
+    let (c, _) = chiso::app::campaigns::create(
+        &app.state,
+        "t",
+        new,
+        Some(chiso::app::campaigns::ListSource::Text(list)),
+    )
+    .unwrap();
     chiso::app::campaigns::open(&app.state, "t", &c.id).unwrap();
     let (_, links) = chiso::app::campaigns::issue_links(&app.state, "t", &c.id).unwrap();
     let uris = [

@@ -25,5 +25,5 @@ mod paper;
 mod results;
 mod server;
 mod sessions;
-mod standing;
 mod soak;
+mod standing;
