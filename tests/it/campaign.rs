@@ -843,10 +843,8 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     let _ = child.kill();
     let _ = child.wait();
     let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        logged.contains("GET /i/… 200") && logged.contains("POST /i/… 200"),
-        "{logged}"
-    );
+    // Answering is not logged at all: a log line carries the time.
+    assert!(!logged.contains("/i/"), "{logged}");
     for t in &tokens {
         assert!(!logged.contains(t.as_str()), "a token in the log: {logged}");
         assert!(!logged.contains(&t[..16]));
