@@ -344,20 +344,15 @@ impl ListSource<'_> {
                 crate::app::import::table_rows(path, name).map_err(unreadable)
             }
             ListSource::Text(text) => {
-                let mut tmp = tempfile::NamedTempFile::new().map_err(|e| {
+                let unwritable = |e: std::io::Error| {
                     vec![RowError {
                         line: 1,
                         field: "list".into(),
                         message: format!("không ghi được danh sách tạm ({e}); xin thử lại"),
                     }]
-                })?;
-                std::io::Write::write_all(&mut tmp, text.trim().as_bytes()).map_err(|e| {
-                    vec![RowError {
-                        line: 1,
-                        field: "list".into(),
-                        message: format!("không ghi được danh sách tạm ({e}); xin thử lại"),
-                    }]
-                })?;
+                };
+                let mut tmp = tempfile::NamedTempFile::new().map_err(unwritable)?;
+                std::io::Write::write_all(&mut tmp, text.trim().as_bytes()).map_err(unwritable)?;
                 crate::app::import::table_rows(tmp.path(), "danh sách").map_err(unreadable)
             }
         }
