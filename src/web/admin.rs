@@ -79,7 +79,8 @@ async fn users_page(
     notice: Notice,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, PageError> {
-    let users = load(state, app::users).await?;
+    let viewer = user.clone();
+    let users = load(state, move |st| app::users_seen_by(st, &viewer)).await?;
     let units = units_today(state);
     let role = user.role.to_string();
     let unit_name = |code: &str| {

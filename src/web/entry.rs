@@ -512,7 +512,7 @@ pub async fn keyers(
         .period
         .and_then(|p| p.trim().parse().ok())
         .unwrap_or_else(|| state.clock.year());
-    let (by_keyer, by_batch) = paper::keyer_stats(&state, &survey.id, period).await?;
+    let (by_keyer, by_batch) = paper::keyer_stats(&state, &user, &survey.id, period).await?;
     let labels: BTreeMap<String, String> = paper::batches(&state, &user)
         .await?
         .into_iter()
@@ -566,8 +566,19 @@ pub async fn audit_trail(
         form_id: some(q.form),
         from: day(q.from),
         to: day(q.to),
+        actors: None,
     };
-    let f = filter.clone();
+    let mut f = filter.clone();
+    // A unit's supervisor reads what the users of their unit and the units below it did.
+    if user.unit.is_some() {
+        let viewer = user.clone();
+        let st = state.clone();
+        let seen = web::block(move || crate::app::admin::users_seen_by(&st, &viewer))
+            .await
+            .map_err(|_| PageError::busy())?
+            .map_err(|_| PageError::busy())?;
+        f.actors = Some(seen.into_iter().map(|u| u.username).collect());
+    }
     let entries = state
         .db(move |conn| audit::search(conn, &f, AUDIT_PAGE))
         .await?;
