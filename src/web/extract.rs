@@ -338,7 +338,7 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<T>::from_request(&req, payload);
         Box::pin(async move {
-            let form = form.await.map_err(|_| stale_form())?.into_inner();
+            let form = form.await.map_err(unreadable_form)?.into_inner();
             check_csrf(&req, form.csrf())?;
             Ok(CsrfForm(form))
         })
@@ -363,6 +363,37 @@ pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
         Ok(())
     } else {
         Err(stale_form())
+    }
+}
+
+/// A form that could not be read: too large, not a form, or a field of the wrong kind (named).
+fn unreadable_form(e: actix_web::Error) -> PageError {
+    use actix_web::error::UrlencodedError;
+    match e.as_error::<UrlencodedError>() {
+        Some(UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength) => PageError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Biểu mẫu quá lớn",
+            "Nội dung gửi lên quá lớn; không có gì được lưu. Xin rút gọn và gửi lại.",
+        ),
+        Some(UrlencodedError::ContentType) => PageError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Không phải biểu mẫu",
+            "Trang này chỉ nhận biểu mẫu (application/x-www-form-urlencoded); không có gì được lưu.",
+        ),
+        other => {
+            // serde names the field: "missing field `role`", "invalid digit … `period`".
+            let detail = other.map(ToString::to_string).unwrap_or_default();
+            let field = detail
+                .split('`')
+                .nth(1)
+                .map(|f| format!(" (trường “{f}”)"))
+                .unwrap_or_default();
+            PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Biểu mẫu không hợp lệ",
+                format!("Biểu mẫu thiếu hoặc sai một trường{field}; không có gì được lưu. Xin tải lại trang và điền lại."),
+            )
+        }
     }
 }
 
