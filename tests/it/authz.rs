@@ -334,6 +334,8 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
             get("/api/v1/parindex"),
             rule(&[ApiViewer, ApiSurveyor, ApiSupervisor]).query("period=2025&unit=NK"),
         ),
+        // The API's description documents, it holds no data: anyone reads it.
+        (get("/api/v1/openapi.json"), rule(&EVERYONE)),
         // Downloads pages link to: a token, or a signed-in supervisor.
         (
             get("/api/v1/export"),

@@ -20,6 +20,7 @@ mod import;
 mod instruments;
 mod kiosk;
 mod maps;
+mod openapi;
 mod pages;
 mod paper;
 mod results;
