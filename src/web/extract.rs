@@ -388,3 +388,11 @@ impl FromRequest for crate::views::i18n::Lang {
             .unwrap_or_default()))
     }
 }
+
+/// The page's own path and query: where the language switch returns to.
+pub fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    }
+}
