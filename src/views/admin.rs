@@ -283,7 +283,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title) } } } }
+                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (l.title(s)) } } } }
                     label { (l.pick("Tên thiết bị", "Device name")) input type="text" name="label" maxlength="100" placeholder=(l.pick("vd. Quầy 1", "e.g. Counter 1")); }
                     button.primary type="submit" { (l.pick("Thêm kiosk", "Add the kiosk")) }
                 }

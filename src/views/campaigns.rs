@@ -84,7 +84,7 @@ pub fn list(p: &ListPage) -> Markup {
                         label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
                         label { (l.pick("Phiếu khảo sát", "Survey"))
                             select name="survey" required {
-                                @for s in &p.surveys { option value=(s.id) { (s.title) } }
+                                @for s in &p.surveys { option value=(s.id) { (l.title(s)) } }
                             }
                         }
                         label { (l.pick("Năm đánh giá", "Year assessed")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
@@ -157,7 +157,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
             main {
                 p.crumbs { a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } " › " (c.title) }
                 h1 { (c.title) }
-                p { (l.pick("Phiếu: ", "Form: ")) (p.survey.title) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
+                p { (l.pick("Phiếu: ", "Form: ")) (l.title(p.survey)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
                 p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
                 @if let Some(n) = p.notice { p.saved { (n) } }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }

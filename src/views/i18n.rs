@@ -80,6 +80,14 @@ impl Lang {
         }
     }
 
+    /// A survey's title in this language: its English title where the definition gives one.
+    pub fn title(self, survey: &crate::survey::Survey) -> &str {
+        match (self, &survey.title_en) {
+            (Lang::En, Some(en)) => en,
+            _ => &survey.title,
+        }
+    }
+
     /// A decimal already written with a point (points, "8.0700"), in this language's way.
     pub fn decimal_text(self, s: &str) -> String {
         match self {

@@ -147,7 +147,7 @@ fn upload_form(p: &ImportPage) -> Markup {
             label { (l.pick("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
                     @for s in &p.surveys {
-                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (s.title) }
+                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (l.title(s)) }
                     }
                 }
             }

@@ -112,7 +112,7 @@ async fn list_page(
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| s.title.clone())
+            .map_or(id.to_string(), |s| lang.title(s).to_string())
     };
     let page = view::list(&view::ListPage {
         staff: staff(user, &role, csrf, lang, "/campaigns"),

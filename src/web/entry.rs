@@ -41,12 +41,12 @@ fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     }
 }
 
-fn survey_title(state: &AppState) -> impl Fn(&str) -> String + '_ {
-    |id| {
+fn survey_title(state: &AppState, lang: Lang) -> impl Fn(&str) -> String + '_ {
+    move |id| {
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| s.title.clone())
+            .map_or(id.to_string(), |s| lang.title(s).to_string())
     }
 }
 
@@ -79,7 +79,7 @@ async fn batches_page(
         .filter(|u| scope.as_ref().is_none_or(|s| s.contains(&u.code)))
         .cloned()
         .collect();
-    let (names, titles) = (unit_name(state), survey_title(state));
+    let (names, titles) = (unit_name(state), survey_title(state, lang));
     let page = view::batches(&view::BatchesPage {
         staff: staff(user, &role, csrf, lang, "/entry"),
         batches: &batches,

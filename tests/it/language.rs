@@ -171,6 +171,20 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     }
 }
 
+/// Whether a cell holds a time written YYYY-MM-DD hh:mm (`iso`) or dd/mm/YYYY hh:mm.
+fn has_date(body: &str, iso: bool) -> bool {
+    body.split("<td>").any(|cell| {
+        let b = cell.as_bytes();
+        let digits =
+            |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+        if iso {
+            digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-')
+        } else {
+            digits(0..2) && b.get(2) == Some(&b'/') && digits(3..5) && b.get(5) == Some(&b'/')
+        }
+    })
+}
+
 /// The `lang` attribute of a page's `<html>` element.
 fn html_lang(body: &str) -> &str {
     let at = body.find("<html lang=\"").expect("an <html lang> element") + 12;
@@ -241,6 +255,16 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
                 None => {
                     assert_eq!(html_lang(&body), "vi", "{page} is Vietnamese by default");
                 }
+            }
+            // Staff pages name surveys by their English titles, and dates the English way.
+            let english = lang.is_some();
+            if page == "/entry" {
+                let title = "Household survey of satisfaction";
+                assert_eq!(body.contains(title), english, "{page} ({lang:?}):\n{body}");
+            }
+            if page == "/audit" {
+                let (iso, vi) = (has_date(&body, true), has_date(&body, false));
+                assert_eq!((iso, vi), (english, !english), "{page} ({lang:?}):\n{body}");
             }
         }
     }
