@@ -5,7 +5,7 @@ use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
 use crate::db::counts::{self, Filter};
 use crate::db::AnyConnection;
 use crate::report::{self, ReportError, ScoreQuery};
-use crate::scoring::{score, NodeScore, Scores, Tallies, MIN_CELL};
+use crate::scoring::{score, NodeScore, Scores, Tallies};
 use crate::survey::{Catalog, FieldError, Survey, UnitTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,8 +60,7 @@ pub fn cell(survey: &Survey, key: String, tallies: &Tallies, min_n: i64) -> Cell
 }
 
 /// Every breakdown of the query's survey, period and unit (on its map). Breakdowns are of
-/// the whole period: `from` and `to` are refused. Cells under `min_n` answers (at least
-/// [`MIN_CELL`]) are withheld.
+/// the whole period: `from` and `to` are refused. Cells under `min_n` answers are withheld.
 pub fn breakdowns(
     conn: &mut AnyConnection,
     catalog: &Catalog,
@@ -69,7 +68,7 @@ pub fn breakdowns(
     q: &ScoreQuery,
     min_n: i64,
 ) -> Result<Breakdowns, ReportError> {
-    let min_n = min_n.max(MIN_CELL);
+    let min_n = min_n.max(1);
     let survey = catalog.get(&q.survey).ok_or_else(|| {
         ReportError::Invalid(FieldError::new(
             "survey",
@@ -81,7 +80,7 @@ pub fn breakdowns(
         to: None,
         ..q.clone()
     };
-    let scores = report::scores(conn, catalog, units, &whole)?;
+    let scores = report::scores(conn, catalog, units, &whole, min_n)?;
     let (map, _, codes) = report::scope(units, &whole)?;
     let filter = Filter {
         survey_id: survey.id.clone(),

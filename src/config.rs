@@ -38,6 +38,9 @@ pub struct Settings {
     pub public_url: String,
     /// `/public` withholds every cell resting on fewer answers than this.
     pub public_min_n: i64,
+    /// Every breakdown (a unit below the city, some days, a respondent group, a field, a
+    /// channel, a month) withholds cells resting on fewer answers than this.
+    pub min_cell: i64,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -74,6 +77,7 @@ impl Default for Settings {
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             public_url: default_public_url(DEFAULT_BIND),
             public_min_n: DEFAULT_PUBLIC_MIN_N,
+            min_cell: crate::scoring::MIN_CELL,
         }
     }
 }

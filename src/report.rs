@@ -88,11 +88,14 @@ pub fn scope(
     Ok((map, notes, unit_codes))
 }
 
+/// Scores of a query. `k`: the fewest answers a cell may rest on — respondent groups always,
+/// every node where the query is narrower than the whole city and year.
 pub fn scores(
     conn: &mut AnyConnection,
     catalog: &Catalog,
     units: &UnitTree,
     q: &ScoreQuery,
+    k: i64,
 ) -> Result<Scores, ReportError> {
     let invalid = |f: &str, m: String| ReportError::Invalid(FieldError::new(f, m));
     let survey = catalog
@@ -106,10 +109,14 @@ pub fn scores(
         from: q.from.clone(),
         to: q.to.clone(),
     };
+    let narrow = filter.units.is_some() || q.from.is_some() || q.to.is_some();
     let groups = counts::load_by_group(conn, &filter)?;
     let mut scores = score_groups(survey, &groups);
     // Pages, API and exports show breakdowns only over enough answers.
-    crate::scoring::suppress_small_groups(&mut scores.nodes);
+    crate::scoring::suppress_small_groups(&mut scores.nodes, k);
+    if narrow {
+        crate::scoring::withhold_under(&mut scores.nodes, k);
+    }
     let seed = format!(
         "{}|{}|{}|{}|{}|{}",
         survey.id,
@@ -335,6 +342,7 @@ pub fn par_report(
     tree: &ParTree,
     plan: Option<&crate::survey::plan::Plan>,
     q: &ScoreQuery,
+    k: i64,
 ) -> Result<ParReport, ReportError> {
     // Survey-measured criteria: code → measurement.
     let mut measured: HashMap<String, Measured> = HashMap::new();
@@ -346,7 +354,7 @@ pub fn par_report(
             survey: survey.clone(),
             ..q.clone()
         };
-        let s = scores(conn, catalog, units, &sq)?;
+        let s = scores(conn, catalog, units, &sq, k)?;
         let mut all = Vec::new();
         walk(&s.nodes, &mut all);
         for n in all {
@@ -385,6 +393,7 @@ pub fn par_report(
                 survey: f.id.clone(),
                 ..q.clone()
             },
+            k,
         )?;
         sipas_sources.push(SipasSource {
             survey: f.id.clone(),

@@ -9,7 +9,7 @@ pub use crate::report::ReportError;
 pub async fn scores(state: &AppState, q: ScoreQuery) -> Result<Scores, ReportError> {
     let st = state.clone();
     state
-        .db(move |conn| report::scores(conn, &st.catalog, &st.units, &q))
+        .db(move |conn| report::scores(conn, &st.catalog, &st.units, &q, st.settings.min_cell))
         .await
 }
 
@@ -26,6 +26,7 @@ pub async fn par_report(state: &AppState, q: ScoreQuery) -> Result<ParReport, Re
                 tree,
                 st.plan.as_ref().as_ref(),
                 &q,
+                st.settings.min_cell,
             )
         })
         .await
@@ -33,7 +34,15 @@ pub async fn par_report(state: &AppState, q: ScoreQuery) -> Result<ParReport, Re
 
 /// [`scores`] for callers that may block (the CLI).
 pub fn scores_blocking(state: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
-    state.db_blocking(|conn| report::scores(conn, &state.catalog, &state.units, q))
+    state.db_blocking(|conn| {
+        report::scores(
+            conn,
+            &state.catalog,
+            &state.units,
+            q,
+            state.settings.min_cell,
+        )
+    })
 }
 
 /// The breakdowns of a survey's headline (whole period), cells under `min_n` withheld.

@@ -37,6 +37,7 @@ pub async fn standing(state: &AppState, q: ScoreQuery) -> Result<Standing, Repor
                 tree,
                 st.plan.as_ref().as_ref(),
                 &q,
+                st.settings.min_cell,
             )?;
             let mut surveys = Vec::new();
             for s in st.catalog.surveys.values() {
@@ -51,6 +52,7 @@ pub async fn standing(state: &AppState, q: ScoreQuery) -> Result<Standing, Repor
                         survey: s.id.clone(),
                         ..q.clone()
                     },
+                    st.settings.min_cell,
                 )?;
                 surveys.push(Scored {
                     survey: s.id.clone(),

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod import;
 mod keying;
+mod pages;
 
 use crate::app::reports;
 use crate::config::Settings;
@@ -43,6 +44,10 @@ pub struct BenchArgs {
     /// Paper forms keyed twice on the keying screen, with everything above stored
     #[arg(long, default_value_t = 300)]
     pub keying: usize,
+    /// Requests per dashboard page, export and scores call, timed with everything stored
+    /// (0: skip)
+    #[arg(long, default_value_t = 40)]
+    pub pages: usize,
     /// Only time `chiso import` of this many household forms (a CSV file written first)
     #[arg(long, value_name = "ROWS")]
     pub import: Option<usize>,
@@ -277,7 +282,32 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         );
     }
 
-    // 4. Export of everything stored as CSV, the way `chiso export` writes it.
+    // 4. The leaders' pages, exports and the scores API with everything stored.
+    if args.pages > 0 {
+        println!();
+        println!(
+            "dashboard pages, {stored} responses stored, {} requests each (target p95 < {:.0} ms):",
+            args.pages,
+            pages::PAGE_TARGET_MS
+        );
+        for t in pages::time_pages(&state, &addr, SURVEY, ONE_WARD, period(), args.pages)? {
+            let verdict = if t.p95 < pages::PAGE_TARGET_MS {
+                ""
+            } else {
+                "  (over)"
+            };
+            println!(
+                "  {:<60} p50 {:>7.1} ms   p95 {:>7.1} ms{verdict}",
+                t.path, t.p50, t.p95
+            );
+        }
+        println!(
+            "  top-20 simulation (10,000 draws) alone: {:.1} ms (target < 20 ms)",
+            pages::time_top20(&state, SURVEY, period())?
+        );
+    }
+
+    // 5. Export of everything stored as CSV, the way `chiso export` writes it.
     println!();
     let (exported, secs, bytes) = export_in_process(&state)?;
     println!(
@@ -289,7 +319,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         exported as f64 / secs.max(f64::MIN_POSITIVE)
     );
 
-    // 5. Memory of a server process holding everything stored above: after scoring
+    // 6. Memory of a server process holding everything stored above: after scoring
     // requests, and at its peak while it streams the whole export over HTTP.
     println!();
     let figures = server_rss(&target.url, surveys, &token, &export_token);

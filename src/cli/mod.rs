@@ -59,6 +59,11 @@ struct Common {
     /// codes); default http:// and the bind address
     #[arg(long, global = true, env = "CHISO_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Fewest answers any breakdown cell (a unit, some days, a group, a field, a channel) may
+    /// rest on in pages, API and exports
+    #[arg(long, global = true, env = "CHISO_MIN_CELL", default_value_t = crate::scoring::MIN_CELL,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    min_cell: i64,
     /// Where the server listens (read here for the default public address)
     #[arg(skip)]
     bind: String,
@@ -222,6 +227,7 @@ fn settings(common: &Common) -> Settings {
             Some(u) if !u.trim().is_empty() => u.trim().trim_end_matches('/').to_string(),
             _ => config::default_public_url(&common.bind),
         },
+        min_cell: common.min_cell,
         ..Settings::default()
     }
 }

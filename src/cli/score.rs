@@ -75,6 +75,12 @@ pub(super) fn run(state: &AppState, args: &ScoreArgs) -> Result<(), CliError> {
 
 fn print_rows(n: &NodeScore, depth: usize) {
     let f = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    // Too few answers in a narrow slice: said so, not shown as "no data".
+    let value = if n.withheld {
+        "withheld".to_string()
+    } else {
+        f(n.value)
+    };
     let ci = match (n.ci_low, n.ci_high) {
         (Some(l), Some(h)) => format!("{l:.2}–{h:.2}"),
         _ => "-".into(),
@@ -86,7 +92,7 @@ fn print_rows(n: &NodeScore, depth: usize) {
     out!(
         "{:<8} {:>8} {:>17} {:>7} {:>8} {:>7}{sig} {:>9}  {}{}",
         n.code,
-        f(n.value),
+        value,
         ci,
         n.n,
         f(n.baseline),

@@ -181,6 +181,9 @@ pub struct NodeScore {
     pub rank: Option<RankEstimate>,
     /// Per respondent group, for surveys with groups (value and n only).
     pub by_group: Vec<GroupValue>,
+    /// A narrow slice over fewer answers than a published cell may rest on: value, points,
+    /// interval and comparisons withheld (n is kept).
+    pub withheld: bool,
     /// Root nodes only: the chance of reaching the top 20 and what it assumes.
     #[serde(flatten)]
     pub top20: Option<top20::Top20>,
@@ -207,21 +210,41 @@ pub struct GroupValue {
     pub suppressed: bool,
 }
 
-/// The fewest answers a published breakdown cell may rest on: below it, a reader who knows who
-/// answered could tell what they answered.
+/// The fewest answers a published breakdown cell may rest on by default: below it, a reader
+/// who knows who answered could tell what they answered. A setting (`--min-cell`) may raise it.
 pub const MIN_CELL: i64 = 5;
 
-/// Withholds every respondent-group cell resting on fewer than [`MIN_CELL`] answers.
-pub fn suppress_small_groups(nodes: &mut [NodeScore]) {
+/// Withholds every respondent-group cell resting on fewer than `k` answers.
+pub fn suppress_small_groups(nodes: &mut [NodeScore], k: i64) {
     for n in nodes {
         for g in &mut n.by_group {
-            if g.n < MIN_CELL {
+            if g.n < k {
                 g.value = None;
                 g.points = None;
                 g.suppressed = true;
             }
         }
-        suppress_small_groups(&mut n.children);
+        suppress_small_groups(&mut n.children, k);
+    }
+}
+
+/// Withholds every node resting on fewer than `k` answers: its value, points, interval and
+/// every comparison drawn from them. For slices narrower than the whole city and year, where
+/// the few who answered may be known (one form on one day at one ward is one citizen).
+pub fn withhold_under(nodes: &mut [NodeScore], k: i64) {
+    for n in nodes {
+        if n.n < k && (n.value.is_some() || n.points.is_some()) {
+            n.value = None;
+            n.points = None;
+            n.ci_low = None;
+            n.ci_high = None;
+            n.delta = None;
+            n.significant = None;
+            n.gap_to_target = None;
+            n.rank = None;
+            n.withheld = true;
+        }
+        withhold_under(&mut n.children, k);
     }
 }
 
@@ -684,6 +707,7 @@ fn blank(code: &str) -> NodeScore {
         owner: None,
         rank: None,
         by_group: Vec::new(),
+        withheld: false,
         top20: None,
         children: Vec::new(),
     }

@@ -29,6 +29,8 @@ pub struct ScoresPage<'a> {
     pub from: &'a str,
     pub to: &'a str,
     pub scores: &'a Scores,
+    /// Cells resting on fewer answers are withheld.
+    pub min_cell: i64,
 }
 
 pub fn scores(p: &ScoresPage) -> Markup {
@@ -231,7 +233,13 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
         tr class=(class) {
             td data-label=(label(p, 0)) { (n.code) }
             td.name data-label=(label(p, 1)) { @if n.kind == "index" { strong { (n.name) } } @else { (n.name) } }
-            td.num data-label=(label(p, 2)) { (num(lang, n.value, n.unit)) }
+            td.num data-label=(label(p, 2)) {
+                @if n.withheld {
+                    span.note title=(lang.pick("Quá ít phiếu để công bố mà không lộ người trả lời", "Too few answers to publish without revealing who answered")) {
+                        (lang.pick("dưới ", "under ")) (p.min_cell) (lang.pick(" phiếu", " answers"))
+                    }
+                } @else { (num(lang, n.value, n.unit)) }
+            }
             td.num data-label=(label(p, 3)) { @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { (num(lang, Some(l), n.unit)) "–" (num(lang, Some(h), n.unit)) } @else { "—" } }
             td.num data-label=(label(p, 4)) { (lang.count(n.n)) }
             td.num data-label=(label(p, 5)) { (num(lang, n.baseline, n.unit)) }
@@ -255,7 +263,7 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
                     @if i > 0 { " · " }
                     @let name = p.survey.groups.iter().find(|x| x.code == g.group).map(|x| x.label.as_str()).unwrap_or(g.group.as_str());
                     @if g.suppressed {
-                        (name) " — " (lang.pick("dưới ", "under ")) (crate::scoring::MIN_CELL) (lang.pick(" phiếu, không hiển thị", " answers, withheld"))
+                        (name) " — " (lang.pick("dưới ", "under ")) (p.min_cell) (lang.pick(" phiếu, không hiển thị", " answers, withheld"))
                     } @else {
                         (name) " " (num(lang, g.value, n.unit)) " (n=" (lang.count(g.n)) ")"
                     }

@@ -60,6 +60,7 @@ pub async fn scores_page(
         from: q.from.as_deref().unwrap_or(""),
         to: q.to.as_deref().unwrap_or(""),
         scores: &scored,
+        min_cell: state.settings.min_cell,
     });
     Ok(csrf.page(StatusCode::OK, page))
 }

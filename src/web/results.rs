@@ -195,7 +195,7 @@ pub async fn sipas_page(
         .get(&q.survey)
         .filter(|s| s.instrument == "sipas")
         .ok_or_else(|| PageError::no_page(lang))?;
-    let b = reports::breakdowns(&state, q.clone(), crate::scoring::MIN_CELL).await?;
+    let b = reports::breakdowns(&state, q.clone(), state.settings.min_cell).await?;
     let role = user.role.to_string();
     let choices = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
     let here = here(&req);
@@ -298,7 +298,7 @@ pub async fn sipas_export(
         .get(&q.survey)
         .filter(|s| s.instrument == "sipas")
         .ok_or_else(|| PageError::no_page(lang))?;
-    let b = reports::breakdowns(&state, q.clone(), crate::scoring::MIN_CELL).await?;
+    let b = reports::breakdowns(&state, q.clone(), state.settings.min_cell).await?;
     let tables = crate::views::sipas::tables(
         lang,
         survey,
@@ -379,7 +379,7 @@ pub async fn public_page(
         to: None,
         map,
     };
-    let min_n = state.settings.public_min_n;
+    let min_n = state.settings.public_min_n.max(state.settings.min_cell);
     let b = reports::breakdowns(&state, q, min_n).await?;
     // The whole tree is shown only where the year itself clears the threshold.
     let mut b = b;

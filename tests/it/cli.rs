@@ -139,18 +139,20 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         (Some("E1"), Some(3))
     );
     assert!((e1["value"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
-    let out = chiso(
-        &db,
-        &[
-            "score",
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-            "--unit",
-            "NK",
-        ],
-    );
+    // One district's few forms are withheld under the smallest cell (5 by default), and
+    // shown when the setting allows it.
+    let args = [
+        "score",
+        "--survey",
+        "sipas-counter",
+        "--period",
+        "2025",
+        "--unit",
+        "NK",
+    ];
+    let out = chiso(&db, &args);
+    assert!(text(&out).contains("E1       withheld"), "{}", text(&out));
+    let out = chiso(&db, &[&args[..], &["--min-cell", "1"]].concat());
     assert!(text(&out).contains("E1         100.00"), "{}", text(&out));
 
     // A bad row stores nothing and names the file, line and field.

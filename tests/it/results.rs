@@ -325,3 +325,118 @@ async fn the_papi_page_shows_dimensions_against_2022_and_rank_20() {
     assert!(page.contains("Chưa có dữ liệu"));
     assert!(page.contains("ước tính theo phương pháp PAPI"));
 }
+
+/// Every node of a scores tree, depth first.
+fn all_nodes(nodes: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    for n in nodes.as_array().into_iter().flatten() {
+        out.push(n);
+        out.extend(all_nodes(&n["children"]));
+    }
+    out
+}
+
+#[actix_web::test]
+async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    fixture(&app).await;
+    // One citizen, alone at Hưng Phú on 15 June, satisfied with everything.
+    let mut one = crate::harness::submission("CR-P-HUNG-PHU", Some(5));
+    one["date"] = json!("2025-06-15");
+    one["period"] = json!(2025);
+    let raw: chiso::survey::RawSubmission = serde_json::from_value(one).unwrap();
+    chiso::app::submit::submit(&app.state, raw).await.unwrap();
+    let svc = service!(app);
+    let api = |uri: String| {
+        TestRequest::get()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)))
+            .to_request()
+    };
+    let slice = "survey=sipas-counter&period=2025&unit=CR-P-HUNG-PHU&from=2025-06-15&to=2025-06-15";
+
+    // The API: the form is counted, but no node shows a value, points or an interval.
+    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{slice}"))).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let day: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    assert_eq!(day["responses"], 1);
+    let nodes = all_nodes(&day["nodes"]);
+    assert!(nodes.len() > 20);
+    for n in &nodes {
+        assert_eq!(n["withheld"], true, "{}", n["code"]);
+        for key in [
+            "value",
+            "points",
+            "ci_low",
+            "ci_high",
+            "delta",
+            "significant",
+        ] {
+            assert_eq!(n[key], Value::Null, "{} {key}", n["code"]);
+        }
+        assert_eq!(n["n"], 1, "{}: n is kept", n["code"]);
+    }
+    // The whole city's year is not a breakdown: its figures stand.
+    let resp = test::call_service(
+        &svc,
+        api("/api/v1/scores?survey=sipas-counter&period=2025".into()),
+    )
+    .await;
+    let city: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    assert_eq!(city["nodes"][0]["withheld"], false);
+    assert!(city["nodes"][0]["value"].as_f64().is_some());
+
+    // The scores page says why instead of showing 100 %.
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, who, &format!("/scores?{slice}"));
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("dưới 5 phiếu"), "{page}");
+    assert!(!page.contains("100,00"), "a withheld value leaked: {page}");
+
+    // The ward's SIPAS page, its exports and its PAR INDEX projection neither.
+    let ward = "survey=sipas-counter&period=2025&unit=CR-P-HUNG-PHU";
+    let (status, page, _) = staff_get!(svc, who, &format!("/sipas?{ward}"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("100,00"), "{page}");
+    for table in ["elements", "fields", "channels", "periods"] {
+        let (status, csv, _) = staff_get!(
+            svc,
+            who,
+            &format!("/sipas/export?{ward}&table={table}&format=csv")
+        );
+        assert_eq!(status, StatusCode::OK, "{table}");
+        assert!(!csv.contains("100"), "{table}: {csv}");
+    }
+    let (status, page, _) = staff_get!(svc, who, "/parindex?unit=CR-P-HUNG-PHU&period=2025");
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("100,00"), "{page}");
+}
+
+#[actix_web::test]
+async fn snapshots_of_the_results_pages_and_their_charts() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    for (name, uri) in [
+        (
+            "sipas_nk",
+            "/sipas?survey=sipas-counter&period=2025&unit=NK",
+        ),
+        ("sipas_city", "/sipas?survey=sipas-counter&period=2025"),
+        ("papi_empty", "/papi?period=2025"),
+    ] {
+        let (status, page, _) = staff_get!(svc, who, uri);
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let main = crate::standing::main_of(&page, &who.csrf);
+        assert!(
+            !main.contains("style=") && !main.contains("<script"),
+            "{uri}: no inline style or script"
+        );
+        insta::assert_snapshot!(name, main);
+    }
+}
