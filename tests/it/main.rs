@@ -19,6 +19,7 @@ mod fuzz;
 mod import;
 mod instruments;
 mod kiosk;
+mod language;
 mod maps;
 mod openapi;
 mod pages;
