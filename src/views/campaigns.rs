@@ -153,7 +153,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     }
                 }
                 @if admin {
-                    div.links style="margin-top:1rem;display:flex;gap:.6rem;flex-wrap:wrap" {
+                    div.links.row {
                         @if c.status == DRAFT { (action("/open", "Mở đợt khảo sát", true)) }
                         @if c.status != CLOSED {
                             form.inline method="post" action={ (base) "/links" } {
@@ -200,7 +200,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                                     LinkState::Revoked => "Đã thu hồi",
                                 } } }
                                 @if admin { td { @if !r.answered && c.status != CLOSED {
-                                    div style="display:flex;gap:.3rem;flex-wrap:wrap" {
+                                    div.row.tight {
                                         @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), "Thu hồi", false)) }
                                         (action(&format!("/people/{}/reissue", r.id), "Cấp lại", false))
                                     }
@@ -214,7 +214,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     form.stack method="post" action={ (base) "/list" } {
                         input type="hidden" name="csrf" value=(csrf);
                         label { "Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)"
-                            textarea name="list" rows="8" style="width:100%;font-family:monospace" required { (p.list_text) }
+                            textarea.list name="list" rows="8" required { (p.list_text) }
                         }
                         p.note { "Mã nhóm: " @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
                         button.primary type="submit" { "Thêm cả danh sách" }
@@ -226,7 +226,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                         }
                         button.primary type="submit" { "Thêm từ tệp" }
                     }
-                    form.stack method="post" action={ (base) "/people" } style="margin-top:1rem" {
+                    form.stack.spaced method="post" action={ (base) "/people" } {
                         input type="hidden" name="csrf" value=(csrf);
                         label { "Họ tên" input type="text" name="name" maxlength="200" required; }
                         label { "Nhóm" select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }

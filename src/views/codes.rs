@@ -21,8 +21,8 @@ pub fn ask(error: Option<&str>) -> Markup {
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="get" action="/o" {
                     label { "Mã trên phiếu hẹn"
-                        input type="text" name="code" required autocomplete="off" autocapitalize="characters"
-                            inputmode="text" maxlength="20" placeholder="vd. AB3CD-EF4GH" style="font-size:1.3rem;width:100%;letter-spacing:.1em";
+                        input.code type="text" name="code" required autocomplete="off" autocapitalize="characters"
+                            inputmode="text" maxlength="20" placeholder="vd. AB3CD-EF4GH";
                     }
                     div.nav { button.primary type="submit" { "Bắt đầu đánh giá" } }
                 }
@@ -100,7 +100,7 @@ pub fn labels(codes: &[String], base_url: &str, unit_name: &str, expires: &str) 
                             div {
                                 strong { "Đánh giá sự hài lòng" } br;
                                 span.note { (unit_name) } br;
-                                "Mã: " strong style="font-size:1.2rem;letter-spacing:.08em" { (display(c)) } br;
+                                "Mã: " strong.code { (display(c)) } br;
                                 span.url { (base_url) "/o" } br;
                                 span.note { "Dùng đến " (when(expires)) }
                             }

@@ -227,7 +227,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
     page(
         "Nhập phiếu",
         "entry",
-        html! { script src="/static/entry.js" defer {} },
+        html! { script src=(super::assets::entry_js_url()) defer {} },
         html! {
             (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
@@ -360,7 +360,7 @@ pub fn correction(p: &CorrectionPage) -> Markup {
     page(
         &format!("Sửa phiếu {}", p.serial),
         "entry",
-        html! { script src="/static/entry.js" defer {} },
+        html! { script src=(super::assets::entry_js_url()) defer {} },
         html! {
             (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {

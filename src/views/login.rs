@@ -7,7 +7,7 @@ pub fn login(csrf: &str, error: Option<&str>, username: &str) -> Markup {
         "",
         html! {},
         html! {
-            main style="max-width:26rem" {
+            main.narrow {
                 h1 { "Đăng nhập chiso" }
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="post" action="/login" {

@@ -10,7 +10,7 @@ use crate::report::ScoreQuery;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -120,11 +120,31 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
     })
 }
 
+/// The API reads JSON only: a body declared as anything else is refused before it is read.
+fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = declared.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON, sent with Content-Type: application/json",
+        ))
+    }
+}
+
 pub async fn post_response(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller<Surveyor>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    require_json(&req)?;
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
     in_scope(&state, caller.unit.as_deref(), Some(raw.unit.clone()))?;

@@ -338,11 +338,30 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<T>::from_request(&req, payload);
         Box::pin(async move {
-            let form = form.await.map_err(|_| stale_form())?.into_inner();
+            let form = form
+                .await
+                .map_err(
+                    |e| match e.as_error::<actix_web::error::UrlencodedError>() {
+                        Some(actix_web::error::UrlencodedError::Overflow { .. }) => {
+                            form_too_large()
+                        }
+                        _ => stale_form(),
+                    },
+                )?
+                .into_inner();
             check_csrf(&req, form.csrf())?;
             Ok(CsrfForm(form))
         })
     }
+}
+
+/// A form larger than its page takes.
+fn form_too_large() -> PageError {
+    PageError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "Biểu mẫu quá lớn",
+        "Nội dung gửi lớn hơn mức trang này nhận. Xin gửi ít hơn hoặc chia nhỏ.",
+    )
 }
 
 /// Checks the CSRF field of a form read by hand (a multipart upload, a page's own parser)
