@@ -1,6 +1,6 @@
 //! What every response carries, whatever route, error or missing page produced it: the
 //! security headers (a Content-Security-Policy without inline script or style, no sniffing,
-//! no referrer — kiosk and link secrets are in addresses — no framing), `Cache-Control:
+//! no referrer to other sites — kiosk and link secrets are in addresses — no framing), `Cache-Control:
 //! no-store` unless the route chose its caching (`/public`, versioned static files), and
 //! cookies that are HttpOnly, SameSite=Strict and, on an https public address, Secure.
 //! HEAD answers as GET does, without the body; request bodies are put under the deadline and
@@ -26,7 +26,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    // Addresses (with their kiosk, link and code secrets) never leave the site. Not
+    // `no-referrer`: browsers then send `Origin: null` with a form, and the same-origin check
+    // (`origin.rs`) would refuse every form of the site.
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
 ];
 

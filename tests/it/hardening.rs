@@ -491,7 +491,7 @@ async fn bodies_over_the_limit_get_413() {
         )
         .await;
         assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
-        assert_eq!(header(&resp, "referrer-policy"), "no-referrer");
+        assert_eq!(header(&resp, "referrer-policy"), "same-origin");
     }
     assert_eq!(app.responses(), 0);
 }
