@@ -41,6 +41,19 @@ pub struct Settings {
     /// Every breakdown (a unit below the city, some days, a respondent group, a field, a
     /// channel, a month) withholds cells resting on fewer answers than this.
     pub min_cell: i64,
+    /// Requests per minute one client address may make to the public routes (kiosks, codes,
+    /// links, `/public`, signing in, the API), in a burst or spread out; 0: no limit.
+    pub limit_per_address: u32,
+    /// Requests per minute to one kiosk's address (`/k/…`); 0: no limit.
+    pub limit_per_kiosk: u32,
+    /// Requests per minute to one slip code (`/o/…`) or one-time link (`/i/…`); 0: no limit.
+    pub limit_per_code: u32,
+    /// Entries each limit table keeps at most, whatever the number of addresses or codes tried.
+    pub limit_keys: usize,
+    /// Seconds a request's body may take to arrive before the request is cut off (408).
+    pub body_timeout_secs: u64,
+    /// Cookies carry `Secure` (sent over https only); unset: when `public_url` is https.
+    pub secure_cookies: Option<bool>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -51,6 +64,11 @@ pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
 pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_PUBLIC_MIN_N: i64 = 30;
+pub const DEFAULT_LIMIT_PER_ADDRESS: u32 = 600;
+pub const DEFAULT_LIMIT_PER_KIOSK: u32 = 120;
+pub const DEFAULT_LIMIT_PER_CODE: u32 = 60;
+pub const DEFAULT_LIMIT_KEYS: usize = 100_000;
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// The public address when none is set: `http://` and the bind address.
 pub fn default_public_url(bind: &str) -> String {
@@ -78,6 +96,23 @@ impl Default for Settings {
             public_url: default_public_url(DEFAULT_BIND),
             public_min_n: DEFAULT_PUBLIC_MIN_N,
             min_cell: crate::scoring::MIN_CELL,
+            limit_per_address: DEFAULT_LIMIT_PER_ADDRESS,
+            limit_per_kiosk: DEFAULT_LIMIT_PER_KIOSK,
+            limit_per_code: DEFAULT_LIMIT_PER_CODE,
+            limit_keys: DEFAULT_LIMIT_KEYS,
+            body_timeout_secs: DEFAULT_BODY_TIMEOUT_SECS,
+            secure_cookies: None,
         }
+    }
+}
+
+impl Settings {
+    /// Whether cookies carry `Secure`: as set, else when the public address is https.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.public_url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        })
     }
 }

@@ -226,6 +226,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             1
         },
     );
+    let abuse_limits = Arc::new(crate::web::limits::Limits::new(&settings));
     Ok(Prepared {
         state: AppState {
             writer,
@@ -241,6 +242,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             kiosk_last: Arc::default(),
             token_cache: Arc::default(),
             sign_in_limits: Arc::new(crate::app::sign_in::Limits::new()),
+            abuse_limits,
             forms_key,
         },
         generated_admin_password: generated,
@@ -253,12 +255,15 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
             .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
-            // Every route behind the same-origin check for unsafe methods.
+            // Every route behind the same-origin check for unsafe methods, the abuse limits
+            // and, outermost, the headers, body guard and cookie flags of every response.
             .service(
                 web::scope("")
                     .wrap(actix_web::middleware::from_fn(
                         crate::web::origin::same_origin,
                     ))
+                    .wrap(actix_web::middleware::from_fn(crate::web::limits::limit))
+                    .wrap(actix_web::middleware::from_fn(crate::web::hygiene::headers))
                     .configure(crate::web::routes),
             );
     }
@@ -282,6 +287,10 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
             )
             .configure(configure(state.clone()))
     })
+    // A client must send its request head within this time, and is given this long to close
+    // after the answer; bodies have their own deadline (`body_timeout_secs`, web::body_guard).
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    .client_disconnect_timeout(std::time::Duration::from_secs(2))
     .bind(&bind)?;
     println!(
         "chiso listening on http://{bind} (kiosks accept one form per {} s)",

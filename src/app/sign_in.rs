@@ -124,7 +124,7 @@ impl Default for Limits {
 
 /// The address a limit counts under: an IPv4 address, or an IPv6 address's /64 network (one
 /// subscriber gets a whole /64, and could otherwise try from billions of addresses).
-fn group(address: IpAddr) -> IpAddr {
+pub fn group(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

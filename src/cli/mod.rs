@@ -93,6 +93,22 @@ struct ServeArgs {
     /// Fewest answers a cell of the public page (/public) may rest on
     #[arg(long, env = "CHISO_PUBLIC_MIN_N", default_value_t = config::DEFAULT_PUBLIC_MIN_N)]
     public_min_n: i64,
+    /// Requests per minute one client address may make to the public routes and the API
+    /// (0: no limit)
+    #[arg(long, env = "CHISO_LIMIT_PER_ADDRESS", default_value_t = config::DEFAULT_LIMIT_PER_ADDRESS)]
+    limit_per_address: u32,
+    /// Requests per minute to one kiosk (0: no limit)
+    #[arg(long, env = "CHISO_LIMIT_PER_KIOSK", default_value_t = config::DEFAULT_LIMIT_PER_KIOSK)]
+    limit_per_kiosk: u32,
+    /// Requests per minute to one slip code or one-time link (0: no limit)
+    #[arg(long, env = "CHISO_LIMIT_PER_CODE", default_value_t = config::DEFAULT_LIMIT_PER_CODE)]
+    limit_per_code: u32,
+    /// Seconds a request body may take to arrive
+    #[arg(long, env = "CHISO_BODY_TIMEOUT", default_value_t = config::DEFAULT_BODY_TIMEOUT_SECS)]
+    body_timeout: u64,
+    /// Cookies sent over https only (default: when the public URL is https)
+    #[arg(long, env = "CHISO_SECURE_COOKIES")]
+    secure_cookies: Option<bool>,
 }
 
 #[derive(Subcommand)]

@@ -14,6 +14,11 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         session_idle_minutes: args.session_idle_minutes,
         behind_proxy: args.behind_proxy,
         public_min_n: args.public_min_n,
+        limit_per_address: args.limit_per_address,
+        limit_per_kiosk: args.limit_per_kiosk,
+        limit_per_code: args.limit_per_code,
+        body_timeout_secs: args.body_timeout,
+        secure_cookies: args.secure_cookies,
         ..settings(common)
     };
     let prepared = startup::prepare(settings)?;

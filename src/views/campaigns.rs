@@ -168,7 +168,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     }
                 }
                 @if admin {
-                    div.links style="margin-top:1rem;display:flex;gap:.6rem;flex-wrap:wrap" {
+                    div.links.row {
                         @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
                         @if c.status != CLOSED {
                             form.inline method="post" action={ (base) "/links" } {
@@ -215,7 +215,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                                     LinkState::Revoked => (l.pick("Đã thu hồi", "Revoked")),
                                 } } }
                                 @if admin { td { @if !r.answered && c.status != CLOSED {
-                                    div style="display:flex;gap:.3rem;flex-wrap:wrap" {
+                                    div.row.tight {
                                         @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), l.pick("Thu hồi", "Revoke"), false)) }
                                         (action(&format!("/people/{}/reissue", r.id), l.pick("Cấp lại", "Issue again"), false))
                                     }
@@ -229,7 +229,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     form.stack method="post" action={ (base) "/list" } {
                         input type="hidden" name="csrf" value=(csrf);
                         label { (l.pick("Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)", "Paste a CSV list (first line: name,group,unit,contact; group by code or name, unit by code or name)"))
-                            textarea name="list" rows="8" style="width:100%;font-family:monospace" required { (p.list_text) }
+                            textarea.list name="list" rows="8" required { (p.list_text) }
                         }
                         p.note { (l.pick("Mã nhóm: ", "Group codes: ")) @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
                         button.primary type="submit" { (l.pick("Thêm cả danh sách", "Add the whole list")) }
@@ -241,7 +241,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                         }
                         button.primary type="submit" { (l.pick("Thêm từ tệp", "Add from the file")) }
                     }
-                    form.stack method="post" action={ (base) "/people" } style="margin-top:1rem" {
+                    form.stack.spaced method="post" action={ (base) "/people" } {
                         input type="hidden" name="csrf" value=(csrf);
                         label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
                         label { (l.pick("Nhóm", "Group")) select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }

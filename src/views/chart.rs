@@ -293,24 +293,6 @@ pub fn trend(
     }
 }
 
-/// The stylesheet block of the charts (goes in the one stylesheet).
-pub const CSS: &str = r#"
-/* charts (src/views/chart.rs): SIPAS, PAPI-aligned and public pages */
-svg.chart{width:100%;max-width:42rem;height:auto;font-family:inherit;font-size:11px;background:#fff}
-svg.chart .grid{stroke:#ddd;stroke-width:1}
-svg.chart .tick{fill:#555;font-size:10px}
-svg.chart .label,svg.chart .value{fill:#1a1a1a}
-svg.chart .bar{fill:#8fa8c8;stroke:#2c4a70;stroke-width:1}
-svg.chart .whisker{stroke:#111;stroke-width:1.5}
-svg.chart .baseline{fill:#fff;stroke:#111;stroke-width:1.5}
-svg.chart .target{stroke:#9b1c1c;stroke-width:2;stroke-dasharray:4 3}
-svg.chart .line{fill:none;stroke:#2c4a70;stroke-width:2}
-svg.chart .band{fill:#2c4a70;fill-opacity:.15;stroke:none}
-svg.chart .dot{fill:#fff;stroke:#2c4a70;stroke-width:2}
-svg.chart .legend text{fill:#333;font-size:10px}
-@media print{svg.chart{max-width:100%;break-inside:avoid}svg.chart .bar{fill:#ccc;stroke:#000}svg.chart .line,svg.chart .dot{stroke:#000}svg.chart .band{fill:#000}}
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;

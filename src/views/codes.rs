@@ -25,8 +25,8 @@ pub fn ask(lang: Lang, error: Option<&str>) -> Markup {
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="get" action="/o" {
                     label { (l.pick("Mã trên phiếu hẹn", "Code on the slip"))
-                        input type="text" name="code" required autocomplete="off" autocapitalize="characters"
-                            inputmode="text" maxlength="20" placeholder="vd. AB3CD-EF4GH" style="font-size:1.3rem;width:100%;letter-spacing:.1em";
+                        input.code type="text" name="code" required autocomplete="off" autocapitalize="characters"
+                            inputmode="text" maxlength="20" placeholder=(l.pick("vd. AB3CD-EF4GH", "e.g. AB3CD-EF4GH"));
                     }
                     div.nav { button.primary type="submit" { (l.pick("Bắt đầu đánh giá", "Start")) } }
                 }
@@ -120,7 +120,7 @@ pub fn labels(
                             div {
                                 strong { "Đánh giá sự hài lòng" } br;
                                 span.note { (unit_name) } br;
-                                "Mã: " strong style="font-size:1.2rem;letter-spacing:.08em" { (display(c)) } br;
+                                "Mã: " strong.code { (display(c)) } br;
                                 span.url { (base_url) "/o" } br;
                                 span.note { "Dùng đến " (super::format::when(expires)) }
                             }

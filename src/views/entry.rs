@@ -251,7 +251,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
     st.page(
         st.t("Nhập phiếu", "Key forms"),
         "entry",
-        html! { script src="/static/entry.js" defer {} },
+        html! { script src=(super::assets::entry_js_url()) defer {} },
         html! {
             main {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
@@ -392,7 +392,7 @@ pub fn correction(p: &CorrectionPage) -> Markup {
     st.page(
         &format!("{} {}", st.t("Sửa phiếu", "Correct form"), p.serial),
         "entry",
-        html! { script src="/static/entry.js" defer {} },
+        html! { script src=(super::assets::entry_js_url()) defer {} },
         html! {
             main {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.id) } { (p.batch.label) } " › " (st.t("sửa phiếu", "correct form")) " " (p.serial) }

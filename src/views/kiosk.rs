@@ -48,7 +48,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
         html! {}
     } else {
         // No timed reload: a page holding answers is never thrown away without JavaScript.
-        html! { script src="/static/kiosk.js" defer {} }
+        html! { script src=(super::assets::kiosk_js_url()) defer {} }
     };
     let action = if s.online { "/o/" } else { "/k/" };
     let l = s.lang;

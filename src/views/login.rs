@@ -10,7 +10,7 @@ pub fn login(lang: Lang, csrf: &str, error: Option<&str>, username: &str) -> Mar
         "",
         html! {},
         html! {
-            main style="max-width:26rem" {
+            main.narrow {
                 p.noprint { (lang_switch(l, "/login")) }
                 h1 { (l.pick("Đăng nhập chiso", "Sign in to chiso")) }
                 @if let Some(e) = error { p.error role="alert" { (e) } }

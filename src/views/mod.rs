@@ -1,6 +1,7 @@
 //! HTML pages, built from small maud functions. Every page works without JavaScript.
 
 pub mod admin;
+pub mod assets;
 pub mod audit;
 pub mod campaigns;
 pub mod chart;

@@ -10,7 +10,7 @@ use crate::report::ScoreQuery;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -120,6 +120,24 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
     })
 }
 
+/// The API reads JSON only: a body declared as anything else is refused before it is read.
+fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = declared.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON, sent with Content-Type: application/json",
+        ))
+    }
+}
+
 /// Stores one questionnaire. The same `submission_id` again answers 200 with the first id and
 /// stores nothing twice; a refused body stores nothing.
 #[utoipa::path(
@@ -135,15 +153,19 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
         (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
         (status = 403, description = "A viewer token; a unit outside the token's unit; a request from a page of another site", body = ErrorBody),
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is missing or wrong: `field` names it; nothing was stored", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address: retry after the seconds Retry-After gives", body = ErrorBody),
         (status = 503, description = "The server is busy or the database unavailable: nothing was stored, retry", body = ErrorBody),
     )
 )]
 pub async fn post_response(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller<Surveyor>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    require_json(&req)?;
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
     in_scope(&state, caller.unit.as_deref(), Some(raw.unit.clone()))?;

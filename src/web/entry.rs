@@ -661,6 +661,6 @@ pub async fn print_form(
 pub async fn entry_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("entry.js"))
+        .insert_header(("Cache-Control", crate::views::assets::CACHE_FOREVER))
+        .body(crate::views::assets::ENTRY_JS)
 }

@@ -16,7 +16,6 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
         .body(body.into_string())
 }
 

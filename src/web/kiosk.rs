@@ -425,8 +425,8 @@ fn verify_form(
 pub async fn kiosk_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("kiosk.js"))
+        .insert_header(("Cache-Control", crate::views::assets::CACHE_FOREVER))
+        .body(crate::views::assets::KIOSK_JS)
 }
 
 fn stale(lang: Lang, token: &str) -> HttpResponse {

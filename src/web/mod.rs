@@ -4,14 +4,18 @@
 pub mod admin;
 pub mod api;
 pub mod api_errors;
+pub mod assets;
 pub mod auth;
+pub mod body_guard;
 pub mod campaigns;
 pub mod dashboard;
 pub mod entry;
 pub mod extract;
+pub mod hygiene;
 pub mod import;
 pub mod invite;
 pub mod kiosk;
+pub mod limits;
 pub mod online;
 pub mod openapi;
 pub mod origin;
@@ -19,8 +23,9 @@ pub mod results;
 pub mod standing;
 pub mod upload;
 
+use crate::views;
 use actix_web::http::Method;
-use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
+use actix_web::{guard, web, FromRequest, Handler, HttpRequest, HttpResponse, Responder};
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
@@ -38,7 +43,60 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     });
     // The API answers its own failures as JSON, before a handler runs too.
     cfg.app_data(web::QueryConfig::default().error_handler(api_errors::query_error))
-        .default_service(web::to(api_errors::no_route));
+        .default_service(web::to(no_route));
+}
+
+/// The methods the router serves at `path` (with HEAD wherever GET is), in declared order.
+pub fn allowed_methods(path: &str) -> Vec<Method> {
+    static TABLE: std::sync::LazyLock<Vec<(Method, actix_web::dev::ResourceDef)>> =
+        std::sync::LazyLock::new(|| {
+            route_table()
+                .into_iter()
+                .map(|(m, p)| (m, actix_web::dev::ResourceDef::new(p)))
+                .collect()
+        });
+    let mut out: Vec<Method> = Vec::new();
+    for (m, def) in TABLE.iter() {
+        if def.is_match(path) && !out.contains(m) {
+            out.push(m.clone());
+            if *m == Method::GET {
+                out.push(Method::HEAD);
+            }
+        }
+    }
+    out
+}
+
+/// No route took the request: under `/api/`, the API's JSON answer; elsewhere 405 with `Allow`
+/// when the path is served with other methods, else the page-not-found page.
+async fn no_route(
+    req: HttpRequest,
+    lang: views::i18n::Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    if api_errors::is_api(req.path()) {
+        return api_errors::no_route(req, lang).await;
+    }
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return Ok(actix_web::ResponseError::error_response(
+            &crate::error::PageError::no_page(lang),
+        ));
+    }
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut res = hygiene::refusal(
+        req.path(),
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "Phương thức không được hỗ trợ",
+        &format!("Địa chỉ này chỉ nhận {allow}. Xin mở trang từ liên kết của chiso."),
+    );
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    Ok(res)
 }
 
 /// Every route the server serves, as (method, path pattern), in the order declared: the
@@ -67,7 +125,14 @@ impl Router<'_> {
     {
         self.table.push((method.clone(), path));
         if let Some(cfg) = self.cfg.as_deref_mut() {
-            let route = web::method(method).to(handler);
+            // HEAD answers wherever GET does (the body is dropped in `hygiene`).
+            let route = if method == Method::GET {
+                web::route()
+                    .guard(guard::Any(guard::Get()).or(guard::Head()))
+                    .to(handler)
+            } else {
+                web::method(method).to(handler)
+            };
             match limit {
                 Some(limit) => {
                     cfg.service(
@@ -167,6 +232,7 @@ fn declare(r: &mut Router) {
     r.post("/import", import::upload);
     r.get("/import/rejected/{token}", import::rejected);
     r.get("/surveys/{id}/print", entry::print_form);
+    r.get("/static/chiso.css", assets::chiso_css);
     r.get("/static/entry.js", entry::entry_js);
     r.get("/static/kiosk.js", kiosk::kiosk_js);
     r.get("/k/{token}", kiosk::form);

@@ -22,7 +22,6 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
         .body(body.into_string())
 }
 
@@ -116,8 +115,7 @@ pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
         Some(typed) => match app::normalise(typed) {
             Some(code) => HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/o/{code}")))
-                .insert_header(("Referrer-Policy", "no-referrer"))
-                .finish(),
+                        .finish(),
             None => html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 view::ask(

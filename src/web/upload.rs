@@ -11,6 +11,8 @@ use std::io::Write;
 
 /// Longest text field accepted beside the file.
 const FIELD_LIMIT: usize = 4096;
+/// Most fields beside the file.
+const MAX_FIELDS: usize = 32;
 
 #[derive(Default)]
 pub struct Upload {
@@ -68,6 +70,10 @@ pub async fn read(mut parts: Multipart, limit: u64) -> Result<Upload, PageError>
                 up.file = Some((filename, tmp));
             }
             continue;
+        }
+        // A form has a few short fields: their number is bounded as their length is.
+        if up.fields.len() >= MAX_FIELDS {
+            return Err(malformed());
         }
         let mut value = Vec::new();
         while let Some(chunk) = part.next().await {

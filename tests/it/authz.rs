@@ -21,7 +21,7 @@ const HOUSEHOLD: &str = "sipas-2022-household";
 
 /// Every kind of caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
+pub(crate) enum Who {
     Anonymous,
     /// A kiosk's address (the token in `/k/…`); otherwise anonymous.
     Kiosk,
@@ -84,11 +84,11 @@ enum Body {
 }
 
 /// One route's expected answers: who is let in, with what query and body.
-struct Rule {
+pub(crate) struct Rule {
     allowed: Vec<Who>,
     /// The caller whose secret the address holds (kiosk, link, code); others get a wrong one.
-    owner: Option<Who>,
-    query: &'static str,
+    pub(crate) owner: Option<Who>,
+    pub(crate) query: &'static str,
     body: Body,
     any: bool,
 }
@@ -153,7 +153,7 @@ const API_ANY: &[Who] = &[ApiViewer, ApiSurveyor, ApiSupervisor, ApiUnit];
 
 /// The expected answers, by (method, path pattern) as the router declares them. A route
 /// missing here fails the test.
-fn expectations() -> HashMap<(Method, &'static str), Rule> {
+pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
     let get = |p: &'static str| (Method::GET, p);
     let post = |p: &'static str| (Method::POST, p);
     let household_form = [("serial", "M-1"), ("date", "15/06/2025"), ("q.E1.1", "4")];
@@ -168,6 +168,7 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
             Rule::any().form(&[("username", "nobody"), ("password", "wrong")]),
         ),
         (post("/logout"), Rule::any()),
+        (get("/static/chiso.css"), rule(&EVERYONE)),
         (get("/static/entry.js"), rule(&EVERYONE)),
         (get("/static/kiosk.js"), rule(&EVERYONE)),
         (get("/o"), rule(&EVERYONE)),
@@ -346,7 +347,7 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
 }
 
 /// Real records for the path parameters.
-struct Fixtures {
+pub(crate) struct Fixtures {
     kiosk: String,
     link: String,
     code: String,
@@ -365,7 +366,7 @@ struct Fixtures {
 impl Fixtures {
     /// The address of `pattern` for `who`: every parameter filled with a real record, or,
     /// for the secret of someone else, a wrong one.
-    fn path(&self, pattern: &str, who: Who, rule: &Rule) -> String {
+    pub(crate) fn path(&self, pattern: &str, who: Who, rule: &Rule) -> String {
         let wrong = "0".repeat(64);
         let secret = |s: &str| {
             if rule.owner == Some(who) {
@@ -413,7 +414,7 @@ impl Fixtures {
     }
 }
 
-fn matrix_app() -> TestApp {
+pub(crate) fn matrix_app() -> TestApp {
     TestApp::builder()
         .with_user("xem", Role::Viewer, None)
         .with_user("an", Role::Surveyor, None)
@@ -426,7 +427,7 @@ fn matrix_app() -> TestApp {
         .build()
 }
 
-async fn fixtures(app: &TestApp) -> Fixtures {
+pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
     let st = &app.state;
     let mut conn = st.pool.get().unwrap();
     let users = auth::list_users(&mut conn).unwrap();

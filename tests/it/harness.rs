@@ -89,6 +89,11 @@ impl TestAppBuilder {
             admin_password: Some(ADMIN_PASSWORD.into()),
             pool_size: 4,
             kiosk_min_interval_secs: 0,
+            // Tests send many requests from one (unknown) address; the hardening tests set
+            // the production limits back where they test them.
+            limit_per_address: HARNESS_LIMIT,
+            limit_per_kiosk: HARNESS_LIMIT,
+            limit_per_code: HARNESS_LIMIT,
             ..Settings::default()
         };
         for tweak in self.tweaks {
@@ -258,6 +263,10 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Requests per minute the harness allows per address, kiosk and code: the tests' load (the
+/// soak, concurrent clients) comes from one address and one kiosk.
+pub const HARNESS_LIMIT: u32 = 1_000_000;
+
 /// The admin password of [`chiso_process`].
 pub const ADMIN_PROCESS_PASSWORD: &str = "mat-khau-may-chu";
 
@@ -267,6 +276,9 @@ pub fn chiso_process(db: &str) -> Command {
     c.env("DATABASE_URL", db)
         .env("CHISO_SURVEYS", surveys_dir())
         .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
+        .env("CHISO_LIMIT_PER_ADDRESS", HARNESS_LIMIT.to_string())
+        .env("CHISO_LIMIT_PER_KIOSK", HARNESS_LIMIT.to_string())
+        .env("CHISO_LIMIT_PER_CODE", HARNESS_LIMIT.to_string())
         .env("RUST_LOG", "error");
     c
 }

@@ -16,6 +16,7 @@ mod codes;
 mod durability;
 mod export;
 mod fuzz;
+mod hardening;
 mod import;
 mod instruments;
 mod kiosk;

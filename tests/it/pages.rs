@@ -71,7 +71,7 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
         "no timed reload of a page that may hold answers"
     );
     assert!(
-        page.contains("<script src=\"/static/kiosk.js\"") && !page.contains("<script>"),
+        page.contains("<script src=\"/static/kiosk.js?v=") && !page.contains("<script>"),
         "the idle reset is in a static script, not inline"
     );
     let form = filled_form(&page, None);

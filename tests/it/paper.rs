@@ -145,7 +145,9 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
         );
     }
     assert!(screen.contains("Rất hài lòng") && printed.contains("Rất hài lòng"));
-    assert!(printed.contains("Mã phiếu") && printed.contains("@page"));
+    // The A4 rules are in the one stylesheet the printed form links.
+    assert!(printed.contains("Mã phiếu") && printed.contains(&chiso::views::assets::css_url()));
+    assert!(chiso::views::assets::CSS.contains("@page{size:A4"));
 
     // First keyings of two forms: nothing counts yet.
     let s1 = household("AB-0001", "4");
