@@ -220,6 +220,7 @@ tr.item td.name,tr.item td:nth-child(2){padding-left:1.5rem}
   form.filters,.downloads,.lang,nav.crumbs a.up{display:none}
   figure.data{overflow:visible}
   table.data{font-size:8.5pt}
+  table.data .note,table.data .up,table.data .down{font-size:inherit;white-space:normal}
   table.data td,table.data th{padding:.15rem .3rem}
   table.data td:nth-child(2){min-width:14em}
   tr{break-inside:avoid}

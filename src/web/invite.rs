@@ -15,7 +15,9 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
+        // The address holds a secret: never sent to another site. Not "no-referrer": with it
+        // browsers send `Origin: null` on the page's own form posts, which are then refused.
+        .insert_header(("Referrer-Policy", "same-origin"))
         .body(body.into_string())
 }
 

@@ -21,7 +21,9 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
+        // The address holds a secret: never sent to another site. Not "no-referrer": with it
+        // browsers send `Origin: null` on the page's own form posts, which are then refused.
+        .insert_header(("Referrer-Policy", "same-origin"))
         .body(body.into_string())
 }
 
@@ -84,7 +86,7 @@ pub async fn ask(q: web::Query<CodeQuery>) -> HttpResponse {
         Some(typed) => match app::normalise(typed) {
             Some(code) => HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/o/{code}")))
-                .insert_header(("Referrer-Policy", "no-referrer"))
+                .insert_header(("Referrer-Policy", "same-origin"))
                 .finish(),
             None => html(
                 StatusCode::UNPROCESSABLE_ENTITY,

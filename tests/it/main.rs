@@ -20,6 +20,7 @@ mod instruments;
 mod kiosk;
 mod maps;
 mod pages;
+mod pages_in_browser;
 mod paper;
 mod results;
 mod server;

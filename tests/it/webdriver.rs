@@ -181,12 +181,7 @@ impl Browser {
             }
         };
         b.client = Some(client);
-        // The viewport is the screen asked for, whatever the window's frame takes.
-        b.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": screen.width, "height": screen.height, "deviceScaleFactor": 1,
-                   "mobile": screen.width < 600}),
-        );
+        b.viewport(screen.width, screen.height);
         if !screen.js {
             b.cdp(
                 "Emulation.setScriptExecutionDisabled",
@@ -217,13 +212,6 @@ impl Browser {
             .block_on(self.client().goto(url))
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
         self.wait_for("document.readyState === 'complete' && !!document.body");
-    }
-
-    pub fn url(&self) -> String {
-        self.rt
-            .block_on(self.client().current_url())
-            .unwrap()
-            .to_string()
     }
 
     /// The value of the JavaScript expression `js`, evaluated in the page.
@@ -273,20 +261,6 @@ impl Browser {
         });
     }
 
-    /// Types `text` into the first match of `css`.
-    pub fn send_keys(&self, css: &str, text: &str) {
-        self.rt.block_on(async {
-            let e = self
-                .client()
-                .find(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("nothing at {css}: {e}"));
-            e.send_keys(text)
-                .await
-                .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
-        });
-    }
-
     /// One keystroke on whatever has the focus, as the keyboard sends it: a character, or
     /// `Enter`, `Tab`, `Backspace`, `Space`.
     pub fn key(&self, key: &str) {
@@ -325,6 +299,15 @@ impl Browser {
         let path = shots_dir().join(format!("{}-{:02}-{step}.pdf", self.name, self.step));
         std::fs::write(&path, pdf).unwrap();
         path
+    }
+
+    /// Sets the viewport, whatever the window's frame takes; under 600 px it is a phone's.
+    pub fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1,
+                   "mobile": width < 600}),
+        );
     }
 
     /// Switches the page to its print stylesheet (`print`) or back (`""`).
@@ -412,11 +395,6 @@ impl Browser {
         }
         problems
     }
-}
-
-/// Whether a PDF reader (poppler's pdfinfo, pdftotext) is at hand.
-pub fn pdf_tools() -> bool {
-    program("CHISO_PDFTOTEXT", &["pdftotext"]).is_some()
 }
 
 /// A PDF's pages and text, read by poppler (the CI script installs it).
