@@ -13,6 +13,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use std::fmt;
 
+/// The one shape of every API failure: what was wrong, and the field it was wrong in (`null`
+/// when the failure is not about one field).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong, in words a person can act on.
+    pub error: String,
+    /// The request field (body or query string) the error is about; `null` if none.
+    #[schema(required)]
+    pub field: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -72,7 +83,10 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             r.insert_header(("Retry-After", "1"));
         }
-        r.json(serde_json::json!({"error": self.message, "field": self.field}))
+        r.json(ErrorBody {
+            error: self.message.clone(),
+            field: self.field.clone(),
+        })
     }
 }
 

@@ -136,7 +136,7 @@ pub fn scores(
 
 /// One PAR INDEX criterion: the 2022 figures, this year's value (measured by a survey,
 /// entered by its owner, or still 2022's) and the points it loses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParRow {
     pub code: String,
     pub name: String,
@@ -171,7 +171,7 @@ pub struct ParRow {
     pub owner_codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParField {
     pub code: String,
     pub name: String,
@@ -179,7 +179,7 @@ pub struct ParField {
 }
 
 /// The whole PAR INDEX this year: the published total moved by what changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParProjection {
     /// 86.11 + Σ (this year's value − 2022 points) over the listed criteria.
     pub total: String,
@@ -194,14 +194,14 @@ pub struct ParProjection {
 }
 
 /// A SIPAS form feeding 8.1.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SipasSource {
     pub survey: String,
     pub title: String,
     pub responses: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParReport {
     pub id: String,
     pub title: String,

@@ -128,6 +128,21 @@ pub fn users(state: &AppState) -> Result<Vec<UserInfo>, AdminError> {
     db(state, |conn| Ok(auth::list_users(conn)?))
 }
 
+/// The users `viewer` may see: everyone for the city's staff; for a unit's supervisor, the
+/// users of that unit and the units below it (not the city's, not another unit's).
+pub fn users_seen_by(state: &AppState, viewer: &auth::User) -> Result<Vec<UserInfo>, AdminError> {
+    let all = users(state)?;
+    Ok(match &viewer.unit {
+        None => all,
+        Some(scope) => {
+            let below = state.units.subtree(scope);
+            all.into_iter()
+                .filter(|u| u.unit_code.as_ref().is_some_and(|c| below.contains(c)))
+                .collect()
+        }
+    })
+}
+
 /// Adds a user. With no password (or an empty one) a password is generated and returned.
 pub fn add_user(
     state: &AppState,

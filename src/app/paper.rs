@@ -1082,12 +1082,15 @@ pub fn summarise(rows: &[rows::KeyingStat]) -> (Vec<KeyerStats>, Vec<KeyerStats>
 
 pub async fn keyer_stats(
     state: &AppState,
+    user: &User,
     survey: &str,
     period: i32,
 ) -> Result<(Vec<KeyerStats>, Vec<KeyerStats>), PaperError> {
     let survey = survey.to_string();
+    // A unit's staff see the keying of their unit and the units below it only.
+    let units = user.unit.as_deref().map(|u| state.units.subtree(u));
     let rows = state
-        .db(move |conn| rows::keying_stats(conn, &survey, period))
+        .db(move |conn| rows::keying_stats(conn, &survey, period, units.as_deref()))
         .await?;
     Ok(summarise(&rows))
 }

@@ -68,6 +68,8 @@ pub struct Filter {
     pub from: Option<String>,
     /// Entries on or before this day (YYYY-MM-DD).
     pub to: Option<String>,
+    /// Only entries by these users (a unit's supervisor reads their unit's).
+    pub actors: Option<Vec<String>>,
 }
 
 /// The latest entries, newest first.
@@ -80,6 +82,9 @@ pub fn search(conn: &mut AnyConnection, f: &Filter, limit: i64) -> Result<Vec<En
     let mut q = audit_log::table.into_boxed();
     if let Some(a) = &f.actor {
         q = q.filter(audit_log::actor.eq(a.clone()));
+    }
+    if let Some(list) = &f.actors {
+        q = q.filter(audit_log::actor.eq_any(list.clone()));
     }
     if let Some(a) = &f.action {
         q = q.filter(audit_log::action.like(format!("{}%", a.replace(['%', '_'], ""))));

@@ -243,22 +243,27 @@ pub fn keying_stats(
     conn: &mut AnyConnection,
     survey: &str,
     period: i32,
+    units: Option<&[String]>,
 ) -> Result<Vec<KeyingStat>, DbError> {
-    Ok(keyings::table
+    let mut q = keyings::table
         .inner_join(paper_forms::table)
         .filter(paper_forms::survey_id.eq(survey))
         .filter(paper_forms::period.eq(period))
-        .select((
-            keyings::keyed_by,
-            paper_forms::batch_id,
-            keyings::round,
-            keyings::fields,
-            keyings::started_at,
-            keyings::saved_at,
-            keyings::wrong_fields,
-            paper_forms::differences,
-        ))
-        .load(conn)?)
+        .into_boxed();
+    if let Some(units) = units {
+        q = q.filter(keyings::unit_code.eq_any(units.to_vec()));
+    }
+    Ok(q.select((
+        keyings::keyed_by,
+        paper_forms::batch_id,
+        keyings::round,
+        keyings::fields,
+        keyings::started_at,
+        keyings::saved_at,
+        keyings::wrong_fields,
+        paper_forms::differences,
+    ))
+    .load(conn)?)
 }
 
 /// The serials held as paper forms of a survey and period (as keyed: upper case).

@@ -6,7 +6,9 @@ use super::{audit, now, write_transaction, AnyConnection, DbError};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Selectable, serde::Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = par_entries)]
 pub struct Entry {
     #[serde(skip)]

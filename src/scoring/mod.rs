@@ -147,8 +147,9 @@ pub fn condition_met<S: AsRef<str>>(
         .is_some_and(|v| c.values.contains(&v.to_string()))
 }
 
-/// One node of the scored tree, as the API and the pages show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One node of the scored tree, as the API and the pages show it. The fields the API's
+/// contract names are always sent, `null` where unknown: the description marks them required.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct NodeScore {
     pub code: String,
     pub name: String,
@@ -157,25 +158,33 @@ pub struct NodeScore {
     /// "percent" (share of favourable answers × 100) or "score" (PAPI-aligned points).
     pub unit: &'static str,
     /// None without data.
+    #[schema(required)]
     pub value: Option<f64>,
     /// Official points as a decimal string, where the node converts to points.
+    #[schema(required)]
     pub points: Option<String>,
     pub points_max: Option<String>,
     pub points_baseline: Option<String>,
     pub points_code: Option<String>,
     /// Valid answers: for an item, those with a score; for an index, the most-answered item's.
     pub n: i64,
+    #[schema(required)]
     pub ci_low: Option<f64>,
+    #[schema(required)]
     pub ci_high: Option<f64>,
+    #[schema(required)]
     pub baseline: Option<f64>,
     pub baseline_note: Option<String>,
+    #[schema(required)]
     pub delta: Option<f64>,
     /// Whether the baseline lies outside the 95 % interval.
     pub significant: Option<bool>,
+    #[schema(required)]
     pub target: Option<f64>,
     pub target_note: Option<String>,
     /// Value minus target, where both exist.
     pub gap_to_target: Option<f64>,
+    #[schema(required)]
     pub owner: Option<String>,
     /// Where the value (and its interval) would have ranked among the provinces' published values.
     pub rank: Option<RankEstimate>,
@@ -186,11 +195,13 @@ pub struct NodeScore {
     pub withheld: bool,
     /// Root nodes only: the chance of reaching the top 20 and what it assumes.
     #[serde(flatten)]
+    #[schema(schema_with = top20::on_roots_only)]
     pub top20: Option<top20::Top20>,
+    #[schema(no_recursion)]
     pub children: Vec<NodeScore>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RankEstimate {
     pub estimate: usize,
     /// Ranks at the top and bottom of the 95 % interval.
@@ -200,7 +211,7 @@ pub struct RankEstimate {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct GroupValue {
     pub group: String,
     pub value: Option<f64>,

@@ -44,11 +44,24 @@ pub enum Field {
 }
 
 /// A chance with the words that say what it rests on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Top20 {
     /// 0–1; None where there is no basis (no estimate, or no threshold for the index).
     pub top20_chance: Option<f64>,
     pub top20_basis: String,
+}
+
+/// [`Top20`]'s schema with neither field required: on a tree's nodes they are flattened in
+/// on the roots only.
+pub fn on_roots_only() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::{schema::Schema, RefOr};
+    let mut schema = <Top20 as utoipa::PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        object.required.clear();
+        object.description =
+            Some("Root nodes only: the chance of reaching the top 20 and what it assumes.".into());
+    }
+    schema
 }
 
 /// SplitMix64: small, fast and the same on every platform and version.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One former province's 2022 figures.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FormerProvince {
     pub code: String,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct FormerProvince {
 }
 
 /// The three provinces and their population-weighted combination.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct MergedBaselines {
     pub provinces: Vec<FormerProvince>,
     /// Population weights by province code, summing to 1.

@@ -81,7 +81,7 @@ pub enum Pooling {
 }
 
 /// A free-text question (a comment); never scored.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OpenQuestion {
     pub code: String,
     pub text: String,
@@ -138,14 +138,14 @@ pub struct Background {
     pub show_if: Option<Condition>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub code: String,
     pub label: String,
 }
 
 /// "Ask this only when question `code` was answered with one of `values`."
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Condition {
     pub code: String,
     #[serde(rename = "in")]

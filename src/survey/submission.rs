@@ -8,24 +8,37 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The body of `POST /api/v1/responses`, also built by the kiosk and import paths.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Submission)]
 pub struct RawSubmission {
+    /// A survey id from `GET /api/v1/surveys`.
     pub survey: String,
+    /// A unit code from `GET /api/v1/units`, of the unit set valid on the answer's date.
     pub unit: String,
+    #[schema(pattern = "^(kiosk|online|paper|invitation|api)$")]
     pub channel: String,
+    /// The client's idempotency key (a UUID): the same key again stores nothing twice.
     pub submission_id: String,
+    /// The year the answers are for.
     pub period: i32,
+    /// A respondent group code of the survey, for surveys with groups.
     #[serde(default)]
     pub group: Option<String>,
+    /// Background question code → option code.
     #[serde(default)]
+    #[schema(value_type = HashMap<String, String>)]
     pub background: Map<String, Value>,
+    /// Item code → answer value, `null` for "no opinion".
+    #[schema(value_type = HashMap<String, Option<i16>>)]
     pub answers: Map<String, Value>,
     /// Free-text answers to the survey's open questions.
     #[serde(default)]
+    #[schema(value_type = HashMap<String, String>)]
     pub comments: Map<String, Value>,
     /// Day of the answer (YYYY-MM-DD); today when absent.
     #[serde(default)]
+    #[schema(format = Date)]
     pub date: Option<String>,
 }
 

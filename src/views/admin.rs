@@ -3,8 +3,7 @@
 
 use super::campaigns::qr;
 use super::entry::Staff;
-use super::format::{count, when};
-use super::layout::{page, staff_bar};
+use super::i18n::Lang;
 use crate::app::admin::{KioskView, MIN_PASSWORD};
 use crate::db::auth::{TokenInfo, UserInfo};
 use crate::survey::{Survey, Unit};
@@ -28,40 +27,41 @@ pub enum Notice {
 /// The survey kiosks usually run, chosen first.
 const COUNTER_FORM: &str = "sipas-counter";
 
-const ROLES: [(&str, &str); 4] = [
-    ("viewer", "Xem kết quả"),
-    ("surveyor", "Điều tra viên"),
-    ("supervisor", "Giám sát"),
-    ("admin", "Quản trị"),
+/// Each role: code, Vietnamese name, English name.
+const ROLES: [(&str, &str, &str); 4] = [
+    ("viewer", "Xem kết quả", "Viewer"),
+    ("surveyor", "Điều tra viên", "Surveyor"),
+    ("supervisor", "Giám sát", "Supervisor"),
+    ("admin", "Quản trị", "Administrator"),
 ];
 
-fn role_label(role: &str) -> &str {
+fn role_label(l: Lang, role: &str) -> &str {
     ROLES
         .iter()
-        .find(|(code, _)| *code == role)
-        .map_or(role, |(_, label)| label)
+        .find(|(code, _, _)| *code == role)
+        .map_or(role, |(_, vi, en)| l.pick(vi, en))
 }
 
 /// The administration tabs a role may open (issuing slip codes is for admins only).
-fn tabs(current: &str, role: &str) -> Markup {
+fn tabs(l: Lang, current: &str, role: &str) -> Markup {
     html! {
         nav.tabs {
-            @for (href, label) in [("/admin/users", "Người dùng"), ("/admin/kiosks", "Thiết bị kiosk"), ("/admin/tokens", "Khoá API"), ("/campaigns", "Đợt khảo sát"), ("/codes", "Mã phiếu hẹn"), ("/audit", "Nhật ký")] {
+            @for (href, vi, en) in [("/admin/users", "Người dùng", "Users"), ("/admin/kiosks", "Thiết bị kiosk", "Kiosks"), ("/admin/tokens", "Khoá API", "API tokens"), ("/campaigns", "Đợt khảo sát", "Campaigns"), ("/codes", "Mã phiếu hẹn", "Slip codes"), ("/audit", "Nhật ký", "Audit log")] {
                 @if href == "/codes" && role != "admin" {}
-                @else if href == current { strong { (label) } } @else { a href=(href) { (label) } }
+                @else if href == current { strong { (l.pick(vi, en)) } } @else { a href=(href) { (l.pick(vi, en)) } }
             }
         }
     }
 }
 
-fn notice(n: &Notice) -> Markup {
+fn notice(l: Lang, n: &Notice) -> Markup {
     html! {
         @match n {
             Notice::None => {},
-            Notice::Error(e) => p.error role="alert" { "Chưa thay đổi gì. " (e) "." },
+            Notice::Error(e) => p.error role="alert" { (l.pick("Chưa thay đổi gì. ", "Nothing was changed. ")) (e) "." },
             Notice::Saved(m) => p.saved role="status" { (m) },
             Notice::Secret { what, value, qr: with_qr } => div.saved.secret role="status" {
-                p { strong { (what) } " — chỉ hiện một lần, hãy ghi lại ngay:" }
+                p { strong { (what) } (l.pick(" — chỉ hiện một lần, hãy ghi lại ngay:", " — shown only once, write it down now:")) }
                 p { code.secret { (value) } }
                 @if *with_qr { div.qr { (qr(value)) } }
             },
@@ -70,37 +70,37 @@ fn notice(n: &Notice) -> Markup {
 }
 
 fn shell(staff: &Staff, title: &str, current: &str, n: &Notice, content: Markup) -> Markup {
-    page(
+    let l = staff.lang;
+    staff.page(
         title,
         "",
         html! {},
         html! {
-            (staff_bar(staff.username, staff.role, staff.csrf))
             main.admin {
-                (tabs(current, staff.role))
+                (tabs(l, current, staff.role))
                 h1 { (title) }
-                (notice(n))
-                @if staff.role != "admin" { p.note { "Ông/Bà chỉ xem được; chỉ quản trị viên thay đổi được." } }
+                (notice(l, n))
+                @if staff.role != "admin" { p.note { (l.pick("Ông/Bà chỉ xem được; chỉ quản trị viên thay đổi được.", "You can read this page; only administrators change it.")) } }
                 (content)
             }
         },
     )
 }
 
-fn role_select(selected: &str) -> Markup {
+fn role_select(l: Lang, selected: &str) -> Markup {
     html! {
         select name="role" required {
-            @for (code, label) in ROLES {
-                option value=(code) selected[code == selected] { (label) " (" (code) ")" }
+            @for (code, vi, en) in ROLES {
+                option value=(code) selected[code == selected] { (l.pick(vi, en)) " (" (code) ")" }
             }
         }
     }
 }
 
 /// A unit picker: a code typed or chosen among today's units; empty for none.
-fn unit_input(value: &str) -> Markup {
+fn unit_input(l: Lang, value: &str) -> Markup {
     html! {
-        input type="text" name="unit" value=(value) list="units" autocomplete="off" placeholder="để trống: toàn thành phố";
+        input type="text" name="unit" value=(value) list="units" autocomplete="off" placeholder=(l.pick("để trống: toàn thành phố", "blank: the whole city"));
     }
 }
 
@@ -128,51 +128,58 @@ pub struct Draft {
 }
 
 pub fn users(p: &UsersPage) -> Markup {
+    let l = p.staff.lang;
     let admin = p.staff.role == "admin";
     let empty = Draft::default();
     let draft = p.draft.as_ref().unwrap_or(&empty);
     let csrf = p.staff.csrf;
+    let (h_role, h_scope, h_state, h_created) = (
+        l.pick("Vai trò", "Role"),
+        l.pick("Phạm vi", "Scope"),
+        l.pick("Trạng thái", "Status"),
+        l.pick("Ngày tạo", "Created"),
+    );
     shell(
         &p.staff,
-        "Người dùng",
+        l.pick("Người dùng", "Users"),
         "/admin/users",
         &p.notice,
         html! {
             (unit_list(p.units))
             div.scroll { table.admin {
                 thead { tr {
-                    th { "Tên đăng nhập" } th { "Vai trò" } th { "Phạm vi" } th { "Trạng thái" } th { "Ngày tạo" }
-                    @if admin { th { "Thay đổi" } }
+                    th { (l.pick("Tên đăng nhập", "User name")) } th { (h_role) } th { (h_scope) } th { (h_state) } th { (h_created) }
+                    @if admin { th { (l.pick("Thay đổi", "Change")) } }
                 } }
                 tbody { @for u in p.users {
                     tr.disabled[u.disabled] {
                         td { strong { (u.username) } }
-                        td data-label="Vai trò" { (role_label(&u.role)) }
-                        td data-label="Phạm vi" { @match &u.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => "Toàn thành phố" } }
-                        td data-label="Trạng thái" { @if u.disabled { "Đã khoá" } @else { "Đang hoạt động" } }
-                        td data-label="Ngày tạo" { (when(&u.created_at)) }
+                        td data-label=(h_role) { (role_label(l, &u.role)) }
+                        td data-label=(h_scope) { @match &u.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => (l.pick("Toàn thành phố", "The whole city")) } }
+                        td data-label=(h_state) { @if u.disabled { (l.pick("Đã khoá", "Disabled")) } @else { (l.pick("Đang hoạt động", "Active")) } }
+                        td data-label=(h_created) { (l.when(&u.created_at)) }
                         @if admin { td {
                             details {
-                                summary { "Thay đổi" }
+                                summary { (l.pick("Thay đổi", "Change")) }
                                 form.stack method="post" action={ "/admin/users/" (u.id) "/role" } {
                                     input type="hidden" name="csrf" value=(csrf);
-                                    label { "Vai trò" (role_select(&u.role)) }
-                                    label { "Phạm vi đơn vị" (unit_input(u.unit_code.as_deref().unwrap_or(""))) }
-                                    button type="submit" { "Lưu vai trò" }
+                                    label { (h_role) (role_select(l, &u.role)) }
+                                    label { (l.pick("Phạm vi đơn vị", "Unit scope")) (unit_input(l, u.unit_code.as_deref().unwrap_or(""))) }
+                                    button type="submit" { (l.pick("Lưu vai trò", "Save the role")) }
                                 }
                                 form.inline method="post" action={ "/admin/users/" (u.id) "/password" } {
                                     input type="hidden" name="csrf" value=(csrf);
-                                    button type="submit" { "Đặt lại mật khẩu" }
+                                    button type="submit" { (l.pick("Đặt lại mật khẩu", "Reset the password")) }
                                 }
                                 @if u.disabled {
                                     form.inline method="post" action={ "/admin/users/" (u.id) "/enable" } {
                                         input type="hidden" name="csrf" value=(csrf);
-                                        button type="submit" { "Mở khoá" }
+                                        button type="submit" { (l.pick("Mở khoá", "Enable")) }
                                     }
                                 } @else if u.username != p.staff.username {
                                     form.inline method="post" action={ "/admin/users/" (u.id) "/disable" } {
                                         input type="hidden" name="csrf" value=(csrf);
-                                        button type="submit" { "Khoá tài khoản" }
+                                        button type="submit" { (l.pick("Khoá tài khoản", "Disable the account")) }
                                     }
                                 }
                             }
@@ -181,30 +188,37 @@ pub fn users(p: &UsersPage) -> Markup {
                 } }
             } }
             @if admin {
-                h2 { "Thêm người dùng" }
+                h2 { (l.pick("Thêm người dùng", "Add a user")) }
                 form.stack method="post" action="/admin/users" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { "Tên đăng nhập" input type="text" name="name" value=(draft.name) required maxlength="64" autocomplete="off"; }
-                    label { "Vai trò" (role_select(if draft.role.is_empty() { "surveyor" } else { &draft.role })) }
-                    label { "Phạm vi đơn vị (mã)" (unit_input(&draft.unit)) }
-                    label { "Mật khẩu ban đầu" input type="password" name="password" minlength=(MIN_PASSWORD) autocomplete="new-password"; }
-                    p.note { "Ít nhất " (MIN_PASSWORD) " ký tự; để trống thì hệ thống tạo mật khẩu và hiện một lần." }
-                    button.primary type="submit" { "Thêm người dùng" }
+                    label { (l.pick("Tên đăng nhập", "User name")) input type="text" name="name" value=(draft.name) required maxlength="64" autocomplete="off"; }
+                    label { (h_role) (role_select(l, if draft.role.is_empty() { "surveyor" } else { &draft.role })) }
+                    label { (l.pick("Phạm vi đơn vị (mã)", "Unit scope (code)")) (unit_input(l, &draft.unit)) }
+                    label { (l.pick("Mật khẩu ban đầu", "Initial password")) input type="password" name="password" minlength=(MIN_PASSWORD) autocomplete="new-password"; }
+                    p.note { @match l {
+                        Lang::Vi => { "Ít nhất " (MIN_PASSWORD) " ký tự; để trống thì hệ thống tạo mật khẩu và hiện một lần." }
+                        Lang::En => { "At least " (MIN_PASSWORD) " characters; left blank, one is generated and shown once." }
+                    } }
+                    button.primary type="submit" { (l.pick("Thêm người dùng", "Add the user")) }
                 }
-                p.note { "Khoá tài khoản thì các phiên đăng nhập của người đó kết thúc ngay. Đặt lại mật khẩu cũng kết thúc các phiên." }
+                p.note { (l.pick("Khoá tài khoản thì các phiên đăng nhập của người đó kết thúc ngay. Đặt lại mật khẩu cũng kết thúc các phiên.", "Disabling an account ends its sessions at once. Resetting a password ends them too.")) }
             }
         },
     )
 }
 
 /// How long ago, in words.
-fn ago(d: Duration) -> String {
+fn ago(l: Lang, d: Duration) -> String {
     let s = d.as_secs();
-    match s {
-        0..=59 => "vừa xong".into(),
-        60..=3599 => format!("{} phút trước", s / 60),
-        3600..=86_399 => format!("{} giờ trước", s / 3600),
-        _ => format!("{} ngày trước", s / 86_400),
+    match (l, s) {
+        (Lang::Vi, 0..=59) => "vừa xong".into(),
+        (Lang::Vi, 60..=3599) => format!("{} phút trước", s / 60),
+        (Lang::Vi, 3600..=86_399) => format!("{} giờ trước", s / 3600),
+        (Lang::Vi, _) => format!("{} ngày trước", s / 86_400),
+        (Lang::En, 0..=59) => "just now".into(),
+        (Lang::En, 60..=3599) => format!("{} min ago", s / 60),
+        (Lang::En, 3600..=86_399) => format!("{} h ago", s / 3600),
+        (Lang::En, _) => format!("{} days ago", s / 86_400),
     }
 }
 
@@ -217,51 +231,63 @@ pub struct KiosksPage<'a> {
 }
 
 pub fn kiosks(p: &KiosksPage) -> Markup {
+    let l = p.staff.lang;
     let admin = p.staff.role == "admin";
     let csrf = p.staff.csrf;
+    let (h_unit, h_form, h_created, h_state, h_last, h_today) = (
+        l.pick("Đơn vị", "Unit"),
+        l.pick("Phiếu", "Form"),
+        l.pick("Ngày tạo", "Created"),
+        l.pick("Trạng thái", "Status"),
+        l.pick("Lần gửi gần nhất", "Last submission"),
+        l.pick(
+            "Phiếu hôm nay tại các kiosk của đơn vị",
+            "Forms today at the unit's kiosks",
+        ),
+    );
     shell(
         &p.staff,
-        "Thiết bị kiosk",
+        l.pick("Thiết bị kiosk", "Kiosks"),
         "/admin/kiosks",
         &p.notice,
         html! {
             div.scroll { table.admin {
                 thead { tr {
-                    th { "Tên" } th { "Đơn vị" } th { "Phiếu" } th { "Ngày tạo" } th { "Trạng thái" }
-                    th { "Lần gửi gần nhất" } th.num { "Phiếu hôm nay tại các kiosk của đơn vị" }
+                    th { (l.pick("Tên", "Name")) } th { (h_unit) } th { (h_form) } th { (h_created) } th { (h_state) }
+                    th { (h_last) } th.num { (h_today) }
                     @if admin { th {} }
                 } }
                 tbody { @for k in p.kiosks {
                     tr.disabled[k.kiosk.revoked_at.is_some()] {
-                        td { @if k.kiosk.label.is_empty() { span.note { "(không tên)" } } @else { strong { (k.kiosk.label) } } }
-                        td data-label="Đơn vị" { (k.unit_name) }
-                        td data-label="Phiếu" { (k.survey_title) }
-                        td data-label="Ngày tạo" { (when(&k.kiosk.created_at)) }
-                        td data-label="Trạng thái" { @match &k.kiosk.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
-                        td data-label="Lần gửi gần nhất" { @match k.last_seen { Some(d) => (ago(d)), None => span.note { "chưa có" } } }
-                        td.num data-label="Phiếu hôm nay tại các kiosk của đơn vị" { (count(k.today_at_unit)) }
+                        td { @if k.kiosk.label.is_empty() { span.note { (l.pick("(không tên)", "(no name)")) } } @else { strong { (k.kiosk.label) } } }
+                        td data-label=(h_unit) { (k.unit_name) }
+                        td data-label=(h_form) { (k.survey_title) }
+                        td data-label=(h_created) { (l.when(&k.kiosk.created_at)) }
+                        td data-label=(h_state) { @match &k.kiosk.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
+                        td data-label=(h_last) { @match k.last_seen { Some(d) => (ago(l, d)), None => span.note { (l.pick("chưa có", "none yet")) } } }
+                        td.num data-label=(h_today) { (l.count(k.today_at_unit)) }
                         @if admin { td {
                             @if k.kiosk.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/kiosks/" (k.kiosk.id) "/revoke" } {
                                     input type="hidden" name="csrf" value=(csrf);
-                                    button type="submit" { "Thu hồi" }
+                                    button type="submit" { (l.pick("Thu hồi", "Revoke")) }
                                 }
                             }
                         } }
                     }
                 } }
             } }
-            p.note { "“Lần gửi gần nhất”: phiếu cuối cùng máy chủ này nhận từ thiết bị kể từ khi khởi động. Phiếu không ghi thiết bị nào gửi, nên số phiếu hôm nay là của mọi kiosk cùng đơn vị và cùng phiếu." }
+            p.note { (l.pick("“Lần gửi gần nhất”: phiếu cuối cùng máy chủ này nhận từ thiết bị kể từ khi khởi động. Phiếu không ghi thiết bị nào gửi, nên số phiếu hôm nay là của mọi kiosk cùng đơn vị và cùng phiếu.", "“Last submission”: the last form this server took from the device since it started. Forms do not record which device sent them, so today's count is that of every kiosk of the same unit and form.")) }
             @if admin {
-                h2 { "Thêm thiết bị kiosk" }
+                h2 { (l.pick("Thêm thiết bị kiosk", "Add a kiosk")) }
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { "Đơn vị (bản đồ hiện nay)" select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { "Phiếu khảo sát" select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title) } } } }
-                    label { "Tên thiết bị" input type="text" name="label" maxlength="100" placeholder="vd. Quầy 1"; }
-                    button.primary type="submit" { "Thêm kiosk" }
+                    label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (l.title(s)) } } } }
+                    label { (l.pick("Tên thiết bị", "Device name")) input type="text" name="label" maxlength="100" placeholder=(l.pick("vd. Quầy 1", "e.g. Counter 1")); }
+                    button.primary type="submit" { (l.pick("Thêm kiosk", "Add the kiosk")) }
                 }
-                p.note { "Đường dẫn của thiết bị chỉ hiện một lần (hệ thống chỉ lưu mã băm): mở đường dẫn hoặc quét mã QR trên máy tính bảng tại quầy." }
+                p.note { (l.pick("Đường dẫn của thiết bị chỉ hiện một lần (hệ thống chỉ lưu mã băm): mở đường dẫn hoặc quét mã QR trên máy tính bảng tại quầy.", "The device's address is shown only once (only its hash is kept): open it, or scan the QR code, on the tablet at the counter.")) }
             }
         },
     )
@@ -276,47 +302,54 @@ pub struct TokensPage<'a> {
 }
 
 pub fn tokens(p: &TokensPage) -> Markup {
+    let l = p.staff.lang;
     let admin = p.staff.role == "admin";
     let csrf = p.staff.csrf;
+    let (h_role, h_scope, h_created, h_state) = (
+        l.pick("Vai trò", "Role"),
+        l.pick("Phạm vi", "Scope"),
+        l.pick("Ngày tạo", "Created"),
+        l.pick("Trạng thái", "Status"),
+    );
     shell(
         &p.staff,
-        "Khoá API",
+        l.pick("Khoá API", "API tokens"),
         "/admin/tokens",
         &p.notice,
         html! {
             @if admin { (unit_list(p.units)) }
             div.scroll { table.admin {
                 thead { tr {
-                    th { "Tên" } th { "Vai trò" } th { "Phạm vi" } th { "Ngày tạo" } th { "Trạng thái" }
+                    th { (l.pick("Tên", "Name")) } th { (h_role) } th { (h_scope) } th { (h_created) } th { (h_state) }
                     @if admin { th {} }
                 } }
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {
                         td { strong { (t.label) } }
-                        td data-label="Vai trò" { (role_label(&t.role)) }
-                        td data-label="Phạm vi" { @match &t.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => "Toàn thành phố" } }
-                        td data-label="Ngày tạo" { (when(&t.created_at)) }
-                        td data-label="Trạng thái" { @match &t.revoked_at { Some(at) => { "Đã thu hồi " (when(at)) }, None => "Đang dùng" } }
+                        td data-label=(h_role) { (role_label(l, &t.role)) }
+                        td data-label=(h_scope) { @match &t.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => (l.pick("Toàn thành phố", "The whole city")) } }
+                        td data-label=(h_created) { (l.when(&t.created_at)) }
+                        td data-label=(h_state) { @match &t.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
                         @if admin { td {
                             @if t.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } {
                                     input type="hidden" name="csrf" value=(csrf);
-                                    button type="submit" { "Thu hồi" }
+                                    button type="submit" { (l.pick("Thu hồi", "Revoke")) }
                                 }
                             }
                         } }
                     }
                 } }
             } }
-            p.note { "Một khoá bị thu hồi bị các máy chủ từ chối trong vòng 30 giây." }
+            p.note { (l.pick("Một khoá bị thu hồi bị các máy chủ từ chối trong vòng 30 giây.", "Servers refuse a revoked token within 30 seconds.")) }
             @if admin {
-                h2 { "Tạo khoá API" }
+                h2 { (l.pick("Tạo khoá API", "Create an API token")) }
                 form.stack method="post" action="/admin/tokens" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { "Vai trò" (role_select("surveyor")) }
-                    label { "Phạm vi đơn vị (mã)" (unit_input("")) }
-                    label { "Tên (hệ thống nào dùng)" input type="text" name="label" maxlength="100" placeholder="api"; }
-                    button.primary type="submit" { "Tạo khoá" }
+                    label { (h_role) (role_select(l, "surveyor")) }
+                    label { (l.pick("Phạm vi đơn vị (mã)", "Unit scope (code)")) (unit_input(l, "")) }
+                    label { (l.pick("Tên (hệ thống nào dùng)", "Name (the system using it)")) input type="text" name="label" maxlength="100" placeholder="api"; }
+                    button.primary type="submit" { (l.pick("Tạo khoá", "Create the token")) }
                 }
             }
         },

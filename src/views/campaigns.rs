@@ -2,24 +2,39 @@
 //! links, tracking), and the printable sheet of links with QR codes.
 
 use super::entry::Staff;
-use super::format::{count, number, when};
-use super::layout::{page, staff_bar};
-use crate::app::campaigns::{status_label, IssuedLink, Rate, RowError, Summary, Tracking};
-use crate::db::campaigns::{Campaign, LinkState, Respondent, CLOSED, DRAFT};
+use super::i18n::Lang;
+use super::layout::page_in;
+use crate::app::campaigns::{
+    status_label as status_vi, IssuedLink, Rate, RowError, Summary, Tracking,
+};
+use crate::db::campaigns::{Campaign, LinkState, Respondent, CLOSED, DRAFT, OPEN};
 use crate::survey::{Survey, Unit};
 use maud::{html, Markup, PreEscaped};
 
-/// A count of answers, or "< 5" where it is hidden.
-fn answered(n: Option<i64>) -> Markup {
-    match n {
-        Some(n) => html! { td.num { (count(n)) } },
-        None => html! { td.num.hidden title="Ẩn: dưới 5" { "< 5" } },
+/// A campaign's state in the page's language.
+fn status_label(l: Lang, status: &str) -> &'static str {
+    match (l, status) {
+        (Lang::Vi, s) => status_vi(s),
+        (Lang::En, DRAFT) => "in preparation",
+        (Lang::En, OPEN) => "open",
+        (Lang::En, CLOSED) => "closed",
+        (Lang::En, _) => "unknown",
     }
 }
 
-fn rate(r: &Rate) -> Markup {
+/// A count of answers, or "< 5" where it is hidden.
+fn answered(l: Lang, n: Option<i64>) -> Markup {
+    match n {
+        Some(n) => html! { td.num { (l.count(n)) } },
+        None => {
+            html! { td.num.hidden title=(l.pick("Ẩn: dưới 5", "Hidden: fewer than 5")) { "< 5" } }
+        }
+    }
+}
+
+fn rate(l: Lang, r: &Rate) -> Markup {
     match r.percent() {
-        Some(p) => html! { td.num { (number(p, 1)) " %" } },
+        Some(p) => html! { td.num { (l.percent(p, 1)) } },
         None => html! { td.num.hidden { "—" } },
     }
 }
@@ -34,47 +49,47 @@ pub struct ListPage<'a> {
 }
 
 pub fn list(p: &ListPage) -> Markup {
-    let admin = p.staff.role == "admin";
-    page(
-        "Đợt khảo sát",
+    let (st, l) = (&p.staff, p.staff.lang);
+    let admin = st.role == "admin";
+    st.page(
+        l.pick("Đợt khảo sát", "Campaigns"),
         "",
         html! {},
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                h1 { "Đợt khảo sát theo danh sách" }
-                p.note { "Mỗi người trong danh sách nhận một đường dẫn dùng một lần. Câu trả lời không gắn với người trả lời; ở đây chỉ thấy ai chưa trả lời." }
+                h1 { (l.pick("Đợt khảo sát theo danh sách", "Campaigns with a list of respondents")) }
+                p.note { (l.pick("Mỗi người trong danh sách nhận một đường dẫn dùng một lần. Câu trả lời không gắn với người trả lời; ở đây chỉ thấy ai chưa trả lời.", "Everyone on the list gets a one-time link. Answers are not tied to who gave them; this page only shows who has not answered yet.")) }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }
                 @if p.campaigns.is_empty() {
-                    p { "Chưa có đợt khảo sát nào." }
+                    p { (l.pick("Chưa có đợt khảo sát nào.", "No campaign yet.")) }
                 } @else {
                     div.scroll { table {
-                        thead { tr { th { "Đợt khảo sát" } th { "Phiếu" } th { "Năm" } th { "Trạng thái" } th.num { "Số người" } th.num { "Đã trả lời" } } }
+                        thead { tr { th { (l.pick("Đợt khảo sát", "Campaign")) } th { (l.pick("Phiếu", "Form")) } th { (l.pick("Năm", "Year")) } th { (l.pick("Trạng thái", "Status")) } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } } }
                         tbody { @for s in p.campaigns {
                             tr {
                                 td { a href={ "/campaigns/" (s.campaign.id) } { (s.campaign.title) } }
                                 td { ((p.survey_title)(&s.campaign.survey_id)) }
                                 td.num { (s.campaign.period) }
-                                td { (status_label(&s.campaign.status)) }
-                                td.num { (count(s.invited)) }
-                                (answered(s.answered))
+                                td { (status_label(l, &s.campaign.status)) }
+                                td.num { (l.count(s.invited)) }
+                                (answered(l, s.answered))
                             }
                         } }
                     } }
                 }
                 @if admin {
-                    h2 { "Tạo đợt khảo sát mới" }
+                    h2 { (l.pick("Tạo đợt khảo sát mới", "New campaign")) }
                     form.stack method="post" action="/campaigns" {
-                        input type="hidden" name="csrf" value=(p.staff.csrf);
-                        label { "Tên đợt (không bắt buộc)" input type="text" name="title" maxlength="200" placeholder="vd. Điều tra xã hội học PAR INDEX 2025"; }
-                        label { "Phiếu khảo sát"
+                        input type="hidden" name="csrf" value=(st.csrf);
+                        label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
+                        label { (l.pick("Phiếu khảo sát", "Survey"))
                             select name="survey" required {
-                                @for s in &p.surveys { option value=(s.id) { (s.title) } }
+                                @for s in &p.surveys { option value=(s.id) { (l.title(s)) } }
                             }
                         }
-                        label { "Năm đánh giá" input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
-                        label { "Cơ quan tổ chức (hiện cho người trả lời)" input type="text" name="organiser" maxlength="300" placeholder=(crate::app::campaigns::DEFAULT_ORGANISER); }
-                        button.primary type="submit" { "Tạo đợt" }
+                        label { (l.pick("Năm đánh giá", "Year assessed")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
+                        label { (l.pick("Cơ quan tổ chức (hiện cho người trả lời)", "Organiser (shown to respondents)")) input type="text" name="organiser" maxlength="300" placeholder=(crate::app::campaigns::DEFAULT_ORGANISER); }
+                        button.primary type="submit" { (l.pick("Tạo đợt", "Create the campaign")) }
                     }
                 }
             }
@@ -107,23 +122,24 @@ fn group_label<'a>(survey: &'a Survey, code: &'a str) -> &'a str {
         .map_or(code, |g| g.label.as_str())
 }
 
-fn rates(title: &str, rows: &[Rate], label: &dyn Fn(&str) -> String) -> Markup {
+fn rates(l: Lang, title: &str, rows: &[Rate], label: &dyn Fn(&str) -> String) -> Markup {
     html! {
         h3 { (title) }
         div.scroll { table {
-            thead { tr { th { "" } th.num { "Số người" } th.num { "Đã trả lời" } th.num { "Tỷ lệ" } } }
+            thead { tr { th { "" } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } th.num { (l.pick("Tỷ lệ", "Rate")) } } }
             tbody { @for r in rows {
-                tr { td { (label(&r.code)) } td.num { (count(r.invited)) } (answered(r.answered)) (rate(r)) }
+                tr { td { (label(&r.code)) } td.num { (l.count(r.invited)) } (answered(l, r.answered)) (rate(l, r)) }
             } }
         } }
     }
 }
 
 pub fn campaign(p: &CampaignPage) -> Markup {
+    let (st, l) = (&p.staff, p.staff.lang);
     let c = p.campaign;
-    let admin = p.staff.role == "admin";
+    let admin = st.role == "admin";
     let base = format!("/campaigns/{}", c.id);
-    let csrf = p.staff.csrf;
+    let csrf = st.csrf;
     let action = |path: &str, label: &str, primary: bool| {
         html! {
             form.inline method="post" action={ (base) (path) } {
@@ -133,76 +149,75 @@ pub fn campaign(p: &CampaignPage) -> Markup {
         }
     };
     let t = p.tracking;
-    page(
+    st.page(
         &c.title,
         "",
         html! {},
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                p.crumbs { a href="/campaigns" { "Đợt khảo sát" } " › " (c.title) }
+                p.crumbs { a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } " › " (c.title) }
                 h1 { (c.title) }
-                p { "Phiếu: " (p.survey.title) " · năm " (c.period) " · tính vào: " ((p.unit_name)(&c.unit_code)) }
-                p { "Cơ quan tổ chức: " (c.organiser) " · trạng thái: " strong { (status_label(&c.status)) } }
+                p { (l.pick("Phiếu: ", "Form: ")) (l.title(p.survey)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
+                p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
                 @if let Some(n) = p.notice { p.saved { (n) } }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }
                 @if !p.row_errors.is_empty() {
                     div.error role="alert" {
-                        p { strong { "Danh sách chưa được lưu (không ai được thêm). Xin sửa các dòng sau rồi gửi lại:" } }
+                        p { strong { (l.pick("Danh sách chưa được lưu (không ai được thêm). Xin sửa các dòng sau rồi gửi lại:", "The list was not saved (nobody was added). Correct these rows and send it again:")) } }
                         ul { @for e in p.row_errors { li { (e) } } }
                     }
                 }
                 @if admin {
                     div.links style="margin-top:1rem;display:flex;gap:.6rem;flex-wrap:wrap" {
-                        @if c.status == DRAFT { (action("/open", "Mở đợt khảo sát", true)) }
+                        @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
                         @if c.status != CLOSED {
                             form.inline method="post" action={ (base) "/links" } {
                                 input type="hidden" name="csrf" value=(csrf);
                                 input type="hidden" name="format" value="sheet";
-                                button type="submit" { "Cấp đường dẫn: trang in (QR)" }
+                                button type="submit" { (l.pick("Cấp đường dẫn: trang in (QR)", "Issue links: a sheet to print (QR)")) }
                             }
                             form.inline method="post" action={ (base) "/links" } {
                                 input type="hidden" name="csrf" value=(csrf);
                                 input type="hidden" name="format" value="csv";
-                                button type="submit" { "Cấp đường dẫn: tệp CSV" }
+                                button type="submit" { (l.pick("Cấp đường dẫn: tệp CSV", "Issue links: a CSV file")) }
                             }
-                            (action("/close", "Đóng đợt khảo sát", false))
+                            (action("/close", l.pick("Đóng đợt khảo sát", "Close the campaign"), false))
                         }
                     }
-                    p.note { "Đường dẫn chỉ hiện một lần khi được cấp (hệ thống chỉ lưu mã băm). Cấp lại sẽ làm mọi đường dẫn cũ của người chưa trả lời hết hiệu lực. Đường dẫn hết hiệu lực khi đóng đợt." }
+                    p.note { (l.pick("Đường dẫn chỉ hiện một lần khi được cấp (hệ thống chỉ lưu mã băm). Cấp lại sẽ làm mọi đường dẫn cũ của người chưa trả lời hết hiệu lực. Đường dẫn hết hiệu lực khi đóng đợt.", "Links are shown only once, when issued (only their hashes are kept). Issuing again ends every earlier link of those who have not answered. Closing the campaign ends every link.")) }
                 }
 
-                h2 { "Tiến độ" }
-                p { "Đã trả lời: " @match t.total.answered { Some(n) => { strong { (count(n)) } }, None => { strong { "dưới 5" } } } " / " (count(t.total.invited)) " người."
-                    " Ô có dưới 5 người trả lời không hiển thị." }
-                (rates("Theo nhóm", &t.by_group, &|g| group_label(p.survey, g).to_string()))
-                (rates("Theo cơ quan, đơn vị", &t.by_unit, p.unit_name))
-                h3 { "Số phiếu theo ngày" }
-                @if t.by_day.is_empty() { p { "Chưa có phiếu nào." } } @else {
-                    table { thead { tr { th { "Ngày" } th.num { "Số phiếu" } } }
-                        tbody { @for (d, n) in &t.by_day { tr { td { (when(d)) } (answered(*n)) } } } }
+                h2 { (l.pick("Tiến độ", "Progress")) }
+                p { (l.pick("Đã trả lời: ", "Answered: ")) @match t.total.answered { Some(n) => { strong { (l.count(n)) } }, None => { strong { (l.pick("dưới 5", "fewer than 5")) } } } " / " (l.count(t.total.invited)) (l.pick(" người.", " people."))
+                    (l.pick(" Ô có dưới 5 người trả lời không hiển thị.", " Cells with fewer than 5 answers are not shown.")) }
+                (rates(l, l.pick("Theo nhóm", "By group"), &t.by_group, &|g| group_label(p.survey, g).to_string()))
+                (rates(l, l.pick("Theo cơ quan, đơn vị", "By agency or unit"), &t.by_unit, p.unit_name))
+                h3 { (l.pick("Số phiếu theo ngày", "Forms by day")) }
+                @if t.by_day.is_empty() { p { (l.pick("Chưa có phiếu nào.", "No form yet.")) } } @else {
+                    table { thead { tr { th { (l.pick("Ngày", "Day")) } th.num { (l.pick("Số phiếu", "Forms")) } } }
+                        tbody { @for (d, n) in &t.by_day { tr { td { (l.when(d)) } (answered(l, *n)) } } } }
                 }
-                p { a.button href={ (base) "/reminders.csv" } { "Tải danh sách chưa trả lời (CSV)" } }
+                p { a.button href={ (base) "/reminders.csv" } { (l.pick("Tải danh sách chưa trả lời (CSV)", "Download who has not answered (CSV)")) } }
 
-                h2 { "Danh sách người được khảo sát (" (p.people.len()) ")" }
-                @if p.people.is_empty() { p { "Chưa có ai trong danh sách." } } @else {
+                h2 { (l.pick("Danh sách người được khảo sát", "Respondents")) " (" (l.count(i64::try_from(p.people.len()).unwrap_or(i64::MAX))) ")" }
+                @if p.people.is_empty() { p { (l.pick("Chưa có ai trong danh sách.", "Nobody is on the list yet.")) } } @else {
                     div.scroll { table {
-                        thead { tr { th { "Họ tên" } th { "Nhóm" } th { "Cơ quan, đơn vị" } th { "Liên hệ" } th { "Đường dẫn" } @if admin { th { "" } } } }
+                        thead { tr { th { (l.pick("Họ tên", "Name")) } th { (l.pick("Nhóm", "Group")) } th { (l.pick("Cơ quan, đơn vị", "Agency or unit")) } th { (l.pick("Liên hệ", "Contact")) } th { (l.pick("Đường dẫn", "Link")) } @if admin { th { "" } } } }
                         tbody { @for r in p.people {
                             tr {
                                 td { (r.name) }
                                 td { (group_label(p.survey, &r.group)) }
                                 td { ((p.unit_name)(&r.unit)) }
                                 td { (r.contact) }
-                                td { @if r.answered { "Đã trả lời" } @else { @match r.link {
-                                    LinkState::None => "Chưa cấp",
-                                    LinkState::Issued => "Đã cấp, chưa trả lời",
-                                    LinkState::Revoked => "Đã thu hồi",
+                                td { @if r.answered { (l.pick("Đã trả lời", "Answered")) } @else { @match r.link {
+                                    LinkState::None => (l.pick("Chưa cấp", "Not issued")),
+                                    LinkState::Issued => (l.pick("Đã cấp, chưa trả lời", "Issued, not answered")),
+                                    LinkState::Revoked => (l.pick("Đã thu hồi", "Revoked")),
                                 } } }
                                 @if admin { td { @if !r.answered && c.status != CLOSED {
                                     div style="display:flex;gap:.3rem;flex-wrap:wrap" {
-                                        @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), "Thu hồi", false)) }
-                                        (action(&format!("/people/{}/reissue", r.id), "Cấp lại", false))
+                                        @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), l.pick("Thu hồi", "Revoke"), false)) }
+                                        (action(&format!("/people/{}/reissue", r.id), l.pick("Cấp lại", "Issue again"), false))
                                     }
                                 } } }
                             }
@@ -210,29 +225,29 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     } }
                 }
                 @if admin && c.status != CLOSED {
-                    h2 { "Thêm người" }
+                    h2 { (l.pick("Thêm người", "Add people")) }
                     form.stack method="post" action={ (base) "/list" } {
                         input type="hidden" name="csrf" value=(csrf);
-                        label { "Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)"
+                        label { (l.pick("Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)", "Paste a CSV list (first line: name,group,unit,contact; group by code or name, unit by code or name)"))
                             textarea name="list" rows="8" style="width:100%;font-family:monospace" required { (p.list_text) }
                         }
-                        p.note { "Mã nhóm: " @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
-                        button.primary type="submit" { "Thêm cả danh sách" }
+                        p.note { (l.pick("Mã nhóm: ", "Group codes: ")) @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
+                        button.primary type="submit" { (l.pick("Thêm cả danh sách", "Add the whole list")) }
                     }
                     form.stack method="post" action={ (base) "/list-file" } enctype="multipart/form-data" {
                         input type="hidden" name="csrf" value=(csrf);
-                        label { "Hoặc chọn tệp danh sách (CSV UTF-8 hoặc Excel .xlsx, trang đầu; cùng các cột như trên)"
+                        label { (l.pick("Hoặc chọn tệp danh sách (CSV UTF-8 hoặc Excel .xlsx, trang đầu; cùng các cột như trên)", "Or choose a list file (CSV in UTF-8 or Excel .xlsx, first sheet; the same columns as above)"))
                             input type="file" name="file" accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
                         }
-                        button.primary type="submit" { "Thêm từ tệp" }
+                        button.primary type="submit" { (l.pick("Thêm từ tệp", "Add from the file")) }
                     }
                     form.stack method="post" action={ (base) "/people" } style="margin-top:1rem" {
                         input type="hidden" name="csrf" value=(csrf);
-                        label { "Họ tên" input type="text" name="name" maxlength="200" required; }
-                        label { "Nhóm" select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
-                        label { "Cơ quan, đơn vị" select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                        label { "Liên hệ (thư điện tử, điện thoại)" input type="text" name="contact" maxlength="200"; }
-                        button type="submit" { "Thêm một người" }
+                        label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
+                        label { (l.pick("Nhóm", "Group")) select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
+                        label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
+                        label { (l.pick("Liên hệ (thư điện tử, điện thoại)", "Contact (e-mail, phone)")) input type="text" name="contact" maxlength="200"; }
+                        button type="submit" { (l.pick("Thêm một người", "Add one person")) }
                     }
                 }
             }
@@ -254,24 +269,32 @@ pub fn qr(url: &str) -> Markup {
     html! { (PreEscaped(svg.get(start..).unwrap_or_default())) }
 }
 
-/// Links just issued, to print and hand out: a card per person with a QR code. Shown once.
+/// Links just issued, to print and hand out: a card per person with a QR code. Shown once,
+/// so it offers no language switch: leaving it would lose the links.
 pub fn sheet(
+    lang: Lang,
     c: &Campaign,
     survey: &Survey,
     links: &[IssuedLink],
     base_url: &str,
     unit_name: &dyn Fn(&str) -> String,
 ) -> Markup {
-    page(
+    let l = lang;
+    page_in(
+        l,
         &c.title,
         "",
         html! {},
         html! {
             main {
-                p.crumbs.noprint { a href={ "/campaigns/" (c.id) } { "‹ Về đợt khảo sát" } }
+                p.crumbs.noprint { a href={ "/campaigns/" (c.id) } { (l.pick("‹ Về đợt khảo sát", "‹ Back to the campaign")) } }
                 h1 { (c.title) }
-                p.noprint.saved { "Đã cấp " (links.len()) " đường dẫn. Trang này chỉ hiện một lần: in ngay (Ctrl+P) hoặc lưu thành PDF. Mọi đường dẫn cũ của những người này đã hết hiệu lực." }
-                p { "Mỗi phiếu dành riêng cho một người, dùng một lần. Quét mã QR bằng điện thoại hoặc gõ địa chỉ bên cạnh. Cơ quan tổ chức: " (c.organiser) "." }
+                @let n = l.count(i64::try_from(links.len()).unwrap_or(i64::MAX));
+                p.noprint.saved { @match l {
+                    Lang::Vi => { "Đã cấp " (n) " đường dẫn. Trang này chỉ hiện một lần: in ngay (Ctrl+P) hoặc lưu thành PDF. Mọi đường dẫn cũ của những người này đã hết hiệu lực." }
+                    Lang::En => { (n) " links issued. This page is shown only once: print it now (Ctrl+P) or save it as a PDF. Every earlier link of these people has stopped working." }
+                } }
+                p { (l.pick("Mỗi phiếu dành riêng cho một người, dùng một lần. Quét mã QR bằng điện thoại hoặc gõ địa chỉ bên cạnh. Cơ quan tổ chức: ", "Each form is for one person and works once. Scan the QR code with a phone or type the address beside it. Organiser: ")) (c.organiser) "." }
                 div.cards {
                     @for l in links {
                         @let url = format!("{base_url}/i/{}", l.token);

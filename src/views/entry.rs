@@ -1,7 +1,7 @@
 //! Survey staff's pages: batches of paper forms, their progress, and the keying screen.
 
-use super::format::{count, when};
-use super::layout::{page, staff_bar};
+use super::i18n::Lang;
+use super::layout::{page_in, staff_bar};
 use crate::app::paper::{
     BatchProgress, FormLine, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE, VERIFIED,
 };
@@ -14,20 +14,42 @@ pub struct Staff<'a> {
     pub username: &'a str,
     pub role: &'a str,
     pub csrf: &'a str,
+    /// The page's language, and its own address for the switch to the other one.
+    pub lang: Lang,
+    pub here: &'a str,
 }
 
 impl Staff<'_> {
     pub fn supervises(&self) -> bool {
         matches!(self.role, "supervisor" | "admin")
     }
+
+    /// The phrase in the page's language.
+    pub fn t<'s>(&self, vi: &'s str, en: &'s str) -> &'s str {
+        self.lang.pick(vi, en)
+    }
+
+    /// The page shell with the top bar, in the page's language.
+    pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
+        page_in(
+            self.lang,
+            title,
+            body_class,
+            head,
+            html! {
+                (staff_bar(self.lang, self.here, self.username, self.role, self.csrf))
+                (content)
+            },
+        )
+    }
 }
 
-pub fn status_label(status: &str) -> &'static str {
+pub fn status_label(lang: Lang, status: &str) -> &'static str {
     match status {
-        KEYED_ONCE => "Đã nhập 1 lần",
-        VERIFIED => "Đã xác minh",
-        DISPUTED => "Chờ đối chiếu",
-        ADJUDICATED => "Đã đối chiếu",
+        KEYED_ONCE => lang.pick("Đã nhập 1 lần", "Keyed once"),
+        VERIFIED => lang.pick("Đã xác minh", "Verified"),
+        DISPUTED => lang.pick("Chờ đối chiếu", "Awaiting settlement"),
+        ADJUDICATED => lang.pick("Đã đối chiếu", "Settled"),
         _ => "—",
     }
 }
@@ -45,25 +67,25 @@ pub struct BatchesPage<'a> {
 }
 
 pub fn batches(p: &BatchesPage) -> Markup {
-    page(
-        "Nhập phiếu giấy",
+    let (st, l) = (&p.staff, p.staff.lang);
+    st.page(
+        st.t("Nhập phiếu giấy", "Paper forms"),
         "",
         html! {},
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                h1 { "Nhập phiếu giấy" }
-                p.note { "Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy." }
+                h1 { (st.t("Nhập phiếu giấy", "Paper forms")) }
+                p.note { (st.t("Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy.", "Two people key every form independently; when both keyings agree the form is verified and counted, when they differ a supervisor settles them against the paper.")) }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }
                 @if p.batches.is_empty() {
-                    p { "Chưa có lô phiếu nào." @if p.staff.supervises() { " Tạo lô đầu tiên bằng biểu mẫu bên dưới." } @else { " Người giám sát tạo lô phiếu trước khi nhập." } }
+                    p { (st.t("Chưa có lô phiếu nào.", "No batch yet.")) @if st.supervises() { (st.t(" Tạo lô đầu tiên bằng biểu mẫu bên dưới.", " Create the first one with the form below.")) } @else { (st.t(" Người giám sát tạo lô phiếu trước khi nhập.", " A supervisor creates a batch before keying starts.")) } }
                 } @else {
                     div.scroll {
                         table {
                             thead { tr {
-                                th { "Lô phiếu" } th { "Phiếu khảo sát" } th { "Đơn vị" } th { "Năm" }
-                                th.num { "Số phiếu" } th.num { "Nhập 1 lần" } th.num { "Nhập 2 lần" }
-                                th.num { "Đã xác minh" } th.num { "Chờ đối chiếu" } th { "" }
+                                th { (st.t("Lô phiếu", "Batch")) } th { (st.t("Phiếu khảo sát", "Survey")) } th { (st.t("Đơn vị", "Unit")) } th { (st.t("Năm", "Year")) }
+                                th.num { (st.t("Số phiếu", "Forms")) } th.num { (st.t("Nhập 1 lần", "Keyed once")) } th.num { (st.t("Nhập 2 lần", "Keyed twice")) }
+                                th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { "" }
                             } }
                             tbody {
                                 @for b in p.batches {
@@ -72,23 +94,23 @@ pub fn batches(p: &BatchesPage) -> Markup {
                                         td { ((p.survey_title)(&b.batch.survey_id)) }
                                         td { ((p.unit_name)(&b.batch.unit_code)) }
                                         td.num { (b.batch.period) }
-                                        td.num { (count(i64::from(b.batch.expected))) }
-                                        td.num { (count(b.keyed())) }
-                                        td.num { (count(b.keyed_twice())) }
-                                        td.num { (count(b.done())) }
-                                        td.num { @if b.disputed > 0 { strong.down { (count(b.disputed)) } } @else { "0" } }
-                                        td { a.button href={ "/entry/batches/" (b.batch.id) "/key" } { "Nhập phiếu" } }
+                                        td.num { (l.count(i64::from(b.batch.expected))) }
+                                        td.num { (l.count(b.keyed())) }
+                                        td.num { (l.count(b.keyed_twice())) }
+                                        td.num { (l.count(b.done())) }
+                                        td.num { @if b.disputed > 0 { strong.down { (l.count(b.disputed)) } } @else { "0" } }
+                                        td { a.button href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } }
                                     }
                                 }
                             }
                         }
                     }
                 }
-                @if p.staff.supervises() { (new_batch_form(p)) }
+                @if st.supervises() { (new_batch_form(p)) }
                 p.links {
-                    a href="/entry/disputes" { "Phiếu chờ đối chiếu" } " · "
-                    a href="/entry/keyers" { "Thống kê người nhập" }
-                    @if p.staff.supervises() { " · " a href="/audit" { "Nhật ký thay đổi" } }
+                    a href="/entry/disputes" { (st.t("Phiếu chờ đối chiếu", "Forms awaiting settlement")) } " · "
+                    a href="/entry/keyers" { (st.t("Thống kê người nhập", "Keyer statistics")) }
+                    @if st.supervises() { " · " a href="/audit" { (st.t("Nhật ký thay đổi", "Audit log")) } }
                 }
             }
         },
@@ -96,24 +118,25 @@ pub fn batches(p: &BatchesPage) -> Markup {
 }
 
 fn new_batch_form(p: &BatchesPage) -> Markup {
+    let st = &p.staff;
     html! {
-        h2 { "Tạo lô phiếu mới" }
+        h2 { (st.t("Tạo lô phiếu mới", "New batch")) }
         form.stack method="post" action="/entry/batches" {
-            input type="hidden" name="csrf" value=(p.staff.csrf);
-            label { "Phiếu khảo sát"
+            input type="hidden" name="csrf" value=(st.csrf);
+            label { (st.t("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
-                    @for s in &p.surveys { option value=(s.id) { (s.title) } }
+                    @for s in &p.surveys { option value=(s.id) { (st.lang.title(s)) } }
                 }
             }
-            label { "Đơn vị (phường, xã nơi phát phiếu)"
+            label { (st.t("Đơn vị (phường, xã nơi phát phiếu)", "Unit (the ward or commune the forms were handed out in)"))
                 select name="unit" required {
                     @for u in p.units { option value=(u.code) { (u.name) } }
                 }
             }
-            label { "Năm khảo sát" input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
-            label { "Số phiếu trong lô" input type="number" name="expected" value="50" min="1" max="10000" required; }
-            label { "Tên lô (không bắt buộc)" input type="text" name="label" maxlength="80" placeholder="vd. Lô 01 – Bưu điện Ninh Kiều"; }
-            button.primary type="submit" { "Tạo lô" }
+            label { (st.t("Năm khảo sát", "Survey year")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
+            label { (st.t("Số phiếu trong lô", "Forms in the batch")) input type="number" name="expected" value="50" min="1" max="10000" required; }
+            label { (st.t("Tên lô (không bắt buộc)", "Batch name (optional)")) input type="text" name="label" maxlength="80" placeholder=(st.t("vd. Lô 01 – Bưu điện Ninh Kiều", "e.g. Batch 01 – Ninh Kiều post office")); }
+            button.primary type="submit" { (st.t("Tạo lô", "Create the batch")) }
         }
     }
 }
@@ -126,6 +149,7 @@ pub fn batch(
     unit_name: &str,
     survey: &Survey,
 ) -> Markup {
+    let (st, l) = (staff, staff.lang);
     let pct = |n: i64| {
         if b.batch.expected > 0 {
             (n * 100 / i64::from(b.batch.expected)).min(100)
@@ -133,49 +157,48 @@ pub fn batch(
             0
         }
     };
-    page(
+    st.page(
         &b.batch.label,
         "",
         html! {},
         html! {
-            (staff_bar(staff.username, staff.role, staff.csrf))
             main {
-                p.crumbs { a href="/entry" { "Nhập phiếu giấy" } " › " (b.batch.label) }
+                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " (b.batch.label) }
                 h1 { (b.batch.label) }
-                p { (survey.title) " · " (unit_name) " · năm " (b.batch.period) }
+                p { (l.title(survey)) " · " (unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
                 @if survey.count_single_keyed {
-                    p.error { "Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh." }
+                    p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
                 }
                 dl.progress {
-                    (progress_row("Đã nhập ít nhất 1 lần", b.keyed(), b.batch.expected, pct(b.keyed())))
-                    (progress_row("Đã nhập 2 lần", b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
-                    (progress_row("Đã xác minh hoặc đối chiếu", b.done(), b.batch.expected, pct(b.done())))
-                    (progress_row("Chờ đối chiếu", b.disputed, b.batch.expected, pct(b.disputed)))
+                    (progress_row(l, st.t("Đã nhập ít nhất 1 lần", "Keyed at least once"), b.keyed(), b.batch.expected, pct(b.keyed())))
+                    (progress_row(l, st.t("Đã nhập 2 lần", "Keyed twice"), b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
+                    (progress_row(l, st.t("Đã xác minh hoặc đối chiếu", "Verified or settled"), b.done(), b.batch.expected, pct(b.done())))
+                    (progress_row(l, st.t("Chờ đối chiếu", "Awaiting settlement"), b.disputed, b.batch.expected, pct(b.disputed)))
                 }
                 p {
-                    a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { "Nhập phiếu" } " "
-                    a.button href={ "/surveys/" (survey.id) "/print" } { "In phiếu trắng" }
+                    a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } " "
+                    a.button href={ "/surveys/" (survey.id) "/print" } { (st.t("In phiếu trắng", "Print blank forms")) }
                 }
                 @if forms.is_empty() {
-                    p { "Chưa có phiếu nào của lô này được nhập." }
+                    p { (st.t("Chưa có phiếu nào của lô này được nhập.", "No form of this batch has been keyed yet.")) }
                 } @else {
                     div.scroll {
                         table {
-                            thead { tr { th { "Mã phiếu" } th { "Trạng thái" } th { "Người nhập lần 1" } th { "Người nhập lần 2" } th.num { "Số ô khác nhau" } } }
+                            thead { tr { th { (st.t("Mã phiếu", "Serial")) } th { (st.t("Trạng thái", "Status")) } th { (st.t("Người nhập lần 1", "First keyer")) } th { (st.t("Người nhập lần 2", "Second keyer")) } th.num { (st.t("Số ô khác nhau", "Fields that differ")) } } }
                             tbody {
                                 @for f in forms {
                                     tr {
                                         td { (f.form.serial) }
                                         td {
-                                            @if f.form.status == DISPUTED && staff.supervises() {
-                                                a href={ "/entry/forms/" (f.form.id) } { (status_label(&f.form.status)) }
-                                            } @else if f.form.response_id.is_some() && staff.supervises() {
-                                                (status_label(&f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { "sửa" }
-                                            } @else { (status_label(&f.form.status)) }
+                                            @if f.form.status == DISPUTED && st.supervises() {
+                                                a href={ "/entry/forms/" (f.form.id) } { (status_label(l, &f.form.status)) }
+                                            } @else if f.form.response_id.is_some() && st.supervises() {
+                                                (status_label(l, &f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { (st.t("sửa", "correct")) }
+                                            } @else { (status_label(l, &f.form.status)) }
                                         }
                                         td { (f.keyers.first().map_or("", String::as_str)) }
                                         td { (f.keyers.get(1).map_or("", String::as_str)) }
-                                        td.num { (f.form.differences.map_or(String::new(), |d| d.to_string())) }
+                                        td.num { (f.form.differences.map_or(String::new(), |d| l.count(i64::from(d)))) }
                                     }
                                 }
                             }
@@ -187,13 +210,13 @@ pub fn batch(
     )
 }
 
-fn progress_row(label: &str, n: i64, expected: i32, pct: i64) -> Markup {
+fn progress_row(l: Lang, label: &str, n: i64, expected: i32, pct: i64) -> Markup {
     html! {
         div {
             dt { (label) }
             dd {
                 meter min="0" max=(expected) value=(n) {}
-                " " (count(n)) " / " (count(i64::from(expected))) " (" (pct) " %)"
+                " " (l.count(n)) " / " (l.count(i64::from(expected))) " (" (pct) " %)"
             }
         }
     }
@@ -217,6 +240,7 @@ pub struct KeyingPage<'a> {
 }
 
 pub fn keying(p: &KeyingPage) -> Markup {
+    let (st, l) = (&p.staff, p.staff.lang);
     let error_of = |name: &str| {
         p.errors
             .iter()
@@ -224,51 +248,59 @@ pub fn keying(p: &KeyingPage) -> Markup {
             .map(|e| e.message.as_str())
     };
     let general: Vec<&KeyError> = p.errors.iter().filter(|e| e.name.is_empty()).collect();
-    page(
-        "Nhập phiếu",
+    st.page(
+        st.t("Nhập phiếu", "Key forms"),
         "entry",
         html! { script src="/static/entry.js" defer {} },
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                p.crumbs { a href="/entry" { "Nhập phiếu giấy" } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › nhập phiếu" }
-                h1 { "Nhập phiếu: " (p.survey.title) }
-                p { (p.unit_name) " · năm " (p.batch.batch.period) " · đã nhập " (count(p.batch.keyed())) " / " (count(i64::from(p.batch.batch.expected))) " phiếu" }
+                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
+                h1 { (st.t("Nhập phiếu: ", "Keying: ")) (l.title(p.survey)) }
+                p { (p.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
                 @if let Some(s) = p.saved { p.saved role="status" { (s) } }
                 @if p.survey.count_single_keyed {
-                    p.note { "Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh." }
+                    p.note { (st.t("Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey counts forms keyed once, before they are verified.")) }
                 }
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
-                        p { strong { "Phiếu chưa được lưu." } " Sửa các ô được đánh dấu rồi lưu lại." }
+                        p { strong { (st.t("Phiếu chưa được lưu.", "The form was not saved.")) } (st.t(" Sửa các ô được đánh dấu rồi lưu lại.", " Correct the marked fields and save again.")) }
                         @for e in &general { p { (e.message) } }
                     }
                 }
                 p.note.keyhelp {
-                    "Gõ mã in bên cạnh ô trên phiếu; ô tự chuyển sang câu tiếp theo. "
-                    kbd { "0" } " hoặc " kbd { "Space" } " = để trống, " kbd { "Backspace" } " = quay lại câu trước, "
-                    kbd { "Enter" } " ở câu cuối = lưu và mở phiếu tiếp theo. Câu bị bỏ qua theo hướng dẫn trên phiếu được tự động bỏ qua."
+                    @match l {
+                        Lang::Vi => {
+                            "Gõ mã in bên cạnh ô trên phiếu; ô tự chuyển sang câu tiếp theo. "
+                            kbd { "0" } " hoặc " kbd { "Space" } " = để trống, " kbd { "Backspace" } " = quay lại câu trước, "
+                            kbd { "Enter" } " ở câu cuối = lưu và mở phiếu tiếp theo. Câu bị bỏ qua theo hướng dẫn trên phiếu được tự động bỏ qua."
+                        }
+                        Lang::En => {
+                            "Type the code printed beside the box on the form; the cursor moves to the next question. "
+                            kbd { "0" } " or " kbd { "Space" } " = left blank, " kbd { "Backspace" } " = back to the previous question, "
+                            kbd { "Enter" } " on the last question = save and open the next form. Questions the form says to skip are skipped for you."
+                        }
+                    }
                 }
                 form #keying method="post" action={ "/entry/batches/" (p.batch.batch.id) "/key" } autocomplete="off" {
-                    input type="hidden" name="csrf" value=(p.staff.csrf);
+                    input type="hidden" name="csrf" value=(st.csrf);
                     input type="hidden" name="started_at" value=(p.started_at);
                     div.keyrow.wide {
-                        label for="serial" { strong { "Mã phiếu" } }
+                        label for="serial" { strong { (st.t("Mã phiếu", "Serial")) } }
                         input #serial type="text" name="serial" value=(p.serial) required autofocus maxlength="40" inputmode="text" aria-describedby="serial-hint" class=[error_of("serial").map(|_| "bad")];
-                        span #serial-hint .codes { "Mã in ở góc phiếu" }
+                        span #serial-hint .codes { (st.t("Mã in ở góc phiếu", "Printed in the form's corner")) }
                         @if let Some(e) = error_of("serial") { span.fielderror { (e) } }
                     }
                     div.keyrow.wide {
-                        label for="date" { strong { "Ngày trả lời" } }
-                        input #date type="text" name=(DATE) value=(p.date) required maxlength="10" inputmode="numeric" placeholder="ngày/tháng/năm" aria-describedby="date-hint" class=[error_of(DATE).map(|_| "bad")];
-                        span #date-hint .codes { "vd. 15/06/2025 hoặc 15062025" }
+                        label for="date" { strong { (st.t("Ngày trả lời", "Date answered")) } }
+                        input #date type="text" name=(DATE) value=(p.date) required maxlength="10" inputmode="numeric" placeholder=(st.t("ngày/tháng/năm", "day/month/year")) aria-describedby="date-hint" class=[error_of(DATE).map(|_| "bad")];
+                        span #date-hint .codes { (st.t("vd. 15/06/2025 hoặc 15062025", "e.g. 15/06/2025 or 15062025")) }
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
                     @for (heading, f) in with_headings(p.fields) {
                         @if let Some(h) = heading { h2 { (h) } }
-                        (key_field(f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
+                        (key_field(l, f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
                     }
-                    button.primary.submit type="submit" { "Lưu và nhập phiếu tiếp" }
+                    button.primary.submit type="submit" { (st.t("Lưu và nhập phiếu tiếp", "Save and key the next form")) }
                 }
             }
         },
@@ -289,7 +321,7 @@ pub fn with_headings(fields: &[PaperField]) -> Vec<(Option<&str>, &PaperField)> 
         .collect()
 }
 
-pub(crate) fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Markup {
+pub(crate) fn key_field(l: Lang, f: &PaperField, value: &str, error: Option<&str>) -> Markup {
     let id = format!("f-{}", f.name.replace('.', "-"));
     let hint = format!("{id}-codes");
     let (keys, show_name, show_keys) = (
@@ -306,8 +338,8 @@ pub(crate) fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Mar
                         data-keys=(keys) aria-describedby=(hint) class=[error.map(|_| "bad")];
                     span id=(hint) .codes {
                         @for c in codes { span.code { b { (c.key) } " " (c.label) } }
-                        span.code { b { "0" } " để trống" }
-                        @if let Some(c) = &f.show_if { span.skip { "(chỉ trả lời khi " (c.label) " = " (c.keys.join(" hoặc ")) ")" } }
+                        span.code { b { "0" } " " (l.pick("để trống", "blank")) }
+                        @if let Some(c) = &f.show_if { span.skip { "(" (l.pick("chỉ trả lời khi ", "only when ")) (c.label) " = " (c.keys.join(l.pick(" hoặc ", " or "))) ")" } }
                     }
                 }
                 FieldKind::Text { max_length } => {
@@ -320,19 +352,18 @@ pub(crate) fn key_field(f: &PaperField, value: &str, error: Option<&str>) -> Mar
 }
 
 /// When a form was saved, in words for the keyer.
-pub fn saved_message(serial: &str, outcome: &crate::app::paper::Keyed1) -> String {
+pub fn saved_message(lang: Lang, serial: &str, outcome: &crate::app::paper::Keyed1) -> String {
     use crate::app::paper::Keyed1;
-    match outcome {
-        Keyed1::First { counted: false } => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất). Phiếu cần một người khác nhập lần hai."),
-        Keyed1::First { counted: true } => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất); phiếu đã được tính vào kết quả và chờ nhập lần hai."),
-        Keyed1::Verified => format!("Đã lưu phiếu {serial}: trùng khớp với lần nhập thứ nhất, phiếu đã được xác minh."),
-        Keyed1::Disputed(n) => format!("Đã lưu phiếu {serial}: khác lần nhập thứ nhất ở {n} ô; người giám sát sẽ đối chiếu với phiếu giấy."),
+    match (lang, outcome) {
+        (Lang::Vi, Keyed1::First { counted: false }) => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất). Phiếu cần một người khác nhập lần hai."),
+        (Lang::Vi, Keyed1::First { counted: true }) => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất); phiếu đã được tính vào kết quả và chờ nhập lần hai."),
+        (Lang::Vi, Keyed1::Verified) => format!("Đã lưu phiếu {serial}: trùng khớp với lần nhập thứ nhất, phiếu đã được xác minh."),
+        (Lang::Vi, Keyed1::Disputed(n)) => format!("Đã lưu phiếu {serial}: khác lần nhập thứ nhất ở {n} ô; người giám sát sẽ đối chiếu với phiếu giấy."),
+        (Lang::En, Keyed1::First { counted: false }) => format!("Form {serial} saved (first keying). Someone else must key it a second time."),
+        (Lang::En, Keyed1::First { counted: true }) => format!("Form {serial} saved (first keying); it is counted and awaits its second keying."),
+        (Lang::En, Keyed1::Verified) => format!("Form {serial} saved: it matches the first keying and is verified."),
+        (Lang::En, Keyed1::Disputed(n)) => format!("Form {serial} saved: it differs from the first keying in {n} fields; a supervisor will settle them against the paper."),
     }
-}
-
-/// Stored time, for pages that list keyings.
-pub fn at(stored: &str) -> String {
-    when(stored)
 }
 
 /// A counted form opened for correction: its stored values in the keying screen's fields, and
@@ -351,44 +382,44 @@ pub struct CorrectionPage<'a> {
 }
 
 pub fn correction(p: &CorrectionPage) -> Markup {
+    let (st, l) = (&p.staff, p.staff.lang);
     let error_of = |name: &str| {
         p.errors
             .iter()
             .find(|e| e.name == name)
             .map(|e| e.message.as_str())
     };
-    page(
-        &format!("Sửa phiếu {}", p.serial),
+    st.page(
+        &format!("{} {}", st.t("Sửa phiếu", "Correct form"), p.serial),
         "entry",
         html! { script src="/static/entry.js" defer {} },
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                p.crumbs { a href="/entry" { "Nhập phiếu giấy" } " › " a href={ "/entry/batches/" (p.batch.id) } { (p.batch.label) } " › sửa phiếu " (p.serial) }
-                h1 { "Sửa phiếu " (p.serial) }
-                p { "Phiếu đã được tính vào kết quả. Sửa những ô đọc sai trên phiếu giấy và ghi lý do: kết quả được cập nhật ngay, giá trị cũ và mới được ghi vào nhật ký." }
+                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.id) } { (p.batch.label) } " › " (st.t("sửa phiếu", "correct form")) " " (p.serial) }
+                h1 { (st.t("Sửa phiếu", "Correct form")) " " (p.serial) }
+                p { (st.t("Phiếu đã được tính vào kết quả. Sửa những ô đọc sai trên phiếu giấy và ghi lý do: kết quả được cập nhật ngay, giá trị cũ và mới được ghi vào nhật ký.", "This form is counted. Correct the fields misread from the paper and give a reason: the results change at once, and the old and new values go to the audit log.")) }
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
-                        p { strong { "Chưa lưu." } " Sửa các ô được đánh dấu rồi lưu lại." }
+                        p { strong { (st.t("Chưa lưu.", "Not saved.")) } (st.t(" Sửa các ô được đánh dấu rồi lưu lại.", " Correct the marked fields and save again.")) }
                         @for e in p.errors.iter().filter(|e| e.name.is_empty() || e.name == "reason") { p { (e.message) } }
                     }
                 }
                 form #keying method="post" action={ "/entry/forms/" (p.form_id) "/correct" } autocomplete="off" {
-                    input type="hidden" name="csrf" value=(p.staff.csrf);
+                    input type="hidden" name="csrf" value=(st.csrf);
                     div.keyrow.wide {
-                        label for="date" { strong { "Ngày trả lời" } }
+                        label for="date" { strong { (st.t("Ngày trả lời", "Date answered")) } }
                         input #date type="text" name=(DATE) value=(p.date) required maxlength="10" class=[error_of(DATE).map(|_| "bad")];
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
                     @for (heading, f) in with_headings(p.fields) {
                         @if let Some(h) = heading { h2 { (h) } }
-                        (key_field(f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
+                        (key_field(l, f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
                     }
                     div.keyrow.wide {
-                        label for="reason" { strong { "Lý do sửa" } }
+                        label for="reason" { strong { (st.t("Lý do sửa", "Reason for the correction")) } }
                         input #reason type="text" name="reason" value=(p.reason) required maxlength="200" class=[error_of("reason").map(|_| "bad")];
                     }
-                    button.primary.submit type="submit" { "Lưu phiếu đã sửa" }
+                    button.primary.submit type="submit" { (st.t("Lưu phiếu đã sửa", "Save the corrected form")) }
                 }
             }
         },

@@ -1,20 +1,4 @@
-use super::layout::page;
 use maud::{html, Markup};
-
-/// An error page for citizens and staff alike: what happened and what to do.
-pub fn error_page(title: &str, message: &str) -> Markup {
-    page(
-        title,
-        "",
-        html! {},
-        html! {
-            main {
-                h1 { (title) }
-                p { (message) }
-            }
-        },
-    )
-}
 
 /// An error page in the reader's language, with a link back (`back`, or the home page).
 pub fn error_page_in(

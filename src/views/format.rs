@@ -30,13 +30,23 @@ pub fn count(n: i64) -> String {
 
 /// A stored day (YYYY-MM-DD) or time (RFC 3339) as dd/mm/yyyy [hh:mm], in Vietnam time.
 pub fn when(stored: &str) -> String {
+    when_as(stored, "%d/%m/%Y", "%d/%m/%Y %H:%M")
+}
+
+/// A stored day or time as YYYY-MM-DD [hh:mm], in Vietnam time: the English pages' way, which
+/// no reader takes for month/day.
+pub fn when_iso(stored: &str) -> String {
+    when_as(stored, "%Y-%m-%d", "%Y-%m-%d %H:%M")
+}
+
+fn when_as(stored: &str, day: &str, time: &str) -> String {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(stored) {
         let local =
             t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap_or(*t.offset()));
-        return local.format("%d/%m/%Y %H:%M").to_string();
+        return local.format(time).to_string();
     }
     match chrono::NaiveDate::parse_from_str(stored, "%Y-%m-%d") {
-        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Ok(d) => d.format(day).to_string(),
         Err(_) => stored.to_string(),
     }
 }
@@ -53,5 +63,6 @@ mod tests {
         assert_eq!(count(12000), "12.000");
         assert_eq!(when("2025-06-15"), "15/06/2025");
         assert_eq!(when("2025-06-15T01:30:00.000Z"), "15/06/2025 08:30");
+        assert_eq!(when_iso("2025-06-15T01:30:00.000Z"), "2025-06-15 08:30");
     }
 }

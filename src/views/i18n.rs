@@ -72,6 +72,22 @@ impl Lang {
         format!("{} %", self.number(x, decimals))
     }
 
+    /// A stored day or time as this language writes it: 15/06/2025 08:30 or 2025-06-15 08:30.
+    pub fn when(self, stored: &str) -> String {
+        match self {
+            Lang::Vi => format::when(stored),
+            Lang::En => format::when_iso(stored),
+        }
+    }
+
+    /// A survey's title in this language: its English title where the definition gives one.
+    pub fn title(self, survey: &crate::survey::Survey) -> &str {
+        match (self, &survey.title_en) {
+            (Lang::En, Some(en)) => en,
+            _ => &survey.title,
+        }
+    }
+
     /// A decimal already written with a point (points, "8.0700"), in this language's way.
     pub fn decimal_text(self, s: &str) -> String {
         match self {
@@ -95,5 +111,7 @@ mod tests {
         assert_eq!(Lang::from_code("en"), Lang::En);
         assert_eq!(Lang::from_code("fr"), Lang::Vi);
         assert_eq!(Lang::Vi.pick("Có", "Yes"), "Có");
+        assert_eq!(Lang::Vi.when("2025-06-15"), "15/06/2025");
+        assert_eq!(Lang::En.when("2025-06-15"), "2025-06-15");
     }
 }

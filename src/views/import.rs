@@ -1,8 +1,7 @@
 //! The import page: the upload form and the report of an import.
 
 use super::entry::Staff;
-use super::format::count;
-use super::layout::{page as shell, staff_bar};
+use super::i18n::Lang;
 use crate::app::import::{ImportReport, RowError};
 use crate::survey::Survey;
 use maud::{html, Markup};
@@ -13,7 +12,8 @@ pub enum Outcome {
     Stored(Box<ImportReport>, Option<String>),
     /// Problems found: nothing stored.
     Refused(Box<ImportReport>),
-    /// The file could not be read, or was not sent as it should be: what to do, in Vietnamese.
+    /// The file could not be read, or was not sent as it should be: what to do, in the
+    /// page's language.
     Unreadable(String),
 }
 
@@ -28,90 +28,101 @@ pub struct ImportPage<'a> {
     pub batches: &'a [(String, String)],
 }
 
-fn n(x: usize) -> String {
-    count(i64::try_from(x).unwrap_or(i64::MAX))
+fn n(l: Lang, x: usize) -> String {
+    l.count(i64::try_from(x).unwrap_or(i64::MAX))
 }
 
 pub fn page(p: &ImportPage) -> Markup {
-    shell(
-        "Nhập phiếu từ tệp",
+    let (st, l) = (&p.staff, p.staff.lang);
+    st.page(
+        l.pick("Nhập phiếu từ tệp", "Import forms from a file"),
         "",
         html! {},
         html! {
-            (staff_bar(p.staff.username, p.staff.role, p.staff.csrf))
             main {
-                h1 { "Nhập phiếu từ tệp" }
+                h1 { (l.pick("Nhập phiếu từ tệp", "Import forms from a file")) }
                 @match &p.outcome {
-                    Some(Outcome::Stored(r, link)) => (stored(r, link.as_deref())),
-                    Some(Outcome::Refused(r)) => (refused(r)),
+                    Some(Outcome::Stored(r, link)) => (stored(l, r, link.as_deref())),
+                    Some(Outcome::Refused(r)) => (refused(l, r)),
                     Some(Outcome::Unreadable(m)) => {
-                        p.error role="alert" { strong { "Không nhập được. " } (m) }
+                        p.error role="alert" { strong { (l.pick("Không nhập được. ", "Nothing was imported. ")) } (m) }
                     }
                     None => {}
                 }
                 (upload_form(p))
-                (help())
+                (help(l))
             }
         },
     )
 }
 
-fn stored(r: &ImportReport, link: Option<&str>) -> Markup {
+fn stored(l: Lang, r: &ImportReport, link: Option<&str>) -> Markup {
     html! {
         div.saved role="status" {
-            p { strong { "Đã nhập xong tệp " (r.source) "." } }
+            p { strong { (l.pick("Đã nhập xong tệp ", "Imported ")) (r.source) "." } }
             dl.progress {
-                div { dt { "Phiếu mới được lưu" } dd { strong { (n(r.created)) } } }
-                div { dt { "Phiếu đã có từ trước (không lưu lại)" } dd { (n(r.existing)) } }
+                div { dt { (l.pick("Phiếu mới được lưu", "New forms stored")) } dd { strong { (n(l, r.created)) } } }
+                div { dt { (l.pick("Phiếu đã có từ trước (không lưu lại)", "Forms already there (not stored again)")) } dd { (n(l, r.existing)) } }
                 @if r.rejected > 0 {
-                    div { dt { "Dòng bị loại (chưa lưu)" } dd { strong.down { (n(r.rejected)) } } }
+                    div { dt { (l.pick("Dòng bị loại (chưa lưu)", "Rows rejected (not stored)")) } dd { strong.down { (n(l, r.rejected)) } } }
                 }
             }
             @if let Some(href) = link {
                 p {
-                    a.button.primary href=(href) download="dong-bi-loai.csv" { "Tải các dòng bị loại (CSV)" }
-                    " Tệp có cùng các cột với tệp gốc và thêm cột "
-                    code { "loi" } " ghi lý do; sửa các dòng đó rồi nhập lại chính tệp này."
+                    a.button.primary href=(href) download="dong-bi-loai.csv" { (l.pick("Tải các dòng bị loại (CSV)", "Download the rejected rows (CSV)")) }
+                    (l.pick(" Tệp có cùng các cột với tệp gốc và thêm cột ", " The file has the original's columns and a column "))
+                    code { "loi" } (l.pick(" ghi lý do; sửa các dòng đó rồi nhập lại chính tệp này.", " giving the reason; correct those rows and import this very file again."))
                 }
             }
         }
         @if r.error_count > 0 {
-            h2 { "Các dòng bị loại" }
-            (problems(r))
+            h2 { (l.pick("Các dòng bị loại", "Rejected rows")) }
+            (problems(l, r))
         }
     }
 }
 
-fn refused(r: &ImportReport) -> Markup {
+fn refused(l: Lang, r: &ImportReport) -> Markup {
     html! {
         div.error role="alert" {
-            p {
-                strong { "Không phiếu nào được lưu: " }
-                "tệp " (r.source) " có " (n(r.error_count)) " lỗi."
-            }
-            p {
-                "Sửa các ô dưới đây trong tệp rồi gửi lại; hoặc chọn "
-                em { "“Lưu các dòng đúng, bỏ qua dòng lỗi”" }
-                " để lưu ngay các dòng đúng và tải về các dòng lỗi để sửa."
-            }
+            p { @match l {
+                Lang::Vi => { strong { "Không phiếu nào được lưu: " } "tệp " (r.source) " có " (n(l, r.error_count)) " lỗi." }
+                Lang::En => { strong { "No form was stored: " } (r.source) " has " (n(l, r.error_count)) " errors." }
+            } }
+            p { @match l {
+                Lang::Vi => {
+                    "Sửa các ô dưới đây trong tệp rồi gửi lại; hoặc chọn "
+                    em { "“Lưu các dòng đúng, bỏ qua dòng lỗi”" }
+                    " để lưu ngay các dòng đúng và tải về các dòng lỗi để sửa."
+                }
+                Lang::En => {
+                    "Correct these cells in the file and send it again; or choose "
+                    em { "“Store the good rows, skip the wrong ones”" }
+                    " to store the good rows now and download the wrong ones to correct."
+                }
+            } }
         }
-        h2 { "Các lỗi" }
-        (problems(r))
+        h2 { (l.pick("Các lỗi", "Errors")) }
+        (problems(l, r))
     }
 }
 
-fn problems(r: &ImportReport) -> Markup {
+fn problems(l: Lang, r: &ImportReport) -> Markup {
     html! {
         div.scroll {
             table {
-                thead { tr { th.num { "Dòng" } th { "Cột" } th { "Giá trị" } th { "Lý do" } } }
+                thead { tr { th.num { (l.pick("Dòng", "Row")) } th { (l.pick("Cột", "Column")) } th { (l.pick("Giá trị", "Value")) } th { (l.pick("Lý do", "Reason")) } } }
                 tbody {
                     @for e in &r.errors { (problem(e)) }
                 }
             }
         }
         @if r.error_count > r.errors.len() {
-            p.note { "… và " (n(r.error_count - r.errors.len())) " lỗi khác (chỉ liệt kê " (n(r.errors.len())) " lỗi đầu)." }
+            @let (more, shown) = (n(l, r.error_count - r.errors.len()), n(l, r.errors.len()));
+            p.note { @match l {
+                Lang::Vi => { "… và " (more) " lỗi khác (chỉ liệt kê " (shown) " lỗi đầu)." }
+                Lang::En => { "… and " (more) " more (only the first " (shown) " are listed)." }
+            } }
         }
     }
 }
@@ -128,49 +139,60 @@ fn problem(e: &RowError) -> Markup {
 }
 
 fn upload_form(p: &ImportPage) -> Markup {
+    let l = p.staff.lang;
     html! {
-        h2 { "Gửi tệp" }
+        h2 { (l.pick("Gửi tệp", "Send a file")) }
         form.stack method="post" action="/import" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(p.staff.csrf);
-            label { "Phiếu khảo sát"
+            label { (l.pick("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
                     @for s in &p.surveys {
-                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (s.title) }
+                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (l.title(s)) }
                     }
                 }
             }
-            label { "Năm khảo sát (cho các dòng không có cột period)"
+            label { (l.pick("Năm khảo sát (cho các dòng không có cột period)", "Survey year (for rows without a period column)"))
                 input type="number" name="period" value=(p.period) min="2000" max="2100";
             }
-            label { "Tệp CSV (UTF-8) hoặc Excel (.xlsx), tối đa " (p.max_mb) " MB"
+            label { (l.pick("Tệp CSV (UTF-8) hoặc Excel (.xlsx), tối đa ", "A CSV (UTF-8) or Excel (.xlsx) file, at most ")) (p.max_mb) " MB"
                 input type="file" name="file" required accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
             }
-            label { "Nhập như"
+            label { (l.pick("Nhập như", "Import as"))
                 select name="batch" {
-                    option value="" { "Phiếu đã xác minh (được tính ngay vào kết quả)" }
+                    option value="" { (l.pick("Phiếu đã xác minh (được tính ngay vào kết quả)", "Verified forms (counted at once)")) }
                     @for (id, label) in p.batches {
-                        option value=(id) { "Lần nhập thứ nhất vào lô " (label) " (cần cột serial; người khác nhập lại trên màn hình)" }
+                        option value=(id) { (l.pick("Lần nhập thứ nhất vào lô ", "First keying into batch ")) (label) (l.pick(" (cần cột serial; người khác nhập lại trên màn hình)", " (needs a serial column; someone else keys them again on screen)")) }
                     }
                 }
             }
             fieldset {
-                legend { "Khi tệp có dòng lỗi" }
-                label { input type="radio" name="mode" value="all" checked; " Không lưu gì cả, chỉ báo lỗi (mặc định)" }
-                label { input type="radio" name="mode" value="skip"; " Lưu các dòng đúng, bỏ qua dòng lỗi" }
+                legend { (l.pick("Khi tệp có dòng lỗi", "When the file has wrong rows")) }
+                label { input type="radio" name="mode" value="all" checked; (l.pick(" Không lưu gì cả, chỉ báo lỗi (mặc định)", " Store nothing, only list the errors (default)")) }
+                label { input type="radio" name="mode" value="skip"; (l.pick(" Lưu các dòng đúng, bỏ qua dòng lỗi", " Store the good rows, skip the wrong ones")) }
             }
-            button.primary type="submit" { "Nhập tệp" }
+            button.primary type="submit" { (l.pick("Nhập tệp", "Import the file")) }
         }
     }
 }
 
-fn help() -> Markup {
+fn help(l: Lang) -> Markup {
     html! {
-        h2 { "Tệp cần có" }
+        h2 { (l.pick("Tệp cần có", "What the file needs")) }
         ul.note {
-            li { "Mỗi dòng là một phiếu; dòng đầu là tên cột: mã câu hỏi (vd. " code { "E1.1" } "), mã thông tin người trả lời (vd. " code { "gioi_tinh" } "), và các cột " code { "unit" } " (mã đơn vị), " code { "date" } " (YYYY-MM-DD), " code { "period" } ", " code { "group" } ", " code { "serial" } " (mã phiếu), " code { "submission_id" } "." }
-            li { "Ô trống là chưa trả lời; " code { "na" } " là “không ý kiến”." }
-            li { "Tệp CSV phải lưu dạng “CSV UTF-8” (trong Excel: Lưu thành → CSV UTF-8). Tệp Excel: trang tính đầu tiên được đọc." }
-            li { "Nhập lại cùng một tệp không lưu phiếu nào hai lần. Cột " code { "loi" } " của tệp dòng bị loại được bỏ qua khi nhập." }
+            @match l {
+                Lang::Vi => {
+                    li { "Mỗi dòng là một phiếu; dòng đầu là tên cột: mã câu hỏi (vd. " code { "E1.1" } "), mã thông tin người trả lời (vd. " code { "gioi_tinh" } "), và các cột " code { "unit" } " (mã đơn vị), " code { "date" } " (YYYY-MM-DD), " code { "period" } ", " code { "group" } ", " code { "serial" } " (mã phiếu), " code { "submission_id" } "." }
+                    li { "Ô trống là chưa trả lời; " code { "na" } " là “không ý kiến”." }
+                    li { "Tệp CSV phải lưu dạng “CSV UTF-8” (trong Excel: Lưu thành → CSV UTF-8). Tệp Excel: trang tính đầu tiên được đọc." }
+                    li { "Nhập lại cùng một tệp không lưu phiếu nào hai lần. Cột " code { "loi" } " của tệp dòng bị loại được bỏ qua khi nhập." }
+                }
+                Lang::En => {
+                    li { "One row per form; the first row names the columns: question codes (e.g. " code { "E1.1" } "), background codes (e.g. " code { "gioi_tinh" } "), and the columns " code { "unit" } " (unit code), " code { "date" } " (YYYY-MM-DD), " code { "period" } ", " code { "group" } ", " code { "serial" } " (form serial), " code { "submission_id" } "." }
+                    li { "An empty cell is not answered; " code { "na" } " is “no opinion”." }
+                    li { "Save CSV files as “CSV UTF-8” (in Excel: Save As → CSV UTF-8). Excel workbooks: the first sheet is read." }
+                    li { "Importing the same file again stores no form twice. The " code { "loi" } " column of a rejected-rows file is ignored." }
+                }
+            }
         }
     }
 }

@@ -3,7 +3,8 @@
 //! carrying the answers given so far; `/static/kiosk.js` only switches screens in place and
 //! returns an untouched form to the start.
 
-use super::layout::page;
+use super::i18n::Lang;
+use super::layout::{lang_switch, page_in};
 use crate::app::kiosk::{steps, Question, Step};
 use crate::survey::{FieldError, Scale, Survey};
 use maud::{html, Markup};
@@ -34,6 +35,9 @@ pub struct FormState<'a> {
     /// Opened with a code from an appointment slip (`/o/CODE`) on the citizen's own phone:
     /// the whole form on one page, posted there, and never reset.
     pub online: bool,
+    /// The language of the page's own words: buttons, progress, messages. The questions
+    /// stay as the definition words them.
+    pub lang: Lang,
 }
 
 pub fn form(survey: &Survey, s: &FormState) -> Markup {
@@ -47,17 +51,22 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
         html! { script src="/static/kiosk.js" defer {} }
     };
     let action = if s.online { "/o/" } else { "/k/" };
-    page(
+    let l = s.lang;
+    // The switch opens the form afresh: offered only before anything was chosen.
+    let here = format!("{action}{}", s.token);
+    page_in(
+        l,
         &survey.title,
         "kiosk",
         head,
         html! {
             main {
+                @if s.chosen.is_empty() { p.noprint { (lang_switch(l, &here)) } }
                 p.note.unit { (s.unit_name) }
                 h1 { (survey.title) }
                 @if !s.online {
                     div.progress.kprogress {
-                        span.steptext { "Bước " span.stepno { (current + 1) } "/" (total) }
+                        span.steptext { (l.pick("Bước ", "Step ")) span.stepno { (current + 1) } "/" (total) }
                         progress max=(total) value=(current + 1) { (current + 1) "/" (total) }
                     }
                 }
@@ -74,14 +83,14 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                     @if s.online {
                         @if let Some(intro) = &survey.intro { p { (intro) } }
                         @for step in &all { (screen(survey, step, s)) }
-                        button.primary.submit type="submit" { "Gửi đánh giá" }
+                        button.primary.submit type="submit" { (l.pick("Gửi đánh giá", "Send")) }
                     } @else {
                         input type="hidden" name="step" value=(current);
                         @for (i, step) in all.iter().enumerate() {
                             section.step data-step=(i) hidden[i != current] {
                                 @if i == 0 { @if let Some(intro) = &survey.intro { p.intro { (intro) } } }
                                 (screen(survey, step, s))
-                                (nav(i, total, s.errors, step))
+                                (nav(l, i, total, s.errors, step))
                             }
                         }
                     }
@@ -92,23 +101,26 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
 }
 
 /// The buttons of a screen. "Tiếp" comes first in the page, so Enter moves forward.
-fn nav(i: usize, total: usize, errors: &[FieldError], step: &Step) -> Markup {
+fn nav(l: Lang, i: usize, total: usize, errors: &[FieldError], step: &Step) -> Markup {
     let here = errors
         .iter()
         .filter(|e| step.questions.iter().any(|q| q.field() == e.field))
         .count();
     html! {
         p.error.summary role="alert" hidden[here == 0] {
-            "Còn " span.count { (here) } " câu chưa chọn câu trả lời (đánh dấu đỏ ở trên)."
+            @match l {
+                Lang::Vi => { "Còn " span.count { (here) } " câu chưa chọn câu trả lời (đánh dấu đỏ ở trên)." }
+                Lang::En => { span.count { (here) } " questions still need an answer (marked in red above)." }
+            }
         }
         div.nav.knav {
             @if i + 1 == total {
-                button.primary.big type="submit" name="go" value="submit" { "Gửi đánh giá" }
+                button.primary.big type="submit" name="go" value="submit" { (l.pick("Gửi đánh giá", "Send")) }
             } @else {
-                button.primary.big type="submit" name="go" value="next" { "Tiếp ›" }
+                button.primary.big type="submit" name="go" value="next" { (l.pick("Tiếp ›", "Next ›")) }
             }
             @if i > 0 {
-                button.back type="submit" name="go" value="back" { "‹ Quay lại" }
+                button.back type="submit" name="go" value="back" { (l.pick("‹ Quay lại", "‹ Back")) }
             }
         }
     }
@@ -122,12 +134,12 @@ fn screen(survey: &Survey, step: &Step, s: &FormState) -> Markup {
             @let error = s.errors.iter().find(|e| e.field == field);
             @match q {
                 Question::Background(b) => {
-                    (question(q, &b.text, b.required, error, &b.options.iter()
+                    (question(s.lang, q, &b.text, b.required, error, &b.options.iter()
                         .map(|o| (o.code.clone(), o.label.clone())).collect::<Vec<_>>(), false, s.chosen))
                 }
                 Question::Item(item) => {
                     @if let Some(scale) = survey.scale_of(item) {
-                        (question(q, &item.text, item.required, error, &choices(scale), true, s.chosen))
+                        (question(s.lang, q, &item.text, item.required, error, &choices(scale), true, s.chosen))
                     }
                 }
             }
@@ -147,7 +159,9 @@ fn choices(scale: &Scale) -> Vec<(String, String)> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn question(
+    l: Lang,
     q: &Question,
     text: &str,
     required: bool,
@@ -162,7 +176,7 @@ fn question(
         fieldset.q.bad[error.is_some()] id={ "q-" (name) } data-required[required] {
             legend { (text) }
             p.fielderror role="alert" hidden[error.is_none()] {
-                (error.map_or(crate::app::kiosk::MISSING, |e| e.message.as_str()))
+                (error.map_or(missing(l), |e| citizen_message(l, e)))
             }
             div.choices.scale[scale] {
                 @for (value, label) in options {
@@ -177,17 +191,43 @@ fn question(
     }
 }
 
-pub fn thanks(survey: &Survey, token: &str) -> Markup {
+/// "This question needs an answer", in the page's language.
+fn missing(l: Lang) -> &'static str {
+    l.pick(
+        crate::app::kiosk::MISSING,
+        "Please choose an answer to this question.",
+    )
+}
+
+/// A message beside a question: the application layer's "no answer" said in the page's
+/// language; the handler words the others in it already.
+fn citizen_message(l: Lang, e: &FieldError) -> &str {
+    if e.message == crate::app::kiosk::MISSING {
+        missing(l)
+    } else {
+        &e.message
+    }
+}
+
+/// The thank-you screen: the survey's own thanks stays as defined (Vietnamese); in English
+/// the page says its own.
+pub fn thanks(lang: Lang, survey: &Survey, token: &str) -> Markup {
+    let l = lang;
     let next = format!("{THANKS_SECS};url=/k/{token}");
-    page(
-        "Cảm ơn",
+    page_in(
+        l,
+        l.pick("Cảm ơn", "Thank you"),
         "kiosk",
         html! { meta http-equiv="refresh" content=(next); },
         html! {
             main.thanks {
-                p { strong { "Đã ghi nhận đánh giá của Ông/Bà." } }
-                p { (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")) }
-                p { a.button.primary.big href={ "/k/" (token) } { "Phiếu mới" } }
+                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
+                p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
+                p { @match l {
+                    Lang::Vi => (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")),
+                    Lang::En => "Thank you.",
+                } }
+                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
             }
         },
     )
@@ -195,18 +235,24 @@ pub fn thanks(survey: &Survey, token: &str) -> Markup {
 
 /// A page from an older definition, or open too long: nothing was stored. Back to a fresh
 /// form by a touch, or by itself after a few seconds (no answers are on this screen).
-pub fn stale(token: &str) -> Markup {
+pub fn stale(lang: Lang, token: &str) -> Markup {
+    let l = lang;
     let next = format!("{STALE_SECS};url=/k/{token}");
-    page(
-        "Trang đã cũ",
+    page_in(
+        l,
+        l.pick("Trang đã cũ", "This page is out of date"),
         "kiosk",
         html! { meta http-equiv="refresh" content=(next); },
         html! {
             main.thanks.stale {
-                h1 { "Trang đã cũ" }
-                p { "Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại." }
-                p { a.button.primary.big href={ "/k/" (token) } { "Phiếu mới" } }
-                p.note { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
+                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
+                h1 { (l.pick("Trang đã cũ", "This page is out of date")) }
+                p { (l.pick("Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại.", "This form was open too long, or the form has just been updated, so it was not recorded. Please touch “New form” to answer again.")) }
+                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
+                p.note { @match l {
+                    Lang::Vi => { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
+                    Lang::En => { "A new form opens by itself in " (STALE_SECS) " seconds." }
+                } }
             }
         },
     )

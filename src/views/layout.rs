@@ -227,17 +227,6 @@ tr.item td.name,tr.item td:nth-child(2){padding-left:1.5rem}
 }
 "#;
 
-/// The page shell.
-pub fn page(title: &str, body_class: &str, head_extra: Markup, content: Markup) -> Markup {
-    page_in(
-        crate::views::i18n::Lang::Vi,
-        title,
-        body_class,
-        head_extra,
-        content,
-    )
-}
-
 /// The page shell, in a language.
 pub fn page_in(
     lang: crate::views::i18n::Lang,
@@ -261,26 +250,35 @@ pub fn page_in(
     }
 }
 
-/// The top bar of signed-in pages.
-pub fn staff_bar(username: &str, role: &str, csrf: &str) -> Markup {
+/// The top bar of signed-in pages, in the page's language, with the switch to the other
+/// language returning to `here` (the page's path and query).
+pub fn staff_bar(
+    lang: crate::views::i18n::Lang,
+    here: &str,
+    username: &str,
+    role: &str,
+    csrf: &str,
+) -> Markup {
+    let l = lang;
     html! {
         header.bar {
             strong { "chiso" }
-            a href="/" { "Trang chủ" }
-            a href="/scores" { "Kết quả chỉ số" }
+            a href="/" { (l.pick("Trang chủ", "Home")) }
+            a href="/scores" { (l.pick("Kết quả chỉ số", "Index results")) }
             a href="/sipas" { "SIPAS" }
             a href="/papi" { "PAPI" }
             a href="/parindex" { "PAR INDEX" }
-            a href="/agencies" { "Cơ quan chủ trì" }
-            a href="/report" { "Báo cáo" }
-            @if role != "viewer" { a href="/entry" { "Nhập phiếu giấy" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/import" { "Nhập tệp" } a href="/campaigns" { "Đợt khảo sát" } }
-            @if role == "admin" { a href="/codes" { "Mã phiếu hẹn" } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { "Nhật ký" } a href="/admin/users" { "Quản trị" } }
+            a href="/agencies" { (l.pick("Cơ quan chủ trì", "Lead agencies")) }
+            a href="/report" { (l.pick("Báo cáo", "Report")) }
+            @if role != "viewer" { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } }
+            @if matches!(role, "supervisor" | "admin") { a href="/import" { (l.pick("Nhập tệp", "Import a file")) } a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } }
+            @if role == "admin" { a href="/codes" { (l.pick("Mã phiếu hẹn", "Slip codes")) } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { (l.pick("Nhật ký", "Audit log")) } a href="/admin/users" { (l.pick("Quản trị", "Administration")) } }
+            (lang_switch(lang, here))
             span.note style="color:#fdd" { (username) " (" (role) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);
-                button type="submit" { "Đăng xuất" }
+                button type="submit" { (l.pick("Đăng xuất", "Sign out")) }
             }
         }
     }

@@ -1,22 +1,26 @@
-use super::layout::page;
+use super::i18n::Lang;
+use super::layout::{lang_switch, page_in};
 use maud::{html, Markup};
 
-pub fn login(csrf: &str, error: Option<&str>, username: &str) -> Markup {
-    page(
-        "Đăng nhập",
+pub fn login(lang: Lang, csrf: &str, error: Option<&str>, username: &str) -> Markup {
+    let l = lang;
+    page_in(
+        l,
+        l.pick("Đăng nhập", "Sign in"),
         "",
         html! {},
         html! {
             main style="max-width:26rem" {
-                h1 { "Đăng nhập chiso" }
+                p.noprint { (lang_switch(l, "/login")) }
+                h1 { (l.pick("Đăng nhập chiso", "Sign in to chiso")) }
                 @if let Some(e) = error { p.error role="alert" { (e) } }
                 form method="post" action="/login" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { "Tên đăng nhập" br; input type="text" name="username" value=(username) autocomplete="username" required autofocus; }
+                    label { (l.pick("Tên đăng nhập", "User name")) br; input type="text" name="username" value=(username) autocomplete="username" required autofocus; }
                     br;
-                    label { "Mật khẩu" br; input type="password" name="password" autocomplete="current-password" required; }
+                    label { (l.pick("Mật khẩu", "Password")) br; input type="password" name="password" autocomplete="current-password" required; }
                     br;
-                    button.primary type="submit" { "Đăng nhập" }
+                    button.primary type="submit" { (l.pick("Đăng nhập", "Sign in")) }
                 }
             }
         },

@@ -3,7 +3,7 @@
 
 use super::chart::{self, Bar, Scale};
 use super::i18n::Lang;
-use super::layout::{lang_switch, page_in, staff_bar};
+use super::layout::{page_in, staff_bar};
 use super::table::{self, Table, V};
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::Survey;
@@ -95,9 +95,8 @@ pub fn papi(p: &PapiPage) -> Markup {
         "",
         html! {},
         html! {
-            (staff_bar(p.username, p.role, p.csrf))
+            (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
-                p.noprint { (lang_switch(lang, p.here)) }
                 h1 { (title) }
                 p { (p.survey.title) " · " (p.unit_name) " · " (p.period) }
                 p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }

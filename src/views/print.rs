@@ -2,21 +2,27 @@
 //! screen, because both come from [`crate::survey::paper::layout`].
 
 use super::entry::with_headings;
-use super::layout::page;
+use super::i18n::Lang;
+use super::layout::{lang_switch, page_in};
 use crate::survey::paper::{FieldKind, PaperField, NOT_ANSWERED};
 use crate::survey::Survey;
 use maud::{html, Markup};
 
-pub fn paper_form(survey: &Survey, fields: &[PaperField]) -> Markup {
-    page(
+/// The printed form stays Vietnamese whatever the page's language (it is handed to
+/// citizens); only the line above it, which is not printed, follows the language.
+pub fn paper_form(lang: Lang, here: &str, survey: &Survey, fields: &[PaperField]) -> Markup {
+    let l = lang;
+    page_in(
+        l,
         &survey.title,
         "print-form",
         html! {},
         html! {
-            main.paper {
-                p.noprint {
-                    a href="/entry" { "← Nhập phiếu giấy" } " · "
-                    "Trang này in ra phiếu giấy khổ A4 (Ctrl+P). Mã số và đáp án trùng với màn hình nhập phiếu."
+            main.paper lang="vi" {
+                p.noprint lang=(l.code()) {
+                    a href="/entry" { (l.pick("← Nhập phiếu giấy", "← Paper forms")) } " · "
+                    (l.pick("Trang này in ra phiếu giấy khổ A4 (Ctrl+P). Mã số và đáp án trùng với màn hình nhập phiếu.", "This page prints the paper form on A4 (Ctrl+P). Its numbers and codes are those of the keying screen."))
+                    " · " (lang_switch(l, here))
                 }
                 header.formhead {
                     p.nation { "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" br; "Độc lập – Tự do – Hạnh phúc" }

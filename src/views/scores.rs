@@ -1,7 +1,7 @@
 //! The scores page: the index tree against 2022, with n, 95 % intervals and significance.
 
 use super::i18n::Lang;
-use super::layout::{lang_switch, page_in, staff_bar};
+use super::layout::{page_in, staff_bar};
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::{MergedBaselines, Survey, Unit, UnitSet};
 use maud::{html, Markup};
@@ -41,9 +41,8 @@ pub fn scores(p: &ScoresPage) -> Markup {
         "",
         html! {},
         html! {
-            (staff_bar(p.username, p.role, p.csrf))
+            (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
-                p.noprint { (lang_switch(lang, p.here)) }
                 h1 { (p.survey.title) }
                 @if p.survey.count_single_keyed {
                     p.note { (lang.pick("Phiếu giấy của phiếu khảo sát này được tính ngay khi nhập lần thứ nhất, trước khi được nhập lần hai để xác minh.",

@@ -3,7 +3,7 @@
 
 use super::chart::{self, Bar, Point, Scale};
 use super::i18n::Lang;
-use super::layout::{lang_switch, page_in, staff_bar};
+use super::layout::{page_in, staff_bar};
 use super::table::{self, Table, V};
 use crate::breakdown::{Breakdowns, Cell};
 use crate::scoring::NodeScore;
@@ -445,9 +445,8 @@ pub fn sipas(p: &SipasPage) -> Markup {
         "",
         html! {},
         html! {
-            (staff_bar(p.username, p.role, p.csrf))
+            (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
-                p.noprint { (lang_switch(lang, p.here)) }
                 h1 { (title) }
                 p { (p.survey.title) " · " (p.period) }
                 (crumbs(p))

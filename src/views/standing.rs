@@ -2,7 +2,7 @@
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
 use super::i18n::Lang;
-use super::layout::{lang_switch, page, staff_bar};
+use super::layout::{page_in, staff_bar};
 use crate::app::standing::{EntryForm, Scored, Standing};
 use crate::db::par_entries::Entry;
 use crate::report::{ParReport, ParRow};
@@ -33,14 +33,14 @@ pub struct Selection<'a> {
 }
 
 fn shell(c: &Ctx, title: &str, body_class: &str, content: Markup) -> Markup {
-    page(
+    page_in(
+        c.lang,
         title,
         body_class,
         html! {},
         html! {
-            (staff_bar(c.username, c.role, c.csrf))
+            (staff_bar(c.lang, c.here, c.username, c.role, c.csrf))
             main.standing {
-                p.noprint.langsw { (lang_switch(c.lang, c.here)) }
                 (content)
             }
         },

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::survey::Unit;
 use crate::views::admin::{self as view, Draft, Notice};
 use crate::views::entry::Staff;
+use crate::views::i18n::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -25,6 +26,7 @@ pub async fn home(_: SignedIn<Supervisor>) -> HttpResponse {
 /// notice to show, everything else as an error page.
 async fn run<T: Send + 'static>(
     state: &web::Data<AppState>,
+    lang: Lang,
     work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
 ) -> Result<Result<T, Notice>, PageError> {
     let st = state.get_ref().clone();
@@ -33,7 +35,7 @@ async fn run<T: Send + 'static>(
         .map_err(|_| PageError::busy())?;
     match outcome {
         Ok(x) => Ok(Ok(x)),
-        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(p.vi))),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.pick(&p.vi, &p.en).to_string()))),
         Err(AdminError::Db(e)) => Err(e.into()),
     }
 }
@@ -41,12 +43,13 @@ async fn run<T: Send + 'static>(
 /// Password work (hashing) runs on the password threads, which bound its memory.
 async fn run_hashing<T: Send + 'static>(
     state: &web::Data<AppState>,
+    lang: Lang,
     work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
 ) -> Result<Result<T, Notice>, PageError> {
     let st = state.get_ref().clone();
     match state.passwords.run(move || work(&st)).await? {
         Ok(x) => Ok(Ok(x)),
-        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(p.vi))),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.pick(&p.vi, &p.en).to_string()))),
         Err(AdminError::Db(e)) => Err(e.into()),
     }
 }
@@ -76,10 +79,13 @@ async fn users_page(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     notice: Notice,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, PageError> {
-    let users = load(state, app::users).await?;
+    const HERE: &str = "/admin/users";
+    let viewer = user.clone();
+    let users = load(state, lang, move |st| app::users_seen_by(st, &viewer)).await?;
     let units = units_today(state);
     let role = user.role.to_string();
     let unit_name = |code: &str| {
@@ -96,6 +102,8 @@ async fn users_page(
                 username: &user.username,
                 role: &role,
                 csrf: &csrf.token,
+                lang,
+                here: HERE,
             },
             users: &users,
             units: &units,
@@ -109,18 +117,22 @@ async fn users_page(
 /// What a page lists; reading never meets bad input.
 async fn load<T: Send + 'static>(
     state: &web::Data<AppState>,
+    lang: Lang,
     work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
 ) -> Result<T, PageError> {
-    run(state, work).await?.map_err(|n| {
+    run(state, lang, work).await?.map_err(|n| {
         let message = match n {
             Notice::Error(m) | Notice::Saved(m) => m,
             _ => String::new(),
         };
-        PageError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Không đọc được danh sách",
-            message,
-        )
+        PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.pick("Không đọc được danh sách", "The list could not be read"),
+                message,
+            )
+        }
     })
 }
 
@@ -128,8 +140,9 @@ pub async fn users(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    users_page(&state, &user, &csrf, Notice::None, None).await
+    users_page(&state, &user, &csrf, lang, Notice::None, None).await
 }
 
 #[derive(Deserialize)]
@@ -156,6 +169,7 @@ pub async fn add_user(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<AddUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
@@ -165,7 +179,7 @@ pub async fn add_user(
         role: f.role.clone(),
         unit: f.unit.clone(),
     };
-    let outcome = run_hashing(&state, move |st| {
+    let outcome = run_hashing(&state, lang, move |st| {
         app::add_user(
             st,
             &actor,
@@ -178,14 +192,20 @@ pub async fn add_user(
     .await?;
     let notice = match outcome {
         Ok(Some(password)) => Notice::Secret {
-            what: format!("Đã thêm người dùng “{name}”. Mật khẩu"),
+            what: match lang {
+                Lang::Vi => format!("Đã thêm người dùng “{name}”. Mật khẩu"),
+                Lang::En => format!("User “{name}” added. Password"),
+            },
             value: password,
             qr: false,
         },
-        Ok(None) => Notice::Saved(format!("Đã thêm người dùng “{name}”.")),
-        Err(n) => return users_page(&state, &user, &csrf, n, Some(draft)).await,
+        Ok(None) => Notice::Saved(match lang {
+            Lang::Vi => format!("Đã thêm người dùng “{name}”."),
+            Lang::En => format!("User “{name}” added."),
+        }),
+        Err(n) => return users_page(&state, &user, &csrf, lang, n, Some(draft)).await,
     };
-    users_page(&state, &user, &csrf, notice, None).await
+    users_page(&state, &user, &csrf, lang, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -208,32 +228,37 @@ pub async fn change_user(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let id = path.into_inner();
-    let outcome = run(&state, move |st| {
+    let outcome = run(&state, lang, move |st| {
         app::change_user(st, &actor, &id, &f.role, Some(&f.unit))
     })
     .await?;
     let notice = match outcome {
-        Ok(()) => Notice::Saved("Đã lưu vai trò và phạm vi.".into()),
+        Ok(()) => Notice::Saved(
+            lang.pick("Đã lưu vai trò và phạm vi.", "Role and scope saved.")
+                .into(),
+        ),
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice, None).await
+    users_page(&state, &user, &csrf, lang, notice, None).await
 }
 
 pub async fn reset_password(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let id = path.into_inner();
-    let outcome = run_hashing(&state, move |st| {
+    let outcome = run_hashing(&state, lang, move |st| {
         let name = app::users(st)?
             .into_iter()
             .find(|u| u.id == id)
@@ -243,67 +268,82 @@ pub async fn reset_password(
     .await?;
     let notice = match outcome {
         Ok((Some(password), name)) => Notice::Secret {
-            what: format!(
-                "Mật khẩu mới của “{name}” (các phiên đăng nhập của người này đã kết thúc)"
-            ),
+            what: match lang {
+                Lang::Vi => format!(
+                    "Mật khẩu mới của “{name}” (các phiên đăng nhập của người này đã kết thúc)"
+                ),
+                Lang::En => format!("New password of “{name}” (their sessions have ended)"),
+            },
             value: password,
             qr: false,
         },
         Ok((None, _)) => Notice::None,
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice, None).await
+    users_page(&state, &user, &csrf, lang, notice, None).await
 }
 
 async fn set_disabled(
     state: web::Data<AppState>,
     user: User,
     csrf: Csrf,
+    lang: Lang,
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
-    let outcome = run(&state, move |st| {
+    let outcome = run(&state, lang, move |st| {
         app::set_disabled(st, &actor, &id, disabled)
     })
     .await?;
     let notice = match outcome {
         Ok(()) if disabled => Notice::Saved(
-            "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.".into(),
+            lang.pick(
+                "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.",
+                "Account disabled; its sessions have ended.",
+            )
+            .into(),
         ),
-        Ok(()) => Notice::Saved("Đã mở khoá tài khoản.".into()),
+        Ok(()) => Notice::Saved(
+            lang.pick("Đã mở khoá tài khoản.", "Account enabled.")
+                .into(),
+        ),
         Err(n) => n,
     };
-    users_page(&state, &user, &csrf, notice, None).await
+    users_page(&state, &user, &csrf, lang, notice, None).await
 }
 
 pub async fn disable_user(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(state, user, csrf, path.into_inner(), true).await
+    set_disabled(state, user, csrf, lang, path.into_inner(), true).await
 }
 
 pub async fn enable_user(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(state, user, csrf, path.into_inner(), false).await
+    set_disabled(state, user, csrf, lang, path.into_inner(), false).await
 }
 
 async fn kiosks_page(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
-    let mut kiosks = load(state, app::kiosks).await?;
+    const HERE: &str = "/admin/kiosks";
+    let mut kiosks = load(state, lang, app::kiosks).await?;
     // A user limited to a unit sees the kiosks (and their counts) of that unit only.
     if let Some(scope) = &user.unit {
         let allowed = state.units.subtree(scope);
@@ -319,6 +359,8 @@ async fn kiosks_page(
                 username: &user.username,
                 role: &role,
                 csrf: &csrf.token,
+                lang,
+                here: HERE,
             },
             kiosks: &kiosks,
             units: &units,
@@ -337,8 +379,9 @@ pub async fn kiosks(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    kiosks_page(&state, &user, &csrf, Notice::None).await
+    kiosks_page(&state, &user, &csrf, lang, Notice::None).await
 }
 
 #[derive(Deserialize)]
@@ -363,50 +406,63 @@ pub async fn add_kiosk(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<AddKioskForm>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
-    let outcome = run(&state, move |st| {
+    let outcome = run(&state, lang, move |st| {
         app::add_kiosk(st, &actor, &f.unit, &f.survey, &f.label)
     })
     .await?;
     let notice = match outcome {
         Ok((_, url)) => Notice::Secret {
-            what: "Đã thêm kiosk. Đường dẫn của thiết bị".into(),
+            what: lang
+                .pick(
+                    "Đã thêm kiosk. Đường dẫn của thiết bị",
+                    "Kiosk added. The device's address",
+                )
+                .into(),
             value: url,
             qr: true,
         },
         Err(n) => n,
     };
-    kiosks_page(&state, &user, &csrf, notice).await
+    kiosks_page(&state, &user, &csrf, lang, notice).await
 }
 
 pub async fn revoke_kiosk(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let id = path.into_inner();
-    let outcome = run(&state, move |st| app::revoke_kiosk(st, &actor, &id)).await?;
+    let outcome = run(&state, lang, move |st| app::revoke_kiosk(st, &actor, &id)).await?;
     let notice = match outcome {
-        Ok(()) => {
-            Notice::Saved("Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.".into())
-        }
+        Ok(()) => Notice::Saved(
+            lang.pick(
+                "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
+                "Kiosk revoked: the device's address no longer works.",
+            )
+            .into(),
+        ),
         Err(n) => n,
     };
-    kiosks_page(&state, &user, &csrf, notice).await
+    kiosks_page(&state, &user, &csrf, lang, notice).await
 }
 
 async fn tokens_page(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
-    let tokens = load(state, app::tokens).await?;
+    const HERE: &str = "/admin/tokens";
+    let tokens = load(state, lang, app::tokens).await?;
     let units = units_today(state);
     let unit_name = |code: &str| {
         state
@@ -423,6 +479,8 @@ async fn tokens_page(
                 username: &user.username,
                 role: &role,
                 csrf: &csrf.token,
+                lang,
+                here: HERE,
             },
             tokens: &tokens,
             units: &units,
@@ -436,8 +494,9 @@ pub async fn tokens(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    tokens_page(&state, &user, &csrf, Notice::None).await
+    tokens_page(&state, &user, &csrf, lang, Notice::None).await
 }
 
 #[derive(Deserialize)]
@@ -462,39 +521,45 @@ pub async fn create_token(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
-    let outcome = run(&state, move |st| {
+    let outcome = run(&state, lang, move |st| {
         app::create_token(st, &actor, &f.role, &f.label, Some(&f.unit))
     })
     .await?;
     let notice = match outcome {
         Ok(token) => Notice::Secret {
-            what: "Đã tạo khoá API".into(),
+            what: lang.pick("Đã tạo khoá API", "API token created").into(),
             value: token,
             qr: false,
         },
         Err(n) => n,
     };
-    tokens_page(&state, &user, &csrf, notice).await
+    tokens_page(&state, &user, &csrf, lang, notice).await
 }
 
 pub async fn revoke_token(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     let actor = user.username.clone();
     let id = path.into_inner();
-    let outcome = run(&state, move |st| app::revoke_token(st, &actor, &id)).await?;
+    let outcome = run(&state, lang, move |st| app::revoke_token(st, &actor, &id)).await?;
     let notice = match outcome {
         Ok(()) => Notice::Saved(
-            "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.".into(),
+            lang.pick(
+                "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
+                "API token revoked; servers refuse it within 30 seconds.",
+            )
+            .into(),
         ),
         Err(n) => n,
     };
-    tokens_page(&state, &user, &csrf, notice).await
+    tokens_page(&state, &user, &csrf, lang, notice).await
 }

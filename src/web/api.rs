@@ -5,7 +5,7 @@ use super::extract::{ApiCaller, Supervisor, Surveyor, TokenOrSession};
 use crate::app;
 use crate::app::export::{ExportRequest, Format};
 use crate::db::responses::Stored;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::report::ScoreQuery;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
@@ -120,6 +120,25 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
     })
 }
 
+/// Stores one questionnaire. The same `submission_id` again answers 200 with the first id and
+/// stores nothing twice; a refused body stores nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = "responses",
+    request_body(content = RawSubmission, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored: the response's id", body = Created),
+        (status = 200, description = "This submission_id was stored before: the same id, nothing stored twice", body = Created),
+        (status = 400, description = "The body is not UTF-8 or not JSON", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "A viewer token; a unit outside the token's unit; a request from a page of another site", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or wrong: `field` names it; nothing was stored", body = ErrorBody),
+        (status = 503, description = "The server is busy or the database unavailable: nothing was stored, retry", body = ErrorBody),
+    )
+)]
 pub async fn post_response(
     state: web::Data<AppState>,
     caller: ApiCaller<Surveyor>,
@@ -134,13 +153,15 @@ pub async fn post_response(
     })
 }
 
-#[derive(Serialize)]
+/// The stored response.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Created {
     id: String,
 }
 
 /// A definition as integrators need it to build submissions.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Survey)]
 struct SurveyJson<'a> {
     id: &'a str,
     version: &'a str,
@@ -152,7 +173,9 @@ struct SurveyJson<'a> {
     background: Vec<BackgroundJson<'a>>,
 }
 
-#[derive(Serialize)]
+/// A scored question.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Item)]
 struct ItemJson<'a> {
     code: &'a str,
     text: &'a str,
@@ -163,7 +186,9 @@ struct ItemJson<'a> {
     show_if: &'a Option<crate::survey::Condition>,
 }
 
-#[derive(Serialize)]
+/// An answer an item allows.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AnswerValue)]
 struct ValueJson<'a> {
     value: i16,
     label: &'a str,
@@ -172,7 +197,9 @@ struct ValueJson<'a> {
     missing: bool,
 }
 
-#[derive(Serialize)]
+/// A background question (field of procedure, age band, …).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Background)]
 struct BackgroundJson<'a> {
     code: &'a str,
     text: &'a str,
@@ -234,18 +261,45 @@ impl<'a> SurveyJson<'a> {
     }
 }
 
+/// Every loaded instrument, with what a submission to it may contain.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys",
+    tag = "definitions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every loaded survey", body = [SurveyJson]),
+        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
+        (status = 503, description = "The database is unavailable (checking the token): retry", body = ErrorBody),
+    )
+)]
 pub async fn surveys(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
     let list: Vec<SurveyJson> = state.catalog.surveys.values().map(SurveyJson::of).collect();
     HttpResponse::Ok().json(list)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitsParams {
     /// Only the units of this unit set.
     map: Option<String>,
 }
 
 /// Every unit of every set (each with the sets it belongs to), or those of one set.
+#[utoipa::path(
+    get,
+    path = "/api/v1/units",
+    tag = "definitions",
+    params(UnitsParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The units", body = [crate::survey::Unit]),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
+        (status = 422, description = "An unknown unit set (`field`: `map`)", body = ErrorBody),
+        (status = 503, description = "The database is unavailable (checking the token): retry", body = ErrorBody),
+    )
+)]
 pub async fn units(
     state: web::Data<AppState>,
     _: ApiCaller,
@@ -261,12 +315,22 @@ pub async fn units(
 }
 
 /// The query string of score requests, as sent; [`ScoreParams::query`] checks it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScoreParams {
+    /// The survey id.
+    #[param(required)]
     pub survey: Option<String>,
+    /// The year.
+    #[param(required, pattern = "^[0-9]{4}$")]
     pub period: Option<String>,
+    /// A unit code: that unit and the units below it; the whole city when absent.
     pub unit: Option<String>,
+    /// First day counted (YYYY-MM-DD).
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// Last day counted (YYYY-MM-DD).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// The unit set (map) to read the unit on.
     pub map: Option<String>,
@@ -295,7 +359,9 @@ impl ScoreParams {
     }
 }
 
-#[derive(Serialize)]
+/// The scored index tree of one survey, period and unit.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Scores)]
 struct ScoresJson<'a> {
     survey: &'a str,
     label: &'a Option<String>,
@@ -335,6 +401,23 @@ fn in_scope(
     }
 }
 
+/// The index tree as scores: every node's value, interval, points, 2022 baseline, target and
+/// owner; each root node carries the chance of the top 20.
+#[utoipa::path(
+    get,
+    path = "/api/v1/scores",
+    tag = "scores",
+    params(ScoreParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The scored tree", body = ScoresJson),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "A unit outside the token's unit (`field`: `unit`)", body = ErrorBody),
+        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+    )
+)]
 pub async fn scores(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -359,6 +442,28 @@ pub async fn scores(
 }
 
 /// The whole PAR INDEX tree with 2022 points and this period's survey-based estimates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/parindex",
+    tag = "scores",
+    params(
+        ("period" = String, Query, description = "The year", pattern = "^[0-9]{4}$"),
+        ("unit" = Option<String>, Query, description = "A unit code: the survey-based criteria from that unit and the units below it"),
+        ("from" = Option<String>, Query, description = "First day counted (YYYY-MM-DD)", format = Date),
+        ("to" = Option<String>, Query, description = "Last day counted (YYYY-MM-DD)", format = Date),
+        ("map" = Option<String>, Query, description = "The unit set (map) to read the unit on"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every criterion this year and the projected total", body = crate::report::ParReport),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
+        (status = 403, description = "A unit outside the token's unit (`field`: `unit`)", body = ErrorBody),
+        (status = 404, description = "No PAR INDEX tree is loaded", body = ErrorBody),
+        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+    )
+)]
 pub async fn parindex(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -374,11 +479,19 @@ pub async fn parindex(
 }
 
 /// The query string of an export, as sent; [`ExportParams::request`] checks it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    /// The survey id.
+    #[param(required)]
     pub survey: Option<String>,
+    /// The year.
+    #[param(required, pattern = "^[0-9]{4}$")]
     pub period: Option<String>,
+    /// A unit code: that unit and the units below it; the whole city when absent.
     pub unit: Option<String>,
+    /// `csv` (the default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
 }
 
@@ -408,6 +521,27 @@ impl ExportParams {
 /// One row per form of a survey's period (and unit), as a CSV or XLSX download, streamed as
 /// it is read. For tokens of a supervisor or above, and for signed-in supervisors and
 /// admins, so that pages can link to it; a user limited to a unit exports only that unit.
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    tag = "responses",
+    params(ExportParams),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "One row per form: id, unit, channel, period, date, group, status, background codes, then item codes (CSV is UTF-8 with a BOM)",
+            content(
+                (String = "text/csv"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )
+        ),
+        (status = 400, description = "The query string cannot be read", body = ErrorBody),
+        (status = 401, description = "No bearer token or session, or not a valid one", body = ErrorBody),
+        (status = 403, description = "Below supervisor; a unit outside the caller's unit (`field`: `unit`)", body = ErrorBody),
+        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
+        (status = 500, description = "The file could not be written", body = ErrorBody),
+        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+    )
+)]
 pub async fn export(
     state: web::Data<AppState>,
     caller: TokenOrSession<Supervisor>,

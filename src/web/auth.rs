@@ -9,12 +9,16 @@ use crate::app::sign_in::{self, SignIn};
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::views;
+use crate::views::i18n::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-pub async fn login_page(csrf: Csrf) -> HttpResponse {
-    csrf.page(StatusCode::OK, views::login::login(&csrf.token, None, ""))
+pub async fn login_page(csrf: Csrf, lang: Lang) -> HttpResponse {
+    csrf.page(
+        StatusCode::OK,
+        views::login::login(lang, &csrf.token, None, ""),
+    )
 }
 
 #[derive(Deserialize)]
@@ -37,12 +41,13 @@ pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let again = |status: StatusCode, msg: &str| {
         csrf.page(
             status,
-            views::login::login(&csrf.token, Some(msg), &form.username),
+            views::login::login(lang, &csrf.token, Some(msg), &form.username),
         )
     };
     Ok(
@@ -56,11 +61,17 @@ pub async fn login(
                 .finish(),
             SignIn::Refused => again(
                 StatusCode::UNAUTHORIZED,
-                "Tên đăng nhập hoặc mật khẩu không đúng.",
+                lang.pick(
+                    "Tên đăng nhập hoặc mật khẩu không đúng.",
+                    "Wrong user name or password.",
+                ),
             ),
             SignIn::Throttled => again(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
+                lang.pick(
+                    "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
+                    "Too many failed sign-ins. Please try again in 15 minutes.",
+                ),
             ),
         },
     )

@@ -10,6 +10,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 use crate::views::campaigns as view;
 use crate::views::entry::Staff;
+use crate::views::i18n::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -53,24 +54,38 @@ fn see_other(to: String) -> HttpResponse {
         .finish()
 }
 
-fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
+fn staff<'a>(
+    user: &'a User,
+    role: &'a str,
+    csrf: &'a Csrf,
+    lang: Lang,
+    here: &'a str,
+) -> Staff<'a> {
     Staff {
         username: &user.username,
         role,
         csrf: &csrf.token,
+        lang,
+        here,
     }
 }
 
 /// A campaign covers the whole city (its people, rates and reminders span every unit): a user
 /// limited to a unit neither sees nor runs campaigns.
-fn citywide(user: &User) -> Result<(), PageError> {
+fn citywide(user: &User, lang: Lang) -> Result<(), PageError> {
     match &user.unit {
         None => Ok(()),
-        Some(_) => Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Không có quyền truy cập",
-            "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
-        )),
+        Some(_) => Err(PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::FORBIDDEN,
+                lang.pick("Không có quyền truy cập", "Access denied"),
+                lang.pick(
+                    "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
+                    "Campaigns span every unit; an account limited to one unit cannot see them. Ask an administrator if you need to.",
+                ),
+            )
+        }),
     }
 }
 
@@ -87,6 +102,7 @@ async fn list_page(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
@@ -96,10 +112,10 @@ async fn list_page(
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| s.title.clone())
+            .map_or(id.to_string(), |s| lang.title(s).to_string())
     };
     let page = view::list(&view::ListPage {
-        staff: staff(user, &role, csrf),
+        staff: staff(user, &role, csrf, lang, "/campaigns"),
         campaigns: &campaigns,
         surveys: state
             .catalog
@@ -118,9 +134,10 @@ pub async fn list(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    list_page(&state, &user, &csrf, StatusCode::OK, None).await
+    citywide(&user, lang)?;
+    list_page(&state, &user, &csrf, lang, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -144,15 +161,20 @@ pub async fn create(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let Ok(period) = f.period.trim().parse::<i32>() else {
-        let msg = "Chưa tạo được: năm đánh giá phải là số (vd. 2025).";
+        let msg = lang.pick(
+            "Chưa tạo được: năm đánh giá phải là số (vd. 2025).",
+            "Not created: the year assessed must be a number (e.g. 2025).",
+        );
         return list_page(
             &state,
             &user,
             &csrf,
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(msg),
         )
@@ -169,11 +191,16 @@ pub async fn create(
     match run(&state, move |s| app::create(s, &actor, new, None)).await {
         Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
         Err(CampaignError::Invalid(e)) => {
-            let msg = format!("Chưa tạo được: {}.", e.message);
+            let msg = format!(
+                "{} {}.",
+                lang.pick("Chưa tạo được:", "Not created:"),
+                e.message
+            );
             list_page(
                 &state,
                 &user,
                 &csrf,
+                lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&msg),
             )
@@ -196,10 +223,12 @@ async fn campaign_page(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     id: String,
     status: StatusCode,
     shown: Shown<'_>,
 ) -> Result<HttpResponse, PageError> {
+    let here = format!("/campaigns/{id}");
     let (campaign, people, tracking) = run(state, move |s| {
         Ok((
             app::get(s, &id)?,
@@ -225,7 +254,7 @@ async fn campaign_page(
     let role = user.role.to_string();
     let names = unit_name(state);
     let page = view::campaign(&view::CampaignPage {
-        staff: staff(user, &role, csrf),
+        staff: staff(user, &role, csrf, lang, &here),
         campaign: &campaign,
         survey,
         people: &people,
@@ -244,13 +273,15 @@ pub async fn show(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     campaign_page(
         &state,
         &user,
         &csrf,
+        lang,
         id.into_inner(),
         StatusCode::OK,
         Shown::default(),
@@ -275,6 +306,7 @@ async fn after(
     state: &web::Data<AppState>,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     id: String,
     outcome: Result<String, CampaignError>,
     list_text: &str,
@@ -285,7 +317,7 @@ async fn after(
                 notice: Some(&notice),
                 ..Shown::default()
             };
-            campaign_page(state, user, csrf, id, StatusCode::OK, shown).await
+            campaign_page(state, user, csrf, lang, id, StatusCode::OK, shown).await
         }
         Err(CampaignError::Rows(rows)) => {
             let shown = Shown {
@@ -297,6 +329,7 @@ async fn after(
                 state,
                 user,
                 csrf,
+                lang,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 shown,
@@ -309,7 +342,7 @@ async fn after(
                 list_text,
                 ..Shown::default()
             };
-            campaign_page(state, user, csrf, id, StatusCode::CONFLICT, shown).await
+            campaign_page(state, user, csrf, lang, id, StatusCode::CONFLICT, shown).await
         }
         Err(e) => Err(e.into()),
     }
@@ -319,18 +352,19 @@ pub async fn add_list(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
         app::add_list(s, &actor, &cid, app::ListSource::Text(&text))
     })
     .await
-    .map(|n| format!("Đã thêm {n} người vào danh sách."));
-    after(&state, &user, &csrf, id, outcome, &f.list).await
+    .map(|n| added(lang, n));
+    after(&state, &user, &csrf, lang, id, outcome, &f.list).await
 }
 
 /// The respondent list as a CSV or XLSX file, checked as a pasted list is.
@@ -338,6 +372,7 @@ pub async fn add_list_file(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     req: HttpRequest,
     id: web::Path<String>,
     parts: actix_multipart::Multipart,
@@ -353,10 +388,11 @@ pub async fn add_list_file(
         }]))
     };
     let outcome = if up.too_large {
-        refuse(format!(
-            "tệp quá lớn: trang này nhận danh sách đến {} MB",
-            LIST_LIMIT / (1024 * 1024)
-        ))
+        let mb = LIST_LIMIT / (1024 * 1024);
+        refuse(match lang {
+            Lang::Vi => format!("tệp quá lớn: trang này nhận danh sách đến {mb} MB"),
+            Lang::En => format!("the file is too large: this page takes lists up to {mb} MB"),
+        })
     } else if let Some((name, file)) = up.file.filter(|_| up.size > 0) {
         let cid = id.clone();
         run(&state, move |s| {
@@ -367,11 +403,17 @@ pub async fn add_list_file(
             app::add_list(s, &actor, &cid, source)
         })
         .await
-        .map(|n| format!("Đã thêm {n} người vào danh sách."))
+        .map(|n| added(lang, n))
     } else {
-        refuse("chưa chọn tệp, hoặc tệp trống: hãy chọn một tệp CSV hoặc Excel (.xlsx)".into())
+        refuse(
+            lang.pick(
+                "chưa chọn tệp, hoặc tệp trống: hãy chọn một tệp CSV hoặc Excel (.xlsx)",
+                "no file chosen, or an empty one: choose a CSV or Excel (.xlsx) file",
+            )
+            .into(),
+        )
     };
-    after(&state, &user, &csrf, id, outcome, "").await
+    after(&state, &user, &csrf, lang, id, outcome, "").await
 }
 
 #[derive(Deserialize)]
@@ -394,10 +436,11 @@ pub async fn add_person(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let person = NewRespondent {
         name: f.name,
@@ -409,8 +452,8 @@ pub async fn add_person(
     let name = person.name.trim().to_string();
     let outcome = run(&state, move |s| app::add_one(s, &actor, &cid, &person))
         .await
-        .map(|_| format!("Đã thêm {name}."));
-    after(&state, &user, &csrf, id, outcome, "").await
+        .map(|_| format!("{} {name}.", lang.pick("Đã thêm", "Added")));
+    after(&state, &user, &csrf, lang, id, outcome, "").await
 }
 
 #[derive(Deserialize)]
@@ -430,32 +473,54 @@ pub async fn open(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::open(s, &actor, &cid))
         .await
-        .map(|_| "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.".to_string());
-    after(&state, &user, &csrf, id, outcome, "").await
+        .map(|_| {
+            lang.pick(
+                "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
+                "The campaign is open: links work from now on.",
+            )
+            .to_string()
+        });
+    after(&state, &user, &csrf, lang, id, outcome, "").await
 }
 
 pub async fn close(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::close(s, &actor, &cid))
         .await
-        .map(|_| "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.".to_string());
-    after(&state, &user, &csrf, id, outcome, "").await
+        .map(|_| {
+            lang.pick(
+                "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
+                "The campaign is closed: every link has stopped working.",
+            )
+            .to_string()
+        });
+    after(&state, &user, &csrf, lang, id, outcome, "").await
+}
+
+/// "N people added to the list", in the page's language.
+fn added(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Vi => format!("Đã thêm {n} người vào danh sách."),
+        Lang::En => format!("{n} people added to the list."),
+    }
 }
 
 /// Links as CSV (`name,group,link`), UTF-8 with a BOM for spreadsheets.
@@ -487,16 +552,17 @@ pub async fn links(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
     let (campaign, links) = match outcome {
         Ok(x) => x,
-        Err(e) => return after(&state, &user, &csrf, id, Err(e), "").await,
+        Err(e) => return after(&state, &user, &csrf, lang, id, Err(e), "").await,
     };
     let base = state.settings.public_url.clone();
     if f.format == "csv" {
@@ -509,7 +575,7 @@ pub async fn links(
     let names = unit_name(&state);
     Ok(csrf.page(
         StatusCode::OK,
-        view::sheet(&campaign, survey, &links, &base, &names),
+        view::sheet(lang, &campaign, survey, &links, &base, &names),
     ))
 }
 
@@ -517,26 +583,31 @@ pub async fn revoke(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
         .await
-        .map(|p| format!("Đã thu hồi đường dẫn của {}.", p.name));
-    after(&state, &user, &csrf, id, outcome, "").await
+        .map(|p| match lang {
+            Lang::Vi => format!("Đã thu hồi đường dẫn của {}.", p.name),
+            Lang::En => format!("The link of {} is revoked.", p.name),
+        });
+    after(&state, &user, &csrf, lang, id, outcome, "").await
 }
 
 pub async fn reissue(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -546,7 +617,7 @@ pub async fn reissue(
     .await;
     let (campaign, link) = match outcome {
         Ok(x) => x,
-        Err(e) => return after(&state, &user, &csrf, id, Err(e), "").await,
+        Err(e) => return after(&state, &user, &csrf, lang, id, Err(e), "").await,
     };
     let survey = state
         .catalog
@@ -556,6 +627,7 @@ pub async fn reissue(
     Ok(csrf.page(
         StatusCode::OK,
         view::sheet(
+            lang,
             &campaign,
             survey,
             &[link],
@@ -569,9 +641,10 @@ pub async fn reissue(
 pub async fn reminders(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
+    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    citywide(&user, lang)?;
     let id = id.into_inner();
     let people = run(&state, move |s| app::reminders(s, &id)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -1,7 +1,7 @@
 //! Survey staff: batches of paper forms, the keying screen, disputes, keyer statistics, the
 //! audit trail and the printable form.
 
-use super::extract::{Csrf, CsrfForm, SignedIn, Supervisor, Surveyor, WithCsrf};
+use super::extract::{here, Csrf, CsrfForm, SignedIn, Supervisor, Surveyor, WithCsrf};
 use crate::app::paper::{self, Decision, KeyedForm, NewBatch, PaperError};
 use crate::db::audit;
 use crate::db::auth::User;
@@ -9,17 +9,26 @@ use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::paper::{layout, KeyError, Keyed};
 use crate::views::entry::{self as view, Staff};
+use crate::views::i18n::Lang;
 use crate::views::{audit as audit_view, dispute as dispute_view, keyers as keyers_view, print};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-fn staff<'a>(user: &'a User, role: &'a str, csrf: &'a Csrf) -> Staff<'a> {
+fn staff<'a>(
+    user: &'a User,
+    role: &'a str,
+    csrf: &'a Csrf,
+    lang: Lang,
+    here: &'a str,
+) -> Staff<'a> {
     Staff {
         username: &user.username,
         role,
         csrf: &csrf.token,
+        lang,
+        here,
     }
 }
 
@@ -32,12 +41,12 @@ fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     }
 }
 
-fn survey_title(state: &AppState) -> impl Fn(&str) -> String + '_ {
-    |id| {
+fn survey_title(state: &AppState, lang: Lang) -> impl Fn(&str) -> String + '_ {
+    move |id| {
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| s.title.clone())
+            .map_or(id.to_string(), |s| lang.title(s).to_string())
     }
 }
 
@@ -51,6 +60,7 @@ async fn batches_page(
     state: &AppState,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
@@ -69,9 +79,9 @@ async fn batches_page(
         .filter(|u| scope.as_ref().is_none_or(|s| s.contains(&u.code)))
         .cloned()
         .collect();
-    let (names, titles) = (unit_name(state), survey_title(state));
+    let (names, titles) = (unit_name(state), survey_title(state, lang));
     let page = view::batches(&view::BatchesPage {
-        staff: staff(user, &role, csrf),
+        staff: staff(user, &role, csrf, lang, "/entry"),
         batches: &batches,
         surveys: state.catalog.surveys.values().collect(),
         units: &units,
@@ -87,8 +97,9 @@ pub async fn batches(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Surveyor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    batches_page(&state, &user, &csrf, StatusCode::OK, None).await
+    batches_page(&state, &user, &csrf, lang, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -112,15 +123,20 @@ pub async fn create_batch(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<BatchForm>,
 ) -> Result<HttpResponse, PageError> {
     let number = |s: &str| s.trim().parse::<i32>().ok();
     let (Some(period), Some(expected)) = (number(&f.period), number(&f.expected)) else {
-        let msg = "Năm và số phiếu phải là số.";
+        let msg = lang.pick(
+            "Năm và số phiếu phải là số.",
+            "The year and the number of forms must be numbers.",
+        );
         return batches_page(
             &state,
             &user,
             &csrf,
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(msg),
         )
@@ -136,11 +152,16 @@ pub async fn create_batch(
     match paper::create_batch(&state, &user, new).await {
         Ok(b) => Ok(see_other(format!("/entry/batches/{}", b.id))),
         Err(PaperError::Invalid(e)) => {
-            let msg = format!("Chưa tạo được lô phiếu: {}.", e.message);
+            let msg = format!(
+                "{} {}.",
+                lang.pick("Chưa tạo được lô phiếu:", "The batch was not created:"),
+                e.message
+            );
             batches_page(
                 &state,
                 &user,
                 &csrf,
+                lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&msg),
             )
@@ -154,9 +175,11 @@ pub async fn batch(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Surveyor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let (progress, forms) = paper::batch(&state, &user, &id).await?;
+    let here = format!("/entry/batches/{id}");
     let survey = state
         .catalog
         .get(&progress.batch.survey_id)
@@ -166,7 +189,7 @@ pub async fn batch(
     Ok(csrf.page(
         StatusCode::OK,
         view::batch(
-            &staff(&user, &role, &csrf),
+            &staff(&user, &role, &csrf, lang, &here),
             &progress,
             &forms,
             &unit,
@@ -189,6 +212,7 @@ async fn keying_screen(
     state: &AppState,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     batch_id: &str,
     status: StatusCode,
     screen: Screen,
@@ -202,8 +226,9 @@ async fn keying_screen(
     let role = user.role.to_string();
     let unit = unit_name(state)(&progress.batch.unit_code);
     let started_at = crate::db::now();
+    let here = format!("/entry/batches/{batch_id}/key");
     let page = view::keying(&view::KeyingPage {
-        staff: staff(user, &role, csrf),
+        staff: staff(user, &role, csrf, lang, &here),
         batch: &progress,
         unit_name: &unit,
         survey,
@@ -227,6 +252,7 @@ pub async fn keying(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Surveyor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     q: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -236,7 +262,7 @@ pub async fn keying(
         saved,
         ..Screen::default()
     };
-    keying_screen(&state, &user, &csrf, &id, StatusCode::OK, screen).await
+    keying_screen(&state, &user, &csrf, lang, &id, StatusCode::OK, screen).await
 }
 
 /// A posted form whose fields are the paper's: names are only known from the definition.
@@ -254,6 +280,7 @@ pub async fn save_keying(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Surveyor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(AnyForm(mut form)): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -276,7 +303,7 @@ pub async fn save_keying(
     };
     let errors = match paper::key_form(&state, &user, &id, input).await {
         Ok((f, outcome)) => {
-            let msg = view::saved_message(&f.serial, &outcome);
+            let msg = view::saved_message(lang, &f.serial, &outcome);
             let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
             return Ok(see_other(format!("/entry/batches/{id}/key?{q}")));
         }
@@ -295,6 +322,7 @@ pub async fn save_keying(
         &state,
         &user,
         &csrf,
+        lang,
         &id,
         StatusCode::UNPROCESSABLE_ENTITY,
         again(errors),
@@ -306,13 +334,18 @@ pub async fn disputes(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
     let forms = paper::disputes(&state, &user).await?;
     let role = user.role.to_string();
     let names = unit_name(&state);
     Ok(csrf.page(
         StatusCode::OK,
-        dispute_view::disputes(&staff(&user, &role, &csrf), &forms, &names),
+        dispute_view::disputes(
+            &staff(&user, &role, &csrf, lang, "/entry/disputes"),
+            &forms,
+            &names,
+        ),
     ))
 }
 
@@ -320,13 +353,15 @@ pub async fn dispute(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let d = paper::dispute(&state, &user, &id).await?;
     let role = user.role.to_string();
+    let here = format!("/entry/forms/{id}");
     Ok(csrf.page(
         StatusCode::OK,
-        dispute_view::dispute(&staff(&user, &role, &csrf), &d, None),
+        dispute_view::dispute(&staff(&user, &role, &csrf, lang, &here), &d, None),
     ))
 }
 
@@ -334,6 +369,7 @@ pub async fn settle(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(AnyForm(form)): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -365,10 +401,11 @@ pub async fn settle(
         Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => {
             let d = paper::dispute(&state, &user, &id).await?;
             let role = user.role.to_string();
-            let msg = format!("Chưa lưu: {e}.");
+            let msg = format!("{} {e}.", lang.pick("Chưa lưu:", "Not saved:"));
+            let here = format!("/entry/forms/{id}");
             Ok(csrf.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                dispute_view::dispute(&staff(&user, &role, &csrf), &d, Some(&msg)),
+                dispute_view::dispute(&staff(&user, &role, &csrf, lang, &here), &d, Some(&msg)),
             ))
         }
         Err(e) => Err(e.into()),
@@ -379,6 +416,7 @@ async fn correction_page(
     state: &AppState,
     user: &User,
     csrf: &Csrf,
+    lang: Lang,
     form_id: &str,
     status: StatusCode,
     posted: Option<(Keyed, String, String, Vec<KeyError>)>,
@@ -399,8 +437,9 @@ async fn correction_page(
         (keys, date, String::new(), Vec::new())
     });
     let role = user.role.to_string();
+    let here = format!("/entry/forms/{form_id}/correct");
     let page = view::correction(&view::CorrectionPage {
-        staff: staff(user, &role, csrf),
+        staff: staff(user, &role, csrf, lang, &here),
         form_id,
         serial: &c.form.serial,
         batch: &c.batch,
@@ -418,15 +457,17 @@ pub async fn correction(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    correction_page(&state, &user, &csrf, &id, StatusCode::OK, None).await
+    correction_page(&state, &user, &csrf, lang, &id, StatusCode::OK, None).await
 }
 
 pub async fn correct(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     id: web::Path<String>,
     CsrfForm(AnyForm(mut form)): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -456,6 +497,7 @@ pub async fn correct(
         &state,
         &user,
         &csrf,
+        lang,
         &id,
         StatusCode::UNPROCESSABLE_ENTITY,
         posted,
@@ -499,6 +541,8 @@ pub async fn keyers(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Surveyor>,
     csrf: Csrf,
+    lang: Lang,
+    req: HttpRequest,
     q: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
@@ -512,7 +556,7 @@ pub async fn keyers(
         .period
         .and_then(|p| p.trim().parse().ok())
         .unwrap_or_else(|| state.clock.year());
-    let (by_keyer, by_batch) = paper::keyer_stats(&state, &survey.id, period).await?;
+    let (by_keyer, by_batch) = paper::keyer_stats(&state, &user, &survey.id, period).await?;
     let labels: BTreeMap<String, String> = paper::batches(&state, &user)
         .await?
         .into_iter()
@@ -522,11 +566,12 @@ pub async fn keyers(
         labels
             .get(id)
             .cloned()
-            .unwrap_or_else(|| "(nhập từ tệp)".into())
+            .unwrap_or_else(|| lang.pick("(nhập từ tệp)", "(imported from a file)").into())
     };
     let role = user.role.to_string();
+    let here = here(&req);
     let page = keyers_view::keyers(&keyers_view::KeyersPage {
-        staff: staff(&user, &role, &csrf),
+        staff: staff(&user, &role, &csrf, lang, &here),
         surveys: state.catalog.surveys.values().collect(),
         survey,
         period,
@@ -553,6 +598,8 @@ pub async fn audit_trail(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
+    req: HttpRequest,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
@@ -566,15 +613,32 @@ pub async fn audit_trail(
         form_id: some(q.form),
         from: day(q.from),
         to: day(q.to),
+        actors: None,
     };
-    let f = filter.clone();
+    let mut f = filter.clone();
+    // A unit's supervisor reads what the users of their unit and the units below it did.
+    if user.unit.is_some() {
+        let viewer = user.clone();
+        let st = state.clone();
+        let seen = web::block(move || crate::app::admin::users_seen_by(&st, &viewer))
+            .await
+            .map_err(|_| PageError::busy())?
+            .map_err(|_| PageError::busy())?;
+        f.actors = Some(seen.into_iter().map(|u| u.username).collect());
+    }
     let entries = state
         .db(move |conn| audit::search(conn, &f, AUDIT_PAGE))
         .await?;
     let role = user.role.to_string();
+    let here = here(&req);
     Ok(csrf.page(
         StatusCode::OK,
-        audit_view::audit(&staff(&user, &role, &csrf), &filter, &entries, AUDIT_PAGE),
+        audit_view::audit(
+            &staff(&user, &role, &csrf, lang, &here),
+            &filter,
+            &entries,
+            AUDIT_PAGE,
+        ),
     ))
 }
 
@@ -582,10 +646,15 @@ pub async fn print_form(
     state: web::Data<AppState>,
     _: SignedIn,
     csrf: Csrf,
+    lang: Lang,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let survey = state.catalog.get(&id).ok_or_else(PageError::not_found)?;
-    Ok(csrf.page(StatusCode::OK, print::paper_form(survey, &layout(survey))))
+    Ok(csrf.page(
+        StatusCode::OK,
+        print::paper_form(lang, &here(&req), survey, &layout(survey)),
+    ))
 }
 
 /// The keying screen's script: served by the binary, so pages need no inline script.

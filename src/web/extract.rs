@@ -291,7 +291,7 @@ impl FromRequest for Csrf {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(state) = state_of(req) else {
-            return ready(Err(stale_form().into()));
+            return ready(Err(stale_form(req).into()));
         };
         ready(Ok(match binding_of(req) {
             Some(b) => Csrf {
@@ -338,7 +338,10 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<T>::from_request(&req, payload);
         Box::pin(async move {
-            let form = form.await.map_err(|_| stale_form())?.into_inner();
+            let form = form
+                .await
+                .map_err(|e| unreadable_form(&req, e))?
+                .into_inner();
             check_csrf(&req, form.csrf())?;
             Ok(CsrfForm(form))
         })
@@ -349,7 +352,7 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
 /// against this browser's session or pre-session id, as [`CsrfForm`] does for ordinary forms.
 pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     let (Some(state), Some(binding)) = (state_of(req), binding_of(req)) else {
-        return Err(stale_form());
+        return Err(stale_form(req));
     };
     let expected = token_for(&state.forms_key, &binding);
     // Both are hex of one length; compared without an early exit all the same.
@@ -362,15 +365,89 @@ pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     if same {
         Ok(())
     } else {
-        Err(stale_form())
+        Err(stale_form(req))
     }
 }
 
-fn stale_form() -> PageError {
-    PageError::new(
+/// The reader's language, read from the request as the [`Lang`] extractor does.
+fn lang_of(req: &HttpRequest) -> crate::views::i18n::Lang {
+    use crate::views::i18n::{Lang, LANG_COOKIE};
+    req.cookie(LANG_COOKIE)
+        .map(|c| Lang::from_code(c.value()))
+        .unwrap_or_default()
+}
+
+/// A page error in the reader's language: (Vietnamese, English) title and message.
+fn form_error(
+    req: &HttpRequest,
+    status: StatusCode,
+    title: (&str, &str),
+    message: (String, String),
+) -> PageError {
+    let lang = lang_of(req);
+    PageError {
+        lang,
+        ..PageError::new(
+            status,
+            lang.pick(title.0, title.1),
+            lang.pick(&message.0, &message.1),
+        )
+    }
+}
+
+/// A form that could not be read: too large, not a form, or a field of the wrong kind (named).
+fn unreadable_form(req: &HttpRequest, e: actix_web::Error) -> PageError {
+    use actix_web::error::UrlencodedError;
+    match e.as_error::<UrlencodedError>() {
+        Some(UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength) => form_error(
+            req,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ("Biểu mẫu quá lớn", "Form too large"),
+            (
+                "Nội dung gửi lên quá lớn; không có gì được lưu. Xin rút gọn và gửi lại.".into(),
+                "What was sent is too large; nothing was stored. Shorten it and send again.".into(),
+            ),
+        ),
+        Some(UrlencodedError::ContentType) => form_error(
+            req,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ("Không phải biểu mẫu", "Not a form"),
+            (
+                "Trang này chỉ nhận biểu mẫu (application/x-www-form-urlencoded); không có gì được lưu.".into(),
+                "This page takes forms only (application/x-www-form-urlencoded); nothing was stored.".into(),
+            ),
+        ),
+        other => {
+            // serde names the field: "missing field `role`", "duplicate field `name`".
+            let detail = other.map(ToString::to_string).unwrap_or_default();
+            let field = detail.split('`').nth(1);
+            let (vi, en) = match field {
+                Some(f) => (format!(" (trường “{f}”)"), format!(" (field “{f}”)")),
+                None => (String::new(), String::new()),
+            };
+            form_error(
+                req,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("Biểu mẫu không hợp lệ", "Invalid form"),
+                (
+                    format!("Biểu mẫu thiếu hoặc sai một trường{vi}; không có gì được lưu. Xin tải lại trang và điền lại."),
+                    format!("A field of the form is missing or wrong{en}; nothing was stored. Reload the page and fill it in again."),
+                ),
+            )
+        }
+    }
+}
+
+fn stale_form(req: &HttpRequest) -> PageError {
+    form_error(
+        req,
         StatusCode::FORBIDDEN,
-        "Trang đã cũ",
-        "Biểu mẫu này đã hết hạn hoặc không gửi từ chiso. Xin tải lại trang và thử lại.",
+        ("Trang đã cũ", "The page is out of date"),
+        (
+            "Biểu mẫu này đã hết hạn hoặc không gửi từ chiso. Xin tải lại trang và thử lại.".into(),
+            "This form has expired or was not sent from chiso. Reload the page and try again."
+                .into(),
+        ),
     )
 }
 
@@ -386,5 +463,13 @@ impl FromRequest for crate::views::i18n::Lang {
             .cookie(LANG_COOKIE)
             .map(|c| Lang::from_code(c.value()))
             .unwrap_or_default()))
+    }
+}
+
+/// The page's own path and query: where the language switch returns to.
+pub fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
     }
 }

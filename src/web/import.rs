@@ -7,15 +7,18 @@ use crate::app::import::{self, ImportError, ImportOptions, Quiet};
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::views::entry::Staff;
+use crate::views::i18n::Lang;
 use crate::views::import::{self as view, Outcome};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     state: &AppState,
     user: &crate::db::auth::User,
     csrf: &Csrf,
+    lang: Lang,
     status: StatusCode,
     outcome: Option<Outcome>,
     chosen: Option<&str>,
@@ -27,6 +30,8 @@ fn render(
             username: &user.username,
             role: &role,
             csrf: &csrf.token,
+            lang,
+            here: "/import",
         },
         surveys: state.catalog.surveys.values().collect(),
         chosen,
@@ -64,12 +69,14 @@ pub async fn form(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
 ) -> Result<HttpResponse, PageError> {
     let batches = batch_choices(&state, &user).await?;
     Ok(render(
         &state,
         &user,
         &csrf,
+        lang,
         StatusCode::OK,
         None,
         None,
@@ -81,6 +88,7 @@ pub async fn upload(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
     csrf: Csrf,
+    lang: Lang,
     req: HttpRequest,
     parts: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -97,6 +105,7 @@ pub async fn upload(
             &state,
             &user,
             &csrf,
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(Outcome::Unreadable(message)),
             chosen,
@@ -104,24 +113,46 @@ pub async fn upload(
         ))
     };
     if up.too_large {
-        return refuse(format!(
-            "Tệp quá lớn ({} MB): trang này nhận tệp đến {} MB. Không phiếu nào được lưu. \
-             Hãy chia tệp thành nhiều tệp nhỏ hơn, hoặc nhập bằng lệnh chiso import.",
+        let (size, max) = (
             up.size.div_ceil(1024 * 1024),
-            state.settings.import_max_bytes.div_ceil(1024 * 1024)
-        ));
+            state.settings.import_max_bytes.div_ceil(1024 * 1024),
+        );
+        return refuse(match lang {
+            Lang::Vi => format!(
+                "Tệp quá lớn ({size} MB): trang này nhận tệp đến {max} MB. Không phiếu nào được lưu. \
+                 Hãy chia tệp thành nhiều tệp nhỏ hơn, hoặc nhập bằng lệnh chiso import."
+            ),
+            Lang::En => format!(
+                "The file is too large ({size} MB): this page takes files up to {max} MB. No form was stored. \
+                 Split it into smaller files, or import it with the command chiso import."
+            ),
+        });
     }
     let Some((filename, file)) = up.file else {
-        return refuse("Chưa chọn tệp: hãy chọn một tệp CSV hoặc Excel (.xlsx).".into());
+        return refuse(
+            lang.pick(
+                "Chưa chọn tệp: hãy chọn một tệp CSV hoặc Excel (.xlsx).",
+                "No file chosen: choose a CSV or Excel (.xlsx) file.",
+            )
+            .into(),
+        );
     };
     if up.size == 0 {
-        return refuse(format!("Tệp {filename} trống: không có phiếu nào để nhập."));
+        return refuse(match lang {
+            Lang::Vi => format!("Tệp {filename} trống: không có phiếu nào để nhập."),
+            Lang::En => format!("{filename} is empty: there is no form to import."),
+        });
     }
     let period = match period_text.as_str() {
         "" => None,
         p => match p.parse::<i32>() {
             Ok(y) => Some(y),
-            Err(_) => return refuse(format!("Năm khảo sát “{p}” không phải là một năm.")),
+            Err(_) => {
+                return refuse(match lang {
+                    Lang::Vi => format!("Năm khảo sát “{p}” không phải là một năm."),
+                    Lang::En => format!("The survey year “{p}” is not a year."),
+                })
+            }
         },
     };
     let kept = if skip_invalid {
@@ -150,7 +181,7 @@ pub async fn upload(
         },
     };
     let name = if filename.is_empty() {
-        "tệp".to_string()
+        lang.pick("tệp", "file").to_string()
     } else {
         filename
     };
@@ -172,7 +203,14 @@ pub async fn upload(
             (StatusCode::UNPROCESSABLE_ENTITY, Outcome::Refused(report))
         }
         Err(ImportError::Unreadable(p)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Outcome::Unreadable(p.vi))
+            let message = match lang {
+                Lang::Vi => p.vi,
+                Lang::En => p.en,
+            };
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Outcome::Unreadable(message),
+            )
         }
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
@@ -180,6 +218,7 @@ pub async fn upload(
         &state,
         &user,
         &csrf,
+        lang,
         status,
         Some(outcome),
         chosen,
@@ -190,17 +229,22 @@ pub async fn upload(
 /// The rejected rows of an import made with "skip invalid rows", to correct and import again.
 pub async fn rejected(
     _: SignedIn<Supervisor>,
+    lang: Lang,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let path = import::kept::file(&token).ok_or_else(PageError::not_found)?;
     let bytes = web::block(move || std::fs::read(path))
         .await
         .map_err(|_| PageError::busy())?
-        .map_err(|_| {
-            PageError::new(
+        .map_err(|_| PageError {
+            lang,
+            ..PageError::new(
                 StatusCode::NOT_FOUND,
-                "Không còn tệp này",
-                "Các dòng bị loại chỉ được giữ một ngày. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
+                lang.pick("Không còn tệp này", "This file is gone"),
+                lang.pick(
+                    "Các dòng bị loại chỉ được giữ một ngày. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
+                    "Rejected rows are kept for one day only. Import the original file again, choosing to skip the wrong rows.",
+                ),
             )
         })?;
     Ok(HttpResponse::Ok()

@@ -6,6 +6,7 @@ use crate::app::invite::{self, Invitation, InviteError, LinkError};
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::Survey;
+use crate::views::i18n::Lang;
 use crate::views::invite::{self as view, Link};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -23,64 +24,110 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
 
 impl From<InviteError> for PageError {
     fn from(e: InviteError) -> Self {
-        match e {
-            InviteError::Link(l) => link_error(l),
-            InviteError::Invalid(_) => PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Phiếu chưa hợp lệ",
-                e.to_string(),
-            ),
-            InviteError::Refused(m) => {
-                PageError::new(StatusCode::CONFLICT, "Phiếu chưa được ghi nhận", m)
-            }
-            InviteError::Busy => PageError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Hệ thống đang bận",
+        invite_error(Lang::Vi, e)
+    }
+}
+
+/// What an official is told, in the page's language (messages of the application layer about
+/// the answers stay as it words them).
+fn invite_error(lang: Lang, e: InviteError) -> PageError {
+    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
+    let (status, title, message) = match e {
+        InviteError::Link(l) => return link_error(lang, l),
+        InviteError::Invalid(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t("Phiếu chưa hợp lệ", "The form is not valid"),
+            e.to_string(),
+        ),
+        InviteError::Refused(m) => (
+            StatusCode::CONFLICT,
+            t("Phiếu chưa được ghi nhận", "The form was not recorded"),
+            m,
+        ),
+        InviteError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            t("Hệ thống đang bận", "The system is busy"),
+            t(
                 "Phiếu chưa được ghi nhận. Xin bấm quay lại rồi gửi lại sau ít giây; các câu trả lời vẫn còn trên trang.",
+                "The form was not recorded. Please go back and send it again in a few seconds; your answers are still on the page.",
             ),
-            InviteError::Db(e) => e.into(),
-        }
+        ),
+        InviteError::Db(e) => return PageError { lang, ..e.into() },
+    };
+    PageError {
+        lang,
+        ..PageError::new(status, title, message)
     }
 }
 
-fn link_error(e: LinkError) -> PageError {
-    match e {
-        LinkError::Unknown => PageError::new(
+fn link_error(lang: Lang, e: LinkError) -> PageError {
+    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
+    let (status, title, message) = match e {
+        LinkError::Unknown => (
             StatusCode::NOT_FOUND,
-            "Đường dẫn không đúng",
-            "Không tìm thấy phiếu của đường dẫn này. Xin kiểm tra lại đường dẫn đã nhận; nếu cơ quan tổ chức đã gửi đường dẫn mới, xin dùng đường dẫn mới.",
+            t("Đường dẫn không đúng", "Unknown link"),
+            t(
+                "Không tìm thấy phiếu của đường dẫn này. Xin kiểm tra lại đường dẫn đã nhận; nếu cơ quan tổ chức đã gửi đường dẫn mới, xin dùng đường dẫn mới.",
+                "No form was found for this link. Please check the link you received; if the organiser sent you a new one, please use the new one.",
+            ),
         ),
-        LinkError::Revoked => PageError::new(
+        LinkError::Revoked => (
             StatusCode::GONE,
-            "Đường dẫn đã bị thu hồi",
-            "Đường dẫn này không còn dùng được. Xin liên hệ cơ quan tổ chức khảo sát để nhận đường dẫn mới.",
+            t("Đường dẫn đã bị thu hồi", "The link was revoked"),
+            t(
+                "Đường dẫn này không còn dùng được. Xin liên hệ cơ quan tổ chức khảo sát để nhận đường dẫn mới.",
+                "This link no longer works. Please ask the survey's organiser for a new one.",
+            ),
         ),
-        LinkError::Answered => PageError::new(
+        LinkError::Answered => (
             StatusCode::GONE,
-            "Phiếu đã được trả lời",
-            "Phiếu của đường dẫn này đã được gửi. Mỗi đường dẫn chỉ dùng được một lần. Trân trọng cảm ơn Ông/Bà.",
+            t("Phiếu đã được trả lời", "Already answered"),
+            t(
+                "Phiếu của đường dẫn này đã được gửi. Mỗi đường dẫn chỉ dùng được một lần. Trân trọng cảm ơn Ông/Bà.",
+                "The form of this link has been sent. Each link works only once. Thank you.",
+            ),
         ),
-        LinkError::NotOpen => PageError::new(
+        LinkError::NotOpen => (
             StatusCode::NOT_FOUND,
-            "Đợt khảo sát chưa mở",
-            "Đợt khảo sát này chưa bắt đầu nhận phiếu. Xin mở lại đường dẫn khi cơ quan tổ chức thông báo.",
+            t("Đợt khảo sát chưa mở", "The survey has not opened yet"),
+            t(
+                "Đợt khảo sát này chưa bắt đầu nhận phiếu. Xin mở lại đường dẫn khi cơ quan tổ chức thông báo.",
+                "This survey does not take answers yet. Please open the link again when the organiser says so.",
+            ),
         ),
-        LinkError::Closed => PageError::new(
+        LinkError::Closed => (
             StatusCode::GONE,
-            "Đợt khảo sát đã kết thúc",
-            "Đợt khảo sát này đã đóng, đường dẫn không còn dùng được. Trân trọng cảm ơn Ông/Bà.",
+            t("Đợt khảo sát đã kết thúc", "The survey has ended"),
+            t(
+                "Đợt khảo sát này đã đóng, đường dẫn không còn dùng được. Trân trọng cảm ơn Ông/Bà.",
+                "This survey is closed and the link no longer works. Thank you.",
+            ),
         ),
+    };
+    PageError {
+        lang,
+        ..PageError::new(status, title, message)
     }
 }
 
-fn survey_of<'a>(state: &'a AppState, inv: &Invitation) -> Result<&'a Survey, PageError> {
+fn survey_of<'a>(
+    state: &'a AppState,
+    lang: Lang,
+    inv: &Invitation,
+) -> Result<&'a Survey, PageError> {
     state
         .catalog
         .get(&inv.campaign.survey_id)
-        .ok_or_else(|| link_error(LinkError::Closed))
+        .ok_or_else(|| link_error(lang, LinkError::Closed))
 }
 
-fn link<'a>(token: &'a str, survey: &'a Survey, inv: &'a Invitation, sid: &'a str) -> Link<'a> {
+fn link<'a>(
+    lang: Lang,
+    token: &'a str,
+    survey: &'a Survey,
+    inv: &'a Invitation,
+    sid: &'a str,
+) -> Link<'a> {
     Link {
         token,
         survey,
@@ -92,49 +139,65 @@ fn link<'a>(token: &'a str, survey: &'a Survey, inv: &'a Invitation, sid: &'a st
             .find(|g| g.code == inv.group)
             .map_or(inv.group.as_str(), |g| g.label.as_str()),
         submission_id: sid,
+        lang,
     }
 }
 
 pub async fn open(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let inv = invite::open_link(&state, &token).await?;
-    let survey = survey_of(&state, &inv)?;
+    let inv = invite::open_link(&state, &token)
+        .await
+        .map_err(|e| invite_error(lang, e))?;
+    let survey = survey_of(&state, lang, &inv)?;
     // The submission id names the answer when it is stored: random, and known only to this
     // browser's page.
     let sid = uuid::Uuid::new_v4().to_string();
     Ok(html(
         StatusCode::OK,
-        view::welcome(&link(&token, survey, &inv, &sid)),
+        view::welcome(&link(lang, &token, survey, &inv, &sid)),
     ))
 }
 
 pub async fn post(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
+    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
+    let bad = |status: StatusCode, message: String| PageError {
+        lang,
+        ..PageError::new(status, invalid, message)
+    };
     let body = read_body(payload)
         .await
-        .map_err(|e| PageError::new(e.status, "Phiếu không hợp lệ", e.message))?;
+        .map_err(|e| bad(e.status, e.message))?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        PageError::new(
+        bad(
             StatusCode::BAD_REQUEST,
-            "Phiếu không hợp lệ",
-            "Dữ liệu gửi lên không đọc được. Xin mở lại đường dẫn đã nhận.",
+            lang.pick(
+                "Dữ liệu gửi lên không đọc được. Xin mở lại đường dẫn đã nhận.",
+                "What was sent could not be read. Please open the link you received again.",
+            )
+            .into(),
         )
     })?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let sid = match get("submission_id").map(|s| uuid::Uuid::parse_str(s.trim())) {
         Some(Ok(u)) => u.hyphenated().to_string(),
         _ => {
-            return Err(PageError::new(
+            return Err(bad(
                 StatusCode::BAD_REQUEST,
-                "Phiếu không hợp lệ",
-                "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
+                lang.pick(
+                    "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
+                    "This page of the form is no longer valid. Please open the link you received again to answer.",
+                )
+                .into(),
             ))
         }
     };
@@ -143,16 +206,18 @@ pub async fn post(
         // A page sent again after its answer was stored (a reload of the last page).
         Err(InviteError::Link(LinkError::Answered)) if get("go") == Some("submit") => {
             // Succeeds only when this page's own answer is the one stored.
-            invite::answer(&state, &token, Map::new(), &sid).await?;
+            invite::answer(&state, &token, Map::new(), &sid)
+                .await
+                .map_err(|e| invite_error(lang, e))?;
             return Ok(html(
                 StatusCode::OK,
-                view::thanks("Trân trọng cảm ơn Ông/Bà.", ""),
+                view::thanks(lang, thank_you(lang, None), ""),
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(invite_error(lang, e)),
     };
-    let survey = survey_of(&state, &inv)?;
-    let l = link(&token, survey, &inv, &sid);
+    let survey = survey_of(&state, lang, &inv)?;
+    let l = link(lang, &token, survey, &inv, &sid);
     let answers = invite::answers_from_form(survey, &fields);
     let last = survey.sections.len().saturating_sub(1);
     let current = get("page").and_then(|p| p.parse::<usize>().ok());
@@ -162,10 +227,8 @@ pub async fn post(
             Ok(()) => Ok(html(
                 StatusCode::OK,
                 view::thanks(
-                    survey
-                        .thanks
-                        .as_deref()
-                        .unwrap_or("Trân trọng cảm ơn Ông/Bà."),
+                    lang,
+                    thank_you(lang, survey.thanks.as_deref()),
                     &inv.campaign.organiser,
                 ),
             )),
@@ -176,7 +239,7 @@ pub async fn post(
                     view::section(&l, first, &answers, &errors),
                 ))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(invite_error(lang, e)),
         };
     }
     let target = go.parse::<usize>().unwrap_or(0).min(last);
@@ -196,6 +259,15 @@ pub async fn post(
         StatusCode::OK,
         view::section(&l, target, &answers, &[]),
     ))
+}
+
+/// The thanks under the thank-you page: the survey's own (as defined, Vietnamese) on a
+/// Vietnamese page, a plain one in English.
+fn thank_you(lang: Lang, defined: Option<&str>) -> &str {
+    match lang {
+        Lang::Vi => defined.unwrap_or("Trân trọng cảm ơn Ông/Bà."),
+        Lang::En => "Thank you.",
+    }
 }
 
 fn first_page_with_error(survey: &Survey, errors: &[crate::survey::FieldError]) -> Option<usize> {

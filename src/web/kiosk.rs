@@ -9,6 +9,7 @@ use crate::error::PageError;
 use crate::ingest;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
+use crate::views::i18n::Lang;
 use crate::views::kiosk::{
     form as form_view, stale as stale_view, thanks as thanks_view, FormState,
 };
@@ -18,29 +19,54 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), PageError> {
+/// A wrong or revoked kiosk address, in the page's language.
+fn no_kiosk(lang: Lang) -> PageError {
+    PageError {
+        lang,
+        ..PageError::new(
+            StatusCode::NOT_FOUND,
+            lang.pick("Không tìm thấy trang", "Page not found"),
+            lang.pick(
+                "Đường dẫn không đúng hoặc đã bị thu hồi. Xin vui lòng hỏi cán bộ tại quầy.",
+                "The address is wrong or was revoked. Please ask the staff at the counter.",
+            ),
+        )
+    }
+}
+
+async fn kiosk_for(
+    state: &AppState,
+    lang: Lang,
+    token: String,
+) -> Result<(Kiosk, &Survey), PageError> {
     let kiosk = state
         .db(move |conn| kiosks::by_token(conn, &token))
         .await?
-        .ok_or_else(PageError::not_found)?;
+        .ok_or_else(|| no_kiosk(lang))?;
     let survey = state
         .catalog
         .get(&kiosk.survey)
-        .ok_or_else(PageError::not_found)?;
+        .ok_or_else(|| no_kiosk(lang))?;
     // A kiosk of a unit that a reorganisation abolished takes no more answers.
-    let unit = state
-        .units
-        .get(&kiosk.unit)
-        .ok_or_else(PageError::not_found)?;
+    let unit = state.units.get(&kiosk.unit).ok_or_else(|| no_kiosk(lang))?;
     if !state.units.valid_on(unit, state.clock.today()) {
-        return Err(PageError::new(
-            StatusCode::GONE,
-            "Thiết bị cần được đăng ký lại",
-            format!(
-                "{} không còn là đơn vị hành chính sau khi sắp xếp. Xin báo cán bộ tại quầy để đăng ký lại thiết bị cho đơn vị mới.",
-                unit.name
-            ),
-        ));
+        return Err(PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::GONE,
+                lang.pick("Thiết bị cần được đăng ký lại", "The device must be registered again"),
+                match lang {
+                    Lang::Vi => format!(
+                        "{} không còn là đơn vị hành chính sau khi sắp xếp. Xin báo cán bộ tại quầy để đăng ký lại thiết bị cho đơn vị mới.",
+                        unit.name
+                    ),
+                    Lang::En => format!(
+                        "{} is no longer an administrative unit after the reorganisation. Please tell the staff at the counter, who will register the device for the new unit.",
+                        unit.name
+                    ),
+                },
+            )
+        });
     }
     Ok((kiosk, survey))
 }
@@ -58,6 +84,7 @@ struct Counter<'a> {
     survey: &'a Survey,
     kiosk: &'a Kiosk,
     token: &'a str,
+    lang: Lang,
 }
 
 /// One screen of the form as the kiosk shows it.
@@ -91,6 +118,7 @@ fn render(at: &Counter, status: StatusCode, s: &Screen) -> HttpResponse {
             error: s.error,
             errors: s.errors,
             online: false,
+            lang: at.lang,
         },
     );
     html(status, page)
@@ -98,16 +126,18 @@ fn render(at: &Counter, status: StatusCode, s: &Screen) -> HttpResponse {
 
 pub async fn form(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
+    let (kiosk, survey) = kiosk_for(&state, lang, token.clone()).await?;
     let submission = uuid::Uuid::new_v4().to_string();
     let at = Counter {
         state: &state,
         survey,
         kiosk: &kiosk,
         token: &token,
+        lang,
     };
     Ok(render(
         &at,
@@ -125,15 +155,16 @@ pub async fn form(
 
 pub async fn thanks(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (_, survey) = kiosk_for(&state, token.clone()).await?;
-    Ok(html(StatusCode::OK, thanks_view(survey, &token)))
+    let (_, survey) = kiosk_for(&state, lang, token.clone()).await?;
+    Ok(html(StatusCode::OK, thanks_view(lang, survey, &token)))
 }
 
 /// Turns a validation error into words for the citizen, naming the question.
-pub(super) fn for_citizen(survey: &Survey, e: &FieldError) -> String {
+pub(super) fn for_citizen(lang: Lang, survey: &Survey, e: &FieldError) -> String {
     let question = e
         .field
         .strip_prefix("answers.")
@@ -147,9 +178,15 @@ pub(super) fn for_citizen(survey: &Survey, e: &FieldError) -> String {
                     .map(|b| b.text.clone())
             })
         });
-    match question {
-        Some(q) => format!("Xin Ông/Bà chọn một câu trả lời cho: “{q}”."),
-        None => "Phiếu chưa hợp lệ, xin kiểm tra lại.".into(),
+    match (lang, question) {
+        (Lang::Vi, Some(q)) => format!("Xin Ông/Bà chọn một câu trả lời cho: “{q}”."),
+        (Lang::En, Some(q)) => format!("Please choose an answer to: “{q}”."),
+        (_, None) => lang
+            .pick(
+                "Phiếu chưa hợp lệ, xin kiểm tra lại.",
+                "The form is not valid yet; please check it.",
+            )
+            .into(),
     }
 }
 
@@ -158,21 +195,29 @@ pub(super) fn for_citizen(survey: &Survey, e: &FieldError) -> String {
 /// stores the answer.
 pub async fn submit(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
-    let body = read_body(payload)
-        .await
-        .map_err(|e| PageError::new(e.status, "Phiếu không hợp lệ", e.message))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            "Phiếu không hợp lệ",
-            "Dữ liệu gửi lên không đọc được.",
-        )
+    let (kiosk, survey) = kiosk_for(&state, lang, token.clone()).await?;
+    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
+    let body = read_body(payload).await.map_err(|e| PageError {
+        lang,
+        ..PageError::new(e.status, invalid, e.message)
     })?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::BAD_REQUEST,
+                invalid,
+                lang.pick(
+                    "Dữ liệu gửi lên không đọc được.",
+                    "What was sent could not be read.",
+                ),
+            )
+        })?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let submission_id = get("submission_id").unwrap_or("").to_string();
     let thanks_redirect = || {
@@ -215,7 +260,7 @@ pub async fn submit(
     );
     let fresh = signed && (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
     if get("version") != Some(survey.version.as_str()) {
-        return Ok(stale(&token));
+        return Ok(stale(lang, &token));
     }
     if !fresh {
         // A form that waited untouched on its first screen is as good as new: only its first
@@ -223,7 +268,7 @@ pub async fn submit(
         if signed && step == 0 && go == Go::Next {
             issued = now;
         } else {
-            return Ok(stale(&token));
+            return Ok(stale(lang, &token));
         }
     }
 
@@ -237,6 +282,7 @@ pub async fn submit(
         survey,
         kiosk: &kiosk,
         token: &token,
+        lang,
     };
     let (show, error, errors, status) = match go {
         Go::Back => (step.saturating_sub(1), None, Vec::new(), StatusCode::OK),
@@ -246,7 +292,7 @@ pub async fn submit(
         },
         Go::Submit => match submit_answer(&at, &all, &submission_id, &chosen).await? {
             Outcome::Stored => return Ok(thanks_redirect()),
-            Outcome::Stale => return Ok(stale(&token)),
+            Outcome::Stale => return Ok(stale(lang, &token)),
             Outcome::Again(again) => again,
         },
     };
@@ -297,7 +343,10 @@ async fn submit_answer(
         .and_then(|m| m.get(&kiosk.id).map(|t| t.elapsed() < min_gap))
         .unwrap_or(false);
     if too_soon {
-        let msg = "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi chạm “Gửi đánh giá” lại.";
+        let msg = at.lang.pick(
+            "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi chạm “Gửi đánh giá” lại.",
+            "This device has just taken an answer. Please wait a few seconds, then touch “Send” again.",
+        );
         return Ok(Outcome::Again((
             last,
             Some(msg),
@@ -332,7 +381,7 @@ async fn submit_answer(
     // The citizen is asked again, on the screen of the question, for what is wrong.
     if let Some(e) = outcome.as_ref().err().and_then(SubmitError::invalid_answer) {
         if let Some(step) = kiosk_app::step_of(all, &e.field) {
-            let beside = FieldError::new(e.field.clone(), for_citizen(survey, e));
+            let beside = FieldError::new(e.field.clone(), for_citizen(at.lang, survey, e));
             return Ok(Outcome::Again((
                 step,
                 None,
@@ -344,7 +393,7 @@ async fn submit_answer(
     match outcome {
         Ok(_) => {}
         Err(SubmitError::Invalid(_)) => return Ok(Outcome::Stale),
-        Err(e) => return Err(for_kiosk(e)),
+        Err(e) => return Err(for_kiosk(at.lang, e)),
     }
     if let Ok(mut m) = state.kiosk_last.lock() {
         m.insert(kiosk.id.clone(), Instant::now());
@@ -380,21 +429,25 @@ pub async fn kiosk_js() -> HttpResponse {
         .body(include_str!("kiosk.js"))
 }
 
-fn stale(token: &str) -> HttpResponse {
-    html(StatusCode::CONFLICT, stale_view(token))
+fn stale(lang: Lang, token: &str) -> HttpResponse {
+    html(StatusCode::CONFLICT, stale_view(lang, token))
 }
 
 /// What a citizen at the counter is told when the answer could not be taken.
-fn for_kiosk(e: SubmitError) -> PageError {
-    match e {
+fn for_kiosk(lang: Lang, e: SubmitError) -> PageError {
+    let e = match e {
         SubmitError::Invalid(e) => PageError::invalid(&e),
         SubmitError::Busy => PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Hệ thống đang bận",
-            "Phiếu chưa được ghi nhận. Xin chạm “Gửi đánh giá” lại sau một giây.",
+            lang.pick("Hệ thống đang bận", "The system is busy"),
+            lang.pick(
+                "Phiếu chưa được ghi nhận. Xin chạm “Gửi đánh giá” lại sau một giây.",
+                "Your answer was not recorded. Please touch “Send” again in a second.",
+            ),
         ),
         SubmitError::Db(e) => e.into(),
-    }
+    };
+    PageError { lang, ..e }
 }
 
 /// The answers (`a:CODE`) and background answers (`b:CODE`) of a posted counter form.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_errors;
 pub mod auth;
 pub mod campaigns;
 pub mod dashboard;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod invite;
 pub mod kiosk;
 pub mod online;
+pub mod openapi;
 pub mod origin;
 pub mod results;
 pub mod standing;
@@ -34,7 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         cfg: Some(cfg),
         table: Vec::new(),
     });
-    cfg.default_service(web::to(results::not_found));
+    // The API answers its own failures as JSON, before a handler runs too.
+    cfg.app_data(web::QueryConfig::default().error_handler(api_errors::query_error))
+        .default_service(web::to(api_errors::no_route));
 }
 
 /// Every route the server serves, as (method, path pattern), in the order declared: the
@@ -197,6 +201,7 @@ fn declare(r: &mut Router) {
     r.get("/api/v1/scores", api::scores);
     r.get("/api/v1/parindex", api::parindex);
     r.get("/api/v1/export", api::export);
+    r.get("/api/v1/openapi.json", openapi::openapi_json);
 }
 
 #[derive(serde::Deserialize)]

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::views::codes as view;
 use crate::views::entry::Staff;
+use crate::views::i18n::Lang;
 use crate::views::kiosk::{form as form_view, FormState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -29,47 +30,78 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
 
 impl From<CodeError> for PageError {
     fn from(e: CodeError) -> Self {
-        match e {
-            CodeError::Unknown => PageError::new(
-                StatusCode::NOT_FOUND,
-                "Mã không đúng",
+        code_error(Lang::Vi, e)
+    }
+}
+
+/// What a citizen (or an admin making codes) is told, in the page's language.
+fn code_error(lang: Lang, e: CodeError) -> PageError {
+    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
+    let (status, title, message) = match e {
+        CodeError::Unknown => (
+            StatusCode::NOT_FOUND,
+            t("Mã không đúng", "Unknown code"),
+            t(
                 "Không tìm thấy mã này. Xin kiểm tra lại mã in trên phiếu hẹn (10 ký tự, không có chữ O và số 0, chữ I và số 1) rồi nhập lại tại /o.",
+                "This code was not found. Please check the code printed on your appointment slip (10 characters, no letter O or digit 0, no letter I or digit 1) and type it again at /o.",
             ),
-            CodeError::Used => PageError::new(
-                StatusCode::GONE,
-                "Mã đã được dùng",
+        ),
+        CodeError::Used => (
+            StatusCode::GONE,
+            t("Mã đã được dùng", "Code already used"),
+            t(
                 "Mã này đã được dùng để gửi một đánh giá. Mỗi mã chỉ dùng được một lần. Xin cảm ơn Ông/Bà.",
+                "This code has already been used to send an answer. Each code works once. Thank you.",
             ),
-            CodeError::Expired => PageError::new(
-                StatusCode::GONE,
-                "Mã đã hết hạn",
+        ),
+        CodeError::Expired => (
+            StatusCode::GONE,
+            t("Mã đã hết hạn", "Code expired"),
+            t(
                 "Mã này đã quá thời hạn đánh giá in trên phiếu hẹn. Xin cảm ơn Ông/Bà.",
+                "This code is past the date printed on your appointment slip. Thank you.",
             ),
-            CodeError::Gone(name) => PageError::new(
-                StatusCode::GONE,
-                "Đơn vị không còn",
-                format!("{name} không còn là đơn vị hành chính sau khi sắp xếp, nên mã này không dùng được nữa."),
-            ),
-            CodeError::Invalid(f) => PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Chưa tạo được mã",
-                format!("{}. Xin quay lại, sửa rồi gửi lại.", f.message),
-            ),
-            CodeError::Answer(f) => PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Phiếu chưa hợp lệ",
+        ),
+        CodeError::Gone(name) => (
+            StatusCode::GONE,
+            t("Đơn vị không còn", "The unit no longer exists"),
+            match lang {
+                Lang::Vi => format!("{name} không còn là đơn vị hành chính sau khi sắp xếp, nên mã này không dùng được nữa."),
+                Lang::En => format!("{name} is no longer an administrative unit after the reorganisation, so this code no longer works."),
+            },
+        ),
+        CodeError::Invalid(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t("Chưa tạo được mã", "The codes were not made"),
+            format!(
+                "{}. {}",
                 f.message,
+                lang.pick("Xin quay lại, sửa rồi gửi lại.", "Please go back, correct it and send again.")
             ),
-            CodeError::Refused(m) => {
-                PageError::new(StatusCode::CONFLICT, "Chưa ghi nhận được", m)
-            }
-            CodeError::Busy => PageError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Hệ thống đang bận",
+        ),
+        CodeError::Answer(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t("Phiếu chưa hợp lệ", "The form is not valid"),
+            f.message,
+        ),
+        CodeError::Refused(m) => (
+            StatusCode::CONFLICT,
+            t("Chưa ghi nhận được", "Not recorded"),
+            m,
+        ),
+        CodeError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            t("Hệ thống đang bận", "The system is busy"),
+            t(
                 "Đánh giá chưa được ghi nhận. Xin quay lại và gửi lại sau ít giây.",
+                "Your answer was not recorded. Please go back and send it again in a few seconds.",
             ),
-            CodeError::Db(e) => e.into(),
-        }
+        ),
+        CodeError::Db(e) => return PageError { lang, ..e.into() },
+    };
+    PageError {
+        lang,
+        ..PageError::new(status, title, message)
     }
 }
 
@@ -80,9 +112,9 @@ pub struct CodeQuery {
 }
 
 /// Asks for the code; a code typed in goes to its form.
-pub async fn ask(q: web::Query<CodeQuery>) -> HttpResponse {
+pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
     match q.code.as_deref().map(str::trim) {
-        None | Some("") => html(StatusCode::OK, view::ask(None)),
+        None | Some("") => html(StatusCode::OK, view::ask(lang, None)),
         Some(typed) => match app::normalise(typed) {
             Some(code) => HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/o/{code}")))
@@ -90,16 +122,22 @@ pub async fn ask(q: web::Query<CodeQuery>) -> HttpResponse {
                 .finish(),
             None => html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                view::ask(Some(
-                    "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
-                )),
+                view::ask(
+                    lang,
+                    Some(lang.pick(
+                        "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
+                        "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
+                    )),
+                ),
             ),
         },
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     state: &AppState,
+    lang: Lang,
     code: &str,
     vc: &crate::db::codes::VisitCode,
     status: StatusCode,
@@ -131,6 +169,7 @@ fn render(
                 error: None,
                 errors,
                 online: true,
+                lang,
             },
         ),
     ))
@@ -138,14 +177,18 @@ fn render(
 
 pub async fn form(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let vc = app::open(&state, &typed).await?;
-    let code = app::normalise(&typed).ok_or(CodeError::Unknown)?;
+    let vc = app::open(&state, &typed)
+        .await
+        .map_err(|e| code_error(lang, e))?;
+    let code = app::normalise(&typed).ok_or_else(|| code_error(lang, CodeError::Unknown))?;
     let sid = uuid::Uuid::new_v4().to_string();
     render(
         &state,
+        lang,
         &code,
         &vc,
         StatusCode::OK,
@@ -157,20 +200,28 @@ pub async fn form(
 
 pub async fn submit(
     state: web::Data<AppState>,
+    lang: Lang,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let body = read_body(payload)
-        .await
-        .map_err(|e| PageError::new(e.status, "Phiếu không hợp lệ", e.message))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            "Phiếu không hợp lệ",
-            "Dữ liệu gửi lên không đọc được.",
-        )
+    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
+    let body = read_body(payload).await.map_err(|e| PageError {
+        lang,
+        ..PageError::new(e.status, invalid, e.message)
     })?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
+            lang,
+            ..PageError::new(
+                StatusCode::BAD_REQUEST,
+                invalid,
+                lang.pick(
+                    "Dữ liệu gửi lên không đọc được.",
+                    "What was sent could not be read.",
+                ),
+            )
+        })?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let submission_id = get("submission_id").unwrap_or("").to_string();
     let chosen: HashMap<String, String> = fields
@@ -192,17 +243,24 @@ pub async fn submit(
         date: None,
     };
     match app::answer(&state, &typed, raw).await {
-        Ok(()) => Ok(html(StatusCode::OK, view::thanks())),
+        Ok(()) => Ok(html(StatusCode::OK, view::thanks(lang))),
         Err(CodeError::Answer(e)) => {
-            let vc = app::open(&state, &typed).await?;
-            let code = app::normalise(&typed).ok_or(CodeError::Unknown)?;
+            let vc = app::open(&state, &typed)
+                .await
+                .map_err(|e| code_error(lang, e))?;
+            let code =
+                app::normalise(&typed).ok_or_else(|| code_error(lang, CodeError::Unknown))?;
             let survey = state
                 .catalog
                 .get(&vc.survey_id)
                 .ok_or_else(PageError::not_found)?;
-            let beside = [FieldError::new(e.field.clone(), for_citizen(survey, &e))];
+            let beside = [FieldError::new(
+                e.field.clone(),
+                for_citizen(lang, survey, &e),
+            )];
             render(
                 &state,
+                lang,
                 &code,
                 &vc,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -211,7 +269,7 @@ pub async fn submit(
                 &beside,
             )
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(code_error(lang, e)),
     }
 }
 
@@ -219,6 +277,7 @@ async fn codes_page(
     state: &AppState,
     user: &crate::db::auth::User,
     csrf: &Csrf,
+    lang: Lang,
     status: StatusCode,
     error: Option<&str>,
 ) -> HttpResponse {
@@ -238,6 +297,8 @@ async fn codes_page(
             username: &user.username,
             role: &role,
             csrf: &csrf.token,
+            lang,
+            here: "/codes",
         },
         surveys: state
             .catalog
@@ -255,8 +316,9 @@ pub async fn codes(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
 ) -> HttpResponse {
-    codes_page(&state, &user, &csrf, StatusCode::OK, None).await
+    codes_page(&state, &user, &csrf, lang, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -290,6 +352,7 @@ pub async fn issue(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Admin>,
     csrf: Csrf,
+    lang: Lang,
     CsrfForm(f): CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
     let number = |s: &str, default: u32| match s.trim() {
@@ -298,11 +361,15 @@ pub async fn issue(
     };
     let (Some(count), Some(days)) = (number(&f.count, 0), number(&f.days, app::DEFAULT_DAYS))
     else {
-        let msg = "Số mã và số ngày phải là số.";
+        let msg = lang.pick(
+            "Số mã và số ngày phải là số.",
+            "The number of codes and of days must be numbers.",
+        );
         return Ok(codes_page(
             &state,
             &user,
             &csrf,
+            lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(msg),
         )
@@ -317,17 +384,22 @@ pub async fn issue(
     let (codes, expires) = match outcome {
         Ok(x) => x,
         Err(CodeError::Invalid(e)) => {
-            let msg = format!("Chưa tạo được mã: {}.", e.message);
+            let msg = format!(
+                "{} {}.",
+                lang.pick("Chưa tạo được mã:", "The codes were not made:"),
+                e.message
+            );
             return Ok(codes_page(
                 &state,
                 &user,
                 &csrf,
+                lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&msg),
             )
             .await);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(code_error(lang, e)),
     };
     let base = state.settings.public_url.clone();
     if f.format == "csv" {
@@ -346,6 +418,6 @@ pub async fn issue(
         .map_or(f.unit.clone(), |u| u.name.clone());
     Ok(csrf.page(
         StatusCode::OK,
-        view::labels(&codes, &base, &unit_name, &expires),
+        view::labels(lang, &codes, &base, &unit_name, &expires),
     ))
 }

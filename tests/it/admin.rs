@@ -804,3 +804,31 @@ fn kiosk_add_prints_its_url_on_the_public_address() {
     let listed = String::from_utf8_lossy(&chiso(&db, &["kiosk", "list"], &[]).stdout).to_string();
     assert_eq!(listed.matches("\tactive").count(), 3, "{listed}");
 }
+
+/// A form that cannot be read as the page's form (a field sent twice) is refused naming the
+/// field, with nothing stored: not taken for a stale page.
+#[actix_web::test]
+async fn an_unreadable_form_names_its_field_and_stores_nothing() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let users = |app: &TestApp| {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_users(&mut conn).unwrap().len()
+    };
+    let before = users(&app);
+    let (status, page) = staff_post!(
+        svc,
+        admin,
+        "/admin/users",
+        [
+            ("name", "hai-lan"),
+            ("name", "hai-lan-nua"),
+            ("role", "viewer"),
+            ("password", "")
+        ]
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("“name”"), "{page}");
+    assert_eq!(users(&app), before, "nothing stored");
+}

@@ -334,6 +334,8 @@ fn expectations() -> HashMap<(Method, &'static str), Rule> {
             get("/api/v1/parindex"),
             rule(&[ApiViewer, ApiSurveyor, ApiSupervisor]).query("period=2025&unit=NK"),
         ),
+        // The API's description documents, it holds no data: anyone reads it.
+        (get("/api/v1/openapi.json"), rule(&EVERYONE)),
         // Downloads pages link to: a token, or a signed-in supervisor.
         (
             get("/api/v1/export"),
@@ -940,6 +942,63 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     // Campaigns span the city: refused.
     let (status, _, _) = staff_get!(svc, cr, "/campaigns");
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The city's supervisor keys a form of the ward: its keyer, its batch and its audit line
+    // are the city's to see, not Cái Răng's; nor is the city's list of users.
+    let keys = [("q.E1.1", "5"), ("q.C8.4", "1"), ("bg.gioi_tinh", "2")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    paper::key_form(
+        &app.state,
+        &auth::User {
+            id: chi_user.id.clone(),
+            username: "chi".into(),
+            role: Role::Supervisor,
+            unit: None,
+        },
+        &batch.id,
+        chiso::app::paper::KeyedForm {
+            serial: "AB-001".into(),
+            date: "15/06/2025".into(),
+            keys,
+            started_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    let keyers = format!("/entry/keyers?survey={HOUSEHOLD}&period={PERIOD}");
+    let (_, page, _) = staff_get!(svc, chi, keyers.clone());
+    assert!(
+        page.contains("Lô An Bình") && page.contains(">chi<"),
+        "the city sees the ward's batch and its keyer"
+    );
+    let (status, page, _) = staff_get!(svc, cr, keyers);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("Lô An Bình") && !page.contains(">chi<"),
+        "{page}"
+    );
+    let (_, page, _) = staff_get!(svc, chi, "/audit");
+    assert!(page.contains(">chi<"), "the city reads who keyed: {page}");
+    let (status, page, _) = staff_get!(svc, cr, "/audit");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("AB-001") && !page.contains(">chi<"),
+        "{page}"
+    );
+    let (_, page, _) = staff_get!(svc, chi, "/admin/users");
+    assert!(page.contains(">chi<") && page.contains(">cr<"));
+    let (status, page, _) = staff_get!(svc, cr, "/admin/users");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(">cr<"),
+        "a unit's supervisor sees their unit's users"
+    );
+    assert!(
+        !page.contains(">chi<") && !page.contains(">admin<"),
+        "{page}"
+    );
 }
 
 /// An admin creates a token limited to a unit on the tokens page; a unit that does not exist

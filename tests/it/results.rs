@@ -413,3 +413,30 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("100,00"), "{page}");
 }
+
+#[actix_web::test]
+async fn snapshots_of_the_results_pages_and_their_charts() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    fixture(&app).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    for (name, uri) in [
+        (
+            "sipas_nk",
+            "/sipas?survey=sipas-counter&period=2025&unit=NK",
+        ),
+        ("sipas_city", "/sipas?survey=sipas-counter&period=2025"),
+        ("papi_empty", "/papi?period=2025"),
+    ] {
+        let (status, page, _) = staff_get!(svc, who, uri);
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let main = crate::standing::main_of(&page, &who.csrf);
+        assert!(
+            !main.contains("style=") && !main.contains("<script"),
+            "{uri}: no inline style or script"
+        );
+        insta::assert_snapshot!(name, main);
+    }
+}

@@ -57,7 +57,7 @@ fn rows(report: &Value) -> Vec<Value> {
 }
 
 /// The page's main content with the CSRF token and the session user taken out, for snapshots.
-fn main_of(page: &str, csrf: &str) -> String {
+pub fn main_of(page: &str, csrf: &str) -> String {
     let start = page.find("<main").unwrap();
     let end = page.rfind("</main>").unwrap() + 7;
     page[start..end]

@@ -1,0 +1,70 @@
+//! The OpenAPI 3 description of the API, generated from the handlers' types and their
+//! `#[utoipa::path]` attributes, served at `GET /api/v1/openapi.json`.
+
+use super::api;
+use crate::error::ErrorBody;
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "chiso API",
+        description = "Submit questionnaires, read the survey definitions and units, the scores, \
+            the PAR INDEX this year and the responses themselves. Every failure, including an \
+            address with no route (404) and a method an address does not take (405), is an \
+            `ErrorBody`: `{\"error\": message, \"field\": name or null}`."
+    ),
+    paths(
+        api::post_response,
+        api::surveys,
+        api::units,
+        api::scores,
+        api::parindex,
+        api::export,
+        openapi_json
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "responses", description = "Questionnaires in and out"),
+        (name = "definitions", description = "What a submission may contain"),
+        (name = "scores", description = "Indices, points and the PAR INDEX projection"),
+        (name = "description", description = "This document")
+    )
+)]
+pub struct ApiDoc;
+
+/// The ways a caller proves who it is: a bearer token (`chiso token create`), or, for the
+/// downloads pages link to, the session cookie of a signed-in user.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                super::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// This description. No token needed: it documents the API and holds no data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "description",
+    responses(
+        (status = 200, description = "The OpenAPI 3 description of every /api/v1 route", content_type = "application/json", body = Object),
+    )
+)]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,315 @@
+//! Every page in both languages: each GET page the router declares (with real records for its
+//! parameters) and the citizens' pages, read with the `lang=en` cookie, say `<html lang="en">`
+//! and none of the Vietnamese words of the menu and headings; read without it, `lang="vi"`.
+
+use crate::harness::*;
+use actix_web::cookie::Cookie;
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use chiso::app::campaigns::{self as campaigns, NewCampaign};
+use chiso::app::paper::{self, KeyedForm, NewBatch};
+use chiso::db::auth::{self, Role};
+use std::collections::BTreeMap;
+
+const WARD: &str = "NK-P-AN-BINH";
+const HOUSEHOLD: &str = "sipas-2022-household";
+
+/// Words of the page's own chrome (menu, headings, buttons) that an English page must not
+/// show. Written as whole element texts (`>…<`) where the same words may also be data (a
+/// PAPI dimension is called "Quản trị môi trường").
+const VIETNAMESE_CHROME: [&str; 24] = [
+    ">Trang chủ<",
+    ">Kết quả chỉ số<",
+    ">Cơ quan chủ trì<",
+    ">Báo cáo<",
+    ">Nhập phiếu giấy<",
+    ">Nhập tệp<",
+    ">Đợt khảo sát<",
+    ">Mã phiếu hẹn<",
+    ">Nhật ký<",
+    ">Quản trị<",
+    ">Đăng xuất<",
+    ">Đăng nhập<",
+    ">Người dùng<",
+    ">Trạng thái<",
+    ">Phiếu khảo sát<",
+    ">Lô phiếu<",
+    "Gửi đánh giá",
+    "Quay lại",
+    "Bước ",
+    "Phần tiếp",
+    "Bắt đầu",
+    "Đã ghi nhận",
+    "Phiếu mới",
+    "Cam kết bảo mật",
+];
+
+/// Records for the path parameters.
+struct Fixtures {
+    kiosk: String,
+    link: String,
+    code: String,
+    batch: String,
+    /// Keyed twice with a difference: waiting for a supervisor.
+    disputed: String,
+    /// Keyed twice alike: counted, so it can be corrected.
+    counted: String,
+    campaign: String,
+}
+
+impl Fixtures {
+    /// The address of a GET route, or None for what is no page (scripts, downloads, API,
+    /// the switch itself, redirects).
+    fn path(&self, pattern: &str) -> Option<String> {
+        let skipped = pattern.starts_with("/api/")
+            || pattern.starts_with("/static/")
+            || pattern.ends_with("/export")
+            || pattern.ends_with(".csv")
+            || matches!(
+                pattern,
+                "/healthz" | "/lang/{code}" | "/admin" | "/import/rejected/{token}"
+            );
+        if skipped {
+            return None;
+        }
+        let mut out = String::new();
+        for seg in pattern.split('/').skip(1) {
+            out.push('/');
+            let value = match (seg, pattern) {
+                (s, _) if !s.starts_with('{') => s.to_string(),
+                ("{token}", p) if p.starts_with("/k/") => self.kiosk.clone(),
+                ("{token}", p) if p.starts_with("/i/") => self.link.clone(),
+                ("{code}", p) if p.starts_with("/o/") => self.code.clone(),
+                ("{code}", p) if p.starts_with("/parindex/criteria/") => "3.2.2".into(),
+                ("{code}", "/agencies/{code}") => "STP".into(),
+                ("{id}", p) if p.starts_with("/entry/batches/") => self.batch.clone(),
+                ("{id}", "/entry/forms/{id}/correct") => self.counted.clone(),
+                ("{id}", p) if p.starts_with("/entry/forms/") => self.disputed.clone(),
+                ("{id}", p) if p.starts_with("/campaigns/") => self.campaign.clone(),
+                ("{id}", "/surveys/{id}/print") => HOUSEHOLD.into(),
+                (s, p) => panic!("no record for {s} in {p}: add one to Fixtures::path"),
+            };
+            out.push_str(&value);
+        }
+        Some(if pattern == "/" { "/".into() } else { out })
+    }
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
+    let st = &app.state;
+    let mut conn = st.pool.get().unwrap();
+    let users = auth::list_users(&mut conn).unwrap();
+    drop(conn);
+    let user = |name: &str| {
+        let u = users.iter().find(|u| u.username == name).unwrap();
+        auth::User {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            role: u.role.parse().unwrap(),
+            unit: u.unit_code.clone(),
+        }
+    };
+    let batch = paper::create_batch(
+        st,
+        &user("chi"),
+        NewBatch {
+            survey: HOUSEHOLD.into(),
+            period: PERIOD,
+            unit: WARD.into(),
+            label: "Lô 1".into(),
+            expected: 5,
+        },
+    )
+    .await
+    .unwrap();
+    let keyed = |serial: &str, e11: &str| KeyedForm {
+        serial: serial.into(),
+        date: "15/06/2025".into(),
+        keys: BTreeMap::from([
+            ("bg.gioi_tinh".to_string(), "2".to_string()),
+            ("bg.do_tuoi".to_string(), "3".to_string()),
+            ("q.C8.4".to_string(), "1".to_string()),
+            ("q.E1.1".to_string(), e11.to_string()),
+        ]),
+        started_at: None,
+    };
+    let mut ids = Vec::new();
+    for (serial, second) in [("001", "5"), ("002", "4")] {
+        let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed(serial, "4"))
+            .await
+            .unwrap();
+        paper::key_form(st, &user("binh"), &batch.id, keyed(serial, second))
+            .await
+            .unwrap();
+        ids.push(form.id);
+    }
+    let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
+    let (c, _) = campaigns::create(
+        st,
+        "test",
+        NewCampaign {
+            survey: "parindex-officials-2022".into(),
+            period: PERIOD,
+            title: "Đợt 1".into(),
+            organiser: "Sở Nội vụ".into(),
+            ..Default::default()
+        },
+        Some(campaigns::ListSource::Text(list)),
+    )
+    .unwrap();
+    campaigns::open(st, "test", &c.id).unwrap();
+    let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
+    let (codes, _) = chiso::app::codes::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
+    Fixtures {
+        kiosk: app.kiosks[0].clone(),
+        link: links[0].token.clone(),
+        code: codes[0].clone(),
+        batch: batch.id,
+        disputed: ids[0].clone(),
+        counted: ids[1].clone(),
+        campaign: c.id,
+    }
+}
+
+/// Whether a cell holds a time written YYYY-MM-DD hh:mm (`iso`) or dd/mm/YYYY hh:mm.
+fn has_date(body: &str, iso: bool) -> bool {
+    body.split("<td>").any(|cell| {
+        let b = cell.as_bytes();
+        let digits =
+            |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+        if iso {
+            digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-')
+        } else {
+            digits(0..2) && b.get(2) == Some(&b'/') && digits(3..5) && b.get(5) == Some(&b'/')
+        }
+    })
+}
+
+/// The `lang` attribute of a page's `<html>` element.
+fn html_lang(body: &str) -> &str {
+    let at = body.find("<html lang=\"").expect("an <html lang> element") + 12;
+    &body[at..at + body[at..].find('"').unwrap()]
+}
+
+#[actix_web::test]
+async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
+    let app = TestApp::builder()
+        .with_user("an", Role::Surveyor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .with_kiosk(WARD, "sipas-counter")
+        .build();
+    let fx = fixtures(&app).await;
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+
+    let mut pages: Vec<String> = chiso::web::route_table()
+        .into_iter()
+        .filter(|(m, _)| *m == Method::GET)
+        .filter_map(|(_, p)| fx.path(p))
+        .collect();
+    // The citizens' pages, besides those the router names with a parameter.
+    pages.push(format!("/k/{}", fx.kiosk));
+    pages.push(format!("/i/{}", fx.link));
+    pages.push(format!("/o/{}", fx.code));
+    pages.push("/o".into());
+    for needed in [
+        "/entry",
+        "/admin/users",
+        "/campaigns",
+        "/codes",
+        "/audit",
+        "/login",
+    ] {
+        assert!(pages.iter().any(|p| p == needed), "{needed} is checked");
+    }
+
+    for page in &pages {
+        for lang in [Some("en"), None] {
+            let mut req = TestRequest::get()
+                .uri(page)
+                .cookie(Cookie::new("chiso_session", admin.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()));
+            if let Some(l) = lang {
+                req = req.cookie(Cookie::new("lang", l));
+            }
+            let resp = test::call_service(&svc, req.to_request()).await;
+            let status = resp.status();
+            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+            assert_eq!(status, StatusCode::OK, "{page} ({lang:?}):\n{body}");
+            match lang {
+                Some(_) => {
+                    assert_eq!(html_lang(&body), "en", "{page} says it is English");
+                    for word in VIETNAMESE_CHROME {
+                        assert!(
+                            !body.contains(word),
+                            "{page} in English still says {word:?}:\n{body}"
+                        );
+                    }
+                    // The switch back is offered (one-time pages aside, none here).
+                    assert!(
+                        body.contains("hreflang=\"vi\""),
+                        "{page} offers Vietnamese:\n{body}"
+                    );
+                }
+                None => {
+                    assert_eq!(html_lang(&body), "vi", "{page} is Vietnamese by default");
+                }
+            }
+            // Staff pages name surveys by their English titles, and dates the English way.
+            let english = lang.is_some();
+            if page == "/entry" {
+                let title = "Household survey of satisfaction";
+                assert_eq!(body.contains(title), english, "{page} ({lang:?}):\n{body}");
+            }
+            if page == "/audit" {
+                let (iso, vi) = (has_date(&body, true), has_date(&body, false));
+                assert_eq!((iso, vi), (english, !english), "{page} ({lang:?}):\n{body}");
+            }
+        }
+    }
+}
+
+/// The switch on a signed-in page returns to that very page, query included, and the
+/// answer to a wrong sign-in follows the language.
+#[actix_web::test]
+async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
+    let app = spawn_app();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (status, body, _) = staff_get!(svc, admin, "/audit?action=user");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("href=\"/lang/en?back=%2Faudit%3Faction%3Duser\""),
+        "the bar's switch returns to the audit log with its filter:\n{body}"
+    );
+    assert!(body.contains(">Đăng xuất<"), "Vietnamese by default");
+
+    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+    let pre = resp
+        .response()
+        .cookies()
+        .find(|c| c.name() == "chiso_csrf")
+        .unwrap()
+        .value()
+        .to_string();
+    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let token = csrf_field(&body);
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri("/login")
+            .cookie(Cookie::new("chiso_csrf", pre))
+            .cookie(Cookie::new("lang", "en"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!(
+                "csrf={token}&username=admin&password=wrong-password"
+            ))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(body.contains("Wrong user name or password."), "{body}");
+    assert!(!body.contains("không đúng"), "{body}");
+}
