@@ -1,34 +1,40 @@
-//! A real browser on the keying screen: a surveyor keys a whole paper form with the keyboard
-//! alone, one keystroke per answer, and the form is saved as typed.
+//! A real browser on the keying screen: a surveyor signs in and keys a whole paper form with
+//! the keyboard alone, one keystroke per answer, and the form is saved as typed.
 //!
-//! Needs Chromium (`chromium` on the PATH, or CHISO_CHROMIUM); the CI script installs it.
-//! Set CHISO_SKIP_BROWSER_TESTS=1 to skip on a machine without one.
+//! Needs Chromium and chromedriver (see `webdriver`); CHISO_SKIP_BROWSER_TESTS=1 skips it.
 
-use crate::chromium::{browser, http, Chromium};
 use crate::harness::{chiso_process, fresh_database, start_server, surveys_dir};
+use crate::webdriver::{Browser, DESKTOP};
+use chiso::bench::http::Client;
 use chiso::survey::paper::{layout, FieldKind, Keyed};
 use serde_json::json;
 
-fn post_form(addr: &str, path: &str, session: Option<&str>, body: &str) -> (u16, String, String) {
-    let cookie = match session {
-        Some(s) => format!("chiso_session={s}"),
-        None => String::new(),
-    };
-    http(
-        addr,
-        &format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookie}\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
+/// A staff member's page or form post over HTTP, with the session cookie.
+pub fn staff(
+    addr: &str,
+    method: &str,
+    path: &str,
+    session: &str,
+    body: &str,
+) -> chiso::bench::http::Reply {
+    let cookie = format!("chiso_session={session}");
+    Client::new(addr)
+        .send(
+            method,
+            path,
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+            ],
+            body.as_bytes(),
+        )
+        .unwrap()
 }
 
 /// Signs in over HTTP: the session cookie and the CSRF token of its forms.
-fn sign_in(addr: &str, user: &str) -> (String, String) {
-    let mut c = chiso::bench::http::Client::new(addr);
-    let signed = chiso::bench::http::sign_in(&mut c, user, "mat-khau-nhap-lieu").unwrap();
+pub fn sign_in(addr: &str, user: &str, password: &str) -> (String, String) {
+    let mut c = Client::new(addr);
+    let signed = chiso::bench::http::sign_in(&mut c, user, password).unwrap();
     let session = signed
         .cookie
         .trim_start_matches("chiso_session=")
@@ -36,11 +42,27 @@ fn sign_in(addr: &str, user: &str) -> (String, String) {
     (session, signed.csrf)
 }
 
+/// Signs `user` in through the browser's sign-in page, with the keyboard alone: the name,
+/// Tab, the password, Enter.
+pub fn sign_in_by_keyboard(b: &mut Browser, addr: &str, user: &str, password: &str) {
+    b.go(&format!("http://{addr}/login"));
+    b.wait_for("document.activeElement && document.activeElement.name === 'username'");
+    b.screenshot("dang-nhap");
+    b.check_accessibility("/login");
+    b.click("input[name=username]");
+    for ch in user.chars() {
+        b.key(&ch.to_string());
+    }
+    b.key("Tab");
+    for ch in password.chars() {
+        b.key(&ch.to_string());
+    }
+    b.key("Enter");
+    b.wait_for("!location.pathname.startsWith('/login') && document.readyState === 'complete'");
+}
+
 #[test]
 fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
-    let Some(browser) = browser() else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let server = start_server(&db);
@@ -60,18 +82,14 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
 
     // The supervisor opens a batch for a ward of today's map, this year.
     let year = chrono::Utc::now().format("%Y").to_string();
-    let (sup, csrf) = sign_in(&addr, "chi");
+    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
     let body = format!(
         "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=browser"
     );
-    let (status, head, _) = post_form(&addr, "/entry/batches", Some(&sup), &body);
-    assert_eq!(status, 303);
-    let batch = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("location: ")
-                .or_else(|| l.strip_prefix("Location: "))
-        })
+    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
+    assert_eq!(made.status, 303, "{}", made.body);
+    let batch = made
+        .header("location")
         .unwrap()
         .trim()
         .trim_start_matches("/entry/batches/")
@@ -109,18 +127,20 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
         fields.len()
     );
 
-    let (an, _) = sign_in(&addr, "an");
-    let mut chrome = Chromium::start(&browser);
-    chrome.call("Network.enable", json!({}));
-    chrome.call(
-        "Network.setCookie",
-        json!({"name": "chiso_session", "value": an, "url": format!("http://{addr}/")}),
-    );
-    chrome.open(&format!("http://{addr}/entry/batches/{batch}/key"));
+    let Some(mut chrome) = Browser::open("keying", DESKTOP) else {
+        return;
+    };
+    sign_in_by_keyboard(&mut chrome, &addr, "an", "mat-khau-nhap-lieu");
+    chrome.go(&format!("http://{addr}/entry/batches/{batch}/key"));
+    chrome.wait_for("document.activeElement && document.activeElement.id === 'serial'");
+    chrome.screenshot("phieu-trong");
+    chrome.check_accessibility("the keying screen");
+    // The walk with Tab moved the cursor: back to the serial, as on opening the page.
+    chrome.go(&format!("http://{addr}/entry/batches/{batch}/key"));
     chrome.wait_for("document.activeElement && document.activeElement.id === 'serial'");
 
     let mut keystrokes = 0;
-    let mut press = |c: &mut Chromium, k: &str| {
+    let mut press = |c: &mut Browser, k: &str| {
         c.key(k);
         keystrokes += 1;
     };
@@ -141,6 +161,7 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
         json!(true),
         "an invalid code is refused with a message"
     );
+    chrome.screenshot("ma-sai");
     let refused = 1;
     for k in &plan {
         press(&mut chrome, k);
@@ -150,6 +171,7 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
         press(&mut chrome, "Enter");
     }
     chrome.wait_for("location.search.includes('saved=') && !!document.querySelector('.saved')");
+    chrome.screenshot("da-luu");
     let message = chrome.eval("document.querySelector('.saved').textContent");
     assert!(
         message
@@ -171,12 +193,7 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
     chrome.wait_for("document.activeElement && document.activeElement.id === 'serial' && document.activeElement.value === ''");
 
     // What was stored is what was typed.
-    let (_, _, page) = http(
-        &addr,
-        &format!(
-            "GET /entry/batches/{batch} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: chiso_session={sup}\r\n\r\n"
-        ),
-    );
+    let page = staff(&addr, "GET", &format!("/entry/batches/{batch}"), &sup, "").body;
     assert!(
         page.contains("NK-0001") && page.contains("Đã nhập 1 lần"),
         "{page}"

@@ -1,0 +1,234 @@
+//! Real-browser walks through pages people open from outside the office and the results they
+//! print: an official answers a one-time link on a phone; a viewer reads the SIPAS dashboard
+//! and prints it on A4. Each page is photographed and checked for keyboard and screen-reader
+//! use.
+
+use crate::browser::sign_in_by_keyboard;
+use crate::harness::{chiso_process, fresh_database, live_submission, start_server};
+use crate::webdriver::{pdf_read, Browser, DESKTOP, PHONE};
+use chiso::clock::Clock;
+use serde_json::{json, Value};
+
+fn run(db: &str, args: &[&str]) -> String {
+    let out = chiso_process(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let server = start_server(&db);
+    let addr = server.addr.clone();
+    let list = dir.path().join("nguoi.csv");
+    std::fs::write(
+        &list,
+        "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\n",
+    )
+    .unwrap();
+    let year = Clock::System.year().to_string();
+    let created = run(
+        &db,
+        &[
+            "campaign",
+            "create",
+            "--survey",
+            "parindex-officials-2022",
+            "--period",
+            &year,
+            "--respondents",
+            list.to_str().unwrap(),
+        ],
+    );
+    let id = created.split_whitespace().last().unwrap().to_string();
+    let links = run(
+        &db,
+        &[
+            "campaign",
+            "links",
+            &id,
+            "--base-url",
+            &format!("http://{addr}"),
+        ],
+    );
+    let link = links
+        .lines()
+        .nth(1)
+        .and_then(|l| l.rsplit(',').next())
+        .unwrap()
+        .to_string();
+    assert!(link.contains("/i/"), "{links}");
+
+    let Some(mut b) = Browser::open("invite-phone", PHONE) else {
+        return;
+    };
+    b.go(&link);
+    assert!(b.text("body").contains("Cam kết bảo mật"));
+    b.screenshot("gioi-thieu");
+    b.check_accessibility("the link's first page");
+    b.eval("window.leaving = true");
+    b.click("button[name=go][value='0']");
+    b.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+    assert!(
+        b.eval("!!document.querySelector('progress')") == json!(true),
+        "{}",
+        b.text("body")
+    );
+
+    let mut pages = 0;
+    let mut answered = 0;
+    loop {
+        pages += 1;
+        b.screenshot(&format!("phan-{pages}"));
+        b.check_accessibility(&format!("the link's page {pages}"));
+        // Every question of the page: the fourth answer ("4" where the scale has it).
+        let questions = b.eval(
+            "Array.from(new Set(Array.from(document.querySelectorAll('input[type=radio]')).map(function(e){return e.name;})))",
+        );
+        for name in questions.as_array().unwrap() {
+            let name = name.as_str().unwrap();
+            let value = b.eval(&format!(
+                "(function(){{var o=Array.from(document.querySelectorAll('input[name=\"{name}\"]'));\
+                 var v=o.find(function(e){{return e.value==='4';}})||o[0];return v.value;}})()"
+            ));
+            b.click(&format!(
+                "input[name=\"{name}\"][value=\"{}\"] + span",
+                value.as_str().unwrap()
+            ));
+            answered += 1;
+        }
+        let last = b.eval("!!document.querySelector('button[name=go][value=submit]')");
+        b.eval("window.leaving = true");
+        if last == json!(true) {
+            b.click("button[name=go][value=submit]");
+            b.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+            break;
+        }
+        b.click("button.primary[name=go]");
+        b.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+        assert!(pages < 20, "the pages never end");
+    }
+    assert!(pages >= 5, "a page per field: {pages}");
+    assert_eq!(answered, 22, "the 22 sub-criteria");
+    assert!(
+        b.text("body").contains("đã được ghi nhận"),
+        "{}",
+        b.text("body")
+    );
+    b.screenshot("cam-on");
+    b.check_accessibility("the link's thank-you page");
+
+    // Opened again, the link says it was used and shows no form.
+    b.go(&link);
+    assert!(b.text("body").contains("Phiếu đã được trả lời"));
+    assert_eq!(b.eval("document.querySelectorAll('form').length"), json!(0));
+    b.screenshot("da-dung");
+    drop(b);
+
+    let state = crate::durability::open_state(&db);
+    let mut conn = state.pool.get().unwrap();
+    assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 1);
+}
+
+#[test]
+fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let server = start_server(&db);
+    let addr = server.addr.clone();
+    let token = run(&db, &["token", "create", "--role", "surveyor"])
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let out = chiso_process(&db)
+        .env("CHISO_USER_PASSWORD", "mat-khau-xem-ket-qua")
+        .args(["user", "add", "lan", "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Thirty counter forms over two wards.
+    let mut c = chiso::bench::http::Client::new(&addr);
+    for i in 0..30 {
+        let unit = if i % 2 == 0 {
+            "P-NINH-KIEU"
+        } else {
+            "P-CAI-KHE"
+        };
+        let mut s = live_submission(unit, Some(3 + (i % 3)));
+        s["channel"] = json!("kiosk");
+        let r = c
+            .request(
+                "POST",
+                "/api/v1/responses",
+                Some(&token),
+                s.to_string().as_bytes(),
+            )
+            .unwrap();
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    let Some(mut b) = Browser::open("sipas", DESKTOP) else {
+        return;
+    };
+    sign_in_by_keyboard(&mut b, &addr, "lan", "mat-khau-xem-ket-qua");
+    b.go(&format!("http://{addr}/sipas"));
+    assert!(b.text("main").contains("SIPAS"));
+    let n = b.eval("document.querySelectorAll('table.data').length");
+    assert!(n.as_u64().unwrap() >= 1, "tables of figures");
+    b.screenshot("bang");
+    b.check_accessibility("/sipas");
+
+    // The print view: no menu, no filters, every table within A4's width less its margins
+    // (210 − 2 × 14 mm at 96 px to the inch).
+    b.media("print");
+    let a4 = ((210.0 - 28.0) / 25.4 * 96.0_f64).floor() as u32;
+    b.viewport(a4, 1200);
+    let printed: Value = b.run(
+        "function shown(s){var e=document.querySelector(s);return !!e&&getComputedStyle(e).display!=='none';}\
+         var right=0,over=[];document.querySelectorAll('table').forEach(function(t,i){\
+           var r=t.getBoundingClientRect();right=Math.max(right,r.right);\
+           if(t.scrollWidth>t.clientWidth+1||r.right>window.innerWidth+1){over.push(i);}});\
+         return {menu:shown('header.bar'),filters:shown('form.filters'),right:right,\
+           page:document.documentElement.scrollWidth,over:over};",
+        vec![],
+    );
+    b.screenshot("in-xem-truoc");
+    b.media("");
+    b.viewport(DESKTOP.width, DESKTOP.height);
+    assert_eq!(printed["menu"], json!(false), "menu hidden in print");
+    assert_eq!(printed["filters"], json!(false), "filters hidden in print");
+    assert!(
+        printed["right"].as_f64().unwrap() <= f64::from(a4)
+            && printed["page"].as_u64().unwrap() <= u64::from(a4)
+            && printed["over"] == json!([]),
+        "tables fit A4's {a4} px: {printed}"
+    );
+
+    // What the browser really prints: A4 pages without the menu or the filters, with the
+    // figures.
+    let pdf = b.print_pdf("in");
+    let (pages, text) = pdf_read(&pdf);
+    assert!((1..=8).contains(&pages), "{pages} pages");
+    let menu = b.text("header.bar");
+    for word in ["Đăng xuất", "Trang chủ"] {
+        assert!(menu.contains(word), "the menu has {word}");
+        assert!(!text.contains(word), "{word} printed:\n{text}");
+    }
+    // Both wards, and each table's last column (E5) on the page, not cut off.
+    assert!(
+        text.contains("Ninh Kiều") && text.contains("Cái Khế"),
+        "{text}"
+    );
+    let headers = text
+        .lines()
+        .filter(|l| l.contains("So với 2022") && l.trim_end().ends_with("E5"))
+        .count();
+    assert!(headers >= 3, "tables printed whole:\n{text}");
+    drop(b);
+}
