@@ -356,9 +356,12 @@ fn item_stat(survey: &Survey, tallies: &Tallies, code: &str) -> ItemStat {
         sum: Decimal::ZERO,
         binary: true,
     };
-    if let Some(values) = tallies.items.get(code) {
+    // The item and its scale once, not once per value: pages score a tree per breakdown cell.
+    let scale = survey.item(code).and_then(|i| survey.scale_of(i));
+    if let (Some(values), Some(scale)) = (tallies.items.get(code), scale) {
         for (value, count) in values {
-            if let Some(y) = survey.score_of(code, *value) {
+            let score = value.and_then(|v| scale.value(v)).and_then(|v| v.score);
+            if let Some(y) = score {
                 s.n += count;
                 s.sum += y * Decimal::from(*count);
                 s.binary &= y == Decimal::ZERO || y == Decimal::ONE;
