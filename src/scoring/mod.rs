@@ -379,6 +379,9 @@ struct Item {
     strata: Vec<usize>,
     /// Pooled successes, for a Wilson interval when there is one stratum of 0/1 scores.
     wilson: Option<(f64, f64)>,
+    /// Per stratum: valid answers and their mean score, kept for the covariances (every pair
+    /// of items needs them; working them out again per pair made breakdown pages slow).
+    per_stratum: Vec<(f64, Option<f64>)>,
 }
 
 /// A node's value as c + Σ w_j p_j (p_j in [0, 1]); used for variances only.
@@ -440,11 +443,19 @@ impl<'a> Ctx<'a> {
                         .and_then(|succ| interval::wilson(succ, one.n as f64)),
                     _ => None,
                 };
+                let per_stratum = stats
+                    .iter()
+                    .map(|s| {
+                        let n = s.n as f64;
+                        (n, (s.n > 0).then(|| s.sum.to_f64().unwrap_or(0.0) / n))
+                    })
+                    .collect();
                 let item = Item {
                     n: stats.iter().map(|s| s.n).sum(),
                     share,
                     strata: with_data,
                     wilson,
+                    per_stratum,
                 };
                 (code, item)
             })
@@ -467,18 +478,16 @@ impl<'a> Ctx<'a> {
         };
         let mut c = 0.0;
         for &s in ia.strata.iter().filter(|s| ib.strata.contains(s)) {
-            let t = self.strata[s];
-            let (Some(m), Some(sa), Some(sb)) = (
-                t.pair(a, b),
-                stratum_share(self.survey, t, a),
-                stratum_share(self.survey, t, b),
+            let (Some(t), Some(&(na, sa)), Some(&(nb, sb))) = (
+                self.strata.get(s),
+                ia.per_stratum.get(s),
+                ib.per_stratum.get(s),
             ) else {
                 continue;
             };
-            let (na, nb) = (
-                item_stat(self.survey, t, a).n as f64,
-                item_stat(self.survey, t, b).n as f64,
-            );
+            let (Some(m), Some(sa), Some(sb)) = (t.pair(a, b), sa, sb) else {
+                continue;
+            };
             let (ya, yb) = if a <= b {
                 (m.sum_a, m.sum_b)
             } else {
@@ -677,11 +686,6 @@ impl<'a> Ctx<'a> {
         out.ci_high = ci.map(|c| c.1);
         out
     }
-}
-
-fn stratum_share(survey: &Survey, t: &Tallies, item: &str) -> Option<f64> {
-    let s = item_stat(survey, t, item);
-    (s.n > 0).then(|| s.sum.to_f64().unwrap_or(0.0) / s.n as f64)
 }
 
 /// Rank 1 + the number of provinces above; the interval's ends give the range.
