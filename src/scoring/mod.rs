@@ -124,11 +124,6 @@ impl Tallies {
             }
         }
     }
-
-    fn pair(&self, a: &str, b: &str) -> Option<&PairMoments> {
-        let key = if a <= b { (a, b) } else { (b, a) };
-        self.pairs.get(&(key.0.to_string(), key.1.to_string()))
-    }
 }
 
 /// Whether a condition holds for one response's answers.
@@ -408,8 +403,10 @@ impl Linear {
 
 struct Ctx<'a> {
     survey: &'a Survey,
-    strata: Vec<&'a Tallies>,
     items: HashMap<&'a str, Item>,
+    /// Per stratum, the pair moments by borrowed item codes: a variance looks up every pair
+    /// of its items, and the stored keys are owned strings.
+    pairs: Vec<HashMap<(&'a str, &'a str), &'a PairMoments>>,
 }
 
 /// What a node works out to.
@@ -460,10 +457,19 @@ impl<'a> Ctx<'a> {
                 (code, item)
             })
             .collect();
+        let pairs = strata
+            .iter()
+            .map(|t| {
+                t.pairs
+                    .iter()
+                    .map(|((a, b), m)| ((a.as_str(), b.as_str()), m))
+                    .collect()
+            })
+            .collect();
         Ctx {
             survey,
-            strata: strata.to_vec(),
             items,
+            pairs,
         }
     }
 
@@ -478,14 +484,15 @@ impl<'a> Ctx<'a> {
         };
         let mut c = 0.0;
         for &s in ia.strata.iter().filter(|s| ib.strata.contains(s)) {
-            let (Some(t), Some(&(na, sa)), Some(&(nb, sb))) = (
-                self.strata.get(s),
+            let (Some(pairs), Some(&(na, sa)), Some(&(nb, sb))) = (
+                self.pairs.get(s),
                 ia.per_stratum.get(s),
                 ib.per_stratum.get(s),
             ) else {
                 continue;
             };
-            let (Some(m), Some(sa), Some(sb)) = (t.pair(a, b), sa, sb) else {
+            let key = if a <= b { (a, b) } else { (b, a) };
+            let (Some(m), Some(sa), Some(sb)) = (pairs.get(&key), sa, sb) else {
                 continue;
             };
             let (ya, yb) = if a <= b {
