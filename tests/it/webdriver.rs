@@ -2,9 +2,11 @@
 //! open a page, find by CSS, tap, type, walk with Tab, read computed styles, take screenshots
 //! and print to PDF (both kept in `target/screenshots/`), and check a page's accessibility.
 //!
-//! Needs `chromium` and `chromedriver` on the PATH (or CHISO_CHROMIUM, CHISO_CHROMEDRIVER); the
-//! CI script installs both. CHISO_SKIP_BROWSER_TESTS=1 skips the browser tests on a machine
-//! without them; otherwise a missing one fails the test, saying so.
+//! Needs `chromium` and `chromedriver` on the PATH (or CHISO_CHROMIUM, CHISO_CHROMEDRIVER) and
+//! poppler's `pdftotext`; the CI script installs them and sets CHISO_REQUIRE_BROWSER_TESTS=1,
+//! under which a missing one fails the test, saying so. Elsewhere (`cargo test` on a fresh
+//! machine) the browser tests say they are skipped and why; CHISO_SKIP_BROWSER_TESTS=1 skips
+//! them on purpose.
 
 use crate::harness::free_port;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -24,9 +26,42 @@ pub fn shots_dir() -> PathBuf {
     dir
 }
 
-/// Whether the browser tests are to be skipped (CHISO_SKIP_BROWSER_TESTS=1).
+/// Whether the browser tests are to be skipped: on purpose (CHISO_SKIP_BROWSER_TESTS=1), or
+/// because the browser, its driver or poppler is missing and CI did not require them.
 pub fn skipped() -> bool {
-    std::env::var("CHISO_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1")
+    let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+    if flag("CHISO_SKIP_BROWSER_TESTS") {
+        return true;
+    }
+    if flag("CHISO_REQUIRE_BROWSER_TESTS") {
+        return false;
+    }
+    let missing: Vec<&str> = [
+        (
+            "chromium",
+            program(
+                "CHISO_CHROMIUM",
+                &["chromium", "chromium-browser", "google-chrome"],
+            ),
+        ),
+        (
+            "chromium-driver",
+            program("CHISO_CHROMEDRIVER", &["chromedriver"]),
+        ),
+        ("poppler-utils", program("CHISO_PDFTOTEXT", &["pdftotext"])),
+    ]
+    .into_iter()
+    .filter(|(_, found)| found.is_none())
+    .map(|(package, _)| package)
+    .collect();
+    if missing.is_empty() {
+        return false;
+    }
+    eprintln!(
+        "browser test skipped: install {} to run it (CI installs them and requires these tests)",
+        missing.join(", ")
+    );
+    true
 }
 
 /// The first of `names` on the PATH, or the path the variable `env` names.
