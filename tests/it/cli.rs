@@ -692,7 +692,7 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
     );
     assert!(out.status.success());
     assert!(
-        text(&out).contains("ke-hoach-121 (19 agencies, 47 tasks)"),
+        text(&out).contains("ke-hoach-121 (19 agencies, 57 tasks)"),
         "{}",
         text(&out)
     );
