@@ -369,7 +369,7 @@ pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     }
 }
 
-/// The reader's language, read from the request as the [`Lang`] extractor does.
+/// The reader's language: the cookie the switch (`GET /lang/{code}`) sets, else Vietnamese.
 fn lang_of(req: &HttpRequest) -> crate::views::i18n::Lang {
     use crate::views::i18n::{Lang, LANG_COOKIE};
     req.cookie(LANG_COOKIE)
@@ -458,11 +458,7 @@ impl FromRequest for crate::views::i18n::Lang {
     type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        use crate::views::i18n::{Lang, LANG_COOKIE};
-        ready(Ok(req
-            .cookie(LANG_COOKIE)
-            .map(|c| Lang::from_code(c.value()))
-            .unwrap_or_default()))
+        ready(Ok(lang_of(req)))
     }
 }
 
