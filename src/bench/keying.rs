@@ -124,14 +124,9 @@ pub fn save_and_next(
         }
     }
     lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
     Ok(Timing {
         forms,
-        p50: pct(0.5),
-        p95: pct(0.95),
+        p50: super::percentile(&lat, 0.5),
+        p95: super::percentile(&lat, 0.95),
     })
 }

@@ -660,16 +660,11 @@ fn http_ingest(
     }
     let secs = started.elapsed().as_secs_f64();
     lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
     Ok(Ingest {
         n,
         rate: n as f64 / secs,
-        p50: pct(0.5),
-        p99: pct(0.99),
+        p50: percentile(&lat, 0.5),
+        p99: percentile(&lat, 0.99),
     })
 }
 
@@ -744,6 +739,14 @@ fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
         return Err("GROUP BY returned nothing".into());
     }
     Ok(())
+}
+
+/// The `p` quantile (0–1) of sorted times, by the nearest rank; 0 when there are none.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<f64, String> {

@@ -4,6 +4,7 @@
 //! number of stored answers.
 
 use super::http::{sign_in, Client};
+use super::percentile;
 use crate::db::auth::{self, Role};
 use crate::scoring::top20;
 use crate::state::AppState;
@@ -44,13 +45,6 @@ fn addresses(survey: &str, ward: &str, period: i32, agency: Option<&str>) -> Vec
     a.push(format!("/api/v1/scores?{q}"));
     a.push(format!("/api/v1/scores?{q}&unit={ward}"));
     a
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
-        .copied()
-        .unwrap_or(0.0)
 }
 
 /// Fetches each address `runs` times (after one warm-up) and returns its p50 and p95.
