@@ -1,11 +1,12 @@
 //! Breakdowns of a survey's headline index — by unit below, level of unit, field of procedure,
 //! channel, month, quarter and year — from the count rows kept on insert (never the answers).
 
+use crate::counts::Sum;
 use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
 use crate::db::counts::{self, Filter};
 use crate::db::AnyConnection;
 use crate::report::{self, ReportError, ScoreQuery};
-use crate::scoring::{score, NodeScore, Scores, Tallies};
+use crate::scoring::{headline, NodeScore, Scores};
 use crate::survey::{Catalog, FieldError, Survey, UnitTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -40,20 +41,15 @@ pub struct Breakdowns {
     pub year: Cell,
 }
 
-/// The headline of `tallies`: the survey's first root index, with its children but not
-/// their items, or nothing under `min_n` answers.
-pub fn cell(survey: &Survey, key: String, tallies: &Tallies, min_n: i64) -> Cell {
-    let mut node = score(survey, tallies).nodes.into_iter().next();
-    if let Some(n) = &mut node {
-        for c in &mut n.children {
-            c.children.clear();
-        }
-    }
+/// The headline of the counts in `sum`: the survey's first root index, with its children but
+/// not their items, or nothing under `min_n` answers.
+pub fn cell(survey: &Survey, key: String, sum: &Sum, min_n: i64) -> Cell {
+    let node = headline(survey, sum);
     let n = node.as_ref().map(|n| n.n).unwrap_or(0);
     let suppressed = n < min_n;
     Cell {
         key,
-        responses: tallies.responses,
+        responses: sum.responses,
         suppressed,
         node: if suppressed { None } else { node },
     }
@@ -91,7 +87,7 @@ pub fn breakdowns(
     };
     let by_unit = counts::load_by_unit(conn, &filter)?;
     let sum = |codes: &[String]| {
-        let mut t = Tallies::default();
+        let mut t = Sum::default();
         for c in codes {
             if let Some(x) = by_unit.get(c) {
                 t.add(x);
@@ -122,7 +118,7 @@ pub fn breakdowns(
             cell(survey, u.code.clone(), &sum(&codes), min_n)
         })
         .collect();
-    let mut levels: BTreeMap<String, Tallies> = BTreeMap::new();
+    let mut levels: BTreeMap<String, Sum> = BTreeMap::new();
     for (code, t) in &by_unit {
         let level = units.get(code).map(|u| u.level.clone()).unwrap_or_default();
         levels.entry(level).or_default().add(t);
@@ -133,8 +129,8 @@ pub fn breakdowns(
 
     let unit_rows = codes.as_deref();
     let fc = counts::load_buckets(conn, &survey.id, q.period, unit_rows, FIELD_CHANNEL_BUCKET)?;
-    let mut fields: BTreeMap<String, Tallies> = BTreeMap::new();
-    let mut channels: BTreeMap<String, Tallies> = BTreeMap::new();
+    let mut fields: BTreeMap<String, Sum> = BTreeMap::new();
+    let mut channels: BTreeMap<String, Sum> = BTreeMap::new();
     for (k, t) in &fc {
         let (field, channel) = split_field_channel(k);
         if !field.is_empty() {
@@ -157,8 +153,8 @@ pub fn breakdowns(
         .collect();
 
     let months_t = counts::load_buckets(conn, &survey.id, q.period, unit_rows, MONTH_BUCKET)?;
-    let mut quarters: BTreeMap<String, Tallies> = BTreeMap::new();
-    let mut year = Tallies::default();
+    let mut quarters: BTreeMap<String, Sum> = BTreeMap::new();
+    let mut year = Sum::default();
     for (m, t) in &months_t {
         let q = m
             .get(5..7)
@@ -194,9 +190,9 @@ pub fn breakdowns(
 /// The entries of `map` in the order of `order`, then the others in their own order.
 fn ordered(
     order: impl IntoIterator<Item = String>,
-    mut map: BTreeMap<String, Tallies>,
-) -> impl Iterator<Item = (String, Tallies)> {
-    let first: Vec<(String, Tallies)> = order
+    mut map: BTreeMap<String, Sum>,
+) -> impl Iterator<Item = (String, Sum)> {
+    let first: Vec<(String, Sum)> = order
         .into_iter()
         .filter_map(|k| map.remove(&k).map(|t| (k, t)))
         .collect();

@@ -10,6 +10,7 @@ mod layout;
 pub mod packed;
 pub mod recount;
 mod slice;
+mod sum;
 
 pub use dense::Dense;
 pub use fnv::{FastMap, Fnv};
@@ -18,3 +19,4 @@ pub use slice::{
     bucket_range, split_field_channel, Deltas, SliceKey, ALL_UNITS, FIELD_CHANNEL_BUCKET,
     FIELD_QUESTION, MONTH_BUCKET, ROLLUP_DAY,
 };
+pub use sum::Sum;

@@ -25,7 +25,7 @@ fn stored_value(v: Option<i16>) -> i16 {
 }
 
 /// A cell's value as an answer.
-fn answer_value(v: i16) -> Option<i16> {
+pub(super) fn answer_value(v: i16) -> Option<i16> {
     (v != NO_OPINION).then_some(v)
 }
 
@@ -37,10 +37,10 @@ const WHOLE_LIMIT: f64 = (1u64 << 52) as f64;
 
 /// One slice as read: item codes, then counts and pairs that refer to them by position.
 #[derive(Default)]
-struct Decoded<'a> {
-    names: Vec<&'a str>,
-    cells: Vec<(u16, i16, i64)>,
-    pairs: Vec<(u16, u16, PairMoments)>,
+pub(super) struct Decoded<'a> {
+    pub(super) names: Vec<&'a str>,
+    pub(super) cells: Vec<(u16, i16, i64)>,
+    pub(super) pairs: Vec<(u16, u16, PairMoments)>,
 }
 
 struct Reader<'a> {
@@ -105,7 +105,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Reads either layout; None when the bytes are not a whole slice.
-fn decode(bytes: &[u8]) -> Option<Decoded<'_>> {
+pub(super) fn decode(bytes: &[u8]) -> Option<Decoded<'_>> {
     let mut d = Decoded::default();
     if bytes.is_empty() {
         return Some(d);

@@ -5,7 +5,7 @@
 
 use super::schema::{response_tallies, slice_counts};
 use super::{upsert, AnyConnection, DbError};
-use crate::counts::{packed, Deltas, Layouts, SliceKey, ROLLUP_DAY};
+use crate::counts::{packed, Deltas, Layouts, SliceKey, Sum, ROLLUP_DAY};
 use crate::scoring::Tallies;
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -316,7 +316,7 @@ pub fn load_by_group(
     conn: &mut AnyConnection,
     f: &Filter,
 ) -> Result<BTreeMap<String, Tallies>, DbError> {
-    let mut groups: BTreeMap<String, Tallies> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Sum> = BTreeMap::new();
     let mut q = slice_counts::table
         .select(GroupCounts::as_select())
         .into_boxed()
@@ -336,7 +336,7 @@ pub fn load_by_group(
     }
     for row in q.load::<GroupCounts>(conn)? {
         let t = groups.entry(row.respondent_group).or_default();
-        if packed::unpack_into(&row.counts, t).is_none() {
+        if t.add_packed(&row.counts).is_none() {
             // Scores go on from the rest; the recount names the slice and rebuilds it.
             log::error!(
                 "unreadable slice counts of {} {}; run `chiso recount --fix`",
@@ -368,7 +368,7 @@ pub fn load_by_group(
     for row in q.load::<GroupResponses>(conn)? {
         groups.entry(row.respondent_group).or_default().responses += row.n;
     }
-    Ok(groups)
+    Ok(groups.into_iter().map(|(g, s)| (g, s.tallies())).collect())
 }
 
 #[derive(Queryable)]
@@ -383,16 +383,16 @@ struct KeyedResponses {
     n: i64,
 }
 
-/// Adds packed rows and response sums to tallies by key, pooled over respondent groups.
+/// Adds packed rows and response sums by key, pooled over respondent groups.
 fn gather(
     rows: Vec<KeyedCounts>,
     responses: Vec<KeyedResponses>,
     what: &str,
-) -> BTreeMap<String, Tallies> {
-    let mut out: BTreeMap<String, Tallies> = BTreeMap::new();
+) -> BTreeMap<String, Sum> {
+    let mut out: BTreeMap<String, Sum> = BTreeMap::new();
     for row in rows {
         let t = out.entry(row.key).or_default();
-        if packed::unpack_into(&row.counts, t).is_none() {
+        if t.add_packed(&row.counts).is_none() {
             log::error!("unreadable counts of {what}; run `chiso recount --fix`");
         }
     }
@@ -407,7 +407,7 @@ fn gather(
 pub fn load_by_unit(
     conn: &mut AnyConnection,
     f: &Filter,
-) -> Result<BTreeMap<String, Tallies>, DbError> {
+) -> Result<BTreeMap<String, Sum>, DbError> {
     let mut q = slice_counts::table
         .select((slice_counts::unit_code, slice_counts::counts))
         .into_boxed()
@@ -456,7 +456,7 @@ pub fn load_buckets(
     period: i32,
     units: Option<&[String]>,
     prefix: &str,
-) -> Result<BTreeMap<String, Tallies>, DbError> {
+) -> Result<BTreeMap<String, Sum>, DbError> {
     let (first, end) = crate::counts::bucket_range(prefix);
     let all = [crate::counts::ALL_UNITS.to_string()];
     let units = units.unwrap_or(&all);

@@ -47,6 +47,33 @@ impl PairMoments {
     }
 }
 
+/// What a score is worked out from: the counts of each item's values, and the pair moments
+/// of scored items. String-keyed [`Tallies`] are one; sums of stored slices kept by position
+/// ([`crate::counts::Sum`]) are another, scored without building maps keyed by item codes.
+pub trait Counted {
+    fn responses(&self) -> i64;
+    /// Calls `f(value, count)` for every value of `item` counted.
+    fn each_value(&self, item: &str, f: &mut dyn FnMut(Option<i16>, i64));
+    /// Calls `f(a, b, moments)` for every pair kept, `a ≤ b`.
+    fn each_pair(&self, f: &mut dyn FnMut(&str, &str, &PairMoments));
+}
+
+impl Counted for Tallies {
+    fn responses(&self) -> i64 {
+        self.responses
+    }
+    fn each_value(&self, item: &str, f: &mut dyn FnMut(Option<i16>, i64)) {
+        for (v, n) in self.items.get(item).into_iter().flatten() {
+            f(*v, *n);
+        }
+    }
+    fn each_pair(&self, f: &mut dyn FnMut(&str, &str, &PairMoments)) {
+        for ((a, b), m) in &self.pairs {
+            f(a, b, m);
+        }
+    }
+}
+
 /// Whether two sums of the same scores agree: added in another order (a recount against the
 /// running counts), they may differ in the last bits.
 pub fn sums_agree(a: f64, b: f64) -> bool {
@@ -270,18 +297,39 @@ pub struct Scores {
 
 /// Scores from tallies that are not split by respondent group.
 pub fn score(survey: &Survey, tallies: &Tallies) -> Scores {
-    score_groups(survey, &BTreeMap::from([(String::new(), tallies.clone())]))
+    score_strata(survey, &[("", tallies)])
+}
+
+/// The first root index of `tallies` with its children but not their items: the headline of
+/// a breakdown cell (pages score a hundred of them).
+pub fn headline(survey: &Survey, counts: &dyn Counted) -> Option<NodeScore> {
+    let root = survey.roots().next()?;
+    Some(Ctx::new(survey, &[counts]).node_to(&root.code, 1))
 }
 
 /// Scores from tallies per respondent group ("" when the survey has none).
 pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scores {
-    let mut pooled = Tallies::default();
-    for t in groups.values() {
-        pooled.add(t);
-    }
-    let strata: Vec<&Tallies> = match survey.pooling {
-        Pooling::Pooled => vec![&pooled],
-        Pooling::MeanOfGroups => groups.values().collect(),
+    let groups: Vec<(&str, &Tallies)> = groups.iter().map(|(g, t)| (g.as_str(), t)).collect();
+    score_strata(survey, &groups)
+}
+
+fn score_strata(survey: &Survey, groups: &[(&str, &Tallies)]) -> Scores {
+    // One group is its own pool: no copy of its counts.
+    let summed;
+    let pooled: &Tallies = match groups {
+        [(_, one)] => one,
+        many => {
+            let mut all = Tallies::default();
+            for (_, t) in many {
+                all.add(t);
+            }
+            summed = all;
+            &summed
+        }
+    };
+    let strata: Vec<&dyn Counted> = match survey.pooling {
+        Pooling::Pooled => vec![pooled],
+        Pooling::MeanOfGroups => groups.iter().map(|(_, t)| *t as &dyn Counted).collect(),
     };
     let ctx = Ctx::new(survey, &strata);
     let mut nodes: Vec<NodeScore> = survey.roots().map(|n| ctx.node(&n.code)).collect();
@@ -290,8 +338,11 @@ pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scor
             .iter()
             .filter(|(g, _)| !g.is_empty())
             .map(|(g, t)| {
-                let c = Ctx::new(survey, &[t]);
-                (g.clone(), survey.roots().map(|n| c.node(&n.code)).collect())
+                let c = Ctx::new(survey, &[*t as &dyn Counted]);
+                (
+                    g.to_string(),
+                    survey.roots().map(|n| c.node(&n.code)).collect(),
+                )
             })
             .collect();
         for node in &mut nodes {
@@ -345,7 +396,7 @@ struct ItemStat {
     binary: bool,
 }
 
-fn item_stat(survey: &Survey, tallies: &Tallies, code: &str) -> ItemStat {
+fn item_stat(survey: &Survey, counts: &dyn Counted, code: &str) -> ItemStat {
     let mut s = ItemStat {
         n: 0,
         sum: Decimal::ZERO,
@@ -353,15 +404,15 @@ fn item_stat(survey: &Survey, tallies: &Tallies, code: &str) -> ItemStat {
     };
     // The item and its scale once, not once per value: pages score a tree per breakdown cell.
     let scale = survey.item(code).and_then(|i| survey.scale_of(i));
-    if let (Some(values), Some(scale)) = (tallies.items.get(code), scale) {
-        for (value, count) in values {
+    if let Some(scale) = scale {
+        counts.each_value(code, &mut |value, count| {
             let score = value.and_then(|v| scale.value(v)).and_then(|v| v.score);
             if let Some(y) = score {
                 s.n += count;
-                s.sum += y * Decimal::from(*count);
+                s.sum += y * Decimal::from(count);
                 s.binary &= y == Decimal::ZERO || y == Decimal::ONE;
             }
-        }
+        });
     }
     s
 }
@@ -379,15 +430,16 @@ struct Item {
     per_stratum: Vec<(f64, Option<f64>)>,
 }
 
-/// A node's value as c + Σ w_j p_j (p_j in [0, 1]); used for variances only.
+/// A node's value as c + Σ w_j p_j (p_j in [0, 1]); used for variances only. Weights by
+/// position among the survey's scored items.
 #[derive(Default, Clone)]
 struct Linear {
-    weights: BTreeMap<String, f64>,
+    weights: Vec<(usize, f64)>,
 }
 
 impl Linear {
     fn scaled(mut self, k: f64) -> Self {
-        for w in self.weights.values_mut() {
+        for (_, w) in &mut self.weights {
             *w *= k;
         }
         self
@@ -395,7 +447,10 @@ impl Linear {
 
     fn plus(mut self, other: &Linear) -> Self {
         for (i, w) in &other.weights {
-            *self.weights.entry(i.clone()).or_default() += w;
+            match self.weights.iter_mut().find(|(j, _)| j == i) {
+                Some((_, mine)) => *mine += w,
+                None => self.weights.push((*i, *w)),
+            }
         }
         self
     }
@@ -403,10 +458,13 @@ impl Linear {
 
 struct Ctx<'a> {
     survey: &'a Survey,
-    items: HashMap<&'a str, Item>,
-    /// Per stratum, the pair moments by borrowed item codes: a variance looks up every pair
-    /// of its items, and the stored keys are owned strings.
-    pairs: Vec<HashMap<(&'a str, &'a str), &'a PairMoments>>,
+    /// The survey's scored items, sorted by code as pair keys are; everything else refers
+    /// to them by position.
+    index: HashMap<&'a str, usize>,
+    items: Vec<Item>,
+    /// Per stratum, the pair moments of positions (a, b), a ≤ b, at `a * m + b`: a variance
+    /// looks up every pair of its items.
+    pairs: Vec<Vec<Option<PairMoments>>>,
 }
 
 /// What a node works out to.
@@ -418,13 +476,14 @@ struct Eval {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(survey: &'a Survey, strata: &[&'a Tallies]) -> Self {
-        let items = survey
-            .scored_items()
-            .into_iter()
+    fn new(survey: &'a Survey, strata: &[&dyn Counted]) -> Self {
+        let codes = survey.scored_items();
+        let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let items = codes
+            .iter()
             .map(|code| {
                 let stats: Vec<ItemStat> =
-                    strata.iter().map(|t| item_stat(survey, t, code)).collect();
+                    strata.iter().map(|t| item_stat(survey, *t, code)).collect();
                 let with_data: Vec<usize> = (0..stats.len()).filter(|&s| stats[s].n > 0).collect();
                 let share = (!with_data.is_empty()).then(|| {
                     let total: Decimal = with_data
@@ -447,41 +506,50 @@ impl<'a> Ctx<'a> {
                         (n, (s.n > 0).then(|| s.sum.to_f64().unwrap_or(0.0) / n))
                     })
                     .collect();
-                let item = Item {
+                Item {
                     n: stats.iter().map(|s| s.n).sum(),
                     share,
                     strata: with_data,
                     wilson,
                     per_stratum,
-                };
-                (code, item)
+                }
             })
             .collect();
+        let m = codes.len();
         let pairs = strata
             .iter()
             .map(|t| {
-                t.pairs
-                    .iter()
-                    .map(|((a, b), m)| ((a.as_str(), b.as_str()), m))
-                    .collect()
+                let mut at = vec![None; m * m];
+                t.each_pair(&mut |a, b, moments| {
+                    if let (Some(&a), Some(&b)) = (index.get(a), index.get(b)) {
+                        if let Some(slot) = at.get_mut(a.min(b) * m + a.max(b)) {
+                            *slot = Some(*moments);
+                        }
+                    }
+                });
+                at
             })
             .collect();
         Ctx {
             survey,
+            index,
             items,
             pairs,
         }
     }
 
-    fn share(&self, item: &str) -> Option<Decimal> {
-        self.items.get(item).and_then(|i| i.share)
+    fn item_at(&self, code: &str) -> Option<(usize, &Item)> {
+        let i = *self.index.get(code)?;
+        Some((i, self.items.get(i)?))
     }
 
-    /// Linearised covariance of two item shares, summed over the strata they share.
-    fn cov(&self, a: &str, b: &str) -> f64 {
+    /// Linearised covariance of two item shares (by position), summed over the strata they
+    /// share.
+    fn cov(&self, a: usize, b: usize) -> f64 {
         let (Some(ia), Some(ib)) = (self.items.get(a), self.items.get(b)) else {
             return 0.0;
         };
+        let m = self.items.len();
         let mut c = 0.0;
         for &s in ia.strata.iter().filter(|s| ib.strata.contains(s)) {
             let (Some(pairs), Some(&(na, sa)), Some(&(nb, sb))) = (
@@ -491,16 +559,17 @@ impl<'a> Ctx<'a> {
             ) else {
                 continue;
             };
-            let key = if a <= b { (a, b) } else { (b, a) };
-            let (Some(m), Some(sa), Some(sb)) = (pairs.get(&key), sa, sb) else {
+            let moments = pairs.get(a.min(b) * m + a.max(b)).copied().flatten();
+            let (Some(pm), Some(sa), Some(sb)) = (moments, sa, sb) else {
                 continue;
             };
+            // Stored as (lower code, higher code): positions follow the codes' order.
             let (ya, yb) = if a <= b {
-                (m.sum_a, m.sum_b)
+                (pm.sum_a, pm.sum_b)
             } else {
-                (m.sum_b, m.sum_a)
+                (pm.sum_b, pm.sum_a)
             };
-            let cross = m.sum_ab - sb * ya - sa * yb + sa * sb * m.n as f64;
+            let cross = pm.sum_ab - sb * ya - sa * yb + sa * sb * pm.n as f64;
             c += cross / (na * nb) / (ia.strata.len() * ib.strata.len()) as f64;
         }
         c
@@ -510,7 +579,7 @@ impl<'a> Ctx<'a> {
         let mut v = 0.0;
         for (a, wa) in &l.weights {
             for (b, wb) in &l.weights {
-                v += wa * wb * self.cov(a, b);
+                v += wa * wb * self.cov(*a, *b);
             }
         }
         v
@@ -527,16 +596,16 @@ impl<'a> Ctx<'a> {
             return empty;
         };
         if !node.items.is_empty() {
-            let measured: Vec<(&String, Decimal)> = node
+            let measured: Vec<(usize, Decimal)> = node
                 .items
                 .iter()
-                .filter_map(|i| self.share(i).map(|s| (i, s)))
+                .filter_map(|i| self.item_at(i).and_then(|(at, it)| Some((at, it.share?))))
                 .collect();
             let n = node
                 .items
                 .iter()
-                .filter_map(|i| self.items.get(i.as_str()))
-                .map(|i| i.n)
+                .filter_map(|i| self.item_at(i))
+                .map(|(_, i)| i.n)
                 .max()
                 .unwrap_or(0);
             if measured.is_empty() {
@@ -551,10 +620,7 @@ impl<'a> Ctx<'a> {
             let mean = measured.iter().map(|(_, s)| *s).sum::<Decimal>() / m;
             let per_item = 1.0 / measured.len() as f64;
             let linear = Linear {
-                weights: measured
-                    .iter()
-                    .map(|(i, _)| ((*i).clone(), per_item))
-                    .collect(),
+                weights: measured.iter().map(|(i, _)| (*i, per_item)).collect(),
             };
             return match node.papi_k {
                 Some(k) => {
@@ -605,6 +671,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn node(&self, code: &str) -> NodeScore {
+        self.node_to(code, usize::MAX)
+    }
+
+    /// The node with `depth` levels of children (0: none; a sum of its children's points
+    /// still works them out).
+    fn node_to(&self, code: &str, depth: usize) -> NodeScore {
         let mut out = blank(code);
         let Some(node) = self.survey.node(code) else {
             return out;
@@ -631,8 +703,21 @@ impl<'a> Ctx<'a> {
             out.ci_low = Some(l);
             out.ci_high = Some(h);
         }
-        out.children = node.children.iter().map(|c| self.node(c)).collect();
-        out.children.extend(node.items.iter().map(|i| self.item(i)));
+        let sums_children = node
+            .points
+            .as_ref()
+            .is_some_and(|p| matches!(p.rule, PointsRule::SumOfChildren));
+        if depth > 0 || sums_children {
+            let below = depth.saturating_sub(1);
+            out.children = node
+                .children
+                .iter()
+                .map(|c| self.node_to(c, below))
+                .collect();
+        }
+        if depth > 0 {
+            out.children.extend(node.items.iter().map(|i| self.item(i)));
+        }
         out.points = node
             .points
             .as_ref()
@@ -665,6 +750,9 @@ impl<'a> Ctx<'a> {
         if node.parent.is_none() {
             out.rank = self.survey.rank_table.as_ref().and_then(|t| rank(t, &out));
         }
+        if depth == 0 {
+            out.children.clear();
+        }
         out
     }
 
@@ -676,7 +764,7 @@ impl<'a> Ctx<'a> {
             .item(code)
             .map(|i| i.text.clone())
             .unwrap_or_default();
-        let Some(item) = self.items.get(code) else {
+        let Some((at, item)) = self.item_at(code) else {
             return out;
         };
         out.n = item.n;
@@ -684,7 +772,7 @@ impl<'a> Ctx<'a> {
         let ci = match (item.wilson, out.value) {
             (Some((l, h)), _) => Some((l * 100.0, h * 100.0)),
             (None, Some(v)) => {
-                let var = self.cov(code, code) * 1e4;
+                let var = self.cov(at, at) * 1e4;
                 Some(interval::normal(v, var, 0.0, 100.0))
             }
             _ => None,

@@ -6,6 +6,8 @@
 use super::NodeScore;
 use crate::survey::Survey;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Draws per simulation.
 pub const DRAWS: usize = 10_000;
@@ -95,8 +97,47 @@ pub fn seed_of(text: &str) -> u64 {
 }
 
 /// Share of `draws` simulations in which the value reaches the top (beats the threshold, or
-/// ranks `top` or better among the provinces; ties count against it).
+/// ranks `top` or better among the provinces; ties count against it). Seeded, so a chance
+/// worked out once is kept: every page that shows a root would otherwise draw again.
 pub fn chance(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f64 {
+    static KNOWN: OnceLock<Mutex<HashMap<Vec<u64>, f64>>> = OnceLock::new();
+    let mut key = vec![
+        estimate.mean.to_bits(),
+        estimate.sd.to_bits(),
+        draws as u64,
+        seed,
+    ];
+    match field {
+        Field::Threshold { low, high } => key.extend([0, low.to_bits(), high.to_bits()]),
+        Field::Provinces {
+            values,
+            movement,
+            top,
+        } => {
+            key.extend([1, movement.to_bits(), *top as u64]);
+            key.extend(values.iter().map(|v| v.to_bits()));
+        }
+    }
+    let known = KNOWN.get_or_init(Default::default);
+    let lock = || known.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = lock().get(&key) {
+        return *c;
+    }
+    let c = simulate(estimate, field, draws, seed);
+    let mut kept = lock();
+    // A bound on memory: a busy server sees few distinct queries, so starting over is rare.
+    if kept.len() >= KNOWN_LIMIT {
+        kept.clear();
+    }
+    kept.insert(key, c);
+    c
+}
+
+/// Chances kept at most.
+const KNOWN_LIMIT: usize = 4096;
+
+/// The simulation behind [`chance`], run every time.
+pub fn simulate(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f64 {
     if draws == 0 {
         return 0.0;
     }
@@ -181,46 +222,48 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
         DRAWS
     );
     let seed = seed_of(seed_text);
-    match (&setting.threshold, setting.movement, &survey.rank_table) {
-        (_, Some(movement), Some(table)) => {
-            let values: Vec<f64> = table.rows.iter().map(|r| r.1).collect();
-            let field = Field::Provinces {
-                values,
-                movement,
-                top: setting.rank,
-            };
-            Top20 {
-                top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
-                top20_basis: format!(
-                    "Khả năng xếp hạng {} trở lên trong {} tỉnh. {own} {}",
-                    setting.rank,
-                    table.rows.len() + 1,
-                    setting.note
-                ),
-            }
-        }
-        (Some((low, high)), _, _) => Top20 {
-            top20_chance: Some(chance(
-                estimate,
-                &Field::Threshold {
-                    low: *low,
-                    high: *high,
-                },
-                DRAWS,
-                seed,
-            )),
+    match field_of(survey) {
+        Some(field @ Field::Provinces { .. }) => Top20 {
+            top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
             top20_basis: format!(
-                "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {}",
+                "Khả năng xếp hạng {} trở lên trong {} tỉnh. {own} {}",
                 setting.rank,
-                vi(*low, 2),
-                vi(*high, 2),
+                survey.rank_table.as_ref().map_or(0, |t| t.rows.len()) + 1,
                 setting.note
             ),
         },
-        _ => Top20 {
+        Some(field @ Field::Threshold { low, high }) => Top20 {
+            top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
+            top20_basis: format!(
+                "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {}",
+                setting.rank,
+                vi(low, 2),
+                vi(high, 2),
+                setting.note
+            ),
+        },
+        None => Top20 {
             top20_chance: None,
             top20_basis: format!("Không có cơ sở. {}", setting.note),
         },
+    }
+}
+
+/// What a survey's root must beat, from its `[top20]` setting: the provinces of its rank
+/// table where a year-to-year movement is set, else the rank-20 threshold range.
+pub fn field_of(survey: &Survey) -> Option<Field> {
+    let setting = survey.top20.as_ref()?;
+    match (&setting.threshold, setting.movement, &survey.rank_table) {
+        (_, Some(movement), Some(table)) => Some(Field::Provinces {
+            values: table.rows.iter().map(|r| r.1).collect(),
+            movement,
+            top: setting.rank,
+        }),
+        (Some((low, high)), _, _) => Some(Field::Threshold {
+            low: *low,
+            high: *high,
+        }),
+        _ => None,
     }
 }
 
@@ -329,18 +372,17 @@ mod tests {
             movement: 1.2,
             top: 20,
         };
+        let e = Estimate {
+            mean: 44.0,
+            sd: 0.8,
+        };
         let started = std::time::Instant::now();
-        let c = chance(
-            Estimate {
-                mean: 44.0,
-                sd: 0.8,
-            },
-            &field,
-            DRAWS,
-            9,
-        );
+        let c = simulate(e, &field, DRAWS, 9);
         let took = started.elapsed();
         assert!((0.0..=1.0).contains(&c));
+        // Kept once worked out: the same inputs give the same chance without drawing again.
+        assert_eq!(chance(e, &field, DRAWS, 9), c);
+        assert_eq!(chance(e, &field, DRAWS, 9), c);
         // Optimised builds take a few ms; a debug build gets more room.
         let limit = if cfg!(debug_assertions) { 400 } else { 20 };
         assert!(took.as_millis() < limit, "{took:?}");

@@ -566,6 +566,7 @@ pub fn report(
     sipas: &[SipasUnitRow],
     sipas_title: &str,
     without: usize,
+    min_cell: i64,
 ) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
@@ -595,7 +596,7 @@ pub fn report(
                     } } }
                 }
                 p.note {
-                (lang.pick("Đơn vị có dưới 5 câu trả lời không hiện giá trị. ", "Units with fewer than 5 answers show no value. "))
+                (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. "))
                 @if without > 0 { (without) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
             }
             }

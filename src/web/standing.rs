@@ -357,37 +357,36 @@ pub async fn report(
     let mut title = String::new();
     if let Some((survey, t)) = sipas {
         title = t;
-        let mut list: Vec<Unit> = p
-            .units
-            .iter()
-            .filter(|u| Some(&u.code) == p.q.unit.as_ref())
-            .cloned()
-            .collect();
-        list.extend(
-            p.units
-                .iter()
-                .filter(|u| u.parent.as_ref() == p.q.unit.as_ref() && p.q.unit.is_some())
-                .cloned(),
-        );
-        for u in list {
-            let s = crate::app::reports::scores(
-                &state,
-                ScoreQuery {
-                    survey: survey.clone(),
-                    unit: Some(u.code.clone()),
-                    ..p.q.clone()
-                },
-            )
-            .await?;
-            let root = s.nodes.first();
+        // One read of the counts for the unit and every unit below it.
+        let q = ScoreQuery {
+            survey,
+            ..p.q.clone()
+        };
+        let b = crate::app::reports::breakdowns(&state, q, state.settings.min_cell).await?;
+        let name = |code: &str| {
+            state
+                .units
+                .get(code)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| code.to_string())
+        };
+        if p.q.unit.is_some() {
+            let root = b.scores.nodes.first();
             rows.push(SipasUnitRow {
-                unit: u.name.clone(),
+                unit: p.unit_name.clone(),
                 value: root.and_then(|n| n.value),
                 ci: root.and_then(|n| n.ci_low.zip(n.ci_high)),
                 n: root.map(|n| n.n).unwrap_or(0),
                 points: root.and_then(|n| n.points.clone()),
             });
         }
+        rows.extend(b.below.iter().map(|c| SipasUnitRow {
+            unit: name(&c.key),
+            value: c.node.as_ref().and_then(|n| n.value),
+            ci: c.node.as_ref().and_then(|n| n.ci_low.zip(n.ci_high)),
+            n: c.node.as_ref().map(|n| n.n).unwrap_or(c.responses),
+            points: c.node.as_ref().and_then(|n| n.points.clone()),
+        }));
     }
     // Units without answers make no row, only a count.
     let before = rows.len();
@@ -404,6 +403,7 @@ pub async fn report(
             &rows,
             &title,
             without,
+            state.settings.min_cell,
         ),
     ))
 }
