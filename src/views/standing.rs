@@ -558,15 +558,21 @@ pub struct SipasUnitRow {
     pub points: Option<String>,
 }
 
+/// The report's SIPAS table: the form it is of, its rows, the units without forms and the
+/// fewest answers a value is shown for.
+pub struct SipasByUnit {
+    pub title: String,
+    pub rows: Vec<SipasUnitRow>,
+    pub without: usize,
+    pub min_cell: i64,
+}
+
 pub fn report(
     c: &Ctx,
     s: &Selection,
     plan: Option<&Plan>,
     st: &Standing,
-    sipas: &[SipasUnitRow],
-    sipas_title: &str,
-    without: usize,
-    min_cell: i64,
+    sipas: &SipasByUnit,
 ) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
@@ -583,11 +589,11 @@ pub fn report(
             (indices_table(lang, st))
             h2 { (lang.pick("Mười chỗ mất điểm lớn nhất và cơ quan chủ trì", "The ten largest gaps and their owners")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, plan, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
-            h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas_title) }
-            @if sipas.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
+            h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas.title) }
+            @if sipas.rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
                 table.sipas {
                     thead { tr { th { (lang.pick("Đơn vị", "Unit")) } th.num { (lang.pick("Chỉ số phục vụ", "Service index")) } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "n" } th.num { (lang.pick("Điểm 8.1", "8.1 points")) } } }
-                    tbody { @for r in sipas { tr {
+                    tbody { @for r in &sipas.rows { tr {
                         td { (r.unit) }
                         td.num { @if let Some(v) = r.value { (lang.percent(v, 2)) } @else { "—" } }
                         td.num { @if let Some((l, h)) = r.ci { (lang.number(l, 2)) "–" (lang.number(h, 2)) } }
@@ -596,8 +602,8 @@ pub fn report(
                     } } }
                 }
                 p.note {
-                (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. "))
-                @if without > 0 { (without) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
+                (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. "))
+                @if sipas.without > 0 { (sipas.without) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
             }
             }
         },

@@ -400,10 +400,12 @@ pub async fn report(
             &s,
             state.plan.as_ref().as_ref(),
             &st,
-            &rows,
-            &title,
-            without,
-            state.settings.min_cell,
+            &view::SipasByUnit {
+                title,
+                rows,
+                without,
+                min_cell: state.settings.min_cell,
+            },
         ),
     ))
 }
