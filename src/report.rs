@@ -543,6 +543,12 @@ pub fn par_report(
     let mean = total.to_f64().unwrap_or(0.0);
     let sd = (below + above).to_f64().unwrap_or(0.0) / 2.0 / 1.96;
     let top20 = match &tree.top20 {
+        // Before any answer or entry of the year the projection is 2022's total with no
+        // uncertainty: a chance drawn from it would say 0 % (or 100 %) with nothing behind it.
+        Some(_) if measured_share == 0.0 && entered_share == 0.0 => crate::scoring::top20::Top20::none(
+            "Chưa có cơ sở: năm nay chưa có tiêu chí nào được đo bằng khảo sát hay được nhập, tổng dự kiến vẫn là điểm 2022.".into(),
+            "No basis yet: no criterion has been measured by a survey or entered this year, so the projection is still 2022's total.".into(),
+        ),
         Some(t) => {
             let (low, high) = (
                 t.threshold_low.to_f64().unwrap_or(0.0),
@@ -559,23 +565,32 @@ pub fn par_report(
                     q.unit.as_deref().unwrap_or("")
                 )),
             );
+            let draws = crate::scoring::top20::DRAWS;
+            let (draws_vi, draws_en) = (
+                crate::scoring::top20::thousands(draws, '.'),
+                crate::scoring::top20::thousands(draws, ','),
+            );
+            let note_en = crate::scoring::top20::note_en(&t.note, t.note_en.as_deref());
             crate::scoring::top20::Top20 {
                 top20_chance: Some(chance),
                 top20_basis: format!(
-                    "Khả năng tổng điểm dự kiến vượt ngưỡng hạng 20 ước tính {}–{} (không phải thứ hạng). Tổng dự kiến {} theo phân phối chuẩn, độ lệch chuẩn {} từ khoảng tin cậy của các tiêu chí đo bằng khảo sát (cộng dồn như thể tương quan hoàn toàn, thận trọng); điểm nhập và điểm 2022 coi là chắc chắn; {} lần mô phỏng. {}",
+                    "Khả năng tổng điểm dự kiến vượt ngưỡng hạng 20 ước tính {}–{} (không phải thứ hạng). Tổng dự kiến {} theo phân phối chuẩn, độ lệch chuẩn {} từ khoảng tin cậy của các tiêu chí đo bằng khảo sát (cộng dồn như thể tương quan hoàn toàn, thận trọng); điểm nhập và điểm 2022 coi là chắc chắn; {draws_vi} lần mô phỏng. {}",
                     t.threshold_low.to_string().replace('.', ","),
                     t.threshold_high.to_string().replace('.', ","),
                     format!("{total:.2}").replace('.', ","),
                     format!("{sd:.2}").replace('.', ","),
-                    crate::scoring::top20::DRAWS,
                     t.note
+                ),
+                top20_basis_en: format!(
+                    "The chance that the projected total exceeds the estimated rank-20 threshold of {}–{} (not a rank). The projected total {total:.2} as a normal distribution with standard deviation {sd:.2} from the intervals of the criteria measured by surveys (added as if fully correlated, which is cautious); entered and 2022 points are taken as certain; {draws_en} simulations. {note_en}",
+                    t.threshold_low, t.threshold_high,
                 ),
             }
         }
-        None => crate::scoring::top20::Top20 {
-            top20_chance: None,
-            top20_basis: "Không có cơ sở: cây PAR INDEX không có mục [top20].".into(),
-        },
+        None => crate::scoring::top20::Top20::none(
+            "Không có cơ sở: cây PAR INDEX không có mục [top20].".into(),
+            "No basis: the PAR INDEX tree has no [top20] setting.".into(),
+        ),
     };
     Ok(ParReport {
         id: tree.id.clone(),

@@ -50,7 +50,29 @@ pub enum Field {
 pub struct Top20 {
     /// 0–1; None where there is no basis (no estimate, or no threshold for the index).
     pub top20_chance: Option<f64>,
+    /// What the chance assumes, in words (Vietnamese).
     pub top20_basis: String,
+    /// The same in English.
+    pub top20_basis_en: String,
+}
+
+impl Top20 {
+    /// No chance, and why, in both languages.
+    pub fn none(vi: String, en: String) -> Top20 {
+        Top20 {
+            top20_chance: None,
+            top20_basis: vi,
+            top20_basis_en: en,
+        }
+    }
+}
+
+/// A definition's note in English, or its Vietnamese note marked as such.
+pub fn note_en(note: &str, note_en: Option<&str>) -> String {
+    match note_en {
+        Some(en) => en.to_string(),
+        None => format!("(Note, in Vietnamese:) {note}"),
+    }
 }
 
 /// [`Top20`]'s schema with neither field required: on a tree's nodes they are flattened in
@@ -193,6 +215,19 @@ pub fn simulate(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f
     wins as f64 / draws as f64
 }
 
+/// A whole number with its thousands marked (10.000 in Vietnamese, 10,000 in English).
+pub fn thousands(n: usize, mark: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(mark);
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Numbers in Vietnamese writing (79,10), for the basis in words.
 fn vi(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}").replace('.', ",")
@@ -202,50 +237,66 @@ fn vi(x: f64, decimals: usize) -> String {
 /// names the query (survey, period, unit…) so that a page and the API draw alike.
 pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     let Some(setting) = &survey.top20 else {
-        return Top20 {
-            top20_chance: None,
-            top20_basis: "Không có cơ sở: định nghĩa không có mục [top20] (ngưỡng hạng 20 hoặc bảng các tỉnh) cho chỉ số này.".into(),
-        };
+        return Top20::none(
+            "Không có cơ sở: định nghĩa không có mục [top20] (ngưỡng hạng 20 hoặc bảng các tỉnh) cho chỉ số này.".into(),
+            "No basis: the definition has no [top20] setting (a rank-20 threshold or a table of the provinces) for this index.".into(),
+        );
     };
+    let note = &setting.note;
+    let note_en = note_en(note, setting.note_en.as_deref());
     let Some(mean) = node.value else {
-        return Top20 {
-            top20_chance: None,
-            top20_basis: format!("Chưa có dữ liệu năm này để ước tính. {}", setting.note),
-        };
+        return Top20::none(
+            format!("Chưa có dữ liệu năm này để ước tính. {note}"),
+            format!("No data this year to estimate from yet. {note_en}"),
+        );
     };
     let estimate = Estimate::from_interval(mean, node.ci_low, node.ci_high);
     let own = format!(
         "Giá trị năm nay theo phân phối chuẩn quanh {} với độ lệch chuẩn {} (từ khoảng tin cậy 95 %, n = {}); {} lần mô phỏng.",
         vi(mean, 2),
         vi(estimate.sd, 2),
-        node.n,
-        DRAWS
+        thousands(node.n.max(0) as usize, '.'),
+        thousands(DRAWS, '.')
+    );
+    let own_en = format!(
+        "This year's value as a normal distribution around {mean:.2} with standard deviation {:.2} (from the 95 % interval, n = {}); {} simulations.",
+        estimate.sd,
+        thousands(node.n.max(0) as usize, ','),
+        thousands(DRAWS, ',')
     );
     let seed = seed_of(seed_text);
     match field_of(survey) {
-        Some(field @ Field::Provinces { .. }) => Top20 {
-            top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
-            top20_basis: format!(
-                "Khả năng xếp hạng {} trở lên trong {} tỉnh. {own} {}",
-                setting.rank,
-                survey.rank_table.as_ref().map_or(0, |t| t.rows.len()) + 1,
-                setting.note
-            ),
-        },
+        Some(field @ Field::Provinces { .. }) => {
+            let provinces = survey.rank_table.as_ref().map_or(0, |t| t.rows.len()) + 1;
+            Top20 {
+                top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
+                top20_basis: format!(
+                    "Khả năng xếp hạng {} trở lên trong {provinces} tỉnh. {own} {note}",
+                    setting.rank
+                ),
+                top20_basis_en: format!(
+                    "The chance of ranking {} or better among {provinces} provinces. {own_en} {note_en}",
+                    setting.rank
+                ),
+            }
+        }
         Some(field @ Field::Threshold { low, high }) => Top20 {
             top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
             top20_basis: format!(
-                "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {}",
+                "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {note}",
                 setting.rank,
                 vi(low, 2),
                 vi(high, 2),
-                setting.note
+            ),
+            top20_basis_en: format!(
+                "The chance of exceeding the estimated rank-{} threshold of {low:.2}–{high:.2} (not a rank). {own_en} {note_en}",
+                setting.rank
             ),
         },
-        None => Top20 {
-            top20_chance: None,
-            top20_basis: format!("Không có cơ sở. {}", setting.note),
-        },
+        None => Top20::none(
+            format!("Không có cơ sở. {note}"),
+            format!("No basis. {note_en}"),
+        ),
     }
 }
 
@@ -355,6 +406,14 @@ mod tests {
         // Both uncertain: P(N(1, 1) > N(0, 2)) = Φ(1/√5) = 0.6726.
         let e = Estimate { mean: 1.0, sd: 1.0 };
         close(chance(e, &field, DRAWS, 5), phi(1.0 / 5f64.sqrt()));
+    }
+
+    #[test]
+    fn thousands_are_marked_as_each_language_marks_them() {
+        assert_eq!(thousands(10_000, '.'), "10.000");
+        assert_eq!(thousands(1_234_567, ','), "1,234,567");
+        assert_eq!(thousands(999, ','), "999");
+        assert_eq!(thousands(0, '.'), "0");
     }
 
     #[test]

@@ -179,6 +179,7 @@ impl Checker<'_> {
                 movement: r.movement,
                 rank: r.rank.unwrap_or(20).max(1),
                 note: r.note.trim().to_string(),
+                note_en: r.note_en.as_deref().map(str::trim).map(str::to_string),
             }
         });
         let index = self.index(&raw.index, &raw.sections);

@@ -70,6 +70,8 @@ pub struct Top20Setting {
     pub movement: Option<f64>,
     pub rank: usize,
     pub note: String,
+    /// The note in English, for the English pages.
+    pub note_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,6 +67,9 @@ pub struct ParTop20 {
     pub threshold_low: Decimal,
     pub threshold_high: Decimal,
     pub note: String,
+    /// The note in English, for the English pages.
+    #[serde(default)]
+    pub note_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

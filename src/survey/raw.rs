@@ -46,6 +46,7 @@ pub(super) struct RawTop20 {
     pub movement: Option<f64>,
     pub rank: Option<usize>,
     pub note: String,
+    pub note_en: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -141,7 +141,7 @@ fn projection(lang: Lang, r: &ParReport) -> Markup {
             strong { (lang.percent(p.entered_share * 100.0, 1)) } (lang.pick(" do cơ quan chủ trì nhập, ", " entered by their owners, "))
             strong { (lang.percent(p.still_2022_share * 100.0, 1)) } (lang.pick(" còn giữ điểm 2022.", " still at 2022's points."))
         }
-        details.basis { summary { (lang.pick("Cơ sở tính khả năng", "What the chance assumes")) } p.note { (p.top20.top20_basis) } }
+        details.basis { summary { (lang.pick("Cơ sở tính khả năng", "What the chance assumes")) } p.note { (lang.pick(&p.top20.top20_basis, &p.top20.top20_basis_en)) } }
     }
 }
 
@@ -379,7 +379,7 @@ fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
             td.num { (val(n.baseline)) }
             td.num { (val(n.target)) }
             td.num { @if let Some(t) = &n.top20 { (chance_text(lang, t)) } }
-            td.basis { @if let Some(t) = &n.top20 { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (t.top20_basis) } } } }
+            td.basis { @if let Some(t) = &n.top20 { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&t.top20_basis, &t.top20_basis_en)) } } } }
         }
     }
 }
@@ -398,7 +398,7 @@ fn indices_table(lang: Lang, st: &Standing) -> Markup {
                     td.num { (lang.decimal_text(&st.par.published_total)) " %" }
                     td.num { @if let Some(t) = &st.par.target_total { (lang.decimal_text(t)) " %" } }
                     td.num { (chance_text(lang, &st.par.projection.top20)) }
-                    td.basis { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (st.par.projection.top20.top20_basis) } } }
+                    td.basis { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&st.par.projection.top20.top20_basis, &st.par.projection.top20.top20_basis_en)) } } }
                 }
                 @for s in &st.surveys { @for n in &s.scores.nodes { (root_row(lang, s, n)) } }
             }

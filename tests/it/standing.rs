@@ -374,6 +374,13 @@ async fn root_nodes_of_the_scores_carry_the_top20_chance_and_its_basis() {
         .as_str()
         .unwrap()
         .contains("81,50–82,00"));
+    // The same words in English, with the definition's own English note.
+    let en = root["top20_basis_en"].as_str().unwrap();
+    assert!(
+        en.contains("rank-20 threshold of 81.50–82.00") && en.contains("not a rank"),
+        "{en}"
+    );
+    assert!(!en.contains("Ngưỡng"), "{en}");
     assert!(
         root["children"][0].get("top20_chance").is_none(),
         "root nodes only"
@@ -444,4 +451,46 @@ async fn snapshots_of_the_standing_pages() {
         );
         insta::assert_snapshot!(name, main);
     }
+}
+
+#[actix_web::test]
+async fn before_any_answer_or_entry_the_par_projection_has_no_chance_of_the_top20() {
+    let app = TestApp::builder().build();
+    let tok = Some(app.viewer_token.as_str());
+    let (status, par) = get(&app, tok, "/api/v1/parindex?period=2025").await;
+    assert_eq!(status, StatusCode::OK);
+    let p = &par["projection"];
+    assert_eq!(p["total"], "86.11");
+    assert_eq!(
+        p["top20_chance"],
+        Value::Null,
+        "not 0 %: nothing is known yet"
+    );
+    assert!(p["top20_basis"].as_str().unwrap().contains("Chưa có cơ sở"));
+    assert!(p["top20_basis_en"]
+        .as_str()
+        .unwrap()
+        .contains("No basis yet"));
+
+    // Once the year has answers, the chance is drawn, and the English page says so in English.
+    fixture(&app).await;
+    let (_, par) = get(&app, tok, "/api/v1/parindex?period=2025").await;
+    let c = par["projection"]["top20_chance"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/parindex?period=2025")
+            .cookie(Cookie::new("chiso_session", admin.session.clone()))
+            .cookie(Cookie::new("lang", "en"))
+            .to_request(),
+    )
+    .await;
+    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(
+        page.contains("projected total exceeds the estimated rank-20 threshold"),
+        "{page}"
+    );
 }
