@@ -198,6 +198,8 @@ pub struct ParProjection {
 pub struct SipasSource {
     pub survey: String,
     pub title: String,
+    /// The English title, where the definition gives one.
+    pub title_en: Option<String>,
     pub responses: i64,
 }
 
@@ -398,6 +400,7 @@ pub fn par_report(
         sipas_sources.push(SipasSource {
             survey: f.id.clone(),
             title: f.title.clone(),
+            title_en: f.title_en.clone(),
             responses: s.responses,
         });
         let mut all = Vec::new();

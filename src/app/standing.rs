@@ -14,6 +14,8 @@ use rust_decimal::Decimal;
 pub struct Scored {
     pub survey: String,
     pub title: String,
+    /// The English title, where the definition gives one.
+    pub title_en: Option<String>,
     pub instrument: String,
     pub scores: Scores,
 }
@@ -57,6 +59,7 @@ pub async fn standing(state: &AppState, q: ScoreQuery) -> Result<Standing, Repor
                 surveys.push(Scored {
                     survey: s.id.clone(),
                     title: s.title.clone(),
+                    title_en: s.title_en.clone(),
                     instrument: s.instrument.clone(),
                     scores,
                 });

@@ -82,9 +82,14 @@ impl Lang {
 
     /// A survey's title in this language: its English title where the definition gives one.
     pub fn title(self, survey: &crate::survey::Survey) -> &str {
-        match (self, &survey.title_en) {
+        self.titled(&survey.title, survey.title_en.as_deref())
+    }
+
+    /// A title given in Vietnamese and perhaps in English, in this language where it can be.
+    pub fn titled<'a>(self, vi: &'a str, en: Option<&'a str>) -> &'a str {
+        match (self, en) {
             (Lang::En, Some(en)) => en,
-            _ => &survey.title,
+            _ => vi,
         }
     }
 

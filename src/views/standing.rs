@@ -276,7 +276,7 @@ pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> M
             }
             p.note {
                 (lang.pick("Tổng dự kiến = tổng công bố năm 2022 cộng phần thay đổi của từng tiêu chí dưới đây (tiêu chí không liệt kê coi như giữ điểm tối đa như năm 2022). Tiêu chí 8.1 tính từ các phiếu SIPAS: ", "Projection = the published 2022 total plus each criterion's change below (criteria not listed keep their 2022 maximum). Criterion 8.1 comes from the SIPAS forms: "))
-                @for (i, f) in r.sipas_sources.iter().enumerate() { @if i > 0 { "; " } (f.title) " (" (lang.count(f.responses)) (lang.pick(" phiếu", " forms")) ")" }
+                @for (i, f) in r.sipas_sources.iter().enumerate() { @if i > 0 { "; " } (lang.titled(&f.title, f.title_en.as_deref())) " (" (lang.count(f.responses)) (lang.pick(" phiếu", " forms")) ")" }
                 ". " (lang.pick("Cách cân: ", "Weighting: "))
                 @if r.sipas_weighting == "equal" { (lang.pick("bình quân các phiếu có dữ liệu", "the mean of the forms with data")) } @else { (lang.pick("theo số câu trả lời", "by answers")) }
                 @if let Some(n) = &r.sipas_note { " — " (n) }
@@ -374,7 +374,7 @@ fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
     };
     html! {
         tr {
-            td { a href={ "/scores?survey=" (s.survey) } { (n.name) } br; span.note { (s.title) } }
+            td { a href={ "/scores?survey=" (s.survey) } { (n.name) } br; span.note { (lang.titled(&s.title, s.title_en.as_deref())) } }
             td.num { (val(n.value)) br; span.note { "n = " (lang.count(n.n)) @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { ", " (val(Some(l))) "–" (val(Some(h))) } } }
             td.num { (val(n.baseline)) }
             td.num { (val(n.target)) }
@@ -530,7 +530,7 @@ pub fn agency(c: &Ctx, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) ->
             @for sc in &st.surveys {
                 @let owned = owned_of(plan, &a.code, &sc.scores.nodes);
                 @if !owned.is_empty() {
-                    h2 { (sc.title) }
+                    h2 { (lang.titled(&sc.title, sc.title_en.as_deref())) }
                     @if sc.instrument == "papi" { p.note { (lang.pick("Ước tính theo phương pháp PAPI, không phải điểm PAPI chính thức.", "An estimate by the PAPI method, not an official PAPI score.")) } }
                     div.scroll { table {
                         thead { tr { th { (lang.pick("Mã", "Code")) } th { (lang.pick("Nội dung", "Name")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "n" } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "2022" } th.num { (lang.pick("Mục tiêu", "Target")) } } }
@@ -564,6 +564,8 @@ pub struct SipasByUnit {
     pub title: String,
     pub rows: Vec<SipasUnitRow>,
     pub without: usize,
+    /// Units with forms, but fewer answers than `min_cell`: counted, not listed.
+    pub few: usize,
     pub min_cell: i64,
 }
 
@@ -602,8 +604,9 @@ pub fn report(
                     } } }
                 }
                 p.note {
-                (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. "))
-                @if sipas.without > 0 { (sipas.without) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
+                @if sipas.few > 0 { (lang.count(sipas.few as i64)) (lang.pick(" đơn vị khác có phiếu nhưng dưới ", " other units have forms but fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời nên không hiện. ", " answers, so they are not shown. ")) }
+                @else { (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. ")) }
+                @if sipas.without > 0 { (lang.count(sipas.without as i64)) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
             }
             }
         },

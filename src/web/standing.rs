@@ -352,7 +352,10 @@ pub async fn report(
         .iter()
         .filter(|s| s.instrument == "sipas")
         .max_by_key(|s| s.scores.responses)
-        .map(|s| (s.survey.clone(), s.title.clone()));
+        .map(|s| {
+            let title = lang.titled(&s.title, s.title_en.as_deref());
+            (s.survey.clone(), title.to_string())
+        });
     let mut rows = Vec::new();
     let mut title = String::new();
     if let Some((survey, t)) = sipas {
@@ -388,10 +391,14 @@ pub async fn report(
             points: c.node.as_ref().and_then(|n| n.points.clone()),
         }));
     }
-    // Units without answers make no row, only a count.
+    // Units without answers, or with too few to show, make no row on paper, only a count.
     let before = rows.len();
     rows.retain(|r| r.n > 0);
     let without = before - rows.len();
+    let shown = rows.len();
+    let mut first = true;
+    rows.retain(|r| std::mem::take(&mut first) || r.value.is_some());
+    let few = shown - rows.len();
     let (c, s) = ctx_sel!(state, user, csrf, lang, p);
     Ok(csrf.page(
         StatusCode::OK,
@@ -404,6 +411,7 @@ pub async fn report(
                 title,
                 rows,
                 without,
+                few,
                 min_cell: state.settings.min_cell,
             },
         ),

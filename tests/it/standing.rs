@@ -494,3 +494,35 @@ async fn before_any_answer_or_entry_the_par_projection_has_no_chance_of_the_top2
         "{page}"
     );
 }
+
+#[actix_web::test]
+async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
+    let app = TestApp::builder().build();
+    fixture(&app).await;
+    // Two forms in Bình Thủy: fewer than the smallest cell, so counted, never listed.
+    for _ in 0..2 {
+        let body = submission("BT-P-AN-THOI", Some(5));
+        let (status, r) = post(
+            &app,
+            &app.surveyor_token,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let (status, page, _) = staff_get!(svc, admin, "/report?period=2025");
+    assert_eq!(status, StatusCode::OK);
+    let table = page.split("SIPAS theo đơn vị").nth(1).unwrap();
+    assert!(table.contains("<td>Quận Ninh Kiều</td>"), "{table}");
+    assert!(!table.contains("Bình Thủy</td>"), "{table}");
+    assert!(
+        table.contains("1 đơn vị khác có phiếu nhưng dưới 5 câu trả lời nên không hiện."),
+        "{table}"
+    );
+    assert!(
+        table.contains("27 đơn vị khác chưa có phiếu nào."),
+        "{table}"
+    );
+}
