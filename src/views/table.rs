@@ -146,6 +146,11 @@ pub fn cell(lang: Lang, v: &V) -> Markup {
     }
 }
 
+/// A row whose value is withheld: on paper it would only take room.
+fn too_few(row: &[V]) -> bool {
+    row.iter().any(|v| matches!(v, V::Suppressed))
+}
+
 fn is_num(v: &V) -> bool {
     !matches!(v, V::Text(_) | V::Link(..))
 }
@@ -175,10 +180,17 @@ pub fn render(lang: Lang, t: &Table, export: Option<&str>) -> Markup {
                     } } }
                     tbody {
                         @for r in &t.rows {
-                            tr { @for (i, v) in r.iter().enumerate() {
+                            tr class=[too_few(r).then_some("few")] { @for (i, v) in r.iter().enumerate() {
                                 td class=[is_num(v).then_some("num")] data-label=(t.columns.get(i).map(String::as_str).unwrap_or("")) { (cell(lang, v)) }
                             } }
                         }
+                    }
+                }
+                @let few = t.rows.iter().filter(|r| too_few(r)).count();
+                @if few > 0 {
+                    p.note.printonly {
+                        (lang.count(few as i64))
+                        (lang.pick(" dòng có quá ít phiếu để hiện giá trị không được in; bảng đầy đủ có trên màn hình và trong tệp tải về.", " rows with too few answers to show a value are not printed; the full table is on screen and in the downloads."))
                     }
                 }
             }
