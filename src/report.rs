@@ -140,6 +140,8 @@ pub fn scores(
 pub struct ParRow {
     pub code: String,
     pub name: String,
+    /// The name in English, where the tree gives one.
+    pub name_en: Option<String>,
     pub field: String,
     pub max: Option<String>,
     pub points_2022: String,
@@ -175,6 +177,8 @@ pub struct ParRow {
 pub struct ParField {
     pub code: String,
     pub name: String,
+    /// The name in English, where the tree gives one.
+    pub name_en: Option<String>,
     pub rows: Vec<ParRow>,
 }
 
@@ -473,6 +477,7 @@ pub fn par_report(
         ParRow {
             code: c.code.clone(),
             name: c.name.clone(),
+            name_en: c.name_en.clone(),
             field: c.field.clone(),
             max: c.max.map(|m| m.to_string()),
             points_2022: format!("{:.4}", c.points_2022),
@@ -507,6 +512,7 @@ pub fn par_report(
         .map(|f| ParField {
             code: f.code.clone(),
             name: f.name.clone(),
+            name_en: f.name_en.clone(),
             rows: tree
                 .criteria
                 .iter()

@@ -175,6 +175,8 @@ pub fn condition_met<S: AsRef<str>>(
 pub struct NodeScore {
     pub code: String,
     pub name: String,
+    /// The name in English, where the definition gives one (an item's: its English text).
+    pub name_en: Option<String>,
     /// "index" for inner nodes, "item" for questions.
     pub kind: &'static str,
     /// "percent" (share of favourable answers × 100) or "score" (PAPI-aligned points).
@@ -683,6 +685,7 @@ impl<'a> Ctx<'a> {
         };
         let e = self.eval(code);
         out.name = node.name.clone();
+        out.name_en = node.name_en.clone();
         out.unit = e.unit;
         out.n = e.n;
         out.value = e.value.and_then(|v| v.to_f64());
@@ -759,11 +762,10 @@ impl<'a> Ctx<'a> {
     fn item(&self, code: &str) -> NodeScore {
         let mut out = blank(code);
         out.kind = "item";
-        out.name = self
-            .survey
-            .item(code)
-            .map(|i| i.text.clone())
-            .unwrap_or_default();
+        if let Some(i) = self.survey.item(code) {
+            out.name = i.text.clone();
+            out.name_en = i.text_en.clone();
+        }
         let Some((at, item)) = self.item_at(code) else {
             return out;
         };
@@ -800,6 +802,7 @@ fn blank(code: &str) -> NodeScore {
     NodeScore {
         code: code.to_string(),
         name: String::new(),
+        name_en: None,
         kind: "index",
         unit: "percent",
         value: None,

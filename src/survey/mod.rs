@@ -183,6 +183,8 @@ pub struct Points {
 pub struct IndexNode {
     pub code: String,
     pub name: String,
+    /// The name in English, for the English pages.
+    pub name_en: Option<String>,
     pub parent: Option<String>,
     pub aggregate: Aggregate,
     /// Leaf items under this node (empty when the node aggregates child nodes).

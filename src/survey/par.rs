@@ -85,6 +85,9 @@ pub struct Component {
 pub struct Field {
     pub code: String,
     pub name: String,
+    /// The name in English, for the English pages.
+    #[serde(default)]
+    pub name_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +96,8 @@ pub struct Criterion {
     pub parent: Option<String>,
     pub field: String,
     pub name: String,
+    /// The name in English, for the English pages.
+    pub name_en: Option<String>,
     /// None where the scan lost it.
     pub max: Option<Decimal>,
     pub points_2022: Decimal,
@@ -132,6 +137,7 @@ struct RawCriterion {
     parent: Option<Spanned<String>>,
     field: Spanned<String>,
     name: String,
+    name_en: Option<String>,
     max: Option<Spanned<String>>,
     points_2022: Spanned<String>,
     method: Spanned<String>,
@@ -168,6 +174,7 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
             parent: c.parent.as_ref().map(|p| p.get_ref().clone()),
             field: c.field.get_ref().clone(),
             name: c.name.clone(),
+            name_en: c.name_en.clone(),
             max,
             points_2022: points,
             method: c.method.get_ref().clone(),

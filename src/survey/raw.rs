@@ -133,6 +133,7 @@ pub(super) struct RawCondition {
 pub(super) struct RawNode {
     pub code: Spanned<String>,
     pub name: String,
+    pub name_en: Option<String>,
     pub parent: Option<Spanned<String>>,
     #[serde(default)]
     pub aggregate: Option<Spanned<String>>,

@@ -86,6 +86,7 @@ impl Checker<'_> {
             nodes.push(IndexNode {
                 code,
                 name: n.name.clone(),
+                name_en: n.name_en.clone(),
                 parent: n.parent.as_ref().map(|p| p.get_ref().clone()),
                 aggregate,
                 items: n.items.iter().map(|i| i.get_ref().clone()).collect(),

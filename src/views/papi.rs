@@ -23,13 +23,14 @@ pub struct PapiPage<'a> {
     pub scores: &'a Scores,
 }
 
-fn row(n: &NodeScore, indent: bool) -> Vec<V> {
+fn row(lang: Lang, n: &NodeScore, indent: bool) -> Vec<V> {
+    let name = lang.titled(&n.name, n.name_en.as_deref());
     vec![
         V::Text(n.code.clone()),
         V::Text(if indent {
-            format!("\u{a0}\u{a0}{}", n.name)
+            format!("\u{a0}\u{a0}{name}")
         } else {
-            n.name.clone()
+            name.to_string()
         }),
         V::Num(n.value, 3),
         V::Interval(n.ci_low, n.ci_high, 3),
@@ -45,11 +46,11 @@ fn row(n: &NodeScore, indent: bool) -> Vec<V> {
 pub fn tables(lang: Lang, s: &Scores) -> Vec<Table> {
     let mut rows = Vec::new();
     for root in &s.nodes {
-        rows.push(row(root, false));
+        rows.push(row(lang, root, false));
         for d in &root.children {
-            rows.push(row(d, false));
+            rows.push(row(lang, d, false));
             for sd in d.children.iter().filter(|c| c.kind != "item") {
-                rows.push(row(sd, true));
+                rows.push(row(lang, sd, true));
             }
         }
     }
@@ -98,7 +99,7 @@ pub fn papi(p: &PapiPage) -> Markup {
             (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
                 h1 { (title) }
-                p { (p.survey.title) " · " (p.unit_name) " · " (p.period) }
+                p { (lang.title(p.survey)) " · " (p.unit_name) " · " (p.period) }
                 p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
                 form.filters method="get" action="/papi" {
                     input type="hidden" name="survey" value=(p.survey.id);
@@ -122,7 +123,7 @@ pub fn papi(p: &PapiPage) -> Markup {
                             lang.pick("Thanh: ước tính năm nay (1–10); vạch ngang: KTC 95 %; hình thoi: năm 2022; vạch đứt: bình quân 20 tỉnh dẫn đầu 2022. Số liệu ở bảng bên dưới.",
                                 "Bars: this year's estimate (1–10); whiskers: 95 % interval; diamond: 2022; dashed: mean of the top 20 provinces in 2022. The table below holds the figures."),
                             &n.children.iter().map(|d| Bar {
-                                label: format!("{} {}", d.code, d.name.chars().take(24).collect::<String>()),
+                                label: format!("{} {}", d.code, lang.titled(&d.name, d.name_en.as_deref()).chars().take(24).collect::<String>()),
                                 value: d.value, low: d.ci_low, high: d.ci_high, baseline: d.baseline, target: d.target,
                             }).collect::<Vec<_>>(),
                             Scale::score(1.0, 10.0),

@@ -114,7 +114,7 @@ pub fn public(p: &PublicPage) -> Markup {
             main {
                 p.noprint { (lang_switch(lang, p.here)) }
                 h1 { (title) }
-                p { (p.survey.title) " · " (lang.pick("năm ", "year ")) (p.period) }
+                p { (lang.title(p.survey)) " · " (lang.pick("năm ", "year ")) (p.period) }
                 form.filters method="get" action="/public" {
                     label { (lang.pick("Năm", "Year")) br;
                         select name="period" {

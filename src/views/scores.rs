@@ -76,7 +76,7 @@ pub fn scores(p: &ScoresPage) -> Markup {
                     @if let Some(m) = p.merged { (merged_baseline(lang, m, &p.survey.instrument)) }
                     @for n in &p.scores.nodes {
                         @if let Some(r) = &n.rank {
-                            p { (lang.pick("Vị trí ước tính của ", "Estimated place of ")) (n.name) (lang.pick(" so với các tỉnh năm 2022: ", " among the provinces in 2022: ")) strong { (r.estimate) "/" (r.of) }
+                            p { (lang.pick("Vị trí ước tính của ", "Estimated place of ")) (lang.titled(&n.name, n.name_en.as_deref())) (lang.pick(" so với các tỉnh năm 2022: ", " among the provinces in 2022: ")) strong { (r.estimate) "/" (r.of) }
                                 " (" (lang.pick("khoảng tin cậy: ", "interval: ")) (r.best) "–" (r.worst) ")." }
                         }
                     }
@@ -232,7 +232,10 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
     html! {
         tr class=(class) {
             td data-label=(label(p, 0)) { (n.code) }
-            td.name data-label=(label(p, 1)) { @if n.kind == "index" { strong { (n.name) } } @else { (n.name) } }
+            td.name data-label=(label(p, 1)) {
+                @let name = lang.titled(&n.name, n.name_en.as_deref());
+                @if n.kind == "index" { strong { (name) } } @else { (name) }
+            }
             td.num data-label=(label(p, 2)) {
                 @if n.withheld {
                     span.note title=(lang.pick("Quá ít phiếu để công bố mà không lộ người trả lời", "Too few answers to publish without revealing who answered")) {

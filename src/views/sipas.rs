@@ -187,10 +187,11 @@ pub fn tables(
             // Below the city, the unit answers for its own counter.
             unit_name.clone()
         };
+        let name = lang.titled(&n.name, n.name_en.as_deref());
         let name = if depth > 1 {
-            format!("\u{a0}\u{a0}{}", n.name)
+            format!("\u{a0}\u{a0}{name}")
         } else {
-            n.name.clone()
+            name.to_string()
         };
         rows.push(vec![
             V::Text(n.code.clone()),
@@ -345,7 +346,11 @@ pub fn elements_chart(lang: Lang, b: &Breakdowns) -> Markup {
             label: if n.code == root.code {
                 lang.pick("Chỉ số chung", "Overall").to_string()
             } else {
-                format!("{} {}", n.code, short(&n.name))
+                format!(
+                    "{} {}",
+                    n.code,
+                    short(lang.titled(&n.name, n.name_en.as_deref()))
+                )
             },
             value: n.value,
             low: n.ci_low,

@@ -157,7 +157,7 @@ fn par_row(c: &Ctx, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
     html! {
         tr class=(if r.method == "group" { "group" } else { "" }) {
             td { (r.code) }
-            td.name { (r.name) @if let Some(n) = &r.note { br; span.note { (n) } } }
+            td.name { (lang.titled(&r.name, r.name_en.as_deref())) @if let Some(n) = &r.note { br; span.note { (n) } } }
             td.num { (r.max.as_deref().map(d).unwrap_or_else(|| "?".into())) }
             td.num { (d(&r.points_2022)) }
             td.num { strong { (d(&r.value)) } br; span.note { (source_label(lang, r.source)) } }
@@ -249,7 +249,7 @@ fn gaps_table(c: &Ctx, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
             } }
             tbody { @for (i, g) in gaps.iter().enumerate() { tr {
                 td.num { (i + 1) }
-                td { (g.code) " " (g.name) }
+                td { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) }
                 td.num { (d(&g.gap_max)) }
                 td.num { (d(&g.gap_target)) }
                 td { (owner_links(plan, &g.owner)) }
@@ -299,7 +299,7 @@ pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> M
             } }
             @for f in &r.fields {
                 @if !f.rows.is_empty() {
-                    h2 { (lang.pick("Lĩnh vực ", "Field ")) (f.code) ". " (f.name) }
+                    h2 { (lang.pick("Lĩnh vực ", "Field ")) (f.code) ". " (lang.titled(&f.name, f.name_en.as_deref())) }
                     (par_table(c, plan, &f.rows.iter().collect::<Vec<_>>(), r.period))
                 }
             }
@@ -329,7 +329,7 @@ pub fn criterion(c: &Ctx, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
         "",
         html! {
             p.crumbs { a href={ "/parindex?period=" (p.period) } { "PAR INDEX " (p.period) } " › " (r.code) }
-            h1 { (r.code) " " (r.name) }
+            h1 { (r.code) " " (lang.titled(&r.name, r.name_en.as_deref())) }
             p {
                 (lang.pick("Tối đa ", "Max ")) strong { (r.max.as_deref().map(|m| lang.decimal_text(m)).unwrap_or_else(|| "?".into())) }
                 (lang.pick(" · điểm 2022 ", " · 2022 ")) strong { (lang.decimal_text(&r.points_2022)) }
@@ -374,7 +374,7 @@ fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
     };
     html! {
         tr {
-            td { a href={ "/scores?survey=" (s.survey) } { (n.name) } br; span.note { (lang.titled(&s.title, s.title_en.as_deref())) } }
+            td { a href={ "/scores?survey=" (s.survey) } { (lang.titled(&n.name, n.name_en.as_deref())) } br; span.note { (lang.titled(&s.title, s.title_en.as_deref())) } }
             td.num { (val(n.value)) br; span.note { "n = " (lang.count(n.n)) @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { ", " (val(Some(l))) "–" (val(Some(h))) } } }
             td.num { (val(n.baseline)) }
             td.num { (val(n.target)) }
@@ -421,7 +421,7 @@ pub fn home(c: &Ctx, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Marku
             h2 { (lang.pick("Ba chỗ mất điểm lớn nhất", "The three costliest gaps")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
                 ol.costliest { @for g in gaps.iter().take(3) { li {
-                    strong { (g.code) " " (g.name) } br;
+                    strong { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) } br;
                     (lang.pick("mất ", "loses ")) (g.gap_max.as_deref().map(|x| lang.decimal_text(x)).unwrap_or_default()) (lang.pick(" điểm · chủ trì: ", " points · lead: "))
                     (owner_links(plan, &g.owner))
                 } } }
@@ -535,7 +535,7 @@ pub fn agency(c: &Ctx, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) ->
                     div.scroll { table {
                         thead { tr { th { (lang.pick("Mã", "Code")) } th { (lang.pick("Nội dung", "Name")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "n" } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "2022" } th.num { (lang.pick("Mục tiêu", "Target")) } } }
                         tbody { @for n in &owned { tr {
-                            td { (n.code) } td { (n.name) } td.num { (val(n, n.value)) } td.num { (lang.count(n.n)) }
+                            td { (n.code) } td { (lang.titled(&n.name, n.name_en.as_deref())) } td.num { (val(n, n.value)) } td.num { (lang.count(n.n)) }
                             td.num { @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { (val(n, Some(l))) "–" (val(n, Some(h))) } }
                             td.num { (val(n, n.baseline)) } td.num { (val(n, n.target)) }
                         } } }

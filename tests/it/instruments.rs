@@ -261,3 +261,57 @@ fn mean_of_groups_weighs_each_group_the_same() {
         [("hdnd", Some(100.0)), ("lanh_dao_so", Some(0.0))]
     );
 }
+
+/// Letters only Vietnamese writes: an English name holding one was not translated.
+fn looks_vietnamese(s: &str) -> bool {
+    s.chars().any(|c| {
+        "ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+            .contains(c.to_lowercase().next().unwrap_or(c))
+    })
+}
+
+fn check_english(what: &str, name: &str, name_en: Option<&str>, missing: &mut Vec<String>) {
+    match name_en.map(str::trim) {
+        Some(en) if !en.is_empty() && !looks_vietnamese(en) => {}
+        other => missing.push(format!("{what} “{name}”: name_en {other:?}")),
+    }
+}
+
+/// The English pages name every index node, PAR INDEX field and criterion in English: each
+/// shipped definition gives every one a `name_en`, so a new node without one fails here.
+#[test]
+fn every_index_node_field_and_criterion_has_an_english_name() {
+    let mut missing = Vec::new();
+    let c = catalog();
+    assert!(c.surveys.len() >= 4);
+    for s in c.surveys.values() {
+        for n in &s.index {
+            let what = format!("{} node {}", s.id, n.code);
+            check_english(&what, &n.name, n.name_en.as_deref(), &mut missing);
+        }
+    }
+    let trees = std::fs::read_dir(surveys_dir().join("trees")).unwrap();
+    let mut seen = 0;
+    for path in trees.map(|e| e.unwrap().path()) {
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let t = chiso::survey::par::load_tree(&path).unwrap();
+        seen += 1;
+        for f in &t.fields {
+            let what = format!("{} field {}", t.id, f.code);
+            check_english(&what, &f.name, f.name_en.as_deref(), &mut missing);
+        }
+        for k in &t.criteria {
+            let what = format!("{} criterion {}", t.id, k.code);
+            check_english(&what, &k.name, k.name_en.as_deref(), &mut missing);
+        }
+    }
+    assert!(seen >= 1, "the PAR INDEX tree is checked");
+    assert!(
+        missing.is_empty(),
+        "no English name:\n{}",
+        missing.join("\n")
+    );
+    assert!(looks_vietnamese("Tiếp cận dịch vụ") && !looks_vietnamese("Access to services"));
+}

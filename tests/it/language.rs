@@ -313,3 +313,163 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     assert!(body.contains("Wrong user name or password."), "{body}");
     assert!(!body.contains("không đúng"), "{body}");
 }
+
+/// A staff page read in the given language (`None`: the default, Vietnamese).
+macro_rules! page_in {
+    ($svc:expr, $who:expr, $uri:expr, $lang:expr) => {{
+        let mut req = TestRequest::get()
+            .uri($uri)
+            .cookie(Cookie::new("chiso_session", $who.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()));
+        if let Some(l) = $lang {
+            req = req.cookie(Cookie::new("lang", l));
+        }
+        let resp = test::call_service(&$svc, req.to_request()).await;
+        let status = resp.status();
+        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        assert_eq!(status, StatusCode::OK, "{} ({:?}):\n{body}", $uri, $lang);
+        body
+    }};
+}
+
+/// SIPAS elements, PAR INDEX fields and criteria, PAPI dimensions and sub-dimensions and the
+/// indices' headlines are named in the reader's language: in English on the English pages and
+/// in the API's `name_en`, in Vietnamese (and only so) by default.
+#[actix_web::test]
+async fn index_names_follow_the_language() {
+    use crate::api::{answer_everything, get, post};
+    let app = TestApp::builder().build();
+    for i in 0..6 {
+        let body = submission("NK-P-CAI-KHE", Some([5, 4, 3][i % 3]));
+        let (status, r) = post(
+            &app,
+            &app.surveyor_token,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
+    let papi = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "papi-aligned")
+        .unwrap();
+    for _ in 0..2 {
+        let body = answer_everything(papi, "NK-P-CAI-KHE");
+        let (status, r) = post(
+            &app,
+            &app.surveyor_token,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+
+    // (page, [(English, Vietnamese)]): each name in the page's language, never in the other.
+    let headline = (
+        "Index of satisfaction with administrative services (mean of the 5 elements)",
+        "Chỉ số hài lòng về sự phục vụ hành chính (bình quân 5 yếu tố)",
+    );
+    let cases: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "/sipas?survey=sipas-counter&period=2025",
+            vec![
+                headline,
+                ("Access to services", "Tiếp cận dịch vụ"),
+                (
+                    "Civil servants directly handling the work",
+                    "Công chức trực tiếp giải quyết công việc",
+                ),
+                (
+                    "Receiving and handling feedback and petitions",
+                    "Tiếp nhận, xử lý phản ánh, kiến nghị",
+                ),
+            ],
+        ),
+        (
+            "/parindex?period=2025",
+            vec![
+                ("Field 3. Administrative procedure reform", "Lĩnh vực 3. Cải cách thủ tục hành chính"),
+                ("Field 5. Civil service reform", "Lĩnh vực 5. Cải cách chế độ công vụ"),
+                (
+                    "Publication of administrative procedures and related regulations",
+                    "Công khai TTHC và các quy định có liên quan",
+                ),
+                (
+                    "Compliance of officials, civil servants and public employees with administrative discipline",
+                    "Chấp hành kỷ luật, kỷ cương hành chính của cán bộ, công chức, viên chức",
+                ),
+                ("Satisfaction with access to services", "Chỉ số hài lòng về tiếp cận dịch vụ"),
+            ],
+        ),
+        (
+            "/papi?period=2025",
+            vec![
+                ("Participation at Local Levels", "Tham gia của người dân ở cấp cơ sở"),
+                (
+                    "Control of Corruption in the Public Sector",
+                    "Kiểm soát tham nhũng trong khu vực công",
+                ),
+                ("Access to justice services", "Tiếp cận dịch vụ tư pháp"),
+                ("D8 E-Governance", "D8 Quản trị điện tử"),
+            ],
+        ),
+        (
+            "/?period=2025",
+            vec![
+                headline,
+                (
+                    "Total score estimated by the PAPI method (8–80)",
+                    "Tổng điểm ước tính theo phương pháp PAPI (8–80)",
+                ),
+                (
+                    "Overall satisfaction index (estimate)",
+                    "Chỉ số hài lòng chung (ước tính)",
+                ),
+            ],
+        ),
+    ];
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    for (uri, names) in &cases {
+        let en = page_in!(svc, admin, *uri, Some("en"));
+        let vi = page_in!(svc, admin, *uri, None::<&str>);
+        for (english, vietnamese) in names {
+            assert!(
+                en.contains(english),
+                "{uri} in English names {english:?}:\n{en}"
+            );
+            assert!(
+                !en.contains(vietnamese),
+                "{uri} in English still says {vietnamese:?}:\n{en}"
+            );
+            assert!(
+                vi.contains(vietnamese),
+                "{uri} in Vietnamese names {vietnamese:?}:\n{vi}"
+            );
+            assert!(
+                !vi.contains(english),
+                "{uri} in Vietnamese says {english:?}:\n{vi}"
+            );
+        }
+    }
+
+    // The API carries both names.
+    let tok = Some(app.viewer_token.as_str());
+    let (_, s) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
+    let root = &s["nodes"][0];
+    assert_eq!(root["name"], headline.1);
+    assert_eq!(root["name_en"], headline.0);
+    assert_eq!(root["children"][0]["name_en"], "Access to services");
+    let (_, par) = get(&app, tok, "/api/v1/parindex?period=2025").await;
+    let field = &par["fields"][4];
+    assert_eq!(field["code"], "5");
+    assert_eq!(field["name_en"], "Civil service reform");
+    assert!(field["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["name_en"].as_str().is_some_and(|n| !n.is_empty())));
+}
