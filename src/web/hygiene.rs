@@ -10,14 +10,14 @@ use super::body_guard::{self, Cut};
 use super::extract::lang_of;
 use crate::error::{in_reader_language, ApiError, PageError};
 use crate::state::AppState;
-use crate::views::i18n::Text;
+use crate::views::i18n::{Lang, Text};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse, ResponseError};
 use std::time::Duration;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
@@ -46,16 +46,17 @@ fn holds_secret(path: &str) -> bool {
 /// A refusal in the shape the path's callers read: JSON `{"error", "field": null}` on the
 /// API (worded as it always was), a page in the reader's language elsewhere.
 pub fn refusal(
-    req: &HttpRequest,
+    path: &str,
+    lang: Lang,
     status: StatusCode,
     title: impl Into<Text>,
     message: impl Into<Text>,
 ) -> HttpResponse {
     let (title, message) = (title.into(), message.into());
-    if req.path().starts_with("/api/") {
+    if path.starts_with("/api/") {
         ApiError::new(status, format!("{}: {}", title.vi, message.vi)).error_response()
     } else {
-        PageError::new(status, title, message).page(lang_of(req))
+        PageError::new(status, title, message).page(lang)
     }
 }
 
@@ -70,11 +71,13 @@ pub async fn headers(
     // The router answers HEAD with the GET handler (see `Router::add`); the body goes here.
     let head = req.method() == Method::HEAD;
     let path = req.path().to_string();
-    let http = req.request().clone();
+    // Read before routing: the request must not be cloned until then (see below).
+    let lang = lang_of(req.request());
     let cap = settings.import_max_bytes.saturating_add(UPLOAD_HEADROOM);
     let too_large = || {
         refusal(
-            &http,
+            &path,
+            lang,
             StatusCode::PAYLOAD_TOO_LARGE,
             ("Nội dung gửi quá lớn", "Request too large"),
             (
@@ -94,13 +97,14 @@ pub async fn headers(
         // The request must not be cloned before routing (actix fills its path parameters in
         // place); handlers and the inner middleware answer errors as responses.
         let res = next.call(req).await?.map_into_boxed_body();
-        let res = in_reader_language(res, lang_of(&http));
+        let res = in_reader_language(res, lang);
         match watch.cut() {
             None => res,
             Some(Cut::Large) => res.into_response(too_large()),
             Some(Cut::Slow) => {
                 let mut r = refusal(
-                    &http,
+                    &path,
+                    lang,
                     StatusCode::REQUEST_TIMEOUT,
                     ("Hết thời gian chờ", "Request timed out"),
                     (

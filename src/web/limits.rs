@@ -183,7 +183,8 @@ pub async fn limit(
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let secs = secs.max(1);
     let mut res = refusal(
-        req.request(),
+        req.path(),
+        super::extract::lang_of(req.request()),
         StatusCode::TOO_MANY_REQUESTS,
         ("Quá nhiều yêu cầu", "Too many requests"),
         (

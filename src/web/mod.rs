@@ -86,7 +86,8 @@ async fn no_route(
         .collect::<Vec<_>>()
         .join(", ");
     let mut res = hygiene::refusal(
-        &req,
+        req.path(),
+        lang,
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
         ("Phương thức không được hỗ trợ", "Method not allowed"),
         (
