@@ -1,14 +1,17 @@
 //! Errors of the web layer: API errors render as JSON `{"error", "field"}`, page errors as
-//! Vietnamese HTML pages. The application layer's errors convert into both, so handlers use
+//! HTML pages in the reader's language. The application layer's errors convert into both, so handlers use
 //! `?`. Database details are logged, never shown.
 
 use crate::app::export::ExportError;
 use crate::app::paper::PaperError;
 use crate::app::sign_in::SignInError;
-use crate::app::{ReportError, SubmitError};
+use crate::app::{FieldProblem, ReportError, SubmitError};
 use crate::db::DbError;
 use crate::passwords::PasswordsBusy;
 use crate::survey::FieldError;
+use crate::views::i18n::{Lang, Text};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use std::fmt;
@@ -106,116 +109,128 @@ impl From<DbError> for ApiError {
     }
 }
 
-/// An error shown as a page, in Vietnamese — or, for a visitor who is not signed in, a
-/// redirect to the sign-in page.
+/// An error shown as a page in the reader's language — or, for a visitor who is not signed
+/// in, a redirect to the sign-in page. It carries both languages: errors are made where the
+/// reader is not known (`?` on the application layer's errors), and [`in_reader_language`]
+/// draws the page in the language of the request it answers.
 #[derive(Debug)]
 pub struct PageError {
     pub status: StatusCode,
-    pub title: String,
-    pub message: String,
+    // Boxed: handlers return it in every `Result`, which stays small.
+    pub title: Box<Text>,
+    pub message: Box<Text>,
     /// Where to send the browser instead of showing a page.
     pub redirect: Option<String>,
-    /// The page's language, and where its "back" link leads (the home page when None).
-    pub lang: crate::views::i18n::Lang,
+    /// Where the page's "back" link leads (the home page when None).
     pub back: Option<String>,
 }
 
 impl PageError {
-    pub fn new(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error page: title and message as `("Tiếng Việt", "English")` or [`Text`].
+    pub fn new(status: StatusCode, title: impl Into<Text>, message: impl Into<Text>) -> Self {
         PageError {
             status,
-            title: title.into(),
-            message: message.into(),
+            title: Box::new(title.into()),
+            message: Box::new(message.into()),
             redirect: None,
-            lang: crate::views::i18n::Lang::Vi,
             back: None,
         }
     }
 
-    /// An error in the reader's language, with a way back.
-    pub fn in_lang(
-        lang: crate::views::i18n::Lang,
-        status: StatusCode,
-        title: (&str, &str),
-        message: String,
-        back: impl Into<String>,
-    ) -> Self {
+    /// The same error with a way back to `back` (to correct what was chosen).
+    pub fn back_to(self, back: impl Into<String>) -> Self {
         PageError {
-            lang,
             back: Some(back.into()),
-            ..PageError::new(status, lang.pick(title.0, title.1), message)
+            ..self
         }
     }
 
-    /// No such page, in the reader's language.
-    pub fn no_page(lang: crate::views::i18n::Lang) -> Self {
-        PageError {
-            lang,
-            ..PageError::new(
-                StatusCode::NOT_FOUND,
-                lang.pick("Không tìm thấy trang", "Page not found"),
-                lang.pick(
-                    "Địa chỉ này không có trang nào. Xin kiểm tra lại đường dẫn, hoặc về trang chủ.",
-                    "There is no page at this address. Check the link, or go to the home page.",
-                ),
-            )
-        }
+    /// No such page.
+    pub fn no_page() -> Self {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            ("Không tìm thấy trang", "Page not found"),
+            (
+                "Địa chỉ này không có trang nào. Xin kiểm tra lại đường dẫn, hoặc về trang chủ.",
+                "There is no page at this address. Check the link, or go to the home page.",
+            ),
+        )
     }
 
     /// Not signed in (or the session ended): to the sign-in page.
     pub fn sign_in() -> Self {
         PageError {
             redirect: Some("/login".into()),
-            ..PageError::new(StatusCode::SEE_OTHER, "Xin đăng nhập", "")
+            ..PageError::new(
+                StatusCode::SEE_OTHER,
+                ("Xin đăng nhập", "Please sign in"),
+                ("", ""),
+            )
         }
     }
 
     pub fn forbidden() -> Self {
         PageError::new(
             StatusCode::FORBIDDEN,
-            "Không có quyền truy cập",
-            "Tài khoản của Ông/Bà không được phép xem trang này. Xin liên hệ quản trị viên nếu cần quyền.",
+            ("Không có quyền truy cập", "Access denied"),
+            (
+                "Tài khoản của Ông/Bà không được phép xem trang này. Xin liên hệ quản trị viên nếu cần quyền.",
+                "Your account may not see this page. Ask an administrator if you need access.",
+            ),
         )
     }
 
     pub fn busy() -> Self {
         PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Hệ thống đang bận",
-            "Xin vui lòng thử lại sau ít phút.",
+            ("Hệ thống đang bận", "The system is busy"),
+            (
+                "Xin vui lòng thử lại sau ít phút.",
+                "Please try again in a few minutes.",
+            ),
         )
     }
 
-    /// A parameter of the page's address was wrong.
-    pub fn invalid(e: &FieldError) -> Self {
+    /// A choice the page was asked for (its address or form) cannot be taken: what to put
+    /// right, with a way back to `back`.
+    pub fn invalid(problem: &FieldProblem, back: impl Into<String>) -> Self {
         PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Tham số không hợp lệ",
-            e.to_string(),
+            ("Lựa chọn không hợp lệ", "Invalid choice"),
+            problem.text.clone(),
+        )
+        .back_to(back)
+    }
+
+    /// A parameter the application layer refused in the API's words (English, naming the
+    /// field): the Vietnamese page names the field only.
+    pub fn parameter(e: &FieldError) -> Self {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Tham số không hợp lệ", "Invalid parameter"),
+            (
+                format!(
+                    "Giá trị của “{}” không hợp lệ. Xin quay lại và chọn lại.",
+                    e.field
+                ),
+                e.to_string(),
+            ),
         )
     }
 
     pub fn not_found() -> Self {
         PageError::new(
             StatusCode::NOT_FOUND,
-            "Không tìm thấy trang",
-            "Đường dẫn không đúng hoặc đã bị thu hồi. Xin vui lòng hỏi cán bộ tại quầy.",
+            ("Không tìm thấy trang", "Page not found"),
+            (
+                "Đường dẫn không đúng hoặc đã bị thu hồi. Xin vui lòng hỏi cán bộ tại quầy.",
+                "The address is wrong or was revoked. Please ask the staff at the counter.",
+            ),
         )
     }
-}
 
-impl fmt::Display for PageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.title)
-    }
-}
-
-impl ResponseError for PageError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
+    /// The page (or the redirect) in `lang`.
+    pub fn page(&self, lang: Lang) -> HttpResponse {
         let mut r = HttpResponse::build(self.status);
         if let Some(to) = &self.redirect {
             return r.insert_header(("Location", to.as_str())).finish();
@@ -225,13 +240,47 @@ impl ResponseError for PageError {
         }
         r.content_type("text/html; charset=utf-8").body(
             crate::views::errors::error_page_in(
-                self.lang,
-                &self.title,
-                &self.message,
+                lang,
+                lang.text(&self.title),
+                lang.text(&self.message),
                 self.back.as_deref(),
             )
             .into_string(),
         )
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title.en)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// In Vietnamese, the default: [`in_reader_language`] draws it again for the request.
+    fn error_response(&self) -> HttpResponse {
+        self.page(Lang::default())
+    }
+}
+
+/// A response that answers with a [`PageError`], drawn again in the reader's language (which
+/// only the request knows); any other response as it is.
+pub fn in_reader_language(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxBody> {
+    if lang == Lang::default() {
+        return res;
+    }
+    let page = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<PageError>())
+        .map(|e| e.page(lang));
+    match page {
+        Some(page) => res.into_response(page),
+        None => res,
     }
 }
 
@@ -260,7 +309,7 @@ impl From<SignInError> for PageError {
 impl From<SubmitError> for PageError {
     fn from(e: SubmitError) -> Self {
         match e {
-            SubmitError::Invalid(e) => PageError::invalid(&e),
+            SubmitError::Invalid(e) => PageError::parameter(&e),
             SubmitError::Db(e) => e.into(),
             SubmitError::Busy => PageError::busy(),
         }
@@ -270,7 +319,7 @@ impl From<SubmitError> for PageError {
 impl From<ReportError> for PageError {
     fn from(e: ReportError) -> Self {
         match e {
-            ReportError::Invalid(e) => PageError::invalid(&e),
+            ReportError::Invalid(e) => PageError::parameter(&e),
             ReportError::Db(e) => e.into(),
             ReportError::NoParTree => PageError::not_found(),
         }
@@ -279,26 +328,36 @@ impl From<ReportError> for PageError {
 
 impl From<PaperError> for PageError {
     fn from(e: PaperError) -> Self {
+        let to_correct = e.to_correct();
         match e {
             PaperError::Keys(_) | PaperError::Invalid(_) => PageError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "Chưa lưu được",
-                format!("{e}. Xin quay lại trang trước, sửa rồi gửi lại."),
+                ("Chưa lưu được", "Not saved"),
+                to_correct.unwrap_or_default().map_each(
+                    |m| format!("{m}. Xin quay lại trang trước, sửa rồi gửi lại."),
+                    |m| format!("{m}. Go back to the previous page, correct it and send it again."),
+                ),
             ),
             PaperError::Refused(m) => PageError::new(
                 StatusCode::CONFLICT,
-                "Không thực hiện được",
-                format!("{m}."),
+                ("Không thực hiện được", "Not done"),
+                m.map(|m| format!("{m}.")),
             ),
             PaperError::OutOfScope(m) => PageError::new(
                 StatusCode::FORBIDDEN,
-                "Không được phép",
-                format!("{m}. Xin quay lại danh sách lô phiếu."),
+                ("Không được phép", "Not allowed"),
+                m.map_each(
+                    |m| format!("{m}. Xin quay lại danh sách lô phiếu."),
+                    |m| format!("{m}. Go back to the list of batches."),
+                ),
             ),
             PaperError::NotFound => PageError::new(
                 StatusCode::NOT_FOUND,
-                "Không tìm thấy",
-                "Lô phiếu hoặc phiếu này không có (có thể đã bị xoá). Xin quay lại danh sách lô phiếu.",
+                ("Không tìm thấy", "Not found"),
+                (
+                    "Lô phiếu hoặc phiếu này không có (có thể đã bị xoá). Xin quay lại danh sách lô phiếu.",
+                    "There is no such batch or form (it may have been deleted). Go back to the list of batches.",
+                ),
             ),
             PaperError::Db(e) => e.into(),
         }

@@ -5,6 +5,7 @@
 //! password or a token (a revocation by token records only its first 8 characters). Passwords
 //! and tokens are returned once, to be shown once: only hashes are stored.
 
+use super::FieldProblem;
 use crate::db::audit::{self, Entry, Filter};
 use crate::db::auth::{self, Role, TokenInfo, UserInfo};
 use crate::db::kiosks::{self, KioskInfo};
@@ -19,19 +20,10 @@ const GENERATED_PASSWORD: usize = 20;
 const MAX_NAME: usize = 64;
 const MAX_LABEL: usize = 100;
 
-/// Something to put right, with the field it concerns: in Vietnamese for the pages, in
-/// English for the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub field: &'static str,
-    pub vi: String,
-    pub en: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    #[error("{}", .0.en)]
-    Invalid(Problem),
+    #[error("{}", .0.text.en)]
+    Invalid(FieldProblem),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -43,11 +35,7 @@ impl From<diesel::result::Error> for AdminError {
 }
 
 fn invalid(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> AdminError {
-    AdminError::Invalid(Problem {
-        field,
-        vi: vi.into(),
-        en: en.into(),
-    })
+    AdminError::Invalid(FieldProblem::new(field, vi, en))
 }
 
 fn db<T>(

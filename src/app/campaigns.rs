@@ -9,12 +9,13 @@
 //!
 //! Every function here blocks on the database: the web layer runs them off its threads.
 
+use super::FieldProblem;
 use crate::db::campaigns::{
     self as rows, Campaign, NewRespondent, Respondent, CLOSED, DRAFT, OPEN,
 };
 use crate::db::{audit, now, write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
-use crate::survey::{FieldError, Survey, Unit};
+use crate::survey::{Survey, Unit};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,9 +29,9 @@ pub const DEFAULT_ORGANISER: &str = "Sở Nội vụ thành phố Cần Thơ";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
-    /// A field of the campaign (survey, period, title…), in Vietnamese.
-    #[error("{}", .0.message)]
-    Invalid(FieldError),
+    /// A field of the campaign (survey, period, title…).
+    #[error("{0}")]
+    Invalid(FieldProblem),
     /// Rows of a respondent list, every problem at once; nothing was stored.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rows(Vec<RowError>),
@@ -63,8 +64,8 @@ impl fmt::Display for RowError {
     }
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> CampaignError {
-    CampaignError::Invalid(FieldError::new(field, message))
+fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> CampaignError {
+    CampaignError::Invalid(FieldProblem::new(field, vi, en))
 }
 
 /// A campaign as an admin describes it.
@@ -99,6 +100,7 @@ pub fn create(
         invalid(
             "survey",
             format!("không có phiếu khảo sát “{}”", new.survey.trim()),
+            format!("there is no survey “{}”", new.survey.trim()),
         )
     })?;
     if survey.groups.is_empty() {
@@ -108,26 +110,41 @@ pub fn create(
                 "phiếu “{}” không có nhóm người trả lời, nên không gửi theo danh sách được",
                 survey.id
             ),
+            format!(
+                "survey “{}” has no respondent groups, so it cannot be sent to a list of people",
+                survey.id
+            ),
         ));
     }
     if !(2000..=2100).contains(&new.period) {
         return Err(invalid(
             "period",
             "năm khảo sát phải trong khoảng 2000–2100",
+            "the survey year must be between 2000 and 2100",
         ));
     }
     let unit = if new.unit.trim().is_empty() {
-        city(state).ok_or_else(|| invalid("unit", "không tìm thấy đơn vị cấp thành phố"))?
+        city(state).ok_or_else(|| {
+            invalid(
+                "unit",
+                "không tìm thấy đơn vị cấp thành phố",
+                "no city-level unit was found",
+            )
+        })?
     } else {
         let code = new.unit.trim();
-        let u = state
-            .units
-            .get(code)
-            .ok_or_else(|| invalid("unit", format!("không có đơn vị “{code}”")))?;
+        let u = state.units.get(code).ok_or_else(|| {
+            invalid(
+                "unit",
+                format!("không có đơn vị “{code}”"),
+                format!("there is no unit “{code}”"),
+            )
+        })?;
         if !state.units.valid_on(u, state.clock.today()) {
             return Err(invalid(
                 "unit",
                 format!("{} ({code}) không còn là đơn vị hiện nay", u.name),
+                format!("{} ({code}) is no longer a unit today", u.name),
             ));
         }
         u
@@ -137,7 +154,11 @@ pub fn create(
         t => t.to_string(),
     };
     if title.chars().count() > 200 {
-        return Err(invalid("title", "tên đợt khảo sát dài quá 200 ký tự"));
+        return Err(invalid(
+            "title",
+            "tên đợt khảo sát dài quá 200 ký tự",
+            "the campaign title is longer than 200 characters",
+        ));
     }
     let organiser = match new.organiser.trim() {
         "" => DEFAULT_ORGANISER.to_string(),
@@ -147,6 +168,7 @@ pub fn create(
         return Err(invalid(
             "organiser",
             "tên cơ quan tổ chức dài quá 300 ký tự",
+            "the organiser's name is longer than 300 characters",
         ));
     }
     let campaign = Campaign {

@@ -8,11 +8,13 @@
 //! back. Answers carry channel `online`, a random id and their day, nothing of the code.
 
 use super::submit::{self, SubmitError};
+use super::FieldProblem;
 use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, DbError};
 use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
+use crate::views::i18n::Text;
 use rand::Rng;
 use serde_json::json;
 
@@ -25,7 +27,7 @@ pub const MAX_COUNT: u32 = 10_000;
 pub enum CodeError {
     /// A setting of an issue (unit, survey, count, days).
     #[error("{0}")]
-    Invalid(FieldError),
+    Invalid(FieldProblem),
     #[error("unknown code")]
     Unknown,
     #[error("code already used")]
@@ -39,8 +41,8 @@ pub enum CodeError {
     #[error("{0}")]
     Answer(FieldError),
     /// The answer cannot be taken for a reason the citizen cannot put right.
-    #[error("{0}")]
-    Refused(String),
+    #[error("{}", .0.en)]
+    Refused(Text),
     #[error("the server is busy")]
     Busy,
     #[error(transparent)]
@@ -53,8 +55,8 @@ impl From<diesel::result::Error> for CodeError {
     }
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> CodeError {
-    CodeError::Invalid(FieldError::new(field, message))
+fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> CodeError {
+    CodeError::Invalid(FieldProblem::new(field, vi, en))
 }
 
 fn new_code() -> String {
@@ -95,6 +97,7 @@ pub fn issue(
         invalid(
             "survey",
             format!("không có phiếu khảo sát “{}”", survey.trim()),
+            format!("there is no survey “{}”", survey.trim()),
         )
     })?;
     if !s.groups.is_empty() {
@@ -104,24 +107,40 @@ pub fn issue(
                 "phiếu “{}” hỏi theo nhóm người trả lời: dùng đợt khảo sát theo danh sách",
                 s.id
             ),
+            format!(
+                "survey “{}” asks by respondent group: use a campaign with a list of people",
+                s.id
+            ),
         ));
     }
-    let u = state
-        .units
-        .get(unit.trim())
-        .ok_or_else(|| invalid("unit", format!("không có đơn vị “{}”", unit.trim())))?;
+    let u = state.units.get(unit.trim()).ok_or_else(|| {
+        invalid(
+            "unit",
+            format!("không có đơn vị “{}”", unit.trim()),
+            format!("there is no unit “{}”", unit.trim()),
+        )
+    })?;
     let today = state.clock.today();
     if !state.units.valid_on(u, today) {
         return Err(invalid(
             "unit",
             format!("{} ({}) không còn là đơn vị hiện nay", u.name, u.code),
+            format!("{} ({}) is no longer a unit today", u.name, u.code),
         ));
     }
     if !(1..=MAX_COUNT).contains(&count) {
-        return Err(invalid("count", format!("số mã phải từ 1 đến {MAX_COUNT}")));
+        return Err(invalid(
+            "count",
+            format!("số mã phải từ 1 đến {MAX_COUNT}"),
+            format!("the number of codes must be from 1 to {MAX_COUNT}"),
+        ));
     }
     if !(1..=366).contains(&days) {
-        return Err(invalid("days", "thời hạn phải từ 1 đến 366 ngày"));
+        return Err(invalid(
+            "days",
+            "thời hạn phải từ 1 đến 366 ngày",
+            "the codes must last from 1 to 366 days",
+        ));
     }
     let expires = (today + chrono::Duration::days(i64::from(days)))
         .format("%Y-%m-%d")
@@ -229,12 +248,14 @@ fn refusal(e: FieldError) -> CodeError {
         return CodeError::Answer(e);
     }
     match e.field.as_str() {
-        "submission_id" => CodeError::Refused(
-            "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.".into(),
-        ),
-        _ => CodeError::Refused(format!(
-            "Đánh giá chưa được ghi nhận ({}). Xin thử lại sau.",
-            e.message
+        "submission_id" => CodeError::Refused(Text::new(
+            "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.",
+            "The form page is no longer valid. Please open the code on your appointment slip again to answer.",
+        )),
+        // The check's own words are the API's (English), kept for the English reader.
+        _ => CodeError::Refused(Text::new(
+            "Đánh giá chưa được ghi nhận. Xin thử lại sau.",
+            format!("Your answer was not recorded ({}). Please try again later.", e.message),
         )),
     }
 }

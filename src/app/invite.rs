@@ -21,6 +21,7 @@ use crate::db::DbError;
 use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Section, Survey};
+use crate::views::i18n::Text;
 use serde_json::{Map, Value};
 
 /// Why a link opens no form.
@@ -43,8 +44,8 @@ pub enum InviteError {
     #[error("{}", .0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// The answer cannot be taken for a reason the person cannot put right.
-    #[error("{0}")]
-    Refused(String),
+    #[error("{}", .0.en)]
+    Refused(Text),
     #[error("the server is busy")]
     Busy,
     #[error(transparent)]
@@ -235,15 +236,21 @@ fn refusal(e: &FieldError) -> InviteError {
         )]);
     }
     match e.field.as_str() {
-        "date" | "period" => InviteError::Refused(
-            "Đợt khảo sát này đã hết thời hạn nhận phiếu. Xin liên hệ cơ quan tổ chức.".into(),
-        ),
-        "submission_id" => InviteError::Refused(
-            "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.".into(),
-        ),
-        _ => InviteError::Refused(format!(
-            "Phiếu chưa được ghi nhận ({}). Xin liên hệ cơ quan tổ chức.",
-            e.message
+        "date" | "period" => InviteError::Refused(Text::new(
+            "Đợt khảo sát này đã hết thời hạn nhận phiếu. Xin liên hệ cơ quan tổ chức.",
+            "This survey no longer takes answers. Please contact the organiser.",
+        )),
+        "submission_id" => InviteError::Refused(Text::new(
+            "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
+            "The form page is no longer valid. Please open the link you received again to answer.",
+        )),
+        // The check's own words are the API's (English), kept for the English reader.
+        _ => InviteError::Refused(Text::new(
+            "Phiếu chưa được ghi nhận. Xin liên hệ cơ quan tổ chức.",
+            format!(
+                "The form was not recorded ({}). Please contact the organiser.",
+                e.message
+            ),
         )),
     }
 }

@@ -15,4 +15,30 @@ pub mod standing;
 pub mod submit;
 
 pub use reports::ReportError;
+
+use crate::views::i18n::Text;
+use std::fmt;
+
+/// A field to put right, worded in both languages: pages show the reader's, the command line
+/// the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub text: Text,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldProblem {
+            field: field.into(),
+            text: Text::new(vi, en),
+        }
+    }
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.text.en)
+    }
+}
 pub use submit::SubmitError;

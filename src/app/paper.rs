@@ -7,6 +7,7 @@
 //! settlement moves its counts in its own transaction. Every keying, settlement and deletion
 //! is written to the audit log with the values before and after.
 
+use super::FieldProblem;
 use crate::db::auth::User;
 use crate::db::paper::{self as rows, Batch, Form, Keying};
 use crate::db::responses::{self, Pending, Stored};
@@ -14,7 +15,8 @@ use crate::db::{audit, is_unique_violation, now, write_transaction, AnyConnectio
 use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::paper::{self, KeyError, Keyed, PaperField};
-use crate::survey::{FieldError, RawSubmission, Survey};
+use crate::survey::{RawSubmission, Survey};
+use crate::views::i18n::Text;
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -31,21 +33,32 @@ pub const ADJUDICATED: &str = "adjudicated";
 #[derive(Debug, thiserror::Error)]
 pub enum PaperError {
     /// Keyed codes the paper does not allow, every one of them.
-    #[error("{}", .0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))]
+    #[error("{}", .0.iter().map(|e| e.message.en.as_str()).collect::<Vec<_>>().join("; "))]
     Keys(Vec<KeyError>),
     /// A field of the form (serial, date, batch settings) that cannot be taken.
     #[error("{0}")]
-    Invalid(FieldError),
+    Invalid(FieldProblem),
     /// The action does not fit the form's state (keyed twice already, by the same person…).
-    #[error("{0}")]
-    Refused(String),
+    #[error("{}", .0.en)]
+    Refused(Text),
     /// The batch belongs to a unit outside the user's scope.
-    #[error("{0}")]
-    OutOfScope(String),
-    #[error("không tìm thấy")]
+    #[error("{}", .0.en)]
+    OutOfScope(Text),
+    #[error("no such batch or form")]
     NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl PaperError {
+    /// What to put right, in both languages, when the error is about what was typed.
+    pub fn to_correct(&self) -> Option<Text> {
+        match self {
+            PaperError::Keys(errors) => Some(Text::join(errors.iter().map(|e| &e.message), "; ")),
+            PaperError::Invalid(p) => Some(p.text.clone()),
+            _ => None,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for PaperError {
@@ -54,8 +67,12 @@ impl From<diesel::result::Error> for PaperError {
     }
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> PaperError {
-    PaperError::Invalid(FieldError::new(field, message))
+fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> PaperError {
+    PaperError::Invalid(FieldProblem::new(field, vi, en))
+}
+
+fn refused(vi: impl Into<String>, en: impl Into<String>) -> PaperError {
+    PaperError::Refused(Text::new(vi, en))
 }
 
 /// A new batch as a supervisor describes it.
@@ -69,30 +86,49 @@ pub struct NewBatch {
 }
 
 pub async fn create_batch(state: &AppState, user: &User, b: NewBatch) -> Result<Batch, PaperError> {
-    let survey = state
-        .catalog
-        .get(&b.survey)
-        .ok_or_else(|| invalid("survey", format!("không có phiếu khảo sát “{}”", b.survey)))?;
-    let unit = state
-        .units
-        .get(&b.unit)
-        .ok_or_else(|| invalid("unit", format!("không có đơn vị “{}”", b.unit)))?;
+    let survey = state.catalog.get(&b.survey).ok_or_else(|| {
+        invalid(
+            "survey",
+            format!("không có phiếu khảo sát “{}”", b.survey),
+            format!("there is no survey “{}”", b.survey),
+        )
+    })?;
+    let unit = state.units.get(&b.unit).ok_or_else(|| {
+        invalid(
+            "unit",
+            format!("không có đơn vị “{}”", b.unit),
+            format!("there is no unit “{}”", b.unit),
+        )
+    })?;
     if let Some(scope) = &user.unit {
         if !state.units.subtree(scope).contains(&unit.code) {
-            return Err(PaperError::OutOfScope(
-                "đơn vị này nằm ngoài phạm vi của bạn".into(),
-            ));
+            return Err(PaperError::OutOfScope(Text::new(
+                "đơn vị này nằm ngoài phạm vi của bạn",
+                "this unit is outside your scope",
+            )));
         }
     }
     if !(2000..=2100).contains(&b.period) {
-        return Err(invalid("period", "năm phải trong khoảng 2000–2100"));
+        return Err(invalid(
+            "period",
+            "năm phải trong khoảng 2000–2100",
+            "the year must be between 2000 and 2100",
+        ));
     }
     if !(1..=10_000).contains(&b.expected) {
-        return Err(invalid("expected", "số phiếu của lô phải từ 1 đến 10.000"));
+        return Err(invalid(
+            "expected",
+            "số phiếu của lô phải từ 1 đến 10.000",
+            "a batch holds from 1 to 10,000 forms",
+        ));
     }
     let label = b.label.trim();
     if label.chars().count() > 80 {
-        return Err(invalid("label", "tên lô dài quá 80 ký tự"));
+        return Err(invalid(
+            "label",
+            "tên lô dài quá 80 ký tự",
+            "the batch name is longer than 80 characters",
+        ));
     }
     let batch = Batch {
         id: uuid::Uuid::new_v4().to_string(),
@@ -234,9 +270,12 @@ pub async fn batch(
 
 fn in_scope(state: &AppState, user: &User, batch: &Batch) -> Result<(), PaperError> {
     match &user.unit {
-        Some(scope) if !state.units.subtree(scope).contains(&batch.unit_code) => Err(
-            PaperError::OutOfScope("lô phiếu này thuộc đơn vị ngoài phạm vi của bạn".into()),
-        ),
+        Some(scope) if !state.units.subtree(scope).contains(&batch.unit_code) => {
+            Err(PaperError::OutOfScope(Text::new(
+                "lô phiếu này thuộc đơn vị ngoài phạm vi của bạn",
+                "this batch belongs to a unit outside your scope",
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -267,7 +306,11 @@ pub enum Keyed1 {
 fn check_serial(serial: &str) -> Result<String, PaperError> {
     let s = serial.trim();
     if s.is_empty() {
-        return Err(invalid("serial", "hãy gõ mã phiếu in trên phiếu"));
+        return Err(invalid(
+            "serial",
+            "hãy gõ mã phiếu in trên phiếu",
+            "type the serial printed on the form",
+        ));
     }
     if s.chars().count() > 40
         || !s
@@ -277,6 +320,7 @@ fn check_serial(serial: &str) -> Result<String, PaperError> {
         return Err(invalid(
             "serial",
             format!("mã phiếu “{s}” chỉ được gồm chữ, số và - _ / . (tối đa 40 ký tự)"),
+            format!("the serial “{s}” may hold only letters, digits and - _ / . (at most 40 characters)"),
         ));
     }
     Ok(s.to_uppercase())
@@ -342,9 +386,15 @@ impl Sheet<'_> {
             if day.is_none() {
                 errors.push(KeyError {
                     name: DATE.into(),
-                    message: format!(
-                        "ngày “{}” không đúng dạng ngày/tháng/năm (vd. 15/06/2025)",
-                        date.trim()
+                    message: Text::new(
+                        format!(
+                            "ngày “{}” không đúng dạng ngày/tháng/năm (vd. 15/06/2025)",
+                            date.trim()
+                        ),
+                        format!(
+                            "“{}” is not a date written day/month/year (e.g. 15/06/2025)",
+                            date.trim()
+                        ),
                     ),
                 });
             }
@@ -381,12 +431,30 @@ impl Sheet<'_> {
             match name.and_then(|n| fields.iter().find(|f| f.name == n)) {
                 Some(f) => PaperError::Keys(vec![KeyError {
                     name: f.name.clone(),
-                    message: format!("{}: {}", f.label, e.message),
+                    message: Text::new(
+                        // The definition's checks are worded in English (for the API).
+                        format!(
+                            "{}: không hợp lệ theo định nghĩa phiếu ({})",
+                            f.label, e.message
+                        ),
+                        format!("{}: {}", f.label, e.message),
+                    ),
                 }]),
-                None if e.field == "date" || e.field == "unit" => {
-                    PaperError::Invalid(FieldError::new(DATE, e.message))
-                }
-                None => PaperError::Invalid(e),
+                None if e.field == "date" || e.field == "unit" => PaperError::Invalid(
+                    FieldProblem::new(
+                        DATE,
+                        format!(
+                            "ngày “{}” không nhận được: ngày phải thuộc năm của lô, không sau hôm nay, và đơn vị phải có vào ngày đó",
+                            date.trim()
+                        ),
+                        e.message,
+                    ),
+                ),
+                None => PaperError::Invalid(FieldProblem::new(
+                    e.field.clone(),
+                    format!("“{}” không hợp lệ theo định nghĩa phiếu ({})", e.field, e.message),
+                    e.to_string(),
+                )),
             }
         })?;
         pending.status = status.to_string();
@@ -434,7 +502,7 @@ pub async fn key_form(
                 0,
                 KeyError {
                     name: s.field,
-                    message: s.message,
+                    message: s.text,
                 },
             );
             return Err(PaperError::Keys(errors));
@@ -478,9 +546,10 @@ pub async fn key_form(
             match r {
                 // Two people saved the same serial at the same moment: the other one won.
                 Err(PaperError::Db(DbError::Query(e))) if is_unique_violation(&e) => {
-                    Err(PaperError::Refused(format!(
-                        "phiếu {serial} vừa được người khác lưu cùng lúc; hãy mở lại và nhập lại"
-                    )))
+                    Err(refused(
+                        format!("phiếu {serial} vừa được người khác lưu cùng lúc; hãy mở lại và nhập lại"),
+                        format!("form {serial} was just saved by someone else; open it again and key it again"),
+                    ))
                 }
                 other => other,
             }
@@ -552,31 +621,46 @@ fn save_keying(
                     .units
                     .get(&b.unit_code)
                     .map_or(b.unit_code.clone(), |u| u.name.clone());
-                format!("lô “{}” ({unit})", b.label)
+                Text::new(
+                    format!("lô “{}” ({unit})", b.label),
+                    format!("batch “{}” ({unit})", b.label),
+                )
             })
-            .unwrap_or_else(|| "một tệp đã nhập".into());
-        return Err(PaperError::Refused(format!(
-            "mã phiếu {serial} đã thuộc {whose}, không thuộc lô này; hãy kiểm tra lại mã phiếu"
-        )));
+            .unwrap_or_else(|| Text::new("một tệp đã nhập", "an imported file"));
+        return Err(refused(
+            format!(
+                "mã phiếu {serial} đã thuộc {}, không thuộc lô này; hãy kiểm tra lại mã phiếu",
+                whose.vi
+            ),
+            format!(
+                "serial {serial} already belongs to {}, not to this batch; check the serial",
+                whose.en
+            ),
+        ));
     }
     let before = rows::keyings_of(c, &form.id)?;
     let first = match before.as_slice() {
         [first] => first,
         [] => {
-            return Err(PaperError::Refused(format!(
-                "phiếu {serial} không còn lần nhập nào; hãy báo người giám sát"
-            )))
+            return Err(refused(
+                format!("phiếu {serial} không còn lần nhập nào; hãy báo người giám sát"),
+                format!("form {serial} has no keying left; tell a supervisor"),
+            ))
         }
         _ => {
-            return Err(PaperError::Refused(format!(
-                "phiếu {serial} đã được nhập đủ hai lần"
-            )))
+            return Err(refused(
+                format!("phiếu {serial} đã được nhập đủ hai lần"),
+                format!("form {serial} has been keyed twice already"),
+            ))
         }
     };
     if first.keyed_by == keying.keyed_by {
-        return Err(PaperError::Refused(format!(
-            "bạn đã nhập phiếu {serial}; lần nhập thứ hai phải do một người khác thực hiện"
-        )));
+        return Err(refused(
+            format!(
+                "bạn đã nhập phiếu {serial}; lần nhập thứ hai phải do một người khác thực hiện"
+            ),
+            format!("you keyed form {serial}; the second keying must be done by someone else"),
+        ));
     }
     keying.form_id = form.id.clone();
     keying.round = 2;
@@ -610,8 +694,9 @@ fn store(c: &mut AnyConnection, state: &AppState, p: Pending) -> Result<String, 
     let stored = responses::store_batch(c, &state.layouts, std::slice::from_ref(&p))?;
     match stored.into_iter().next() {
         Some(Stored::Created(id)) => Ok(id),
-        Some(Stored::Existing(_)) => Err(PaperError::Refused(
-            "phiếu này đã có trong dữ liệu (đã nhập từ tệp); không nhập lại".into(),
+        Some(Stored::Existing(_)) => Err(refused(
+            "phiếu này đã có trong dữ liệu (đã nhập từ tệp); không nhập lại",
+            "this form is already in the data (imported from a file); do not key it again",
         )),
         None => Err(PaperError::Db(DbError::Query(
             diesel::result::Error::NotFound,
@@ -683,9 +768,10 @@ pub fn import_first_keying(
         c, state, survey, &fields, batch, serial, keying, &clean, pending,
     )? {
         (_, Keyed1::First { .. }) => Ok(()),
-        _ => Err(PaperError::Refused(format!(
-            "phiếu {serial} đã được nhập trên màn hình trước khi nhập tệp"
-        ))),
+        _ => Err(refused(
+            format!("phiếu {serial} đã được nhập trên màn hình trước khi nhập tệp"),
+            format!("form {serial} was keyed on screen before the file was imported"),
+        )),
     }
 }
 
@@ -760,7 +846,10 @@ pub async fn dispute(state: &AppState, user: &User, form_id: &str) -> Result<Dis
         .ok_or(PaperError::NotFound)?;
     let fields = paper::layout(survey);
     let [first, second] = <[Keying; 2]>::try_from(keyings).map_err(|_| {
-        PaperError::Refused(format!("phiếu {} chưa được nhập đủ hai lần", form.serial))
+        refused(
+            format!("phiếu {} chưa được nhập đủ hai lần", form.serial),
+            format!("form {} has not been keyed twice yet", form.serial),
+        )
     })?;
     let (a, b) = (dated_keys(&first), dated_keys(&second));
     let differences = differences(&fields, &a, &b);
@@ -801,10 +890,10 @@ pub async fn settle(
 ) -> Result<Form, PaperError> {
     let d = dispute(state, user, form_id).await?;
     if d.form.status != DISPUTED {
-        return Err(PaperError::Refused(format!(
-            "phiếu {} không ở trạng thái chờ đối chiếu",
-            d.form.serial
-        )));
+        return Err(refused(
+            format!("phiếu {} không ở trạng thái chờ đối chiếu", d.form.serial),
+            format!("form {} is not waiting to be settled", d.form.serial),
+        ));
     }
     let survey = state
         .catalog
@@ -821,10 +910,15 @@ pub async fn settle(
             return Err(invalid(
                 &diff.name,
                 format!("{label}: hãy chọn giá trị đúng"),
+                format!("{label}: choose the right value"),
             ));
         };
         if dec.reason.trim().is_empty() {
-            return Err(invalid(&diff.name, format!("{label}: hãy ghi lý do")));
+            return Err(invalid(
+                &diff.name,
+                format!("{label}: hãy ghi lý do"),
+                format!("{label}: write the reason"),
+            ));
         }
         let value = match dec.source.as_str() {
             "1" => diff.first.clone(),
@@ -834,6 +928,7 @@ pub async fn settle(
                 return Err(invalid(
                     &diff.name,
                     format!("{label}: hãy chọn lần nhập 1, 2 hoặc giá trị trên phiếu"),
+                    format!("{label}: choose keying 1, keying 2 or the value on the paper"),
                 ))
             }
         };
@@ -880,10 +975,10 @@ pub async fn settle(
             write_transaction(conn, |c| {
                 let now_form = rows::form(c, &form.id)?.ok_or(PaperError::NotFound)?;
                 if now_form.status != DISPUTED {
-                    return Err(PaperError::Refused(format!(
-                        "phiếu {} vừa được người khác đối chiếu",
-                        form.serial
-                    )));
+                    return Err(refused(
+                        format!("phiếu {} vừa được người khác đối chiếu", form.serial),
+                        format!("form {} was just settled by someone else", form.serial),
+                    ));
                 }
                 match (&form.response_id, previous) {
                     (Some(id), Some(old)) => {
@@ -924,16 +1019,30 @@ pub async fn delete_keying(
         .await?;
     in_scope(state, user, &batch)?;
     if !matches!(round, 1 | 2) {
-        return Err(invalid("round", "lần nhập phải là 1 hoặc 2"));
+        return Err(invalid(
+            "round",
+            "lần nhập phải là 1 hoặc 2",
+            "the keying must be 1 or 2",
+        ));
     }
     if reason.trim().is_empty() {
-        return Err(invalid("reason", "hãy ghi lý do xoá"));
+        return Err(invalid(
+            "reason",
+            "hãy ghi lý do xoá",
+            "write why the keying is deleted",
+        ));
     }
     if form.response_id.is_some() {
-        return Err(PaperError::Refused(format!(
-            "phiếu {} đã được tính vào kết quả; không thể xoá lần nhập",
-            form.serial
-        )));
+        return Err(refused(
+            format!(
+                "phiếu {} đã được tính vào kết quả; không thể xoá lần nhập",
+                form.serial
+            ),
+            format!(
+                "form {} already counts in the results; its keying cannot be deleted",
+                form.serial
+            ),
+        ));
     }
     let actor = user.username.clone();
     let reason = reason.trim().to_string();
@@ -1120,10 +1229,16 @@ pub async fn counted(state: &AppState, user: &User, form_id: &str) -> Result<Cou
         .await?;
     in_scope(state, user, &batch)?;
     let stored = stored.ok_or_else(|| {
-        PaperError::Refused(format!(
-            "phiếu {} chưa được tính vào kết quả; hãy nhập lần hai hoặc đối chiếu trước",
-            form.serial
-        ))
+        refused(
+            format!(
+                "phiếu {} chưa được tính vào kết quả; hãy nhập lần hai hoặc đối chiếu trước",
+                form.serial
+            ),
+            format!(
+                "form {} does not count in the results yet; key it a second time or settle it first",
+                form.serial
+            ),
+        )
     })?;
     let survey = state
         .catalog
@@ -1187,13 +1302,14 @@ pub async fn correct(
     if reason.trim().is_empty() {
         return Err(PaperError::Keys(vec![KeyError {
             name: "reason".into(),
-            message: "hãy ghi lý do sửa phiếu".into(),
+            message: Text::new("hãy ghi lý do sửa phiếu", "write why the form is corrected"),
         }]));
     }
     let changed = differences(&fields, &c.keys, &after);
     if changed.is_empty() {
-        return Err(PaperError::Refused(
-            "không có ô nào thay đổi so với phiếu đã lưu".into(),
+        return Err(refused(
+            "không có ô nào thay đổi so với phiếu đã lưu",
+            "no field differs from the stored form",
         ));
     }
     let mut before = c.keys.clone();

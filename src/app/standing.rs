@@ -1,12 +1,12 @@
 //! Where the city stands: the PAR INDEX this year, every index's chance of the top 20, the
 //! gaps by owner, and the values owners enter for criteria no survey measures.
 
+use super::FieldProblem;
 use crate::db::auth::{Role, User};
 use crate::db::DbError;
 use crate::report::{self, ParReport, ReportError, ScoreQuery};
 use crate::scoring::Scores;
 use crate::state::AppState;
-use crate::survey::FieldError;
 use rust_decimal::Decimal;
 
 /// One survey's scores beside the PAR INDEX.
@@ -72,7 +72,7 @@ pub async fn standing(state: &AppState, q: ScoreQuery) -> Result<Standing, Repor
 #[derive(Debug, thiserror::Error)]
 pub enum EntryError {
     #[error("{0}")]
-    Invalid(FieldError),
+    Invalid(FieldProblem),
     #[error("not the owner of this criterion")]
     Forbidden,
     #[error("unknown criterion")]
@@ -131,20 +131,31 @@ pub async fn enter(
     if !may_enter(state, user, &c.owner) {
         return Err(EntryError::Forbidden);
     }
-    let invalid = |f: &str, m: String| EntryError::Invalid(FieldError::new(f, m));
+    let invalid =
+        |f: &str, vi: String, en: String| EntryError::Invalid(FieldProblem::new(f, vi, en));
     let period: i32 = form
         .period
         .trim()
         .parse()
         .ok()
         .filter(|p| (2000..=2100).contains(p))
-        .ok_or_else(|| invalid("period", "Năm đánh giá phải là một năm, ví dụ 2025.".into()))?;
+        .ok_or_else(|| {
+            invalid(
+                "period",
+                "Năm đánh giá phải là một năm, ví dụ 2025.".into(),
+                "The year assessed must be a year, e.g. 2025.".into(),
+            )
+        })?;
     let text = form.points.trim().replace(',', ".");
     let points: Decimal = text.parse().map_err(|_| {
         invalid(
             "points",
             format!(
                 "Điểm “{}” không phải là một số (ví dụ 1,25).",
+                form.points.trim()
+            ),
+            format!(
+                "“{}” is not a number of points (e.g. 1.25).",
                 form.points.trim()
             ),
         )
@@ -158,6 +169,10 @@ pub async fn enter(
                 max.to_string().replace('.', ","),
                 c.code
             ),
+            format!(
+                "Points must be from 0 to {} (the maximum of criterion {}), with at most 4 decimals.",
+                max, c.code
+            ),
         ));
     }
     let evidence = form.evidence.trim();
@@ -165,12 +180,14 @@ pub async fn enter(
         return Err(invalid(
             "evidence",
             "Xin ghi căn cứ của điểm (văn bản, số liệu, nơi lưu), ít nhất 5 ký tự.".into(),
+            "Write what the points rest on (documents, figures, where they are kept), at least 5 characters.".into(),
         ));
     }
     if evidence.chars().count() > EVIDENCE_MAX {
         return Err(invalid(
             "evidence",
             format!("Căn cứ dài quá {EVIDENCE_MAX} ký tự; xin tóm tắt và ghi nơi lưu văn bản."),
+            format!("The evidence is longer than {EVIDENCE_MAX} characters; summarise it and say where the documents are kept."),
         ));
     }
     let (tree_id, code, by) = (tree.id.clone(), c.code.clone(), user.username.clone());

@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 impl From<AdminError> for CliError {
     fn from(e: AdminError) -> Self {
         match e {
-            AdminError::Invalid(p) => CliError::Refused(p.en),
+            AdminError::Invalid(p) => CliError::Refused(p.text.en),
             AdminError::Db(e) => CliError::Db(e),
         }
     }

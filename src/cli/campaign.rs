@@ -51,7 +51,7 @@ impl From<CampaignError> for CliError {
     fn from(e: CampaignError) -> Self {
         match e {
             CampaignError::Db(e) => CliError::Db(e),
-            CampaignError::Invalid(f) => CliError::Refused(format!("{}: {}", f.field, f.message)),
+            CampaignError::Invalid(f) => CliError::Refused(f.to_string()),
             CampaignError::Rows(rows) => CliError::Refused(format!(
                 "the list was not stored ({} problem{}):\n{}",
                 rows.len(),

@@ -29,7 +29,7 @@ impl From<CodeError> for CliError {
     fn from(e: CodeError) -> Self {
         match e {
             CodeError::Db(e) => CliError::Db(e),
-            CodeError::Invalid(f) => CliError::Refused(format!("{}: {}", f.field, f.message)),
+            CodeError::Invalid(f) => CliError::Refused(f.to_string()),
             other => CliError::Refused(other.to_string()),
         }
     }

@@ -3,6 +3,7 @@
 //! screen cannot drift apart; keyed codes turn into a [`RawSubmission`] here too.
 
 use super::{Condition, Survey};
+use crate::views::i18n::Text;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -223,7 +224,7 @@ pub type Keyed = BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyError {
     pub name: String,
-    pub message: String,
+    pub message: Text,
 }
 
 impl PaperField {
@@ -278,10 +279,13 @@ pub fn check(fields: &[PaperField], keyed: &Keyed) -> Result<Keyed, Vec<KeyError
                 if f.required {
                     errors.push(KeyError {
                         name: f.name.clone(),
-                        message: format!(
-                            "Câu {}: bắt buộc, hãy gõ một mã ({})",
-                            f.number,
-                            f.keys()
+                        message: Text::new(
+                            format!("Câu {}: bắt buộc, hãy gõ một mã ({})", f.number, f.keys()),
+                            format!(
+                                "Question {}: required, type a code ({})",
+                                f.number,
+                                f.keys()
+                            ),
                         ),
                     });
                 }
@@ -292,10 +296,17 @@ pub fn check(fields: &[PaperField], keyed: &Keyed) -> Result<Keyed, Vec<KeyError
                 } else {
                     errors.push(KeyError {
                         name: f.name.clone(),
-                        message: format!(
-                            "{}: “{key}” không phải mã trên phiếu; mã hợp lệ: {}, {NOT_ANSWERED} = để trống",
-                            f.label,
-                            f.keys()
+                        message: Text::new(
+                            format!(
+                                "{}: “{key}” không phải mã trên phiếu; mã hợp lệ: {}, {NOT_ANSWERED} = để trống",
+                                f.label,
+                                f.keys()
+                            ),
+                            format!(
+                                "{}: “{key}” is not a code on the paper; valid codes: {}, {NOT_ANSWERED} = left empty",
+                                f.label,
+                                f.keys()
+                            ),
                         ),
                     });
                 }
@@ -304,7 +315,10 @@ pub fn check(fields: &[PaperField], keyed: &Keyed) -> Result<Keyed, Vec<KeyError
                 if key.chars().count() > *max_length {
                     errors.push(KeyError {
                         name: f.name.clone(),
-                        message: format!("{}: dài quá {max_length} ký tự", f.label),
+                        message: Text::new(
+                            format!("{}: dài quá {max_length} ký tự", f.label),
+                            format!("{}: longer than {max_length} characters", f.label),
+                        ),
                     });
                 } else if !key.is_empty() {
                     clean.insert(f.name.clone(), key.to_string());
@@ -488,7 +502,14 @@ mod tests {
         keyed.insert(item.name.clone(), "7".into());
         let errors = check(&fields, &keyed).expect_err("7 is not a code");
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.starts_with(&format!("{}:", item.label)));
+        assert!(errors[0]
+            .message
+            .vi
+            .starts_with(&format!("{}:", item.label)));
+        assert!(errors[0]
+            .message
+            .en
+            .starts_with(&format!("{}:", item.label)));
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
         p.errors
             .iter()
             .find(|e| e.name == name)
-            .map(|e| e.message.as_str())
+            .map(|e| l.text(&e.message))
     };
     let general: Vec<&KeyError> = p.errors.iter().filter(|e| e.name.is_empty()).collect();
     st.page(
@@ -264,7 +264,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
                         p { strong { (st.t("Phiếu chưa được lưu.", "The form was not saved.")) } (st.t(" Sửa các ô được đánh dấu rồi lưu lại.", " Correct the marked fields and save again.")) }
-                        @for e in &general { p { (e.message) } }
+                        @for e in &general { p { (l.text(&e.message)) } }
                     }
                 }
                 p.note.keyhelp {
@@ -387,7 +387,7 @@ pub fn correction(p: &CorrectionPage) -> Markup {
         p.errors
             .iter()
             .find(|e| e.name == name)
-            .map(|e| e.message.as_str())
+            .map(|e| l.text(&e.message))
     };
     st.page(
         &format!("{} {}", st.t("Sửa phiếu", "Correct form"), p.serial),
@@ -401,7 +401,7 @@ pub fn correction(p: &CorrectionPage) -> Markup {
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
                         p { strong { (st.t("Chưa lưu.", "Not saved.")) } (st.t(" Sửa các ô được đánh dấu rồi lưu lại.", " Correct the marked fields and save again.")) }
-                        @for e in p.errors.iter().filter(|e| e.name.is_empty() || e.name == "reason") { p { (e.message) } }
+                        @for e in p.errors.iter().filter(|e| e.name.is_empty() || e.name == "reason") { p { (l.text(&e.message)) } }
                     }
                 }
                 form #keying method="post" action={ "/entry/forms/" (p.form_id) "/correct" } autocomplete="off" {

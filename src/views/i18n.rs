@@ -46,6 +46,11 @@ impl Lang {
         }
     }
 
+    /// The text in this language.
+    pub fn text(self, t: &Text) -> &str {
+        self.pick(&t.vi, &t.en)
+    }
+
     /// A number with `decimals` places: 1.234,50 in Vietnamese, 1,234.50 in English.
     pub fn number(self, x: f64, decimals: usize) -> String {
         let vi = format::number(x, decimals);
@@ -99,6 +104,64 @@ impl Lang {
             Lang::Vi => s.replace('.', ","),
             Lang::En => s.to_string(),
         }
+    }
+}
+
+/// A text in both languages, for what is worded before the reader's language is known: the
+/// application layer's mistakes and the web layer's errors, picked when the page is drawn.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    pub vi: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Text {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    /// A text that reads the same in both languages (a name, or one already in the reader's).
+    pub fn same(s: impl Into<String>) -> Self {
+        let s = s.into();
+        Text {
+            vi: s.clone(),
+            en: s,
+        }
+    }
+
+    /// Each language's text made into another the same way (a full stop, a wording around).
+    pub fn map(&self, f: impl Fn(&str) -> String) -> Text {
+        Text {
+            vi: f(&self.vi),
+            en: f(&self.en),
+        }
+    }
+
+    /// Each language's text made into another its own way (the words around it differ).
+    pub fn map_each(&self, vi: impl Fn(&str) -> String, en: impl Fn(&str) -> String) -> Text {
+        Text {
+            vi: vi(&self.vi),
+            en: en(&self.en),
+        }
+    }
+
+    /// Texts one after another, `sep` between them, in each language.
+    pub fn join<'a>(texts: impl IntoIterator<Item = &'a Text>, sep: &str) -> Text {
+        let (vi, en): (Vec<&str>, Vec<&str>) = texts
+            .into_iter()
+            .map(|t| (t.vi.as_str(), t.en.as_str()))
+            .unzip();
+        Text::new(vi.join(sep), en.join(sep))
+    }
+}
+
+/// `("Tiếng Việt", "English")`: the shortest way to write a [`Text`].
+impl<V: Into<String>, E: Into<String>> From<(V, E)> for Text {
+    fn from((vi, en): (V, E)) -> Self {
+        Text::new(vi, en)
     }
 }
 

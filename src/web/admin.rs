@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::survey::Unit;
 use crate::views::admin::{self as view, Draft, Notice};
 use crate::views::entry::Staff;
-use crate::views::i18n::Lang;
+use crate::views::i18n::{Lang, Text};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ async fn run<T: Send + 'static>(
         .map_err(|_| PageError::busy())?;
     match outcome {
         Ok(x) => Ok(Ok(x)),
-        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.pick(&p.vi, &p.en).to_string()))),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.text(&p.text).to_string()))),
         Err(AdminError::Db(e)) => Err(e.into()),
     }
 }
@@ -49,7 +49,7 @@ async fn run_hashing<T: Send + 'static>(
     let st = state.get_ref().clone();
     match state.passwords.run(move || work(&st)).await? {
         Ok(x) => Ok(Ok(x)),
-        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.pick(&p.vi, &p.en).to_string()))),
+        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.text(&p.text).to_string()))),
         Err(AdminError::Db(e)) => Err(e.into()),
     }
 }
@@ -125,14 +125,12 @@ async fn load<T: Send + 'static>(
             Notice::Error(m) | Notice::Saved(m) => m,
             _ => String::new(),
         };
-        PageError {
-            lang,
-            ..PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                lang.pick("Không đọc được danh sách", "The list could not be read"),
-                message,
-            )
-        }
+        // The notice is worded in the reader's language already.
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Không đọc được danh sách", "The list could not be read"),
+            Text::same(message),
+        )
     })
 }
 

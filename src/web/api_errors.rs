@@ -41,7 +41,7 @@ fn quoted_name(message: &str) -> Option<String> {
 pub async fn no_route(req: HttpRequest, lang: Lang) -> Result<HttpResponse, actix_web::Error> {
     let path = req.path();
     if !is_api(path) {
-        return Ok(super::results::not_found(lang).await?);
+        return Ok(crate::error::PageError::no_page().page(lang));
     }
     let allowed: Vec<String> = super::route_table()
         .into_iter()

@@ -10,7 +10,7 @@ use crate::error::PageError;
 use crate::state::AppState;
 use crate::views::campaigns as view;
 use crate::views::entry::Staff;
-use crate::views::i18n::Lang;
+use crate::views::i18n::{Lang, Text};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -20,18 +20,32 @@ impl From<CampaignError> for PageError {
         match e {
             CampaignError::NotFound => PageError::new(
                 StatusCode::NOT_FOUND,
-                "Không tìm thấy",
-                "Không có đợt khảo sát hoặc người này. Xin quay lại danh sách đợt khảo sát.",
+                ("Không tìm thấy", "Not found"),
+                (
+                    "Không có đợt khảo sát hoặc người này. Xin quay lại danh sách đợt khảo sát.",
+                    "There is no such campaign or person. Go back to the list of campaigns.",
+                ),
             ),
             CampaignError::Db(e) => e.into(),
-            CampaignError::Invalid(_) | CampaignError::Rows(_) => PageError::new(
+            CampaignError::Invalid(p) => PageError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "Chưa lưu được",
-                format!("{e}. Xin quay lại trang trước, sửa rồi gửi lại."),
+                ("Chưa lưu được", "Not saved"),
+                p.text.map_each(
+                    |m| format!("{m}. Xin quay lại trang trước, sửa rồi gửi lại."),
+                    |m| format!("{m}. Go back to the previous page, correct it and send it again."),
+                ),
             ),
-            CampaignError::Refused(m) => {
-                PageError::new(StatusCode::CONFLICT, "Không thực hiện được", m)
-            }
+            // Rows and refusals are worded in Vietnamese by the application layer.
+            CampaignError::Rows(_) => PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("Chưa lưu được", "Not saved"),
+                Text::same(format!("{e}. Xin quay lại trang trước, sửa rồi gửi lại.")),
+            ),
+            CampaignError::Refused(m) => PageError::new(
+                StatusCode::CONFLICT,
+                ("Không thực hiện được", "Not done"),
+                Text::same(m),
+            ),
         }
     }
 }
@@ -72,20 +86,17 @@ fn staff<'a>(
 
 /// A campaign covers the whole city (its people, rates and reminders span every unit): a user
 /// limited to a unit neither sees nor runs campaigns.
-fn citywide(user: &User, lang: Lang) -> Result<(), PageError> {
+fn citywide(user: &User) -> Result<(), PageError> {
     match &user.unit {
         None => Ok(()),
-        Some(_) => Err(PageError {
-            lang,
-            ..PageError::new(
-                StatusCode::FORBIDDEN,
-                lang.pick("Không có quyền truy cập", "Access denied"),
-                lang.pick(
-                    "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
-                    "Campaigns span every unit; an account limited to one unit cannot see them. Ask an administrator if you need to.",
-                ),
-            )
-        }),
+        Some(_) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            ("Không có quyền truy cập", "Access denied"),
+            (
+                "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
+                "Campaigns span every unit; an account limited to one unit cannot see them. Ask an administrator if you need to.",
+            ),
+        )),
     }
 }
 
@@ -136,7 +147,7 @@ pub async fn list(
     csrf: Csrf,
     lang: Lang,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     list_page(&state, &user, &csrf, lang, StatusCode::OK, None).await
 }
 
@@ -164,7 +175,7 @@ pub async fn create(
     lang: Lang,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let Ok(period) = f.period.trim().parse::<i32>() else {
         let msg = lang.pick(
             "Chưa tạo được: năm đánh giá phải là số (vd. 2025).",
@@ -194,7 +205,7 @@ pub async fn create(
             let msg = format!(
                 "{} {}.",
                 lang.pick("Chưa tạo được:", "Not created:"),
-                e.message
+                lang.text(&e.text)
             );
             list_page(
                 &state,
@@ -276,7 +287,7 @@ pub async fn show(
     lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     campaign_page(
         &state,
         &user,
@@ -356,7 +367,7 @@ pub async fn add_list(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -440,7 +451,7 @@ pub async fn add_person(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let person = NewRespondent {
         name: f.name,
@@ -477,7 +488,7 @@ pub async fn open(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::open(s, &actor, &cid))
@@ -500,7 +511,7 @@ pub async fn close(
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::close(s, &actor, &cid))
@@ -556,7 +567,7 @@ pub async fn links(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let (id, actor) = (id.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
@@ -587,7 +598,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
@@ -607,7 +618,7 @@ pub async fn reissue(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let ((id, person), actor) = (path.into_inner(), user.username.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
@@ -641,10 +652,9 @@ pub async fn reissue(
 pub async fn reminders(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn<Supervisor>,
-    lang: Lang,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user, lang)?;
+    citywide(&user)?;
     let id = id.into_inner();
     let people = run(&state, move |s| app::reminders(s, &id)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());

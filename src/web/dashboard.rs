@@ -21,16 +21,13 @@ pub async fn scores_page(
     let catalog = state.catalog.clone();
     let q = super::results::page_query(
         &state,
-        lang,
         user.unit.as_deref(),
         params.into_inner(),
         catalog.surveys.keys().next().cloned(),
         "/scores",
     )?;
     let scored = reports::scores(&state, q.clone()).await?;
-    let survey = catalog
-        .get(&q.survey)
-        .ok_or_else(|| PageError::no_page(lang))?;
+    let survey = catalog.get(&q.survey).ok_or_else(PageError::no_page)?;
     let role = user.role.to_string();
     let units = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
     let here = match req.query_string() {

@@ -155,7 +155,7 @@ pub async fn create_batch(
             let msg = format!(
                 "{} {}.",
                 lang.pick("Chưa tạo được lô phiếu:", "The batch was not created:"),
-                e.message
+                lang.text(&e.text)
             );
             batches_page(
                 &state,
@@ -309,12 +309,12 @@ pub async fn save_keying(
         }
         Err(PaperError::Keys(errors)) => errors,
         Err(PaperError::Invalid(e)) => vec![KeyError {
-            name: e.field.clone(),
-            message: e.message,
+            name: e.field,
+            message: e.text,
         }],
         Err(PaperError::Refused(m)) => vec![KeyError {
             name: "serial".into(),
-            message: format!("{m}."),
+            message: m.map(|m| format!("{m}.")),
         }],
         Err(e) => return Err(e.into()),
     };
@@ -401,7 +401,12 @@ pub async fn settle(
         Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => {
             let d = paper::dispute(&state, &user, &id).await?;
             let role = user.role.to_string();
-            let msg = format!("{} {e}.", lang.pick("Chưa lưu:", "Not saved:"));
+            let what = e.to_correct().unwrap_or_default();
+            let msg = format!(
+                "{} {}.",
+                lang.pick("Chưa lưu:", "Not saved:"),
+                lang.text(&what)
+            );
             let here = format!("/entry/forms/{id}");
             Ok(csrf.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -483,12 +488,12 @@ pub async fn correct(
         }
         Err(PaperError::Keys(errors)) => errors,
         Err(PaperError::Invalid(e)) => vec![KeyError {
-            name: e.field.clone(),
-            message: e.message,
+            name: e.field,
+            message: e.text,
         }],
         Err(PaperError::Refused(m)) => vec![KeyError {
             name: String::new(),
-            message: format!("{m}."),
+            message: m.map(|m| format!("{m}.")),
         }],
         Err(e) => return Err(e.into()),
     };

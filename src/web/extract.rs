@@ -291,7 +291,7 @@ impl FromRequest for Csrf {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(state) = state_of(req) else {
-            return ready(Err(stale_form(req).into()));
+            return ready(Err(stale_form().into()));
         };
         ready(Ok(match binding_of(req) {
             Some(b) => Csrf {
@@ -338,10 +338,7 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<T>::from_request(&req, payload);
         Box::pin(async move {
-            let form = form
-                .await
-                .map_err(|e| unreadable_form(&req, e))?
-                .into_inner();
+            let form = form.await.map_err(unreadable_form)?.into_inner();
             check_csrf(&req, form.csrf())?;
             Ok(CsrfForm(form))
         })
@@ -352,7 +349,7 @@ impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
 /// against this browser's session or pre-session id, as [`CsrfForm`] does for ordinary forms.
 pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     let (Some(state), Some(binding)) = (state_of(req), binding_of(req)) else {
-        return Err(stale_form(req));
+        return Err(stale_form());
     };
     let expected = token_for(&state.forms_key, &binding);
     // Both are hex of one length; compared without an early exit all the same.
@@ -365,56 +362,36 @@ pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
     if same {
         Ok(())
     } else {
-        Err(stale_form(req))
+        Err(stale_form())
     }
 }
 
 /// The reader's language: the cookie the switch (`GET /lang/{code}`) sets, else Vietnamese.
-fn lang_of(req: &HttpRequest) -> crate::views::i18n::Lang {
+pub fn lang_of(req: &HttpRequest) -> crate::views::i18n::Lang {
     use crate::views::i18n::{Lang, LANG_COOKIE};
     req.cookie(LANG_COOKIE)
         .map(|c| Lang::from_code(c.value()))
         .unwrap_or_default()
 }
 
-/// A page error in the reader's language: (Vietnamese, English) title and message.
-fn form_error(
-    req: &HttpRequest,
-    status: StatusCode,
-    title: (&str, &str),
-    message: (String, String),
-) -> PageError {
-    let lang = lang_of(req);
-    PageError {
-        lang,
-        ..PageError::new(
-            status,
-            lang.pick(title.0, title.1),
-            lang.pick(&message.0, &message.1),
-        )
-    }
-}
-
 /// A form that could not be read: too large, not a form, or a field of the wrong kind (named).
-fn unreadable_form(req: &HttpRequest, e: actix_web::Error) -> PageError {
+fn unreadable_form(e: actix_web::Error) -> PageError {
     use actix_web::error::UrlencodedError;
     match e.as_error::<UrlencodedError>() {
-        Some(UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength) => form_error(
-            req,
+        Some(UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength) => PageError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ("Biểu mẫu quá lớn", "Form too large"),
             (
-                "Nội dung gửi lên quá lớn; không có gì được lưu. Xin rút gọn và gửi lại.".into(),
-                "What was sent is too large; nothing was stored. Shorten it and send again.".into(),
+                "Nội dung gửi lên quá lớn; không có gì được lưu. Xin rút gọn và gửi lại.",
+                "What was sent is too large; nothing was stored. Shorten it and send again.",
             ),
         ),
-        Some(UrlencodedError::ContentType) => form_error(
-            req,
+        Some(UrlencodedError::ContentType) => PageError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ("Không phải biểu mẫu", "Not a form"),
             (
-                "Trang này chỉ nhận biểu mẫu (application/x-www-form-urlencoded); không có gì được lưu.".into(),
-                "This page takes forms only (application/x-www-form-urlencoded); nothing was stored.".into(),
+                "Trang này chỉ nhận biểu mẫu (application/x-www-form-urlencoded); không có gì được lưu.",
+                "This page takes forms only (application/x-www-form-urlencoded); nothing was stored.",
             ),
         ),
         other => {
@@ -425,8 +402,7 @@ fn unreadable_form(req: &HttpRequest, e: actix_web::Error) -> PageError {
                 Some(f) => (format!(" (trường “{f}”)"), format!(" (field “{f}”)")),
                 None => (String::new(), String::new()),
             };
-            form_error(
-                req,
+            PageError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ("Biểu mẫu không hợp lệ", "Invalid form"),
                 (
@@ -438,15 +414,13 @@ fn unreadable_form(req: &HttpRequest, e: actix_web::Error) -> PageError {
     }
 }
 
-fn stale_form(req: &HttpRequest) -> PageError {
-    form_error(
-        req,
+fn stale_form() -> PageError {
+    PageError::new(
         StatusCode::FORBIDDEN,
         ("Trang đã cũ", "The page is out of date"),
         (
-            "Biểu mẫu này đã hết hạn hoặc không gửi từ chiso. Xin tải lại trang và thử lại.".into(),
-            "This form has expired or was not sent from chiso. Reload the page and try again."
-                .into(),
+            "Biểu mẫu này đã hết hạn hoặc không gửi từ chiso. Xin tải lại trang và thử lại.",
+            "This form has expired or was not sent from chiso. Reload the page and try again.",
         ),
     )
 }

@@ -7,8 +7,10 @@
 //! cap of [`super::body_guard`].
 
 use super::body_guard::{self, Cut};
-use crate::error::{ApiError, PageError};
+use super::extract::lang_of;
+use crate::error::{in_reader_language, ApiError, PageError};
 use crate::state::AppState;
+use crate::views::i18n::{Lang, Text};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -42,12 +44,19 @@ fn holds_secret(path: &str) -> bool {
 }
 
 /// A refusal in the shape the path's callers read: JSON `{"error", "field": null}` on the
-/// API, a Vietnamese page elsewhere.
-pub fn refusal(path: &str, status: StatusCode, title: &str, message: &str) -> HttpResponse {
+/// API (worded as it always was), a page in the reader's language elsewhere.
+pub fn refusal(
+    path: &str,
+    lang: Lang,
+    status: StatusCode,
+    title: impl Into<Text>,
+    message: impl Into<Text>,
+) -> HttpResponse {
+    let (title, message) = (title.into(), message.into());
     if path.starts_with("/api/") {
-        ApiError::new(status, format!("{title}: {message}")).error_response()
+        ApiError::new(status, format!("{}: {}", title.vi, message.vi)).error_response()
     } else {
-        PageError::new(status, title, message).error_response()
+        PageError::new(status, title, message).page(lang)
     }
 }
 
@@ -62,13 +71,19 @@ pub async fn headers(
     // The router answers HEAD with the GET handler (see `Router::add`); the body goes here.
     let head = req.method() == Method::HEAD;
     let path = req.path().to_string();
+    // Read before routing: the request must not be cloned until then (see below).
+    let lang = lang_of(req.request());
     let cap = settings.import_max_bytes.saturating_add(UPLOAD_HEADROOM);
     let too_large = || {
         refusal(
             &path,
+            lang,
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Nội dung gửi quá lớn",
-            "Yêu cầu này lớn hơn mức máy chủ nhận. Xin gửi ít hơn hoặc chia nhỏ tệp.",
+            ("Nội dung gửi quá lớn", "Request too large"),
+            (
+                "Yêu cầu này lớn hơn mức máy chủ nhận. Xin gửi ít hơn hoặc chia nhỏ tệp.",
+                "This request is larger than the server takes. Send less, or split the file.",
+            ),
         )
     };
     let mut res = if body_guard::declared_length(&req).is_some_and(|n| n > cap) {
@@ -82,15 +97,20 @@ pub async fn headers(
         // The request must not be cloned before routing (actix fills its path parameters in
         // place); handlers and the inner middleware answer errors as responses.
         let res = next.call(req).await?.map_into_boxed_body();
+        let res = in_reader_language(res, lang);
         match watch.cut() {
             None => res,
             Some(Cut::Large) => res.into_response(too_large()),
             Some(Cut::Slow) => {
                 let mut r = refusal(
                     &path,
+                    lang,
                     StatusCode::REQUEST_TIMEOUT,
-                    "Hết thời gian chờ",
-                    "Nội dung yêu cầu đến quá chậm nên máy chủ đã ngừng nhận. Xin thử lại.",
+                    ("Hết thời gian chờ", "Request timed out"),
+                    (
+                        "Nội dung yêu cầu đến quá chậm nên máy chủ đã ngừng nhận. Xin thử lại.",
+                        "The request arrived too slowly, so the server stopped reading it. Try again.",
+                    ),
                 );
                 r.head_mut()
                     .set_connection_type(actix_web::http::ConnectionType::Close);

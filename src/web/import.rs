@@ -229,19 +229,17 @@ pub async fn upload(
 /// The rejected rows of an import made with "skip invalid rows", to correct and import again.
 pub async fn rejected(
     _: SignedIn<Supervisor>,
-    lang: Lang,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let path = import::kept::file(&token).ok_or_else(PageError::not_found)?;
     let bytes = web::block(move || std::fs::read(path))
         .await
         .map_err(|_| PageError::busy())?
-        .map_err(|_| PageError {
-            lang,
-            ..PageError::new(
+        .map_err(|_| {
+            PageError::new(
                 StatusCode::NOT_FOUND,
-                lang.pick("Không còn tệp này", "This file is gone"),
-                lang.pick(
+                ("Không còn tệp này", "This file is gone"),
+                (
                     "Các dòng bị loại chỉ được giữ một ngày. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
                     "Rejected rows are kept for one day only. Import the original file again, choosing to skip the wrong rows.",
                 ),

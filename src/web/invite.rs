@@ -2,6 +2,7 @@
 //! The URL's token is the only credential; nothing tied to it is stored before the submit.
 
 use super::api::read_body;
+use super::kiosk::unreadable;
 use crate::app::invite::{self, Invitation, InviteError, LinkError};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -19,103 +20,90 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
         .body(body.into_string())
 }
 
+/// What an official is told (answers to put right are shown beside their questions).
 impl From<InviteError> for PageError {
     fn from(e: InviteError) -> Self {
-        invite_error(Lang::Vi, e)
+        match e {
+            InviteError::Link(l) => l.into(),
+            InviteError::Invalid(_) => PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("Phiếu chưa hợp lệ", "The form is not valid"),
+                (
+                    "Một số câu trả lời chưa hợp lệ. Xin quay lại và kiểm tra phiếu.",
+                    "Some answers are not valid. Please go back and check the form.",
+                ),
+            ),
+            InviteError::Refused(m) => PageError::new(
+                StatusCode::CONFLICT,
+                ("Phiếu chưa được ghi nhận", "The form was not recorded"),
+                m,
+            ),
+            InviteError::Busy => PageError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ("Hệ thống đang bận", "The system is busy"),
+                (
+                    "Phiếu chưa được ghi nhận. Xin bấm quay lại rồi gửi lại sau ít giây; các câu trả lời vẫn còn trên trang.",
+                    "The form was not recorded. Please go back and send it again in a few seconds; your answers are still on the page.",
+                ),
+            ),
+            InviteError::Db(e) => e.into(),
+        }
     }
 }
 
-/// What an official is told, in the page's language (messages of the application layer about
-/// the answers stay as it words them).
-fn invite_error(lang: Lang, e: InviteError) -> PageError {
-    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
-    let (status, title, message) = match e {
-        InviteError::Link(l) => return link_error(lang, l),
-        InviteError::Invalid(_) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t("Phiếu chưa hợp lệ", "The form is not valid"),
-            e.to_string(),
-        ),
-        InviteError::Refused(m) => (
-            StatusCode::CONFLICT,
-            t("Phiếu chưa được ghi nhận", "The form was not recorded"),
-            m,
-        ),
-        InviteError::Busy => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            t("Hệ thống đang bận", "The system is busy"),
-            t(
-                "Phiếu chưa được ghi nhận. Xin bấm quay lại rồi gửi lại sau ít giây; các câu trả lời vẫn còn trên trang.",
-                "The form was not recorded. Please go back and send it again in a few seconds; your answers are still on the page.",
+impl From<LinkError> for PageError {
+    fn from(e: LinkError) -> Self {
+        let (status, title, message) = match e {
+            LinkError::Unknown => (
+                StatusCode::NOT_FOUND,
+                ("Đường dẫn không đúng", "Unknown link"),
+                (
+                    "Không tìm thấy phiếu của đường dẫn này. Xin kiểm tra lại đường dẫn đã nhận; nếu cơ quan tổ chức đã gửi đường dẫn mới, xin dùng đường dẫn mới.",
+                    "No form was found for this link. Please check the link you received; if the organiser sent you a new one, please use the new one.",
+                ),
             ),
-        ),
-        InviteError::Db(e) => return PageError { lang, ..e.into() },
-    };
-    PageError {
-        lang,
-        ..PageError::new(status, title, message)
+            LinkError::Revoked => (
+                StatusCode::GONE,
+                ("Đường dẫn đã bị thu hồi", "The link was revoked"),
+                (
+                    "Đường dẫn này không còn dùng được. Xin liên hệ cơ quan tổ chức khảo sát để nhận đường dẫn mới.",
+                    "This link no longer works. Please ask the survey's organiser for a new one.",
+                ),
+            ),
+            LinkError::Answered => (
+                StatusCode::GONE,
+                ("Phiếu đã được trả lời", "Already answered"),
+                (
+                    "Phiếu của đường dẫn này đã được gửi. Mỗi đường dẫn chỉ dùng được một lần. Trân trọng cảm ơn Ông/Bà.",
+                    "The form of this link has been sent. Each link works only once. Thank you.",
+                ),
+            ),
+            LinkError::NotOpen => (
+                StatusCode::NOT_FOUND,
+                ("Đợt khảo sát chưa mở", "The survey has not opened yet"),
+                (
+                    "Đợt khảo sát này chưa bắt đầu nhận phiếu. Xin mở lại đường dẫn khi cơ quan tổ chức thông báo.",
+                    "This survey does not take answers yet. Please open the link again when the organiser says so.",
+                ),
+            ),
+            LinkError::Closed => (
+                StatusCode::GONE,
+                ("Đợt khảo sát đã kết thúc", "The survey has ended"),
+                (
+                    "Đợt khảo sát này đã đóng, đường dẫn không còn dùng được. Trân trọng cảm ơn Ông/Bà.",
+                    "This survey is closed and the link no longer works. Thank you.",
+                ),
+            ),
+        };
+        PageError::new(status, title, message)
     }
 }
 
-fn link_error(lang: Lang, e: LinkError) -> PageError {
-    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
-    let (status, title, message) = match e {
-        LinkError::Unknown => (
-            StatusCode::NOT_FOUND,
-            t("Đường dẫn không đúng", "Unknown link"),
-            t(
-                "Không tìm thấy phiếu của đường dẫn này. Xin kiểm tra lại đường dẫn đã nhận; nếu cơ quan tổ chức đã gửi đường dẫn mới, xin dùng đường dẫn mới.",
-                "No form was found for this link. Please check the link you received; if the organiser sent you a new one, please use the new one.",
-            ),
-        ),
-        LinkError::Revoked => (
-            StatusCode::GONE,
-            t("Đường dẫn đã bị thu hồi", "The link was revoked"),
-            t(
-                "Đường dẫn này không còn dùng được. Xin liên hệ cơ quan tổ chức khảo sát để nhận đường dẫn mới.",
-                "This link no longer works. Please ask the survey's organiser for a new one.",
-            ),
-        ),
-        LinkError::Answered => (
-            StatusCode::GONE,
-            t("Phiếu đã được trả lời", "Already answered"),
-            t(
-                "Phiếu của đường dẫn này đã được gửi. Mỗi đường dẫn chỉ dùng được một lần. Trân trọng cảm ơn Ông/Bà.",
-                "The form of this link has been sent. Each link works only once. Thank you.",
-            ),
-        ),
-        LinkError::NotOpen => (
-            StatusCode::NOT_FOUND,
-            t("Đợt khảo sát chưa mở", "The survey has not opened yet"),
-            t(
-                "Đợt khảo sát này chưa bắt đầu nhận phiếu. Xin mở lại đường dẫn khi cơ quan tổ chức thông báo.",
-                "This survey does not take answers yet. Please open the link again when the organiser says so.",
-            ),
-        ),
-        LinkError::Closed => (
-            StatusCode::GONE,
-            t("Đợt khảo sát đã kết thúc", "The survey has ended"),
-            t(
-                "Đợt khảo sát này đã đóng, đường dẫn không còn dùng được. Trân trọng cảm ơn Ông/Bà.",
-                "This survey is closed and the link no longer works. Thank you.",
-            ),
-        ),
-    };
-    PageError {
-        lang,
-        ..PageError::new(status, title, message)
-    }
-}
-
-fn survey_of<'a>(
-    state: &'a AppState,
-    lang: Lang,
-    inv: &Invitation,
-) -> Result<&'a Survey, PageError> {
+fn survey_of<'a>(state: &'a AppState, inv: &Invitation) -> Result<&'a Survey, PageError> {
     state
         .catalog
         .get(&inv.campaign.survey_id)
-        .ok_or_else(|| link_error(lang, LinkError::Closed))
+        .ok_or_else(|| PageError::from(LinkError::Closed))
 }
 
 fn link<'a>(
@@ -148,8 +136,8 @@ pub async fn open(
     let token = path.into_inner();
     let inv = invite::open_link(&state, &token)
         .await
-        .map_err(|e| invite_error(lang, e))?;
-    let survey = survey_of(&state, lang, &inv)?;
+        .map_err(PageError::from)?;
+    let survey = survey_of(&state, &inv)?;
     // The submission id names the answer when it is stored: random, and known only to this
     // browser's page.
     let sid = uuid::Uuid::new_v4().to_string();
@@ -166,35 +154,20 @@ pub async fn post(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
-    let bad = |status: StatusCode, message: String| PageError {
-        lang,
-        ..PageError::new(status, invalid, message)
-    };
-    let body = read_body(payload)
-        .await
-        .map_err(|e| bad(e.status, e.message))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        bad(
-            StatusCode::BAD_REQUEST,
-            lang.pick(
-                "Dữ liệu gửi lên không đọc được. Xin mở lại đường dẫn đã nhận.",
-                "What was sent could not be read. Please open the link you received again.",
-            )
-            .into(),
-        )
-    })?;
+    let body = read_body(payload).await.map_err(|e| unreadable(e.status))?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let sid = match get("submission_id").map(|s| uuid::Uuid::parse_str(s.trim())) {
         Some(Ok(u)) => u.hyphenated().to_string(),
         _ => {
-            return Err(bad(
+            return Err(PageError::new(
                 StatusCode::BAD_REQUEST,
-                lang.pick(
+                ("Phiếu không hợp lệ", "The form is not valid"),
+                (
                     "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
                     "This page of the form is no longer valid. Please open the link you received again to answer.",
-                )
-                .into(),
+                ),
             ))
         }
     };
@@ -205,15 +178,15 @@ pub async fn post(
             // Succeeds only when this page's own answer is the one stored.
             invite::answer(&state, &token, Map::new(), &sid)
                 .await
-                .map_err(|e| invite_error(lang, e))?;
+                .map_err(PageError::from)?;
             return Ok(html(
                 StatusCode::OK,
                 view::thanks(lang, thank_you(lang, None), ""),
             ));
         }
-        Err(e) => return Err(invite_error(lang, e)),
+        Err(e) => return Err(e.into()),
     };
-    let survey = survey_of(&state, lang, &inv)?;
+    let survey = survey_of(&state, &inv)?;
     let l = link(lang, &token, survey, &inv, &sid);
     let answers = invite::answers_from_form(survey, &fields);
     let last = survey.sections.len().saturating_sub(1);
@@ -236,7 +209,7 @@ pub async fn post(
                     view::section(&l, first, &answers, &errors),
                 ))
             }
-            Err(e) => Err(invite_error(lang, e)),
+            Err(e) => Err(e.into()),
         };
     }
     let target = go.parse::<usize>().unwrap_or(0).min(last);

@@ -19,54 +19,35 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// A wrong or revoked kiosk address, in the page's language.
-fn no_kiosk(lang: Lang) -> PageError {
-    PageError {
-        lang,
-        ..PageError::new(
-            StatusCode::NOT_FOUND,
-            lang.pick("Không tìm thấy trang", "Page not found"),
-            lang.pick(
-                "Đường dẫn không đúng hoặc đã bị thu hồi. Xin vui lòng hỏi cán bộ tại quầy.",
-                "The address is wrong or was revoked. Please ask the staff at the counter.",
-            ),
-        )
-    }
-}
-
-async fn kiosk_for(
-    state: &AppState,
-    lang: Lang,
-    token: String,
-) -> Result<(Kiosk, &Survey), PageError> {
+async fn kiosk_for(state: &AppState, token: String) -> Result<(Kiosk, &Survey), PageError> {
     let kiosk = state
         .db(move |conn| kiosks::by_token(conn, &token))
         .await?
-        .ok_or_else(|| no_kiosk(lang))?;
+        .ok_or_else(PageError::not_found)?;
     let survey = state
         .catalog
         .get(&kiosk.survey)
-        .ok_or_else(|| no_kiosk(lang))?;
+        .ok_or_else(PageError::not_found)?;
     // A kiosk of a unit that a reorganisation abolished takes no more answers.
-    let unit = state.units.get(&kiosk.unit).ok_or_else(|| no_kiosk(lang))?;
+    let unit = state
+        .units
+        .get(&kiosk.unit)
+        .ok_or_else(PageError::not_found)?;
     if !state.units.valid_on(unit, state.clock.today()) {
-        return Err(PageError {
-            lang,
-            ..PageError::new(
+        return Err(PageError::new(
                 StatusCode::GONE,
-                lang.pick("Thiết bị cần được đăng ký lại", "The device must be registered again"),
-                match lang {
-                    Lang::Vi => format!(
+                ("Thiết bị cần được đăng ký lại", "The device must be registered again"),
+                (
+                    format!(
                         "{} không còn là đơn vị hành chính sau khi sắp xếp. Xin báo cán bộ tại quầy để đăng ký lại thiết bị cho đơn vị mới.",
                         unit.name
                     ),
-                    Lang::En => format!(
+                    format!(
                         "{} is no longer an administrative unit after the reorganisation. Please tell the staff at the counter, who will register the device for the new unit.",
                         unit.name
                     ),
-                },
-            )
-        });
+                ),
+            ));
     }
     Ok((kiosk, survey))
 }
@@ -130,7 +111,7 @@ pub async fn form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (kiosk, survey) = kiosk_for(&state, lang, token.clone()).await?;
+    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
     let submission = uuid::Uuid::new_v4().to_string();
     let at = Counter {
         state: &state,
@@ -159,7 +140,7 @@ pub async fn thanks(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (_, survey) = kiosk_for(&state, lang, token.clone()).await?;
+    let (_, survey) = kiosk_for(&state, token.clone()).await?;
     Ok(html(StatusCode::OK, thanks_view(lang, survey, &token)))
 }
 
@@ -200,24 +181,10 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let (kiosk, survey) = kiosk_for(&state, lang, token.clone()).await?;
-    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
-    let body = read_body(payload).await.map_err(|e| PageError {
-        lang,
-        ..PageError::new(e.status, invalid, e.message)
-    })?;
+    let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
+    let body = read_body(payload).await.map_err(|e| unreadable(e.status))?;
     let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
-            lang,
-            ..PageError::new(
-                StatusCode::BAD_REQUEST,
-                invalid,
-                lang.pick(
-                    "Dữ liệu gửi lên không đọc được.",
-                    "What was sent could not be read.",
-                ),
-            )
-        })?;
+        serde_urlencoded::from_bytes(&body).map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let submission_id = get("submission_id").unwrap_or("").to_string();
     let thanks_redirect = || {
@@ -393,7 +360,7 @@ async fn submit_answer(
     match outcome {
         Ok(_) => {}
         Err(SubmitError::Invalid(_)) => return Ok(Outcome::Stale),
-        Err(e) => return Err(for_kiosk(at.lang, e)),
+        Err(e) => return Err(for_kiosk(e)),
     }
     if let Ok(mut m) = state.kiosk_last.lock() {
         m.insert(kiosk.id.clone(), Instant::now());
@@ -433,21 +400,39 @@ fn stale(lang: Lang, token: &str) -> HttpResponse {
     html(StatusCode::CONFLICT, stale_view(lang, token))
 }
 
+/// A citizen's form that could not be read (`status` from reading it): nothing was recorded.
+pub(super) fn unreadable(status: StatusCode) -> PageError {
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            "Phiếu gửi lên quá lớn; chưa có gì được ghi nhận.",
+            "What was sent is too large; nothing was recorded.",
+        )
+    } else {
+        (
+            "Dữ liệu gửi lên không đọc được; chưa có gì được ghi nhận.",
+            "What was sent could not be read; nothing was recorded.",
+        )
+    };
+    PageError::new(
+        status,
+        ("Phiếu không hợp lệ", "The form is not valid"),
+        message,
+    )
+}
+
 /// What a citizen at the counter is told when the answer could not be taken.
-fn for_kiosk(lang: Lang, e: SubmitError) -> PageError {
-    let e = match e {
-        SubmitError::Invalid(e) => PageError::invalid(&e),
+fn for_kiosk(e: SubmitError) -> PageError {
+    match e {
         SubmitError::Busy => PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            lang.pick("Hệ thống đang bận", "The system is busy"),
-            lang.pick(
+            ("Hệ thống đang bận", "The system is busy"),
+            (
                 "Phiếu chưa được ghi nhận. Xin chạm “Gửi đánh giá” lại sau một giây.",
                 "Your answer was not recorded. Please touch “Send” again in a second.",
             ),
         ),
-        SubmitError::Db(e) => e.into(),
-    };
-    PageError { lang, ..e }
+        e => e.into(),
+    }
 }
 
 /// The answers (`a:CODE`) and background answers (`b:CODE`) of a posted counter form.

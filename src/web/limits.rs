@@ -184,10 +184,12 @@ pub async fn limit(
     let secs = secs.max(1);
     let mut res = refusal(
         req.path(),
+        super::extract::lang_of(req.request()),
         StatusCode::TOO_MANY_REQUESTS,
-        "Quá nhiều yêu cầu",
-        &format!(
-            "Máy chủ nhận quá nhiều yêu cầu từ đây trong ít phút. Xin đợi {secs} giây rồi thử lại."
+        ("Quá nhiều yêu cầu", "Too many requests"),
+        (
+            format!("Máy chủ nhận quá nhiều yêu cầu từ đây trong ít phút. Xin đợi {secs} giây rồi thử lại."),
+            format!("The server has had too many requests from here in the last few minutes. Wait {secs} seconds and try again."),
         ),
     );
     res.headers_mut()

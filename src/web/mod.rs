@@ -78,9 +78,7 @@ async fn no_route(
     }
     let allowed = allowed_methods(req.path());
     if allowed.is_empty() {
-        return Ok(actix_web::ResponseError::error_response(
-            &crate::error::PageError::no_page(lang),
-        ));
+        return Ok(crate::error::PageError::no_page().page(lang));
     }
     let allow = allowed
         .iter()
@@ -89,9 +87,13 @@ async fn no_route(
         .join(", ");
     let mut res = hygiene::refusal(
         req.path(),
+        lang,
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "Phương thức không được hỗ trợ",
-        &format!("Địa chỉ này chỉ nhận {allow}. Xin mở trang từ liên kết của chiso."),
+        ("Phương thức không được hỗ trợ", "Method not allowed"),
+        (
+            format!("Địa chỉ này chỉ nhận {allow}. Xin mở trang từ liên kết của chiso."),
+            format!("This address takes {allow} only. Open the page from a link of chiso."),
+        ),
     );
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
         res.headers_mut().insert(actix_web::http::header::ALLOW, v);

@@ -3,14 +3,14 @@
 
 use super::api::read_body;
 use super::extract::{Admin, Csrf, CsrfForm, SignedIn, WithCsrf};
-use super::kiosk::{answers_of, for_citizen};
+use super::kiosk::{answers_of, for_citizen, unreadable};
 use crate::app::codes::{self as app, CodeError};
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::views::codes as view;
 use crate::views::entry::Staff;
-use crate::views::i18n::Lang;
+use crate::views::i18n::{Lang, Text};
 use crate::views::kiosk::{form as form_view, FormState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -25,80 +25,76 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
         .body(body.into_string())
 }
 
+/// What a citizen (or an admin making codes) is told.
 impl From<CodeError> for PageError {
     fn from(e: CodeError) -> Self {
-        code_error(Lang::Vi, e)
-    }
-}
-
-/// What a citizen (or an admin making codes) is told, in the page's language.
-fn code_error(lang: Lang, e: CodeError) -> PageError {
-    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
-    let (status, title, message) = match e {
-        CodeError::Unknown => (
-            StatusCode::NOT_FOUND,
-            t("Mã không đúng", "Unknown code"),
-            t(
-                "Không tìm thấy mã này. Xin kiểm tra lại mã in trên phiếu hẹn (10 ký tự, không có chữ O và số 0, chữ I và số 1) rồi nhập lại tại /o.",
-                "This code was not found. Please check the code printed on your appointment slip (10 characters, no letter O or digit 0, no letter I or digit 1) and type it again at /o.",
+        let (status, title, message): (StatusCode, (&str, &str), Text) = match e {
+            CodeError::Unknown => (
+                StatusCode::NOT_FOUND,
+                ("Mã không đúng", "Unknown code"),
+                (
+                    "Không tìm thấy mã này. Xin kiểm tra lại mã in trên phiếu hẹn (10 ký tự, không có chữ O và số 0, chữ I và số 1) rồi nhập lại tại /o.",
+                    "This code was not found. Please check the code printed on your appointment slip (10 characters, no letter O or digit 0, no letter I or digit 1) and type it again at /o.",
+                ).into(),
             ),
-        ),
-        CodeError::Used => (
-            StatusCode::GONE,
-            t("Mã đã được dùng", "Code already used"),
-            t(
-                "Mã này đã được dùng để gửi một đánh giá. Mỗi mã chỉ dùng được một lần. Xin cảm ơn Ông/Bà.",
-                "This code has already been used to send an answer. Each code works once. Thank you.",
+            CodeError::Used => (
+                StatusCode::GONE,
+                ("Mã đã được dùng", "Code already used"),
+                (
+                    "Mã này đã được dùng để gửi một đánh giá. Mỗi mã chỉ dùng được một lần. Xin cảm ơn Ông/Bà.",
+                    "This code has already been used to send an answer. Each code works once. Thank you.",
+                ).into(),
             ),
-        ),
-        CodeError::Expired => (
-            StatusCode::GONE,
-            t("Mã đã hết hạn", "Code expired"),
-            t(
-                "Mã này đã quá thời hạn đánh giá in trên phiếu hẹn. Xin cảm ơn Ông/Bà.",
-                "This code is past the date printed on your appointment slip. Thank you.",
+            CodeError::Expired => (
+                StatusCode::GONE,
+                ("Mã đã hết hạn", "Code expired"),
+                (
+                    "Mã này đã quá thời hạn đánh giá in trên phiếu hẹn. Xin cảm ơn Ông/Bà.",
+                    "This code is past the date printed on your appointment slip. Thank you.",
+                ).into(),
             ),
-        ),
-        CodeError::Gone(name) => (
-            StatusCode::GONE,
-            t("Đơn vị không còn", "The unit no longer exists"),
-            match lang {
-                Lang::Vi => format!("{name} không còn là đơn vị hành chính sau khi sắp xếp, nên mã này không dùng được nữa."),
-                Lang::En => format!("{name} is no longer an administrative unit after the reorganisation, so this code no longer works."),
-            },
-        ),
-        CodeError::Invalid(f) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t("Chưa tạo được mã", "The codes were not made"),
-            format!(
-                "{}. {}",
-                f.message,
-                lang.pick("Xin quay lại, sửa rồi gửi lại.", "Please go back, correct it and send again.")
+            CodeError::Gone(name) => (
+                StatusCode::GONE,
+                ("Đơn vị không còn", "The unit no longer exists"),
+                (
+                    format!("{name} không còn là đơn vị hành chính sau khi sắp xếp, nên mã này không dùng được nữa."),
+                    format!("{name} is no longer an administrative unit after the reorganisation, so this code no longer works."),
+                ).into(),
             ),
-        ),
-        CodeError::Answer(f) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t("Phiếu chưa hợp lệ", "The form is not valid"),
-            f.message,
-        ),
-        CodeError::Refused(m) => (
-            StatusCode::CONFLICT,
-            t("Chưa ghi nhận được", "Not recorded"),
-            m,
-        ),
-        CodeError::Busy => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            t("Hệ thống đang bận", "The system is busy"),
-            t(
-                "Đánh giá chưa được ghi nhận. Xin quay lại và gửi lại sau ít giây.",
-                "Your answer was not recorded. Please go back and send it again in a few seconds.",
+            CodeError::Invalid(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("Chưa tạo được mã", "The codes were not made"),
+                f.text.map_each(
+                    |m| format!("{m}. Xin quay lại, sửa rồi gửi lại."),
+                    |m| format!("{m}. Please go back, correct it and send again."),
+                ),
             ),
-        ),
-        CodeError::Db(e) => return PageError { lang, ..e.into() },
-    };
-    PageError {
-        lang,
-        ..PageError::new(status, title, message)
+            // Answers to put right are shown beside their questions (`submit`); this is the
+            // check's own word, for what reaches here otherwise.
+            CodeError::Answer(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ("Phiếu chưa hợp lệ", "The form is not valid"),
+                (
+                    "Một câu trả lời chưa hợp lệ. Xin quay lại và kiểm tra phiếu.".to_string(),
+                    f.message,
+                ).into(),
+            ),
+            CodeError::Refused(m) => (
+                StatusCode::CONFLICT,
+                ("Chưa ghi nhận được", "Not recorded"),
+                m,
+            ),
+            CodeError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ("Hệ thống đang bận", "The system is busy"),
+                (
+                    "Đánh giá chưa được ghi nhận. Xin quay lại và gửi lại sau ít giây.",
+                    "Your answer was not recorded. Please go back and send it again in a few seconds.",
+                ).into(),
+            ),
+            CodeError::Db(e) => return e.into(),
+        };
+        PageError::new(status, title, message)
     }
 }
 
@@ -177,10 +173,8 @@ pub async fn form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let vc = app::open(&state, &typed)
-        .await
-        .map_err(|e| code_error(lang, e))?;
-    let code = app::normalise(&typed).ok_or_else(|| code_error(lang, CodeError::Unknown))?;
+    let vc = app::open(&state, &typed).await.map_err(PageError::from)?;
+    let code = app::normalise(&typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
     let sid = uuid::Uuid::new_v4().to_string();
     render(
         &state,
@@ -201,23 +195,9 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let invalid = lang.pick("Phiếu không hợp lệ", "The form is not valid");
-    let body = read_body(payload).await.map_err(|e| PageError {
-        lang,
-        ..PageError::new(e.status, invalid, e.message)
-    })?;
+    let body = read_body(payload).await.map_err(|e| unreadable(e.status))?;
     let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| PageError {
-            lang,
-            ..PageError::new(
-                StatusCode::BAD_REQUEST,
-                invalid,
-                lang.pick(
-                    "Dữ liệu gửi lên không đọc được.",
-                    "What was sent could not be read.",
-                ),
-            )
-        })?;
+        serde_urlencoded::from_bytes(&body).map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let submission_id = get("submission_id").unwrap_or("").to_string();
     let chosen: HashMap<String, String> = fields
@@ -241,11 +221,8 @@ pub async fn submit(
     match app::answer(&state, &typed, raw).await {
         Ok(()) => Ok(html(StatusCode::OK, view::thanks(lang))),
         Err(CodeError::Answer(e)) => {
-            let vc = app::open(&state, &typed)
-                .await
-                .map_err(|e| code_error(lang, e))?;
-            let code =
-                app::normalise(&typed).ok_or_else(|| code_error(lang, CodeError::Unknown))?;
+            let vc = app::open(&state, &typed).await.map_err(PageError::from)?;
+            let code = app::normalise(&typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
             let survey = state
                 .catalog
                 .get(&vc.survey_id)
@@ -265,7 +242,7 @@ pub async fn submit(
                 &beside,
             )
         }
-        Err(e) => Err(code_error(lang, e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -383,7 +360,7 @@ pub async fn issue(
             let msg = format!(
                 "{} {}.",
                 lang.pick("Chưa tạo được mã:", "The codes were not made:"),
-                e.message
+                lang.text(&e.text)
             );
             return Ok(codes_page(
                 &state,
@@ -395,7 +372,7 @@ pub async fn issue(
             )
             .await);
         }
-        Err(e) => return Err(code_error(lang, e)),
+        Err(e) => return Err(e.into()),
     };
     let base = state.settings.public_url.clone();
     if f.format == "csv" {

@@ -72,10 +72,16 @@ pub async fn same_origin(
         } else {
             PageError::new(
                 StatusCode::FORBIDDEN,
-                "Yêu cầu không được gửi từ trang của chiso",
-                "Biểu mẫu này được gửi từ một trang web khác nên không được nhận. Xin mở trang chiso trực tiếp rồi thử lại.",
+                (
+                    "Yêu cầu không được gửi từ trang của chiso",
+                    "The request was not sent from a page of chiso",
+                ),
+                (
+                    "Biểu mẫu này được gửi từ một trang web khác nên không được nhận. Xin mở trang chiso trực tiếp rồi thử lại.",
+                    "This form was sent from another website, so it was not taken. Open chiso directly and try again.",
+                ),
             )
-            .error_response()
+            .page(super::extract::lang_of(req.request()))
         };
         return Ok(req.into_response(response).map_into_right_body());
     }

@@ -2,7 +2,7 @@
 
 use super::api::ScoreParams;
 use super::extract::{Csrf, SignedIn};
-use crate::app::reports;
+use crate::app::{reports, FieldProblem};
 use crate::error::PageError;
 use crate::report::ScoreQuery;
 use crate::state::AppState;
@@ -29,21 +29,13 @@ pub fn visible_units(state: &AppState, map: Option<&str>, scope: Option<&str>) -
 /// reader's language with a link back to `back`.
 pub fn page_query(
     state: &AppState,
-    lang: Lang,
     scope: Option<&str>,
     params: ScoreParams,
     default_survey: Option<String>,
     back: &str,
 ) -> Result<ScoreQuery, PageError> {
     let bad = |field: &str, vi: String, en: String| {
-        let _ = field;
-        PageError::in_lang(
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ("Lựa chọn không hợp lệ", "Invalid choice"),
-            lang.pick(&vi, &en).to_string(),
-            back,
-        )
+        PageError::invalid(&FieldProblem::new(field, vi, en), back)
     };
     let opt = |v: &Option<String>| v.as_ref().filter(|v| !v.trim().is_empty()).cloned();
     let survey = opt(&params.survey).or(default_survey).ok_or_else(|| {
@@ -184,7 +176,6 @@ pub async fn sipas_page(
     let surveys = sipas_surveys(&state);
     let q = page_query(
         &state,
-        lang,
         user.unit.as_deref(),
         params.into_inner(),
         surveys.first().map(|s| s.id.clone()),
@@ -194,7 +185,7 @@ pub async fn sipas_page(
         .catalog
         .get(&q.survey)
         .filter(|s| s.instrument == "sipas")
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let b = reports::breakdowns(&state, q.clone(), state.settings.min_cell).await?;
     let role = user.role.to_string();
     let choices = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
@@ -254,22 +245,15 @@ pub fn download(
 }
 
 /// Checks an export's table and format, in the reader's language.
-pub fn export_choice(
-    lang: Lang,
-    p: &ExportParams,
-    back: &str,
-) -> Result<(String, String), PageError> {
+pub fn export_choice(p: &ExportParams, back: &str) -> Result<(String, String), PageError> {
     let format = p.format.clone().unwrap_or_else(|| "csv".into());
     if !matches!(format.as_str(), "csv" | "xlsx") {
-        return Err(PageError::in_lang(
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ("Lựa chọn không hợp lệ", "Invalid choice"),
-            lang.pick(
+        return Err(PageError::invalid(
+            &FieldProblem::new(
+                "format",
                 "Định dạng tải về là csv hoặc xlsx.",
                 "The download format is csv or xlsx.",
-            )
-            .into(),
+            ),
             back,
         ));
     }
@@ -283,11 +267,10 @@ pub async fn sipas_export(
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, PageError> {
     let p = params.into_inner();
-    let (id, format) = export_choice(lang, &p, "/sipas")?;
+    let (id, format) = export_choice(&p, "/sipas")?;
     let surveys = sipas_surveys(&state);
     let q = page_query(
         &state,
-        lang,
         user.unit.as_deref(),
         p.q,
         surveys.first().map(|s| s.id.clone()),
@@ -297,7 +280,7 @@ pub async fn sipas_export(
         .catalog
         .get(&q.survey)
         .filter(|s| s.instrument == "sipas")
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let b = reports::breakdowns(&state, q.clone(), state.settings.min_cell).await?;
     let tables = crate::views::sipas::tables(
         lang,
@@ -310,14 +293,9 @@ pub async fn sipas_export(
     let t = tables
         .iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let name = format!("sipas-{}-{}-{}", t.id, q.period, b.unit);
     download(lang, t, &name, &format)
-}
-
-/// Any address without a page: a 404 page in the reader's language.
-pub async fn not_found(lang: Lang) -> Result<HttpResponse, PageError> {
-    Err(PageError::no_page(lang))
 }
 
 #[derive(serde::Deserialize)]
@@ -336,7 +314,7 @@ pub async fn public_page(
     let survey = sipas_surveys(&state)
         .into_iter()
         .next()
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let this_year = state.clock.year();
     let period = match params
         .period
@@ -348,13 +326,11 @@ pub async fn public_page(
         Some(p) => match p.parse::<i32>() {
             Ok(y) if (2000..=this_year).contains(&y) => y,
             _ => {
-                return Err(PageError::in_lang(
-                    lang,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ("Lựa chọn không hợp lệ", "Invalid choice"),
-                    format!(
-                        "{} {this_year}.",
-                        lang.pick("Xin chọn một năm từ 2000 đến", "Choose a year from 2000 to")
+                return Err(PageError::invalid(
+                    &FieldProblem::new(
+                        "period",
+                        format!("Xin chọn một năm từ 2000 đến {this_year}."),
+                        format!("Choose a year from 2000 to {this_year}."),
                     ),
                     "/public",
                 ))
@@ -435,12 +411,11 @@ fn papi_survey(state: &AppState) -> Option<&crate::survey::Survey> {
 /// The PAPI-aligned estimates and the query they answer.
 async fn papi_scores(
     state: &AppState,
-    lang: Lang,
     scope: Option<&str>,
     params: ScoreParams,
 ) -> Result<(ScoreQuery, crate::scoring::Scores), PageError> {
     let default = papi_survey(state).map(|s| s.id.clone());
-    let mut q = page_query(state, lang, scope, params, default, "/papi")?;
+    let mut q = page_query(state, scope, params, default, "/papi")?;
     q.from = None;
     q.to = None;
     if state
@@ -448,7 +423,7 @@ async fn papi_scores(
         .get(&q.survey)
         .is_none_or(|s| s.instrument != "papi")
     {
-        return Err(PageError::no_page(lang));
+        return Err(PageError::no_page());
     }
     let s = reports::scores(state, q.clone()).await?;
     Ok((q, s))
@@ -462,11 +437,11 @@ pub async fn papi_page(
     lang: Lang,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, PageError> {
-    let (q, scores) = papi_scores(&state, lang, user.unit.as_deref(), params.into_inner()).await?;
+    let (q, scores) = papi_scores(&state, user.unit.as_deref(), params.into_inner()).await?;
     let survey = state
         .catalog
         .get(&q.survey)
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let unit = q.unit.clone().unwrap_or_default();
     let unit_name = state
         .units
@@ -498,13 +473,13 @@ pub async fn papi_export(
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, PageError> {
     let p = params.into_inner();
-    let (id, format) = export_choice(lang, &p, "/papi")?;
-    let (q, scores) = papi_scores(&state, lang, user.unit.as_deref(), p.q).await?;
+    let (id, format) = export_choice(&p, "/papi")?;
+    let (q, scores) = papi_scores(&state, user.unit.as_deref(), p.q).await?;
     let tables = crate::views::papi::tables(lang, &scores);
     let t = tables
         .iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| PageError::no_page(lang))?;
+        .ok_or_else(PageError::no_page)?;
     let name = format!(
         "papi-{}-{}-{}",
         t.id,

@@ -4,11 +4,12 @@
 use super::api::ScoreParams;
 use super::extract::{Csrf, CsrfForm, SignedIn, WithCsrf};
 use crate::app::standing::{self as app, EntryError, EntryForm};
+use crate::app::FieldProblem;
 use crate::db::auth::User;
 use crate::error::PageError;
 use crate::report::ScoreQuery;
 use crate::state::AppState;
-use crate::survey::{FieldError, Unit};
+use crate::survey::Unit;
 use crate::views::i18n::Lang;
 use crate::views::standing::{self as view, Ctx, Selection, SipasUnitRow};
 use actix_web::http::StatusCode;
@@ -21,8 +22,14 @@ impl WithCsrf for EntryForm {
 }
 
 /// The query of these pages: the period (this year by default), today's map, and the unit
-/// (the user's scope, or the city), never outside the user's scope.
-fn query(state: &AppState, user: &User, params: &ScoreParams) -> Result<ScoreQuery, PageError> {
+/// (the user's scope, or the city), never outside the user's scope. A wrong choice leads back
+/// to `back` without it.
+fn query(
+    state: &AppState,
+    user: &User,
+    params: &ScoreParams,
+    back: &str,
+) -> Result<ScoreQuery, PageError> {
     let opt = |v: &Option<String>| v.as_ref().filter(|v| !v.is_empty()).cloned();
     let period = match opt(&params.period) {
         None => state.clock.year(),
@@ -31,10 +38,14 @@ fn query(state: &AppState, user: &User, params: &ScoreParams) -> Result<ScoreQue
             .ok()
             .filter(|p| (2000..=2100).contains(p))
             .ok_or_else(|| {
-                PageError::invalid(&FieldError::new(
-                    "period",
-                    "Năm phải là một năm, ví dụ 2025",
-                ))
+                PageError::invalid(
+                    &FieldProblem::new(
+                        "period",
+                        "Năm phải là một năm, ví dụ 2025.",
+                        "The year must be a year, e.g. 2025.",
+                    ),
+                    back,
+                )
             })?,
     };
     let map = opt(&params.map)
@@ -98,7 +109,7 @@ fn prepare(
     req: &HttpRequest,
     params: &ScoreParams,
 ) -> Result<Page, PageError> {
-    let q = query(state, user, params)?;
+    let q = query(state, user, params, req.path())?;
     let units = visible_units(state, q.map.as_deref(), user.unit.as_deref());
     let unit_name = q
         .unit
@@ -280,12 +291,15 @@ pub async fn enter(
             ))
             .finish()),
         Err(EntryError::Invalid(e)) => {
-            criterion_page(&state, &user, &csrf, lang, &req, &code, &form, Some((&e.field, &e.message)), false).await
+            criterion_page(&state, &user, &csrf, lang, &req, &code, &form, Some((&e.field, lang.text(&e.text))), false).await
         }
         Err(EntryError::Forbidden) => Err(PageError::new(
             StatusCode::FORBIDDEN,
-            "Không có quyền nhập",
-            "Chỉ cơ quan chủ trì tiêu chí này (tài khoản gắn với đơn vị của cơ quan) hoặc quản trị viên được nhập điểm. Chưa lưu gì. Quay lại trang PAR INDEX: /parindex",
+            ("Không có quyền nhập", "Not allowed to enter points"),
+            (
+                "Chỉ cơ quan chủ trì tiêu chí này (tài khoản gắn với đơn vị của cơ quan) hoặc quản trị viên được nhập điểm. Chưa lưu gì. Quay lại trang PAR INDEX: /parindex",
+                "Only the agency leading this criterion (an account tied to the agency's unit) or an administrator may enter points. Nothing was saved. Back to the PAR INDEX page: /parindex",
+            ),
         )),
         Err(EntryError::NotFound) => Err(PageError::not_found()),
         Err(EntryError::Db(e)) => Err(e.into()),

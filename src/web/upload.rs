@@ -33,8 +33,11 @@ impl Upload {
 pub fn malformed() -> PageError {
     PageError::new(
         StatusCode::BAD_REQUEST,
-        "Biểu mẫu không đúng",
-        "Trình duyệt gửi biểu mẫu không đúng dạng. Xin tải lại trang và gửi lại.",
+        ("Biểu mẫu không đúng", "Malformed form"),
+        (
+            "Trình duyệt gửi biểu mẫu không đúng dạng. Xin tải lại trang và gửi lại.",
+            "The browser sent a malformed form. Reload the page and send it again.",
+        ),
     )
 }
 

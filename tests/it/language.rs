@@ -473,3 +473,275 @@ async fn index_names_follow_the_language() {
         .iter()
         .all(|r| r["name_en"].as_str().is_some_and(|n| !n.is_empty())));
 }
+
+/// A page whose error is read once in each language.
+struct ErrorCase {
+    what: &'static str,
+    /// The user who asks (by name; "admin" signs in with the admin password).
+    who: &'static str,
+    method: Method,
+    uri: String,
+    form: Vec<(&'static str, String)>,
+    status: StatusCode,
+    vi: String,
+    en: String,
+}
+
+/// Letters that only Vietnamese writes: an English error page must hold none in its text.
+fn vietnamese_letters(text: &str) -> Vec<char> {
+    const LETTERS: &str = "ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ";
+    text.to_lowercase()
+        .chars()
+        .filter(|c| LETTERS.contains(*c))
+        .collect()
+}
+
+/// The text of a page's `<main>`: the error's title and message, without the bar (whose
+/// switch names "Tiếng Việt" on every English page).
+fn main_text(body: &str) -> String {
+    let start = body.find("<main").expect("a <main> element");
+    let end = body[start..].find("</main>").expect("</main>") + start;
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&amp;", "&").replace("&quot;", "\"")
+}
+
+/// Errors a person sees on a staff page — a refusal, a wrong parameter of a results page, and
+/// a mistake in a paper batch, a campaign, slip codes or an entered criterion — read in
+/// Vietnamese by default and in English with the switch: each in its own language only.
+#[actix_web::test]
+async fn errors_on_pages_follow_the_readers_language() {
+    let app = TestApp::builder()
+        .with_user("an", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let period = PERIOD.to_string();
+    let get = |what, who, uri: &str, status, vi: &str, en: &str| ErrorCase {
+        what,
+        who,
+        method: Method::GET,
+        uri: uri.into(),
+        form: Vec::new(),
+        status,
+        vi: vi.into(),
+        en: en.into(),
+    };
+    let post =
+        |what, who, uri: &str, form: Vec<(&'static str, String)>, vi: &str, en: &str| ErrorCase {
+            what,
+            who,
+            method: Method::POST,
+            uri: uri.into(),
+            form,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            vi: vi.into(),
+            en: en.into(),
+        };
+    let cases = [
+        get(
+            "a page above the user's role",
+            "an",
+            "/admin/users",
+            StatusCode::FORBIDDEN,
+            "Không có quyền truy cập",
+            "Access denied",
+        ),
+        get(
+            "a year that is no year on the PAR INDEX page",
+            "admin",
+            "/parindex?period=abc",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Năm phải là một năm, ví dụ 2025.",
+            "The year must be a year, e.g. 2025.",
+        ),
+        get(
+            "an end before the start on the SIPAS page",
+            "admin",
+            &format!(
+                "/sipas?survey=sipas-counter&period={PERIOD}&from={PERIOD}-06-10&to={PERIOD}-06-01"
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "“Từ ngày” đang sau “Đến ngày”",
+            "“From” is after “To”",
+        ),
+        post(
+            "a paper batch of no forms",
+            "chi",
+            "/entry/batches",
+            vec![
+                ("survey", HOUSEHOLD.into()),
+                ("unit", WARD.into()),
+                ("period", period.clone()),
+                ("expected", "0".into()),
+            ],
+            "số phiếu của lô phải từ 1 đến 10.000",
+            "a batch holds from 1 to 10,000 forms",
+        ),
+        post(
+            "a campaign in a year out of range",
+            "admin",
+            "/campaigns",
+            vec![
+                ("survey", "parindex-officials-2022".into()),
+                ("period", "1999".into()),
+            ],
+            "năm khảo sát phải trong khoảng 2000–2100",
+            "the survey year must be between 2000 and 2100",
+        ),
+        post(
+            "slip codes for a unit that does not exist",
+            "admin",
+            "/codes",
+            vec![
+                ("unit", "KHONG-CO".into()),
+                ("survey", "sipas-counter".into()),
+                ("count", "5".into()),
+            ],
+            "không có đơn vị “KHONG-CO”",
+            "there is no unit “KHONG-CO”",
+        ),
+        post(
+            "entered points that are no number",
+            "admin",
+            "/parindex/criteria/3.4.1",
+            vec![
+                ("period", period.clone()),
+                ("points", "abc".into()),
+                ("evidence", "Báo cáo 12/BC-VP".into()),
+            ],
+            "Điểm “abc” không phải là một số",
+            "“abc” is not a number of points",
+        ),
+    ];
+    for case in &cases {
+        let who = match case.who {
+            "admin" => &admin,
+            "an" => &an,
+            _ => &chi,
+        };
+        for lang in ["vi", "en"] {
+            let mut req = TestRequest::default()
+                .method(case.method.clone())
+                .uri(&case.uri)
+                .cookie(Cookie::new("chiso_session", who.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", who.csrf.clone()));
+            if lang == "en" {
+                req = req.cookie(Cookie::new("lang", "en"));
+            }
+            if case.method == Method::POST {
+                let mut form = vec![("csrf", who.csrf.clone())];
+                form.extend(case.form.iter().cloned());
+                req = req
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .set_payload(serde_urlencoded::to_string(&form).unwrap());
+            }
+            let resp = test::call_service(&svc, req.to_request()).await;
+            let status = resp.status();
+            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+            let what = case.what;
+            assert_eq!(status, case.status, "{what} ({lang}):\n{body}");
+            assert_eq!(html_lang(&body), lang, "{what} ({lang}):\n{body}");
+            let (said, not_said) = match lang {
+                "en" => (&case.en, &case.vi),
+                _ => (&case.vi, &case.en),
+            };
+            assert!(
+                body.contains(said.as_str()),
+                "{what} ({lang}) says {said:?}:\n{body}"
+            );
+            assert!(
+                !body.contains(not_said.as_str()),
+                "{what} ({lang}) does not say {not_said:?}:\n{body}"
+            );
+            if lang == "en" && case.method == Method::GET {
+                // An error page holds nothing but the error: no Vietnamese in it at all.
+                let text = main_text(&body);
+                let letters = vietnamese_letters(&text);
+                assert!(
+                    letters.is_empty(),
+                    "{what} in English: {letters:?} in {text}"
+                );
+            }
+        }
+    }
+}
+
+/// Paper keying: what the paper does not allow, and what the keyer cannot do, each in the
+/// reader's language beside the form.
+#[actix_web::test]
+async fn paper_keying_errors_follow_the_readers_language() {
+    let app = TestApp::builder()
+        .with_user("an", Role::Surveyor, None)
+        .with_user("binh", Role::Surveyor, None)
+        .with_user("chi", Role::Supervisor, None)
+        .with_kiosk(WARD, "sipas-counter")
+        .build();
+    let fx = fixtures(&app).await;
+    let svc = service!(app);
+    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let key = |serial: &str, code: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", an.csrf.as_str()),
+            ("serial", serial),
+            ("date", "15/06/2025"),
+            ("bg.gioi_tinh", "2"),
+            ("bg.do_tuoi", "3"),
+            ("q.C8.4", "1"),
+            ("q.E1.1", code),
+        ])
+        .unwrap()
+    };
+    // A code not on the paper, and a form without its serial.
+    let cases = [
+        (
+            key("003", "7"),
+            "không phải mã trên phiếu",
+            "is not a code on the paper",
+        ),
+        (
+            key("", "4"),
+            "hãy gõ mã phiếu in trên phiếu",
+            "type the serial printed on the form",
+        ),
+    ];
+    for (form, vi, en) in cases {
+        for lang in ["vi", "en"] {
+            let mut req = TestRequest::post()
+                .uri(&format!("/entry/batches/{}/key", fx.batch))
+                .cookie(Cookie::new("chiso_session", an.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", an.csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form.clone());
+            if lang == "en" {
+                req = req.cookie(Cookie::new("lang", "en"));
+            }
+            let resp = test::call_service(&svc, req.to_request()).await;
+            assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+            let (said, not_said) = if lang == "en" { (en, vi) } else { (vi, en) };
+            assert!(
+                body.contains(said),
+                "keying ({lang}) says {said:?}:\n{body}"
+            );
+            assert!(
+                !body.contains(not_said),
+                "keying ({lang}) not {not_said:?}:\n{body}"
+            );
+        }
+    }
+}
