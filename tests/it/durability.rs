@@ -256,10 +256,20 @@ fn recount_fix_while_a_server_writes_loses_no_counts() {
     let pool = chiso::db::connect(&db, 1).unwrap();
     for round in 1..=5 {
         wait_for(40 * round);
-        // Counts gone wrong behind the server's back, so that the fix replaces them.
-        diesel::sql_query("UPDATE response_tallies SET n = n + 5")
+        // Counts gone wrong behind the server's back, so that the fix replaces them. This
+        // UPDATE locks every row at once, in no set order, while the server locks the rows it
+        // adds to: PostgreSQL may pick it as a deadlock's victim, and then it is tried again.
+        let mut tries = 0;
+        while let Err(e) = diesel::sql_query("UPDATE response_tallies SET n = n + 5")
             .execute(&mut *pool.get().unwrap())
-            .unwrap();
+        {
+            tries += 1;
+            assert!(
+                tries < 20 && e.to_string().contains("deadlock"),
+                "round {round}: {e}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let out = chiso(&db).args(["recount", "--fix"]).output().unwrap();
         let said = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(
