@@ -5,6 +5,7 @@ use crate::db::{AnyConnection, DbError};
 use crate::scoring::{score_groups, NodeScore, Scores};
 use crate::survey::par::{Criterion, ParTree};
 use crate::survey::{Catalog, FieldError, UnitTree};
+use crate::views::i18n::Lang;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -574,11 +575,8 @@ pub fn par_report(
                     q.unit.as_deref().unwrap_or("")
                 )),
             );
-            let draws = crate::scoring::top20::DRAWS;
-            let (draws_vi, draws_en) = (
-                crate::scoring::top20::thousands(draws, '.'),
-                crate::scoring::top20::thousands(draws, ','),
-            );
+            let draws = crate::scoring::top20::DRAWS as i64;
+            let (draws_vi, draws_en) = (Lang::Vi.count(draws), Lang::En.count(draws));
             let note_en = crate::scoring::top20::note_en(&t.note, t.note_en.as_deref());
             crate::scoring::top20::Top20 {
                 top20_chance: Some(chance),

@@ -5,6 +5,7 @@
 
 use super::NodeScore;
 use crate::survey::Survey;
+use crate::views::i18n::Lang::{En, Vi};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -215,24 +216,6 @@ pub fn simulate(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f
     wins as f64 / draws as f64
 }
 
-/// A whole number with its thousands marked (10.000 in Vietnamese, 10,000 in English).
-pub fn thousands(n: usize, mark: char) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(mark);
-        }
-        out.push(d);
-    }
-    out
-}
-
-/// Numbers in Vietnamese writing (79,10), for the basis in words.
-fn vi(x: f64, decimals: usize) -> String {
-    format!("{x:.decimals$}").replace('.', ",")
-}
-
 /// The chance for a root index of a survey, from the survey's `[top20]` setting; `seed_text`
 /// names the query (survey, period, unit…) so that a page and the API draw alike.
 pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
@@ -253,16 +236,17 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     let estimate = Estimate::from_interval(mean, node.ci_low, node.ci_high);
     let own = format!(
         "Giá trị năm nay theo phân phối chuẩn quanh {} với độ lệch chuẩn {} (từ khoảng tin cậy 95 %, n = {}); {} lần mô phỏng.",
-        vi(mean, 2),
-        vi(estimate.sd, 2),
-        thousands(node.n.max(0) as usize, '.'),
-        thousands(DRAWS, '.')
+        Vi.number(mean, 2),
+        Vi.number(estimate.sd, 2),
+        Vi.count(node.n),
+        Vi.count(DRAWS as i64)
     );
     let own_en = format!(
-        "This year's value as a normal distribution around {mean:.2} with standard deviation {:.2} (from the 95 % interval, n = {}); {} simulations.",
-        estimate.sd,
-        thousands(node.n.max(0) as usize, ','),
-        thousands(DRAWS, ',')
+        "This year's value as a normal distribution around {} with standard deviation {} (from the 95 % interval, n = {}); {} simulations.",
+        En.number(mean, 2),
+        En.number(estimate.sd, 2),
+        En.count(node.n),
+        En.count(DRAWS as i64)
     );
     let seed = seed_of(seed_text);
     match field_of(survey) {
@@ -285,12 +269,14 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
             top20_basis: format!(
                 "Khả năng vượt ngưỡng hạng {} ước tính {}–{} (không phải thứ hạng). {own} {note}",
                 setting.rank,
-                vi(low, 2),
-                vi(high, 2),
+                Vi.number(low, 2),
+                Vi.number(high, 2),
             ),
             top20_basis_en: format!(
-                "The chance of exceeding the estimated rank-{} threshold of {low:.2}–{high:.2} (not a rank). {own_en} {note_en}",
-                setting.rank
+                "The chance of exceeding the estimated rank-{} threshold of {}–{} (not a rank). {own_en} {note_en}",
+                setting.rank,
+                En.number(low, 2),
+                En.number(high, 2),
             ),
         },
         None => Top20::none(
@@ -406,14 +392,6 @@ mod tests {
         // Both uncertain: P(N(1, 1) > N(0, 2)) = Φ(1/√5) = 0.6726.
         let e = Estimate { mean: 1.0, sd: 1.0 };
         close(chance(e, &field, DRAWS, 5), phi(1.0 / 5f64.sqrt()));
-    }
-
-    #[test]
-    fn thousands_are_marked_as_each_language_marks_them() {
-        assert_eq!(thousands(10_000, '.'), "10.000");
-        assert_eq!(thousands(1_234_567, ','), "1,234,567");
-        assert_eq!(thousands(999, ','), "999");
-        assert_eq!(thousands(0, '.'), "0");
     }
 
     #[test]

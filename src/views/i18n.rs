@@ -175,6 +175,9 @@ mod tests {
         assert_eq!(Lang::En.percent(79.1, 2), "79.10 %");
         assert_eq!(Lang::Vi.count(1234567), "1.234.567");
         assert_eq!(Lang::En.count(1234567), "1,234,567");
+        assert_eq!(Lang::Vi.count(10_000), "10.000");
+        assert_eq!(Lang::En.count(999), "999");
+        assert_eq!(Lang::Vi.count(0), "0");
         assert_eq!(Lang::Vi.decimal_text("8.0700"), "8,0700");
         assert_eq!(Lang::from_code("en"), Lang::En);
         assert_eq!(Lang::from_code("fr"), Lang::Vi);
