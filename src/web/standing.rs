@@ -370,7 +370,9 @@ pub async fn report(
             let title = lang.titled(&s.title, s.title_en.as_deref());
             (s.survey.clone(), title.to_string())
         });
-    let mut rows = Vec::new();
+    // The unit itself, and the units directly below it.
+    let mut here: Option<SipasUnitRow> = None;
+    let mut below: Vec<SipasUnitRow> = Vec::new();
     let mut title = String::new();
     if let Some((survey, t)) = sipas {
         title = t;
@@ -389,7 +391,7 @@ pub async fn report(
         };
         if p.q.unit.is_some() {
             let root = b.scores.nodes.first();
-            rows.push(SipasUnitRow {
+            here = Some(SipasUnitRow {
                 unit: p.unit_name.clone(),
                 value: root.and_then(|n| n.value),
                 ci: root.and_then(|n| n.ci_low.zip(n.ci_high)),
@@ -397,22 +399,30 @@ pub async fn report(
                 points: root.and_then(|n| n.points.clone()),
             });
         }
-        rows.extend(b.below.iter().map(|c| SipasUnitRow {
-            unit: name(&c.key),
-            value: c.node.as_ref().and_then(|n| n.value),
-            ci: c.node.as_ref().and_then(|n| n.ci_low.zip(n.ci_high)),
-            n: c.node.as_ref().map(|n| n.n).unwrap_or(c.responses),
-            points: c.node.as_ref().and_then(|n| n.points.clone()),
-        }));
+        below = b
+            .below
+            .iter()
+            .map(|c| SipasUnitRow {
+                unit: name(&c.key),
+                value: c.node.as_ref().and_then(|n| n.value),
+                ci: c.node.as_ref().and_then(|n| n.ci_low.zip(n.ci_high)),
+                n: c.node.as_ref().map(|n| n.n).unwrap_or(c.responses),
+                points: c.node.as_ref().and_then(|n| n.points.clone()),
+            })
+            .collect();
     }
-    // Units without answers, or with too few to show, make no row on paper, only a count.
-    let before = rows.len();
-    rows.retain(|r| r.n > 0);
-    let without = before - rows.len();
-    let shown = rows.len();
-    let mut first = true;
-    rows.retain(|r| std::mem::take(&mut first) || r.value.is_some());
-    let few = shown - rows.len();
+    // Units without answers, or (below) with too few to show, make no row on paper, only a
+    // count.
+    let without = here.iter().chain(&below).filter(|r| r.n == 0).count();
+    let few = below
+        .iter()
+        .filter(|r| r.n > 0 && r.value.is_none())
+        .count();
+    let rows: Vec<SipasUnitRow> = here
+        .into_iter()
+        .filter(|r| r.n > 0)
+        .chain(below.into_iter().filter(|r| r.value.is_some()))
+        .collect();
     let (c, s) = ctx_sel!(state, user, csrf, lang, p);
     Ok(csrf.page(
         StatusCode::OK,
