@@ -464,8 +464,7 @@ async fn running_counts_agree_with_a_full_recount() {
             };
         }
         s["date"] = json!(format!("2025-0{}-1{}", 1 + i % 6, i % 10));
-        let (status, r) = post(&app, &app.surveyor_token, serde_json::to_vec(&s).unwrap()).await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        store(&app, &s).await;
     }
     let mut conn = app.state.pool.get().unwrap();
     let f = Filter {
@@ -509,6 +508,26 @@ async fn running_counts_agree_with_a_full_recount() {
 
 /// A complete submission for any survey, built only from what `GET /api/v1/surveys` says:
 /// questions that others depend on get the answer that opens them.
+/// Posts a submission that must be stored (201); returns the response id.
+pub(crate) async fn store(app: &TestApp, body: &Value) -> String {
+    let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(body).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    r["id"].as_str().unwrap().to_string()
+}
+
+/// A survey as `GET /api/v1/surveys` describes it: what [`answer_everything`] fills in.
+pub(crate) async fn described_survey(app: &TestApp, id: &str) -> Value {
+    let (status, surveys) = get(app, Some(&app.viewer_token), "/api/v1/surveys").await;
+    assert_eq!(status, StatusCode::OK);
+    surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no survey {id}"))
+        .clone()
+}
+
 pub(crate) fn answer_everything(survey: &Value, unit: &str) -> Value {
     let mut wanted: std::collections::HashMap<String, Value> = Default::default();
     for q in survey["items"]
@@ -714,13 +733,7 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
             .find(|s| s["id"] == id)
             .unwrap();
         let body = answer_everything(s, "CT");
-        let (status, r) = post(
-            &app,
-            &app.surveyor_token,
-            serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        store(&app, &body).await;
     }
     let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
     let rows: Vec<&Value> = report["fields"]
@@ -843,13 +856,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         said.contains("stored counts are unreadable") && said.contains("replaced by the recount"),
         "{said}"
     );
-    let (status, r) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&refused).unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
+    store(&app, &refused).await;
     let report =
         chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
@@ -887,26 +894,13 @@ fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
 #[actix_web::test]
 async fn a_respondent_group_with_fewer_than_five_answers_is_not_shown() {
     let app = spawn_app();
-    let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
-    let officials = surveys
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "parindex-officials-2022")
-        .unwrap()
-        .clone();
+    let officials = described_survey(&app, "parindex-officials-2022").await;
     // 4 HĐND deputies (too few to show) and 5 department leaders.
     for (group, n) in [("hdnd", 4), ("lanh_dao_so", 5)] {
         for _ in 0..n {
             let mut body = answer_everything(&officials, "CT");
             body["group"] = json!(group);
-            let (status, r) = post(
-                &app,
-                &app.surveyor_token,
-                serde_json::to_vec(&body).unwrap(),
-            )
-            .await;
-            assert_eq!(status, StatusCode::CREATED, "{r}");
+            store(&app, &body).await;
         }
     }
     let (_, scores) = get(

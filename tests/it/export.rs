@@ -1,6 +1,7 @@
 //! Export of responses: CSV (with a BOM) and XLSX (with a labels sheet), over the API, for
 //! signed-in staff, and from the command line.
 
+use crate::api::store;
 use crate::harness::{chiso_process, submission, TestApp, ITEMS, PERIOD, USER_PASSWORD};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
@@ -78,21 +79,6 @@ async fn export(app: &TestApp, who: As<'_>, query: &str) -> Reply {
         disposition,
         body,
     }
-}
-
-/// Stores a submission through the API; returns the response id.
-async fn store(app: &TestApp, body: &Value) -> String {
-    let svc = service!(app);
-    let req = TestRequest::post()
-        .uri("/api/v1/responses")
-        .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload(serde_json::to_vec(body).unwrap())
-        .to_request();
-    let resp = test::call_service(&svc, req).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let v: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
-    v["id"].as_str().unwrap().to_string()
 }
 
 fn session(app: &TestApp, name: &str) -> String {

@@ -337,34 +337,16 @@ macro_rules! page_in {
 /// in the API's `name_en`, in Vietnamese (and only so) by default.
 #[actix_web::test]
 async fn index_names_follow_the_language() {
-    use crate::api::{answer_everything, get, post};
+    use crate::api::{answer_everything, described_survey, get, store};
     let app = TestApp::builder().build();
     for i in 0..6 {
         let body = submission("NK-P-CAI-KHE", Some([5, 4, 3][i % 3]));
-        let (status, r) = post(
-            &app,
-            &app.surveyor_token,
-            serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        store(&app, &body).await;
     }
-    let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
-    let papi = surveys
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "papi-aligned")
-        .unwrap();
+    let papi = described_survey(&app, "papi-aligned").await;
     for _ in 0..2 {
-        let body = answer_everything(papi, "NK-P-CAI-KHE");
-        let (status, r) = post(
-            &app,
-            &app.surveyor_token,
-            serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        let body = answer_everything(&papi, "NK-P-CAI-KHE");
+        store(&app, &body).await;
     }
 
     // (page, [(English, Vietnamese)]): each name in the page's language, never in the other.

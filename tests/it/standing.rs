@@ -1,7 +1,7 @@
 //! Where the city stands: home, the PAR INDEX this year, owners' entries, lead agencies, the
 //! A4 report and the top-20 chance in the API.
 
-use crate::api::{answer_everything, get, post};
+use crate::api::{answer_everything, described_survey, get, store};
 use crate::harness::{submission, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -15,20 +15,12 @@ async fn fixture(app: &TestApp) {
     for i in 0..12 {
         let value = [5, 4, 3][i % 3];
         let body = submission("NK-P-CAI-KHE", Some(value));
-        let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(&body).unwrap()).await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        store(app, &body).await;
     }
-    let (_, surveys) = get(app, Some(&app.viewer_token), "/api/v1/surveys").await;
-    let officials = surveys
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "parindex-officials-2022")
-        .unwrap();
+    let officials = described_survey(app, "parindex-officials-2022").await;
     for _ in 0..6 {
-        let body = answer_everything(officials, "CT");
-        let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(&body).unwrap()).await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        let body = answer_everything(&officials, "CT");
+        store(app, &body).await;
     }
 }
 
@@ -502,13 +494,7 @@ async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
     // Two forms in Bình Thủy: fewer than the smallest cell, so counted, never listed.
     for _ in 0..2 {
         let body = submission("BT-P-AN-THOI", Some(5));
-        let (status, r) = post(
-            &app,
-            &app.surveyor_token,
-            serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{r}");
+        store(&app, &body).await;
     }
     let svc = service!(app);
     let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
