@@ -1,16 +1,21 @@
 //! Administration: users, kiosks and API tokens, and reading the audit log. The admin pages
 //! (`/admin/…`) and the CLI (`chiso user|kiosk|token|audit`) call these same functions.
 //!
+//! An administrator limited to a unit acts within it (`Actor`): what they create is scoped to
+//! their unit or a unit below it, never above their own role, and users, tokens and kiosks
+//! outside it are not theirs to change. The command line acts as the operator (the whole city).
+//!
 //! Every change is recorded in the audit log under the actor's name; an entry never holds a
 //! password or a token (a revocation by token records only its first 8 characters). Passwords
 //! and tokens are returned once, to be shown once: only hashes are stored.
 
-use super::FieldProblem;
+use super::{Actor, FieldProblem};
 use crate::db::audit::{self, Entry, Filter};
 use crate::db::auth::{self, Role, TokenInfo, UserInfo};
 use crate::db::kiosks::{self, KioskInfo};
 use crate::db::{write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
+use crate::views::i18n::Text;
 use std::time::Duration;
 
 /// Fewest characters of a password an administrator chooses.
@@ -24,6 +29,9 @@ const MAX_LABEL: usize = 100;
 pub enum AdminError {
     #[error("{}", .0.text.en)]
     Invalid(FieldProblem),
+    /// What the actor asks to change lies outside their unit: they may not act on it at all.
+    #[error("{}", .0.en)]
+    Forbidden(Text),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -84,6 +92,20 @@ fn scope(state: &AppState, unit: Option<&str>) -> Result<Option<String>, AdminEr
     }
 }
 
+impl From<FieldProblem> for AdminError {
+    fn from(p: FieldProblem) -> Self {
+        AdminError::Invalid(p)
+    }
+}
+
+/// Refuses the actor a user, token or kiosk of `scope` outside their unit.
+fn within(state: &AppState, actor: &Actor, scope: Option<&str>) -> Result<(), AdminError> {
+    match actor.outside(&state.units, scope) {
+        None => Ok(()),
+        Some(why) => Err(AdminError::Forbidden(why)),
+    }
+}
+
 fn check_password(password: &str) -> Result<(), AdminError> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(invalid(
@@ -134,7 +156,7 @@ pub fn users_seen_by(state: &AppState, viewer: &auth::User) -> Result<Vec<UserIn
 /// Adds a user. With no password (or an empty one) a password is generated and returned.
 pub fn add_user(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     name: &str,
     role: &str,
     unit: Option<&str>,
@@ -151,8 +173,11 @@ pub fn add_user(
             format!("a user name has 1 to {MAX_NAME} characters and no spaces"),
         ));
     }
+    let actor = actor.into();
     let role = parse_role(role)?;
+    actor.check_role(role)?;
     let unit = scope(state, unit)?;
+    actor.check_unit(&state.units, unit.as_deref())?;
     let (password, generated) = match password {
         Some(p) if !p.is_empty() => {
             check_password(p)?;
@@ -177,7 +202,7 @@ pub fn add_user(
             other => other?,
         };
         let detail = format!("{name} {role} {}", unit.as_deref().unwrap_or("-"));
-        audit::record(conn, actor, "user.add", &detail)?;
+        audit::record(conn, &actor.name, "user.add", &detail)?;
         Ok(())
     })?;
     Ok(generated.then_some(password))
@@ -186,16 +211,21 @@ pub fn add_user(
 /// Changes a user's role and unit scope. An administrator cannot take their own role away.
 pub fn change_user(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     who: &str,
     role: &str,
     unit: Option<&str>,
 ) -> Result<(), AdminError> {
+    let actor = actor.into();
     let role = parse_role(role)?;
     let unit = scope(state, unit)?;
     change(state, |conn| {
         let user = user_named(conn, who)?;
-        if user.username == actor && role != Role::Admin {
+        within(state, &actor, user.unit_code.as_deref())?;
+        // Neither moving someone out of the actor's unit nor widening a scope.
+        actor.check_role(role)?;
+        actor.check_unit(&state.units, unit.as_deref())?;
+        if user.username == actor.name && role != Role::Admin {
             return Err(invalid(
                 "role",
                 "Vai trò: không thể tự bỏ quyền quản trị của chính mình",
@@ -208,7 +238,7 @@ pub fn change_user(
             user.username,
             unit.as_deref().unwrap_or("-")
         );
-        audit::record(conn, actor, "user.role", &detail)?;
+        audit::record(conn, &actor.name, "user.role", &detail)?;
         Ok(())
     })
 }
@@ -217,10 +247,11 @@ pub fn change_user(
 /// sessions.
 pub fn reset_password(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     who: &str,
     password: Option<&str>,
 ) -> Result<Option<String>, AdminError> {
+    let actor = actor.into();
     let (password, generated) = match password {
         Some(p) if !p.is_empty() => {
             check_password(p)?;
@@ -230,8 +261,9 @@ pub fn reset_password(
     };
     change(state, |conn| {
         let user = user_named(conn, who)?;
+        within(state, &actor, user.unit_code.as_deref())?;
         auth::set_password(conn, &user.id, &password)?;
-        audit::record(conn, actor, "user.password", &user.username)?;
+        audit::record(conn, &actor.name, "user.password", &user.username)?;
         Ok(())
     })?;
     Ok(generated.then_some(password))
@@ -241,13 +273,15 @@ pub fn reset_password(
 /// again. An administrator cannot disable themself.
 pub fn set_disabled(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     who: &str,
     disabled: bool,
 ) -> Result<(), AdminError> {
+    let actor = actor.into();
     change(state, |conn| {
         let user = user_named(conn, who)?;
-        if disabled && user.username == actor {
+        within(state, &actor, user.unit_code.as_deref())?;
+        if disabled && user.username == actor.name {
             return Err(invalid(
                 "user",
                 "Người dùng: không thể tự khoá tài khoản của chính mình",
@@ -272,7 +306,7 @@ pub fn set_disabled(
         } else {
             "user.enable"
         };
-        audit::record(conn, actor, action, &user.username)?;
+        audit::record(conn, &actor.name, action, &user.username)?;
         Ok(())
     })
 }
@@ -326,11 +360,12 @@ pub fn kiosks(state: &AppState) -> Result<Vec<KioskView>, AdminError> {
 /// once: only the token's hash is kept).
 pub fn add_kiosk(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     unit: &str,
     survey: &str,
     label: &str,
 ) -> Result<(KioskInfo, String), AdminError> {
+    let actor = actor.into();
     let (unit, survey, label) = (unit.trim(), survey.trim(), label.trim());
     let u = state.units.get(unit).ok_or_else(|| {
         invalid(
@@ -339,6 +374,7 @@ pub fn add_kiosk(
             format!("unknown unit '{unit}'"),
         )
     })?;
+    actor.check_unit(&state.units, Some(&u.code))?;
     let today = state.clock.today();
     if !state.units.valid_on(u, today) {
         let now = state.units.set_on(today);
@@ -384,7 +420,7 @@ pub fn add_kiosk(
     let (id, token) = change(state, |conn| {
         let (kiosk, token) = kiosks::add(conn, unit, survey, label)?;
         let detail = format!("{} {unit} {survey} {label}", kiosk.id);
-        audit::record(conn, actor, "kiosk.add", detail.trim_end())?;
+        audit::record(conn, &actor.name, "kiosk.add", detail.trim_end())?;
         Ok((kiosk.id, token))
     })?;
     let info = db(state, |conn| Ok(kiosks::list_info(conn)?))?
@@ -405,9 +441,17 @@ fn shown(id: &str) -> String {
 }
 
 /// Revokes a kiosk by id or by its token: its URL stops working at once.
-pub fn revoke_kiosk(state: &AppState, actor: &str, id: &str) -> Result<(), AdminError> {
+pub fn revoke_kiosk(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<(), AdminError> {
+    let actor = actor.into();
     let id = id.trim();
     change(state, |conn| {
+        if let Some(unit) = kiosks::unit_of(conn, id)? {
+            within(state, &actor, Some(&unit))?;
+        }
         if !kiosks::revoke(conn, id)? {
             return Err(invalid(
                 "id",
@@ -415,7 +459,7 @@ pub fn revoke_kiosk(state: &AppState, actor: &str, id: &str) -> Result<(), Admin
                 format!("no active kiosk '{id}'"),
             ));
         }
-        audit::record(conn, actor, "kiosk.revoke", &shown(id))?;
+        audit::record(conn, &actor.name, "kiosk.revoke", &shown(id))?;
         Ok(())
     })
 }
@@ -424,16 +468,32 @@ pub fn tokens(state: &AppState) -> Result<Vec<TokenInfo>, AdminError> {
     db(state, |conn| Ok(auth::list_tokens(conn)?))
 }
 
+/// The API tokens `viewer` may see: every one for the city's staff; for a user limited to a
+/// unit, the tokens limited to that unit or a unit below it (not the city's, not another's).
+pub fn tokens_seen_by(
+    state: &AppState,
+    viewer: impl Into<Actor>,
+) -> Result<Vec<TokenInfo>, AdminError> {
+    let viewer = viewer.into();
+    Ok(tokens(state)?
+        .into_iter()
+        .filter(|t| viewer.reaches(&state.units, t.unit_code.as_deref()))
+        .collect())
+}
+
 /// Creates an API token and returns it (shown once: only its hash is kept).
 pub fn create_token(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     role: &str,
     label: &str,
     unit: Option<&str>,
 ) -> Result<String, AdminError> {
+    let actor = actor.into();
     let role = parse_role(role)?;
+    actor.check_role(role)?;
     let unit = scope(state, unit)?;
+    actor.check_unit(&state.units, unit.as_deref())?;
     let label = match label.trim() {
         "" => "api",
         l => l,
@@ -451,16 +511,24 @@ pub fn create_token(
             Some(u) => format!("{role} {label} (unit {u})"),
             None => format!("{role} {label}"),
         };
-        audit::record(conn, actor, "token.create", &detail)?;
+        audit::record(conn, &actor.name, "token.create", &detail)?;
         Ok(token)
     })
 }
 
 /// Revokes an API token by id or by the token itself. Servers stop accepting it within
 /// their token cache's time (30 s).
-pub fn revoke_token(state: &AppState, actor: &str, id: &str) -> Result<(), AdminError> {
+pub fn revoke_token(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<(), AdminError> {
+    let actor = actor.into();
     let id = id.trim();
     change(state, |conn| {
+        if let Some(unit) = auth::token_scope(conn, id)? {
+            within(state, &actor, unit.as_deref())?;
+        }
         if !auth::revoke_token(conn, id)? {
             return Err(invalid(
                 "id",
@@ -468,7 +536,7 @@ pub fn revoke_token(state: &AppState, actor: &str, id: &str) -> Result<(), Admin
                 format!("no active API token '{id}'"),
             ));
         }
-        audit::record(conn, actor, "token.revoke", &shown(id))?;
+        audit::record(conn, &actor.name, "token.revoke", &shown(id))?;
         Ok(())
     })?;
     // This server refuses it at once; others when their cache entry ages out.

@@ -7,15 +7,19 @@
 //! campaign's unit and nothing else about them. Breakdowns of answers hide cells under
 //! [`MIN_CELL`].
 //!
+//! A campaign spans the city (its people, rates and reminders cover every unit): an actor
+//! limited to a unit neither creates nor changes one (`CampaignError::Forbidden`).
+//!
 //! Every function here blocks on the database: the web layer runs them off its threads.
 
-use super::FieldProblem;
+use super::{Actor, FieldProblem};
 use crate::db::campaigns::{
     self as rows, Campaign, NewRespondent, Respondent, CLOSED, DRAFT, OPEN,
 };
 use crate::db::{audit, now, write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::{Survey, Unit};
+use crate::views::i18n::Text;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -40,6 +44,9 @@ pub enum CampaignError {
     Refused(String),
     #[error("không có đợt khảo sát này")]
     NotFound,
+    /// The actor is limited to a unit; campaigns span the city.
+    #[error("{}", .0.en)]
+    Forbidden(Text),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -68,6 +75,18 @@ fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> Campaig
     CampaignError::Invalid(FieldProblem::new(field, vi, en))
 }
 
+/// The actor, refused when limited to a unit: a campaign spans the city.
+pub fn citywide(actor: impl Into<Actor>) -> Result<Actor, CampaignError> {
+    let actor = actor.into();
+    if actor.is_scoped() {
+        return Err(CampaignError::Forbidden(Text::new(
+            "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem và không thay đổi được. Xin liên hệ quản trị viên nếu cần.",
+            "Campaigns span every unit; an account limited to one unit can neither see nor change them. Ask an administrator if you need to.",
+        )));
+    }
+    Ok(actor)
+}
+
 /// A campaign as an admin describes it.
 #[derive(Debug, Clone, Default)]
 pub struct NewCampaign {
@@ -92,10 +111,12 @@ fn city(state: &AppState) -> Option<&Unit> {
 /// Creates a campaign in draft, with the people of `list` (CSV or XLSX) when given.
 pub fn create(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     new: NewCampaign,
     list: Option<ListSource>,
 ) -> Result<(Campaign, usize), CampaignError> {
+    let actor = citywide(actor)?;
+    let actor = actor.name.as_str();
     let survey = state.catalog.get(new.survey.trim()).ok_or_else(|| {
         invalid(
             "survey",
@@ -496,11 +517,12 @@ fn survey_of<'a>(state: &'a AppState, c: &Campaign) -> Result<&'a Survey, Campai
 /// Adds the people of a CSV list; all or nothing. Returns how many were added.
 pub fn add_list(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     id: &str,
     source: ListSource,
 ) -> Result<usize, CampaignError> {
-    add(state, actor, id, |state, survey, existing, closed| {
+    let actor = citywide(actor)?;
+    add(state, &actor.name, id, |state, survey, existing, closed| {
         check_list(state, survey, source, existing, closed)
     })
 }
@@ -508,11 +530,12 @@ pub fn add_list(
 /// Adds one person typed in by hand.
 pub fn add_one(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     id: &str,
     person: &NewRespondent,
 ) -> Result<usize, CampaignError> {
-    add(state, actor, id, |state, survey, existing, closed| {
+    let actor = citywide(actor)?;
+    add(state, &actor.name, id, |state, survey, existing, closed| {
         if closed {
             return Err(vec![RowError {
                 line: 1,
@@ -567,7 +590,12 @@ fn add(
 }
 
 /// Opens a draft campaign: its links work from now on.
-pub fn open(state: &AppState, actor: &str, id: &str) -> Result<Campaign, CampaignError> {
+pub fn open(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<Campaign, CampaignError> {
+    let actor = citywide(actor)?;
     let campaign = get(state, id)?;
     // An answer counts under today: today must fit the campaign's period.
     let probe = crate::survey::RawSubmission {
@@ -590,15 +618,20 @@ pub fn open(state: &AppState, actor: &str, id: &str) -> Result<Campaign, Campaig
             e.message
         )));
     }
-    transition(state, actor, &campaign, &[DRAFT], OPEN, "campaign.open")
+    transition(state, &actor.name, &campaign, &[DRAFT], OPEN, "campaign.open")
 }
 
 /// Closes a campaign: its links stop working and no one can be added.
-pub fn close(state: &AppState, actor: &str, id: &str) -> Result<Campaign, CampaignError> {
+pub fn close(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<Campaign, CampaignError> {
+    let actor = citywide(actor)?;
     let campaign = get(state, id)?;
     transition(
         state,
-        actor,
+        &actor.name,
         &campaign,
         &[DRAFT, OPEN],
         CLOSED,
@@ -652,9 +685,10 @@ pub struct IssuedLink {
 /// (Re)issues a link to everyone who has not answered, revoking their earlier ones.
 pub fn issue_links(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     id: &str,
 ) -> Result<(Campaign, Vec<IssuedLink>), CampaignError> {
+    let actor = citywide(actor)?;
     let campaign = get(state, id)?;
     if campaign.status == CLOSED {
         return Err(CampaignError::Refused(
@@ -678,7 +712,7 @@ pub fn issue_links(
                 }
             }
             let detail = json!({"campaign": id, "links": out.len()});
-            audit::record(c, actor, "campaign.links", &detail.to_string())?;
+            audit::record(c, &actor.name, "campaign.links", &detail.to_string())?;
             Ok::<_, CampaignError>(out)
         })
     })?;
@@ -688,10 +722,11 @@ pub fn issue_links(
 /// Issues a new link to one person (the earlier one stops working).
 pub fn reissue(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     id: &str,
     respondent: &str,
 ) -> Result<IssuedLink, CampaignError> {
+    let actor = citywide(actor)?;
     let campaign = get(state, id)?;
     if campaign.status == CLOSED {
         return Err(CampaignError::Refused(
@@ -709,7 +744,7 @@ pub fn reissue(
             }
             let token = rows::issue(c, &p.id)?.ok_or(CampaignError::NotFound)?;
             let detail = json!({"campaign": id, "respondent": p.id});
-            audit::record(c, actor, "campaign.reissue", &detail.to_string())?;
+            audit::record(c, &actor.name, "campaign.reissue", &detail.to_string())?;
             Ok(IssuedLink {
                 name: p.name,
                 group: p.group,
@@ -723,10 +758,11 @@ pub fn reissue(
 /// Revokes one person's link.
 pub fn revoke(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     id: &str,
     respondent: &str,
 ) -> Result<Respondent, CampaignError> {
+    let actor = citywide(actor)?;
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
             let p = rows::respondent(c, id, respondent)?.ok_or(CampaignError::NotFound)?;
@@ -737,7 +773,7 @@ pub fn revoke(
                 )));
             }
             let detail = json!({"campaign": id, "respondent": p.id});
-            audit::record(c, actor, "campaign.revoke", &detail.to_string())?;
+            audit::record(c, &actor.name, "campaign.revoke", &detail.to_string())?;
             Ok(p)
         })
     })

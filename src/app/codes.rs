@@ -8,7 +8,7 @@
 //! back. Answers carry channel `online`, a random id and their day, nothing of the code.
 
 use super::submit::{self, SubmitError};
-use super::FieldProblem;
+use super::{Actor, FieldProblem};
 use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, DbError};
 use crate::ingest::{self, Provenance};
@@ -84,10 +84,11 @@ pub fn display(code: &str) -> String {
     }
 }
 
-/// Makes `count` codes for a unit's counter form, valid for `days` days from today.
+/// Makes `count` codes for a unit's counter form, valid for `days` days from today. An actor
+/// limited to a unit makes codes for that unit or a unit below it only.
 pub fn issue(
     state: &AppState,
-    actor: &str,
+    actor: impl Into<Actor>,
     unit: &str,
     survey: &str,
     count: u32,
@@ -120,6 +121,10 @@ pub fn issue(
             format!("there is no unit “{}”", unit.trim()),
         )
     })?;
+    let actor = actor.into();
+    actor
+        .check_unit(&state.units, Some(&u.code))
+        .map_err(CodeError::Invalid)?;
     let today = state.clock.today();
     if !state.units.valid_on(u, today) {
         return Err(invalid(
@@ -149,10 +154,10 @@ pub fn issue(
     let (unit_code, survey_id) = (u.code.clone(), s.id.clone());
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
-            rows::insert(c, &codes, &unit_code, &survey_id, actor, &expires)?;
+            rows::insert(c, &codes, &unit_code, &survey_id, &actor.name, &expires)?;
             let detail = json!({"unit": unit_code, "survey": survey_id, "count": count,
                 "expires_on": expires});
-            audit::record(c, actor, "codes.issue", &detail.to_string())?;
+            audit::record(c, &actor.name, "codes.issue", &detail.to_string())?;
             Ok::<_, CodeError>(())
         })
     })?;

@@ -1,6 +1,7 @@
 //! The application layer: what the web handlers, the CLI and the benchmark all call to submit
 //! responses, import and export files, sign in, key and verify paper forms, and compute scores and the PAR INDEX report.
 
+pub mod actor;
 pub mod admin;
 pub mod campaigns;
 pub mod codes;
@@ -14,6 +15,7 @@ pub mod sign_in;
 pub mod standing;
 pub mod submit;
 
+pub use actor::Actor;
 pub use reports::ReportError;
 
 use crate::views::i18n::Text;

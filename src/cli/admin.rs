@@ -13,6 +13,7 @@ impl From<AdminError> for CliError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Invalid(p) => CliError::Refused(p.text.en),
+            AdminError::Forbidden(t) => CliError::Refused(t.en),
             AdminError::Db(e) => CliError::Db(e),
         }
     }

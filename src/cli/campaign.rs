@@ -63,6 +63,7 @@ impl From<CampaignError> for CliError {
             )),
             CampaignError::Refused(m) => CliError::Refused(m),
             CampaignError::NotFound => CliError::Refused("no such campaign".into()),
+            CampaignError::Forbidden(t) => CliError::Refused(t.en),
         }
     }
 }

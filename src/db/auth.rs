@@ -272,6 +272,24 @@ pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool,
     Ok(n > 0)
 }
 
+/// The unit scope of a token named by id or by the token itself, revoked or not: `None` when
+/// there is no such token, `Some(None)` for a token of the whole city.
+pub fn token_scope(
+    conn: &mut AnyConnection,
+    id_or_token: &str,
+) -> Result<Option<Option<String>>, DbError> {
+    let hash = hash_token(id_or_token);
+    Ok(api_tokens::table
+        .filter(
+            api_tokens::id
+                .eq(id_or_token)
+                .or(api_tokens::token_hash.eq(&hash)),
+        )
+        .select(api_tokens::unit_code)
+        .first(conn)
+        .optional()?)
+}
+
 /// What an active token may do: its role and the unit it is limited to, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {

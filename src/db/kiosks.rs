@@ -86,6 +86,16 @@ pub fn revoke(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbErr
     Ok(n > 0)
 }
 
+/// The unit of a kiosk named by id or by its token, revoked or not.
+pub fn unit_of(conn: &mut AnyConnection, id_or_token: &str) -> Result<Option<String>, DbError> {
+    let hash = hash_token(id_or_token);
+    Ok(kiosks::table
+        .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
+        .select(kiosks::unit_code)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
     let rows: Vec<KioskRow> = kiosks::table
         .order(kiosks::created_at)

@@ -1,10 +1,13 @@
 //! Administration in the browser: `/admin/users`, `/admin/kiosks`, `/admin/tokens`.
 //! Supervisors read; administrators change, through `app::admin` as the CLI does. Bad input
-//! shows the page again with a Vietnamese message naming the field, and changes nothing.
+//! (a unit outside the reader's own among them) shows the page again with a message naming the
+//! field, and changes nothing; a user, token or kiosk outside the reader's unit is a 403. A
+//! reader limited to a unit sees and is offered that unit and the units below it only.
 
 use super::auth::CsrfOnly;
 use super::extract::{Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
 use crate::app::admin::{self as app, AdminError};
+use crate::app::Actor;
 use crate::db::auth::User;
 use crate::error::PageError;
 use crate::state::AppState;
@@ -33,9 +36,18 @@ async fn run<T: Send + 'static>(
     let outcome = web::block(move || work(&st))
         .await
         .map_err(|_| PageError::busy())?;
+    settle(outcome, lang)
+}
+
+fn settle<T>(outcome: Result<T, AdminError>, lang: Lang) -> Result<Result<T, Notice>, PageError> {
     match outcome {
         Ok(x) => Ok(Ok(x)),
         Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.text(&p.text).to_string()))),
+        Err(AdminError::Forbidden(why)) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            ("Không có quyền", "Not allowed"),
+            why,
+        )),
         Err(AdminError::Db(e)) => Err(e.into()),
     }
 }
@@ -47,11 +59,7 @@ async fn run_hashing<T: Send + 'static>(
     work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
 ) -> Result<Result<T, Notice>, PageError> {
     let st = state.get_ref().clone();
-    match state.passwords.run(move || work(&st)).await? {
-        Ok(x) => Ok(Ok(x)),
-        Err(AdminError::Invalid(p)) => Ok(Err(Notice::Error(lang.text(&p.text).to_string()))),
-        Err(AdminError::Db(e)) => Err(e.into()),
-    }
+    settle(state.passwords.run(move || work(&st)).await?, lang)
 }
 
 fn status_of(n: &Notice) -> StatusCode {
@@ -61,16 +69,19 @@ fn status_of(n: &Notice) -> StatusCode {
     }
 }
 
-/// Today's units, for kiosks; every unit can scope a user.
-fn units_today(state: &AppState) -> Vec<Unit> {
+/// Today's units the reader may choose: all of them for the city's staff, else the reader's
+/// unit and the units below it.
+fn units_today(state: &AppState, reader: &User) -> Vec<Unit> {
     let today = state
         .units
         .set_on(state.clock.today())
         .map(|s| s.id.clone());
+    let reader = Actor::from(reader);
     state
         .units
         .units_of(today.as_deref())
         .into_iter()
+        .filter(|u| reader.reaches(&state.units, Some(&u.code)))
         .cloned()
         .collect()
 }
@@ -86,7 +97,7 @@ async fn users_page(
     const HERE: &str = "/admin/users";
     let viewer = user.clone();
     let users = load(state, lang, move |st| app::users_seen_by(st, &viewer)).await?;
-    let units = units_today(state);
+    let units = units_today(state, user);
     let role = user.role.to_string();
     let unit_name = |code: &str| {
         state
@@ -170,7 +181,7 @@ pub async fn add_user(
     lang: Lang,
     CsrfForm(f): CsrfForm<AddUserForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let name = f.name.trim().to_string();
     let draft = Draft {
         name: f.name.clone(),
@@ -230,7 +241,7 @@ pub async fn change_user(
     path: web::Path<String>,
     CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let id = path.into_inner();
     let outcome = run(&state, lang, move |st| {
         app::change_user(st, &actor, &id, &f.role, Some(&f.unit))
@@ -254,7 +265,7 @@ pub async fn reset_password(
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let id = path.into_inner();
     let outcome = run_hashing(&state, lang, move |st| {
         let name = app::users(st)?
@@ -289,7 +300,7 @@ async fn set_disabled(
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let outcome = run(&state, lang, move |st| {
         app::set_disabled(st, &actor, &id, disabled)
     })
@@ -347,7 +358,7 @@ async fn kiosks_page(
         let allowed = state.units.subtree(scope);
         kiosks.retain(|k| allowed.contains(&k.kiosk.unit_code));
     }
-    let units = units_today(state);
+    let units = units_today(state, user);
     let role = user.role.to_string();
     let status = status_of(&notice);
     Ok(csrf.page(
@@ -407,7 +418,7 @@ pub async fn add_kiosk(
     lang: Lang,
     CsrfForm(f): CsrfForm<AddKioskForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let outcome = run(&state, lang, move |st| {
         app::add_kiosk(st, &actor, &f.unit, &f.survey, &f.label)
     })
@@ -436,7 +447,7 @@ pub async fn revoke_kiosk(
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let id = path.into_inner();
     let outcome = run(&state, lang, move |st| app::revoke_kiosk(st, &actor, &id)).await?;
     let notice = match outcome {
@@ -460,8 +471,9 @@ async fn tokens_page(
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
     const HERE: &str = "/admin/tokens";
-    let tokens = load(state, lang, app::tokens).await?;
-    let units = units_today(state);
+    let reader = Actor::from(user);
+    let tokens = load(state, lang, move |st| app::tokens_seen_by(st, reader)).await?;
+    let units = units_today(state, user);
     let unit_name = |code: &str| {
         state
             .units
@@ -522,7 +534,7 @@ pub async fn create_token(
     lang: Lang,
     CsrfForm(f): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let outcome = run(&state, lang, move |st| {
         app::create_token(st, &actor, &f.role, &f.label, Some(&f.unit))
     })
@@ -546,7 +558,7 @@ pub async fn revoke_token(
     path: web::Path<String>,
     _: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     let id = path.into_inner();
     let outcome = run(&state, lang, move |st| app::revoke_token(st, &actor, &id)).await?;
     let notice = match outcome {

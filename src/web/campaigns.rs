@@ -4,6 +4,7 @@
 use super::extract::{check_csrf, Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
 use super::{upload, LIST_LIMIT};
 use crate::app::campaigns::{self as app, CampaignError, NewCampaign, RowError};
+use crate::app::Actor;
 use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
 use crate::error::PageError;
@@ -46,6 +47,11 @@ impl From<CampaignError> for PageError {
                 ("Không thực hiện được", "Not done"),
                 Text::same(m),
             ),
+            CampaignError::Forbidden(why) => PageError::new(
+                StatusCode::FORBIDDEN,
+                ("Không có quyền truy cập", "Access denied"),
+                why,
+            ),
         }
     }
 }
@@ -85,19 +91,10 @@ fn staff<'a>(
 }
 
 /// A campaign covers the whole city (its people, rates and reminders span every unit): a user
-/// limited to a unit neither sees nor runs campaigns.
+/// limited to a unit neither sees nor runs campaigns. Checked before anything is read (an
+/// upload included); the application layer refuses every change again.
 fn citywide(user: &User) -> Result<(), PageError> {
-    match &user.unit {
-        None => Ok(()),
-        Some(_) => Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            ("Không có quyền truy cập", "Access denied"),
-            (
-                "Đợt khảo sát trải trên mọi đơn vị; tài khoản giới hạn trong một đơn vị không xem được. Xin liên hệ quản trị viên nếu cần.",
-                "Campaigns span every unit; an account limited to one unit cannot see them. Ask an administrator if you need to.",
-            ),
-        )),
-    }
+    app::citywide(user).map(|_| ()).map_err(PageError::from)
 }
 
 fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
@@ -198,7 +195,7 @@ pub async fn create(
         organiser: f.organiser,
         unit: String::new(),
     };
-    let actor = user.username.clone();
+    let actor = Actor::from(&user);
     match run(&state, move |s| app::create(s, &actor, new, None)).await {
         Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
         Err(CampaignError::Invalid(e)) => {
@@ -368,7 +365,7 @@ pub async fn add_list(
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let (id, actor, text) = (id.into_inner(), user.username.clone(), f.list.clone());
+    let (id, actor, text) = (id.into_inner(), Actor::from(&user), f.list.clone());
     let cid = id.clone();
     let outcome = run(&state, move |s| {
         app::add_list(s, &actor, &cid, app::ListSource::Text(&text))
@@ -388,9 +385,10 @@ pub async fn add_list_file(
     id: web::Path<String>,
     parts: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
+    citywide(&user)?;
     let up = upload::read(parts, LIST_LIMIT as u64).await?;
     check_csrf(&req, up.field("csrf"))?;
-    let (id, actor) = (id.into_inner(), user.username.clone());
+    let (id, actor) = (id.into_inner(), Actor::from(&user));
     let refuse = |message: String| {
         Err(CampaignError::Rows(vec![RowError {
             line: 1,
@@ -452,7 +450,7 @@ pub async fn add_person(
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let (id, actor) = (id.into_inner(), user.username.clone());
+    let (id, actor) = (id.into_inner(), Actor::from(&user));
     let person = NewRespondent {
         name: f.name,
         group: f.group,
@@ -489,7 +487,7 @@ pub async fn open(
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let (id, actor) = (id.into_inner(), user.username.clone());
+    let (id, actor) = (id.into_inner(), Actor::from(&user));
     let cid = id.clone();
     let outcome = run(&state, move |s| app::open(s, &actor, &cid))
         .await
@@ -512,7 +510,7 @@ pub async fn close(
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let (id, actor) = (id.into_inner(), user.username.clone());
+    let (id, actor) = (id.into_inner(), Actor::from(&user));
     let cid = id.clone();
     let outcome = run(&state, move |s| app::close(s, &actor, &cid))
         .await
@@ -568,7 +566,7 @@ pub async fn links(
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let (id, actor) = (id.into_inner(), user.username.clone());
+    let (id, actor) = (id.into_inner(), Actor::from(&user));
     let cid = id.clone();
     let outcome = run(&state, move |s| app::issue_links(s, &actor, &cid)).await;
     let (campaign, links) = match outcome {
@@ -599,7 +597,7 @@ pub async fn revoke(
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let ((id, person), actor) = (path.into_inner(), user.username.clone());
+    let ((id, person), actor) = (path.into_inner(), Actor::from(&user));
     let cid = id.clone();
     let outcome = run(&state, move |s| app::revoke(s, &actor, &cid, &person))
         .await
@@ -619,7 +617,7 @@ pub async fn reissue(
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     citywide(&user)?;
-    let ((id, person), actor) = (path.into_inner(), user.username.clone());
+    let ((id, person), actor) = (path.into_inner(), Actor::from(&user));
     let cid = id.clone();
     let outcome = run(&state, move |s| {
         let link = app::reissue(s, &actor, &cid, &person)?;

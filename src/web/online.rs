@@ -258,10 +258,13 @@ async fn codes_page(
         .units
         .set_on(state.clock.today())
         .map(|s| s.id.clone());
+    // A reader limited to a unit is offered that unit and the units below it.
+    let reader = crate::app::Actor::from(user);
     let units: Vec<_> = state
         .units
         .units_of(today.as_deref())
         .into_iter()
+        .filter(|u| reader.reaches(&state.units, Some(&u.code)))
         .cloned()
         .collect();
     let role = user.role.to_string();
@@ -349,7 +352,7 @@ pub async fn issue(
         .await);
     };
     let st = state.get_ref().clone();
-    let actor = user.username.clone();
+    let actor = crate::app::Actor::from(&user);
     let (unit, survey) = (f.unit.clone(), f.survey.clone());
     let outcome = web::block(move || app::issue(&st, &actor, &unit, &survey, count, days))
         .await
