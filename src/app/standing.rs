@@ -81,10 +81,11 @@ pub enum EntryError {
     Db(#[from] DbError),
 }
 
-/// Whether `user` may enter values for a criterion owned by `owner`: admins for every
-/// criterion; surveyors and supervisors scoped to the unit of an agency the owner names.
+/// Whether `user` may enter values for a criterion owned by `owner`: the city's admins for
+/// every criterion; surveyors, supervisors and admins scoped to the unit of an agency the
+/// owner names (an admin limited to a unit is no admin of the city's criteria).
 pub fn may_enter(state: &AppState, user: &User, owner: &str) -> bool {
-    if user.role == Role::Admin {
+    if user.role == Role::Admin && user.unit.is_none() {
         return true;
     }
     if user.role < Role::Surveyor {

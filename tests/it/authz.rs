@@ -1,7 +1,10 @@
 //! The authorization matrix: every route the router declares (`chiso::web::route_table()`),
 //! called by every kind of caller, compared with the answer written here. A route the table
 //! below does not name fails the test: a new route cannot be forgotten. Also: callers limited
-//! to a unit (users and API tokens) see nothing of another unit.
+//! to a unit (users and API tokens) see nothing of another unit. Every request that is let in
+//! and creates something (a user, token, kiosk, slip codes, people of a campaign) is checked
+//! for what it created: within the caller's unit, never the whole city for a scoped caller;
+//! a refused request creates nothing.
 
 use crate::harness::*;
 use actix_web::cookie::Cookie;
@@ -11,12 +14,14 @@ use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::app::paper::{self, KeyedForm, NewBatch};
 use chiso::db::auth::{self, Role};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where the fixtures live (a ward of Ninh Kiều), and the unit the scoped callers are limited
 /// to (Cái Răng district): the fixtures lie outside it.
 const WARD: &str = "NK-P-AN-BINH";
 const SCOPE: &str = "CR";
+/// A ward of Cái Răng, on today's map: what the admins create is scoped here.
+const IN_SCOPE: &str = "CR-P-BA-LANG";
 const HOUSEHOLD: &str = "sipas-2022-household";
 
 /// Every kind of caller.
@@ -35,6 +40,8 @@ pub(crate) enum Who {
     Admin,
     /// A supervisor limited to Cái Răng district.
     UnitUser,
+    /// An administrator limited to Cái Răng district.
+    UnitAdmin,
     ApiViewer,
     ApiSurveyor,
     ApiSupervisor,
@@ -44,7 +51,7 @@ pub(crate) enum Who {
 
 use Who::*;
 
-const EVERYONE: [Who; 13] = [
+const EVERYONE: [Who; 14] = [
     Anonymous,
     Kiosk,
     Link,
@@ -54,6 +61,7 @@ const EVERYONE: [Who; 13] = [
     Supervisor,
     Admin,
     UnitUser,
+    UnitAdmin,
     ApiViewer,
     ApiSurveyor,
     ApiSupervisor,
@@ -141,14 +149,17 @@ impl Rule {
     }
 }
 
-const VIEWERS: &[Who] = &[Viewer, Surveyor, Supervisor, Admin, UnitUser];
-const SURVEYORS: &[Who] = &[Surveyor, Supervisor, Admin, UnitUser];
-const SUPERVISORS: &[Who] = &[Supervisor, Admin, UnitUser];
+const VIEWERS: &[Who] = &[Viewer, Surveyor, Supervisor, Admin, UnitUser, UnitAdmin];
+const SURVEYORS: &[Who] = &[Surveyor, Supervisor, Admin, UnitUser, UnitAdmin];
+const SUPERVISORS: &[Who] = &[Supervisor, Admin, UnitUser, UnitAdmin];
 /// Supervisors and admins of the whole city: the fixtures lie outside the scoped user's unit.
 const CITY_SUPERVISORS: &[Who] = &[Supervisor, Admin];
 /// Surveyors of the whole city (a batch outside the scoped user's unit).
 const CITY_SURVEYORS: &[Who] = &[Surveyor, Supervisor, Admin];
 const ADMINS: &[Who] = &[Admin];
+/// Admins of the city and of a unit: what they create lies within their unit. (The users,
+/// kiosks and tokens the other routes change lie outside the scoped admin's unit.)
+const UNIT_ADMINS: &[Who] = &[Admin, UnitAdmin];
 const API_ANY: &[Who] = &[ApiViewer, ApiSurveyor, ApiSupervisor, ApiUnit];
 
 /// The expected answers, by (method, path pattern) as the router declares them. A route
@@ -247,10 +258,10 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/admin/users"), rule(SUPERVISORS)),
         (
             post("/admin/users"),
-            rule(ADMINS).form(&[
-                ("name", "moi"),
-                ("role", "viewer"),
-                ("unit", ""),
+            rule(UNIT_ADMINS).form(&[
+                ("name", "moi-{who}"),
+                ("role", "admin"),
+                ("unit", IN_SCOPE),
                 ("password", "mot-mat-khau-dai"),
             ]),
         ),
@@ -264,8 +275,8 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/admin/kiosks"), rule(SUPERVISORS)),
         (
             post("/admin/kiosks"),
-            rule(ADMINS).form(&[
-                ("unit", WARD),
+            rule(UNIT_ADMINS).form(&[
+                ("unit", IN_SCOPE),
                 ("survey", "sipas-counter"),
                 ("label", "Quầy 9"),
             ]),
@@ -274,7 +285,7 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/admin/tokens"), rule(SUPERVISORS)),
         (
             post("/admin/tokens"),
-            rule(ADMINS).form(&[("role", "viewer"), ("label", "x"), ("unit", SCOPE)]),
+            rule(UNIT_ADMINS).form(&[("role", "admin"), ("label", "x"), ("unit", SCOPE)]),
         ),
         (post("/admin/tokens/{id}/revoke"), rule(ADMINS).form(&[])),
         // Import.
@@ -314,10 +325,14 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         ),
         (get("/campaigns/{id}/reminders.csv"), rule(CITY_SUPERVISORS)),
         // Slip codes: admins issue them.
-        (get("/codes"), rule(ADMINS)),
+        (get("/codes"), rule(UNIT_ADMINS)),
         (
             post("/codes"),
-            rule(ADMINS).form(&[("unit", WARD), ("survey", "sipas-counter"), ("count", "2")]),
+            rule(UNIT_ADMINS).form(&[
+                ("unit", IN_SCOPE),
+                ("survey", "sipas-counter"),
+                ("count", "2"),
+            ]),
         ),
         // The API: bearer tokens; a token limited to a unit cannot use another unit.
         (
@@ -421,6 +436,7 @@ pub(crate) fn matrix_app() -> TestApp {
         .with_user("binh", Role::Surveyor, None)
         .with_user("chi", Role::Supervisor, None)
         .with_user("cr", Role::Supervisor, Some(SCOPE))
+        .with_user("cra", Role::Admin, Some(SCOPE))
         .with_user("nan-nhan", Role::Viewer, None)
         .with_kiosk(WARD, "sipas-counter")
         .with_kiosk(WARD, "sipas-counter")
@@ -537,8 +553,51 @@ fn user_name(who: Who) -> Option<&'static str> {
         Supervisor => "chi",
         Admin => "admin",
         UnitUser => "cr",
+        UnitAdmin => "cra",
         _ => return None,
     })
+}
+
+/// The unit a caller is limited to, if any.
+fn scope_of(who: Who) -> Option<&'static str> {
+    matches!(who, UnitUser | UnitAdmin | ApiUnit).then_some(SCOPE)
+}
+
+/// What admins create, as (kind, id, unit scope): users, API tokens, kiosks, slip codes and the
+/// people of campaigns.
+pub(crate) type Made = BTreeSet<(&'static str, String, Option<String>)>;
+
+pub(crate) fn made(app: &TestApp) -> Made {
+    use chiso::db::schema::{api_tokens, kiosks, respondents, users, visit_codes};
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    let mut out = Made::new();
+    let rows: Vec<(String, Option<String>)> = users::table
+        .select((users::id, users::unit_code))
+        .load(&mut conn)
+        .unwrap();
+    out.extend(rows.into_iter().map(|(id, u)| ("user", id, u)));
+    let rows: Vec<(String, Option<String>)> = api_tokens::table
+        .select((api_tokens::id, api_tokens::unit_code))
+        .load(&mut conn)
+        .unwrap();
+    out.extend(rows.into_iter().map(|(id, u)| ("token", id, u)));
+    let rows: Vec<(String, String)> = kiosks::table
+        .select((kiosks::id, kiosks::unit_code))
+        .load(&mut conn)
+        .unwrap();
+    out.extend(rows.into_iter().map(|(id, u)| ("kiosk", id, Some(u))));
+    let rows: Vec<(String, String)> = visit_codes::table
+        .select((visit_codes::code_hash, visit_codes::unit_code))
+        .load(&mut conn)
+        .unwrap();
+    out.extend(rows.into_iter().map(|(id, u)| ("code", id, Some(u))));
+    let rows: Vec<(String, String)> = respondents::table
+        .select((respondents::id, respondents::unit_code))
+        .load(&mut conn)
+        .unwrap();
+    out.extend(rows.into_iter().map(|(id, u)| ("person", id, Some(u))));
+    out
 }
 
 fn is_login(location: Option<&str>) -> bool {
@@ -649,6 +708,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     order.sort_by_key(|(m, p)| (*p == "/logout", *m != Method::GET));
     let mut cells = 0;
     let mut wrong = Vec::new();
+    let mut created: BTreeMap<(Who, &str), usize> = BTreeMap::new();
     for (method, pattern) in order {
         let rule = &table[&(method.clone(), *pattern)];
         for who in EVERYONE {
@@ -671,7 +731,12 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                     .set_payload(format!("csrf={csrf}")),
                 Body::None => req,
                 Body::Form(fields) => {
-                    let mut fields = fields.clone();
+                    // Each caller creates under its own name ("moi-{who}").
+                    let me = format!("{who:?}").to_lowercase();
+                    let mut fields: Vec<_> = fields
+                        .iter()
+                        .map(|(k, v)| (*k, v.replace("{who}", &me)))
+                        .collect();
                     fields.push(("csrf", csrf));
                     req.insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                         .set_payload(serde_urlencoded::to_string(&fields).unwrap())
@@ -697,6 +762,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                     .set_payload(body)
                 }
             };
+            let before = (*method == Method::POST).then(|| made(&app));
             let resp = test::call_service(&svc, req.to_request()).await;
             let status = resp.status();
             let location = resp
@@ -704,6 +770,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 .get("Location")
                 .and_then(|l| l.to_str().ok())
                 .map(str::to_string);
+            drop(resp);
             cells += 1;
             let expect = rule.expect(who);
             let refused = status == StatusCode::UNAUTHORIZED
@@ -719,11 +786,43 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             if !ok {
                 wrong.push(format!(
                     "{method} {uri} as {who:?}: expected {expect:?}, got {status} {}",
-                    location.unwrap_or_default()
+                    location.clone().unwrap_or_default()
                 ));
+            }
+            // What the request created (or moved): nothing when refused, else within the
+            // caller's unit.
+            if let Some(before) = before {
+                let within = |unit: &Option<String>| match scope_of(who) {
+                    None => true,
+                    Some(s) => unit
+                        .as_ref()
+                        .is_some_and(|u| app.state.units.subtree(s).contains(u)),
+                };
+                for (kind, id, unit) in made(&app).difference(&before) {
+                    if refused || !status.is_success() && !status.is_redirection() {
+                        wrong.push(format!(
+                            "{method} {uri} as {who:?} answered {status} yet created {kind} {id}"
+                        ));
+                    } else if !within(unit) {
+                        wrong.push(format!(
+                            "{method} {uri} as {who:?} created {kind} {id} outside its unit: {unit:?}"
+                        ));
+                    }
+                    *created.entry((who, *kind)).or_insert(0) += 1;
+                }
             }
         }
     }
+    // The checks above are not vacuous: the scoped admin did create each kind of thing, and
+    // the city's admin added people to a campaign.
+    for kind in ["user", "token", "kiosk", "code"] {
+        assert!(
+            created.get(&(UnitAdmin, kind)).is_some_and(|n| *n > 0),
+            "the unit's admin created no {kind}: {created:?}\n{}",
+            wrong.join("\n")
+        );
+    }
+    assert!(created.get(&(Admin, "person")).is_some_and(|n| *n > 0));
     assert!(
         wrong.is_empty(),
         "{} of {cells} answers differ from the table:\n{}",
