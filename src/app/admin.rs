@@ -441,11 +441,7 @@ fn shown(id: &str) -> String {
 }
 
 /// Revokes a kiosk by id or by its token: its URL stops working at once.
-pub fn revoke_kiosk(
-    state: &AppState,
-    actor: impl Into<Actor>,
-    id: &str,
-) -> Result<(), AdminError> {
+pub fn revoke_kiosk(state: &AppState, actor: impl Into<Actor>, id: &str) -> Result<(), AdminError> {
     let actor = actor.into();
     let id = id.trim();
     change(state, |conn| {
@@ -518,11 +514,7 @@ pub fn create_token(
 
 /// Revokes an API token by id or by the token itself. Servers stop accepting it within
 /// their token cache's time (30 s).
-pub fn revoke_token(
-    state: &AppState,
-    actor: impl Into<Actor>,
-    id: &str,
-) -> Result<(), AdminError> {
+pub fn revoke_token(state: &AppState, actor: impl Into<Actor>, id: &str) -> Result<(), AdminError> {
     let actor = actor.into();
     let id = id.trim();
     change(state, |conn| {

@@ -618,7 +618,14 @@ pub fn open(
             e.message
         )));
     }
-    transition(state, &actor.name, &campaign, &[DRAFT], OPEN, "campaign.open")
+    transition(
+        state,
+        &actor.name,
+        &campaign,
+        &[DRAFT],
+        OPEN,
+        "campaign.open",
+    )
 }
 
 /// Closes a campaign: its links stop working and no one can be added.

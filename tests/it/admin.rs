@@ -832,3 +832,389 @@ async fn an_unreadable_form_names_its_field_and_stores_nothing() {
     assert!(page.contains("“name”"), "{page}");
     assert_eq!(users(&app), before, "nothing stored");
 }
+
+/// Another ward of Ninh Kiều, outside the ward admin's unit.
+const OTHER_WARD: &str = "NK-P-AN-BINH";
+
+/// A ward admin (`chiso user add a --role admin --unit NK-P-CAI-KHE`), signed in.
+fn ward_admin_app() -> TestApp {
+    TestApp::builder()
+        .with_user("a", Role::Admin, Some(WARD))
+        .with_user("chi", Role::Supervisor, None)
+        .with_user("an", Role::Surveyor, Some(OTHER_WARD))
+        .with_user("ba", Role::Viewer, Some(WARD))
+        .with_kiosk(OTHER_WARD, "sipas-counter")
+        .build()
+}
+
+fn made_in(app: &TestApp, kind: &str) -> Vec<Option<String>> {
+    crate::authz::made(app)
+        .into_iter()
+        .filter(|(k, _, _)| *k == kind)
+        .map(|(_, _, unit)| unit)
+        .collect()
+}
+
+/// The ward admin asks for a user, an API token, a kiosk and slip codes for the whole city, a
+/// district above it and another ward: each is refused on its form, naming the unit, and
+/// nothing is stored or logged. In its own ward each is made, scoped there.
+#[actix_web::test]
+async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward() {
+    let app = ward_admin_app();
+    let svc = service!(app);
+    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let before = crate::authz::made(&app);
+    let log = audit_log(&app).len();
+    for unit in ["", "NK", OTHER_WARD, "CR-P-BA-LANG"] {
+        for (uri, fields) in [
+            (
+                "/admin/users",
+                vec![
+                    ("name", "b"),
+                    ("role", "admin"),
+                    ("unit", unit),
+                    ("password", "mot-mat-khau-dai"),
+                ],
+            ),
+            (
+                "/admin/tokens",
+                vec![
+                    ("role", "admin"),
+                    ("label", "toan-thanh-pho"),
+                    ("unit", unit),
+                ],
+            ),
+            (
+                "/admin/kiosks",
+                vec![
+                    ("unit", unit),
+                    ("survey", "sipas-counter"),
+                    ("label", "Quầy X"),
+                ],
+            ),
+            (
+                "/codes",
+                vec![("unit", unit), ("survey", "sipas-counter"), ("count", "3")],
+            ),
+        ] {
+            let (status, page) = staff_post!(svc, a, uri, fields);
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{uri} unit={unit}: {page}"
+            );
+            // The form again, with the message naming the field and why.
+            let why = match unit {
+                "" if uri.starts_with("/admin/users") || uri.starts_with("/admin/tokens") => {
+                    "không tạo được gì cho toàn thành phố"
+                }
+                "" => "không có đơn vị “”",
+                _ => "nằm ngoài Phường Cái Khế",
+            };
+            assert!(page.contains(why), "{uri} unit={unit}: {page}");
+            assert!(page.contains("<form"), "{uri}: the form is shown again");
+            assert!(!page.contains("class=\"secret\""), "{uri}: no secret shown");
+        }
+    }
+    assert_eq!(crate::authz::made(&app), before, "nothing stored");
+    assert_eq!(audit_log(&app).len(), log, "nothing logged");
+
+    // Within the ward: each is made, scoped to the ward.
+    let ward = Some(WARD.to_string());
+    let (status, page) = staff_post!(
+        svc,
+        a,
+        "/admin/users",
+        [
+            ("name", "b"),
+            ("role", "admin"),
+            ("unit", WARD),
+            ("password", "mot-mat-khau-dai")
+        ]
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut conn = app.state.pool.get().unwrap();
+    let b = auth::find_user(&mut conn, "b").unwrap().unwrap();
+    drop(conn);
+    assert_eq!(
+        (b.role.as_str(), b.unit_code.clone()),
+        ("admin", ward.clone())
+    );
+    let (status, _) = staff_post!(
+        svc,
+        a,
+        "/admin/tokens",
+        [("role", "admin"), ("label", "phuong"), ("unit", WARD)]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = staff_post!(
+        svc,
+        a,
+        "/admin/kiosks",
+        [
+            ("unit", WARD),
+            ("survey", "sipas-counter"),
+            ("label", "Quầy 1")
+        ]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = staff_post!(
+        svc,
+        a,
+        "/codes",
+        [("unit", WARD), ("survey", "sipas-counter"), ("count", "3")]
+    );
+    assert_eq!(status, StatusCode::OK);
+    let now = crate::authz::made(&app);
+    let new: Vec<_> = now.difference(&before).collect();
+    assert_eq!(new.len(), 1 + 1 + 1 + 3, "{new:?}");
+    assert!(new.iter().all(|(_, _, unit)| *unit == ward), "{new:?}");
+    assert_eq!(made_in(&app, "code").len(), 3);
+
+    // The unit choosers offer the ward only.
+    for uri in ["/admin/users", "/admin/kiosks", "/admin/tokens", "/codes"] {
+        let (status, page, _) = staff_get!(svc, a, uri);
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&format!("value=\"{WARD}\"")), "{uri}: {page}");
+        assert!(
+            !page.contains(&format!("value=\"{OTHER_WARD}\"")) && !page.contains("value=\"NK\""),
+            "{uri} offers units outside the ward"
+        );
+    }
+}
+
+/// The ward admin tries to change, reset, disable or enable users of the city and of another
+/// ward, to move its own ward's user out or widen its own scope, and to revoke another
+/// ward's kiosk and a city-wide token: refused, nothing changed or logged.
+#[actix_web::test]
+async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
+    let app = ward_admin_app();
+    let svc = service!(app);
+    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let mut conn = app.state.pool.get().unwrap();
+    let city_token = auth::create_token(&mut conn, Role::Supervisor, "thanh-pho").unwrap();
+    let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
+    drop(conn);
+    let users = |app: &TestApp| {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_users(&mut conn).unwrap()
+    };
+    let before = (users(&app), crate::authz::made(&app));
+    let log = audit_log(&app).len();
+
+    // Users outside the ward: not theirs to act on at all.
+    for name in ["chi", "an", "admin"] {
+        let id = user_id(&app, name);
+        for (uri, fields) in [
+            (
+                format!("/admin/users/{id}/role"),
+                vec![("role", "viewer"), ("unit", WARD)],
+            ),
+            (format!("/admin/users/{id}/password"), vec![]),
+            (format!("/admin/users/{id}/disable"), vec![]),
+            (format!("/admin/users/{id}/enable"), vec![]),
+        ] {
+            let (status, page) = staff_post!(svc, a, uri, fields);
+            assert_eq!(status, StatusCode::FORBIDDEN, "{uri} ({name}): {page}");
+            assert!(
+                !page.contains("class=\"secret\""),
+                "{uri}: no password shown"
+            );
+        }
+    }
+    // The ward's own user moved out, or given a wider scope; the admin widening its own.
+    for (name, unit) in [("ba", ""), ("ba", OTHER_WARD), ("ba", "NK"), ("a", "")] {
+        let id = user_id(&app, name);
+        let (status, page) = staff_post!(
+            svc,
+            a,
+            format!("/admin/users/{id}/role"),
+            [("role", "admin"), ("unit", unit)]
+        );
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name} → {unit:?}"
+        );
+        assert!(
+            page.contains("nằm ngoài Phường Cái Khế") || page.contains("cho toàn thành phố"),
+            "{page}"
+        );
+    }
+    // Another ward's kiosk (by id and by its address) and a city-wide token (by id and by
+    // the token itself).
+    let token_id = {
+        let mut conn = app.state.pool.get().unwrap();
+        auth::list_tokens(&mut conn)
+            .unwrap()
+            .into_iter()
+            .find(|t| t.label == "thanh-pho")
+            .unwrap()
+            .id
+    };
+    for uri in [
+        format!("/admin/kiosks/{}/revoke", kiosk.id),
+        format!("/admin/kiosks/{}/revoke", app.kiosks[0]),
+        format!("/admin/tokens/{token_id}/revoke"),
+        format!("/admin/tokens/{city_token}/revoke"),
+    ] {
+        let (status, _) = staff_post!(svc, a, uri, Vec::<(&str, &str)>::new());
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+    }
+    assert_eq!(
+        (users(&app), crate::authz::made(&app)),
+        before,
+        "nothing changed"
+    );
+    assert_eq!(audit_log(&app).len(), log, "nothing logged");
+    let mut conn = app.state.pool.get().unwrap();
+    assert!(auth::token_grant(&mut conn, &city_token).unwrap().is_some());
+    assert!(chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
+        .revoked_at
+        .is_none());
+    drop(conn);
+    let (status, _) = try_sign_in!(svc, "chi", USER_PASSWORD);
+    assert_eq!(status, StatusCode::SEE_OTHER, "chi's password still works");
+
+    // Within the ward: the admin changes its own ward's user (the test can fail).
+    let id = user_id(&app, "ba");
+    let (status, _) = staff_post!(
+        svc,
+        a,
+        format!("/admin/users/{id}/disable"),
+        Vec::<(&str, &str)>::new()
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(users(&app).iter().any(|u| u.username == "ba" && u.disabled));
+}
+
+/// Campaigns span the city: the ward admin's every campaign request is refused, the list
+/// upload among them (it used to add people and answer with every name and contact).
+#[actix_web::test]
+async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
+    use chiso::app::campaigns::{self, NewCampaign};
+    let app = ward_admin_app();
+    let svc = service!(app);
+    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let (c, _) = campaigns::create(
+        &app.state,
+        "test",
+        NewCampaign {
+            survey: "parindex-officials-2022".into(),
+            period: PERIOD,
+            title: "Đợt 1".into(),
+            ..Default::default()
+        },
+        Some(campaigns::ListSource::Text(
+            "name,group,unit,contact\nNguyễn Văn Kín,hdnd,SNV,kin@example.vn\n",
+        )),
+    )
+    .unwrap();
+    let person = campaigns::respondents(&app.state, &c.id).unwrap()[0]
+        .id
+        .clone();
+    let log = audit_log(&app).len();
+
+    let boundary = "----ward-admin";
+    let csv = "name,group,unit,contact\nTrần Thị Mới,hdnd,SNV,moi@example.vn\n";
+    let upload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+        a.csrf
+    );
+    let resp = test::call_service(
+        &svc,
+        TestRequest::post()
+            .uri(&format!("/campaigns/{}/list-file", c.id))
+            .cookie(Cookie::new("chiso_session", a.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", a.csrf.clone()))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .set_payload(upload)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let page = body(resp).await;
+    assert!(
+        !page.contains("Nguyễn Văn Kín") && !page.contains("kin@example.vn"),
+        "{page}"
+    );
+
+    let id = &c.id;
+    for (uri, fields) in [
+        (
+            "/campaigns".to_string(),
+            vec![
+                ("survey", "parindex-officials-2022"),
+                ("period", "2025"),
+                ("title", "Của phường"),
+            ],
+        ),
+        (format!("/campaigns/{id}/list"), vec![("list", csv)]),
+        (
+            format!("/campaigns/{id}/people"),
+            vec![("name", "Lê Văn Tay"), ("group", "hdnd"), ("unit", WARD)],
+        ),
+        (format!("/campaigns/{id}/open"), vec![]),
+        (format!("/campaigns/{id}/links"), vec![("format", "csv")]),
+        (format!("/campaigns/{id}/people/{person}/reissue"), vec![]),
+        (format!("/campaigns/{id}/people/{person}/revoke"), vec![]),
+        (format!("/campaigns/{id}/close"), vec![]),
+    ] {
+        let (status, page) = staff_post!(svc, a, uri, fields);
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {page}");
+        assert!(!page.contains("Nguyễn Văn Kín"), "{uri}");
+    }
+    let people = campaigns::respondents(&app.state, id).unwrap();
+    assert_eq!(people.len(), 1, "no one added");
+    assert_eq!(campaigns::list(&app.state).unwrap().len(), 1);
+    assert_eq!(campaigns::get(&app.state, id).unwrap().status, "draft");
+    assert_eq!(audit_log(&app).len(), log, "nothing logged");
+
+    // The application layer refuses a scoped actor as the pages do.
+    let ward_admin = chiso::app::Actor {
+        name: "a".into(),
+        role: Role::Admin,
+        unit: Some(WARD.into()),
+    };
+    assert!(matches!(
+        campaigns::add_list(
+            &app.state,
+            &ward_admin,
+            id,
+            campaigns::ListSource::Text(csv)
+        ),
+        Err(campaigns::CampaignError::Forbidden(_))
+    ));
+}
+
+/// A ward's supervisor reads the tokens page: the ward's tokens only, not the city's nor
+/// another ward's (their labels, roles and units).
+#[actix_web::test]
+async fn a_ward_supervisor_sees_only_its_wards_tokens() {
+    let app = TestApp::builder()
+        .with_user("s", Role::Supervisor, Some(WARD))
+        .with_user("chi", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let mut conn = app.state.pool.get().unwrap();
+    auth::create_token(&mut conn, Role::Admin, "nhan-thanh-pho").unwrap();
+    auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-an-binh", Some(OTHER_WARD)).unwrap();
+    auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-cai-khe", Some(WARD)).unwrap();
+    drop(conn);
+    let s = sign_in!(svc, "s", USER_PASSWORD);
+    let (status, page, _) = staff_get!(svc, s, "/admin/tokens");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("nhan-cai-khe"), "{page}");
+    assert!(
+        !page.contains("nhan-thanh-pho") && !page.contains("nhan-an-binh"),
+        "{page}"
+    );
+    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let (_, page, _) = staff_get!(svc, chi, "/admin/tokens");
+    assert!(page.contains("nhan-thanh-pho") && page.contains("nhan-an-binh"));
+}
