@@ -624,7 +624,10 @@ fn unseal_on_close(
             campaign.period,
             &campaign.unit_code,
         )?;
-        log::info!("campaign {} closed: {n} sealed answers counted", campaign.id);
+        log::info!(
+            "campaign {} closed: {n} sealed answers counted",
+            campaign.id
+        );
     }
     Ok(())
 }

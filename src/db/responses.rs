@@ -275,8 +275,8 @@ pub fn store_batch(
         }
         // Sealed only while its campaign is open when it commits; a campaign closed since
         // the link was used has unsealed the rest already, so this one counts at once.
-        let sealed = p.status == SEALED
-            && super::campaigns::sealing(conn, &p.survey_id, p.period, &p.unit)?;
+        let sealed =
+            p.status == SEALED && super::campaigns::sealing(conn, &p.survey_id, p.period, &p.unit)?;
         let status = match p.status.as_str() {
             SEALED if !sealed => RECEIVED,
             s => s,
