@@ -1306,3 +1306,92 @@ async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
         }
     }
 }
+
+/// Takes back this version's migration of completion flags: the previous version's schema,
+/// for a test of the upgrade.
+fn revert_completion_flags(conn: &mut AnyConnection) {
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::MigrationHarness;
+    const NAME: &str = "2026-12-07-000050";
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+                &chiso::db::SQLITE_MIGRATIONS,
+            )
+            .unwrap();
+            let m = all
+                .iter()
+                .find(|m| m.name().to_string().starts_with(NAME))
+                .unwrap();
+            c.revert_migration(&**m).unwrap();
+        }
+        AnyConnection::Postgresql(c) => {
+            let all =
+                MigrationSource::<diesel::pg::Pg>::migrations(&chiso::db::POSTGRES_MIGRATIONS)
+                    .unwrap();
+            let m = all
+                .iter()
+                .find(|m| m.name().to_string().starts_with(NAME))
+                .unwrap();
+            c.revert_migration(&**m).unwrap();
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(&app, &[("Phạm Thị Dung", "hdnd", "SNV")]);
+    let links = links(&app, &id);
+    let svc = service!(app);
+    let ((status, _), _) = answer_all!(svc, app, &links[0].1, "4");
+    assert_eq!(status, StatusCode::OK);
+    let mut conn = app.state.pool.get().unwrap();
+
+    // The data as the previous version kept it: the day on the person's row and the answer,
+    // counted at once under that day.
+    revert_completion_flags(&mut conn);
+    for sql in [
+        "UPDATE respondents SET answered_on = '2025-06-20' WHERE answered_on IS NOT NULL",
+        "UPDATE responses SET day = '2025-06-20', created_at = '2025-06-20'",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let old = chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, true).unwrap();
+    assert_eq!((old.responses, old.fixed), (1, true));
+    assert_eq!(scored_responses!(app)["responses"], 1);
+
+    chiso::db::migrate(&mut conn).unwrap();
+    let day: Vec<String> = dump(&mut conn, "responses");
+    assert!(day[0].contains("|sealed|"), "{day:?}");
+    assert!(!day[0].contains("2025-06-20"), "{day:?}");
+    assert!(columns(&mut conn, "respondents").contains(&"answered".to_string()));
+    for line in dump(&mut conn, "respondents") {
+        assert!(!line.contains("2025-06-20"), "{line}");
+    }
+    drop(conn);
+    // The next start rebuilds the counts: the sealed answer leaves them.
+    let stale =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(!stale.differences.is_empty());
+    let fixed = chiso::db::recount::after_upgrade(&app.state.pool, &app.state.layouts).unwrap();
+    assert!(fixed.is_some_and(|r| r.fixed));
+    assert!(
+        chiso::db::recount::after_upgrade(&app.state.pool, &app.state.layouts)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(scored_responses!(app)["responses"], 0);
+    assert_eq!(
+        campaigns::tracking(&app.state, &id).unwrap().total.invited,
+        1
+    );
+    let (status, _) = get_page!(svc, format!("/i/{}", links[0].1));
+    assert_eq!(status, StatusCode::GONE, "still answered");
+
+    campaigns::close(&app.state, "test", &id).unwrap();
+    assert_eq!(scored_responses!(app)["responses"], 1);
+    let agree =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(agree.differences.is_empty(), "{:?}", agree.differences);
+}
