@@ -33,6 +33,9 @@ impl From<DbError> for IngestError {
 #[derive(Debug, Clone, Default)]
 pub struct Provenance {
     pub keyed_by: Option<String>,
+    /// An answer through a campaign's link: stored with no day (at the campaign's period
+    /// only) and sealed, out of every count and read, until its campaign closes.
+    pub sealed: bool,
 }
 
 /// The outcome of checking a submission before it is stored.
@@ -98,12 +101,16 @@ pub fn prepare(
             ),
         ));
     }
-    let day = day.format("%Y-%m-%d").to_string();
+    // A sealed answer keeps no day: the day would match the one its person was marked on.
+    let day = match provenance.sealed {
+        true => String::new(),
+        false => day.format("%Y-%m-%d").to_string(),
+    };
     let valid = validate(survey, raw)?;
-    let status = if raw.channel == "paper" {
-        "keyed_once"
-    } else {
-        "received"
+    let status = match () {
+        _ if provenance.sealed => responses::SEALED,
+        _ if raw.channel == "paper" => "keyed_once",
+        _ => responses::RECEIVED,
     };
     let layout = layouts
         .get(&survey.id)

@@ -215,6 +215,15 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     drop(conn);
     let catalog = Arc::new(catalog);
     let layouts = Arc::new(Layouts::of(&catalog));
+    if let Some(r) = db::recount::after_upgrade(&pool, &layouts)? {
+        if r.fixed {
+            log::info!(
+                "counts rebuilt from {} answers after the upgrade ({} differences)",
+                r.responses,
+                r.differences.len()
+            );
+        }
+    }
     let writer = Writer::start(
         pool.clone(),
         layouts.clone(),

@@ -628,7 +628,11 @@ pub fn open(
     )
 }
 
-/// Closes a campaign: its links stop working and no one can be added.
+/// Closes a campaign: its links stop working and no one can be added. Its answers, sealed
+/// while it was open, are counted in the same transaction, all at once — unless another
+/// campaign of the same survey, period and unit is still open: answers through links to them
+/// are indistinguishable, so they stay sealed until the last of those closes. Closing is
+/// final: a closed campaign is never opened again.
 pub fn close(
     state: &AppState,
     actor: impl Into<Actor>,
@@ -646,6 +650,28 @@ pub fn close(
     )
 }
 
+/// Inside the closing transaction: counts the sealed answers once no campaign holds them.
+fn unseal_on_close(
+    state: &AppState,
+    c: &mut AnyConnection,
+    campaign: &Campaign,
+) -> Result<(), DbError> {
+    if rows::others_open(c, campaign)? == 0 {
+        let n = crate::db::responses::unseal(
+            c,
+            &state.layouts,
+            &campaign.survey_id,
+            campaign.period,
+            &campaign.unit_code,
+        )?;
+        log::info!(
+            "campaign {} closed: {n} sealed answers counted",
+            campaign.id
+        );
+    }
+    Ok(())
+}
+
 fn transition(
     state: &AppState,
     actor: &str,
@@ -657,12 +683,19 @@ fn transition(
     let id = campaign.id.clone();
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
+            if to == CLOSED {
+                // Locks the campaigns of the same survey, period and unit first.
+                rows::others_open(c, campaign)?;
+            }
             if !rows::set_status(c, &id, from, to)? {
                 return Err(CampaignError::Refused(format!(
                     "đợt khảo sát đang ở trạng thái “{}”, không chuyển sang “{}” được",
                     status_label(&campaign.status),
                     status_label(to)
                 )));
+            }
+            if to == CLOSED {
+                unseal_on_close(state, c, campaign)?;
             }
             audit::record(c, actor, action, &json!({"campaign": id}).to_string())?;
             Ok(())
@@ -818,20 +851,17 @@ impl Rate {
     }
 }
 
-/// Response rates by group and by agency, and answers by day: counts only, small cells hidden.
+/// Response rates by group and by agency: counts only, small cells hidden. No answers by
+/// day: who answered is a flag, never a day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tracking {
     pub total: Rate,
     pub by_group: Vec<Rate>,
     pub by_unit: Vec<Rate>,
-    /// Day (YYYY-MM-DD) → answers that day, hidden under [`MIN_CELL`].
-    pub by_day: Vec<(String, Option<i64>)>,
 }
 
 pub fn tracking(state: &AppState, id: &str) -> Result<Tracking, CampaignError> {
-    let (people, days) = state.db_blocking(|conn: &mut AnyConnection| {
-        Ok::<_, DbError>((rows::respondents(conn, id)?, rows::answered_days(conn, id)?))
-    })?;
+    let people = state.db_blocking(|conn: &mut AnyConnection| rows::respondents(conn, id))?;
     let rates = |key: &dyn Fn(&Respondent) -> String| {
         let mut m: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for p in &people {
@@ -847,10 +877,6 @@ pub fn tracking(state: &AppState, id: &str) -> Result<Tracking, CampaignError> {
             })
             .collect::<Vec<_>>()
     };
-    let mut by_day: BTreeMap<String, i64> = BTreeMap::new();
-    for d in days {
-        *by_day.entry(d).or_default() += 1;
-    }
     let answered = people.iter().filter(|p| p.answered).count();
     Ok(Tracking {
         total: Rate {
@@ -860,6 +886,5 @@ pub fn tracking(state: &AppState, id: &str) -> Result<Tracking, CampaignError> {
         },
         by_group: rates(&|p| p.group.clone()),
         by_unit: rates(&|p| p.unit.clone()),
-        by_day: by_day.into_iter().map(|(d, n)| (d, shown(n))).collect(),
     })
 }

@@ -172,7 +172,7 @@ pub async fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError>
         .await?
         .ok_or(CodeError::Unknown)?;
     let today = state.clock.today().format("%Y-%m-%d").to_string();
-    if found.used_on.is_some() {
+    if found.used {
         return Err(CodeError::Used);
     }
     if found.expires_on < today {

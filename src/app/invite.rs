@@ -4,12 +4,13 @@
 //! fields, so nothing tied to the link is stored before the final submit. The submit then
 //! happens in two steps:
 //!
-//! 1. the link is marked used (the person's row gets the day), in one statement that only
+//! 1. the link is marked used (a flag on the person's row, no day), in one statement that only
 //!    succeeds on an unused link of an open campaign — of two submissions racing (a double
 //!    click, two tabs), one wins and the other stores nothing;
 //! 2. the answer goes through the same writer as every channel, under the submission id the
 //!    form was rendered with (random, known only to the browser): it carries the person's
-//!    group and the campaign's unit, never the link or the person.
+//!    group and the campaign's unit, never the link or the person, and no day; it stays
+//!    sealed (out of every count and read) until the campaign closes.
 //!
 //! If step 2 fails and the answer is known not to be stored, the link is given back (the
 //! person may submit again). If that cannot be known (the database went away mid-way), the
@@ -181,13 +182,16 @@ pub async fn answer(
         comments: Map::new(),
         date: None,
     };
+    let sealed = Provenance {
+        sealed: true,
+        ..Provenance::default()
+    };
     // Everything is checked before the link is used up.
-    if let Err(e) = ingest::prepare(&state.intake(), &raw, &Provenance::default()) {
+    if let Err(e) = ingest::prepare(&state.intake(), &raw, &sealed) {
         return Err(refusal(&e));
     }
-    let day = state.clock.today().format("%Y-%m-%d").to_string();
     let t = token.to_string();
-    if !state.db(move |c| rows::consume(c, &t, &day)).await? {
+    if !state.db(move |c| rows::consume(c, &t)).await? {
         // Another submission took the link first (a double click, a second tab).
         if stored(state, &sid).await? {
             return Ok(());
@@ -197,7 +201,7 @@ pub async fn answer(
             Ok(_) => InviteError::Link(LinkError::Answered),
         });
     }
-    match submit::submit(state, raw).await {
+    match submit::submit_as(state, raw, &sealed).await {
         Ok(_) => Ok(()),
         Err(e) => {
             // Known not stored: the link is given back. Unknown: it stays used.

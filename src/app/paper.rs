@@ -416,6 +416,7 @@ impl Sheet<'_> {
         };
         let provenance = Provenance {
             keyed_by: Some(keyed_by.to_string()),
+            ..Provenance::default()
         };
         let mut pending = ingest::prepare(&state.intake(), &raw, &provenance).map_err(|e| {
             // The definition's own checks name answers by item code; the screen names fields.

@@ -59,8 +59,17 @@ impl AppState {
 /// Checks a submission, hands it to the writer and waits for the commit. A submission id
 /// stored before answers with the first id, even when the answers would no longer pass.
 pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, SubmitError> {
+    submit_as(state, raw, &Provenance::default()).await
+}
+
+/// [`submit`] with a provenance (a sealed answer through a campaign's link).
+pub async fn submit_as(
+    state: &AppState,
+    raw: RawSubmission,
+    provenance: &Provenance,
+) -> Result<Stored, SubmitError> {
     // The happy path touches the database only in the writer.
-    let prepared = ingest::prepare(&state.intake(), &raw, &Provenance::default());
+    let prepared = ingest::prepare(&state.intake(), &raw, provenance);
     let pending = match prepared {
         Ok(p) => p,
         Err(invalid) => {

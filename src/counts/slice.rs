@@ -70,13 +70,18 @@ impl SliceKey {
     }
 
     /// Every row a response of this key counts in: its day and its period (its own unit),
-    /// and its month and its field and channel (its unit and [`ALL_UNITS`]).
+    /// and its month and its field and channel (its unit and [`ALL_UNITS`]). A response with
+    /// no day (an answer through a campaign's link, whose day would tie it to its person)
+    /// counts in its period and its field and channel only.
     fn rows(&self) -> Vec<SliceKey> {
         let plain = SliceKey {
             field: String::new(),
             ..self.clone()
         };
-        let mut out = vec![plain.rollup(), plain.clone()];
+        let mut out = vec![plain.rollup()];
+        if self.day != ROLLUP_DAY {
+            out.push(plain.clone());
+        }
         let mut buckets = Vec::with_capacity(2);
         if let Some(month) = self.day.get(..7) {
             buckets.push(format!("{MONTH_BUCKET}{month}"));
@@ -150,6 +155,26 @@ impl Deltas {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_without_a_day_counts_in_its_period_only_once() {
+        let key = SliceKey {
+            survey_id: "s".into(),
+            survey_version: "v".into(),
+            unit_code: "U".into(),
+            period: 2026,
+            day: String::new(),
+            respondent_group: "g".into(),
+            channel: "invitation".into(),
+            field: String::new(),
+        };
+        let mut d = Deltas::default();
+        d.add_with(key, 1, |_| {});
+        let mut days: Vec<&str> = d.responses.keys().map(|k| k.day.as_str()).collect();
+        days.sort_unstable();
+        assert_eq!(days, ["", "#fc:|invitation", "#fc:|invitation"], "{days:?}");
+        assert!(d.responses.values().all(|n| *n == 1));
+    }
 
     #[test]
     fn a_response_counts_in_its_day_and_its_period() {

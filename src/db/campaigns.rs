@@ -1,6 +1,6 @@
-//! Campaigns and their respondents. Only the hash of a person's current link is stored; the
-//! day a person answered is recorded here, apart from the answer, and nothing here names a
-//! response.
+//! Campaigns and their respondents. Only the hash of a person's current link is stored;
+//! whether a person answered is a flag (never a day, which would match the answer's), kept
+//! apart from the answer, and nothing here names a response.
 
 use super::auth::{hash_token, new_secret};
 use super::schema::{campaigns, respondents};
@@ -57,7 +57,7 @@ struct Row {
     contact: String,
     token_hash: Option<String>,
     revoked_at: Option<String>,
-    answered_on: Option<String>,
+    answered: bool,
 }
 
 impl Row {
@@ -74,7 +74,7 @@ impl Row {
             unit: self.unit_code,
             contact: self.contact,
             link,
-            answered: self.answered_on.is_some(),
+            answered: self.answered,
         }
     }
 }
@@ -148,16 +148,6 @@ pub fn respondents(
     Ok(rows.into_iter().map(Row::into_respondent).collect())
 }
 
-/// The days people answered (one entry per person who did), for the answers-over-time table.
-pub fn answered_days(conn: &mut AnyConnection, campaign_id: &str) -> Result<Vec<String>, DbError> {
-    Ok(respondents::table
-        .filter(respondents::campaign_id.eq(campaign_id))
-        .filter(respondents::answered_on.is_not_null())
-        .select(respondents::answered_on.assume_not_null())
-        .order(respondents::answered_on)
-        .load(conn)?)
-}
-
 /// Adds people to a list (the caller checked them, in the same transaction).
 pub fn add_respondents(
     conn: &mut AnyConnection,
@@ -186,7 +176,7 @@ pub fn issue(conn: &mut AnyConnection, respondent_id: &str) -> Result<Option<Str
     let n = diesel::update(
         respondents::table
             .filter(respondents::id.eq(respondent_id))
-            .filter(respondents::answered_on.is_null()),
+            .filter(respondents::answered.eq(false)),
     )
     .set((
         respondents::token_hash.eq(hash_token(&token)),
@@ -204,7 +194,7 @@ pub fn revoke(conn: &mut AnyConnection, respondent_id: &str) -> Result<bool, DbE
             .filter(respondents::id.eq(respondent_id))
             .filter(respondents::token_hash.is_not_null())
             .filter(respondents::revoked_at.is_null())
-            .filter(respondents::answered_on.is_null()),
+            .filter(respondents::answered.eq(false)),
     )
     .set(respondents::revoked_at.eq(now()))
     .execute(conn)?;
@@ -236,13 +226,13 @@ pub struct Link {
 }
 
 pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Link>, DbError> {
-    let row: Option<(String, Option<String>, Option<String>, Campaign)> = respondents::table
+    let row: Option<(String, Option<String>, bool, Campaign)> = respondents::table
         .inner_join(campaigns::table)
         .filter(respondents::token_hash.eq(hash_token(token)))
         .select((
             respondents::group_code,
             respondents::revoked_at,
-            respondents::answered_on,
+            respondents::answered,
             Campaign::as_select(),
         ))
         .first(conn)
@@ -250,26 +240,26 @@ pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Link>, D
     Ok(row.map(|(group, revoked, answered, campaign)| Link {
         group,
         revoked: revoked.is_some(),
-        answered: answered.is_some(),
+        answered,
         campaign,
     }))
 }
 
-/// Marks the person behind `token` as having answered on `day`, if the link is unused, not
-/// revoked and its campaign open — in one statement, so that of two submissions racing only
-/// one succeeds. Returns whether this call marked it.
-pub fn consume(conn: &mut AnyConnection, token: &str, day: &str) -> Result<bool, DbError> {
+/// Marks the person behind `token` as having answered (a flag, no day), if the link is unused,
+/// not revoked and its campaign open — in one statement, so that of two submissions racing
+/// only one succeeds. Returns whether this call marked it.
+pub fn consume(conn: &mut AnyConnection, token: &str) -> Result<bool, DbError> {
     let open = campaigns::table
         .filter(campaigns::status.eq(OPEN))
         .select(campaigns::id);
     let n = diesel::update(
         respondents::table
             .filter(respondents::token_hash.eq(hash_token(token)))
-            .filter(respondents::answered_on.is_null())
+            .filter(respondents::answered.eq(false))
             .filter(respondents::revoked_at.is_null())
             .filter(respondents::campaign_id.eq_any(open)),
     )
-    .set(respondents::answered_on.eq(day))
+    .set(respondents::answered.eq(true))
     .execute(conn)?;
     Ok(n > 0)
 }
@@ -277,7 +267,52 @@ pub fn consume(conn: &mut AnyConnection, token: &str, day: &str) -> Result<bool,
 /// Undoes [`consume`] when the answer is known not to have been stored.
 pub fn release(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
     diesel::update(respondents::table.filter(respondents::token_hash.eq(hash_token(token))))
-        .set(respondents::answered_on.eq(None::<String>))
+        .set(respondents::answered.eq(false))
         .execute(conn)?;
     Ok(())
+}
+
+/// Inside the writer's transaction: whether an answer through a link to `survey`, `period` and
+/// `unit` is to stay sealed, that is whether a campaign of them is open. PostgreSQL keeps
+/// those campaign rows share-locked until the answer commits, so a close waits for it and
+/// then finds it among the sealed answers to count; a close that came first is seen as such.
+pub fn sealing(
+    conn: &mut AnyConnection,
+    survey: &str,
+    period: i32,
+    unit: &str,
+) -> Result<bool, DbError> {
+    let q = campaigns::table
+        .filter(campaigns::survey_id.eq(survey))
+        .filter(campaigns::period.eq(period))
+        .filter(campaigns::unit_code.eq(unit))
+        .filter(campaigns::status.eq(OPEN))
+        .order(campaigns::id)
+        .select(campaigns::id);
+    let open: Vec<String> = match conn {
+        AnyConnection::Sqlite(c) => q.load(c)?,
+        AnyConnection::Postgresql(c) => q.for_share().load(c)?,
+    };
+    Ok(!open.is_empty())
+}
+
+/// Inside a write transaction, before a campaign closes: locks every campaign of its survey,
+/// period and unit (PostgreSQL; SQLite's write transaction already excludes other writers),
+/// so that two closing at once see each other's close; returns how many of them stay open
+/// besides `id`.
+pub fn others_open(conn: &mut AnyConnection, c: &Campaign) -> Result<usize, DbError> {
+    let q = campaigns::table
+        .filter(campaigns::survey_id.eq(&c.survey_id))
+        .filter(campaigns::period.eq(c.period))
+        .filter(campaigns::unit_code.eq(&c.unit_code))
+        .order(campaigns::id)
+        .select((campaigns::id, campaigns::status));
+    let rows: Vec<(String, String)> = match conn {
+        AnyConnection::Sqlite(c) => q.load(c)?,
+        AnyConnection::Postgresql(c) => q.for_update().load(c)?,
+    };
+    Ok(rows
+        .iter()
+        .filter(|(other, status)| *other != c.id && status == OPEN)
+        .count())
 }

@@ -1,5 +1,5 @@
 //! One-time codes for citizens' online answers (printed on appointment slips). Only hashes are
-//! stored; a used code records the day, never the answer.
+//! stored; a used code is marked used (a flag, never a day that could match the answer's).
 
 use super::auth::hash_token;
 use super::schema::visit_codes;
@@ -13,7 +13,7 @@ pub struct VisitCode {
     pub unit_code: String,
     pub survey_id: String,
     pub expires_on: String,
-    pub used_on: Option<String>,
+    pub used: bool,
 }
 
 /// Stores the hashes of freshly made codes.
@@ -49,16 +49,16 @@ pub fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<VisitCode>
         .optional()?)
 }
 
-/// Marks a code used on `day` if it is unused and not expired, in one statement; returns
+/// Marks a code used if it is unused and not expired on `today`, in one statement; returns
 /// whether this call marked it.
-pub fn consume(conn: &mut AnyConnection, code: &str, day: &str) -> Result<bool, DbError> {
+pub fn consume(conn: &mut AnyConnection, code: &str, today: &str) -> Result<bool, DbError> {
     let n = diesel::update(
         visit_codes::table
             .filter(visit_codes::code_hash.eq(hash_token(code)))
-            .filter(visit_codes::used_on.is_null())
-            .filter(visit_codes::expires_on.ge(day)),
+            .filter(visit_codes::used.eq(false))
+            .filter(visit_codes::expires_on.ge(today)),
     )
-    .set(visit_codes::used_on.eq(day))
+    .set(visit_codes::used.eq(true))
     .execute(conn)?;
     Ok(n > 0)
 }
@@ -66,7 +66,7 @@ pub fn consume(conn: &mut AnyConnection, code: &str, day: &str) -> Result<bool, 
 /// Undoes [`consume`] when the answer is known not to have been stored.
 pub fn release(conn: &mut AnyConnection, code: &str) -> Result<(), DbError> {
     diesel::update(visit_codes::table.find(hash_token(code)))
-        .set(visit_codes::used_on.eq(None::<String>))
+        .set(visit_codes::used.eq(false))
         .execute(conn)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Reading responses for an export: one page at a time by keyset (`id > last ORDER BY id`),
 //! each page's answers in one query, so that an export of any size holds one page in memory.
 
+use super::responses::SEALED;
 use super::schema::responses;
 use super::{AnyConnection, DbError};
 use diesel::connection::SimpleConnection;
@@ -55,6 +56,7 @@ pub fn count(conn: &mut AnyConnection, f: &ExportFilter) -> Result<i64, DbError>
     let mut q = responses::table
         .filter(responses::survey_id.eq(&f.survey_id))
         .filter(responses::period.eq(f.period))
+        .filter(responses::status.ne(SEALED))
         .into_boxed();
     if let Some(units) = &f.units {
         q = q.filter(responses::unit_code.eq_any(units));
@@ -73,6 +75,8 @@ pub fn page(
         .filter(responses::survey_id.eq(&f.survey_id))
         .filter(responses::period.eq(f.period))
         .filter(responses::id.gt(after))
+        // Answers of an open campaign are not read until it closes.
+        .filter(responses::status.ne(SEALED))
         .into_boxed();
     if let Some(units) = &f.units {
         q = q.filter(responses::unit_code.eq_any(units));

@@ -2,6 +2,7 @@
 //! kept on insert; with `--fix`, the kept counts replaced while the writers wait.
 
 use super::counts::{self, Filter};
+use super::responses::SEALED;
 use super::schema::{answers, responses};
 use super::{write_transaction, AnyConnection, DbError, Pool};
 use crate::counts::compare::differences;
@@ -253,8 +254,10 @@ fn read_range(
     let mut part = Partial::default();
     let mut after = lo.to_string();
     loop {
+        // Sealed answers (an open campaign's) are in no count until it closes.
         let mut q = responses::table
             .filter(responses::id.gt(&after))
+            .filter(responses::status.ne(SEALED))
             .into_boxed();
         if let Some(hi) = hi {
             q = q.filter(responses::id.le(hi));
@@ -330,7 +333,8 @@ pub fn tallies_from_answers(
         .select(GroupAndBackground::as_select())
         .into_boxed()
         .filter(responses::survey_id.eq(&f.survey_id))
-        .filter(responses::period.eq(f.period));
+        .filter(responses::period.eq(f.period))
+        .filter(responses::status.ne(SEALED));
     if let Some(units) = &f.units {
         q = q.filter(responses::unit_code.eq_any(units));
     }
@@ -365,4 +369,26 @@ pub fn tallies_from_answers(
             .add(&Tallies::of_response(survey, &answers, &background));
     }
     Ok(groups)
+}
+
+/// The mark a migration leaves when the counts no longer match what it changed (answers
+/// moved out of their day, sealed): the next start rebuilds them.
+const RECOUNT_NEEDED: &str = "recount-needed";
+
+/// At start, before serving: rebuilds every count from the answers when a migration asked for
+/// it (as `chiso recount --fix`, writers held off), then removes the mark.
+pub fn after_upgrade(pool: &Pool, layouts: &Layouts) -> Result<Option<RecountReport>, DbError> {
+    use super::schema::server_keys;
+    let mut conn = pool.get()?;
+    let marked: Option<String> = server_keys::table
+        .find(RECOUNT_NEEDED)
+        .select(server_keys::value)
+        .first(&mut conn)
+        .optional()?;
+    if marked.is_none() {
+        return Ok(None);
+    }
+    let report = recount_on(&mut conn, pool, layouts, true, 1)?;
+    diesel::delete(server_keys::table.find(RECOUNT_NEEDED)).execute(&mut conn)?;
+    Ok(Some(report))
 }

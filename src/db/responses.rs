@@ -14,6 +14,13 @@ use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// The status of an answer given through a campaign's link while some campaign of its survey,
+/// period and unit is open: stored, but held out of every count and every read of raw forms
+/// until the last such campaign closes (see [`super::campaigns::unseal`]).
+pub const SEALED: &str = "sealed";
+/// The status of a response counted as it arrived (every channel but paper).
+pub const RECEIVED: &str = "received";
+
 /// A checked response waiting to be stored; owns everything, so it can cross to the writer.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -266,6 +273,14 @@ pub fn store_batch(
             out.push(Stored::Existing(id.clone()));
             continue;
         }
+        // Sealed only while its campaign is open when it commits; a campaign closed since
+        // the link was used has unsealed the rest already, so this one counts at once.
+        let sealed =
+            p.status == SEALED && super::campaigns::sealing(conn, &p.survey_id, p.period, &p.unit)?;
+        let status = match p.status.as_str() {
+            SEALED if !sealed => RECEIVED,
+            s => s,
+        };
         let Some(layout) = layouts.get(&p.survey_id) else {
             return Err(diesel::result::Error::NotFound.into());
         };
@@ -283,7 +298,7 @@ pub fn store_batch(
             respondent_group: p.valid.group.as_deref(),
             background: serde_json::to_string(&p.valid.background).unwrap_or_default(),
             comments: serde_json::to_string(&p.valid.comments).unwrap_or_default(),
-            status: &p.status,
+            status,
             keyed_by: p.keyed_by.as_deref(),
             submission_id: sid,
             // The day only (the day it counts under): nothing dates an answer more precisely.
@@ -293,6 +308,10 @@ pub fn store_batch(
             rows.response_ids.push(id.clone());
             rows.item_codes.push(item.clone());
             rows.values.push(*value);
+        }
+        if sealed {
+            out.push(Stored::Created(id));
+            continue;
         }
         let key = SliceKey {
             survey_id: p.survey_id.clone(),
@@ -462,4 +481,81 @@ pub fn hash_plain_submission_ids(conn: &mut AnyConnection) -> Result<usize, DbEr
         }
         Ok(plain.len())
     })
+}
+
+/// A sealed response as read back to be counted.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = responses)]
+struct SealedHead {
+    id: String,
+    survey_version: String,
+    day: String,
+    respondent_group: Option<String>,
+    channel: String,
+    background: String,
+}
+
+/// Inside a write transaction: adds every sealed answer of a survey, period and unit to the
+/// counts and marks it received, once the last campaign holding it sealed has closed; returns
+/// how many. What each adds is worked out from its stored answers, as the recount does.
+pub fn unseal(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    survey_id: &str,
+    period: i32,
+    unit: &str,
+) -> Result<usize, DbError> {
+    let sealed = || {
+        responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::period.eq(period))
+            .filter(responses::unit_code.eq(unit))
+            .filter(responses::status.eq(SEALED))
+    };
+    let heads: Vec<SealedHead> = sealed()
+        .order(responses::id)
+        .select(SealedHead::as_select())
+        .load(conn)?;
+    if heads.is_empty() {
+        return Ok(0);
+    }
+    let Some(layout) = layouts.get(survey_id) else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
+    let mut deltas = Deltas::default();
+    for chunk in heads.chunks(1000) {
+        let ids: Vec<&str> = chunk.iter().map(|h| h.id.as_str()).collect();
+        let rows: Vec<(String, String, Option<i16>)> = answers::table
+            .filter(answers::response_id.eq_any(&ids))
+            .select((answers::response_id, answers::item_code, answers::value))
+            .load(conn)?;
+        let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
+        for (id, item, value) in rows {
+            by_response.entry(id).or_default().push((item, value));
+        }
+        for h in chunk {
+            let answers = by_response.remove(&h.id).unwrap_or_default();
+            let background: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&h.background).unwrap_or_default();
+            let key = SliceKey {
+                survey_id: survey_id.to_string(),
+                survey_version: h.survey_version.clone(),
+                unit_code: unit.to_string(),
+                period,
+                day: h.day.clone(),
+                respondent_group: h.respondent_group.clone().unwrap_or_default(),
+                channel: h.channel.clone(),
+                field: background
+                    .get(crate::counts::FIELD_QUESTION)
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            deltas.add(layout, key, &layout.contribution(&answers, &background));
+        }
+    }
+    counts::add(conn, layouts, &deltas)?;
+    diesel::update(sealed())
+        .set(responses::status.eq(RECEIVED))
+        .execute(conn)?;
+    Ok(heads.len())
 }

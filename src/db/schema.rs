@@ -197,7 +197,7 @@ diesel::table! {
         token_hash -> Nullable<Text>,
         issued_at -> Nullable<Text>,
         revoked_at -> Nullable<Text>,
-        answered_on -> Nullable<Text>,
+        answered -> Bool,
     }
 }
 
@@ -209,7 +209,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Text,
         expires_on -> Text,
-        used_on -> Nullable<Text>,
+        used -> Bool,
     }
 }
 

@@ -192,11 +192,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     (l.pick(" Ô có dưới 5 người trả lời không hiển thị.", " Cells with fewer than 5 answers are not shown.")) }
                 (rates(l, l.pick("Theo nhóm", "By group"), &t.by_group, &|g| group_label(p.survey, g).to_string()))
                 (rates(l, l.pick("Theo cơ quan, đơn vị", "By agency or unit"), &t.by_unit, p.unit_name))
-                h3 { (l.pick("Số phiếu theo ngày", "Forms by day")) }
-                @if t.by_day.is_empty() { p { (l.pick("Chưa có phiếu nào.", "No form yet.")) } } @else {
-                    table { thead { tr { th { (l.pick("Ngày", "Day")) } th.num { (l.pick("Số phiếu", "Forms")) } } }
-                        tbody { @for (d, n) in &t.by_day { tr { td { (l.when(d)) } (answered(l, *n)) } } } }
-                }
+                p.note { (l.pick("Kết quả của đợt được niêm phong khi đợt còn mở: không điểm số, số đếm, trang hay tệp xuất nào thay đổi theo một phiếu trả lời. Tất cả được tính cùng lúc khi đóng đợt. Hệ thống chỉ ghi ai đã trả lời (có/không), không ghi ngày trả lời.", "A campaign's results are sealed while it is open: no score, count, page or export moves with one answer. They are all counted at once when the campaign closes. Only whether someone answered (yes/no) is kept, never the day.")) }
                 p { a.button href={ (base) "/reminders.csv" } { (l.pick("Tải danh sách chưa trả lời (CSV)", "Download who has not answered (CSV)")) } }
 
                 h2 { (l.pick("Danh sách người được khảo sát", "Respondents")) " (" (l.count(i64::try_from(p.people.len()).unwrap_or(i64::MAX))) ")" }

@@ -285,7 +285,7 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
         "counted under the campaign's unit, not the person's agency"
     );
     assert_eq!(group.as_deref(), Some("hdnd"));
-    assert_eq!(created, "2025-06-20", "the day only");
+    assert_eq!(created, "", "no day: the campaign's period only");
     assert_eq!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 4);
     drop(conn);
 
@@ -612,7 +612,6 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .iter()
         .chain(&t.by_unit)
         .map(|r| r.answered)
-        .chain(t.by_day.iter().map(|(_, n)| *n))
         .collect();
     assert!(cells.iter().flatten().all(|n| *n >= 5), "{cells:?}");
     assert!(cells.contains(&None) && cells.contains(&Some(6)));
@@ -694,10 +693,10 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
     }
     for (rid, channel, _, created, _) in response_rows(&mut conn) {
         assert_eq!(channel, "invitation");
-        assert_eq!(created, "2025-06-20", "no time of day");
+        assert_eq!(created, "", "no day, let alone a time");
         assert_ne!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 7);
     }
-    // The respondents' table holds the day they answered, no more.
+    // The respondents' table holds whether they answered, no more.
     for line in dump(&mut conn, "respondents") {
         for r in &responses {
             assert!(!line.contains(r.as_str()));
@@ -1059,4 +1058,340 @@ fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
     assert!(text(&out).contains("dòng 3: unit"), "{}", text(&out));
     let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 1, "{listed}");
+}
+
+/// What every reader can read of the officials' survey — every page as a viewer, a supervisor
+/// and an admin, the scores and PAR INDEX API as a viewer's token, the raw export as a
+/// supervisor's — as (what, status and body) pairs.
+macro_rules! read_everything {
+    ($svc:expr, $app:expr, $browsers:expr) => {{
+        let q = format!("survey={SURVEY}&period={PERIOD}");
+        let pages = [
+            "/".to_string(),
+            "/scores".to_string(),
+            format!("/scores?{q}"),
+            format!("/scores?{q}&unit=CT"),
+            format!("/scores?{q}&unit=SNV"),
+            "/parindex".to_string(),
+            format!("/parindex?period={PERIOD}"),
+            format!("/parindex?period={PERIOD}&unit=CT"),
+            "/report".to_string(),
+            format!("/report?period={PERIOD}"),
+            "/public".to_string(),
+            "/sipas".to_string(),
+            "/papi".to_string(),
+            "/agencies".to_string(),
+            "/admin/kiosks".to_string(),
+            "/audit".to_string(),
+            // Not `/campaigns…`: staff see there who has answered (a flag, for reminders),
+            // which moves with each answer by design, and never what anyone answered.
+        ];
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (name, who) in $browsers {
+            for uri in &pages {
+                let (status, body, _) = staff_get!($svc, who, uri);
+                out.push((format!("{name} {uri}"), format!("{status}\n{body}")));
+            }
+        }
+        let api = [
+            (&$app.viewer_token, format!("/api/v1/scores?{q}")),
+            (&$app.viewer_token, format!("/api/v1/scores?{q}&unit=CT")),
+            (&$app.viewer_token, format!("/api/v1/scores?{q}&unit=SNV")),
+            (
+                &$app.viewer_token,
+                format!("/api/v1/parindex?period={PERIOD}"),
+            ),
+            (
+                &$app.viewer_token,
+                format!("/api/v1/parindex?period={PERIOD}&unit=CT"),
+            ),
+            (&$app.tokens[0], format!("/api/v1/export?{q}&format=csv")),
+            (
+                &$app.tokens[0],
+                format!("/api/v1/export?{q}&unit=CT&format=csv"),
+            ),
+        ];
+        for (token, uri) in api {
+            let resp = test::call_service(
+                &$svc,
+                TestRequest::get()
+                    .uri(&uri)
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .to_request(),
+            )
+            .await;
+            let status = resp.status();
+            out.push((
+                format!("token {uri}"),
+                format!("{status}\n{}", body(resp).await),
+            ));
+        }
+        out
+    }};
+}
+
+/// The scores API's `responses` for the officials' survey of the city.
+macro_rules! scored_responses {
+    ($app:expr) => {{
+        let (status, json) = crate::api::get(
+            &$app,
+            Some(&$app.viewer_token),
+            &format!("/api/v1/scores?survey={SURVEY}&period={PERIOD}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json
+    }};
+}
+
+#[actix_web::test]
+async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothing() {
+    let app = TestApp::builder()
+        .with_user("xem", Role::Viewer, None)
+        .with_user("lan", Role::Supervisor, None)
+        .with_token(Role::Supervisor)
+        .build();
+    let people: Vec<(String, &str, &str)> = (0..7)
+        .map(|i| (format!("Cán bộ {i}"), "lanh_dao_huyen", "CT"))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(n, g, u)| (n.as_str(), *g, *u))
+        .collect();
+    let id = open_campaign(&app, &rows);
+    let links = links(&app, &id);
+    let svc = service!(app);
+    let browsers = [
+        ("viewer", sign_in!(svc, "xem", USER_PASSWORD)),
+        ("supervisor", sign_in!(svc, "lan", USER_PASSWORD)),
+        ("admin", sign_in!(svc, "admin", ADMIN_PASSWORD)),
+    ];
+    // Five answered already: enough that every cell would be shown were it counted.
+    for (_, token) in &links[..5] {
+        let ((status, _), _) = answer_all!(svc, app, token, "4");
+        assert_eq!(status, StatusCode::OK);
+    }
+    let before = read_everything!(svc, app, &browsers);
+    // The sixth answers otherwise than the five: any figure fed by it would move.
+    let ((status, _), _) = answer_all!(svc, app, &links[5].1, "1");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.responses(), 6, "stored, and acknowledged");
+    let after = read_everything!(svc, app, &browsers);
+    assert_eq!(before.len(), after.len());
+    for ((what, a), (_, b)) in before.iter().zip(&after) {
+        assert_eq!(a, b, "{what} moved with one answer");
+    }
+    let read = |what: &str| &before.iter().find(|(w, _)| w == what).unwrap().1;
+    let q = format!("survey={SURVEY}&period={PERIOD}");
+    for what in [
+        format!("token /api/v1/scores?{q}"),
+        format!("token /api/v1/parindex?period={PERIOD}"),
+        format!("token /api/v1/export?{q}&format=csv"),
+        format!("viewer /scores?{q}"),
+        format!("supervisor /report?period={PERIOD}"),
+    ] {
+        assert!(read(&what).starts_with("200 OK"), "{what}: {}", read(&what));
+    }
+    // While open, the sealed answers are in no count and no export.
+    assert_eq!(scored_responses!(app)["responses"], 0);
+    let csv = read(&format!("token /api/v1/export?{q}&format=csv"));
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "the status and the header only: {csv}"
+    );
+    let recount =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+
+    // Closed: all six counted at once, each shown cell of at least the smallest size.
+    campaigns::close(&app.state, "test", &id).unwrap();
+    let scores = scored_responses!(app);
+    assert_eq!(scores["responses"], 6, "{scores}");
+    let min_cell = app.state.settings.min_cell;
+    fn shown_cells(nodes: &serde_json::Value, out: &mut Vec<(i64, bool)>) {
+        for n in nodes.as_array().into_iter().flatten() {
+            out.push((n["n"].as_i64().unwrap_or(0), !n["value"].is_null()));
+            shown_cells(&n["children"], out);
+        }
+    }
+    let mut cells = Vec::new();
+    shown_cells(&scores["nodes"], &mut cells);
+    assert!(cells.iter().any(|(_, shown)| *shown), "{scores}");
+    for (n, shown) in cells {
+        assert!(!shown || n >= min_cell, "a cell of {n} is shown");
+    }
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri(&format!("/api/v1/export?{q}&format=csv"))
+            .insert_header(("Authorization", format!("Bearer {}", app.tokens[0])))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csv = body(resp).await;
+    let forms: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(forms.len(), 6, "{csv}");
+    for f in forms {
+        let cols: Vec<&str> = f.split(',').collect();
+        assert_eq!(
+            (cols[2], cols[3], cols[4]),
+            ("invitation", "2025", ""),
+            "{f}"
+        );
+    }
+    let recount =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+    assert_eq!(recount.responses, 6);
+}
+
+#[actix_web::test]
+async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(&app, &[("Lê Văn Cường", "hdnd", "SNV")]);
+    let links = links(&app, &id);
+    let (codes, _) =
+        chiso::app::codes::issue(&app.state, "test", "NK-P-CAI-KHE", "sipas-counter", 1, 30)
+            .unwrap();
+    let svc = service!(app);
+    let ((status, _), _) = answer_all!(svc, app, &links[0].1, "3");
+    assert_eq!(status, StatusCode::OK);
+    let uri = format!("/o/{}", codes[0]);
+    let (status, page) = get_page!(svc, uri);
+    assert_eq!(status, StatusCode::OK);
+    let (status, page) = form_post!(
+        svc,
+        uri,
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&crate::pages::filled_form(
+            &page, None
+        ))
+        .unwrap()
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(app.responses(), 2);
+
+    let mut conn = app.state.pool.get().unwrap();
+    let mut days: Vec<(String, String, String)> = {
+        use chiso::db::schema::responses::dsl::*;
+        use diesel::prelude::*;
+        responses
+            .select((channel, day, created_at))
+            .load(&mut conn)
+            .unwrap()
+    };
+    days.sort();
+    assert_eq!(
+        days,
+        [
+            ("invitation".into(), String::new(), String::new()),
+            ("online".into(), "2025-06-20".into(), "2025-06-20".into()),
+        ],
+        "an answer through a link keeps its period only"
+    );
+    // Completion is a flag: neither the person's row nor the code's holds the day of an answer.
+    for (table, flag) in [("respondents", "answered"), ("visit_codes", "used")] {
+        let cols = columns(&mut conn, table);
+        assert!(cols.iter().any(|c| c == flag), "{table}: {cols:?}");
+        assert!(
+            !cols.iter().any(|c| c.ends_with("_on") && c != "expires_on"),
+            "{table} keeps a day of use: {cols:?}"
+        );
+        for line in dump(&mut conn, table) {
+            assert!(
+                !line.contains("2025-06-20"),
+                "{table} holds the answer's day: {line}"
+            );
+        }
+    }
+}
+
+/// Takes back this version's migration of completion flags: the previous version's schema,
+/// for a test of the upgrade.
+fn revert_completion_flags(conn: &mut AnyConnection) {
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::MigrationHarness;
+    const NAME: &str = "2026-12-07-000050";
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+                &chiso::db::SQLITE_MIGRATIONS,
+            )
+            .unwrap();
+            let m = all
+                .iter()
+                .find(|m| m.name().to_string().starts_with(NAME))
+                .unwrap();
+            c.revert_migration(&**m).unwrap();
+        }
+        AnyConnection::Postgresql(c) => {
+            let all =
+                MigrationSource::<diesel::pg::Pg>::migrations(&chiso::db::POSTGRES_MIGRATIONS)
+                    .unwrap();
+            let m = all
+                .iter()
+                .find(|m| m.name().to_string().starts_with(NAME))
+                .unwrap();
+            c.revert_migration(&**m).unwrap();
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers() {
+    let app = TestApp::builder().build();
+    let id = open_campaign(&app, &[("Phạm Thị Dung", "hdnd", "SNV")]);
+    let links = links(&app, &id);
+    let svc = service!(app);
+    let ((status, _), _) = answer_all!(svc, app, &links[0].1, "4");
+    assert_eq!(status, StatusCode::OK);
+    let mut conn = app.state.pool.get().unwrap();
+
+    // The data as the previous version kept it: the day on the person's row and the answer,
+    // counted at once under that day.
+    revert_completion_flags(&mut conn);
+    for sql in [
+        "UPDATE respondents SET answered_on = '2025-06-20' WHERE answered_on IS NOT NULL",
+        "UPDATE responses SET day = '2025-06-20', created_at = '2025-06-20'",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let old = chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, true).unwrap();
+    assert_eq!((old.responses, old.fixed), (1, true));
+    assert_eq!(scored_responses!(app)["responses"], 1);
+
+    chiso::db::migrate(&mut conn).unwrap();
+    let day: Vec<String> = dump(&mut conn, "responses");
+    assert!(day[0].contains("|sealed|"), "{day:?}");
+    assert!(!day[0].contains("2025-06-20"), "{day:?}");
+    assert!(columns(&mut conn, "respondents").contains(&"answered".to_string()));
+    for line in dump(&mut conn, "respondents") {
+        assert!(!line.contains("2025-06-20"), "{line}");
+    }
+    drop(conn);
+    // The next start rebuilds the counts: the sealed answer leaves them.
+    let stale =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(!stale.differences.is_empty());
+    let fixed = chiso::db::recount::after_upgrade(&app.state.pool, &app.state.layouts).unwrap();
+    assert!(fixed.is_some_and(|r| r.fixed));
+    assert!(
+        chiso::db::recount::after_upgrade(&app.state.pool, &app.state.layouts)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(scored_responses!(app)["responses"], 0);
+    assert_eq!(
+        campaigns::tracking(&app.state, &id).unwrap().total.invited,
+        1
+    );
+    let (status, _) = get_page!(svc, format!("/i/{}", links[0].1));
+    assert_eq!(status, StatusCode::GONE, "still answered");
+
+    campaigns::close(&app.state, "test", &id).unwrap();
+    assert_eq!(scored_responses!(app)["responses"], 1);
+    let agree =
+        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
+    assert!(agree.differences.is_empty(), "{:?}", agree.differences);
 }
