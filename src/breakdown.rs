@@ -1,13 +1,13 @@
 //! Breakdowns of a survey's headline index — by unit below, level of unit, field of procedure,
 //! channel, month, quarter and year — from the count rows kept on insert (never the answers).
 
+use crate::cells::shown_or_withheld;
+pub use crate::cells::{cell, table, unit_table, Cell, UnitTable};
 use crate::counts::Sum;
 use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
 use crate::db::counts::{self, Filter};
 use crate::db::AnyConnection;
 use crate::report::{self, ReportError, ScoreQuery};
-pub use crate::cells::{cell, table, unit_table, Cell, UnitTable};
-use crate::cells::shown_or_withheld;
 use crate::scoring::{headline, Scores};
 use crate::survey::{Catalog, FieldError, UnitTree};
 use serde::Serialize;
@@ -171,7 +171,13 @@ pub fn breakdowns(
             (k.clone(), t)
         })
         .collect();
-    let quarters = table(survey, quarter_parts.clone(), &year_sum, year_withheld, min_n);
+    let quarters = table(
+        survey,
+        quarter_parts.clone(),
+        &year_sum,
+        year_withheld,
+        min_n,
+    );
     let mut months = Vec::new();
     for ((key, total), quarter) in quarter_parts.iter().zip(&quarters) {
         let parts = by_quarter.get(key).cloned().unwrap_or_default();

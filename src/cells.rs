@@ -151,4 +151,3 @@ pub fn unit_table(
         below: below_of(here, withheld),
     }
 }
-

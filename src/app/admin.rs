@@ -355,9 +355,7 @@ pub fn kiosks(state: &AppState) -> Result<Vec<KioskView>, AdminError> {
                 .catalog
                 .get(&k.survey_id)
                 .map_or_else(|| k.survey_id.clone(), |s| s.title.clone()),
-            alive: seen
-                .get(&k.id)
-                .is_some_and(|t| t.elapsed() < ALIVE_WITHIN),
+            alive: seen.get(&k.id).is_some_and(|t| t.elapsed() < ALIVE_WITHIN),
             today_at_unit: shown
                 .get(&(k.unit_code.clone(), k.survey_id.clone()))
                 .copied()

@@ -130,7 +130,11 @@ async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
         for g in n["by_group"].as_array().unwrap() {
             if g["group"] == "hdnd" {
                 assert_eq!(g["suppressed"], true, "{}", n["code"]);
-                assert!(n["value"].is_null(), "{}: the whole equals the group", n["code"]);
+                assert!(
+                    n["value"].is_null(),
+                    "{}: the whole equals the group",
+                    n["code"]
+                );
                 assert_eq!(n["withheld"], true);
                 checked += 1;
             }
@@ -142,14 +146,20 @@ async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
     let page_uri = "/scores?survey=parindex-officials-2022&period=2025";
     let (status, page, _) = staff_get!(svc, who, page_uri);
     assert_eq!(status, StatusCode::OK);
-    assert!(!page.contains("100,00"), "the deputies' answers leaked: {page}");
+    assert!(
+        !page.contains("100,00"),
+        "the deputies' answers leaked: {page}"
+    );
 
     // At five both show: they are equal, and that reveals nothing under the smallest cell.
     answer(2).await;
     let (_, scores) = get(&app, Some(&app.viewer_token), uri).await;
     let r = root(&scores);
     let g = &r["by_group"][0];
-    assert_eq!((g["group"].as_str(), g["suppressed"].as_bool()), (Some("hdnd"), Some(false)));
+    assert_eq!(
+        (g["group"].as_str(), g["suppressed"].as_bool()),
+        (Some("hdnd"), Some(false))
+    );
     assert!(r["value"].as_f64().is_some());
     assert_eq!(r["value"], g["value"]);
     let (_, page, _) = staff_get!(svc, who, page_uri);
@@ -180,8 +190,15 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
     assert!(!page.contains("vừa xong") && !page.contains("phút trước"));
     // An Thới's one answer is withheld, and Cái Khế's seven with it: the day's kiosk total
     // minus seven would give the one.
-    assert_eq!(page.matches("<span class=\"note\">dưới 5</span>").count(), 2, "{page}");
-    assert!(!page.contains("\">7</td>") && !page.contains("\">1</td>"), "{page}");
+    assert_eq!(
+        page.matches("<span class=\"note\">dưới 5</span>").count(),
+        2,
+        "{page}"
+    );
+    assert!(
+        !page.contains("\">7</td>") && !page.contains("\">1</td>"),
+        "{page}"
+    );
 
     // A page load (not an answer) makes a tablet alive.
     let resp = test::call_service(
@@ -202,5 +219,8 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         store(&app, &body).await;
     }
     let (_, page, _) = staff_get!(svc, who, "/admin/kiosks");
-    assert!(page.contains("\">7</td>") && page.contains("\">5</td>"), "{page}");
+    assert!(
+        page.contains("\">7</td>") && page.contains("\">5</td>"),
+        "{page}"
+    );
 }
