@@ -82,6 +82,10 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
     let (status, page, _) = staff_get!(svc, who, format!("/sipas?{SIPAS}&unit=NK"));
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
+    let (status, page, _) = staff_get!(svc, who, format!("/scores?{SIPAS}&unit=NK"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
+    assert!(page.contains("ẩn kèm ô nhỏ"), "{page}");
 
     // Not vacuous: once Bình Thủy has five forms of its own, both districts are published and
     // the city is their mix.
