@@ -1,27 +1,17 @@
 //! Breakdowns of a survey's headline index — by unit below, level of unit, field of procedure,
 //! channel, month, quarter and year — from the count rows kept on insert (never the answers).
 
+use crate::cells::shown_or_withheld;
+pub use crate::cells::{cell, table, unit_table, Cell, UnitTable};
 use crate::counts::Sum;
 use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
 use crate::db::counts::{self, Filter};
 use crate::db::AnyConnection;
 use crate::report::{self, ReportError, ScoreQuery};
-use crate::scoring::{headline, NodeScore, Scores};
-use crate::survey::{Catalog, FieldError, Survey, UnitTree};
+use crate::scoring::{headline, Scores};
+use crate::survey::{Catalog, FieldError, UnitTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// One row of a breakdown: the headline index (with its children, without items) of the
-/// answers that fall in it, or nothing where they are too few to publish.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Cell {
-    /// What the row is: a unit code, a level, a field or channel code, `2025-06`, `Q2`, the year.
-    pub key: String,
-    pub responses: i64,
-    /// Fewer than `min_n` answers: no value shown.
-    pub suppressed: bool,
-    pub node: Option<NodeScore>,
-}
 
 /// The headline tree and every breakdown of one survey, period and unit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -39,20 +29,6 @@ pub struct Breakdowns {
     pub months: Vec<Cell>,
     pub quarters: Vec<Cell>,
     pub year: Cell,
-}
-
-/// The headline of the counts in `sum`: the survey's first root index, with its children but
-/// not their items, or nothing under `min_n` answers.
-pub fn cell(survey: &Survey, key: String, sum: &Sum, min_n: i64) -> Cell {
-    let node = headline(survey, sum);
-    let n = node.as_ref().map(|n| n.n).unwrap_or(0);
-    let suppressed = n < min_n;
-    Cell {
-        key,
-        responses: sum.responses,
-        suppressed,
-        node: if suppressed { None } else { node },
-    }
 }
 
 /// Every breakdown of the query's survey, period and unit (on its map). Breakdowns are of
@@ -85,16 +61,14 @@ pub fn breakdowns(
         from: None,
         to: None,
     };
-    let by_unit = counts::load_by_unit(conn, &filter)?;
-    let sum = |codes: &[String]| {
-        let mut t = Sum::default();
-        for c in codes {
-            if let Some(x) = by_unit.get(c) {
-                t.add(x);
-            }
-        }
-        t
-    };
+    // Every unit's counts: the tables from the top down to this unit decide what it shows.
+    let by_unit = counts::load_by_unit(
+        conn,
+        &Filter {
+            units: None,
+            ..filter.clone()
+        },
+    )?;
     let unit = q.unit.clone().unwrap_or_default();
     let on_map: Vec<&crate::survey::Unit> = units.units_of(map.as_deref());
     let top = on_map
@@ -107,27 +81,54 @@ pub fn breakdowns(
         unit.clone()
     };
     let parent = units.get(&here).and_then(|u| u.parent.clone());
-    let below = on_map
-        .iter()
-        .filter(|u| u.parent.as_deref() == Some(here.as_str()))
-        .map(|u| {
-            let codes = match &map {
-                Some(m) => units.roll_up(&u.code, m).codes,
-                None => units.subtree(&u.code),
-            };
-            cell(survey, u.code.clone(), &sum(&codes), min_n)
-        })
-        .collect();
+    let chain = unit_table(survey, units, map.as_deref(), &by_unit, &here, min_n);
+    let below = chain.below;
     let mut levels: BTreeMap<String, Sum> = BTreeMap::new();
+    let mine: Option<std::collections::HashSet<&String>> =
+        codes.as_ref().map(|c| c.iter().collect());
     for (code, t) in &by_unit {
+        if mine.as_ref().is_some_and(|m| !m.contains(code)) {
+            continue;
+        }
         let level = units.get(code).map(|u| u.level.clone()).unwrap_or_default();
         levels.entry(level).or_default().add(t);
     }
-    let levels = ordered(LEVELS.iter().map(|s| s.to_string()), levels)
-        .map(|(l, t)| cell(survey, l, &t, min_n))
-        .collect();
 
     let unit_rows = codes.as_deref();
+    let months_t = counts::load_buckets(conn, &survey.id, q.period, unit_rows, MONTH_BUCKET)?;
+    let mut by_quarter: BTreeMap<String, Vec<(String, Sum)>> = BTreeMap::new();
+    let mut year_sum = Sum::default();
+    for (m, t) in &months_t {
+        let q = m
+            .get(5..7)
+            .and_then(|x| x.parse::<u32>().ok())
+            .map(|m| m.div_ceil(3))
+            .unwrap_or(0);
+        by_quarter
+            .entry(format!("Q{q}"))
+            .or_default()
+            .push((m.clone(), t.clone()));
+        year_sum.add(t);
+    }
+    // The year: withheld with the unit, or under the smallest cell.
+    let year_node = headline(survey, &year_sum);
+    let year_small = year_node.as_ref().map(|n| n.n).unwrap_or(0) < min_n;
+    let year = shown_or_withheld(
+        q.period.to_string(),
+        &year_sum,
+        year_node,
+        chain.withheld || year_small,
+    );
+    let year_withheld = year.suppressed;
+
+    let levels = table(
+        survey,
+        ordered(LEVELS.iter().map(|s| s.to_string()), levels).collect(),
+        &year_sum,
+        year_withheld,
+        min_n,
+    );
+
     let fc = counts::load_buckets(conn, &survey.id, q.period, unit_rows, FIELD_CHANNEL_BUCKET)?;
     let mut fields: BTreeMap<String, Sum> = BTreeMap::new();
     let mut channels: BTreeMap<String, Sum> = BTreeMap::new();
@@ -145,34 +146,44 @@ pub fn breakdowns(
         .find(|b| b.code == crate::counts::FIELD_QUESTION)
         .map(|b| b.options.iter().map(|o| o.code.clone()).collect())
         .unwrap_or_default();
-    let fields = ordered(order, fields)
-        .map(|(f, t)| cell(survey, f, &t, min_n))
-        .collect();
-    let channels = ordered(CHANNELS.iter().map(|s| s.to_string()), channels)
-        .map(|(c, t)| cell(survey, c, &t, min_n))
-        .collect();
+    let fields = table(
+        survey,
+        ordered(order, fields).collect(),
+        &year_sum,
+        year_withheld,
+        min_n,
+    );
+    let channels = table(
+        survey,
+        ordered(CHANNELS.iter().map(|s| s.to_string()), channels).collect(),
+        &year_sum,
+        year_withheld,
+        min_n,
+    );
 
-    let months_t = counts::load_buckets(conn, &survey.id, q.period, unit_rows, MONTH_BUCKET)?;
-    let mut quarters: BTreeMap<String, Sum> = BTreeMap::new();
-    let mut year = Sum::default();
-    for (m, t) in &months_t {
-        let q = m
-            .get(5..7)
-            .and_then(|x| x.parse::<u32>().ok())
-            .map(|m| m.div_ceil(3))
-            .unwrap_or(0);
-        quarters.entry(format!("Q{q}")).or_default().add(t);
-        year.add(t);
+    // Quarters break the year down, and months their quarter: no month is the difference of
+    // its quarter and the months shown beside it.
+    let quarter_parts: Vec<(String, Sum)> = by_quarter
+        .iter()
+        .map(|(k, ms)| {
+            let mut t = Sum::default();
+            ms.iter().for_each(|(_, x)| t.add(x));
+            (k.clone(), t)
+        })
+        .collect();
+    let quarters = table(
+        survey,
+        quarter_parts.clone(),
+        &year_sum,
+        year_withheld,
+        min_n,
+    );
+    let mut months = Vec::new();
+    for ((key, total), quarter) in quarter_parts.iter().zip(&quarters) {
+        let parts = by_quarter.get(key).cloned().unwrap_or_default();
+        months.extend(table(survey, parts, total, quarter.suppressed, min_n));
     }
-    let months = months_t
-        .iter()
-        .map(|(m, t)| cell(survey, m.clone(), t, min_n))
-        .collect();
-    let quarters = quarters
-        .iter()
-        .map(|(k, t)| cell(survey, k.clone(), t, min_n))
-        .collect();
-    let year = cell(survey, q.period.to_string(), &year, min_n);
+    months.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Breakdowns {
         scores,
         unit: here,

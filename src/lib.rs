@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bench;
 pub mod breakdown;
+pub mod cells;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -114,10 +114,25 @@ pub fn scores(
     let groups = counts::load_by_group(conn, &filter)?;
     let mut scores = score_groups(survey, &groups);
     // Pages, API and exports show breakdowns only over enough answers.
-    crate::scoring::suppress_small_groups(&mut scores.nodes, k);
     if narrow {
         crate::scoring::withhold_under(&mut scores.nodes, k);
     }
+    // A unit is a cell of its parent's table of units below: withheld there (to keep a smaller
+    // one from being worked out as the parent minus the rest), it is withheld here too.
+    if let (Some(unit), Some(_)) = (&q.unit, &filter.units) {
+        let by_unit = counts::load_by_unit(
+            conn,
+            &Filter {
+                units: None,
+                ..filter.clone()
+            },
+        )?;
+        let chain = crate::cells::unit_table(survey, units, map.as_deref(), &by_unit, unit, k);
+        if chain.withheld {
+            crate::scoring::withhold_all(&mut scores.nodes);
+        }
+    }
+    crate::scoring::suppress_small_groups(&mut scores.nodes, k);
     let seed = format!(
         "{}|{}|{}|{}|{}|{}",
         survey.id,

@@ -249,6 +249,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             settings: Arc::new(settings),
             clock: Clock::System,
             kiosk_last: Arc::default(),
+            kiosk_seen: Arc::default(),
             token_cache: Arc::default(),
             sign_in_limits: Arc::new(crate::app::sign_in::Limits::new()),
             abuse_limits,

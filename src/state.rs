@@ -31,8 +31,11 @@ pub struct AppState {
     pub writer: Writer,
     /// The few threads that hash and check passwords (see [`PasswordWorkers`]).
     pub passwords: PasswordWorkers,
-    /// Last accepted submission per kiosk id.
+    /// Last accepted submission per kiosk id: only for the interval between two answers,
+    /// never shown (it would time a citizen's answer).
     pub kiosk_last: Arc<Mutex<HashMap<String, Instant>>>,
+    /// Last load of a kiosk's form page (`GET /k/TOKEN`) per kiosk id: whether it is alive.
+    pub kiosk_seen: Arc<Mutex<HashMap<String, Instant>>>,
     /// Recently seen API tokens (hash → role, when checked), so a busy client does not cost a
     /// database read per request.
     pub token_cache: Arc<Mutex<HashMap<String, (crate::db::auth::Grant, Instant)>>>,

@@ -311,17 +311,50 @@ pub fn set_disabled(
     })
 }
 
-/// A kiosk with what can be said of its use.
+/// A kiosk with what can be said of its use, and nothing that times a citizen's answer.
 #[derive(Debug, Clone)]
 pub struct KioskView {
     pub kiosk: KioskInfo,
     pub unit_name: String,
     pub survey_title: String,
-    /// Since this server's last accepted submission from the kiosk (since it started).
-    pub last_seen: Option<Duration>,
-    /// Today's kiosk answers at the kiosk's unit for its survey, from every kiosk there:
-    /// answers do not name the kiosk.
-    pub today_at_unit: i64,
+    /// Its form page was loaded on this server within the last hour ([`ALIVE_WITHIN`]).
+    pub alive: bool,
+    /// Today's kiosk answers at the kiosk's unit for its survey, from every kiosk there
+    /// (answers do not name the kiosk); None where withheld: under the smallest cell, or
+    /// beside such a count so that it cannot be worked out from the day's total.
+    pub today_at_unit: Option<i64>,
+}
+
+/// How recent a page load must be for a kiosk to count as alive.
+pub const ALIVE_WITHIN: Duration = Duration::from_secs(3600);
+
+/// Today's kiosk answers per (unit, survey), withheld as a table per survey: a count under
+/// the smallest cell, and enough others that none is the day's total minus the rest.
+fn today_counts(
+    counts: &[(String, String, i64)],
+    min_cell: i64,
+) -> std::collections::HashMap<(String, String), Option<i64>> {
+    let mut out = std::collections::HashMap::new();
+    let mut surveys: Vec<&String> = counts.iter().map(|(_, s, _)| s).collect();
+    surveys.sort();
+    surveys.dedup();
+    for survey in surveys {
+        let rows: Vec<&(String, String, i64)> =
+            counts.iter().filter(|(_, s, _)| s == survey).collect();
+        let cells: Vec<crate::scoring::suppress::Cell> = rows
+            .iter()
+            .map(|(_, _, n)| crate::scoring::suppress::Cell {
+                forms: *n,
+                small: *n < min_cell,
+            })
+            .collect();
+        let total = rows.iter().map(|(_, _, n)| n).sum();
+        let w = crate::scoring::suppress::withhold(&cells, total, false, min_cell);
+        for ((unit, s, n), hide) in rows.into_iter().zip(w.cells) {
+            out.insert((unit.clone(), s.clone()), (!hide).then_some(*n));
+        }
+    }
+    out
 }
 
 pub fn kiosks(state: &AppState) -> Result<Vec<KioskView>, AdminError> {
@@ -329,8 +362,19 @@ pub fn kiosks(state: &AppState) -> Result<Vec<KioskView>, AdminError> {
     let (list, counts) = db(state, |conn| {
         Ok((kiosks::list_info(conn)?, kiosks::answers_on(conn, &today)?))
     })?;
-    let last = state
-        .kiosk_last
+    // Every unit that has a kiosk takes part, with its answers or none.
+    let mut counts = counts;
+    for k in &list {
+        if !counts
+            .iter()
+            .any(|(u, s, _)| *u == k.unit_code && *s == k.survey_id)
+        {
+            counts.push((k.unit_code.clone(), k.survey_id.clone(), 0));
+        }
+    }
+    let shown = today_counts(&counts, state.settings.min_cell);
+    let seen = state
+        .kiosk_seen
         .lock()
         .map(|m| m.clone())
         .unwrap_or_default();
@@ -345,12 +389,11 @@ pub fn kiosks(state: &AppState) -> Result<Vec<KioskView>, AdminError> {
                 .catalog
                 .get(&k.survey_id)
                 .map_or_else(|| k.survey_id.clone(), |s| s.title.clone()),
-            last_seen: last.get(&k.id).map(|t| t.elapsed()),
-            today_at_unit: counts
-                .iter()
-                .filter(|(u, s, _)| *u == k.unit_code && *s == k.survey_id)
-                .map(|(_, _, n)| n)
-                .sum(),
+            alive: seen.get(&k.id).is_some_and(|t| t.elapsed() < ALIVE_WITHIN),
+            today_at_unit: shown
+                .get(&(k.unit_code.clone(), k.survey_id.clone()))
+                .copied()
+                .flatten(),
             kiosk: k,
         })
         .collect())

@@ -12,6 +12,7 @@
 
 pub mod interval;
 pub mod points;
+pub mod suppress;
 pub mod top20;
 
 use crate::survey::{Aggregate, Condition, PointsRule, Pooling, Survey};
@@ -249,17 +250,63 @@ pub struct GroupValue {
 /// who knows who answered could tell what they answered. A setting (`--min-cell`) may raise it.
 pub const MIN_CELL: i64 = 5;
 
-/// Withholds every respondent-group cell resting on fewer than `k` answers.
+/// Withholds every respondent-group cell resting on fewer than `k` answers, and enough
+/// others beside it that none can be worked out from the node's own value
+/// ([`suppress::withhold`]); a node whose groups cannot hide a small one (a group holding
+/// every answer) is withheld with them. Run after [`withhold_under`]: a withheld node
+/// withholds all its groups.
 pub fn suppress_small_groups(nodes: &mut [NodeScore], k: i64) {
     for n in nodes {
-        for g in &mut n.by_group {
-            if g.n < k {
-                g.value = None;
-                g.points = None;
-                g.suppressed = true;
+        if !n.by_group.is_empty() {
+            let cells: Vec<suppress::Cell> = n
+                .by_group
+                .iter()
+                .map(|g| suppress::Cell {
+                    forms: g.n,
+                    small: g.n < k,
+                })
+                .collect();
+            let w = suppress::withhold(&cells, n.n, n.withheld, k);
+            for (g, hide) in n.by_group.iter_mut().zip(&w.cells) {
+                if *hide {
+                    g.value = None;
+                    g.points = None;
+                    g.suppressed = true;
+                }
+            }
+            if w.total {
+                withhold_node(n);
             }
         }
         suppress_small_groups(&mut n.children, k);
+    }
+}
+
+/// Withholds one node's value, points, interval and every comparison drawn from them (n is
+/// kept).
+pub fn withhold_node(n: &mut NodeScore) {
+    n.value = None;
+    n.points = None;
+    n.ci_low = None;
+    n.ci_high = None;
+    n.delta = None;
+    n.significant = None;
+    n.gap_to_target = None;
+    n.rank = None;
+    n.withheld = true;
+}
+
+/// Withholds every node of a tree (a slice whose figure would let a reader subtract a
+/// withheld cell from a published one).
+pub fn withhold_all(nodes: &mut [NodeScore]) {
+    for n in nodes {
+        withhold_node(n);
+        for g in &mut n.by_group {
+            g.value = None;
+            g.points = None;
+            g.suppressed = true;
+        }
+        withhold_all(&mut n.children);
     }
 }
 
@@ -269,15 +316,7 @@ pub fn suppress_small_groups(nodes: &mut [NodeScore], k: i64) {
 pub fn withhold_under(nodes: &mut [NodeScore], k: i64) {
     for n in nodes {
         if n.n < k && (n.value.is_some() || n.points.is_some()) {
-            n.value = None;
-            n.points = None;
-            n.ci_low = None;
-            n.ci_high = None;
-            n.delta = None;
-            n.significant = None;
-            n.gap_to_target = None;
-            n.rank = None;
-            n.withheld = true;
+            withhold_node(n);
         }
         withhold_under(&mut n.children, k);
     }

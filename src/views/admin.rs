@@ -8,7 +8,6 @@ use crate::app::admin::{KioskView, MIN_PASSWORD};
 use crate::db::auth::{TokenInfo, UserInfo};
 use crate::survey::{Survey, Unit};
 use maud::{html, Markup};
-use std::time::Duration;
 
 /// What the page says above its content after a change.
 pub enum Notice {
@@ -207,24 +206,11 @@ pub fn users(p: &UsersPage) -> Markup {
     )
 }
 
-/// How long ago, in words.
-fn ago(l: Lang, d: Duration) -> String {
-    let s = d.as_secs();
-    match (l, s) {
-        (Lang::Vi, 0..=59) => "vừa xong".into(),
-        (Lang::Vi, 60..=3599) => format!("{} phút trước", s / 60),
-        (Lang::Vi, 3600..=86_399) => format!("{} giờ trước", s / 3600),
-        (Lang::Vi, _) => format!("{} ngày trước", s / 86_400),
-        (Lang::En, 0..=59) => "just now".into(),
-        (Lang::En, 60..=3599) => format!("{} min ago", s / 60),
-        (Lang::En, 3600..=86_399) => format!("{} h ago", s / 3600),
-        (Lang::En, _) => format!("{} days ago", s / 86_400),
-    }
-}
-
 pub struct KiosksPage<'a> {
     pub staff: Staff<'a>,
     pub kiosks: &'a [KioskView],
+    /// Counts under it are withheld.
+    pub min_cell: i64,
     pub units: &'a [Unit],
     pub surveys: Vec<&'a Survey>,
     pub notice: Notice,
@@ -239,7 +225,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
         l.pick("Phiếu", "Form"),
         l.pick("Ngày tạo", "Created"),
         l.pick("Trạng thái", "Status"),
-        l.pick("Lần gửi gần nhất", "Last submission"),
+        l.pick("Hoạt động", "Alive"),
         l.pick(
             "Phiếu hôm nay tại các kiosk của đơn vị",
             "Forms today at the unit's kiosks",
@@ -264,8 +250,8 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                         td data-label=(h_form) { (k.survey_title) }
                         td data-label=(h_created) { (l.when(&k.kiosk.created_at)) }
                         td data-label=(h_state) { @match &k.kiosk.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
-                        td data-label=(h_last) { @match k.last_seen { Some(d) => (ago(l, d)), None => span.note { (l.pick("chưa có", "none yet")) } } }
-                        td.num data-label=(h_today) { (l.count(k.today_at_unit)) }
+                        td data-label=(h_last) { @if k.alive { (l.pick("Có, trong giờ qua", "Yes, within the hour")) } @else { span.note { (l.pick("Không thấy trong giờ qua", "Not seen within the hour")) } } }
+                        td.num data-label=(h_today) { @match k.today_at_unit { Some(n) => (l.count(n)), None => span.note { (l.pick("dưới ", "fewer than ")) (l.count(p.min_cell)) } } }
                         @if admin { td {
                             @if k.kiosk.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/kiosks/" (k.kiosk.id) "/revoke" } {
@@ -277,7 +263,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                     }
                 } }
             } }
-            p.note { (l.pick("“Lần gửi gần nhất”: phiếu cuối cùng máy chủ này nhận từ thiết bị kể từ khi khởi động. Phiếu không ghi thiết bị nào gửi, nên số phiếu hôm nay là của mọi kiosk cùng đơn vị và cùng phiếu.", "“Last submission”: the last form this server took from the device since it started. Forms do not record which device sent them, so today's count is that of every kiosk of the same unit and form.")) }
+            p.note { (l.pick("“Hoạt động”: máy chủ này đã mở trang phiếu của thiết bị trong một giờ qua — không phải lúc có người gửi phiếu, điều này không bao giờ hiện. Phiếu không ghi thiết bị nào gửi, nên số phiếu hôm nay là của mọi kiosk cùng đơn vị và cùng phiếu; số dưới ", "“Alive”: this server loaded the device's form page within the last hour — not when someone sent an answer, which is never shown. Forms do not record which device sent them, so today's count is that of every kiosk of the same unit and form; a count under ")) (l.count(p.min_cell)) (l.pick(" không hiện, và một số khác cũng ẩn kèm để không suy ra được bằng phép trừ.", " is withheld, with another beside it so that it cannot be worked out by subtraction.")) }
             @if admin {
                 h2 { (l.pick("Thêm thiết bị kiosk", "Add a kiosk")) }
                 form.stack method="post" action="/admin/kiosks" {

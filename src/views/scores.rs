@@ -238,8 +238,14 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
             }
             td.num data-label=(label(p, 2)) {
                 @if n.withheld {
-                    span.note title=(lang.pick("Quá ít phiếu để công bố mà không lộ người trả lời", "Too few answers to publish without revealing who answered")) {
-                        (lang.pick("dưới ", "under ")) (p.min_cell) (lang.pick(" phiếu", " answers"))
+                    @if n.n < p.min_cell {
+                        span.note title=(lang.pick("Quá ít phiếu để công bố mà không lộ người trả lời", "Too few answers to publish without revealing who answered")) {
+                            (lang.pick("dưới ", "under ")) (p.min_cell) (lang.pick(" phiếu", " answers"))
+                        }
+                    } @else {
+                        span.note title=(lang.pick("Ẩn kèm một ô dưới ngưỡng, để không ai suy ra ô đó bằng phép trừ", "Withheld beside a cell under the threshold, so that no one can work that cell out by subtraction")) {
+                            (lang.pick("ẩn kèm ô nhỏ", "withheld beside a small cell"))
+                        }
                     }
                 } @else { (num(lang, n.value, n.unit)) }
             }
@@ -265,7 +271,9 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
                 @for (i, g) in n.by_group.iter().enumerate() {
                     @if i > 0 { " · " }
                     @let name = p.survey.groups.iter().find(|x| x.code == g.group).map(|x| x.label.as_str()).unwrap_or(g.group.as_str());
-                    @if g.suppressed {
+                    @if g.suppressed && g.n >= p.min_cell {
+                        (name) " — " (lang.pick("ẩn kèm một nhóm dưới ", "withheld beside a group under ")) (p.min_cell) (lang.pick(" phiếu", " answers"))
+                    } @else if g.suppressed {
                         (name) " — " (lang.pick("dưới ", "under ")) (p.min_cell) (lang.pick(" phiếu, không hiển thị", " answers, withheld"))
                     } @else {
                         (name) " " (num(lang, g.value, n.unit)) " (n=" (lang.count(g.n)) ")"

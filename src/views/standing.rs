@@ -564,7 +564,8 @@ pub struct SipasByUnit {
     pub title: String,
     pub rows: Vec<SipasUnitRow>,
     pub without: usize,
-    /// Units with forms, but fewer answers than `min_cell`: counted, not listed.
+    /// Units with forms but withheld (fewer answers than `min_cell`, or withheld beside such
+    /// a unit): counted, not listed.
     pub few: usize,
     pub min_cell: i64,
 }
@@ -604,7 +605,7 @@ pub fn report(
                     } } }
                 }
                 p.note {
-                @if sipas.few > 0 { (lang.count(sipas.few as i64)) (lang.pick(" đơn vị khác có phiếu nhưng dưới ", " other units have forms but fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời nên không hiện. ", " answers, so they are not shown. ")) }
+                @if sipas.few > 0 { (lang.count(sipas.few as i64)) (lang.pick(" đơn vị khác có phiếu nhưng không hiện: dưới ", " other units have forms but are not shown: fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời, hoặc ẩn cùng một đơn vị như vậy để không ai suy ra được nó bằng phép trừ. ", " answers, or withheld with such a unit so that no one can work it out by subtraction. ")) }
                 @else { (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. ")) }
                 @if sipas.without > 0 { (lang.count(sipas.without as i64)) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
             }

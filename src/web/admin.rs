@@ -372,6 +372,7 @@ async fn kiosks_page(
                 here: HERE,
             },
             kiosks: &kiosks,
+            min_cell: state.settings.min_cell,
             units: &units,
             surveys: state
                 .catalog

@@ -112,6 +112,10 @@ pub async fn form(
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     let (kiosk, survey) = kiosk_for(&state, token.clone()).await?;
+    // A page load, not an answer, says the tablet is alive.
+    if let Ok(mut m) = state.kiosk_seen.lock() {
+        m.insert(kiosk.id.clone(), Instant::now());
+    }
     let submission = uuid::Uuid::new_v4().to_string();
     let at = Counter {
         state: &state,

@@ -518,12 +518,20 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1);
 
-    // Listed with when it last sent and today's answers at its unit; the URL is not shown again.
+    // Listed as alive (its page was loaded), never with when it last took an answer; today's
+    // one answer at its unit is under the smallest cell, so withheld; the URL is not shown
+    // again.
     let (status, page, _) = staff_get!(svc, lan, "/admin/kiosks");
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
+    assert!(page.contains("Có, trong giờ qua"), "{page}");
     assert!(
-        page.contains("vừa xong") && page.contains("đơn vị\">1</td>"),
+        !page.contains("vừa xong") && !page.contains("phút trước") && !page.contains("Lần gửi"),
+        "no time of an answer: {page}"
+    );
+    assert!(
+        page.contains("đơn vị\"><span class=\"note\">dưới 5</span></td>")
+            && !page.contains("đơn vị\">1</td>"),
         "{page}"
     );
     assert!(!page.contains(path));

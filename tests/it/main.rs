@@ -30,4 +30,5 @@ mod server;
 mod sessions;
 mod soak;
 mod standing;
+mod suppression;
 mod webdriver;

@@ -491,9 +491,15 @@ async fn before_any_answer_or_entry_the_par_projection_has_no_chance_of_the_top2
 async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
     let app = TestApp::builder().build();
     fixture(&app).await;
-    // Two forms in Bình Thủy: fewer than the smallest cell, so counted, never listed.
+    // Two forms in Bình Thủy: fewer than the smallest cell, so counted, never listed; and
+    // five in Cái Răng, withheld beside them (the next smallest), so that the city minus the
+    // units shown never gives Bình Thủy's two.
     for _ in 0..2 {
         let body = submission("BT-P-AN-THOI", Some(5));
+        store(&app, &body).await;
+    }
+    for _ in 0..5 {
+        let body = submission("CR-P-BA-LANG", Some(4));
         store(&app, &body).await;
     }
     let svc = service!(app);
@@ -503,12 +509,13 @@ async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
     let table = page.split("SIPAS theo đơn vị").nth(1).unwrap();
     assert!(table.contains("<td>Quận Ninh Kiều</td>"), "{table}");
     assert!(!table.contains("Bình Thủy</td>"), "{table}");
+    assert!(!table.contains("Cái Răng</td>"), "{table}");
     assert!(
-        table.contains("1 đơn vị khác có phiếu nhưng dưới 5 câu trả lời nên không hiện."),
+        table.contains("2 đơn vị khác có phiếu nhưng không hiện: dưới 5 câu trả lời, hoặc ẩn cùng một đơn vị như vậy"),
         "{table}"
     );
     assert!(
-        table.contains("27 đơn vị khác chưa có phiếu nào."),
+        table.contains("26 đơn vị khác chưa có phiếu nào."),
         "{table}"
     );
 }
