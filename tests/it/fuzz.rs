@@ -235,6 +235,7 @@ fn any_import_file_is_read_or_refused() {
         }
         wb.save_to_buffer().unwrap()
     };
+    let limits = read::Limits::new(40, 10_000);
     let mut runner = TestRunner::new(Config::default());
     let csv = proptest::collection::vec(texty(), 0..30).prop_map(|cells| {
         cells
@@ -251,7 +252,7 @@ fn any_import_file_is_read_or_refused() {
         std::fs::write(&path, format!("unit,E1.1,linh_vuc\n{text}")).unwrap();
         let mut each = |_row: read::Row| Ok::<(), Problem>(());
         let mut seen = |_: u64, _: u64| {};
-        let _ = read::rows(&path, "x.csv", Format::Csv, &mut seen, &mut each);
+        let _ = read::rows(&path, "x.csv", Format::Csv, &limits, &mut seen, &mut each);
         let mut bytes = good_xlsx.clone();
         for (i, b) in flips.new_tree(&mut runner).unwrap().current() {
             let i = i.index(bytes.len());
@@ -259,7 +260,7 @@ fn any_import_file_is_read_or_refused() {
         }
         let path = dir.path().join("x.xlsx");
         std::fs::write(&path, &bytes).unwrap();
-        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &mut seen, &mut each);
+        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &limits, &mut seen, &mut each);
         tried += 2;
     }
     println!("import files: {tried} read or refused");

@@ -8,6 +8,7 @@ mod harness;
 mod admin;
 mod api;
 mod authz;
+mod bombs;
 mod browser;
 mod campaign;
 mod cli;

@@ -18,6 +18,7 @@
 //! their own.
 
 pub mod read;
+pub mod workbook;
 
 use super::submit::SubmitError;
 use crate::db::responses::{store_all, Pending, Stored};
@@ -41,6 +42,21 @@ pub const REASONS_COLUMN: &str = "loi";
 pub const MAX_LISTED: usize = 1000;
 /// Rows stored in one transaction.
 const CHUNK: usize = 5_000;
+/// Most rows of a file of forms, the header included.
+pub const MAX_ROWS: u64 = 1_000_000;
+/// Columns a file may have beyond those its survey names (a few notes of the office's own).
+const COLUMN_MARGIN: usize = 32;
+
+/// What a file of forms for `survey` may hold: the survey's columns and a margin, and
+/// [`MAX_ROWS`] rows.
+pub fn limits_for(survey: &Survey) -> read::Limits {
+    let width = survey.items().count()
+        + survey.background.len()
+        + survey.open.len()
+        + RESERVED_COLUMNS.len()
+        + 1;
+    read::Limits::new(width + COLUMN_MARGIN, MAX_ROWS)
+}
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -140,11 +156,15 @@ impl ImportReport {
 
 /// Every row of a small table file — CSV (UTF-8, comma, semicolon or tab) or the first sheet
 /// of an XLSX workbook — header first, each with its row number as a spreadsheet shows it.
-/// For lists read whole (respondents), not for forms, which stream.
-pub fn table_rows(path: &Path, name: &str) -> Result<Vec<(u64, Vec<String>)>, Problem> {
+/// For lists read whole (respondents), not for forms, which stream; `limits` bound them.
+pub fn table_rows(
+    path: &Path,
+    name: &str,
+    limits: &read::Limits,
+) -> Result<Vec<(u64, Vec<String>)>, Problem> {
     let format = read::format_of(path, name)?;
     let mut rows = Vec::new();
-    read::rows::<Problem>(path, name, format, &mut |_, _| {}, &mut |row| {
+    read::rows::<Problem>(path, name, format, limits, &mut |_, _| {}, &mut |row| {
         rows.push((row.number, row.cells.to_vec()));
         Ok(())
     })?;
@@ -221,6 +241,7 @@ pub fn import_file(
         )
     })?;
     let format = read::format_of(path, source)?;
+    let limits = limits_for(survey);
     // Forms keyed once go into a batch of the same survey: its unit and period are theirs.
     let batch = match &opts.entry {
         Entry::Verified => None,
@@ -280,7 +301,7 @@ pub fn import_file(
     let mut serials_seen: HashMap<String, u64> = HashMap::new();
     progress.begin("checking");
     let mut seen = |done: u64, total: u64| progress.at(done, total);
-    read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+    read::rows(path, source, format, &limits, &mut seen, &mut |row| -> Result<
         (),
         ImportError,
     > {
@@ -467,7 +488,7 @@ pub fn import_file(
         });
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut seen = |done: u64, total: u64| progress.at(done, total);
-        let read = read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+        let read = read::rows(path, source, format, &limits, &mut seen, &mut |row| -> Result<
             (),
             ImportError,
         > {
@@ -622,6 +643,8 @@ impl Plan<'_> {
         let mut kinds = Vec::with_capacity(names.len());
         let mut problems = Vec::new();
         let mut reasons = None;
+        // Each name is looked up once: a header of many columns is read in linear time.
+        let mut named: HashSet<&str> = HashSet::with_capacity(names.len());
         let header_problem = |column: &str, reason: String| RowError {
             row: 1,
             column: column.to_string(),
@@ -662,7 +685,7 @@ impl Plan<'_> {
                     Col::Reasons
                 }
             };
-            if !name.is_empty() && names.get(..i).is_some_and(|before| before.contains(name)) {
+            if !name.is_empty() && !named.insert(name.as_str()) {
                 problems.push(header_problem(name, "this column appears twice".into()));
             }
             kinds.push(kind);
