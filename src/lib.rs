@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod report;
 pub mod scoring;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod survey;

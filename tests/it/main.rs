@@ -15,6 +15,7 @@ mod cli;
 mod codes;
 mod durability;
 mod export;
+mod formulas;
 mod fuzz;
 mod hardening;
 mod import;

@@ -1031,7 +1031,14 @@ impl Rejects {
         if reasons.is_none() {
             row.push(REASONS_COLUMN);
         }
-        self.out.write_record(&row).map_err(|e| self.fail(e))
+        self.write(&row)
+    }
+
+    /// Every cell came from a person: none is run as a formula where the file is opened
+    /// (the import reads them back as they were).
+    fn write(&mut self, row: &[&str]) -> Result<(), ImportError> {
+        let row = row.iter().map(|c| crate::spreadsheet::text_cell(c).into_owned());
+        self.out.write_record(row).map_err(|e| self.fail(e))
     }
 
     fn row(
@@ -1053,7 +1060,7 @@ impl Rejects {
             }
             None => row.push(&text),
         }
-        self.out.write_record(&row).map_err(|e| self.fail(e))
+        self.write(&row)
     }
 
     fn finish(mut self) -> Result<PathBuf, ImportError> {

@@ -9,6 +9,7 @@
 //! whose parts are larger than it may hold.
 
 use super::Problem;
+use crate::spreadsheet::cell_text;
 use calamine::{DataRef, Reader as _, Xlsx};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -247,7 +248,8 @@ fn csv_rows<E: From<Problem>>(
                 return Err(too_long_cell(name, number, &column()).into());
             }
             match std::str::from_utf8(field) {
-                Ok(s) => cells.push(s.to_string()),
+                // A cell this program wrote as text (`'=…`) reads as it was.
+                Ok(s) => cells.push(cell_text(s).to_string()),
                 Err(bad) => {
                     let column = column();
                     let byte = field.get(bad.valid_up_to()).copied().unwrap_or(0);
@@ -361,7 +363,10 @@ fn xlsx_rows<E: From<Problem>>(
             let address = format!("{}{}", column_letters(col), u64::from(row) + 1);
             return Err(limits.cell_beyond_columns(name, &address).into());
         }
-        let text = text_of(cell.get_value());
+        let mut text = text_of(cell.get_value());
+        if cell_text(&text).len() != text.len() {
+            text.remove(0);
+        }
         if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
             return Err(too_long_cell(name, u64::from(row) + 1, &column_letters(col)).into());
         }
