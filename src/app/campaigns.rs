@@ -379,8 +379,7 @@ impl ListSource<'_> {
                 };
                 let mut tmp = tempfile::NamedTempFile::new().map_err(unwritable)?;
                 std::io::Write::write_all(&mut tmp, text.trim().as_bytes()).map_err(unwritable)?;
-                crate::app::import::table_rows(tmp.path(), "danh sách", &limits)
-                    .map_err(unreadable)
+                crate::app::import::table_rows(tmp.path(), "danh sách", &limits).map_err(unreadable)
             }
         }
     }

@@ -8,9 +8,9 @@
 
 use crate::db::export::{self, ExportFilter, ExportHead, ExportedResponse};
 use crate::db::{AnyConnection, DbError};
+use crate::spreadsheet::text_cell;
 use crate::state::AppState;
 use crate::survey::{FieldError, Survey, UnitTree};
-use crate::spreadsheet::text_cell;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -193,9 +193,10 @@ pub async fn upload(
             .map_err(|_| PageError::busy())?
     };
     // A kept file no rejected row went into is removed at once.
-    if let Some((_, path)) = kept.as_ref().filter(|_| {
-        !matches!(&result, Ok(report) if report.rejects.is_some())
-    }) {
+    if let Some((_, path)) = kept
+        .as_ref()
+        .filter(|_| !matches!(&result, Ok(report) if report.rejects.is_some()))
+    {
         let _ = std::fs::remove_file(path);
     }
     let (status, outcome) = match result {

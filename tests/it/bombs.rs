@@ -244,11 +244,7 @@ fn files_built_to_exhaust_the_server_are_refused_within_a_second() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(!out.status.success(), "{}: {text}", file.display());
-        assert!(
-            text.contains("the limit on"),
-            "{}: {text}",
-            file.display()
-        );
+        assert!(text.contains("the limit on"), "{}: {text}", file.display());
         assert!(started.elapsed() < Duration::from_secs(5));
         let out = chiso_process(&db)
             .args(["campaign", "create", "--survey", "parindex-officials-2022"])

@@ -50,7 +50,8 @@ fn assert_neutral(what: &str, csv_text: &str) {
 /// A respondent list whose names and contacts are formulas.
 fn list() -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["name", "group", "unit", "contact"]).unwrap();
+    w.write_record(["name", "group", "unit", "contact"])
+        .unwrap();
     w.write_record([FORMULAS[0], "hdnd", "CT", FORMULAS[2]])
         .unwrap();
     w.write_record([FORMULAS[1], "hdnd", "CT", FORMULAS[3]])
@@ -86,8 +87,8 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
-    let form = serde_urlencoded::to_string([("format", "csv"), ("csrf", admin.csrf.as_str())])
-        .unwrap();
+    let form =
+        serde_urlencoded::to_string([("format", "csv"), ("csrf", admin.csrf.as_str())]).unwrap();
     let resp = test::call_service(
         &svc,
         TestRequest::post()
@@ -170,7 +171,13 @@ fn rejected_rows_are_written_as_text_and_import_back_as_they_were() {
     let out = chiso_process(&db)
         .arg("import")
         .arg(&file)
-        .args(["--survey", "sipas-counter", "--period", "2025", "--skip-invalid"])
+        .args([
+            "--survey",
+            "sipas-counter",
+            "--period",
+            "2025",
+            "--skip-invalid",
+        ])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout).to_string();

@@ -300,8 +300,18 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
             widest = widest.max(row.cells.len());
             Ok::<(), Problem>(())
         };
-        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &limits, &mut |_, _| {}, &mut each);
-        assert!(widest <= limits.columns, "{letters}{digits}: {widest} cells");
+        let _ = read::rows(
+            &path,
+            "x.xlsx",
+            Format::Xlsx,
+            &limits,
+            &mut |_, _| {},
+            &mut each,
+        );
+        assert!(
+            widest <= limits.columns,
+            "{letters}{digits}: {widest} cells"
+        );
         let path = dir.path().join("x.csv");
         std::fs::write(&path, format!("unit\n{}\n", vec!["5"; width + 1].join(","))).unwrap();
         let mut widest = 0;
@@ -309,7 +319,14 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
             widest = widest.max(row.cells.len());
             Ok::<(), Problem>(())
         };
-        let read = read::rows(&path, "x.csv", Format::Csv, &limits, &mut |_, _| {}, &mut each);
+        let read = read::rows(
+            &path,
+            "x.csv",
+            Format::Csv,
+            &limits,
+            &mut |_, _| {},
+            &mut each,
+        );
         assert_eq!(read.is_ok(), width < limits.columns, "{width}: {read:?}");
         assert!(widest <= limits.columns);
         tried += 2;

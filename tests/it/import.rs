@@ -664,7 +664,10 @@ fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
     let out = import(&db, &file, &["--skip-invalid"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("imported 1 forms") && t.contains("rejected 2 rows"), "{t}");
+    assert!(
+        t.contains("imported 1 forms") && t.contains("rejected 2 rows"),
+        "{t}"
+    );
     let written = std::fs::read_to_string(dir.path().join("dot.csv.rejected.csv")).unwrap();
     let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -707,13 +710,18 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
-    let at = page.find("/import/rejected/").expect("a link to the rejected rows");
+    let at = page
+        .find("/import/rejected/")
+        .expect("a link to the rejected rows");
     let link = page[at..at + "/import/rejected/".len() + 64].to_string();
     let token = link.rsplit('/').next().unwrap().to_string();
     let get = |who: &str| {
         TestRequest::get()
             .uri(&link)
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", who.to_string()))
+            .cookie(actix_web::cookie::Cookie::new(
+                "chiso_session",
+                who.to_string(),
+            ))
             .to_request()
     };
 

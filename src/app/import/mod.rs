@@ -241,7 +241,8 @@ pub fn import_file(
         )
     })?;
     let format = read::format_of(path, source)?;
-    let limits = limits_for(survey);
+    // What a file of this survey may hold: its columns and a margin, rows.
+    let lim = &limits_for(survey);
     // Forms keyed once go into a batch of the same survey: its unit and period are theirs.
     let batch = match &opts.entry {
         Entry::Verified => None,
@@ -301,7 +302,7 @@ pub fn import_file(
     let mut serials_seen: HashMap<String, u64> = HashMap::new();
     progress.begin("checking");
     let mut seen = |done: u64, total: u64| progress.at(done, total);
-    read::rows(path, source, format, &limits, &mut seen, &mut |row| -> Result<
+    read::rows(path, source, format, lim, &mut seen, &mut |row| -> Result<
         (),
         ImportError,
     > {
@@ -488,7 +489,7 @@ pub fn import_file(
         });
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut seen = |done: u64, total: u64| progress.at(done, total);
-        let read = read::rows(path, source, format, &limits, &mut seen, &mut |row| -> Result<
+        let read = read::rows(path, source, format, lim, &mut seen, &mut |row| -> Result<
             (),
             ImportError,
         > {
@@ -1049,7 +1050,9 @@ impl Rejects {
     /// Every cell came from a person: none is run as a formula where the file is opened
     /// (the import reads them back as they were).
     fn write(&mut self, row: &[&str]) -> Result<(), ImportError> {
-        let row = row.iter().map(|c| crate::spreadsheet::text_cell(c).into_owned());
+        let row = row
+            .iter()
+            .map(|c| crate::spreadsheet::text_cell(c).into_owned());
         self.out.write_record(row).map_err(|e| self.fail(e))
     }
 

@@ -326,8 +326,8 @@ fn xlsx_rows<E: From<Problem>>(
         return Err(not_a_workbook(name, "it has no sheet").into());
     };
     let mut reader = unpanicked(|| book.worksheet_cells_reader(&sheet))
-    .map_err(|_| guarded("the first sheet"))?
-    .map_err(|e| not_a_workbook(name, &e.to_string()))?;
+        .map_err(|_| guarded("the first sheet"))?
+        .map_err(|e| not_a_workbook(name, &e.to_string()))?;
     let total = u64::from(reader.dimensions().end.0) + 1;
     let mut cells: Vec<String> = Vec::new();
     let mut current: Option<u32> = None;

@@ -130,10 +130,7 @@ fn directory_declared(path: &Path, name: &str) -> Result<(), Problem> {
         if w != END {
             continue;
         }
-        let field = |at: usize, width: usize| {
-            tail.get(i + at..i + at + width)
-                .map_or(0, le)
-        };
+        let field = |at: usize, width: usize| tail.get(i + at..i + at + width).map_or(0, le);
         let (entries, size, start) = (field(10, 2), field(12, 4), field(16, 4));
         let zip64 = entries == 0xFFFF || size == 0xFFFF_FFFF || start == 0xFFFF_FFFF;
         if zip64 || entries > MAX_PARTS || size > MAX_DIRECTORY_BYTES {
@@ -304,7 +301,10 @@ mod tests {
 
     #[test]
     fn a_declared_count_is_read_with_any_quoting() {
-        assert_eq!(declared_count(b"<sst count=\"3\" uniqueCount=\"2\">"), Some(2));
+        assert_eq!(
+            declared_count(b"<sst count=\"3\" uniqueCount=\"2\">"),
+            Some(2)
+        );
         assert_eq!(declared_count(b"<sst uniqueCount = '17'>"), Some(17));
         assert_eq!(
             declared_count(b"<sst uniqueCount=\"99999999999999999999999\">"),
@@ -339,7 +339,7 @@ mod tests {
         let chunk = vec![b'a'; 1 << 16];
         let mut fed = 0u64;
         while scan.broken.is_none() {
-            scan.feed(&[b'<', b'>']);
+            scan.feed(b"<>");
             scan.feed(&chunk);
             fed += chunk.len() as u64;
             assert!(fed <= MAX_SHARED_STRINGS_BYTES + (1 << 17));
