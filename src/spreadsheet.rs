@@ -48,6 +48,29 @@ mod tests {
         }
     }
 
+    /// rust_xlsxwriter's `write_string` makes a string cell, never a formula, whatever the
+    /// text: what the XLSX writers rely on.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn an_xlsx_string_cell_is_never_a_formula() {
+        use std::io::Read;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet
+            .write_string(0, 0, "=HYPERLINK(\"http://evil.example\")")
+            .unwrap();
+        sheet.write_string(1, 0, "@SUM(A1:A9)").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(!xml.contains("<f>") && !xml.contains("<f "), "{xml}");
+        assert_eq!(xml.matches(r#"t="s""#).count(), 2, "{xml}");
+    }
+
     #[test]
     fn other_text_is_left_alone() {
         for text in ["Nguyễn Văn An", "an@example.vn", "5", "", "'quoted", "a=b"] {
