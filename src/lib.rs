@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod report;
 pub mod scoring;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod survey;

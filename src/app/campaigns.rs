@@ -375,16 +375,20 @@ impl ListSource<'_> {
     /// The list's rows, header first, numbered as a spreadsheet numbers them. Pasted text is
     /// read as a file would be, so a list copied out of Excel (tab-separated) reads too.
     fn rows(self) -> Result<Vec<(u64, Vec<String>)>, Vec<RowError>> {
+        // A file the reader refuses (its format, a limit) is said in both languages.
         let unreadable = |p: crate::app::import::Problem| {
             vec![RowError {
                 line: 1,
                 field: "file".into(),
-                message: p.vi,
+                message: format!("{} — {}", p.vi, p.en),
             }]
         };
+        // A list has four columns (a few more are ignored) and at most MAX_RESPONDENTS people;
+        // blank rows count too, so twice that many rows are read before a list is refused.
+        let limits = crate::app::import::read::Limits::new(64, 2 * MAX_RESPONDENTS as u64);
         match self {
             ListSource::File { path, name } => {
-                crate::app::import::table_rows(path, name).map_err(unreadable)
+                crate::app::import::table_rows(path, name, &limits).map_err(unreadable)
             }
             ListSource::Text(text) => {
                 let unwritable = |e: std::io::Error| {
@@ -396,7 +400,7 @@ impl ListSource<'_> {
                 };
                 let mut tmp = tempfile::NamedTempFile::new().map_err(unwritable)?;
                 std::io::Write::write_all(&mut tmp, text.trim().as_bytes()).map_err(unwritable)?;
-                crate::app::import::table_rows(tmp.path(), "danh sách").map_err(unreadable)
+                crate::app::import::table_rows(tmp.path(), "danh sách", &limits).map_err(unreadable)
             }
         }
     }

@@ -8,6 +8,7 @@
 
 use crate::db::export::{self, ExportFilter, ExportHead, ExportedResponse};
 use crate::db::{AnyConnection, DbError};
+use crate::spreadsheet::text_cell;
 use crate::state::AppState;
 use crate::survey::{FieldError, Survey, UnitTree};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
@@ -325,6 +326,7 @@ impl<W: Write> CsvWriter<W> {
         let h = row.head;
         self.number.clear();
         push_number(&mut self.number, h.period);
+        // Text cells are written so that no spreadsheet runs them; numbers stay numbers.
         for field in [
             h.id.as_str(),
             &h.unit_code,
@@ -334,10 +336,11 @@ impl<W: Write> CsvWriter<W> {
             h.respondent_group.as_deref().unwrap_or(""),
             &h.status,
         ] {
-            self.csv.write_field(field)?;
+            self.csv.write_field(text_cell(field).as_bytes())?;
         }
         for b in row.background {
-            self.csv.write_field(b.as_deref().unwrap_or(""))?;
+            self.csv
+                .write_field(text_cell(b.as_deref().unwrap_or("")).as_bytes())?;
         }
         for a in row.answers {
             match a {

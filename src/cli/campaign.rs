@@ -68,11 +68,14 @@ impl From<CampaignError> for CliError {
     }
 }
 
+use crate::spreadsheet::text_cell as chiso_text;
+
 fn csv_line(fields: &[&str]) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let _ = w.write_record(fields);
+    // Names and contacts come from people: none is run as a formula.
+    let _ = w.write_record(fields.iter().map(|f| chiso_text(f).into_owned()));
     String::from_utf8_lossy(&w.into_inner().unwrap_or_default())
         .trim_end()
         .to_string()

@@ -205,7 +205,9 @@ pub fn csv(lang: Lang, t: &Table) -> Vec<u8> {
     for r in t.export_rows(lang) {
         let _ = w.write_record(r.iter().map(|c| match c {
             Out::Empty => String::new(),
-            Out::Text(s) | Out::Number(s) => s.clone(),
+            // Labels are text (never run as a formula); numbers stay numbers.
+            Out::Text(s) => crate::spreadsheet::text_cell(s).into_owned(),
+            Out::Number(s) => s.clone(),
         }));
     }
     w.into_inner().unwrap_or_default()

@@ -532,15 +532,18 @@ fn added(lang: Lang, n: usize) -> String {
     }
 }
 
-/// Links as CSV (`name,group,link`), UTF-8 with a BOM for spreadsheets.
+use crate::spreadsheet::text_cell;
+
+/// Links as CSV (`name,group,link`), UTF-8 with a BOM for spreadsheets; names are written so
+/// that none is run as a formula.
 pub fn links_csv(links: &[app::IssuedLink], base_url: &str) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["name", "group", "link"]);
     for l in links {
         let _ = w.write_record([
-            l.name.as_str(),
-            l.group.as_str(),
-            &format!("{base_url}/i/{}", l.token),
+            text_cell(&l.name).into_owned(),
+            text_cell(&l.group).into_owned(),
+            format!("{base_url}/i/{}", l.token),
         ]);
     }
     String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).to_string()
@@ -658,7 +661,9 @@ pub async fn reminders(
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["name", "group", "unit", "contact"]);
     for p in &people {
-        let _ = w.write_record([&p.name, &p.group, &p.unit, &p.contact]);
+        let _ = w.write_record(
+            [&p.name, &p.group, &p.unit, &p.contact].map(|t| text_cell(t).into_owned()),
+        );
     }
     let body = String::from_utf8_lossy(&w.into_inner().unwrap_or_default()).to_string();
     Ok(csv_download("chua-tra-loi.csv", body))

@@ -155,8 +155,9 @@ pub async fn upload(
             }
         },
     };
+    let owner = import::kept::owner(&user.id, user.unit.as_deref());
     let kept = if skip_invalid {
-        Some(import::kept::new_file().map_err(|e| {
+        Some(import::kept::new_file(&owner).map_err(|e| {
             log::error!("import: cannot keep rejected rows: {e}");
             PageError::busy()
         })?)
@@ -191,6 +192,13 @@ pub async fn upload(
             .await
             .map_err(|_| PageError::busy())?
     };
+    // A kept file no rejected row went into is removed at once.
+    if let Some((_, path)) = kept
+        .as_ref()
+        .filter(|_| !matches!(&result, Ok(report) if report.rejects.is_some()))
+    {
+        let _ = std::fs::remove_file(path);
+    }
     let (status, outcome) = match result {
         Ok(report) => {
             let link = report
@@ -226,25 +234,32 @@ pub async fn upload(
     ))
 }
 
-/// The rejected rows of an import made with "skip invalid rows", to correct and import again.
+/// The rejected rows of an import made with "skip invalid rows", to correct and import again:
+/// for the user who imported them only, while their unit scope is the same.
 pub async fn rejected(
-    _: SignedIn<Supervisor>,
+    SignedIn { user, .. }: SignedIn<Supervisor>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let path = import::kept::file(&token).ok_or_else(PageError::not_found)?;
-    let bytes = web::block(move || std::fs::read(path))
-        .await
-        .map_err(|_| PageError::busy())?
-        .map_err(|_| {
-            PageError::new(
-                StatusCode::NOT_FOUND,
-                ("Không còn tệp này", "This file is gone"),
-                (
-                    "Các dòng bị loại chỉ được giữ một ngày. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
-                    "Rejected rows are kept for one day only. Import the original file again, choosing to skip the wrong rows.",
-                ),
-            )
-        })?;
+    let owner = import::kept::owner(&user.id, user.unit.as_deref());
+    let bytes = web::block(move || {
+        let path = import::kept::file(&owner, &token).ok_or(None)?;
+        std::fs::read(path).map_err(Some)
+    })
+    .await
+    .map_err(|_| PageError::busy())?
+    .map_err(|e| match e {
+        // A malformed token: no such page.
+        None => PageError::not_found(),
+        // Gone (removed after a day), or never this user's.
+        Some(_) => PageError::new(
+            StatusCode::NOT_FOUND,
+            ("Không còn tệp này", "This file is gone"),
+            (
+                "Các dòng bị loại chỉ được giữ một ngày, cho người đã nhập tệp. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
+                "Rejected rows are kept for one day, for whoever imported the file. Import the original file again, choosing to skip the wrong rows.",
+            ),
+        ),
+    })?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

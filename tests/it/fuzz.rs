@@ -235,6 +235,7 @@ fn any_import_file_is_read_or_refused() {
         }
         wb.save_to_buffer().unwrap()
     };
+    let limits = read::Limits::new(40, 10_000);
     let mut runner = TestRunner::new(Config::default());
     let csv = proptest::collection::vec(texty(), 0..30).prop_map(|cells| {
         cells
@@ -251,7 +252,7 @@ fn any_import_file_is_read_or_refused() {
         std::fs::write(&path, format!("unit,E1.1,linh_vuc\n{text}")).unwrap();
         let mut each = |_row: read::Row| Ok::<(), Problem>(());
         let mut seen = |_: u64, _: u64| {};
-        let _ = read::rows(&path, "x.csv", Format::Csv, &mut seen, &mut each);
+        let _ = read::rows(&path, "x.csv", Format::Csv, &limits, &mut seen, &mut each);
         let mut bytes = good_xlsx.clone();
         for (i, b) in flips.new_tree(&mut runner).unwrap().current() {
             let i = i.index(bytes.len());
@@ -259,10 +260,78 @@ fn any_import_file_is_read_or_refused() {
         }
         let path = dir.path().join("x.xlsx");
         std::fs::write(&path, &bytes).unwrap();
-        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &mut seen, &mut each);
+        let _ = read::rows(&path, "x.xlsx", Format::Xlsx, &limits, &mut seen, &mut each);
         tried += 2;
     }
     println!("import files: {tried} read or refused");
+}
+
+/// Workbooks whose one cell has an address of any length, a shared-string table declaring
+/// any count, and CSV rows of any width: read within the limits or refused, never a panic and
+/// never a row wider than the limit.
+#[test]
+fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
+    use chiso::app::import::read::{self, Format};
+    use chiso::app::import::Problem;
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = read::Limits::new(40, 10_000);
+    let mut runner = TestRunner::new(Config::default());
+    let address = ("[A-Z]{1,9}", "[0-9]{1,12}", 0u64..u64::MAX, 0usize..5_000);
+    let mut tried = 0;
+    for _ in 0..200 {
+        let (letters, digits, count, width) = address.new_tree(&mut runner).unwrap().current();
+        let path = dir.path().join("x.xlsx");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, text) in [
+            ("_rels/.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+            ("xl/workbook.xml", r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.into()),
+            ("xl/_rels/workbook.xml.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.into()),
+            ("xl/sharedStrings.xml", format!(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="{count}"><si><t>unit</t></si></sst>"#)),
+            ("xl/worksheets/sheet1.xml", format!(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row><row><c r="{letters}{digits}"><v>5</v></c></row></sheetData></worksheet>"#)),
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        let mut widest = 0;
+        let mut each = |row: read::Row| {
+            widest = widest.max(row.cells.len());
+            Ok::<(), Problem>(())
+        };
+        let _ = read::rows(
+            &path,
+            "x.xlsx",
+            Format::Xlsx,
+            &limits,
+            &mut |_, _| {},
+            &mut each,
+        );
+        assert!(
+            widest <= limits.columns,
+            "{letters}{digits}: {widest} cells"
+        );
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, format!("unit\n{}\n", vec!["5"; width + 1].join(","))).unwrap();
+        let mut widest = 0;
+        let mut each = |row: read::Row| {
+            widest = widest.max(row.cells.len());
+            Ok::<(), Problem>(())
+        };
+        let read = read::rows(
+            &path,
+            "x.csv",
+            Format::Csv,
+            &limits,
+            &mut |_, _| {},
+            &mut each,
+        );
+        assert_eq!(read.is_ok(), width < limits.columns, "{width}: {read:?}");
+        assert!(widest <= limits.columns);
+        tried += 2;
+    }
+    println!("far addresses and wide rows: {tried} read or refused");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -644,3 +644,119 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
     );
     assert_eq!(app.responses(), 0);
 }
+
+#[test]
+fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let width = header().split(',').count();
+    let file = write(
+        &dir,
+        "dot.csv",
+        format!(
+            "{}\n{}\n{},thua,them\n{}\n",
+            header(),
+            row("NK", "5"),
+            row("NK", "4"),
+            "NK,2025-05-04"
+        ),
+    );
+    let out = import(&db, &file, &["--skip-invalid"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("imported 1 forms") && t.contains("rejected 2 rows"),
+        "{t}"
+    );
+    let written = std::fs::read_to_string(dir.path().join("dot.csv.rejected.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(written.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{written}");
+    assert_eq!(rows[0][width], "loi", "{written}");
+    // The long row: its cells, the reasons in `loi`, then the surplus kept after it.
+    assert!(rows[1][width].contains("more cells"), "{written}");
+    assert_eq!(rows[1][width + 1..], ["thua", "them"], "{written}");
+    assert_eq!(rows[1][..width].join(","), row("NK", "4"));
+    // The short row: padded, so the reasons are in `loi` too.
+    assert_eq!(rows[2].len(), width + 1, "{written}");
+    assert!(!rows[2][width].is_empty(), "{written}");
+}
+
+#[actix_web::test]
+async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .with_user("mai", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let lan = session(&app, "lan");
+    let mai = session(&app, "mai");
+    let csrf = chiso::web::extract::session_token(&app.state, &lan);
+    let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
+    let body = multipart(
+        &[
+            ("csrf", &csrf),
+            ("survey", "sipas-counter"),
+            ("period", "2025"),
+            ("mode", "skip"),
+        ],
+        Some(("dot.csv", bad.as_bytes())),
+    );
+    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = body_of(resp).await;
+    let at = page
+        .find("/import/rejected/")
+        .expect("a link to the rejected rows");
+    let link = page[at..at + "/import/rejected/".len() + 64].to_string();
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let get = |who: &str| {
+        TestRequest::get()
+            .uri(&link)
+            .cookie(actix_web::cookie::Cookie::new(
+                "chiso_session",
+                who.to_string(),
+            ))
+            .to_request()
+    };
+
+    // The file is in a directory only the server's user enters, readable by it alone.
+    let dir = chiso::app::import::kept::dir().unwrap();
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(&format!("{token}.csv")))
+        .expect("the kept file");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+
+    // Another supervisor holding the link gets nothing; the importer gets the rows.
+    let resp = test::call_service(&svc, get(&mai)).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(!body_of(resp).await.contains(&row("NK", "8")));
+    let resp = test::call_service(&svc, get(&lan)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(body_of(resp).await.contains(&row("NK", "8")));
+
+    // A day later it is gone, from the disk too.
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+    let resp = test::call_service(&svc, get(&lan)).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(!file.exists(), "{} is removed", file.display());
+}

@@ -18,6 +18,7 @@
 //! their own.
 
 pub mod read;
+pub mod workbook;
 
 use super::submit::SubmitError;
 use crate::db::responses::{store_all, Pending, Stored};
@@ -41,6 +42,21 @@ pub const REASONS_COLUMN: &str = "loi";
 pub const MAX_LISTED: usize = 1000;
 /// Rows stored in one transaction.
 const CHUNK: usize = 5_000;
+/// Most rows of a file of forms, the header included.
+pub const MAX_ROWS: u64 = 1_000_000;
+/// Columns a file may have beyond those its survey names (a few notes of the office's own).
+const COLUMN_MARGIN: usize = 32;
+
+/// What a file of forms for `survey` may hold: the survey's columns and a margin, and
+/// [`MAX_ROWS`] rows.
+pub fn limits_for(survey: &Survey) -> read::Limits {
+    let width = survey.items().count()
+        + survey.background.len()
+        + survey.open.len()
+        + RESERVED_COLUMNS.len()
+        + 1;
+    read::Limits::new(width + COLUMN_MARGIN, MAX_ROWS)
+}
 
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -140,11 +156,15 @@ impl ImportReport {
 
 /// Every row of a small table file — CSV (UTF-8, comma, semicolon or tab) or the first sheet
 /// of an XLSX workbook — header first, each with its row number as a spreadsheet shows it.
-/// For lists read whole (respondents), not for forms, which stream.
-pub fn table_rows(path: &Path, name: &str) -> Result<Vec<(u64, Vec<String>)>, Problem> {
+/// For lists read whole (respondents), not for forms, which stream; `limits` bound them.
+pub fn table_rows(
+    path: &Path,
+    name: &str,
+    limits: &read::Limits,
+) -> Result<Vec<(u64, Vec<String>)>, Problem> {
     let format = read::format_of(path, name)?;
     let mut rows = Vec::new();
-    read::rows::<Problem>(path, name, format, &mut |_, _| {}, &mut |row| {
+    read::rows::<Problem>(path, name, format, limits, &mut |_, _| {}, &mut |row| {
         rows.push((row.number, row.cells.to_vec()));
         Ok(())
     })?;
@@ -221,6 +241,8 @@ pub fn import_file(
         )
     })?;
     let format = read::format_of(path, source)?;
+    // What a file of this survey may hold: its columns and a margin, rows.
+    let lim = &limits_for(survey);
     // Forms keyed once go into a batch of the same survey: its unit and period are theirs.
     let batch = match &opts.entry {
         Entry::Verified => None,
@@ -280,7 +302,7 @@ pub fn import_file(
     let mut serials_seen: HashMap<String, u64> = HashMap::new();
     progress.begin("checking");
     let mut seen = |done: u64, total: u64| progress.at(done, total);
-    read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+    read::rows(path, source, format, lim, &mut seen, &mut |row| -> Result<
         (),
         ImportError,
     > {
@@ -467,7 +489,7 @@ pub fn import_file(
         });
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut seen = |done: u64, total: u64| progress.at(done, total);
-        let read = read::rows(path, source, format, &mut seen, &mut |row| -> Result<
+        let read = read::rows(path, source, format, lim, &mut seen, &mut |row| -> Result<
             (),
             ImportError,
         > {
@@ -622,6 +644,8 @@ impl Plan<'_> {
         let mut kinds = Vec::with_capacity(names.len());
         let mut problems = Vec::new();
         let mut reasons = None;
+        // Each name is looked up once: a header of many columns is read in linear time.
+        let mut named: HashSet<&str> = HashSet::with_capacity(names.len());
         let header_problem = |column: &str, reason: String| RowError {
             row: 1,
             column: column.to_string(),
@@ -662,7 +686,7 @@ impl Plan<'_> {
                     Col::Reasons
                 }
             };
-            if !name.is_empty() && names.get(..i).is_some_and(|before| before.contains(name)) {
+            if !name.is_empty() && !named.insert(name.as_str()) {
                 problems.push(header_problem(name, "this column appears twice".into()));
             }
             kinds.push(kind);
@@ -965,6 +989,8 @@ impl ContentIds {
 struct Rejects {
     path: PathBuf,
     out: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    /// Columns of the input's header.
+    width: usize,
 }
 
 impl Rejects {
@@ -981,11 +1007,20 @@ impl Rejects {
                 ),
             ))
         };
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+        // An existing file (a kept one, private) keeps its permissions.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(io)?;
+        let mut file = std::io::BufWriter::new(file);
         std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF").map_err(io)?;
         Ok(Rejects {
             path: path.to_path_buf(),
-            out: csv::Writer::from_writer(file),
+            // Rows of any width: a row with more cells than the header is rejected, not lost.
+            out: csv::WriterBuilder::new().flexible(true).from_writer(file),
+            width: 0,
         })
     }
 
@@ -1005,10 +1040,20 @@ impl Rejects {
 
     fn header(&mut self, cells: &[String], reasons: Option<usize>) -> Result<(), ImportError> {
         let mut row: Vec<&str> = cells.iter().map(String::as_str).collect();
+        self.width = row.len();
         if reasons.is_none() {
             row.push(REASONS_COLUMN);
         }
-        self.out.write_record(&row).map_err(|e| self.fail(e))
+        self.write(&row)
+    }
+
+    /// Every cell came from a person: none is run as a formula where the file is opened
+    /// (the import reads them back as they were).
+    fn write(&mut self, row: &[&str]) -> Result<(), ImportError> {
+        let row = row
+            .iter()
+            .map(|c| crate::spreadsheet::text_cell(c).into_owned());
+        self.out.write_record(row).map_err(|e| self.fail(e))
     }
 
     fn row(
@@ -1019,18 +1064,18 @@ impl Rejects {
     ) -> Result<(), ImportError> {
         let text = reasons.join("; ");
         let mut row: Vec<&str> = cells.iter().map(String::as_str).collect();
-        match reasons_at {
-            Some(i) => {
-                if row.len() <= i {
-                    row.resize(i + 1, "");
-                }
-                if let Some(slot) = row.get_mut(i) {
-                    *slot = &text;
-                }
-            }
-            None => row.push(&text),
+        // The reasons go in the `loi` column, after the header's columns (a short row is
+        // padded to reach it); cells beyond the header follow it, kept to be corrected.
+        let at = reasons_at.unwrap_or(self.width);
+        if row.len() <= at {
+            row.resize(at + 1, "");
+        } else if reasons_at.is_none() {
+            row.insert(at, "");
         }
-        self.out.write_record(&row).map_err(|e| self.fail(e))
+        if let Some(slot) = row.get_mut(at) {
+            *slot = &text;
+        }
+        self.write(&row)
     }
 
     fn finish(mut self) -> Result<PathBuf, ImportError> {
@@ -1039,44 +1084,112 @@ impl Rejects {
     }
 }
 
-/// Rejected rows kept for the import page's download link: one file per import, named by an
-/// unguessable token, removed after a day.
+/// Rejected rows kept for the import page's download link: one file per import, in a
+/// directory only the server's own user may enter (0700, files 0600), named by the importer
+/// (user and unit scope) and an unguessable token, and removed after a day.
 pub mod kept {
-    use std::path::PathBuf;
+    use sha2::{Digest, Sha256};
+    use std::path::{Path, PathBuf};
     use std::time::{Duration, SystemTime};
 
-    const KEEP: Duration = Duration::from_secs(24 * 3600);
+    pub const KEEP: Duration = Duration::from_secs(24 * 3600);
 
-    fn dir() -> PathBuf {
-        std::env::temp_dir().join("chiso-rejected-rows")
+    /// Who may read a file back: the user who imported it, with the unit scope they had.
+    pub fn owner(user_id: &str, unit: Option<&str>) -> String {
+        let mut h = Sha256::new();
+        h.update(user_id.as_bytes());
+        h.update([0]);
+        h.update(unit.unwrap_or("").as_bytes());
+        hex::encode(h.finalize().get(..16).unwrap_or_default())
     }
 
-    /// A new place for rejected rows, and its token; older files are removed.
-    pub fn new_file() -> std::io::Result<(String, PathBuf)> {
-        let dir = dir();
-        std::fs::create_dir_all(&dir)?;
+    /// The server's private directory of rejected rows, made (or made private again) if it
+    /// must be; one of another user is refused.
+    pub fn dir() -> std::io::Result<PathBuf> {
+        let dir = std::env::temp_dir().join(format!("chiso-rejected-rows-{}", user_tag()?));
+        private_dir(&dir)?;
+        Ok(dir)
+    }
+
+    #[cfg(unix)]
+    fn user_tag() -> std::io::Result<String> {
+        use std::os::unix::fs::MetadataExt;
+        Ok(tempfile::tempfile()?.metadata()?.uid().to_string())
+    }
+
+    #[cfg(not(unix))]
+    fn user_tag() -> std::io::Result<String> {
+        Ok("server".into())
+    }
+
+    #[cfg(unix)]
+    fn private_dir(dir: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let meta = std::fs::symlink_metadata(dir)?;
+        let me = tempfile::tempfile()?.metadata()?.uid();
+        if !meta.is_dir() || meta.uid() != me {
+            return Err(std::io::Error::other(format!(
+                "{} is not a directory of this server's user",
+                dir.display()
+            )));
+        }
+        if meta.mode() & 0o777 != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn private_dir(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    fn too_old(path: &Path) -> bool {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > KEEP)
+    }
+
+    /// A new file for `owner`'s rejected rows (empty, readable by this server's user only),
+    /// and its token; files older than a day are removed.
+    pub fn new_file(owner: &str) -> std::io::Result<(String, PathBuf)> {
+        let dir = dir()?;
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {
-                let old = e
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| SystemTime::now().duration_since(t).ok())
-                    .is_some_and(|age| age > KEEP);
-                if old {
+                if too_old(&e.path()) {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
         }
         let token = crate::secrets::new_secret();
-        let path = dir.join(format!("{token}.csv"));
+        let path = dir.join(format!("{owner}-{token}.csv"));
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        open.open(&path)?;
         Ok((token, path))
     }
 
-    /// The file of a token, if the token is well-formed.
-    pub fn file(token: &str) -> Option<PathBuf> {
-        (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| dir().join(format!("{token}.csv")))
+    /// `owner`'s file of a token, if the token is well-formed and the file younger than a
+    /// day (an older one is removed).
+    pub fn file(owner: &str, token: &str) -> Option<PathBuf> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let path = dir().ok()?.join(format!("{owner}-{token}.csv"));
+        if too_old(&path) {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        Some(path)
     }
 }
 
