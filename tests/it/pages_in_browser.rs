@@ -152,10 +152,12 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    // Thirty counter forms over two wards, and two at a third: too few to show.
+    // Thirty counter forms over two wards, two at a third: too few to show, and five at a
+    // fourth, withheld beside it so that the city minus the others does not give the two.
     let mut c = chiso::bench::http::Client::new(&addr);
-    for i in 0..32 {
+    for i in 0..37 {
         let unit = match i {
+            32.. => "P-AN-BINH",
             30.. => "P-TAN-AN",
             _ if i % 2 == 0 => "P-NINH-KIEU",
             _ => "P-CAI-KHE",
@@ -233,6 +235,8 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
     // A ward with too few answers is a row on screen but not on paper, which says so.
     assert!(b.text("main").contains("Phường Tân An"));
     assert!(!text.contains("Tân An"), "{text}");
+    assert!(b.text("main").contains("Phường An Bình"));
+    assert!(!text.contains("An Bình"), "withheld beside Tân An:\n{text}");
     assert!(
         text.contains("quá ít phiếu để hiện giá trị không được in"),
         "{text}"
