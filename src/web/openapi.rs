@@ -26,7 +26,7 @@ use utoipa::{Modify, OpenApi};
         openapi_json
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &Refusals),
     tags(
         (name = "responses", description = "Questionnaires in and out"),
         (name = "definitions", description = "What a submission may contain"),
@@ -53,6 +53,53 @@ impl Modify for Security {
                 super::extract::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Answers every operation can give whatever its handler does: 429 from the abuse limits
+/// (every `/api/` route is limited, per address or per token), 400 for a request the server
+/// cannot read or answer (a line break in a parameter that would go into a header).
+struct Refusals;
+
+impl Modify for Refusals {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{header::Header, ContentBuilder, Ref, ResponseBuilder};
+        let error = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        let too_many = ResponseBuilder::new()
+            .description(
+                "Too many requests: an address's quota (anonymous calls, unknown tokens) or a \
+                 valid token's own quota is spent; retry after `Retry-After` seconds",
+            )
+            .header(
+                "Retry-After",
+                Header::new(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer)),
+            )
+            .content("application/json", error())
+            .build();
+        let bad = ResponseBuilder::new()
+            .description("The request cannot be read")
+            .content("application/json", error())
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let r = &mut op.responses.responses;
+                r.entry("429".into()).or_insert_with(|| too_many.clone().into());
+                r.entry("400".into()).or_insert_with(|| bad.clone().into());
+            }
+        }
     }
 }
 
