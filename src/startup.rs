@@ -277,11 +277,11 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     let closing = state.clone();
     let bind = state.settings.bind.clone();
     let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
-    // A client must send its request head within this time, and is given this long to close
-    // after the answer; bodies have their own deadline (`body_timeout_secs`, web::body_guard).
-    .client_request_timeout(std::time::Duration::from_secs(10))
-    .client_disconnect_timeout(std::time::Duration::from_secs(2))
-    .bind(&bind)?;
+        // A client must send its request head within this time, and is given this long to close
+        // after the answer; bodies have their own deadline (`body_timeout_secs`, web::body_guard).
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .bind(&bind)?;
     println!(
         "chiso listening on http://{bind} (kiosks accept one form per {} s)",
         closing.settings.kiosk_min_interval_secs
@@ -351,6 +351,9 @@ mod tests {
         assert_eq!(redact("GET", "/scores", true), "GET /scores");
         assert_eq!(redact("GET", "/AB3CDEF4GH", false), "GET /… (no route)");
         assert_eq!(redact("GET", "/K/AB3CDEF4GH", false), "GET /… (no route)");
-        assert_eq!(redact("GET", "/api/x/TOKEN", false), "GET /api/… (no route)");
+        assert_eq!(
+            redact("GET", "/api/x/TOKEN", false),
+            "GET /api/… (no route)"
+        );
     }
 }

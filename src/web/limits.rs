@@ -184,13 +184,11 @@ pub async fn limit(
                 Some(hash) => limits.by_token.check(&hash),
                 None => limits.by_address.check(&address_key(&req)),
             };
-            by_caller
-                .err()
-                .or_else(|| match secret(req.path()) {
-                    Some((true, key)) => limits.by_kiosk.check(&key).err(),
-                    Some((false, key)) => limits.by_code.check(&key).err(),
-                    None => None,
-                })
+            by_caller.err().or_else(|| match secret(req.path()) {
+                Some((true, key)) => limits.by_kiosk.check(&key).err(),
+                Some((false, key)) => limits.by_code.check(&key).err(),
+                None => None,
+            })
         }
         _ => None,
     };

@@ -76,7 +76,10 @@ impl Modify for Refusals {
             )
             .header(
                 "Retry-After",
-                Header::new(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer)),
+                Header::new(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                ),
             )
             .content("application/json", error())
             .build();
@@ -96,7 +99,8 @@ impl Modify for Refusals {
             .flatten()
             {
                 let r = &mut op.responses.responses;
-                r.entry("429".into()).or_insert_with(|| too_many.clone().into());
+                r.entry("429".into())
+                    .or_insert_with(|| too_many.clone().into());
                 r.entry("400".into()).or_insert_with(|| bad.clone().into());
             }
         }

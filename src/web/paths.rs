@@ -61,7 +61,10 @@ fn decode_unreserved(raw: &str) -> String {
             }
             None => {
                 // `raw` is a URI path (ASCII); a char boundary is kept all the same.
-                let c = raw.get(i..).and_then(|r| r.chars().next()).unwrap_or('\u{fffd}');
+                let c = raw
+                    .get(i..)
+                    .and_then(|r| r.chars().next())
+                    .unwrap_or('\u{fffd}');
                 out.push(c);
                 i += c.len_utf8();
             }
