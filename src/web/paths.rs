@@ -3,8 +3,8 @@
 //! reached the kiosk route while the limiter and the log saw a path they did not know.
 //!
 //! The canonical path: escapes of unreserved characters (letters, digits, `-._~`) decoded,
-//! other escapes in upper case, `//` merged, `.` segments dropped, `..` applied, no trailing
-//! slash. Also here: the one test of a same-site path (`back=`), and the net that turns a
+//! other escapes in upper case, `//` merged, `.` segments dropped, `..` applied. A trailing
+//! slash stays (`/public/` is no route, for the limiter as for the router). Also here: the one test of a same-site path (`back=`), and the net that turns a
 //! header value the server cannot send into a 400 instead of a 500.
 
 use super::hygiene::refusal;
@@ -27,7 +27,8 @@ pub fn canonical(raw: &str) -> String {
             s => segments.push(s),
         }
     }
-    format!("/{}", segments.join("/"))
+    let trailing = decoded.ends_with('/') && !segments.is_empty();
+    format!("/{}{}", segments.join("/"), if trailing { "/" } else { "" })
 }
 
 fn unreserved(b: u8) -> bool {
@@ -171,7 +172,7 @@ mod tests {
             "/k/abc",
             "/%6B/abc",
             "/%6b/abc",
-            "//k//abc/",
+            "//k//abc",
             "/./k/./abc",
             "/x/../k/abc",
             "/%2e%2E/k/%61bc",
@@ -179,6 +180,9 @@ mod tests {
             assert_eq!(canonical(raw), "/k/abc", "{raw}");
         }
         assert_eq!(canonical("/"), "/");
+        assert_eq!(canonical("//"), "/");
+        assert_eq!(canonical("/public/"), "/public/");
+        assert_eq!(canonical("/%70ublic//"), "/public/");
         assert_eq!(canonical(""), "/");
         assert_eq!(canonical("/a%2fb%3c"), "/a%2Fb%3C");
         assert_eq!(canonical("/a%zz%4"), "/a%zz%4");
