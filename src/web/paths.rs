@@ -196,6 +196,35 @@ mod tests {
         assert_eq!(decode_segment("a%"), "a%");
     }
 
+    /// A handler that makes a header of what it was sent: the net answers 400, not 500.
+    #[actix_web::test]
+    async fn an_unsendable_header_is_a_400() {
+        use actix_web::{test, web, App, HttpResponse};
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(normalise))
+                .route(
+                    "/echo",
+                    web::get().to(|q: web::Query<Vec<(String, String)>>| async move {
+                        let to = q.first().map(|(_, v)| v.clone()).unwrap_or_default();
+                        HttpResponse::SeeOther()
+                            .insert_header(("Location", to))
+                            .finish()
+                    }),
+                ),
+        )
+        .await;
+        let ask = |uri: &str| test::TestRequest::get().uri(uri).to_request();
+        let resp = test::call_service(&app, ask("/echo?to=/a%0d%0aSet-Cookie:x")).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let resp = test::call_service(&app, ask("/%65cho?to=/a")).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "the canonical path is routed"
+        );
+    }
+
     #[test]
     fn only_same_site_paths_go_back() {
         for ok in ["/", "/scores?period=2025", "/k/abc/cam-on", "/a%2Fb"] {
