@@ -116,6 +116,57 @@ impl Modify for Refusals {
         (status = 200, description = "The OpenAPI 3 description of every /api/v1 route", content_type = "application/json", body = Object),
     )
 )]
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+pub async fn openapi_json(state: actix_web::web::Data<crate::state::AppState>) -> HttpResponse {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let ids: Vec<&String> = state.catalog.surveys.keys().collect();
+    with_surveys(&mut doc, &ids);
+    empty_is_absent(&mut doc);
+    HttpResponse::Ok().json(doc)
+}
+
+/// An optional query parameter sent empty (`from=`, as a page's form sends a field left
+/// blank) is read as left out; the description says so beside its format or pattern.
+fn empty_is_absent(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for op in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+        for params in op.values_mut().filter_map(|o| o.get_mut("parameters")) {
+            for p in params.as_array_mut().into_iter().flatten() {
+                let optional = p.get("required").and_then(|r| r.as_bool()) != Some(true);
+                let shaped = p
+                    .get("schema")
+                    .is_some_and(|s| s.get("format").is_some() || s.get("pattern").is_some());
+                if optional && shaped {
+                    let schema = p["schema"].take();
+                    p["schema"] = serde_json::json!({
+                        "anyOf": [schema, {"type": "string", "maxLength": 0}]
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The surveys this server has loaded, as the only values `survey` takes (in the query of
+/// every operation and in a submission): which exist is known only at start.
+fn with_surveys(doc: &mut serde_json::Value, ids: &[&String]) {
+    let known = serde_json::json!({"type": "string", "enum": ids});
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths.values_mut().filter_map(|i| i.as_object_mut()) {
+            for params in op.values_mut().filter_map(|o| o.get_mut("parameters")) {
+                for p in params.as_array_mut().into_iter().flatten() {
+                    if p.get("name").and_then(|n| n.as_str()) == Some("survey") {
+                        p["schema"] = known.clone();
+                    }
+                }
+            }
+        }
+    }
+    if let Some(field) = doc
+        .pointer_mut("/components/schemas/Submission/properties/survey")
+        .and_then(|f| f.as_object_mut())
+    {
+        field.insert("enum".into(), serde_json::json!(ids));
+    }
 }

@@ -488,6 +488,14 @@ async fn period_is_validated_as_documented() {
                     assert_eq!(p["schema"]["minimum"], 2000, "{method} {path}");
                     assert_eq!(p["schema"]["maximum"], 2100, "{method} {path}");
                 }
+                if p["name"] == "survey" {
+                    let known = p["schema"]["enum"].as_array().unwrap();
+                    assert!(known.contains(&Value::from("sipas-counter")), "{p}");
+                    assert_eq!(known.len(), app.state.catalog.surveys.len());
+                }
+                if p["name"] == "from" {
+                    assert_eq!(p["schema"]["anyOf"][1]["maxLength"], 0, "empty is absent");
+                }
             }
         }
     }
