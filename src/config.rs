@@ -44,6 +44,9 @@ pub struct Settings {
     /// Requests per minute one client address may make to the public routes (kiosks, codes,
     /// links, `/public`, signing in, the API), in a burst or spread out; 0: no limit.
     pub limit_per_address: u32,
+    /// Requests per minute one valid API token may make (its calls do not count against its
+    /// address); 0: no limit.
+    pub limit_per_token: u32,
     /// Requests per minute to one kiosk's address (`/k/…`); 0: no limit.
     pub limit_per_kiosk: u32,
     /// Requests per minute to one slip code (`/o/…`) or one-time link (`/i/…`); 0: no limit.
@@ -65,6 +68,7 @@ pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_PUBLIC_MIN_N: i64 = 30;
 pub const DEFAULT_LIMIT_PER_ADDRESS: u32 = 600;
+pub const DEFAULT_LIMIT_PER_TOKEN: u32 = 60_000;
 pub const DEFAULT_LIMIT_PER_KIOSK: u32 = 120;
 pub const DEFAULT_LIMIT_PER_CODE: u32 = 60;
 pub const DEFAULT_LIMIT_KEYS: usize = 100_000;
@@ -97,6 +101,7 @@ impl Default for Settings {
             public_min_n: DEFAULT_PUBLIC_MIN_N,
             min_cell: crate::scoring::MIN_CELL,
             limit_per_address: DEFAULT_LIMIT_PER_ADDRESS,
+            limit_per_token: DEFAULT_LIMIT_PER_TOKEN,
             limit_per_kiosk: DEFAULT_LIMIT_PER_KIOSK,
             limit_per_code: DEFAULT_LIMIT_PER_CODE,
             limit_keys: DEFAULT_LIMIT_KEYS,

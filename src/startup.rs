@@ -265,8 +265,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
             .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
-            // Every route behind the same-origin check for unsafe methods, the abuse limits
-            // and, outermost, the headers, body guard and cookie flags of every response.
+            // Every route behind the same-origin check for unsafe methods, the abuse limits,
+            // the headers, body guard and cookie flags of every response, the log and,
+            // outermost, the one canonical path all of these and the router read.
             .service(
                 web::scope("")
                     .wrap(actix_web::middleware::from_fn(
@@ -274,6 +275,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
                     ))
                     .wrap(actix_web::middleware::from_fn(crate::web::limits::limit))
                     .wrap(actix_web::middleware::from_fn(crate::web::hygiene::headers))
+                    .wrap(request_log())
+                    .wrap(actix_web::middleware::from_fn(crate::web::paths::normalise))
                     .configure(crate::web::routes),
             );
     }
@@ -283,25 +286,12 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
     let state = prepared.state;
     let closing = state.clone();
     let bind = state.settings.bind.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(
-                // Paths only, with kiosk tokens cut: secrets and client addresses stay out of logs.
-                // Requests of citizens and officials answering (kiosk, slip code, one-time link,
-                // the API's responses) are not logged at all: a log line carries the time.
-                actix_web::middleware::Logger::new("%{route}xi %s %Dms")
-                    .exclude_regex(ANSWER_ROUTES)
-                    .custom_request_replace("route", |req| {
-                        redact(req.method().as_str(), req.path())
-                    }),
-            )
-            .configure(configure(state.clone()))
-    })
-    // A client must send its request head within this time, and is given this long to close
-    // after the answer; bodies have their own deadline (`body_timeout_secs`, web::body_guard).
-    .client_request_timeout(std::time::Duration::from_secs(10))
-    .client_disconnect_timeout(std::time::Duration::from_secs(2))
-    .bind(&bind)?;
+    let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
+        // A client must send its request head within this time, and is given this long to close
+        // after the answer; bodies have their own deadline (`body_timeout_secs`, web::body_guard).
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .bind(&bind)?;
     println!(
         "chiso listening on http://{bind} (kiosks accept one form per {} s)",
         closing.settings.kiosk_min_interval_secs
@@ -314,17 +304,66 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
 /// Paths whose requests are never logged: they would date an answer.
 pub const ANSWER_ROUTES: &str = "^/(k|o|i)(/|$)|^/api/v1/responses";
 
+/// The request log: the canonical path (it runs inside `paths::normalise`), with secrets
+/// cut, and no client address. Requests of citizens and officials answering (kiosk, slip
+/// code, one-time link, the API's responses) are not logged at all: a log line carries the time.
+fn request_log() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%{route}xo %s %Dms")
+        .exclude_regex(ANSWER_ROUTES)
+        .custom_response_replace("route", |res| {
+            let req = res.request();
+            redact(
+                req.method().as_str(),
+                req.path(),
+                req.match_pattern().is_some(),
+            )
+        })
+}
+
 /// A path as logged: the secret of a kiosk (`/k/`), a one-time link (`/i/`) or a slip's code
-/// (`/o/`) is cut.
-fn redact(method: &str, path: &str) -> String {
+/// (`/o/`) is cut. Of a path no route took (where a secret may sit anywhere) only the first
+/// segment is kept, and only when some route starts with it.
+fn redact(method: &str, path: &str, routed: bool) -> String {
     for prefix in ["/k/", "/i/", "/o/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest
                 .split_once('/')
+                .filter(|_| routed)
                 .map(|(_, t)| format!("/{t}"))
                 .unwrap_or_default();
             return format!("{method} {prefix}…{tail}");
         }
     }
-    format!("{method} {path}")
+    if routed {
+        return format!("{method} {path}");
+    }
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let known = crate::web::route_table()
+        .iter()
+        .any(|(_, p)| p.trim_start_matches('/').split('/').next() == Some(first));
+    if known && path.len() > first.len() + 1 {
+        format!("{method} /{first}/… (no route)")
+    } else if known {
+        format!("{method} /{first} (no route)")
+    } else {
+        format!("{method} /… (no route)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn logged_paths_carry_no_secret() {
+        assert_eq!(redact("GET", "/k/abc/cam-on", true), "GET /k/…/cam-on");
+        assert_eq!(redact("GET", "/k/abc/x/y", false), "GET /k/…");
+        assert_eq!(redact("GET", "/scores", true), "GET /scores");
+        assert_eq!(redact("GET", "/AB3CDEF4GH", false), "GET /… (no route)");
+        assert_eq!(redact("GET", "/K/AB3CDEF4GH", false), "GET /… (no route)");
+        assert_eq!(
+            redact("GET", "/api/x/TOKEN", false),
+            "GET /api/… (no route)"
+        );
+    }
 }

@@ -141,9 +141,21 @@ pub fn parse_period(text: &str) -> Result<i32, FieldError> {
     text.trim()
         .parse::<i32>()
         .ok()
-        .filter(|y| (1000..=9999).contains(y))
-        .ok_or_else(|| FieldError::new("period", format!("'{text}' is not a year, such as 2025")))
+        .filter(|y| PERIODS.contains(y))
+        .ok_or_else(|| {
+            FieldError::new(
+                "period",
+                format!(
+                    "'{text}' is not a year from {} to {}, such as 2025",
+                    PERIODS.start(),
+                    PERIODS.end()
+                ),
+            )
+        })
 }
+
+/// The years the API and exports take as a `period` (as the pages' year fields do).
+pub const PERIODS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// Checks an export against the definitions and units; `scope` is the caller's unit, when the
 /// caller is limited to one (then only it and what lies below it can be exported, and it is

@@ -134,6 +134,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         // The benchmark's clients all share one address: it measures the server, not the
         // abuse limits.
         limit_per_address: 0,
+        limit_per_token: 0,
         limit_per_kiosk: 0,
         limit_per_code: 0,
         ..Settings::default()

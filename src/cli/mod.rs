@@ -97,6 +97,9 @@ struct ServeArgs {
     /// (0: no limit)
     #[arg(long, env = "CHISO_LIMIT_PER_ADDRESS", default_value_t = config::DEFAULT_LIMIT_PER_ADDRESS)]
     limit_per_address: u32,
+    /// Requests per minute one valid API token may make, from any address (0: no limit)
+    #[arg(long, env = "CHISO_LIMIT_PER_TOKEN", default_value_t = config::DEFAULT_LIMIT_PER_TOKEN)]
+    limit_per_token: u32,
     /// Requests per minute to one kiosk (0: no limit)
     #[arg(long, env = "CHISO_LIMIT_PER_KIOSK", default_value_t = config::DEFAULT_LIMIT_PER_KIOSK)]
     limit_per_kiosk: u32,

@@ -15,6 +15,7 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         behind_proxy: args.behind_proxy,
         public_min_n: args.public_min_n,
         limit_per_address: args.limit_per_address,
+        limit_per_token: args.limit_per_token,
         limit_per_kiosk: args.limit_per_kiosk,
         limit_per_code: args.limit_per_code,
         body_timeout_secs: args.body_timeout,

@@ -155,7 +155,6 @@ fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is missing or wrong: `field` names it; nothing was stored", body = ErrorBody),
-        (status = 429, description = "Too many requests from this address: retry after the seconds Retry-After gives", body = ErrorBody),
         (status = 503, description = "The server is busy or the database unavailable: nothing was stored, retry", body = ErrorBody),
     )
 )]
@@ -343,8 +342,8 @@ pub struct ScoreParams {
     /// The survey id.
     #[param(required)]
     pub survey: Option<String>,
-    /// The year.
-    #[param(required, pattern = "^[0-9]{4}$")]
+    /// The year, from 2000 to 2100 (else 422, `field`: `period`).
+    #[param(required, value_type = i32, minimum = 2000, maximum = 2100)]
     pub period: Option<String>,
     /// A unit code: that unit and the units below it; the whole city when absent.
     pub unit: Option<String>,
@@ -366,10 +365,9 @@ impl ScoreParams {
             .survey
             .clone()
             .ok_or_else(|| FieldError::new("survey", "is required"))?;
-        let period = opt(&self.period)
-            .ok_or_else(|| FieldError::new("period", "is required"))?
-            .parse()
-            .map_err(|_| FieldError::new("period", "must be a year"))?;
+        let period = app::export::parse_period(
+            &opt(&self.period).ok_or_else(|| FieldError::new("period", "is required"))?,
+        )?;
         Ok(ScoreQuery {
             survey,
             period,
@@ -469,7 +467,7 @@ pub async fn scores(
     path = "/api/v1/parindex",
     tag = "scores",
     params(
-        ("period" = String, Query, description = "The year", pattern = "^[0-9]{4}$"),
+        ("period" = i32, Query, description = "The year, from 2000 to 2100 (else 422, `field`: `period`)", minimum = 2000, maximum = 2100),
         ("unit" = Option<String>, Query, description = "A unit code: the survey-based criteria from that unit and the units below it"),
         ("from" = Option<String>, Query, description = "First day counted (YYYY-MM-DD)", format = Date),
         ("to" = Option<String>, Query, description = "Last day counted (YYYY-MM-DD)", format = Date),
@@ -507,8 +505,8 @@ pub struct ExportParams {
     /// The survey id.
     #[param(required)]
     pub survey: Option<String>,
-    /// The year.
-    #[param(required, pattern = "^[0-9]{4}$")]
+    /// The year, from 2000 to 2100 (else 422, `field`: `period`).
+    #[param(required, value_type = i32, minimum = 2000, maximum = 2100)]
     pub period: Option<String>,
     /// A unit code: that unit and the units below it; the whole city when absent.
     pub unit: Option<String>,

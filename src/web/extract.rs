@@ -123,7 +123,7 @@ pub struct ApiCaller<R: MinRole = Viewer> {
     min: PhantomData<R>,
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req.headers().get("Authorization")?.to_str().ok()?;
     let token = h.strip_prefix("Bearer ")?.trim();
     (!token.is_empty()).then(|| token.to_string())
@@ -212,6 +212,18 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
             })
         })
     }
+}
+
+/// Whether `token` was found valid in the last few seconds (read from the cache only, so
+/// the abuse limits can tell a known integrator from a guesser without a database query).
+/// The key it is counted under: its hash, never the token itself.
+pub fn known_token(state: &AppState, token: &str) -> Option<String> {
+    let hash = auth::hash_token(token);
+    let known = state.token_cache.lock().ok().is_some_and(|m| {
+        m.get(&hash)
+            .is_some_and(|(_, at)| at.elapsed() < TOKEN_CACHE)
+    });
+    known.then_some(hash)
 }
 
 /// The role and unit scope of a token, from the cache when it was checked recently.

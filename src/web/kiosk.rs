@@ -304,16 +304,18 @@ async fn submit_answer(
     submission_id: &str,
     chosen: &HashMap<String, String>,
 ) -> Result<Outcome, PageError> {
-    let (state, kiosk, survey) = (at.state, at.kiosk, at.survey);
+    let (state, kiosk) = (at.state, at.kiosk);
     let last = all.len().saturating_sub(1);
-    let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
-    let too_soon = state
-        .kiosk_last
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&kiosk.id).map(|t| t.elapsed() < min_gap))
-        .unwrap_or(false);
-    if too_soon {
+    // Every question left out, on the first screen that has one.
+    if let Some((step, missing)) = kiosk_app::first_missing(all, chosen) {
+        return Ok(Outcome::Again((
+            step,
+            None,
+            missing,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )));
+    }
+    let Some(slot) = take_slot(state, &kiosk.id) else {
         let msg = at.lang.pick(
             "Thiết bị vừa nhận một phiếu. Xin đợi vài giây rồi chạm “Gửi đánh giá” lại.",
             "This device has just taken an answer. Please wait a few seconds, then touch “Send” again.",
@@ -324,16 +326,54 @@ async fn submit_answer(
             Vec::new(),
             StatusCode::TOO_MANY_REQUESTS,
         )));
+    };
+    let outcome = store_answer(at, all, submission_id, chosen).await;
+    if !matches!(outcome, Ok(Outcome::Stored)) {
+        give_back(state, &kiosk.id, slot);
     }
-    // Every question left out, on the first screen that has one.
-    if let Some((step, missing)) = kiosk_app::first_missing(all, chosen) {
-        return Ok(Outcome::Again((
-            step,
-            None,
-            missing,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )));
+    outcome
+}
+
+/// A kiosk's turn, taken: when it took one before (given back if this answer is not stored).
+struct Slot {
+    taken: Instant,
+    before: Option<Instant>,
+}
+
+/// Takes the kiosk's turn in one step under the lock, so that answers sent at once cannot all
+/// pass the interval check before any of them is recorded. `None`: too soon.
+fn take_slot(state: &AppState, kiosk_id: &str) -> Option<Slot> {
+    let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
+    let mut m = state.kiosk_last.lock().unwrap_or_else(|p| p.into_inner());
+    let before = m.get(kiosk_id).copied();
+    if before.is_some_and(|t| t.elapsed() < min_gap) {
+        return None;
     }
+    let taken = Instant::now();
+    m.insert(kiosk_id.to_string(), taken);
+    Some(Slot { taken, before })
+}
+
+/// An answer not stored does not hold the kiosk back: its turn goes back, unless a later one
+/// was taken meanwhile.
+fn give_back(state: &AppState, kiosk_id: &str, slot: Slot) {
+    let mut m = state.kiosk_last.lock().unwrap_or_else(|p| p.into_inner());
+    if m.get(kiosk_id) == Some(&slot.taken) {
+        match slot.before {
+            Some(t) => m.insert(kiosk_id.to_string(), t),
+            None => m.remove(kiosk_id),
+        };
+    }
+}
+
+/// Stores a complete answer, or says which screen to show again and why.
+async fn store_answer(
+    at: &Counter<'_>,
+    all: &[kiosk_app::Step<'_>],
+    submission_id: &str,
+    chosen: &HashMap<String, String>,
+) -> Result<Outcome, PageError> {
+    let (state, kiosk, survey) = (at.state, at.kiosk, at.survey);
 
     let (answers, background) = answers_of(chosen);
     let raw = RawSubmission {
@@ -362,14 +402,10 @@ async fn submit_answer(
         }
     }
     match outcome {
-        Ok(_) => {}
-        Err(SubmitError::Invalid(_)) => return Ok(Outcome::Stale),
-        Err(e) => return Err(for_kiosk(e)),
+        Ok(_) => Ok(Outcome::Stored),
+        Err(SubmitError::Invalid(_)) => Ok(Outcome::Stale),
+        Err(e) => Err(for_kiosk(e)),
     }
-    if let Ok(mut m) = state.kiosk_last.lock() {
-        m.insert(kiosk.id.clone(), Instant::now());
-    }
-    Ok(Outcome::Stored)
 }
 
 /// The server's signature of a kiosk form: which kiosk, which submission id, issued when.

@@ -5,6 +5,14 @@
 //! bounded whatever the number of addresses or secrets tried: entries that have recovered
 //! their full quota are dropped every minute, and a table past `limit_keys` entries is
 //! emptied outright. A refused request gets 429 with `Retry-After` and says so in Vietnamese.
+//!
+//! An API call with a token the server has just found valid counts against that token's own
+//! quota (`limit_per_token`), not its address: an integrator is not an anonymous caller. Any
+//! other bearer token (unknown, wrong, or not yet checked) counts against the address, so
+//! guessing tokens is limited as any other anonymous call.
+//!
+//! Every path read here is the canonical one (`paths::normalise` runs first); the secret in it
+//! is read fully decoded, as the handlers read it.
 
 use super::extract::client_address;
 use super::hygiene::refusal;
@@ -92,6 +100,8 @@ impl<K: Hash + Eq + Clone> Bounded<K> {
 /// The limits of one server.
 pub struct Limits {
     pub by_address: Bounded<IpAddr>,
+    /// Valid API tokens, by their hash.
+    pub by_token: Bounded<String>,
     pub by_kiosk: Bounded<String>,
     /// Slip codes and one-time links.
     pub by_code: Bounded<String>,
@@ -101,6 +111,7 @@ impl Limits {
     pub fn new(s: &Settings) -> Limits {
         Limits {
             by_address: Bounded::new(s.limit_per_address, s.limit_keys),
+            by_token: Bounded::new(s.limit_per_token, s.limit_keys),
             by_kiosk: Bounded::new(s.limit_per_kiosk, s.limit_keys),
             by_code: Bounded::new(s.limit_per_code, s.limit_keys),
         }
@@ -108,7 +119,7 @@ impl Limits {
 
     /// Entries the three tables hold together.
     pub fn entries(&self) -> usize {
-        self.by_address.len() + self.by_kiosk.len() + self.by_code.len()
+        self.by_address.len() + self.by_token.len() + self.by_kiosk.len() + self.by_code.len()
     }
 }
 
@@ -135,10 +146,8 @@ fn secret(path: &str) -> Option<(bool, String)> {
     } else {
         return None;
     };
-    let key: String = rest
-        .split('/')
-        .next()
-        .unwrap_or("")
+    let segment = super::paths::decode_segment(rest.split('/').next().unwrap_or(""));
+    let key: String = segment
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(KEY_CHARS)
@@ -154,6 +163,15 @@ fn address_key(req: &ServiceRequest) -> IpAddr {
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// The hash of the request's bearer token, on the API, when it is a token found valid lately.
+fn api_token(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    if !req.path().starts_with("/api/") {
+        return None;
+    }
+    let token = super::extract::bearer(req.request())?;
+    super::extract::known_token(state, &token)
+}
+
 /// The middleware: 429 once a limit is spent, before any handler runs.
 pub async fn limit(
     req: ServiceRequest,
@@ -162,15 +180,15 @@ pub async fn limit(
     let spent = match req.app_data::<web::Data<AppState>>() {
         Some(state) if public(req.method(), req.path()) => {
             let limits = &state.abuse_limits;
-            limits
-                .by_address
-                .check(&address_key(&req))
-                .err()
-                .or_else(|| match secret(req.path()) {
-                    Some((true, key)) => limits.by_kiosk.check(&key).err(),
-                    Some((false, key)) => limits.by_code.check(&key).err(),
-                    None => None,
-                })
+            let by_caller = match api_token(&req, state) {
+                Some(hash) => limits.by_token.check(&hash),
+                None => limits.by_address.check(&address_key(&req)),
+            };
+            by_caller.err().or_else(|| match secret(req.path()) {
+                Some((true, key)) => limits.by_kiosk.check(&key).err(),
+                Some((false, key)) => limits.by_code.check(&key).err(),
+                None => None,
+            })
         }
         _ => None,
     };
@@ -209,6 +227,7 @@ mod tests {
         assert_eq!(secret("/k/ab-c/cam-on"), Some((true, "ABC".into())));
         assert_eq!(secret("/o/ab3cd-ef4gh"), Some((false, "AB3CDEF4GH".into())));
         assert_eq!(secret("/i/"), None);
+        assert_eq!(secret("/k/%31ab%2Dc"), Some((true, "1ABC".into())));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod online;
 pub mod openapi;
 pub mod origin;
+pub mod paths;
 pub mod results;
 pub mod standing;
 pub mod upload;
@@ -285,7 +286,7 @@ pub async fn switch_lang(code: web::Path<String>, q: web::Query<LangBack>) -> Ht
     let back = q
         .back
         .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| paths::same_site_path(b))
         .unwrap_or("/");
     let mut c = extract::cookie(LANG_COOKIE, lang.code().to_string());
     c.set_max_age(actix_web::cookie::time::Duration::days(365));

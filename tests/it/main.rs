@@ -5,6 +5,7 @@
 #[macro_use]
 mod harness;
 
+mod abuse;
 mod admin;
 mod api;
 mod authz;
