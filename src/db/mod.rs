@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod codes;
+pub mod file_imports;
 pub mod counts;
 pub mod export;
 pub mod keys;
