@@ -28,7 +28,11 @@ pub struct Fingerprints<'a> {
 }
 
 /// The fingerprints as stored: keyed hashes.
-fn keyed(conn: &mut AnyConnection, survey: &str, f: &Fingerprints) -> Result<(String, String), DbError> {
+fn keyed(
+    conn: &mut AnyConnection,
+    survey: &str,
+    f: &Fingerprints,
+) -> Result<(String, String), DbError> {
     let key = keys::get_or_create(conn, KEY)?;
     Ok((
         key.sign(&["opening", survey, f.opening]),

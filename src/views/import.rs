@@ -223,12 +223,14 @@ fn help(l: Lang) -> Markup {
                     li { "Ô trống là chưa trả lời; " code { "na" } " là “không ý kiến”." }
                     li { "Tệp CSV phải lưu dạng “CSV UTF-8” (trong Excel: Lưu thành → CSV UTF-8). Tệp Excel: trang tính đầu tiên được đọc." }
                     li { "Nhập lại cùng một tệp không lưu phiếu nào hai lần. Cột " code { "loi" } " của tệp dòng bị loại được bỏ qua khi nhập." }
+                    li { "Tệp bắt đầu giống một tệp đã nhập (cùng phiếu đầu tiên) nhưng không phải chính tệp đó thì dừng lại trước khi lưu: hãy cho biết đó là cùng các phiếu hay phiếu mới. Ghi mã phiếu ở cột " code { "serial" } " để không phải hỏi như vậy." }
                 }
                 Lang::En => {
                     li { "One row per form; the first row names the columns: question codes (e.g. " code { "E1.1" } "), background codes (e.g. " code { "gioi_tinh" } "), and the columns " code { "unit" } " (unit code), " code { "date" } " (YYYY-MM-DD), " code { "period" } ", " code { "group" } ", " code { "serial" } " (form serial), " code { "submission_id" } "." }
                     li { "An empty cell is not answered; " code { "na" } " is “no opinion”." }
                     li { "Save CSV files as “CSV UTF-8” (in Excel: Save As → CSV UTF-8). Excel workbooks: the first sheet is read." }
                     li { "Importing the same file again stores no form twice. The " code { "loi" } " column of a rejected-rows file is ignored." }
+                    li { "A file that begins like an earlier one (the same first form) but is not the same file stops before storing: say whether it holds the same forms or new ones. Give forms a " code { "serial" } " so that no such question arises." }
                 }
             }
         }

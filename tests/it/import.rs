@@ -812,14 +812,23 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
     let after = vietnam_today();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(t.contains("nothing imported") && t.contains("week2.csv"), "{t}");
+    assert!(
+        t.contains("nothing imported") && t.contains("week2.csv"),
+        "{t}"
+    );
     assert!(
         t.contains(&format!("week1.csv, imported on {before} (2 rows)"))
             || t.contains(&format!("week1.csv, imported on {after} (2 rows)")),
         "{t}"
     );
-    assert!(t.contains("--same-forms") && t.contains("--new-forms"), "{t}");
-    assert!(!t.contains("/week1.csv"), "the file's name, not where it lay: {t}");
+    assert!(
+        t.contains("--same-forms") && t.contains("--new-forms"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("/week1.csv"),
+        "the file's name, not where it lay: {t}"
+    );
     assert_eq!(stored(&db), 2);
 
     // New forms: every row stored, 4 forms in all, not 3.
@@ -890,11 +899,7 @@ fn a_file_whose_first_form_has_a_serial_is_not_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let header = format!("serial,{}", header());
-    let first = write(
-        &dir,
-        "a.csv",
-        format!("{header}\nS-1,{}\n", row("NK", "5")),
-    );
+    let first = write(&dir, "a.csv", format!("{header}\nS-1,{}\n", row("NK", "5")));
     let second = write(
         &dir,
         "b.csv",
@@ -964,7 +969,10 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         let resp = test::call_service(&svc, send("week2.csv", week2.clone(), choice)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{choice}");
         let page = body_of(resp).await;
-        assert!(page.contains(&format!("<strong>{created}</strong>")), "{page}");
+        assert!(
+            page.contains(&format!("<strong>{created}</strong>")),
+            "{page}"
+        );
         assert_eq!(app.responses(), total, "{choice}");
 
         // The same file again: no stop, nothing twice.
@@ -975,4 +983,55 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(app.responses(), total);
     }
+}
+
+#[actix_web::test]
+async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let lan = session(&app, "lan");
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/import")
+            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
+            .to_request(),
+    )
+    .await;
+    let csrf = csrf_field(&body_of(resp).await);
+    let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+    let send = || {
+        let f = [
+            ("csrf", csrf.as_str()),
+            ("survey", "sipas-counter"),
+            ("period", "2025"),
+            ("mode", "all"),
+        ];
+        upload(
+            &lan,
+            &csrf,
+            multipart(&f, Some(("week1.csv", week1.as_bytes()))),
+        )
+        .to_request()
+    };
+    assert_eq!(
+        test::call_service(&svc, send()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.responses(), 2);
+    // As if imported before the table of imports existed.
+    let mut conn = app.state.pool.get().unwrap();
+    let gone = diesel::sql_query("DELETE FROM file_imports")
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(gone, 1);
+    drop(conn);
+    assert_eq!(
+        test::call_service(&svc, send()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.responses(), 2, "nothing stored twice");
 }
