@@ -1422,7 +1422,7 @@ mod tests {
     fn row_ids_follow_the_contents_up_to_the_row() {
         let header = cells(&["unit", "E1.1"]);
         let ids = |rows: &[&[&str]]| -> Vec<String> {
-            let mut c = ContentIds::new("s", &header, None);
+            let mut c = ContentIds::new("s", &header, None, "");
             rows.iter().map(|r| c.next(&cells(r))).collect()
         };
         let first = ids(&[&["NK", "5"], &["NK", "5"]]);
@@ -1437,10 +1437,30 @@ mod tests {
     }
 
     #[test]
+    fn a_seed_gives_every_row_another_id_and_the_empty_seed_the_old_one() {
+        let header = cells(&["unit", "E1.1"]);
+        let ids = |seed: &str| -> Vec<String> {
+            let mut c = ContentIds::new("s", &header, None, seed);
+            [["NK", "5"], ["CR", "4"]]
+                .iter()
+                .map(|r| c.next(&cells(r)))
+                .collect()
+        };
+        let (plain, one, other) = (ids(""), ids("week2"), ids("week3"));
+        assert!(one
+            .iter()
+            .all(|id| !plain.contains(id) && !other.contains(id)));
+        assert_eq!(one, ids("week2"));
+        let legacy = &plain[0];
+        assert_eq!(&seeded("", legacy), legacy);
+        assert_eq!(seeded("week2", legacy), one[0]);
+    }
+
+    #[test]
     fn the_reasons_column_does_not_change_the_ids() {
         let plain =
-            ContentIds::new("s", &cells(&["unit", "E1.1"]), None).next(&cells(&["NK", "5"]));
-        let with_reasons = ContentIds::new("s", &cells(&["unit", "E1.1", "loi"]), Some(2))
+            ContentIds::new("s", &cells(&["unit", "E1.1"]), None, "").next(&cells(&["NK", "5"]));
+        let with_reasons = ContentIds::new("s", &cells(&["unit", "E1.1", "loi"]), Some(2), "")
             .next(&cells(&["NK", "5", "E1.1: 9 is not a value"]));
         assert_eq!(plain, with_reasons);
     }
