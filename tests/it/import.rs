@@ -895,7 +895,7 @@ fn same_forms_skips_the_rows_matching_the_earlier_import() {
 }
 
 #[test]
-fn a_file_whose_first_form_has_a_serial_is_not_stopped() {
+fn a_file_whose_forms_all_have_serials_is_not_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let header = format!("serial,{}", header());
@@ -912,6 +912,16 @@ fn a_file_whose_first_form_has_a_serial_is_not_stopped() {
         "the serial says it is the same form: {}",
         text(&out)
     );
+    // A form without a serial after the same first form: asked about, not guessed at.
+    let mixed = write(
+        &dir,
+        "c.csv",
+        format!("{header}\nS-1,{}\n,{}\n", row("NK", "5"), row("BT", "4")),
+    );
+    let out = import(&db, &mixed, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("b.csv, imported on"), "{}", text(&out));
+    assert_eq!(stored(&db), 2);
 }
 
 #[actix_web::test]

@@ -341,6 +341,7 @@ pub fn import_file(
         columns: None,
         ids: None,
         opening: None,
+        derived: false,
         paper_serials: HashMap::new(),
     };
     let mut report = ImportReport {
@@ -717,9 +718,10 @@ struct Plan<'a> {
     scope: Option<HashSet<String>>,
     columns: Option<Columns>,
     ids: Option<ContentIds>,
-    /// The fingerprint of the header and the first form (SHA-256, hex), and whether that form
-    /// has no serial or submission id of its own.
-    opening: Option<(String, bool)>,
+    /// The fingerprint of the header and the first form (SHA-256, hex).
+    opening: Option<String>,
+    /// Whether a form without a serial or submission id of its own was read.
+    derived: bool,
     /// Serials keyed as paper forms, per period (read once per period).
     paper_serials: HashMap<i32, HashSet<String>>,
 }
@@ -835,10 +837,7 @@ impl Plan<'_> {
             return Ok(Checked::Blank);
         }
         if self.opening.is_none() {
-            let derived = columns.cell(cells, "serial").is_empty()
-                && columns.cell(cells, "submission_id").is_empty();
-            let print = self.ids.as_ref().map(ContentIds::fingerprint);
-            self.opening = print.map(|p| (p, derived));
+            self.opening = self.ids.as_ref().map(ContentIds::fingerprint);
         }
         let bad = |column: &str, value: &str, reason: String| {
             Ok(Checked::Bad(
@@ -872,6 +871,7 @@ impl Plan<'_> {
                 return bad(column, &value, reason);
             }
         };
+        self.derived |= !explicit;
         let sid = (raw.submission_id.clone(), !explicit);
         if let Some(scope) = &self.scope {
             if !scope.contains(&raw.unit) {
@@ -1159,7 +1159,7 @@ fn ids_seed(
     opts: &ImportOptions,
     plan: &Plan,
 ) -> Result<Seed, ImportError> {
-    let (Some((opening, derived)), Some(ids)) = (&plan.opening, &plan.ids) else {
+    let (Some(opening), Some(ids)) = (&plan.opening, &plan.ids) else {
         return Ok(Seed {
             id_seed: String::new(),
             record: None,
@@ -1180,8 +1180,8 @@ fn ids_seed(
             record: None,
         });
     }
-    // Only a first form without an id of its own can be taken for another file's.
-    let id_seed = match same_opening.filter(|_| *derived) {
+    // Only a form without an id of its own can be taken for another file's.
+    let id_seed = match same_opening.filter(|_| plan.derived) {
         None => String::new(),
         Some(earlier) => match opts.forms {
             Forms::Ask => {
