@@ -2,7 +2,7 @@
 //! (or, with `--skip-invalid`, the good rows, the others written to a file to correct).
 
 use super::{out, CliError};
-use crate::app::import::{import_file, Entry, ImportError, ImportOptions, Progress};
+use crate::app::import::{import_file, Entry, Forms, ImportError, ImportOptions, Progress};
 use crate::state::AppState;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,6 +33,13 @@ pub(super) struct ImportArgs {
     /// blind, on the keying screen; without it they enter verified
     #[arg(long, value_name = "BATCH_ID")]
     keyed_once_into: Option<String>,
+    /// The file begins like an earlier import and holds the same forms: rows matching that
+    /// import's are already present
+    #[arg(long, conflicts_with = "new_forms")]
+    same_forms: bool,
+    /// The file begins like an earlier import but holds new forms: every row is stored
+    #[arg(long)]
+    new_forms: bool,
 }
 
 /// How the imported forms were collected.
@@ -105,6 +112,11 @@ pub(super) fn run(state: &AppState, args: &ImportArgs) -> Result<(), CliError> {
                 by: "chiso import".into(),
             },
             None => Entry::Verified,
+        },
+        forms: match (args.same_forms, args.new_forms) {
+            (true, _) => Forms::Same,
+            (_, true) => Forms::New,
+            _ => Forms::Ask,
         },
     };
     let bar = (std::io::stderr().is_terminal() && size >= LARGE).then(|| {

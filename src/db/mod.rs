@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod counts;
 pub mod export;
+pub mod file_imports;
 pub mod keys;
 pub mod kiosks;
 pub mod paper;

@@ -241,3 +241,16 @@ diesel::table! {
         entered_at -> Text,
     }
 }
+
+diesel::table! {
+    file_imports (id) {
+        id -> Text,
+        survey_id -> Text,
+        file_name -> Text,
+        imported_on -> Text,
+        rows_read -> BigInt,
+        opening -> Text,
+        content -> Text,
+        id_seed -> Text,
+    }
+}

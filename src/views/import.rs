@@ -15,6 +15,18 @@ pub enum Outcome {
     /// The file could not be read, or was not sent as it should be: what to do, in the
     /// page's language.
     Unreadable(String),
+    /// The file begins like an earlier import: nothing stored until the importer says whether
+    /// it holds the same forms or new ones.
+    SameOpening(Box<Again>),
+}
+
+/// A stopped upload, to send again with a choice: the message and the fields it was sent with.
+pub struct Again {
+    pub message: String,
+    pub survey: String,
+    pub period: String,
+    pub mode: String,
+    pub batch: String,
 }
 
 pub struct ImportPage<'a> {
@@ -44,6 +56,7 @@ pub fn page(p: &ImportPage) -> Markup {
                 @match &p.outcome {
                     Some(Outcome::Stored(r, link)) => (stored(l, r, link.as_deref())),
                     Some(Outcome::Refused(r)) => (refused(l, r)),
+                    Some(Outcome::SameOpening(a)) => (same_opening(l, p.staff.csrf, a)),
                     Some(Outcome::Unreadable(m)) => {
                         p.error role="alert" { strong { (l.pick("Không nhập được. ", "Nothing was imported. ")) } (m) }
                     }
@@ -104,6 +117,31 @@ fn refused(l: Lang, r: &ImportReport) -> Markup {
         }
         h2 { (l.pick("Các lỗi", "Errors")) }
         (problems(l, r))
+    }
+}
+
+/// The stop, and the same upload to send again with one of the two choices (the browser keeps
+/// no file between pages: it is chosen again).
+fn same_opening(l: Lang, csrf: &str, a: &Again) -> Markup {
+    html! {
+        div.error role="alert" {
+            p { (a.message) }
+            form.stack method="post" action="/import" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="survey" value=(a.survey);
+                input type="hidden" name="period" value=(a.period);
+                input type="hidden" name="mode" value=(a.mode);
+                input type="hidden" name="batch" value=(a.batch);
+                label { (l.pick("Chọn lại chính tệp đó", "Choose the same file again"))
+                    input type="file" name="file" required accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                }
+                p {
+                    button type="submit" name="forms" value="same" { (l.pick("Cùng các phiếu (bỏ qua các dòng trùng với tệp kia)", "The same forms (skip the rows matching that file's)")) }
+                    " "
+                    button type="submit" name="forms" value="new" { (l.pick("Phiếu mới (lưu mọi dòng)", "New forms (store every row)")) }
+                }
+            }
+        }
     }
 }
 
@@ -185,12 +223,14 @@ fn help(l: Lang) -> Markup {
                     li { "Ô trống là chưa trả lời; " code { "na" } " là “không ý kiến”." }
                     li { "Tệp CSV phải lưu dạng “CSV UTF-8” (trong Excel: Lưu thành → CSV UTF-8). Tệp Excel: trang tính đầu tiên được đọc." }
                     li { "Nhập lại cùng một tệp không lưu phiếu nào hai lần. Cột " code { "loi" } " của tệp dòng bị loại được bỏ qua khi nhập." }
+                    li { "Tệp bắt đầu giống một tệp đã nhập (cùng phiếu đầu tiên) nhưng không phải chính tệp đó thì dừng lại trước khi lưu: hãy cho biết đó là cùng các phiếu hay phiếu mới. Ghi mã phiếu ở cột " code { "serial" } " để không phải hỏi như vậy." }
                 }
                 Lang::En => {
                     li { "One row per form; the first row names the columns: question codes (e.g. " code { "E1.1" } "), background codes (e.g. " code { "gioi_tinh" } "), and the columns " code { "unit" } " (unit code), " code { "date" } " (YYYY-MM-DD), " code { "period" } ", " code { "group" } ", " code { "serial" } " (form serial), " code { "submission_id" } "." }
                     li { "An empty cell is not answered; " code { "na" } " is “no opinion”." }
                     li { "Save CSV files as “CSV UTF-8” (in Excel: Save As → CSV UTF-8). Excel workbooks: the first sheet is read." }
                     li { "Importing the same file again stores no form twice. The " code { "loi" } " column of a rejected-rows file is ignored." }
+                    li { "A file that begins like an earlier one (the same first form) but is not the same file stops before storing: say whether it holds the same forms or new ones. Give forms a " code { "serial" } " so that no such question arises." }
                 }
             }
         }

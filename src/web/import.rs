@@ -96,9 +96,15 @@ pub async fn upload(
     check_csrf(&req, up.field("csrf"))?;
     let batches = batch_choices(&state, &user).await?;
     let survey = up.field("survey").to_string();
-    let skip_invalid = up.field("mode") == "skip";
+    let mode = up.field("mode").to_string();
+    let skip_invalid = mode == "skip";
     let batch = up.field("batch").trim().to_string();
     let period_text = up.field("period").trim().to_string();
+    let forms = match up.field("forms") {
+        "same" => import::Forms::Same,
+        "new" => import::Forms::New,
+        _ => import::Forms::Ask,
+    };
     let chosen = Some(survey.as_str());
     let refuse = |message: String| {
         Ok(render(
@@ -180,6 +186,7 @@ pub async fn upload(
                 by: user.username.clone(),
             }
         },
+        forms,
     };
     let name = if filename.is_empty() {
         lang.pick("tệp", "file").to_string()
@@ -219,6 +226,23 @@ pub async fn upload(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Outcome::Unreadable(message),
             )
+        }
+        Err(ImportError::SameOpening(stop)) => {
+            let p = stop.problem(
+                lang.pick("“Cùng các phiếu”", "“The same forms”"),
+                lang.pick("“Phiếu mới”", "“New forms”"),
+            );
+            let again = view::Again {
+                message: match lang {
+                    Lang::Vi => p.vi,
+                    Lang::En => p.en,
+                },
+                survey: survey.clone(),
+                period: period_text.clone(),
+                mode: mode.clone(),
+                batch: batch.clone(),
+            };
+            (StatusCode::CONFLICT, Outcome::SameOpening(Box::new(again)))
         }
         Err(ImportError::Store(e)) => return Err(e.into()),
     };

@@ -528,6 +528,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
         rejects: None,
         scope: None,
         entry: chiso::app::import::Entry::Verified,
+        forms: Default::default(),
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("phieu.csv");

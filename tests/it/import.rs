@@ -602,10 +602,20 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         "{rejected}"
     );
 
-    // The good file: both stored (the first row was there already).
+    // The corrected file begins like the one imported: asked, not guessed; said to hold the
+    // same forms, the first row is the one already there.
     let resp = test::call_service(
         &svc,
         upload(&lan, &csrf, body(fields(&csrf, "all"), good.as_bytes())).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(app.responses(), 1);
+    let mut same = fields(&csrf, "all");
+    same.push(("forms", "same".to_string()));
+    let resp = test::call_service(
+        &svc,
+        upload(&lan, &csrf, body(same, good.as_bytes())).to_request(),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -759,4 +769,328 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     let resp = test::call_service(&svc, get(&lan)).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(!file.exists(), "{} is removed", file.display());
+}
+
+/// Today in Vietnam, as a command run now dates its import.
+fn vietnam_today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(7))
+        .date_naive()
+        .to_string()
+}
+
+/// Two weekly files of forms without serials whose first rows are alike (two citizens may
+/// answer alike): 4 paper forms in all.
+fn weeks(dir: &tempfile::TempDir) -> (PathBuf, PathBuf) {
+    let week1 = write(
+        dir,
+        "week1.csv",
+        format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4")),
+    );
+    let week2 = write(
+        dir,
+        "week2.csv",
+        format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "3")),
+    );
+    (week1, week2)
+}
+
+#[test]
+fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let (week1, week2) = weeks(&dir);
+    let out = import(&db, &week1, &[]);
+    assert!(
+        text(&out).contains("imported 2 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+
+    // week2 begins with week1's first row: the import stops, names week1, stores nothing.
+    let before = vietnam_today();
+    let out = import(&db, &week2, &[]);
+    let after = vietnam_today();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("nothing imported") && t.contains("week2.csv"),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!("week1.csv, imported on {before} (2 rows)"))
+            || t.contains(&format!("week1.csv, imported on {after} (2 rows)")),
+        "{t}"
+    );
+    assert!(
+        t.contains("--same-forms") && t.contains("--new-forms"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("/week1.csv"),
+        "the file's name, not where it lay: {t}"
+    );
+    assert_eq!(stored(&db), 2);
+
+    // New forms: every row stored, 4 forms in all, not 3.
+    let out = import(&db, &week2, &["--new-forms"]);
+    assert!(
+        text(&out).contains("imported 2 forms (0 already present)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 4);
+
+    // Each file again, without a choice: the same files, nothing stored twice, no stop.
+    for file in [&week2, &week1] {
+        let out = import(&db, file, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("imported 0 forms (2 already present)"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(stored(&db), 4);
+}
+
+#[test]
+fn same_forms_skips_the_rows_matching_the_earlier_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let (week1, _) = weeks(&dir);
+    assert!(import(&db, &week1, &[]).status.success());
+    // week1 with a row added at the end: the same forms and one more.
+    let longer = write(
+        &dir,
+        "week1-full.csv",
+        format!(
+            "{}\n{}\n{}\n{}\n",
+            header(),
+            row("NK", "5"),
+            row("BT", "4"),
+            row("NK", "2")
+        ),
+    );
+    let out = import(&db, &longer, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(stored(&db), 2);
+    let out = import(&db, &longer, &["--same-forms"]);
+    assert!(
+        text(&out).contains("imported 1 forms (2 already present)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&db), 3);
+    // And again: the same file, nothing twice.
+    let out = import(&db, &longer, &[]);
+    assert!(
+        text(&out).contains("imported 0 forms (3 already present)"),
+        "{}",
+        text(&out)
+    );
+    // The two choices at once are refused.
+    let out = import(&db, &longer, &["--same-forms", "--new-forms"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(stored(&db), 3);
+}
+
+#[test]
+fn a_file_whose_forms_all_have_serials_is_not_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard) = fresh_database(&dir);
+    let header = format!("serial,{}", header());
+    let first = write(&dir, "a.csv", format!("{header}\nS-1,{}\n", row("NK", "5")));
+    let second = write(
+        &dir,
+        "b.csv",
+        format!("{header}\nS-1,{}\nS-2,{}\n", row("NK", "5"), row("BT", "4")),
+    );
+    assert!(import(&db, &first, &[]).status.success());
+    let out = import(&db, &second, &[]);
+    assert!(
+        text(&out).contains("imported 1 forms (1 already present)"),
+        "the serial says it is the same form: {}",
+        text(&out)
+    );
+    // A form without a serial after the same first form: asked about, not guessed at.
+    let mixed = write(
+        &dir,
+        "c.csv",
+        format!("{header}\nS-1,{}\n,{}\n", row("NK", "5"), row("BT", "4")),
+    );
+    let out = import(&db, &mixed, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("b.csv, imported on"), "{}", text(&out));
+    assert_eq!(stored(&db), 2);
+}
+
+#[actix_web::test]
+async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offers_both_choices() {
+    for (choice, created, total) in [("new", 2, 4), ("same", 1, 3)] {
+        let app = TestApp::builder()
+            .with_user("lan", Role::Supervisor, None)
+            .build();
+        let svc = service!(app);
+        let lan = session(&app, "lan");
+        let resp = test::call_service(
+            &svc,
+            TestRequest::get()
+                .uri("/import")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
+                .to_request(),
+        )
+        .await;
+        let csrf = csrf_field(&body_of(resp).await);
+        let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+        let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "3"));
+        let send = |name: &'static str, file: String, forms: &'static str| {
+            let mut f = vec![
+                ("csrf", csrf.as_str()),
+                ("survey", "sipas-counter"),
+                ("period", "2025"),
+                ("mode", "all"),
+            ];
+            if !forms.is_empty() {
+                f.push(("forms", forms));
+            }
+            upload(&lan, &csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
+        };
+        let resp = test::call_service(&svc, send("week1.csv", week1.clone(), "")).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(app.responses(), 2);
+
+        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), "")).await;
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let page = body_of(resp).await;
+        assert!(
+            page.contains(
+                "week2.csv bắt đầu bằng các dòng giống tệp week1.csv, đã nhập ngày 2025-06-20 (2 dòng)"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"name="forms" value="same""#)
+                && page.contains(r#"name="forms" value="new""#),
+            "{page}"
+        );
+        assert_eq!(app.responses(), 2, "nothing stored on the stop");
+
+        // The same upload again, with the choice (a wrong CSRF token is refused).
+        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), choice)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{choice}");
+        let page = body_of(resp).await;
+        assert!(
+            page.contains(&format!("<strong>{created}</strong>")),
+            "{page}"
+        );
+        assert_eq!(app.responses(), total, "{choice}");
+
+        // The same file again: no stop, nothing twice.
+        let resp = test::call_service(&svc, send("week2.csv", week2, "")).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(app.responses(), total);
+        let resp = test::call_service(&svc, send("week1.csv", week1, "")).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(app.responses(), total);
+    }
+}
+
+#[actix_web::test]
+async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .build();
+    let svc = service!(app);
+    let lan = session(&app, "lan");
+    let resp = test::call_service(
+        &svc,
+        TestRequest::get()
+            .uri("/import")
+            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
+            .to_request(),
+    )
+    .await;
+    let csrf = csrf_field(&body_of(resp).await);
+    let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+    let send = || {
+        let f = [
+            ("csrf", csrf.as_str()),
+            ("survey", "sipas-counter"),
+            ("period", "2025"),
+            ("mode", "all"),
+        ];
+        upload(
+            &lan,
+            &csrf,
+            multipart(&f, Some(("week1.csv", week1.as_bytes()))),
+        )
+        .to_request()
+    };
+    assert_eq!(
+        test::call_service(&svc, send()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.responses(), 2);
+    // As if imported before the table of imports existed.
+    let mut conn = app.state.pool.get().unwrap();
+    let gone = diesel::sql_query("DELETE FROM file_imports")
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(gone, 1);
+    drop(conn);
+    assert_eq!(
+        test::call_service(&svc, send()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.responses(), 2, "nothing stored twice");
+}
+
+#[actix_web::test]
+async fn a_form_stored_before_by_a_file_of_new_forms_is_still_found_when_it_no_longer_passes() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Supervisor, None)
+        .with_user("hoa", Role::Supervisor, Some("NK"))
+        .build();
+    let svc = service!(app);
+    let mut sessions = Vec::new();
+    for name in ["lan", "hoa"] {
+        let s = session(&app, name);
+        let resp = test::call_service(
+            &svc,
+            TestRequest::get()
+                .uri("/import")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", s.clone()))
+                .to_request(),
+        )
+        .await;
+        let csrf = csrf_field(&body_of(resp).await);
+        sessions.push((s, csrf));
+    }
+    let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
+    let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "3"));
+    let send = |who: usize, name: &'static str, file: &str, forms: &'static str| {
+        let (s, csrf) = &sessions[who];
+        let f = [
+            ("csrf", csrf.as_str()),
+            ("survey", "sipas-counter"),
+            ("period", "2025"),
+            ("mode", "all"),
+            ("forms", forms),
+        ];
+        upload(s, csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
+    };
+    let resp = test::call_service(&svc, send(0, "week1.csv", &week1, "")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = test::call_service(&svc, send(0, "week2.csv", &week2, "new")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(app.responses(), 4);
+    // Someone scoped to NK imports week2 again: its BT row is outside their units, but it is
+    // the form stored before (under week2's own ids), not a row to refuse.
+    let resp = test::call_service(&svc, send(1, "week2.csv", &week2, "")).await;
+    let status = resp.status();
+    let page = body_of(resp).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Phiếu đã có từ trước"), "{page}");
+    assert_eq!(app.responses(), 4);
 }

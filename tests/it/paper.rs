@@ -517,6 +517,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
         rejects: None,
         scope: None,
         entry,
+        forms: Default::default(),
     };
     let keyed_once = Entry::KeyedOnce {
         batch: batch.clone(),

@@ -12,10 +12,11 @@
 //!
 //! Re-importing a file stores nothing twice: a row with a `serial` gets the id a paper form of
 //! that serial has (survey, period, serial); a row with a `submission_id` is that submission;
-//! any other row gets an id derived from the file's contents up to and including that row, so
-//! the same file (or the same file with rows added at the end) gives the same ids, while
-//! another file's rows — even identical ones, as two citizens may answer alike — get ids of
-//! their own.
+//! any other row gets an id derived from the file's contents up to and including that row. Each
+//! import is remembered (`db::file_imports`: name, day, rows, keyed fingerprints of its opening
+//! rows and of all its cells), so that the same cells again give the same ids, while a file
+//! that only begins like an earlier one is never guessed to hold the same forms: the import
+//! stops, names the earlier file, and asks whether its rows are the same forms or new ones.
 
 pub mod read;
 pub mod workbook;
@@ -74,6 +75,54 @@ pub struct ImportOptions {
     pub scope: Option<String>,
     /// How the forms enter: verified (counted), or keyed once into a batch.
     pub entry: Entry,
+    /// What a file that begins like an earlier import holds, as the importer says.
+    pub forms: Forms,
+}
+
+/// Whether a file whose opening rows are an earlier import's holds that import's forms. A
+/// form without a serial or submission id is told apart only by its place in its file, so
+/// this is asked, never guessed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Forms {
+    /// Stop and ask (nothing stored).
+    #[default]
+    Ask,
+    /// The same forms: rows matching the earlier import's are already present.
+    Same,
+    /// New forms: every row is stored.
+    New,
+}
+
+/// An import stopped because its file begins like an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SameOpening {
+    /// The file as named in messages.
+    pub source: String,
+    pub earlier: crate::db::file_imports::EarlierImport,
+}
+
+impl SameOpening {
+    /// What happened and what to choose, in both languages; `same` and `new` name the choices
+    /// as the reader gives them (flags, buttons).
+    pub fn problem(&self, same: &str, new: &str) -> Problem {
+        let e = &self.earlier;
+        Problem::new(
+            format!(
+                "nothing imported: {} begins with the same rows as {}, imported on {} ({} rows). \
+                 Rows without a serial or submission id cannot be told apart: say whether they \
+                 are the same forms ({same}: rows matching that file's are already present) or \
+                 new forms ({new}: every row is stored)",
+                self.source, e.file_name, e.imported_on, e.rows_read
+            ),
+            format!(
+                "chưa nhập gì: {} bắt đầu bằng các dòng giống tệp {}, đã nhập ngày {} ({} dòng). \
+                 Các dòng không có mã phiếu (serial) hay submission_id không thể phân biệt được: \
+                 hãy chọn đó là cùng các phiếu ({same}: các dòng trùng với tệp kia coi như đã có) \
+                 hay là phiếu mới ({new}: lưu mọi dòng)",
+                self.source, e.file_name, e.imported_on, e.rows_read
+            ),
+        )
+    }
 }
 
 /// How imported forms enter, as the importer chooses.
@@ -202,6 +251,9 @@ pub enum ImportError {
     /// Some rows (or the header) are wrong; nothing was stored.
     #[error("nothing imported; {} problem(s):\n{}", .0.error_count, .0.problem_lines().join("\n"))]
     Invalid(Box<ImportReport>),
+    /// The file begins like an earlier import and [`Forms::Ask`]: nothing was stored.
+    #[error("{}", .0.problem("--same-forms", "--new-forms").en)]
+    SameOpening(Box<SameOpening>),
     #[error(transparent)]
     Store(#[from] SubmitError),
 }
@@ -288,6 +340,8 @@ pub fn import_file(
         scope,
         columns: None,
         ids: None,
+        opening: None,
+        derived: false,
         paper_serials: HashMap::new(),
     };
     let mut report = ImportReport {
@@ -300,6 +354,9 @@ pub fn import_file(
     let mut already: HashSet<u64> = HashSet::new();
     let mut ids_seen: HashMap<u128, (u64, u64)> = HashMap::new();
     let mut serials_seen: HashMap<String, u64> = HashMap::new();
+    // Rows refused now but perhaps stored before, by an id derived from the file: looked up
+    // once the import knows what its ids are derived with.
+    let mut derived_bad: Vec<(u64, String, Box<RowError>)> = Vec::new();
     progress.begin("checking");
     let mut seen = |done: u64, total: u64| progress.at(done, total);
     read::rows(path, source, format, lim, &mut seen, &mut |row| -> Result<
@@ -322,7 +379,7 @@ pub fn import_file(
                 }
                 return Err(ImportError::Invalid(Box::new(report.clone())));
             }
-            plan.ids = Some(ContentIds::new(&survey.id, row.cells, columns.reasons));
+            plan.ids = Some(ContentIds::new(&survey.id, row.cells, columns.reasons, ""));
             plan.columns = Some(columns);
             return Ok(());
         };
@@ -396,10 +453,11 @@ pub fn import_file(
                     }
                 }
             }
+            Checked::Bad(e, Some((sid, true))) => derived_bad.push((number, sid, e)),
             Checked::Bad(e, sid) => {
                 // A row stored before stays as it was first stored, even if it no longer passes.
                 let stored = match sid {
-                    Some(sid) => state
+                    Some((sid, _)) => state
                         .db_blocking(|conn| ingest::already_stored(conn, &sid))
                         .map_err(|e| ImportError::Store(SubmitError::Db(e)))?,
                     None => None,
@@ -429,10 +487,47 @@ pub fn import_file(
         )
         .into());
     }
+    let seed = ids_seed(state, source, survey, opts, &plan)?;
+    for (number, sid, e) in derived_bad {
+        let sid = seeded(&seed.id_seed, &sid);
+        let stored = state
+            .db_blocking(|conn| ingest::already_stored(conn, &sid))
+            .map_err(|e| ImportError::Store(SubmitError::Db(e)))?;
+        if stored.is_some() {
+            already.insert(number);
+        } else {
+            bad.entry(number)
+                .or_default()
+                .push(format!("{}: {}", e.column, e.reason));
+            report.note(*e);
+        }
+    }
     // Problems noted on an earlier row when a later one repeated it, in row order.
     report.errors.sort_by_key(|e| e.row);
     if !bad.is_empty() && !opts.skip_invalid {
         return Err(ImportError::Invalid(Box::new(report)));
+    }
+    // Remembered before any form is stored: a retry after a failure part-way derives the same
+    // ids, so the forms stored before the failure are found again.
+    if let Some(prints) = seed.record {
+        let file_name = Path::new(source)
+            .file_name()
+            .map_or(source.to_string(), |n| n.to_string_lossy().into_owned());
+        let day = state.clock.today().to_string();
+        let rows = report.rows;
+        state
+            .db_blocking(|conn| {
+                crate::db::file_imports::record(
+                    conn,
+                    &survey.id,
+                    &file_name,
+                    &day,
+                    rows,
+                    &prints.as_fingerprints(),
+                    &seed.id_seed,
+                )
+            })
+            .map_err(|e| ImportError::Store(SubmitError::Db(e)))?;
     }
 
     // Pass 2: store the good rows, a chunk at a time; write the rejected ones.
@@ -495,7 +590,12 @@ pub fn import_file(
         > {
             if !header_done {
                 header_done = true;
-                plan.ids = Some(ContentIds::new(&survey.id, row.cells, reasons_at));
+                plan.ids = Some(ContentIds::new(
+                    &survey.id,
+                    row.cells,
+                    reasons_at,
+                    &seed.id_seed,
+                ));
                 if let Some(r) = &mut rejects {
                     r.header(row.cells, reasons_at)?;
                 }
@@ -618,6 +718,10 @@ struct Plan<'a> {
     scope: Option<HashSet<String>>,
     columns: Option<Columns>,
     ids: Option<ContentIds>,
+    /// The fingerprint of the header and the first form (SHA-256, hex).
+    opening: Option<String>,
+    /// Whether a form without a serial or submission id of its own was read.
+    derived: bool,
     /// Serials keyed as paper forms, per period (read once per period).
     paper_serials: HashMap<i32, HashSet<String>>,
 }
@@ -633,8 +737,9 @@ struct Ready {
 enum Checked {
     Blank,
     Ready(Ready),
-    /// The problem, and the row's submission id (to recognise a row stored before).
-    Bad(Box<RowError>, Option<String>),
+    /// The problem, and the row's submission id (to recognise a row stored before), with
+    /// whether it was derived from the file (not given by it).
+    Bad(Box<RowError>, Option<(String, bool)>),
 }
 
 impl Plan<'_> {
@@ -731,6 +836,9 @@ impl Plan<'_> {
         if blank {
             return Ok(Checked::Blank);
         }
+        if self.opening.is_none() {
+            self.opening = self.ids.as_ref().map(ContentIds::fingerprint);
+        }
         let bad = |column: &str, value: &str, reason: String| {
             Ok(Checked::Bad(
                 Box::new(RowError {
@@ -763,7 +871,8 @@ impl Plan<'_> {
                 return bad(column, &value, reason);
             }
         };
-        let sid = raw.submission_id.clone();
+        self.derived |= !explicit;
+        let sid = (raw.submission_id.clone(), !explicit);
         if let Some(scope) = &self.scope {
             if !scope.contains(&raw.unit) {
                 return Ok(Checked::Bad(
@@ -945,19 +1054,30 @@ fn content_hash(cells: &[String], skip: Option<usize>) -> u64 {
 }
 
 /// Ids for rows without a `submission_id` or `serial`: a hash chained over the header and
-/// every row so far, so a row's id depends on the file's contents up to it. The `loi` column
-/// of a file of rejected rows is left out.
+/// every row so far, so a row's id depends on the file's contents up to it, then (unless the
+/// seed is empty, as for a file unlike any imported before) hashed again with the seed the
+/// import was given. The `loi` column of a file of rejected rows is left out.
 struct ContentIds {
     chain: Sha256,
     skip: Option<usize>,
+    seed: String,
 }
 
 impl ContentIds {
-    fn new(survey: &str, header: &[String], skip: Option<usize>) -> Self {
+    fn new(survey: &str, header: &[String], skip: Option<usize>, seed: &str) -> Self {
         let mut chain = Sha256::new();
         chain.update(survey.as_bytes());
         Self::feed(&mut chain, header, skip);
-        ContentIds { chain, skip }
+        ContentIds {
+            chain,
+            skip,
+            seed: seed.to_string(),
+        }
+    }
+
+    /// The header and every row so far, as a SHA-256 (hex): no cell can be read from it.
+    fn fingerprint(&self) -> String {
+        hex::encode(self.chain.clone().finalize())
     }
 
     fn feed(chain: &mut Sha256, record: &[String], skip: Option<usize>) {
@@ -977,11 +1097,108 @@ impl ContentIds {
         for (b, d) in bytes.iter_mut().zip(digest.iter()) {
             *b = *d;
         }
-        uuid::Builder::from_random_bytes(bytes)
+        let id = uuid::Builder::from_random_bytes(bytes)
             .into_uuid()
             .hyphenated()
-            .to_string()
+            .to_string();
+        seeded(&self.seed, &id)
     }
+}
+
+/// The id a row derived as `id` has under `seed`: `id` itself under the empty seed (the ids
+/// of files imported before imports were remembered), another for every other seed.
+fn seeded(seed: &str, id: &str) -> String {
+    if seed.is_empty() {
+        return id.to_string();
+    }
+    let mut h = Sha256::new();
+    for part in ["chiso import id", seed, id] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let digest = h.finalize();
+    let mut bytes = [0u8; 16];
+    for (b, d) in bytes.iter_mut().zip(digest.iter()) {
+        *b = *d;
+    }
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// A file's fingerprints (SHA-256, hex) once it has been read through.
+struct Prints {
+    opening: String,
+    content: String,
+}
+
+impl Prints {
+    fn as_fingerprints(&self) -> crate::db::file_imports::Fingerprints<'_> {
+        crate::db::file_imports::Fingerprints {
+            opening: &self.opening,
+            content: &self.content,
+        }
+    }
+}
+
+/// What this import's derived ids are derived with, and the fingerprints to remember it by
+/// (none when it is a file imported before, or holds no form).
+struct Seed {
+    id_seed: String,
+    record: Option<Prints>,
+}
+
+/// Decides what the derived ids of this file are: those of an earlier import of the same
+/// cells; when the file only begins like an earlier import, those of that import (the same
+/// forms) or its own (new forms), as the importer said — and when they did not, it stops.
+fn ids_seed(
+    state: &AppState,
+    source: &str,
+    survey: &Survey,
+    opts: &ImportOptions,
+    plan: &Plan,
+) -> Result<Seed, ImportError> {
+    let (Some(opening), Some(ids)) = (&plan.opening, &plan.ids) else {
+        return Ok(Seed {
+            id_seed: String::new(),
+            record: None,
+        });
+    };
+    let prints = Prints {
+        opening: opening.clone(),
+        content: ids.fingerprint(),
+    };
+    let (same_file, same_opening) = state
+        .db_blocking(|conn| {
+            crate::db::file_imports::earlier(conn, &survey.id, &prints.as_fingerprints())
+        })
+        .map_err(|e| ImportError::Store(SubmitError::Db(e)))?;
+    if let Some(earlier) = same_file {
+        return Ok(Seed {
+            id_seed: earlier.id_seed,
+            record: None,
+        });
+    }
+    // Only a form without an id of its own can be taken for another file's.
+    let id_seed = match same_opening.filter(|_| plan.derived) {
+        None => String::new(),
+        Some(earlier) => match opts.forms {
+            Forms::Ask => {
+                return Err(ImportError::SameOpening(Box::new(SameOpening {
+                    source: source.to_string(),
+                    earlier,
+                })))
+            }
+            Forms::Same => earlier.id_seed,
+            // Its own seed, random: kept only in the record of this import.
+            Forms::New => uuid::Uuid::new_v4().to_string(),
+        },
+    };
+    Ok(Seed {
+        id_seed,
+        record: Some(prints),
+    })
 }
 
 /// The file of rejected rows: the input's header and rows, plus the reasons in `loi`. Written
@@ -1205,7 +1422,7 @@ mod tests {
     fn row_ids_follow_the_contents_up_to_the_row() {
         let header = cells(&["unit", "E1.1"]);
         let ids = |rows: &[&[&str]]| -> Vec<String> {
-            let mut c = ContentIds::new("s", &header, None);
+            let mut c = ContentIds::new("s", &header, None, "");
             rows.iter().map(|r| c.next(&cells(r))).collect()
         };
         let first = ids(&[&["NK", "5"], &["NK", "5"]]);
@@ -1220,10 +1437,30 @@ mod tests {
     }
 
     #[test]
+    fn a_seed_gives_every_row_another_id_and_the_empty_seed_the_old_one() {
+        let header = cells(&["unit", "E1.1"]);
+        let ids = |seed: &str| -> Vec<String> {
+            let mut c = ContentIds::new("s", &header, None, seed);
+            [["NK", "5"], ["CR", "4"]]
+                .iter()
+                .map(|r| c.next(&cells(r)))
+                .collect()
+        };
+        let (plain, one, other) = (ids(""), ids("week2"), ids("week3"));
+        assert!(one
+            .iter()
+            .all(|id| !plain.contains(id) && !other.contains(id)));
+        assert_eq!(one, ids("week2"));
+        let legacy = &plain[0];
+        assert_eq!(&seeded("", legacy), legacy);
+        assert_eq!(seeded("week2", legacy), one[0]);
+    }
+
+    #[test]
     fn the_reasons_column_does_not_change_the_ids() {
         let plain =
-            ContentIds::new("s", &cells(&["unit", "E1.1"]), None).next(&cells(&["NK", "5"]));
-        let with_reasons = ContentIds::new("s", &cells(&["unit", "E1.1", "loi"]), Some(2))
+            ContentIds::new("s", &cells(&["unit", "E1.1"]), None, "").next(&cells(&["NK", "5"]));
+        let with_reasons = ContentIds::new("s", &cells(&["unit", "E1.1", "loi"]), Some(2), "")
             .next(&cells(&["NK", "5", "E1.1: 9 is not a value"]));
         assert_eq!(plain, with_reasons);
     }
