@@ -404,3 +404,15 @@ pub const LIFE: chiso::db::auth::SessionLife = chiso::db::auth::SessionLife {
     hours: 1,
     idle_minutes: 60,
 };
+
+/// Resident memory of a process, in MB, from /proc.
+pub fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb / 1024.0
+}

@@ -2,7 +2,7 @@
 //! memory that stays bounded under sign-ins.
 
 use crate::harness::{
-    chiso_process, free_port, fresh_database, wait_healthy, Server, ADMIN_PROCESS_PASSWORD,
+    chiso_process, free_port, fresh_database, rss_mb, wait_healthy, Server, ADMIN_PROCESS_PASSWORD,
 };
 use std::io::Read;
 use std::process::Stdio;
@@ -53,18 +53,6 @@ fn chiso_without_a_subcommand_honours_the_environment_and_flags() {
     wait_healthy(&addr);
     let out = stdout_of(Server { child, addr });
     assert!(out.contains("per 9 s"), "{out}");
-}
-
-/// Resident memory of a process, in MB, from /proc.
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    kb / 1024.0
 }
 
 /// Signs in through the sign-in page on a fresh connection, as a client at `from` behind the
