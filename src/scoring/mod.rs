@@ -12,6 +12,7 @@
 
 pub mod interval;
 pub mod points;
+pub mod ranges;
 pub mod suppress;
 pub mod top20;
 
