@@ -22,6 +22,10 @@ pub struct PeriodForms {
     pub quarters: BTreeMap<String, bool>,
 }
 
+/// Why a range's figures are withheld, in Vietnamese and in English.
+pub const WITHHELD_VI: &str = "Khoảng ngày này không hiển thị: so với một khoảng ngày khác nó có thể cho biết câu trả lời của vài người (có ngày dưới số phiếu tối thiểu). Để xem chi tiết hơn cả năm, xin chọn trọn tháng (từ ngày 1 đến ngày cuối tháng) hoặc trọn quý.";
+pub const WITHHELD_EN: &str = "This range of days is withheld: set against another range it could give a few people's answers (some day holds fewer forms than the smallest cell). For a finer view than the year, choose whole months (from the 1st to the last day of a month) or a whole quarter.";
+
 fn safe(forms: &[i64], min_cell: i64) -> bool {
     forms.iter().all(|f| *f <= 0 || *f >= min_cell)
 }
