@@ -217,7 +217,11 @@ fn range_published(
     let facts = crate::scoring::ranges::PeriodForms {
         days,
         undated,
-        months: cal.months.iter().map(|c| (c.key.clone(), !c.suppressed)).collect(),
+        months: cal
+            .months
+            .iter()
+            .map(|c| (c.key.clone(), !c.suppressed))
+            .collect(),
         quarters: cal
             .quarters
             .iter()

@@ -412,7 +412,9 @@ pub fn load_by_unit(
 }
 
 /// Each unit's counts summed over its groups.
-pub fn pooled_over_groups(by_group: BTreeMap<String, BTreeMap<String, Sum>>) -> BTreeMap<String, Sum> {
+pub fn pooled_over_groups(
+    by_group: BTreeMap<String, BTreeMap<String, Sum>>,
+) -> BTreeMap<String, Sum> {
     let mut out: BTreeMap<String, Sum> = BTreeMap::new();
     for units in by_group.into_values() {
         for (unit, s) in units {
@@ -453,7 +455,10 @@ pub fn load_by_unit_group(
         .filter(slice_counts::survey_id.eq(&f.survey_id))
         .filter(slice_counts::period.eq(f.period));
     let mut r = response_tallies::table
-        .group_by((response_tallies::unit_code, response_tallies::respondent_group))
+        .group_by((
+            response_tallies::unit_code,
+            response_tallies::respondent_group,
+        ))
         .select((
             response_tallies::unit_code,
             response_tallies::respondent_group,
@@ -480,7 +485,11 @@ pub fn load_by_unit_group(
     }
     let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
     for row in q.load::<UnitGroupCounts>(conn)? {
-        let t = out.entry(row.group).or_default().entry(row.unit).or_default();
+        let t = out
+            .entry(row.group)
+            .or_default()
+            .entry(row.unit)
+            .or_default();
         if t.add_packed(&row.counts).is_none() {
             log::error!(
                 "unreadable counts of {} {} by unit; run `chiso recount --fix`",
@@ -513,7 +522,13 @@ struct DayGroupResponses {
 pub fn forms_by_day_group(
     conn: &mut AnyConnection,
     f: &Filter,
-) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, BTreeMap<String, i64>), DbError> {
+) -> Result<
+    (
+        BTreeMap<String, BTreeMap<String, i64>>,
+        BTreeMap<String, i64>,
+    ),
+    DbError,
+> {
     let mut r = response_tallies::table
         .group_by((response_tallies::day, response_tallies::respondent_group))
         .select((
@@ -539,7 +554,11 @@ pub fn forms_by_day_group(
         if row.day == ROLLUP_DAY {
             *whole.entry(row.group).or_default() += row.n;
         } else {
-            *days.entry(row.day).or_default().entry(row.group).or_default() += row.n;
+            *days
+                .entry(row.day)
+                .or_default()
+                .entry(row.group)
+                .or_default() += row.n;
         }
     }
     Ok((days, whole))

@@ -109,7 +109,11 @@ pub fn range_published(
         && months.values().all(|f| safe(f, min_cell))
         && months
             .keys()
-            .filter(|m| p.days.keys().any(|d| within(d) && d.starts_with(m.as_str())))
+            .filter(|m| {
+                p.days
+                    .keys()
+                    .any(|d| within(d) && d.starts_with(m.as_str()))
+            })
             .all(|m| p.months.get(m).copied().unwrap_or(false))
     {
         return true;
@@ -168,50 +172,135 @@ mod tests {
             .collect();
         days.push(("2025-06-11".into(), vec![1]));
         days.push(("2025-07-01".into(), vec![5]));
-        let refs: Vec<(&str, &[i64])> = days.iter().map(|(d, f)| (d.as_str(), f.as_slice())).collect();
+        let refs: Vec<(&str, &[i64])> = days
+            .iter()
+            .map(|(d, f)| (d.as_str(), f.as_slice()))
+            .collect();
         let p = forms(&refs);
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-10"), &p, 5));
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-11"), &p, 5));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-10"),
+            &p,
+            5
+        ));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-11"),
+            &p,
+            5
+        ));
         // Not vacuous: with five forms on the eleventh too, both are published.
         let mut p = p;
         p.days.insert("2025-06-11".into(), vec![5]);
-        assert!(range_published(Some("2025-06-01"), Some("2025-06-10"), &p, 5));
-        assert!(range_published(Some("2025-06-01"), Some("2025-06-11"), &p, 5));
+        assert!(range_published(
+            Some("2025-06-01"),
+            Some("2025-06-10"),
+            &p,
+            5
+        ));
+        assert!(range_published(
+            Some("2025-06-01"),
+            Some("2025-06-11"),
+            &p,
+            5
+        ));
     }
 
     #[test]
     fn a_small_day_outside_the_range_still_closes_day_ranges() {
         // The period minus 2–30 June would give 1 June's one form.
-        let p = forms(&[("2025-06-01", &[1]), ("2025-06-02", &[6]), ("2025-07-01", &[9])]);
-        assert!(!range_published(Some("2025-06-02"), Some("2025-06-30"), &p, 5));
+        let p = forms(&[
+            ("2025-06-01", &[1]),
+            ("2025-06-02", &[6]),
+            ("2025-07-01", &[9]),
+        ]);
+        assert!(!range_published(
+            Some("2025-06-02"),
+            Some("2025-06-30"),
+            &p,
+            5
+        ));
         // A range holding every dated form is the period itself.
-        assert!(range_published(Some("2025-06-01"), Some("2025-07-31"), &p, 5));
+        assert!(range_published(
+            Some("2025-06-01"),
+            Some("2025-07-31"),
+            &p,
+            5
+        ));
     }
 
     #[test]
     fn whole_months_publish_when_every_month_is_large_enough() {
-        let p = forms(&[("2025-06-01", &[1]), ("2025-06-02", &[6]), ("2025-07-03", &[9])]);
-        assert!(range_published(Some("2025-06-01"), Some("2025-06-30"), &p, 5));
-        assert!(range_published(Some("2025-07-01"), Some("2025-07-31"), &p, 5));
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-29"), &p, 5));
+        let p = forms(&[
+            ("2025-06-01", &[1]),
+            ("2025-06-02", &[6]),
+            ("2025-07-03", &[9]),
+        ]);
+        assert!(range_published(
+            Some("2025-06-01"),
+            Some("2025-06-30"),
+            &p,
+            5
+        ));
+        assert!(range_published(
+            Some("2025-07-01"),
+            Some("2025-07-31"),
+            &p,
+            5
+        ));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-29"),
+            &p,
+            5
+        ));
         // A month withheld in the month table closes every range that takes it.
         let mut shut = p.clone();
         shut.months.insert("2025-06".into(), false);
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-30"), &shut, 5));
-        assert!(range_published(Some("2025-07-01"), Some("2025-07-31"), &shut, 5));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-30"),
+            &shut,
+            5
+        ));
+        assert!(range_published(
+            Some("2025-07-01"),
+            Some("2025-07-31"),
+            &shut,
+            5
+        ));
         // One month of three forms anywhere in the period closes month ranges: the period
         // minus the others would give it.
         let mut small = p.clone();
         small.days.insert("2025-09-09".into(), vec![3]);
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-30"), &small, 5));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-30"),
+            &small,
+            5
+        ));
     }
 
     #[test]
     fn each_group_counts_not_only_the_day() {
         // Six forms a day, but one deputy on the 2nd: the two days minus the first give them.
-        let p = forms(&[("2025-06-01", &[6, 0]), ("2025-06-02", &[5, 1]), ("2025-08-02", &[5, 0])]);
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-02"), &p, 5));
-        assert!(!range_published(Some("2025-06-01"), Some("2025-06-30"), &p, 5));
+        let p = forms(&[
+            ("2025-06-01", &[6, 0]),
+            ("2025-06-02", &[5, 1]),
+            ("2025-08-02", &[5, 0]),
+        ]);
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-02"),
+            &p,
+            5
+        ));
+        assert!(!range_published(
+            Some("2025-06-01"),
+            Some("2025-06-30"),
+            &p,
+            5
+        ));
     }
 
     #[test]
@@ -225,17 +314,37 @@ mod tests {
         ]);
         p.months.insert("2025-04".into(), false);
         p.months.insert("2025-05".into(), false);
-        assert!(range_published(Some("2025-04-01"), Some("2025-06-30"), &p, 5));
-        assert!(!range_published(Some("2025-04-01"), Some("2025-05-31"), &p, 5));
+        assert!(range_published(
+            Some("2025-04-01"),
+            Some("2025-06-30"),
+            &p,
+            5
+        ));
+        assert!(!range_published(
+            Some("2025-04-01"),
+            Some("2025-05-31"),
+            &p,
+            5
+        ));
         p.quarters.insert("Q2".into(), false);
-        assert!(!range_published(Some("2025-04-01"), Some("2025-06-30"), &p, 5));
+        assert!(!range_published(
+            Some("2025-04-01"),
+            Some("2025-06-30"),
+            &p,
+            5
+        ));
     }
 
     #[test]
     fn undated_answers_close_every_range_when_few() {
         let mut p = forms(&[("2025-06-01", &[6])]);
         p.undated = vec![2];
-        assert!(!range_published(Some("2025-01-01"), Some("2025-12-31"), &p, 5));
+        assert!(!range_published(
+            Some("2025-01-01"),
+            Some("2025-12-31"),
+            &p,
+            5
+        ));
         assert!(range_published(None, None, &p, 5));
     }
 }

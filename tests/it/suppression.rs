@@ -313,7 +313,9 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
     answer("BT-P-AN-THOI", "lanh_dao_so", 5).await;
     let read = |unit: Option<&str>| {
         let uri = match unit {
-            Some(u) => format!("/api/v1/scores?survey=parindex-officials-2022&period=2025&unit={u}"),
+            Some(u) => {
+                format!("/api/v1/scores?survey=parindex-officials-2022&period=2025&unit={u}")
+            }
             None => "/api/v1/scores?survey=parindex-officials-2022&period=2025".to_string(),
         };
         let app = &app;
@@ -325,14 +327,24 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
     };
     let city = read(None).await;
     let root_hdnd = group_of(root(&city), "hdnd").unwrap();
-    assert!(root_hdnd["value"].is_number(), "the city's six deputies stand: {root_hdnd}");
+    assert!(
+        root_hdnd["value"].is_number(),
+        "the city's six deputies stand: {root_hdnd}"
+    );
     for unit in ["NK", "NK-P-CAI-KHE"] {
         let below = read(Some(unit)).await;
         // The unit stands as a whole (ten forms, and the city's table shows it).
-        assert!(root(&below)["value"].is_number(), "{unit}: {}", root(&below));
+        assert!(
+            root(&below)["value"].is_number(),
+            "{unit}: {}",
+            root(&below)
+        );
         // The city's deputies minus this unit's would be An Thới's one deputy.
         let leaks = group_differences(&city, &below, "hdnd");
-        assert!(leaks.is_empty(), "{unit}: city − unit deputies at {leaks:?}");
+        assert!(
+            leaks.is_empty(),
+            "{unit}: city − unit deputies at {leaks:?}"
+        );
         // Withheld there, the deputies are not the unit total minus the department heads.
         let lone = lone_withheld_groups(&below);
         assert!(lone.is_empty(), "{unit}: total − other groups at {lone:?}");
@@ -378,7 +390,10 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     };
     let ten = range("2025-06-01", "2025-06-10").await;
     let eleven = range("2025-06-01", "2025-06-11").await;
-    assert_eq!((ten["responses"].as_i64(), eleven["responses"].as_i64()), (Some(5), Some(6)));
+    assert_eq!(
+        (ten["responses"].as_i64(), eleven["responses"].as_i64()),
+        (Some(5), Some(6))
+    );
     // Both published, the second minus the first would be the one citizen of the 11th.
     let both: Vec<&Value> = nodes_of(&ten)
         .into_iter()
@@ -386,10 +401,17 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
         .filter(|(a, b)| a["value"].is_number() && b["value"].is_number())
         .map(|(a, _)| a)
         .collect();
-    assert!(both.is_empty(), "the 11th's answer is recoverable at {} nodes", both.len());
+    assert!(
+        both.is_empty(),
+        "the 11th's answer is recoverable at {} nodes",
+        both.len()
+    );
     for s in [&ten, &eleven] {
         assert_eq!(s["range_withheld"], true);
-        assert!(s["range_note"].as_str().unwrap().contains("whole months"), "{s}");
+        assert!(
+            s["range_note"].as_str().unwrap().contains("whole months"),
+            "{s}"
+        );
     }
     // Whole months stand: June (six forms) and May (five) are each published.
     let june = range("2025-06-01", "2025-06-30").await;
@@ -406,7 +428,10 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     );
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("xin chọn trọn tháng"), "{page}");
-    assert!(!page.contains("100,00") && !page.contains("83,33"), "{page}");
+    assert!(
+        !page.contains("100,00") && !page.contains("83,33"),
+        "{page}"
+    );
 
     // Not vacuous: with five citizens on the 11th, every day holds none or five, and both
     // day ranges show.
