@@ -96,29 +96,12 @@ pub fn breakdowns(
 
     let unit_rows = codes.as_deref();
     let months_t = counts::load_buckets(conn, &survey.id, q.period, unit_rows, MONTH_BUCKET)?;
-    let mut by_quarter: BTreeMap<String, Vec<(String, Sum)>> = BTreeMap::new();
-    let mut year_sum = Sum::default();
-    for (m, t) in &months_t {
-        let q = m
-            .get(5..7)
-            .and_then(|x| x.parse::<u32>().ok())
-            .map(|m| m.div_ceil(3))
-            .unwrap_or(0);
-        by_quarter
-            .entry(format!("Q{q}"))
-            .or_default()
-            .push((m.clone(), t.clone()));
-        year_sum.add(t);
-    }
-    // The year: withheld with the unit, or under the smallest cell.
-    let year_node = headline(survey, &year_sum);
-    let year_small = year_node.as_ref().map(|n| n.n).unwrap_or(0) < min_n;
-    let year = shown_or_withheld(
-        q.period.to_string(),
-        &year_sum,
-        year_node,
-        chain.withheld || year_small,
-    );
+    let Calendar {
+        year,
+        year_sum,
+        quarters,
+        months,
+    } = calendar(survey, q.period, &months_t, chain.withheld, min_n);
     let year_withheld = year.suppressed;
 
     let levels = table(
@@ -161,29 +144,6 @@ pub fn breakdowns(
         min_n,
     );
 
-    // Quarters break the year down, and months their quarter: no month is the difference of
-    // its quarter and the months shown beside it.
-    let quarter_parts: Vec<(String, Sum)> = by_quarter
-        .iter()
-        .map(|(k, ms)| {
-            let mut t = Sum::default();
-            ms.iter().for_each(|(_, x)| t.add(x));
-            (k.clone(), t)
-        })
-        .collect();
-    let quarters = table(
-        survey,
-        quarter_parts.clone(),
-        &year_sum,
-        year_withheld,
-        min_n,
-    );
-    let mut months = Vec::new();
-    for ((key, total), quarter) in quarter_parts.iter().zip(&quarters) {
-        let parts = by_quarter.get(key).cloned().unwrap_or_default();
-        months.extend(table(survey, parts, total, quarter.suppressed, min_n));
-    }
-    months.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Breakdowns {
         scores,
         unit: here,
@@ -196,6 +156,76 @@ pub fn breakdowns(
         quarters,
         year,
     })
+}
+
+/// The year, its quarters and their months of one unit (or everything).
+pub struct Calendar {
+    pub year: Cell,
+    pub year_sum: Sum,
+    pub quarters: Vec<Cell>,
+    pub months: Vec<Cell>,
+}
+
+/// The year, quarter and month tables of the month rows `months_t` (`YYYY-MM` → counts):
+/// the year withheld with its unit (`unit_withheld`) or under the smallest cell; quarters
+/// break the year down, and months their quarter, so no month is the difference of its
+/// quarter and the months shown beside it.
+pub fn calendar(
+    survey: &crate::survey::Survey,
+    period: i32,
+    months_t: &BTreeMap<String, Sum>,
+    unit_withheld: bool,
+    min_n: i64,
+) -> Calendar {
+    let mut by_quarter: BTreeMap<String, Vec<(String, Sum)>> = BTreeMap::new();
+    let mut year_sum = Sum::default();
+    for (m, t) in months_t {
+        let q = m
+            .get(5..7)
+            .and_then(|x| x.parse::<u32>().ok())
+            .map(|m| m.div_ceil(3))
+            .unwrap_or(0);
+        by_quarter
+            .entry(format!("Q{q}"))
+            .or_default()
+            .push((m.clone(), t.clone()));
+        year_sum.add(t);
+    }
+    let year_node = headline(survey, &year_sum);
+    let year_small = year_node.as_ref().map(|n| n.n).unwrap_or(0) < min_n;
+    let year = shown_or_withheld(
+        period.to_string(),
+        &year_sum,
+        year_node,
+        unit_withheld || year_small,
+    );
+    let quarter_parts: Vec<(String, Sum)> = by_quarter
+        .iter()
+        .map(|(k, ms)| {
+            let mut t = Sum::default();
+            ms.iter().for_each(|(_, x)| t.add(x));
+            (k.clone(), t)
+        })
+        .collect();
+    let quarters = table(
+        survey,
+        quarter_parts.clone(),
+        &year_sum,
+        year.suppressed,
+        min_n,
+    );
+    let mut months = Vec::new();
+    for ((key, total), quarter) in quarter_parts.iter().zip(&quarters) {
+        let parts = by_quarter.get(key).cloned().unwrap_or_default();
+        months.extend(table(survey, parts, total, quarter.suppressed, min_n));
+    }
+    months.sort_by(|a, b| a.key.cmp(&b.key));
+    Calendar {
+        year,
+        year_sum,
+        quarters,
+        months,
+    }
 }
 
 /// The entries of `map` in the order of `order`, then the others in their own order.

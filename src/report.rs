@@ -118,19 +118,42 @@ pub fn scores(
         crate::scoring::withhold_under(&mut scores.nodes, k);
     }
     // A unit is a cell of its parent's table of units below: withheld there (to keep a smaller
-    // one from being worked out as the parent minus the rest), it is withheld here too.
+    // one from being worked out as the parent minus the rest), it is withheld here too. So is
+    // each respondent group in the chain of its own forms: the city's deputies minus a ward's
+    // are the rest of the city's deputies.
+    let mut unit_withheld = false;
     if let (Some(unit), Some(_)) = (&q.unit, &filter.units) {
-        let by_unit = counts::load_by_unit(
+        let by_unit_group = counts::load_by_unit_group(
             conn,
             &Filter {
                 units: None,
                 ..filter.clone()
             },
         )?;
+        let closed: Vec<&String> = by_unit_group
+            .iter()
+            .filter(|(g, _)| !g.is_empty() && !survey.groups.is_empty())
+            .filter(|(_, by_unit)| {
+                crate::cells::unit_table(survey, units, map.as_deref(), by_unit, unit, k).withheld
+            })
+            .map(|(g, _)| g)
+            .collect();
+        for g in closed {
+            crate::scoring::withhold_group(&mut scores.nodes, g);
+        }
+        let by_unit = counts::pooled_over_groups(by_unit_group);
         let chain = crate::cells::unit_table(survey, units, map.as_deref(), &by_unit, unit, k);
+        unit_withheld = chain.withheld;
         if chain.withheld {
             crate::scoring::withhold_all(&mut scores.nodes);
         }
+    }
+    // A range of days is published only where no two published ranges single out a few forms.
+    if (q.from.is_some() || q.to.is_some())
+        && !range_published(conn, survey, &filter, unit_withheld, k)?
+    {
+        crate::scoring::withhold_all(&mut scores.nodes);
+        scores.range_withheld = true;
     }
     crate::scoring::suppress_small_groups(&mut scores.nodes, k);
     let seed = format!(
@@ -148,6 +171,69 @@ pub fn scores(
         map_notes: notes,
         ..scores
     })
+}
+
+/// Whether the filter's range of days may be published ([`crate::scoring::ranges`]): reads
+/// the unit's forms per day and group and its month and quarter tables.
+fn range_published(
+    conn: &mut AnyConnection,
+    survey: &crate::survey::Survey,
+    filter: &Filter,
+    unit_withheld: bool,
+    k: i64,
+) -> Result<bool, ReportError> {
+    let (days, whole) = counts::forms_by_day_group(conn, filter)?;
+    let groups: Vec<&String> = whole.keys().collect();
+    let per_group = |m: &std::collections::BTreeMap<String, i64>| -> Vec<i64> {
+        groups
+            .iter()
+            .map(|g| m.get(*g).copied().unwrap_or(0))
+            .collect()
+    };
+    let mut dated = vec![0; groups.len()];
+    let days: std::collections::BTreeMap<String, Vec<i64>> = days
+        .iter()
+        .map(|(d, m)| {
+            let v = per_group(m);
+            for (a, b) in dated.iter_mut().zip(&v) {
+                *a += b;
+            }
+            (d.clone(), v)
+        })
+        .collect();
+    let undated = per_group(&whole)
+        .iter()
+        .zip(&dated)
+        .map(|(w, d)| (w - d).max(0))
+        .collect();
+    let months_t = counts::load_buckets(
+        conn,
+        &survey.id,
+        filter.period,
+        filter.units.as_deref(),
+        crate::counts::MONTH_BUCKET,
+    )?;
+    let cal = crate::breakdown::calendar(survey, filter.period, &months_t, unit_withheld, k);
+    let facts = crate::scoring::ranges::PeriodForms {
+        days,
+        undated,
+        months: cal
+            .months
+            .iter()
+            .map(|c| (c.key.clone(), !c.suppressed))
+            .collect(),
+        quarters: cal
+            .quarters
+            .iter()
+            .map(|c| (c.key.clone(), !c.suppressed))
+            .collect(),
+    };
+    Ok(crate::scoring::ranges::range_published(
+        filter.from.as_deref(),
+        filter.to.as_deref(),
+        &facts,
+        k,
+    ))
 }
 
 /// One PAR INDEX criterion: the 2022 figures, this year's value (measured by a survey,

@@ -408,15 +408,60 @@ pub fn load_by_unit(
     conn: &mut AnyConnection,
     f: &Filter,
 ) -> Result<BTreeMap<String, Sum>, DbError> {
+    Ok(pooled_over_groups(load_by_unit_group(conn, f)?))
+}
+
+/// Each unit's counts summed over its groups.
+pub fn pooled_over_groups(
+    by_group: BTreeMap<String, BTreeMap<String, Sum>>,
+) -> BTreeMap<String, Sum> {
+    let mut out: BTreeMap<String, Sum> = BTreeMap::new();
+    for units in by_group.into_values() {
+        for (unit, s) in units {
+            out.entry(unit).or_default().add(&s);
+        }
+    }
+    out
+}
+
+#[derive(Queryable)]
+struct UnitGroupCounts {
+    unit: String,
+    group: String,
+    counts: Vec<u8>,
+}
+
+#[derive(Queryable)]
+struct UnitGroupResponses {
+    unit: String,
+    group: String,
+    n: i64,
+}
+
+/// The counts of each unit per respondent group (group → unit → counts), over the whole
+/// period or between two days: the same rows [`load_by_unit`] reads (count rows are kept per
+/// group), not pooled.
+pub fn load_by_unit_group(
+    conn: &mut AnyConnection,
+    f: &Filter,
+) -> Result<BTreeMap<String, BTreeMap<String, Sum>>, DbError> {
     let mut q = slice_counts::table
-        .select((slice_counts::unit_code, slice_counts::counts))
+        .select((
+            slice_counts::unit_code,
+            slice_counts::respondent_group,
+            slice_counts::counts,
+        ))
         .into_boxed()
         .filter(slice_counts::survey_id.eq(&f.survey_id))
         .filter(slice_counts::period.eq(f.period));
     let mut r = response_tallies::table
-        .group_by(response_tallies::unit_code)
+        .group_by((
+            response_tallies::unit_code,
+            response_tallies::respondent_group,
+        ))
         .select((
             response_tallies::unit_code,
+            response_tallies::respondent_group,
             sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
         ))
         .into_boxed()
@@ -438,13 +483,85 @@ pub fn load_by_unit(
             r = r.filter(response_tallies::day.le(to));
         }
     }
-    let rows = q.load::<KeyedCounts>(conn)?;
-    let responses = r.load::<KeyedResponses>(conn)?;
-    Ok(gather(
-        rows,
-        responses,
-        &format!("{} {} by unit", f.survey_id, f.period),
-    ))
+    let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    for row in q.load::<UnitGroupCounts>(conn)? {
+        let t = out
+            .entry(row.group)
+            .or_default()
+            .entry(row.unit)
+            .or_default();
+        if t.add_packed(&row.counts).is_none() {
+            log::error!(
+                "unreadable counts of {} {} by unit; run `chiso recount --fix`",
+                f.survey_id,
+                f.period
+            );
+        }
+    }
+    for row in r.load::<UnitGroupResponses>(conn)? {
+        out.entry(row.group)
+            .or_default()
+            .entry(row.unit)
+            .or_default()
+            .responses += row.n;
+    }
+    Ok(out)
+}
+
+#[derive(Queryable)]
+struct DayGroupResponses {
+    day: String,
+    group: String,
+    n: i64,
+}
+
+/// Forms of a period over `f.units` per day and respondent group (day → group → forms), and
+/// the whole period's per group (dated or not): what the rule on ranges of days reads. Reads
+/// the response sums only, never the packed counts.
+#[allow(clippy::type_complexity)]
+pub fn forms_by_day_group(
+    conn: &mut AnyConnection,
+    f: &Filter,
+) -> Result<
+    (
+        BTreeMap<String, BTreeMap<String, i64>>,
+        BTreeMap<String, i64>,
+    ),
+    DbError,
+> {
+    let mut r = response_tallies::table
+        .group_by((response_tallies::day, response_tallies::respondent_group))
+        .select((
+            response_tallies::day,
+            response_tallies::respondent_group,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .into_boxed()
+        .filter(response_tallies::survey_id.eq(&f.survey_id))
+        .filter(response_tallies::period.eq(f.period))
+        // The period's rows and its days, not the breakdown rows (`#…`, between the two).
+        .filter(
+            response_tallies::day
+                .eq(ROLLUP_DAY)
+                .or(response_tallies::day.ge(FIRST_DAY)),
+        );
+    if let Some(units) = &f.units {
+        r = r.filter(response_tallies::unit_code.eq_any(units));
+    }
+    let mut days: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut whole: BTreeMap<String, i64> = BTreeMap::new();
+    for row in r.load::<DayGroupResponses>(conn)? {
+        if row.day == ROLLUP_DAY {
+            *whole.entry(row.group).or_default() += row.n;
+        } else {
+            *days
+                .entry(row.day)
+                .or_default()
+                .entry(row.group)
+                .or_default() += row.n;
+        }
+    }
+    Ok((days, whole))
 }
 
 /// One kind of breakdown row (a [`crate::counts::MONTH_BUCKET`] or

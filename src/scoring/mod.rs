@@ -12,6 +12,7 @@
 
 pub mod interval;
 pub mod points;
+pub mod ranges;
 pub mod suppress;
 pub mod top20;
 
@@ -266,7 +267,9 @@ pub fn suppress_small_groups(nodes: &mut [NodeScore], k: i64) {
                     small: g.n < k,
                 })
                 .collect();
-            let w = suppress::withhold(&cells, n.n, n.withheld, k);
+            // A group withheld already (by its own chain of units) is a withheld cell here.
+            let given: Vec<bool> = n.by_group.iter().map(|g| g.suppressed).collect();
+            let w = suppress::withhold_given(&cells, &given, n.n, n.withheld, k);
             for (g, hide) in n.by_group.iter_mut().zip(&w.cells) {
                 if *hide {
                     g.value = None;
@@ -294,6 +297,18 @@ pub fn withhold_node(n: &mut NodeScore) {
     n.gap_to_target = None;
     n.rank = None;
     n.withheld = true;
+}
+
+/// Withholds one respondent group on every node of a tree (withheld by its own chain of units).
+pub fn withhold_group(nodes: &mut [NodeScore], group: &str) {
+    for n in nodes {
+        for g in n.by_group.iter_mut().filter(|g| g.group == group) {
+            g.value = None;
+            g.points = None;
+            g.suppressed = true;
+        }
+        withhold_group(&mut n.children, group);
+    }
 }
 
 /// Withholds every node of a tree (a slice whose figure would let a reader subtract a
@@ -334,6 +349,9 @@ pub struct Scores {
     /// given on another map were counted on it.
     pub map: Option<String>,
     pub map_notes: Vec<String>,
+    /// A range of days that two published ranges could single out forms by: every node is
+    /// withheld (`scoring::ranges`).
+    pub range_withheld: bool,
 }
 
 /// Scores from tallies that are not split by respondent group.
@@ -400,6 +418,7 @@ fn score_strata(survey: &Survey, groups: &[(&str, &Tallies)]) -> Scores {
         nodes,
         map: None,
         map_notes: Vec::new(),
+        range_withheld: false,
     }
 }
 

@@ -71,6 +71,60 @@ pub fn withhold(cells: &[Cell], total: i64, total_withheld: bool, min_cell: i64)
     }
 }
 
+/// [`withhold`] where some cells are withheld already by another table (`given`: a unit's
+/// group withheld because the same group one unit up, minus it, would give a smaller one).
+/// Such a cell is withheld whatever it holds, and is never the only withheld cell holding
+/// forms beside a published total: the total minus the others would give it back. Where no
+/// other cell is left to withhold with it, the total goes too.
+pub fn withhold_given(
+    cells: &[Cell],
+    given: &[bool],
+    total: i64,
+    total_withheld: bool,
+    min_cell: i64,
+) -> Withheld {
+    let marked: Vec<Cell> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Cell {
+            forms: c.forms,
+            small: c.small || given.get(i).copied().unwrap_or(false),
+        })
+        .collect();
+    let mut w = withhold(&marked, total, total_withheld, min_cell);
+    let held: i64 = cells.iter().map(|c| c.forms.max(0)).sum();
+    let unheld = (total - held).max(0);
+    loop {
+        if w.total {
+            return w;
+        }
+        let hiding: Vec<usize> = (0..cells.len())
+            .filter(|i| w.cells.get(*i).copied().unwrap_or(false))
+            .filter(|i| cells.get(*i).is_some_and(|c| c.forms > 0))
+            .collect();
+        let alone = unheld == 0
+            && matches!(hiding.as_slice(), [one] if given.get(*one).copied().unwrap_or(false));
+        if !alone {
+            return w;
+        }
+        let next = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.forms > 0 && !w.cells.get(*i).copied().unwrap_or(true))
+            .min_by_key(|(_, c)| c.forms)
+            .map(|(i, _)| i);
+        match next.and_then(|i| w.cells.get_mut(i)) {
+            Some(h) => *h = true,
+            None => {
+                return Withheld {
+                    cells: vec![true; cells.len()],
+                    total: true,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +174,23 @@ mod tests {
     fn a_withheld_total_withholds_every_cell() {
         let w = withhold(&[cell(9, 5), cell(0, 5)], 9, true, 5);
         assert_eq!(w.cells, vec![true, true]);
+    }
+
+    #[test]
+    fn a_cell_withheld_by_another_table_never_stands_alone() {
+        // Deputies 6 (withheld one unit up), officials 9, the unit 15: the 9 go with the 6.
+        let w = withhold_given(&[cell(6, 5), cell(9, 5)], &[true, false], 15, false, 5);
+        assert_eq!(w.cells, vec![true, true]);
+        assert!(!w.total);
+        // The only group: the whole goes with it.
+        let w = withhold_given(&[cell(6, 5), cell(0, 5)], &[true, false], 6, false, 5);
+        assert!(w.total);
+        // Forms no cell holds already hide it.
+        let w = withhold_given(&[cell(6, 5), cell(9, 5)], &[true, false], 20, false, 5);
+        assert_eq!(w.cells, vec![true, false]);
+        // Nothing given: the plain rule.
+        let w = withhold_given(&[cell(6, 5), cell(9, 5)], &[false, false], 15, false, 5);
+        assert_eq!(w.cells, vec![false, false]);
     }
 
     proptest! {

@@ -73,6 +73,9 @@ pub fn scores(p: &ScoresPage) -> Markup {
                         }
                     }
                     @for note in &p.scores.map_notes { p.note { (note) } }
+                    @if p.scores.range_withheld {
+                        p.note.withheld { (lang.pick(crate::scoring::ranges::WITHHELD_VI, crate::scoring::ranges::WITHHELD_EN)) }
+                    }
                     @if let Some(m) = p.merged { (merged_baseline(lang, m, &p.survey.instrument)) }
                     @for n in &p.scores.nodes {
                         @if let Some(r) = &n.rank {

@@ -392,6 +392,10 @@ struct ScoresJson<'a> {
     responses: i64,
     map: &'a Option<String>,
     map_notes: &'a [String],
+    /// The range of days could single out a few forms against another range: every node is
+    /// withheld; `range_note` says to choose whole months.
+    range_withheld: bool,
+    range_note: Option<String>,
     /// On the merged city's map: the 2022 baselines of the three former provinces and their
     /// population-weighted combination (an estimate).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -456,6 +460,14 @@ pub async fn scores(
         responses: s.responses,
         map: &s.map,
         map_notes: &s.map_notes,
+        range_withheld: s.range_withheld,
+        range_note: s.range_withheld.then(|| {
+            format!(
+                "{} / {}",
+                crate::scoring::ranges::WITHHELD_VI,
+                crate::scoring::ranges::WITHHELD_EN
+            )
+        }),
         merged_baselines: state.units.merged_baselines_on(s.map.as_deref()),
         nodes: &s.nodes,
     }))

@@ -228,3 +228,216 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         "{page}"
     );
 }
+
+/// Every node of a scores answer with its code, in tree order.
+fn nodes_of(scores: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Value> = scores["nodes"].as_array().unwrap().iter().rev().collect();
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        stack.extend(n["children"].as_array().unwrap().iter().rev());
+    }
+    out
+}
+
+fn group_of<'a>(node: &'a Value, group: &str) -> Option<&'a Value> {
+    node["by_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == group)
+}
+
+/// The nodes where a group published at both `upper` and `lower` differs by 1…min_cell − 1
+/// answers: the upper figure minus the lower gives those few answers.
+fn group_differences(upper: &Value, lower: &Value, group: &str) -> Vec<String> {
+    nodes_of(upper)
+        .iter()
+        .zip(nodes_of(lower))
+        .filter_map(|(u, l)| {
+            assert_eq!(u["code"], l["code"]);
+            let (gu, gl) = (group_of(u, group)?, group_of(l, group)?);
+            let both = gu["value"].is_number() && gl["value"].is_number();
+            let apart = gu["n"].as_i64().unwrap() - gl["n"].as_i64().unwrap();
+            (both && (1..5).contains(&apart)).then(|| u["code"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// The nodes whose published value, minus its published groups, leaves one withheld group
+/// holding answers alone: the unit total minus the other groups gives it back.
+fn lone_withheld_groups(scores: &Value) -> Vec<String> {
+    nodes_of(scores)
+        .iter()
+        .filter(|n| n["value"].is_number())
+        .filter(|n| {
+            let hidden = n["by_group"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|g| g["suppressed"] == true && g["n"].as_i64().unwrap() > 0)
+                .count();
+            let held: i64 = n["by_group"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["n"].as_i64().unwrap())
+                .sum();
+            hidden == 1 && held == n["n"].as_i64().unwrap()
+        })
+        .map(|n| n["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let officials = described_survey(&app, "parindex-officials-2022").await;
+    let answer = |unit: &'static str, group: &'static str, n: usize| {
+        let officials = officials.clone();
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = answer_everything(&officials, unit);
+                body["group"] = json!(group);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Deputies: five at Cái Khế, one at An Thới; department heads: five at each.
+    answer("NK-P-CAI-KHE", "hdnd", 5).await;
+    answer("BT-P-AN-THOI", "hdnd", 1).await;
+    answer("NK-P-CAI-KHE", "lanh_dao_so", 5).await;
+    answer("BT-P-AN-THOI", "lanh_dao_so", 5).await;
+    let read = |unit: Option<&str>| {
+        let uri = match unit {
+            Some(u) => {
+                format!("/api/v1/scores?survey=parindex-officials-2022&period=2025&unit={u}")
+            }
+            None => "/api/v1/scores?survey=parindex-officials-2022&period=2025".to_string(),
+        };
+        let app = &app;
+        async move {
+            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
+            assert_eq!(status, StatusCode::OK, "{s}");
+            s
+        }
+    };
+    let city = read(None).await;
+    let root_hdnd = group_of(root(&city), "hdnd").unwrap();
+    assert!(
+        root_hdnd["value"].is_number(),
+        "the city's six deputies stand: {root_hdnd}"
+    );
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let below = read(Some(unit)).await;
+        // The unit stands as a whole (ten forms, and the city's table shows it).
+        assert!(
+            root(&below)["value"].is_number(),
+            "{unit}: {}",
+            root(&below)
+        );
+        // The city's deputies minus this unit's would be An Thới's one deputy.
+        let leaks = group_differences(&city, &below, "hdnd");
+        assert!(
+            leaks.is_empty(),
+            "{unit}: city − unit deputies at {leaks:?}"
+        );
+        // Withheld there, the deputies are not the unit total minus the department heads.
+        let lone = lone_withheld_groups(&below);
+        assert!(lone.is_empty(), "{unit}: total − other groups at {lone:?}");
+        let g = group_of(root(&below), "hdnd").unwrap();
+        assert_eq!(g["suppressed"], true, "{unit}: {g}");
+    }
+
+    // Not vacuous: with five deputies at An Thới too, Cái Khế's deputies show.
+    answer("BT-P-AN-THOI", "hdnd", 4).await;
+    let ward = read(Some("NK-P-CAI-KHE")).await;
+    let g = group_of(root(&ward), "hdnd").unwrap();
+    assert!(g["value"].is_number(), "{g}");
+    assert!(group_of(root(&ward), "lanh_dao_so").unwrap()["value"].is_number());
+}
+
+#[actix_web::test]
+async fn two_ranges_a_day_apart_recover_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let on = |day: &'static str, v: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = crate::harness::submission("NK-P-CAI-KHE", Some(v));
+                body["date"] = json!(day);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Five satisfied citizens on 1 June, one dissatisfied on the 11th, five in May.
+    on("2025-06-01", 5, 5).await;
+    on("2025-06-11", 1, 1).await;
+    on("2025-05-02", 4, 5).await;
+    let range = |from: &'static str, to: &'static str| {
+        let app = &app;
+        async move {
+            let uri = format!("/api/v1/scores?{SIPAS}&from={from}&to={to}");
+            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
+            assert_eq!(status, StatusCode::OK, "{s}");
+            s
+        }
+    };
+    let ten = range("2025-06-01", "2025-06-10").await;
+    let eleven = range("2025-06-01", "2025-06-11").await;
+    assert_eq!(
+        (ten["responses"].as_i64(), eleven["responses"].as_i64()),
+        (Some(5), Some(6))
+    );
+    // Both published, the second minus the first would be the one citizen of the 11th.
+    let both: Vec<&Value> = nodes_of(&ten)
+        .into_iter()
+        .zip(nodes_of(&eleven))
+        .filter(|(a, b)| a["value"].is_number() && b["value"].is_number())
+        .map(|(a, _)| a)
+        .collect();
+    assert!(
+        both.is_empty(),
+        "the 11th's answer is recoverable at {} nodes",
+        both.len()
+    );
+    for s in [&ten, &eleven] {
+        assert_eq!(s["range_withheld"], true);
+        assert!(
+            s["range_note"].as_str().unwrap().contains("whole months"),
+            "{s}"
+        );
+    }
+    // Whole months stand: June (six forms) and May (five) are each published.
+    let june = range("2025-06-01", "2025-06-30").await;
+    assert_eq!(june["range_withheld"], false);
+    assert!(root(&june)["value"].is_number(), "{june}");
+
+    // The scores page with a range still renders, and says to choose whole months.
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (status, page, _) = staff_get!(
+        svc,
+        who,
+        format!("/scores?{SIPAS}&from=2025-06-01&to=2025-06-11")
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("xin chọn trọn tháng"), "{page}");
+    assert!(
+        !page.contains("100,00") && !page.contains("83,33"),
+        "{page}"
+    );
+
+    // Not vacuous: with five citizens on the 11th, every day holds none or five, and both
+    // day ranges show.
+    on("2025-06-11", 1, 4).await;
+    let ten = range("2025-06-01", "2025-06-10").await;
+    let eleven = range("2025-06-01", "2025-06-11").await;
+    assert!(root(&ten)["value"].is_number() && root(&eleven)["value"].is_number());
+    assert_eq!(eleven["range_withheld"], false);
+}
