@@ -441,3 +441,74 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     assert!(root(&ten)["value"].is_number() && root(&eleven)["value"].is_number());
     assert_eq!(eleven["range_withheld"], false);
 }
+
+#[actix_web::test]
+async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, field: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = submission(unit, Some(value));
+                body["background"]["linh_vuc"] = json!(field);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Certification: five at Cái Khế, one at An Thới; civil status: five at each. Both
+    // districts stand in the city's table of units (ten and six forms).
+    answer("NK-P-CAI-KHE", "chung_thuc", 5, 5).await;
+    answer("BT-P-AN-THOI", "chung_thuc", 1, 1).await;
+    answer("NK-P-CAI-KHE", "ho_tich", 5, 5).await;
+    answer("BT-P-AN-THOI", "ho_tich", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let fields = |unit: Option<&str>| {
+        let uri = match unit {
+            Some(u) => format!("/sipas/export?{SIPAS}&unit={u}&table=fields&format=csv"),
+            None => format!("/sipas/export?{SIPAS}&table=fields&format=csv"),
+        };
+        (uri, unit.unwrap_or("the city").to_string())
+    };
+    const CERT: &str = "\"Chứng thực, xác nhận\"";
+    const CIVIL: &str = "Hộ tịch";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let (uri, _) = fields(None);
+    let (status, city, _) = staff_get!(svc, who, uri);
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, CERT);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six certifications stand: {row}"
+    );
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (uri, name) = fields(Some(unit));
+        let (status, csv, _) = staff_get!(svc, who, uri);
+        assert_eq!(status, StatusCode::OK, "{csv}");
+        // The city's certifications minus this unit's would be An Thới's one form.
+        let row = csv_row(&csv, CERT);
+        assert!(
+            row.starts_with(&format!("{CERT}{WITHHELD}")),
+            "{name}: {row}"
+        );
+        // Nor is it the unit's total minus its civil status: that goes with it.
+        let row = csv_row(&csv, CIVIL);
+        assert!(
+            row.starts_with(&format!("{CIVIL}{WITHHELD}")),
+            "{name}: {row}"
+        );
+    }
+
+    // Not vacuous: with five certifications at An Thới too, Cái Khế's show.
+    answer("BT-P-AN-THOI", "chung_thuc", 1, 4).await;
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (uri, name) = fields(Some(unit));
+        let (_, csv, _) = staff_get!(svc, who, uri);
+        for field in [CERT, CIVIL] {
+            let row = csv_row(&csv, field);
+            assert!(row.starts_with(&format!("{field},100")), "{name}: {row}");
+        }
+    }
+}
