@@ -512,3 +512,52 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
         }
     }
 }
+
+#[actix_web::test]
+async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                store(app, &submission(unit, Some(value))).await;
+            }
+        }
+    };
+    // Wards: five at Cái Khế, one at An Thới; five at each district's own office.
+    answer("NK-P-CAI-KHE", 5, 5).await;
+    answer("BT-P-AN-THOI", 1, 1).await;
+    answer("NK", 5, 5).await;
+    answer("BT", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    const WARDS: &str = "\"Phường, xã, thị trấn\"";
+    const DISTRICTS: &str = "\"Quận, huyện\"";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let levels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=levels&format=csv");
+    let (status, city, _) = staff_get!(svc, who, levels(""));
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, WARDS);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six ward forms stand: {row}"
+    );
+    let (status, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
+    assert_eq!(status, StatusCode::OK, "{nk}");
+    // The city's wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's
+    // total minus its district office.
+    for level in [WARDS, DISTRICTS] {
+        let row = csv_row(&nk, level);
+        assert!(row.starts_with(&format!("{level}{WITHHELD}")), "{row}");
+    }
+
+    // Not vacuous: with five forms at An Thới, Ninh Kiều's levels show.
+    answer("BT-P-AN-THOI", 1, 4).await;
+    let (_, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
+    for level in [WARDS, DISTRICTS] {
+        let row = csv_row(&nk, level);
+        assert!(row.starts_with(&format!("{level},100")), "{row}");
+    }
+}
