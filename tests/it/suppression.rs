@@ -561,3 +561,59 @@ async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
         assert!(row.starts_with(&format!("{level},100")), "{row}");
     }
 }
+
+#[actix_web::test]
+async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, channel: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = submission(unit, Some(value));
+                body["channel"] = json!(channel);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Kiosks: five at Cái Khế, one at An Thới; other systems: five at each.
+    answer("NK-P-CAI-KHE", "kiosk", 5, 5).await;
+    answer("BT-P-AN-THOI", "kiosk", 1, 1).await;
+    answer("NK-P-CAI-KHE", "api", 5, 5).await;
+    answer("BT-P-AN-THOI", "api", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    const KIOSK: &str = "Máy tính bảng tại quầy";
+    const API: &str = "Hệ thống khác (API)";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let channels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=channels&format=csv");
+    let (status, city, _) = staff_get!(svc, who, channels(""));
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, KIOSK);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six kiosk forms stand: {row}"
+    );
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (status, csv, _) = staff_get!(svc, who, channels(&format!("&unit={unit}")));
+        assert_eq!(status, StatusCode::OK, "{csv}");
+        // The city's kiosks minus this unit's would be An Thới's one form; nor is it the
+        // unit's total minus its other channel.
+        for channel in [KIOSK, API] {
+            let row = csv_row(&csv, channel);
+            assert!(
+                row.starts_with(&format!("{channel}{WITHHELD}")),
+                "{unit}: {row}"
+            );
+        }
+    }
+
+    // Not vacuous: with five kiosk forms at An Thới, Cái Khế's channels show.
+    answer("BT-P-AN-THOI", "kiosk", 1, 4).await;
+    let (_, csv, _) = staff_get!(svc, who, channels("&unit=NK-P-CAI-KHE"));
+    for channel in [KIOSK, API] {
+        let row = csv_row(&csv, channel);
+        assert!(row.starts_with(&format!("{channel},100")), "{row}");
+    }
+}
