@@ -2,7 +2,7 @@
 //! channel, month, quarter and year — from the count rows kept on insert (never the answers).
 
 use crate::cells::shown_or_withheld;
-pub use crate::cells::{cell, table, unit_table, Cell, UnitTable};
+pub use crate::cells::{cell, table, table_given, unit_table, withheld_in_chain, Cell, UnitTable};
 use crate::counts::Sum;
 use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
 use crate::db::counts::{self, Filter};
@@ -104,23 +104,78 @@ pub fn breakdowns(
     } = calendar(survey, q.period, &months_t, chain.withheld, min_n);
     let year_withheld = year.suppressed;
 
-    let levels = table(
-        survey,
-        ordered(LEVELS.iter().map(|s| s.to_string()), levels).collect(),
-        &year_sum,
-        year_withheld,
-        min_n,
-    );
+    // Below the top, each level, field and channel is also a cell down the chain of units
+    // holding only its forms: the parent's communes minus this unit's are the rest's.
+    let below_top = parent.is_some();
+    let in_chain = |by_unit: Option<&BTreeMap<String, Sum>>| -> bool {
+        below_top
+            && by_unit
+                .is_some_and(|b| withheld_in_chain(survey, units, map.as_deref(), b, &here, min_n))
+    };
+    let levels: Vec<(String, Sum)> =
+        ordered(LEVELS.iter().map(|s| s.to_string()), levels).collect();
+    let mut by_level: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    if below_top {
+        for (code, t) in &by_unit {
+            let level = units.get(code).map(|u| u.level.clone()).unwrap_or_default();
+            by_level
+                .entry(level)
+                .or_default()
+                .insert(code.clone(), t.clone());
+        }
+    }
+    let given: Vec<bool> = levels
+        .iter()
+        .map(|(l, _)| in_chain(by_level.get(l)))
+        .collect();
+    let levels = table_given(survey, levels, &given, &year_sum, year_withheld, min_n);
 
-    let fc = counts::load_buckets(conn, &survey.id, q.period, unit_rows, FIELD_CHANNEL_BUCKET)?;
     let mut fields: BTreeMap<String, Sum> = BTreeMap::new();
     let mut channels: BTreeMap<String, Sum> = BTreeMap::new();
-    for (k, t) in &fc {
-        let (field, channel) = split_field_channel(k);
-        if !field.is_empty() {
-            fields.entry(field.to_string()).or_default().add(t);
+    let mut field_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    let mut channel_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    match (below_top, &mine) {
+        // Every unit's rows in one read: this unit's fields are its own units' rows.
+        (true, Some(mine)) => {
+            let fc =
+                counts::load_buckets_by_unit(conn, &survey.id, q.period, FIELD_CHANNEL_BUCKET)?;
+            for (k, by_unit) in &fc {
+                let (field, channel) = split_field_channel(k);
+                for (code, t) in by_unit {
+                    if !field.is_empty() {
+                        field_by_unit
+                            .entry(field.to_string())
+                            .or_default()
+                            .entry(code.clone())
+                            .or_default()
+                            .add(t);
+                    }
+                    channel_by_unit
+                        .entry(channel.to_string())
+                        .or_default()
+                        .entry(code.clone())
+                        .or_default()
+                        .add(t);
+                    if mine.contains(code) {
+                        if !field.is_empty() {
+                            fields.entry(field.to_string()).or_default().add(t);
+                        }
+                        channels.entry(channel.to_string()).or_default().add(t);
+                    }
+                }
+            }
         }
-        channels.entry(channel.to_string()).or_default().add(t);
+        _ => {
+            let fc =
+                counts::load_buckets(conn, &survey.id, q.period, unit_rows, FIELD_CHANNEL_BUCKET)?;
+            for (k, t) in &fc {
+                let (field, channel) = split_field_channel(k);
+                if !field.is_empty() {
+                    fields.entry(field.to_string()).or_default().add(t);
+                }
+                channels.entry(channel.to_string()).or_default().add(t);
+            }
+        }
     }
     // Fields in the order the form lists them; any other (a retired option) after.
     let order: Vec<String> = survey
@@ -129,20 +184,19 @@ pub fn breakdowns(
         .find(|b| b.code == crate::counts::FIELD_QUESTION)
         .map(|b| b.options.iter().map(|o| o.code.clone()).collect())
         .unwrap_or_default();
-    let fields = table(
-        survey,
-        ordered(order, fields).collect(),
-        &year_sum,
-        year_withheld,
-        min_n,
-    );
-    let channels = table(
-        survey,
-        ordered(CHANNELS.iter().map(|s| s.to_string()), channels).collect(),
-        &year_sum,
-        year_withheld,
-        min_n,
-    );
+    let fields: Vec<(String, Sum)> = ordered(order, fields).collect();
+    let given: Vec<bool> = fields
+        .iter()
+        .map(|(f, _)| in_chain(field_by_unit.get(f)))
+        .collect();
+    let fields = table_given(survey, fields, &given, &year_sum, year_withheld, min_n);
+    let channels: Vec<(String, Sum)> =
+        ordered(CHANNELS.iter().map(|s| s.to_string()), channels).collect();
+    let given: Vec<bool> = channels
+        .iter()
+        .map(|(c, _)| in_chain(channel_by_unit.get(c)))
+        .collect();
+    let channels = table_given(survey, channels, &given, &year_sum, year_withheld, min_n);
 
     Ok(Breakdowns {
         scores,

@@ -66,6 +66,35 @@ pub fn table(
         .collect()
 }
 
+/// [`table`] where some cells are withheld already by another table (`given`: a unit's field
+/// withheld down the chain of units holding that field's forms): each such cell is withheld,
+/// and never the only withheld one beside a published total ([`suppress::withhold_given`]).
+pub fn table_given(
+    survey: &Survey,
+    parts: Vec<(String, Sum)>,
+    given: &[bool],
+    total: &Sum,
+    total_withheld: bool,
+    min_n: i64,
+) -> Vec<Cell> {
+    let nodes: Vec<Option<NodeScore>> = parts.iter().map(|(_, t)| headline(survey, t)).collect();
+    let cells: Vec<suppress::Cell> = parts
+        .iter()
+        .zip(&nodes)
+        .map(|((_, t), node)| suppress::Cell {
+            forms: t.responses,
+            small: node.as_ref().map(|n| n.n).unwrap_or(0) < min_n,
+        })
+        .collect();
+    let w = suppress::withhold_given(&cells, given, total.responses, total_withheld, min_n);
+    parts
+        .into_iter()
+        .zip(nodes)
+        .zip(w.cells)
+        .map(|(((key, sum), node), hide)| shown_or_withheld(key, &sum, node, hide))
+        .collect()
+}
+
 /// The stored unit codes a unit covers on a map (the top: None, every unit).
 fn covered(units: &UnitTree, map: Option<&str>, code: &str) -> Option<Vec<String>> {
     if units.get(code).is_some_and(|u| u.parent.is_none()) {
@@ -110,7 +139,24 @@ pub fn unit_table(
     here: &str,
     min_n: i64,
 ) -> UnitTable {
-    let on_map: Vec<&crate::survey::Unit> = units.units_of(map);
+    let withheld = withheld_in_chain(survey, units, map, by_unit, here, min_n);
+    UnitTable {
+        withheld,
+        below: below_of(survey, units, map, by_unit, here, withheld, min_n),
+    }
+}
+
+/// Whether `here` is withheld in the chain of unit tables from the top of the map down to it
+/// ([`unit_table`]) over the counts `by_unit` — all forms, or only one field's, channel's or
+/// level's, so that the same slice read at a unit and at its parent cannot be subtracted.
+pub fn withheld_in_chain(
+    survey: &Survey,
+    units: &UnitTree,
+    map: Option<&str>,
+    by_unit: &BTreeMap<String, Sum>,
+    here: &str,
+    min_n: i64,
+) -> bool {
     // The chain top → here, by parents on the map.
     let mut path = vec![here.to_string()];
     while let Some(p) = path
@@ -124,30 +170,38 @@ pub fn unit_table(
         path.push(p);
     }
     path.reverse();
-    let below_of = |code: &str, withheld: bool| -> Vec<Cell> {
-        let parts: Vec<(String, Sum)> = on_map
-            .iter()
-            .filter(|u| u.parent.as_deref() == Some(code))
-            .map(|u| {
-                let codes = covered(units, map, &u.code);
-                (u.code.clone(), sum_of(by_unit, codes.as_deref()))
-            })
-            .collect();
-        let total = sum_of(by_unit, covered(units, map, code).as_deref());
-        table(survey, parts, &total, withheld, min_n)
-    };
     let mut withheld = false;
     for pair in path.windows(2) {
         let (Some(up), Some(down)) = (pair.first(), pair.get(1)) else {
             continue;
         };
-        withheld = below_of(up, withheld)
+        withheld = below_of(survey, units, map, by_unit, up, withheld, min_n)
             .iter()
             .find(|c| &c.key == down)
             .map_or(withheld, |c| c.suppressed);
     }
-    UnitTable {
-        withheld,
-        below: below_of(here, withheld),
-    }
+    withheld
+}
+
+/// The table of the units directly below `code` (each with everything below it).
+fn below_of(
+    survey: &Survey,
+    units: &UnitTree,
+    map: Option<&str>,
+    by_unit: &BTreeMap<String, Sum>,
+    code: &str,
+    withheld: bool,
+    min_n: i64,
+) -> Vec<Cell> {
+    let parts: Vec<(String, Sum)> = units
+        .units_of(map)
+        .iter()
+        .filter(|u| u.parent.as_deref() == Some(code))
+        .map(|u| {
+            let codes = covered(units, map, &u.code);
+            (u.code.clone(), sum_of(by_unit, codes.as_deref()))
+        })
+        .collect();
+    let total = sum_of(by_unit, covered(units, map, code).as_deref());
+    table(survey, parts, &total, withheld, min_n)
 }

@@ -564,6 +564,79 @@ pub fn forms_by_day_group(
     Ok((days, whole))
 }
 
+#[derive(Queryable)]
+struct UnitKeyedCounts {
+    unit: String,
+    key: String,
+    counts: Vec<u8>,
+}
+
+#[derive(Queryable)]
+struct UnitKeyedResponses {
+    unit: String,
+    key: String,
+    n: i64,
+}
+
+/// The bucket rows under `prefix` of every unit (not the `*` rows), key → unit → counts: one
+/// read of the same rows each unit's page reads for itself, so that a unit's field or channel
+/// can be checked down the chain of units holding only that field's or channel's forms.
+pub fn load_buckets_by_unit(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    period: i32,
+    prefix: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, Sum>>, DbError> {
+    let (first, end) = crate::counts::bucket_range(prefix);
+    let rows: Vec<UnitKeyedCounts> = slice_counts::table
+        .filter(slice_counts::survey_id.eq(survey_id))
+        .filter(slice_counts::period.eq(period))
+        .filter(slice_counts::day.ge(&first))
+        .filter(slice_counts::day.lt(&end))
+        .filter(slice_counts::unit_code.ne(crate::counts::ALL_UNITS))
+        .select((
+            slice_counts::unit_code,
+            slice_counts::day,
+            slice_counts::counts,
+        ))
+        .load(conn)?;
+    let responses: Vec<UnitKeyedResponses> = response_tallies::table
+        .filter(response_tallies::survey_id.eq(survey_id))
+        .filter(response_tallies::period.eq(period))
+        .filter(response_tallies::day.ge(&first))
+        .filter(response_tallies::day.lt(&end))
+        .filter(response_tallies::unit_code.ne(crate::counts::ALL_UNITS))
+        .group_by((response_tallies::unit_code, response_tallies::day))
+        .select((
+            response_tallies::unit_code,
+            response_tallies::day,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    let key = |day: &str| day.get(prefix.len()..).unwrap_or_default().to_string();
+    let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    for row in rows {
+        let t = out
+            .entry(key(&row.key))
+            .or_default()
+            .entry(row.unit)
+            .or_default();
+        if t.add_packed(&row.counts).is_none() {
+            log::error!(
+                "unreadable counts of {survey_id} {period} {prefix}; run `chiso recount --fix`"
+            );
+        }
+    }
+    for row in responses {
+        out.entry(key(&row.key))
+            .or_default()
+            .entry(row.unit)
+            .or_default()
+            .responses += row.n;
+    }
+    Ok(out)
+}
+
 /// One kind of breakdown row (a [`crate::counts::MONTH_BUCKET`] or
 /// [`crate::counts::FIELD_CHANNEL_BUCKET`] prefix) of a period, summed over `units` (None:
 /// the rows of every unit together), keyed by what follows the prefix.

@@ -441,3 +441,179 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     assert!(root(&ten)["value"].is_number() && root(&eleven)["value"].is_number());
     assert_eq!(eleven["range_withheld"], false);
 }
+
+#[actix_web::test]
+async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, field: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = submission(unit, Some(value));
+                body["background"]["linh_vuc"] = json!(field);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Certification: five at Cái Khế, one at An Thới; civil status: five at each. Both
+    // districts stand in the city's table of units (ten and six forms).
+    answer("NK-P-CAI-KHE", "chung_thuc", 5, 5).await;
+    answer("BT-P-AN-THOI", "chung_thuc", 1, 1).await;
+    answer("NK-P-CAI-KHE", "ho_tich", 5, 5).await;
+    answer("BT-P-AN-THOI", "ho_tich", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let fields = |unit: Option<&str>| {
+        let uri = match unit {
+            Some(u) => format!("/sipas/export?{SIPAS}&unit={u}&table=fields&format=csv"),
+            None => format!("/sipas/export?{SIPAS}&table=fields&format=csv"),
+        };
+        (uri, unit.unwrap_or("the city").to_string())
+    };
+    const CERT: &str = "\"Chứng thực, xác nhận\"";
+    const CIVIL: &str = "Hộ tịch";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let (uri, _) = fields(None);
+    let (status, city, _) = staff_get!(svc, who, uri);
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, CERT);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six certifications stand: {row}"
+    );
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (uri, name) = fields(Some(unit));
+        let (status, csv, _) = staff_get!(svc, who, uri);
+        assert_eq!(status, StatusCode::OK, "{csv}");
+        // The city's certifications minus this unit's would be An Thới's one form.
+        let row = csv_row(&csv, CERT);
+        assert!(
+            row.starts_with(&format!("{CERT}{WITHHELD}")),
+            "{name}: {row}"
+        );
+        // Nor is it the unit's total minus its civil status: that goes with it.
+        let row = csv_row(&csv, CIVIL);
+        assert!(
+            row.starts_with(&format!("{CIVIL}{WITHHELD}")),
+            "{name}: {row}"
+        );
+    }
+
+    // Not vacuous: with five certifications at An Thới too, Cái Khế's show.
+    answer("BT-P-AN-THOI", "chung_thuc", 1, 4).await;
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (uri, name) = fields(Some(unit));
+        let (_, csv, _) = staff_get!(svc, who, uri);
+        for field in [CERT, CIVIL] {
+            let row = csv_row(&csv, field);
+            assert!(row.starts_with(&format!("{field},100")), "{name}: {row}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                store(app, &submission(unit, Some(value))).await;
+            }
+        }
+    };
+    // Wards: five at Cái Khế, one at An Thới; five at each district's own office.
+    answer("NK-P-CAI-KHE", 5, 5).await;
+    answer("BT-P-AN-THOI", 1, 1).await;
+    answer("NK", 5, 5).await;
+    answer("BT", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    const WARDS: &str = "\"Phường, xã, thị trấn\"";
+    const DISTRICTS: &str = "\"Quận, huyện\"";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let levels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=levels&format=csv");
+    let (status, city, _) = staff_get!(svc, who, levels(""));
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, WARDS);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six ward forms stand: {row}"
+    );
+    let (status, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
+    assert_eq!(status, StatusCode::OK, "{nk}");
+    // The city's wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's
+    // total minus its district office.
+    for level in [WARDS, DISTRICTS] {
+        let row = csv_row(&nk, level);
+        assert!(row.starts_with(&format!("{level}{WITHHELD}")), "{row}");
+    }
+
+    // Not vacuous: with five forms at An Thới, Ninh Kiều's levels show.
+    answer("BT-P-AN-THOI", 1, 4).await;
+    let (_, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
+    for level in [WARDS, DISTRICTS] {
+        let row = csv_row(&nk, level);
+        assert!(row.starts_with(&format!("{level},100")), "{row}");
+    }
+}
+
+#[actix_web::test]
+async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
+    let app = TestApp::builder()
+        .with_user("lan", Role::Viewer, None)
+        .build();
+    let answer = |unit: &'static str, channel: &'static str, value: i64, n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let mut body = submission(unit, Some(value));
+                body["channel"] = json!(channel);
+                store(app, &body).await;
+            }
+        }
+    };
+    // Kiosks: five at Cái Khế, one at An Thới; other systems: five at each.
+    answer("NK-P-CAI-KHE", "kiosk", 5, 5).await;
+    answer("BT-P-AN-THOI", "kiosk", 1, 1).await;
+    answer("NK-P-CAI-KHE", "api", 5, 5).await;
+    answer("BT-P-AN-THOI", "api", 3, 5).await;
+    let svc = service!(app);
+    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    const KIOSK: &str = "Máy tính bảng tại quầy";
+    const API: &str = "Hệ thống khác (API)";
+    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
+    let channels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=channels&format=csv");
+    let (status, city, _) = staff_get!(svc, who, channels(""));
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let row = csv_row(&city, KIOSK);
+    assert!(
+        !row.contains(WITHHELD),
+        "the city's six kiosk forms stand: {row}"
+    );
+    for unit in ["NK", "NK-P-CAI-KHE"] {
+        let (status, csv, _) = staff_get!(svc, who, channels(&format!("&unit={unit}")));
+        assert_eq!(status, StatusCode::OK, "{csv}");
+        // The city's kiosks minus this unit's would be An Thới's one form; nor is it the
+        // unit's total minus its other channel.
+        for channel in [KIOSK, API] {
+            let row = csv_row(&csv, channel);
+            assert!(
+                row.starts_with(&format!("{channel}{WITHHELD}")),
+                "{unit}: {row}"
+            );
+        }
+    }
+
+    // Not vacuous: with five kiosk forms at An Thới, Cái Khế's channels show.
+    answer("BT-P-AN-THOI", "kiosk", 1, 4).await;
+    let (_, csv, _) = staff_get!(svc, who, channels("&unit=NK-P-CAI-KHE"));
+    for channel in [KIOSK, API] {
+        let row = csv_row(&csv, channel);
+        assert!(row.starts_with(&format!("{channel},100")), "{row}");
+    }
+}
