@@ -3,7 +3,7 @@
 //! table, and down the chain of units from the top of the map.
 
 use crate::counts::Sum;
-use crate::scoring::suppress::{self, withhold};
+use crate::scoring::suppress;
 use crate::scoring::{headline, NodeScore};
 use crate::survey::{Survey, UnitTree};
 use serde::Serialize;
@@ -39,7 +39,7 @@ pub fn shown_or_withheld(key: String, sum: &Sum, node: Option<NodeScore>, withhe
 }
 
 /// The cells of one table that breaks `total` down: each withheld under `min_n` answers, and
-/// enough others that none can be worked out from the total ([`withhold`]). A withheld total
+/// enough others that none can be worked out from the total ([`suppress::withhold`]). A withheld total
 /// withholds every cell.
 pub fn table(
     survey: &Survey,
@@ -48,22 +48,7 @@ pub fn table(
     total_withheld: bool,
     min_n: i64,
 ) -> Vec<Cell> {
-    let nodes: Vec<Option<NodeScore>> = parts.iter().map(|(_, t)| headline(survey, t)).collect();
-    let cells: Vec<suppress::Cell> = parts
-        .iter()
-        .zip(&nodes)
-        .map(|((_, t), node)| suppress::Cell {
-            forms: t.responses,
-            small: node.as_ref().map(|n| n.n).unwrap_or(0) < min_n,
-        })
-        .collect();
-    let w = withhold(&cells, total.responses, total_withheld, min_n);
-    parts
-        .into_iter()
-        .zip(nodes)
-        .zip(w.cells)
-        .map(|(((key, sum), node), hide)| shown_or_withheld(key, &sum, node, hide))
-        .collect()
+    table_given(survey, parts, &[], total, total_withheld, min_n)
 }
 
 /// [`table`] where some cells are withheld already by another table (`given`: a unit's field
