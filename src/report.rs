@@ -134,7 +134,7 @@ pub fn scores(
             .iter()
             .filter(|(g, _)| !g.is_empty() && !survey.groups.is_empty())
             .filter(|(_, by_unit)| {
-                crate::cells::unit_table(survey, units, map.as_deref(), by_unit, unit, k).withheld
+                crate::cells::withheld_in_chain(survey, units, map.as_deref(), by_unit, unit, k)
             })
             .map(|(g, _)| g)
             .collect();
@@ -142,9 +142,9 @@ pub fn scores(
             crate::scoring::withhold_group(&mut scores.nodes, g);
         }
         let by_unit = counts::pooled_over_groups(by_unit_group);
-        let chain = crate::cells::unit_table(survey, units, map.as_deref(), &by_unit, unit, k);
-        unit_withheld = chain.withheld;
-        if chain.withheld {
+        unit_withheld =
+            crate::cells::withheld_in_chain(survey, units, map.as_deref(), &by_unit, unit, k);
+        if unit_withheld {
             crate::scoring::withhold_all(&mut scores.nodes);
         }
     }
