@@ -9,7 +9,7 @@ use crate::app::{FieldProblem, ReportError, SubmitError};
 use crate::db::DbError;
 use crate::passwords::PasswordsBusy;
 use crate::survey::FieldError;
-use crate::views::i18n::{Lang, Text};
+use crate::text::{Lang, Text};
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;

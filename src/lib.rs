@@ -21,6 +21,7 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod survey;
+pub mod text;
 pub mod views;
 pub mod web;
 pub mod writer;

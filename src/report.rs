@@ -5,7 +5,7 @@ use crate::db::{AnyConnection, DbError};
 use crate::scoring::{score_groups, NodeScore, Scores};
 use crate::survey::par::{Criterion, ParTree};
 use crate::survey::{Catalog, FieldError, UnitTree};
-use crate::views::i18n::Lang;
+use crate::text::Lang;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -7,7 +7,7 @@
 use super::FieldProblem;
 use crate::db::auth::{Role, User};
 use crate::survey::UnitTree;
-use crate::views::i18n::Text;
+use crate::text::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

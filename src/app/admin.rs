@@ -15,7 +15,7 @@ use crate::db::auth::{self, Role, TokenInfo, UserInfo};
 use crate::db::kiosks::{self, KioskInfo};
 use crate::db::{write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
-use crate::views::i18n::Text;
+use crate::text::Text;
 use std::time::Duration;
 
 /// Fewest characters of a password an administrator chooses.

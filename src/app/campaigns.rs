@@ -19,7 +19,7 @@ use crate::db::campaigns::{
 use crate::db::{audit, now, write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::{Survey, Unit};
-use crate::views::i18n::Text;
+use crate::text::Text;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -14,7 +14,7 @@ use crate::db::{audit, write_transaction, DbError};
 use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
-use crate::views::i18n::Text;
+use crate::text::Text;
 use rand::Rng;
 use serde_json::json;
 

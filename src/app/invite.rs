@@ -22,7 +22,7 @@ use crate::db::DbError;
 use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Section, Survey};
-use crate::views::i18n::Text;
+use crate::text::Text;
 use serde_json::{Map, Value};
 
 /// Why a link opens no form.

@@ -18,7 +18,7 @@ pub mod submit;
 pub use actor::Actor;
 pub use reports::ReportError;
 
-use crate::views::i18n::Text;
+use crate::text::Text;
 use std::fmt;
 
 /// A field to put right, worded in both languages: pages show the reader's, the command line

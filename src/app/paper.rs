@@ -16,7 +16,7 @@ use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::paper::{self, KeyError, Keyed, PaperField};
 use crate::survey::{RawSubmission, Survey};
-use crate::views::i18n::Text;
+use crate::text::Text;
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};

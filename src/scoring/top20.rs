@@ -5,7 +5,7 @@
 
 use super::NodeScore;
 use crate::survey::Survey;
-use crate::views::i18n::Lang::{En, Vi};
+use crate::text::Lang::{En, Vi};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};

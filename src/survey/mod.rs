@@ -203,6 +203,11 @@ pub struct IndexNode {
 }
 
 impl Survey {
+    /// The title in `lang`: its English title where the definition gives one.
+    pub fn title_in(&self, lang: crate::text::Lang) -> &str {
+        lang.titled(&self.title, self.title_en.as_deref())
+    }
+
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.sections.iter().flat_map(|s| s.items.iter())
     }

@@ -3,7 +3,7 @@
 //! screen cannot drift apart; keyed codes turn into a [`RawSubmission`] here too.
 
 use super::{Condition, Survey};
-use crate::views::i18n::Text;
+use crate::text::Text;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 

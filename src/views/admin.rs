@@ -3,10 +3,10 @@
 
 use super::campaigns::qr;
 use super::entry::Staff;
-use super::i18n::Lang;
 use crate::app::admin::{KioskView, MIN_PASSWORD};
 use crate::db::auth::{TokenInfo, UserInfo};
 use crate::survey::{Survey, Unit};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// What the page says above its content after a change.
@@ -269,7 +269,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (l.title(s)) } } } }
+                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title_in(l)) } } } }
                     label { (l.pick("Tên thiết bị", "Device name")) input type="text" name="label" maxlength="100" placeholder=(l.pick("vd. Quầy 1", "e.g. Counter 1")); }
                     button.primary type="submit" { (l.pick("Thêm kiosk", "Add the kiosk")) }
                 }

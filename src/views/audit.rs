@@ -1,8 +1,8 @@
 //! The audit trail, newest first, filtered by person, action, form or days.
 
 use super::entry::Staff;
-use super::i18n::Lang;
 use crate::db::audit::{Entry, Filter};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// Actions as a reader names them.

@@ -2,13 +2,13 @@
 //! links, tracking), and the printable sheet of links with QR codes.
 
 use super::entry::Staff;
-use super::i18n::Lang;
 use super::layout::page_in;
 use crate::app::campaigns::{
     status_label as status_vi, IssuedLink, Rate, RowError, Summary, Tracking,
 };
 use crate::db::campaigns::{Campaign, LinkState, Respondent, CLOSED, DRAFT, OPEN};
 use crate::survey::{Survey, Unit};
+use crate::text::Lang;
 use maud::{html, Markup, PreEscaped};
 
 /// A campaign's state in the page's language.
@@ -84,7 +84,7 @@ pub fn list(p: &ListPage) -> Markup {
                         label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
                         label { (l.pick("Phiếu khảo sát", "Survey"))
                             select name="survey" required {
-                                @for s in &p.surveys { option value=(s.id) { (l.title(s)) } }
+                                @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } }
                             }
                         }
                         label { (l.pick("Năm đánh giá", "Year assessed")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
@@ -157,7 +157,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
             main {
                 p.crumbs { a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } " › " (c.title) }
                 h1 { (c.title) }
-                p { (l.pick("Phiếu: ", "Form: ")) (l.title(p.survey)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
+                p { (l.pick("Phiếu: ", "Form: ")) (p.survey.title_in(l)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
                 p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
                 @if let Some(n) = p.notice { p.saved { (n) } }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }

@@ -9,7 +9,7 @@
 //!      low: Some(77.0), high: Some(81.0) }], Scale::percent(), Some(80.45))
 //! ```
 
-use super::i18n::Lang;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// One horizontal bar: a value with its 95 % interval, and where 2022 and the target lie.

@@ -3,10 +3,10 @@
 
 use super::campaigns::qr;
 use super::entry::Staff;
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
 use crate::app::codes::{display, DEFAULT_DAYS, MAX_COUNT};
 use crate::survey::{Survey, Unit};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// The page asking for a slip's code, with the switch to the other language.
@@ -71,7 +71,7 @@ pub fn issue_page(p: &IssuePage) -> Markup {
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }
                 form.stack method="post" action="/codes" {
                     input type="hidden" name="csrf" value=(st.csrf);
-                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) { (l.title(s)) } } } }
+                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } } } }
                     label { (l.pick("Đơn vị (nơi trả kết quả)", "Unit (where results are handed back)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
                     label { (l.pick("Số mã", "Number of codes")) input type="number" name="count" value="100" min="1" max=(MAX_COUNT) required; }
                     label { (l.pick("Dùng được trong (ngày)", "Valid for (days)")) input type="number" name="days" value=(DEFAULT_DAYS) min="1" max="366" required; }
@@ -122,7 +122,7 @@ pub fn labels(
                                 span.note { (unit_name) } br;
                                 "Mã: " strong.code { (display(c)) } br;
                                 span.url { (base_url) "/o" } br;
-                                span.note { "Dùng đến " (super::format::when(expires)) }
+                                span.note { "Dùng đến " (crate::text::format::when(expires)) }
                             }
                         }
                     }

@@ -1,9 +1,9 @@
 //! The supervisor's pages: forms whose two keyings differ, and settling one field by field.
 
 use super::entry::{status_label, Staff};
-use super::i18n::Lang;
 use crate::app::paper::{Dispute, DATE};
 use crate::db::paper::{Batch, Form};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub fn disputes(

@@ -1,12 +1,12 @@
 //! Survey staff's pages: batches of paper forms, their progress, and the keying screen.
 
-use super::i18n::Lang;
 use super::layout::{page_in, staff_bar};
 use crate::app::paper::{
     BatchProgress, FormLine, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE, VERIFIED,
 };
 use crate::survey::paper::{FieldKind, KeyError, Keyed, PaperField};
 use crate::survey::{Survey, Unit};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// Who is looking, for the top bar and for what they may do.
@@ -125,7 +125,7 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
             input type="hidden" name="csrf" value=(st.csrf);
             label { (st.t("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
-                    @for s in &p.surveys { option value=(s.id) { (st.lang.title(s)) } }
+                    @for s in &p.surveys { option value=(s.id) { (s.title_in(st.lang)) } }
                 }
             }
             label { (st.t("Đơn vị (phường, xã nơi phát phiếu)", "Unit (the ward or commune the forms were handed out in)"))
@@ -165,7 +165,7 @@ pub fn batch(
             main {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " (b.batch.label) }
                 h1 { (b.batch.label) }
-                p { (l.title(survey)) " · " (unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
+                p { (survey.title_in(l)) " · " (unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
                 @if survey.count_single_keyed {
                     p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
                 }
@@ -255,7 +255,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
         html! {
             main {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
-                h1 { (st.t("Nhập phiếu: ", "Keying: ")) (l.title(p.survey)) }
+                h1 { (st.t("Nhập phiếu: ", "Keying: ")) (p.survey.title_in(l)) }
                 p { (p.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
                 @if let Some(s) = p.saved { p.saved role="status" { (s) } }
                 @if p.survey.count_single_keyed {

@@ -2,7 +2,7 @@ use maud::{html, Markup};
 
 /// An error page in the reader's language, with a link back (`back`, or the home page).
 pub fn error_page_in(
-    lang: crate::views::i18n::Lang,
+    lang: crate::text::Lang,
     title: &str,
     message: &str,
     back: Option<&str>,

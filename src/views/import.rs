@@ -1,9 +1,9 @@
 //! The import page: the upload form and the report of an import.
 
 use super::entry::Staff;
-use super::i18n::Lang;
 use crate::app::import::{ImportReport, RowError};
 use crate::survey::Survey;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// What happened to the last upload.
@@ -185,7 +185,7 @@ fn upload_form(p: &ImportPage) -> Markup {
             label { (l.pick("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
                     @for s in &p.surveys {
-                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (l.title(s)) }
+                        option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (s.title_in(l)) }
                     }
                 }
             }

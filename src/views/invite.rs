@@ -2,9 +2,9 @@
 //! confidentiality, then one page per section with the progress shown, then thanks. Made for
 //! a phone; no JavaScript.
 
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
 use crate::survey::{FieldError, Item, Scale, Survey};
+use crate::text::Lang;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 

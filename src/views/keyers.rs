@@ -1,9 +1,9 @@
 //! Keyer statistics: speed and accuracy by keyer and by batch.
 
 use super::entry::Staff;
-use super::i18n::Lang;
 use crate::app::paper::KeyerStats;
 use crate::survey::Survey;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub struct KeyersPage<'a> {
@@ -29,7 +29,7 @@ pub fn keyers(p: &KeyersPage) -> Markup {
                 h1 { (st.t("Thống kê người nhập phiếu", "Keyer statistics")) }
                 form.inline method="get" action="/entry/keyers" {
                     label { (st.t("Phiếu khảo sát ", "Survey ")) select name="survey" {
-                        @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (l.title(s)) } }
+                        @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title_in(l)) } }
                     } }
                     label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(p.period) min="2000" max="2100"; }
                     button type="submit" { (st.t("Xem", "Show")) }

@@ -3,10 +3,10 @@
 //! carrying the answers given so far; `/static/kiosk.js` only switches screens in place and
 //! returns an untouched form to the start.
 
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
 use crate::app::kiosk::{steps, Question, Step};
 use crate::survey::{FieldError, Scale, Survey};
+use crate::text::Lang;
 use maud::{html, Markup};
 use std::collections::HashMap;
 

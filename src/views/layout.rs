@@ -2,7 +2,7 @@ use maud::{html, Markup, DOCTYPE};
 
 /// The page shell, in a language.
 pub fn page_in(
-    lang: crate::views::i18n::Lang,
+    lang: crate::text::Lang,
     title: &str,
     body_class: &str,
     head_extra: Markup,
@@ -27,7 +27,7 @@ pub fn page_in(
 /// The top bar of signed-in pages, in the page's language, with the switch to the other
 /// language returning to `here` (the page's path and query).
 pub fn staff_bar(
-    lang: crate::views::i18n::Lang,
+    lang: crate::text::Lang,
     here: &str,
     username: &str,
     role: &str,
@@ -59,7 +59,7 @@ pub fn staff_bar(
 }
 
 /// The link to read this page in the other language; `here` is the page's path and query.
-pub fn lang_switch(lang: crate::views::i18n::Lang, here: &str) -> Markup {
+pub fn lang_switch(lang: crate::text::Lang, here: &str) -> Markup {
     let other = lang.other();
     let href = format!(
         "/lang/{}?{}",

@@ -1,5 +1,5 @@
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub fn login(lang: Lang, csrf: &str, error: Option<&str>, username: &str) -> Markup {

@@ -9,8 +9,7 @@ pub mod codes;
 pub mod dispute;
 pub mod entry;
 pub mod errors;
-pub mod format;
-pub mod i18n;
+
 pub mod import;
 pub mod invite;
 pub mod keyers;

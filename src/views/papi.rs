@@ -2,11 +2,11 @@
 //! values, and where the estimated total would have ranked among the 2022 provinces.
 
 use super::chart::{self, Bar, Scale};
-use super::i18n::Lang;
 use super::layout::{page_in, staff_bar};
 use super::table::{self, Table, V};
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::Survey;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub struct PapiPage<'a> {
@@ -99,7 +99,7 @@ pub fn papi(p: &PapiPage) -> Markup {
             (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
                 h1 { (title) }
-                p { (lang.title(p.survey)) " · " (p.unit_name) " · " (p.period) }
+                p { (p.survey.title_in(lang)) " · " (p.unit_name) " · " (p.period) }
                 p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
                 form.filters method="get" action="/papi" {
                     input type="hidden" name="survey" value=(p.survey.id);

@@ -2,10 +2,10 @@
 //! screen, because both come from [`crate::survey::paper::layout`].
 
 use super::entry::with_headings;
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
 use crate::survey::paper::{FieldKind, PaperField, NOT_ANSWERED};
 use crate::survey::Survey;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// The printed form stays Vietnamese whatever the page's language (it is handed to

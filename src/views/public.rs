@@ -2,11 +2,11 @@
 //! no sign-in, no individual answers, cells under the public threshold withheld.
 
 use super::chart::{self, Bar, Scale};
-use super::i18n::Lang;
 use super::layout::{lang_switch, page_in};
 use super::table::{self, Table, V};
 use crate::breakdown::{Breakdowns, Cell};
 use crate::survey::{Survey, UnitTree};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub struct PublicPage<'a> {
@@ -114,7 +114,7 @@ pub fn public(p: &PublicPage) -> Markup {
             main {
                 p.noprint { (lang_switch(lang, p.here)) }
                 h1 { (title) }
-                p { (lang.title(p.survey)) " · " (lang.pick("năm ", "year ")) (p.period) }
+                p { (p.survey.title_in(lang)) " · " (lang.pick("năm ", "year ")) (p.period) }
                 form.filters method="get" action="/public" {
                     label { (lang.pick("Năm", "Year")) br;
                         select name="period" {

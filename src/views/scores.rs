@@ -1,9 +1,9 @@
 //! The scores page: the index tree against 2022, with n, 95 % intervals and significance.
 
-use super::i18n::Lang;
 use super::layout::{page_in, staff_bar};
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::{MergedBaselines, Survey, Unit, UnitSet};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub struct ScoresPage<'a> {

@@ -2,12 +2,12 @@
 //! breakdowns by field of procedure, channel, level and period, and a trend over months.
 
 use super::chart::{self, Bar, Point, Scale};
-use super::i18n::Lang;
 use super::layout::{page_in, staff_bar};
 use super::table::{self, Table, V};
 use crate::breakdown::{Breakdowns, Cell};
 use crate::scoring::NodeScore;
 use crate::survey::{Survey, Unit, UnitSet, UnitTree};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 pub struct SipasPage<'a> {

@@ -1,7 +1,6 @@
 //! Where the city stands: the home page, the PAR INDEX this year, a criterion's entries, the
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
-use super::i18n::Lang;
 use super::layout::{page_in, staff_bar};
 use crate::app::standing::{EntryForm, Scored, Standing};
 use crate::db::par_entries::Entry;
@@ -10,6 +9,7 @@ use crate::scoring::top20::Top20;
 use crate::scoring::NodeScore;
 use crate::survey::plan::{Agency, Plan, Task};
 use crate::survey::{Unit, UnitSet};
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// Who is looking, and at what.
@@ -342,7 +342,7 @@ pub fn criterion(c: &Ctx, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
                 div.scroll { table {
                     thead { tr { th { (lang.pick("Lúc", "When")) } th { (lang.pick("Người nhập", "By")) } th.num { (lang.pick("Điểm", "Points")) } th { (lang.pick("Căn cứ", "Evidence")) } } }
                     tbody { @for (i, e) in p.history.iter().enumerate().rev() { tr {
-                        td { (super::format::when(&e.entered_at)) @if i + 1 == p.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
+                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
                         td { (e.entered_by) } td.num { (lang.decimal_text(&e.points)) } td { (e.evidence) }
                     } } }
                 } }

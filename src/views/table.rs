@@ -1,7 +1,7 @@
 //! A table as data: drawn on a page, and exported as CSV (UTF-8 with a byte-order mark) or
 //! XLSX from the same rows, so a download always holds what the page shows.
 
-use super::i18n::Lang;
+use crate::text::Lang;
 use maud::{html, Markup};
 
 /// One cell.

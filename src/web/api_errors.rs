@@ -3,7 +3,7 @@
 //! (`{"error", "field"}`), as every other API failure. Other addresses keep their pages.
 
 use crate::error::ApiError;
-use crate::views::i18n::Lang;
+use crate::text::Lang;
 use actix_web::dev::ResourceDef;
 use actix_web::error::QueryPayloadError;
 use actix_web::http::{header, StatusCode};

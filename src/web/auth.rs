@@ -8,8 +8,8 @@ use super::extract::{
 use crate::app::sign_in::{self, SignIn};
 use crate::error::PageError;
 use crate::state::AppState;
+use crate::text::Lang;
 use crate::views;
-use crate::views::i18n::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -9,9 +9,9 @@ use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
 use crate::error::PageError;
 use crate::state::AppState;
+use crate::text::{Lang, Text};
 use crate::views::campaigns as view;
 use crate::views::entry::Staff;
-use crate::views::i18n::{Lang, Text};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -120,7 +120,7 @@ async fn list_page(
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| lang.title(s).to_string())
+            .map_or(id.to_string(), |s| s.title_in(lang).to_string())
     };
     let page = view::list(&view::ListPage {
         staff: staff(user, &role, csrf, lang, "/campaigns"),

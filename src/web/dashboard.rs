@@ -15,7 +15,7 @@ pub async fn scores_page(
     state: web::Data<AppState>,
     SignedIn { user, .. }: SignedIn,
     csrf: Csrf,
-    lang: crate::views::i18n::Lang,
+    lang: crate::text::Lang,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, PageError> {
     let catalog = state.catalog.clone();

@@ -8,8 +8,8 @@ use crate::db::auth::User;
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::paper::{layout, KeyError, Keyed};
+use crate::text::Lang;
 use crate::views::entry::{self as view, Staff};
-use crate::views::i18n::Lang;
 use crate::views::{audit as audit_view, dispute as dispute_view, keyers as keyers_view, print};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -46,7 +46,7 @@ fn survey_title(state: &AppState, lang: Lang) -> impl Fn(&str) -> String + '_ {
         state
             .catalog
             .get(id)
-            .map_or(id.to_string(), |s| lang.title(s).to_string())
+            .map_or(id.to_string(), |s| s.title_in(lang).to_string())
     }
 }
 

@@ -379,8 +379,8 @@ pub fn check_csrf(req: &HttpRequest, sent: &str) -> Result<(), PageError> {
 }
 
 /// The reader's language: the cookie the switch (`GET /lang/{code}`) sets, else Vietnamese.
-pub fn lang_of(req: &HttpRequest) -> crate::views::i18n::Lang {
-    use crate::views::i18n::{Lang, LANG_COOKIE};
+pub fn lang_of(req: &HttpRequest) -> crate::text::Lang {
+    use crate::text::{Lang, LANG_COOKIE};
     req.cookie(LANG_COOKIE)
         .map(|c| Lang::from_code(c.value()))
         .unwrap_or_default()
@@ -439,7 +439,7 @@ fn stale_form() -> PageError {
 
 /// The reader's language, from the cookie the switch (`GET /lang/{code}`) sets; Vietnamese
 /// when none was chosen.
-impl FromRequest for crate::views::i18n::Lang {
+impl FromRequest for crate::text::Lang {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, actix_web::Error>>;
 

@@ -10,7 +10,7 @@ use super::body_guard::{self, Cut};
 use super::extract::lang_of;
 use crate::error::{in_reader_language, ApiError, PageError};
 use crate::state::AppState;
-use crate::views::i18n::{Lang, Text};
+use crate::text::{Lang, Text};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

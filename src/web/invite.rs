@@ -7,7 +7,7 @@ use crate::app::invite::{self, Invitation, InviteError, LinkError};
 use crate::error::PageError;
 use crate::state::AppState;
 use crate::survey::Survey;
-use crate::views::i18n::Lang;
+use crate::text::Lang;
 use crate::views::invite::{self as view, Link};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

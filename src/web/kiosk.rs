@@ -9,7 +9,7 @@ use crate::error::PageError;
 use crate::ingest;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Survey};
-use crate::views::i18n::Lang;
+use crate::text::Lang;
 use crate::views::kiosk::{
     form as form_view, stale as stale_view, thanks as thanks_view, FormState,
 };

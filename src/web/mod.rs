@@ -24,7 +24,6 @@ pub mod results;
 pub mod standing;
 pub mod upload;
 
-use crate::views;
 use actix_web::http::Method;
 use actix_web::{guard, web, FromRequest, Handler, HttpRequest, HttpResponse, Responder};
 
@@ -72,7 +71,7 @@ pub fn allowed_methods(path: &str) -> Vec<Method> {
 /// when the path is served with other methods, else the page-not-found page.
 async fn no_route(
     req: HttpRequest,
-    lang: views::i18n::Lang,
+    lang: crate::text::Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
     if api_errors::is_api(req.path()) {
         return api_errors::no_route(req, lang).await;
@@ -281,7 +280,7 @@ pub struct LangBack {
 /// The language switch: remembers the choice for a year and returns to the page it was
 /// chosen on (a path on this site only, never another address).
 pub async fn switch_lang(code: web::Path<String>, q: web::Query<LangBack>) -> HttpResponse {
-    use crate::views::i18n::{Lang, LANG_COOKIE};
+    use crate::text::{Lang, LANG_COOKIE};
     let lang = Lang::from_code(&code);
     let back = q
         .back

@@ -7,7 +7,7 @@ use crate::error::PageError;
 use crate::report::ScoreQuery;
 use crate::state::AppState;
 use crate::survey::Unit;
-use crate::views::i18n::Lang;
+use crate::text::Lang;
 use crate::views::table;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

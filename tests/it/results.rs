@@ -101,7 +101,7 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
     let mut checked = 0;
     while let Some(n) = nodes.pop() {
         let v = n["value"].as_f64().unwrap();
-        let vi = chiso::views::i18n::Lang::Vi.number(v, 2);
+        let vi = chiso::text::Lang::Vi.number(v, 2);
         let row = format!("<td class=\"num\" data-label=\"Giá trị (%)\">{vi}</td>");
         assert!(page.contains(&row), "{} = {vi} on the page", n["code"]);
         assert!(csv.contains(&format!("{},", n["code"].as_str().unwrap())));
@@ -110,7 +110,7 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
             "{} = {v:.2} in the export",
             n["code"]
         );
-        let n_vi = chiso::views::i18n::Lang::Vi.count(n["n"].as_i64().unwrap());
+        let n_vi = chiso::text::Lang::Vi.count(n["n"].as_i64().unwrap());
         assert!(page.contains(&format!("data-label=\"n\">{n_vi}</td>")));
         if let Some(p) = n["points"].as_str() {
             assert!(page.contains(&p.replace('.', ",")), "points {p}");

@@ -1,7 +1,9 @@
+//! Text at the bottom of the house: every layer may word things in both languages.
+//!
 //! The page's language: Vietnamese by default, English by a remembered switch. Views take a
 //! [`Lang`] and write each phrase in both; numbers follow the language (79,10 % / 79.10 %).
 
-use super::format;
+pub mod format;
 
 /// Cookie that remembers the reader's choice.
 pub const LANG_COOKIE: &str = "lang";
@@ -83,11 +85,6 @@ impl Lang {
             Lang::Vi => format::when(stored),
             Lang::En => format::when_iso(stored),
         }
-    }
-
-    /// A survey's title in this language: its English title where the definition gives one.
-    pub fn title(self, survey: &crate::survey::Survey) -> &str {
-        self.titled(&survey.title, survey.title_en.as_deref())
     }
 
     /// A title given in Vietnamese and perhaps in English, in this language where it can be.
