@@ -13,6 +13,7 @@ pub mod counts;
 pub mod db;
 pub mod error;
 pub mod ingest;
+pub mod limits;
 pub mod passwords;
 pub mod report;
 pub mod scoring;

@@ -235,7 +235,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             1
         },
     );
-    let abuse_limits = Arc::new(crate::web::limits::Limits::new(&settings));
+    let abuse_limits = Arc::new(crate::limits::Limits::new(&settings));
     Ok(Prepared {
         state: AppState {
             writer,
@@ -251,7 +251,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             kiosk_last: Arc::default(),
             kiosk_seen: Arc::default(),
             token_cache: Arc::default(),
-            sign_in_limits: Arc::new(crate::app::sign_in::Limits::new()),
+            sign_in_limits: Arc::new(crate::limits::sign_in::Limits::new()),
             abuse_limits,
             forms_key,
         },

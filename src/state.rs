@@ -40,9 +40,9 @@ pub struct AppState {
     /// database read per request.
     pub token_cache: Arc<Mutex<HashMap<String, (crate::db::auth::Grant, Instant)>>>,
     /// How often sign-in may be tried, by address and by name from an address.
-    pub sign_in_limits: Arc<crate::app::sign_in::Limits>,
+    pub sign_in_limits: Arc<crate::limits::sign_in::Limits>,
     /// How often the public routes may be asked, per address, kiosk and code or link.
-    pub abuse_limits: Arc<crate::web::limits::Limits>,
+    pub abuse_limits: Arc<crate::limits::Limits>,
     /// Signs CSRF tokens and kiosk forms; the same on every server of one database.
     pub forms_key: crate::secrets::Key,
 }

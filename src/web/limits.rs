@@ -16,7 +16,6 @@
 
 use super::extract::client_address;
 use super::hygiene::refusal;
-use crate::config::Settings;
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,104 +23,10 @@ use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr};
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-/// How often entries that have recovered their quota are dropped.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Longest part of a secret kept as a key (a real one is shorter).
 const KEY_CHARS: usize = 80;
-
-/// One keyed limiter whose table never holds more than `cap` entries.
-pub struct Bounded<K: Hash + Eq + Clone> {
-    quota: Option<Quota>,
-    cap: usize,
-    table: Mutex<Table<K>>,
-}
-
-struct Table<K: Hash + Eq + Clone> {
-    limiter: Arc<DefaultKeyedRateLimiter<K>>,
-    pruned: Instant,
-}
-
-impl<K: Hash + Eq + Clone> Bounded<K> {
-    /// `per_minute` requests a minute per key (0: no limit), at most `cap` keys kept.
-    pub fn new(per_minute: u32, cap: usize) -> Self {
-        let quota = NonZeroU32::new(per_minute).map(Quota::per_minute);
-        let fallback = Quota::per_minute(NonZeroU32::MIN);
-        Bounded {
-            quota,
-            cap: cap.max(1),
-            table: Mutex::new(Table {
-                limiter: Arc::new(RateLimiter::keyed(quota.unwrap_or(fallback))),
-                pruned: Instant::now(),
-            }),
-        }
-    }
-
-    /// Takes one request for `key`: `Err(wait)` when its quota is spent.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
-        let Some(quota) = self.quota else {
-            return Ok(());
-        };
-        let limiter = {
-            let mut t = self.table.lock().unwrap_or_else(|p| p.into_inner());
-            if t.pruned.elapsed() >= PRUNE_EVERY || t.limiter.len() >= self.cap {
-                t.limiter.retain_recent();
-                t.limiter.shrink_to_fit();
-                t.pruned = Instant::now();
-                if t.limiter.len() >= self.cap {
-                    t.limiter = Arc::new(RateLimiter::keyed(quota));
-                }
-            }
-            t.limiter.clone()
-        };
-        limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    /// Entries the table holds now.
-    pub fn len(&self) -> usize {
-        let t = self.table.lock().unwrap_or_else(|p| p.into_inner());
-        t.limiter.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// The limits of one server.
-pub struct Limits {
-    pub by_address: Bounded<IpAddr>,
-    /// Valid API tokens, by their hash.
-    pub by_token: Bounded<String>,
-    pub by_kiosk: Bounded<String>,
-    /// Slip codes and one-time links.
-    pub by_code: Bounded<String>,
-}
-
-impl Limits {
-    pub fn new(s: &Settings) -> Limits {
-        Limits {
-            by_address: Bounded::new(s.limit_per_address, s.limit_keys),
-            by_token: Bounded::new(s.limit_per_token, s.limit_keys),
-            by_kiosk: Bounded::new(s.limit_per_kiosk, s.limit_keys),
-            by_code: Bounded::new(s.limit_per_code, s.limit_keys),
-        }
-    }
-
-    /// Entries the three tables hold together.
-    pub fn entries(&self) -> usize {
-        self.by_address.len() + self.by_token.len() + self.by_kiosk.len() + self.by_code.len()
-    }
-}
 
 /// Whether a request goes to a route that faces everyone.
 fn public(method: &Method, path: &str) -> bool {
@@ -159,7 +64,7 @@ fn secret(path: &str) -> Option<(bool, String)> {
 /// IPv6 clients count by their /64 network (one household or office), IPv4 by address.
 fn address_key(req: &ServiceRequest) -> IpAddr {
     client_address(req.request())
-        .map(crate::app::sign_in::group)
+        .map(crate::limits::group)
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
@@ -228,15 +133,5 @@ mod tests {
         assert_eq!(secret("/o/ab3cd-ef4gh"), Some((false, "AB3CDEF4GH".into())));
         assert_eq!(secret("/i/"), None);
         assert_eq!(secret("/k/%31ab%2Dc"), Some((true, "1ABC".into())));
-    }
-
-    #[test]
-    fn a_flood_of_distinct_keys_stays_under_the_cap() {
-        let b: Bounded<u32> = Bounded::new(1, 500);
-        for k in 0..20_100u32 {
-            assert!(b.check(&k).is_ok());
-            assert!(b.len() <= 500);
-        }
-        assert!(b.check(&20_099).is_err(), "the newest key is still counted");
     }
 }
