@@ -1,5 +1,5 @@
 //! Settings, from flags and `CHISO_*` environment variables (see `cli.rs`), with the defaults of
-//! the README.
+//! docs/configuration.md.
 
 use std::path::PathBuf;
 

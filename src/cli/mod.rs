@@ -157,7 +157,7 @@ enum Command {
         #[arg(long)]
         fix: bool,
     },
-    /// Measure ingest and scoring speed (see the README)
+    /// Measure ingest and scoring speed (see docs/benchmarks.md)
     Bench(crate::bench::BenchArgs),
     /// Print scores from the database
     Score(score::ScoreArgs),

@@ -1,7 +1,7 @@
 //! SQLite's settings. Every connection sets them one statement at a time and reads them back:
 //! SQLite runs only the first statement of a string and ignores a setting it cannot take
 //! without a word, so a database could otherwise run in rollback-journal mode, without
-//! foreign keys, while the README promises otherwise.
+//! foreign keys, while docs/storage.md promises otherwise.
 
 use super::{AnyConnection, DbError};
 use diesel::connection::SimpleConnection;

@@ -879,7 +879,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     assert_eq!(t.items["E1.1"][&Some(5)], 1);
 }
 
-/// SQLite runs with the settings the README promises, read back from the server's own pool.
+/// SQLite runs with the settings docs/storage.md promises, read back from the server's own pool.
 #[test]
 fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
     let app = spawn_app();
