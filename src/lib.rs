@@ -2,7 +2,6 @@
 //! chiso — collects the questionnaires behind Vietnam's public-administration indices and
 //! scores them as the official indices are scored.
 
-pub mod app;
 pub mod bench;
 pub mod breakdown;
 pub mod cells;
@@ -11,7 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod counts;
 pub mod db;
-pub mod error;
+pub mod features;
 pub mod ingest;
 pub mod limits;
 pub mod passwords;
@@ -23,6 +22,6 @@ pub mod startup;
 pub mod state;
 pub mod survey;
 pub mod text;
-pub mod views;
+pub mod ui;
 pub mod web;
 pub mod writer;

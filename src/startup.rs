@@ -263,8 +263,10 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clone {
     move |cfg| {
         cfg.app_data(web::Data::new(state))
-            .app_data(web::PayloadConfig::new(crate::web::api::MAX_BODY))
-            .app_data(web::FormConfig::default().limit(crate::web::api::MAX_BODY))
+            .app_data(web::PayloadConfig::new(
+                crate::features::api::routes::MAX_BODY,
+            ))
+            .app_data(web::FormConfig::default().limit(crate::features::api::routes::MAX_BODY))
             // Every route behind the same-origin check for unsafe methods, the abuse limits,
             // the headers, body guard and cookie flags of every response, the log and,
             // outermost, the one canonical path all of these and the router read.
@@ -277,7 +279,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
                     .wrap(actix_web::middleware::from_fn(crate::web::hygiene::headers))
                     .wrap(request_log())
                     .wrap(actix_web::middleware::from_fn(crate::web::paths::normalise))
-                    .configure(crate::web::routes),
+                    .configure(crate::features::routes),
             );
     }
 }
@@ -338,7 +340,7 @@ fn redact(method: &str, path: &str, routed: bool) -> String {
         return format!("{method} {path}");
     }
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let known = crate::web::route_table()
+    let known = crate::features::route_table()
         .iter()
         .any(|(_, p)| p.trim_start_matches('/').split('/').next() == Some(first));
     if known && path.len() > first.len() + 1 {

@@ -5,6 +5,8 @@
 
 pub mod format;
 
+use std::fmt;
+
 /// Cookie that remembers the reader's choice.
 pub const LANG_COOKIE: &str = "lang";
 
@@ -159,6 +161,29 @@ impl Text {
 impl<V: Into<String>, E: Into<String>> From<(V, E)> for Text {
     fn from((vi, en): (V, E)) -> Self {
         Text::new(vi, en)
+    }
+}
+
+/// A field to put right, worded in both languages: pages show the reader's, the command line
+/// the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub text: Text,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldProblem {
+            field: field.into(),
+            text: Text::new(vi, en),
+        }
+    }
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.text.en)
     }
 }
 

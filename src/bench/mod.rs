@@ -6,11 +6,11 @@ pub mod import;
 mod keying;
 mod pages;
 
-use crate::app::reports;
 use crate::config::Settings;
 use crate::db::auth::{self, Role};
 use crate::db::responses::{store_all, store_one, Pending};
 use crate::db::{self, AnyConnection};
+use crate::features::results::service as reports;
 use crate::report::ScoreQuery;
 use crate::startup;
 use crate::state::AppState;
@@ -418,7 +418,7 @@ fn import_bench(
 /// Writes every stored counter form as CSV to nowhere, through the application layer the
 /// command line calls; returns the forms, the seconds and the bytes.
 fn export_in_process(state: &AppState) -> Result<(u64, f64, u64), String> {
-    use crate::app::export::{self, ExportRequest, Format};
+    use crate::features::export::service::{self as export, ExportRequest, Format};
     /// Counts what it is given.
     struct Count(u64);
     impl std::io::Write for Count {

@@ -116,8 +116,8 @@ pub fn time_top20(state: &AppState, survey: &str, period: i32) -> Result<f64, St
         period,
         ..Default::default()
     };
-    let report =
-        crate::app::reports::scores_blocking(state, &q).map_err(|_| "scores failed".to_string())?;
+    let report = crate::features::results::service::scores_blocking(state, &q)
+        .map_err(|_| "scores failed".to_string())?;
     let root = report.nodes.first().ok_or("no root node")?.clone();
     let estimate = top20::Estimate::from_interval(
         root.value.ok_or("no value at the root")?,

@@ -3,9 +3,9 @@
 //! is written to the audit log.
 
 use super::{out, public_url, CliError};
-use crate::app::admin::{self as app, AdminError};
 use crate::db::audit::Filter;
 use crate::db::auth::Role;
+use crate::features::admin::service::{self as app, AdminError};
 use crate::state::AppState;
 use clap::{Args, Subcommand};
 

@@ -1,7 +1,7 @@
 //! `chiso campaign`: a survey answered by a list of people through one-time links.
 
 use super::{out, CliError};
-use crate::app::campaigns::{self as app, status_label, CampaignError, NewCampaign};
+use crate::features::campaigns::service::{self as app, status_label, CampaignError, NewCampaign};
 use crate::state::AppState;
 use clap::Subcommand;
 use std::path::PathBuf;

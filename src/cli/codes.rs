@@ -1,7 +1,7 @@
 //! `chiso codes`: one-time codes for appointment slips, each admitting one online answer.
 
 use super::{out, CliError};
-use crate::app::codes::{self as app, CodeError, DEFAULT_DAYS};
+use crate::features::codes::service::{self as app, CodeError, DEFAULT_DAYS};
 use crate::state::AppState;
 use clap::Subcommand;
 

@@ -2,7 +2,7 @@
 //! row per form, to standard output or to a file.
 
 use super::{out, CliError};
-use crate::app::export::{self, ExportError, ExportRequest, Format};
+use crate::features::export::service::{self as export, ExportError, ExportRequest, Format};
 use crate::state::AppState;
 use clap::{Args, ValueEnum};
 use std::io::Write;

@@ -2,7 +2,9 @@
 //! (or, with `--skip-invalid`, the good rows, the others written to a file to correct).
 
 use super::{out, CliError};
-use crate::app::import::{import_file, Entry, Forms, ImportError, ImportOptions, Progress};
+use crate::features::import::service::{
+    import_file, Entry, Forms, ImportError, ImportOptions, Progress,
+};
 use crate::state::AppState;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -128,7 +130,7 @@ pub(super) fn run(state: &AppState, args: &ImportArgs) -> Result<(), CliError> {
         }
         Bar(bar)
     });
-    let quiet = crate::app::import::Quiet;
+    let quiet = crate::features::import::service::Quiet;
     let progress: &dyn Progress = match &bar {
         Some(b) => b,
         None => &quiet,

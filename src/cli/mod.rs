@@ -11,11 +11,11 @@ mod recount;
 mod score;
 mod serve;
 
-use crate::app::import::ImportError;
-use crate::app::ReportError;
 use crate::config::{self, Settings};
 use crate::db::auth::Role;
 use crate::db::DbError;
+use crate::features::import::service::ImportError;
+use crate::features::results::service::ReportError;
 use crate::startup::{self, StartError};
 use crate::state::AppState;
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -1,7 +1,7 @@
 //! `chiso score`: scores from the database, as a table or as the API's JSON.
 
 use super::{out, CliError};
-use crate::app::reports;
+use crate::features::results::service as reports;
 use crate::report::ScoreQuery;
 use crate::scoring::NodeScore;
 use crate::state::AppState;

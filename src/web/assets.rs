@@ -1,7 +1,7 @@
 //! The stylesheet, served by the binary. Pages link it with a version in the address
 //! (`views::assets::css_url`), so it may be kept for a year.
 
-use crate::views::assets;
+use crate::ui::assets;
 use actix_web::HttpResponse;
 
 pub async fn chiso_css() -> HttpResponse {

@@ -10,8 +10,8 @@
 //!   [`CsrfForm<T>`]: a posted form whose token is right for the browser that posts it.
 
 use crate::db::auth::{self, Grant, Role, User};
-use crate::error::{ApiError, PageError};
 use crate::state::AppState;
+use crate::web::error::{ApiError, PageError};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

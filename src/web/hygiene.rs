@@ -4,13 +4,13 @@
 //! no-store` unless the route chose its caching (`/public`, versioned static files), and
 //! cookies that are HttpOnly, SameSite=Strict and, on an https public address, Secure.
 //! HEAD answers as GET does, without the body; request bodies are put under the deadline and
-//! cap of [`super::body_guard`].
+//! cap of [`crate::web::body_guard`].
 
-use super::body_guard::{self, Cut};
-use super::extract::lang_of;
-use crate::error::{in_reader_language, ApiError, PageError};
 use crate::state::AppState;
 use crate::text::{Lang, Text};
+use crate::web::body_guard::{self, Cut};
+use crate::web::error::{in_reader_language, ApiError, PageError};
+use crate::web::extract::lang_of;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -14,9 +14,9 @@
 //! Every path read here is the canonical one (`paths::normalise` runs first); the secret in it
 //! is read fully decoded, as the handlers read it.
 
-use super::extract::client_address;
-use super::hygiene::refusal;
 use crate::state::AppState;
+use crate::web::extract::client_address;
+use crate::web::hygiene::refusal;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
@@ -51,7 +51,7 @@ fn secret(path: &str) -> Option<(bool, String)> {
     } else {
         return None;
     };
-    let segment = super::paths::decode_segment(rest.split('/').next().unwrap_or(""));
+    let segment = crate::web::paths::decode_segment(rest.split('/').next().unwrap_or(""));
     let key: String = segment
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -73,8 +73,8 @@ fn api_token(req: &ServiceRequest, state: &AppState) -> Option<String> {
     if !req.path().starts_with("/api/") {
         return None;
     }
-    let token = super::extract::bearer(req.request())?;
-    super::extract::known_token(state, &token)
+    let token = crate::web::extract::bearer(req.request())?;
+    crate::web::extract::known_token(state, &token)
 }
 
 /// The middleware: 429 once a limit is spent, before any handler runs.
@@ -107,7 +107,7 @@ pub async fn limit(
     let secs = secs.max(1);
     let mut res = refusal(
         req.path(),
-        super::extract::lang_of(req.request()),
+        crate::web::extract::lang_of(req.request()),
         StatusCode::TOO_MANY_REQUESTS,
         ("Quá nhiều yêu cầu", "Too many requests"),
         (

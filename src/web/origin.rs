@@ -5,8 +5,8 @@
 //! command-line client, an API integration) passes here and still needs its CSRF token or
 //! bearer token.
 
-use crate::error::{ApiError, PageError};
 use crate::state::AppState;
+use crate::web::error::{ApiError, PageError};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -81,7 +81,7 @@ pub async fn same_origin(
                     "This form was sent from another website, so it was not taken. Open chiso directly and try again.",
                 ),
             )
-            .page(super::extract::lang_of(req.request()))
+            .page(crate::web::extract::lang_of(req.request()))
         };
         return Ok(req.into_response(response).map_into_right_body());
     }

@@ -7,7 +7,7 @@
 //! slash stays (`/public/` is no route, for the limiter as for the router). Also here: the one test of a same-site path (`back=`), and the net that turns a
 //! header value the server cannot send into a 400 instead of a 500.
 
-use super::hygiene::refusal;
+use crate::web::hygiene::refusal;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::uri::{PathAndQuery, Uri};
@@ -151,7 +151,7 @@ pub async fn normalise(
 fn bad_request<B>(req: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
     let res = refusal(
         req.path(),
-        super::extract::lang_of(req.request()),
+        crate::web::extract::lang_of(req.request()),
         StatusCode::BAD_REQUEST,
         ("Yêu cầu không hợp lệ", "Bad request"),
         (

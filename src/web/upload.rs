@@ -2,7 +2,7 @@
 //! limit (the rest is read and dropped, so the page can say it was too large); the other
 //! fields are short text.
 
-use crate::error::PageError;
+use crate::web::error::PageError;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use futures_util::StreamExt;

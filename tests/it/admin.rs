@@ -1100,7 +1100,7 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
 /// upload among them (it used to add people and answer with every name and contact).
 #[actix_web::test]
 async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
-    use chiso::app::campaigns::{self, NewCampaign};
+    use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
     let app = ward_admin_app();
     let svc = service!(app);
     let a = sign_in!(svc, "a", USER_PASSWORD);
@@ -1184,7 +1184,7 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
     assert_eq!(audit_log(&app).len(), log, "nothing logged");
 
     // The application layer refuses a scoped actor as the pages do.
-    let ward_admin = chiso::app::Actor {
+    let ward_admin = chiso::features::actor::Actor {
         name: "a".into(),
         role: Role::Admin,
         unit: Some(WARD.into()),

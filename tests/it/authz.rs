@@ -1,4 +1,4 @@
-//! The authorization matrix: every route the router declares (`chiso::web::route_table()`),
+//! The authorization matrix: every route the router declares (`chiso::features::route_table()`),
 //! called by every kind of caller, compared with the answer written here. A route the table
 //! below does not name fails the test: a new route cannot be forgotten. Also: callers limited
 //! to a unit (users and API tokens) see nothing of another unit. Every request that is let in
@@ -10,9 +10,9 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
-use chiso::app::campaigns::{self as campaigns, NewCampaign};
-use chiso::app::paper::{self, KeyedForm, NewBatch};
 use chiso::db::auth::{self, Role};
+use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
+use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -521,7 +521,8 @@ pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
         .remove(0)
         .id;
     drop(conn);
-    let (codes, _) = chiso::app::codes::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
+    let (codes, _) =
+        chiso::features::codes::service::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
 
     Fixtures {
         kiosk: app.kiosks[0].clone(),
@@ -610,7 +611,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     let f = fixtures(&app).await;
     let svc = service!(app);
 
-    let routes = chiso::web::route_table();
+    let routes = chiso::features::route_table();
     let mut seen = std::collections::HashSet::new();
     for (m, p) in &routes {
         assert!(seen.insert((m.clone(), *p)), "{m} {p} is declared twice");
@@ -869,7 +870,7 @@ fn routes_are_declared_only_through_the_recording_router() {
     }
     assert!(
         found.is_empty(),
-        "routes added to actix directly (declare them in chiso::web::declare): {found:?}"
+        "routes added to actix directly (declare them in chiso::features::declare): {found:?}"
     );
 }
 
@@ -1058,7 +1059,7 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
             unit: None,
         },
         &batch.id,
-        chiso::app::paper::KeyedForm {
+        chiso::features::paper::service::KeyedForm {
             serial: "AB-001".into(),
             date: "15/06/2025".into(),
             keys,

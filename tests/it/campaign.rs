@@ -6,10 +6,10 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::clock::Clock;
 use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
+use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use std::process::{Output, Stdio};
@@ -1252,9 +1252,15 @@ async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
     let app = TestApp::builder().build();
     let id = open_campaign(&app, &[("Lê Văn Cường", "hdnd", "SNV")]);
     let links = links(&app, &id);
-    let (codes, _) =
-        chiso::app::codes::issue(&app.state, "test", "NK-P-CAI-KHE", "sipas-counter", 1, 30)
-            .unwrap();
+    let (codes, _) = chiso::features::codes::service::issue(
+        &app.state,
+        "test",
+        "NK-P-CAI-KHE",
+        "sipas-counter",
+        1,
+        30,
+    )
+    .unwrap();
     let svc = service!(app);
     let ((status, _), _) = answer_all!(svc, app, &links[0].1, "3");
     assert_eq!(status, StatusCode::OK);

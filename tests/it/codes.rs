@@ -5,7 +5,7 @@ use crate::harness::*;
 use crate::pages::filled_form;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use chiso::app::codes;
+use chiso::features::codes::service as codes;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";

@@ -519,7 +519,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
             vec![v.to_string(); ITEMS.len()].join(",")
         ));
     }
-    let opts = chiso::app::import::ImportOptions {
+    let opts = chiso::features::import::service::ImportOptions {
         survey: "sipas-counter".into(),
         unit: None,
         period: Some(PERIOD),
@@ -527,7 +527,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
         skip_invalid: false,
         rejects: None,
         scope: None,
-        entry: chiso::app::import::Entry::Verified,
+        entry: chiso::features::import::service::Entry::Verified,
         forms: Default::default(),
     };
     let dir = tempfile::tempdir().unwrap();
@@ -536,12 +536,12 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     // The import blocks: off the test's async thread.
     let state = app.state.clone();
     let report = std::thread::spawn(move || {
-        chiso::app::import::import_file(
+        chiso::features::import::service::import_file(
             &state,
             &path,
             "phieu.csv",
             &opts,
-            &chiso::app::import::Quiet,
+            &chiso::features::import::service::Quiet,
         )
         .unwrap()
     })

@@ -6,8 +6,8 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::db::auth::Role;
+use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use std::process::Output;
 
 /// Cells a spreadsheet would run, as people may type them into a name or a contact.

@@ -171,7 +171,7 @@ proptest! {
     /// Any bytes as the API's body: a submission or a 4xx naming what is wrong.
     #[test]
     fn any_bytes_as_an_api_body(body in proptest::collection::vec(any::<u8>(), 0..300)) {
-        if let Err(e) = chiso::web::api::parse_submission(&body) {
+        if let Err(e) = chiso::features::api::routes::parse_submission(&body) {
             prop_assert!(e.status.is_client_error());
         }
     }
@@ -180,7 +180,7 @@ proptest! {
     #[test]
     fn mutated_submissions_validate_or_name_a_field(v in submission_json()) {
         let body = v.to_string();
-        if let Ok(raw) = chiso::web::api::parse_submission(body.as_bytes()) {
+        if let Ok(raw) = chiso::features::api::routes::parse_submission(body.as_bytes()) {
             for s in catalog().surveys.values() {
                 if let Err(e) = chiso::survey::validate(s, &raw) {
                     prop_assert!(!e.field.is_empty());
@@ -207,8 +207,8 @@ proptest! {
     /// Dates and years as typed.
     #[test]
     fn any_date_or_year(text in texty()) {
-        let _ = chiso::app::paper::parse_paper_date(&text);
-        let _ = chiso::app::export::parse_period(&text);
+        let _ = chiso::features::paper::service::parse_paper_date(&text);
+        let _ = chiso::features::export::service::parse_period(&text);
     }
 }
 
@@ -223,8 +223,8 @@ fn catalog() -> std::sync::Arc<chiso::survey::Catalog> {
 /// problem, never a panic.
 #[test]
 fn any_import_file_is_read_or_refused() {
-    use chiso::app::import::read::{self, Format};
-    use chiso::app::import::Problem;
+    use chiso::features::import::read::{self, Format};
+    use chiso::features::import::service::Problem;
     let dir = tempfile::tempdir().unwrap();
     let good_xlsx = {
         let mut wb = rust_xlsxwriter::Workbook::new();
@@ -271,8 +271,8 @@ fn any_import_file_is_read_or_refused() {
 /// never a row wider than the limit.
 #[test]
 fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
-    use chiso::app::import::read::{self, Format};
-    use chiso::app::import::Problem;
+    use chiso::features::import::read::{self, Format};
+    use chiso::features::import::service::Problem;
     use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let limits = read::Limits::new(40, 10_000);
@@ -397,23 +397,25 @@ async fn public_form_posts() {
     let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
     let svc = service!(app);
     let (codes, _) =
-        chiso::app::codes::issue(&app.state, "test", WARD, "sipas-counter", 1, 30).unwrap();
-    let new = chiso::app::campaigns::NewCampaign {
+        chiso::features::codes::service::issue(&app.state, "test", WARD, "sipas-counter", 1, 30)
+            .unwrap();
+    let new = chiso::features::campaigns::service::NewCampaign {
         survey: "parindex-officials-2022".into(),
         period: PERIOD,
         organiser: "Sở Nội vụ".into(),
         ..Default::default()
     };
     let list = "name,group,unit,contact\nAn,hdnd,SNV,\n";
-    let (c, _) = chiso::app::campaigns::create(
+    let (c, _) = chiso::features::campaigns::service::create(
         &app.state,
         "t",
         new,
-        Some(chiso::app::campaigns::ListSource::Text(list)),
+        Some(chiso::features::campaigns::service::ListSource::Text(list)),
     )
     .unwrap();
-    chiso::app::campaigns::open(&app.state, "t", &c.id).unwrap();
-    let (_, links) = chiso::app::campaigns::issue_links(&app.state, "t", &c.id).unwrap();
+    chiso::features::campaigns::service::open(&app.state, "t", &c.id).unwrap();
+    let (_, links) =
+        chiso::features::campaigns::service::issue_links(&app.state, "t", &c.id).unwrap();
     let uris = [
         format!("/k/{}", app.kiosks[0]),
         format!("/o/{}", codes[0]),
@@ -451,7 +453,7 @@ async fn staff_form_posts() {
     let users = chiso::db::auth::list_users(&mut conn).unwrap();
     drop(conn);
     let chi = users.iter().find(|u| u.username == "chi").unwrap();
-    let batch = chiso::app::paper::create_batch(
+    let batch = chiso::features::paper::service::create_batch(
         &app.state,
         &chiso::db::auth::User {
             id: chi.id.clone(),
@@ -459,7 +461,7 @@ async fn staff_form_posts() {
             role: Role::Supervisor,
             unit: None,
         },
-        chiso::app::paper::NewBatch {
+        chiso::features::paper::service::NewBatch {
             survey: "sipas-2022-household".into(),
             period: PERIOD,
             unit: WARD.into(),
@@ -469,13 +471,13 @@ async fn staff_form_posts() {
     )
     .await
     .unwrap();
-    let new = chiso::app::campaigns::NewCampaign {
+    let new = chiso::features::campaigns::service::NewCampaign {
         survey: "parindex-officials-2022".into(),
         period: PERIOD,
         organiser: "Sở Nội vụ".into(),
         ..Default::default()
     };
-    let (c, _) = chiso::app::campaigns::create(&app.state, "t", new, None).unwrap();
+    let (c, _) = chiso::features::campaigns::service::create(&app.state, "t", new, None).unwrap();
 
     let post = |uri: &str, fields: &[(String, String)]| {
         let mut fields = fields.to_vec();

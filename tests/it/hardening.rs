@@ -88,7 +88,7 @@ async fn every_route_and_error_carries_the_security_headers() {
     let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
     let table = expectations();
     let mut uris: Vec<(Method, String)> = Vec::new();
-    for (method, pattern) in chiso::web::route_table() {
+    for (method, pattern) in chiso::features::route_table() {
         let rule = &table[&(method.clone(), pattern)];
         let who = rule.owner.unwrap_or(Who::Admin);
         uris.push((method, f.path(pattern, who, rule)));
@@ -151,7 +151,7 @@ async fn no_page_holds_inline_style_or_script() {
     let table = expectations();
     let mut pages = 0;
     let mut wrong = Vec::new();
-    for (method, pattern) in chiso::web::route_table() {
+    for (method, pattern) in chiso::features::route_table() {
         if method != Method::GET {
             continue;
         }
@@ -164,7 +164,7 @@ async fn no_page_holds_inline_style_or_script() {
         }
         // Error pages (an export with no data yet) are pages too, and checked as such.
         pages += usize::from(status.is_success());
-        let css = chiso::views::assets::css_url();
+        let css = chiso::ui::assets::css_url();
         if !body.contains(&format!(r#"<link rel="stylesheet" href="{css}">"#)) {
             wrong.push(format!("{uri}: no link to {css}"));
         }
@@ -178,7 +178,7 @@ async fn no_page_holds_inline_style_or_script() {
     let resp = test::call_service(
         &svc,
         TestRequest::get()
-            .uri(&chiso::views::assets::css_url())
+            .uri(&chiso::ui::assets::css_url())
             .to_request(),
     )
     .await;
@@ -449,7 +449,7 @@ async fn bodies_over_the_limit_get_413() {
     let svc = service!(app);
     let big = format!(
         "{{\"survey\": \"{}\"}}",
-        "x".repeat(chiso::web::api::MAX_BODY)
+        "x".repeat(chiso::features::api::routes::MAX_BODY)
     );
     let resp = test::call_service(
         &svc,
@@ -472,7 +472,7 @@ async fn bodies_over_the_limit_get_413() {
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(format!(
                 "username={}",
-                "a".repeat(chiso::web::api::MAX_BODY)
+                "a".repeat(chiso::features::api::routes::MAX_BODY)
             ))
             .to_request(),
     )

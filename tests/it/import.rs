@@ -736,7 +736,7 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     };
 
     // The file is in a directory only the server's user enters, readable by it alone.
-    let dir = chiso::app::import::kept::dir().unwrap();
+    let dir = chiso::features::import::service::kept::dir().unwrap();
     let file = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()

@@ -6,9 +6,9 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
-use chiso::app::campaigns::{self as campaigns, NewCampaign};
-use chiso::app::paper::{self, KeyedForm, NewBatch};
 use chiso::db::auth::{self, Role};
+use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
+use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use std::collections::BTreeMap;
 
 const WARD: &str = "NK-P-AN-BINH";
@@ -159,7 +159,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     .unwrap();
     campaigns::open(st, "test", &c.id).unwrap();
     let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
-    let (codes, _) = chiso::app::codes::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
+    let (codes, _) =
+        chiso::features::codes::service::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
     Fixtures {
         kiosk: app.kiosks[0].clone(),
         link: links[0].token.clone(),
@@ -203,7 +204,7 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
     let svc = service!(app);
     let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
 
-    let mut pages: Vec<String> = chiso::web::route_table()
+    let mut pages: Vec<String> = chiso::features::route_table()
         .into_iter()
         .filter(|(m, _)| *m == Method::GET)
         .filter_map(|(_, p)| fx.path(p))

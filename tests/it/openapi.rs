@@ -189,7 +189,7 @@ async fn the_description_lists_exactly_the_api_routes() {
     let doc = document(&app).await;
     let version = doc["openapi"].as_str().unwrap();
     assert!(version.starts_with("3."), "OpenAPI 3, not {version}");
-    let routes: BTreeSet<(String, String)> = chiso::web::route_table()
+    let routes: BTreeSet<(String, String)> = chiso::features::route_table()
         .into_iter()
         .filter(|(_, p)| p.starts_with("/api/"))
         .map(|(m, p)| (m.as_str().to_ascii_lowercase(), p.to_string()))

@@ -146,8 +146,8 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     }
     assert!(screen.contains("Rất hài lòng") && printed.contains("Rất hài lòng"));
     // The A4 rules are in the one stylesheet the printed form links.
-    assert!(printed.contains("Mã phiếu") && printed.contains(&chiso::views::assets::css_url()));
-    assert!(chiso::views::assets::CSS.contains("@page{size:A4"));
+    assert!(printed.contains("Mã phiếu") && printed.contains(&chiso::ui::assets::css_url()));
+    assert!(chiso::ui::assets::CSS.contains("@page{size:A4"));
 
     // First keyings of two forms: nothing counts yet.
     let s1 = household("AB-0001", "4");
@@ -459,7 +459,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
     assert_eq!(app.responses(), 1, "still one form");
     // The counts moved from 1 to 5 in the settlement's transaction: the recount agrees.
     recount_agrees(&app);
-    let scores = chiso::app::reports::scores_blocking(
+    let scores = chiso::features::results::service::scores_blocking(
         &app.state,
         &chiso::report::ScoreQuery {
             survey: SURVEY.into(),
@@ -491,7 +491,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
 
 #[actix_web::test]
 async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_screen() {
-    use chiso::app::import::{import_file, Entry, ImportOptions, Quiet};
+    use chiso::features::import::service::{import_file, Entry, ImportOptions, Quiet};
     let app = paper_app();
     let svc = service!(app);
     let sup = sign_in!(svc, "chi", USER_PASSWORD);

@@ -39,7 +39,9 @@ pub async fn fixture(app: &TestApp) {
             "answers": answers,
         }))
         .unwrap();
-        chiso::app::submit::submit(&app.state, raw).await.unwrap();
+        chiso::features::submit::submit(&app.state, raw)
+            .await
+            .unwrap();
     }
 }
 
@@ -138,7 +140,9 @@ async fn breakdowns_add_up_and_the_recount_agrees() {
         unit: Some("CT".into()),
         ..Default::default()
     };
-    let b = chiso::app::reports::breakdowns(&st, q, 5).await.unwrap();
+    let b = chiso::features::results::service::breakdowns(&st, q, 5)
+        .await
+        .unwrap();
     let total = |cells: &[chiso::breakdown::Cell]| cells.iter().map(|c| c.responses).sum::<i64>();
     assert_eq!(b.scores.responses, 120);
     assert_eq!(total(&b.fields), 120);
@@ -347,7 +351,9 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
     one["date"] = json!("2025-06-15");
     one["period"] = json!(2025);
     let raw: chiso::survey::RawSubmission = serde_json::from_value(one).unwrap();
-    chiso::app::submit::submit(&app.state, raw).await.unwrap();
+    chiso::features::submit::submit(&app.state, raw)
+        .await
+        .unwrap();
     let svc = service!(app);
     let api = |uri: String| {
         TestRequest::get()

@@ -203,10 +203,14 @@ async fn an_unknown_name_costs_the_same_as_a_wrong_password() {
         async move {
             let ip = format!("192.0.2.{i}").parse().ok();
             let t = Instant::now();
-            let r = chiso::app::sign_in::sign_in(&state, ip, name, "sai-mat-khau-roi")
-                .await
-                .unwrap();
-            assert!(matches!(r, chiso::app::sign_in::SignIn::Refused));
+            let r =
+                chiso::features::sign_in::service::sign_in(&state, ip, name, "sai-mat-khau-roi")
+                    .await
+                    .unwrap();
+            assert!(matches!(
+                r,
+                chiso::features::sign_in::service::SignIn::Refused
+            ));
             t.elapsed().as_secs_f64()
         }
     };
@@ -449,7 +453,8 @@ async fn nothing_stored_dates_an_answer_finer_than_its_day_or_keeps_a_submission
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     // A slip's code, online.
     let (codes, _) =
-        chiso::app::codes::issue(&app.state, "test", WARD, "sipas-counter", 1, 30).unwrap();
+        chiso::features::codes::service::issue(&app.state, "test", WARD, "sipas-counter", 1, 30)
+            .unwrap();
     let uri = format!("/o/{}", codes[0]);
     let page =
         body(test::call_service(&svc, TestRequest::get().uri(&uri).to_request()).await).await;

@@ -1,0 +1,5 @@
+//! Administration: users, kiosks and API tokens, within the admin's unit.
+
+pub mod page;
+pub mod routes;
+pub mod service;

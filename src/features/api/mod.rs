@@ -1,0 +1,5 @@
+//! The JSON API, its OpenAPI description and its JSON errors.
+
+pub mod errors;
+pub mod openapi;
+pub mod routes;

@@ -1,0 +1,3 @@
+//! The audit trail of who did what.
+
+pub mod page;

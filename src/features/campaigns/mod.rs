@@ -1,0 +1,5 @@
+//! Campaigns of the officials' survey: respondent lists, links, opening, closing and tracking.
+
+pub mod page;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,3 @@
+//! Exporting answers and tables as CSV and spreadsheets.
+
+pub mod service;

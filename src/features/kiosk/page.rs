@@ -1,0 +1,259 @@
+//! The kiosk: the counter form one element per screen with the progress shown, then a
+//! thank-you screen, then a fresh form. Works without JavaScript: every screen is a form post
+//! carrying the answers given so far; `/static/kiosk.js` only switches screens in place and
+//! returns an untouched form to the start.
+
+use crate::features::kiosk::service::{steps, Question, Step};
+use crate::survey::{FieldError, Scale, Survey};
+use crate::text::Lang;
+use crate::ui::layout::{lang_switch, page_in};
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+/// Seconds without a touch before a form (with JavaScript) returns to the start.
+pub const IDLE_RESET_SECS: u32 = 120;
+/// Seconds the thank-you screen stays.
+pub const THANKS_SECS: u32 = 5;
+/// Seconds the stale-page screen stays before a fresh form.
+pub const STALE_SECS: u32 = 15;
+
+pub struct FormState<'a> {
+    pub token: &'a str,
+    pub unit_name: &'a str,
+    pub submission_id: &'a str,
+    pub issued: i64,
+    /// The server's signature of the submission id and `issued` (kiosk forms; empty online).
+    pub signature: &'a str,
+    /// Field name → chosen value: the answers given so far.
+    pub chosen: &'a HashMap<String, String>,
+    /// The screen shown (kiosk only).
+    pub step: usize,
+    /// A message for the whole form (the kiosk just took an answer, …).
+    pub error: Option<&'a str>,
+    /// Questions to answer again, each shown beside its question.
+    pub errors: &'a [FieldError],
+    /// Opened with a code from an appointment slip (`/o/CODE`) on the citizen's own phone:
+    /// the whole form on one page, posted there, and never reset.
+    pub online: bool,
+    /// The language of the page's own words: buttons, progress, messages. The questions
+    /// stay as the definition words them.
+    pub lang: Lang,
+}
+
+pub fn form(survey: &Survey, s: &FormState) -> Markup {
+    let all = steps(survey);
+    let total = all.len();
+    let current = s.step.min(total.saturating_sub(1));
+    let head = if s.online {
+        html! {}
+    } else {
+        // No timed reload: a page holding answers is never thrown away without JavaScript.
+        html! { script src=(crate::ui::assets::kiosk_js_url()) defer {} }
+    };
+    let action = if s.online { "/o/" } else { "/k/" };
+    let l = s.lang;
+    // The switch opens the form afresh: offered only before anything was chosen.
+    let here = format!("{action}{}", s.token);
+    page_in(
+        l,
+        &survey.title,
+        "kiosk",
+        head,
+        html! {
+            main {
+                @if s.chosen.is_empty() { p.noprint { (lang_switch(l, &here)) } }
+                p.note.unit { (s.unit_name) }
+                h1 { (survey.title) }
+                @if !s.online {
+                    div.progress.kprogress {
+                        span.steptext { (l.pick("Bước ", "Step ")) span.stepno { (current + 1) } "/" (total) }
+                        progress max=(total) value=(current + 1) { (current + 1) "/" (total) }
+                    }
+                }
+                @if let Some(e) = s.error { p.error role="alert" { (e) } }
+                form #kiosk method="post" action={ (action) (s.token) }
+                    data-home=[(!s.online).then(|| format!("/k/{}", s.token))]
+                    data-idle=[(!s.online).then_some(IDLE_RESET_SECS * 1000)] novalidate {
+                    input type="hidden" name="submission_id" value=(s.submission_id);
+                    input type="hidden" name="version" value=(survey.version);
+                    input type="hidden" name="issued" value=(s.issued);
+                    @if !s.signature.is_empty() {
+                        input type="hidden" name="sig" value=(s.signature);
+                    }
+                    @if s.online {
+                        @if let Some(intro) = &survey.intro { p { (intro) } }
+                        @for step in &all { (screen(survey, step, s)) }
+                        button.primary.submit type="submit" { (l.pick("Gửi đánh giá", "Send")) }
+                    } @else {
+                        input type="hidden" name="step" value=(current);
+                        @for (i, step) in all.iter().enumerate() {
+                            section.step data-step=(i) hidden[i != current] {
+                                @if i == 0 { @if let Some(intro) = &survey.intro { p.intro { (intro) } } }
+                                (screen(survey, step, s))
+                                (nav(l, i, total, s.errors, step))
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The buttons of a screen. "Tiếp" comes first in the page, so Enter moves forward.
+fn nav(l: Lang, i: usize, total: usize, errors: &[FieldError], step: &Step) -> Markup {
+    let here = errors
+        .iter()
+        .filter(|e| step.questions.iter().any(|q| q.field() == e.field))
+        .count();
+    html! {
+        p.error.summary role="alert" hidden[here == 0] {
+            @match l {
+                Lang::Vi => { "Còn " span.count { (here) } " câu chưa chọn câu trả lời (đánh dấu đỏ ở trên)." }
+                Lang::En => { span.count { (here) } " questions still need an answer (marked in red above)." }
+            }
+        }
+        div.nav.knav {
+            @if i + 1 == total {
+                button.primary.big type="submit" name="go" value="submit" { (l.pick("Gửi đánh giá", "Send")) }
+            } @else {
+                button.primary.big type="submit" name="go" value="next" { (l.pick("Tiếp ›", "Next ›")) }
+            }
+            @if i > 0 {
+                button.back type="submit" name="go" value="back" { (l.pick("‹ Quay lại", "‹ Back")) }
+            }
+        }
+    }
+}
+
+fn screen(survey: &Survey, step: &Step, s: &FormState) -> Markup {
+    html! {
+        @if let Some(t) = step.title { h2 { (t) } }
+        @for q in &step.questions {
+            @let field = q.field();
+            @let error = s.errors.iter().find(|e| e.field == field);
+            @match q {
+                Question::Background(b) => {
+                    (question(s.lang, q, &b.text, b.required, error, &b.options.iter()
+                        .map(|o| (o.code.clone(), o.label.clone())).collect::<Vec<_>>(), false, s.chosen))
+                }
+                Question::Item(item) => {
+                    @if let Some(scale) = survey.scale_of(item) {
+                        (question(s.lang, q, &item.text, item.required, error, &choices(scale), true, s.chosen))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn choices(scale: &Scale) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = scale
+        .values
+        .iter()
+        .map(|v| (v.value.to_string(), v.label.clone()))
+        .collect();
+    if let Some(no) = &scale.no_opinion {
+        out.push(("na".into(), no.clone()));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn question(
+    l: Lang,
+    q: &Question,
+    text: &str,
+    required: bool,
+    error: Option<&FieldError>,
+    options: &[(String, String)],
+    scale: bool,
+    chosen: &HashMap<String, String>,
+) -> Markup {
+    let name = q.name();
+    let picked = chosen.get(&name);
+    html! {
+        fieldset.q.bad[error.is_some()] id={ "q-" (name) } data-required[required] {
+            legend { (text) }
+            p.fielderror role="alert" hidden[error.is_none()] {
+                (error.map_or(missing(l), |e| citizen_message(l, e)))
+            }
+            div.choices.scale[scale] {
+                @for (value, label) in options {
+                    label.na[value == "na"] {
+                        input type="radio" name=(name) value=(value)
+                            checked[picked == Some(value)];
+                        span { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "This question needs an answer", in the page's language.
+fn missing(l: Lang) -> &'static str {
+    l.pick(
+        crate::features::kiosk::service::MISSING,
+        "Please choose an answer to this question.",
+    )
+}
+
+/// A message beside a question: the application layer's "no answer" said in the page's
+/// language; the handler words the others in it already.
+fn citizen_message(l: Lang, e: &FieldError) -> &str {
+    if e.message == crate::features::kiosk::service::MISSING {
+        missing(l)
+    } else {
+        &e.message
+    }
+}
+
+/// The thank-you screen: the survey's own thanks stays as defined (Vietnamese); in English
+/// the page says its own.
+pub fn thanks(lang: Lang, survey: &Survey, token: &str) -> Markup {
+    let l = lang;
+    let next = format!("{THANKS_SECS};url=/k/{token}");
+    page_in(
+        l,
+        l.pick("Cảm ơn", "Thank you"),
+        "kiosk",
+        html! { meta http-equiv="refresh" content=(next); },
+        html! {
+            main.thanks {
+                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
+                p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
+                p { @match l {
+                    Lang::Vi => (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")),
+                    Lang::En => "Thank you.",
+                } }
+                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
+            }
+        },
+    )
+}
+
+/// A page from an older definition, or open too long: nothing was stored. Back to a fresh
+/// form by a touch, or by itself after a few seconds (no answers are on this screen).
+pub fn stale(lang: Lang, token: &str) -> Markup {
+    let l = lang;
+    let next = format!("{STALE_SECS};url=/k/{token}");
+    page_in(
+        l,
+        l.pick("Trang đã cũ", "This page is out of date"),
+        "kiosk",
+        html! { meta http-equiv="refresh" content=(next); },
+        html! {
+            main.thanks.stale {
+                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
+                h1 { (l.pick("Trang đã cũ", "This page is out of date")) }
+                p { (l.pick("Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại.", "This form was open too long, or the form has just been updated, so it was not recorded. Please touch “New form” to answer again.")) }
+                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
+                p.note { @match l {
+                    Lang::Vi => { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
+                    Lang::En => { "A new form opens by itself in " (STALE_SECS) " seconds." }
+                } }
+            }
+        },
+    )
+}

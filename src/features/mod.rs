@@ -1,0 +1,238 @@
+//! The features, one folder each, named as their users name them. Each has `routes.rs`
+//! (handlers and the routes they answer), `service.rs` (the use case, over `&AppState`, also
+//! called by the CLI and the benchmark) and `page.rs` (maud, from values). This module is
+//! the router: it calls each feature's routes, and answers what no route takes.
+
+pub mod actor;
+pub mod admin;
+pub mod api;
+pub mod audit;
+pub mod campaigns;
+pub mod codes;
+pub mod export;
+pub mod import;
+pub mod invitations;
+pub mod kiosk;
+pub mod paper;
+pub mod results;
+pub mod sign_in;
+pub mod standing;
+pub mod submit;
+
+pub use actor::Actor;
+
+use crate::web::router::Router;
+use crate::web::{extract, hygiene, paths};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Adds every route to actix. Routes are declared once, in [`declare`], through a [`Router`]
+/// that also records them, so that [`route_table`] lists exactly what the server serves.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    declare(&mut Router {
+        cfg: Some(cfg),
+        table: Vec::new(),
+    });
+    // The API answers its own failures as JSON, before a handler runs too.
+    cfg.app_data(web::QueryConfig::default().error_handler(api::errors::query_error))
+        .default_service(web::to(no_route));
+}
+
+/// The methods the router serves at `path` (with HEAD wherever GET is), in declared order.
+pub fn allowed_methods(path: &str) -> Vec<Method> {
+    static TABLE: std::sync::LazyLock<Vec<(Method, actix_web::dev::ResourceDef)>> =
+        std::sync::LazyLock::new(|| {
+            route_table()
+                .into_iter()
+                .map(|(m, p)| (m, actix_web::dev::ResourceDef::new(p)))
+                .collect()
+        });
+    let mut out: Vec<Method> = Vec::new();
+    for (m, def) in TABLE.iter() {
+        if def.is_match(path) && !out.contains(m) {
+            out.push(m.clone());
+            if *m == Method::GET {
+                out.push(Method::HEAD);
+            }
+        }
+    }
+    out
+}
+
+/// No route took the request: under `/api/`, the API's JSON answer; elsewhere 405 with `Allow`
+/// when the path is served with other methods, else the page-not-found page.
+async fn no_route(
+    req: HttpRequest,
+    lang: crate::text::Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    if api::errors::is_api(req.path()) {
+        return api::errors::no_route(req, lang).await;
+    }
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return Ok(crate::web::error::PageError::no_page().page(lang));
+    }
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut res = hygiene::refusal(
+        req.path(),
+        lang,
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        ("Phương thức không được hỗ trợ", "Method not allowed"),
+        (
+            format!("Địa chỉ này chỉ nhận {allow}. Xin mở trang từ liên kết của chiso."),
+            format!("This address takes {allow} only. Open the page from a link of chiso."),
+        ),
+    );
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    Ok(res)
+}
+
+/// Every route the server serves, as (method, path pattern), in the order declared: the
+/// authorization tests walk it, so a new route cannot be left out of them.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    let mut r = Router {
+        cfg: None,
+        table: Vec::new(),
+    };
+    declare(&mut r);
+    r.table
+}
+
+/// Every route of the server. Add new routes here, through `r`, never on actix directly:
+/// the authorization matrix test (tests/it/authz.rs) then fails until the route has its
+/// expected answer for every role.
+fn declare(r: &mut Router) {
+    r.get("/healthz", healthz);
+    // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
+    // the printable report.
+    r.get("/", standing::routes::home);
+    r.get("/parindex", standing::routes::parindex);
+    r.get("/parindex/criteria/{code}", standing::routes::criterion);
+    r.post("/parindex/criteria/{code}", standing::routes::enter);
+    r.get("/agencies", standing::routes::agencies);
+    r.get("/agencies/{code}", standing::routes::agency);
+    r.get("/report", standing::routes::report);
+    r.get("/lang/{code}", switch_lang);
+    r.get("/login", sign_in::routes::login_page);
+    r.post("/login", sign_in::routes::login);
+    r.post("/logout", sign_in::routes::logout);
+    r.get("/scores", results::dashboard::scores_page);
+    // Results: SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
+    r.get("/sipas", results::routes::sipas_page);
+    r.get("/sipas/export", results::routes::sipas_export);
+    r.get("/papi", results::routes::papi_page);
+    r.get("/papi/export", results::routes::papi_export);
+    r.get("/public", results::routes::public_page);
+    r.get("/entry", paper::routes::batches);
+    r.post("/entry/batches", paper::routes::create_batch);
+    r.get("/entry/batches/{id}", paper::routes::batch);
+    r.get("/entry/batches/{id}/key", paper::routes::keying);
+    r.post("/entry/batches/{id}/key", paper::routes::save_keying);
+    r.get("/entry/disputes", paper::routes::disputes);
+    r.get("/entry/forms/{id}", paper::routes::dispute);
+    r.post("/entry/forms/{id}", paper::routes::settle);
+    r.post("/entry/forms/{id}/delete", paper::routes::delete_keying);
+    r.get("/entry/forms/{id}/correct", paper::routes::correction);
+    r.post("/entry/forms/{id}/correct", paper::routes::correct);
+    r.get("/entry/keyers", paper::routes::keyers);
+    r.get("/audit", paper::routes::audit_trail);
+    r.get("/admin", admin::routes::home);
+    r.get("/admin/users", admin::routes::users);
+    r.post("/admin/users", admin::routes::add_user);
+    r.post("/admin/users/{id}/role", admin::routes::change_user);
+    r.post("/admin/users/{id}/password", admin::routes::reset_password);
+    r.post("/admin/users/{id}/disable", admin::routes::disable_user);
+    r.post("/admin/users/{id}/enable", admin::routes::enable_user);
+    r.get("/admin/kiosks", admin::routes::kiosks);
+    r.post("/admin/kiosks", admin::routes::add_kiosk);
+    r.post("/admin/kiosks/{id}/revoke", admin::routes::revoke_kiosk);
+    r.get("/admin/tokens", admin::routes::tokens);
+    r.post("/admin/tokens", admin::routes::create_token);
+    r.post("/admin/tokens/{id}/revoke", admin::routes::revoke_token);
+    r.get("/import", import::routes::form);
+    r.post("/import", import::routes::upload);
+    r.get("/import/rejected/{token}", import::routes::rejected);
+    r.get("/surveys/{id}/print", paper::routes::print_form);
+    r.get("/static/chiso.css", crate::web::assets::chiso_css);
+    r.get("/static/entry.js", paper::routes::entry_js);
+    r.get("/static/kiosk.js", kiosk::routes::kiosk_js);
+    r.get("/k/{token}", kiosk::routes::form);
+    r.post("/k/{token}", kiosk::routes::submit);
+    r.get("/k/{token}/cam-on", kiosk::routes::thanks);
+    r.get("/campaigns", campaigns::routes::list);
+    r.post("/campaigns", campaigns::routes::create);
+    r.get("/campaigns/{id}", campaigns::routes::show);
+    // A pasted respondent list may be larger than other forms.
+    r.post_limited(
+        "/campaigns/{id}/list",
+        campaigns::routes::add_list,
+        campaigns::routes::LIST_LIMIT,
+    );
+    r.post(
+        "/campaigns/{id}/list-file",
+        campaigns::routes::add_list_file,
+    );
+    r.post("/campaigns/{id}/people", campaigns::routes::add_person);
+    r.post("/campaigns/{id}/open", campaigns::routes::open);
+    r.post("/campaigns/{id}/close", campaigns::routes::close);
+    r.post("/campaigns/{id}/links", campaigns::routes::links);
+    r.post(
+        "/campaigns/{id}/people/{person}/revoke",
+        campaigns::routes::revoke,
+    );
+    r.post(
+        "/campaigns/{id}/people/{person}/reissue",
+        campaigns::routes::reissue,
+    );
+    r.get(
+        "/campaigns/{id}/reminders.csv",
+        campaigns::routes::reminders,
+    );
+    r.get("/codes", codes::routes::codes);
+    r.post("/codes", codes::routes::issue);
+    r.get("/o", codes::routes::ask);
+    r.get("/o/{code}", codes::routes::form);
+    r.post("/o/{code}", codes::routes::submit);
+    r.get("/i/{token}", invitations::routes::open);
+    r.post("/i/{token}", invitations::routes::post);
+    r.post("/api/v1/responses", api::routes::post_response);
+    r.get("/api/v1/surveys", api::routes::surveys);
+    r.get("/api/v1/units", api::routes::units);
+    r.get("/api/v1/scores", api::routes::scores);
+    r.get("/api/v1/parindex", api::routes::parindex);
+    r.get("/api/v1/export", api::routes::export);
+    r.get("/api/v1/openapi.json", api::openapi::openapi_json);
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangBack {
+    back: Option<String>,
+}
+
+/// The language switch: remembers the choice for a year and returns to the page it was
+/// chosen on (a path on this site only, never another address).
+pub async fn switch_lang(code: web::Path<String>, q: web::Query<LangBack>) -> HttpResponse {
+    use crate::text::{Lang, LANG_COOKIE};
+    let lang = Lang::from_code(&code);
+    let back = q
+        .back
+        .as_deref()
+        .filter(|b| paths::same_site_path(b))
+        .unwrap_or("/");
+    let mut c = extract::cookie(LANG_COOKIE, lang.code().to_string());
+    c.set_max_age(actix_web::cookie::time::Duration::days(365));
+    HttpResponse::SeeOther()
+        .insert_header(("Location", back))
+        .cookie(c)
+        .finish()
+}

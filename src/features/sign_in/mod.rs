@@ -1,0 +1,5 @@
+//! Signing staff in and out.
+
+pub mod page;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,119 @@
+//! Sign-in with a session cookie; forms carry a CSRF token the server issues, bound to the
+//! session (before sign-in, to a pre-session id), so another site cannot post on a user's
+//! behalf and a token picked by the browser is refused.
+
+use crate::features::sign_in::service::SignInError;
+use crate::features::sign_in::service::{self as sign_in, SignIn};
+use crate::state::AppState;
+use crate::text::Lang;
+use crate::web::error::PageError;
+use crate::web::extract::{
+    client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub async fn login_page(csrf: Csrf, lang: Lang) -> HttpResponse {
+    csrf.page(
+        StatusCode::OK,
+        crate::features::sign_in::page::login(lang, &csrf.token, None, ""),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl WithCsrf for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: Csrf,
+    lang: Lang,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let again = |status: StatusCode, msg: &str| {
+        csrf.page(
+            status,
+            crate::features::sign_in::page::login(lang, &csrf.token, Some(msg), &form.username),
+        )
+    };
+    Ok(
+        match sign_in::sign_in(&state, client_address(&req), &form.username, &form.password).await?
+        {
+            // The pre-session id is dropped: from now on forms are bound to the session.
+            SignIn::Opened(session) => HttpResponse::SeeOther()
+                .cookie(cookie(SESSION_COOKIE, session.token))
+                .cookie(removal(CSRF_COOKIE))
+                .insert_header(("Location", "/"))
+                .finish(),
+            SignIn::Refused => again(
+                StatusCode::UNAUTHORIZED,
+                lang.pick(
+                    "Tên đăng nhập hoặc mật khẩu không đúng.",
+                    "Wrong user name or password.",
+                ),
+            ),
+            SignIn::Throttled => again(
+                StatusCode::TOO_MANY_REQUESTS,
+                lang.pick(
+                    "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
+                    "Too many failed sign-ins. Please try again in 15 minutes.",
+                ),
+            ),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl WithCsrf for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        sign_in::sign_out(&state, token).await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .cookie(removal(SESSION_COOKIE))
+        .insert_header(("Location", "/login"))
+        .finish())
+}
+
+fn removal(name: &str) -> actix_web::cookie::Cookie<'static> {
+    let mut gone = cookie(name, String::new());
+    gone.make_removal();
+    gone
+}
+
+impl From<SignInError> for PageError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Db(e) => e.into(),
+            SignInError::Busy(e) => e.into(),
+        }
+    }
+}

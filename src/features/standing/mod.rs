@@ -1,0 +1,5 @@
+//! Where the city stands: home, the PAR INDEX this year and its entries, lead agencies, the printable report.
+
+pub mod page;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,615 @@
+//! Where the city stands: the home page, the PAR INDEX this year, a criterion's entries, the
+//! lead agencies' pages and the printable report for a leaders' meeting.
+
+use crate::db::par_entries::Entry;
+use crate::features::standing::service::{EntryForm, Scored, Standing};
+use crate::report::{ParReport, ParRow};
+use crate::scoring::top20::Top20;
+use crate::scoring::NodeScore;
+use crate::survey::plan::{Agency, Plan, Task};
+use crate::survey::{Unit, UnitSet};
+use crate::text::Lang;
+use crate::ui::layout::{page_in, staff_bar};
+use maud::{html, Markup};
+
+/// Who is looking, and at what.
+pub struct Ctx<'a> {
+    pub lang: Lang,
+    pub username: &'a str,
+    pub role: &'a str,
+    pub csrf: &'a str,
+    /// The page's own path and query, for the language switch.
+    pub here: &'a str,
+}
+
+/// The unit and period chosen, and what may be chosen.
+pub struct Selection<'a> {
+    pub period: i32,
+    pub unit: &'a str,
+    pub unit_name: &'a str,
+    pub units: &'a [Unit],
+    pub sets: &'a [UnitSet],
+    pub map: &'a str,
+}
+
+fn shell(c: &Ctx, title: &str, body_class: &str, content: Markup) -> Markup {
+    page_in(
+        c.lang,
+        title,
+        body_class,
+        html! {},
+        html! {
+            (staff_bar(c.lang, c.here, c.username, c.role, c.csrf))
+            main.standing {
+                (content)
+            }
+        },
+    )
+}
+
+fn method_label(lang: Lang, method: &str) -> &'static str {
+    match method {
+        "officials_survey" => lang.pick("Điều tra xã hội học", "Officials' survey"),
+        "sipas" => "SIPAS",
+        "appraisal" => lang.pick("Thẩm định", "Appraisal"),
+        "socioeconomic" => lang.pick("Kinh tế - xã hội", "Socio-economic"),
+        "group" => lang.pick("Tổng các tiêu chí thành phần", "Sum of its parts"),
+        _ => "",
+    }
+}
+
+fn source_label(lang: Lang, source: &str) -> &'static str {
+    match source {
+        "measured" => lang.pick("đo năm nay", "measured this year"),
+        "entered" => lang.pick("đã nhập", "entered"),
+        "parts" => lang.pick("tổng phần", "sum of parts"),
+        _ => lang.pick("giữ điểm 2022", "still 2022"),
+    }
+}
+
+fn chance_text(lang: Lang, t: &Top20) -> String {
+    match t.top20_chance {
+        Some(c) => lang.percent(c * 100.0, 0),
+        None => "—".into(),
+    }
+}
+
+/// An owner text with each agency of the plan a link to its page.
+fn owner_links(plan: Option<&Plan>, owner: &str) -> Markup {
+    let agencies: Vec<&Agency> = plan.map(|p| p.split_owner(owner).0).unwrap_or_default();
+    html! {
+        @if agencies.is_empty() { (owner) } @else {
+            @for (i, a) in agencies.iter().enumerate() {
+                @if i > 0 { ", " }
+                a href={ "/agencies/" (a.code) } { (a.name) }
+            }
+        }
+    }
+}
+
+fn selection_form(c: &Ctx, s: &Selection, action: &str) -> Markup {
+    let lang = c.lang;
+    html! {
+        form.filters.noprint method="get" action=(action) {
+            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(s.period) min="2000" max="2100"; }
+            @if !s.sets.is_empty() {
+                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
+                    select name="map" {
+                        @for set in s.sets { option value=(set.id) selected[set.id == s.map] { (set.name) } }
+                    }
+                }
+            }
+            label { (lang.pick("Đơn vị", "Unit")) br;
+                select name="unit" {
+                    @for u in s.units {
+                        option value=(u.code) selected[u.code == s.unit] {
+                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
+                            (u.name)
+                        }
+                    }
+                }
+            }
+            button type="submit" { (lang.pick("Xem", "Show")) }
+        }
+    }
+}
+
+/// The projected total beside 2022 and the top-20 range.
+fn projection(lang: Lang, r: &ParReport) -> Markup {
+    let p = &r.projection;
+    html! {
+        div.kpis {
+            div.kpi {
+                span.label { (lang.pick("PAR INDEX dự kiến năm ", "Projected PAR INDEX ")) (r.period) }
+                strong.big { (lang.decimal_text(&p.total)) " %" }
+                span.note { (lang.pick("khoảng 95 %: ", "95 % interval: ")) (lang.decimal_text(&p.ci_low)) "–" (lang.decimal_text(&p.ci_high)) }
+            }
+            div.kpi {
+                span.label { (lang.pick("Năm 2022 (công bố)", "2022 (published)")) }
+                strong.big { (lang.decimal_text(&r.published_total)) " %" }
+                span.note { (lang.pick("hạng ", "rank ")) (r.published_rank) "/" (r.provinces) }
+            }
+            div.kpi {
+                span.label { (lang.pick("Khả năng vượt ngưỡng hạng 20", "Chance of passing the rank-20 threshold")) }
+                strong.big { (chance_text(lang, &p.top20)) }
+                @if let Some(t) = &r.target_total { span.note { (lang.pick("ngưỡng ước tính ≈ ", "estimated threshold ≈ ")) (lang.decimal_text(t)) " %" } }
+            }
+        }
+        p.shares {
+            (lang.pick("Tổng dự kiến gồm: ", "The projection rests on: "))
+            strong { (lang.percent(p.measured_share * 100.0, 1)) } (lang.pick(" số điểm đo năm nay (khảo sát), ", " of the points measured this year (surveys), "))
+            strong { (lang.percent(p.entered_share * 100.0, 1)) } (lang.pick(" do cơ quan chủ trì nhập, ", " entered by their owners, "))
+            strong { (lang.percent(p.still_2022_share * 100.0, 1)) } (lang.pick(" còn giữ điểm 2022.", " still at 2022's points."))
+        }
+        details.basis { summary { (lang.pick("Cơ sở tính khả năng", "What the chance assumes")) } p.note { (lang.pick(&p.top20.top20_basis, &p.top20.top20_basis_en)) } }
+    }
+}
+
+fn interval(lang: Lang, r: &ParRow) -> Markup {
+    html! {
+        @if let (Some(l), Some(h)) = (&r.ci_low, &r.ci_high) { (lang.decimal_text(l)) "–" (lang.decimal_text(h)) }
+    }
+}
+
+fn par_row(c: &Ctx, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
+    let lang = c.lang;
+    let d = |s: &str| lang.decimal_text(s);
+    html! {
+        tr class=(if r.method == "group" { "group" } else { "" }) {
+            td { (r.code) }
+            td.name { (lang.titled(&r.name, r.name_en.as_deref())) @if let Some(n) = &r.note { br; span.note { (n) } } }
+            td.num { (r.max.as_deref().map(d).unwrap_or_else(|| "?".into())) }
+            td.num { (d(&r.points_2022)) }
+            td.num { strong { (d(&r.value)) } br; span.note { (source_label(lang, r.source)) } }
+            td.num { @if r.source == "measured" { (lang.count(r.estimate_n)) } }
+            td.num { (interval(lang, r)) }
+            td.num { (r.gap_max.as_deref().map(d).unwrap_or_else(|| "?".into())) }
+            td { (method_label(lang, &r.method)) }
+            td { (owner_links(plan, &r.owner)) }
+            td.noprint { @if r.enterable { a href={ "/parindex/criteria/" (r.code) "?period=" (period) } { (lang.pick("Nhập / lịch sử", "Enter / history")) } } }
+        }
+    }
+}
+
+fn par_table(c: &Ctx, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> Markup {
+    let lang = c.lang;
+    html! {
+        div.scroll { table.par {
+            thead { tr {
+                th { (lang.pick("Mã", "Code")) } th { (lang.pick("Tiêu chí", "Criterion")) } th.num { (lang.pick("Tối đa", "Max")) }
+                th.num { (lang.pick("Điểm 2022", "2022")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "n" }
+                th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) }
+                th { (lang.pick("Cách đánh giá", "Scored by")) } th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.noprint {}
+            } }
+            tbody { @for r in rows { (par_row(c, plan, r, period)) } }
+        } }
+    }
+}
+
+/// Points lost by agency: (agency, lost vs max, lost vs target, criteria).
+pub fn gaps_by_agency<'a>(
+    plan: Option<&'a Plan>,
+    r: &'a ParReport,
+) -> Vec<(
+    String,
+    String,
+    rust_decimal::Decimal,
+    rust_decimal::Decimal,
+    usize,
+)> {
+    use rust_decimal::Decimal;
+    let mut by: Vec<(String, String, Decimal, Decimal, usize)> = Vec::new();
+    for g in r.gaps() {
+        let owners: Vec<(String, String)> = match plan {
+            Some(p) => p
+                .split_owner(&g.owner)
+                .0
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect(),
+            None => vec![(String::new(), g.owner.clone())],
+        };
+        let max: Decimal = g
+            .gap_max
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        let tgt: Decimal = g
+            .gap_target
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        for (code, name) in owners {
+            match by.iter_mut().find(|b| b.0 == code && b.1 == name) {
+                Some(b) => {
+                    b.2 += max;
+                    b.3 += tgt;
+                    b.4 += 1;
+                }
+                None => by.push((code, name, max, tgt, 1)),
+            }
+        }
+    }
+    by.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+    by
+}
+
+fn gaps_table(c: &Ctx, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
+    let lang = c.lang;
+    let d = |s: &Option<String>| {
+        s.as_deref()
+            .map(|s| lang.decimal_text(s))
+            .unwrap_or_default()
+    };
+    html! {
+        div.scroll { table.gaps {
+            thead { tr {
+                th { "#" } th { (lang.pick("Tiêu chí", "Criterion")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) }
+                th.num { (lang.pick("Thiếu so với mục tiêu top 20", "Short of the top-20 target")) } th { (lang.pick("Cơ quan chủ trì", "Lead agency")) }
+            } }
+            tbody { @for (i, g) in gaps.iter().enumerate() { tr {
+                td.num { (i + 1) }
+                td { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) }
+                td.num { (d(&g.gap_max)) }
+                td.num { (d(&g.gap_target)) }
+                td { (owner_links(plan, &g.owner)) }
+            } } }
+        } }
+    }
+}
+
+pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> Markup {
+    let lang = c.lang;
+    let gaps = r.gaps();
+    let by_agency = gaps_by_agency(plan, r);
+    shell(
+        c,
+        "PAR INDEX",
+        "",
+        html! {
+            h1 { (r.title) }
+            p.crumbs { (lang.pick("Năm ", "Year ")) (r.period) " · " (s.unit_name) }
+            (selection_form(c, s, "/parindex"))
+            (projection(lang, r))
+            @if r.projection.measured_share == 0.0 {
+                p.empty { (lang.pick("Chưa có dữ liệu khảo sát năm nay cho đơn vị này: các tiêu chí đo bằng khảo sát còn giữ điểm 2022.", "No survey data yet this year for this unit: survey-based criteria still carry their 2022 points.")) }
+            }
+            p.note {
+                (lang.pick("Tổng dự kiến = tổng công bố năm 2022 cộng phần thay đổi của từng tiêu chí dưới đây (tiêu chí không liệt kê coi như giữ điểm tối đa như năm 2022). Tiêu chí 8.1 tính từ các phiếu SIPAS: ", "Projection = the published 2022 total plus each criterion's change below (criteria not listed keep their 2022 maximum). Criterion 8.1 comes from the SIPAS forms: "))
+                @for (i, f) in r.sipas_sources.iter().enumerate() { @if i > 0 { "; " } (lang.titled(&f.title, f.title_en.as_deref())) " (" (lang.count(f.responses)) (lang.pick(" phiếu", " forms")) ")" }
+                ". " (lang.pick("Cách cân: ", "Weighting: "))
+                @if r.sipas_weighting == "equal" { (lang.pick("bình quân các phiếu có dữ liệu", "the mean of the forms with data")) } @else { (lang.pick("theo số câu trả lời", "by answers")) }
+                @if let Some(n) = &r.sipas_note { " — " (n) }
+                (lang.pick(" (thiết lập trong surveys/trees/parindex-2022.toml, mục [sipas]).", " (set in surveys/trees/parindex-2022.toml, section [sipas])."))
+            }
+            h2 { (lang.pick("Những chỗ mất điểm lớn nhất", "Largest gaps")) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
+                (gaps_table(c, plan, &gaps))
+                p.note { (lang.pick("Mục tiêu top 20 của một tiêu chí = điểm tối đa × ngưỡng ước tính ÷ 100: để đạt tổng ngưỡng, mỗi tiêu chí cần ít nhất chừng ấy.", "A criterion's top-20 target = its maximum × the estimated threshold ÷ 100: the pace every criterion must keep for the total to reach it.")) }
+            }
+            h2 { (lang.pick("Theo cơ quan chủ trì", "By lead agency")) }
+            div.scroll { table.gaps {
+                thead { tr { th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) } th.num { (lang.pick("Thiếu so với mục tiêu", "Short of target")) } th.num { (lang.pick("Số tiêu chí", "Criteria")) } } }
+                tbody { @for (code, name, max, tgt, n) in &by_agency { tr {
+                    td { @if code.is_empty() { (name) } @else { a href={ "/agencies/" (code) } { (name) } } }
+                    td.num { (lang.decimal_text(&format!("{max:.4}"))) }
+                    td.num { (lang.decimal_text(&format!("{tgt:.4}"))) }
+                    td.num { (n) }
+                } } }
+            } }
+            @for f in &r.fields {
+                @if !f.rows.is_empty() {
+                    h2 { (lang.pick("Lĩnh vực ", "Field ")) (f.code) ". " (lang.titled(&f.name, f.name_en.as_deref())) }
+                    (par_table(c, plan, &f.rows.iter().collect::<Vec<_>>(), r.period))
+                }
+            }
+        },
+    )
+}
+
+/// A criterion: its latest value, every entry, and the form for its owner.
+pub struct CriterionPage<'a> {
+    pub row: &'a ParRow,
+    pub period: i32,
+    pub history: &'a [Entry],
+    pub may_enter: bool,
+    pub form: &'a EntryForm,
+    /// (field, message) of a refused entry.
+    pub error: Option<(&'a str, &'a str)>,
+    pub saved: bool,
+}
+
+pub fn criterion(c: &Ctx, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
+    let lang = c.lang;
+    let r = p.row;
+    let bad = |f: &str| p.error.is_some_and(|e| e.0 == f);
+    shell(
+        c,
+        &format!("PAR INDEX {}", r.code),
+        "",
+        html! {
+            p.crumbs { a href={ "/parindex?period=" (p.period) } { "PAR INDEX " (p.period) } " › " (r.code) }
+            h1 { (r.code) " " (lang.titled(&r.name, r.name_en.as_deref())) }
+            p {
+                (lang.pick("Tối đa ", "Max ")) strong { (r.max.as_deref().map(|m| lang.decimal_text(m)).unwrap_or_else(|| "?".into())) }
+                (lang.pick(" · điểm 2022 ", " · 2022 ")) strong { (lang.decimal_text(&r.points_2022)) }
+                (lang.pick(" · năm nay ", " · this year ")) strong { (lang.decimal_text(&r.value)) } " (" (source_label(lang, r.source)) ")"
+                (lang.pick(" · cơ quan chủ trì: ", " · lead agency: ")) (owner_links(plan, &r.owner))
+            }
+            @if p.saved { p.saved { (lang.pick("Đã lưu điểm và ghi vào nhật ký.", "Saved, and written to the audit log.")) } }
+            h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.period) }
+            @if p.history.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu nhập năm này: tiêu chí giữ điểm 2022.", "No entries yet this year: the criterion keeps its 2022 points.")) } } @else {
+                div.scroll { table {
+                    thead { tr { th { (lang.pick("Lúc", "When")) } th { (lang.pick("Người nhập", "By")) } th.num { (lang.pick("Điểm", "Points")) } th { (lang.pick("Căn cứ", "Evidence")) } } }
+                    tbody { @for (i, e) in p.history.iter().enumerate().rev() { tr {
+                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
+                        td { (e.entered_by) } td.num { (lang.decimal_text(&e.points)) } td { (e.evidence) }
+                    } } }
+                } }
+            }
+            @if p.may_enter {
+                h2 { (lang.pick("Nhập điểm năm nay", "Enter this year's points")) }
+                @if let Some((_, m)) = p.error { p.error role="alert" { (m) " " (lang.pick("Chưa lưu gì; xin sửa rồi gửi lại.", "Nothing was stored; correct it and send again.")) } }
+                form.stack method="post" action={ "/parindex/criteria/" (r.code) } {
+                    input type="hidden" name="csrf" value=(c.csrf);
+                    input type="hidden" name="period" value=(p.period);
+                    label { (lang.pick("Điểm (0 đến tối đa)", "Points (0 to the maximum)")) br;
+                        input type="text" inputmode="decimal" name="points" value=(p.form.points) class=(if bad("points") { "bad" } else { "" }) required; }
+                    label { (lang.pick("Căn cứ (văn bản, số liệu, nơi lưu)", "Evidence (document, figures, where it is kept)")) br;
+                        textarea name="evidence" rows="4" class=(if bad("evidence") { "bad" } else { "" }) required { (p.form.evidence) } }
+                    button.primary type="submit" { (lang.pick("Lưu", "Save")) }
+                }
+            } @else if r.enterable {
+                p.note { (lang.pick("Chỉ cơ quan chủ trì (tài khoản gắn với đơn vị của cơ quan) hoặc quản trị viên nhập được điểm tiêu chí này.", "Only the lead agency (an account of its unit) or an administrator can enter this criterion.")) }
+            }
+        },
+    )
+}
+
+fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
+    let val = |x: Option<f64>| match (x, n.unit) {
+        (Some(v), "percent") => lang.percent(v, 2),
+        (Some(v), _) => lang.number(v, 3),
+        (None, _) => "—".into(),
+    };
+    html! {
+        tr {
+            td { a href={ "/scores?survey=" (s.survey) } { (lang.titled(&n.name, n.name_en.as_deref())) } br; span.note { (lang.titled(&s.title, s.title_en.as_deref())) } }
+            td.num { (val(n.value)) br; span.note { "n = " (lang.count(n.n)) @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { ", " (val(Some(l))) "–" (val(Some(h))) } } }
+            td.num { (val(n.baseline)) }
+            td.num { (val(n.target)) }
+            td.num { @if let Some(t) = &n.top20 { (chance_text(lang, t)) } }
+            td.basis { @if let Some(t) = &n.top20 { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&t.top20_basis, &t.top20_basis_en)) } } } }
+        }
+    }
+}
+
+fn indices_table(lang: Lang, st: &Standing) -> Markup {
+    html! {
+        div.scroll { table.indices {
+            thead { tr {
+                th { (lang.pick("Chỉ số", "Index")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "2022" }
+                th.num { (lang.pick("Ngưỡng top 20", "Top-20 mark")) } th.num { (lang.pick("Khả năng top 20", "Top-20 chance")) } th {}
+            } }
+            tbody {
+                tr {
+                    td { a href="/parindex" { "PAR INDEX" } br; span.note { (lang.pick("tổng dự kiến", "projected total")) } }
+                    td.num { (lang.decimal_text(&st.par.projection.total)) " %" }
+                    td.num { (lang.decimal_text(&st.par.published_total)) " %" }
+                    td.num { @if let Some(t) = &st.par.target_total { (lang.decimal_text(t)) " %" } }
+                    td.num { (chance_text(lang, &st.par.projection.top20)) }
+                    td.basis { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&st.par.projection.top20.top20_basis, &st.par.projection.top20.top20_basis_en)) } } }
+                }
+                @for s in &st.surveys { @for n in &s.scores.nodes { (root_row(lang, s, n)) } }
+            }
+        } }
+    }
+}
+
+pub fn home(c: &Ctx, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Markup {
+    let lang = c.lang;
+    let gaps = st.par.gaps();
+    shell(
+        c,
+        lang.pick("Thành phố đang ở đâu", "Where the city stands"),
+        "",
+        html! {
+            h1 { (lang.pick("Thành phố đang ở đâu — năm ", "Where the city stands — ")) (s.period) }
+            p.crumbs { (s.unit_name) }
+            (selection_form(c, s, "/"))
+            (projection(lang, &st.par))
+            h2 { (lang.pick("Ba chỗ mất điểm lớn nhất", "The three costliest gaps")) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
+                ol.costliest { @for g in gaps.iter().take(3) { li {
+                    strong { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) } br;
+                    (lang.pick("mất ", "loses ")) (g.gap_max.as_deref().map(|x| lang.decimal_text(x)).unwrap_or_default()) (lang.pick(" điểm · chủ trì: ", " points · lead: "))
+                    (owner_links(plan, &g.owner))
+                } } }
+                p { a href="/parindex" { (lang.pick("Mọi tiêu chí và chỗ mất điểm theo cơ quan", "Every criterion and the gaps by agency")) } " · " a href="/agencies" { (lang.pick("Các cơ quan chủ trì", "Lead agencies")) } " · " a href="/report" { (lang.pick("Báo cáo in A4", "Printable A4 report")) } }
+            }
+            h2 { (lang.pick("Ba chỉ số và khả năng vào top 20", "The three indices and their top-20 chance")) }
+            (indices_table(lang, st))
+            p.note { (lang.pick("Chỉ số PAPI ở đây là ước tính theo phương pháp PAPI từ phiếu của thành phố, không phải điểm PAPI chính thức. Với SIPAS và PAR INDEX chỉ có ngưỡng hạng 20 ước tính: con số là khả năng vượt ngưỡng, không phải thứ hạng.", "PAPI here is an estimate by the PAPI method from the city's own forms, not an official PAPI score. SIPAS and PAR INDEX have only estimated rank-20 thresholds: the figure is the chance of passing the threshold, not a rank.")) }
+        },
+    )
+}
+
+/// Index nodes (not items) of a survey that an agency owns, flattened.
+pub fn owned_nodes<'a>(
+    plan: &Plan,
+    code: &str,
+    nodes: &'a [NodeScore],
+    out: &mut Vec<&'a NodeScore>,
+) {
+    for n in nodes {
+        if n.kind == "index"
+            && n.owner
+                .as_deref()
+                .is_some_and(|o| plan.owner_codes(o).iter().any(|c| c == code))
+        {
+            out.push(n);
+        }
+        owned_nodes(plan, code, &n.children, out);
+    }
+}
+
+fn owned_of<'a>(plan: &Plan, code: &str, nodes: &'a [NodeScore]) -> Vec<&'a NodeScore> {
+    let mut out = Vec::new();
+    owned_nodes(plan, code, nodes, &mut out);
+    out
+}
+
+pub fn agencies(c: &Ctx, plan: &Plan, r: &ParReport) -> Markup {
+    let lang = c.lang;
+    let by = gaps_by_agency(Some(plan), r);
+    shell(
+        c,
+        lang.pick("Cơ quan chủ trì", "Lead agencies"),
+        "",
+        html! {
+            h1 { (lang.pick("Cơ quan chủ trì", "Lead agencies")) }
+            p.note { (plan.title) }
+            div.scroll { table {
+                thead { tr { th { (lang.pick("Cơ quan", "Agency")) } th.num { (lang.pick("PAR INDEX mất so với tối đa", "PAR INDEX lost vs max")) } th.num { (lang.pick("Nhiệm vụ trong kế hoạch", "Plan tasks")) } } }
+                tbody { @for a in &plan.agencies { tr {
+                    td { a href={ "/agencies/" (a.code) } { (a.name) } }
+                    td.num { @if let Some(b) = by.iter().find(|b| b.0 == a.code) { (lang.decimal_text(&format!("{:.4}", b.2))) } @else { "0" } }
+                    td.num { (plan.tasks_of(&a.code).len()) }
+                } } }
+            } }
+        },
+    )
+}
+
+fn task_list(lang: Lang, tasks: &[&Task]) -> Markup {
+    html! {
+        @if tasks.is_empty() { p.empty { (lang.pick("Kế hoạch không giao nhiệm vụ chủ trì nào cho cơ quan này.", "The plan gives this agency no task to lead.")) } } @else {
+            ol.tasks { @for t in tasks { li {
+                strong { (lang.pick("Phụ lục ", "Appendix ")) (t.appendix) (lang.pick(", dòng ", ", row ")) (t.row) }
+                " (" (match t.index.as_str() { "parindex" => "PAR INDEX", "sipas" => "SIPAS", _ => "PAPI" }) " " (t.refers) ")"
+                @if let Some(w) = &t.when { " · " (w) }
+                br; (t.text)
+                @if let Some(p) = &t.partners { br; span.note { (lang.pick("Phối hợp: ", "With: ")) (p) } }
+            } } }
+        }
+    }
+}
+
+pub fn agency(c: &Ctx, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) -> Markup {
+    let lang = c.lang;
+    let rows: Vec<&ParRow> = st
+        .par
+        .rows()
+        .filter(|r| r.owner_codes.iter().any(|x| x == &a.code))
+        .collect();
+    let mut gaps: Vec<&ParRow> = st
+        .par
+        .gaps()
+        .into_iter()
+        .filter(|r| r.owner_codes.iter().any(|x| x == &a.code))
+        .collect();
+    gaps.truncate(10);
+    let tasks = plan.tasks_of(&a.code);
+    let val = |n: &NodeScore, x: Option<f64>| match (x, n.unit) {
+        (Some(v), "percent") => lang.percent(v, 2),
+        (Some(v), _) => lang.number(v, 3),
+        (None, _) => "—".into(),
+    };
+    shell(
+        c,
+        &a.name,
+        "",
+        html! {
+            p.crumbs { a href="/agencies" { (lang.pick("Cơ quan chủ trì", "Lead agencies")) } " › " (a.name) }
+            h1 { (a.name) }
+            (selection_form(c, s, &format!("/agencies/{}", a.code)))
+            h2 { (lang.pick("Chỗ mất điểm PAR INDEX", "PAR INDEX gaps")) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Không có tiêu chí PAR INDEX nào của cơ quan này đang mất điểm.", "No PAR INDEX criterion of this agency loses points.")) } } @else { (gaps_table(c, Some(plan), &gaps)) }
+            h2 { (lang.pick("Tiêu chí PAR INDEX", "PAR INDEX criteria")) }
+            @if rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (par_table(c, Some(plan), &rows, st.par.period)) }
+            @for sc in &st.surveys {
+                @let owned = owned_of(plan, &a.code, &sc.scores.nodes);
+                @if !owned.is_empty() {
+                    h2 { (lang.titled(&sc.title, sc.title_en.as_deref())) }
+                    @if sc.instrument == "papi" { p.note { (lang.pick("Ước tính theo phương pháp PAPI, không phải điểm PAPI chính thức.", "An estimate by the PAPI method, not an official PAPI score.")) } }
+                    div.scroll { table {
+                        thead { tr { th { (lang.pick("Mã", "Code")) } th { (lang.pick("Nội dung", "Name")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "n" } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "2022" } th.num { (lang.pick("Mục tiêu", "Target")) } } }
+                        tbody { @for n in &owned { tr {
+                            td { (n.code) } td { (lang.titled(&n.name, n.name_en.as_deref())) } td.num { (val(n, n.value)) } td.num { (lang.count(n.n)) }
+                            td.num { @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { (val(n, Some(l))) "–" (val(n, Some(h))) } }
+                            td.num { (val(n, n.baseline)) } td.num { (val(n, n.target)) }
+                        } } }
+                    } }
+                }
+            }
+            h2 { (lang.pick("Nhiệm vụ chủ trì trong kế hoạch", "Tasks it leads in the plan")) }
+            (task_list(lang, &tasks))
+            p.note { (plan.title) " — " (plan.source) }
+        },
+    )
+}
+
+/// SIPAS by unit for the report: (unit name, service index, n, 8.1 points).
+pub struct SipasUnitRow {
+    pub unit: String,
+    pub value: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    pub n: i64,
+    pub points: Option<String>,
+}
+
+/// The report's SIPAS table: the form it is of, its rows, the units without forms and the
+/// fewest answers a value is shown for.
+pub struct SipasByUnit {
+    pub title: String,
+    pub rows: Vec<SipasUnitRow>,
+    pub without: usize,
+    /// Units with forms but withheld (fewer answers than `min_cell`, or withheld beside such
+    /// a unit): counted, not listed.
+    pub few: usize,
+    pub min_cell: i64,
+}
+
+pub fn report(
+    c: &Ctx,
+    s: &Selection,
+    plan: Option<&Plan>,
+    st: &Standing,
+    sipas: &SipasByUnit,
+) -> Markup {
+    let lang = c.lang;
+    let gaps = st.par.gaps();
+    shell(
+        c,
+        lang.pick("Báo cáo tình hình chỉ số", "Standing report"),
+        "report",
+        html! {
+            h1 { (lang.pick("Tình hình các chỉ số năm ", "The indices in ")) (s.period) " — " (s.unit_name) }
+            (selection_form(c, s, "/report"))
+            p.noprint { (lang.pick("Trang này được soạn để in trên giấy A4 (Ctrl+P).", "This page is laid out for A4 paper (Ctrl+P).")) }
+            (projection(lang, &st.par))
+            h2 { (lang.pick("Khả năng vào top 20", "Chance of the top 20")) }
+            (indices_table(lang, st))
+            h2 { (lang.pick("Mười chỗ mất điểm lớn nhất và cơ quan chủ trì", "The ten largest gaps and their owners")) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, plan, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
+            h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas.title) }
+            @if sipas.rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
+                table.sipas {
+                    thead { tr { th { (lang.pick("Đơn vị", "Unit")) } th.num { (lang.pick("Chỉ số phục vụ", "Service index")) } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "n" } th.num { (lang.pick("Điểm 8.1", "8.1 points")) } } }
+                    tbody { @for r in &sipas.rows { tr {
+                        td { (r.unit) }
+                        td.num { @if let Some(v) = r.value { (lang.percent(v, 2)) } @else { "—" } }
+                        td.num { @if let Some((l, h)) = r.ci { (lang.number(l, 2)) "–" (lang.number(h, 2)) } }
+                        td.num { (lang.count(r.n)) }
+                        td.num { @if let Some(p) = &r.points { (lang.decimal_text(p)) } }
+                    } } }
+                }
+                p.note {
+                @if sipas.few > 0 { (lang.count(sipas.few as i64)) (lang.pick(" đơn vị khác có phiếu nhưng không hiện: dưới ", " other units have forms but are not shown: fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời, hoặc ẩn cùng một đơn vị như vậy để không ai suy ra được nó bằng phép trừ. ", " answers, or withheld with such a unit so that no one can work it out by subtraction. ")) }
+                @else { (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. ")) }
+                @if sipas.without > 0 { (lang.count(sipas.without as i64)) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
+            }
+            }
+        },
+    )
+}

@@ -1,0 +1,131 @@
+//! One way in for a response, whatever the channel: check it in the caller's task, hand it to
+//! the writer, wait for the commit.
+
+use crate::db::responses::Stored;
+use crate::db::DbError;
+use crate::ingest::{self, Checked, IngestError, Intake, Provenance};
+use crate::state::AppState;
+use crate::survey::{FieldError, RawSubmission};
+use crate::web::error::{ApiError, PageError};
+
+/// Why a submission was not stored. Nothing is stored on any of them.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The writer's queue is full, or it has stopped.
+    #[error("the server is busy; nothing was stored, retry in a second")]
+    Busy,
+}
+
+impl SubmitError {
+    /// The problem with an answer or a background question, which the person answering can
+    /// put right (as opposed to a problem with the envelope or the server).
+    pub fn invalid_answer(&self) -> Option<&FieldError> {
+        match self {
+            SubmitError::Invalid(e)
+                if e.field.starts_with("answers.") || e.field.starts_with("background.") =>
+            {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<IngestError> for SubmitError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Invalid(e) => SubmitError::Invalid(e),
+            IngestError::Db(e) => SubmitError::Db(e),
+        }
+    }
+}
+
+impl AppState {
+    /// What checking a submission needs, as of now.
+    pub fn intake(&self) -> Intake<'_> {
+        Intake {
+            catalog: &self.catalog,
+            layouts: &self.layouts,
+            units: &self.units,
+            today: self.clock.today(),
+            window_days: self.settings.survey_window_days,
+        }
+    }
+}
+
+/// Checks a submission, hands it to the writer and waits for the commit. A submission id
+/// stored before answers with the first id, even when the answers would no longer pass.
+pub async fn submit(state: &AppState, raw: RawSubmission) -> Result<Stored, SubmitError> {
+    submit_as(state, raw, &Provenance::default()).await
+}
+
+/// [`submit`] with a provenance (a sealed answer through a campaign's link).
+pub async fn submit_as(
+    state: &AppState,
+    raw: RawSubmission,
+    provenance: &Provenance,
+) -> Result<Stored, SubmitError> {
+    // The happy path touches the database only in the writer.
+    let prepared = ingest::prepare(&state.intake(), &raw, provenance);
+    let pending = match prepared {
+        Ok(p) => p,
+        Err(invalid) => {
+            let sid = raw.submission_id.clone();
+            return match state
+                .db(move |conn| ingest::already_stored(conn, &sid))
+                .await?
+            {
+                Some(id) => Ok(Stored::Existing(id)),
+                None => Err(SubmitError::Invalid(invalid)),
+            };
+        }
+    };
+    let ack = state
+        .writer
+        .submit(pending)
+        .map_err(|_| SubmitError::Busy)?;
+    match ack.await {
+        Ok(stored) => Ok(stored?),
+        Err(_) => Err(SubmitError::Busy),
+    }
+}
+
+/// [`submit`] for a caller that may block and wait for room in the queue (imports).
+pub fn submit_blocking(state: &AppState, raw: &RawSubmission) -> Result<Stored, SubmitError> {
+    let checked = state
+        .db_blocking(|conn| ingest::check(conn, &state.intake(), raw, &Provenance::default()))?;
+    match checked {
+        Checked::Already(id) => Ok(Stored::Existing(id)),
+        Checked::Pending(p) => {
+            let ack = state
+                .writer
+                .submit_blocking(*p)
+                .map_err(|_| SubmitError::Busy)?;
+            Ok(ack.blocking_recv().map_err(|_| SubmitError::Busy)??)
+        }
+    }
+}
+
+impl From<SubmitError> for PageError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(e) => PageError::parameter(&e),
+            SubmitError::Db(e) => e.into(),
+            SubmitError::Busy => PageError::busy(),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Invalid(e) => e.into(),
+            SubmitError::Db(e) => e.into(),
+            SubmitError::Busy => ApiError::busy(),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The static files the binary serves (stylesheet, scripts) and their versioned addresses:
+//! the version is a short hash of the content, so a new build changes the address and browsers
+//! that kept the old file for a year fetch the new one.
+
+/// The one stylesheet of every page.
+pub const CSS: &str = include_str!("chiso.css");
+/// The kiosk's script (progressive: the kiosk works without it).
+pub const KIOSK_JS: &str = include_str!("kiosk.js");
+/// The keying screen's script (keyboard help; keying works without it).
+pub const ENTRY_JS: &str = include_str!("entry.js");
+
+/// How long a browser may keep a versioned file: a year, unchanged.
+pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+
+/// FNV-1a, 64 bits: enough to tell two builds' files apart (not a security hash).
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
+const KIOSK_JS_HASH: u64 = fnv1a(KIOSK_JS.as_bytes());
+const ENTRY_JS_HASH: u64 = fnv1a(ENTRY_JS.as_bytes());
+
+fn versioned(path: &str, hash: u64) -> String {
+    format!("{path}?v={:012x}", hash & 0xffff_ffff_ffff)
+}
+
+pub fn css_url() -> String {
+    versioned("/static/chiso.css", CSS_HASH)
+}
+
+pub fn kiosk_js_url() -> String {
+    versioned("/static/kiosk.js", KIOSK_JS_HASH)
+}
+
+pub fn entry_js_url() -> String {
+    versioned("/static/entry.js", ENTRY_JS_HASH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_s_address_changes_with_its_content() {
+        assert_ne!(fnv1a(b"a{color:red}"), fnv1a(b"a{color:blue}"));
+        assert!(css_url().starts_with("/static/chiso.css?v="));
+        assert_eq!(css_url().len(), "/static/chiso.css?v=".len() + 12);
+    }
+}

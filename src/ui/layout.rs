@@ -1,0 +1,74 @@
+use maud::{html, Markup, DOCTYPE};
+
+/// The page shell, in a language.
+pub fn page_in(
+    lang: crate::text::Lang,
+    title: &str,
+    body_class: &str,
+    head_extra: Markup,
+    content: Markup,
+) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · chiso" }
+                // One stylesheet, a file of its own: the Content-Security-Policy allows no inline style.
+                link rel="stylesheet" href=(crate::ui::assets::css_url());
+                (head_extra)
+            }
+            body class=(body_class) { (content) }
+        }
+    }
+}
+
+/// The top bar of signed-in pages, in the page's language, with the switch to the other
+/// language returning to `here` (the page's path and query).
+pub fn staff_bar(
+    lang: crate::text::Lang,
+    here: &str,
+    username: &str,
+    role: &str,
+    csrf: &str,
+) -> Markup {
+    let l = lang;
+    html! {
+        header.bar {
+            strong { "chiso" }
+            a href="/" { (l.pick("Trang chủ", "Home")) }
+            a href="/scores" { (l.pick("Kết quả chỉ số", "Index results")) }
+            a href="/sipas" { "SIPAS" }
+            a href="/papi" { "PAPI" }
+            a href="/parindex" { "PAR INDEX" }
+            a href="/agencies" { (l.pick("Cơ quan chủ trì", "Lead agencies")) }
+            a href="/report" { (l.pick("Báo cáo", "Report")) }
+            @if role != "viewer" { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } }
+            @if matches!(role, "supervisor" | "admin") { a href="/import" { (l.pick("Nhập tệp", "Import a file")) } a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } }
+            @if role == "admin" { a href="/codes" { (l.pick("Mã phiếu hẹn", "Slip codes")) } }
+            @if matches!(role, "supervisor" | "admin") { a href="/audit" { (l.pick("Nhật ký", "Audit log")) } a href="/admin/users" { (l.pick("Quản trị", "Administration")) } }
+            (lang_switch(lang, here))
+            span.note.who { (username) " (" (role) ")" }
+            form method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" { (l.pick("Đăng xuất", "Sign out")) }
+            }
+        }
+    }
+}
+
+/// The link to read this page in the other language; `here` is the page's path and query.
+pub fn lang_switch(lang: crate::text::Lang, here: &str) -> Markup {
+    let other = lang.other();
+    let href = format!(
+        "/lang/{}?{}",
+        other.code(),
+        serde_urlencoded::to_string([("back", here)]).unwrap_or_default()
+    );
+    html! {
+        a.lang href=(href) hreflang=(other.code()) lang=(other.code()) {
+            (other.pick("Tiếng Việt", "English"))
+        }
+    }
+}
