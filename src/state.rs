@@ -64,6 +64,20 @@ impl AppState {
         .map_err(|_| E::from(DbError::Worker("a database worker thread")))?
     }
 
+    /// Runs a use case off the async threads: a feature's service, synchronous over the
+    /// state, as the CLI and the benchmark call it directly.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&AppState) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let state = self.clone();
+        actix_web::web::block(move || work(&state))
+            .await
+            .map_err(|_| E::from(DbError::Worker("a service thread")))?
+    }
+
     /// [`AppState::db`] for callers that may block (the CLI, the benchmark's loaders).
     pub fn db_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
