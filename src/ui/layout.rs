@@ -30,9 +30,10 @@ pub fn staff_bar(
     lang: crate::text::Lang,
     here: &str,
     username: &str,
-    role: &str,
+    role: crate::db::auth::Role,
     csrf: &str,
 ) -> Markup {
+    use crate::db::auth::Role;
     let l = lang;
     html! {
         header.bar {
@@ -44,10 +45,10 @@ pub fn staff_bar(
             a href="/parindex" { "PAR INDEX" }
             a href="/agencies" { (l.pick("Cơ quan chủ trì", "Lead agencies")) }
             a href="/report" { (l.pick("Báo cáo", "Report")) }
-            @if role != "viewer" { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } }
-            @if matches!(role, "supervisor" | "admin") { a href="/import" { (l.pick("Nhập tệp", "Import a file")) } a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } }
-            @if role == "admin" { a href="/codes" { (l.pick("Mã phiếu hẹn", "Slip codes")) } }
-            @if matches!(role, "supervisor" | "admin") { a href="/audit" { (l.pick("Nhật ký", "Audit log")) } a href="/admin/users" { (l.pick("Quản trị", "Administration")) } }
+            @if role >= Role::Surveyor { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } }
+            @if role >= Role::Supervisor { a href="/import" { (l.pick("Nhập tệp", "Import a file")) } a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } }
+            @if role == Role::Admin { a href="/codes" { (l.pick("Mã phiếu hẹn", "Slip codes")) } }
+            @if role >= Role::Supervisor { a href="/audit" { (l.pick("Nhật ký", "Audit log")) } a href="/admin/users" { (l.pick("Quản trị", "Administration")) } }
             (lang_switch(lang, here))
             span.note.who { (username) " (" (role) ")" }
             form method="post" action="/logout" {

@@ -6,4 +6,5 @@ pub mod assets;
 pub mod chart;
 pub mod errors;
 pub mod layout;
+pub mod staff;
 pub mod table;

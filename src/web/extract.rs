@@ -339,6 +339,18 @@ pub trait WithCsrf {
     fn csrf(&self) -> &str;
 }
 
+/// Forms whose CSRF field is named `csrf`, in one line: `with_csrf!(AddUserForm, RoleForm);`.
+#[macro_export]
+macro_rules! with_csrf {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::web::extract::WithCsrf for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+
 /// A posted form whose CSRF field is the token of this browser's session (or pre-session id).
 pub struct CsrfForm<T>(pub T);
 

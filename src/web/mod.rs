@@ -10,5 +10,6 @@ pub mod hygiene;
 pub mod limits;
 pub mod origin;
 pub mod paths;
+pub mod reader;
 pub mod router;
 pub mod upload;

@@ -42,11 +42,11 @@ fn role_label(l: Lang, role: &str) -> &str {
 }
 
 /// The administration tabs a role may open (issuing slip codes is for admins only).
-fn tabs(l: Lang, current: &str, role: &str) -> Markup {
+fn tabs(l: Lang, current: &str, admin: bool) -> Markup {
     html! {
         nav.tabs {
             @for (href, vi, en) in [("/admin/users", "Người dùng", "Users"), ("/admin/kiosks", "Thiết bị kiosk", "Kiosks"), ("/admin/tokens", "Khoá API", "API tokens"), ("/campaigns", "Đợt khảo sát", "Campaigns"), ("/codes", "Mã phiếu hẹn", "Slip codes"), ("/audit", "Nhật ký", "Audit log")] {
-                @if href == "/codes" && role != "admin" {}
+                @if href == "/codes" && !admin {}
                 @else if href == current { strong { (l.pick(vi, en)) } } @else { a href=(href) { (l.pick(vi, en)) } }
             }
         }
@@ -76,10 +76,10 @@ fn shell(staff: &Staff, title: &str, current: &str, n: &Notice, content: Markup)
         html! {},
         html! {
             main.admin {
-                (tabs(l, current, staff.role))
+                (tabs(l, current, staff.is_admin()))
                 h1 { (title) }
                 (notice(l, n))
-                @if staff.role != "admin" { p.note { (l.pick("Ông/Bà chỉ xem được; chỉ quản trị viên thay đổi được.", "You can read this page; only administrators change it.")) } }
+                @if !staff.is_admin() { p.note { (l.pick("Ông/Bà chỉ xem được; chỉ quản trị viên thay đổi được.", "You can read this page; only administrators change it.")) } }
                 (content)
             }
         },
@@ -128,7 +128,7 @@ pub struct Draft {
 
 pub fn users(p: &UsersPage) -> Markup {
     let l = p.staff.lang;
-    let admin = p.staff.role == "admin";
+    let admin = p.staff.is_admin();
     let empty = Draft::default();
     let draft = p.draft.as_ref().unwrap_or(&empty);
     let csrf = p.staff.csrf;
@@ -218,7 +218,7 @@ pub struct KiosksPage<'a> {
 
 pub fn kiosks(p: &KiosksPage) -> Markup {
     let l = p.staff.lang;
-    let admin = p.staff.role == "admin";
+    let admin = p.staff.is_admin();
     let csrf = p.staff.csrf;
     let (h_unit, h_form, h_created, h_state, h_last, h_today) = (
         l.pick("Đơn vị", "Unit"),
@@ -289,7 +289,7 @@ pub struct TokensPage<'a> {
 
 pub fn tokens(p: &TokensPage) -> Markup {
     let l = p.staff.lang;
-    let admin = p.staff.role == "admin";
+    let admin = p.staff.is_admin();
     let csrf = p.staff.csrf;
     let (h_role, h_scope, h_created, h_state) = (
         l.pick("Vai trò", "Role"),

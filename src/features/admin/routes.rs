@@ -98,7 +98,6 @@ async fn users_page(
     let viewer = user.clone();
     let users = load(state, lang, move |st| app::users_seen_by(st, &viewer)).await?;
     let units = units_today(state, user);
-    let role = user.role.to_string();
     let unit_name = |code: &str| {
         state
             .units
@@ -111,7 +110,7 @@ async fn users_page(
         view::users(&view::UsersPage {
             staff: Staff {
                 username: &user.username,
-                role: &role,
+                role: user.role,
                 csrf: &csrf.token,
                 lang,
                 here: HERE,
@@ -359,14 +358,13 @@ async fn kiosks_page(
         kiosks.retain(|k| allowed.contains(&k.kiosk.unit_code));
     }
     let units = units_today(state, user);
-    let role = user.role.to_string();
     let status = status_of(&notice);
     Ok(csrf.page(
         status,
         view::kiosks(&view::KiosksPage {
             staff: Staff {
                 username: &user.username,
-                role: &role,
+                role: user.role,
                 csrf: &csrf.token,
                 lang,
                 here: HERE,
@@ -481,14 +479,13 @@ async fn tokens_page(
             .get(code)
             .map_or_else(|| code.to_string(), |u| u.name.clone())
     };
-    let role = user.role.to_string();
     let status = status_of(&notice);
     Ok(csrf.page(
         status,
         view::tokens(&view::TokensPage {
             staff: Staff {
                 username: &user.username,
-                role: &role,
+                role: user.role,
                 csrf: &csrf.token,
                 lang,
                 here: HERE,

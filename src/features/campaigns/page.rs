@@ -50,7 +50,7 @@ pub struct ListPage<'a> {
 
 pub fn list(p: &ListPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
-    let admin = st.role == "admin";
+    let admin = st.is_admin();
     st.page(
         l.pick("Đợt khảo sát", "Campaigns"),
         "",
@@ -137,7 +137,7 @@ fn rates(l: Lang, title: &str, rows: &[Rate], label: &dyn Fn(&str) -> String) ->
 pub fn campaign(p: &CampaignPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
     let c = p.campaign;
-    let admin = st.role == "admin";
+    let admin = st.is_admin();
     let base = format!("/campaigns/{}", c.id);
     let csrf = st.csrf;
     let action = |path: &str, label: &str, primary: bool| {

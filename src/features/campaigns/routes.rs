@@ -77,16 +77,10 @@ fn see_other(to: String) -> HttpResponse {
         .finish()
 }
 
-fn staff<'a>(
-    user: &'a User,
-    role: &'a str,
-    csrf: &'a Csrf,
-    lang: Lang,
-    here: &'a str,
-) -> Staff<'a> {
+fn staff<'a>(user: &'a User, csrf: &'a Csrf, lang: Lang, here: &'a str) -> Staff<'a> {
     Staff {
         username: &user.username,
-        role,
+        role: user.role,
         csrf: &csrf.token,
         lang,
         here,
@@ -118,7 +112,6 @@ async fn list_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let campaigns = run(state, app::list).await?;
-    let role = user.role.to_string();
     let titles = |id: &str| {
         state
             .catalog
@@ -126,7 +119,7 @@ async fn list_page(
             .map_or(id.to_string(), |s| s.title_in(lang).to_string())
     };
     let page = view::list(&view::ListPage {
-        staff: staff(user, &role, csrf, lang, "/campaigns"),
+        staff: staff(user, csrf, lang, "/campaigns"),
         campaigns: &campaigns,
         surveys: state
             .catalog
@@ -262,10 +255,9 @@ async fn campaign_page(
         .into_iter()
         .cloned()
         .collect();
-    let role = user.role.to_string();
     let names = unit_name(state);
     let page = view::campaign(&view::CampaignPage {
-        staff: staff(user, &role, csrf, lang, &here),
+        staff: staff(user, csrf, lang, &here),
         campaign: &campaign,
         survey,
         people: &people,

@@ -267,11 +267,10 @@ async fn codes_page(
         .filter(|u| reader.reaches(&state.units, Some(&u.code)))
         .cloned()
         .collect();
-    let role = user.role.to_string();
     let page = view::issue_page(&view::IssuePage {
         staff: Staff {
             username: &user.username,
-            role: &role,
+            role: user.role,
             csrf: &csrf.token,
             lang,
             here: "/codes",

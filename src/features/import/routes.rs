@@ -24,11 +24,10 @@ fn render(
     chosen: Option<&str>,
     batches: &[(String, String)],
 ) -> HttpResponse {
-    let role = user.role.to_string();
     let page = view::page(&view::ImportPage {
         staff: Staff {
             username: &user.username,
-            role: &role,
+            role: user.role,
             csrf: &csrf.token,
             lang,
             here: "/import",

@@ -6,43 +6,8 @@ use crate::features::paper::service::{
 use crate::survey::paper::{FieldKind, KeyError, Keyed, PaperField};
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
-use crate::ui::layout::{page_in, staff_bar};
+pub use crate::ui::staff::Staff;
 use maud::{html, Markup};
-
-/// Who is looking, for the top bar and for what they may do.
-pub struct Staff<'a> {
-    pub username: &'a str,
-    pub role: &'a str,
-    pub csrf: &'a str,
-    /// The page's language, and its own address for the switch to the other one.
-    pub lang: Lang,
-    pub here: &'a str,
-}
-
-impl Staff<'_> {
-    pub fn supervises(&self) -> bool {
-        matches!(self.role, "supervisor" | "admin")
-    }
-
-    /// The phrase in the page's language.
-    pub fn t<'s>(&self, vi: &'s str, en: &'s str) -> &'s str {
-        self.lang.pick(vi, en)
-    }
-
-    /// The page shell with the top bar, in the page's language.
-    pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
-        page_in(
-            self.lang,
-            title,
-            body_class,
-            head,
-            html! {
-                (staff_bar(self.lang, self.here, self.username, self.role, self.csrf))
-                (content)
-            },
-        )
-    }
-}
 
 pub fn status_label(lang: Lang, status: &str) -> &'static str {
     match status {

@@ -20,16 +20,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-fn staff<'a>(
-    user: &'a User,
-    role: &'a str,
-    csrf: &'a Csrf,
-    lang: Lang,
-    here: &'a str,
-) -> Staff<'a> {
+fn staff<'a>(user: &'a User, csrf: &'a Csrf, lang: Lang, here: &'a str) -> Staff<'a> {
     Staff {
         username: &user.username,
-        role,
+        role: user.role,
         csrf: &csrf.token,
         lang,
         here,
@@ -69,7 +63,6 @@ async fn batches_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let batches = paper::batches(state, user).await?;
-    let role = user.role.to_string();
     // Batches take the units of today's map: the forms being keyed now are this year's.
     let today = state
         .units
@@ -85,7 +78,7 @@ async fn batches_page(
         .collect();
     let (names, titles) = (unit_name(state), survey_title(state, lang));
     let page = view::batches(&view::BatchesPage {
-        staff: staff(user, &role, csrf, lang, "/entry"),
+        staff: staff(user, csrf, lang, "/entry"),
         batches: &batches,
         surveys: state.catalog.surveys.values().collect(),
         units: &units,
@@ -188,12 +181,11 @@ pub async fn batch(
         .catalog
         .get(&progress.batch.survey_id)
         .ok_or_else(PageError::not_found)?;
-    let role = user.role.to_string();
     let unit = unit_name(&state)(&progress.batch.unit_code);
     Ok(csrf.page(
         StatusCode::OK,
         view::batch(
-            &staff(&user, &role, &csrf, lang, &here),
+            &staff(&user, &csrf, lang, &here),
             &progress,
             &forms,
             &unit,
@@ -227,12 +219,11 @@ async fn keying_screen(
         .get(&progress.batch.survey_id)
         .ok_or_else(PageError::not_found)?;
     let fields = layout(survey);
-    let role = user.role.to_string();
     let unit = unit_name(state)(&progress.batch.unit_code);
     let started_at = crate::db::now();
     let here = format!("/entry/batches/{batch_id}/key");
     let page = view::keying(&view::KeyingPage {
-        staff: staff(user, &role, csrf, lang, &here),
+        staff: staff(user, csrf, lang, &here),
         batch: &progress,
         unit_name: &unit,
         survey,
@@ -341,12 +332,11 @@ pub async fn disputes(
     lang: Lang,
 ) -> Result<HttpResponse, PageError> {
     let forms = paper::disputes(&state, &user).await?;
-    let role = user.role.to_string();
     let names = unit_name(&state);
     Ok(csrf.page(
         StatusCode::OK,
         dispute_view::disputes(
-            &staff(&user, &role, &csrf, lang, "/entry/disputes"),
+            &staff(&user, &csrf, lang, "/entry/disputes"),
             &forms,
             &names,
         ),
@@ -361,11 +351,10 @@ pub async fn dispute(
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let d = paper::dispute(&state, &user, &id).await?;
-    let role = user.role.to_string();
     let here = format!("/entry/forms/{id}");
     Ok(csrf.page(
         StatusCode::OK,
-        dispute_view::dispute(&staff(&user, &role, &csrf, lang, &here), &d, None),
+        dispute_view::dispute(&staff(&user, &csrf, lang, &here), &d, None),
     ))
 }
 
@@ -404,7 +393,6 @@ pub async fn settle(
         })),
         Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => {
             let d = paper::dispute(&state, &user, &id).await?;
-            let role = user.role.to_string();
             let what = e.to_correct().unwrap_or_default();
             let msg = format!(
                 "{} {}.",
@@ -414,7 +402,7 @@ pub async fn settle(
             let here = format!("/entry/forms/{id}");
             Ok(csrf.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                dispute_view::dispute(&staff(&user, &role, &csrf, lang, &here), &d, Some(&msg)),
+                dispute_view::dispute(&staff(&user, &csrf, lang, &here), &d, Some(&msg)),
             ))
         }
         Err(e) => Err(e.into()),
@@ -445,10 +433,9 @@ async fn correction_page(
             .unwrap_or_default();
         (keys, date, String::new(), Vec::new())
     });
-    let role = user.role.to_string();
     let here = format!("/entry/forms/{form_id}/correct");
     let page = view::correction(&view::CorrectionPage {
-        staff: staff(user, &role, csrf, lang, &here),
+        staff: staff(user, csrf, lang, &here),
         form_id,
         serial: &c.form.serial,
         batch: &c.batch,
@@ -577,10 +564,9 @@ pub async fn keyers(
             .cloned()
             .unwrap_or_else(|| lang.pick("(nhập từ tệp)", "(imported from a file)").into())
     };
-    let role = user.role.to_string();
     let here = here(&req);
     let page = keyers_view::keyers(&keyers_view::KeyersPage {
-        staff: staff(&user, &role, &csrf, lang, &here),
+        staff: staff(&user, &csrf, lang, &here),
         surveys: state.catalog.surveys.values().collect(),
         survey,
         period,
@@ -638,12 +624,11 @@ pub async fn audit_trail(
     let entries = state
         .db(move |conn| audit::search(conn, &f, AUDIT_PAGE))
         .await?;
-    let role = user.role.to_string();
     let here = here(&req);
     Ok(csrf.page(
         StatusCode::OK,
         audit_view::audit(
-            &staff(&user, &role, &csrf, lang, &here),
+            &staff(&user, &csrf, lang, &here),
             &filter,
             &entries,
             AUDIT_PAGE,

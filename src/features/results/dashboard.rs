@@ -28,7 +28,6 @@ pub async fn scores_page(
     )?;
     let scored = reports::scores(&state, q.clone()).await?;
     let survey = catalog.get(&q.survey).ok_or_else(PageError::no_page)?;
-    let role = user.role.to_string();
     let units = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
     let here = match req.query_string() {
         "" => req.path().to_string(),
@@ -43,7 +42,7 @@ pub async fn scores_page(
         lang,
         here: &here,
         username: &user.username,
-        role: &role,
+        role: user.role,
         csrf: &csrf.token,
         surveys: catalog.surveys.values().collect(),
         units: &units,

@@ -13,7 +13,7 @@ pub struct PapiPage<'a> {
     pub lang: Lang,
     pub here: &'a str,
     pub username: &'a str,
-    pub role: &'a str,
+    pub role: crate::db::auth::Role,
     pub csrf: &'a str,
     pub survey: &'a Survey,
     pub period: i32,

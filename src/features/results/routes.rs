@@ -190,7 +190,6 @@ pub async fn sipas_page(
         .filter(|s| s.instrument == "sipas")
         .ok_or_else(PageError::no_page)?;
     let b = reports::breakdowns(&state, q.clone(), state.settings.min_cell).await?;
-    let role = user.role.to_string();
     let choices = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
     let here = here(&req);
     let page = crate::features::results::sipas_page::sipas(
@@ -198,7 +197,7 @@ pub async fn sipas_page(
             lang,
             here: &here,
             username: &user.username,
-            role: &role,
+            role: user.role,
             csrf: &csrf.token,
             surveys,
             survey,
@@ -455,14 +454,13 @@ pub async fn papi_page(
         .get(&unit)
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    let role = user.role.to_string();
     let here = here(&req);
     let page =
         crate::features::results::papi_page::papi(&crate::features::results::papi_page::PapiPage {
             lang,
             here: &here,
             username: &user.username,
-            role: &role,
+            role: user.role,
             csrf: &csrf.token,
             survey,
             period: q.period,

@@ -11,7 +11,7 @@ pub struct ScoresPage<'a> {
     /// This page's path and query, for the language switch.
     pub here: &'a str,
     pub username: &'a str,
-    pub role: &'a str,
+    pub role: crate::db::auth::Role,
     pub csrf: &'a str,
     pub surveys: Vec<&'a Survey>,
     pub units: &'a [Unit],
@@ -64,7 +64,7 @@ pub fn scores(p: &ScoresPage) -> Markup {
                         "No data yet: no form for this choice. Choose another year, unit or range of days.")) }
                 } @else {
                     p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
-                    @if matches!(p.role, "supervisor" | "admin") {
+                    @if p.role >= crate::db::auth::Role::Supervisor {
                         p.noprint {
                             (lang.pick("Tải dữ liệu từng phiếu của đơn vị này: ", "Download every form of this unit: "))
                             a href=(export_href(p, "csv")) { "CSV" }

@@ -15,7 +15,7 @@ pub struct SipasPage<'a> {
     /// This page's path and query, for the language switch.
     pub here: &'a str,
     pub username: &'a str,
-    pub role: &'a str,
+    pub role: crate::db::auth::Role,
     pub csrf: &'a str,
     pub surveys: Vec<&'a Survey>,
     pub survey: &'a Survey,

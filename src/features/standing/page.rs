@@ -16,7 +16,7 @@ use maud::{html, Markup};
 pub struct Ctx<'a> {
     pub lang: Lang,
     pub username: &'a str,
-    pub role: &'a str,
+    pub role: crate::db::auth::Role,
     pub csrf: &'a str,
     /// The page's own path and query, for the language switch.
     pub here: &'a str,

@@ -99,7 +99,7 @@ struct Page {
     q: ScoreQuery,
     units: Vec<Unit>,
     unit_name: String,
-    role: String,
+    role: crate::db::auth::Role,
     here: String,
 }
 
@@ -121,7 +121,7 @@ fn prepare(
         q,
         units,
         unit_name,
-        role: user.role.to_string(),
+        role: user.role,
         here: here(req),
     })
 }
@@ -132,7 +132,7 @@ macro_rules! ctx_sel {
             Ctx {
                 lang: $lang,
                 username: &$user.username,
-                role: &$p.role,
+                role: $p.role,
                 csrf: &$csrf.token,
                 here: &$p.here,
             },
@@ -213,7 +213,7 @@ async fn criterion_page(
     let c = Ctx {
         lang,
         username: &user.username,
-        role: &p.role,
+        role: p.role,
         csrf: &csrf.token,
         here: &p.here,
     };

@@ -1,0 +1,51 @@
+//! The staff page frame: who is looking (name, role, language, the page's own address for
+//! the language switch, the CSRF token of its forms), the top bar, and the page around it.
+
+use crate::db::auth::Role;
+use crate::text::Lang;
+use crate::ui::layout::{page_in, staff_bar};
+use maud::{html, Markup};
+
+/// Who is looking, for the top bar and for what they may do.
+pub struct Staff<'a> {
+    pub username: &'a str,
+    pub role: Role,
+    pub csrf: &'a str,
+    /// The page's language, and its own address for the switch to the other one.
+    pub lang: Lang,
+    pub here: &'a str,
+}
+
+impl Staff<'_> {
+    pub fn supervises(&self) -> bool {
+        self.role >= Role::Supervisor
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The phrase in the page's language.
+    pub fn t<'s>(&self, vi: &'s str, en: &'s str) -> &'s str {
+        self.lang.pick(vi, en)
+    }
+
+    /// The top bar alone, for pages that draw their own frame.
+    pub fn bar(&self) -> Markup {
+        staff_bar(self.lang, self.here, self.username, self.role, self.csrf)
+    }
+
+    /// The page shell with the top bar, in the page's language.
+    pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
+        page_in(
+            self.lang,
+            title,
+            body_class,
+            head,
+            html! {
+                (self.bar())
+                (content)
+            },
+        )
+    }
+}

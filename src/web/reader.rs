@@ -1,0 +1,73 @@
+//! [`Reader<R>`]: everything a staff page needs to know about who asks, in one extractor —
+//! the signed-in user (with a role of at least `R`), the CSRF token of the page's forms, the
+//! reader's language and the page's own address. Handlers take one `Reader` instead of four
+//! extractors, and draw the top bar from [`Reader::staff`].
+
+use crate::db::auth::User;
+use crate::text::Lang;
+use crate::ui::staff::Staff;
+use crate::web::extract::{here, lang_of, Csrf, MinRole, SignedIn, Viewer};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use std::future::Future;
+use std::pin::Pin;
+
+pub struct Reader<R: MinRole = Viewer> {
+    pub user: User,
+    pub csrf: Csrf,
+    pub lang: Lang,
+    /// The page's own path and query: where the language switch returns to.
+    pub here: String,
+    signed_in: std::marker::PhantomData<R>,
+}
+
+impl<R: MinRole + 'static> FromRequest for Reader<R> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::<R>::from_request(req, payload);
+        let csrf = Csrf::from_request(req, payload);
+        let (lang, here) = (lang_of(req), here(req));
+        Box::pin(async move {
+            let user = signed_in.await.map_err(actix_web::Error::from)?.user;
+            Ok(Reader {
+                user,
+                csrf: csrf.await?,
+                lang,
+                here,
+                signed_in: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
+impl<R: MinRole> Reader<R> {
+    /// The top bar's view of the reader, for the page at its own address.
+    pub fn staff(&self) -> Staff<'_> {
+        self.staff_at(&self.here)
+    }
+
+    /// The top bar's view of the reader, for a page whose language switch returns to `here`
+    /// (a page drawn after a POST returns to the page's GET address).
+    pub fn staff_at<'a>(&'a self, here: &'a str) -> Staff<'a> {
+        Staff {
+            username: &self.user.username,
+            role: self.user.role,
+            csrf: &self.csrf.token,
+            lang: self.lang,
+            here,
+        }
+    }
+
+    /// A page for this reader: 200 and the pre-session cookie when the browser had none.
+    pub fn page(&self, body: maud::Markup) -> HttpResponse {
+        self.csrf.page(StatusCode::OK, body)
+    }
+
+    /// A page with another status (a form shown again with what to correct).
+    pub fn page_with(&self, status: StatusCode, body: maud::Markup) -> HttpResponse {
+        self.csrf.page(status, body)
+    }
+}
