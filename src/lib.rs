@@ -1,6 +1,23 @@
 #![recursion_limit = "256"]
 //! chiso — collects the questionnaires behind Vietnam's public-administration indices and
 //! scores them as the official indices are scored.
+//!
+//! ## Layers
+//! Bottom to top. A module imports from its own line or the lines above it, never below, and
+//! never in a loop (`tests/layers.rs` reads this list and checks every `crate::` path):
+//! - `text`, `clock`, `secrets`, `passwords`, `spreadsheet` — words in both languages, time, hashing
+//! - `config`, `limits` — settings, and the rate limits every server holds
+//! - `survey` — instrument definitions, units and their maps, the city's plan
+//! - `scoring` — the official scoring rules and their statistics, pure
+//! - `counts` — running counts packed per slice, and how they add up
+//! - `db` — storage on SQLite or PostgreSQL: rows in, rows out, no clock, no hashing
+//! - `cells`, `breakdown`, `report` — scores read from the counts, with small cells withheld
+//! - `ingest`, `writer` — storing answers exactly once, in group commits
+//! - `state` — what every request, command and benchmark shares: data, and `run` for a use case
+//! - `ui` — the parts every page is drawn from
+//! - `web` — the toolkit handlers are built with: extractors, errors, router, hygiene
+//! - `features` — one folder per feature: routes, service, page; and the route table
+//! - `startup`, `cli`, `bench` — the server, the command line and the benchmark
 
 pub mod bench;
 pub mod breakdown;
