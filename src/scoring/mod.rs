@@ -51,7 +51,7 @@ impl PairMoments {
 
 /// What a score is worked out from: the counts of each item's values, and the pair moments
 /// of scored items. String-keyed [`Tallies`] are one; sums of stored slices kept by position
-/// ([`crate::counts::Sum`]) are another, scored without building maps keyed by item codes.
+/// (the counts layer's `Sum`) are another, scored without building maps keyed by item codes.
 pub trait Counted {
     fn responses(&self) -> i64;
     /// Calls `f(value, count)` for every value of `item` counted.
@@ -247,9 +247,8 @@ pub struct GroupValue {
     pub suppressed: bool,
 }
 
-/// The fewest answers a published breakdown cell may rest on by default: below it, a reader
-/// who knows who answered could tell what they answered. A setting (`--min-cell`) may raise it.
-pub const MIN_CELL: i64 = 5;
+/// The default smallest cell, defined with the other settings' defaults.
+pub use crate::config::MIN_CELL;
 
 /// Withholds every respondent-group cell resting on fewer than `k` answers, and enough
 /// others beside it that none can be worked out from the node's own value
