@@ -1,15 +1,13 @@
 //! Breakdowns of a survey's headline index — by unit below, level of unit, field of procedure,
-//! channel, month, quarter and year — from the count rows kept on insert (never the answers).
+//! channel, month, quarter and year — from the count rows kept on insert (never the answers),
+//! read by the caller.
 
 use crate::cells::shown_or_withheld;
 pub use crate::cells::{cell, table, table_given, unit_table, withheld_in_chain, Cell, UnitTable};
+use crate::counts::split_field_channel;
 use crate::counts::Sum;
-use crate::counts::{split_field_channel, FIELD_CHANNEL_BUCKET, MONTH_BUCKET};
-use crate::db::counts::{self, Filter};
-use crate::db::AnyConnection;
-use crate::report::{self, ReportError, ScoreQuery};
 use crate::scoring::{headline, Scores};
-use crate::survey::{Catalog, FieldError, UnitTree};
+use crate::survey::{Survey, UnitTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,61 +29,66 @@ pub struct Breakdowns {
     pub year: Cell,
 }
 
-/// Every breakdown of the query's survey, period and unit (on its map). Breakdowns are of
-/// the whole period: `from` and `to` are refused. Cells under `min_n` answers are withheld.
-pub fn breakdowns(
-    conn: &mut AnyConnection,
-    catalog: &Catalog,
-    units: &UnitTree,
-    q: &ScoreQuery,
-    min_n: i64,
-) -> Result<Breakdowns, ReportError> {
-    let min_n = min_n.max(1);
-    let survey = catalog.get(&q.survey).ok_or_else(|| {
-        ReportError::Invalid(FieldError::new(
-            "survey",
-            format!("unknown survey '{}'", q.survey),
-        ))
-    })?;
-    let whole = ScoreQuery {
-        from: None,
-        to: None,
-        ..q.clone()
-    };
-    let scores = report::scores(conn, catalog, units, &whole, min_n)?;
-    let (map, _, codes) = report::scope(units, &whole)?;
-    let filter = Filter {
-        survey_id: survey.id.clone(),
-        period: q.period,
-        units: codes.clone(),
-        from: None,
-        to: None,
-    };
-    // Every unit's counts: the tables from the top down to this unit decide what it shows.
-    let by_unit = counts::load_by_unit(
-        conn,
-        &Filter {
-            units: None,
-            ..filter.clone()
-        },
-    )?;
-    let unit = q.unit.clone().unwrap_or_default();
-    let on_map: Vec<&crate::survey::Unit> = units.units_of(map.as_deref());
-    let top = on_map
-        .iter()
-        .find(|u| u.parent.is_none())
-        .map(|u| u.code.clone());
+/// Where a page stands on its map: the unit it is about (the top of the map for everything)
+/// and that unit's parent.
+pub fn place(units: &UnitTree, map: Option<&str>, unit: &str) -> (String, Option<String>) {
     let here = if unit.is_empty() {
-        top.clone().unwrap_or_default()
+        units
+            .units_of(map)
+            .iter()
+            .find(|u| u.parent.is_none())
+            .map(|u| u.code.clone())
+            .unwrap_or_default()
     } else {
-        unit.clone()
+        unit.to_string()
     };
     let parent = units.get(&here).and_then(|u| u.parent.clone());
-    let chain = unit_table(survey, units, map.as_deref(), &by_unit, &here, min_n);
+    (here, parent)
+}
+
+/// The field-and-channel rows a page reads: every unit's, when the page is below the top and
+/// covers some units only (so each field and channel can be checked down the chain of units),
+/// else the page's own units' rows together.
+pub enum FieldChannelRows {
+    ByUnit(BTreeMap<String, BTreeMap<String, Sum>>),
+    Together(BTreeMap<String, Sum>),
+}
+
+/// The count rows a page's breakdowns are worked out from, read by the caller.
+pub struct Rows {
+    /// Every unit's counts of the whole period: the tables from the top down to the page's
+    /// unit decide what it shows.
+    pub by_unit: BTreeMap<String, Sum>,
+    /// The page's month rows (`YYYY-MM` → counts).
+    pub months: BTreeMap<String, Sum>,
+    pub field_channel: FieldChannelRows,
+}
+
+/// Every breakdown of one survey, period and unit (`unit`, "" for everything) on `map`, whose
+/// units are `codes` (None: every unit), from its headline `scores` and count `rows`. Cells
+/// under `min_n` answers are withheld.
+#[allow(clippy::too_many_arguments)]
+pub fn assemble(
+    survey: &Survey,
+    units: &UnitTree,
+    map: Option<&str>,
+    codes: Option<&[String]>,
+    period: i32,
+    unit: &str,
+    scores: Scores,
+    rows: Rows,
+    min_n: i64,
+) -> Breakdowns {
+    let Rows {
+        by_unit,
+        months: months_t,
+        field_channel,
+    } = rows;
+    let (here, parent) = place(units, map, unit);
+    let chain = unit_table(survey, units, map, &by_unit, &here, min_n);
     let below = chain.below;
     let mut levels: BTreeMap<String, Sum> = BTreeMap::new();
-    let mine: Option<std::collections::HashSet<&String>> =
-        codes.as_ref().map(|c| c.iter().collect());
+    let mine: Option<std::collections::HashSet<&String>> = codes.map(|c| c.iter().collect());
     for (code, t) in &by_unit {
         if mine.as_ref().is_some_and(|m| !m.contains(code)) {
             continue;
@@ -94,23 +97,19 @@ pub fn breakdowns(
         levels.entry(level).or_default().add(t);
     }
 
-    let unit_rows = codes.as_deref();
-    let months_t = counts::load_buckets(conn, &survey.id, q.period, unit_rows, MONTH_BUCKET)?;
     let Calendar {
         year,
         year_sum,
         quarters,
         months,
-    } = calendar(survey, q.period, &months_t, chain.withheld, min_n);
+    } = calendar(survey, period, &months_t, chain.withheld, min_n);
     let year_withheld = year.suppressed;
 
     // Below the top, each level, field and channel is also a cell down the chain of units
     // holding only its forms: the parent's communes minus this unit's are the rest's.
     let below_top = parent.is_some();
     let in_chain = |by_unit: Option<&BTreeMap<String, Sum>>| -> bool {
-        below_top
-            && by_unit
-                .is_some_and(|b| withheld_in_chain(survey, units, map.as_deref(), b, &here, min_n))
+        below_top && by_unit.is_some_and(|b| withheld_in_chain(survey, units, map, b, &here, min_n))
     };
     let levels: Vec<(String, Sum)> =
         ordered(LEVELS.iter().map(|s| s.to_string()), levels).collect();
@@ -134,11 +133,9 @@ pub fn breakdowns(
     let mut channels: BTreeMap<String, Sum> = BTreeMap::new();
     let mut field_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
     let mut channel_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
-    match (below_top, &mine) {
+    match (field_channel, &mine) {
         // Every unit's rows in one read: this unit's fields are its own units' rows.
-        (true, Some(mine)) => {
-            let fc =
-                counts::load_buckets_by_unit(conn, &survey.id, q.period, FIELD_CHANNEL_BUCKET)?;
+        (FieldChannelRows::ByUnit(fc), Some(mine)) => {
             for (k, by_unit) in &fc {
                 let (field, channel) = split_field_channel(k);
                 for (code, t) in by_unit {
@@ -165,9 +162,7 @@ pub fn breakdowns(
                 }
             }
         }
-        _ => {
-            let fc =
-                counts::load_buckets(conn, &survey.id, q.period, unit_rows, FIELD_CHANNEL_BUCKET)?;
+        (FieldChannelRows::Together(fc), _) => {
             for (k, t) in &fc {
                 let (field, channel) = split_field_channel(k);
                 if !field.is_empty() {
@@ -176,6 +171,8 @@ pub fn breakdowns(
                 channels.entry(channel.to_string()).or_default().add(t);
             }
         }
+        // Every unit's rows for a page of every unit: not what the caller reads.
+        (FieldChannelRows::ByUnit(_), None) => {}
     }
     // Fields in the order the form lists them; any other (a retired option) after.
     let order: Vec<String> = survey
@@ -198,7 +195,7 @@ pub fn breakdowns(
         .collect();
     let channels = table_given(survey, channels, &given, &year_sum, year_withheld, min_n);
 
-    Ok(Breakdowns {
+    Breakdowns {
         scores,
         unit: here,
         parent,
@@ -209,7 +206,7 @@ pub fn breakdowns(
         months,
         quarters,
         year,
-    })
+    }
 }
 
 /// The year, its quarters and their months of one unit (or everything).
@@ -225,7 +222,7 @@ pub struct Calendar {
 /// break the year down, and months their quarter, so no month is the difference of its
 /// quarter and the months shown beside it.
 pub fn calendar(
-    survey: &crate::survey::Survey,
+    survey: &Survey,
     period: i32,
     months_t: &BTreeMap<String, Sum>,
     unit_withheld: bool,

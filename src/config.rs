@@ -67,6 +67,11 @@ pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
 pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_PUBLIC_MIN_N: i64 = 30;
+
+/// The fewest answers a published breakdown cell may rest on by default: below it, a reader
+/// who knows who answered could tell what they answered. A setting (`--min-cell`) may raise it.
+pub const MIN_CELL: i64 = 5;
+
 pub const DEFAULT_LIMIT_PER_ADDRESS: u32 = 600;
 pub const DEFAULT_LIMIT_PER_TOKEN: u32 = 60_000;
 pub const DEFAULT_LIMIT_PER_KIOSK: u32 = 120;
@@ -99,7 +104,7 @@ impl Default for Settings {
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             public_url: default_public_url(DEFAULT_BIND),
             public_min_n: DEFAULT_PUBLIC_MIN_N,
-            min_cell: crate::scoring::MIN_CELL,
+            min_cell: MIN_CELL,
             limit_per_address: DEFAULT_LIMIT_PER_ADDRESS,
             limit_per_token: DEFAULT_LIMIT_PER_TOKEN,
             limit_per_kiosk: DEFAULT_LIMIT_PER_KIOSK,

@@ -4,25 +4,28 @@
 pub mod http;
 pub mod import;
 mod keying;
+mod load;
 mod pages;
+mod server;
+mod target;
+
+use load::{bare_loop, body, bulk_load, http_ingest};
+use server::{serve_in_background, server_rss};
+use target::{tempfile_dir, Target};
 
 use crate::config::Settings;
 use crate::db::auth::{self, Role};
-use crate::db::responses::{store_all, store_one, Pending};
 use crate::db::{self, AnyConnection};
 use crate::features::results::service as reports;
 use crate::report::ScoreQuery;
 use crate::startup;
 use crate::state::AppState;
-use crate::survey::{Survey, ValidSubmission};
 use clap::Args;
-use diesel::{Connection, RunQueryDsl};
-use http::Client;
+use diesel::RunQueryDsl;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use std::collections::BTreeMap;
+use rand::SeedableRng;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -64,64 +67,6 @@ const EXPORT_RSS_TARGET_MB: f64 = 100.0;
 /// This year in Vietnam: undated answers count under today, so their period is this year.
 fn period() -> i32 {
     crate::clock::Clock::System.year()
-}
-
-/// A database of the benchmark's own, removed afterwards.
-struct Target {
-    url: String,
-    label: String,
-    _dir: Option<tempfile_dir::Dir>,
-    pg_schema: Option<(String, String)>,
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = &self.pg_schema {
-            if let Ok(mut c) = diesel::PgConnection::establish(base) {
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&mut c);
-            }
-        }
-    }
-}
-
-/// A temporary directory without a dev-only crate: removed on drop.
-mod tempfile_dir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-impl Target {
-    fn create(on: &str) -> Result<Target, String> {
-        let tag = uuid::Uuid::new_v4().simple().to_string();
-        if on.starts_with("postgres") {
-            let schema = format!("bench_{tag}");
-            let mut c = diesel::PgConnection::establish(on).map_err(|e| e.to_string())?;
-            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
-                .execute(&mut c)
-                .map_err(|e| e.to_string())?;
-            let sep = if on.contains('?') { '&' } else { '?' };
-            Ok(Target {
-                url: format!("{on}{sep}options=-c%20search_path%3D{schema}"),
-                label: "PostgreSQL".into(),
-                _dir: None,
-                pg_schema: Some((on.to_string(), schema)),
-            })
-        } else {
-            let dir = std::env::temp_dir().join(format!("chiso-bench-{tag}"));
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            Ok(Target {
-                url: format!("sqlite://{}", dir.join("bench.db").display()),
-                label: "SQLite".into(),
-                _dir: Some(tempfile_dir::Dir(dir)),
-                pg_schema: None,
-            })
-        }
-    }
 }
 
 pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
@@ -442,279 +387,6 @@ fn export_in_process(state: &AppState) -> Result<(u64, f64, u64), String> {
     Ok((n, started.elapsed().as_secs_f64(), count.0))
 }
 
-/// An export over HTTP, and the server's memory meanwhile.
-struct HttpExport {
-    rows: u64,
-    bytes: u64,
-    secs: f64,
-    peak_rss_kb: u64,
-}
-
-fn rss_kb(pid: u32) -> Result<u64, String> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| "no VmRSS".to_string())
-}
-
-/// Downloads the whole CSV export from the server `pid` listening on `addr`, reading its
-/// resident memory every 20 ms meanwhile.
-fn http_export(addr: &str, pid: u32, token: &str) -> Result<HttpExport, String> {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    use std::sync::Arc;
-    let done = Arc::new(AtomicBool::new(false));
-    let peak = Arc::new(AtomicU64::new(0));
-    let sampler = {
-        let (done, peak) = (done.clone(), peak.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                if let Ok(kb) = rss_kb(pid) {
-                    peak.fetch_max(kb, Ordering::Relaxed);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        })
-    };
-    let started = Instant::now();
-    let path = format!(
-        "/api/v1/export?survey={SURVEY}&period={}&format=csv",
-        period()
-    );
-    let result = http::download(addr, &path, Some(token));
-    let secs = started.elapsed().as_secs_f64();
-    done.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
-    let d = result.map_err(|e| e.to_string())?;
-    if d.status != 200 {
-        return Err(format!("export: HTTP {}", d.status));
-    }
-    Ok(HttpExport {
-        // Less the header.
-        rows: d.lines.saturating_sub(1),
-        bytes: d.bytes,
-        secs,
-        peak_rss_kb: peak.load(Ordering::Relaxed),
-    })
-}
-
-fn answers(survey: &Survey, rng: &mut StdRng) -> Vec<(String, Option<i16>)> {
-    survey
-        .items()
-        .map(|i| {
-            let v = match rng.gen_range(0..20) {
-                0 => None,
-                r => Some(1 + (r % 5) as i16),
-            };
-            (i.code.clone(), v)
-        })
-        .collect()
-}
-
-fn day(rng: &mut StdRng) -> String {
-    format!(
-        "{}-{:02}-{:02}",
-        period(),
-        rng.gen_range(1..=12),
-        rng.gen_range(1..=28)
-    )
-}
-
-fn body(survey: &Survey, units: &[String], rng: &mut StdRng) -> Vec<u8> {
-    let a: serde_json::Map<String, serde_json::Value> = answers(survey, rng)
-        .into_iter()
-        .map(|(c, v)| (c, serde_json::json!(v)))
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "survey": SURVEY,
-        "unit": units[rng.gen_range(0..units.len())],
-        "channel": "api",
-        "submission_id": uuid::Uuid::new_v4().to_string(),
-        // No date: live answers count under today, as they do at the counters.
-        "period": period(),
-        "background": {"linh_vuc": "chung_thuc"},
-        "answers": a,
-    }))
-    .unwrap_or_default()
-}
-
-fn pending(state: &AppState, survey: &Survey, units: &[String], rng: &mut StdRng) -> Pending {
-    let valid = ValidSubmission {
-        answers: answers(survey, rng),
-        background: BTreeMap::from([("linh_vuc".to_string(), "chung_thuc".to_string())]),
-        comments: BTreeMap::new(),
-        group: None,
-    };
-    Pending {
-        contribution: state
-            .layouts
-            .get(&survey.id)
-            .map(|l| l.contribution(&valid.answers, &valid.background))
-            .unwrap_or_default(),
-        survey_id: SURVEY.into(),
-        unit: units[rng.gen_range(0..units.len())].clone(),
-        channel: "api".into(),
-        period: period(),
-        day: day(rng),
-        submission_id: uuid::Uuid::new_v4().to_string(),
-        status: "received".into(),
-        keyed_by: None,
-        valid,
-    }
-}
-
-fn serve_in_background(state: AppState) -> Result<String, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| e.to_string())?
-        .to_string();
-    std::thread::spawn(move || {
-        let sys = actix_web::rt::System::new();
-        let _ = sys.block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().configure(startup::configure(state.clone()))
-            })
-            .listen(listener)?
-            .run();
-            server.await
-        });
-    });
-    wait_healthy(&addr, Duration::from_secs(10))?;
-    Ok(addr)
-}
-
-/// Waits until `GET /healthz` answers 200.
-fn wait_healthy(addr: &str, within: Duration) -> Result<(), String> {
-    let mut c = Client::new(addr);
-    let deadline = Instant::now() + within;
-    while c
-        .request("GET", "/healthz", None, b"")
-        .map(|r| r.status)
-        .ok()
-        != Some(200)
-    {
-        if Instant::now() > deadline {
-            return Err(format!("the server on {addr} did not start"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(())
-}
-
-struct Ingest {
-    n: usize,
-    rate: f64,
-    p50: f64,
-    p99: f64,
-}
-
-fn http_ingest(
-    addr: &str,
-    token: &str,
-    bodies: Vec<Vec<u8>>,
-    clients: usize,
-) -> Result<Ingest, String> {
-    let n = bodies.len();
-    let clients = clients.max(1);
-    let mut shares: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
-    for (i, b) in bodies.into_iter().enumerate() {
-        shares[i % clients].push(b);
-    }
-    let started = Instant::now();
-    let handles: Vec<_> = shares
-        .into_iter()
-        .map(|share| {
-            let (addr, token) = (addr.to_string(), token.to_string());
-            std::thread::spawn(move || -> Result<Vec<f64>, String> {
-                let mut c = Client::new(&addr);
-                let mut lat = Vec::with_capacity(share.len());
-                for b in share {
-                    loop {
-                        let t = Instant::now();
-                        let r = c
-                            .request("POST", "/api/v1/responses", Some(&token), &b)
-                            .map_err(|e| e.to_string())?;
-                        match r.status {
-                            200 | 201 => {
-                                lat.push(t.elapsed().as_secs_f64() * 1e3);
-                                break;
-                            }
-                            503 => std::thread::sleep(Duration::from_millis(50)),
-                            s => return Err(format!("HTTP {s}: {}", r.body)),
-                        }
-                    }
-                }
-                Ok(lat)
-            })
-        })
-        .collect();
-    let mut lat = Vec::with_capacity(n);
-    for h in handles {
-        lat.extend(
-            h.join()
-                .map_err(|_| "a client thread panicked".to_string())??,
-        );
-    }
-    let secs = started.elapsed().as_secs_f64();
-    lat.sort_by(f64::total_cmp);
-    Ok(Ingest {
-        n,
-        rate: n as f64 / secs,
-        p50: percentile(&lat, 0.5),
-        p99: percentile(&lat, 0.99),
-    })
-}
-
-/// The same rows, each in a transaction of its own, straight to the database.
-fn bare_loop(
-    state: &AppState,
-    survey: &Survey,
-    units: &[String],
-    rows: usize,
-    rng: &mut StdRng,
-) -> Result<f64, String> {
-    let batch: Vec<Pending> = (0..rows)
-        .map(|_| pending(state, survey, units, rng))
-        .collect();
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    for p in &batch {
-        store_one(&mut conn, &state.layouts, p).map_err(|e| e.to_string())?;
-    }
-    Ok(rows as f64 / started.elapsed().as_secs_f64())
-}
-
-/// History arrives a day at a time, as it does at the counters: each batch is one day's answers.
-fn bulk_load(
-    state: &AppState,
-    survey: &Survey,
-    units: &[String],
-    n: usize,
-    rng: &mut StdRng,
-) -> Result<(), String> {
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(5_000);
-        let today = day(rng);
-        let batch: Vec<Pending> = (0..k)
-            .map(|_| Pending {
-                day: today.clone(),
-                ..pending(state, survey, units, rng)
-            })
-            .collect();
-        for r in store_all(&mut conn, &state.layouts, &batch) {
-            r.map_err(|e| e.to_string())?;
-        }
-        left -= k;
-    }
-    Ok(())
-}
-
 #[derive(diesel::QueryableByName)]
 #[allow(dead_code)]
 struct GroupRow {
@@ -759,57 +431,4 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<f
     }
     t.sort_by(f64::total_cmp);
     Ok(t[t.len() / 2])
-}
-
-/// Starts `chiso serve` on the benchmark database, asks it for scores, reads its resident
-/// memory; then has it stream the whole export.
-fn server_rss(
-    url: &str,
-    surveys: &Path,
-    token: &str,
-    export_token: &str,
-) -> Result<(u64, Result<HttpExport, String>), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = std::process::Command::new(exe)
-        .args(["serve", "--bind", &addr])
-        .env("DATABASE_URL", url)
-        .env("CHISO_SURVEYS", surveys)
-        .env("RUST_LOG", "error")
-        .env("CHISO_LIMIT_PER_ADDRESS", "0")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let result = (|| {
-        wait_healthy(&addr, Duration::from_secs(30))?;
-        let mut c = Client::new(&addr);
-        for path in [
-            format!("/api/v1/scores?survey={SURVEY}&period={}", period()),
-            format!(
-                "/api/v1/scores?survey={SURVEY}&period={}&unit={ONE_WARD}",
-                period()
-            ),
-            format!(
-                "/api/v1/scores?survey={SURVEY}&period={0}&from={0}-03-01&to={0}-05-31",
-                period()
-            ),
-        ] {
-            let r = c
-                .request("GET", &path, Some(token), b"")
-                .map_err(|e| e.to_string())?;
-            if r.status != 200 {
-                return Err(format!("scores: HTTP {}", r.status));
-            }
-        }
-        let after_scores = rss_kb(child.id())?;
-        Ok((after_scores, http_export(&addr, child.id(), export_token)))
-    })();
-    let _ = child.kill();
-    let _ = child.wait();
-    result
 }

@@ -1,7 +1,8 @@
 //! How answers become counts, with no database in sight: each survey's layout (item
 //! positions, cells, scores), what one response adds, the slices counts are kept under, the
 //! packed form they are stored in, and the recount that checks them against the answers.
-//! `crate::db` reads and writes the rows; `crate::scoring` turns counts into scores.
+//! `crate::scoring` turns counts into scores; the database layer above reads and writes the
+//! rows.
 
 pub mod compare;
 mod dense;

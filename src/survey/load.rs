@@ -1,17 +1,15 @@
 //! TOML → [`Survey`]: reads definition files and runs the checking stages in order (questions,
 //! rank table, index tree), rejecting bad definitions with `file:line: message`.
 
-use super::decimal::RawNumber;
+use super::check::Checker;
 use super::questions::Question;
 use super::ranks::read_rank_table;
 use super::raw::RawSurvey;
 use super::source::{read_definition, DefinitionError, Source};
 use super::{Pooling, Survey};
-use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use toml::Spanned;
 
 /// Every instrument found in a directory, by id.
 #[derive(Debug, Clone, Default)]
@@ -77,38 +75,12 @@ pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
 pub fn parse(file: &str, text: &str) -> Result<Survey, Vec<DefinitionError>> {
     let source = Source::new(file, text);
     let raw: RawSurvey = source.parse()?;
-    let mut checker = Checker {
-        source: &source,
-        errors: Vec::new(),
-    };
+    let mut checker = Checker::new(&source);
     let survey = checker.build(raw);
-    if checker.errors.is_empty() {
-        Ok(survey)
-    } else {
-        Err(checker.errors)
-    }
-}
-
-/// Turns a raw definition into a [`Survey`], collecting every problem on the way rather than
-/// stopping at the first.
-pub(super) struct Checker<'a> {
-    source: &'a Source<'a>,
-    errors: Vec<DefinitionError>,
+    checker.finish(survey)
 }
 
 impl Checker<'_> {
-    pub(super) fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        self.errors.push(self.source.error_at(at, message));
-    }
-
-    pub(super) fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {
-        let d = raw.get_ref().decimal();
-        if d.is_none() {
-            self.err(raw, format!("{what} is not a number"));
-        }
-        d
-    }
-
     fn build(&mut self, raw: RawSurvey) -> Survey {
         let scales = self.scales(&raw.scales);
         let groups = self.choices(&raw.groups, "respondent group");
@@ -214,6 +186,7 @@ impl Checker<'_> {
 mod tests {
     use super::*;
     use crate::survey::fixture::{errors, GOOD};
+    use rust_decimal::Decimal;
 
     #[test]
     fn accepts_a_good_definition() {

@@ -3,9 +3,11 @@
 //!
 //! An instrument loads by stage: `source` places errors at `file:line`, `raw` holds the TOML as
 //! written, then `questions`, `ranks` and `tree` check and build their parts, run in order by
-//! `load`. `decimal` reads the exact numbers all definitions use.
+//! `load`; each reports its problems to the `check` stage's checker. `decimal` reads the
+//! exact numbers all definitions use.
 
 pub mod baselines;
+mod check;
 mod decimal;
 #[cfg(test)]
 mod fixture;
@@ -16,6 +18,7 @@ pub mod plan;
 mod questions;
 mod ranks;
 mod raw;
+mod read_maps;
 mod source;
 mod submission;
 mod tree;
@@ -24,10 +27,11 @@ mod units;
 
 pub use baselines::MergedBaselines;
 pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
+pub use read_maps::RollUp;
 pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
-pub use unit_maps::{load_unit_maps, CrosswalkRow, RollUp, UNITS_DIR};
-pub use units::{load_units, parse_units, Unit, UnitSet, UnitTree};
+pub use unit_maps::{load_unit_maps, UNITS_DIR};
+pub use units::{load_units, parse_units, CrosswalkRow, Unit, UnitSet, UnitTree};
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! open questions, sections of items, the question codes they claim, and the conditions that
 //! show a question or count its answers.
 
-use super::load::Checker;
+use super::check::Checker;
 use super::raw::{
     RawBackground, RawChoice, RawCondition, RawOpen, RawScale, RawSection, RawSurvey,
 };

@@ -1,7 +1,7 @@
 //! The index tree: nodes over items or child nodes, their official points, and the checks that
 //! the tree is whole (known parents, no cycles, every scored item in a node, points that add up).
 
-use super::load::Checker;
+use super::check::Checker;
 use super::questions::condition;
 use super::raw::{RawItem, RawNode, RawSection};
 use super::{Aggregate, IndexNode, Points, PointsRule};

@@ -8,33 +8,18 @@
 //! - On the older map, a new unit's answers count in an old unit only when every part the new
 //!   unit was formed from lay wholly inside that old unit.
 
+pub use super::read_maps::RollUp;
 use super::source::{read_definition, Source};
-use super::units::{parse_set, Unit, UnitSet, UnitTree};
+pub use super::units::CrosswalkRow;
+use super::units::{parse_set, UnitTree};
 use super::DefinitionError;
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use toml::Spanned;
 
 /// Folder beside `units.toml` with later unit sets and the crosswalks between sets.
 pub const UNITS_DIR: &str = "units";
-
-/// One old unit → one new unit it went (wholly or partly) into.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CrosswalkRow {
-    pub from_set: String,
-    pub to_set: String,
-    pub old: String,
-    pub new: String,
-    /// All of the old unit went into the new one.
-    pub whole: bool,
-    /// Of a split unit: the new unit that kept the rest (where its answers are counted).
-    pub primary: bool,
-    /// Share of the old unit that went into the new one, where a source gives it.
-    pub share: Option<f64>,
-    pub confirmed: bool,
-}
 
 #[derive(Deserialize)]
 struct RawCrosswalk {
@@ -69,13 +54,6 @@ struct RawRow {
     source: Vec<String>,
     confirmed: bool,
     note: Option<String>,
-}
-
-/// What scores on a map read: the unit codes whose answers count, and what a reader must know.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RollUp {
-    pub codes: Vec<String>,
-    pub notes: Vec<String>,
 }
 
 /// `units.toml` and every set and crosswalk in `units/`, checked against each other.
@@ -347,89 +325,10 @@ fn assemble(
     }
 }
 
-impl UnitTree {
-    /// The set valid on `day`; `None` when the tree has no sets, or none covers the day.
-    pub fn set_on(&self, day: NaiveDate) -> Option<&UnitSet> {
-        self.sets.iter().find(|s| s.valid_on(day))
-    }
-
-    pub fn set(&self, id: &str) -> Option<&UnitSet> {
-        self.sets.iter().find(|s| s.id == id)
-    }
-
-    /// Whether answers dated `day` may name this unit. Without sets, every unit always may.
-    pub fn valid_on(&self, unit: &Unit, day: NaiveDate) -> bool {
-        self.sets.is_empty() || self.set_on(day).is_some_and(|s| unit.sets.contains(&s.id))
-    }
-
-    /// The units of one set, in file order; every unit when the tree has no sets.
-    pub fn units_of(&self, set: Option<&str>) -> Vec<&Unit> {
-        self.units
-            .iter()
-            .filter(|u| set.is_none_or(|s| u.sets.iter().any(|x| x == s)))
-            .collect()
-    }
-
-    /// The merged city's 2022 baselines, when `map` is the newest map (the merged city's).
-    pub fn merged_baselines_on(&self, map: Option<&str>) -> Option<&super::MergedBaselines> {
-        let newest = self.sets.last()?;
-        (map == Some(newest.id.as_str()))
-            .then_some(self.merged_baselines.as_ref())
-            .flatten()
-    }
-
-    /// The newest set a unit belongs to: the map its scores are read on by default.
-    pub fn home_set(&self, code: &str) -> Option<&UnitSet> {
-        let unit = self.get(code)?;
-        self.sets.iter().rev().find(|s| unit.sets.contains(&s.id))
-    }
-
-    /// The unit codes whose answers count for `code` read on the map of set `map`.
-    pub fn roll_up(&self, code: &str, map: &str) -> RollUp {
-        let own: Vec<String> = self.subtree(code);
-        let mut codes: BTreeSet<String> = own.iter().cloned().collect();
-        let mut notes = Vec::new();
-        let name = |c: &str| {
-            self.get(c)
-                .map(|u| u.name.clone())
-                .unwrap_or_else(|| c.into())
-        };
-        // Older units that went into this map's units.
-        for r in self.crosswalk.iter().filter(|r| r.to_set == map) {
-            if !own.contains(&r.new) {
-                continue;
-            }
-            if r.whole {
-                codes.insert(r.old.clone());
-            } else if r.primary {
-                codes.insert(r.old.clone());
-                notes.push(format!(
-                    "{} được chia tách khi sắp xếp; chưa rõ tỷ lệ nên các phiếu của đơn vị này được tính trọn vào {}.",
-                    name(&r.old),
-                    name(&r.new)
-                ));
-            }
-        }
-        // Newer units that lie wholly inside this map's unit.
-        let mut formed: HashMap<&str, Vec<&super::unit_maps::CrosswalkRow>> = HashMap::new();
-        for r in self.crosswalk.iter().filter(|r| r.from_set == map) {
-            formed.entry(r.new.as_str()).or_default().push(r);
-        }
-        for (new, parts) in formed {
-            if parts.iter().all(|r| r.whole && own.contains(&r.old)) {
-                codes.insert(new.to_string());
-            }
-        }
-        RollUp {
-            codes: codes.into_iter().collect(),
-            notes,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn shipped() -> UnitTree {
         load_unit_maps(&Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys")).unwrap()

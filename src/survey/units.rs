@@ -5,7 +5,6 @@
 //! sets and the crosswalk between them together into one [`UnitTree`].
 
 use super::source::{read_definition, Source};
-use super::unit_maps::CrosswalkRow;
 use super::DefinitionError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -56,6 +55,22 @@ impl UnitSet {
             (None, None) => "mọi thời điểm".into(),
         }
     }
+}
+
+/// One old unit → one new unit it went (wholly or partly) into.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CrosswalkRow {
+    pub from_set: String,
+    pub to_set: String,
+    pub old: String,
+    pub new: String,
+    /// All of the old unit went into the new one.
+    pub whole: bool,
+    /// Of a split unit: the new unit that kept the rest (where its answers are counted).
+    pub primary: bool,
+    /// Share of the old unit that went into the new one, where a source gives it.
+    pub share: Option<f64>,
+    pub confirmed: bool,
 }
 
 /// Every unit of every set (each code once), the sets, and the crosswalk between them.

@@ -53,6 +53,6 @@ pub async fn breakdowns(
 ) -> Result<crate::breakdown::Breakdowns, ReportError> {
     let st = state.clone();
     state
-        .db(move |conn| crate::breakdown::breakdowns(conn, &st.catalog, &st.units, &q, min_n))
+        .db(move |conn| crate::report::breakdowns(conn, &st.catalog, &st.units, &q, min_n))
         .await
 }

@@ -1,0 +1,272 @@
+//! The count rows: one per slice with its packed item and pair counts (`slice_counts`), one
+//! per slice and channel with its number of responses (`response_tallies`). Added to in the
+//! transaction that stores a batch, summed for scoring, replaced by `chiso recount --fix`.
+//! What the numbers mean lives in [`crate::counts`].
+
+mod read;
+
+pub use read::{
+    forms_by_day_group, load, load_buckets, load_buckets_by_unit, load_by_group, load_by_unit,
+    load_by_unit_group, pooled_over_groups, Filter,
+};
+
+use super::schema::{response_tallies, slice_counts};
+use super::{upsert, AnyConnection, DbError};
+use crate::counts::{packed, Deltas, Layouts, SliceKey};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rows per statement: under SQLite's limit on bound parameters.
+const CHUNK: usize = 1000;
+
+/// A slice row: its key and its packed counts.
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = slice_counts, treat_none_as_default_value = false)]
+struct SliceRow {
+    survey_id: String,
+    survey_version: String,
+    unit_code: String,
+    period: i32,
+    day: String,
+    respondent_group: String,
+    counts: Vec<u8>,
+}
+
+impl SliceRow {
+    fn new(k: &SliceKey, counts: Vec<u8>) -> SliceRow {
+        SliceRow {
+            survey_id: k.survey_id.clone(),
+            survey_version: k.survey_version.clone(),
+            unit_code: k.unit_code.clone(),
+            period: k.period,
+            day: k.day.clone(),
+            respondent_group: k.respondent_group.clone(),
+            counts,
+        }
+    }
+
+    fn key(&self) -> SliceKey {
+        SliceKey {
+            survey_id: self.survey_id.clone(),
+            survey_version: self.survey_version.clone(),
+            unit_code: self.unit_code.clone(),
+            period: self.period,
+            day: self.day.clone(),
+            respondent_group: self.respondent_group.clone(),
+            channel: String::new(),
+            field: String::new(),
+        }
+    }
+
+    fn into_key(self) -> (SliceKey, Vec<u8>) {
+        (self.key(), self.counts)
+    }
+}
+
+/// A row of responses per slice and channel.
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = response_tallies, treat_none_as_default_value = false)]
+struct ResponsesRow {
+    survey_id: String,
+    survey_version: String,
+    unit_code: String,
+    period: i32,
+    day: String,
+    respondent_group: String,
+    channel: String,
+    n: i64,
+}
+
+impl ResponsesRow {
+    fn new(k: &SliceKey, n: i64) -> ResponsesRow {
+        ResponsesRow {
+            survey_id: k.survey_id.clone(),
+            survey_version: k.survey_version.clone(),
+            unit_code: k.unit_code.clone(),
+            period: k.period,
+            day: k.day.clone(),
+            respondent_group: k.respondent_group.clone(),
+            channel: k.channel.clone(),
+            n,
+        }
+    }
+
+    fn into_key(self) -> (SliceKey, i64) {
+        let key = SliceKey {
+            survey_id: self.survey_id,
+            survey_version: self.survey_version,
+            unit_code: self.unit_code,
+            period: self.period,
+            day: self.day,
+            respondent_group: self.respondent_group,
+            channel: self.channel,
+            field: String::new(),
+        };
+        (key, self.n)
+    }
+}
+
+/// The slice table's primary key, in its index order: writers lock rows in this order and
+/// replace counts on conflict with it.
+const SLICE_KEY: (
+    slice_counts::survey_id,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::unit_code,
+    slice_counts::survey_version,
+    slice_counts::respondent_group,
+) = (
+    slice_counts::survey_id,
+    slice_counts::period,
+    slice_counts::day,
+    slice_counts::unit_code,
+    slice_counts::survey_version,
+    slice_counts::respondent_group,
+);
+
+const RESPONSES_KEY: (
+    response_tallies::survey_id,
+    response_tallies::period,
+    response_tallies::day,
+    response_tallies::unit_code,
+    response_tallies::survey_version,
+    response_tallies::respondent_group,
+    response_tallies::channel,
+) = (
+    response_tallies::survey_id,
+    response_tallies::period,
+    response_tallies::day,
+    response_tallies::unit_code,
+    response_tallies::survey_version,
+    response_tallies::respondent_group,
+    response_tallies::channel,
+);
+
+/// Adds a batch's deltas to the count rows, in a handful of statements; call inside the
+/// write transaction that stores the batch. Fails, changing nothing, when a stored slice
+/// cannot be read: overwriting it would lose everything counted before.
+pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Result<(), DbError> {
+    let slices = &deltas.slices;
+    // 1. Every slice row exists, so that 2. can lock it (a lock cannot hold a missing row).
+    let empty: Vec<SliceRow> = slices
+        .keys()
+        .map(|k| SliceRow::new(k, Vec::new()))
+        .collect();
+    for chunk in empty.chunks(CHUNK) {
+        upsert(
+            conn,
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict_do_nothing(),
+        )?;
+    }
+    // 2. Read them under a lock, so that two servers never lose each other's counts.
+    let stored = locked_slices(conn, deltas)?;
+    // 3. Merge and write back in one statement per thousand slices.
+    let mut merged = Vec::with_capacity(slices.len());
+    for row in stored {
+        let (key, bytes) = row.into_key();
+        let (Some(delta), Some(layout)) = (slices.get(&key), layouts.get(&key.survey_id)) else {
+            continue;
+        };
+        let sum =
+            packed::add_dense(&bytes, layout, delta).ok_or_else(|| DbError::UnreadableCounts {
+                slice: key.to_string(),
+            })?;
+        merged.push(SliceRow::new(&key, sum));
+    }
+    if merged.len() < slices.len() {
+        // Only a writer that does not lock as this one does (an older version's recount)
+        // can remove a row between 1. and 2.
+        let found: BTreeSet<SliceKey> = merged.iter().map(SliceRow::key).collect();
+        let missing = slices.keys().find(|k| !found.contains(*k));
+        return Err(DbError::CountRowVanished {
+            slice: missing.map(ToString::to_string).unwrap_or_default(),
+        });
+    }
+    for chunk in merged.chunks(CHUNK) {
+        upsert(
+            conn,
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict(SLICE_KEY)
+                .do_update()
+                .set(slice_counts::counts.eq(excluded(slice_counts::counts))),
+        )?;
+    }
+    let responses: Vec<ResponsesRow> = deltas
+        .responses
+        .iter()
+        .map(|(k, n)| ResponsesRow::new(k, *n))
+        .collect();
+    for chunk in responses.chunks(CHUNK) {
+        upsert(
+            conn,
+            diesel::insert_into(response_tallies::table)
+                .values(chunk)
+                .on_conflict(RESPONSES_KEY)
+                .do_update()
+                .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n))),
+        )?;
+    }
+    Ok(())
+}
+
+/// The stored rows of the batch's slices, locked until the transaction ends: PostgreSQL
+/// locks them (`FOR UPDATE`); on SQLite the write transaction already excludes every other
+/// writer. The filter may match a few more rows than needed; those are left as they are.
+fn locked_slices(conn: &mut AnyConnection, deltas: &Deltas) -> Result<Vec<SliceRow>, DbError> {
+    let keys = || deltas.slices.keys();
+    let distinct = |f: fn(&SliceKey) -> &str| -> Vec<String> {
+        let mut v: Vec<String> = keys().map(|k| f(k).to_string()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let surveys = distinct(|k| &k.survey_id);
+    let days = distinct(|k| &k.day);
+    let units = distinct(|k| &k.unit_code);
+    let mut periods: Vec<i32> = keys().map(|k| k.period).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let query = slice_counts::table
+        .filter(slice_counts::survey_id.eq_any(&surveys))
+        .filter(slice_counts::period.eq_any(&periods))
+        .filter(slice_counts::day.eq_any(&days))
+        .filter(slice_counts::unit_code.eq_any(&units))
+        // One order for every writer: they may wait for each other, never in a circle.
+        .order(SLICE_KEY);
+    Ok(match conn {
+        AnyConnection::Sqlite(c) => query.select(SliceRow::as_select()).load(c)?,
+        AnyConnection::Postgresql(c) => query.select(SliceRow::as_select()).for_update().load(c)?,
+    })
+}
+
+/// Every count row removed, then `rebuilt` written: for `chiso recount --fix`, inside the
+/// transaction that holds the writers off.
+pub fn replace_all(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    rebuilt: &Deltas,
+) -> Result<(), DbError> {
+    diesel::delete(slice_counts::table).execute(conn)?;
+    diesel::delete(response_tallies::table).execute(conn)?;
+    add(conn, layouts, rebuilt)
+}
+
+/// Every stored slice row, still packed (small), by slice without channel.
+pub fn stored_slices(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, Vec<u8>>, DbError> {
+    let rows: Vec<SliceRow> = slice_counts::table
+        .select(SliceRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(SliceRow::into_key).collect())
+}
+
+/// Stored responses per slice and channel.
+pub fn stored_responses(conn: &mut AnyConnection) -> Result<BTreeMap<SliceKey, i64>, DbError> {
+    let rows: Vec<ResponsesRow> = response_tallies::table
+        .select(ResponsesRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(ResponsesRow::into_key).collect())
+}

@@ -1,0 +1,225 @@
+//! Responses once stored: counted, replaced by a correction, moved between statuses, read
+//! back, and unsealed.
+
+use super::{answers, field_of, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
+use crate::counts::{Deltas, Layouts, SliceKey};
+use crate::db::{counts, write_transaction, AnyConnection, DbError};
+use crate::secrets::keyed_submission;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// Number of stored responses (all surveys), for status pages and tests.
+pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(responses::table.count().get_result(conn)?)
+}
+
+/// Inside a write transaction: replaces a stored response's answers with `new` (a paper form
+/// corrected after it was counted) and moves its counts: `old` out, `new` in.
+pub fn replace(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    response_id: &str,
+    old: &Pending,
+    new: &Pending,
+) -> Result<(), DbError> {
+    let Some(layout) = layouts.get(&new.survey_id) else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
+    let version: String = responses::table
+        .find(response_id)
+        .select(responses::survey_version)
+        .first(conn)?;
+    diesel::update(responses::table.find(response_id))
+        .set((
+            responses::unit_code.eq(&new.unit),
+            responses::day.eq(&new.day),
+            responses::respondent_group.eq(new.valid.group.as_deref()),
+            responses::background
+                .eq(serde_json::to_string(&new.valid.background).unwrap_or_default()),
+            responses::comments.eq(serde_json::to_string(&new.valid.comments).unwrap_or_default()),
+            responses::status.eq(&new.status),
+        ))
+        .execute(conn)?;
+    diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;
+    let mut rows = AnswerRows::default();
+    for (item, value) in &new.valid.answers {
+        rows.response_ids.push(response_id.to_string());
+        rows.item_codes.push(item.clone());
+        rows.values.push(*value);
+    }
+    insert_answers(conn, &rows)?;
+    let key = |p: &Pending| SliceKey {
+        survey_id: p.survey_id.clone(),
+        survey_version: version.clone(),
+        unit_code: p.unit.clone(),
+        period: p.period,
+        day: p.day.clone(),
+        respondent_group: p.valid.group.clone().unwrap_or_default(),
+        channel: p.channel.clone(),
+        field: field_of(p),
+    };
+    let mut deltas = Deltas::default();
+    deltas.remove(layout, key(old), &old.contribution);
+    deltas.add(layout, key(new), &new.contribution);
+    counts::add(conn, layouts, &deltas)
+}
+
+/// Inside a write transaction: sets a stored response's status (a counted paper form that a
+/// second keying has since verified).
+pub fn set_status(
+    conn: &mut AnyConnection,
+    response_id: &str,
+    status: &str,
+) -> Result<(), DbError> {
+    diesel::update(responses::table.find(response_id))
+        .set(responses::status.eq(status))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What one stored response holds, as stored.
+#[derive(Debug, Clone)]
+pub struct StoredValues {
+    pub unit: String,
+    pub day: String,
+    pub group: Option<String>,
+    pub status: String,
+    /// JSON objects, as stored.
+    pub background: String,
+    pub comments: String,
+    pub answers: Vec<(String, Option<i16>)>,
+}
+
+/// One response's values (a counted paper form about to be corrected).
+pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>, DbError> {
+    let head: Option<(String, String, Option<String>, String, String, String)> = responses::table
+        .find(id)
+        .select((
+            responses::unit_code,
+            responses::day,
+            responses::respondent_group,
+            responses::status,
+            responses::background,
+            responses::comments,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((unit, day, group, status, background, comments)) = head else {
+        return Ok(None);
+    };
+    let answers = answers::table
+        .filter(answers::response_id.eq(id))
+        .select((answers::item_code, answers::value))
+        .load(conn)?;
+    Ok(Some(StoredValues {
+        unit,
+        day,
+        group,
+        status,
+        background,
+        comments,
+        answers,
+    }))
+}
+
+/// Replaces every submission id stored as sent (before they were kept as keyed hashes) by its
+/// keyed hash; returns how many. Idempotency keeps working: a client sending an old id again
+/// finds it under its hash.
+pub fn hash_plain_submission_ids(conn: &mut AnyConnection) -> Result<usize, DbError> {
+    let key = crate::db::keys::get_or_create(conn, crate::db::keys::SUBMISSION)?;
+    let plain: Vec<(String, String)> = responses::table
+        .filter(
+            responses::submission_id
+                .not_like(format!("{}%", crate::secrets::KEYED_SUBMISSION_PREFIX)),
+        )
+        .select((responses::id, responses::submission_id))
+        .load(conn)?;
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    write_transaction(conn, |conn| {
+        for (id, sid) in &plain {
+            diesel::update(responses::table.find(id))
+                .set(responses::submission_id.eq(keyed_submission(&key, sid)))
+                .execute(conn)?;
+        }
+        Ok(plain.len())
+    })
+}
+
+/// A sealed response as read back to be counted.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = responses)]
+struct SealedHead {
+    id: String,
+    survey_version: String,
+    day: String,
+    respondent_group: Option<String>,
+    channel: String,
+    background: String,
+}
+
+/// Inside a write transaction: adds every sealed answer of a survey, period and unit to the
+/// counts and marks it received, once the last campaign holding it sealed has closed; returns
+/// how many. What each adds is worked out from its stored answers, as the recount does.
+pub fn unseal(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    survey_id: &str,
+    period: i32,
+    unit: &str,
+) -> Result<usize, DbError> {
+    let sealed = || {
+        responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::period.eq(period))
+            .filter(responses::unit_code.eq(unit))
+            .filter(responses::status.eq(SEALED))
+    };
+    let heads: Vec<SealedHead> = sealed()
+        .order(responses::id)
+        .select(SealedHead::as_select())
+        .load(conn)?;
+    if heads.is_empty() {
+        return Ok(0);
+    }
+    let Some(layout) = layouts.get(survey_id) else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
+    let mut deltas = Deltas::default();
+    for chunk in heads.chunks(1000) {
+        let ids: Vec<&str> = chunk.iter().map(|h| h.id.as_str()).collect();
+        let rows: Vec<(String, String, Option<i16>)> = answers::table
+            .filter(answers::response_id.eq_any(&ids))
+            .select((answers::response_id, answers::item_code, answers::value))
+            .load(conn)?;
+        let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
+        for (id, item, value) in rows {
+            by_response.entry(id).or_default().push((item, value));
+        }
+        for h in chunk {
+            let answers = by_response.remove(&h.id).unwrap_or_default();
+            let background: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&h.background).unwrap_or_default();
+            let key = SliceKey {
+                survey_id: survey_id.to_string(),
+                survey_version: h.survey_version.clone(),
+                unit_code: unit.to_string(),
+                period,
+                day: h.day.clone(),
+                respondent_group: h.respondent_group.clone().unwrap_or_default(),
+                channel: h.channel.clone(),
+                field: background
+                    .get(crate::counts::FIELD_QUESTION)
+                    .cloned()
+                    .unwrap_or_default(),
+            };
+            deltas.add(layout, key, &layout.contribution(&answers, &background));
+        }
+    }
+    counts::add(conn, layouts, &deltas)?;
+    diesel::update(sealed())
+        .set(responses::status.eq(RECEIVED))
+        .execute(conn)?;
+    Ok(heads.len())
+}
