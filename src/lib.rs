@@ -5,7 +5,7 @@
 //! ## Layers
 //! Bottom to top. A module imports from its own line or the lines above it, never below, and
 //! never in a loop (`tests/layers.rs` reads this list and checks every `crate::` path):
-//! - `text`, `clock`, `secrets`, `passwords`, `spreadsheet` — words in both languages, time, hashing
+//! - `text`, `clock`, `secrets`, `passwords`, `spreadsheet`, `http_client` — words in both languages, time, hashing, a loopback HTTP client for the benchmark and the tests
 //! - `config`, `limits` — settings, and the rate limits every server holds
 //! - `survey` — instrument definitions, units and their maps, the city's plan
 //! - `scoring` — the official scoring rules and their statistics, pure
@@ -28,6 +28,7 @@ pub mod config;
 pub mod counts;
 pub mod db;
 pub mod features;
+pub mod http_client;
 pub mod ingest;
 pub mod limits;
 pub mod passwords;

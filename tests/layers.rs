@@ -200,7 +200,10 @@ fn every_import_keeps_to_the_layer_order_and_no_module_imports_one_that_imports_
         .expect("src/lib.rs")
         .text;
     let layers = layers(lib);
-    assert!(layers.len() >= 5, "src/lib.rs lists its layers under “## Layers”");
+    assert!(
+        layers.len() >= 5,
+        "src/lib.rs lists its layers under “## Layers”"
+    );
     let layer_of: BTreeMap<String, usize> = layers
         .iter()
         .enumerate()
@@ -215,11 +218,17 @@ fn every_import_keeps_to_the_layer_order_and_no_module_imports_one_that_imports_
         .iter()
         .filter(|m| !layer_of.contains_key(*m))
         .collect();
-    assert!(unplaced.is_empty(), "modules missing from the layer list in src/lib.rs: {unplaced:?}");
+    assert!(
+        unplaced.is_empty(),
+        "modules missing from the layer list in src/lib.rs: {unplaced:?}"
+    );
 
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut upward = Vec::new();
-    for m in mods.iter().filter(|m| m.file != "lib.rs" && m.file != "main.rs") {
+    for m in mods
+        .iter()
+        .filter(|m| m.file != "lib.rs" && m.file != "main.rs")
+    {
         let from = top(&m.file);
         for path in crate_paths(without_tests(&m.text)) {
             let to = path.split("::").next().unwrap_or("").to_string();
@@ -232,9 +241,16 @@ fn every_import_keeps_to_the_layer_order_and_no_module_imports_one_that_imports_
             edges.entry(from.clone()).or_default().insert(to);
         }
     }
-    assert!(upward.is_empty(), "imports that reach up a layer:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "imports that reach up a layer:\n{}",
+        upward.join("\n")
+    );
     let found = loops(&edges);
-    assert!(found.is_empty(), "import loops between top-level modules: {found:?}");
+    assert!(
+        found.is_empty(),
+        "import loops between top-level modules: {found:?}"
+    );
 }
 
 #[test]
@@ -260,7 +276,10 @@ fn a_feature_never_imports_another_features_handlers_nor_one_that_imports_it_bac
             if parts.next() == Some("routes") {
                 into_handlers.push(format!("{}: crate::{path}", m.file));
             }
-            edges.entry(from.to_string()).or_default().insert(to.to_string());
+            edges
+                .entry(from.to_string())
+                .or_default()
+                .insert(to.to_string());
         }
     }
     assert!(
@@ -269,7 +288,10 @@ fn a_feature_never_imports_another_features_handlers_nor_one_that_imports_it_bac
         into_handlers.join("\n")
     );
     let found = loops(&edges);
-    assert!(found.is_empty(), "features importing each other in a loop: {found:?}");
+    assert!(
+        found.is_empty(),
+        "features importing each other in a loop: {found:?}"
+    );
 }
 
 #[test]
@@ -280,7 +302,11 @@ fn no_source_file_is_over_500_lines() {
         .filter(|(n, _)| *n > MAX_LINES)
         .map(|(n, f)| format!("{f}: {n} lines"))
         .collect();
-    assert!(long.is_empty(), "files over {MAX_LINES} lines (split them by job):\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines (split them by job):\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]

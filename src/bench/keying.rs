@@ -1,8 +1,8 @@
 //! Save-and-next on the keying screen, as a surveyor's browser does it: post a whole household
 //! form, follow the redirect to the next blank form, over HTTP, with whatever is stored.
 
-use super::http::{sign_in, Client};
 use crate::db::auth::{self, Role};
+use crate::http_client::{sign_in, Client};
 use crate::state::AppState;
 use crate::survey::paper::{layout, FieldKind, Keyed};
 use std::time::Instant;

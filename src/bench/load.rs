@@ -1,9 +1,9 @@
 //! Load for the ingest measurements: random answers, their request bodies and pending
 //! rows, sent over HTTP, stored in a bare loop, or bulk-loaded.
 
-use super::http::Client;
 use super::{percentile, period, SURVEY};
 use crate::db::responses::{store_all, store_one, Pending};
+use crate::http_client::Client;
 use crate::state::AppState;
 use crate::survey::{Survey, ValidSubmission};
 use rand::rngs::StdRng;

@@ -1,7 +1,6 @@
 //! `chiso bench`: ingest and scoring measured side by side in one process run, so that the
 //! ratios hold on a noisy machine. Everything talks to loopback only.
 
-pub mod http;
 pub mod import;
 mod keying;
 mod load;

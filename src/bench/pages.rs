@@ -3,9 +3,9 @@
 //! request. Pages draw from the running counts, so their time should not grow with the
 //! number of stored answers.
 
-use super::http::{sign_in, Client};
 use super::percentile;
 use crate::db::auth::{self, Role};
+use crate::http_client::{sign_in, Client};
 use crate::scoring::top20;
 use crate::state::AppState;
 use std::time::Instant;

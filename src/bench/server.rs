@@ -1,8 +1,8 @@
 //! The benchmark's servers: one in this process, or `chiso serve` as a child whose memory is
 //! read while it answers scores and streams the export.
 
-use super::http::{self, Client};
 use super::{period, ONE_WARD, SURVEY};
+use crate::http_client::{self, Client};
 use crate::startup;
 use crate::state::AppState;
 use std::path::Path;
@@ -50,7 +50,7 @@ pub(super) fn http_export(addr: &str, pid: u32, token: &str) -> Result<HttpExpor
         "/api/v1/export?survey={SURVEY}&period={}&format=csv",
         period()
     );
-    let result = http::download(addr, &path, Some(token));
+    let result = http_client::download(addr, &path, Some(token));
     let secs = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();

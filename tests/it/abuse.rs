@@ -169,7 +169,7 @@ fn the_log_holds_no_secret_in_any_encoding() {
         .spawn()
         .unwrap();
     wait_healthy(&addr);
-    let mut c = chiso::bench::http::Client::new(&addr);
+    let mut c = chiso::http_client::Client::new(&addr);
     let mut asked = 0;
     for secret in [token.as_str(), code.as_str(), link.as_str()] {
         let first = secret.as_bytes()[0];
@@ -343,7 +343,7 @@ fn an_integrator_posting_4000_forms_over_16_connections_is_not_refused() {
         .map(|_| {
             let (addr, token) = (addr.clone(), token.clone());
             std::thread::spawn(move || {
-                let mut c = chiso::bench::http::Client::new(&addr);
+                let mut c = chiso::http_client::Client::new(&addr);
                 let auth = format!("Bearer {token}");
                 let headers = [
                     ("Authorization", auth.as_str()),

@@ -5,7 +5,7 @@
 //! naming the limit, and the server stays small and healthy.
 
 use crate::harness::{chiso_process, fresh_database, rss_mb, start_server, ADMIN_PROCESS_PASSWORD};
-use chiso::bench::http::{sign_in, Client, SignedIn};
+use chiso::http_client::{sign_in, Client, SignedIn};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

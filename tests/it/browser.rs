@@ -5,7 +5,7 @@
 
 use crate::harness::{chiso_process, fresh_database, start_server, surveys_dir};
 use crate::webdriver::{Browser, DESKTOP};
-use chiso::bench::http::Client;
+use chiso::http_client::Client;
 use chiso::survey::paper::{layout, FieldKind, Keyed};
 use serde_json::json;
 
@@ -16,7 +16,7 @@ pub fn staff(
     path: &str,
     session: &str,
     body: &str,
-) -> chiso::bench::http::Reply {
+) -> chiso::http_client::Reply {
     let cookie = format!("chiso_session={session}");
     Client::new(addr)
         .send(
@@ -34,7 +34,7 @@ pub fn staff(
 /// Signs in over HTTP: the session cookie and the CSRF token of its forms.
 pub fn sign_in(addr: &str, user: &str, password: &str) -> (String, String) {
     let mut c = Client::new(addr);
-    let signed = chiso::bench::http::sign_in(&mut c, user, password).unwrap();
+    let signed = chiso::http_client::sign_in(&mut c, user, password).unwrap();
     let session = signed
         .cookie
         .trim_start_matches("chiso_session=")

@@ -808,7 +808,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
         .spawn()
         .unwrap();
     wait_healthy(&server_addr);
-    let mut c = chiso::bench::http::Client::new(&server_addr);
+    let mut c = chiso::http_client::Client::new(&server_addr);
     let token = &tokens[0];
     let r = c.request("GET", &format!("/i/{token}"), None, b"").unwrap();
     assert_eq!(r.status, 200);

@@ -4,7 +4,7 @@
 use crate::harness::{
     chiso_process as chiso, fresh_database, live_submission, start_server as start, surveys_dir,
 };
-use chiso::bench::http::Client;
+use chiso::http_client::Client;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::HashMap;

@@ -2,10 +2,10 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
-use chiso::bench::http::Client;
 use chiso::clock::Clock;
 use chiso::config::Settings;
 use chiso::db::auth::{self, Role};
+use chiso::http_client::Client;
 use chiso::startup::prepare;
 use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};

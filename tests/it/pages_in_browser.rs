@@ -154,7 +154,7 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
     assert!(out.status.success());
     // Thirty counter forms over two wards, two at a third: too few to show, and five at a
     // fourth, withheld beside it so that the city minus the others does not give the two.
-    let mut c = chiso::bench::http::Client::new(&addr);
+    let mut c = chiso::http_client::Client::new(&addr);
     for i in 0..37 {
         let unit = match i {
             32.. => "P-AN-BINH",

@@ -58,10 +58,10 @@ fn chiso_without_a_subcommand_honours_the_environment_and_flags() {
 /// Signs in through the sign-in page on a fresh connection, as a client at `from` behind the
 /// reverse proxy; the status code of the form.
 fn sign_in(addr: &str, from: &str, password: &str) -> u16 {
-    let mut c = chiso::bench::http::Client::new(addr);
+    let mut c = chiso::http_client::Client::new(addr);
     let page = c.send("GET", "/login", &[], b"").unwrap();
     let pre = page.cookie("chiso_csrf").unwrap().to_string();
-    let csrf = chiso::bench::http::csrf_field(&page.body).unwrap();
+    let csrf = chiso::http_client::csrf_field(&page.body).unwrap();
     let body = format!("csrf={csrf}&username=admin&password={password}");
     let cookie = format!("chiso_csrf={pre}");
     c.send(

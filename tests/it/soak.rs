@@ -5,7 +5,7 @@
 //! stored forms must equal those acknowledged and agree with a full recount afterwards.
 
 use crate::harness::*;
-use chiso::bench::http::Client;
+use chiso::http_client::Client;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
