@@ -4,6 +4,8 @@
 //! `features/`, no feature imports another feature's handlers (a handler file is not a
 //! library) and features do not import each other in a loop. A file over 500 lines fails too.
 
+#![allow(clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
