@@ -1,7 +1,7 @@
 //! Keyer statistics: speed and accuracy by keyer and by batch.
 
 use crate::features::paper::page::Staff;
-use crate::features::paper::service::KeyerStats;
+use crate::features::paper::service::statistics::{KeyerStats, Report};
 use crate::survey::Survey;
 use crate::text::Lang;
 use maud::{html, Markup};
@@ -10,15 +10,18 @@ pub struct KeyersPage<'a> {
     pub staff: Staff<'a>,
     pub surveys: Vec<&'a Survey>,
     pub survey: &'a Survey,
-    pub period: i32,
-    pub by_keyer: &'a [KeyerStats],
-    pub by_batch: &'a [KeyerStats],
-    pub batch_label: &'a dyn Fn(&str) -> String,
+    pub report: &'a Report,
 }
 
 pub fn keyers(p: &KeyersPage) -> Markup {
-    let st = &p.staff;
+    let (st, r) = (&p.staff, p.report);
     let l = st.lang;
+    let batch_label = |id: &str| {
+        r.batch_labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| l.pick("(nhập từ tệp)", "(imported from a file)").into())
+    };
     st.page(
         st.t("Thống kê người nhập", "Keyer statistics"),
         "",
@@ -31,7 +34,7 @@ pub fn keyers(p: &KeyersPage) -> Markup {
                     label { (st.t("Phiếu khảo sát ", "Survey ")) select name="survey" {
                         @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title_in(l)) } }
                     } }
-                    label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(p.period) min="2000" max="2100"; }
+                    label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(r.period) min="2000" max="2100"; }
                     button type="submit" { (st.t("Xem", "Show")) }
                 }
                 p.note {
@@ -49,9 +52,9 @@ pub fn keyers(p: &KeyersPage) -> Markup {
                     }
                 }
                 h2 { (st.t("Theo người nhập", "By keyer")) }
-                (table(l, st.t("Người nhập", "Keyer"), p.by_keyer, &|s: &str| s.to_string()))
+                (table(l, st.t("Người nhập", "Keyer"), &r.by_keyer, &|s: &str| s.to_string()))
                 h2 { (st.t("Theo lô phiếu", "By batch")) }
-                (table(l, st.t("Lô phiếu", "Batch"), p.by_batch, p.batch_label))
+                (table(l, st.t("Lô phiếu", "Batch"), &r.by_batch, &batch_label))
             }
         },
     )

@@ -1,0 +1,106 @@
+//! The keying screen: a blank form, saving a keying and opening the next blank one, and the
+//! screen's script.
+
+use super::{see_other, AnyForm, Desk};
+use crate::features::paper::page as view;
+use crate::features::paper::service::{keying as service, KeyedForm, DATE};
+use crate::survey::paper::KeyError;
+use crate::web::error::PageError;
+use crate::web::extract::{CsrfForm, Surveyor};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// What the keying screen shows besides the batch: the form as last posted and its errors,
+/// or what the last save did.
+#[derive(Default)]
+struct Posted {
+    form: KeyedForm,
+    errors: Vec<KeyError>,
+    saved: Option<String>,
+}
+
+async fn page(
+    desk: &Desk<Surveyor>,
+    batch_id: String,
+    status: StatusCode,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let here = format!("/entry/batches/{batch_id}/key");
+    let screen = desk
+        .run(move |st, u| service::screen(st, u, &batch_id))
+        .await?;
+    let page = view::keying(&view::KeyingPage {
+        staff: desk.staff(&here),
+        batch: &screen.progress,
+        survey: desk.survey(&screen.progress.batch.survey_id)?,
+        fields: &screen.fields,
+        serial: &posted.form.serial,
+        date: &posted.form.date,
+        keys: &posted.form.keys,
+        started_at: &screen.started_at,
+        errors: &posted.errors,
+        saved: posted.saved.as_deref(),
+    });
+    Ok(desk.page(status, page))
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn screen(
+    desk: Desk<Surveyor>,
+    id: web::Path<String>,
+    q: web::Query<SavedQuery>,
+) -> Result<HttpResponse, PageError> {
+    // The message of the last save travels in the address of the next blank form, short.
+    let saved = q.into_inner().saved.map(|s| s.chars().take(300).collect());
+    let posted = Posted {
+        saved,
+        ..Posted::default()
+    };
+    page(&desk, id.into_inner(), StatusCode::OK, posted).await
+}
+
+pub async fn save(
+    desk: Desk<Surveyor>,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<AnyForm>,
+) -> Result<HttpResponse, PageError> {
+    let ([serial, date, started_at], keys) = form.take(["serial", DATE, "started_at"]);
+    let (started_at, id) = (Some(started_at), id.into_inner());
+    let input = KeyedForm {
+        serial,
+        date,
+        keys,
+        started_at,
+    };
+    let (again, batch) = (input.clone(), id.clone());
+    let errors = match desk
+        .run(move |st, u| service::key_form(st, u, &batch, input))
+        .await
+    {
+        Ok((f, outcome)) => {
+            let msg = view::saved_message(desk.lang, &f.serial, &outcome);
+            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+            return Ok(see_other(format!("/entry/batches/{id}/key?{q}")));
+        }
+        Err(e) => e.into_marks("serial")?,
+    };
+    let posted = Posted {
+        form: again,
+        errors,
+        saved: None,
+    };
+    page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+}
+
+/// The keying screen's script: served by the binary, so pages need no inline script.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
+        .body(crate::ui::assets::ENTRY_JS)
+}
