@@ -2,35 +2,20 @@
 
 use crate::features::audit::page;
 use crate::features::audit::service::{self, Asked, AuditError};
-use crate::features::paper::page::Staff;
-use crate::state::AppState;
-use crate::text::Lang;
+use crate::features::paper::routes::Desk;
 use crate::web::error::PageError;
-use crate::web::extract::{here, Csrf, SignedIn, Supervisor};
+use crate::web::extract::Supervisor;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 pub async fn audit_trail(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Supervisor>,
-    csrf: Csrf,
-    lang: Lang,
-    req: HttpRequest,
+    desk: Desk<Supervisor>,
     q: web::Query<Asked>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = user.clone();
-    let trail = state
-        .run(move |st| service::trail(st, &viewer, q.into_inner()))
-        .await?;
-    let (role, here) = (user.role.to_string(), here(&req));
-    let staff = Staff {
-        username: &user.username,
-        role: &role,
-        csrf: &csrf.token,
-        lang,
-        here: &here,
-    };
-    Ok(csrf.page(StatusCode::OK, page::audit(&staff, &trail)))
+    let asked = q.into_inner();
+    let trail = desk.run(|st, u| service::trail(st, u, asked)).await?;
+    let page = page::audit(&desk.staff(desk.here()), &trail);
+    Ok(desk.page(StatusCode::OK, page))
 }
 
 impl From<AuditError> for PageError {

@@ -8,31 +8,27 @@ use maud::{html, Markup};
 
 pub fn disputes(staff: &Staff, forms: &[(Form, Batch)]) -> Markup {
     let l = staff.lang;
-    staff.page(
+    staff.under_entry(
         l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement"),
-        "",
-        html! {},
+        l.pick("phiếu chờ đối chiếu", "forms awaiting settlement"),
         html! {
-            main {
-                p.crumbs { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } " › " (l.pick("phiếu chờ đối chiếu", "forms awaiting settlement")) }
-                h1 { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) }
-                @if forms.is_empty() {
-                    p { (l.pick("Không có phiếu nào chờ đối chiếu: mọi phiếu nhập hai lần đều trùng khớp.", "No form awaits settlement: every form keyed twice agrees.")) }
-                } @else {
-                    p { (l.pick("Hai lần nhập của các phiếu dưới đây khác nhau. Mở từng phiếu, xem phiếu giấy và chọn giá trị đúng cho mỗi ô.", "The two keyings of these forms differ. Open each one, look at the paper and choose the right value for each field.")) }
-                    div.scroll { table {
-                        thead { tr { th { (l.pick("Mã phiếu", "Serial")) } th { (l.pick("Lô", "Batch")) } th { (l.pick("Đơn vị", "Unit")) } th.num { (l.pick("Số ô khác nhau", "Fields that differ")) } th { (l.pick("Cập nhật", "Updated")) } } }
-                        tbody { @for (f, b) in forms {
-                            tr {
-                                td { a href={ "/entry/forms/" (f.id) } { (f.serial) } }
-                                td { a href={ "/entry/batches/" (b.id) } { (b.label) } }
-                                td { (b.unit_name) }
-                                td.num { (f.differences.unwrap_or(0)) }
-                                td { (l.when(&f.updated_at)) }
-                            }
-                        } }
+            h1 { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) }
+            @if forms.is_empty() {
+                p { (l.pick("Không có phiếu nào chờ đối chiếu: mọi phiếu nhập hai lần đều trùng khớp.", "No form awaits settlement: every form keyed twice agrees.")) }
+            } @else {
+                p { (l.pick("Hai lần nhập của các phiếu dưới đây khác nhau. Mở từng phiếu, xem phiếu giấy và chọn giá trị đúng cho mỗi ô.", "The two keyings of these forms differ. Open each one, look at the paper and choose the right value for each field.")) }
+                div.scroll { table {
+                    thead { tr { th { (l.pick("Mã phiếu", "Serial")) } th { (l.pick("Lô", "Batch")) } th { (l.pick("Đơn vị", "Unit")) } th.num { (l.pick("Số ô khác nhau", "Fields that differ")) } th { (l.pick("Cập nhật", "Updated")) } } }
+                    tbody { @for (f, b) in forms {
+                        tr {
+                            td { a href={ "/entry/forms/" (f.id) } { (f.serial) } }
+                            td { a href={ "/entry/batches/" (b.id) } { (b.label) } }
+                            td { (b.unit_name) }
+                            td.num { (f.differences.unwrap_or(0)) }
+                            td { (l.when(&f.updated_at)) }
+                        }
                     } }
-                }
+                } }
             }
         },
     )

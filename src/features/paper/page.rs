@@ -29,6 +29,22 @@ impl Staff<'_> {
         self.lang.pick(vi, en)
     }
 
+    /// A page under the paper forms: its crumbs lead back to the batches, then `crumb`.
+    pub fn under_entry(&self, title: &str, crumb: &str, content: Markup) -> Markup {
+        let home = self.t("Nhập phiếu giấy", "Paper forms");
+        self.page(
+            title,
+            "",
+            html! {},
+            html! {
+                main {
+                    p.crumbs { a href="/entry" { (home) } " › " (crumb) }
+                    (content)
+                }
+            },
+        )
+    }
+
     /// The page shell with the top bar, in the page's language.
     pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
         page_in(
@@ -154,49 +170,45 @@ pub fn batch(staff: &Staff, b: &BatchProgress, forms: &[FormLine], survey: &Surv
             0
         }
     };
-    st.page(
+    st.under_entry(
         &b.batch.label,
-        "",
-        html! {},
+        &b.batch.label,
         html! {
-            main {
-                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " (b.batch.label) }
-                h1 { (b.batch.label) }
-                p { (survey.title_in(l)) " · " (b.batch.unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
-                @if survey.count_single_keyed {
-                    p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
-                }
-                dl.progress {
-                    (progress_row(l, st.t("Đã nhập ít nhất 1 lần", "Keyed at least once"), b.keyed(), b.batch.expected, pct(b.keyed())))
-                    (progress_row(l, st.t("Đã nhập 2 lần", "Keyed twice"), b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
-                    (progress_row(l, st.t("Đã xác minh hoặc đối chiếu", "Verified or settled"), b.done(), b.batch.expected, pct(b.done())))
-                    (progress_row(l, st.t("Chờ đối chiếu", "Awaiting settlement"), b.disputed, b.batch.expected, pct(b.disputed)))
-                }
-                p {
-                    a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } " "
-                    a.button href={ "/surveys/" (survey.id) "/print" } { (st.t("In phiếu trắng", "Print blank forms")) }
-                }
-                @if forms.is_empty() {
-                    p { (st.t("Chưa có phiếu nào của lô này được nhập.", "No form of this batch has been keyed yet.")) }
-                } @else {
-                    div.scroll {
-                        table {
-                            thead { tr { th { (st.t("Mã phiếu", "Serial")) } th { (st.t("Trạng thái", "Status")) } th { (st.t("Người nhập lần 1", "First keyer")) } th { (st.t("Người nhập lần 2", "Second keyer")) } th.num { (st.t("Số ô khác nhau", "Fields that differ")) } } }
-                            tbody {
-                                @for f in forms {
-                                    tr {
-                                        td { (f.form.serial) }
-                                        td {
-                                            @if f.form.status == DISPUTED && st.supervises() {
-                                                a href={ "/entry/forms/" (f.form.id) } { (status_label(l, &f.form.status)) }
-                                            } @else if f.form.counted && st.supervises() {
-                                                (status_label(l, &f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { (st.t("sửa", "correct")) }
-                                            } @else { (status_label(l, &f.form.status)) }
-                                        }
-                                        td { (f.keyers.first().map_or("", String::as_str)) }
-                                        td { (f.keyers.get(1).map_or("", String::as_str)) }
-                                        td.num { (f.form.differences.map_or(String::new(), |d| l.count(i64::from(d)))) }
+            h1 { (b.batch.label) }
+            p { (survey.title_in(l)) " · " (b.batch.unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
+            @if survey.count_single_keyed {
+                p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
+            }
+            dl.progress {
+                (progress_row(l, st.t("Đã nhập ít nhất 1 lần", "Keyed at least once"), b.keyed(), b.batch.expected, pct(b.keyed())))
+                (progress_row(l, st.t("Đã nhập 2 lần", "Keyed twice"), b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
+                (progress_row(l, st.t("Đã xác minh hoặc đối chiếu", "Verified or settled"), b.done(), b.batch.expected, pct(b.done())))
+                (progress_row(l, st.t("Chờ đối chiếu", "Awaiting settlement"), b.disputed, b.batch.expected, pct(b.disputed)))
+            }
+            p {
+                a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } " "
+                a.button href={ "/surveys/" (survey.id) "/print" } { (st.t("In phiếu trắng", "Print blank forms")) }
+            }
+            @if forms.is_empty() {
+                p { (st.t("Chưa có phiếu nào của lô này được nhập.", "No form of this batch has been keyed yet.")) }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr { th { (st.t("Mã phiếu", "Serial")) } th { (st.t("Trạng thái", "Status")) } th { (st.t("Người nhập lần 1", "First keyer")) } th { (st.t("Người nhập lần 2", "Second keyer")) } th.num { (st.t("Số ô khác nhau", "Fields that differ")) } } }
+                        tbody {
+                            @for f in forms {
+                                tr {
+                                    td { (f.form.serial) }
+                                    td {
+                                        @if f.form.status == DISPUTED && st.supervises() {
+                                            a href={ "/entry/forms/" (f.form.id) } { (status_label(l, &f.form.status)) }
+                                        } @else if f.form.counted && st.supervises() {
+                                            (status_label(l, &f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { (st.t("sửa", "correct")) }
+                                        } @else { (status_label(l, &f.form.status)) }
                                     }
+                                    td { (f.keyers.first().map_or("", String::as_str)) }
+                                    td { (f.keyers.get(1).map_or("", String::as_str)) }
+                                    td.num { (f.form.differences.map_or(String::new(), |d| l.count(i64::from(d)))) }
                                 }
                             }
                         }

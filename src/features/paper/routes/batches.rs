@@ -3,6 +3,7 @@
 use super::{see_other, Desk};
 use crate::features::paper::page as view;
 use crate::features::paper::service::{batches as service, NewBatch, PaperError};
+use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, Surveyor, WithCsrf};
 use actix_web::http::StatusCode;
@@ -63,25 +64,41 @@ pub async fn create(
     desk: Desk<Supervisor>,
     CsrfForm(f): CsrfForm<BatchForm>,
 ) -> Result<HttpResponse, PageError> {
-    let l = desk.lang;
-    let error = match f.new_batch() {
-        None => l
-            .pick(
-                "Năm và số phiếu phải là số.",
-                "The year and the number of forms must be numbers.",
+    let made = match f.new_batch() {
+        Some(new) => desk.run(|st, u| service::create_batch(st, u, new)).await,
+        None => {
+            return page(
+                &desk,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(not_numbers(desk.lang)),
             )
-            .to_string(),
-        Some(new) => match desk.run(|st, u| service::create_batch(st, u, new)).await {
-            Ok(b) => return Ok(see_other(format!("/entry/batches/{}", b.id))),
-            Err(PaperError::Invalid(e)) => format!(
-                "{} {}.",
-                l.pick("Chưa tạo được lô phiếu:", "The batch was not created:"),
-                l.text(&e.text)
-            ),
-            Err(e) => return Err(e.into()),
-        },
+            .await
+        }
+    };
+    let error = match made {
+        Ok(b) => return Ok(see_other(format!("/entry/batches/{}", b.id))),
+        Err(e) => not_created(desk.lang, e)?,
     };
     page(&desk, StatusCode::UNPROCESSABLE_ENTITY, Some(&error)).await
+}
+
+fn not_numbers(l: Lang) -> &'static str {
+    l.pick(
+        "Năm và số phiếu phải là số.",
+        "The year and the number of forms must be numbers.",
+    )
+}
+
+/// Why the batch was not created, when it is for the supervisor to put right.
+fn not_created(l: Lang, e: PaperError) -> Result<String, PageError> {
+    match e {
+        PaperError::Invalid(e) => Ok(format!(
+            "{} {}.",
+            l.pick("Chưa tạo được lô phiếu:", "The batch was not created:"),
+            l.text(&e.text)
+        )),
+        e => Err(e.into()),
+    }
 }
 
 pub async fn show(desk: Desk<Surveyor>, id: web::Path<String>) -> Result<HttpResponse, PageError> {

@@ -2,20 +2,43 @@
 
 use super::{see_other, AnyForm, Desk};
 use crate::features::paper::page as view;
-use crate::features::paper::service::{corrections as service, DATE};
+use crate::features::paper::service::corrections::{self as service, Correction};
+use crate::features::paper::service::DATE;
 use crate::survey::paper::{KeyError, Keyed};
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-/// What a posted correction held, shown again with what was wrong with it.
+/// What the correction's fields hold: the stored values, or what was posted with what was
+/// wrong with it.
 #[derive(Clone)]
 struct Posted {
     keys: Keyed,
     date: String,
     reason: String,
     errors: Vec<KeyError>,
+}
+
+impl Posted {
+    fn stored(c: &Correction) -> Posted {
+        Posted {
+            keys: c.keys.clone(),
+            date: c.date.clone(),
+            reason: String::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn from(form: AnyForm) -> Posted {
+        let ([date, reason], keys) = form.take([DATE, "reason"]);
+        Posted {
+            keys,
+            date,
+            reason,
+            errors: Vec::new(),
+        }
+    }
 }
 
 async fn page(
@@ -28,12 +51,7 @@ async fn page(
     let c = desk
         .run(move |st, u| service::correction(st, u, &form_id))
         .await?;
-    let shown = posted.unwrap_or_else(|| Posted {
-        keys: c.keys.clone(),
-        date: c.date.clone(),
-        reason: String::new(),
-        errors: Vec::new(),
-    });
+    let shown = posted.unwrap_or_else(|| Posted::stored(&c));
     let page = view::correction(&view::CorrectionPage {
         staff: desk.staff(&here),
         correction: &c,
@@ -57,28 +75,19 @@ pub async fn correct(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let ([date, reason], keys) = form.take([DATE, "reason"]);
-    let mut posted = Posted {
-        keys,
-        date,
-        reason,
-        errors: Vec::new(),
-    };
-    let (id, asked) = (id.into_inner(), posted.clone());
-    let form_id = id.clone();
+    let (id, mut posted) = (id.into_inner(), Posted::from(form));
+    let (form_id, p) = (id.clone(), posted.clone());
     let corrected = desk
-        .run(move |st, u| {
-            service::correct(st, u, &form_id, &asked.date, &asked.keys, &asked.reason)
-        })
+        .run(move |st, u| service::correct(st, u, &form_id, &p.date, &p.keys, &p.reason))
         .await;
     posted.errors = match corrected {
-        Ok(f) => {
-            let to = f
-                .batch_id
-                .map_or("/entry".into(), |b| format!("/entry/batches/{b}"));
-            return Ok(see_other(to));
-        }
+        Ok(f) => return Ok(see_other(batch_page(f.batch_id))),
         Err(e) => e.into_marks("")?,
     };
     page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, Some(posted)).await
+}
+
+/// Where a corrected form goes back to: its batch.
+fn batch_page(batch_id: Option<String>) -> String {
+    batch_id.map_or("/entry".into(), |b| format!("/entry/batches/{b}"))
 }

@@ -5,6 +5,7 @@ use super::{see_other, AnyForm, Desk};
 use crate::features::paper::dispute_page as view;
 use crate::features::paper::service::disputes::{self as service, Decision};
 use crate::features::paper::service::PaperError;
+use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, WithCsrf};
 use actix_web::http::StatusCode;
@@ -69,22 +70,26 @@ pub async fn settle(
 ) -> Result<HttpResponse, PageError> {
     let (id, decided) = (id.into_inner(), decisions(form));
     let form_id = id.clone();
-    match desk
+    let settled = desk
         .run(move |st, u| service::settle(st, u, &form_id, decided))
-        .await
-    {
-        Ok(form) => Ok(see_other(match form.batch_id {
-            Some(b) => format!("/entry/batches/{b}"),
-            None => "/entry/disputes".into(),
-        })),
-        Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => {
-            let l = desk.lang;
-            let what = l.text(&e.to_correct().unwrap_or_default()).to_string();
-            let msg = format!("{} {what}.", l.pick("Chưa lưu:", "Not saved:"));
-            page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, Some(&msg)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let error = match settled {
+        Ok(form) => return Ok(see_other(settled_to(form.batch_id))),
+        Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => not_saved(desk.lang, &e),
+        Err(e) => return Err(e.into()),
+    };
+    page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, Some(&error)).await
+}
+
+/// Where a settled form goes back to: its batch, else the forms still waiting.
+fn settled_to(batch_id: Option<String>) -> String {
+    batch_id.map_or("/entry/disputes".into(), |b| format!("/entry/batches/{b}"))
+}
+
+/// What to put right in a settlement, in the reader's language.
+fn not_saved(l: Lang, e: &PaperError) -> String {
+    let what = e.to_correct().unwrap_or_default();
+    format!("{} {}.", l.pick("Chưa lưu:", "Not saved:"), l.text(&what))
 }
 
 #[derive(Deserialize)]

@@ -3,8 +3,9 @@
 
 use super::{see_other, AnyForm, Desk};
 use crate::features::paper::page as view;
-use crate::features::paper::service::{keying as service, KeyedForm, DATE};
+use crate::features::paper::service::{keying as service, Keyed1, KeyedForm, DATE};
 use crate::survey::paper::KeyError;
+use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Surveyor};
 use actix_web::http::StatusCode;
@@ -69,32 +70,39 @@ pub async fn save(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let ([serial, date, started_at], keys) = form.take(["serial", DATE, "started_at"]);
-    let (started_at, id) = (Some(started_at), id.into_inner());
-    let input = KeyedForm {
-        serial,
-        date,
-        keys,
-        started_at,
-    };
-    let (again, batch) = (input.clone(), id.clone());
-    let errors = match desk
+    let (id, keyed) = (id.into_inner(), keyed(form));
+    let (batch, input) = (id.clone(), keyed.clone());
+    let saved = desk
         .run(move |st, u| service::key_form(st, u, &batch, input))
-        .await
-    {
-        Ok((f, outcome)) => {
-            let msg = view::saved_message(desk.lang, &f.serial, &outcome);
-            let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-            return Ok(see_other(format!("/entry/batches/{id}/key?{q}")));
-        }
+        .await;
+    let errors = match saved {
+        Ok((f, outcome)) => return Ok(next_blank(desk.lang, &id, &f.serial, &outcome)),
         Err(e) => e.into_marks("serial")?,
     };
     let posted = Posted {
-        form: again,
+        form: keyed,
         errors,
         saved: None,
     };
     page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+}
+
+/// A keying as posted: the serial, the date, when the blank form was opened, and the keys.
+fn keyed(form: AnyForm) -> KeyedForm {
+    let ([serial, date, started_at], keys) = form.take(["serial", DATE, "started_at"]);
+    KeyedForm {
+        serial,
+        date,
+        keys,
+        started_at: Some(started_at),
+    }
+}
+
+/// The next blank form of the batch, with what the save did.
+fn next_blank(lang: Lang, batch_id: &str, serial: &str, outcome: &Keyed1) -> HttpResponse {
+    let msg = view::saved_message(lang, serial, outcome);
+    let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+    see_other(format!("/entry/batches/{batch_id}/key?{q}"))
 }
 
 /// The keying screen's script: served by the binary, so pages need no inline script.

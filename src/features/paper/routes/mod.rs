@@ -10,6 +10,7 @@ pub mod keying;
 pub mod print;
 
 use crate::db::auth::User;
+use crate::db::DbError;
 use crate::features::paper::page::Staff;
 use crate::features::paper::service::PaperError;
 use crate::state::AppState;
@@ -89,10 +90,14 @@ impl<R: MinRole> Desk<R> {
     }
 
     /// Runs a use case of the service for this user, off the async threads.
-    pub async fn run<T: Send + 'static>(
+    pub async fn run<T, E>(
         &self,
-        work: impl FnOnce(&AppState, &User) -> Result<T, PaperError> + Send + 'static,
-    ) -> Result<T, PaperError> {
+        work: impl FnOnce(&AppState, &User) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let user = self.user.clone();
         self.state.run(move |st| work(st, &user)).await
     }

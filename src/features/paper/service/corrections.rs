@@ -1,31 +1,28 @@
 //! Correcting a counted form, when the paper was misread after it was verified: its response
 //! and its counts move together, and the audit log keeps every field before and after.
 
-use super::batches::{form_in_scope, Batch, Form};
-use super::sheet::{differences, read_back, survey_of, Sheet};
+use super::batches::{Batch, Form};
+use super::sheet::{differences, read_back, OnFile};
 use super::{refused, PaperError, DATE};
 use crate::db::auth::User;
 use crate::db::paper as rows;
 use crate::db::{audit, now, responses, write_transaction};
 use crate::state::AppState;
 use crate::survey::paper::{KeyError, Keyed, PaperField};
-use crate::survey::{Survey, ValidSubmission};
+use crate::survey::ValidSubmission;
 use crate::text::Text;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// A counted form as it stands: its batch, the paper it was keyed from, and the keys its
-/// stored values read as (with the date).
+/// A counted form as it stands, and the keys its stored values read as (with the date).
 struct Counted<'s> {
-    form: rows::Form,
-    batch: rows::Batch,
-    survey: &'s Survey,
-    fields: Vec<PaperField>,
+    on_file: OnFile<'s>,
     keys: Keyed,
 }
 
 fn counted<'s>(state: &'s AppState, user: &User, form_id: &str) -> Result<Counted<'s>, PaperError> {
-    let (form, batch) = form_in_scope(state, user, form_id)?;
+    let on_file = OnFile::open(state, user, form_id)?;
+    let form = &on_file.form;
     let stored = match &form.response_id {
         Some(r) => state.db_blocking(|conn| responses::values(conn, r))?,
         None => None,
@@ -42,7 +39,6 @@ fn counted<'s>(state: &'s AppState, user: &User, form_id: &str) -> Result<Counte
             ),
         )
     })?;
-    let (survey, fields) = survey_of(state, &form.survey_id)?;
     let text =
         |json: &str| serde_json::from_str::<BTreeMap<String, String>>(json).unwrap_or_default();
     let values = ValidSubmission {
@@ -51,14 +47,8 @@ fn counted<'s>(state: &'s AppState, user: &User, form_id: &str) -> Result<Counte
         comments: text(&stored.comments),
         group: stored.group,
     };
-    let keys = read_back(&fields, &values, &stored.day);
-    Ok(Counted {
-        form,
-        batch,
-        survey,
-        fields,
-        keys,
-    })
+    let keys = read_back(&on_file.fields, &values, &stored.day);
+    Ok(Counted { on_file, keys })
 }
 
 /// A counted form opened for correction: its stored values in the keying screen's fields.
@@ -74,17 +64,16 @@ pub struct Correction {
 }
 
 pub fn correction(state: &AppState, user: &User, form_id: &str) -> Result<Correction, PaperError> {
-    let c = counted(state, user, form_id)?;
-    let mut keys = c.keys;
+    let Counted { on_file, mut keys } = counted(state, user, form_id)?;
     let date = keys
         .remove(DATE)
         .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
         .map(|d| d.format("%d/%m/%Y").to_string())
         .unwrap_or_default();
     Ok(Correction {
-        form: Form::from(&c.form),
-        batch: Batch::of(state, &c.batch),
-        fields: c.fields,
+        form: Form::from(&on_file.form),
+        batch: Batch::of(state, &on_file.batch),
+        fields: on_file.fields,
         date,
         keys,
     })
@@ -102,14 +91,9 @@ pub fn correct(
     reason: &str,
 ) -> Result<Form, PaperError> {
     let c = counted(state, user, form_id)?;
-    let sheet = Sheet {
-        state,
-        survey: c.survey,
-        fields: &c.fields,
-        batch: &c.batch,
-        serial: &c.form.serial,
-    };
-    let status = c.form.status.clone();
+    let f = &c.on_file;
+    let sheet = f.sheet(state);
+    let status = f.form.status.clone();
     let (after, new) = sheet.prepare(date, keys, &status, &user.username)?;
     if reason.trim().is_empty() {
         return Err(PaperError::Keys(vec![KeyError {
@@ -117,7 +101,7 @@ pub fn correct(
             message: Text::new("hãy ghi lý do sửa phiếu", "write why the form is corrected"),
         }]));
     }
-    let changed = differences(&c.fields, &c.keys, &after);
+    let changed = differences(&f.fields, &c.keys, &after);
     if changed.is_empty() {
         return Err(refused(
             "không có ô nào thay đổi so với phiếu đã lưu",
@@ -132,8 +116,8 @@ pub fn correct(
         .map(|d| json!({"field": d.name, "before": d.first, "after": d.second}))
         .collect();
     let detail =
-        json!({"serial": c.form.serial, "changes": record, "reason": reason.trim()}).to_string();
-    let mut form = c.form.clone();
+        json!({"serial": f.form.serial, "changes": record, "reason": reason.trim()}).to_string();
+    let mut form = f.form.clone();
     let form = state.db_blocking(|conn| {
         write_transaction(conn, |tx| {
             let response = form.response_id.clone().ok_or(PaperError::NotFound)?;

@@ -2,15 +2,14 @@
 //! by field against the paper, and deleting a keying typed under the wrong serial.
 
 use super::batches::{form_in_scope, in_scope, Batch, Form};
-use super::sheet::{dated_keys, differences, store, survey_of, Difference, Sheet};
+use super::sheet::{dated_keys, differences, store, Difference, OnFile};
 use super::{invalid, refused, PaperError, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE};
 use crate::db::auth::User;
 use crate::db::paper::{self as rows, Keying};
 use crate::db::schema::keyings;
 use crate::db::{audit, now, responses, write_transaction};
 use crate::state::AppState;
-use crate::survey::paper::{self, Keyed, PaperField};
-use crate::survey::Survey;
+use crate::survey::paper::{self, Keyed};
 use diesel::prelude::*;
 use serde_json::json;
 use std::collections::HashMap;
@@ -68,42 +67,36 @@ pub struct Dispute {
     pub differences: Vec<Difference>,
 }
 
-/// A form keyed twice, as stored, with the paper it was keyed from.
+/// A form keyed twice, as stored, with its two keyings.
 struct Opened<'s> {
-    form: rows::Form,
-    batch: rows::Batch,
+    on_file: OnFile<'s>,
     first: Keying,
     second: Keying,
-    survey: &'s Survey,
-    fields: Vec<PaperField>,
 }
 
 fn open<'s>(state: &'s AppState, user: &User, form_id: &str) -> Result<Opened<'s>, PaperError> {
-    let (form, batch) = form_in_scope(state, user, form_id)?;
+    let on_file = OnFile::open(state, user, form_id)?;
     let keyings = state.db_blocking(|conn| rows::keyings_of(conn, form_id))?;
-    let (survey, fields) = survey_of(state, &form.survey_id)?;
     let [first, second] = <[Keying; 2]>::try_from(keyings).map_err(|_| {
         refused(
-            format!("phiếu {} chưa được nhập đủ hai lần", form.serial),
-            format!("form {} has not been keyed twice yet", form.serial),
+            format!("phiếu {} chưa được nhập đủ hai lần", on_file.form.serial),
+            format!("form {} has not been keyed twice yet", on_file.form.serial),
         )
     })?;
     Ok(Opened {
-        form,
-        batch,
+        on_file,
         first,
         second,
-        survey,
-        fields,
     })
 }
 
 pub fn dispute(state: &AppState, user: &User, form_id: &str) -> Result<Dispute, PaperError> {
     let d = open(state, user, form_id)?;
-    let differences = differences(&d.fields, &dated_keys(&d.first), &dated_keys(&d.second));
+    let f = &d.on_file;
+    let differences = differences(&f.fields, &dated_keys(&d.first), &dated_keys(&d.second));
     Ok(Dispute {
-        form: Form::from(&d.form),
-        batch: Batch::of(state, &d.batch),
+        form: Form::from(&f.form),
+        batch: Batch::of(state, &f.batch),
         first: Keyer::from(&d.first),
         second: Keyer::from(&d.second),
         differences,
@@ -131,26 +124,21 @@ pub fn settle(
     decisions: Vec<Decision>,
 ) -> Result<Form, PaperError> {
     let d = open(state, user, form_id)?;
-    if d.form.status != DISPUTED {
+    let f = &d.on_file;
+    if f.form.status != DISPUTED {
         return Err(refused(
-            format!("phiếu {} không ở trạng thái chờ đối chiếu", d.form.serial),
-            format!("form {} is not waiting to be settled", d.form.serial),
+            format!("phiếu {} không ở trạng thái chờ đối chiếu", f.form.serial),
+            format!("form {} is not waiting to be settled", f.form.serial),
         ));
     }
     let (a, b) = (dated_keys(&d.first), dated_keys(&d.second));
-    let (mut settled, record) = decide(&differences(&d.fields, &a, &b), &decisions, &a)?;
+    let (mut settled, record) = decide(&differences(&f.fields, &a, &b), &decisions, &a)?;
     let date = settled.remove(DATE).unwrap_or_default();
-    let sheet = Sheet {
-        state,
-        survey: d.survey,
-        fields: &d.fields,
-        batch: &d.batch,
-        serial: &d.form.serial,
-    };
+    let sheet = f.sheet(state);
     let (clean, pending) = sheet.prepare(&date, &settled, ADJUDICATED, &d.first.keyed_by)?;
     let wrong =
-        |k: &Keyed| i32::try_from(differences(&d.fields, k, &clean).len()).unwrap_or(i32::MAX);
-    let previous = if d.form.response_id.is_some() {
+        |k: &Keyed| i32::try_from(differences(&f.fields, k, &clean).len()).unwrap_or(i32::MAX);
+    let previous = if f.form.response_id.is_some() {
         // Counted when first keyed: the first keying's values are what the counts hold.
         let date = a.get(DATE).cloned().unwrap_or_default();
         let mut keys = a.clone();
@@ -163,7 +151,7 @@ pub fn settle(
     } else {
         None
     };
-    let mut form = d.form.clone();
+    let mut form = f.form.clone();
     let form = state.db_blocking(|conn| {
         write_transaction(conn, |c| {
             let now_form = rows::form(c, &form.id)?.ok_or(PaperError::NotFound)?;

@@ -147,13 +147,7 @@ fn save_keying(
     clean: &Keyed,
     pending: Pending,
 ) -> Result<(rows::Form, Keyed1), PaperError> {
-    let Sheet {
-        state,
-        survey,
-        fields,
-        batch,
-        serial,
-    } = *sheet;
+    let (state, survey, batch, serial) = (sheet.state, sheet.survey, sheet.batch, sheet.serial);
     let detail = |round: i32| {
         json!({"serial": serial, "batch": batch.id, "round": round, "after": clean}).to_string()
     };
@@ -236,7 +230,7 @@ fn save_keying(
     rows::insert_keying(c, &keying)?;
     let mut first_keys = keys_of(first);
     first_keys.insert(DATE.into(), first.day.clone());
-    let diffs = differences(fields, &first_keys, clean).len();
+    let diffs = differences(sheet.fields, &first_keys, clean).len();
     form.differences = Some(i32::try_from(diffs).unwrap_or(i32::MAX));
     form.updated_at = keying.saved_at.clone();
     let outcome = if diffs == 0 {

@@ -1,7 +1,9 @@
 //! One paper form as keyed: its serial and date, its keys checked against the paper and the
 //! definition, the response they make, and where two keyings differ.
 
+use super::batches::form_in_scope;
 use super::{invalid, refused, PaperError, DATE};
+use crate::db::auth::User;
 use crate::db::paper::{self as rows, Keying};
 use crate::db::responses::{self, Pending, Stored};
 use crate::db::{AnyConnection, DbError};
@@ -70,6 +72,39 @@ pub fn submission_id(survey: &str, period: i32, serial: &str) -> String {
         format!("chiso:paper:{survey}:{period}:{serial}").as_bytes(),
     )
     .to_string()
+}
+
+/// A stored form with its batch and the paper it was keyed from, opened by a user who may
+/// touch it.
+pub(super) struct OnFile<'s> {
+    pub form: rows::Form,
+    pub batch: rows::Batch,
+    pub survey: &'s Survey,
+    pub fields: Vec<PaperField>,
+}
+
+impl<'s> OnFile<'s> {
+    pub fn open(state: &'s AppState, user: &User, form_id: &str) -> Result<Self, PaperError> {
+        let (form, batch) = form_in_scope(state, user, form_id)?;
+        let (survey, fields) = survey_of(state, &form.survey_id)?;
+        Ok(OnFile {
+            form,
+            batch,
+            survey,
+            fields,
+        })
+    }
+
+    /// The form as a sheet to check keys against.
+    pub fn sheet<'a>(&'a self, state: &'a AppState) -> Sheet<'a> {
+        Sheet {
+            state,
+            survey: self.survey,
+            fields: &self.fields,
+            batch: &self.batch,
+            serial: &self.form.serial,
+        }
+    }
 }
 
 /// One paper form being checked: where it belongs and the paper it was keyed from.
