@@ -64,18 +64,11 @@ pub async fn create(
     desk: Desk<Supervisor>,
     CsrfForm(f): CsrfForm<BatchForm>,
 ) -> Result<HttpResponse, PageError> {
-    let made = match f.new_batch() {
-        Some(new) => desk.run(|st, u| service::create_batch(st, u, new)).await,
-        None => {
-            return page(
-                &desk,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(not_numbers(desk.lang)),
-            )
-            .await
-        }
+    let Some(new) = f.new_batch() else {
+        let error = not_numbers(desk.lang);
+        return page(&desk, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await;
     };
-    let error = match made {
+    let error = match desk.run(|st, u| service::create_batch(st, u, new)).await {
         Ok(b) => return Ok(see_other(format!("/entry/batches/{}", b.id))),
         Err(e) => not_created(desk.lang, e)?,
     };
