@@ -133,19 +133,28 @@ fn declare(r: &mut Router) {
     r.get("/papi", results::routes::papi_page);
     r.get("/papi/export", results::routes::papi_export);
     r.get("/public", results::routes::public_page);
-    r.get("/entry", paper::routes::batches);
-    r.post("/entry/batches", paper::routes::create_batch);
-    r.get("/entry/batches/{id}", paper::routes::batch);
-    r.get("/entry/batches/{id}/key", paper::routes::keying);
-    r.post("/entry/batches/{id}/key", paper::routes::save_keying);
-    r.get("/entry/disputes", paper::routes::disputes);
-    r.get("/entry/forms/{id}", paper::routes::dispute);
-    r.post("/entry/forms/{id}", paper::routes::settle);
-    r.post("/entry/forms/{id}/delete", paper::routes::delete_keying);
-    r.get("/entry/forms/{id}/correct", paper::routes::correction);
-    r.post("/entry/forms/{id}/correct", paper::routes::correct);
-    r.get("/entry/keyers", paper::routes::keyers);
-    r.get("/audit", paper::routes::audit_trail);
+    r.get("/entry", paper::routes::batches::list);
+    r.post("/entry/batches", paper::routes::batches::create);
+    r.get("/entry/batches/{id}", paper::routes::batches::show);
+    r.get("/entry/batches/{id}/key", paper::routes::keying::screen);
+    r.post("/entry/batches/{id}/key", paper::routes::keying::save);
+    r.get("/entry/disputes", paper::routes::disputes::list);
+    r.get("/entry/forms/{id}", paper::routes::disputes::show);
+    r.post("/entry/forms/{id}", paper::routes::disputes::settle);
+    r.post(
+        "/entry/forms/{id}/delete",
+        paper::routes::disputes::delete_keying,
+    );
+    r.get(
+        "/entry/forms/{id}/correct",
+        paper::routes::corrections::show,
+    );
+    r.post(
+        "/entry/forms/{id}/correct",
+        paper::routes::corrections::correct,
+    );
+    r.get("/entry/keyers", paper::routes::keyers::show);
+    r.get("/audit", audit::routes::audit_trail);
     r.get("/admin", admin::routes::home);
     r.get("/admin/users", admin::routes::users);
     r.post("/admin/users", admin::routes::add_user);
@@ -162,9 +171,9 @@ fn declare(r: &mut Router) {
     r.get("/import", import::routes::form);
     r.post("/import", import::routes::upload);
     r.get("/import/rejected/{token}", import::routes::rejected);
-    r.get("/surveys/{id}/print", paper::routes::print_form);
+    r.get("/surveys/{id}/print", paper::routes::print::form);
     r.get("/static/chiso.css", crate::web::assets::chiso_css);
-    r.get("/static/entry.js", paper::routes::entry_js);
+    r.get("/static/entry.js", paper::routes::keying::script);
     r.get("/static/kiosk.js", kiosk::routes::kiosk_js);
     r.get("/k/{token}", kiosk::routes::form);
     r.post("/k/{token}", kiosk::routes::submit);

@@ -35,6 +35,29 @@ impl Staff<'_> {
         staff_bar(self.lang, self.here, self.username, self.role, self.csrf)
     }
 
+    /// A page under a section (`/entry`, "Paper forms"): its crumbs lead back to the
+    /// section, then `crumb`.
+    pub fn under(
+        &self,
+        section: (&str, &str),
+        title: &str,
+        crumb: &str,
+        content: Markup,
+    ) -> Markup {
+        let (href, home) = section;
+        self.page(
+            title,
+            "",
+            html! {},
+            html! {
+                main {
+                    p.crumbs { a href=(href) { (home) } " › " (crumb) }
+                    (content)
+                }
+            },
+        )
+    }
+
     /// The page shell with the top bar, in the page's language.
     pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
         page_in(

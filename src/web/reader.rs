@@ -1,19 +1,23 @@
 //! [`Reader<R>`]: everything a staff page needs to know about who asks, in one extractor —
 //! the signed-in user (with a role of at least `R`), the CSRF token of the page's forms, the
-//! reader's language and the page's own address. Handlers take one `Reader` instead of four
-//! extractors, and draw the top bar from [`Reader::staff`].
+//! reader's language and the page's own address, with the state to run a use case on.
+//! Handlers take one `Reader` instead of five extractors, and draw the top bar from
+//! [`Reader::staff`].
 
 use crate::db::auth::User;
+use crate::db::DbError;
+use crate::state::AppState;
 use crate::text::Lang;
 use crate::ui::staff::Staff;
 use crate::web::extract::{here, lang_of, Csrf, MinRole, SignedIn, Viewer};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use std::future::Future;
 use std::pin::Pin;
 
 pub struct Reader<R: MinRole = Viewer> {
+    pub state: web::Data<AppState>,
     pub user: User,
     pub csrf: Csrf,
     pub lang: Lang,
@@ -27,12 +31,16 @@ impl<R: MinRole + 'static> FromRequest for Reader<R> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Taken in the order handlers took them one by one, so a refusal is the same.
+        let state = web::Data::<AppState>::from_request(req, payload);
         let signed_in = SignedIn::<R>::from_request(req, payload);
         let csrf = Csrf::from_request(req, payload);
         let (lang, here) = (lang_of(req), here(req));
         Box::pin(async move {
+            let state = state.await?;
             let user = signed_in.await.map_err(actix_web::Error::from)?.user;
             Ok(Reader {
+                state,
                 user,
                 csrf: csrf.await?,
                 lang,
@@ -59,6 +67,19 @@ impl<R: MinRole> Reader<R> {
             lang: self.lang,
             here,
         }
+    }
+
+    /// Runs a use case for this reader, off the async threads.
+    pub async fn run<T, E>(
+        &self,
+        work: impl FnOnce(&AppState, &User) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let user = self.user.clone();
+        self.state.run(move |st| work(st, &user)).await
     }
 
     /// A page for this reader: 200 and the pre-session cookie when the browser had none.

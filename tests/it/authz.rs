@@ -471,7 +471,6 @@ pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
             expected: 5,
         },
     )
-    .await
     .unwrap();
     let keyed = |e11: &str| KeyedForm {
         serial: "001".into(),
@@ -484,12 +483,8 @@ pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
         ]),
         started_at: None,
     };
-    let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed("4"))
-        .await
-        .unwrap();
-    paper::key_form(st, &user("binh"), &batch.id, keyed("5"))
-        .await
-        .unwrap();
+    let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed("4")).unwrap();
+    paper::key_form(st, &user("binh"), &batch.id, keyed("5")).unwrap();
 
     let new = |title: &str| NewCampaign {
         survey: "parindex-officials-2022".into(),
@@ -1021,7 +1016,6 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
             expected: 3,
         },
     )
-    .await
     .unwrap();
     let (_, list, _) = staff_get!(svc, chi, "/entry");
     assert!(list.contains("Lô An Bình"), "the city's supervisor sees it");
@@ -1066,7 +1060,6 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
             started_at: None,
         },
     )
-    .await
     .unwrap();
     let keyers = format!("/entry/keyers?survey={HOUSEHOLD}&period={PERIOD}");
     let (_, page, _) = staff_get!(svc, chi, keyers.clone());

@@ -469,7 +469,6 @@ async fn staff_form_posts() {
             expected: 1000,
         },
     )
-    .await
     .unwrap();
     let new = chiso::features::campaigns::service::NewCampaign {
         survey: "parindex-officials-2022".into(),

@@ -120,7 +120,6 @@ async fn fixtures(app: &TestApp) -> Fixtures {
             expected: 5,
         },
     )
-    .await
     .unwrap();
     let keyed = |serial: &str, e11: &str| KeyedForm {
         serial: serial.into(),
@@ -135,12 +134,8 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     };
     let mut ids = Vec::new();
     for (serial, second) in [("001", "5"), ("002", "4")] {
-        let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed(serial, "4"))
-            .await
-            .unwrap();
-        paper::key_form(st, &user("binh"), &batch.id, keyed(serial, second))
-            .await
-            .unwrap();
+        let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed(serial, "4")).unwrap();
+        paper::key_form(st, &user("binh"), &batch.id, keyed(serial, second)).unwrap();
         ids.push(form.id);
     }
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";

@@ -1,6 +1,6 @@
 //! The audit trail, newest first, filtered by person, action, form or days.
 
-use crate::db::audit::{Entry, Filter};
+use crate::features::audit::service::Trail;
 use crate::features::paper::page::Staff;
 use crate::text::Lang;
 use maud::{html, Markup};
@@ -28,8 +28,8 @@ fn action_label(l: Lang, action: &str) -> &str {
     l.pick(vi, en)
 }
 
-pub fn audit(staff: &Staff, f: &Filter, entries: &[Entry], limit: i64) -> Markup {
-    let l = staff.lang;
+pub fn audit(staff: &Staff, trail: &Trail) -> Markup {
+    let (l, f, entries) = (staff.lang, &trail.asked, &trail.entries);
     let v = |x: &Option<String>| x.clone().unwrap_or_default();
     staff.page(
         l.pick("Nhật ký thay đổi", "Audit log"),
@@ -47,7 +47,7 @@ pub fn audit(staff: &Staff, f: &Filter, entries: &[Entry], limit: i64) -> Markup
                             option value=(code) selected[f.action.as_deref() == Some(code)] { (l.pick(vi, en)) }
                         }
                     } }
-                    label { (l.pick("Mã phiếu (nội bộ) ", "Form id (internal) ")) input type="text" name="form" value=(v(&f.form_id)) size="12"; }
+                    label { (l.pick("Mã phiếu (nội bộ) ", "Form id (internal) ")) input type="text" name="form" value=(v(&f.form)) size="12"; }
                     label { (l.pick("Từ ngày ", "From ")) input type="date" name="from" value=(v(&f.from)); }
                     label { (l.pick("Đến ngày ", "To ")) input type="date" name="to" value=(v(&f.to)); }
                     button type="submit" { (l.pick("Lọc", "Filter")) }
@@ -56,7 +56,7 @@ pub fn audit(staff: &Staff, f: &Filter, entries: &[Entry], limit: i64) -> Markup
                     p { (l.pick("Không có mục nào khớp bộ lọc.", "No entry matches the filter.")) }
                 } @else {
                     @let n = l.count(i64::try_from(entries.len()).unwrap_or(i64::MAX));
-                    @let more = entries.len() as i64 >= limit;
+                    @let more = entries.len() as i64 >= trail.limit;
                     p.note { @match l {
                         Lang::Vi => { "Hiển thị " (n) " mục mới nhất" @if more { " (thu hẹp bộ lọc để xem mục cũ hơn)" } "." }
                         Lang::En => { "The newest " (n) " entries" @if more { " (narrow the filter to see older ones)" } "." }

@@ -47,7 +47,9 @@ async fn batch_choices(
     state: &AppState,
     user: &crate::db::auth::User,
 ) -> Result<Vec<(String, String)>, PageError> {
-    Ok(crate::features::paper::service::batches(state, user)
+    let user = user.clone();
+    Ok(state
+        .run(move |st| crate::features::paper::service::batches(st, &user))
         .await?
         .into_iter()
         .map(|b| {

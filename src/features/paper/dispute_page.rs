@@ -1,42 +1,35 @@
 //! The supervisor's pages: forms whose two keyings differ, and settling one field by field.
 
-use crate::db::paper::{Batch, Form};
-use crate::features::paper::page::{status_label, Staff};
-use crate::features::paper::service::{Dispute, DATE};
+use crate::features::paper::page::{status_label, under_entry, Staff};
+use crate::features::paper::service::disputes::Dispute;
+use crate::features::paper::service::{Batch, Form, DATE};
 use crate::text::Lang;
 use maud::{html, Markup};
 
-pub fn disputes(
-    staff: &Staff,
-    forms: &[(Form, Batch)],
-    unit_name: &dyn Fn(&str) -> String,
-) -> Markup {
+pub fn disputes(staff: &Staff, forms: &[(Form, Batch)]) -> Markup {
     let l = staff.lang;
-    staff.page(
+    under_entry(
+        staff,
         l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement"),
-        "",
-        html! {},
+        l.pick("phiếu chờ đối chiếu", "forms awaiting settlement"),
         html! {
-            main {
-                p.crumbs { a href="/entry" { (l.pick("Nhập phiếu giấy", "Paper forms")) } " › " (l.pick("phiếu chờ đối chiếu", "forms awaiting settlement")) }
-                h1 { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) }
-                @if forms.is_empty() {
-                    p { (l.pick("Không có phiếu nào chờ đối chiếu: mọi phiếu nhập hai lần đều trùng khớp.", "No form awaits settlement: every form keyed twice agrees.")) }
-                } @else {
-                    p { (l.pick("Hai lần nhập của các phiếu dưới đây khác nhau. Mở từng phiếu, xem phiếu giấy và chọn giá trị đúng cho mỗi ô.", "The two keyings of these forms differ. Open each one, look at the paper and choose the right value for each field.")) }
-                    div.scroll { table {
-                        thead { tr { th { (l.pick("Mã phiếu", "Serial")) } th { (l.pick("Lô", "Batch")) } th { (l.pick("Đơn vị", "Unit")) } th.num { (l.pick("Số ô khác nhau", "Fields that differ")) } th { (l.pick("Cập nhật", "Updated")) } } }
-                        tbody { @for (f, b) in forms {
-                            tr {
-                                td { a href={ "/entry/forms/" (f.id) } { (f.serial) } }
-                                td { a href={ "/entry/batches/" (b.id) } { (b.label) } }
-                                td { (unit_name(&b.unit_code)) }
-                                td.num { (f.differences.unwrap_or(0)) }
-                                td { (l.when(&f.updated_at)) }
-                            }
-                        } }
+            h1 { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) }
+            @if forms.is_empty() {
+                p { (l.pick("Không có phiếu nào chờ đối chiếu: mọi phiếu nhập hai lần đều trùng khớp.", "No form awaits settlement: every form keyed twice agrees.")) }
+            } @else {
+                p { (l.pick("Hai lần nhập của các phiếu dưới đây khác nhau. Mở từng phiếu, xem phiếu giấy và chọn giá trị đúng cho mỗi ô.", "The two keyings of these forms differ. Open each one, look at the paper and choose the right value for each field.")) }
+                div.scroll { table {
+                    thead { tr { th { (l.pick("Mã phiếu", "Serial")) } th { (l.pick("Lô", "Batch")) } th { (l.pick("Đơn vị", "Unit")) } th.num { (l.pick("Số ô khác nhau", "Fields that differ")) } th { (l.pick("Cập nhật", "Updated")) } } }
+                    tbody { @for (f, b) in forms {
+                        tr {
+                            td { a href={ "/entry/forms/" (f.id) } { (f.serial) } }
+                            td { a href={ "/entry/batches/" (b.id) } { (b.label) } }
+                            td { (b.unit_name) }
+                            td.num { (f.differences.unwrap_or(0)) }
+                            td { (l.when(&f.updated_at)) }
+                        }
                     } }
-                }
+                } }
             }
         },
     )
@@ -58,7 +51,7 @@ pub fn dispute(staff: &Staff, d: &Dispute, error: Option<&str>) -> Markup {
                 @if d.differences.is_empty() {
                     p { (l.pick("Hai lần nhập trùng khớp; không có gì cần đối chiếu.", "Both keyings agree; there is nothing to settle.")) }
                 } @else {
-                    p { (l.pick("Lần nhập 1: ", "First keying: ")) strong { (d.first.keyed_by) } " (" (l.when(&d.first.saved_at)) "). " (l.pick("Lần nhập 2: ", "Second keying: ")) strong { (d.second.keyed_by) } " (" (l.when(&d.second.saved_at)) ")." }
+                    p { (l.pick("Lần nhập 1: ", "First keying: ")) strong { (d.first.name) } " (" (l.when(&d.first.saved_at)) "). " (l.pick("Lần nhập 2: ", "Second keying: ")) strong { (d.second.name) } " (" (l.when(&d.second.saved_at)) ")." }
                     form method="post" action={ "/entry/forms/" (d.form.id) } {
                         input type="hidden" name="csrf" value=(staff.csrf);
                         div.scroll { table.dispute {
@@ -78,12 +71,12 @@ pub fn dispute(staff: &Staff, d: &Dispute, error: Option<&str>) -> Markup {
                         button.primary type="submit" { (l.pick("Lưu kết quả đối chiếu", "Save the settlement")) }
                     }
                 }
-                @if d.form.response_id.is_none() {
+                @if !d.form.counted {
                     h2 { (l.pick("Xoá một lần nhập", "Delete a keying")) }
                     p.note { (l.pick("Chỉ dùng khi lần nhập đó thuộc phiếu khác (gõ nhầm mã phiếu). Giá trị bị xoá được ghi vào nhật ký.", "Only when that keying belongs to another form (a mistyped serial). The deleted values go to the audit log.")) }
                     form.inline method="post" action={ "/entry/forms/" (d.form.id) "/delete" } {
                         input type="hidden" name="csrf" value=(staff.csrf);
-                        label { (l.pick("Lần nhập ", "Keying ")) select name="round" { option value="1" { "1 (" (d.first.keyed_by) ")" } option value="2" { "2 (" (d.second.keyed_by) ")" } } }
+                        label { (l.pick("Lần nhập ", "Keying ")) select name="round" { option value="1" { "1 (" (d.first.name) ")" } option value="2" { "2 (" (d.second.name) ")" } } }
                         label { (l.pick("Lý do ", "Reason ")) input type="text" name="reason" required maxlength="200"; }
                         button type="submit" { (l.pick("Xoá lần nhập", "Delete the keying")) }
                     }

@@ -1,7 +1,7 @@
 //! Keyer statistics: speed and accuracy by keyer and by batch.
 
-use crate::features::paper::page::Staff;
-use crate::features::paper::service::KeyerStats;
+use crate::features::paper::page::{under_entry, Staff};
+use crate::features::paper::service::statistics::{KeyerStats, Report};
 use crate::survey::Survey;
 use crate::text::Lang;
 use maud::{html, Markup};
@@ -10,49 +10,49 @@ pub struct KeyersPage<'a> {
     pub staff: Staff<'a>,
     pub surveys: Vec<&'a Survey>,
     pub survey: &'a Survey,
-    pub period: i32,
-    pub by_keyer: &'a [KeyerStats],
-    pub by_batch: &'a [KeyerStats],
-    pub batch_label: &'a dyn Fn(&str) -> String,
+    pub report: &'a Report,
 }
 
 pub fn keyers(p: &KeyersPage) -> Markup {
-    let st = &p.staff;
+    let (st, r) = (&p.staff, p.report);
     let l = st.lang;
-    st.page(
+    let batch_label = |id: &str| {
+        r.batch_labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| l.pick("(nhập từ tệp)", "(imported from a file)").into())
+    };
+    under_entry(
+        st,
         st.t("Thống kê người nhập", "Keyer statistics"),
-        "",
-        html! {},
+        st.t("thống kê người nhập", "keyer statistics"),
         html! {
-            main {
-                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " (st.t("thống kê người nhập", "keyer statistics")) }
-                h1 { (st.t("Thống kê người nhập phiếu", "Keyer statistics")) }
-                form.inline method="get" action="/entry/keyers" {
-                    label { (st.t("Phiếu khảo sát ", "Survey ")) select name="survey" {
-                        @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title_in(l)) } }
-                    } }
-                    label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(p.period) min="2000" max="2100"; }
-                    button type="submit" { (st.t("Xem", "Show")) }
-                }
-                p.note {
-                    @match l {
-                        Lang::Vi => {
-                            "Thời gian là thời gian mở màn hình nhập đến khi lưu (mỗi phiếu tính tối đa 30 phút). "
-                            "Ô khác nhau: số ô mà hai lần nhập của cùng một phiếu không trùng nhau, trên 1.000 ô đã nhập. "
-                            "Ô nhập sai: sau khi người giám sát đối chiếu, số ô của lần nhập này khác với giá trị đúng, trên 1.000 ô."
-                        }
-                        Lang::En => {
-                            "Time runs from opening the keying screen to saving (at most 30 minutes a form). "
-                            "Fields that differ: fields where a form's two keyings disagree, per 1,000 fields keyed. "
-                            "Fields keyed wrong: after a supervisor settled the form, fields of this keying that differ from the right value, per 1,000 fields."
-                        }
+            h1 { (st.t("Thống kê người nhập phiếu", "Keyer statistics")) }
+            form.inline method="get" action="/entry/keyers" {
+                label { (st.t("Phiếu khảo sát ", "Survey ")) select name="survey" {
+                    @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title_in(l)) } }
+                } }
+                label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(r.period) min="2000" max="2100"; }
+                button type="submit" { (st.t("Xem", "Show")) }
+            }
+            p.note {
+                @match l {
+                    Lang::Vi => {
+                        "Thời gian là thời gian mở màn hình nhập đến khi lưu (mỗi phiếu tính tối đa 30 phút). "
+                        "Ô khác nhau: số ô mà hai lần nhập của cùng một phiếu không trùng nhau, trên 1.000 ô đã nhập. "
+                        "Ô nhập sai: sau khi người giám sát đối chiếu, số ô của lần nhập này khác với giá trị đúng, trên 1.000 ô."
+                    }
+                    Lang::En => {
+                        "Time runs from opening the keying screen to saving (at most 30 minutes a form). "
+                        "Fields that differ: fields where a form's two keyings disagree, per 1,000 fields keyed. "
+                        "Fields keyed wrong: after a supervisor settled the form, fields of this keying that differ from the right value, per 1,000 fields."
                     }
                 }
-                h2 { (st.t("Theo người nhập", "By keyer")) }
-                (table(l, st.t("Người nhập", "Keyer"), p.by_keyer, &|s: &str| s.to_string()))
-                h2 { (st.t("Theo lô phiếu", "By batch")) }
-                (table(l, st.t("Lô phiếu", "Batch"), p.by_batch, p.batch_label))
             }
+            h2 { (st.t("Theo người nhập", "By keyer")) }
+            (table(l, st.t("Người nhập", "Keyer"), &r.by_keyer, &|s: &str| s.to_string()))
+            h2 { (st.t("Theo lô phiếu", "By batch")) }
+            (table(l, st.t("Lô phiếu", "Batch"), &r.by_batch, &batch_label))
         },
     )
 }

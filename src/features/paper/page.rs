@@ -1,10 +1,10 @@
 //! Survey staff's pages: batches of paper forms, their progress, and the keying screen.
 
-use crate::features::paper::service::{
-    BatchProgress, FormLine, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE, VERIFIED,
-};
+use crate::features::paper::service::batches::{BatchProgress, FormLine, Overview};
+use crate::features::paper::service::corrections::Correction;
+use crate::features::paper::service::{Keyed1, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE, VERIFIED};
 use crate::survey::paper::{FieldKind, KeyError, Keyed, PaperField};
-use crate::survey::{Survey, Unit};
+use crate::survey::Survey;
 use crate::text::Lang;
 pub use crate::ui::staff::Staff;
 use maud::{html, Markup};
@@ -22,17 +22,20 @@ pub fn status_label(lang: Lang, status: &str) -> &'static str {
 /// The batches page: every batch with its progress, and (for supervisors) a new one.
 pub struct BatchesPage<'a> {
     pub staff: Staff<'a>,
-    pub batches: &'a [BatchProgress],
     pub surveys: Vec<&'a Survey>,
-    pub units: &'a [Unit],
-    pub period: i32,
+    pub overview: &'a Overview,
     pub error: Option<&'a str>,
-    pub unit_name: &'a dyn Fn(&str) -> String,
-    pub survey_title: &'a dyn Fn(&str) -> String,
 }
 
 pub fn batches(p: &BatchesPage) -> Markup {
-    let (st, l) = (&p.staff, p.staff.lang);
+    let (st, l, batches) = (&p.staff, p.staff.lang, &p.overview.batches);
+    // A batch of a survey no longer loaded shows its id.
+    let survey_title = |id: &str| {
+        p.surveys
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id.to_string(), |s| s.title_in(l).to_string())
+    };
     st.page(
         st.t("Nhập phiếu giấy", "Paper forms"),
         "",
@@ -42,7 +45,7 @@ pub fn batches(p: &BatchesPage) -> Markup {
                 h1 { (st.t("Nhập phiếu giấy", "Paper forms")) }
                 p.note { (st.t("Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy.", "Two people key every form independently; when both keyings agree the form is verified and counted, when they differ a supervisor settles them against the paper.")) }
                 @if let Some(e) = p.error { p.error role="alert" { (e) } }
-                @if p.batches.is_empty() {
+                @if batches.is_empty() {
                     p { (st.t("Chưa có lô phiếu nào.", "No batch yet.")) @if st.supervises() { (st.t(" Tạo lô đầu tiên bằng biểu mẫu bên dưới.", " Create the first one with the form below.")) } @else { (st.t(" Người giám sát tạo lô phiếu trước khi nhập.", " A supervisor creates a batch before keying starts.")) } }
                 } @else {
                     div.scroll {
@@ -53,11 +56,11 @@ pub fn batches(p: &BatchesPage) -> Markup {
                                 th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { "" }
                             } }
                             tbody {
-                                @for b in p.batches {
+                                @for b in batches {
                                     tr {
                                         td { a href={ "/entry/batches/" (b.batch.id) } { (b.batch.label) } }
-                                        td { ((p.survey_title)(&b.batch.survey_id)) }
-                                        td { ((p.unit_name)(&b.batch.unit_code)) }
+                                        td { (survey_title(&b.batch.survey_id)) }
+                                        td { (b.batch.unit_name) }
                                         td.num { (b.batch.period) }
                                         td.num { (l.count(i64::from(b.batch.expected))) }
                                         td.num { (l.count(b.keyed())) }
@@ -95,10 +98,10 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
             }
             label { (st.t("Đơn vị (phường, xã nơi phát phiếu)", "Unit (the ward or commune the forms were handed out in)"))
                 select name="unit" required {
-                    @for u in p.units { option value=(u.code) { (u.name) } }
+                    @for u in &p.overview.units { option value=(u.code) { (u.name) } }
                 }
             }
-            label { (st.t("Năm khảo sát", "Survey year")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
+            label { (st.t("Năm khảo sát", "Survey year")) input type="number" name="period" value=(p.overview.period) min="2000" max="2100" required; }
             label { (st.t("Số phiếu trong lô", "Forms in the batch")) input type="number" name="expected" value="50" min="1" max="10000" required; }
             label { (st.t("Tên lô (không bắt buộc)", "Batch name (optional)")) input type="text" name="label" maxlength="80" placeholder=(st.t("vd. Lô 01 – Bưu điện Ninh Kiều", "e.g. Batch 01 – Ninh Kiều post office")); }
             button.primary type="submit" { (st.t("Tạo lô", "Create the batch")) }
@@ -107,13 +110,7 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
 }
 
 /// One batch: progress and its forms (who keyed each, never what).
-pub fn batch(
-    staff: &Staff,
-    b: &BatchProgress,
-    forms: &[FormLine],
-    unit_name: &str,
-    survey: &Survey,
-) -> Markup {
+pub fn batch(staff: &Staff, b: &BatchProgress, forms: &[FormLine], survey: &Survey) -> Markup {
     let (st, l) = (staff, staff.lang);
     let pct = |n: i64| {
         if b.batch.expected > 0 {
@@ -122,49 +119,46 @@ pub fn batch(
             0
         }
     };
-    st.page(
+    under_entry(
+        st,
         &b.batch.label,
-        "",
-        html! {},
+        &b.batch.label,
         html! {
-            main {
-                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " (b.batch.label) }
-                h1 { (b.batch.label) }
-                p { (survey.title_in(l)) " · " (unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
-                @if survey.count_single_keyed {
-                    p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
-                }
-                dl.progress {
-                    (progress_row(l, st.t("Đã nhập ít nhất 1 lần", "Keyed at least once"), b.keyed(), b.batch.expected, pct(b.keyed())))
-                    (progress_row(l, st.t("Đã nhập 2 lần", "Keyed twice"), b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
-                    (progress_row(l, st.t("Đã xác minh hoặc đối chiếu", "Verified or settled"), b.done(), b.batch.expected, pct(b.done())))
-                    (progress_row(l, st.t("Chờ đối chiếu", "Awaiting settlement"), b.disputed, b.batch.expected, pct(b.disputed)))
-                }
-                p {
-                    a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } " "
-                    a.button href={ "/surveys/" (survey.id) "/print" } { (st.t("In phiếu trắng", "Print blank forms")) }
-                }
-                @if forms.is_empty() {
-                    p { (st.t("Chưa có phiếu nào của lô này được nhập.", "No form of this batch has been keyed yet.")) }
-                } @else {
-                    div.scroll {
-                        table {
-                            thead { tr { th { (st.t("Mã phiếu", "Serial")) } th { (st.t("Trạng thái", "Status")) } th { (st.t("Người nhập lần 1", "First keyer")) } th { (st.t("Người nhập lần 2", "Second keyer")) } th.num { (st.t("Số ô khác nhau", "Fields that differ")) } } }
-                            tbody {
-                                @for f in forms {
-                                    tr {
-                                        td { (f.form.serial) }
-                                        td {
-                                            @if f.form.status == DISPUTED && st.supervises() {
-                                                a href={ "/entry/forms/" (f.form.id) } { (status_label(l, &f.form.status)) }
-                                            } @else if f.form.response_id.is_some() && st.supervises() {
-                                                (status_label(l, &f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { (st.t("sửa", "correct")) }
-                                            } @else { (status_label(l, &f.form.status)) }
-                                        }
-                                        td { (f.keyers.first().map_or("", String::as_str)) }
-                                        td { (f.keyers.get(1).map_or("", String::as_str)) }
-                                        td.num { (f.form.differences.map_or(String::new(), |d| l.count(i64::from(d)))) }
+            h1 { (b.batch.label) }
+            p { (survey.title_in(l)) " · " (b.batch.unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
+            @if survey.count_single_keyed {
+                p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
+            }
+            dl.progress {
+                (progress_row(l, st.t("Đã nhập ít nhất 1 lần", "Keyed at least once"), b.keyed(), b.batch.expected, pct(b.keyed())))
+                (progress_row(l, st.t("Đã nhập 2 lần", "Keyed twice"), b.keyed_twice(), b.batch.expected, pct(b.keyed_twice())))
+                (progress_row(l, st.t("Đã xác minh hoặc đối chiếu", "Verified or settled"), b.done(), b.batch.expected, pct(b.done())))
+                (progress_row(l, st.t("Chờ đối chiếu", "Awaiting settlement"), b.disputed, b.batch.expected, pct(b.disputed)))
+            }
+            p {
+                a.button.primary href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } " "
+                a.button href={ "/surveys/" (survey.id) "/print" } { (st.t("In phiếu trắng", "Print blank forms")) }
+            }
+            @if forms.is_empty() {
+                p { (st.t("Chưa có phiếu nào của lô này được nhập.", "No form of this batch has been keyed yet.")) }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr { th { (st.t("Mã phiếu", "Serial")) } th { (st.t("Trạng thái", "Status")) } th { (st.t("Người nhập lần 1", "First keyer")) } th { (st.t("Người nhập lần 2", "Second keyer")) } th.num { (st.t("Số ô khác nhau", "Fields that differ")) } } }
+                        tbody {
+                            @for f in forms {
+                                tr {
+                                    td { (f.form.serial) }
+                                    td {
+                                        @if f.form.status == DISPUTED && st.supervises() {
+                                            a href={ "/entry/forms/" (f.form.id) } { (status_label(l, &f.form.status)) }
+                                        } @else if f.form.counted && st.supervises() {
+                                            (status_label(l, &f.form.status)) " · " a href={ "/entry/forms/" (f.form.id) "/correct" } { (st.t("sửa", "correct")) }
+                                        } @else { (status_label(l, &f.form.status)) }
                                     }
+                                    td { (f.keyers.first().map_or("", String::as_str)) }
+                                    td { (f.keyers.get(1).map_or("", String::as_str)) }
+                                    td.num { (f.form.differences.map_or(String::new(), |d| l.count(i64::from(d)))) }
                                 }
                             }
                         }
@@ -191,7 +185,6 @@ fn progress_row(l: Lang, label: &str, n: i64, expected: i32, pct: i64) -> Markup
 pub struct KeyingPage<'a> {
     pub staff: Staff<'a>,
     pub batch: &'a BatchProgress,
-    pub unit_name: &'a str,
     pub survey: &'a Survey,
     pub fields: &'a [PaperField],
     pub serial: &'a str,
@@ -206,12 +199,7 @@ pub struct KeyingPage<'a> {
 
 pub fn keying(p: &KeyingPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
-    let error_of = |name: &str| {
-        p.errors
-            .iter()
-            .find(|e| e.name == name)
-            .map(|e| l.text(&e.message))
-    };
+    let error_of = |name: &str| error_of(l, p.errors, name);
     let general: Vec<&KeyError> = p.errors.iter().filter(|e| e.name.is_empty()).collect();
     st.page(
         st.t("Nhập phiếu", "Key forms"),
@@ -221,7 +209,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
             main {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
                 h1 { (st.t("Nhập phiếu: ", "Keying: ")) (p.survey.title_in(l)) }
-                p { (p.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
+                p { (p.batch.batch.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
                 @if let Some(s) = p.saved { p.saved role="status" { (s) } }
                 @if p.survey.count_single_keyed {
                     p.note { (st.t("Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey counts forms keyed once, before they are verified.")) }
@@ -261,15 +249,30 @@ pub fn keying(p: &KeyingPage) -> Markup {
                         span #date-hint .codes { (st.t("vd. 15/06/2025 hoặc 15062025", "e.g. 15/06/2025 or 15062025")) }
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
-                    @for (heading, f) in with_headings(p.fields) {
-                        @if let Some(h) = heading { h2 { (h) } }
-                        (key_field(l, f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
-                    }
+                    (key_fields(l, p.fields, p.keys, p.errors))
                     button.primary.submit type="submit" { (st.t("Lưu và nhập phiếu tiếp", "Save and key the next form")) }
                 }
             }
         },
     )
+}
+
+/// The message of the error on field `name`, if any.
+fn error_of<'e>(l: Lang, errors: &'e [KeyError], name: &str) -> Option<&'e str> {
+    errors
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| l.text(&e.message))
+}
+
+/// The paper's fields in order under their section headings, as keyed so far.
+fn key_fields(l: Lang, fields: &[PaperField], keys: &Keyed, errors: &[KeyError]) -> Markup {
+    html! {
+        @for (heading, f) in with_headings(fields) {
+            @if let Some(h) = heading { h2 { (h) } }
+            (key_field(l, f, keys.get(&f.name).map_or("", String::as_str), error_of(l, errors, &f.name)))
+        }
+    }
 }
 
 /// Each field with the section heading to print before it, where a new section starts.
@@ -317,12 +320,7 @@ pub(crate) fn key_field(l: Lang, f: &PaperField, value: &str, error: Option<&str
 }
 
 /// When a form was saved, in words for the keyer.
-pub fn saved_message(
-    lang: Lang,
-    serial: &str,
-    outcome: &crate::features::paper::service::Keyed1,
-) -> String {
-    use crate::features::paper::service::Keyed1;
+pub fn saved_message(lang: Lang, serial: &str, outcome: &Keyed1) -> String {
     match (lang, outcome) {
         (Lang::Vi, Keyed1::First { counted: false }) => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất). Phiếu cần một người khác nhập lần hai."),
         (Lang::Vi, Keyed1::First { counted: true }) => format!("Đã lưu phiếu {serial} (lần nhập thứ nhất); phiếu đã được tính vào kết quả và chờ nhập lần hai."),
@@ -339,11 +337,8 @@ pub fn saved_message(
 /// a reason.
 pub struct CorrectionPage<'a> {
     pub staff: Staff<'a>,
-    pub form_id: &'a str,
-    pub serial: &'a str,
-    pub batch: &'a crate::db::paper::Batch,
-    pub survey: &'a Survey,
-    pub fields: &'a [PaperField],
+    pub correction: &'a Correction,
+    /// What the fields hold: the stored values, or the correction as posted.
     pub date: &'a str,
     pub keys: &'a Keyed,
     pub reason: &'a str,
@@ -352,20 +347,16 @@ pub struct CorrectionPage<'a> {
 
 pub fn correction(p: &CorrectionPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
-    let error_of = |name: &str| {
-        p.errors
-            .iter()
-            .find(|e| e.name == name)
-            .map(|e| l.text(&e.message))
-    };
+    let (form, batch) = (&p.correction.form, &p.correction.batch);
+    let error_of = |name: &str| error_of(l, p.errors, name);
     st.page(
-        &format!("{} {}", st.t("Sửa phiếu", "Correct form"), p.serial),
+        &format!("{} {}", st.t("Sửa phiếu", "Correct form"), form.serial),
         "entry",
         html! { script src=(crate::ui::assets::entry_js_url()) defer {} },
         html! {
             main {
-                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.id) } { (p.batch.label) } " › " (st.t("sửa phiếu", "correct form")) " " (p.serial) }
-                h1 { (st.t("Sửa phiếu", "Correct form")) " " (p.serial) }
+                p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (batch.id) } { (batch.label) } " › " (st.t("sửa phiếu", "correct form")) " " (form.serial) }
+                h1 { (st.t("Sửa phiếu", "Correct form")) " " (form.serial) }
                 p { (st.t("Phiếu đã được tính vào kết quả. Sửa những ô đọc sai trên phiếu giấy và ghi lý do: kết quả được cập nhật ngay, giá trị cũ và mới được ghi vào nhật ký.", "This form is counted. Correct the fields misread from the paper and give a reason: the results change at once, and the old and new values go to the audit log.")) }
                 @if !p.errors.is_empty() {
                     div.error role="alert" {
@@ -373,17 +364,14 @@ pub fn correction(p: &CorrectionPage) -> Markup {
                         @for e in p.errors.iter().filter(|e| e.name.is_empty() || e.name == "reason") { p { (l.text(&e.message)) } }
                     }
                 }
-                form #keying method="post" action={ "/entry/forms/" (p.form_id) "/correct" } autocomplete="off" {
+                form #keying method="post" action={ "/entry/forms/" (form.id) "/correct" } autocomplete="off" {
                     input type="hidden" name="csrf" value=(st.csrf);
                     div.keyrow.wide {
                         label for="date" { strong { (st.t("Ngày trả lời", "Date answered")) } }
                         input #date type="text" name=(DATE) value=(p.date) required maxlength="10" class=[error_of(DATE).map(|_| "bad")];
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
-                    @for (heading, f) in with_headings(p.fields) {
-                        @if let Some(h) = heading { h2 { (h) } }
-                        (key_field(l, f, p.keys.get(&f.name).map_or("", String::as_str), error_of(&f.name)))
-                    }
+                    (key_fields(l, &p.correction.fields, p.keys, p.errors))
                     div.keyrow.wide {
                         label for="reason" { strong { (st.t("Lý do sửa", "Reason for the correction")) } }
                         input #reason type="text" name="reason" value=(p.reason) required maxlength="200" class=[error_of("reason").map(|_| "bad")];
@@ -392,5 +380,15 @@ pub fn correction(p: &CorrectionPage) -> Markup {
                 }
             }
         },
+    )
+}
+
+/// A page under the paper forms: its crumbs lead back to the batches, then `crumb`.
+pub fn under_entry(st: &Staff, title: &str, crumb: &str, content: Markup) -> Markup {
+    st.under(
+        ("/entry", st.t("Nhập phiếu giấy", "Paper forms")),
+        title,
+        crumb,
+        content,
     )
 }

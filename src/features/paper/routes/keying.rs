@@ -1,0 +1,114 @@
+//! The keying screen: a blank form, saving a keying and opening the next blank one, and the
+//! screen's script.
+
+use super::{see_other, AnyForm, Desk};
+use crate::features::paper::page as view;
+use crate::features::paper::service::{keying as service, Keyed1, KeyedForm, DATE};
+use crate::survey::paper::KeyError;
+use crate::text::Lang;
+use crate::web::error::PageError;
+use crate::web::extract::{CsrfForm, Surveyor};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// What the keying screen shows besides the batch: the form as last posted and its errors,
+/// or what the last save did.
+#[derive(Default)]
+struct Posted {
+    form: KeyedForm,
+    errors: Vec<KeyError>,
+    saved: Option<String>,
+}
+
+async fn page(
+    desk: &Desk<Surveyor>,
+    batch_id: String,
+    status: StatusCode,
+    posted: Posted,
+) -> Result<HttpResponse, PageError> {
+    let here = format!("/entry/batches/{batch_id}/key");
+    let screen = desk
+        .run(move |st, u| service::screen(st, u, &batch_id))
+        .await?;
+    let page = view::keying(&view::KeyingPage {
+        staff: desk.staff_at(&here),
+        batch: &screen.progress,
+        survey: super::survey(&desk.state, &screen.progress.batch.survey_id)?,
+        fields: &screen.fields,
+        serial: &posted.form.serial,
+        date: &posted.form.date,
+        keys: &posted.form.keys,
+        started_at: &screen.started_at,
+        errors: &posted.errors,
+        saved: posted.saved.as_deref(),
+    });
+    Ok(desk.page_with(status, page))
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn screen(
+    desk: Desk<Surveyor>,
+    id: web::Path<String>,
+    q: web::Query<SavedQuery>,
+) -> Result<HttpResponse, PageError> {
+    // The message of the last save travels in the address of the next blank form, short.
+    let saved = q.into_inner().saved.map(|s| s.chars().take(300).collect());
+    let posted = Posted {
+        saved,
+        ..Posted::default()
+    };
+    page(&desk, id.into_inner(), StatusCode::OK, posted).await
+}
+
+pub async fn save(
+    desk: Desk<Surveyor>,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<AnyForm>,
+) -> Result<HttpResponse, PageError> {
+    let (id, keyed) = (id.into_inner(), keyed(form));
+    let (batch, input) = (id.clone(), keyed.clone());
+    let saved = desk
+        .run(move |st, u| service::key_form(st, u, &batch, input))
+        .await;
+    let errors = match saved {
+        Ok((f, outcome)) => return Ok(next_blank(desk.lang, &id, &f.serial, &outcome)),
+        Err(e) => e.into_marks("serial")?,
+    };
+    let posted = Posted {
+        form: keyed,
+        errors,
+        saved: None,
+    };
+    page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, posted).await
+}
+
+/// A keying as posted: the serial, the date, when the blank form was opened, and the keys.
+fn keyed(form: AnyForm) -> KeyedForm {
+    let ([serial, date, started_at], keys) = form.take(["serial", DATE, "started_at"]);
+    KeyedForm {
+        serial,
+        date,
+        keys,
+        started_at: Some(started_at),
+    }
+}
+
+/// The next blank form of the batch, with what the save did.
+fn next_blank(lang: Lang, batch_id: &str, serial: &str, outcome: &Keyed1) -> HttpResponse {
+    let msg = view::saved_message(lang, serial, outcome);
+    let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
+    see_other(format!("/entry/batches/{batch_id}/key?{q}"))
+}
+
+/// The keying screen's script: served by the binary, so pages need no inline script.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
+        .body(crate::ui::assets::ENTRY_JS)
+}

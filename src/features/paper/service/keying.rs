@@ -1,0 +1,286 @@
+//! Keying a form: the first keying, the blind second by someone else, and the import of a
+//! file's forms as first keyings.
+
+use super::batches::{batch_progress, in_scope, BatchProgress, Form};
+use super::sheet::{
+    check_serial, differences, keyed_json, keys_of, read_back, store, survey_of, Sheet,
+};
+use super::{refused, PaperError, DATE, DISPUTED, KEYED_ONCE, VERIFIED};
+use crate::db::auth::User;
+use crate::db::paper::{self as rows, Keying};
+use crate::db::responses::{self, Pending};
+use crate::db::{audit, is_unique_violation, now, write_transaction, AnyConnection, DbError};
+use crate::state::AppState;
+use crate::survey::paper::{KeyError, Keyed, PaperField};
+use crate::text::Text;
+use serde_json::json;
+
+/// One keying of a form, as posted by the keying screen.
+#[derive(Debug, Clone, Default)]
+pub struct KeyedForm {
+    pub serial: String,
+    pub date: String,
+    /// Field name → code or text, as typed.
+    pub keys: Keyed,
+    /// When the blank form was opened (RFC 3339), for the keyer's speed.
+    pub started_at: Option<String>,
+}
+
+/// What a keying did to its form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Keyed1 {
+    /// The first keying; the form waits for a second person.
+    First { counted: bool },
+    /// The second keying matched the first: verified, and counted.
+    Verified,
+    /// The second keying differs from the first in this many fields.
+    Disputed(usize),
+}
+
+/// What the keying screen shows of its batch, and when the blank form was handed out.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    pub progress: BatchProgress,
+    pub fields: Vec<PaperField>,
+    /// When this blank form was opened, for the keyer's speed.
+    pub started_at: String,
+}
+
+pub fn screen(state: &AppState, user: &User, batch_id: &str) -> Result<Screen, PaperError> {
+    let progress = batch_progress(state, user, batch_id)?;
+    let (_, fields) = survey_of(state, &progress.batch.survey_id)?;
+    Ok(Screen {
+        progress,
+        fields,
+        started_at: now(),
+    })
+}
+
+/// Saves one keying of a form of `batch_id`: the first, or the blind second.
+pub fn key_form(
+    state: &AppState,
+    user: &User,
+    batch_id: &str,
+    input: KeyedForm,
+) -> Result<(Form, Keyed1), PaperError> {
+    let batch = state
+        .db_blocking(|conn| rows::batch(conn, batch_id))?
+        .ok_or(PaperError::NotFound)?;
+    in_scope(state, user, &batch)?;
+    let (survey, fields) = survey_of(state, &batch.survey_id)?;
+    let checked_serial = check_serial(&input.serial);
+    let serial = checked_serial
+        .as_ref()
+        .map_or_else(|_| input.serial.trim().to_string(), Clone::clone);
+    let sheet = Sheet {
+        state,
+        survey,
+        fields: &fields,
+        batch: &batch,
+        serial: &serial,
+    };
+    let prepared = sheet.prepare(&input.date, &input.keys, KEYED_ONCE, &user.username);
+    let (clean, pending) = match (checked_serial, prepared) {
+        (Ok(_), Ok(p)) => p,
+        (Ok(_), Err(e)) => return Err(e),
+        (Err(PaperError::Invalid(s)), Err(PaperError::Keys(mut errors))) => {
+            errors.insert(
+                0,
+                KeyError {
+                    name: s.field,
+                    message: s.text,
+                },
+            );
+            return Err(PaperError::Keys(errors));
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let keying = new_keying(&user.username, &batch, &clean, &pending, input.started_at);
+    let saved = state.db_blocking(|conn| {
+        write_transaction(conn, |c| save_keying(c, &sheet, keying, &clean, pending))
+    });
+    match saved {
+        Ok((form, outcome)) => Ok((Form::from(&form), outcome)),
+        // Two people saved the same serial at the same moment: the other one won.
+        Err(PaperError::Db(DbError::Query(e))) if is_unique_violation(&e) => Err(refused(
+            format!("phiếu {serial} vừa được người khác lưu cùng lúc; hãy mở lại và nhập lại"),
+            format!("form {serial} was just saved by someone else; open it again and key it again"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// A keying of `batch` as checked, saved now; started when the keyer says (if it reads as a
+/// time), else now.
+fn new_keying(
+    keyed_by: &str,
+    batch: &rows::Batch,
+    clean: &Keyed,
+    pending: &Pending,
+    started_at: Option<String>,
+) -> Keying {
+    let saved_at = now();
+    Keying {
+        id: uuid::Uuid::new_v4().to_string(),
+        form_id: String::new(),
+        round: 1,
+        keyed_by: keyed_by.to_string(),
+        unit_code: batch.unit_code.clone(),
+        day: pending.day.clone(),
+        respondent_group: pending.valid.group.clone(),
+        background: keyed_json(clean, |n| n.starts_with("bg.")),
+        answers: keyed_json(clean, |n| !n.starts_with("bg.") && n != DATE),
+        fields: i32::try_from(clean.len()).unwrap_or(i32::MAX),
+        started_at: started_at
+            .filter(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
+            .unwrap_or_else(|| saved_at.clone()),
+        saved_at,
+        wrong_fields: None,
+    }
+}
+
+/// Inside a write transaction: a keying of the sheet's form, the first or the blind second.
+fn save_keying(
+    c: &mut AnyConnection,
+    sheet: &Sheet,
+    mut keying: Keying,
+    clean: &Keyed,
+    pending: Pending,
+) -> Result<(rows::Form, Keyed1), PaperError> {
+    let (state, survey, batch, serial) = (sheet.state, sheet.survey, sheet.batch, sheet.serial);
+    let detail = |round: i32| {
+        json!({"serial": serial, "batch": batch.id, "round": round, "after": clean}).to_string()
+    };
+    let Some(mut form) = rows::form_by_serial(c, &survey.id, batch.period, serial)? else {
+        let mut form = rows::Form {
+            id: uuid::Uuid::new_v4().to_string(),
+            batch_id: Some(batch.id.clone()),
+            survey_id: survey.id.clone(),
+            period: batch.period,
+            serial: serial.to_string(),
+            status: KEYED_ONCE.into(),
+            response_id: None,
+            differences: None,
+            updated_at: keying.saved_at.clone(),
+        };
+        if survey.count_single_keyed {
+            form.response_id = Some(store(c, state, pending)?);
+        }
+        rows::insert_form(c, &form)?;
+        keying.form_id = form.id.clone();
+        rows::insert_keying(c, &keying)?;
+        audit::record_form(c, &keying.keyed_by, "paper.key", &detail(1), &form.id)?;
+        let counted = form.response_id.is_some();
+        return Ok((form, Keyed1::First { counted }));
+    };
+    if form.batch_id.as_deref() != Some(batch.id.as_str()) {
+        let other = form
+            .batch_id
+            .as_deref()
+            .and_then(|b| rows::batch(c, b).ok().flatten());
+        let whose = other
+            .map(|b| {
+                let unit = state
+                    .units
+                    .get(&b.unit_code)
+                    .map_or(b.unit_code.clone(), |u| u.name.clone());
+                Text::new(
+                    format!("lô “{}” ({unit})", b.label),
+                    format!("batch “{}” ({unit})", b.label),
+                )
+            })
+            .unwrap_or_else(|| Text::new("một tệp đã nhập", "an imported file"));
+        return Err(refused(
+            format!(
+                "mã phiếu {serial} đã thuộc {}, không thuộc lô này; hãy kiểm tra lại mã phiếu",
+                whose.vi
+            ),
+            format!(
+                "serial {serial} already belongs to {}, not to this batch; check the serial",
+                whose.en
+            ),
+        ));
+    }
+    let before = rows::keyings_of(c, &form.id)?;
+    let first = match before.as_slice() {
+        [first] => first,
+        [] => {
+            return Err(refused(
+                format!("phiếu {serial} không còn lần nhập nào; hãy báo người giám sát"),
+                format!("form {serial} has no keying left; tell a supervisor"),
+            ))
+        }
+        _ => {
+            return Err(refused(
+                format!("phiếu {serial} đã được nhập đủ hai lần"),
+                format!("form {serial} has been keyed twice already"),
+            ))
+        }
+    };
+    if first.keyed_by == keying.keyed_by {
+        return Err(refused(
+            format!(
+                "bạn đã nhập phiếu {serial}; lần nhập thứ hai phải do một người khác thực hiện"
+            ),
+            format!("you keyed form {serial}; the second keying must be done by someone else"),
+        ));
+    }
+    keying.form_id = form.id.clone();
+    keying.round = 2;
+    rows::insert_keying(c, &keying)?;
+    let mut first_keys = keys_of(first);
+    first_keys.insert(DATE.into(), first.day.clone());
+    let diffs = differences(sheet.fields, &first_keys, clean).len();
+    form.differences = Some(i32::try_from(diffs).unwrap_or(i32::MAX));
+    form.updated_at = keying.saved_at.clone();
+    let outcome = if diffs == 0 {
+        form.status = VERIFIED.into();
+        match &form.response_id {
+            Some(id) => responses::set_status(c, id, VERIFIED)?,
+            None => {
+                let mut p = pending;
+                p.status = VERIFIED.into();
+                form.response_id = Some(store(c, state, p)?);
+            }
+        }
+        Keyed1::Verified
+    } else {
+        form.status = DISPUTED.into();
+        Keyed1::Disputed(diffs)
+    };
+    rows::update_form(c, &form)?;
+    audit::record_form(c, &keying.keyed_by, "paper.key", &detail(2), &form.id)?;
+    Ok((form, outcome))
+}
+
+/// Inside a write transaction: an imported form as the first keying of a form of `batch`,
+/// to be keyed a second time, blind, on the keying screen. The file's values are turned back
+/// into the codes the paper prints, so the two keyings compare field by field.
+pub fn import_first_keying(
+    c: &mut AnyConnection,
+    state: &AppState,
+    batch: &rows::Batch,
+    serial: &str,
+    keyed_by: &str,
+    pending: Pending,
+) -> Result<(), PaperError> {
+    let (survey, fields) = survey_of(state, &batch.survey_id)?;
+    let clean = read_back(&fields, &pending.valid, &pending.day);
+    let keying = new_keying(keyed_by, batch, &clean, &pending, None);
+    let mut pending = pending;
+    pending.status = KEYED_ONCE.into();
+    let sheet = Sheet {
+        state,
+        survey,
+        fields: &fields,
+        batch,
+        serial,
+    };
+    match save_keying(c, &sheet, keying, &clean, pending)? {
+        (_, Keyed1::First { .. }) => Ok(()),
+        _ => Err(refused(
+            format!("phiếu {serial} đã được nhập trên màn hình trước khi nhập tệp"),
+            format!("form {serial} was keyed on screen before the file was imported"),
+        )),
+    }
+}
