@@ -679,7 +679,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             } else {
                 USER_PASSWORD
             };
-            let b = sign_in!(svc, name, password);
+            let b = svc.sign_in(name, password).await;
             callers.insert(
                 who,
                 Caller {
@@ -689,8 +689,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 },
             );
         } else if let std::collections::btree_map::Entry::Vacant(slot) = callers.entry(who) {
-            let resp =
-                test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+            let resp = svc.call(TestRequest::get().uri("/login")).await;
             let csrf = resp
                 .response()
                 .cookies()
@@ -763,7 +762,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 }
             };
             let before = (*method == Method::POST).then(|| made(&app));
-            let resp = test::call_service(&svc, req.to_request()).await;
+            let resp = svc.call(req).await;
             let status = resp.status();
             let location = resp
                 .headers()
@@ -890,22 +889,20 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     drop(conn);
     // Six answers in the ward, all "very satisfied".
     for _ in 0..6 {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri("/api/v1/responses")
-                .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-                .set_json(submission(WARD, Some(5)))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(
+                TestRequest::post()
+                    .uri("/api/v1/responses")
+                    .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
+                    .set_json(submission(WARD, Some(5))),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::CREATED);
     }
     let api = |uri: String| {
         TestRequest::get()
             .uri(&uri)
             .insert_header(("Authorization", format!("Bearer {unit_token}")))
-            .to_request()
     };
     let q = "survey=sipas-counter&period=2025";
 
@@ -917,12 +914,12 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "/api/v1/parindex?period=2025&unit=NK".to_string(),
         format!("/api/v1/export?{q}&unit={WARD}"),
     ] {
-        let resp = test::call_service(&svc, api(uri.clone())).await;
+        let resp = svc.call(api(uri.clone())).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
         let body: Value = test::read_body_json(resp).await;
         assert_eq!(body["field"], "unit", "{uri}: {body}");
     }
-    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}"))).await;
+    let resp = svc.call(api(format!("/api/v1/scores?{q}"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = test::read_body_json(resp).await;
     assert_eq!(body["unit"], SCOPE);
@@ -930,10 +927,12 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         body["responses"], 0,
         "nothing of the ward counts for Cái Răng"
     );
-    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG"))).await;
+    let resp = svc
+        .call(api(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG")))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK, "a ward of its own district");
     // The export without a unit is the token's unit's: a header and no rows.
-    let resp = test::call_service(&svc, api(format!("/api/v1/export?{q}"))).await;
+    let resp = svc.call(api(format!("/api/v1/export?{q}"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     assert_eq!(csv.lines().count(), 1, "header only: {csv}");
@@ -942,14 +941,13 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     let mut conn = app.state.pool.get().unwrap();
     let city_token = auth::create_token(&mut conn, Role::Supervisor, "city").unwrap();
     drop(conn);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&format!("/api/v1/export?{q}"))
-            .insert_header(("Authorization", format!("Bearer {city_token}")))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri(&format!("/api/v1/export?{q}"))
+                .insert_header(("Authorization", format!("Bearer {city_token}"))),
+        )
+        .await;
     let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     assert_eq!(csv.lines().count(), 7);
 
@@ -959,21 +957,24 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
             .uri("/api/v1/responses")
             .insert_header(("Authorization", format!("Bearer {unit_token}")))
             .set_json(submission(unit, Some(3)))
-            .to_request()
     };
     let before = app.responses();
-    let resp = test::call_service(&svc, post(WARD)).await;
+    let resp = svc.call(post(WARD)).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.responses(), before, "nothing stored for another unit");
-    let resp = test::call_service(&svc, post("CR-P-BA-LANG")).await;
+    let resp = svc.call(post("CR-P-BA-LANG")).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     assert_eq!(app.responses(), before + 1);
 
     // Pages: the scores page for the ward shows Cái Răng instead, the same page byte for byte.
-    let cr = sign_in!(svc, "cr", USER_PASSWORD);
-    let (status, asked_ward, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={WARD}"));
+    let cr = svc.supervisor("cr").await;
+    let Answer {
+        status,
+        text: asked_ward,
+        ..
+    } = cr.get(format!("/scores?{q}&unit={WARD}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, own, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={SCOPE}"));
+    let Answer { text: own, .. } = cr.get(format!("/scores?{q}&unit={SCOPE}")).await;
     // The language switch returns to the address asked for; the rest is the same page.
     let without_switch = |page: &str| {
         let mut out = String::new();
@@ -996,10 +997,10 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "the ward is not even offered"
     );
     // The session's export of the ward is refused as the token's is.
-    let (status, _, _) = staff_get!(svc, cr, format!("/api/v1/export?{q}&unit={WARD}"));
+    let Answer { status, .. } = cr.get(format!("/api/v1/export?{q}&unit={WARD}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A batch of the ward: not listed, not opened, not keyed into.
-    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let chi = svc.supervisor("chi").await;
     let mut conn = app.state.pool.get().unwrap();
     let users = auth::list_users(&mut conn).unwrap();
     drop(conn);
@@ -1022,25 +1023,27 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     )
     .await
     .unwrap();
-    let (_, list, _) = staff_get!(svc, chi, "/entry");
+    let Answer { text: list, .. } = chi.get("/entry").await;
     assert!(list.contains("Lô An Bình"), "the city's supervisor sees it");
-    let (_, list, _) = staff_get!(svc, cr, "/entry");
+    let Answer { text: list, .. } = cr.get("/entry").await;
     assert!(!list.contains("Lô An Bình"));
     for uri in [
         format!("/entry/batches/{}", batch.id),
         format!("/entry/batches/{}/key", batch.id),
     ] {
-        let (status, body, _) = staff_get!(svc, cr, uri);
+        let Answer {
+            status, text: body, ..
+        } = cr.get(&uri).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
         assert!(!body.contains("Lô An Bình"));
     }
     // Kiosks of the ward and their counts of today: not shown.
-    let (_, kiosks, _) = staff_get!(svc, chi, "/admin/kiosks");
+    let Answer { text: kiosks, .. } = chi.get("/admin/kiosks").await;
     assert!(kiosks.contains("Phường An Bình"));
-    let (_, kiosks, _) = staff_get!(svc, cr, "/admin/kiosks");
+    let Answer { text: kiosks, .. } = cr.get("/admin/kiosks").await;
     assert!(!kiosks.contains("Phường An Bình") && !kiosks.contains("Quầy 1"));
     // Campaigns span the city: refused.
-    let (status, _, _) = staff_get!(svc, cr, "/campaigns");
+    let Answer { status, .. } = cr.get("/campaigns").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The city's supervisor keys a form of the ward: its keyer, its batch and its audit line
@@ -1068,28 +1071,34 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     .await
     .unwrap();
     let keyers = format!("/entry/keyers?survey={HOUSEHOLD}&period={PERIOD}");
-    let (_, page, _) = staff_get!(svc, chi, keyers.clone());
+    let Answer { text: page, .. } = chi.get(keyers.clone()).await;
     assert!(
         page.contains("Lô An Bình") && page.contains(">chi<"),
         "the city sees the ward's batch and its keyer"
     );
-    let (status, page, _) = staff_get!(svc, cr, keyers);
+    let Answer {
+        status, text: page, ..
+    } = cr.get(&keyers).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !page.contains("Lô An Bình") && !page.contains(">chi<"),
         "{page}"
     );
-    let (_, page, _) = staff_get!(svc, chi, "/audit");
+    let Answer { text: page, .. } = chi.get("/audit").await;
     assert!(page.contains(">chi<"), "the city reads who keyed: {page}");
-    let (status, page, _) = staff_get!(svc, cr, "/audit");
+    let Answer {
+        status, text: page, ..
+    } = cr.get("/audit").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !page.contains("AB-001") && !page.contains(">chi<"),
         "{page}"
     );
-    let (_, page, _) = staff_get!(svc, chi, "/admin/users");
+    let Answer { text: page, .. } = chi.get("/admin/users").await;
     assert!(page.contains(">chi<") && page.contains(">cr<"));
-    let (status, page, _) = staff_get!(svc, cr, "/admin/users");
+    let Answer {
+        status, text: page, ..
+    } = cr.get("/admin/users").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains(">cr<"),
@@ -1107,7 +1116,7 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
 async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let create = |unit: &str| {
         TestRequest::post()
             .uri("/admin/tokens")
@@ -1118,16 +1127,15 @@ async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
                 "csrf={}&role=viewer&label=cong-thong-tin&unit={unit}",
                 admin.csrf
             ))
-            .to_request()
     };
-    let resp = test::call_service(&svc, create("KHONG-CO")).await;
+    let resp = svc.call(create("KHONG-CO")).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let count = |app: &TestApp| {
         let mut conn = app.state.pool.get().unwrap();
         auth::list_tokens(&mut conn).unwrap().len()
     };
     let before = count(&app);
-    let resp = test::call_service(&svc, create(SCOPE)).await;
+    let resp = svc.call(create(SCOPE)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     assert_eq!(count(&app), before + 1);

@@ -2,7 +2,7 @@
 //! signed-in staff, and from the command line.
 
 use crate::api::store;
-use crate::harness::{chiso_process, submission, TestApp, ITEMS, PERIOD, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use calamine::{Data, Reader, Xlsx};
@@ -59,7 +59,7 @@ async fn export(app: &TestApp, who: As<'_>, query: &str) -> Reply {
             ))
         }
     }
-    let resp = test::call_service(&svc, req.to_request()).await;
+    let resp = svc.call(req).await;
     let header = |name: &str| {
         resp.headers()
             .get(name)
@@ -585,10 +585,8 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
         TestRequest::get()
             .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
             .cookie(actix_web::cookie::Cookie::new("chiso_session", who))
-            .to_request()
     };
-    let html = test::read_body(test::call_service(&svc, page(session(&app, "lan"))).await).await;
-    let html = String::from_utf8(html.to_vec()).unwrap();
+    let html = svc.send(page(session(&app, "lan"))).await.text;
     let link = "/api/v1/export?survey=sipas-counter&amp;period=2025&amp;unit=NK&amp;format=";
     assert!(html.contains(&format!("{link}csv")) && html.contains(&format!("{link}xlsx")));
     let lan = session(&app, "lan");
@@ -603,8 +601,6 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
         2,
         "the ward of the district, not the other district"
     );
-    let html = test::read_body(test::call_service(&svc, page(session(&app, "xem"))).await).await;
-    assert!(!String::from_utf8(html.to_vec())
-        .unwrap()
-        .contains("/api/v1/export"));
+    let html = svc.send(page(session(&app, "xem"))).await.text;
+    assert!(!html.contains("/api/v1/export"));
 }

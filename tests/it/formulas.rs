@@ -80,26 +80,29 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(n, 2);
     campaigns::open(&app.state, "test", &c.id).unwrap();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let admin = svc.admin().await;
+    let lan = svc.supervisor("lan").await;
     let page = format!("/campaigns/{}", c.id);
-    let (status, reminders, _) = staff_get!(svc, lan, format!("{page}/reminders.csv"));
+    let Answer {
+        status,
+        text: reminders,
+        ..
+    } = lan.get(format!("{page}/reminders.csv")).await;
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
     let form =
         serde_urlencoded::to_string([("format", "csv"), ("csrf", admin.csrf.as_str())]).unwrap();
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("{page}/links"))
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(form)
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri(&format!("{page}/links"))
+                .cookie(Cookie::new("chiso_session", admin.session.clone()))
+                .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let links = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     let names = cells(&links);

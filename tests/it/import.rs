@@ -1,7 +1,7 @@
 //! Importing files of paper forms: encodings, XLSX, columns, duplicates, all or nothing,
 //! `--skip-invalid`, and the upload page.
 
-use crate::harness::{chiso_process, csrf_field, fresh_database, TestApp, ITEMS, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chiso::db::auth::Role;
@@ -488,32 +488,30 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         .with_user("binh", Role::Surveyor, None)
         .build();
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/import").to_request()).await;
+    let resp = svc.call(TestRequest::get().uri("/import")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers().get("Location").unwrap(), "/login");
     let surveyor = session(&app, "binh");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                surveyor.clone(),
-            ))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/import")
+                .cookie(actix_web::cookie::Cookie::new(
+                    "chiso_session",
+                    surveyor.clone(),
+                )),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 
     let lan = session(&app, "lan");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/import")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone())),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
@@ -533,34 +531,35 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         multipart(&f, Some(("dot.csv", file)))
     };
     // A surveyor may not; without the right CSRF token nobody may; nothing is stored.
-    let resp = test::call_service(
-        &svc,
-        upload(
+    let resp = svc
+        .call(upload(
             &surveyor,
             &csrf,
             body(fields(&csrf, "all"), good.as_bytes()),
-        )
-        .to_request(),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let wrong = "ef".repeat(32);
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&wrong, "all"), good.as_bytes())).to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(upload(
+            &lan,
+            &csrf,
+            body(fields(&wrong, "all"), good.as_bytes()),
+        ))
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(body_of(resp).await.contains("Trang đã cũ"));
     assert_eq!(app.responses(), 0);
 
     // A file with a bad row: the report, nothing stored.
     let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "all"), bad.as_bytes())).to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(upload(
+            &lan,
+            &csrf,
+            body(fields(&csrf, "all"), bad.as_bytes()),
+        ))
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body_of(resp).await;
     assert!(page.contains("Không phiếu nào được lưu"), "{page}");
@@ -571,11 +570,13 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     assert_eq!(app.responses(), 0);
 
     // Skipping invalid rows: the good one stored, the bad one to download.
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "skip"), bad.as_bytes())).to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(upload(
+            &lan,
+            &csrf,
+            body(fields(&csrf, "skip"), bad.as_bytes()),
+        ))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     assert!(
@@ -587,14 +588,13 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         .find("/import/rejected/")
         .expect("a link to the rejected rows");
     let link = &page[at..at + "/import/rejected/".len() + 64];
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(link)
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri(link)
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone())),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let rejected = body_of(resp).await;
     assert!(
@@ -604,20 +604,20 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
 
     // The corrected file begins like the one imported: asked, not guessed; said to hold the
     // same forms, the first row is the one already there.
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "all"), good.as_bytes())).to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(upload(
+            &lan,
+            &csrf,
+            body(fields(&csrf, "all"), good.as_bytes()),
+        ))
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert_eq!(app.responses(), 1);
     let mut same = fields(&csrf, "all");
     same.push(("forms", "same".to_string()));
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(same, good.as_bytes())).to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(upload(&lan, &csrf, body(same, good.as_bytes())))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     assert!(page.contains("Đã nhập xong tệp dot.csv"), "{page}");
@@ -645,7 +645,7 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
         ],
         Some(("lon.csv", big.as_bytes())),
     );
-    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
+    let resp = svc.call(upload(&lan, &csrf, body)).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body_of(resp).await;
     assert!(
@@ -717,7 +717,7 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
         ],
         Some(("dot.csv", bad.as_bytes())),
     );
-    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
+    let resp = svc.call(upload(&lan, &csrf, body)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     let at = page
@@ -732,7 +732,6 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
                 "chiso_session",
                 who.to_string(),
             ))
-            .to_request()
     };
 
     // The file is in a directory only the server's user enters, readable by it alone.
@@ -751,10 +750,10 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     }
 
     // Another supervisor holding the link gets nothing; the importer gets the rows.
-    let resp = test::call_service(&svc, get(&mai)).await;
+    let resp = svc.call(get(&mai)).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(!body_of(resp).await.contains(&row("NK", "8")));
-    let resp = test::call_service(&svc, get(&lan)).await;
+    let resp = svc.call(get(&lan)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(body_of(resp).await.contains(&row("NK", "8")));
 
@@ -766,7 +765,7 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
         .unwrap()
         .set_modified(two_days_ago)
         .unwrap();
-    let resp = test::call_service(&svc, get(&lan)).await;
+    let resp = svc.call(get(&lan)).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(!file.exists(), "{} is removed", file.display());
 }
@@ -932,14 +931,13 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
             .build();
         let svc = service!(app);
         let lan = session(&app, "lan");
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/import")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(
+                TestRequest::get()
+                    .uri("/import")
+                    .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone())),
+            )
+            .await;
         let csrf = csrf_field(&body_of(resp).await);
         let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
         let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "3"));
@@ -953,13 +951,13 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
             if !forms.is_empty() {
                 f.push(("forms", forms));
             }
-            upload(&lan, &csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
+            upload(&lan, &csrf, multipart(&f, Some((name, file.as_bytes()))))
         };
-        let resp = test::call_service(&svc, send("week1.csv", week1.clone(), "")).await;
+        let resp = svc.call(send("week1.csv", week1.clone(), "")).await;
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(app.responses(), 2);
 
-        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), "")).await;
+        let resp = svc.call(send("week2.csv", week2.clone(), "")).await;
         assert_eq!(resp.status(), StatusCode::CONFLICT);
         let page = body_of(resp).await;
         assert!(
@@ -976,7 +974,7 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(app.responses(), 2, "nothing stored on the stop");
 
         // The same upload again, with the choice (a wrong CSRF token is refused).
-        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), choice)).await;
+        let resp = svc.call(send("week2.csv", week2.clone(), choice)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{choice}");
         let page = body_of(resp).await;
         assert!(
@@ -986,10 +984,10 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(app.responses(), total, "{choice}");
 
         // The same file again: no stop, nothing twice.
-        let resp = test::call_service(&svc, send("week2.csv", week2, "")).await;
+        let resp = svc.call(send("week2.csv", week2, "")).await;
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(app.responses(), total);
-        let resp = test::call_service(&svc, send("week1.csv", week1, "")).await;
+        let resp = svc.call(send("week1.csv", week1, "")).await;
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(app.responses(), total);
     }
@@ -1003,14 +1001,13 @@ async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file()
         .build();
     let svc = service!(app);
     let lan = session(&app, "lan");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/import")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone())),
+        )
+        .await;
     let csrf = csrf_field(&body_of(resp).await);
     let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
     let send = || {
@@ -1025,12 +1022,8 @@ async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file()
             &csrf,
             multipart(&f, Some(("week1.csv", week1.as_bytes()))),
         )
-        .to_request()
     };
-    assert_eq!(
-        test::call_service(&svc, send()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(svc.call(send()).await.status(), StatusCode::OK);
     assert_eq!(app.responses(), 2);
     // As if imported before the table of imports existed.
     let mut conn = app.state.pool.get().unwrap();
@@ -1039,10 +1032,7 @@ async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file()
         .unwrap();
     assert_eq!(gone, 1);
     drop(conn);
-    assert_eq!(
-        test::call_service(&svc, send()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(svc.call(send()).await.status(), StatusCode::OK);
     assert_eq!(app.responses(), 2, "nothing stored twice");
 }
 
@@ -1056,14 +1046,13 @@ async fn a_form_stored_before_by_a_file_of_new_forms_is_still_found_when_it_no_l
     let mut sessions = Vec::new();
     for name in ["lan", "hoa"] {
         let s = session(&app, name);
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/import")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", s.clone()))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(
+                TestRequest::get()
+                    .uri("/import")
+                    .cookie(actix_web::cookie::Cookie::new("chiso_session", s.clone())),
+            )
+            .await;
         let csrf = csrf_field(&body_of(resp).await);
         sessions.push((s, csrf));
     }
@@ -1078,16 +1067,16 @@ async fn a_form_stored_before_by_a_file_of_new_forms_is_still_found_when_it_no_l
             ("mode", "all"),
             ("forms", forms),
         ];
-        upload(s, csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
+        upload(s, csrf, multipart(&f, Some((name, file.as_bytes()))))
     };
-    let resp = test::call_service(&svc, send(0, "week1.csv", &week1, "")).await;
+    let resp = svc.call(send(0, "week1.csv", &week1, "")).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let resp = test::call_service(&svc, send(0, "week2.csv", &week2, "new")).await;
+    let resp = svc.call(send(0, "week2.csv", &week2, "new")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.responses(), 4);
     // Someone scoped to NK imports week2 again: its BT row is outside their units, but it is
     // the form stored before (under week2's own ids), not a row to refuse.
-    let resp = test::call_service(&svc, send(1, "week2.csv", &week2, "")).await;
+    let resp = svc.call(send(1, "week2.csv", &week2, "")).await;
     let status = resp.status();
     let page = body_of(resp).await;
     assert_eq!(status, StatusCode::OK, "{page}");

@@ -201,7 +201,7 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
         .build();
     let fx = fixtures(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
 
     let mut pages: Vec<String> = chiso::web::route_table()
         .into_iter()
@@ -233,7 +233,7 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
             if let Some(l) = lang {
                 req = req.cookie(Cookie::new("lang", l));
             }
-            let resp = test::call_service(&svc, req.to_request()).await;
+            let resp = svc.call(req).await;
             let status = resp.status();
             let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
             assert_eq!(status, StatusCode::OK, "{page} ({lang:?}):\n{body}");
@@ -276,8 +276,10 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
 async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (status, body, _) = staff_get!(svc, admin, "/audit?action=user");
+    let admin = svc.admin().await;
+    let Answer {
+        status, text: body, ..
+    } = admin.get("/audit?action=user").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         body.contains("href=\"/lang/en?back=%2Faudit%3Faction%3Duser\""),
@@ -285,7 +287,7 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     );
     assert!(body.contains(">Đăng xuất<"), "Vietnamese by default");
 
-    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+    let resp = svc.call(TestRequest::get().uri("/login")).await;
     let pre = resp
         .response()
         .cookies()
@@ -295,19 +297,18 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
         .to_string();
     let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     let token = csrf_field(&body);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/login")
-            .cookie(Cookie::new("chiso_csrf", pre))
-            .cookie(Cookie::new("lang", "en"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "csrf={token}&username=admin&password=wrong-password"
-            ))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri("/login")
+                .cookie(Cookie::new("chiso_csrf", pre))
+                .cookie(Cookie::new("lang", "en"))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(format!(
+                    "csrf={token}&username=admin&password=wrong-password"
+                )),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
     assert!(body.contains("Wrong user name or password."), "{body}");
@@ -324,7 +325,7 @@ macro_rules! page_in {
         if let Some(l) = $lang {
             req = req.cookie(Cookie::new("lang", l));
         }
-        let resp = test::call_service(&$svc, req.to_request()).await;
+        let resp = $svc.call(req).await;
         let status = resp.status();
         let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
         assert_eq!(status, StatusCode::OK, "{} ({:?}):\n{body}", $uri, $lang);
@@ -414,7 +415,7 @@ async fn index_names_follow_the_language() {
         ),
     ];
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     for (uri, names) in &cases {
         let en = page_in!(svc, admin, *uri, Some("en"));
         let vi = page_in!(svc, admin, *uri, None::<&str>);
@@ -509,9 +510,9 @@ async fn errors_on_pages_follow_the_readers_language() {
         .with_user("chi", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let admin = svc.admin().await;
+    let an = svc.surveyor("an").await;
+    let chi = svc.supervisor("chi").await;
     let period = PERIOD.to_string();
     let get = |what, who, uri: &str, status, vi: &str, en: &str| ErrorCase {
         what,
@@ -632,7 +633,7 @@ async fn errors_on_pages_follow_the_readers_language() {
                     .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                     .set_payload(serde_urlencoded::to_string(&form).unwrap());
             }
-            let resp = test::call_service(&svc, req.to_request()).await;
+            let resp = svc.call(req).await;
             let status = resp.status();
             let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
             let what = case.what;
@@ -675,7 +676,7 @@ async fn paper_keying_errors_follow_the_readers_language() {
         .build();
     let fx = fixtures(&app).await;
     let svc = service!(app);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let an = svc.surveyor("an").await;
     let key = |serial: &str, code: &str| {
         serde_urlencoded::to_string([
             ("csrf", an.csrf.as_str()),
@@ -712,7 +713,7 @@ async fn paper_keying_errors_follow_the_readers_language() {
             if lang == "en" {
                 req = req.cookie(Cookie::new("lang", "en"));
             }
-            let resp = test::call_service(&svc, req.to_request()).await;
+            let resp = svc.call(req).await;
             assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
             let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
             let (said, not_said) = if lang == "en" { (en, vi) } else { (vi, en) };

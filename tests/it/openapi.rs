@@ -14,11 +14,9 @@ const WARD: &str = "NK-P-CAI-KHE";
 /// The description as the server serves it, to anyone.
 async fn document(app: &TestApp) -> Value {
     let svc = service!(app);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri("/api/v1/openapi.json").to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(TestRequest::get().uri("/api/v1/openapi.json"))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK, "served without a token");
     let body = test::read_body(resp).await;
     serde_json::from_slice(&body).unwrap()
@@ -330,7 +328,7 @@ struct Answer {
 
 async fn call(app: &TestApp, req: TestRequest) -> Answer {
     let svc = service!(app);
-    let resp = test::call_service(&svc, req.to_request()).await;
+    let resp = svc.call(req).await;
     let header = |name: &str| {
         resp.headers()
             .get(name)

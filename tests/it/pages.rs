@@ -1,6 +1,6 @@
 //! The kiosk a citizen touches and the pages staff sign in to.
 
-use crate::harness::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use chiso::clock::Clock;
@@ -13,40 +13,6 @@ fn kiosk(app: &TestApp) -> String {
         .1
 }
 
-/// The hidden fields of a rendered kiosk form.
-pub(crate) fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no {name}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-/// A rendered kiosk form answered in full (but `skip`), as the citizen posts it.
-pub(crate) fn filled_form(html: &str, skip: Option<&str>) -> String {
-    let mut fields = vec![
-        ("submission_id".to_string(), hidden(html, "submission_id")),
-        ("version".to_string(), hidden(html, "version")),
-        ("issued".to_string(), hidden(html, "issued")),
-        ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
-    ];
-    // Kiosk forms carry the server's signature; online forms have none.
-    if html.contains("name=\"sig\"") {
-        fields.push(("sig".to_string(), hidden(html, "sig")));
-    }
-    for (i, code) in ITEMS.iter().enumerate() {
-        if Some(*code) != skip {
-            let v = if i % 4 == 0 {
-                "na".to_string()
-            } else {
-                "5".to_string()
-            };
-            fields.push((format!("a:{code}"), v));
-        }
-    }
-    serde_urlencoded::to_string(&fields).unwrap()
-}
-
 async fn body_of(resp: actix_web::dev::ServiceResponse) -> String {
     String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
 }
@@ -57,11 +23,8 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     let token = kiosk(&app);
     let svc = service!(app);
     let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
+        svc.call(TestRequest::get().uri(&format!("/k/{token}")))
+            .await,
     )
     .await;
     assert!(page.contains("Bộ phận Một cửa") && page.contains("Phường Cái Khế"));
@@ -80,9 +43,8 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
             .uri(&format!("/k/{token}"))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(form.clone())
-            .to_request()
     };
-    let resp = test::call_service(&svc, post()).await;
+    let resp = svc.call(post()).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let thanks = resp
         .headers()
@@ -93,11 +55,10 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
         .to_string();
     assert_eq!(thanks, format!("/k/{token}/cam-on"));
     // A double tap, or the browser resubmitting the page: thanked again, stored once.
-    let resp = test::call_service(&svc, post()).await;
+    let resp = svc.call(post()).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1);
-    let page =
-        body_of(test::call_service(&svc, TestRequest::get().uri(&thanks).to_request()).await).await;
+    let page = body_of(svc.call(TestRequest::get().uri(&thanks)).await).await;
     assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
 
     let mut conn = app.state.pool.get().unwrap();
@@ -119,22 +80,21 @@ async fn kiosk_refuses_what_it_must() {
     let app = spawn_app_with(|s| s.kiosk_min_interval_secs = 60);
     let token = kiosk(&app);
     let svc = service!(app);
-    let get = |uri: String| TestRequest::get().uri(&uri).to_request();
+    let get = |uri: String| TestRequest::get().uri(&uri);
     let post = |body: String| {
         TestRequest::post()
             .uri(&format!("/k/{token}"))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(body)
-            .to_request()
     };
 
-    let resp = test::call_service(&svc, get("/k/khong-dung".into())).await;
+    let resp = svc.call(get("/k/khong-dung".into())).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert!(body_of(resp).await.contains("Không tìm thấy trang"));
 
-    let page = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
+    let page = body_of(svc.call(get(format!("/k/{token}"))).await).await;
     // A required question left out: the form comes back, answers kept, the question named.
-    let resp = test::call_service(&svc, post(filled_form(&page, Some("E3.2")))).await;
+    let resp = svc.call(post(filled_form(&page, Some("E3.2")))).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = body_of(resp).await;
     assert!(
@@ -155,33 +115,25 @@ async fn kiosk_refuses_what_it_must() {
     );
     // A page from an older version of the form is stale.
     let old = filled_form(&page, None).replace(&hidden(&page, "version"), "000000000000");
-    assert_eq!(
-        test::call_service(&svc, post(old)).await.status(),
-        StatusCode::CONFLICT
-    );
+    assert_eq!(svc.call(post(old)).await.status(), StatusCode::CONFLICT);
     let old = filled_form(&page, None).replace(&hidden(&page, "issued"), "1600000000");
-    assert_eq!(
-        test::call_service(&svc, post(old)).await.status(),
-        StatusCode::CONFLICT
-    );
+    assert_eq!(svc.call(post(old)).await.status(), StatusCode::CONFLICT);
     assert_eq!(app.responses(), 0);
 
     // One submission per interval per kiosk.
     assert_eq!(
-        test::call_service(&svc, post(filled_form(&page, None)))
-            .await
-            .status(),
+        svc.call(post(filled_form(&page, None))).await.status(),
         StatusCode::SEE_OTHER
     );
-    let page2 = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
-    let resp = test::call_service(&svc, post(filled_form(&page2, None))).await;
+    let page2 = body_of(svc.call(get(format!("/k/{token}"))).await).await;
+    let resp = svc.call(post(filled_form(&page2, None))).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(body_of(resp).await.contains("Xin đợi vài giây"));
     assert_eq!(app.responses(), 1);
 
     let mut conn = app.state.pool.get().unwrap();
     assert!(chiso::db::kiosks::revoke(&mut conn, &token).unwrap());
-    let resp = test::call_service(&svc, get(format!("/k/{token}"))).await;
+    let resp = svc.call(get(format!("/k/{token}"))).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
@@ -196,14 +148,14 @@ fn cookie_of(resp: &actix_web::dev::ServiceResponse, name: &str) -> Option<Strin
 async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     let app = spawn_app();
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/scores").to_request()).await;
+    let resp = svc.call(TestRequest::get().uri("/scores")).await;
     assert_eq!(
         resp.status(),
         StatusCode::SEE_OTHER,
         "scores need a signed-in user"
     );
 
-    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+    let resp = svc.call(TestRequest::get().uri("/login")).await;
     let pre = cookie_of(&resp, "chiso_csrf").unwrap();
     let csrf = crate::harness::csrf_field(&body_of(resp).await);
     let login = |form: &str, with_cookie: bool| {
@@ -214,33 +166,32 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
         if with_cookie {
             r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()));
         }
-        r.to_request()
+        r
     };
     let good = format!("csrf={csrf}&username=admin&password={ADMIN_PASSWORD}");
     assert_eq!(
-        test::call_service(&svc, login(&good, false)).await.status(),
+        svc.call(login(&good, false)).await.status(),
         StatusCode::FORBIDDEN
     );
     let wrong = format!("csrf={csrf}&username=admin&password=sai");
     assert_eq!(
-        test::call_service(&svc, login(&wrong, true)).await.status(),
+        svc.call(login(&wrong, true)).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let resp = test::call_service(&svc, login(&good, true)).await;
+    let resp = svc.call(login(&good, true)).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let session = cookie_of(&resp, "chiso_session").unwrap();
 
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                session.clone(),
-            ))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
+                .cookie(actix_web::cookie::Cookie::new(
+                    "chiso_session",
+                    session.clone(),
+                )),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = body_of(resp).await;
     // No form yet: the page says so instead of a table of dashes (the figures with data:
@@ -256,10 +207,9 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
         ))
         .cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()))
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("csrf={csrf}"))
-        .to_request();
+        .set_payload(format!("csrf={csrf}"));
     assert_eq!(
-        test::call_service(&svc, with_old_token).await.status(),
+        svc.call(with_old_token).await.status(),
         StatusCode::FORBIDDEN
     );
     let csrf = crate::harness::csrf_field(&page);
@@ -270,20 +220,15 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
             session.clone(),
         ))
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("csrf={csrf}"))
-        .to_request();
-    assert_eq!(
-        test::call_service(&svc, logout).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/scores")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
-            .to_request(),
-    )
-    .await;
+        .set_payload(format!("csrf={csrf}"));
+    assert_eq!(svc.call(logout).await.status(), StatusCode::SEE_OTHER);
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/scores")
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", session)),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the session ended");
 }
 
@@ -305,9 +250,8 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
                 "chiso_session",
                 session.clone(),
             ))
-            .to_request()
     };
-    let page = body_of(test::call_service(&svc, get("/parindex?period=2025")).await).await;
+    let page = body_of(svc.call(get("/parindex?period=2025")).await).await;
     assert!(
         page.contains("86,11 %") && page.contains("26/63"),
         "published headline"
@@ -317,9 +261,11 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
             && page.contains("0,8219")
             && page.contains("Sở Tư pháp")
     );
-    let page =
-        body_of(test::call_service(&svc, get("/scores?survey=papi-aligned&period=2025")).await)
-            .await;
+    let page = body_of(
+        svc.call(get("/scores?survey=papi-aligned&period=2025"))
+            .await,
+    )
+    .await;
     assert!(page.contains("ước tính theo phương pháp PAPI"));
     assert!(
         page.contains("Chưa có dữ liệu"),
@@ -339,22 +285,18 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
     let token = app.kiosks[0].clone();
     let svc = service!(app);
     let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+        svc.call(TestRequest::get().uri(&format!("/k/{token}")))
+            .await,
+    )
+    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri(&format!("/k/{token}"))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(filled_form(&page, None)),
         )
-        .await,
-    )
-    .await;
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 
     let session = {
@@ -365,12 +307,10 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
     };
     let page = body_of(
-        test::call_service(
-            &svc,
+        svc.call(
             TestRequest::get()
                 .uri("/scores?survey=sipas-counter")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
-                .to_request(),
+                .cookie(actix_web::cookie::Cookie::new("chiso_session", session)),
         )
         .await,
     )
@@ -401,11 +341,8 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     let token = kiosk(&app);
     let svc = service!(app);
     let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
+        svc.call(TestRequest::get().uri(&format!("/k/{token}")))
+            .await,
     )
     .await;
     let screen = |p: &str| -> String {
@@ -425,7 +362,6 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
             .uri(&format!("/k/{token}"))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-            .to_request()
     };
     let with = |step: usize, go: &str, answers: &[(String, String)]| {
         let mut f = base.clone();
@@ -441,7 +377,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     };
 
     // "Tiếp" with nothing chosen: the same screen, the message beside the question.
-    let resp = test::call_service(&svc, post(with(0, "next", &[]))).await;
+    let resp = svc.call(post(with(0, "next", &[]))).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p = body_of(resp).await;
     assert_eq!(screen(&p), "1");
@@ -449,10 +385,10 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
 
     // Forward to E1; two of its four left out are both named, each beside itself.
     let mut given = pairs(&[("b:linh_vuc", "ho_tich")]);
-    let p = body_of(test::call_service(&svc, post(with(0, "next", &given))).await).await;
+    let p = body_of(svc.call(post(with(0, "next", &given))).await).await;
     assert_eq!(screen(&p), "2");
     given.extend(pairs(&[("a:E1.1", "4"), ("a:E1.3", "na")]));
-    let resp = test::call_service(&svc, post(with(1, "next", &given))).await;
+    let resp = svc.call(post(with(1, "next", &given))).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p = body_of(resp).await;
     assert_eq!(screen(&p), "2");
@@ -461,7 +397,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     assert!(p.contains("Còn <span class=\"count\">2</span> câu"));
 
     // Back keeps every answer given, on this screen and the one before.
-    let p = body_of(test::call_service(&svc, post(with(1, "back", &given))).await).await;
+    let p = body_of(svc.call(post(with(1, "back", &given))).await).await;
     assert_eq!(screen(&p), "1");
     for (name, value) in &given {
         assert!(
@@ -476,19 +412,19 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     for (i, code) in ITEMS.iter().enumerate().skip(4) {
         let section: usize = code[1..2].parse().unwrap();
         if section != step {
-            let p = body_of(test::call_service(&svc, post(with(step, "next", &given))).await).await;
+            let p = body_of(svc.call(post(with(step, "next", &given))).await).await;
             step = section;
             assert_eq!(screen(&p), (step + 1).to_string());
         }
         given.push((format!("a:{code}"), ["1", "2", "5"][i % 3].to_string()));
     }
-    let p = body_of(test::call_service(&svc, post(with(5, "next", &given))).await).await;
+    let p = body_of(svc.call(post(with(5, "next", &given))).await).await;
     assert_eq!(screen(&p), "7", "the optional questions last");
     assert!(p.contains("Gửi đánh giá") && p.contains("không bắt buộc"));
     assert_eq!(app.responses(), 0);
-    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
+    let resp = svc.call(post(with(6, "submit", &given))).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
+    let resp = svc.call(post(with(6, "submit", &given))).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "a double tap stores once");
 
@@ -512,10 +448,10 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
             .sign(&["kiosk-form", &kiosk_id, &f[0].1, "1600000000"]);
         f
     };
-    let resp = test::call_service(&svc, post(old(0, "next"))).await;
+    let resp = svc.call(post(old(0, "next"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(screen(&body_of(resp).await), "2");
-    let resp = test::call_service(&svc, post(old(1, "next"))).await;
+    let resp = svc.call(post(old(1, "next"))).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     let p = body_of(resp).await;
     assert!(p.contains(&format!("href=\"/k/{token}\"")) && p.contains("Phiếu mới"));

@@ -2,7 +2,6 @@
 
 use crate::campaign::{dump, text_columns};
 use crate::harness::*;
-use crate::pages::{filled_form, hidden};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
@@ -25,7 +24,7 @@ fn from(ip: &str) -> SocketAddr {
 /// The sign-in page's pre-session cookie and token.
 macro_rules! login_page {
     ($svc:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
+        let resp = $svc.call(TestRequest::get().uri("/login")).await;
         let pre = resp
             .response()
             .cookies()
@@ -54,20 +53,16 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
     let svc = service!(app);
     // Cookie and field of the client's choosing (the old double submit accepted these).
     let picked = "ab".repeat(32);
-    let resp = test::call_service(
-        &svc,
-        login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1").to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1"))
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // The server's token for one pre-session id does not fit another.
     let (pre, token) = login_page!(svc);
     let (other_pre, _) = login_page!(svc);
-    let resp = test::call_service(
-        &svc,
-        login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1").to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1"))
+        .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // A right token, posted from a page of another site.
     for (header, value) in [
@@ -75,19 +70,17 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
         ("Origin", "null"),
         ("Referer", "https://evil.example/form.html"),
     ] {
-        let req = login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1")
-            .insert_header((header, value))
-            .to_request();
-        let resp = test::call_service(&svc, req).await;
+        let req =
+            login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header((header, value));
+        let resp = svc.call(req).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{header}: {value}");
         assert!(body(resp).await.contains("trang web khác"));
     }
     // From the public address, it signs in.
     let public = app.state.settings.public_url.clone();
-    let req = login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1")
-        .insert_header(("Origin", public))
-        .to_request();
-    let resp = test::call_service(&svc, req).await;
+    let req =
+        login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header(("Origin", public));
+    let resp = svc.call(req).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let session = resp
         .response()
@@ -98,30 +91,28 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
         .to_string();
     // Signed in, a form needs the session's token: not the sign-in page's, not one picked.
     for wrong in [token.as_str(), picked.as_str()] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri("/admin/tokens")
-                .cookie(Cookie::new("chiso_session", session.clone()))
-                .cookie(Cookie::new("chiso_csrf", wrong.to_string()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(format!("csrf={wrong}&role=viewer&label=x"))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(
+                TestRequest::post()
+                    .uri("/admin/tokens")
+                    .cookie(Cookie::new("chiso_session", session.clone()))
+                    .cookie(Cookie::new("chiso_csrf", wrong.to_string()))
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .set_payload(format!("csrf={wrong}&role=viewer&label=x")),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     }
     let right = chiso::web::extract::session_token(&app.state, &session);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", session.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!("csrf={right}&role=viewer&label=x"))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri("/admin/tokens")
+                .cookie(Cookie::new("chiso_session", session.clone()))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(format!("csrf={right}&role=viewer&label=x")),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -134,10 +125,13 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
     let (pre, token) = login_page!(svc);
     // Forty wrong passwords at once from one address: only the first ten are checked.
     let tries = (0..40).map(|_| {
-        test::call_service(
-            &svc,
-            login(&pre, &token, "lan", "sai-mat-khau-roi", "203.0.113.5").to_request(),
-        )
+        svc.call(login(
+            &pre,
+            &token,
+            "lan",
+            "sai-mat-khau-roi",
+            "203.0.113.5",
+        ))
     });
     let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
         .await
@@ -158,34 +152,27 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
         "ten checked, the rest refused unchecked"
     );
     // The right password from that address waits too…
-    let resp = test::call_service(
-        &svc,
-        login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5").to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5"))
+        .await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     // …but the user at their own desk signs in.
-    let resp = test::call_service(
-        &svc,
-        login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20").to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20"))
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     // One address trying many names is stopped as well (30 tries in all).
     let mut refused = 0;
     for i in 0..35 {
-        let resp = test::call_service(
-            &svc,
-            login(
+        let resp = svc
+            .call(login(
                 &pre,
                 &token,
                 &format!("u{i}"),
                 "sai-mat-khau-roi",
                 "198.51.100.1",
-            )
-            .to_request(),
-        )
-        .await;
+            ))
+            .await;
         if resp.status() == StatusCode::TOO_MANY_REQUESTS {
             refused += 1;
         }
@@ -247,16 +234,18 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
         .build();
     let svc = service!(app);
     for column in ["last_seen", "expires_at"] {
-        let who = sign_in!(svc, "lan", USER_PASSWORD);
-        let (status, _, _) = staff_get!(svc, who, "/scores");
+        let who = svc.sign_in("lan", USER_PASSWORD).await;
+        let Answer { status, .. } = who.get("/scores").await;
         assert_eq!(status, StatusCode::OK);
         age_sessions(&app, column);
-        let (status, _, location) = staff_get!(svc, who, "/scores");
+        let Answer {
+            status, location, ..
+        } = who.get("/scores").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{column} passed");
         assert!(location.unwrap().starts_with("/login"));
     }
     // `chiso user disable` ends the sessions at once.
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
     let out = chiso_process(&app.database_url)
         .args(["user", "disable", "lan"])
         .output()
@@ -266,7 +255,7 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (status, _, _) = staff_get!(svc, who, "/scores");
+    let Answer { status, .. } = who.get("/scores").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let mut conn = app.state.pool.get().unwrap();
     let lan = chiso::db::auth::find_user(&mut conn, "lan")
@@ -322,16 +311,17 @@ async fn a_kiosk_page_cannot_make_itself_younger() {
     // The page as a tablet got it seven hours ago.
     let mut earlier = app.state.clone();
     earlier.clock = chiso::clock::Clock::Fixed(test_clock().now_utc() - chrono::Duration::hours(7));
-    let old_svc = actix_web::test::init_service(
-        actix_web::App::new().configure(chiso::startup::configure(earlier)),
-    )
-    .await;
-    let page = body(
-        test::call_service(
-            &old_svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+    let old_svc = Web::new(
+        actix_web::test::init_service(
+            actix_web::App::new().configure(chiso::startup::configure(earlier)),
         )
         .await,
+        TestRequest::to_request,
+    );
+    let page = body(
+        old_svc
+            .call(TestRequest::get().uri(&format!("/k/{token}")))
+            .await,
     )
     .await;
     let svc = service!(app);
@@ -340,24 +330,23 @@ async fn a_kiosk_page_cannot_make_itself_younger() {
             .uri(&format!("/k/{token}"))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload(form)
-            .to_request()
     };
     let old = filled_form(&page, None);
     assert_eq!(
-        test::call_service(&svc, post(old.clone())).await.status(),
+        svc.call(post(old.clone())).await.status(),
         StatusCode::CONFLICT,
         "seven hours old"
     );
     let now = test_clock().now_utc().timestamp().to_string();
     let forged = old.replace(&hidden(&page, "issued"), &now);
     assert_eq!(
-        test::call_service(&svc, post(forged)).await.status(),
+        svc.call(post(forged)).await.status(),
         StatusCode::CONFLICT,
         "a fresh `issued` the server did not sign"
     );
     let unsigned = old.replace(&hidden(&page, "sig"), "");
     assert_eq!(
-        test::call_service(&svc, post(unsigned)).await.status(),
+        svc.call(post(unsigned)).await.status(),
         StatusCode::CONFLICT
     );
     assert_eq!(app.responses(), 0);
@@ -415,54 +404,47 @@ async fn nothing_stored_dates_an_answer_finer_than_its_day_or_keeps_a_submission
             .uri("/api/v1/responses")
             .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
             .set_json(s)
-            .to_request()
     };
-    let resp = test::call_service(&svc, post_api(s.clone())).await;
+    let resp = svc.call(post_api(s.clone())).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let first: serde_json::Value = test::read_body_json(resp).await;
     // Idempotency holds through the keyed hash, in any spelling of the id.
     s["submission_id"] = serde_json::json!(v1.to_uppercase());
-    let resp = test::call_service(&svc, post_api(s)).await;
+    let resp = svc.call(post_api(s)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let again: serde_json::Value = test::read_body_json(resp).await;
     assert_eq!(first["id"], again["id"]);
     sent_ids.push(v1.to_string());
     // The kiosk.
     let page = body(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
+        svc.call(TestRequest::get().uri(&format!("/k/{token}")))
+            .await,
     )
     .await;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri(&format!("/k/{token}"))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(filled_form(&page, None)),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     // A slip's code, online.
     let (codes, _) =
         chiso::app::codes::issue(&app.state, "test", WARD, "sipas-counter", 1, 30).unwrap();
     let uri = format!("/o/{}", codes[0]);
-    let page =
-        body(test::call_service(&svc, TestRequest::get().uri(&uri).to_request()).await).await;
+    let page = body(svc.call(TestRequest::get().uri(&uri)).await).await;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&uri)
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri(&uri)
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(filled_form(&page, None)),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(app.responses(), 3);
 
