@@ -4,7 +4,7 @@
 use crate::api::store;
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use calamine::{Data, Reader, Xlsx};
 use chiso::db::auth::Role;
 use serde_json::{json, Value};
@@ -59,34 +59,18 @@ async fn export(app: &TestApp, who: As<'_>, query: &str) -> Reply {
             ))
         }
     }
-    let resp = svc.call(req).await;
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let (status, content_type, disposition) = (
-        resp.status(),
-        header("Content-Type"),
-        header("Content-Disposition"),
-    );
-    let body = test::read_body(resp).await.to_vec();
+    let resp = svc.send(req).await;
     Reply {
-        status,
-        content_type,
-        disposition,
-        body,
+        status: resp.status,
+        content_type: resp.header("Content-Type"),
+        disposition: resp.header("Content-Disposition"),
+        body: resp.bytes.to_vec(),
     }
 }
 
-fn session(app: &TestApp, name: &str) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
-        .unwrap()
-        .unwrap();
-    chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
+/// The session cookie of `name`, signed in through the login form.
+async fn session(app: &TestApp, name: &str) -> String {
+    service!(app).sign_in(name, USER_PASSWORD).await.session
 }
 
 fn supervisor_app() -> TestApp {
@@ -336,11 +320,11 @@ async fn supervisors_and_admins_export_with_a_token_or_signed_in() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.rows().len(), 2);
     }
-    let lan = session(&app, "lan");
+    let lan = session(&app, "lan").await;
     let r = export(&app, As::Session(&lan), COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.rows().len(), 2);
-    let minh = session(&app, "minh");
+    let minh = session(&app, "minh").await;
     let r = export(&app, As::Session(&minh), COUNTER).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = export(&app, As::Session("ended-or-forged"), COUNTER).await;
@@ -354,7 +338,7 @@ async fn a_user_limited_to_a_unit_exports_only_that_unit() {
         .build();
     let mine = store(&app, &submission("NK-P-CAI-KHE", Some(4))).await;
     store(&app, &submission("BT-P-TRA-NOC", Some(4))).await;
-    let hoa = session(&app, "hoa");
+    let hoa = session(&app, "hoa").await;
     let r = export(&app, As::Session(&hoa), COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -586,10 +570,10 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
             .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
             .cookie(actix_web::cookie::Cookie::new("chiso_session", who))
     };
-    let html = svc.send(page(session(&app, "lan"))).await.text;
+    let html = svc.send(page(session(&app, "lan").await)).await.text;
     let link = "/api/v1/export?survey=sipas-counter&amp;period=2025&amp;unit=NK&amp;format=";
     assert!(html.contains(&format!("{link}csv")) && html.contains(&format!("{link}xlsx")));
-    let lan = session(&app, "lan");
+    let lan = session(&app, "lan").await;
     let r = export(
         &app,
         As::Session(&lan),
@@ -601,6 +585,6 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
         2,
         "the ward of the district, not the other district"
     );
-    let html = svc.send(page(session(&app, "xem"))).await.text;
+    let html = svc.send(page(session(&app, "xem").await)).await.text;
     assert!(!html.contains("/api/v1/export"));
 }

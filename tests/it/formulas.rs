@@ -3,9 +3,7 @@
 //! import, and what the import reads back.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::db::auth::Role;
 use std::process::Output;
@@ -91,20 +89,11 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
-    let form =
-        serde_urlencoded::to_string([("format", "csv"), ("csrf", admin.csrf.as_str())]).unwrap();
-    let resp = svc
-        .call(
-            TestRequest::post()
-                .uri(&format!("{page}/links"))
-                .cookie(Cookie::new("chiso_session", admin.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form),
-        )
+    let resp = admin
+        .post_form(format!("{page}/links"), &[("format", "csv")])
         .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let links = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert_eq!(resp.status, StatusCode::OK);
+    let links = resp.text;
     let names = cells(&links);
     assert_eq!(names.len(), 3, "{links}");
     assert_eq!(names[1][0], format!("'{}", FORMULAS[0]));

@@ -2,7 +2,7 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use chiso::clock::Clock;
 use chiso::db::auth::Role;
 
@@ -98,7 +98,8 @@ async fn kiosk_refuses_what_it_must() {
 
     // One submission per interval per kiosk.
     assert_eq!(
-        kiosk.post_encoded(filled_form(&page, None)).await.status,StatusCode::SEE_OTHER
+        kiosk.post_encoded(filled_form(&page, None)).await.status,
+        StatusCode::SEE_OTHER
     );
     let resp = kiosk.answer(None).await;
     assert_eq!(resp.status, StatusCode::TOO_MANY_REQUESTS);
@@ -109,8 +110,6 @@ async fn kiosk_refuses_what_it_must() {
     assert!(chiso::db::kiosks::revoke(&mut conn, &token).unwrap());
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
-
-
 
 #[actix_web::test]
 async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
@@ -139,11 +138,13 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     };
     let good = format!("csrf={csrf}&username=admin&password={ADMIN_PASSWORD}");
     assert_eq!(
-        svc.send(login(&good, false)).await.status,StatusCode::FORBIDDEN
+        svc.send(login(&good, false)).await.status,
+        StatusCode::FORBIDDEN
     );
     let wrong = format!("csrf={csrf}&username=admin&password=sai");
     assert_eq!(
-        svc.send(login(&wrong, true)).await.status,StatusCode::UNAUTHORIZED
+        svc.send(login(&wrong, true)).await.status,
+        StatusCode::UNAUTHORIZED
     );
     let resp = svc.send(login(&good, true)).await;
     assert_eq!(resp.status, StatusCode::SEE_OTHER);

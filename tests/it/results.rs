@@ -1,9 +1,7 @@
 //! The results pages: SIPAS with its breakdowns and charts, table exports, the 404 page.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
 use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
@@ -41,10 +39,6 @@ pub async fn fixture(app: &TestApp) {
         .unwrap();
         chiso::app::submit::submit(&app.state, raw).await.unwrap();
     }
-}
-
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
 }
 
 #[actix_web::test]
@@ -85,14 +79,11 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
     assert!(ward.contains("chính đơn vị đó chịu trách nhiệm"));
 
     // Every number of the element table is the API's, written the Vietnamese way.
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri("/api/v1/scores?survey=sipas-counter&period=2025&unit=NK")
-                .insert_header(("Authorization", format!("Bearer {}", app.viewer_token))),
-        )
-        .await;
-    let api: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let api = svc
+        .token(&app.viewer_token)
+        .get("/api/v1/scores?survey=sipas-counter&period=2025&unit=NK")
+        .await
+        .json();
     let Answer { text: csv, .. } = who
         .get("/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=elements&format=csv")
         .await;
@@ -163,22 +154,12 @@ async fn table_exports_are_csv_with_a_bom_and_xlsx() {
     let svc = service!(app);
     let who = svc.viewer("lan").await;
     let uri = "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=fields&format=csv";
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri(uri)
-                .cookie(Cookie::new("chiso_session", who.session.clone())),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = who.get(uri).await;
+    assert_eq!(resp.status, StatusCode::OK);
     assert!(resp
-        .headers()
-        .get("Content-Disposition")
-        .unwrap()
-        .to_str()
-        .unwrap()
+        .header("Content-Disposition")
         .contains("sipas-fields-2025-NK.csv"));
-    let bytes = test::read_body(resp).await.to_vec();
+    let bytes = resp.bytes.to_vec();
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
     insta::assert_snapshot!(
         "sipas_fields_csv",
@@ -187,15 +168,9 @@ async fn table_exports_are_csv_with_a_bom_and_xlsx() {
     let Answer { text: periods, .. } = who.get(uri.replace("fields", "periods")).await;
     insta::assert_snapshot!("sipas_periods_csv", periods.trim_start_matches('\u{feff}'));
 
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri(&uri.replace("csv", "xlsx"))
-                .cookie(Cookie::new("chiso_session", who.session.clone())),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = test::read_body(resp).await.to_vec();
+    let resp = who.get(uri.replace("csv", "xlsx")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let bytes = resp.bytes.to_vec();
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     use calamine::Reader;
@@ -220,21 +195,19 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let resp = svc.call(TestRequest::get().uri("/khong-co")).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let page = body(resp).await;
+    let resp = svc.anonymous().get("/khong-co").await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    let page = resp.text;
     assert!(
         page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
         "{page}"
     );
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri("/nothing-here")
-                .cookie(Cookie::new("lang", "en")),
-        )
-        .await;
-    let page = body(resp).await;
+    let page = svc
+        .anonymous()
+        .in_lang("en")
+        .get("/nothing-here")
+        .await
+        .text;
     assert!(
         page.contains("Page not found") && page.contains("lang=\"en\""),
         "{page}"
@@ -268,22 +241,12 @@ async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable
     let app = TestApp::builder().settings(|s| s.public_min_n = 50).build();
     fixture(&app).await;
     let svc = service!(app);
-    let resp = svc
-        .call(TestRequest::get().uri("/public?period=2025"))
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(
-        resp.headers().get("Cache-Control").unwrap(),
-        "public, max-age=300"
-    );
-    let etag = resp
-        .headers()
-        .get("ETag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let page = body(resp).await;
+    let anyone = svc.anonymous();
+    let resp = anyone.get("/public?period=2025").await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(resp.header("Cache-Control"), "public, max-age=300");
+    let etag = resp.header("ETag");
+    let page = resp.text;
     // 120 forms, withheld under 50 answers: the year and Ninh Kiều (80 forms, 73 answers on
     // the most answered item) are published; Bình Thủy (40 forms, 37) and the second quarter
     // (32 forms) are not.
@@ -295,19 +258,16 @@ async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable
         "a quarter under 30 answers is withheld"
     );
     assert!(!page.contains("E1.1"), "no item, no individual answer");
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri("/public?period=2025")
-                .insert_header(("If-None-Match", etag)),
-        )
+    let resp = anyone
+        .get_with("/public?period=2025", ("If-None-Match", &etag))
         .await;
-    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(resp.status, StatusCode::NOT_MODIFIED);
 
-    let resp = svc
-        .call(TestRequest::get().uri("/public?period=2019"))
-        .await;
-    assert!(body(resp).await.contains("Chưa có dữ liệu"));
+    assert!(anyone
+        .get("/public?period=2019")
+        .await
+        .text
+        .contains("Chưa có dữ liệu"));
 }
 
 #[actix_web::test]

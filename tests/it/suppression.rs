@@ -6,7 +6,6 @@
 use crate::api::{answer_everything, described_survey, get, store};
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::TestRequest;
 use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
@@ -210,10 +209,8 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
     );
 
     // A page load (not an answer) makes a tablet alive.
-    let resp = svc
-        .call(TestRequest::get().uri(&format!("/k/{}", app.kiosks[0])))
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = svc.citizen(&app.kiosks[0]).form().await;
+    assert_eq!(resp.status, StatusCode::OK);
     let Answer { text: page, .. } = who.get("/admin/kiosks").await;
     assert!(page.contains("Có, trong giờ qua"), "{page}");
 

@@ -64,7 +64,10 @@ impl Web {
     }
 
     pub fn anonymous(&self) -> Anonymous {
-        Anonymous { web: self.clone() }
+        Anonymous {
+            web: self.clone(),
+            lang: None,
+        }
     }
 
     /// The screen of the kiosk with URL token `token`.
@@ -228,11 +231,45 @@ fn form_body<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)], csrf: Option<&str>
 /// Someone not signed in: a citizen online, a campaign's respondent, a passer-by.
 pub struct Anonymous {
     pub web: Web,
+    /// The language the browser chose (its `lang` cookie), if any.
+    pub lang: Option<String>,
 }
 
 impl Anonymous {
+    /// The same browser having chosen language `lang`.
+    pub fn in_lang(self, lang: &str) -> Anonymous {
+        Anonymous {
+            lang: Some(lang.to_string()),
+            ..self
+        }
+    }
+
+    /// A request with this browser's cookies, for tests that shape the rest themselves.
+    pub fn request(&self, req: TestRequest) -> TestRequest {
+        match &self.lang {
+            Some(l) => req.cookie(Cookie::new("lang", l.clone())),
+            None => req,
+        }
+    }
+
     pub async fn get(&self, path: impl AsRef<str>) -> Answer {
-        self.web.send(TestRequest::get().uri(path.as_ref())).await
+        self.web
+            .send(self.request(TestRequest::get().uri(path.as_ref())))
+            .await
+    }
+
+    /// A page asked for with one header of the browser's (a conditional or a language).
+    pub async fn get_with(&self, path: impl AsRef<str>, header: (&str, &str)) -> Answer {
+        let (name, value) = header;
+        self.web
+            .send(
+                self.request(
+                    TestRequest::get()
+                        .uri(path.as_ref())
+                        .insert_header((name.to_string(), value.to_string())),
+                ),
+            )
+            .await
     }
 
     /// Posts a form of the public pages (they carry no CSRF token: nothing is signed in).
@@ -248,10 +285,12 @@ impl Anonymous {
     pub async fn post_encoded(&self, path: impl AsRef<str>, form: impl Into<String>) -> Answer {
         self.web
             .send(
-                TestRequest::post()
-                    .uri(path.as_ref())
-                    .insert_header(("Content-Type", FORM))
-                    .set_payload(form.into()),
+                self.request(
+                    TestRequest::post()
+                        .uri(path.as_ref())
+                        .insert_header(("Content-Type", FORM))
+                        .set_payload(form.into()),
+                ),
             )
             .await
     }
