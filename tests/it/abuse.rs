@@ -417,13 +417,11 @@ async fn twenty_kiosk_posts_at_once_store_exactly_one() {
 #[actix_web::test]
 async fn period_is_validated_as_documented() {
     let app = TestApp::builder()
-        .with_user("lan", chiso::db::auth::Role::Supervisor, None)
+        .with_user("lan", Role::Supervisor, None)
+        .with_token(Role::Supervisor)
         .build();
     let svc = service!(app);
-    let supervisor = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::auth::create_token(&mut conn, chiso::db::auth::Role::Supervisor, "t").unwrap()
-    };
+    let supervisor = app.tokens[0].clone();
     for route in [
         "/api/v1/parindex?",
         "/api/v1/scores?survey=sipas-counter&",

@@ -2,20 +2,13 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::audit::{self, Filter};
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";
 
-fn user_id(app: &TestApp, name: &str) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    auth::find_user(&mut conn, name).unwrap().unwrap().id
-}
-
-fn audit_log(app: &TestApp) -> Vec<audit::Entry> {
-    let mut conn = app.state.pool.get().unwrap();
-    audit::search(&mut conn, &Filter::default(), 1000).unwrap()
+fn audit_log(app: &TestApp) -> Vec<chiso::db::audit::Entry> {
+    audit_entries(app, None)
 }
 
 /// The secret a page shows once.
@@ -116,13 +109,8 @@ async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
         .post_form_without_csrf("/admin/tokens", &[fields[0], fields[1], ("csrf", &wrong)])
         .await;
     assert_eq!(resp.status, StatusCode::FORBIDDEN);
-    let mut conn = app.state.pool.get().unwrap();
-    assert_eq!(
-        auth::list_tokens(&mut conn).unwrap().len(),
-        2,
-        "nothing made"
-    );
-    assert_eq!(auth::list_users(&mut conn).unwrap().len(), 3);
+    assert_eq!(stored_tokens(&app).len(), 2, "nothing made");
+    assert_eq!(stored_users(&app).len(), 3);
 }
 
 #[actix_web::test]
@@ -132,10 +120,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         .build();
     let svc = service!(app);
     let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap()
-    };
+    let users = stored_users;
     let before = users(&app);
 
     for (fields, message) in [
@@ -438,12 +423,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     );
     assert!(!page.contains(path));
 
-    let id = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
-            .id
-            .clone()
-    };
+    let id = stored_kiosks(&app)[0].id.clone();
     let Answer { status, .. } = lan
         .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
         .await;
@@ -501,15 +481,7 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     let Answer { text: page, .. } = admin.get("/admin/tokens").await;
     assert!(page.contains("Cổng dịch vụ công") && !page.contains(&token));
 
-    let id = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn)
-            .unwrap()
-            .into_iter()
-            .find(|t| t.label == "Cổng dịch vụ công")
-            .unwrap()
-            .id
-    };
+    let id = token_id(&app, "Cổng dịch vụ công");
     let Answer {
         status, text: page, ..
     } = admin
@@ -712,10 +684,7 @@ async fn an_unreadable_form_names_its_field_and_stores_nothing() {
     let app = spawn_app();
     let svc = service!(app);
     let admin = svc.admin().await;
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap().len()
-    };
+    let users = |app: &TestApp| stored_users(app).len();
     let before = users(&app);
     let Answer {
         status, text: page, ..
@@ -903,10 +872,7 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     let city_token = auth::create_token(&mut conn, Role::Supervisor, "thanh-pho").unwrap();
     let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
     drop(conn);
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap()
-    };
+    let users = stored_users;
     let before = (users(&app), crate::authz::made(&app));
     let log = audit_log(&app).len();
 
@@ -955,15 +921,7 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     }
     // Another ward's kiosk (by id and by its address) and a city-wide token (by id and by
     // the token itself).
-    let token_id = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn)
-            .unwrap()
-            .into_iter()
-            .find(|t| t.label == "thanh-pho")
-            .unwrap()
-            .id
-    };
+    let token_id = token_id(&app, "thanh-pho");
     for uri in [
         format!("/admin/kiosks/{}/revoke", kiosk.id),
         format!("/admin/kiosks/{}/revoke", app.kiosks[0]),

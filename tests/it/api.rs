@@ -851,16 +851,8 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         "{said}"
     );
     store(&app, &refused).await;
-    let report =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
-    let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: 2025,
-        ..Default::default()
-    };
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    assert_counts_agree(&app);
+    let t = stored_counts(&app, "sipas-counter", 2025, None);
     assert_eq!(t.responses, 2);
     assert_eq!(
         t.items["E1.1"][&Some(4)],

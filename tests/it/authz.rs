@@ -12,7 +12,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::app::paper::{self, KeyedForm, NewBatch};
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

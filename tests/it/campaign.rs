@@ -6,7 +6,6 @@ use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::clock::Clock;
-use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
@@ -1193,9 +1192,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
         2,
         "the status and the header only: {csv}"
     );
-    let recount =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+    assert_counts_agree(&app);
 
     // Closed: all six counted at once, each shown cell of at least the smallest size.
     campaigns::close(&app.state, "test", &id).unwrap();
@@ -1230,9 +1227,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
             "{f}"
         );
     }
-    let recount =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+    let recount = assert_counts_agree(&app);
     assert_eq!(recount.responses, 6);
 }
 
@@ -1384,7 +1379,5 @@ async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers()
 
     campaigns::close(&app.state, "test", &id).unwrap();
     assert_eq!(scored_responses!(app)["responses"], 1);
-    let agree =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(agree.differences.is_empty(), "{:?}", agree.differences);
+    assert_counts_agree(&app);
 }

@@ -6,7 +6,6 @@ use crate::harness::*;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use calamine::{Data, Reader, Xlsx};
-use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -5,7 +5,6 @@
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
-use chiso::db::auth::Role;
 use std::process::Output;
 
 /// Cells a spreadsheet would run, as people may type them into a name or a contact.

@@ -6,7 +6,6 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
 use diesel::sql_types::BigInt;
 use diesel::RunQueryDsl;

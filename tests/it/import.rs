@@ -3,7 +3,6 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth::Role;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

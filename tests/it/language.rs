@@ -8,7 +8,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::app::paper::{self, KeyedForm, NewBatch};
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use std::collections::BTreeMap;
 
 const WARD: &str = "NK-P-AN-BINH";

@@ -5,7 +5,7 @@
 use crate::harness::*;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

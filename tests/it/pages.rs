@@ -4,7 +4,6 @@ use crate::harness::*;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use chiso::clock::Clock;
-use chiso::db::auth::Role;
 
 /// The app with a kiosk for Cái Khế ward's counter form, `tweak`ed.
 fn kiosk_app(tweak: impl FnOnce(&mut chiso::config::Settings) + 'static) -> TestApp {
@@ -43,13 +42,7 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
     let page = kiosk.get(&thanks).await.text;
     assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
 
-    let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: app.state.clock.year(),
-        ..Default::default()
-    };
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    let t = stored_counts(&app, "sipas-counter", app.state.clock.year(), None);
     assert_eq!(
         t.items["E1.1"][&None], 1,
         "“Không ý kiến” is stored as no opinion"
@@ -231,15 +224,12 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         page.contains("value=\"2027\""),
         "the dashboard opens on the Vietnamese year"
     );
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: 2027,
-        from: Some("2027-01-01".into()),
-        to: Some("2027-01-01".into()),
-        ..Default::default()
-    };
-    let mut conn = app.state.pool.get().unwrap();
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    let t = stored_counts(
+        &app,
+        "sipas-counter",
+        2027,
+        Some(("2027-01-01", "2027-01-01")),
+    );
     assert_eq!(
         t.items["E1.2"][&Some(5)],
         1,
@@ -338,13 +328,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     // A page open for hours: on its first screen it simply goes on; later it is stale, with a
     // button to a fresh form and a return to it by itself.
     // (Signed by the server as it signed it then: a page cannot make itself younger.)
-    let kiosk_id = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::by_token(&mut conn, &token)
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let kiosk_id = kiosk_id(&app, &token);
     let old = |step: usize, go: &str| {
         let mut f = with(step, go, &pairs(&[("b:linh_vuc", "khac")]));
         f[0].1 = uuid::Uuid::new_v4().to_string();

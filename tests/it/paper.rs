@@ -3,7 +3,6 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth::Role;
 use chiso::db::recount::recount_in_parts;
 
 const SURVEY: &str = "sipas-2022-household";

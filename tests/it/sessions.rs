@@ -5,7 +5,6 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
 use diesel::RunQueryDsl;
 use std::net::SocketAddr;
@@ -257,14 +256,7 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
     );
     let Answer { status, .. } = who.get("/scores").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let mut conn = app.state.pool.get().unwrap();
-    let lan = chiso::db::auth::find_user(&mut conn, "lan")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        chiso::db::auth::session_count(&mut conn, &lan.id).unwrap(),
-        0
-    );
+    assert_eq!(open_sessions(&app, "lan"), 0);
 }
 
 #[test]
@@ -301,13 +293,8 @@ fn every_way_of_setting_a_password_refuses_a_short_one() {
 
 #[actix_web::test]
 async fn a_kiosk_page_cannot_make_itself_younger() {
-    let app = spawn_app();
-    let token = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::add(&mut conn, WARD, "sipas-counter", "Quầy 1")
-            .unwrap()
-            .1
-    };
+    let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
+    let token = app.kiosks[0].clone();
     // The page as a tablet got it seven hours ago.
     let mut earlier = app.state.clone();
     earlier.clock = chiso::clock::Clock::Fixed(test_clock().now_utc() - chrono::Duration::hours(7));
@@ -386,13 +373,8 @@ fn tables(conn: &mut AnyConnection) -> Vec<String> {
 
 #[actix_web::test]
 async fn nothing_stored_dates_an_answer_finer_than_its_day_or_keeps_a_submission_id() {
-    let app = spawn_app();
-    let token = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::add(&mut conn, WARD, "sipas-counter", "Quầy 1")
-            .unwrap()
-            .1
-    };
+    let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
+    let token = app.kiosks[0].clone();
     let svc = service!(app);
     let mut sent_ids = Vec::new();
     // The API, with a UUIDv1 (time and network address of the device) as submission id.

@@ -4,7 +4,6 @@
 use crate::api::{answer_everything, described_survey, get, store};
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth::Role;
 use serde_json::Value;
 
 /// 12 counter forms (answers 5, 4, 3 in turn) in Cái Khế ward and 6 officials' forms answered
@@ -191,10 +190,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         .with_user("xem", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let entries = || {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::par_entries::history(&mut conn, "parindex-2022", 2025).unwrap()
-    };
+    let entries = || par_entries(&app, "parindex-2022", 2025);
     let vp = svc.supervisor("vp").await;
     let uri = "/parindex/criteria/3.4.1";
     // Bad input: a message naming the field, a way back, nothing stored.
@@ -274,18 +270,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1.5000", "1.4990")
     );
     assert_eq!(kept[1].entered_by, "vp");
-    let audit = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::audit::search(
-            &mut conn,
-            &chiso::db::audit::Filter {
-                action: Some("parindex.enter".into()),
-                ..Default::default()
-            },
-            100,
-        )
-        .unwrap()
-    };
+    let audit = audit_entries(&app, Some("parindex.enter"));
     assert_eq!(audit.len(), 2);
     assert!(audit
         .iter()

@@ -6,7 +6,6 @@
 use crate::api::{answer_everything, described_survey, get, store};
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
 const SIPAS: &str = "survey=sipas-counter&period=2025";

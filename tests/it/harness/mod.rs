@@ -2,13 +2,16 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+mod stored;
 mod web;
+pub use chiso::db::auth::Role;
+pub use stored::*;
 pub use web::*;
 
 use chiso::bench::http::Client;
 use chiso::clock::Clock;
 use chiso::config::Settings;
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use chiso::startup::prepare;
 use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -200,9 +203,9 @@ impl TestApp {
         TestAppBuilder::default()
     }
 
+    /// How many forms are stored ([`stored_forms`]).
     pub fn responses(&self) -> i64 {
-        let mut conn = self.state.pool.get().unwrap();
-        chiso::db::responses::count(&mut conn).unwrap()
+        stored_forms(self)
     }
 }
 
