@@ -421,15 +421,7 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("phiếu.csv");
     let run = |args: &[&str]| {
-        let out = chiso_process(&app.database_url)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(chiso_process(&app.database_url).args(args));
         out
     };
     let out = run(&[

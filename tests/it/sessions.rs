@@ -245,15 +245,7 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
     }
     // `chiso user disable` ends the sessions at once.
     let who = svc.sign_in("lan", USER_PASSWORD).await;
-    let out = chiso_process(&app.database_url)
-        .args(["user", "disable", "lan"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(chiso_process(&app.database_url).args(["user", "disable", "lan"]));
     let Answer { status, .. } = who.get("/scores").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(open_sessions(&app, "lan"), 0);

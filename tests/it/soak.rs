@@ -58,12 +58,7 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
     wait_healthy(&addr);
     let server = Server { child, addr };
     let cli = |args: &[&str]| {
-        let out = chiso_process(&db).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(chiso_process(&db).args(args));
         String::from_utf8(out.stdout).unwrap()
     };
     let kiosk_url = cli(&[

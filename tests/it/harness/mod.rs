@@ -17,7 +17,7 @@ use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
@@ -291,6 +291,17 @@ pub fn chiso_process(db: &str) -> Command {
         .env("CHISO_LIMIT_PER_CODE", HARNESS_LIMIT.to_string())
         .env("RUST_LOG", "error");
     c
+}
+
+/// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Starts `chiso serve` on a free port and waits until it answers.
