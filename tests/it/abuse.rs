@@ -120,14 +120,7 @@ fn the_log_holds_no_secret_in_any_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let out = chiso_process(&db)
-        .args([
-            "kiosk",
-            "add",
-            "--unit",
-            "P-NINH-KIEU",
-            "--survey",
-            "sipas-counter",
-        ])
+        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
         .output()
         .unwrap();
     let url = String::from_utf8_lossy(&out.stdout)

@@ -522,14 +522,6 @@ fn chiso(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
     let dir = tempfile::tempdir().unwrap();
@@ -623,14 +615,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
 fn kiosk_add_prints_its_url_on_the_public_address() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let add = [
-        "kiosk",
-        "add",
-        "--unit",
-        "P-CAI-RANG",
-        "--survey",
-        "sipas-counter",
-    ];
+    let add = words("kiosk add --unit P-CAI-RANG --survey sipas-counter");
     // Without a public address: the address the server listens on.
     let out = chiso(&db, &add, &[("CHISO_BIND", "0.0.0.0:9090")]);
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();

@@ -709,14 +709,6 @@ fn chiso(db: &str, args: &[&str]) -> Output {
     chiso_process(db).args(args).output().unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,6 @@
 //! The command line, run as an operator runs it.
 
-use crate::harness::{fresh_database, surveys_dir, ADMIN_PROCESS_PASSWORD, ITEMS};
+use crate::harness::{fresh_database, surveys_dir, text, words, ADMIN_PROCESS_PASSWORD, ITEMS};
 use std::process::{Command, Output};
 
 fn chiso(db: &str, args: &[&str]) -> Output {
@@ -11,14 +11,6 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -141,15 +133,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     assert!((e1["value"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
     // One district's few forms are withheld under the smallest cell (5 by default), and
     // shown when the setting allows it.
-    let args = [
-        "score",
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
-        "--unit",
-        "NK",
-    ];
+    let args = words("score --survey sipas-counter --period 2025 --unit NK");
     let out = chiso(&db, &args);
     assert!(text(&out).contains("E1       withheld"), "{}", text(&out));
     let out = chiso(&db, &[&args[..], &["--min-cell", "1"]].concat());
@@ -291,14 +275,7 @@ fn operators_create_users_tokens_and_kiosks() {
     );
     let out = chiso(
         &db,
-        &[
-            "kiosk",
-            "add",
-            "--unit",
-            "P-CAI-RANG",
-            "--survey",
-            "sipas-counter",
-        ],
+        &words("kiosk add --unit P-CAI-RANG --survey sipas-counter"),
     );
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(

@@ -477,19 +477,8 @@ async fn bodies_over_the_limit_get_413() {
 fn a_slow_body_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = chiso_process(&db)
-        .env("CHISO_BODY_TIMEOUT", "2")
-        .args(["serve", "--bind", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(&addr);
-    let _server = Server {
-        child,
-        addr: addr.clone(),
-    };
+    let server = start_server_with(&db, &[("CHISO_BODY_TIMEOUT", "2")]);
+    let addr = server.addr.clone();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
@@ -565,30 +554,13 @@ async fn cookies_are_secure_on_an_https_public_url() {
         let admin = svc.admin().await;
         assert!(!admin.session.is_empty());
         // The session cookie, as the sign-in answer set it.
-        let resp = svc.call(TestRequest::get().uri("/login")).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        let (pre, token) = svc.login_page().await;
         let resp = svc
-            .call(
-                TestRequest::post()
-                    .uri("/login")
-                    .cookie(Cookie::new("chiso_csrf", pre))
-                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                    .set_payload(format!(
-                        "csrf={}&username=admin&password={ADMIN_PASSWORD}",
-                        csrf_field(&body)
-                    )),
-            )
+            .send(login_request(&pre, &token, "admin", ADMIN_PASSWORD))
             .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(resp.status, StatusCode::SEE_OTHER);
         set.extend(
-            resp.headers()
+            resp.headers
                 .get_all("set-cookie")
                 .map(|v| v.to_str().unwrap().to_string()),
         );

@@ -6,14 +6,6 @@ use actix_web::http::StatusCode;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn import(db: &str, file: &Path, extra: &[&str]) -> Output {
     chiso_process(db)
         .arg("import")

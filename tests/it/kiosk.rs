@@ -4,7 +4,7 @@
 //! and screen-reader use.
 
 use crate::durability::open_state;
-use crate::harness::{chiso_process, fresh_database, run_ok, start_server, Server, ITEMS};
+use crate::harness::{chiso_process, fresh_database, run_ok, start_server, words, Server, ITEMS};
 use crate::webdriver::{Browser, Screen, PHONE, TABLET};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -57,14 +57,7 @@ fn kiosk_server(db: &str) -> (Server, String) {
     let server = start_server(db);
     let out = run_ok(
         chiso_process(db)
-            .args([
-                "kiosk",
-                "add",
-                "--unit",
-                "P-NINH-KIEU",
-                "--survey",
-                "sipas-counter",
-            ])
+            .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
             .args(["--base-url", &format!("http://{}", server.addr)]),
     );
     let url = String::from_utf8(out.stdout)

@@ -20,21 +20,6 @@ fn from(ip: &str) -> SocketAddr {
     format!("{ip}:40000").parse().unwrap()
 }
 
-/// The sign-in page's pre-session cookie and token.
-macro_rules! login_page {
-    ($svc:expr) => {{
-        let resp = $svc.call(TestRequest::get().uri("/login")).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        (pre, csrf_field(&body(resp).await))
-    }};
-}
-
 fn login(pre: &str, token: &str, name: &str, password: &str, ip: &str) -> TestRequest {
     TestRequest::post()
         .uri("/login")
@@ -57,8 +42,8 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // The server's token for one pre-session id does not fit another.
-    let (pre, token) = login_page!(svc);
-    let (other_pre, _) = login_page!(svc);
+    let (pre, token) = svc.login_page().await;
+    let (other_pre, _) = svc.login_page().await;
     let resp = svc
         .call(login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1"))
         .await;
@@ -121,7 +106,7 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let (pre, token) = login_page!(svc);
+    let (pre, token) = svc.login_page().await;
     // Forty wrong passwords at once from one address: only the first ten are checked.
     let tries = (0..40).map(|_| {
         svc.call(login(

@@ -293,6 +293,30 @@ pub fn chiso_process(db: &str) -> Command {
     c
 }
 
+/// The words of a command line, for arguments written as one string.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The first line a command printed, trimmed (an address, an id).
+pub fn first_line(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// What a command said, on its standard output and then its standard error.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();
@@ -306,8 +330,14 @@ pub fn run_ok(cmd: &mut Command) -> Output {
 
 /// Starts `chiso serve` on a free port and waits until it answers.
 pub fn start_server(db: &str) -> Server {
+    start_server_with(db, &[])
+}
+
+/// [`start_server`] with `env` set for the process (settings under test).
+pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
     let addr = format!("127.0.0.1:{}", free_port());
     let child = chiso_process(db)
+        .envs(env.iter().copied())
         .args(["serve", "--bind", &addr])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -117,23 +117,8 @@ impl Web {
     /// the token of the login page): the status, and the browser (its session empty when
     /// refused). Forms are bound to the session, so the token is read from a signed-in page.
     pub async fn try_sign_in(&self, name: &str, password: &str) -> (StatusCode, Staff) {
-        let login = self.anonymous().get("/login").await;
-        let pre = login.cookie("chiso_csrf").expect("a pre-session cookie");
-        let form = serde_urlencoded::to_string([
-            ("csrf", csrf_field(&login.text).as_str()),
-            ("username", name),
-            ("password", password),
-        ])
-        .unwrap();
-        let answer = self
-            .send(
-                TestRequest::post()
-                    .uri("/login")
-                    .cookie(Cookie::new("chiso_csrf", pre))
-                    .insert_header(("Content-Type", FORM))
-                    .set_payload(form),
-            )
-            .await;
+        let (pre, token) = self.login_page().await;
+        let answer = self.send(login_request(&pre, &token, name, password)).await;
         let session = answer.cookie("chiso_session").unwrap_or_default();
         let csrf = if session.is_empty() {
             String::new()
@@ -158,6 +143,29 @@ impl Web {
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
+
+impl Web {
+    /// The sign-in page as a browser first gets it: its pre-session cookie and the token of
+    /// its form.
+    pub async fn login_page(&self) -> (String, String) {
+        let login = self.anonymous().get("/login").await;
+        let pre = login.cookie("chiso_csrf").expect("a pre-session cookie");
+        (pre, csrf_field(&login.text))
+    }
+}
+
+/// The sign-in form posted with the pre-session cookie `pre` and the form's `token`, for
+/// tests that shape the rest of the request themselves.
+pub fn login_request(pre: &str, token: &str, name: &str, password: &str) -> TestRequest {
+    let form =
+        serde_urlencoded::to_string([("csrf", token), ("username", name), ("password", password)])
+            .unwrap();
+    TestRequest::post()
+        .uri("/login")
+        .cookie(Cookie::new("chiso_csrf", pre.to_string()))
+        .insert_header(("Content-Type", FORM))
+        .set_payload(form)
+}
 
 /// An answer as the caller reads it.
 pub struct Answer {
@@ -228,7 +236,91 @@ fn form_body<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)], csrf: Option<&str>
     serde_urlencoded::to_string(&pairs).unwrap()
 }
 
-/// Someone not signed in: a citizen online, a campaign's respondent, a passer-by.
+fn post(path: &str, content_type: &str, body: impl Into<actix_web::web::Bytes>) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header(("Content-Type", content_type.to_string()))
+        .set_payload(body.into())
+}
+
+/// What every kind of caller does alike; each kind says only what its requests carry (its
+/// cookies, its token) and whether its forms hold a CSRF token. After crates.io's
+/// `RequestHelper`.
+#[allow(async_fn_in_trait)]
+pub trait RequestHelper {
+    fn web(&self) -> &Web;
+
+    /// `req` with what this caller always sends.
+    fn dress(&self, req: TestRequest) -> TestRequest;
+
+    /// The token this caller's forms carry, if they carry one.
+    fn csrf(&self) -> Option<&str> {
+        None
+    }
+
+    async fn get(&self, path: impl AsRef<str>) -> Answer {
+        self.web()
+            .send(self.dress(TestRequest::get().uri(path.as_ref())))
+            .await
+    }
+
+    /// A page asked for with one header of the browser's (a conditional, say).
+    async fn get_with(&self, path: impl AsRef<str>, header: (&str, &str)) -> Answer {
+        let (name, value) = header;
+        let req = TestRequest::get()
+            .uri(path.as_ref())
+            .insert_header((name.to_string(), value.to_string()));
+        self.web().send(self.dress(req)).await
+    }
+
+    /// Posts a form as this caller's browser does, its CSRF token (if any) filled in last.
+    async fn post_form<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: impl AsRef<str>,
+        fields: &[(K, V)],
+    ) -> Answer {
+        self.post_encoded(path, form_body(fields, self.csrf()))
+            .await
+    }
+
+    /// Posts a form already encoded, exactly as given (no token added).
+    async fn post_encoded(&self, path: impl AsRef<str>, form: impl Into<String>) -> Answer {
+        self.post_body(path, FORM, form.into()).await
+    }
+
+    /// Posts a body as given, with its content type.
+    async fn post_body(
+        &self,
+        path: impl AsRef<str>,
+        content_type: &str,
+        body: impl Into<actix_web::web::Bytes>,
+    ) -> Answer {
+        self.web()
+            .send(self.dress(post(path.as_ref(), content_type, body)))
+            .await
+    }
+
+    async fn post_json(&self, path: impl AsRef<str>, value: &Value) -> Answer {
+        self.post_body(path, "application/json", serde_json::to_vec(value).unwrap())
+            .await
+    }
+
+    /// Uploads a multipart form (built with [`multipart`]).
+    async fn post_multipart(&self, path: impl AsRef<str>, form: (String, Vec<u8>)) -> Answer {
+        let (content_type, body) = form;
+        self.post_body(path, &content_type, body).await
+    }
+}
+
+fn with_lang(req: TestRequest, lang: &Option<String>) -> TestRequest {
+    match lang {
+        Some(l) => req.cookie(Cookie::new("lang", l.clone())),
+        None => req,
+    }
+}
+
+/// Someone not signed in: a citizen online, a campaign's respondent, a passer-by. Their
+/// forms carry no CSRF token: nothing is signed in.
 pub struct Anonymous {
     pub web: Web,
     /// The language the browser chose (its `lang` cookie), if any.
@@ -243,62 +335,15 @@ impl Anonymous {
             ..self
         }
     }
+}
 
-    /// A request with this browser's cookies, for tests that shape the rest themselves.
-    pub fn request(&self, req: TestRequest) -> TestRequest {
-        match &self.lang {
-            Some(l) => req.cookie(Cookie::new("lang", l.clone())),
-            None => req,
-        }
+impl RequestHelper for Anonymous {
+    fn web(&self) -> &Web {
+        &self.web
     }
 
-    pub async fn get(&self, path: impl AsRef<str>) -> Answer {
-        self.web
-            .send(self.request(TestRequest::get().uri(path.as_ref())))
-            .await
-    }
-
-    /// A page asked for with one header of the browser's (a conditional or a language).
-    pub async fn get_with(&self, path: impl AsRef<str>, header: (&str, &str)) -> Answer {
-        let (name, value) = header;
-        self.web
-            .send(
-                self.request(
-                    TestRequest::get()
-                        .uri(path.as_ref())
-                        .insert_header((name.to_string(), value.to_string())),
-                ),
-            )
-            .await
-    }
-
-    /// Posts a form of the public pages (they carry no CSRF token: nothing is signed in).
-    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
-        &self,
-        path: impl AsRef<str>,
-        fields: &[(K, V)],
-    ) -> Answer {
-        self.post_encoded(path, form_body(fields, None)).await
-    }
-
-    /// Posts a form already encoded, as a page's own fields (see `filled_form`).
-    pub async fn post_encoded(&self, path: impl AsRef<str>, form: impl Into<String>) -> Answer {
-        self.web
-            .send(
-                self.request(
-                    TestRequest::post()
-                        .uri(path.as_ref())
-                        .insert_header(("Content-Type", FORM))
-                        .set_payload(form.into()),
-                ),
-            )
-            .await
-    }
-
-    pub async fn post_json(&self, path: impl AsRef<str>, value: &Value) -> Answer {
-        self.web
-            .send(TestRequest::post().uri(path.as_ref()).set_json(value))
-            .await
+    fn dress(&self, req: TestRequest) -> TestRequest {
+        with_lang(req, &self.lang)
     }
 }
 
@@ -354,40 +399,12 @@ pub struct Staff {
 }
 
 impl Staff {
-    /// A request with this browser's cookies, for tests that shape the rest themselves.
-    pub fn request(&self, req: TestRequest) -> TestRequest {
-        let req = req
-            .cookie(Cookie::new("chiso_session", self.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", self.csrf.clone()));
-        match &self.lang {
-            Some(l) => req.cookie(Cookie::new("lang", l.clone())),
-            None => req,
-        }
-    }
-
     /// The same browser having chosen language `lang` (or none).
     pub fn in_lang(&self, lang: Option<&str>) -> Staff {
         Staff {
             lang: lang.map(str::to_string),
             ..self.clone()
         }
-    }
-
-    /// A page as this browser gets it.
-    pub async fn get(&self, path: impl AsRef<str>) -> Answer {
-        self.web
-            .send(self.request(TestRequest::get().uri(path.as_ref())))
-            .await
-    }
-
-    /// Posts a form as the browser does, the session's CSRF token filled in last.
-    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
-        &self,
-        path: impl AsRef<str>,
-        fields: &[(K, V)],
-    ) -> Answer {
-        self.post_encoded(path, form_body(fields, Some(&self.csrf)))
-            .await
     }
 
     /// Posts a form without the CSRF field, as a forged or stale page would.
@@ -399,35 +416,6 @@ impl Staff {
         self.post_encoded(path, form_body(fields, None)).await
     }
 
-    /// Posts a form already encoded, exactly as given (no token added).
-    pub async fn post_encoded(&self, path: impl AsRef<str>, form: impl Into<String>) -> Answer {
-        self.web
-            .send(
-                self.request(
-                    TestRequest::post()
-                        .uri(path.as_ref())
-                        .insert_header(("Content-Type", FORM))
-                        .set_payload(form.into()),
-                ),
-            )
-            .await
-    }
-
-    /// Uploads a multipart form (built with [`multipart`]).
-    pub async fn post_multipart(&self, path: impl AsRef<str>, form: (String, Vec<u8>)) -> Answer {
-        let (content_type, body) = form;
-        self.web
-            .send(
-                self.request(
-                    TestRequest::post()
-                        .uri(path.as_ref())
-                        .insert_header(("Content-Type", content_type))
-                        .set_payload(body),
-                ),
-            )
-            .await
-    }
-
     /// The same browser with another session cookie (a stale or stolen one).
     pub fn with_session(&self, session: &str) -> Staff {
         Staff {
@@ -437,54 +425,36 @@ impl Staff {
     }
 }
 
+impl RequestHelper for Staff {
+    fn web(&self) -> &Web {
+        &self.web
+    }
+
+    fn dress(&self, req: TestRequest) -> TestRequest {
+        let req = req
+            .cookie(Cookie::new("chiso_session", self.session.clone()))
+            .cookie(Cookie::new("chiso_csrf", self.csrf.clone()));
+        with_lang(req, &self.lang)
+    }
+
+    fn csrf(&self) -> Option<&str> {
+        Some(&self.csrf)
+    }
+}
+
 /// A program with an API token, sent as `Authorization: Bearer`.
 pub struct Token {
     pub web: Web,
     pub token: String,
 }
 
-impl Token {
-    pub fn request(&self, req: TestRequest) -> TestRequest {
+impl RequestHelper for Token {
+    fn web(&self) -> &Web {
+        &self.web
+    }
+
+    fn dress(&self, req: TestRequest) -> TestRequest {
         req.insert_header(("Authorization", format!("Bearer {}", self.token)))
-    }
-
-    pub async fn get(&self, path: impl AsRef<str>) -> Answer {
-        self.web
-            .send(self.request(TestRequest::get().uri(path.as_ref())))
-            .await
-    }
-
-    pub async fn post_json(&self, path: impl AsRef<str>, value: &Value) -> Answer {
-        self.web
-            .send(self.request(TestRequest::post().uri(path.as_ref()).set_json(value)))
-            .await
-    }
-
-    /// Posts a body as given, with its content type.
-    pub async fn post_body(
-        &self,
-        path: impl AsRef<str>,
-        content_type: &str,
-        body: impl Into<actix_web::web::Bytes>,
-    ) -> Answer {
-        self.web
-            .send(
-                self.request(
-                    TestRequest::post()
-                        .uri(path.as_ref())
-                        .insert_header(("Content-Type", content_type.to_string()))
-                        .set_payload(body.into()),
-                ),
-            )
-            .await
-    }
-
-    pub async fn post_form<K: AsRef<str>, V: AsRef<str>>(
-        &self,
-        path: impl AsRef<str>,
-        fields: &[(K, V)],
-    ) -> Answer {
-        self.post_body(path, FORM, form_body(fields, None)).await
     }
 }
 
