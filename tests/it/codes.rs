@@ -122,18 +122,10 @@ fn codes_issue_prints_code_and_url() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let out: Output = chiso_process(&db)
-        .args([
-            "codes",
-            "issue",
-            "--unit",
-            "CT",
-            "--survey",
-            "sipas-counter",
-            "--count",
-            "5",
-            "--base-url",
-            "https://chiso.example.vn/",
-        ])
+        .args(words(
+            "codes issue --unit CT --survey sipas-counter --count 5 \
+             --base-url https://chiso.example.vn/",
+        ))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -151,16 +143,9 @@ fn codes_issue_prints_code_and_url() {
         assert_eq!(url, format!("https://chiso.example.vn/o/{code}"));
     }
     let out = chiso_process(&db)
-        .args([
-            "codes",
-            "issue",
-            "--unit",
-            "CT",
-            "--survey",
-            "parindex-officials-2022",
-            "--count",
-            "5",
-        ])
+        .args(words(
+            "codes issue --unit CT --survey parindex-officials-2022 --count 5",
+        ))
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -72,6 +72,11 @@ async fn session(app: &TestApp, name: &str) -> String {
     service!(app).sign_in(name, USER_PASSWORD).await.session
 }
 
+/// The CSV rows a supervisor's token exports for `query`.
+async fn supervisor_rows(app: &TestApp, query: &str) -> Vec<Vec<String>> {
+    export(app, As::Token(&app.tokens[0]), query).await.rows()
+}
+
 fn supervisor_app() -> TestApp {
     TestApp::builder().with_token(Role::Supervisor).build()
 }
@@ -156,13 +161,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     assert!(ITEMS.iter().all(|i| b[col(i)] == "2"));
     assert_eq!(b[col("date")], "2025-06-20", "undated: today");
 
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        "survey=sipas-2022-household&period=2025",
-    )
-    .await
-    .rows();
+    let rows = supervisor_rows(&app, "survey=sipas-2022-household&period=2025").await;
     assert_eq!(rows.len(), 2);
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     let h = &rows[1];
@@ -175,13 +174,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     assert!(col("A1") < col("A2") && col("A2") < col("B1") && col("D2") < col("E1.1"));
 
     // Another period has none of them.
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        "survey=sipas-counter&period=2024",
-    )
-    .await
-    .rows();
+    let rows = supervisor_rows(&app, "survey=sipas-counter&period=2024").await;
     assert_eq!(rows.len(), 1);
 }
 

@@ -40,14 +40,20 @@ pub async fn fixture(app: &TestApp) {
     }
 }
 
-#[actix_web::test]
-async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
+/// The app with [`fixture`]'s forms, its service, and viewer "lan" signed in.
+async fn viewer_on_fixture() -> (TestApp, Web, Staff) {
     let app = TestApp::builder()
         .with_user("lan", Role::Viewer, None)
         .build();
     fixture(&app).await;
     let svc = service!(app);
     let who = svc.viewer("lan").await;
+    (app, svc, who)
+}
+
+#[actix_web::test]
+async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
+    let (app, svc, who) = viewer_on_fixture().await;
     let Answer {
         status, text: page, ..
     } = who
@@ -145,12 +151,7 @@ async fn breakdowns_add_up_and_the_recount_agrees() {
 
 #[actix_web::test]
 async fn table_exports_are_csv_with_a_bom_and_xlsx() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let who = svc.viewer("lan").await;
+    let (_app, _svc, who) = viewer_on_fixture().await;
     let uri = "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=fields&format=csv";
     let resp = who.get(uri).await;
     assert_eq!(resp.status, StatusCode::OK);
@@ -372,12 +373,7 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
 
 #[actix_web::test]
 async fn snapshots_of_the_results_pages_and_their_charts() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let who = svc.viewer("lan").await;
+    let (_app, _svc, who) = viewer_on_fixture().await;
     for (name, uri) in [
         (
             "sipas_nk",

@@ -192,6 +192,13 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
     let svc = service!(app);
     let entries = || par_entries(&app, "parindex-2022", 2025);
     let vp = svc.supervisor("vp").await;
+    let entry = |points, evidence| {
+        [
+            ("period", "2025"),
+            ("points", points),
+            ("evidence", evidence),
+        ]
+    };
     let uri = "/parindex/criteria/3.4.1";
     // Bad input: a message naming the field, a way back, nothing stored.
     for (points, evidence, says) in [
@@ -199,16 +206,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1,6", "Báo cáo 12/BC-VP", "Điểm phải từ 0 đến 1,5"),
         ("1,5", "", "Xin ghi căn cứ"),
     ] {
-        let resp = vp
-            .post_form(
-                &uri,
-                &[
-                    ("period", "2025"),
-                    ("points", points),
-                    ("evidence", evidence),
-                ],
-            )
-            .await;
+        let resp = vp.post_form(&uri, &entry(points, evidence)).await;
         assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
         let body = resp.text;
         assert!(body.contains(says), "{says}: {body}");
@@ -223,16 +221,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
     let tp = svc.supervisor("tp").await;
     let xem = svc.viewer("xem").await;
     for who in [&tp, &xem] {
-        let resp = who
-            .post_form(
-                &uri,
-                &[
-                    ("period", "2025"),
-                    ("points", "1,5"),
-                    ("evidence", "Báo cáo 12/BC-VP"),
-                ],
-            )
-            .await;
+        let resp = who.post_form(&uri, &entry("1,5", "Báo cáo 12/BC-VP")).await;
         assert_eq!(resp.status, StatusCode::FORBIDDEN);
     }
     let Answer { text: page, .. } = tp.get(&uri).await;
@@ -251,16 +240,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1,5", "Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn"),
         ("1,4990", "Báo cáo 15/BC-VP (điều chỉnh)"),
     ] {
-        let resp = vp
-            .post_form(
-                &uri,
-                &[
-                    ("period", "2025"),
-                    ("points", points),
-                    ("evidence", evidence),
-                ],
-            )
-            .await;
+        let resp = vp.post_form(&uri, &entry(points, evidence)).await;
         assert_eq!(resp.status, StatusCode::SEE_OTHER);
     }
     let kept = entries();
