@@ -1038,14 +1038,14 @@ fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
     let run = |a: Vec<String>| chiso(&db, &a.iter().map(String::as_str).collect::<Vec<_>>());
     let out = run(args(file.to_str().unwrap()));
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("with 2 respondents"), "{}", text(&out));
+    assert_said(&out, "with 2 respondents");
 
     // A bad row in a workbook is named by its spreadsheet row; nothing is created.
     let bad = dir.path().join("sai.xlsx");
     std::fs::write(&bad, list_xlsx(&[("A", "hdnd", "CT"), ("B", "hdnd", "ZZ")])).unwrap();
     let out = run(args(bad.to_str().unwrap()));
     assert!(!out.status.success());
-    assert!(text(&out).contains("dòng 3: unit"), "{}", text(&out));
+    assert_said(&out, "dòng 3: unit");
     let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 1, "{listed}");
 }

@@ -63,19 +63,11 @@ fn a_byte_order_mark_or_semicolons_change_nothing() {
     );
     let semicolons = write(&dir, "c.csv", body.replace(',', ";"));
     let out = import(&db, &bom, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     // The same rows, the same forms: nothing new.
     for file in [&plain, &semicolons] {
         let out = import(&db, file, &[]);
-        assert!(
-            text(&out).contains("imported 0 forms (2 already present)"),
-            "{}",
-            text(&out)
-        );
+        assert_said(&out, "imported 0 forms (2 already present)");
     }
     assert_eq!(stored(&db), 2);
 }
@@ -156,10 +148,9 @@ fn repeated_serials_and_submission_ids_name_both_rows() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("so.csv:4: column serial, value \"A-1\": serial A-1 is also on row 2"),
-        "{}",
-        text(&out)
+    assert_said(
+        &out,
+        "so.csv:4: column serial, value \"A-1\": serial A-1 is also on row 2",
     );
 
     let id = uuid::Uuid::new_v4();
@@ -253,11 +244,7 @@ fn a_bad_last_row_stores_nothing() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("dai.csv:302: column E1.1, value \"6\""),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "dai.csv:302: column E1.1, value \"6\"");
     assert_eq!(stored(&db), 0, "all or nothing");
 }
 
@@ -304,19 +291,11 @@ fn skip_invalid_stores_the_good_rows_and_the_rejects_import_once_corrected() {
         .replace(&row("ZZ", "5"), &row("BT", "5"));
     std::fs::write(&rejects, fixed).unwrap();
     let out = import(&db, &rejects, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db), 10);
     // The original file again: the good rows are there, the bad ones still refused.
     let out = import(&db, &file, &["--skip-invalid", "--rejects", "/dev/null"]);
-    assert!(
-        text(&out).contains("imported 0 forms (8 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (8 already present)");
 }
 
 #[test]
@@ -350,11 +329,7 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
     book.save(&xlsx).unwrap();
 
     let out = import(&db, &xlsx, &[]);
-    assert!(
-        text(&out).contains("imported 3 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 3 forms (0 already present)");
     let out = import(&db, &file, &[]);
     assert!(
         text(&out).contains("imported 0 forms (3 already present)"),
@@ -378,11 +353,7 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
     book.save(&xlsx).unwrap();
     let out = import(&db, &xlsx, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("dot.xlsx:2: column E1.1, value \"7\""),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "dot.xlsx:2: column E1.1, value \"7\"");
 }
 
 #[test]
@@ -396,22 +367,14 @@ fn a_file_named_xlsx_that_is_not_one_is_refused() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("phieu.xlsx: not a valid Excel workbook"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "phieu.xlsx: not a valid Excel workbook");
     // A zip archive that is no workbook.
     let mut zip = b"PK\x03\x04".to_vec();
     zip.extend_from_slice(&[0u8; 200]);
     let file = write(&dir, "hong.xlsx", zip);
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("hong.xlsx: not a valid Excel workbook"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "hong.xlsx: not a valid Excel workbook");
     assert_eq!(stored(&db), 0);
 }
 
@@ -704,11 +667,7 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
     let (db, _guard) = fresh_database(&dir);
     let (week1, week2) = weeks(&dir);
     let out = import(&db, &week1, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
 
     // week2 begins with week1's first row: the import stops, names week1, stores nothing.
     let before = vietnam_today();
@@ -737,22 +696,14 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
 
     // New forms: every row stored, 4 forms in all, not 3.
     let out = import(&db, &week2, &["--new-forms"]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db), 4);
 
     // Each file again, without a choice: the same files, nothing stored twice, no stop.
     for file in [&week2, &week1] {
         let out = import(&db, file, &[]);
         assert!(out.status.success(), "{}", text(&out));
-        assert!(
-            text(&out).contains("imported 0 forms (2 already present)"),
-            "{}",
-            text(&out)
-        );
+        assert_said(&out, "imported 0 forms (2 already present)");
     }
     assert_eq!(stored(&db), 4);
 }
@@ -779,19 +730,11 @@ fn same_forms_skips_the_rows_matching_the_earlier_import() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(stored(&db), 2);
     let out = import(&db, &longer, &["--same-forms"]);
-    assert!(
-        text(&out).contains("imported 1 forms (2 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 1 forms (2 already present)");
     assert_eq!(stored(&db), 3);
     // And again: the same file, nothing twice.
     let out = import(&db, &longer, &[]);
-    assert!(
-        text(&out).contains("imported 0 forms (3 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (3 already present)");
     // The two choices at once are refused.
     let out = import(&db, &longer, &["--same-forms", "--new-forms"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -824,7 +767,7 @@ fn a_file_whose_forms_all_have_serials_is_not_stopped() {
     );
     let out = import(&db, &mixed, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("b.csv, imported on"), "{}", text(&out));
+    assert_said(&out, "b.csv, imported on");
     assert_eq!(stored(&db), 2);
 }
 

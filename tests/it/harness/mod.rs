@@ -317,6 +317,13 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// Checks that a command said `what` (on either stream).
+#[track_caller]
+pub fn assert_said(o: &Output, what: &str) {
+    let said = text(o);
+    assert!(said.contains(what), "{what:?} not said:\n{said}");
+}
+
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();
