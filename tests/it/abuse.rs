@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -372,26 +372,16 @@ async fn twenty_kiosk_posts_at_once_store_exactly_one() {
         .build();
     let token = app.kiosks[0].clone();
     let svc = service!(app);
+    let kiosk = svc.citizen(&token);
     let mut forms = Vec::new();
     for _ in 0..20 {
-        let page = svc
-            .call(TestRequest::get().uri(&format!("/k/{token}")))
-            .await;
-        let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
-        forms.push(filled_form(&page, None));
+        forms.push(filled_form(&kiosk.form().await.text, None));
     }
-    let posts = forms.into_iter().map(|form| {
-        svc.call(
-            TestRequest::post()
-                .uri(&format!("/k/{token}"))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form),
-        )
-    });
+    let posts = forms.into_iter().map(|form| kiosk.post_encoded(form));
     let statuses: Vec<StatusCode> = futures_util::future::join_all(posts)
         .await
         .iter()
-        .map(|r| r.status())
+        .map(|r| r.status)
         .collect();
     let stored = statuses
         .iter()
@@ -414,41 +404,26 @@ async fn period_is_validated_as_documented() {
         .with_token(Role::Supervisor)
         .build();
     let svc = service!(app);
-    let supervisor = app.tokens[0].clone();
+    let api = svc.token(&app.tokens[0]);
     for route in [
         "/api/v1/parindex?",
         "/api/v1/scores?survey=sipas-counter&",
         "/api/v1/export?survey=sipas-counter&",
     ] {
         for period in ["0", "-5", "99999", "1999", "2101", "2025.5", "abc"] {
-            let resp = svc
-                .call(
-                    TestRequest::get()
-                        .uri(&format!("{route}period={period}"))
-                        .insert_header(("Authorization", format!("Bearer {supervisor}"))),
-                )
-                .await;
+            let resp = api.get(format!("{route}period={period}")).await;
             assert_eq!(
-                resp.status(),
+                resp.status,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "{route}period={period}"
             );
-            let body: Value = test::read_body_json(resp).await;
+            let body = resp.json();
             assert_eq!(body["field"], "period", "{body}");
         }
-        let resp = svc
-            .call(
-                TestRequest::get()
-                    .uri(&format!("{route}period=2025"))
-                    .insert_header(("Authorization", format!("Bearer {supervisor}"))),
-            )
-            .await;
-        assert_eq!(resp.status(), StatusCode::OK, "{route}period=2025");
+        let resp = api.get(format!("{route}period=2025")).await;
+        assert_eq!(resp.status, StatusCode::OK, "{route}period=2025");
     }
-    let resp = svc
-        .call(TestRequest::get().uri("/api/v1/openapi.json"))
-        .await;
-    let doc: Value = test::read_body_json(resp).await;
+    let doc = svc.anonymous().get("/api/v1/openapi.json").await.json();
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -9,7 +9,7 @@
 use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
 use chiso::app::paper::{self, KeyedForm, NewBatch};
 use chiso::db::auth;
@@ -689,12 +689,8 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 },
             );
         } else if let std::collections::btree_map::Entry::Vacant(slot) = callers.entry(who) {
-            let resp = svc.call(TestRequest::get().uri("/login")).await;
-            let csrf = resp
-                .response()
-                .cookies()
-                .find(|c| c.name() == "chiso_csrf")
-                .map(|c| c.value().to_string());
+            // A fresh visitor: the sign-in page's pre-session cookie, nothing else.
+            let csrf = svc.anonymous().get("/login").await.cookie("chiso_csrf");
             slot.insert(Caller {
                 csrf,
                 ..Default::default()
@@ -890,20 +886,12 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     // Six answers in the ward, all "very satisfied".
     for _ in 0..6 {
         let resp = svc
-            .call(
-                TestRequest::post()
-                    .uri("/api/v1/responses")
-                    .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-                    .set_json(submission(WARD, Some(5))),
-            )
+            .token(&app.surveyor_token)
+            .post_json("/api/v1/responses", &submission(WARD, Some(5)))
             .await;
-        assert_eq!(resp.status(), StatusCode::CREATED);
+        assert_eq!(resp.status, StatusCode::CREATED);
     }
-    let api = |uri: String| {
-        TestRequest::get()
-            .uri(&uri)
-            .insert_header(("Authorization", format!("Bearer {unit_token}")))
-    };
+    let unit_api = svc.token(&unit_token);
     let q = "survey=sipas-counter&period=2025";
 
     // API scores and PAR INDEX: another unit is refused, naming the field; none means theirs.
@@ -914,56 +902,51 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "/api/v1/parindex?period=2025&unit=NK".to_string(),
         format!("/api/v1/export?{q}&unit={WARD}"),
     ] {
-        let resp = svc.call(api(uri.clone())).await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
-        let body: Value = test::read_body_json(resp).await;
+        let resp = unit_api.get(&uri).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{uri}");
+        let body = resp.json();
         assert_eq!(body["field"], "unit", "{uri}: {body}");
     }
-    let resp = svc.call(api(format!("/api/v1/scores?{q}"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = test::read_body_json(resp).await;
+    let resp = unit_api.get(format!("/api/v1/scores?{q}")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let body = resp.json();
     assert_eq!(body["unit"], SCOPE);
     assert_eq!(
         body["responses"], 0,
         "nothing of the ward counts for Cái Răng"
     );
-    let resp = svc
-        .call(api(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG")))
+    let resp = unit_api
+        .get(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG"))
         .await;
-    assert_eq!(resp.status(), StatusCode::OK, "a ward of its own district");
+    assert_eq!(resp.status, StatusCode::OK, "a ward of its own district");
     // The export without a unit is the token's unit's: a header and no rows.
-    let resp = svc.call(api(format!("/api/v1/export?{q}"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = unit_api.get(format!("/api/v1/export?{q}")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let csv = resp.text;
     assert_eq!(csv.lines().count(), 1, "header only: {csv}");
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
     let mut conn = app.state.pool.get().unwrap();
     let city_token = auth::create_token(&mut conn, Role::Supervisor, "city").unwrap();
     drop(conn);
-    let resp = svc
-        .call(
-            TestRequest::get()
-                .uri(&format!("/api/v1/export?{q}"))
-                .insert_header(("Authorization", format!("Bearer {city_token}"))),
-        )
-        .await;
-    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let csv = svc
+        .token(&city_token)
+        .get(format!("/api/v1/export?{q}"))
+        .await
+        .text;
     assert_eq!(csv.lines().count(), 7);
 
     // Submissions: a scoped token stores for its own units only.
     let post = |unit: &str| {
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {unit_token}")))
-            .set_json(submission(unit, Some(3)))
+        let (api, s) = (&unit_api, submission(unit, Some(3)));
+        async move { api.post_json("/api/v1/responses", &s).await }
     };
     let before = app.responses();
-    let resp = svc.call(post(WARD)).await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = post(WARD).await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     assert_eq!(app.responses(), before, "nothing stored for another unit");
-    let resp = svc.call(post("CR-P-BA-LANG")).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = post("CR-P-BA-LANG").await;
+    assert_eq!(resp.status, StatusCode::CREATED);
     assert_eq!(app.responses(), before + 1);
 
     // Pages: the scores page for the ward shows Cái Răng instead, the same page byte for byte.
@@ -1117,27 +1100,28 @@ async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
     let app = spawn_app();
     let svc = service!(app);
     let admin = svc.admin().await;
-    let create = |unit: &str| {
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "csrf={}&role=viewer&label=cong-thong-tin&unit={unit}",
-                admin.csrf
-            ))
+    let create = |unit: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/admin/tokens",
+                    &[
+                        ("role", "viewer"),
+                        ("label", "cong-thong-tin"),
+                        ("unit", unit),
+                    ],
+                )
+                .await
+        }
     };
-    let resp = svc.call(create("KHONG-CO")).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let count = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn).unwrap().len()
-    };
+    let resp = create("KHONG-CO").await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let count = |app: &TestApp| stored_tokens(app).len();
     let before = count(&app);
-    let resp = svc.call(create(SCOPE)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = create(SCOPE).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     assert_eq!(count(&app), before + 1);
     assert!(page.contains("Quận Cái Răng"), "the list names the unit");
     let mut conn = app.state.pool.get().unwrap();

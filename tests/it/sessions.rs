@@ -4,17 +4,13 @@ use crate::campaign::{dump, text_columns};
 use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use chiso::db::AnyConnection;
 use diesel::RunQueryDsl;
 use std::net::SocketAddr;
 use std::time::Instant;
 
 const WARD: &str = "NK-P-CAI-KHE";
-
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
 
 fn from(ip: &str) -> SocketAddr {
     format!("{ip}:40000").parse().unwrap()
@@ -38,16 +34,16 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
     // Cookie and field of the client's choosing (the old double submit accepted these).
     let picked = "ab".repeat(32);
     let resp = svc
-        .call(login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1"))
+        .send(login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1"))
         .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     // The server's token for one pre-session id does not fit another.
     let (pre, token) = svc.login_page().await;
     let (other_pre, _) = svc.login_page().await;
     let resp = svc
-        .call(login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1"))
+        .send(login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1"))
         .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     // A right token, posted from a page of another site.
     for (header, value) in [
         ("Origin", "https://evil.example"),
@@ -56,27 +52,21 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
     ] {
         let req =
             login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header((header, value));
-        let resp = svc.call(req).await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{header}: {value}");
-        assert!(body(resp).await.contains("trang web khác"));
+        let resp = svc.send(req).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{header}: {value}");
+        assert!(resp.text.contains("trang web khác"));
     }
     // From the public address, it signs in.
     let public = app.state.settings.public_url.clone();
     let req =
         login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header(("Origin", public));
-    let resp = svc.call(req).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let session = resp
-        .response()
-        .cookies()
-        .find(|c| c.name() == "chiso_session")
-        .unwrap()
-        .value()
-        .to_string();
+    let resp = svc.send(req).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    let session = resp.cookie("chiso_session").unwrap();
     // Signed in, a form needs the session's token: not the sign-in page's, not one picked.
     for wrong in [token.as_str(), picked.as_str()] {
         let resp = svc
-            .call(
+            .send(
                 TestRequest::post()
                     .uri("/admin/tokens")
                     .cookie(Cookie::new("chiso_session", session.clone()))
@@ -85,11 +75,11 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
                     .set_payload(format!("csrf={wrong}&role=viewer&label=x")),
             )
             .await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        assert_eq!(resp.status, StatusCode::FORBIDDEN);
     }
     let right = chiso::web::extract::session_token(&app.state, &session);
     let resp = svc
-        .call(
+        .send(
             TestRequest::post()
                 .uri("/admin/tokens")
                 .cookie(Cookie::new("chiso_session", session.clone()))
@@ -97,7 +87,7 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
                 .set_payload(format!("csrf={right}&role=viewer&label=x")),
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status, StatusCode::OK);
 }
 
 #[actix_web::test]
@@ -109,7 +99,7 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
     let (pre, token) = svc.login_page().await;
     // Forty wrong passwords at once from one address: only the first ten are checked.
     let tries = (0..40).map(|_| {
-        svc.call(login(
+        svc.send(login(
             &pre,
             &token,
             "lan",
@@ -120,7 +110,7 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
     let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
         .await
         .into_iter()
-        .map(|r| r.status())
+        .map(|r| r.status)
         .collect();
     let checked = statuses
         .iter()
@@ -137,19 +127,19 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
     );
     // The right password from that address waits too…
     let resp = svc
-        .call(login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5"))
+        .send(login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5"))
         .await;
-    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.status, StatusCode::TOO_MANY_REQUESTS);
     // …but the user at their own desk signs in.
     let resp = svc
-        .call(login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20"))
+        .send(login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20"))
         .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     // One address trying many names is stopped as well (30 tries in all).
     let mut refused = 0;
     for i in 0..35 {
         let resp = svc
-            .call(login(
+            .send(login(
                 &pre,
                 &token,
                 &format!("u{i}"),
@@ -157,7 +147,7 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
                 "198.51.100.1",
             ))
             .await;
-        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        if resp.status == StatusCode::TOO_MANY_REQUESTS {
             refused += 1;
         }
     }
@@ -282,35 +272,25 @@ async fn a_kiosk_page_cannot_make_itself_younger() {
         .await,
         TestRequest::to_request,
     );
-    let page = body(
-        old_svc
-            .call(TestRequest::get().uri(&format!("/k/{token}")))
-            .await,
-    )
-    .await;
+    let page = old_svc.citizen(&token).form().await.text;
     let svc = service!(app);
-    let post = |form: String| {
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(form)
-    };
+    let kiosk = svc.citizen(&token);
     let old = filled_form(&page, None);
     assert_eq!(
-        svc.call(post(old.clone())).await.status(),
+        kiosk.post_encoded(old.clone()).await.status,
         StatusCode::CONFLICT,
         "seven hours old"
     );
     let now = test_clock().now_utc().timestamp().to_string();
     let forged = old.replace(&hidden(&page, "issued"), &now);
     assert_eq!(
-        svc.call(post(forged)).await.status(),
+        kiosk.post_encoded(forged).await.status,
         StatusCode::CONFLICT,
         "a fresh `issued` the server did not sign"
     );
     let unsigned = old.replace(&hidden(&page, "sig"), "");
     assert_eq!(
-        svc.call(post(unsigned)).await.status(),
+        kiosk.post_encoded(unsigned).await.status,
         StatusCode::CONFLICT
     );
     assert_eq!(app.responses(), 0);
@@ -358,53 +338,32 @@ async fn nothing_stored_dates_an_answer_finer_than_its_day_or_keeps_a_submission
     let v1 = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
     let mut s = submission(WARD, Some(5));
     s["submission_id"] = serde_json::json!(v1);
-    let post_api = |s: serde_json::Value| {
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-            .set_json(s)
-    };
-    let resp = svc.call(post_api(s.clone())).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let first: serde_json::Value = test::read_body_json(resp).await;
+    let surveyor = svc.token(&app.surveyor_token);
+    let resp = surveyor.post_json("/api/v1/responses", &s).await;
+    assert_eq!(resp.status, StatusCode::CREATED);
+    let first = resp.json();
     // Idempotency holds through the keyed hash, in any spelling of the id.
     s["submission_id"] = serde_json::json!(v1.to_uppercase());
-    let resp = svc.call(post_api(s)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let again: serde_json::Value = test::read_body_json(resp).await;
+    let resp = surveyor.post_json("/api/v1/responses", &s).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let again = resp.json();
     assert_eq!(first["id"], again["id"]);
     sent_ids.push(v1.to_string());
     // The kiosk.
-    let page = body(
-        svc.call(TestRequest::get().uri(&format!("/k/{token}")))
-            .await,
-    )
-    .await;
+    let kiosk = svc.citizen(&token);
+    let page = kiosk.form().await.text;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = svc
-        .call(
-            TestRequest::post()
-                .uri(&format!("/k/{token}"))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(filled_form(&page, None)),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = kiosk.post_encoded(filled_form(&page, None)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     // A slip's code, online.
     let (codes, _) =
         chiso::app::codes::issue(&app.state, "test", WARD, "sipas-counter", 1, 30).unwrap();
     let uri = format!("/o/{}", codes[0]);
-    let page = body(svc.call(TestRequest::get().uri(&uri)).await).await;
+    let citizen = svc.anonymous();
+    let page = citizen.get(&uri).await.text;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = svc
-        .call(
-            TestRequest::post()
-                .uri(&uri)
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(filled_form(&page, None)),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = citizen.post_encoded(&uri, filled_form(&page, None)).await;
+    assert_eq!(resp.status, StatusCode::OK);
     assert_eq!(app.responses(), 3);
 
     let mut conn = app.state.pool.get().unwrap();
