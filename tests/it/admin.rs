@@ -23,8 +23,7 @@ fn secret(page: &str) -> String {
 #[actix_web::test]
 async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("minh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)])
         .build();
     let svc = service!(app);
     let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
@@ -182,9 +181,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(users(&app), before, "bad input stores nothing");
 
     // Added with a chosen password, scoped to a district.
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             "/admin/users",
             &[
@@ -194,8 +191,8 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
                 ("password", "mat-khau-cua-hoa"),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã thêm người dùng “hoa”") && page.contains("Quận Ninh Kiều"));
     let (status, hoa) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -213,15 +210,13 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(status, StatusCode::OK);
     let Answer { status, .. } = hoa.get("/entry").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a viewer now");
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             format!("/admin/users/{hoa_id}/role"),
             &[("role", "supervisor"), ("unit", "XX")],
         )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Đơn vị: không có đơn vị “XX”"));
     let u = users(&app)
         .into_iter()
@@ -230,12 +225,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!((u.role.as_str(), u.unit_code), ("viewer", None));
 
     // Disabled: the open session stops at once, and signing in is refused.
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(format!("/admin/users/{hoa_id}/disable"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã khoá tài khoản") && page.contains("Đã khoá"));
     let Answer {
         status, location, ..
@@ -262,12 +255,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
 
     // An admin cannot lock themself out.
     let admin_id = user_id(&app, "admin");
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(format!("/admin/users/{admin_id}/disable"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không thể tự khoá"));
     let Answer { status, .. } = admin
         .post_form(
@@ -278,12 +269,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Reset: a new password shown once; the old one and the open session end.
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(format!("/admin/users/{hoa_id}/password"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     let new_password = secret(&page);
     assert_eq!(new_password.len(), 20);
     let Answer { status, .. } = hoa.get("/scores").await;
@@ -296,9 +285,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert!(!page.contains(&new_password), "shown once");
 
     // Added without a password: one is generated and shown.
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             "/admin/users",
             &[
@@ -308,8 +295,8 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
                 ("password", ""),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     let generated = secret(&page);
     let (status, _) = svc.try_sign_in("tam", generated.as_str()).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -341,10 +328,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
             assert!(!e.detail.contains(p), "{e:?}");
         }
     }
-    let Answer {
-        status, text: page, ..
-    } = admin.get("/audit?action=user").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get("/audit?action=user")
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Khoá người dùng") && page.contains("Đặt lại mật khẩu"));
 }
 
@@ -406,10 +393,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     // Listed as alive (its page was loaded), never with when it last took an answer; today's
     // one answer at its unit is under the smallest cell, so withheld; the URL is not shown
     // again.
-    let Answer {
-        status, text: page, ..
-    } = lan.get("/admin/kiosks").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get("/admin/kiosks").await.text_with(StatusCode::OK);
     assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
     assert!(page.contains("Có, trong giờ qua"), "{page}");
     assert!(
@@ -458,12 +442,10 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     let app = TestApp::builder().build();
     let svc = service!(app);
     let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form("/admin/tokens", &[("role", "boss"), ("label", "x")])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Vai trò: không có vai trò “boss”"));
     let Answer {
         status, text: page, ..
@@ -671,9 +653,7 @@ async fn an_unreadable_form_names_its_field_and_stores_nothing() {
     let admin = svc.admin().await;
     let users = |app: &TestApp| stored_users(app).len();
     let before = users(&app);
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             "/admin/users",
             &[
@@ -683,8 +663,8 @@ async fn an_unreadable_form_names_its_field_and_stores_nothing() {
                 ("password", ""),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“name”"), "{page}");
     assert_eq!(users(&app), before, "nothing stored");
 }
@@ -779,20 +759,17 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
 
     // Within the ward: each is made, scoped to the ward.
     let ward = Some(WARD.to_string());
-    let Answer {
-        status, text: page, ..
-    } = a
-        .post_form(
-            "/admin/users",
-            &[
-                ("name", "b"),
-                ("role", "admin"),
-                ("unit", WARD),
-                ("password", "mot-mat-khau-dai"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    a.post_form(
+        "/admin/users",
+        &[
+            ("name", "b"),
+            ("role", "admin"),
+            ("unit", WARD),
+            ("password", "mot-mat-khau-dai"),
+        ],
+    )
+    .await
+    .text_with(StatusCode::OK);
     let mut conn = app.state.pool.get().unwrap();
     let b = auth::find_user(&mut conn, "b").unwrap().unwrap();
     drop(conn);
@@ -833,10 +810,7 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
 
     // The unit choosers offer the ward only.
     for uri in ["/admin/users", "/admin/kiosks", "/admin/tokens", "/codes"] {
-        let Answer {
-            status, text: page, ..
-        } = a.get(&uri).await;
-        assert_eq!(status, StatusCode::OK);
+        let page = a.get(&uri).await.text_with(StatusCode::OK);
         assert!(page.contains(&format!("value=\"{WARD}\"")), "{uri}: {page}");
         assert!(
             !page.contains(&format!("value=\"{OTHER_WARD}\"")) && !page.contains("value=\"NK\""),
@@ -1047,10 +1021,7 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
     auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-cai-khe", Some(WARD)).unwrap();
     drop(conn);
     let s = svc.supervisor("s").await;
-    let Answer {
-        status, text: page, ..
-    } = s.get("/admin/tokens").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = s.get("/admin/tokens").await.text_with(StatusCode::OK);
     assert!(page.contains("nhan-cai-khe"), "{page}");
     assert!(
         !page.contains("nhan-thanh-pho") && !page.contains("nhan-an-binh"),

@@ -431,10 +431,12 @@ impl Fixtures {
 
 pub(crate) fn matrix_app() -> TestApp {
     TestApp::builder()
-        .with_user("xem", Role::Viewer, None)
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("xem", Role::Viewer),
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_user("cr", Role::Supervisor, Some(SCOPE))
         .with_user("cra", Role::Admin, Some(SCOPE))
         .with_user("nan-nhan", Role::Viewer, None)
@@ -951,12 +953,10 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
 
     // Pages: the scores page for the ward shows Cái Răng instead, the same page byte for byte.
     let cr = svc.supervisor("cr").await;
-    let Answer {
-        status,
-        text: asked_ward,
-        ..
-    } = cr.get(format!("/scores?{q}&unit={WARD}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let asked_ward = cr
+        .get(format!("/scores?{q}&unit={WARD}"))
+        .await
+        .text_with(StatusCode::OK);
     let Answer { text: own, .. } = cr.get(format!("/scores?{q}&unit={SCOPE}")).await;
     // The language switch returns to the address asked for; the rest is the same page.
     let without_switch = |page: &str| {
@@ -1059,30 +1059,21 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         page.contains("Lô An Bình") && page.contains(">chi<"),
         "the city sees the ward's batch and its keyer"
     );
-    let Answer {
-        status, text: page, ..
-    } = cr.get(&keyers).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get(&keyers).await.text_with(StatusCode::OK);
     assert!(
         !page.contains("Lô An Bình") && !page.contains(">chi<"),
         "{page}"
     );
     let Answer { text: page, .. } = chi.get("/audit").await;
     assert!(page.contains(">chi<"), "the city reads who keyed: {page}");
-    let Answer {
-        status, text: page, ..
-    } = cr.get("/audit").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get("/audit").await.text_with(StatusCode::OK);
     assert!(
         !page.contains("AB-001") && !page.contains(">chi<"),
         "{page}"
     );
     let Answer { text: page, .. } = chi.get("/admin/users").await;
     assert!(page.contains(">chi<") && page.contains(">cr<"));
-    let Answer {
-        status, text: page, ..
-    } = cr.get("/admin/users").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get("/admin/users").await.text_with(StatusCode::OK);
     assert!(
         page.contains(">cr<"),
         "a unit's supervisor sees their unit's users"

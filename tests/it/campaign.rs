@@ -203,10 +203,7 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     let svc = service!(app);
     let uri = format!("/i/{token}");
 
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(&uri).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Sở Nội vụ thành phố Cần Thơ") && page.contains("Cam kết bảo mật"));
     assert!(
         page.contains("Đại biểu HĐND thành phố"),
@@ -273,10 +270,7 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     drop(conn);
 
     // The link now says so, shows no form, and stores nothing.
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(&uri).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::GONE);
     assert!(page.contains("Phiếu đã được trả lời") && !page.contains("<form"));
     // The final page sent again (a reload): thanked, stored once.
     let Answer { status, .. } = svc.anonymous().post_form(&uri, &fields.clone()).await;
@@ -286,10 +280,11 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     for f in other.iter_mut().filter(|(k, _)| k == "submission_id") {
         f.1 = uuid::Uuid::new_v4().to_string();
     }
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().post_form(&uri, &other).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .post_form(&uri, &other)
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("Phiếu đã được trả lời"));
     assert_eq!(app.responses(), 1);
 
@@ -346,18 +341,20 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     let people = campaigns::respondents(&app.state, &id).unwrap();
     let cuong = people.iter().find(|p| p.name == "Lê Văn Cường").unwrap();
 
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(format!("/i/{}", "0".repeat(64))).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{}", "0".repeat(64)))
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(page.contains("Đường dẫn không đúng") && !page.contains("<form"));
 
     campaigns::revoke(&app.state, "test", &id, &cuong.id).unwrap();
     let old = token_of(&first, "Lê Văn Cường").to_string();
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(format!("/i/{old}")).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{old}"))
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("thu hồi"));
     // A full answer through the revoked link stores nothing.
     let mut fields = vec![
@@ -386,10 +383,11 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     // Closing expires every link.
     campaigns::close(&app.state, "test", &id).unwrap();
     let dung = token_of(&first, "Phạm Thị Dung").to_string();
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(format!("/i/{dung}")).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{dung}"))
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("đã kết thúc"));
     let Answer { status, .. } = svc
         .anonymous()
@@ -426,10 +424,11 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     )
     .unwrap();
     let l = links(&app, &draft.id);
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(format!("/i/{}", l[0].1)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{}", l[0].1))
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(page.contains("chưa mở"));
 }
 
@@ -458,10 +457,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let page_uri = location.unwrap();
     // A supervisor reads, but may not change.
-    let Answer {
-        status, text: page, ..
-    } = lan.get(&page_uri).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(page.contains("PAR INDEX 2025") && page.contains("đang chuẩn bị"));
     let Answer { status, .. } = lan
         .post_form(format!("{page_uri}/open"), &[("format", "")])
@@ -473,12 +469,10 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
                Nguyễn  văn an,hdnd,CT,\n\
                Trần Thị Bình,bogus,SNV,\n\
                Lê Văn Cường,hdnd,NOWHERE,\n";
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(format!("{page_uri}/list"), &[("list", bad)])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("dòng 3: name: “Nguyễn văn an” (CT) trùng với dòng 2"),
         "{page}"
@@ -509,15 +503,13 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         })
         .collect();
     let rows: Vec<(&str, &str, &str)> = good.iter().map(|(n, g, u)| (n.as_str(), *g, *u)).collect();
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             format!("{page_uri}/list"),
             &[("list", list_csv(&rows).as_str())],
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã thêm 7 người"));
     let person = [
         ("name", "Đặng Văn Giang"),
@@ -527,10 +519,10 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     ];
     let Answer { status, .. } = admin.post_form(format!("{page_uri}/people"), &person).await;
     assert_eq!(status, StatusCode::OK);
-    let Answer {
-        status, text: page, ..
-    } = admin.post_form(format!("{page_uri}/people"), &person).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(format!("{page_uri}/people"), &person)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("đã có trong danh sách"));
 
     let Answer { status, .. } = admin
@@ -538,22 +530,16 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .await;
     assert_eq!(status, StatusCode::OK);
     // The CSV for mail merge, then the printable sheet (which reissues every link).
-    let Answer {
-        status, text: csv, ..
-    } = admin
+    let csv = admin
         .post_form(format!("{page_uri}/links"), &[("format", "csv")])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     assert!(csv.starts_with("\u{feff}name,group,link\n"), "{csv}");
     assert_eq!(csv.lines().count(), 9);
-    let Answer {
-        status,
-        text: sheet,
-        ..
-    } = admin
+    let sheet = admin
         .post_form(format!("{page_uri}/links"), &[("format", "sheet")])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(sheet.matches("<svg").count(), 8, "a QR code per person");
     let tokens: Vec<String> = sheet
         .split("/i/")
@@ -595,10 +581,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     assert_eq!(app.responses(), 7);
 
     // Tracking: counts only, cells under 5 hidden; the reminder list names who has not answered.
-    let Answer {
-        status, text: page, ..
-    } = lan.get(&page_uri).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Theo nhóm") && page.contains("Theo cơ quan, đơn vị"));
     assert!(
         page.contains("&lt; 5"),
@@ -614,10 +597,10 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .collect();
     assert!(cells.iter().flatten().all(|n| *n >= 5), "{cells:?}");
     assert!(cells.contains(&None) && cells.contains(&Some(6)));
-    let Answer {
-        status, text: csv, ..
-    } = lan.get(format!("{page_uri}/reminders.csv")).await;
-    assert_eq!(status, StatusCode::OK);
+    let csv = lan
+        .get(format!("{page_uri}/reminders.csv"))
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(
         csv.trim_start_matches('\u{feff}').trim(),
         "name,group,unit,contact\nĐặng Văn Giang,lanh_dao_so,STP,0901"
@@ -861,10 +844,10 @@ async fn admins_print_codes_for_appointment_slips() {
     let svc = service!(app);
     let admin = svc.admin().await;
     let lan = svc.supervisor("lan").await;
-    let Answer {
-        status, text: page, ..
-    } = admin.get(String::from("/codes")).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get(String::from("/codes"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("sipas-counter") && !page.contains("value=\"parindex-officials-2022\""));
     let Answer { status, .. } = lan.get(String::from("/codes")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -877,29 +860,23 @@ async fn admins_print_codes_for_appointment_slips() {
             ("format", format),
         ]
     };
-    let Answer {
-        status,
-        text: labels,
-        ..
-    } = admin
+    let labels = admin
         .post_form(String::from("/codes"), &form("labels"))
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(labels.matches("<svg").count(), 4, "a QR code per label");
     assert!(labels.contains("20/07/2025"));
-    let Answer {
-        status, text: csv, ..
-    } = admin.post_form(String::from("/codes"), &form("csv")).await;
-    assert_eq!(status, StatusCode::OK);
+    let csv = admin
+        .post_form(String::from("/codes"), &form("csv"))
+        .await
+        .text_with(StatusCode::OK);
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "code,url");
     assert_eq!(lines.len(), 5);
     let code = lines[1].split(',').next().unwrap();
     let Answer { status, .. } = svc.anonymous().get(format!("/o/{code}")).await;
     assert_eq!(status, StatusCode::OK);
-    let Answer {
-        status, text: page, ..
-    } = admin
+    let page = admin
         .post_form(
             String::from("/codes"),
             &[
@@ -909,8 +886,8 @@ async fn admins_print_codes_for_appointment_slips() {
                 ("days", "30"),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("số mã phải từ 1 đến 10000"));
 }
 
@@ -995,12 +972,10 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         .any(|p| p.name == "Trần Thị Bình" && p.contact == "912345678"));
 
     // The links the page makes are on the public address, not the one the admin came in by.
-    let Answer {
-        status, text: csv, ..
-    } = admin
+    let csv = admin
         .post_form(format!("/campaigns/{id}/links"), &[("format", "csv")])
-        .await;
-    assert_eq!(status, StatusCode::OK);
+        .await
+        .text_with(StatusCode::OK);
     assert!(
         csv.lines()
             .skip(1)
@@ -1131,8 +1106,7 @@ macro_rules! scored_responses {
 #[actix_web::test]
 async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothing() {
     let app = TestApp::builder()
-        .with_user("xem", Role::Viewer, None)
-        .with_user("lan", Role::Supervisor, None)
+        .with_staff(&[("xem", Role::Viewer), ("lan", Role::Supervisor)])
         .with_token(Role::Supervisor)
         .build();
     let people: Vec<(String, &str, &str)> = (0..7)
@@ -1235,21 +1209,15 @@ async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
     let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[0].1, "3").await;
     assert_eq!(status, StatusCode::OK);
     let uri = format!("/o/{}", codes[0]);
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(&uri).await;
-    assert_eq!(status, StatusCode::OK);
-    let Answer {
-        status, text: page, ..
-    } = svc
-        .anonymous()
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
+    svc.anonymous()
         .post_form(
             &uri,
             &serde_urlencoded::from_str::<Vec<(String, String)>>(&filled_form(&page, None))
                 .unwrap(),
         )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(app.responses(), 2);
 
     let mut conn = app.state.pool.get().unwrap();

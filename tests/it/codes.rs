@@ -17,10 +17,11 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     let svc = service!(app);
 
     // /o asks for the code; a code typed in any case, with a hyphen, goes to its form.
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get("/o".to_string()).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = svc
+        .anonymous()
+        .get("/o".to_string())
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("phiếu hẹn"));
     let typed = codes::display(&issued[0]).to_lowercase();
     let Answer {
@@ -29,16 +30,14 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let uri = location.unwrap();
     assert_eq!(uri, format!("/o/{}", issued[0]));
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get("/o?code=abc".to_string()).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = svc
+        .anonymous()
+        .get("/o?code=abc".to_string())
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("10 ký tự"));
 
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(&uri).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Phường Cái Khế") && page.contains(&format!("action=\"{uri}\"")));
     assert!(
         !page.contains("http-equiv=\"refresh\""),
@@ -46,31 +45,27 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     );
 
     // A question left out is asked for again; nothing stored, the code still good.
-    let Answer {
-        status, text: page, ..
-    } = svc
+    let page = svc
         .anonymous()
         .post_encoded(&uri, filled_form(&page, Some("E2.1")))
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Xin Ông/Bà chọn một câu trả lời"));
     assert_eq!(app.responses(), 0);
 
     let form = filled_form(&page, None);
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().post_encoded(&uri, form.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = svc
+        .anonymous()
+        .post_encoded(&uri, form.clone())
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã ghi nhận"));
     // Sent again (a reload): thanked, stored once.
     let Answer { status, .. } = svc.anonymous().post_encoded(&uri, form.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.responses(), 1);
     // Used: no form, nothing stored, with another page's submission id either.
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get(&uri).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::GONE);
     assert!(page.contains("đã được dùng") && !page.contains("<form"));
     let other = form.replace(&submission_of(&form), &uuid::Uuid::new_v4().to_string());
     let Answer { status, .. } = svc.anonymous().post_encoded(&uri, other).await;
@@ -102,10 +97,11 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
         "2025-06-19",
     )
     .unwrap();
-    let Answer {
-        status, text: page, ..
-    } = svc.anonymous().get("/o/ABCDE-FGHJK".to_string()).await;
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get("/o/ABCDE-FGHJK".to_string())
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("hết hạn"));
 }
 

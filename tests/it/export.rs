@@ -72,9 +72,14 @@ async fn session(app: &TestApp, name: &str) -> String {
     service!(app).sign_in(name, USER_PASSWORD).await.session
 }
 
-/// The CSV rows a supervisor's token exports for `query`.
+/// What the supervisor's token of [`supervisor_app`] exports for `query`.
+async fn as_supervisor(app: &TestApp, query: &str) -> Reply {
+    export(app, As::Token(&app.tokens[0]), query).await
+}
+
+/// The CSV rows the supervisor's token exports for `query`.
 async fn supervisor_rows(app: &TestApp, query: &str) -> Vec<Vec<String>> {
-    export(app, As::Token(&app.tokens[0]), query).await.rows()
+    as_supervisor(app, query).await.rows()
 }
 
 fn supervisor_app() -> TestApp {
@@ -86,7 +91,7 @@ const COUNTER: &str = "survey=sipas-counter&period=2025";
 #[actix_web::test]
 async fn csv_starts_with_a_bom_and_lists_the_columns_in_the_definitions_order() {
     let app = supervisor_app();
-    let r = export(&app, As::Token(&app.tokens[0]), COUNTER).await;
+    let r = as_supervisor(&app, COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type, "text/csv; charset=utf-8");
     assert_eq!(
@@ -133,9 +138,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     });
     let household_id = store(&app, &household).await;
 
-    let rows = export(&app, As::Token(&app.tokens[0]), COUNTER)
-        .await
-        .rows();
+    let rows = as_supervisor(&app, COUNTER).await.rows();
     assert_eq!(rows.len(), 3, "header and one row per form: {rows:?}");
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     let row = |id: &str| rows.iter().find(|r| r[col("id")] == id).unwrap();
@@ -219,12 +222,7 @@ async fn xlsx_opens_and_carries_a_sheet_of_labels_with_diacritics() {
     s["answers"]["E3.1"] = Value::Null;
     let id = store(&app, &s).await;
     store(&app, &submission("NK-P-AN-CU", Some(1))).await;
-    let r = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&format=xlsx&unit=NK"),
-    )
-    .await;
+    let r = as_supervisor(&app, &format!("{COUNTER}&format=xlsx&unit=NK")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         r.content_type,
@@ -293,8 +291,7 @@ async fn supervisors_and_admins_export_with_a_token_or_signed_in() {
     let app = TestApp::builder()
         .with_token(Role::Supervisor)
         .with_token(Role::Admin)
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("minh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)])
         .build();
     store(&app, &submission("NK", Some(4))).await;
     let r = export(&app, As::Nobody, COUNTER).await;
@@ -388,19 +385,14 @@ async fn bad_parameters_are_refused_naming_the_field() {
             "csv or xlsx",
         ),
     ] {
-        let r = export(&app, As::Token(&app.tokens[0]), query).await;
+        let r = as_supervisor(&app, query).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let v = r.json();
         assert_eq!(v["field"], field, "{query}: {v}");
         assert!(v["error"].as_str().unwrap().contains(says), "{query}: {v}");
     }
     // The format's name in any case.
-    let r = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&format=CSV"),
-    )
-    .await;
+    let r = as_supervisor(&app, &format!("{COUNTER}&format=CSV")).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -410,7 +402,7 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
     for (unit, v) in [("NK-P-CAI-KHE", Some(5)), ("BT", None), ("NK", Some(1))] {
         store(&app, &submission(unit, v)).await;
     }
-    let api = export(&app, As::Token(&app.tokens[0]), COUNTER).await.body;
+    let api = as_supervisor(&app, COUNTER).await.body;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("phiếu.csv");
     let run = |args: &[&str]| {
@@ -516,9 +508,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     .join()
     .unwrap();
     assert_eq!(report.created, n);
-    let rows = export(&app, As::Token(&app.tokens[0]), COUNTER)
-        .await
-        .rows();
+    let rows = as_supervisor(&app, COUNTER).await.rows();
     assert_eq!(rows.len(), n + 1);
     let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
     assert!(
@@ -527,13 +517,9 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     );
     ids.dedup();
     assert_eq!(ids.len(), n);
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&unit=NK"),
-    )
-    .await
-    .rows();
+    let rows = as_supervisor(&app, &format!("{COUNTER}&unit=NK"))
+        .await
+        .rows();
     assert_eq!(rows.len(), n.div_ceil(2) + 1);
     assert!(rows[1..]
         .iter()
@@ -543,8 +529,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
 #[actix_web::test]
 async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("xem", Role::Viewer, None)
+        .with_staff(&[("lan", Role::Supervisor), ("xem", Role::Viewer)])
         .build();
     store(&app, &submission("NK-P-CAI-KHE", Some(4))).await;
     store(&app, &submission("BT", Some(4))).await;

@@ -440,8 +440,7 @@ async fn at_the_import_page(svc: &Web, name: &str) -> (Staff, String) {
 #[actix_web::test]
 async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("binh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("binh", Role::Surveyor)])
         .build();
     let svc = service!(app);
     let resp = svc.anonymous().get("/import").await;
@@ -586,8 +585,7 @@ fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
 #[actix_web::test]
 async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("mai", Role::Supervisor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("mai", Role::Supervisor)])
         .build();
     let svc = service!(app);
     let lan = svc.supervisor("lan").await;

@@ -193,9 +193,11 @@ fn html_lang(body: &str) -> &str {
 #[actix_web::test]
 async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_kiosk(WARD, "sipas-counter")
         .build();
     let fx = fixtures(&app).await;
@@ -474,8 +476,7 @@ fn main_text(body: &str) -> String {
 #[actix_web::test]
 async fn errors_on_pages_follow_the_readers_language() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[("an", Role::Surveyor), ("chi", Role::Supervisor)])
         .build();
     let svc = service!(app);
     let admin = svc.admin().await;
@@ -627,9 +628,11 @@ async fn errors_on_pages_follow_the_readers_language() {
 #[actix_web::test]
 async fn paper_keying_errors_follow_the_readers_language() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_kiosk(WARD, "sipas-counter")
         .build();
     let fx = fixtures(&app).await;

@@ -10,10 +10,12 @@ const WARD: &str = "NK-P-AN-BINH";
 
 fn paper_app() -> TestApp {
     TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
-        .with_user("xem", Role::Viewer, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+            ("xem", Role::Viewer),
+        ])
         .build()
 }
 
@@ -82,12 +84,7 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let key = format!("/entry/batches/{batch}/key");
 
     // The keying screen numbers the questions as the printed form does, with the same codes.
-    let Answer {
-        status,
-        text: screen,
-        ..
-    } = an.get(&key).await;
-    assert_eq!(status, StatusCode::OK);
+    let screen = an.get(&key).await.text_with(StatusCode::OK);
     let Answer { text: printed, .. } = an.get(format!("/surveys/{SURVEY}/print")).await;
     // Every question on screen is on paper under the same label, with the same codes.
     let labels = |html: &str| -> Vec<String> {
@@ -164,12 +161,10 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let Answer {
-        status,
-        text: dispute,
-        ..
-    } = sup.get(format!("/entry/forms/{form_id}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let dispute = sup
+        .get(format!("/entry/forms/{form_id}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
     // Without a reason nothing is settled.
     let Answer { status, .. } = sup
@@ -290,10 +285,10 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     // A code outside the scale: refused, named by its question number, the form shown again.
     let mut bad = form.clone();
     bad.push(("q.E1.3", "7".into()));
-    let Answer {
-        status, text: page, ..
-    } = an.post_form(&key, &as_pairs(&bad)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = an
+        .post_form(&key, &as_pairs(&bad))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“7” không phải mã trên phiếu"), "{page}");
     assert!(page.contains("value=\"AB-0100\""), "what was typed stays");
     // A bad date, a missing serial.
@@ -329,10 +324,10 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
         binh.post_form(&key, &pairs).await.status,
         StatusCode::SEE_OTHER
     );
-    let Answer {
-        status, text: page, ..
-    } = sup.post_form(&key, &pairs).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = sup
+        .post_form(&key, &pairs)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("đã được nhập đủ hai lần"));
     assert_eq!(app.responses(), 1);
 
@@ -353,18 +348,16 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let other = format!("{}/key", location.unwrap());
-    let Answer {
-        status, text: page, ..
-    } = an.post_form(&other, &pairs).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = an
+        .post_form(&other, &pairs)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Lô 01 – An Bình"), "{page}");
     assert_eq!(app.responses(), 1);
     recount_agrees(&app);
 
     // A batch for an unknown unit or with a silly size is refused with its reason.
-    let Answer {
-        status, text: page, ..
-    } = sup
+    let page = sup
         .post_form(
             "/entry/batches",
             &[
@@ -374,8 +367,8 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
                 ("expected", "2"),
             ],
         )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có đơn vị"));
 }
 
@@ -420,9 +413,11 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
     let defs = surveys_counting_single_keyed();
     let path = defs.path().join("surveys");
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .settings(move |s| {
             s.surveys_dir = path;
             // The one form is read at its ward: no smallest cell to hide it.
@@ -656,10 +651,10 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let Answer { text: again, .. } = sup.get(&correct).await;
     assert!(again.contains("name=\"q.E1.1\" value=\"2\""));
     // The same values again: nothing to correct.
-    let Answer {
-        status, text: page, ..
-    } = sup.post_form(&correct, &as_pairs(&fixed)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = sup
+        .post_form(&correct, &as_pairs(&fixed))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có ô nào thay đổi"));
     let Answer { text: trail, .. } = sup.get("/audit?action=paper.correct").await;
     assert!(

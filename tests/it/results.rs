@@ -54,12 +54,10 @@ async fn viewer_on_fixture() -> (TestApp, Web, Staff) {
 #[actix_web::test]
 async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
     let (app, svc, who) = viewer_on_fixture().await;
-    let Answer {
-        status, text: page, ..
-    } = who
+    let page = who
         .get("/sipas?survey=sipas-counter&period=2025&unit=NK")
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+        .await
+        .text_with(StatusCode::OK);
     for want in [
         "Theo lĩnh vực thủ tục",
         "Hộ tịch",
@@ -181,10 +179,10 @@ async fn table_exports_are_csv_with_a_bom_and_xlsx() {
         Some(calamine::Data::Float(_))
     ));
 
-    let Answer {
-        status, text: page, ..
-    } = who.get(uri.replace("format=csv", "format=pdf")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = who
+        .get(uri.replace("format=csv", "format=pdf"))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("csv hoặc xlsx") && page.contains("href=\"/sipas\""));
 }
 
@@ -213,25 +211,23 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
     );
 
     let who = svc.viewer("lan").await;
-    let Answer {
-        status, text: page, ..
-    } = who.get("/scores?survey=sipas-counter&period=abc").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = who
+        .get("/scores?survey=sipas-counter&period=abc")
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("Năm “abc” không hợp lệ") && page.contains("href=\"/scores\""),
         "{page}"
     );
-    let Answer {
-        status, text: page, ..
-    } = who
+    let page = who
         .get("/scores?survey=sipas-counter&period=2025&from=2025-06-01&to=2025-05-01")
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“Từ ngày” đang sau “Đến ngày”"), "{page}");
-    let Answer {
-        status, text: page, ..
-    } = who.get("/scores?survey=sipas-counter&period=2019").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get("/scores?survey=sipas-counter&period=2019")
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Chưa có dữ liệu"), "an empty period says so");
 }
 
@@ -276,10 +272,7 @@ async fn the_papi_page_shows_dimensions_against_2022_and_rank_20() {
         .build();
     let svc = service!(app);
     let who = svc.viewer("lan").await;
-    let Answer {
-        status, text: page, ..
-    } = who.get("/papi?period=2025").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = who.get("/papi?period=2025").await.text_with(StatusCode::OK);
     assert!(page.contains("Chưa có dữ liệu"));
     assert!(page.contains("ước tính theo phương pháp PAPI"));
 }
@@ -341,19 +334,19 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
 
     // The scores page says why instead of showing 100 %.
     let who = svc.viewer("lan").await;
-    let Answer {
-        status, text: page, ..
-    } = who.get(&format!("/scores?{slice}")).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = who
+        .get(&format!("/scores?{slice}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("dưới 5 phiếu"), "{page}");
     assert!(!page.contains("100,00"), "a withheld value leaked: {page}");
 
     // The ward's SIPAS page, its exports and its PAR INDEX projection neither.
     let ward = "survey=sipas-counter&period=2025&unit=CR-P-HUNG-PHU";
-    let Answer {
-        status, text: page, ..
-    } = who.get(&format!("/sipas?{ward}")).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(&format!("/sipas?{ward}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "{page}");
     for table in ["elements", "fields", "channels", "periods"] {
         let Answer {
@@ -364,10 +357,10 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
         assert_eq!(status, StatusCode::OK, "{table}");
         assert!(!csv.contains("100"), "{table}: {csv}");
     }
-    let Answer {
-        status, text: page, ..
-    } = who.get("/parindex?unit=CR-P-HUNG-PHU&period=2025").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get("/parindex?unit=CR-P-HUNG-PHU&period=2025")
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "{page}");
 }
 

@@ -45,10 +45,7 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
     fixture(&app).await;
     let svc = service!(app);
     let admin = svc.admin().await;
-    let Answer {
-        status, text: home, ..
-    } = admin.get("/").await;
-    assert_eq!(status, StatusCode::OK);
+    let home = admin.get("/").await.text_with(StatusCode::OK);
     assert!(home.contains("PAR INDEX dự kiến năm 2025"), "{home}");
     assert!(home.contains("Ba chỗ mất điểm lớn nhất"));
     // The costliest gap: 5.4, 1.5 points lost (no points in 2022), owned by Sở Nội vụ.
@@ -94,10 +91,10 @@ async fn every_number_on_the_par_page_matches_the_api() {
     let admin = svc.admin().await;
     let tok = Some(app.viewer_token.as_str());
     let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
-    let Answer {
-        status, text: page, ..
-    } = admin.get("/parindex?period=2025").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get("/parindex?period=2025")
+        .await
+        .text_with(StatusCode::OK);
     let vi = |s: &str| s.replace('.', ",");
     for r in rows(&report) {
         let at = page
@@ -168,10 +165,7 @@ async fn a_scoped_user_sees_only_their_scope_on_the_par_page() {
     fixture(&app).await;
     let svc = service!(app);
     let lan = svc.viewer("lan").await;
-    let Answer {
-        status, text: page, ..
-    } = lan.get("/parindex?unit=CT").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get("/parindex?unit=CT").await.text_with(StatusCode::OK);
     assert!(
         page.contains("Năm 2025 · Phường Cái Khế"),
         "kept to the scope"
@@ -425,10 +419,10 @@ async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
     }
     let svc = service!(app);
     let admin = svc.admin().await;
-    let Answer {
-        status, text: page, ..
-    } = admin.get("/report?period=2025").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get("/report?period=2025")
+        .await
+        .text_with(StatusCode::OK);
     let table = page.split("SIPAS theo đơn vị").nth(1).unwrap();
     assert!(table.contains("<td>Quận Ninh Kiều</td>"), "{table}");
     assert!(!table.contains("Bình Thủy</td>"), "{table}");

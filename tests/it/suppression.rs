@@ -63,12 +63,10 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
     // The SIPAS page's units below and their export: neither district's value.
     let svc = service!(app);
     let who = svc.sign_in("lan", USER_PASSWORD).await;
-    let Answer {
-        status, text: csv, ..
-    } = who
+    let csv = who
         .get(format!("/sipas/export?{SIPAS}&table=below&format=csv"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{csv}");
+        .await
+        .text_with(StatusCode::OK);
     for name in ["Quận Ninh Kiều", "Quận Bình Thủy"] {
         let row = csv_row(&csv, name);
         assert!(
@@ -76,15 +74,15 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
             "{name} withheld: {row}"
         );
     }
-    let Answer {
-        status, text: page, ..
-    } = who.get(format!("/sipas?{SIPAS}&unit=NK")).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(format!("/sipas?{SIPAS}&unit=NK"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
-    let Answer {
-        status, text: page, ..
-    } = who.get(format!("/scores?{SIPAS}&unit=NK")).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(format!("/scores?{SIPAS}&unit=NK"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
     assert!(page.contains("ẩn kèm ô nhỏ"), "{page}");
 
@@ -147,10 +145,7 @@ async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
     let svc = service!(app);
     let who = svc.sign_in("lan", USER_PASSWORD).await;
     let page_uri = "/scores?survey=parindex-officials-2022&period=2025";
-    let Answer {
-        status, text: page, ..
-    } = who.get(&page_uri).await;
-    assert_eq!(status, StatusCode::OK);
+    let page = who.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(
         !page.contains("100,00"),
         "the deputies' answers leaked: {page}"
@@ -418,12 +413,10 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     // The scores page with a range still renders, and says to choose whole months.
     let svc = service!(app);
     let who = svc.sign_in("lan", USER_PASSWORD).await;
-    let Answer {
-        status, text: page, ..
-    } = who
+    let page = who
         .get(format!("/scores?{SIPAS}&from=2025-06-01&to=2025-06-11"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("xin chọn trọn tháng"), "{page}");
     assert!(
         !page.contains("100,00") && !page.contains("83,33"),
@@ -473,10 +466,7 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     const CIVIL: &str = "Hộ tịch";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let (uri, _) = fields(None);
-    let Answer {
-        status, text: city, ..
-    } = who.get(&uri).await;
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(&uri).await.text_with(StatusCode::OK);
     let row = csv_row(&city, CERT);
     assert!(
         !row.contains(WITHHELD),
@@ -538,19 +528,13 @@ async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
     const DISTRICTS: &str = "\"Quận, huyện\"";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let levels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=levels&format=csv");
-    let Answer {
-        status, text: city, ..
-    } = who.get(levels("")).await;
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(levels("")).await.text_with(StatusCode::OK);
     let row = csv_row(&city, WARDS);
     assert!(
         !row.contains(WITHHELD),
         "the city's six ward forms stand: {row}"
     );
-    let Answer {
-        status, text: nk, ..
-    } = who.get(levels("&unit=NK")).await;
-    assert_eq!(status, StatusCode::OK, "{nk}");
+    let nk = who.get(levels("&unit=NK")).await.text_with(StatusCode::OK);
     // The city's wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's
     // total minus its district office.
     for level in [WARDS, DISTRICTS] {
@@ -593,20 +577,17 @@ async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
     const API: &str = "Hệ thống khác (API)";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let channels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=channels&format=csv");
-    let Answer {
-        status, text: city, ..
-    } = who.get(channels("")).await;
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(channels("")).await.text_with(StatusCode::OK);
     let row = csv_row(&city, KIOSK);
     assert!(
         !row.contains(WITHHELD),
         "the city's six kiosk forms stand: {row}"
     );
     for unit in ["NK", "NK-P-CAI-KHE"] {
-        let Answer {
-            status, text: csv, ..
-        } = who.get(channels(&format!("&unit={unit}"))).await;
-        assert_eq!(status, StatusCode::OK, "{csv}");
+        let csv = who
+            .get(channels(&format!("&unit={unit}")))
+            .await
+            .text_with(StatusCode::OK);
         // The city's kiosks minus this unit's would be An Thới's one form; nor is it the
         // unit's total minus its other channel.
         for channel in [KIOSK, API] {

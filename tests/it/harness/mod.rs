@@ -71,6 +71,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// Users of the whole city (no unit), each signing in with [`USER_PASSWORD`].
+    pub fn with_staff(mut self, staff: &[(&str, Role)]) -> Self {
+        for (name, role) in staff {
+            self = self.with_user(name, *role, None);
+        }
+        self
+    }
+
     pub fn with_token(mut self, role: Role) -> Self {
         self.tokens.push(role);
         self

@@ -198,6 +198,13 @@ impl Answer {
         }
     }
 
+    /// The text of an answer that must have `status` (the text shown if it has another).
+    #[track_caller]
+    pub fn text_with(self, status: StatusCode) -> String {
+        assert_eq!(self.status, status, "{}", self.text);
+        self.text
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes)
             .unwrap_or_else(|e| panic!("{e}: not JSON ({}): {}", self.status, self.text))
