@@ -9,7 +9,7 @@ use chiso::clock::Clock;
 use chiso::db::AnyConnection;
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 const SURVEY: &str = "parindex-officials-2022";
 
@@ -686,10 +686,6 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
             assert!(!line.contains(r.as_str()));
         }
     }
-}
-
-fn chiso(db: &str, args: &[&str]) -> Output {
-    chiso_process(db).args(args).output().unwrap()
 }
 
 #[test]

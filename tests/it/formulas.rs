@@ -5,7 +5,6 @@
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::app::campaigns::{self as campaigns, NewCampaign};
-use std::process::Output;
 
 /// Cells a spreadsheet would run, as people may type them into a name or a contact.
 const FORMULAS: [&str; 4] = [
@@ -97,10 +96,6 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(names.len(), 3, "{links}");
     assert_eq!(names[1][0], format!("'{}", FORMULAS[0]));
     assert_eq!(names[2][0], format!("'{}", FORMULAS[1]));
-}
-
-fn chiso(db: &str, args: &[&str]) -> Output {
-    chiso_process(db).args(args).output().unwrap()
 }
 
 #[test]

@@ -316,6 +316,11 @@ pub fn first_line(o: &Output) -> String {
         .to_string()
 }
 
+/// Runs `chiso` with `args` on database `db`, as an operator types it; its output.
+pub fn chiso(db: &str, args: &[&str]) -> Output {
+    chiso_process(db).args(args).output().unwrap()
+}
+
 /// What a command said, on its standard output and then its standard error.
 pub fn text(o: &Output) -> String {
     format!(
