@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -47,12 +47,12 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
             .uri(uri)
             .peer_addr(from(ip))
             .insert_header(("Authorization", "Bearer not-a-token"))
-            .to_request()
     };
     let mut address = 0u32;
     for plain in ["/public", "/o", "/api/v1/units"] {
         address += 1;
-        let plain_status = test::call_service(&svc, ask(plain, &format!("10.9.0.{address}")))
+        let plain_status = svc
+            .call(ask(plain, &format!("10.9.0.{address}")))
             .await
             .status();
         assert_ne!(plain_status, StatusCode::NOT_FOUND, "{plain}");
@@ -60,14 +60,14 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
             address += 1;
             let ip = format!("10.9.{}.{}", address / 200, address % 200);
             for n in 0..QUOTA {
-                let resp = test::call_service(&svc, ask(&spelled, &ip)).await;
+                let resp = svc.call(ask(&spelled, &ip)).await;
                 assert_eq!(
                     resp.status(),
                     plain_status,
                     "{spelled} (request {n}) reaches the route of {plain}"
                 );
             }
-            let resp = test::call_service(&svc, ask(&spelled, &ip)).await;
+            let resp = svc.call(ask(&spelled, &ip)).await;
             assert_eq!(
                 resp.status(),
                 StatusCode::TOO_MANY_REQUESTS,
@@ -101,7 +101,7 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
         for (n, uri) in spelled.iter().enumerate() {
             address += 1;
             let ip = format!("10.8.{}.{}", address / 200, address % 200);
-            let resp = test::call_service(&svc, ask(uri, &ip)).await;
+            let resp = svc.call(ask(uri, &ip)).await;
             let expect_spent = n == QUOTA as usize;
             assert_eq!(
                 resp.status() == StatusCode::TOO_MANY_REQUESTS,
@@ -120,14 +120,7 @@ fn the_log_holds_no_secret_in_any_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let out = chiso_process(&db)
-        .args([
-            "kiosk",
-            "add",
-            "--unit",
-            "P-NINH-KIEU",
-            "--survey",
-            "sipas-counter",
-        ])
+        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
         .output()
         .unwrap();
     let url = String::from_utf8_lossy(&out.stdout)
@@ -243,27 +236,19 @@ async fn the_language_switch_goes_back_only_to_this_site() {
         "%2F%2Fevil.example",
         "",
     ] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri(&format!("/lang/en?back={hostile}"))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::get().uri(&format!("/lang/en?back={hostile}")))
+            .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "back={hostile}");
         assert_eq!(location(&resp).as_deref(), Some("/"), "back={hostile}");
     }
     for fine in ["/scores?period=2025&unit=NK", "/public", "/"] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri(&format!(
-                    "/lang/vi?back={}",
-                    fine.replace('?', "%3F").replace('&', "%26")
-                ))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::get().uri(&format!(
+                "/lang/vi?back={}",
+                fine.replace('?', "%3F").replace('&', "%26")
+            )))
+            .await;
         assert_eq!(location(&resp).as_deref(), Some(fine));
     }
 }
@@ -284,27 +269,26 @@ async fn a_valid_token_has_its_own_quota_and_a_wrong_one_counts_against_the_addr
             .uri("/api/v1/units")
             .peer_addr(from("10.3.0.1"))
             .insert_header(("Authorization", format!("Bearer {token}")))
-            .to_request()
     };
     // The first call is counted against the address (the token is not known yet), the
     // next 30 against the token.
     for n in 0..31 {
-        let resp = test::call_service(&svc, call(&app.viewer_token)).await;
+        let resp = svc.call(call(&app.viewer_token)).await;
         assert_eq!(resp.status(), StatusCode::OK, "call {n} with a valid token");
     }
-    let resp = test::call_service(&svc, call(&app.viewer_token)).await;
+    let resp = svc.call(call(&app.viewer_token)).await;
     assert_eq!(
         resp.status(),
         StatusCode::TOO_MANY_REQUESTS,
         "the token's own quota"
     );
     for n in 0..4 {
-        let resp = test::call_service(&svc, call(&format!("guess{n}"))).await;
+        let resp = svc.call(call(&format!("guess{n}"))).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "guess {n}");
     }
-    let resp = test::call_service(&svc, call("guess-more")).await;
+    let resp = svc.call(call("guess-more")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
-    let resp = test::call_service(&svc, call(&app.surveyor_token)).await;
+    let resp = svc.call(call(&app.surveyor_token)).await;
     assert_eq!(
         resp.status(),
         StatusCode::TOO_MANY_REQUESTS,
@@ -388,30 +372,16 @@ async fn twenty_kiosk_posts_at_once_store_exactly_one() {
         .build();
     let token = app.kiosks[0].clone();
     let svc = service!(app);
+    let kiosk = svc.citizen(&token);
     let mut forms = Vec::new();
     for _ in 0..20 {
-        let page = test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await;
-        let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
-        forms.push(crate::pages::filled_form(&page, None));
+        forms.push(filled_form(&kiosk.form().await.text, None));
     }
-    let posts = forms.into_iter().map(|form| {
-        test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri(&format!("/k/{token}"))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form)
-                .to_request(),
-        )
-    });
+    let posts = forms.into_iter().map(|form| kiosk.post_encoded(form));
     let statuses: Vec<StatusCode> = futures_util::future::join_all(posts)
         .await
         .iter()
-        .map(|r| r.status())
+        .map(|r| r.status)
         .collect();
     let stored = statuses
         .iter()
@@ -430,51 +400,30 @@ async fn twenty_kiosk_posts_at_once_store_exactly_one() {
 #[actix_web::test]
 async fn period_is_validated_as_documented() {
     let app = TestApp::builder()
-        .with_user("lan", chiso::db::auth::Role::Supervisor, None)
+        .with_user("lan", Role::Supervisor, None)
+        .with_token(Role::Supervisor)
         .build();
     let svc = service!(app);
-    let supervisor = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::auth::create_token(&mut conn, chiso::db::auth::Role::Supervisor, "t").unwrap()
-    };
+    let api = svc.token(&app.tokens[0]);
     for route in [
         "/api/v1/parindex?",
         "/api/v1/scores?survey=sipas-counter&",
         "/api/v1/export?survey=sipas-counter&",
     ] {
         for period in ["0", "-5", "99999", "1999", "2101", "2025.5", "abc"] {
-            let resp = test::call_service(
-                &svc,
-                TestRequest::get()
-                    .uri(&format!("{route}period={period}"))
-                    .insert_header(("Authorization", format!("Bearer {supervisor}")))
-                    .to_request(),
-            )
-            .await;
+            let resp = api.get(format!("{route}period={period}")).await;
             assert_eq!(
-                resp.status(),
+                resp.status,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "{route}period={period}"
             );
-            let body: Value = test::read_body_json(resp).await;
+            let body = resp.json();
             assert_eq!(body["field"], "period", "{body}");
         }
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri(&format!("{route}period=2025"))
-                .insert_header(("Authorization", format!("Bearer {supervisor}")))
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::OK, "{route}period=2025");
+        let resp = api.get(format!("{route}period=2025")).await;
+        assert_eq!(resp.status, StatusCode::OK, "{route}period=2025");
     }
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri("/api/v1/openapi.json").to_request(),
-    )
-    .await;
-    let doc: Value = test::read_body_json(resp).await;
+    let doc = svc.anonymous().get("/api/v1/openapi.json").await.json();
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

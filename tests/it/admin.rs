@@ -1,103 +1,14 @@
 //! Administration in the browser (users, kiosks, API tokens) and the commands that do the same.
 
 use crate::harness::*;
-use crate::pages::filled_form;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::audit::{self, Filter};
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";
 
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
-
-/// Tries to sign in: the status, and the browser (its session empty when refused).
-macro_rules! try_sign_in {
-    ($svc:expr, $name:expr, $password:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let token = csrf_field(&body(resp).await);
-        let form = serde_urlencoded::to_string([
-            ("csrf", token.as_str()),
-            ("username", $name),
-            ("password", $password),
-        ])
-        .unwrap();
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", pre))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form)
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let session = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_session")
-            .map(|c| c.value().to_string())
-            .unwrap_or_default();
-        let csrf = if session.is_empty() {
-            String::new()
-        } else {
-            let resp = test::call_service(
-                &$svc,
-                TestRequest::get()
-                    .uri("/scores")
-                    .cookie(Cookie::new("chiso_session", session.clone()))
-                    .to_request(),
-            )
-            .await;
-            csrf_field(&body(resp).await)
-        };
-        (status, Browser { session, csrf })
-    }};
-}
-
-macro_rules! staff_post {
-    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {{
-        let mut fields: Vec<(String, String)> = $fields
-            .iter()
-            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
-            .collect();
-        fields.push(("csrf".into(), $who.csrf.clone()));
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        (status, body(resp).await)
-    }};
-}
-
-fn user_id(app: &TestApp, name: &str) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    auth::find_user(&mut conn, name).unwrap().unwrap().id
-}
-
-fn audit_log(app: &TestApp) -> Vec<audit::Entry> {
-    let mut conn = app.state.pool.get().unwrap();
-    audit::search(&mut conn, &Filter::default(), 1000).unwrap()
+fn audit_log(app: &TestApp) -> Vec<chiso::db::audit::Entry> {
+    audit_entries(app, None)
 }
 
 /// The secret a page shows once.
@@ -112,116 +23,93 @@ fn secret(page: &str) -> String {
 #[actix_web::test]
 async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("minh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)])
         .build();
     let svc = service!(app);
-    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (_, lan) = try_sign_in!(svc, "lan", USER_PASSWORD);
-    let (_, minh) = try_sign_in!(svc, "minh", USER_PASSWORD);
-    let nobody = Browser {
-        session: String::new(),
-        csrf: admin.csrf.clone(),
-    };
+    let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, lan) = svc.try_sign_in("lan", USER_PASSWORD).await;
+    let (_, minh) = svc.try_sign_in("minh", USER_PASSWORD).await;
+    let nobody = admin.with_session("");
     for (uri, add) in [
         ("/admin/users", "Thêm người dùng"),
         ("/admin/kiosks", "Thêm kiosk"),
         ("/admin/tokens", "Tạo khoá"),
     ] {
-        let (status, page, _) = staff_get!(svc, admin, uri);
+        let Answer {
+            status, text: page, ..
+        } = admin.get(&uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
         assert!(
             page.contains(add) && page.contains("href=\"/admin/users\">Quản trị"),
             "{uri}"
         );
-        let (status, page, _) = staff_get!(svc, lan, uri);
+        let Answer {
+            status, text: page, ..
+        } = lan.get(&uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
         assert!(
             !page.contains(add) && page.contains("chỉ xem được"),
             "{uri}"
         );
-        let (status, _, _) = staff_get!(svc, minh, uri);
+        let Answer { status, .. } = minh.get(&uri).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
-        let (status, _, location) = staff_get!(svc, nobody, uri);
+        let Answer {
+            status, location, ..
+        } = nobody.get(&uri).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
         assert_eq!(location.as_deref(), Some("/login"));
     }
-    let (status, page, _) = staff_get!(svc, admin, "/admin/users");
+    let Answer {
+        status, text: page, ..
+    } = admin.get("/admin/users").await;
     assert!(status.is_success() && page.contains("lan") && page.contains("Giám sát"));
-    let (status, _, location) = staff_get!(svc, lan, "/admin");
+    let Answer {
+        status, location, ..
+    } = lan.get("/admin").await;
     assert_eq!(
         (status, location.as_deref()),
         (StatusCode::SEE_OTHER, Some("/admin/users"))
     );
     // The top bar links to it for supervisors, not for surveyors.
-    let (_, page, _) = staff_get!(svc, minh, "/scores");
+    let Answer { text: page, .. } = minh.get("/scores").await;
     assert!(!page.contains("href=\"/admin/users\""));
 
     // A supervisor cannot change anything.
-    let (status, _) = staff_post!(
-        svc,
-        lan,
-        "/admin/users",
-        [
-            ("name", "x"),
-            ("role", "admin"),
-            ("unit", ""),
-            ("password", "")
-        ]
-    );
+    let Answer { status, .. } = lan
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "x"),
+                ("role", "admin"),
+                ("unit", ""),
+                ("password", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = staff_post!(
-        svc,
-        lan,
-        "/admin/tokens",
-        [("role", "admin"), ("label", "")]
-    );
+    let Answer { status, .. } = lan
+        .post_form("/admin/tokens", &[("role", "admin"), ("label", "")])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = staff_post!(
-        svc,
-        lan,
-        format!("/admin/users/{}/disable", user_id(&app, "minh")),
-        [("x", "")]
-    );
+    let Answer { status, .. } = lan
+        .post_form(
+            format!("/admin/users/{}/disable", user_id(&app, "minh")),
+            &[("x", "")],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // A form without the CSRF field, or with another one, is refused.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload("role=admin&label=x")
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let mut wrong = Browser {
-        session: admin.session.clone(),
-        csrf: admin.csrf.clone(),
-    };
-    wrong.csrf = "f".repeat(64);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!("role=admin&label=x&csrf={}", wrong.csrf))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let mut conn = app.state.pool.get().unwrap();
-    assert_eq!(
-        auth::list_tokens(&mut conn).unwrap().len(),
-        2,
-        "nothing made"
-    );
-    assert_eq!(auth::list_users(&mut conn).unwrap().len(), 3);
+    let fields = [("role", "admin"), ("label", "x")];
+    let resp = admin.post_form_without_csrf("/admin/tokens", &fields).await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    let wrong = "f".repeat(64);
+    let resp = admin
+        .post_form_without_csrf("/admin/tokens", &[fields[0], fields[1], ("csrf", &wrong)])
+        .await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    assert_eq!(stored_tokens(&app).len(), 2, "nothing made");
+    assert_eq!(stored_users(&app).len(), 3);
 }
 
 #[actix_web::test]
@@ -230,11 +118,8 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         .with_user("lan", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap()
-    };
+    let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
+    let users = stored_users;
     let before = users(&app);
 
     for (fields, message) in [
@@ -284,7 +169,9 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
             "Tên đăng nhập: cần 1–64 ký tự, không có dấu cách",
         ),
     ] {
-        let (status, page) = staff_post!(svc, admin, "/admin/users", fields);
+        let Answer {
+            status, text: page, ..
+        } = admin.post_form("/admin/users", &fields).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
         assert!(page.contains(message), "{message}: {page}");
         assert!(page.contains("Chưa thay đổi gì"));
@@ -294,42 +181,42 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(users(&app), before, "bad input stores nothing");
 
     // Added with a chosen password, scoped to a district.
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/users",
-        [
-            ("name", "hoa"),
-            ("role", "surveyor"),
-            ("unit", "NK"),
-            ("password", "mat-khau-cua-hoa")
-        ]
-    );
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "hoa"),
+                ("role", "surveyor"),
+                ("unit", "NK"),
+                ("password", "mat-khau-cua-hoa"),
+            ],
+        )
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã thêm người dùng “hoa”") && page.contains("Quận Ninh Kiều"));
-    let (status, hoa) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, hoa) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, _) = staff_get!(svc, hoa, "/entry");
+    let Answer { status, .. } = hoa.get("/entry").await;
     assert_eq!(status, StatusCode::OK);
 
     // Role and scope changed.
     let hoa_id = user_id(&app, "hoa");
-    let (status, _) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/role"),
-        [("role", "viewer"), ("unit", "")]
-    );
+    let Answer { status, .. } = admin
+        .post_form(
+            format!("/admin/users/{hoa_id}/role"),
+            &[("role", "viewer"), ("unit", "")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _, _) = staff_get!(svc, hoa, "/entry");
+    let Answer { status, .. } = hoa.get("/entry").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a viewer now");
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/role"),
-        [("role", "supervisor"), ("unit", "XX")]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(
+            format!("/admin/users/{hoa_id}/role"),
+            &[("role", "supervisor"), ("unit", "XX")],
+        )
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Đơn vị: không có đơn vị “XX”"));
     let u = users(&app)
         .into_iter()
@@ -338,91 +225,80 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!((u.role.as_str(), u.unit_code), ("viewer", None));
 
     // Disabled: the open session stops at once, and signing in is refused.
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/disable"),
-        [("x", "")]
-    );
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .post_form(format!("/admin/users/{hoa_id}/disable"), &[("x", "")])
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã khoá tài khoản") && page.contains("Đã khoá"));
-    let (status, _, location) = staff_get!(svc, hoa, "/scores");
+    let Answer {
+        status, location, ..
+    } = hoa.get("/scores").await;
     assert_eq!(
         (status, location.as_deref()),
         (StatusCode::SEE_OTHER, Some("/login"))
     );
-    let (status, _) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, _) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/disable"),
-        [("x", "")]
-    );
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(format!("/admin/users/{hoa_id}/disable"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("“hoa” đã bị khoá"));
-    let (status, _) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/enable"),
-        [("x", "")]
-    );
+    let Answer { status, .. } = admin
+        .post_form(format!("/admin/users/{hoa_id}/enable"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, hoa) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, hoa) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // An admin cannot lock themself out.
     let admin_id = user_id(&app, "admin");
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{admin_id}/disable"),
-        [("x", "")]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(format!("/admin/users/{admin_id}/disable"), &[("x", "")])
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không thể tự khoá"));
-    let (status, _) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{admin_id}/role"),
-        [("role", "viewer"), ("unit", "")]
-    );
+    let Answer { status, .. } = admin
+        .post_form(
+            format!("/admin/users/{admin_id}/role"),
+            &[("role", "viewer"), ("unit", "")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Reset: a new password shown once; the old one and the open session end.
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/users/{hoa_id}/password"),
-        [("x", "")]
-    );
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .post_form(format!("/admin/users/{hoa_id}/password"), &[("x", "")])
+        .await
+        .text_with(StatusCode::OK);
     let new_password = secret(&page);
     assert_eq!(new_password.len(), 20);
-    let (status, _, _) = staff_get!(svc, hoa, "/scores");
+    let Answer { status, .. } = hoa.get("/scores").await;
     assert_eq!(status, StatusCode::SEE_OTHER, "sessions ended");
-    let (status, _) = try_sign_in!(svc, "hoa", "mat-khau-cua-hoa");
+    let (status, _) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = try_sign_in!(svc, "hoa", new_password.as_str());
+    let (status, _) = svc.try_sign_in("hoa", new_password.as_str()).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, page, _) = staff_get!(svc, admin, "/admin/users");
+    let Answer { text: page, .. } = admin.get("/admin/users").await;
     assert!(!page.contains(&new_password), "shown once");
 
     // Added without a password: one is generated and shown.
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/users",
-        [
-            ("name", "tam"),
-            ("role", "viewer"),
-            ("unit", ""),
-            ("password", "")
-        ]
-    );
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "tam"),
+                ("role", "viewer"),
+                ("unit", ""),
+                ("password", ""),
+            ],
+        )
+        .await
+        .text_with(StatusCode::OK);
     let generated = secret(&page);
-    let (status, _) = try_sign_in!(svc, "tam", generated.as_str());
+    let (status, _) = svc.try_sign_in("tam", generated.as_str()).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // The audit log names every change and no password.
@@ -452,8 +328,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
             assert!(!e.detail.contains(p), "{e:?}");
         }
     }
-    let (status, page, _) = staff_get!(svc, admin, "/audit?action=user");
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get("/audit?action=user")
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Khoá người dùng") && page.contains("Đặt lại mật khẩu"));
 }
 
@@ -464,8 +342,8 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
         .settings(|s| s.public_url = "https://chiso.cantho.gov.vn".into())
         .build();
     let svc = service!(app);
-    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (_, lan) = try_sign_in!(svc, "lan", USER_PASSWORD);
+    let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, lan) = svc.try_sign_in("lan", USER_PASSWORD).await;
 
     for (unit, survey, message) in [
         ("HN", "sipas-counter", "Đơn vị: không có đơn vị “HN”"),
@@ -477,25 +355,29 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
         ),
         ("P-CAI-RANG", "sipas-counter", "không phải đơn vị hiện nay"),
     ] {
-        let (status, page) = staff_post!(
-            svc,
-            admin,
-            "/admin/kiosks",
-            [("unit", unit), ("survey", survey), ("label", "")]
-        );
+        let Answer {
+            status, text: page, ..
+        } = admin
+            .post_form(
+                "/admin/kiosks",
+                &[("unit", unit), ("survey", survey), ("label", "")],
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
         assert!(page.contains(message), "{message}: {page}");
     }
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/kiosks",
-        [
-            ("unit", WARD),
-            ("survey", "sipas-counter"),
-            ("label", "Quầy 2")
-        ]
-    );
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(
+            "/admin/kiosks",
+            &[
+                ("unit", WARD),
+                ("survey", "sipas-counter"),
+                ("label", "Quầy 2"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let url = secret(&page);
     assert!(url.starts_with("https://chiso.cantho.gov.vn/k/"), "{url}");
@@ -503,26 +385,15 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     let path = url.trim_start_matches("https://chiso.cantho.gov.vn");
 
     // The kiosk works.
-    let resp = test::call_service(&svc, TestRequest::get().uri(path).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let form = body(resp).await;
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(path)
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&form, None))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let kiosk = svc.citizen(path.trim_start_matches("/k/"));
+    assert_eq!(kiosk.path(), path);
+    assert_eq!(kiosk.answer(None).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1);
 
     // Listed as alive (its page was loaded), never with when it last took an answer; today's
     // one answer at its unit is under the smallest cell, so withheld; the URL is not shown
     // again.
-    let (status, page, _) = staff_get!(svc, lan, "/admin/kiosks");
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get("/admin/kiosks").await.text_with(StatusCode::OK);
     assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
     assert!(page.contains("Có, trong giờ qua"), "{page}");
     assert!(
@@ -536,30 +407,24 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     );
     assert!(!page.contains(path));
 
-    let id = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
-            .id
-            .clone()
-    };
-    let (status, _) = staff_post!(svc, lan, format!("/admin/kiosks/{id}/revoke"), [("x", "")]);
+    let id = stored_kiosks(&app)[0].id.clone();
+    let Answer { status, .. } = lan
+        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/kiosks/{id}/revoke"),
-        [("x", "")]
-    );
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Đã thu hồi"));
-    let resp = test::call_service(&svc, TestRequest::get().uri(path).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/kiosks/{id}/revoke"),
-        [("x", "")]
-    );
+    assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("có thể đã bị thu hồi"));
 
@@ -576,52 +441,34 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
 async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     let app = TestApp::builder().build();
     let svc = service!(app);
-    let (_, admin) = try_sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/tokens",
-        [("role", "boss"), ("label", "x")]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
+    let page = admin
+        .post_form("/admin/tokens", &[("role", "boss"), ("label", "x")])
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Vai trò: không có vai trò “boss”"));
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/tokens",
-        [("role", "surveyor"), ("label", "Cổng dịch vụ công")]
-    );
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(
+            "/admin/tokens",
+            &[("role", "surveyor"), ("label", "Cổng dịch vụ công")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let token = secret(&page);
     assert_eq!(token.len(), 64);
-    let api = |token: &str| {
-        TestRequest::get()
-            .uri("/api/v1/surveys")
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .to_request()
-    };
-    assert_eq!(
-        test::call_service(&svc, api(&token)).await.status(),
-        StatusCode::OK
-    );
-    let (_, page, _) = staff_get!(svc, admin, "/admin/tokens");
+    let program = svc.token(&token);
+    assert_eq!(program.get("/api/v1/surveys").await.status, StatusCode::OK);
+    let Answer { text: page, .. } = admin.get("/admin/tokens").await;
     assert!(page.contains("Cổng dịch vụ công") && !page.contains(&token));
 
-    let id = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn)
-            .unwrap()
-            .into_iter()
-            .find(|t| t.label == "Cổng dịch vụ công")
-            .unwrap()
-            .id
-    };
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/tokens/{id}/revoke"),
-        [("x", "")]
-    );
+    let id = token_id(&app, "Cổng dịch vụ công");
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(format!("/admin/tokens/{id}/revoke"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Đã thu hồi khoá API"));
     // The database refuses it (other servers: once their 30 s cache entry ages out), and this
@@ -631,15 +478,14 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
         assert_eq!(auth::token_role(&mut conn, &token).unwrap(), None);
     }
     assert_eq!(
-        test::call_service(&svc, api(&token)).await.status(),
+        program.get("/api/v1/surveys").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        format!("/admin/tokens/{id}/revoke"),
-        [("x", "")]
-    );
+    let Answer {
+        status, text: page, ..
+    } = admin
+        .post_form(format!("/admin/tokens/{id}/revoke"), &[("x", "")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("có thể đã bị thu hồi"));
     let log = audit_log(&app);
@@ -656,14 +502,6 @@ fn chiso(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env(k, v);
     }
     c.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -759,14 +597,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
 fn kiosk_add_prints_its_url_on_the_public_address() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let add = [
-        "kiosk",
-        "add",
-        "--unit",
-        "P-CAI-RANG",
-        "--survey",
-        "sipas-counter",
-    ];
+    let add = words("kiosk add --unit P-CAI-RANG --survey sipas-counter");
     // Without a public address: the address the server listens on.
     let out = chiso(&db, &add, &[("CHISO_BIND", "0.0.0.0:9090")]);
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -819,24 +650,21 @@ fn kiosk_add_prints_its_url_on_the_public_address() {
 async fn an_unreadable_form_names_its_field_and_stores_nothing() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap().len()
-    };
+    let admin = svc.admin().await;
+    let users = |app: &TestApp| stored_users(app).len();
     let before = users(&app);
-    let (status, page) = staff_post!(
-        svc,
-        admin,
-        "/admin/users",
-        [
-            ("name", "hai-lan"),
-            ("name", "hai-lan-nua"),
-            ("role", "viewer"),
-            ("password", "")
-        ]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let page = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("name", "hai-lan"),
+                ("name", "hai-lan-nua"),
+                ("role", "viewer"),
+                ("password", ""),
+            ],
+        )
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“name”"), "{page}");
     assert_eq!(users(&app), before, "nothing stored");
 }
@@ -870,7 +698,7 @@ fn made_in(app: &TestApp, kind: &str) -> Vec<Option<String>> {
 async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward() {
     let app = ward_admin_app();
     let svc = service!(app);
-    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let a = svc.sign_in("a", USER_PASSWORD).await;
     let before = crate::authz::made(&app);
     let log = audit_log(&app).len();
     for unit in ["", "NK", OTHER_WARD, "CR-P-BA-LANG"] {
@@ -905,7 +733,9 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
                 vec![("unit", unit), ("survey", "sipas-counter"), ("count", "3")],
             ),
         ] {
-            let (status, page) = staff_post!(svc, a, uri, fields);
+            let Answer {
+                status, text: page, ..
+            } = a.post_form(&uri, &fields).await;
             assert_eq!(
                 status,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -929,18 +759,17 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
 
     // Within the ward: each is made, scoped to the ward.
     let ward = Some(WARD.to_string());
-    let (status, page) = staff_post!(
-        svc,
-        a,
+    a.post_form(
         "/admin/users",
-        [
+        &[
             ("name", "b"),
             ("role", "admin"),
             ("unit", WARD),
-            ("password", "mot-mat-khau-dai")
-        ]
-    );
-    assert_eq!(status, StatusCode::OK, "{page}");
+            ("password", "mot-mat-khau-dai"),
+        ],
+    )
+    .await
+    .text_with(StatusCode::OK);
     let mut conn = app.state.pool.get().unwrap();
     let b = auth::find_user(&mut conn, "b").unwrap().unwrap();
     drop(conn);
@@ -948,30 +777,30 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
         (b.role.as_str(), b.unit_code.clone()),
         ("admin", ward.clone())
     );
-    let (status, _) = staff_post!(
-        svc,
-        a,
-        "/admin/tokens",
-        [("role", "admin"), ("label", "phuong"), ("unit", WARD)]
-    );
+    let Answer { status, .. } = a
+        .post_form(
+            "/admin/tokens",
+            &[("role", "admin"), ("label", "phuong"), ("unit", WARD)],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = staff_post!(
-        svc,
-        a,
-        "/admin/kiosks",
-        [
-            ("unit", WARD),
-            ("survey", "sipas-counter"),
-            ("label", "Quầy 1")
-        ]
-    );
+    let Answer { status, .. } = a
+        .post_form(
+            "/admin/kiosks",
+            &[
+                ("unit", WARD),
+                ("survey", "sipas-counter"),
+                ("label", "Quầy 1"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = staff_post!(
-        svc,
-        a,
-        "/codes",
-        [("unit", WARD), ("survey", "sipas-counter"), ("count", "3")]
-    );
+    let Answer { status, .. } = a
+        .post_form(
+            "/codes",
+            &[("unit", WARD), ("survey", "sipas-counter"), ("count", "3")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let now = crate::authz::made(&app);
     let new: Vec<_> = now.difference(&before).collect();
@@ -981,8 +810,7 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
 
     // The unit choosers offer the ward only.
     for uri in ["/admin/users", "/admin/kiosks", "/admin/tokens", "/codes"] {
-        let (status, page, _) = staff_get!(svc, a, uri);
-        assert_eq!(status, StatusCode::OK);
+        let page = a.get(&uri).await.text_with(StatusCode::OK);
         assert!(page.contains(&format!("value=\"{WARD}\"")), "{uri}: {page}");
         assert!(
             !page.contains(&format!("value=\"{OTHER_WARD}\"")) && !page.contains("value=\"NK\""),
@@ -998,15 +826,12 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
 async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     let app = ward_admin_app();
     let svc = service!(app);
-    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let a = svc.sign_in("a", USER_PASSWORD).await;
     let mut conn = app.state.pool.get().unwrap();
     let city_token = auth::create_token(&mut conn, Role::Supervisor, "thanh-pho").unwrap();
     let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
     drop(conn);
-    let users = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_users(&mut conn).unwrap()
-    };
+    let users = stored_users;
     let before = (users(&app), crate::authz::made(&app));
     let log = audit_log(&app).len();
 
@@ -1022,7 +847,9 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
             (format!("/admin/users/{id}/disable"), vec![]),
             (format!("/admin/users/{id}/enable"), vec![]),
         ] {
-            let (status, page) = staff_post!(svc, a, uri, fields);
+            let Answer {
+                status, text: page, ..
+            } = a.post_form(&uri, &fields).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{uri} ({name}): {page}");
             assert!(
                 !page.contains("class=\"secret\""),
@@ -1033,12 +860,14 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     // The ward's own user moved out, or given a wider scope; the admin widening its own.
     for (name, unit) in [("ba", ""), ("ba", OTHER_WARD), ("ba", "NK"), ("a", "")] {
         let id = user_id(&app, name);
-        let (status, page) = staff_post!(
-            svc,
-            a,
-            format!("/admin/users/{id}/role"),
-            [("role", "admin"), ("unit", unit)]
-        );
+        let Answer {
+            status, text: page, ..
+        } = a
+            .post_form(
+                format!("/admin/users/{id}/role"),
+                &[("role", "admin"), ("unit", unit)],
+            )
+            .await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1051,22 +880,14 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     }
     // Another ward's kiosk (by id and by its address) and a city-wide token (by id and by
     // the token itself).
-    let token_id = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn)
-            .unwrap()
-            .into_iter()
-            .find(|t| t.label == "thanh-pho")
-            .unwrap()
-            .id
-    };
+    let token_id = token_id(&app, "thanh-pho");
     for uri in [
         format!("/admin/kiosks/{}/revoke", kiosk.id),
         format!("/admin/kiosks/{}/revoke", app.kiosks[0]),
         format!("/admin/tokens/{token_id}/revoke"),
         format!("/admin/tokens/{city_token}/revoke"),
     ] {
-        let (status, _) = staff_post!(svc, a, uri, Vec::<(&str, &str)>::new());
+        let Answer { status, .. } = a.post_form(&uri, &Vec::<(&str, &str)>::new()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
     }
     assert_eq!(
@@ -1081,17 +902,17 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
         .revoked_at
         .is_none());
     drop(conn);
-    let (status, _) = try_sign_in!(svc, "chi", USER_PASSWORD);
+    let (status, _) = svc.try_sign_in("chi", USER_PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "chi's password still works");
 
     // Within the ward: the admin changes its own ward's user (the test can fail).
     let id = user_id(&app, "ba");
-    let (status, _) = staff_post!(
-        svc,
-        a,
-        format!("/admin/users/{id}/disable"),
-        Vec::<(&str, &str)>::new()
-    );
+    let Answer { status, .. } = a
+        .post_form(
+            format!("/admin/users/{id}/disable"),
+            &Vec::<(&str, &str)>::new(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(users(&app).iter().any(|u| u.username == "ba" && u.disabled));
 }
@@ -1103,7 +924,7 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
     use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
     let app = ward_admin_app();
     let svc = service!(app);
-    let a = sign_in!(svc, "a", USER_PASSWORD);
+    let a = svc.sign_in("a", USER_PASSWORD).await;
     let (c, _) = campaigns::create(
         &app.state,
         "test",
@@ -1123,30 +944,13 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
         .clone();
     let log = audit_log(&app).len();
 
-    let boundary = "----ward-admin";
     let csv = "name,group,unit,contact\nTrần Thị Mới,hdnd,SNV,moi@example.vn\n";
-    let upload = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
-        a.csrf
-    );
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/campaigns/{}/list-file", c.id))
-            .cookie(Cookie::new("chiso_session", a.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", a.csrf.clone()))
-            .insert_header((
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            ))
-            .set_payload(upload)
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let page = body(resp).await;
+    let upload = multipart(&[("csrf", &a.csrf)], &[("file", "ds.csv", csv.as_bytes())]);
+    let resp = a
+        .post_multipart(format!("/campaigns/{}/list-file", c.id), upload)
+        .await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    let page = resp.text;
     assert!(
         !page.contains("Nguyễn Văn Kín") && !page.contains("kin@example.vn"),
         "{page}"
@@ -1173,7 +977,9 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
         (format!("/campaigns/{id}/people/{person}/revoke"), vec![]),
         (format!("/campaigns/{id}/close"), vec![]),
     ] {
-        let (status, page) = staff_post!(svc, a, uri, fields);
+        let Answer {
+            status, text: page, ..
+        } = a.post_form(&uri, &fields).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {page}");
         assert!(!page.contains("Nguyễn Văn Kín"), "{uri}");
     }
@@ -1214,15 +1020,14 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
     auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-an-binh", Some(OTHER_WARD)).unwrap();
     auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-cai-khe", Some(WARD)).unwrap();
     drop(conn);
-    let s = sign_in!(svc, "s", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, s, "/admin/tokens");
-    assert_eq!(status, StatusCode::OK);
+    let s = svc.supervisor("s").await;
+    let page = s.get("/admin/tokens").await.text_with(StatusCode::OK);
     assert!(page.contains("nhan-cai-khe"), "{page}");
     assert!(
         !page.contains("nhan-thanh-pho") && !page.contains("nhan-an-binh"),
         "{page}"
     );
-    let chi = sign_in!(svc, "chi", USER_PASSWORD);
-    let (_, page, _) = staff_get!(svc, chi, "/admin/tokens");
+    let chi = svc.supervisor("chi").await;
+    let Answer { text: page, .. } = chi.get("/admin/tokens").await;
     assert!(page.contains("nhan-thanh-pho") && page.contains("nhan-an-binh"));
 }

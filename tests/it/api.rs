@@ -1,35 +1,28 @@
 //! The JSON API as integrators use it: submissions, definitions, units, scores.
 
-use crate::harness::{spawn_app, spawn_app_with, submission, TestApp, ITEMS};
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use chiso::clock::Clock;
 use serde_json::{json, Value};
 
+/// Posts `body` as JSON with `token`: the status and the JSON answered (null when none).
 pub(crate) async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let svc = service!(app);
-    let req = TestRequest::post()
-        .uri("/api/v1/responses")
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload(body)
-        .to_request();
-    let resp = test::call_service(&svc, req).await;
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let answer = service!(app)
+        .token(token)
+        .post_body("/api/v1/responses", "application/json", body)
+        .await;
+    (answer.status, answer.json_or_null())
 }
 
+/// Gets `uri` with `token`, or with none: the status and the JSON answered (null when none).
 pub(crate) async fn get(app: &TestApp, token: Option<&str>, uri: &str) -> (StatusCode, Value) {
-    let svc = service!(app);
-    let mut req = TestRequest::get().uri(uri);
-    if let Some(t) = token {
-        req = req.insert_header(("Authorization", format!("Bearer {t}")));
-    }
-    let resp = test::call_service(&svc, req.to_request()).await;
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let web = service!(app);
+    let answer = match token {
+        Some(t) => web.token(t).get(&uri).await,
+        None => web.anonymous().get(&uri).await,
+    };
+    (answer.status, answer.json_or_null())
 }
 
 fn find<'a>(nodes: &'a Value, code: &str) -> &'a Value {
@@ -48,12 +41,11 @@ fn find<'a>(nodes: &'a Value, code: &str) -> &'a Value {
 #[actix_web::test]
 async fn health_and_login_page_answer() {
     let app = spawn_app();
-    let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/healthz").to_request()).await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(test::read_body(resp).await, "ok");
-    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-    assert_eq!(resp.status(), 200);
+    let anyone = service!(app).anonymous();
+    let health = anyone.get("/healthz").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.text, "ok");
+    assert_eq!(anyone.get("/login").await.status, 200);
 }
 
 #[actix_web::test]
@@ -279,16 +271,15 @@ async fn bad_input_names_the_problem_and_stores_nothing() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = post(&app, &app.viewer_token, body).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let svc = service!(app);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .set_payload("{}")
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    // No token and no content type at all.
+    let bare = service!(app)
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/responses")
+                .set_payload("{}"),
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.responses(), 0, "nothing may be stored on error");
 }
 
@@ -860,16 +851,8 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         "{said}"
     );
     store(&app, &refused).await;
-    let report =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
-    let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: 2025,
-        ..Default::default()
-    };
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    assert_counts_agree(&app);
+    let t = stored_counts(&app, "sipas-counter", 2025, None);
     assert_eq!(t.responses, 2);
     assert_eq!(
         t.items["E1.1"][&Some(4)],

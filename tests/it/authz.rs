@@ -9,8 +9,8 @@
 use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::{self, Role};
+use actix_web::test::TestRequest;
+use chiso::db::auth;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use serde_json::{json, Value};
@@ -431,10 +431,12 @@ impl Fixtures {
 
 pub(crate) fn matrix_app() -> TestApp {
     TestApp::builder()
-        .with_user("xem", Role::Viewer, None)
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("xem", Role::Viewer),
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_user("cr", Role::Supervisor, Some(SCOPE))
         .with_user("cra", Role::Admin, Some(SCOPE))
         .with_user("nan-nhan", Role::Viewer, None)
@@ -675,7 +677,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             } else {
                 USER_PASSWORD
             };
-            let b = sign_in!(svc, name, password);
+            let b = svc.sign_in(name, password).await;
             callers.insert(
                 who,
                 Caller {
@@ -685,13 +687,8 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 },
             );
         } else if let std::collections::btree_map::Entry::Vacant(slot) = callers.entry(who) {
-            let resp =
-                test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-            let csrf = resp
-                .response()
-                .cookies()
-                .find(|c| c.name() == "chiso_csrf")
-                .map(|c| c.value().to_string());
+            // A fresh visitor: the sign-in page's pre-session cookie, nothing else.
+            let csrf = svc.anonymous().get("/login").await.cookie("chiso_csrf");
             slot.insert(Caller {
                 csrf,
                 ..Default::default()
@@ -759,7 +756,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                 }
             };
             let before = (*method == Method::POST).then(|| made(&app));
-            let resp = test::call_service(&svc, req.to_request()).await;
+            let resp = svc.call(req).await;
             let status = resp.status();
             let location = resp
                 .headers()
@@ -886,23 +883,13 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     drop(conn);
     // Six answers in the ward, all "very satisfied".
     for _ in 0..6 {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri("/api/v1/responses")
-                .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-                .set_json(submission(WARD, Some(5)))
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::CREATED);
+        let resp = svc
+            .token(&app.surveyor_token)
+            .post_json("/api/v1/responses", &submission(WARD, Some(5)))
+            .await;
+        assert_eq!(resp.status, StatusCode::CREATED);
     }
-    let api = |uri: String| {
-        TestRequest::get()
-            .uri(&uri)
-            .insert_header(("Authorization", format!("Bearer {unit_token}")))
-            .to_request()
-    };
+    let unit_api = svc.token(&unit_token);
     let q = "survey=sipas-counter&period=2025";
 
     // API scores and PAR INDEX: another unit is refused, naming the field; none means theirs.
@@ -913,63 +900,60 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "/api/v1/parindex?period=2025&unit=NK".to_string(),
         format!("/api/v1/export?{q}&unit={WARD}"),
     ] {
-        let resp = test::call_service(&svc, api(uri.clone())).await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{uri}");
-        let body: Value = test::read_body_json(resp).await;
+        let resp = unit_api.get(&uri).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{uri}");
+        let body = resp.json();
         assert_eq!(body["field"], "unit", "{uri}: {body}");
     }
-    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = test::read_body_json(resp).await;
+    let resp = unit_api.get(format!("/api/v1/scores?{q}")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let body = resp.json();
     assert_eq!(body["unit"], SCOPE);
     assert_eq!(
         body["responses"], 0,
         "nothing of the ward counts for Cái Răng"
     );
-    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG"))).await;
-    assert_eq!(resp.status(), StatusCode::OK, "a ward of its own district");
+    let resp = unit_api
+        .get(format!("/api/v1/scores?{q}&unit=CR-P-BA-LANG"))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK, "a ward of its own district");
     // The export without a unit is the token's unit's: a header and no rows.
-    let resp = test::call_service(&svc, api(format!("/api/v1/export?{q}"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = unit_api.get(format!("/api/v1/export?{q}")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let csv = resp.text;
     assert_eq!(csv.lines().count(), 1, "header only: {csv}");
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
     let mut conn = app.state.pool.get().unwrap();
     let city_token = auth::create_token(&mut conn, Role::Supervisor, "city").unwrap();
     drop(conn);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&format!("/api/v1/export?{q}"))
-            .insert_header(("Authorization", format!("Bearer {city_token}")))
-            .to_request(),
-    )
-    .await;
-    let csv = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let csv = svc
+        .token(&city_token)
+        .get(format!("/api/v1/export?{q}"))
+        .await
+        .text;
     assert_eq!(csv.lines().count(), 7);
 
     // Submissions: a scoped token stores for its own units only.
     let post = |unit: &str| {
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {unit_token}")))
-            .set_json(submission(unit, Some(3)))
-            .to_request()
+        let (api, s) = (&unit_api, submission(unit, Some(3)));
+        async move { api.post_json("/api/v1/responses", &s).await }
     };
     let before = app.responses();
-    let resp = test::call_service(&svc, post(WARD)).await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = post(WARD).await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     assert_eq!(app.responses(), before, "nothing stored for another unit");
-    let resp = test::call_service(&svc, post("CR-P-BA-LANG")).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = post("CR-P-BA-LANG").await;
+    assert_eq!(resp.status, StatusCode::CREATED);
     assert_eq!(app.responses(), before + 1);
 
     // Pages: the scores page for the ward shows Cái Răng instead, the same page byte for byte.
-    let cr = sign_in!(svc, "cr", USER_PASSWORD);
-    let (status, asked_ward, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={WARD}"));
-    assert_eq!(status, StatusCode::OK);
-    let (_, own, _) = staff_get!(svc, cr, format!("/scores?{q}&unit={SCOPE}"));
+    let cr = svc.supervisor("cr").await;
+    let asked_ward = cr
+        .get(format!("/scores?{q}&unit={WARD}"))
+        .await
+        .text_with(StatusCode::OK);
+    let Answer { text: own, .. } = cr.get(format!("/scores?{q}&unit={SCOPE}")).await;
     // The language switch returns to the address asked for; the rest is the same page.
     let without_switch = |page: &str| {
         let mut out = String::new();
@@ -992,10 +976,10 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "the ward is not even offered"
     );
     // The session's export of the ward is refused as the token's is.
-    let (status, _, _) = staff_get!(svc, cr, format!("/api/v1/export?{q}&unit={WARD}"));
+    let Answer { status, .. } = cr.get(format!("/api/v1/export?{q}&unit={WARD}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A batch of the ward: not listed, not opened, not keyed into.
-    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let chi = svc.supervisor("chi").await;
     let mut conn = app.state.pool.get().unwrap();
     let users = auth::list_users(&mut conn).unwrap();
     drop(conn);
@@ -1017,25 +1001,27 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         },
     )
     .unwrap();
-    let (_, list, _) = staff_get!(svc, chi, "/entry");
+    let Answer { text: list, .. } = chi.get("/entry").await;
     assert!(list.contains("Lô An Bình"), "the city's supervisor sees it");
-    let (_, list, _) = staff_get!(svc, cr, "/entry");
+    let Answer { text: list, .. } = cr.get("/entry").await;
     assert!(!list.contains("Lô An Bình"));
     for uri in [
         format!("/entry/batches/{}", batch.id),
         format!("/entry/batches/{}/key", batch.id),
     ] {
-        let (status, body, _) = staff_get!(svc, cr, uri);
+        let Answer {
+            status, text: body, ..
+        } = cr.get(&uri).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
         assert!(!body.contains("Lô An Bình"));
     }
     // Kiosks of the ward and their counts of today: not shown.
-    let (_, kiosks, _) = staff_get!(svc, chi, "/admin/kiosks");
+    let Answer { text: kiosks, .. } = chi.get("/admin/kiosks").await;
     assert!(kiosks.contains("Phường An Bình"));
-    let (_, kiosks, _) = staff_get!(svc, cr, "/admin/kiosks");
+    let Answer { text: kiosks, .. } = cr.get("/admin/kiosks").await;
     assert!(!kiosks.contains("Phường An Bình") && !kiosks.contains("Quầy 1"));
     // Campaigns span the city: refused.
-    let (status, _, _) = staff_get!(svc, cr, "/campaigns");
+    let Answer { status, .. } = cr.get("/campaigns").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The city's supervisor keys a form of the ward: its keyer, its batch and its audit line
@@ -1062,29 +1048,26 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     )
     .unwrap();
     let keyers = format!("/entry/keyers?survey={HOUSEHOLD}&period={PERIOD}");
-    let (_, page, _) = staff_get!(svc, chi, keyers.clone());
+    let Answer { text: page, .. } = chi.get(keyers.clone()).await;
     assert!(
         page.contains("Lô An Bình") && page.contains(">chi<"),
         "the city sees the ward's batch and its keyer"
     );
-    let (status, page, _) = staff_get!(svc, cr, keyers);
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get(&keyers).await.text_with(StatusCode::OK);
     assert!(
         !page.contains("Lô An Bình") && !page.contains(">chi<"),
         "{page}"
     );
-    let (_, page, _) = staff_get!(svc, chi, "/audit");
+    let Answer { text: page, .. } = chi.get("/audit").await;
     assert!(page.contains(">chi<"), "the city reads who keyed: {page}");
-    let (status, page, _) = staff_get!(svc, cr, "/audit");
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get("/audit").await.text_with(StatusCode::OK);
     assert!(
         !page.contains("AB-001") && !page.contains(">chi<"),
         "{page}"
     );
-    let (_, page, _) = staff_get!(svc, chi, "/admin/users");
+    let Answer { text: page, .. } = chi.get("/admin/users").await;
     assert!(page.contains(">chi<") && page.contains(">cr<"));
-    let (status, page, _) = staff_get!(svc, cr, "/admin/users");
-    assert_eq!(status, StatusCode::OK);
+    let page = cr.get("/admin/users").await.text_with(StatusCode::OK);
     assert!(
         page.contains(">cr<"),
         "a unit's supervisor sees their unit's users"
@@ -1101,29 +1084,29 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
 async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let create = |unit: &str| {
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "csrf={}&role=viewer&label=cong-thong-tin&unit={unit}",
-                admin.csrf
-            ))
-            .to_request()
+    let admin = svc.admin().await;
+    let create = |unit: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/admin/tokens",
+                    &[
+                        ("role", "viewer"),
+                        ("label", "cong-thong-tin"),
+                        ("unit", unit),
+                    ],
+                )
+                .await
+        }
     };
-    let resp = test::call_service(&svc, create("KHONG-CO")).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let count = |app: &TestApp| {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::list_tokens(&mut conn).unwrap().len()
-    };
+    let resp = create("KHONG-CO").await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let count = |app: &TestApp| stored_tokens(app).len();
     let before = count(&app);
-    let resp = test::call_service(&svc, create(SCOPE)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = create(SCOPE).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     assert_eq!(count(&app), before + 1);
     assert!(page.contains("Quận Cái Răng"), "the list names the unit");
     let mut conn = app.state.pool.get().unwrap();

@@ -3,7 +3,7 @@
 //!
 //! Needs Chromium and chromedriver (see `webdriver`); CHISO_SKIP_BROWSER_TESTS=1 skips it.
 
-use crate::harness::{chiso_process, fresh_database, start_server, surveys_dir};
+use crate::harness::{chiso_process, fresh_database, run_ok, start_server, surveys_dir};
 use crate::webdriver::{Browser, DESKTOP};
 use chiso::http_client::Client;
 use chiso::survey::paper::{layout, FieldKind, Keyed};
@@ -67,15 +67,10 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
     let (db, _guard) = fresh_database(&dir);
     let server = start_server(&db);
     for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
-        let out = chiso_process(&db)
-            .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
-            .args(["user", "add", name, "--role", role])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        run_ok(
+            chiso_process(&db)
+                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
+                .args(["user", "add", name, "--role", role]),
         );
     }
     let addr = server.addr.clone();

@@ -3,16 +3,13 @@
 //! joins a person or a link to an answer.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
 use chiso::clock::Clock;
-use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 const SURVEY: &str = "parindex-officials-2022";
 
@@ -81,88 +78,61 @@ fn sections(app: &TestApp) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
-
-macro_rules! form_post {
-    ($svc:expr, $uri:expr, $fields:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(serde_urlencoded::to_string(&$fields).unwrap())
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        (status, body(resp).await)
-    }};
-}
-
-macro_rules! get_page {
-    ($svc:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        (status, body(resp).await)
-    }};
-}
-
 /// Answers the whole form through the link, page by page, as a browser posts it (earlier
-/// answers come back in hidden fields); returns the status and page of the final submit.
-macro_rules! answer_all {
-    ($svc:expr, $app:expr, $token:expr, $value:expr) => {{
-        let uri = format!("/i/{}", $token);
-        let (status, page) = get_page!($svc, uri);
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let secs = sections(&$app);
-        let mut hidden = hidden_fields(&page);
-        for i in 0..secs.len() {
-            let mut fields: Vec<(String, String)> = hidden
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .cloned()
-                .collect();
-            // From the welcome page to page 0; then the previous page's answers, to page i.
-            if i == 0 {
-                fields.push(("page".into(), "start".into()));
-                fields.push(("go".into(), "0".into()));
-            } else {
-                fields.push(("page".into(), (i - 1).to_string()));
-                for code in &secs[i - 1] {
-                    fields.push((format!("a:{code}"), $value.to_string()));
-                }
-                fields.push(("go".into(), i.to_string()));
-            }
-            let (status, page) = form_post!($svc, uri, fields);
-            assert_eq!(status, StatusCode::OK, "page {i}: {page}");
-            assert!(
-                page.contains(&format!("Phần {} / {}", i + 1, secs.len())),
-                "{page}"
-            );
-            hidden = hidden_fields(&page);
-        }
-        let n = secs.len();
+/// answers come back in hidden fields); returns the answer to the final submit and the
+/// fields it posted.
+async fn answer_all(
+    web: &Web,
+    app: &TestApp,
+    token: &str,
+    value: &str,
+) -> (Answer, Vec<(String, String)>) {
+    let respondent = web.anonymous();
+    let uri = format!("/i/{token}");
+    let Answer {
+        status, text: page, ..
+    } = respondent.get(&uri).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let secs = sections(app);
+    let mut hidden = hidden_fields(&page);
+    // From the welcome page to page 0; then each page's answers, to the next page; the last
+    // page's answers submit.
+    for i in 0..=secs.len() {
         let mut fields: Vec<(String, String)> = hidden
             .iter()
             .filter(|(k, _)| k != "page")
             .cloned()
             .collect();
-        fields.push(("page".into(), (n - 1).to_string()));
-        for code in &secs[n - 1] {
-            fields.push((format!("a:{code}"), $value.to_string()));
+        if i == 0 {
+            fields.push(("page".into(), "start".into()));
+            fields.push(("go".into(), "0".into()));
+        } else {
+            fields.push(("page".into(), (i - 1).to_string()));
+            for code in &secs[i - 1] {
+                fields.push((format!("a:{code}"), value.to_string()));
+            }
+            let go = if i == secs.len() {
+                "submit".to_string()
+            } else {
+                i.to_string()
+            };
+            fields.push(("go".into(), go));
         }
-        fields.push(("go".into(), "submit".into()));
-        let last = form_post!($svc, uri, fields.clone());
-        (last, fields)
-    }};
+        let answer = respondent.post_form(&uri, &fields).await;
+        if i == secs.len() {
+            return (answer, fields);
+        }
+        assert_eq!(answer.status, StatusCode::OK, "page {i}: {}", answer.text);
+        assert!(
+            answer
+                .text
+                .contains(&format!("Phần {} / {}", i + 1, secs.len())),
+            "{}",
+            answer.text
+        );
+        hidden = hidden_fields(&answer.text);
+    }
+    unreachable!("the last page submits")
 }
 
 #[derive(diesel::QueryableByName)]
@@ -233,8 +203,7 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     let svc = service!(app);
     let uri = format!("/i/{token}");
 
-    let (status, page) = get_page!(svc, uri);
-    assert_eq!(status, StatusCode::OK);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Sở Nội vụ thành phố Cần Thơ") && page.contains("Cam kết bảo mật"));
     assert!(
         page.contains("Đại biểu HĐND thành phố"),
@@ -248,16 +217,20 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
         .unwrap()
         .1;
     let first = sections(&app)[0].clone();
-    let (status, p) = form_post!(
-        svc,
-        uri,
-        vec![
-            ("submission_id".to_string(), sid.clone()),
-            ("page".into(), "0".into()),
-            (format!("a:{}", first[0]), "4".into()),
-            ("go".into(), "1".into()),
-        ]
-    );
+    let Answer {
+        status, text: p, ..
+    } = svc
+        .anonymous()
+        .post_form(
+            &uri,
+            &[
+                ("submission_id".to_string(), sid.clone()),
+                ("page".into(), "0".into()),
+                (format!("a:{}", first[0]), "4".into()),
+                ("go".into(), "1".into()),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     for code in &first[1..] {
         assert!(
@@ -272,7 +245,14 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     );
     assert_eq!(app.responses(), 0, "nothing is stored before the submit");
 
-    let ((status, thanks), fields) = answer_all!(svc, app, token, "4");
+    let (
+        Answer {
+            status,
+            text: thanks,
+            ..
+        },
+        fields,
+    ) = answer_all(&svc, &app, &token, "4").await;
     assert_eq!(status, StatusCode::OK, "{thanks}");
     assert!(thanks.contains("đã được ghi nhận"));
     assert_eq!(app.responses(), 1);
@@ -290,19 +270,21 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     drop(conn);
 
     // The link now says so, shows no form, and stores nothing.
-    let (status, page) = get_page!(svc, uri);
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::GONE);
     assert!(page.contains("Phiếu đã được trả lời") && !page.contains("<form"));
     // The final page sent again (a reload): thanked, stored once.
-    let (status, _) = form_post!(svc, uri, fields.clone());
+    let Answer { status, .. } = svc.anonymous().post_form(&uri, &fields.clone()).await;
     assert_eq!(status, StatusCode::OK);
     // Another tab's page, with its own submission id: refused.
     let mut other = fields.clone();
     for f in other.iter_mut().filter(|(k, _)| k == "submission_id") {
         f.1 = uuid::Uuid::new_v4().to_string();
     }
-    let (status, page) = form_post!(svc, uri, other);
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .post_form(&uri, &other)
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("Phiếu đã được trả lời"));
     assert_eq!(app.responses(), 1);
 
@@ -326,21 +308,19 @@ async fn two_tabs_submitting_at_once_store_one_answer() {
         }
     }
     fields.push(("go".into(), "submit".into()));
-    let tab = |sid: String| {
+    let tab = || {
         let mut f = fields.clone();
-        f.push(("submission_id".into(), sid));
-        TestRequest::post()
-            .uri(&uri)
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(serde_urlencoded::to_string(&f).unwrap())
-            .to_request()
+        f.push(("submission_id".into(), uuid::Uuid::new_v4().to_string()));
+        f
     };
+    let (first, second) = (tab(), tab());
+    let respondent = svc.anonymous();
     let (a, b) = futures_util::future::join(
-        test::call_service(&svc, tab(uuid::Uuid::new_v4().to_string())),
-        test::call_service(&svc, tab(uuid::Uuid::new_v4().to_string())),
+        respondent.post_form(&uri, &first),
+        respondent.post_form(&uri, &second),
     )
     .await;
-    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort();
     assert_eq!(statuses, [200, 410]);
     assert_eq!(app.responses(), 1);
@@ -361,14 +341,20 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     let people = campaigns::respondents(&app.state, &id).unwrap();
     let cuong = people.iter().find(|p| p.name == "Lê Văn Cường").unwrap();
 
-    let (status, page) = get_page!(svc, format!("/i/{}", "0".repeat(64)));
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{}", "0".repeat(64)))
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(page.contains("Đường dẫn không đúng") && !page.contains("<form"));
 
     campaigns::revoke(&app.state, "test", &id, &cuong.id).unwrap();
     let old = token_of(&first, "Lê Văn Cường").to_string();
-    let (status, page) = get_page!(svc, format!("/i/{old}"));
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{old}"))
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("thu hồi"));
     // A full answer through the revoked link stores nothing.
     let mut fields = vec![
@@ -381,23 +367,32 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
             fields.push((format!("a:{c}"), "3".into()));
         }
     }
-    let (status, _) = form_post!(svc, format!("/i/{old}"), fields.clone());
+    let Answer { status, .. } = svc
+        .anonymous()
+        .post_form(format!("/i/{old}"), &fields.clone())
+        .await;
     assert_eq!(status, StatusCode::GONE);
 
     // Reissued: the new link works, the old one is unknown.
     let new = campaigns::reissue(&app.state, "test", &id, &cuong.id).unwrap();
-    let (status, _) = get_page!(svc, format!("/i/{}", new.token));
+    let Answer { status, .. } = svc.anonymous().get(format!("/i/{}", new.token)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = get_page!(svc, format!("/i/{old}"));
+    let Answer { status, .. } = svc.anonymous().get(format!("/i/{old}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Closing expires every link.
     campaigns::close(&app.state, "test", &id).unwrap();
     let dung = token_of(&first, "Phạm Thị Dung").to_string();
-    let (status, page) = get_page!(svc, format!("/i/{dung}"));
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{dung}"))
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("đã kết thúc"));
-    let (status, _) = form_post!(svc, format!("/i/{dung}"), fields);
+    let Answer { status, .. } = svc
+        .anonymous()
+        .post_form(format!("/i/{dung}"), &fields)
+        .await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(app.responses(), 0);
     // No links for a closed campaign, and no one added to it.
@@ -429,36 +424,12 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     )
     .unwrap();
     let l = links(&app, &draft.id);
-    let (status, page) = get_page!(svc, format!("/i/{}", l[0].1));
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = svc
+        .anonymous()
+        .get(format!("/i/{}", l[0].1))
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(page.contains("chưa mở"));
-}
-
-macro_rules! staff_post {
-    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {{
-        let mut fields: Vec<(String, String)> = $fields
-            .iter()
-            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
-            .collect();
-        fields.push(("csrf".into(), $who.csrf.clone()));
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (status, body(resp).await, location)
-    }};
 }
 
 #[actix_web::test]
@@ -467,27 +438,30 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .with_user("lan", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let admin = svc.admin().await;
+    let lan = svc.supervisor("lan").await;
 
-    let (status, _, location) = staff_post!(
-        svc,
-        admin,
-        String::from("/campaigns"),
-        [
-            ("survey", SURVEY),
-            ("period", "2025"),
-            ("title", "PAR INDEX 2025"),
-            ("organiser", "")
-        ]
-    );
+    let Answer {
+        status, location, ..
+    } = admin
+        .post_form(
+            String::from("/campaigns"),
+            &[
+                ("survey", SURVEY),
+                ("period", "2025"),
+                ("title", "PAR INDEX 2025"),
+                ("organiser", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let page_uri = location.unwrap();
     // A supervisor reads, but may not change.
-    let (status, page, _) = staff_get!(svc, lan, page_uri);
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(page.contains("PAR INDEX 2025") && page.contains("đang chuẩn bị"));
-    let (status, _, _) = staff_post!(svc, lan, format!("{page_uri}/open"), [("format", "")]);
+    let Answer { status, .. } = lan
+        .post_form(format!("{page_uri}/open"), &[("format", "")])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let bad = "name,group,unit,contact\n\
@@ -495,8 +469,10 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
                Nguyễn  văn an,hdnd,CT,\n\
                Trần Thị Bình,bogus,SNV,\n\
                Lê Văn Cường,hdnd,NOWHERE,\n";
-    let (status, page, _) = staff_post!(svc, admin, format!("{page_uri}/list"), [("list", bad)]);
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(format!("{page_uri}/list"), &[("list", bad)])
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("dòng 3: name: “Nguyễn văn an” (CT) trùng với dòng 2"),
         "{page}"
@@ -527,13 +503,13 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         })
         .collect();
     let rows: Vec<(&str, &str, &str)> = good.iter().map(|(n, g, u)| (n.as_str(), *g, *u)).collect();
-    let (status, page, _) = staff_post!(
-        svc,
-        admin,
-        format!("{page_uri}/list"),
-        [("list", list_csv(&rows).as_str())]
-    );
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = admin
+        .post_form(
+            format!("{page_uri}/list"),
+            &[("list", list_csv(&rows).as_str())],
+        )
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã thêm 7 người"));
     let person = [
         ("name", "Đặng Văn Giang"),
@@ -541,27 +517,29 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         ("unit", "STP"),
         ("contact", "0901"),
     ];
-    let (status, _, _) = staff_post!(svc, admin, format!("{page_uri}/people"), person);
+    let Answer { status, .. } = admin.post_form(format!("{page_uri}/people"), &person).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, page, _) = staff_post!(svc, admin, format!("{page_uri}/people"), person);
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(format!("{page_uri}/people"), &person)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("đã có trong danh sách"));
 
-    let (status, _, _) = staff_post!(svc, admin, format!("{page_uri}/open"), [("format", "")]);
+    let Answer { status, .. } = admin
+        .post_form(format!("{page_uri}/open"), &[("format", "")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     // The CSV for mail merge, then the printable sheet (which reissues every link).
-    let (status, csv, _) =
-        staff_post!(svc, admin, format!("{page_uri}/links"), [("format", "csv")]);
-    assert_eq!(status, StatusCode::OK);
+    let csv = admin
+        .post_form(format!("{page_uri}/links"), &[("format", "csv")])
+        .await
+        .text_with(StatusCode::OK);
     assert!(csv.starts_with("\u{feff}name,group,link\n"), "{csv}");
     assert_eq!(csv.lines().count(), 9);
-    let (status, sheet, _) = staff_post!(
-        svc,
-        admin,
-        format!("{page_uri}/links"),
-        [("format", "sheet")]
-    );
-    assert_eq!(status, StatusCode::OK);
+    let sheet = admin
+        .post_form(format!("{page_uri}/links"), &[("format", "sheet")])
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(sheet.matches("<svg").count(), 8, "a QR code per person");
     let tokens: Vec<String> = sheet
         .split("/i/")
@@ -578,7 +556,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .unwrap()
         .to_string();
     assert!(!tokens.contains(&old));
-    let (status, _) = get_page!(svc, format!("/i/{old}"));
+    let Answer { status, .. } = svc.anonymous().get(format!("/i/{old}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Six of the hdnd group and one other answer; Giang does not.
@@ -592,14 +570,18 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
             .chars()
             .take(64)
             .collect();
-        let ((status, page), _) = answer_all!(svc, app, token, "5");
+        let (
+            Answer {
+                status, text: page, ..
+            },
+            _,
+        ) = answer_all(&svc, &app, &token, "5").await;
         assert_eq!(status, StatusCode::OK, "{page}");
     }
     assert_eq!(app.responses(), 7);
 
     // Tracking: counts only, cells under 5 hidden; the reminder list names who has not answered.
-    let (status, page, _) = staff_get!(svc, lan, page_uri);
-    assert_eq!(status, StatusCode::OK);
+    let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Theo nhóm") && page.contains("Theo cơ quan, đơn vị"));
     assert!(
         page.contains("&lt; 5"),
@@ -615,8 +597,10 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .collect();
     assert!(cells.iter().flatten().all(|n| *n >= 5), "{cells:?}");
     assert!(cells.contains(&None) && cells.contains(&Some(6)));
-    let (status, csv, _) = staff_get!(svc, lan, format!("{page_uri}/reminders.csv"));
-    assert_eq!(status, StatusCode::OK);
+    let csv = lan
+        .get(format!("{page_uri}/reminders.csv"))
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(
         csv.trim_start_matches('\u{feff}').trim(),
         "name,group,unit,contact\nĐặng Văn Giang,lanh_dao_so,STP,0901"
@@ -637,7 +621,7 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
     let links = links(&app, &id);
     let svc = service!(app);
     for (_, token) in &links {
-        let ((status, _), _) = answer_all!(svc, app, token, "2");
+        let (Answer { status, .. }, _) = answer_all(&svc, &app, token, "2").await;
         assert_eq!(status, StatusCode::OK);
     }
     assert_eq!(app.responses(), 6);
@@ -702,18 +686,6 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
             assert!(!line.contains(r.as_str()));
         }
     }
-}
-
-fn chiso(db: &str, args: &[&str]) -> Output {
-    chiso_process(db).args(args).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -866,12 +838,14 @@ async fn admins_print_codes_for_appointment_slips() {
         .with_user("lan", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let lan = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, admin, String::from("/codes"));
-    assert_eq!(status, StatusCode::OK);
+    let admin = svc.admin().await;
+    let lan = svc.supervisor("lan").await;
+    let page = admin
+        .get(String::from("/codes"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("sipas-counter") && !page.contains("value=\"parindex-officials-2022\""));
-    let (status, _, _) = staff_get!(svc, lan, String::from("/codes"));
+    let Answer { status, .. } = lan.get(String::from("/codes")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let form = |format: &'static str| {
         [
@@ -882,30 +856,34 @@ async fn admins_print_codes_for_appointment_slips() {
             ("format", format),
         ]
     };
-    let (status, labels, _) = staff_post!(svc, admin, String::from("/codes"), form("labels"));
-    assert_eq!(status, StatusCode::OK);
+    let labels = admin
+        .post_form(String::from("/codes"), &form("labels"))
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(labels.matches("<svg").count(), 4, "a QR code per label");
     assert!(labels.contains("20/07/2025"));
-    let (status, csv, _) = staff_post!(svc, admin, String::from("/codes"), form("csv"));
-    assert_eq!(status, StatusCode::OK);
+    let csv = admin
+        .post_form(String::from("/codes"), &form("csv"))
+        .await
+        .text_with(StatusCode::OK);
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "code,url");
     assert_eq!(lines.len(), 5);
     let code = lines[1].split(',').next().unwrap();
-    let (status, _) = get_page!(svc, format!("/o/{code}"));
+    let Answer { status, .. } = svc.anonymous().get(format!("/o/{code}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, page, _) = staff_post!(
-        svc,
-        admin,
-        String::from("/codes"),
-        [
-            ("survey", "sipas-counter"),
-            ("unit", "NK-P-CAI-KHE"),
-            ("count", "0"),
-            ("days", "30")
-        ]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin
+        .post_form(
+            String::from("/codes"),
+            &[
+                ("survey", "sipas-counter"),
+                ("unit", "NK-P-CAI-KHE"),
+                ("count", "0"),
+                ("days", "30"),
+            ],
+        )
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("số mã phải từ 1 đến 10000"));
 }
 
@@ -927,18 +905,9 @@ fn list_xlsx(rows: &[(&str, &str, &str)]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-const BOUNDARY: &str = "----chiso-list-boundary";
-
-fn list_upload(csrf: &str, filename: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
+/// A list file uploaded as the campaign page's form sends it.
+fn list_upload(csrf: &str, filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    multipart(&[("csrf", csrf)], &[("file", filename, bytes)])
 }
 
 #[actix_web::test]
@@ -947,42 +916,33 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         .settings(|s| s.public_url = "https://khaosat.cantho.gov.vn".into())
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let id = open_campaign(&app, &[("Lê Văn Cũ", "hdnd", "CT")]);
     let uri = format!("/campaigns/{id}/list-file");
-    let post = |body: Vec<u8>| {
-        TestRequest::post()
-            .uri(&uri)
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header((
-                "Content-Type",
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            ))
-            .set_payload(body)
-            .to_request()
-    };
 
     // One bad row (an unknown group, spreadsheet row 3): every row named, nobody added.
     let bad = list_xlsx(&[
         ("Nguyễn Văn An", "hdnd", "CT"),
         ("Trần Thị Bình", "khong_co", "CT"),
     ]);
-    let resp = test::call_service(&svc, post(list_upload(&admin.csrf, "ds.xlsx", &bad))).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = body(resp).await;
+    let resp = admin
+        .post_multipart(&uri, list_upload(&admin.csrf, "ds.xlsx", &bad))
+        .await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text;
     assert!(page.contains("dòng 3") || page.contains(">3<"), "{page}");
     assert!(page.contains("khong_co"), "{page}");
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
 
     // A file that is neither CSV text nor a workbook: refused with what to save it as.
-    let resp = test::call_service(
-        &svc,
-        post(list_upload(&admin.csrf, "ds.xls", b"\xD0\xCF\x11\xE0junk")),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body(resp).await.contains(".xlsx"));
+    let resp = admin
+        .post_multipart(
+            &uri,
+            list_upload(&admin.csrf, "ds.xls", b"\xD0\xCF\x11\xE0junk"),
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text.contains(".xlsx"));
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
 
     // A forged CSRF field stores nothing.
@@ -990,13 +950,17 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         ("Nguyễn Văn An", "hdnd", "CT"),
         ("Trần Thị Bình", "lanh_dao_so", "SNV"),
     ]);
-    let resp = test::call_service(&svc, post(list_upload("forged", "ds.xlsx", &good))).await;
-    assert!(resp.status().is_client_error(), "{}", resp.status());
+    let resp = admin
+        .post_multipart(&uri, list_upload("forged", "ds.xlsx", &good))
+        .await;
+    assert!(resp.status.is_client_error(), "{}", resp.status);
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
 
-    let resp = test::call_service(&svc, post(list_upload(&admin.csrf, "ds.xlsx", &good))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(body(resp).await.contains("Đã thêm 2 người"));
+    let resp = admin
+        .post_multipart(&uri, list_upload(&admin.csrf, "ds.xlsx", &good))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert!(resp.text.contains("Đã thêm 2 người"));
     let people = campaigns::respondents(&app.state, &id).unwrap();
     assert_eq!(people.len(), 3);
     assert!(people
@@ -1004,13 +968,10 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         .any(|p| p.name == "Trần Thị Bình" && p.contact == "912345678"));
 
     // The links the page makes are on the public address, not the one the admin came in by.
-    let (status, csv, _) = staff_post!(
-        svc,
-        admin,
-        format!("/campaigns/{id}/links"),
-        [("format", "csv")]
-    );
-    assert_eq!(status, StatusCode::OK);
+    let csv = admin
+        .post_form(format!("/campaigns/{id}/links"), &[("format", "csv")])
+        .await
+        .text_with(StatusCode::OK);
     assert!(
         csv.lines()
             .skip(1)
@@ -1048,14 +1009,14 @@ fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
     let run = |a: Vec<String>| chiso(&db, &a.iter().map(String::as_str).collect::<Vec<_>>());
     let out = run(args(file.to_str().unwrap()));
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("with 2 respondents"), "{}", text(&out));
+    assert_said(&out, "with 2 respondents");
 
     // A bad row in a workbook is named by its spreadsheet row; nothing is created.
     let bad = dir.path().join("sai.xlsx");
     std::fs::write(&bad, list_xlsx(&[("A", "hdnd", "CT"), ("B", "hdnd", "ZZ")])).unwrap();
     let out = run(args(bad.to_str().unwrap()));
     assert!(!out.status.success());
-    assert!(text(&out).contains("dòng 3: unit"), "{}", text(&out));
+    assert_said(&out, "dòng 3: unit");
     let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 1, "{listed}");
 }
@@ -1089,7 +1050,9 @@ macro_rules! read_everything {
         let mut out: Vec<(String, String)> = Vec::new();
         for (name, who) in $browsers {
             for uri in &pages {
-                let (status, body, _) = staff_get!($svc, who, uri);
+                let Answer {
+                    status, text: body, ..
+                } = who.get(&uri).await;
                 out.push((format!("{name} {uri}"), format!("{status}\n{body}")));
             }
         }
@@ -1112,18 +1075,10 @@ macro_rules! read_everything {
             ),
         ];
         for (token, uri) in api {
-            let resp = test::call_service(
-                &$svc,
-                TestRequest::get()
-                    .uri(&uri)
-                    .insert_header(("Authorization", format!("Bearer {token}")))
-                    .to_request(),
-            )
-            .await;
-            let status = resp.status();
+            let resp = $svc.token(&token).get(&uri).await;
             out.push((
                 format!("token {uri}"),
-                format!("{status}\n{}", body(resp).await),
+                format!("{}\n{}", resp.status, resp.text),
             ));
         }
         out
@@ -1147,8 +1102,7 @@ macro_rules! scored_responses {
 #[actix_web::test]
 async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothing() {
     let app = TestApp::builder()
-        .with_user("xem", Role::Viewer, None)
-        .with_user("lan", Role::Supervisor, None)
+        .with_staff(&[("xem", Role::Viewer), ("lan", Role::Supervisor)])
         .with_token(Role::Supervisor)
         .build();
     let people: Vec<(String, &str, &str)> = (0..7)
@@ -1162,18 +1116,18 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
     let links = links(&app, &id);
     let svc = service!(app);
     let browsers = [
-        ("viewer", sign_in!(svc, "xem", USER_PASSWORD)),
-        ("supervisor", sign_in!(svc, "lan", USER_PASSWORD)),
-        ("admin", sign_in!(svc, "admin", ADMIN_PASSWORD)),
+        ("viewer", svc.viewer("xem").await),
+        ("supervisor", svc.supervisor("lan").await),
+        ("admin", svc.admin().await),
     ];
     // Five answered already: enough that every cell would be shown were it counted.
     for (_, token) in &links[..5] {
-        let ((status, _), _) = answer_all!(svc, app, token, "4");
+        let (Answer { status, .. }, _) = answer_all(&svc, &app, token, "4").await;
         assert_eq!(status, StatusCode::OK);
     }
     let before = read_everything!(svc, app, &browsers);
     // The sixth answers otherwise than the five: any figure fed by it would move.
-    let ((status, _), _) = answer_all!(svc, app, &links[5].1, "1");
+    let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[5].1, "1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.responses(), 6, "stored, and acknowledged");
     let after = read_everything!(svc, app, &browsers);
@@ -1200,9 +1154,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
         2,
         "the status and the header only: {csv}"
     );
-    let recount =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+    assert_counts_agree(&app);
 
     // Closed: all six counted at once, each shown cell of at least the smallest size.
     campaigns::close(&app.state, "test", &id).unwrap();
@@ -1221,16 +1173,12 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
     for (n, shown) in cells {
         assert!(!shown || n >= min_cell, "a cell of {n} is shown");
     }
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&format!("/api/v1/export?{q}&format=csv"))
-            .insert_header(("Authorization", format!("Bearer {}", app.tokens[0])))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let csv = body(resp).await;
+    let resp = svc
+        .token(&app.tokens[0])
+        .get(format!("/api/v1/export?{q}&format=csv"))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let csv = resp.text;
     let forms: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(forms.len(), 6, "{csv}");
     for f in forms {
@@ -1241,9 +1189,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
             "{f}"
         );
     }
-    let recount =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(recount.differences.is_empty(), "{:?}", recount.differences);
+    let recount = assert_counts_agree(&app);
     assert_eq!(recount.responses, 6);
 }
 
@@ -1262,20 +1208,18 @@ async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
     )
     .unwrap();
     let svc = service!(app);
-    let ((status, _), _) = answer_all!(svc, app, &links[0].1, "3");
+    let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[0].1, "3").await;
     assert_eq!(status, StatusCode::OK);
     let uri = format!("/o/{}", codes[0]);
-    let (status, page) = get_page!(svc, uri);
-    assert_eq!(status, StatusCode::OK);
-    let (status, page) = form_post!(
-        svc,
-        uri,
-        serde_urlencoded::from_str::<Vec<(String, String)>>(&crate::pages::filled_form(
-            &page, None
-        ))
-        .unwrap()
-    );
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
+    svc.anonymous()
+        .post_form(
+            &uri,
+            &serde_urlencoded::from_str::<Vec<(String, String)>>(&filled_form(&page, None))
+                .unwrap(),
+        )
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(app.responses(), 2);
 
     let mut conn = app.state.pool.get().unwrap();
@@ -1350,7 +1294,7 @@ async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers()
     let id = open_campaign(&app, &[("Phạm Thị Dung", "hdnd", "SNV")]);
     let links = links(&app, &id);
     let svc = service!(app);
-    let ((status, _), _) = answer_all!(svc, app, &links[0].1, "4");
+    let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[0].1, "4").await;
     assert_eq!(status, StatusCode::OK);
     let mut conn = app.state.pool.get().unwrap();
 
@@ -1392,12 +1336,10 @@ async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers()
         campaigns::tracking(&app.state, &id).unwrap().total.invited,
         1
     );
-    let (status, _) = get_page!(svc, format!("/i/{}", links[0].1));
+    let Answer { status, .. } = svc.anonymous().get(format!("/i/{}", links[0].1)).await;
     assert_eq!(status, StatusCode::GONE, "still answered");
 
     campaigns::close(&app.state, "test", &id).unwrap();
     assert_eq!(scored_responses!(app)["responses"], 1);
-    let agree =
-        chiso::db::recount::recount_all(&app.state.pool, &app.state.layouts, false).unwrap();
-    assert!(agree.differences.is_empty(), "{:?}", agree.differences);
+    assert_counts_agree(&app);
 }

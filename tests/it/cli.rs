@@ -1,6 +1,8 @@
 //! The command line, run as an operator runs it.
 
-use crate::harness::{fresh_database, surveys_dir, ADMIN_PROCESS_PASSWORD, ITEMS};
+use crate::harness::{
+    assert_said, fresh_database, surveys_dir, text, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+};
 use std::process::{Command, Output};
 
 fn chiso(db: &str, args: &[&str]) -> Output {
@@ -11,14 +13,6 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -106,17 +100,9 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     ];
     let out = chiso(&db, &args);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        text(&out).contains("imported 4 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 4 forms (0 already present)");
     let out = chiso(&db, &args);
-    assert!(
-        text(&out).contains("imported 0 forms (4 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (4 already present)");
 
     let out = chiso(
         &db,
@@ -141,19 +127,11 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     assert!((e1["value"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
     // One district's few forms are withheld under the smallest cell (5 by default), and
     // shown when the setting allows it.
-    let args = [
-        "score",
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
-        "--unit",
-        "NK",
-    ];
+    let args = words("score --survey sipas-counter --period 2025 --unit NK");
     let out = chiso(&db, &args);
-    assert!(text(&out).contains("E1       withheld"), "{}", text(&out));
+    assert_said(&out, "E1       withheld");
     let out = chiso(&db, &[&args[..], &["--min-cell", "1"]].concat());
-    assert!(text(&out).contains("E1         100.00"), "{}", text(&out));
+    assert_said(&out, "E1         100.00");
 
     // A bad row stores nothing and names the file, line and field.
     std::fs::write(
@@ -177,11 +155,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("dot-1.csv:2: column E1.1, value \"7\""),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "dot-1.csv:2: column E1.1, value \"7\"");
 }
 
 #[test]
@@ -291,14 +265,7 @@ fn operators_create_users_tokens_and_kiosks() {
     );
     let out = chiso(
         &db,
-        &[
-            "kiosk",
-            "add",
-            "--unit",
-            "P-CAI-RANG",
-            "--survey",
-            "sipas-counter",
-        ],
+        &words("kiosk add --unit P-CAI-RANG --survey sipas-counter"),
     );
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(
@@ -454,11 +421,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     state.close();
     let out = chiso(&db, &["recount"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("difference: sipas-counter"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "difference: sipas-counter");
     let out = chiso(&db, &["recount", "--fix"]);
     assert!(
         out.status.success() && text(&out).contains("replaced by the recount"),
@@ -580,17 +543,9 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     rows[7] = form_row("NK", "4");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
     let out = import(&db, &file);
-    assert!(
-        text(&out).contains("imported 10 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 10 forms (0 already present)");
     let out = import(&db, &file);
-    assert!(
-        text(&out).contains("imported 0 forms (10 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (10 already present)");
     assert_eq!(stored(&db, "2025"), 10);
 
     // Another district's file of the same name, with forms like these, is new.
@@ -603,11 +558,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     )
     .unwrap();
     let out = import(&db, &theirs);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db, "2025"), 12);
 }
 
@@ -621,11 +572,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
     let same = format!("{sid},{}", form_row("NK", "5"));
     std::fs::write(&file, format!("{header}\n{same}\n{same}")).unwrap();
     let out = import(&db, &file);
-    assert!(
-        text(&out).contains("imported 1 forms (1 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 1 forms (1 already present)");
 
     let other = uuid::Uuid::new_v4().to_string();
     let clash = format!(
@@ -691,11 +638,7 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
         &["check", surveys_dir().to_str().unwrap()],
     );
     assert!(out.status.success());
-    assert!(
-        text(&out).contains("ke-hoach-121 (19 agencies, 57 tasks)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "ke-hoach-121 (19 agencies, 57 tasks)");
     let dir = tempfile::tempdir().unwrap();
     copy_surveys(dir.path());
     std::fs::create_dir_all(dir.path().join("plan")).unwrap();

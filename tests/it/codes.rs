@@ -2,51 +2,11 @@
 //! unit and admits exactly one answer, stored without anything that dates or names it.
 
 use crate::harness::*;
-use crate::pages::filled_form;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
 use chiso::features::codes::service as codes;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";
-
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
-
-macro_rules! get_page {
-    ($svc:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (status, body(resp).await, location)
-    }};
-}
-
-macro_rules! post_form {
-    ($svc:expr, $uri:expr, $form:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload($form)
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        (status, body(resp).await)
-    }};
-}
 
 #[actix_web::test]
 async fn a_code_from_the_slip_admits_one_online_answer() {
@@ -57,20 +17,27 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     let svc = service!(app);
 
     // /o asks for the code; a code typed in any case, with a hyphen, goes to its form.
-    let (status, page, _) = get_page!(svc, "/o".to_string());
-    assert_eq!(status, StatusCode::OK);
+    let page = svc
+        .anonymous()
+        .get("/o".to_string())
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("phiếu hẹn"));
     let typed = codes::display(&issued[0]).to_lowercase();
-    let (status, _, location) = get_page!(svc, format!("/o?code={typed}"));
+    let Answer {
+        status, location, ..
+    } = svc.anonymous().get(format!("/o?code={typed}")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let uri = location.unwrap();
     assert_eq!(uri, format!("/o/{}", issued[0]));
-    let (status, page, _) = get_page!(svc, "/o?code=abc".to_string());
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = svc
+        .anonymous()
+        .get("/o?code=abc".to_string())
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("10 ký tự"));
 
-    let (status, page, _) = get_page!(svc, uri);
-    assert_eq!(status, StatusCode::OK);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Phường Cái Khế") && page.contains(&format!("action=\"{uri}\"")));
     assert!(
         !page.contains("http-equiv=\"refresh\""),
@@ -78,25 +45,30 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     );
 
     // A question left out is asked for again; nothing stored, the code still good.
-    let (status, page) = post_form!(svc, uri, filled_form(&page, Some("E2.1")));
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = svc
+        .anonymous()
+        .post_encoded(&uri, filled_form(&page, Some("E2.1")))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Xin Ông/Bà chọn một câu trả lời"));
     assert_eq!(app.responses(), 0);
 
     let form = filled_form(&page, None);
-    let (status, page) = post_form!(svc, uri, form.clone());
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = svc
+        .anonymous()
+        .post_encoded(&uri, form.clone())
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã ghi nhận"));
     // Sent again (a reload): thanked, stored once.
-    let (status, _) = post_form!(svc, uri, form.clone());
+    let Answer { status, .. } = svc.anonymous().post_encoded(&uri, form.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.responses(), 1);
     // Used: no form, nothing stored, with another page's submission id either.
-    let (status, page, _) = get_page!(svc, uri);
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::GONE);
     assert!(page.contains("đã được dùng") && !page.contains("<form"));
     let other = form.replace(&submission_of(&form), &uuid::Uuid::new_v4().to_string());
-    let (status, _) = post_form!(svc, uri, other);
+    let Answer { status, .. } = svc.anonymous().post_encoded(&uri, other).await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(app.responses(), 1);
 
@@ -114,7 +86,7 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 4);
 
     // Unknown and expired codes.
-    let (status, _, _) = get_page!(svc, "/o/ZZZZZZZZZZ".to_string());
+    let Answer { status, .. } = svc.anonymous().get("/o/ZZZZZZZZZZ".to_string()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     chiso::db::codes::insert(
         &mut conn,
@@ -125,8 +97,11 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
         "2025-06-19",
     )
     .unwrap();
-    let (status, page, _) = get_page!(svc, "/o/ABCDE-FGHJK".to_string());
-    assert_eq!(status, StatusCode::GONE);
+    let page = svc
+        .anonymous()
+        .get("/o/ABCDE-FGHJK".to_string())
+        .await
+        .text_with(StatusCode::GONE);
     assert!(page.contains("hết hạn"));
 }
 
@@ -143,18 +118,10 @@ fn codes_issue_prints_code_and_url() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
     let out: Output = chiso_process(&db)
-        .args([
-            "codes",
-            "issue",
-            "--unit",
-            "CT",
-            "--survey",
-            "sipas-counter",
-            "--count",
-            "5",
-            "--base-url",
-            "https://chiso.example.vn/",
-        ])
+        .args(words(
+            "codes issue --unit CT --survey sipas-counter --count 5 \
+             --base-url https://chiso.example.vn/",
+        ))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -172,16 +139,9 @@ fn codes_issue_prints_code_and_url() {
         assert_eq!(url, format!("https://chiso.example.vn/o/{code}"));
     }
     let out = chiso_process(&db)
-        .args([
-            "codes",
-            "issue",
-            "--unit",
-            "CT",
-            "--survey",
-            "parindex-officials-2022",
-            "--count",
-            "5",
-        ])
+        .args(words(
+            "codes issue --unit CT --survey parindex-officials-2022 --count 5",
+        ))
         .output()
         .unwrap();
     assert!(!out.status.success());

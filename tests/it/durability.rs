@@ -2,7 +2,8 @@
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
 
 use crate::harness::{
-    chiso_process as chiso, fresh_database, live_submission, start_server as start, surveys_dir,
+    chiso_process as chiso, fresh_database, live_submission, run_ok, start_server as start,
+    surveys_dir,
 };
 use chiso::http_client::Client;
 use rand::{Rng, SeedableRng};
@@ -14,15 +15,7 @@ use std::time::Duration;
 use std::time::Instant;
 
 fn token(db: &str) -> String {
-    let out = chiso(db)
-        .args(["token", "create", "--role", "surveyor"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(chiso(db).args(["token", "create", "--role", "surveyor"]));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 

@@ -2,11 +2,10 @@
 //! signed-in staff, and from the command line.
 
 use crate::api::store;
-use crate::harness::{chiso_process, submission, TestApp, ITEMS, PERIOD, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use calamine::{Data, Reader, Xlsx};
-use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -59,34 +58,28 @@ async fn export(app: &TestApp, who: As<'_>, query: &str) -> Reply {
             ))
         }
     }
-    let resp = test::call_service(&svc, req.to_request()).await;
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let (status, content_type, disposition) = (
-        resp.status(),
-        header("Content-Type"),
-        header("Content-Disposition"),
-    );
-    let body = test::read_body(resp).await.to_vec();
+    let resp = svc.send(req).await;
     Reply {
-        status,
-        content_type,
-        disposition,
-        body,
+        status: resp.status,
+        content_type: resp.header("Content-Type"),
+        disposition: resp.header("Content-Disposition"),
+        body: resp.bytes.to_vec(),
     }
 }
 
-fn session(app: &TestApp, name: &str) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
-        .unwrap()
-        .unwrap();
-    chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
+/// The session cookie of `name`, signed in through the login form.
+async fn session(app: &TestApp, name: &str) -> String {
+    service!(app).sign_in(name, USER_PASSWORD).await.session
+}
+
+/// What the supervisor's token of [`supervisor_app`] exports for `query`.
+async fn as_supervisor(app: &TestApp, query: &str) -> Reply {
+    export(app, As::Token(&app.tokens[0]), query).await
+}
+
+/// The CSV rows the supervisor's token exports for `query`.
+async fn supervisor_rows(app: &TestApp, query: &str) -> Vec<Vec<String>> {
+    as_supervisor(app, query).await.rows()
 }
 
 fn supervisor_app() -> TestApp {
@@ -98,7 +91,7 @@ const COUNTER: &str = "survey=sipas-counter&period=2025";
 #[actix_web::test]
 async fn csv_starts_with_a_bom_and_lists_the_columns_in_the_definitions_order() {
     let app = supervisor_app();
-    let r = export(&app, As::Token(&app.tokens[0]), COUNTER).await;
+    let r = as_supervisor(&app, COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type, "text/csv; charset=utf-8");
     assert_eq!(
@@ -145,9 +138,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     });
     let household_id = store(&app, &household).await;
 
-    let rows = export(&app, As::Token(&app.tokens[0]), COUNTER)
-        .await
-        .rows();
+    let rows = as_supervisor(&app, COUNTER).await.rows();
     assert_eq!(rows.len(), 3, "header and one row per form: {rows:?}");
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     let row = |id: &str| rows.iter().find(|r| r[col("id")] == id).unwrap();
@@ -173,13 +164,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     assert!(ITEMS.iter().all(|i| b[col(i)] == "2"));
     assert_eq!(b[col("date")], "2025-06-20", "undated: today");
 
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        "survey=sipas-2022-household&period=2025",
-    )
-    .await
-    .rows();
+    let rows = supervisor_rows(&app, "survey=sipas-2022-household&period=2025").await;
     assert_eq!(rows.len(), 2);
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     let h = &rows[1];
@@ -192,13 +177,7 @@ async fn one_row_per_form_tells_no_opinion_from_unanswered() {
     assert!(col("A1") < col("A2") && col("A2") < col("B1") && col("D2") < col("E1.1"));
 
     // Another period has none of them.
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        "survey=sipas-counter&period=2024",
-    )
-    .await
-    .rows();
+    let rows = supervisor_rows(&app, "survey=sipas-counter&period=2024").await;
     assert_eq!(rows.len(), 1);
 }
 
@@ -243,12 +222,7 @@ async fn xlsx_opens_and_carries_a_sheet_of_labels_with_diacritics() {
     s["answers"]["E3.1"] = Value::Null;
     let id = store(&app, &s).await;
     store(&app, &submission("NK-P-AN-CU", Some(1))).await;
-    let r = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&format=xlsx&unit=NK"),
-    )
-    .await;
+    let r = as_supervisor(&app, &format!("{COUNTER}&format=xlsx&unit=NK")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         r.content_type,
@@ -317,8 +291,7 @@ async fn supervisors_and_admins_export_with_a_token_or_signed_in() {
     let app = TestApp::builder()
         .with_token(Role::Supervisor)
         .with_token(Role::Admin)
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("minh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)])
         .build();
     store(&app, &submission("NK", Some(4))).await;
     let r = export(&app, As::Nobody, COUNTER).await;
@@ -336,11 +309,11 @@ async fn supervisors_and_admins_export_with_a_token_or_signed_in() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.rows().len(), 2);
     }
-    let lan = session(&app, "lan");
+    let lan = session(&app, "lan").await;
     let r = export(&app, As::Session(&lan), COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.rows().len(), 2);
-    let minh = session(&app, "minh");
+    let minh = session(&app, "minh").await;
     let r = export(&app, As::Session(&minh), COUNTER).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = export(&app, As::Session("ended-or-forged"), COUNTER).await;
@@ -354,7 +327,7 @@ async fn a_user_limited_to_a_unit_exports_only_that_unit() {
         .build();
     let mine = store(&app, &submission("NK-P-CAI-KHE", Some(4))).await;
     store(&app, &submission("BT-P-TRA-NOC", Some(4))).await;
-    let hoa = session(&app, "hoa");
+    let hoa = session(&app, "hoa").await;
     let r = export(&app, As::Session(&hoa), COUNTER).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -412,19 +385,14 @@ async fn bad_parameters_are_refused_naming_the_field() {
             "csv or xlsx",
         ),
     ] {
-        let r = export(&app, As::Token(&app.tokens[0]), query).await;
+        let r = as_supervisor(&app, query).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let v = r.json();
         assert_eq!(v["field"], field, "{query}: {v}");
         assert!(v["error"].as_str().unwrap().contains(says), "{query}: {v}");
     }
     // The format's name in any case.
-    let r = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&format=CSV"),
-    )
-    .await;
+    let r = as_supervisor(&app, &format!("{COUNTER}&format=CSV")).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -434,19 +402,11 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
     for (unit, v) in [("NK-P-CAI-KHE", Some(5)), ("BT", None), ("NK", Some(1))] {
         store(&app, &submission(unit, v)).await;
     }
-    let api = export(&app, As::Token(&app.tokens[0]), COUNTER).await.body;
+    let api = as_supervisor(&app, COUNTER).await.body;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("phiếu.csv");
     let run = |args: &[&str]| {
-        let out = chiso_process(&app.database_url)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(chiso_process(&app.database_url).args(args));
         out
     };
     let out = run(&[
@@ -548,9 +508,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     .join()
     .unwrap();
     assert_eq!(report.created, n);
-    let rows = export(&app, As::Token(&app.tokens[0]), COUNTER)
-        .await
-        .rows();
+    let rows = as_supervisor(&app, COUNTER).await.rows();
     assert_eq!(rows.len(), n + 1);
     let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
     assert!(
@@ -559,13 +517,9 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     );
     ids.dedup();
     assert_eq!(ids.len(), n);
-    let rows = export(
-        &app,
-        As::Token(&app.tokens[0]),
-        &format!("{COUNTER}&unit=NK"),
-    )
-    .await
-    .rows();
+    let rows = as_supervisor(&app, &format!("{COUNTER}&unit=NK"))
+        .await
+        .rows();
     assert_eq!(rows.len(), n.div_ceil(2) + 1);
     assert!(rows[1..]
         .iter()
@@ -575,8 +529,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
 #[actix_web::test]
 async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("xem", Role::Viewer, None)
+        .with_staff(&[("lan", Role::Supervisor), ("xem", Role::Viewer)])
         .build();
     store(&app, &submission("NK-P-CAI-KHE", Some(4))).await;
     store(&app, &submission("BT", Some(4))).await;
@@ -585,13 +538,11 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
         TestRequest::get()
             .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
             .cookie(actix_web::cookie::Cookie::new("chiso_session", who))
-            .to_request()
     };
-    let html = test::read_body(test::call_service(&svc, page(session(&app, "lan"))).await).await;
-    let html = String::from_utf8(html.to_vec()).unwrap();
+    let html = svc.send(page(session(&app, "lan").await)).await.text;
     let link = "/api/v1/export?survey=sipas-counter&amp;period=2025&amp;unit=NK&amp;format=";
     assert!(html.contains(&format!("{link}csv")) && html.contains(&format!("{link}xlsx")));
-    let lan = session(&app, "lan");
+    let lan = session(&app, "lan").await;
     let r = export(
         &app,
         As::Session(&lan),
@@ -603,8 +554,6 @@ async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
         2,
         "the ward of the district, not the other district"
     );
-    let html = test::read_body(test::call_service(&svc, page(session(&app, "xem"))).await).await;
-    assert!(!String::from_utf8(html.to_vec())
-        .unwrap()
-        .contains("/api/v1/export"));
+    let html = svc.send(page(session(&app, "xem").await)).await.text;
+    assert!(!html.contains("/api/v1/export"));
 }

@@ -3,12 +3,8 @@
 //! import, and what the import reads back.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
-use std::process::Output;
 
 /// Cells a spreadsheet would run, as people may type them into a name or a contact.
 const FORMULAS: [&str; 4] = [
@@ -80,36 +76,26 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(n, 2);
     campaigns::open(&app.state, "test", &c.id).unwrap();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let lan = sign_in!(svc, "lan", USER_PASSWORD);
+    let admin = svc.admin().await;
+    let lan = svc.supervisor("lan").await;
     let page = format!("/campaigns/{}", c.id);
-    let (status, reminders, _) = staff_get!(svc, lan, format!("{page}/reminders.csv"));
+    let Answer {
+        status,
+        text: reminders,
+        ..
+    } = lan.get(format!("{page}/reminders.csv")).await;
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
-    let form =
-        serde_urlencoded::to_string([("format", "csv"), ("csrf", admin.csrf.as_str())]).unwrap();
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("{page}/links"))
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(form)
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let links = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = admin
+        .post_form(format!("{page}/links"), &[("format", "csv")])
+        .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let links = resp.text;
     let names = cells(&links);
     assert_eq!(names.len(), 3, "{links}");
     assert_eq!(names[1][0], format!("'{}", FORMULAS[0]));
     assert_eq!(names[2][0], format!("'{}", FORMULAS[1]));
-}
-
-fn chiso(db: &str, args: &[&str]) -> Output {
-    chiso_process(db).args(args).output().unwrap()
 }
 
 #[test]

@@ -5,10 +5,7 @@
 //! suite fast. Each test prints how many inputs it tried.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use chiso::db::AnyConnection;
 use diesel::sql_types::BigInt;
 use diesel::RunQueryDsl;
@@ -337,12 +334,12 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
 // ---------------------------------------------------------------------------------------
 // Through HTTP: a bounded number of inputs per route, counting rows before and after.
 
-/// Sends one request, checks it is not a server error, and that a refusal stored nothing.
+/// Sends one request (`$answer`, a request not yet awaited), checks it is not a server error,
+/// and that a refusal stored nothing.
 macro_rules! probe {
-    ($svc:expr, $app:expr, $req:expr, $what:expr, $stored_ok:expr) => {{
+    ($app:expr, $answer:expr, $what:expr, $stored_ok:expr) => {{
         let before = stored(&$app);
-        let resp = test::call_service(&$svc, $req).await;
-        let status = resp.status();
+        let status = $answer.await.status;
         assert!(!status.is_server_error(), "{}: {status}", $what);
         let after = stored(&$app);
         let accepted: fn(StatusCode) -> bool = $stored_ok;
@@ -356,18 +353,13 @@ macro_rules! probe {
 #[actix_web::test]
 async fn api_json_submissions() {
     let app = spawn_app();
-    let svc = service!(app);
+    let surveyor = service!(app).token(&app.surveyor_token);
     let mut created = 0;
     let inputs = draw(submission_json(), HTTP_CASES);
     for v in &inputs {
-        let req = TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-            .insert_header(("Content-Type", "application/json"))
-            .set_payload(v.to_string())
-            .to_request();
         let before = app.responses();
-        let status = probe!(svc, app, req, v, |s| s.is_success());
+        let answer = surveyor.post_body("/api/v1/responses", "application/json", v.to_string());
+        let status = probe!(app, answer, v, |s| s.is_success());
         if status == StatusCode::CREATED {
             created += 1;
             assert_eq!(app.responses(), before + 1);
@@ -421,19 +413,15 @@ async fn public_form_posts() {
         format!("/o/{}", codes[0]),
         format!("/i/{}", links[0].token),
     ];
+    let anyone = svc.anonymous();
     let mut tried = 0;
     for fields in draw(public_form(), HTTP_CASES) {
         for uri in &uris {
             let body = serde_urlencoded::to_string(&fields).unwrap();
-            let req = TestRequest::post()
-                .uri(uri)
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(body.clone())
-                .to_request();
+            let answer = anyone.post_encoded(&uri, body.clone());
             // A random form may still be a whole valid answer only by chance: a redirect to
             // the thanks page is then the one answer allowed to store.
-            probe!(svc, app, req, format!("{uri} {body}"), |s| s
-                .is_redirection());
+            probe!(app, answer, format!("{uri} {body}"), |s| s.is_redirection());
             tried += 1;
         }
     }
@@ -448,7 +436,7 @@ async fn staff_form_posts() {
         .with_user("chi", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let mut conn = app.state.pool.get().unwrap();
     let users = chiso::db::auth::list_users(&mut conn).unwrap();
     drop(conn);
@@ -478,17 +466,6 @@ async fn staff_form_posts() {
     };
     let (c, _) = chiso::features::campaigns::service::create(&app.state, "t", new, None).unwrap();
 
-    let post = |uri: &str, fields: &[(String, String)]| {
-        let mut fields = fields.to_vec();
-        fields.push(("csrf".into(), admin.csrf.clone()));
-        TestRequest::post()
-            .uri(uri)
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-            .to_request()
-    };
     let keying = proptest::collection::vec(
         (
             prop_oneof![
@@ -532,8 +509,12 @@ async fn staff_form_posts() {
     let mut tried = 0;
     for f in draw(keying, HTTP_CASES) {
         let uri = format!("/entry/batches/{}/key", batch.id);
-        probe!(svc, app, post(&uri, &f), format!("{uri} {f:?}"), |s| s
-            .is_redirection());
+        probe!(
+            app,
+            admin.post_form(&uri, &f),
+            format!("{uri} {f:?}"),
+            |s| s.is_redirection()
+        );
         tried += 1;
     }
     let keyed = tried;
@@ -546,13 +527,13 @@ async fn staff_form_posts() {
             "/campaigns",
             "/codes",
         ] {
-            probe!(svc, app, post(uri, &f), format!("{uri} {f:?}"), ok);
+            probe!(app, admin.post_form(&uri, &f), format!("{uri} {f:?}"), ok);
             tried += 1;
         }
     }
     for f in draw(list, HTTP_CASES) {
         let uri = format!("/campaigns/{}/list", c.id);
-        probe!(svc, app, post(&uri, &f), format!("{uri} {f:?}"), ok);
+        probe!(app, admin.post_form(&uri, &f), format!("{uri} {f:?}"), ok);
         tried += 1;
     }
     let _ = ok;
@@ -564,7 +545,7 @@ async fn staff_form_posts() {
 async fn import_uploads() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let csv = proptest::collection::vec(texty(), 0..24).prop_map(|cells| {
         let body: Vec<String> = cells.chunks(4).map(|r| r.join(",")).collect();
         format!("unit,linh_vuc,E1.1,E1.2\n{}", body.join("\n"))
@@ -579,15 +560,14 @@ async fn import_uploads() {
              Content-Type: text/csv\r\n\r\n{text}\r\n--{b}--\r\n",
             admin.csrf
         );
-        let req = TestRequest::post()
-            .uri("/import")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-            .insert_header(("Content-Type", format!("multipart/form-data; boundary={b}")))
-            .set_payload(body)
-            .to_request();
-        probe!(svc, app, req, format!("import {text:?}"), |s| s
-            .is_success());
+        let answer = admin.post_multipart(
+            "/import",
+            (
+                format!("multipart/form-data; boundary={b}"),
+                body.into_bytes(),
+            ),
+        );
+        probe!(app, answer, format!("import {text:?}"), |s| s.is_success());
         tried += 1;
     }
     println!("import: {tried} uploads");

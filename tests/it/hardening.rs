@@ -85,7 +85,7 @@ async fn every_route_and_error_carries_the_security_headers() {
     let app = matrix_app();
     let f = fixtures(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let table = expectations();
     let mut uris: Vec<(Method, String)> = Vec::new();
     for (method, pattern) in chiso::features::route_table() {
@@ -107,7 +107,7 @@ async fn every_route_and_error_carries_the_security_headers() {
             .cookie(Cookie::new("chiso_session", admin.session.clone()))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
             .set_payload("x=1");
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = svc.call(req).await;
         for (name, value) in SECURITY_HEADERS {
             assert_eq!(header(&resp, name), value, "{method} {uri}: {name}");
         }
@@ -124,17 +124,16 @@ async fn every_route_and_error_carries_the_security_headers() {
     }
     assert!(checked >= 80, "{checked} routes checked");
     // The API without a token, and signing out.
-    let resp = test::call_service(&svc, TestRequest::get().uri("/api/v1/units").to_request()).await;
+    let resp = svc.call(TestRequest::get().uri("/api/v1/units")).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert!(header(&resp, "content-security-policy").contains("frame-ancestors 'none'"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/logout")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri("/logout")
+                .cookie(Cookie::new("chiso_session", admin.session.clone())),
+        )
+        .await;
     assert_eq!(header(&resp, "x-frame-options"), "DENY");
     assert_eq!(header(&resp, "cache-control"), "no-store");
 }
@@ -147,7 +146,7 @@ async fn no_page_holds_inline_style_or_script() {
     let app = matrix_app();
     let f = fixtures(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let table = expectations();
     let mut pages = 0;
     let mut wrong = Vec::new();
@@ -158,7 +157,9 @@ async fn no_page_holds_inline_style_or_script() {
         let rule = &table[&(method.clone(), pattern)];
         let who = rule.owner.unwrap_or(Who::Admin);
         let uri = f.path(pattern, who, rule);
-        let (status, body, _) = staff_get!(svc, admin, uri.clone());
+        let Answer {
+            status, text: body, ..
+        } = admin.get(uri.clone()).await;
         if !body.trim_start().starts_with("<!DOCTYPE") {
             continue; // CSV, JSON, scripts, the stylesheet
         }
@@ -175,13 +176,9 @@ async fn no_page_holds_inline_style_or_script() {
     assert!(pages >= 30, "only {pages} pages read whole");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // The stylesheet itself: served as CSS, holding the rules that replaced inline styles.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&chiso::ui::assets::css_url())
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(TestRequest::get().uri(&chiso::ui::assets::css_url()))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(header(&resp, "content-type"), "text/css; charset=utf-8");
     let css = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
@@ -201,12 +198,12 @@ async fn spent_limits_answer_429_with_a_message() {
         .with_kiosk("NK-P-AN-BINH", "sipas-counter")
         .build();
     let svc = service!(app);
-    let get = |uri: &str, ip: &str| TestRequest::get().uri(uri).peer_addr(from(ip)).to_request();
+    let get = |uri: &str, ip: &str| TestRequest::get().uri(uri).peer_addr(from(ip));
     for _ in 0..5 {
-        let resp = test::call_service(&svc, get("/o", "10.0.0.1")).await;
+        let resp = svc.call(get("/o", "10.0.0.1")).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let resp = test::call_service(&svc, get("/o", "10.0.0.1")).await;
+    let resp = svc.call(get("/o", "10.0.0.1")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = header(&resp, "retry-after").parse().unwrap();
     assert!((1..=12).contains(&wait), "one of five a minute: {wait} s");
@@ -217,20 +214,19 @@ async fn spent_limits_answer_429_with_a_message() {
         "{page}"
     );
     // Another address is let in; signed-in pages are not counted against the public quota.
-    let resp = test::call_service(&svc, get("/o", "10.0.0.2")).await;
+    let resp = svc.call(get("/o", "10.0.0.2")).await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let resp = test::call_service(&svc, get("/login", "10.0.0.1")).await;
+    let resp = svc.call(get("/login", "10.0.0.1")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     // The API from a spent address: JSON with a null field.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/api/v1/units")
-            .peer_addr(from("10.0.0.1"))
-            .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::get()
+                .uri("/api/v1/units")
+                .peer_addr(from("10.0.0.1"))
+                .insert_header(("Authorization", format!("Bearer {}", app.viewer_token))),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(!header(&resp, "retry-after").is_empty());
     let body: Value = test::read_body_json(resp).await;
@@ -242,21 +238,22 @@ async fn spent_limits_answer_429_with_a_message() {
     // One kiosk, asked from ever new addresses: its own quota.
     let kiosk = format!("/k/{}", app.kiosks[0]);
     for n in 0..3 {
-        let resp = test::call_service(&svc, get(&kiosk, &format!("10.1.0.{n}"))).await;
+        let resp = svc.call(get(&kiosk, &format!("10.1.0.{n}"))).await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let resp = test::call_service(&svc, get(&kiosk, "10.1.0.9")).await;
+    let resp = svc.call(get(&kiosk, "10.1.0.9")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     // One slip code, however it is written.
     for (n, code) in ["ab3cd-ef4gh", "AB3CDEF4GH", "AB3CD-EF4GH"]
         .iter()
         .enumerate()
     {
-        let resp =
-            test::call_service(&svc, get(&format!("/o/{code}"), &format!("10.2.0.{n}"))).await;
+        let resp = svc
+            .call(get(&format!("/o/{code}"), &format!("10.2.0.{n}")))
+            .await;
         assert_ne!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     }
-    let resp = test::call_service(&svc, get("/o/Ab3cd-Ef4gh", "10.2.0.9")).await;
+    let resp = svc.call(get("/o/Ab3cd-Ef4gh", "10.2.0.9")).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -283,14 +280,9 @@ async fn a_flood_of_distinct_keys_keeps_the_limiter_memory_bounded() {
         } else {
             format!("/k/{n:064}")
         };
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri(&uri)
-                .peer_addr(from(&ip))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::get().uri(&uri).peer_addr(from(&ip)))
+            .await;
         assert_ne!(
             resp.status(),
             StatusCode::TOO_MANY_REQUESTS,
@@ -311,14 +303,9 @@ async fn a_flood_of_distinct_keys_keeps_the_limiter_memory_bounded() {
         StatusCode::OK,
         StatusCode::TOO_MANY_REQUESTS,
     ] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/o")
-                .peer_addr(from("192.0.2.1"))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::get().uri("/o").peer_addr(from("192.0.2.1")))
+            .await;
         assert_eq!(resp.status(), expect);
     }
 }
@@ -335,14 +322,9 @@ async fn a_wrong_method_gets_405_with_allow() {
         (Method::PUT, "/entry/forms/x/delete", "POST"),
         (Method::PUT, "/api/v1/responses", "POST"),
     ] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::default()
-                .method(method.clone())
-                .uri(uri)
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::default().method(method.clone()).uri(uri))
+            .await;
         assert_eq!(
             resp.status(),
             StatusCode::METHOD_NOT_ALLOWED,
@@ -358,7 +340,7 @@ async fn a_wrong_method_gets_405_with_allow() {
             assert!(body.contains("Phương thức không được hỗ trợ"), "{body}");
         }
     }
-    let resp = test::call_service(&svc, TestRequest::post().uri("/khong-co").to_request()).await;
+    let resp = svc.call(TestRequest::post().uri("/khong-co")).await;
     assert_eq!(
         resp.status(),
         StatusCode::NOT_FOUND,
@@ -379,17 +361,12 @@ async fn head_answers_where_get_does_without_a_body() {
         "/static/chiso.css",
         "/scores",
     ] {
-        let get = test::call_service(&svc, TestRequest::get().uri(uri).to_request()).await;
+        let get = svc.call(TestRequest::get().uri(uri)).await;
         let (status, kind) = (get.status(), header(&get, "content-type"));
         let get_body = test::read_body(get).await;
-        let head = test::call_service(
-            &svc,
-            TestRequest::default()
-                .method(Method::HEAD)
-                .uri(uri)
-                .to_request(),
-        )
-        .await;
+        let head = svc
+            .call(TestRequest::default().method(Method::HEAD).uri(uri))
+            .await;
         assert_eq!(head.status(), status, "HEAD {uri}");
         assert_eq!(header(&head, "content-type"), kind, "HEAD {uri}");
         assert_eq!(header(&head, "x-content-type-options"), "nosniff");
@@ -417,7 +394,7 @@ async fn the_api_refuses_bodies_that_are_not_json() {
         if let Some(k) = kind {
             r = r.insert_header(("Content-Type", k.to_string()));
         }
-        r.set_payload(body.clone()).to_request()
+        r.set_payload(body.clone())
     };
     for kind in [
         Some("text/plain"),
@@ -425,7 +402,7 @@ async fn the_api_refuses_bodies_that_are_not_json() {
         Some("multipart/form-data; boundary=x"),
         None,
     ] {
-        let resp = test::call_service(&svc, post(kind)).await;
+        let resp = svc.call(post(kind)).await;
         assert_eq!(
             resp.status(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -436,7 +413,9 @@ async fn the_api_refuses_bodies_that_are_not_json() {
         assert_eq!(v["field"], Value::Null);
     }
     assert_eq!(app.responses(), 0);
-    let resp = test::call_service(&svc, post(Some("application/json; charset=utf-8"))).await;
+    let resp = svc
+        .call(post(Some("application/json; charset=utf-8")))
+        .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     assert_eq!(app.responses(), 1);
 }
@@ -451,45 +430,42 @@ async fn bodies_over_the_limit_get_413() {
         "{{\"survey\": \"{}\"}}",
         "x".repeat(chiso::features::api::routes::MAX_BODY)
     );
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-            .insert_header(("Content-Type", "application/json"))
-            .set_payload(big)
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri("/api/v1/responses")
+                .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(big),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let v: Value = test::read_body_json(resp).await;
     assert_eq!(v["field"], Value::Null);
     // A form over the forms' limit.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/login")
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "username={}",
-                "a".repeat(chiso::features::api::routes::MAX_BODY)
-            ))
-            .to_request(),
-    )
-    .await;
+    let resp = svc
+        .call(
+            TestRequest::post()
+                .uri("/login")
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(format!(
+                    "username={}",
+                    "a".repeat(chiso::features::api::routes::MAX_BODY)
+                )),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE, "a long form");
     // An upload declaring more than the import limit and its headroom: refused unread.
     for uri in ["/import", "/campaigns/x/list-file", "/login"] {
-        let resp = test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri(uri)
-                .insert_header(("Content-Type", "multipart/form-data; boundary=b"))
-                .set_payload("--b--\r\n")
-                .insert_header(("Content-Length", (3 * 1024 * 1024).to_string()))
-                .to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(
+                TestRequest::post()
+                    .uri(uri)
+                    .insert_header(("Content-Type", "multipart/form-data; boundary=b"))
+                    .set_payload("--b--\r\n")
+                    .insert_header(("Content-Length", (3 * 1024 * 1024).to_string())),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
         assert_eq!(header(&resp, "referrer-policy"), "same-origin");
     }
@@ -501,19 +477,8 @@ async fn bodies_over_the_limit_get_413() {
 fn a_slow_body_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = chiso_process(&db)
-        .env("CHISO_BODY_TIMEOUT", "2")
-        .args(["serve", "--bind", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(&addr);
-    let _server = Server {
-        child,
-        addr: addr.clone(),
-    };
+    let server = start_server_with(&db, &[("CHISO_BODY_TIMEOUT", "2")]);
+    let addr = server.addr.clone();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
@@ -572,50 +537,30 @@ async fn cookies_are_secure_on_an_https_public_url() {
         let app = spawn_app_with(move |s| s.public_url = public_url.into());
         let svc = service!(app);
         let mut set = Vec::new();
-        let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
+        let resp = svc.call(TestRequest::get().uri("/login")).await;
         set.extend(
             resp.headers()
                 .get_all("set-cookie")
                 .map(|v| v.to_str().unwrap().to_string()),
         );
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get().uri("/lang/en?back=/login").to_request(),
-        )
-        .await;
+        let resp = svc
+            .call(TestRequest::get().uri("/lang/en?back=/login"))
+            .await;
         set.extend(
             resp.headers()
                 .get_all("set-cookie")
                 .map(|v| v.to_str().unwrap().to_string()),
         );
-        let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+        let admin = svc.admin().await;
         assert!(!admin.session.is_empty());
         // The session cookie, as the sign-in answer set it.
-        let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        let resp = test::call_service(
-            &svc,
-            TestRequest::post()
-                .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", pre))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(format!(
-                    "csrf={}&username=admin&password={ADMIN_PASSWORD}",
-                    csrf_field(&body)
-                ))
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let (pre, token) = svc.login_page().await;
+        let resp = svc
+            .send(login_request(&pre, &token, "admin", ADMIN_PASSWORD))
+            .await;
+        assert_eq!(resp.status, StatusCode::SEE_OTHER);
         set.extend(
-            resp.headers()
+            resp.headers
                 .get_all("set-cookie")
                 .map(|v| v.to_str().unwrap().to_string()),
         );

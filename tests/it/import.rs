@@ -1,20 +1,10 @@
 //! Importing files of paper forms: encodings, XLSX, columns, duplicates, all or nothing,
 //! `--skip-invalid`, and the upload page.
 
-use crate::harness::{chiso_process, csrf_field, fresh_database, TestApp, ITEMS, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn import(db: &str, file: &Path, extra: &[&str]) -> Output {
     chiso_process(db)
@@ -73,19 +63,11 @@ fn a_byte_order_mark_or_semicolons_change_nothing() {
     );
     let semicolons = write(&dir, "c.csv", body.replace(',', ";"));
     let out = import(&db, &bom, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     // The same rows, the same forms: nothing new.
     for file in [&plain, &semicolons] {
         let out = import(&db, file, &[]);
-        assert!(
-            text(&out).contains("imported 0 forms (2 already present)"),
-            "{}",
-            text(&out)
-        );
+        assert_said(&out, "imported 0 forms (2 already present)");
     }
     assert_eq!(stored(&db), 2);
 }
@@ -166,10 +148,9 @@ fn repeated_serials_and_submission_ids_name_both_rows() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("so.csv:4: column serial, value \"A-1\": serial A-1 is also on row 2"),
-        "{}",
-        text(&out)
+    assert_said(
+        &out,
+        "so.csv:4: column serial, value \"A-1\": serial A-1 is also on row 2",
     );
 
     let id = uuid::Uuid::new_v4();
@@ -263,11 +244,7 @@ fn a_bad_last_row_stores_nothing() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("dai.csv:302: column E1.1, value \"6\""),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "dai.csv:302: column E1.1, value \"6\"");
     assert_eq!(stored(&db), 0, "all or nothing");
 }
 
@@ -314,19 +291,11 @@ fn skip_invalid_stores_the_good_rows_and_the_rejects_import_once_corrected() {
         .replace(&row("ZZ", "5"), &row("BT", "5"));
     std::fs::write(&rejects, fixed).unwrap();
     let out = import(&db, &rejects, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db), 10);
     // The original file again: the good rows are there, the bad ones still refused.
     let out = import(&db, &file, &["--skip-invalid", "--rejects", "/dev/null"]);
-    assert!(
-        text(&out).contains("imported 0 forms (8 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (8 already present)");
 }
 
 #[test]
@@ -360,11 +329,7 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
     book.save(&xlsx).unwrap();
 
     let out = import(&db, &xlsx, &[]);
-    assert!(
-        text(&out).contains("imported 3 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 3 forms (0 already present)");
     let out = import(&db, &file, &[]);
     assert!(
         text(&out).contains("imported 0 forms (3 already present)"),
@@ -388,11 +353,7 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
     book.save(&xlsx).unwrap();
     let out = import(&db, &xlsx, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("dot.xlsx:2: column E1.1, value \"7\""),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "dot.xlsx:2: column E1.1, value \"7\"");
 }
 
 #[test]
@@ -406,22 +367,14 @@ fn a_file_named_xlsx_that_is_not_one_is_refused() {
     );
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("phieu.xlsx: not a valid Excel workbook"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "phieu.xlsx: not a valid Excel workbook");
     // A zip archive that is no workbook.
     let mut zip = b"PK\x03\x04".to_vec();
     zip.extend_from_slice(&[0u8; 200]);
     let file = write(&dir, "hong.xlsx", zip);
     let out = import(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("hong.xlsx: not a valid Excel workbook"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "hong.xlsx: not a valid Excel workbook");
     assert_eq!(stored(&db), 0);
 }
 
@@ -451,118 +404,81 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     body
 }
 
-fn session(app: &TestApp, name: &str) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    let user = chiso::db::auth::verify_login(&mut conn, name, USER_PASSWORD)
-        .unwrap()
-        .unwrap();
-    chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
+/// The import page's form as `who`'s browser uploads it: the CSRF field `csrf`, the counter
+/// survey of 2025 in `mode`, `extra` fields, and the file (name, bytes).
+async fn upload(
+    who: &Staff,
+    csrf: &str,
+    mode: &str,
+    extra: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> Answer {
+    let mut fields = vec![
+        ("csrf", csrf),
+        ("survey", "sipas-counter"),
+        ("period", "2025"),
+        ("mode", mode),
+    ];
+    fields.extend_from_slice(extra);
+    let body = multipart(&fields, Some(file));
+    who.post_multipart(
+        "/import",
+        (format!("multipart/form-data; boundary={BOUNDARY}"), body),
+    )
+    .await
 }
 
-fn upload(session: &str, csrf_cookie: &str, body: Vec<u8>) -> actix_web::test::TestRequest {
-    TestRequest::post()
-        .uri("/import")
-        .cookie(actix_web::cookie::Cookie::new(
-            "chiso_session",
-            session.to_string(),
-        ))
-        .cookie(actix_web::cookie::Cookie::new(
-            "chiso_csrf",
-            csrf_cookie.to_string(),
-        ))
-        .insert_header((
-            "Content-Type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        ))
-        .set_payload(body)
-}
-
-async fn body_of(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+/// `name` signed in, and the CSRF token of the import page as their browser gets it.
+async fn at_the_import_page(svc: &Web, name: &str) -> (Staff, String) {
+    let who = svc.sign_in(name, USER_PASSWORD).await;
+    let page = who.get("/import").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_field(&page.text);
+    (who, csrf)
 }
 
 #[actix_web::test]
 async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("binh", Role::Surveyor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("binh", Role::Surveyor)])
         .build();
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/import").to_request()).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(resp.headers().get("Location").unwrap(), "/login");
-    let surveyor = session(&app, "binh");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                surveyor.clone(),
-            ))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = svc.anonymous().get("/import").await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    assert_eq!(resp.location.as_deref(), Some("/login"));
+    let surveyor = svc.surveyor("binh").await;
+    assert_eq!(surveyor.get("/import").await.status, StatusCode::FORBIDDEN);
 
-    let lan = session(&app, "lan");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = body_of(resp).await;
+    let lan = svc.supervisor("lan").await;
+    let resp = lan.get("/import").await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
     let csrf = csrf_field(&page);
 
     let good = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
-    let fields = |token: &str, mode: &str| {
-        vec![
-            ("csrf", token.to_string()),
-            ("survey", "sipas-counter".to_string()),
-            ("period", "2025".to_string()),
-            ("mode", mode.to_string()),
-        ]
+    let dot = |bytes: &'static str| ("dot.csv", bytes.as_bytes());
+    let good: &'static str = good.leak();
+    // A surveyor may not (with the supervisor's page in their cookie); without the right
+    // CSRF token nobody may; nothing is stored.
+    let surveyor = Staff {
+        csrf: csrf.clone(),
+        ..surveyor
     };
-    let body = |f: Vec<(&str, String)>, file: &[u8]| {
-        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        multipart(&f, Some(("dot.csv", file)))
-    };
-    // A surveyor may not; without the right CSRF token nobody may; nothing is stored.
-    let resp = test::call_service(
-        &svc,
-        upload(
-            &surveyor,
-            &csrf,
-            body(fields(&csrf, "all"), good.as_bytes()),
-        )
-        .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = upload(&surveyor, &csrf, "all", &[], dot(good)).await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     let wrong = "ef".repeat(32);
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&wrong, "all"), good.as_bytes())).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(body_of(resp).await.contains("Trang đã cũ"));
+    let resp = upload(&lan, &wrong, "all", &[], dot(good)).await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    assert!(resp.text.contains("Trang đã cũ"));
     assert_eq!(app.responses(), 0);
 
     // A file with a bad row: the report, nothing stored.
-    let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "all"), bad.as_bytes())).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = body_of(resp).await;
+    let bad: &'static str =
+        format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8")).leak();
+    let resp = upload(&lan, &csrf, "all", &[], dot(bad)).await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text;
     assert!(page.contains("Không phiếu nào được lưu"), "{page}");
     assert!(
         page.contains("<td class=\"num\">3</td><td><code>E1.1</code></td><td><code>8</code></td>"),
@@ -571,13 +487,9 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     assert_eq!(app.responses(), 0);
 
     // Skipping invalid rows: the good one stored, the bad one to download.
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "skip"), bad.as_bytes())).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = body_of(resp).await;
+    let resp = upload(&lan, &csrf, "skip", &[], dot(bad)).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     assert!(
         page.contains("Phiếu mới được lưu") && page.contains("Dòng bị loại"),
         "{page}"
@@ -587,16 +499,9 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         .find("/import/rejected/")
         .expect("a link to the rejected rows");
     let link = &page[at..at + "/import/rejected/".len() + 64];
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(link)
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let rejected = body_of(resp).await;
+    let resp = lan.get(link).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let rejected = resp.text;
     assert!(
         rejected.contains(",loi") && rejected.contains(&row("NK", "8")),
         "{rejected}"
@@ -604,22 +509,12 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
 
     // The corrected file begins like the one imported: asked, not guessed; said to hold the
     // same forms, the first row is the one already there.
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(fields(&csrf, "all"), good.as_bytes())).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let resp = upload(&lan, &csrf, "all", &[], dot(good)).await;
+    assert_eq!(resp.status, StatusCode::CONFLICT);
     assert_eq!(app.responses(), 1);
-    let mut same = fields(&csrf, "all");
-    same.push(("forms", "same".to_string()));
-    let resp = test::call_service(
-        &svc,
-        upload(&lan, &csrf, body(same, good.as_bytes())).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = body_of(resp).await;
+    let resp = upload(&lan, &csrf, "all", &[("forms", "same")], dot(good)).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     assert!(page.contains("Đã nhập xong tệp dot.csv"), "{page}");
     assert_eq!(app.responses(), 2);
 }
@@ -631,23 +526,13 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
         .settings(|s| s.import_max_bytes = 2_000)
         .build();
     let svc = service!(app);
-    let lan = session(&app, "lan");
-    let csrf = chiso::web::extract::session_token(&app.state, &lan);
+    let lan = svc.supervisor("lan").await;
     let rows: Vec<String> = (0..40).map(|_| row("NK", "5")).collect();
     let big = format!("{}\n{}\n", header(), rows.join("\n"));
     assert!(big.len() > 2_000);
-    let body = multipart(
-        &[
-            ("csrf", &csrf),
-            ("survey", "sipas-counter"),
-            ("period", "2025"),
-            ("mode", "skip"),
-        ],
-        Some(("lon.csv", big.as_bytes())),
-    );
-    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = body_of(resp).await;
+    let resp = upload(&lan, &lan.csrf, "skip", &[], ("lon.csv", big.as_bytes())).await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text;
     assert!(
         page.contains("Tệp quá lớn") && page.contains("Không phiếu nào được lưu"),
         "{page}"
@@ -700,40 +585,20 @@ fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
 #[actix_web::test]
 async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .with_user("mai", Role::Supervisor, None)
+        .with_staff(&[("lan", Role::Supervisor), ("mai", Role::Supervisor)])
         .build();
     let svc = service!(app);
-    let lan = session(&app, "lan");
-    let mai = session(&app, "mai");
-    let csrf = chiso::web::extract::session_token(&app.state, &lan);
+    let lan = svc.supervisor("lan").await;
+    let mai = svc.supervisor("mai").await;
     let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
-    let body = multipart(
-        &[
-            ("csrf", &csrf),
-            ("survey", "sipas-counter"),
-            ("period", "2025"),
-            ("mode", "skip"),
-        ],
-        Some(("dot.csv", bad.as_bytes())),
-    );
-    let resp = test::call_service(&svc, upload(&lan, &csrf, body).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = body_of(resp).await;
+    let resp = upload(&lan, &lan.csrf, "skip", &[], ("dot.csv", bad.as_bytes())).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     let at = page
         .find("/import/rejected/")
         .expect("a link to the rejected rows");
     let link = page[at..at + "/import/rejected/".len() + 64].to_string();
     let token = link.rsplit('/').next().unwrap().to_string();
-    let get = |who: &str| {
-        TestRequest::get()
-            .uri(&link)
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                who.to_string(),
-            ))
-            .to_request()
-    };
 
     // The file is in a directory only the server's user enters, readable by it alone.
     let dir = chiso::features::import::service::kept::dir().unwrap();
@@ -751,12 +616,12 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     }
 
     // Another supervisor holding the link gets nothing; the importer gets the rows.
-    let resp = test::call_service(&svc, get(&mai)).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert!(!body_of(resp).await.contains(&row("NK", "8")));
-    let resp = test::call_service(&svc, get(&lan)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(body_of(resp).await.contains(&row("NK", "8")));
+    let resp = mai.get(&link).await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    assert!(!resp.text.contains(&row("NK", "8")));
+    let resp = lan.get(&link).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert!(resp.text.contains(&row("NK", "8")));
 
     // A day later it is gone, from the disk too.
     let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
@@ -766,8 +631,8 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
         .unwrap()
         .set_modified(two_days_ago)
         .unwrap();
-    let resp = test::call_service(&svc, get(&lan)).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = lan.get(&link).await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
     assert!(!file.exists(), "{} is removed", file.display());
 }
 
@@ -800,11 +665,7 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
     let (db, _guard) = fresh_database(&dir);
     let (week1, week2) = weeks(&dir);
     let out = import(&db, &week1, &[]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
 
     // week2 begins with week1's first row: the import stops, names week1, stores nothing.
     let before = vietnam_today();
@@ -833,22 +694,14 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
 
     // New forms: every row stored, 4 forms in all, not 3.
     let out = import(&db, &week2, &["--new-forms"]);
-    assert!(
-        text(&out).contains("imported 2 forms (0 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db), 4);
 
     // Each file again, without a choice: the same files, nothing stored twice, no stop.
     for file in [&week2, &week1] {
         let out = import(&db, file, &[]);
         assert!(out.status.success(), "{}", text(&out));
-        assert!(
-            text(&out).contains("imported 0 forms (2 already present)"),
-            "{}",
-            text(&out)
-        );
+        assert_said(&out, "imported 0 forms (2 already present)");
     }
     assert_eq!(stored(&db), 4);
 }
@@ -875,19 +728,11 @@ fn same_forms_skips_the_rows_matching_the_earlier_import() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(stored(&db), 2);
     let out = import(&db, &longer, &["--same-forms"]);
-    assert!(
-        text(&out).contains("imported 1 forms (2 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 1 forms (2 already present)");
     assert_eq!(stored(&db), 3);
     // And again: the same file, nothing twice.
     let out = import(&db, &longer, &[]);
-    assert!(
-        text(&out).contains("imported 0 forms (3 already present)"),
-        "{}",
-        text(&out)
-    );
+    assert_said(&out, "imported 0 forms (3 already present)");
     // The two choices at once are refused.
     let out = import(&db, &longer, &["--same-forms", "--new-forms"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -920,7 +765,7 @@ fn a_file_whose_forms_all_have_serials_is_not_stopped() {
     );
     let out = import(&db, &mixed, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("b.csv, imported on"), "{}", text(&out));
+    assert_said(&out, "b.csv, imported on");
     assert_eq!(stored(&db), 2);
 }
 
@@ -931,37 +776,27 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
             .with_user("lan", Role::Supervisor, None)
             .build();
         let svc = service!(app);
-        let lan = session(&app, "lan");
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/import")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-                .to_request(),
-        )
-        .await;
-        let csrf = csrf_field(&body_of(resp).await);
+        let (lan, csrf) = at_the_import_page(&svc, "lan").await;
         let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
         let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "3"));
         let send = |name: &'static str, file: String, forms: &'static str| {
-            let mut f = vec![
-                ("csrf", csrf.as_str()),
-                ("survey", "sipas-counter"),
-                ("period", "2025"),
-                ("mode", "all"),
-            ];
-            if !forms.is_empty() {
-                f.push(("forms", forms));
+            let (lan, csrf) = (&lan, &csrf);
+            async move {
+                let extra: &[(&str, &str)] = if forms.is_empty() {
+                    &[]
+                } else {
+                    &[("forms", forms)]
+                };
+                upload(lan, csrf, "all", extra, (name, file.as_bytes())).await
             }
-            upload(&lan, &csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
         };
-        let resp = test::call_service(&svc, send("week1.csv", week1.clone(), "")).await;
-        assert_eq!(resp.status(), StatusCode::OK);
+        let resp = send("week1.csv", week1.clone(), "").await;
+        assert_eq!(resp.status, StatusCode::OK);
         assert_eq!(app.responses(), 2);
 
-        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), "")).await;
-        assert_eq!(resp.status(), StatusCode::CONFLICT);
-        let page = body_of(resp).await;
+        let resp = send("week2.csv", week2.clone(), "").await;
+        assert_eq!(resp.status, StatusCode::CONFLICT);
+        let page = resp.text;
         assert!(
             page.contains(
                 "week2.csv bắt đầu bằng các dòng giống tệp week1.csv, đã nhập ngày 2025-06-20 (2 dòng)"
@@ -976,9 +811,9 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(app.responses(), 2, "nothing stored on the stop");
 
         // The same upload again, with the choice (a wrong CSRF token is refused).
-        let resp = test::call_service(&svc, send("week2.csv", week2.clone(), choice)).await;
-        assert_eq!(resp.status(), StatusCode::OK, "{choice}");
-        let page = body_of(resp).await;
+        let resp = send("week2.csv", week2.clone(), choice).await;
+        assert_eq!(resp.status, StatusCode::OK, "{choice}");
+        let page = resp.text;
         assert!(
             page.contains(&format!("<strong>{created}</strong>")),
             "{page}"
@@ -986,11 +821,11 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(app.responses(), total, "{choice}");
 
         // The same file again: no stop, nothing twice.
-        let resp = test::call_service(&svc, send("week2.csv", week2, "")).await;
-        assert_eq!(resp.status(), StatusCode::OK);
+        let resp = send("week2.csv", week2, "").await;
+        assert_eq!(resp.status, StatusCode::OK);
         assert_eq!(app.responses(), total);
-        let resp = test::call_service(&svc, send("week1.csv", week1, "")).await;
-        assert_eq!(resp.status(), StatusCode::OK);
+        let resp = send("week1.csv", week1, "").await;
+        assert_eq!(resp.status, StatusCode::OK);
         assert_eq!(app.responses(), total);
     }
 }
@@ -1002,35 +837,10 @@ async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file()
         .with_user("lan", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let lan = session(&app, "lan");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/import")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", lan.clone()))
-            .to_request(),
-    )
-    .await;
-    let csrf = csrf_field(&body_of(resp).await);
+    let (lan, csrf) = at_the_import_page(&svc, "lan").await;
     let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
-    let send = || {
-        let f = [
-            ("csrf", csrf.as_str()),
-            ("survey", "sipas-counter"),
-            ("period", "2025"),
-            ("mode", "all"),
-        ];
-        upload(
-            &lan,
-            &csrf,
-            multipart(&f, Some(("week1.csv", week1.as_bytes()))),
-        )
-        .to_request()
-    };
-    assert_eq!(
-        test::call_service(&svc, send()).await.status(),
-        StatusCode::OK
-    );
+    let send = || upload(&lan, &csrf, "all", &[], ("week1.csv", week1.as_bytes()));
+    assert_eq!(send().await.status, StatusCode::OK);
     assert_eq!(app.responses(), 2);
     // As if imported before the table of imports existed.
     let mut conn = app.state.pool.get().unwrap();
@@ -1039,10 +849,7 @@ async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file()
         .unwrap();
     assert_eq!(gone, 1);
     drop(conn);
-    assert_eq!(
-        test::call_service(&svc, send()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(send().await.status, StatusCode::OK);
     assert_eq!(app.responses(), 2, "nothing stored twice");
 }
 
@@ -1053,43 +860,26 @@ async fn a_form_stored_before_by_a_file_of_new_forms_is_still_found_when_it_no_l
         .with_user("hoa", Role::Supervisor, Some("NK"))
         .build();
     let svc = service!(app);
-    let mut sessions = Vec::new();
-    for name in ["lan", "hoa"] {
-        let s = session(&app, name);
-        let resp = test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/import")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", s.clone()))
-                .to_request(),
-        )
-        .await;
-        let csrf = csrf_field(&body_of(resp).await);
-        sessions.push((s, csrf));
-    }
-    let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
-    let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "3"));
-    let send = |who: usize, name: &'static str, file: &str, forms: &'static str| {
+    let sessions = [
+        at_the_import_page(&svc, "lan").await,
+        at_the_import_page(&svc, "hoa").await,
+    ];
+    let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4")).leak();
+    let week2 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "3")).leak();
+    let send = |who: usize, name: &'static str, file: &'static str, forms: &'static str| {
         let (s, csrf) = &sessions[who];
-        let f = [
-            ("csrf", csrf.as_str()),
-            ("survey", "sipas-counter"),
-            ("period", "2025"),
-            ("mode", "all"),
-            ("forms", forms),
-        ];
-        upload(s, csrf, multipart(&f, Some((name, file.as_bytes())))).to_request()
+        async move { upload(s, csrf, "all", &[("forms", forms)], (name, file.as_bytes())).await }
     };
-    let resp = test::call_service(&svc, send(0, "week1.csv", &week1, "")).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let resp = test::call_service(&svc, send(0, "week2.csv", &week2, "new")).await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = send(0, "week1.csv", week1, "").await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let resp = send(0, "week2.csv", week2, "new").await;
+    assert_eq!(resp.status, StatusCode::OK);
     assert_eq!(app.responses(), 4);
     // Someone scoped to NK imports week2 again: its BT row is outside their units, but it is
     // the form stored before (under week2's own ids), not a row to refuse.
-    let resp = test::call_service(&svc, send(1, "week2.csv", &week2, "")).await;
-    let status = resp.status();
-    let page = body_of(resp).await;
+    let resp = send(1, "week2.csv", week2, "").await;
+    let status = resp.status;
+    let page = resp.text;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Phiếu đã có từ trước"), "{page}");
     assert_eq!(app.responses(), 4);

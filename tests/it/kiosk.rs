@@ -4,7 +4,7 @@
 //! and screen-reader use.
 
 use crate::durability::open_state;
-use crate::harness::{chiso_process, fresh_database, start_server, Server, ITEMS};
+use crate::harness::{chiso_process, fresh_database, run_ok, start_server, words, Server, ITEMS};
 use crate::webdriver::{Browser, Screen, PHONE, TABLET};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -55,22 +55,10 @@ impl Citizen {
 /// A server with a kiosk for a ward of today's map, and the kiosk's address.
 fn kiosk_server(db: &str) -> (Server, String) {
     let server = start_server(db);
-    let out = chiso_process(db)
-        .args([
-            "kiosk",
-            "add",
-            "--unit",
-            "P-NINH-KIEU",
-            "--survey",
-            "sipas-counter",
-        ])
-        .args(["--base-url", &format!("http://{}", server.addr)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        chiso_process(db)
+            .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
+            .args(["--base-url", &format!("http://{}", server.addr)]),
     );
     let url = String::from_utf8(out.stdout)
         .unwrap()

@@ -5,8 +5,7 @@
 use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use std::collections::BTreeMap;
@@ -190,14 +189,16 @@ fn html_lang(body: &str) -> &str {
 #[actix_web::test]
 async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_kiosk(WARD, "sipas-counter")
         .build();
     let fx = fixtures(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
 
     let mut pages: Vec<String> = chiso::features::route_table()
         .into_iter()
@@ -222,17 +223,7 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
 
     for page in &pages {
         for lang in [Some("en"), None] {
-            let mut req = TestRequest::get()
-                .uri(page)
-                .cookie(Cookie::new("chiso_session", admin.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()));
-            if let Some(l) = lang {
-                req = req.cookie(Cookie::new("lang", l));
-            }
-            let resp = test::call_service(&svc, req.to_request()).await;
-            let status = resp.status();
-            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-            assert_eq!(status, StatusCode::OK, "{page} ({lang:?}):\n{body}");
+            let body = page_in(&admin, page, lang).await;
             match lang {
                 Some(_) => {
                     assert_eq!(html_lang(&body), "en", "{page} says it is English");
@@ -272,8 +263,10 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
 async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     let app = spawn_app();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (status, body, _) = staff_get!(svc, admin, "/audit?action=user");
+    let admin = svc.admin().await;
+    let Answer {
+        status, text: body, ..
+    } = admin.get("/audit?action=user").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         body.contains("href=\"/lang/en?back=%2Faudit%3Faction%3Duser\""),
@@ -281,51 +274,29 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     );
     assert!(body.contains(">Đăng xuất<"), "Vietnamese by default");
 
-    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-    let pre = resp
-        .response()
-        .cookies()
-        .find(|c| c.name() == "chiso_csrf")
-        .unwrap()
-        .value()
-        .to_string();
-    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    let token = csrf_field(&body);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/login")
-            .cookie(Cookie::new("chiso_csrf", pre))
-            .cookie(Cookie::new("lang", "en"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!(
-                "csrf={token}&username=admin&password=wrong-password"
-            ))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let (pre, token) = svc.login_page().await;
+    let resp = svc
+        .send(
+            login_request(&pre, &token, "admin", "wrong-password")
+                .cookie(Cookie::new("lang", "en")),
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
+    let body = resp.text;
     assert!(body.contains("Wrong user name or password."), "{body}");
     assert!(!body.contains("không đúng"), "{body}");
 }
 
 /// A staff page read in the given language (`None`: the default, Vietnamese).
-macro_rules! page_in {
-    ($svc:expr, $who:expr, $uri:expr, $lang:expr) => {{
-        let mut req = TestRequest::get()
-            .uri($uri)
-            .cookie(Cookie::new("chiso_session", $who.session.clone()))
-            .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()));
-        if let Some(l) = $lang {
-            req = req.cookie(Cookie::new("lang", l));
-        }
-        let resp = test::call_service(&$svc, req.to_request()).await;
-        let status = resp.status();
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        assert_eq!(status, StatusCode::OK, "{} ({:?}):\n{body}", $uri, $lang);
-        body
-    }};
+async fn page_in(who: &Staff, uri: &str, lang: Option<&str>) -> String {
+    let page = who.in_lang(lang).get(uri).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "{uri} ({lang:?}):\n{}",
+        page.text
+    );
+    page.text
 }
 
 /// SIPAS elements, PAR INDEX fields and criteria, PAPI dimensions and sub-dimensions and the
@@ -410,10 +381,10 @@ async fn index_names_follow_the_language() {
         ),
     ];
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     for (uri, names) in &cases {
-        let en = page_in!(svc, admin, *uri, Some("en"));
-        let vi = page_in!(svc, admin, *uri, None::<&str>);
+        let en = page_in(&admin, uri, Some("en")).await;
+        let vi = page_in(&admin, uri, None).await;
         for (english, vietnamese) in names {
             assert!(
                 en.contains(english),
@@ -501,13 +472,12 @@ fn main_text(body: &str) -> String {
 #[actix_web::test]
 async fn errors_on_pages_follow_the_readers_language() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[("an", Role::Surveyor), ("chi", Role::Supervisor)])
         .build();
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let chi = sign_in!(svc, "chi", USER_PASSWORD);
+    let admin = svc.admin().await;
+    let an = svc.surveyor("an").await;
+    let chi = svc.supervisor("chi").await;
     let period = PERIOD.to_string();
     let get = |what, who, uri: &str, status, vi: &str, en: &str| ErrorCase {
         what,
@@ -613,24 +583,14 @@ async fn errors_on_pages_follow_the_readers_language() {
             _ => &chi,
         };
         for lang in ["vi", "en"] {
-            let mut req = TestRequest::default()
-                .method(case.method.clone())
-                .uri(&case.uri)
-                .cookie(Cookie::new("chiso_session", who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", who.csrf.clone()));
-            if lang == "en" {
-                req = req.cookie(Cookie::new("lang", "en"));
-            }
-            if case.method == Method::POST {
-                let mut form = vec![("csrf", who.csrf.clone())];
-                form.extend(case.form.iter().cloned());
-                req = req
-                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                    .set_payload(serde_urlencoded::to_string(&form).unwrap());
-            }
-            let resp = test::call_service(&svc, req.to_request()).await;
-            let status = resp.status();
-            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+            let browser = who.in_lang((lang == "en").then_some("en"));
+            let Answer {
+                status, text: body, ..
+            } = if case.method == Method::POST {
+                browser.post_form(&case.uri, &case.form).await
+            } else {
+                browser.get(&case.uri).await
+            };
             let what = case.what;
             assert_eq!(status, case.status, "{what} ({lang}):\n{body}");
             assert_eq!(html_lang(&body), lang, "{what} ({lang}):\n{body}");
@@ -664,14 +624,16 @@ async fn errors_on_pages_follow_the_readers_language() {
 #[actix_web::test]
 async fn paper_keying_errors_follow_the_readers_language() {
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .with_kiosk(WARD, "sipas-counter")
         .build();
     let fx = fixtures(&app).await;
     let svc = service!(app);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
+    let an = svc.surveyor("an").await;
     let key = |serial: &str, code: &str| {
         serde_urlencoded::to_string([
             ("csrf", an.csrf.as_str()),
@@ -699,18 +661,12 @@ async fn paper_keying_errors_follow_the_readers_language() {
     ];
     for (form, vi, en) in cases {
         for lang in ["vi", "en"] {
-            let mut req = TestRequest::post()
-                .uri(&format!("/entry/batches/{}/key", fx.batch))
-                .cookie(Cookie::new("chiso_session", an.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", an.csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form.clone());
-            if lang == "en" {
-                req = req.cookie(Cookie::new("lang", "en"));
-            }
-            let resp = test::call_service(&svc, req.to_request()).await;
-            assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-            let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+            let resp = an
+                .in_lang((lang == "en").then_some("en"))
+                .post_encoded(format!("/entry/batches/{}/key", fx.batch), form.clone())
+                .await;
+            assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let body = resp.text;
             let (said, not_said) = if lang == "en" { (en, vi) } else { (vi, en) };
             assert!(
                 body.contains(said),

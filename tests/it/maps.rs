@@ -1,37 +1,28 @@
 //! The city as it is now: answers keep the unit they were given, on the map of their day, and
 //! scores can be read on the 2023 map or the merged city's.
 
-use crate::harness::{submission, TestApp};
-use crate::pages::filled_form;
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
 use chiso::clock::Clock;
 use serde_json::{json, Value};
-
-async fn call(app: &TestApp, req: TestRequest) -> (StatusCode, Value) {
-    let svc = service!(app);
-    let resp = test::call_service(&svc, req.to_request()).await;
-    let status = resp.status();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
 
 async fn send(app: &TestApp, unit: &str, date: &str, value: i64) -> (StatusCode, Value) {
     let mut s = submission(unit, Some(value));
     s["period"] = json!(date[..4].parse::<i32>().unwrap());
     s["date"] = json!(date);
-    let req = TestRequest::post()
-        .uri("/api/v1/responses")
-        .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-        .set_json(s);
-    call(app, req).await
+    let answer = service!(app)
+        .token(&app.surveyor_token)
+        .post_json("/api/v1/responses", &s)
+        .await;
+    (answer.status, answer.json_or_null())
 }
 
 async fn scores(app: &TestApp, query: &str) -> Value {
-    let req = TestRequest::get()
-        .uri(&format!("/api/v1/scores?survey=sipas-counter&{query}"))
-        .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)));
-    let (status, body) = call(app, req).await;
+    let answer = service!(app)
+        .token(&app.viewer_token)
+        .get(format!("/api/v1/scores?survey=sipas-counter&{query}"))
+        .await;
+    let (status, body) = (answer.status, answer.json_or_null());
     assert_eq!(status, StatusCode::OK, "{query}: {body}");
     body
 }
@@ -114,35 +105,19 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
     // A kiosk at a ward of the merged city: its answers are today's, scored there.
     let token = app.kiosks[0].clone();
     let svc = service!(app);
-    let page = test::call_service(
-        &svc,
-        TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-    )
-    .await;
-    let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    let kiosk = svc.citizen(&token);
+    let page = kiosk.form().await.text;
     assert!(page.contains("Phường Cái Khế"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = kiosk.post_encoded(filled_form(&page, None)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     let today = scores(&app, "period=2026&unit=P-CAI-KHE").await;
     assert_eq!(responses(&today), 1);
 
     // A tablet still registered to a ward that no longer exists says so, and takes nothing.
     let old = &app.kiosks[1];
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri(&format!("/k/{old}")).to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::GONE);
-    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let resp = svc.citizen(old).form().await;
+    assert_eq!(resp.status, StatusCode::GONE);
+    let page = resp.text;
     assert!(
         page.contains("Phường An Hòa không còn là đơn vị hành chính"),
         "{page}"

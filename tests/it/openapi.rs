@@ -4,8 +4,8 @@
 
 use crate::harness::*;
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::{self, Role};
+use actix_web::test::TestRequest;
+use chiso::db::auth;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -13,15 +13,9 @@ const WARD: &str = "NK-P-CAI-KHE";
 
 /// The description as the server serves it, to anyone.
 async fn document(app: &TestApp) -> Value {
-    let svc = service!(app);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri("/api/v1/openapi.json").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK, "served without a token");
-    let body = test::read_body(resp).await;
-    serde_json::from_slice(&body).unwrap()
+    let resp = service!(app).anonymous().get("/api/v1/openapi.json").await;
+    assert_eq!(resp.status, StatusCode::OK, "served without a token");
+    resp.json()
 }
 
 /// The schema a `$ref` points at (`#/components/schemas/NAME`), or the schema itself.
@@ -328,23 +322,20 @@ struct Answer {
     body: Value,
 }
 
+/// Sends a request as built, malformed ones included (the point of the error table).
 async fn call(app: &TestApp, req: TestRequest) -> Answer {
-    let svc = service!(app);
-    let resp = test::call_service(&svc, req.to_request()).await;
+    let resp = service!(app).send(req).await;
     let header = |name: &str| {
-        resp.headers()
+        resp.headers
             .get(name)
             .map(|v| v.to_str().unwrap().to_string())
     };
-    let (status, content_type) = (resp.status(), header("Content-Type").unwrap_or_default());
-    let (allow, authenticate) = (header("Allow"), header("WWW-Authenticate"));
-    let body = test::read_body(resp).await;
     Answer {
-        status,
-        content_type,
-        allow,
-        authenticate,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        status: resp.status,
+        content_type: header("Content-Type").unwrap_or_default(),
+        allow: header("Allow"),
+        authenticate: header("WWW-Authenticate"),
+        body: resp.json_or_null(),
     }
 }
 

@@ -1,69 +1,25 @@
 //! The kiosk a citizen touches and the pages staff sign in to.
 
-use crate::harness::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD, ITEMS, USER_PASSWORD};
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use chiso::clock::Clock;
-use chiso::db::auth::Role;
 
-fn kiosk(app: &TestApp) -> String {
-    let mut conn = app.state.pool.get().unwrap();
-    chiso::db::kiosks::add(&mut conn, "NK-P-CAI-KHE", "sipas-counter", "Quầy 1")
-        .unwrap()
-        .1
-}
-
-/// The hidden fields of a rendered kiosk form.
-pub(crate) fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no {name}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-/// A rendered kiosk form answered in full (but `skip`), as the citizen posts it.
-pub(crate) fn filled_form(html: &str, skip: Option<&str>) -> String {
-    let mut fields = vec![
-        ("submission_id".to_string(), hidden(html, "submission_id")),
-        ("version".to_string(), hidden(html, "version")),
-        ("issued".to_string(), hidden(html, "issued")),
-        ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
-    ];
-    // Kiosk forms carry the server's signature; online forms have none.
-    if html.contains("name=\"sig\"") {
-        fields.push(("sig".to_string(), hidden(html, "sig")));
-    }
-    for (i, code) in ITEMS.iter().enumerate() {
-        if Some(*code) != skip {
-            let v = if i % 4 == 0 {
-                "na".to_string()
-            } else {
-                "5".to_string()
-            };
-            fields.push((format!("a:{code}"), v));
-        }
-    }
-    serde_urlencoded::to_string(&fields).unwrap()
-}
-
-async fn body_of(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
+/// The app with a kiosk for Cái Khế ward's counter form, `tweak`ed.
+fn kiosk_app(tweak: impl FnOnce(&mut chiso::config::Settings) + 'static) -> TestApp {
+    TestApp::builder()
+        .settings(tweak)
+        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
+        .build()
 }
 
 #[actix_web::test]
 async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
-    let app = spawn_app();
-    let token = kiosk(&app);
+    let app = kiosk_app(|_| {});
+    let token = app.kiosks[0].clone();
     let svc = service!(app);
-    let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
-    )
-    .await;
+    let kiosk = svc.citizen(&token);
+    let page = kiosk.form().await.text;
     assert!(page.contains("Bộ phận Một cửa") && page.contains("Phường Cái Khế"));
     assert!(page.contains("Rất hài lòng") && page.contains("Không ý kiến"));
     assert!(
@@ -75,38 +31,18 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
         "the idle reset is in a static script, not inline"
     );
     let form = filled_form(&page, None);
-    let post = || {
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(form.clone())
-            .to_request()
-    };
-    let resp = test::call_service(&svc, post()).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let thanks = resp
-        .headers()
-        .get("Location")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let resp = kiosk.post_encoded(form.clone()).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    let thanks = resp.location.unwrap();
     assert_eq!(thanks, format!("/k/{token}/cam-on"));
     // A double tap, or the browser resubmitting the page: thanked again, stored once.
-    let resp = test::call_service(&svc, post()).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = kiosk.post_encoded(form).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1);
-    let page =
-        body_of(test::call_service(&svc, TestRequest::get().uri(&thanks).to_request()).await).await;
+    let page = kiosk.get(&thanks).await.text;
     assert!(page.contains("Cảm ơn") && page.contains(&format!("5;url=/k/{token}")));
 
-    let mut conn = app.state.pool.get().unwrap();
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: app.state.clock.year(),
-        ..Default::default()
-    };
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    let t = stored_counts(&app, "sipas-counter", app.state.clock.year(), None);
     assert_eq!(
         t.items["E1.1"][&None], 1,
         "“Không ý kiến” is stored as no opinion"
@@ -116,27 +52,20 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
 
 #[actix_web::test]
 async fn kiosk_refuses_what_it_must() {
-    let app = spawn_app_with(|s| s.kiosk_min_interval_secs = 60);
-    let token = kiosk(&app);
+    let app = kiosk_app(|s| s.kiosk_min_interval_secs = 60);
+    let token = app.kiosks[0].clone();
     let svc = service!(app);
-    let get = |uri: String| TestRequest::get().uri(&uri).to_request();
-    let post = |body: String| {
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(body)
-            .to_request()
-    };
+    let kiosk = svc.citizen(&token);
 
-    let resp = test::call_service(&svc, get("/k/khong-dung".into())).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert!(body_of(resp).await.contains("Không tìm thấy trang"));
+    let resp = svc.citizen("khong-dung").form().await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    assert!(resp.text.contains("Không tìm thấy trang"));
 
-    let page = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
+    let page = kiosk.form().await.text;
     // A required question left out: the form comes back, answers kept, the question named.
-    let resp = test::call_service(&svc, post(filled_form(&page, Some("E3.2")))).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let again = body_of(resp).await;
+    let resp = kiosk.post_encoded(filled_form(&page, Some("E3.2"))).await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let again = resp.text;
     assert!(
         again.contains("Bước <span class=\"stepno\">4</span>/7"),
         "the screen of the question left out (E3) is shown"
@@ -155,57 +84,41 @@ async fn kiosk_refuses_what_it_must() {
     );
     // A page from an older version of the form is stale.
     let old = filled_form(&page, None).replace(&hidden(&page, "version"), "000000000000");
-    assert_eq!(
-        test::call_service(&svc, post(old)).await.status(),
-        StatusCode::CONFLICT
-    );
+    assert_eq!(kiosk.post_encoded(old).await.status, StatusCode::CONFLICT);
     let old = filled_form(&page, None).replace(&hidden(&page, "issued"), "1600000000");
-    assert_eq!(
-        test::call_service(&svc, post(old)).await.status(),
-        StatusCode::CONFLICT
-    );
+    assert_eq!(kiosk.post_encoded(old).await.status, StatusCode::CONFLICT);
     assert_eq!(app.responses(), 0);
 
     // One submission per interval per kiosk.
     assert_eq!(
-        test::call_service(&svc, post(filled_form(&page, None)))
-            .await
-            .status(),
+        kiosk.post_encoded(filled_form(&page, None)).await.status,
         StatusCode::SEE_OTHER
     );
-    let page2 = body_of(test::call_service(&svc, get(format!("/k/{token}"))).await).await;
-    let resp = test::call_service(&svc, post(filled_form(&page2, None))).await;
-    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(body_of(resp).await.contains("Xin đợi vài giây"));
+    let resp = kiosk.answer(None).await;
+    assert_eq!(resp.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.text.contains("Xin đợi vài giây"));
     assert_eq!(app.responses(), 1);
 
     let mut conn = app.state.pool.get().unwrap();
     assert!(chiso::db::kiosks::revoke(&mut conn, &token).unwrap());
-    let resp = test::call_service(&svc, get(format!("/k/{token}"))).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-}
-
-fn cookie_of(resp: &actix_web::dev::ServiceResponse, name: &str) -> Option<String> {
-    resp.response()
-        .cookies()
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_string())
+    assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
 async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
     let app = spawn_app();
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/scores").to_request()).await;
+    let anyone = svc.anonymous();
     assert_eq!(
-        resp.status(),
+        anyone.get("/scores").await.status,
         StatusCode::SEE_OTHER,
         "scores need a signed-in user"
     );
 
-    let resp = test::call_service(&svc, TestRequest::get().uri("/login").to_request()).await;
-    let pre = cookie_of(&resp, "chiso_csrf").unwrap();
-    let csrf = crate::harness::csrf_field(&body_of(resp).await);
+    // The sign-in form posted by hand: with and without its pre-session cookie.
+    let login_page = anyone.get("/login").await;
+    let pre = login_page.cookie("chiso_csrf").unwrap();
+    let csrf = csrf_field(&login_page.text);
     let login = |form: &str, with_cookie: bool| {
         let mut r = TestRequest::post()
             .uri("/login")
@@ -214,100 +127,63 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
         if with_cookie {
             r = r.cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()));
         }
-        r.to_request()
+        r
     };
     let good = format!("csrf={csrf}&username=admin&password={ADMIN_PASSWORD}");
     assert_eq!(
-        test::call_service(&svc, login(&good, false)).await.status(),
+        svc.send(login(&good, false)).await.status,
         StatusCode::FORBIDDEN
     );
     let wrong = format!("csrf={csrf}&username=admin&password=sai");
     assert_eq!(
-        test::call_service(&svc, login(&wrong, true)).await.status(),
+        svc.send(login(&wrong, true)).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let resp = test::call_service(&svc, login(&good, true)).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let session = cookie_of(&resp, "chiso_session").unwrap();
+    let resp = svc.send(login(&good, true)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    let session = resp.cookie("chiso_session").unwrap();
+    let signed_in = |req: TestRequest| {
+        req.cookie(actix_web::cookie::Cookie::new(
+            "chiso_session",
+            session.clone(),
+        ))
+    };
 
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/scores?survey=sipas-counter&period=2025&unit=NK")
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                session.clone(),
-            ))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let page = body_of(resp).await;
+    let resp = svc
+        .send(signed_in(
+            TestRequest::get().uri("/scores?survey=sipas-counter&period=2025&unit=NK"),
+        ))
+        .await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let page = resp.text;
     // No form yet: the page says so instead of a table of dashes (the figures with data:
     // tests/it/results.rs).
     assert!(page.contains("Chưa có dữ liệu") && page.contains("Quận Ninh Kiều"));
 
     // The sign-in form's token is worthless once signed in: forms are bound to the session.
-    let with_old_token = TestRequest::post()
-        .uri("/logout")
-        .cookie(actix_web::cookie::Cookie::new(
-            "chiso_session",
-            session.clone(),
-        ))
-        .cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()))
-        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("csrf={csrf}"))
-        .to_request();
-    assert_eq!(
-        test::call_service(&svc, with_old_token).await.status(),
-        StatusCode::FORBIDDEN
-    );
-    let csrf = crate::harness::csrf_field(&page);
-    let logout = TestRequest::post()
-        .uri("/logout")
-        .cookie(actix_web::cookie::Cookie::new(
-            "chiso_session",
-            session.clone(),
-        ))
-        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(format!("csrf={csrf}"))
-        .to_request();
-    assert_eq!(
-        test::call_service(&svc, logout).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/scores")
-            .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the session ended");
+    let logout = |csrf: &str| {
+        signed_in(
+            TestRequest::post()
+                .uri("/logout")
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(format!("csrf={csrf}")),
+        )
+    };
+    let with_old_token =
+        logout(&csrf).cookie(actix_web::cookie::Cookie::new("chiso_csrf", pre.clone()));
+    assert_eq!(svc.send(with_old_token).await.status, StatusCode::FORBIDDEN);
+    let csrf = csrf_field(&page);
+    assert_eq!(svc.send(logout(&csrf)).await.status, StatusCode::SEE_OTHER);
+    let resp = svc.send(signed_in(TestRequest::get().uri("/scores"))).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER, "the session ended");
 }
 
 #[actix_web::test]
 async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
     let app = spawn_app();
     let svc = service!(app);
-    let session = {
-        let mut conn = app.state.pool.get().unwrap();
-        let user = chiso::db::auth::verify_login(&mut conn, "admin", ADMIN_PASSWORD)
-            .unwrap()
-            .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
-    };
-    let get = |uri: &str| {
-        TestRequest::get()
-            .uri(uri)
-            .cookie(actix_web::cookie::Cookie::new(
-                "chiso_session",
-                session.clone(),
-            ))
-            .to_request()
-    };
-    let page = body_of(test::call_service(&svc, get("/parindex?period=2025")).await).await;
+    let admin = svc.admin().await;
+    let page = admin.get("/parindex?period=2025").await.text;
     assert!(
         page.contains("86,11 %") && page.contains("26/63"),
         "published headline"
@@ -317,9 +193,10 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
             && page.contains("0,8219")
             && page.contains("Sở Tư pháp")
     );
-    let page =
-        body_of(test::call_service(&svc, get("/scores?survey=papi-aligned&period=2025")).await)
-            .await;
+    let page = admin
+        .get("/scores?survey=papi-aligned&period=2025")
+        .await
+        .text;
     assert!(page.contains("ước tính theo phương pháp PAPI"));
     assert!(
         page.contains("Chưa có dữ liệu"),
@@ -338,56 +215,21 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
         .build();
     let token = app.kiosks[0].clone();
     let svc = service!(app);
-    let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
-    )
-    .await;
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = svc.citizen(&token).answer(None).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
 
-    let session = {
-        let mut conn = app.state.pool.get().unwrap();
-        let user = chiso::db::auth::verify_login(&mut conn, "lan", USER_PASSWORD)
-            .unwrap()
-            .unwrap();
-        chiso::db::auth::create_session(&mut conn, &user, crate::harness::LIFE).unwrap()
-    };
-    let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get()
-                .uri("/scores?survey=sipas-counter")
-                .cookie(actix_web::cookie::Cookie::new("chiso_session", session))
-                .to_request(),
-        )
-        .await,
-    )
-    .await;
+    let lan = svc.viewer("lan").await;
+    let page = lan.get("/scores?survey=sipas-counter").await.text;
     assert!(
         page.contains("value=\"2027\""),
         "the dashboard opens on the Vietnamese year"
     );
-    let f = chiso::db::counts::Filter {
-        survey_id: "sipas-counter".into(),
-        period: 2027,
-        from: Some("2027-01-01".into()),
-        to: Some("2027-01-01".into()),
-        ..Default::default()
-    };
-    let mut conn = app.state.pool.get().unwrap();
-    let t = chiso::db::counts::load(&mut conn, &f).unwrap();
+    let t = stored_counts(
+        &app,
+        "sipas-counter",
+        2027,
+        Some(("2027-01-01", "2027-01-01")),
+    );
     assert_eq!(
         t.items["E1.2"][&Some(5)],
         1,
@@ -397,17 +239,11 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
 
 #[actix_web::test]
 async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() {
-    let app = spawn_app();
-    let token = kiosk(&app);
+    let app = kiosk_app(|_| {});
+    let token = app.kiosks[0].clone();
     let svc = service!(app);
-    let page = body_of(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
-    )
-    .await;
+    let kiosk = svc.citizen(&token);
+    let page = kiosk.form().await.text;
     let screen = |p: &str| -> String {
         let at = p.find("class=\"stepno\">").unwrap() + 15;
         p[at..at + p[at..].find('<').unwrap()].to_string()
@@ -421,11 +257,8 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
         ("sig".to_string(), hidden(&page, "sig")),
     ];
     let post = |fields: Vec<(String, String)>| {
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-            .to_request()
+        let kiosk = &kiosk;
+        async move { kiosk.post_form(&fields).await }
     };
     let with = |step: usize, go: &str, answers: &[(String, String)]| {
         let mut f = base.clone();
@@ -441,27 +274,27 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     };
 
     // "Tiếp" with nothing chosen: the same screen, the message beside the question.
-    let resp = test::call_service(&svc, post(with(0, "next", &[]))).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p = body_of(resp).await;
+    let resp = post(with(0, "next", &[])).await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = resp.text;
     assert_eq!(screen(&p), "1");
     assert!(p.contains("class=\"q bad\" id=\"q-b:linh_vuc\""));
 
     // Forward to E1; two of its four left out are both named, each beside itself.
     let mut given = pairs(&[("b:linh_vuc", "ho_tich")]);
-    let p = body_of(test::call_service(&svc, post(with(0, "next", &given))).await).await;
+    let p = post(with(0, "next", &given)).await.text;
     assert_eq!(screen(&p), "2");
     given.extend(pairs(&[("a:E1.1", "4"), ("a:E1.3", "na")]));
-    let resp = test::call_service(&svc, post(with(1, "next", &given))).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p = body_of(resp).await;
+    let resp = post(with(1, "next", &given)).await;
+    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = resp.text;
     assert_eq!(screen(&p), "2");
     assert_eq!(p.matches("class=\"q bad\"").count(), 2, "E1.2 and E1.4");
     assert!(p.contains("id=\"q-a:E1.2\"") && p.contains("id=\"q-a:E1.4\""));
     assert!(p.contains("Còn <span class=\"count\">2</span> câu"));
 
     // Back keeps every answer given, on this screen and the one before.
-    let p = body_of(test::call_service(&svc, post(with(1, "back", &given))).await).await;
+    let p = post(with(1, "back", &given)).await.text;
     assert_eq!(screen(&p), "1");
     for (name, value) in &given {
         assert!(
@@ -476,32 +309,26 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     for (i, code) in ITEMS.iter().enumerate().skip(4) {
         let section: usize = code[1..2].parse().unwrap();
         if section != step {
-            let p = body_of(test::call_service(&svc, post(with(step, "next", &given))).await).await;
+            let p = post(with(step, "next", &given)).await.text;
             step = section;
             assert_eq!(screen(&p), (step + 1).to_string());
         }
         given.push((format!("a:{code}"), ["1", "2", "5"][i % 3].to_string()));
     }
-    let p = body_of(test::call_service(&svc, post(with(5, "next", &given))).await).await;
+    let p = post(with(5, "next", &given)).await.text;
     assert_eq!(screen(&p), "7", "the optional questions last");
     assert!(p.contains("Gửi đánh giá") && p.contains("không bắt buộc"));
     assert_eq!(app.responses(), 0);
-    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let resp = test::call_service(&svc, post(with(6, "submit", &given))).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = post(with(6, "submit", &given)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    let resp = post(with(6, "submit", &given)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "a double tap stores once");
 
     // A page open for hours: on its first screen it simply goes on; later it is stale, with a
     // button to a fresh form and a return to it by itself.
     // (Signed by the server as it signed it then: a page cannot make itself younger.)
-    let kiosk_id = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::by_token(&mut conn, &token)
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let kiosk_id = kiosk_id(&app, &token);
     let old = |step: usize, go: &str| {
         let mut f = with(step, go, &pairs(&[("b:linh_vuc", "khac")]));
         f[0].1 = uuid::Uuid::new_v4().to_string();
@@ -512,12 +339,12 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
             .sign(&["kiosk-form", &kiosk_id, &f[0].1, "1600000000"]);
         f
     };
-    let resp = test::call_service(&svc, post(old(0, "next"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(screen(&body_of(resp).await), "2");
-    let resp = test::call_service(&svc, post(old(1, "next"))).await;
-    assert_eq!(resp.status(), StatusCode::CONFLICT);
-    let p = body_of(resp).await;
+    let resp = post(old(0, "next")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(screen(&resp.text), "2");
+    let resp = post(old(1, "next")).await;
+    assert_eq!(resp.status, StatusCode::CONFLICT);
+    let p = resp.text;
     assert!(p.contains(&format!("href=\"/k/{token}\"")) && p.contains("Phiếu mới"));
     assert!(p.contains(&format!(
         "http-equiv=\"refresh\" content=\"15;url=/k/{token}\""

@@ -2,55 +2,20 @@
 //! the differences; bad keyings are refused and change nothing; counts follow the forms.
 
 use crate::harness::*;
-use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use chiso::db::recount::recount_in_parts;
 
 const SURVEY: &str = "sipas-2022-household";
 const WARD: &str = "NK-P-AN-BINH";
 
-/// Posts `fields` (the CSRF token is added unless `csrf` is false).
-macro_rules! post {
-    ($svc:expr, $who:expr, $uri:expr, $fields:expr) => {
-        post!($svc, $who, $uri, $fields, true)
-    };
-    ($svc:expr, $who:expr, $uri:expr, $fields:expr, $csrf:expr) => {{
-        let mut fields: Vec<(String, String)> = $fields
-            .iter()
-            .map(|(k, v): &(&str, &str)| (k.to_string(), v.to_string()))
-            .collect();
-        if $csrf {
-            fields.push(("csrf".into(), $who.csrf.clone()));
-        }
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(serde_urlencoded::to_string(&fields).unwrap())
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        (status, body, location)
-    }};
-}
-
 fn paper_app() -> TestApp {
     TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
-        .with_user("xem", Role::Viewer, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+            ("xem", Role::Viewer),
+        ])
         .build()
 }
 
@@ -86,18 +51,20 @@ fn recount_agrees(app: &TestApp) {
 
 macro_rules! create_batch {
     ($svc:expr, $sup:expr) => {{
-        let (status, _, location) = post!(
-            $svc,
-            $sup,
-            "/entry/batches",
-            [
-                ("survey", SURVEY),
-                ("unit", WARD),
-                ("period", "2025"),
-                ("expected", "3"),
-                ("label", "Lô 01 – An Bình"),
-            ]
-        );
+        let Answer {
+            status, location, ..
+        } = $sup
+            .post_form(
+                "/entry/batches",
+                &[
+                    ("survey", SURVEY),
+                    ("unit", WARD),
+                    ("period", "2025"),
+                    ("expected", "3"),
+                    ("label", "Lô 01 – An Bình"),
+                ],
+            )
+            .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         location
             .unwrap()
@@ -110,16 +77,15 @@ macro_rules! create_batch {
 async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = sign_in!(svc, "chi", USER_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
     let batch = create_batch!(svc, sup);
     let key = format!("/entry/batches/{batch}/key");
 
     // The keying screen numbers the questions as the printed form does, with the same codes.
-    let (status, screen, _) = staff_get!(svc, an, key);
-    assert_eq!(status, StatusCode::OK);
-    let (_, printed, _) = staff_get!(svc, an, format!("/surveys/{SURVEY}/print"));
+    let screen = an.get(&key).await.text_with(StatusCode::OK);
+    let Answer { text: printed, .. } = an.get(format!("/surveys/{SURVEY}/print")).await;
     // Every question on screen is on paper under the same label, with the same codes.
     let labels = |html: &str| -> Vec<String> {
         html.match_indices("class=\"qnum\">")
@@ -151,67 +117,78 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
 
     // First keyings of two forms: nothing counts yet.
     let s1 = household("AB-0001", "4");
-    let (status, _, location) = post!(svc, an, key, as_pairs(&s1));
+    let Answer {
+        status, location, ..
+    } = an.post_form(&key, &as_pairs(&s1)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.unwrap().contains("saved="));
     let s2 = household("AB-0002", "5");
-    assert_eq!(post!(svc, an, key, as_pairs(&s2)).0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        an.post_form(&key, &as_pairs(&s2)).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.responses(), 0, "single keyings do not count");
 
     // The second keyer never sees the first keying: the batch page names keyers, not values.
-    let (_, page, _) = staff_get!(svc, binh, format!("/entry/batches/{batch}"));
+    let Answer { text: page, .. } = binh.get(format!("/entry/batches/{batch}")).await;
     assert!(page.contains("AB-0001") && page.contains("an"));
     assert!(page.contains("Đã nhập 1 lần"));
 
     // Second keying of AB-0001 matches: verified and counted, once.
-    let (status, _, location) = post!(svc, binh, key, as_pairs(&s1));
+    let Answer {
+        status, location, ..
+    } = binh.post_form(&key, &as_pairs(&s1)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, after, _) = staff_get!(svc, binh, location.unwrap());
+    let Answer { text: after, .. } = binh.get(location.unwrap()).await;
     assert!(after.contains("đã được xác minh"), "{after}");
     assert_eq!(app.responses(), 1);
     recount_agrees(&app);
 
     // AB-0002 keyed with E1.1 = 3 instead of 5: in dispute, not counted.
     let s2b = household("ab-0002", "3");
-    let (status, _, location) = post!(svc, binh, key, as_pairs(&s2b));
+    let Answer {
+        status, location, ..
+    } = binh.post_form(&key, &as_pairs(&s2b)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, after, _) = staff_get!(svc, binh, location.unwrap());
+    let Answer { text: after, .. } = binh.get(location.unwrap()).await;
     assert!(after.contains("khác lần nhập thứ nhất ở 1 ô"), "{after}");
     assert_eq!(app.responses(), 1);
 
     // The supervisor sees both values side by side and settles with the paper's value.
-    let (_, list, _) = staff_get!(svc, sup, "/entry/disputes".to_string());
+    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
     let form_at = list.find("/entry/forms/").unwrap();
     let form_id: String = list[form_at + 13..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let (status, dispute, _) = staff_get!(svc, sup, format!("/entry/forms/{form_id}"));
-    assert_eq!(status, StatusCode::OK);
+    let dispute = sup
+        .get(format!("/entry/forms/{form_id}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
     // Without a reason nothing is settled.
-    let (status, _, _) = post!(
-        svc,
-        sup,
-        format!("/entry/forms/{form_id}"),
-        [
-            ("q.E1.1:source", "paper"),
-            ("q.E1.1:value", "4"),
-            ("q.E1.1:reason", "")
-        ]
-    );
+    let Answer { status, .. } = sup
+        .post_form(
+            format!("/entry/forms/{form_id}"),
+            &[
+                ("q.E1.1:source", "paper"),
+                ("q.E1.1:value", "4"),
+                ("q.E1.1:reason", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.responses(), 1);
-    let (status, _, _) = post!(
-        svc,
-        sup,
-        format!("/entry/forms/{form_id}"),
-        [
-            ("q.E1.1:source", "paper"),
-            ("q.E1.1:value", "4"),
-            ("q.E1.1:reason", "cả hai lần đều gõ sai, phiếu ghi 4")
-        ]
-    );
+    let Answer { status, .. } = sup
+        .post_form(
+            format!("/entry/forms/{form_id}"),
+            &[
+                ("q.E1.1:source", "paper"),
+                ("q.E1.1:value", "4"),
+                ("q.E1.1:reason", "cả hai lần đều gõ sai, phiếu ghi 4"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 2);
     recount_agrees(&app);
@@ -234,34 +211,36 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert_eq!(value, Some(4), "the settled value is what counts");
 
     // Scores read the two forms.
-    let (_, scores, _) = staff_get!(
-        svc,
-        sup,
-        format!("/scores?survey={SURVEY}&period=2025&unit={WARD}&map=can-tho-2023")
-    );
+    let Answer { text: scores, .. } = sup
+        .get(format!(
+            "/scores?survey={SURVEY}&period=2025&unit={WARD}&map=can-tho-2023"
+        ))
+        .await;
     assert!(scores.contains("Số phiếu: <strong>2</strong>"), "{scores}");
 
     // Keyer statistics: both keyers; after settlement both keyings of AB-0002 had one field wrong.
-    let (_, stats, _) = staff_get!(
-        svc,
-        sup,
-        format!("/entry/keyers?survey={SURVEY}&period=2025")
-    );
+    let Answer { text: stats, .. } = sup
+        .get(format!("/entry/keyers?survey={SURVEY}&period=2025"))
+        .await;
     assert!(
         stats.contains(">an<") && stats.contains(">binh<"),
         "{stats}"
     );
-    let (_, progress, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
+    let Answer { text: progress, .. } = sup.get(format!("/entry/batches/{batch}")).await;
     assert!(progress.contains("Đã đối chiếu") && progress.contains("Đã xác minh"));
 
     // The audit trail has every keying and the settlement with the values before and after.
-    let (status, trail, _) = staff_get!(svc, sup, "/audit?action=paper.".to_string());
+    let Answer {
+        status,
+        text: trail,
+        ..
+    } = sup.get("/audit?action=paper.".to_string()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(trail.matches("Nhập phiếu</td>").count(), 4, "{trail}");
     assert!(trail.contains("Đối chiếu phiếu") && trail.contains("cả hai lần đều gõ sai"));
     // Surveyors do not read the audit trail.
     assert_eq!(
-        staff_get!(svc, an, "/audit".to_string()).0,
+        an.get("/audit".to_string()).await.status,
         StatusCode::FORBIDDEN
     );
 }
@@ -270,39 +249,46 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
 async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = sign_in!(svc, "chi", USER_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let binh = sign_in!(svc, "binh", USER_PASSWORD);
-    let xem = sign_in!(svc, "xem", USER_PASSWORD);
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
+    let xem = svc.viewer("xem").await;
     let batch = create_batch!(svc, sup);
     let key = format!("/entry/batches/{batch}/key");
     let form = household("AB-0100", "4");
     let pairs = as_pairs(&form);
 
     // No CSRF token; a viewer; a surveyor creating a batch.
-    assert_eq!(post!(svc, an, key, pairs, false).0, StatusCode::FORBIDDEN);
-    assert_eq!(post!(svc, xem, key, pairs).0, StatusCode::FORBIDDEN);
     assert_eq!(
-        post!(
-            svc,
-            an,
+        an.post_form_without_csrf(&key, &pairs).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        xem.post_form(&key, &pairs).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        an.post_form(
             "/entry/batches",
-            [
+            &[
                 ("survey", SURVEY),
                 ("unit", WARD),
                 ("period", "2025"),
                 ("expected", "5")
             ]
         )
-        .0,
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
 
     // A code outside the scale: refused, named by its question number, the form shown again.
     let mut bad = form.clone();
     bad.push(("q.E1.3", "7".into()));
-    let (status, page, _) = post!(svc, an, key, as_pairs(&bad));
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = an
+        .post_form(&key, &as_pairs(&bad))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“7” không phải mã trên phiếu"), "{page}");
     assert!(page.contains("value=\"AB-0100\""), "what was typed stays");
     // A bad date, a missing serial.
@@ -310,63 +296,79 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     let mut bad = form.clone();
     bad[1].1 = "31/02/2025".into();
     bad.push(("bg.dan_toc", "5".into()));
-    let (status, page, _) = post!(svc, an, key, as_pairs(&bad));
+    let Answer {
+        status, text: page, ..
+    } = an.post_form(&key, &as_pairs(&bad)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không đúng dạng ngày"), "{page}");
     assert!(page.contains("T3: “5” không phải mã trên phiếu"), "{page}");
     let mut bad = form.clone();
     bad[0].1 = " ".into();
     assert_eq!(
-        post!(svc, an, key, as_pairs(&bad)).0,
+        an.post_form(&key, &as_pairs(&bad)).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(audit_entries(&app), 1, "only the batch was recorded");
 
     // Keyed once by an; an again is refused; binh verifies; a third keying is refused.
-    assert_eq!(post!(svc, an, key, pairs).0, StatusCode::SEE_OTHER);
-    let (status, page, _) = post!(svc, an, key, pairs);
+    assert_eq!(
+        an.post_form(&key, &pairs).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let Answer {
+        status, text: page, ..
+    } = an.post_form(&key, &pairs).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("phải do một người khác"));
-    assert_eq!(post!(svc, binh, key, pairs).0, StatusCode::SEE_OTHER);
-    let (status, page, _) = post!(svc, sup, key, pairs);
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        binh.post_form(&key, &pairs).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = sup
+        .post_form(&key, &pairs)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("đã được nhập đủ hai lần"));
     assert_eq!(app.responses(), 1);
 
     // The same serial keyed into another batch (another ward): refused, naming the batch.
-    let (status, _, location) = post!(
-        svc,
-        sup,
-        "/entry/batches",
-        [
-            ("survey", SURVEY),
-            ("unit", "NK-P-AN-CU"),
-            ("period", "2025"),
-            ("expected", "2"),
-            ("label", "Lô An Cư")
-        ]
-    );
+    let Answer {
+        status, location, ..
+    } = sup
+        .post_form(
+            "/entry/batches",
+            &[
+                ("survey", SURVEY),
+                ("unit", "NK-P-AN-CU"),
+                ("period", "2025"),
+                ("expected", "2"),
+                ("label", "Lô An Cư"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let other = format!("{}/key", location.unwrap());
-    let (status, page, _) = post!(svc, an, other, pairs);
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = an
+        .post_form(&other, &pairs)
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Lô 01 – An Bình"), "{page}");
     assert_eq!(app.responses(), 1);
     recount_agrees(&app);
 
     // A batch for an unknown unit or with a silly size is refused with its reason.
-    let (status, page, _) = post!(
-        svc,
-        sup,
-        "/entry/batches",
-        [
-            ("survey", SURVEY),
-            ("unit", "NOWHERE"),
-            ("period", "2025"),
-            ("expected", "2")
-        ]
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = sup
+        .post_form(
+            "/entry/batches",
+            &[
+                ("survey", SURVEY),
+                ("unit", "NOWHERE"),
+                ("period", "2025"),
+                ("expected", "2"),
+            ],
+        )
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có đơn vị"));
 }
 
@@ -411,9 +413,11 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
     let defs = surveys_counting_single_keyed();
     let path = defs.path().join("surveys");
     let app = TestApp::builder()
-        .with_user("an", Role::Surveyor, None)
-        .with_user("binh", Role::Surveyor, None)
-        .with_user("chi", Role::Supervisor, None)
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
         .settings(move |s| {
             s.surveys_dir = path;
             // The one form is read at its ward: no smallest cell to hide it.
@@ -421,40 +425,44 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         })
         .build();
     let svc = service!(app);
-    let sup = sign_in!(svc, "chi", USER_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
     let batch = create_batch!(svc, sup);
     let key = format!("/entry/batches/{batch}/key");
-    let (_, page, _) = staff_get!(svc, an, format!("/entry/batches/{batch}"));
+    let Answer { text: page, .. } = an.get(format!("/entry/batches/{batch}")).await;
     assert!(
         page.contains("tính cả phiếu mới nhập một lần"),
         "the page says so"
     );
 
     assert_eq!(
-        post!(svc, an, key, as_pairs(&household("AB-7", "1"))).0,
+        an.post_form(&key, &as_pairs(&household("AB-7", "1")))
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1, "counted when keyed once");
     recount_agrees(&app);
     assert_eq!(
-        post!(svc, binh, key, as_pairs(&household("AB-7", "5"))).0,
+        binh.post_form(&key, &as_pairs(&household("AB-7", "5")))
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let (_, list, _) = staff_get!(svc, sup, "/entry/disputes".to_string());
+    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
     let form_at = list.find("/entry/forms/").unwrap();
     let form_id: String = list[form_at + 13..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
-    let (status, _, _) = post!(
-        svc,
-        sup,
-        format!("/entry/forms/{form_id}"),
-        [("q.E1.1:source", "2"), ("q.E1.1:reason", "phiếu ghi 5")]
-    );
+    let Answer { status, .. } = sup
+        .post_form(
+            format!("/entry/forms/{form_id}"),
+            &[("q.E1.1:source", "2"), ("q.E1.1:reason", "phiếu ghi 5")],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "still one form");
     // The counts moved from 1 to 5 in the settlement's transaction: the recount agrees.
@@ -494,8 +502,8 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     use chiso::features::import::service::{import_file, Entry, ImportOptions, Quiet};
     let app = paper_app();
     let svc = service!(app);
-    let sup = sign_in!(svc, "chi", USER_PASSWORD);
-    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let sup = svc.supervisor("chi").await;
+    let binh = svc.surveyor("binh").await;
     let batch = create_batch!(svc, sup);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lo-01.csv");
@@ -533,18 +541,22 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     .unwrap();
     assert_eq!(report.created, 2);
     assert_eq!(app.responses(), 0, "keyed once: nothing counts yet");
-    let (_, page, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
+    let Answer { text: page, .. } = sup.get(format!("/entry/batches/{batch}")).await;
     assert!(page.contains("AB-0500") && page.contains("Đã nhập 1 lần"));
 
     // Binh keys both from the paper: the first matches the file, the second does not.
     let key = format!("/entry/batches/{batch}/key");
     assert_eq!(
-        post!(svc, binh, key, as_pairs(&household("AB-0500", "4"))).0,
+        binh.post_form(&key, &as_pairs(&household("AB-0500", "4")))
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1, "verified against the file's keying");
     assert_eq!(
-        post!(svc, binh, key, as_pairs(&household("AB-0501", "4"))).0,
+        binh.post_form(&key, &as_pairs(&household("AB-0501", "4")))
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -592,22 +604,22 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
 async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = sign_in!(svc, "chi", USER_PASSWORD);
-    let an = sign_in!(svc, "an", USER_PASSWORD);
-    let binh = sign_in!(svc, "binh", USER_PASSWORD);
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
     let batch = create_batch!(svc, sup);
     let key = format!("/entry/batches/{batch}/key");
     let form = household("AB-0900", "4");
     assert_eq!(
-        post!(svc, an, key, as_pairs(&form)).0,
+        an.post_form(&key, &as_pairs(&form)).await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        post!(svc, binh, key, as_pairs(&form)).0,
+        binh.post_form(&key, &as_pairs(&form)).await.status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let (_, page, _) = staff_get!(svc, sup, format!("/entry/batches/{batch}"));
+    let Answer { text: page, .. } = sup.get(format!("/entry/batches/{batch}")).await;
     let at = page
         .find("/correct\"")
         .expect("a verified form can be corrected");
@@ -615,30 +627,36 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let correct = page[start..at + 8].to_string();
 
     // The form opens with its stored values, as the keying screen shows them.
-    let (status, screen, _) = staff_get!(svc, sup, correct);
+    let Answer {
+        status,
+        text: screen,
+        ..
+    } = sup.get(&correct).await;
     assert_eq!(status, StatusCode::OK);
     assert!(screen.contains("name=\"q.E1.1\" value=\"4\""), "{screen}");
     assert!(screen.contains("value=\"15/06/2025\""));
     // Surveyors do not correct counted forms.
-    assert_eq!(staff_get!(svc, an, correct).0, StatusCode::FORBIDDEN);
+    assert_eq!(an.get(&correct).await.status, StatusCode::FORBIDDEN);
 
     let mut fixed = household("AB-0900", "2");
     fixed.remove(0);
     // Without a reason nothing changes.
-    let (status, _, _) = post!(svc, sup, correct, as_pairs(&fixed));
+    let Answer { status, .. } = sup.post_form(&correct, &as_pairs(&fixed)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     fixed.push(("reason", "phiếu ghi 2, đọc nhầm thành 4".into()));
-    let (status, _, _) = post!(svc, sup, correct, as_pairs(&fixed));
+    let Answer { status, .. } = sup.post_form(&correct, &as_pairs(&fixed)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "still one form");
     recount_agrees(&app);
-    let (_, again, _) = staff_get!(svc, sup, correct);
+    let Answer { text: again, .. } = sup.get(&correct).await;
     assert!(again.contains("name=\"q.E1.1\" value=\"2\""));
     // The same values again: nothing to correct.
-    let (status, page, _) = post!(svc, sup, correct, as_pairs(&fixed));
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = sup
+        .post_form(&correct, &as_pairs(&fixed))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có ô nào thay đổi"));
-    let (_, trail, _) = staff_get!(svc, sup, "/audit?action=paper.correct");
+    let Answer { text: trail, .. } = sup.get("/audit?action=paper.correct").await;
     assert!(
         trail.contains("Sửa phiếu đã tính") && trail.contains("đọc nhầm thành 4"),
         "{trail}"

@@ -1,10 +1,7 @@
 //! The results pages: SIPAS with its breakdowns and charts, table exports, the 404 page.
 
-use crate::harness::{TestApp, ITEMS, USER_PASSWORD};
-use actix_web::cookie::Cookie;
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
 /// 120 counter forms over three units, four fields, two channels and five months, with
@@ -45,20 +42,24 @@ pub async fn fixture(app: &TestApp) {
     }
 }
 
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
-
-#[actix_web::test]
-async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
+/// The app with [`fixture`]'s forms, its service, and viewer "lan" signed in.
+async fn viewer_on_fixture() -> (TestApp, Web, Staff) {
     let app = TestApp::builder()
         .with_user("lan", Role::Viewer, None)
         .build();
     fixture(&app).await;
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, who, "/sipas?survey=sipas-counter&period=2025&unit=NK");
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let who = svc.viewer("lan").await;
+    (app, svc, who)
+}
+
+#[actix_web::test]
+async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_api() {
+    let (app, svc, who) = viewer_on_fixture().await;
+    let page = who
+        .get("/sipas?survey=sipas-counter&period=2025&unit=NK")
+        .await
+        .text_with(StatusCode::OK);
     for want in [
         "Theo lĩnh vực thủ tục",
         "Hộ tịch",
@@ -76,29 +77,21 @@ async fn the_sipas_page_breaks_the_index_down_from_the_counts_and_matches_the_ap
     }
     // Drill down to a ward and back up.
     assert!(page.contains("unit=NK-P-CAI-KHE"));
-    let (_, ward, _) = staff_get!(
-        svc,
-        who,
-        "/sipas?survey=sipas-counter&period=2025&unit=NK-P-CAI-KHE"
-    );
+    let Answer { text: ward, .. } = who
+        .get("/sipas?survey=sipas-counter&period=2025&unit=NK-P-CAI-KHE")
+        .await;
     assert!(ward.contains("unit=NK\""), "a link back up to the district");
     assert!(ward.contains("chính đơn vị đó chịu trách nhiệm"));
 
     // Every number of the element table is the API's, written the Vietnamese way.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/api/v1/scores?survey=sipas-counter&period=2025&unit=NK")
-            .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)))
-            .to_request(),
-    )
-    .await;
-    let api: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
-    let (_, csv, _) = staff_get!(
-        svc,
-        who,
-        "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=elements&format=csv"
-    );
+    let api = svc
+        .token(&app.viewer_token)
+        .get("/api/v1/scores?survey=sipas-counter&period=2025&unit=NK")
+        .await
+        .json();
+    let Answer { text: csv, .. } = who
+        .get("/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=elements&format=csv")
+        .await;
     let mut nodes = vec![&api["nodes"][0]];
     let mut checked = 0;
     while let Some(n) = nodes.pop() {
@@ -155,54 +148,30 @@ async fn breakdowns_add_up_and_the_recount_agrees() {
     assert_eq!(b.months.len(), 5);
     // The year from the month rows is the headline itself.
     assert_eq!(b.year.node.as_ref().unwrap().value, b.scores.nodes[0].value);
-    let report = chiso::db::recount::recount_all(&st.pool, &st.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    assert_counts_agree(&app);
 }
 
 #[actix_web::test]
 async fn table_exports_are_csv_with_a_bom_and_xlsx() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (_app, _svc, who) = viewer_on_fixture().await;
     let uri = "/sipas/export?survey=sipas-counter&period=2025&unit=NK&table=fields&format=csv";
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(uri)
-            .cookie(Cookie::new("chiso_session", who.session.clone()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = who.get(uri).await;
+    assert_eq!(resp.status, StatusCode::OK);
     assert!(resp
-        .headers()
-        .get("Content-Disposition")
-        .unwrap()
-        .to_str()
-        .unwrap()
+        .header("Content-Disposition")
         .contains("sipas-fields-2025-NK.csv"));
-    let bytes = test::read_body(resp).await.to_vec();
+    let bytes = resp.bytes.to_vec();
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
     insta::assert_snapshot!(
         "sipas_fields_csv",
         String::from_utf8(bytes[3..].to_vec()).unwrap()
     );
-    let (_, periods, _) = staff_get!(svc, who, uri.replace("fields", "periods"));
+    let Answer { text: periods, .. } = who.get(uri.replace("fields", "periods")).await;
     insta::assert_snapshot!("sipas_periods_csv", periods.trim_start_matches('\u{feff}'));
 
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&uri.replace("csv", "xlsx"))
-            .cookie(Cookie::new("chiso_session", who.session.clone()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let bytes = test::read_body(resp).await.to_vec();
+    let resp = who.get(uri.replace("csv", "xlsx")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let bytes = resp.bytes.to_vec();
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     use calamine::Reader;
@@ -214,8 +183,10 @@ async fn table_exports_are_csv_with_a_bom_and_xlsx() {
         Some(calamine::Data::Float(_))
     ));
 
-    let (status, page, _) = staff_get!(svc, who, uri.replace("format=csv", "format=pdf"));
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = who
+        .get(uri.replace("format=csv", "format=pdf"))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("csv hoặc xlsx") && page.contains("href=\"/sipas\""));
 }
 
@@ -225,43 +196,42 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let resp = test::call_service(&svc, TestRequest::get().uri("/khong-co").to_request()).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let page = body(resp).await;
+    let resp = svc.anonymous().get("/khong-co").await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
+    let page = resp.text;
     assert!(
         page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
         "{page}"
     );
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/nothing-here")
-            .cookie(Cookie::new("lang", "en"))
-            .to_request(),
-    )
-    .await;
-    let page = body(resp).await;
+    let page = svc
+        .anonymous()
+        .in_lang("en")
+        .get("/nothing-here")
+        .await
+        .text;
     assert!(
         page.contains("Page not found") && page.contains("lang=\"en\""),
         "{page}"
     );
 
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, who, "/scores?survey=sipas-counter&period=abc");
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let who = svc.viewer("lan").await;
+    let page = who
+        .get("/scores?survey=sipas-counter&period=abc")
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("Năm “abc” không hợp lệ") && page.contains("href=\"/scores\""),
         "{page}"
     );
-    let (status, page, _) = staff_get!(
-        svc,
-        who,
-        "/scores?survey=sipas-counter&period=2025&from=2025-06-01&to=2025-05-01"
-    );
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = who
+        .get("/scores?survey=sipas-counter&period=2025&from=2025-06-01&to=2025-05-01")
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“Từ ngày” đang sau “Đến ngày”"), "{page}");
-    let (status, page, _) = staff_get!(svc, who, "/scores?survey=sipas-counter&period=2019");
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get("/scores?survey=sipas-counter&period=2019")
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Chưa có dữ liệu"), "an empty period says so");
 }
 
@@ -270,24 +240,12 @@ async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable
     let app = TestApp::builder().settings(|s| s.public_min_n = 50).build();
     fixture(&app).await;
     let svc = service!(app);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri("/public?period=2025").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(
-        resp.headers().get("Cache-Control").unwrap(),
-        "public, max-age=300"
-    );
-    let etag = resp
-        .headers()
-        .get("ETag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let page = body(resp).await;
+    let anyone = svc.anonymous();
+    let resp = anyone.get("/public?period=2025").await;
+    assert_eq!(resp.status, StatusCode::OK);
+    assert_eq!(resp.header("Cache-Control"), "public, max-age=300");
+    let etag = resp.header("ETag");
+    let page = resp.text;
     // 120 forms, withheld under 50 answers: the year and Ninh Kiều (80 forms, 73 answers on
     // the most answered item) are published; Bình Thủy (40 forms, 37) and the second quarter
     // (32 forms) are not.
@@ -299,22 +257,16 @@ async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable
         "a quarter under 30 answers is withheld"
     );
     assert!(!page.contains("E1.1"), "no item, no individual answer");
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/public?period=2025")
-            .insert_header(("If-None-Match", etag))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+    let resp = anyone
+        .get_with("/public?period=2025", ("If-None-Match", &etag))
+        .await;
+    assert_eq!(resp.status, StatusCode::NOT_MODIFIED);
 
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get().uri("/public?period=2019").to_request(),
-    )
-    .await;
-    assert!(body(resp).await.contains("Chưa có dữ liệu"));
+    assert!(anyone
+        .get("/public?period=2019")
+        .await
+        .text
+        .contains("Chưa có dữ liệu"));
 }
 
 #[actix_web::test]
@@ -323,9 +275,8 @@ async fn the_papi_page_shows_dimensions_against_2022_and_rank_20() {
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, who, "/papi?period=2025");
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let who = svc.viewer("lan").await;
+    let page = who.get("/papi?period=2025").await.text_with(StatusCode::OK);
     assert!(page.contains("Chưa có dữ liệu"));
     assert!(page.contains("ước tính theo phương pháp PAPI"));
 }
@@ -355,18 +306,13 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
         .await
         .unwrap();
     let svc = service!(app);
-    let api = |uri: String| {
-        TestRequest::get()
-            .uri(&uri)
-            .insert_header(("Authorization", format!("Bearer {}", app.viewer_token)))
-            .to_request()
-    };
+    let api = svc.token(&app.viewer_token);
     let slice = "survey=sipas-counter&period=2025&unit=CR-P-HUNG-PHU&from=2025-06-15&to=2025-06-15";
 
     // The API: the form is counted, but no node shows a value, points or an interval.
-    let resp = test::call_service(&svc, api(format!("/api/v1/scores?{slice}"))).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let day: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let resp = api.get(format!("/api/v1/scores?{slice}")).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let day = resp.json();
     assert_eq!(day["responses"], 1);
     let nodes = all_nodes(&day["nodes"]);
     assert!(nodes.len() > 20);
@@ -385,49 +331,48 @@ async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
         assert_eq!(n["n"], 1, "{}: n is kept", n["code"]);
     }
     // The whole city's year is not a breakdown: its figures stand.
-    let resp = test::call_service(
-        &svc,
-        api("/api/v1/scores?survey=sipas-counter&period=2025".into()),
-    )
-    .await;
-    let city: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let city = api
+        .get("/api/v1/scores?survey=sipas-counter&period=2025")
+        .await
+        .json();
     assert_eq!(city["nodes"][0]["withheld"], false);
     assert!(city["nodes"][0]["value"].as_f64().is_some());
 
     // The scores page says why instead of showing 100 %.
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, who, &format!("/scores?{slice}"));
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let who = svc.viewer("lan").await;
+    let page = who
+        .get(&format!("/scores?{slice}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("dưới 5 phiếu"), "{page}");
     assert!(!page.contains("100,00"), "a withheld value leaked: {page}");
 
     // The ward's SIPAS page, its exports and its PAR INDEX projection neither.
     let ward = "survey=sipas-counter&period=2025&unit=CR-P-HUNG-PHU";
-    let (status, page, _) = staff_get!(svc, who, &format!("/sipas?{ward}"));
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(&format!("/sipas?{ward}"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "{page}");
     for table in ["elements", "fields", "channels", "periods"] {
-        let (status, csv, _) = staff_get!(
-            svc,
-            who,
-            &format!("/sipas/export?{ward}&table={table}&format=csv")
-        );
+        let Answer {
+            status, text: csv, ..
+        } = who
+            .get(&format!("/sipas/export?{ward}&table={table}&format=csv"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{table}");
         assert!(!csv.contains("100"), "{table}: {csv}");
     }
-    let (status, page, _) = staff_get!(svc, who, "/parindex?unit=CR-P-HUNG-PHU&period=2025");
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get("/parindex?unit=CR-P-HUNG-PHU&period=2025")
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "{page}");
 }
 
 #[actix_web::test]
 async fn snapshots_of_the_results_pages_and_their_charts() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let (_app, _svc, who) = viewer_on_fixture().await;
     for (name, uri) in [
         (
             "sipas_nk",
@@ -436,7 +381,9 @@ async fn snapshots_of_the_results_pages_and_their_charts() {
         ("sipas_city", "/sipas?survey=sipas-counter&period=2025"),
         ("papi_empty", "/papi?period=2025"),
     ] {
-        let (status, page, _) = staff_get!(svc, who, uri);
+        let Answer {
+            status, text: page, ..
+        } = who.get(&uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
         let main = crate::standing::main_of(&page, &who.csrf);
         assert!(

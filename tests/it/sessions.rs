@@ -2,11 +2,9 @@
 
 use crate::campaign::{dump, text_columns};
 use crate::harness::*;
-use crate::pages::{filled_form, hidden};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
+use actix_web::test::TestRequest;
 use chiso::db::AnyConnection;
 use diesel::RunQueryDsl;
 use std::net::SocketAddr;
@@ -14,27 +12,8 @@ use std::time::Instant;
 
 const WARD: &str = "NK-P-CAI-KHE";
 
-async fn body(resp: actix_web::dev::ServiceResponse) -> String {
-    String::from_utf8(test::read_body(resp).await.to_vec()).unwrap()
-}
-
 fn from(ip: &str) -> SocketAddr {
     format!("{ip}:40000").parse().unwrap()
-}
-
-/// The sign-in page's pre-session cookie and token.
-macro_rules! login_page {
-    ($svc:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        (pre, csrf_field(&body(resp).await))
-    }};
 }
 
 fn login(pre: &str, token: &str, name: &str, password: &str, ip: &str) -> TestRequest {
@@ -54,75 +33,61 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
     let svc = service!(app);
     // Cookie and field of the client's choosing (the old double submit accepted these).
     let picked = "ab".repeat(32);
-    let resp = test::call_service(
-        &svc,
-        login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = svc
+        .send(login(&picked, &picked, "lan", USER_PASSWORD, "10.0.0.1"))
+        .await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     // The server's token for one pre-session id does not fit another.
-    let (pre, token) = login_page!(svc);
-    let (other_pre, _) = login_page!(svc);
-    let resp = test::call_service(
-        &svc,
-        login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (pre, token) = svc.login_page().await;
+    let (other_pre, _) = svc.login_page().await;
+    let resp = svc
+        .send(login(&other_pre, &token, "lan", USER_PASSWORD, "10.0.0.1"))
+        .await;
+    assert_eq!(resp.status, StatusCode::FORBIDDEN);
     // A right token, posted from a page of another site.
     for (header, value) in [
         ("Origin", "https://evil.example"),
         ("Origin", "null"),
         ("Referer", "https://evil.example/form.html"),
     ] {
-        let req = login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1")
-            .insert_header((header, value))
-            .to_request();
-        let resp = test::call_service(&svc, req).await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{header}: {value}");
-        assert!(body(resp).await.contains("trang web khác"));
+        let req =
+            login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header((header, value));
+        let resp = svc.send(req).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN, "{header}: {value}");
+        assert!(resp.text.contains("trang web khác"));
     }
     // From the public address, it signs in.
     let public = app.state.settings.public_url.clone();
-    let req = login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1")
-        .insert_header(("Origin", public))
-        .to_request();
-    let resp = test::call_service(&svc, req).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let session = resp
-        .response()
-        .cookies()
-        .find(|c| c.name() == "chiso_session")
-        .unwrap()
-        .value()
-        .to_string();
+    let req =
+        login(&pre, &token, "lan", USER_PASSWORD, "10.0.0.1").insert_header(("Origin", public));
+    let resp = svc.send(req).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
+    let session = resp.cookie("chiso_session").unwrap();
     // Signed in, a form needs the session's token: not the sign-in page's, not one picked.
     for wrong in [token.as_str(), picked.as_str()] {
-        let resp = test::call_service(
-            &svc,
+        let resp = svc
+            .send(
+                TestRequest::post()
+                    .uri("/admin/tokens")
+                    .cookie(Cookie::new("chiso_session", session.clone()))
+                    .cookie(Cookie::new("chiso_csrf", wrong.to_string()))
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .set_payload(format!("csrf={wrong}&role=viewer&label=x")),
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN);
+    }
+    let right = chiso::web::extract::session_token(&app.state, &session);
+    let resp = svc
+        .send(
             TestRequest::post()
                 .uri("/admin/tokens")
                 .cookie(Cookie::new("chiso_session", session.clone()))
-                .cookie(Cookie::new("chiso_csrf", wrong.to_string()))
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(format!("csrf={wrong}&role=viewer&label=x"))
-                .to_request(),
+                .set_payload(format!("csrf={right}&role=viewer&label=x")),
         )
         .await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    }
-    let right = chiso::web::extract::session_token(&app.state, &session);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri("/admin/tokens")
-            .cookie(Cookie::new("chiso_session", session.clone()))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(format!("csrf={right}&role=viewer&label=x"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.status, StatusCode::OK);
 }
 
 #[actix_web::test]
@@ -131,18 +96,21 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let (pre, token) = login_page!(svc);
+    let (pre, token) = svc.login_page().await;
     // Forty wrong passwords at once from one address: only the first ten are checked.
     let tries = (0..40).map(|_| {
-        test::call_service(
-            &svc,
-            login(&pre, &token, "lan", "sai-mat-khau-roi", "203.0.113.5").to_request(),
-        )
+        svc.send(login(
+            &pre,
+            &token,
+            "lan",
+            "sai-mat-khau-roi",
+            "203.0.113.5",
+        ))
     });
     let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
         .await
         .into_iter()
-        .map(|r| r.status())
+        .map(|r| r.status)
         .collect();
     let checked = statuses
         .iter()
@@ -158,35 +126,28 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
         "ten checked, the rest refused unchecked"
     );
     // The right password from that address waits too…
-    let resp = test::call_service(
-        &svc,
-        login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let resp = svc
+        .send(login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5"))
+        .await;
+    assert_eq!(resp.status, StatusCode::TOO_MANY_REQUESTS);
     // …but the user at their own desk signs in.
-    let resp = test::call_service(
-        &svc,
-        login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20").to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = svc
+        .send(login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20"))
+        .await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     // One address trying many names is stopped as well (30 tries in all).
     let mut refused = 0;
     for i in 0..35 {
-        let resp = test::call_service(
-            &svc,
-            login(
+        let resp = svc
+            .send(login(
                 &pre,
                 &token,
                 &format!("u{i}"),
                 "sai-mat-khau-roi",
                 "198.51.100.1",
-            )
-            .to_request(),
-        )
-        .await;
-        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            ))
+            .await;
+        if resp.status == StatusCode::TOO_MANY_REQUESTS {
             refused += 1;
         }
     }
@@ -251,35 +212,22 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
         .build();
     let svc = service!(app);
     for column in ["last_seen", "expires_at"] {
-        let who = sign_in!(svc, "lan", USER_PASSWORD);
-        let (status, _, _) = staff_get!(svc, who, "/scores");
+        let who = svc.sign_in("lan", USER_PASSWORD).await;
+        let Answer { status, .. } = who.get("/scores").await;
         assert_eq!(status, StatusCode::OK);
         age_sessions(&app, column);
-        let (status, _, location) = staff_get!(svc, who, "/scores");
+        let Answer {
+            status, location, ..
+        } = who.get("/scores").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{column} passed");
         assert!(location.unwrap().starts_with("/login"));
     }
     // `chiso user disable` ends the sessions at once.
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let out = chiso_process(&app.database_url)
-        .args(["user", "disable", "lan"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (status, _, _) = staff_get!(svc, who, "/scores");
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
+    run_ok(chiso_process(&app.database_url).args(["user", "disable", "lan"]));
+    let Answer { status, .. } = who.get("/scores").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let mut conn = app.state.pool.get().unwrap();
-    let lan = chiso::db::auth::find_user(&mut conn, "lan")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        chiso::db::auth::session_count(&mut conn, &lan.id).unwrap(),
-        0
-    );
+    assert_eq!(open_sessions(&app, "lan"), 0);
 }
 
 #[test]
@@ -316,52 +264,37 @@ fn every_way_of_setting_a_password_refuses_a_short_one() {
 
 #[actix_web::test]
 async fn a_kiosk_page_cannot_make_itself_younger() {
-    let app = spawn_app();
-    let token = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::add(&mut conn, WARD, "sipas-counter", "Quầy 1")
-            .unwrap()
-            .1
-    };
+    let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
+    let token = app.kiosks[0].clone();
     // The page as a tablet got it seven hours ago.
     let mut earlier = app.state.clone();
     earlier.clock = chiso::clock::Clock::Fixed(test_clock().now_utc() - chrono::Duration::hours(7));
-    let old_svc = actix_web::test::init_service(
-        actix_web::App::new().configure(chiso::startup::configure(earlier)),
-    )
-    .await;
-    let page = body(
-        test::call_service(
-            &old_svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
+    let old_svc = Web::new(
+        actix_web::test::init_service(
+            actix_web::App::new().configure(chiso::startup::configure(earlier)),
         )
         .await,
-    )
-    .await;
+        TestRequest::to_request,
+    );
+    let page = old_svc.citizen(&token).form().await.text;
     let svc = service!(app);
-    let post = |form: String| {
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(form)
-            .to_request()
-    };
+    let kiosk = svc.citizen(&token);
     let old = filled_form(&page, None);
     assert_eq!(
-        test::call_service(&svc, post(old.clone())).await.status(),
+        kiosk.post_encoded(old.clone()).await.status,
         StatusCode::CONFLICT,
         "seven hours old"
     );
     let now = test_clock().now_utc().timestamp().to_string();
     let forged = old.replace(&hidden(&page, "issued"), &now);
     assert_eq!(
-        test::call_service(&svc, post(forged)).await.status(),
+        kiosk.post_encoded(forged).await.status,
         StatusCode::CONFLICT,
         "a fresh `issued` the server did not sign"
     );
     let unsigned = old.replace(&hidden(&page, "sig"), "");
     assert_eq!(
-        test::call_service(&svc, post(unsigned)).await.status(),
+        kiosk.post_encoded(unsigned).await.status,
         StatusCode::CONFLICT
     );
     assert_eq!(app.responses(), 0);
@@ -401,74 +334,41 @@ fn tables(conn: &mut AnyConnection) -> Vec<String> {
 
 #[actix_web::test]
 async fn nothing_stored_dates_an_answer_finer_than_its_day_or_keeps_a_submission_id() {
-    let app = spawn_app();
-    let token = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::kiosks::add(&mut conn, WARD, "sipas-counter", "Quầy 1")
-            .unwrap()
-            .1
-    };
+    let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
+    let token = app.kiosks[0].clone();
     let svc = service!(app);
     let mut sent_ids = Vec::new();
     // The API, with a UUIDv1 (time and network address of the device) as submission id.
     let v1 = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
     let mut s = submission(WARD, Some(5));
     s["submission_id"] = serde_json::json!(v1);
-    let post_api = |s: serde_json::Value| {
-        TestRequest::post()
-            .uri("/api/v1/responses")
-            .insert_header(("Authorization", format!("Bearer {}", app.surveyor_token)))
-            .set_json(s)
-            .to_request()
-    };
-    let resp = test::call_service(&svc, post_api(s.clone())).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let first: serde_json::Value = test::read_body_json(resp).await;
+    let surveyor = svc.token(&app.surveyor_token);
+    let resp = surveyor.post_json("/api/v1/responses", &s).await;
+    assert_eq!(resp.status, StatusCode::CREATED);
+    let first = resp.json();
     // Idempotency holds through the keyed hash, in any spelling of the id.
     s["submission_id"] = serde_json::json!(v1.to_uppercase());
-    let resp = test::call_service(&svc, post_api(s)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let again: serde_json::Value = test::read_body_json(resp).await;
+    let resp = surveyor.post_json("/api/v1/responses", &s).await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let again = resp.json();
     assert_eq!(first["id"], again["id"]);
     sent_ids.push(v1.to_string());
     // The kiosk.
-    let page = body(
-        test::call_service(
-            &svc,
-            TestRequest::get().uri(&format!("/k/{token}")).to_request(),
-        )
-        .await,
-    )
-    .await;
+    let kiosk = svc.citizen(&token);
+    let page = kiosk.form().await.text;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&format!("/k/{token}"))
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = kiosk.post_encoded(filled_form(&page, None)).await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
     // A slip's code, online.
     let (codes, _) =
         chiso::features::codes::service::issue(&app.state, "test", WARD, "sipas-counter", 1, 30)
             .unwrap();
     let uri = format!("/o/{}", codes[0]);
-    let page =
-        body(test::call_service(&svc, TestRequest::get().uri(&uri).to_request()).await).await;
+    let citizen = svc.anonymous();
+    let page = citizen.get(&uri).await.text;
     sent_ids.push(hidden(&page, "submission_id"));
-    let resp = test::call_service(
-        &svc,
-        TestRequest::post()
-            .uri(&uri)
-            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-            .set_payload(filled_form(&page, None))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = citizen.post_encoded(&uri, filled_form(&page, None)).await;
+    assert_eq!(resp.status, StatusCode::OK);
     assert_eq!(app.responses(), 3);
 
     let mut conn = app.state.pool.get().unwrap();

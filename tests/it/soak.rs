@@ -47,33 +47,14 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("soak.db").display());
     // One kiosk stands for a room of them: no wait between two of its forms.
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = chiso_process(&db)
-        .env("CHISO_KIOSK_INTERVAL", "0")
-        .args(["serve", "--bind", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_healthy(&addr);
-    let server = Server { child, addr };
+    let server = start_server_with(&db, &[("CHISO_KIOSK_INTERVAL", "0")]);
     let cli = |args: &[&str]| {
-        let out = chiso_process(&db).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(chiso_process(&db).args(args));
         String::from_utf8(out.stdout).unwrap()
     };
-    let kiosk_url = cli(&[
-        "kiosk",
-        "add",
-        "--unit",
-        "P-NINH-KIEU",
-        "--survey",
-        "sipas-counter",
-    ]);
+    let kiosk_url = cli(&words(
+        "kiosk add --unit P-NINH-KIEU --survey sipas-counter",
+    ));
     let kiosk_path = format!(
         "/k/{}",
         kiosk_url

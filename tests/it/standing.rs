@@ -2,11 +2,8 @@
 //! A4 report and the top-20 chance in the API.
 
 use crate::api::{answer_everything, described_survey, get, store};
-use crate::harness::{submission, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
-use actix_web::cookie::Cookie;
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use serde_json::Value;
 
 /// 12 counter forms (answers 5, 4, 3 in turn) in Cái Khế ward and 6 officials' forms answered
@@ -22,21 +19,6 @@ async fn fixture(app: &TestApp) {
         let body = answer_everything(&officials, "CT");
         store(app, &body).await;
     }
-}
-
-fn post_form(uri: &str, who: &crate::harness::Browser, form: &[(&str, &str)]) -> TestRequest {
-    let mut fields: Vec<(&str, &str)> = vec![("csrf", who.csrf.as_str())];
-    fields.extend_from_slice(form);
-    TestRequest::post()
-        .uri(uri)
-        .cookie(Cookie::new("chiso_session", who.session.clone()))
-        .cookie(Cookie::new("chiso_csrf", who.csrf.clone()))
-        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(serde_urlencoded::to_string(form_with(&fields)).unwrap())
-}
-
-fn form_with<'a>(f: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    f.to_vec()
 }
 
 fn rows(report: &Value) -> Vec<Value> {
@@ -62,9 +44,8 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
     let app = TestApp::builder().build();
     fixture(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (status, home, _) = staff_get!(svc, admin, "/");
-    assert_eq!(status, StatusCode::OK);
+    let admin = svc.admin().await;
+    let home = admin.get("/").await.text_with(StatusCode::OK);
     assert!(home.contains("PAR INDEX dự kiến năm 2025"), "{home}");
     assert!(home.contains("Ba chỗ mất điểm lớn nhất"));
     // The costliest gap: 5.4, 1.5 points lost (no points in 2022), owned by Sở Nội vụ.
@@ -81,7 +62,11 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
         3
     );
     // Second click: the owner's page, with its gaps and its tasks from the plan.
-    let (status, agency, _) = staff_get!(svc, admin, "/agencies/SNV");
+    let Answer {
+        status,
+        text: agency,
+        ..
+    } = admin.get("/agencies/SNV").await;
     assert_eq!(status, StatusCode::OK);
     assert!(agency.contains("<h1>Sở Nội vụ</h1>"));
     assert!(agency.contains("5.4 Chấp hành kỷ luật"));
@@ -93,9 +78,8 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
     // The forms are one click away in the menu.
     assert!(home.contains("href=\"/entry\""));
     // Signing in lands on the standing.
-    let resp = test::call_service(&svc, TestRequest::get().uri("/").to_request()).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let (status, _, _) = staff_get!(svc, admin, "/agencies/KHONG-CO");
+    assert_eq!(svc.anonymous().get("/").await.status, StatusCode::SEE_OTHER);
+    let Answer { status, .. } = admin.get("/agencies/KHONG-CO").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -104,11 +88,13 @@ async fn every_number_on_the_par_page_matches_the_api() {
     let app = TestApp::builder().build();
     fixture(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     let tok = Some(app.viewer_token.as_str());
     let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
-    let (status, page, _) = staff_get!(svc, admin, "/parindex?period=2025");
-    assert_eq!(status, StatusCode::OK);
+    let page = admin
+        .get("/parindex?period=2025")
+        .await
+        .text_with(StatusCode::OK);
     let vi = |s: &str| s.replace('.', ",");
     for r in rows(&report) {
         let at = page
@@ -164,7 +150,9 @@ async fn every_number_on_the_par_page_matches_the_api() {
         .find(|r| r["code"] == "2.4.1")
         .unwrap();
     assert_eq!(w241["source"], "2022");
-    let (_, ward_page, _) = staff_get!(svc, admin, "/parindex?period=2025&unit=NK-P-CAI-KHE");
+    let Answer {
+        text: ward_page, ..
+    } = admin.get("/parindex?period=2025&unit=NK-P-CAI-KHE").await;
     assert!(ward_page.contains(&vi(ward["projection"]["total"].as_str().unwrap())));
     assert!(ward_page.contains("selected>") && ward_page.contains("Cái Khế"));
 }
@@ -176,9 +164,8 @@ async fn a_scoped_user_sees_only_their_scope_on_the_par_page() {
         .build();
     fixture(&app).await;
     let svc = service!(app);
-    let lan = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, lan, "/parindex?unit=CT");
-    assert_eq!(status, StatusCode::OK);
+    let lan = svc.viewer("lan").await;
+    let page = lan.get("/parindex?unit=CT").await.text_with(StatusCode::OK);
     assert!(
         page.contains("Năm 2025 · Phường Cái Khế"),
         "kept to the scope"
@@ -197,11 +184,15 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         .with_user("xem", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let entries = || {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::par_entries::history(&mut conn, "parindex-2022", 2025).unwrap()
+    let entries = || par_entries(&app, "parindex-2022", 2025);
+    let vp = svc.supervisor("vp").await;
+    let entry = |points, evidence| {
+        [
+            ("period", "2025"),
+            ("points", points),
+            ("evidence", evidence),
+        ]
     };
-    let vp = sign_in!(svc, "vp", USER_PASSWORD);
     let uri = "/parindex/criteria/3.4.1";
     // Bad input: a message naming the field, a way back, nothing stored.
     for (points, evidence, says) in [
@@ -209,22 +200,9 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1,6", "Báo cáo 12/BC-VP", "Điểm phải từ 0 đến 1,5"),
         ("1,5", "", "Xin ghi căn cứ"),
     ] {
-        let resp = test::call_service(
-            &svc,
-            post_form(
-                uri,
-                &vp,
-                &[
-                    ("period", "2025"),
-                    ("points", points),
-                    ("evidence", evidence),
-                ],
-            )
-            .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+        let resp = vp.post_form(&uri, &entry(points, evidence)).await;
+        assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = resp.text;
         assert!(body.contains(says), "{says}: {body}");
         assert!(body.contains("Chưa lưu gì") && body.contains("href=\"/parindex?period=2025\""));
         assert!(
@@ -234,60 +212,30 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
     }
     assert!(entries().is_empty());
     // Not the owner (Sở Tư pháp does not own 3.4.1), a viewer: 403, nothing stored.
-    let tp = sign_in!(svc, "tp", USER_PASSWORD);
-    let xem = sign_in!(svc, "xem", USER_PASSWORD);
+    let tp = svc.supervisor("tp").await;
+    let xem = svc.viewer("xem").await;
     for who in [&tp, &xem] {
-        let resp = test::call_service(
-            &svc,
-            post_form(
-                uri,
-                who,
-                &[
-                    ("period", "2025"),
-                    ("points", "1,5"),
-                    ("evidence", "Báo cáo 12/BC-VP"),
-                ],
-            )
-            .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        let resp = who.post_form(&uri, &entry("1,5", "Báo cáo 12/BC-VP")).await;
+        assert_eq!(resp.status, StatusCode::FORBIDDEN);
     }
-    let (_, page, _) = staff_get!(svc, tp, uri);
+    let Answer { text: page, .. } = tp.get(&uri).await;
     assert!(!page.contains("name=\"points\""), "no form for a non-owner");
     assert!(entries().is_empty());
     // A survey-measured criterion takes no entry.
-    let resp = test::call_service(
-        &svc,
-        post_form(
+    let resp = vp
+        .post_form(
             "/parindex/criteria/2.4.1",
-            &vp,
             &[("period", "2025"), ("points", "1"), ("evidence", "Báo cáo")],
         )
-        .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        .await;
+    assert_eq!(resp.status, StatusCode::NOT_FOUND);
     // The owner enters; a correction later counts; both are kept and audited.
     for (points, evidence) in [
         ("1,5", "Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn"),
         ("1,4990", "Báo cáo 15/BC-VP (điều chỉnh)"),
     ] {
-        let resp = test::call_service(
-            &svc,
-            post_form(
-                uri,
-                &vp,
-                &[
-                    ("period", "2025"),
-                    ("points", points),
-                    ("evidence", evidence),
-                ],
-            )
-            .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let resp = vp.post_form(&uri, &entry(points, evidence)).await;
+        assert_eq!(resp.status, StatusCode::SEE_OTHER);
     }
     let kept = entries();
     assert_eq!(kept.len(), 2);
@@ -296,18 +244,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1.5000", "1.4990")
     );
     assert_eq!(kept[1].entered_by, "vp");
-    let audit = {
-        let mut conn = app.state.pool.get().unwrap();
-        chiso::db::audit::search(
-            &mut conn,
-            &chiso::db::audit::Filter {
-                action: Some("parindex.enter".into()),
-                ..Default::default()
-            },
-            100,
-        )
-        .unwrap()
-    };
+    let audit = audit_entries(&app, Some("parindex.enter"));
     assert_eq!(audit.len(), 2);
     assert!(audit
         .iter()
@@ -330,27 +267,23 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
     // 86.11 + (1.4990 − 1.4962) = 86.1128 → 86.11; entered share = 1.5 of 100 points.
     assert_eq!(report["projection"]["total"], "86.11");
     assert!((report["projection"]["entered_share"].as_f64().unwrap() - 0.015).abs() < 1e-9);
-    let (_, page, _) = staff_get!(svc, vp, format!("{uri}?period=2025"));
+    let Answer { text: page, .. } = vp.get(format!("{uri}?period=2025")).await;
     assert!(
         page.contains("Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn") && page.contains("(đang tính)")
     );
     // An admin enters for anyone.
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let resp = test::call_service(
-        &svc,
-        post_form(
+    let admin = svc.admin().await;
+    let resp = admin
+        .post_form(
             "/parindex/criteria/8.4",
-            &admin,
             &[
                 ("period", "2025"),
                 ("points", "1,5"),
                 ("evidence", "Quyết toán ngân sách 2025"),
             ],
         )
-        .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        .await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER);
 }
 
 #[actix_web::test]
@@ -407,7 +340,7 @@ async fn snapshots_of_the_standing_pages() {
     let app = TestApp::builder().build();
     fixture(&app).await;
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
+    let admin = svc.admin().await;
     for (name, uri) in [
         ("home", "/"),
         ("parindex", "/parindex"),
@@ -415,25 +348,12 @@ async fn snapshots_of_the_standing_pages() {
         ("report", "/report"),
         ("home_en", "/?lang=en"),
     ] {
-        let (status, page, _) = if name.ends_with("_en") {
-            let resp = test::call_service(
-                &svc,
-                TestRequest::get()
-                    .uri("/")
-                    .cookie(Cookie::new("chiso_session", admin.session.clone()))
-                    .cookie(Cookie::new("chiso_csrf", admin.csrf.clone()))
-                    .cookie(Cookie::new("lang", "en"))
-                    .to_request(),
-            )
-            .await;
-            let s = resp.status();
-            (
-                s,
-                String::from_utf8(test::read_body(resp).await.to_vec()).unwrap(),
-                None::<String>,
-            )
+        let Answer {
+            status, text: page, ..
+        } = if name.ends_with("_en") {
+            admin.in_lang(Some("en")).get("/").await
         } else {
-            staff_get!(svc, admin, uri)
+            admin.get(&uri).await
         };
         assert_eq!(status, StatusCode::OK, "{uri}");
         let main = main_of(&page, &admin.csrf);
@@ -470,17 +390,12 @@ async fn before_any_answer_or_entry_the_par_projection_has_no_chance_of_the_top2
     let c = par["projection"]["top20_chance"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&c));
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri("/parindex?period=2025")
-            .cookie(Cookie::new("chiso_session", admin.session.clone()))
-            .cookie(Cookie::new("lang", "en"))
-            .to_request(),
-    )
-    .await;
-    let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    let admin = svc.admin().await;
+    let page = admin
+        .in_lang(Some("en"))
+        .get("/parindex?period=2025")
+        .await
+        .text;
     assert!(
         page.contains("projected total exceeds the estimated rank-20 threshold"),
         "{page}"
@@ -503,9 +418,11 @@ async fn the_report_lists_units_with_enough_answers_and_counts_the_others() {
         store(&app, &body).await;
     }
     let svc = service!(app);
-    let admin = sign_in!(svc, "admin", ADMIN_PASSWORD);
-    let (status, page, _) = staff_get!(svc, admin, "/report?period=2025");
-    assert_eq!(status, StatusCode::OK);
+    let admin = svc.admin().await;
+    let page = admin
+        .get("/report?period=2025")
+        .await
+        .text_with(StatusCode::OK);
     let table = page.split("SIPAS theo đơn vị").nth(1).unwrap();
     assert!(table.contains("<td>Quận Ninh Kiều</td>"), "{table}");
     assert!(!table.contains("Bình Thủy</td>"), "{table}");

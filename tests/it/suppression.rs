@@ -4,11 +4,8 @@
 //! and the kiosks page neither times an answer nor shows a count under the smallest cell.
 
 use crate::api::{answer_everything, described_survey, get, store};
-use crate::harness::{submission, TestApp, USER_PASSWORD};
-use actix_web::cookie::Cookie;
+use crate::harness::*;
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use chiso::db::auth::Role;
 use serde_json::{json, Value};
 
 const SIPAS: &str = "survey=sipas-counter&period=2025";
@@ -65,13 +62,11 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
 
     // The SIPAS page's units below and their export: neither district's value.
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, csv, _) = staff_get!(
-        svc,
-        who,
-        format!("/sipas/export?{SIPAS}&table=below&format=csv")
-    );
-    assert_eq!(status, StatusCode::OK, "{csv}");
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
+    let csv = who
+        .get(format!("/sipas/export?{SIPAS}&table=below&format=csv"))
+        .await
+        .text_with(StatusCode::OK);
     for name in ["Quận Ninh Kiều", "Quận Bình Thủy"] {
         let row = csv_row(&csv, name);
         assert!(
@@ -79,11 +74,15 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
             "{name} withheld: {row}"
         );
     }
-    let (status, page, _) = staff_get!(svc, who, format!("/sipas?{SIPAS}&unit=NK"));
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(format!("/sipas?{SIPAS}&unit=NK"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
-    let (status, page, _) = staff_get!(svc, who, format!("/scores?{SIPAS}&unit=NK"));
-    assert_eq!(status, StatusCode::OK);
+    let page = who
+        .get(format!("/scores?{SIPAS}&unit=NK"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(!page.contains("100,00"), "Ninh Kiều's 100 % leaked: {page}");
     assert!(page.contains("ẩn kèm ô nhỏ"), "{page}");
 
@@ -96,11 +95,9 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
     let bt = value_of(&app, Some("BT")).await;
     assert_eq!(nk, Some(100.0));
     assert_eq!(bt, Some(0.0));
-    let (_, csv, _) = staff_get!(
-        svc,
-        who,
-        format!("/sipas/export?{SIPAS}&table=below&format=csv")
-    );
+    let Answer { text: csv, .. } = who
+        .get(format!("/sipas/export?{SIPAS}&table=below&format=csv"))
+        .await;
     let row = csv_row(&csv, "Quận Ninh Kiều");
     assert!(row.starts_with("Quận Ninh Kiều,100"), "{row}");
 }
@@ -146,10 +143,9 @@ async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
     }
     assert!(checked > 20, "every node has the group: {checked}");
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
     let page_uri = "/scores?survey=parindex-officials-2022&period=2025";
-    let (status, page, _) = staff_get!(svc, who, page_uri);
-    assert_eq!(status, StatusCode::OK);
+    let page = who.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(
         !page.contains("100,00"),
         "the deputies' answers leaked: {page}"
@@ -166,7 +162,7 @@ async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
     );
     assert!(r["value"].as_f64().is_some());
     assert_eq!(r["value"], g["value"]);
-    let (_, page, _) = staff_get!(svc, who, page_uri);
+    let Answer { text: page, .. } = who.get(&page_uri).await;
     assert!(page.contains("100,00"), "{page}");
 }
 
@@ -186,8 +182,10 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         }
     }
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(svc, who, "/admin/kiosks");
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
+    let Answer {
+        status, text: page, ..
+    } = who.get("/admin/kiosks").await;
     assert_eq!(status, StatusCode::OK);
     // Neither tablet has loaded its page on this server: not alive, and no time anywhere.
     assert!(page.contains("Không thấy trong giờ qua"), "{page}");
@@ -205,15 +203,9 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
     );
 
     // A page load (not an answer) makes a tablet alive.
-    let resp = test::call_service(
-        &svc,
-        TestRequest::get()
-            .uri(&format!("/k/{}", app.kiosks[0]))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let (_, page, _) = staff_get!(svc, who, "/admin/kiosks");
+    let resp = svc.citizen(&app.kiosks[0]).form().await;
+    assert_eq!(resp.status, StatusCode::OK);
+    let Answer { text: page, .. } = who.get("/admin/kiosks").await;
     assert!(page.contains("Có, trong giờ qua"), "{page}");
 
     // Not vacuous: with five at An Thới too, both counts show.
@@ -222,7 +214,7 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         body["channel"] = json!("kiosk");
         store(&app, &body).await;
     }
-    let (_, page, _) = staff_get!(svc, who, "/admin/kiosks");
+    let Answer { text: page, .. } = who.get("/admin/kiosks").await;
     assert!(
         page.contains("\">7</td>") && page.contains("\">5</td>"),
         "{page}"
@@ -420,13 +412,11 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
 
     // The scores page with a range still renders, and says to choose whole months.
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
-    let (status, page, _) = staff_get!(
-        svc,
-        who,
-        format!("/scores?{SIPAS}&from=2025-06-01&to=2025-06-11")
-    );
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
+    let page = who
+        .get(format!("/scores?{SIPAS}&from=2025-06-01&to=2025-06-11"))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("xin chọn trọn tháng"), "{page}");
     assert!(
         !page.contains("100,00") && !page.contains("83,33"),
@@ -464,7 +454,7 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     answer("NK-P-CAI-KHE", "ho_tich", 5, 5).await;
     answer("BT-P-AN-THOI", "ho_tich", 3, 5).await;
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
     let fields = |unit: Option<&str>| {
         let uri = match unit {
             Some(u) => format!("/sipas/export?{SIPAS}&unit={u}&table=fields&format=csv"),
@@ -476,8 +466,7 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     const CIVIL: &str = "Hộ tịch";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let (uri, _) = fields(None);
-    let (status, city, _) = staff_get!(svc, who, uri);
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(&uri).await.text_with(StatusCode::OK);
     let row = csv_row(&city, CERT);
     assert!(
         !row.contains(WITHHELD),
@@ -485,7 +474,9 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     );
     for unit in ["NK", "NK-P-CAI-KHE"] {
         let (uri, name) = fields(Some(unit));
-        let (status, csv, _) = staff_get!(svc, who, uri);
+        let Answer {
+            status, text: csv, ..
+        } = who.get(&uri).await;
         assert_eq!(status, StatusCode::OK, "{csv}");
         // The city's certifications minus this unit's would be An Thới's one form.
         let row = csv_row(&csv, CERT);
@@ -505,7 +496,7 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     answer("BT-P-AN-THOI", "chung_thuc", 1, 4).await;
     for unit in ["NK", "NK-P-CAI-KHE"] {
         let (uri, name) = fields(Some(unit));
-        let (_, csv, _) = staff_get!(svc, who, uri);
+        let Answer { text: csv, .. } = who.get(&uri).await;
         for field in [CERT, CIVIL] {
             let row = csv_row(&csv, field);
             assert!(row.starts_with(&format!("{field},100")), "{name}: {row}");
@@ -532,20 +523,18 @@ async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
     answer("NK", 5, 5).await;
     answer("BT", 3, 5).await;
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
     const WARDS: &str = "\"Phường, xã, thị trấn\"";
     const DISTRICTS: &str = "\"Quận, huyện\"";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let levels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=levels&format=csv");
-    let (status, city, _) = staff_get!(svc, who, levels(""));
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(levels("")).await.text_with(StatusCode::OK);
     let row = csv_row(&city, WARDS);
     assert!(
         !row.contains(WITHHELD),
         "the city's six ward forms stand: {row}"
     );
-    let (status, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
-    assert_eq!(status, StatusCode::OK, "{nk}");
+    let nk = who.get(levels("&unit=NK")).await.text_with(StatusCode::OK);
     // The city's wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's
     // total minus its district office.
     for level in [WARDS, DISTRICTS] {
@@ -555,7 +544,7 @@ async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
 
     // Not vacuous: with five forms at An Thới, Ninh Kiều's levels show.
     answer("BT-P-AN-THOI", 1, 4).await;
-    let (_, nk, _) = staff_get!(svc, who, levels("&unit=NK"));
+    let Answer { text: nk, .. } = who.get(levels("&unit=NK")).await;
     for level in [WARDS, DISTRICTS] {
         let row = csv_row(&nk, level);
         assert!(row.starts_with(&format!("{level},100")), "{row}");
@@ -583,21 +572,22 @@ async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
     answer("NK-P-CAI-KHE", "api", 5, 5).await;
     answer("BT-P-AN-THOI", "api", 3, 5).await;
     let svc = service!(app);
-    let who = sign_in!(svc, "lan", USER_PASSWORD);
+    let who = svc.sign_in("lan", USER_PASSWORD).await;
     const KIOSK: &str = "Máy tính bảng tại quầy";
     const API: &str = "Hệ thống khác (API)";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
     let channels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=channels&format=csv");
-    let (status, city, _) = staff_get!(svc, who, channels(""));
-    assert_eq!(status, StatusCode::OK, "{city}");
+    let city = who.get(channels("")).await.text_with(StatusCode::OK);
     let row = csv_row(&city, KIOSK);
     assert!(
         !row.contains(WITHHELD),
         "the city's six kiosk forms stand: {row}"
     );
     for unit in ["NK", "NK-P-CAI-KHE"] {
-        let (status, csv, _) = staff_get!(svc, who, channels(&format!("&unit={unit}")));
-        assert_eq!(status, StatusCode::OK, "{csv}");
+        let csv = who
+            .get(channels(&format!("&unit={unit}")))
+            .await
+            .text_with(StatusCode::OK);
         // The city's kiosks minus this unit's would be An Thới's one form; nor is it the
         // unit's total minus its other channel.
         for channel in [KIOSK, API] {
@@ -611,7 +601,7 @@ async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
 
     // Not vacuous: with five kiosk forms at An Thới, Cái Khế's channels show.
     answer("BT-P-AN-THOI", "kiosk", 1, 4).await;
-    let (_, csv, _) = staff_get!(svc, who, channels("&unit=NK-P-CAI-KHE"));
+    let Answer { text: csv, .. } = who.get(channels("&unit=NK-P-CAI-KHE")).await;
     for channel in [KIOSK, API] {
         let row = csv_row(&csv, channel);
         assert!(row.starts_with(&format!("{channel},100")), "{row}");

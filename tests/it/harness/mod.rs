@@ -2,16 +2,22 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+mod stored;
+mod web;
+pub use chiso::db::auth::Role;
+pub use stored::*;
+pub use web::*;
+
 use chiso::clock::Clock;
 use chiso::config::Settings;
-use chiso::db::auth::{self, Role};
+use chiso::db::auth;
 use chiso::http_client::Client;
 use chiso::startup::prepare;
 use chiso::state::AppState;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_PASSWORD: &str = "mat-khau-quan-tri";
@@ -62,6 +68,14 @@ impl TestAppBuilder {
     pub fn with_user(mut self, name: &str, role: Role, unit: Option<&str>) -> Self {
         self.users
             .push((name.into(), role, unit.map(str::to_string)));
+        self
+    }
+
+    /// Users of the whole city (no unit), each signing in with [`USER_PASSWORD`].
+    pub fn with_staff(mut self, staff: &[(&str, Role)]) -> Self {
+        for (name, role) in staff {
+            self = self.with_user(name, *role, None);
+        }
         self
     }
 
@@ -197,19 +211,23 @@ impl TestApp {
         TestAppBuilder::default()
     }
 
+    /// How many forms are stored ([`stored_forms`]).
     pub fn responses(&self) -> i64 {
-        let mut conn = self.state.pool.get().unwrap();
-        chiso::db::responses::count(&mut conn).unwrap()
+        stored_forms(self)
     }
 }
 
-/// Builds the app's service exactly as the server does.
+/// The app's service, built exactly as the server builds it, as its callers reach it
+/// ([`Web`]).
 macro_rules! service {
     ($app:expr) => {
-        actix_web::test::init_service(
-            actix_web::App::new().configure(chiso::startup::configure($app.state.clone())),
+        $crate::harness::Web::new(
+            actix_web::test::init_service(
+                actix_web::App::new().configure(chiso::startup::configure($app.state.clone())),
+            )
+            .await,
+            actix_web::test::TestRequest::to_request,
         )
-        .await
     };
 }
 
@@ -283,10 +301,63 @@ pub fn chiso_process(db: &str) -> Command {
     c
 }
 
+/// The words of a command line, for arguments written as one string.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The first line a command printed, trimmed (an address, an id).
+pub fn first_line(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Runs `chiso` with `args` on database `db`, as an operator types it; its output.
+pub fn chiso(db: &str, args: &[&str]) -> Output {
+    chiso_process(db).args(args).output().unwrap()
+}
+
+/// What a command said, on its standard output and then its standard error.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Checks that a command said `what` (on either stream).
+#[track_caller]
+pub fn assert_said(o: &Output, what: &str) {
+    let said = text(o);
+    assert!(said.contains(what), "{what:?} not said:\n{said}");
+}
+
+/// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Starts `chiso serve` on a free port and waits until it answers.
 pub fn start_server(db: &str) -> Server {
+    start_server_with(db, &[])
+}
+
+/// [`start_server`] with `env` set for the process (settings under test).
+pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
     let addr = format!("127.0.0.1:{}", free_port());
     let child = chiso_process(db)
+        .envs(env.iter().copied())
         .args(["serve", "--bind", &addr])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -314,13 +385,6 @@ pub fn wait_healthy(addr: &str) {
     }
 }
 
-/// A signed-in browser: its session cookie and the CSRF token its forms carry (bound to the
-/// session by the server).
-pub struct Browser {
-    pub session: String,
-    pub csrf: String,
-}
-
 /// The value of the first `csrf` field of a page.
 pub fn csrf_field(body: &str) -> String {
     let at = body
@@ -330,73 +394,38 @@ pub fn csrf_field(body: &str) -> String {
     rest[..rest.find('"').unwrap()].to_string()
 }
 
-/// Signs `$name` in through the login form; the browser it gets.
-macro_rules! sign_in {
-    ($svc:expr, $name:expr, $password:expr) => {{
-        let resp = test::call_service(&$svc, TestRequest::get().uri("/login").to_request()).await;
-        let pre = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_csrf")
-            .unwrap()
-            .value()
-            .to_string();
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        let token = $crate::harness::csrf_field(&body);
-        let form = format!("csrf={token}&username={}&password={}", $name, $password);
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::post()
-                .uri("/login")
-                .cookie(Cookie::new("chiso_csrf", pre))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-                .set_payload(form)
-                .to_request(),
-        )
-        .await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{} signs in", $name);
-        let session = resp
-            .response()
-            .cookies()
-            .find(|c| c.name() == "chiso_session")
-            .unwrap()
-            .value()
-            .to_string();
-        // Forms are bound to the session: the token is read from a signed-in page.
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri("/scores")
-                .cookie(Cookie::new("chiso_session", session.clone()))
-                .to_request(),
-        )
-        .await;
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        let csrf = $crate::harness::csrf_field(&body);
-        $crate::harness::Browser { session, csrf }
-    }};
+/// The hidden fields of a rendered kiosk form.
+pub fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
 }
 
-/// A page as a signed-in browser gets it: status, body and where it redirects.
-macro_rules! staff_get {
-    ($svc:expr, $who:expr, $uri:expr) => {{
-        let resp = test::call_service(
-            &$svc,
-            TestRequest::get()
-                .uri(AsRef::<str>::as_ref(&$uri))
-                .cookie(Cookie::new("chiso_session", $who.session.clone()))
-                .cookie(Cookie::new("chiso_csrf", $who.csrf.clone()))
-                .to_request(),
-        )
-        .await;
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get("Location")
-            .map(|l| l.to_str().unwrap().to_string());
-        let body = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-        (status, body, location)
-    }};
+/// A rendered kiosk form answered in full (but `skip`), as the citizen posts it.
+pub fn filled_form(html: &str, skip: Option<&str>) -> String {
+    let mut fields = vec![
+        ("submission_id".to_string(), hidden(html, "submission_id")),
+        ("version".to_string(), hidden(html, "version")),
+        ("issued".to_string(), hidden(html, "issued")),
+        ("b:linh_vuc".to_string(), "gcn_qsdd".to_string()),
+    ];
+    // Kiosk forms carry the server's signature; online forms have none.
+    if html.contains("name=\"sig\"") {
+        fields.push(("sig".to_string(), hidden(html, "sig")));
+    }
+    for (i, code) in ITEMS.iter().enumerate() {
+        if Some(*code) != skip {
+            let v = if i % 4 == 0 {
+                "na".to_string()
+            } else {
+                "5".to_string()
+            };
+            fields.push((format!("a:{code}"), v));
+        }
+    }
+    serde_urlencoded::to_string(&fields).unwrap()
 }
 
 /// How long the sessions tests open directly last.
