@@ -3,7 +3,9 @@
 pub mod dashboard;
 pub mod papi_page;
 pub mod public_page;
+pub mod respond;
 pub mod routes;
 pub mod scores_page;
 pub mod service;
 pub mod sipas_page;
+pub mod sipas_tables;
