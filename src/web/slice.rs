@@ -167,6 +167,12 @@ impl Slice {
             .map(|c| c.query)
             .map_err(|e| e.page(back))
     }
+
+    /// [`Slice::check`] for the API: the query, or the refusal in JSON naming the field; a
+    /// unit outside the caller's scope is refused.
+    pub fn for_api(&self, scope: Option<&str>, survey: SurveyFill) -> Result<ScoreQuery, ApiError> {
+        self.check(scope, Fill::api(survey))?.within_scope(scope)
+    }
 }
 
 /// [`Slice::check`] for a query not read from an address.
@@ -333,17 +339,22 @@ impl From<SliceError> for ApiError {
     }
 }
 
+/// A unit outside a caller's scope, refused in the API's words (403 naming the field).
+pub fn outside_scope(scope: &str, asked: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::FORBIDDEN,
+        message: format!(
+            "this token may use only unit '{scope}' and the units below it, not '{asked}'"
+        ),
+        field: Some("unit".into()),
+    }
+}
+
 impl Checked {
     /// The query, or — for the API — a unit asked outside the caller's scope refused.
     pub fn within_scope(self, scope: Option<&str>) -> Result<ScoreQuery, ApiError> {
         match (scope, self.outside) {
-            (Some(s), Some(u)) => Err(ApiError {
-                status: StatusCode::FORBIDDEN,
-                message: format!(
-                    "this token may use only unit '{s}' and the units below it, not '{u}'"
-                ),
-                field: Some("unit".into()),
-            }),
+            (Some(s), Some(u)) => Err(outside_scope(s, &u)),
             _ => Ok(self.query),
         }
     }

@@ -5,6 +5,7 @@
 use crate::state::AppState;
 use crate::survey::RawSubmission;
 use crate::web::error::ApiError;
+use crate::web::slice::outside_scope;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -133,24 +134,10 @@ pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// The unit a caller limited to a unit asks about: their own when none is named, refused when
-/// it lies outside their unit and the units below it. Callers without a scope get what they
-/// asked for.
-pub fn in_scope(
-    state: &AppState,
-    scope: Option<&str>,
-    asked: Option<String>,
-) -> Result<Option<String>, ApiError> {
-    match (scope, asked) {
-        (None, asked) => Ok(asked),
-        (Some(s), None) => Ok(Some(s.to_string())),
-        (Some(s), Some(u)) if state.units.subtree(s).contains(&u) => Ok(Some(u)),
-        (Some(s), Some(u)) => Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            message: format!(
-                "this token may use only unit '{s}' and the units below it, not '{u}'"
-            ),
-            field: Some("unit".into()),
-        }),
+/// A submission by a caller limited to a unit is for that unit or one below it.
+pub fn in_scope(state: &AppState, scope: Option<&str>, unit: &str) -> Result<(), ApiError> {
+    match scope {
+        Some(s) if !state.units.subtree(s).iter().any(|u| u == unit) => Err(outside_scope(s, unit)),
+        _ => Ok(()),
     }
 }

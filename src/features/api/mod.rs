@@ -1,6 +1,7 @@
 //! The JSON API, its OpenAPI description and its JSON errors.
 
 pub mod body;
+pub mod download;
 pub mod errors;
 pub mod json;
 pub mod openapi;

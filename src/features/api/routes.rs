@@ -2,15 +2,16 @@
 //! responses.
 
 use crate::db::responses::Stored;
+use crate::features::api::download::streamed;
 use crate::features::api::json::{Created, ExportParams, ScoresJson, SurveyJson};
+use crate::features::export::service as export;
 use crate::features::results::service as results;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::web::error::{ApiError, ErrorBody};
 use crate::web::extract::{ApiCaller, Supervisor, Surveyor, TokenOrSession};
-use crate::web::slice::{Fill, ScoreParams, Slice, SurveyFill};
+use crate::web::slice::{ScoreParams, Slice, SurveyFill};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 // Kept where the routes that read JSON bodies look for them.
@@ -47,7 +48,7 @@ pub async fn post_response(
     require_json(&req)?;
     let body = read_body(payload).await?;
     let raw = parse_submission(&body)?;
-    in_scope(&state, caller.unit.as_deref(), Some(raw.unit.clone()))?;
+    in_scope(&state, caller.unit.as_deref(), &raw.unit)?;
     Ok(match crate::features::submit::submit(&state, raw).await? {
         Stored::Created(id) => HttpResponse::Created().json(Created { id }),
         Stored::Existing(id) => HttpResponse::Ok().json(Created { id }),
@@ -130,9 +131,7 @@ pub async fn scores(
     slice: Slice,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.unit.as_deref();
-    let q = slice
-        .check(scope, Fill::api(SurveyFill::Required))?
-        .within_scope(scope)?;
+    let q = slice.for_api(scope, SurveyFill::Required)?;
     let (s, q) = state
         .run(move |st| results::scores(st, &q).map(|s| (s, q)))
         .await?;
@@ -168,9 +167,7 @@ pub async fn parindex(
     slice: Slice,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.unit.as_deref();
-    let q = slice
-        .check(scope, Fill::api(SurveyFill::Ignored))?
-        .within_scope(scope)?;
+    let q = slice.for_api(scope, SurveyFill::Ignored)?;
     let report = state.run(move |st| results::par_report(st, &q)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -204,31 +201,8 @@ pub async fn export(
     caller: TokenOrSession<Supervisor>,
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let plan =
-        crate::features::export::service::plan(&state, params.request()?, caller.unit.as_deref())?;
-    let (name, format) = (plan.file_name(), plan.format);
-    let mut chunks = crate::features::export::service::start(&state, plan)?;
-    // An error found before the first byte (the database, an XLSX too large) is the answer.
-    let first = match chunks.recv().await {
-        Some(Err(e)) => return Err(e.into()),
-        first => first,
-    };
-    let rest = futures_util::stream::unfold(chunks, |mut chunks| async move {
-        chunks.recv().await.map(|c| (c, chunks))
-    });
-    let body = futures_util::stream::iter(first)
-        .chain(rest)
-        .map(|chunk| match chunk {
-            Ok(bytes) => Ok(web::Bytes::from(bytes)),
-            // Half-way through, the client can only be told by a cut-off download.
-            Err(e) => Err(actix_web::error::ErrorInternalServerError(e.to_string())),
-        });
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .streaming(body))
+    let plan = export::plan(&state, params.request()?, caller.unit.as_deref())?;
+    let (name, content_type) = (plan.file_name(), plan.format.content_type());
+    let chunks = export::start(&state, plan)?;
+    streamed(chunks, &name, content_type).await
 }

@@ -1,8 +1,9 @@
 //! Where the city stands: the home page, the PAR INDEX this year, a criterion's entries, the
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
-use crate::db::par_entries::Entry;
-use crate::features::standing::service::{AgencyGap, EntryForm, Scored, Selection, Standing};
+use crate::features::standing::service::{
+    AgencyGap, CriterionView, EntryForm, Scored, Selection, Standing,
+};
 use crate::report::{ParReport, ParRow};
 use crate::scoring::top20::Top20;
 use crate::scoring::NodeScore;
@@ -243,10 +244,8 @@ pub fn parindex(
 
 /// A criterion: its latest value, every entry, and the form for its owner.
 pub struct CriterionPage<'a> {
-    pub row: &'a ParRow,
-    pub period: i32,
-    pub history: &'a [Entry],
-    pub may_enter: bool,
+    /// The criterion's row, its entries and whether the reader may enter.
+    pub view: &'a CriterionView,
     pub form: &'a EntryForm,
     /// (field, message) of a refused entry.
     pub error: Option<(&'a str, &'a str)>,
@@ -255,14 +254,14 @@ pub struct CriterionPage<'a> {
 
 pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
     let lang = c.lang;
-    let r = p.row;
+    let r = &p.view.row;
     let bad = |f: &str| p.error.is_some_and(|e| e.0 == f);
     shell(
         c,
         &format!("PAR INDEX {}", r.code),
         "",
         html! {
-            p.crumbs { a href={ "/parindex?period=" (p.period) } { "PAR INDEX " (p.period) } " › " (r.code) }
+            p.crumbs { a href={ "/parindex?period=" (p.view.period) } { "PAR INDEX " (p.view.period) } " › " (r.code) }
             h1 { (r.code) " " (lang.titled(&r.name, r.name_en.as_deref())) }
             p {
                 (lang.pick("Tối đa ", "Max ")) strong { (r.max.as_deref().map(|m| lang.decimal_text(m)).unwrap_or_else(|| "?".into())) }
@@ -271,22 +270,22 @@ pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
                 (lang.pick(" · cơ quan chủ trì: ", " · lead agency: ")) (owner_links(plan, &r.owner))
             }
             @if p.saved { p.saved { (lang.pick("Đã lưu điểm và ghi vào nhật ký.", "Saved, and written to the audit log.")) } }
-            h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.period) }
-            @if p.history.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu nhập năm này: tiêu chí giữ điểm 2022.", "No entries yet this year: the criterion keeps its 2022 points.")) } } @else {
+            h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.view.period) }
+            @if p.view.history.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu nhập năm này: tiêu chí giữ điểm 2022.", "No entries yet this year: the criterion keeps its 2022 points.")) } } @else {
                 div.scroll { table {
                     thead { tr { th { (lang.pick("Lúc", "When")) } th { (lang.pick("Người nhập", "By")) } th.num { (lang.pick("Điểm", "Points")) } th { (lang.pick("Căn cứ", "Evidence")) } } }
-                    tbody { @for (i, e) in p.history.iter().enumerate().rev() { tr {
-                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
+                    tbody { @for (i, e) in p.view.history.iter().enumerate().rev() { tr {
+                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.view.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
                         td { (e.entered_by) } td.num { (lang.decimal_text(&e.points)) } td { (e.evidence) }
                     } } }
                 } }
             }
-            @if p.may_enter {
+            @if p.view.may_enter {
                 h2 { (lang.pick("Nhập điểm năm nay", "Enter this year's points")) }
                 @if let Some((_, m)) = p.error { p.error role="alert" { (m) " " (lang.pick("Chưa lưu gì; xin sửa rồi gửi lại.", "Nothing was stored; correct it and send again.")) } }
                 form.stack method="post" action={ "/parindex/criteria/" (r.code) } {
                     input type="hidden" name="csrf" value=(c.csrf);
-                    input type="hidden" name="period" value=(p.period);
+                    input type="hidden" name="period" value=(p.view.period);
                     label { (lang.pick("Điểm (0 đến tối đa)", "Points (0 to the maximum)")) br;
                         input type="text" inputmode="decimal" name="points" value=(p.form.points) class=(if bad("points") { "bad" } else { "" }) required; }
                     label { (lang.pick("Căn cứ (văn bản, số liệu, nơi lưu)", "Evidence (document, figures, where it is kept)")) br;

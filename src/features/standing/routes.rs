@@ -17,8 +17,11 @@ crate::with_csrf!(EntryForm);
 
 /// The page's query by the one rule; a refusal leads back to the page without its query.
 fn query(reader: &Reader, slice: &Slice) -> Result<ScoreQuery, PageError> {
-    let back = reader.here.split('?').next().unwrap_or("/");
-    slice.for_page(reader.user.unit.as_deref(), Fill::standing(), back)
+    slice.for_page(reader.user.unit.as_deref(), Fill::standing(), back(reader))
+}
+
+fn back(reader: &Reader) -> &str {
+    reader.here.split('?').next().unwrap_or("/")
 }
 
 fn plan(state: &AppState) -> Result<&crate::survey::plan::Plan, PageError> {
@@ -66,17 +69,9 @@ async fn criterion_page(
     error: Option<(&str, &str)>,
     saved: bool,
 ) -> Result<HttpResponse, PageError> {
-    let asked = ScoreParams {
-        period: Some(form.period.clone()),
-        ..ScoreParams::default()
-    };
-    let scope = reader.user.unit.as_deref();
-    let back = reader.here.split('?').next().unwrap_or("/");
-    let q = slice::check(state, &asked, scope, Fill::standing())
-        .map_err(|e| e.page(back))?
-        .query;
+    let q = period_query(state, reader, &form.period)?;
     let user = reader.user.clone();
-    let v = state
+    let view = state
         .run(move |st| app::criterion(st, &user, &code, &q))
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -85,16 +80,25 @@ async fn criterion_page(
         None => StatusCode::OK,
     };
     let page = CriterionPage {
-        row: &v.row,
-        period: v.period,
-        history: &v.history,
-        may_enter: v.may_enter,
+        view: &view,
         form,
         error,
         saved,
     };
     let plan = state.plan.as_ref().as_ref();
     Ok(reader.page_with(status, view::criterion(&reader.staff(), plan, &page)))
+}
+
+/// The query of a criterion's page: the period of its form, by the one rule.
+fn period_query(state: &AppState, reader: &Reader, period: &str) -> Result<ScoreQuery, PageError> {
+    let asked = ScoreParams {
+        period: Some(period.to_string()),
+        ..ScoreParams::default()
+    };
+    let scope = reader.user.unit.as_deref();
+    slice::check(state, &asked, scope, Fill::standing())
+        .map(|c| c.query)
+        .map_err(|e| e.page(back(reader)))
 }
 
 #[derive(serde::Deserialize)]
@@ -127,22 +131,21 @@ pub async fn enter(
 ) -> Result<HttpResponse, PageError> {
     let (user, c, f) = (reader.user.clone(), code.clone(), form.clone());
     match state.run(move |st| app::enter(st, &user, &c, &f)).await {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                "Location",
-                format!(
-                    "/parindex/criteria/{}?period={}&saved=1",
-                    code,
-                    form.period.trim()
-                ),
-            ))
-            .finish()),
+        Ok(()) => Ok(saved(&code, &form.period)),
         Err(EntryError::Invalid(e)) => {
             let error = Some((e.field.as_str(), reader.lang.text(&e.text)));
             criterion_page(&state, &reader, code.into_inner(), &form, error, false).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Back to the criterion's page after an entry, saying it was saved.
+fn saved(code: &str, period: &str) -> HttpResponse {
+    let at = format!("/parindex/criteria/{code}?period={}&saved=1", period.trim());
+    HttpResponse::SeeOther()
+        .insert_header(("Location", at))
+        .finish()
 }
 
 impl From<EntryError> for PageError {

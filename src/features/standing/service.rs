@@ -4,8 +4,8 @@
 use crate::db::auth::{Role, User};
 use crate::db::par_entries::Entry;
 use crate::db::DbError;
-use crate::features::results::service::{breakdowns_of, par_report, visible_units};
-use crate::report::{self, ParReport, ParRow, ReportError, ScoreQuery};
+use crate::features::results::service::{breakdowns_of, par_report, scores, visible_units};
+use crate::report::{ParReport, ParRow, ReportError, ScoreQuery};
 use crate::scoring::{NodeScore, Scores};
 use crate::state::AppState;
 use crate::survey::plan::Plan;
@@ -32,42 +32,25 @@ pub struct Standing {
 }
 
 fn standing_of(st: &AppState, q: &ScoreQuery) -> Result<Standing, ReportError> {
-    let tree = st.trees.first().ok_or(ReportError::NoParTree)?;
-    st.db_blocking(|conn| {
-        let par = report::par_report(
-            conn,
-            &st.catalog,
-            &st.units,
-            tree,
-            st.plan.as_ref().as_ref(),
-            q,
-            st.settings.min_cell,
-        )?;
-        let mut surveys = Vec::new();
-        for s in st.catalog.surveys.values() {
-            if s.instrument == "parindex" {
-                continue;
-            }
-            let scores = report::scores(
-                conn,
-                &st.catalog,
-                &st.units,
-                &ScoreQuery {
-                    survey: s.id.clone(),
-                    ..q.clone()
-                },
-                st.settings.min_cell,
-            )?;
-            surveys.push(Scored {
-                survey: s.id.clone(),
-                title: s.title.clone(),
-                title_en: s.title_en.clone(),
-                instrument: s.instrument.clone(),
-                scores,
-            });
+    let par = par_report(st, q)?;
+    let mut surveys = Vec::new();
+    for s in st.catalog.surveys.values() {
+        if s.instrument == "parindex" {
+            continue;
         }
-        Ok(Standing { par, surveys })
-    })
+        let q = ScoreQuery {
+            survey: s.id.clone(),
+            ..q.clone()
+        };
+        surveys.push(Scored {
+            survey: s.id.clone(),
+            title: s.title.clone(),
+            title_en: s.title_en.clone(),
+            instrument: s.instrument.clone(),
+            scores: scores(st, &q)?,
+        });
+    }
+    Ok(Standing { par, surveys })
 }
 
 /// The standing of a query, for callers on the async threads.
