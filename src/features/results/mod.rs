@@ -1,5 +1,6 @@
 //! Results: scores with their intervals, SIPAS with breakdowns, PAPI-aligned, the public page and table exports.
 
+pub mod choice;
 pub mod dashboard;
 pub mod papi_page;
 pub mod public_page;

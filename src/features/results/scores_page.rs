@@ -1,5 +1,6 @@
 //! The scores page: the index tree against 2022, with n, 95 % intervals and significance.
 
+use crate::features::results::choice;
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::{MergedBaselines, Survey, Unit, UnitSet};
 use crate::text::Lang;
@@ -144,26 +145,9 @@ fn filters(p: &ScoresPage) -> Markup {
                     @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title) } }
                 }
             }
-            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
-            @if !p.sets.is_empty() {
-                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
-                    select name="map" {
-                        @for s in p.sets {
-                            option value=(s.id) selected[s.id == p.map] { (s.name) " (" (s.period_text()) ")" }
-                        }
-                    }
-                }
-            }
-            label { (lang.pick("Đơn vị", "Unit")) br;
-                select name="unit" {
-                    @for u in p.units {
-                        option value=(u.code) selected[u.code == p.unit] {
-                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
-                            (u.name)
-                        }
-                    }
-                }
-            }
+            (choice::year(lang, p.period))
+            (choice::map(lang, p.sets, p.map, true))
+            (choice::unit(lang, p.units, p.unit))
             label { (lang.pick("Từ ngày", "From")) br; input type="date" name="from" value=(p.from); }
             label { (lang.pick("Đến ngày", "To")) br; input type="date" name="to" value=(p.to); }
             button type="submit" { (lang.pick("Xem", "Show")) }

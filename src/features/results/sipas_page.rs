@@ -7,6 +7,7 @@ use crate::text::Lang;
 use crate::ui::chart::{self, Bar, Point, Scale};
 use crate::ui::staff::Staff;
 
+use crate::features::results::choice;
 use crate::features::results::sipas_tables::tables;
 use crate::ui::table;
 use maud::{html, Markup};
@@ -207,24 +208,9 @@ fn filters(p: &SipasPage) -> Markup {
                     @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title) } }
                 }
             }
-            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
-            @if !p.sets.is_empty() {
-                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
-                    select name="map" {
-                        @for s in p.sets { option value=(s.id) selected[s.id == p.map] { (s.name) } }
-                    }
-                }
-            }
-            label { (lang.pick("Đơn vị", "Unit")) br;
-                select name="unit" {
-                    @for u in p.choices {
-                        option value=(u.code) selected[u.code == p.b.unit] {
-                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
-                            (u.name)
-                        }
-                    }
-                }
-            }
+            (choice::year(lang, p.period))
+            (choice::map(lang, p.sets, p.map, false))
+            (choice::unit(lang, p.choices, &p.b.unit))
             button type="submit" { (lang.pick("Xem", "Show")) }
         }
     }

@@ -1,6 +1,7 @@
 //! Where the city stands: the home page, the PAR INDEX this year, a criterion's entries, the
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
+use crate::features::results::choice;
 use crate::features::standing::service::{
     AgencyGap, CriterionView, EntryForm, Scored, Selection, Standing,
 };
@@ -69,24 +70,9 @@ pub(super) fn selection_form(c: &Staff, s: &Selection, action: &str) -> Markup {
     let lang = c.lang;
     html! {
         form.filters.noprint method="get" action=(action) {
-            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(s.period) min="2000" max="2100"; }
-            @if !s.sets.is_empty() {
-                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
-                    select name="map" {
-                        @for set in &s.sets { option value=(set.id) selected[set.id == s.map] { (set.name) } }
-                    }
-                }
-            }
-            label { (lang.pick("Đơn vị", "Unit")) br;
-                select name="unit" {
-                    @for u in &s.units {
-                        option value=(u.code) selected[u.code == s.unit] {
-                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
-                            (u.name)
-                        }
-                    }
-                }
-            }
+            (choice::year(lang, s.period))
+            (choice::map(lang, &s.sets, &s.map, false))
+            (choice::unit(lang, &s.units, &s.unit))
             button type="submit" { (lang.pick("Xem", "Show")) }
         }
     }
