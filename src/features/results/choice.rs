@@ -1,9 +1,20 @@
 //! The fields with which a page's reader chooses the slice (year, unit map, unit), the same
 //! on the results and the standing pages.
 
-use crate::survey::{Unit, UnitSet};
+use crate::survey::{Survey, Unit, UnitSet};
 use crate::text::Lang;
 use maud::{html, Markup};
+
+/// The surveys of the page, by title.
+pub fn survey(lang: Lang, surveys: &[&Survey], chosen: &str) -> Markup {
+    html! {
+        label { (lang.pick("Phiếu", "Form")) br;
+            select name="survey" {
+                @for s in surveys { option value=(s.id) selected[s.id == chosen] { (s.title) } }
+            }
+        }
+    }
+}
 
 pub fn year(lang: Lang, period: i32) -> Markup {
     html! {

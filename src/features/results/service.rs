@@ -13,7 +13,7 @@ pub fn scores(st: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
     st.db_blocking(|conn| report::scores(conn, &st.catalog, &st.units, q, st.settings.min_cell))
 }
 
-/// [`scores`], under the name the command line and older callers know.
+/// [`scores`], under the name callers outside the crate know it by.
 pub fn scores_blocking(st: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
     scores(st, q)
 }

@@ -203,11 +203,7 @@ fn filters(p: &SipasPage) -> Markup {
     let lang = p.staff.lang;
     html! {
         form.filters method="get" action="/sipas" {
-            label { (lang.pick("Phiếu", "Form")) br;
-                select name="survey" {
-                    @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title) } }
-                }
-            }
+            (choice::survey(lang, &p.surveys, &p.survey.id))
             (choice::year(lang, p.period))
             (choice::map(lang, p.sets, p.map, false))
             (choice::unit(lang, p.choices, &p.b.unit))
