@@ -187,12 +187,12 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
             ..city.clone()
         };
         let t_city = median_ms(7, || {
-            reports::scores_blocking(&state, &city)
+            reports::scores(&state, &city)
                 .map(|_| ())
                 .map_err(|_| "scores failed".to_string())
         })?;
         let t_district = median_ms(7, || {
-            reports::scores_blocking(&state, &district)
+            reports::scores(&state, &district)
                 .map(|_| ())
                 .map_err(|_| "scores failed".to_string())
         })?;

@@ -116,7 +116,7 @@ pub fn time_top20(state: &AppState, survey: &str, period: i32) -> Result<f64, St
         period,
         ..Default::default()
     };
-    let report = crate::features::results::service::scores_blocking(state, &q)
+    let report = crate::features::results::service::scores(state, &q)
         .map_err(|_| "scores failed".to_string())?;
     let root = report.nodes.first().ok_or("no root node")?.clone();
     let estimate = top20::Estimate::from_interval(

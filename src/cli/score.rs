@@ -41,7 +41,7 @@ pub(super) fn run(state: &AppState, args: &ScoreArgs) -> Result<(), CliError> {
         to: args.to.clone(),
         map: args.map.clone(),
     };
-    let scores = reports::scores_blocking(state, &q)?;
+    let scores = reports::scores(state, &q)?;
     match args.format {
         Format::Json => out!(
             "{}",

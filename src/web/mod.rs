@@ -12,4 +12,5 @@ pub mod origin;
 pub mod paths;
 pub mod reader;
 pub mod router;
+pub mod slice;
 pub mod upload;

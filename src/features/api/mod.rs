@@ -1,5 +1,8 @@
 //! The JSON API, its OpenAPI description and its JSON errors.
 
+pub mod body;
+pub mod download;
 pub mod errors;
+pub mod json;
 pub mod openapi;
 pub mod routes;

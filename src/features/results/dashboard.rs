@@ -1,62 +1,56 @@
-//! Pages for signed-in staff and leaders.
+//! The scores page: an index tree with its intervals, for signed-in staff and leaders.
 
-use crate::features::api::routes::ScoreParams;
-use crate::features::results::routes::visible_units;
 use crate::features::results::scores_page::{scores, ScoresPage};
-use crate::features::results::service as reports;
+use crate::features::results::service::{self, ScoresView};
 use crate::state::AppState;
+use crate::ui::staff::Staff;
 use crate::web::error::PageError;
-use crate::web::extract::{Csrf, SignedIn};
-use actix_web::http::StatusCode;
+use crate::web::reader::Reader;
+use crate::web::slice::{Fill, Slice};
 use actix_web::{web, HttpResponse};
 
 pub async fn scores_page(
-    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn,
-    csrf: Csrf,
-    lang: crate::text::Lang,
-    params: web::Query<ScoreParams>,
+    reader: Reader,
+    slice: Slice,
 ) -> Result<HttpResponse, PageError> {
-    let catalog = state.catalog.clone();
-    let q = crate::features::results::routes::page_query(
-        &state,
-        user.unit.as_deref(),
-        params.into_inner(),
-        catalog.surveys.keys().next().cloned(),
-        "/scores",
-    )?;
-    let scored = reports::scores(&state, q.clone()).await?;
-    let survey = catalog.get(&q.survey).ok_or_else(PageError::no_page)?;
-    let units = visible_units(&state, q.map.as_deref(), user.unit.as_deref());
-    let here = match req.query_string() {
-        "" => req.path().to_string(),
-        qs => format!("{}?{qs}", req.path()),
-    };
-    let unit_code = q.unit.as_deref().unwrap_or("");
-    let below_top = state
-        .units
-        .get(unit_code)
-        .and_then(|u| u.parent.as_ref().map(|_| u.name.as_str()));
-    let page = scores(&ScoresPage {
-        lang,
-        here: &here,
-        username: &user.username,
-        role: user.role,
-        csrf: &csrf.token,
-        surveys: catalog.surveys.values().collect(),
-        units: &units,
-        sets: &state.units.sets,
+    let scope = reader.user.unit.clone();
+    let fill = Fill::page(service::first_survey(&state, None));
+    let q = slice.for_page(scope.as_deref(), fill, "/scores")?;
+    let v = state
+        .run(move |st| service::scores_view(st, q, scope.as_deref()))
+        .await?;
+    let page = scores(&page_of(&state, reader.staff(), &v)?);
+    Ok(reader.page(page))
+}
+
+fn page_of<'a>(
+    state: &'a AppState,
+    staff: Staff<'a>,
+    v: &'a ScoresView,
+) -> Result<ScoresPage<'a>, PageError> {
+    let (q, units) = (&v.q, &state.units);
+    let unit = q.unit.as_deref().unwrap_or("");
+    Ok(ScoresPage {
+        staff,
+        surveys: state.catalog.surveys.values().collect(),
+        units: &v.units,
+        sets: &units.sets,
         map: q.map.as_deref().unwrap_or(""),
-        merged: state.units.merged_baselines_on(q.map.as_deref()),
-        survey,
+        merged: units.merged_baselines_on(q.map.as_deref()),
+        survey: state
+            .catalog
+            .get(&q.survey)
+            .ok_or_else(PageError::no_page)?,
         period: q.period,
-        unit: unit_code,
-        unit_owner: below_top,
+        unit,
+        // Below the city, a unit answers for the SIPAS service at its counter.
+        unit_owner: units
+            .get(unit)
+            .and_then(|u| u.parent.as_ref().map(|_| u.name.as_str())),
         from: q.from.as_deref().unwrap_or(""),
         to: q.to.as_deref().unwrap_or(""),
-        scores: &scored,
+        scores: &v.scores,
         min_cell: state.settings.min_cell,
-    });
-    Ok(csrf.page(StatusCode::OK, page))
+    })
 }

@@ -5,16 +5,13 @@ use crate::scoring::{NodeScore, Scores};
 use crate::survey::Survey;
 use crate::text::Lang;
 use crate::ui::chart::{self, Bar, Scale};
-use crate::ui::layout::{page_in, staff_bar};
+use crate::ui::staff::Staff;
 use crate::ui::table::{self, Table, V};
 use maud::{html, Markup};
 
 pub struct PapiPage<'a> {
-    pub lang: Lang,
-    pub here: &'a str,
-    pub username: &'a str,
-    pub role: crate::db::auth::Role,
-    pub csrf: &'a str,
+    /// Who is looking, for the top bar.
+    pub staff: Staff<'a>,
     pub survey: &'a Survey,
     pub period: i32,
     pub unit: &'a str,
@@ -81,7 +78,7 @@ pub fn tables(lang: Lang, s: &Scores) -> Vec<Table> {
 }
 
 pub fn papi(p: &PapiPage) -> Markup {
-    let lang = p.lang;
+    let lang = p.staff.lang;
     let title = lang.pick(
         "Ước tính theo phương pháp PAPI",
         "Estimates by the PAPI method",
@@ -96,13 +93,11 @@ pub fn papi(p: &PapiPage) -> Markup {
             p.unit
         )
     );
-    page_in(
-        lang,
+    p.staff.page(
         title,
         "",
         html! {},
         html! {
-            (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
                 h1 { (title) }
                 p { (p.survey.title_in(lang)) " · " (p.unit_name) " · " (p.period) }

@@ -1,18 +1,15 @@
 //! The scores page: the index tree against 2022, with n, 95 % intervals and significance.
 
+use crate::features::results::choice;
 use crate::scoring::{NodeScore, Scores};
 use crate::survey::{MergedBaselines, Survey, Unit, UnitSet};
 use crate::text::Lang;
-use crate::ui::layout::{page_in, staff_bar};
+use crate::ui::staff::Staff;
 use maud::{html, Markup};
 
 pub struct ScoresPage<'a> {
-    pub lang: Lang,
-    /// This page's path and query, for the language switch.
-    pub here: &'a str,
-    pub username: &'a str,
-    pub role: crate::db::auth::Role,
-    pub csrf: &'a str,
+    /// Who is looking, for the top bar.
+    pub staff: Staff<'a>,
     pub surveys: Vec<&'a Survey>,
     pub units: &'a [Unit],
     /// The maps the units can be read on, and the one chosen.
@@ -34,14 +31,12 @@ pub struct ScoresPage<'a> {
 }
 
 pub fn scores(p: &ScoresPage) -> Markup {
-    let lang = p.lang;
-    page_in(
-        lang,
+    let lang = p.staff.lang;
+    p.staff.page(
         lang.pick("Kết quả chỉ số", "Index results"),
         "",
         html! {},
         html! {
-            (staff_bar(lang, p.here, p.username, p.role, p.csrf))
             main {
                 h1 { (p.survey.title) }
                 @if p.survey.count_single_keyed {
@@ -64,7 +59,7 @@ pub fn scores(p: &ScoresPage) -> Markup {
                         "No data yet: no form for this choice. Choose another year, unit or range of days.")) }
                 } @else {
                     p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
-                    @if p.role >= crate::db::auth::Role::Supervisor {
+                    @if p.staff.role >= crate::db::auth::Role::Supervisor {
                         p.noprint {
                             (lang.pick("Tải dữ liệu từng phiếu của đơn vị này: ", "Download every form of this unit: "))
                             a href=(export_href(p, "csv")) { "CSV" }
@@ -142,34 +137,13 @@ fn merged_baseline(lang: Lang, m: &MergedBaselines, instrument: &str) -> Markup 
 }
 
 fn filters(p: &ScoresPage) -> Markup {
-    let lang = p.lang;
+    let lang = p.staff.lang;
     html! {
         form.filters method="get" action="/scores" {
-            label { (lang.pick("Phiếu", "Form")) br;
-                select name="survey" {
-                    @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title) } }
-                }
-            }
-            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
-            @if !p.sets.is_empty() {
-                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
-                    select name="map" {
-                        @for s in p.sets {
-                            option value=(s.id) selected[s.id == p.map] { (s.name) " (" (s.period_text()) ")" }
-                        }
-                    }
-                }
-            }
-            label { (lang.pick("Đơn vị", "Unit")) br;
-                select name="unit" {
-                    @for u in p.units {
-                        option value=(u.code) selected[u.code == p.unit] {
-                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
-                            (u.name)
-                        }
-                    }
-                }
-            }
+            (choice::survey(lang, &p.surveys, &p.survey.id))
+            (choice::year(lang, p.period))
+            (choice::map(lang, p.sets, p.map, true))
+            (choice::unit(lang, p.units, p.unit))
             label { (lang.pick("Từ ngày", "From")) br; input type="date" name="from" value=(p.from); }
             label { (lang.pick("Đến ngày", "To")) br; input type="date" name="to" value=(p.to); }
             button type="submit" { (lang.pick("Xem", "Show")) }
@@ -195,7 +169,7 @@ fn tree_table(p: &ScoresPage) -> Markup {
         table.data.scores {
             thead { tr {
                 @for (i, h) in HEADINGS.iter().enumerate() {
-                    th class=[(2..=8).contains(&i).then_some("num")] { (p.lang.pick(h.0, h.1)) }
+                    th class=[(2..=8).contains(&i).then_some("num")] { (p.staff.lang.pick(h.0, h.1)) }
                 }
             } }
             tbody { @for n in &p.scores.nodes { (rows(p, n)) } }
@@ -220,11 +194,14 @@ fn num(lang: Lang, v: Option<f64>, unit: &str) -> String {
 }
 
 fn label(p: &ScoresPage, i: usize) -> &'static str {
-    HEADINGS.get(i).map(|h| p.lang.pick(h.0, h.1)).unwrap_or("")
+    HEADINGS
+        .get(i)
+        .map(|h| p.staff.lang.pick(h.0, h.1))
+        .unwrap_or("")
 }
 
 fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
-    let lang = p.lang;
+    let lang = p.staff.lang;
     let class = if n.kind == "item" { "item" } else { "index" };
     // Below the city, a SIPAS unit answers for its own counter.
     let owner = match (p.unit_owner, p.survey.instrument.as_str(), n.kind) {

@@ -1,45 +1,24 @@
 //! Where the city stands: the home page, the PAR INDEX this year, a criterion's entries, the
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
-use crate::db::par_entries::Entry;
-use crate::features::standing::service::{EntryForm, Scored, Standing};
+use crate::features::results::choice;
+use crate::features::standing::service::{
+    AgencyGap, CriterionView, EntryForm, Scored, Selection, Standing,
+};
 use crate::report::{ParReport, ParRow};
 use crate::scoring::top20::Top20;
 use crate::scoring::NodeScore;
 use crate::survey::plan::{Agency, Plan, Task};
-use crate::survey::{Unit, UnitSet};
 use crate::text::Lang;
-use crate::ui::layout::{page_in, staff_bar};
+use crate::ui::staff::Staff;
 use maud::{html, Markup};
 
-/// Who is looking, and at what.
-pub struct Ctx<'a> {
-    pub lang: Lang,
-    pub username: &'a str,
-    pub role: crate::db::auth::Role,
-    pub csrf: &'a str,
-    /// The page's own path and query, for the language switch.
-    pub here: &'a str,
-}
-
-/// The unit and period chosen, and what may be chosen.
-pub struct Selection<'a> {
-    pub period: i32,
-    pub unit: &'a str,
-    pub unit_name: &'a str,
-    pub units: &'a [Unit],
-    pub sets: &'a [UnitSet],
-    pub map: &'a str,
-}
-
-fn shell(c: &Ctx, title: &str, body_class: &str, content: Markup) -> Markup {
-    page_in(
-        c.lang,
+pub(super) fn shell(c: &Staff, title: &str, body_class: &str, content: Markup) -> Markup {
+    c.page(
         title,
         body_class,
         html! {},
         html! {
-            (staff_bar(c.lang, c.here, c.username, c.role, c.csrf))
             main.standing {
                 (content)
             }
@@ -87,35 +66,20 @@ fn owner_links(plan: Option<&Plan>, owner: &str) -> Markup {
     }
 }
 
-fn selection_form(c: &Ctx, s: &Selection, action: &str) -> Markup {
+pub(super) fn selection_form(c: &Staff, s: &Selection, action: &str) -> Markup {
     let lang = c.lang;
     html! {
         form.filters.noprint method="get" action=(action) {
-            label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(s.period) min="2000" max="2100"; }
-            @if !s.sets.is_empty() {
-                label { (lang.pick("Bản đồ đơn vị", "Unit map")) br;
-                    select name="map" {
-                        @for set in s.sets { option value=(set.id) selected[set.id == s.map] { (set.name) } }
-                    }
-                }
-            }
-            label { (lang.pick("Đơn vị", "Unit")) br;
-                select name="unit" {
-                    @for u in s.units {
-                        option value=(u.code) selected[u.code == s.unit] {
-                            @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }
-                            (u.name)
-                        }
-                    }
-                }
-            }
+            (choice::year(lang, s.period))
+            (choice::map(lang, &s.sets, &s.map, false))
+            (choice::unit(lang, &s.units, &s.unit))
             button type="submit" { (lang.pick("Xem", "Show")) }
         }
     }
 }
 
 /// The projected total beside 2022 and the top-20 range.
-fn projection(lang: Lang, r: &ParReport) -> Markup {
+pub(super) fn projection(lang: Lang, r: &ParReport) -> Markup {
     let p = &r.projection;
     html! {
         div.kpis {
@@ -151,7 +115,7 @@ fn interval(lang: Lang, r: &ParRow) -> Markup {
     }
 }
 
-fn par_row(c: &Ctx, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
+fn par_row(c: &Staff, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
     let lang = c.lang;
     let d = |s: &str| lang.decimal_text(s);
     html! {
@@ -171,7 +135,7 @@ fn par_row(c: &Ctx, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
     }
 }
 
-fn par_table(c: &Ctx, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> Markup {
+fn par_table(c: &Staff, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> Markup {
     let lang = c.lang;
     html! {
         div.scroll { table.par {
@@ -186,55 +150,7 @@ fn par_table(c: &Ctx, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> Mar
     }
 }
 
-/// Points lost by agency: (agency, lost vs max, lost vs target, criteria).
-pub fn gaps_by_agency<'a>(
-    plan: Option<&'a Plan>,
-    r: &'a ParReport,
-) -> Vec<(
-    String,
-    String,
-    rust_decimal::Decimal,
-    rust_decimal::Decimal,
-    usize,
-)> {
-    use rust_decimal::Decimal;
-    let mut by: Vec<(String, String, Decimal, Decimal, usize)> = Vec::new();
-    for g in r.gaps() {
-        let owners: Vec<(String, String)> = match plan {
-            Some(p) => p
-                .split_owner(&g.owner)
-                .0
-                .iter()
-                .map(|a| (a.code.clone(), a.name.clone()))
-                .collect(),
-            None => vec![(String::new(), g.owner.clone())],
-        };
-        let max: Decimal = g
-            .gap_max
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_default();
-        let tgt: Decimal = g
-            .gap_target
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_default();
-        for (code, name) in owners {
-            match by.iter_mut().find(|b| b.0 == code && b.1 == name) {
-                Some(b) => {
-                    b.2 += max;
-                    b.3 += tgt;
-                    b.4 += 1;
-                }
-                None => by.push((code, name, max, tgt, 1)),
-            }
-        }
-    }
-    by.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-    by
-}
-
-fn gaps_table(c: &Ctx, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
+pub(super) fn gaps_table(c: &Staff, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
     let lang = c.lang;
     let d = |s: &Option<String>| {
         s.as_deref()
@@ -258,10 +174,15 @@ fn gaps_table(c: &Ctx, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
     }
 }
 
-pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> Markup {
+pub fn parindex(
+    c: &Staff,
+    s: &Selection,
+    plan: Option<&Plan>,
+    r: &ParReport,
+    by_agency: &[AgencyGap],
+) -> Markup {
     let lang = c.lang;
     let gaps = r.gaps();
-    let by_agency = gaps_by_agency(plan, r);
     shell(
         c,
         "PAR INDEX",
@@ -290,7 +211,7 @@ pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> M
             h2 { (lang.pick("Theo cơ quan chủ trì", "By lead agency")) }
             div.scroll { table.gaps {
                 thead { tr { th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) } th.num { (lang.pick("Thiếu so với mục tiêu", "Short of target")) } th.num { (lang.pick("Số tiêu chí", "Criteria")) } } }
-                tbody { @for (code, name, max, tgt, n) in &by_agency { tr {
+                tbody { @for AgencyGap { code, name, lost_max: max, lost_target: tgt, criteria: n } in by_agency { tr {
                     td { @if code.is_empty() { (name) } @else { a href={ "/agencies/" (code) } { (name) } } }
                     td.num { (lang.decimal_text(&format!("{max:.4}"))) }
                     td.num { (lang.decimal_text(&format!("{tgt:.4}"))) }
@@ -309,26 +230,24 @@ pub fn parindex(c: &Ctx, s: &Selection, plan: Option<&Plan>, r: &ParReport) -> M
 
 /// A criterion: its latest value, every entry, and the form for its owner.
 pub struct CriterionPage<'a> {
-    pub row: &'a ParRow,
-    pub period: i32,
-    pub history: &'a [Entry],
-    pub may_enter: bool,
+    /// The criterion's row, its entries and whether the reader may enter.
+    pub view: &'a CriterionView,
     pub form: &'a EntryForm,
     /// (field, message) of a refused entry.
     pub error: Option<(&'a str, &'a str)>,
     pub saved: bool,
 }
 
-pub fn criterion(c: &Ctx, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
+pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
     let lang = c.lang;
-    let r = p.row;
+    let r = &p.view.row;
     let bad = |f: &str| p.error.is_some_and(|e| e.0 == f);
     shell(
         c,
         &format!("PAR INDEX {}", r.code),
         "",
         html! {
-            p.crumbs { a href={ "/parindex?period=" (p.period) } { "PAR INDEX " (p.period) } " › " (r.code) }
+            p.crumbs { a href={ "/parindex?period=" (p.view.period) } { "PAR INDEX " (p.view.period) } " › " (r.code) }
             h1 { (r.code) " " (lang.titled(&r.name, r.name_en.as_deref())) }
             p {
                 (lang.pick("Tối đa ", "Max ")) strong { (r.max.as_deref().map(|m| lang.decimal_text(m)).unwrap_or_else(|| "?".into())) }
@@ -337,22 +256,22 @@ pub fn criterion(c: &Ctx, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
                 (lang.pick(" · cơ quan chủ trì: ", " · lead agency: ")) (owner_links(plan, &r.owner))
             }
             @if p.saved { p.saved { (lang.pick("Đã lưu điểm và ghi vào nhật ký.", "Saved, and written to the audit log.")) } }
-            h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.period) }
-            @if p.history.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu nhập năm này: tiêu chí giữ điểm 2022.", "No entries yet this year: the criterion keeps its 2022 points.")) } } @else {
+            h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.view.period) }
+            @if p.view.history.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu nhập năm này: tiêu chí giữ điểm 2022.", "No entries yet this year: the criterion keeps its 2022 points.")) } } @else {
                 div.scroll { table {
                     thead { tr { th { (lang.pick("Lúc", "When")) } th { (lang.pick("Người nhập", "By")) } th.num { (lang.pick("Điểm", "Points")) } th { (lang.pick("Căn cứ", "Evidence")) } } }
-                    tbody { @for (i, e) in p.history.iter().enumerate().rev() { tr {
-                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
+                    tbody { @for (i, e) in p.view.history.iter().enumerate().rev() { tr {
+                        td { (crate::text::format::when(&e.entered_at)) @if i + 1 == p.view.history.len() { " " strong { (lang.pick("(đang tính)", "(counts)")) } } }
                         td { (e.entered_by) } td.num { (lang.decimal_text(&e.points)) } td { (e.evidence) }
                     } } }
                 } }
             }
-            @if p.may_enter {
+            @if p.view.may_enter {
                 h2 { (lang.pick("Nhập điểm năm nay", "Enter this year's points")) }
                 @if let Some((_, m)) = p.error { p.error role="alert" { (m) " " (lang.pick("Chưa lưu gì; xin sửa rồi gửi lại.", "Nothing was stored; correct it and send again.")) } }
                 form.stack method="post" action={ "/parindex/criteria/" (r.code) } {
                     input type="hidden" name="csrf" value=(c.csrf);
-                    input type="hidden" name="period" value=(p.period);
+                    input type="hidden" name="period" value=(p.view.period);
                     label { (lang.pick("Điểm (0 đến tối đa)", "Points (0 to the maximum)")) br;
                         input type="text" inputmode="decimal" name="points" value=(p.form.points) class=(if bad("points") { "bad" } else { "" }) required; }
                     label { (lang.pick("Căn cứ (văn bản, số liệu, nơi lưu)", "Evidence (document, figures, where it is kept)")) br;
@@ -384,7 +303,7 @@ fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
     }
 }
 
-fn indices_table(lang: Lang, st: &Standing) -> Markup {
+pub(super) fn indices_table(lang: Lang, st: &Standing) -> Markup {
     html! {
         div.scroll { table.indices {
             thead { tr {
@@ -406,7 +325,7 @@ fn indices_table(lang: Lang, st: &Standing) -> Markup {
     }
 }
 
-pub fn home(c: &Ctx, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Markup {
+pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
     shell(
@@ -459,9 +378,8 @@ fn owned_of<'a>(plan: &Plan, code: &str, nodes: &'a [NodeScore]) -> Vec<&'a Node
     out
 }
 
-pub fn agencies(c: &Ctx, plan: &Plan, r: &ParReport) -> Markup {
+pub fn agencies(c: &Staff, plan: &Plan, by: &[AgencyGap]) -> Markup {
     let lang = c.lang;
-    let by = gaps_by_agency(Some(plan), r);
     shell(
         c,
         lang.pick("Cơ quan chủ trì", "Lead agencies"),
@@ -473,7 +391,7 @@ pub fn agencies(c: &Ctx, plan: &Plan, r: &ParReport) -> Markup {
                 thead { tr { th { (lang.pick("Cơ quan", "Agency")) } th.num { (lang.pick("PAR INDEX mất so với tối đa", "PAR INDEX lost vs max")) } th.num { (lang.pick("Nhiệm vụ trong kế hoạch", "Plan tasks")) } } }
                 tbody { @for a in &plan.agencies { tr {
                     td { a href={ "/agencies/" (a.code) } { (a.name) } }
-                    td.num { @if let Some(b) = by.iter().find(|b| b.0 == a.code) { (lang.decimal_text(&format!("{:.4}", b.2))) } @else { "0" } }
+                    td.num { @if let Some(b) = by.iter().find(|b| b.code == a.code) { (lang.decimal_text(&format!("{:.4}", b.lost_max))) } @else { "0" } }
                     td.num { (plan.tasks_of(&a.code).len()) }
                 } } }
             } }
@@ -495,7 +413,7 @@ fn task_list(lang: Lang, tasks: &[&Task]) -> Markup {
     }
 }
 
-pub fn agency(c: &Ctx, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) -> Markup {
+pub fn agency(c: &Staff, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) -> Markup {
     let lang = c.lang;
     let rows: Vec<&ParRow> = st
         .par
@@ -545,71 +463,6 @@ pub fn agency(c: &Ctx, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) ->
             h2 { (lang.pick("Nhiệm vụ chủ trì trong kế hoạch", "Tasks it leads in the plan")) }
             (task_list(lang, &tasks))
             p.note { (plan.title) " — " (plan.source) }
-        },
-    )
-}
-
-/// SIPAS by unit for the report: (unit name, service index, n, 8.1 points).
-pub struct SipasUnitRow {
-    pub unit: String,
-    pub value: Option<f64>,
-    pub ci: Option<(f64, f64)>,
-    pub n: i64,
-    pub points: Option<String>,
-}
-
-/// The report's SIPAS table: the form it is of, its rows, the units without forms and the
-/// fewest answers a value is shown for.
-pub struct SipasByUnit {
-    pub title: String,
-    pub rows: Vec<SipasUnitRow>,
-    pub without: usize,
-    /// Units with forms but withheld (fewer answers than `min_cell`, or withheld beside such
-    /// a unit): counted, not listed.
-    pub few: usize,
-    pub min_cell: i64,
-}
-
-pub fn report(
-    c: &Ctx,
-    s: &Selection,
-    plan: Option<&Plan>,
-    st: &Standing,
-    sipas: &SipasByUnit,
-) -> Markup {
-    let lang = c.lang;
-    let gaps = st.par.gaps();
-    shell(
-        c,
-        lang.pick("Báo cáo tình hình chỉ số", "Standing report"),
-        "report",
-        html! {
-            h1 { (lang.pick("Tình hình các chỉ số năm ", "The indices in ")) (s.period) " — " (s.unit_name) }
-            (selection_form(c, s, "/report"))
-            p.noprint { (lang.pick("Trang này được soạn để in trên giấy A4 (Ctrl+P).", "This page is laid out for A4 paper (Ctrl+P).")) }
-            (projection(lang, &st.par))
-            h2 { (lang.pick("Khả năng vào top 20", "Chance of the top 20")) }
-            (indices_table(lang, st))
-            h2 { (lang.pick("Mười chỗ mất điểm lớn nhất và cơ quan chủ trì", "The ten largest gaps and their owners")) }
-            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, plan, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
-            h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas.title) }
-            @if sipas.rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
-                table.sipas {
-                    thead { tr { th { (lang.pick("Đơn vị", "Unit")) } th.num { (lang.pick("Chỉ số phục vụ", "Service index")) } th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { "n" } th.num { (lang.pick("Điểm 8.1", "8.1 points")) } } }
-                    tbody { @for r in &sipas.rows { tr {
-                        td { (r.unit) }
-                        td.num { @if let Some(v) = r.value { (lang.percent(v, 2)) } @else { "—" } }
-                        td.num { @if let Some((l, h)) = r.ci { (lang.number(l, 2)) "–" (lang.number(h, 2)) } }
-                        td.num { (lang.count(r.n)) }
-                        td.num { @if let Some(p) = &r.points { (lang.decimal_text(p)) } }
-                    } } }
-                }
-                p.note {
-                @if sipas.few > 0 { (lang.count(sipas.few as i64)) (lang.pick(" đơn vị khác có phiếu nhưng không hiện: dưới ", " other units have forms but are not shown: fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời, hoặc ẩn cùng một đơn vị như vậy để không ai suy ra được nó bằng phép trừ. ", " answers, or withheld with such a unit so that no one can work it out by subtraction. ")) }
-                @else { (lang.pick("Đơn vị có dưới ", "Units with fewer than ")) (lang.count(sipas.min_cell)) (lang.pick(" câu trả lời không hiện giá trị. ", " answers show no value. ")) }
-                @if sipas.without > 0 { (lang.count(sipas.without as i64)) (lang.pick(" đơn vị khác chưa có phiếu nào.", " other units have no forms yet.")) }
-            }
-            }
         },
     )
 }

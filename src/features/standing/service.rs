@@ -2,11 +2,15 @@
 //! gaps by owner, and the values owners enter for criteria no survey measures.
 
 use crate::db::auth::{Role, User};
+use crate::db::par_entries::Entry;
 use crate::db::DbError;
-use crate::report::{self, ParReport, ReportError, ScoreQuery};
-use crate::scoring::Scores;
+use crate::features::results::service::{breakdowns_of, par_report, scores, visible_units};
+use crate::report::{ParReport, ParRow, ReportError, ScoreQuery};
+use crate::scoring::{NodeScore, Scores};
 use crate::state::AppState;
-use crate::text::FieldProblem;
+use crate::survey::plan::Plan;
+use crate::survey::{Unit, UnitSet};
+use crate::text::{FieldProblem, Lang};
 use rust_decimal::Decimal;
 
 /// One survey's scores beside the PAR INDEX.
@@ -27,46 +31,257 @@ pub struct Standing {
     pub surveys: Vec<Scored>,
 }
 
+fn standing_of(st: &AppState, q: &ScoreQuery) -> Result<Standing, ReportError> {
+    let par = par_report(st, q)?;
+    let mut surveys = Vec::new();
+    for s in st.catalog.surveys.values() {
+        if s.instrument == "parindex" {
+            continue;
+        }
+        let q = ScoreQuery {
+            survey: s.id.clone(),
+            ..q.clone()
+        };
+        surveys.push(Scored {
+            survey: s.id.clone(),
+            title: s.title.clone(),
+            title_en: s.title_en.clone(),
+            instrument: s.instrument.clone(),
+            scores: scores(st, &q)?,
+        });
+    }
+    Ok(Standing { par, surveys })
+}
+
+/// The standing of a query, for callers on the async threads.
 pub async fn standing(state: &AppState, q: ScoreQuery) -> Result<Standing, ReportError> {
-    let st = state.clone();
-    state
-        .db(move |conn| {
-            let tree = st.trees.first().ok_or(ReportError::NoParTree)?;
-            let par = report::par_report(
-                conn,
-                &st.catalog,
-                &st.units,
-                tree,
-                st.plan.as_ref().as_ref(),
-                &q,
-                st.settings.min_cell,
-            )?;
-            let mut surveys = Vec::new();
-            for s in st.catalog.surveys.values() {
-                if s.instrument == "parindex" {
-                    continue;
+    state.run(move |st| standing_of(st, &q)).await
+}
+
+/// The unit and period chosen, and what may be chosen.
+pub struct Selection {
+    pub period: i32,
+    pub unit: String,
+    pub unit_name: String,
+    /// The units the reader may choose.
+    pub units: Vec<Unit>,
+    pub sets: Vec<UnitSet>,
+    pub map: String,
+}
+
+pub fn selection(st: &AppState, q: &ScoreQuery, scope: Option<&str>) -> Selection {
+    let unit = q.unit.clone().unwrap_or_default();
+    Selection {
+        period: q.period,
+        unit_name: st
+            .units
+            .get(&unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        unit,
+        units: visible_units(st, q.map.as_deref(), scope),
+        sets: st.units.sets.clone(),
+        map: q.map.clone().unwrap_or_default(),
+    }
+}
+
+/// Home, an agency's page: the choice and the standing.
+pub fn home(
+    st: &AppState,
+    q: &ScoreQuery,
+    scope: Option<&str>,
+) -> Result<(Selection, Standing), ReportError> {
+    Ok((selection(st, q, scope), standing_of(st, q)?))
+}
+
+/// Points lost by a lead agency, summed exactly over the criteria it leads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgencyGap {
+    /// Empty where no plan names the owner.
+    pub code: String,
+    pub name: String,
+    pub lost_max: Decimal,
+    pub lost_target: Decimal,
+    pub criteria: usize,
+}
+
+/// Points lost by agency, the most lost first.
+pub fn gaps_by_agency(plan: Option<&Plan>, r: &ParReport) -> Vec<AgencyGap> {
+    let exact = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| s.parse::<Decimal>().ok())
+            .unwrap_or_default()
+    };
+    let mut by: Vec<AgencyGap> = Vec::new();
+    for g in r.gaps() {
+        let owners: Vec<(String, String)> = match plan {
+            Some(p) => p
+                .split_owner(&g.owner)
+                .0
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect(),
+            None => vec![(String::new(), g.owner.clone())],
+        };
+        let (max, target) = (exact(&g.gap_max), exact(&g.gap_target));
+        for (code, name) in owners {
+            match by.iter_mut().find(|b| b.code == code && b.name == name) {
+                Some(b) => {
+                    b.lost_max += max;
+                    b.lost_target += target;
+                    b.criteria += 1;
                 }
-                let scores = report::scores(
-                    conn,
-                    &st.catalog,
-                    &st.units,
-                    &ScoreQuery {
-                        survey: s.id.clone(),
-                        ..q.clone()
-                    },
-                    st.settings.min_cell,
-                )?;
-                surveys.push(Scored {
-                    survey: s.id.clone(),
-                    title: s.title.clone(),
-                    title_en: s.title_en.clone(),
-                    instrument: s.instrument.clone(),
-                    scores,
-                });
+                None => by.push(AgencyGap {
+                    code,
+                    name,
+                    lost_max: max,
+                    lost_target: target,
+                    criteria: 1,
+                }),
             }
-            Ok(Standing { par, surveys })
-        })
-        .await
+        }
+    }
+    by.sort_by(|a, b| {
+        b.lost_max
+            .cmp(&a.lost_max)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    by
+}
+
+/// The PAR INDEX page: the choice, the report and the points lost by agency.
+pub fn parindex(
+    st: &AppState,
+    q: &ScoreQuery,
+    scope: Option<&str>,
+) -> Result<(Selection, ParReport, Vec<AgencyGap>), ReportError> {
+    let report = par_report(st, q)?;
+    let gaps = gaps_by_agency(st.plan.as_ref().as_ref(), &report);
+    Ok((selection(st, q, scope), report, gaps))
+}
+
+/// SIPAS by unit for the report: (unit name, service index, n, 8.1 points).
+pub struct SipasUnitRow {
+    pub unit: String,
+    pub value: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    pub n: i64,
+    pub points: Option<String>,
+}
+
+/// The report's SIPAS table: the form it is of, its rows, the units without forms and the
+/// fewest answers a value is shown for.
+pub struct SipasByUnit {
+    pub title: String,
+    pub rows: Vec<SipasUnitRow>,
+    pub without: usize,
+    /// Units with forms but withheld (fewer answers than `min_cell`, or withheld beside such
+    /// a unit): counted, not listed.
+    pub few: usize,
+    pub min_cell: i64,
+}
+
+/// The printable report: the choice, the standing and SIPAS by unit — the chosen unit and
+/// the units directly below it, from the counter form (the SIPAS form with most answers).
+pub fn report(
+    st: &AppState,
+    q: &ScoreQuery,
+    scope: Option<&str>,
+    lang: Lang,
+) -> Result<(Selection, Standing, SipasByUnit), ReportError> {
+    let sel = selection(st, q, scope);
+    let standing = standing_of(st, q)?;
+    let sipas = standing
+        .surveys
+        .iter()
+        .filter(|s| s.instrument == "sipas")
+        .max_by_key(|s| s.scores.responses);
+    let mut here: Option<SipasUnitRow> = None;
+    let mut below: Vec<SipasUnitRow> = Vec::new();
+    let mut title = String::new();
+    if let Some(s) = sipas {
+        title = lang.titled(&s.title, s.title_en.as_deref()).to_string();
+        // One read of the counts for the unit and every unit below it.
+        let q = ScoreQuery {
+            survey: s.survey.clone(),
+            ..q.clone()
+        };
+        let b = breakdowns_of(st, &q, st.settings.min_cell)?;
+        let row = |unit: String, node: Option<&NodeScore>, n: i64| SipasUnitRow {
+            unit,
+            value: node.and_then(|n| n.value),
+            ci: node.and_then(|n| n.ci_low.zip(n.ci_high)),
+            n: node.map(|n| n.n).unwrap_or(n),
+            points: node.and_then(|n| n.points.clone()),
+        };
+        if q.unit.is_some() {
+            here = Some(row(sel.unit_name.clone(), b.scores.nodes.first(), 0));
+        }
+        let name = |code: &str| {
+            st.units
+                .get(code)
+                .map_or(code, |u| u.name.as_str())
+                .to_string()
+        };
+        below = b
+            .below
+            .iter()
+            .map(|c| row(name(&c.key), c.node.as_ref(), c.responses))
+            .collect();
+    }
+    // Units without answers, or (below) with too few to show, make no row on paper, only a
+    // count.
+    let without = here.iter().chain(&below).filter(|r| r.n == 0).count();
+    let few = below
+        .iter()
+        .filter(|r| r.n > 0 && r.value.is_none())
+        .count();
+    let rows = here
+        .into_iter()
+        .filter(|r| r.n > 0)
+        .chain(below.into_iter().filter(|r| r.value.is_some()))
+        .collect();
+    let sipas = SipasByUnit {
+        title,
+        rows,
+        without,
+        few,
+        min_cell: st.settings.min_cell,
+    };
+    Ok((sel, standing, sipas))
+}
+
+/// What a criterion's page shows.
+pub struct CriterionView {
+    pub row: ParRow,
+    pub period: i32,
+    pub history: Vec<Entry>,
+    pub may_enter: bool,
+}
+
+/// A criterion's row of the city's report for a period (entries are the city's), its entries
+/// and whether `user` may enter; None for no such criterion.
+pub fn criterion(
+    st: &AppState,
+    user: &User,
+    code: &str,
+    q: &ScoreQuery,
+) -> Result<Option<CriterionView>, ReportError> {
+    let q = ScoreQuery {
+        unit: None,
+        ..q.clone()
+    };
+    let report = par_report(st, &q)?;
+    let Some(row) = report.rows().find(|r| r.code == code).cloned() else {
+        return Ok(None);
+    };
+    let history = history(st, code, q.period)?;
+    Ok(Some(CriterionView {
+        may_enter: row.enterable && may_enter(st, user, &row.owner),
+        row,
+        period: q.period,
+        history,
+    }))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +331,7 @@ pub struct EntryForm {
 pub const EVIDENCE_MAX: usize = 2000;
 
 /// Checks and stores an entry (with its audit line); nothing is stored on any error.
-pub async fn enter(
+pub fn enter(
     state: &AppState,
     user: &User,
     criterion: &str,
@@ -194,30 +409,21 @@ pub async fn enter(
     let (tree_id, code, by) = (tree.id.clone(), c.code.clone(), user.username.clone());
     let points = format!("{:.4}", points);
     let evidence = evidence.to_string();
-    state
-        .db(move |conn| {
-            crate::db::par_entries::add(conn, &tree_id, period, &code, &points, &evidence, &by)
-        })
-        .await?;
+    state.db_blocking(|conn| {
+        crate::db::par_entries::add(conn, &tree_id, period, &code, &points, &evidence, &by)
+    })?;
     Ok(())
 }
 
 /// Every entry of a criterion in a period, oldest first.
-pub async fn history(
-    state: &AppState,
-    criterion: &str,
-    period: i32,
-) -> Result<Vec<crate::db::par_entries::Entry>, DbError> {
+pub fn history(state: &AppState, criterion: &str, period: i32) -> Result<Vec<Entry>, DbError> {
     let Some(tree) = state.trees.first() else {
         return Ok(Vec::new());
     };
-    let (id, code) = (tree.id.clone(), criterion.to_string());
-    state
-        .db(move |conn| {
-            Ok(crate::db::par_entries::history(conn, &id, period)?
-                .into_iter()
-                .filter(|e| e.criterion == code)
-                .collect())
-        })
-        .await
+    state.db_blocking(|conn| {
+        Ok(crate::db::par_entries::history(conn, &tree.id, period)?
+            .into_iter()
+            .filter(|e| e.criterion == criterion)
+            .collect())
+    })
 }
