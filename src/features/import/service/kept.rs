@@ -105,3 +105,18 @@ pub fn file(owner: &str, token: &str) -> Option<PathBuf> {
     }
     Some(path)
 }
+
+/// Why a file of rejected rows cannot be read back.
+#[derive(Debug)]
+pub enum Missing {
+    /// The token is not one this server gives: there is no such page.
+    Malformed,
+    /// Removed after a day, or never this user's.
+    Gone,
+}
+
+/// The rejected rows `owner` keeps under `token`.
+pub fn read(owner: &str, token: &str) -> Result<Vec<u8>, Missing> {
+    let path = file(owner, token).ok_or(Missing::Malformed)?;
+    std::fs::read(path).map_err(|_| Missing::Gone)
+}

@@ -28,6 +28,7 @@ mod report;
 mod rows;
 mod run;
 mod store;
+mod upload;
 
 pub use super::read::Format;
 pub use options::{
@@ -36,3 +37,4 @@ pub use options::{
 };
 pub use report::{ImportError, ImportReport, Problem, Progress, Quiet, RowError};
 pub use run::import_file;
+pub use upload::{batch_choices, upload, Again, Outcome, Sent};
