@@ -11,9 +11,13 @@ use crate::features::paper::page::Staff;
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
-use crate::web::extract::Csrf;
+use crate::web::extract::{Csrf, MinRole, SignedIn};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 
 pub(super) fn see_other(to: String) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -49,6 +53,50 @@ pub(super) struct Shown<'a> {
     pub(super) error: Option<&'a str>,
     pub(super) rows: &'a [RowError],
     pub(super) list_text: &'a str,
+}
+
+/// What a campaign page's request carries: the state, a staff member signed in with role `R`
+/// at least, the form token, the language; extracted in that order, as separate extractors are.
+pub struct Asked<R: MinRole> {
+    state: web::Data<AppState>,
+    user: User,
+    csrf: Csrf,
+    lang: Lang,
+    role: PhantomData<R>,
+}
+
+impl<R: MinRole + 'static> FromRequest for Asked<R> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = <(web::Data<AppState>, SignedIn<R>, Csrf, Lang)>::from_request(req, payload);
+        Box::pin(async move {
+            let (state, SignedIn { user, .. }, csrf, lang) = parts.await?;
+            Ok(Asked {
+                state,
+                user,
+                csrf,
+                lang,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+impl<R: MinRole> Asked<R> {
+    /// The page's answers, once the user is found to span the city: a campaign covers every
+    /// unit, so a user limited to one neither sees nor runs campaigns. Checked before anything
+    /// is read (an upload included); the service refuses every change again.
+    pub(super) fn citywide(&self) -> Result<For<'_>, PageError> {
+        app::citywide(&self.user)?;
+        Ok(For {
+            state: &self.state,
+            user: &self.user,
+            csrf: &self.csrf,
+            lang: self.lang,
+        })
+    }
 }
 
 /// Who a page is for: the signed-in staff member, the form token, the language.

@@ -1,7 +1,7 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call the campaign
 //! service off the async threads, render (see `render`).
 
-use super::render::{csv_download, see_other, For};
+use super::render::{csv_download, see_other, Asked};
 use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
@@ -9,7 +9,7 @@ use crate::features::campaigns::service::{self as app, CampaignError, NewCampaig
 use crate::state::AppState;
 use crate::text::{Lang, Text};
 use crate::web::error::PageError;
-use crate::web::extract::{check_csrf, Admin, Csrf, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use crate::web::extract::{check_csrf, Admin, CsrfForm, SignedIn, Supervisor, WithCsrf};
 use crate::web::upload;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -77,19 +77,8 @@ macro_rules! with_csrf {
 }
 with_csrf!(CreateForm, ListForm, PersonForm, ActionForm);
 
-pub async fn list(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Supervisor>,
-    csrf: Csrf,
-    lang: Lang,
-) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+pub async fn list(asked: Asked<Supervisor>) -> Result<HttpResponse, PageError> {
+    let at = asked.citywide()?;
     at.list(StatusCode::OK, None).await
 }
 
@@ -105,19 +94,11 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let not_created = lang.pick("Chưa tạo được:", "Not created:");
     let Ok(period) = f.period.trim().parse::<i32>() else {
         let why = lang.pick(
@@ -138,8 +119,12 @@ pub async fn create(
         organiser: f.organiser,
         unit: String::new(),
     };
-    let actor = Actor::from(&user);
-    match state.run(move |s| app::create(s, &actor, new, None)).await {
+    let actor = Actor::from(at.user);
+    match at
+        .state
+        .run(move |s| app::create(s, &actor, new, None))
+        .await
+    {
         Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
         Err(CampaignError::Invalid(e)) => {
             let msg = format!("{not_created} {}.", lang.text(&e.text));
@@ -150,19 +135,10 @@ pub async fn create(
 }
 
 pub async fn show(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Supervisor>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
     at.campaign(id.into_inner(), StatusCode::OK, Default::default())
         .await
 }
@@ -174,20 +150,12 @@ pub struct ListForm {
 }
 
 pub async fn add_list(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let text = f.list.clone();
     let add = move |s: &AppState, a: &Actor, id: &str| {
         app::add_list(s, a, id, app::ListSource::Text(&text))
@@ -198,15 +166,12 @@ pub async fn add_list(
 
 /// The respondent list as a CSV or XLSX file, checked as a pasted list is.
 pub async fn add_list_file(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     req: HttpRequest,
     id: web::Path<String>,
     parts: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
+    let at = asked.citywide()?;
     let up = upload::read(parts, LIST_LIMIT as u64).await?;
     check_csrf(&req, up.field("csrf"))?;
     let sent = SentList {
@@ -214,12 +179,7 @@ pub async fn add_list_file(
         size: up.size,
         too_large: up.too_large,
     };
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let lang = at.lang;
     let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, sent, lang);
     at.act(id.into_inner(), "", add, move |n| added(lang, n))
         .await
@@ -236,20 +196,12 @@ pub struct PersonForm {
 }
 
 pub async fn add_person(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let name = f.name.trim().to_string();
     let person = NewRespondent {
         name: f.name,
@@ -270,20 +222,12 @@ pub struct ActionForm {
 }
 
 pub async fn open(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let notice = lang.pick(
         "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
         "The campaign is open: links work from now on.",
@@ -298,20 +242,12 @@ pub async fn open(
 }
 
 pub async fn close(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let notice = lang.pick(
         "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
         "The campaign is closed: every link has stopped working.",
@@ -334,25 +270,20 @@ fn added(lang: Lang, n: usize) -> String {
 }
 
 pub async fn links(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
-    let (id, actor) = (id.into_inner(), Actor::from(&user));
+    let at = asked.citywide()?;
+    let (id, actor) = (id.into_inner(), Actor::from(at.user));
     let cid = id.clone();
-    match state.run(move |s| app::issue_links(s, &actor, &cid)).await {
+    match at
+        .state
+        .run(move |s| app::issue_links(s, &actor, &cid))
+        .await
+    {
         Ok((_, links)) if f.format == "csv" => {
-            let body = app::links_csv(&links, &state.settings.public_url);
+            let body = app::links_csv(&links, &at.state.settings.public_url);
             Ok(csv_download("duong-dan.csv", body))
         }
         Ok((campaign, links)) => at.sheet(&campaign.into(), &links),
@@ -361,20 +292,12 @@ pub async fn links(
 }
 
 pub async fn revoke(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
+    let at = asked.citywide()?;
+    let lang = at.lang;
     let (id, person) = path.into_inner();
     let notice = move |p: crate::db::campaigns::Respondent| match lang {
         Lang::Vi => format!("Đã thu hồi đường dẫn của {}.", p.name),
@@ -390,23 +313,15 @@ pub async fn revoke(
 }
 
 pub async fn reissue(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
+    asked: Asked<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
-    let at = For {
-        state: &state,
-        user: &user,
-        csrf: &csrf,
-        lang,
-    };
-    let ((id, person), actor) = (path.into_inner(), Actor::from(&user));
+    let at = asked.citywide()?;
+    let ((id, person), actor) = (path.into_inner(), Actor::from(at.user));
     let cid = id.clone();
-    match state
+    match at
+        .state
         .run(move |s| app::reissue_for_sheet(s, &actor, &cid, &person))
         .await
     {
