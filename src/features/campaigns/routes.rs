@@ -7,7 +7,7 @@ use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
 use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign, SentList};
 use crate::state::AppState;
-use crate::text::{Lang, Text};
+use crate::text::{FieldProblem, Lang, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, SignedIn, Supervisor, WithCsrf};
 use crate::web::upload;
@@ -93,41 +93,46 @@ pub struct CreateForm {
     organiser: String,
 }
 
+impl CreateForm {
+    /// The campaign the form describes; a year that is not a number is refused as the
+    /// service refuses its other fields.
+    fn campaign(self) -> Result<NewCampaign, CampaignError> {
+        let Ok(period) = self.period.trim().parse::<i32>() else {
+            return Err(CampaignError::Invalid(FieldProblem::new(
+                "period",
+                "năm đánh giá phải là số (vd. 2025)",
+                "the year assessed must be a number (e.g. 2025)",
+            )));
+        };
+        Ok(NewCampaign {
+            survey: self.survey,
+            period,
+            title: self.title,
+            organiser: self.organiser,
+            unit: String::new(),
+        })
+    }
+}
+
 pub async fn create(
     asked: Asked<Admin>,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
     let at = asked.citywide()?;
-    let lang = at.lang;
-    let not_created = lang.pick("Chưa tạo được:", "Not created:");
-    let Ok(period) = f.period.trim().parse::<i32>() else {
-        let why = lang.pick(
-            "năm đánh giá phải là số (vd. 2025)",
-            "the year assessed must be a number (e.g. 2025)",
-        );
-        return at
-            .list(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&format!("{not_created} {why}.")),
-            )
-            .await;
-    };
-    let new = NewCampaign {
-        survey: f.survey,
-        period,
-        title: f.title,
-        organiser: f.organiser,
-        unit: String::new(),
-    };
     let actor = Actor::from(at.user);
-    match at
-        .state
-        .run(move |s| app::create(s, &actor, new, None))
-        .await
-    {
+    let created = match f.campaign() {
+        Ok(new) => {
+            at.state
+                .run(move |s| app::create(s, &actor, new, None))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
         Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
         Err(CampaignError::Invalid(e)) => {
-            let msg = format!("{not_created} {}.", lang.text(&e.text));
+            let not_created = at.lang.pick("Chưa tạo được:", "Not created:");
+            let msg = format!("{not_created} {}.", at.lang.text(&e.text));
             at.list(StatusCode::UNPROCESSABLE_ENTITY, Some(&msg)).await
         }
         Err(e) => Err(e.into()),
