@@ -1,5 +1,6 @@
 //! Campaigns of the officials' survey: respondent lists, links, opening, closing and tracking.
 
 pub mod page;
+mod render;
 pub mod routes;
 pub mod service;

@@ -1,9 +1,10 @@
 //! Campaign pages for the Department of Home Affairs: the list, one campaign (respondents,
 //! links, tracking), and the printable sheet of links with QR codes.
 
-use crate::db::campaigns::{Campaign, LinkState, Respondent, CLOSED, DRAFT, OPEN};
+use crate::db::campaigns::{CLOSED, DRAFT, OPEN};
 use crate::features::campaigns::service::{
-    status_label as status_vi, IssuedLink, Rate, RowError, Summary, Tracking,
+    status_label as status_vi, Heading, IssuedLink, LinkState, Person, Rate, RowError, Summary,
+    Tracking,
 };
 use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
@@ -100,9 +101,9 @@ pub fn list(p: &ListPage) -> Markup {
 /// What one campaign's page shows.
 pub struct CampaignPage<'a> {
     pub staff: Staff<'a>,
-    pub campaign: &'a Campaign,
+    pub campaign: &'a Heading,
     pub survey: &'a Survey,
-    pub people: &'a [Respondent],
+    pub people: &'a [Person],
     pub tracking: &'a Tracking,
     pub units: &'a [Unit],
     pub unit_name: &'a dyn Fn(&str) -> String,
@@ -269,7 +270,7 @@ pub fn qr(url: &str) -> Markup {
 /// so it offers no language switch: leaving it would lose the links.
 pub fn sheet(
     lang: Lang,
-    c: &Campaign,
+    c: &Heading,
     survey: &Survey,
     links: &[IssuedLink],
     base_url: &str,

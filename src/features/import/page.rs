@@ -1,33 +1,10 @@
 //! The import page: the upload form and the report of an import.
 
-use crate::features::import::service::{ImportReport, RowError};
+use crate::features::import::service::{Again, ImportReport, Outcome, RowError};
 use crate::features::paper::page::Staff;
 use crate::survey::Survey;
 use crate::text::Lang;
 use maud::{html, Markup};
-
-/// What happened to the last upload.
-pub enum Outcome {
-    /// Stored (all of it, or the good rows), with the link to the rejected rows.
-    Stored(Box<ImportReport>, Option<String>),
-    /// Problems found: nothing stored.
-    Refused(Box<ImportReport>),
-    /// The file could not be read, or was not sent as it should be: what to do, in the
-    /// page's language.
-    Unreadable(String),
-    /// The file begins like an earlier import: nothing stored until the importer says whether
-    /// it holds the same forms or new ones.
-    SameOpening(Box<Again>),
-}
-
-/// A stopped upload, to send again with a choice: the message and the fields it was sent with.
-pub struct Again {
-    pub message: String,
-    pub survey: String,
-    pub period: String,
-    pub mode: String,
-    pub batch: String,
-}
 
 pub struct ImportPage<'a> {
     pub staff: Staff<'a>,

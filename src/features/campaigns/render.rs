@@ -1,0 +1,236 @@
+//! What the campaign handlers answer with: the list page, a campaign's page (again after a
+//! change, with its notice or what was wrong), the sheet of links, CSV downloads.
+
+use crate::db::auth::User;
+use crate::features::actor::Actor;
+use crate::features::campaigns::page as view;
+use crate::features::campaigns::service::{
+    self as app, CampaignError, Heading, IssuedLink, RowError,
+};
+use crate::features::paper::page::Staff;
+use crate::state::AppState;
+use crate::text::Lang;
+use crate::web::error::PageError;
+use crate::web::extract::{Csrf, MinRole};
+use crate::web::reader::Reader;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+pub(super) fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+/// A CSV file to download, UTF-8 with a byte-order mark for spreadsheets.
+pub(super) fn csv_download(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(format!("\u{feff}{body}"))
+}
+
+fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
+    |code| {
+        state
+            .units
+            .get(code)
+            .map_or(code.to_string(), |u| u.name.clone())
+    }
+}
+
+/// What the campaign page shows besides the campaign.
+#[derive(Default)]
+pub(super) struct Shown<'a> {
+    pub(super) notice: Option<&'a str>,
+    pub(super) error: Option<&'a str>,
+    pub(super) rows: &'a [RowError],
+    pub(super) list_text: &'a str,
+}
+
+/// What a campaign page's request carries: the toolkit's reader.
+pub type Asked<R> = Reader<R>;
+
+impl<R: MinRole> Reader<R> {
+    /// The page's answers, once the user is found to span the city: a campaign covers every
+    /// unit, so a user limited to one neither sees nor runs campaigns. Checked before anything
+    /// is read (an upload included); the service refuses every change again.
+    pub(super) fn citywide(&self) -> Result<For<'_>, PageError> {
+        app::citywide(&self.user)?;
+        Ok(For {
+            state: &self.state,
+            user: &self.user,
+            csrf: &self.csrf,
+            lang: self.lang,
+        })
+    }
+}
+
+/// Who a page is for: the signed-in staff member, the form token, the language.
+#[derive(Clone, Copy)]
+pub(super) struct For<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) user: &'a User,
+    pub(super) csrf: &'a Csrf,
+    pub(super) lang: Lang,
+}
+
+impl<'a> For<'a> {
+    fn staff(&self, here: &'a str) -> Staff<'a> {
+        Staff {
+            username: &self.user.username,
+            role: self.user.role,
+            csrf: &self.csrf.token,
+            lang: self.lang,
+            here,
+        }
+    }
+
+    /// The list of campaigns, with the form to create one.
+    pub(super) async fn list(
+        self,
+        status: StatusCode,
+        error: Option<&str>,
+    ) -> Result<HttpResponse, PageError> {
+        let (state, lang) = (self.state, self.lang);
+        let campaigns = state.run(app::list).await?;
+        let titles = |id: &str| {
+            state
+                .catalog
+                .get(id)
+                .map_or(id.to_string(), |s| s.title_in(lang).to_string())
+        };
+        let page = view::list(&view::ListPage {
+            staff: self.staff("/campaigns"),
+            campaigns: &campaigns,
+            surveys: state
+                .catalog
+                .surveys
+                .values()
+                .filter(|s| !s.groups.is_empty())
+                .collect(),
+            period: state.clock.year(),
+            error,
+            survey_title: &titles,
+        });
+        Ok(self.csrf.page(status, page))
+    }
+
+    /// One campaign: its people, its progress, and what an admin may do with it.
+    pub(super) async fn campaign(
+        self,
+        id: String,
+        status: StatusCode,
+        shown: Shown<'_>,
+    ) -> Result<HttpResponse, PageError> {
+        let state = self.state;
+        let here = format!("/campaigns/{id}");
+        let o = state.run(move |s| app::overview(s, &id)).await?;
+        let survey = state
+            .catalog
+            .get(&o.campaign.survey_id)
+            .ok_or_else(PageError::not_found)?;
+        let today = state
+            .units
+            .set_on(state.clock.today())
+            .map(|s| s.id.clone());
+        let units: Vec<_> = state
+            .units
+            .units_of(today.as_deref())
+            .into_iter()
+            .cloned()
+            .collect();
+        let names = unit_name(state);
+        let page = view::campaign(&view::CampaignPage {
+            staff: self.staff(&here),
+            campaign: &o.campaign,
+            survey,
+            people: &o.people,
+            tracking: &o.tracking,
+            units: &units,
+            unit_name: &names,
+            notice: shown.notice,
+            error: shown.error,
+            row_errors: shown.rows,
+            list_text: shown.list_text,
+        });
+        Ok(self.csrf.page(status, page))
+    }
+
+    /// The page again after a change: the notice, or what was wrong (nothing stored).
+    pub(super) async fn after(
+        self,
+        id: String,
+        outcome: Result<String, CampaignError>,
+        list_text: &str,
+    ) -> Result<HttpResponse, PageError> {
+        let shown = |status, shown| self.campaign(id, status, shown);
+        match outcome {
+            Ok(notice) => {
+                let notice = Some(notice.as_str());
+                shown(
+                    StatusCode::OK,
+                    Shown {
+                        notice,
+                        ..Shown::default()
+                    },
+                )
+                .await
+            }
+            Err(CampaignError::Rows(rows)) => {
+                let rows = &rows;
+                let page = Shown {
+                    rows,
+                    list_text,
+                    ..Shown::default()
+                };
+                shown(StatusCode::UNPROCESSABLE_ENTITY, page).await
+            }
+            Err(CampaignError::Refused(m)) => {
+                let error = Some(m.as_str());
+                let page = Shown {
+                    error,
+                    list_text,
+                    ..Shown::default()
+                };
+                shown(StatusCode::CONFLICT, page).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Links just issued, as a sheet to print.
+    pub(super) fn sheet(
+        self,
+        campaign: &Heading,
+        links: &[IssuedLink],
+    ) -> Result<HttpResponse, PageError> {
+        let state = self.state;
+        let survey = state
+            .catalog
+            .get(&campaign.survey_id)
+            .ok_or_else(PageError::not_found)?;
+        let names = unit_name(state);
+        let base = &state.settings.public_url;
+        let page = view::sheet(self.lang, campaign, survey, links, base, &names);
+        Ok(self.csrf.page(StatusCode::OK, page))
+    }
+
+    /// Runs an admin's change to campaign `id`, then shows its page with the notice the
+    /// change gives, or what was wrong (`list_text`: the list as pasted, to correct).
+    pub(super) async fn act<T: Send + 'static>(
+        self,
+        id: String,
+        list_text: &str,
+        work: impl FnOnce(&AppState, &Actor, &str) -> Result<T, CampaignError> + Send + 'static,
+        notice: impl FnOnce(T) -> String,
+    ) -> Result<HttpResponse, PageError> {
+        let (actor, cid) = (Actor::from(self.user), id.clone());
+        let outcome = self.state.run(move |s| work(s, &actor, &cid)).await;
+        self.after(id, outcome.map(notice), list_text).await
+    }
+}

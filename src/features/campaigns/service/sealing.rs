@@ -1,0 +1,133 @@
+//! Opening and closing a campaign; its answers stay sealed while it is open.
+
+use super::create::get;
+use super::{citywide, CampaignError};
+use crate::db::campaigns::{self as rows, Campaign, CLOSED, DRAFT, OPEN};
+use crate::db::{audit, write_transaction, AnyConnection, DbError};
+use crate::features::Actor;
+use crate::state::AppState;
+use serde_json::json;
+
+/// Opens a draft campaign: its links work from now on.
+pub fn open(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<Campaign, CampaignError> {
+    let actor = citywide(actor)?;
+    let campaign = get(state, id)?;
+    // An answer counts under today: today must fit the campaign's period.
+    let probe = crate::survey::RawSubmission {
+        survey: campaign.survey_id.clone(),
+        unit: campaign.unit_code.clone(),
+        channel: "invitation".into(),
+        submission_id: String::new(),
+        period: campaign.period,
+        group: None,
+        background: Default::default(),
+        answers: Default::default(),
+        comments: Default::default(),
+        date: None,
+    };
+    if let Err(e) = state.intake().day_of(&probe) {
+        return Err(CampaignError::Refused(format!(
+            "không mở được đợt khảo sát năm {}: câu trả lời hôm nay ({}) không thuộc năm này ({})",
+            campaign.period,
+            state.clock.today().format("%d/%m/%Y"),
+            e.message
+        )));
+    }
+    transition(
+        state,
+        &actor.name,
+        &campaign,
+        &[DRAFT],
+        OPEN,
+        "campaign.open",
+    )
+}
+
+/// Closes a campaign: its links stop working and no one can be added. Its answers, sealed
+/// while it was open, are counted in the same transaction, all at once — unless another
+/// campaign of the same survey, period and unit is still open: answers through links to them
+/// are indistinguishable, so they stay sealed until the last of those closes. Closing is
+/// final: a closed campaign is never opened again.
+pub fn close(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+) -> Result<Campaign, CampaignError> {
+    let actor = citywide(actor)?;
+    let campaign = get(state, id)?;
+    transition(
+        state,
+        &actor.name,
+        &campaign,
+        &[DRAFT, OPEN],
+        CLOSED,
+        "campaign.close",
+    )
+}
+
+/// Inside the closing transaction: counts the sealed answers once no campaign holds them.
+fn unseal_on_close(
+    state: &AppState,
+    c: &mut AnyConnection,
+    campaign: &Campaign,
+) -> Result<(), DbError> {
+    if rows::others_open(c, campaign)? == 0 {
+        let n = crate::db::responses::unseal(
+            c,
+            &state.layouts,
+            &campaign.survey_id,
+            campaign.period,
+            &campaign.unit_code,
+        )?;
+        log::info!(
+            "campaign {} closed: {n} sealed answers counted",
+            campaign.id
+        );
+    }
+    Ok(())
+}
+
+fn transition(
+    state: &AppState,
+    actor: &str,
+    campaign: &Campaign,
+    from: &[&str],
+    to: &str,
+    action: &str,
+) -> Result<Campaign, CampaignError> {
+    let id = campaign.id.clone();
+    state.db_blocking(|conn| {
+        write_transaction(conn, |c| {
+            if to == CLOSED {
+                // Locks the campaigns of the same survey, period and unit first.
+                rows::others_open(c, campaign)?;
+            }
+            if !rows::set_status(c, &id, from, to)? {
+                return Err(CampaignError::Refused(format!(
+                    "đợt khảo sát đang ở trạng thái “{}”, không chuyển sang “{}” được",
+                    status_label(&campaign.status),
+                    status_label(to)
+                )));
+            }
+            if to == CLOSED {
+                unseal_on_close(state, c, campaign)?;
+            }
+            audit::record(c, actor, action, &json!({"campaign": id}).to_string())?;
+            Ok(())
+        })
+    })?;
+    get(state, &campaign.id)
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        DRAFT => "đang chuẩn bị",
+        OPEN => "đang mở",
+        CLOSED => "đã đóng",
+        _ => "không rõ",
+    }
+}
