@@ -64,7 +64,7 @@ async fn show<R: MinRole>(
                 kiosks: &v.kiosks,
                 min_cell: state.settings.min_cell,
                 units: &v.units,
-                surveys: app::counter_surveys(state),
+                surveys: crate::features::kiosk::service::counter_surveys(state),
                 notice,
             })
         }

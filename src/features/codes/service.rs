@@ -8,10 +8,9 @@
 //! back. Answers carry channel `online`, a random id and their day, nothing of the code.
 
 use crate::db::codes::{self as rows, VisitCode};
-use crate::db::{audit, write_transaction, DbError};
-use crate::features::submit::{self, SubmitError};
+use crate::db::{audit, write_transaction, AnyConnection, DbError};
+use crate::features::answer_once::{self, Ticket};
 use crate::features::Actor;
-use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::text::FieldProblem;
@@ -166,11 +165,10 @@ pub fn issue(
 }
 
 /// What a code opens, if it may be used now.
-pub async fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError> {
+pub fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError> {
     let code = normalise(typed).ok_or(CodeError::Unknown)?;
     let found = state
-        .db(move |c| rows::by_code(c, &code))
-        .await?
+        .db_blocking(|c| rows::by_code(c, &code))?
         .ok_or(CodeError::Unknown)?;
     let today = state.clock.today().format("%Y-%m-%d").to_string();
     if found.used {
@@ -188,80 +186,110 @@ pub async fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError>
 
 /// Stores one answer under a code and uses the code up; `raw` carries the answers and the
 /// submission id, the rest comes from the code.
-pub async fn answer(
+pub fn answer(state: &AppState, typed: &str, raw: RawSubmission) -> Result<(), CodeError> {
+    let code = normalise(typed).ok_or(CodeError::Unknown)?;
+    answer_once::answer(state, &Slip(code), raw)
+}
+
+/// A slip's code, normalised: it expires, and is used up on the day only.
+struct Slip(String);
+
+impl Ticket for Slip {
+    type Opened = VisitCode;
+    type Error = CodeError;
+
+    fn open(&self, state: &AppState) -> Result<VisitCode, CodeError> {
+        open(state, &self.0)
+    }
+
+    fn is_used(e: &CodeError) -> bool {
+        matches!(e, CodeError::Used)
+    }
+
+    fn used() -> CodeError {
+        CodeError::Used
+    }
+
+    fn busy() -> CodeError {
+        CodeError::Busy
+    }
+
+    fn submission(
+        &self,
+        state: &AppState,
+        vc: VisitCode,
+        mut raw: RawSubmission,
+    ) -> Result<RawSubmission, CodeError> {
+        raw.survey = vc.survey_id;
+        raw.unit = vc.unit_code;
+        raw.channel = "online".into();
+        raw.period = state.clock.year();
+        raw.group = None;
+        raw.date = None;
+        Ok(raw)
+    }
+
+    fn consume(&self, state: &AppState, conn: &mut AnyConnection) -> Result<bool, DbError> {
+        let day = state.clock.today().format("%Y-%m-%d").to_string();
+        rows::consume(conn, &self.0, &day)
+    }
+
+    fn release(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        rows::release(conn, &self.0)
+    }
+
+    fn refusal(e: &FieldError) -> CodeError {
+        if e.field.starts_with("answers.") || e.field.starts_with("background.") {
+            return CodeError::Answer(e.clone());
+        }
+        match e.field.as_str() {
+            "submission_id" => CodeError::Refused(Text::new(
+                "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.",
+                "The form page is no longer valid. Please open the code on your appointment slip again to answer.",
+            )),
+            // The check's own words are the API's (English), kept for the English reader.
+            _ => CodeError::Refused(Text::new(
+                "Đánh giá chưa được ghi nhận. Xin thử lại sau.",
+                format!("Your answer was not recorded ({}). Please try again later.", e.message),
+            )),
+        }
+    }
+}
+
+/// What became of an answer sent under a code.
+pub enum Answered {
+    Stored,
+    /// An answer to put right: the form again, with the question named.
+    Again(VisitCode, FieldError),
+}
+
+/// [`answer`], with what the form needs to be shown again when an answer must be put right.
+pub fn answer_or_again(
     state: &AppState,
     typed: &str,
-    mut raw: RawSubmission,
-) -> Result<(), CodeError> {
-    let sid = raw.submission_id.clone();
-    let vc = match open(state, typed).await {
-        Ok(vc) => vc,
-        // The same page sent twice after its answer was stored.
-        Err(CodeError::Used) if stored(state, &sid).await? => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let code = normalise(typed).ok_or(CodeError::Unknown)?;
-    raw.survey = vc.survey_id;
-    raw.unit = vc.unit_code;
-    raw.channel = "online".into();
-    raw.period = state.clock.year();
-    raw.group = None;
-    raw.date = None;
-    if let Err(e) = ingest::prepare(&state.intake(), &raw, &Provenance::default()) {
-        return Err(refusal(e));
-    }
-    let day = state.clock.today().format("%Y-%m-%d").to_string();
-    let c = code.clone();
-    if !state.db(move |conn| rows::consume(conn, &c, &day)).await? {
-        if stored(state, &sid).await? {
-            return Ok(());
-        }
-        return Err(match open(state, &code).await {
-            Err(e) => e,
-            Ok(_) => CodeError::Used,
-        });
-    }
-    match submit::submit(state, raw).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let s = sid.clone();
-            let given_back = state
-                .db(move |conn| match ingest::already_stored(conn, &s)? {
-                    None => rows::release(conn, &code).map(|_| true),
-                    Some(_) => Ok::<_, DbError>(false),
-                })
-                .await;
-            match (e, given_back) {
-                (_, Ok(false)) => Ok(()),
-                (SubmitError::Invalid(e), _) => Err(refusal(e)),
-                (SubmitError::Busy, _) => Err(CodeError::Busy),
-                (SubmitError::Db(e), _) => Err(CodeError::Db(e)),
-            }
-        }
+    raw: RawSubmission,
+) -> Result<Answered, CodeError> {
+    match answer(state, typed, raw) {
+        Ok(()) => Ok(Answered::Stored),
+        Err(CodeError::Answer(e)) => Ok(Answered::Again(open(state, typed)?, e)),
+        Err(e) => Err(e),
     }
 }
 
-async fn stored(state: &AppState, sid: &str) -> Result<bool, CodeError> {
-    let s = sid.to_string();
-    Ok(state
-        .db(move |c| ingest::already_stored(c, &s))
-        .await?
-        .is_some())
-}
-
-fn refusal(e: FieldError) -> CodeError {
-    if e.field.starts_with("answers.") || e.field.starts_with("background.") {
-        return CodeError::Answer(e);
-    }
-    match e.field.as_str() {
-        "submission_id" => CodeError::Refused(Text::new(
-            "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.",
-            "The form page is no longer valid. Please open the code on your appointment slip again to answer.",
-        )),
-        // The check's own words are the API's (English), kept for the English reader.
-        _ => CodeError::Refused(Text::new(
-            "Đánh giá chưa được ghi nhận. Xin thử lại sau.",
-            format!("Your answer was not recorded ({}). Please try again later.", e.message),
-        )),
-    }
+/// Makes codes for the page that shows them once: the codes, their last day, and the name
+/// of their unit.
+pub fn issue_named(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    unit: &str,
+    survey: &str,
+    count: u32,
+    days: u32,
+) -> Result<(Vec<String>, String, String), CodeError> {
+    let (codes, expires) = issue(state, actor, unit, survey, count, days)?;
+    let unit_name = state
+        .units
+        .get(unit)
+        .map_or(unit.to_string(), |u| u.name.clone());
+    Ok((codes, expires, unit_name))
 }

@@ -6,7 +6,7 @@ use crate::db::kiosks::{self, KioskInfo};
 use crate::db::DbError;
 use crate::features::Actor;
 use crate::state::AppState;
-use crate::survey::{Survey, Unit};
+use crate::survey::Unit;
 use std::time::Duration;
 
 /// A kiosk with what can be said of its use, and nothing that times a citizen's answer.
@@ -215,14 +215,4 @@ pub fn kiosks_view(state: &AppState, reader: impl Into<Actor>) -> Result<KiosksV
         kiosks: list,
         units: units_today(state, &reader),
     })
-}
-
-/// The surveys a kiosk may run: those that ask no respondent group.
-pub fn counter_surveys(state: &AppState) -> Vec<&Survey> {
-    state
-        .catalog
-        .surveys
-        .values()
-        .filter(|s| s.groups.is_empty())
-        .collect()
 }

@@ -116,20 +116,9 @@ fn shown(id: &str) -> String {
     id.chars().take(8).collect()
 }
 
-/// Today's units `reader` may choose: all of them for the city's staff, else the reader's
-/// unit and the units below it.
-pub fn units_today(state: &AppState, reader: &Actor) -> Vec<Unit> {
-    let today = state
-        .units
-        .set_on(state.clock.today())
-        .map(|s| s.id.clone());
-    state
-        .units
-        .units_of(today.as_deref())
-        .into_iter()
-        .filter(|u| reader.reaches(&state.units, Some(&u.code)))
-        .cloned()
-        .collect()
+/// Today's units `reader` may choose.
+fn units_today(state: &AppState, reader: &Actor) -> Vec<Unit> {
+    reader.units_today(&state.units, state.clock.today())
 }
 
 /// The names of the units `codes` name, for a list that shows scopes (a code no unit has
