@@ -137,8 +137,31 @@ async fn hashing<T: Send + 'static>(
     Ok(state.passwords.run(move || work(&st)).await?)
 }
 
-fn saved(lang: Lang, vi: &str, en: &str) -> Notice {
+/// Makes a change as the reader, then draws `tab` under what `done` says of it (or under
+/// why it was refused).
+async fn change<T: Send + 'static>(
+    state: &AppState,
+    r: &Reader<Admin>,
+    tab: Tab,
+    work: impl FnOnce(&AppState, &Actor) -> Result<T, AdminError> + Send + 'static,
+    done: impl FnOnce(T) -> Notice,
+) -> Result<HttpResponse, PageError> {
+    let actor = Actor::from(&r.user);
+    let outcome = state.run(move |st| work(st, &actor)).await;
+    let notice = notice(outcome, r.lang, done)?;
+    show(state, r, tab, notice).await
+}
+
+fn saved(lang: Lang, (vi, en): (&str, &str)) -> Notice {
     Notice::Saved(lang.pick(vi, en).into())
+}
+
+fn secret(what: &str, value: String, qr: bool) -> Notice {
+    Notice::Secret {
+        what: what.into(),
+        value,
+        qr,
+    }
 }
 
 /// A form that carries nothing but its CSRF token: a button.
@@ -251,18 +274,10 @@ pub async fn change_user(
     path: web::Path<String>,
     CsrfForm(f): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, id) = (Actor::from(&r.user), path.into_inner());
-    let outcome = state
-        .run(move |st| app::change_user(st, &actor, &id, &f.role, Some(&f.unit)))
-        .await;
-    let notice = notice(outcome, r.lang, |()| {
-        saved(
-            r.lang,
-            "Đã lưu vai trò và phạm vi.",
-            "Role and scope saved.",
-        )
-    })?;
-    show(&state, &r, Tab::Users(None), notice).await
+    let id = path.into_inner();
+    let work = move |st: &AppState, a: &Actor| app::change_user(st, a, &id, &f.role, Some(&f.unit));
+    let said = ("Đã lưu vai trò và phạm vi.", "Role and scope saved.");
+    change(&state, &r, Tab::Users(None), work, |()| saved(r.lang, said)).await
 }
 
 pub async fn reset_password(
@@ -295,19 +310,15 @@ async fn set_disabled(
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, PageError> {
-    let actor = Actor::from(&r.user);
-    let outcome = state
-        .run(move |st| app::set_disabled(st, &actor, &id, disabled))
-        .await;
-    let notice = notice(outcome, r.lang, |()| match disabled {
-        true => saved(
-            r.lang,
+    let work = move |st: &AppState, a: &Actor| app::set_disabled(st, a, &id, disabled);
+    let said = match disabled {
+        true => (
             "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.",
             "Account disabled; its sessions have ended.",
         ),
-        false => saved(r.lang, "Đã mở khoá tài khoản.", "Account enabled."),
-    })?;
-    show(&state, &r, Tab::Users(None), notice).await
+        false => ("Đã mở khoá tài khoản.", "Account enabled."),
+    };
+    change(&state, &r, Tab::Users(None), work, |()| saved(r.lang, said)).await
 }
 
 pub async fn disable_user(
@@ -340,22 +351,15 @@ pub async fn add_kiosk(
     r: Reader<Admin>,
     CsrfForm(f): CsrfForm<AddKioskForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = Actor::from(&r.user);
-    let outcome = state
-        .run(move |st| app::add_kiosk(st, &actor, &f.unit, &f.survey, &f.label))
-        .await;
-    let notice = notice(outcome, r.lang, |(_, url)| Notice::Secret {
-        what: r
-            .lang
-            .pick(
-                "Đã thêm kiosk. Đường dẫn của thiết bị",
-                "Kiosk added. The device's address",
-            )
-            .into(),
-        value: url,
-        qr: true,
-    })?;
-    show(&state, &r, Tab::Kiosks, notice).await
+    let work = move |st: &AppState, a: &Actor| app::add_kiosk(st, a, &f.unit, &f.survey, &f.label);
+    let what = r.lang.pick(
+        "Đã thêm kiosk. Đường dẫn của thiết bị",
+        "Kiosk added. The device's address",
+    );
+    change(&state, &r, Tab::Kiosks, work, |(_, url)| {
+        secret(what, url, true)
+    })
+    .await
 }
 
 pub async fn revoke_kiosk(
@@ -364,18 +368,13 @@ pub async fn revoke_kiosk(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, id) = (Actor::from(&r.user), path.into_inner());
-    let outcome = state
-        .run(move |st| app::revoke_kiosk(st, &actor, &id))
-        .await;
-    let notice = notice(outcome, r.lang, |()| {
-        saved(
-            r.lang,
-            "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
-            "Kiosk revoked: the device's address no longer works.",
-        )
-    })?;
-    show(&state, &r, Tab::Kiosks, notice).await
+    let id = path.into_inner();
+    let work = move |st: &AppState, a: &Actor| app::revoke_kiosk(st, a, &id);
+    let said = (
+        "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
+        "Kiosk revoked: the device's address no longer works.",
+    );
+    change(&state, &r, Tab::Kiosks, work, |()| saved(r.lang, said)).await
 }
 
 pub async fn tokens(
@@ -390,16 +389,13 @@ pub async fn create_token(
     r: Reader<Admin>,
     CsrfForm(f): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
-    let actor = Actor::from(&r.user);
-    let outcome = state
-        .run(move |st| app::create_token(st, &actor, &f.role, &f.label, Some(&f.unit)))
-        .await;
-    let notice = notice(outcome, r.lang, |token| Notice::Secret {
-        what: r.lang.pick("Đã tạo khoá API", "API token created").into(),
-        value: token,
-        qr: false,
-    })?;
-    show(&state, &r, Tab::Tokens, notice).await
+    let work =
+        move |st: &AppState, a: &Actor| app::create_token(st, a, &f.role, &f.label, Some(&f.unit));
+    let what = r.lang.pick("Đã tạo khoá API", "API token created");
+    change(&state, &r, Tab::Tokens, work, |token| {
+        secret(what, token, false)
+    })
+    .await
 }
 
 pub async fn revoke_token(
@@ -408,16 +404,11 @@ pub async fn revoke_token(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, id) = (Actor::from(&r.user), path.into_inner());
-    let outcome = state
-        .run(move |st| app::revoke_token(st, &actor, &id))
-        .await;
-    let notice = notice(outcome, r.lang, |()| {
-        saved(
-            r.lang,
-            "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
-            "API token revoked; servers refuse it within 30 seconds.",
-        )
-    })?;
-    show(&state, &r, Tab::Tokens, notice).await
+    let id = path.into_inner();
+    let work = move |st: &AppState, a: &Actor| app::revoke_token(st, a, &id);
+    let said = (
+        "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
+        "API token revoked; servers refuse it within 30 seconds.",
+    );
+    change(&state, &r, Tab::Tokens, work, |()| saved(r.lang, said)).await
 }

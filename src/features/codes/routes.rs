@@ -295,7 +295,10 @@ pub async fn issue(
     };
     let (actor, unit, survey) = (Actor::from(&r.user), f.unit.clone(), f.survey.clone());
     let outcome = state
-        .run(move |st| app::issue_named(st, &actor, &unit, &survey, count, days))
+        .run(move |st| {
+            let (codes, expires) = app::issue(st, &actor, &unit, &survey, count, days)?;
+            Ok((codes, expires, app::unit_name(st, &unit)))
+        })
         .await;
     let (codes, expires, unit_name) = match outcome {
         Ok(x) => x,

@@ -59,6 +59,24 @@ fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> CodeErr
     CodeError::Invalid(FieldProblem::new(field, vi, en))
 }
 
+/// What a setting names, or the setting refused: there is no such thing.
+fn known<T>(
+    found: Option<T>,
+    field: &str,
+    typed: &str,
+    vi: &str,
+    en: &str,
+) -> Result<T, CodeError> {
+    let typed = typed.trim();
+    found.ok_or_else(|| {
+        invalid(
+            field,
+            format!("không có {vi} “{typed}”"),
+            format!("there is no {en} “{typed}”"),
+        )
+    })
+}
+
 fn new_code() -> String {
     let mut rng = rand::thread_rng();
     (0..CODE_LEN)
@@ -94,13 +112,13 @@ pub fn issue(
     count: u32,
     days: u32,
 ) -> Result<(Vec<String>, String), CodeError> {
-    let s = state.catalog.get(survey.trim()).ok_or_else(|| {
-        invalid(
-            "survey",
-            format!("không có phiếu khảo sát “{}”", survey.trim()),
-            format!("there is no survey “{}”", survey.trim()),
-        )
-    })?;
+    let s = known(
+        state.catalog.get(survey.trim()),
+        "survey",
+        survey,
+        "phiếu khảo sát",
+        "survey",
+    )?;
     if !s.groups.is_empty() {
         return Err(invalid(
             "survey",
@@ -114,13 +132,7 @@ pub fn issue(
             ),
         ));
     }
-    let u = state.units.get(unit.trim()).ok_or_else(|| {
-        invalid(
-            "unit",
-            format!("không có đơn vị “{}”", unit.trim()),
-            format!("there is no unit “{}”", unit.trim()),
-        )
-    })?;
+    let u = known(state.units.get(unit.trim()), "unit", unit, "đơn vị", "unit")?;
     let actor = actor.into();
     actor
         .check_unit(&state.units, Some(&u.code))
@@ -276,20 +288,10 @@ pub fn answer_or_again(
     }
 }
 
-/// Makes codes for the page that shows them once: the codes, their last day, and the name
-/// of their unit.
-pub fn issue_named(
-    state: &AppState,
-    actor: impl Into<Actor>,
-    unit: &str,
-    survey: &str,
-    count: u32,
-    days: u32,
-) -> Result<(Vec<String>, String, String), CodeError> {
-    let (codes, expires) = issue(state, actor, unit, survey, count, days)?;
-    let unit_name = state
+/// The name of a unit a form names (the code itself when there is no such unit).
+pub fn unit_name(state: &AppState, code: &str) -> String {
+    state
         .units
-        .get(unit)
-        .map_or(unit.to_string(), |u| u.name.clone());
-    Ok((codes, expires, unit_name))
+        .get(code)
+        .map_or(code.to_string(), |u| u.name.clone())
 }

@@ -7,9 +7,8 @@ use crate::features::sign_in::service::{self as sign_in, SignIn};
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
-use crate::web::extract::{
-    client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE,
-};
+use crate::web::extract::{client_address, cookie, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE};
+use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -29,12 +28,6 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
-}
-
-impl WithCsrf for LoginForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 pub async fn login(
@@ -78,16 +71,13 @@ pub async fn login(
 }
 
 #[derive(Deserialize)]
+/// The sign-out button: its CSRF token only.
 pub struct CsrfOnly {
     #[serde(default)]
     csrf: String,
 }
 
-impl WithCsrf for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+with_csrf!(LoginForm, CsrfOnly);
 
 pub async fn logout(
     state: web::Data<AppState>,

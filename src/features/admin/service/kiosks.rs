@@ -1,6 +1,6 @@
 //! Kiosks: the tablets at the counters, each known by the hash of its URL's token.
 
-use super::{change, db, invalid, shown, units_today, within, AdminError, MAX_LABEL};
+use super::{change, db, invalid, revoke, units_today, AdminError, MAX_LABEL};
 use crate::db::audit;
 use crate::db::kiosks::{self, KioskInfo};
 use crate::db::DbError;
@@ -178,22 +178,18 @@ pub fn kiosk_url(state: &AppState, token: &str) -> String {
 
 /// Revokes a kiosk by id or by its token: its URL stops working at once.
 pub fn revoke_kiosk(state: &AppState, actor: impl Into<Actor>, id: &str) -> Result<(), AdminError> {
-    let actor = actor.into();
-    let id = id.trim();
-    change(state, |conn| {
-        if let Some(unit) = kiosks::unit_of(conn, id)? {
-            within(state, &actor, Some(&unit))?;
-        }
-        if !kiosks::revoke(conn, id)? {
-            return Err(invalid(
-                "id",
-                "Thiết bị: không có thiết bị đang hoạt động này (có thể đã bị thu hồi)",
-                format!("no active kiosk '{id}'"),
-            ));
-        }
-        audit::record(conn, &actor.name, "kiosk.revoke", &shown(id))?;
-        Ok(())
-    })
+    revoke(
+        state,
+        &actor.into(),
+        id.trim(),
+        "kiosk.revoke",
+        |conn, id| Ok(kiosks::unit_of(conn, id)?.map(Some)),
+        kiosks::revoke,
+        (
+            "Thiết bị: không có thiết bị đang hoạt động này (có thể đã bị thu hồi)",
+            "no active kiosk",
+        ),
+    )
 }
 
 /// What the kiosks page shows its reader: the kiosks (and their counts) of the units they

@@ -116,6 +116,29 @@ fn shown(id: &str) -> String {
     id.chars().take(8).collect()
 }
 
+/// Revokes a kiosk or an API token by id or by itself, if it lies within the actor's unit,
+/// with its audit entry (which names only the first characters of what was given).
+fn revoke(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    action: &str,
+    scope_of: impl FnOnce(&mut AnyConnection, &str) -> Result<Option<Option<String>>, DbError>,
+    revoke: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
+    (vi, en): (&str, &str),
+) -> Result<(), AdminError> {
+    change(state, |conn| {
+        if let Some(unit) = scope_of(conn, id)? {
+            within(state, actor, unit.as_deref())?;
+        }
+        if !revoke(conn, id)? {
+            return Err(invalid("id", vi, format!("{en} '{id}'")));
+        }
+        audit::record(conn, &actor.name, action, &shown(id))?;
+        Ok(())
+    })
+}
+
 /// Today's units `reader` may choose.
 fn units_today(state: &AppState, reader: &Actor) -> Vec<Unit> {
     reader.units_today(&state.units, state.clock.today())

@@ -1,8 +1,7 @@
 //! API tokens: what other systems present, each with a role and a unit scope.
 
 use super::{
-    change, db, invalid, parse_role, scope, shown, unit_names, units_today, within, AdminError,
-    MAX_LABEL,
+    change, db, invalid, parse_role, revoke, scope, unit_names, units_today, AdminError, MAX_LABEL,
 };
 use crate::db::audit;
 use crate::db::auth::{self, TokenInfo};
@@ -66,22 +65,18 @@ pub fn create_token(
 /// Revokes an API token by id or by the token itself. Servers stop accepting it within
 /// their token cache's time (30 s).
 pub fn revoke_token(state: &AppState, actor: impl Into<Actor>, id: &str) -> Result<(), AdminError> {
-    let actor = actor.into();
-    let id = id.trim();
-    change(state, |conn| {
-        if let Some(unit) = auth::token_scope(conn, id)? {
-            within(state, &actor, unit.as_deref())?;
-        }
-        if !auth::revoke_token(conn, id)? {
-            return Err(invalid(
-                "id",
-                "Khoá API: không có khoá đang hoạt động này (có thể đã bị thu hồi)",
-                format!("no active API token '{id}'"),
-            ));
-        }
-        audit::record(conn, &actor.name, "token.revoke", &shown(id))?;
-        Ok(())
-    })?;
+    revoke(
+        state,
+        &actor.into(),
+        id.trim(),
+        "token.revoke",
+        auth::token_scope,
+        auth::revoke_token,
+        (
+            "Khoá API: không có khoá đang hoạt động này (có thể đã bị thu hồi)",
+            "no active API token",
+        ),
+    )?;
     // This server refuses it at once; others when their cache entry ages out.
     if let Ok(mut m) = state.token_cache.lock() {
         m.clear();

@@ -26,6 +26,17 @@ fn check_password(password: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// The password given (checked), or a generated one: with whether it was generated.
+fn chosen_or_generated(password: Option<&str>) -> Result<(String, bool), AdminError> {
+    match password {
+        Some(p) if !p.is_empty() => {
+            check_password(p)?;
+            Ok((p.to_string(), false))
+        }
+        _ => Ok((generated_password(), true)),
+    }
+}
+
 fn generated_password() -> String {
     auth::new_secret()
         .chars()
@@ -87,13 +98,7 @@ pub fn add_user(
     actor.check_role(role)?;
     let unit = scope(state, unit)?;
     actor.check_unit(&state.units, unit.as_deref())?;
-    let (password, generated) = match password {
-        Some(p) if !p.is_empty() => {
-            check_password(p)?;
-            (p.to_string(), false)
-        }
-        _ => (generated_password(), true),
-    };
+    let (password, generated) = chosen_or_generated(password)?;
     let taken = || {
         invalid(
             "name",
@@ -161,13 +166,7 @@ pub fn reset_password(
     password: Option<&str>,
 ) -> Result<Option<String>, AdminError> {
     let actor = actor.into();
-    let (password, generated) = match password {
-        Some(p) if !p.is_empty() => {
-            check_password(p)?;
-            (p.to_string(), false)
-        }
-        _ => (generated_password(), true),
-    };
+    let (password, generated) = chosen_or_generated(password)?;
     change(state, |conn| {
         let user = user_named(conn, who)?;
         within(state, &actor, user.unit_code.as_deref())?;

@@ -200,7 +200,13 @@ pub fn post(
             Some(m) if !m.is_empty() => (step, m),
             _ => (step + 1, Vec::new()),
         },
-        Go::Submit => match submit_answer(state, counter, lang, &all, &screen)? {
+        Go::Submit => match submit_answer(&Final {
+            state,
+            counter,
+            lang,
+            all: &all,
+            screen: &screen,
+        })? {
             Outcome::Stored => return Ok(Reply::Thanks),
             Outcome::Stale => return Ok(Reply::Stale),
             Outcome::TooSoon => {
@@ -215,6 +221,15 @@ pub fn post(
     Ok(Reply::Screen(screen))
 }
 
+/// A final submit: the kiosk, the page's language, the form's screens and the one sent.
+struct Final<'a> {
+    state: &'a AppState,
+    counter: &'a Counter,
+    lang: Lang,
+    all: &'a [Step<'a>],
+    screen: &'a Screen,
+}
+
 /// What became of a final submit.
 enum Outcome {
     Stored,
@@ -227,13 +242,8 @@ enum Outcome {
 }
 
 /// Stores the answer, or says which screen to show again and why.
-fn submit_answer(
-    state: &AppState,
-    counter: &Counter,
-    lang: Lang,
-    all: &[Step<'_>],
-    screen: &Screen,
-) -> Result<Outcome, KioskError> {
+fn submit_answer(f: &Final) -> Result<Outcome, KioskError> {
+    let (state, counter, all, screen) = (f.state, f.counter, f.all, f.screen);
     // Every question left out, on the first screen that has one.
     if let Some((step, missing)) = first_missing(all, &screen.chosen) {
         return Ok(Outcome::Again(step, missing));
@@ -242,7 +252,7 @@ fn submit_answer(
     let Some(slot) = take_slot(state, kiosk_id) else {
         return Ok(Outcome::TooSoon);
     };
-    let outcome = store_answer(state, counter, lang, all, screen);
+    let outcome = store_answer(f);
     if !matches!(outcome, Ok(Outcome::Stored)) {
         give_back(state, kiosk_id, slot);
     }
@@ -282,13 +292,8 @@ fn give_back(state: &AppState, kiosk_id: &str, slot: Slot) {
 }
 
 /// Stores a complete answer, or says which screen to show again and why.
-fn store_answer(
-    state: &AppState,
-    counter: &Counter,
-    lang: Lang,
-    all: &[Step<'_>],
-    screen: &Screen,
-) -> Result<Outcome, KioskError> {
+fn store_answer(f: &Final) -> Result<Outcome, KioskError> {
+    let (state, counter, lang, all, screen) = (f.state, f.counter, f.lang, f.all, f.screen);
     let survey = counter.survey(state)?;
     let (answers, background) = answers_of(&screen.chosen);
     let raw = RawSubmission {
