@@ -8,7 +8,7 @@ use crate::features::actor::Actor;
 use crate::features::admin::page::{self as view, Draft, Notice};
 use crate::features::admin::service::{self as app, AdminError};
 use crate::state::AppState;
-use crate::text::{Lang, Text};
+use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm, MinRole, SignedIn, Supervisor};
 use crate::web::reader::Reader;
@@ -128,13 +128,12 @@ fn forbidden_or_broken(e: AdminError) -> PageError {
     }
 }
 
-/// Password work (hashing) runs on the password threads, which bound its memory.
-async fn hashing<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
-) -> Result<Result<T, AdminError>, PageError> {
-    let st = state.clone();
-    Ok(state.passwords.run(move || work(&st)).await?)
+/// Where a change runs: on the service threads, or (hashing a password) on the password
+/// threads, which bound its memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Threads {
+    Service,
+    Passwords,
 }
 
 /// Makes a change as the reader, then draws `tab` under what `done` says of it (or under
@@ -143,11 +142,19 @@ async fn change<T: Send + 'static>(
     state: &AppState,
     r: &Reader<Admin>,
     tab: Tab,
+    threads: Threads,
     work: impl FnOnce(&AppState, &Actor) -> Result<T, AdminError> + Send + 'static,
     done: impl FnOnce(T) -> Notice,
 ) -> Result<HttpResponse, PageError> {
     let actor = Actor::from(&r.user);
-    let outcome = state.run(move |st| work(st, &actor)).await;
+    let work = move |st: &AppState| work(st, &actor);
+    let outcome = match threads {
+        Threads::Service => state.run(work).await,
+        Threads::Passwords => {
+            let st = state.clone();
+            state.passwords.run(move || work(&st)).await?
+        }
+    };
     let notice = notice(outcome, r.lang, done)?;
     show(state, r, tab, notice).await
 }
@@ -233,39 +240,46 @@ pub async fn add_user(
     r: Reader<Admin>,
     CsrfForm(f): CsrfForm<AddUserForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, lang, name) = (Actor::from(&r.user), r.lang, f.name.trim().to_string());
-    let draft = Draft {
+    let (name, draft) = (f.name.trim().to_string(), draft_of(&f));
+    let work = move |st: &AppState, a: &Actor| {
+        app::add_user(st, a, &f.name, &f.role, Some(&f.unit), Some(&f.password))
+    };
+    let done = |generated| added(r.lang, &name, generated);
+    change(
+        &state,
+        &r,
+        Tab::Users(Some(draft)),
+        Threads::Passwords,
+        work,
+        done,
+    )
+    .await
+}
+
+/// What was typed in the add form, to show again if it is refused (never the password).
+fn draft_of(f: &AddUserForm) -> Draft {
+    Draft {
         name: f.name.clone(),
         role: f.role.clone(),
         unit: f.unit.clone(),
-    };
-    let outcome = hashing(&state, move |st| {
-        app::add_user(
-            st,
-            &actor,
-            &f.name,
-            &f.role,
-            Some(&f.unit),
-            Some(&f.password),
-        )
-    })
-    .await?;
-    let notice = notice(outcome, lang, |generated| match generated {
-        Some(password) => Notice::Secret {
-            what: lang.text(&added(&name)).to_string() + lang.pick(". Mật khẩu", ". Password"),
-            value: password,
-            qr: false,
-        },
-        None => Notice::Saved(lang.text(&added(&name)).to_string() + "."),
-    })?;
-    show(&state, &r, Tab::Users(Some(draft)), notice).await
+    }
 }
 
-fn added(name: &str) -> Text {
-    Text::new(
+/// A user added, with the password generated for them (shown once).
+fn added(lang: Lang, name: &str, generated: Option<String>) -> Notice {
+    let (vi, en) = (
         format!("Đã thêm người dùng “{name}”"),
         format!("User “{name}” added"),
-    )
+    );
+    let said = lang.pick(&vi, &en).to_string();
+    match generated {
+        Some(password) => secret(
+            &(said + lang.pick(". Mật khẩu", ". Password")),
+            password,
+            false,
+        ),
+        None => Notice::Saved(said + "."),
+    }
 }
 
 pub async fn change_user(
@@ -277,7 +291,10 @@ pub async fn change_user(
     let id = path.into_inner();
     let work = move |st: &AppState, a: &Actor| app::change_user(st, a, &id, &f.role, Some(&f.unit));
     let said = ("Đã lưu vai trò và phạm vi.", "Role and scope saved.");
-    change(&state, &r, Tab::Users(None), work, |()| saved(r.lang, said)).await
+    change(&state, &r, Tab::Users(None), Threads::Service, work, |()| {
+        saved(r.lang, said)
+    })
+    .await
 }
 
 pub async fn reset_password(
@@ -286,22 +303,23 @@ pub async fn reset_password(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    let (actor, id, lang) = (Actor::from(&r.user), path.into_inner(), r.lang);
-    let outcome = hashing(&state, move |st| app::reset_password_named(st, &actor, &id)).await?;
-    let notice = notice(outcome, lang, |(password, name)| match password {
-        Some(value) => Notice::Secret {
-            what: match lang {
-                Lang::Vi => format!(
-                    "Mật khẩu mới của “{name}” (các phiên đăng nhập của người này đã kết thúc)"
-                ),
-                Lang::En => format!("New password of “{name}” (their sessions have ended)"),
-            },
-            value,
-            qr: false,
-        },
-        None => Notice::None,
-    })?;
-    show(&state, &r, Tab::Users(None), notice).await
+    let id = path.into_inner();
+    let work = move |st: &AppState, a: &Actor| app::reset_password_named(st, a, &id);
+    let done = |(password, name): (Option<String>, String)| new_password(r.lang, password, &name);
+    change(&state, &r, Tab::Users(None), Threads::Passwords, work, done).await
+}
+
+fn new_password(lang: Lang, password: Option<String>, name: &str) -> Notice {
+    let Some(password) = password else {
+        return Notice::None;
+    };
+    let what = match lang {
+        Lang::Vi => {
+            format!("Mật khẩu mới của “{name}” (các phiên đăng nhập của người này đã kết thúc)")
+        }
+        Lang::En => format!("New password of “{name}” (their sessions have ended)"),
+    };
+    secret(&what, password, false)
 }
 
 async fn set_disabled(
@@ -318,7 +336,10 @@ async fn set_disabled(
         ),
         false => ("Đã mở khoá tài khoản.", "Account enabled."),
     };
-    change(&state, &r, Tab::Users(None), work, |()| saved(r.lang, said)).await
+    change(&state, &r, Tab::Users(None), Threads::Service, work, |()| {
+        saved(r.lang, said)
+    })
+    .await
 }
 
 pub async fn disable_user(
@@ -356,9 +377,14 @@ pub async fn add_kiosk(
         "Đã thêm kiosk. Đường dẫn của thiết bị",
         "Kiosk added. The device's address",
     );
-    change(&state, &r, Tab::Kiosks, work, |(_, url)| {
-        secret(what, url, true)
-    })
+    change(
+        &state,
+        &r,
+        Tab::Kiosks,
+        Threads::Service,
+        work,
+        |(_, url)| secret(what, url, true),
+    )
     .await
 }
 
@@ -374,7 +400,10 @@ pub async fn revoke_kiosk(
         "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
         "Kiosk revoked: the device's address no longer works.",
     );
-    change(&state, &r, Tab::Kiosks, work, |()| saved(r.lang, said)).await
+    change(&state, &r, Tab::Kiosks, Threads::Service, work, |()| {
+        saved(r.lang, said)
+    })
+    .await
 }
 
 pub async fn tokens(
@@ -392,7 +421,7 @@ pub async fn create_token(
     let work =
         move |st: &AppState, a: &Actor| app::create_token(st, a, &f.role, &f.label, Some(&f.unit));
     let what = r.lang.pick("Đã tạo khoá API", "API token created");
-    change(&state, &r, Tab::Tokens, work, |token| {
+    change(&state, &r, Tab::Tokens, Threads::Service, work, |token| {
         secret(what, token, false)
     })
     .await
@@ -410,5 +439,8 @@ pub async fn revoke_token(
         "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
         "API token revoked; servers refuse it within 30 seconds.",
     );
-    change(&state, &r, Tab::Tokens, work, |()| saved(r.lang, said)).await
+    change(&state, &r, Tab::Tokens, Threads::Service, work, |()| {
+        saved(r.lang, said)
+    })
+    .await
 }

@@ -4,7 +4,7 @@
 use crate::db::codes::VisitCode;
 use crate::features::actor::Actor;
 use crate::features::answer_once::public::{html, Posted};
-use crate::features::answer_once::{answers_of, for_citizen, service::posted_answers};
+use crate::features::answer_once::{answers_of, service::posted_answers};
 use crate::features::codes::page as view;
 use crate::features::codes::service::{self as app, Answered, CodeError};
 use crate::features::kiosk::page::{form as form_view, FormState};
@@ -102,25 +102,24 @@ pub struct CodeQuery {
 
 /// Asks for the code; a code typed in goes to its form.
 pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
-    match q.code.as_deref().map(str::trim) {
-        None | Some("") => html(StatusCode::OK, view::ask(lang, None)),
-        Some(typed) => match app::normalise(typed) {
-            Some(code) => HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/o/{code}")))
-                .finish(),
-            None => html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                view::ask(
-                    lang,
-                    Some(lang.pick(
-                        "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
-                        "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
-                    )),
-                ),
-            ),
-        },
+    let typed = q.code.as_deref().map(str::trim).unwrap_or("");
+    match app::normalise(typed) {
+        _ if typed.is_empty() => html(StatusCode::OK, view::ask(lang, None)),
+        Some(code) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/o/{code}")))
+            .finish(),
+        None => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::ask(lang, Some(lang.pick(RETYPE.0, RETYPE.1))),
+        ),
     }
 }
+
+/// A code typed that cannot be one.
+const RETYPE: (&str, &str) = (
+    "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
+    "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
+);
 
 /// The counter form a code opens, all on one page.
 struct Online<'a> {
@@ -204,29 +203,22 @@ pub async fn submit(
     );
     let (answers, background) = answers_of(&chosen);
     let (t, raw) = (typed.clone(), posted_answers(&sid, answers, background));
-    let (vc, e) = match state
-        .run(move |st| app::answer_or_again(st, &t, raw))
+    match state
+        .run(move |st| app::answer_or_again(st, &t, raw, lang))
         .await?
     {
-        Answered::Stored => return Ok(html(StatusCode::OK, view::thanks(lang))),
-        Answered::Again(vc, e) => (vc, e),
-    };
-    let survey = state
-        .catalog
-        .get(&vc.survey_id)
-        .ok_or_else(PageError::not_found)?;
-    let beside = [FieldError::new(
-        e.field.clone(),
-        for_citizen(lang, survey, &e),
-    )];
-    let code = normalised(&typed)?;
-    let o = Online {
-        code: &code,
-        vc: &vc,
-        submission_id: &sid,
-        chosen: &chosen,
-    };
-    render(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &beside)
+        Answered::Stored => Ok(html(StatusCode::OK, view::thanks(lang))),
+        Answered::Again(vc, e) => {
+            let code = normalised(&typed)?;
+            let o = Online {
+                code: &code,
+                vc: &vc,
+                submission_id: &sid,
+                chosen: &chosen,
+            };
+            render(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
+        }
+    }
 }
 
 /// The form that makes codes, again with what to correct (or afresh).
@@ -300,17 +292,28 @@ pub async fn issue(
             Ok((codes, expires, app::unit_name(st, &unit)))
         })
         .await;
+    issued(&state, &r, outcome, &f.format)
+}
+
+/// The codes made, once: as labels to print or a CSV file; or the form again with why none
+/// were made.
+fn issued(
+    state: &AppState,
+    r: &Reader<Admin>,
+    outcome: Result<(Vec<String>, String, String), CodeError>,
+    format: &str,
+) -> Result<HttpResponse, PageError> {
     let (codes, expires, unit_name) = match outcome {
         Ok(x) => x,
         Err(CodeError::Invalid(e)) => {
             let not_made = r.lang.pick("Chưa tạo được mã:", "The codes were not made:");
             let msg = format!("{not_made} {}.", r.lang.text(&e.text));
-            return Ok(codes_page(&state, &r, Some(&msg)));
+            return Ok(codes_page(state, r, Some(&msg)));
         }
         Err(e) => return Err(e.into()),
     };
     let base = &state.settings.public_url;
-    Ok(match f.format.as_str() {
+    Ok(match format {
         "csv" => csv(&codes_csv(&codes, base)),
         _ => r.page(view::labels(r.lang, &codes, base, &unit_name, &expires)),
     })

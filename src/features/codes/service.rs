@@ -9,12 +9,12 @@
 
 use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, AnyConnection, DbError};
-use crate::features::answer_once::{self, Ticket};
+use crate::features::answer_once::{self, for_citizen, Ticket};
 use crate::features::Actor;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::text::FieldProblem;
-use crate::text::Text;
+use crate::text::{Lang, Text};
 use rand::Rng;
 use serde_json::json;
 
@@ -271,7 +271,7 @@ impl Ticket for Slip {
 /// What became of an answer sent under a code.
 pub enum Answered {
     Stored,
-    /// An answer to put right: the form again, with the question named.
+    /// An answer to put right: the form again, with the question named in the citizen's words.
     Again(VisitCode, FieldError),
 }
 
@@ -280,10 +280,16 @@ pub fn answer_or_again(
     state: &AppState,
     typed: &str,
     raw: RawSubmission,
+    lang: Lang,
 ) -> Result<Answered, CodeError> {
     match answer(state, typed, raw) {
         Ok(()) => Ok(Answered::Stored),
-        Err(CodeError::Answer(e)) => Ok(Answered::Again(open(state, typed)?, e)),
+        Err(CodeError::Answer(e)) => {
+            let vc = open(state, typed)?;
+            let survey = state.catalog.get(&vc.survey_id).ok_or(CodeError::Unknown)?;
+            let beside = FieldError::new(e.field.clone(), for_citizen(lang, survey, &e));
+            Ok(Answered::Again(vc, beside))
+        }
         Err(e) => Err(e),
     }
 }

@@ -152,13 +152,24 @@ pub async fn post(
     let reply = state
         .run(move |st| invite::post(st, &t, &s, &posted.0))
         .await?;
+    answered(&state, lang, &token, &sid, reply)
+}
+
+/// The page a post through a link is answered with.
+fn answered(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    sid: &str,
+    reply: Reply,
+) -> Result<HttpResponse, PageError> {
     Ok(match reply {
         Reply::Thanks(None) => html(
             StatusCode::OK,
             view::thanks(lang, thank_you(lang, None), ""),
         ),
         Reply::Thanks(Some(inv)) => {
-            let thanks = thank_you(lang, survey_of(&state, &inv)?.thanks.as_deref());
+            let thanks = thank_you(lang, survey_of(state, &inv)?.thanks.as_deref());
             html(
                 StatusCode::OK,
                 view::thanks(lang, thanks, &inv.campaign.organiser),
@@ -170,7 +181,7 @@ pub async fn post(
             answers,
             errors,
         } => {
-            let l = link(lang, &token, survey_of(&state, &inv)?, &inv, &sid);
+            let l = link(lang, token, survey_of(state, &inv)?, &inv, sid);
             let status = match errors.is_empty() {
                 true => StatusCode::OK,
                 false => StatusCode::UNPROCESSABLE_ENTITY,
