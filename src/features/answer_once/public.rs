@@ -1,7 +1,9 @@
 //! The plumbing of a public form page (the kiosk, a slip code, a campaign's link): reading
 //! what was posted, and answering with a page no cache keeps.
 
+use crate::db::DbError;
 use crate::features::api::routes::read_body;
+use crate::state::AppState;
 use crate::web::error::PageError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -63,4 +65,19 @@ pub fn unreadable(status: StatusCode) -> PageError {
         ("Phiếu không hợp lệ", "The form is not valid"),
         message,
     )
+}
+
+/// Runs a public page's service for the ticket its address names (a kiosk's token, a slip's
+/// code, a campaign's link), off the async threads.
+pub async fn for_ticket<T, E>(
+    state: &AppState,
+    ticket: &str,
+    work: fn(&AppState, &str) -> Result<T, E>,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let ticket = ticket.to_string();
+    state.run(move |st| work(st, &ticket)).await
 }

@@ -3,7 +3,7 @@
 
 use crate::db::codes::VisitCode;
 use crate::features::actor::Actor;
-use crate::features::answer_once::public::{html, Posted};
+use crate::features::answer_once::public::{for_ticket, html, Posted};
 use crate::features::answer_once::{answers_of, service::posted_answers};
 use crate::features::codes::page as view;
 use crate::features::codes::service::{self as app, Answered, CodeError};
@@ -122,11 +122,29 @@ const RETYPE: (&str, &str) = (
 );
 
 /// The counter form a code opens, all on one page.
-struct Online<'a> {
-    code: &'a str,
-    vc: &'a VisitCode,
-    submission_id: &'a str,
-    chosen: &'a HashMap<String, String>,
+struct Online {
+    /// The code as stored, for the form's address.
+    code: String,
+    vc: VisitCode,
+    submission_id: String,
+    chosen: HashMap<String, String>,
+}
+
+impl Online {
+    fn new(
+        typed: &str,
+        vc: VisitCode,
+        submission_id: String,
+        chosen: HashMap<String, String>,
+    ) -> Result<Online, PageError> {
+        let code = app::normalise(typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
+        Ok(Online {
+            code,
+            vc,
+            submission_id,
+            chosen,
+        })
+    }
 }
 
 fn render(
@@ -150,12 +168,12 @@ fn render(
         form_view(
             survey,
             &FormState {
-                token: o.code,
+                token: &o.code,
                 unit_name,
-                submission_id: o.submission_id,
+                submission_id: &o.submission_id,
                 issued: state.clock.timestamp(),
                 signature: "",
-                chosen: o.chosen,
+                chosen: &o.chosen,
                 step: 0,
                 error: None,
                 errors,
@@ -166,26 +184,15 @@ fn render(
     ))
 }
 
-/// The code as stored, for the form's address.
-fn normalised(typed: &str) -> Result<String, PageError> {
-    app::normalise(typed).ok_or_else(|| PageError::from(CodeError::Unknown))
-}
-
 pub async fn form(
     state: web::Data<AppState>,
     lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let t = typed.clone();
-    let vc = state.run(move |st| app::open(st, &t)).await?;
-    let (code, sid) = (normalised(&typed)?, uuid::Uuid::new_v4().to_string());
-    let o = Online {
-        code: &code,
-        vc: &vc,
-        submission_id: &sid,
-        chosen: &HashMap::new(),
-    };
+    let vc = for_ticket(&state, &typed, app::open).await?;
+    let sid = uuid::Uuid::new_v4().to_string();
+    let o = Online::new(&typed, vc, sid, HashMap::new())?;
     render(&state, lang, StatusCode::OK, &o, &[])
 }
 
@@ -209,13 +216,7 @@ pub async fn submit(
     {
         Answered::Stored => Ok(html(StatusCode::OK, view::thanks(lang))),
         Answered::Again(vc, e) => {
-            let code = normalised(&typed)?;
-            let o = Online {
-                code: &code,
-                vc: &vc,
-                submission_id: &sid,
-                chosen: &chosen,
-            };
+            let o = Online::new(&typed, vc, sid, chosen)?;
             render(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
         }
     }

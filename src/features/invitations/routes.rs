@@ -1,7 +1,7 @@
 //! One-time links (`/i/TOKEN`): an official answers the campaign's survey, a page per section.
 //! The URL's token is the only credential; nothing tied to it is stored before the submit.
 
-use crate::features::answer_once::public::{html, Posted};
+use crate::features::answer_once::public::{for_ticket, html, Posted};
 use crate::features::invitations::page::{self as view, Link};
 use crate::features::invitations::service::{
     self as invite, Invitation, InviteError, LinkError, Reply,
@@ -127,8 +127,7 @@ pub async fn open(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let t = token.clone();
-    let inv = state.run(move |st| invite::open_link(st, &t)).await?;
+    let inv = for_ticket(&state, &token, invite::open_link).await?;
     let survey = survey_of(&state, &inv)?;
     // The submission id names the answer when it is stored: random, and known only to this
     // browser's page.

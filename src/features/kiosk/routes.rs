@@ -1,7 +1,7 @@
 //! Kiosk pages: the tablet at a one-stop counter (`/k/TOKEN`). The rules are the kiosk
 //! service's; these handlers read the post and draw the screen.
 
-use crate::features::answer_once::public::{html, Posted};
+use crate::features::answer_once::public::{for_ticket, html, Posted};
 use crate::features::kiosk::page::{form as form_view, stale, thanks as thanks_view, FormState};
 use crate::features::kiosk::service::{self as kiosk, Counter, KioskError, Reply, Screen};
 use crate::features::submit::SubmitError;
@@ -86,8 +86,7 @@ pub async fn form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let t = token.clone();
-    let (at, s) = state.run(move |st| kiosk::open(st, &t)).await?;
+    let (at, s) = for_ticket(&state, &token, kiosk::open).await?;
     screen(&state, lang, &token, &at, &s)
 }
 
@@ -97,8 +96,7 @@ pub async fn thanks(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let t = token.clone();
-    let at = state.run(move |st| kiosk::counter(st, &t)).await?;
+    let at = for_ticket(&state, &token, kiosk::counter).await?;
     Ok(html(
         StatusCode::OK,
         thanks_view(lang, at.survey(&state)?, &token),
@@ -114,8 +112,7 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let t = token.clone();
-    let at = state.run(move |st| kiosk::counter(st, &t)).await?;
+    let at = for_ticket(&state, &token, kiosk::counter).await?;
     let posted = Posted::read(payload).await?;
     let (at, reply) = state
         .run(move |st| kiosk::post(st, &at, lang, &posted.0).map(|r| (at, r)))
