@@ -5,7 +5,7 @@
 //! The command line acts as the operator: an administrator of the whole city.
 
 use crate::db::auth::{Role, User};
-use crate::survey::UnitTree;
+use crate::survey::{Unit, UnitTree};
 use crate::text::FieldProblem;
 use crate::text::Text;
 
@@ -40,6 +40,18 @@ impl Actor {
             (Some(_), None) => false,
             (Some(own), Some(code)) => units.subtree(own).iter().any(|c| c == code),
         }
+    }
+
+    /// Today's units the actor may choose (for a scope, a kiosk, codes): every one for the
+    /// city's staff, else the actor's unit and the units below it.
+    pub fn units_today(&self, units: &UnitTree, today: chrono::NaiveDate) -> Vec<Unit> {
+        let set = units.set_on(today).map(|s| s.id.clone());
+        units
+            .units_of(set.as_deref())
+            .into_iter()
+            .filter(|u| self.reaches(units, Some(&u.code)))
+            .cloned()
+            .collect()
     }
 
     /// A scope given in a form, refused naming the field `unit` when it lies outside the
@@ -134,7 +146,6 @@ impl From<&Actor> for Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::survey::Unit;
 
     fn tree() -> UnitTree {
         let unit = |code: &str, parent: Option<&str>| Unit {

@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod answer_once;
 pub mod api;
 pub mod audit;
 pub mod campaigns;

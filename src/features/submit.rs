@@ -69,28 +69,68 @@ pub async fn submit_as(
     raw: RawSubmission,
     provenance: &Provenance,
 ) -> Result<Stored, SubmitError> {
-    // The happy path touches the database only in the writer.
-    let prepared = ingest::prepare(&state.intake(), &raw, provenance);
-    let pending = match prepared {
-        Ok(p) => p,
-        Err(invalid) => {
+    match hand_over(state, &raw, provenance)? {
+        HandedOver::Queued(ack) => committed(ack.await.ok()),
+        HandedOver::Refused(invalid) => {
             let sid = raw.submission_id.clone();
-            return match state
+            let before = state
                 .db(move |conn| ingest::already_stored(conn, &sid))
-                .await?
-            {
-                Some(id) => Ok(Stored::Existing(id)),
-                None => Err(SubmitError::Invalid(invalid)),
-            };
+                .await?;
+            stored_before(before, invalid)
         }
-    };
-    let ack = state
-        .writer
-        .submit(pending)
-        .map_err(|_| SubmitError::Busy)?;
-    match ack.await {
-        Ok(stored) => Ok(stored?),
-        Err(_) => Err(SubmitError::Busy),
+    }
+}
+
+/// [`submit_as`] for a service running off the async threads: the same checks, the same
+/// refusal when the writer's queue is full, and the wait for the commit on this thread.
+pub fn submit_waiting(
+    state: &AppState,
+    raw: &RawSubmission,
+    provenance: &Provenance,
+) -> Result<Stored, SubmitError> {
+    match hand_over(state, raw, provenance)? {
+        HandedOver::Queued(ack) => committed(ack.blocking_recv().ok()),
+        HandedOver::Refused(invalid) => {
+            let before =
+                state.db_blocking(|conn| ingest::already_stored(conn, &raw.submission_id))?;
+            stored_before(before, invalid)
+        }
+    }
+}
+
+enum HandedOver {
+    Queued(crate::writer::Ack),
+    /// Refused by the checks: stored only if its submission id was stored before.
+    Refused(FieldError),
+}
+
+/// Checks a submission and queues it for the writer. The happy path touches the database
+/// only in the writer.
+fn hand_over(
+    state: &AppState,
+    raw: &RawSubmission,
+    provenance: &Provenance,
+) -> Result<HandedOver, SubmitError> {
+    match ingest::prepare(&state.intake(), raw, provenance) {
+        Ok(pending) => Ok(HandedOver::Queued(
+            state
+                .writer
+                .submit(pending)
+                .map_err(|_| SubmitError::Busy)?,
+        )),
+        Err(invalid) => Ok(HandedOver::Refused(invalid)),
+    }
+}
+
+/// The writer's answer (none: it stopped before answering).
+fn committed(ack: Option<Result<Stored, DbError>>) -> Result<Stored, SubmitError> {
+    Ok(ack.ok_or(SubmitError::Busy)??)
+}
+
+fn stored_before(before: Option<String>, invalid: FieldError) -> Result<Stored, SubmitError> {
+    match before {
+        Some(id) => Ok(Stored::Existing(id)),
+        None => Err(SubmitError::Invalid(invalid)),
     }
 }
 
@@ -128,4 +168,11 @@ impl From<SubmitError> for ApiError {
             SubmitError::Busy => ApiError::busy(),
         }
     }
+}
+
+/// Whether an answer under this submission id is stored already (a page sent twice).
+pub fn already_stored(state: &AppState, submission_id: &str) -> Result<bool, DbError> {
+    Ok(state
+        .db_blocking(|conn| ingest::already_stored(conn, submission_id))?
+        .is_some())
 }

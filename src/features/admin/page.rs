@@ -4,10 +4,11 @@
 use crate::db::auth::{TokenInfo, UserInfo};
 use crate::features::admin::service::{KioskView, MIN_PASSWORD};
 use crate::features::campaigns::page::qr;
-use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
+use crate::ui::staff::Staff;
 use maud::{html, Markup};
+use std::collections::HashMap;
 
 /// What the page says above its content after a change.
 pub enum Notice {
@@ -109,11 +110,22 @@ fn unit_list(units: &[Unit]) -> Markup {
     }
 }
 
+/// A user's or token's unit scope: the unit's name and code, or the whole city.
+fn scope_of(l: Lang, names: &HashMap<String, String>, unit: Option<&str>) -> Markup {
+    html! {
+        @match unit {
+            Some(c) => { (names.get(c).map_or(c, String::as_str)) " " span.note { "(" (c) ")" } },
+            None => (l.pick("Toàn thành phố", "The whole city")),
+        }
+    }
+}
+
 pub struct UsersPage<'a> {
     pub staff: Staff<'a>,
     pub users: &'a [UserInfo],
     pub units: &'a [Unit],
-    pub unit_name: &'a dyn Fn(&str) -> String,
+    /// The names of the units the list names, by code.
+    pub unit_names: &'a HashMap<String, String>,
     pub notice: Notice,
     /// What was typed in the add form, shown again when it was refused (never the password).
     pub draft: Option<Draft>,
@@ -154,7 +166,7 @@ pub fn users(p: &UsersPage) -> Markup {
                     tr.disabled[u.disabled] {
                         td { strong { (u.username) } }
                         td data-label=(h_role) { (role_label(l, &u.role)) }
-                        td data-label=(h_scope) { @match &u.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => (l.pick("Toàn thành phố", "The whole city")) } }
+                        td data-label=(h_scope) { (scope_of(l, p.unit_names, u.unit_code.as_deref())) }
                         td data-label=(h_state) { @if u.disabled { (l.pick("Đã khoá", "Disabled")) } @else { (l.pick("Đang hoạt động", "Active")) } }
                         td data-label=(h_created) { (l.when(&u.created_at)) }
                         @if admin { td {
@@ -283,7 +295,8 @@ pub struct TokensPage<'a> {
     pub staff: Staff<'a>,
     pub tokens: &'a [TokenInfo],
     pub units: &'a [Unit],
-    pub unit_name: &'a dyn Fn(&str) -> String,
+    /// The names of the units the list names, by code.
+    pub unit_names: &'a HashMap<String, String>,
     pub notice: Notice,
 }
 
@@ -313,7 +326,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
                     tr.disabled[t.revoked_at.is_some()] {
                         td { strong { (t.label) } }
                         td data-label=(h_role) { (role_label(l, &t.role)) }
-                        td data-label=(h_scope) { @match &t.unit_code { Some(c) => { ((p.unit_name)(c)) " " span.note { "(" (c) ")" } }, None => (l.pick("Toàn thành phố", "The whole city")) } }
+                        td data-label=(h_scope) { (scope_of(l, p.unit_names, t.unit_code.as_deref())) }
                         td data-label=(h_created) { (l.when(&t.created_at)) }
                         td data-label=(h_state) { @match &t.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
                         @if admin { td {

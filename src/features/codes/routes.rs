@@ -1,29 +1,25 @@
 //! Citizens' online channel: `/o` asks for the code on the appointment slip, `/o/CODE` opens
 //! the counter form of the code's unit and takes one answer. Admins make codes at `/codes`.
 
-use crate::features::api::routes::read_body;
+use crate::db::codes::VisitCode;
+use crate::features::actor::Actor;
+use crate::features::answer_once::public::{for_ticket, html, Posted};
+use crate::features::answer_once::{answers_of, service::posted_answers};
 use crate::features::codes::page as view;
-use crate::features::codes::service::{self as app, CodeError};
+use crate::features::codes::service::{self as app, Answered, CodeError};
 use crate::features::kiosk::page::{form as form_view, FormState};
-use crate::features::kiosk::routes::{answers_of, for_citizen, unreadable};
-use crate::features::paper::page::Staff;
+use crate::features::kiosk::service::counter_surveys;
 use crate::state::AppState;
-use crate::survey::{FieldError, RawSubmission};
+use crate::survey::FieldError;
 use crate::text::{Lang, Text};
 use crate::web::error::PageError;
-use crate::web::extract::{Admin, Csrf, CsrfForm, SignedIn, WithCsrf};
+use crate::web::extract::{Admin, CsrfForm};
+use crate::web::reader::Reader;
+use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::Map;
 use std::collections::HashMap;
-
-fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body.into_string())
-}
 
 /// What a citizen (or an admin making codes) is told.
 impl From<CodeError> for PageError {
@@ -106,44 +102,65 @@ pub struct CodeQuery {
 
 /// Asks for the code; a code typed in goes to its form.
 pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
-    match q.code.as_deref().map(str::trim) {
-        None | Some("") => html(StatusCode::OK, view::ask(lang, None)),
-        Some(typed) => match app::normalise(typed) {
-            Some(code) => HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/o/{code}")))
-                        .finish(),
-            None => html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                view::ask(
-                    lang,
-                    Some(lang.pick(
-                        "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
-                        "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
-                    )),
-                ),
-            ),
-        },
+    let typed = q.code.as_deref().map(str::trim).unwrap_or("");
+    match app::normalise(typed) {
+        _ if typed.is_empty() => html(StatusCode::OK, view::ask(lang, None)),
+        Some(code) => HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/o/{code}")))
+            .finish(),
+        None => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view::ask(lang, Some(lang.pick(RETYPE.0, RETYPE.1))),
+        ),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A code typed that cannot be one.
+const RETYPE: (&str, &str) = (
+    "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
+    "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
+);
+
+/// The counter form a code opens, all on one page.
+struct Online {
+    /// The code as stored, for the form's address.
+    code: String,
+    vc: VisitCode,
+    submission_id: String,
+    chosen: HashMap<String, String>,
+}
+
+impl Online {
+    fn new(
+        typed: &str,
+        vc: VisitCode,
+        submission_id: String,
+        chosen: HashMap<String, String>,
+    ) -> Result<Online, PageError> {
+        let code = app::normalise(typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
+        Ok(Online {
+            code,
+            vc,
+            submission_id,
+            chosen,
+        })
+    }
+}
+
 fn render(
     state: &AppState,
     lang: Lang,
-    code: &str,
-    vc: &crate::db::codes::VisitCode,
     status: StatusCode,
-    submission_id: &str,
-    chosen: &HashMap<String, String>,
+    o: &Online,
     errors: &[FieldError],
 ) -> Result<HttpResponse, PageError> {
     let survey = state
         .catalog
-        .get(&vc.survey_id)
+        .get(&o.vc.survey_id)
         .ok_or_else(PageError::not_found)?;
     let unit_name = state
         .units
-        .get(&vc.unit_code)
+        .get(&o.vc.unit_code)
         .map(|u| u.name.as_str())
         .unwrap_or("");
     Ok(html(
@@ -151,12 +168,12 @@ fn render(
         form_view(
             survey,
             &FormState {
-                token: code,
+                token: &o.code,
                 unit_name,
-                submission_id,
+                submission_id: &o.submission_id,
                 issued: state.clock.timestamp(),
                 signature: "",
-                chosen,
+                chosen: &o.chosen,
                 step: 0,
                 error: None,
                 errors,
@@ -173,19 +190,10 @@ pub async fn form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let vc = app::open(&state, &typed).await.map_err(PageError::from)?;
-    let code = app::normalise(&typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
+    let vc = for_ticket(&state, &typed, app::open).await?;
     let sid = uuid::Uuid::new_v4().to_string();
-    render(
-        &state,
-        lang,
-        &code,
-        &vc,
-        StatusCode::OK,
-        &sid,
-        &HashMap::new(),
-        &[],
-    )
+    let o = Online::new(&typed, vc, sid, HashMap::new())?;
+    render(&state, lang, StatusCode::OK, &o, &[])
 }
 
 pub async fn submit(
@@ -195,105 +203,43 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let typed = path.into_inner();
-    let body = read_body(payload).await.map_err(|e| unreadable(e.status))?;
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let submission_id = get("submission_id").unwrap_or("").to_string();
-    let chosen: HashMap<String, String> = fields
-        .iter()
-        .filter(|(k, _)| k.starts_with("a:") || k.starts_with("b:"))
-        .cloned()
-        .collect();
+    let posted = Posted::read(payload).await?;
+    let (sid, chosen) = (
+        posted.get("submission_id").unwrap_or("").to_string(),
+        posted.chosen(),
+    );
     let (answers, background) = answers_of(&chosen);
-    let raw = RawSubmission {
-        survey: String::new(),
-        unit: String::new(),
-        channel: "online".into(),
-        submission_id: submission_id.clone(),
-        period: state.clock.year(),
-        group: None,
-        background,
-        answers,
-        comments: Map::new(),
-        date: None,
-    };
-    match app::answer(&state, &typed, raw).await {
-        Ok(()) => Ok(html(StatusCode::OK, view::thanks(lang))),
-        Err(CodeError::Answer(e)) => {
-            let vc = app::open(&state, &typed).await.map_err(PageError::from)?;
-            let code = app::normalise(&typed).ok_or_else(|| PageError::from(CodeError::Unknown))?;
-            let survey = state
-                .catalog
-                .get(&vc.survey_id)
-                .ok_or_else(PageError::not_found)?;
-            let beside = [FieldError::new(
-                e.field.clone(),
-                for_citizen(lang, survey, &e),
-            )];
-            render(
-                &state,
-                lang,
-                &code,
-                &vc,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &submission_id,
-                &chosen,
-                &beside,
-            )
+    let (t, raw) = (typed.clone(), posted_answers(&sid, answers, background));
+    match state
+        .run(move |st| app::answer_or_again(st, &t, raw, lang))
+        .await?
+    {
+        Answered::Stored => Ok(html(StatusCode::OK, view::thanks(lang))),
+        Answered::Again(vc, e) => {
+            let o = Online::new(&typed, vc, sid, chosen)?;
+            render(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
         }
-        Err(e) => Err(e.into()),
     }
 }
 
-async fn codes_page(
-    state: &AppState,
-    user: &crate::db::auth::User,
-    csrf: &Csrf,
-    lang: Lang,
-    status: StatusCode,
-    error: Option<&str>,
-) -> HttpResponse {
-    let today = state
-        .units
-        .set_on(state.clock.today())
-        .map(|s| s.id.clone());
+/// The form that makes codes, again with what to correct (or afresh).
+fn codes_page(state: &AppState, r: &Reader<Admin>, error: Option<&str>) -> HttpResponse {
     // A reader limited to a unit is offered that unit and the units below it.
-    let reader = crate::features::actor::Actor::from(user);
-    let units: Vec<_> = state
-        .units
-        .units_of(today.as_deref())
-        .into_iter()
-        .filter(|u| reader.reaches(&state.units, Some(&u.code)))
-        .cloned()
-        .collect();
+    let units = Actor::from(&r.user).units_today(&state.units, state.clock.today());
     let page = view::issue_page(&view::IssuePage {
-        staff: Staff {
-            username: &user.username,
-            role: user.role,
-            csrf: &csrf.token,
-            lang,
-            here: "/codes",
-        },
-        surveys: state
-            .catalog
-            .surveys
-            .values()
-            .filter(|s| s.groups.is_empty())
-            .collect(),
+        staff: r.staff_at("/codes"),
+        surveys: counter_surveys(state),
         units: &units,
         error,
     });
-    csrf.page(status, page)
+    match error {
+        None => r.page(page),
+        Some(_) => r.page_with(StatusCode::UNPROCESSABLE_ENTITY, page),
+    }
 }
 
-pub async fn codes(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
-) -> HttpResponse {
-    codes_page(&state, &user, &csrf, lang, StatusCode::OK, None).await
+pub async fn codes(state: web::Data<AppState>, r: Reader<Admin>) -> HttpResponse {
+    codes_page(&state, &r, None)
 }
 
 #[derive(Deserialize)]
@@ -308,11 +254,7 @@ pub struct IssueForm {
     format: String,
 }
 
-impl WithCsrf for IssueForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+with_csrf!(IssueForm);
 
 /// Codes as CSV `code,url`.
 pub fn codes_csv(codes: &[String], base_url: &str) -> String {
@@ -323,76 +265,69 @@ pub fn codes_csv(codes: &[String], base_url: &str) -> String {
     out
 }
 
-pub async fn issue(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Admin>,
-    csrf: Csrf,
-    lang: Lang,
-    CsrfForm(f): CsrfForm<IssueForm>,
-) -> Result<HttpResponse, PageError> {
-    let number = |s: &str, default: u32| match s.trim() {
+/// A number typed in the form, or `default` when left blank.
+fn number(typed: &str, default: u32) -> Option<u32> {
+    match typed.trim() {
         "" => Some(default),
         n => n.parse::<u32>().ok(),
-    };
+    }
+}
+
+pub async fn issue(
+    state: web::Data<AppState>,
+    r: Reader<Admin>,
+    CsrfForm(f): CsrfForm<IssueForm>,
+) -> Result<HttpResponse, PageError> {
     let (Some(count), Some(days)) = (number(&f.count, 0), number(&f.days, app::DEFAULT_DAYS))
     else {
-        let msg = lang.pick(
+        let msg = r.lang.pick(
             "Số mã và số ngày phải là số.",
             "The number of codes and of days must be numbers.",
         );
-        return Ok(codes_page(
-            &state,
-            &user,
-            &csrf,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(msg),
-        )
-        .await);
+        return Ok(codes_page(&state, &r, Some(msg)));
     };
-    let st = state.get_ref().clone();
-    let actor = crate::features::actor::Actor::from(&user);
-    let (unit, survey) = (f.unit.clone(), f.survey.clone());
-    let outcome = web::block(move || app::issue(&st, &actor, &unit, &survey, count, days))
-        .await
-        .map_err(|_| PageError::busy())?;
-    let (codes, expires) = match outcome {
+    let (actor, unit, survey) = (Actor::from(&r.user), f.unit.clone(), f.survey.clone());
+    let outcome = state
+        .run(move |st| {
+            let (codes, expires) = app::issue(st, &actor, &unit, &survey, count, days)?;
+            Ok((codes, expires, app::unit_name(st, &unit)))
+        })
+        .await;
+    issued(&state, &r, outcome, &f.format)
+}
+
+/// The codes made, once: as labels to print or a CSV file; or the form again with why none
+/// were made.
+fn issued(
+    state: &AppState,
+    r: &Reader<Admin>,
+    outcome: Result<(Vec<String>, String, String), CodeError>,
+    format: &str,
+) -> Result<HttpResponse, PageError> {
+    let (codes, expires, unit_name) = match outcome {
         Ok(x) => x,
         Err(CodeError::Invalid(e)) => {
-            let msg = format!(
-                "{} {}.",
-                lang.pick("Chưa tạo được mã:", "The codes were not made:"),
-                lang.text(&e.text)
-            );
-            return Ok(codes_page(
-                &state,
-                &user,
-                &csrf,
-                lang,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&msg),
-            )
-            .await);
+            let not_made = r.lang.pick("Chưa tạo được mã:", "The codes were not made:");
+            let msg = format!("{not_made} {}.", r.lang.text(&e.text));
+            return Ok(codes_page(state, r, Some(&msg)));
         }
         Err(e) => return Err(e.into()),
     };
-    let base = state.settings.public_url.clone();
-    if f.format == "csv" {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header((
-                "Content-Disposition",
-                "attachment; filename=\"ma-danh-gia.csv\"",
-            ))
-            .body(format!("\u{feff}{}", codes_csv(&codes, &base))));
-    }
-    let unit_name = state
-        .units
-        .get(&f.unit)
-        .map_or(f.unit.clone(), |u| u.name.clone());
-    Ok(csrf.page(
-        StatusCode::OK,
-        view::labels(lang, &codes, &base, &unit_name, &expires),
-    ))
+    let base = &state.settings.public_url;
+    Ok(match format {
+        "csv" => csv(&codes_csv(&codes, base)),
+        _ => r.page(view::labels(r.lang, &codes, base, &unit_name, &expires)),
+    })
+}
+
+/// Codes to download, shown once.
+fn csv(body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"ma-danh-gia.csv\"",
+        ))
+        .body(format!("\u{feff}{body}"))
 }

@@ -8,14 +8,13 @@
 //! back. Answers carry channel `online`, a random id and their day, nothing of the code.
 
 use crate::db::codes::{self as rows, VisitCode};
-use crate::db::{audit, write_transaction, DbError};
-use crate::features::submit::{self, SubmitError};
+use crate::db::{audit, write_transaction, AnyConnection, DbError};
+use crate::features::answer_once::{self, for_citizen, Ticket};
 use crate::features::Actor;
-use crate::ingest::{self, Provenance};
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::text::FieldProblem;
-use crate::text::Text;
+use crate::text::{Lang, Text};
 use rand::Rng;
 use serde_json::json;
 
@@ -60,6 +59,24 @@ fn invalid(field: &str, vi: impl Into<String>, en: impl Into<String>) -> CodeErr
     CodeError::Invalid(FieldProblem::new(field, vi, en))
 }
 
+/// What a setting names, or the setting refused: there is no such thing.
+fn known<T>(
+    found: Option<T>,
+    field: &str,
+    typed: &str,
+    vi: &str,
+    en: &str,
+) -> Result<T, CodeError> {
+    let typed = typed.trim();
+    found.ok_or_else(|| {
+        invalid(
+            field,
+            format!("không có {vi} “{typed}”"),
+            format!("there is no {en} “{typed}”"),
+        )
+    })
+}
+
 fn new_code() -> String {
     let mut rng = rand::thread_rng();
     (0..CODE_LEN)
@@ -95,13 +112,13 @@ pub fn issue(
     count: u32,
     days: u32,
 ) -> Result<(Vec<String>, String), CodeError> {
-    let s = state.catalog.get(survey.trim()).ok_or_else(|| {
-        invalid(
-            "survey",
-            format!("không có phiếu khảo sát “{}”", survey.trim()),
-            format!("there is no survey “{}”", survey.trim()),
-        )
-    })?;
+    let s = known(
+        state.catalog.get(survey.trim()),
+        "survey",
+        survey,
+        "phiếu khảo sát",
+        "survey",
+    )?;
     if !s.groups.is_empty() {
         return Err(invalid(
             "survey",
@@ -115,13 +132,7 @@ pub fn issue(
             ),
         ));
     }
-    let u = state.units.get(unit.trim()).ok_or_else(|| {
-        invalid(
-            "unit",
-            format!("không có đơn vị “{}”", unit.trim()),
-            format!("there is no unit “{}”", unit.trim()),
-        )
-    })?;
+    let u = known(state.units.get(unit.trim()), "unit", unit, "đơn vị", "unit")?;
     let actor = actor.into();
     actor
         .check_unit(&state.units, Some(&u.code))
@@ -166,11 +177,10 @@ pub fn issue(
 }
 
 /// What a code opens, if it may be used now.
-pub async fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError> {
+pub fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError> {
     let code = normalise(typed).ok_or(CodeError::Unknown)?;
     let found = state
-        .db(move |c| rows::by_code(c, &code))
-        .await?
+        .db_blocking(|c| rows::by_code(c, &code))?
         .ok_or(CodeError::Unknown)?;
     let today = state.clock.today().format("%Y-%m-%d").to_string();
     if found.used {
@@ -188,80 +198,106 @@ pub async fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError>
 
 /// Stores one answer under a code and uses the code up; `raw` carries the answers and the
 /// submission id, the rest comes from the code.
-pub async fn answer(
+pub fn answer(state: &AppState, typed: &str, raw: RawSubmission) -> Result<(), CodeError> {
+    let code = normalise(typed).ok_or(CodeError::Unknown)?;
+    answer_once::answer(state, &Slip(code), raw)
+}
+
+/// A slip's code, normalised: it expires, and is used up on the day only.
+struct Slip(String);
+
+impl Ticket for Slip {
+    type Opened = VisitCode;
+    type Error = CodeError;
+
+    fn open(&self, state: &AppState) -> Result<VisitCode, CodeError> {
+        open(state, &self.0)
+    }
+
+    fn is_used(e: &CodeError) -> bool {
+        matches!(e, CodeError::Used)
+    }
+
+    fn used() -> CodeError {
+        CodeError::Used
+    }
+
+    fn busy() -> CodeError {
+        CodeError::Busy
+    }
+
+    fn submission(
+        &self,
+        state: &AppState,
+        vc: VisitCode,
+        mut raw: RawSubmission,
+    ) -> Result<RawSubmission, CodeError> {
+        raw.survey = vc.survey_id;
+        raw.unit = vc.unit_code;
+        raw.channel = "online".into();
+        raw.period = state.clock.year();
+        raw.group = None;
+        raw.date = None;
+        Ok(raw)
+    }
+
+    fn consume(&self, state: &AppState, conn: &mut AnyConnection) -> Result<bool, DbError> {
+        let day = state.clock.today().format("%Y-%m-%d").to_string();
+        rows::consume(conn, &self.0, &day)
+    }
+
+    fn release(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        rows::release(conn, &self.0)
+    }
+
+    fn refusal(e: &FieldError) -> CodeError {
+        if e.field.starts_with("answers.") || e.field.starts_with("background.") {
+            return CodeError::Answer(e.clone());
+        }
+        match e.field.as_str() {
+            "submission_id" => CodeError::Refused(Text::new(
+                "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.",
+                "The form page is no longer valid. Please open the code on your appointment slip again to answer.",
+            )),
+            // The check's own words are the API's (English), kept for the English reader.
+            _ => CodeError::Refused(Text::new(
+                "Đánh giá chưa được ghi nhận. Xin thử lại sau.",
+                format!("Your answer was not recorded ({}). Please try again later.", e.message),
+            )),
+        }
+    }
+}
+
+/// What became of an answer sent under a code.
+pub enum Answered {
+    Stored,
+    /// An answer to put right: the form again, with the question named in the citizen's words.
+    Again(VisitCode, FieldError),
+}
+
+/// [`answer`], with what the form needs to be shown again when an answer must be put right.
+pub fn answer_or_again(
     state: &AppState,
     typed: &str,
-    mut raw: RawSubmission,
-) -> Result<(), CodeError> {
-    let sid = raw.submission_id.clone();
-    let vc = match open(state, typed).await {
-        Ok(vc) => vc,
-        // The same page sent twice after its answer was stored.
-        Err(CodeError::Used) if stored(state, &sid).await? => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let code = normalise(typed).ok_or(CodeError::Unknown)?;
-    raw.survey = vc.survey_id;
-    raw.unit = vc.unit_code;
-    raw.channel = "online".into();
-    raw.period = state.clock.year();
-    raw.group = None;
-    raw.date = None;
-    if let Err(e) = ingest::prepare(&state.intake(), &raw, &Provenance::default()) {
-        return Err(refusal(e));
-    }
-    let day = state.clock.today().format("%Y-%m-%d").to_string();
-    let c = code.clone();
-    if !state.db(move |conn| rows::consume(conn, &c, &day)).await? {
-        if stored(state, &sid).await? {
-            return Ok(());
+    raw: RawSubmission,
+    lang: Lang,
+) -> Result<Answered, CodeError> {
+    match answer(state, typed, raw) {
+        Ok(()) => Ok(Answered::Stored),
+        Err(CodeError::Answer(e)) => {
+            let vc = open(state, typed)?;
+            let survey = state.catalog.get(&vc.survey_id).ok_or(CodeError::Unknown)?;
+            let beside = FieldError::new(e.field.clone(), for_citizen(lang, survey, &e));
+            Ok(Answered::Again(vc, beside))
         }
-        return Err(match open(state, &code).await {
-            Err(e) => e,
-            Ok(_) => CodeError::Used,
-        });
-    }
-    match submit::submit(state, raw).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let s = sid.clone();
-            let given_back = state
-                .db(move |conn| match ingest::already_stored(conn, &s)? {
-                    None => rows::release(conn, &code).map(|_| true),
-                    Some(_) => Ok::<_, DbError>(false),
-                })
-                .await;
-            match (e, given_back) {
-                (_, Ok(false)) => Ok(()),
-                (SubmitError::Invalid(e), _) => Err(refusal(e)),
-                (SubmitError::Busy, _) => Err(CodeError::Busy),
-                (SubmitError::Db(e), _) => Err(CodeError::Db(e)),
-            }
-        }
+        Err(e) => Err(e),
     }
 }
 
-async fn stored(state: &AppState, sid: &str) -> Result<bool, CodeError> {
-    let s = sid.to_string();
-    Ok(state
-        .db(move |c| ingest::already_stored(c, &s))
-        .await?
-        .is_some())
-}
-
-fn refusal(e: FieldError) -> CodeError {
-    if e.field.starts_with("answers.") || e.field.starts_with("background.") {
-        return CodeError::Answer(e);
-    }
-    match e.field.as_str() {
-        "submission_id" => CodeError::Refused(Text::new(
-            "Trang phiếu không còn hợp lệ. Xin mở lại mã trên phiếu hẹn để đánh giá.",
-            "The form page is no longer valid. Please open the code on your appointment slip again to answer.",
-        )),
-        // The check's own words are the API's (English), kept for the English reader.
-        _ => CodeError::Refused(Text::new(
-            "Đánh giá chưa được ghi nhận. Xin thử lại sau.",
-            format!("Your answer was not recorded ({}). Please try again later.", e.message),
-        )),
-    }
+/// The name of a unit a form names (the code itself when there is no such unit).
+pub fn unit_name(state: &AppState, code: &str) -> String {
+    state
+        .units
+        .get(code)
+        .map_or(code.to_string(), |u| u.name.clone())
 }

@@ -1,24 +1,17 @@
 //! One-time links (`/i/TOKEN`): an official answers the campaign's survey, a page per section.
 //! The URL's token is the only credential; nothing tied to it is stored before the submit.
 
-use crate::features::api::routes::read_body;
+use crate::features::answer_once::public::{for_ticket, html, Posted};
 use crate::features::invitations::page::{self as view, Link};
-use crate::features::invitations::service::{self as invite, Invitation, InviteError, LinkError};
-use crate::features::kiosk::routes::unreadable;
+use crate::features::invitations::service::{
+    self as invite, Invitation, InviteError, LinkError, Reply,
+};
 use crate::state::AppState;
 use crate::survey::Survey;
 use crate::text::Lang;
 use crate::web::error::PageError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde_json::Map;
-
-fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body.into_string())
-}
 
 /// What an official is told (answers to put right are shown beside their questions).
 impl From<InviteError> for PageError {
@@ -134,9 +127,7 @@ pub async fn open(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let inv = invite::open_link(&state, &token)
-        .await
-        .map_err(PageError::from)?;
+    let inv = for_ticket(&state, &token, invite::open_link).await?;
     let survey = survey_of(&state, &inv)?;
     // The submission id names the answer when it is stored: random, and known only to this
     // browser's page.
@@ -154,81 +145,64 @@ pub async fn post(
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
-    let body = read_body(payload).await.map_err(|e| unreadable(e.status))?;
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| unreadable(StatusCode::BAD_REQUEST))?;
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let sid = match get("submission_id").map(|s| uuid::Uuid::parse_str(s.trim())) {
-        Some(Ok(u)) => u.hyphenated().to_string(),
-        _ => {
-            return Err(PageError::new(
-                StatusCode::BAD_REQUEST,
-                ("Phiếu không hợp lệ", "The form is not valid"),
-                (
-                    "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
-                    "This page of the form is no longer valid. Please open the link you received again to answer.",
-                ),
-            ))
-        }
-    };
-    let inv = match invite::open_link(&state, &token).await {
-        Ok(inv) => inv,
-        // A page sent again after its answer was stored (a reload of the last page).
-        Err(InviteError::Link(LinkError::Answered)) if get("go") == Some("submit") => {
-            // Succeeds only when this page's own answer is the one stored.
-            invite::answer(&state, &token, Map::new(), &sid)
-                .await
-                .map_err(PageError::from)?;
-            return Ok(html(
+    let posted = Posted::read(payload).await?;
+    let sid = submission_id(&posted)?;
+    let (t, s) = (token.clone(), sid.clone());
+    let reply = state
+        .run(move |st| invite::post(st, &t, &s, &posted.0))
+        .await?;
+    answered(&state, lang, &token, &sid, reply)
+}
+
+/// The page a post through a link is answered with.
+fn answered(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    sid: &str,
+    reply: Reply,
+) -> Result<HttpResponse, PageError> {
+    Ok(match reply {
+        Reply::Thanks(None) => html(
+            StatusCode::OK,
+            view::thanks(lang, thank_you(lang, None), ""),
+        ),
+        Reply::Thanks(Some(inv)) => {
+            let thanks = thank_you(lang, survey_of(state, &inv)?.thanks.as_deref());
+            html(
                 StatusCode::OK,
-                view::thanks(lang, thank_you(lang, None), ""),
-            ));
+                view::thanks(lang, thanks, &inv.campaign.organiser),
+            )
         }
-        Err(e) => return Err(e.into()),
-    };
-    let survey = survey_of(&state, &inv)?;
-    let l = link(lang, &token, survey, &inv, &sid);
-    let answers = invite::answers_from_form(survey, &fields);
-    let last = survey.sections.len().saturating_sub(1);
-    let current = get("page").and_then(|p| p.parse::<usize>().ok());
-    let go = get("go").unwrap_or("");
-    if go == "submit" {
-        return match invite::answer(&state, &token, answers.clone(), &sid).await {
-            Ok(()) => Ok(html(
-                StatusCode::OK,
-                view::thanks(
-                    lang,
-                    thank_you(lang, survey.thanks.as_deref()),
-                    &inv.campaign.organiser,
-                ),
-            )),
-            Err(InviteError::Invalid(errors)) => {
-                let first = first_page_with_error(survey, &errors).unwrap_or(last);
-                Ok(html(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    view::section(&l, first, &answers, &errors),
-                ))
-            }
-            Err(e) => Err(e.into()),
-        };
-    }
-    let target = go.parse::<usize>().unwrap_or(0).min(last);
-    // Going forward checks the page being left; going back keeps whatever was chosen.
-    if let Some(cur) = current.filter(|c| *c < target) {
-        if let Some(sec) = survey.sections.get(cur) {
-            let errors = invite::section_errors(survey, sec, &answers);
-            if !errors.is_empty() {
-                return Ok(html(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    view::section(&l, cur, &answers, &errors),
-                ));
-            }
+        Reply::Page {
+            invitation: inv,
+            page,
+            answers,
+            errors,
+        } => {
+            let l = link(lang, token, survey_of(state, &inv)?, &inv, sid);
+            let status = match errors.is_empty() {
+                true => StatusCode::OK,
+                false => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            html(status, view::section(&l, page, &answers, &errors))
         }
+    })
+}
+
+/// The submission id the page was drawn with, as a UUID.
+fn submission_id(posted: &Posted) -> Result<String, PageError> {
+    match posted.get("submission_id").map(|s| uuid::Uuid::parse_str(s.trim())) {
+        Some(Ok(u)) => Ok(u.hyphenated().to_string()),
+        _ => Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            ("Phiếu không hợp lệ", "The form is not valid"),
+            (
+                "Trang phiếu không còn hợp lệ. Xin mở lại đường dẫn đã nhận để trả lời.",
+                "This page of the form is no longer valid. Please open the link you received again to answer.",
+            ),
+        )),
     }
-    Ok(html(
-        StatusCode::OK,
-        view::section(&l, target, &answers, &[]),
-    ))
 }
 
 /// The thanks under the thank-you page: the survey's own (as defined, Vietnamese) on a
@@ -238,14 +212,4 @@ fn thank_you(lang: Lang, defined: Option<&str>) -> &str {
         Lang::Vi => defined.unwrap_or("Trân trọng cảm ơn Ông/Bà."),
         Lang::En => "Thank you.",
     }
-}
-
-fn first_page_with_error(survey: &Survey, errors: &[crate::survey::FieldError]) -> Option<usize> {
-    survey.sections.iter().position(|s| {
-        s.items.iter().any(|i| {
-            errors
-                .iter()
-                .any(|e| e.field.strip_prefix("answers.") == Some(i.code.as_str()))
-        })
-    })
 }

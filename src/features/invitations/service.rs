@@ -1,25 +1,16 @@
 //! Answering through a one-time link (`/i/TOKEN`).
 //!
 //! The form goes a page per section; earlier pages' answers travel in the next page's hidden
-//! fields, so nothing tied to the link is stored before the final submit. The submit then
-//! happens in two steps:
-//!
-//! 1. the link is marked used (a flag on the person's row, no day), in one statement that only
-//!    succeeds on an unused link of an open campaign — of two submissions racing (a double
-//!    click, two tabs), one wins and the other stores nothing;
-//! 2. the answer goes through the same writer as every channel, under the submission id the
-//!    form was rendered with (random, known only to the browser): it carries the person's
-//!    group and the campaign's unit, never the link or the person, and no day; it stays
-//!    sealed (out of every count and read) until the campaign closes.
-//!
-//! If step 2 fails and the answer is known not to be stored, the link is given back (the
-//! person may submit again). If that cannot be known (the database went away mid-way), the
-//! link stays used: an answer may then be lost, but never stored twice.
+//! fields, so nothing tied to the link is stored before the final submit, which answers once
+//! (see [`crate::features::answer_once`]): the link is marked used (a flag on the person's
+//! row, no day) only while its campaign is open, and the answer carries the person's group and
+//! the campaign's unit, never the link or the person, and no day; it stays sealed (out of
+//! every count and read) until the campaign closes.
 
 use crate::db::campaigns::{self as rows, Campaign, OPEN};
-use crate::db::DbError;
-use crate::features::submit::{self, SubmitError};
-use crate::ingest::{self, Provenance};
+use crate::db::{AnyConnection, DbError};
+use crate::features::answer_once::{self, service::answer_value, Ticket};
+use crate::ingest::Provenance;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Section, Survey};
 use crate::text::Text;
@@ -60,11 +51,9 @@ pub struct Invitation {
     pub group: String,
 }
 
-pub async fn open_link(state: &AppState, token: &str) -> Result<Invitation, InviteError> {
-    let t = token.to_string();
+pub fn open_link(state: &AppState, token: &str) -> Result<Invitation, InviteError> {
     let link = state
-        .db(move |conn| rows::by_token(conn, &t))
-        .await?
+        .db_blocking(|conn| rows::by_token(conn, token))?
         .ok_or(InviteError::Link(LinkError::Unknown))?;
     let refused = match () {
         _ if link.answered => Some(LinkError::Answered),
@@ -92,14 +81,7 @@ pub fn answers_from_form(survey: &Survey, fields: &[(String, String)]) -> Map<St
         if survey.item(code).is_none() || v.is_empty() {
             continue;
         }
-        let value = match v.as_str() {
-            "na" => Value::Null,
-            n => n
-                .parse::<i64>()
-                .map(Value::from)
-                .unwrap_or_else(|_| Value::String(n.into())),
-        };
-        answers.insert(code.to_string(), value);
+        answers.insert(code.to_string(), answer_value(v));
     }
     answers
 }
@@ -149,86 +131,161 @@ pub fn all_errors(survey: &Survey, answers: &Map<String, Value>) -> Vec<FieldErr
 }
 
 /// Stores the answers given through a link, once, and marks the link used.
-pub async fn answer(
+pub fn answer(
     state: &AppState,
     token: &str,
     answers: Map<String, Value>,
     submission_id: &str,
 ) -> Result<(), InviteError> {
-    let sid = submission_id.to_string();
-    let inv = match open_link(state, token).await {
+    let raw = answer_once::service::posted_answers(submission_id, answers, Map::new());
+    answer_once::answer(state, &Link(token), raw)
+}
+
+/// A campaign's link: it belongs to one person of one group, and its answer stays sealed.
+struct Link<'a>(&'a str);
+
+impl Ticket for Link<'_> {
+    type Opened = Invitation;
+    type Error = InviteError;
+
+    fn open(&self, state: &AppState) -> Result<Invitation, InviteError> {
+        open_link(state, self.0)
+    }
+
+    fn is_used(e: &InviteError) -> bool {
+        matches!(e, InviteError::Link(LinkError::Answered))
+    }
+
+    fn used() -> InviteError {
+        InviteError::Link(LinkError::Answered)
+    }
+
+    fn busy() -> InviteError {
+        InviteError::Busy
+    }
+
+    fn submission(
+        &self,
+        state: &AppState,
+        inv: Invitation,
+        raw: RawSubmission,
+    ) -> Result<RawSubmission, InviteError> {
+        let survey = state
+            .catalog
+            .get(&inv.campaign.survey_id)
+            .ok_or(InviteError::Link(LinkError::Closed))?;
+        let errors = all_errors(survey, &raw.answers);
+        if !errors.is_empty() {
+            return Err(InviteError::Invalid(errors));
+        }
+        Ok(RawSubmission {
+            survey: survey.id.clone(),
+            unit: inv.campaign.unit_code.clone(),
+            channel: "invitation".into(),
+            period: inv.campaign.period,
+            group: Some(inv.group),
+            background: Map::new(),
+            ..raw
+        })
+    }
+
+    fn provenance(&self) -> Provenance {
+        Provenance {
+            sealed: true,
+            ..Provenance::default()
+        }
+    }
+
+    fn consume(&self, _: &AppState, conn: &mut AnyConnection) -> Result<bool, DbError> {
+        rows::consume(conn, self.0)
+    }
+
+    fn release(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        rows::release(conn, self.0)
+    }
+
+    fn refusal(e: &FieldError) -> InviteError {
+        refusal(e)
+    }
+}
+
+/// What a posted page of the form comes to.
+pub enum Reply {
+    /// Stored: the thank-you page, with the invitation (none: the answer was stored before,
+    /// from this same page sent again).
+    Thanks(Option<Invitation>),
+    /// A page of the form to show, with the answers so far and what to put right.
+    Page {
+        invitation: Invitation,
+        page: usize,
+        answers: Map<String, Value>,
+        errors: Vec<FieldError>,
+    },
+}
+
+/// A page posted through a link: `go=N` moves to page N (going forward checks the page being
+/// left; going back keeps whatever was chosen), `go=submit` stores the answer once.
+pub fn post(
+    state: &AppState,
+    token: &str,
+    submission_id: &str,
+    fields: &[(String, String)],
+) -> Result<Reply, InviteError> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let go = get("go").unwrap_or("");
+    let invitation = match open_link(state, token) {
         Ok(inv) => inv,
-        // The same page sent twice after its answer was stored: already done.
-        Err(InviteError::Link(LinkError::Answered)) if stored(state, &sid).await? => return Ok(()),
+        // A page sent again after its answer was stored (a reload of the last page):
+        // succeeds only when this page's own answer is the one stored.
+        Err(InviteError::Link(LinkError::Answered)) if go == "submit" => {
+            answer(state, token, Map::new(), submission_id)?;
+            return Ok(Reply::Thanks(None));
+        }
         Err(e) => return Err(e),
     };
     let survey = state
         .catalog
-        .get(&inv.campaign.survey_id)
+        .get(&invitation.campaign.survey_id)
         .ok_or(InviteError::Link(LinkError::Closed))?;
-    let errors = all_errors(survey, &answers);
-    if !errors.is_empty() {
-        return Err(InviteError::Invalid(errors));
-    }
-    let raw = RawSubmission {
-        survey: survey.id.clone(),
-        unit: inv.campaign.unit_code.clone(),
-        channel: "invitation".into(),
-        submission_id: sid.clone(),
-        period: inv.campaign.period,
-        group: Some(inv.group.clone()),
-        background: Map::new(),
-        answers,
-        comments: Map::new(),
-        date: None,
+    let answers = answers_from_form(survey, fields);
+    let last = survey.sections.len().saturating_sub(1);
+    let page = |page, errors| Reply::Page {
+        invitation: invitation.clone(),
+        page,
+        answers: answers.clone(),
+        errors,
     };
-    let sealed = Provenance {
-        sealed: true,
-        ..Provenance::default()
-    };
-    // Everything is checked before the link is used up.
-    if let Err(e) = ingest::prepare(&state.intake(), &raw, &sealed) {
-        return Err(refusal(&e));
+    if go == "submit" {
+        return match answer(state, token, answers.clone(), submission_id) {
+            Ok(()) => Ok(Reply::Thanks(Some(invitation.clone()))),
+            Err(InviteError::Invalid(errors)) => {
+                let first = first_page_with_error(survey, &errors).unwrap_or(last);
+                Ok(page(first, errors))
+            }
+            Err(e) => Err(e),
+        };
     }
-    let t = token.to_string();
-    if !state.db(move |c| rows::consume(c, &t)).await? {
-        // Another submission took the link first (a double click, a second tab).
-        if stored(state, &sid).await? {
-            return Ok(());
-        }
-        return Err(match open_link(state, token).await {
-            Err(e) => e,
-            Ok(_) => InviteError::Link(LinkError::Answered),
-        });
-    }
-    match submit::submit_as(state, raw, &sealed).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            // Known not stored: the link is given back. Unknown: it stays used.
-            let s = sid.clone();
-            let t = token.to_string();
-            let given_back = state
-                .db(move |c| match ingest::already_stored(c, &s)? {
-                    None => rows::release(c, &t).map(|_| true),
-                    Some(_) => Ok::<_, DbError>(false),
-                })
-                .await;
-            match (e, given_back) {
-                (_, Ok(false)) => Ok(()),
-                (SubmitError::Invalid(e), _) => Err(refusal(&e)),
-                (SubmitError::Busy, _) => Err(InviteError::Busy),
-                (SubmitError::Db(e), _) => Err(InviteError::Db(e)),
+    let target = go.parse::<usize>().unwrap_or(0).min(last);
+    let current = get("page").and_then(|p| p.parse::<usize>().ok());
+    if let Some(cur) = current.filter(|c| *c < target) {
+        if let Some(sec) = survey.sections.get(cur) {
+            let errors = section_errors(survey, sec, &answers);
+            if !errors.is_empty() {
+                return Ok(page(cur, errors));
             }
         }
     }
+    Ok(page(target, Vec::new()))
 }
 
-async fn stored(state: &AppState, sid: &str) -> Result<bool, InviteError> {
-    let s = sid.to_string();
-    Ok(state
-        .db(move |c| ingest::already_stored(c, &s))
-        .await?
-        .is_some())
+fn first_page_with_error(survey: &Survey, errors: &[FieldError]) -> Option<usize> {
+    survey.sections.iter().position(|s| {
+        s.items.iter().any(|i| {
+            errors
+                .iter()
+                .any(|e| e.field.strip_prefix("answers.") == Some(i.code.as_str()))
+        })
+    })
 }
 
 /// A check of the whole submission that failed, for the person answering.

@@ -213,47 +213,59 @@ fn citizen_message(l: Lang, e: &FieldError) -> &str {
 /// the page says its own.
 pub fn thanks(lang: Lang, survey: &Survey, token: &str) -> Markup {
     let l = lang;
-    let next = format!("{THANKS_SECS};url=/k/{token}");
-    page_in(
+    let content = html! {
+        p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
+        p { @match l {
+            Lang::Vi => (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")),
+            Lang::En => "Thank you.",
+        } }
+        (new_form(l, token))
+    };
+    between(
         l,
         l.pick("Cảm ơn", "Thank you"),
+        token,
+        THANKS_SECS,
+        false,
+        content,
+    )
+}
+
+/// A screen between two forms, with no answers on it: back to a fresh form by a touch, or by
+/// itself after `secs` seconds.
+fn between(l: Lang, title: &str, token: &str, secs: u32, stale: bool, content: Markup) -> Markup {
+    let next = format!("{secs};url=/k/{token}");
+    page_in(
+        l,
+        title,
         "kiosk",
         html! { meta http-equiv="refresh" content=(next); },
         html! {
-            main.thanks {
+            main.thanks.stale[stale] {
                 p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
-                p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
-                p { @match l {
-                    Lang::Vi => (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")),
-                    Lang::En => "Thank you.",
-                } }
-                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
+                (content)
             }
         },
     )
+}
+
+fn new_form(l: Lang, token: &str) -> Markup {
+    html! { p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } } }
 }
 
 /// A page from an older definition, or open too long: nothing was stored. Back to a fresh
 /// form by a touch, or by itself after a few seconds (no answers are on this screen).
 pub fn stale(lang: Lang, token: &str) -> Markup {
     let l = lang;
-    let next = format!("{STALE_SECS};url=/k/{token}");
-    page_in(
-        l,
-        l.pick("Trang đã cũ", "This page is out of date"),
-        "kiosk",
-        html! { meta http-equiv="refresh" content=(next); },
-        html! {
-            main.thanks.stale {
-                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
-                h1 { (l.pick("Trang đã cũ", "This page is out of date")) }
-                p { (l.pick("Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại.", "This form was open too long, or the form has just been updated, so it was not recorded. Please touch “New form” to answer again.")) }
-                p { a.button.primary.big href={ "/k/" (token) } { (l.pick("Phiếu mới", "New form")) } }
-                p.note { @match l {
-                    Lang::Vi => { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
-                    Lang::En => { "A new form opens by itself in " (STALE_SECS) " seconds." }
-                } }
-            }
-        },
-    )
+    let title = l.pick("Trang đã cũ", "This page is out of date");
+    let content = html! {
+        h1 { (title) }
+        p { (l.pick("Phiếu này đã được mở quá lâu hoặc nội dung phiếu vừa được cập nhật, nên chưa được ghi nhận. Xin chạm “Phiếu mới” để đánh giá lại.", "This form was open too long, or the form has just been updated, so it was not recorded. Please touch “New form” to answer again.")) }
+        (new_form(l, token))
+        p.note { @match l {
+            Lang::Vi => { "Phiếu mới sẽ tự mở sau " (STALE_SECS) " giây." }
+            Lang::En => { "A new form opens by itself in " (STALE_SECS) " seconds." }
+        } }
+    };
+    between(l, title, token, STALE_SECS, true, content)
 }

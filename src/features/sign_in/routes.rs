@@ -2,23 +2,20 @@
 //! session (before sign-in, to a pre-session id), so another site cannot post on a user's
 //! behalf and a token picked by the browser is refused.
 
+use crate::features::sign_in::page::login as login_view;
 use crate::features::sign_in::service::SignInError;
 use crate::features::sign_in::service::{self as sign_in, SignIn};
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
-use crate::web::extract::{
-    client_address, cookie, Csrf, CsrfForm, WithCsrf, CSRF_COOKIE, SESSION_COOKIE,
-};
+use crate::web::extract::{client_address, cookie, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE};
+use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 pub async fn login_page(csrf: Csrf, lang: Lang) -> HttpResponse {
-    csrf.page(
-        StatusCode::OK,
-        crate::features::sign_in::page::login(lang, &csrf.token, None, ""),
-    )
+    csrf.page(StatusCode::OK, login_view(lang, &csrf.token, None, ""))
 }
 
 #[derive(Deserialize)]
@@ -31,12 +28,6 @@ pub struct LoginForm {
     password: String,
 }
 
-impl WithCsrf for LoginForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -44,50 +35,41 @@ pub async fn login(
     lang: Lang,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let again = |status: StatusCode, msg: &str| {
-        csrf.page(
-            status,
-            crate::features::sign_in::page::login(lang, &csrf.token, Some(msg), &form.username),
-        )
-    };
-    Ok(
-        match sign_in::sign_in(&state, client_address(&req), &form.username, &form.password).await?
-        {
+    let address = client_address(&req);
+    let (status, (vi, en)) =
+        match sign_in::sign_in(&state, address, &form.username, &form.password).await? {
             // The pre-session id is dropped: from now on forms are bound to the session.
-            SignIn::Opened(session) => HttpResponse::SeeOther()
-                .cookie(cookie(SESSION_COOKIE, session.token))
-                .cookie(removal(CSRF_COOKIE))
-                .insert_header(("Location", "/"))
-                .finish(),
-            SignIn::Refused => again(
-                StatusCode::UNAUTHORIZED,
-                lang.pick(
-                    "Tên đăng nhập hoặc mật khẩu không đúng.",
-                    "Wrong user name or password.",
-                ),
-            ),
-            SignIn::Throttled => again(
-                StatusCode::TOO_MANY_REQUESTS,
-                lang.pick(
-                    "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
-                    "Too many failed sign-ins. Please try again in 15 minutes.",
-                ),
-            ),
-        },
-    )
+            SignIn::Opened(session) => {
+                return Ok(HttpResponse::SeeOther()
+                    .cookie(cookie(SESSION_COOKIE, session.token))
+                    .cookie(removal(CSRF_COOKIE))
+                    .insert_header(("Location", "/"))
+                    .finish())
+            }
+            SignIn::Refused => (StatusCode::UNAUTHORIZED, REFUSED),
+            SignIn::Throttled => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
+        };
+    let again = login_view(lang, &csrf.token, Some(lang.pick(vi, en)), &form.username);
+    Ok(csrf.page(status, again))
 }
 
+const REFUSED: (&str, &str) = (
+    "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "Wrong user name or password.",
+);
+const THROTTLED: (&str, &str) = (
+    "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
+    "Too many failed sign-ins. Please try again in 15 minutes.",
+);
+
 #[derive(Deserialize)]
+/// The sign-out button: its CSRF token only.
 pub struct CsrfOnly {
     #[serde(default)]
     csrf: String,
 }
 
-impl WithCsrf for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+with_csrf!(LoginForm, CsrfOnly);
 
 pub async fn logout(
     state: web::Data<AppState>,
