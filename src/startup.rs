@@ -264,9 +264,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) + Clon
     move |cfg| {
         cfg.app_data(web::Data::new(state))
             .app_data(web::PayloadConfig::new(
-                crate::features::api::routes::MAX_BODY,
+                crate::features::api::body::MAX_BODY,
             ))
-            .app_data(web::FormConfig::default().limit(crate::features::api::routes::MAX_BODY))
+            .app_data(web::FormConfig::default().limit(crate::features::api::body::MAX_BODY))
             // Every route behind the same-origin check for unsafe methods, the abuse limits,
             // the headers, body guard and cookie flags of every response, the log and,
             // outermost, the one canonical path all of these and the router read.

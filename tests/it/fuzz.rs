@@ -168,7 +168,7 @@ proptest! {
     /// Any bytes as the API's body: a submission or a 4xx naming what is wrong.
     #[test]
     fn any_bytes_as_an_api_body(body in proptest::collection::vec(any::<u8>(), 0..300)) {
-        if let Err(e) = chiso::features::api::routes::parse_submission(&body) {
+        if let Err(e) = chiso::features::api::body::parse_submission(&body) {
             prop_assert!(e.status.is_client_error());
         }
     }
@@ -177,7 +177,7 @@ proptest! {
     #[test]
     fn mutated_submissions_validate_or_name_a_field(v in submission_json()) {
         let body = v.to_string();
-        if let Ok(raw) = chiso::features::api::routes::parse_submission(body.as_bytes()) {
+        if let Ok(raw) = chiso::features::api::body::parse_submission(body.as_bytes()) {
             for s in catalog().surveys.values() {
                 if let Err(e) = chiso::survey::validate(s, &raw) {
                     prop_assert!(!e.field.is_empty());

@@ -428,7 +428,7 @@ async fn bodies_over_the_limit_get_413() {
     let svc = service!(app);
     let big = format!(
         "{{\"survey\": \"{}\"}}",
-        "x".repeat(chiso::features::api::routes::MAX_BODY)
+        "x".repeat(chiso::features::api::body::MAX_BODY)
     );
     let resp = svc
         .call(
@@ -450,7 +450,7 @@ async fn bodies_over_the_limit_get_413() {
                 .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                 .set_payload(format!(
                     "username={}",
-                    "a".repeat(chiso::features::api::routes::MAX_BODY)
+                    "a".repeat(chiso::features::api::body::MAX_BODY)
                 )),
         )
         .await;

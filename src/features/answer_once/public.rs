@@ -2,7 +2,7 @@
 //! what was posted, and answering with a page no cache keeps.
 
 use crate::db::DbError;
-use crate::features::api::routes::read_body;
+use crate::features::api::body::read_body;
 use crate::state::AppState;
 use crate::web::error::PageError;
 use actix_web::http::StatusCode;

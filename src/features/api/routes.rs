@@ -14,10 +14,7 @@ use crate::web::slice::{ScoreParams, Slice, SurveyFill};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-// Kept where the routes that read JSON bodies look for them.
-pub use crate::features::api::body::{
-    in_scope, parse_submission, read_body, require_json, MAX_BODY,
-};
+use crate::features::api::body::{in_scope, parse_submission, read_body, require_json};
 
 /// Stores one questionnaire. The same `submission_id` again answers 200 with the first id and
 /// stores nothing twice; a refused body stores nothing.

@@ -2,9 +2,9 @@
 
 use crate::features::audit::page;
 use crate::features::audit::service::{self, Asked, AuditError};
-use crate::features::paper::routes::Desk;
 use crate::web::error::PageError;
 use crate::web::extract::Supervisor;
+use crate::web::reader::Reader as Desk;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
