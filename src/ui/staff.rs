@@ -58,6 +58,21 @@ impl Staff<'_> {
         )
     }
 
+    /// A plain staff page: the top bar, then `title` as the heading and `content` below it.
+    pub fn main(&self, title: &str, content: Markup) -> Markup {
+        self.page(
+            title,
+            "",
+            html! {},
+            html! {
+                main {
+                    h1 { (title) }
+                    (content)
+                }
+            },
+        )
+    }
+
     /// The page shell with the top bar, in the page's language.
     pub fn page(&self, title: &str, body_class: &str, head: Markup, content: Markup) -> Markup {
         page_in(

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod origin;
 pub mod paths;
 pub mod reader;
+pub mod respond;
 pub mod router;
 pub mod slice;
 pub mod upload;

@@ -18,9 +18,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub async fn home(_: SignedIn<Supervisor>) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", "/admin/users"))
-        .finish()
+    crate::web::respond::see_other("/admin/users")
 }
 
 /// The administration page a change answers with.

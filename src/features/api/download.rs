@@ -28,12 +28,7 @@ pub async fn streamed(
             // Half-way through, the client can only be told by a cut-off download.
             Err(e) => Err(actix_web::error::ErrorInternalServerError(e.to_string())),
         });
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
+    Ok(crate::web::respond::download(name, content_type)
         .insert_header(("Cache-Control", "no-store"))
         .streaming(body))
 }

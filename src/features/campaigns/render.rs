@@ -16,23 +16,7 @@ use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-pub(super) fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", to))
-        .finish()
-}
-
-/// A CSV file to download, UTF-8 with a byte-order mark for spreadsheets.
-pub(super) fn csv_download(name: &str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(format!("\u{feff}{body}"))
-}
+pub(super) use crate::web::respond::see_other;
 
 fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     |code| {

@@ -1,7 +1,7 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call the campaign
 //! service off the async threads, render (see `render`).
 
-use super::render::{csv_download, see_other, Asked};
+use super::render::{see_other, Asked};
 use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::text::{FieldProblem, Lang, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use crate::web::respond::private_csv;
 use crate::web::upload;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -289,7 +290,7 @@ pub async fn links(
     {
         Ok((_, links)) if f.format == "csv" => {
             let body = app::links_csv(&links, &at.state.settings.public_url);
-            Ok(csv_download("duong-dan.csv", body))
+            Ok(private_csv("duong-dan.csv", &body))
         }
         Ok((campaign, links)) => at.sheet(&campaign.into(), &links),
         Err(e) => at.after(id, Err(e), "").await,
@@ -344,5 +345,5 @@ pub async fn reminders(
     citywide(&user)?;
     let id = id.into_inner();
     let body = state.run(move |s| app::reminders_csv(s, &id)).await?;
-    Ok(csv_download("chua-tra-loi.csv", body))
+    Ok(private_csv("chua-tra-loi.csv", &body))
 }

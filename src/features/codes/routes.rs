@@ -15,6 +15,7 @@ use crate::text::{Lang, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm};
 use crate::web::reader::Reader;
+use crate::web::respond::{private_csv, see_other};
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -105,9 +106,7 @@ pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
     let typed = q.code.as_deref().map(str::trim).unwrap_or("");
     match app::normalise(typed) {
         _ if typed.is_empty() => html(StatusCode::OK, view::ask(lang, None)),
-        Some(code) => HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/o/{code}")))
-            .finish(),
+        Some(code) => see_other(format!("/o/{code}")),
         None => html(
             StatusCode::UNPROCESSABLE_ENTITY,
             view::ask(lang, Some(lang.pick(RETYPE.0, RETYPE.1))),
@@ -315,19 +314,7 @@ fn issued(
     };
     let base = &state.settings.public_url;
     Ok(match format {
-        "csv" => csv(&codes_csv(&codes, base)),
+        "csv" => private_csv("ma-danh-gia.csv", &codes_csv(&codes, base)),
         _ => r.page(view::labels(r.lang, &codes, base, &unit_name, &expires)),
     })
-}
-
-/// Codes to download, shown once.
-fn csv(body: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"ma-danh-gia.csv\"",
-        ))
-        .body(format!("\u{feff}{body}"))
 }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Csrf, SignedIn, Supervisor};
+use crate::web::respond::download;
 use crate::web::upload;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -128,12 +129,7 @@ pub async fn rejected(
             ),
         ),
     })?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"dong-bi-loai.csv\"",
-        ))
+    Ok(download("dong-bi-loai.csv", "text/csv; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
 }

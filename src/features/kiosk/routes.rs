@@ -8,6 +8,7 @@ use crate::features::submit::SubmitError;
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
+use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -118,9 +119,7 @@ pub async fn submit(
         .run(move |st| kiosk::post(st, &at, lang, &posted.0).map(|r| (at, r)))
         .await?;
     match reply {
-        Reply::Thanks => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/k/{token}/cam-on")))
-            .finish()),
+        Reply::Thanks => Ok(see_other(format!("/k/{token}/cam-on"))),
         Reply::Stale => Ok(html(StatusCode::CONFLICT, stale(lang, &token))),
         Reply::Screen(s) => screen(&state, lang, &token, &at, &s),
     }

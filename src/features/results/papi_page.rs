@@ -93,49 +93,44 @@ pub fn papi(p: &PapiPage) -> Markup {
             p.unit
         )
     );
-    p.staff.page(
+    p.staff.main(
         title,
-        "",
-        html! {},
         html! {
-            main {
-                h1 { (title) }
-                p { (p.survey.title_in(lang)) " · " (p.unit_name) " · " (p.period) }
-                p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
-                form.filters method="get" action="/papi" {
-                    input type="hidden" name="survey" value=(p.survey.id);
-                    input type="hidden" name="unit" value=(p.unit);
-                    label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
-                    button type="submit" { (lang.pick("Xem", "Show")) }
-                }
-                @if p.scores.responses == 0 {
-                    p.empty { (lang.pick("Chưa có dữ liệu: chưa có phiếu nào trong năm đã chọn.", "No data yet: no form in the chosen year.")) }
-                } @else {
-                    p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
-                    @for n in &p.scores.nodes {
-                        @if let Some(r) = &n.rank {
-                            p { (lang.pick("Tổng điểm ước tính ", "The estimated total ")) strong { (n.value.map(|v| lang.number(v, 3)).unwrap_or_default()) }
-                                (lang.pick(" sẽ xếp hạng ", " would have ranked ")) strong { (r.estimate) "/" (r.of) }
-                                (lang.pick(" trong các tỉnh năm 2022 (theo khoảng tin cậy: hạng ", " among the 2022 provinces (by its interval: ")) (r.best) "–" (r.worst) ")." }
-                        }
-                        (chart::bars(
-                            lang,
-                            lang.pick("8 nội dung so với năm 2022 và hạng 20", "The 8 dimensions against 2022 and rank 20"),
-                            lang.pick("Thanh: ước tính năm nay (1–10); vạch ngang: KTC 95 %; hình thoi: năm 2022; vạch đứt: bình quân 20 tỉnh dẫn đầu 2022. Số liệu ở bảng bên dưới.",
-                                "Bars: this year's estimate (1–10); whiskers: 95 % interval; diamond: 2022; dashed: mean of the top 20 provinces in 2022. The table below holds the figures."),
-                            &n.children.iter().map(|d| Bar {
-                                label: format!("{} {}", d.code, lang.titled(&d.name, d.name_en.as_deref()).chars().take(24).collect::<String>()),
-                                value: d.value, low: d.ci_low, high: d.ci_high, baseline: d.baseline, target: d.target,
-                            }).collect::<Vec<_>>(),
-                            Scale::score(1.0, 10.0),
-                        ))
-                    }
-                }
-                @for t in tables(lang, p.scores) { (table::render(lang, &t, Some(&export))) }
-                p.note { (lang.pick(
-                    "Nội dung thành phần S = (1 + 9P)/k, P là bình quân tỷ lệ của các câu; nội dung = tổng các nội dung thành phần (1–10); tổng điểm = tổng 8 nội dung (8–80). “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy 95 %.",
-                    "Sub-dimension S = (1 + 9P)/k, P the mean share of its items; dimension = sum of its sub-dimensions (1–10); total = sum of the 8 dimensions (8–80). “Significant” when the 2022 value lies outside the 95 % interval.")) }
+            p { (p.survey.title_in(lang)) " · " (p.unit_name) " · " (p.period) }
+            p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
+            form.filters method="get" action="/papi" {
+                input type="hidden" name="survey" value=(p.survey.id);
+                input type="hidden" name="unit" value=(p.unit);
+                label { (lang.pick("Năm", "Year")) br; input type="number" name="period" value=(p.period) min="2000" max="2100"; }
+                button type="submit" { (lang.pick("Xem", "Show")) }
             }
+            @if p.scores.responses == 0 {
+                p.empty { (lang.pick("Chưa có dữ liệu: chưa có phiếu nào trong năm đã chọn.", "No data yet: no form in the chosen year.")) }
+            } @else {
+                p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
+                @for n in &p.scores.nodes {
+                    @if let Some(r) = &n.rank {
+                        p { (lang.pick("Tổng điểm ước tính ", "The estimated total ")) strong { (n.value.map(|v| lang.number(v, 3)).unwrap_or_default()) }
+                            (lang.pick(" sẽ xếp hạng ", " would have ranked ")) strong { (r.estimate) "/" (r.of) }
+                            (lang.pick(" trong các tỉnh năm 2022 (theo khoảng tin cậy: hạng ", " among the 2022 provinces (by its interval: ")) (r.best) "–" (r.worst) ")." }
+                    }
+                    (chart::bars(
+                        lang,
+                        lang.pick("8 nội dung so với năm 2022 và hạng 20", "The 8 dimensions against 2022 and rank 20"),
+                        lang.pick("Thanh: ước tính năm nay (1–10); vạch ngang: KTC 95 %; hình thoi: năm 2022; vạch đứt: bình quân 20 tỉnh dẫn đầu 2022. Số liệu ở bảng bên dưới.",
+                            "Bars: this year's estimate (1–10); whiskers: 95 % interval; diamond: 2022; dashed: mean of the top 20 provinces in 2022. The table below holds the figures."),
+                        &n.children.iter().map(|d| Bar {
+                            label: format!("{} {}", d.code, lang.titled(&d.name, d.name_en.as_deref()).chars().take(24).collect::<String>()),
+                            value: d.value, low: d.ci_low, high: d.ci_high, baseline: d.baseline, target: d.target,
+                        }).collect::<Vec<_>>(),
+                        Scale::score(1.0, 10.0),
+                    ))
+                }
+            }
+            @for t in tables(lang, p.scores) { (table::render(lang, &t, Some(&export))) }
+            p.note { (lang.pick(
+                "Nội dung thành phần S = (1 + 9P)/k, P là bình quân tỷ lệ của các câu; nội dung = tổng các nội dung thành phần (1–10); tổng điểm = tổng 8 nội dung (8–80). “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy 95 %.",
+                "Sub-dimension S = (1 + 9P)/k, P the mean share of its items; dimension = sum of its sub-dimensions (1–10); total = sum of the 8 dimensions (8–80). “Significant” when the 2022 value lies outside the 95 % interval.")) }
         },
     )
 }

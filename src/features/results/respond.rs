@@ -56,13 +56,7 @@ pub fn download(
         ),
         _ => (table::csv(lang, t), "text/csv; charset=utf-8", "csv"),
     };
-    Ok(HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}.{ext}\""),
-        ))
-        .body(body))
+    Ok(crate::web::respond::download(&format!("{name}.{ext}"), mime).body(body))
 }
 
 /// A public page, cacheable for five minutes with an ETag of the page itself: 304 where the

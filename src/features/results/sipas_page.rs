@@ -153,48 +153,43 @@ pub fn sipas(p: &SipasPage) -> Markup {
         "SIPAS: hài lòng về sự phục vụ hành chính",
         "SIPAS: satisfaction with public administrative services",
     );
-    p.staff.page(
+    p.staff.main(
         title,
-        "",
-        html! {},
         html! {
-            main {
-                h1 { (title) }
-                p { (p.survey.title) " · " (p.period) }
-                (crumbs(p))
-                (filters(p))
-                @if p.b.scores.responses == 0 {
-                    p.empty { (lang.pick(
-                        "Chưa có dữ liệu: chưa có phiếu nào của đơn vị này trong năm đã chọn. Xin chọn năm hoặc đơn vị khác.",
-                        "No data yet: no form of this unit in the chosen year. Choose another year or unit.")) }
-                } @else {
-                    p {
-                        (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.b.scores.responses)) }
-                        @if let Some(root) = p.b.scores.nodes.first() {
-                            @if let Some(pts) = &root.points {
-                                " · " (lang.pick("Điểm 8.1: ", "8.1 points: ")) strong { (lang.decimal_text(pts)) }
-                                @if let Some(max) = &root.points_max { " / " (lang.decimal_text(max)) }
-                            }
+            p { (p.survey.title) " · " (p.period) }
+            (crumbs(p))
+            (filters(p))
+            @if p.b.scores.responses == 0 {
+                p.empty { (lang.pick(
+                    "Chưa có dữ liệu: chưa có phiếu nào của đơn vị này trong năm đã chọn. Xin chọn năm hoặc đơn vị khác.",
+                    "No data yet: no form of this unit in the chosen year. Choose another year or unit.")) }
+            } @else {
+                p {
+                    (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.b.scores.responses)) }
+                    @if let Some(root) = p.b.scores.nodes.first() {
+                        @if let Some(pts) = &root.points {
+                            " · " (lang.pick("Điểm 8.1: ", "8.1 points: ")) strong { (lang.decimal_text(pts)) }
+                            @if let Some(max) = &root.points_max { " / " (lang.decimal_text(max)) }
                         }
                     }
-                    @for note in &p.b.scores.map_notes { p.note { (note) } }
-                    @if p.b.parent.is_some() {
-                        p.note { (lang.pick(
-                            "Ở trang của một đơn vị, chính đơn vị đó chịu trách nhiệm về sự phục vụ tại quầy của mình.",
-                            "On a unit's page, the unit itself answers for the service at its counter.")) }
-                    }
-                    div.charts {
-                        (elements_chart(lang, p.b))
-                        (trend_chart(lang, p.b))
-                    }
                 }
-                @for t in &tables {
-                    (table::render(lang, t, Some(&export(&t.id))))
+                @for note in &p.b.scores.map_notes { p.note { (note) } }
+                @if p.b.parent.is_some() {
+                    p.note { (lang.pick(
+                        "Ở trang của một đơn vị, chính đơn vị đó chịu trách nhiệm về sự phục vụ tại quầy của mình.",
+                        "On a unit's page, the unit itself answers for the service at its counter.")) }
                 }
-                p.note { (lang.pick(
-                    "Chỉ số của câu hỏi là tỷ lệ % “Hài lòng” hoặc “Rất hài lòng” trong các câu trả lời hợp lệ (“Không ý kiến” không tính); yếu tố là bình quân các câu, chỉ số chung là bình quân 5 yếu tố. KTC 95 %: Wilson cho câu hỏi, tuyến tính hóa theo người trả lời cho chỉ số. “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy. n: số câu trả lời hợp lệ. Các bảng phân tách tính trên cả năm; ô dưới 5 câu trả lời không hiển thị.",
-                    "An item's index is the % of “Satisfied” or “Very satisfied” among valid answers (“No opinion” is not counted); an element is the mean of its items, the overall index the mean of the 5 elements. 95 % interval: Wilson for items, respondent-level linearisation for indices. “Significant” when the 2022 value lies outside the interval. n: valid answers. Breakdowns cover the whole year; cells under 5 answers are withheld.")) }
+                div.charts {
+                    (elements_chart(lang, p.b))
+                    (trend_chart(lang, p.b))
+                }
             }
+            @for t in &tables {
+                (table::render(lang, t, Some(&export(&t.id))))
+            }
+            p.note { (lang.pick(
+                "Chỉ số của câu hỏi là tỷ lệ % “Hài lòng” hoặc “Rất hài lòng” trong các câu trả lời hợp lệ (“Không ý kiến” không tính); yếu tố là bình quân các câu, chỉ số chung là bình quân 5 yếu tố. KTC 95 %: Wilson cho câu hỏi, tuyến tính hóa theo người trả lời cho chỉ số. “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy. n: số câu trả lời hợp lệ. Các bảng phân tách tính trên cả năm; ô dưới 5 câu trả lời không hiển thị.",
+                "An item's index is the % of “Satisfied” or “Very satisfied” among valid answers (“No opinion” is not counted); an element is the mean of its items, the overall index the mean of the 5 elements. 95 % interval: Wilson for items, respondent-level linearisation for indices. “Significant” when the 2022 value lies outside the interval. n: valid answers. Breakdowns cover the whole year; cells under 5 answers are withheld.")) }
         },
     )
 }

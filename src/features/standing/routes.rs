@@ -143,9 +143,7 @@ pub async fn enter(
 /// Back to the criterion's page after an entry, saying it was saved.
 fn saved(code: &str, period: &str) -> HttpResponse {
     let at = format!("/parindex/criteria/{code}?period={}&saved=1", period.trim());
-    HttpResponse::SeeOther()
-        .insert_header(("Location", at))
-        .finish()
+    crate::web::respond::see_other(at)
 }
 
 impl From<EntryError> for PageError {

@@ -116,5 +116,5 @@ pub async fn delete_keying(
     let id = id.into_inner();
     desk.run(move |st, u| service::delete_keying(st, u, &id, round, &f.reason))
         .await?;
-    Ok(see_other("/entry/disputes".into()))
+    Ok(see_other("/entry/disputes"))
 }

@@ -14,8 +14,8 @@ use crate::state::AppState;
 use crate::survey::Survey;
 use crate::web::error::PageError;
 use crate::web::extract::WithCsrf;
+use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -25,12 +25,6 @@ pub type Desk<R> = crate::web::reader::Reader<R>;
 /// The survey a page is of.
 pub fn survey<'a>(state: &'a AppState, id: &str) -> Result<&'a Survey, PageError> {
     state.catalog.get(id).ok_or_else(PageError::not_found)
-}
-
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("Location", to))
-        .finish()
 }
 
 /// A posted form whose fields are the paper's: names are only known from the definition.
