@@ -39,6 +39,25 @@ impl Clock {
     }
 }
 
+/// A time as the database stores it (RFC 3339, UTC, to the millisecond).
+pub fn stored(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The wall clock, whatever the application clock says: what rows are stamped with when made
+/// (audit lines, users, sessions, tokens, kiosks, codes, links). Tests fix the application
+/// clock at dates their own fixtures' rows must not share, and sessions their fixtures open
+/// must stay live under it.
+pub fn wall_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// [`wall_now`] as stored: also for records listed in the order they were made (paper
+/// batches and forms, campaigns), which a fixed clock would leave tied.
+pub fn wall_stored() -> String {
+    stored(wall_now())
+}
+
 /// The calendar date in Vietnam at a UTC instant.
 pub fn vietnam_date(at: DateTime<Utc>) -> NaiveDate {
     (at + Duration::hours(VIETNAM_OFFSET_HOURS)).date_naive()

@@ -203,7 +203,14 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
                 p
             }
         };
-        match auth::add_user(&mut conn, "admin", &password, auth::Role::Admin, None) {
+        match auth::add_user(
+            &mut conn,
+            "admin",
+            &password,
+            auth::Role::Admin,
+            None,
+            Clock::System.now_utc(),
+        ) {
             // Another server starting on the same database made it first.
             Err(db::DbError::Query(e)) if db::is_unique_violation(&e) => generated = None,
             other => {

@@ -61,7 +61,15 @@ pub fn save_and_next(
             ("bench-key1", Role::Surveyor),
             ("bench-key2", Role::Surveyor),
         ] {
-            auth::add_user(&mut conn, name, &password, role, None).map_err(|e| e.to_string())?;
+            auth::add_user(
+                &mut conn,
+                name,
+                &password,
+                role,
+                None,
+                state.clock.now_utc(),
+            )
+            .map_err(|e| e.to_string())?;
         }
     }
     let mut c = Client::new(addr);

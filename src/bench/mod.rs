@@ -128,9 +128,15 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
     let (token, export_token) = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         (
-            auth::create_token(&mut conn, Role::Surveyor, "bench").map_err(|e| e.to_string())?,
-            auth::create_token(&mut conn, Role::Supervisor, "bench export")
+            auth::create_token(&mut conn, Role::Surveyor, "bench", state.clock.now_utc())
                 .map_err(|e| e.to_string())?,
+            auth::create_token(
+                &mut conn,
+                Role::Supervisor,
+                "bench export",
+                state.clock.now_utc(),
+            )
+            .map_err(|e| e.to_string())?,
         )
     };
     let bodies: Vec<Vec<u8>> = (0..args.ingest)

@@ -59,9 +59,22 @@ pub fn time_pages(
     let password = auth::new_secret();
     let token = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        auth::add_user(&mut conn, "bench-leader", &password, Role::Viewer, None)
-            .map_err(|e| e.to_string())?;
-        auth::create_token(&mut conn, Role::Viewer, "bench pages").map_err(|e| e.to_string())?
+        auth::add_user(
+            &mut conn,
+            "bench-leader",
+            &password,
+            Role::Viewer,
+            None,
+            state.clock.now_utc(),
+        )
+        .map_err(|e| e.to_string())?;
+        auth::create_token(
+            &mut conn,
+            Role::Viewer,
+            "bench pages",
+            state.clock.now_utc(),
+        )
+        .map_err(|e| e.to_string())?
     };
     let mut c = Client::new(addr);
     let leader = sign_in(&mut c, "bench-leader", &password)?;

@@ -3,7 +3,8 @@
 //! after. Never a citizen's answers outside a paper form's own entries.
 
 use super::schema::audit_log;
-use super::{now, AnyConnection, DbError};
+use super::{stored_time, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 pub fn record(
@@ -11,8 +12,9 @@ pub fn record(
     actor: &str,
     action: &str,
     detail: &str,
+    at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    insert(conn, actor, action, detail, None)
+    insert(conn, actor, action, detail, None, at)
 }
 
 /// An entry about one paper form, found again by the form.
@@ -22,8 +24,9 @@ pub fn record_form(
     action: &str,
     detail: &str,
     form_id: &str,
+    at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    insert(conn, actor, action, detail, Some(form_id))
+    insert(conn, actor, action, detail, Some(form_id), at)
 }
 
 fn insert(
@@ -32,11 +35,12 @@ fn insert(
     action: &str,
     detail: &str,
     form_id: Option<&str>,
+    at: DateTime<Utc>,
 ) -> Result<(), DbError> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
-            audit_log::at.eq(now()),
+            audit_log::at.eq(stored_time(at)),
             audit_log::actor.eq(actor),
             audit_log::action.eq(action),
             audit_log::detail.eq(detail),

@@ -2,7 +2,8 @@
 //! argon2id, random tokens with SHA-256 (they carry 256 bits, so a fast hash is enough).
 
 use super::schema::{api_tokens, sessions, users};
-use super::{now, AnyConnection, DbError};
+use super::{stored_time, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::fmt;
 use std::str::FromStr;
@@ -59,6 +60,7 @@ pub fn add_user(
     password: &str,
     role: Role,
     unit: Option<&str>,
+    at: DateTime<Utc>,
 ) -> Result<User, DbError> {
     let id = uuid::Uuid::now_v7().to_string();
     let hash = hash_password(password).map_err(|e| DbError::Hash(e.to_string()))?;
@@ -69,7 +71,7 @@ pub fn add_user(
             users::password_hash.eq(&hash),
             users::role.eq(role.to_string()),
             users::unit_code.eq(unit),
-            users::created_at.eq(now()),
+            users::created_at.eq(stored_time(at)),
             users::disabled.eq(false),
         ))
         .execute(conn)?;
@@ -129,7 +131,7 @@ pub fn verify_login(
 
 /// A time as sessions store it: UTC, to the second, in one fixed width so that text order is
 /// time order on both backends.
-fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+fn stamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -147,9 +149,9 @@ pub fn create_session(
     conn: &mut AnyConnection,
     user: &User,
     life: SessionLife,
+    now: DateTime<Utc>,
 ) -> Result<String, DbError> {
     let token = new_secret();
-    let now = chrono::Utc::now();
     // Sessions that ended are cleared as new ones begin.
     diesel::delete(sessions::table.filter(sessions::expires_at.le(stamp(now)))).execute(conn)?;
     diesel::insert_into(sessions::table)
@@ -172,8 +174,8 @@ pub fn session_user(
     conn: &mut AnyConnection,
     token: &str,
     life: SessionLife,
+    now: DateTime<Utc>,
 ) -> Result<Option<User>, DbError> {
-    let now = chrono::Utc::now();
     let idle_since = stamp(now - chrono::Duration::minutes(life.idle_minutes));
     let hash = hash_token(token);
     let row: Option<(UserRow, String)> = sessions::table
@@ -211,8 +213,13 @@ pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError>
 }
 
 /// Creates a bearer token for the API; the token itself is returned once and never stored.
-pub fn create_token(conn: &mut AnyConnection, role: Role, label: &str) -> Result<String, DbError> {
-    create_scoped_token(conn, role, label, None)
+pub fn create_token(
+    conn: &mut AnyConnection,
+    role: Role,
+    label: &str,
+    at: DateTime<Utc>,
+) -> Result<String, DbError> {
+    create_scoped_token(conn, role, label, None, at)
 }
 
 /// [`create_token`] for a token limited to a unit and the units below it (as a user may be).
@@ -221,6 +228,7 @@ pub fn create_scoped_token(
     role: Role,
     label: &str,
     unit: Option<&str>,
+    at: DateTime<Utc>,
 ) -> Result<String, DbError> {
     let token = new_secret();
     diesel::insert_into(api_tokens::table)
@@ -229,7 +237,7 @@ pub fn create_scoped_token(
             api_tokens::token_hash.eq(hash_token(&token)),
             api_tokens::role.eq(role.to_string()),
             api_tokens::label.eq(label),
-            api_tokens::created_at.eq(now()),
+            api_tokens::created_at.eq(stored_time(at)),
             api_tokens::unit_code.eq(unit),
         ))
         .execute(conn)?;
@@ -250,13 +258,18 @@ pub struct TokenInfo {
 
 pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> {
     Ok(api_tokens::table
-        .order(api_tokens::created_at)
+        // Ids are time-ordered: tokens made in the same instant keep the order they were made in.
+        .order((api_tokens::created_at, api_tokens::id))
         .select(TokenInfo::as_select())
         .load(conn)?)
 }
 
 /// Revokes an API token by id or by the token itself; returns whether one was active.
-pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
+pub fn revoke_token(
+    conn: &mut AnyConnection,
+    id_or_token: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
     let hash = hash_token(id_or_token);
     let n = diesel::update(
         api_tokens::table
@@ -267,7 +280,7 @@ pub fn revoke_token(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool,
             )
             .filter(api_tokens::revoked_at.is_null()),
     )
-    .set(api_tokens::revoked_at.eq(now()))
+    .set(api_tokens::revoked_at.eq(stored_time(at)))
     .execute(conn)?;
     Ok(n > 0)
 }

@@ -4,7 +4,8 @@
 
 use super::auth::{hash_token, new_secret};
 use super::schema::{campaigns, respondents};
-use super::{now, AnyConnection, DbError};
+use super::{stored_time, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 pub const DRAFT: &str = "draft";
@@ -117,16 +118,23 @@ pub fn set_status(
     id: &str,
     from: &[&str],
     to: &str,
+    at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
     let target = campaigns::table
         .filter(campaigns::id.eq(id))
         .filter(campaigns::status.eq_any(from));
     let n = match to {
         OPEN => diesel::update(target)
-            .set((campaigns::status.eq(to), campaigns::opened_at.eq(now())))
+            .set((
+                campaigns::status.eq(to),
+                campaigns::opened_at.eq(stored_time(at)),
+            ))
             .execute(conn)?,
         CLOSED => diesel::update(target)
-            .set((campaigns::status.eq(to), campaigns::closed_at.eq(now())))
+            .set((
+                campaigns::status.eq(to),
+                campaigns::closed_at.eq(stored_time(at)),
+            ))
             .execute(conn)?,
         _ => diesel::update(target)
             .set(campaigns::status.eq(to))
@@ -171,7 +179,11 @@ pub fn add_respondents(
 
 /// Gives one person a new link, replacing (and so invalidating) any earlier one; returns the
 /// token, which is stored nowhere. Nothing for a person who has answered.
-pub fn issue(conn: &mut AnyConnection, respondent_id: &str) -> Result<Option<String>, DbError> {
+pub fn issue(
+    conn: &mut AnyConnection,
+    respondent_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<String>, DbError> {
     let token = new_secret();
     let n = diesel::update(
         respondents::table
@@ -180,7 +192,7 @@ pub fn issue(conn: &mut AnyConnection, respondent_id: &str) -> Result<Option<Str
     )
     .set((
         respondents::token_hash.eq(hash_token(&token)),
-        respondents::issued_at.eq(now()),
+        respondents::issued_at.eq(stored_time(at)),
         respondents::revoked_at.eq(None::<String>),
     ))
     .execute(conn)?;
@@ -188,7 +200,11 @@ pub fn issue(conn: &mut AnyConnection, respondent_id: &str) -> Result<Option<Str
 }
 
 /// Revokes one person's link; returns whether there was one to revoke.
-pub fn revoke(conn: &mut AnyConnection, respondent_id: &str) -> Result<bool, DbError> {
+pub fn revoke(
+    conn: &mut AnyConnection,
+    respondent_id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
     let n = diesel::update(
         respondents::table
             .filter(respondents::id.eq(respondent_id))
@@ -196,7 +212,7 @@ pub fn revoke(conn: &mut AnyConnection, respondent_id: &str) -> Result<bool, DbE
             .filter(respondents::revoked_at.is_null())
             .filter(respondents::answered.eq(false)),
     )
-    .set(respondents::revoked_at.eq(now()))
+    .set(respondents::revoked_at.eq(stored_time(at)))
     .execute(conn)?;
     Ok(n > 0)
 }

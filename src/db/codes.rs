@@ -3,7 +3,8 @@
 
 use super::auth::hash_token;
 use super::schema::visit_codes;
-use super::{now, AnyConnection, DbError};
+use super::{stored_time, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 /// What a code opens, and whether it may still be used.
@@ -24,8 +25,9 @@ pub fn insert(
     survey: &str,
     actor: &str,
     expires_on: &str,
+    at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let at = now();
+    let at = stored_time(at);
     for c in codes {
         diesel::insert_into(visit_codes::table)
             .values((

@@ -2,7 +2,8 @@
 
 use super::auth::{hash_token, new_secret};
 use super::schema::{kiosks, response_tallies};
-use super::{now, AnyConnection, DbError};
+use super::{stored_time, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,7 @@ pub fn add(
     unit: &str,
     survey: &str,
     label: &str,
+    at: DateTime<Utc>,
 ) -> Result<(Kiosk, String), DbError> {
     let token = new_secret();
     let kiosk = Kiosk {
@@ -56,7 +58,7 @@ pub fn add(
             kiosks::unit_code.eq(unit),
             kiosks::survey_id.eq(survey),
             kiosks::label.eq(label),
-            kiosks::created_at.eq(now()),
+            kiosks::created_at.eq(stored_time(at)),
         ))
         .execute(conn)?;
     Ok((kiosk, token))
@@ -74,14 +76,18 @@ pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, 
 }
 
 /// Revokes a kiosk by id or by its token; returns whether one was active.
-pub fn revoke(conn: &mut AnyConnection, id_or_token: &str) -> Result<bool, DbError> {
+pub fn revoke(
+    conn: &mut AnyConnection,
+    id_or_token: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
     let hash = hash_token(id_or_token);
     let n = diesel::update(
         kiosks::table
             .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
             .filter(kiosks::revoked_at.is_null()),
     )
-    .set(kiosks::revoked_at.eq(now()))
+    .set(kiosks::revoked_at.eq(stored_time(at)))
     .execute(conn)?;
     Ok(n > 0)
 }
@@ -98,7 +104,7 @@ pub fn unit_of(conn: &mut AnyConnection, id_or_token: &str) -> Result<Option<Str
 
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
     let rows: Vec<KioskRow> = kiosks::table
-        .order(kiosks::created_at)
+        .order((kiosks::created_at, kiosks::id))
         .select(KioskRow::as_select())
         .load(conn)?;
     Ok(rows
@@ -125,7 +131,7 @@ pub struct KioskInfo {
 /// Every kiosk, oldest first.
 pub fn list_info(conn: &mut AnyConnection) -> Result<Vec<KioskInfo>, DbError> {
     Ok(kiosks::table
-        .order(kiosks::created_at)
+        .order((kiosks::created_at, kiosks::id))
         .select(KioskInfo::as_select())
         .load(conn)?)
 }

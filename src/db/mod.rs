@@ -221,14 +221,8 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     )
 }
 
-/// Now, as stored (RFC 3339, UTC).
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Today in Vietnam (UTC+7), the day an answer is counted under.
-pub fn today() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(7))
-        .format("%Y-%m-%d")
-        .to_string()
+/// A time as stored (RFC 3339, UTC). The caller's clock says when: the database layer never
+/// reads one, so tests can fix the time.
+pub fn stored_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::clock::stored(at)
 }

@@ -2,7 +2,8 @@
 //! transaction; the latest entry of a criterion counts.
 
 use super::schema::par_entries;
-use super::{audit, now, write_transaction, AnyConnection, DbError};
+use super::{audit, stored_time, write_transaction, AnyConnection, DbError};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ pub struct Entry {
 }
 
 /// Stores an entry and its audit line together.
+#[allow(clippy::too_many_arguments)]
 pub fn add(
     conn: &mut AnyConnection,
     tree: &str,
@@ -29,6 +31,7 @@ pub fn add(
     points: &str,
     evidence: &str,
     by: &str,
+    at: DateTime<Utc>,
 ) -> Result<(), DbError> {
     write_transaction(conn, |conn| {
         diesel::insert_into(par_entries::table)
@@ -40,7 +43,7 @@ pub fn add(
                 par_entries::points.eq(points),
                 par_entries::evidence.eq(evidence),
                 par_entries::entered_by.eq(by),
-                par_entries::entered_at.eq(now()),
+                par_entries::entered_at.eq(stored_time(at)),
             ))
             .execute(conn)?;
         audit::record(
@@ -48,6 +51,7 @@ pub fn add(
             by,
             "parindex.enter",
             &format!("{tree} {period} tiêu chí {criterion}: {points} điểm; căn cứ: {evidence}"),
+            at,
         )
     })
 }

@@ -100,8 +100,9 @@ impl<R: MinRole> FromRequest for SignedIn<R> {
                 return Err(PageError::sign_in());
             };
             let life = session_life(&state);
+            let now = crate::clock::wall_now();
             let user = state
-                .db(move |conn| auth::session_user(conn, &token, life))
+                .db(move |conn| auth::session_user(conn, &token, life, now))
                 .await?
                 .ok_or_else(PageError::sign_in)?;
             if user.role < R::ROLE {
@@ -188,8 +189,9 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
                 }
                 (None, Some(session)) => {
                     let life = session_life(&state);
+                    let now = crate::clock::wall_now();
                     let user = state
-                        .db(move |conn| auth::session_user(conn, &session, life))
+                        .db(move |conn| auth::session_user(conn, &session, life, now))
                         .await?
                         .ok_or_else(ApiError::unauthorized)?;
                     (user.role, user.unit)

@@ -828,7 +828,8 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     let svc = service!(app);
     let a = svc.sign_in("a", USER_PASSWORD).await;
     let mut conn = app.state.pool.get().unwrap();
-    let city_token = auth::create_token(&mut conn, Role::Supervisor, "thanh-pho").unwrap();
+    let city_token =
+        auth::create_token(&mut conn, Role::Supervisor, "thanh-pho", chrono::Utc::now()).unwrap();
     let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
     drop(conn);
     let users = stored_users;
@@ -1016,9 +1017,23 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
         .build();
     let svc = service!(app);
     let mut conn = app.state.pool.get().unwrap();
-    auth::create_token(&mut conn, Role::Admin, "nhan-thanh-pho").unwrap();
-    auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-an-binh", Some(OTHER_WARD)).unwrap();
-    auth::create_scoped_token(&mut conn, Role::Viewer, "nhan-cai-khe", Some(WARD)).unwrap();
+    auth::create_token(&mut conn, Role::Admin, "nhan-thanh-pho", chrono::Utc::now()).unwrap();
+    auth::create_scoped_token(
+        &mut conn,
+        Role::Viewer,
+        "nhan-an-binh",
+        Some(OTHER_WARD),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    auth::create_scoped_token(
+        &mut conn,
+        Role::Viewer,
+        "nhan-cai-khe",
+        Some(WARD),
+        chrono::Utc::now(),
+    )
+    .unwrap();
     drop(conn);
     let s = svc.supervisor("s").await;
     let page = s.get("/admin/tokens").await.text_with(StatusCode::OK);

@@ -459,7 +459,8 @@ pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
         }
     };
     // Revoking takes the id or the secret itself.
-    let spare_token = auth::create_token(&mut conn, Role::Viewer, "spare").unwrap();
+    let spare_token =
+        auth::create_token(&mut conn, Role::Viewer, "spare", chrono::Utc::now()).unwrap();
     drop(conn);
 
     let batch = paper::create_batch(
@@ -638,8 +639,9 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     // Callers: a signed-in browser per user, a bearer token per API caller, a fresh anonymous
     // browser (its CSRF cookie) for the others.
     let mut conn = app.state.pool.get().unwrap();
-    let api =
-        |conn: &mut _, role, unit| auth::create_scoped_token(conn, role, "matrix", unit).unwrap();
+    let api = |conn: &mut _, role, unit| {
+        auth::create_scoped_token(conn, role, "matrix", unit, chrono::Utc::now()).unwrap()
+    };
     let mut callers: BTreeMap<Who, Caller> = BTreeMap::new();
     callers.insert(
         ApiViewer,
@@ -878,8 +880,14 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         .build();
     let svc = service!(app);
     let mut conn = app.state.pool.get().unwrap();
-    let unit_token =
-        auth::create_scoped_token(&mut conn, Role::Supervisor, "cr", Some(SCOPE)).unwrap();
+    let unit_token = auth::create_scoped_token(
+        &mut conn,
+        Role::Supervisor,
+        "cr",
+        Some(SCOPE),
+        chrono::Utc::now(),
+    )
+    .unwrap();
     drop(conn);
     // Six answers in the ward, all "very satisfied".
     for _ in 0..6 {
@@ -925,7 +933,8 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
     let mut conn = app.state.pool.get().unwrap();
-    let city_token = auth::create_token(&mut conn, Role::Supervisor, "city").unwrap();
+    let city_token =
+        auth::create_token(&mut conn, Role::Supervisor, "city", chrono::Utc::now()).unwrap();
     drop(conn);
     let csv = svc
         .token(&city_token)

@@ -95,6 +95,7 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
         "sipas-counter",
         "t",
         "2025-06-19",
+        chrono::Utc::now(),
     )
     .unwrap();
     let page = svc

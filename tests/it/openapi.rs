@@ -451,6 +451,7 @@ async fn real_answers_of_every_route_fit_the_description() {
             "0.5000",
             "Báo cáo số 12/BC-SNV",
             "admin",
+            chrono::Utc::now(),
         )
         .unwrap();
     }
@@ -493,7 +494,14 @@ async fn every_api_failure_has_the_one_error_shape() {
     let doc = document(&app).await;
     let scoped = {
         let mut conn = app.state.pool.get().unwrap();
-        auth::create_scoped_token(&mut conn, Role::Supervisor, "cr", Some("CR")).unwrap()
+        auth::create_scoped_token(
+            &mut conn,
+            Role::Supervisor,
+            "cr",
+            Some("CR"),
+            chrono::Utc::now(),
+        )
+        .unwrap()
     };
     let (viewer, surveyor, supervisor) = (
         app.viewer_token.as_str(),

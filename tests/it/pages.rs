@@ -100,7 +100,7 @@ async fn kiosk_refuses_what_it_must() {
     assert_eq!(app.responses(), 1);
 
     let mut conn = app.state.pool.get().unwrap();
-    assert!(chiso::db::kiosks::revoke(&mut conn, &token).unwrap());
+    assert!(chiso::db::kiosks::revoke(&mut conn, &token, chrono::Utc::now()).unwrap());
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 

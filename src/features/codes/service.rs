@@ -7,6 +7,7 @@
 //! stored under a random submission id; a failure known to have stored nothing gives the code
 //! back. Answers carry channel `online`, a random id and their day, nothing of the code.
 
+use crate::clock::wall_now;
 use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, AnyConnection, DbError};
 use crate::features::answer_once::{self, for_citizen, Ticket};
@@ -166,10 +167,24 @@ pub fn issue(
     let (unit_code, survey_id) = (u.code.clone(), s.id.clone());
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
-            rows::insert(c, &codes, &unit_code, &survey_id, &actor.name, &expires)?;
+            rows::insert(
+                c,
+                &codes,
+                &unit_code,
+                &survey_id,
+                &actor.name,
+                &expires,
+                wall_now(),
+            )?;
             let detail = json!({"unit": unit_code, "survey": survey_id, "count": count,
                 "expires_on": expires});
-            audit::record(c, &actor.name, "codes.issue", &detail.to_string())?;
+            audit::record(
+                c,
+                &actor.name,
+                "codes.issue",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok::<_, CodeError>(())
         })
     })?;

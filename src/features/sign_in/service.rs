@@ -49,6 +49,7 @@ pub async fn sign_in(
         idle_minutes: state.settings.session_idle_minutes,
     };
     let (name, password) = (username.to_string(), password.to_string());
+    let now = crate::clock::wall_now();
     let session = state
         .passwords
         .run(move || -> Result<Option<Session>, DbError> {
@@ -56,8 +57,8 @@ pub async fn sign_in(
             let Some(user) = auth::verify_login(&mut conn, &name, &password)? else {
                 return Ok(None);
             };
-            audit::record(&mut conn, &user.username, "login", "")?;
-            let token = auth::create_session(&mut conn, &user, life)?;
+            audit::record(&mut conn, &user.username, "login", "", now)?;
+            let token = auth::create_session(&mut conn, &user, life, now)?;
             Ok(Some(Session { token, user }))
         })
         .await??;

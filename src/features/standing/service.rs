@@ -409,8 +409,9 @@ pub fn enter(
     let (tree_id, code, by) = (tree.id.clone(), c.code.clone(), user.username.clone());
     let points = format!("{:.4}", points);
     let evidence = evidence.to_string();
+    let at = crate::clock::wall_now();
     state.db_blocking(|conn| {
-        crate::db::par_entries::add(conn, &tree_id, period, &code, &points, &evidence, &by)
+        crate::db::par_entries::add(conn, &tree_id, period, &code, &points, &evidence, &by, at)
     })?;
     Ok(())
 }

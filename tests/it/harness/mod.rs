@@ -118,21 +118,31 @@ impl TestAppBuilder {
         let mut state = prepared.state;
         state.clock = self.clock.unwrap_or_else(test_clock);
         let mut conn = state.pool.get().unwrap();
-        let surveyor_token = auth::create_token(&mut conn, Role::Surveyor, "test").unwrap();
-        let viewer_token = auth::create_token(&mut conn, Role::Viewer, "test").unwrap();
+        let surveyor_token =
+            auth::create_token(&mut conn, Role::Surveyor, "test", chrono::Utc::now()).unwrap();
+        let viewer_token =
+            auth::create_token(&mut conn, Role::Viewer, "test", chrono::Utc::now()).unwrap();
         for (name, role, unit) in &self.users {
-            auth::add_user(&mut conn, name, USER_PASSWORD, *role, unit.as_deref()).unwrap();
+            auth::add_user(
+                &mut conn,
+                name,
+                USER_PASSWORD,
+                *role,
+                unit.as_deref(),
+                chrono::Utc::now(),
+            )
+            .unwrap();
         }
         let tokens = self
             .tokens
             .iter()
-            .map(|r| auth::create_token(&mut conn, *r, "test").unwrap())
+            .map(|r| auth::create_token(&mut conn, *r, "test", chrono::Utc::now()).unwrap())
             .collect();
         let kiosks = self
             .kiosks
             .iter()
             .map(|(unit, survey)| {
-                chiso::db::kiosks::add(&mut conn, unit, survey, "Quầy 1")
+                chiso::db::kiosks::add(&mut conn, unit, survey, "Quầy 1", chrono::Utc::now())
                     .unwrap()
                     .1
             })

@@ -1,6 +1,7 @@
 //! Kiosks: the tablets at the counters, each known by the hash of its URL's token.
 
 use super::{change, db, invalid, revoke, units_today, AdminError, MAX_LABEL};
+use crate::clock::wall_now;
 use crate::db::audit;
 use crate::db::kiosks::{self, KioskInfo};
 use crate::db::DbError;
@@ -159,9 +160,15 @@ pub fn add_kiosk(
         ));
     }
     let (id, token) = change(state, |conn| {
-        let (kiosk, token) = kiosks::add(conn, unit, survey, label)?;
+        let (kiosk, token) = kiosks::add(conn, unit, survey, label, wall_now())?;
         let detail = format!("{} {unit} {survey} {label}", kiosk.id);
-        audit::record(conn, &actor.name, "kiosk.add", detail.trim_end())?;
+        audit::record(
+            conn,
+            &actor.name,
+            "kiosk.add",
+            detail.trim_end(),
+            wall_now(),
+        )?;
         Ok((kiosk.id, token))
     })?;
     let info = db(state, |conn| Ok(kiosks::list_info(conn)?))?

@@ -17,6 +17,7 @@ pub use kiosks::*;
 pub use tokens::*;
 pub use users::*;
 
+use crate::clock::wall_now;
 use crate::db::audit::{self, Entry, Filter};
 use crate::db::auth::Role;
 use crate::db::{write_transaction, AnyConnection, DbError};
@@ -25,6 +26,7 @@ use crate::state::AppState;
 use crate::survey::Unit;
 use crate::text::FieldProblem;
 use crate::text::Text;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// Characters of a device's or token's label.
@@ -124,17 +126,17 @@ fn revoke(
     id: &str,
     action: &str,
     scope_of: impl FnOnce(&mut AnyConnection, &str) -> Result<Option<Option<String>>, DbError>,
-    revoke: impl FnOnce(&mut AnyConnection, &str) -> Result<bool, DbError>,
+    revoke: impl FnOnce(&mut AnyConnection, &str, DateTime<Utc>) -> Result<bool, DbError>,
     (vi, en): (&str, &str),
 ) -> Result<(), AdminError> {
     change(state, |conn| {
         if let Some(unit) = scope_of(conn, id)? {
             within(state, actor, unit.as_deref())?;
         }
-        if !revoke(conn, id)? {
+        if !revoke(conn, id, wall_now())? {
             return Err(invalid("id", vi, format!("{en} '{id}'")));
         }
-        audit::record(conn, &actor.name, action, &shown(id))?;
+        audit::record(conn, &actor.name, action, &shown(id), wall_now())?;
         Ok(())
     })
 }

@@ -3,6 +3,7 @@
 use super::{
     change, db, invalid, parse_role, revoke, scope, unit_names, units_today, AdminError, MAX_LABEL,
 };
+use crate::clock::wall_now;
 use crate::db::audit;
 use crate::db::auth::{self, TokenInfo};
 use crate::features::Actor;
@@ -52,12 +53,12 @@ pub fn create_token(
         ));
     }
     change(state, |conn| {
-        let token = auth::create_scoped_token(conn, role, label, unit.as_deref())?;
+        let token = auth::create_scoped_token(conn, role, label, unit.as_deref(), wall_now())?;
         let detail = match &unit {
             Some(u) => format!("{role} {label} (unit {u})"),
             None => format!("{role} {label}"),
         };
-        audit::record(conn, &actor.name, "token.create", &detail)?;
+        audit::record(conn, &actor.name, "token.create", &detail, wall_now())?;
         Ok(token)
     })
 }

@@ -1,6 +1,7 @@
 //! Users: who signs in, with which role and unit scope.
 
 use super::{change, db, invalid, parse_role, scope, unit_names, units_today, within, AdminError};
+use crate::clock::wall_now;
 use crate::db::audit;
 use crate::db::auth::{self, Role, UserInfo};
 use crate::db::{AnyConnection, DbError};
@@ -111,12 +112,12 @@ pub fn add_user(
             return Err(taken());
         }
         // Two administrators adding the same name at once: the second is told so.
-        match auth::add_user(conn, name, &password, role, unit.as_deref()) {
+        match auth::add_user(conn, name, &password, role, unit.as_deref(), wall_now()) {
             Err(DbError::Query(e)) if crate::db::is_unique_violation(&e) => return Err(taken()),
             other => other?,
         };
         let detail = format!("{name} {role} {}", unit.as_deref().unwrap_or("-"));
-        audit::record(conn, &actor.name, "user.add", &detail)?;
+        audit::record(conn, &actor.name, "user.add", &detail, wall_now())?;
         Ok(())
     })?;
     Ok(generated.then_some(password))
@@ -152,7 +153,7 @@ pub fn change_user(
             user.username,
             unit.as_deref().unwrap_or("-")
         );
-        audit::record(conn, &actor.name, "user.role", &detail)?;
+        audit::record(conn, &actor.name, "user.role", &detail, wall_now())?;
         Ok(())
     })
 }
@@ -171,7 +172,13 @@ pub fn reset_password(
         let user = user_named(conn, who)?;
         within(state, &actor, user.unit_code.as_deref())?;
         auth::set_password(conn, &user.id, &password)?;
-        audit::record(conn, &actor.name, "user.password", &user.username)?;
+        audit::record(
+            conn,
+            &actor.name,
+            "user.password",
+            &user.username,
+            wall_now(),
+        )?;
         Ok(())
     })?;
     Ok(generated.then_some(password))
@@ -214,7 +221,7 @@ pub fn set_disabled(
         } else {
             "user.enable"
         };
-        audit::record(conn, &actor.name, action, &user.username)?;
+        audit::record(conn, &actor.name, action, &user.username, wall_now())?;
         Ok(())
     })
 }

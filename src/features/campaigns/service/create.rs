@@ -2,8 +2,9 @@
 
 use super::people::{check_list, ListSource};
 use super::{citywide, invalid, CampaignError, DEFAULT_ORGANISER, MIN_CELL};
+use crate::clock::{wall_now, wall_stored as now};
 use crate::db::campaigns::{self as rows, Campaign, DRAFT};
-use crate::db::{audit, now, write_transaction};
+use crate::db::{audit, write_transaction};
 use crate::features::Actor;
 use crate::state::AppState;
 use crate::survey::Unit;
@@ -157,7 +158,7 @@ pub fn create(
             rows::add_respondents(c, &campaign.id, &people)?;
             let detail = json!({"campaign": campaign.id, "survey": campaign.survey_id,
                 "period": campaign.period, "unit": campaign.unit_code, "respondents": people.len()});
-            audit::record(c, actor, "campaign.create", &detail.to_string())?;
+            audit::record(c, actor, "campaign.create", &detail.to_string(), wall_now())?;
             Ok::<_, CampaignError>(())
         })
     })?;

@@ -2,6 +2,7 @@
 
 use super::create::{get, Heading};
 use super::{citywide, CampaignError};
+use crate::clock::wall_now;
 use crate::db::campaigns::{self as rows, Campaign, Respondent, CLOSED};
 use crate::db::{audit, write_transaction};
 use crate::features::Actor;
@@ -44,7 +45,7 @@ pub fn issue_links(
                 .into_iter()
                 .filter(|p| !p.answered)
             {
-                if let Some(token) = rows::issue(c, &p.id)? {
+                if let Some(token) = rows::issue(c, &p.id, wall_now())? {
                     out.push(IssuedLink {
                         name: p.name,
                         group: p.group,
@@ -54,7 +55,13 @@ pub fn issue_links(
                 }
             }
             let detail = json!({"campaign": id, "links": out.len()});
-            audit::record(c, &actor.name, "campaign.links", &detail.to_string())?;
+            audit::record(
+                c,
+                &actor.name,
+                "campaign.links",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok::<_, CampaignError>(out)
         })
     })?;
@@ -79,9 +86,15 @@ pub fn reissue(
                     p.name
                 )));
             }
-            let token = rows::issue(c, &p.id)?.ok_or(CampaignError::NotFound)?;
+            let token = rows::issue(c, &p.id, wall_now())?.ok_or(CampaignError::NotFound)?;
             let detail = json!({"campaign": id, "respondent": p.id});
-            audit::record(c, &actor.name, "campaign.reissue", &detail.to_string())?;
+            audit::record(
+                c,
+                &actor.name,
+                "campaign.reissue",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok(IssuedLink {
                 name: p.name,
                 group: p.group,
@@ -114,14 +127,20 @@ pub fn revoke(
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
             let p = rows::respondent(c, id, respondent)?.ok_or(CampaignError::NotFound)?;
-            if !rows::revoke(c, &p.id)? {
+            if !rows::revoke(c, &p.id, wall_now())? {
                 return Err(CampaignError::Refused(format!(
                     "{} không có đường dẫn nào đang dùng được",
                     p.name
                 )));
             }
             let detail = json!({"campaign": id, "respondent": p.id});
-            audit::record(c, &actor.name, "campaign.revoke", &detail.to_string())?;
+            audit::record(
+                c,
+                &actor.name,
+                "campaign.revoke",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok(p)
         })
     })

@@ -2,6 +2,7 @@
 //! nothing.
 
 use super::{citywide, CampaignError, RowError, MAX_RESPONDENTS};
+use crate::clock::wall_now;
 use crate::db::campaigns::{self as rows, Campaign, NewRespondent, Respondent, CLOSED};
 use crate::db::{audit, write_transaction};
 use crate::features::Actor;
@@ -334,7 +335,13 @@ fn add(
                 .map_err(CampaignError::Rows)?;
             rows::add_respondents(c, id, &people)?;
             let detail = json!({"campaign": id, "added": people.len()});
-            audit::record(c, actor, "campaign.respondents", &detail.to_string())?;
+            audit::record(
+                c,
+                actor,
+                "campaign.respondents",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok(people.len())
         })
     })

@@ -2,6 +2,7 @@
 
 use super::create::get;
 use super::{citywide, CampaignError};
+use crate::clock::wall_now;
 use crate::db::campaigns::{self as rows, Campaign, CLOSED, DRAFT, OPEN};
 use crate::db::{audit, write_transaction, AnyConnection, DbError};
 use crate::features::Actor;
@@ -106,7 +107,7 @@ fn transition(
                 // Locks the campaigns of the same survey, period and unit first.
                 rows::others_open(c, campaign)?;
             }
-            if !rows::set_status(c, &id, from, to)? {
+            if !rows::set_status(c, &id, from, to, wall_now())? {
                 return Err(CampaignError::Refused(format!(
                     "đợt khảo sát đang ở trạng thái “{}”, không chuyển sang “{}” được",
                     status_label(&campaign.status),
@@ -116,7 +117,13 @@ fn transition(
             if to == CLOSED {
                 unseal_on_close(state, c, campaign)?;
             }
-            audit::record(c, actor, action, &json!({"campaign": id}).to_string())?;
+            audit::record(
+                c,
+                actor,
+                action,
+                &json!({"campaign": id}).to_string(),
+                wall_now(),
+            )?;
             Ok(())
         })
     })?;

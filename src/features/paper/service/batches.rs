@@ -2,9 +2,10 @@
 //! one batch with who keyed them.
 
 use super::{invalid, PaperError, ADJUDICATED, DISPUTED, KEYED_ONCE, VERIFIED};
+use crate::clock::{wall_now, wall_stored as now};
 use crate::db::auth::User;
 use crate::db::paper as rows;
-use crate::db::{audit, now, write_transaction, AnyConnection, DbError};
+use crate::db::{audit, write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::Unit;
 use crate::text::Text;
@@ -143,7 +144,13 @@ pub fn create_batch(state: &AppState, user: &User, b: NewBatch) -> Result<Batch,
             rows::insert_batch(c, &batch)?;
             let detail = json!({"batch": batch.id, "survey": batch.survey_id,
                 "period": batch.period, "unit": batch.unit_code, "expected": batch.expected});
-            audit::record(c, &user.username, "paper.batch", &detail.to_string())?;
+            audit::record(
+                c,
+                &user.username,
+                "paper.batch",
+                &detail.to_string(),
+                wall_now(),
+            )?;
             Ok::<_, PaperError>(())
         })
     })?;

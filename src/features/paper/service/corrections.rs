@@ -4,9 +4,10 @@
 use super::batches::{Batch, Form};
 use super::sheet::{differences, read_back, OnFile};
 use super::{refused, PaperError, DATE};
+use crate::clock::{wall_now, wall_stored as now};
 use crate::db::auth::User;
 use crate::db::paper as rows;
-use crate::db::{audit, now, responses, write_transaction};
+use crate::db::{audit, responses, write_transaction};
 use crate::state::AppState;
 use crate::survey::paper::{KeyError, Keyed, PaperField};
 use crate::survey::ValidSubmission;
@@ -124,7 +125,14 @@ pub fn correct(
             responses::replace(tx, &state.layouts, &response, &old, &new)?;
             form.updated_at = now();
             rows::update_form(tx, &form)?;
-            audit::record_form(tx, &user.username, "paper.correct", &detail, &form.id)?;
+            audit::record_form(
+                tx,
+                &user.username,
+                "paper.correct",
+                &detail,
+                &form.id,
+                wall_now(),
+            )?;
             Ok::<_, PaperError>(form)
         })
     })?;

@@ -4,10 +4,11 @@
 use super::batches::{form_in_scope, in_scope, Batch, Form};
 use super::sheet::{dated_keys, differences, store, Difference, OnFile};
 use super::{invalid, refused, PaperError, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE};
+use crate::clock::{wall_now, wall_stored as now};
 use crate::db::auth::User;
 use crate::db::paper::{self as rows, Keying};
 use crate::db::schema::keyings;
-use crate::db::{audit, now, responses, write_transaction};
+use crate::db::{audit, responses, write_transaction};
 use crate::state::AppState;
 use crate::survey::paper::{self, Keyed};
 use diesel::prelude::*;
@@ -171,7 +172,14 @@ pub fn settle(
             rows::set_wrong_fields(c, &d.first.id, wrong(&a))?;
             rows::set_wrong_fields(c, &d.second.id, wrong(&b))?;
             let detail = json!({"serial": form.serial, "decisions": record}).to_string();
-            audit::record_form(c, &user.username, "paper.settle", &detail, &form.id)?;
+            audit::record_form(
+                c,
+                &user.username,
+                "paper.settle",
+                &detail,
+                &form.id,
+                wall_now(),
+            )?;
             Ok(form)
         })
     })?;
@@ -275,7 +283,14 @@ pub fn delete_keying(
             let detail = json!({"serial": form.serial, "round": round, "keyed_by": k.keyed_by,
                 "before": dated_keys(k), "reason": reason})
             .to_string();
-            audit::record_form(c, &user.username, "paper.delete", &detail, &form.id)?;
+            audit::record_form(
+                c,
+                &user.username,
+                "paper.delete",
+                &detail,
+                &form.id,
+                wall_now(),
+            )?;
             let mut form = form.clone();
             match keyings.iter().find(|x| x.round != round) {
                 None => rows::delete_form(c, &form.id)?,

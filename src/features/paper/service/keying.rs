@@ -6,10 +6,11 @@ use super::sheet::{
     check_serial, differences, keyed_json, keys_of, read_back, store, survey_of, Sheet,
 };
 use super::{refused, PaperError, DATE, DISPUTED, KEYED_ONCE, VERIFIED};
+use crate::clock::{wall_now, wall_stored as now};
 use crate::db::auth::User;
 use crate::db::paper::{self as rows, Keying};
 use crate::db::responses::{self, Pending};
-use crate::db::{audit, is_unique_violation, now, write_transaction, AnyConnection, DbError};
+use crate::db::{audit, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::paper::{KeyError, Keyed, PaperField};
 use crate::text::Text;
@@ -169,7 +170,14 @@ fn save_keying(
         rows::insert_form(c, &form)?;
         keying.form_id = form.id.clone();
         rows::insert_keying(c, &keying)?;
-        audit::record_form(c, &keying.keyed_by, "paper.key", &detail(1), &form.id)?;
+        audit::record_form(
+            c,
+            &keying.keyed_by,
+            "paper.key",
+            &detail(1),
+            &form.id,
+            wall_now(),
+        )?;
         let counted = form.response_id.is_some();
         return Ok((form, Keyed1::First { counted }));
     };
@@ -249,7 +257,14 @@ fn save_keying(
         Keyed1::Disputed(diffs)
     };
     rows::update_form(c, &form)?;
-    audit::record_form(c, &keying.keyed_by, "paper.key", &detail(2), &form.id)?;
+    audit::record_form(
+        c,
+        &keying.keyed_by,
+        "paper.key",
+        &detail(2),
+        &form.id,
+        wall_now(),
+    )?;
     Ok((form, outcome))
 }
 
