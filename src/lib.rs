@@ -10,7 +10,7 @@
 //! - `survey` — instrument definitions, units and their maps, the city's plan
 //! - `scoring` — the official scoring rules and their statistics, pure
 //! - `counts` — running counts packed per slice, and how they add up
-//! - `db` — storage on SQLite or PostgreSQL: rows in, rows out, no clock, no hashing
+//! - `db` — storage on SQLite or PostgreSQL: rows in, rows out; the caller gives the time
 //! - `cells`, `breakdown`, `report` — scores read from the counts, with small cells withheld
 //! - `ingest`, `writer` — storing answers exactly once, in group commits
 //! - `state` — what every request, command and benchmark shares: data, and `run` for a use case
