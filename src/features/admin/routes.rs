@@ -226,11 +226,8 @@ pub struct TokenForm {
 
 with_csrf!(Button, AddUserForm, RoleForm, AddKioskForm, TokenForm);
 
-pub async fn users(
-    state: web::Data<AppState>,
-    r: Reader<Supervisor>,
-) -> Result<HttpResponse, PageError> {
-    show(&state, &r, Tab::Users(None), Notice::None).await
+pub async fn users(r: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
+    show(&r.state, &r, Tab::Users(None), Notice::None).await
 }
 
 pub async fn add_user(
@@ -296,7 +293,6 @@ pub async fn change_user(
 }
 
 pub async fn reset_password(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
@@ -304,7 +300,15 @@ pub async fn reset_password(
     let id = path.into_inner();
     let work = move |st: &AppState, a: &Actor| app::reset_password_named(st, a, &id);
     let done = |(password, name): (Option<String>, String)| new_password(r.lang, password, &name);
-    change(&state, &r, Tab::Users(None), Threads::Passwords, work, done).await
+    change(
+        &r.state,
+        &r,
+        Tab::Users(None),
+        Threads::Passwords,
+        work,
+        done,
+    )
+    .await
 }
 
 fn new_password(lang: Lang, password: Option<String>, name: &str) -> Notice {
@@ -341,28 +345,23 @@ async fn set_disabled(
 }
 
 pub async fn disable_user(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(state, r, path.into_inner(), true).await
+    set_disabled(r.state.clone(), r, path.into_inner(), true).await
 }
 
 pub async fn enable_user(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(state, r, path.into_inner(), false).await
+    set_disabled(r.state.clone(), r, path.into_inner(), false).await
 }
 
-pub async fn kiosks(
-    state: web::Data<AppState>,
-    r: Reader<Supervisor>,
-) -> Result<HttpResponse, PageError> {
-    show(&state, &r, Tab::Kiosks, Notice::None).await
+pub async fn kiosks(r: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
+    show(&r.state, &r, Tab::Kiosks, Notice::None).await
 }
 
 pub async fn add_kiosk(
@@ -387,7 +386,6 @@ pub async fn add_kiosk(
 }
 
 pub async fn revoke_kiosk(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
@@ -398,17 +396,14 @@ pub async fn revoke_kiosk(
         "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
         "Kiosk revoked: the device's address no longer works.",
     );
-    change(&state, &r, Tab::Kiosks, Threads::Service, work, |()| {
+    change(&r.state, &r, Tab::Kiosks, Threads::Service, work, |()| {
         saved(r.lang, said)
     })
     .await
 }
 
-pub async fn tokens(
-    state: web::Data<AppState>,
-    r: Reader<Supervisor>,
-) -> Result<HttpResponse, PageError> {
-    show(&state, &r, Tab::Tokens, Notice::None).await
+pub async fn tokens(r: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
+    show(&r.state, &r, Tab::Tokens, Notice::None).await
 }
 
 pub async fn create_token(
@@ -426,7 +421,6 @@ pub async fn create_token(
 }
 
 pub async fn revoke_token(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
@@ -437,7 +431,7 @@ pub async fn revoke_token(
         "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
         "API token revoked; servers refuse it within 30 seconds.",
     );
-    change(&state, &r, Tab::Tokens, Threads::Service, work, |()| {
+    change(&r.state, &r, Tab::Tokens, Threads::Service, work, |()| {
         saved(r.lang, said)
     })
     .await

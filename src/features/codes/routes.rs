@@ -237,8 +237,8 @@ fn codes_page(state: &AppState, r: &Reader<Admin>, error: Option<&str>) -> HttpR
     }
 }
 
-pub async fn codes(state: web::Data<AppState>, r: Reader<Admin>) -> HttpResponse {
-    codes_page(&state, &r, None)
+pub async fn codes(r: Reader<Admin>) -> HttpResponse {
+    codes_page(&r.state, &r, None)
 }
 
 #[derive(Deserialize)]

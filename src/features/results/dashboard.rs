@@ -7,20 +7,17 @@ use crate::ui::staff::Staff;
 use crate::web::error::PageError;
 use crate::web::reader::Reader;
 use crate::web::slice::{Fill, Slice};
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
-pub async fn scores_page(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
+pub async fn scores_page(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     let scope = reader.user.unit.clone();
-    let fill = Fill::page(service::first_survey(&state, None));
+    let fill = Fill::page(service::first_survey(&reader.state, None));
     let q = slice.for_page(scope.as_deref(), fill, "/scores")?;
-    let v = state
+    let v = reader
+        .state
         .run(move |st| service::scores_view(st, q, scope.as_deref()))
         .await?;
-    let page = scores(&page_of(&state, reader.staff(), &v)?);
+    let page = scores(&page_of(&reader.state, reader.staff(), &v)?);
     Ok(reader.page(page))
 }
 

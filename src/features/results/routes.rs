@@ -55,25 +55,25 @@ fn sipas_of<'a>(
     })
 }
 
-pub async fn sipas_page(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
-    let v = sipas_view(&state, &reader, &slice, "/sipas").await?;
-    let page = sipas_of(&state, reader.staff(), reader.user.unit.as_deref(), &v)?;
+pub async fn sipas_page(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
+    let v = sipas_view(&reader.state, &reader, &slice, "/sipas").await?;
+    let page = sipas_of(
+        &reader.state,
+        reader.staff(),
+        reader.user.unit.as_deref(),
+        &v,
+    )?;
     Ok(reader.page(sipas_page::sipas(&page)))
 }
 
 pub async fn sipas_export(
-    state: web::Data<AppState>,
     reader: Reader,
     slice: Slice,
     asked: web::Query<ExportParams>,
 ) -> Result<HttpResponse, PageError> {
     let (id, format) = asked.choice("/sipas")?;
-    let v = sipas_view(&state, &reader, &slice, "/sipas").await?;
-    let p = sipas_of(&state, reader.staff(), None, &v)?;
+    let v = sipas_view(&reader.state, &reader, &slice, "/sipas").await?;
+    let p = sipas_of(&reader.state, reader.staff(), None, &v)?;
     let tables = sipas_tables::tables(reader.lang, p.survey, p.units, p.b, p.period, p.map);
     let name = |t: &str| format!("sipas-{t}-{}-{}", v.q.period, v.b.unit);
     download(reader.lang, &tables, &id, name, &format)
@@ -149,22 +149,19 @@ async fn papi_view(
     v.ok_or_else(PageError::no_page)
 }
 
-pub async fn papi_page(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
-    let (q, scores) = papi_view(&state, &reader, &slice).await?;
+pub async fn papi_page(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
+    let (q, scores) = papi_view(&reader.state, &reader, &slice).await?;
     let unit = q.unit.as_deref().unwrap_or_default();
     let page = papi_page::papi(&PapiPage {
         staff: reader.staff(),
-        survey: state
+        survey: reader
+            .state
             .catalog
             .get(&q.survey)
             .ok_or_else(PageError::no_page)?,
         period: q.period,
         unit,
-        unit_name: state.units.get(unit).map_or("", |u| u.name.as_str()),
+        unit_name: reader.state.units.get(unit).map_or("", |u| u.name.as_str()),
         map: q.map.as_deref().unwrap_or(""),
         scores: &scores,
     });
@@ -172,13 +169,12 @@ pub async fn papi_page(
 }
 
 pub async fn papi_export(
-    state: web::Data<AppState>,
     reader: Reader,
     slice: Slice,
     asked: web::Query<ExportParams>,
 ) -> Result<HttpResponse, PageError> {
     let (id, format) = asked.choice("/papi")?;
-    let (q, scores) = papi_view(&state, &reader, &slice).await?;
+    let (q, scores) = papi_view(&reader.state, &reader, &slice).await?;
     let tables = papi_page::tables(reader.lang, &scores);
     let unit = q.unit.as_deref().unwrap_or("");
     let name = |t: &str| format!("papi-{t}-{}-{unit}", q.period);

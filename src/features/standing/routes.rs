@@ -33,30 +33,24 @@ fn plan(state: &AppState) -> Result<&crate::survey::plan::Plan, PageError> {
 }
 
 /// `/`: the city's standing.
-pub async fn home(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
+pub async fn home(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     let (q, scope) = (query(&reader, &slice)?, reader.user.unit.clone());
-    let (s, st) = state
+    let (s, st) = reader
+        .state
         .run(move |st| app::home(st, &q, scope.as_deref()))
         .await?;
-    let plan = state.plan.as_ref().as_ref();
+    let plan = reader.state.plan.as_ref().as_ref();
     Ok(reader.page(view::home(&reader.staff(), &s, plan, &st)))
 }
 
 /// `/parindex`: the PAR INDEX this year.
-pub async fn parindex(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
+pub async fn parindex(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     let (q, scope) = (query(&reader, &slice)?, reader.user.unit.clone());
-    let (s, report, gaps) = state
+    let (s, report, gaps) = reader
+        .state
         .run(move |st| app::parindex(st, &q, scope.as_deref()))
         .await?;
-    let plan = state.plan.as_ref().as_ref();
+    let plan = reader.state.plan.as_ref().as_ref();
     Ok(reader.page(view::parindex(&reader.staff(), &s, plan, &report, &gaps)))
 }
 
@@ -109,7 +103,6 @@ pub struct PeriodParam {
 
 /// `/parindex/criteria/{code}`: a criterion's entries and, for its owner, the entry form.
 pub async fn criterion(
-    state: web::Data<AppState>,
     reader: Reader,
     code: web::Path<String>,
     q: web::Query<PeriodParam>,
@@ -119,7 +112,15 @@ pub async fn criterion(
         ..EntryForm::default()
     };
     let saved = q.saved.is_some();
-    criterion_page(&state, &reader, code.into_inner(), &form, None, saved).await
+    criterion_page(
+        &reader.state,
+        &reader,
+        code.into_inner(),
+        &form,
+        None,
+        saved,
+    )
+    .await
 }
 
 /// `POST /parindex/criteria/{code}`: an owner enters this year's points with their evidence.
@@ -164,48 +165,50 @@ impl From<EntryError> for PageError {
 }
 
 /// `/agencies`: every lead agency with its points lost and tasks.
-pub async fn agencies(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
-    plan(&state)?;
+pub async fn agencies(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
+    plan(&reader.state)?;
     let q = query(&reader, &slice)?;
-    let (_, _, gaps) = state.run(move |st| app::parindex(st, &q, None)).await?;
-    Ok(reader.page(view::agencies(&reader.staff(), plan(&state)?, &gaps)))
+    let (_, _, gaps) = reader
+        .state
+        .run(move |st| app::parindex(st, &q, None))
+        .await?;
+    Ok(reader.page(view::agencies(&reader.staff(), plan(&reader.state)?, &gaps)))
 }
 
 /// `/agencies/{code}`: an agency's criteria across the three indices, gaps and tasks.
 pub async fn agency(
-    state: web::Data<AppState>,
     reader: Reader,
     code: web::Path<String>,
     slice: Slice,
 ) -> Result<HttpResponse, PageError> {
-    let a = plan(&state)?
+    let a = plan(&reader.state)?
         .agency(&code)
         .ok_or_else(PageError::not_found)?;
     let (q, scope) = (query(&reader, &slice)?, reader.user.unit.clone());
-    let (s, st) = state
+    let (s, st) = reader
+        .state
         .run(move |st| app::home(st, &q, scope.as_deref()))
         .await?;
-    Ok(reader.page(view::agency(&reader.staff(), &s, plan(&state)?, a, &st)))
+    Ok(reader.page(view::agency(
+        &reader.staff(),
+        &s,
+        plan(&reader.state)?,
+        a,
+        &st,
+    )))
 }
 
 /// `/report`: the standing on A4 for a leaders' meeting.
-pub async fn report(
-    state: web::Data<AppState>,
-    reader: Reader,
-    slice: Slice,
-) -> Result<HttpResponse, PageError> {
+pub async fn report(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     let (q, scope, lang) = (
         query(&reader, &slice)?,
         reader.user.unit.clone(),
         reader.lang,
     );
-    let (s, st, sipas) = state
+    let (s, st, sipas) = reader
+        .state
         .run(move |st| app::report(st, &q, scope.as_deref(), lang))
         .await?;
-    let plan = state.plan.as_ref().as_ref();
+    let plan = reader.state.plan.as_ref().as_ref();
     Ok(reader.page(report_page::report(&reader.staff(), &s, plan, &st, &sipas)))
 }
