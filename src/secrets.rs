@@ -3,7 +3,7 @@
 //! Argon2 needs ~19 MiB of working memory per hash. Allocating it afresh for every sign-in let
 //! the allocator keep a copy per thread and per size class (a server grew to 200 MB and stayed
 //! there), so each thread reuses one buffer of its own; the password threads
-//! (`app::passwords`) are the only ones that hash while serving.
+//! (`crate::passwords`) are the only ones that hash while serving.
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};

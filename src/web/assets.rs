@@ -1,5 +1,5 @@
 //! The stylesheet, served by the binary. Pages link it with a version in the address
-//! (`views::assets::css_url`), so it may be kept for a year.
+//! (`ui::assets::css_url`), so it may be kept for a year.
 
 use crate::ui::assets;
 use actix_web::HttpResponse;
