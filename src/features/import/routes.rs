@@ -118,18 +118,25 @@ pub async fn rejected(
     let read = state
         .run(move |_| Ok::<_, crate::db::DbError>(kept::read(&owner, &token)))
         .await?;
-    let bytes = read.map_err(|missing| match missing {
-        kept::Missing::Malformed => PageError::not_found(),
-        kept::Missing::Gone => PageError::new(
-            StatusCode::NOT_FOUND,
-            ("Không còn tệp này", "This file is gone"),
-            (
-                "Các dòng bị loại chỉ được giữ một ngày, cho người đã nhập tệp. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
-                "Rejected rows are kept for one day, for whoever imported the file. Import the original file again, choosing to skip the wrong rows.",
-            ),
-        ),
-    })?;
+    let bytes = read?;
     Ok(download("dong-bi-loai.csv", "text/csv; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
+}
+
+/// A rejected-rows file that is not there: a malformed address, or one past its day.
+impl From<kept::Missing> for PageError {
+    fn from(missing: kept::Missing) -> Self {
+        match missing {
+            kept::Missing::Malformed => PageError::not_found(),
+            kept::Missing::Gone => PageError::new(
+                StatusCode::NOT_FOUND,
+                ("Không còn tệp này", "This file is gone"),
+                (
+                    "Các dòng bị loại chỉ được giữ một ngày, cho người đã nhập tệp. Xin nhập lại tệp gốc với lựa chọn “bỏ qua dòng lỗi”.",
+                    "Rejected rows are kept for one day, for whoever imported the file. Import the original file again, choosing to skip the wrong rows.",
+                ),
+            ),
+        }
+    }
 }
