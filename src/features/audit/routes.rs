@@ -4,12 +4,12 @@ use crate::features::audit::page;
 use crate::features::audit::service::{self, Asked, AuditError};
 use crate::web::error::PageError;
 use crate::web::extract::Supervisor;
-use crate::web::reader::Reader as Desk;
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 pub async fn audit_trail(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     q: web::Query<Asked>,
 ) -> Result<HttpResponse, PageError> {
     let asked = q.into_inner();

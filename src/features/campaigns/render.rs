@@ -36,9 +36,6 @@ pub(super) struct Shown<'a> {
     pub(super) list_text: &'a str,
 }
 
-/// What a campaign page's request carries: the toolkit's reader.
-pub type Asked<R> = Reader<R>;
-
 impl<R: MinRole> Reader<R> {
     /// The page's answers, once the user is found to span the city: a campaign covers every
     /// unit, so a user limited to one neither sees nor runs campaigns. Checked before anything

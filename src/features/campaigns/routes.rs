@@ -1,7 +1,7 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call the campaign
 //! service off the async threads, render (see `render`).
 
-use super::render::{see_other, Asked};
+use super::render::see_other;
 use crate::db::auth::User;
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::text::{FieldProblem, Lang, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, SignedIn, Supervisor, WithCsrf};
+use crate::web::reader::Reader;
 use crate::web::respond::private_csv;
 use crate::web::upload;
 use actix_web::http::StatusCode;
@@ -78,7 +79,7 @@ macro_rules! with_csrf {
 }
 with_csrf!(CreateForm, ListForm, PersonForm, ActionForm);
 
-pub async fn list(asked: Asked<Supervisor>) -> Result<HttpResponse, PageError> {
+pub async fn list(asked: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
     let at = asked.citywide()?;
     at.list(StatusCode::OK, None).await
 }
@@ -116,7 +117,7 @@ impl CreateForm {
 }
 
 pub async fn create(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
     let at = asked.citywide()?;
@@ -141,7 +142,7 @@ pub async fn create(
 }
 
 pub async fn show(
-    asked: Asked<Supervisor>,
+    asked: Reader<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let at = asked.citywide()?;
@@ -156,7 +157,7 @@ pub struct ListForm {
 }
 
 pub async fn add_list(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -172,7 +173,7 @@ pub async fn add_list(
 
 /// The respondent list as a CSV or XLSX file, checked as a pasted list is.
 pub async fn add_list_file(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     req: HttpRequest,
     id: web::Path<String>,
     parts: actix_multipart::Multipart,
@@ -202,7 +203,7 @@ pub struct PersonForm {
 }
 
 pub async fn add_person(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -228,43 +229,47 @@ pub struct ActionForm {
 }
 
 pub async fn open(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let lang = at.lang;
-    let notice = lang.pick(
+    let said = (
         "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
         "The campaign is open: links work from now on.",
     );
-    at.act(
+    transition(asked, id.into_inner(), |s, a, id| app::open(s, a, id), said).await
+}
+
+pub async fn close(
+    asked: Reader<Admin>,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let said = (
+        "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
+        "The campaign is closed: every link has stopped working.",
+    );
+    transition(
+        asked,
         id.into_inner(),
-        "",
-        |s, a, id| app::open(s, a, id),
-        |_| notice.to_string(),
+        |s, a, id| app::close(s, a, id),
+        said,
     )
     .await
 }
 
-pub async fn close(
-    asked: Asked<Admin>,
-    id: web::Path<String>,
-    CsrfForm(_): CsrfForm<ActionForm>,
+/// Opening or closing: the step, then the campaign's page saying what it did.
+async fn transition(
+    asked: Reader<Admin>,
+    id: String,
+    step: impl FnOnce(&AppState, &Actor, &str) -> Result<crate::db::campaigns::Campaign, CampaignError>
+        + Send
+        + 'static,
+    (vi, en): (&'static str, &'static str),
 ) -> Result<HttpResponse, PageError> {
     let at = asked.citywide()?;
-    let lang = at.lang;
-    let notice = lang.pick(
-        "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
-        "The campaign is closed: every link has stopped working.",
-    );
-    at.act(
-        id.into_inner(),
-        "",
-        |s, a, id| app::close(s, a, id),
-        |_| notice.to_string(),
-    )
-    .await
+    let notice = at.lang.pick(vi, en);
+    at.act(id, "", step, |_| notice.to_string()).await
 }
 
 /// "N people added to the list", in the page's language.
@@ -276,7 +281,7 @@ fn added(lang: Lang, n: usize) -> String {
 }
 
 pub async fn links(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -298,7 +303,7 @@ pub async fn links(
 }
 
 pub async fn revoke(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -319,7 +324,7 @@ pub async fn revoke(
 }
 
 pub async fn reissue(
-    asked: Asked<Admin>,
+    asked: Reader<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {

@@ -1,21 +1,22 @@
 //! The batches page, a new batch, and one batch's forms.
 
-use super::{see_other, Desk};
+use super::see_other;
 use crate::features::paper::page as view;
 use crate::features::paper::service::{batches as service, NewBatch, PaperError};
 use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, Surveyor, WithCsrf};
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-pub async fn list(desk: Desk<Surveyor>) -> Result<HttpResponse, PageError> {
+pub async fn list(desk: Reader<Surveyor>) -> Result<HttpResponse, PageError> {
     page(&desk, StatusCode::OK, None).await
 }
 
 async fn page<R: crate::web::extract::MinRole>(
-    desk: &Desk<R>,
+    desk: &Reader<R>,
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
@@ -61,7 +62,7 @@ impl BatchForm {
 }
 
 pub async fn create(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     CsrfForm(f): CsrfForm<BatchForm>,
 ) -> Result<HttpResponse, PageError> {
     let Some(new) = f.new_batch() else {
@@ -94,7 +95,10 @@ fn not_created(l: Lang, e: PaperError) -> Result<String, PageError> {
     }
 }
 
-pub async fn show(desk: Desk<Surveyor>, id: web::Path<String>) -> Result<HttpResponse, PageError> {
+pub async fn show(
+    desk: Reader<Surveyor>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let asked = id.clone();
     let (progress, forms) = desk.run(move |st, u| service::batch(st, u, &asked)).await?;

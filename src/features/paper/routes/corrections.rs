@@ -1,12 +1,13 @@
 //! Correcting a counted form: the form with its stored values, and saving the correction.
 
-use super::{see_other, AnyForm, Desk};
+use super::{see_other, AnyForm};
 use crate::features::paper::page as view;
 use crate::features::paper::service::corrections::{self as service, Correction};
 use crate::features::paper::service::DATE;
 use crate::survey::paper::{KeyError, Keyed};
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor};
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -42,7 +43,7 @@ impl Posted {
 }
 
 async fn page(
-    desk: &Desk<Supervisor>,
+    desk: &Reader<Supervisor>,
     form_id: String,
     status: StatusCode,
     posted: Option<Posted>,
@@ -64,14 +65,14 @@ async fn page(
 }
 
 pub async fn show(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     page(&desk, id.into_inner(), StatusCode::OK, None).await
 }
 
 pub async fn correct(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {

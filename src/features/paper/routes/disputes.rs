@@ -1,19 +1,20 @@
 //! The supervisor's desk for forms whose keyings differ: the list, settling one, and deleting
 //! a keying typed under the wrong serial.
 
-use super::{see_other, AnyForm, Desk};
+use super::{see_other, AnyForm};
 use crate::features::paper::dispute_page as view;
 use crate::features::paper::service::disputes::{self as service, Decision};
 use crate::features::paper::service::PaperError;
 use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, WithCsrf};
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub async fn list(desk: Desk<Supervisor>) -> Result<HttpResponse, PageError> {
+pub async fn list(desk: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
     let forms = desk.run(service::disputes).await?;
     let page = view::disputes(&desk.staff_at("/entry/disputes"), &forms);
     Ok(desk.page_with(StatusCode::OK, page))
@@ -21,7 +22,7 @@ pub async fn list(desk: Desk<Supervisor>) -> Result<HttpResponse, PageError> {
 
 /// The dispute's page, with what was wrong with the last settlement posted.
 async fn page(
-    desk: &Desk<Supervisor>,
+    desk: &Reader<Supervisor>,
     id: String,
     status: StatusCode,
     error: Option<&str>,
@@ -32,7 +33,7 @@ async fn page(
 }
 
 pub async fn show(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     page(&desk, id.into_inner(), StatusCode::OK, None).await
@@ -64,7 +65,7 @@ fn decisions(form: AnyForm) -> Vec<Decision> {
 }
 
 pub async fn settle(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -107,7 +108,7 @@ impl WithCsrf for DeleteForm {
 }
 
 pub async fn delete_keying(
-    desk: Desk<Supervisor>,
+    desk: Reader<Supervisor>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {

@@ -1,10 +1,10 @@
 //! Keyer statistics.
 
-use super::Desk;
 use crate::features::paper::keyers_page as view;
 use crate::features::paper::service::statistics as service;
 use crate::web::error::PageError;
 use crate::web::extract::Surveyor;
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ pub struct StatsQuery {
 }
 
 pub async fn show(
-    desk: Desk<Surveyor>,
+    desk: Reader<Surveyor>,
     q: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();

@@ -1,13 +1,14 @@
 //! The keying screen: a blank form, saving a keying and opening the next blank one, and the
 //! screen's script.
 
-use super::{see_other, AnyForm, Desk};
+use super::{see_other, AnyForm};
 use crate::features::paper::page as view;
 use crate::features::paper::service::{keying as service, Keyed1, KeyedForm, DATE};
 use crate::survey::paper::KeyError;
 use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Surveyor};
+use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -22,7 +23,7 @@ struct Posted {
 }
 
 async fn page(
-    desk: &Desk<Surveyor>,
+    desk: &Reader<Surveyor>,
     batch_id: String,
     status: StatusCode,
     posted: Posted,
@@ -52,7 +53,7 @@ pub struct SavedQuery {
 }
 
 pub async fn screen(
-    desk: Desk<Surveyor>,
+    desk: Reader<Surveyor>,
     id: web::Path<String>,
     q: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -66,7 +67,7 @@ pub async fn screen(
 }
 
 pub async fn save(
-    desk: Desk<Surveyor>,
+    desk: Reader<Surveyor>,
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, PageError> {

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Who is at the desk: the reader of the paper forms' pages.
-pub type Desk<R> = crate::web::reader::Reader<R>;
+pub type Reader<R> = crate::web::reader::Reader<R>;
 
 /// The survey a page is of.
 pub fn survey<'a>(state: &'a AppState, id: &str) -> Result<&'a Survey, PageError> {
