@@ -59,6 +59,11 @@ pub fn wall_stored() -> String {
 }
 
 /// The calendar date in Vietnam at a UTC instant.
+/// The wall-clock time in Vietnam at `at`, as people there read it.
+pub fn vietnam_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    (at + Duration::hours(VIETNAM_OFFSET_HOURS)).naive_utc()
+}
+
 pub fn vietnam_date(at: DateTime<Utc>) -> NaiveDate {
     (at + Duration::hours(VIETNAM_OFFSET_HOURS)).date_naive()
 }

@@ -40,6 +40,8 @@ pub struct Definitions {
     pub trees: Vec<ParTree>,
     /// The city's plan: lead agencies and their tasks (`surveys/plan/`).
     pub plan: Option<survey::plan::Plan>,
+    /// Published results and rank-20 lines (`surveys/published/`).
+    pub published: survey::published::Published,
 }
 
 /// Instruments, units and whole-index trees, each checked, and trees checked against the
@@ -49,7 +51,11 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
     let units = survey::load_unit_maps(dir);
     let trees = load_trees(&dir.join(TREES_DIR));
     let plan = load_plan(&dir.join(survey::plan::PLAN_DIR));
+    let published = survey::published::load_published(dir);
     let mut errors = Vec::new();
+    if let Err(e) = &published {
+        errors.extend(e.iter().cloned());
+    }
     if let Err(e) = &plan {
         errors.extend(e.iter().cloned());
     }
@@ -63,9 +69,12 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
     {
         errors.extend(e.iter().cloned());
     }
-    let (Ok(catalog), Ok(units), Ok(trees)) = (catalog, units, trees) else {
+    let (Ok(mut catalog), Ok(units), Ok(mut trees), Ok(published)) =
+        (catalog, units, trees, published)
+    else {
         return Err(errors);
     };
+    bind_lines(&published, &mut catalog, &mut trees);
     for t in &trees {
         for (method, id) in &t.sources {
             if catalog.get(id).is_none() {
@@ -122,9 +131,27 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
             units,
             trees,
             plan,
+            published,
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Every index's chance of the top 20 is drawn against the newest line published for it.
+fn bind_lines(
+    published: &survey::published::Published,
+    catalog: &mut Catalog,
+    trees: &mut [ParTree],
+) {
+    for s in catalog.surveys.values_mut() {
+        let against = published.against(&s.instrument);
+        if let Some(t) = s.top20.as_mut() {
+            t.against = against;
+        }
+    }
+    for t in trees {
+        t.against = published.against("parindex");
     }
 }
 
@@ -173,6 +200,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         units,
         trees,
         plan,
+        published,
     } = load_definitions(&settings.surveys_dir).map_err(|e| {
         StartError::Definitions(
             e.iter()
@@ -252,6 +280,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             units: Arc::new(units),
             trees: Arc::new(trees),
             plan: Arc::new(plan),
+            published: Arc::new(published),
             passwords: PasswordWorkers::start(settings.password_threads, 64),
             settings: Arc::new(settings),
             clock: Clock::System,

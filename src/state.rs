@@ -24,6 +24,8 @@ pub struct AppState {
     pub trees: Arc<Vec<ParTree>>,
     /// The city's plan: lead agencies and their tasks, if `surveys/plan/` holds one.
     pub plan: Arc<Option<crate::survey::plan::Plan>>,
+    /// Results published since the plan's baseline, and each year's rank-20 line.
+    pub published: Arc<crate::survey::published::Published>,
     pub settings: Arc<Settings>,
     /// Vietnam time; fixed at a chosen instant in tests.
     pub clock: Clock,

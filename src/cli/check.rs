@@ -58,5 +58,18 @@ pub(super) fn run(dir: &Path) -> Result<(), CliError> {
             p.tasks.len()
         );
     }
+    let p = &defs.published;
+    if !p.version.is_empty() {
+        out!(
+            "{}: published results version {} ({} results, {} national means, {} rank-20 lines, PAPI table of {} provinces, years {})",
+            dir.join(crate::survey::published::PUBLISHED_DIR).display(),
+            p.version,
+            p.results.len(),
+            p.national.len(),
+            p.lines.len(),
+            p.papi_table.rows.len(),
+            p.papi_table.years().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        );
+    }
     Ok(())
 }

@@ -183,7 +183,13 @@ pub fn par_report(
         }
     }
     let entries = crate::db::par_entries::latest(conn, &tree.id, q.period)?;
-    let target = tree.target_total;
+    // A criterion's pace is set by the newest published line, at its top: reaching it passes
+    // that year's line wherever between its bounds it lay.
+    let target = tree
+        .against
+        .as_ref()
+        .map(|a| a.line.high)
+        .or(tree.target_total);
     // Leaves first, then groups as the sums of their parts.
     let mut value_of: HashMap<String, (Decimal, &'static str)> = HashMap::new();
     for c in tree.criteria.iter().filter(|c| c.method != "group") {
@@ -318,13 +324,32 @@ pub fn par_report(
             "No basis yet: no criterion has been measured by a survey or entered this year, so the projection is still 2022's total.".into(),
         ),
         Some(t) => {
-            let (low, high) = (
-                t.threshold_low.to_f64().unwrap_or(0.0),
-                t.threshold_high.to_f64().unwrap_or(0.0),
-            );
+            let (low, high, note, note_en) = match &tree.against {
+                Some(a) => {
+                    let setting = crate::survey::Top20Setting {
+                        threshold: None,
+                        movement: None,
+                        rank: 20,
+                        note: String::new(),
+                        note_en: None,
+                        against: Some(a.clone()),
+                    };
+                    let (vi, en) = crate::scoring::top20::line_words(&setting);
+                    (a.line.low, a.line.high, vi, en)
+                }
+                None => (
+                    t.threshold_low,
+                    t.threshold_high,
+                    t.note.clone(),
+                    crate::scoring::top20::note_en(&t.note, t.note_en.as_deref()),
+                ),
+            };
             let chance = crate::scoring::top20::chance(
                 crate::scoring::top20::Estimate { mean, sd },
-                &crate::scoring::top20::Field::Threshold { low, high },
+                &crate::scoring::top20::Field::Threshold {
+                    low: low.to_f64().unwrap_or(0.0),
+                    high: high.to_f64().unwrap_or(0.0),
+                },
                 crate::scoring::top20::DRAWS,
                 crate::scoring::top20::seed_of(&format!(
                     "{}|{}|{}",
@@ -335,20 +360,19 @@ pub fn par_report(
             );
             let draws = crate::scoring::top20::DRAWS as i64;
             let (draws_vi, draws_en) = (Lang::Vi.count(draws), Lang::En.count(draws));
-            let note_en = crate::scoring::top20::note_en(&t.note, t.note_en.as_deref());
             crate::scoring::top20::Top20 {
                 top20_chance: Some(chance),
                 top20_basis: format!(
                     "Khả năng tổng điểm dự kiến vượt ngưỡng hạng 20 ước tính {}–{} (không phải thứ hạng). Tổng dự kiến {} theo phân phối chuẩn, độ lệch chuẩn {} từ khoảng tin cậy của các tiêu chí đo bằng khảo sát (cộng dồn như thể tương quan hoàn toàn, thận trọng); điểm nhập và điểm 2022 coi là chắc chắn; {draws_vi} lần mô phỏng. {}",
-                    t.threshold_low.to_string().replace('.', ","),
-                    t.threshold_high.to_string().replace('.', ","),
+                    low.to_string().replace('.', ","),
+                    high.to_string().replace('.', ","),
                     format!("{total:.2}").replace('.', ","),
                     format!("{sd:.2}").replace('.', ","),
-                    t.note
+                    note.trim_end()
                 ),
                 top20_basis_en: format!(
-                    "The chance that the projected total exceeds the estimated rank-20 threshold of {}–{} (not a rank). The projected total {total:.2} as a normal distribution with standard deviation {sd:.2} from the intervals of the criteria measured by surveys (added as if fully correlated, which is cautious); entered and 2022 points are taken as certain; {draws_en} simulations. {note_en}",
-                    t.threshold_low, t.threshold_high,
+                    "The chance that the projected total exceeds the estimated rank-20 threshold of {low}–{high} (not a rank). The projected total {total:.2} as a normal distribution with standard deviation {sd:.2} from the intervals of the criteria measured by surveys (added as if fully correlated, which is cautious); entered and 2022 points are taken as certain; {draws_en} simulations. {}",
+                    note_en.trim_end()
                 ),
             }
         }
@@ -365,8 +389,21 @@ pub fn par_report(
         published_total: tree.published_total.to_string(),
         published_rank: tree.published_rank,
         provinces: tree.provinces,
-        target_total: tree.target_total.map(|t| t.to_string()),
-        target_note: tree.target_note.clone(),
+        target_total: target.map(|t| t.to_string()),
+        target_note: match &tree.against {
+            Some(a) => Some(format!(
+                "Cận trên của ngưỡng hạng 20 năm {} ({}–{} %{})",
+                a.line.year,
+                a.line.low.to_string().replace('.', ","),
+                a.line.high.to_string().replace('.', ","),
+                if a.line.estimate {
+                    ", ước tính"
+                } else {
+                    ""
+                }
+            )),
+            None => tree.target_note.clone(),
+        },
         owner: tree.owner.clone(),
         components: tree.components.clone(),
         projection: ParProjection {

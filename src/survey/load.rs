@@ -137,12 +137,6 @@ impl Checker<'_> {
             if r.movement.is_some_and(|m| m.is_nan() || m < 0.0) {
                 self.err(t, "top20: movement must be 0 or more");
             }
-            if threshold.is_none() && r.movement.is_none() {
-                self.err(
-                    t,
-                    "top20: give threshold_low and threshold_high, or movement",
-                );
-            }
             if r.note.trim().is_empty() {
                 self.err(t, "top20: note must say where the figures come from");
             }
@@ -152,6 +146,7 @@ impl Checker<'_> {
                 rank: r.rank.unwrap_or(20).max(1),
                 note: r.note.trim().to_string(),
                 note_en: r.note_en.as_deref().map(str::trim).map(str::to_string),
+                against: None,
             }
         });
         let index = self.index(&raw.index, &raw.sections);

@@ -15,6 +15,7 @@ mod load;
 pub mod paper;
 pub mod par;
 pub mod plan;
+pub mod published;
 mod questions;
 mod ranks;
 mod raw;
@@ -76,6 +77,9 @@ pub struct Top20Setting {
     pub note: String,
     /// The note in English, for the English pages.
     pub note_en: Option<String>,
+    /// The newest published rank-20 line of the survey's index, bound when definitions load;
+    /// it takes the place of `threshold`.
+    pub against: Option<published::Against>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,9 @@ pub struct ParTree {
     pub sipas: SipasSources,
     /// The estimated rank-20 range of the total, for the chance of reaching the top 20.
     pub top20: Option<ParTop20>,
+    /// The newest published rank-20 line of the PAR INDEX, bound when definitions load; it
+    /// takes the place of `top20`'s own range and of `target_total`.
+    pub against: Option<super::published::Against>,
     pub components: Vec<Component>,
     pub fields: Vec<Field>,
     pub criteria: Vec<Criterion>,
@@ -307,6 +310,7 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
     Ok(ParTree {
         sipas,
         top20: raw.top20,
+        against: None,
         id: raw.id,
         title: raw.title,
         published_total,

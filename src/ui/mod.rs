@@ -8,3 +8,4 @@ pub mod errors;
 pub mod layout;
 pub mod staff;
 pub mod table;
+pub mod trajectory;

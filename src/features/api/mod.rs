@@ -5,6 +5,7 @@ pub mod download;
 pub mod errors;
 pub mod json;
 pub mod openapi;
+pub mod published;
 pub mod routes;
 
 use crate::web::router::Router;
@@ -16,6 +17,7 @@ pub fn routes(r: &mut Router) {
     r.get("/api/v1/units", routes::units);
     r.get("/api/v1/scores", routes::scores);
     r.get("/api/v1/parindex", routes::parindex);
+    r.get("/api/v1/published", published::published);
     r.get("/api/v1/export", routes::export);
     r.get("/api/v1/openapi.json", openapi::openapi_json);
 }

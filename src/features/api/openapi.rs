@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         api::units,
         api::scores,
         api::parindex,
+        crate::features::api::published::published,
         api::export,
         openapi_json
     ),

@@ -2,11 +2,13 @@
 //! values, and where the estimated total would have ranked among the 2022 provinces.
 
 use crate::scoring::{NodeScore, Scores};
+use crate::survey::published::Trajectory;
 use crate::survey::Survey;
 use crate::text::Lang;
 use crate::ui::chart::{self, Bar, Scale};
 use crate::ui::staff::Staff;
 use crate::ui::table::{self, Table, V};
+use crate::ui::trajectory;
 use maud::{html, Markup};
 
 pub struct PapiPage<'a> {
@@ -18,6 +20,9 @@ pub struct PapiPage<'a> {
     pub unit_name: &'a str,
     pub map: &'a str,
     pub scores: &'a Scores,
+    /// The city's published PAPI since 2022, ending with this year's estimate where the page
+    /// is the city's.
+    pub path: Trajectory,
 }
 
 fn row(lang: Lang, n: &NodeScore, indent: bool) -> Vec<V> {
@@ -79,9 +84,13 @@ pub fn tables(lang: Lang, s: &Scores) -> Vec<Table> {
 
 pub fn papi(p: &PapiPage) -> Markup {
     let lang = p.staff.lang;
-    let title = lang.pick(
-        "Ước tính theo phương pháp PAPI",
-        "Estimates by the PAPI method",
+    let title = format!(
+        "{} {}",
+        lang.pick(
+            "Ước tính theo phương pháp PAPI năm",
+            "Estimates by the PAPI method,"
+        ),
+        p.period
     );
     let export = format!(
         "{}&table=dimensions",
@@ -94,10 +103,11 @@ pub fn papi(p: &PapiPage) -> Markup {
         )
     );
     p.staff.main(
-        title,
+        &title,
         html! {
             p { (p.survey.title_in(lang)) " · " (p.unit_name) " · " (p.period) }
             p.error { (lang.pick("Đây là ", "These are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
+            (trajectory::figure(lang, &p.path))
             form.filters method="get" action="/papi" {
                 input type="hidden" name="survey" value=(p.survey.id);
                 input type="hidden" name="unit" value=(p.unit);

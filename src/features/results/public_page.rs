@@ -2,11 +2,13 @@
 //! no sign-in, no individual answers, cells under the public threshold withheld.
 
 use crate::breakdown::{Breakdowns, Cell};
+use crate::survey::published::Trajectory;
 use crate::survey::{Survey, UnitTree};
 use crate::text::Lang;
 use crate::ui::chart::{self, Bar, Scale};
 use crate::ui::layout::{lang_switch, page_in};
 use crate::ui::table::{self, Table, V};
+use crate::ui::trajectory;
 use maud::{html, Markup};
 
 pub struct PublicPage<'a> {
@@ -18,6 +20,8 @@ pub struct PublicPage<'a> {
     pub units: &'a UnitTree,
     pub b: &'a Breakdowns,
     pub min_n: i64,
+    /// The city's published SIPAS since 2022 and this year's value where it is published.
+    pub path: Trajectory,
 }
 
 fn rows(lang: Lang, cells: &[Cell], label: impl Fn(&Cell) -> String) -> Vec<Vec<V>> {
@@ -123,6 +127,7 @@ pub fn public(p: &PublicPage) -> Markup {
                     }
                     button type="submit" { (lang.pick("Xem", "Show")) }
                 }
+                (trajectory::figure(lang, &p.path))
                 @if !shown {
                     p.empty { (lang.pick("Chưa có dữ liệu đủ để công bố cho năm này.", "No data yet that is enough to publish for this year.")) }
                 } @else if let Some(r) = root {

@@ -10,6 +10,7 @@ use crate::features::results::sipas_tables;
 use crate::state::AppState;
 use crate::text::FieldProblem;
 use crate::ui::staff::Staff;
+use crate::ui::trajectory::of_root;
 use crate::web::error::{ApiError, PageError};
 use crate::web::reader::Reader;
 use crate::web::slice::{Fill, Slice};
@@ -52,6 +53,12 @@ fn sipas_of<'a>(
         units: &state.units,
         b: &v.b,
         scope,
+        path: of_root(
+            &state.published,
+            "sipas",
+            v.q.period,
+            service::city_root(&state.units, v.q.unit.as_deref(), &v.b.scores),
+        ),
     })
 }
 
@@ -132,6 +139,12 @@ pub async fn public_page(
         units: &state.units,
         b: &v.b,
         min_n: v.min_n,
+        path: of_root(
+            &state.published,
+            "sipas",
+            period,
+            v.b.scores.nodes.first().filter(|_| v.b.year.node.is_some()),
+        ),
     });
     Ok(cached(&req, page.into_string()))
 }
@@ -164,6 +177,12 @@ pub async fn papi_page(reader: Reader, slice: Slice) -> Result<HttpResponse, Pag
         unit_name: reader.state.units.get(unit).map_or("", |u| u.name.as_str()),
         map: q.map.as_deref().unwrap_or(""),
         scores: &scores,
+        path: of_root(
+            &reader.state.published,
+            "papi",
+            q.period,
+            service::city_root(&reader.state.units, q.unit.as_deref(), &scores),
+        ),
     });
     Ok(reader.page(page))
 }

@@ -112,6 +112,17 @@ pub fn scores_view(
     })
 }
 
+/// A survey's root this year where the query is the whole city: a ward's value is no estimate
+/// of the city's path.
+pub fn city_root<'a>(
+    units: &crate::survey::UnitTree,
+    unit: Option<&str>,
+    scores: &'a Scores,
+) -> Option<&'a crate::scoring::NodeScore> {
+    let whole = unit.is_none_or(|u| units.get(u).is_some_and(|u| u.parent.is_none()));
+    scores.nodes.first().filter(|_| whole)
+}
+
 /// What the SIPAS page and its exports show; None where the survey is no SIPAS survey.
 pub struct SipasView {
     pub q: ScoreQuery,

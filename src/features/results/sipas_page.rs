@@ -9,7 +9,9 @@ use crate::ui::staff::Staff;
 
 use crate::features::results::choice;
 use crate::features::results::sipas_tables::tables;
+use crate::survey::published::Trajectory;
 use crate::ui::table;
+use crate::ui::trajectory;
 use maud::{html, Markup};
 
 pub struct SipasPage<'a> {
@@ -26,6 +28,8 @@ pub struct SipasPage<'a> {
     pub b: &'a Breakdowns,
     /// The reader may not go above this unit (their scope).
     pub scope: Option<&'a str>,
+    /// The city's SIPAS since 2022, ending with this year's estimate where the page is the city's.
+    pub path: Trajectory,
 }
 
 /// The address of this page for another unit (or table export), keeping survey, period, map.
@@ -149,16 +153,21 @@ pub fn sipas(p: &SipasPage) -> Markup {
             href("/sipas/export", &p.survey.id, p.period, p.map, &p.b.unit)
         )
     };
-    let title = lang.pick(
-        "SIPAS: hài lòng về sự phục vụ hành chính",
-        "SIPAS: satisfaction with public administrative services",
+    let title = format!(
+        "SIPAS {}: {}",
+        p.period,
+        lang.pick(
+            "hài lòng về sự phục vụ hành chính",
+            "satisfaction with public administrative services",
+        )
     );
     p.staff.main(
-        title,
+        &title,
         html! {
             p { (p.survey.title) " · " (p.period) }
             (crumbs(p))
             (filters(p))
+            (trajectory::figure(lang, &p.path))
             @if p.b.scores.responses == 0 {
                 p.empty { (lang.pick(
                     "Chưa có dữ liệu: chưa có phiếu nào của đơn vị này trong năm đã chọn. Xin chọn năm hoặc đơn vị khác.",

@@ -9,8 +9,10 @@ use crate::report::{ParReport, ParRow};
 use crate::scoring::top20::Top20;
 use crate::scoring::NodeScore;
 use crate::survey::plan::{Agency, Plan, Task};
+use crate::survey::published::Trajectory;
 use crate::text::Lang;
 use crate::ui::staff::Staff;
+use crate::ui::trajectory;
 use maud::{html, Markup};
 
 pub(super) fn shell(c: &Staff, title: &str, body_class: &str, content: Markup) -> Markup {
@@ -78,9 +80,10 @@ pub(super) fn selection_form(c: &Staff, s: &Selection, action: &str) -> Markup {
     }
 }
 
-/// The projected total beside 2022 and the top-20 range.
-pub(super) fn projection(lang: Lang, r: &ParReport) -> Markup {
+/// The projected total beside the newest published year and the newest rank-20 line.
+pub(super) fn projection(lang: Lang, r: &ParReport, path: &Trajectory) -> Markup {
     let p = &r.projection;
+    let latest = path.latest_published().filter(|s| s.value.is_some());
     html! {
         div.kpis {
             div.kpi {
@@ -88,17 +91,28 @@ pub(super) fn projection(lang: Lang, r: &ParReport) -> Markup {
                 strong.big { (lang.decimal_text(&p.total)) " %" }
                 span.note { (lang.pick("khoảng 95 %: ", "95 % interval: ")) (lang.decimal_text(&p.ci_low)) "–" (lang.decimal_text(&p.ci_high)) }
             }
-            div.kpi {
-                span.label { (lang.pick("Năm 2022 (công bố)", "2022 (published)")) }
-                strong.big { (lang.decimal_text(&r.published_total)) " %" }
-                span.note { (lang.pick("hạng ", "rank ")) (r.published_rank) "/" (r.provinces) }
+            @match latest {
+                Some(s) => div.kpi {
+                    span.label { (lang.pick("Năm ", "")) (s.year) (lang.pick(" (công bố)", " (published)")) }
+                    strong.big { (lang.percent(s.value.unwrap_or_default(), 2)) }
+                    @if let (Some(k), Some(n)) = (s.rank, s.ranked) { span.note { (lang.pick("hạng ", "rank ")) (k) "/" (n) } }
+                },
+                None => div.kpi {
+                    span.label { (lang.pick("Năm 2022 (công bố)", "2022 (published)")) }
+                    strong.big { (lang.decimal_text(&r.published_total)) " %" }
+                    span.note { (lang.pick("hạng ", "rank ")) (r.published_rank) "/" (r.provinces) }
+                },
             }
             div.kpi {
                 span.label { (lang.pick("Khả năng vượt ngưỡng hạng 20", "Chance of passing the rank-20 threshold")) }
                 strong.big { (chance_text(lang, &p.top20)) }
-                @if let Some(t) = &r.target_total { span.note { (lang.pick("ngưỡng ước tính ≈ ", "estimated threshold ≈ ")) (lang.decimal_text(t)) " %" } }
+                @match trajectory::line_words(lang, path) {
+                    Some(l) => span.note { (l) },
+                    None => span.note { (lang.pick("chưa biết ngưỡng hạng 20 của năm công bố gần nhất", "the latest published rank-20 line is not known")) },
+                }
             }
         }
+        (trajectory::figure(lang, path))
         p.shares {
             (lang.pick("Tổng dự kiến gồm: ", "The projection rests on: "))
             strong { (lang.percent(p.measured_share * 100.0, 1)) } (lang.pick(" số điểm đo năm nay (khảo sát), ", " of the points measured this year (surveys), "))
@@ -180,6 +194,7 @@ pub fn parindex(
     plan: Option<&Plan>,
     r: &ParReport,
     by_agency: &[AgencyGap],
+    path: &Trajectory,
 ) -> Markup {
     let lang = c.lang;
     let gaps = r.gaps();
@@ -188,10 +203,10 @@ pub fn parindex(
         "PAR INDEX",
         "",
         html! {
-            h1 { (r.title) }
-            p.crumbs { (lang.pick("Năm ", "Year ")) (r.period) " · " (s.unit_name) }
+            h1 { "PAR INDEX " (lang.pick("năm ", "")) (r.period) " — " (s.unit_name) }
+            p.crumbs { (lang.pick("Tiêu chí và điểm gốc: ", "Criteria and baseline points: ")) (r.title) }
             (selection_form(c, s, "/parindex"))
-            (projection(lang, r))
+            (projection(lang, r, path))
             @if r.projection.measured_share == 0.0 {
                 p.empty { (lang.pick("Chưa có dữ liệu khảo sát năm nay cho đơn vị này: các tiêu chí đo bằng khảo sát còn giữ điểm 2022.", "No survey data yet this year for this unit: survey-based criteria still carry their 2022 points.")) }
             }
@@ -201,7 +216,7 @@ pub fn parindex(
                 ". " (lang.pick("Cách cân: ", "Weighting: "))
                 @if r.sipas_weighting == "equal" { (lang.pick("bình quân các phiếu có dữ liệu", "the mean of the forms with data")) } @else { (lang.pick("theo số câu trả lời", "by answers")) }
                 @if let Some(n) = &r.sipas_note { " — " (n) }
-                (lang.pick(" (thiết lập trong surveys/trees/parindex-2022.toml, mục [sipas]).", " (set in surveys/trees/parindex-2022.toml, section [sipas])."))
+                (lang.pick(" (theo thiết lập của cây tiêu chí PAR INDEX).", " (as the PAR INDEX criteria tree sets it)."))
             }
             h2 { (lang.pick("Những chỗ mất điểm lớn nhất", "Largest gaps")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
@@ -325,6 +340,14 @@ pub(super) fn indices_table(lang: Lang, st: &Standing) -> Markup {
     }
 }
 
+/// SIPAS and PAPI since the plan's baseline (the PAR INDEX path stands beside its projection).
+pub(super) fn paths(lang: Lang, st: &Standing) -> Markup {
+    html! {
+        h2 { (lang.pick("Chặng đường từ năm 2022", "The path since 2022")) }
+        div.paths { @for t in st.paths.iter().skip(1) { (trajectory::figure(lang, t)) } }
+    }
+}
+
 pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
@@ -336,7 +359,7 @@ pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Mar
             h1 { (lang.pick("Thành phố đang ở đâu — năm ", "Where the city stands — ")) (s.period) }
             p.crumbs { (s.unit_name) }
             (selection_form(c, s, "/"))
-            (projection(lang, &st.par))
+            (projection(lang, &st.par, &st.paths[0]))
             h2 { (lang.pick("Ba chỗ mất điểm lớn nhất", "The three costliest gaps")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
                 ol.costliest { @for g in gaps.iter().take(3) { li {
@@ -348,7 +371,8 @@ pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Mar
             }
             h2 { (lang.pick("Ba chỉ số và khả năng vào top 20", "The three indices and their top-20 chance")) }
             (indices_table(lang, st))
-            p.note { (lang.pick("Chỉ số PAPI ở đây là ước tính theo phương pháp PAPI từ phiếu của thành phố, không phải điểm PAPI chính thức. Với SIPAS và PAR INDEX chỉ có ngưỡng hạng 20 ước tính: con số là khả năng vượt ngưỡng, không phải thứ hạng.", "PAPI here is an estimate by the PAPI method from the city's own forms, not an official PAPI score. SIPAS and PAR INDEX have only estimated rank-20 thresholds: the figure is the chance of passing the threshold, not a rank.")) }
+            (paths(lang, st))
+            p.note { (lang.pick("Chỉ số PAPI ở đây là ước tính theo phương pháp PAPI từ phiếu của thành phố, không phải điểm PAPI chính thức. Với SIPAS và PAR INDEX, ngưỡng hạng 20 của năm công bố gần nhất chỉ biết trong một khoảng: con số là khả năng vượt ngưỡng, không phải thứ hạng.", "PAPI here is an estimate by the PAPI method from the city's own forms, not an official PAPI score. For SIPAS and PAR INDEX the rank-20 line of the latest published year is known only within bounds: the figure is the chance of passing it, not a rank.")) }
         },
     )
 }

@@ -46,12 +46,19 @@ pub async fn home(reader: Reader, slice: Slice) -> Result<HttpResponse, PageErro
 /// `/parindex`: the PAR INDEX this year.
 pub async fn parindex(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     let (q, scope) = (query(&reader, &slice)?, reader.user.unit.clone());
-    let (s, report, gaps) = reader
+    let (s, report, gaps, path) = reader
         .state
         .run(move |st| app::parindex(st, &q, scope.as_deref()))
         .await?;
     let plan = reader.state.plan.as_ref().as_ref();
-    Ok(reader.page(view::parindex(&reader.staff(), &s, plan, &report, &gaps)))
+    Ok(reader.page(view::parindex(
+        &reader.staff(),
+        &s,
+        plan,
+        &report,
+        &gaps,
+        &path,
+    )))
 }
 
 /// A criterion's page, with the form as posted and what is wrong with it (if anything).
@@ -168,7 +175,7 @@ impl From<EntryError> for PageError {
 pub async fn agencies(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     plan(&reader.state)?;
     let q = query(&reader, &slice)?;
-    let (_, _, gaps) = reader
+    let (_, _, gaps, _) = reader
         .state
         .run(move |st| app::parindex(st, &q, None))
         .await?;
@@ -205,10 +212,12 @@ pub async fn report(reader: Reader, slice: Slice) -> Result<HttpResponse, PageEr
         reader.user.unit.clone(),
         reader.lang,
     );
+    let read_at = reader.state.clock.now_utc();
     let (s, st, sipas) = reader
         .state
         .run(move |st| app::report(st, &q, scope.as_deref(), lang))
         .await?;
     let plan = reader.state.plan.as_ref().as_ref();
-    Ok(reader.page(report_page::report(&reader.staff(), &s, plan, &st, &sipas)))
+    let page = report_page::report(&reader.staff(), &s, plan, &st, &sipas, read_at);
+    Ok(reader.page(page))
 }

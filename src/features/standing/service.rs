@@ -9,6 +9,7 @@ use crate::report::{ParReport, ParRow, ReportError, ScoreQuery};
 use crate::scoring::{NodeScore, Scores};
 use crate::state::AppState;
 use crate::survey::plan::Plan;
+use crate::survey::published::Trajectory;
 use crate::survey::{Unit, UnitSet};
 use crate::text::{FieldProblem, Lang};
 use rust_decimal::Decimal;
@@ -29,6 +30,8 @@ pub struct Scored {
 pub struct Standing {
     pub par: ParReport,
     pub surveys: Vec<Scored>,
+    /// PAR INDEX, SIPAS and PAPI since the plan's baseline, each ending with this year.
+    pub paths: Vec<crate::survey::published::Trajectory>,
 }
 
 fn standing_of(st: &AppState, q: &ScoreQuery) -> Result<Standing, ReportError> {
@@ -50,7 +53,12 @@ fn standing_of(st: &AppState, q: &ScoreQuery) -> Result<Standing, ReportError> {
             scores: scores(st, &q)?,
         });
     }
-    Ok(Standing { par, surveys })
+    let paths = super::paths::paths(&st.published, &par, &surveys);
+    Ok(Standing {
+        par,
+        surveys,
+        paths,
+    })
 }
 
 /// The standing of a query, for callers on the async threads.
@@ -154,10 +162,11 @@ pub fn parindex(
     st: &AppState,
     q: &ScoreQuery,
     scope: Option<&str>,
-) -> Result<(Selection, ParReport, Vec<AgencyGap>), ReportError> {
+) -> Result<(Selection, ParReport, Vec<AgencyGap>, Trajectory), ReportError> {
     let report = par_report(st, q)?;
     let gaps = gaps_by_agency(st.plan.as_ref().as_ref(), &report);
-    Ok((selection(st, q, scope), report, gaps))
+    let path = super::paths::par_path(&st.published, &report);
+    Ok((selection(st, q, scope), report, gaps, path))
 }
 
 /// SIPAS by unit for the report: (unit name, service index, n, 8.1 points).

@@ -1,11 +1,15 @@
 //! The chance of reaching the top 20: simulate this year's value from its estimate and its
-//! uncertainty, and either the other provinces (their 2022 values plus a year-to-year
-//! movement) or an estimated rank-20 threshold range. Seeded, so the same inputs always give
+//! uncertainty, and either the other provinces (their values in the newest published year plus a
+//! year-to-year movement) or a rank-20 line known by its bounds. Seeded, so the same inputs give
 //! the same chance.
+
+mod line;
 
 use super::NodeScore;
 use crate::survey::Survey;
 use crate::text::Lang::{En, Vi};
+pub use line::line_words;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -216,8 +220,9 @@ pub fn simulate(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f
     wins as f64 / draws as f64
 }
 
-/// The chance for a root index of a survey, from the survey's `[top20]` setting; `seed_text`
-/// names the query (survey, period, unit…) so that a page and the API draw alike.
+/// The chance for a root index of a survey, against the newest published rank-20 line of its
+/// index (or the definition's own threshold where nothing is published); `seed_text` names the
+/// query (survey, period, unit…) so that a page and the API draw alike.
 pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     let Some(setting) = &survey.top20 else {
         return Top20::none(
@@ -225,8 +230,15 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
             "No basis: the definition has no [top20] setting (a rank-20 threshold or a table of the provinces) for this index.".into(),
         );
     };
-    let note = &setting.note;
-    let note_en = note_en(note, setting.note_en.as_deref());
+    // A published line replaces the definition's own threshold, and the note that explains it.
+    let (note, note_en) = match &setting.against {
+        Some(_) => line_words(setting),
+        None => (
+            setting.note.clone(),
+            note_en(&setting.note, setting.note_en.as_deref()),
+        ),
+    };
+    let (note, note_en) = (note.trim_end(), note_en.trim_end());
     let Some(mean) = node.value else {
         return Top20::none(
             format!("Chưa có dữ liệu năm này để ước tính. {note}"),
@@ -251,7 +263,10 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     let seed = seed_of(seed_text);
     match field_of(survey) {
         Some(field @ Field::Provinces { .. }) => {
-            let provinces = survey.rank_table.as_ref().map_or(0, |t| t.rows.len()) + 1;
+            let provinces = match &setting.against {
+                Some(a) => a.ranked.map_or(a.field.len() + 1, |n| n as usize),
+                None => survey.rank_table.as_ref().map_or(0, |t| t.rows.len()) + 1,
+            };
             Top20 {
                 top20_chance: Some(chance(estimate, &field, DRAWS, seed)),
                 top20_basis: format!(
@@ -280,16 +295,30 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
             ),
         },
         None => Top20::none(
-            format!("Không có cơ sở. {note}"),
-            format!("No basis. {note_en}"),
+            format!("Không có cơ sở: chưa biết ngưỡng hạng 20 của năm công bố gần nhất cho chỉ số này. {note}"),
+            format!("No basis: the rank-20 line of the latest published year is not known for this index. {note_en}"),
         ),
     }
 }
 
-/// What a survey's root must beat, from its `[top20]` setting: the provinces of its rank
-/// table where a year-to-year movement is set, else the rank-20 threshold range.
+/// What a survey's root must beat: the other provinces in the published line's year where the
+/// field is known and a movement is set, else the line's bounds; without a published line, the
+/// definition's own rank table or threshold.
 pub fn field_of(survey: &Survey) -> Option<Field> {
     let setting = survey.top20.as_ref()?;
+    if let Some(a) = &setting.against {
+        return Some(match setting.movement {
+            Some(movement) if !a.field.is_empty() => Field::Provinces {
+                values: a.field.iter().map(|r| r.1).collect(),
+                movement,
+                top: setting.rank,
+            },
+            _ => Field::Threshold {
+                low: a.line.low.to_f64()?,
+                high: a.line.high.to_f64()?,
+            },
+        });
+    }
     match (&setting.threshold, setting.movement, &survey.rank_table) {
         (_, Some(movement), Some(table)) => Some(Field::Provinces {
             values: table.rows.iter().map(|r| r.1).collect(),
