@@ -341,6 +341,7 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         ),
         (get("/api/v1/surveys"), rule(API_ANY)),
         (get("/api/v1/units"), rule(API_ANY)),
+        (get("/api/v1/published"), rule(API_ANY)),
         (
             get("/api/v1/scores"),
             rule(&[ApiViewer, ApiSurveyor, ApiSupervisor])

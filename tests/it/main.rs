@@ -28,6 +28,7 @@ mod openapi;
 mod pages;
 mod pages_in_browser;
 mod paper;
+mod published;
 mod results;
 mod server;
 mod sessions;

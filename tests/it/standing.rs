@@ -142,7 +142,12 @@ async fn every_number_on_the_par_page_matches_the_api() {
     );
     // The SIPAS forms that feed 8.1 are named on the page.
     assert!(page.contains("Đánh giá mức độ hài lòng về sự phục vụ tại Bộ phận Một cửa (12 phiếu)"));
-    assert!(page.contains("mục [sipas]"));
+    // Where the weighting is set is said in words: no file path on a leaders' page.
+    assert!(page.contains("theo thiết lập của cây tiêu chí PAR INDEX"));
+    assert!(
+        !page.contains("surveys/") && !page.contains(".toml"),
+        "{page}"
+    );
     // A unit: the ward's own answers; the officials' survey (counted under the city) is absent.
     let (_, ward) = get(&app, tok, "/api/v1/parindex?period=2025&unit=NK-P-CAI-KHE").await;
     let w241 = rows(&ward)
@@ -167,7 +172,7 @@ async fn a_scoped_user_sees_only_their_scope_on_the_par_page() {
     let lan = svc.viewer("lan").await;
     let page = lan.get("/parindex?unit=CT").await.text_with(StatusCode::OK);
     assert!(
-        page.contains("Năm 2025 · Phường Cái Khế"),
+        page.contains("PAR INDEX năm 2025 — Phường Cái Khế"),
         "kept to the scope"
     );
     assert!(
@@ -295,14 +300,24 @@ async fn root_nodes_of_the_scores_carry_the_top20_chance_and_its_basis() {
     let root = &counter["nodes"][0];
     let chance = root["top20_chance"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&chance));
-    assert!(root["top20_basis"]
-        .as_str()
-        .unwrap()
-        .contains("81,50–82,00"));
-    // The same words in English, with the definition's own English note.
+    // Drawn against the newest published line (2024: above Cần Thơ's 83.28 % at rank 34, at
+    // most Hà Nội's 86.50 % at rank 11), named with its year and source; 2022's estimate of
+    // 81.5–82.0 % is gone.
+    let vi = root["top20_basis"].as_str().unwrap();
+    assert!(
+        vi.contains("83,28–86,50")
+            && vi.contains("năm 2024")
+            && vi.contains("Kế hoạch 101/KH-UBND"),
+        "{vi}"
+    );
+    assert!(!vi.contains("81,5"), "{vi}");
+    // The same words in English.
     let en = root["top20_basis_en"].as_str().unwrap();
     assert!(
-        en.contains("rank-20 threshold of 81.50–82.00") && en.contains("not a rank"),
+        en.contains("rank-20 threshold of 83.28–86.50")
+            && en.contains("line of 2024")
+            && en.contains("plan 101/KH-UBND")
+            && en.contains("not a rank"),
         "{en}"
     );
     assert!(!en.contains("Ngưỡng"), "{en}");

@@ -300,7 +300,19 @@ pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
     )
 }
 
-fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
+/// The newest rank-20 line of an index, short: "83,28–86,50 %" or "44,3575".
+fn line_mark(lang: Lang, paths: &[Trajectory], index: &str) -> Option<String> {
+    let l = paths.iter().find(|t| t.index == index)?.line.as_ref()?;
+    let d = |x: &rust_decimal::Decimal| lang.decimal_text(&x.to_string());
+    let unit = if index == "papi" { "" } else { " %" };
+    Some(if l.low == l.high {
+        format!("{}{unit} ({})", d(&l.low), l.year)
+    } else {
+        format!("{}–{}{unit} ({})", d(&l.low), d(&l.high), l.year)
+    })
+}
+
+fn root_row(lang: Lang, s: &Scored, n: &NodeScore, mark: Option<&str>) -> Markup {
     let val = |x: Option<f64>| match (x, n.unit) {
         (Some(v), "percent") => lang.percent(v, 2),
         (Some(v), _) => lang.number(v, 3),
@@ -311,7 +323,7 @@ fn root_row(lang: Lang, s: &Scored, n: &NodeScore) -> Markup {
             td { a href={ "/scores?survey=" (s.survey) } { (lang.titled(&n.name, n.name_en.as_deref())) } br; span.note { (lang.titled(&s.title, s.title_en.as_deref())) } }
             td.num { (val(n.value)) br; span.note { "n = " (lang.count(n.n)) @if let (Some(l), Some(h)) = (n.ci_low, n.ci_high) { ", " (val(Some(l))) "–" (val(Some(h))) } } }
             td.num { (val(n.baseline)) }
-            td.num { (val(n.target)) }
+            td.num { @match mark { Some(m) => (m), None => (val(n.target)) } }
             td.num { @if let Some(t) = &n.top20 { (chance_text(lang, t)) } }
             td.basis { @if let Some(t) = &n.top20 { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&t.top20_basis, &t.top20_basis_en)) } } } }
         }
@@ -323,18 +335,21 @@ pub(super) fn indices_table(lang: Lang, st: &Standing) -> Markup {
         div.scroll { table.indices {
             thead { tr {
                 th { (lang.pick("Chỉ số", "Index")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "2022" }
-                th.num { (lang.pick("Ngưỡng top 20", "Top-20 mark")) } th.num { (lang.pick("Khả năng top 20", "Top-20 chance")) } th {}
+                th.num { (lang.pick("Ngưỡng hạng 20 gần nhất", "Latest rank-20 line")) } th.num { (lang.pick("Khả năng top 20", "Top-20 chance")) } th {}
             } }
             tbody {
                 tr {
                     td { a href="/parindex" { "PAR INDEX" } br; span.note { (lang.pick("tổng dự kiến", "projected total")) } }
                     td.num { (lang.decimal_text(&st.par.projection.total)) " %" }
                     td.num { (lang.decimal_text(&st.par.published_total)) " %" }
-                    td.num { @if let Some(t) = &st.par.target_total { (lang.decimal_text(t)) " %" } }
+                    td.num { @match line_mark(lang, &st.paths, "parindex") { Some(m) => (m), None => @if let Some(t) = &st.par.target_total { (lang.decimal_text(t)) " %" } } }
                     td.num { (chance_text(lang, &st.par.projection.top20)) }
                     td.basis { details { summary { (lang.pick("Giả định", "Assumptions")) } span.note { (lang.pick(&st.par.projection.top20.top20_basis, &st.par.projection.top20.top20_basis_en)) } } }
                 }
-                @for s in &st.surveys { @for n in &s.scores.nodes { (root_row(lang, s, n)) } }
+                @for s in &st.surveys {
+                    @let mark = line_mark(lang, &st.paths, &s.instrument);
+                    @for n in &s.scores.nodes { (root_row(lang, s, n, mark.as_deref())) }
+                }
             }
         } }
     }
