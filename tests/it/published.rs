@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use chiso::clock::Clock;
 use serde_json::{json, Value};
 
-fn one<'a>(list: &'a Value, pick: impl Fn(&Value) -> bool) -> &'a Value {
+fn one(list: &Value, pick: impl Fn(&Value) -> bool) -> &Value {
     let found: Vec<&Value> = list
         .as_array()
         .unwrap()
