@@ -148,6 +148,21 @@ async fn every_family_of_published_figures_reads_back_with_its_source() {
         ),
         (Some("Nam Định"), Some("44.3575"))
     );
+    // The merged city (Cần Thơ, Sóc Trăng, Hậu Giang) weighted by 2019 census population:
+    // 2024 (40.4427 × 1,235,171 + 45.1864 × 1,199,653 + 44.0066 × 733,017) / 3,167,841.
+    let merged = one(&p["merged_city_papi"], |m| m["year"] == 2024);
+    let value = merged["value"].as_f64().unwrap();
+    assert!((value - 43.0638).abs() < 0.0001, "{merged}");
+    assert_eq!(
+        (
+            merged["position"].as_i64(),
+            merged["of"].as_i64(),
+            merged["provinces"].as_i64()
+        ),
+        (Some(21), Some(31), Some(34)),
+        "{merged}"
+    );
+    assert_eq!(p["mergers"].as_array().unwrap().len(), 63);
     // Not for anyone without a token.
     let (status, _) = get(&app, None, "/api/v1/published").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -212,6 +227,17 @@ async fn in_2026_the_home_page_shows_2024_and_a_chance_against_2024s_line() {
             && basis.contains("83,28–86,50")
             && basis.contains("Kế hoạch 101/KH-UBND"),
         "{basis}"
+    );
+    // The PAPI page places the merged city among the merged provinces, as an estimate.
+    let papi = viewer.get("/papi").await.text_with(StatusCode::OK);
+    assert!(
+        papi.contains("Cần Thơ sau hợp nhất — ước tính")
+            && papi.contains("thứ 21 trong 31 tỉnh tính được (trên 34)"),
+        "{papi}"
+    );
+    assert!(
+        papi.contains("Tổng điều tra dân số và nhà ở 01/4/2019"),
+        "the basis is named"
     );
     // The PAR INDEX page for 2026 says 2026, and names no file.
     let par = viewer.get("/parindex").await.text_with(StatusCode::OK);

@@ -2,7 +2,7 @@
 //! values, and where the estimated total would have ranked among the 2022 provinces.
 
 use crate::scoring::{NodeScore, Scores};
-use crate::survey::published::Trajectory;
+use crate::survey::published::{Published, Trajectory};
 use crate::survey::Survey;
 use crate::text::Lang;
 use crate::ui::chart::{self, Bar, Scale};
@@ -23,6 +23,34 @@ pub struct PapiPage<'a> {
     /// The city's published PAPI since 2022, ending with this year's estimate where the page
     /// is the city's.
     pub path: Trajectory,
+    /// Published results, for the merged city's estimated PAPI.
+    pub published: &'a Published,
+}
+
+/// The merged city's PAPI 2022–2024 as the population-weighted mean of the three former
+/// provinces, and where it would have stood among the merged provinces: never a published rank.
+fn merged_city(lang: Lang, p: &Published) -> Markup {
+    let (cited, cited_en) = p.cite(&p.mergers_sources);
+    html! {
+        @if !p.merged_city_papi.is_empty() {
+            h2 { (lang.pick("Thành phố Cần Thơ sau hợp nhất — ước tính", "Cần Thơ after the 2025 merger — an estimate")) }
+            div.scroll { table {
+                thead { tr { th { (lang.pick("Năm", "Year")) } th.num { (lang.pick("PAPI ước tính", "Estimated PAPI")) } th { (lang.pick("Vị trí ước tính", "Estimated position")) } th { (lang.pick("Trọng số dân số", "Population weights")) } } }
+                tbody { @for m in &p.merged_city_papi { tr {
+                    td { (m.year) }
+                    td.num { (lang.number(m.value, 2)) }
+                    td { (lang.pick("thứ ", "")) (m.position) (lang.pick(" trong ", " of ")) (m.of) (lang.pick(" tỉnh tính được (trên ", " provinces that can be worked out (of ")) (m.provinces) ")" }
+                    td { @for (i, w) in m.weights.iter().enumerate() { @if i > 0 { ", " } (w.province) " " (lang.percent(w.weight * 100.0, 1)) } }
+                } } }
+            } }
+            p.note {
+                (lang.pick("Không có điểm PAPI chính thức nào của các tỉnh sau hợp nhất; đây không phải thứ hạng do cơ quan nào công bố. Mỗi tỉnh mới lấy bình quân tổng điểm PAPI của các tỉnh cũ, trọng số theo ", "No official PAPI exists for the merged provinces; this is no rank anyone published. Each new province takes the mean of its former provinces' PAPI totals, weighted by "))
+                @if let Some((vi, en)) = &p.mergers_basis { (lang.pick(vi, en)) }
+                (lang.pick(". Tỉnh có tỉnh cũ không được xếp hạng năm đó hoặc chưa có số dân thì không tính. Nguồn: ", ". A province with a former province unranked that year, or without a population figure, is left out. Sources: "))
+                (lang.pick(&cited, &cited_en)) "."
+            }
+        }
+    }
 }
 
 fn row(lang: Lang, n: &NodeScore, indent: bool) -> Vec<V> {
@@ -138,6 +166,7 @@ pub fn papi(p: &PapiPage) -> Markup {
                 }
             }
             @for t in tables(lang, p.scores) { (table::render(lang, &t, Some(&export))) }
+            (merged_city(lang, p.published))
             p.note { (lang.pick(
                 "Nội dung thành phần S = (1 + 9P)/k, P là bình quân tỷ lệ của các câu; nội dung = tổng các nội dung thành phần (1–10); tổng điểm = tổng 8 nội dung (8–80). “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy 95 %.",
                 "Sub-dimension S = (1 + 9P)/k, P the mean share of its items; dimension = sum of its sub-dimensions (1–10); total = sum of the 8 dimensions (8–80). “Significant” when the 2022 value lies outside the 95 % interval.")) }

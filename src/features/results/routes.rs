@@ -183,6 +183,7 @@ pub async fn papi_page(reader: Reader, slice: Slice) -> Result<HttpResponse, Pag
             q.period,
             service::city_root(&reader.state.units, q.unit.as_deref(), &scores),
         ),
+        published: &reader.state.published,
     });
     Ok(reader.page(page))
 }

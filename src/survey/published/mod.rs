@@ -4,11 +4,13 @@
 //! chance of the top 20 is drawn against the latest line.
 
 mod against;
+mod merged;
 mod papi_table;
 mod read;
 mod trajectory;
 
 pub use against::Against;
+pub use merged::{parse_mergers, MergedYear, Merger, Weight};
 pub use papi_table::{PapiRow, PapiTable, PapiYear};
 pub use read::{load_published, parse_published, PUBLISHED_DIR};
 pub use trajectory::{Step, ThisYear, Trajectory};
@@ -89,6 +91,15 @@ pub struct Published {
     pub national: Vec<National>,
     pub lines: Vec<Line>,
     pub papi_table: PapiTable,
+    /// The 63 old provinces, the 34 they became on 1 July 2025, and their populations.
+    pub mergers: Vec<Merger>,
+    /// The population basis of the mergers' weights, in words (Vietnamese, English), and its
+    /// sources.
+    pub mergers_basis: Option<(String, String)>,
+    pub mergers_sources: Vec<String>,
+    /// The merged city's PAPI each year as the population-weighted mean of its old provinces,
+    /// and where it would have stood among the merged provinces: an estimate.
+    pub merged_city_papi: Vec<MergedYear>,
 }
 
 impl Published {
@@ -140,6 +151,10 @@ impl Published {
             national: Vec::new(),
             lines: Vec::new(),
             papi_table: PapiTable::default(),
+            mergers: Vec::new(),
+            mergers_basis: None,
+            mergers_sources: Vec::new(),
+            merged_city_papi: Vec::new(),
         }
     }
 }

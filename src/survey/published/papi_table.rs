@@ -29,9 +29,6 @@ pub struct PapiTable {
     pub sources: Vec<String>,
 }
 
-/// A bound on the table read: 63 provinces over a few years is a few kilobytes.
-const MAX_BYTES: u64 = 256 * 1024;
-
 impl PapiTable {
     /// Reads the CSV: `province`, then `total_YYYY` and `rank_YYYY` pairs.
     pub fn parse(text: &str, sources: Vec<String>) -> std::result::Result<PapiTable, String> {
@@ -76,23 +73,6 @@ impl PapiTable {
             });
         }
         Ok(PapiTable { rows, sources })
-    }
-
-    /// Reads the table from a file, refusing one far larger than a province table.
-    pub fn read(
-        path: &std::path::Path,
-        sources: Vec<String>,
-    ) -> std::result::Result<PapiTable, String> {
-        use std::io::Read;
-        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let mut text = String::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| e.to_string())?;
-        if text.len() as u64 > MAX_BYTES {
-            return Err(format!("larger than {MAX_BYTES} bytes"));
-        }
-        Self::parse(&text, sources)
     }
 
     /// The years the table covers, oldest first.

@@ -20,6 +20,7 @@ const FILE: &str = "results.toml";
 struct Raw {
     version: String,
     papi_table: Option<RawTable>,
+    mergers: Option<RawMergers>,
     #[serde(default)]
     sources: BTreeMap<String, SourceText>,
     #[serde(default)]
@@ -28,6 +29,16 @@ struct Raw {
     national: Vec<Spanned<RawNational>>,
     #[serde(default)]
     line: Vec<Spanned<RawLine>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMergers {
+    file: String,
+    /// The population basis in words, for the pages.
+    basis: String,
+    basis_en: String,
+    source: Keys,
 }
 
 #[derive(Deserialize)]
@@ -101,15 +112,30 @@ pub fn load_published(surveys: &Path) -> std::result::Result<Published, Vec<Defi
     }
     let (file, text) = read_definition(&path)?;
     parse_published(&file, &text, |name| {
-        PapiTable::read(&path.with_file_name(name), Vec::new())
+        read_bounded(&path.with_file_name(name))
     })
 }
 
-/// Parses and checks the results file; `table` reads the PAPI table it names.
+/// A table beside the results file, refusing one far larger than a province table.
+fn read_bounded(path: &Path) -> std::result::Result<String, String> {
+    use std::io::Read;
+    const MAX_BYTES: u64 = 256 * 1024;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(format!("larger than {MAX_BYTES} bytes"));
+    }
+    Ok(text)
+}
+
+/// Parses and checks the results file; `read` reads the tables it names.
 pub fn parse_published(
     file: &str,
     text: &str,
-    table: impl Fn(&str) -> std::result::Result<PapiTable, String>,
+    read: impl Fn(&str) -> std::result::Result<String, String>,
 ) -> std::result::Result<Published, Vec<DefinitionError>> {
     let source = Source::new(file, text);
     let raw: Raw = source.parse()?;
@@ -230,8 +256,8 @@ pub fn parse_published(
     let papi_table = match &raw.papi_table {
         Some(t) => {
             let sources = known(&t.source, 0, &mut errors);
-            match table(&t.file) {
-                Ok(table) => PapiTable { sources, ..table },
+            match read(&t.file).and_then(|text| PapiTable::parse(&text, sources)) {
+                Ok(table) => table,
                 Err(e) => {
                     errors.push(source.error(0, format!("papi_table {}: {e}", t.file)));
                     PapiTable::default()
@@ -245,17 +271,36 @@ pub fn parse_published(
             .into_iter()
             .map(|m| source.error(0, m)),
     );
+    let (mut mergers, mut mergers_sources) = (Vec::new(), Vec::new());
+    if let Some(m) = &raw.mergers {
+        mergers_sources = known(&m.source, 0, &mut errors);
+        match read(&m.file).and_then(|text| super::parse_mergers(&text)) {
+            Ok(list) => mergers = list,
+            Err(e) => errors.push(source.error(0, format!("mergers {}: {e}", m.file))),
+        }
+        for old in papi_table.rows.iter().map(|r| &r.province) {
+            if !mergers.iter().any(|m| &m.old_province == old) {
+                errors.push(source.error(0, format!("mergers {}: no row for {old}", m.file)));
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Published {
+    let mut published = Published {
         version: raw.version,
         sources: raw.sources,
         results,
         national,
         lines,
         papi_table,
-    })
+        mergers,
+        mergers_basis: raw.mergers.map(|m| (m.basis, m.basis_en)),
+        mergers_sources,
+        merged_city_papi: Vec::new(),
+    };
+    published.merged_city_papi = published.merged_city_papi();
+    Ok(published)
 }
 
 /// Every PAPI figure and exact line written in the file is the province table's.
