@@ -506,8 +506,7 @@ fn chiso(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 #[test]
 fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let pw = [("CHISO_USER_PASSWORD", "mat-khau-cua-lan")];
     let out = chiso(
         &db,
@@ -595,8 +594,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
 
 #[test]
 fn kiosk_add_prints_its_url_on_the_public_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let add = words("kiosk add --unit P-CAI-RANG --survey sipas-counter");
     // Without a public address: the address the server listens on.
     let out = chiso(&db, &add, &[("CHISO_BIND", "0.0.0.0:9090")]);

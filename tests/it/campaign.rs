@@ -9,7 +9,6 @@ use chiso::db::AnyConnection;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use std::process::Stdio;
 
 const SURVEY: &str = "parindex-officials-2022";
 
@@ -690,32 +689,16 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
 
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
-    let year = Clock::System.year().to_string();
+    let (dir, db, _guard) = process_database();
     let file = dir.path().join("nguoi.csv");
     std::fs::write(
         &file,
         "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
     )
     .unwrap();
-    let f = file.to_str().unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            SURVEY,
-            "--period",
-            &year,
-            "--respondents",
-            f,
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let out = create_campaign(&db, &file);
+    let id = campaign_id(&out);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let id = stdout.split_whitespace().last().unwrap().to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
 
     // A bad list: every row's problem, exit 1, no campaign.
@@ -725,19 +708,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
         "name,group,unit,contact\nA,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
     )
     .unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            SURVEY,
-            "--period",
-            &year,
-            "--respondents",
-            bad.to_str().unwrap(),
-        ],
-    );
+    let out = create_campaign(&db, &bad);
     let t = text(&out);
     assert!(!out.status.success());
     assert!(
@@ -748,18 +719,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     assert_eq!(listed.lines().count(), 1, "{listed}");
 
     let server_addr = format!("127.0.0.1:{}", free_port());
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "links",
-            &id,
-            "--base-url",
-            &format!("http://{server_addr}"),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let csv = String::from_utf8_lossy(&out.stdout).to_string();
+    let csv = campaign_links(&db, &id, &server_addr);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "name,group,link");
     assert_eq!(lines.len(), 3);
@@ -771,15 +731,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     assert!(tokens.iter().all(|t| t.len() == 64));
 
     // A real server, logging at info: the link is opened and answered; no token in the log.
-    let log = dir.path().join("server.log");
-    let mut child = chiso_process(&db)
-        .args(["serve", "--bind", &server_addr])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_healthy(&server_addr);
+    let server = start_logged_server(&db, &server_addr, dir.path());
     let mut c = chiso::http_client::Client::new(&server_addr);
     let token = &tokens[0];
     let r = c.request("GET", &format!("/i/{token}"), None, b"").unwrap();
@@ -811,9 +763,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
         .request("GET", &format!("/i/{}", tokens[1]), None, b"")
         .unwrap();
     assert_eq!(r.status, 200);
-    let _ = child.kill();
-    let _ = child.wait();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = server.stop_and_read_log();
     // Answering is not logged at all: a log line carries the time.
     assert!(!logged.contains("/i/"), "{logged}");
     for t in &tokens {
@@ -982,8 +932,7 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
 
 #[test]
 fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let year = Clock::System.year().to_string();
     let file = dir.path().join("nguoi.xlsx");
     std::fs::write(

@@ -1,7 +1,8 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_said, fresh_database, surveys_dir, text, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_said, import_counter_forms, process_database, surveys_dir, text, words,
+    ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -79,8 +80,7 @@ fn check_rejects_broken_copies_with_file_and_line() {
 
 #[test]
 fn paper_forms_import_once_and_score_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let csv = dir.path().join("dot-1.csv");
     let mut rows = vec![format!("unit,date,linh_vuc,{}", ITEMS.join(","))];
     for (unit, v) in [("NK", "5"), ("NK-P-AN-CU", "4"), ("BT", "2"), ("BT", "na")] {
@@ -90,18 +90,10 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         ));
     }
     std::fs::write(&csv, rows.join("\n")).unwrap();
-    let args = [
-        "import",
-        csv.to_str().unwrap(),
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
-    ];
-    let out = chiso(&db, &args);
+    let out = import_counter_forms(&db, &csv, &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_said(&out, "imported 4 forms (0 already present)");
-    let out = chiso(&db, &args);
+    let out = import_counter_forms(&db, &csv, &[]);
     assert_said(&out, "imported 0 forms (4 already present)");
 
     let out = chiso(
@@ -143,25 +135,14 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         ),
     )
     .unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-        ],
-    );
+    let out = import_counter_forms(&db, &csv, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_said(&out, "dot-1.csv:2: column E1.1, value \"7\"");
 }
 
 #[test]
 fn operators_create_users_tokens_and_kiosks() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let out = chiso(
         &db,
         &["user", "add", "lan", "--role", "viewer", "--unit", "NK"],
@@ -375,25 +356,12 @@ fn copy_surveys(to: &std::path::Path) {
 
 #[test]
 fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let csv = dir.path().join("f.csv");
     let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
     let row = format!("NK,2025-05-04,ho_tich,{}", vec!["4"; 19].join(","));
     std::fs::write(&csv, format!("{header}\n{row}\n{row}\n")).unwrap();
-    assert!(chiso(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025"
-        ]
-    )
-    .status
-    .success());
+    assert!(import_counter_forms(&db, &csv, &[]).status.success());
     let out = chiso(&db, &["recount"]);
     assert!(
         out.status.success() && text(&out).contains("running counts agree"),
@@ -493,28 +461,13 @@ fn stored(db: &str, period: &str) -> i64 {
         .unwrap()
 }
 
-fn import(db: &str, file: &std::path::Path) -> Output {
-    chiso(
-        db,
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-        ],
-    )
-}
-
 fn form_row(unit: &str, value: &str) -> String {
     format!("{unit},2025-05-04,ho_tich,{}", vec![value; 19].join(","))
 }
 
 #[test]
 fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
     let mut rows: Vec<String> = (0..10).map(|i| form_row("NK", ["5", "4"][i % 2])).collect();
     rows[2] = form_row("NK", "9"); // line 4: a value the scale does not have
@@ -522,7 +475,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     rows[7] = rows[7].replace("2025-05-04", "2027-02-30"); // line 9: no such date
     let file = dir.path().join("phieu.csv");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     for expected in [
         "phieu.csv:4: column E1.1, value \"9\"",
@@ -542,9 +495,9 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     rows[5] = form_row("NK-P-CAI-KHE", "5");
     rows[7] = form_row("NK", "4");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 10 forms (0 already present)");
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 0 forms (10 already present)");
     assert_eq!(stored(&db, "2025"), 10);
 
@@ -557,21 +510,20 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
         format!("{header}\n{}\n{}", form_row("BT", "5"), form_row("BT", "5")),
     )
     .unwrap();
-    let out = import(&db, &theirs);
+    let out = import_counter_forms(&db, &theirs, &[]);
     assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db, "2025"), 12);
 }
 
 #[test]
 fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let header = format!("submission_id,unit,date,linh_vuc,{}", ITEMS.join(","));
     let sid = uuid::Uuid::new_v4().to_string();
     let file = dir.path().join("serials.csv");
     let same = format!("{sid},{}", form_row("NK", "5"));
     std::fs::write(&file, format!("{header}\n{same}\n{same}")).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 1 forms (1 already present)");
 
     let other = uuid::Uuid::new_v4().to_string();
@@ -582,7 +534,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
         form_row("NK", "1")
     );
     std::fs::write(&file, clash).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("serials.csv:3: column submission_id") && text(&out).contains("row 2"),
@@ -594,8 +546,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
 
 #[test]
 fn common_flags_go_before_or_after_the_subcommand() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let surveys = surveys_dir();
     let surveys = surveys.to_str().unwrap();
     for args in [

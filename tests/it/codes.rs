@@ -116,8 +116,7 @@ fn submission_of(form: &str) -> String {
 
 #[test]
 fn codes_issue_prints_code_and_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let out: Output = chiso_process(&db)
         .args(words(
             "codes issue --unit CT --survey sipas-counter --count 5 \

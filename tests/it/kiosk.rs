@@ -4,7 +4,7 @@
 //! and screen-reader use.
 
 use crate::durability::open_state;
-use crate::harness::{chiso_process, fresh_database, run_ok, start_server, words, Server, ITEMS};
+use crate::harness::{chiso_process, process_database, run_ok, start_server, words, Server, ITEMS};
 use crate::webdriver::{Browser, Screen, PHONE, TABLET};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -167,8 +167,7 @@ fn stored(db: &str) -> i64 {
 
 /// A whole form on `screen`: 27 taps over 7 screens, one response stored.
 fn whole_form(name: &str, screen: Screen) {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let (server, url) = kiosk_server(&db);
     let Some(mut c) = kiosk(name, screen, &url) else {
         return;
@@ -211,8 +210,7 @@ fn without_javascript_the_same_taps_make_the_same_form() {
 
 #[test]
 fn a_kiosk_left_alone_returns_to_the_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let (server, url) = kiosk_server(&db);
     let Some(mut c) = kiosk("kiosk-idle", TABLET, "about:blank") else {
         return;

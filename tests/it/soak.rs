@@ -148,14 +148,7 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
         Box::new(move |c| {
             let mut s = live_submission("P-NINH-KIEU", Some(4));
             s["period"] = serde_json::json!(year);
-            let r = c
-                .request(
-                    "POST",
-                    "/api/v1/responses",
-                    Some(&t),
-                    s.to_string().as_bytes(),
-                )
-                .map_err(|e| e.to_string())?;
+            let r = submit_live(c, &t, &s).map_err(|e| e.to_string())?;
             if r.status != 201 {
                 return Err(format!("API post {}: {}", r.status, r.body));
             }

@@ -199,6 +199,15 @@ pub fn fresh_database(dir: &tempfile::TempDir) -> (String, SchemaGuard) {
     }
 }
 
+/// A database of the test's own for `chiso` processes, and a temporary folder for the files
+/// the test writes beside it (uploads, exports, logs): the folder, the database URL, and the
+/// guard that drops a PostgreSQL schema when the test ends.
+pub fn process_database() -> (tempfile::TempDir, String, SchemaGuard) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, guard) = fresh_database(&dir);
+    (dir, db, guard)
+}
+
 pub fn spawn_app() -> TestApp {
     TestApp::builder().build()
 }
@@ -270,16 +279,33 @@ pub fn live_submission(unit: &str, value: Option<i64>) -> Value {
     s
 }
 
+/// Submits a form to a running server's API, as a program holding `token` does.
+pub fn submit_live(
+    c: &mut Client,
+    token: &str,
+    submission: &Value,
+) -> std::io::Result<chiso::http_client::Reply> {
+    let body = serde_json::to_vec(submission).unwrap();
+    c.request("POST", "/api/v1/responses", Some(token), &body)
+}
+
 /// A `chiso serve` process, killed when dropped.
 pub struct Server {
     pub child: Child,
     pub addr: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    /// Kills the process and waits until it has gone.
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -358,6 +384,55 @@ pub fn run_ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// `chiso import` of counter forms for 2025 from `file`, with `more` arguments, as an operator
+/// runs it; its output.
+pub fn import_counter_forms(db: &str, file: &std::path::Path, more: &[&str]) -> Output {
+    chiso_process(db)
+        .arg("import")
+        .arg(file)
+        .args(["--survey", "sipas-counter", "--period", "2025"])
+        .args(more)
+        .output()
+        .unwrap()
+}
+
+/// The survey of officials that one-time-link campaigns ask.
+pub const OFFICIALS_SURVEY: &str = "parindex-officials-2022";
+
+/// `chiso campaign create` as an operator runs it: [`OFFICIALS_SURVEY`] this year, to the
+/// respondents listed in the file `respondents`; its output.
+pub fn create_campaign(db: &str, respondents: &std::path::Path) -> Output {
+    let year = Clock::System.year().to_string();
+    let list = respondents.to_str().unwrap();
+    let args = ["campaign", "create", "--survey", OFFICIALS_SURVEY];
+    chiso(
+        db,
+        &[&args[..], &["--period", &year, "--respondents", list]].concat(),
+    )
+}
+
+/// The id of the campaign a `chiso campaign create` made (the last word it printed); the
+/// command must have succeeded.
+#[track_caller]
+pub fn campaign_id(created: &Output) -> String {
+    assert!(created.status.success(), "{}", text(created));
+    String::from_utf8_lossy(&created.stdout)
+        .split_whitespace()
+        .last()
+        .unwrap_or_else(|| panic!("a campaign id: {}", text(created)))
+        .to_string()
+}
+
+/// The one-time links of campaign `id`, leading to a server on `addr`, as `chiso campaign
+/// links` prints them (CSV: name, group, link); the command must succeed.
+#[track_caller]
+pub fn campaign_links(db: &str, id: &str, addr: &str) -> String {
+    let base = format!("http://{addr}");
+    let out = chiso(db, &["campaign", "links", id, "--base-url", &base]);
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Starts `chiso serve` on a free port and waits until it answers.
 pub fn start_server(db: &str) -> Server {
     start_server_with(db, &[])
@@ -375,6 +450,42 @@ pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
         .unwrap();
     wait_healthy(&addr);
     Server { child, addr }
+}
+
+/// A `chiso serve` process logging at info level to a file, for tests of what the log keeps;
+/// killed when dropped.
+pub struct LoggedServer {
+    pub server: Server,
+    log: PathBuf,
+}
+
+impl LoggedServer {
+    /// Stops the server; what it logged.
+    pub fn stop_and_read_log(mut self) -> String {
+        self.server.stop();
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+/// Starts `chiso serve` on `addr`, logging at info level to `server.log` in `dir`, and waits
+/// until it answers.
+pub fn start_logged_server(db: &str, addr: &str, dir: &std::path::Path) -> LoggedServer {
+    let log = dir.join("server.log");
+    let child = chiso_process(db)
+        .args(["serve", "--bind", addr])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_healthy(addr);
+    LoggedServer {
+        server: Server {
+            child,
+            addr: addr.to_string(),
+        },
+        log,
+    }
 }
 
 /// Waits until a server answers `/healthz` on `addr`.
