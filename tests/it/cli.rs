@@ -1,8 +1,8 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_said, import_counter_forms, process_database, surveys_dir, text, words,
-    ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_fails_saying, assert_refused, assert_said, import_counter_forms, process_database,
+    surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -14,6 +14,19 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .output()
         .unwrap()
+}
+
+/// `chiso check` on the definitions in `dir`, which must refuse them (exit 1, `case` named
+/// if not): the line of its errors that says `message`.
+#[track_caller]
+fn check_refuses(dir: &std::path::Path, message: &str, case: &str) -> String {
+    let out = chiso("sqlite://unused.db", &["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{case}");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    err.lines()
+        .find(|l| l.contains(message))
+        .unwrap_or_else(|| panic!("{message}: {err}"))
+        .to_string()
 }
 
 #[test]
@@ -58,16 +71,7 @@ fn check_rejects_broken_copies_with_file_and_line() {
         assert!(original.contains(from), "{from}");
         let broken = original.replacen(from, to, 1);
         std::fs::write(dir.path().join("sipas-counter.toml"), &broken).unwrap();
-        let out = chiso(
-            "sqlite://unused.db",
-            &["check", dir.path().to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(1), "{message}");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        let line = err
-            .lines()
-            .find(|l| l.contains(message))
-            .unwrap_or_else(|| panic!("{message}: {err}"));
+        let line = check_refuses(dir.path(), message, message);
         let mut parts = line.splitn(3, ':');
         assert!(
             parts.next().unwrap().ends_with("sipas-counter.toml"),
@@ -136,8 +140,7 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
     )
     .unwrap();
     let out = import_counter_forms(&db, &csv, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_said(&out, "dot-1.csv:2: column E1.1, value \"7\"");
+    assert_refused(&out, "dot-1.csv:2: column E1.1, value \"7\"");
 }
 
 #[test]
@@ -199,20 +202,12 @@ fn operators_create_users_tokens_and_kiosks() {
         &db,
         &["token", "create", "--role", "viewer", "--unit", "KHONG-CO"],
     );
-    assert!(
-        !out.status.success() && text(&out).contains("KHONG-CO"),
-        "{}",
-        text(&out)
-    );
+    assert_fails_saying(&out, "KHONG-CO");
     let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 3, "{listed}");
     assert!(listed.contains("\tsupervisor\tNK\tnk\t"), "{listed}");
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    let grant = chiso::db::auth::token_grant(&mut conn, &scoped)
-        .unwrap()
-        .unwrap();
+    let grant = token_grant_in(&db, &scoped).expect("the token opens");
     assert_eq!(grant.unit.as_deref(), Some("NK"));
-    drop(conn);
     assert!(
         !listed.contains(&api_token),
         "a listing never shows a token"
@@ -222,28 +217,21 @@ fn operators_create_users_tokens_and_kiosks() {
         .status
         .success());
     let out = chiso(&db, &["token", "revoke", &api_token]);
-    assert!(!out.status.success() && text(&out).contains("no active API token"));
+    assert_fails_saying(&out, "no active API token");
     let viewer_id = lines[1].split('\t').next().unwrap();
     assert!(chiso(&db, &["token", "revoke", viewer_id]).status.success());
     let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
     assert_eq!(listed.matches("\trevoked ").count(), 2, "{listed}");
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    assert_eq!(
-        chiso::db::auth::token_role(&mut conn, &api_token).unwrap(),
-        None,
+    assert!(
+        token_grant_in(&db, &api_token).is_none(),
         "a revoked token opens nothing"
     );
-    drop(conn);
     // A counter today belongs to a unit of the merged city; Cái Răng district is gone.
     let out = chiso(
         &db,
         &["kiosk", "add", "--unit", "CR", "--survey", "sipas-counter"],
     );
-    assert!(
-        !out.status.success() && text(&out).contains("unit 'CR' (Quận Cái Răng) no longer exists"),
-        "{}",
-        text(&out)
-    );
+    assert_fails_saying(&out, "unit 'CR' (Quận Cái Răng) no longer exists");
     let out = chiso(
         &db,
         &words("kiosk add --unit P-CAI-RANG --survey sipas-counter"),
@@ -263,7 +251,7 @@ fn operators_create_users_tokens_and_kiosks() {
         &db,
         &["kiosk", "add", "--unit", "HN", "--survey", "sipas-counter"],
     );
-    assert!(!out.status.success() && text(&out).contains("unknown unit 'HN'"));
+    assert_fails_saying(&out, "unknown unit 'HN'");
 }
 
 #[test]
@@ -301,16 +289,7 @@ fn check_rejects_broken_copies_of_every_instrument() {
         let original = std::fs::read_to_string(&path).unwrap();
         assert!(original.contains(from), "{file}: {from}");
         std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
-        let out = chiso(
-            "sqlite://unused.db",
-            &["check", dir.path().to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(1), "{file}: {message}");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        let line = err
-            .lines()
-            .find(|l| l.contains(message))
-            .unwrap_or_else(|| panic!("{message}: {err}"));
+        let line = check_refuses(dir.path(), message, &format!("{file}: {message}"));
         assert!(line.contains(&format!("{file}:")), "{line}");
         let n: usize = line.split(':').nth(1).unwrap().parse().unwrap();
         assert!(n > 1, "{line}");
@@ -328,16 +307,8 @@ fn check_rejects_a_papi_sub_dimension_without_items() {
     let items = at + text[at..].find("items = [").unwrap();
     let end = items + text[items..].find('\n').unwrap();
     std::fs::write(&path, format!("{}{}", &text[..items], &text[end..])).unwrap();
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", dir.path().to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("PAPI sub-dimension '8.1' has no item"),
-        "{err}"
-    );
+    let what = "PAPI sub-dimension '8.1' has no item";
+    check_refuses(dir.path(), what, what);
 }
 
 fn copy_surveys(to: &std::path::Path) {
@@ -388,8 +359,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     drop(conn);
     state.close();
     let out = chiso(&db, &["recount"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_said(&out, "difference: sipas-counter");
+    assert_refused(&out, "difference: sipas-counter");
     let out = chiso(&db, &["recount", "--fix"]);
     assert!(
         out.status.success() && text(&out).contains("replaced by the recount"),

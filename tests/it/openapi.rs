@@ -5,7 +5,6 @@
 use crate::harness::*;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use chiso::db::auth;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -492,17 +491,7 @@ async fn real_answers_of_every_route_fit_the_description() {
 async fn every_api_failure_has_the_one_error_shape() {
     let app = TestApp::builder().with_token(Role::Supervisor).build();
     let doc = document(&app).await;
-    let scoped = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::create_scoped_token(
-            &mut conn,
-            Role::Supervisor,
-            "cr",
-            Some("CR"),
-            chrono::Utc::now(),
-        )
-        .unwrap()
-    };
+    let scoped = app.add_token(Role::Supervisor, "cr", Some("CR"));
     let (viewer, surveyor, supervisor) = (
         app.viewer_token.as_str(),
         app.surveyor_token.as_str(),

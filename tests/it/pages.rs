@@ -99,8 +99,11 @@ async fn kiosk_refuses_what_it_must() {
     assert!(resp.text.contains("Xin đợi vài giây"));
     assert_eq!(app.responses(), 1);
 
-    let mut conn = app.state.pool.get().unwrap();
-    assert!(chiso::db::kiosks::revoke(&mut conn, &token, chrono::Utc::now()).unwrap());
+    // Revoked by the admin, the kiosk shows no form.
+    let id = kiosk_id(&app, &token);
+    let admin = svc.admin().await;
+    let revoke = admin.post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")]);
+    assert_eq!(revoke.await.status, StatusCode::OK);
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 

@@ -6,7 +6,7 @@
 use crate::browser::sign_in_by_keyboard;
 use crate::harness::{
     campaign_id, campaign_links, chiso_process, create_campaign, live_submission, process_database,
-    start_server, submit_live,
+    start_server, stored_forms_in, submit_live,
 };
 use crate::webdriver::{pdf_read, Browser, DESKTOP, PHONE};
 use serde_json::{json, Value};
@@ -108,9 +108,7 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     b.screenshot("da-dung");
     drop(b);
 
-    let state = crate::durability::open_state(&db);
-    let mut conn = state.pool.get().unwrap();
-    assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 1);
+    assert_eq!(stored_forms_in(&db), 1);
 }
 
 #[test]

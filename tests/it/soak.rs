@@ -199,9 +199,7 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
 
     // Counts: what was acknowledged is what is stored, and the running counts agree with a
     // recount from the answers.
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    let in_db = chiso::db::responses::count(&mut conn).unwrap();
-    drop(conn);
+    let in_db = stored_forms_in(&db);
     let recount = cli(&["recount"]);
     println!(
         "soak: {secs} s, {} requests, {acknowledged} forms stored, RSS second quarter {second:.1} MB, \

@@ -2,9 +2,11 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+mod records;
 mod stored;
 mod web;
 pub use chiso::db::auth::Role;
+pub use records::*;
 pub use stored::*;
 pub use web::*;
 
@@ -230,6 +232,13 @@ impl TestApp {
         TestAppBuilder::default()
     }
 
+    /// An API token for `role` labelled `label`, limited to `unit` (and the units below it)
+    /// when given, as an admin creates one: its secret.
+    pub fn add_token(&self, role: Role, label: &str, unit: Option<&str>) -> String {
+        let mut conn = self.state.pool.get().unwrap();
+        auth::create_scoped_token(&mut conn, role, label, unit, chrono::Utc::now()).unwrap()
+    }
+
     /// How many forms are stored ([`stored_forms`]).
     pub fn responses(&self) -> i64 {
         stored_forms(self)
@@ -371,6 +380,20 @@ pub fn text(o: &Output) -> String {
 pub fn assert_said(o: &Output, what: &str) {
     let said = text(o);
     assert!(said.contains(what), "{what:?} not said:\n{said}");
+}
+
+/// Checks that a command failed and said `what` (on either stream).
+#[track_caller]
+pub fn assert_fails_saying(o: &Output, what: &str) {
+    assert!(!o.status.success(), "it succeeded:\n{}", text(o));
+    assert_said(o, what);
+}
+
+/// Checks that a command refused what it was given (exit status 1) and said `what`.
+#[track_caller]
+pub fn assert_refused(o: &Output, what: &str) {
+    assert_eq!(o.status.code(), Some(1), "{}", text(o));
+    assert_said(o, what);
 }
 
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).

@@ -1,0 +1,121 @@
+//! Records a test starts from — paper batches and their keyed forms, campaigns and their
+//! one-time links, appointment-slip codes — made through the app's own services, as its pages
+//! would make them, for tests whose point is what comes after (the pages that show them, who
+//! may open them).
+
+use super::{stored_users, TestApp, OFFICIALS_SURVEY, PERIOD};
+use chiso::db::auth::User;
+use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
+use chiso::features::codes::service as codes;
+use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
+use std::collections::BTreeMap;
+
+/// The household survey keyed from paper.
+pub const HOUSEHOLD_SURVEY: &str = "sipas-2022-household";
+
+/// User `name`, as the app's services know the one signed in.
+pub fn acting_user(app: &TestApp, name: &str) -> User {
+    let u = stored_users(app)
+        .into_iter()
+        .find(|u| u.username == name)
+        .unwrap_or_else(|| panic!("a user named {name}"));
+    User {
+        id: u.id,
+        username: u.username,
+        role: u.role.parse().unwrap(),
+        unit: u.unit_code,
+    }
+}
+
+/// A batch of `expected` household forms of `unit` for [`PERIOD`], labelled `label`, made by
+/// `by`: its id.
+pub fn household_batch(app: &TestApp, by: &str, unit: &str, label: &str, expected: i32) -> String {
+    let new = NewBatch {
+        survey: HOUSEHOLD_SURVEY.into(),
+        period: PERIOD,
+        unit: unit.into(),
+        label: label.into(),
+        expected,
+    };
+    paper::create_batch(&app.state, &acting_user(app, by), new)
+        .unwrap()
+        .id
+}
+
+/// A household form as keyed from paper dated 15 June 2025: its serial and its fields (name →
+/// code), as typed.
+pub fn household_keying(serial: &str, keys: &[(&str, &str)]) -> KeyedForm {
+    KeyedForm {
+        serial: serial.into(),
+        date: "15/06/2025".into(),
+        keys: keys
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+        started_at: None,
+    }
+}
+
+/// A household form keyed from paper (a woman of the third age group, C8.4 answered 1) whose
+/// E1.1 is `e11`: two keyings that differ there disagree on that field alone.
+pub fn household_form(serial: &str, e11: &str) -> KeyedForm {
+    household_keying(
+        serial,
+        &[
+            ("bg.gioi_tinh", "2"),
+            ("bg.do_tuoi", "3"),
+            ("q.C8.4", "1"),
+            ("q.E1.1", e11),
+        ],
+    )
+}
+
+/// `by` keys `form` into batch `batch`: the id of the paper form it went to.
+pub fn key_household(app: &TestApp, by: &str, batch: &str, form: KeyedForm) -> String {
+    paper::key_form(&app.state, &acting_user(app, by), batch, form)
+        .unwrap()
+        .0
+        .id
+}
+
+/// A draft campaign of [`OFFICIALS_SURVEY`] for [`PERIOD`] titled `title`, organised by the
+/// Home Affairs department, to the people of `list` (CSV: name, group, unit, contact): its id.
+pub fn draft_campaign(app: &TestApp, title: &str, list: &str) -> String {
+    let new = NewCampaign {
+        survey: OFFICIALS_SURVEY.into(),
+        period: PERIOD,
+        title: title.into(),
+        organiser: "Sở Nội vụ".into(),
+        ..Default::default()
+    };
+    let list = Some(campaigns::ListSource::Text(list));
+    campaigns::create(&app.state, "test", new, list)
+        .unwrap()
+        .0
+        .id
+}
+
+/// A [`draft_campaign`] opened, and the tokens of its one-time links, one a person in the
+/// list's order: its id and the tokens.
+pub fn open_campaign_with_links(app: &TestApp, title: &str, list: &str) -> (String, Vec<String>) {
+    let id = draft_campaign(app, title, list);
+    campaigns::open(&app.state, "test", &id).unwrap();
+    let (_, links) = campaigns::issue_links(&app.state, "test", &id).unwrap();
+    (id, links.into_iter().map(|l| l.token).collect())
+}
+
+/// The ids of the people a campaign asks, by name.
+pub fn campaign_respondents(app: &TestApp, campaign: &str) -> Vec<String> {
+    campaigns::respondents(&app.state, campaign)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+/// Appointment-slip codes for the counter form at `unit`, valid 30 days.
+pub fn slip_codes(app: &TestApp, unit: &str, count: u32) -> Vec<String> {
+    codes::issue(&app.state, "test", unit, "sipas-counter", count, 30)
+        .unwrap()
+        .0
+}
