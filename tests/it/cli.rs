@@ -1,8 +1,8 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_fails_saying, assert_refused, assert_said, import_counter_forms, process_database,
-    surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_fails_saying, assert_refused, assert_said, import_counter_forms, open_state,
+    process_database, surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -341,14 +341,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     );
 
     // Damage one count behind the application's back.
-    let state = chiso::startup::prepare(chiso::config::Settings {
-        database_url: db.clone(),
-        surveys_dir: surveys_dir(),
-        admin_password: Some("mat-khau-quan-tri".into()),
-        ..Default::default()
-    })
-    .unwrap()
-    .state;
+    let state = open_state(&db);
     let mut conn = state.pool.get().unwrap();
     {
         use diesel::RunQueryDsl;

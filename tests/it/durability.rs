@@ -2,8 +2,8 @@
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
 
 use crate::harness::{
-    chiso_process as chiso, live_submission, process_database, run_ok, start_server as start,
-    surveys_dir,
+    chiso_process as chiso, live_submission, open_state, process_database, run_ok,
+    start_server as start,
 };
 use chiso::http_client::Client;
 use rand::{Rng, SeedableRng};
@@ -17,16 +17,6 @@ use std::time::Instant;
 fn token(db: &str) -> String {
     let out = run_ok(chiso(db).args(["token", "create", "--role", "surveyor"]));
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-pub(crate) fn open_state(db: &str) -> chiso::state::AppState {
-    let settings = chiso::config::Settings {
-        database_url: db.to_string(),
-        surveys_dir: surveys_dir(),
-        admin_password: Some("mat-khau-quan-tri".into()),
-        ..Default::default()
-    };
-    chiso::startup::prepare(settings).unwrap().state
 }
 
 /// The database the servers wrote, opened once they have stopped, and how many forms it

@@ -49,39 +49,41 @@ fn recount_agrees(app: &TestApp) {
     );
 }
 
-macro_rules! create_batch {
-    ($svc:expr, $sup:expr) => {{
-        let Answer {
-            status, location, ..
-        } = $sup
-            .post_form(
-                "/entry/batches",
-                &[
-                    ("survey", SURVEY),
-                    ("unit", WARD),
-                    ("period", "2025"),
-                    ("expected", "3"),
-                    ("label", "Lô 01 – An Bình"),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        location
-            .unwrap()
-            .trim_start_matches("/entry/batches/")
-            .to_string()
-    }};
+/// The paper desk of a test: supervisor chi and surveyors an and binh signed in, and a fresh
+/// batch of three household forms of An Bình that chi opened, with its keying address — as
+/// (chi, an, binh, batch, keying address).
+async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
+    let Answer {
+        status, location, ..
+    } = sup
+        .post_form(
+            "/entry/batches",
+            &[
+                ("survey", SURVEY),
+                ("unit", WARD),
+                ("period", "2025"),
+                ("expected", "3"),
+                ("label", "Lô 01 – An Bình"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let batch = location
+        .unwrap()
+        .trim_start_matches("/entry/batches/")
+        .to_string();
+    let key = format!("/entry/batches/{batch}/key");
+    (sup, an, binh, batch, key)
 }
 
 #[actix_web::test]
 async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
 
     // The keying screen numbers the questions as the printed form does, with the same codes.
     let screen = an.get(&key).await.text_with(StatusCode::OK);
@@ -249,12 +251,8 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
 async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
+    let (sup, an, binh, _, key) = desk(&svc).await;
     let xem = svc.viewer("xem").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
     let form = household("AB-0100", "4");
     let pairs = as_pairs(&form);
 
@@ -425,11 +423,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         })
         .build();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
     let Answer { text: page, .. } = an.get(format!("/entry/batches/{batch}")).await;
     assert!(
         page.contains("tính cả phiếu mới nhập một lần"),
@@ -502,9 +496,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     use chiso::features::import::service::{import_file, Entry, ImportOptions, Quiet};
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
+    let (sup, _, binh, batch, _) = desk(&svc).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lo-01.csv");
     std::fs::write(
@@ -604,11 +596,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
 async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
     let form = household("AB-0900", "4");
     assert_eq!(
         an.post_form(&key, &as_pairs(&form)).await.status,

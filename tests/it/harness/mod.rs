@@ -210,6 +210,19 @@ pub fn process_database() -> (tempfile::TempDir, String, SchemaGuard) {
     (dir, db, guard)
 }
 
+/// The app's state on the database at `db` that `chiso` processes use, for tests whose point
+/// is that database (what it holds after a crash, counts damaged behind the app's back);
+/// close it when done.
+pub fn open_state(db: &str) -> AppState {
+    let settings = Settings {
+        database_url: db.to_string(),
+        surveys_dir: surveys_dir(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Default::default()
+    };
+    prepare(settings).unwrap().state
+}
+
 pub fn spawn_app() -> TestApp {
     TestApp::builder().build()
 }
