@@ -40,6 +40,21 @@ fn open_campaign(app: &TestApp, people: &[(&str, &str, &str)]) -> String {
     c.id
 }
 
+/// An open campaign asking `n` district leaders of Cần Thơ named “`name` 0”, “`name` 1”…: its
+/// id, and name → token of their freshly issued links.
+fn district_leaders_asked(app: &TestApp, name: &str, n: usize) -> (String, Vec<(String, String)>) {
+    let people: Vec<(String, &str, &str)> = (0..n)
+        .map(|i| (format!("{name} {i}"), "lanh_dao_huyen", "CT"))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(n, g, u)| (n.as_str(), *g, *u))
+        .collect();
+    let id = open_campaign(app, &rows);
+    let links = links(app, &id);
+    (id, links)
+}
+
 /// Name → token of freshly issued links.
 fn links(app: &TestApp, id: &str) -> Vec<(String, String)> {
     let (_, links) = campaigns::issue_links(&app.state, "test", id).unwrap();
@@ -609,15 +624,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
 #[actix_web::test]
 async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
     let app = TestApp::builder().build();
-    let people: Vec<(String, &str, &str)> = (0..6)
-        .map(|i| (format!("Người {i}"), "lanh_dao_huyen", "CT"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = people
-        .iter()
-        .map(|(n, g, u)| (n.as_str(), *g, *u))
-        .collect();
-    let id = open_campaign(&app, &rows);
-    let links = links(&app, &id);
+    let (id, links) = district_leaders_asked(&app, "Người", 6);
     let svc = service!(app);
     for (_, token) in &links {
         let (Answer { status, .. }, _) = answer_all(&svc, &app, token, "2").await;
@@ -640,7 +647,7 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
         .chain(&hashes)
         .map(String::as_str)
         .chain(links.iter().map(|(_, t)| t.as_str()))
-        .chain(people.iter().map(|(n, _, _)| n.as_str()))
+        .chain(links.iter().map(|(name, _)| name.as_str()))
         .collect();
     let responses: Vec<String> = response_rows(&mut conn).into_iter().map(|r| r.0).collect();
     for table in [
@@ -1054,15 +1061,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
         .with_staff(&[("xem", Role::Viewer), ("lan", Role::Supervisor)])
         .with_token(Role::Supervisor)
         .build();
-    let people: Vec<(String, &str, &str)> = (0..7)
-        .map(|i| (format!("Cán bộ {i}"), "lanh_dao_huyen", "CT"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = people
-        .iter()
-        .map(|(n, g, u)| (n.as_str(), *g, *u))
-        .collect();
-    let id = open_campaign(&app, &rows);
-    let links = links(&app, &id);
+    let (id, links) = district_leaders_asked(&app, "Cán bộ", 7);
     let svc = service!(app);
     let browsers = [
         ("viewer", svc.viewer("xem").await),

@@ -439,21 +439,7 @@ async fn real_answers_of_every_route_fit_the_description() {
         .as_str()
         .unwrap()
         .to_string();
-    {
-        let mut conn = app.state.pool.get().unwrap();
-        let tree = &app.state.trees.first().unwrap().id;
-        chiso::db::par_entries::add(
-            &mut conn,
-            tree,
-            2025,
-            &enterable,
-            "0.5000",
-            "Báo cáo số 12/BC-SNV",
-            "admin",
-            chrono::Utc::now(),
-        )
-        .unwrap();
-    }
+    par_entry(&app, &enterable, "0.5000", "Báo cáo số 12/BC-SNV", "admin");
     let par = call(&app, get("/api/v1/parindex?period=2025", &viewer)).await;
     assert_eq!(par.status, StatusCode::OK);
     assert_fits(&doc, Method::GET, "/api/v1/parindex", 200, &par.body);

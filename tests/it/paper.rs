@@ -79,6 +79,33 @@ async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
     (sup, an, binh, batch, key)
 }
 
+/// The first form in dispute that the supervisor's list links to: its id.
+async fn first_dispute(sup: &Staff) -> String {
+    let Answer { text: list, .. } = sup.get("/entry/disputes").await;
+    let form_at = list.find("/entry/forms/").unwrap();
+    list[form_at + 13..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect()
+}
+
+/// The supervisor settles question E1.1 of form `form` from `source` (the paper, or a
+/// keying), with the paper's `value` when from the paper, for `reason`: the answer's status.
+async fn settle_e11(
+    sup: &Staff,
+    form: &str,
+    source: &str,
+    value: Option<&str>,
+    reason: &str,
+) -> StatusCode {
+    let mut fields = vec![("q.E1.1:source", source)];
+    fields.extend(value.map(|v| ("q.E1.1:value", v)));
+    fields.push(("q.E1.1:reason", reason));
+    sup.post_form(format!("/entry/forms/{form}"), &fields)
+        .await
+        .status
+}
+
 #[actix_web::test]
 async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let app = paper_app();
@@ -157,40 +184,18 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert_eq!(app.responses(), 1);
 
     // The supervisor sees both values side by side and settles with the paper's value.
-    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
-    let form_at = list.find("/entry/forms/").unwrap();
-    let form_id: String = list[form_at + 13..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let form_id = first_dispute(&sup).await;
     let dispute = sup
         .get(format!("/entry/forms/{form_id}"))
         .await
         .text_with(StatusCode::OK);
     assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
     // Without a reason nothing is settled.
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[
-                ("q.E1.1:source", "paper"),
-                ("q.E1.1:value", "4"),
-                ("q.E1.1:reason", ""),
-            ],
-        )
-        .await;
+    let status = settle_e11(&sup, &form_id, "paper", Some("4"), "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.responses(), 1);
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[
-                ("q.E1.1:source", "paper"),
-                ("q.E1.1:value", "4"),
-                ("q.E1.1:reason", "cả hai lần đều gõ sai, phiếu ghi 4"),
-            ],
-        )
-        .await;
+    let reason = "cả hai lần đều gõ sai, phiếu ghi 4";
+    let status = settle_e11(&sup, &form_id, "paper", Some("4"), reason).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 2);
     recount_agrees(&app);
@@ -445,18 +450,8 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
-    let form_at = list.find("/entry/forms/").unwrap();
-    let form_id: String = list[form_at + 13..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[("q.E1.1:source", "2"), ("q.E1.1:reason", "phiếu ghi 5")],
-        )
-        .await;
+    let form_id = first_dispute(&sup).await;
+    let status = settle_e11(&sup, &form_id, "2", None, "phiếu ghi 5").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "still one form");
     // The counts moved from 1 to 5 in the settlement's transaction: the recount agrees.

@@ -8,6 +8,7 @@ use chiso::db::auth::User;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use chiso::features::codes::service as codes;
 use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
+use chrono::Utc;
 use std::collections::BTreeMap;
 
 /// The household survey keyed from paper.
@@ -118,4 +119,40 @@ pub fn slip_codes(app: &TestApp, unit: &str, count: u32) -> Vec<String> {
     codes::issue(&app.state, "test", unit, "sipas-counter", count, 30)
         .unwrap()
         .0
+}
+
+/// Appointment-slip code `code` (ten letters, no dash) for the counter form at `unit`, that
+/// expired on `expired_on` (YYYY-MM-DD): the app issues none already expired, so it is stored
+/// as an old slip's would be.
+pub fn expired_slip_code(app: &TestApp, code: &str, unit: &str, expired_on: &str) {
+    let mut conn = app.state.pool.get().unwrap();
+    let codes = [code.to_string()];
+    chiso::db::codes::insert(
+        &mut conn,
+        &codes,
+        unit,
+        "sipas-counter",
+        "t",
+        expired_on,
+        Utc::now(),
+    )
+    .unwrap();
+}
+
+/// `by`'s entry of `points` for PAR INDEX criterion `criterion` in 2025, on `evidence`, as
+/// stored when its owner enters it.
+pub fn par_entry(app: &TestApp, criterion: &str, points: &str, evidence: &str, by: &str) {
+    let mut conn = app.state.pool.get().unwrap();
+    let tree = &app.state.trees.first().unwrap().id;
+    chiso::db::par_entries::add(
+        &mut conn,
+        tree,
+        2025,
+        criterion,
+        points,
+        evidence,
+        by,
+        Utc::now(),
+    )
+    .unwrap();
 }
