@@ -922,11 +922,10 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
 
     let csv = "name,group,unit,contact\nTrần Thị Mới,hdnd,SNV,moi@example.vn\n";
     let upload = multipart(&[("csrf", &a.csrf)], &[("file", "ds.csv", csv.as_bytes())]);
-    let resp = a
+    let page = a
         .post_multipart(format!("/campaigns/{}/list-file", c.id), upload)
-        .await;
-    assert_eq!(resp.status, StatusCode::FORBIDDEN);
-    let page = resp.text;
+        .await
+        .text_with(StatusCode::FORBIDDEN);
     assert!(
         !page.contains("Nguyễn Văn Kín") && !page.contains("kin@example.vn"),
         "{page}"

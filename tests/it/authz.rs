@@ -828,9 +828,10 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         .await;
     assert_eq!(resp.status, StatusCode::OK, "a ward of its own district");
     // The export without a unit is the token's unit's: a header and no rows.
-    let resp = unit_api.get(format!("/api/v1/export?{q}")).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let csv = resp.text;
+    let csv = unit_api
+        .get(format!("/api/v1/export?{q}"))
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(csv.lines().count(), 1, "header only: {csv}");
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
@@ -973,9 +974,7 @@ async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
     assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
     let count = |app: &TestApp| stored_tokens(app).len();
     let before = count(&app);
-    let resp = create(SCOPE).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = create(SCOPE).await.text_with(StatusCode::OK);
     assert_eq!(count(&app), before + 1);
     assert!(page.contains("Quận Cái Răng"), "the list names the unit");
     let t = stored_tokens(&app)

@@ -882,11 +882,10 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         ("Nguyễn Văn An", "hdnd", "CT"),
         ("Trần Thị Bình", "khong_co", "CT"),
     ]);
-    let resp = admin
+    let page = admin
         .post_multipart(&uri, list_upload(&admin.csrf, "ds.xlsx", &bad))
-        .await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text;
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("dòng 3") || page.contains(">3<"), "{page}");
     assert!(page.contains("khong_co"), "{page}");
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
@@ -1121,12 +1120,11 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
     for (n, shown) in cells {
         assert!(!shown || n >= min_cell, "a cell of {n} is shown");
     }
-    let resp = svc
+    let csv = svc
         .token(&app.tokens[0])
         .get(format!("/api/v1/export?{q}&format=csv"))
-        .await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let csv = resp.text;
+        .await
+        .text_with(StatusCode::OK);
     let forms: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(forms.len(), 6, "{csv}");
     for f in forms {

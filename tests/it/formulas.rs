@@ -87,11 +87,10 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
-    let resp = admin
+    let links = admin
         .post_form(format!("{page}/links"), &[("format", "csv")])
-        .await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let links = resp.text;
+        .await
+        .text_with(StatusCode::OK);
     let names = cells(&links);
     assert_eq!(names.len(), 3, "{links}");
     assert_eq!(names[1][0], format!("'{}", FORMULAS[0]));

@@ -383,9 +383,7 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     assert_eq!(surveyor.get("/import").await.status, StatusCode::FORBIDDEN);
 
     let lan = svc.supervisor("lan").await;
-    let resp = lan.get("/import").await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = lan.get("/import").await.text_with(StatusCode::OK);
     assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
     let csrf = csrf_field(&page);
 
@@ -409,9 +407,9 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     // A file with a bad row: the report, nothing stored.
     let bad: &'static str =
         format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8")).leak();
-    let resp = upload(&lan, &csrf, "all", &[], dot(bad)).await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text;
+    let page = upload(&lan, &csrf, "all", &[], dot(bad))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Không phiếu nào được lưu"), "{page}");
     assert!(
         page.contains("<td class=\"num\">3</td><td><code>E1.1</code></td><td><code>8</code></td>"),
@@ -420,9 +418,9 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     assert_eq!(app.responses(), 0);
 
     // Skipping invalid rows: the good one stored, the bad one to download.
-    let resp = upload(&lan, &csrf, "skip", &[], dot(bad)).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = upload(&lan, &csrf, "skip", &[], dot(bad))
+        .await
+        .text_with(StatusCode::OK);
     assert!(
         page.contains("Phiếu mới được lưu") && page.contains("Dòng bị loại"),
         "{page}"
@@ -432,9 +430,7 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
         .find("/import/rejected/")
         .expect("a link to the rejected rows");
     let link = &page[at..at + "/import/rejected/".len() + 64];
-    let resp = lan.get(link).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let rejected = resp.text;
+    let rejected = lan.get(link).await.text_with(StatusCode::OK);
     assert!(
         rejected.contains(",loi") && rejected.contains(&row("NK", "8")),
         "{rejected}"
@@ -445,9 +441,9 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     let resp = upload(&lan, &csrf, "all", &[], dot(good)).await;
     assert_eq!(resp.status, StatusCode::CONFLICT);
     assert_eq!(app.responses(), 1);
-    let resp = upload(&lan, &csrf, "all", &[("forms", "same")], dot(good)).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = upload(&lan, &csrf, "all", &[("forms", "same")], dot(good))
+        .await
+        .text_with(StatusCode::OK);
     assert!(page.contains("Đã nhập xong tệp dot.csv"), "{page}");
     assert_eq!(app.responses(), 2);
 }
@@ -463,9 +459,9 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
     let rows: Vec<String> = (0..40).map(|_| row("NK", "5")).collect();
     let big = format!("{}\n{}\n", header(), rows.join("\n"));
     assert!(big.len() > 2_000);
-    let resp = upload(&lan, &lan.csrf, "skip", &[], ("lon.csv", big.as_bytes())).await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text;
+    let page = upload(&lan, &lan.csrf, "skip", &[], ("lon.csv", big.as_bytes()))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains("Tệp quá lớn") && page.contains("Không phiếu nào được lưu"),
         "{page}"
@@ -523,9 +519,9 @@ async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
     let lan = svc.supervisor("lan").await;
     let mai = svc.supervisor("mai").await;
     let bad = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("NK", "8"));
-    let resp = upload(&lan, &lan.csrf, "skip", &[], ("dot.csv", bad.as_bytes())).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = upload(&lan, &lan.csrf, "skip", &[], ("dot.csv", bad.as_bytes()))
+        .await
+        .text_with(StatusCode::OK);
     let at = page
         .find("/import/rejected/")
         .expect("a link to the rejected rows");
@@ -722,9 +718,9 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
         assert_eq!(resp.status, StatusCode::OK);
         assert_eq!(app.responses(), 2);
 
-        let resp = send("week2.csv", week2.clone(), "").await;
-        assert_eq!(resp.status, StatusCode::CONFLICT);
-        let page = resp.text;
+        let page = send("week2.csv", week2.clone(), "")
+            .await
+            .text_with(StatusCode::CONFLICT);
         assert!(
             page.contains(
                 "week2.csv bắt đầu bằng các dòng giống tệp week1.csv, đã nhập ngày 2025-06-20 (2 dòng)"

@@ -233,14 +233,13 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     assert!(body.contains(">Đăng xuất<"), "Vietnamese by default");
 
     let (pre, token) = svc.login_page().await;
-    let resp = svc
+    let body = svc
         .send(
             login_request(&pre, &token, "admin", "wrong-password")
                 .cookie(Cookie::new("lang", "en")),
         )
-        .await;
-    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
-    let body = resp.text;
+        .await
+        .text_with(StatusCode::UNAUTHORIZED);
     assert!(body.contains("Wrong user name or password."), "{body}");
     assert!(!body.contains("không đúng"), "{body}");
 }
@@ -611,12 +610,11 @@ async fn paper_keying_errors_follow_the_readers_language() {
     ];
     for (form, vi, en) in cases {
         for lang in ["vi", "en"] {
-            let resp = an
+            let body = an
                 .in_lang((lang == "en").then_some("en"))
                 .post_encoded(format!("/entry/batches/{}/key", fx.batch), form.clone())
-                .await;
-            assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-            let body = resp.text;
+                .await
+                .text_with(StatusCode::UNPROCESSABLE_ENTITY);
             let (said, not_said) = if lang == "en" { (en, vi) } else { (vi, en) };
             assert!(
                 body.contains(said),

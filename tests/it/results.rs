@@ -196,9 +196,11 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let resp = svc.anonymous().get("/khong-co").await;
-    assert_eq!(resp.status, StatusCode::NOT_FOUND);
-    let page = resp.text;
+    let page = svc
+        .anonymous()
+        .get("/khong-co")
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(
         page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
         "{page}"
