@@ -196,8 +196,8 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let page = svc
-        .anonymous()
+    let visitor = svc.anonymous();
+    let page = visitor
         .get("/khong-co")
         .await
         .text_with(StatusCode::NOT_FOUND);
@@ -205,12 +205,7 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
         "{page}"
     );
-    let page = svc
-        .anonymous()
-        .in_lang("en")
-        .get("/nothing-here")
-        .await
-        .text;
+    let page = visitor.in_lang("en").get("/nothing-here").await.text;
     assert!(
         page.contains("Page not found") && page.contains("lang=\"en\""),
         "{page}"
