@@ -56,27 +56,29 @@ async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
     let sup = svc.supervisor("chi").await;
     let an = svc.surveyor("an").await;
     let binh = svc.surveyor("binh").await;
-    let Answer {
-        status, location, ..
-    } = sup
-        .post_form(
-            "/entry/batches",
-            &[
-                ("survey", SURVEY),
-                ("unit", WARD),
-                ("period", "2025"),
-                ("expected", "3"),
-                ("label", "Lô 01 – An Bình"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let batch = location
-        .unwrap()
-        .trim_start_matches("/entry/batches/")
-        .to_string();
+    let batch = open_batch(&sup, WARD, "3", "Lô 01 – An Bình").await;
     let key = format!("/entry/batches/{batch}/key");
     (sup, an, binh, batch, key)
+}
+
+/// The supervisor opens a batch of `expected` household forms of `unit` for 2025, labelled
+/// `label`: its id.
+async fn open_batch(sup: &Staff, unit: &str, expected: &str, label: &str) -> String {
+    let fields = [
+        ("survey", SURVEY),
+        ("unit", unit),
+        ("period", "2025"),
+        ("expected", expected),
+        ("label", label),
+    ];
+    let Answer {
+        status, location, ..
+    } = sup.post_form("/entry/batches", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    location
+        .unwrap()
+        .trim_start_matches("/entry/batches/")
+        .to_string()
 }
 
 /// The first form in dispute that the supervisor's list links to: its id.
@@ -335,22 +337,8 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     assert_eq!(app.responses(), 1);
 
     // The same serial keyed into another batch (another ward): refused, naming the batch.
-    let Answer {
-        status, location, ..
-    } = sup
-        .post_form(
-            "/entry/batches",
-            &[
-                ("survey", SURVEY),
-                ("unit", "NK-P-AN-CU"),
-                ("period", "2025"),
-                ("expected", "2"),
-                ("label", "Lô An Cư"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let other = format!("{}/key", location.unwrap());
+    let other = open_batch(&sup, "NK-P-AN-CU", "2", "Lô An Cư").await;
+    let other = format!("/entry/batches/{other}/key");
     let page = an
         .post_form(&other, &pairs)
         .await
