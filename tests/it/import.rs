@@ -160,24 +160,7 @@ fn a_serial_already_keyed_as_a_paper_form_is_refused() {
     let (dir, db, _guard) = process_database();
     // A form keyed in the browser holds serial K-7 (set up the way the keying screen stores it).
     let state = open_state(&db);
-    {
-        let mut conn = state.pool.get().unwrap();
-        chiso::db::paper::insert_form(
-            &mut conn,
-            &chiso::db::paper::Form {
-                id: uuid::Uuid::new_v4().to_string(),
-                batch_id: None,
-                survey_id: "sipas-counter".into(),
-                period: 2025,
-                serial: "K-7".into(),
-                status: "keyed_once".into(),
-                response_id: None,
-                differences: None,
-                updated_at: "2025-05-04T00:00:00Z".into(),
-            },
-        )
-        .unwrap();
-    }
+    counter_form_keyed_once(&state, "K-7");
     state.close();
     let file = write(
         &dir,

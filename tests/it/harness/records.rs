@@ -1,7 +1,9 @@
 //! Records a test starts from — paper batches and their keyed forms, campaigns and their
 //! one-time links, appointment-slip codes — made through the app's own services, as its pages
 //! would make them, for tests whose point is what comes after (the pages that show them, who
-//! may open them).
+//! may open them). The few a test needs that the app would not make now (an expired slip, an
+//! owner's PAR entry, a form keyed once outside a batch) are stored here as the app stores
+//! them, so that no test depends on the database modules' signatures.
 
 use super::{stored_users, TestApp, OFFICIALS_SURVEY, PERIOD};
 use chiso::db::auth::User;
@@ -155,4 +157,22 @@ pub fn par_entry(app: &TestApp, criterion: &str, points: &str, evidence: &str, b
         Utc::now(),
     )
     .unwrap();
+}
+
+/// A counter form of 2025 with serial `serial`, keyed once in the browser (no batch), stored
+/// as the keying screen stores it, in the database of `state`.
+pub fn counter_form_keyed_once(state: &chiso::state::AppState, serial: &str) {
+    let mut conn = state.pool.get().unwrap();
+    let form = chiso::db::paper::Form {
+        id: uuid::Uuid::new_v4().to_string(),
+        batch_id: None,
+        survey_id: "sipas-counter".into(),
+        period: 2025,
+        serial: serial.into(),
+        status: "keyed_once".into(),
+        response_id: None,
+        differences: None,
+        updated_at: "2025-05-04T00:00:00Z".into(),
+    };
+    chiso::db::paper::insert_form(&mut conn, &form).unwrap();
 }
