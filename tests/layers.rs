@@ -139,6 +139,20 @@ fn top(file: &str) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
+/// Checks that a rule found nothing against it; what it found, one a line, under `rule` if it
+/// did.
+#[track_caller]
+fn assert_none(rule: &str, found: &[String]) {
+    assert!(found.is_empty(), "{rule}:\n{}", found.join("\n"));
+}
+
+/// Checks that a graph of imports has no loop; the loops, after `what`, if it has.
+#[track_caller]
+fn assert_no_loops(edges: &BTreeMap<String, BTreeSet<String>>, what: &str) {
+    let found = loops(edges);
+    assert!(found.is_empty(), "{what}: {found:?}");
+}
+
 /// Loops in a graph, each as its members (Tarjan's strongly connected components).
 fn loops(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     struct Walk<'a> {
@@ -243,16 +257,8 @@ fn every_import_keeps_to_the_layer_order_and_no_module_imports_one_that_imports_
             edges.entry(from.clone()).or_default().insert(to);
         }
     }
-    assert!(
-        upward.is_empty(),
-        "imports that reach up a layer:\n{}",
-        upward.join("\n")
-    );
-    let found = loops(&edges);
-    assert!(
-        found.is_empty(),
-        "import loops between top-level modules: {found:?}"
-    );
+    assert_none("imports that reach up a layer", &upward);
+    assert_no_loops(&edges, "import loops between top-level modules");
 }
 
 #[test]
@@ -284,16 +290,11 @@ fn a_feature_never_imports_another_features_handlers_nor_one_that_imports_it_bac
                 .insert(to.to_string());
         }
     }
-    assert!(
-        into_handlers.is_empty(),
-        "handler files used as libraries by other features:\n{}",
-        into_handlers.join("\n")
+    assert_none(
+        "handler files used as libraries by other features",
+        &into_handlers,
     );
-    let found = loops(&edges);
-    assert!(
-        found.is_empty(),
-        "features importing each other in a loop: {found:?}"
-    );
+    assert_no_loops(&edges, "features importing each other in a loop");
 }
 
 #[test]
@@ -304,10 +305,9 @@ fn no_source_file_is_over_500_lines() {
         .filter(|(n, _)| *n > MAX_LINES)
         .map(|(n, f)| format!("{f}: {n} lines"))
         .collect();
-    assert!(
-        long.is_empty(),
-        "files over {MAX_LINES} lines (split them by job):\n{}",
-        long.join("\n")
+    assert_none(
+        &format!("files over {MAX_LINES} lines (split them by job)"),
+        &long,
     );
 }
 

@@ -117,8 +117,7 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
 /// carried it was written; it still logs the requests it may (so the check is not vacuous).
 #[test]
 fn the_log_holds_no_secret_in_any_encoding() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let out = chiso_process(&db)
         .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
         .output()
@@ -153,15 +152,7 @@ fn the_log_holds_no_secret_in_any_encoding() {
     let link = "a1".repeat(32);
 
     let addr = format!("127.0.0.1:{}", free_port());
-    let log = dir.path().join("server.log");
-    let mut child = chiso_process(&db)
-        .args(["serve", "--bind", &addr])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_healthy(&addr);
+    let server = start_logged_server(&db, &addr, dir.path());
     let mut c = chiso::http_client::Client::new(&addr);
     let mut asked = 0;
     for secret in [token.as_str(), code.as_str(), link.as_str()] {
@@ -187,9 +178,7 @@ fn the_log_holds_no_secret_in_any_encoding() {
     }
     let r = c.request("GET", "/%70ublic", None, b"").unwrap();
     assert_eq!(r.status, 200);
-    let _ = child.kill();
-    let _ = child.wait();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = server.stop_and_read_log();
     assert!(asked > 50);
     assert!(
         logged.contains("GET /public 200") && logged.contains("(no route)"),
@@ -300,8 +289,7 @@ async fn a_valid_token_has_its_own_quota_and_a_wrong_one_counts_against_the_addr
 /// with the default limits: none is refused.
 #[test]
 fn an_integrator_posting_4000_forms_over_16_connections_is_not_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let out = chiso_process(&db)
         .args(["token", "create", "--role", "surveyor"])
         .output()
@@ -378,19 +366,9 @@ async fn twenty_kiosk_posts_at_once_store_exactly_one() {
         forms.push(filled_form(&kiosk.form().await.text, None));
     }
     let posts = forms.into_iter().map(|form| kiosk.post_encoded(form));
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(posts)
-        .await
-        .iter()
-        .map(|r| r.status)
-        .collect();
-    let stored = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::SEE_OTHER)
-        .count();
-    let waiting = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
+    let statuses = statuses_at_once(posts).await;
+    let stored = how_many(&statuses, StatusCode::SEE_OTHER);
+    let waiting = how_many(&statuses, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!((stored, waiting), (1, 19), "{statuses:?}");
     assert_eq!(app.responses(), 1);
 }

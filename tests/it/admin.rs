@@ -2,14 +2,9 @@
 
 use crate::harness::*;
 use actix_web::http::StatusCode;
-use chiso::db::auth;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";
-
-fn audit_log(app: &TestApp) -> Vec<chiso::db::audit::Entry> {
-    audit_entries(app, None)
-}
 
 /// The secret a page shows once.
 fn secret(page: &str) -> String {
@@ -302,7 +297,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(status, StatusCode::SEE_OTHER);
 
     // The audit log names every change and no password.
-    let log = audit_log(&app);
+    let log = audit_entries(&app, None);
     let actions: Vec<&str> = log
         .iter()
         .filter(|e| e.actor == "admin" && e.action.starts_with("user."))
@@ -428,7 +423,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("có thể đã bị thu hồi"));
 
-    let log = audit_log(&app);
+    let log = audit_entries(&app, None);
     let token = path.trim_start_matches("/k/");
     assert!(log
         .iter()
@@ -473,10 +468,7 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     assert!(page.contains("Đã thu hồi khoá API"));
     // The database refuses it (other servers: once their 30 s cache entry ages out), and this
     // server refuses it at once, though it checked the token a moment ago.
-    {
-        let mut conn = app.state.pool.get().unwrap();
-        assert_eq!(auth::token_role(&mut conn, &token).unwrap(), None);
-    }
+    assert!(token_grant(&app, &token).is_none());
     assert_eq!(
         program.get("/api/v1/surveys").await.status,
         StatusCode::UNAUTHORIZED
@@ -488,7 +480,7 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("có thể đã bị thu hồi"));
-    let log = audit_log(&app);
+    let log = audit_entries(&app, None);
     assert!(log
         .iter()
         .any(|e| e.action == "token.create" && e.detail == "surveyor Cổng dịch vụ công"));
@@ -506,8 +498,7 @@ fn chiso(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 #[test]
 fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let pw = [("CHISO_USER_PASSWORD", "mat-khau-cua-lan")];
     let out = chiso(
         &db,
@@ -516,13 +507,13 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let out = chiso(&db, &["user", "add", "lan", "--role", "viewer"], &pw);
-    assert!(!out.status.success() && text(&out).contains("user 'lan' already exists"));
+    assert_fails_saying(&out, "user 'lan' already exists");
     let out = chiso(
         &db,
         &["user", "add", "hai", "--role", "viewer"],
         &[("CHISO_USER_PASSWORD", "short")],
     );
-    assert!(!out.status.success() && text(&out).contains("at least 12 characters"));
+    assert_fails_saying(&out, "at least 12 characters");
 
     let out = chiso(&db, &["user", "list"], &[]);
     let listed = String::from_utf8_lossy(&out.stdout).to_string();
@@ -537,18 +528,13 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         listed.contains("lan\tsupervisor\tNK\tdisabled\t"),
         "{listed}"
     );
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
-        .unwrap()
-        .is_none());
+    assert!(!password_accepted_in(&db, "lan", "mat-khau-cua-lan"));
     let out = chiso(&db, &["user", "disable", "lan"], &[]);
-    assert!(!out.status.success() && text(&out).contains("already disabled"));
+    assert_fails_saying(&out, "already disabled");
     assert!(chiso(&db, &["user", "enable", "lan"], &[]).status.success());
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
-        .unwrap()
-        .is_some());
+    assert!(password_accepted_in(&db, "lan", "mat-khau-cua-lan"));
     let out = chiso(&db, &["user", "disable", "nobody"], &[]);
-    assert!(!out.status.success() && text(&out).contains("no user 'nobody'"));
+    assert_fails_saying(&out, "no user 'nobody'");
 
     // A new password: generated and printed, or from the environment.
     let out = chiso(&db, &["user", "password", "lan"], &[]);
@@ -559,18 +545,14 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         .unwrap()
         .to_string();
     assert_eq!(generated.len(), 20);
-    assert!(auth::verify_login(&mut conn, "lan", &generated)
-        .unwrap()
-        .is_some());
+    assert!(password_accepted_in(&db, "lan", &generated));
     let out = chiso(
         &db,
         &["user", "password", "lan"],
         &[("CHISO_USER_PASSWORD", "mat-khau-moi-cua-lan")],
     );
     assert!(out.status.success() && !text(&out).contains("mat-khau-moi"));
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-moi-cua-lan")
-        .unwrap()
-        .is_some());
+    assert!(password_accepted_in(&db, "lan", "mat-khau-moi-cua-lan"));
 
     let out = chiso(&db, &["audit", "--action", "user.", "--limit", "3"], &[]);
     let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -595,8 +577,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
 
 #[test]
 fn kiosk_add_prints_its_url_on_the_public_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let add = words("kiosk add --unit P-CAI-RANG --survey sipas-counter");
     // Without a public address: the address the server listens on.
     let out = chiso(&db, &add, &[("CHISO_BIND", "0.0.0.0:9090")]);
@@ -700,7 +681,7 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
     let svc = service!(app);
     let a = svc.sign_in("a", USER_PASSWORD).await;
     let before = crate::authz::made(&app);
-    let log = audit_log(&app).len();
+    let log = audit_entries(&app, None).len();
     for unit in ["", "NK", OTHER_WARD, "CR-P-BA-LANG"] {
         for (uri, fields) in [
             (
@@ -755,7 +736,7 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
         }
     }
     assert_eq!(crate::authz::made(&app), before, "nothing stored");
-    assert_eq!(audit_log(&app).len(), log, "nothing logged");
+    assert_eq!(audit_entries(&app, None).len(), log, "nothing logged");
 
     // Within the ward: each is made, scoped to the ward.
     let ward = Some(WARD.to_string());
@@ -770,9 +751,10 @@ async fn a_ward_admin_creates_users_tokens_kiosks_and_codes_only_within_its_ward
     )
     .await
     .text_with(StatusCode::OK);
-    let mut conn = app.state.pool.get().unwrap();
-    let b = auth::find_user(&mut conn, "b").unwrap().unwrap();
-    drop(conn);
+    let b = stored_users(&app)
+        .into_iter()
+        .find(|u| u.username == "b")
+        .expect("b added");
     assert_eq!(
         (b.role.as_str(), b.unit_code.clone()),
         ("admin", ward.clone())
@@ -827,14 +809,11 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     let app = ward_admin_app();
     let svc = service!(app);
     let a = svc.sign_in("a", USER_PASSWORD).await;
-    let mut conn = app.state.pool.get().unwrap();
-    let city_token =
-        auth::create_token(&mut conn, Role::Supervisor, "thanh-pho", chrono::Utc::now()).unwrap();
-    let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
-    drop(conn);
+    let city_token = app.add_token(Role::Supervisor, "thanh-pho", None);
+    let kiosk = stored_kiosks(&app).remove(0);
     let users = stored_users;
     let before = (users(&app), crate::authz::made(&app));
-    let log = audit_log(&app).len();
+    let log = audit_entries(&app, None).len();
 
     // Users outside the ward: not theirs to act on at all.
     for name in ["chi", "an", "admin"] {
@@ -896,13 +875,9 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
         before,
         "nothing changed"
     );
-    assert_eq!(audit_log(&app).len(), log, "nothing logged");
-    let mut conn = app.state.pool.get().unwrap();
-    assert!(auth::token_grant(&mut conn, &city_token).unwrap().is_some());
-    assert!(chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
-        .revoked_at
-        .is_none());
-    drop(conn);
+    assert_eq!(audit_entries(&app, None).len(), log, "nothing logged");
+    assert!(token_grant(&app, &city_token).is_some());
+    assert!(stored_kiosks(&app)[0].revoked_at.is_none());
     let (status, _) = svc.try_sign_in("chi", USER_PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "chi's password still works");
 
@@ -943,15 +918,14 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
     let person = campaigns::respondents(&app.state, &c.id).unwrap()[0]
         .id
         .clone();
-    let log = audit_log(&app).len();
+    let log = audit_entries(&app, None).len();
 
     let csv = "name,group,unit,contact\nTrần Thị Mới,hdnd,SNV,moi@example.vn\n";
     let upload = multipart(&[("csrf", &a.csrf)], &[("file", "ds.csv", csv.as_bytes())]);
-    let resp = a
+    let page = a
         .post_multipart(format!("/campaigns/{}/list-file", c.id), upload)
-        .await;
-    assert_eq!(resp.status, StatusCode::FORBIDDEN);
-    let page = resp.text;
+        .await
+        .text_with(StatusCode::FORBIDDEN);
     assert!(
         !page.contains("Nguyễn Văn Kín") && !page.contains("kin@example.vn"),
         "{page}"
@@ -988,7 +962,7 @@ async fn a_ward_admin_is_refused_every_campaign_request_and_adds_no_one() {
     assert_eq!(people.len(), 1, "no one added");
     assert_eq!(campaigns::list(&app.state).unwrap().len(), 1);
     assert_eq!(campaigns::get(&app.state, id).unwrap().status, "draft");
-    assert_eq!(audit_log(&app).len(), log, "nothing logged");
+    assert_eq!(audit_entries(&app, None).len(), log, "nothing logged");
 
     // The application layer refuses a scoped actor as the pages do.
     let ward_admin = chiso::features::actor::Actor {
@@ -1016,25 +990,9 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
         .with_user("chi", Role::Supervisor, None)
         .build();
     let svc = service!(app);
-    let mut conn = app.state.pool.get().unwrap();
-    auth::create_token(&mut conn, Role::Admin, "nhan-thanh-pho", chrono::Utc::now()).unwrap();
-    auth::create_scoped_token(
-        &mut conn,
-        Role::Viewer,
-        "nhan-an-binh",
-        Some(OTHER_WARD),
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    auth::create_scoped_token(
-        &mut conn,
-        Role::Viewer,
-        "nhan-cai-khe",
-        Some(WARD),
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    drop(conn);
+    app.add_token(Role::Admin, "nhan-thanh-pho", None);
+    app.add_token(Role::Viewer, "nhan-an-binh", Some(OTHER_WARD));
+    app.add_token(Role::Viewer, "nhan-cai-khe", Some(WARD));
     let s = svc.supervisor("s").await;
     let page = s.get("/admin/tokens").await.text_with(StatusCode::OK);
     assert!(page.contains("nhan-cai-khe"), "{page}");

@@ -10,9 +10,6 @@ use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use chiso::db::auth;
-use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
-use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -447,94 +444,26 @@ pub(crate) fn matrix_app() -> TestApp {
 }
 
 pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
-    let st = &app.state;
-    let mut conn = st.pool.get().unwrap();
-    let users = auth::list_users(&mut conn).unwrap();
-    let user = |name: &str| {
-        let u = users.iter().find(|u| u.username == name).unwrap();
-        auth::User {
-            id: u.id.clone(),
-            username: u.username.clone(),
-            role: u.role.parse().unwrap(),
-            unit: u.unit_code.clone(),
-        }
-    };
     // Revoking takes the id or the secret itself.
-    let spare_token =
-        auth::create_token(&mut conn, Role::Viewer, "spare", chrono::Utc::now()).unwrap();
-    drop(conn);
-
-    let batch = paper::create_batch(
-        st,
-        &user("chi"),
-        NewBatch {
-            survey: HOUSEHOLD.into(),
-            period: PERIOD,
-            unit: WARD.into(),
-            label: "Lô 1".into(),
-            expected: 5,
-        },
-    )
-    .unwrap();
-    let keyed = |e11: &str| KeyedForm {
-        serial: "001".into(),
-        date: "15/06/2025".into(),
-        keys: BTreeMap::from([
-            ("bg.gioi_tinh".to_string(), "2".to_string()),
-            ("bg.do_tuoi".to_string(), "3".to_string()),
-            ("q.C8.4".to_string(), "1".to_string()),
-            ("q.E1.1".to_string(), e11.to_string()),
-        ]),
-        started_at: None,
-    };
-    let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed("4")).unwrap();
-    paper::key_form(st, &user("binh"), &batch.id, keyed("5")).unwrap();
-
-    let new = |title: &str| NewCampaign {
-        survey: "parindex-officials-2022".into(),
-        period: PERIOD,
-        title: title.into(),
-        organiser: "Sở Nội vụ".into(),
-        ..Default::default()
-    };
+    let spare_token = app.add_token(Role::Viewer, "spare", None);
+    let batch = household_batch(app, "chi", WARD, "Lô 1", 5);
+    let form = key_household(app, "an", &batch, household_form("001", "4"));
+    key_household(app, "binh", &batch, household_form("001", "5"));
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
-    let (c, _) = campaigns::create(
-        st,
-        "test",
-        new("Đợt 1"),
-        Some(campaigns::ListSource::Text(list)),
-    )
-    .unwrap();
-    campaigns::open(st, "test", &c.id).unwrap();
-    let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
-    let (spare, _) = campaigns::create(
-        st,
-        "test",
-        new("Đợt 2"),
-        Some(campaigns::ListSource::Text(list)),
-    )
-    .unwrap();
-    let mut conn = st.pool.get().unwrap();
-    let person = chiso::db::campaigns::respondents(&mut conn, &spare.id)
-        .unwrap()
-        .remove(0)
-        .id;
-    drop(conn);
-    let (codes, _) =
-        chiso::features::codes::service::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
-
+    let (campaign, links) = open_campaign_with_links(app, "Đợt 1", list);
+    let spare_campaign = draft_campaign(app, "Đợt 2", list);
     Fixtures {
         kiosk: app.kiosks[0].clone(),
-        link: links[0].token.clone(),
-        code: codes[0].clone(),
-        batch: batch.id,
-        form: form.id,
-        user: user("nan-nhan").id,
+        link: links[0].clone(),
+        code: slip_codes(app, WARD, 1).remove(0),
+        batch,
+        form,
+        user: user_id(app, "nan-nhan"),
         spare_kiosk: app.kiosks[1].clone(),
         spare_token,
-        campaign: c.id,
-        spare_campaign: spare.id,
-        person,
+        campaign,
+        person: campaign_respondents(app, &spare_campaign).remove(0),
+        spare_campaign,
     }
 }
 
@@ -639,40 +568,22 @@ async fn every_route_answers_every_caller_as_the_table_says() {
 
     // Callers: a signed-in browser per user, a bearer token per API caller, a fresh anonymous
     // browser (its CSRF cookie) for the others.
-    let mut conn = app.state.pool.get().unwrap();
-    let api = |conn: &mut _, role, unit| {
-        auth::create_scoped_token(conn, role, "matrix", unit, chrono::Utc::now()).unwrap()
-    };
     let mut callers: BTreeMap<Who, Caller> = BTreeMap::new();
-    callers.insert(
-        ApiViewer,
-        Caller {
-            bearer: Some(api(&mut conn, Role::Viewer, None)),
-            ..Default::default()
-        },
-    );
-    callers.insert(
-        ApiSurveyor,
-        Caller {
-            bearer: Some(api(&mut conn, Role::Surveyor, None)),
-            ..Default::default()
-        },
-    );
-    callers.insert(
-        ApiSupervisor,
-        Caller {
-            bearer: Some(api(&mut conn, Role::Supervisor, None)),
-            ..Default::default()
-        },
-    );
-    callers.insert(
-        ApiUnit,
-        Caller {
-            bearer: Some(api(&mut conn, Role::Supervisor, Some(SCOPE))),
-            ..Default::default()
-        },
-    );
-    drop(conn);
+    for (who, role, unit) in [
+        (ApiViewer, Role::Viewer, None),
+        (ApiSurveyor, Role::Surveyor, None),
+        (ApiSupervisor, Role::Supervisor, None),
+        (ApiUnit, Role::Supervisor, Some(SCOPE)),
+    ] {
+        let bearer = Some(app.add_token(role, "matrix", unit));
+        callers.insert(
+            who,
+            Caller {
+                bearer,
+                ..Default::default()
+            },
+        );
+    }
     for who in EVERYONE {
         if let Some(name) = user_name(who) {
             let password = if who == Admin {
@@ -880,16 +791,7 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         .with_kiosk(WARD, "sipas-counter")
         .build();
     let svc = service!(app);
-    let mut conn = app.state.pool.get().unwrap();
-    let unit_token = auth::create_scoped_token(
-        &mut conn,
-        Role::Supervisor,
-        "cr",
-        Some(SCOPE),
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    drop(conn);
+    let unit_token = app.add_token(Role::Supervisor, "cr", Some(SCOPE));
     // Six answers in the ward, all "very satisfied".
     for _ in 0..6 {
         let resp = svc
@@ -927,16 +829,14 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         .await;
     assert_eq!(resp.status, StatusCode::OK, "a ward of its own district");
     // The export without a unit is the token's unit's: a header and no rows.
-    let resp = unit_api.get(format!("/api/v1/export?{q}")).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let csv = resp.text;
+    let csv = unit_api
+        .get(format!("/api/v1/export?{q}"))
+        .await
+        .text_with(StatusCode::OK);
     assert_eq!(csv.lines().count(), 1, "header only: {csv}");
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
-    let mut conn = app.state.pool.get().unwrap();
-    let city_token =
-        auth::create_token(&mut conn, Role::Supervisor, "city", chrono::Utc::now()).unwrap();
-    drop(conn);
+    let city_token = app.add_token(Role::Supervisor, "city", None);
     let csv = svc
         .token(&city_token)
         .get(format!("/api/v1/export?{q}"))
@@ -990,34 +890,14 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A batch of the ward: not listed, not opened, not keyed into.
     let chi = svc.supervisor("chi").await;
-    let mut conn = app.state.pool.get().unwrap();
-    let users = auth::list_users(&mut conn).unwrap();
-    drop(conn);
-    let chi_user = users.iter().find(|u| u.username == "chi").unwrap();
-    let batch = paper::create_batch(
-        &app.state,
-        &auth::User {
-            id: chi_user.id.clone(),
-            username: "chi".into(),
-            role: Role::Supervisor,
-            unit: None,
-        },
-        NewBatch {
-            survey: HOUSEHOLD.into(),
-            period: PERIOD,
-            unit: WARD.into(),
-            label: "Lô An Bình".into(),
-            expected: 3,
-        },
-    )
-    .unwrap();
+    let batch = household_batch(&app, "chi", WARD, "Lô An Bình", 3);
     let Answer { text: list, .. } = chi.get("/entry").await;
     assert!(list.contains("Lô An Bình"), "the city's supervisor sees it");
     let Answer { text: list, .. } = cr.get("/entry").await;
     assert!(!list.contains("Lô An Bình"));
     for uri in [
-        format!("/entry/batches/{}", batch.id),
-        format!("/entry/batches/{}/key", batch.id),
+        format!("/entry/batches/{batch}"),
+        format!("/entry/batches/{batch}/key"),
     ] {
         let Answer {
             status, text: body, ..
@@ -1036,27 +916,8 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
 
     // The city's supervisor keys a form of the ward: its keyer, its batch and its audit line
     // are the city's to see, not Cái Răng's; nor is the city's list of users.
-    let keys = [("q.E1.1", "5"), ("q.C8.4", "1"), ("bg.gioi_tinh", "2")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    paper::key_form(
-        &app.state,
-        &auth::User {
-            id: chi_user.id.clone(),
-            username: "chi".into(),
-            role: Role::Supervisor,
-            unit: None,
-        },
-        &batch.id,
-        chiso::features::paper::service::KeyedForm {
-            serial: "AB-001".into(),
-            date: "15/06/2025".into(),
-            keys,
-            started_at: None,
-        },
-    )
-    .unwrap();
+    let keys = [("q.E1.1", "5"), ("q.C8.4", "1"), ("bg.gioi_tinh", "2")];
+    key_household(&app, "chi", &batch, household_keying("AB-001", &keys));
     let keyers = format!("/entry/keyers?survey={HOUSEHOLD}&period={PERIOD}");
     let Answer { text: page, .. } = chi.get(keyers.clone()).await;
     assert!(
@@ -1114,14 +975,10 @@ async fn the_tokens_page_creates_tokens_limited_to_a_unit() {
     assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
     let count = |app: &TestApp| stored_tokens(app).len();
     let before = count(&app);
-    let resp = create(SCOPE).await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+    let page = create(SCOPE).await.text_with(StatusCode::OK);
     assert_eq!(count(&app), before + 1);
     assert!(page.contains("Quận Cái Răng"), "the list names the unit");
-    let mut conn = app.state.pool.get().unwrap();
-    let t = auth::list_tokens(&mut conn)
-        .unwrap()
+    let t = stored_tokens(&app)
         .into_iter()
         .find(|t| t.label == "cong-thong-tin")
         .unwrap();

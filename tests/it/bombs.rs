@@ -4,7 +4,10 @@
 //! `chiso import` and `chiso campaign create`: each is refused within a second with a message
 //! naming the limit, and the server stays small and healthy.
 
-use crate::harness::{chiso_process, fresh_database, rss_mb, start_server, ADMIN_PROCESS_PASSWORD};
+use crate::harness::{
+    chiso_process, import_counter_forms, process_database, rss_mb, start_server, text,
+    ADMIN_PROCESS_PASSWORD,
+};
 use chiso::http_client::{sign_in, Client, SignedIn};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -140,8 +143,7 @@ fn post(
 
 #[test]
 fn files_built_to_exhaust_the_server_are_refused_within_a_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let year = chiso::clock::Clock::System.year().to_string();
     // A campaign to add people to, made before the server starts.
     let list = dir.path().join("nguoi.csv");
@@ -224,15 +226,10 @@ fn files_built_to_exhaust_the_server_are_refused_within_a_second() {
     // The command line refuses them the same way, with the limit in English.
     for (file, _) in &bombs {
         let started = Instant::now();
-        let out = chiso_process(&db)
-            .arg("import")
-            .arg(file)
-            .args(["--survey", "sipas-counter", "--period", "2025"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(!out.status.success(), "{}: {text}", file.display());
-        assert!(text.contains("the limit on"), "{}: {text}", file.display());
+        let out = import_counter_forms(&db, file, &[]);
+        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "{}: {said}", file.display());
+        assert!(said.contains("the limit on"), "{}: {said}", file.display());
         assert!(started.elapsed() < Duration::from_secs(5));
         let out = chiso_process(&db)
             .args(["campaign", "create", "--survey", "parindex-officials-2022"])
@@ -240,12 +237,8 @@ fn files_built_to_exhaust_the_server_are_refused_within_a_second() {
             .arg(file)
             .output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!out.status.success(), "{}: {text}", file.display());
-        assert!(text.contains("giới hạn"), "{}: {text}", file.display());
+        let said = text(&out);
+        assert!(!out.status.success(), "{}: {said}", file.display());
+        assert!(said.contains("giới hạn"), "{}: {said}", file.display());
     }
 }

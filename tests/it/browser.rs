@@ -3,7 +3,9 @@
 //!
 //! Needs Chromium and chromedriver (see `webdriver`); CHISO_SKIP_BROWSER_TESTS=1 skips it.
 
-use crate::harness::{chiso_process, fresh_database, run_ok, start_server, surveys_dir};
+use crate::harness::{
+    chiso_process, open_state, process_database, run_ok, start_server, surveys_dir,
+};
 use crate::webdriver::{Browser, DESKTOP};
 use chiso::http_client::Client;
 use chiso::survey::paper::{layout, FieldKind, Keyed};
@@ -63,8 +65,7 @@ pub fn sign_in_by_keyboard(b: &mut Browser, addr: &str, user: &str, password: &s
 
 #[test]
 fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let server = start_server(&db);
     for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
         run_ok(
@@ -197,12 +198,7 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
     {
         use chiso::db::schema::keyings;
         use diesel::prelude::*;
-        let settings = chiso::config::Settings {
-            database_url: db.clone(),
-            surveys_dir: surveys_dir(),
-            ..chiso::config::Settings::default()
-        };
-        let state = chiso::startup::prepare(settings).unwrap().state;
+        let state = open_state(&db);
         let mut conn = state.pool.get().unwrap();
         let (bg, answers): (String, String) = keyings::table
             .select((keyings::background, keyings::answers))

@@ -9,7 +9,6 @@ use chiso::db::AnyConnection;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
-use std::process::Stdio;
 
 const SURVEY: &str = "parindex-officials-2022";
 
@@ -39,6 +38,21 @@ fn open_campaign(app: &TestApp, people: &[(&str, &str, &str)]) -> String {
     assert_eq!(n, people.len());
     campaigns::open(&app.state, "test", &c.id).unwrap();
     c.id
+}
+
+/// An open campaign asking `n` district leaders of Cần Thơ named “`name` 0”, “`name` 1”…: its
+/// id, and name → token of their freshly issued links.
+fn district_leaders_asked(app: &TestApp, name: &str, n: usize) -> (String, Vec<(String, String)>) {
+    let people: Vec<(String, &str, &str)> = (0..n)
+        .map(|i| (format!("{name} {i}"), "lanh_dao_huyen", "CT"))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(n, g, u)| (n.as_str(), *g, *u))
+        .collect();
+    let id = open_campaign(app, &rows);
+    let links = links(app, &id);
+    (id, links)
 }
 
 /// Name → token of freshly issued links.
@@ -610,15 +624,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
 #[actix_web::test]
 async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
     let app = TestApp::builder().build();
-    let people: Vec<(String, &str, &str)> = (0..6)
-        .map(|i| (format!("Người {i}"), "lanh_dao_huyen", "CT"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = people
-        .iter()
-        .map(|(n, g, u)| (n.as_str(), *g, *u))
-        .collect();
-    let id = open_campaign(&app, &rows);
-    let links = links(&app, &id);
+    let (id, links) = district_leaders_asked(&app, "Người", 6);
     let svc = service!(app);
     for (_, token) in &links {
         let (Answer { status, .. }, _) = answer_all(&svc, &app, token, "2").await;
@@ -641,7 +647,7 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
         .chain(&hashes)
         .map(String::as_str)
         .chain(links.iter().map(|(_, t)| t.as_str()))
-        .chain(people.iter().map(|(n, _, _)| n.as_str()))
+        .chain(links.iter().map(|(name, _)| name.as_str()))
         .collect();
     let responses: Vec<String> = response_rows(&mut conn).into_iter().map(|r| r.0).collect();
     for table in [
@@ -690,32 +696,16 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
 
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
-    let year = Clock::System.year().to_string();
+    let (dir, db, _guard) = process_database();
     let file = dir.path().join("nguoi.csv");
     std::fs::write(
         &file,
         "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
     )
     .unwrap();
-    let f = file.to_str().unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            SURVEY,
-            "--period",
-            &year,
-            "--respondents",
-            f,
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let out = create_campaign(&db, &file);
+    let id = campaign_id(&out);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let id = stdout.split_whitespace().last().unwrap().to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
 
     // A bad list: every row's problem, exit 1, no campaign.
@@ -725,19 +715,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
         "name,group,unit,contact\nA,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
     )
     .unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            SURVEY,
-            "--period",
-            &year,
-            "--respondents",
-            bad.to_str().unwrap(),
-        ],
-    );
+    let out = create_campaign(&db, &bad);
     let t = text(&out);
     assert!(!out.status.success());
     assert!(
@@ -748,18 +726,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     assert_eq!(listed.lines().count(), 1, "{listed}");
 
     let server_addr = format!("127.0.0.1:{}", free_port());
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "links",
-            &id,
-            "--base-url",
-            &format!("http://{server_addr}"),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let csv = String::from_utf8_lossy(&out.stdout).to_string();
+    let csv = campaign_links(&db, &id, &server_addr);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "name,group,link");
     assert_eq!(lines.len(), 3);
@@ -771,15 +738,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     assert!(tokens.iter().all(|t| t.len() == 64));
 
     // A real server, logging at info: the link is opened and answered; no token in the log.
-    let log = dir.path().join("server.log");
-    let mut child = chiso_process(&db)
-        .args(["serve", "--bind", &server_addr])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_healthy(&server_addr);
+    let server = start_logged_server(&db, &server_addr, dir.path());
     let mut c = chiso::http_client::Client::new(&server_addr);
     let token = &tokens[0];
     let r = c.request("GET", &format!("/i/{token}"), None, b"").unwrap();
@@ -811,9 +770,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
         .request("GET", &format!("/i/{}", tokens[1]), None, b"")
         .unwrap();
     assert_eq!(r.status, 200);
-    let _ = child.kill();
-    let _ = child.wait();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = server.stop_and_read_log();
     // Answering is not logged at all: a log line carries the time.
     assert!(!logged.contains("/i/"), "{logged}");
     for t in &tokens {
@@ -925,11 +882,10 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
         ("Nguyễn Văn An", "hdnd", "CT"),
         ("Trần Thị Bình", "khong_co", "CT"),
     ]);
-    let resp = admin
+    let page = admin
         .post_multipart(&uri, list_upload(&admin.csrf, "ds.xlsx", &bad))
-        .await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text;
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("dòng 3") || page.contains(">3<"), "{page}");
     assert!(page.contains("khong_co"), "{page}");
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
@@ -982,8 +938,7 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
 
 #[test]
 fn a_campaign_is_created_from_an_excel_list_on_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let year = Clock::System.year().to_string();
     let file = dir.path().join("nguoi.xlsx");
     std::fs::write(
@@ -1105,15 +1060,7 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
         .with_staff(&[("xem", Role::Viewer), ("lan", Role::Supervisor)])
         .with_token(Role::Supervisor)
         .build();
-    let people: Vec<(String, &str, &str)> = (0..7)
-        .map(|i| (format!("Cán bộ {i}"), "lanh_dao_huyen", "CT"))
-        .collect();
-    let rows: Vec<(&str, &str, &str)> = people
-        .iter()
-        .map(|(n, g, u)| (n.as_str(), *g, *u))
-        .collect();
-    let id = open_campaign(&app, &rows);
-    let links = links(&app, &id);
+    let (id, links) = district_leaders_asked(&app, "Cán bộ", 7);
     let svc = service!(app);
     let browsers = [
         ("viewer", svc.viewer("xem").await),
@@ -1173,12 +1120,11 @@ async fn an_insider_reading_everything_before_and_after_one_answer_learns_nothin
     for (n, shown) in cells {
         assert!(!shown || n >= min_cell, "a cell of {n} is shown");
     }
-    let resp = svc
+    let csv = svc
         .token(&app.tokens[0])
         .get(format!("/api/v1/export?{q}&format=csv"))
-        .await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let csv = resp.text;
+        .await
+        .text_with(StatusCode::OK);
     let forms: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(forms.len(), 6, "{csv}");
     for f in forms {

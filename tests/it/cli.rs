@@ -1,7 +1,8 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_said, fresh_database, surveys_dir, text, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_fails_saying, assert_refused, assert_said, import_counter_forms, open_state,
+    process_database, surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -13,6 +14,19 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .env("CHISO_ADMIN_PASSWORD", ADMIN_PROCESS_PASSWORD)
         .output()
         .unwrap()
+}
+
+/// `chiso check` on the definitions in `dir`, which must refuse them (exit 1, `case` named
+/// if not): the line of its errors that says `message`.
+#[track_caller]
+fn check_refuses(dir: &std::path::Path, message: &str, case: &str) -> String {
+    let out = chiso("sqlite://unused.db", &["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{case}");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    err.lines()
+        .find(|l| l.contains(message))
+        .unwrap_or_else(|| panic!("{message}: {err}"))
+        .to_string()
 }
 
 #[test]
@@ -57,16 +71,7 @@ fn check_rejects_broken_copies_with_file_and_line() {
         assert!(original.contains(from), "{from}");
         let broken = original.replacen(from, to, 1);
         std::fs::write(dir.path().join("sipas-counter.toml"), &broken).unwrap();
-        let out = chiso(
-            "sqlite://unused.db",
-            &["check", dir.path().to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(1), "{message}");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        let line = err
-            .lines()
-            .find(|l| l.contains(message))
-            .unwrap_or_else(|| panic!("{message}: {err}"));
+        let line = check_refuses(dir.path(), message, message);
         let mut parts = line.splitn(3, ':');
         assert!(
             parts.next().unwrap().ends_with("sipas-counter.toml"),
@@ -79,8 +84,7 @@ fn check_rejects_broken_copies_with_file_and_line() {
 
 #[test]
 fn paper_forms_import_once_and_score_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let csv = dir.path().join("dot-1.csv");
     let mut rows = vec![format!("unit,date,linh_vuc,{}", ITEMS.join(","))];
     for (unit, v) in [("NK", "5"), ("NK-P-AN-CU", "4"), ("BT", "2"), ("BT", "na")] {
@@ -90,18 +94,10 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         ));
     }
     std::fs::write(&csv, rows.join("\n")).unwrap();
-    let args = [
-        "import",
-        csv.to_str().unwrap(),
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
-    ];
-    let out = chiso(&db, &args);
+    let out = import_counter_forms(&db, &csv, &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_said(&out, "imported 4 forms (0 already present)");
-    let out = chiso(&db, &args);
+    let out = import_counter_forms(&db, &csv, &[]);
     assert_said(&out, "imported 0 forms (4 already present)");
 
     let out = chiso(
@@ -143,25 +139,13 @@ fn paper_forms_import_once_and_score_from_the_command_line() {
         ),
     )
     .unwrap();
-    let out = chiso(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert_said(&out, "dot-1.csv:2: column E1.1, value \"7\"");
+    let out = import_counter_forms(&db, &csv, &[]);
+    assert_refused(&out, "dot-1.csv:2: column E1.1, value \"7\"");
 }
 
 #[test]
 fn operators_create_users_tokens_and_kiosks() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let out = chiso(
         &db,
         &["user", "add", "lan", "--role", "viewer", "--unit", "NK"],
@@ -218,20 +202,12 @@ fn operators_create_users_tokens_and_kiosks() {
         &db,
         &["token", "create", "--role", "viewer", "--unit", "KHONG-CO"],
     );
-    assert!(
-        !out.status.success() && text(&out).contains("KHONG-CO"),
-        "{}",
-        text(&out)
-    );
+    assert_fails_saying(&out, "KHONG-CO");
     let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 3, "{listed}");
     assert!(listed.contains("\tsupervisor\tNK\tnk\t"), "{listed}");
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    let grant = chiso::db::auth::token_grant(&mut conn, &scoped)
-        .unwrap()
-        .unwrap();
+    let grant = token_grant_in(&db, &scoped).expect("the token opens");
     assert_eq!(grant.unit.as_deref(), Some("NK"));
-    drop(conn);
     assert!(
         !listed.contains(&api_token),
         "a listing never shows a token"
@@ -241,28 +217,21 @@ fn operators_create_users_tokens_and_kiosks() {
         .status
         .success());
     let out = chiso(&db, &["token", "revoke", &api_token]);
-    assert!(!out.status.success() && text(&out).contains("no active API token"));
+    assert_fails_saying(&out, "no active API token");
     let viewer_id = lines[1].split('\t').next().unwrap();
     assert!(chiso(&db, &["token", "revoke", viewer_id]).status.success());
     let listed = String::from_utf8_lossy(&chiso(&db, &["token", "list"]).stdout).to_string();
     assert_eq!(listed.matches("\trevoked ").count(), 2, "{listed}");
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    assert_eq!(
-        chiso::db::auth::token_role(&mut conn, &api_token).unwrap(),
-        None,
+    assert!(
+        token_grant_in(&db, &api_token).is_none(),
         "a revoked token opens nothing"
     );
-    drop(conn);
     // A counter today belongs to a unit of the merged city; Cái Răng district is gone.
     let out = chiso(
         &db,
         &["kiosk", "add", "--unit", "CR", "--survey", "sipas-counter"],
     );
-    assert!(
-        !out.status.success() && text(&out).contains("unit 'CR' (Quận Cái Răng) no longer exists"),
-        "{}",
-        text(&out)
-    );
+    assert_fails_saying(&out, "unit 'CR' (Quận Cái Răng) no longer exists");
     let out = chiso(
         &db,
         &words("kiosk add --unit P-CAI-RANG --survey sipas-counter"),
@@ -282,7 +251,7 @@ fn operators_create_users_tokens_and_kiosks() {
         &db,
         &["kiosk", "add", "--unit", "HN", "--survey", "sipas-counter"],
     );
-    assert!(!out.status.success() && text(&out).contains("unknown unit 'HN'"));
+    assert_fails_saying(&out, "unknown unit 'HN'");
 }
 
 #[test]
@@ -320,16 +289,7 @@ fn check_rejects_broken_copies_of_every_instrument() {
         let original = std::fs::read_to_string(&path).unwrap();
         assert!(original.contains(from), "{file}: {from}");
         std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
-        let out = chiso(
-            "sqlite://unused.db",
-            &["check", dir.path().to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(1), "{file}: {message}");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        let line = err
-            .lines()
-            .find(|l| l.contains(message))
-            .unwrap_or_else(|| panic!("{message}: {err}"));
+        let line = check_refuses(dir.path(), message, &format!("{file}: {message}"));
         assert!(line.contains(&format!("{file}:")), "{line}");
         let n: usize = line.split(':').nth(1).unwrap().parse().unwrap();
         assert!(n > 1, "{line}");
@@ -347,16 +307,8 @@ fn check_rejects_a_papi_sub_dimension_without_items() {
     let items = at + text[at..].find("items = [").unwrap();
     let end = items + text[items..].find('\n').unwrap();
     std::fs::write(&path, format!("{}{}", &text[..items], &text[end..])).unwrap();
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", dir.path().to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("PAPI sub-dimension '8.1' has no item"),
-        "{err}"
-    );
+    let what = "PAPI sub-dimension '8.1' has no item";
+    check_refuses(dir.path(), what, what);
 }
 
 fn copy_surveys(to: &std::path::Path) {
@@ -375,25 +327,12 @@ fn copy_surveys(to: &std::path::Path) {
 
 #[test]
 fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let csv = dir.path().join("f.csv");
     let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
     let row = format!("NK,2025-05-04,ho_tich,{}", vec!["4"; 19].join(","));
     std::fs::write(&csv, format!("{header}\n{row}\n{row}\n")).unwrap();
-    assert!(chiso(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025"
-        ]
-    )
-    .status
-    .success());
+    assert!(import_counter_forms(&db, &csv, &[]).status.success());
     let out = chiso(&db, &["recount"]);
     assert!(
         out.status.success() && text(&out).contains("running counts agree"),
@@ -402,14 +341,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     );
 
     // Damage one count behind the application's back.
-    let state = chiso::startup::prepare(chiso::config::Settings {
-        database_url: db.clone(),
-        surveys_dir: surveys_dir(),
-        admin_password: Some("mat-khau-quan-tri".into()),
-        ..Default::default()
-    })
-    .unwrap()
-    .state;
+    let state = open_state(&db);
     let mut conn = state.pool.get().unwrap();
     {
         use diesel::RunQueryDsl;
@@ -420,8 +352,7 @@ fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     drop(conn);
     state.close();
     let out = chiso(&db, &["recount"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_said(&out, "difference: sipas-counter");
+    assert_refused(&out, "difference: sipas-counter");
     let out = chiso(&db, &["recount", "--fix"]);
     assert!(
         out.status.success() && text(&out).contains("replaced by the recount"),
@@ -493,28 +424,13 @@ fn stored(db: &str, period: &str) -> i64 {
         .unwrap()
 }
 
-fn import(db: &str, file: &std::path::Path) -> Output {
-    chiso(
-        db,
-        &[
-            "import",
-            file.to_str().unwrap(),
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-        ],
-    )
-}
-
 fn form_row(unit: &str, value: &str) -> String {
     format!("{unit},2025-05-04,ho_tich,{}", vec![value; 19].join(","))
 }
 
 #[test]
 fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let header = format!("unit,date,linh_vuc,{}", ITEMS.join(","));
     let mut rows: Vec<String> = (0..10).map(|i| form_row("NK", ["5", "4"][i % 2])).collect();
     rows[2] = form_row("NK", "9"); // line 4: a value the scale does not have
@@ -522,7 +438,7 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     rows[7] = rows[7].replace("2025-05-04", "2027-02-30"); // line 9: no such date
     let file = dir.path().join("phieu.csv");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     for expected in [
         "phieu.csv:4: column E1.1, value \"9\"",
@@ -542,9 +458,9 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
     rows[5] = form_row("NK-P-CAI-KHE", "5");
     rows[7] = form_row("NK", "4");
     std::fs::write(&file, format!("{header}\n{}", rows.join("\n"))).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 10 forms (0 already present)");
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 0 forms (10 already present)");
     assert_eq!(stored(&db, "2025"), 10);
 
@@ -557,21 +473,20 @@ fn an_import_checks_every_row_first_and_stores_all_or_nothing() {
         format!("{header}\n{}\n{}", form_row("BT", "5"), form_row("BT", "5")),
     )
     .unwrap();
-    let out = import(&db, &theirs);
+    let out = import_counter_forms(&db, &theirs, &[]);
     assert_said(&out, "imported 2 forms (0 already present)");
     assert_eq!(stored(&db, "2025"), 12);
 }
 
 #[test]
 fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let header = format!("submission_id,unit,date,linh_vuc,{}", ITEMS.join(","));
     let sid = uuid::Uuid::new_v4().to_string();
     let file = dir.path().join("serials.csv");
     let same = format!("{sid},{}", form_row("NK", "5"));
     std::fs::write(&file, format!("{header}\n{same}\n{same}")).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_said(&out, "imported 1 forms (1 already present)");
 
     let other = uuid::Uuid::new_v4().to_string();
@@ -582,7 +497,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
         form_row("NK", "1")
     );
     std::fs::write(&file, clash).unwrap();
-    let out = import(&db, &file);
+    let out = import_counter_forms(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("serials.csv:3: column submission_id") && text(&out).contains("row 2"),
@@ -594,8 +509,7 @@ fn one_submission_id_twice_in_a_file_is_one_form_or_an_error() {
 
 #[test]
 fn common_flags_go_before_or_after_the_subcommand() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let surveys = surveys_dir();
     let surveys = surveys.to_str().unwrap();
     for args in [

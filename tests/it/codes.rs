@@ -15,29 +15,26 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(expires, "2025-07-20");
     assert!(issued.iter().all(|c| c.len() == 10));
     let svc = service!(app);
+    // A citizen with the slip, on a phone.
+    let citizen = svc.anonymous();
 
     // /o asks for the code; a code typed in any case, with a hyphen, goes to its form.
-    let page = svc
-        .anonymous()
-        .get("/o".to_string())
-        .await
-        .text_with(StatusCode::OK);
+    let page = citizen.get("/o").await.text_with(StatusCode::OK);
     assert!(page.contains("phiếu hẹn"));
     let typed = codes::display(&issued[0]).to_lowercase();
     let Answer {
         status, location, ..
-    } = svc.anonymous().get(format!("/o?code={typed}")).await;
+    } = citizen.get(format!("/o?code={typed}")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let uri = location.unwrap();
     assert_eq!(uri, format!("/o/{}", issued[0]));
-    let page = svc
-        .anonymous()
-        .get("/o?code=abc".to_string())
+    let page = citizen
+        .get("/o?code=abc")
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("10 ký tự"));
 
-    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
+    let page = citizen.get(&uri).await.text_with(StatusCode::OK);
     assert!(page.contains("Phường Cái Khế") && page.contains(&format!("action=\"{uri}\"")));
     assert!(
         !page.contains("http-equiv=\"refresh\""),
@@ -45,8 +42,7 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     );
 
     // A question left out is asked for again; nothing stored, the code still good.
-    let page = svc
-        .anonymous()
+    let page = citizen
         .post_encoded(&uri, filled_form(&page, Some("E2.1")))
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
@@ -54,28 +50,27 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(app.responses(), 0);
 
     let form = filled_form(&page, None);
-    let page = svc
-        .anonymous()
+    let page = citizen
         .post_encoded(&uri, form.clone())
         .await
         .text_with(StatusCode::OK);
     assert!(page.contains("Đã ghi nhận"));
     // Sent again (a reload): thanked, stored once.
-    let Answer { status, .. } = svc.anonymous().post_encoded(&uri, form.clone()).await;
+    let Answer { status, .. } = citizen.post_encoded(&uri, form.clone()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.responses(), 1);
     // Used: no form, nothing stored, with another page's submission id either.
-    let page = svc.anonymous().get(&uri).await.text_with(StatusCode::GONE);
+    let page = citizen.get(&uri).await.text_with(StatusCode::GONE);
     assert!(page.contains("đã được dùng") && !page.contains("<form"));
     let other = form.replace(&submission_of(&form), &uuid::Uuid::new_v4().to_string());
-    let Answer { status, .. } = svc.anonymous().post_encoded(&uri, other).await;
+    let Answer { status, .. } = citizen.post_encoded(&uri, other).await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(app.responses(), 1);
 
-    let mut conn = app.state.pool.get().unwrap();
     let (rid, ch, unit, created): (String, String, String, String) = {
         use chiso::db::schema::responses::dsl::*;
         use diesel::prelude::*;
+        let mut conn = app.state.pool.get().unwrap();
         responses
             .select((id, channel, unit_code, created_at))
             .first(&mut conn)
@@ -86,21 +81,11 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(uuid::Uuid::parse_str(&rid).unwrap().get_version_num(), 4);
 
     // Unknown and expired codes.
-    let Answer { status, .. } = svc.anonymous().get("/o/ZZZZZZZZZZ".to_string()).await;
+    let Answer { status, .. } = citizen.get("/o/ZZZZZZZZZZ").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    chiso::db::codes::insert(
-        &mut conn,
-        &["ABCDEFGHJK".into()],
-        WARD,
-        "sipas-counter",
-        "t",
-        "2025-06-19",
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    let page = svc
-        .anonymous()
-        .get("/o/ABCDE-FGHJK".to_string())
+    expired_slip_code(&app, "ABCDEFGHJK", WARD, "2025-06-19");
+    let page = citizen
+        .get("/o/ABCDE-FGHJK")
         .await
         .text_with(StatusCode::GONE);
     assert!(page.contains("hết hạn"));
@@ -116,8 +101,7 @@ fn submission_of(form: &str) -> String {
 
 #[test]
 fn codes_issue_prints_code_and_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let out: Output = chiso_process(&db)
         .args(words(
             "codes issue --unit CT --survey sipas-counter --count 5 \

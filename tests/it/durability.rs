@@ -2,8 +2,8 @@
 //! database. Runs on SQLite, and on PostgreSQL when CHISO_TEST_DATABASE_URL names one.
 
 use crate::harness::{
-    chiso_process as chiso, fresh_database, live_submission, run_ok, start_server as start,
-    surveys_dir,
+    chiso_process as chiso, live_submission, open_state, process_database, run_ok,
+    start_server as start,
 };
 use chiso::http_client::Client;
 use rand::{Rng, SeedableRng};
@@ -19,14 +19,16 @@ fn token(db: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-pub(crate) fn open_state(db: &str) -> chiso::state::AppState {
-    let settings = chiso::config::Settings {
-        database_url: db.to_string(),
-        surveys_dir: surveys_dir(),
-        admin_password: Some("mat-khau-quan-tri".into()),
-        ..Default::default()
-    };
-    chiso::startup::prepare(settings).unwrap().state
+/// The database the servers wrote, opened once they have stopped, and how many forms it
+/// holds; its running counts must equal a recount of the stored answers.
+fn reopen_with_counts_agreeing(db: &str) -> (chiso::state::AppState, i64) {
+    let state = open_state(db);
+    let mut conn = state.pool.get().unwrap();
+    let stored = chiso::db::responses::count(&mut conn).unwrap();
+    drop(conn);
+    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    (state, stored)
 }
 
 fn id_of(body: &str) -> String {
@@ -40,8 +42,7 @@ fn id_of(body: &str) -> String {
 /// equal a recount from the answers.
 #[test]
 fn acknowledged_answers_survive_sigkill() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let token = token(&db);
     let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
@@ -110,24 +111,19 @@ fn acknowledged_answers_survive_sigkill() {
         }
     }
     drop(server);
-    let state = open_state(&db);
-    let mut conn = state.pool.get().unwrap();
+    let (state, stored) = reopen_with_counts_agreeing(&db);
     assert_eq!(
-        chiso::db::responses::count(&mut conn).unwrap(),
+        stored,
         sent.len() as i64,
         "each submission stored exactly once"
     );
-    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
-    drop(conn);
     state.close();
 }
 
 /// Two servers on one database: every answer counted once, both report identical scores.
 #[test]
 fn two_servers_share_one_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let token = token(&db);
     let servers = [start(&db), start(&db)];
     let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
@@ -190,12 +186,8 @@ fn two_servers_share_one_database() {
     assert_eq!(scores[0]["responses"], 240);
     assert_eq!(scores[0]["nodes"][0]["value"], 40.0);
     drop(servers);
-    let state = open_state(&db);
-    let mut conn = state.pool.get().unwrap();
-    assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 240);
-    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
-    drop(conn);
+    let (state, stored) = reopen_with_counts_agreeing(&db);
+    assert_eq!(stored, 240);
     state.close();
 }
 
@@ -205,8 +197,7 @@ fn two_servers_share_one_database() {
 #[test]
 fn recount_fix_while_a_server_writes_loses_no_counts() {
     use diesel::RunQueryDsl;
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let token = token(&db);
     let server = start(&db);
     let stop = Arc::new(AtomicBool::new(false));
@@ -278,12 +269,9 @@ fn recount_fix_while_a_server_writes_loses_no_counts() {
     }
     drop(server);
     drop(pool);
-    let state = open_state(&db);
-    let mut conn = state.pool.get().unwrap();
-    let stored = chiso::db::responses::count(&mut conn).unwrap();
+    let (state, stored) = reopen_with_counts_agreeing(&db);
     assert_eq!(stored, acked.load(Ordering::Relaxed) as i64);
-    let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
-    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    let mut conn = state.pool.get().unwrap();
     let f = chiso::db::counts::Filter {
         survey_id: "sipas-counter".into(),
         period: chiso::clock::Clock::System.year(),

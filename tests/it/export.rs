@@ -405,39 +405,30 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
     let api = as_supervisor(&app, COUNTER).await.body;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("phiếu.csv");
-    let run = |args: &[&str]| {
-        let out = run_ok(chiso_process(&app.database_url).args(args));
-        out
+    // `chiso export` of the counter survey's 2025 forms, with `more` arguments.
+    let export = |more: &[&str]| {
+        let mut command = chiso_process(&app.database_url);
+        command
+            .args(["export", "--survey", "sipas-counter", "--period", "2025"])
+            .args(more);
+        command
     };
-    let out = run(&[
-        "export",
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
-        "--out",
-        file.to_str().unwrap(),
-    ]);
+    let out = run_ok(&mut export(&["--out", file.to_str().unwrap()]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 forms exported"));
     assert_eq!(std::fs::read(&file).unwrap(), api);
     // To standard output, the same bytes.
-    let out = run(&["export", "--survey", "sipas-counter", "--period", "2025"]);
+    let out = run_ok(&mut export(&[]));
     assert_eq!(out.stdout, api);
     // One unit, as XLSX, with its labels.
     let xlsx = dir.path().join("nk.xlsx");
-    run(&[
-        "export",
-        "--survey",
-        "sipas-counter",
-        "--period",
-        "2025",
+    run_ok(&mut export(&[
         "--unit",
         "NK",
         "--format",
         "xlsx",
         "--out",
         xlsx.to_str().unwrap(),
-    ]);
+    ]));
     let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     assert_eq!(book.worksheet_range("Phiếu").unwrap().rows().count(), 3);
     let labels = book.worksheet_range("Nhãn").unwrap();
@@ -446,18 +437,7 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
         .any(|c| *c == Data::String("Rất không hài lòng".into()))));
     // A wrong argument names it, and leaves no file behind.
     let bad = dir.path().join("bad.csv");
-    let out = chiso_process(&app.database_url)
-        .args([
-            "export",
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-            "--unit",
-            "XYZ",
-            "--out",
-            bad.to_str().unwrap(),
-        ])
+    let out = export(&["--unit", "XYZ", "--out", bad.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -87,11 +87,10 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert_neutral("reminders.csv", &reminders);
     // Names in the link list; contacts are not in it.
-    let resp = admin
+    let links = admin
         .post_form(format!("{page}/links"), &[("format", "csv")])
-        .await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let links = resp.text;
+        .await
+        .text_with(StatusCode::OK);
     let names = cells(&links);
     assert_eq!(names.len(), 3, "{links}");
     assert_eq!(names[1][0], format!("'{}", FORMULAS[0]));
@@ -100,30 +99,10 @@ async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
 
 #[test]
 fn the_command_line_writes_names_and_contacts_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let file = dir.path().join("nguoi.csv");
     std::fs::write(&file, list()).unwrap();
-    let year = chiso::clock::Clock::System.year().to_string();
-    let out = chiso(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            "parindex-officials-2022",
-            "--period",
-            &year,
-            "--respondents",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{out:?}");
-    let id = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .to_string();
+    let id = campaign_id(&create_campaign(&db, &file));
     let out = chiso(&db, &["campaign", "reminders", &id]);
     assert!(out.status.success(), "{out:?}");
     assert_neutral("campaign reminders", &String::from_utf8_lossy(&out.stdout));
@@ -136,8 +115,7 @@ fn the_command_line_writes_names_and_contacts_as_text() {
 
 #[test]
 fn rejected_rows_are_written_as_text_and_import_back_as_they_were() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     // A form whose first answer is the cell given.
     let form = |first: &str| {
         let mut r = vec!["NK", "2025-05-04", "ho_tich", first];
@@ -154,18 +132,7 @@ fn rejected_rows_are_written_as_text_and_import_back_as_they_were() {
         w.write_record(form(f)).unwrap();
     }
     std::fs::write(&file, w.into_inner().unwrap()).unwrap();
-    let out = chiso_process(&db)
-        .arg("import")
-        .arg(&file)
-        .args([
-            "--survey",
-            "sipas-counter",
-            "--period",
-            "2025",
-            "--skip-invalid",
-        ])
-        .output()
-        .unwrap();
+    let out = import_counter_forms(&db, &file, &["--skip-invalid"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{out:?}");
     assert!(said.contains("rejected 4 rows"), "{said}");
@@ -173,17 +140,8 @@ fn rejected_rows_are_written_as_text_and_import_back_as_they_were() {
     let written = std::fs::read_to_string(&rejects).unwrap();
     assert_neutral("rejected rows", &written);
     // Read back, each cell is what the person wrote: the import reports the same values.
-    let out = chiso_process(&db)
-        .arg("import")
-        .arg(&rejects)
-        .args(["--survey", "sipas-counter", "--period", "2025"])
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = import_counter_forms(&db, &rejects, &[]);
+    let said = text(&out);
     assert!(!out.status.success());
     for f in FORMULAS {
         assert!(

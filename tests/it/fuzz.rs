@@ -388,30 +388,13 @@ fn public_form() -> impl Strategy<Value = Vec<(String, String)>> {
 async fn public_form_posts() {
     let app = TestApp::builder().with_kiosk(WARD, "sipas-counter").build();
     let svc = service!(app);
-    let (codes, _) =
-        chiso::features::codes::service::issue(&app.state, "test", WARD, "sipas-counter", 1, 30)
-            .unwrap();
-    let new = chiso::features::campaigns::service::NewCampaign {
-        survey: "parindex-officials-2022".into(),
-        period: PERIOD,
-        organiser: "Sở Nội vụ".into(),
-        ..Default::default()
-    };
+    let codes = slip_codes(&app, WARD, 1);
     let list = "name,group,unit,contact\nAn,hdnd,SNV,\n";
-    let (c, _) = chiso::features::campaigns::service::create(
-        &app.state,
-        "t",
-        new,
-        Some(chiso::features::campaigns::service::ListSource::Text(list)),
-    )
-    .unwrap();
-    chiso::features::campaigns::service::open(&app.state, "t", &c.id).unwrap();
-    let (_, links) =
-        chiso::features::campaigns::service::issue_links(&app.state, "t", &c.id).unwrap();
+    let (_, links) = open_campaign_with_links(&app, "", list);
     let uris = [
         format!("/k/{}", app.kiosks[0]),
         format!("/o/{}", codes[0]),
-        format!("/i/{}", links[0].token),
+        format!("/i/{}", links[0]),
     ];
     let anyone = svc.anonymous();
     let mut tried = 0;
@@ -437,27 +420,7 @@ async fn staff_form_posts() {
         .build();
     let svc = service!(app);
     let admin = svc.admin().await;
-    let mut conn = app.state.pool.get().unwrap();
-    let users = chiso::db::auth::list_users(&mut conn).unwrap();
-    drop(conn);
-    let chi = users.iter().find(|u| u.username == "chi").unwrap();
-    let batch = chiso::features::paper::service::create_batch(
-        &app.state,
-        &chiso::db::auth::User {
-            id: chi.id.clone(),
-            username: "chi".into(),
-            role: Role::Supervisor,
-            unit: None,
-        },
-        chiso::features::paper::service::NewBatch {
-            survey: "sipas-2022-household".into(),
-            period: PERIOD,
-            unit: WARD.into(),
-            label: "Lô".into(),
-            expected: 1000,
-        },
-    )
-    .unwrap();
+    let batch = household_batch(&app, "chi", WARD, "Lô", 1000);
     let new = chiso::features::campaigns::service::NewCampaign {
         survey: "parindex-officials-2022".into(),
         period: PERIOD,
@@ -508,7 +471,7 @@ async fn staff_form_posts() {
     let ok = |s: StatusCode| s.is_success() || s.is_redirection();
     let mut tried = 0;
     for f in draw(keying, HTTP_CASES) {
-        let uri = format!("/entry/batches/{}/key", batch.id);
+        let uri = format!("/entry/batches/{batch}/key");
         probe!(
             app,
             admin.post_form(&uri, &f),

@@ -77,22 +77,33 @@ fn the_inline_code_finder_finds_what_it_must() {
     assert_eq!(inline_code(r#"<button onclick="x()">"#).len(), 1);
 }
 
-/// Every route, asked as an admin (or, where the address holds a secret, as its owner):
-/// every answer carries the security headers, and none may be kept by a shared cache but
-/// the public page and the versioned static files. Also errors: 404, 405, 401, 403.
-#[actix_web::test]
-async fn every_route_and_error_carries_the_security_headers() {
+/// The authorisation matrix's app with its records, served, its admin signed in, and every
+/// route at the address the admin asks it at (or, where the address holds a secret, its
+/// owner).
+async fn every_route_as_admin() -> (TestApp, Web, Staff, Vec<(Method, String)>) {
     let app = matrix_app();
     let f = fixtures(&app).await;
     let svc = service!(app);
     let admin = svc.admin().await;
     let table = expectations();
-    let mut uris: Vec<(Method, String)> = Vec::new();
-    for (method, pattern) in chiso::features::route_table() {
-        let rule = &table[&(method.clone(), pattern)];
-        let who = rule.owner.unwrap_or(Who::Admin);
-        uris.push((method, f.path(pattern, who, rule)));
-    }
+    let routes = chiso::features::route_table()
+        .into_iter()
+        .map(|(method, pattern)| {
+            let rule = &table[&(method.clone(), pattern)];
+            let who = rule.owner.unwrap_or(Who::Admin);
+            let uri = f.path(pattern, who, rule);
+            (method, uri)
+        })
+        .collect();
+    (app, svc, admin, routes)
+}
+
+/// Every route, asked as an admin (or, where the address holds a secret, as its owner):
+/// every answer carries the security headers, and none may be kept by a shared cache but
+/// the public page and the versioned static files. Also errors: 404, 405, 401, 403.
+#[actix_web::test]
+async fn every_route_and_error_carries_the_security_headers() {
+    let (_app, svc, admin, mut uris) = every_route_as_admin().await;
     uris.push((Method::GET, "/khong-co-trang-nay".into()));
     uris.push((Method::DELETE, "/scores".into()));
     let mut checked = 0;
@@ -143,20 +154,13 @@ async fn every_route_and_error_carries_the_security_headers() {
 /// Content-Security-Policy without 'unsafe-inline' leaves it whole.
 #[actix_web::test]
 async fn no_page_holds_inline_style_or_script() {
-    let app = matrix_app();
-    let f = fixtures(&app).await;
-    let svc = service!(app);
-    let admin = svc.admin().await;
-    let table = expectations();
+    let (_app, svc, admin, routes) = every_route_as_admin().await;
     let mut pages = 0;
     let mut wrong = Vec::new();
-    for (method, pattern) in chiso::features::route_table() {
+    for (method, uri) in routes {
         if method != Method::GET {
             continue;
         }
-        let rule = &table[&(method.clone(), pattern)];
-        let who = rule.owner.unwrap_or(Who::Admin);
-        let uri = f.path(pattern, who, rule);
         let Answer {
             status, text: body, ..
         } = admin.get(uri.clone()).await;
@@ -475,8 +479,7 @@ async fn bodies_over_the_limit_get_413() {
 /// A real server cuts off a body that trickles in, a few seconds after it began.
 #[test]
 fn a_slow_body_is_cut_off() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let server = start_server_with(&db, &[("CHISO_BODY_TIMEOUT", "2")]);
     let addr = server.addr.clone();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();

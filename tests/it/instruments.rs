@@ -27,18 +27,16 @@ fn find<'a>(nodes: &'a [NodeScore], code: &str) -> &'a NodeScore {
 /// Counts giving `item` the share `p` over `n` answers, using a value scored 1 and one scored 0.
 fn set_share(s: &Survey, t: &mut Tallies, item: &str, p: f64, n: i64) {
     let scale = s.scale_of(s.item(item).unwrap()).unwrap();
-    let top = scale
-        .values
-        .iter()
-        .find(|v| v.score == Some(Decimal::ONE))
-        .unwrap()
-        .value;
-    let bottom = scale
-        .values
-        .iter()
-        .find(|v| v.score == Some(Decimal::ZERO))
-        .unwrap()
-        .value;
+    // The value of the scale that scores `score`.
+    let scoring = |score: Decimal| {
+        scale
+            .values
+            .iter()
+            .find(|v| v.score == Some(score))
+            .unwrap_or_else(|| panic!("{item}: no value scored {score}"))
+            .value
+    };
+    let (top, bottom) = (scoring(Decimal::ONE), scoring(Decimal::ZERO));
     let hits = (p * n as f64).round() as i64;
     let counts = t.items.entry(item.to_string()).or_default();
     counts.insert(Some(top), hits);

@@ -3,8 +3,9 @@
 //! (390×844), counting taps and screens, each screen photographed and checked for keyboard
 //! and screen-reader use.
 
-use crate::durability::open_state;
-use crate::harness::{chiso_process, fresh_database, run_ok, start_server, words, Server, ITEMS};
+use crate::harness::{
+    chiso_process, process_database, run_ok, start_server, stored_forms_in, words, Server, ITEMS,
+};
 use crate::webdriver::{Browser, Screen, PHONE, TABLET};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -159,16 +160,9 @@ const SCREENS: [&str; 7] = [
     "Bước 7/7",
 ];
 
-fn stored(db: &str) -> i64 {
-    let state = open_state(db);
-    let mut conn = state.pool.get().unwrap();
-    chiso::db::responses::count(&mut conn).unwrap()
-}
-
 /// A whole form on `screen`: 27 taps over 7 screens, one response stored.
 fn whole_form(name: &str, screen: Screen) {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let (server, url) = kiosk_server(&db);
     let Some(mut c) = kiosk(name, screen, &url) else {
         return;
@@ -185,7 +179,7 @@ fn whole_form(name: &str, screen: Screen) {
     assert_eq!(taps, 1 + ITEMS.len() + 6 + 1, "taps for a whole form");
     drop(c);
     drop(server);
-    assert_eq!(stored(&db), 1);
+    assert_eq!(stored_forms_in(&db), 1);
 }
 
 #[test]
@@ -211,8 +205,7 @@ fn without_javascript_the_same_taps_make_the_same_form() {
 
 #[test]
 fn a_kiosk_left_alone_returns_to_the_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let (server, url) = kiosk_server(&db);
     let Some(mut c) = kiosk("kiosk-idle", TABLET, "about:blank") else {
         return;
@@ -245,5 +238,5 @@ fn a_kiosk_left_alone_returns_to_the_start() {
     ));
     drop(c);
     drop(server);
-    assert_eq!(stored(&db), 0);
+    assert_eq!(stored_forms_in(&db), 0);
 }

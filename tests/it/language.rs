@@ -5,10 +5,6 @@
 use crate::harness::*;
 use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
-use chiso::db::auth;
-use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
-use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
-use std::collections::BTreeMap;
 
 const WARD: &str = "NK-P-AN-BINH";
 const HOUSEHOLD: &str = "sipas-2022-household";
@@ -94,75 +90,45 @@ impl Fixtures {
     }
 }
 
-async fn fixtures(app: &TestApp) -> Fixtures {
-    let st = &app.state;
-    let mut conn = st.pool.get().unwrap();
-    let users = auth::list_users(&mut conn).unwrap();
-    drop(conn);
-    let user = |name: &str| {
-        let u = users.iter().find(|u| u.username == name).unwrap();
-        auth::User {
-            id: u.id.clone(),
-            username: u.username.clone(),
-            role: u.role.parse().unwrap(),
-            unit: u.unit_code.clone(),
-        }
-    };
-    let batch = paper::create_batch(
-        st,
-        &user("chi"),
-        NewBatch {
-            survey: HOUSEHOLD.into(),
-            period: PERIOD,
-            unit: WARD.into(),
-            label: "Lô 1".into(),
-            expected: 5,
-        },
-    )
-    .unwrap();
-    let keyed = |serial: &str, e11: &str| KeyedForm {
-        serial: serial.into(),
-        date: "15/06/2025".into(),
-        keys: BTreeMap::from([
-            ("bg.gioi_tinh".to_string(), "2".to_string()),
-            ("bg.do_tuoi".to_string(), "3".to_string()),
-            ("q.C8.4".to_string(), "1".to_string()),
-            ("q.E1.1".to_string(), e11.to_string()),
-        ]),
-        started_at: None,
-    };
+/// Two surveyors and a supervisor of the city, a kiosk at the ward, and the records the pages
+/// show ([`fixtures`]).
+fn app_with_fixtures() -> (TestApp, Fixtures) {
+    let app = TestApp::builder()
+        .with_staff(&[
+            ("an", Role::Surveyor),
+            ("binh", Role::Surveyor),
+            ("chi", Role::Supervisor),
+        ])
+        .with_kiosk(WARD, "sipas-counter")
+        .build();
+    let fx = fixtures(&app);
+    (app, fx)
+}
+
+/// A batch of the ward with one form keyed twice alike and one keyed twice apart, an open
+/// campaign and its link, and a slip's code.
+fn fixtures(app: &TestApp) -> Fixtures {
+    let batch = household_batch(app, "chi", WARD, "Lô 1", 5);
     let mut ids = Vec::new();
     for (serial, second) in [("001", "5"), ("002", "4")] {
-        let (form, _) = paper::key_form(st, &user("an"), &batch.id, keyed(serial, "4")).unwrap();
-        paper::key_form(st, &user("binh"), &batch.id, keyed(serial, second)).unwrap();
-        ids.push(form.id);
+        ids.push(key_household(
+            app,
+            "an",
+            &batch,
+            household_form(serial, "4"),
+        ));
+        key_household(app, "binh", &batch, household_form(serial, second));
     }
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
-    let (c, _) = campaigns::create(
-        st,
-        "test",
-        NewCampaign {
-            survey: "parindex-officials-2022".into(),
-            period: PERIOD,
-            title: "Đợt 1".into(),
-            organiser: "Sở Nội vụ".into(),
-            ..Default::default()
-        },
-        Some(campaigns::ListSource::Text(list)),
-    )
-    .unwrap();
-    campaigns::open(st, "test", &c.id).unwrap();
-    let (_, links) = campaigns::issue_links(st, "test", &c.id).unwrap();
-    let (codes, _) =
-        chiso::features::codes::service::issue(st, "test", WARD, "sipas-counter", 1, 30).unwrap();
+    let (campaign, links) = open_campaign_with_links(app, "Đợt 1", list);
     Fixtures {
         kiosk: app.kiosks[0].clone(),
-        link: links[0].token.clone(),
-        code: codes[0].clone(),
-        batch: batch.id,
+        link: links[0].clone(),
+        code: slip_codes(app, WARD, 1).remove(0),
+        batch,
         disputed: ids[0].clone(),
         counted: ids[1].clone(),
-        campaign: c.id,
+        campaign,
     }
 }
 
@@ -188,15 +154,7 @@ fn html_lang(body: &str) -> &str {
 
 #[actix_web::test]
 async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
-    let app = TestApp::builder()
-        .with_staff(&[
-            ("an", Role::Surveyor),
-            ("binh", Role::Surveyor),
-            ("chi", Role::Supervisor),
-        ])
-        .with_kiosk(WARD, "sipas-counter")
-        .build();
-    let fx = fixtures(&app).await;
+    let (app, fx) = app_with_fixtures();
     let svc = service!(app);
     let admin = svc.admin().await;
 
@@ -275,14 +233,13 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
     assert!(body.contains(">Đăng xuất<"), "Vietnamese by default");
 
     let (pre, token) = svc.login_page().await;
-    let resp = svc
+    let body = svc
         .send(
             login_request(&pre, &token, "admin", "wrong-password")
                 .cookie(Cookie::new("lang", "en")),
         )
-        .await;
-    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
-    let body = resp.text;
+        .await
+        .text_with(StatusCode::UNAUTHORIZED);
     assert!(body.contains("Wrong user name or password."), "{body}");
     assert!(!body.contains("không đúng"), "{body}");
 }
@@ -623,15 +580,7 @@ async fn errors_on_pages_follow_the_readers_language() {
 /// reader's language beside the form.
 #[actix_web::test]
 async fn paper_keying_errors_follow_the_readers_language() {
-    let app = TestApp::builder()
-        .with_staff(&[
-            ("an", Role::Surveyor),
-            ("binh", Role::Surveyor),
-            ("chi", Role::Supervisor),
-        ])
-        .with_kiosk(WARD, "sipas-counter")
-        .build();
-    let fx = fixtures(&app).await;
+    let (app, fx) = app_with_fixtures();
     let svc = service!(app);
     let an = svc.surveyor("an").await;
     let key = |serial: &str, code: &str| {
@@ -661,12 +610,11 @@ async fn paper_keying_errors_follow_the_readers_language() {
     ];
     for (form, vi, en) in cases {
         for lang in ["vi", "en"] {
-            let resp = an
+            let body = an
                 .in_lang((lang == "en").then_some("en"))
                 .post_encoded(format!("/entry/batches/{}/key", fx.batch), form.clone())
-                .await;
-            assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-            let body = resp.text;
+                .await
+                .text_with(StatusCode::UNPROCESSABLE_ENTITY);
             let (said, not_said) = if lang == "en" { (en, vi) } else { (vi, en) };
             assert!(
                 body.contains(said),

@@ -115,9 +115,7 @@ async fn answers_keep_their_unit_and_scores_read_on_either_map() {
 
     // A tablet still registered to a ward that no longer exists says so, and takes nothing.
     let old = &app.kiosks[1];
-    let resp = svc.citizen(old).form().await;
-    assert_eq!(resp.status, StatusCode::GONE);
-    let page = resp.text;
+    let page = svc.citizen(old).form().await.text_with(StatusCode::GONE);
     assert!(
         page.contains("Phường An Hòa không còn là đơn vị hành chính"),
         "{page}"

@@ -5,7 +5,6 @@
 use crate::harness::*;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use chiso::db::auth;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -440,21 +439,7 @@ async fn real_answers_of_every_route_fit_the_description() {
         .as_str()
         .unwrap()
         .to_string();
-    {
-        let mut conn = app.state.pool.get().unwrap();
-        let tree = &app.state.trees.first().unwrap().id;
-        chiso::db::par_entries::add(
-            &mut conn,
-            tree,
-            2025,
-            &enterable,
-            "0.5000",
-            "Báo cáo số 12/BC-SNV",
-            "admin",
-            chrono::Utc::now(),
-        )
-        .unwrap();
-    }
+    par_entry(&app, &enterable, "0.5000", "Báo cáo số 12/BC-SNV", "admin");
     let par = call(&app, get("/api/v1/parindex?period=2025", &viewer)).await;
     assert_eq!(par.status, StatusCode::OK);
     assert_fits(&doc, Method::GET, "/api/v1/parindex", 200, &par.body);
@@ -492,17 +477,7 @@ async fn real_answers_of_every_route_fit_the_description() {
 async fn every_api_failure_has_the_one_error_shape() {
     let app = TestApp::builder().with_token(Role::Supervisor).build();
     let doc = document(&app).await;
-    let scoped = {
-        let mut conn = app.state.pool.get().unwrap();
-        auth::create_scoped_token(
-            &mut conn,
-            Role::Supervisor,
-            "cr",
-            Some("CR"),
-            chrono::Utc::now(),
-        )
-        .unwrap()
-    };
+    let scoped = app.add_token(Role::Supervisor, "cr", Some("CR"));
     let (viewer, surveyor, supervisor) = (
         app.viewer_token.as_str(),
         app.surveyor_token.as_str(),

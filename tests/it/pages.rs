@@ -63,9 +63,10 @@ async fn kiosk_refuses_what_it_must() {
 
     let page = kiosk.form().await.text;
     // A required question left out: the form comes back, answers kept, the question named.
-    let resp = kiosk.post_encoded(filled_form(&page, Some("E3.2"))).await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let again = resp.text;
+    let again = kiosk
+        .post_encoded(filled_form(&page, Some("E3.2")))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         again.contains("Bước <span class=\"stepno\">4</span>/7"),
         "the screen of the question left out (E3) is shown"
@@ -99,8 +100,11 @@ async fn kiosk_refuses_what_it_must() {
     assert!(resp.text.contains("Xin đợi vài giây"));
     assert_eq!(app.responses(), 1);
 
-    let mut conn = app.state.pool.get().unwrap();
-    assert!(chiso::db::kiosks::revoke(&mut conn, &token, chrono::Utc::now()).unwrap());
+    // Revoked by the admin, the kiosk shows no form.
+    let id = kiosk_id(&app, &token);
+    let admin = svc.admin().await;
+    let revoke = admin.post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")]);
+    assert_eq!(revoke.await.status, StatusCode::OK);
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 
@@ -149,13 +153,12 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
         ))
     };
 
-    let resp = svc
+    let page = svc
         .send(signed_in(
             TestRequest::get().uri("/scores?survey=sipas-counter&period=2025&unit=NK"),
         ))
-        .await;
-    assert_eq!(resp.status, StatusCode::OK);
-    let page = resp.text;
+        .await
+        .text_with(StatusCode::OK);
     // No form yet: the page says so instead of a table of dashes (the figures with data:
     // tests/it/results.rs).
     assert!(page.contains("Chưa có dữ liệu") && page.contains("Quận Ninh Kiều"));
@@ -274,9 +277,9 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     };
 
     // "Tiếp" with nothing chosen: the same screen, the message beside the question.
-    let resp = post(with(0, "next", &[])).await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let p = resp.text;
+    let p = post(with(0, "next", &[]))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(screen(&p), "1");
     assert!(p.contains("class=\"q bad\" id=\"q-b:linh_vuc\""));
 
@@ -285,9 +288,9 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     let p = post(with(0, "next", &given)).await.text;
     assert_eq!(screen(&p), "2");
     given.extend(pairs(&[("a:E1.1", "4"), ("a:E1.3", "na")]));
-    let resp = post(with(1, "next", &given)).await;
-    assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let p = resp.text;
+    let p = post(with(1, "next", &given))
+        .await
+        .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(screen(&p), "2");
     assert_eq!(p.matches("class=\"q bad\"").count(), 2, "E1.2 and E1.4");
     assert!(p.contains("id=\"q-a:E1.2\"") && p.contains("id=\"q-a:E1.4\""));
@@ -342,9 +345,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     let resp = post(old(0, "next")).await;
     assert_eq!(resp.status, StatusCode::OK);
     assert_eq!(screen(&resp.text), "2");
-    let resp = post(old(1, "next")).await;
-    assert_eq!(resp.status, StatusCode::CONFLICT);
-    let p = resp.text;
+    let p = post(old(1, "next")).await.text_with(StatusCode::CONFLICT);
     assert!(p.contains(&format!("href=\"/k/{token}\"")) && p.contains("Phiếu mới"));
     assert!(p.contains(&format!(
         "http-equiv=\"refresh\" content=\"15;url=/k/{token}\""

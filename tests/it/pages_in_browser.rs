@@ -4,9 +4,11 @@
 //! use.
 
 use crate::browser::sign_in_by_keyboard;
-use crate::harness::{chiso_process, fresh_database, live_submission, start_server};
+use crate::harness::{
+    campaign_id, campaign_links, chiso_process, create_campaign, live_submission, process_database,
+    start_server, stored_forms_in, submit_live,
+};
 use crate::webdriver::{pdf_read, Browser, DESKTOP, PHONE};
-use chiso::clock::Clock;
 use serde_json::{json, Value};
 
 fn run(db: &str, args: &[&str]) -> String {
@@ -21,8 +23,7 @@ fn run(db: &str, args: &[&str]) -> String {
 
 #[test]
 fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (dir, db, _guard) = process_database();
     let server = start_server(&db);
     let addr = server.addr.clone();
     let list = dir.path().join("nguoi.csv");
@@ -31,31 +32,8 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
         "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\n",
     )
     .unwrap();
-    let year = Clock::System.year().to_string();
-    let created = run(
-        &db,
-        &[
-            "campaign",
-            "create",
-            "--survey",
-            "parindex-officials-2022",
-            "--period",
-            &year,
-            "--respondents",
-            list.to_str().unwrap(),
-        ],
-    );
-    let id = created.split_whitespace().last().unwrap().to_string();
-    let links = run(
-        &db,
-        &[
-            "campaign",
-            "links",
-            &id,
-            "--base-url",
-            &format!("http://{addr}"),
-        ],
-    );
+    let id = campaign_id(&create_campaign(&db, &list));
+    let links = campaign_links(&db, &id, &addr);
     let link = links
         .lines()
         .nth(1)
@@ -130,15 +108,12 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     b.screenshot("da-dung");
     drop(b);
 
-    let state = crate::durability::open_state(&db);
-    let mut conn = state.pool.get().unwrap();
-    assert_eq!(chiso::db::responses::count(&mut conn).unwrap(), 1);
+    assert_eq!(stored_forms_in(&db), 1);
 }
 
 #[test]
 fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     let server = start_server(&db);
     let addr = server.addr.clone();
     let token = run(&db, &["token", "create", "--role", "surveyor"])
@@ -164,14 +139,7 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
         };
         let mut s = live_submission(unit, Some(3 + (i % 3)));
         s["channel"] = json!("kiosk");
-        let r = c
-            .request(
-                "POST",
-                "/api/v1/responses",
-                Some(&token),
-                s.to_string().as_bytes(),
-            )
-            .unwrap();
+        let r = submit_live(&mut c, &token, &s).unwrap();
         assert_eq!(r.status, 201, "{}", r.body);
     }
 

@@ -49,39 +49,70 @@ fn recount_agrees(app: &TestApp) {
     );
 }
 
-macro_rules! create_batch {
-    ($svc:expr, $sup:expr) => {{
-        let Answer {
-            status, location, ..
-        } = $sup
-            .post_form(
-                "/entry/batches",
-                &[
-                    ("survey", SURVEY),
-                    ("unit", WARD),
-                    ("period", "2025"),
-                    ("expected", "3"),
-                    ("label", "Lô 01 – An Bình"),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        location
-            .unwrap()
-            .trim_start_matches("/entry/batches/")
-            .to_string()
-    }};
+/// The paper desk of a test: supervisor chi and surveyors an and binh signed in, and a fresh
+/// batch of three household forms of An Bình that chi opened, with its keying address — as
+/// (chi, an, binh, batch, keying address).
+async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
+    let sup = svc.supervisor("chi").await;
+    let an = svc.surveyor("an").await;
+    let binh = svc.surveyor("binh").await;
+    let batch = open_batch(&sup, WARD, "3", "Lô 01 – An Bình").await;
+    let key = format!("/entry/batches/{batch}/key");
+    (sup, an, binh, batch, key)
+}
+
+/// The supervisor opens a batch of `expected` household forms of `unit` for 2025, labelled
+/// `label`: its id.
+async fn open_batch(sup: &Staff, unit: &str, expected: &str, label: &str) -> String {
+    let fields = [
+        ("survey", SURVEY),
+        ("unit", unit),
+        ("period", "2025"),
+        ("expected", expected),
+        ("label", label),
+    ];
+    let Answer {
+        status, location, ..
+    } = sup.post_form("/entry/batches", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    location
+        .unwrap()
+        .trim_start_matches("/entry/batches/")
+        .to_string()
+}
+
+/// The first form in dispute that the supervisor's list links to: its id.
+async fn first_dispute(sup: &Staff) -> String {
+    let Answer { text: list, .. } = sup.get("/entry/disputes").await;
+    let form_at = list.find("/entry/forms/").unwrap();
+    list[form_at + 13..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect()
+}
+
+/// The supervisor settles question E1.1 of form `form` from `source` (the paper, or a
+/// keying), with the paper's `value` when from the paper, for `reason`: the answer's status.
+async fn settle_e11(
+    sup: &Staff,
+    form: &str,
+    source: &str,
+    value: Option<&str>,
+    reason: &str,
+) -> StatusCode {
+    let mut fields = vec![("q.E1.1:source", source)];
+    fields.extend(value.map(|v| ("q.E1.1:value", v)));
+    fields.push(("q.E1.1:reason", reason));
+    sup.post_form(format!("/entry/forms/{form}"), &fields)
+        .await
+        .status
 }
 
 #[actix_web::test]
 async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
 
     // The keying screen numbers the questions as the printed form does, with the same codes.
     let screen = an.get(&key).await.text_with(StatusCode::OK);
@@ -155,40 +186,18 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert_eq!(app.responses(), 1);
 
     // The supervisor sees both values side by side and settles with the paper's value.
-    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
-    let form_at = list.find("/entry/forms/").unwrap();
-    let form_id: String = list[form_at + 13..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
+    let form_id = first_dispute(&sup).await;
     let dispute = sup
         .get(format!("/entry/forms/{form_id}"))
         .await
         .text_with(StatusCode::OK);
     assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
     // Without a reason nothing is settled.
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[
-                ("q.E1.1:source", "paper"),
-                ("q.E1.1:value", "4"),
-                ("q.E1.1:reason", ""),
-            ],
-        )
-        .await;
+    let status = settle_e11(&sup, &form_id, "paper", Some("4"), "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.responses(), 1);
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[
-                ("q.E1.1:source", "paper"),
-                ("q.E1.1:value", "4"),
-                ("q.E1.1:reason", "cả hai lần đều gõ sai, phiếu ghi 4"),
-            ],
-        )
-        .await;
+    let reason = "cả hai lần đều gõ sai, phiếu ghi 4";
+    let status = settle_e11(&sup, &form_id, "paper", Some("4"), reason).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 2);
     recount_agrees(&app);
@@ -249,12 +258,8 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
 async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
+    let (sup, an, binh, _, key) = desk(&svc).await;
     let xem = svc.viewer("xem").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
     let form = household("AB-0100", "4");
     let pairs = as_pairs(&form);
 
@@ -332,22 +337,8 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
     assert_eq!(app.responses(), 1);
 
     // The same serial keyed into another batch (another ward): refused, naming the batch.
-    let Answer {
-        status, location, ..
-    } = sup
-        .post_form(
-            "/entry/batches",
-            &[
-                ("survey", SURVEY),
-                ("unit", "NK-P-AN-CU"),
-                ("period", "2025"),
-                ("expected", "2"),
-                ("label", "Lô An Cư"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let other = format!("{}/key", location.unwrap());
+    let other = open_batch(&sup, "NK-P-AN-CU", "2", "Lô An Cư").await;
+    let other = format!("/entry/batches/{other}/key");
     let page = an
         .post_form(&other, &pairs)
         .await
@@ -425,11 +416,7 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         })
         .build();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
     let Answer { text: page, .. } = an.get(format!("/entry/batches/{batch}")).await;
     assert!(
         page.contains("tính cả phiếu mới nhập một lần"),
@@ -451,18 +438,8 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.responses(), 1);
-    let Answer { text: list, .. } = sup.get("/entry/disputes".to_string()).await;
-    let form_at = list.find("/entry/forms/").unwrap();
-    let form_id: String = list[form_at + 13..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    let Answer { status, .. } = sup
-        .post_form(
-            format!("/entry/forms/{form_id}"),
-            &[("q.E1.1:source", "2"), ("q.E1.1:reason", "phiếu ghi 5")],
-        )
-        .await;
+    let form_id = first_dispute(&sup).await;
+    let status = settle_e11(&sup, &form_id, "2", None, "phiếu ghi 5").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.responses(), 1, "still one form");
     // The counts moved from 1 to 5 in the settlement's transaction: the recount agrees.
@@ -502,9 +479,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     use chiso::features::import::service::{import_file, Entry, ImportOptions, Quiet};
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
+    let (sup, _, binh, batch, _) = desk(&svc).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lo-01.csv");
     std::fs::write(
@@ -604,11 +579,7 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
 async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let app = paper_app();
     let svc = service!(app);
-    let sup = svc.supervisor("chi").await;
-    let an = svc.surveyor("an").await;
-    let binh = svc.surveyor("binh").await;
-    let batch = create_batch!(svc, sup);
-    let key = format!("/entry/batches/{batch}/key");
+    let (sup, an, binh, batch, key) = desk(&svc).await;
     let form = household("AB-0900", "4");
     assert_eq!(
         an.post_form(&key, &as_pairs(&form)).await.status,

@@ -196,19 +196,16 @@ async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language(
         .with_user("lan", Role::Viewer, None)
         .build();
     let svc = service!(app);
-    let resp = svc.anonymous().get("/khong-co").await;
-    assert_eq!(resp.status, StatusCode::NOT_FOUND);
-    let page = resp.text;
+    let visitor = svc.anonymous();
+    let page = visitor
+        .get("/khong-co")
+        .await
+        .text_with(StatusCode::NOT_FOUND);
     assert!(
         page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
         "{page}"
     );
-    let page = svc
-        .anonymous()
-        .in_lang("en")
-        .get("/nothing-here")
-        .await
-        .text;
+    let page = visitor.in_lang("en").get("/nothing-here").await.text;
     assert!(
         page.contains("Page not found") && page.contains("lang=\"en\""),
         "{page}"

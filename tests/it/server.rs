@@ -2,7 +2,8 @@
 //! memory that stays bounded under sign-ins.
 
 use crate::harness::{
-    chiso_process, free_port, fresh_database, rss_mb, wait_healthy, Server, ADMIN_PROCESS_PASSWORD,
+    chiso_process, free_port, process_database, rss_mb, wait_healthy, Server,
+    ADMIN_PROCESS_PASSWORD,
 };
 use std::io::Read;
 use std::process::Stdio;
@@ -32,8 +33,7 @@ fn stdout_of(mut server: Server) -> String {
 
 #[test]
 fn chiso_without_a_subcommand_honours_the_environment_and_flags() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     // CHISO_BIND is where `bare_chiso` waits for it: the server must listen there.
     let server = bare_chiso(&db, |c| {
         c.env("CHISO_KIOSK_INTERVAL", "7");
@@ -80,8 +80,7 @@ fn sign_in(addr: &str, from: &str, password: &str) -> u16 {
 
 #[test]
 fn memory_stays_bounded_after_many_sign_ins() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     // Behind a proxy, so that each client gets its own address (sign-ins are limited per
     // address and name).
     let server = bare_chiso(&db, |c| {

@@ -107,19 +107,9 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
             "203.0.113.5",
         ))
     });
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
-        .await
-        .into_iter()
-        .map(|r| r.status)
-        .collect();
-    let checked = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
-    let throttled = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
+    let statuses = statuses_at_once(tries).await;
+    let checked = how_many(&statuses, StatusCode::UNAUTHORIZED);
+    let throttled = how_many(&statuses, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         (checked, throttled),
         (10, 30),
@@ -232,8 +222,7 @@ async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disable
 
 #[test]
 fn every_way_of_setting_a_password_refuses_a_short_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, _guard) = fresh_database(&dir);
+    let (_dir, db, _guard) = process_database();
     // First start.
     let out = chiso_process(&db)
         .env("CHISO_ADMIN_PASSWORD", "ngan-qua")

@@ -148,14 +148,7 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
         Box::new(move |c| {
             let mut s = live_submission("P-NINH-KIEU", Some(4));
             s["period"] = serde_json::json!(year);
-            let r = c
-                .request(
-                    "POST",
-                    "/api/v1/responses",
-                    Some(&t),
-                    s.to_string().as_bytes(),
-                )
-                .map_err(|e| e.to_string())?;
+            let r = submit_live(c, &t, &s).map_err(|e| e.to_string())?;
             if r.status != 201 {
                 return Err(format!("API post {}: {}", r.status, r.body));
             }
@@ -206,9 +199,7 @@ fn a_steady_mixed_load_keeps_memory_flat_and_counts_exact() {
 
     // Counts: what was acknowledged is what is stored, and the running counts agree with a
     // recount from the answers.
-    let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    let in_db = chiso::db::responses::count(&mut conn).unwrap();
-    drop(conn);
+    let in_db = stored_forms_in(&db);
     let recount = cli(&["recount"]);
     println!(
         "soak: {secs} s, {} requests, {acknowledged} forms stored, RSS second quarter {second:.1} MB, \

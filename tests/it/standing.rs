@@ -205,9 +205,10 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         ("1,6", "Báo cáo 12/BC-VP", "Điểm phải từ 0 đến 1,5"),
         ("1,5", "", "Xin ghi căn cứ"),
     ] {
-        let resp = vp.post_form(&uri, &entry(points, evidence)).await;
-        assert_eq!(resp.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let body = resp.text;
+        let body = vp
+            .post_form(&uri, &entry(points, evidence))
+            .await
+            .text_with(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains(says), "{says}: {body}");
         assert!(body.contains("Chưa lưu gì") && body.contains("href=\"/parindex?period=2025\""));
         assert!(

@@ -2,9 +2,11 @@
 //! CHISO_TEST_DATABASE_URL names a PostgreSQL server, a schema of its own there.
 #![allow(dead_code)]
 
+mod records;
 mod stored;
 mod web;
 pub use chiso::db::auth::Role;
+pub use records::*;
 pub use stored::*;
 pub use web::*;
 
@@ -199,6 +201,28 @@ pub fn fresh_database(dir: &tempfile::TempDir) -> (String, SchemaGuard) {
     }
 }
 
+/// A database of the test's own for `chiso` processes, and a temporary folder for the files
+/// the test writes beside it (uploads, exports, logs): the folder, the database URL, and the
+/// guard that drops a PostgreSQL schema when the test ends.
+pub fn process_database() -> (tempfile::TempDir, String, SchemaGuard) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, guard) = fresh_database(&dir);
+    (dir, db, guard)
+}
+
+/// The app's state on the database at `db` that `chiso` processes use, for tests whose point
+/// is that database (what it holds after a crash, counts damaged behind the app's back);
+/// close it when done.
+pub fn open_state(db: &str) -> AppState {
+    let settings = Settings {
+        database_url: db.to_string(),
+        surveys_dir: surveys_dir(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Default::default()
+    };
+    prepare(settings).unwrap().state
+}
+
 pub fn spawn_app() -> TestApp {
     TestApp::builder().build()
 }
@@ -219,6 +243,13 @@ impl Drop for TestApp {
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
+    }
+
+    /// An API token for `role` labelled `label`, limited to `unit` (and the units below it)
+    /// when given, as an admin creates one: its secret.
+    pub fn add_token(&self, role: Role, label: &str, unit: Option<&str>) -> String {
+        let mut conn = self.state.pool.get().unwrap();
+        auth::create_scoped_token(&mut conn, role, label, unit, chrono::Utc::now()).unwrap()
     }
 
     /// How many forms are stored ([`stored_forms`]).
@@ -270,16 +301,33 @@ pub fn live_submission(unit: &str, value: Option<i64>) -> Value {
     s
 }
 
+/// Submits a form to a running server's API, as a program holding `token` does.
+pub fn submit_live(
+    c: &mut Client,
+    token: &str,
+    submission: &Value,
+) -> std::io::Result<chiso::http_client::Reply> {
+    let body = serde_json::to_vec(submission).unwrap();
+    c.request("POST", "/api/v1/responses", Some(token), &body)
+}
+
 /// A `chiso serve` process, killed when dropped.
 pub struct Server {
     pub child: Child,
     pub addr: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    /// Kills the process and waits until it has gone.
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -347,6 +395,20 @@ pub fn assert_said(o: &Output, what: &str) {
     assert!(said.contains(what), "{what:?} not said:\n{said}");
 }
 
+/// Checks that a command failed and said `what` (on either stream).
+#[track_caller]
+pub fn assert_fails_saying(o: &Output, what: &str) {
+    assert!(!o.status.success(), "it succeeded:\n{}", text(o));
+    assert_said(o, what);
+}
+
+/// Checks that a command refused what it was given (exit status 1) and said `what`.
+#[track_caller]
+pub fn assert_refused(o: &Output, what: &str) {
+    assert_eq!(o.status.code(), Some(1), "{}", text(o));
+    assert_said(o, what);
+}
+
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();
@@ -356,6 +418,55 @@ pub fn run_ok(cmd: &mut Command) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// `chiso import` of counter forms for 2025 from `file`, with `more` arguments, as an operator
+/// runs it; its output.
+pub fn import_counter_forms(db: &str, file: &std::path::Path, more: &[&str]) -> Output {
+    chiso_process(db)
+        .arg("import")
+        .arg(file)
+        .args(["--survey", "sipas-counter", "--period", "2025"])
+        .args(more)
+        .output()
+        .unwrap()
+}
+
+/// The survey of officials that one-time-link campaigns ask.
+pub const OFFICIALS_SURVEY: &str = "parindex-officials-2022";
+
+/// `chiso campaign create` as an operator runs it: [`OFFICIALS_SURVEY`] this year, to the
+/// respondents listed in the file `respondents`; its output.
+pub fn create_campaign(db: &str, respondents: &std::path::Path) -> Output {
+    let year = Clock::System.year().to_string();
+    let list = respondents.to_str().unwrap();
+    let args = ["campaign", "create", "--survey", OFFICIALS_SURVEY];
+    chiso(
+        db,
+        &[&args[..], &["--period", &year, "--respondents", list]].concat(),
+    )
+}
+
+/// The id of the campaign a `chiso campaign create` made (the last word it printed); the
+/// command must have succeeded.
+#[track_caller]
+pub fn campaign_id(created: &Output) -> String {
+    assert!(created.status.success(), "{}", text(created));
+    String::from_utf8_lossy(&created.stdout)
+        .split_whitespace()
+        .last()
+        .unwrap_or_else(|| panic!("a campaign id: {}", text(created)))
+        .to_string()
+}
+
+/// The one-time links of campaign `id`, leading to a server on `addr`, as `chiso campaign
+/// links` prints them (CSV: name, group, link); the command must succeed.
+#[track_caller]
+pub fn campaign_links(db: &str, id: &str, addr: &str) -> String {
+    let base = format!("http://{addr}");
+    let out = chiso(db, &["campaign", "links", id, "--base-url", &base]);
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Starts `chiso serve` on a free port and waits until it answers.
@@ -375,6 +486,42 @@ pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
         .unwrap();
     wait_healthy(&addr);
     Server { child, addr }
+}
+
+/// A `chiso serve` process logging at info level to a file, for tests of what the log keeps;
+/// killed when dropped.
+pub struct LoggedServer {
+    pub server: Server,
+    log: PathBuf,
+}
+
+impl LoggedServer {
+    /// Stops the server; what it logged.
+    pub fn stop_and_read_log(mut self) -> String {
+        self.server.stop();
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+/// Starts `chiso serve` on `addr`, logging at info level to `server.log` in `dir`, and waits
+/// until it answers.
+pub fn start_logged_server(db: &str, addr: &str, dir: &std::path::Path) -> LoggedServer {
+    let log = dir.join("server.log");
+    let child = chiso_process(db)
+        .args(["serve", "--bind", addr])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_healthy(addr);
+    LoggedServer {
+        server: Server {
+            child,
+            addr: addr.to_string(),
+        },
+        log,
+    }
 }
 
 /// Waits until a server answers `/healthz` on `addr`.

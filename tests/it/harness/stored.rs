@@ -12,6 +12,12 @@ pub fn stored_forms(app: &TestApp) -> i64 {
     responses::count(&mut conn).unwrap()
 }
 
+/// How many forms are stored in the database at `db`, that `chiso` processes use.
+pub fn stored_forms_in(db: &str) -> i64 {
+    let mut conn = chiso::db::connect(db, 1).unwrap().get().unwrap();
+    responses::count(&mut conn).unwrap()
+}
+
 /// The running counts of `survey`'s answers in `period`, between `from` and `to` (days,
 /// inclusive) when given.
 pub fn stored_counts(
@@ -103,4 +109,26 @@ pub fn token_id(app: &TestApp, label: &str) -> String {
         .find(|t| t.label == label)
         .unwrap_or_else(|| panic!("a token labelled {label}"))
         .id
+}
+
+/// What API token `token` grants as stored — its role and the unit it is limited to — read
+/// past any server's cache; none once revoked.
+pub fn token_grant(app: &TestApp, token: &str) -> Option<auth::Grant> {
+    let mut conn = app.state.pool.get().unwrap();
+    auth::token_grant(&mut conn, token).unwrap()
+}
+
+/// [`token_grant`] in the database at `db`, that `chiso` processes use.
+pub fn token_grant_in(db: &str, token: &str) -> Option<auth::Grant> {
+    let mut conn = chiso::db::connect(db, 1).unwrap().get().unwrap();
+    auth::token_grant(&mut conn, token).unwrap()
+}
+
+/// Whether user `name` signs in with `password` in the database at `db`, that `chiso`
+/// processes use (a disabled user does not).
+pub fn password_accepted_in(db: &str, name: &str, password: &str) -> bool {
+    let mut conn = chiso::db::connect(db, 1).unwrap().get().unwrap();
+    auth::verify_login(&mut conn, name, password)
+        .unwrap()
+        .is_some()
 }

@@ -491,3 +491,20 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Str
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// Sends requests at once (as many browsers would) and waits for them all: the status of each
+/// answer, in order.
+pub async fn statuses_at_once(
+    requests: impl IntoIterator<Item = impl Future<Output = Answer>>,
+) -> Vec<StatusCode> {
+    futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|a| a.status)
+        .collect()
+}
+
+/// How many of `statuses` are `status`.
+pub fn how_many(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
