@@ -211,3 +211,78 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
     );
     drop(b);
 }
+
+#[test]
+fn a_leader_reads_the_path_since_2022_and_prints_the_report_with_its_date_and_page_numbers() {
+    let (_dir, db, _guard) = process_database();
+    let server = start_server(&db);
+    let addr = server.addr.clone();
+    let token = run(&db, &["token", "create", "--role", "surveyor"])
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let out = chiso_process(&db)
+        .env("CHISO_USER_PASSWORD", "mat-khau-lanh-dao")
+        .args(["user", "add", "lanh-dao", "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut c = chiso::http_client::Client::new(&addr);
+    for i in 0..30 {
+        let unit = if i % 2 == 0 {
+            "P-NINH-KIEU"
+        } else {
+            "P-CAI-KHE"
+        };
+        let r = submit_live(&mut c, &token, &live_submission(unit, Some(3 + (i % 3)))).unwrap();
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let Some(mut b) = Browser::open("chang-duong", DESKTOP) else {
+        return;
+    };
+    sign_in_by_keyboard(&mut b, &addr, "lanh-dao", "mat-khau-lanh-dao");
+    for (page, step) in [
+        ("/", "trang-chu"),
+        ("/papi", "papi"),
+        ("/sipas", "sipas"),
+        ("/report", "bao-cao"),
+    ] {
+        b.go(&format!("http://{addr}{page}"));
+        let text = b.text("main");
+        assert!(text.contains("hạng 22/63") || page != "/", "{page}: {text}");
+        assert!(
+            b.eval("document.querySelectorAll('figure.trajectory svg').length")
+                .as_u64()
+                .unwrap()
+                >= 1,
+            "{page}: the path is drawn"
+        );
+        b.screenshot(step);
+        b.check_accessibility(page);
+    }
+    b.viewport(PHONE.width, PHONE.height);
+    b.go(&format!("http://{addr}/"));
+    b.screenshot("trang-chu-dien-thoai");
+    b.viewport(DESKTOP.width, DESKTOP.height);
+    b.go(&format!("http://{addr}/report"));
+    let pdf = b.print_pdf("bao-cao-a4");
+    let (pages, text) = pdf_read(&pdf);
+    assert!(pages >= 2, "{pages} pages");
+    assert!(
+        text.contains("Số liệu đọc lúc"),
+        "the date the data were read: {text}"
+    );
+    assert!(
+        text.contains("Năm 2024 (công bố)") && text.contains("Giả định của từng khả năng"),
+        "{text}"
+    );
+    // Each page carries "n / pages" in its margin (the text layer may drop the spaces).
+    let bare: String = text.split_whitespace().collect();
+    for n in [1, pages] {
+        assert!(
+            bare.contains(&format!("{n}/{pages}")),
+            "page number {n}: {text}"
+        );
+    }
+}

@@ -323,12 +323,17 @@ impl Browser {
         path
     }
 
-    /// Prints the page on A4 (the browser's print view) to `target/screenshots/NAME-STEP.pdf`.
+    /// Prints the page on A4 (the browser's print view) to `target/screenshots/NAME-STEP.pdf`,
+    /// honouring the page's own `@page` size, margins and margin boxes as Ctrl+P does.
     pub fn print_pdf(&mut self, step: &str) -> PathBuf {
         self.step += 1;
+        let as_printed = PrintConfiguration::builder()
+            .shrink_to_fit(false)
+            .build()
+            .expect("a valid print configuration");
         let pdf = self
             .rt
-            .block_on(self.client().print(PrintConfiguration::default()))
+            .block_on(self.client().print(as_printed))
             .unwrap_or_else(|e| panic!("print {step}: {e}"));
         assert!(pdf.starts_with(b"%PDF"), "a PDF");
         let path = shots_dir().join(format!("{}-{:02}-{step}.pdf", self.name, self.step));
