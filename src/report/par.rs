@@ -316,34 +316,36 @@ pub fn par_report(
     let (measured_share, entered_share) = (weight("measured"), weight("entered"));
     let mean = total.to_f64().unwrap_or(0.0);
     let sd = (below + above).to_f64().unwrap_or(0.0) / 2.0 / 1.96;
-    let top20 = match &tree.top20 {
+    // The newest published line, else the tree's own range: (low, high, words, words in English).
+    let line = match (&tree.against, &tree.top20) {
+        (Some(a), _) => {
+            let setting = crate::survey::Top20Setting {
+                threshold: None,
+                movement: None,
+                rank: 20,
+                note: String::new(),
+                note_en: None,
+                against: Some(a.clone()),
+            };
+            let (vi, en) = crate::scoring::top20::line_words(&setting);
+            Some((a.line.low, a.line.high, vi, en))
+        }
+        (None, Some(t)) => Some((
+            t.threshold_low,
+            t.threshold_high,
+            t.note.clone(),
+            crate::scoring::top20::note_en(&t.note, t.note_en.as_deref()),
+        )),
+        (None, None) => None,
+    };
+    let top20 = match line {
         // Before any answer or entry of the year the projection is 2022's total with no
         // uncertainty: a chance drawn from it would say 0 % (or 100 %) with nothing behind it.
         Some(_) if measured_share == 0.0 && entered_share == 0.0 => crate::scoring::top20::Top20::none(
             "Chưa có cơ sở: năm nay chưa có tiêu chí nào được đo bằng khảo sát hay được nhập, tổng dự kiến vẫn là điểm 2022.".into(),
             "No basis yet: no criterion has been measured by a survey or entered this year, so the projection is still 2022's total.".into(),
         ),
-        Some(t) => {
-            let (low, high, note, note_en) = match &tree.against {
-                Some(a) => {
-                    let setting = crate::survey::Top20Setting {
-                        threshold: None,
-                        movement: None,
-                        rank: 20,
-                        note: String::new(),
-                        note_en: None,
-                        against: Some(a.clone()),
-                    };
-                    let (vi, en) = crate::scoring::top20::line_words(&setting);
-                    (a.line.low, a.line.high, vi, en)
-                }
-                None => (
-                    t.threshold_low,
-                    t.threshold_high,
-                    t.note.clone(),
-                    crate::scoring::top20::note_en(&t.note, t.note_en.as_deref()),
-                ),
-            };
+        Some((low, high, note, note_en)) => {
             let chance = crate::scoring::top20::chance(
                 crate::scoring::top20::Estimate { mean, sd },
                 &crate::scoring::top20::Field::Threshold {
@@ -377,8 +379,8 @@ pub fn par_report(
             }
         }
         None => crate::scoring::top20::Top20::none(
-            "Không có cơ sở: cây PAR INDEX không có mục [top20].".into(),
-            "No basis: the PAR INDEX tree has no [top20] setting.".into(),
+            "Không có cơ sở: chưa biết ngưỡng hạng 20 nào của PAR INDEX để so.".into(),
+            "No basis: no rank-20 line of the PAR INDEX is known to compare with.".into(),
         ),
     };
     Ok(ParReport {

@@ -226,8 +226,8 @@ pub fn simulate(estimate: Estimate, field: &Field, draws: usize, seed: u64) -> f
 pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     let Some(setting) = &survey.top20 else {
         return Top20::none(
-            "Không có cơ sở: định nghĩa không có mục [top20] (ngưỡng hạng 20 hoặc bảng các tỉnh) cho chỉ số này.".into(),
-            "No basis: the definition has no [top20] setting (a rank-20 threshold or a table of the provinces) for this index.".into(),
+            "Không có cơ sở: chỉ số này không được xếp hạng giữa các tỉnh (không có ngưỡng hạng 20 hay bảng các tỉnh để so).".into(),
+            "No basis: this index is not ranked among the provinces (no rank-20 line or table of the provinces to compare with).".into(),
         );
     };
     // A published line replaces the definition's own threshold, and the note that explains it.
