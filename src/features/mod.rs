@@ -71,10 +71,10 @@ async fn no_route(
     req: HttpRequest,
     lang: crate::text::Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
-    if api::errors::is_api(req.path()) {
-        return api::errors::no_route(req, lang).await;
-    }
     let allowed = allowed_methods(req.path());
+    if api::errors::is_api(req.path()) {
+        return api::errors::no_route(&req, &allowed);
+    }
     if allowed.is_empty() {
         return Ok(crate::web::error::PageError::no_page().page(lang));
     }
@@ -83,7 +83,7 @@ async fn no_route(
         .map(Method::as_str)
         .collect::<Vec<_>>()
         .join(", ");
-    let mut res = hygiene::refusal(
+    let refusal = hygiene::refusal(
         req.path(),
         lang,
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
@@ -93,10 +93,7 @@ async fn no_route(
             format!("This address takes {allow} only. Open the page from a link of chiso."),
         ),
     );
-    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
-        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
-    }
-    Ok(res)
+    Ok(crate::web::respond::with_allow(refusal, &allow))
 }
 
 /// Every route the server serves, as (method, path pattern), in the order declared: the

@@ -248,35 +248,15 @@ pub fn codes_csv(codes: &[String], base_url: &str) -> String {
     out
 }
 
-/// A number typed in the form, or `default` when left blank.
-fn number(typed: &str, default: u32) -> Option<u32> {
-    match typed.trim() {
-        "" => Some(default),
-        n => n.parse::<u32>().ok(),
-    }
-}
-
 pub async fn issue(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     CsrfForm(f): CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (Some(count), Some(days)) = (number(&f.count, 0), number(&f.days, app::DEFAULT_DAYS))
-    else {
-        let msg = r.lang.pick(
-            "Số mã và số ngày phải là số.",
-            "The number of codes and of days must be numbers.",
-        );
-        return Ok(codes_page(&state, &r, Some(msg)));
-    };
-    let (actor, unit, survey) = (Actor::from(&r.user), f.unit.clone(), f.survey.clone());
-    let outcome = state
-        .run(move |st| {
-            let (codes, expires) = app::issue(st, &actor, &unit, &survey, count, days)?;
-            Ok((codes, expires, app::unit_name(st, &unit)))
-        })
-        .await;
-    issued(&state, &r, outcome, &f.format)
+    let (actor, format) = (Actor::from(&r.user), f.format.clone());
+    let order =
+        move |st: &AppState| app::issue_typed(st, &actor, &f.unit, &f.survey, &f.count, &f.days);
+    let outcome = r.state.run(order).await;
+    issued(&r.state, &r, outcome, &format)
 }
 
 /// The codes made, once: as labels to print or a CSV file; or the form again with why none
