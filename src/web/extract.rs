@@ -258,6 +258,13 @@ pub fn cookie(name: &str, value: String) -> Cookie<'static> {
         .finish()
 }
 
+/// The cookie `name` removed from the browser.
+pub fn removal(name: &str) -> Cookie<'static> {
+    let mut gone = cookie(name, String::new());
+    gone.make_removal();
+    gone
+}
+
 /// What a CSRF token is bound to: the session when the browser has one (so a new token comes
 /// with every sign-in), else a random pre-session id the server set in a cookie (the sign-in
 /// form and other forms of people not signed in).

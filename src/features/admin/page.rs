@@ -15,7 +15,8 @@ pub enum Notice {
     None,
     /// Bad input: nothing was changed.
     Error(String),
-    Saved(String),
+    /// What a change did, or why it was refused, carried across the redirect after it.
+    Said(crate::ui::notice::Notice),
     /// A secret shown once (a password, a token, a kiosk URL with its QR code).
     Secret {
         what: String,
@@ -59,7 +60,7 @@ fn notice(l: Lang, n: &Notice) -> Markup {
         @match n {
             Notice::None => {},
             Notice::Error(e) => p.error role="alert" { (l.pick("Chưa thay đổi gì. ", "Nothing was changed. ")) (e) "." },
-            Notice::Saved(m) => p.saved role="status" { (m) },
+            Notice::Said(n) => (n.draw(l)),
             Notice::Secret { what, value, qr: with_qr } => div.saved.secret role="status" {
                 p { strong { (what) } (l.pick(" — chỉ hiện một lần, hãy ghi lại ngay:", " — shown only once, write it down now:")) }
                 p { code.secret { (value) } }

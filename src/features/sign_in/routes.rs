@@ -8,7 +8,9 @@ use crate::features::sign_in::service::{self as sign_in, Session, SignIn};
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
-use crate::web::extract::{client_address, cookie, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE};
+use crate::web::extract::{
+    client_address, cookie, removal, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -86,12 +88,6 @@ pub async fn logout(
         .cookie(removal(SESSION_COOKIE))
         .insert_header(("Location", "/login"))
         .finish())
-}
-
-fn removal(name: &str) -> actix_web::cookie::Cookie<'static> {
-    let mut gone = cookie(name, String::new());
-    gone.make_removal();
-    gone
 }
 
 impl From<SignInError> for PageError {
