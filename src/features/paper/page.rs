@@ -189,7 +189,7 @@ pub struct KeyingPage<'a> {
     /// Errors of the last post, by field name ("serial", "date" or a field), or for the form.
     pub errors: &'a [KeyError],
     /// What the last save did, shown above a fresh form.
-    pub saved: Option<&'a str>,
+    pub saved: Option<&'a crate::ui::notice::Notice>,
 }
 
 pub fn keying(p: &KeyingPage) -> Markup {
@@ -205,7 +205,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
                 h1 { (st.t("Nhập phiếu: ", "Keying: ")) (p.survey.title_in(l)) }
                 p { (p.batch.batch.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
-                @if let Some(s) = p.saved { p.saved role="status" { (s) } }
+                @if let Some(n) = p.saved { (n.draw(l)) }
                 @if p.survey.count_single_keyed {
                     p.note { (st.t("Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey counts forms keyed once, before they are verified.")) }
                 }
