@@ -1,5 +1,7 @@
 //! Administration in the browser: `/admin/users`, `/admin/kiosks`, `/admin/tokens`.
-//! Supervisors read; administrators change, through the admin service as the CLI does. Bad
+//! Supervisors read; administrators change, through the admin service as the CLI does. A
+//! change made answers 303 to its tab, which says what was done once (see `web::flash`); a
+//! secret it made (a password, a token, a kiosk address) is shown on the answer itself. Bad
 //! input (a unit outside the reader's own among them) shows the page again with a message
 //! naming the field, and changes nothing; a user, token or kiosk outside the reader's unit is
 //! a 403. A reader limited to a unit sees and is offered that unit and the units below it only.
