@@ -103,7 +103,7 @@ pub struct CampaignPage<'a> {
     pub units: &'a [Unit],
     pub unit_name: &'a dyn Fn(&str) -> String,
     /// The outcome of the last action.
-    pub notice: Option<&'a str>,
+    pub notice: Option<&'a crate::ui::notice::Notice>,
     pub error: Option<&'a str>,
     pub row_errors: &'a [RowError],
     /// The list as pasted, kept when it had errors.
@@ -153,7 +153,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
             h1 { (c.title) }
             p { (l.pick("Phiếu: ", "Form: ")) (p.survey.title_in(l)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
             p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
-            @if let Some(n) = p.notice { p.saved { (n) } }
+            @if let Some(n) = p.notice { (n.draw(l)) }
             (alert(p.error))
             @if !p.row_errors.is_empty() {
                 div.error role="alert" {

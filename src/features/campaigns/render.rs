@@ -1,5 +1,6 @@
-//! What the campaign handlers answer with: the list page, a campaign's page (again after a
-//! change, with its notice or what was wrong), the sheet of links, CSV downloads.
+//! What the campaign handlers answer with: the list page, a campaign's page (after a change:
+//! a redirect to it saying what was done, or the page again with what was wrong), the sheet
+//! of links, CSV downloads.
 
 use crate::features::actor::Actor;
 use crate::features::campaigns::page as view;
@@ -7,8 +8,11 @@ use crate::features::campaigns::service::{
     self as app, CampaignError, Heading, IssuedLink, RowError,
 };
 use crate::state::AppState;
+use crate::text::Text;
+use crate::ui::notice::Notice;
 use crate::web::error::PageError;
 use crate::web::extract::MinRole;
+use crate::web::flash;
 use crate::web::reader::Reader;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -27,10 +31,9 @@ fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     }
 }
 
-/// What the campaign page shows besides the campaign.
+/// What the campaign page shows besides the campaign (and the notice a change carried to it).
 #[derive(Default)]
 pub(super) struct Shown<'a> {
-    pub(super) notice: Option<&'a str>,
     pub(super) error: Option<&'a str>,
     pub(super) rows: &'a [RowError],
     pub(super) list_text: &'a str,
@@ -119,7 +122,7 @@ impl<R: MinRole> Citywide<R> {
             tracking: &o.tracking,
             units: &units,
             unit_name: &names,
-            notice: shown.notice,
+            notice: self.notice.as_ref(),
             error: shown.error,
             row_errors: shown.rows,
             list_text: shown.list_text,
@@ -127,26 +130,22 @@ impl<R: MinRole> Citywide<R> {
         Ok(self.page_with(status, page))
     }
 
-    /// The page again after a change: the notice, or what was wrong (nothing stored).
+    /// After a change: a redirect to the campaign's page saying what was done, or the page
+    /// again with what was wrong (nothing stored).
     pub(super) async fn after(
         &self,
         id: String,
-        outcome: Result<String, CampaignError>,
+        outcome: Result<Text, CampaignError>,
         list_text: &str,
     ) -> Result<HttpResponse, PageError> {
+        let to = format!("/campaigns/{id}");
         let shown = |status, shown| self.campaign(id, status, shown);
         match outcome {
-            Ok(notice) => {
-                let notice = Some(notice.as_str());
-                shown(
-                    StatusCode::OK,
-                    Shown {
-                        notice,
-                        ..Shown::default()
-                    },
-                )
-                .await
-            }
+            Ok(done) => Ok(flash::redirect(
+                &self.state.forms_key,
+                &to,
+                &Notice::saved(done),
+            )),
             Err(CampaignError::Rows(rows)) => {
                 let rows = &rows;
                 let page = Shown {
@@ -186,14 +185,14 @@ impl<R: MinRole> Citywide<R> {
         Ok(self.page(page))
     }
 
-    /// Runs an admin's change to campaign `id`, then shows its page with the notice the
-    /// change gives, or what was wrong (`list_text`: the list as pasted, to correct).
+    /// Runs an admin's change to campaign `id`, then leads to its page saying what `notice`
+    /// says of the change, or shows it again with what was wrong (`list_text`: the list as pasted, to correct).
     pub(super) async fn act<T: Send + 'static>(
         &self,
         id: String,
         list_text: &str,
         work: impl FnOnce(&AppState, &Actor, &str) -> Result<T, CampaignError> + Send + 'static,
-        notice: impl FnOnce(T) -> String,
+        notice: impl FnOnce(T) -> Text,
     ) -> Result<HttpResponse, PageError> {
         let (actor, cid) = (Actor::from(&self.user), id.clone());
         let outcome = self.state.run(move |s| work(s, &actor, &cid)).await;

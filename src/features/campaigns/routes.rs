@@ -6,7 +6,7 @@ use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
 use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign, SentList};
 use crate::state::AppState;
-use crate::text::{FieldProblem, Lang, Text};
+use crate::text::{FieldProblem, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, Supervisor};
 use crate::web::respond::private_csv;
@@ -135,13 +135,11 @@ pub async fn add_list(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
-    let lang = at.lang;
     let text = f.list.clone();
     let add = move |s: &AppState, a: &Actor, id: &str| {
         app::add_list(s, a, id, app::ListSource::Text(&text))
     };
-    at.act(id.into_inner(), &f.list, add, move |n| added(lang, n))
-        .await
+    at.act(id.into_inner(), &f.list, add, added).await
 }
 
 /// The respondent list as a CSV or XLSX file, checked as a pasted list is.
@@ -160,8 +158,7 @@ pub async fn add_list_file(
     };
     let lang = at.lang;
     let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, sent, lang);
-    at.act(id.into_inner(), "", add, move |n| added(lang, n))
-        .await
+    at.act(id.into_inner(), "", add, added).await
 }
 
 #[derive(Deserialize)]
@@ -179,7 +176,6 @@ pub async fn add_person(
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    let lang = at.lang;
     let name = f.name.trim().to_string();
     let person = NewRespondent {
         name: f.name,
@@ -188,7 +184,7 @@ pub async fn add_person(
         contact: f.contact,
     };
     let add = move |s: &AppState, a: &Actor, id: &str| app::add_one(s, a, id, &person);
-    let notice = move |_| format!("{} {name}.", lang.pick("Đã thêm", "Added"));
+    let notice = move |_| Text::new(format!("Đã thêm {name}."), format!("Added {name}."));
     at.act(id.into_inner(), "", add, notice).await
 }
 
@@ -232,16 +228,15 @@ async fn transition(
         + 'static,
     (vi, en): (&'static str, &'static str),
 ) -> Result<HttpResponse, PageError> {
-    let notice = at.lang.pick(vi, en);
-    at.act(id, "", step, |_| notice.to_string()).await
+    at.act(id, "", step, |_| Text::new(vi, en)).await
 }
 
-/// "N people added to the list", in the page's language.
-fn added(lang: Lang, n: usize) -> String {
-    match lang {
-        Lang::Vi => format!("Đã thêm {n} người vào danh sách."),
-        Lang::En => format!("{n} people added to the list."),
-    }
+/// "N people added to the list".
+fn added(n: usize) -> Text {
+    Text::new(
+        format!("Đã thêm {n} người vào danh sách."),
+        format!("{n} people added to the list."),
+    )
 }
 
 pub async fn links(
@@ -270,11 +265,12 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let lang = at.lang;
     let (id, person) = path.into_inner();
-    let notice = move |p: crate::db::campaigns::Respondent| match lang {
-        Lang::Vi => format!("Đã thu hồi đường dẫn của {}.", p.name),
-        Lang::En => format!("The link of {} is revoked.", p.name),
+    let notice = move |p: crate::db::campaigns::Respondent| {
+        Text::new(
+            format!("Đã thu hồi đường dẫn của {}.", p.name),
+            format!("The link of {} is revoked.", p.name),
+        )
     };
     at.act(
         id,
