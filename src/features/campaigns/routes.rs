@@ -4,7 +4,7 @@
 use super::render::{see_other, Citywide};
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
-use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign, SentList};
+use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign};
 use crate::state::AppState;
 use crate::text::{FieldProblem, Text};
 use crate::web::error::PageError;
@@ -151,13 +151,8 @@ pub async fn add_list_file(
 ) -> Result<HttpResponse, PageError> {
     let up = upload::read(parts, LIST_LIMIT as u64).await?;
     check_csrf(&req, up.field("csrf"))?;
-    let sent = SentList {
-        file: up.file,
-        size: up.size,
-        too_large: up.too_large,
-    };
     let lang = at.lang;
-    let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, sent, lang);
+    let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, up, lang);
     at.act(id.into_inner(), "", add, added).await
 }
 
