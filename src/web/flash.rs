@@ -51,3 +51,36 @@ pub fn read(req: &HttpRequest, key: &Key) -> Option<Notice> {
         text: Text::new(vi, en),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn carried(key: &Key, notice: &Notice) -> actix_web::cookie::Cookie<'static> {
+        let res = redirect(key, "/admin/users", notice);
+        assert_eq!(res.status(), actix_web::http::StatusCode::SEE_OTHER);
+        let c = res.cookies().find(|c| c.name() == NOTICE_COOKIE);
+        c.expect("the notice travels in its cookie").into_owned()
+    }
+
+    #[test]
+    fn a_notice_comes_back_as_it_was_said_and_a_forged_one_is_dropped() {
+        let key = Key::from_hex(&Key::generate()).unwrap();
+        let said = Notice::saved(("Đã lưu “vai trò”; xong.", "Role saved; done."));
+        let c = carried(&key, &said);
+        assert!(c.http_only().unwrap_or(false));
+        let req = TestRequest::default().cookie(c.clone()).to_http_request();
+        assert_eq!(read(&req, &key), Some(said));
+
+        let other = Key::from_hex(&Key::generate()).unwrap();
+        assert_eq!(read(&req, &other), None, "signed with another key");
+        let (_, signature) = c.value().split_once('.').unwrap();
+        let other_words = hex::encode(r#"["saved","Khác","Other"]"#);
+        let forged = format!("{other_words}.{signature}");
+        let forged = TestRequest::default()
+            .cookie(actix_web::cookie::Cookie::new(NOTICE_COOKIE, forged))
+            .to_http_request();
+        assert_eq!(read(&forged, &key), None, "words changed");
+    }
+}
