@@ -7,11 +7,10 @@ pub fn error_page_in(
     message: &str,
     back: Option<&str>,
 ) -> Markup {
-    crate::ui::layout::page_in(
+    crate::ui::layout::page(
         lang,
         title,
         "",
-        html! {},
         html! {
             main {
                 h1 { (title) }

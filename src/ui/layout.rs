@@ -24,6 +24,17 @@ pub fn page_in(
     }
 }
 
+/// A page whose head holds the stylesheet alone; `look` is its body's class ("" for the
+/// plain look, "invite" for the forms the public answer on their phones).
+pub fn page(lang: crate::text::Lang, title: &str, look: &str, content: Markup) -> Markup {
+    page_in(lang, title, look, html! {}, content)
+}
+
+/// Why what was sent was refused, read out as an alert; nothing when nothing was.
+pub fn alert(message: Option<&str>) -> Markup {
+    html! { @if let Some(e) = message { p.error role="alert" { (e) } } }
+}
+
 /// The top bar of signed-in pages, in the page's language, with the switch to the other
 /// language returning to `here` (the page's path and query).
 pub fn staff_bar(

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod chart;
 pub mod errors;
 pub mod layout;
+pub mod notice;
 pub mod staff;
 pub mod table;
 pub mod trajectory;

@@ -45,32 +45,34 @@ impl Staff<'_> {
         content: Markup,
     ) -> Markup {
         let (href, home) = section;
-        self.page(
+        self.plain(
             title,
-            "",
-            html! {},
-            html! {
-                main {
-                    p.crumbs { a href=(href) { (home) } " › " (crumb) }
-                    (content)
-                }
-            },
+            html! { p.crumbs { a href=(href) { (home) } " › " (crumb) } (content) },
         )
     }
 
     /// A plain staff page: the top bar, then `title` as the heading and `content` below it.
     pub fn main(&self, title: &str, content: Markup) -> Markup {
-        self.page(
+        self.plain(title, html! { h1 { (title) } (content) })
+    }
+
+    /// The page of a section of the staff's work: `title` as its heading, what the section
+    /// is for (`note`; none when empty) and why a change was refused (`alert`), above
+    /// `content`.
+    pub fn section(&self, title: &str, note: &str, alert: Option<&str>, content: Markup) -> Markup {
+        self.main(
             title,
-            "",
-            html! {},
             html! {
-                main {
-                    h1 { (title) }
-                    (content)
-                }
+                @if !note.is_empty() { p.note { (note) } }
+                (crate::ui::layout::alert(alert))
+                (content)
             },
         )
+    }
+
+    /// The top bar, then `content` as the page's main part, in the plain look.
+    pub fn plain(&self, title: &str, content: Markup) -> Markup {
+        self.page(title, "", html! {}, html! { main { (content) } })
     }
 
     /// The page shell with the top bar, in the page's language.

@@ -10,6 +10,7 @@
 //!   [`CsrfForm<T>`]: a posted form whose token is right for the browser that posts it.
 
 use crate::db::auth::{self, Grant, Role, User};
+use crate::db::DbError;
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
 use actix_web::cookie::{Cookie, SameSite};
@@ -59,11 +60,25 @@ fn state_of(req: &HttpRequest) -> Option<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>().cloned()
 }
 
-fn session_life(state: &AppState) -> auth::SessionLife {
-    auth::SessionLife {
+/// The user a session cookie's `token` belongs to, while the session lives.
+async fn session_user(state: &AppState, token: String) -> Result<Option<User>, DbError> {
+    let life = auth::SessionLife {
         hours: state.settings.session_hours,
         idle_minutes: state.settings.session_idle_minutes,
-    }
+    };
+    let now = crate::clock::wall_now();
+    state
+        .db(move |conn| auth::session_user(conn, &token, life, now))
+        .await
+}
+
+/// An API caller (`who`: a token, an account) whose `role` is below what the route needs.
+fn below<R: MinRole>(role: Role, who: &str) -> ApiError {
+    let needs = R::ROLE;
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!("a {role} {who} cannot do this; it needs {needs} or above"),
+    )
 }
 
 /// The client's address: the connection's, or behind a reverse proxy (setting
@@ -99,10 +114,7 @@ impl<R: MinRole> FromRequest for SignedIn<R> {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(PageError::sign_in());
             };
-            let life = session_life(&state);
-            let now = crate::clock::wall_now();
-            let user = state
-                .db(move |conn| auth::session_user(conn, &token, life, now))
+            let user = session_user(&state, token)
                 .await?
                 .ok_or_else(PageError::sign_in)?;
             if user.role < R::ROLE {
@@ -143,13 +155,7 @@ impl<R: MinRole> FromRequest for ApiCaller<R> {
             };
             let Grant { role, unit } = token_grant(&state, token).await?;
             if role < R::ROLE {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    format!(
-                        "a {role} token cannot do this; it needs {} or above",
-                        R::ROLE
-                    ),
-                ));
+                return Err(below::<R>(role, "token"));
             }
             Ok(ApiCaller {
                 role,
@@ -188,10 +194,7 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
                     (g.role, g.unit)
                 }
                 (None, Some(session)) => {
-                    let life = session_life(&state);
-                    let now = crate::clock::wall_now();
-                    let user = state
-                        .db(move |conn| auth::session_user(conn, &session, life, now))
+                    let user = session_user(&state, session)
                         .await?
                         .ok_or_else(ApiError::unauthorized)?;
                     (user.role, user.unit)
@@ -199,13 +202,7 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
                 (None, None) => return Err(ApiError::unauthorized()),
             };
             if role < R::ROLE {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    format!(
-                        "a {role} account cannot do this; it needs {} or above",
-                        R::ROLE
-                    ),
-                ));
+                return Err(below::<R>(role, "account"));
             }
             Ok(TokenOrSession {
                 role,
@@ -256,6 +253,13 @@ pub fn cookie(name: &str, value: String) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Strict)
         .finish()
+}
+
+/// The cookie `name` removed from the browser.
+pub fn removal(name: &str) -> Cookie<'static> {
+    let mut gone = cookie(name, String::new());
+    gone.make_removal();
+    gone
 }
 
 /// What a CSRF token is bound to: the session when the browser has one (so a new token comes

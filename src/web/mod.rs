@@ -6,6 +6,7 @@ pub mod assets;
 pub mod body_guard;
 pub mod error;
 pub mod extract;
+pub mod flash;
 pub mod hygiene;
 pub mod limits;
 pub mod origin;

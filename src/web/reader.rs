@@ -8,8 +8,10 @@ use crate::db::auth::User;
 use crate::db::DbError;
 use crate::state::AppState;
 use crate::text::Lang;
+use crate::ui::notice::Notice;
 use crate::ui::staff::Staff;
-use crate::web::extract::{here, lang_of, Csrf, MinRole, SignedIn, Viewer};
+use crate::web::extract::{here, lang_of, removal, Csrf, MinRole, SignedIn, Viewer};
+use crate::web::flash;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -23,6 +25,8 @@ pub struct Reader<R: MinRole = Viewer> {
     pub lang: Lang,
     /// The page's own path and query: where the language switch returns to.
     pub here: String,
+    /// What the change that led here said, carried across its redirect; read once.
+    pub notice: Option<Notice>,
     signed_in: std::marker::PhantomData<R>,
 }
 
@@ -35,11 +39,12 @@ impl<R: MinRole + 'static> FromRequest for Reader<R> {
         let state = web::Data::<AppState>::from_request(req, payload);
         let signed_in = SignedIn::<R>::from_request(req, payload);
         let csrf = Csrf::from_request(req, payload);
-        let (lang, here) = (lang_of(req), here(req));
+        let (lang, here, req) = (lang_of(req), here(req), req.clone());
         Box::pin(async move {
             let state = state.await?;
             let user = signed_in.await.map_err(actix_web::Error::from)?.user;
             Ok(Reader {
+                notice: flash::read(&req, &state.forms_key),
                 state,
                 user,
                 csrf: csrf.await?,
@@ -84,11 +89,17 @@ impl<R: MinRole> Reader<R> {
 
     /// A page for this reader: 200 and the pre-session cookie when the browser had none.
     pub fn page(&self, body: maud::Markup) -> HttpResponse {
-        self.csrf.page(StatusCode::OK, body)
+        self.page_with(StatusCode::OK, body)
     }
 
-    /// A page with another status (a form shown again with what to correct).
+    /// A page with another status (a form shown again with what to correct). The notice it
+    /// says, if any, is said once: its cookie goes.
     pub fn page_with(&self, status: StatusCode, body: maud::Markup) -> HttpResponse {
-        self.csrf.page(status, body)
+        let mut page = self.csrf.page(status, body);
+        if self.notice.is_some() {
+            // A removal cookie is always a valid header.
+            let _ = page.add_cookie(&removal(flash::NOTICE_COOKIE));
+        }
+        page
     }
 }

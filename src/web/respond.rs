@@ -1,4 +1,5 @@
-//! Answers every feature gives the same way: a redirect after a POST, and a file to download.
+//! Answers every feature gives the same way: a redirect after a POST, a file to download, and
+//! the `Allow` of a method refused.
 
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
@@ -25,4 +26,14 @@ pub fn private_csv(name: &str, body: &str) -> HttpResponse {
     download(name, "text/csv; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(format!("\u{feff}{body}"))
+}
+
+/// A refusal of a method the address does not take, naming those it does (`allow`).
+pub fn with_allow(mut refusal: HttpResponse, allow: &str) -> HttpResponse {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(allow) {
+        refusal
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, v);
+    }
+    refusal
 }

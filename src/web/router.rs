@@ -1,8 +1,13 @@
-//! The router every feature declares its routes through: it adds them to actix and records
+//! The router the route table declares every route through: it adds them to actix and records
 //! each one, so that the route table lists exactly what the server serves.
 
 use actix_web::http::Method;
 use actix_web::{guard, web, FromRequest, Handler, Responder};
+
+/// A handler the router can serve: an actix handler whose answer is a response.
+pub trait Answers<Args>: Handler<Args, Output: Responder + 'static> {}
+
+impl<F: Handler<Args, Output: Responder + 'static>, Args> Answers<Args> for F {}
 
 /// Adds routes to actix (when it has a configuration) and records each one.
 pub struct Router<'a> {
@@ -11,12 +16,13 @@ pub struct Router<'a> {
 }
 
 impl Router<'_> {
-    fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F, limit: Option<usize>)
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
+    fn add<Args: FromRequest + 'static>(
+        &mut self,
+        method: Method,
+        path: &'static str,
+        handler: impl Answers<Args>,
+        limit: Option<usize>,
+    ) {
         self.table.push((method.clone(), path));
         if let Some(cfg) = self.cfg.as_deref_mut() {
             // HEAD answers wherever GET does (the body is dropped in `hygiene`).
@@ -42,31 +48,21 @@ impl Router<'_> {
         }
     }
 
-    pub fn get<F, Args>(&mut self, path: &'static str, handler: F)
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::GET, path, handler, None);
+    pub fn get<Args: FromRequest + 'static>(&mut self, path: &'static str, h: impl Answers<Args>) {
+        self.add(Method::GET, path, h, None);
     }
 
-    pub fn post<F, Args>(&mut self, path: &'static str, handler: F)
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::POST, path, handler, None);
+    pub fn post<Args: FromRequest + 'static>(&mut self, path: &'static str, h: impl Answers<Args>) {
+        self.add(Method::POST, path, h, None);
     }
 
     /// A POST route whose form may be larger than the others (up to `limit` bytes).
-    pub fn post_limited<F, Args>(&mut self, path: &'static str, handler: F, limit: usize)
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.add(Method::POST, path, handler, Some(limit));
+    pub fn post_limited<Args: FromRequest + 'static>(
+        &mut self,
+        path: &'static str,
+        h: impl Answers<Args>,
+        limit: usize,
+    ) {
+        self.add(Method::POST, path, h, Some(limit));
     }
 }

@@ -21,6 +21,7 @@ pub struct Upload {
     /// The file's name as the browser gave it (without folders), and where it was written.
     pub file: Option<(String, tempfile::NamedTempFile)>,
     pub size: u64,
+    /// Larger than the page takes: the rest was not read.
     pub too_large: bool,
 }
 

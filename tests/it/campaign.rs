@@ -517,14 +517,18 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         })
         .collect();
     let rows: Vec<(&str, &str, &str)> = good.iter().map(|(n, g, u)| (n.as_str(), *g, *u)).collect();
-    let page = admin
+    // A change answers with a redirect to the campaign's page, which says what was done once.
+    let added = admin
         .post_form(
             format!("{page_uri}/list"),
             &[("list", list_csv(&rows).as_str())],
         )
-        .await
-        .text_with(StatusCode::OK);
+        .await;
+    assert_eq!(added.location.as_deref(), Some(page_uri.as_str()));
+    let page = admin.follow(added).await.text_with(StatusCode::OK);
     assert!(page.contains("Đã thêm 7 người"));
+    let again = admin.get(&page_uri).await.text_with(StatusCode::OK);
+    assert!(!again.contains("Đã thêm 7 người"), "said once");
     let person = [
         ("name", "Đặng Văn Giang"),
         ("group", "lanh_dao_so"),
@@ -532,7 +536,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         ("contact", "0901"),
     ];
     let Answer { status, .. } = admin.post_form(format!("{page_uri}/people"), &person).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SEE_OTHER);
     let page = admin
         .post_form(format!("{page_uri}/people"), &person)
         .await
@@ -542,7 +546,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     let Answer { status, .. } = admin
         .post_form(format!("{page_uri}/open"), &[("format", "")])
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SEE_OTHER);
     // The CSV for mail merge, then the printable sheet (which reissues every link).
     let csv = admin
         .post_form(format!("{page_uri}/links"), &[("format", "csv")])
@@ -912,9 +916,10 @@ async fn a_list_uploaded_as_excel_is_checked_row_by_row_and_links_use_the_public
     assert!(resp.status.is_client_error(), "{}", resp.status);
     assert_eq!(campaigns::respondents(&app.state, &id).unwrap().len(), 1);
 
-    let resp = admin
+    let added = admin
         .post_multipart(&uri, list_upload(&admin.csrf, "ds.xlsx", &good))
         .await;
+    let resp = admin.follow(added).await;
     assert_eq!(resp.status, StatusCode::OK);
     assert!(resp.text.contains("Đã thêm 2 người"));
     let people = campaigns::respondents(&app.state, &id).unwrap();

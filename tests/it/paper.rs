@@ -148,11 +148,10 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
 
     // First keyings of two forms: nothing counts yet.
     let s1 = household("AB-0001", "4");
-    let Answer {
-        status, location, ..
-    } = an.post_form(&key, &as_pairs(&s1)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.unwrap().contains("saved="));
+    let saved = an.post_form(&key, &as_pairs(&s1)).await;
+    assert_eq!(saved.location.as_deref(), Some(key.as_str()));
+    let next = an.follow(saved).await.text_with(StatusCode::OK);
+    assert!(next.contains("Đã lưu phiếu AB-0001 (lần nhập thứ nhất)"));
     let s2 = household("AB-0002", "5");
     assert_eq!(
         an.post_form(&key, &as_pairs(&s2)).await.status,
@@ -166,22 +165,16 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     assert!(page.contains("Đã nhập 1 lần"));
 
     // Second keying of AB-0001 matches: verified and counted, once.
-    let Answer {
-        status, location, ..
-    } = binh.post_form(&key, &as_pairs(&s1)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let Answer { text: after, .. } = binh.get(location.unwrap()).await;
+    let saved = binh.post_form(&key, &as_pairs(&s1)).await;
+    let Answer { text: after, .. } = binh.follow(saved).await;
     assert!(after.contains("đã được xác minh"), "{after}");
     assert_eq!(app.responses(), 1);
     recount_agrees(&app);
 
     // AB-0002 keyed with E1.1 = 3 instead of 5: in dispute, not counted.
     let s2b = household("ab-0002", "3");
-    let Answer {
-        status, location, ..
-    } = binh.post_form(&key, &as_pairs(&s2b)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let Answer { text: after, .. } = binh.get(location.unwrap()).await;
+    let saved = binh.post_form(&key, &as_pairs(&s2b)).await;
+    let Answer { text: after, .. } = binh.follow(saved).await;
     assert!(after.contains("khác lần nhập thứ nhất ở 1 ô"), "{after}");
     assert_eq!(app.responses(), 1);
 

@@ -15,7 +15,8 @@ pub enum Notice {
     None,
     /// Bad input: nothing was changed.
     Error(String),
-    Saved(String),
+    /// What a change did, or why it was refused, carried across the redirect after it.
+    Said(crate::ui::notice::Notice),
     /// A secret shown once (a password, a token, a kiosk URL with its QR code).
     Secret {
         what: String,
@@ -59,7 +60,7 @@ fn notice(l: Lang, n: &Notice) -> Markup {
         @match n {
             Notice::None => {},
             Notice::Error(e) => p.error role="alert" { (l.pick("Chưa thay đổi gì. ", "Nothing was changed. ")) (e) "." },
-            Notice::Saved(m) => p.saved role="status" { (m) },
+            Notice::Said(n) => (n.draw(l)),
             Notice::Secret { what, value, qr: with_qr } => div.saved.secret role="status" {
                 p { strong { (what) } (l.pick(" — chỉ hiện một lần, hãy ghi lại ngay:", " — shown only once, write it down now:")) }
                 p { code.secret { (value) } }
@@ -85,6 +86,31 @@ fn shell(staff: &Staff, title: &str, current: &str, n: &Notice, content: Markup)
             }
         },
     )
+}
+
+/// The column headings of the administration tables, in the page's language.
+struct Headings {
+    role: &'static str,
+    scope: &'static str,
+    status: &'static str,
+    created: &'static str,
+    unit: &'static str,
+    form: &'static str,
+    alive: &'static str,
+}
+
+impl Headings {
+    fn in_lang(l: Lang) -> Headings {
+        Headings {
+            role: l.pick("Vai trò", "Role"),
+            scope: l.pick("Phạm vi", "Scope"),
+            status: l.pick("Trạng thái", "Status"),
+            created: l.pick("Ngày tạo", "Created"),
+            unit: l.pick("Đơn vị", "Unit"),
+            form: l.pick("Phiếu", "Form"),
+            alive: l.pick("Hoạt động", "Alive"),
+        }
+    }
 }
 
 fn role_select(l: Lang, selected: &str) -> Markup {
@@ -144,12 +170,7 @@ pub fn users(p: &UsersPage) -> Markup {
     let empty = Draft::default();
     let draft = p.draft.as_ref().unwrap_or(&empty);
     let csrf = p.staff.csrf;
-    let (h_role, h_scope, h_state, h_created) = (
-        l.pick("Vai trò", "Role"),
-        l.pick("Phạm vi", "Scope"),
-        l.pick("Trạng thái", "Status"),
-        l.pick("Ngày tạo", "Created"),
-    );
+    let h = Headings::in_lang(l);
     shell(
         &p.staff,
         l.pick("Người dùng", "Users"),
@@ -159,22 +180,22 @@ pub fn users(p: &UsersPage) -> Markup {
             (unit_list(p.units))
             div.scroll { table.admin {
                 thead { tr {
-                    th { (l.pick("Tên đăng nhập", "User name")) } th { (h_role) } th { (h_scope) } th { (h_state) } th { (h_created) }
+                    th { (l.pick("Tên đăng nhập", "User name")) } th { (h.role) } th { (h.scope) } th { (h.status) } th { (h.created) }
                     @if admin { th { (l.pick("Thay đổi", "Change")) } }
                 } }
                 tbody { @for u in p.users {
                     tr.disabled[u.disabled] {
                         td { strong { (u.username) } }
-                        td data-label=(h_role) { (role_label(l, &u.role)) }
-                        td data-label=(h_scope) { (scope_of(l, p.unit_names, u.unit_code.as_deref())) }
-                        td data-label=(h_state) { @if u.disabled { (l.pick("Đã khoá", "Disabled")) } @else { (l.pick("Đang hoạt động", "Active")) } }
-                        td data-label=(h_created) { (l.when(&u.created_at)) }
+                        td data-label=(h.role) { (role_label(l, &u.role)) }
+                        td data-label=(h.scope) { (scope_of(l, p.unit_names, u.unit_code.as_deref())) }
+                        td data-label=(h.status) { @if u.disabled { (l.pick("Đã khoá", "Disabled")) } @else { (l.pick("Đang hoạt động", "Active")) } }
+                        td data-label=(h.created) { (l.when(&u.created_at)) }
                         @if admin { td {
                             details {
                                 summary { (l.pick("Thay đổi", "Change")) }
                                 form.stack method="post" action={ "/admin/users/" (u.id) "/role" } {
                                     input type="hidden" name="csrf" value=(csrf);
-                                    label { (h_role) (role_select(l, &u.role)) }
+                                    label { (h.role) (role_select(l, &u.role)) }
                                     label { (l.pick("Phạm vi đơn vị", "Unit scope")) (unit_input(l, u.unit_code.as_deref().unwrap_or(""))) }
                                     button type="submit" { (l.pick("Lưu vai trò", "Save the role")) }
                                 }
@@ -203,7 +224,7 @@ pub fn users(p: &UsersPage) -> Markup {
                 form.stack method="post" action="/admin/users" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Tên đăng nhập", "User name")) input type="text" name="name" value=(draft.name) required maxlength="64" autocomplete="off"; }
-                    label { (h_role) (role_select(l, if draft.role.is_empty() { "surveyor" } else { &draft.role })) }
+                    label { (h.role) (role_select(l, if draft.role.is_empty() { "surveyor" } else { &draft.role })) }
                     label { (l.pick("Phạm vi đơn vị (mã)", "Unit scope (code)")) (unit_input(l, &draft.unit)) }
                     label { (l.pick("Mật khẩu ban đầu", "Initial password")) input type="password" name="password" minlength=(MIN_PASSWORD) autocomplete="new-password"; }
                     p.note { @match l {
@@ -232,16 +253,10 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
     let l = p.staff.lang;
     let admin = p.staff.is_admin();
     let csrf = p.staff.csrf;
-    let (h_unit, h_form, h_created, h_state, h_last, h_today) = (
-        l.pick("Đơn vị", "Unit"),
-        l.pick("Phiếu", "Form"),
-        l.pick("Ngày tạo", "Created"),
-        l.pick("Trạng thái", "Status"),
-        l.pick("Hoạt động", "Alive"),
-        l.pick(
-            "Phiếu hôm nay tại các kiosk của đơn vị",
-            "Forms today at the unit's kiosks",
-        ),
+    let h = Headings::in_lang(l);
+    let h_today = l.pick(
+        "Phiếu hôm nay tại các kiosk của đơn vị",
+        "Forms today at the unit's kiosks",
     );
     shell(
         &p.staff,
@@ -251,18 +266,18 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
         html! {
             div.scroll { table.admin {
                 thead { tr {
-                    th { (l.pick("Tên", "Name")) } th { (h_unit) } th { (h_form) } th { (h_created) } th { (h_state) }
-                    th { (h_last) } th.num { (h_today) }
+                    th { (l.pick("Tên", "Name")) } th { (h.unit) } th { (h.form) } th { (h.created) } th { (h.status) }
+                    th { (h.alive) } th.num { (h_today) }
                     @if admin { th {} }
                 } }
                 tbody { @for k in p.kiosks {
                     tr.disabled[k.kiosk.revoked_at.is_some()] {
                         td { @if k.kiosk.label.is_empty() { span.note { (l.pick("(không tên)", "(no name)")) } } @else { strong { (k.kiosk.label) } } }
-                        td data-label=(h_unit) { (k.unit_name) }
-                        td data-label=(h_form) { (k.survey_title) }
-                        td data-label=(h_created) { (l.when(&k.kiosk.created_at)) }
-                        td data-label=(h_state) { @match &k.kiosk.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
-                        td data-label=(h_last) { @if k.alive { (l.pick("Có, trong giờ qua", "Yes, within the hour")) } @else { span.note { (l.pick("Không thấy trong giờ qua", "Not seen within the hour")) } } }
+                        td data-label=(h.unit) { (k.unit_name) }
+                        td data-label=(h.form) { (k.survey_title) }
+                        td data-label=(h.created) { (l.when(&k.kiosk.created_at)) }
+                        td data-label=(h.status) { @match &k.kiosk.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
+                        td data-label=(h.alive) { @if k.alive { (l.pick("Có, trong giờ qua", "Yes, within the hour")) } @else { span.note { (l.pick("Không thấy trong giờ qua", "Not seen within the hour")) } } }
                         td.num data-label=(h_today) { @match k.today_at_unit { Some(n) => (l.count(n)), None => span.note { (l.pick("dưới ", "fewer than ")) (l.count(p.min_cell)) } } }
                         @if admin { td {
                             @if k.kiosk.revoked_at.is_none() {
@@ -304,12 +319,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
     let l = p.staff.lang;
     let admin = p.staff.is_admin();
     let csrf = p.staff.csrf;
-    let (h_role, h_scope, h_created, h_state) = (
-        l.pick("Vai trò", "Role"),
-        l.pick("Phạm vi", "Scope"),
-        l.pick("Ngày tạo", "Created"),
-        l.pick("Trạng thái", "Status"),
-    );
+    let h = Headings::in_lang(l);
     shell(
         &p.staff,
         l.pick("Khoá API", "API tokens"),
@@ -319,16 +329,16 @@ pub fn tokens(p: &TokensPage) -> Markup {
             @if admin { (unit_list(p.units)) }
             div.scroll { table.admin {
                 thead { tr {
-                    th { (l.pick("Tên", "Name")) } th { (h_role) } th { (h_scope) } th { (h_created) } th { (h_state) }
+                    th { (l.pick("Tên", "Name")) } th { (h.role) } th { (h.scope) } th { (h.created) } th { (h.status) }
                     @if admin { th {} }
                 } }
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {
                         td { strong { (t.label) } }
-                        td data-label=(h_role) { (role_label(l, &t.role)) }
-                        td data-label=(h_scope) { (scope_of(l, p.unit_names, t.unit_code.as_deref())) }
-                        td data-label=(h_created) { (l.when(&t.created_at)) }
-                        td data-label=(h_state) { @match &t.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
+                        td data-label=(h.role) { (role_label(l, &t.role)) }
+                        td data-label=(h.scope) { (scope_of(l, p.unit_names, t.unit_code.as_deref())) }
+                        td data-label=(h.created) { (l.when(&t.created_at)) }
+                        td data-label=(h.status) { @match &t.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
                         @if admin { td {
                             @if t.revoked_at.is_none() {
                                 form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } {
@@ -345,7 +355,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
                 h2 { (l.pick("Tạo khoá API", "Create an API token")) }
                 form.stack method="post" action="/admin/tokens" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { (h_role) (role_select(l, "surveyor")) }
+                    label { (h.role) (role_select(l, "surveyor")) }
                     label { (l.pick("Phạm vi đơn vị (mã)", "Unit scope (code)")) (unit_input(l, "")) }
                     label { (l.pick("Tên (hệ thống nào dùng)", "Name (the system using it)")) input type="text" name="label" maxlength="100" placeholder="api"; }
                     button.primary type="submit" { (l.pick("Tạo khoá", "Create the token")) }

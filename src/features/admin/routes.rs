@@ -1,5 +1,7 @@
 //! Administration in the browser: `/admin/users`, `/admin/kiosks`, `/admin/tokens`.
-//! Supervisors read; administrators change, through the admin service as the CLI does. Bad
+//! Supervisors read; administrators change, through the admin service as the CLI does. A
+//! change made answers 303 to its tab, which says what was done once (see `web::flash`); a
+//! secret it made (a password, a token, a kiosk address) is shown on the answer itself. Bad
 //! input (a unit outside the reader's own among them) shows the page again with a message
 //! naming the field, and changes nothing; a user, token or kiosk outside the reader's unit is
 //! a 403. A reader limited to a unit sees and is offered that unit and the units below it only.
@@ -9,8 +11,10 @@ use crate::features::admin::page::{self as view, Draft, Notice};
 use crate::features::admin::service::{self as app, AdminError};
 use crate::state::AppState;
 use crate::text::Lang;
+use crate::ui::notice::Notice as Said;
 use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm, MinRole, SignedIn, Supervisor};
+use crate::web::flash;
 use crate::web::reader::Reader;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
@@ -29,14 +33,31 @@ enum Tab {
     Tokens,
 }
 
-/// Draws a tab for the reader, under the notice a change left (or none). Every page after a
-/// change is the tab's own page again, so the language switch returns to the tab.
+impl Tab {
+    /// The tab's own address.
+    fn path(&self) -> &'static str {
+        match self {
+            Tab::Users(_) => "/admin/users",
+            Tab::Kiosks => "/admin/kiosks",
+            Tab::Tokens => "/admin/tokens",
+        }
+    }
+}
+
+/// Draws a tab for the reader, under the notice a change left (or, with none, the one a
+/// change carried across its redirect). Every page after a change is the tab's own page
+/// again, so the language switch returns to the tab.
 async fn show<R: MinRole>(
     state: &AppState,
     r: &Reader<R>,
     tab: Tab,
     notice: Notice,
 ) -> Result<HttpResponse, PageError> {
+    let notice = match (notice, &r.notice) {
+        (Notice::None, Some(carried)) => Notice::Said(carried.clone()),
+        (notice, _) => notice,
+    };
+    let here = tab.path();
     let status = match notice {
         Notice::Error(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -46,7 +67,7 @@ async fn show<R: MinRole>(
         Tab::Users(draft) => {
             let v = load(state, move |st| app::users_view(st, &reader)).await?;
             view::users(&view::UsersPage {
-                staff: r.staff_at("/admin/users"),
+                staff: r.staff_at(here),
                 users: &v.users,
                 units: &v.units,
                 unit_names: &v.unit_names,
@@ -58,7 +79,7 @@ async fn show<R: MinRole>(
         Tab::Kiosks => {
             let v = load(state, move |st| app::kiosks_view(st, &reader)).await?;
             view::kiosks(&view::KiosksPage {
-                staff: r.staff_at("/admin/kiosks"),
+                staff: r.staff_at(here),
                 kiosks: &v.kiosks,
                 min_cell: state.settings.min_cell,
                 units: &v.units,
@@ -69,7 +90,7 @@ async fn show<R: MinRole>(
         Tab::Tokens => {
             let v = load(state, move |st| app::tokens_view(st, &reader)).await?;
             view::tokens(&view::TokensPage {
-                staff: r.staff_at("/admin/tokens"),
+                staff: r.staff_at(here),
                 tokens: &v.tokens,
                 units: &v.units,
                 unit_names: &v.unit_names,
@@ -153,12 +174,29 @@ async fn change<T: Send + 'static>(
             state.passwords.run(move || work(&st)).await?
         }
     };
-    let notice = notice(outcome, r.lang, done)?;
-    show(state, r, tab, notice).await
+    match notice(outcome, r.lang, done)? {
+        // Said after a redirect, so that a reload neither changes nor says it again. A secret
+        // is never put in a cookie: it is shown on the page answering the change.
+        Notice::Said(said) => Ok(flash::redirect(&state.forms_key, tab.path(), &said)),
+        notice => show(state, r, tab, notice).await,
+    }
 }
 
-fn saved(lang: Lang, (vi, en): (&str, &str)) -> Notice {
-    Notice::Saved(lang.pick(vi, en).into())
+fn saved((vi, en): (&str, &str)) -> Notice {
+    Notice::Said(Said::saved((vi, en)))
+}
+
+/// A button on one row (a user, a kiosk, a token): the change `work` makes to the row `id`,
+/// then the tab saying `said`.
+async fn on_row(
+    r: Reader<Admin>,
+    id: String,
+    tab: Tab,
+    work: fn(&AppState, &Actor, &str) -> Result<(), AdminError>,
+    said: (&'static str, &'static str),
+) -> Result<HttpResponse, PageError> {
+    let work = move |st: &AppState, a: &Actor| work(st, a, &id);
+    change(&r.state, &r, tab, Threads::Service, work, |()| saved(said)).await
 }
 
 fn secret(what: &str, value: String, qr: bool) -> Notice {
@@ -266,14 +304,12 @@ fn added(lang: Lang, name: &str, generated: Option<String>) -> Notice {
         format!("Đã thêm người dùng “{name}”"),
         format!("User “{name}” added"),
     );
-    let said = lang.pick(&vi, &en).to_string();
     match generated {
-        Some(password) => secret(
-            &(said + lang.pick(". Mật khẩu", ". Password")),
-            password,
-            false,
-        ),
-        None => Notice::Saved(said + "."),
+        Some(password) => {
+            let what = lang.pick(&vi, &en).to_string() + lang.pick(". Mật khẩu", ". Password");
+            secret(&what, password, false)
+        }
+        None => Notice::Said(Said::saved((vi + ".", en + "."))),
     }
 }
 
@@ -287,7 +323,7 @@ pub async fn change_user(
     let work = move |st: &AppState, a: &Actor| app::change_user(st, a, &id, &f.role, Some(&f.unit));
     let said = ("Đã lưu vai trò và phạm vi.", "Role and scope saved.");
     change(&state, &r, Tab::Users(None), Threads::Service, work, |()| {
-        saved(r.lang, said)
+        saved(said)
     })
     .await
 }
@@ -324,32 +360,17 @@ fn new_password(lang: Lang, password: Option<String>, name: &str) -> Notice {
     secret(&what, password, false)
 }
 
-async fn set_disabled(
-    state: web::Data<AppState>,
-    r: Reader<Admin>,
-    id: String,
-    disabled: bool,
-) -> Result<HttpResponse, PageError> {
-    let work = move |st: &AppState, a: &Actor| app::set_disabled(st, a, &id, disabled);
-    let said = match disabled {
-        true => (
-            "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.",
-            "Account disabled; its sessions have ended.",
-        ),
-        false => ("Đã mở khoá tài khoản.", "Account enabled."),
-    };
-    change(&state, &r, Tab::Users(None), Threads::Service, work, |()| {
-        saved(r.lang, said)
-    })
-    .await
-}
-
 pub async fn disable_user(
     r: Reader<Admin>,
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(r.state.clone(), r, path.into_inner(), true).await
+    let said = (
+        "Đã khoá tài khoản; các phiên đăng nhập của người này đã kết thúc.",
+        "Account disabled; its sessions have ended.",
+    );
+    let disable = |st: &AppState, a: &Actor, id: &str| app::set_disabled(st, a, id, true);
+    on_row(r, path.into_inner(), Tab::Users(None), disable, said).await
 }
 
 pub async fn enable_user(
@@ -357,7 +378,9 @@ pub async fn enable_user(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    set_disabled(r.state.clone(), r, path.into_inner(), false).await
+    let said = ("Đã mở khoá tài khoản.", "Account enabled.");
+    let enable = |st: &AppState, a: &Actor, id: &str| app::set_disabled(st, a, id, false);
+    on_row(r, path.into_inner(), Tab::Users(None), enable, said).await
 }
 
 pub async fn kiosks(r: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
@@ -390,16 +413,12 @@ pub async fn revoke_kiosk(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let work = move |st: &AppState, a: &Actor| app::revoke_kiosk(st, a, &id);
     let said = (
         "Đã thu hồi kiosk: đường dẫn của thiết bị không còn dùng được.",
         "Kiosk revoked: the device's address no longer works.",
     );
-    change(&r.state, &r, Tab::Kiosks, Threads::Service, work, |()| {
-        saved(r.lang, said)
-    })
-    .await
+    let revoke = |st: &AppState, a: &Actor, id: &str| app::revoke_kiosk(st, a, id);
+    on_row(r, path.into_inner(), Tab::Kiosks, revoke, said).await
 }
 
 pub async fn tokens(r: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
@@ -425,14 +444,10 @@ pub async fn revoke_token(
     path: web::Path<String>,
     _: CsrfForm<Button>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let work = move |st: &AppState, a: &Actor| app::revoke_token(st, a, &id);
     let said = (
         "Đã thu hồi khoá API; các máy chủ từ chối khoá này trong vòng 30 giây.",
         "API token revoked; servers refuse it within 30 seconds.",
     );
-    change(&r.state, &r, Tab::Tokens, Threads::Service, work, |()| {
-        saved(r.lang, said)
-    })
-    .await
+    let revoke = |st: &AppState, a: &Actor, id: &str| app::revoke_token(st, a, id);
+    on_row(r, path.into_inner(), Tab::Tokens, revoke, said).await
 }

@@ -2,12 +2,18 @@
 //! what was posted, and answering with a page no cache keeps.
 
 use crate::db::DbError;
+use crate::features::answer_once::service::{answers_of, posted_answers};
 use crate::features::api::body::read_body;
 use crate::state::AppState;
+use crate::survey::RawSubmission;
+use crate::text::Lang;
 use crate::web::error::PageError;
+use crate::web::extract::lang_of;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use std::collections::HashMap;
+use std::future::{ready, Ready};
 
 /// A public page: never cached, since it holds a person's answers or a ticket's state.
 pub fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
@@ -35,6 +41,17 @@ impl Posted {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The id the form's page gave the answer (empty when none was sent).
+    pub fn submission_id(&self) -> &str {
+        self.get("submission_id").unwrap_or("")
+    }
+
+    /// The answer posted, under its submission id, as the channel's service takes it.
+    pub fn submission(&self) -> RawSubmission {
+        let (answers, background) = answers_of(&self.chosen());
+        posted_answers(self.submission_id(), answers, background)
     }
 
     /// The answers given so far (`a:CODE`) and the background answers (`b:CODE`).
@@ -67,17 +84,41 @@ pub fn unreadable(status: StatusCode) -> PageError {
     )
 }
 
-/// Runs a public page's service for the ticket its address names (a kiosk's token, a slip's
-/// code, a campaign's link), off the async threads.
-pub async fn for_ticket<T, E>(
-    state: &AppState,
-    ticket: &str,
-    work: fn(&AppState, &str) -> Result<T, E>,
-) -> Result<T, E>
-where
-    T: Send + 'static,
-    E: From<DbError> + Send + 'static,
-{
-    let ticket = ticket.to_string();
-    state.run(move |st| work(st, &ticket)).await
+/// Someone at a public form: the ticket its address names (a kiosk's token, a slip's code, a
+/// campaign's link), their language, and the state the form's service runs on.
+pub struct Visit {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub ticket: String,
+}
+
+impl FromRequest for Visit {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Taken in the order handlers took them one by one, so a refusal is the same.
+        let state = web::Data::<AppState>::from_request(req, payload).into_inner();
+        let lang = lang_of(req);
+        let ticket = web::Path::<String>::from_request(req, payload).into_inner();
+        ready(state.and_then(|state| {
+            Ok(Visit {
+                state,
+                lang,
+                ticket: ticket?.into_inner(),
+            })
+        }))
+    }
+}
+
+impl Visit {
+    /// Runs the form's service for the ticket, off the async threads.
+    pub async fn open<T, E>(&self, work: fn(&AppState, &str) -> Result<T, E>) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let ticket = self.ticket.clone();
+        self.state.run(move |st| work(st, &ticket)).await
+    }
 }

@@ -3,11 +3,10 @@
 //! (`{"error", "field"}`), as every other API failure. Other addresses keep their pages.
 
 use crate::features::export::service::ExportError;
-use crate::text::Lang;
 use crate::web::error::ApiError;
-use actix_web::dev::ResourceDef;
+use crate::web::respond::with_allow;
 use actix_web::error::QueryPayloadError;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 /// Whether an address belongs to the API.
@@ -37,35 +36,27 @@ fn quoted_name(message: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-/// Where no route answered. Under `/api/`: 405 with `Allow` when the address has routes for
-/// other methods, else 404 — both as JSON. Elsewhere: the "no such page" page.
-pub async fn no_route(req: HttpRequest, lang: Lang) -> Result<HttpResponse, actix_web::Error> {
+/// Where no route of the API answered: 405 with `Allow` when the address is served with other
+/// methods (`allowed`, as the route table declares them), else 404 — both as JSON.
+pub fn no_route(req: &HttpRequest, allowed: &[Method]) -> Result<HttpResponse, actix_web::Error> {
     let path = req.path();
-    if !is_api(path) {
-        return Ok(crate::web::error::PageError::no_page().page(lang));
-    }
-    let allowed: Vec<String> = crate::features::route_table()
-        .into_iter()
-        .filter(|(_, pattern)| ResourceDef::new(*pattern).is_match(path))
-        .map(|(method, _)| method.to_string())
+    // HEAD goes without saying wherever GET is; the API names the methods it declares.
+    let declared: Vec<&str> = allowed
+        .iter()
+        .filter(|m| **m != Method::HEAD)
+        .map(Method::as_str)
         .collect();
-    if allowed.is_empty() {
+    if declared.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no API route at {path}; the routes are listed at /api/v1/openapi.json"),
         )
         .into());
     }
-    let allow = allowed.join(", ");
-    let mut response = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("{path} does not take {}; it takes {allow}", req.method()),
-    )
-    .error_response();
-    if let Ok(value) = header::HeaderValue::from_str(&allow) {
-        response.headers_mut().insert(header::ALLOW, value);
-    }
-    Ok(response)
+    let allow = declared.join(", ");
+    let message = format!("{path} does not take {}; it takes {allow}", req.method());
+    let refused = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, message).error_response();
+    Ok(with_allow(refused, &allow))
 }
 
 impl From<ExportError> for ApiError {

@@ -3,10 +3,3 @@
 pub mod page;
 pub mod routes;
 pub mod service;
-
-use crate::web::router::Router;
-
-/// The feature's routes, declared through the router the route table builds.
-pub fn routes(r: &mut Router) {
-    r.get("/audit", routes::audit_trail);
-}

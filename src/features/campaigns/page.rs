@@ -9,7 +9,7 @@ use crate::features::campaigns::service::{
 use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
-use crate::ui::layout::page_in;
+use crate::ui::layout::{alert, page};
 use maud::{html, Markup, PreEscaped};
 
 /// A campaign's state in the page's language.
@@ -52,46 +52,41 @@ pub struct ListPage<'a> {
 pub fn list(p: &ListPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
     let admin = st.is_admin();
-    st.page(
-        l.pick("Đợt khảo sát", "Campaigns"),
-        "",
-        html! {},
+    st.section(
+        l.pick("Đợt khảo sát theo danh sách", "Campaigns with a list of respondents"),
+        l.pick("Mỗi người trong danh sách nhận một đường dẫn dùng một lần. Câu trả lời không gắn với người trả lời; ở đây chỉ thấy ai chưa trả lời.", "Everyone on the list gets a one-time link. Answers are not tied to who gave them; this page only shows who has not answered yet."),
+        p.error,
         html! {
-            main {
-                h1 { (l.pick("Đợt khảo sát theo danh sách", "Campaigns with a list of respondents")) }
-                p.note { (l.pick("Mỗi người trong danh sách nhận một đường dẫn dùng một lần. Câu trả lời không gắn với người trả lời; ở đây chỉ thấy ai chưa trả lời.", "Everyone on the list gets a one-time link. Answers are not tied to who gave them; this page only shows who has not answered yet.")) }
-                @if let Some(e) = p.error { p.error role="alert" { (e) } }
-                @if p.campaigns.is_empty() {
-                    p { (l.pick("Chưa có đợt khảo sát nào.", "No campaign yet.")) }
-                } @else {
-                    div.scroll { table {
-                        thead { tr { th { (l.pick("Đợt khảo sát", "Campaign")) } th { (l.pick("Phiếu", "Form")) } th { (l.pick("Năm", "Year")) } th { (l.pick("Trạng thái", "Status")) } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } } }
-                        tbody { @for s in p.campaigns {
-                            tr {
-                                td { a href={ "/campaigns/" (s.campaign.id) } { (s.campaign.title) } }
-                                td { ((p.survey_title)(&s.campaign.survey_id)) }
-                                td.num { (s.campaign.period) }
-                                td { (status_label(l, &s.campaign.status)) }
-                                td.num { (l.count(s.invited)) }
-                                (answered(l, s.answered))
-                            }
-                        } }
-                    } }
-                }
-                @if admin {
-                    h2 { (l.pick("Tạo đợt khảo sát mới", "New campaign")) }
-                    form.stack method="post" action="/campaigns" {
-                        input type="hidden" name="csrf" value=(st.csrf);
-                        label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
-                        label { (l.pick("Phiếu khảo sát", "Survey"))
-                            select name="survey" required {
-                                @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } }
-                            }
+            @if p.campaigns.is_empty() {
+                p { (l.pick("Chưa có đợt khảo sát nào.", "No campaign yet.")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { (l.pick("Đợt khảo sát", "Campaign")) } th { (l.pick("Phiếu", "Form")) } th { (l.pick("Năm", "Year")) } th { (l.pick("Trạng thái", "Status")) } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } } }
+                    tbody { @for s in p.campaigns {
+                        tr {
+                            td { a href={ "/campaigns/" (s.campaign.id) } { (s.campaign.title) } }
+                            td { ((p.survey_title)(&s.campaign.survey_id)) }
+                            td.num { (s.campaign.period) }
+                            td { (status_label(l, &s.campaign.status)) }
+                            td.num { (l.count(s.invited)) }
+                            (answered(l, s.answered))
                         }
-                        label { (l.pick("Năm đánh giá", "Year assessed")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
-                        label { (l.pick("Cơ quan tổ chức (hiện cho người trả lời)", "Organiser (shown to respondents)")) input type="text" name="organiser" maxlength="300" placeholder=(crate::features::campaigns::service::DEFAULT_ORGANISER); }
-                        button.primary type="submit" { (l.pick("Tạo đợt", "Create the campaign")) }
+                    } }
+                } }
+            }
+            @if admin {
+                h2 { (l.pick("Tạo đợt khảo sát mới", "New campaign")) }
+                form.stack method="post" action="/campaigns" {
+                    input type="hidden" name="csrf" value=(st.csrf);
+                    label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
+                    label { (l.pick("Phiếu khảo sát", "Survey"))
+                        select name="survey" required {
+                            @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } }
+                        }
                     }
+                    label { (l.pick("Năm đánh giá", "Year assessed")) input type="number" name="period" value=(p.period) min="2000" max="2100" required; }
+                    label { (l.pick("Cơ quan tổ chức (hiện cho người trả lời)", "Organiser (shown to respondents)")) input type="text" name="organiser" maxlength="300" placeholder=(crate::features::campaigns::service::DEFAULT_ORGANISER); }
+                    button.primary type="submit" { (l.pick("Tạo đợt", "Create the campaign")) }
                 }
             }
         },
@@ -108,7 +103,7 @@ pub struct CampaignPage<'a> {
     pub units: &'a [Unit],
     pub unit_name: &'a dyn Fn(&str) -> String,
     /// The outcome of the last action.
-    pub notice: Option<&'a str>,
+    pub notice: Option<&'a crate::ui::notice::Notice>,
     pub error: Option<&'a str>,
     pub row_errors: &'a [RowError],
     /// The list as pasted, kept when it had errors.
@@ -150,102 +145,99 @@ pub fn campaign(p: &CampaignPage) -> Markup {
         }
     };
     let t = p.tracking;
-    st.page(
+    st.under(
+        ("/campaigns", l.pick("Đợt khảo sát", "Campaigns")),
         &c.title,
-        "",
-        html! {},
+        &c.title,
         html! {
-            main {
-                p.crumbs { a href="/campaigns" { (l.pick("Đợt khảo sát", "Campaigns")) } " › " (c.title) }
-                h1 { (c.title) }
-                p { (l.pick("Phiếu: ", "Form: ")) (p.survey.title_in(l)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
-                p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
-                @if let Some(n) = p.notice { p.saved { (n) } }
-                @if let Some(e) = p.error { p.error role="alert" { (e) } }
-                @if !p.row_errors.is_empty() {
-                    div.error role="alert" {
-                        p { strong { (l.pick("Danh sách chưa được lưu (không ai được thêm). Xin sửa các dòng sau rồi gửi lại:", "The list was not saved (nobody was added). Correct these rows and send it again:")) } }
-                        ul { @for e in p.row_errors { li { (e) } } }
-                    }
+            h1 { (c.title) }
+            p { (l.pick("Phiếu: ", "Form: ")) (p.survey.title_in(l)) " · " (l.pick("năm", "year")) " " (c.period) " · " (l.pick("tính vào: ", "counted in: ")) ((p.unit_name)(&c.unit_code)) }
+            p { (l.pick("Cơ quan tổ chức: ", "Organiser: ")) (c.organiser) " · " (l.pick("trạng thái: ", "status: ")) strong { (status_label(l, &c.status)) } }
+            @if let Some(n) = p.notice { (n.draw(l)) }
+            (alert(p.error))
+            @if !p.row_errors.is_empty() {
+                div.error role="alert" {
+                    p { strong { (l.pick("Danh sách chưa được lưu (không ai được thêm). Xin sửa các dòng sau rồi gửi lại:", "The list was not saved (nobody was added). Correct these rows and send it again:")) } }
+                    ul { @for e in p.row_errors { li { (e) } } }
                 }
-                @if admin {
-                    div.links.row {
-                        @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
-                        @if c.status != CLOSED {
-                            form.inline method="post" action={ (base) "/links" } {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="format" value="sheet";
-                                button type="submit" { (l.pick("Cấp đường dẫn: trang in (QR)", "Issue links: a sheet to print (QR)")) }
-                            }
-                            form.inline method="post" action={ (base) "/links" } {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="format" value="csv";
-                                button type="submit" { (l.pick("Cấp đường dẫn: tệp CSV", "Issue links: a CSV file")) }
-                            }
-                            (action("/close", l.pick("Đóng đợt khảo sát", "Close the campaign"), false))
+            }
+            @if admin {
+                div.links.row {
+                    @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
+                    @if c.status != CLOSED {
+                        form.inline method="post" action={ (base) "/links" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="format" value="sheet";
+                            button type="submit" { (l.pick("Cấp đường dẫn: trang in (QR)", "Issue links: a sheet to print (QR)")) }
                         }
+                        form.inline method="post" action={ (base) "/links" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="format" value="csv";
+                            button type="submit" { (l.pick("Cấp đường dẫn: tệp CSV", "Issue links: a CSV file")) }
+                        }
+                        (action("/close", l.pick("Đóng đợt khảo sát", "Close the campaign"), false))
                     }
-                    p.note { (l.pick("Đường dẫn chỉ hiện một lần khi được cấp (hệ thống chỉ lưu mã băm). Cấp lại sẽ làm mọi đường dẫn cũ của người chưa trả lời hết hiệu lực. Đường dẫn hết hiệu lực khi đóng đợt.", "Links are shown only once, when issued (only their hashes are kept). Issuing again ends every earlier link of those who have not answered. Closing the campaign ends every link.")) }
                 }
+                p.note { (l.pick("Đường dẫn chỉ hiện một lần khi được cấp (hệ thống chỉ lưu mã băm). Cấp lại sẽ làm mọi đường dẫn cũ của người chưa trả lời hết hiệu lực. Đường dẫn hết hiệu lực khi đóng đợt.", "Links are shown only once, when issued (only their hashes are kept). Issuing again ends every earlier link of those who have not answered. Closing the campaign ends every link.")) }
+            }
 
-                h2 { (l.pick("Tiến độ", "Progress")) }
-                p { (l.pick("Đã trả lời: ", "Answered: ")) @match t.total.answered { Some(n) => { strong { (l.count(n)) } }, None => { strong { (l.pick("dưới 5", "fewer than 5")) } } } " / " (l.count(t.total.invited)) (l.pick(" người.", " people."))
-                    (l.pick(" Ô có dưới 5 người trả lời không hiển thị.", " Cells with fewer than 5 answers are not shown.")) }
-                (rates(l, l.pick("Theo nhóm", "By group"), &t.by_group, &|g| group_label(p.survey, g).to_string()))
-                (rates(l, l.pick("Theo cơ quan, đơn vị", "By agency or unit"), &t.by_unit, p.unit_name))
-                p.note { (l.pick("Kết quả của đợt được niêm phong khi đợt còn mở: không điểm số, số đếm, trang hay tệp xuất nào thay đổi theo một phiếu trả lời. Tất cả được tính cùng lúc khi đóng đợt. Hệ thống chỉ ghi ai đã trả lời (có/không), không ghi ngày trả lời.", "A campaign's results are sealed while it is open: no score, count, page or export moves with one answer. They are all counted at once when the campaign closes. Only whether someone answered (yes/no) is kept, never the day.")) }
-                p { a.button href={ (base) "/reminders.csv" } { (l.pick("Tải danh sách chưa trả lời (CSV)", "Download who has not answered (CSV)")) } }
+            h2 { (l.pick("Tiến độ", "Progress")) }
+            p { (l.pick("Đã trả lời: ", "Answered: ")) @match t.total.answered { Some(n) => { strong { (l.count(n)) } }, None => { strong { (l.pick("dưới 5", "fewer than 5")) } } } " / " (l.count(t.total.invited)) (l.pick(" người.", " people."))
+                (l.pick(" Ô có dưới 5 người trả lời không hiển thị.", " Cells with fewer than 5 answers are not shown.")) }
+            (rates(l, l.pick("Theo nhóm", "By group"), &t.by_group, &|g| group_label(p.survey, g).to_string()))
+            (rates(l, l.pick("Theo cơ quan, đơn vị", "By agency or unit"), &t.by_unit, p.unit_name))
+            p.note { (l.pick("Kết quả của đợt được niêm phong khi đợt còn mở: không điểm số, số đếm, trang hay tệp xuất nào thay đổi theo một phiếu trả lời. Tất cả được tính cùng lúc khi đóng đợt. Hệ thống chỉ ghi ai đã trả lời (có/không), không ghi ngày trả lời.", "A campaign's results are sealed while it is open: no score, count, page or export moves with one answer. They are all counted at once when the campaign closes. Only whether someone answered (yes/no) is kept, never the day.")) }
+            p { a.button href={ (base) "/reminders.csv" } { (l.pick("Tải danh sách chưa trả lời (CSV)", "Download who has not answered (CSV)")) } }
 
-                h2 { (l.pick("Danh sách người được khảo sát", "Respondents")) " (" (l.count(i64::try_from(p.people.len()).unwrap_or(i64::MAX))) ")" }
-                @if p.people.is_empty() { p { (l.pick("Chưa có ai trong danh sách.", "Nobody is on the list yet.")) } } @else {
-                    div.scroll { table {
-                        thead { tr { th { (l.pick("Họ tên", "Name")) } th { (l.pick("Nhóm", "Group")) } th { (l.pick("Cơ quan, đơn vị", "Agency or unit")) } th { (l.pick("Liên hệ", "Contact")) } th { (l.pick("Đường dẫn", "Link")) } @if admin { th { "" } } } }
-                        tbody { @for r in p.people {
-                            tr {
-                                td { (r.name) }
-                                td { (group_label(p.survey, &r.group)) }
-                                td { ((p.unit_name)(&r.unit)) }
-                                td { (r.contact) }
-                                td { @if r.answered { (l.pick("Đã trả lời", "Answered")) } @else { @match r.link {
-                                    LinkState::None => (l.pick("Chưa cấp", "Not issued")),
-                                    LinkState::Issued => (l.pick("Đã cấp, chưa trả lời", "Issued, not answered")),
-                                    LinkState::Revoked => (l.pick("Đã thu hồi", "Revoked")),
-                                } } }
-                                @if admin { td { @if !r.answered && c.status != CLOSED {
-                                    div.row.tight {
-                                        @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), l.pick("Thu hồi", "Revoke"), false)) }
-                                        (action(&format!("/people/{}/reissue", r.id), l.pick("Cấp lại", "Issue again"), false))
-                                    }
-                                } } }
-                            }
-                        } }
+            h2 { (l.pick("Danh sách người được khảo sát", "Respondents")) " (" (l.count(i64::try_from(p.people.len()).unwrap_or(i64::MAX))) ")" }
+            @if p.people.is_empty() { p { (l.pick("Chưa có ai trong danh sách.", "Nobody is on the list yet.")) } } @else {
+                div.scroll { table {
+                    thead { tr { th { (l.pick("Họ tên", "Name")) } th { (l.pick("Nhóm", "Group")) } th { (l.pick("Cơ quan, đơn vị", "Agency or unit")) } th { (l.pick("Liên hệ", "Contact")) } th { (l.pick("Đường dẫn", "Link")) } @if admin { th { "" } } } }
+                    tbody { @for r in p.people {
+                        tr {
+                            td { (r.name) }
+                            td { (group_label(p.survey, &r.group)) }
+                            td { ((p.unit_name)(&r.unit)) }
+                            td { (r.contact) }
+                            td { @if r.answered { (l.pick("Đã trả lời", "Answered")) } @else { @match r.link {
+                                LinkState::None => (l.pick("Chưa cấp", "Not issued")),
+                                LinkState::Issued => (l.pick("Đã cấp, chưa trả lời", "Issued, not answered")),
+                                LinkState::Revoked => (l.pick("Đã thu hồi", "Revoked")),
+                            } } }
+                            @if admin { td { @if !r.answered && c.status != CLOSED {
+                                div.row.tight {
+                                    @if r.link == LinkState::Issued { (action(&format!("/people/{}/revoke", r.id), l.pick("Thu hồi", "Revoke"), false)) }
+                                    (action(&format!("/people/{}/reissue", r.id), l.pick("Cấp lại", "Issue again"), false))
+                                }
+                            } } }
+                        }
                     } }
+                } }
+            }
+            @if admin && c.status != CLOSED {
+                h2 { (l.pick("Thêm người", "Add people")) }
+                form.stack method="post" action={ (base) "/list" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (l.pick("Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)", "Paste a CSV list (first line: name,group,unit,contact; group by code or name, unit by code or name)"))
+                        textarea.list name="list" rows="8" required { (p.list_text) }
+                    }
+                    p.note { (l.pick("Mã nhóm: ", "Group codes: ")) @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
+                    button.primary type="submit" { (l.pick("Thêm cả danh sách", "Add the whole list")) }
                 }
-                @if admin && c.status != CLOSED {
-                    h2 { (l.pick("Thêm người", "Add people")) }
-                    form.stack method="post" action={ (base) "/list" } {
-                        input type="hidden" name="csrf" value=(csrf);
-                        label { (l.pick("Dán danh sách CSV (dòng đầu: name,group,unit,contact; nhóm theo mã hoặc tên, đơn vị theo mã hoặc tên)", "Paste a CSV list (first line: name,group,unit,contact; group by code or name, unit by code or name)"))
-                            textarea.list name="list" rows="8" required { (p.list_text) }
-                        }
-                        p.note { (l.pick("Mã nhóm: ", "Group codes: ")) @for (i, g) in p.survey.groups.iter().enumerate() { @if i > 0 { ", " } code { (g.code) } " (" (g.label) ")" } }
-                        button.primary type="submit" { (l.pick("Thêm cả danh sách", "Add the whole list")) }
+                form.stack method="post" action={ (base) "/list-file" } enctype="multipart/form-data" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (l.pick("Hoặc chọn tệp danh sách (CSV UTF-8 hoặc Excel .xlsx, trang đầu; cùng các cột như trên)", "Or choose a list file (CSV in UTF-8 or Excel .xlsx, first sheet; the same columns as above)"))
+                        input type="file" name="file" accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
                     }
-                    form.stack method="post" action={ (base) "/list-file" } enctype="multipart/form-data" {
-                        input type="hidden" name="csrf" value=(csrf);
-                        label { (l.pick("Hoặc chọn tệp danh sách (CSV UTF-8 hoặc Excel .xlsx, trang đầu; cùng các cột như trên)", "Or choose a list file (CSV in UTF-8 or Excel .xlsx, first sheet; the same columns as above)"))
-                            input type="file" name="file" accept=".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
-                        }
-                        button.primary type="submit" { (l.pick("Thêm từ tệp", "Add from the file")) }
-                    }
-                    form.stack.spaced method="post" action={ (base) "/people" } {
-                        input type="hidden" name="csrf" value=(csrf);
-                        label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
-                        label { (l.pick("Nhóm", "Group")) select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
-                        label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                        label { (l.pick("Liên hệ (thư điện tử, điện thoại)", "Contact (e-mail, phone)")) input type="text" name="contact" maxlength="200"; }
-                        button type="submit" { (l.pick("Thêm một người", "Add one person")) }
-                    }
+                    button.primary type="submit" { (l.pick("Thêm từ tệp", "Add from the file")) }
+                }
+                form.stack.spaced method="post" action={ (base) "/people" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
+                    label { (l.pick("Nhóm", "Group")) select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
+                    label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Liên hệ (thư điện tử, điện thoại)", "Contact (e-mail, phone)")) input type="text" name="contact" maxlength="200"; }
+                    button type="submit" { (l.pick("Thêm một người", "Add one person")) }
                 }
             }
         },
@@ -277,11 +269,10 @@ pub fn sheet(
     unit_name: &dyn Fn(&str) -> String,
 ) -> Markup {
     let l = lang;
-    page_in(
+    page(
         l,
         &c.title,
         "",
-        html! {},
         html! {
             main {
                 p.crumbs.noprint { a href={ "/campaigns/" (c.id) } { (l.pick("‹ Về đợt khảo sát", "‹ Back to the campaign")) } }

@@ -1,20 +1,24 @@
-//! What the campaign handlers answer with: the list page, a campaign's page (again after a
-//! change, with its notice or what was wrong), the sheet of links, CSV downloads.
+//! What the campaign handlers answer with: the list page, a campaign's page (after a change:
+//! a redirect to it saying what was done, or the page again with what was wrong), the sheet
+//! of links, CSV downloads.
 
-use crate::db::auth::User;
 use crate::features::actor::Actor;
 use crate::features::campaigns::page as view;
 use crate::features::campaigns::service::{
     self as app, CampaignError, Heading, IssuedLink, RowError,
 };
-use crate::features::paper::page::Staff;
 use crate::state::AppState;
-use crate::text::Lang;
+use crate::text::Text;
+use crate::ui::notice::Notice;
 use crate::web::error::PageError;
-use crate::web::extract::{Csrf, MinRole};
+use crate::web::extract::MinRole;
+use crate::web::flash;
 use crate::web::reader::Reader;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use std::future::Future;
+use std::pin::Pin;
 
 pub(super) use crate::web::respond::see_other;
 
@@ -27,57 +31,49 @@ fn unit_name(state: &AppState) -> impl Fn(&str) -> String + '_ {
     }
 }
 
-/// What the campaign page shows besides the campaign.
+/// What the campaign page shows besides the campaign (and the notice a change carried to it).
 #[derive(Default)]
 pub(super) struct Shown<'a> {
-    pub(super) notice: Option<&'a str>,
     pub(super) error: Option<&'a str>,
     pub(super) rows: &'a [RowError],
     pub(super) list_text: &'a str,
 }
 
-impl<R: MinRole> Reader<R> {
-    /// The page's answers, once the user is found to span the city: a campaign covers every
-    /// unit, so a user limited to one neither sees nor runs campaigns. Checked before anything
-    /// is read (an upload included); the service refuses every change again.
-    pub(super) fn citywide(&self) -> Result<For<'_>, PageError> {
-        app::citywide(&self.user)?;
-        Ok(For {
-            state: &self.state,
-            user: &self.user,
-            csrf: &self.csrf,
-            lang: self.lang,
+/// A reader of the campaign pages who spans the city: a campaign covers every unit, so a
+/// user limited to one neither sees nor runs campaigns. Checked as the request is read,
+/// before anything else is (an upload included); the service refuses every change again.
+pub struct Citywide<R: MinRole>(Reader<R>);
+
+impl<R: MinRole + 'static> FromRequest for Citywide<R> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let reader = Reader::<R>::from_request(req, payload);
+        Box::pin(async move {
+            let reader = reader.await?;
+            app::citywide(&reader.user).map_err(PageError::from)?;
+            Ok(Citywide(reader))
         })
     }
 }
 
-/// Who a page is for: the signed-in staff member, the form token, the language.
-#[derive(Clone, Copy)]
-pub(super) struct For<'a> {
-    pub(super) state: &'a AppState,
-    pub(super) user: &'a User,
-    pub(super) csrf: &'a Csrf,
-    pub(super) lang: Lang,
+impl<R: MinRole> std::ops::Deref for Citywide<R> {
+    type Target = Reader<R>;
+
+    fn deref(&self) -> &Reader<R> {
+        &self.0
+    }
 }
 
-impl<'a> For<'a> {
-    fn staff(&self, here: &'a str) -> Staff<'a> {
-        Staff {
-            username: &self.user.username,
-            role: self.user.role,
-            csrf: &self.csrf.token,
-            lang: self.lang,
-            here,
-        }
-    }
-
+impl<R: MinRole> Citywide<R> {
     /// The list of campaigns, with the form to create one.
     pub(super) async fn list(
-        self,
+        &self,
         status: StatusCode,
         error: Option<&str>,
     ) -> Result<HttpResponse, PageError> {
-        let (state, lang) = (self.state, self.lang);
+        let (state, lang) = (&self.state, self.lang);
         let campaigns = state.run(app::list).await?;
         let titles = |id: &str| {
             state
@@ -86,7 +82,7 @@ impl<'a> For<'a> {
                 .map_or(id.to_string(), |s| s.title_in(lang).to_string())
         };
         let page = view::list(&view::ListPage {
-            staff: self.staff("/campaigns"),
+            staff: self.staff_at("/campaigns"),
             campaigns: &campaigns,
             surveys: state
                 .catalog
@@ -98,70 +94,58 @@ impl<'a> For<'a> {
             error,
             survey_title: &titles,
         });
-        Ok(self.csrf.page(status, page))
+        Ok(self.page_with(status, page))
     }
 
     /// One campaign: its people, its progress, and what an admin may do with it.
     pub(super) async fn campaign(
-        self,
+        &self,
         id: String,
         status: StatusCode,
         shown: Shown<'_>,
     ) -> Result<HttpResponse, PageError> {
-        let state = self.state;
+        let state = &self.state;
         let here = format!("/campaigns/{id}");
         let o = state.run(move |s| app::overview(s, &id)).await?;
         let survey = state
             .catalog
             .get(&o.campaign.survey_id)
             .ok_or_else(PageError::not_found)?;
-        let today = state
-            .units
-            .set_on(state.clock.today())
-            .map(|s| s.id.clone());
-        let units: Vec<_> = state
-            .units
-            .units_of(today.as_deref())
-            .into_iter()
-            .cloned()
-            .collect();
+        // Every unit of today: the reader spans the city.
+        let units = Actor::from(&self.user).units_today(&state.units, state.clock.today());
         let names = unit_name(state);
         let page = view::campaign(&view::CampaignPage {
-            staff: self.staff(&here),
+            staff: self.staff_at(&here),
             campaign: &o.campaign,
             survey,
             people: &o.people,
             tracking: &o.tracking,
             units: &units,
             unit_name: &names,
-            notice: shown.notice,
+            notice: self.notice.as_ref(),
             error: shown.error,
             row_errors: shown.rows,
             list_text: shown.list_text,
         });
-        Ok(self.csrf.page(status, page))
+        Ok(self.page_with(status, page))
     }
 
-    /// The page again after a change: the notice, or what was wrong (nothing stored).
+    /// After a change: a redirect to the campaign's page saying what was done, or the page
+    /// again with what was wrong (nothing stored).
     pub(super) async fn after(
-        self,
+        &self,
         id: String,
-        outcome: Result<String, CampaignError>,
+        outcome: Result<Text, CampaignError>,
         list_text: &str,
     ) -> Result<HttpResponse, PageError> {
+        let to = format!("/campaigns/{id}");
         let shown = |status, shown| self.campaign(id, status, shown);
         match outcome {
-            Ok(notice) => {
-                let notice = Some(notice.as_str());
-                shown(
-                    StatusCode::OK,
-                    Shown {
-                        notice,
-                        ..Shown::default()
-                    },
-                )
-                .await
-            }
+            Ok(done) => Ok(flash::redirect(
+                &self.state.forms_key,
+                &to,
+                &Notice::saved(done),
+            )),
             Err(CampaignError::Rows(rows)) => {
                 let rows = &rows;
                 let page = Shown {
@@ -186,11 +170,11 @@ impl<'a> For<'a> {
 
     /// Links just issued, as a sheet to print.
     pub(super) fn sheet(
-        self,
+        &self,
         campaign: &Heading,
         links: &[IssuedLink],
     ) -> Result<HttpResponse, PageError> {
-        let state = self.state;
+        let state = &self.state;
         let survey = state
             .catalog
             .get(&campaign.survey_id)
@@ -198,19 +182,19 @@ impl<'a> For<'a> {
         let names = unit_name(state);
         let base = &state.settings.public_url;
         let page = view::sheet(self.lang, campaign, survey, links, base, &names);
-        Ok(self.csrf.page(StatusCode::OK, page))
+        Ok(self.page(page))
     }
 
-    /// Runs an admin's change to campaign `id`, then shows its page with the notice the
-    /// change gives, or what was wrong (`list_text`: the list as pasted, to correct).
+    /// Runs an admin's change to campaign `id`, then leads to its page saying what `notice`
+    /// says of the change, or shows it again with what was wrong (`list_text`: the list as pasted, to correct).
     pub(super) async fn act<T: Send + 'static>(
-        self,
+        &self,
         id: String,
         list_text: &str,
         work: impl FnOnce(&AppState, &Actor, &str) -> Result<T, CampaignError> + Send + 'static,
-        notice: impl FnOnce(T) -> String,
+        notice: impl FnOnce(T) -> Text,
     ) -> Result<HttpResponse, PageError> {
-        let (actor, cid) = (Actor::from(self.user), id.clone());
+        let (actor, cid) = (Actor::from(&self.user), id.clone());
         let outcome = self.state.run(move |s| work(s, &actor, &cid)).await;
         self.after(id, outcome.map(notice), list_text).await
     }

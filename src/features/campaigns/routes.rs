@@ -1,16 +1,14 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call the campaign
 //! service off the async threads, render (see `render`).
 
-use super::render::see_other;
-use crate::db::auth::User;
+use super::render::{see_other, Citywide};
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
-use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign, SentList};
+use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign};
 use crate::state::AppState;
-use crate::text::{FieldProblem, Lang, Text};
+use crate::text::{FieldProblem, Text};
 use crate::web::error::PageError;
-use crate::web::extract::{check_csrf, Admin, CsrfForm, SignedIn, Supervisor, WithCsrf};
-use crate::web::reader::Reader;
+use crate::web::extract::{check_csrf, Admin, CsrfForm, Supervisor};
 use crate::web::respond::private_csv;
 use crate::web::upload;
 use actix_web::http::StatusCode;
@@ -60,27 +58,9 @@ impl From<CampaignError> for PageError {
     }
 }
 
-/// A campaign covers the whole city (its people, rates and reminders span every unit): a user
-/// limited to a unit neither sees nor runs campaigns. Checked before anything is read (an
-/// upload included); the service refuses every change again.
-fn citywide(user: &User) -> Result<(), PageError> {
-    app::citywide(user).map(|_| ()).map_err(PageError::from)
-}
+crate::with_csrf!(CreateForm, ListForm, PersonForm, ActionForm);
 
-/// Generates a form of the campaign pages that carries its token.
-macro_rules! with_csrf {
-    ($($form:ident),*) => {$(
-        impl WithCsrf for $form {
-            fn csrf(&self) -> &str {
-                &self.csrf
-            }
-        }
-    )*};
-}
-with_csrf!(CreateForm, ListForm, PersonForm, ActionForm);
-
-pub async fn list(asked: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
+pub async fn list(at: Citywide<Supervisor>) -> Result<HttpResponse, PageError> {
     at.list(StatusCode::OK, None).await
 }
 
@@ -117,20 +97,15 @@ impl CreateForm {
 }
 
 pub async fn create(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     CsrfForm(f): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let actor = Actor::from(at.user);
-    let created = match f.campaign() {
-        Ok(new) => {
-            at.state
-                .run(move |s| app::create(s, &actor, new, None))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match created {
+    let (actor, new) = (Actor::from(&at.user), f.campaign());
+    match at
+        .state
+        .run(move |s| app::create(s, &actor, new?, None))
+        .await
+    {
         Ok((c, _)) => Ok(see_other(format!("/campaigns/{}", c.id))),
         Err(CampaignError::Invalid(e)) => {
             let not_created = at.lang.pick("Chưa tạo được:", "Not created:");
@@ -142,10 +117,9 @@ pub async fn create(
 }
 
 pub async fn show(
-    asked: Reader<Supervisor>,
+    at: Citywide<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
     at.campaign(id.into_inner(), StatusCode::OK, Default::default())
         .await
 }
@@ -157,39 +131,29 @@ pub struct ListForm {
 }
 
 pub async fn add_list(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ListForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let lang = at.lang;
     let text = f.list.clone();
     let add = move |s: &AppState, a: &Actor, id: &str| {
         app::add_list(s, a, id, app::ListSource::Text(&text))
     };
-    at.act(id.into_inner(), &f.list, add, move |n| added(lang, n))
-        .await
+    at.act(id.into_inner(), &f.list, add, added).await
 }
 
 /// The respondent list as a CSV or XLSX file, checked as a pasted list is.
 pub async fn add_list_file(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     req: HttpRequest,
     id: web::Path<String>,
     parts: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
     let up = upload::read(parts, LIST_LIMIT as u64).await?;
     check_csrf(&req, up.field("csrf"))?;
-    let sent = SentList {
-        file: up.file,
-        size: up.size,
-        too_large: up.too_large,
-    };
     let lang = at.lang;
-    let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, sent, lang);
-    at.act(id.into_inner(), "", add, move |n| added(lang, n))
-        .await
+    let add = move |s: &AppState, a: &Actor, id: &str| app::add_list_file(s, a, id, up, lang);
+    at.act(id.into_inner(), "", add, added).await
 }
 
 #[derive(Deserialize)]
@@ -203,12 +167,10 @@ pub struct PersonForm {
 }
 
 pub async fn add_person(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<PersonForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let lang = at.lang;
     let name = f.name.trim().to_string();
     let person = NewRespondent {
         name: f.name,
@@ -217,7 +179,7 @@ pub async fn add_person(
         contact: f.contact,
     };
     let add = move |s: &AppState, a: &Actor, id: &str| app::add_one(s, a, id, &person);
-    let notice = move |_| format!("{} {name}.", lang.pick("Đã thêm", "Added"));
+    let notice = move |_| Text::new(format!("Đã thêm {name}."), format!("Added {name}."));
     at.act(id.into_inner(), "", add, notice).await
 }
 
@@ -229,7 +191,7 @@ pub struct ActionForm {
 }
 
 pub async fn open(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -237,11 +199,11 @@ pub async fn open(
         "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
         "The campaign is open: links work from now on.",
     );
-    transition(asked, id.into_inner(), |s, a, id| app::open(s, a, id), said).await
+    transition(at, id.into_inner(), |s, a, id| app::open(s, a, id), said).await
 }
 
 pub async fn close(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: web::Path<String>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -249,44 +211,35 @@ pub async fn close(
         "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
         "The campaign is closed: every link has stopped working.",
     );
-    transition(
-        asked,
-        id.into_inner(),
-        |s, a, id| app::close(s, a, id),
-        said,
-    )
-    .await
+    transition(at, id.into_inner(), |s, a, id| app::close(s, a, id), said).await
 }
 
 /// Opening or closing: the step, then the campaign's page saying what it did.
 async fn transition(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: String,
     step: impl FnOnce(&AppState, &Actor, &str) -> Result<crate::db::campaigns::Campaign, CampaignError>
         + Send
         + 'static,
     (vi, en): (&'static str, &'static str),
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let notice = at.lang.pick(vi, en);
-    at.act(id, "", step, |_| notice.to_string()).await
+    at.act(id, "", step, |_| Text::new(vi, en)).await
 }
 
-/// "N people added to the list", in the page's language.
-fn added(lang: Lang, n: usize) -> String {
-    match lang {
-        Lang::Vi => format!("Đã thêm {n} người vào danh sách."),
-        Lang::En => format!("{n} people added to the list."),
-    }
+/// "N people added to the list".
+fn added(n: usize) -> Text {
+    Text::new(
+        format!("Đã thêm {n} người vào danh sách."),
+        format!("{n} people added to the list."),
+    )
 }
 
 pub async fn links(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     id: web::Path<String>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let (id, actor) = (id.into_inner(), Actor::from(at.user));
+    let (id, actor) = (id.into_inner(), Actor::from(&at.user));
     let cid = id.clone();
     match at
         .state
@@ -303,16 +256,16 @@ pub async fn links(
 }
 
 pub async fn revoke(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let lang = at.lang;
     let (id, person) = path.into_inner();
-    let notice = move |p: crate::db::campaigns::Respondent| match lang {
-        Lang::Vi => format!("Đã thu hồi đường dẫn của {}.", p.name),
-        Lang::En => format!("The link of {} is revoked.", p.name),
+    let notice = move |p: crate::db::campaigns::Respondent| {
+        Text::new(
+            format!("Đã thu hồi đường dẫn của {}.", p.name),
+            format!("The link of {} is revoked.", p.name),
+        )
     };
     at.act(
         id,
@@ -324,12 +277,11 @@ pub async fn revoke(
 }
 
 pub async fn reissue(
-    asked: Reader<Admin>,
+    at: Citywide<Admin>,
     path: web::Path<(String, String)>,
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
-    let at = asked.citywide()?;
-    let ((id, person), actor) = (path.into_inner(), Actor::from(at.user));
+    let ((id, person), actor) = (path.into_inner(), Actor::from(&at.user));
     let cid = id.clone();
     match at
         .state
@@ -343,12 +295,10 @@ pub async fn reissue(
 
 /// Those who have not answered: `name,group,unit,contact`.
 pub async fn reminders(
-    state: web::Data<AppState>,
-    SignedIn { user, .. }: SignedIn<Supervisor>,
+    at: Citywide<Supervisor>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    citywide(&user)?;
     let id = id.into_inner();
-    let body = state.run(move |s| app::reminders_csv(s, &id)).await?;
+    let body = at.state.run(move |s| app::reminders_csv(s, &id)).await?;
     Ok(private_csv("chua-tra-loi.csv", &body))
 }

@@ -3,14 +3,3 @@
 pub mod page;
 pub mod routes;
 pub mod service;
-
-use crate::web::router::Router;
-
-/// The feature's routes, declared through the router the route table builds.
-pub fn routes(r: &mut Router) {
-    r.get("/codes", routes::codes);
-    r.post("/codes", routes::issue);
-    r.get("/o", routes::ask);
-    r.get("/o/{code}", routes::form);
-    r.post("/o/{code}", routes::submit);
-}

@@ -6,23 +6,22 @@ use crate::features::codes::service::{display, DEFAULT_DAYS, MAX_COUNT};
 use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
-use crate::ui::layout::{lang_switch, page_in};
+use crate::ui::layout::{alert, lang_switch, page};
 use maud::{html, Markup};
 
 /// The page asking for a slip's code, with the switch to the other language.
 pub fn ask(lang: Lang, error: Option<&str>) -> Markup {
     let l = lang;
-    page_in(
+    page(
         l,
         l.pick("Đánh giá sự hài lòng", "Rate our service"),
         "invite",
-        html! {},
         html! {
             main {
                 p.noprint { (lang_switch(l, "/o")) }
                 h1 { (l.pick("Đánh giá sự hài lòng về dịch vụ hành chính công", "How satisfied are you with our public administrative service?")) }
                 p { (l.pick("Nhập mã in trên phiếu hẹn trả kết quả để đánh giá lần giao dịch của Ông/Bà. Phiếu đánh giá không ghi tên; mỗi mã dùng được một lần.", "Type the code printed on your appointment slip to rate your visit. The form is anonymous; each code works once.")) }
-                @if let Some(e) = error { p.error role="alert" { (e) } }
+                (alert(error))
                 form method="get" action="/o" {
                     label { (l.pick("Mã trên phiếu hẹn", "Code on the slip"))
                         input.code type="text" name="code" required autocomplete="off" autocapitalize="characters"
@@ -37,11 +36,10 @@ pub fn ask(lang: Lang, error: Option<&str>) -> Markup {
 
 pub fn thanks(lang: Lang) -> Markup {
     let l = lang;
-    page_in(
+    page(
         l,
         l.pick("Cảm ơn", "Thank you"),
         "invite",
-        html! {},
         html! {
             main.thanks {
                 p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
@@ -60,29 +58,24 @@ pub struct IssuePage<'a> {
 
 pub fn issue_page(p: &IssuePage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
-    st.page(
+    st.section(
         l.pick("Mã đánh giá trên phiếu hẹn", "Codes for appointment slips"),
-        "",
-        html! {},
+        l.pick("Mỗi mã in trên một phiếu hẹn trả kết quả; người dân nhập mã tại /o (hoặc quét mã QR) để đánh giá một lần trên điện thoại. Mã chỉ hiện một lần khi tạo (hệ thống chỉ lưu mã băm).", "Each code is printed on one appointment slip; the citizen types it at /o (or scans the QR code) to rate the service once on a phone. Codes are shown only once, when made (only their hashes are kept)."),
+        p.error,
         html! {
-            main {
-                h1 { (l.pick("Mã đánh giá trên phiếu hẹn", "Codes for appointment slips")) }
-                p.note { (l.pick("Mỗi mã in trên một phiếu hẹn trả kết quả; người dân nhập mã tại /o (hoặc quét mã QR) để đánh giá một lần trên điện thoại. Mã chỉ hiện một lần khi tạo (hệ thống chỉ lưu mã băm).", "Each code is printed on one appointment slip; the citizen types it at /o (or scans the QR code) to rate the service once on a phone. Codes are shown only once, when made (only their hashes are kept).")) }
-                @if let Some(e) = p.error { p.error role="alert" { (e) } }
-                form.stack method="post" action="/codes" {
-                    input type="hidden" name="csrf" value=(st.csrf);
-                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } } } }
-                    label { (l.pick("Đơn vị (nơi trả kết quả)", "Unit (where results are handed back)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { (l.pick("Số mã", "Number of codes")) input type="number" name="count" value="100" min="1" max=(MAX_COUNT) required; }
-                    label { (l.pick("Dùng được trong (ngày)", "Valid for (days)")) input type="number" name="days" value=(DEFAULT_DAYS) min="1" max="366" required; }
-                    label { (l.pick("Kết quả", "Output"))
-                        select name="format" {
-                            option value="labels" { (l.pick("Trang in nhãn (có mã QR)", "Labels to print (with QR codes)")) }
-                            option value="csv" { (l.pick("Tệp CSV (code,url)", "CSV file (code,url)")) }
-                        }
+            form.stack method="post" action="/codes" {
+                input type="hidden" name="csrf" value=(st.csrf);
+                label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } } } }
+                label { (l.pick("Đơn vị (nơi trả kết quả)", "Unit (where results are handed back)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
+                label { (l.pick("Số mã", "Number of codes")) input type="number" name="count" value="100" min="1" max=(MAX_COUNT) required; }
+                label { (l.pick("Dùng được trong (ngày)", "Valid for (days)")) input type="number" name="days" value=(DEFAULT_DAYS) min="1" max="366" required; }
+                label { (l.pick("Kết quả", "Output"))
+                    select name="format" {
+                        option value="labels" { (l.pick("Trang in nhãn (có mã QR)", "Labels to print (with QR codes)")) }
+                        option value="csv" { (l.pick("Tệp CSV (code,url)", "CSV file (code,url)")) }
                     }
-                    button.primary type="submit" { (l.pick("Tạo mã", "Make the codes")) }
                 }
+                button.primary type="submit" { (l.pick("Tạo mã", "Make the codes")) }
             }
         },
     )
@@ -100,11 +93,10 @@ pub fn labels(
 ) -> Markup {
     let l = lang;
     let n = l.count(i64::try_from(codes.len()).unwrap_or(i64::MAX));
-    page_in(
+    page(
         l,
         l.pick("Mã đánh giá", "Slip codes"),
         "",
-        html! {},
         html! {
             main {
                 p.crumbs.noprint { a href="/codes" { (l.pick("‹ Tạo mã khác", "‹ Make other codes")) } }

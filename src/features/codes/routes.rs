@@ -3,8 +3,7 @@
 
 use crate::db::codes::VisitCode;
 use crate::features::actor::Actor;
-use crate::features::answer_once::public::{for_ticket, html, Posted};
-use crate::features::answer_once::{answers_of, service::posted_answers};
+use crate::features::answer_once::public::{html, Posted, Visit};
 use crate::features::codes::page as view;
 use crate::features::codes::service::{self as app, Answered, CodeError};
 use crate::features::kiosk::page::{form as form_view, FormState};
@@ -183,40 +182,25 @@ fn render(
     ))
 }
 
-pub async fn form(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let typed = path.into_inner();
-    let vc = for_ticket(&state, &typed, app::open).await?;
+pub async fn form(v: Visit) -> Result<HttpResponse, PageError> {
+    let vc = v.open(app::open).await?;
     let sid = uuid::Uuid::new_v4().to_string();
-    let o = Online::new(&typed, vc, sid, HashMap::new())?;
-    render(&state, lang, StatusCode::OK, &o, &[])
+    let o = Online::new(&v.ticket, vc, sid, HashMap::new())?;
+    render(&v.state, v.lang, StatusCode::OK, &o, &[])
 }
 
-pub async fn submit(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, PageError> {
-    let typed = path.into_inner();
+pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, PageError> {
     let posted = Posted::read(payload).await?;
-    let (sid, chosen) = (
-        posted.get("submission_id").unwrap_or("").to_string(),
-        posted.chosen(),
-    );
-    let (answers, background) = answers_of(&chosen);
-    let (t, raw) = (typed.clone(), posted_answers(&sid, answers, background));
-    match state
-        .run(move |st| app::answer_or_again(st, &t, raw, lang))
-        .await?
-    {
+    let (typed, raw, lang) = (v.ticket.clone(), posted.submission(), v.lang);
+    let answered = v
+        .state
+        .run(move |st| app::answer_or_again(st, &typed, raw, lang));
+    match answered.await? {
         Answered::Stored => Ok(html(StatusCode::OK, view::thanks(lang))),
         Answered::Again(vc, e) => {
-            let o = Online::new(&typed, vc, sid, chosen)?;
-            render(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
+            let sid = posted.submission_id().to_string();
+            let o = Online::new(&v.ticket, vc, sid, posted.chosen())?;
+            render(&v.state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
         }
     }
 }
@@ -264,35 +248,15 @@ pub fn codes_csv(codes: &[String], base_url: &str) -> String {
     out
 }
 
-/// A number typed in the form, or `default` when left blank.
-fn number(typed: &str, default: u32) -> Option<u32> {
-    match typed.trim() {
-        "" => Some(default),
-        n => n.parse::<u32>().ok(),
-    }
-}
-
 pub async fn issue(
-    state: web::Data<AppState>,
     r: Reader<Admin>,
     CsrfForm(f): CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (Some(count), Some(days)) = (number(&f.count, 0), number(&f.days, app::DEFAULT_DAYS))
-    else {
-        let msg = r.lang.pick(
-            "Số mã và số ngày phải là số.",
-            "The number of codes and of days must be numbers.",
-        );
-        return Ok(codes_page(&state, &r, Some(msg)));
-    };
-    let (actor, unit, survey) = (Actor::from(&r.user), f.unit.clone(), f.survey.clone());
-    let outcome = state
-        .run(move |st| {
-            let (codes, expires) = app::issue(st, &actor, &unit, &survey, count, days)?;
-            Ok((codes, expires, app::unit_name(st, &unit)))
-        })
-        .await;
-    issued(&state, &r, outcome, &f.format)
+    let (actor, format) = (Actor::from(&r.user), f.format.clone());
+    let order =
+        move |st: &AppState| app::issue_typed(st, &actor, &f.unit, &f.survey, &f.count, &f.days);
+    let outcome = r.state.run(order).await;
+    issued(&r.state, &r, outcome, &format)
 }
 
 /// The codes made, once: as labels to print or a CSV file; or the form again with why none

@@ -290,6 +290,35 @@ pub enum Answered {
     Again(VisitCode, FieldError),
 }
 
+/// A number typed in a form, or `default` when left blank.
+fn number(typed: &str, default: u32) -> Option<u32> {
+    match typed.trim() {
+        "" => Some(default),
+        n => n.parse::<u32>().ok(),
+    }
+}
+
+/// [`issue`] as an admin's form orders it: the number of codes and of days as typed (no
+/// number of days is [`DEFAULT_DAYS`]); the codes, the last day they work, and the unit's name.
+pub fn issue_typed(
+    state: &AppState,
+    actor: &Actor,
+    unit: &str,
+    survey: &str,
+    count: &str,
+    days: &str,
+) -> Result<(Vec<String>, String, String), CodeError> {
+    let (Some(count), Some(days)) = (number(count, 0), number(days, DEFAULT_DAYS)) else {
+        return Err(invalid(
+            "count",
+            "số mã và số ngày phải là số",
+            "the number of codes and of days must be numbers",
+        ));
+    };
+    let (codes, expires) = issue(state, actor, unit, survey, count, days)?;
+    Ok((codes, expires, unit_name(state, unit)))
+}
+
 /// [`answer`], with what the form needs to be shown again when an answer must be put right.
 pub fn answer_or_again(
     state: &AppState,

@@ -23,25 +23,20 @@ fn n(l: Lang, x: usize) -> String {
 
 pub fn page(p: &ImportPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
-    st.page(
+    st.main(
         l.pick("Nhập phiếu từ tệp", "Import forms from a file"),
-        "",
-        html! {},
         html! {
-            main {
-                h1 { (l.pick("Nhập phiếu từ tệp", "Import forms from a file")) }
-                @match &p.outcome {
-                    Some(Outcome::Stored(r, link)) => (stored(l, r, link.as_deref())),
-                    Some(Outcome::Refused(r)) => (refused(l, r)),
-                    Some(Outcome::SameOpening(a)) => (same_opening(l, p.staff.csrf, a)),
-                    Some(Outcome::Unreadable(m)) => {
-                        p.error role="alert" { strong { (l.pick("Không nhập được. ", "Nothing was imported. ")) } (m) }
-                    }
-                    None => {}
+            @match &p.outcome {
+                Some(Outcome::Stored(r, link)) => (stored(l, r, link.as_deref())),
+                Some(Outcome::Refused(r)) => (refused(l, r)),
+                Some(Outcome::SameOpening(a)) => (same_opening(l, p.staff.csrf, a)),
+                Some(Outcome::Unreadable(m)) => {
+                    p.error role="alert" { strong { (l.pick("Không nhập được. ", "Nothing was imported. ")) } (m) }
                 }
-                (upload_form(p))
-                (help(l))
+                None => {}
             }
+            (upload_form(p))
+            (help(l))
         },
     )
 }

@@ -3,7 +3,7 @@
 
 use crate::db::auth::User;
 use crate::features::import::page as view;
-use crate::features::import::service::{self as import, kept, ImportError, Outcome, Sent};
+use crate::features::import::service::{self as import, kept, ImportError, Outcome};
 use crate::features::paper::page::Staff;
 use crate::state::AppState;
 use crate::text::Lang;
@@ -88,23 +88,12 @@ pub async fn upload(
     check_csrf(&req, up.field("csrf"))?;
     let batches = batch_choices(&state, &user).await?;
     let survey = up.field("survey").to_string();
-    let (sent, by) = (Sent::from(up), user.clone());
+    let by = user.clone();
     let outcome = state
-        .run(move |st| import::upload(st, &by, lang, sent))
+        .run(move |st| import::upload(st, &by, lang, up))
         .await?;
     let at = (&user, &csrf, lang);
     Ok(render(&state, at, Some(outcome), Some(&survey), &batches))
-}
-
-impl From<upload::Upload> for Sent {
-    fn from(up: upload::Upload) -> Self {
-        Sent {
-            fields: up.fields,
-            file: up.file,
-            size: up.size,
-            too_large: up.too_large,
-        }
-    }
 }
 
 /// The rejected rows of an import made with "skip invalid rows", to correct and import again:

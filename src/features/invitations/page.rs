@@ -4,7 +4,7 @@
 
 use crate::survey::{FieldError, Item, Scale, Survey};
 use crate::text::Lang;
-use crate::ui::layout::{lang_switch, page_in};
+use crate::ui::layout::{lang_switch, page};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
@@ -40,11 +40,10 @@ pub fn welcome(l: &Link) -> Markup {
     let t = l.lang;
     let questions: usize = l.survey.sections.iter().map(|s| s.items.len()).sum();
     let here = format!("/i/{}", l.token);
-    page_in(
+    page(
         t,
         &l.survey.title,
         "invite",
-        html! {},
         html! {
             main {
                 p.noprint { (lang_switch(t, &here)) }
@@ -91,11 +90,10 @@ pub fn section(
     let here: Vec<&str> = sec.items.iter().map(|i| i.code.as_str()).collect();
     let last = index + 1 == total;
     let t = l.lang;
-    page_in(
+    page(
         t,
         &l.survey.title,
         "invite",
-        html! {},
         html! {
             main {
                 p.note { (l.survey.title) }
@@ -188,11 +186,10 @@ fn answer_message(t: Lang, e: &FieldError, answers: &Map<String, Value>) -> Stri
 }
 
 pub fn thanks(lang: Lang, text: &str, organiser: &str) -> Markup {
-    page_in(
+    page(
         lang,
         lang.pick("Cảm ơn", "Thank you"),
         "invite",
-        html! {},
         html! {
             main.thanks {
                 p { strong { (lang.pick("Phiếu của Ông/Bà đã được ghi nhận.", "Your form has been recorded.")) } }

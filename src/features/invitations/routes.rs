@@ -1,7 +1,7 @@
 //! One-time links (`/i/TOKEN`): an official answers the campaign's survey, a page per section.
 //! The URL's token is the only credential; nothing tied to it is stored before the submit.
 
-use crate::features::answer_once::public::{for_ticket, html, Posted};
+use crate::features::answer_once::public::{html, Posted, Visit};
 use crate::features::invitations::page::{self as view, Link};
 use crate::features::invitations::service::{
     self as invite, Invitation, InviteError, LinkError, Reply,
@@ -121,37 +121,28 @@ fn link<'a>(
     }
 }
 
-pub async fn open(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
-    let inv = for_ticket(&state, &token, invite::open_link).await?;
-    let survey = survey_of(&state, &inv)?;
+pub async fn open(v: Visit) -> Result<HttpResponse, PageError> {
+    let (state, lang, token) = (&v.state, v.lang, &v.ticket);
+    let inv = v.open(invite::open_link).await?;
+    let survey = survey_of(state, &inv)?;
     // The submission id names the answer when it is stored: random, and known only to this
     // browser's page.
     let sid = uuid::Uuid::new_v4().to_string();
     Ok(html(
         StatusCode::OK,
-        view::welcome(&link(lang, &token, survey, &inv, &sid)),
+        view::welcome(&link(lang, token, survey, &inv, &sid)),
     ))
 }
 
-pub async fn post(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
+pub async fn post(v: Visit, payload: web::Payload) -> Result<HttpResponse, PageError> {
     let posted = Posted::read(payload).await?;
     let sid = submission_id(&posted)?;
-    let (t, s) = (token.clone(), sid.clone());
-    let reply = state
+    let (t, s) = (v.ticket.clone(), sid.clone());
+    let reply = v
+        .state
         .run(move |st| invite::post(st, &t, &s, &posted.0))
         .await?;
-    answered(&state, lang, &token, &sid, reply)
+    answered(&v.state, v.lang, &v.ticket, &sid, reply)
 }
 
 /// The page a post through a link is answered with.

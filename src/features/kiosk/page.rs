@@ -6,7 +6,7 @@
 use crate::features::kiosk::service::{steps, Question, Step};
 use crate::survey::{FieldError, Scale, Survey};
 use crate::text::Lang;
-use crate::ui::layout::{lang_switch, page_in};
+use crate::ui::layout::{alert, lang_switch, page_in};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -70,7 +70,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                         progress max=(total) value=(current + 1) { (current + 1) "/" (total) }
                     }
                 }
-                @if let Some(e) = s.error { p.error role="alert" { (e) } }
+                (alert(s.error))
                 form #kiosk method="post" action={ (action) (s.token) }
                     data-home=[(!s.online).then(|| format!("/k/{}", s.token))]
                     data-idle=[(!s.online).then_some(IDLE_RESET_SECS * 1000)] novalidate {

@@ -1,7 +1,7 @@
 //! Kiosk pages: the tablet at a one-stop counter (`/k/TOKEN`). The rules are the kiosk
 //! service's; these handlers read the post and draw the screen.
 
-use crate::features::answer_once::public::{for_ticket, html, Posted};
+use crate::features::answer_once::public::{html, Posted, Visit};
 use crate::features::kiosk::page::{form as form_view, stale, thanks as thanks_view, FormState};
 use crate::features::kiosk::service::{self as kiosk, Counter, KioskError, Reply, Screen};
 use crate::features::submit::SubmitError;
@@ -81,47 +81,30 @@ fn screen(
     Ok(html(status, page))
 }
 
-pub async fn form(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
-    let (at, s) = for_ticket(&state, &token, kiosk::open).await?;
-    screen(&state, lang, &token, &at, &s)
+pub async fn form(v: Visit) -> Result<HttpResponse, PageError> {
+    let (at, s) = v.open(kiosk::open).await?;
+    screen(&v.state, v.lang, &v.ticket, &at, &s)
 }
 
-pub async fn thanks(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
-    let at = for_ticket(&state, &token, kiosk::counter).await?;
-    Ok(html(
-        StatusCode::OK,
-        thanks_view(lang, at.survey(&state)?, &token),
-    ))
+pub async fn thanks(v: Visit) -> Result<HttpResponse, PageError> {
+    let at = v.open(kiosk::counter).await?;
+    let page = thanks_view(v.lang, at.survey(&v.state)?, &v.ticket);
+    Ok(html(StatusCode::OK, page))
 }
 
 /// Every screen posts here (see [`kiosk::post`]). The kiosk is known before the post is read:
 /// an unknown or abolished kiosk is told so whatever was sent.
-pub async fn submit(
-    state: web::Data<AppState>,
-    lang: Lang,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, PageError> {
-    let token = path.into_inner();
-    let at = for_ticket(&state, &token, kiosk::counter).await?;
-    let posted = Posted::read(payload).await?;
-    let (at, reply) = state
+pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, PageError> {
+    let at = v.open(kiosk::counter).await?;
+    let (posted, lang) = (Posted::read(payload).await?, v.lang);
+    let (at, reply) = v
+        .state
         .run(move |st| kiosk::post(st, &at, lang, &posted.0).map(|r| (at, r)))
         .await?;
     match reply {
-        Reply::Thanks => Ok(see_other(format!("/k/{token}/cam-on"))),
-        Reply::Stale => Ok(html(StatusCode::CONFLICT, stale(lang, &token))),
-        Reply::Screen(s) => screen(&state, lang, &token, &at, &s),
+        Reply::Thanks => Ok(see_other(format!("/k/{}/cam-on", v.ticket))),
+        Reply::Stale => Ok(html(StatusCode::CONFLICT, stale(lang, &v.ticket))),
+        Reply::Screen(s) => screen(&v.state, lang, &v.ticket, &at, &s),
     }
 }
 

@@ -38,48 +38,45 @@ pub fn disputes(staff: &Staff, forms: &[(Form, Batch)]) -> Markup {
 /// Both keyings side by side on the fields where they differ, each with a choice and a reason.
 pub fn dispute(staff: &Staff, d: &Dispute, error: Option<&str>) -> Markup {
     let l = staff.lang;
-    staff.page(
+    staff.under(
+        ("/entry/disputes", l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")),
         &format!("{} {}", l.pick("Đối chiếu phiếu", "Settle form"), d.form.serial),
-        "",
-        html! {},
+        &d.form.serial,
         html! {
-            main {
-                p.crumbs { a href="/entry/disputes" { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) } " › " (d.form.serial) }
-                h1 { (l.pick("Đối chiếu phiếu", "Settle form")) " " (d.form.serial) }
-                p { (l.pick("Lô ", "Batch ")) a href={ "/entry/batches/" (d.batch.id) } { (d.batch.label) } " · " (status_label(l, &d.form.status)) }
-                @if let Some(e) = error { p.error role="alert" { (e) } }
-                @if d.differences.is_empty() {
-                    p { (l.pick("Hai lần nhập trùng khớp; không có gì cần đối chiếu.", "Both keyings agree; there is nothing to settle.")) }
-                } @else {
-                    p { (l.pick("Lần nhập 1: ", "First keying: ")) strong { (d.first.name) } " (" (l.when(&d.first.saved_at)) "). " (l.pick("Lần nhập 2: ", "Second keying: ")) strong { (d.second.name) } " (" (l.when(&d.second.saved_at)) ")." }
-                    form method="post" action={ "/entry/forms/" (d.form.id) } {
-                        input type="hidden" name="csrf" value=(staff.csrf);
-                        div.scroll { table.dispute {
-                            thead { tr { th { (l.pick("Câu", "Question")) } th { (l.pick("Lần nhập 1", "First keying")) } th { (l.pick("Lần nhập 2", "Second keying")) } th { (l.pick("Giá trị đúng (theo phiếu giấy)", "Right value (as on the paper)")) } th { (l.pick("Lý do", "Reason")) } } }
-                            tbody { @for x in &d.differences {
-                                @let one = format!("{}:source", x.name);
-                                tr {
-                                    td { @if let Some(n) = &x.label { strong { (n) } " " } (x.text) }
-                                    td { label { input type="radio" name=(one) value="1" required; " " (shown(l, &x.first)) } }
-                                    td { label { input type="radio" name=(one) value="2"; " " (shown(l, &x.second)) } }
-                                    td { label { input type="radio" name=(one) value="paper"; (l.pick(" khác: ", " other: ")) }
-                                        input type="text" name={ (x.name) ":value" } size=(if x.name == DATE { "10" } else { "4" }) aria-label=(l.pick("giá trị trên phiếu", "value on the paper")); }
-                                    td { input type="text" name={ (x.name) ":reason" } required maxlength="200" placeholder=(l.pick("vd. lần 2 gõ nhầm", "e.g. mistyped in the second keying")) aria-label=(l.pick("lý do", "reason")); }
-                                }
-                            } }
+            h1 { (l.pick("Đối chiếu phiếu", "Settle form")) " " (d.form.serial) }
+            p { (l.pick("Lô ", "Batch ")) a href={ "/entry/batches/" (d.batch.id) } { (d.batch.label) } " · " (status_label(l, &d.form.status)) }
+            (crate::ui::layout::alert(error))
+            @if d.differences.is_empty() {
+                p { (l.pick("Hai lần nhập trùng khớp; không có gì cần đối chiếu.", "Both keyings agree; there is nothing to settle.")) }
+            } @else {
+                p { (l.pick("Lần nhập 1: ", "First keying: ")) strong { (d.first.name) } " (" (l.when(&d.first.saved_at)) "). " (l.pick("Lần nhập 2: ", "Second keying: ")) strong { (d.second.name) } " (" (l.when(&d.second.saved_at)) ")." }
+                form method="post" action={ "/entry/forms/" (d.form.id) } {
+                    input type="hidden" name="csrf" value=(staff.csrf);
+                    div.scroll { table.dispute {
+                        thead { tr { th { (l.pick("Câu", "Question")) } th { (l.pick("Lần nhập 1", "First keying")) } th { (l.pick("Lần nhập 2", "Second keying")) } th { (l.pick("Giá trị đúng (theo phiếu giấy)", "Right value (as on the paper)")) } th { (l.pick("Lý do", "Reason")) } } }
+                        tbody { @for x in &d.differences {
+                            @let one = format!("{}:source", x.name);
+                            tr {
+                                td { @if let Some(n) = &x.label { strong { (n) } " " } (x.text) }
+                                td { label { input type="radio" name=(one) value="1" required; " " (shown(l, &x.first)) } }
+                                td { label { input type="radio" name=(one) value="2"; " " (shown(l, &x.second)) } }
+                                td { label { input type="radio" name=(one) value="paper"; (l.pick(" khác: ", " other: ")) }
+                                    input type="text" name={ (x.name) ":value" } size=(if x.name == DATE { "10" } else { "4" }) aria-label=(l.pick("giá trị trên phiếu", "value on the paper")); }
+                                td { input type="text" name={ (x.name) ":reason" } required maxlength="200" placeholder=(l.pick("vd. lần 2 gõ nhầm", "e.g. mistyped in the second keying")) aria-label=(l.pick("lý do", "reason")); }
+                            }
                         } }
-                        button.primary type="submit" { (l.pick("Lưu kết quả đối chiếu", "Save the settlement")) }
-                    }
+                    } }
+                    button.primary type="submit" { (l.pick("Lưu kết quả đối chiếu", "Save the settlement")) }
                 }
-                @if !d.form.counted {
-                    h2 { (l.pick("Xoá một lần nhập", "Delete a keying")) }
-                    p.note { (l.pick("Chỉ dùng khi lần nhập đó thuộc phiếu khác (gõ nhầm mã phiếu). Giá trị bị xoá được ghi vào nhật ký.", "Only when that keying belongs to another form (a mistyped serial). The deleted values go to the audit log.")) }
-                    form.inline method="post" action={ "/entry/forms/" (d.form.id) "/delete" } {
-                        input type="hidden" name="csrf" value=(staff.csrf);
-                        label { (l.pick("Lần nhập ", "Keying ")) select name="round" { option value="1" { "1 (" (d.first.name) ")" } option value="2" { "2 (" (d.second.name) ")" } } }
-                        label { (l.pick("Lý do ", "Reason ")) input type="text" name="reason" required maxlength="200"; }
-                        button type="submit" { (l.pick("Xoá lần nhập", "Delete the keying")) }
-                    }
+            }
+            @if !d.form.counted {
+                h2 { (l.pick("Xoá một lần nhập", "Delete a keying")) }
+                p.note { (l.pick("Chỉ dùng khi lần nhập đó thuộc phiếu khác (gõ nhầm mã phiếu). Giá trị bị xoá được ghi vào nhật ký.", "Only when that keying belongs to another form (a mistyped serial). The deleted values go to the audit log.")) }
+                form.inline method="post" action={ "/entry/forms/" (d.form.id) "/delete" } {
+                    input type="hidden" name="csrf" value=(staff.csrf);
+                    label { (l.pick("Lần nhập ", "Keying ")) select name="round" { option value="1" { "1 (" (d.first.name) ")" } option value="2" { "2 (" (d.second.name) ")" } } }
+                    label { (l.pick("Lý do ", "Reason ")) input type="text" name="reason" required maxlength="200"; }
+                    button type="submit" { (l.pick("Xoá lần nhập", "Delete the keying")) }
                 }
             }
         },

@@ -36,50 +36,45 @@ pub fn batches(p: &BatchesPage) -> Markup {
             .find(|s| s.id == id)
             .map_or(id.to_string(), |s| s.title_in(l).to_string())
     };
-    st.page(
+    st.section(
         st.t("Nhập phiếu giấy", "Paper forms"),
-        "",
-        html! {},
+        st.t("Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy.", "Two people key every form independently; when both keyings agree the form is verified and counted, when they differ a supervisor settles them against the paper."),
+        p.error,
         html! {
-            main {
-                h1 { (st.t("Nhập phiếu giấy", "Paper forms")) }
-                p.note { (st.t("Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy.", "Two people key every form independently; when both keyings agree the form is verified and counted, when they differ a supervisor settles them against the paper.")) }
-                @if let Some(e) = p.error { p.error role="alert" { (e) } }
-                @if batches.is_empty() {
-                    p { (st.t("Chưa có lô phiếu nào.", "No batch yet.")) @if st.supervises() { (st.t(" Tạo lô đầu tiên bằng biểu mẫu bên dưới.", " Create the first one with the form below.")) } @else { (st.t(" Người giám sát tạo lô phiếu trước khi nhập.", " A supervisor creates a batch before keying starts.")) } }
-                } @else {
-                    div.scroll {
-                        table {
-                            thead { tr {
-                                th { (st.t("Lô phiếu", "Batch")) } th { (st.t("Phiếu khảo sát", "Survey")) } th { (st.t("Đơn vị", "Unit")) } th { (st.t("Năm", "Year")) }
-                                th.num { (st.t("Số phiếu", "Forms")) } th.num { (st.t("Nhập 1 lần", "Keyed once")) } th.num { (st.t("Nhập 2 lần", "Keyed twice")) }
-                                th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { "" }
-                            } }
-                            tbody {
-                                @for b in batches {
-                                    tr {
-                                        td { a href={ "/entry/batches/" (b.batch.id) } { (b.batch.label) } }
-                                        td { (survey_title(&b.batch.survey_id)) }
-                                        td { (b.batch.unit_name) }
-                                        td.num { (b.batch.period) }
-                                        td.num { (l.count(i64::from(b.batch.expected))) }
-                                        td.num { (l.count(b.keyed())) }
-                                        td.num { (l.count(b.keyed_twice())) }
-                                        td.num { (l.count(b.done())) }
-                                        td.num { @if b.disputed > 0 { strong.down { (l.count(b.disputed)) } } @else { "0" } }
-                                        td { a.button href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } }
-                                    }
+            @if batches.is_empty() {
+                p { (st.t("Chưa có lô phiếu nào.", "No batch yet.")) @if st.supervises() { (st.t(" Tạo lô đầu tiên bằng biểu mẫu bên dưới.", " Create the first one with the form below.")) } @else { (st.t(" Người giám sát tạo lô phiếu trước khi nhập.", " A supervisor creates a batch before keying starts.")) } }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr {
+                            th { (st.t("Lô phiếu", "Batch")) } th { (st.t("Phiếu khảo sát", "Survey")) } th { (st.t("Đơn vị", "Unit")) } th { (st.t("Năm", "Year")) }
+                            th.num { (st.t("Số phiếu", "Forms")) } th.num { (st.t("Nhập 1 lần", "Keyed once")) } th.num { (st.t("Nhập 2 lần", "Keyed twice")) }
+                            th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { "" }
+                        } }
+                        tbody {
+                            @for b in batches {
+                                tr {
+                                    td { a href={ "/entry/batches/" (b.batch.id) } { (b.batch.label) } }
+                                    td { (survey_title(&b.batch.survey_id)) }
+                                    td { (b.batch.unit_name) }
+                                    td.num { (b.batch.period) }
+                                    td.num { (l.count(i64::from(b.batch.expected))) }
+                                    td.num { (l.count(b.keyed())) }
+                                    td.num { (l.count(b.keyed_twice())) }
+                                    td.num { (l.count(b.done())) }
+                                    td.num { @if b.disputed > 0 { strong.down { (l.count(b.disputed)) } } @else { "0" } }
+                                    td { a.button href={ "/entry/batches/" (b.batch.id) "/key" } { (st.t("Nhập phiếu", "Key forms")) } }
                                 }
                             }
                         }
                     }
                 }
-                @if st.supervises() { (new_batch_form(p)) }
-                p.links {
-                    a href="/entry/disputes" { (st.t("Phiếu chờ đối chiếu", "Forms awaiting settlement")) } " · "
-                    a href="/entry/keyers" { (st.t("Thống kê người nhập", "Keyer statistics")) }
-                    @if st.supervises() { " · " a href="/audit" { (st.t("Nhật ký thay đổi", "Audit log")) } }
-                }
+            }
+            @if st.supervises() { (new_batch_form(p)) }
+            p.links {
+                a href="/entry/disputes" { (st.t("Phiếu chờ đối chiếu", "Forms awaiting settlement")) } " · "
+                a href="/entry/keyers" { (st.t("Thống kê người nhập", "Keyer statistics")) }
+                @if st.supervises() { " · " a href="/audit" { (st.t("Nhật ký thay đổi", "Audit log")) } }
             }
         },
     )
@@ -194,7 +189,7 @@ pub struct KeyingPage<'a> {
     /// Errors of the last post, by field name ("serial", "date" or a field), or for the form.
     pub errors: &'a [KeyError],
     /// What the last save did, shown above a fresh form.
-    pub saved: Option<&'a str>,
+    pub saved: Option<&'a crate::ui::notice::Notice>,
 }
 
 pub fn keying(p: &KeyingPage) -> Markup {
@@ -210,7 +205,7 @@ pub fn keying(p: &KeyingPage) -> Markup {
                 p.crumbs { a href="/entry" { (st.t("Nhập phiếu giấy", "Paper forms")) } " › " a href={ "/entry/batches/" (p.batch.batch.id) } { (p.batch.batch.label) } " › " (st.t("nhập phiếu", "keying")) }
                 h1 { (st.t("Nhập phiếu: ", "Keying: ")) (p.survey.title_in(l)) }
                 p { (p.batch.batch.unit_name) " · " (st.t("năm", "year")) " " (p.batch.batch.period) " · " (st.t("đã nhập", "keyed")) " " (l.count(p.batch.keyed())) " / " (l.count(i64::from(p.batch.batch.expected))) " " (st.t("phiếu", "forms")) }
-                @if let Some(s) = p.saved { p.saved role="status" { (s) } }
+                @if let Some(n) = p.saved { (n.draw(l)) }
                 @if p.survey.count_single_keyed {
                     p.note { (st.t("Phiếu khảo sát này tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey counts forms keyed once, before they are verified.")) }
                 }

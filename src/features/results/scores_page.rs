@@ -32,63 +32,59 @@ pub struct ScoresPage<'a> {
 
 pub fn scores(p: &ScoresPage) -> Markup {
     let lang = p.staff.lang;
-    p.staff.page(
+    p.staff.plain(
         lang.pick("Kết quả chỉ số", "Index results"),
-        "",
-        html! {},
         html! {
-            main {
-                h1 { (p.survey.title) }
-                @if p.survey.count_single_keyed {
-                    p.note { (lang.pick("Phiếu giấy của phiếu khảo sát này được tính ngay khi nhập lần thứ nhất, trước khi được nhập lần hai để xác minh.",
-                        "Paper forms of this survey count once keyed the first time, before the second keying verifies them.")) }
-                }
-                @if p.survey.instrument == "papi" {
-                    p.error { (lang.pick("Các con số dưới đây là ", "The figures below are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
-                }
-                @if p.survey.instrument == "sipas" {
-                    p.noprint { a href=(format!("/sipas?survey={}&period={}&unit={}", p.survey.id, p.period, p.unit)) { (lang.pick("Xem SIPAS theo lĩnh vực, kênh, cấp, tháng và đơn vị trực thuộc →", "SIPAS by field, channel, level, month and units below →")) } }
-                }
-                @if p.survey.instrument == "papi" {
-                    p.noprint { a href=(format!("/papi?survey={}&period={}&unit={}", p.survey.id, p.period, p.unit)) { (lang.pick("Xem 8 nội dung và 28 nội dung thành phần so với 2022 và hạng 20 →", "The 8 dimensions and 28 sub-dimensions against 2022 and rank 20 →")) } }
-                }
-                (filters(p))
-                @if p.scores.responses == 0 {
-                    p.empty { (lang.pick(
-                        "Chưa có dữ liệu: chưa có phiếu nào cho lựa chọn này. Xin chọn năm, đơn vị hoặc khoảng ngày khác.",
-                        "No data yet: no form for this choice. Choose another year, unit or range of days.")) }
-                } @else {
-                    p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
-                    @if p.staff.role >= crate::db::auth::Role::Supervisor {
-                        p.noprint {
-                            (lang.pick("Tải dữ liệu từng phiếu của đơn vị này: ", "Download every form of this unit: "))
-                            a href=(export_href(p, "csv")) { "CSV" }
-                            " · "
-                            a href=(export_href(p, "xlsx")) { (lang.pick("Excel (XLSX, kèm trang nhãn)", "Excel (XLSX, with a labels sheet)")) }
-                        }
-                    }
-                    @for note in &p.scores.map_notes { p.note { (note) } }
-                    @if p.scores.range_withheld {
-                        p.note.withheld { (lang.pick(crate::scoring::ranges::WITHHELD_VI, crate::scoring::ranges::WITHHELD_EN)) }
-                    }
-                    @if let Some(m) = p.merged { (merged_baseline(lang, m, &p.survey.instrument)) }
-                    @for n in &p.scores.nodes {
-                        @if let Some(r) = &n.rank {
-                            p { (lang.pick("Vị trí ước tính của ", "Estimated place of ")) (lang.titled(&n.name, n.name_en.as_deref())) (lang.pick(" so với các tỉnh năm 2022: ", " among the provinces in 2022: ")) strong { (r.estimate) "/" (r.of) }
-                                " (" (lang.pick("khoảng tin cậy: ", "interval: ")) (r.best) "–" (r.worst) ")." }
-                        }
-                    }
-                    @if let Some(u) = p.unit_owner {
-                        @if p.survey.instrument == "sipas" {
-                            p.note { (lang.pick("Ở trang của một đơn vị, chính đơn vị đó chịu trách nhiệm về sự phục vụ tại quầy của mình: ", "On a unit's page the unit itself answers for the service at its counter: ")) strong { (u) } "." }
-                        }
-                    }
-                    div.scroll { (tree_table(p)) }
-                }
-                p.note { (lang.pick(
-                    "Giá trị của câu hỏi là tỷ lệ % điểm của các câu trả lời hợp lệ (với SIPAS: tỷ lệ “Hài lòng” hoặc “Rất hài lòng”; “Không ý kiến” không được tính); chỉ số là bình quân các câu, hoặc theo phương pháp PAPI: (1 + 9P)/k cho nội dung thành phần và tổng cho nội dung, tổng điểm. Khoảng tin cậy 95 %: Wilson cho từng câu, tuyến tính hóa theo người trả lời cho chỉ số. “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy. Điểm 8.1 = chỉ số (làm tròn 2 chữ số) × điểm tối đa ÷ 100, làm tròn 4 chữ số.",
-                    "An item's value is the % score of its valid answers (SIPAS: the share of “Satisfied” or “Very satisfied”; “No opinion” is not counted); an index is the mean of its items, or by the PAPI method (1 + 9P)/k for a sub-dimension and sums for dimensions and the total. 95 % interval: Wilson for each item, respondent-level linearisation for indices. “Significant” when the 2022 value lies outside the interval. 8.1 points = index (rounded to 2 decimals) × max points ÷ 100, rounded to 4 decimals.")) }
+            h1 { (p.survey.title) }
+            @if p.survey.count_single_keyed {
+                p.note { (lang.pick("Phiếu giấy của phiếu khảo sát này được tính ngay khi nhập lần thứ nhất, trước khi được nhập lần hai để xác minh.",
+                    "Paper forms of this survey count once keyed the first time, before the second keying verifies them.")) }
             }
+            @if p.survey.instrument == "papi" {
+                p.error { (lang.pick("Các con số dưới đây là ", "The figures below are ")) strong { (lang.pick("ước tính theo phương pháp PAPI", "estimates by the PAPI method")) } (lang.pick(" từ phiếu khảo sát của thành phố, không phải điểm PAPI chính thức.", " from the city's own survey, not official PAPI scores.")) }
+            }
+            @if p.survey.instrument == "sipas" {
+                p.noprint { a href=(format!("/sipas?survey={}&period={}&unit={}", p.survey.id, p.period, p.unit)) { (lang.pick("Xem SIPAS theo lĩnh vực, kênh, cấp, tháng và đơn vị trực thuộc →", "SIPAS by field, channel, level, month and units below →")) } }
+            }
+            @if p.survey.instrument == "papi" {
+                p.noprint { a href=(format!("/papi?survey={}&period={}&unit={}", p.survey.id, p.period, p.unit)) { (lang.pick("Xem 8 nội dung và 28 nội dung thành phần so với 2022 và hạng 20 →", "The 8 dimensions and 28 sub-dimensions against 2022 and rank 20 →")) } }
+            }
+            (filters(p))
+            @if p.scores.responses == 0 {
+                p.empty { (lang.pick(
+                    "Chưa có dữ liệu: chưa có phiếu nào cho lựa chọn này. Xin chọn năm, đơn vị hoặc khoảng ngày khác.",
+                    "No data yet: no form for this choice. Choose another year, unit or range of days.")) }
+            } @else {
+                p { (lang.pick("Số phiếu: ", "Forms: ")) strong { (lang.count(p.scores.responses)) } }
+                @if p.staff.role >= crate::db::auth::Role::Supervisor {
+                    p.noprint {
+                        (lang.pick("Tải dữ liệu từng phiếu của đơn vị này: ", "Download every form of this unit: "))
+                        a href=(export_href(p, "csv")) { "CSV" }
+                        " · "
+                        a href=(export_href(p, "xlsx")) { (lang.pick("Excel (XLSX, kèm trang nhãn)", "Excel (XLSX, with a labels sheet)")) }
+                    }
+                }
+                @for note in &p.scores.map_notes { p.note { (note) } }
+                @if p.scores.range_withheld {
+                    p.note.withheld { (lang.pick(crate::scoring::ranges::WITHHELD_VI, crate::scoring::ranges::WITHHELD_EN)) }
+                }
+                @if let Some(m) = p.merged { (merged_baseline(lang, m, &p.survey.instrument)) }
+                @for n in &p.scores.nodes {
+                    @if let Some(r) = &n.rank {
+                        p { (lang.pick("Vị trí ước tính của ", "Estimated place of ")) (lang.titled(&n.name, n.name_en.as_deref())) (lang.pick(" so với các tỉnh năm 2022: ", " among the provinces in 2022: ")) strong { (r.estimate) "/" (r.of) }
+                            " (" (lang.pick("khoảng tin cậy: ", "interval: ")) (r.best) "–" (r.worst) ")." }
+                    }
+                }
+                @if let Some(u) = p.unit_owner {
+                    @if p.survey.instrument == "sipas" {
+                        p.note { (lang.pick("Ở trang của một đơn vị, chính đơn vị đó chịu trách nhiệm về sự phục vụ tại quầy của mình: ", "On a unit's page the unit itself answers for the service at its counter: ")) strong { (u) } "." }
+                    }
+                }
+                div.scroll { (tree_table(p)) }
+            }
+            p.note { (lang.pick(
+                "Giá trị của câu hỏi là tỷ lệ % điểm của các câu trả lời hợp lệ (với SIPAS: tỷ lệ “Hài lòng” hoặc “Rất hài lòng”; “Không ý kiến” không được tính); chỉ số là bình quân các câu, hoặc theo phương pháp PAPI: (1 + 9P)/k cho nội dung thành phần và tổng cho nội dung, tổng điểm. Khoảng tin cậy 95 %: Wilson cho từng câu, tuyến tính hóa theo người trả lời cho chỉ số. “Có ý nghĩa” khi mốc 2022 nằm ngoài khoảng tin cậy. Điểm 8.1 = chỉ số (làm tròn 2 chữ số) × điểm tối đa ÷ 100, làm tròn 4 chữ số.",
+                "An item's value is the % score of its valid answers (SIPAS: the share of “Satisfied” or “Very satisfied”; “No opinion” is not counted); an index is the mean of its items, or by the PAPI method (1 + 9P)/k for a sub-dimension and sums for dimensions and the total. 95 % interval: Wilson for each item, respondent-level linearisation for indices. “Significant” when the 2022 value lies outside the interval. 8.1 points = index (rounded to 2 decimals) × max points ÷ 100, rounded to 4 decimals.")) }
         },
     )
 }

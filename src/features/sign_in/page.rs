@@ -1,19 +1,18 @@
 use crate::text::Lang;
-use crate::ui::layout::{lang_switch, page_in};
+use crate::ui::layout::{alert, lang_switch, page};
 use maud::{html, Markup};
 
 pub fn login(lang: Lang, csrf: &str, error: Option<&str>, username: &str) -> Markup {
     let l = lang;
-    page_in(
+    page(
         l,
         l.pick("Đăng nhập", "Sign in"),
         "",
-        html! {},
         html! {
             main.narrow {
                 p.noprint { (lang_switch(l, "/login")) }
                 h1 { (l.pick("Đăng nhập chiso", "Sign in to chiso")) }
-                @if let Some(e) = error { p.error role="alert" { (e) } }
+                (alert(error))
                 form method="post" action="/login" {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Tên đăng nhập", "User name")) br; input type="text" name="username" value=(username) autocomplete="username" required autofocus; }

@@ -4,11 +4,13 @@
 
 use crate::features::sign_in::page::login as login_view;
 use crate::features::sign_in::service::SignInError;
-use crate::features::sign_in::service::{self as sign_in, SignIn};
+use crate::features::sign_in::service::{self as sign_in, Session, SignIn};
 use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
-use crate::web::extract::{client_address, cookie, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE};
+use crate::web::extract::{
+    client_address, cookie, removal, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,19 +40,22 @@ pub async fn login(
     let address = client_address(&req);
     let (status, (vi, en)) =
         match sign_in::sign_in(&state, address, &form.username, &form.password).await? {
-            // The pre-session id is dropped: from now on forms are bound to the session.
-            SignIn::Opened(session) => {
-                return Ok(HttpResponse::SeeOther()
-                    .cookie(cookie(SESSION_COOKIE, session.token))
-                    .cookie(removal(CSRF_COOKIE))
-                    .insert_header(("Location", "/"))
-                    .finish())
-            }
+            SignIn::Opened(session) => return Ok(opened(session)),
             SignIn::Refused => (StatusCode::UNAUTHORIZED, REFUSED),
             SignIn::Throttled => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
         };
     let again = login_view(lang, &csrf.token, Some(lang.pick(vi, en)), &form.username);
     Ok(csrf.page(status, again))
+}
+
+/// Signed in: to the home page with the session's cookie. The pre-session id is dropped: from
+/// now on forms are bound to the session.
+fn opened(session: Session) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .cookie(cookie(SESSION_COOKIE, session.token))
+        .cookie(removal(CSRF_COOKIE))
+        .insert_header(("Location", "/"))
+        .finish()
 }
 
 const REFUSED: (&str, &str) = (
@@ -83,12 +88,6 @@ pub async fn logout(
         .cookie(removal(SESSION_COOKIE))
         .insert_header(("Location", "/login"))
         .finish())
-}
-
-fn removal(name: &str) -> actix_web::cookie::Cookie<'static> {
-    let mut gone = cookie(name, String::new());
-    gone.make_removal();
-    gone
 }
 
 impl From<SignInError> for PageError {

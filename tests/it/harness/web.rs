@@ -423,6 +423,18 @@ impl Staff {
         self.post_encoded(path, form_body(fields, None)).await
     }
 
+    /// Where a redirect after a change leads, asked for as the browser does: with the
+    /// cookies the redirect set (the notice it carries).
+    pub async fn follow(&self, redirect: Answer) -> Answer {
+        assert_eq!(redirect.status, StatusCode::SEE_OTHER, "{}", redirect.text);
+        let to = redirect.location.expect("a redirect names where it leads");
+        let mut req = self.dress(TestRequest::get().uri(&to));
+        for c in redirect.cookies {
+            req = req.cookie(c);
+        }
+        self.web.send(req).await
+    }
+
     /// The same browser with another session cookie (a stale or stolen one).
     pub fn with_session(&self, session: &str) -> Staff {
         Staff {

@@ -20,7 +20,7 @@ mod tracking;
 
 pub use create::{create, get, list, shown, Heading, NewCampaign, Summary};
 pub use links::{issue_links, links_csv, reissue, reissue_for_sheet, revoke, IssuedLink};
-pub use people::{add_list, add_list_file, add_one, check_list, ListSource, SentList, LIST_LIMIT};
+pub use people::{add_list, add_list_file, add_one, check_list, ListSource, LIST_LIMIT};
 pub use sealing::{close, open, status_label};
 pub use tracking::{
     overview, reminders, reminders_csv, respondents, tracking, LinkState, Overview, Person, Rate,

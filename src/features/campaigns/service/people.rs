@@ -9,6 +9,7 @@ use crate::features::Actor;
 use crate::state::AppState;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
+use crate::web::upload::Upload;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -350,22 +351,13 @@ fn add(
 /// Largest respondent list accepted in one paste or file (about 10,000 people).
 pub const LIST_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A respondent list sent as a file from the campaign page.
-pub struct SentList {
-    /// The file's name as the browser gave it, and where it was written.
-    pub file: Option<(String, tempfile::NamedTempFile)>,
-    pub size: u64,
-    /// Larger than [`LIST_LIMIT`]: the rest was not read.
-    pub too_large: bool,
-}
-
 /// Adds the people of a list file, checked as a pasted list is; a file too large, missing or
 /// empty is refused as a row of the list would be, in the page's language.
 pub fn add_list_file(
     state: &AppState,
     actor: impl Into<Actor>,
     id: &str,
-    sent: SentList,
+    sent: Upload,
     lang: Lang,
 ) -> Result<usize, CampaignError> {
     let refuse = |message: String| {

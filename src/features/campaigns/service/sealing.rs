@@ -9,15 +9,31 @@ use crate::features::Actor;
 use crate::state::AppState;
 use serde_json::json;
 
+/// A step in a campaign's life: the statuses it may leave, the one it reaches, and what the
+/// audit trail calls it.
+#[derive(Clone, Copy)]
+struct Step {
+    from: &'static [&'static str],
+    to: &'static str,
+    action: &'static str,
+}
+
 /// Opens a draft campaign: its links work from now on.
 pub fn open(
     state: &AppState,
     actor: impl Into<Actor>,
     id: &str,
 ) -> Result<Campaign, CampaignError> {
-    let actor = citywide(actor)?;
-    let campaign = get(state, id)?;
-    // An answer counts under today: today must fit the campaign's period.
+    let opening = Step {
+        from: &[DRAFT],
+        to: OPEN,
+        action: "campaign.open",
+    };
+    take(state, actor, id, opening, |c| counts_today(state, c))
+}
+
+/// An answer counts under today: today must fit the campaign's period.
+fn counts_today(state: &AppState, campaign: &Campaign) -> Result<(), CampaignError> {
     let probe = crate::survey::RawSubmission {
         survey: campaign.survey_id.clone(),
         unit: campaign.unit_code.clone(),
@@ -38,14 +54,7 @@ pub fn open(
             e.message
         )));
     }
-    transition(
-        state,
-        &actor.name,
-        &campaign,
-        &[DRAFT],
-        OPEN,
-        "campaign.open",
-    )
+    Ok(())
 }
 
 /// Closes a campaign: its links stop working and no one can be added. Its answers, sealed
@@ -58,16 +67,26 @@ pub fn close(
     actor: impl Into<Actor>,
     id: &str,
 ) -> Result<Campaign, CampaignError> {
+    let closing = Step {
+        from: &[DRAFT, OPEN],
+        to: CLOSED,
+        action: "campaign.close",
+    };
+    take(state, actor, id, closing, |_| Ok(()))
+}
+
+/// Takes campaign `id` a `step` on, as a citywide `actor`, once `check` allows it.
+fn take(
+    state: &AppState,
+    actor: impl Into<Actor>,
+    id: &str,
+    step: Step,
+    check: impl FnOnce(&Campaign) -> Result<(), CampaignError>,
+) -> Result<Campaign, CampaignError> {
     let actor = citywide(actor)?;
     let campaign = get(state, id)?;
-    transition(
-        state,
-        &actor.name,
-        &campaign,
-        &[DRAFT, OPEN],
-        CLOSED,
-        "campaign.close",
-    )
+    check(&campaign)?;
+    transition(state, &actor.name, &campaign, &step)
 }
 
 /// Inside the closing transaction: counts the sealed answers once no campaign holds them.
@@ -96,11 +115,9 @@ fn transition(
     state: &AppState,
     actor: &str,
     campaign: &Campaign,
-    from: &[&str],
-    to: &str,
-    action: &str,
+    step: &Step,
 ) -> Result<Campaign, CampaignError> {
-    let id = campaign.id.clone();
+    let (id, Step { from, to, action }) = (campaign.id.clone(), *step);
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
             if to == CLOSED {

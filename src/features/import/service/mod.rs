@@ -37,4 +37,4 @@ pub use options::{
 };
 pub use report::{ImportError, ImportReport, Problem, Progress, Quiet, RowError};
 pub use run::import_file;
-pub use upload::{batch_choices, upload, Again, Outcome, Sent};
+pub use upload::{batch_choices, upload, Again, Outcome};

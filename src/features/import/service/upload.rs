@@ -10,24 +10,7 @@ use crate::db::DbError;
 use crate::features::submit::SubmitError;
 use crate::state::AppState;
 use crate::text::Lang;
-use std::collections::HashMap;
-
-/// An upload from the import page, as the browser sent it.
-pub struct Sent {
-    /// The form's text fields by name.
-    pub fields: HashMap<String, String>,
-    /// The file's name as the browser gave it, and where it was written.
-    pub file: Option<(String, tempfile::NamedTempFile)>,
-    pub size: u64,
-    /// Larger than the page takes: the rest was not read.
-    pub too_large: bool,
-}
-
-impl Sent {
-    fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map_or("", String::as_str)
-    }
-}
+use crate::web::upload::Upload;
 
 /// What happened to the last upload.
 pub enum Outcome {
@@ -77,7 +60,7 @@ pub fn upload(
     state: &AppState,
     user: &User,
     lang: Lang,
-    sent: Sent,
+    sent: Upload,
 ) -> Result<Outcome, ImportError> {
     let refuse = |vi: String, en: String| Ok(Outcome::Unreadable(said(lang, vi, en)));
     if sent.too_large {
@@ -150,7 +133,7 @@ fn keep_rejects(user: &User) -> Result<(String, std::path::PathBuf), ImportError
 
 /// The import the page asks for: of paper forms, within the user's unit.
 fn options(
-    sent: &Sent,
+    sent: &Upload,
     user: &User,
     period: Option<i32>,
     rejects: Option<std::path::PathBuf>,
@@ -182,7 +165,7 @@ fn options(
 
 /// What the page shows of an import: only a failure to store is an error.
 fn outcome(
-    sent: &Sent,
+    sent: &Upload,
     lang: Lang,
     result: Result<ImportReport, ImportError>,
     kept: Option<String>,

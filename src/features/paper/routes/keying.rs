@@ -1,17 +1,18 @@
 //! The keying screen: a blank form, saving a keying and opening the next blank one, and the
 //! screen's script.
 
-use super::{see_other, AnyForm};
+use super::AnyForm;
 use crate::features::paper::page as view;
 use crate::features::paper::service::{keying as service, Keyed1, KeyedForm, DATE};
 use crate::survey::paper::KeyError;
 use crate::text::Lang;
+use crate::ui::notice::Notice;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Surveyor};
+use crate::web::flash;
 use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 /// What the keying screen shows besides the batch: the form as last posted and its errors,
 /// or what the last save did.
@@ -19,7 +20,7 @@ use serde::Deserialize;
 struct Posted {
     form: KeyedForm,
     errors: Vec<KeyError>,
-    saved: Option<String>,
+    saved: Option<Notice>,
 }
 
 async fn page(
@@ -42,25 +43,18 @@ async fn page(
         keys: &posted.form.keys,
         started_at: &screen.started_at,
         errors: &posted.errors,
-        saved: posted.saved.as_deref(),
+        saved: posted.saved.as_ref(),
     });
     Ok(desk.page_with(status, page))
-}
-
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    saved: Option<String>,
 }
 
 pub async fn screen(
     desk: Reader<Surveyor>,
     id: web::Path<String>,
-    q: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, PageError> {
-    // The message of the last save travels in the address of the next blank form, short.
-    let saved = q.into_inner().saved.map(|s| s.chars().take(300).collect());
+    // What the last save did, carried across the redirect to this blank form.
     let posted = Posted {
-        saved,
+        saved: desk.notice.clone(),
         ..Posted::default()
     };
     page(&desk, id.into_inner(), StatusCode::OK, posted).await
@@ -77,7 +71,7 @@ pub async fn save(
         .run(move |st, u| service::key_form(st, u, &batch, input))
         .await;
     let errors = match saved {
-        Ok((f, outcome)) => return Ok(next_blank(desk.lang, &id, &f.serial, &outcome)),
+        Ok((f, outcome)) => return Ok(next_blank(&desk, &id, &f.serial, &outcome)),
         Err(e) => e.into_marks("serial")?,
     };
     let posted = Posted {
@@ -99,11 +93,16 @@ fn keyed(form: AnyForm) -> KeyedForm {
     }
 }
 
-/// The next blank form of the batch, with what the save did.
-fn next_blank(lang: Lang, batch_id: &str, serial: &str, outcome: &Keyed1) -> HttpResponse {
-    let msg = view::saved_message(lang, serial, outcome);
-    let q = serde_urlencoded::to_string([("saved", msg)]).unwrap_or_default();
-    see_other(format!("/entry/batches/{batch_id}/key?{q}"))
+/// The next blank form of the batch, saying what the save did.
+fn next_blank(
+    desk: &Reader<Surveyor>,
+    batch_id: &str,
+    serial: &str,
+    outcome: &Keyed1,
+) -> HttpResponse {
+    let [vi, en] = [Lang::Vi, Lang::En].map(|l| view::saved_message(l, serial, outcome));
+    let next = format!("/entry/batches/{batch_id}/key");
+    flash::redirect(&desk.state.forms_key, &next, &Notice::saved((vi, en)))
 }
 
 /// The keying screen's script: served by the binary, so pages need no inline script.
