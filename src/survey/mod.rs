@@ -21,6 +21,7 @@ mod raw;
 mod read_maps;
 mod source;
 mod submission;
+mod succession;
 mod tree;
 pub mod unit_maps;
 mod units;

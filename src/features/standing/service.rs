@@ -97,7 +97,8 @@ pub fn home(
 /// Points lost by a lead agency, summed exactly over the criteria it leads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgencyGap {
-    /// Empty where no plan names the owner.
+    /// Empty where no plan names the owner, or where a dissolved agency's part went to no
+    /// successor (then `name` is the dissolved agency's).
     pub code: String,
     pub name: String,
     pub lost_max: Decimal,
@@ -105,7 +106,10 @@ pub struct AgencyGap {
     pub criteria: usize,
 }
 
-/// Points lost by agency, the most lost first.
+/// Points lost by agency, the most lost first. From the period an agency's work moved, its
+/// criteria count for the agency that holds them (several old agencies folding into one
+/// count each criterion once); a dissolved agency's criteria that went to no successor make
+/// a row of their own, without a code.
 pub fn gaps_by_agency(plan: Option<&Plan>, r: &ParReport) -> Vec<AgencyGap> {
     let exact = |s: &Option<String>| {
         s.as_deref()
@@ -114,12 +118,16 @@ pub fn gaps_by_agency(plan: Option<&Plan>, r: &ParReport) -> Vec<AgencyGap> {
     };
     let mut by: Vec<AgencyGap> = Vec::new();
     for g in r.gaps() {
+        let item = format!("{} {}", r.id, g.code);
         let owners: Vec<(String, String)> = match plan {
             Some(p) => p
-                .split_owner(&g.owner)
-                .0
+                .holders(&g.owner, &item, r.period)
                 .iter()
-                .map(|a| (a.code.clone(), a.name.clone()))
+                .filter_map(|h| match (h.now, h.former.first()) {
+                    (Some(a), _) => Some((a.code.clone(), a.name.clone())),
+                    (None, Some((a, _))) => Some((String::new(), a.name.clone())),
+                    (None, None) => None,
+                })
                 .collect(),
             None => vec![(String::new(), g.owner.clone())],
         };
