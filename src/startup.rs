@@ -67,7 +67,11 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
         return Err(errors);
     };
     for t in &trees {
-        for (method, id) in &t.sources {
+        for (method, id) in t
+            .sources
+            .iter()
+            .flat_map(|(m, ids)| ids.iter().map(move |i| (m, i)))
+        {
             if catalog.get(id).is_none() {
                 errors.push(survey::DefinitionError {
                     file: t.file.clone(),

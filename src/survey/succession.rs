@@ -295,3 +295,137 @@ pub fn check(plan: &Plan, raw: &[Spanned<Succession>], source: &Source) -> Vec<D
     }
     errors
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::survey::plan::parse_plan;
+
+    const PLAN: &str = r#"
+id = "p"
+title = "Kế hoạch"
+source = "bản quét"
+[[agency]]
+code = "A"
+name = "Sở A"
+[[agency]]
+code = "B"
+name = "Sở B"
+[[agency]]
+code = "L"
+name = "Sở L"
+[[agency]]
+code = "AB"
+name = "Sở AB"
+since = 2025
+[[task]]
+appendix = "I"
+row = "1"
+index = "parindex"
+refers = "1"
+lead = "Sở A, Sở B"
+partners = "Sở B; Sở L"
+text = "Việc của Sở A."
+[[task]]
+appendix = "I"
+row = "2"
+index = "parindex"
+refers = "2"
+lead = "Sở L"
+text = "Việc một."
+[[task]]
+appendix = "I"
+row = "3"
+index = "parindex"
+refers = "3"
+lead = "Sở L"
+text = "Việc hai."
+[[succession]]
+from = "A"
+to = "AB"
+period = 2025
+source = "Nghị định"
+[[succession]]
+from = "B"
+to = "AB"
+period = 2025
+confirmed = false
+[[succession]]
+from = "L"
+to = "A"
+period = 2025
+part = "phần một"
+items = ["I 2"]
+source = "Nghị định"
+[[succession]]
+from = "L"
+to = "B"
+period = 2025
+part = "phần khác"
+source = "Nghị định"
+"#;
+
+    #[test]
+    fn old_agencies_fold_into_one_and_a_split_one_goes_where_its_items_went() {
+        let p = parse_plan("p.toml", PLAN).unwrap();
+        // Before 2025 the owners as written.
+        let h = p.holders("Sở A, Sở B", "I 1", 2024);
+        assert_eq!(h.len(), 2);
+        assert!(h.iter().all(|h| h.former.is_empty()));
+        // From 2025 the two fold into one holder, once, with both as former.
+        let h = p.holders("Sở A, Sở B", "I 1", 2025);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].now.map(|a| a.code.as_str()), Some("AB"));
+        assert_eq!(h[0].former.len(), 2);
+        assert!(!h[0].confirmed(), "B's step is unconfirmed");
+        // The split agency: its named item to A; another item to nobody.
+        assert_eq!(p.tasks_held("A", 2025).len(), 1);
+        let h = p.holders("Sở L", "I 3", 2025);
+        assert!(h[0].now.is_none());
+        assert_eq!(h[0].former[0].0.code, "L");
+        // Today's agencies.
+        let codes: Vec<&str> = p
+            .agencies_in(2025)
+            .iter()
+            .map(|a| a.0.code.as_str())
+            .collect();
+        assert_eq!(codes, ["AB"]);
+        let codes: Vec<&str> = p
+            .agencies_in(2024)
+            .iter()
+            .map(|a| a.0.code.as_str())
+            .collect();
+        assert_eq!(codes, ["A", "B", "L"]);
+        // Free text: a whole successor is named; a split one is said dissolved.
+        assert_eq!(
+            p.renamed("Sở B; Sở L", 2025, true),
+            "Sở AB (trước đây: Sở B, chưa xác nhận); (trước đây: Sở L, đã giải thể)"
+        );
+        assert_eq!(p.renamed("Sở B; Sở L", 2024, true), "Sở B; Sở L");
+    }
+
+    #[test]
+    fn a_succession_without_a_source_or_to_an_unknown_agency_is_refused_at_its_line() {
+        let bad = PLAN.replace("period = 2025\nconfirmed = false\n", "period = 2025\n");
+        let e = parse_plan("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.message.starts_with("succession B → AB: give its source")),
+            "{e:?}"
+        );
+        let bad = PLAN.replace("to = \"AB\"", "to = \"ZZ\"");
+        let e = parse_plan("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter().any(|e| e.message
+                == "succession A → ZZ: 'ZZ' is not an [[agency]] of the plan"
+                && e.line == 40),
+            "{e:?}"
+        );
+        let bad = PLAN.replace("part = \"phần khác\"\n", "");
+        let bad = bad.replace("part = \"phần một\"\nitems = [\"I 2\"]\n", "");
+        let e = parse_plan("p.toml", &bad).unwrap_err();
+        assert!(
+            e.iter().any(|e| e.message.contains("several successors")),
+            "{e:?}"
+        );
+    }
+}
