@@ -482,3 +482,41 @@ fn check_passes_with_the_2025_questionnaire_and_names_a_bad_succession() {
         assert!(err.contains(said), "{said}: {err}");
     }
 }
+
+#[actix_web::test]
+async fn the_agency_that_holds_a_criterion_in_the_period_enters_its_points() {
+    let app = TestApp::builder()
+        .with_user("tc", Role::Surveyor, Some("STC"))
+        .with_user("kh", Role::Surveyor, Some("SKHDT"))
+        .build();
+    let svc = service!(app);
+    let (tc, kh) = (svc.surveyor("tc").await, svc.surveyor("kh").await);
+    // 8.3.2 was Planning and Investment's; from 2025 Finance holds it.
+    let uri = "/parindex/criteria/8.3.2";
+    let entry = |period| {
+        [
+            ("period", period),
+            ("points", "0,4"),
+            ("evidence", "Báo cáo 7/BC-STC"),
+        ]
+    };
+    for (who, period, status) in [
+        (&tc, "2024", StatusCode::FORBIDDEN),
+        (&kh, "2026", StatusCode::FORBIDDEN),
+        (&tc, "2026", StatusCode::SEE_OTHER),
+        (&kh, "2024", StatusCode::SEE_OTHER),
+    ] {
+        let resp = who.post_form(uri, &entry(period)).await;
+        assert_eq!(resp.status, status, "{period}: {}", resp.text);
+    }
+    assert_eq!(par_entries(&app, "parindex-2022", 2026).len(), 1);
+    assert_eq!(par_entries(&app, "parindex-2022", 2024).len(), 1);
+    let page = tc
+        .get(format!("{uri}?period=2026"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(page.contains("name=\"points\""));
+    assert!(page.contains(
+        "Sở Tài chính</a> <span class=\"former\">(trước đây: Sở Kế hoạch và Đầu tư)</span>"
+    ));
+}

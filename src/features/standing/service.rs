@@ -285,7 +285,7 @@ pub fn criterion(
     };
     let history = history(st, code, q.period)?;
     Ok(Some(CriterionView {
-        may_enter: row.enterable && may_enter(st, user, &row.owner),
+        may_enter: row.enterable && may_enter(st, user, &row.owner, (code, q.period)),
         row,
         period: q.period,
         history,
@@ -304,10 +304,11 @@ pub enum EntryError {
     Db(#[from] DbError),
 }
 
-/// Whether `user` may enter values for a criterion owned by `owner`: the city's admins for
-/// every criterion; surveyors, supervisors and admins scoped to the unit of an agency the
-/// owner names (an admin limited to a unit is no admin of the city's criteria).
-pub fn may_enter(state: &AppState, user: &User, owner: &str) -> bool {
+/// Whether `user` may enter values for `period` of criterion `code` owned by `owner`: the
+/// city's admins for every criterion; surveyors, supervisors and admins scoped to the unit of
+/// an agency that holds it in the period (the owner as written, or from 2025 its successor;
+/// an admin limited to a unit is no admin of the city's criteria).
+pub fn may_enter(state: &AppState, user: &User, owner: &str, (code, period): (&str, i32)) -> bool {
     if user.role == Role::Admin && user.unit.is_none() {
         return true;
     }
@@ -317,9 +318,10 @@ pub fn may_enter(state: &AppState, user: &User, owner: &str) -> bool {
     let (Some(unit), Some(plan)) = (user.unit.as_deref(), state.plan.as_ref().as_ref()) else {
         return false;
     };
-    plan.split_owner(owner)
-        .0
+    let tree = state.trees.first().map_or("", |t| t.id.as_str());
+    plan.holders(owner, &format!("{tree} {code}"), period)
         .iter()
+        .filter_map(|h| h.now)
         .any(|a| a.unit.as_deref() == Some(unit))
 }
 
@@ -352,7 +354,10 @@ pub fn enter(
         .find(|c| c.code == criterion)
         .filter(|c| matches!(c.method.as_str(), "appraisal" | "socioeconomic"))
         .ok_or(EntryError::NotFound)?;
-    if !may_enter(state, user, &c.owner) {
+    // The period as asked decides who holds the criterion; one that is no year is refused
+    // below, after the owner's check, as before.
+    let asked = form.period.trim().parse().unwrap_or(0);
+    if !may_enter(state, user, &c.owner, (&c.code, asked)) {
         return Err(EntryError::Forbidden);
     }
     let invalid =
