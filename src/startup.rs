@@ -76,7 +76,11 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
     };
     bind_lines(&published, &mut catalog, &mut trees);
     for t in &trees {
-        for (method, id) in &t.sources {
+        for (method, id) in t
+            .sources
+            .iter()
+            .flat_map(|(m, ids)| ids.iter().map(move |i| (m, i)))
+        {
             if catalog.get(id).is_none() {
                 errors.push(survey::DefinitionError {
                     file: t.file.clone(),
@@ -124,6 +128,7 @@ pub fn load_definitions(dir: &Path) -> Result<Definitions, Vec<survey::Definitio
                 });
             }
         }
+        errors.extend(succession_items(p, &catalog, &trees));
     }
     if errors.is_empty() {
         Ok(Definitions {
@@ -153,6 +158,43 @@ fn bind_lines(
     for t in trees {
         t.against = published.against("parindex");
     }
+}
+
+/// Items of the plan's successions that name a criterion or an index node
+/// ("papi-aligned 2.2"): each must be one of a loaded tree or definition.
+fn succession_items(
+    p: &survey::plan::Plan,
+    catalog: &Catalog,
+    trees: &[ParTree],
+) -> Vec<survey::DefinitionError> {
+    let mut errors = Vec::new();
+    for s in &p.successions {
+        for item in &s.items {
+            let Some((id, code)) = item.split_once(' ') else {
+                continue;
+            };
+            if survey::plan::APPENDICES.contains(&id) {
+                continue;
+            }
+            let known = trees
+                .iter()
+                .any(|t| t.id == id && t.criteria.iter().any(|c| c.code == code))
+                || catalog
+                    .get(id)
+                    .is_some_and(|d| d.index.iter().any(|n| n.code == code));
+            if !known {
+                errors.push(survey::DefinitionError {
+                    file: p.file.clone(),
+                    line: 0,
+                    message: format!(
+                        "succession {} → {}: item '{item}' is no criterion or index node of a loaded definition (id and code)",
+                        s.from, s.to
+                    ),
+                });
+            }
+        }
+    }
+    errors
 }
 
 /// The plan file of `surveys/plan/` (the first, by name), if there is one.

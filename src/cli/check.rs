@@ -51,11 +51,12 @@ pub(super) fn run(dir: &Path) -> Result<(), CliError> {
     }
     if let Some(p) = &defs.plan {
         out!(
-            "{}: {} ({} agencies, {} tasks)",
+            "{}: {} ({} agencies, {} tasks, {} successions)",
             p.file,
             p.id,
             p.agencies.len(),
-            p.tasks.len()
+            p.tasks.len(),
+            p.successions.len()
         );
     }
     let p = &defs.published;

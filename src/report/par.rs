@@ -48,7 +48,8 @@ fn measured_of(n: &NodeScore) -> Option<Measured> {
 }
 
 /// 8.1.k from several SIPAS forms: each element's percentage combined across the forms that
-/// have answers (weighted by answers, or equally), then converted as the Ministry does.
+/// have answers (weighted by answers, or equally), then converted as the Ministry does. Also
+/// combines, by answers, a criterion measured by two versions of the officials' survey.
 fn combine_sipas(per_form: &[&NodeScore], weighting: &str) -> Option<Measured> {
     let with: Vec<&&NodeScore> = per_form.iter().filter(|n| n.value.is_some()).collect();
     match with.as_slice() {
@@ -111,24 +112,37 @@ pub fn par_report(
 ) -> Result<ParReport, ReportError> {
     // Survey-measured criteria: code → measurement.
     let mut measured: HashMap<String, Measured> = HashMap::new();
-    for (method, survey) in &tree.sources {
+    for (method, surveys) in &tree.sources {
         if method == "sipas" {
             continue;
         }
-        let sq = ScoreQuery {
-            survey: survey.clone(),
-            ..q.clone()
-        };
-        let s = scores(conn, catalog, units, &sq, k)?;
-        let mut all = Vec::new();
-        walk(&s.nodes, &mut all);
-        for n in all {
-            let key = n.points_code.clone().unwrap_or_else(|| n.code.clone());
-            let is_leaf = tree
-                .criteria
-                .iter()
-                .any(|c| c.code == key && c.method == *method);
-            if let (true, Some(m)) = (is_leaf, measured_of(n)) {
+        // Each version of the instrument that has answers: a criterion's nodes, one a version.
+        let mut nodes: HashMap<String, Vec<NodeScore>> = HashMap::new();
+        for survey in surveys {
+            let sq = ScoreQuery {
+                survey: survey.clone(),
+                ..q.clone()
+            };
+            let s = scores(conn, catalog, units, &sq, k)?;
+            let mut all = Vec::new();
+            walk(&s.nodes, &mut all);
+            for n in all {
+                let key = n.points_code.clone().unwrap_or_else(|| n.code.clone());
+                let is_leaf = tree
+                    .criteria
+                    .iter()
+                    .any(|c| c.code == key && c.method == *method);
+                if is_leaf && measured_of(n).is_some() {
+                    nodes.entry(key).or_default().push(n.clone());
+                }
+            }
+        }
+        for (key, versions) in nodes {
+            let m = match versions.as_slice() {
+                [one] => measured_of(one),
+                many => combine_sipas(&many.iter().collect::<Vec<_>>(), "answers"),
+            };
+            if let Some(m) = m {
                 measured.insert(key, m);
             }
         }

@@ -59,6 +59,7 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<DefinitionError>> {
             Err(mut e) => errors.append(&mut e),
         }
     }
+    errors.extend(super::versions::check_catalog(&catalog));
     if errors.is_empty() {
         Ok(catalog)
     } else {
@@ -153,6 +154,7 @@ impl Checker<'_> {
         if raw.sections.iter().all(|s| s.items.is_empty()) {
             self.err(&raw.id, "the survey has no items");
         }
+        let ended_groups = self.ended_groups(&raw);
         let digest = Sha256::digest(self.source.text.as_bytes());
         Survey {
             id: raw.id.get_ref().clone(),
@@ -172,6 +174,8 @@ impl Checker<'_> {
             rank_table,
             count_single_keyed: raw.count_single_keyed,
             top20,
+            supersedes: raw.supersedes.map(|s| s.into_inner()),
+            ended_groups,
             file: self.source.file.to_string(),
         }
     }

@@ -22,9 +22,11 @@ mod raw;
 mod read_maps;
 mod source;
 mod submission;
+mod succession;
 mod tree;
 pub mod unit_maps;
 mod units;
+mod versions;
 
 pub use baselines::MergedBaselines;
 pub use load::{load_dir, load_file, parse as parse_definition, Catalog, UNITS_FILE};
@@ -33,6 +35,7 @@ pub use source::DefinitionError;
 pub use submission::{validate, FieldError, RawSubmission, ValidSubmission};
 pub use unit_maps::{load_unit_maps, UNITS_DIR};
 pub use units::{load_units, parse_units, CrosswalkRow, Unit, UnitSet, UnitTree};
+pub use versions::EndedGroup;
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -63,6 +66,10 @@ pub struct Survey {
     pub count_single_keyed: bool,
     /// How the chance of reaching the top 20 is simulated for the root index.
     pub top20: Option<Top20Setting>,
+    /// The earlier version of the instrument this one replaces, if any.
+    pub supersedes: Option<String>,
+    /// Respondent groups of the earlier version that no longer exist, and since when.
+    pub ended_groups: Vec<EndedGroup>,
     pub file: String,
 }
 

@@ -29,8 +29,10 @@ pub struct ParTree {
     pub target_total: Option<Decimal>,
     pub target_note: Option<String>,
     pub owner: String,
-    /// method → survey id whose scores estimate criteria of that method during the year.
-    pub sources: BTreeMap<String, String>,
+    /// method → the surveys whose scores estimate criteria of that method during the year:
+    /// the versions of one instrument (the 2022 officials' survey and its two-tier 2025
+    /// version), their answers to a criterion combined by number of answers.
+    pub sources: BTreeMap<String, Vec<String>>,
     /// Which SIPAS forms feed 8.1 (empty: every SIPAS form loaded) and how they are weighted.
     pub sipas: SipasSources,
     /// The estimated rank-20 range of the total, for the chance of reaching the top 20.
@@ -121,7 +123,7 @@ struct RawTree {
     target_note: Option<String>,
     owner: String,
     #[serde(default)]
-    sources: BTreeMap<String, String>,
+    sources: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     sipas: Option<SipasSources>,
     top20: Option<ParTop20>,
@@ -319,12 +321,30 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
         target_total,
         target_note: raw.target_note,
         owner: raw.owner,
-        sources: raw.sources,
+        sources: raw
+            .sources
+            .into_iter()
+            .map(|(method, ids)| {
+                let ids = match ids {
+                    OneOrMany::One(id) => vec![id],
+                    OneOrMany::Many(ids) => ids,
+                };
+                (method, ids)
+            })
+            .collect(),
         components: raw.component,
         fields: raw.field,
         criteria,
         file: file.to_string(),
     })
+}
+
+/// A source written as one survey id or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[cfg(test)]

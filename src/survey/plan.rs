@@ -3,6 +3,7 @@
 //! II (SIPAS) and III (PAPI) — each citing its appendix and row.
 
 use super::source::{read_definition, Source};
+pub use super::succession::{task_key, Held, Succession};
 use super::DefinitionError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -19,6 +20,8 @@ pub struct Plan {
     pub source: String,
     pub agencies: Vec<Agency>,
     pub tasks: Vec<Task>,
+    /// Who took over an agency's work, and from which period (`[[succession]]`).
+    pub successions: Vec<Succession>,
     pub file: String,
 }
 
@@ -30,6 +33,12 @@ pub struct Agency {
     pub name: String,
     /// The unit whose users act for this agency (enter its PAR INDEX values).
     pub unit: Option<String>,
+    /// The first period the agency exists in, for agencies formed after the plan.
+    #[serde(default)]
+    pub since: Option<i32>,
+    /// Other ways the plan's text writes it ("UBND cấp huyện").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +67,8 @@ struct RawPlan {
     agency: Vec<Spanned<Agency>>,
     #[serde(default)]
     task: Vec<Spanned<RawTask>>,
+    #[serde(default)]
+    succession: Vec<Spanned<Succession>>,
 }
 
 #[derive(Deserialize)]
@@ -84,15 +95,23 @@ impl Plan {
     /// The agencies an owner text names ("Sở Y tế, Sở Giáo dục và Đào tạo"), in order; the
     /// text left over when no agency's name matches it, if any.
     pub fn split_owner<'a>(&'a self, owner: &str) -> (Vec<&'a Agency>, Option<String>) {
-        let mut by_length: Vec<&Agency> = self.agencies.iter().collect();
-        by_length.sort_by_key(|a| std::cmp::Reverse(a.name.len()));
+        let mut by_length: Vec<(&str, &Agency)> = self
+            .agencies
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a.name.as_str())
+                    .chain(a.aliases.iter().map(String::as_str))
+                    .map(move |n| (n, a))
+            })
+            .collect();
+        by_length.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         let mut found: Vec<(usize, &Agency)> = Vec::new();
         let mut rest = owner.to_string();
-        for a in by_length {
-            while let Some(at) = rest.find(&a.name) {
+        for (name, a) in by_length {
+            while let Some(at) = rest.find(name) {
                 found.push((at, a));
                 // Keep positions: blank the name out with as many spaces.
-                rest.replace_range(at..at + a.name.len(), &" ".repeat(a.name.len()));
+                rest.replace_range(at..at + name.len(), &" ".repeat(name.len()));
             }
         }
         found.sort_by_key(|f| f.0);
@@ -172,6 +191,7 @@ pub fn parse_plan(file: &str, text: &str) -> Result<Plan, Vec<DefinitionError>> 
         source: raw.source,
         agencies: raw.agency.into_iter().map(|a| a.into_inner()).collect(),
         tasks: Vec::new(),
+        successions: Vec::new(),
         file: file.to_string(),
     };
     let mut tasks = Vec::new();
@@ -225,10 +245,15 @@ pub fn parse_plan(file: &str, text: &str) -> Result<Plan, Vec<DefinitionError>> 
             text: t.text.trim().to_string(),
         });
     }
+    let plan = Plan { tasks, ..plan };
+    errors.extend(super::succession::check(&plan, &raw.succession, &source));
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Plan { tasks, ..plan })
+    Ok(Plan {
+        successions: raw.succession.into_iter().map(|s| s.into_inner()).collect(),
+        ..plan
+    })
 }
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ pub(super) struct RawSurvey {
     pub index: Vec<RawNode>,
     /// How the chance of reaching the top 20 is simulated for the root index.
     pub top20: Option<Spanned<RawTop20>>,
+    /// The earlier version of this instrument this one replaces.
+    pub supersedes: Option<Spanned<String>>,
+    /// Respondent groups of the earlier version that no longer exist.
+    #[serde(default)]
+    pub ended_groups: Vec<Spanned<super::versions::EndedGroup>>,
 }
 
 #[derive(Deserialize)]

@@ -603,7 +603,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
     let app = spawn_app_with(|s| s.min_cell = 1);
     let (_, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
     let surveys = surveys.as_array().unwrap();
-    assert_eq!(surveys.len(), 4);
+    assert_eq!(surveys.len(), 5);
     for s in surveys {
         let id = s["id"].as_str().unwrap();
         for _ in 0..2 {
@@ -641,7 +641,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
                     .unwrap()
                     .starts_with("ước tính theo phương pháp PAPI"));
             }
-            "parindex-officials-2022" => {
+            "parindex-officials-2022" | "parindex-officials-2025" => {
                 assert_eq!(root["points"], "22.0000");
                 assert_eq!(root["by_group"][0]["group"], "hdnd");
             }

@@ -552,7 +552,7 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
         &["check", surveys_dir().to_str().unwrap()],
     );
     assert!(out.status.success());
-    assert_said(&out, "ke-hoach-121 (19 agencies, 57 tasks)");
+    assert_said(&out, "ke-hoach-121 (22 agencies, 57 tasks, 10 successions)");
     let dir = tempfile::tempdir().unwrap();
     copy_surveys(dir.path());
     std::fs::create_dir_all(dir.path().join("plan")).unwrap();

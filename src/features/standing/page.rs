@@ -2,13 +2,15 @@
 //! lead agencies' pages and the printable report for a leaders' meeting.
 
 use crate::features::results::choice;
+use crate::features::standing::owners::agency_lineage;
+use crate::features::standing::owners::{formerly, Owners};
 use crate::features::standing::service::{
     AgencyGap, CriterionView, EntryForm, Scored, Selection, Standing,
 };
 use crate::report::{ParReport, ParRow};
 use crate::scoring::top20::Top20;
 use crate::scoring::NodeScore;
-use crate::survey::plan::{Agency, Plan, Task};
+use crate::survey::plan::{task_key, Agency, Plan, Task};
 use crate::survey::published::Trajectory;
 use crate::text::Lang;
 use crate::ui::staff::Staff;
@@ -52,19 +54,6 @@ fn chance_text(lang: Lang, t: &Top20) -> String {
     match t.top20_chance {
         Some(c) => lang.percent(c * 100.0, 0),
         None => "—".into(),
-    }
-}
-
-/// An owner text with each agency of the plan a link to its page.
-fn owner_links(plan: Option<&Plan>, owner: &str) -> Markup {
-    let agencies: Vec<&Agency> = plan.map(|p| p.split_owner(owner).0).unwrap_or_default();
-    html! {
-        @if agencies.is_empty() { (owner) } @else {
-            @for (i, a) in agencies.iter().enumerate() {
-                @if i > 0 { ", " }
-                a href={ "/agencies/" (a.code) } { (a.name) }
-            }
-        }
     }
 }
 
@@ -129,7 +118,7 @@ fn interval(lang: Lang, r: &ParRow) -> Markup {
     }
 }
 
-fn par_row(c: &Staff, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
+fn par_row(c: &Staff, o: &Owners, r: &ParRow, period: i32) -> Markup {
     let lang = c.lang;
     let d = |s: &str| lang.decimal_text(s);
     html! {
@@ -143,13 +132,13 @@ fn par_row(c: &Staff, plan: Option<&Plan>, r: &ParRow, period: i32) -> Markup {
             td.num { (interval(lang, r)) }
             td.num { (r.gap_max.as_deref().map(d).unwrap_or_else(|| "?".into())) }
             td { (method_label(lang, &r.method)) }
-            td { (owner_links(plan, &r.owner)) }
+            td { (o.criterion(&r.code, &r.owner)) }
             td.noprint { @if r.enterable { a href={ "/parindex/criteria/" (r.code) "?period=" (period) } { (lang.pick("Nhập / lịch sử", "Enter / history")) } } }
         }
     }
 }
 
-fn par_table(c: &Staff, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> Markup {
+fn par_table(c: &Staff, o: &Owners, rows: &[&ParRow], period: i32) -> Markup {
     let lang = c.lang;
     html! {
         div.scroll { table.par {
@@ -159,12 +148,12 @@ fn par_table(c: &Staff, plan: Option<&Plan>, rows: &[&ParRow], period: i32) -> M
                 th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) }
                 th { (lang.pick("Cách đánh giá", "Scored by")) } th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.noprint {}
             } }
-            tbody { @for r in rows { (par_row(c, plan, r, period)) } }
+            tbody { @for r in rows { (par_row(c, o, r, period)) } }
         } }
     }
 }
 
-pub(super) fn gaps_table(c: &Staff, plan: Option<&Plan>, gaps: &[&ParRow]) -> Markup {
+pub(super) fn gaps_table(c: &Staff, o: &Owners, gaps: &[&ParRow]) -> Markup {
     let lang = c.lang;
     let d = |s: &Option<String>| {
         s.as_deref()
@@ -182,7 +171,7 @@ pub(super) fn gaps_table(c: &Staff, plan: Option<&Plan>, gaps: &[&ParRow]) -> Ma
                 td { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) }
                 td.num { (d(&g.gap_max)) }
                 td.num { (d(&g.gap_target)) }
-                td { (owner_links(plan, &g.owner)) }
+                td { (o.criterion(&g.code, &g.owner)) }
             } } }
         } }
     }
@@ -198,6 +187,7 @@ pub fn parindex(
 ) -> Markup {
     let lang = c.lang;
     let gaps = r.gaps();
+    let o = Owners::of_report(lang, plan, r);
     shell(
         c,
         "PAR INDEX",
@@ -220,14 +210,14 @@ pub fn parindex(
             }
             h2 { (lang.pick("Những chỗ mất điểm lớn nhất", "Largest gaps")) }
             @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
-                (gaps_table(c, plan, &gaps))
+                (gaps_table(c, &o, &gaps))
                 p.note { (lang.pick("Mục tiêu top 20 của một tiêu chí = điểm tối đa × ngưỡng ước tính ÷ 100: để đạt tổng ngưỡng, mỗi tiêu chí cần ít nhất chừng ấy.", "A criterion's top-20 target = its maximum × the estimated threshold ÷ 100: the pace every criterion must keep for the total to reach it.")) }
             }
             h2 { (lang.pick("Theo cơ quan chủ trì", "By lead agency")) }
             div.scroll { table.gaps {
                 thead { tr { th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) } th.num { (lang.pick("Thiếu so với mục tiêu", "Short of target")) } th.num { (lang.pick("Số tiêu chí", "Criteria")) } } }
-                tbody { @for AgencyGap { code, name, lost_max: max, lost_target: tgt, criteria: n } in by_agency { tr {
-                    td { @if code.is_empty() { (name) } @else { a href={ "/agencies/" (code) } { (name) } } }
+                tbody { @for AgencyGap { code, name, lost_max: max, lost_target: tgt, criteria: n, .. } in by_agency { tr {
+                    td { (o.agency_cell(code, name)) }
                     td.num { (lang.decimal_text(&format!("{max:.4}"))) }
                     td.num { (lang.decimal_text(&format!("{tgt:.4}"))) }
                     td.num { (n) }
@@ -236,7 +226,7 @@ pub fn parindex(
             @for f in &r.fields {
                 @if !f.rows.is_empty() {
                     h2 { (lang.pick("Lĩnh vực ", "Field ")) (f.code) ". " (lang.titled(&f.name, f.name_en.as_deref())) }
-                    (par_table(c, plan, &f.rows.iter().collect::<Vec<_>>(), r.period))
+                    (par_table(c, &o, &f.rows.iter().collect::<Vec<_>>(), r.period))
                 }
             }
         },
@@ -253,7 +243,7 @@ pub struct CriterionPage<'a> {
     pub saved: bool,
 }
 
-pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
+pub fn criterion(c: &Staff, o: &Owners, p: &CriterionPage) -> Markup {
     let lang = c.lang;
     let r = &p.view.row;
     let bad = |f: &str| p.error.is_some_and(|e| e.0 == f);
@@ -268,7 +258,7 @@ pub fn criterion(c: &Staff, plan: Option<&Plan>, p: &CriterionPage) -> Markup {
                 (lang.pick("Tối đa ", "Max ")) strong { (r.max.as_deref().map(|m| lang.decimal_text(m)).unwrap_or_else(|| "?".into())) }
                 (lang.pick(" · điểm 2022 ", " · 2022 ")) strong { (lang.decimal_text(&r.points_2022)) }
                 (lang.pick(" · năm nay ", " · this year ")) strong { (lang.decimal_text(&r.value)) } " (" (source_label(lang, r.source)) ")"
-                (lang.pick(" · cơ quan chủ trì: ", " · lead agency: ")) (owner_links(plan, &r.owner))
+                (lang.pick(" · cơ quan chủ trì: ", " · lead agency: ")) (o.criterion(&r.code, &r.owner))
             }
             @if p.saved { p.saved { (lang.pick("Đã lưu điểm và ghi vào nhật ký.", "Saved, and written to the audit log.")) } }
             h2 { (lang.pick("Các lần nhập năm ", "Entries for ")) (p.view.period) }
@@ -366,6 +356,7 @@ pub(super) fn paths(lang: Lang, st: &Standing) -> Markup {
 pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Markup {
     let lang = c.lang;
     let gaps = st.par.gaps();
+    let o = Owners::of_report(lang, plan, &st.par);
     shell(
         c,
         lang.pick("Thành phố đang ở đâu", "Where the city stands"),
@@ -380,7 +371,7 @@ pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Mar
                 ol.costliest { @for g in gaps.iter().take(3) { li {
                     strong { (g.code) " " (lang.titled(&g.name, g.name_en.as_deref())) } br;
                     (lang.pick("mất ", "loses ")) (g.gap_max.as_deref().map(|x| lang.decimal_text(x)).unwrap_or_default()) (lang.pick(" điểm · chủ trì: ", " points · lead: "))
-                    (owner_links(plan, &g.owner))
+                    (o.criterion(&g.code, &g.owner))
                 } } }
                 p { a href="/parindex" { (lang.pick("Mọi tiêu chí và chỗ mất điểm theo cơ quan", "Every criterion and the gaps by agency")) } " · " a href="/agencies" { (lang.pick("Các cơ quan chủ trì", "Lead agencies")) } " · " a href="/report" { (lang.pick("Báo cáo in A4", "Printable A4 report")) } }
             }
@@ -392,32 +383,33 @@ pub fn home(c: &Staff, s: &Selection, plan: Option<&Plan>, st: &Standing) -> Mar
     )
 }
 
-/// Index nodes (not items) of a survey that an agency owns, flattened.
+/// Index nodes (not items) of survey `of` that an agency holds in `period`, flattened.
 pub fn owned_nodes<'a>(
     plan: &Plan,
-    code: &str,
+    (code, of, period): (&str, &str, i32),
     nodes: &'a [NodeScore],
     out: &mut Vec<&'a NodeScore>,
 ) {
     for n in nodes {
+        let item = format!("{of} {}", n.code);
         if n.kind == "index"
             && n.owner
                 .as_deref()
-                .is_some_and(|o| plan.owner_codes(o).iter().any(|c| c == code))
+                .is_some_and(|o| plan.holds(code, o, &item, period))
         {
             out.push(n);
         }
-        owned_nodes(plan, code, &n.children, out);
+        owned_nodes(plan, (code, of, period), &n.children, out);
     }
 }
 
-fn owned_of<'a>(plan: &Plan, code: &str, nodes: &'a [NodeScore]) -> Vec<&'a NodeScore> {
+fn owned_of<'a>(plan: &Plan, at: (&str, &str, i32), nodes: &'a [NodeScore]) -> Vec<&'a NodeScore> {
     let mut out = Vec::new();
-    owned_nodes(plan, code, nodes, &mut out);
+    owned_nodes(plan, at, nodes, &mut out);
     out
 }
 
-pub fn agencies(c: &Staff, plan: &Plan, by: &[AgencyGap]) -> Markup {
+pub fn agencies(c: &Staff, plan: &Plan, period: i32, by: &[AgencyGap]) -> Markup {
     let lang = c.lang;
     shell(
         c,
@@ -425,28 +417,31 @@ pub fn agencies(c: &Staff, plan: &Plan, by: &[AgencyGap]) -> Markup {
         "",
         html! {
             h1 { (lang.pick("Cơ quan chủ trì", "Lead agencies")) }
-            p.note { (plan.title) }
+            p.note { (plan.title) " · " (lang.pick("năm ", "year ")) (period) }
             div.scroll { table {
                 thead { tr { th { (lang.pick("Cơ quan", "Agency")) } th.num { (lang.pick("PAR INDEX mất so với tối đa", "PAR INDEX lost vs max")) } th.num { (lang.pick("Nhiệm vụ trong kế hoạch", "Plan tasks")) } } }
-                tbody { @for a in &plan.agencies { tr {
-                    td { a href={ "/agencies/" (a.code) } { (a.name) } }
+                tbody { @for (a, from) in plan.agencies_in(period) { tr {
+                    td { a href={ "/agencies/" (a.code) } { (a.name) } (formerly(lang, &from, false)) }
                     td.num { @if let Some(b) = by.iter().find(|b| b.code == a.code) { (lang.decimal_text(&format!("{:.4}", b.lost_max))) } @else { "0" } }
-                    td.num { (plan.tasks_of(&a.code).len()) }
+                    td.num { (plan.tasks_held(&a.code, period).len()) }
                 } } }
             } }
+            @for b in by.iter().filter(|b| b.code.is_empty()) { p.note { (b.name) ": " (lang.decimal_text(&format!("{:.4}", b.lost_max))) (lang.pick(" điểm chưa xác định cơ quan tiếp nhận.", " points with no successor identified.")) } }
         },
     )
 }
 
-fn task_list(lang: Lang, tasks: &[&Task]) -> Markup {
+fn task_list(o: &Owners, tasks: &[&Task]) -> Markup {
+    let lang = o.lang;
     html! {
         @if tasks.is_empty() { p.empty { (lang.pick("Kế hoạch không giao nhiệm vụ chủ trì nào cho cơ quan này.", "The plan gives this agency no task to lead.")) } } @else {
             ol.tasks { @for t in tasks { li {
                 strong { (lang.pick("Phụ lục ", "Appendix ")) (t.appendix) (lang.pick(", dòng ", ", row ")) (t.row) }
                 " (" (match t.index.as_str() { "parindex" => "PAR INDEX", "sipas" => "SIPAS", _ => "PAPI" }) " " (t.refers) ")"
                 @if let Some(w) = &t.when { " · " (w) }
-                br; (t.text)
-                @if let Some(p) = &t.partners { br; span.note { (lang.pick("Phối hợp: ", "With: ")) (p) } }
+                br; (o.text(&t.text))
+                @if o.moved(&task_key(t), &t.lead) { br; span.note { (lang.pick("Chủ trì: ", "Lead: ")) (o.links(&task_key(t), &t.lead)) } }
+                @if let Some(p) = &t.partners { br; span.note { (lang.pick("Phối hợp: ", "With: ")) (o.text(p)) } }
             } } }
         }
     }
@@ -454,19 +449,12 @@ fn task_list(lang: Lang, tasks: &[&Task]) -> Markup {
 
 pub fn agency(c: &Staff, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) -> Markup {
     let lang = c.lang;
-    let rows: Vec<&ParRow> = st
-        .par
-        .rows()
-        .filter(|r| r.owner_codes.iter().any(|x| x == &a.code))
-        .collect();
-    let mut gaps: Vec<&ParRow> = st
-        .par
-        .gaps()
-        .into_iter()
-        .filter(|r| r.owner_codes.iter().any(|x| x == &a.code))
-        .collect();
+    let o = Owners::of_report(lang, Some(plan), &st.par);
+    let (period, held) = (st.par.period, |r: &&ParRow| o.holds(&a.code, r));
+    let rows: Vec<&ParRow> = st.par.rows().filter(held).collect();
+    let mut gaps: Vec<&ParRow> = st.par.gaps().into_iter().filter(held).collect();
     gaps.truncate(10);
-    let tasks = plan.tasks_of(&a.code);
+    let tasks = plan.tasks_held(&a.code, period);
     let val = |n: &NodeScore, x: Option<f64>| match (x, n.unit) {
         (Some(v), "percent") => lang.percent(v, 2),
         (Some(v), _) => lang.number(v, 3),
@@ -479,13 +467,14 @@ pub fn agency(c: &Staff, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) 
         html! {
             p.crumbs { a href="/agencies" { (lang.pick("Cơ quan chủ trì", "Lead agencies")) } " › " (a.name) }
             h1 { (a.name) }
+            (agency_lineage(&o, plan, a))
             (selection_form(c, s, &format!("/agencies/{}", a.code)))
             h2 { (lang.pick("Chỗ mất điểm PAR INDEX", "PAR INDEX gaps")) }
-            @if gaps.is_empty() { p.empty { (lang.pick("Không có tiêu chí PAR INDEX nào của cơ quan này đang mất điểm.", "No PAR INDEX criterion of this agency loses points.")) } } @else { (gaps_table(c, Some(plan), &gaps)) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Không có tiêu chí PAR INDEX nào của cơ quan này đang mất điểm.", "No PAR INDEX criterion of this agency loses points.")) } } @else { (gaps_table(c, &o, &gaps)) }
             h2 { (lang.pick("Tiêu chí PAR INDEX", "PAR INDEX criteria")) }
-            @if rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (par_table(c, Some(plan), &rows, st.par.period)) }
+            @if rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (par_table(c, &o, &rows, st.par.period)) }
             @for sc in &st.surveys {
-                @let owned = owned_of(plan, &a.code, &sc.scores.nodes);
+                @let owned = owned_of(plan, (&a.code, &sc.survey, period), &sc.scores.nodes);
                 @if !owned.is_empty() {
                     h2 { (lang.titled(&sc.title, sc.title_en.as_deref())) }
                     @if sc.instrument == "papi" { p.note { (lang.pick("Ước tính theo phương pháp PAPI, không phải điểm PAPI chính thức.", "An estimate by the PAPI method, not an official PAPI score.")) } }
@@ -500,7 +489,7 @@ pub fn agency(c: &Staff, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) 
                 }
             }
             h2 { (lang.pick("Nhiệm vụ chủ trì trong kế hoạch", "Tasks it leads in the plan")) }
-            (task_list(lang, &tasks))
+            (task_list(&o, &tasks))
             p.note { (plan.title) " — " (plan.source) }
         },
     )

@@ -36,6 +36,7 @@ pub fn report(
     let local = crate::clock::vietnam_time(read_at);
     let lang = c.lang;
     let gaps = st.par.gaps();
+    let o = crate::features::standing::owners::Owners::of_report(lang, plan, &st.par);
     shell(
         c,
         lang.pick("Báo cáo tình hình chỉ số", "Standing report"),
@@ -51,7 +52,7 @@ pub fn report(
             (assumptions(lang, st))
             (paths(lang, st))
             h2 { (lang.pick("Mười chỗ mất điểm lớn nhất và cơ quan chủ trì", "The ten largest gaps and their owners")) }
-            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, plan, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
+            @if gaps.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else { (gaps_table(c, &o, &gaps.into_iter().take(10).collect::<Vec<_>>())) }
             h2 { "SIPAS " (lang.pick("theo đơn vị", "by unit")) " — " (sipas.title) }
             @if sipas.rows.is_empty() { p.empty { (lang.pick("Chưa có dữ liệu…", "No data yet…")) } } @else {
                 table.sipas {

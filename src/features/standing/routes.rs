@@ -1,6 +1,7 @@
 //! Where the city stands: home, the PAR INDEX this year with its entry form, the lead
 //! agencies' pages and the printable report.
 
+use crate::features::standing::owners::Owners;
 use crate::features::standing::page::{self as view, CriterionPage};
 use crate::features::standing::report_page;
 use crate::features::standing::service::{self as app, EntryError, EntryForm};
@@ -86,8 +87,13 @@ async fn criterion_page(
         error,
         saved,
     };
-    let plan = state.plan.as_ref().as_ref();
-    Ok(reader.page_with(status, view::criterion(&reader.staff(), plan, &page)))
+    let owners = Owners {
+        plan: state.plan.as_ref().as_ref(),
+        lang: reader.lang,
+        period: view.period,
+        tree: state.trees.first().map_or("", |t| t.id.as_str()),
+    };
+    Ok(reader.page_with(status, view::criterion(&reader.staff(), &owners, &page)))
 }
 
 /// The query of a criterion's page: the period of its form, by the one rule.
@@ -175,11 +181,13 @@ impl From<EntryError> for PageError {
 pub async fn agencies(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
     plan(&reader.state)?;
     let q = query(&reader, &slice)?;
+    let period = q.period;
     let (_, _, gaps, _) = reader
         .state
         .run(move |st| app::parindex(st, &q, None))
         .await?;
-    Ok(reader.page(view::agencies(&reader.staff(), plan(&reader.state)?, &gaps)))
+    let plan = plan(&reader.state)?;
+    Ok(reader.page(view::agencies(&reader.staff(), plan, period, &gaps)))
 }
 
 /// `/agencies/{code}`: an agency's criteria across the three indices, gaps and tasks.

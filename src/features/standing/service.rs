@@ -105,7 +105,8 @@ pub fn home(
 /// Points lost by a lead agency, summed exactly over the criteria it leads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgencyGap {
-    /// Empty where no plan names the owner.
+    /// Empty where no plan names the owner, or where a dissolved agency's part went to no
+    /// successor (then `name` is the dissolved agency's).
     pub code: String,
     pub name: String,
     pub lost_max: Decimal,
@@ -113,7 +114,10 @@ pub struct AgencyGap {
     pub criteria: usize,
 }
 
-/// Points lost by agency, the most lost first.
+/// Points lost by agency, the most lost first. From the period an agency's work moved, its
+/// criteria count for the agency that holds them (several old agencies folding into one
+/// count each criterion once); a dissolved agency's criteria that went to no successor make
+/// a row of their own, without a code.
 pub fn gaps_by_agency(plan: Option<&Plan>, r: &ParReport) -> Vec<AgencyGap> {
     let exact = |s: &Option<String>| {
         s.as_deref()
@@ -122,12 +126,16 @@ pub fn gaps_by_agency(plan: Option<&Plan>, r: &ParReport) -> Vec<AgencyGap> {
     };
     let mut by: Vec<AgencyGap> = Vec::new();
     for g in r.gaps() {
+        let item = format!("{} {}", r.id, g.code);
         let owners: Vec<(String, String)> = match plan {
             Some(p) => p
-                .split_owner(&g.owner)
-                .0
+                .holders(&g.owner, &item, r.period)
                 .iter()
-                .map(|a| (a.code.clone(), a.name.clone()))
+                .filter_map(|h| match (h.now, h.former.first()) {
+                    (Some(a), _) => Some((a.code.clone(), a.name.clone())),
+                    (None, Some((a, _))) => Some((String::new(), a.name.clone())),
+                    (None, None) => None,
+                })
                 .collect(),
             None => vec![(String::new(), g.owner.clone())],
         };
@@ -286,7 +294,7 @@ pub fn criterion(
     };
     let history = history(st, code, q.period)?;
     Ok(Some(CriterionView {
-        may_enter: row.enterable && may_enter(st, user, &row.owner),
+        may_enter: row.enterable && may_enter(st, user, &row.owner, (code, q.period)),
         row,
         period: q.period,
         history,
@@ -305,10 +313,11 @@ pub enum EntryError {
     Db(#[from] DbError),
 }
 
-/// Whether `user` may enter values for a criterion owned by `owner`: the city's admins for
-/// every criterion; surveyors, supervisors and admins scoped to the unit of an agency the
-/// owner names (an admin limited to a unit is no admin of the city's criteria).
-pub fn may_enter(state: &AppState, user: &User, owner: &str) -> bool {
+/// Whether `user` may enter values for `period` of criterion `code` owned by `owner`: the
+/// city's admins for every criterion; surveyors, supervisors and admins scoped to the unit of
+/// an agency that holds it in the period (the owner as written, or from 2025 its successor;
+/// an admin limited to a unit is no admin of the city's criteria).
+pub fn may_enter(state: &AppState, user: &User, owner: &str, (code, period): (&str, i32)) -> bool {
     if user.role == Role::Admin && user.unit.is_none() {
         return true;
     }
@@ -318,9 +327,10 @@ pub fn may_enter(state: &AppState, user: &User, owner: &str) -> bool {
     let (Some(unit), Some(plan)) = (user.unit.as_deref(), state.plan.as_ref().as_ref()) else {
         return false;
     };
-    plan.split_owner(owner)
-        .0
+    let tree = state.trees.first().map_or("", |t| t.id.as_str());
+    plan.holders(owner, &format!("{tree} {code}"), period)
         .iter()
+        .filter_map(|h| h.now)
         .any(|a| a.unit.as_deref() == Some(unit))
 }
 
@@ -353,7 +363,10 @@ pub fn enter(
         .find(|c| c.code == criterion)
         .filter(|c| matches!(c.method.as_str(), "appraisal" | "socioeconomic"))
         .ok_or(EntryError::NotFound)?;
-    if !may_enter(state, user, &c.owner) {
+    // The period as asked decides who holds the criterion; one that is no year is refused
+    // below, after the owner's check, as before.
+    let asked = form.period.trim().parse().unwrap_or(0);
+    if !may_enter(state, user, &c.owner, (&c.code, asked)) {
         return Err(EntryError::Forbidden);
     }
     let invalid =

@@ -147,9 +147,8 @@ pub fn create(
         closed_at: None,
     };
     let people = match list {
-        Some(source) => {
-            check_list(state, survey, source, &[], false).map_err(CampaignError::Rows)?
-        }
+        Some(source) => check_list(state, (survey, new.period), source, &[], false)
+            .map_err(CampaignError::Rows)?,
         None => Vec::new(),
     };
     state.db_blocking(|conn| {

@@ -40,11 +40,40 @@ fn find_unit<'a>(state: &'a AppState, given: &str) -> Option<&'a Unit> {
     })
 }
 
-/// Checks one person; `line` names the row in messages.
+/// A group given for a campaign of `period` that no longer exists then (the district
+/// leaders from 1 July 2025), said with why and the groups of the version to use.
+pub(super) fn ended_group(
+    state: &AppState,
+    survey: &Survey,
+    period: i32,
+    given: &str,
+) -> Option<String> {
+    let g = given.trim().to_lowercase();
+    let today = state.clock.today();
+    let ended = state.catalog.ended_groups_for(survey, period, today);
+    let (e, now) = ended
+        .into_iter()
+        .find(|(e, _)| e.code.to_lowercase() == g || e.label.to_lowercase() == g)?;
+    let groups: Vec<String> = now
+        .groups
+        .iter()
+        .map(|c| format!("{} ({})", c.code, c.label))
+        .collect();
+    Some(format!(
+        "nhóm “{}” ({}) không còn: {}; đợt khảo sát năm {period} hỏi các nhóm của phiếu “{}”: {}",
+        e.label,
+        e.code,
+        e.reason,
+        now.id,
+        groups.join(", ")
+    ))
+}
+
+/// Checks one person of a campaign for `period`; `line` names the row in messages.
 fn check_person(
     state: &AppState,
     survey: &Survey,
-    line: u64,
+    (line, period): (u64, i32),
     fields: [&str; 4],
 ) -> Result<NewRespondent, Vec<RowError>> {
     let [name, group, unit, contact] = fields.map(str::trim);
@@ -60,8 +89,11 @@ fn check_person(
     } else if name.chars().count() > 200 {
         errors.push(err("name", "họ tên dài quá 200 ký tự".into()));
     }
-    let group_code = find_group(survey, group);
-    if group_code.is_none() {
+    let ended = ended_group(state, survey, period, group);
+    let group_code = find_group(survey, group).filter(|_| ended.is_none());
+    if let Some(message) = ended {
+        errors.push(err("group", message));
+    } else if group_code.is_none() {
         let known: Vec<String> = survey
             .groups
             .iter()
@@ -156,11 +188,12 @@ impl ListSource<'_> {
 }
 
 /// Checks a respondent list with the header `name,group,unit,contact` (in any order, CSV or
-/// XLSX): every problem of every row, or the people to add. A person already on the list
-/// (`existing`) or twice in the file is an error; so is any row when the campaign is closed.
+/// XLSX) for a campaign of `period`: every problem of every row, or the people to add. A
+/// person already on the list (`existing`) or twice in the file is an error; so is a group
+/// that no longer exists in the period, and any row when the campaign is closed.
 pub fn check_list(
     state: &AppState,
-    survey: &Survey,
+    (survey, period): (&Survey, i32),
     source: ListSource,
     existing: &[Respondent],
     closed: bool,
@@ -219,7 +252,7 @@ pub fn check_list(
         match check_person(
             state,
             survey,
-            line,
+            (line, period),
             [get(Some(ni)), get(Some(gi)), get(Some(ui)), get(ci)],
         ) {
             Ok(p) => {
@@ -288,32 +321,37 @@ pub fn add_one(
     person: &NewRespondent,
 ) -> Result<usize, CampaignError> {
     let actor = citywide(actor)?;
-    add(state, &actor.name, id, |state, survey, existing, closed| {
-        if closed {
-            return Err(vec![RowError {
-                line: 1,
-                field: "row".into(),
-                message: "đợt khảo sát đã đóng, không thêm người được nữa".into(),
-            }]);
-        }
-        let p = check_person(
-            state,
-            survey,
-            1,
-            [&person.name, &person.group, &person.unit, &person.contact],
-        )?;
-        if existing
-            .iter()
-            .any(|r| key(&r.name, &r.unit) == key(&p.name, &p.unit))
-        {
-            return Err(vec![RowError {
-                line: 1,
-                field: "name".into(),
-                message: format!("“{}” ({}) đã có trong danh sách", p.name, p.unit),
-            }]);
-        }
-        Ok(vec![p])
-    })
+    add(
+        state,
+        &actor.name,
+        id,
+        |state, (survey, period), existing, closed| {
+            if closed {
+                return Err(vec![RowError {
+                    line: 1,
+                    field: "row".into(),
+                    message: "đợt khảo sát đã đóng, không thêm người được nữa".into(),
+                }]);
+            }
+            let p = check_person(
+                state,
+                survey,
+                (1, period),
+                [&person.name, &person.group, &person.unit, &person.contact],
+            )?;
+            if existing
+                .iter()
+                .any(|r| key(&r.name, &r.unit) == key(&p.name, &p.unit))
+            {
+                return Err(vec![RowError {
+                    line: 1,
+                    field: "name".into(),
+                    message: format!("“{}” ({}) đã có trong danh sách", p.name, p.unit),
+                }]);
+            }
+            Ok(vec![p])
+        },
+    )
 }
 
 fn add(
@@ -322,7 +360,7 @@ fn add(
     id: &str,
     check: impl FnOnce(
         &AppState,
-        &Survey,
+        (&Survey, i32),
         &[Respondent],
         bool,
     ) -> Result<Vec<NewRespondent>, Vec<RowError>>,
@@ -332,7 +370,8 @@ fn add(
             let campaign = rows::get(c, id)?.ok_or(CampaignError::NotFound)?;
             let survey = survey_of(state, &campaign)?;
             let existing = rows::respondents(c, id)?;
-            let people = check(state, survey, &existing, campaign.status == CLOSED)
+            let of = (survey, campaign.period);
+            let people = check(state, of, &existing, campaign.status == CLOSED)
                 .map_err(CampaignError::Rows)?;
             rows::add_respondents(c, id, &people)?;
             let detail = json!({"campaign": id, "added": people.len()});
