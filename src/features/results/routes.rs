@@ -117,19 +117,17 @@ impl PublicParams {
 
 /// `/public`: the city's SIPAS results by unit and period, for anyone; cacheable (five
 /// minutes, with an ETag of the page itself).
-pub async fn public_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+/// What the public page shows: the year's SIPAS and the city's path since 2022.
+fn public_of<'a>(
+    state: &'a AppState,
     lang: crate::text::Lang,
-    asked: web::Query<PublicParams>,
-) -> Result<HttpResponse, PageError> {
-    let period = asked.period(state.clock.year())?;
-    let v = state.run(move |st| service::public(st, period)).await?;
-    let v = v.ok_or_else(PageError::no_page)?;
-    let here = crate::web::extract::here(&req);
-    let page = public_page::public(&PublicPage {
+    here: &'a str,
+    period: i32,
+    v: &'a service::PublicView,
+) -> Result<PublicPage<'a>, PageError> {
+    Ok(PublicPage {
         lang,
-        here: &here,
+        here,
         survey: state
             .catalog
             .get(&v.survey)
@@ -145,7 +143,20 @@ pub async fn public_page(
             period,
             v.b.scores.nodes.first().filter(|_| v.b.year.node.is_some()),
         ),
-    });
+    })
+}
+
+pub async fn public_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: crate::text::Lang,
+    asked: web::Query<PublicParams>,
+) -> Result<HttpResponse, PageError> {
+    let period = asked.period(state.clock.year())?;
+    let v = state.run(move |st| service::public(st, period)).await?;
+    let v = v.ok_or_else(PageError::no_page)?;
+    let here = crate::web::extract::here(&req);
+    let page = public_page::public(&public_of(&state, lang, &here, period, &v)?);
     Ok(cached(&req, page.into_string()))
 }
 
@@ -162,29 +173,38 @@ async fn papi_view(
     v.ok_or_else(PageError::no_page)
 }
 
-pub async fn papi_page(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
-    let (q, scores) = papi_view(&reader.state, &reader, &slice).await?;
+/// What the PAPI page shows: the estimates, the city's path since 2022 and the merged city.
+fn papi_of<'a>(
+    state: &'a AppState,
+    staff: Staff<'a>,
+    q: &'a crate::report::ScoreQuery,
+    scores: &'a crate::scoring::Scores,
+) -> Result<PapiPage<'a>, PageError> {
     let unit = q.unit.as_deref().unwrap_or_default();
-    let page = papi_page::papi(&PapiPage {
-        staff: reader.staff(),
-        survey: reader
-            .state
+    Ok(PapiPage {
+        staff,
+        survey: state
             .catalog
             .get(&q.survey)
             .ok_or_else(PageError::no_page)?,
         period: q.period,
         unit,
-        unit_name: reader.state.units.get(unit).map_or("", |u| u.name.as_str()),
+        unit_name: state.units.get(unit).map_or("", |u| u.name.as_str()),
         map: q.map.as_deref().unwrap_or(""),
-        scores: &scores,
+        scores,
         path: of_root(
-            &reader.state.published,
+            &state.published,
             "papi",
             q.period,
-            service::city_root(&reader.state.units, q.unit.as_deref(), &scores),
+            service::city_root(&state.units, q.unit.as_deref(), scores),
         ),
-        published: &reader.state.published,
-    });
+        published: &state.published,
+    })
+}
+
+pub async fn papi_page(reader: Reader, slice: Slice) -> Result<HttpResponse, PageError> {
+    let (q, scores) = papi_view(&reader.state, &reader, &slice).await?;
+    let page = papi_page::papi(&papi_of(&reader.state, reader.staff(), &q, &scores)?);
     Ok(reader.page(page))
 }
 
