@@ -143,7 +143,7 @@ async fn pages_for_2024_keep_the_owners_of_the_2023_plan() {
         .get("/agencies/SKHDT?period=2024")
         .await
         .text_with(StatusCode::OK);
-    assert!(page.contains("<h1>Sở Kế hoạch và Đầu tư</h1>"));
+    assert!(page.contains("<h1>Sở Kế hoạch và Đầu tư — năm 2024</h1>"));
     assert!(page.contains("Phụ lục I, dòng 8.3.2"), "{page}");
     assert!(!page.contains("trước đây"));
     let par = admin

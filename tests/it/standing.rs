@@ -68,7 +68,7 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
         ..
     } = admin.get("/agencies/SNV").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(agency.contains("<h1>Sở Nội vụ</h1>"));
+    assert!(agency.contains("<h1>Sở Nội vụ — năm 2025</h1>"));
     assert!(agency.contains("5.4 Chấp hành kỷ luật"));
     assert!(
         agency.contains("Phụ lục I, dòng 5.4"),

@@ -416,8 +416,8 @@ pub fn agencies(c: &Staff, plan: &Plan, period: i32, by: &[AgencyGap]) -> Markup
         lang.pick("Cơ quan chủ trì", "Lead agencies"),
         "",
         html! {
-            h1 { (lang.pick("Cơ quan chủ trì", "Lead agencies")) }
-            p.note { (plan.title) " · " (lang.pick("năm ", "year ")) (period) }
+            h1 { (lang.pick("Cơ quan chủ trì — năm ", "Lead agencies — ")) (period) }
+            p.note { (plan.title) }
             div.scroll { table {
                 thead { tr { th { (lang.pick("Cơ quan", "Agency")) } th.num { (lang.pick("PAR INDEX mất so với tối đa", "PAR INDEX lost vs max")) } th.num { (lang.pick("Nhiệm vụ trong kế hoạch", "Plan tasks")) } } }
                 tbody { @for (a, from) in plan.agencies_in(period) { tr {
@@ -466,7 +466,7 @@ pub fn agency(c: &Staff, s: &Selection, plan: &Plan, a: &Agency, st: &Standing) 
         "",
         html! {
             p.crumbs { a href="/agencies" { (lang.pick("Cơ quan chủ trì", "Lead agencies")) } " › " (a.name) }
-            h1 { (a.name) }
+            h1 { (a.name) " — " (lang.pick("năm ", "")) (s.period) }
             (agency_lineage(&o, plan, a))
             (selection_form(c, s, &format!("/agencies/{}", a.code)))
             h2 { (lang.pick("Chỗ mất điểm PAR INDEX", "PAR INDEX gaps")) }
