@@ -35,10 +35,7 @@ fn page_of<'a>(
         sets: &units.sets,
         map: q.map.as_deref().unwrap_or(""),
         merged: units.merged_baselines_on(q.map.as_deref()),
-        survey: state
-            .catalog
-            .get(&q.survey)
-            .ok_or_else(PageError::no_page)?,
+        survey: crate::features::results::respond::survey_page_of(state, &q.survey)?,
         period: q.period,
         unit,
         // Below the city, a unit answers for the SIPAS service at its counter.

@@ -86,3 +86,11 @@ pub fn cached(req: &HttpRequest, body: String) -> HttpResponse {
         .insert_header(("Vary", "Cookie"))
         .body(body)
 }
+
+/// The survey a page is about; an unknown one has no page.
+pub fn survey_page_of<'a>(
+    st: &'a crate::state::AppState,
+    id: &str,
+) -> Result<&'a crate::survey::Survey, PageError> {
+    st.catalog.get(id).ok_or_else(PageError::no_page)
+}

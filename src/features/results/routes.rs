@@ -42,10 +42,7 @@ fn sipas_of<'a>(
     Ok(SipasPage {
         staff,
         surveys: service::sipas_surveys(state),
-        survey: state
-            .catalog
-            .get(&v.q.survey)
-            .ok_or_else(PageError::no_page)?,
+        survey: crate::features::results::respond::survey_page_of(state, &v.q.survey)?,
         period: v.q.period,
         map: v.q.map.as_deref().unwrap_or(""),
         sets: &state.units.sets,
@@ -128,10 +125,7 @@ fn public_of<'a>(
     Ok(PublicPage {
         lang,
         here,
-        survey: state
-            .catalog
-            .get(&v.survey)
-            .ok_or_else(PageError::no_page)?,
+        survey: crate::features::results::respond::survey_page_of(state, &v.survey)?,
         period,
         periods: &v.periods,
         units: &state.units,
@@ -183,10 +177,7 @@ fn papi_of<'a>(
     let unit = q.unit.as_deref().unwrap_or_default();
     Ok(PapiPage {
         staff,
-        survey: state
-            .catalog
-            .get(&q.survey)
-            .ok_or_else(PageError::no_page)?,
+        survey: crate::features::results::respond::survey_page_of(state, &q.survey)?,
         period: q.period,
         unit,
         unit_name: state.units.get(unit).map_or("", |u| u.name.as_str()),
