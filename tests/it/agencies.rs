@@ -56,6 +56,11 @@ async fn pages_for_2026_name_no_abolished_agency_except_as_former() {
         format!("/parindex?{q}"),
         format!("/?{q}"),
         format!("/report?{q}"),
+        // The owners a definition names, on the results of each survey.
+        format!("/scores?survey=papi-aligned&{q}"),
+        format!("/scores?survey=sipas-counter&{q}"),
+        format!("/scores?survey=sipas-2022-household&{q}"),
+        format!("/scores?survey=parindex-officials-2022&{q}"),
     ];
     for code in [
         "SNV", "STC", "SKHCN", "SXD", "SNNMT", "UBND-XA", "SYT", "SGDDT", "STP", "VP-UBND",

@@ -104,7 +104,7 @@ async fn kiosk_refuses_what_it_must() {
     let id = kiosk_id(&app, &token);
     let admin = svc.admin().await;
     let revoke = admin.post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")]);
-    assert_eq!(revoke.await.status, StatusCode::OK);
+    assert_eq!(revoke.await.status, StatusCode::SEE_OTHER);
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 

@@ -30,6 +30,7 @@ fn page_of<'a>(
     let unit = q.unit.as_deref().unwrap_or("");
     Ok(ScoresPage {
         staff,
+        plan: state.plan.as_ref().as_ref(),
         surveys: state.catalog.surveys.values().collect(),
         units: &v.units,
         sets: &units.sets,

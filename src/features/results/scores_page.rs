@@ -28,6 +28,8 @@ pub struct ScoresPage<'a> {
     pub scores: &'a Scores,
     /// Cells resting on fewer answers are withheld.
     pub min_cell: i64,
+    /// The city's plan: who holds a definition's owners' work in the period shown.
+    pub plan: Option<&'a crate::survey::plan::Plan>,
 }
 
 pub fn scores(p: &ScoresPage) -> Markup {
@@ -205,6 +207,11 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
         (Some(u), "sipas", _) => Some(u),
         _ => n.owner.as_deref(),
     };
+    // From 2025 the work of a reorganised agency is named by the agency that holds it now.
+    let owner = owner.map(|o| match p.plan {
+        Some(plan) => plan.renamed(o, p.period, lang == crate::text::Lang::Vi),
+        None => o.to_string(),
+    });
     html! {
         tr class=(class) {
             td data-label=(label(p, 0)) { (n.code) }
@@ -239,7 +246,7 @@ fn row(p: &ScoresPage, n: &NodeScore) -> Markup {
                 (num(lang, n.target, n.unit))
                 @if let Some(g) = n.gap_to_target { br; span class=(if g >= 0.0 { "up" } else { "down" }) { (signed(lang, g, 2)) } }
             }
-            td data-label=(label(p, 9)) { (owner.unwrap_or("")) }
+            td data-label=(label(p, 9)) { (owner.unwrap_or_default()) }
         }
         @if n.kind == "index" && !n.by_group.is_empty() {
             tr.item { td {} td.name colspan="9" {
