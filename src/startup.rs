@@ -198,15 +198,17 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
                 p.clone()
             }
             None => {
-                let p = auth::new_secret()[..20].to_string();
+                let p = crate::secrets::new_secret()[..20].to_string();
                 generated = Some(p.clone());
                 p
             }
         };
+        let hash = crate::secrets::hash_password(&password)
+            .map_err(|e| StartError::Password(e.to_string()))?;
         match auth::add_user(
             &mut conn,
             "admin",
-            &password,
+            &hash,
             auth::Role::Admin,
             None,
             Clock::System.now_utc(),

@@ -94,8 +94,6 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error("migrations failed: {0}")]
     Migration(String),
-    #[error("password hashing failed: {0}")]
-    Hash(String),
     /// A thread doing database work ended without an answer (it panicked, or the server is
     /// shutting down).
     #[error("{0} stopped before finishing")]
@@ -109,6 +107,14 @@ pub enum DbError {
         "the count row of {slice} disappeared while a batch was being stored; nothing was stored"
     )]
     CountRowVanished { slice: String },
+}
+
+/// A kiosk or an API token as an operator names it: by its id, or by the token itself, which
+/// is looked up by the hash the caller made of it.
+#[derive(Debug, Clone, Copy)]
+pub struct IdOrToken<'a> {
+    pub id: &'a str,
+    pub hash: &'a str,
 }
 
 /// Where the data lives.

@@ -3,6 +3,9 @@
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::db::auth;
+use chiso::features::admin::service::new_api_token;
+use chiso::features::sign_in::service::verify_login;
+use chiso::secrets::hash_token;
 use std::process::Output;
 
 const WARD: &str = "NK-P-CAI-KHE";
@@ -475,7 +478,10 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     // server refuses it at once, though it checked the token a moment ago.
     {
         let mut conn = app.state.pool.get().unwrap();
-        assert_eq!(auth::token_role(&mut conn, &token).unwrap(), None);
+        assert_eq!(
+            auth::token_role(&mut conn, &hash_token(&token)).unwrap(),
+            None
+        );
     }
     assert_eq!(
         program.get("/api/v1/surveys").await.status,
@@ -538,13 +544,13 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         "{listed}"
     );
     let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
+    assert!(verify_login(&mut conn, "lan", "mat-khau-cua-lan")
         .unwrap()
         .is_none());
     let out = chiso(&db, &["user", "disable", "lan"], &[]);
     assert!(!out.status.success() && text(&out).contains("already disabled"));
     assert!(chiso(&db, &["user", "enable", "lan"], &[]).status.success());
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-cua-lan")
+    assert!(verify_login(&mut conn, "lan", "mat-khau-cua-lan")
         .unwrap()
         .is_some());
     let out = chiso(&db, &["user", "disable", "nobody"], &[]);
@@ -559,7 +565,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         .unwrap()
         .to_string();
     assert_eq!(generated.len(), 20);
-    assert!(auth::verify_login(&mut conn, "lan", &generated)
+    assert!(verify_login(&mut conn, "lan", &generated)
         .unwrap()
         .is_some());
     let out = chiso(
@@ -568,7 +574,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
         &[("CHISO_USER_PASSWORD", "mat-khau-moi-cua-lan")],
     );
     assert!(out.status.success() && !text(&out).contains("mat-khau-moi"));
-    assert!(auth::verify_login(&mut conn, "lan", "mat-khau-moi-cua-lan")
+    assert!(verify_login(&mut conn, "lan", "mat-khau-moi-cua-lan")
         .unwrap()
         .is_some());
 
@@ -828,8 +834,14 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     let svc = service!(app);
     let a = svc.sign_in("a", USER_PASSWORD).await;
     let mut conn = app.state.pool.get().unwrap();
-    let city_token =
-        auth::create_token(&mut conn, Role::Supervisor, "thanh-pho", chrono::Utc::now()).unwrap();
+    let city_token = new_api_token(
+        &mut conn,
+        Role::Supervisor,
+        "thanh-pho",
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let kiosk = chiso::db::kiosks::list_info(&mut conn).unwrap().remove(0);
     drop(conn);
     let users = stored_users;
@@ -898,7 +910,9 @@ async fn a_ward_admin_cannot_act_on_users_tokens_or_kiosks_outside_its_ward() {
     );
     assert_eq!(audit_log(&app).len(), log, "nothing logged");
     let mut conn = app.state.pool.get().unwrap();
-    assert!(auth::token_grant(&mut conn, &city_token).unwrap().is_some());
+    assert!(auth::token_grant(&mut conn, &hash_token(&city_token))
+        .unwrap()
+        .is_some());
     assert!(chiso::db::kiosks::list_info(&mut conn).unwrap()[0]
         .revoked_at
         .is_none());
@@ -1017,8 +1031,15 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
         .build();
     let svc = service!(app);
     let mut conn = app.state.pool.get().unwrap();
-    auth::create_token(&mut conn, Role::Admin, "nhan-thanh-pho", chrono::Utc::now()).unwrap();
-    auth::create_scoped_token(
+    new_api_token(
+        &mut conn,
+        Role::Admin,
+        "nhan-thanh-pho",
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    new_api_token(
         &mut conn,
         Role::Viewer,
         "nhan-an-binh",
@@ -1026,7 +1047,7 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
         chrono::Utc::now(),
     )
     .unwrap();
-    auth::create_scoped_token(
+    new_api_token(
         &mut conn,
         Role::Viewer,
         "nhan-cai-khe",

@@ -11,6 +11,7 @@ use actix_web::cookie::Cookie;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
 use chiso::db::auth;
+use chiso::features::admin::service::new_api_token;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use chiso::features::paper::service::{self as paper, KeyedForm, NewBatch};
 use serde_json::{json, Value};
@@ -460,7 +461,7 @@ pub(crate) async fn fixtures(app: &TestApp) -> Fixtures {
     };
     // Revoking takes the id or the secret itself.
     let spare_token =
-        auth::create_token(&mut conn, Role::Viewer, "spare", chrono::Utc::now()).unwrap();
+        new_api_token(&mut conn, Role::Viewer, "spare", None, chrono::Utc::now()).unwrap();
     drop(conn);
 
     let batch = paper::create_batch(
@@ -640,7 +641,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     // browser (its CSRF cookie) for the others.
     let mut conn = app.state.pool.get().unwrap();
     let api = |conn: &mut _, role, unit| {
-        auth::create_scoped_token(conn, role, "matrix", unit, chrono::Utc::now()).unwrap()
+        new_api_token(conn, role, "matrix", unit, chrono::Utc::now()).unwrap()
     };
     let mut callers: BTreeMap<Who, Caller> = BTreeMap::new();
     callers.insert(
@@ -880,7 +881,7 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         .build();
     let svc = service!(app);
     let mut conn = app.state.pool.get().unwrap();
-    let unit_token = auth::create_scoped_token(
+    let unit_token = new_api_token(
         &mut conn,
         Role::Supervisor,
         "cr",
@@ -933,8 +934,14 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
     assert!(!csv.contains(WARD));
     // An unscoped supervisor's token exports the six (the test can fail).
     let mut conn = app.state.pool.get().unwrap();
-    let city_token =
-        auth::create_token(&mut conn, Role::Supervisor, "city", chrono::Utc::now()).unwrap();
+    let city_token = new_api_token(
+        &mut conn,
+        Role::Supervisor,
+        "city",
+        None,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     drop(conn);
     let csv = svc
         .token(&city_token)

@@ -227,7 +227,7 @@ fn operators_create_users_tokens_and_kiosks() {
     assert_eq!(listed.lines().count(), 3, "{listed}");
     assert!(listed.contains("\tsupervisor\tNK\tnk\t"), "{listed}");
     let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
-    let grant = chiso::db::auth::token_grant(&mut conn, &scoped)
+    let grant = chiso::db::auth::token_grant(&mut conn, &chiso::secrets::hash_token(&scoped))
         .unwrap()
         .unwrap();
     assert_eq!(grant.unit.as_deref(), Some("NK"));
@@ -248,7 +248,7 @@ fn operators_create_users_tokens_and_kiosks() {
     assert_eq!(listed.matches("\trevoked ").count(), 2, "{listed}");
     let mut conn = chiso::db::connect(&db, 1).unwrap().get().unwrap();
     assert_eq!(
-        chiso::db::auth::token_role(&mut conn, &api_token).unwrap(),
+        chiso::db::auth::token_role(&mut conn, &chiso::secrets::hash_token(&api_token)).unwrap(),
         None,
         "a revoked token opens nothing"
     );

@@ -90,7 +90,7 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     chiso::db::codes::insert(
         &mut conn,
-        &["ABCDEFGHJK".into()],
+        &[chiso::secrets::hash_token("ABCDEFGHJK")],
         WARD,
         "sipas-counter",
         "t",

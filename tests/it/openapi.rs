@@ -5,7 +5,7 @@
 use crate::harness::*;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use chiso::db::auth;
+use chiso::features::admin::service::new_api_token;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -494,7 +494,7 @@ async fn every_api_failure_has_the_one_error_shape() {
     let doc = document(&app).await;
     let scoped = {
         let mut conn = app.state.pool.get().unwrap();
-        auth::create_scoped_token(
+        new_api_token(
             &mut conn,
             Role::Supervisor,
             "cr",

@@ -100,7 +100,15 @@ async fn kiosk_refuses_what_it_must() {
     assert_eq!(app.responses(), 1);
 
     let mut conn = app.state.pool.get().unwrap();
-    assert!(chiso::db::kiosks::revoke(&mut conn, &token, chrono::Utc::now()).unwrap());
+    assert!(chiso::db::kiosks::revoke(
+        &mut conn,
+        &chiso::db::IdOrToken {
+            id: &token,
+            hash: &chiso::secrets::hash_token(&token),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap());
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
 

@@ -75,7 +75,10 @@ pub fn stored_kiosks(app: &TestApp) -> Vec<kiosks::KioskInfo> {
 /// The id of the kiosk with URL token `token`.
 pub fn kiosk_id(app: &TestApp, token: &str) -> String {
     let mut conn = app.state.pool.get().unwrap();
-    kiosks::by_token(&mut conn, token).unwrap().unwrap().id
+    kiosks::by_token(&mut conn, &chiso::secrets::hash_token(token))
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 /// The entries made for an instrument's criteria in `period`, oldest first.
