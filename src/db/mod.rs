@@ -109,6 +109,22 @@ pub enum DbError {
     CountRowVanished { slice: String },
 }
 
+/// PostgreSQL plans each page's read as if it were rare: it compiles it (JIT) and sorts a
+/// bitmap scan, which together cost several times the read on a large table. A reader of many
+/// pages in key order (an export, a recount) asks for plain ordered index scans instead while
+/// `on`, and puts the settings back (`on` false) before the connection returns to the pool.
+pub fn reading_many_pages(conn: &mut AnyConnection, on: bool) -> Result<(), DbError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let sql = if on {
+            "SET jit = off; SET enable_bitmapscan = off"
+        } else {
+            "RESET jit; RESET enable_bitmapscan"
+        };
+        c.batch_execute(sql)?;
+    }
+    Ok(())
+}
+
 /// A kiosk or an API token as an operator names it: by its id, or by the token itself, which
 /// is looked up by the hash the caller made of it.
 #[derive(Debug, Clone, Copy)]

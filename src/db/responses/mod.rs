@@ -145,6 +145,17 @@ struct AnswerRows {
     values: Vec<Option<i16>>,
 }
 
+impl AnswerRows {
+    /// The answers of `p`, stored as response `id`.
+    fn push(&mut self, id: &str, p: &Pending) {
+        for (item, value) in &p.valid.answers {
+            self.response_ids.push(id.to_string());
+            self.item_codes.push(item.clone());
+            self.values.push(*value);
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = answers, treat_none_as_default_value = false)]
 struct NewAnswer<'a> {
@@ -310,27 +321,13 @@ pub fn store_batch(
             // The day only (the day it counts under): nothing dates an answer more precisely.
             created_at: &p.day,
         });
-        for (item, value) in &p.valid.answers {
-            rows.response_ids.push(id.clone());
-            rows.item_codes.push(item.clone());
-            rows.values.push(*value);
-        }
+        rows.push(&id, p);
         if sealed {
             out.push(Stored::Created(id));
             continue;
         }
-        let key = SliceKey {
-            survey_id: p.survey_id.clone(),
-            survey_version: layout.version().to_string(),
-            unit_code: p.unit.clone(),
-            period: p.period,
-            day: p.day.clone(),
-            respondent_group: p.valid.group.clone().unwrap_or_default(),
-            channel: p.channel.clone(),
-            field: field_of(p),
-        };
         // Counts of the whole batch are summed first: one upsert per slice, not per response.
-        deltas.add(layout, key, &p.contribution);
+        deltas.add(layout, p.slice(layout.version()), &p.contribution);
         out.push(Stored::Created(id));
     }
     insert_responses(conn, &heads)?;
@@ -341,11 +338,24 @@ pub fn store_batch(
     Ok(out)
 }
 
-/// The field of procedure a response names, for its breakdown counts.
-fn field_of(p: &Pending) -> String {
-    p.valid
-        .background
-        .get(crate::counts::FIELD_QUESTION)
-        .cloned()
-        .unwrap_or_default()
+impl Pending {
+    /// The slice this response counts in, under the survey version it was stored with.
+    fn slice(&self, survey_version: &str) -> SliceKey {
+        SliceKey {
+            survey_id: self.survey_id.clone(),
+            survey_version: survey_version.to_string(),
+            unit_code: self.unit.clone(),
+            period: self.period,
+            day: self.day.clone(),
+            respondent_group: self.valid.group.clone().unwrap_or_default(),
+            channel: self.channel.clone(),
+            // The field of procedure it names, for the breakdown counts.
+            field: self
+                .valid
+                .background
+                .get(crate::counts::FIELD_QUESTION)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
 }

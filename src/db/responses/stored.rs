@@ -1,7 +1,7 @@
 //! Responses once stored: counted, replaced by a correction, moved between statuses, read
 //! back, and unsealed.
 
-use super::{answers, field_of, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
+use super::{answers, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
 use crate::counts::{Deltas, Layouts, SliceKey};
 use crate::db::{counts, write_transaction, AnyConnection, DbError};
 use crate::secrets::keyed_submission;
@@ -42,25 +42,11 @@ pub fn replace(
         .execute(conn)?;
     diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;
     let mut rows = AnswerRows::default();
-    for (item, value) in &new.valid.answers {
-        rows.response_ids.push(response_id.to_string());
-        rows.item_codes.push(item.clone());
-        rows.values.push(*value);
-    }
+    rows.push(response_id, new);
     insert_answers(conn, &rows)?;
-    let key = |p: &Pending| SliceKey {
-        survey_id: p.survey_id.clone(),
-        survey_version: version.clone(),
-        unit_code: p.unit.clone(),
-        period: p.period,
-        day: p.day.clone(),
-        respondent_group: p.valid.group.clone().unwrap_or_default(),
-        channel: p.channel.clone(),
-        field: field_of(p),
-    };
     let mut deltas = Deltas::default();
-    deltas.remove(layout, key(old), &old.contribution);
-    deltas.add(layout, key(new), &new.contribution);
+    deltas.remove(layout, old.slice(&version), &old.contribution);
+    deltas.add(layout, new.slice(&version), &new.contribution);
     counts::add(conn, layouts, &deltas)
 }
 
