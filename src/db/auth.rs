@@ -3,7 +3,7 @@
 //! here sees a password or a token.
 
 use super::schema::{api_tokens, sessions, users};
-use super::{stored_time, AnyConnection, DbError, IdOrToken};
+use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::fmt;
@@ -266,18 +266,7 @@ pub fn revoke_token(
     named: &IdOrToken,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
-        api_tokens::table
-            .filter(
-                api_tokens::id
-                    .eq(named.id)
-                    .or(api_tokens::token_hash.eq(named.hash)),
-            )
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(stored_time(at)))
-    .execute(conn)?;
-    Ok(n > 0)
+    revoke_named!(conn, api_tokens, named, at)
 }
 
 /// The unit scope of a token named by id or by the token itself, revoked or not: `None` when
@@ -287,11 +276,7 @@ pub fn token_scope(
     named: &IdOrToken,
 ) -> Result<Option<Option<String>>, DbError> {
     Ok(api_tokens::table
-        .filter(
-            api_tokens::id
-                .eq(named.id)
-                .or(api_tokens::token_hash.eq(named.hash)),
-        )
+        .filter(named_by!(api_tokens, named))
         .select(api_tokens::unit_code)
         .first(conn)
         .optional()?)

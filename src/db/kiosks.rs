@@ -1,7 +1,7 @@
 //! Kiosks: a tablet at a counter, bound to one unit and one survey by a secret URL token.
 
 use super::schema::{kiosks, response_tallies};
-use super::{stored_time, AnyConnection, DbError, IdOrToken};
+use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -81,28 +81,13 @@ pub fn revoke(
     named: &IdOrToken,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
-        kiosks::table
-            .filter(
-                kiosks::id
-                    .eq(named.id)
-                    .or(kiosks::token_hash.eq(named.hash)),
-            )
-            .filter(kiosks::revoked_at.is_null()),
-    )
-    .set(kiosks::revoked_at.eq(stored_time(at)))
-    .execute(conn)?;
-    Ok(n > 0)
+    revoke_named!(conn, kiosks, named, at)
 }
 
 /// The unit of a kiosk named by id or by its token, revoked or not.
 pub fn unit_of(conn: &mut AnyConnection, named: &IdOrToken) -> Result<Option<String>, DbError> {
     Ok(kiosks::table
-        .filter(
-            kiosks::id
-                .eq(named.id)
-                .or(kiosks::token_hash.eq(named.hash)),
-        )
+        .filter(named_by!(kiosks, named))
         .select(kiosks::unit_code)
         .first(conn)
         .optional()?)

@@ -133,6 +133,35 @@ pub struct IdOrToken<'a> {
     pub hash: &'a str,
 }
 
+/// The rows of `$table` (kiosks, API tokens: each has an `id` and a `token_hash`) that an
+/// [`IdOrToken`] names.
+macro_rules! named_by {
+    ($table:ident, $named:expr) => {{
+        let named: &IdOrToken = $named;
+        $table::id
+            .eq(named.id)
+            .or($table::token_hash.eq(named.hash))
+    }};
+}
+pub(crate) use named_by;
+
+/// Revokes the active row of `$table` (kiosks, API tokens) that an [`IdOrToken`] names, as of
+/// `$at`; whether there was one.
+macro_rules! revoke_named {
+    ($conn:expr, $table:ident, $named:expr, $at:expr) => {
+        diesel::update(
+            $table::table
+                .filter(named_by!($table, $named))
+                .filter($table::revoked_at.is_null()),
+        )
+        .set($table::revoked_at.eq(stored_time($at)))
+        .execute($conn)
+        .map(|n| n > 0)
+        .map_err(DbError::from)
+    };
+}
+pub(crate) use revoke_named;
+
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {
