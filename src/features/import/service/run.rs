@@ -150,15 +150,8 @@ fn remember(
         .map_or(source.to_string(), |n| n.to_string_lossy().into_owned());
     let day = state.clock.today().to_string();
     state.db_blocking(|conn| {
-        crate::db::file_imports::record(
-            conn,
-            &survey.id,
-            &file_name,
-            &day,
-            rows,
-            &prints.as_fingerprints(),
-            id_seed,
-        )
+        let keyed = prints.keyed(conn, &survey.id)?;
+        crate::db::file_imports::record(conn, &survey.id, &file_name, &day, rows, &keyed, id_seed)
     })?;
     Ok(())
 }
