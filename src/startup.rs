@@ -185,7 +185,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let mut conn = pool.get().map_err(db::DbError::from)?;
     db::units::sync(&mut conn, &units)?;
     let forms_key = db::keys::get_or_create(&mut conn, db::keys::FORMS)?;
-    let rehashed = db::responses::hash_plain_submission_ids(&mut conn)?;
+    let submission_key = db::keys::get_or_create(&mut conn, db::keys::SUBMISSION)?;
+    let rehashed = crate::ingest::key_plain_submission_ids(&mut conn, &submission_key)?;
     if rehashed > 0 {
         log::info!("{rehashed} submission ids replaced by their keyed hash");
     }
@@ -263,6 +264,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             sign_in_limits: Arc::new(crate::limits::sign_in::Limits::new()),
             abuse_limits,
             forms_key,
+            submission_key,
         },
         generated_admin_password: generated,
     })

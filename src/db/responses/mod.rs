@@ -4,18 +4,18 @@
 //!
 //! Nothing stored dates an answer more precisely than its day: every response gets a random
 //! (v4) id whatever its channel, `created_at` is the day it was stored, and the client's
-//! `submission_id` is kept only as a keyed hash (`secrets::keyed_submission`).
+//! `submission_id` is kept only in the keyed form its caller made (`Pending::stored_submission`).
 
 mod stored;
 
 pub use stored::{
-    count, hash_plain_submission_ids, replace, set_status, unseal, values, StoredValues,
+    count, plain_submission_ids, replace, set_status, set_submission_ids, unseal, values,
+    StoredValues,
 };
 
 use super::schema::{answers, responses};
 use super::{counts, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::counts::{Contribution, Deltas, Layouts, SliceKey};
-use crate::secrets::keyed_submission;
 use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -36,6 +36,8 @@ pub struct Pending {
     pub period: i32,
     pub day: String,
     pub submission_id: String,
+    /// The submission id as stored: keyed by the caller (`secrets::keyed_submission`).
+    pub stored_submission: String,
     pub status: String,
     pub keyed_by: Option<String>,
     pub valid: ValidSubmission,
@@ -59,14 +61,13 @@ impl Stored {
     }
 }
 
+/// The response stored under a submission id in its stored (keyed) form.
 pub fn find_by_submission(
     conn: &mut AnyConnection,
-    submission: &str,
+    stored_submission: &str,
 ) -> Result<Option<String>, DbError> {
-    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
-    let stored = keyed_submission(&key, submission);
     Ok(responses::table
-        .filter(responses::submission_id.eq(stored))
+        .filter(responses::submission_id.eq(stored_submission))
         .select(responses::id)
         .first::<String>(conn)
         .optional()?)
@@ -109,7 +110,7 @@ pub fn store_one(
 fn retry_as_existing(conn: &mut AnyConnection, p: &Pending, e: DbError) -> Result<Stored, DbError> {
     if let DbError::Query(q) = &e {
         if is_unique_violation(q) {
-            if let Some(id) = find_by_submission(conn, &p.submission_id)? {
+            if let Some(id) = find_by_submission(conn, &p.stored_submission)? {
                 return Ok(Stored::Existing(id));
             }
         }
@@ -266,13 +267,7 @@ pub fn store_batch(
     layouts: &Layouts,
     batch: &[Pending],
 ) -> Result<Vec<Stored>, DbError> {
-    // Submission ids are stored only as a keyed hash.
-    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
-    let hashed: Vec<String> = batch
-        .iter()
-        .map(|p| keyed_submission(&key, &p.submission_id))
-        .collect();
-    let ids: Vec<&str> = hashed.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = batch.iter().map(|p| p.stored_submission.as_str()).collect();
     let mut known: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(1000) {
         let rows: Vec<Known> = responses::table
@@ -285,7 +280,8 @@ pub fn store_batch(
     let mut heads = Vec::new();
     let mut rows = AnswerRows::default();
     let mut deltas = Deltas::default();
-    for (p, sid) in batch.iter().zip(&hashed) {
+    for p in batch {
+        let sid = &p.stored_submission;
         if let Some(id) = known.get(sid) {
             out.push(Stored::Existing(id.clone()));
             continue;

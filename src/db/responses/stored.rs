@@ -4,7 +4,6 @@
 use super::{answers, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
 use crate::counts::{Deltas, Layouts, SliceKey};
 use crate::db::{counts, write_transaction, AnyConnection, DbError};
-use crate::secrets::keyed_submission;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -108,28 +107,34 @@ pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>
     }))
 }
 
-/// Replaces every submission id stored as sent (before they were kept as keyed hashes) by its
-/// keyed hash; returns how many. Idempotency keeps working: a client sending an old id again
-/// finds it under its hash.
-pub fn hash_plain_submission_ids(conn: &mut AnyConnection) -> Result<usize, DbError> {
-    let key = crate::db::keys::get_or_create(conn, crate::db::keys::SUBMISSION)?;
-    let plain: Vec<(String, String)> = responses::table
+/// The responses whose submission id is stored as sent (before they were kept keyed):
+/// (response id, submission id).
+pub fn plain_submission_ids(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, DbError> {
+    Ok(responses::table
         .filter(
             responses::submission_id
                 .not_like(format!("{}%", crate::secrets::KEYED_SUBMISSION_PREFIX)),
         )
         .select((responses::id, responses::submission_id))
-        .load(conn)?;
-    if plain.is_empty() {
+        .load(conn)?)
+}
+
+/// Sets the stored submission id of each (response id, stored id), in one transaction;
+/// returns how many.
+pub fn set_submission_ids(
+    conn: &mut AnyConnection,
+    stored: &[(String, String)],
+) -> Result<usize, DbError> {
+    if stored.is_empty() {
         return Ok(0);
     }
     write_transaction(conn, |conn| {
-        for (id, sid) in &plain {
+        for (id, sid) in stored {
             diesel::update(responses::table.find(id))
-                .set(responses::submission_id.eq(keyed_submission(&key, sid)))
+                .set(responses::submission_id.eq(sid))
                 .execute(conn)?;
         }
-        Ok(plain.len())
+        Ok(stored.len())
     })
 }
 
