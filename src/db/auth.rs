@@ -61,7 +61,7 @@ pub fn add_user(
     unit: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<User, DbError> {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = super::time_ordered_id(at);
     diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
@@ -228,7 +228,7 @@ pub fn create_token(
 ) -> Result<(), DbError> {
     diesel::insert_into(api_tokens::table)
         .values((
-            api_tokens::id.eq(uuid::Uuid::now_v7().to_string()),
+            api_tokens::id.eq(super::time_ordered_id(at)),
             api_tokens::token_hash.eq(token_hash),
             api_tokens::role.eq(role.to_string()),
             api_tokens::label.eq(label),

@@ -49,20 +49,33 @@ pub fn earlier(
     Ok((same_file, same_opening))
 }
 
-/// Remembers an import of `file_name` on `day`, its ids derived with `id_seed`.
+/// An import as remembered: its file, the day it counts under, the rows read, and what its
+/// derived ids were derived with.
+pub struct Imported<'a> {
+    pub file_name: &'a str,
+    pub day: &'a str,
+    pub rows: u64,
+    pub id_seed: &'a str,
+}
+
+/// Remembers an import for `survey`, made at `at`.
 pub fn record(
     conn: &mut AnyConnection,
     survey: &str,
-    file_name: &str,
-    day: &str,
-    rows: u64,
+    import: &Imported,
     f: &Fingerprints,
-    id_seed: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbError> {
+    let Imported {
+        file_name,
+        day,
+        rows,
+        id_seed,
+    } = *import;
     diesel::insert_into(file_imports::table)
         .values((
             // Time-ordered, so that the latest of one day is found first.
-            file_imports::id.eq(uuid::Uuid::now_v7().to_string()),
+            file_imports::id.eq(super::time_ordered_id(at)),
             file_imports::survey_id.eq(survey),
             file_imports::file_name.eq(file_name),
             file_imports::imported_on.eq(day),

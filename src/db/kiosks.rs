@@ -46,7 +46,7 @@ pub fn add(
     at: DateTime<Utc>,
 ) -> Result<Kiosk, DbError> {
     let kiosk = Kiosk {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: super::time_ordered_id(at),
         unit: unit.to_string(),
         survey: survey.to_string(),
         label: label.to_string(),

@@ -277,3 +277,13 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 pub fn stored_time(at: chrono::DateTime<chrono::Utc>) -> String {
     crate::clock::stored(at)
 }
+
+/// A time-ordered (v7) id for a row made at `at`, the caller's time (no clock is read here);
+/// ids made in the same millisecond, or with a time before the last one's, keep the order they
+/// were made in.
+pub fn time_ordered_id(at: chrono::DateTime<chrono::Utc>) -> String {
+    static ORDER: std::sync::Mutex<uuid::ContextV7> = std::sync::Mutex::new(uuid::ContextV7::new());
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(&ORDER, seconds, at.timestamp_subsec_nanos());
+    uuid::Uuid::new_v7(ts).to_string()
+}

@@ -151,7 +151,14 @@ fn remember(
     let day = state.clock.today().to_string();
     state.db_blocking(|conn| {
         let keyed = prints.keyed(conn, &survey.id)?;
-        crate::db::file_imports::record(conn, &survey.id, &file_name, &day, rows, &keyed, id_seed)
+        let at = crate::clock::wall_now();
+        let import = crate::db::file_imports::Imported {
+            file_name: &file_name,
+            day: &day,
+            rows,
+            id_seed,
+        };
+        crate::db::file_imports::record(conn, &survey.id, &import, &keyed, at)
     })?;
     Ok(())
 }
