@@ -108,18 +108,37 @@ impl Client {
         let w = s.get_mut();
         w.write_all(head.as_bytes())?;
         w.write_all(body)?;
+        let head = Head::read(s)?;
+        let mut buf = vec![0; head.length().unwrap_or(0)];
+        s.read_exact(&mut buf)?;
+        Ok(Reply {
+            status: head.status,
+            body: String::from_utf8_lossy(&buf).into_owned(),
+            headers: head.headers,
+        })
+    }
+}
+
+/// A response's status line and headers, read up to the blank line that ends them.
+struct Head {
+    status: u16,
+    /// Names in lower case.
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    fn read(r: &mut impl BufRead) -> std::io::Result<Head> {
         let mut line = String::new();
-        s.read_line(&mut line)?;
+        r.read_line(&mut line)?;
         let status = line
             .split_whitespace()
             .nth(1)
             .and_then(|c| c.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("bad status line: {line:?}")))?;
-        let mut length = 0usize;
         let mut headers = Vec::new();
         loop {
             line.clear();
-            if s.read_line(&mut line)? == 0 {
+            if r.read_line(&mut line)? == 0 {
                 return Err(std::io::Error::other("connection closed"));
             }
             let l = line.trim_end();
@@ -127,19 +146,22 @@ impl Client {
                 break;
             }
             if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
                 headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
             }
         }
-        let mut buf = vec![0; length];
-        s.read_exact(&mut buf)?;
-        Ok(Reply {
-            status,
-            body: String::from_utf8_lossy(&buf).into_owned(),
-            headers,
-        })
+        Ok(Head { status, headers })
+    }
+
+    /// The first value of header `name` (lower case).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn length<T: std::str::FromStr>(&self) -> Option<T> {
+        self.header("content-length")?.parse().ok()
     }
 }
 
@@ -165,34 +187,16 @@ pub fn download(addr: &str, path: &str, token: Option<&str>) -> std::io::Result<
     }
     head.push_str("\r\n");
     r.get_mut().write_all(head.as_bytes())?;
-    let mut line = String::new();
-    r.read_line(&mut line)?;
+    let head = Head::read(&mut r)?;
     let mut d = Download {
-        status: line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line: {line:?}")))?,
+        status: head.status,
         ..Download::default()
     };
-    let (mut length, mut chunked) = (None, false);
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::other("connection closed"));
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse::<u64>().ok();
-            } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = v.trim().eq_ignore_ascii_case("chunked");
-            }
-        }
-    }
+    let length: Option<u64> = head.length();
+    let chunked = head
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+    let mut line = String::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut take = |r: &mut BufReader<TcpStream>, mut n: u64, d: &mut Download| {
         while n > 0 {

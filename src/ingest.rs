@@ -4,6 +4,7 @@
 use crate::counts::Layouts;
 use crate::db::responses::{self, Pending};
 use crate::db::{AnyConnection, DbError};
+use crate::secrets::{keyed_submission, Key};
 use crate::survey::{validate, Catalog, FieldError, RawSubmission, UnitTree};
 use chrono::NaiveDate;
 
@@ -122,6 +123,7 @@ pub fn prepare(
         channel: raw.channel.clone(),
         period: raw.period,
         day,
+        stored_submission: keyed_submission(intake.submission_key, &submission_id),
         submission_id,
         status: status.into(),
         keyed_by: provenance.keyed_by.clone(),
@@ -139,7 +141,7 @@ pub fn check(
 ) -> Result<Checked, IngestError> {
     match prepare(intake, raw, provenance) {
         Ok(p) => Ok(Checked::Pending(Box::new(p))),
-        Err(e) => match already_stored(conn, &raw.submission_id)? {
+        Err(e) => match already_stored(conn, intake.submission_key, &raw.submission_id)? {
             Some(id) => Ok(Checked::Already(id)),
             None => Err(e.into()),
         },
@@ -149,12 +151,27 @@ pub fn check(
 /// The id of the response stored under this submission id, in whatever spelling it comes.
 pub fn already_stored(
     conn: &mut AnyConnection,
+    key: &Key,
     submission_id: &str,
 ) -> Result<Option<String>, DbError> {
     match canonical_submission_id(submission_id) {
-        Some(sid) => responses::find_by_submission(conn, &sid),
+        Some(sid) => responses::find_by_submission(conn, &keyed_submission(key, &sid)),
         None => Ok(None),
     }
+}
+
+/// Replaces every submission id stored as sent (before they were kept keyed) by its keyed
+/// form; returns how many. Idempotency keeps working: a client sending an old id again finds
+/// it under its keyed form.
+pub fn key_plain_submission_ids(conn: &mut AnyConnection, key: &Key) -> Result<usize, DbError> {
+    let keyed: Vec<(String, String)> = responses::plain_submission_ids(conn)?
+        .into_iter()
+        .map(|(id, sid)| {
+            let stored = keyed_submission(key, &sid);
+            (id, stored)
+        })
+        .collect();
+    responses::set_submission_ids(conn, &keyed)
 }
 
 /// A submission id as stored: the UUID in lower-case hyphenated form, so that the same id
@@ -176,6 +193,8 @@ pub struct Intake<'a> {
     /// Days after a period's year during which its forms are still accepted (paper forms
     /// arrive late).
     pub window_days: u32,
+    /// What submission ids are keyed with as stored.
+    pub submission_key: &'a Key,
 }
 
 impl Intake<'_> {

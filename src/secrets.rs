@@ -26,8 +26,25 @@ pub fn new_secret() -> String {
     hex::encode(bytes)
 }
 
+/// The SHA-256 of a token, hex: what storage keeps and looks tokens up by.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A token just made, to be handed out once, and the hash that is stored in its place.
+pub struct NewToken {
+    pub token: String,
+    pub hash: String,
+}
+
+impl NewToken {
+    pub fn generate() -> NewToken {
+        let token = new_secret();
+        NewToken {
+            hash: hash_token(&token),
+            token,
+        }
+    }
 }
 
 /// Argon2 of `password` into `out`, in this thread's reused working memory.
@@ -186,6 +203,14 @@ pub fn check_password_length(password: &str) -> Result<(), String> {
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password(&new_secret()).unwrap_or_default())
+}
+
+/// Whether `password` is that of a user whose stored hash is `stored`. With no such user
+/// (`None`) the dummy hash is checked all the same, so that an unknown name costs the same
+/// argon2 work as a wrong password, and the answer is no.
+pub fn password_of_user(password: &str, stored: Option<&str>) -> bool {
+    let matches = password_matches(password, stored.unwrap_or_else(|| dummy_hash()));
+    matches && stored.is_some()
 }
 
 #[cfg(test)]

@@ -255,7 +255,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let mut conn = pool.get().map_err(db::DbError::from)?;
     db::units::sync(&mut conn, &units)?;
     let forms_key = db::keys::get_or_create(&mut conn, db::keys::FORMS)?;
-    let rehashed = db::responses::hash_plain_submission_ids(&mut conn)?;
+    let submission_key = db::keys::get_or_create(&mut conn, db::keys::SUBMISSION)?;
+    let rehashed = crate::ingest::key_plain_submission_ids(&mut conn, &submission_key)?;
     if rehashed > 0 {
         log::info!("{rehashed} submission ids replaced by their keyed hash");
     }
@@ -268,15 +269,17 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
                 p.clone()
             }
             None => {
-                let p = auth::new_secret()[..20].to_string();
+                let p = crate::secrets::new_secret()[..20].to_string();
                 generated = Some(p.clone());
                 p
             }
         };
+        let hash = crate::secrets::hash_password(&password)
+            .map_err(|e| StartError::Password(e.to_string()))?;
         match auth::add_user(
             &mut conn,
             "admin",
-            &password,
+            &hash,
             auth::Role::Admin,
             None,
             Clock::System.now_utc(),
@@ -332,6 +335,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
             sign_in_limits: Arc::new(crate::limits::sign_in::Limits::new()),
             abuse_limits,
             forms_key,
+            submission_key,
         },
         generated_admin_password: generated,
     })

@@ -47,6 +47,8 @@ pub struct AppState {
     pub abuse_limits: Arc<crate::limits::Limits>,
     /// Signs CSRF tokens and kiosk forms; the same on every server of one database.
     pub forms_key: crate::secrets::Key,
+    /// Keys submission ids as stored (`secrets::keyed_submission`); likewise shared.
+    pub submission_key: crate::secrets::Key,
 }
 
 impl AppState {

@@ -1,7 +1,7 @@
 //! Save-and-next on the keying screen, as a surveyor's browser does it: post a whole household
 //! form, follow the redirect to the next blank form, over HTTP, with whatever is stored.
 
-use crate::db::auth::{self, Role};
+use crate::db::auth::Role;
 use crate::http_client::{sign_in, Client};
 use crate::state::AppState;
 use crate::survey::paper::{layout, FieldKind, Keyed};
@@ -53,7 +53,7 @@ pub fn save_and_next(
     period: i32,
     forms: usize,
 ) -> Result<Timing, String> {
-    let password = auth::new_secret();
+    let password = crate::secrets::new_secret();
     {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         for (name, role) in [
@@ -61,15 +61,7 @@ pub fn save_and_next(
             ("bench-key1", Role::Surveyor),
             ("bench-key2", Role::Surveyor),
         ] {
-            auth::add_user(
-                &mut conn,
-                name,
-                &password,
-                role,
-                None,
-                state.clock.now_utc(),
-            )
-            .map_err(|e| e.to_string())?;
+            super::bench_user(state, &mut conn, name, &password, role)?;
         }
     }
     let mut c = Client::new(addr);

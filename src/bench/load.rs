@@ -63,6 +63,7 @@ pub(super) fn pending(
         comments: BTreeMap::new(),
         group: None,
     };
+    let sid = uuid::Uuid::new_v4().to_string();
     Pending {
         contribution: state
             .layouts
@@ -74,7 +75,8 @@ pub(super) fn pending(
         channel: "api".into(),
         period: period(),
         day: day(rng),
-        submission_id: uuid::Uuid::new_v4().to_string(),
+        submission_id: sid.clone(),
+        stored_submission: crate::secrets::keyed_submission(&state.submission_key, &sid),
         status: "received".into(),
         keyed_by: None,
         valid,

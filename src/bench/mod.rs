@@ -15,8 +15,10 @@ use target::{tempfile_dir, Target};
 use crate::config::Settings;
 use crate::db::auth::{self, Role};
 use crate::db::{self, AnyConnection};
+use crate::features::admin::service::new_api_token;
 use crate::features::results::service as reports;
 use crate::report::ScoreQuery;
+use crate::secrets::{hash_password, new_secret};
 use crate::startup;
 use crate::state::AppState;
 use clap::Args;
@@ -73,7 +75,7 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
     let settings = Settings {
         database_url: target.url.clone(),
         surveys_dir: surveys.to_path_buf(),
-        admin_password: Some(auth::new_secret()),
+        admin_password: Some(new_secret()),
         pool_size: 16,
         // The benchmark's clients all share one address: it measures the server, not the
         // abuse limits.
@@ -128,15 +130,8 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
     let (token, export_token) = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         (
-            auth::create_token(&mut conn, Role::Surveyor, "bench", state.clock.now_utc())
-                .map_err(|e| e.to_string())?,
-            auth::create_token(
-                &mut conn,
-                Role::Supervisor,
-                "bench export",
-                state.clock.now_utc(),
-            )
-            .map_err(|e| e.to_string())?,
+            api_token(&state, &mut conn, Role::Surveyor, "bench")?,
+            api_token(&state, &mut conn, Role::Supervisor, "bench export")?,
         )
     };
     let bodies: Vec<Vec<u8>> = (0..args.ingest)
@@ -334,7 +329,7 @@ fn import_bench(
         let state = startup::prepare(Settings {
             database_url: target.url.clone(),
             surveys_dir: surveys.to_path_buf(),
-            admin_password: Some(auth::new_secret()),
+            admin_password: Some(new_secret()),
             ..Settings::default()
         })
         .map_err(|e| e.to_string())?
@@ -436,4 +431,28 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<f
     }
     t.sort_by(f64::total_cmp);
     Ok(t[t.len() / 2])
+}
+
+/// A new API token of `role` for the benchmark's own requests.
+fn api_token(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    role: Role,
+    label: &str,
+) -> Result<String, String> {
+    new_api_token(conn, role, label, None, state.clock.now_utc()).map_err(|e| e.to_string())
+}
+
+/// Adds a user of `role` with `password`, for the benchmark's signed-in requests.
+fn bench_user(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    name: &str,
+    password: &str,
+    role: Role,
+) -> Result<(), String> {
+    let hash = hash_password(password).map_err(|e| e.to_string())?;
+    auth::add_user(conn, name, &hash, role, None, state.clock.now_utc())
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }

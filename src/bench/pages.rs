@@ -4,7 +4,7 @@
 //! number of stored answers.
 
 use super::percentile;
-use crate::db::auth::{self, Role};
+use crate::db::auth::Role;
 use crate::http_client::{sign_in, Client};
 use crate::scoring::top20;
 use crate::state::AppState;
@@ -56,25 +56,11 @@ pub fn time_pages(
     period: i32,
     runs: usize,
 ) -> Result<Vec<PageTiming>, String> {
-    let password = auth::new_secret();
+    let password = crate::secrets::new_secret();
     let token = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-        auth::add_user(
-            &mut conn,
-            "bench-leader",
-            &password,
-            Role::Viewer,
-            None,
-            state.clock.now_utc(),
-        )
-        .map_err(|e| e.to_string())?;
-        auth::create_token(
-            &mut conn,
-            Role::Viewer,
-            "bench pages",
-            state.clock.now_utc(),
-        )
-        .map_err(|e| e.to_string())?
+        super::bench_user(state, &mut conn, "bench-leader", &password, Role::Viewer)?;
+        super::api_token(state, &mut conn, Role::Viewer, "bench pages")?
     };
     let mut c = Client::new(addr);
     let leader = sign_in(&mut c, "bench-leader", &password)?;

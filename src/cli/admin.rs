@@ -15,6 +15,7 @@ impl From<AdminError> for CliError {
             AdminError::Invalid(p) => CliError::Refused(p.text.en),
             AdminError::Forbidden(t) => CliError::Refused(t.en),
             AdminError::Db(e) => CliError::Db(e),
+            AdminError::Hash(e) => CliError::Refused(e.to_string()),
         }
     }
 }

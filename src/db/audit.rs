@@ -39,7 +39,7 @@ fn insert(
 ) -> Result<(), DbError> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
+            audit_log::id.eq(super::time_ordered_id(at)),
             audit_log::at.eq(stored_time(at)),
             audit_log::actor.eq(actor),
             audit_log::action.eq(action),

@@ -1,8 +1,9 @@
-//! Users, sessions and API tokens. Secrets are stored only as hashes: passwords with
-//! argon2id, random tokens with SHA-256 (they carry 256 bits, so a fast hash is enough).
+//! Users, sessions and API tokens. Secrets are stored only as hashes, which the callers make
+//! (`crate::secrets`) and hand in: passwords as argon2id, random tokens as SHA-256. Nothing
+//! here sees a password or a token.
 
 use super::schema::{api_tokens, sessions, users};
-use super::{stored_time, AnyConnection, DbError};
+use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::fmt;
@@ -51,24 +52,21 @@ pub struct User {
     pub unit: Option<String>,
 }
 
-use crate::secrets::{hash_password, password_matches};
-pub use crate::secrets::{hash_token, new_secret};
-
+/// Adds a user whose password hashes to `password_hash`.
 pub fn add_user(
     conn: &mut AnyConnection,
     username: &str,
-    password: &str,
+    password_hash: &str,
     role: Role,
     unit: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<User, DbError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let hash = hash_password(password).map_err(|e| DbError::Hash(e.to_string()))?;
+    let id = super::time_ordered_id(at);
     diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
             users::username.eq(username),
-            users::password_hash.eq(&hash),
+            users::password_hash.eq(password_hash),
             users::role.eq(role.to_string()),
             users::unit_code.eq(unit),
             users::created_at.eq(stored_time(at)),
@@ -109,24 +107,31 @@ impl UserRow {
     }
 }
 
-/// The user, when the password is right; `None` for any kind of failure (no hints).
-pub fn verify_login(
+/// A user who may sign in, and the hash their password is checked against.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// The enabled user named `username`, with their password hash: the caller checks the
+/// password.
+pub fn credentials(
     conn: &mut AnyConnection,
     username: &str,
-    password: &str,
-) -> Result<Option<User>, DbError> {
+) -> Result<Option<Credentials>, DbError> {
     let row: Option<UserRow> = users::table
         .filter(users::username.eq(username))
         .filter(users::disabled.eq(false))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?;
-    // An unknown (or disabled) name costs the same argon2 work as a wrong password.
-    let stored = row
-        .as_ref()
-        .map_or(crate::secrets::dummy_hash(), |r| r.password_hash.as_str());
-    let matches = password_matches(password, stored);
-    Ok(row.filter(|_| matches).and_then(UserRow::into_user))
+    Ok(row.and_then(|r| {
+        let password_hash = r.password_hash.clone();
+        Some(Credentials {
+            user: r.into_user()?,
+            password_hash,
+        })
+    }))
 }
 
 /// A time as sessions store it: UTC, to the second, in one fixed width so that text order is
@@ -144,43 +149,42 @@ pub struct SessionLife {
     pub idle_minutes: i64,
 }
 
-/// Opens a session and returns its cookie value.
+/// Opens a session for the cookie whose hash is `token_hash`.
 pub fn create_session(
     conn: &mut AnyConnection,
     user: &User,
+    token_hash: &str,
     life: SessionLife,
     now: DateTime<Utc>,
-) -> Result<String, DbError> {
-    let token = new_secret();
+) -> Result<(), DbError> {
     // Sessions that ended are cleared as new ones begin.
     diesel::delete(sessions::table.filter(sessions::expires_at.le(stamp(now)))).execute(conn)?;
     diesel::insert_into(sessions::table)
         .values((
-            sessions::token_hash.eq(hash_token(&token)),
+            sessions::token_hash.eq(token_hash),
             sessions::user_id.eq(&user.id),
             sessions::expires_at.eq(stamp(now + chrono::Duration::hours(life.hours))),
             sessions::last_seen.eq(stamp(now)),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(())
 }
 
 /// Seconds between two writes of a session's last use (a busy page does not write each time).
 const LAST_SEEN_STEP: i64 = 60;
 
-/// The user of a live session: not past its absolute expiry, used within the idle time, and
-/// of a user not disabled. Marks the session used.
+/// The user of a live session, named by its cookie's hash: not past its absolute expiry,
+/// used within the idle time, and of a user not disabled. Marks the session used.
 pub fn session_user(
     conn: &mut AnyConnection,
-    token: &str,
+    token_hash: &str,
     life: SessionLife,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, DbError> {
     let idle_since = stamp(now - chrono::Duration::minutes(life.idle_minutes));
-    let hash = hash_token(token);
     let row: Option<(UserRow, String)> = sessions::table
         .inner_join(users::table)
-        .filter(sessions::token_hash.eq(&hash))
+        .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(stamp(now)))
         .filter(sessions::last_seen.gt(&idle_since))
         .filter(users::disabled.eq(false))
@@ -191,7 +195,7 @@ pub fn session_user(
         return Ok(None);
     };
     if last_seen < stamp(now - chrono::Duration::seconds(LAST_SEEN_STEP)) {
-        diesel::update(sessions::table.find(&hash))
+        diesel::update(sessions::table.find(token_hash))
             .set(sessions::last_seen.eq(stamp(now)))
             .execute(conn)?;
     }
@@ -206,42 +210,33 @@ pub fn session_count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, DbE
         .get_result(conn)?)
 }
 
-pub fn end_session(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(hash_token(token))))
-        .execute(conn)?;
+pub fn end_session(conn: &mut AnyConnection, token_hash: &str) -> Result<(), DbError> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)?;
     Ok(())
 }
 
-/// Creates a bearer token for the API; the token itself is returned once and never stored.
+/// Stores a bearer token for the API by its hash (the token itself is handed out once by the
+/// caller and never stored), limited to `unit` and the units below it (as a user may be) or,
+/// with none, of the whole city.
 pub fn create_token(
     conn: &mut AnyConnection,
     role: Role,
     label: &str,
-    at: DateTime<Utc>,
-) -> Result<String, DbError> {
-    create_scoped_token(conn, role, label, None, at)
-}
-
-/// [`create_token`] for a token limited to a unit and the units below it (as a user may be).
-pub fn create_scoped_token(
-    conn: &mut AnyConnection,
-    role: Role,
-    label: &str,
     unit: Option<&str>,
+    token_hash: &str,
     at: DateTime<Utc>,
-) -> Result<String, DbError> {
-    let token = new_secret();
+) -> Result<(), DbError> {
     diesel::insert_into(api_tokens::table)
         .values((
-            api_tokens::id.eq(uuid::Uuid::now_v7().to_string()),
-            api_tokens::token_hash.eq(hash_token(&token)),
+            api_tokens::id.eq(super::time_ordered_id(at)),
+            api_tokens::token_hash.eq(token_hash),
             api_tokens::role.eq(role.to_string()),
             api_tokens::label.eq(label),
             api_tokens::created_at.eq(stored_time(at)),
             api_tokens::unit_code.eq(unit),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(())
 }
 
 /// An API token as operators see it: never the token itself.
@@ -264,40 +259,24 @@ pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> 
         .load(conn)?)
 }
 
-/// Revokes an API token by id or by the token itself; returns whether one was active.
+/// Revokes an API token named by id or by the token itself (`id` and its hash, as given);
+/// returns whether one was active.
 pub fn revoke_token(
     conn: &mut AnyConnection,
-    id_or_token: &str,
+    named: &IdOrToken,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let hash = hash_token(id_or_token);
-    let n = diesel::update(
-        api_tokens::table
-            .filter(
-                api_tokens::id
-                    .eq(id_or_token)
-                    .or(api_tokens::token_hash.eq(&hash)),
-            )
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(stored_time(at)))
-    .execute(conn)?;
-    Ok(n > 0)
+    revoke_named!(conn, api_tokens, named, at)
 }
 
 /// The unit scope of a token named by id or by the token itself, revoked or not: `None` when
 /// there is no such token, `Some(None)` for a token of the whole city.
 pub fn token_scope(
     conn: &mut AnyConnection,
-    id_or_token: &str,
+    named: &IdOrToken,
 ) -> Result<Option<Option<String>>, DbError> {
-    let hash = hash_token(id_or_token);
     Ok(api_tokens::table
-        .filter(
-            api_tokens::id
-                .eq(id_or_token)
-                .or(api_tokens::token_hash.eq(&hash)),
-        )
+        .filter(named_by!(api_tokens, named))
         .select(api_tokens::unit_code)
         .first(conn)
         .optional()?)
@@ -310,9 +289,10 @@ pub struct Grant {
     pub unit: Option<String>,
 }
 
-pub fn token_grant(conn: &mut AnyConnection, token: &str) -> Result<Option<Grant>, DbError> {
+/// The grant of the active token whose hash is `token_hash`.
+pub fn token_grant(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Grant>, DbError> {
     let row: Option<(String, Option<String>)> = api_tokens::table
-        .filter(api_tokens::token_hash.eq(hash_token(token)))
+        .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
         .select((api_tokens::role, api_tokens::unit_code))
         .first(conn)
@@ -325,8 +305,8 @@ pub fn token_grant(conn: &mut AnyConnection, token: &str) -> Result<Option<Grant
     }))
 }
 
-pub fn token_role(conn: &mut AnyConnection, token: &str) -> Result<Option<Role>, DbError> {
-    Ok(token_grant(conn, token)?.map(|g| g.role))
+pub fn token_role(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Role>, DbError> {
+    Ok(token_grant(conn, token_hash)?.map(|g| g.role))
 }
 
 diesel::joinable!(sessions -> users (user_id));
@@ -372,11 +352,14 @@ pub fn set_role(
     Ok(())
 }
 
-/// Sets a new password and ends the user's sessions.
-pub fn set_password(conn: &mut AnyConnection, id: &str, password: &str) -> Result<(), DbError> {
-    let hash = hash_password(password).map_err(|e| DbError::Hash(e.to_string()))?;
+/// Sets the hash of a new password and ends the user's sessions.
+pub fn set_password(
+    conn: &mut AnyConnection,
+    id: &str,
+    password_hash: &str,
+) -> Result<(), DbError> {
     diesel::update(users::table.filter(users::id.eq(id)))
-        .set(users::password_hash.eq(&hash))
+        .set(users::password_hash.eq(password_hash))
         .execute(conn)?;
     end_sessions_of(conn, id)
 }

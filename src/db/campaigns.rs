@@ -2,7 +2,6 @@
 //! whether a person answered is a flag (never a day, which would match the answer's), kept
 //! apart from the answer, and nothing here names a response.
 
-use super::auth::{hash_token, new_secret};
 use super::schema::{campaigns, respondents};
 use super::{stored_time, AnyConnection, DbError};
 use chrono::{DateTime, Utc};
@@ -177,26 +176,27 @@ pub fn add_respondents(
     Ok(())
 }
 
-/// Gives one person a new link, replacing (and so invalidating) any earlier one; returns the
-/// token, which is stored nowhere. Nothing for a person who has answered.
+/// Gives one person a new link, the one whose token hashes to `token_hash` (the token is
+/// stored nowhere), replacing and so invalidating any earlier one. Returns whether the person
+/// got it: not when they have answered.
 pub fn issue(
     conn: &mut AnyConnection,
     respondent_id: &str,
+    token_hash: &str,
     at: DateTime<Utc>,
-) -> Result<Option<String>, DbError> {
-    let token = new_secret();
+) -> Result<bool, DbError> {
     let n = diesel::update(
         respondents::table
             .filter(respondents::id.eq(respondent_id))
             .filter(respondents::answered.eq(false)),
     )
     .set((
-        respondents::token_hash.eq(hash_token(&token)),
+        respondents::token_hash.eq(token_hash),
         respondents::issued_at.eq(stored_time(at)),
         respondents::revoked_at.eq(None::<String>),
     ))
     .execute(conn)?;
-    Ok((n > 0).then_some(token))
+    Ok(n > 0)
 }
 
 /// Revokes one person's link; returns whether there was one to revoke.
@@ -241,10 +241,11 @@ pub struct Link {
     pub campaign: Campaign,
 }
 
-pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Link>, DbError> {
+/// The link whose token hashes to `token_hash`.
+pub fn by_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Link>, DbError> {
     let row: Option<(String, Option<String>, bool, Campaign)> = respondents::table
         .inner_join(campaigns::table)
-        .filter(respondents::token_hash.eq(hash_token(token)))
+        .filter(respondents::token_hash.eq(token_hash))
         .select((
             respondents::group_code,
             respondents::revoked_at,
@@ -261,16 +262,16 @@ pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Link>, D
     }))
 }
 
-/// Marks the person behind `token` as having answered (a flag, no day), if the link is unused,
-/// not revoked and its campaign open — in one statement, so that of two submissions racing
-/// only one succeeds. Returns whether this call marked it.
-pub fn consume(conn: &mut AnyConnection, token: &str) -> Result<bool, DbError> {
+/// Marks the person behind the link whose token hashes to `token_hash` as having answered (a
+/// flag, no day), if the link is unused, not revoked and its campaign open — in one statement,
+/// so that of two submissions racing only one succeeds. Returns whether this call marked it.
+pub fn consume(conn: &mut AnyConnection, token_hash: &str) -> Result<bool, DbError> {
     let open = campaigns::table
         .filter(campaigns::status.eq(OPEN))
         .select(campaigns::id);
     let n = diesel::update(
         respondents::table
-            .filter(respondents::token_hash.eq(hash_token(token)))
+            .filter(respondents::token_hash.eq(token_hash))
             .filter(respondents::answered.eq(false))
             .filter(respondents::revoked_at.is_null())
             .filter(respondents::campaign_id.eq_any(open)),
@@ -281,8 +282,8 @@ pub fn consume(conn: &mut AnyConnection, token: &str) -> Result<bool, DbError> {
 }
 
 /// Undoes [`consume`] when the answer is known not to have been stored.
-pub fn release(conn: &mut AnyConnection, token: &str) -> Result<(), DbError> {
-    diesel::update(respondents::table.filter(respondents::token_hash.eq(hash_token(token))))
+pub fn release(conn: &mut AnyConnection, token_hash: &str) -> Result<(), DbError> {
+    diesel::update(respondents::table.filter(respondents::token_hash.eq(token_hash)))
         .set(respondents::answered.eq(false))
         .execute(conn)?;
     Ok(())

@@ -1,7 +1,7 @@
 //! One-time codes for citizens' online answers (printed on appointment slips). Only hashes are
-//! stored; a used code is marked used (a flag, never a day that could match the answer's).
+//! stored, and codes are named by their hash (the caller makes it); a used code is marked used
+//! (a flag, never a day that could match the answer's).
 
-use super::auth::hash_token;
 use super::schema::visit_codes;
 use super::{stored_time, AnyConnection, DbError};
 use chrono::{DateTime, Utc};
@@ -20,7 +20,7 @@ pub struct VisitCode {
 /// Stores the hashes of freshly made codes.
 pub fn insert(
     conn: &mut AnyConnection,
-    codes: &[String],
+    code_hashes: &[String],
     unit: &str,
     survey: &str,
     actor: &str,
@@ -28,10 +28,10 @@ pub fn insert(
     at: DateTime<Utc>,
 ) -> Result<(), DbError> {
     let at = stored_time(at);
-    for c in codes {
+    for hash in code_hashes {
         diesel::insert_into(visit_codes::table)
             .values((
-                visit_codes::code_hash.eq(hash_token(c)),
+                visit_codes::code_hash.eq(hash),
                 visit_codes::unit_code.eq(unit),
                 visit_codes::survey_id.eq(survey),
                 visit_codes::created_by.eq(actor),
@@ -43,9 +43,9 @@ pub fn insert(
     Ok(())
 }
 
-pub fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<VisitCode>, DbError> {
+pub fn by_code(conn: &mut AnyConnection, code_hash: &str) -> Result<Option<VisitCode>, DbError> {
     Ok(visit_codes::table
-        .find(hash_token(code))
+        .find(code_hash)
         .select(VisitCode::as_select())
         .first(conn)
         .optional()?)
@@ -53,10 +53,10 @@ pub fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<VisitCode>
 
 /// Marks a code used if it is unused and not expired on `today`, in one statement; returns
 /// whether this call marked it.
-pub fn consume(conn: &mut AnyConnection, code: &str, today: &str) -> Result<bool, DbError> {
+pub fn consume(conn: &mut AnyConnection, code_hash: &str, today: &str) -> Result<bool, DbError> {
     let n = diesel::update(
         visit_codes::table
-            .filter(visit_codes::code_hash.eq(hash_token(code)))
+            .filter(visit_codes::code_hash.eq(code_hash))
             .filter(visit_codes::used.eq(false))
             .filter(visit_codes::expires_on.ge(today)),
     )
@@ -66,8 +66,8 @@ pub fn consume(conn: &mut AnyConnection, code: &str, today: &str) -> Result<bool
 }
 
 /// Undoes [`consume`] when the answer is known not to have been stored.
-pub fn release(conn: &mut AnyConnection, code: &str) -> Result<(), DbError> {
-    diesel::update(visit_codes::table.find(hash_token(code)))
+pub fn release(conn: &mut AnyConnection, code_hash: &str) -> Result<(), DbError> {
+    diesel::update(visit_codes::table.find(code_hash))
         .set(visit_codes::used.eq(false))
         .execute(conn)?;
     Ok(())

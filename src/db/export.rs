@@ -4,7 +4,6 @@
 use super::responses::SEALED;
 use super::schema::responses;
 use super::{AnyConnection, DbError};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -129,19 +128,4 @@ fn page_answers(conn: &mut AnyConnection, ids: &[&str]) -> Result<Vec<AnswerRow>
         .load(c)?,
     };
     Ok(rows)
-}
-
-/// An export reads many pages in key order: on PostgreSQL it asks for plain index scans
-/// instead of compiled (JIT) bitmap scans planned as if each page were the only one, and puts
-/// the settings back before the connection returns to the pool.
-pub fn reading_many_pages(conn: &mut AnyConnection, on: bool) -> Result<(), DbError> {
-    if let AnyConnection::Postgresql(c) = conn {
-        let sql = if on {
-            "SET jit = off; SET enable_bitmapscan = off"
-        } else {
-            "RESET jit; RESET enable_bitmapscan"
-        };
-        c.batch_execute(sql)?;
-    }
-    Ok(())
 }

@@ -1,14 +1,12 @@
 //! Files of forms imported: name, day, rows and two fingerprints, so that a file whose opening
-//! rows are an earlier file's is asked about rather than guessed at. The fingerprints are kept
-//! as keyed hashes (HMAC under a server key), never as cell values: forms of a few answers on a
-//! scale are few enough to be guessed back from a plain hash.
+//! rows are an earlier file's is asked about rather than guessed at. The fingerprints come
+//! keyed (HMAC under the server key [`super::keys::IMPORTS`], made by the caller), never as
+//! cell values: forms of a few answers on a scale are few enough to be guessed back from a
+//! plain hash.
 
 use super::schema::file_imports;
-use super::{keys, AnyConnection, DbError};
+use super::{AnyConnection, DbError};
 use diesel::prelude::*;
-
-/// Names the key the fingerprints are hashed with.
-const KEY: &str = "imports";
 
 /// An earlier import, as a later one names it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -21,23 +19,10 @@ pub struct EarlierImport {
     pub id_seed: String,
 }
 
-/// A file's two fingerprints, as computed from its cells (SHA-256, hex).
-pub struct Fingerprints<'a> {
-    pub opening: &'a str,
-    pub content: &'a str,
-}
-
-/// The fingerprints as stored: keyed hashes.
-fn keyed(
-    conn: &mut AnyConnection,
-    survey: &str,
-    f: &Fingerprints,
-) -> Result<(String, String), DbError> {
-    let key = keys::get_or_create(conn, KEY)?;
-    Ok((
-        key.sign(&["opening", survey, f.opening]),
-        key.sign(&["content", survey, f.content]),
-    ))
+/// A file's two fingerprints as stored: of its opening rows and of all its cells, keyed.
+pub struct Fingerprints {
+    pub opening: String,
+    pub content: String,
 }
 
 /// The latest import of this very file (the same cells) for `survey`, and the latest one whose
@@ -47,17 +32,16 @@ pub fn earlier(
     survey: &str,
     f: &Fingerprints,
 ) -> Result<(Option<EarlierImport>, Option<EarlierImport>), DbError> {
-    let (opening, content) = keyed(conn, survey, f)?;
     let same_file = file_imports::table
         .filter(file_imports::survey_id.eq(survey))
-        .filter(file_imports::content.eq(&content))
+        .filter(file_imports::content.eq(&f.content))
         .order((file_imports::imported_on.desc(), file_imports::id.desc()))
         .select(EarlierImport::as_select())
         .first(conn)
         .optional()?;
     let same_opening = file_imports::table
         .filter(file_imports::survey_id.eq(survey))
-        .filter(file_imports::opening.eq(&opening))
+        .filter(file_imports::opening.eq(&f.opening))
         .order((file_imports::imported_on.desc(), file_imports::id.desc()))
         .select(EarlierImport::as_select())
         .first(conn)
@@ -65,27 +49,39 @@ pub fn earlier(
     Ok((same_file, same_opening))
 }
 
-/// Remembers an import of `file_name` on `day`, its ids derived with `id_seed`.
+/// An import as remembered: its file, the day it counts under, the rows read, and what its
+/// derived ids were derived with.
+pub struct Imported<'a> {
+    pub file_name: &'a str,
+    pub day: &'a str,
+    pub rows: u64,
+    pub id_seed: &'a str,
+}
+
+/// Remembers an import for `survey`, made at `at`.
 pub fn record(
     conn: &mut AnyConnection,
     survey: &str,
-    file_name: &str,
-    day: &str,
-    rows: u64,
+    import: &Imported,
     f: &Fingerprints,
-    id_seed: &str,
+    at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbError> {
-    let (opening, content) = keyed(conn, survey, f)?;
+    let Imported {
+        file_name,
+        day,
+        rows,
+        id_seed,
+    } = *import;
     diesel::insert_into(file_imports::table)
         .values((
             // Time-ordered, so that the latest of one day is found first.
-            file_imports::id.eq(uuid::Uuid::now_v7().to_string()),
+            file_imports::id.eq(super::time_ordered_id(at)),
             file_imports::survey_id.eq(survey),
             file_imports::file_name.eq(file_name),
             file_imports::imported_on.eq(day),
             file_imports::rows_read.eq(i64::try_from(rows).unwrap_or(i64::MAX)),
-            file_imports::opening.eq(opening),
-            file_imports::content.eq(content),
+            file_imports::opening.eq(&f.opening),
+            file_imports::content.eq(&f.content),
             file_imports::id_seed.eq(id_seed),
         ))
         .execute(conn)?;

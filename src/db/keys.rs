@@ -11,6 +11,8 @@ use diesel::prelude::*;
 pub const FORMS: &str = "forms";
 /// Hashes submission ids.
 pub const SUBMISSION: &str = "submission";
+/// Hashes the fingerprints of imported files.
+pub const IMPORTS: &str = "imports";
 
 /// The key called `name`, made now when there is none yet.
 pub fn get_or_create(conn: &mut AnyConnection, name: &str) -> Result<Key, DbError> {

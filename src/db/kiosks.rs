@@ -1,8 +1,7 @@
 //! Kiosks: a tablet at a counter, bound to one unit and one survey by a secret URL token.
 
-use super::auth::{hash_token, new_secret};
 use super::schema::{kiosks, response_tallies};
-use super::{stored_time, AnyConnection, DbError};
+use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -36,17 +35,18 @@ impl KioskRow {
     }
 }
 
-/// Registers a kiosk and returns it with its token (shown once; only the hash is kept).
+/// Registers a kiosk whose token hashes to `token_hash` (the caller shows the token once;
+/// only the hash is kept).
 pub fn add(
     conn: &mut AnyConnection,
     unit: &str,
     survey: &str,
     label: &str,
+    token_hash: &str,
     at: DateTime<Utc>,
-) -> Result<(Kiosk, String), DbError> {
-    let token = new_secret();
+) -> Result<Kiosk, DbError> {
     let kiosk = Kiosk {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: super::time_ordered_id(at),
         unit: unit.to_string(),
         survey: survey.to_string(),
         label: label.to_string(),
@@ -54,20 +54,20 @@ pub fn add(
     diesel::insert_into(kiosks::table)
         .values((
             kiosks::id.eq(&kiosk.id),
-            kiosks::token_hash.eq(hash_token(&token)),
+            kiosks::token_hash.eq(token_hash),
             kiosks::unit_code.eq(unit),
             kiosks::survey_id.eq(survey),
             kiosks::label.eq(label),
             kiosks::created_at.eq(stored_time(at)),
         ))
         .execute(conn)?;
-    Ok((kiosk, token))
+    Ok(kiosk)
 }
 
-/// The active kiosk behind a token, if any.
-pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, DbError> {
+/// The active kiosk behind the token whose hash is `token_hash`, if any.
+pub fn by_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Kiosk>, DbError> {
     let row: Option<KioskRow> = kiosks::table
-        .filter(kiosks::token_hash.eq(hash_token(token)))
+        .filter(kiosks::token_hash.eq(token_hash))
         .filter(kiosks::revoked_at.is_null())
         .select(KioskRow::as_select())
         .first(conn)
@@ -78,25 +78,16 @@ pub fn by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<Kiosk>, 
 /// Revokes a kiosk by id or by its token; returns whether one was active.
 pub fn revoke(
     conn: &mut AnyConnection,
-    id_or_token: &str,
+    named: &IdOrToken,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let hash = hash_token(id_or_token);
-    let n = diesel::update(
-        kiosks::table
-            .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
-            .filter(kiosks::revoked_at.is_null()),
-    )
-    .set(kiosks::revoked_at.eq(stored_time(at)))
-    .execute(conn)?;
-    Ok(n > 0)
+    revoke_named!(conn, kiosks, named, at)
 }
 
 /// The unit of a kiosk named by id or by its token, revoked or not.
-pub fn unit_of(conn: &mut AnyConnection, id_or_token: &str) -> Result<Option<String>, DbError> {
-    let hash = hash_token(id_or_token);
+pub fn unit_of(conn: &mut AnyConnection, named: &IdOrToken) -> Result<Option<String>, DbError> {
     Ok(kiosks::table
-        .filter(kiosks::id.eq(id_or_token).or(kiosks::token_hash.eq(&hash)))
+        .filter(named_by!(kiosks, named))
         .select(kiosks::unit_code)
         .first(conn)
         .optional()?)

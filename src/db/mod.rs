@@ -94,8 +94,6 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error("migrations failed: {0}")]
     Migration(String),
-    #[error("password hashing failed: {0}")]
-    Hash(String),
     /// A thread doing database work ended without an answer (it panicked, or the server is
     /// shutting down).
     #[error("{0} stopped before finishing")]
@@ -110,6 +108,59 @@ pub enum DbError {
     )]
     CountRowVanished { slice: String },
 }
+
+/// PostgreSQL plans each page's read as if it were rare: it compiles it (JIT) and sorts a
+/// bitmap scan, which together cost several times the read on a large table. A reader of many
+/// pages in key order (an export, a recount) asks for plain ordered index scans instead while
+/// `on`, and puts the settings back (`on` false) before the connection returns to the pool.
+pub fn reading_many_pages(conn: &mut AnyConnection, on: bool) -> Result<(), DbError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        let sql = if on {
+            "SET jit = off; SET enable_bitmapscan = off"
+        } else {
+            "RESET jit; RESET enable_bitmapscan"
+        };
+        c.batch_execute(sql)?;
+    }
+    Ok(())
+}
+
+/// A kiosk or an API token as an operator names it: by its id, or by the token itself, which
+/// is looked up by the hash the caller made of it.
+#[derive(Debug, Clone, Copy)]
+pub struct IdOrToken<'a> {
+    pub id: &'a str,
+    pub hash: &'a str,
+}
+
+/// The rows of `$table` (kiosks, API tokens: each has an `id` and a `token_hash`) that an
+/// [`IdOrToken`] names.
+macro_rules! named_by {
+    ($table:ident, $named:expr) => {{
+        let named: &IdOrToken = $named;
+        $table::id
+            .eq(named.id)
+            .or($table::token_hash.eq(named.hash))
+    }};
+}
+pub(crate) use named_by;
+
+/// Revokes the active row of `$table` (kiosks, API tokens) that an [`IdOrToken`] names, as of
+/// `$at`; whether there was one.
+macro_rules! revoke_named {
+    ($conn:expr, $table:ident, $named:expr, $at:expr) => {
+        diesel::update(
+            $table::table
+                .filter(named_by!($table, $named))
+                .filter($table::revoked_at.is_null()),
+        )
+        .set($table::revoked_at.eq(stored_time($at)))
+        .execute($conn)
+        .map(|n| n > 0)
+        .map_err(DbError::from)
+    };
+}
+pub(crate) use revoke_named;
 
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,4 +276,14 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// reads one, so tests can fix the time.
 pub fn stored_time(at: chrono::DateTime<chrono::Utc>) -> String {
     crate::clock::stored(at)
+}
+
+/// A time-ordered (v7) id for a row made at `at`, the caller's time (no clock is read here);
+/// ids made in the same millisecond, or with a time before the last one's, keep the order they
+/// were made in.
+pub fn time_ordered_id(at: chrono::DateTime<chrono::Utc>) -> String {
+    static ORDER: std::sync::Mutex<uuid::ContextV7> = std::sync::Mutex::new(uuid::ContextV7::new());
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(&ORDER, seconds, at.timestamp_subsec_nanos());
+    uuid::Uuid::new_v7(ts).to_string()
 }

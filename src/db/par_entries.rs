@@ -36,7 +36,7 @@ pub fn add(
     write_transaction(conn, |conn| {
         diesel::insert_into(par_entries::table)
             .values((
-                par_entries::id.eq(uuid::Uuid::now_v7().to_string()),
+                par_entries::id.eq(super::time_ordered_id(at)),
                 par_entries::tree_id.eq(tree),
                 par_entries::period.eq(period),
                 par_entries::criterion.eq(criterion),

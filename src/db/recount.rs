@@ -4,7 +4,7 @@
 use super::counts::{self, Filter};
 use super::responses::SEALED;
 use super::schema::{answers, responses};
-use super::{write_transaction, AnyConnection, DbError, Pool};
+use super::{reading_many_pages, write_transaction, AnyConnection, DbError, Pool};
 use crate::counts::compare::differences;
 use crate::counts::recount::{Partial, ReadResponse};
 use crate::counts::{Deltas, Layouts, SliceKey};
@@ -226,22 +226,6 @@ fn recount_range(
     let part = read_range(&mut conn, layouts, lo, hi);
     reading_many_pages(&mut conn, false)?;
     part
-}
-
-/// PostgreSQL plans each page's read as if it were rare: it compiles it (JIT) and sorts a
-/// bitmap scan, which together cost several times the read on a large table. A recount reads
-/// hundreds of pages in key order, so it asks for the ordered index scan instead, and puts
-/// the settings back before the connection returns to the pool.
-fn reading_many_pages(conn: &mut AnyConnection, on: bool) -> Result<(), DbError> {
-    if let AnyConnection::Postgresql(c) = conn {
-        let sql = if on {
-            "SET jit = off; SET enable_bitmapscan = off"
-        } else {
-            "RESET jit; RESET enable_bitmapscan"
-        };
-        c.batch_execute(sql)?;
-    }
-    Ok(())
 }
 
 fn read_range(

@@ -53,6 +53,7 @@ impl AppState {
             units: &self.units,
             today: self.clock.today(),
             window_days: self.settings.survey_window_days,
+            submission_key: &self.submission_key,
         }
     }
 }
@@ -72,9 +73,9 @@ pub async fn submit_as(
     match hand_over(state, &raw, provenance)? {
         HandedOver::Queued(ack) => committed(ack.await.ok()),
         HandedOver::Refused(invalid) => {
-            let sid = raw.submission_id.clone();
+            let (key, sid) = (state.submission_key.clone(), raw.submission_id.clone());
             let before = state
-                .db(move |conn| ingest::already_stored(conn, &sid))
+                .db(move |conn| ingest::already_stored(conn, &key, &sid))
                 .await?;
             stored_before(before, invalid)
         }
@@ -91,8 +92,9 @@ pub fn submit_waiting(
     match hand_over(state, raw, provenance)? {
         HandedOver::Queued(ack) => committed(ack.blocking_recv().ok()),
         HandedOver::Refused(invalid) => {
-            let before =
-                state.db_blocking(|conn| ingest::already_stored(conn, &raw.submission_id))?;
+            let before = state.db_blocking(|conn| {
+                ingest::already_stored(conn, &state.submission_key, &raw.submission_id)
+            })?;
             stored_before(before, invalid)
         }
     }
@@ -173,6 +175,6 @@ impl From<SubmitError> for ApiError {
 /// Whether an answer under this submission id is stored already (a page sent twice).
 pub fn already_stored(state: &AppState, submission_id: &str) -> Result<bool, DbError> {
     Ok(state
-        .db_blocking(|conn| ingest::already_stored(conn, submission_id))?
+        .db_blocking(|conn| ingest::already_stored(conn, &state.submission_key, submission_id))?
         .is_some())
 }

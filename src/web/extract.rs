@@ -11,6 +11,7 @@
 
 use crate::db::auth::{self, Grant, Role, User};
 use crate::db::DbError;
+use crate::secrets::{hash_token, new_secret};
 use crate::state::AppState;
 use crate::web::error::{ApiError, PageError};
 use actix_web::cookie::{Cookie, SameSite};
@@ -68,7 +69,7 @@ async fn session_user(state: &AppState, token: String) -> Result<Option<User>, D
     };
     let now = crate::clock::wall_now();
     state
-        .db(move |conn| auth::session_user(conn, &token, life, now))
+        .db(move |conn| auth::session_user(conn, &hash_token(&token), life, now))
         .await
 }
 
@@ -217,7 +218,7 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
 /// the abuse limits can tell a known integrator from a guesser without a database query).
 /// The key it is counted under: its hash, never the token itself.
 pub fn known_token(state: &AppState, token: &str) -> Option<String> {
-    let hash = auth::hash_token(token);
+    let hash = hash_token(token);
     let known = state.token_cache.lock().ok().is_some_and(|m| {
         m.get(&hash)
             .is_some_and(|(_, at)| at.elapsed() < TOKEN_CACHE)
@@ -227,7 +228,7 @@ pub fn known_token(state: &AppState, token: &str) -> Option<String> {
 
 /// The role and unit scope of a token, from the cache when it was checked recently.
 async fn token_grant(state: &AppState, token: String) -> Result<Grant, ApiError> {
-    let hash = auth::hash_token(&token);
+    let hash = hash_token(&token);
     let cached = state.token_cache.lock().ok().and_then(|m| {
         m.get(&hash)
             .filter(|(_, at)| at.elapsed() < TOKEN_CACHE)
@@ -236,8 +237,9 @@ async fn token_grant(state: &AppState, token: String) -> Result<Grant, ApiError>
     if let Some(grant) = cached {
         return Ok(grant);
     }
+    let stored = hash.clone();
     let grant = state
-        .db(move |conn| auth::token_grant(conn, &token))
+        .db(move |conn| auth::token_grant(conn, &stored))
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     if let Ok(mut m) = state.token_cache.lock() {
@@ -284,7 +286,7 @@ fn binding_of(req: &HttpRequest) -> Option<Binding> {
 fn token_for(key: &crate::secrets::Key, binding: &Binding) -> String {
     match binding {
         // The session is named by its hash, as stored; the token never reveals the cookie.
-        Binding::Session(s) => key.sign(&["csrf-session", &auth::hash_token(s)]),
+        Binding::Session(s) => key.sign(&["csrf-session", &hash_token(s)]),
         Binding::PreSession(p) => key.sign(&["csrf-pre-session", p]),
     }
 }
@@ -317,7 +319,7 @@ impl FromRequest for Csrf {
                 new_cookie: None,
             },
             None => {
-                let pre = auth::new_secret();
+                let pre = new_secret();
                 Csrf {
                     token: token_for(&state.forms_key, &Binding::PreSession(pre.clone())),
                     new_cookie: Some(cookie(CSRF_COOKIE, pre)),

@@ -107,40 +107,31 @@ impl ResponsesRow {
     }
 }
 
-/// The slice table's primary key, in its index order: writers lock rows in this order and
-/// replace counts on conflict with it.
-const SLICE_KEY: (
-    slice_counts::survey_id,
-    slice_counts::period,
-    slice_counts::day,
-    slice_counts::unit_code,
-    slice_counts::survey_version,
-    slice_counts::respondent_group,
-) = (
-    slice_counts::survey_id,
-    slice_counts::period,
-    slice_counts::day,
-    slice_counts::unit_code,
-    slice_counts::survey_version,
-    slice_counts::respondent_group,
+/// A constant naming a table's key columns, written once: the type is the list of columns.
+macro_rules! key_columns {
+    ($(#[$doc:meta])* $name:ident = $table:ident($($column:ident),+)) => {
+        $(#[$doc])*
+        const $name: ($($table::$column,)+) = ($($table::$column,)+);
+    };
+}
+
+key_columns!(
+    /// The slice table's primary key, in its index order: writers lock rows in this order and
+    /// replace counts on conflict with it.
+    SLICE_KEY = slice_counts(survey_id, period, day, unit_code, survey_version, respondent_group)
 );
 
-const RESPONSES_KEY: (
-    response_tallies::survey_id,
-    response_tallies::period,
-    response_tallies::day,
-    response_tallies::unit_code,
-    response_tallies::survey_version,
-    response_tallies::respondent_group,
-    response_tallies::channel,
-) = (
-    response_tallies::survey_id,
-    response_tallies::period,
-    response_tallies::day,
-    response_tallies::unit_code,
-    response_tallies::survey_version,
-    response_tallies::respondent_group,
-    response_tallies::channel,
+key_columns!(
+    /// The response sums' primary key: the slice's and the channel.
+    RESPONSES_KEY = response_tallies(
+        survey_id,
+        period,
+        day,
+        unit_code,
+        survey_version,
+        respondent_group,
+        channel
+    )
 );
 
 /// Adds a batch's deltas to the count rows, in a handful of statements; call inside the

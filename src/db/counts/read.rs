@@ -32,6 +32,43 @@ impl Filter {
     }
 }
 
+/// Narrows a boxed query on the count rows (`slice_counts`) or the response sums
+/// (`response_tallies`), which share these columns, to a filter's survey, period, units and
+/// days: the rollup rows for a whole period, else the days between its bounds.
+macro_rules! within {
+    ($query:expr, $table:ident, $filter:expr) => {{
+        let f: &Filter = $filter;
+        let mut q = $query
+            .filter($table::survey_id.eq(&f.survey_id))
+            .filter($table::period.eq(f.period));
+        if let Some(units) = &f.units {
+            q = q.filter($table::unit_code.eq_any(units));
+        }
+        if f.whole_period() {
+            q = q.filter($table::day.eq(ROLLUP_DAY));
+        } else {
+            // Breakdown rows (`#…`) sort before every day: a lower bound always leaves them out.
+            q = q.filter($table::day.ge(f.from.as_deref().unwrap_or(FIRST_DAY)));
+            if let Some(to) = &f.to {
+                q = q.filter($table::day.le(to));
+            }
+        }
+        q
+    }};
+}
+
+/// Narrows a query on the count rows or the response sums to one survey's period and the
+/// breakdown rows between `first` and `end` (a bucket prefix's range).
+macro_rules! in_buckets {
+    ($query:expr, $table:ident, $survey:expr, $period:expr, $first:expr, $end:expr) => {
+        $query
+            .filter($table::survey_id.eq($survey))
+            .filter($table::period.eq($period))
+            .filter($table::day.ge($first))
+            .filter($table::day.lt($end))
+    };
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = slice_counts)]
 struct GroupCounts {
@@ -60,23 +97,13 @@ pub fn load_by_group(
     f: &Filter,
 ) -> Result<BTreeMap<String, Tallies>, DbError> {
     let mut groups: BTreeMap<String, Sum> = BTreeMap::new();
-    let mut q = slice_counts::table
-        .select(GroupCounts::as_select())
-        .into_boxed()
-        .filter(slice_counts::survey_id.eq(&f.survey_id))
-        .filter(slice_counts::period.eq(f.period));
-    if let Some(units) = &f.units {
-        q = q.filter(slice_counts::unit_code.eq_any(units));
-    }
-    if f.whole_period() {
-        q = q.filter(slice_counts::day.eq(ROLLUP_DAY));
-    } else {
-        // Breakdown rows (`#…`) sort before every day: a lower bound always leaves them out.
-        q = q.filter(slice_counts::day.ge(f.from.as_deref().unwrap_or(FIRST_DAY)));
-        if let Some(to) = &f.to {
-            q = q.filter(slice_counts::day.le(to));
-        }
-    }
+    let q = within!(
+        slice_counts::table
+            .select(GroupCounts::as_select())
+            .into_boxed(),
+        slice_counts,
+        f
+    );
     for row in q.load::<GroupCounts>(conn)? {
         let t = groups.entry(row.respondent_group).or_default();
         if t.add_packed(&row.counts).is_none() {
@@ -88,26 +115,17 @@ pub fn load_by_group(
             );
         }
     }
-    let mut q = response_tallies::table
-        .group_by(response_tallies::respondent_group)
-        .select((
-            response_tallies::respondent_group,
-            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        ))
-        .into_boxed()
-        .filter(response_tallies::survey_id.eq(&f.survey_id))
-        .filter(response_tallies::period.eq(f.period));
-    if let Some(units) = &f.units {
-        q = q.filter(response_tallies::unit_code.eq_any(units));
-    }
-    if f.whole_period() {
-        q = q.filter(response_tallies::day.eq(ROLLUP_DAY));
-    } else {
-        q = q.filter(response_tallies::day.ge(f.from.as_deref().unwrap_or(FIRST_DAY)));
-        if let Some(to) = &f.to {
-            q = q.filter(response_tallies::day.le(to));
-        }
-    }
+    let q = within!(
+        response_tallies::table
+            .group_by(response_tallies::respondent_group)
+            .select((
+                response_tallies::respondent_group,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+            ))
+            .into_boxed(),
+        response_tallies,
+        f
+    );
     for row in q.load::<GroupResponses>(conn)? {
         groups.entry(row.respondent_group).or_default().responses += row.n;
     }
@@ -168,17 +186,46 @@ pub fn pooled_over_groups(
 }
 
 #[derive(Queryable)]
-struct UnitGroupCounts {
+struct UnitKeyedCounts {
     unit: String,
-    group: String,
+    key: String,
     counts: Vec<u8>,
 }
 
 #[derive(Queryable)]
-struct UnitGroupResponses {
+struct UnitKeyedResponses {
     unit: String,
-    group: String,
+    key: String,
     n: i64,
+}
+
+/// [`gather`] per unit: packed rows and response sums by key (as `key` makes it of the stored
+/// one) and unit, key → unit → counts.
+fn gather_by_unit(
+    rows: Vec<UnitKeyedCounts>,
+    responses: Vec<UnitKeyedResponses>,
+    key: impl Fn(&str) -> String,
+    what: &str,
+) -> BTreeMap<String, BTreeMap<String, Sum>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    for row in rows {
+        let t = out
+            .entry(key(&row.key))
+            .or_default()
+            .entry(row.unit)
+            .or_default();
+        if t.add_packed(&row.counts).is_none() {
+            log::error!("unreadable counts of {what}; run `chiso recount --fix`");
+        }
+    }
+    for row in responses {
+        out.entry(key(&row.key))
+            .or_default()
+            .entry(row.unit)
+            .or_default()
+            .responses += row.n;
+    }
+    out
 }
 
 /// The counts of each unit per respondent group (group → unit → counts), over the whole
@@ -188,67 +235,38 @@ pub fn load_by_unit_group(
     conn: &mut AnyConnection,
     f: &Filter,
 ) -> Result<BTreeMap<String, BTreeMap<String, Sum>>, DbError> {
-    let mut q = slice_counts::table
-        .select((
-            slice_counts::unit_code,
-            slice_counts::respondent_group,
-            slice_counts::counts,
-        ))
-        .into_boxed()
-        .filter(slice_counts::survey_id.eq(&f.survey_id))
-        .filter(slice_counts::period.eq(f.period));
-    let mut r = response_tallies::table
-        .group_by((
-            response_tallies::unit_code,
-            response_tallies::respondent_group,
-        ))
-        .select((
-            response_tallies::unit_code,
-            response_tallies::respondent_group,
-            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        ))
-        .into_boxed()
-        .filter(response_tallies::survey_id.eq(&f.survey_id))
-        .filter(response_tallies::period.eq(f.period));
-    if let Some(units) = &f.units {
-        q = q.filter(slice_counts::unit_code.eq_any(units));
-        r = r.filter(response_tallies::unit_code.eq_any(units));
-    }
-    if f.whole_period() {
-        q = q.filter(slice_counts::day.eq(ROLLUP_DAY));
-        r = r.filter(response_tallies::day.eq(ROLLUP_DAY));
-    } else {
-        let from = f.from.as_deref().unwrap_or(FIRST_DAY);
-        q = q.filter(slice_counts::day.ge(from));
-        r = r.filter(response_tallies::day.ge(from));
-        if let Some(to) = &f.to {
-            q = q.filter(slice_counts::day.le(to));
-            r = r.filter(response_tallies::day.le(to));
-        }
-    }
-    let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
-    for row in q.load::<UnitGroupCounts>(conn)? {
-        let t = out
-            .entry(row.group)
-            .or_default()
-            .entry(row.unit)
-            .or_default();
-        if t.add_packed(&row.counts).is_none() {
-            log::error!(
-                "unreadable counts of {} {} by unit; run `chiso recount --fix`",
-                f.survey_id,
-                f.period
-            );
-        }
-    }
-    for row in r.load::<UnitGroupResponses>(conn)? {
-        out.entry(row.group)
-            .or_default()
-            .entry(row.unit)
-            .or_default()
-            .responses += row.n;
-    }
-    Ok(out)
+    let q = within!(
+        slice_counts::table
+            .select((
+                slice_counts::unit_code,
+                slice_counts::respondent_group,
+                slice_counts::counts,
+            ))
+            .into_boxed(),
+        slice_counts,
+        f
+    );
+    let r = within!(
+        response_tallies::table
+            .group_by((
+                response_tallies::unit_code,
+                response_tallies::respondent_group,
+            ))
+            .select((
+                response_tallies::unit_code,
+                response_tallies::respondent_group,
+                sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+            ))
+            .into_boxed(),
+        response_tallies,
+        f
+    );
+    Ok(gather_by_unit(
+        q.load(conn)?,
+        r.load(conn)?,
+        str::to_string,
+        &format!("{} {} by unit", f.survey_id, f.period),
+    ))
 }
 
 #[derive(Queryable)]
@@ -307,20 +325,6 @@ pub fn forms_by_day_group(
     Ok((days, whole))
 }
 
-#[derive(Queryable)]
-struct UnitKeyedCounts {
-    unit: String,
-    key: String,
-    counts: Vec<u8>,
-}
-
-#[derive(Queryable)]
-struct UnitKeyedResponses {
-    unit: String,
-    key: String,
-    n: i64,
-}
-
 /// The bucket rows under `prefix` of every unit (not the `*` rows), key → unit → counts: one
 /// read of the same rows each unit's page reads for itself, so that a unit's field or channel
 /// can be checked down the chain of units holding only that field's or channel's forms.
@@ -331,53 +335,43 @@ pub fn load_buckets_by_unit(
     prefix: &str,
 ) -> Result<BTreeMap<String, BTreeMap<String, Sum>>, DbError> {
     let (first, end) = crate::counts::bucket_range(prefix);
-    let rows: Vec<UnitKeyedCounts> = slice_counts::table
-        .filter(slice_counts::survey_id.eq(survey_id))
-        .filter(slice_counts::period.eq(period))
-        .filter(slice_counts::day.ge(&first))
-        .filter(slice_counts::day.lt(&end))
-        .filter(slice_counts::unit_code.ne(crate::counts::ALL_UNITS))
-        .select((
-            slice_counts::unit_code,
-            slice_counts::day,
-            slice_counts::counts,
-        ))
-        .load(conn)?;
-    let responses: Vec<UnitKeyedResponses> = response_tallies::table
-        .filter(response_tallies::survey_id.eq(survey_id))
-        .filter(response_tallies::period.eq(period))
-        .filter(response_tallies::day.ge(&first))
-        .filter(response_tallies::day.lt(&end))
-        .filter(response_tallies::unit_code.ne(crate::counts::ALL_UNITS))
-        .group_by((response_tallies::unit_code, response_tallies::day))
-        .select((
-            response_tallies::unit_code,
-            response_tallies::day,
-            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        ))
-        .load(conn)?;
-    let key = |day: &str| day.get(prefix.len()..).unwrap_or_default().to_string();
-    let mut out: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
-    for row in rows {
-        let t = out
-            .entry(key(&row.key))
-            .or_default()
-            .entry(row.unit)
-            .or_default();
-        if t.add_packed(&row.counts).is_none() {
-            log::error!(
-                "unreadable counts of {survey_id} {period} {prefix}; run `chiso recount --fix`"
-            );
-        }
-    }
-    for row in responses {
-        out.entry(key(&row.key))
-            .or_default()
-            .entry(row.unit)
-            .or_default()
-            .responses += row.n;
-    }
-    Ok(out)
+    let rows: Vec<UnitKeyedCounts> = in_buckets!(
+        slice_counts::table,
+        slice_counts,
+        survey_id,
+        period,
+        &first,
+        &end
+    )
+    .filter(slice_counts::unit_code.ne(crate::counts::ALL_UNITS))
+    .select((
+        slice_counts::unit_code,
+        slice_counts::day,
+        slice_counts::counts,
+    ))
+    .load(conn)?;
+    let responses: Vec<UnitKeyedResponses> = in_buckets!(
+        response_tallies::table,
+        response_tallies,
+        survey_id,
+        period,
+        &first,
+        &end
+    )
+    .filter(response_tallies::unit_code.ne(crate::counts::ALL_UNITS))
+    .group_by((response_tallies::unit_code, response_tallies::day))
+    .select((
+        response_tallies::unit_code,
+        response_tallies::day,
+        sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+    ))
+    .load(conn)?;
+    Ok(gather_by_unit(
+        rows,
+        responses,
+        |day| day.get(prefix.len()..).unwrap_or_default().to_string(),
+        &format!("{survey_id} {period} {prefix}"),
+    ))
 }
 
 /// One kind of breakdown row (a [`crate::counts::MONTH_BUCKET`] or
@@ -393,26 +387,32 @@ pub fn load_buckets(
     let (first, end) = crate::counts::bucket_range(prefix);
     let all = [crate::counts::ALL_UNITS.to_string()];
     let units = units.unwrap_or(&all);
-    let rows: Vec<KeyedCounts> = slice_counts::table
-        .filter(slice_counts::survey_id.eq(survey_id))
-        .filter(slice_counts::period.eq(period))
-        .filter(slice_counts::day.ge(&first))
-        .filter(slice_counts::day.lt(&end))
-        .filter(slice_counts::unit_code.eq_any(units))
-        .select((slice_counts::day, slice_counts::counts))
-        .load(conn)?;
-    let responses: Vec<KeyedResponses> = response_tallies::table
-        .filter(response_tallies::survey_id.eq(survey_id))
-        .filter(response_tallies::period.eq(period))
-        .filter(response_tallies::day.ge(&first))
-        .filter(response_tallies::day.lt(&end))
-        .filter(response_tallies::unit_code.eq_any(units))
-        .group_by(response_tallies::day)
-        .select((
-            response_tallies::day,
-            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-        ))
-        .load(conn)?;
+    let rows: Vec<KeyedCounts> = in_buckets!(
+        slice_counts::table,
+        slice_counts,
+        survey_id,
+        period,
+        &first,
+        &end
+    )
+    .filter(slice_counts::unit_code.eq_any(units))
+    .select((slice_counts::day, slice_counts::counts))
+    .load(conn)?;
+    let responses: Vec<KeyedResponses> = in_buckets!(
+        response_tallies::table,
+        response_tallies,
+        survey_id,
+        period,
+        &first,
+        &end
+    )
+    .filter(response_tallies::unit_code.eq_any(units))
+    .group_by(response_tallies::day)
+    .select((
+        response_tallies::day,
+        sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+    ))
+    .load(conn)?;
     let strip = |v: Vec<KeyedCounts>| {
         v.into_iter()
             .map(|r| KeyedCounts {

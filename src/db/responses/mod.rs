@@ -4,18 +4,18 @@
 //!
 //! Nothing stored dates an answer more precisely than its day: every response gets a random
 //! (v4) id whatever its channel, `created_at` is the day it was stored, and the client's
-//! `submission_id` is kept only as a keyed hash (`secrets::keyed_submission`).
+//! `submission_id` is kept only in the keyed form its caller made (`Pending::stored_submission`).
 
 mod stored;
 
 pub use stored::{
-    count, hash_plain_submission_ids, replace, set_status, unseal, values, StoredValues,
+    count, plain_submission_ids, replace, set_status, set_submission_ids, unseal, values,
+    StoredValues,
 };
 
 use super::schema::{answers, responses};
 use super::{counts, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::counts::{Contribution, Deltas, Layouts, SliceKey};
-use crate::secrets::keyed_submission;
 use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -36,6 +36,8 @@ pub struct Pending {
     pub period: i32,
     pub day: String,
     pub submission_id: String,
+    /// The submission id as stored: keyed by the caller (`secrets::keyed_submission`).
+    pub stored_submission: String,
     pub status: String,
     pub keyed_by: Option<String>,
     pub valid: ValidSubmission,
@@ -59,14 +61,13 @@ impl Stored {
     }
 }
 
+/// The response stored under a submission id in its stored (keyed) form.
 pub fn find_by_submission(
     conn: &mut AnyConnection,
-    submission: &str,
+    stored_submission: &str,
 ) -> Result<Option<String>, DbError> {
-    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
-    let stored = keyed_submission(&key, submission);
     Ok(responses::table
-        .filter(responses::submission_id.eq(stored))
+        .filter(responses::submission_id.eq(stored_submission))
         .select(responses::id)
         .first::<String>(conn)
         .optional()?)
@@ -109,7 +110,7 @@ pub fn store_one(
 fn retry_as_existing(conn: &mut AnyConnection, p: &Pending, e: DbError) -> Result<Stored, DbError> {
     if let DbError::Query(q) = &e {
         if is_unique_violation(q) {
-            if let Some(id) = find_by_submission(conn, &p.submission_id)? {
+            if let Some(id) = find_by_submission(conn, &p.stored_submission)? {
                 return Ok(Stored::Existing(id));
             }
         }
@@ -143,6 +144,17 @@ struct AnswerRows {
     response_ids: Vec<String>,
     item_codes: Vec<String>,
     values: Vec<Option<i16>>,
+}
+
+impl AnswerRows {
+    /// The answers of `p`, stored as response `id`.
+    fn push(&mut self, id: &str, p: &Pending) {
+        for (item, value) in &p.valid.answers {
+            self.response_ids.push(id.to_string());
+            self.item_codes.push(item.clone());
+            self.values.push(*value);
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -255,13 +267,7 @@ pub fn store_batch(
     layouts: &Layouts,
     batch: &[Pending],
 ) -> Result<Vec<Stored>, DbError> {
-    // Submission ids are stored only as a keyed hash.
-    let key = super::keys::get_or_create(conn, super::keys::SUBMISSION)?;
-    let hashed: Vec<String> = batch
-        .iter()
-        .map(|p| keyed_submission(&key, &p.submission_id))
-        .collect();
-    let ids: Vec<&str> = hashed.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = batch.iter().map(|p| p.stored_submission.as_str()).collect();
     let mut known: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(1000) {
         let rows: Vec<Known> = responses::table
@@ -274,7 +280,8 @@ pub fn store_batch(
     let mut heads = Vec::new();
     let mut rows = AnswerRows::default();
     let mut deltas = Deltas::default();
-    for (p, sid) in batch.iter().zip(&hashed) {
+    for p in batch {
+        let sid = &p.stored_submission;
         if let Some(id) = known.get(sid) {
             out.push(Stored::Existing(id.clone()));
             continue;
@@ -310,27 +317,13 @@ pub fn store_batch(
             // The day only (the day it counts under): nothing dates an answer more precisely.
             created_at: &p.day,
         });
-        for (item, value) in &p.valid.answers {
-            rows.response_ids.push(id.clone());
-            rows.item_codes.push(item.clone());
-            rows.values.push(*value);
-        }
+        rows.push(&id, p);
         if sealed {
             out.push(Stored::Created(id));
             continue;
         }
-        let key = SliceKey {
-            survey_id: p.survey_id.clone(),
-            survey_version: layout.version().to_string(),
-            unit_code: p.unit.clone(),
-            period: p.period,
-            day: p.day.clone(),
-            respondent_group: p.valid.group.clone().unwrap_or_default(),
-            channel: p.channel.clone(),
-            field: field_of(p),
-        };
         // Counts of the whole batch are summed first: one upsert per slice, not per response.
-        deltas.add(layout, key, &p.contribution);
+        deltas.add(layout, p.slice(layout.version()), &p.contribution);
         out.push(Stored::Created(id));
     }
     insert_responses(conn, &heads)?;
@@ -341,11 +334,24 @@ pub fn store_batch(
     Ok(out)
 }
 
-/// The field of procedure a response names, for its breakdown counts.
-fn field_of(p: &Pending) -> String {
-    p.valid
-        .background
-        .get(crate::counts::FIELD_QUESTION)
-        .cloned()
-        .unwrap_or_default()
+impl Pending {
+    /// The slice this response counts in, under the survey version it was stored with.
+    fn slice(&self, survey_version: &str) -> SliceKey {
+        SliceKey {
+            survey_id: self.survey_id.clone(),
+            survey_version: survey_version.to_string(),
+            unit_code: self.unit.clone(),
+            period: self.period,
+            day: self.day.clone(),
+            respondent_group: self.valid.group.clone().unwrap_or_default(),
+            channel: self.channel.clone(),
+            // The field of procedure it names, for the breakdown counts.
+            field: self
+                .valid
+                .background
+                .get(crate::counts::FIELD_QUESTION)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
 }

@@ -1,10 +1,9 @@
 //! Responses once stored: counted, replaced by a correction, moved between statuses, read
 //! back, and unsealed.
 
-use super::{answers, field_of, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
+use super::{answers, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
 use crate::counts::{Deltas, Layouts, SliceKey};
 use crate::db::{counts, write_transaction, AnyConnection, DbError};
-use crate::secrets::keyed_submission;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -42,25 +41,11 @@ pub fn replace(
         .execute(conn)?;
     diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;
     let mut rows = AnswerRows::default();
-    for (item, value) in &new.valid.answers {
-        rows.response_ids.push(response_id.to_string());
-        rows.item_codes.push(item.clone());
-        rows.values.push(*value);
-    }
+    rows.push(response_id, new);
     insert_answers(conn, &rows)?;
-    let key = |p: &Pending| SliceKey {
-        survey_id: p.survey_id.clone(),
-        survey_version: version.clone(),
-        unit_code: p.unit.clone(),
-        period: p.period,
-        day: p.day.clone(),
-        respondent_group: p.valid.group.clone().unwrap_or_default(),
-        channel: p.channel.clone(),
-        field: field_of(p),
-    };
     let mut deltas = Deltas::default();
-    deltas.remove(layout, key(old), &old.contribution);
-    deltas.add(layout, key(new), &new.contribution);
+    deltas.remove(layout, old.slice(&version), &old.contribution);
+    deltas.add(layout, new.slice(&version), &new.contribution);
     counts::add(conn, layouts, &deltas)
 }
 
@@ -122,28 +107,34 @@ pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>
     }))
 }
 
-/// Replaces every submission id stored as sent (before they were kept as keyed hashes) by its
-/// keyed hash; returns how many. Idempotency keeps working: a client sending an old id again
-/// finds it under its hash.
-pub fn hash_plain_submission_ids(conn: &mut AnyConnection) -> Result<usize, DbError> {
-    let key = crate::db::keys::get_or_create(conn, crate::db::keys::SUBMISSION)?;
-    let plain: Vec<(String, String)> = responses::table
+/// The responses whose submission id is stored as sent (before they were kept keyed):
+/// (response id, submission id).
+pub fn plain_submission_ids(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, DbError> {
+    Ok(responses::table
         .filter(
             responses::submission_id
                 .not_like(format!("{}%", crate::secrets::KEYED_SUBMISSION_PREFIX)),
         )
         .select((responses::id, responses::submission_id))
-        .load(conn)?;
-    if plain.is_empty() {
+        .load(conn)?)
+}
+
+/// Sets the stored submission id of each (response id, stored id), in one transaction;
+/// returns how many.
+pub fn set_submission_ids(
+    conn: &mut AnyConnection,
+    stored: &[(String, String)],
+) -> Result<usize, DbError> {
+    if stored.is_empty() {
         return Ok(0);
     }
     write_transaction(conn, |conn| {
-        for (id, sid) in &plain {
+        for (id, sid) in stored {
             diesel::update(responses::table.find(id))
-                .set(responses::submission_id.eq(keyed_submission(&key, sid)))
+                .set(responses::submission_id.eq(sid))
                 .execute(conn)?;
         }
-        Ok(plain.len())
+        Ok(stored.len())
     })
 }
 

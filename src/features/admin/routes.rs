@@ -139,6 +139,10 @@ fn forbidden_or_broken(e: AdminError) -> PageError {
             why,
         ),
         AdminError::Db(e) => e.into(),
+        AdminError::Hash(e) => {
+            log::error!("{e}");
+            PageError::busy()
+        }
         AdminError::Invalid(p) => PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ("Chưa thay đổi gì", "Nothing was changed"),

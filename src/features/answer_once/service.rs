@@ -85,9 +85,11 @@ pub fn answer<T: Ticket>(state: &AppState, ticket: &T, raw: RawSubmission) -> Re
         return Ok(());
     };
     // Known not stored: the ticket is given back. Unknown: it stays used.
-    let given_back = state.db_blocking(|conn| match ingest::already_stored(conn, &sid)? {
-        None => ticket.release(conn).map(|_| true),
-        Some(_) => Ok::<_, DbError>(false),
+    let given_back = state.db_blocking(|conn| {
+        match ingest::already_stored(conn, &state.submission_key, &sid)? {
+            None => ticket.release(conn).map(|_| true),
+            Some(_) => Ok::<_, DbError>(false),
+        }
     });
     match (e, given_back) {
         (_, Ok(false)) => Ok(()),

@@ -12,6 +12,7 @@ use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, AnyConnection, DbError};
 use crate::features::answer_once::{self, for_citizen, Ticket};
 use crate::features::Actor;
+use crate::secrets::hash_token;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission};
 use crate::text::FieldProblem;
@@ -164,12 +165,13 @@ pub fn issue(
         .format("%Y-%m-%d")
         .to_string();
     let codes: Vec<String> = (0..count).map(|_| new_code()).collect();
+    let hashes: Vec<String> = codes.iter().map(|c| hash_token(c)).collect();
     let (unit_code, survey_id) = (u.code.clone(), s.id.clone());
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
             rows::insert(
                 c,
-                &codes,
+                &hashes,
                 &unit_code,
                 &survey_id,
                 &actor.name,
@@ -195,7 +197,7 @@ pub fn issue(
 pub fn open(state: &AppState, typed: &str) -> Result<VisitCode, CodeError> {
     let code = normalise(typed).ok_or(CodeError::Unknown)?;
     let found = state
-        .db_blocking(|c| rows::by_code(c, &code))?
+        .db_blocking(|c| rows::by_code(c, &hash_token(&code)))?
         .ok_or(CodeError::Unknown)?;
     let today = state.clock.today().format("%Y-%m-%d").to_string();
     if found.used {
@@ -258,11 +260,11 @@ impl Ticket for Slip {
 
     fn consume(&self, state: &AppState, conn: &mut AnyConnection) -> Result<bool, DbError> {
         let day = state.clock.today().format("%Y-%m-%d").to_string();
-        rows::consume(conn, &self.0, &day)
+        rows::consume(conn, &hash_token(&self.0), &day)
     }
 
     fn release(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        rows::release(conn, &self.0)
+        rows::release(conn, &hash_token(&self.0))
     }
 
     fn refusal(e: &FieldError) -> CodeError {

@@ -11,6 +11,7 @@ use crate::db::campaigns::{self as rows, Campaign, OPEN};
 use crate::db::{AnyConnection, DbError};
 use crate::features::answer_once::{self, service::answer_value, Ticket};
 use crate::ingest::Provenance;
+use crate::secrets::hash_token;
 use crate::state::AppState;
 use crate::survey::{FieldError, RawSubmission, Section, Survey};
 use crate::text::Text;
@@ -53,7 +54,7 @@ pub struct Invitation {
 
 pub fn open_link(state: &AppState, token: &str) -> Result<Invitation, InviteError> {
     let link = state
-        .db_blocking(|conn| rows::by_token(conn, token))?
+        .db_blocking(|conn| rows::by_token(conn, &hash_token(token)))?
         .ok_or(InviteError::Link(LinkError::Unknown))?;
     let refused = match () {
         _ if link.answered => Some(LinkError::Answered),
@@ -197,11 +198,11 @@ impl Ticket for Link<'_> {
     }
 
     fn consume(&self, _: &AppState, conn: &mut AnyConnection) -> Result<bool, DbError> {
-        rows::consume(conn, self.0)
+        rows::consume(conn, &hash_token(self.0))
     }
 
     fn release(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        rows::release(conn, self.0)
+        rows::release(conn, &hash_token(self.0))
     }
 
     fn refusal(e: &FieldError) -> InviteError {

@@ -3,8 +3,9 @@
 //! a known one with a wrong password.
 
 use crate::db::auth::{self, SessionLife, User};
-use crate::db::{audit, DbError};
+use crate::db::{audit, AnyConnection, DbError};
 use crate::passwords::PasswordsBusy;
+use crate::secrets::{hash_token, password_of_user, NewToken};
 use crate::state::AppState;
 use std::net::IpAddr;
 
@@ -31,6 +32,19 @@ pub struct Session {
     pub user: User,
 }
 
+/// The user, when the name and password are right; `None` for any kind of failure (no hints).
+/// Runs argon2: on the password threads while serving.
+pub fn verify_login(
+    conn: &mut AnyConnection,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>, DbError> {
+    let found = auth::credentials(conn, username)?;
+    let stored = found.as_ref().map(|c| c.password_hash.as_str());
+    let matches = password_of_user(password, stored);
+    Ok(found.filter(|_| matches).map(|c| c.user))
+}
+
 /// Opens a session when the name and password are right. `address` is the client's (none
 /// when unknown, as in tests that send no address: they all count as one).
 pub async fn sign_in(
@@ -54,12 +68,16 @@ pub async fn sign_in(
         .passwords
         .run(move || -> Result<Option<Session>, DbError> {
             let mut conn = pool.get()?;
-            let Some(user) = auth::verify_login(&mut conn, &name, &password)? else {
+            let Some(user) = verify_login(&mut conn, &name, &password)? else {
                 return Ok(None);
             };
             audit::record(&mut conn, &user.username, "login", "", now)?;
-            let token = auth::create_session(&mut conn, &user, life, now)?;
-            Ok(Some(Session { token, user }))
+            let session = NewToken::generate();
+            auth::create_session(&mut conn, &user, &session.hash, life, now)?;
+            Ok(Some(Session {
+                token: session.token,
+                user,
+            }))
         })
         .await??;
     Ok(match session {
@@ -70,6 +88,6 @@ pub async fn sign_in(
 
 pub async fn sign_out(state: &AppState, session_token: String) -> Result<(), DbError> {
     state
-        .db(move |conn| auth::end_session(conn, &session_token))
+        .db(move |conn| auth::end_session(conn, &hash_token(&session_token)))
         .await
 }

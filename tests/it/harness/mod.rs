@@ -13,6 +13,7 @@ pub use web::*;
 use chiso::clock::Clock;
 use chiso::config::Settings;
 use chiso::db::auth;
+use chiso::features::admin::service::new_api_token;
 use chiso::http_client::Client;
 use chiso::startup::prepare;
 use chiso::state::AppState;
@@ -121,14 +122,14 @@ impl TestAppBuilder {
         state.clock = self.clock.unwrap_or_else(test_clock);
         let mut conn = state.pool.get().unwrap();
         let surveyor_token =
-            auth::create_token(&mut conn, Role::Surveyor, "test", chrono::Utc::now()).unwrap();
+            new_api_token(&mut conn, Role::Surveyor, "test", None, chrono::Utc::now()).unwrap();
         let viewer_token =
-            auth::create_token(&mut conn, Role::Viewer, "test", chrono::Utc::now()).unwrap();
+            new_api_token(&mut conn, Role::Viewer, "test", None, chrono::Utc::now()).unwrap();
         for (name, role, unit) in &self.users {
             auth::add_user(
                 &mut conn,
                 name,
-                USER_PASSWORD,
+                &chiso::secrets::hash_password(USER_PASSWORD).unwrap(),
                 *role,
                 unit.as_deref(),
                 chrono::Utc::now(),
@@ -138,15 +139,23 @@ impl TestAppBuilder {
         let tokens = self
             .tokens
             .iter()
-            .map(|r| auth::create_token(&mut conn, *r, "test", chrono::Utc::now()).unwrap())
+            .map(|r| new_api_token(&mut conn, *r, "test", None, chrono::Utc::now()).unwrap())
             .collect();
         let kiosks = self
             .kiosks
             .iter()
             .map(|(unit, survey)| {
-                chiso::db::kiosks::add(&mut conn, unit, survey, "Quầy 1", chrono::Utc::now())
-                    .unwrap()
-                    .1
+                let token = chiso::secrets::NewToken::generate();
+                chiso::db::kiosks::add(
+                    &mut conn,
+                    unit,
+                    survey,
+                    "Quầy 1",
+                    &token.hash,
+                    chrono::Utc::now(),
+                )
+                .unwrap();
+                token.token
             })
             .collect();
         drop(conn);
@@ -249,7 +258,7 @@ impl TestApp {
     /// when given, as an admin creates one: its secret.
     pub fn add_token(&self, role: Role, label: &str, unit: Option<&str>) -> String {
         let mut conn = self.state.pool.get().unwrap();
-        auth::create_scoped_token(&mut conn, role, label, unit, chrono::Utc::now()).unwrap()
+        new_api_token(&mut conn, role, label, unit, chrono::Utc::now()).unwrap()
     }
 
     /// How many forms are stored ([`stored_forms`]).

@@ -81,7 +81,10 @@ pub fn stored_kiosks(app: &TestApp) -> Vec<kiosks::KioskInfo> {
 /// The id of the kiosk with URL token `token`.
 pub fn kiosk_id(app: &TestApp, token: &str) -> String {
     let mut conn = app.state.pool.get().unwrap();
-    kiosks::by_token(&mut conn, token).unwrap().unwrap().id
+    kiosks::by_token(&mut conn, &chiso::secrets::hash_token(token))
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 /// The entries made for an instrument's criteria in `period`, oldest first.
@@ -115,20 +118,20 @@ pub fn token_id(app: &TestApp, label: &str) -> String {
 /// past any server's cache; none once revoked.
 pub fn token_grant(app: &TestApp, token: &str) -> Option<auth::Grant> {
     let mut conn = app.state.pool.get().unwrap();
-    auth::token_grant(&mut conn, token).unwrap()
+    auth::token_grant(&mut conn, &chiso::secrets::hash_token(token)).unwrap()
 }
 
 /// [`token_grant`] in the database at `db`, that `chiso` processes use.
 pub fn token_grant_in(db: &str, token: &str) -> Option<auth::Grant> {
     let mut conn = chiso::db::connect(db, 1).unwrap().get().unwrap();
-    auth::token_grant(&mut conn, token).unwrap()
+    auth::token_grant(&mut conn, &chiso::secrets::hash_token(token)).unwrap()
 }
 
 /// Whether user `name` signs in with `password` in the database at `db`, that `chiso`
 /// processes use (a disabled user does not).
 pub fn password_accepted_in(db: &str, name: &str, password: &str) -> bool {
     let mut conn = chiso::db::connect(db, 1).unwrap().get().unwrap();
-    auth::verify_login(&mut conn, name, password)
+    chiso::features::sign_in::service::verify_login(&mut conn, name, password)
         .unwrap()
         .is_some()
 }

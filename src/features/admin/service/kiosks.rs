@@ -6,6 +6,7 @@ use crate::db::audit;
 use crate::db::kiosks::{self, KioskInfo};
 use crate::db::DbError;
 use crate::features::Actor;
+use crate::secrets::NewToken;
 use crate::state::AppState;
 use crate::survey::Unit;
 use std::time::Duration;
@@ -160,7 +161,8 @@ pub fn add_kiosk(
         ));
     }
     let (id, token) = change(state, |conn| {
-        let (kiosk, token) = kiosks::add(conn, unit, survey, label, wall_now())?;
+        let token = NewToken::generate();
+        let kiosk = kiosks::add(conn, unit, survey, label, &token.hash, wall_now())?;
         let detail = format!("{} {unit} {survey} {label}", kiosk.id);
         audit::record(
             conn,
@@ -169,7 +171,7 @@ pub fn add_kiosk(
             detail.trim_end(),
             wall_now(),
         )?;
-        Ok((kiosk.id, token))
+        Ok((kiosk.id, token.token))
     })?;
     let info = db(state, |conn| Ok(kiosks::list_info(conn)?))?
         .into_iter()

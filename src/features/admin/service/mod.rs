@@ -20,8 +20,9 @@ pub use users::*;
 use crate::clock::wall_now;
 use crate::db::audit::{self, Entry, Filter};
 use crate::db::auth::Role;
-use crate::db::{write_transaction, AnyConnection, DbError};
+use crate::db::{write_transaction, AnyConnection, DbError, IdOrToken};
 use crate::features::Actor;
+use crate::secrets::{hash_token, HashError};
 use crate::state::AppState;
 use crate::survey::Unit;
 use crate::text::FieldProblem;
@@ -41,6 +42,8 @@ pub enum AdminError {
     Forbidden(Text),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
 }
 
 impl From<diesel::result::Error> for AdminError {
@@ -125,15 +128,17 @@ fn revoke(
     actor: &Actor,
     id: &str,
     action: &str,
-    scope_of: impl FnOnce(&mut AnyConnection, &str) -> Result<Option<Option<String>>, DbError>,
-    revoke: impl FnOnce(&mut AnyConnection, &str, DateTime<Utc>) -> Result<bool, DbError>,
+    scope_of: impl FnOnce(&mut AnyConnection, &IdOrToken) -> Result<Option<Option<String>>, DbError>,
+    revoke: impl FnOnce(&mut AnyConnection, &IdOrToken, DateTime<Utc>) -> Result<bool, DbError>,
     (vi, en): (&str, &str),
 ) -> Result<(), AdminError> {
+    let hash = hash_token(id);
+    let named = IdOrToken { id, hash: &hash };
     change(state, |conn| {
-        if let Some(unit) = scope_of(conn, id)? {
+        if let Some(unit) = scope_of(conn, &named)? {
             within(state, actor, unit.as_deref())?;
         }
-        if !revoke(conn, id, wall_now())? {
+        if !revoke(conn, &named, wall_now())? {
             return Err(invalid("id", vi, format!("{en} '{id}'")));
         }
         audit::record(conn, &actor.name, action, &shown(id), wall_now())?;

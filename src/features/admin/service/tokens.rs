@@ -5,10 +5,13 @@ use super::{
 };
 use crate::clock::wall_now;
 use crate::db::audit;
-use crate::db::auth::{self, TokenInfo};
+use crate::db::auth::{self, Role, TokenInfo};
+use crate::db::{AnyConnection, DbError};
 use crate::features::Actor;
+use crate::secrets::NewToken;
 use crate::state::AppState;
 use crate::survey::Unit;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 pub fn tokens(state: &AppState) -> Result<Vec<TokenInfo>, AdminError> {
@@ -53,7 +56,7 @@ pub fn create_token(
         ));
     }
     change(state, |conn| {
-        let token = auth::create_scoped_token(conn, role, label, unit.as_deref(), wall_now())?;
+        let token = new_api_token(conn, role, label, unit.as_deref(), wall_now())?;
         let detail = match &unit {
             Some(u) => format!("{role} {label} (unit {u})"),
             None => format!("{role} {label}"),
@@ -61,6 +64,20 @@ pub fn create_token(
         audit::record(conn, &actor.name, "token.create", &detail, wall_now())?;
         Ok(token)
     })
+}
+
+/// Makes an API token of `role` limited to `unit` (none: the whole city), stores it by its
+/// hash and returns it, to be shown once.
+pub fn new_api_token(
+    conn: &mut AnyConnection,
+    role: Role,
+    label: &str,
+    unit: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<String, DbError> {
+    let token = NewToken::generate();
+    auth::create_token(conn, role, label, unit, &token.hash, at)?;
+    Ok(token.token)
 }
 
 /// Revokes an API token by id or by the token itself. Servers stop accepting it within

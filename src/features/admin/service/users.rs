@@ -6,6 +6,7 @@ use crate::db::audit;
 use crate::db::auth::{self, Role, UserInfo};
 use crate::db::{AnyConnection, DbError};
 use crate::features::Actor;
+use crate::secrets::hash_password;
 use crate::state::AppState;
 use crate::survey::Unit;
 use std::collections::HashMap;
@@ -39,7 +40,7 @@ fn chosen_or_generated(password: Option<&str>) -> Result<(String, bool), AdminEr
 }
 
 fn generated_password() -> String {
-    auth::new_secret()
+    crate::secrets::new_secret()
         .chars()
         .take(GENERATED_PASSWORD)
         .collect()
@@ -100,6 +101,7 @@ pub fn add_user(
     let unit = scope(state, unit)?;
     actor.check_unit(&state.units, unit.as_deref())?;
     let (password, generated) = chosen_or_generated(password)?;
+    let hash = hash_password(&password)?;
     let taken = || {
         invalid(
             "name",
@@ -112,7 +114,7 @@ pub fn add_user(
             return Err(taken());
         }
         // Two administrators adding the same name at once: the second is told so.
-        match auth::add_user(conn, name, &password, role, unit.as_deref(), wall_now()) {
+        match auth::add_user(conn, name, &hash, role, unit.as_deref(), wall_now()) {
             Err(DbError::Query(e)) if crate::db::is_unique_violation(&e) => return Err(taken()),
             other => other?,
         };
@@ -168,10 +170,11 @@ pub fn reset_password(
 ) -> Result<Option<String>, AdminError> {
     let actor = actor.into();
     let (password, generated) = chosen_or_generated(password)?;
+    let hash = hash_password(&password)?;
     change(state, |conn| {
         let user = user_named(conn, who)?;
         within(state, &actor, user.unit_code.as_deref())?;
-        auth::set_password(conn, &user.id, &password)?;
+        auth::set_password(conn, &user.id, &hash)?;
         audit::record(
             conn,
             &actor.name,

@@ -6,6 +6,7 @@ use crate::clock::wall_now;
 use crate::db::campaigns::{self as rows, Campaign, Respondent, CLOSED};
 use crate::db::{audit, write_transaction};
 use crate::features::Actor;
+use crate::secrets::NewToken;
 use crate::spreadsheet::text_cell;
 use crate::state::AppState;
 use serde_json::json;
@@ -45,12 +46,13 @@ pub fn issue_links(
                 .into_iter()
                 .filter(|p| !p.answered)
             {
-                if let Some(token) = rows::issue(c, &p.id, wall_now())? {
+                let link = NewToken::generate();
+                if rows::issue(c, &p.id, &link.hash, wall_now())? {
                     out.push(IssuedLink {
                         name: p.name,
                         group: p.group,
                         unit: p.unit,
-                        token,
+                        token: link.token,
                     });
                 }
             }
@@ -86,7 +88,10 @@ pub fn reissue(
                     p.name
                 )));
             }
-            let token = rows::issue(c, &p.id, wall_now())?.ok_or(CampaignError::NotFound)?;
+            let link = NewToken::generate();
+            if !rows::issue(c, &p.id, &link.hash, wall_now())? {
+                return Err(CampaignError::NotFound);
+            }
             let detail = json!({"campaign": id, "respondent": p.id});
             audit::record(
                 c,
@@ -99,7 +104,7 @@ pub fn reissue(
                 name: p.name,
                 group: p.group,
                 unit: p.unit,
-                token,
+                token: link.token,
             })
         })
     })

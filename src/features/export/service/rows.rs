@@ -119,7 +119,7 @@ pub(super) fn each_row(
     plan: &ExportPlan,
     mut write: impl FnMut(&ExportRow) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
-    export::reading_many_pages(conn, true)?;
+    crate::db::reading_many_pages(conn, true)?;
     let mut builder = RowBuilder::new(&plan.survey);
     let filter = &plan.filter;
     let result = std::thread::scope(|scope| {
@@ -168,6 +168,6 @@ pub(super) fn each_row(
             .map_err(|_| ExportError::Db(DbError::Worker("the export's reader thread")))?;
         result.map(|()| n)
     });
-    export::reading_many_pages(conn, false)?;
+    crate::db::reading_many_pages(conn, false)?;
     result
 }

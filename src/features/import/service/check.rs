@@ -236,6 +236,7 @@ fn in_batch(batch: &Batch, ready: &Ready, number: u64) -> Vec<RowError> {
 }
 
 fn stored(state: &AppState, submission_id: &str) -> Result<bool, ImportError> {
-    let found = state.db_blocking(|conn| ingest::already_stored(conn, submission_id))?;
+    let found = state
+        .db_blocking(|conn| ingest::already_stored(conn, &state.submission_key, submission_id))?;
     Ok(found.is_some())
 }

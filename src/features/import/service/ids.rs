@@ -5,6 +5,8 @@
 use super::options::{Forms, ImportOptions, SameOpening};
 use super::report::ImportError;
 use super::rows::Plan;
+use crate::db::file_imports::Fingerprints;
+use crate::db::{keys, AnyConnection, DbError};
 use crate::state::AppState;
 use crate::survey::Survey;
 use sha2::{Digest, Sha256};
@@ -90,11 +92,17 @@ pub(super) struct Prints {
 }
 
 impl Prints {
-    pub(super) fn as_fingerprints(&self) -> crate::db::file_imports::Fingerprints<'_> {
-        crate::db::file_imports::Fingerprints {
-            opening: &self.opening,
-            content: &self.content,
-        }
+    /// The fingerprints of a file for `survey` as stored: keyed under the imports key.
+    pub(super) fn keyed(
+        &self,
+        conn: &mut AnyConnection,
+        survey: &str,
+    ) -> Result<Fingerprints, DbError> {
+        let key = keys::get_or_create(conn, keys::IMPORTS)?;
+        Ok(Fingerprints {
+            opening: key.sign(&["opening", survey, &self.opening]),
+            content: key.sign(&["content", survey, &self.content]),
+        })
     }
 }
 
@@ -126,7 +134,8 @@ pub(super) fn ids_seed(
         content: ids.fingerprint(),
     };
     let (same_file, same_opening) = state.db_blocking(|conn| {
-        crate::db::file_imports::earlier(conn, &survey.id, &prints.as_fingerprints())
+        let keyed = prints.keyed(conn, &survey.id)?;
+        crate::db::file_imports::earlier(conn, &survey.id, &keyed)
     })?;
     if let Some(earlier) = same_file {
         return Ok(Seed {

@@ -150,15 +150,15 @@ fn remember(
         .map_or(source.to_string(), |n| n.to_string_lossy().into_owned());
     let day = state.clock.today().to_string();
     state.db_blocking(|conn| {
-        crate::db::file_imports::record(
-            conn,
-            &survey.id,
-            &file_name,
-            &day,
+        let keyed = prints.keyed(conn, &survey.id)?;
+        let at = crate::clock::wall_now();
+        let import = crate::db::file_imports::Imported {
+            file_name: &file_name,
+            day: &day,
             rows,
-            &prints.as_fingerprints(),
             id_seed,
-        )
+        };
+        crate::db::file_imports::record(conn, &survey.id, &import, &keyed, at)
     })?;
     Ok(())
 }

@@ -56,7 +56,7 @@ impl Counter {
 /// The kiosk of a token, if it takes answers.
 pub fn counter(state: &AppState, token: &str) -> Result<Counter, KioskError> {
     let kiosk = state
-        .db_blocking(|conn| kiosks::by_token(conn, token))?
+        .db_blocking(|conn| kiosks::by_token(conn, &crate::secrets::hash_token(token)))?
         .ok_or(KioskError::Unknown)?;
     let unit = state.units.get(&kiosk.unit).ok_or(KioskError::Unknown)?;
     // A kiosk of a unit that a reorganisation abolished takes no more answers.
