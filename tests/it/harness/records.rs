@@ -128,7 +128,8 @@ pub fn slip_codes(app: &TestApp, unit: &str, count: u32) -> Vec<String> {
 /// as an old slip's would be.
 pub fn expired_slip_code(app: &TestApp, code: &str, unit: &str, expired_on: &str) {
     let mut conn = app.state.pool.get().unwrap();
-    let codes = [code.to_string()];
+    // Storage keeps a code's hash only, as the service hands it over.
+    let codes = [chiso::secrets::hash_token(code)];
     chiso::db::codes::insert(
         &mut conn,
         &codes,
