@@ -5,6 +5,7 @@
 
 use crate::api::{answer_everything, described_survey, get, store};
 use crate::harness::*;
+use crate::standing::rows;
 use actix_web::http::StatusCode;
 use chiso::clock::Clock;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
@@ -347,15 +348,6 @@ fn the_cli_refuses_a_2026_list_with_the_district_leaders_naming_the_group() {
     );
     let out = chiso(&db, &["campaign", "list"]);
     assert!(!text(&out).contains("2026"), "{}", text(&out));
-}
-
-fn rows(report: &Value) -> Vec<Value> {
-    report["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["rows"].as_array().unwrap().clone())
-        .collect()
 }
 
 #[actix_web::test]

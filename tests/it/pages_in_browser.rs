@@ -21,6 +21,23 @@ fn run(db: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A surveyor's API token for the database at `db` (its secret), and a viewer `name` who signs
+/// in with `password`, both made with the command line as an administrator would.
+fn surveyor_token_and_viewer(db: &str, name: &str, password: &str) -> String {
+    let token = run(db, &["token", "create", "--role", "surveyor"])
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let out = chiso_process(db)
+        .env("CHISO_USER_PASSWORD", password)
+        .args(["user", "add", name, "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    token
+}
+
 #[test]
 fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     let (dir, db, _guard) = process_database();
@@ -116,17 +133,7 @@ fn a_viewer_reads_the_sipas_dashboard_and_prints_it_on_a4() {
     let (_dir, db, _guard) = process_database();
     let server = start_server(&db);
     let addr = server.addr.clone();
-    let token = run(&db, &["token", "create", "--role", "surveyor"])
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .to_string();
-    let out = chiso_process(&db)
-        .env("CHISO_USER_PASSWORD", "mat-khau-xem-ket-qua")
-        .args(["user", "add", "lan", "--role", "viewer"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let token = surveyor_token_and_viewer(&db, "lan", "mat-khau-xem-ket-qua");
     // Thirty counter forms over two wards, two at a third: too few to show, and five at a
     // fourth, withheld beside it so that the city minus the others does not give the two.
     let mut c = chiso::http_client::Client::new(&addr);
@@ -217,17 +224,7 @@ fn a_leader_reads_the_path_since_2022_and_prints_the_report_with_its_date_and_pa
     let (_dir, db, _guard) = process_database();
     let server = start_server(&db);
     let addr = server.addr.clone();
-    let token = run(&db, &["token", "create", "--role", "surveyor"])
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .to_string();
-    let out = chiso_process(&db)
-        .env("CHISO_USER_PASSWORD", "mat-khau-lanh-dao")
-        .args(["user", "add", "lanh-dao", "--role", "viewer"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let token = surveyor_token_and_viewer(&db, "lanh-dao", "mat-khau-lanh-dao");
     let mut c = chiso::http_client::Client::new(&addr);
     for i in 0..30 {
         let unit = if i % 2 == 0 {

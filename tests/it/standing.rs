@@ -21,7 +21,8 @@ async fn fixture(app: &TestApp) {
     }
 }
 
-fn rows(report: &Value) -> Vec<Value> {
+/// Every criterion row of a `GET /api/v1/parindex` answer, field by field.
+pub(crate) fn rows(report: &Value) -> Vec<Value> {
     report["fields"]
         .as_array()
         .unwrap()
