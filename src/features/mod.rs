@@ -107,15 +107,24 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     r.table
 }
 
-/// Every route of the server, in one table: the few of the house itself, where the city
-/// stands (declared by `standing`), then each feature's handlers. Add a route here, through
+/// Every route of the server, in one table: the few of the house itself, then each feature's
+/// handlers. Add a route here, through
 /// `r`, never on actix directly: the authorization matrix test (tests/it/authz.rs) then fails
 /// until the route has its expected answer for every role.
 fn declare(r: &mut Router) {
     r.get("/healthz", healthz);
     r.get("/lang/{code}", switch_lang);
     r.get("/static/chiso.css", crate::web::assets::chiso_css);
-    standing::routes(r);
+
+    // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
+    // the printable report.
+    r.get("/", standing::routes::home);
+    r.get("/parindex", standing::routes::parindex);
+    r.get("/parindex/criteria/{code}", standing::routes::criterion);
+    r.post("/parindex/criteria/{code}", standing::routes::enter);
+    r.get("/agencies", standing::routes::agencies);
+    r.get("/agencies/{code}", standing::routes::agency);
+    r.get("/report", standing::routes::report);
 
     // Signing in and out.
     r.get("/login", sign_in::routes::login_page);
