@@ -209,7 +209,9 @@ fn declare(r: &mut Router) {
     );
     r.post("/campaigns/{id}/people", campaigns::routes::add_person);
     r.post("/campaigns/{id}/open", campaigns::routes::open);
+    r.get("/campaigns/{id}/close", campaigns::routes::confirm_close);
     r.post("/campaigns/{id}/close", campaigns::routes::close);
+    r.get("/campaigns/{id}/links", campaigns::routes::confirm_links);
     r.post("/campaigns/{id}/links", campaigns::routes::links);
     r.post(
         "/campaigns/{id}/people/{person}/revoke",

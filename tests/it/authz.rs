@@ -310,7 +310,9 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
             rule(ADMINS).form(&[("name", "B"), ("group", "hdnd"), ("unit", "SNV")]),
         ),
         (post("/campaigns/{id}/open"), rule(ADMINS).form(&[])),
+        (get("/campaigns/{id}/close"), rule(ADMINS)),
         (post("/campaigns/{id}/close"), rule(ADMINS).form(&[])),
+        (get("/campaigns/{id}/links"), rule(ADMINS)),
         (post("/campaigns/{id}/links"), rule(ADMINS).form(&[])),
         (
             post("/campaigns/{id}/people/{person}/revoke"),

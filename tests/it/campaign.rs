@@ -1294,3 +1294,71 @@ async fn the_upgrade_turns_days_into_flags_and_seals_an_open_campaigns_answers()
     assert_eq!(scored_responses!(app)["responses"], 1);
     assert_counts_agree(&app);
 }
+
+#[actix_web::test]
+async fn closing_and_reissuing_ask_first_saying_how_many_links_stop() {
+    let app = TestApp::builder().build();
+    let list = "name,group,unit,contact\nLê Văn Cường,lanh_dao_phong,SNV,\nPhạm Thị Dung,hdnd,CT,\nTrần Văn Em,hdnd,CT,\n";
+    let (id, _) = open_campaign_with_links(&app, "Khảo sát có hỏi lại", list);
+    let svc = service!(app);
+    let admin = svc.admin().await;
+    // The campaign's page posts neither change in one click: each is a link to a question.
+    let page = admin
+        .get(format!("/campaigns/{id}"))
+        .await
+        .text_with(StatusCode::OK);
+    for change in ["close", "links"] {
+        assert!(
+            !page.contains(&format!("action=\"/campaigns/{id}/{change}\"")),
+            "{change} posts from the campaign's page"
+        );
+    }
+    assert!(page.contains(&format!("href=\"/campaigns/{id}/close\"")));
+    assert!(page.contains(&format!("href=\"/campaigns/{id}/links?format=sheet\"")));
+    // The question says what stops, in numbers, and asking changes nothing.
+    let ask = admin
+        .get(format!("/campaigns/{id}/close"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        ask.contains("Đóng đợt khảo sát?") && ask.contains("Không mở lại được"),
+        "{ask}"
+    );
+    assert!(
+        ask.contains("<strong>3</strong> đường dẫn chưa dùng ngừng hoạt động"),
+        "{ask}"
+    );
+    assert!(
+        ask.contains(&format!("action=\"/campaigns/{id}/close\"")) && ask.contains("name=\"csrf\"")
+    );
+    assert!(
+        ask.contains(&format!("href=\"/campaigns/{id}\"")),
+        "a way back"
+    );
+    let links = admin
+        .get(format!("/campaigns/{id}/links?format=csv"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        links.contains("<strong>3</strong> người) được cấp một đường dẫn mới"),
+        "{links}"
+    );
+    assert!(
+        links.contains("<strong>3</strong> đường dẫn đã cấp mà chưa dùng sẽ ngừng hoạt động"),
+        "{links}"
+    );
+    assert!(links.contains("name=\"format\" value=\"csv\""), "{links}");
+    let after = admin
+        .get(format!("/campaigns/{id}"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        after.contains("<strong>đang mở</strong>"),
+        "still open after asking: {after}"
+    );
+    // Confirmed, it closes; asked again, there is nothing left to confirm.
+    let done = admin.post_form(format!("/campaigns/{id}/close"), &[("x", "")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let again = admin.get(format!("/campaigns/{id}/close")).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+}

@@ -165,17 +165,10 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                 div.links.row {
                     @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
                     @if c.status != CLOSED {
-                        form.inline method="post" action={ (base) "/links" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="format" value="sheet";
-                            button type="submit" { (l.pick("Cấp đường dẫn: trang in (QR)", "Issue links: a sheet to print (QR)")) }
-                        }
-                        form.inline method="post" action={ (base) "/links" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="format" value="csv";
-                            button type="submit" { (l.pick("Cấp đường dẫn: tệp CSV", "Issue links: a CSV file")) }
-                        }
-                        (action("/close", l.pick("Đóng đợt khảo sát", "Close the campaign"), false))
+                        // Each of these ends something for good: a page first says what, and asks.
+                        a.button href={ (base) "/links?format=sheet" } { (l.pick("Cấp đường dẫn: trang in (QR)…", "Issue links: a sheet to print (QR)…")) }
+                        a.button href={ (base) "/links?format=csv" } { (l.pick("Cấp đường dẫn: tệp CSV…", "Issue links: a CSV file…")) }
+                        a.button href={ (base) "/close" } { (l.pick("Đóng đợt khảo sát…", "Close the campaign…")) }
                     }
                 }
                 p.note { (l.pick("Đường dẫn chỉ hiện một lần khi được cấp (hệ thống chỉ lưu mã băm). Cấp lại sẽ làm mọi đường dẫn cũ của người chưa trả lời hết hiệu lực. Đường dẫn hết hiệu lực khi đóng đợt.", "Links are shown only once, when issued (only their hashes are kept). Issuing again ends every earlier link of those who have not answered. Closing the campaign ends every link.")) }

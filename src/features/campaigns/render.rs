@@ -130,6 +130,23 @@ impl<R: MinRole> Citywide<R> {
         Ok(self.page_with(status, page))
     }
 
+    /// Before a change that cannot be undone: what it will do, and the button that does it.
+    pub(super) async fn confirm(
+        &self,
+        id: String,
+        what: super::confirm_page::Confirm,
+    ) -> Result<HttpResponse, PageError> {
+        let o = self.state.run(move |s| app::overview(s, &id)).await?;
+        // Nothing is left to confirm on a closed campaign: its page says so.
+        if o.campaign.status == crate::db::campaigns::CLOSED {
+            return Ok(see_other(&format!("/campaigns/{}", o.campaign.id)));
+        }
+        let here = format!("/campaigns/{}", o.campaign.id);
+        let touched = super::confirm_page::Touched::of(&o.people);
+        let page = super::confirm_page::confirm(&self.staff_at(&here), &o.campaign, what, &touched);
+        Ok(self.page(page))
+    }
+
     /// After a change: a redirect to the campaign's page saying what was done, or the page
     /// again with what was wrong (nothing stored).
     pub(super) async fn after(

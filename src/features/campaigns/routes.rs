@@ -1,6 +1,7 @@
 //! Campaign pages: supervisors read, admins change. Handlers extract, call the campaign
 //! service off the async threads, render (see `render`).
 
+use super::confirm_page::Confirm;
 use super::render::{see_other, Citywide};
 use crate::db::campaigns::NewRespondent;
 use crate::features::actor::Actor;
@@ -212,6 +213,30 @@ pub async fn close(
         "The campaign is closed: every link has stopped working.",
     );
     transition(at, id.into_inner(), |s, a, id| app::close(s, a, id), said).await
+}
+
+/// `GET /campaigns/{id}/close`: what closing does, before it is done.
+pub async fn confirm_close(
+    at: Citywide<Admin>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    at.confirm(id.into_inner(), Confirm::Close).await
+}
+
+#[derive(Deserialize)]
+pub struct LinksQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /campaigns/{id}/links?format=sheet|csv`: how many links stop, before new ones are issued.
+pub async fn confirm_links(
+    at: Citywide<Admin>,
+    id: web::Path<String>,
+    asked: web::Query<LinksQuery>,
+) -> Result<HttpResponse, PageError> {
+    let csv = asked.format == "csv";
+    at.confirm(id.into_inner(), Confirm::Links { csv }).await
 }
 
 /// Opening or closing: the step, then the campaign's page saying what it did.
