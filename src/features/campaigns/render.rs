@@ -139,7 +139,7 @@ impl<R: MinRole> Citywide<R> {
         let o = self.state.run(move |s| app::overview(s, &id)).await?;
         // Nothing is left to confirm on a closed campaign: its page says so.
         if o.campaign.status == crate::db::campaigns::CLOSED {
-            return Ok(see_other(&format!("/campaigns/{}", o.campaign.id)));
+            return Ok(see_other(format!("/campaigns/{}", o.campaign.id)));
         }
         let here = format!("/campaigns/{}", o.campaign.id);
         let touched = super::confirm_page::Touched::of(&o.people);
