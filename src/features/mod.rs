@@ -177,9 +177,11 @@ fn declare(r: &mut Router) {
     r.post("/admin/users/{id}/enable", admin::routes::enable_user);
     r.get("/admin/kiosks", admin::routes::kiosks);
     r.post("/admin/kiosks", admin::routes::add_kiosk);
+    r.get("/admin/kiosks/{id}/revoke", admin::confirm::revoke_kiosk);
     r.post("/admin/kiosks/{id}/revoke", admin::routes::revoke_kiosk);
     r.get("/admin/tokens", admin::routes::tokens);
     r.post("/admin/tokens", admin::routes::create_token);
+    r.get("/admin/tokens/{id}/revoke", admin::confirm::revoke_token);
     r.post("/admin/tokens/{id}/revoke", admin::routes::revoke_token);
 
     // Importing files of answers.

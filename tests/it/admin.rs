@@ -1016,3 +1016,51 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
     let Answer { text: page, .. } = chi.get("/admin/tokens").await;
     assert!(page.contains("nhan-thanh-pho") && page.contains("nhan-an-binh"));
 }
+
+/// Revoking a kiosk cannot be undone: the list links to a question naming the kiosk, asking
+/// changes nothing, and only the confirmed form revokes it. An admin of another unit is refused
+/// the question as the revocation itself.
+#[actix_web::test]
+async fn revoking_a_kiosk_asks_first_and_only_the_confirmed_form_revokes() {
+    let app = TestApp::builder()
+        .with_user("a", Role::Admin, Some(WARD))
+        .with_kiosk(OTHER_WARD, "sipas-counter")
+        .build();
+    let id = kiosk_id(&app, &app.kiosks[0]);
+    let svc = service!(app);
+    let admin = svc.admin().await;
+    let list = admin.get("/admin/kiosks").await.text_with(StatusCode::OK);
+    assert!(
+        !list.contains(&format!("action=\"/admin/kiosks/{id}/revoke\"")),
+        "no one-click revoke"
+    );
+    assert!(list.contains(&format!("href=\"/admin/kiosks/{id}/revoke\"")));
+    let ask = admin
+        .get(format!("/admin/kiosks/{id}/revoke"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        ask.contains("Thu hồi kiosk?")
+            && ask.contains("Quầy 1")
+            && ask.contains("Không hoàn tác được"),
+        "{ask}"
+    );
+    assert!(
+        ask.contains(&format!("action=\"/admin/kiosks/{id}/revoke\""))
+            && ask.contains("href=\"/admin/kiosks\"")
+    );
+    assert!(
+        stored_kiosks(&app).iter().all(|k| k.revoked_at.is_none()),
+        "asking revokes nothing"
+    );
+    let ward_admin = svc.sign_in("a", USER_PASSWORD).await;
+    let refused = ward_admin.get(format!("/admin/kiosks/{id}/revoke")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let done = admin
+        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(stored_kiosks(&app).iter().all(|k| k.revoked_at.is_some()));
+    let gone = admin.get(format!("/admin/kiosks/{id}/revoke")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "nothing left to revoke");
+}

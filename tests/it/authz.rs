@@ -278,12 +278,14 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
                 ("label", "Quầy 9"),
             ]),
         ),
+        (get("/admin/kiosks/{id}/revoke"), rule(ADMINS)),
         (post("/admin/kiosks/{id}/revoke"), rule(ADMINS).form(&[])),
         (get("/admin/tokens"), rule(SUPERVISORS)),
         (
             post("/admin/tokens"),
             rule(UNIT_ADMINS).form(&[("role", "admin"), ("label", "x"), ("unit", SCOPE)]),
         ),
+        (get("/admin/tokens/{id}/revoke"), rule(ADMINS)),
         (post("/admin/tokens/{id}/revoke"), rule(ADMINS).form(&[])),
         // Import.
         (get("/import"), rule(SUPERVISORS)),

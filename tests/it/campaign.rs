@@ -1357,7 +1357,9 @@ async fn closing_and_reissuing_ask_first_saying_how_many_links_stop() {
         "still open after asking: {after}"
     );
     // Confirmed, it closes; asked again, there is nothing left to confirm.
-    let done = admin.post_form(format!("/campaigns/{id}/close"), &[("x", "")]).await;
+    let done = admin
+        .post_form(format!("/campaigns/{id}/close"), &[("x", "")])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let again = admin.get(format!("/campaigns/{id}/close")).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);

@@ -281,10 +281,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                         td.num data-label=(h_today) { @match k.today_at_unit { Some(n) => (l.count(n)), None => span.note { (l.pick("dưới ", "fewer than ")) (l.count(p.min_cell)) } } }
                         @if admin { td {
                             @if k.kiosk.revoked_at.is_none() {
-                                form.inline method="post" action={ "/admin/kiosks/" (k.kiosk.id) "/revoke" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    button type="submit" { (l.pick("Thu hồi", "Revoke")) }
-                                }
+                                a.button href={ "/admin/kiosks/" (k.kiosk.id) "/revoke" } { (l.pick("Thu hồi…", "Revoke…")) }
                             }
                         } }
                     }
@@ -341,10 +338,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
                         td data-label=(h.status) { @match &t.revoked_at { Some(at) => { (l.pick("Đã thu hồi ", "Revoked ")) (l.when(at)) }, None => (l.pick("Đang dùng", "In use")) } }
                         @if admin { td {
                             @if t.revoked_at.is_none() {
-                                form.inline method="post" action={ "/admin/tokens/" (t.id) "/revoke" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    button type="submit" { (l.pick("Thu hồi", "Revoke")) }
-                                }
+                                a.button href={ "/admin/tokens/" (t.id) "/revoke" } { (l.pick("Thu hồi…", "Revoke…")) }
                             }
                         } }
                     }

@@ -102,7 +102,7 @@ async fn show<R: MinRole>(
 }
 
 /// What a page lists; reading never meets bad input.
-async fn load<T: Send + 'static>(
+pub(super) async fn load<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&AppState) -> Result<T, AdminError> + Send + 'static,
 ) -> Result<T, PageError> {
