@@ -45,6 +45,22 @@ fn without_former(page: &str) -> String {
     out
 }
 
+/// The list of agencies for `query` (the period, and a map), as the admin reads it.
+async fn agency_list(admin: &Staff, query: &str) -> String {
+    admin
+        .get(format!("/agencies?{query}"))
+        .await
+        .text_with(StatusCode::OK)
+}
+
+/// The page of agency `code` for `query` (the period, and a map), as the admin reads it.
+async fn agency_page(admin: &Staff, code: &str, query: &str) -> String {
+    admin
+        .get(format!("/agencies/{code}?{query}"))
+        .await
+        .text_with(StatusCode::OK)
+}
+
 #[actix_web::test]
 async fn pages_for_2026_name_no_abolished_agency_except_as_former() {
     let app = TestApp::builder().build();
@@ -80,10 +96,7 @@ async fn pages_for_2026_name_no_abolished_agency_except_as_former() {
         assert!(page.contains("2026"), "{uri}");
     }
     // Today's agencies with their former ones, the unconfirmed marked.
-    let list = admin
-        .get(format!("/agencies?{q}"))
-        .await
-        .text_with(StatusCode::OK);
+    let list = agency_list(&admin, q).await;
     assert!(
         list.contains(
             "Sở Tài chính</a> <span class=\"former\">(trước đây: Sở Kế hoạch và Đầu tư)</span>"
@@ -94,26 +107,17 @@ async fn pages_for_2026_name_no_abolished_agency_except_as_former() {
     assert!(list.contains("(chưa xác nhận)"));
     assert!(!list.contains("href=\"/agencies/SKHDT\""));
     // The task the dissolved Labour department led: today's holder, the former one after.
-    let snnmt = admin
-        .get(format!("/agencies/SNNMT?{q}"))
-        .await
-        .text_with(StatusCode::OK);
+    let snnmt = agency_page(&admin, "SNNMT", q).await;
     assert!(snnmt.contains("Phụ lục III, dòng II.2"), "{snnmt}");
     assert!(snnmt.contains("Phụ lục III, dòng VII.1"));
     // Partners of a district-level body: the commune level, formerly the district.
-    let snv = admin
-        .get(format!("/agencies/SNV?{q}"))
-        .await
-        .text_with(StatusCode::OK);
+    let snv = agency_page(&admin, "SNV", q).await;
     assert!(
         snv.contains("UBND cấp xã (trước đây: UBND cấp huyện)"),
         "{snv}"
     );
     // The former agency's own page says where its work went.
-    let skhdt = admin
-        .get(format!("/agencies/SKHDT?{q}"))
-        .await
-        .text_with(StatusCode::OK);
+    let skhdt = agency_page(&admin, "SKHDT", q).await;
     assert!(
         skhdt.contains(
             "việc của cơ quan này chuyển cho: <a href=\"/agencies/STC\">Sở Tài chính</a>"
@@ -128,10 +132,7 @@ async fn pages_for_2024_keep_the_owners_of_the_2023_plan() {
     let app = TestApp::builder().build();
     let svc = service!(app);
     let admin = svc.admin().await;
-    let list = admin
-        .get("/agencies?period=2024")
-        .await
-        .text_with(StatusCode::OK);
+    let list = agency_list(&admin, "period=2024").await;
     for code in ["SKHDT", "STTTT", "SGTVT", "SLDTBXH", "STNMT", "UBND-HX"] {
         assert!(
             list.contains(&format!("href=\"/agencies/{code}\"")),
@@ -145,10 +146,7 @@ async fn pages_for_2024_keep_the_owners_of_the_2023_plan() {
         );
     }
     assert!(!list.contains("trước đây") && !list.contains("chưa xác nhận"));
-    let page = admin
-        .get("/agencies/SKHDT?period=2024")
-        .await
-        .text_with(StatusCode::OK);
+    let page = agency_page(&admin, "SKHDT", "period=2024").await;
     assert!(page.contains("<h1>Sở Kế hoạch và Đầu tư — năm 2024</h1>"));
     assert!(page.contains("Phụ lục I, dòng 8.3.2"), "{page}");
     assert!(!page.contains("trước đây"));
@@ -159,10 +157,7 @@ async fn pages_for_2024_keep_the_owners_of_the_2023_plan() {
     assert!(par.contains("<a href=\"/agencies/SKHDT\">Sở Kế hoạch và Đầu tư</a>"));
     assert!(par.contains("<a href=\"/agencies/STTTT\">Sở Thông tin và Truyền thông</a>"));
     assert!(!par.contains("trước đây"));
-    let snv = admin
-        .get("/agencies/SNV?period=2024")
-        .await
-        .text_with(StatusCode::OK);
+    let snv = agency_page(&admin, "SNV", "period=2024").await;
     assert!(snv.contains("Sở, ban, ngành thành phố; UBND cấp huyện</span>"));
 }
 
@@ -220,21 +215,7 @@ async fn a_campaign_for_2026_refuses_the_district_leaders_and_stores_nothing() {
     let svc = service!(app);
     let admin = svc.admin().await;
     for survey in ["parindex-officials-2025", "parindex-officials-2022"] {
-        let Answer {
-            status, location, ..
-        } = admin
-            .post_form(
-                String::from("/campaigns"),
-                &[
-                    ("survey", survey),
-                    ("period", "2026"),
-                    ("title", ""),
-                    ("organiser", ""),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let page_uri = location.unwrap();
+        let page_uri = campaign_drafted_on_page(&admin, survey, "2026", "").await;
         let id = page_uri.trim_start_matches("/campaigns/").to_string();
         let list = "name,group,unit,contact\n\
                     Nguyễn Văn An,hdnd,CT,\n\
@@ -321,12 +302,11 @@ async fn the_district_leaders_end_with_june_2025() {
 fn the_cli_refuses_a_2026_list_with_the_district_leaders_naming_the_group() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _guard) = fresh_database(&dir);
-    let file = dir.path().join("nguoi.csv");
-    std::fs::write(
-        &file,
-        "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,\nTrần Thị Bình,lanh_dao_huyen,CT,\n",
-    )
-    .unwrap();
+    let file = respondents_file(
+        dir.path(),
+        "nguoi.csv",
+        "Nguyễn Văn An,hdnd,CT,\nTrần Thị Bình,lanh_dao_huyen,CT,\n",
+    );
     let out = chiso(
         &db,
         &[
@@ -406,11 +386,7 @@ async fn answers_to_both_versions_of_the_officials_survey_feed_the_same_criteria
 
 #[test]
 fn check_passes_with_the_2025_questionnaire_and_names_a_bad_succession() {
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", surveys_dir().to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let out = check_shipped_definitions();
     assert_said(
         &out,
         "parindex-officials-2025 (parindex), 22 items, 0 background questions, 28 index nodes",
@@ -453,30 +429,10 @@ fn check_passes_with_the_2025_questionnaire_and_names_a_bad_succession() {
     for (broken, said) in cases {
         assert_ne!(broken, plan);
         let dir = tempfile::tempdir().unwrap();
-        for entry in std::fs::read_dir(surveys_dir()).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_file() {
-                std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-            }
-        }
-        std::fs::create_dir_all(dir.path().join("benchmarks")).unwrap();
-        for entry in std::fs::read_dir(surveys_dir().join("benchmarks")).unwrap() {
-            let p = entry.unwrap().path();
-            std::fs::copy(
-                &p,
-                dir.path().join("benchmarks").join(p.file_name().unwrap()),
-            )
-            .unwrap();
-        }
+        copy_surveys(dir.path());
         std::fs::create_dir_all(dir.path().join("plan")).unwrap();
         std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
-        let out = chiso(
-            "sqlite://unused.db",
-            &["check", dir.path().to_str().unwrap()],
-        );
-        assert_eq!(out.status.code(), Some(1), "{said}");
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(err.contains(said), "{said}: {err}");
+        check_refuses(dir.path(), said, said);
     }
 }
 

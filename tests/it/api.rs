@@ -1,6 +1,7 @@
 //! The JSON API as integrators use it: submissions, definitions, units, scores.
 
 use crate::harness::*;
+use crate::standing::rows;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use chiso::clock::Clock;
@@ -23,6 +24,15 @@ pub(crate) async fn get(app: &TestApp, token: Option<&str>, uri: &str) -> (Statu
         None => web.anonymous().get(&uri).await,
     };
     (answer.status, answer.json_or_null())
+}
+
+/// The scores `query` asks for (survey, period, …) as a viewer's token reads them; they must
+/// be given.
+pub(crate) async fn viewer_scores(app: &TestApp, query: &str) -> Value {
+    let uri = format!("/api/v1/scores?{query}");
+    let (status, scores) = get(app, Some(&app.viewer_token), &uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {scores}");
+    scores
 }
 
 fn find<'a>(nodes: &'a Value, code: &str) -> &'a Value {
@@ -697,14 +707,9 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
     assert_eq!(status, StatusCode::OK, "{empty}");
     assert_eq!(empty["published_total"], "86.11");
     assert_eq!(empty["published_rank"], 26);
-    let rows: Vec<&Value> = empty["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["rows"].as_array().unwrap())
-        .collect();
-    assert_eq!(rows.len(), 44);
-    let r241 = rows.iter().find(|r| r["code"] == "2.4.1").unwrap();
+    let criteria = rows(&empty);
+    assert_eq!(criteria.len(), 44);
+    let r241 = criteria.iter().find(|r| r["code"] == "2.4.1").unwrap();
     assert_eq!(
         (
             r241["points_2022"].as_str(),
@@ -730,13 +735,8 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
         }
     }
     let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
-    let rows: Vec<&Value> = report["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["rows"].as_array().unwrap())
-        .collect();
-    let find = |c: &str| rows.iter().find(|r| r["code"] == c).unwrap();
+    let estimated = rows(&report);
+    let find = |c: &str| estimated.iter().find(|r| r["code"] == c).unwrap();
     assert_eq!(find("2.4.1")["estimate"], "1.0000");
     assert_eq!(find("2.4.1")["delta"], "+0.1781");
     assert_eq!(find("2.4")["estimate"], "4.0000", "a group sums its parts");
@@ -889,12 +889,7 @@ async fn a_respondent_group_with_fewer_than_five_answers_is_not_shown() {
             store(&app, &body).await;
         }
     }
-    let (_, scores) = get(
-        &app,
-        Some(&app.viewer_token),
-        "/api/v1/scores?survey=parindex-officials-2022&period=2025",
-    )
-    .await;
+    let scores = viewer_scores(&app, "survey=parindex-officials-2022&period=2025").await;
     let groups = scores["nodes"][0]["by_group"].as_array().unwrap();
     let of = |g: &str| groups.iter().find(|x| x["group"] == g).unwrap().clone();
     assert_eq!(of("hdnd")["suppressed"], true);

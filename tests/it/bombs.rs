@@ -5,8 +5,8 @@
 //! naming the limit, and the server stays small and healthy.
 
 use crate::harness::{
-    chiso_process, import_counter_forms, process_database, rss_mb, start_server, text,
-    ADMIN_PROCESS_PASSWORD,
+    chiso_process, import_counter_forms, process_database, respondents_file, rss_mb, start_server,
+    text, ADMIN_PROCESS_PASSWORD,
 };
 use chiso::http_client::{sign_in, Client, SignedIn};
 use std::io::Write;
@@ -146,8 +146,7 @@ fn files_built_to_exhaust_the_server_are_refused_within_a_second() {
     let (dir, db, _guard) = process_database();
     let year = chiso::clock::Clock::System.year().to_string();
     // A campaign to add people to, made before the server starts.
-    let list = dir.path().join("nguoi.csv");
-    std::fs::write(&list, "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,\n").unwrap();
+    let list = respondents_file(dir.path(), "nguoi.csv", "Nguyễn Văn An,hdnd,CT,\n");
     let out = chiso_process(&db)
         .args(["campaign", "create", "--survey", "parindex-officials-2022"])
         .args(["--period", &year, "--draft", "--respondents"])

@@ -65,6 +65,23 @@ fn token_of<'a>(links: &'a [(String, String)], name: &str) -> &'a str {
     &links.iter().find(|(n, _)| n == name).unwrap().1
 }
 
+/// An open campaign asking one official, `name` of `group` at `unit`: its id, and the token
+/// of their freshly issued one-time link.
+fn one_official_asked(app: &TestApp, name: &str, group: &str, unit: &str) -> (String, String) {
+    let id = open_campaign(app, &[(name, group, unit)]);
+    let links = links(app, &id);
+    let token = token_of(&links, name).to_string();
+    (id, token)
+}
+
+/// The page one-time link `token` leads to, opened by anyone; it must answer `status`.
+async fn link_page(web: &Web, token: &str, status: StatusCode) -> String {
+    web.anonymous()
+        .get(format!("/i/{token}"))
+        .await
+        .text_with(status)
+}
+
 /// Every hidden field of a page, in order.
 fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -90,6 +107,19 @@ fn sections(app: &TestApp) -> Vec<Vec<String>> {
         .iter()
         .map(|s| s.items.iter().map(|i| i.code.clone()).collect())
         .collect()
+}
+
+/// The fields of the form's last page submitted with every question answered `value`, as a
+/// page posting all answers at once would send them (no submission id: each tab adds its own).
+fn every_answer_submitted(app: &TestApp, value: &str) -> Vec<(String, String)> {
+    let mut fields = vec![("page".to_string(), "4".to_string())];
+    for codes in sections(app) {
+        for c in codes {
+            fields.push((format!("a:{c}"), value.into()));
+        }
+    }
+    fields.push(("go".into(), "submit".into()));
+    fields
 }
 
 /// Answers the whole form through the link, page by page, as a browser posts it (earlier
@@ -211,9 +241,7 @@ fn response_rows(
 #[actix_web::test]
 async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     let app = TestApp::builder().build();
-    let id = open_campaign(&app, &[("Nguyễn Văn An", "hdnd", "SNV")]);
-    let links = links(&app, &id);
-    let token = token_of(&links, "Nguyễn Văn An").to_string();
+    let (id, token) = one_official_asked(&app, "Nguyễn Văn An", "hdnd", "SNV");
     let svc = service!(app);
     let uri = format!("/i/{token}");
 
@@ -310,18 +338,10 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
 #[actix_web::test]
 async fn two_tabs_submitting_at_once_store_one_answer() {
     let app = TestApp::builder().build();
-    let id = open_campaign(&app, &[("Trần Thị Bình", "lanh_dao_so", "SNV")]);
-    let links = links(&app, &id);
-    let token = token_of(&links, "Trần Thị Bình").to_string();
+    let (_, token) = one_official_asked(&app, "Trần Thị Bình", "lanh_dao_so", "SNV");
     let svc = service!(app);
     let uri = format!("/i/{token}");
-    let mut fields = vec![("page".to_string(), "4".to_string())];
-    for codes in sections(&app) {
-        for c in codes {
-            fields.push((format!("a:{c}"), "5".into()));
-        }
-    }
-    fields.push(("go".into(), "submit".into()));
+    let fields = every_answer_submitted(&app, "5");
     let tab = || {
         let mut f = fields.clone();
         f.push(("submission_id".into(), uuid::Uuid::new_v4().to_string()));
@@ -355,32 +375,16 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     let people = campaigns::respondents(&app.state, &id).unwrap();
     let cuong = people.iter().find(|p| p.name == "Lê Văn Cường").unwrap();
 
-    let page = svc
-        .anonymous()
-        .get(format!("/i/{}", "0".repeat(64)))
-        .await
-        .text_with(StatusCode::NOT_FOUND);
+    let page = link_page(&svc, &"0".repeat(64), StatusCode::NOT_FOUND).await;
     assert!(page.contains("Đường dẫn không đúng") && !page.contains("<form"));
 
     campaigns::revoke(&app.state, "test", &id, &cuong.id).unwrap();
     let old = token_of(&first, "Lê Văn Cường").to_string();
-    let page = svc
-        .anonymous()
-        .get(format!("/i/{old}"))
-        .await
-        .text_with(StatusCode::GONE);
+    let page = link_page(&svc, &old, StatusCode::GONE).await;
     assert!(page.contains("thu hồi"));
     // A full answer through the revoked link stores nothing.
-    let mut fields = vec![
-        ("page".to_string(), "4".to_string()),
-        ("submission_id".into(), uuid::Uuid::new_v4().to_string()),
-        ("go".into(), "submit".into()),
-    ];
-    for codes in sections(&app) {
-        for c in codes {
-            fields.push((format!("a:{c}"), "3".into()));
-        }
-    }
+    let mut fields = every_answer_submitted(&app, "3");
+    fields.push(("submission_id".into(), uuid::Uuid::new_v4().to_string()));
     let Answer { status, .. } = svc
         .anonymous()
         .post_form(format!("/i/{old}"), &fields.clone())
@@ -397,11 +401,7 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     // Closing expires every link.
     campaigns::close(&app.state, "test", &id).unwrap();
     let dung = token_of(&first, "Phạm Thị Dung").to_string();
-    let page = svc
-        .anonymous()
-        .get(format!("/i/{dung}"))
-        .await
-        .text_with(StatusCode::GONE);
+    let page = link_page(&svc, &dung, StatusCode::GONE).await;
     assert!(page.contains("đã kết thúc"));
     let Answer { status, .. } = svc
         .anonymous()
@@ -438,11 +438,7 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     )
     .unwrap();
     let l = links(&app, &draft.id);
-    let page = svc
-        .anonymous()
-        .get(format!("/i/{}", l[0].1))
-        .await
-        .text_with(StatusCode::NOT_FOUND);
+    let page = link_page(&svc, &l[0].1, StatusCode::NOT_FOUND).await;
     assert!(page.contains("chưa mở"));
 }
 
@@ -455,21 +451,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     let admin = svc.admin().await;
     let lan = svc.supervisor("lan").await;
 
-    let Answer {
-        status, location, ..
-    } = admin
-        .post_form(
-            String::from("/campaigns"),
-            &[
-                ("survey", SURVEY),
-                ("period", "2025"),
-                ("title", "PAR INDEX 2025"),
-                ("organiser", ""),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let page_uri = location.unwrap();
+    let page_uri = campaign_drafted_on_page(&admin, SURVEY, "2025", "PAR INDEX 2025").await;
     // A supervisor reads, but may not change.
     let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
     assert!(page.contains("PAR INDEX 2025") && page.contains("đang chuẩn bị"));
@@ -701,24 +683,22 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     let (dir, db, _guard) = process_database();
-    let file = dir.path().join("nguoi.csv");
-    std::fs::write(
-        &file,
-        "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
-    )
-    .unwrap();
+    let file = respondents_file(
+        dir.path(),
+        "nguoi.csv",
+        "Nguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
+    );
     let out = create_campaign(&db, &file);
     let id = campaign_id(&out);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
 
     // A bad list: every row's problem, exit 1, no campaign.
-    let bad = dir.path().join("sai.csv");
-    std::fs::write(
-        &bad,
-        "name,group,unit,contact\nA,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
-    )
-    .unwrap();
+    let bad = respondents_file(
+        dir.path(),
+        "sai.csv",
+        "A,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
+    );
     let out = create_campaign(&db, &bad);
     let t = text(&out);
     assert!(!out.status.success());

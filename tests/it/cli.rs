@@ -1,8 +1,9 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_fails_saying, assert_refused, assert_said, import_counter_forms, open_state,
-    process_database, surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_fails_saying, assert_refused, assert_said, check_refuses, check_shipped_definitions,
+    copy_surveys, import_counter_forms, open_state, process_database, surveys_dir, text,
+    token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -16,26 +17,9 @@ fn chiso(db: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// `chiso check` on the definitions in `dir`, which must refuse them (exit 1, `case` named
-/// if not): the line of its errors that says `message`.
-#[track_caller]
-fn check_refuses(dir: &std::path::Path, message: &str, case: &str) -> String {
-    let out = chiso("sqlite://unused.db", &["check", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{case}");
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    err.lines()
-        .find(|l| l.contains(message))
-        .unwrap_or_else(|| panic!("{message}: {err}"))
-        .to_string()
-}
-
 #[test]
 fn check_accepts_the_shipped_definitions() {
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", surveys_dir().to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let out = check_shipped_definitions();
     let t = text(&out);
     assert!(t.contains("sipas-counter (sipas), 19 items"), "{t}");
     assert!(t.contains("113 units"), "{t}");
@@ -311,20 +295,6 @@ fn check_rejects_a_papi_sub_dimension_without_items() {
     check_refuses(dir.path(), what, what);
 }
 
-fn copy_surveys(to: &std::path::Path) {
-    for entry in std::fs::read_dir(surveys_dir()).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    std::fs::create_dir_all(to.join("benchmarks")).unwrap();
-    for entry in std::fs::read_dir(surveys_dir().join("benchmarks")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, to.join("benchmarks").join(p.file_name().unwrap())).unwrap();
-    }
-}
-
 #[test]
 fn recount_finds_and_fixes_counts_that_drifted_from_the_answers() {
     let (dir, db, _guard) = process_database();
@@ -547,11 +517,7 @@ fn common_flags_go_before_or_after_the_subcommand() {
 
 #[test]
 fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", surveys_dir().to_str().unwrap()],
-    );
-    assert!(out.status.success());
+    let out = check_shipped_definitions();
     assert_said(&out, "ke-hoach-121 (22 agencies, 57 tasks, 10 successions)");
     let dir = tempfile::tempdir().unwrap();
     copy_surveys(dir.path());
@@ -560,16 +526,8 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
     let broken = plan.replacen("lead = \"Sở Tư pháp\"", "lead = \"Sở Không Có\"", 1);
     assert_ne!(plan, broken);
     std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
-    let out = chiso(
-        "sqlite://unused.db",
-        &["check", dir.path().to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    let line = err
-        .lines()
-        .find(|l| l.contains("'Sở Không Có' is unknown"))
-        .unwrap_or_else(|| panic!("{err}"));
+    let what = "'Sở Không Có' is unknown";
+    let line = check_refuses(dir.path(), what, what);
     let n: usize = line
         .split("ke-hoach-121.toml:")
         .nth(1)

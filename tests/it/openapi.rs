@@ -3,6 +3,7 @@
 //! failure — including those before a handler runs — has the one documented error shape.
 
 use crate::harness::*;
+use crate::standing::rows;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
@@ -429,11 +430,8 @@ async fn real_answers_of_every_route_fit_the_description() {
         (r.status, r.body)
     };
     assert_eq!(status, StatusCode::OK, "{empty}");
-    let enterable = empty["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["rows"].as_array().unwrap())
+    let enterable = rows(&empty)
+        .into_iter()
         .find(|r| r["enterable"] == true)
         .unwrap()["code"]
         .as_str()
@@ -443,11 +441,8 @@ async fn real_answers_of_every_route_fit_the_description() {
     let par = call(&app, get("/api/v1/parindex?period=2025", &viewer)).await;
     assert_eq!(par.status, StatusCode::OK);
     assert_fits(&doc, Method::GET, "/api/v1/parindex", 200, &par.body);
-    let row = par.body["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["rows"].as_array().unwrap())
+    let row = rows(&par.body)
+        .into_iter()
         .find(|r| r["code"] == enterable.as_str())
         .unwrap();
     assert_eq!(row["entry"]["points"], "0.5000", "{row}");

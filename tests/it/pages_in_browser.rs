@@ -6,7 +6,7 @@
 use crate::browser::sign_in_by_keyboard;
 use crate::harness::{
     campaign_id, campaign_links, chiso_process, create_campaign, live_submission, process_database,
-    start_server, stored_forms_in, submit_live,
+    respondents_file, start_server, stored_forms_in, submit_live,
 };
 use crate::webdriver::{pdf_read, Browser, DESKTOP, PHONE};
 use serde_json::{json, Value};
@@ -43,12 +43,11 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     let (dir, db, _guard) = process_database();
     let server = start_server(&db);
     let addr = server.addr.clone();
-    let list = dir.path().join("nguoi.csv");
-    std::fs::write(
-        &list,
-        "name,group,unit,contact\nNguyễn Văn An,hdnd,CT,an@example.vn\n",
-    )
-    .unwrap();
+    let list = respondents_file(
+        dir.path(),
+        "nguoi.csv",
+        "Nguyễn Văn An,hdnd,CT,an@example.vn\n",
+    );
     let id = campaign_id(&create_campaign(&db, &list));
     let links = campaign_links(&db, &id, &addr);
     let link = links

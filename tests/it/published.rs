@@ -1,7 +1,7 @@
 //! Published results after the plan's baseline: read back through the API with their sources,
 //! and shown on the leaders' pages in place of 2022 where a later year is known.
 
-use crate::api::{get, store};
+use crate::api::{get, store, viewer_scores};
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::clock::Clock;
@@ -16,6 +16,15 @@ fn one(list: &Value, pick: impl Fn(&Value) -> bool) -> &Value {
         .collect();
     assert_eq!(found.len(), 1, "{list}");
     found[0]
+}
+
+/// A rank-20 line's lower and upper bound, and whether they are an estimate.
+fn bounds(line: &Value) -> (Option<&str>, Option<&str>, Option<bool>) {
+    (
+        line["low"].as_str(),
+        line["high"].as_str(),
+        line["estimate"].as_bool(),
+    )
 }
 
 /// The words of a figure's sources, as the API names them.
@@ -98,24 +107,13 @@ async fn every_family_of_published_figures_reads_back_with_its_source() {
     };
     let papi = line("papi", 2024);
     assert_eq!(
-        (
-            papi["low"].as_str(),
-            papi["high"].as_str(),
-            papi["estimate"].as_bool()
-        ),
+        bounds(&papi),
         (Some("44.3575"), Some("44.3575"), Some(false))
     );
     assert_eq!(line("papi", 2023)["low"], "43.5493");
     assert_eq!(line("papi", 2022)["low"], "43.1092");
     let par = line("parindex", 2024);
-    assert_eq!(
-        (
-            par["low"].as_str(),
-            par["high"].as_str(),
-            par["estimate"].as_bool()
-        ),
-        (Some("89.13"), Some("90.00"), Some(true))
-    );
+    assert_eq!(bounds(&par), (Some("89.13"), Some("90.00"), Some(true)));
     let sipas = line("sipas", 2024);
     assert_eq!(
         (sipas["low"].as_str(), sipas["high"].as_str()),
@@ -214,12 +212,7 @@ async fn in_2026_the_home_page_shows_2024_and_a_chance_against_2024s_line() {
         assert!(!home.contains(stale), "{stale} still shown");
     }
     // The basis of the SIPAS chance names the year, the bounds and the source.
-    let (_, scores) = get(
-        &app,
-        Some(&app.viewer_token),
-        "/api/v1/scores?survey=sipas-counter&period=2026",
-    )
-    .await;
+    let scores = viewer_scores(&app, "survey=sipas-counter&period=2026").await;
     let basis = scores["nodes"][0]["top20_basis"].as_str().unwrap();
     assert!(scores["nodes"][0]["top20_chance"].is_number(), "{scores}");
     assert!(

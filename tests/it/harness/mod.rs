@@ -418,6 +418,50 @@ pub fn assert_refused(o: &Output, what: &str) {
     assert_said(o, what);
 }
 
+/// `chiso check` on the definitions in `dir` (surveys, benchmarks, the plan), as an operator
+/// runs it before deploying; no database is opened. Its output.
+pub fn check_definitions(dir: &std::path::Path) -> Output {
+    chiso("sqlite://unused.db", &["check", dir.to_str().unwrap()])
+}
+
+/// `chiso check` on the shipped definitions, which must pass (what it said shown if not); its
+/// output.
+#[track_caller]
+pub fn check_shipped_definitions() -> Output {
+    let out = check_definitions(&surveys_dir());
+    assert!(out.status.success(), "{}", text(&out));
+    out
+}
+
+/// `chiso check` on the definitions in `dir`, which must refuse them (exit 1, `case` named
+/// if not): the line of its errors that says `message`.
+#[track_caller]
+pub fn check_refuses(dir: &std::path::Path, message: &str, case: &str) -> String {
+    let out = check_definitions(dir);
+    assert_eq!(out.status.code(), Some(1), "{case}");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    err.lines()
+        .find(|l| l.contains(message))
+        .unwrap_or_else(|| panic!("{message}: {err}"))
+        .to_string()
+}
+
+/// A copy of the shipped definitions (the surveys and their benchmarks, not the plan) in
+/// `to`, for a test to break one of them.
+pub fn copy_surveys(to: &std::path::Path) {
+    for entry in std::fs::read_dir(surveys_dir()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(to.join("benchmarks")).unwrap();
+    for entry in std::fs::read_dir(surveys_dir().join("benchmarks")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, to.join("benchmarks").join(p.file_name().unwrap())).unwrap();
+    }
+}
+
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();
@@ -443,6 +487,15 @@ pub fn import_counter_forms(db: &str, file: &std::path::Path, more: &[&str]) -> 
 
 /// The survey of officials that one-time-link campaigns ask.
 pub const OFFICIALS_SURVEY: &str = "parindex-officials-2022";
+
+/// A list of the people a campaign asks, saved as `name` in `dir` as an operator saves it for
+/// `chiso campaign create`: the header (name, group, unit, contact), then `rows`, one person a
+/// line. Its path.
+pub fn respondents_file(dir: &std::path::Path, name: &str, rows: &str) -> PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, format!("name,group,unit,contact\n{rows}")).unwrap();
+    file
+}
 
 /// `chiso campaign create` as an operator runs it: [`OFFICIALS_SURVEY`] this year, to the
 /// respondents listed in the file `respondents`; its output.

@@ -1,11 +1,12 @@
 //! Records a test starts from — paper batches and their keyed forms, campaigns and their
 //! one-time links, appointment-slip codes — made through the app's own services, as its pages
-//! would make them, for tests whose point is what comes after (the pages that show them, who
+//! would make them (or through a page itself, where the form is part of what is tested), for tests whose point is what comes after (the pages that show them, who
 //! may open them). The few a test needs that the app would not make now (an expired slip, an
 //! owner's PAR entry, a form keyed once outside a batch) are stored here as the app stores
 //! them, so that no test depends on the database modules' signatures.
 
-use super::{stored_users, TestApp, OFFICIALS_SURVEY, PERIOD};
+use super::{stored_users, RequestHelper, Staff, TestApp, OFFICIALS_SURVEY, PERIOD};
+use actix_web::http::StatusCode;
 use chiso::db::auth::User;
 use chiso::features::campaigns::service::{self as campaigns, NewCampaign};
 use chiso::features::codes::service as codes;
@@ -96,6 +97,25 @@ pub fn draft_campaign(app: &TestApp, title: &str, list: &str) -> String {
         .unwrap()
         .0
         .id
+}
+
+/// A draft campaign of `survey` for `period` titled `title` (no organiser named), made by
+/// `admin` through the campaigns page's form: the address of the campaign's page it leads to.
+pub async fn campaign_drafted_on_page(
+    admin: &Staff,
+    survey: &str,
+    period: &str,
+    title: &str,
+) -> String {
+    let fields = [
+        ("survey", survey),
+        ("period", period),
+        ("title", title),
+        ("organiser", ""),
+    ];
+    let made = admin.post_form("/campaigns", &fields).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    made.location.expect("a new campaign leads to its page")
 }
 
 /// A [`draft_campaign`] opened, and the tokens of its one-time links, one a person in the
