@@ -3,7 +3,7 @@
 //! re-derived.
 
 use super::decimal::parse_decimal;
-use super::source::{read_definition, Source};
+use super::source::{self, Source};
 use super::DefinitionError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -151,8 +151,7 @@ struct RawCriterion {
 }
 
 pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
-    let (file, text) = read_definition(path)?;
-    parse_tree(&file, &text)
+    source::load(path, parse_tree)
 }
 
 pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError>> {

@@ -283,7 +283,7 @@ pub(super) fn condition(c: &RawCondition) -> Condition {
 
 #[cfg(test)]
 mod tests {
-    use crate::survey::fixture::{errors, GOOD};
+    use crate::survey::fixture::{assert_refused, errors, GOOD};
 
     #[test]
     fn rejects_item_codes_with_separators() {
@@ -311,22 +311,18 @@ mod tests {
     #[test]
     fn rejects_unknown_scale() {
         let bad = GOOD.replacen("scale = \"s\"", "scale = \"zz\"", 1);
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown scale 'zz'")));
+        assert_refused(&bad, "unknown scale 'zz'");
     }
 
     #[test]
     fn rejects_condition_on_unknown_item() {
         let bad = GOOD.replace("code = \"A1\", in", "code = \"A9\", in");
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown question 'A9'")));
+        assert_refused(&bad, "unknown question 'A9'");
     }
 
     #[test]
     fn rejects_score_outside_unit_interval() {
         let bad = GOOD.replace("score = 1 }", "score = 1.5 }");
-        assert!(errors(&bad).iter().any(|m| m.contains("outside [0, 1]")));
+        assert_refused(&bad, "outside [0, 1]");
     }
 }
