@@ -104,12 +104,7 @@ impl Checker<'_> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for c in raw {
-            if !seen.insert(c.code.get_ref().clone()) {
-                self.err(
-                    &c.code,
-                    format!("{what} '{}' appears twice", c.code.get_ref()),
-                );
-            }
+            self.once(&mut seen, &c.code, what);
             out.push(Choice {
                 code: c.code.get_ref().clone(),
                 label: c.label.clone(),
@@ -178,12 +173,7 @@ impl Checker<'_> {
         let mut section_codes = HashSet::new();
         let mut out = Vec::new();
         for s in raw {
-            if !section_codes.insert(s.code.get_ref().clone()) {
-                self.err(
-                    &s.code,
-                    format!("section '{}' appears twice", s.code.get_ref()),
-                );
-            }
+            self.once(&mut section_codes, &s.code, "section");
             let mut items = Vec::new();
             for i in &s.items {
                 let allowed = match scales.get(i.scale.get_ref()) {
