@@ -3,9 +3,10 @@
 //! read by the caller.
 
 use crate::cells::shown_or_withheld;
-pub use crate::cells::{cell, table, table_given, unit_table, withheld_in_chain, Cell, UnitTable};
+pub use crate::cells::{cell, table, table_given, Cell, UnitChain, UnitTable};
 use crate::counts::split_field_channel;
 use crate::counts::Sum;
+use crate::scoring::ranges::quarter_of;
 use crate::scoring::{headline, Scores};
 use crate::survey::{Survey, UnitTree};
 use serde::Serialize;
@@ -85,7 +86,13 @@ pub fn assemble(
         field_channel,
     } = rows;
     let (here, parent) = place(units, map, unit);
-    let chain = unit_table(survey, units, map, &by_unit, &here, min_n);
+    let unit_chain = UnitChain {
+        survey,
+        units,
+        map,
+        min_n,
+    };
+    let chain = unit_chain.table(&by_unit, &here);
     let below = chain.below;
     let mut levels: BTreeMap<String, Sum> = BTreeMap::new();
     let mine: Option<std::collections::HashSet<&String>> = codes.map(|c| c.iter().collect());
@@ -108,12 +115,23 @@ pub fn assemble(
     // Below the top, each level, field and channel is also a cell down the chain of units
     // holding only its forms: the parent's communes minus this unit's are the rest's.
     let below_top = parent.is_some();
-    let in_chain = |by_unit: Option<&BTreeMap<String, Sum>>| -> bool {
-        below_top && by_unit.is_some_and(|b| withheld_in_chain(survey, units, map, b, &here, min_n))
+    // A table breaking the year down into rows, each row also withheld where it is withheld
+    // in the chain of units holding only its forms.
+    let year_table = |parts: Vec<(String, Sum)>, by_unit: &RowsByUnit| {
+        let given: Vec<bool> = parts
+            .iter()
+            .map(|(k, _)| {
+                below_top
+                    && by_unit
+                        .get(k)
+                        .is_some_and(|b| unit_chain.withheld(b, &here))
+            })
+            .collect();
+        table_given(survey, parts, &given, &year_sum, year_withheld, min_n)
     };
     let levels: Vec<(String, Sum)> =
         ordered(LEVELS.iter().map(|s| s.to_string()), levels).collect();
-    let mut by_level: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    let mut by_level: RowsByUnit = BTreeMap::new();
     if below_top {
         for (code, t) in &by_unit {
             let level = units.get(code).map(|u| u.level.clone()).unwrap_or_default();
@@ -123,16 +141,12 @@ pub fn assemble(
                 .insert(code.clone(), t.clone());
         }
     }
-    let given: Vec<bool> = levels
-        .iter()
-        .map(|(l, _)| in_chain(by_level.get(l)))
-        .collect();
-    let levels = table_given(survey, levels, &given, &year_sum, year_withheld, min_n);
+    let levels = year_table(levels, &by_level);
 
     let mut fields: BTreeMap<String, Sum> = BTreeMap::new();
     let mut channels: BTreeMap<String, Sum> = BTreeMap::new();
-    let mut field_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
-    let mut channel_by_unit: BTreeMap<String, BTreeMap<String, Sum>> = BTreeMap::new();
+    let mut field_by_unit: RowsByUnit = BTreeMap::new();
+    let mut channel_by_unit: RowsByUnit = BTreeMap::new();
     match (field_channel, &mine) {
         // Every unit's rows in one read: this unit's fields are its own units' rows.
         (FieldChannelRows::ByUnit(fc), Some(mine)) => {
@@ -140,19 +154,9 @@ pub fn assemble(
                 let (field, channel) = split_field_channel(k);
                 for (code, t) in by_unit {
                     if !field.is_empty() {
-                        field_by_unit
-                            .entry(field.to_string())
-                            .or_default()
-                            .entry(code.clone())
-                            .or_default()
-                            .add(t);
+                        add_to_unit(&mut field_by_unit, field, code, t);
                     }
-                    channel_by_unit
-                        .entry(channel.to_string())
-                        .or_default()
-                        .entry(code.clone())
-                        .or_default()
-                        .add(t);
+                    add_to_unit(&mut channel_by_unit, channel, code, t);
                     if mine.contains(code) {
                         if !field.is_empty() {
                             fields.entry(field.to_string()).or_default().add(t);
@@ -182,18 +186,10 @@ pub fn assemble(
         .map(|b| b.options.iter().map(|o| o.code.clone()).collect())
         .unwrap_or_default();
     let fields: Vec<(String, Sum)> = ordered(order, fields).collect();
-    let given: Vec<bool> = fields
-        .iter()
-        .map(|(f, _)| in_chain(field_by_unit.get(f)))
-        .collect();
-    let fields = table_given(survey, fields, &given, &year_sum, year_withheld, min_n);
+    let fields = year_table(fields, &field_by_unit);
     let channels: Vec<(String, Sum)> =
         ordered(CHANNELS.iter().map(|s| s.to_string()), channels).collect();
-    let given: Vec<bool> = channels
-        .iter()
-        .map(|(c, _)| in_chain(channel_by_unit.get(c)))
-        .collect();
-    let channels = table_given(survey, channels, &given, &year_sum, year_withheld, min_n);
+    let channels = year_table(channels, &channel_by_unit);
 
     Breakdowns {
         scores,
@@ -231,13 +227,8 @@ pub fn calendar(
     let mut by_quarter: BTreeMap<String, Vec<(String, Sum)>> = BTreeMap::new();
     let mut year_sum = Sum::default();
     for (m, t) in months_t {
-        let q = m
-            .get(5..7)
-            .and_then(|x| x.parse::<u32>().ok())
-            .map(|m| m.div_ceil(3))
-            .unwrap_or(0);
         by_quarter
-            .entry(format!("Q{q}"))
+            .entry(quarter_of(m))
             .or_default()
             .push((m.clone(), t.clone()));
         year_sum.add(t);
@@ -277,6 +268,19 @@ pub fn calendar(
         quarters,
         months,
     }
+}
+
+/// A breakdown's rows (levels, fields, channels), each with its counts by unit.
+type RowsByUnit = BTreeMap<String, BTreeMap<String, Sum>>;
+
+/// Adds a unit's counts `t` to those of the breakdown's row `row` at unit `code`.
+fn add_to_unit(by_row: &mut RowsByUnit, row: &str, code: &str, t: &Sum) {
+    by_row
+        .entry(row.to_string())
+        .or_default()
+        .entry(code.to_string())
+        .or_default()
+        .add(t);
 }
 
 /// The entries of `map` in the order of `order`, then the others in their own order.

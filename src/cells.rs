@@ -112,81 +112,81 @@ pub struct UnitTable {
     pub below: Vec<Cell>,
 }
 
-/// Applies the table rule from the top of the map down to `here`: at each unit, the units
-/// directly below it (each with everything below it) and the unit's own forms break its whole
-/// down, so no published unit minus its published units below, nor the city minus a ward,
-/// gives a withheld unit's answers. A withheld unit withholds every unit below it.
-pub fn unit_table(
-    survey: &Survey,
-    units: &UnitTree,
-    map: Option<&str>,
-    by_unit: &BTreeMap<String, Sum>,
-    here: &str,
-    min_n: i64,
-) -> UnitTable {
-    let withheld = withheld_in_chain(survey, units, map, by_unit, here, min_n);
-    UnitTable {
-        withheld,
-        below: below_of(survey, units, map, by_unit, here, withheld, min_n),
-    }
+/// The tables of units from the top of a map down, each cell withheld under `min_n` answers:
+/// what decides whether a slice's counts by unit (all forms, or only one field's, channel's,
+/// level's or respondent group's) may be shown at a unit.
+#[derive(Clone, Copy)]
+pub struct UnitChain<'a> {
+    pub survey: &'a Survey,
+    pub units: &'a UnitTree,
+    pub map: Option<&'a str>,
+    pub min_n: i64,
 }
 
-/// Whether `here` is withheld in the chain of unit tables from the top of the map down to it
-/// ([`unit_table`]) over the counts `by_unit` — all forms, or only one field's, channel's or
-/// level's, so that the same slice read at a unit and at its parent cannot be subtracted.
-pub fn withheld_in_chain(
-    survey: &Survey,
-    units: &UnitTree,
-    map: Option<&str>,
-    by_unit: &BTreeMap<String, Sum>,
-    here: &str,
-    min_n: i64,
-) -> bool {
-    // The chain top → here, by parents on the map.
-    let mut path = vec![here.to_string()];
-    while let Some(p) = path
-        .last()
-        .and_then(|c| units.get(c))
-        .and_then(|u| u.parent.clone())
-    {
-        if path.contains(&p) || path.len() > 64 {
-            break;
+impl UnitChain<'_> {
+    /// Applies the table rule from the top of the map down to `here`: at each unit, the units
+    /// directly below it (each with everything below it) and the unit's own forms break its
+    /// whole down, so no published unit minus its published units below, nor the city minus a
+    /// ward, gives a withheld unit's answers. A withheld unit withholds every unit below it.
+    pub fn table(&self, by_unit: &BTreeMap<String, Sum>, here: &str) -> UnitTable {
+        let withheld = self.withheld(by_unit, here);
+        UnitTable {
+            withheld,
+            below: self.below(by_unit, here, withheld),
         }
-        path.push(p);
     }
-    path.reverse();
-    let mut withheld = false;
-    for pair in path.windows(2) {
-        let (Some(up), Some(down)) = (pair.first(), pair.get(1)) else {
-            continue;
-        };
-        withheld = below_of(survey, units, map, by_unit, up, withheld, min_n)
-            .iter()
-            .find(|c| &c.key == down)
-            .map_or(withheld, |c| c.suppressed);
-    }
-    withheld
-}
 
-/// The table of the units directly below `code` (each with everything below it).
-fn below_of(
-    survey: &Survey,
-    units: &UnitTree,
-    map: Option<&str>,
-    by_unit: &BTreeMap<String, Sum>,
-    code: &str,
-    withheld: bool,
-    min_n: i64,
-) -> Vec<Cell> {
-    let parts: Vec<(String, Sum)> = units
-        .units_of(map)
-        .iter()
-        .filter(|u| u.parent.as_deref() == Some(code))
-        .map(|u| {
-            let codes = covered(units, map, &u.code);
-            (u.code.clone(), sum_of(by_unit, codes.as_deref()))
-        })
-        .collect();
-    let total = sum_of(by_unit, covered(units, map, code).as_deref());
-    table(survey, parts, &total, withheld, min_n)
+    /// Whether `here` is withheld in the chain of unit tables from the top of the map down to
+    /// it ([`UnitChain::table`]) over the counts `by_unit`, so that the same slice read at a
+    /// unit and at its parent cannot be subtracted.
+    pub fn withheld(&self, by_unit: &BTreeMap<String, Sum>, here: &str) -> bool {
+        let units = self.units;
+        // The chain top → here, by parents on the map.
+        let mut path = vec![here.to_string()];
+        while let Some(p) = path
+            .last()
+            .and_then(|c| units.get(c))
+            .and_then(|u| u.parent.clone())
+        {
+            if path.contains(&p) || path.len() > 64 {
+                break;
+            }
+            path.push(p);
+        }
+        path.reverse();
+        let mut withheld = false;
+        for pair in path.windows(2) {
+            let (Some(up), Some(down)) = (pair.first(), pair.get(1)) else {
+                continue;
+            };
+            withheld = self
+                .below(by_unit, up, withheld)
+                .iter()
+                .find(|c| &c.key == down)
+                .map_or(withheld, |c| c.suppressed);
+        }
+        withheld
+    }
+
+    /// The table of the units directly below `code` (each with everything below it), under a
+    /// total withheld or not.
+    fn below(&self, by_unit: &BTreeMap<String, Sum>, code: &str, withheld: bool) -> Vec<Cell> {
+        let UnitChain {
+            survey,
+            units,
+            map,
+            min_n,
+        } = *self;
+        let parts: Vec<(String, Sum)> = units
+            .units_of(map)
+            .iter()
+            .filter(|u| u.parent.as_deref() == Some(code))
+            .map(|u| {
+                let codes = covered(units, map, &u.code);
+                (u.code.clone(), sum_of(by_unit, codes.as_deref()))
+            })
+            .collect();
+        let total = sum_of(by_unit, covered(units, map, code).as_deref());
+        table(survey, parts, &total, withheld, min_n)
+    }
 }

@@ -9,6 +9,7 @@ pub use breakdowns::breakdowns;
 pub use par::par_report;
 pub use par_rows::{ParField, ParProjection, ParReport, ParRow, SipasSource};
 
+use crate::cells::UnitChain;
 use crate::db::counts::{self, Filter};
 use crate::db::{AnyConnection, DbError};
 use crate::scoring::{score_groups, Scores};
@@ -133,20 +134,23 @@ pub fn scores(
                 ..filter.clone()
             },
         )?;
+        let chain = UnitChain {
+            survey,
+            units,
+            map: map.as_deref(),
+            min_n: k,
+        };
         let closed: Vec<&String> = by_unit_group
             .iter()
             .filter(|(g, _)| !g.is_empty() && !survey.groups.is_empty())
-            .filter(|(_, by_unit)| {
-                crate::cells::withheld_in_chain(survey, units, map.as_deref(), by_unit, unit, k)
-            })
+            .filter(|(_, by_unit)| chain.withheld(by_unit, unit))
             .map(|(g, _)| g)
             .collect();
         for g in closed {
             crate::scoring::withhold_group(&mut scores.nodes, g);
         }
         let by_unit = counts::pooled_over_groups(by_unit_group);
-        unit_withheld =
-            crate::cells::withheld_in_chain(survey, units, map.as_deref(), &by_unit, unit, k);
+        unit_withheld = chain.withheld(&by_unit, unit);
         if unit_withheld {
             crate::scoring::withhold_all(&mut scores.nodes);
         }

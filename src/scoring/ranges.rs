@@ -52,7 +52,9 @@ fn month_of(day: &str) -> String {
     day.get(..7).unwrap_or(day).to_string()
 }
 
-fn quarter_of(day: &str) -> String {
+/// The quarter (`Q1`…`Q4`) a day (`YYYY-MM-DD`) or month (`YYYY-MM`) falls in; `Q0` for a
+/// date it cannot read.
+pub fn quarter_of(day: &str) -> String {
     let q = day
         .get(5..7)
         .and_then(|m| m.parse::<u32>().ok())
@@ -158,6 +160,11 @@ mod tests {
         p
     }
 
+    /// Whether the days `from` to `to` may be published at the smallest cell of 5.
+    fn published(p: &PeriodForms, from: &str, to: &str) -> bool {
+        range_published(Some(from), Some(to), p, 5)
+    }
+
     #[test]
     fn the_whole_period_is_always_published() {
         let p = forms(&[("2025-06-11", &[1])]);
@@ -177,33 +184,13 @@ mod tests {
             .map(|(d, f)| (d.as_str(), f.as_slice()))
             .collect();
         let p = forms(&refs);
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-10"),
-            &p,
-            5
-        ));
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-11"),
-            &p,
-            5
-        ));
+        assert!(!published(&p, "2025-06-01", "2025-06-10"));
+        assert!(!published(&p, "2025-06-01", "2025-06-11"));
         // Not vacuous: with five forms on the eleventh too, both are published.
         let mut p = p;
         p.days.insert("2025-06-11".into(), vec![5]);
-        assert!(range_published(
-            Some("2025-06-01"),
-            Some("2025-06-10"),
-            &p,
-            5
-        ));
-        assert!(range_published(
-            Some("2025-06-01"),
-            Some("2025-06-11"),
-            &p,
-            5
-        ));
+        assert!(published(&p, "2025-06-01", "2025-06-10"));
+        assert!(published(&p, "2025-06-01", "2025-06-11"));
     }
 
     #[test]
@@ -214,19 +201,9 @@ mod tests {
             ("2025-06-02", &[6]),
             ("2025-07-01", &[9]),
         ]);
-        assert!(!range_published(
-            Some("2025-06-02"),
-            Some("2025-06-30"),
-            &p,
-            5
-        ));
+        assert!(!published(&p, "2025-06-02", "2025-06-30"));
         // A range holding every dated form is the period itself.
-        assert!(range_published(
-            Some("2025-06-01"),
-            Some("2025-07-31"),
-            &p,
-            5
-        ));
+        assert!(published(&p, "2025-06-01", "2025-07-31"));
     }
 
     #[test]
@@ -236,49 +213,19 @@ mod tests {
             ("2025-06-02", &[6]),
             ("2025-07-03", &[9]),
         ]);
-        assert!(range_published(
-            Some("2025-06-01"),
-            Some("2025-06-30"),
-            &p,
-            5
-        ));
-        assert!(range_published(
-            Some("2025-07-01"),
-            Some("2025-07-31"),
-            &p,
-            5
-        ));
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-29"),
-            &p,
-            5
-        ));
+        assert!(published(&p, "2025-06-01", "2025-06-30"));
+        assert!(published(&p, "2025-07-01", "2025-07-31"));
+        assert!(!published(&p, "2025-06-01", "2025-06-29"));
         // A month withheld in the month table closes every range that takes it.
         let mut shut = p.clone();
         shut.months.insert("2025-06".into(), false);
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-30"),
-            &shut,
-            5
-        ));
-        assert!(range_published(
-            Some("2025-07-01"),
-            Some("2025-07-31"),
-            &shut,
-            5
-        ));
+        assert!(!published(&shut, "2025-06-01", "2025-06-30"));
+        assert!(published(&shut, "2025-07-01", "2025-07-31"));
         // One month of three forms anywhere in the period closes month ranges: the period
         // minus the others would give it.
         let mut small = p.clone();
         small.days.insert("2025-09-09".into(), vec![3]);
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-30"),
-            &small,
-            5
-        ));
+        assert!(!published(&small, "2025-06-01", "2025-06-30"));
     }
 
     #[test]
@@ -289,18 +236,8 @@ mod tests {
             ("2025-06-02", &[5, 1]),
             ("2025-08-02", &[5, 0]),
         ]);
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-02"),
-            &p,
-            5
-        ));
-        assert!(!range_published(
-            Some("2025-06-01"),
-            Some("2025-06-30"),
-            &p,
-            5
-        ));
+        assert!(!published(&p, "2025-06-01", "2025-06-02"));
+        assert!(!published(&p, "2025-06-01", "2025-06-30"));
     }
 
     #[test]
@@ -314,37 +251,17 @@ mod tests {
         ]);
         p.months.insert("2025-04".into(), false);
         p.months.insert("2025-05".into(), false);
-        assert!(range_published(
-            Some("2025-04-01"),
-            Some("2025-06-30"),
-            &p,
-            5
-        ));
-        assert!(!range_published(
-            Some("2025-04-01"),
-            Some("2025-05-31"),
-            &p,
-            5
-        ));
+        assert!(published(&p, "2025-04-01", "2025-06-30"));
+        assert!(!published(&p, "2025-04-01", "2025-05-31"));
         p.quarters.insert("Q2".into(), false);
-        assert!(!range_published(
-            Some("2025-04-01"),
-            Some("2025-06-30"),
-            &p,
-            5
-        ));
+        assert!(!published(&p, "2025-04-01", "2025-06-30"));
     }
 
     #[test]
     fn undated_answers_close_every_range_when_few() {
         let mut p = forms(&[("2025-06-01", &[6])]);
         p.undated = vec![2];
-        assert!(!range_published(
-            Some("2025-01-01"),
-            Some("2025-12-31"),
-            &p,
-            5
-        ));
+        assert!(!published(&p, "2025-01-01", "2025-12-31"));
         assert!(range_published(None, None, &p, 5));
     }
 }

@@ -4,6 +4,7 @@
 use super::decimal::RawNumber;
 use super::source::{DefinitionError, Source};
 use rust_decimal::Decimal;
+use std::collections::HashSet;
 use toml::Spanned;
 
 /// Turns a raw definition into a [`super::Survey`], collecting every problem on the way
@@ -32,6 +33,13 @@ impl<'a> Checker<'a> {
 
     pub(super) fn err<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
         self.errors.push(self.source.error_at(at, message));
+    }
+
+    /// Reports a `what` whose code is among the codes `seen` before it; adds it to them.
+    pub(super) fn once(&mut self, seen: &mut HashSet<String>, code: &Spanned<String>, what: &str) {
+        if !seen.insert(code.get_ref().clone()) {
+            self.err(code, format!("{what} '{}' appears twice", code.get_ref()));
+        }
     }
 
     pub(super) fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {

@@ -54,3 +54,14 @@ pub fn errors(text: &str) -> Vec<String> {
         Err(e) => e.iter().map(ToString::to_string).collect(),
     }
 }
+
+/// Asserts that the definition `text` is refused with a message saying `says`; shows every
+/// message when none does.
+#[track_caller]
+pub fn assert_refused(text: &str, says: &str) {
+    let e = errors(text);
+    assert!(
+        e.iter().any(|m| m.contains(says)),
+        "no message says {says:?}: {e:?}"
+    );
+}

@@ -5,7 +5,7 @@ use super::check::Checker;
 use super::questions::Question;
 use super::ranks::read_rank_table;
 use super::raw::RawSurvey;
-use super::source::{read_definition, DefinitionError, Source};
+use super::source::{self, DefinitionError, Source};
 use super::{Pooling, Survey};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -68,8 +68,7 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, Vec<DefinitionError>> {
 }
 
 pub fn load_file(path: &Path) -> Result<Survey, Vec<DefinitionError>> {
-    let (file, text) = read_definition(path)?;
-    parse(&file, &text)
+    source::load(path, parse)
 }
 
 /// Parses and checks one definition; `file` only names it in messages.

@@ -3,7 +3,7 @@
 //! re-derived.
 
 use super::decimal::parse_decimal;
-use super::source::{read_definition, Source};
+use super::source::{self, Source};
 use super::DefinitionError;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -151,8 +151,7 @@ struct RawCriterion {
 }
 
 pub fn load_tree(path: &Path) -> Result<ParTree, Vec<DefinitionError>> {
-    let (file, text) = read_definition(path)?;
-    parse_tree(&file, &text)
+    source::load(path, parse_tree)
 }
 
 pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError>> {
@@ -356,6 +355,17 @@ mod tests {
         include_str!("../../surveys/trees/parindex-2022.toml").to_string()
     }
 
+    /// The problem the tree `text` is refused with that says `says`; fails showing every
+    /// problem when none does.
+    #[track_caller]
+    fn refused(text: &str, says: &str) -> DefinitionError {
+        let e = parse_tree("p.toml", text).unwrap_err();
+        e.iter()
+            .find(|e| e.message.contains(says))
+            .cloned()
+            .unwrap_or_else(|| panic!("no problem says {says:?}: {e:?}"))
+    }
+
     #[test]
     fn the_can_tho_tree_loads_with_its_published_headline() {
         let t = parse_tree("p.toml", &shipped()).unwrap();
@@ -380,28 +390,14 @@ mod tests {
     #[test]
     fn rejects_a_criterion_coded_twice_and_a_missing_owner() {
         let bad = shipped().replacen("code = \"2.4.2\"", "code = \"2.4.1\"", 1);
-        let e = parse_tree("p.toml", &bad).unwrap_err();
-        assert!(
-            e.iter()
-                .any(|e| e.message.contains("criterion '2.4.1' appears twice") && e.line > 1),
-            "{e:?}"
-        );
+        assert!(refused(&bad, "criterion '2.4.1' appears twice").line > 1);
         let bad = shipped().replacen("owner = \"Sở Tư pháp\"\n", "", 1);
-        let e = parse_tree("p.toml", &bad).unwrap_err();
-        assert!(
-            e.iter().any(|e| e.message.contains("has no owner")),
-            "{e:?}"
-        );
+        refused(&bad, "has no owner");
     }
 
     #[test]
     fn rejects_group_points_that_do_not_add_up() {
         let bad = shipped().replacen("points_2022 = \"0.8219\"", "points_2022 = \"0.8220\"", 1);
-        let e = parse_tree("p.toml", &bad).unwrap_err();
-        assert!(
-            e.iter()
-                .any(|e| e.message.contains("the parts of '2.4' give 3.2048")),
-            "{e:?}"
-        );
+        refused(&bad, "the parts of '2.4' give 3.2048");
     }
 }

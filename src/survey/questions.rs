@@ -104,12 +104,7 @@ impl Checker<'_> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for c in raw {
-            if !seen.insert(c.code.get_ref().clone()) {
-                self.err(
-                    &c.code,
-                    format!("{what} '{}' appears twice", c.code.get_ref()),
-                );
-            }
+            self.once(&mut seen, &c.code, what);
             out.push(Choice {
                 code: c.code.get_ref().clone(),
                 label: c.label.clone(),
@@ -178,12 +173,7 @@ impl Checker<'_> {
         let mut section_codes = HashSet::new();
         let mut out = Vec::new();
         for s in raw {
-            if !section_codes.insert(s.code.get_ref().clone()) {
-                self.err(
-                    &s.code,
-                    format!("section '{}' appears twice", s.code.get_ref()),
-                );
-            }
+            self.once(&mut section_codes, &s.code, "section");
             let mut items = Vec::new();
             for i in &s.items {
                 let allowed = match scales.get(i.scale.get_ref()) {
@@ -283,50 +273,38 @@ pub(super) fn condition(c: &RawCondition) -> Condition {
 
 #[cfg(test)]
 mod tests {
-    use crate::survey::fixture::{errors, GOOD};
+    use crate::survey::fixture::{assert_refused, GOOD};
 
     #[test]
     fn rejects_item_codes_with_separators() {
         let bad = GOOD.replace("code = \"A2\"", "code = \"A,2\"");
-        let e = errors(&bad);
-        assert!(
-            e.iter()
-                .any(|m| m
-                    .starts_with("t.toml:24: question code 'A,2' may only hold letters, digits")),
-            "{e:?}"
+        assert_refused(
+            &bad,
+            "t.toml:24: question code 'A,2' may only hold letters, digits",
         );
     }
 
     #[test]
     fn rejects_duplicate_item_codes_with_line() {
         let bad = GOOD.replace("code = \"A2\"", "code = \"A1\"");
-        let e = errors(&bad);
-        assert!(
-            e.iter()
-                .any(|m| m.starts_with("t.toml:24: question code 'A1' is used twice")),
-            "{e:?}"
-        );
+        assert_refused(&bad, "t.toml:24: question code 'A1' is used twice");
     }
 
     #[test]
     fn rejects_unknown_scale() {
         let bad = GOOD.replacen("scale = \"s\"", "scale = \"zz\"", 1);
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown scale 'zz'")));
+        assert_refused(&bad, "unknown scale 'zz'");
     }
 
     #[test]
     fn rejects_condition_on_unknown_item() {
         let bad = GOOD.replace("code = \"A1\", in", "code = \"A9\", in");
-        assert!(errors(&bad)
-            .iter()
-            .any(|m| m.contains("unknown question 'A9'")));
+        assert_refused(&bad, "unknown question 'A9'");
     }
 
     #[test]
     fn rejects_score_outside_unit_interval() {
         let bad = GOOD.replace("score = 1 }", "score = 1.5 }");
-        assert!(errors(&bad).iter().any(|m| m.contains("outside [0, 1]")));
+        assert_refused(&bad, "outside [0, 1]");
     }
 }

@@ -33,6 +33,15 @@ pub(super) fn read_definition(path: &Path) -> Result<(String, String), Vec<Defin
     }
 }
 
+/// Loads the definition file at `path`: reads it, then `parse` checks its text under its name.
+pub(super) fn load<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &str) -> Result<T, Vec<DefinitionError>>,
+) -> Result<T, Vec<DefinitionError>> {
+    let (file, text) = read_definition(path)?;
+    parse(&file, &text)
+}
+
 /// The text of one definition, with where each of its lines starts.
 pub(super) struct Source<'a> {
     pub file: &'a str,

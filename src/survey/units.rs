@@ -4,7 +4,7 @@
 //! plan until 30 June 2025; the merged two-tier city from 1 July 2025). `unit_maps.rs` puts the
 //! sets and the crosswalk between them together into one [`UnitTree`].
 
-use super::source::{read_definition, Source};
+use super::source::{self, Source};
 use super::DefinitionError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -159,8 +159,7 @@ pub struct ParsedSet {
 
 /// One file of units as a tree of its own (no other sets, no crosswalk).
 pub fn load_units(path: &Path) -> Result<UnitTree, Vec<DefinitionError>> {
-    let (file, text) = read_definition(path)?;
-    parse_units(&file, &text)
+    source::load(path, parse_units)
 }
 
 pub fn parse_units(file: &str, text: &str) -> Result<UnitTree, Vec<DefinitionError>> {

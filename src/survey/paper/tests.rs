@@ -12,6 +12,13 @@ mod fixture_survey {
 }
 use fixture_survey as fx;
 
+/// What a keyer typed: each field's name and its keys.
+fn typed(keys: &[(&str, &str)]) -> Keyed {
+    keys.iter()
+        .map(|(name, key)| (name.to_string(), key.to_string()))
+        .collect()
+}
+
 #[test]
 fn a_skipped_question_is_not_asked_and_its_condition_is_in_keys() {
     let survey = parse_definition("t.toml", fixture::GOOD).expect("fixture");
@@ -22,9 +29,7 @@ fn a_skipped_question_is_not_asked_and_its_condition_is_in_keys() {
         (cond.name.as_str(), cond.label.as_str(), cond.keys.clone()),
         ("q.A1", "A1", vec!["2".to_string()])
     );
-    let mut keyed = Keyed::new();
-    keyed.insert("q.A1".into(), "1".into());
-    keyed.insert("q.A2".into(), "2".into());
+    let keyed = typed(&[("q.A1", "1"), ("q.A2", "2")]);
     // A2 is skipped on paper when A1 = 1: whatever was typed there is dropped.
     let clean = check(&fields, &keyed).expect("valid");
     assert!(!clean.contains_key("q.A2"));
@@ -47,9 +52,7 @@ fn the_household_form_is_numbered_in_order_and_keys_back() {
         .find(|f| f.name.starts_with("q.") && f.keys().contains('5'))
         .expect("items");
     assert_eq!(first_item.keys(), "1, 2, 3, 4, 5, 9");
-    let mut keyed = Keyed::new();
-    keyed.insert(first_item.name.clone(), "9".into());
-    keyed.insert("bg.gioi_tinh".into(), "2".into());
+    let keyed = typed(&[(first_item.name.as_str(), "9"), ("bg.gioi_tinh", "2")]);
     let clean = check(&fields, &keyed).expect("valid");
     let filled = fill(&fields, &clean);
     let code = first_item.name.trim_start_matches("q.");
@@ -68,8 +71,7 @@ fn a_code_not_on_the_paper_is_refused_by_number() {
         .iter()
         .find(|f| f.name.starts_with("q."))
         .expect("items");
-    let mut keyed = Keyed::new();
-    keyed.insert(item.name.clone(), "7".into());
+    let keyed = typed(&[(item.name.as_str(), "7")]);
     let errors = check(&fields, &keyed).expect_err("7 is not a code");
     assert_eq!(errors.len(), 1);
     assert!(errors[0]
@@ -86,11 +88,12 @@ fn a_code_not_on_the_paper_is_refused_by_number() {
 fn stored_values_key_back_to_what_was_typed() {
     let survey = fx::household();
     let fields = layout(&survey);
-    let mut keyed = Keyed::new();
-    keyed.insert("bg.gioi_tinh".into(), "2".into());
-    keyed.insert("q.C8.4".into(), "1".into());
-    keyed.insert("q.E1.1".into(), "9".into());
-    keyed.insert("q.E1.2".into(), "4".into());
+    let keyed = typed(&[
+        ("bg.gioi_tinh", "2"),
+        ("q.C8.4", "1"),
+        ("q.E1.1", "9"),
+        ("q.E1.2", "4"),
+    ]);
     let clean = check(&fields, &keyed).expect("valid");
     assert_eq!(keys_for(&fields, &fill(&fields, &clean)), clean);
 }
@@ -99,8 +102,7 @@ fn stored_values_key_back_to_what_was_typed() {
 fn differences_name_the_fields_that_differ() {
     let survey = fx::household();
     let fields = layout(&survey);
-    let mut a = Keyed::new();
-    a.insert("bg.gioi_tinh".into(), "1".into());
+    let a = typed(&[("bg.gioi_tinh", "1")]);
     let mut b = a.clone();
     assert!(differences(&fields, &a, &b).is_empty());
     b.insert("bg.gioi_tinh".into(), "2".into());
