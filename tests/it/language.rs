@@ -50,6 +50,9 @@ struct Fixtures {
     /// Keyed twice alike: counted, so it can be corrected.
     counted: String,
     campaign: String,
+    /// A kiosk and an API token that still work, for the questions asked before revoking.
+    kiosk_id: String,
+    token_id: String,
 }
 
 impl Fixtures {
@@ -82,6 +85,8 @@ impl Fixtures {
                 ("{id}", p) if p.starts_with("/entry/forms/") => self.disputed.clone(),
                 ("{id}", p) if p.starts_with("/campaigns/") => self.campaign.clone(),
                 ("{id}", "/surveys/{id}/print") => HOUSEHOLD.into(),
+                ("{id}", "/admin/kiosks/{id}/revoke") => self.kiosk_id.clone(),
+                ("{id}", "/admin/tokens/{id}/revoke") => self.token_id.clone(),
                 (s, p) => panic!("no record for {s} in {p}: add one to Fixtures::path"),
             };
             out.push_str(&value);
@@ -121,7 +126,15 @@ fn fixtures(app: &TestApp) -> Fixtures {
     }
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
     let (campaign, links) = open_campaign_with_links(app, "Đợt 1", list);
+    app.add_token(Role::Viewer, "reports", None);
+    let token_id = stored_tokens(app)
+        .into_iter()
+        .find(|t| t.label == "reports")
+        .unwrap()
+        .id;
     Fixtures {
+        kiosk_id: kiosk_id(app, &app.kiosks[0]),
+        token_id,
         kiosk: app.kiosks[0].clone(),
         link: links[0].clone(),
         code: slip_codes(app, WARD, 1).remove(0),
