@@ -35,6 +35,17 @@ pub fn alert(message: Option<&str>) -> Markup {
     html! { @if let Some(e) = message { p.error role="alert" { (e) } } }
 }
 
+/// A role as the people who hold it say it.
+pub fn role_name(l: crate::text::Lang, role: crate::db::auth::Role) -> &'static str {
+    use crate::db::auth::Role;
+    match role {
+        Role::Viewer => l.pick("xem kết quả", "viewer"),
+        Role::Surveyor => l.pick("điều tra viên", "surveyor"),
+        Role::Supervisor => l.pick("giám sát", "supervisor"),
+        Role::Admin => l.pick("quản trị", "administrator"),
+    }
+}
+
 /// The top bar of signed-in pages, in the page's language, with the switch to the other
 /// language returning to `here` (the page's path and query).
 pub fn staff_bar(
@@ -61,7 +72,7 @@ pub fn staff_bar(
             @if role == Role::Admin { a href="/codes" { (l.pick("Mã phiếu hẹn", "Slip codes")) } }
             @if role >= Role::Supervisor { a href="/audit" { (l.pick("Nhật ký", "Audit log")) } a href="/admin/users" { (l.pick("Quản trị", "Administration")) } }
             (lang_switch(lang, here))
-            span.note.who { (username) " (" (role) ")" }
+            span.note.who { (username) " (" (role_name(l, role)) ")" }
             form method="post" action="/logout" {
                 input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { (l.pick("Đăng xuất", "Sign out")) }
