@@ -333,15 +333,7 @@ pub fn par_report(
     // The newest published line, else the tree's own range: (low, high, words, words in English).
     let line = match (&tree.against, &tree.top20) {
         (Some(a), _) => {
-            let setting = crate::survey::Top20Setting {
-                threshold: None,
-                movement: None,
-                rank: 20,
-                note: String::new(),
-                note_en: None,
-                against: Some(a.clone()),
-            };
-            let (vi, en) = crate::scoring::top20::line_words(&setting);
+            let (vi, en) = crate::scoring::top20::line_words(a, None);
             Some((a.line.low, a.line.high, vi, en))
         }
         (None, Some(t)) => Some((

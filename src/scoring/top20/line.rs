@@ -5,11 +5,11 @@ use crate::text::Lang::{En, Vi};
 use rust_decimal::prelude::ToPrimitive;
 
 /// The published line a chance is drawn against, in words, with its year, bounds and sources;
-/// empty where the definition's own threshold is used.
-pub fn line_words(setting: &crate::survey::Top20Setting) -> (String, String) {
-    let Some(a) = &setting.against else {
-        return (String::new(), String::new());
-    };
+/// `movement`, where the other provinces' values are drawn moving by it.
+pub fn line_words(
+    a: &crate::survey::published::Against,
+    movement: Option<f64>,
+) -> (String, String) {
     let l = &a.line;
     let (low, high) = (
         l.low.to_f64().unwrap_or(0.0),
@@ -49,7 +49,7 @@ pub fn line_words(setting: &crate::survey::Top20Setting) -> (String, String) {
             ),
         )
     };
-    let moved = match (&a.field.is_empty(), setting.movement, a.measured_movement) {
+    let moved = match (&a.field.is_empty(), movement, a.measured_movement) {
         (false, Some(m), Some((sd, n))) => (
             format!(
                 " Các tỉnh khác lấy tổng điểm năm {} cộng thay đổi một năm theo phân phối chuẩn, độ lệch chuẩn {} (đo trên {} thay đổi giữa hai năm liền nhau trong bảng: {}).",

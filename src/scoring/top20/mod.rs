@@ -232,7 +232,7 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
     };
     // A published line replaces the definition's own threshold, and the note that explains it.
     let (note, note_en) = match &setting.against {
-        Some(_) => line_words(setting),
+        Some(a) => line_words(a, setting.movement),
         None => (
             setting.note.clone(),
             note_en(&setting.note, setting.note_en.as_deref()),
