@@ -96,7 +96,7 @@ const ROW_H: f64 = 26.0;
 const TOP: f64 = 22.0;
 
 /// One decimal in SVG coordinates: the same picture, fewer bytes, stable snapshots.
-fn c(v: f64) -> String {
+pub(crate) fn c(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }

@@ -5,6 +5,7 @@
 use crate::scoring::NodeScore;
 use crate::survey::published::{Published, Step, ThisYear, Trajectory};
 use crate::text::Lang;
+use crate::ui::chart::c;
 use maud::{html, Markup};
 use rust_decimal::prelude::ToPrimitive;
 
@@ -118,11 +119,6 @@ pub fn line_words(lang: Lang, t: &Trajectory) -> Option<String> {
             value(lang, &t.index, low, d)
         )
     })
-}
-
-fn c(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 /// The chart: a dot a year (hollow where the value is derived), this year's interval as a
