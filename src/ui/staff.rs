@@ -36,6 +36,29 @@ impl Staff<'_> {
     }
 
     /// A page under a section (`/entry`, "Paper forms"): its crumbs lead back to the
+    /// The end of a question before a change that cannot be undone: the one button that
+    /// makes it (posting `hidden` fields with the CSRF token to `action`), and the way back
+    /// that changes nothing.
+    pub fn confirm_or_back(
+        &self,
+        action: &str,
+        hidden: &[(&str, &str)],
+        button: &str,
+        back: &str,
+    ) -> Markup {
+        let l = self.lang;
+        html! {
+            div.links.row {
+                form.inline method="post" action=(action) {
+                    input type="hidden" name="csrf" value=(self.csrf);
+                    @for (name, value) in hidden { input type="hidden" name=(name) value=(value); }
+                    button.primary type="submit" { (button) }
+                }
+                a.button href=(back) { (l.pick("Quay lại, không làm gì", "Go back, change nothing")) }
+            }
+        }
+    }
+
     /// section, then `crumb`.
     pub fn under(
         &self,

@@ -45,13 +45,7 @@ pub fn revoke(st: &Staff, r: &Revoking) -> Markup {
                     p { strong { (l.pick("Không hoàn tác được: muốn dùng lại, phải tạo khoá mới.", "It cannot be undone: to go on, create a new token.")) } }
                 }
             }
-            div.links.row {
-                form.inline method="post" action=(r.action) {
-                    input type="hidden" name="csrf" value=(st.csrf);
-                    button.primary type="submit" { (l.pick("Thu hồi", "Revoke")) }
-                }
-                a.button href=(r.back) { (l.pick("Quay lại, không làm gì", "Go back, change nothing")) }
-            }
+            (st.confirm_or_back(&r.action, &[], l.pick("Thu hồi", "Revoke"), r.back))
         },
     )
 }

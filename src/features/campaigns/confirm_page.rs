@@ -55,10 +55,10 @@ pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
             l.pick("Cấp đường dẫn", "Issue links"),
         ),
     };
-    let format = match what {
-        Confirm::Links { csv: true } => Some("csv"),
-        Confirm::Links { csv: false } => Some("sheet"),
-        Confirm::Close => None,
+    let hidden: Vec<(&str, &str)> = match what {
+        Confirm::Links { csv: true } => vec![("format", "csv")],
+        Confirm::Links { csv: false } => vec![("format", "sheet")],
+        Confirm::Close => Vec::new(),
     };
     let links = matches!(what, Confirm::Links { .. });
     st.under(
@@ -82,16 +82,7 @@ pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
                         p { (l.pick("Đường dẫn mới chỉ hiện một lần, ngay sau khi cấp.", "The new links are shown only once, right after they are issued.")) }
                 }
             }
-            div.links.row {
-                form.inline method="post" action=(action) {
-                    input type="hidden" name="csrf" value=(st.csrf);
-                    @if let Some(f) = format {
-                        input type="hidden" name="format" value=(f);
-                    }
-                    button.primary type="submit" { (button) }
-                }
-                a.button href=(base) { (l.pick("Quay lại, không làm gì", "Go back, change nothing")) }
-            }
+            (st.confirm_or_back(&action, &hidden, button, &base))
         },
     )
 }
