@@ -12,6 +12,9 @@ pub struct Settings {
     pub kiosk_min_interval_secs: u64,
     /// A kiosk form older than this is stale (the page is reloaded long before).
     pub form_max_age_secs: i64,
+    /// An answer a kiosk kept while its network was down is still taken when its form is this
+    /// old (the form was issued ahead, before the network dropped).
+    pub kiosk_offline_max_secs: i64,
     /// A session ends this many hours after sign-in, however busy (absolute expiry).
     pub session_hours: i64,
     /// A session ends after this many minutes without a request (idle expiry).
@@ -63,6 +66,7 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://chiso.db";
 pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
 pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
+pub const DEFAULT_KIOSK_OFFLINE_HOURS: i64 = 72;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
 pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
@@ -92,6 +96,7 @@ impl Default for Settings {
             surveys_dir: PathBuf::from(DEFAULT_SURVEYS_DIR),
             kiosk_min_interval_secs: DEFAULT_KIOSK_INTERVAL_SECS,
             form_max_age_secs: 6 * 3600,
+            kiosk_offline_max_secs: DEFAULT_KIOSK_OFFLINE_HOURS * 3600,
             session_hours: DEFAULT_SESSION_HOURS,
             session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
             behind_proxy: false,

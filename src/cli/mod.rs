@@ -77,6 +77,11 @@ struct ServeArgs {
     /// Seconds a kiosk waits between two accepted submissions
     #[arg(long, env = "CHISO_KIOSK_INTERVAL", default_value_t = config::DEFAULT_KIOSK_INTERVAL_SECS)]
     kiosk_interval: u64,
+    /// Hours an answer a kiosk kept while offline may wait (from its form's issue) and still
+    /// be taken
+    #[arg(long, env = "CHISO_KIOSK_OFFLINE_HOURS", default_value_t = config::DEFAULT_KIOSK_OFFLINE_HOURS,
+          value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
+    kiosk_offline_hours: i64,
     /// Days after a period's year during which its (paper) forms are still accepted
     #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS)]
     survey_window: u32,

@@ -9,6 +9,7 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
     let settings = Settings {
         bind: args.bind,
         kiosk_min_interval_secs: args.kiosk_interval,
+        kiosk_offline_max_secs: args.kiosk_offline_hours * 3600,
         survey_window_days: args.survey_window,
         session_hours: args.session_hours,
         session_idle_minutes: args.session_idle_minutes,

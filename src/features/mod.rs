@@ -191,9 +191,13 @@ fn declare(r: &mut Router) {
 
     // The kiosk at the counters.
     r.get("/static/kiosk.js", kiosk::routes::kiosk_js);
+    r.get("/static/kiosk-sw.js", kiosk::routes::service_worker);
+    r.get("/static/icon.svg", kiosk::routes::icon);
     r.get("/k/{token}", kiosk::routes::form);
     r.post("/k/{token}", kiosk::routes::submit);
     r.get("/k/{token}/cam-on", kiosk::routes::thanks);
+    r.get("/k/{token}/tickets", kiosk::routes::tickets);
+    r.get("/k/{token}/manifest.webmanifest", kiosk::routes::manifest);
 
     // Campaigns of the officials' survey.
     r.get("/campaigns", campaigns::routes::list);

@@ -6,6 +6,11 @@
 pub const CSS: &str = include_str!("chiso.css");
 /// The kiosk's script (progressive: the kiosk works without it).
 pub const KIOSK_JS: &str = include_str!("kiosk.js");
+/// The kiosk's service worker: served at one stable address (a browser checks it for updates
+/// there), allowed to look after every kiosk's pages (`/k/`).
+pub const KIOSK_SW_JS: &str = include_str!("kiosk-sw.js");
+/// The kiosk app's icon (its manifest names it).
+pub const ICON_SVG: &str = include_str!("icon.svg");
 /// The keying screen's script (keyboard help; keying works without it).
 pub const ENTRY_JS: &str = include_str!("entry.js");
 

@@ -2,6 +2,37 @@
 // answers so far, checked by the server. With it, screens switch in place (no round trip),
 // a question left out is marked beside itself before moving on, and a form left untouched
 // for two minutes returns to the start (every touch or key restarts the two minutes).
+//
+// Between two forms (thank you, out of date) the script returns to a fresh form after the
+// screen's few seconds. Everywhere, it installs the kiosk's service worker, which keeps the
+// form and any answer the network drops and sends them when it returns; staff see how many
+// answers wait ("N phiếu chờ gửi").
+(function () {
+  "use strict";
+  var here = document.querySelector("[data-home]");
+  if (!here) { return; }
+  var home = here.getAttribute("data-home");
+  var back = parseInt(here.getAttribute("data-return"), 10);
+  if (back > 0) { setTimeout(function () { location.href = home; }, back * 1000); }
+
+  var sw = navigator.serviceWorker;
+  var marker = document.getElementById("kept");
+  if (!sw) { return; }
+  sw.addEventListener("message", function (e) {
+    if (!marker || !e.data || typeof e.data.kept !== "number") { return; }
+    marker.hidden = e.data.kept === 0;
+    marker.querySelector(".n").textContent = String(e.data.kept);
+  });
+  function ping() {
+    sw.ready.then(function (r) {
+      if (r.active) { r.active.postMessage({ kiosk: home.replace(/^\/k\//, "") }); }
+    });
+  }
+  sw.register("/static/kiosk-sw.js", { scope: "/k/" }).then(ping, function () {});
+  window.addEventListener("online", ping);
+  setInterval(ping, 30000);
+})();
+
 (function () {
   "use strict";
   var form = document.getElementById("kiosk");

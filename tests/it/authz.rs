@@ -179,6 +179,8 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/static/chiso.css"), rule(&EVERYONE)),
         (get("/static/entry.js"), rule(&EVERYONE)),
         (get("/static/kiosk.js"), rule(&EVERYONE)),
+        (get("/static/kiosk-sw.js"), rule(&EVERYONE)),
+        (get("/static/icon.svg"), rule(&EVERYONE)),
         (get("/o"), rule(&EVERYONE)),
         // Kiosks, slip codes and one-time links: the secret in the address is the key.
         (get("/k/{token}"), Rule::owned_by(Kiosk)),
@@ -187,6 +189,11 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
             Rule::owned_by(Kiosk).form(&[("step", "0")]),
         ),
         (get("/k/{token}/cam-on"), Rule::owned_by(Kiosk)),
+        (get("/k/{token}/tickets"), Rule::owned_by(Kiosk)),
+        (
+            get("/k/{token}/manifest.webmanifest"),
+            Rule::owned_by(Kiosk),
+        ),
         (get("/o/{code}"), Rule::owned_by(Code)),
         (
             post("/o/{code}"),

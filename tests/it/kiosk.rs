@@ -4,16 +4,17 @@
 //! and screen-reader use.
 
 use crate::harness::{
-    chiso_process, process_database, run_ok, start_server, stored_forms_in, words, Server, ITEMS,
+    chiso_process, process_database, run_ok, start_server_with, stored_forms_in, words, Server,
+    ITEMS,
 };
 use crate::webdriver::{Browser, Screen, PHONE, TABLET};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The browser with the taps it was given counted.
-struct Citizen {
-    b: Browser,
-    taps: usize,
+pub(crate) struct Citizen {
+    pub(crate) b: Browser,
+    pub(crate) taps: usize,
     /// Whether the page's script runs; without it every screen is a page of its own.
     js: bool,
 }
@@ -55,7 +56,12 @@ impl Citizen {
 
 /// A server with a kiosk for a ward of today's map, and the kiosk's address.
 fn kiosk_server(db: &str) -> (Server, String) {
-    let server = start_server(db);
+    kiosk_server_with(db, &[])
+}
+
+/// [`kiosk_server`] with `env` set for the server (settings under test).
+pub(crate) fn kiosk_server_with(db: &str, env: &[(&str, &str)]) -> (Server, String) {
+    let server = start_server_with(db, env);
     let out = run_ok(
         chiso_process(db)
             .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
@@ -72,7 +78,7 @@ fn kiosk_server(db: &str) -> (Server, String) {
 }
 
 /// A kiosk's screen on the kiosk's form.
-fn kiosk(name: &str, screen: Screen, url: &str) -> Option<Citizen> {
+pub(crate) fn kiosk(name: &str, screen: Screen, url: &str) -> Option<Citizen> {
     let b = Browser::open(name, screen)?;
     b.go(url);
     Some(Citizen {
@@ -90,7 +96,7 @@ fn look(c: &mut Citizen, what: &str) {
 
 /// The whole counter form, as a citizen fills it in: a "Tiếp" tapped too soon, one trip back
 /// (neither counted), then straight through. The taps and the screens seen.
-fn fill_in(c: &mut Citizen) -> (usize, Vec<String>) {
+pub(crate) fn fill_in(c: &mut Citizen) -> (usize, Vec<String>) {
     // Set on this page only: still there at the end means no screen needed a round trip.
     c.b.eval("window.sameVisit = true");
     let mut screens = vec![c.screen()];

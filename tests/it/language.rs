@@ -63,6 +63,9 @@ impl Fixtures {
             || pattern.starts_with("/static/")
             || pattern.ends_with("/export")
             || pattern.ends_with(".csv")
+            // What the kiosk's worker fetches: data, not pages.
+            || pattern.ends_with("/tickets")
+            || pattern.ends_with(".webmanifest")
             || matches!(
                 pattern,
                 "/healthz" | "/lang/{code}" | "/admin" | "/import/rejected/{token}"

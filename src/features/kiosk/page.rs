@@ -48,7 +48,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
         html! {}
     } else {
         // No timed reload: a page holding answers is never thrown away without JavaScript.
-        html! { script src=(crate::ui::assets::kiosk_js_url()) defer {} }
+        kiosk_head(s.token)
     };
     let action = if s.online { "/o/" } else { "/k/" };
     let l = s.lang;
@@ -71,6 +71,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                     }
                 }
                 (alert(s.error))
+                @if !s.online { (kept_marker(l)) }
                 form #kiosk method="post" action={ (action) (s.token) }
                     data-home=[(!s.online).then(|| format!("/k/{}", s.token))]
                     data-idle=[(!s.online).then_some(IDLE_RESET_SECS * 1000)] novalidate {
@@ -231,18 +232,40 @@ pub fn thanks(lang: Lang, survey: &Survey, token: &str) -> Markup {
     )
 }
 
-/// A screen between two forms, with no answers on it: back to a fresh form by a touch, or by
-/// itself after `secs` seconds.
+/// What every kiosk screen loads: its script (screens in place, the return to a fresh form,
+/// the service worker that rides out a network drop) and the manifest that makes the kiosk an
+/// installable app.
+fn kiosk_head(token: &str) -> Markup {
+    html! {
+        link rel="manifest" href={ "/k/" (token) "/manifest.webmanifest" };
+        script src=(crate::ui::assets::kiosk_js_url()) defer {}
+    }
+}
+
+/// For the staff at the counter: how many answers the tablet keeps until the network returns
+/// (shown by the script, only when there are some).
+fn kept_marker(l: Lang) -> Markup {
+    html! {
+        p #kept.kept.noprint role="status" hidden {
+            span.n { "0" } (l.pick(" phiếu chờ gửi", " answers waiting to be sent"))
+        }
+    }
+}
+
+/// A screen between two forms, with no answers on it: back to a fresh form by a touch, or
+/// (with the script) by itself after `secs` seconds. No meta refresh: a timed reload is the
+/// script's, so a reader who needs longer is not taken away.
 fn between(l: Lang, title: &str, token: &str, secs: u32, stale: bool, content: Markup) -> Markup {
-    let next = format!("{secs};url=/k/{token}");
+    let home = format!("/k/{token}");
     page_in(
         l,
         title,
         "kiosk",
-        html! { meta http-equiv="refresh" content=(next); },
+        kiosk_head(token),
         html! {
-            main.thanks.stale[stale] {
-                p.noprint { (lang_switch(l, &format!("/k/{token}"))) }
+            main.thanks.stale[stale] data-home=(home) data-return=(secs) {
+                p.noprint { (lang_switch(l, &home)) }
+                (kept_marker(l))
                 (content)
             }
         },
@@ -268,4 +291,25 @@ pub fn stale(lang: Lang, token: &str) -> Markup {
         } }
     };
     between(l, title, token, STALE_SECS, true, content)
+}
+
+/// The kiosk's web app manifest: installed on a tablet, it opens on this kiosk's form, full
+/// screen, named for its unit.
+pub fn manifest(l: Lang, token: &str, unit_name: &str) -> serde_json::Value {
+    let home = format!("/k/{token}");
+    serde_json::json!({
+        "name": format!("chiso — {}", unit_name),
+        "short_name": l.pick("Đánh giá", "Rate us"),
+        "description": l.pick(
+            "Đánh giá sự hài lòng về dịch vụ hành chính công tại quầy",
+            "Rate the public service at the counter",
+        ),
+        "lang": l.pick("vi", "en"),
+        "start_url": home,
+        "scope": home,
+        "display": "fullscreen",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "icons": [{ "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any" }],
+    })
 }

@@ -108,6 +108,42 @@ pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, Pag
     }
 }
 
+/// Forms issued ahead, for the tablet to open while its network is down (see the service
+/// worker). Like every kiosk address, counted against the kiosk's limit.
+pub async fn tickets(v: Visit) -> Result<HttpResponse, PageError> {
+    let at = v.open(kiosk::counter).await?;
+    let list = kiosk::tickets(&v.state, &at, kiosk::TICKETS);
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "tickets": list })))
+}
+
+/// What makes the kiosk an app a tablet installs: its own window, opening on its form.
+pub async fn manifest(v: Visit) -> Result<HttpResponse, PageError> {
+    let at = v.open(kiosk::counter).await?;
+    let body = crate::features::kiosk::page::manifest(v.lang, &v.ticket, &at.unit_name);
+    Ok(HttpResponse::Ok()
+        .content_type("application/manifest+json")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body.to_string()))
+}
+
+/// The kiosk's service worker, checked by the browser for updates on every visit.
+pub async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("Service-Worker-Allowed", "/k/"))
+        .body(crate::ui::assets::KIOSK_SW_JS)
+}
+
+pub async fn icon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(crate::ui::assets::ICON_SVG)
+}
+
 /// The kiosk form's script: served by the binary, so pages need no inline script.
 pub async fn kiosk_js() -> HttpResponse {
     HttpResponse::Ok()

@@ -538,7 +538,12 @@ pub fn start_server(db: &str) -> Server {
 
 /// [`start_server`] with `env` set for the process (settings under test).
 pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
-    let addr = format!("127.0.0.1:{}", free_port());
+    start_server_on(db, &format!("127.0.0.1:{}", free_port()), env)
+}
+
+/// [`start_server_with`] on `addr`: the same server back after a stop, where its pages were.
+pub fn start_server_on(db: &str, addr: &str, env: &[(&str, &str)]) -> Server {
+    let addr = addr.to_string();
     let child = chiso_process(db)
         .envs(env.iter().copied())
         .args(["serve", "--bind", &addr])

@@ -165,6 +165,10 @@ pub fn post(
         return Ok(Reply::Thanks);
     }
     let now = state.clock.timestamp();
+    // An answer the tablet kept while the network was down, sent when it returned: its form
+    // may be as old as the offline allowance, and it waits its turn apart from the citizens
+    // at the counter now.
+    let kept = go == Go::Submit && get("kept") == Some("1");
     let mut issued: i64 = get("issued").and_then(|v| v.parse().ok()).unwrap_or(0);
     // The time a form was issued counts only as the server signed it (with the kiosk and the
     // submission id): a page cannot make itself younger, nor pick its submission id.
@@ -175,8 +179,30 @@ pub fn post(
         issued,
         get("sig").unwrap_or(""),
     );
-    let fresh = signed && (-60..=state.settings.form_max_age_secs).contains(&(now - issued));
+    let max_age = if kept {
+        state.settings.kiosk_offline_max_secs
+    } else {
+        state.settings.form_max_age_secs
+    };
+    let fresh = signed && (-60..=max_age).contains(&(now - issued));
     if get("version") != Some(survey.version.as_str()) {
+        if kept {
+            log::warn!(
+                "kiosk {}: an answer kept offline was refused: its form is of an older definition of {}",
+                counter.kiosk.id,
+                survey.id
+            );
+        }
+        return Ok(Reply::Stale);
+    }
+    if kept && !fresh {
+        log::warn!(
+            "kiosk {}: an answer kept offline was refused: its form was issued {} s ago (allowed: {} s){}",
+            counter.kiosk.id,
+            now - issued,
+            max_age,
+            if signed { "" } else { ", and its signature does not match" }
+        );
         return Ok(Reply::Stale);
     }
     if !fresh {
@@ -204,6 +230,7 @@ pub fn post(
             state,
             counter,
             lang,
+            kept,
             all: &all,
             screen: &screen,
         })? {
@@ -226,6 +253,8 @@ struct Final<'a> {
     state: &'a AppState,
     counter: &'a Counter,
     lang: Lang,
+    /// Kept offline and sent later: it takes the kiosk's second turn (see [`turn_of`]).
+    kept: bool,
     all: &'a [Step<'a>],
     screen: &'a Screen,
 }
@@ -248,15 +277,26 @@ fn submit_answer(f: &Final) -> Result<Outcome, KioskError> {
     if let Some((step, missing)) = first_missing(all, &screen.chosen) {
         return Ok(Outcome::Again(step, missing));
     }
-    let kiosk_id = &counter.kiosk.id;
-    let Some(slot) = take_slot(state, kiosk_id) else {
+    let turn = turn_of(&counter.kiosk.id, f.kept);
+    let Some(slot) = take_slot(state, &turn) else {
         return Ok(Outcome::TooSoon);
     };
     let outcome = store_answer(f);
     if !matches!(outcome, Ok(Outcome::Stored)) {
-        give_back(state, kiosk_id, slot);
+        give_back(state, &turn, slot);
     }
     outcome
+}
+
+/// Whose turn an answer takes: the counter's, or (kept offline) a second one of the same
+/// interval, so that a tablet sending what it kept never tells the citizen now at the counter
+/// to wait.
+fn turn_of(kiosk_id: &str, kept: bool) -> String {
+    if kept {
+        format!("{kiosk_id}/kept")
+    } else {
+        kiosk_id.to_string()
+    }
 }
 
 /// A kiosk's turn, taken: when it took one before (given back if this answer is not stored).
@@ -267,26 +307,26 @@ struct Slot {
 
 /// Takes the kiosk's turn in one step under the lock, so that answers sent at once cannot all
 /// pass the interval check before any of them is recorded. `None`: too soon.
-fn take_slot(state: &AppState, kiosk_id: &str) -> Option<Slot> {
+fn take_slot(state: &AppState, turn: &str) -> Option<Slot> {
     let min_gap = Duration::from_secs(state.settings.kiosk_min_interval_secs);
     let mut m = state.kiosk_last.lock().unwrap_or_else(|p| p.into_inner());
-    let before = m.get(kiosk_id).copied();
+    let before = m.get(turn).copied();
     if before.is_some_and(|t| t.elapsed() < min_gap) {
         return None;
     }
     let taken = Instant::now();
-    m.insert(kiosk_id.to_string(), taken);
+    m.insert(turn.to_string(), taken);
     Some(Slot { taken, before })
 }
 
 /// An answer not stored does not hold the kiosk back: its turn goes back, unless a later one
 /// was taken meanwhile.
-fn give_back(state: &AppState, kiosk_id: &str, slot: Slot) {
+fn give_back(state: &AppState, turn: &str, slot: Slot) {
     let mut m = state.kiosk_last.lock().unwrap_or_else(|p| p.into_inner());
-    if m.get(kiosk_id) == Some(&slot.taken) {
+    if m.get(turn) == Some(&slot.taken) {
         match slot.before {
-            Some(t) => m.insert(kiosk_id.to_string(), t),
-            None => m.remove(kiosk_id),
+            Some(t) => m.insert(turn.to_string(), t),
+            None => m.remove(turn),
         };
     }
 }
@@ -321,6 +361,33 @@ fn store_answer(f: &Final) -> Result<Outcome, KioskError> {
         Err(SubmitError::Invalid(_)) => Ok(Outcome::Stale),
         Err(e) => Err(KioskError::Submit(e)),
     }
+}
+
+/// A form issued ahead: what a tablet that lost its network puts on a form it opens, so that
+/// each answer it keeps has a submission id of its own, signed by the server.
+#[derive(serde::Serialize)]
+pub struct Ticket {
+    pub submission_id: String,
+    pub issued: i64,
+    pub sig: String,
+}
+
+/// How many forms a tablet is given ahead at a time: a day at a busy counter is fewer.
+pub const TICKETS: usize = 50;
+
+/// `n` forms issued now, for the tablet to open while the network is down.
+pub fn tickets(state: &AppState, counter: &Counter, n: usize) -> Vec<Ticket> {
+    let issued = state.clock.timestamp();
+    (0..n)
+        .map(|_| {
+            let submission_id = uuid::Uuid::new_v4().to_string();
+            Ticket {
+                sig: form_signature(state, &counter.kiosk, &submission_id, issued),
+                submission_id,
+                issued,
+            }
+        })
+        .collect()
 }
 
 /// What the server signs of a kiosk form: which kiosk, which submission id, issued when.
