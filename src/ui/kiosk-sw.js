@@ -97,8 +97,10 @@ function keepAssets(cache, html) {
 }
 
 // A kiosk's form, thank-you page and files, kept while the network is there: `page` is the
-// form just served; without it, the form is fetched only if none is kept yet.
-function prime(token, page) {
+// form just served (kept under `key`, its address with its language); without it, the
+// Vietnamese form is fetched only if none is kept yet.
+function prime(token, page, key) {
+  key = key || formKey(token);
   return caches.open(CACHE).then(function (cache) {
     var form = page ? Promise.resolve(page) : cache.match(formKey(token)).then(function (hit) {
       return hit ? null : fetch(formKey(token), { credentials: "same-origin" });
@@ -109,7 +111,7 @@ function prime(token, page) {
       });
       if (!res || !res.ok) { return thanks; }
       return res.clone().text().then(function (html) {
-        return Promise.all([cache.put(formKey(token), res), keepAssets(cache, html), thanks]);
+        return Promise.all([cache.put(key, res), keepAssets(cache, html), thanks]);
       });
     });
   }).catch(function () {}).then(function () { return topUp(token); });
@@ -120,9 +122,12 @@ function setField(html, name, value) {
   return html.replace(re, "$1" + value + "$2");
 }
 
-// The kept form under a fresh ticket; a short page when none is left.
-function offlineForm(token) {
-  return caches.match(formKey(token)).then(function (kept) {
+// The kept form (in the language asked, else Vietnamese) under a fresh ticket; a short page
+// when none is left.
+function offlineForm(token, key) {
+  return caches.match(key).then(function (hit) {
+    return hit || caches.match(formKey(token));
+  }).then(function (kept) {
     if (!kept) { return unreachable(); }
     return takeTicket(token).then(function (t) {
       if (!t) { return unreachable(); }
@@ -147,8 +152,10 @@ function unreachable() {
   return new Response(body, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
-function thanksPage(token) {
-  return caches.match(thanksKey(token)).then(function (hit) { return hit || unreachable(); });
+function thanksPage(token, key) {
+  return caches.match(key).then(function (hit) {
+    return hit || caches.match(thanksKey(token));
+  }).then(function (hit) { return hit || unreachable(); });
 }
 
 // ---- Sending what was kept.
@@ -212,16 +219,21 @@ self.addEventListener("fetch", function (e) {
   if (url.origin !== self.location.origin) { return; }
   var form = FORM.exec(url.pathname);
   var thanks = THANKS.exec(url.pathname);
+  var key = url.pathname + url.search;
   if (form && req.method === "GET") {
     e.respondWith(fetch(req).then(function (res) {
-      if (res.ok) { e.waitUntil(prime(form[1], res.clone()).then(flush)); }
+      if (res.ok) { e.waitUntil(prime(form[1], res.clone(), key).then(flush)); }
       return res;
-    }, function () { return offlineForm(form[1]); }));
+    }, function () { return offlineForm(form[1], key); }));
   } else if (form && req.method === "POST") {
     var copy = req.clone();
     e.respondWith(fetch(req).catch(function () { return kept(form[1], copy); }));
   } else if (thanks && req.method === "GET") {
-    e.respondWith(fetch(req).catch(function () { return thanksPage(thanks[1]); }));
+    e.respondWith(fetch(req).then(function (res) {
+      var copy = res.clone();
+      if (res.ok) { e.waitUntil(caches.open(CACHE).then(function (c) { return c.put(key, copy); })); }
+      return res;
+    }, function () { return thanksPage(thanks[1], key); }));
   } else if (url.pathname.indexOf("/static/") === 0 && req.method === "GET") {
     e.respondWith(caches.match(req).then(function (hit) { return hit || fetch(req); }));
   }
@@ -235,10 +247,12 @@ function kept(token, req) {
     var go = p.get("go");
     var id = p.get("submission_id");
     if ((go && go !== "submit") || !id) { return unreachable(); }
-    // As online: the thank-you page's own address (its kept copy, while offline).
+    // As online: the thank-you page's own address, in the citizen's language (its kept
+    // copy, while offline).
+    var thanksAt = thanksKey(token) + (p.get("lang") === "en" ? "?lang=en" : "");
     return keep({ id: id, token: token, body: body, at: Date.now() })
       .then(function () { return tell(); })
-      .then(function () { return Response.redirect(new URL(thanksKey(token), self.location.origin).href, 303); });
+      .then(function () { return Response.redirect(new URL(thanksAt, self.location.origin).href, 303); });
   });
 }
 

@@ -262,7 +262,12 @@ async fn the_switch_returns_to_the_page_and_messages_follow_the_language() {
 
 /// A staff page read in the given language (`None`: the default, Vietnamese).
 async fn page_in(who: &Staff, uri: &str, lang: Option<&str>) -> String {
-    let page = who.in_lang(lang).get(uri).await;
+    // A kiosk's language is the citizen's on the form, never the tablet's cookie.
+    let uri = match lang {
+        Some(code) if uri.starts_with("/k/") => format!("{uri}?lang={code}"),
+        _ => uri.to_string(),
+    };
+    let page = who.in_lang(lang).get(&uri).await;
     assert_eq!(
         page.status,
         StatusCode::OK,

@@ -2,7 +2,7 @@
 //! and sent later, the installable app's manifest and service worker. The real browser going
 //! offline is in `kiosk_offline`.
 
-use crate::harness::{filled_form, hidden, TestApp, Web};
+use crate::harness::{filled_form, hidden, RequestHelper, TestApp, Web};
 use actix_web::http::StatusCode;
 use chiso::clock::Clock;
 use serde_json::Value;
@@ -174,4 +174,60 @@ async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() 
             "{path}"
         );
     }
+}
+
+/// A kiosk's language is one citizen's: chosen on the form, it words the questions and answers
+/// in English where the definition does, carries through to the thank-you screen, and the next
+/// form is Vietnamese again, whatever cookie the tablet holds.
+#[actix_web::test]
+async fn the_kiosk_s_language_belongs_to_one_citizen() {
+    let app = TestApp::builder()
+        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
+        .build();
+    let token = app.kiosks[0].clone();
+    let svc = service!(app);
+    let kiosk = svc.citizen(&token);
+
+    let vi = kiosk.form().await.text;
+    assert!(
+        vi.contains(&format!(r#"href="/k/{token}?lang=en" hreflang="en""#)),
+        "{vi}"
+    );
+    let en = kiosk.get(format!("/k/{token}?lang=en")).await.text;
+    assert!(en.contains("<html lang=\"en\""));
+    assert!(
+        en.contains("This counter is clean and orderly"),
+        "questions in English"
+    );
+    assert!(en.contains("Very satisfied"), "answers in English");
+    assert!(
+        en.contains("Ông/Bà vừa làm thủ tục"),
+        "Vietnamese where the definition has no English"
+    );
+    assert!(en.contains(r#"name="lang" value="en""#));
+    assert!(en.contains(&format!(r#"href="/k/{token}" hreflang="vi""#)));
+
+    let sent = kiosk
+        .post_encoded(filled_form(&en, None) + "&lang=en")
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let thanks_at = sent.location.unwrap();
+    assert_eq!(thanks_at, format!("/k/{token}/cam-on?lang=en"));
+    let thanks = kiosk.get(&thanks_at).await.text;
+    assert!(thanks.contains("Your answer has been recorded."));
+    // The next citizen's form: Vietnamese, from the thank-you screen's button and its timer.
+    assert!(
+        thanks.contains(&format!(r#"href="/k/{token}">New form"#)),
+        "{thanks}"
+    );
+    assert!(thanks.contains(&format!(r#"data-home="/k/{token}""#)));
+
+    // A cookie left on the tablet by a staff page does not make the kiosk English.
+    let with_cookie = svc
+        .anonymous()
+        .in_lang("en")
+        .get(format!("/k/{token}"))
+        .await
+        .text;
+    assert!(with_cookie.contains("<html lang=\"vi\""));
 }

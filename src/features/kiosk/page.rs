@@ -35,8 +35,9 @@ pub struct FormState<'a> {
     /// Opened with a code from an appointment slip (`/o/CODE`) on the citizen's own phone:
     /// the whole form on one page, posted there, and never reset.
     pub online: bool,
-    /// The language of the page's own words: buttons, progress, messages. The questions
-    /// stay as the definition words them.
+    /// The language of the page: its own words, and the questions and answers where the
+    /// definition words them in English (in Vietnamese where it does not). At a kiosk it is
+    /// one citizen's: chosen on the form, carried by it, and gone with the next form.
     pub lang: Lang,
 }
 
@@ -54,6 +55,11 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
     let l = s.lang;
     // The switch opens the form afresh: offered only before anything was chosen.
     let here = format!("{action}{}", s.token);
+    let switch = if s.online {
+        lang_switch(l, &here)
+    } else {
+        kiosk_switch(l, s.token)
+    };
     page_in(
         l,
         &survey.title,
@@ -61,9 +67,9 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
         head,
         html! {
             main {
-                @if s.chosen.is_empty() { p.noprint { (lang_switch(l, &here)) } }
+                @if s.chosen.is_empty() { p.noprint { (switch) } }
                 p.note.unit { (s.unit_name) }
-                h1 { (survey.title) }
+                h1 { (l.titled(&survey.title, survey.title_en.as_deref())) }
                 @if !s.online {
                     div.progress.kprogress {
                         span.steptext { (l.pick("Bước ", "Step ")) span.stepno { (current + 1) } "/" (total) }
@@ -78,6 +84,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                     input type="hidden" name="submission_id" value=(s.submission_id);
                     input type="hidden" name="version" value=(survey.version);
                     input type="hidden" name="issued" value=(s.issued);
+                    @if !s.online && l == Lang::En { input type="hidden" name="lang" value="en"; }
                     @if !s.signature.is_empty() {
                         input type="hidden" name="sig" value=(s.signature);
                     }
@@ -140,7 +147,7 @@ fn screen(survey: &Survey, step: &Step, s: &FormState) -> Markup {
                 }
                 Question::Item(item) => {
                     @if let Some(scale) = survey.scale_of(item) {
-                        (question(s.lang, q, &item.text, item.required, error, &choices(scale), true, s.chosen))
+                        (question(s.lang, q, s.lang.titled(&item.text, item.text_en.as_deref()), item.required, error, &choices(s.lang, scale), true, s.chosen))
                     }
                 }
             }
@@ -148,11 +155,16 @@ fn screen(survey: &Survey, step: &Step, s: &FormState) -> Markup {
     }
 }
 
-fn choices(scale: &Scale) -> Vec<(String, String)> {
+fn choices(l: Lang, scale: &Scale) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = scale
         .values
         .iter()
-        .map(|v| (v.value.to_string(), v.label.clone()))
+        .map(|v| {
+            (
+                v.value.to_string(),
+                l.titled(&v.label, v.label_en.as_deref()).to_string(),
+            )
+        })
         .collect();
     if let Some(no) = &scale.no_opinion {
         out.push(("na".into(), no.clone()));
@@ -264,12 +276,31 @@ fn between(l: Lang, title: &str, token: &str, secs: u32, stale: bool, content: M
         kiosk_head(token),
         html! {
             main.thanks.stale[stale] data-home=(home) data-return=(secs) {
-                p.noprint { (lang_switch(l, &home)) }
+                p.noprint { (kiosk_switch(l, token)) }
                 (kept_marker(l))
                 (content)
             }
         },
     )
+}
+
+/// The kiosk's language switch: a fresh form in the other language, for this citizen only
+/// (the next form is Vietnamese again). No cookie: a tablet serves a hundred people a day.
+fn kiosk_switch(l: Lang, token: &str) -> Markup {
+    let other = l.other();
+    html! {
+        a.lang href=(form_address(token, other)) hreflang=(other.code()) lang=(other.code()) {
+            (other.pick("Tiếng Việt", "English"))
+        }
+    }
+}
+
+/// A kiosk's address in a language: Vietnamese is the bare address.
+pub fn form_address(token: &str, l: Lang) -> String {
+    match l {
+        Lang::Vi => format!("/k/{token}"),
+        Lang::En => format!("/k/{token}?lang=en"),
+    }
 }
 
 fn new_form(l: Lang, token: &str) -> Markup {

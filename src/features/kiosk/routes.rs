@@ -10,7 +10,8 @@ use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
 
 /// What a citizen at the counter is told when the kiosk or the answer cannot be taken.
 impl From<KioskError> for PageError {
@@ -81,14 +82,25 @@ fn screen(
     Ok(html(status, page))
 }
 
-pub async fn form(v: Visit) -> Result<HttpResponse, PageError> {
-    let (at, s) = v.open(kiosk::open).await?;
-    screen(&v.state, v.lang, &v.ticket, &at, &s)
+/// A kiosk page's language: the citizen's choice on this form (`?lang=en`, or the form's
+/// `lang` field), never a cookie the tablet would keep for the next citizen.
+fn citizen_lang(chosen: Option<&str>) -> Lang {
+    Lang::from_code(chosen.unwrap_or("vi"))
 }
 
-pub async fn thanks(v: Visit) -> Result<HttpResponse, PageError> {
+fn query_lang(req: &HttpRequest) -> Lang {
+    let q = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
+    citizen_lang(q.as_ref().and_then(|q| q.get("lang")).map(String::as_str))
+}
+
+pub async fn form(v: Visit, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let (at, s) = v.open(kiosk::open).await?;
+    screen(&v.state, query_lang(&req), &v.ticket, &at, &s)
+}
+
+pub async fn thanks(v: Visit, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let at = v.open(kiosk::counter).await?;
-    let page = thanks_view(v.lang, at.survey(&v.state)?, &v.ticket);
+    let page = thanks_view(query_lang(&req), at.survey(&v.state)?, &v.ticket);
     Ok(html(StatusCode::OK, page))
 }
 
@@ -96,13 +108,17 @@ pub async fn thanks(v: Visit) -> Result<HttpResponse, PageError> {
 /// an unknown or abolished kiosk is told so whatever was sent.
 pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, PageError> {
     let at = v.open(kiosk::counter).await?;
-    let (posted, lang) = (Posted::read(payload).await?, v.lang);
+    let posted = Posted::read(payload).await?;
+    let lang = citizen_lang(posted.get("lang"));
     let (at, reply) = v
         .state
         .run(move |st| kiosk::post(st, &at, lang, &posted.0).map(|r| (at, r)))
         .await?;
     match reply {
-        Reply::Thanks => Ok(see_other(format!("/k/{}/cam-on", v.ticket))),
+        Reply::Thanks => Ok(see_other(match lang {
+            Lang::Vi => format!("/k/{}/cam-on", v.ticket),
+            Lang::En => format!("/k/{}/cam-on?lang=en", v.ticket),
+        })),
         Reply::Stale => Ok(html(StatusCode::CONFLICT, stale(lang, &v.ticket))),
         Reply::Screen(s) => screen(&v.state, lang, &v.ticket, &at, &s),
     }
