@@ -246,3 +246,54 @@ fn a_kiosk_left_alone_returns_to_the_start() {
     drop(server);
     assert_eq!(stored_forms_in(&db), 0);
 }
+
+/// On a tablet held either way and on a phone, every screen's "Tiếp" (and the last one's "Gửi
+/// đánh giá") is in sight as the screen opens: nobody scrolls to find the way on.
+#[test]
+fn every_screen_s_way_on_is_in_sight_on_tablets_either_way_and_phones() {
+    let (_dir, db, _guard) = process_database();
+    let (_server, url) = kiosk_server(&db);
+    let landscape = Screen {
+        width: 1280,
+        height: 800,
+        js: true,
+    };
+    for (name, screen) in [
+        ("kiosk-ngang", landscape),
+        ("kiosk-doc", TABLET),
+        ("kiosk-dt", PHONE),
+    ] {
+        let Some(mut c) = kiosk(name, screen, &url) else {
+            return;
+        };
+        for step in 1..=SCREENS.len() {
+            assert_eq!(c.screen(), format!("Bước {step}/7"), "{name}");
+            let go = if step == SCREENS.len() {
+                "submit"
+            } else {
+                "next"
+            };
+            let button = format!("section.step:not([hidden]) button[value={go}]");
+            let place = c.b.eval(&format!(
+                "(function(){{var r=document.querySelector('{button}').getBoundingClientRect();\
+                 return [Math.round(r.top), Math.round(r.bottom), window.innerHeight];}})()"
+            ));
+            let (top, bottom, height) = (place[0].as_i64(), place[1].as_i64(), place[2].as_i64());
+            assert!(
+                top >= Some(0) && bottom <= height,
+                "{name}, screen {step}: the button at {top:?}–{bottom:?} of {height:?} px"
+            );
+            if step == 4 {
+                c.b.screenshot("buoc-4");
+            }
+            // Every question of the screen answered, then on.
+            c.b.eval(
+                "(function(){document.querySelectorAll('section.step:not([hidden]) fieldset')\
+                 .forEach(function(f){var i=f.querySelector('input');if(i){i.click();}});return 1;})()",
+            );
+            if go == "next" {
+                c.press("next");
+            }
+        }
+    }
+}

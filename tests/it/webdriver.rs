@@ -282,7 +282,9 @@ impl Browser {
         }
     }
 
-    /// A tap (a real pointer click at the element's centre) on the first match of `css`.
+    /// A tap (a real pointer click at the element's centre) on the first match of `css`,
+    /// scrolled to the middle of the screen first, as a person brings into full sight what
+    /// they tap (a bar fixed at the screen's edge would otherwise take the tap).
     pub fn click(&self, css: &str) {
         self.rt.block_on(async {
             let e = self
@@ -290,6 +292,12 @@ impl Browser {
                 .find(Locator::Css(css))
                 .await
                 .unwrap_or_else(|e| panic!("nothing at {css}: {e}"));
+            let centre = "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});";
+            let arg = serde_json::to_value(&e).unwrap();
+            self.client()
+                .execute(centre, vec![arg])
+                .await
+                .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
             e.click()
                 .await
                 .unwrap_or_else(|e| panic!("cannot tap {css}: {e}"));
