@@ -231,3 +231,42 @@ async fn the_kiosk_s_language_belongs_to_one_citizen() {
         .text;
     assert!(with_cookie.contains("<html lang=\"vi\""));
 }
+
+/// A kept answer the server refuses leaves a line in its log naming the kiosk (by its id,
+/// never its token) and why, so an operator can tell what a tablet lost.
+#[test]
+fn a_refused_kept_answer_leaves_a_clear_line_in_the_log() {
+    use crate::harness::{chiso_process, free_port, process_database, start_logged_server, words};
+    let (dir, db, _guard) = process_database();
+    let out = chiso_process(&db)
+        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
+        .output()
+        .unwrap();
+    let url = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let token = url.rsplit("/k/").next().unwrap().to_string();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server = start_logged_server(&db, &addr, dir.path());
+    let mut c = chiso::http_client::Client::new(&addr);
+    let page = c
+        .request("GET", &format!("/k/{token}"), None, b"")
+        .unwrap()
+        .body;
+    // Kept on the tablet across an update of the form's definition.
+    let form = filled_form(&page, None).replace(&hidden(&page, "version"), "older") + "&kept=1";
+    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+    let sent = c
+        .send("POST", &format!("/k/{token}"), &headers, form.as_bytes())
+        .unwrap();
+    assert_eq!(sent.status, 409);
+    let log = server.stop_and_read_log();
+    assert!(
+        log.contains("an answer kept offline was refused: its form is of an older definition of sipas-counter"),
+        "{log}"
+    );
+    assert!(!log.contains(&token[..12]), "the kiosk's token in the log");
+}
