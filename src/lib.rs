@@ -17,12 +17,12 @@
 //! - `ui` — the parts every page is drawn from
 //! - `web` — the toolkit handlers are built with: extractors, errors, router, hygiene
 //! - `features` — one folder per feature: routes, service, page; and the route table
-//! - `startup`, `cli`, `bench` — the server, the command line and the benchmark
+//! - `startup` — the server
+//! - `cli`, `bench` — the command line and the benchmark: the binary's own (`src/main.rs`), on
+//!   the library's public paths (`chiso::`), so the library ships neither
 
-pub mod bench;
 pub mod breakdown;
 pub mod cells;
-pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod counts;

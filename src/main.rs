@@ -1,3 +1,8 @@
+//! The `chiso` command: the server, the operators' commands and the benchmark, on the library.
+
+mod bench;
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    chiso::cli::run()
+    cli::run()
 }

@@ -51,12 +51,19 @@ fn without_tests(text: &str) -> &str {
     &text[..cut.unwrap_or(text.len())]
 }
 
-/// The module paths a text names after `crate::`, including inside `use crate::{…}` groups.
+/// The module paths a text names after `crate::` (or `chiso::`, the library as the binary's
+/// `cli` and `bench` name it), including inside `use crate::{…}` groups.
 fn crate_paths(text: &str) -> Vec<String> {
+    let mut out = crate_paths_after(text, "crate::");
+    out.extend(crate_paths_after(text, "chiso::"));
+    out
+}
+
+fn crate_paths_after(text: &str, root: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("crate::") {
-        let after = &rest[i + "crate::".len()..];
+    while let Some(i) = rest.find(root) {
+        let after = &rest[i + root.len()..];
         let preceded = rest[..i]
             .chars()
             .next_back()

@@ -2,7 +2,7 @@
 //! would deliver them, and times `chiso import` on it in a process of its own, with its peak
 //! resident memory.
 
-use crate::survey::{Condition, Survey};
+use chiso::survey::{Condition, Survey};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;

@@ -1,10 +1,10 @@
 //! Save-and-next on the keying screen, as a surveyor's browser does it: post a whole household
 //! form, follow the redirect to the next blank form, over HTTP, with whatever is stored.
 
-use crate::db::auth::Role;
-use crate::http_client::{sign_in, Client};
-use crate::state::AppState;
-use crate::survey::paper::{layout, FieldKind, Keyed};
+use chiso::db::auth::Role;
+use chiso::http_client::{sign_in, Client};
+use chiso::state::AppState;
+use chiso::survey::paper::{layout, FieldKind, Keyed};
 use std::time::Instant;
 
 const SURVEY: &str = "sipas-2022-household";
@@ -53,7 +53,7 @@ pub fn save_and_next(
     period: i32,
     forms: usize,
 ) -> Result<Timing, String> {
-    let password = crate::secrets::new_secret();
+    let password = chiso::secrets::new_secret();
     {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         for (name, role) in [

@@ -2,10 +2,10 @@
 //! rows, sent over HTTP, stored in a bare loop, or bulk-loaded.
 
 use super::{percentile, period, SURVEY};
-use crate::db::responses::{store_all, store_one, Pending};
-use crate::http_client::Client;
-use crate::state::AppState;
-use crate::survey::{Survey, ValidSubmission};
+use chiso::db::responses::{store_all, store_one, Pending};
+use chiso::http_client::Client;
+use chiso::state::AppState;
+use chiso::survey::{Survey, ValidSubmission};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -76,7 +76,7 @@ pub(super) fn pending(
         period: period(),
         day: day(rng),
         submission_id: sid.clone(),
-        stored_submission: crate::secrets::keyed_submission(&state.submission_key, &sid),
+        stored_submission: chiso::secrets::keyed_submission(&state.submission_key, &sid),
         status: "received".into(),
         keyed_by: None,
         valid,

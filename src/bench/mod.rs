@@ -12,15 +12,15 @@ use load::{bare_loop, body, bulk_load, http_ingest};
 use server::{serve_in_background, server_rss};
 use target::{tempfile_dir, Target};
 
-use crate::config::Settings;
-use crate::db::auth::{self, Role};
-use crate::db::{self, AnyConnection};
-use crate::features::admin::service::new_api_token;
-use crate::features::results::service as reports;
-use crate::report::ScoreQuery;
-use crate::secrets::{hash_password, new_secret};
-use crate::startup;
-use crate::state::AppState;
+use chiso::config::Settings;
+use chiso::db::auth::{self, Role};
+use chiso::db::{self, AnyConnection};
+use chiso::features::admin::service::new_api_token;
+use chiso::features::results::service as reports;
+use chiso::report::ScoreQuery;
+use chiso::secrets::{hash_password, new_secret};
+use chiso::startup;
+use chiso::state::AppState;
 use clap::Args;
 use diesel::RunQueryDsl;
 use rand::rngs::StdRng;
@@ -67,7 +67,7 @@ const EXPORT_TARGET: f64 = 100_000.0;
 const EXPORT_RSS_TARGET_MB: f64 = 100.0;
 /// This year in Vietnam: undated answers count under today, so their period is this year.
 fn period() -> i32 {
-    crate::clock::Clock::System.year()
+    chiso::clock::Clock::System.year()
 }
 
 pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
@@ -363,7 +363,7 @@ fn import_bench(
 /// Writes every stored counter form as CSV to nowhere, through the application layer the
 /// command line calls; returns the forms, the seconds and the bytes.
 fn export_in_process(state: &AppState) -> Result<(u64, f64, u64), String> {
-    use crate::features::export::service::{self as export, ExportRequest, Format};
+    use chiso::features::export::service::{self as export, ExportRequest, Format};
     /// Counts what it is given.
     struct Count(u64);
     impl std::io::Write for Count {

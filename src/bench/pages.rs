@@ -4,10 +4,10 @@
 //! number of stored answers.
 
 use super::percentile;
-use crate::db::auth::Role;
-use crate::http_client::{sign_in, Client};
-use crate::scoring::top20;
-use crate::state::AppState;
+use chiso::db::auth::Role;
+use chiso::http_client::{sign_in, Client};
+use chiso::scoring::top20;
+use chiso::state::AppState;
 use std::time::Instant;
 
 /// Every dashboard page, export and the scores API must answer within this at the 95th
@@ -56,7 +56,7 @@ pub fn time_pages(
     period: i32,
     runs: usize,
 ) -> Result<Vec<PageTiming>, String> {
-    let password = crate::secrets::new_secret();
+    let password = chiso::secrets::new_secret();
     let token = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
         super::bench_user(state, &mut conn, "bench-leader", &password, Role::Viewer)?;
@@ -110,12 +110,12 @@ pub fn time_top20(state: &AppState, survey: &str, period: i32) -> Result<f64, St
         .get(survey)
         .ok_or("the survey is not loaded")?
         .clone();
-    let q = crate::report::ScoreQuery {
+    let q = chiso::report::ScoreQuery {
         survey: survey.into(),
         period,
         ..Default::default()
     };
-    let report = crate::features::results::service::scores(state, &q)
+    let report = chiso::features::results::service::scores(state, &q)
         .map_err(|_| "scores failed".to_string())?;
     let root = report.nodes.first().ok_or("no root node")?.clone();
     let estimate = top20::Estimate::from_interval(

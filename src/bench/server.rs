@@ -2,9 +2,9 @@
 //! read while it answers scores and streams the export.
 
 use super::{period, ONE_WARD, SURVEY};
-use crate::http_client::{self, Client};
-use crate::startup;
-use crate::state::AppState;
+use chiso::http_client::{self, Client};
+use chiso::startup;
+use chiso::state::AppState;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

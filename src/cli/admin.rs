@@ -3,10 +3,10 @@
 //! is written to the audit log.
 
 use super::{out, public_url, CliError};
-use crate::db::audit::Filter;
-use crate::db::auth::Role;
-use crate::features::admin::service::{self as app, AdminError};
-use crate::state::AppState;
+use chiso::db::audit::Filter;
+use chiso::db::auth::Role;
+use chiso::features::admin::service::{self as app, AdminError};
+use chiso::state::AppState;
 use clap::{Args, Subcommand};
 
 impl From<AdminError> for CliError {
@@ -25,7 +25,7 @@ pub(super) enum UserAction {
     /// Add a user; the password comes from CHISO_USER_PASSWORD or is generated and printed
     Add {
         name: String,
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = super::role_arg())]
         role: Role,
         /// Limit the user to this unit and what lies below it
         #[arg(long)]
@@ -46,7 +46,7 @@ pub(super) enum UserAction {
 pub(super) enum TokenAction {
     /// Create a bearer token and print it (only its hash is kept)
     Create {
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = super::role_arg())]
         role: Role,
         #[arg(long, default_value = "api")]
         label: String,

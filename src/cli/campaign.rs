@@ -1,8 +1,8 @@
 //! `chiso campaign`: a survey answered by a list of people through one-time links.
 
 use super::{out, CliError};
-use crate::features::campaigns::service::{self as app, status_label, CampaignError, NewCampaign};
-use crate::state::AppState;
+use chiso::features::campaigns::service::{self as app, status_label, CampaignError, NewCampaign};
+use chiso::state::AppState;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -68,7 +68,7 @@ impl From<CampaignError> for CliError {
     }
 }
 
-use crate::spreadsheet::text_cell as chiso_text;
+use chiso::spreadsheet::text_cell as chiso_text;
 
 fn csv_line(fields: &[&str]) -> String {
     let mut w = csv::WriterBuilder::new()

@@ -1,8 +1,8 @@
 //! `chiso check [DIR]`: validate every definition and say what was checked.
 
 use super::{out, CliError};
-use crate::startup;
-use crate::survey::UNITS_FILE;
+use chiso::startup;
+use chiso::survey::UNITS_FILE;
 use std::path::Path;
 
 pub(super) fn run(dir: &Path) -> Result<(), CliError> {
@@ -63,7 +63,7 @@ pub(super) fn run(dir: &Path) -> Result<(), CliError> {
     if !p.version.is_empty() {
         out!(
             "{}: published results version {} ({} results, {} national means, {} rank-20 lines, PAPI table of {} provinces, years {})",
-            dir.join(crate::survey::published::PUBLISHED_DIR).display(),
+            dir.join(chiso::survey::published::PUBLISHED_DIR).display(),
             p.version,
             p.results.len(),
             p.national.len(),

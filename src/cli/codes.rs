@@ -1,8 +1,8 @@
 //! `chiso codes`: one-time codes for appointment slips, each admitting one online answer.
 
 use super::{out, CliError};
-use crate::features::codes::service::{self as app, CodeError, DEFAULT_DAYS};
-use crate::state::AppState;
+use chiso::features::codes::service::{self as app, CodeError, DEFAULT_DAYS};
+use chiso::state::AppState;
 use clap::Subcommand;
 
 #[derive(Subcommand)]

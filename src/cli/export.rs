@@ -2,8 +2,8 @@
 //! row per form, to standard output or to a file.
 
 use super::{out, CliError};
-use crate::features::export::service::{self as export, ExportError, ExportRequest, Format};
-use crate::state::AppState;
+use chiso::features::export::service::{self as export, ExportError, ExportRequest, Format};
+use chiso::state::AppState;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;

@@ -2,10 +2,10 @@
 //! (or, with `--skip-invalid`, the good rows, the others written to a file to correct).
 
 use super::{out, CliError};
-use crate::features::import::service::{
+use chiso::features::import::service::{
     import_file, Entry, Forms, ImportError, ImportOptions, Progress,
 };
-use crate::state::AppState;
+use chiso::state::AppState;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -130,7 +130,7 @@ pub(super) fn run(state: &AppState, args: &ImportArgs) -> Result<(), CliError> {
         }
         Bar(bar)
     });
-    let quiet = crate::features::import::service::Quiet;
+    let quiet = chiso::features::import::service::Quiet;
     let progress: &dyn Progress = match &bar {
         Some(b) => b,
         None => &quiet,

@@ -11,14 +11,14 @@ mod recount;
 mod score;
 mod serve;
 
-use crate::config::{self, Settings};
-use crate::db::auth::Role;
-use crate::db::DbError;
-use crate::features::import::service::ImportError;
-use crate::features::results::service::ReportError;
-use crate::startup::{self, StartError};
-use crate::state::AppState;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use chiso::config::{self, Settings};
+use chiso::db::auth::Role;
+use chiso::db::DbError;
+use chiso::features::import::service::ImportError;
+use chiso::features::results::service::ReportError;
+use chiso::startup::{self, StartError};
+use chiso::state::AppState;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,7 +61,7 @@ struct Common {
     public_url: Option<String>,
     /// Fewest answers any breakdown cell (a unit, some days, a group, a field, a channel) may
     /// rest on in pages, API and exports
-    #[arg(long, global = true, env = "CHISO_MIN_CELL", default_value_t = crate::scoring::MIN_CELL,
+    #[arg(long, global = true, env = "CHISO_MIN_CELL", default_value_t = chiso::scoring::MIN_CELL,
           value_parser = clap::value_parser!(i64).range(1..))]
     min_cell: i64,
     /// Where the server listens (read here for the default public address)
@@ -189,19 +189,12 @@ pub enum CliError {
     Reported,
 }
 
-impl ValueEnum for Role {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Role::Admin, Role::Supervisor, Role::Surveyor, Role::Viewer]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Surveyor => "surveyor",
-            Role::Viewer => "viewer",
-        }))
-    }
+/// A role named on the command line: one of the four, listed in `--help`.
+pub(crate) fn role_arg() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["admin", "supervisor", "surveyor", "viewer"])
+        // The parser has let through only the four names, each a role.
+        .map(|name| name.parse::<Role>().unwrap_or(Role::Viewer))
 }
 
 pub fn run() -> ExitCode {

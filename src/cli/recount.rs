@@ -1,8 +1,8 @@
 //! `chiso recount [--fix]`: rebuild the running counts from the answers and compare.
 
 use super::{out, CliError};
-use crate::db::recount;
-use crate::state::AppState;
+use chiso::db::recount;
+use chiso::state::AppState;
 
 pub(super) fn run(state: &AppState, fix: bool) -> Result<(), CliError> {
     let started = std::time::Instant::now();

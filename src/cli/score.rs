@@ -1,10 +1,10 @@
 //! `chiso score`: scores from the database, as a table or as the API's JSON.
 
 use super::{out, CliError};
-use crate::features::results::service as reports;
-use crate::report::ScoreQuery;
-use crate::scoring::NodeScore;
-use crate::state::AppState;
+use chiso::features::results::service as reports;
+use chiso::report::ScoreQuery;
+use chiso::scoring::NodeScore;
+use chiso::state::AppState;
 use clap::{Args, ValueEnum};
 
 #[derive(Args)]

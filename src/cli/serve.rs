@@ -1,8 +1,8 @@
 //! `chiso [serve]`: the web server.
 
 use super::{out, settings, CliError, Common, ServeArgs};
-use crate::config::Settings;
-use crate::startup;
+use chiso::config::Settings;
+use chiso::startup;
 
 pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
