@@ -145,6 +145,8 @@ pub struct Browser {
     /// Prefix of this test's screenshots.
     name: String,
     step: usize,
+    /// Whether pages run their scripts (a test of the pages without JavaScript says not).
+    js: bool,
 }
 
 impl Drop for Browser {
@@ -187,6 +189,7 @@ impl Browser {
             driver,
             name: name.to_string(),
             step: 0,
+            js: screen.js,
         };
         let mut caps = Capabilities::new();
         caps.insert(
@@ -328,7 +331,34 @@ impl Browser {
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         let path = shots_dir().join(format!("{}-{:02}-{step}.png", self.name, self.step));
         std::fs::write(&path, png).unwrap();
+        // The page as shown beside its picture, for the HTML checker `.ci/run` runs on them.
+        let html = self
+            .with_scripts(|b| b.eval("'<!DOCTYPE html>\\n' + document.documentElement.outerHTML"));
+        std::fs::write(
+            path.with_extension("html"),
+            html.as_str().unwrap_or_default(),
+        )
+        .unwrap();
         path
+    }
+
+    /// Runs `work` with scripts on, for a page shown without them (its own scripts ran, or
+    /// not, when it loaded).
+    fn with_scripts<T>(&mut self, work: impl FnOnce(&mut Browser) -> T) -> T {
+        if !self.js {
+            self.cdp(
+                "Emulation.setScriptExecutionDisabled",
+                json!({"value": false}),
+            );
+        }
+        let out = work(self);
+        if !self.js {
+            self.cdp(
+                "Emulation.setScriptExecutionDisabled",
+                json!({"value": true}),
+            );
+        }
+        out
     }
 
     /// Prints the page on A4 (the browser's print view) to `target/screenshots/NAME-STEP.pdf`,
@@ -375,15 +405,51 @@ impl Browser {
         );
     }
 
-    /// What [`Browser::check_accessibility`] finds, in words.
+    /// What [`Browser::check_accessibility`] finds, in words: axe-core's violations first
+    /// (where it is installed), then our own checks.
     pub fn accessibility_problems(&mut self) -> Vec<String> {
-        let mut problems: Vec<String> = Vec::new();
+        let mut problems: Vec<String> = self.axe_violations();
         let found = self.run(&format!("{NAME_FN}{A11Y_STATIC_JS}"), vec![]);
         for p in found.as_array().into_iter().flatten() {
             problems.push(p.as_str().unwrap_or_default().to_string());
         }
         problems.extend(self.tab_walk());
         problems
+    }
+
+    /// axe-core's violations on the page shown, every rule it runs by default (WCAG 2.1 A
+    /// and AA, and its best practices), each with up to three of the elements at fault.
+    fn axe_violations(&mut self) -> Vec<String> {
+        let Some(axe) = axe_source() else {
+            return Vec::new();
+        };
+        // A page shown without its scripts is checked all the same.
+        self.with_scripts(|b| b.axe_run(axe))
+    }
+
+    fn axe_run(&mut self, axe: &str) -> Vec<String> {
+        if self.eval("!!window.axe") != json!(true) {
+            // Run as WebDriver's own script, which the page's CSP does not govern.
+            self.run(&format!("{axe}\n;return 1;"), vec![]);
+        }
+        let run = "var done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+              done(r.violations.map(function (v) {
+                return 'axe ' + v.id + ' (' + v.impact + '): ' + v.nodes.length + ' × ' +
+                  v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ') +
+                  ' — ' + v.help;
+              }));
+            }, function (e) { done(['axe failed: ' + e]); });";
+        let found = self
+            .rt
+            .block_on(self.client().execute_async(run, vec![]))
+            .unwrap_or_else(|e| panic!("axe-core did not run: {e}"));
+        found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     /// Walks the page with Tab from its top: every element the keyboard should reach is
@@ -443,6 +509,37 @@ impl Browser {
         }
         problems
     }
+}
+
+/// axe-core's script: where `CHISO_AXE` says, else where `.ci/run` installs it
+/// (`target/a11y`). Missing, the browser tests run without it, saying so once, unless
+/// CHISO_REQUIRE_BROWSER_TESTS=1, under which it is an error.
+fn axe_source() -> Option<&'static str> {
+    static AXE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = std::env::var("CHISO_AXE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("target/a11y/node_modules/axe-core/axe.min.js")
+            });
+        match std::fs::read_to_string(&path) {
+            Ok(src) => Some(src),
+            Err(e) if std::env::var("CHISO_REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1") => {
+                panic!(
+                    "axe-core is required and not at {}: {e} (.ci/run installs it with npm)",
+                    path.display()
+                )
+            }
+            Err(_) => {
+                eprintln!(
+                    "axe-core not installed: pages are checked without it (.ci/run installs it)"
+                );
+                None
+            }
+        }
+    })
+    .as_deref()
 }
 
 /// A PDF's pages and text, read by poppler (the CI script installs it).

@@ -268,7 +268,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 thead { tr {
                     th { (l.pick("Tên", "Name")) } th { (h.unit) } th { (h.form) } th { (h.created) } th { (h.status) }
                     th { (h.alive) } th.num { (h_today) }
-                    @if admin { th {} }
+                    @if admin { th { (l.pick("Thao tác", "Action")) } }
                 } }
                 tbody { @for k in p.kiosks {
                     tr.disabled[k.kiosk.revoked_at.is_some()] {
@@ -327,7 +327,7 @@ pub fn tokens(p: &TokensPage) -> Markup {
             div.scroll { table.admin {
                 thead { tr {
                     th { (l.pick("Tên", "Name")) } th { (h.role) } th { (h.scope) } th { (h.created) } th { (h.status) }
-                    @if admin { th {} }
+                    @if admin { th { (l.pick("Thao tác", "Action")) } }
                 } }
                 tbody { @for t in p.tokens {
                     tr.disabled[t.revoked_at.is_some()] {

@@ -107,7 +107,7 @@ pub fn section(
                         ul { @for e in errors { li { (answer_message(t, e, answers)) } } }
                     }
                 }
-                h2 { (sec.title) }
+                h1 { (sec.title) }
                 form method="post" action={ "/i/" (l.token) } {
                     input type="hidden" name="submission_id" value=(l.submission_id);
                     input type="hidden" name="page" value=(index);
@@ -192,7 +192,7 @@ pub fn thanks(lang: Lang, text: &str, organiser: &str) -> Markup {
         "invite",
         html! {
             main.thanks {
-                p { strong { (lang.pick("Phiếu của Ông/Bà đã được ghi nhận.", "Your form has been recorded.")) } }
+                h1 { (lang.pick("Phiếu của Ông/Bà đã được ghi nhận.", "Your form has been recorded.")) }
                 p { (text) }
                 p.note { (organiser) }
             }

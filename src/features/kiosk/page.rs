@@ -227,7 +227,7 @@ fn citizen_message(l: Lang, e: &FieldError) -> &str {
 pub fn thanks(lang: Lang, survey: &Survey, token: &str) -> Markup {
     let l = lang;
     let content = html! {
-        p { strong { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) } }
+        h1 { (l.pick("Đã ghi nhận đánh giá của Ông/Bà.", "Your answer has been recorded.")) }
         p { @match l {
             Lang::Vi => (survey.thanks.as_deref().unwrap_or("Xin cảm ơn Ông/Bà.")),
             Lang::En => "Thank you.",

@@ -146,7 +146,7 @@ fn par_table(c: &Staff, o: &Owners, rows: &[&ParRow], period: i32) -> Markup {
                 th { (lang.pick("Mã", "Code")) } th { (lang.pick("Tiêu chí", "Criterion")) } th.num { (lang.pick("Tối đa", "Max")) }
                 th.num { (lang.pick("Điểm 2022", "2022")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "n" }
                 th.num { (lang.pick("Khoảng 95 %", "95 % interval")) } th.num { (lang.pick("Mất so với tối đa", "Lost vs max")) }
-                th { (lang.pick("Cách đánh giá", "Scored by")) } th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.noprint {}
+                th { (lang.pick("Cách đánh giá", "Scored by")) } th { (lang.pick("Cơ quan chủ trì", "Lead agency")) } th.noprint { (lang.pick("Nhập điểm", "Entry")) }
             } }
             tbody { @for r in rows { (par_row(c, o, r, period)) } }
         } }
@@ -325,7 +325,7 @@ pub(super) fn indices_table(lang: Lang, st: &Standing) -> Markup {
         div.scroll { table.indices {
             thead { tr {
                 th { (lang.pick("Chỉ số", "Index")) } th.num { (lang.pick("Năm nay", "This year")) } th.num { "2022" }
-                th.num { (lang.pick("Ngưỡng hạng 20 gần nhất", "Latest rank-20 line")) } th.num { (lang.pick("Khả năng top 20", "Top-20 chance")) } th {}
+                th.num { (lang.pick("Ngưỡng hạng 20 gần nhất", "Latest rank-20 line")) } th.num { (lang.pick("Khả năng top 20", "Top-20 chance")) } th { (lang.pick("Giả định", "Assumptions")) }
             } }
             tbody {
                 tr {
