@@ -95,3 +95,9 @@ pub fn lang_switch(lang: crate::text::Lang, here: &str) -> Markup {
         }
     }
 }
+
+/// The first option of a list a person must choose from: empty, so that a form sent without a
+/// choice is refused (the field named) rather than taking the first entry unseen.
+pub fn choose_option(lang: crate::text::Lang) -> Markup {
+    html! { option value="" { (lang.pick("— Chọn —", "— Choose —")) } }
+}

@@ -40,10 +40,10 @@ const VIETNAMESE_CHROME: [&str; 24] = [
 ];
 
 /// Records for the path parameters.
-struct Fixtures {
-    kiosk: String,
-    link: String,
-    code: String,
+pub(crate) struct Fixtures {
+    pub(crate) kiosk: String,
+    pub(crate) link: String,
+    pub(crate) code: String,
     batch: String,
     /// Keyed twice with a difference: waiting for a supervisor.
     disputed: String,
@@ -58,7 +58,7 @@ struct Fixtures {
 impl Fixtures {
     /// The address of a GET route, or None for what is no page (scripts, downloads, API,
     /// the switch itself, redirects).
-    fn path(&self, pattern: &str) -> Option<String> {
+    pub(crate) fn path(&self, pattern: &str) -> Option<String> {
         let skipped = pattern.starts_with("/api/")
             || pattern.starts_with("/static/")
             || pattern.ends_with("/export")
@@ -100,7 +100,7 @@ impl Fixtures {
 
 /// Two surveyors and a supervisor of the city, a kiosk at the ward, and the records the pages
 /// show ([`fixtures`]).
-fn app_with_fixtures() -> (TestApp, Fixtures) {
+pub(crate) fn app_with_fixtures() -> (TestApp, Fixtures) {
     let app = TestApp::builder()
         .with_staff(&[
             ("an", Role::Surveyor),

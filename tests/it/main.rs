@@ -16,6 +16,7 @@ mod campaign;
 mod cli;
 mod codes;
 mod durability;
+mod every_page;
 mod export;
 mod formulas;
 mod fuzz;

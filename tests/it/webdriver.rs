@@ -474,7 +474,9 @@ impl Browser {
         let mut seen: Vec<String> = Vec::new();
         let mut unmarked: Vec<String> = Vec::new();
         let mut left = false;
-        for _ in 0..expected.len() + 2 {
+        let mut parts = 0;
+        let dates = expected.iter().filter(|e| e.starts_with("input[")).count();
+        for _ in 0..expected.len() + 2 + 3 * dates {
             self.key("Tab");
             let now = self.run(&format!("{NAME_FN}{FOCUSED_JS}"), vec![]);
             let Some(id) = now["id"].as_str() else {
@@ -488,9 +490,15 @@ impl Browser {
                 break;
             }
             if seen.last().is_some_and(|l| l == id) {
+                // A date field is walked part by part (day, month, year), each by a Tab.
+                if now["parts"] == json!(true) && parts < 3 {
+                    parts += 1;
+                    continue;
+                }
                 problems.push(format!("keyboard trap: Tab stays on {id}"));
                 break;
             }
+            parts = 0;
             if now["ring"] != json!(true) {
                 unmarked.push(id.to_string());
             }
@@ -575,7 +583,9 @@ function a11yName(e){
 function a11yShown(e){
   if(!e.getClientRects().length){return false;}
   for(var a=e;a;a=a.parentElement){var s=getComputedStyle(a);
-    if(s.visibility==='hidden'||a.hidden||a.inert){return false;}}
+    if(s.visibility==='hidden'||a.hidden||a.inert){return false;}
+    // Inside a closed <details>, only its summary is shown.
+    if(a.tagName==='DETAILS'&&!a.open&&a!==e&&!(e.closest('summary')&&e.closest('summary').parentElement===a)){return false;}}
   return true;
 }
 "#;
@@ -610,7 +620,7 @@ if(!r&&e.tagName==='INPUT'){
   var peerNear=peer?[peer.nextElementSibling].concat(Array.prototype.slice.call(peer.labels||[])):[];
   near.forEach(function(n,i){var mine=ring(n);if(mine!==''&&mine!==ring(peerNear[i])){r=true;}});
 }
-return {id:a11yName(e),ring:r};
+return {id:a11yName(e),ring:r,parts:/^(date|time|datetime-local|month|week)$/.test(e.type||'')};
 "#;
 
 /// Labels, tab indexes and contrast, checked on the page as it is: the problems, in words.

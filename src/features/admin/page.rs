@@ -6,6 +6,7 @@ use crate::features::admin::service::{KioskView, MIN_PASSWORD};
 use crate::features::campaigns::page::qr;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
+use crate::ui::layout::choose_option;
 use crate::ui::staff::Staff;
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -115,7 +116,7 @@ impl Headings {
 
 fn role_select(l: Lang, selected: &str) -> Markup {
     html! {
-        select name="role" required {
+        select name="role" {
             @for (code, vi, en) in ROLES {
                 option value=(code) selected[code == selected] { (l.pick(vi, en)) " (" (code) ")" }
             }
@@ -292,8 +293,8 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 h2 { (l.pick("Thêm thiết bị kiosk", "Add a kiosk")) }
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
-                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title_in(l)) } } } }
+                    label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title_in(l)) } } } }
                     label { (l.pick("Tên thiết bị", "Device name")) input type="text" name="label" maxlength="100" placeholder=(l.pick("vd. Quầy 1", "e.g. Counter 1")); }
                     button.primary type="submit" { (l.pick("Thêm kiosk", "Add the kiosk")) }
                 }

@@ -9,6 +9,7 @@ use crate::features::campaigns::service::{
 use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
+use crate::ui::layout::choose_option;
 use crate::ui::layout::{alert, page};
 use maud::{html, Markup, PreEscaped};
 
@@ -81,6 +82,7 @@ pub fn list(p: &ListPage) -> Markup {
                     label { (l.pick("Tên đợt (không bắt buộc)", "Title (optional)")) input type="text" name="title" maxlength="200" placeholder=(l.pick("vd. Điều tra xã hội học PAR INDEX 2025", "e.g. PAR INDEX officials' survey 2025")); }
                     label { (l.pick("Phiếu khảo sát", "Survey"))
                         select name="survey" required {
+                            (choose_option(l))
                             @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } }
                         }
                     }
@@ -122,7 +124,7 @@ fn rates(l: Lang, title: &str, rows: &[Rate], label: &dyn Fn(&str) -> String) ->
     html! {
         h3 { (title) }
         div.scroll { table {
-            thead { tr { th { "" } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } th.num { (l.pick("Tỷ lệ", "Rate")) } } }
+            thead { tr { th { (title) } th.num { (l.pick("Số người", "People")) } th.num { (l.pick("Đã trả lời", "Answered")) } th.num { (l.pick("Tỷ lệ", "Rate")) } } }
             tbody { @for r in rows {
                 tr { td { (label(&r.code)) } td.num { (l.count(r.invited)) } (answered(l, r.answered)) (rate(l, r)) }
             } }
@@ -185,7 +187,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
             h2 { (l.pick("Danh sách người được khảo sát", "Respondents")) " (" (l.count(i64::try_from(p.people.len()).unwrap_or(i64::MAX))) ")" }
             @if p.people.is_empty() { p { (l.pick("Chưa có ai trong danh sách.", "Nobody is on the list yet.")) } } @else {
                 div.scroll { table {
-                    thead { tr { th { (l.pick("Họ tên", "Name")) } th { (l.pick("Nhóm", "Group")) } th { (l.pick("Cơ quan, đơn vị", "Agency or unit")) } th { (l.pick("Liên hệ", "Contact")) } th { (l.pick("Đường dẫn", "Link")) } @if admin { th { "" } } } }
+                    thead { tr { th { (l.pick("Họ tên", "Name")) } th { (l.pick("Nhóm", "Group")) } th { (l.pick("Cơ quan, đơn vị", "Agency or unit")) } th { (l.pick("Liên hệ", "Contact")) } th { (l.pick("Đường dẫn", "Link")) } @if admin { th { (l.pick("Thao tác", "Action")) } } } }
                     tbody { @for r in p.people {
                         tr {
                             td { (r.name) }
@@ -227,8 +229,8 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                 form.stack.spaced method="post" action={ (base) "/people" } {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
-                    label { (l.pick("Nhóm", "Group")) select name="group" required { @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
-                    label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Nhóm", "Group")) select name="group" required { (choose_option(l)) @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
+                    label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
                     label { (l.pick("Liên hệ (thư điện tử, điện thoại)", "Contact (e-mail, phone)")) input type="text" name="contact" maxlength="200"; }
                     button type="submit" { (l.pick("Thêm một người", "Add one person")) }
                 }

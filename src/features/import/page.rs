@@ -4,6 +4,7 @@ use crate::features::import::service::{Again, ImportReport, Outcome, RowError};
 use crate::features::paper::page::Staff;
 use crate::survey::Survey;
 use crate::text::Lang;
+use crate::ui::layout::choose_option;
 use maud::{html, Markup};
 
 pub struct ImportPage<'a> {
@@ -156,6 +157,7 @@ fn upload_form(p: &ImportPage) -> Markup {
             input type="hidden" name="csrf" value=(p.staff.csrf);
             label { (l.pick("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
+                    (choose_option(l))
                     @for s in &p.surveys {
                         option value=(s.id) selected[p.chosen == Some(s.id.as_str())] { (s.title_in(l)) }
                     }

@@ -6,6 +6,7 @@ use crate::features::paper::service::{Keyed1, ADJUDICATED, DATE, DISPUTED, KEYED
 use crate::survey::paper::{FieldKind, KeyError, Keyed, PaperField};
 use crate::survey::Survey;
 use crate::text::Lang;
+use crate::ui::layout::choose_option;
 pub use crate::ui::staff::Staff;
 use maud::{html, Markup};
 
@@ -49,7 +50,7 @@ pub fn batches(p: &BatchesPage) -> Markup {
                         thead { tr {
                             th { (st.t("Lô phiếu", "Batch")) } th { (st.t("Phiếu khảo sát", "Survey")) } th { (st.t("Đơn vị", "Unit")) } th { (st.t("Năm", "Year")) }
                             th.num { (st.t("Số phiếu", "Forms")) } th.num { (st.t("Nhập 1 lần", "Keyed once")) } th.num { (st.t("Nhập 2 lần", "Keyed twice")) }
-                            th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { "" }
+                            th.num { (st.t("Đã xác minh", "Verified")) } th.num { (st.t("Chờ đối chiếu", "Awaiting settlement")) } th { (st.t("Thao tác", "Action")) }
                         } }
                         tbody {
                             @for b in batches {
@@ -88,11 +89,13 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
             input type="hidden" name="csrf" value=(st.csrf);
             label { (st.t("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
+                    (choose_option(st.lang))
                     @for s in &p.surveys { option value=(s.id) { (s.title_in(st.lang)) } }
                 }
             }
             label { (st.t("Đơn vị (phường, xã nơi phát phiếu)", "Unit (the ward or commune the forms were handed out in)"))
                 select name="unit" required {
+                    (choose_option(st.lang))
                     @for u in &p.overview.units { option value=(u.code) { (u.name) } }
                 }
             }

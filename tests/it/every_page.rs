@@ -1,0 +1,72 @@
+//! Every page a signed-in admin can open, and the citizens' pages, in a real browser: each is
+//! checked by axe-core and our own accessibility checks, and saved for the HTML checker that
+//! `.ci/run` runs on what the browser tests save. The records are the language test's.
+
+use crate::browser::sign_in_by_keyboard;
+use crate::harness::{TestApp, ADMIN_PASSWORD};
+use crate::language::app_with_fixtures;
+use crate::webdriver::{Browser, DESKTOP};
+use actix_web::http::Method;
+
+/// Serves `app` on a port of its own, for a browser, until the test process ends.
+fn serve(app: &TestApp) -> String {
+    let state = app.state.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(chiso::startup::configure(state.clone()))
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+        })
+    });
+    addr
+}
+
+#[test]
+fn every_page_passes_axe_core_and_the_keyboard_walk() {
+    let (app, fx) = app_with_fixtures();
+    let Some(mut b) = Browser::open("every-page", DESKTOP) else {
+        return;
+    };
+    let addr = serve(&app);
+    let mut pages: Vec<String> = chiso::features::route_table()
+        .into_iter()
+        .filter(|(m, _)| *m == Method::GET)
+        .filter_map(|(_, p)| fx.path(p))
+        .collect();
+    pages.push(format!("/k/{}", fx.kiosk));
+    pages.push(format!("/i/{}", fx.link));
+    pages.push(format!("/o/{}", fx.code));
+    pages.push("/o".into());
+    // Citizens' pages first, then the admin's: signing in sets the session for the rest.
+    pages.sort_by_key(|p| !(p.starts_with("/k/") || p.starts_with("/i/") || p.starts_with("/o")));
+    let mut problems = Vec::new();
+    let mut signed_in = false;
+    for page in &pages {
+        let citizen = page.starts_with("/k/") || page.starts_with("/i/") || page.starts_with("/o");
+        if !citizen && !signed_in {
+            sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
+            signed_in = true;
+        }
+        b.go(&format!("http://{addr}{page}"));
+        let name = page.trim_start_matches('/').replace(['/', '?', '='], "_");
+        b.screenshot(if name.is_empty() { "home" } else { &name });
+        for p in b.accessibility_problems() {
+            problems.push(format!("{page}: {p}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems on {} pages:\n- {}",
+        problems.len(),
+        pages.len(),
+        problems.join("\n- ")
+    );
+    assert!(pages.len() >= 40, "{} pages", pages.len());
+}
