@@ -32,6 +32,7 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
 const KIOSK_JS_HASH: u64 = fnv1a(KIOSK_JS.as_bytes());
 const ENTRY_JS_HASH: u64 = fnv1a(ENTRY_JS.as_bytes());
+const ICON_SVG_HASH: u64 = fnv1a(ICON_SVG.as_bytes());
 
 fn versioned(path: &str, hash: u64) -> String {
     format!("{path}?v={:012x}", hash & 0xffff_ffff_ffff)
@@ -43,6 +44,10 @@ pub fn css_url() -> String {
 
 pub fn kiosk_js_url() -> String {
     versioned("/static/kiosk.js", KIOSK_JS_HASH)
+}
+
+pub fn icon_url() -> String {
+    versioned("/static/icon.svg", ICON_SVG_HASH)
 }
 
 pub fn entry_js_url() -> String {

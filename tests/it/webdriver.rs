@@ -693,8 +693,8 @@ fn the_accessibility_check_finds_unlabelled_fields_faint_text_traps_and_hidden_f
         assert!(problems.contains(wanted), "{wanted} in:\n{problems}");
     }
     b.go(&page(
-        "<main><p style='color:#595959'>đủ đậm</p>\
-         <label>Tên <input name=ten></label><button id=a>A</button><a href=#x>B</a></main>",
+        "<html lang=vi><title>Trang</title><main><h1>Trang</h1><p style='color:#595959'>đủ đậm</p>\
+         <label>Tên <input name=ten></label><button id=a>A</button><a href=#x>B</a></main></html>",
     ));
     assert_eq!(b.accessibility_problems(), Vec::<String>::new());
 }

@@ -341,6 +341,6 @@ pub fn manifest(l: Lang, token: &str, unit_name: &str) -> serde_json::Value {
         "display": "fullscreen",
         "background_color": "#ffffff",
         "theme_color": "#0b5394",
-        "icons": [{ "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any" }],
+        "icons": [{ "src": crate::ui::assets::icon_url(), "sizes": "any", "type": "image/svg+xml", "purpose": "any" }],
     })
 }

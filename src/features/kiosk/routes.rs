@@ -156,7 +156,7 @@ pub async fn service_worker() -> HttpResponse {
 pub async fn icon() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/svg+xml")
-        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
         .body(crate::ui::assets::ICON_SVG)
 }
 
