@@ -2,7 +2,7 @@
 //! whether a person answered is a flag (never a day, which would match the answer's), kept
 //! apart from the answer, and nothing here names a response.
 
-use super::schema::{campaigns, respondents};
+use super::schema::{campaigns, replaced_links, respondents};
 use super::{stored_time, AnyConnection, DbError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -177,14 +177,29 @@ pub fn add_respondents(
 }
 
 /// Gives one person a new link, the one whose token hashes to `token_hash` (the token is
-/// stored nowhere), replacing and so invalidating any earlier one. Returns whether the person
-/// got it: not when they have answered.
+/// stored nowhere), replacing and so invalidating any earlier one, whose hash is kept among the
+/// replaced links of the campaign. Returns whether the person got it: not when they have
+/// answered.
 pub fn issue(
     conn: &mut AnyConnection,
     respondent_id: &str,
     token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
+    let earlier: Option<(String, Option<String>)> = respondents::table
+        .filter(respondents::id.eq(respondent_id))
+        .filter(respondents::answered.eq(false))
+        .select((respondents::campaign_id, respondents::token_hash))
+        .first(conn)
+        .optional()?;
+    if let Some((campaign, Some(old))) = earlier {
+        diesel::insert_into(replaced_links::table)
+            .values((
+                replaced_links::token_hash.eq(old),
+                replaced_links::campaign_id.eq(campaign),
+            ))
+            .execute(conn)?;
+    }
     let n = diesel::update(
         respondents::table
             .filter(respondents::id.eq(respondent_id))
@@ -260,6 +275,16 @@ pub fn by_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Lin
         answered,
         campaign,
     }))
+}
+
+/// The campaign of a link replaced by a newer one, if the token hashing to `token_hash` was one.
+pub fn replaced(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Campaign>, DbError> {
+    Ok(replaced_links::table
+        .inner_join(campaigns::table)
+        .filter(replaced_links::token_hash.eq(token_hash))
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Marks the person behind the link whose token hashes to `token_hash` as having answered (a

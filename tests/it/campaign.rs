@@ -391,12 +391,15 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
         .await;
     assert_eq!(status, StatusCode::GONE);
 
-    // Reissued: the new link works, the old one is unknown.
+    // Reissued: the new link works, the old one says it was replaced and whom to ask.
     let new = campaigns::reissue(&app.state, "test", &id, &cuong.id).unwrap();
     let Answer { status, .. } = svc.anonymous().get(format!("/i/{}", new.token)).await;
     assert_eq!(status, StatusCode::OK);
-    let Answer { status, .. } = svc.anonymous().get(format!("/i/{old}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = link_page(&svc, &old, StatusCode::GONE).await;
+    assert!(
+        page.contains("đã được thay") && page.contains("liên hệ"),
+        "{page}"
+    );
 
     // Closing expires every link.
     campaigns::close(&app.state, "test", &id).unwrap();
@@ -557,7 +560,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
         .to_string();
     assert!(!tokens.contains(&old));
     let Answer { status, .. } = svc.anonymous().get(format!("/i/{old}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::GONE, "replaced");
 
     // Six of the hdnd group and one other answer; Giang does not.
     let names: Vec<String> = good.iter().map(|(n, _, _)| n.clone()).collect();

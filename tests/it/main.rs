@@ -29,6 +29,7 @@ mod openapi;
 mod pages;
 mod pages_in_browser;
 mod paper;
+mod paths_in_browser;
 mod published;
 mod results;
 mod server;
