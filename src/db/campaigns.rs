@@ -25,6 +25,9 @@ pub struct Campaign {
     pub created_at: String,
     pub opened_at: Option<String>,
     pub closed_at: Option<String>,
+    /// Closed, and still within the grace period in which an admin may reopen it: its
+    /// answers stay sealed until the closing becomes final.
+    pub in_grace: bool,
 }
 
 /// A person on a campaign's list as staff see them: whether they answered, never when or what.
@@ -133,12 +136,80 @@ pub fn set_status(
             .set((
                 campaigns::status.eq(to),
                 campaigns::closed_at.eq(stored_time(at)),
+                campaigns::in_grace.eq(false),
             ))
             .execute(conn)?,
         _ => diesel::update(target)
             .set(campaigns::status.eq(to))
             .execute(conn)?,
     };
+    Ok(n > 0)
+}
+
+/// Closes a campaign in one of `from` for now: it may be reopened while in grace. Returns
+/// whether it closed.
+pub fn close_in_grace(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq_any(from)),
+    )
+    .set((
+        campaigns::status.eq(CLOSED),
+        campaigns::closed_at.eq(stored_time(at)),
+        campaigns::in_grace.eq(true),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Reopens a campaign closed in grace at or after `since`; returns whether it reopened.
+pub fn reopen(conn: &mut AnyConnection, id: &str, since: DateTime<Utc>) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq(CLOSED))
+            .filter(campaigns::in_grace.eq(true))
+            .filter(campaigns::closed_at.ge(stored_time(since))),
+    )
+    .set((
+        campaigns::status.eq(OPEN),
+        campaigns::closed_at.eq(None::<String>),
+        campaigns::in_grace.eq(false),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Campaigns whose closing became final before now: closed in grace before `closed_before`.
+pub fn grace_over(
+    conn: &mut AnyConnection,
+    closed_before: DateTime<Utc>,
+) -> Result<Vec<Campaign>, DbError> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq(CLOSED))
+        .filter(campaigns::in_grace.eq(true))
+        .filter(campaigns::closed_at.lt(stored_time(closed_before)))
+        .order(campaigns::id)
+        .select(Campaign::as_select())
+        .load(conn)?)
+}
+
+/// Makes a closing final, if it was still in grace; returns whether this call did.
+pub fn make_final(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq(CLOSED))
+            .filter(campaigns::in_grace.eq(true)),
+    )
+    .set(campaigns::in_grace.eq(false))
+    .execute(conn)?;
     Ok(n > 0)
 }
 
@@ -340,21 +411,21 @@ pub fn sealing(
 
 /// Inside a write transaction, before a campaign closes: locks every campaign of its survey,
 /// period and unit (PostgreSQL; SQLite's write transaction already excludes other writers),
-/// so that two closing at once see each other's close; returns how many of them stay open
-/// besides `id`.
+/// so that two closing at once see each other's close; returns how many of them stay open, or
+/// closed in grace (their answers still sealed), besides `id`.
 pub fn others_open(conn: &mut AnyConnection, c: &Campaign) -> Result<usize, DbError> {
     let q = campaigns::table
         .filter(campaigns::survey_id.eq(&c.survey_id))
         .filter(campaigns::period.eq(c.period))
         .filter(campaigns::unit_code.eq(&c.unit_code))
         .order(campaigns::id)
-        .select((campaigns::id, campaigns::status));
-    let rows: Vec<(String, String)> = match conn {
+        .select((campaigns::id, campaigns::status, campaigns::in_grace));
+    let rows: Vec<(String, String, bool)> = match conn {
         AnyConnection::Sqlite(c) => q.load(c)?,
         AnyConnection::Postgresql(c) => q.for_update().load(c)?,
     };
     Ok(rows
         .iter()
-        .filter(|(other, status)| *other != c.id && status == OPEN)
+        .filter(|(other, status, grace)| *other != c.id && (status == OPEN || *grace))
         .count())
 }

@@ -183,6 +183,7 @@ diesel::table! {
         created_at -> Text,
         opened_at -> Nullable<Text>,
         closed_at -> Nullable<Text>,
+        in_grace -> Bool,
     }
 }
 

@@ -1347,3 +1347,143 @@ async fn closing_and_reissuing_ask_first_saying_how_many_links_stop() {
     let again = admin.get(format!("/campaigns/{id}/close")).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
 }
+
+/// Answers through links to campaigns, still sealed.
+fn sealed_answers(app: &TestApp) -> i64 {
+    use chiso::db::schema::responses::dsl::*;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    responses
+        .filter(status.eq("sealed"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap()
+}
+
+/// Moves campaign `id`'s closing `hours` into the past, as if that much time had passed.
+fn closed_hours_ago(app: &TestApp, campaign: &str, hours: i64) {
+    use chiso::db::schema::campaigns::dsl::*;
+    use diesel::prelude::*;
+    let at = chiso::clock::stored(chrono::Utc::now() - chrono::Duration::hours(hours));
+    let mut conn = app.state.pool.get().unwrap();
+    let n = diesel::update(campaigns.filter(id.eq(campaign)))
+        .set(closed_at.eq(at))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[actix_web::test]
+async fn a_campaign_closed_by_mistake_is_reopened_within_the_grace_period_its_results_still_sealed()
+{
+    let app = TestApp::builder()
+        .settings(|s| s.campaign_grace_hours = 24)
+        .with_user("cra", Role::Admin, Some("P-NINH-KIEU"))
+        .build();
+    let (id, links) = district_leaders_asked(&app, "Cán bộ", 3);
+    let svc = service!(app);
+    let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[0].1, "4").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sealed_answers(&app), 1);
+    let admin = svc.admin().await;
+
+    // The question before closing says the closing can be undone for 24 hours, results sealed.
+    let ask = admin
+        .get(format!("/campaigns/{id}/close"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        ask.contains("<strong>24 giờ</strong>") && ask.contains("mở lại đợt nếu đóng nhầm"),
+        "{ask}"
+    );
+    let done = admin
+        .post_form(format!("/campaigns/{id}/close"), &[("x", "")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        sealed_answers(&app),
+        1,
+        "sealed while the closing can be undone"
+    );
+    link_page(&svc, &links[1].1, StatusCode::GONE).await;
+
+    // The campaign's page says until when it can be reopened, and leads to the question.
+    let page = admin
+        .get(format!("/campaigns/{id}"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(page.contains("có thể mở lại đến"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/campaigns/{id}/reopen\"")),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("action=\"/campaigns/{id}/reopen\"")));
+    let ask = admin
+        .get(format!("/campaigns/{id}/reopen"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(
+        ask.contains("Mở lại đợt khảo sát?")
+            && ask.contains("<strong>2</strong> đường dẫn đã cấp mà chưa dùng hoạt động trở lại")
+            && ask.contains(&format!("action=\"/campaigns/{id}/reopen\""))
+            && ask.contains("name=\"csrf\""),
+        "{ask}"
+    );
+
+    // An admin limited to a unit neither asks nor reopens.
+    let scoped = svc.sign_in("cra", USER_PASSWORD).await;
+    let refused = scoped.get(format!("/campaigns/{id}/reopen")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = scoped
+        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // Reopened: the links work again, the answers are still sealed, the trail says who.
+    let done = admin
+        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    link_page(&svc, &links[1].1, StatusCode::OK).await;
+    assert_eq!(sealed_answers(&app), 1);
+    let trail = audit_entries(&app, Some("campaign.reopen"));
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].actor, "admin");
+    let (Answer { status, .. }, _) = answer_all(&svc, &app, &links[1].1, "3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sealed_answers(&app), 2);
+
+    // Closed again, and the grace period over: the closing is final, the answers counted,
+    // and there is no reopening.
+    campaigns::close(&app.state, "test", &id).unwrap();
+    assert_eq!(campaigns::finalise_due(&app.state).unwrap(), 0, "not yet");
+    assert_eq!(sealed_answers(&app), 2);
+    closed_hours_ago(&app, &id, 25);
+    let page = admin
+        .get(format!("/campaigns/{id}"))
+        .await
+        .text_with(StatusCode::OK);
+    assert!(!page.contains("/reopen"), "{page}");
+    let late = admin
+        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
+    assert!(late.text.contains("chính thức"), "{}", late.text);
+    assert_eq!(
+        sealed_answers(&app),
+        2,
+        "sealed until the closing is made final"
+    );
+    assert_eq!(campaigns::finalise_due(&app.state).unwrap(), 1);
+    assert_eq!(sealed_answers(&app), 0, "counted once final");
+    assert_eq!(campaigns::finalise_due(&app.state).unwrap(), 0, "once");
+    assert!(campaigns::reopen(&app.state, "test", &id).is_err());
+    assert_eq!(audit_entries(&app, Some("campaign.close.final")).len(), 1);
+    assert_counts_agree(&app);
+    let again = admin.get(format!("/campaigns/{id}/reopen")).await;
+    assert_eq!(
+        again.status,
+        StatusCode::SEE_OTHER,
+        "nothing left to reopen"
+    );
+}

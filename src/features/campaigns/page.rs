@@ -108,6 +108,8 @@ pub struct CampaignPage<'a> {
     pub row_errors: &'a [RowError],
     /// The list as pasted, kept when it had errors.
     pub list_text: &'a str,
+    /// Closed in grace: until when it may be reopened (stored time).
+    pub reopen_until: Option<&'a str>,
 }
 
 fn group_label<'a>(survey: &'a Survey, code: &'a str) -> &'a str {
@@ -159,6 +161,15 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                 div.error role="alert" {
                     p { strong { (l.pick("Danh sách chưa được lưu (không ai được thêm). Xin sửa các dòng sau rồi gửi lại:", "The list was not saved (nobody was added). Correct these rows and send it again:")) } }
                     ul { @for e in p.row_errors { li { (e) } } }
+                }
+            }
+            @if let Some(until) = p.reopen_until {
+                div.warning role="note" {
+                    p { @match l {
+                        Lang::Vi => { "Đợt đã đóng, nhưng chưa chính thức: quản trị viên có thể mở lại đến " strong { (l.when(until)) } ". Đến lúc đó kết quả của đợt vẫn được niêm phong; sau đó việc đóng đợt là chính thức và kết quả được tính." }
+                        Lang::En => { "The campaign is closed, not yet for good: an administrator may reopen it until " strong { (l.when(until)) } ". Until then its results stay sealed; after that the closing is final and the results are counted." }
+                    } }
+                    @if admin { p { a.button href={ (base) "/reopen" } { (l.pick("Mở lại đợt khảo sát…", "Reopen the campaign…")) } } }
                 }
             }
             @if admin {

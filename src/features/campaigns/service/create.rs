@@ -145,6 +145,7 @@ pub fn create(
         created_at: now(),
         opened_at: None,
         closed_at: None,
+        in_grace: false,
     };
     let people = match list {
         Some(source) => check_list(state, (survey, new.period), source, &[], false)

@@ -97,6 +97,9 @@ pub fn reminders_csv(state: &AppState, id: &str) -> Result<String, CampaignError
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub campaign: Heading,
+    /// Closed in grace: until when an admin may reopen it (stored time); its answers stay
+    /// sealed until then.
+    pub reopen_until: Option<String>,
     pub people: Vec<Person>,
     pub tracking: Tracking,
 }
@@ -128,8 +131,10 @@ impl From<Respondent> for Person {
 }
 
 pub fn overview(state: &AppState, id: &str) -> Result<Overview, CampaignError> {
+    let campaign = get(state, id)?;
     Ok(Overview {
-        campaign: get(state, id)?.into(),
+        reopen_until: super::reopen_until(state, &campaign).map(crate::clock::stored),
+        campaign: campaign.into(),
         people: respondents(state, id)?
             .into_iter()
             .map(Person::from)
