@@ -44,7 +44,7 @@ pub(super) enum CampaignAction {
     Close { id: String },
     /// Reopen a campaign closed within the grace period (closed by mistake)
     Reopen { id: String },
-    /// List campaigns: id, survey, period, status, people, answered (hidden under 5), title
+    /// List campaigns: id, survey, period, status, people, answered, title
     List,
     /// Print those who have not answered as CSV: name,group,unit,contact
     Reminders { id: String },

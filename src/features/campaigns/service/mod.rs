@@ -19,7 +19,7 @@ mod people;
 mod sealing;
 mod tracking;
 
-pub use create::{create, get, list, shown, Heading, NewCampaign, Summary};
+pub use create::{create, get, list, Heading, NewCampaign, Summary};
 pub use grace::{finalise_due, reopen, reopen_until};
 pub use links::{issue_links, links_csv, reissue, reissue_for_sheet, revoke, IssuedLink};
 pub use people::{add_list, add_list_file, add_one, check_list, ListSource, LIST_LIMIT};
