@@ -17,6 +17,7 @@ mod cli;
 mod codes;
 mod durability;
 mod export;
+mod fonts;
 mod formulas;
 mod fuzz;
 mod hardening;
