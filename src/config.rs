@@ -60,6 +60,9 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// Cookies carry `Secure` (sent over https only); unset: when `public_url` is https.
     pub secure_cookies: Option<bool>,
+    /// Hours after closing during which an admin may reopen a campaign closed by mistake; its
+    /// answers stay sealed until then. 0: closing is final at once.
+    pub campaign_grace_hours: u32,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -68,6 +71,7 @@ pub const DEFAULT_SURVEYS_DIR: &str = "surveys";
 pub const DEFAULT_KIOSK_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_KIOSK_OFFLINE_HOURS: i64 = 72;
 pub const DEFAULT_SURVEY_WINDOW_DAYS: u32 = 90;
+pub const DEFAULT_CAMPAIGN_GRACE_HOURS: u32 = 24;
 pub const DEFAULT_SESSION_HOURS: i64 = 12;
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 60;
 pub const DEFAULT_PUBLIC_MIN_N: i64 = 30;
@@ -117,6 +121,7 @@ impl Default for Settings {
             limit_keys: DEFAULT_LIMIT_KEYS,
             body_timeout_secs: DEFAULT_BODY_TIMEOUT_SECS,
             secure_cookies: None,
+            campaign_grace_hours: DEFAULT_CAMPAIGN_GRACE_HOURS,
         }
     }
 }

@@ -380,9 +380,32 @@ pub async fn serve(prepared: Prepared) -> std::io::Result<()> {
         "chiso listening on http://{bind} (kiosks accept one form per {} s)",
         closing.settings.kiosk_min_interval_secs
     );
+    finalise_closings(closing.clone());
     let result = server.run().await;
     closing.close();
     result
+}
+
+/// Every minute, makes final the campaign closings whose grace period is over (counting the
+/// answers they held sealed); at once on start for those that ended while the server was down.
+fn finalise_closings(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let st = state.clone();
+            let done = actix_web::rt::task::spawn_blocking(move || {
+                crate::features::campaigns::service::finalise_due(&st)
+            })
+            .await;
+            match done {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => log::info!("{n} campaign closings became final"),
+                Ok(Err(e)) => log::warn!("campaign closings not made final yet: {e}"),
+                Err(e) => log::warn!("campaign closings not made final yet: {e}"),
+            }
+        }
+    });
 }
 
 /// Paths whose requests are never logged: they would date an answer.

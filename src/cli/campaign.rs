@@ -39,9 +39,12 @@ pub(super) enum CampaignAction {
     },
     /// Open a draft campaign
     Open { id: String },
-    /// Close a campaign: its links stop working
+    /// Close a campaign: its links stop working (it may be reopened within
+    /// --campaign-grace-hours, its answers sealed until then)
     Close { id: String },
-    /// List campaigns: id, survey, period, status, people, answered (hidden under 5), title
+    /// Reopen a campaign closed within the grace period (closed by mistake)
+    Reopen { id: String },
+    /// List campaigns: id, survey, period, status, people, answered, title
     List,
     /// Print those who have not answered as CSV: name,group,unit,contact
     Reminders { id: String },
@@ -82,6 +85,8 @@ fn csv_line(fields: &[&str]) -> String {
 }
 
 pub(super) fn run(state: &AppState, action: CampaignAction) -> Result<(), CliError> {
+    // Closings whose grace period is over are final before anything is read or changed.
+    app::finalise_due(state)?;
     match action {
         CampaignAction::Create {
             survey,
@@ -137,6 +142,11 @@ pub(super) fn run(state: &AppState, action: CampaignAction) -> Result<(), CliErr
         }
         CampaignAction::Close { id } => {
             let c = app::close(state, "cli", &id)?;
+            out!("{} {}", c.id, c.status);
+            Ok(())
+        }
+        CampaignAction::Reopen { id } => {
+            let c = app::reopen(state, "cli", &id)?;
             out!("{} {}", c.id, c.status);
             Ok(())
         }

@@ -64,6 +64,10 @@ struct Common {
     #[arg(long, global = true, env = "CHISO_MIN_CELL", default_value_t = chiso::scoring::MIN_CELL,
           value_parser = clap::value_parser!(i64).range(1..))]
     min_cell: i64,
+    /// Hours after closing during which an admin may reopen a campaign (its answers stay
+    /// sealed until then); 0: closing is final at once
+    #[arg(long, global = true, env = "CHISO_CAMPAIGN_GRACE_HOURS", default_value_t = config::DEFAULT_CAMPAIGN_GRACE_HOURS)]
+    campaign_grace_hours: u32,
     /// Where the server listens (read here for the default public address)
     #[arg(skip)]
     bind: String,
@@ -245,6 +249,7 @@ fn settings(common: &Common) -> Settings {
             _ => config::default_public_url(&common.bind),
         },
         min_cell: common.min_cell,
+        campaign_grace_hours: common.campaign_grace_hours,
         ..Settings::default()
     }
 }

@@ -2,7 +2,7 @@
 //! whether a person answered is a flag (never a day, which would match the answer's), kept
 //! apart from the answer, and nothing here names a response.
 
-use super::schema::{campaigns, respondents};
+use super::schema::{campaigns, replaced_links, respondents};
 use super::{stored_time, AnyConnection, DbError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -25,6 +25,9 @@ pub struct Campaign {
     pub created_at: String,
     pub opened_at: Option<String>,
     pub closed_at: Option<String>,
+    /// Closed, and still within the grace period in which an admin may reopen it: its
+    /// answers stay sealed until the closing becomes final.
+    pub in_grace: bool,
 }
 
 /// A person on a campaign's list as staff see them: whether they answered, never when or what.
@@ -133,12 +136,80 @@ pub fn set_status(
             .set((
                 campaigns::status.eq(to),
                 campaigns::closed_at.eq(stored_time(at)),
+                campaigns::in_grace.eq(false),
             ))
             .execute(conn)?,
         _ => diesel::update(target)
             .set(campaigns::status.eq(to))
             .execute(conn)?,
     };
+    Ok(n > 0)
+}
+
+/// Closes a campaign in one of `from` for now: it may be reopened while in grace. Returns
+/// whether it closed.
+pub fn close_in_grace(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[&str],
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq_any(from)),
+    )
+    .set((
+        campaigns::status.eq(CLOSED),
+        campaigns::closed_at.eq(stored_time(at)),
+        campaigns::in_grace.eq(true),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Reopens a campaign closed in grace at or after `since`; returns whether it reopened.
+pub fn reopen(conn: &mut AnyConnection, id: &str, since: DateTime<Utc>) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq(CLOSED))
+            .filter(campaigns::in_grace.eq(true))
+            .filter(campaigns::closed_at.ge(stored_time(since))),
+    )
+    .set((
+        campaigns::status.eq(OPEN),
+        campaigns::closed_at.eq(None::<String>),
+        campaigns::in_grace.eq(false),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Campaigns whose closing became final before now: closed in grace before `closed_before`.
+pub fn grace_over(
+    conn: &mut AnyConnection,
+    closed_before: DateTime<Utc>,
+) -> Result<Vec<Campaign>, DbError> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq(CLOSED))
+        .filter(campaigns::in_grace.eq(true))
+        .filter(campaigns::closed_at.lt(stored_time(closed_before)))
+        .order(campaigns::id)
+        .select(Campaign::as_select())
+        .load(conn)?)
+}
+
+/// Makes a closing final, if it was still in grace; returns whether this call did.
+pub fn make_final(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        campaigns::table
+            .filter(campaigns::id.eq(id))
+            .filter(campaigns::status.eq(CLOSED))
+            .filter(campaigns::in_grace.eq(true)),
+    )
+    .set(campaigns::in_grace.eq(false))
+    .execute(conn)?;
     Ok(n > 0)
 }
 
@@ -177,14 +248,29 @@ pub fn add_respondents(
 }
 
 /// Gives one person a new link, the one whose token hashes to `token_hash` (the token is
-/// stored nowhere), replacing and so invalidating any earlier one. Returns whether the person
-/// got it: not when they have answered.
+/// stored nowhere), replacing and so invalidating any earlier one, whose hash is kept among the
+/// replaced links of the campaign. Returns whether the person got it: not when they have
+/// answered.
 pub fn issue(
     conn: &mut AnyConnection,
     respondent_id: &str,
     token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
+    let earlier: Option<(String, Option<String>)> = respondents::table
+        .filter(respondents::id.eq(respondent_id))
+        .filter(respondents::answered.eq(false))
+        .select((respondents::campaign_id, respondents::token_hash))
+        .first(conn)
+        .optional()?;
+    if let Some((campaign, Some(old))) = earlier {
+        diesel::insert_into(replaced_links::table)
+            .values((
+                replaced_links::token_hash.eq(old),
+                replaced_links::campaign_id.eq(campaign),
+            ))
+            .execute(conn)?;
+    }
     let n = diesel::update(
         respondents::table
             .filter(respondents::id.eq(respondent_id))
@@ -262,6 +348,16 @@ pub fn by_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Lin
     }))
 }
 
+/// The campaign of a link replaced by a newer one, if the token hashing to `token_hash` was one.
+pub fn replaced(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<Campaign>, DbError> {
+    Ok(replaced_links::table
+        .inner_join(campaigns::table)
+        .filter(replaced_links::token_hash.eq(token_hash))
+        .select(Campaign::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Marks the person behind the link whose token hashes to `token_hash` as having answered (a
 /// flag, no day), if the link is unused, not revoked and its campaign open — in one statement,
 /// so that of two submissions racing only one succeeds. Returns whether this call marked it.
@@ -315,21 +411,21 @@ pub fn sealing(
 
 /// Inside a write transaction, before a campaign closes: locks every campaign of its survey,
 /// period and unit (PostgreSQL; SQLite's write transaction already excludes other writers),
-/// so that two closing at once see each other's close; returns how many of them stay open
-/// besides `id`.
+/// so that two closing at once see each other's close; returns how many of them stay open, or
+/// closed in grace (their answers still sealed), besides `id`.
 pub fn others_open(conn: &mut AnyConnection, c: &Campaign) -> Result<usize, DbError> {
     let q = campaigns::table
         .filter(campaigns::survey_id.eq(&c.survey_id))
         .filter(campaigns::period.eq(c.period))
         .filter(campaigns::unit_code.eq(&c.unit_code))
         .order(campaigns::id)
-        .select((campaigns::id, campaigns::status));
-    let rows: Vec<(String, String)> = match conn {
+        .select((campaigns::id, campaigns::status, campaigns::in_grace));
+    let rows: Vec<(String, String, bool)> = match conn {
         AnyConnection::Sqlite(c) => q.load(c)?,
         AnyConnection::Postgresql(c) => q.for_update().load(c)?,
     };
     Ok(rows
         .iter()
-        .filter(|(other, status)| *other != c.id && status == OPEN)
+        .filter(|(other, status, grace)| *other != c.id && (status == OPEN || *grace))
         .count())
 }

@@ -183,6 +183,7 @@ diesel::table! {
         created_at -> Text,
         opened_at -> Nullable<Text>,
         closed_at -> Nullable<Text>,
+        in_grace -> Bool,
     }
 }
 
@@ -216,7 +217,15 @@ diesel::table! {
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(paper_forms -> paper_batches (batch_id));
 diesel::joinable!(keyings -> paper_forms (form_id));
+diesel::table! {
+    replaced_links (token_hash) {
+        token_hash -> Text,
+        campaign_id -> Text,
+    }
+}
+
 diesel::joinable!(respondents -> campaigns (campaign_id));
+diesel::joinable!(replaced_links -> campaigns (campaign_id));
 diesel::allow_tables_to_appear_in_same_query!(
     responses,
     answers,
@@ -226,7 +235,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     keyings,
     users,
     campaigns,
-    respondents
+    respondents,
+    replaced_links
 );
 
 diesel::table! {

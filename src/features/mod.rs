@@ -217,6 +217,8 @@ fn declare(r: &mut Router) {
     r.post("/campaigns/{id}/open", campaigns::routes::open);
     r.get("/campaigns/{id}/close", campaigns::routes::confirm_close);
     r.post("/campaigns/{id}/close", campaigns::routes::close);
+    r.get("/campaigns/{id}/reopen", campaigns::routes::confirm_reopen);
+    r.post("/campaigns/{id}/reopen", campaigns::routes::reopen);
     r.get("/campaigns/{id}/links", campaigns::routes::confirm_links);
     r.post("/campaigns/{id}/links", campaigns::routes::links);
     r.post(

@@ -103,5 +103,30 @@
       if (exact && !longer && !isLast(row)) { move(row, 1); }
     });
   });
+  // The day answered is checked as it is left (Tab, Enter or a click elsewhere): a day that
+  // exists, typed day/month/year (or its eight digits), within the days the period's forms
+  // may be dated. The server checks again on save.
+  var date = document.getElementById("date");
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  // A message beside a row, where there is one to give or one to take back.
+  function tell(row, message) {
+    if (message || row.querySelector(".fielderror.live")) { say(row, message); }
+  }
+  function checkDate() {
+    var row = date.closest(".keyrow");
+    var v = date.value.trim();
+    if (v === "") { tell(row, ""); return; }
+    var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v) || /^(\d{2})(\d{2})(\d{4})$/.exec(v);
+    var d = m ? +m[1] : 0, mo = m ? +m[2] : 0, y = m ? +m[3] : 0;
+    var t = new Date(Date.UTC(y, mo - 1, d));
+    if (!m || t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) {
+      tell(row, date.getAttribute("data-impossible"));
+      return;
+    }
+    var iso = y + "-" + two(mo) + "-" + two(d);
+    var first = date.getAttribute("data-first"), last = date.getAttribute("data-last");
+    tell(row, (first && iso < first) || (last && iso > last) ? date.getAttribute("data-outside") : "");
+  }
+  if (date) { date.addEventListener("blur", checkDate); }
   refresh();
 })();

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod errors;
 pub mod layout;
 pub mod notice;
+pub mod problems;
 pub mod staff;
 pub mod table;
 pub mod trajectory;

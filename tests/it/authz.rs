@@ -321,6 +321,8 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (post("/campaigns/{id}/open"), rule(ADMINS).form(&[])),
         (get("/campaigns/{id}/close"), rule(ADMINS)),
         (post("/campaigns/{id}/close"), rule(ADMINS).form(&[])),
+        (get("/campaigns/{id}/reopen"), rule(ADMINS)),
+        (post("/campaigns/{id}/reopen"), rule(ADMINS).form(&[])),
         (get("/campaigns/{id}/links"), rule(ADMINS)),
         (post("/campaigns/{id}/links"), rule(ADMINS).form(&[])),
         (

@@ -212,3 +212,92 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
     }
     assert_eq!(stored, typed);
 }
+
+#[test]
+fn a_keyer_is_told_of_a_wrong_date_on_leaving_it_and_a_refused_save_returns_to_it() {
+    let (_dir, db, _guard) = process_database();
+    let server = start_server(&db);
+    for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
+        run_ok(
+            chiso_process(&db)
+                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
+                .args(["user", "add", name, "--role", role]),
+        );
+    }
+    let addr = server.addr.clone();
+    let year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
+    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
+    let body = format!(
+        "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=ngay"
+    );
+    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
+    assert_eq!(made.status, 303, "{}", made.body);
+    let batch = made
+        .header("location")
+        .unwrap()
+        .trim()
+        .trim_start_matches("/entry/batches/")
+        .to_string();
+
+    let Some(mut chrome) = Browser::open("ngay-sai", DESKTOP) else {
+        return;
+    };
+    sign_in_by_keyboard(&mut chrome, &addr, "an", "mat-khau-nhap-lieu");
+    chrome.go(&format!("http://{addr}/entry/batches/{batch}/key"));
+    chrome.wait_for("document.activeElement && document.activeElement.id === 'serial'");
+    let type_in = |c: &Browser, s: &str| {
+        for ch in s.chars() {
+            c.key(&ch.to_string());
+        }
+    };
+    type_in(&chrome, "NK-0002");
+    chrome.key("Enter");
+    let said = "(function(){var m=document.querySelector('#date').closest('.keyrow').querySelector('.fielderror.live');\
+                return m&&!m.hidden?m.textContent:'';})()";
+    // A day that does not exist is said beside the date as it is left, not at save.
+    type_in(&chrome, &format!("31/02/{year}"));
+    chrome.key("Tab");
+    let message = chrome.eval(said);
+    assert!(
+        message.as_str().unwrap().contains("không có trên lịch"),
+        "{message}"
+    );
+    assert_eq!(
+        chrome.eval("document.getElementById('date').classList.contains('bad')"),
+        json!(true)
+    );
+    chrome.screenshot("ngay-khong-co");
+    // A day after today, in the period's window or not, is outside the days allowed.
+    chrome.click("#date");
+    type_in(&chrome, &format!("15/06/{}", year + 1));
+    chrome.key("Tab");
+    let message = chrome.eval(said);
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("ngoài thời gian nhận phiếu"),
+        "{message}"
+    );
+    // Corrected, the message goes.
+    chrome.click("#date");
+    type_in(&chrome, &format!("0101{year}"));
+    chrome.key("Tab");
+    assert_eq!(chrome.eval(said), json!(""));
+
+    // Saved with a wrong date anyway: the page comes back with the cursor in the date, not
+    // in the serial (whose text the next keys would overwrite).
+    chrome.click("#date");
+    type_in(&chrome, &format!("31/02/{year}"));
+    chrome.eval("window.leaving = true");
+    chrome.run("document.getElementById('keying').requestSubmit();", vec![]);
+    chrome.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+    chrome.wait_for("!!document.activeElement");
+    let focused = chrome.eval("document.activeElement.id");
+    chrome.screenshot("luu-loi");
+    assert_eq!(focused, json!("date"), "{}", chrome.text("main"));
+    assert_eq!(
+        chrome.eval("document.getElementById('serial').value"),
+        json!("NK-0002")
+    );
+}

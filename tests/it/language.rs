@@ -50,6 +50,8 @@ pub(crate) struct Fixtures {
     /// Keyed twice alike: counted, so it can be corrected.
     counted: String,
     campaign: String,
+    /// A campaign closed within its grace period, for the question asked before reopening.
+    closed_campaign: String,
     /// A kiosk and an API token that still work, for the questions asked before revoking.
     kiosk_id: String,
     token_id: String,
@@ -86,6 +88,7 @@ impl Fixtures {
                 ("{id}", p) if p.starts_with("/entry/batches/") => self.batch.clone(),
                 ("{id}", "/entry/forms/{id}/correct") => self.counted.clone(),
                 ("{id}", p) if p.starts_with("/entry/forms/") => self.disputed.clone(),
+                ("{id}", "/campaigns/{id}/reopen") => self.closed_campaign.clone(),
                 ("{id}", p) if p.starts_with("/campaigns/") => self.campaign.clone(),
                 ("{id}", "/surveys/{id}/print") => HOUSEHOLD.into(),
                 ("{id}", "/admin/kiosks/{id}/revoke") => self.kiosk_id.clone(),
@@ -108,6 +111,7 @@ pub(crate) fn app_with_fixtures() -> (TestApp, Fixtures) {
             ("chi", Role::Supervisor),
         ])
         .with_kiosk(WARD, "sipas-counter")
+        .settings(|s| s.campaign_grace_hours = 24)
         .build();
     let fx = fixtures(&app);
     (app, fx)
@@ -129,6 +133,8 @@ fn fixtures(app: &TestApp) -> Fixtures {
     }
     let list = "name,group,unit,contact\nNguyễn Văn An,hdnd,SNV,\n";
     let (campaign, links) = open_campaign_with_links(app, "Đợt 1", list);
+    let (closed_campaign, _) = open_campaign_with_links(app, "Đợt 2", list);
+    chiso::features::campaigns::service::close(&app.state, "test", &closed_campaign).unwrap();
     app.add_token(Role::Viewer, "reports", None);
     let token_id = stored_tokens(app)
         .into_iter()
@@ -145,6 +151,7 @@ fn fixtures(app: &TestApp) -> Fixtures {
         disputed: ids[0].clone(),
         counted: ids[1].clone(),
         campaign,
+        closed_campaign,
     }
 }
 

@@ -120,6 +120,14 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
         .send(login(&pre, &token, "lan", USER_PASSWORD, "203.0.113.5"))
         .await;
     assert_eq!(resp.status, StatusCode::TOO_MANY_REQUESTS);
+    // The page says what the limit does, as the limit does it: one more try every 90 s.
+    assert!(
+        resp.text.contains("Xin đợi 90 giây rồi thử lại")
+            && resp.text.contains("mỗi 90 giây được thử thêm một lần")
+            && !resp.text.contains("thử lại sau 15 phút"),
+        "{}",
+        resp.text
+    );
     // …but the user at their own desk signs in.
     let resp = svc
         .send(login(&pre, &token, "lan", USER_PASSWORD, "192.0.2.20"))

@@ -571,6 +571,24 @@ pub fn pdf_read(path: &Path) -> (usize, String) {
     (pages, String::from_utf8_lossy(&text.stdout).to_string())
 }
 
+/// A PDF's text in the order it was drawn, every run of spaces and line ends one space: what
+/// it says, whatever the fonts and wherever a line wraps (a ward's name wrapping inside its
+/// table cell reads as one name).
+pub fn pdf_words(path: &Path) -> String {
+    let text = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (package poppler-utils) reads the printed PDF");
+    words(&String::from_utf8_lossy(&text.stdout))
+}
+
+/// Text with every run of whitespace one space.
+pub fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A name for an element that stays the same between calls: its tag, id or name, and its
 /// place in the document.
 const NAME_FN: &str = r#"

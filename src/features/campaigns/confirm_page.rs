@@ -9,21 +9,26 @@ use maud::{html, Markup};
 /// A change that cannot be undone, asked about before it is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirm {
-    /// Closing the campaign: every link stops, the sealed answers are counted.
+    /// Closing the campaign: every link stops, the sealed answers are counted when the
+    /// closing becomes final.
     Close,
+    /// Reopening a campaign closed within its grace period: the links work again.
+    Reopen,
     /// Issuing links to everyone who has not answered, as a printed sheet or a CSV file:
     /// every earlier link of theirs stops.
     Links { csv: bool },
 }
 
 /// Who would be touched: links that stop working, and people who would get a new one.
-pub struct Touched {
+pub struct Touched<'a> {
     pub live_links: usize,
     pub not_answered: usize,
+    /// A campaign closed in grace: until when it may be reopened (stored time).
+    pub reopen_until: Option<&'a str>,
 }
 
-impl Touched {
-    pub fn of(people: &[Person]) -> Touched {
+impl Touched<'_> {
+    pub fn of<'a>(people: &[Person], reopen_until: Option<&'a str>) -> Touched<'a> {
         let waiting = people.iter().filter(|p| !p.answered);
         Touched {
             live_links: waiting
@@ -31,6 +36,7 @@ impl Touched {
                 .filter(|p| p.link == LinkState::Issued)
                 .count(),
             not_answered: waiting.count(),
+            reopen_until,
         }
     }
 }
@@ -40,7 +46,7 @@ fn count(l: Lang, n: usize) -> String {
 }
 
 /// The question, what happens, and the button.
-pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
+pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched, grace_hours: u32) -> Markup {
     let l = st.lang;
     let base = format!("/campaigns/{}", c.id);
     let (title, action, button) = match what {
@@ -48,6 +54,11 @@ pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
             l.pick("Đóng đợt khảo sát?", "Close the campaign?"),
             format!("{base}/close"),
             l.pick("Đóng đợt khảo sát", "Close the campaign"),
+        ),
+        Confirm::Reopen => (
+            l.pick("Mở lại đợt khảo sát?", "Reopen the campaign?"),
+            format!("{base}/reopen"),
+            l.pick("Mở lại đợt khảo sát", "Reopen the campaign"),
         ),
         Confirm::Links { .. } => (
             l.pick("Cấp đường dẫn?", "Issue links?"),
@@ -58,9 +69,8 @@ pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
     let hidden: Vec<(&str, &str)> = match what {
         Confirm::Links { csv: true } => vec![("format", "csv")],
         Confirm::Links { csv: false } => vec![("format", "sheet")],
-        Confirm::Close => Vec::new(),
+        Confirm::Close | Confirm::Reopen => Vec::new(),
     };
-    let links = matches!(what, Confirm::Links { .. });
     st.under(
         ("/campaigns", l.pick("Đợt khảo sát", "Campaigns")),
         title,
@@ -69,12 +79,27 @@ pub fn confirm(st: &Staff, c: &Heading, what: Confirm, t: &Touched) -> Markup {
             h1 { (title) }
             p { strong { (c.title) } }
             div.warning role="note" {
-                @if !links {
+                @if what == Confirm::Close {
                         p { (l.pick("Khi đóng đợt: ", "When the campaign closes: ")) }
                         ul {
                             li { strong { (count(l, t.live_links)) } (l.pick(" đường dẫn chưa dùng ngừng hoạt động ngay; người nhận mở ra sẽ thấy đợt đã đóng.", " unused links stop working at once; whoever opens one is told the campaign has closed.")) }
-                            li { (l.pick("Các câu trả lời đã niêm phong được tính vào kết quả một lần, cùng lúc.", "The sealed answers are counted into the results once, all together.")) }
-                            li { strong { (l.pick("Không mở lại được.", "It cannot be reopened.")) } }
+                            @if grace_hours > 0 {
+                                li { @match l {
+                                    Lang::Vi => { "Trong " strong { (grace_hours) " giờ" } " sau khi đóng, quản trị viên có thể mở lại đợt nếu đóng nhầm; trong thời gian đó kết quả vẫn được niêm phong." }
+                                    Lang::En => { "For " strong { (grace_hours) " hours" } " after closing, an administrator may reopen it if it was closed by mistake; meanwhile its results stay sealed." }
+                                } }
+                                li { (l.pick("Sau đó việc đóng đợt là chính thức: các câu trả lời đã niêm phong được tính vào kết quả một lần, cùng lúc, và không mở lại được nữa.", "After that the closing is final: the sealed answers are counted into the results once, all together, and it can no longer be reopened.")) }
+                            } @else {
+                                li { (l.pick("Các câu trả lời đã niêm phong được tính vào kết quả một lần, cùng lúc.", "The sealed answers are counted into the results once, all together.")) }
+                                li { strong { (l.pick("Không mở lại được.", "It cannot be reopened.")) } }
+                            }
+                        }
+                } @else if what == Confirm::Reopen {
+                        p { (l.pick("Khi mở lại đợt: ", "When the campaign reopens: ")) }
+                        ul {
+                            li { strong { (count(l, t.live_links)) } (l.pick(" đường dẫn đã cấp mà chưa dùng hoạt động trở lại; người đã trả lời không trả lời lại được.", " links issued and not yet used work again; whoever has answered cannot answer again.")) }
+                            li { (l.pick("Kết quả của đợt tiếp tục được niêm phong cho đến khi đợt đóng chính thức.", "Its results stay sealed until the campaign closes for good.")) }
+                            @if let Some(until) = t.reopen_until { li { (l.pick("Có thể mở lại đến: ", "Can be reopened until: ")) strong { (l.when(until)) } } }
                         }
                 } @else {
                         p { (l.pick("Mỗi người chưa trả lời (", "Everyone who has not answered (")) strong { (count(l, t.not_answered)) } (l.pick(" người) được cấp một đường dẫn mới.", " people) gets a new link.")) }

@@ -110,6 +110,8 @@ pub struct CampaignPage<'a> {
     pub row_errors: &'a [RowError],
     /// The list as pasted, kept when it had errors.
     pub list_text: &'a str,
+    /// Closed in grace: until when it may be reopened (stored time).
+    pub reopen_until: Option<&'a str>,
 }
 
 fn group_label<'a>(survey: &'a Survey, code: &'a str) -> &'a str {
@@ -163,6 +165,15 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     ul { @for e in p.row_errors { li { (e) } } }
                 }
             }
+            @if let Some(until) = p.reopen_until {
+                div.warning role="note" {
+                    p { @match l {
+                        Lang::Vi => { "Đợt đã đóng, nhưng chưa chính thức: quản trị viên có thể mở lại đến " strong { (l.when(until)) } ". Đến lúc đó kết quả của đợt vẫn được niêm phong; sau đó việc đóng đợt là chính thức và kết quả được tính." }
+                        Lang::En => { "The campaign is closed, not yet for good: an administrator may reopen it until " strong { (l.when(until)) } ". Until then its results stay sealed; after that the closing is final and the results are counted." }
+                    } }
+                    @if admin { p { a.button href={ (base) "/reopen" } { (l.pick("Mở lại đợt khảo sát…", "Reopen the campaign…")) } } }
+                }
+            }
             @if admin {
                 div.links.row {
                     @if c.status == DRAFT { (action("/open", l.pick("Mở đợt khảo sát", "Open the campaign"), true)) }
@@ -178,7 +189,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
 
             h2 { (l.pick("Tiến độ", "Progress")) }
             p { (l.pick("Đã trả lời: ", "Answered: ")) @match t.total.answered { Some(n) => { strong { (l.count(n)) } }, None => { strong { (l.pick("dưới 5", "fewer than 5")) } } } " / " (l.count(t.total.invited)) (l.pick(" người.", " people."))
-                (l.pick(" Ô có dưới 5 người trả lời không hiển thị.", " Cells with fewer than 5 answers are not shown.")) }
+                (l.pick(" Số người đã trả lời được hiện đủ, kể cả dưới 5, vì danh sách bên dưới đã cho biết từng người đã trả lời hay chưa; quy tắc ô nhỏ (dưới 5 phiếu không hiện) áp dụng cho kết quả — các câu trả lời — không cho tiến độ.", " Answer counts are shown in full, under 5 too, since the list below already says whether each person has answered; the small-cell rule (fewer than 5 forms not shown) applies to the results — the answers — not to progress.")) }
             (rates(l, l.pick("Theo nhóm", "By group"), &t.by_group, &|g| group_label(p.survey, g).to_string()))
             (rates(l, l.pick("Theo cơ quan, đơn vị", "By agency or unit"), &t.by_unit, p.unit_name))
             p.note { (l.pick("Kết quả của đợt được niêm phong khi đợt còn mở: không điểm số, số đếm, trang hay tệp xuất nào thay đổi theo một phiếu trả lời. Tất cả được tính cùng lúc khi đóng đợt. Hệ thống chỉ ghi ai đã trả lời (có/không), không ghi ngày trả lời.", "A campaign's results are sealed while it is open: no score, count, page or export moves with one answer. They are all counted at once when the campaign closes. Only whether someone answered (yes/no) is kept, never the day.")) }

@@ -126,6 +126,7 @@ impl<R: MinRole> Citywide<R> {
             error: shown.error,
             row_errors: shown.rows,
             list_text: shown.list_text,
+            reopen_until: o.reopen_until.as_deref(),
         });
         Ok(self.page_with(status, page))
     }
@@ -137,13 +138,21 @@ impl<R: MinRole> Citywide<R> {
         what: super::confirm_page::Confirm,
     ) -> Result<HttpResponse, PageError> {
         let o = self.state.run(move |s| app::overview(s, &id)).await?;
-        // Nothing is left to confirm on a closed campaign: its page says so.
-        if o.campaign.status == crate::db::campaigns::CLOSED {
+        let reopening = what == super::confirm_page::Confirm::Reopen;
+        // Nothing is left to confirm on a closed campaign (but reopening one in grace), nor to
+        // reopen on any other: its page says so.
+        let askable = match reopening {
+            true => o.reopen_until.is_some(),
+            false => o.campaign.status != crate::db::campaigns::CLOSED,
+        };
+        if !askable {
             return Ok(see_other(format!("/campaigns/{}", o.campaign.id)));
         }
         let here = format!("/campaigns/{}", o.campaign.id);
-        let touched = super::confirm_page::Touched::of(&o.people);
-        let page = super::confirm_page::confirm(&self.staff_at(&here), &o.campaign, what, &touched);
+        let touched = super::confirm_page::Touched::of(&o.people, o.reopen_until.as_deref());
+        let grace = self.state.settings.campaign_grace_hours;
+        let page =
+            super::confirm_page::confirm(&self.staff_at(&here), &o.campaign, what, &touched, grace);
         Ok(self.page(page))
     }
 

@@ -209,10 +209,31 @@ pub async fn close(
     CsrfForm(_): CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     let said = (
-        "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực.",
-        "The campaign is closed: every link has stopped working.",
+        "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực. Nếu đóng nhầm, có thể mở lại trong thời hạn ghi trên trang.",
+        "The campaign is closed: every link has stopped working. If it was closed by mistake, it can be reopened within the time the page gives.",
     );
     transition(at, id.into_inner(), |s, a, id| app::close(s, a, id), said).await
+}
+
+/// `POST /campaigns/{id}/reopen`: a campaign closed by mistake, reopened within its grace period.
+pub async fn reopen(
+    at: Citywide<Admin>,
+    id: web::Path<String>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let said = (
+        "Đợt khảo sát đã được mở lại: các đường dẫn chưa dùng hoạt động trở lại; kết quả vẫn được niêm phong.",
+        "The campaign is open again: unused links work again; its results stay sealed.",
+    );
+    transition(at, id.into_inner(), |s, a, id| app::reopen(s, a, id), said).await
+}
+
+/// `GET /campaigns/{id}/reopen`: what reopening does, before it is done.
+pub async fn confirm_reopen(
+    at: Citywide<Admin>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    at.confirm(id.into_inner(), Confirm::Reopen).await
 }
 
 /// `GET /campaigns/{id}/close`: what closing does, before it is done.

@@ -6,12 +6,12 @@ use crate::features::codes::service::{display, DEFAULT_DAYS, MAX_COUNT};
 use crate::features::paper::page::Staff;
 use crate::survey::{Survey, Unit};
 use crate::text::Lang;
-use crate::ui::layout::choose_option;
-use crate::ui::layout::{alert, lang_switch, page};
+use crate::ui::layout::{choose_option, lang_switch, page};
 use maud::{html, Markup};
 
-/// The page asking for a slip's code, with the switch to the other language.
-pub fn ask(lang: Lang, error: Option<&str>) -> Markup {
+/// The page asking for a slip's code, with the switch to the other language. A code refused
+/// (`problem`) stays in the input as typed, with why beside it, ready to be corrected.
+pub fn ask(lang: Lang, typed: &str, problem: Option<&str>) -> Markup {
     let l = lang;
     page(
         l,
@@ -22,12 +22,14 @@ pub fn ask(lang: Lang, error: Option<&str>) -> Markup {
                 p.noprint { (lang_switch(l, "/o")) }
                 h1 { (l.pick("Đánh giá sự hài lòng về dịch vụ hành chính công", "How satisfied are you with our public administrative service?")) }
                 p { (l.pick("Nhập mã in trên phiếu hẹn trả kết quả để đánh giá lần giao dịch của Ông/Bà. Phiếu đánh giá không ghi tên; mỗi mã dùng được một lần.", "Type the code printed on your appointment slip to rate your visit. The form is anonymous; each code works once.")) }
-                (alert(error))
                 form method="get" action="/o" {
-                    label { (l.pick("Mã trên phiếu hẹn", "Code on the slip"))
-                        input.code type="text" name="code" required autocomplete="off" autocapitalize="characters"
-                            inputmode="text" maxlength="20" placeholder=(l.pick("vd. AB3CD-EF4GH", "e.g. AB3CD-EF4GH"));
-                    }
+                    label for="code" { (l.pick("Mã trên phiếu hẹn", "Code on the slip")) }
+                    input.code #code type="text" name="code" value=(typed) required autocomplete="off" autocapitalize="characters"
+                        inputmode="text" maxlength="20" placeholder=(l.pick("vd. AB3CD-EF4GH", "e.g. AB3CD-EF4GH"))
+                        autofocus[problem.is_some()]
+                        aria-invalid=[problem.map(|_| "true")]
+                        aria-describedby=[problem.map(|_| "code-problem")];
+                    @if let Some(m) = problem { p.fielderror #code-problem role="alert" { (m) } }
                     div.nav { button.primary type="submit" { (l.pick("Bắt đầu đánh giá", "Start")) } }
                 }
             }

@@ -11,6 +11,7 @@ use crate::features::kiosk::service::counter_surveys;
 use crate::state::AppState;
 use crate::survey::FieldError;
 use crate::text::{Lang, Text};
+use crate::ui::problems::{summary, Problem};
 use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm};
 use crate::web::reader::Reader;
@@ -18,6 +19,7 @@ use crate::web::respond::{private_csv, see_other};
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -100,17 +102,22 @@ pub struct CodeQuery {
     code: Option<String>,
 }
 
-/// Asks for the code; a code typed in goes to its form.
+/// Asks for the code; a code typed in goes to its form (where the per-code limit counts it).
 pub async fn ask(lang: Lang, q: web::Query<CodeQuery>) -> HttpResponse {
     let typed = q.code.as_deref().map(str::trim).unwrap_or("");
     match app::normalise(typed) {
-        _ if typed.is_empty() => html(StatusCode::OK, view::ask(lang, None)),
+        _ if typed.is_empty() => html(StatusCode::OK, view::ask(lang, "", None)),
         Some(code) => see_other(format!("/o/{code}")),
-        None => html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            view::ask(lang, Some(lang.pick(RETYPE.0, RETYPE.1))),
-        ),
+        None => retype(lang, typed, StatusCode::UNPROCESSABLE_ENTITY, RETYPE),
     }
+}
+
+/// The page asking for the code again, with the code as typed in its input and why beside it.
+fn retype(lang: Lang, typed: &str, status: StatusCode, why: (&str, &str)) -> HttpResponse {
+    html(
+        status,
+        view::ask(lang, typed, Some(lang.pick(why.0, why.1))),
+    )
 }
 
 /// A code typed that cannot be one.
@@ -118,6 +125,29 @@ const RETYPE: (&str, &str) = (
     "Mã gồm 10 ký tự in trên phiếu hẹn (chữ và số, không có O, 0, I, 1). Xin nhập lại.",
     "The code is the 10 characters printed on the slip (letters and digits, no O, 0, I or 1). Please type it again.",
 );
+
+/// A code of the right shape that no slip carries: most often a character misread.
+const NOT_FOUND: (&str, &str) = (
+    "Không tìm thấy mã này. Xin so lại từng ký tự với mã in trên phiếu hẹn (dễ nhầm: S và 5, Z và 2, B và 8) rồi nhập lại.",
+    "This code was not found. Please compare each character with the code printed on your slip (easily confused: S and 5, Z and 2, B and 8) and type it again.",
+);
+
+/// An unknown code is asked for again on the same page; any other refusal says why.
+fn or_retype<T>(
+    v: &Visit,
+    found: Result<T, CodeError>,
+) -> Result<Result<T, HttpResponse>, PageError> {
+    match found {
+        Ok(x) => Ok(Ok(x)),
+        Err(CodeError::Unknown) => Ok(Err(retype(
+            v.lang,
+            &app::normalise(&v.ticket).map_or(v.ticket.clone(), |c| app::display(&c)),
+            StatusCode::NOT_FOUND,
+            NOT_FOUND,
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// The counter form a code opens, all on one page.
 struct Online {
@@ -161,29 +191,66 @@ fn render(
         .get(&o.vc.unit_code)
         .map(|u| u.name.as_str())
         .unwrap_or("");
-    Ok(html(
-        status,
-        form_view(
-            survey,
-            &FormState {
-                token: &o.code,
-                unit_name,
-                submission_id: &o.submission_id,
-                issued: state.clock.timestamp(),
-                signature: "",
-                chosen: &o.chosen,
-                step: 0,
-                error: None,
-                errors,
-                online: true,
-                lang,
-            },
-        ),
-    ))
+    let form = form_view(
+        survey,
+        &FormState {
+            token: &o.code,
+            unit_name,
+            submission_id: &o.submission_id,
+            issued: state.clock.timestamp(),
+            signature: "",
+            chosen: &o.chosen,
+            step: 0,
+            error: None,
+            errors,
+            online: true,
+            lang,
+        },
+    );
+    Ok(html(status, with_summary(form, lang, errors)))
+}
+
+/// The counter form with the summary of what to put right above it. The form is drawn by the
+/// kiosk's page, which marks each question; the summary, which only the one-page online form
+/// needs, goes just before the form element.
+fn with_summary(form: Markup, lang: Lang, errors: &[FieldError]) -> Markup {
+    let problems: Vec<Problem> = errors
+        .iter()
+        .map(|e| Problem {
+            target: Some(format!("q-{}", question_name(&e.field))),
+            message: e.message.clone(),
+        })
+        .collect();
+    let page = form.into_string();
+    let summary = summary(lang, &problems).into_string();
+    match page.find(FORM_TAG) {
+        Some(at) if !summary.is_empty() => {
+            PreEscaped(format!("{}{summary}{}", &page[..at], &page[at..]))
+        }
+        _ => PreEscaped(page),
+    }
+}
+
+/// How the counter form's element begins.
+const FORM_TAG: &str = "<form id=\"kiosk\"";
+
+/// The form field of a question a check names (`answers.X` is `a:X`, `background.X` `b:X`).
+fn question_name(field: &str) -> String {
+    match (
+        field.strip_prefix("answers."),
+        field.strip_prefix("background."),
+    ) {
+        (Some(c), _) => format!("a:{c}"),
+        (_, Some(c)) => format!("b:{c}"),
+        _ => field.to_string(),
+    }
 }
 
 pub async fn form(v: Visit) -> Result<HttpResponse, PageError> {
-    let vc = v.open(app::open).await?;
+    let vc = match or_retype(&v, v.open(app::open).await)? {
+        Ok(vc) => vc,
+        Err(again) => return Ok(again),
+    };
     let sid = uuid::Uuid::new_v4().to_string();
     let o = Online::new(&v.ticket, vc, sid, HashMap::new())?;
     render(&v.state, v.lang, StatusCode::OK, &o, &[])
@@ -192,15 +259,23 @@ pub async fn form(v: Visit) -> Result<HttpResponse, PageError> {
 pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, PageError> {
     let posted = Posted::read(payload).await?;
     let (typed, raw, lang) = (v.ticket.clone(), posted.submission(), v.lang);
+    let chosen = posted.chosen();
     let answered = v
         .state
-        .run(move |st| app::answer_or_again(st, &typed, raw, lang));
-    match answered.await? {
-        Answered::Stored => Ok(html(StatusCode::OK, view::thanks(lang))),
-        Answered::Again(vc, e) => {
+        .run(move |st| app::answer_or_again(st, &typed, raw, &chosen, lang));
+    match or_retype(&v, answered.await)? {
+        Err(again) => Ok(again),
+        Ok(Answered::Stored) => Ok(html(StatusCode::OK, view::thanks(lang))),
+        Ok(Answered::Again(vc, errors)) => {
             let sid = posted.submission_id().to_string();
             let o = Online::new(&v.ticket, vc, sid, posted.chosen())?;
-            render(&v.state, lang, StatusCode::UNPROCESSABLE_ENTITY, &o, &[e])
+            render(
+                &v.state,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &o,
+                &errors,
+            )
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::clock::wall_now;
 use crate::db::codes::{self as rows, VisitCode};
 use crate::db::{audit, write_transaction, AnyConnection, DbError};
 use crate::features::answer_once::{self, for_citizen, Ticket};
+use crate::features::kiosk::service::{missing, steps};
 use crate::features::Actor;
 use crate::secrets::hash_token;
 use crate::state::AppState;
@@ -19,6 +20,7 @@ use crate::text::FieldProblem;
 use crate::text::{Lang, Text};
 use rand::Rng;
 use serde_json::json;
+use std::collections::HashMap;
 
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 pub const CODE_LEN: usize = 10;
@@ -288,8 +290,9 @@ impl Ticket for Slip {
 /// What became of an answer sent under a code.
 pub enum Answered {
     Stored,
-    /// An answer to put right: the form again, with the question named in the citizen's words.
-    Again(VisitCode, FieldError),
+    /// Answers to put right: the form again, with every question to answer named in the
+    /// citizen's words.
+    Again(VisitCode, Vec<FieldError>),
 }
 
 /// A number typed in a form, or `default` when left blank.
@@ -321,11 +324,14 @@ pub fn issue_typed(
     Ok((codes, expires, unit_name(state, unit)))
 }
 
-/// [`answer`], with what the form needs to be shown again when an answer must be put right.
+/// [`answer`], with what the form needs to be shown again when answers must be put right:
+/// every required question left without an answer (`chosen`: the form's fields), or else the
+/// one the checks refused.
 pub fn answer_or_again(
     state: &AppState,
     typed: &str,
     raw: RawSubmission,
+    chosen: &HashMap<String, String>,
     lang: Lang,
 ) -> Result<Answered, CodeError> {
     match answer(state, typed, raw) {
@@ -333,7 +339,17 @@ pub fn answer_or_again(
         Err(CodeError::Answer(e)) => {
             let vc = open(state, typed)?;
             let survey = state.catalog.get(&vc.survey_id).ok_or(CodeError::Unknown)?;
-            let beside = FieldError::new(e.field.clone(), for_citizen(lang, survey, &e));
+            let mut left: Vec<FieldError> = steps(survey)
+                .iter()
+                .flat_map(|s| missing(s, chosen))
+                .collect();
+            if left.is_empty() {
+                left.push(e);
+            }
+            let beside = left
+                .iter()
+                .map(|e| FieldError::new(e.field.clone(), for_citizen(lang, survey, e)))
+                .collect();
             Ok(Answered::Again(vc, beside))
         }
         Err(e) => Err(e),

@@ -5,6 +5,7 @@
 use crate::survey::{FieldError, Item, Scale, Survey};
 use crate::text::Lang;
 use crate::ui::layout::{lang_switch, page};
+use crate::ui::problems::{summary, Problem};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 
@@ -101,14 +102,11 @@ pub fn section(
                     span { (t.pick("Phần ", "Part ")) (index + 1) " / " (total) }
                     progress max=(total) value=(index + 1) { (index + 1) "/" (total) }
                 }
-                @if !errors.is_empty() {
-                    div.error role="alert" {
-                        p { strong { (t.pick("Phiếu chưa đủ hoặc chưa đúng:", "Some answers are missing or not right:")) } }
-                        ul { @for e in errors { li { (answer_message(t, e, answers)) } } }
-                    }
-                }
+                (summary(t, &problems(t, &here, errors, answers)))
                 h1 { (sec.title) }
-                form method="post" action={ "/i/" (l.token) } {
+                // The server checks every page and says what to put right at the top, in the
+                // page's words, rather than the browser's own tooltip.
+                form method="post" action={ "/i/" (l.token) } novalidate {
                     input type="hidden" name="submission_id" value=(l.submission_id);
                     input type="hidden" name="page" value=(index);
                     @for (code, v) in answers {
@@ -171,6 +169,26 @@ fn question(
             }
         }
     }
+}
+
+/// Each problem of the form, linked to its question when the question is on this page.
+fn problems(
+    t: Lang,
+    here: &[&str],
+    errors: &[FieldError],
+    answers: &Map<String, Value>,
+) -> Vec<Problem> {
+    errors
+        .iter()
+        .map(|e| Problem {
+            target: e
+                .field
+                .strip_prefix("answers.")
+                .filter(|c| here.contains(c))
+                .map(|c| format!("q-{c}")),
+            message: answer_message(t, e, answers),
+        })
+        .collect()
 }
 
 /// The application layer's message about a question, in the page's language: a question

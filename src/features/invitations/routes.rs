@@ -8,7 +8,7 @@ use crate::features::invitations::service::{
 };
 use crate::state::AppState;
 use crate::survey::Survey;
-use crate::text::Lang;
+use crate::text::{Lang, Text};
 use crate::web::error::PageError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -46,14 +46,22 @@ impl From<InviteError> for PageError {
 
 impl From<LinkError> for PageError {
     fn from(e: LinkError) -> Self {
-        let (status, title, message) = match e {
+        let (status, title, message): (StatusCode, (&str, &str), Text) = match e {
             LinkError::Unknown => (
                 StatusCode::NOT_FOUND,
                 ("Đường dẫn không đúng", "Unknown link"),
                 (
                     "Không tìm thấy phiếu của đường dẫn này. Xin kiểm tra lại đường dẫn đã nhận; nếu cơ quan tổ chức đã gửi đường dẫn mới, xin dùng đường dẫn mới.",
                     "No form was found for this link. Please check the link you received; if the organiser sent you a new one, please use the new one.",
-                ),
+                ).into(),
+            ),
+            LinkError::Replaced { organiser } => (
+                StatusCode::GONE,
+                ("Đường dẫn đã được thay", "The link was replaced"),
+                (
+                    format!("Đường dẫn này đã được thay bằng một đường dẫn mới. Xin dùng đường dẫn mới nhất Ông/Bà nhận được; nếu chưa nhận được, xin liên hệ {organiser} để được gửi lại."),
+                    format!("This link was replaced by a newer one. Please use the latest link you received; if you have not received it, please ask {organiser} to send it again."),
+                ).into(),
             ),
             LinkError::Revoked => (
                 StatusCode::GONE,
@@ -61,7 +69,7 @@ impl From<LinkError> for PageError {
                 (
                     "Đường dẫn này không còn dùng được. Xin liên hệ cơ quan tổ chức khảo sát để nhận đường dẫn mới.",
                     "This link no longer works. Please ask the survey's organiser for a new one.",
-                ),
+                ).into(),
             ),
             LinkError::Answered => (
                 StatusCode::GONE,
@@ -69,7 +77,7 @@ impl From<LinkError> for PageError {
                 (
                     "Phiếu của đường dẫn này đã được gửi. Mỗi đường dẫn chỉ dùng được một lần. Trân trọng cảm ơn Ông/Bà.",
                     "The form of this link has been sent. Each link works only once. Thank you.",
-                ),
+                ).into(),
             ),
             LinkError::NotOpen => (
                 StatusCode::NOT_FOUND,
@@ -77,7 +85,7 @@ impl From<LinkError> for PageError {
                 (
                     "Đợt khảo sát này chưa bắt đầu nhận phiếu. Xin mở lại đường dẫn khi cơ quan tổ chức thông báo.",
                     "This survey does not take answers yet. Please open the link again when the organiser says so.",
-                ),
+                ).into(),
             ),
             LinkError::Closed => (
                 StatusCode::GONE,
@@ -85,7 +93,7 @@ impl From<LinkError> for PageError {
                 (
                     "Đợt khảo sát này đã đóng, đường dẫn không còn dùng được. Trân trọng cảm ơn Ông/Bà.",
                     "This survey is closed and the link no longer works. Thank you.",
-                ),
+                ).into(),
             ),
         };
         PageError::new(status, title, message)

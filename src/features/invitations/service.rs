@@ -18,10 +18,14 @@ use crate::text::Text;
 use serde_json::{Map, Value};
 
 /// Why a link opens no form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkError {
-    /// No such link (mistyped, or replaced by a newer one).
+    /// No such link (mistyped, or cut short).
     Unknown,
+    /// A newer link replaced this one; the campaign's organiser sent it and can send it again.
+    Replaced {
+        organiser: String,
+    },
     Revoked,
     Answered,
     /// The campaign is not open yet.
@@ -53,9 +57,16 @@ pub struct Invitation {
 }
 
 pub fn open_link(state: &AppState, token: &str) -> Result<Invitation, InviteError> {
-    let link = state
-        .db_blocking(|conn| rows::by_token(conn, &hash_token(token)))?
-        .ok_or(InviteError::Link(LinkError::Unknown))?;
+    let hash = hash_token(token);
+    let Some(link) = state.db_blocking(|conn| rows::by_token(conn, &hash))? else {
+        let replaced = state.db_blocking(|conn| rows::replaced(conn, &hash))?;
+        return Err(InviteError::Link(match replaced {
+            Some(c) => LinkError::Replaced {
+                organiser: c.organiser,
+            },
+            None => LinkError::Unknown,
+        }));
+    };
     let refused = match () {
         _ if link.answered => Some(LinkError::Answered),
         _ if link.campaign.status == rows::CLOSED => Some(LinkError::Closed),

@@ -189,6 +189,8 @@ pub struct KeyingPage<'a> {
     pub date: &'a str,
     pub keys: &'a Keyed,
     pub started_at: &'a str,
+    /// The first and last day a form may be dated (YYYY-MM-DD), checked as the date is left.
+    pub dates: (&'a str, &'a str),
     /// Errors of the last post, by field name ("serial", "date" or a field), or for the form.
     pub errors: &'a [KeyError],
     /// What the last save did, shown above a fresh form.
@@ -199,6 +201,20 @@ pub fn keying(p: &KeyingPage) -> Markup {
     let (st, l) = (&p.staff, p.staff.lang);
     let error_of = |name: &str| error_of(l, p.errors, name);
     let general: Vec<&KeyError> = p.errors.iter().filter(|e| e.name.is_empty()).collect();
+    // After a failed save the cursor waits in the first field to correct, in the form's order
+    // (the serial when the form as a whole was refused).
+    let first_bad = first_in_error(p.fields, p.errors);
+    let (first, last) = (l.when(p.dates.0), l.when(p.dates.1));
+    let outside = match l {
+        Lang::Vi => format!(
+            "Ngày ngoài thời gian nhận phiếu của năm {}: từ {first} đến {last}.",
+            p.batch.batch.period
+        ),
+        Lang::En => format!(
+            "This day is outside the days forms of {} may be dated: {first} to {last}.",
+            p.batch.batch.period
+        ),
+    };
     st.page(
         st.t("Nhập phiếu", "Key forms"),
         "entry",
@@ -237,17 +253,20 @@ pub fn keying(p: &KeyingPage) -> Markup {
                     input type="hidden" name="started_at" value=(p.started_at);
                     div.keyrow.wide {
                         label for="serial" { strong { (st.t("Mã phiếu", "Serial")) } }
-                        input #serial type="text" name="serial" value=(p.serial) required autofocus maxlength="40" inputmode="text" aria-describedby="serial-hint" class=[error_of("serial").map(|_| "bad")];
+                        input #serial type="text" name="serial" value=(p.serial) required autofocus[first_bad.is_none() || first_bad == Some("serial")] maxlength="40" inputmode="text" aria-describedby="serial-hint" class=[error_of("serial").map(|_| "bad")];
                         span #serial-hint .codes { (st.t("Mã in ở góc phiếu", "Printed in the form's corner")) }
                         @if let Some(e) = error_of("serial") { span.fielderror { (e) } }
                     }
                     div.keyrow.wide {
                         label for="date" { strong { (st.t("Ngày trả lời", "Date answered")) } }
-                        input #date type="text" name=(DATE) value=(p.date) required maxlength="10" inputmode="numeric" placeholder=(st.t("ngày/tháng/năm", "day/month/year")) aria-describedby="date-hint" class=[error_of(DATE).map(|_| "bad")];
+                        input #date type="text" name=(DATE) value=(p.date) required maxlength="10" inputmode="numeric" placeholder=(st.t("ngày/tháng/năm", "day/month/year")) aria-describedby="date-hint" class=[error_of(DATE).map(|_| "bad")]
+                            autofocus[first_bad == Some(DATE)]
+                            data-first=(p.dates.0) data-last=(p.dates.1) data-outside=(outside)
+                            data-impossible=(st.t("Ngày này không có trên lịch. Xin nhập ngày/tháng/năm, vd. 15/06/2025.", "There is no such day. Please type day/month/year, e.g. 15/06/2025."));
                         span #date-hint .codes { (st.t("vd. 15/06/2025 hoặc 15062025", "e.g. 15/06/2025 or 15062025")) }
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
-                    (key_fields(l, p.fields, p.keys, p.errors))
+                    (key_fields(l, p.fields, p.keys, p.errors, first_bad))
                     button.primary.submit type="submit" { (st.t("Lưu và nhập phiếu tiếp", "Save and key the next form")) }
                 }
             }
@@ -263,12 +282,29 @@ fn error_of<'e>(l: Lang, errors: &'e [KeyError], name: &str) -> Option<&'e str> 
         .map(|e| l.text(&e.message))
 }
 
-/// The paper's fields in order under their section headings, as keyed so far.
-fn key_fields(l: Lang, fields: &[PaperField], keys: &Keyed, errors: &[KeyError]) -> Markup {
+/// The name of the first field with an error, in the form's order: the serial, the date, then
+/// the paper's fields; none when no field has one.
+fn first_in_error<'a>(fields: &'a [PaperField], errors: &[KeyError]) -> Option<&'a str> {
+    let bad = |name: &str| errors.iter().any(|e| e.name == name);
+    ["serial", DATE]
+        .into_iter()
+        .chain(fields.iter().map(|f| f.name.as_str()))
+        .find(|n| bad(n))
+}
+
+/// The paper's fields in order under their section headings, as keyed so far; `focus` names
+/// the one the cursor waits in.
+fn key_fields(
+    l: Lang,
+    fields: &[PaperField],
+    keys: &Keyed,
+    errors: &[KeyError],
+    focus: Option<&str>,
+) -> Markup {
     html! {
         @for (heading, f) in with_headings(fields) {
             @if let Some(h) = heading { h2 { (h) } }
-            (key_field(l, f, keys.get(&f.name).map_or("", String::as_str), error_of(l, errors, &f.name)))
+            (key_field(l, f, keys.get(&f.name).map_or("", String::as_str), error_of(l, errors, &f.name), focus == Some(f.name.as_str())))
         }
     }
 }
@@ -287,7 +323,13 @@ pub fn with_headings(fields: &[PaperField]) -> Vec<(Option<&str>, &PaperField)> 
         .collect()
 }
 
-pub(crate) fn key_field(l: Lang, f: &PaperField, value: &str, error: Option<&str>) -> Markup {
+pub(crate) fn key_field(
+    l: Lang,
+    f: &PaperField,
+    value: &str,
+    error: Option<&str>,
+    focus: bool,
+) -> Markup {
     let id = format!("f-{}", f.name.replace('.', "-"));
     let hint = format!("{id}-codes");
     let (keys, show_name, show_keys) = (
@@ -301,7 +343,7 @@ pub(crate) fn key_field(l: Lang, f: &PaperField, value: &str, error: Option<&str
             @match &f.kind {
                 FieldKind::Codes(codes) => {
                     input id=(id) type="text" name=(f.name) value=(value) size="2" maxlength="2" inputmode="numeric"
-                        data-keys=(keys) aria-describedby=(hint) class=[error.map(|_| "bad")];
+                        data-keys=(keys) aria-describedby=(hint) class=[error.map(|_| "bad")] autofocus[focus];
                     span id=(hint) .codes {
                         @for c in codes { span.code { b { (c.key) } " " (c.label) } }
                         span.code { b { "0" } " " (l.pick("để trống", "blank")) }
@@ -309,7 +351,7 @@ pub(crate) fn key_field(l: Lang, f: &PaperField, value: &str, error: Option<&str
                     }
                 }
                 FieldKind::Text { max_length } => {
-                    input id=(id) type="text" name=(f.name) value=(value) maxlength=(max_length) class=[error.map(|_| "bad")];
+                    input id=(id) type="text" name=(f.name) value=(value) maxlength=(max_length) class=[error.map(|_| "bad")] autofocus[focus];
                 }
             }
             @if let Some(e) = error { span.fielderror role="alert" { (e) } }
@@ -369,7 +411,7 @@ pub fn correction(p: &CorrectionPage) -> Markup {
                         input #date type="text" name=(DATE) value=(p.date) required maxlength="10" class=[error_of(DATE).map(|_| "bad")];
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
-                    (key_fields(l, &p.correction.fields, p.keys, p.errors))
+                    (key_fields(l, &p.correction.fields, p.keys, p.errors, first_in_error(&p.correction.fields, p.errors)))
                     div.keyrow.wide {
                         label for="reason" { strong { (st.t("Lý do sửa", "Reason for the correction")) } }
                         input #reason type="text" name="reason" value=(p.reason) required maxlength="200" class=[error_of("reason").map(|_| "bad")];

@@ -5,8 +5,9 @@
 use crate::features::sign_in::page::login as login_view;
 use crate::features::sign_in::service::SignInError;
 use crate::features::sign_in::service::{self as sign_in, Session, SignIn};
+use crate::limits::sign_in::{PER_NAME_BURST, PER_NAME_EVERY};
 use crate::state::AppState;
-use crate::text::Lang;
+use crate::text::{Lang, Text};
 use crate::web::error::PageError;
 use crate::web::extract::{
     client_address, cookie, removal, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE,
@@ -38,13 +39,13 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let address = client_address(&req);
-    let (status, (vi, en)) =
+    let (status, said) =
         match sign_in::sign_in(&state, address, &form.username, &form.password).await? {
             SignIn::Opened(session) => return Ok(opened(session)),
-            SignIn::Refused => (StatusCode::UNAUTHORIZED, REFUSED),
-            SignIn::Throttled => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
+            SignIn::Refused => (StatusCode::UNAUTHORIZED, Text::new(REFUSED.0, REFUSED.1)),
+            SignIn::Throttled => (StatusCode::TOO_MANY_REQUESTS, throttled()),
         };
-    let again = login_view(lang, &csrf.token, Some(lang.pick(vi, en)), &form.username);
+    let again = login_view(lang, &csrf.token, Some(lang.text(&said)), &form.username);
     Ok(csrf.page(status, again))
 }
 
@@ -62,10 +63,16 @@ const REFUSED: (&str, &str) = (
     "Tên đăng nhập hoặc mật khẩu không đúng.",
     "Wrong user name or password.",
 );
-const THROTTLED: (&str, &str) = (
-    "Đăng nhập sai quá nhiều lần. Xin thử lại sau 15 phút.",
-    "Too many failed sign-ins. Please try again in 15 minutes.",
-);
+/// Too many tries: what the limits do, in their own numbers. After the burst one more try comes
+/// every [`PER_NAME_EVERY`] (the address's own limit refills faster), so that is the wait.
+fn throttled() -> Text {
+    let (burst, every) = (PER_NAME_BURST, PER_NAME_EVERY.as_secs());
+    let full = u64::from(burst) * every / 60;
+    Text::new(
+        format!("Đã thử đăng nhập quá nhiều lần từ máy này. Xin đợi {every} giây rồi thử lại: sau {burst} lần, mỗi {every} giây được thử thêm một lần; không thử trong {full} phút thì lại được {burst} lần."),
+        format!("Too many sign-in tries from this device. Wait {every} seconds and try again: after {burst} tries, one more is allowed every {every} seconds; after {full} minutes without a try, {burst} again."),
+    )
+}
 
 #[derive(Deserialize)]
 /// The sign-out button: its CSRF token only.

@@ -111,6 +111,9 @@ impl TestAppBuilder {
             limit_per_address: HARNESS_LIMIT,
             limit_per_kiosk: HARNESS_LIMIT,
             limit_per_code: HARNESS_LIMIT,
+            // A campaign closed in a test is closed for good at once, unless the test gives
+            // it a grace period.
+            campaign_grace_hours: 0,
             ..Settings::default()
         };
         for tweak in self.tweaks {
@@ -364,6 +367,7 @@ pub fn chiso_process(db: &str) -> Command {
         .env("CHISO_LIMIT_PER_ADDRESS", HARNESS_LIMIT.to_string())
         .env("CHISO_LIMIT_PER_KIOSK", HARNESS_LIMIT.to_string())
         .env("CHISO_LIMIT_PER_CODE", HARNESS_LIMIT.to_string())
+        .env("CHISO_CAMPAIGN_GRACE_HOURS", "0")
         .env("RUST_LOG", "error");
     c
 }

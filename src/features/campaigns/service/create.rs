@@ -1,7 +1,7 @@
 //! Creating a campaign, and the list of campaigns.
 
 use super::people::{check_list, ListSource};
-use super::{citywide, invalid, CampaignError, DEFAULT_ORGANISER, MIN_CELL};
+use super::{citywide, invalid, CampaignError, DEFAULT_ORGANISER};
 use crate::clock::{wall_now, wall_stored as now};
 use crate::db::campaigns::{self as rows, Campaign, DRAFT};
 use crate::db::{audit, write_transaction};
@@ -145,6 +145,7 @@ pub fn create(
         created_at: now(),
         opened_at: None,
         closed_at: None,
+        in_grace: false,
     };
     let people = match list {
         Some(source) => check_list(state, (survey, new.period), source, &[], false)
@@ -176,7 +177,7 @@ pub fn get(state: &AppState, id: &str) -> Result<Campaign, CampaignError> {
 pub struct Summary {
     pub campaign: Heading,
     pub invited: i64,
-    /// Answered, when at least [`MIN_CELL`].
+    /// Answered: always shown, as on the campaign's page (who answered is no answer).
     pub answered: Option<i64>,
 }
 
@@ -190,7 +191,8 @@ pub fn list(state: &AppState) -> Result<Vec<Summary>, CampaignError> {
             out.push(Summary {
                 campaign: Heading::from(c),
                 invited: count(people.len()),
-                answered: shown(count(answered)),
+                // As on the campaign's page: who answered is no answer (see `tracking`).
+                answered: Some(count(answered)),
             });
         }
         Ok(out)
@@ -199,11 +201,6 @@ pub fn list(state: &AppState) -> Result<Vec<Summary>, CampaignError> {
 
 pub(super) fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// A count of answers as a breakdown may show it.
-pub fn shown(n: i64) -> Option<i64> {
-    (n >= MIN_CELL).then_some(n)
 }
 
 /// A campaign as its pages and the command line show it.

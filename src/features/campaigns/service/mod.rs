@@ -13,12 +13,14 @@
 //! Every function here blocks on the database: the web layer runs them off its threads.
 
 mod create;
+mod grace;
 mod links;
 mod people;
 mod sealing;
 mod tracking;
 
-pub use create::{create, get, list, shown, Heading, NewCampaign, Summary};
+pub use create::{create, get, list, Heading, NewCampaign, Summary};
+pub use grace::{finalise_due, reopen, reopen_until};
 pub use links::{issue_links, links_csv, reissue, reissue_for_sheet, revoke, IssuedLink};
 pub use people::{add_list, add_list_file, add_one, check_list, ListSource, LIST_LIMIT};
 pub use sealing::{close, open, status_label};

@@ -57,11 +57,13 @@ fn counts_today(state: &AppState, campaign: &Campaign) -> Result<(), CampaignErr
     Ok(())
 }
 
-/// Closes a campaign: its links stop working and no one can be added. Its answers, sealed
-/// while it was open, are counted in the same transaction, all at once — unless another
-/// campaign of the same survey, period and unit is still open: answers through links to them
-/// are indistinguishable, so they stay sealed until the last of those closes. Closing is
-/// final: a closed campaign is never opened again.
+/// Closes a campaign: its links stop working and no one can be added. With a grace period
+/// (`campaign_grace_hours`), an admin may reopen it until the period ends, and its answers stay
+/// sealed until then ([`super::grace`] makes the closing final). Without one, the closing is
+/// final at once: its answers, sealed while it was open, are counted in the same transaction,
+/// all at once — unless another campaign of the same survey, period and unit is still open (or
+/// closed in grace): answers through links to them are indistinguishable, so they stay sealed
+/// until the last of those closes for good. A closing once final is never undone.
 pub fn close(
     state: &AppState,
     actor: impl Into<Actor>,
@@ -89,8 +91,14 @@ fn take(
     transition(state, &actor.name, &campaign, &step)
 }
 
-/// Inside the closing transaction: counts the sealed answers once no campaign holds them.
-fn unseal_on_close(
+/// Whether a closing now is final at once (no grace period is set).
+fn final_at_once(state: &AppState) -> bool {
+    state.settings.campaign_grace_hours == 0
+}
+
+/// Inside the transaction that makes a closing final: counts the sealed answers once no
+/// campaign holds them.
+pub(super) fn unseal_on_close(
     state: &AppState,
     c: &mut AnyConnection,
     campaign: &Campaign,
@@ -124,14 +132,18 @@ fn transition(
                 // Locks the campaigns of the same survey, period and unit first.
                 rows::others_open(c, campaign)?;
             }
-            if !rows::set_status(c, &id, from, to, wall_now())? {
+            let moved = match to {
+                CLOSED if !final_at_once(state) => rows::close_in_grace(c, &id, from, wall_now())?,
+                _ => rows::set_status(c, &id, from, to, wall_now())?,
+            };
+            if !moved {
                 return Err(CampaignError::Refused(format!(
                     "đợt khảo sát đang ở trạng thái “{}”, không chuyển sang “{}” được",
                     status_label(&campaign.status),
                     status_label(to)
                 )));
             }
-            if to == CLOSED {
+            if to == CLOSED && final_at_once(state) {
                 unseal_on_close(state, c, campaign)?;
             }
             audit::record(

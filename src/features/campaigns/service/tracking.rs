@@ -1,7 +1,11 @@
-//! Following a campaign: who is on its list, who has not answered, response rates with small
-//! cells hidden.
+//! Following a campaign: who is on its list, who has not answered, response rates.
+//!
+//! The rates show every count, small ones too: staff see each person's answered/not answered
+//! (to remind them), so hiding a count under 5 would hide nothing they cannot count on the list.
+//! The small-cell rule protects answers — scores and breakdowns of what was answered — and a
+//! campaign's answers stay under it wherever they are shown.
 
-use super::create::{count, get, shown, Heading};
+use super::create::{count, get, Heading};
 use super::CampaignError;
 pub use crate::db::campaigns::LinkState;
 use crate::db::campaigns::{self as rows, Respondent};
@@ -28,7 +32,7 @@ pub fn reminders(state: &AppState, id: &str) -> Result<Vec<Respondent>, Campaign
 pub struct Rate {
     pub code: String,
     pub invited: i64,
-    /// Answered, when at least [`MIN_CELL`]; hidden otherwise.
+    /// Answered (always shown: see the module's note).
     pub answered: Option<i64>,
 }
 
@@ -42,8 +46,8 @@ impl Rate {
     }
 }
 
-/// Response rates by group and by agency: counts only, small cells hidden. No answers by
-/// day: who answered is a flag, never a day.
+/// Response rates by group and by agency: counts only. No answers by day: who answered is a
+/// flag, never a day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tracking {
     pub total: Rate,
@@ -64,7 +68,7 @@ pub fn tracking(state: &AppState, id: &str) -> Result<Tracking, CampaignError> {
             .map(|(code, (invited, answered))| Rate {
                 code,
                 invited,
-                answered: shown(answered),
+                answered: Some(answered),
             })
             .collect::<Vec<_>>()
     };
@@ -73,7 +77,7 @@ pub fn tracking(state: &AppState, id: &str) -> Result<Tracking, CampaignError> {
         total: Rate {
             code: String::new(),
             invited: count(people.len()),
-            answered: shown(count(answered)),
+            answered: Some(count(answered)),
         },
         by_group: rates(&|p| p.group.clone()),
         by_unit: rates(&|p| p.unit.clone()),
@@ -97,6 +101,9 @@ pub fn reminders_csv(state: &AppState, id: &str) -> Result<String, CampaignError
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub campaign: Heading,
+    /// Closed in grace: until when an admin may reopen it (stored time); its answers stay
+    /// sealed until then.
+    pub reopen_until: Option<String>,
     pub people: Vec<Person>,
     pub tracking: Tracking,
 }
@@ -128,8 +135,10 @@ impl From<Respondent> for Person {
 }
 
 pub fn overview(state: &AppState, id: &str) -> Result<Overview, CampaignError> {
+    let campaign = get(state, id)?;
     Ok(Overview {
-        campaign: get(state, id)?.into(),
+        reopen_until: super::reopen_until(state, &campaign).map(crate::clock::stored),
+        campaign: campaign.into(),
         people: respondents(state, id)?
             .into_iter()
             .map(Person::from)

@@ -42,6 +42,7 @@ async fn page(
         date: &posted.form.date,
         keys: &posted.form.keys,
         started_at: &screen.started_at,
+        dates: (&screen.dates.0, &screen.dates.1),
         errors: &posted.errors,
         saved: posted.saved.as_ref(),
     });

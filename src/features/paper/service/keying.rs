@@ -45,12 +45,29 @@ pub struct Screen {
     pub fields: Vec<PaperField>,
     /// When this blank form was opened, for the keyer's speed.
     pub started_at: String,
+    /// The first and the last day a form of the batch's period may be dated (YYYY-MM-DD), as
+    /// the save checks: within the year or the survey window after it, and not after today.
+    pub dates: (String, String),
+}
+
+/// The days a form of `period` may be dated: from 1 January to the end of the survey window
+/// after the year, and never after today.
+fn dates_of(state: &AppState, period: i32) -> (String, String) {
+    let first = chrono::NaiveDate::from_ymd_opt(period, 1, 1);
+    let last = chrono::NaiveDate::from_ymd_opt(period, 12, 31)
+        .map(|d| d + chrono::Duration::days(i64::from(state.settings.survey_window_days)))
+        .map(|d| d.min(state.clock.today()));
+    let iso = |d: Option<chrono::NaiveDate>| {
+        d.map_or(String::new(), |d| d.format("%Y-%m-%d").to_string())
+    };
+    (iso(first), iso(last))
 }
 
 pub fn screen(state: &AppState, user: &User, batch_id: &str) -> Result<Screen, PaperError> {
     let progress = batch_progress(state, user, batch_id)?;
     let (_, fields) = survey_of(state, &progress.batch.survey_id)?;
     Ok(Screen {
+        dates: dates_of(state, progress.batch.period),
         progress,
         fields,
         started_at: now(),
