@@ -241,6 +241,7 @@ fn declare(r: &mut Router) {
 
     // The JSON API.
     r.post("/api/v1/responses", api::routes::post_response);
+    r.post("/api/v1/responses/batch", api::batch::post_batch);
     r.get("/api/v1/surveys", api::routes::surveys);
     r.get("/api/v1/units", api::routes::units);
     r.get("/api/v1/scores", api::routes::scores);

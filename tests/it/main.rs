@@ -10,6 +10,7 @@ mod admin;
 mod agencies;
 mod api;
 mod authz;
+mod batch;
 mod bombs;
 mod browser;
 mod campaign;
