@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod export;
 pub mod import;
+pub mod interviewer;
 pub mod invitations;
 pub mod kiosk;
 pub mod paper;
@@ -194,6 +195,17 @@ fn declare(r: &mut Router) {
     r.get("/k/{token}", kiosk::routes::form);
     r.post("/k/{token}", kiosk::routes::submit);
     r.get("/k/{token}/cam-on", kiosk::routes::thanks);
+
+    // The interviewer app: forms filled offline on a tablet, synced through the batch API.
+    r.get("/phong-van", interviewer::routes::app);
+    r.get("/phong-van/pack.json", interviewer::routes::pack);
+    r.get("/phong-van/app.js", interviewer::routes::script);
+    r.get("/phong-van/sw.js", interviewer::routes::worker);
+    r.get(
+        "/phong-van/manifest.webmanifest",
+        interviewer::routes::manifest,
+    );
+    r.get("/phong-van/icon.svg", interviewer::routes::icon);
 
     // Campaigns of the officials' survey.
     r.get("/campaigns", campaigns::routes::list);

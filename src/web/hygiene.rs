@@ -20,9 +20,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
 use std::time::Duration;
 
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-    style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
-    base-uri 'none'";
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; \
+    manifest-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every response carries, as (name, value).
 pub const SECURITY_HEADERS: [(&str, &str); 4] = [

@@ -182,6 +182,13 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/static/chiso.css"), rule(&EVERYONE)),
         (get("/static/entry.js"), rule(&EVERYONE)),
         (get("/static/kiosk.js"), rule(&EVERYONE)),
+        // The interviewer app's files hold no data; its page and pack are for surveyors.
+        (get("/phong-van/app.js"), rule(&EVERYONE)),
+        (get("/phong-van/sw.js"), rule(&EVERYONE)),
+        (get("/phong-van/manifest.webmanifest"), rule(&EVERYONE)),
+        (get("/phong-van/icon.svg"), rule(&EVERYONE)),
+        (get("/phong-van"), rule(SURVEYORS)),
+        (get("/phong-van/pack.json"), rule(SURVEYORS)),
         (get("/o"), rule(&EVERYONE)),
         // Kiosks, slip codes and one-time links: the secret in the address is the key.
         (get("/k/{token}"), Rule::owned_by(Kiosk)),

@@ -61,6 +61,7 @@ impl Fixtures {
     fn path(&self, pattern: &str) -> Option<String> {
         let skipped = pattern.starts_with("/api/")
             || pattern.starts_with("/static/")
+            || pattern.starts_with("/phong-van/")
             || pattern.ends_with("/export")
             || pattern.ends_with(".csv")
             || matches!(

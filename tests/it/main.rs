@@ -23,6 +23,8 @@ mod fuzz;
 mod hardening;
 mod import;
 mod instruments;
+mod interviewer;
+mod interviewer_in_browser;
 mod kiosk;
 mod language;
 mod maps;
