@@ -98,3 +98,18 @@ async fn the_app_page_links_its_manifest_script_and_worker() {
         assert!(csp.contains(part), "{csp}");
     }
 }
+
+#[test]
+fn a_definition_names_its_mode_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_surveys(dir.path());
+    let file = dir.path().join("sipas-2022-household.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("mode = \"interview\"", "mode = \"phong-van\""),
+    )
+    .unwrap();
+    let line = check_refuses(dir.path(), "mode must be \"interview\"", "an unknown mode");
+    assert!(line.contains("sipas-2022-household.toml:13"), "{line}");
+}
