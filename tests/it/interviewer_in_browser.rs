@@ -225,6 +225,7 @@ fn a_form_altered_beyond_its_scale_is_refused_on_sync_and_kept_for_correction() 
     b.click(&format!("{row} button"));
     b.wait_for("!document.getElementById('vung-phieu').hidden");
     assert!(b.text("#phieu").contains("answers.E1.1"));
+    b.check_accessibility("/phong-van, a form to correct");
     b.click("label[for='o-answers-E1-1-4']");
     b.click("#xong");
     b.wait_for("document.getElementById('vung-phieu').hidden");

@@ -33,8 +33,8 @@ pub fn interview_surveys(state: &AppState) -> Vec<SurveyJson<'_>> {
         .collect()
 }
 
-/// The units of today's map the user may collect for: all of them, or their unit and those
-/// below it.
+/// The wards and communes of today's map the user may collect for (households are
+/// interviewed where they live): all of them, or those within the user's unit.
 pub fn units_for<'a>(state: &'a AppState, user: &User) -> Vec<&'a Unit> {
     let set = state
         .units
@@ -45,6 +45,7 @@ pub fn units_for<'a>(state: &'a AppState, user: &User) -> Vec<&'a Unit> {
         .units
         .units_of(set.as_deref())
         .into_iter()
+        .filter(|u| u.level == "commune")
         .filter(|u| scope.as_ref().is_none_or(|s| s.contains(&u.code)))
         .collect()
 }
