@@ -149,7 +149,7 @@
     const survey = surveyOf(form.survey);
     const f = $('phieu');
     f.textContent = '';
-    f.append(el('p', { class: 'note' }, (en ? survey.title : survey.title) + ' — ' + unitName(form.unit)));
+    f.append(el('p', { class: 'note' }, survey.title + ' — ' + unitName(form.unit)));
     if (form.fix) f.append(el('p', { class: 'error', role: 'alert' }, t('Máy chủ không nhận phiếu này: ', 'The server refused this form: ') + form.fix.field + ' — ' + form.fix.error));
     if (survey.groups.length) {
       f.append(choices('group', t('Nhóm người trả lời', 'Respondent group'), survey.groups.map((g) => [g.code, g.label]), body.group, 'group'));

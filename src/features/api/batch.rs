@@ -7,7 +7,7 @@ use crate::features::api::body::{
     in_scope, parse_json, read_body_up_to, require_json, submission_of, BATCH_BYTES_PER_FORM,
     MAX_BODY,
 };
-use crate::features::submit::{submit_all, SubmitError};
+use crate::features::submit::submit_all;
 use crate::state::AppState;
 use crate::survey::RawSubmission;
 use crate::web::error::{ApiError, ErrorBody};
@@ -146,15 +146,11 @@ async fn store(state: &AppState, scope: Option<&str>, forms: Vec<Value>) -> Vec<
             Err(e) => refused(e),
             Ok(_) => match stored.next() {
                 Some(Ok(s)) => done(s),
-                Some(Err(e)) => refused(submit_error(e)),
+                Some(Err(e)) => refused(ApiError::from(e)),
                 None => refused(ApiError::busy()),
             },
         })
         .collect()
-}
-
-fn submit_error(e: SubmitError) -> ApiError {
-    e.into()
 }
 
 fn done(s: Stored) -> BatchItem {

@@ -46,9 +46,10 @@ pub async fn manifest() -> HttpResponse {
         .body(page::MANIFEST)
 }
 
+/// The app's icon (its address is in the manifest, unversioned: asked for afresh).
 pub async fn icon() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/svg+xml")
-        .insert_header(("Cache-Control", assets::CACHE_FOREVER))
+        .insert_header(("Cache-Control", "no-cache"))
         .body(page::ICON)
 }
