@@ -36,6 +36,9 @@ pub struct Settings {
     pub password_threads: usize,
     /// Largest file the import page accepts.
     pub import_max_bytes: u64,
+    /// Most forms one batch (`POST /api/v1/responses/batch`) may carry; its body may be this
+    /// many times `api::body::BATCH_BYTES_PER_FORM`.
+    pub batch_max_forms: usize,
     /// The address citizens, officials and tablets reach the server at: kiosk URLs, links and
     /// codes are printed on it (no trailing slash).
     pub public_url: String,
@@ -87,6 +90,8 @@ pub const DEFAULT_LIMIT_PER_CODE: u32 = 60;
 pub const DEFAULT_LIMIT_KEYS: usize = 100_000;
 pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 50 * 1024 * 1024;
+/// A day's interviews on one tablet, with room to spare.
+pub const DEFAULT_BATCH_MAX_FORMS: usize = 500;
 /// The public address when none is set: `http://` and the bind address.
 pub fn default_public_url(bind: &str) -> String {
     format!("http://{bind}")
@@ -111,6 +116,7 @@ impl Default for Settings {
             survey_window_days: DEFAULT_SURVEY_WINDOW_DAYS,
             password_threads: 2,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
+            batch_max_forms: DEFAULT_BATCH_MAX_FORMS,
             public_url: default_public_url(DEFAULT_BIND),
             public_min_n: DEFAULT_PUBLIC_MIN_N,
             min_cell: MIN_CELL,

@@ -6,6 +6,7 @@ mod keying;
 mod load;
 mod pages;
 mod server;
+mod sync;
 mod target;
 
 use load::{bare_loop, body, bulk_load, http_ingest};
@@ -39,6 +40,10 @@ pub struct BenchArgs {
     /// Concurrent HTTP clients
     #[arg(long, default_value_t = 256)]
     pub clients: usize,
+    /// Forms per request of the sync API run (POST /api/v1/responses/batch), as many forms as
+    /// the ingest run (0: skip)
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
     /// Rows of the one-commit-per-row loop
     #[arg(long, default_value_t = 2_000)]
     pub bare: usize,
@@ -138,6 +143,20 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         .map(|_| body(&survey, &units, &mut rng))
         .collect();
     let ingest = http_ingest(&addr, &token, bodies, args.clients)?;
+    let synced = if args.batch > 0 {
+        let bodies: Vec<Vec<u8>> = (0..args.ingest)
+            .map(|_| body(&survey, &units, &mut rng))
+            .collect();
+        Some(sync::http_batch_ingest(
+            &addr,
+            &token,
+            bodies,
+            args.batch,
+            args.clients,
+        )?)
+    } else {
+        None
+    };
     let bare = bare_loop(&state, &survey, &units, args.bare, &mut rng)?;
     println!();
     println!(
@@ -148,6 +167,19 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         "  {:>8.0} responses/s   p50 {:>6.1} ms   p99 {:>6.1} ms   (every 2xx committed)",
         ingest.rate, ingest.p50, ingest.p99
     );
+    if let Some(s) = &synced {
+        println!(
+            "sync API over HTTP: {} responses in batches of {}",
+            s.n, args.batch
+        );
+        println!(
+            "  {:>8.0} responses/s   p50 {:>6.1} ms   p99 {:>6.1} ms a batch   ({:.1}× the single-form API)",
+            s.rate,
+            s.p50,
+            s.p99,
+            s.rate / ingest.rate.max(f64::MIN_POSITIVE)
+        );
+    }
     println!("bare loop, one commit per row: {} rows", args.bare);
     println!("  {:>8.0} rows/s", bare);
     println!(

@@ -115,6 +115,10 @@ struct ServeArgs {
     /// Requests per minute to one slip code or one-time link (0: no limit)
     #[arg(long, env = "CHISO_LIMIT_PER_CODE", default_value_t = config::DEFAULT_LIMIT_PER_CODE)]
     limit_per_code: u32,
+    /// Most forms one sync batch (POST /api/v1/responses/batch) may carry
+    #[arg(long, env = "CHISO_BATCH_MAX_FORMS", default_value_t = config::DEFAULT_BATCH_MAX_FORMS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    batch_max_forms: usize,
     /// Seconds a request body may take to arrive
     #[arg(long, env = "CHISO_BODY_TIMEOUT", default_value_t = config::DEFAULT_BODY_TIMEOUT_SECS)]
     body_timeout: u64,

@@ -20,6 +20,7 @@ pub(super) fn run(common: &Common, args: ServeArgs) -> Result<(), CliError> {
         limit_per_kiosk: args.limit_per_kiosk,
         limit_per_code: args.limit_per_code,
         body_timeout_secs: args.body_timeout,
+        batch_max_forms: args.batch_max_forms,
         secure_cookies: args.secure_cookies,
         ..settings(common)
     };

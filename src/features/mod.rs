@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod codes;
 pub mod export;
 pub mod import;
+pub mod interviewer;
 pub mod invitations;
 pub mod kiosk;
 pub mod paper;
@@ -199,6 +200,17 @@ fn declare(r: &mut Router) {
     r.get("/k/{token}/tickets", kiosk::routes::tickets);
     r.get("/k/{token}/manifest.webmanifest", kiosk::routes::manifest);
 
+    // The interviewer app: forms filled offline on a tablet, synced through the batch API.
+    r.get("/phong-van", interviewer::routes::app);
+    r.get("/phong-van/pack.json", interviewer::routes::pack);
+    r.get("/phong-van/app.js", interviewer::routes::script);
+    r.get("/phong-van/sw.js", interviewer::routes::worker);
+    r.get(
+        "/phong-van/manifest.webmanifest",
+        interviewer::routes::manifest,
+    );
+    r.get("/phong-van/icon.svg", interviewer::routes::icon);
+
     // Campaigns of the officials' survey.
     r.get("/campaigns", campaigns::routes::list);
     r.post("/campaigns", campaigns::routes::create);
@@ -247,6 +259,7 @@ fn declare(r: &mut Router) {
 
     // The JSON API.
     r.post("/api/v1/responses", api::routes::post_response);
+    r.post("/api/v1/responses/batch", api::batch::post_batch);
     r.get("/api/v1/surveys", api::routes::surveys);
     r.get("/api/v1/units", api::routes::units);
     r.get("/api/v1/scores", api::routes::scores);

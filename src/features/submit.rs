@@ -82,6 +82,37 @@ pub async fn submit_as(
     }
 }
 
+/// Many submissions at once (a tablet's sync): all are checked and queued before any is
+/// waited for, so the writer commits them in one or a few transactions; each answers on its
+/// own, in order.
+pub async fn submit_all(
+    state: &AppState,
+    raws: &[RawSubmission],
+) -> Vec<Result<Stored, SubmitError>> {
+    let handed: Vec<_> = raws
+        .iter()
+        .map(|raw| hand_over(state, raw, &Provenance::default()))
+        .collect();
+    let mut out = Vec::with_capacity(handed.len());
+    for (raw, handed) in raws.iter().zip(handed) {
+        out.push(match handed {
+            Ok(HandedOver::Queued(ack)) => committed(ack.await.ok()),
+            Ok(HandedOver::Refused(invalid)) => {
+                let (key, sid) = (state.submission_key.clone(), raw.submission_id.clone());
+                match state
+                    .db(move |conn| ingest::already_stored(conn, &key, &sid))
+                    .await
+                {
+                    Ok(before) => stored_before(before, invalid),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Err(e) => Err(e),
+        });
+    }
+    out
+}
+
 /// [`submit_as`] for a service running off the async threads: the same checks, the same
 /// refusal when the writer's queue is full, and the wait for the commit on this thread.
 pub fn submit_waiting(

@@ -154,6 +154,14 @@ impl Checker<'_> {
             self.err(&raw.id, "the survey has no items");
         }
         let ended_groups = self.ended_groups(&raw);
+        let interview = match &raw.mode {
+            None => false,
+            Some(m) if m.get_ref() == "interview" => true,
+            Some(m) => {
+                self.err(m, "mode must be \"interview\" (or left out)");
+                false
+            }
+        };
         let digest = Sha256::digest(self.source.text.as_bytes());
         Survey {
             id: raw.id.get_ref().clone(),
@@ -172,6 +180,7 @@ impl Checker<'_> {
             index,
             rank_table,
             count_single_keyed: raw.count_single_keyed,
+            interview,
             top20,
             supersedes: raw.supersedes.map(|s| s.into_inner()),
             ended_groups,

@@ -64,6 +64,9 @@ pub struct Survey {
     /// Paper forms enter the scores when keyed once, not only once verified by a second
     /// keying (`count_single_keyed = true`); pages then say so.
     pub count_single_keyed: bool,
+    /// Collected by interviewers at people's homes (`mode = "interview"`): the interviewer
+    /// app downloads it to tablets.
+    pub interview: bool,
     /// How the chance of reaching the top 20 is simulated for the root index.
     pub top20: Option<Top20Setting>,
     /// The earlier version of the instrument this one replaces, if any.

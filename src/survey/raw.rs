@@ -22,6 +22,8 @@ pub(super) struct RawSurvey {
     /// Paper forms count once keyed, before a second keying verifies them.
     #[serde(default)]
     pub count_single_keyed: bool,
+    /// `"interview"`: collected by interviewers on tablets (the interviewer app offers it).
+    pub mode: Option<Spanned<String>>,
     #[serde(default)]
     pub scales: Vec<RawScale>,
     #[serde(default)]

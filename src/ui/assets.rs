@@ -14,6 +14,10 @@ pub const ICON_SVG: &str = include_str!("icon.svg");
 /// The keying screen's script (keyboard help; keying works without it).
 pub const ENTRY_JS: &str = include_str!("entry.js");
 
+/// The interviewer app's script and service worker (forms kept and sent offline).
+pub const INTERVIEWER_JS: &str = include_str!("interviewer.js");
+const INTERVIEWER_SW: &str = include_str!("interviewer_sw.js");
+
 /// How long a browser may keep a versioned file: a year, unchanged.
 pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
@@ -33,6 +37,7 @@ const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
 const KIOSK_JS_HASH: u64 = fnv1a(KIOSK_JS.as_bytes());
 const ENTRY_JS_HASH: u64 = fnv1a(ENTRY_JS.as_bytes());
 const ICON_SVG_HASH: u64 = fnv1a(ICON_SVG.as_bytes());
+const INTERVIEWER_JS_HASH: u64 = fnv1a(INTERVIEWER_JS.as_bytes());
 
 fn versioned(path: &str, hash: u64) -> String {
     format!("{path}?v={:012x}", hash & 0xffff_ffff_ffff)
@@ -52,6 +57,18 @@ pub fn icon_url() -> String {
 
 pub fn entry_js_url() -> String {
     versioned("/static/entry.js", ENTRY_JS_HASH)
+}
+
+pub fn interviewer_js_url() -> String {
+    versioned("/phong-van/app.js", INTERVIEWER_JS_HASH)
+}
+
+/// The interviewer's service worker, told the addresses it keeps (this build's versions): a
+/// new build is a new worker, which drops the old files.
+pub fn interviewer_sw() -> String {
+    INTERVIEWER_SW
+        .replace("__APP_JS__", &interviewer_js_url())
+        .replace("__CSS__", &css_url())
 }
 
 #[cfg(test)]

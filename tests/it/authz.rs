@@ -84,6 +84,9 @@ enum Body {
     None,
     Form(Vec<(&'static str, String)>),
     Json(Value),
+    /// A JSON array of submissions (the sync batch), sent with the caller's CSRF token in
+    /// `X-CSRF-Token` as the interviewer page sends it.
+    Batch(Value),
     /// The import upload: a multipart form with a file.
     Upload,
 }
@@ -181,6 +184,13 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (get("/static/kiosk.js"), rule(&EVERYONE)),
         (get("/static/kiosk-sw.js"), rule(&EVERYONE)),
         (get("/static/icon.svg"), rule(&EVERYONE)),
+        // The interviewer app's files hold no data; its page and pack are for surveyors.
+        (get("/phong-van/app.js"), rule(&EVERYONE)),
+        (get("/phong-van/sw.js"), rule(&EVERYONE)),
+        (get("/phong-van/manifest.webmanifest"), rule(&EVERYONE)),
+        (get("/phong-van/icon.svg"), rule(&EVERYONE)),
+        (get("/phong-van"), rule(SURVEYORS)),
+        (get("/phong-van/pack.json"), rule(SURVEYORS)),
         (get("/o"), rule(&EVERYONE)),
         // Kiosks, slip codes and one-time links: the secret in the address is the key.
         (get("/k/{token}"), Rule::owned_by(Kiosk)),
@@ -348,6 +358,22 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (
             post("/api/v1/responses"),
             rule(&[ApiSurveyor, ApiSupervisor]).body(Body::Json(submission(WARD, Some(4)))),
+        ),
+        // The sync batch: a surveyor's token or a signed-in surveyor's page; a form for a unit
+        // outside the caller's is refused on its own.
+        (
+            post("/api/v1/responses/batch"),
+            rule(&[
+                Surveyor,
+                Supervisor,
+                Admin,
+                UnitUser,
+                UnitAdmin,
+                ApiSurveyor,
+                ApiSupervisor,
+                ApiUnit,
+            ])
+            .body(Body::Batch(submission(WARD, Some(4)))),
         ),
         (get("/api/v1/surveys"), rule(API_ANY)),
         (get("/api/v1/units"), rule(API_ANY)),
@@ -666,6 +692,13 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                     v["submission_id"] = json!(uuid::Uuid::new_v4().to_string());
                     req.insert_header(("Content-Type", "application/json"))
                         .set_payload(v.to_string())
+                }
+                Body::Batch(v) => {
+                    let mut v = v.clone();
+                    v["submission_id"] = json!(uuid::Uuid::new_v4().to_string());
+                    req.insert_header(("Content-Type", "application/json"))
+                        .insert_header(("X-CSRF-Token", csrf.clone()))
+                        .set_payload(json!([v]).to_string())
                 }
                 Body::Upload => {
                     let boundary = "matrixboundary";

@@ -63,6 +63,7 @@ impl Fixtures {
     pub(crate) fn path(&self, pattern: &str) -> Option<String> {
         let skipped = pattern.starts_with("/api/")
             || pattern.starts_with("/static/")
+            || pattern.starts_with("/phong-van/")
             || pattern.ends_with("/export")
             || pattern.ends_with(".csv")
             // What the kiosk's worker fetches: data, not pages.

@@ -165,6 +165,13 @@ impl Browser {
     /// A browser of `screen`'s size, or `None` when browser tests are skipped. `name` prefixes
     /// the screenshots.
     pub fn open(name: &str, screen: Screen) -> Option<Browser> {
+        Browser::open_in(name, screen, None)
+    }
+
+    /// [`Browser::open`] on the browser profile at `profile`, kept between browsers: closing
+    /// this one and opening another on the same folder is a browser restart (its IndexedDB,
+    /// caches and service workers stay; its session cookies go).
+    pub fn open_in(name: &str, screen: Screen, profile: Option<&Path>) -> Option<Browser> {
         if skipped() {
             return None;
         }
@@ -191,14 +198,26 @@ impl Browser {
             step: 0,
             js: screen.js,
         };
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+        ]
+        .map(String::from)
+        .into();
+        args.push(format!("--window-size={},{}", screen.width, screen.height));
+        if let Some(p) = profile {
+            args.push(format!("--user-data-dir={}", p.display()));
+        }
         let mut caps = Capabilities::new();
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                         "--disable-dev-shm-usage", "--hide-scrollbars",
-                         format!("--window-size={},{}", screen.width, screen.height)],
+                "args": args,
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -263,6 +282,14 @@ impl Browser {
     pub fn run(&self, body: &str, args: Vec<Value>) -> Value {
         self.rt
             .block_on(self.client().execute(body, args))
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    }
+
+    /// Runs `body` in the page as an async script: it ends by calling its last argument
+    /// (`arguments[arguments.length - 1]`) with the result.
+    pub fn run_async(&self, body: &str, args: Vec<Value>) -> Value {
+        self.rt
+            .block_on(self.client().execute_async(body, args))
             .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
     }
 

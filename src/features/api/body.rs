@@ -14,8 +14,17 @@ use serde_json::{Map, Value};
 /// Largest body accepted anywhere (a whole questionnaire is a few KiB).
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// Room one form of a sync batch is given in the batch's body bound: a household
+/// questionnaire with comments is a few KiB.
+pub const BATCH_BYTES_PER_FORM: usize = 16 * 1024;
+
 /// Reads the body, refusing anything over [`MAX_BODY`] as it arrives.
-pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body(payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    read_body_up_to(payload, MAX_BODY).await
+}
+
+/// Reads the body, refusing anything over `max` bytes as it arrives.
+pub async fn read_body_up_to(mut payload: web::Payload, max: usize) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
@@ -24,10 +33,10 @@ pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
                 format!("cannot read the body: {e}"),
             )
         })?;
-        if body.len() + chunk.len() > MAX_BODY {
+        if body.len() + chunk.len() > max {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body is larger than {} KiB", MAX_BODY / 1024),
+                format!("body is larger than {} KiB", max / 1024),
             ));
         }
         body.extend_from_slice(&chunk);
@@ -50,13 +59,18 @@ const FIELDS: [&str; 10] = [
 
 /// Parses a submission by hand so that every type error names its field.
 pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
+    submission_of(parse_json(body)?)
+}
+
+/// A body as JSON: not UTF-8 or not JSON is 400, saying where.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("body is not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             format!(
@@ -65,7 +79,11 @@ pub fn parse_submission(body: &[u8]) -> Result<RawSubmission, ApiError> {
                 e.column()
             ),
         )
-    })?;
+    })
+}
+
+/// One submission's JSON, every wrong field named.
+pub fn submission_of(value: Value) -> Result<RawSubmission, ApiError> {
     let Value::Object(obj) = value else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

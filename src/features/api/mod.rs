@@ -1,5 +1,6 @@
 //! The JSON API, its OpenAPI description and its JSON errors.
 
+pub mod batch;
 pub mod body;
 pub mod download;
 pub mod errors;

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         api::post_response,
+        crate::features::api::batch::post_batch,
         api::surveys,
         api::units,
         api::scores,
