@@ -170,6 +170,7 @@ impl Checker<'_> {
             title_en: raw.title_en,
             instrument: raw.instrument,
             intro: raw.intro,
+            intro_online: raw.intro_online,
             thanks: raw.thanks,
             scales,
             background,

@@ -50,6 +50,8 @@ pub struct Survey {
     pub title_en: Option<String>,
     pub instrument: String,
     pub intro: Option<String>,
+    /// The introduction on a slip's code page (`/o/CODE`), answered away from the counter.
+    pub intro_online: Option<String>,
     pub thanks: Option<String>,
     pub scales: BTreeMap<String, Scale>,
     pub background: Vec<Background>,

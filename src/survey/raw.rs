@@ -12,6 +12,9 @@ pub(super) struct RawSurvey {
     pub title_en: Option<String>,
     pub instrument: String,
     pub intro: Option<String>,
+    /// The introduction for someone answering at home (a slip's code), where the counter's
+    /// "here" would not fit; the counter's when absent.
+    pub intro_online: Option<String>,
     pub thanks: Option<String>,
     pub pooling: Option<Spanned<String>>,
     /// CSV of published values (relative to this file) to rank an estimate among provinces.

@@ -40,6 +40,9 @@ async fn a_code_from_the_slip_admits_one_online_answer() {
         !page.contains("http-equiv=\"refresh\""),
         "no idle reset on a phone"
     );
+    // Answered at home: the introduction does not say "here", as the counter's does.
+    assert!(page.contains("tại Bộ phận Một cửa ghi trên phiếu hẹn"));
+    assert!(!page.contains("thủ tục hành chính tại đây"));
 
     // A question left out is asked for again; nothing stored, the code still good.
     let page = citizen

@@ -288,7 +288,7 @@ pub fn sheet(
                     Lang::Vi => { "Đã cấp " (n) " đường dẫn. Trang này chỉ hiện một lần: in ngay (Ctrl+P) hoặc lưu thành PDF. Mọi đường dẫn cũ của những người này đã hết hiệu lực." }
                     Lang::En => { (n) " links issued. This page is shown only once: print it now (Ctrl+P) or save it as a PDF. Every earlier link of these people has stopped working." }
                 } }
-                p { (l.pick("Mỗi phiếu dành riêng cho một người, dùng một lần. Quét mã QR bằng điện thoại hoặc gõ địa chỉ bên cạnh. Cơ quan tổ chức: ", "Each form is for one person and works once. Scan the QR code with a phone or type the address beside it. Organiser: ")) (c.organiser) "." }
+                p { (l.pick("Mỗi phiếu dành riêng cho một người, dùng một lần. Mở phiếu bằng cách quét mã QR bằng camera điện thoại; địa chỉ in bên cạnh chỉ dùng khi không quét được. Cơ quan tổ chức: ", "Each form is for one person and works once. Open it by scanning the QR code with a phone's camera; the address beside it is for when scanning fails. Organiser: ")) (c.organiser) "." }
                 div.cards {
                     @for l in links {
                         @let url = format!("{base_url}/i/{}", l.token);

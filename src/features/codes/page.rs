@@ -116,7 +116,7 @@ pub fn labels(
                                 strong { "Đánh giá sự hài lòng" } br;
                                 span.note { (unit_name) } br;
                                 "Mã: " strong.code { (display(c)) } br;
-                                span.url { (base_url) "/o" } br;
+                                span.note { "Quét mã QR, hoặc vào " } span.url { (base_url) "/o" } span.note { " và nhập mã." } br;
                                 span.note { "Dùng đến " (crate::text::format::when(expires)) }
                             }
                         }

@@ -89,7 +89,7 @@ pub fn form(survey: &Survey, s: &FormState) -> Markup {
                         input type="hidden" name="sig" value=(s.signature);
                     }
                     @if s.online {
-                        @if let Some(intro) = &survey.intro { p { (intro) } }
+                        @if let Some(intro) = survey.intro_online.as_ref().or(survey.intro.as_ref()) { p { (intro) } }
                         @for step in &all { (screen(survey, step, s)) }
                         button.primary.submit type="submit" { (l.pick("Gửi đánh giá", "Send")) }
                     } @else {
