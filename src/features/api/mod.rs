@@ -7,4 +7,5 @@ pub mod errors;
 pub mod json;
 pub mod openapi;
 pub mod published;
+pub mod responses;
 pub mod routes;

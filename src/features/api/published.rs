@@ -3,7 +3,6 @@
 
 use crate::state::AppState;
 use crate::survey::published::Published;
-use crate::web::error::ErrorBody;
 use crate::web::extract::ApiCaller;
 use actix_web::{web, HttpResponse};
 
@@ -17,8 +16,7 @@ use actix_web::{web, HttpResponse};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Published results and their sources", body = Published),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
-        (status = 503, description = "The database is unavailable (checking the token): retry", body = ErrorBody),
+        crate::features::api::responses::TokenChecked,
     )
 )]
 pub async fn published(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {

@@ -4,6 +4,7 @@
 use crate::db::responses::Stored;
 use crate::features::api::download::streamed;
 use crate::features::api::json::{Created, ExportParams, ScoresJson, SurveyJson};
+use crate::features::api::responses::{NoBearer, QueryRefused, TokenChecked};
 use crate::features::export::service as export;
 use crate::features::results::service as results;
 use crate::state::AppState;
@@ -60,8 +61,7 @@ pub async fn post_response(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every loaded survey", body = [SurveyJson]),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
-        (status = 503, description = "The database is unavailable (checking the token): retry", body = ErrorBody),
+        TokenChecked,
     )
 )]
 pub async fn surveys(state: web::Data<AppState>, _: ApiCaller) -> HttpResponse {
@@ -86,9 +86,8 @@ pub struct UnitsParams {
     responses(
         (status = 200, description = "The units", body = [crate::survey::Unit]),
         (status = 400, description = "The query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
         (status = 422, description = "An unknown unit set (`field`: `map`)", body = ErrorBody),
-        (status = 503, description = "The database is unavailable (checking the token): retry", body = ErrorBody),
+        TokenChecked,
     )
 )]
 pub async fn units(
@@ -115,11 +114,8 @@ pub async fn units(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The scored tree", body = ScoresJson),
-        (status = 400, description = "The query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
         (status = 403, description = "A unit outside the token's unit (`field`: `unit`)", body = ErrorBody),
-        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+        NoBearer, QueryRefused,
     )
 )]
 pub async fn scores(
@@ -150,12 +146,9 @@ pub async fn scores(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every criterion this year and the projected total", body = crate::report::ParReport),
-        (status = 400, description = "The query string cannot be read", body = ErrorBody),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
         (status = 403, description = "A unit outside the token's unit (`field`: `unit`)", body = ErrorBody),
         (status = 404, description = "No PAR INDEX tree is loaded", body = ErrorBody),
-        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
-        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+        NoBearer, QueryRefused,
     )
 )]
 pub async fn parindex(
@@ -185,12 +178,10 @@ pub async fn parindex(
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             )
         ),
-        (status = 400, description = "The query string cannot be read", body = ErrorBody),
         (status = 401, description = "No bearer token or session, or not a valid one", body = ErrorBody),
         (status = 403, description = "Below supervisor; a unit outside the caller's unit (`field`: `unit`)", body = ErrorBody),
-        (status = 422, description = "A parameter is missing or wrong: `field` names it", body = ErrorBody),
         (status = 500, description = "The file could not be written", body = ErrorBody),
-        (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+        QueryRefused,
     )
 )]
 pub async fn export(
