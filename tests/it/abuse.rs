@@ -118,18 +118,7 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
 #[test]
 fn the_log_holds_no_secret_in_any_encoding() {
     let (dir, db, _guard) = process_database();
-    let out = chiso_process(&db)
-        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
-        .output()
-        .unwrap();
-    let url = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let token = url.rsplit("/k/").next().unwrap().to_string();
-    assert!(token.len() >= 32, "{url}");
+    let token = kiosk_by_cli(&db);
     let out = chiso_process(&db)
         .args([
             "codes",

@@ -6,7 +6,6 @@ use crate::browser::sign_in_by_keyboard;
 use crate::harness::{TestApp, ADMIN_PASSWORD};
 use crate::language::app_with_fixtures;
 use crate::webdriver::{Browser, DESKTOP};
-use actix_web::http::Method;
 
 /// Serves `app` on a port of its own, for a browser, until the test process ends.
 fn serve(app: &TestApp) -> String {
@@ -35,15 +34,7 @@ fn every_page_passes_axe_core_and_the_keyboard_walk() {
         return;
     };
     let addr = serve(&app);
-    let mut pages: Vec<String> = chiso::features::route_table()
-        .into_iter()
-        .filter(|(m, _)| *m == Method::GET)
-        .filter_map(|(_, p)| fx.path(p))
-        .collect();
-    pages.push(format!("/k/{}", fx.kiosk));
-    pages.push(format!("/i/{}", fx.link));
-    pages.push(format!("/o/{}", fx.code));
-    pages.push("/o".into());
+    let mut pages = fx.pages();
     // Citizens' pages first, then the admin's: signing in sets the session for the rest.
     pages.sort_by_key(|p| !(p.starts_with("/k/") || p.starts_with("/i/") || p.starts_with("/o")));
     let mut problems = Vec::new();

@@ -60,6 +60,21 @@ pub(crate) struct Fixtures {
 impl Fixtures {
     /// The address of a GET route, or None for what is no page (scripts, downloads, API,
     /// the switch itself, redirects).
+    /// Every page the router serves by GET with these records, and the citizens' pages
+    /// besides those it names with a parameter.
+    pub(crate) fn pages(&self) -> Vec<String> {
+        let mut pages: Vec<String> = chiso::features::route_table()
+            .into_iter()
+            .filter(|(m, _)| *m == Method::GET)
+            .filter_map(|(_, p)| self.path(p))
+            .collect();
+        pages.push(format!("/k/{}", self.kiosk));
+        pages.push(format!("/i/{}", self.link));
+        pages.push(format!("/o/{}", self.code));
+        pages.push("/o".into());
+        pages
+    }
+
     pub(crate) fn path(&self, pattern: &str) -> Option<String> {
         let skipped = pattern.starts_with("/api/")
             || pattern.starts_with("/static/")
@@ -182,16 +197,7 @@ async fn every_page_speaks_english_when_asked_and_vietnamese_by_default() {
     let svc = service!(app);
     let admin = svc.admin().await;
 
-    let mut pages: Vec<String> = chiso::features::route_table()
-        .into_iter()
-        .filter(|(m, _)| *m == Method::GET)
-        .filter_map(|(_, p)| fx.path(p))
-        .collect();
-    // The citizens' pages, besides those the router names with a parameter.
-    pages.push(format!("/k/{}", fx.kiosk));
-    pages.push(format!("/i/{}", fx.link));
-    pages.push(format!("/o/{}", fx.code));
-    pages.push("/o".into());
+    let pages = fx.pages();
     for needed in [
         "/entry",
         "/admin/users",

@@ -23,6 +23,15 @@ macro_rules! later_service {
     }};
 }
 
+/// An app with one kiosk at a ward's counter, and the kiosk's token.
+fn counter_app() -> (TestApp, String) {
+    let app = TestApp::builder()
+        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
+        .build();
+    let token = app.kiosks[0].clone();
+    (app, token)
+}
+
 /// A fresh form page with a ticket's id, issue time and signature put on it, as the service
 /// worker serves it offline; answered in full and marked as kept.
 fn kept_form(page: &str, ticket: &Value) -> String {
@@ -38,10 +47,7 @@ fn kept_form(page: &str, ticket: &Value) -> String {
 
 #[actix_web::test]
 async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_allowance() {
-    let app = TestApp::builder()
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
+    let (app, token) = counter_app();
     let svc = service!(app);
     let kiosk = svc.citizen(&token);
 
@@ -121,10 +127,7 @@ async fn kept_answers_never_make_the_citizen_at_the_counter_wait() {
 
 #[actix_web::test]
 async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() {
-    let app = TestApp::builder()
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
+    let (app, token) = counter_app();
     let svc = service!(app);
     let kiosk = svc.citizen(&token);
 
@@ -181,10 +184,7 @@ async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() 
 /// form is Vietnamese again, whatever cookie the tablet holds.
 #[actix_web::test]
 async fn the_kiosk_s_language_belongs_to_one_citizen() {
-    let app = TestApp::builder()
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
+    let (app, token) = counter_app();
     let svc = service!(app);
     let kiosk = svc.citizen(&token);
 
@@ -236,19 +236,9 @@ async fn the_kiosk_s_language_belongs_to_one_citizen() {
 /// never its token) and why, so an operator can tell what a tablet lost.
 #[test]
 fn a_refused_kept_answer_leaves_a_clear_line_in_the_log() {
-    use crate::harness::{chiso_process, free_port, process_database, start_logged_server, words};
+    use crate::harness::{free_port, kiosk_by_cli, process_database, start_logged_server};
     let (dir, db, _guard) = process_database();
-    let out = chiso_process(&db)
-        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
-        .output()
-        .unwrap();
-    let url = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap()
-        .trim()
-        .to_string();
-    let token = url.rsplit("/k/").next().unwrap().to_string();
+    let token = kiosk_by_cli(&db);
     let addr = format!("127.0.0.1:{}", free_port());
     let server = start_logged_server(&db, &addr, dir.path());
     let mut c = chiso::http_client::Client::new(&addr);

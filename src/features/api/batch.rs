@@ -56,13 +56,12 @@ pub struct BatchResults {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "One result per form, in order: `status` 201 (stored), 200 (stored before: the first id), 422 (refused: `field` names why), 403 (a unit outside the caller's), 503 (busy: retry that form)", body = BatchResults),
-        (status = 400, description = "The body is not UTF-8 or not JSON", body = ErrorBody),
         (status = 401, description = "No bearer token or session, or not a valid one", body = ErrorBody),
         (status = 403, description = "Below surveyor; a session without its CSRF token; a request from a page of another site", body = ErrorBody),
         (status = 413, description = "More forms than `batch_max_forms`, or a body past its bound: the limit is named, nothing was stored", body = ErrorBody),
-        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "The body is not an array: nothing was stored", body = ErrorBody),
         (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
+        crate::features::api::responses::JsonRefused,
     )
 )]
 pub async fn post_batch(

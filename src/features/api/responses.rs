@@ -38,3 +38,13 @@ pub enum QueryRefused {
     #[response(status = 503, description = "The database is unavailable: retry")]
     Unavailable(ErrorBody),
 }
+
+/// A JSON body that cannot be read as one.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum JsonRefused {
+    #[response(status = 400, description = "The body is not UTF-8 or not JSON")]
+    NotJson(ErrorBody),
+    #[response(status = 415, description = "The body is not sent as application/json")]
+    NotSentAsJson(ErrorBody),
+}

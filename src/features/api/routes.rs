@@ -4,7 +4,7 @@
 use crate::db::responses::Stored;
 use crate::features::api::download::streamed;
 use crate::features::api::json::{Created, ExportParams, ScoresJson, SurveyJson};
-use crate::features::api::responses::{NoBearer, QueryRefused, TokenChecked};
+use crate::features::api::responses::{JsonRefused, NoBearer, QueryRefused, TokenChecked};
 use crate::features::export::service as export;
 use crate::features::results::service as results;
 use crate::state::AppState;
@@ -28,13 +28,11 @@ use crate::features::api::body::{in_scope, parse_submission, read_body, require_
     responses(
         (status = 201, description = "Stored: the response's id", body = Created),
         (status = 200, description = "This submission_id was stored before: the same id, nothing stored twice", body = Created),
-        (status = 400, description = "The body is not UTF-8 or not JSON", body = ErrorBody),
-        (status = 401, description = "No bearer token, or not a valid one", body = ErrorBody),
         (status = 403, description = "A viewer token; a unit outside the token's unit; a request from a page of another site", body = ErrorBody),
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "A field is missing or wrong: `field` names it; nothing was stored", body = ErrorBody),
         (status = 503, description = "The server is busy or the database unavailable: nothing was stored, retry", body = ErrorBody),
+        NoBearer, JsonRefused,
     )
 )]
 pub async fn post_response(

@@ -540,6 +540,24 @@ pub fn start_server(db: &str) -> Server {
     start_server_with(db, &[])
 }
 
+/// A kiosk for a ward of today's map added as an operator adds one (`chiso kiosk add`): its
+/// token, read off the address printed.
+pub fn kiosk_by_cli(db: &str) -> String {
+    let out = chiso_process(db)
+        .args(words("kiosk add --unit P-NINH-KIEU --survey sipas-counter"))
+        .output()
+        .unwrap();
+    let url = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let token = url.rsplit("/k/").next().unwrap().to_string();
+    assert!(token.len() >= 32, "{url}");
+    token
+}
+
 /// [`start_server`] with `env` set for the process (settings under test).
 pub fn start_server_with(db: &str, env: &[(&str, &str)]) -> Server {
     start_server_on(db, &format!("127.0.0.1:{}", free_port()), env)
