@@ -108,6 +108,26 @@ impl Out {
 }
 
 /// One cell as a page writes it.
+/// A cell's class: numbers align right; a cell with no value ("—") is marked so that a phone,
+/// showing each row as a card, leaves it out rather than repeat "—" line after line.
+fn cell_class(v: &V) -> Option<&'static str> {
+    let empty = matches!(
+        v,
+        V::Num(None, _)
+            | V::Pct(None, _)
+            | V::Dec(None)
+            | V::Delta(None, ..)
+            | V::Interval(None, _, _)
+            | V::Interval(_, None, _)
+    );
+    match (is_num(v), empty) {
+        (true, true) => Some("num empty"),
+        (true, false) => Some("num"),
+        (false, true) => Some("empty"),
+        (false, false) => None,
+    }
+}
+
 pub fn cell(lang: Lang, v: &V) -> Markup {
     let num = |x: &Option<f64>, d: usize| x.map(|x| lang.number(x, d)).unwrap_or("—".into());
     match v {
@@ -181,7 +201,7 @@ pub fn render(lang: Lang, t: &Table, export: Option<&str>) -> Markup {
                     tbody {
                         @for r in &t.rows {
                             tr class=[too_few(r).then_some("few")] { @for (i, v) in r.iter().enumerate() {
-                                td class=[is_num(v).then_some("num")] data-label=(t.columns.get(i).map(String::as_str).unwrap_or("")) { (cell(lang, v)) }
+                                td class=[cell_class(v)] data-label=(t.columns.get(i).map(String::as_str).unwrap_or("")) { (cell(lang, v)) }
                             } }
                         }
                     }

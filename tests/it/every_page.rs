@@ -61,3 +61,28 @@ fn every_page_passes_axe_core_and_the_keyboard_walk() {
     );
     assert!(pages.len() >= 40, "{} pages", pages.len());
 }
+
+/// On a phone the results tables are short cards: no card repeats "—" for a column with no
+/// value, and every row's name stands first on a line of its own.
+#[test]
+fn results_tables_on_a_phone_leave_out_the_columns_without_a_value() {
+    let (app, _fx) = app_with_fixtures();
+    let Some(mut b) = Browser::open("phone-tables", crate::webdriver::PHONE) else {
+        return;
+    };
+    let addr = serve(&app);
+    sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
+    for page in ["/sipas", "/scores", "/papi"] {
+        b.go(&format!("http://{addr}{page}"));
+        b.screenshot(page.trim_start_matches('/'));
+        let shown_empty = b.eval(
+            "Array.prototype.filter.call(document.querySelectorAll('table.data td'), function (td) {\
+               return td.textContent.trim() === '—' && td.getClientRects().length > 0; }).length",
+        );
+        assert_eq!(
+            shown_empty,
+            serde_json::json!(0),
+            "{page}: cells showing only “—”"
+        );
+    }
+}
