@@ -35,6 +35,24 @@ pub struct BatchItem {
     pub field: Option<String>,
 }
 
+/// One form of a batch as sent: a JSON object, checked on its own as `POST /api/v1/responses`
+/// checks one (the fields of `RawSubmission`); a form refused answers 422 in its place.
+pub struct SentForm;
+
+impl utoipa::PartialSchema for SentForm {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "A submission as `POST /api/v1/responses` takes one (see RawSubmission); checked on its own",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SentForm {}
+
 /// One answer per form, in the batch's order.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchResults {
@@ -48,7 +66,7 @@ pub struct BatchResults {
     post,
     path = "/api/v1/responses/batch",
     tag = "responses",
-    request_body(content = Vec<RawSubmission>, content_type = "application/json",
+    request_body(content = Vec<SentForm>, content_type = "application/json",
         description = "A JSON array of submissions, each as `POST /api/v1/responses` takes one; at most `batch_max_forms` (default 500)"),
     params(
         ("X-CSRF-Token" = Option<String>, Header, description = "A signed-in page's CSRF token: needed with the session cookie, not with a bearer token"),
@@ -59,7 +77,7 @@ pub struct BatchResults {
         (status = 401, description = "No bearer token or session, or not a valid one", body = ErrorBody),
         (status = 403, description = "Below surveyor; a session without its CSRF token; a request from a page of another site", body = ErrorBody),
         (status = 413, description = "More forms than `batch_max_forms`, or a body past its bound: the limit is named, nothing was stored", body = ErrorBody),
-        (status = 422, description = "The body is not an array: nothing was stored", body = ErrorBody),
+        (status = 422, description = "The body is not an array of JSON objects (`field` names the first item that is not one): nothing was stored", body = ErrorBody),
         (status = 503, description = "The database is unavailable: retry", body = ErrorBody),
         crate::features::api::responses::JsonRefused,
     )
@@ -119,6 +137,14 @@ fn forms_of(value: Value, most: usize) -> Result<Vec<Value>, ApiError> {
                 forms.len()
             ),
         ));
+    }
+    // Each form is checked on its own, but only a JSON object is a form at all.
+    if let Some(i) = forms.iter().position(|f| !f.is_object()) {
+        return Err(crate::survey::FieldError::new(
+            format!("[{i}]"),
+            format!("form {i} of the batch is not a JSON object; nothing was stored"),
+        )
+        .into());
     }
     Ok(forms)
 }
