@@ -16,7 +16,7 @@ pub struct Problem {
 pub fn summary(l: Lang, problems: &[Problem]) -> Markup {
     html! {
         @if !problems.is_empty() {
-            div.error.problems #problems tabindex="-1" autofocus aria-labelledby="problems-title" {
+            section.error.problems #problems tabindex="-1" autofocus aria-labelledby="problems-title" {
                 h2 #problems-title { @match l {
                     Lang::Vi => { "Phiếu còn " (problems.len()) " chỗ cần sửa" }
                     Lang::En => { (problems.len()) " answers to put right" }

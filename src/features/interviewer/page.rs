@@ -45,11 +45,11 @@ pub fn app(s: &Staff) -> Markup {
                 form #phieu-moi {
                     p {
                         label for="chon-phieu" { (s.t("Bộ câu hỏi", "Questionnaire")) }
-                        select #chon-phieu name="survey" required {}
+                        select #chon-phieu name="survey" {}
                     }
                     p {
                         label for="chon-don-vi" { (s.t("Địa bàn (phường, xã)", "Where (ward, commune)")) }
-                        select #chon-don-vi name="unit" required {}
+                        select #chon-don-vi name="unit" {}
                     }
                     button.primary type="submit" { (s.t("Bắt đầu phiếu", "Start a form")) }
                 }
