@@ -8,7 +8,7 @@
 use crate::browser::sign_in_by_keyboard;
 use crate::harness::*;
 use crate::webdriver::{Browser, TABLET};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PASSWORD: &str = "mat-khau-phong-van";
 
@@ -43,8 +43,11 @@ fn open_app(b: &Browser, addr: &str) {
     b.wait_for("document.getElementById('phong-van').dataset.ready === '1'");
 }
 
-fn waiting(b: &Browser) -> Value {
-    b.eval("document.getElementById('phong-van').dataset.waiting")
+/// Waits until the app says `n` forms wait on the tablet (it counts them after each write).
+fn until_waiting(b: &Browser, n: usize) {
+    b.wait_for(&format!(
+        "document.getElementById('phong-van').dataset.waiting === '{n}'"
+    ));
 }
 
 /// Starts a household form, answers a few questions (the skip logic opens E1.1 once C8.4 is
@@ -121,7 +124,7 @@ fn ten_household_forms_filled_offline_across_a_restart_are_stored_once_however_o
         for i in 0..5 {
             fill_household(&b, i % 5);
         }
-        assert_eq!(waiting(&b), json!("5"));
+        until_waiting(&b, 5);
         b.click("#gui");
         b.wait_for("!document.getElementById('phong-van').dataset.syncing");
         assert!(b.text("#trang-thai").contains("Không có mạng"));
@@ -132,11 +135,12 @@ fn ten_household_forms_filled_offline_across_a_restart_are_stored_once_however_o
         return;
     };
     open_app(&b, &addr);
-    assert_eq!(waiting(&b), json!("5"), "the forms outlived the restart");
+    // The forms outlived the restart.
+    until_waiting(&b, 5);
     for i in 0..5 {
         fill_household(&b, i % 5);
     }
-    assert_eq!(waiting(&b), json!("10"));
+    until_waiting(&b, 10);
     assert_eq!(stored_forms_in(&db), 0);
     // Signing out with forms on the tablet is refused, with a warning.
     b.click("header form[action='/logout'] button");
