@@ -119,25 +119,7 @@ async fn every_spelling_of_a_path_is_limited_as_the_plain_path() {
 fn the_log_holds_no_secret_in_any_encoding() {
     let (dir, db, _guard) = process_database();
     let token = kiosk_by_cli(&db);
-    let out = chiso_process(&db)
-        .args([
-            "codes",
-            "issue",
-            "--unit",
-            "P-NINH-KIEU",
-            "--survey",
-            "sipas-counter",
-            "--count",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    let listed = String::from_utf8_lossy(&out.stdout).to_string();
-    let code = listed
-        .split("/o/")
-        .nth(1)
-        .map(|c| c.trim().split([',', '\n']).next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("a code: {listed}"));
+    let code = slip_code_by_cli(&db);
     let link = "a1".repeat(32);
 
     let addr = format!("127.0.0.1:{}", free_port());

@@ -5,8 +5,8 @@
 
 use crate::browser::sign_in_by_keyboard;
 use crate::harness::{
-    campaign_id, campaign_links, chiso_process, create_campaign, live_submission, process_database,
-    respondents_file, start_server, stored_forms_in, submit_live,
+    campaign_id, campaign_links, chiso_process, create_campaign, first_link, live_submission,
+    process_database, respondents_file, start_server, stored_forms_in, submit_live,
 };
 use crate::webdriver::{pdf_read, pdf_words, words, Browser, DESKTOP, PHONE};
 use serde_json::{json, Value};
@@ -50,12 +50,7 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     );
     let id = campaign_id(&create_campaign(&db, &list));
     let links = campaign_links(&db, &id, &addr);
-    let link = links
-        .lines()
-        .nth(1)
-        .and_then(|l| l.rsplit(',').next())
-        .unwrap()
-        .to_string();
+    let link = first_link(&links);
     assert!(link.contains("/i/"), "{links}");
 
     let Some(mut b) = Browser::open("invite-phone", PHONE) else {

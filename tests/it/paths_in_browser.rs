@@ -3,36 +3,12 @@
 //! again, a question skipped on a citizen's or an official's form.
 
 use crate::harness::{
-    campaign_id, campaign_links, chiso, create_campaign, process_database, respondents_file,
-    start_server, text,
+    campaign_id, campaign_links, create_campaign, first_link, process_database, respondents_file,
+    slip_code_by_cli, start_server,
 };
 use crate::webdriver::{Browser, PHONE};
 use chiso::http_client::Client;
 use serde_json::json;
-
-/// One slip code for a ward's counter form, made with the command line as an admin would.
-fn slip_code(db: &str) -> String {
-    let out = chiso(
-        db,
-        &[
-            "codes",
-            "issue",
-            "--unit",
-            "P-NINH-KIEU",
-            "--survey",
-            "sipas-counter",
-            "--count",
-            "1",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let listed = String::from_utf8_lossy(&out.stdout).to_string();
-    listed
-        .split("/o/")
-        .nth(1)
-        .map(|c| c.trim().split([',', '\n']).next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("a code: {listed}"))
-}
 
 /// The code with its last character read as a look-alike (S for 5, 2 for Z…), as people
 /// mistype them.
@@ -69,7 +45,7 @@ fn type_text(b: &Browser, s: &str) {
 #[test]
 fn a_mistyped_slip_code_is_typed_again_on_the_same_page_with_the_message_beside_it() {
     let (_dir, db, _guard) = process_database();
-    let code = slip_code(&db);
+    let code = slip_code_by_cli(&db);
     let wrong = misread(&code);
     let server = start_server(&db);
     let addr = server.addr.clone();
@@ -154,16 +130,8 @@ fn an_old_link_after_the_links_are_issued_again_says_it_was_replaced_and_whom_to
         "Nguyễn Văn An,hdnd,CT,an@example.vn\n",
     );
     let id = campaign_id(&create_campaign(&db, &list));
-    let link = |links: &str| {
-        links
-            .lines()
-            .nth(1)
-            .and_then(|l| l.rsplit(',').next())
-            .unwrap()
-            .to_string()
-    };
-    let old = link(&campaign_links(&db, &id, &addr));
-    let new = link(&campaign_links(&db, &id, &addr));
+    let old = first_link(&campaign_links(&db, &id, &addr));
+    let new = first_link(&campaign_links(&db, &id, &addr));
     assert_ne!(old, new);
 
     let path = |l: &str| l[l.find("/i/").unwrap()..].to_string();
@@ -227,7 +195,7 @@ fn assert_summary(seen: &serde_json::Value, at_least: u64) {
 #[test]
 fn a_citizen_who_skips_questions_online_reads_what_to_put_right_at_the_top() {
     let (_dir, db, _guard) = process_database();
-    let code = slip_code(&db);
+    let code = slip_code_by_cli(&db);
     let server = start_server(&db);
     let addr = server.addr.clone();
     let Some(mut b) = Browser::open("o-thieu-cau", PHONE) else {
@@ -264,12 +232,7 @@ fn an_official_who_skips_a_question_reads_what_to_put_right_at_the_top_not_a_too
     );
     let id = campaign_id(&create_campaign(&db, &list));
     let links = campaign_links(&db, &id, &addr);
-    let link = links
-        .lines()
-        .nth(1)
-        .and_then(|l| l.rsplit(',').next())
-        .unwrap()
-        .to_string();
+    let link = first_link(&links);
     let Some(mut b) = Browser::open("i-thieu-cau", PHONE) else {
         return;
     };

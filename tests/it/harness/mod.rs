@@ -535,6 +535,40 @@ pub fn campaign_links(db: &str, id: &str, addr: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The first person's link in what [`campaign_links`] printed.
+pub fn first_link(links: &str) -> String {
+    links
+        .lines()
+        .nth(1)
+        .and_then(|l| l.rsplit(',').next())
+        .unwrap_or_else(|| panic!("a link in {links}"))
+        .to_string()
+}
+
+/// One slip code for a ward's counter form, made as an admin makes it (`chiso codes issue`).
+pub fn slip_code_by_cli(db: &str) -> String {
+    let out = chiso(
+        db,
+        &[
+            "codes",
+            "issue",
+            "--unit",
+            "P-NINH-KIEU",
+            "--survey",
+            "sipas-counter",
+            "--count",
+            "1",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    listed
+        .split("/o/")
+        .nth(1)
+        .map(|c| c.trim().split([',', '\n']).next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("a code: {listed}"))
+}
+
 /// Starts `chiso serve` on a free port and waits until it answers.
 pub fn start_server(db: &str) -> Server {
     start_server_with(db, &[])
