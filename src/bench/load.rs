@@ -130,6 +130,16 @@ pub(super) fn http_ingest(
             })
         })
         .collect();
+    collect_ingest(n, started, handles)
+}
+
+/// The rate and latencies of `n` forms sent since `started` by the client threads `handles`,
+/// each giving its latencies (milliseconds).
+pub(super) fn collect_ingest(
+    n: usize,
+    started: Instant,
+    handles: Vec<std::thread::JoinHandle<Result<Vec<f64>, String>>>,
+) -> Result<Ingest, String> {
     let mut lat = Vec::with_capacity(n);
     for h in handles {
         lat.extend(

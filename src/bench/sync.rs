@@ -1,8 +1,7 @@
 //! The sync API measured beside the single-form API: the same kind of forms, sent as tablets
 //! send them after a day offline, many forms to a request.
 
-use super::load::Ingest;
-use super::percentile;
+use super::load::{collect_ingest, Ingest};
 use chiso::http_client::Client;
 use std::time::{Duration, Instant};
 
@@ -30,21 +29,7 @@ pub(super) fn http_batch_ingest(
             std::thread::spawn(move || send_share(&addr, &token, share))
         })
         .collect();
-    let mut lat = Vec::new();
-    for h in handles {
-        lat.extend(
-            h.join()
-                .map_err(|_| "a client thread panicked".to_string())??,
-        );
-    }
-    let secs = started.elapsed().as_secs_f64();
-    lat.sort_by(f64::total_cmp);
-    Ok(Ingest {
-        n,
-        rate: n as f64 / secs,
-        p50: percentile(&lat, 0.5),
-        p99: percentile(&lat, 0.99),
-    })
+    collect_ingest(n, started, handles)
 }
 
 /// A JSON array of the forms, written without parsing them again.
