@@ -60,6 +60,24 @@ pub fn insert_batch(conn: &mut AnyConnection, b: &Batch) -> Result<(), DbError> 
     Ok(())
 }
 
+/// Whether a batch of the survey and period already bears `label`: names are unique there,
+/// so two keyers told "Lô 03" open the same one.
+pub fn label_taken(
+    conn: &mut AnyConnection,
+    survey_id: &str,
+    period: i32,
+    label: &str,
+) -> Result<bool, DbError> {
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(
+        paper_batches::table
+            .filter(paper_batches::survey_id.eq(survey_id))
+            .filter(paper_batches::period.eq(period))
+            .filter(paper_batches::label.eq(label)),
+    ))
+    .get_result(conn)?)
+}
+
 pub fn batch(conn: &mut AnyConnection, id: &str) -> Result<Option<Batch>, DbError> {
     Ok(paper_batches::table
         .find(id)

@@ -116,6 +116,7 @@ fn declare(r: &mut Router) {
     r.get("/healthz", healthz);
     r.get("/lang/{code}", switch_lang);
     r.get("/static/chiso.css", crate::web::assets::chiso_css);
+    r.get("/static/pick.js", crate::web::assets::pick_js);
 
     // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
     // the printable report.
@@ -146,6 +147,7 @@ fn declare(r: &mut Router) {
     r.get("/entry/batches/{id}", paper::routes::batches::show);
     r.get("/entry/batches/{id}/key", paper::routes::keying::screen);
     r.post("/entry/batches/{id}/key", paper::routes::keying::save);
+    r.get("/entry/batches/{id}/serial", paper::routes::keying::serial);
     r.get("/entry/disputes", paper::routes::disputes::list);
     r.get("/entry/forms/{id}", paper::routes::disputes::show);
     r.post("/entry/forms/{id}", paper::routes::disputes::settle);

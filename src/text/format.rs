@@ -39,6 +39,24 @@ pub fn when_iso(stored: &str) -> String {
     when_as(stored, "%Y-%m-%d", "%Y-%m-%d %H:%M")
 }
 
+/// A day as a person types it: dd/mm/yyyy (or d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, ddmmyyyy), or
+/// yyyy-mm-dd as the English pages and the API write it.
+pub fn typed_day(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::NaiveDate;
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let t = t.replace(['-', '.'], "/");
+    if let Ok(d) = NaiveDate::parse_from_str(&t, "%d/%m/%Y") {
+        return Some(d);
+    }
+    if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(&t, "%d%m%Y").ok();
+    }
+    None
+}
+
 fn when_as(stored: &str, day: &str, time: &str) -> String {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(stored) {
         let local =
@@ -54,6 +72,24 @@ fn when_as(stored: &str, day: &str, time: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_day_typed_either_way() {
+        let june = chrono::NaiveDate::from_ymd_opt(2025, 6, 15);
+        for typed in [
+            "15/06/2025",
+            "15/6/2025",
+            "15-06-2025",
+            "15062025",
+            "2025-06-15",
+            " 15.06.2025 ",
+        ] {
+            assert_eq!(typed_day(typed), june, "{typed}");
+        }
+        for wrong in ["31/02/2026", "06/15/2025", "2025-13-01", "15/06/25", ""] {
+            assert_eq!(typed_day(wrong), None, "{wrong}");
+        }
+    }
 
     #[test]
     fn writes_numbers_the_vietnamese_way() {

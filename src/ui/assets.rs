@@ -14,6 +14,9 @@ pub const ICON_SVG: &str = include_str!("icon.svg");
 /// The keying screen's script (keyboard help; keying works without it).
 pub const ENTRY_JS: &str = include_str!("entry.js");
 
+/// Search boxes for long lists (every staff page; the lists work without it).
+pub const PICK_JS: &str = include_str!("pick.js");
+
 /// The interviewer app's script and service worker (forms kept and sent offline).
 pub const INTERVIEWER_JS: &str = include_str!("interviewer.js");
 const INTERVIEWER_SW: &str = include_str!("interviewer_sw.js");
@@ -36,6 +39,7 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
 const KIOSK_JS_HASH: u64 = fnv1a(KIOSK_JS.as_bytes());
 const ENTRY_JS_HASH: u64 = fnv1a(ENTRY_JS.as_bytes());
+const PICK_JS_HASH: u64 = fnv1a(PICK_JS.as_bytes());
 const ICON_SVG_HASH: u64 = fnv1a(ICON_SVG.as_bytes());
 const INTERVIEWER_JS_HASH: u64 = fnv1a(INTERVIEWER_JS.as_bytes());
 
@@ -49,6 +53,10 @@ pub fn css_url() -> String {
 
 pub fn kiosk_js_url() -> String {
     versioned("/static/kiosk.js", KIOSK_JS_HASH)
+}
+
+pub fn pick_js_url() -> String {
+    versioned("/static/pick.js", PICK_JS_HASH)
 }
 
 pub fn icon_url() -> String {

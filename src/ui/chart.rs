@@ -89,11 +89,56 @@ impl Scale {
     }
 }
 
-const LABEL_W: f64 = 190.0;
-const PLOT_W: f64 = 420.0;
-const VALUE_W: f64 = 70.0;
-const ROW_H: f64 = 26.0;
+/// Where a chart's parts go. Each chart is drawn twice: wide for desks and print, narrow for
+/// phones (the stylesheet shows one), so that its text is never under 12 px on a phone.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    /// "wide" or "narrow", the class the stylesheet picks by.
+    class: &'static str,
+    /// Bars: the width of the names column (0: each name above its bar).
+    label_w: f64,
+    plot_w: f64,
+    value_w: f64,
+    row_h: f64,
+    /// Trends: the width of the whole chart, and how many month labels are written (every
+    /// n-th).
+    trend_w: f64,
+    label_every: usize,
+}
+
+const WIDE: Frame = Frame {
+    class: "wide",
+    label_w: 190.0,
+    plot_w: 420.0,
+    value_w: 70.0,
+    row_h: 26.0,
+    trend_w: 620.0,
+    label_every: 1,
+};
+
+const NARROW: Frame = Frame {
+    class: "narrow",
+    label_w: 0.0,
+    plot_w: 250.0,
+    value_w: 90.0,
+    row_h: 42.0,
+    trend_w: 340.0,
+    label_every: 3,
+};
+
+impl Frame {
+    fn width(&self) -> f64 {
+        self.label_w + self.plot_w + self.value_w
+    }
+
+    fn names_above(&self) -> bool {
+        self.label_w == 0.0
+    }
+}
+
 const TOP: f64 = 22.0;
+/// The legend's line height.
+const LEGEND_LINE: f64 = 18.0;
 
 /// One decimal in SVG coordinates: the same picture, fewer bytes, stable snapshots.
 pub(crate) fn c(v: f64) -> String {
@@ -108,91 +153,129 @@ fn ticks(scale: Scale) -> Vec<f64> {
         .collect()
 }
 
-/// The legend under a chart: what each mark means, drawn as it is drawn in the chart.
-fn legend(lang: Lang, y: f64, whiskers: bool, baseline: bool, target: bool) -> Markup {
-    let mut x = 0.0;
-    let mut items: Vec<Markup> = Vec::new();
-    let mut push = |w: f64, m: Markup| {
-        items.push(html! { g transform=(format!("translate({},{})", c(x), c(y))) { (m) } });
-        x += w;
-    };
-    push(
-        110.0,
+/// The legend under a chart: what each mark means, drawn as it is drawn in the chart, on as
+/// many lines of `width` as it needs (the first at `y`), and how many lines that is.
+fn legend(
+    lang: Lang,
+    y: f64,
+    width: f64,
+    whiskers: bool,
+    baseline: bool,
+    target: bool,
+) -> (Markup, f64) {
+    let mut items: Vec<(f64, Markup)> = vec![(
+        120.0,
         html! { rect.bar x="0" y="-9" width="14" height="10" {} text x="20" y="0" { (lang.pick("Giá trị", "Value")) } },
-    );
+    )];
     if whiskers {
-        push(
-            150.0,
+        items.push((
+            160.0,
             html! { line.whisker x1="0" y1="-4" x2="16" y2="-4" {} line.whisker x1="0" y1="-8" x2="0" y2="0" {} line.whisker x1="16" y1="-8" x2="16" y2="0" {}
             text x="22" y="0" { (lang.pick("KTC 95 %", "95 % interval")) } },
-        );
+        ));
     }
     if baseline {
-        push(
-            100.0,
+        items.push((
+            110.0,
             html! { path.baseline d="M6,-10 L12,-4 L6,2 L0,-4 Z" {} text x="18" y="0" { (lang.pick("Năm 2022", "2022")) } },
-        );
+        ));
     }
     if target {
-        push(
-            100.0,
+        items.push((
+            110.0,
             html! { line.target x1="6" y1="-11" x2="6" y2="3" {} text x="14" y="0" { (lang.pick("Mục tiêu", "Target")) } },
-        );
+        ));
     }
-    html! { g.legend { @for i in items { (i) } } }
+    let (mut x, mut line) = (0.0, 0.0);
+    let placed: Vec<Markup> = items
+        .into_iter()
+        .map(|(w, m)| {
+            if x > 0.0 && x + w > width {
+                (x, line) = (0.0, line + LEGEND_LINE);
+            }
+            let at = html! { g transform=(format!("translate({},{})", c(x), c(y + line))) { (m) } };
+            x += w;
+            at
+        })
+        .collect();
+    let lines = line / LEGEND_LINE + 1.0;
+    (html! { g.legend { @for m in placed { (m) } } }, lines)
 }
 
 /// Horizontal bars with 95 % interval whiskers, a diamond at 2022 and a dashed line at the
 /// target. A bar without a value shows "—".
 pub fn bars(lang: Lang, title: &str, desc: &str, bars: &[Bar], scale: Scale) -> Markup {
-    let height = TOP + ROW_H * bars.len() as f64 + 46.0;
-    let width = LABEL_W + PLOT_W + VALUE_W;
-    let has = |f: fn(&Bar) -> Option<f64>| bars.iter().any(|b| f(b).is_some());
     html! {
-        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(width), c(height)))
+        (bars_in(WIDE, lang, title, desc, bars, scale))
+        (bars_in(NARROW, lang, title, desc, bars, scale))
+    }
+}
+
+fn bars_in(f: Frame, lang: Lang, title: &str, desc: &str, bars: &[Bar], scale: Scale) -> Markup {
+    let has = |get: fn(&Bar) -> Option<f64>| bars.iter().any(|b| get(b).is_some());
+    let (width, rows_h) = (f.width(), f.row_h * bars.len() as f64);
+    let (key, lines) = legend(
+        lang,
+        TOP + rows_h + 28.0,
+        width,
+        has(|b| b.low),
+        has(|b| b.baseline),
+        has(|b| b.target),
+    );
+    let height = TOP + rows_h + 24.0 + LEGEND_LINE * lines;
+    // Where a bar sits in its row: under its name on a phone, beside it on a desk.
+    let bar_top = if f.names_above() { 20.0 } else { 6.0 };
+    let bar_h = if f.names_above() {
+        14.0
+    } else {
+        f.row_h - 12.0
+    };
+    let x = |v: f64| f.label_w + scale.x(v, f.plot_w);
+    html! {
+        svg class={ "chart " (f.class) } xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(width), c(height)))
             role="img" preserveAspectRatio="xMinYMin meet" {
             title { (title) }
             desc { (desc) }
             g.axis {
                 @for t in ticks(scale) {
-                    @let x = LABEL_W + scale.x(t, PLOT_W);
-                    line.grid x1=(c(x)) y1=(c(TOP - 6.0)) x2=(c(x)) y2=(c(TOP + ROW_H * bars.len() as f64)) {}
-                    text.tick x=(c(x)) y=(c(TOP - 9.0)) text-anchor="middle" { (scale.label(lang, t)) }
+                    line.grid x1=(c(x(t))) y1=(c(TOP - 6.0)) x2=(c(x(t))) y2=(c(TOP + rows_h)) {}
+                    text.tick x=(c(x(t).max(12.0))) y=(c(TOP - 9.0)) text-anchor="middle" { (scale.label(lang, t)) }
                 }
             }
             @for (i, b) in bars.iter().enumerate() {
-                @let y = TOP + ROW_H * i as f64;
-                @let mid = y + ROW_H / 2.0;
+                @let y = TOP + f.row_h * i as f64;
+                @let mid = y + bar_top + bar_h / 2.0;
                 g.row {
-                    text.label x=(c(LABEL_W - 8.0)) y=(c(mid + 4.0)) text-anchor="end" { (b.label) }
-                    @if let Some(v) = b.value {
-                        rect.bar x=(c(LABEL_W)) y=(c(y + 6.0)) width=(c(scale.x(v, PLOT_W))) height=(c(ROW_H - 12.0)) {}
-                        text.value x=(c(LABEL_W + PLOT_W + 6.0)) y=(c(mid + 4.0)) { (scale.value(lang, v)) }
+                    @if f.names_above() {
+                        text.label x="0" y=(c(y + 14.0)) { (b.label) }
                     } @else {
-                        text.value x=(c(LABEL_W + PLOT_W + 6.0)) y=(c(mid + 4.0)) { "—" }
+                        text.label x=(c(f.label_w - 8.0)) y=(c(mid + 4.0)) text-anchor="end" { (b.label) }
+                    }
+                    @if let Some(v) = b.value {
+                        rect.bar x=(c(f.label_w)) y=(c(y + bar_top)) width=(c(scale.x(v, f.plot_w))) height=(c(bar_h)) {}
+                        text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { (scale.value(lang, v)) }
+                    } @else {
+                        text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { "—" }
                     }
                     @if let (Some(l), Some(h)) = (b.low, b.high) {
-                        @let (xl, xh) = (LABEL_W + scale.x(l, PLOT_W), LABEL_W + scale.x(h, PLOT_W));
-                        line.whisker x1=(c(xl)) y1=(c(mid)) x2=(c(xh)) y2=(c(mid)) {}
-                        line.whisker x1=(c(xl)) y1=(c(mid - 5.0)) x2=(c(xl)) y2=(c(mid + 5.0)) {}
-                        line.whisker x1=(c(xh)) y1=(c(mid - 5.0)) x2=(c(xh)) y2=(c(mid + 5.0)) {}
+                        line.whisker x1=(c(x(l))) y1=(c(mid)) x2=(c(x(h))) y2=(c(mid)) {}
+                        line.whisker x1=(c(x(l))) y1=(c(mid - 5.0)) x2=(c(x(l))) y2=(c(mid + 5.0)) {}
+                        line.whisker x1=(c(x(h))) y1=(c(mid - 5.0)) x2=(c(x(h))) y2=(c(mid + 5.0)) {}
                     }
                     @if let Some(t) = b.target {
-                        @let x = LABEL_W + scale.x(t, PLOT_W);
-                        line.target x1=(c(x)) y1=(c(y + 2.0)) x2=(c(x)) y2=(c(y + ROW_H - 2.0)) {}
+                        line.target x1=(c(x(t))) y1=(c(y + bar_top - 4.0)) x2=(c(x(t))) y2=(c(y + bar_top + bar_h + 4.0)) {}
                     }
                     @if let Some(base) = b.baseline {
-                        @let x = LABEL_W + scale.x(base, PLOT_W);
-                        path.baseline d=(format!("M{},{} L{},{} L{},{} L{},{} Z", c(x), c(mid - 6.0), c(x + 6.0), c(mid), c(x), c(mid + 6.0), c(x - 6.0), c(mid))) {}
+                        @let bx = x(base);
+                        path.baseline d=(format!("M{},{} L{},{} L{},{} L{},{} Z", c(bx), c(mid - 6.0), c(bx + 6.0), c(mid), c(bx), c(mid + 6.0), c(bx - 6.0), c(mid))) {}
                     }
                 }
             }
-            (legend(lang, height - 12.0, has(|b| b.low), has(|b| b.baseline), has(|b| b.target)))
+            (key)
         }
     }
 }
 
-const TREND_W: f64 = 620.0;
 const TREND_H: f64 = 220.0;
 const LEFT: f64 = 56.0;
 
@@ -207,10 +290,33 @@ pub fn trend(
     scale: Scale,
     baseline: Option<f64>,
 ) -> Markup {
+    html! {
+        (trend_in(WIDE, lang, title, desc, points, scale, baseline))
+        (trend_in(NARROW, lang, title, desc, points, scale, baseline))
+    }
+}
+
+fn trend_in(
+    f: Frame,
+    lang: Lang,
+    title: &str,
+    desc: &str,
+    points: &[Point],
+    scale: Scale,
+    baseline: Option<f64>,
+) -> Markup {
+    let trend_w = f.trend_w;
+    // The legend's second mark goes under the first where the chart is narrow.
+    let (second_x, second_y) = if trend_w > 400.0 {
+        (250.0, 0.0)
+    } else {
+        (0.0, LEGEND_LINE)
+    };
+    let height = TREND_H + second_y;
     let plot_h = TREND_H - 70.0;
     let y = |v: f64| TOP + plot_h - scale.x(v, plot_h);
     let step = if points.len() > 1 {
-        (TREND_W - LEFT - 20.0) / (points.len() - 1) as f64
+        (trend_w - LEFT - 20.0) / (points.len() - 1) as f64
     } else {
         0.0
     };
@@ -251,24 +357,26 @@ pub fn trend(
         (run.len() > 1).then(|| format!("M{} L{} Z", up.join(" L"), down.join(" L")))
     };
     html! {
-        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(TREND_W), c(TREND_H)))
+        svg class={ "chart " (f.class) } xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(trend_w), c(height)))
             role="img" preserveAspectRatio="xMinYMin meet" {
             title { (title) }
             desc { (desc) }
             g.axis {
                 @for t in ticks(scale) {
-                    line.grid x1=(c(LEFT)) y1=(c(y(t))) x2=(c(TREND_W - 6.0)) y2=(c(y(t))) {}
+                    line.grid x1=(c(LEFT)) y1=(c(y(t))) x2=(c(trend_w - 6.0)) y2=(c(y(t))) {}
                     text.tick x=(c(LEFT - 6.0)) y=(c(y(t) + 4.0)) text-anchor="end" { (scale.label(lang, t)) }
                 }
                 @for (i, p) in points.iter().enumerate() {
-                    text.tick x=(c(x(i))) y=(c(TOP + plot_h + 16.0)) text-anchor="middle" { (p.label) }
+                    @if i % f.label_every == 0 {
+                        text.tick x=(c(x(i))) y=(c(TOP + plot_h + 16.0)) text-anchor="middle" { (p.label) }
+                    }
                 }
             }
             @for run in &runs {
                 @if let Some(d) = band(run) { path.band d=(d) {} }
             }
             @if let Some(b) = baseline {
-                line.target x1=(c(LEFT)) y1=(c(y(b))) x2=(c(TREND_W - 6.0)) y2=(c(y(b))) {}
+                line.target x1=(c(LEFT)) y1=(c(y(b))) x2=(c(trend_w - 6.0)) y2=(c(y(b))) {}
             }
             @for run in &runs {
                 @if run.len() > 1 { path.line d=(line(run)) {} }
@@ -285,8 +393,10 @@ pub fn trend(
                 circle.dot cx="6" cy="-4" r="3.5" {}
                 text x="16" y="0" { (lang.pick("Giá trị (KTC 95 % là dải mờ)", "Value (shaded: 95 % interval)")) }
                 @if baseline.is_some() {
-                    line.target x1="250" y1="-4" x2="275" y2="-4" {}
-                    text x="282" y="0" { (lang.pick("Năm 2022", "2022")) }
+                    g transform=(format!("translate({},{})", c(second_x), c(second_y))) {
+                        line.target x1="0" y1="-4" x2="25" y2="-4" {}
+                        text x="32" y="0" { (lang.pick("Năm 2022", "2022")) }
+                    }
                 }
             }
         }
@@ -334,6 +444,12 @@ mod tests {
         assert!(svg.contains(r#"class="baseline""#));
         assert!(svg.contains(r#"class="target""#));
         assert!(!svg.contains("style="));
+        // On a phone each name sits above its bar, which spans the narrow plot.
+        assert!(svg.contains(r#"class="chart narrow""#));
+        assert!(
+            svg.contains(r#"<text class="label" x="0" y="36">"#),
+            "{svg}"
+        );
     }
 
     #[test]
@@ -358,8 +474,10 @@ mod tests {
             Some(80.0),
         )
         .into_string();
-        assert_eq!(svg.matches(r#"class="line""#).count(), 1, "{svg}");
-        assert_eq!(svg.matches(r#"class="dot""#).count(), 3 + 1);
+        // Drawn twice, wide and narrow.
+        assert_eq!(svg.matches(r#"class="line""#).count(), 2, "{svg}");
+        assert_eq!(svg.matches(r#"class="dot""#).count(), 2 * (3 + 1));
+        assert_eq!(svg.matches(r#"class="chart narrow""#).count(), 1);
         assert!(svg.contains("<title>By month</title>"));
     }
 }

@@ -73,6 +73,11 @@
         if (isLast(row)) { save(); } else { move(row, 1); }
         return;
       }
+      // The confirmation of a blank form: Space ticks it, Enter (above) saves.
+      if (input.type === "checkbox") {
+        if (e.key === " ") { e.preventDefault(); input.checked = !input.checked; }
+        return;
+      }
       if (e.key === "Backspace" && input.value === "") {
         e.preventDefault();
         move(row, -1);
@@ -128,5 +133,21 @@
     tell(row, (first && iso < first) || (last && iso > last) ? date.getAttribute("data-outside") : "");
   }
   if (date) { date.addEventListener("blur", checkDate); }
+  // The serial is checked as it is left too: the server says whether a save would refuse it
+  // (keyed twice already, keyed by you, in another batch) before the answers are keyed.
+  var serial = document.getElementById("serial");
+  var asking = 0;
+  function checkSerial() {
+    var row = serial.closest(".keyrow");
+    var v = serial.value.trim();
+    if (v === "" || !window.fetch) { tell(row, ""); return; }
+    var mine = ++asking;
+    var url = form.getAttribute("action").replace(/\/key$/, "/serial") + "?serial=" + encodeURIComponent(v);
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { message: null }; })
+      .then(function (said) { if (mine === asking) { tell(row, said.message || ""); } })
+      .catch(function () { /* offline: the save checks */ });
+  }
+  if (serial && form.getAttribute("action").slice(-4) === "/key") { serial.addEventListener("blur", checkSerial); }
   refresh();
 })();

@@ -35,6 +35,29 @@ pub fn alert(message: Option<&str>) -> Markup {
     html! { @if let Some(e) = message { p.error role="alert" { (e) } } }
 }
 
+/// The search box a long list of units gets (`data-search` on its `select`).
+pub fn unit_search(l: crate::text::Lang) -> &'static str {
+    l.pick(
+        "Tìm đơn vị (gõ một phần tên, không dấu cũng được):",
+        "Find a unit (type part of its name):",
+    )
+}
+
+/// A day to type, written as the page's language writes days (15/06/2025; 2025-06-15 in
+/// English), never in the browser's own order (a date field shows mm/dd/yyyy on many
+/// computers). The server reads either way.
+pub fn day_input(l: crate::text::Lang, name: &str, stored: &str) -> Markup {
+    let shown = if stored.is_empty() {
+        String::new()
+    } else {
+        l.when(stored)
+    };
+    html! {
+        input type="text" name=(name) value=(shown) inputmode="numeric" maxlength="10" size="10"
+            autocomplete="off" placeholder=(l.pick("ngày/tháng/năm", "YYYY-MM-DD"));
+    }
+}
+
 /// A role as the people who hold it say it.
 pub fn role_name(l: crate::text::Lang, role: crate::db::auth::Role) -> &'static str {
     use crate::db::auth::Role;

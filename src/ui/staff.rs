@@ -104,7 +104,7 @@ impl Staff<'_> {
             self.lang,
             title,
             body_class,
-            head,
+            html! { script src=(crate::ui::assets::pick_js_url()) defer {} (head) },
             html! {
                 (self.bar())
                 (content)

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use rust_decimal::prelude::ToPrimitive;
 
 const W: f64 = 360.0;
-const H: f64 = 150.0;
+const H: f64 = 168.0;
 const LEFT: f64 = 44.0;
 const TOP: f64 = 14.0;
 const PLOT_H: f64 = 96.0;
@@ -181,13 +181,14 @@ pub fn chart(lang: Lang, t: &Trajectory) -> Markup {
                     circle class=(if s.derived || s.estimate { "dot open" } else { "dot" }) cx=(c(x(i))) cy=(c(y(v))) r="4" {}
                 }
             }
-            g.legend transform=(format!("translate(0,{})", c(H - 8.0))) {
+            // Two lines, so that the legend's words stay 12 px or more on a phone.
+            g.legend transform=(format!("translate(0,{})", c(H - 26.0))) {
                 circle.dot cx="6" cy="-4" r="4" {}
                 text x="14" y="0" { (lang.pick("Công bố", "Published")) }
-                circle.dot.open cx="96" cy="-4" r="4" {}
-                text x="104" y="0" { (lang.pick("Suy ra / ước năm nay", "Derived / this year")) }
-                rect.line-band x="250" y="-9" width="14" height="10" {}
-                text x="268" y="0" { (lang.pick("Ngưỡng hạng 20", "Rank-20 line")) }
+                circle.dot.open cx="110" cy="-4" r="4" {}
+                text x="118" y="0" { (lang.pick("Suy ra / ước năm nay", "Derived / this year")) }
+                rect.line-band x="0" y="9" width="14" height="10" {}
+                text x="18" y="18" { (lang.pick("Ngưỡng hạng 20", "Rank-20 line")) }
             }
         }
     }

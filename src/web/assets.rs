@@ -10,3 +10,10 @@ pub async fn chiso_css() -> HttpResponse {
         .insert_header(("Cache-Control", assets::CACHE_FOREVER))
         .body(assets::CSS)
 }
+
+pub async fn pick_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", assets::CACHE_FOREVER))
+        .body(assets::PICK_JS)
+}

@@ -244,11 +244,12 @@ pub fn check(
             });
         }
     }
+    // Typed on a page as day/month/year, or YYYY-MM-DD; kept as YYYY-MM-DD.
     let day = |field: &'static str, v: &Option<String>| match given(v) {
-        Some(d) if chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_err() => {
-            Err(SliceError::NotADate { field, asked: d })
-        }
-        d => Ok(d),
+        Some(d) => crate::text::format::typed_day(&d)
+            .map(|day| Some(day.format("%Y-%m-%d").to_string()))
+            .ok_or(SliceError::NotADate { field, asked: d }),
+        None => Ok(None),
     };
     let (from, to) = (day("from", &asked.from)?, day("to", &asked.to)?);
     if let (Some(f), Some(t)) = (&from, &to) {
@@ -309,8 +310,8 @@ impl SliceError {
                 format!("There is no unit with the code “{u}”. Choose one from the list."),
             ),
             SliceError::NotADate { asked, .. } => (
-                format!("Ngày “{asked}” không hợp lệ: xin chọn ngày trong lịch."),
-                format!("“{asked}” is not a date: pick a day in the calendar."),
+                format!("Ngày “{asked}” không có trên lịch hoặc không đúng dạng: xin gõ ngày/tháng/năm, vd. 15/06/2025."),
+                format!("“{asked}” is not a day: type YYYY-MM-DD or day/month/year, e.g. 2025-06-15."),
             ),
             SliceError::Reversed { .. } => (
                 "“Từ ngày” đang sau “Đến ngày”: xin đổi lại để ngày bắt đầu không sau ngày kết thúc.".into(),

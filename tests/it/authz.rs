@@ -181,6 +181,7 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         (post("/logout"), Rule::any()),
         (get("/static/chiso.css"), rule(&EVERYONE)),
         (get("/static/entry.js"), rule(&EVERYONE)),
+        (get("/static/pick.js"), rule(&EVERYONE)),
         (get("/static/kiosk.js"), rule(&EVERYONE)),
         (get("/static/kiosk-sw.js"), rule(&EVERYONE)),
         (get("/static/icon.svg"), rule(&EVERYONE)),
@@ -249,6 +250,7 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
         ),
         (get("/entry/batches/{id}"), rule(CITY_SURVEYORS)),
         (get("/entry/batches/{id}/key"), rule(CITY_SURVEYORS)),
+        (get("/entry/batches/{id}/serial"), rule(CITY_SURVEYORS)),
         (
             post("/entry/batches/{id}/key"),
             rule(CITY_SURVEYORS).form(&household_form),

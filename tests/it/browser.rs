@@ -301,3 +301,127 @@ fn a_keyer_is_told_of_a_wrong_date_on_leaving_it_and_a_refused_save_returns_to_i
         json!("NK-0002")
     );
 }
+
+/// A serial already keyed is said as it is left, a form keyed nearly blank waits for a
+/// confirmation the keyboard gives (Space, Enter), and a unit is found by typing part of its
+/// name without diacritics.
+#[test]
+fn a_keyer_hears_of_a_used_serial_at_once_confirms_a_blank_form_and_finds_a_unit_by_typing() {
+    let (_dir, db, _guard) = process_database();
+    let server = start_server(&db);
+    for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
+        run_ok(
+            chiso_process(&db)
+                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
+                .args(["user", "add", name, "--role", role]),
+        );
+    }
+    let addr = server.addr.clone();
+    let year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
+    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
+    let body = format!(
+        "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=so"
+    );
+    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
+    assert_eq!(made.status, 303, "{}", made.body);
+    let batch = made
+        .header("location")
+        .unwrap()
+        .trim()
+        .trim_start_matches("/entry/batches/")
+        .to_string();
+    let (an, csrf) = sign_in(&addr, "an", "mat-khau-nhap-lieu");
+    let keyed = format!(
+        "csrf={csrf}&serial=NK-0003&date=0101{year}&bg.gioi_tinh=2&bg.do_tuoi=3&q.C8.4=1&q.E1.1=4&q.E1.2=4"
+    );
+    let saved = staff(
+        &addr,
+        "POST",
+        &format!("/entry/batches/{batch}/key"),
+        &an,
+        &keyed,
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let Some(mut chrome) = Browser::open("so-phieu", DESKTOP) else {
+        return;
+    };
+    // The supervisor finds a unit among a hundred by typing its name without diacritics.
+    sign_in_by_keyboard(&mut chrome, &addr, "chi", "mat-khau-nhap-lieu");
+    chrome.go(&format!("http://{addr}/entry"));
+    chrome.wait_for("!!document.querySelector('.picksearch input')");
+    let (wanted, typed) = {
+        let v = chrome.eval(
+            "(function(){var s=document.querySelector('select[name=unit]');var o=s.options[s.options.length-1];\
+              return [o.value, o.textContent.normalize('NFD').replace(/[\\u0300-\\u036f]/g,'').replace(/[đĐ]/g,'d').toLowerCase(), s.options.length];})()",
+        );
+        assert!(v[2].as_u64().unwrap() > 20, "a long list: {v}");
+        (
+            v[0].as_str().unwrap().to_string(),
+            v[1].as_str().unwrap().to_string(),
+        )
+    };
+    chrome.click(".picksearch input");
+    for ch in typed.chars() {
+        chrome.key(&ch.to_string());
+    }
+    let shown = chrome.eval(
+        "Array.prototype.filter.call(document.querySelector('select[name=unit]').options, function(o){return o.value && !o.hidden;}).map(function(o){return o.value;})",
+    );
+    let shown: Vec<String> = serde_json::from_value(shown).unwrap();
+    assert!(
+        shown.contains(&wanted) && shown.len() <= 3,
+        "{typed}: {shown:?}"
+    );
+    if shown.len() == 1 {
+        assert_eq!(
+            chrome.eval("document.querySelector('select[name=unit]').value"),
+            json!(wanted)
+        );
+    }
+    chrome.screenshot("tim-don-vi");
+    chrome.check_accessibility("the batches page with its unit search");
+
+    // The keyer who keyed NK-0003 is told so on leaving the serial, before the answers.
+    chrome.eval("window.leaving = true");
+    chrome.click("form[action='/logout'] button");
+    chrome.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+    sign_in_by_keyboard(&mut chrome, &addr, "an", "mat-khau-nhap-lieu");
+    chrome.go(&format!("http://{addr}/entry/batches/{batch}/key"));
+    chrome.wait_for("document.activeElement && document.activeElement.id === 'serial'");
+    for ch in "NK-0003".chars() {
+        chrome.key(&ch.to_string());
+    }
+    chrome.key("Enter");
+    let said = "(function(){var m=document.querySelector('#serial').closest('.keyrow').querySelector('.fielderror.live');\
+                return m?m.textContent:'';})()";
+    chrome.wait_for(&format!("{said}.indexOf('bạn đã nhập phiếu NK-0003') >= 0"));
+    chrome.screenshot("so-da-nhap");
+    // Another serial: the message goes.
+    chrome.click("#serial");
+    for ch in "NK-0004".chars() {
+        chrome.key(&ch.to_string());
+    }
+    chrome.key("Enter");
+    chrome.wait_for(&format!("{said} === ''"));
+    for ch in format!("0101{year}").chars() {
+        chrome.key(&ch.to_string());
+    }
+    // Saved with every question left blank: the confirmation waits with the cursor on it.
+    chrome.eval("window.leaving = true");
+    chrome.run("document.getElementById('keying').requestSubmit();", vec![]);
+    chrome.wait_for("window.leaving === undefined && document.readyState === 'complete'");
+    chrome.wait_for("document.activeElement && document.activeElement.id === 'blank_ok'");
+    chrome.key("Space");
+    assert_eq!(
+        chrome.eval("document.getElementById('blank_ok').checked"),
+        json!(true)
+    );
+    chrome.screenshot("phieu-trong-xac-nhan");
+    // The walk through the page moves the cursor; it was on the confirmation, as asserted.
+    chrome.check_accessibility("the keying screen asking to confirm a blank form");
+    chrome.run("document.getElementById('blank_ok').focus();", vec![]);
+    chrome.key("Enter");
+    chrome.wait_for("!!document.querySelector('.saved')");
+    assert!(chrome.text(".saved").contains("Đã lưu phiếu NK-0004"));
+}

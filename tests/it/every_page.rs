@@ -86,3 +86,32 @@ fn results_tables_on_a_phone_leave_out_the_columns_without_a_value() {
         );
     }
 }
+
+/// Chart words on a phone are 12 px or more: the narrow drawing is shown, not the desk's
+/// chart shrunk to the screen.
+#[test]
+fn chart_words_on_a_phone_are_at_least_12_pixels() {
+    let (app, _fx) = app_with_fixtures();
+    let Some(mut b) = Browser::open("phone-charts", crate::webdriver::PHONE) else {
+        return;
+    };
+    let addr = serve(&app);
+    sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
+    let mut charts = 0;
+    for page in ["/", "/sipas", "/papi", "/report", "/public"] {
+        b.go(&format!("http://{addr}{page}"));
+        b.screenshot(&format!("charts{}", page.replace('/', "-")));
+        let seen = b.eval(
+            "(function(){var small=[],n=0;document.querySelectorAll('svg.chart').forEach(function(svg){\
+               var r=svg.getBoundingClientRect();if(!r.width){return;}n++;\
+               var k=r.width/svg.viewBox.baseVal.width;\
+               svg.querySelectorAll('text').forEach(function(t){\
+                 var px=parseFloat(getComputedStyle(t).fontSize)*k;\
+                 if(px<12){small.push(t.textContent+': '+px.toFixed(1)+' px');}});});\
+               return {charts:n,small:small};})()",
+        );
+        assert_eq!(seen["small"], serde_json::json!([]), "{page}");
+        charts += seen["charts"].as_u64().unwrap();
+    }
+    assert!(charts >= 5, "{charts} charts seen");
+}

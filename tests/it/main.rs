@@ -27,6 +27,7 @@ mod import;
 mod instruments;
 mod interviewer;
 mod interviewer_in_browser;
+mod keying_desk;
 mod kiosk;
 mod kiosk_offline;
 mod language;

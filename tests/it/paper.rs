@@ -5,10 +5,10 @@ use crate::harness::*;
 use actix_web::http::StatusCode;
 use chiso::db::recount::recount_in_parts;
 
-const SURVEY: &str = "sipas-2022-household";
-const WARD: &str = "NK-P-AN-BINH";
+pub(crate) const SURVEY: &str = "sipas-2022-household";
+pub(crate) const WARD: &str = "NK-P-AN-BINH";
 
-fn paper_app() -> TestApp {
+pub(crate) fn paper_app() -> TestApp {
     TestApp::builder()
         .with_staff(&[
             ("an", Role::Surveyor),
@@ -21,7 +21,7 @@ fn paper_app() -> TestApp {
 
 /// A household form as keyed: serial, date, and the codes of a few questions by the numbers
 /// the paper prints (background 1 = sex, 2 = age band; the service items are keyed by code).
-fn household(serial: &str, e11: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn household(serial: &str, e11: &str) -> Vec<(&'static str, String)> {
     vec![
         ("serial", serial.to_string()),
         ("date", "15/06/2025".to_string()),
@@ -36,7 +36,7 @@ fn household(serial: &str, e11: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, s)| (*k, s.as_str())).collect()
 }
 
@@ -52,7 +52,7 @@ fn recount_agrees(app: &TestApp) {
 /// The paper desk of a test: supervisor chi and surveyors an and binh signed in, and a fresh
 /// batch of three household forms of An Bình that chi opened, with its keying address — as
 /// (chi, an, binh, batch, keying address).
-async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
+pub(crate) async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
     let sup = svc.supervisor("chi").await;
     let an = svc.surveyor("an").await;
     let binh = svc.surveyor("binh").await;
@@ -63,7 +63,7 @@ async fn desk(svc: &Web) -> (Staff, Staff, Staff, String, String) {
 
 /// The supervisor opens a batch of `expected` household forms of `unit` for 2025, labelled
 /// `label`: its id.
-async fn open_batch(sup: &Staff, unit: &str, expected: &str, label: &str) -> String {
+pub(crate) async fn open_batch(sup: &Staff, unit: &str, expected: &str, label: &str) -> String {
     let fields = [
         ("survey", SURVEY),
         ("unit", unit),
@@ -82,7 +82,7 @@ async fn open_batch(sup: &Staff, unit: &str, expected: &str, label: &str) -> Str
 }
 
 /// The first form in dispute that the supervisor's list links to: its id.
-async fn first_dispute(sup: &Staff) -> String {
+pub(crate) async fn first_dispute(sup: &Staff) -> String {
     let Answer { text: list, .. } = sup.get("/entry/disputes").await;
     let form_at = list.find("/entry/forms/").unwrap();
     list[form_at + 13..]
@@ -93,7 +93,7 @@ async fn first_dispute(sup: &Staff) -> String {
 
 /// The supervisor settles question E1.1 of form `form` from `source` (the paper, or a
 /// keying), with the paper's `value` when from the paper, for `reason`: the answer's status.
-async fn settle_e11(
+pub(crate) async fn settle_e11(
     sup: &Staff,
     form: &str,
     source: &str,

@@ -293,7 +293,7 @@ pub fn kiosks(p: &KiosksPage) -> Markup {
                 h2 { (l.pick("Thêm thiết bị kiosk", "Add a kiosk")) }
                 form.stack method="post" action="/admin/kiosks" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Đơn vị (bản đồ hiện nay)", "Unit (today's map)")) select name="unit" required data-search=(crate::ui::layout::unit_search(l)) { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
                     label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" { @for s in &p.surveys { option value=(s.id) selected[s.id == COUNTER_FORM] { (s.title_in(l)) } } } }
                     label { (l.pick("Tên thiết bị", "Device name")) input type="text" name="label" maxlength="100" placeholder=(l.pick("vd. Quầy 1", "e.g. Counter 1")); }
                     button.primary type="submit" { (l.pick("Thêm kiosk", "Add the kiosk")) }

@@ -45,8 +45,8 @@ pub fn audit(staff: &Staff, trail: &Trail) -> Markup {
                     }
                 } }
                 label { (l.pick("Mã phiếu (nội bộ) ", "Form id (internal) ")) input type="text" name="form" value=(v(&f.form)) size="12"; }
-                label { (l.pick("Từ ngày ", "From ")) input type="date" name="from" value=(v(&f.from)); }
-                label { (l.pick("Đến ngày ", "To ")) input type="date" name="to" value=(v(&f.to)); }
+                label { (l.pick("Từ ngày ", "From ")) (crate::ui::layout::day_input(l, "from", &v(&f.from))) }
+                label { (l.pick("Đến ngày ", "To ")) (crate::ui::layout::day_input(l, "to", &v(&f.to))) }
                 button type="submit" { (l.pick("Lọc", "Filter")) }
             }
             @if entries.is_empty() {

@@ -35,7 +35,9 @@ impl Asked {
     fn cleaned(self) -> Asked {
         let some = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let day = |s: Option<String>| {
-            some(s).filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+            some(s)
+                .and_then(|d| crate::text::format::typed_day(&d))
+                .map(|d| d.format("%Y-%m-%d").to_string())
         };
         Asked {
             actor: some(self.actor),

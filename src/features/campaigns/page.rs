@@ -241,7 +241,7 @@ pub fn campaign(p: &CampaignPage) -> Markup {
                     input type="hidden" name="csrf" value=(csrf);
                     label { (l.pick("Họ tên", "Name")) input type="text" name="name" maxlength="200" required; }
                     label { (l.pick("Nhóm", "Group")) select name="group" required { (choose_option(l)) @for g in &p.survey.groups { option value=(g.code) { (g.label) } } } }
-                    label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
+                    label { (l.pick("Cơ quan, đơn vị", "Agency or unit")) select name="unit" required data-search=(crate::ui::layout::unit_search(l)) { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
                     label { (l.pick("Liên hệ (thư điện tử, điện thoại)", "Contact (e-mail, phone)")) input type="text" name="contact" maxlength="200"; }
                     button type="submit" { (l.pick("Thêm một người", "Add one person")) }
                 }

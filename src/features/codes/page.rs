@@ -69,7 +69,7 @@ pub fn issue_page(p: &IssuePage) -> Markup {
             form.stack method="post" action="/codes" {
                 input type="hidden" name="csrf" value=(st.csrf);
                 label { (l.pick("Phiếu khảo sát", "Survey")) select name="survey" required { (choose_option(l)) @for s in &p.surveys { option value=(s.id) { (s.title_in(l)) } } } }
-                label { (l.pick("Đơn vị (nơi trả kết quả)", "Unit (where results are handed back)")) select name="unit" required { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
+                label { (l.pick("Đơn vị (nơi trả kết quả)", "Unit (where results are handed back)")) select name="unit" required data-search=(crate::ui::layout::unit_search(l)) { (choose_option(l)) @for u in p.units { option value=(u.code) { (u.name) } } } }
                 label { (l.pick("Số mã", "Number of codes")) input type="number" name="count" value="100" min="1" max=(MAX_COUNT) required; }
                 label { (l.pick("Dùng được trong (ngày)", "Valid for (days)")) input type="number" name="days" value=(DEFAULT_DAYS) min="1" max="366" required; }
                 label { (l.pick("Kết quả", "Output"))

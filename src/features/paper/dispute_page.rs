@@ -4,9 +4,10 @@ use crate::features::paper::page::{status_label, under_entry, Staff};
 use crate::features::paper::service::disputes::Dispute;
 use crate::features::paper::service::{Batch, Form, DATE};
 use crate::text::Lang;
+use crate::ui::notice::Notice;
 use maud::{html, Markup};
 
-pub fn disputes(staff: &Staff, forms: &[(Form, Batch)]) -> Markup {
+pub fn disputes(staff: &Staff, said: Option<&Notice>, forms: &[(Form, Batch)]) -> Markup {
     let l = staff.lang;
     under_entry(
         staff,
@@ -14,6 +15,7 @@ pub fn disputes(staff: &Staff, forms: &[(Form, Batch)]) -> Markup {
         l.pick("phiếu chờ đối chiếu", "forms awaiting settlement"),
         html! {
             h1 { (l.pick("Phiếu chờ đối chiếu", "Forms awaiting settlement")) }
+            @if let Some(n) = said { (n.draw(l)) }
             @if forms.is_empty() {
                 p { (l.pick("Không có phiếu nào chờ đối chiếu: mọi phiếu nhập hai lần đều trùng khớp.", "No form awaits settlement: every form keyed twice agrees.")) }
             } @else {

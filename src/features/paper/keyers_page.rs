@@ -30,7 +30,7 @@ pub fn keyers(p: &KeyersPage) -> Markup {
             h1 { (st.t("Thống kê người nhập phiếu", "Keyer statistics")) }
             form.inline method="get" action="/entry/keyers" {
                 label { (st.t("Phiếu khảo sát ", "Survey ")) select name="survey" {
-                    @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.title_in(l)) } }
+                    @for s in &p.surveys { option value=(s.id) selected[s.id == p.survey.id] { (s.id) " — " (s.title_in(l)) } }
                 } }
                 label { (st.t("Năm ", "Year ")) input type="number" name="period" value=(r.period) min="2000" max="2100"; }
                 button type="submit" { (st.t("Xem", "Show")) }

@@ -2,11 +2,13 @@
 
 use crate::features::paper::service::batches::{BatchProgress, FormLine, Overview};
 use crate::features::paper::service::corrections::Correction;
+use crate::features::paper::service::keying::BLANK_OK;
 use crate::features::paper::service::{Keyed1, ADJUDICATED, DATE, DISPUTED, KEYED_ONCE, VERIFIED};
 use crate::survey::paper::{FieldKind, KeyError, Keyed, PaperField};
 use crate::survey::Survey;
 use crate::text::Lang;
-use crate::ui::layout::choose_option;
+use crate::ui::layout::{choose_option, unit_search};
+use crate::ui::notice::Notice;
 pub use crate::ui::staff::Staff;
 use maud::{html, Markup};
 
@@ -26,6 +28,8 @@ pub struct BatchesPage<'a> {
     pub surveys: Vec<&'a Survey>,
     pub overview: &'a Overview,
     pub error: Option<&'a str>,
+    /// What the last change said (a correction of a form that has no batch).
+    pub said: Option<&'a Notice>,
 }
 
 pub fn batches(p: &BatchesPage) -> Markup {
@@ -42,6 +46,7 @@ pub fn batches(p: &BatchesPage) -> Markup {
         st.t("Mỗi phiếu được hai người nhập độc lập; hai lần nhập trùng nhau thì phiếu được xác minh và tính vào kết quả, khác nhau thì người giám sát đối chiếu với phiếu giấy.", "Two people key every form independently; when both keyings agree the form is verified and counted, when they differ a supervisor settles them against the paper."),
         p.error,
         html! {
+            @if let Some(n) = p.said { (n.draw(l)) }
             @if batches.is_empty() {
                 p { (st.t("Chưa có lô phiếu nào.", "No batch yet.")) @if st.supervises() { (st.t(" Tạo lô đầu tiên bằng biểu mẫu bên dưới.", " Create the first one with the form below.")) } @else { (st.t(" Người giám sát tạo lô phiếu trước khi nhập.", " A supervisor creates a batch before keying starts.")) } }
             } @else {
@@ -90,11 +95,12 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
             label { (st.t("Phiếu khảo sát", "Survey"))
                 select name="survey" required {
                     (choose_option(st.lang))
-                    @for s in &p.surveys { option value=(s.id) { (s.title_in(st.lang)) } }
+                    // The code first: two titles start alike ("Phiếu…"), codes do not.
+                    @for s in &p.surveys { option value=(s.id) { (s.id) " — " (s.title_in(st.lang)) } }
                 }
             }
             label { (st.t("Đơn vị (phường, xã nơi phát phiếu)", "Unit (the ward or commune the forms were handed out in)"))
-                select name="unit" required {
+                select name="unit" required data-search=(unit_search(st.lang)) {
                     (choose_option(st.lang))
                     @for u in &p.overview.units { option value=(u.code) { (u.name) } }
                 }
@@ -108,7 +114,13 @@ fn new_batch_form(p: &BatchesPage) -> Markup {
 }
 
 /// One batch: progress and its forms (who keyed each, never what).
-pub fn batch(staff: &Staff, b: &BatchProgress, forms: &[FormLine], survey: &Survey) -> Markup {
+pub fn batch(
+    staff: &Staff,
+    said: Option<&Notice>,
+    b: &BatchProgress,
+    forms: &[FormLine],
+    survey: &Survey,
+) -> Markup {
     let (st, l) = (staff, staff.lang);
     let pct = |n: i64| {
         if b.batch.expected > 0 {
@@ -123,6 +135,7 @@ pub fn batch(staff: &Staff, b: &BatchProgress, forms: &[FormLine], survey: &Surv
         &b.batch.label,
         html! {
             h1 { (b.batch.label) }
+            @if let Some(n) = said { (n.draw(l)) }
             p { (survey.title_in(l)) " · " (b.batch.unit_name) " · " (st.t("năm", "year")) " " (b.batch.period) }
             @if survey.count_single_keyed {
                 p.error { (st.t("Phiếu khảo sát này được cài đặt tính cả phiếu mới nhập một lần vào kết quả, trước khi được xác minh.", "This survey is set to count forms keyed once, before they are verified.")) }
@@ -267,6 +280,13 @@ pub fn keying(p: &KeyingPage) -> Markup {
                         @if let Some(e) = error_of(DATE) { span.fielderror { (e) } }
                     }
                     (key_fields(l, p.fields, p.keys, p.errors, first_bad))
+                    @if let Some(e) = error_of(BLANK_OK) {
+                        div.keyrow.wide.confirm {
+                            input #blank_ok type="checkbox" name=(BLANK_OK) value="1" autofocus[first_bad == Some(BLANK_OK)] aria-describedby="blank-why";
+                            label for="blank_ok" { strong { (st.t("Phiếu giấy để trống như vậy: vẫn lưu", "The paper is as blank as this: save it")) } }
+                            span #blank-why .fielderror role="alert" { (e) }
+                        }
+                    }
                     button.primary.submit type="submit" { (st.t("Lưu và nhập phiếu tiếp", "Save and key the next form")) }
                 }
             }
@@ -289,6 +309,7 @@ fn first_in_error<'a>(fields: &'a [PaperField], errors: &[KeyError]) -> Option<&
     ["serial", DATE]
         .into_iter()
         .chain(fields.iter().map(|f| f.name.as_str()))
+        .chain([BLANK_OK])
         .find(|n| bad(n))
 }
 

@@ -44,7 +44,7 @@ pub fn map(lang: Lang, sets: &[UnitSet], chosen: &str, dated: bool) -> Markup {
 pub fn unit(lang: Lang, units: &[Unit], chosen: &str) -> Markup {
     html! {
         label { (lang.pick("Đơn vị", "Unit")) br;
-            select name="unit" {
+            select name="unit" data-search=(crate::ui::layout::unit_search(lang)) {
                 @for u in units {
                     option value=(u.code) selected[u.code == chosen] {
                         @if u.level == "commune" { "\u{a0}\u{a0}\u{a0}\u{a0}" } @else if u.level != "city" { "\u{a0}\u{a0}" }

@@ -142,8 +142,8 @@ fn filters(p: &ScoresPage) -> Markup {
             (choice::year(lang, p.period))
             (choice::map(lang, p.sets, p.map, true))
             (choice::unit(lang, p.units, p.unit))
-            label { (lang.pick("Từ ngày", "From")) br; input type="date" name="from" value=(p.from); }
-            label { (lang.pick("Đến ngày", "To")) br; input type="date" name="to" value=(p.to); }
+            label { (lang.pick("Từ ngày", "From")) br; (crate::ui::layout::day_input(lang, "from", p.from)) }
+            label { (lang.pick("Đến ngày", "To")) br; (crate::ui::layout::day_input(lang, "to", p.to)) }
             button type="submit" { (lang.pick("Xem", "Show")) }
         }
     }

@@ -57,6 +57,7 @@ pub fn household_keying(serial: &str, keys: &[(&str, &str)]) -> KeyedForm {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
         started_at: None,
+        blank_ok: false,
     }
 }
 

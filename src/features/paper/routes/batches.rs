@@ -1,11 +1,12 @@
 //! The batches page, a new batch, and one batch's forms.
 
-use super::see_other;
 use crate::features::paper::page as view;
 use crate::features::paper::service::{batches as service, NewBatch, PaperError};
 use crate::text::Lang;
+use crate::ui::notice::Notice;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, Surveyor, WithCsrf};
+use crate::web::flash;
 use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -26,6 +27,7 @@ async fn page<R: crate::web::extract::MinRole>(
         surveys: desk.state.catalog.surveys.values().collect(),
         overview: &overview,
         error,
+        said: desk.notice.as_ref(),
     });
     Ok(desk.page_with(status, page))
 }
@@ -70,7 +72,20 @@ pub async fn create(
         return page(&desk, StatusCode::UNPROCESSABLE_ENTITY, Some(error)).await;
     };
     let error = match desk.run(|st, u| service::create_batch(st, u, new)).await {
-        Ok(b) => return Ok(see_other(format!("/entry/batches/{}", b.id))),
+        Ok(b) => {
+            let said = Notice::saved((
+                format!(
+                    "Đã tạo lô “{}”: {} phiếu. Có thể bắt đầu nhập.",
+                    b.label, b.expected
+                ),
+                format!(
+                    "Batch “{}” created: {} forms. Keying can start.",
+                    b.label, b.expected
+                ),
+            ));
+            let to = format!("/entry/batches/{}", b.id);
+            return Ok(flash::redirect(&desk.state.forms_key, &to, &said));
+        }
         Err(e) => not_created(desk.lang, e)?,
     };
     page(&desk, StatusCode::UNPROCESSABLE_ENTITY, Some(&error)).await
@@ -104,6 +119,12 @@ pub async fn show(
     let (progress, forms) = desk.run(move |st, u| service::batch(st, u, &asked)).await?;
     let survey = super::survey(&desk.state, &progress.batch.survey_id)?;
     let here = format!("/entry/batches/{id}");
-    let page = view::batch(&desk.staff_at(&here), &progress, &forms, survey);
+    let page = view::batch(
+        &desk.staff_at(&here),
+        desk.notice.as_ref(),
+        &progress,
+        &forms,
+        survey,
+    );
     Ok(desk.page_with(StatusCode::OK, page))
 }

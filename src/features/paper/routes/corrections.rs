@@ -1,6 +1,6 @@
 //! Correcting a counted form: the form with its stored values, and saving the correction.
 
-use super::{see_other, AnyForm};
+use super::{done, AnyForm};
 use crate::features::paper::page as view;
 use crate::features::paper::service::corrections::{self as service, Correction};
 use crate::features::paper::service::DATE;
@@ -82,7 +82,15 @@ pub async fn correct(
         .run(move |st, u| service::correct(st, u, &form_id, &p.date, &p.keys, &p.reason))
         .await;
     posted.errors = match corrected {
-        Ok(f) => return Ok(see_other(batch_page(f.batch_id))),
+        Ok(f) => {
+            let to = batch_page(f.batch_id);
+            return Ok(done(
+                &desk,
+                &to,
+                format!("Đã sửa phiếu {}: kết quả đã được cập nhật, giá trị cũ và mới được ghi vào nhật ký.", f.serial),
+                format!("Form {} corrected: the results are updated, the old and new values are in the audit log.", f.serial),
+            ));
+        }
         Err(e) => e.into_marks("")?,
     };
     page(&desk, id, StatusCode::UNPROCESSABLE_ENTITY, Some(posted)).await

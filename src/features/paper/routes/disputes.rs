@@ -1,7 +1,7 @@
 //! The supervisor's desk for forms whose keyings differ: the list, settling one, and deleting
 //! a keying typed under the wrong serial.
 
-use super::{see_other, AnyForm};
+use super::{done, AnyForm};
 use crate::features::paper::dispute_page as view;
 use crate::features::paper::service::disputes::{self as service, Decision};
 use crate::features::paper::service::PaperError;
@@ -16,7 +16,11 @@ use std::collections::BTreeMap;
 
 pub async fn list(desk: Reader<Supervisor>) -> Result<HttpResponse, PageError> {
     let forms = desk.run(service::disputes).await?;
-    let page = view::disputes(&desk.staff_at("/entry/disputes"), &forms);
+    let page = view::disputes(
+        &desk.staff_at("/entry/disputes"),
+        desk.notice.as_ref(),
+        &forms,
+    );
     Ok(desk.page_with(StatusCode::OK, page))
 }
 
@@ -75,7 +79,15 @@ pub async fn settle(
         .run(move |st, u| service::settle(st, u, &form_id, decided))
         .await;
     let error = match settled {
-        Ok(form) => return Ok(see_other(settled_to(form.batch_id))),
+        Ok(form) => {
+            let to = settled_to(form.batch_id);
+            return Ok(done(
+                &desk,
+                &to,
+                format!("Đã đối chiếu phiếu {}: phiếu được tính vào kết quả với các giá trị đã chọn, và ghi vào nhật ký.", form.serial),
+                format!("Form {} settled: it counts with the values chosen, and the audit log holds them.", form.serial),
+            ));
+        }
         Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => not_saved(desk.lang, &e),
         Err(e) => return Err(e.into()),
     };
@@ -115,7 +127,13 @@ pub async fn delete_keying(
     // Checked by the service, after who may touch the form.
     let round = f.round.trim().parse().unwrap_or(0);
     let id = id.into_inner();
-    desk.run(move |st, u| service::delete_keying(st, u, &id, round, &f.reason))
+    let serial = desk
+        .run(move |st, u| service::delete_keying(st, u, &id, round, &f.reason))
         .await?;
-    Ok(see_other("/entry/disputes"))
+    Ok(done(
+        &desk,
+        "/entry/disputes",
+        format!("Đã xoá lần nhập {round} của phiếu {serial}; giá trị cũ được ghi vào nhật ký."),
+        format!("Keying {round} of form {serial} deleted; its values are in the audit log."),
+    ))
 }

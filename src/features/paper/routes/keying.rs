@@ -85,12 +85,14 @@ pub async fn save(
 
 /// A keying as posted: the serial, the date, when the blank form was opened, and the keys.
 fn keyed(form: AnyForm) -> KeyedForm {
-    let ([serial, date, started_at], keys) = form.take(["serial", DATE, "started_at"]);
+    let ([serial, date, started_at, blank_ok], keys) =
+        form.take(["serial", DATE, "started_at", service::BLANK_OK]);
     KeyedForm {
         serial,
         date,
         keys,
         started_at: Some(started_at),
+        blank_ok: blank_ok == "1",
     }
 }
 
@@ -104,6 +106,29 @@ fn next_blank(
     let [vi, en] = [Lang::Vi, Lang::En].map(|l| view::saved_message(l, serial, outcome));
     let next = format!("/entry/batches/{batch_id}/key");
     flash::redirect(&desk.state.forms_key, &next, &Notice::saved((vi, en)))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SerialQuery {
+    #[serde(default)]
+    serial: String,
+}
+
+/// The serial as the keyer leaves its field (the screen's script asks): `{"message": …}`
+/// with why a save would refuse it, in the reader's language, or `{"message": null}`.
+pub async fn serial(
+    desk: Reader<Surveyor>,
+    id: web::Path<String>,
+    q: web::Query<SerialQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (id, serial) = (id.into_inner(), q.into_inner().serial);
+    let said = desk
+        .run(move |st, u| service::serial_on_entry(st, u, &id, &serial))
+        .await?;
+    let message = said.map(|t| format!("{}.", desk.lang.text(&t)));
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "message": message })))
 }
 
 /// The keying screen's script: served by the binary, so pages need no inline script.

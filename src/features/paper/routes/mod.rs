@@ -14,7 +14,6 @@ use crate::state::AppState;
 use crate::survey::Survey;
 use crate::web::error::PageError;
 use crate::web::extract::WithCsrf;
-use crate::web::respond::see_other;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,6 +24,17 @@ pub type Reader<R> = crate::web::reader::Reader<R>;
 /// The survey a page is of.
 pub fn survey<'a>(state: &'a AppState, id: &str) -> Result<&'a Survey, PageError> {
     state.catalog.get(id).ok_or_else(PageError::not_found)
+}
+
+/// Back to `to`, saying what the change did (redirect-after-POST).
+pub fn done<R: crate::web::extract::MinRole>(
+    desk: &Reader<R>,
+    to: &str,
+    vi: String,
+    en: String,
+) -> actix_web::HttpResponse {
+    let said = crate::ui::notice::Notice::saved((vi, en));
+    crate::web::flash::redirect(&desk.state.forms_key, to, &said)
 }
 
 /// A posted form whose fields are the paper's: names are only known from the definition.

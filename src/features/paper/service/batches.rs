@@ -125,22 +125,33 @@ pub fn create_batch(state: &AppState, user: &User, b: NewBatch) -> Result<Batch,
             "the batch name is longer than 80 characters",
         ));
     }
-    let batch = rows::Batch {
+    let mut batch = rows::Batch {
         id: uuid::Uuid::new_v4().to_string(),
         survey_id: survey.id.clone(),
         period: b.period,
         unit_code: unit.code.clone(),
-        label: if label.is_empty() {
-            format!("{} · {}", unit.name, b.period)
-        } else {
-            label.to_string()
-        },
+        label: label.to_string(),
         expected: b.expected,
         created_by: user.username.clone(),
         created_at: now(),
     };
     state.db_blocking(|conn| {
         write_transaction(conn, |c| {
+            if batch.label.is_empty() {
+                batch.label = free_label(c, &batch, &unit.name)?;
+            } else if rows::label_taken(c, &batch.survey_id, batch.period, &batch.label)? {
+                return Err(invalid(
+                    "label",
+                    format!(
+                        "đã có lô “{}” của phiếu khảo sát này trong năm {}; hãy đặt tên khác",
+                        batch.label, batch.period
+                    ),
+                    format!(
+                        "there is already a batch “{}” of this survey in {}; choose another name",
+                        batch.label, batch.period
+                    ),
+                ));
+            }
             rows::insert_batch(c, &batch)?;
             let detail = json!({"batch": batch.id, "survey": batch.survey_id,
                 "period": batch.period, "unit": batch.unit_code, "expected": batch.expected});
@@ -155,6 +166,22 @@ pub fn create_batch(state: &AppState, user: &User, b: NewBatch) -> Result<Batch,
         })
     })?;
     Ok(Batch::of(state, &batch))
+}
+
+/// The name of a batch left unnamed: its unit and year, numbered from the second one on.
+fn free_label(
+    c: &mut AnyConnection,
+    batch: &rows::Batch,
+    unit_name: &str,
+) -> Result<String, DbError> {
+    let base = format!("{unit_name} · {}", batch.period);
+    let mut label = base.clone();
+    let mut n = 1;
+    while rows::label_taken(c, &batch.survey_id, batch.period, &label)? {
+        n += 1;
+        label = format!("{base} · {n}");
+    }
+    Ok(label)
 }
 
 /// A batch with its forms counted by status.

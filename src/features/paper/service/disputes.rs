@@ -237,14 +237,15 @@ fn decide(
 }
 
 /// Deletes a keying typed under the wrong serial or for the wrong batch, before the form
-/// counts. A form left with no keying goes too. The values go to the audit log.
+/// counts. A form left with no keying goes too. The values go to the audit log. Gives the
+/// form's serial.
 pub fn delete_keying(
     state: &AppState,
     user: &User,
     form_id: &str,
     round: i32,
     reason: &str,
-) -> Result<(), PaperError> {
+) -> Result<String, PaperError> {
     let (form, _) = form_in_scope(state, user, form_id)?;
     if !matches!(round, 1 | 2) {
         return Err(invalid(
@@ -307,7 +308,7 @@ pub fn delete_keying(
                     rows::update_form(c, &form)?;
                 }
             }
-            Ok(())
+            Ok(form.serial)
         })
     })
 }

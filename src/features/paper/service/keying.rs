@@ -25,6 +25,26 @@ pub struct KeyedForm {
     pub keys: Keyed,
     /// When the blank form was opened (RFC 3339), for the keyer's speed.
     pub started_at: Option<String>,
+    /// The keyer confirmed that a (nearly) blank form is blank on paper too.
+    pub blank_ok: bool,
+}
+
+/// The confirmation a nearly blank form asks for before it is saved.
+pub const BLANK_OK: &str = "blank_ok";
+
+/// Why a form with at most one question answered (background aside) is not saved until the
+/// keyer confirms it: more often a slip of the fingers than a citizen who answered nothing.
+fn nearly_blank(fields: &[PaperField], clean: &Keyed) -> Option<KeyError> {
+    let questions = fields.iter().filter(|f| !f.name.starts_with("bg."));
+    let asked = questions.clone().count();
+    let answered = questions.filter(|f| clean.contains_key(&f.name)).count();
+    (asked > 1 && answered <= 1).then(|| KeyError {
+        name: BLANK_OK.into(),
+        message: Text::new(
+            format!("Phiếu chỉ có {answered} trên {asked} câu hỏi được trả lời. Nếu phiếu giấy đúng như vậy, đánh dấu ô xác nhận rồi lưu lại; nếu không, hãy nhập tiếp các câu còn thiếu."),
+            format!("Only {answered} of {asked} questions are answered. If the paper is so, tick the confirmation and save again; if not, key the missing answers."),
+        ),
+    })
 }
 
 /// What a keying did to its form.
@@ -74,6 +94,31 @@ pub fn screen(state: &AppState, user: &User, batch_id: &str) -> Result<Screen, P
     })
 }
 
+/// What the keyer is told about a serial as its field is left, before the rest is keyed: why
+/// a save would refuse it now (not a serial, keyed twice already, keyed by this keyer, in
+/// another batch), or nothing. The save checks again.
+pub fn serial_on_entry(
+    state: &AppState,
+    user: &User,
+    batch_id: &str,
+    serial: &str,
+) -> Result<Option<Text>, PaperError> {
+    let batch = state
+        .db_blocking(|conn| rows::batch(conn, batch_id))?
+        .ok_or(PaperError::NotFound)?;
+    in_scope(state, user, &batch)?;
+    let serial = match check_serial(serial) {
+        Ok(s) => s,
+        Err(PaperError::Invalid(p)) => return Ok(Some(p.text)),
+        Err(e) => return Err(e),
+    };
+    match state.db_blocking(|c| serial_meets(c, state, &batch, &serial, &user.username)) {
+        Ok(_) => Ok(None),
+        Err(PaperError::Refused(why)) => Ok(Some(why)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Saves one keying of a form of `batch_id`: the first, or the blind second.
 pub fn key_form(
     state: &AppState,
@@ -113,6 +158,9 @@ pub fn key_form(
         }
         (Err(e), _) => return Err(e),
     };
+    if let Some(blank) = nearly_blank(&fields, &clean).filter(|_| !input.blank_ok) {
+        return Err(PaperError::Keys(vec![blank]));
+    }
     let keying = new_keying(&user.username, &batch, &clean, &pending, input.started_at);
     let saved = state.db_blocking(|conn| {
         write_transaction(conn, |c| save_keying(c, &sheet, keying, &clean, pending))
@@ -169,7 +217,7 @@ fn save_keying(
     let detail = |round: i32| {
         json!({"serial": serial, "batch": batch.id, "round": round, "after": clean}).to_string()
     };
-    let Some(mut form) = rows::form_by_serial(c, &survey.id, batch.period, serial)? else {
+    let Some((mut form, first)) = serial_meets(c, state, batch, serial, &keying.keyed_by)? else {
         let mut form = rows::Form {
             id: uuid::Uuid::new_v4().to_string(),
             batch_id: Some(batch.id.clone()),
@@ -197,6 +245,53 @@ fn save_keying(
         )?;
         let counted = form.response_id.is_some();
         return Ok((form, Keyed1::First { counted }));
+    };
+    keying.form_id = form.id.clone();
+    keying.round = 2;
+    rows::insert_keying(c, &keying)?;
+    let mut first_keys = keys_of(&first);
+    first_keys.insert(DATE.into(), first.day.clone());
+    let diffs = differences(sheet.fields, &first_keys, clean).len();
+    form.differences = Some(i32::try_from(diffs).unwrap_or(i32::MAX));
+    form.updated_at = keying.saved_at.clone();
+    let outcome = if diffs == 0 {
+        form.status = VERIFIED.into();
+        match &form.response_id {
+            Some(id) => responses::set_status(c, id, VERIFIED)?,
+            None => {
+                let mut p = pending;
+                p.status = VERIFIED.into();
+                form.response_id = Some(store(c, state, p)?);
+            }
+        }
+        Keyed1::Verified
+    } else {
+        form.status = DISPUTED.into();
+        Keyed1::Disputed(diffs)
+    };
+    rows::update_form(c, &form)?;
+    audit::record_form(
+        c,
+        &keying.keyed_by,
+        "paper.key",
+        &detail(2),
+        &form.id,
+        wall_now(),
+    )?;
+    Ok((form, outcome))
+}
+
+/// What a serial typed for `batch` meets: nothing yet (a first keying), or a form keyed once
+/// by someone else and that keying (the blind second); anything else is refused, saying why.
+fn serial_meets(
+    c: &mut AnyConnection,
+    state: &AppState,
+    batch: &rows::Batch,
+    serial: &str,
+    keyer: &str,
+) -> Result<Option<(rows::Form, Keying)>, PaperError> {
+    let Some(form) = rows::form_by_serial(c, &batch.survey_id, batch.period, serial)? else {
+        return Ok(None);
     };
     if form.batch_id.as_deref() != Some(batch.id.as_str()) {
         let other = form
@@ -242,7 +337,7 @@ fn save_keying(
             ))
         }
     };
-    if first.keyed_by == keying.keyed_by {
+    if first.keyed_by == keyer {
         return Err(refused(
             format!(
                 "bạn đã nhập phiếu {serial}; lần nhập thứ hai phải do một người khác thực hiện"
@@ -250,39 +345,7 @@ fn save_keying(
             format!("you keyed form {serial}; the second keying must be done by someone else"),
         ));
     }
-    keying.form_id = form.id.clone();
-    keying.round = 2;
-    rows::insert_keying(c, &keying)?;
-    let mut first_keys = keys_of(first);
-    first_keys.insert(DATE.into(), first.day.clone());
-    let diffs = differences(sheet.fields, &first_keys, clean).len();
-    form.differences = Some(i32::try_from(diffs).unwrap_or(i32::MAX));
-    form.updated_at = keying.saved_at.clone();
-    let outcome = if diffs == 0 {
-        form.status = VERIFIED.into();
-        match &form.response_id {
-            Some(id) => responses::set_status(c, id, VERIFIED)?,
-            None => {
-                let mut p = pending;
-                p.status = VERIFIED.into();
-                form.response_id = Some(store(c, state, p)?);
-            }
-        }
-        Keyed1::Verified
-    } else {
-        form.status = DISPUTED.into();
-        Keyed1::Disputed(diffs)
-    };
-    rows::update_form(c, &form)?;
-    audit::record_form(
-        c,
-        &keying.keyed_by,
-        "paper.key",
-        &detail(2),
-        &form.id,
-        wall_now(),
-    )?;
-    Ok((form, outcome))
+    Ok(Some((form, first.clone())))
 }
 
 /// Inside a write transaction: an imported form as the first keying of a form of `batch`,

@@ -50,18 +50,7 @@ pub(super) fn check_serial(serial: &str) -> Result<String, PaperError> {
 
 /// The date on the paper: dd/mm/yyyy (or d/m/yyyy, dd-mm-yyyy, ddmmyyyy) or yyyy-mm-dd.
 pub fn parse_paper_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Some(d);
-    }
-    let t = t.replace(['-', '.'], "/");
-    if let Ok(d) = NaiveDate::parse_from_str(&t, "%d/%m/%Y") {
-        return Some(d);
-    }
-    if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(&t, "%d%m%Y").ok();
-    }
-    None
+    crate::text::format::typed_day(text)
 }
 
 /// The submission id of a paper form: one per survey, period and serial, so that a form is

@@ -101,7 +101,8 @@ pub fn keyer_stats(
     Ok(summarise(&rows))
 }
 
-/// The statistics page: the survey and year asked for (else the first survey, this year).
+/// The statistics page: the survey and year asked for (else those of the newest batch being
+/// keyed).
 #[derive(Debug, Clone)]
 pub struct Report {
     pub survey_id: String,
@@ -120,17 +121,27 @@ pub fn report(
     survey: Option<&str>,
     period: Option<&str>,
 ) -> Result<Option<Report>, PaperError> {
+    let visible = batches(state, user)?;
+    // Unasked, the page opens on what is being keyed: the newest batch with forms keyed
+    // (else the newest batch), not on whichever survey sorts first.
+    let keyed = visible
+        .iter()
+        .find(|b| b.keyed() > 0)
+        .or(visible.first())
+        .map(|b| &b.batch);
     let Some(survey) = survey
         .and_then(|s| state.catalog.get(s))
+        .or_else(|| keyed.and_then(|b| state.catalog.get(&b.survey_id)))
         .or_else(|| state.catalog.surveys.values().next())
     else {
         return Ok(None);
     };
     let period = period
         .and_then(|p| p.trim().parse().ok())
+        .or_else(|| keyed.filter(|b| b.survey_id == survey.id).map(|b| b.period))
         .unwrap_or_else(|| state.clock.year());
     let (by_keyer, by_batch) = keyer_stats(state, user, &survey.id, period)?;
-    let batch_labels = batches(state, user)?
+    let batch_labels = visible
         .into_iter()
         .map(|b| (b.batch.id, b.batch.label))
         .collect();
