@@ -42,6 +42,12 @@ pub fn when_iso(stored: &str) -> String {
 /// A day as a person types it: dd/mm/yyyy (or d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, ddmmyyyy), or
 /// yyyy-mm-dd as the English pages and the API write it.
 pub fn typed_day(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    // A year of four digits: "15/06/25" is not the year 25.
+    day_of(text).filter(|d| (1000..=9999).contains(&d.year()))
+}
+
+fn day_of(text: &str) -> Option<chrono::NaiveDate> {
     use chrono::NaiveDate;
     let t = text.trim();
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
