@@ -84,6 +84,13 @@ fn results_tables_on_a_phone_leave_out_the_columns_without_a_value() {
             serde_json::json!(0),
             "{page}: cells showing only “—”"
         );
+        // A few screens to scroll, not forty.
+        let screens = b
+            .eval("document.documentElement.scrollHeight / window.innerHeight")
+            .as_f64()
+            .unwrap();
+        eprintln!("{page}: {screens:.1} phone screens");
+        assert!(screens <= 6.0, "{page}: {screens:.1} screens on a phone");
     }
 }
 
