@@ -291,16 +291,15 @@ pub fn trend(
     baseline: Option<f64>,
 ) -> Markup {
     html! {
-        (trend_in(WIDE, lang, title, desc, points, scale, baseline))
-        (trend_in(NARROW, lang, title, desc, points, scale, baseline))
+        (trend_in(WIDE, lang, (title, desc), points, scale, baseline))
+        (trend_in(NARROW, lang, (title, desc), points, scale, baseline))
     }
 }
 
 fn trend_in(
     f: Frame,
     lang: Lang,
-    title: &str,
-    desc: &str,
+    (title, desc): (&str, &str),
     points: &[Point],
     scale: Scale,
     baseline: Option<f64>,

@@ -65,31 +65,11 @@ pub fn sign_in_by_keyboard(b: &mut Browser, addr: &str, user: &str, password: &s
 
 #[test]
 fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
-    let (_dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
-        run_ok(
-            chiso_process(&db)
-                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
-                .args(["user", "add", name, "--role", role]),
-        );
-    }
-    let addr = server.addr.clone();
-
     // The supervisor opens a batch for a ward of today's map, this year.
-    let year = chrono::Utc::now().format("%Y").to_string();
-    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
-    let body = format!(
-        "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=browser"
-    );
-    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
-    assert_eq!(made.status, 303, "{}", made.body);
-    let batch = made
-        .header("location")
-        .unwrap()
-        .trim()
-        .trim_start_matches("/entry/batches/")
-        .to_string();
+    let desk = KeyingDesk::open("browser");
+    let (addr, db, batch) = (desk.addr(), desk.db.clone(), desk.batch.clone());
+    let year = desk.year.to_string();
+    let (sup, _) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
 
     // What the keyer will type, field by field, as the paper shows it: the first code of each
     // question asked, "2" (no) on Câu 8.4 so the service questions are skipped as on paper.
@@ -213,31 +193,61 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
     assert_eq!(stored, typed);
 }
 
+/// A server with surveyor "an" and supervisor "chi", and a batch of ten household forms of
+/// Phường Ninh Kiều for this year that chi opened under `label`.
+struct KeyingDesk {
+    // Dropped in this order: the server stops before its database goes.
+    server: crate::harness::Server,
+    _guard: crate::harness::SchemaGuard,
+    _dir: tempfile::TempDir,
+    db: String,
+    year: i32,
+    batch: String,
+}
+
+impl KeyingDesk {
+    fn open(label: &str) -> KeyingDesk {
+        let (dir, db, guard) = process_database();
+        let server = start_server(&db);
+        for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
+            run_ok(
+                chiso_process(&db)
+                    .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
+                    .args(["user", "add", name, "--role", role]),
+            );
+        }
+        let year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
+        let (sup, csrf) = sign_in(&server.addr, "chi", "mat-khau-nhap-lieu");
+        let body = format!(
+            "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label={label}"
+        );
+        let made = staff(&server.addr, "POST", "/entry/batches", &sup, &body);
+        assert_eq!(made.status, 303, "{}", made.body);
+        let batch = made
+            .header("location")
+            .unwrap()
+            .trim()
+            .trim_start_matches("/entry/batches/")
+            .to_string();
+        KeyingDesk {
+            server,
+            _guard: guard,
+            _dir: dir,
+            db,
+            year,
+            batch,
+        }
+    }
+
+    fn addr(&self) -> String {
+        self.server.addr.clone()
+    }
+}
+
 #[test]
 fn a_keyer_is_told_of_a_wrong_date_on_leaving_it_and_a_refused_save_returns_to_it() {
-    let (_dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
-        run_ok(
-            chiso_process(&db)
-                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
-                .args(["user", "add", name, "--role", role]),
-        );
-    }
-    let addr = server.addr.clone();
-    let year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
-    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
-    let body = format!(
-        "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=ngay"
-    );
-    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
-    assert_eq!(made.status, 303, "{}", made.body);
-    let batch = made
-        .header("location")
-        .unwrap()
-        .trim()
-        .trim_start_matches("/entry/batches/")
-        .to_string();
+    let desk = KeyingDesk::open("ngay");
+    let (addr, year, batch) = (desk.addr(), desk.year, desk.batch.clone());
 
     let Some(mut chrome) = Browser::open("ngay-sai", DESKTOP) else {
         return;
@@ -307,29 +317,8 @@ fn a_keyer_is_told_of_a_wrong_date_on_leaving_it_and_a_refused_save_returns_to_i
 /// name without diacritics.
 #[test]
 fn a_keyer_hears_of_a_used_serial_at_once_confirms_a_blank_form_and_finds_a_unit_by_typing() {
-    let (_dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    for (name, role) in [("an", "surveyor"), ("chi", "supervisor")] {
-        run_ok(
-            chiso_process(&db)
-                .env("CHISO_USER_PASSWORD", "mat-khau-nhap-lieu")
-                .args(["user", "add", name, "--role", role]),
-        );
-    }
-    let addr = server.addr.clone();
-    let year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
-    let (sup, csrf) = sign_in(&addr, "chi", "mat-khau-nhap-lieu");
-    let body = format!(
-        "csrf={csrf}&survey=sipas-2022-household&unit=P-NINH-KIEU&period={year}&expected=10&label=so"
-    );
-    let made = staff(&addr, "POST", "/entry/batches", &sup, &body);
-    assert_eq!(made.status, 303, "{}", made.body);
-    let batch = made
-        .header("location")
-        .unwrap()
-        .trim()
-        .trim_start_matches("/entry/batches/")
-        .to_string();
+    let desk = KeyingDesk::open("so");
+    let (addr, year, batch) = (desk.addr(), desk.year, desk.batch.clone());
     let (an, csrf) = sign_in(&addr, "an", "mat-khau-nhap-lieu");
     let keyed = format!(
         "csrf={csrf}&serial=NK-0003&date=0101{year}&bg.gioi_tinh=2&bg.do_tuoi=3&q.C8.4=1&q.E1.1=4&q.E1.2=4"

@@ -22,20 +22,13 @@ pub async fn pack(desk: Reader<Surveyor>) -> HttpResponse {
 
 /// The app's script (forms rendered, checked, kept and sent on the tablet).
 pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", assets::CACHE_FOREVER))
-        .body(assets::INTERVIEWER_JS)
+    crate::web::assets::script(assets::INTERVIEWER_JS)
 }
 
 /// The app's own service worker, for the app's addresses only (not the kiosk's): always
 /// asked for afresh, so a new build reaches tablets.
 pub async fn worker() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("Service-Worker-Allowed", "/phong-van"))
-        .body(assets::interviewer_sw())
+    crate::web::assets::worker(assets::interviewer_sw(), "/phong-van")
 }
 
 /// The web app manifest: the app installs on a tablet's home screen.

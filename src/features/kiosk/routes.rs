@@ -146,24 +146,14 @@ pub async fn manifest(v: Visit) -> Result<HttpResponse, PageError> {
 
 /// The kiosk's service worker, checked by the browser for updates on every visit.
 pub async fn service_worker() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("Service-Worker-Allowed", "/k/"))
-        .body(crate::ui::assets::KIOSK_SW_JS)
+    crate::web::assets::worker(crate::ui::assets::KIOSK_SW_JS.into(), "/k/")
 }
 
 pub async fn icon() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
-        .body(crate::ui::assets::ICON_SVG)
+    crate::web::assets::kept("image/svg+xml", crate::ui::assets::ICON_SVG)
 }
 
 /// The kiosk form's script: served by the binary, so pages need no inline script.
 pub async fn kiosk_js() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
-        .body(crate::ui::assets::KIOSK_JS)
+    crate::web::assets::script(crate::ui::assets::KIOSK_JS)
 }

@@ -133,8 +133,5 @@ pub async fn serial(
 
 /// The keying screen's script: served by the binary, so pages need no inline script.
 pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", crate::ui::assets::CACHE_FOREVER))
-        .body(crate::ui::assets::ENTRY_JS)
+    crate::web::assets::script(crate::ui::assets::ENTRY_JS)
 }
