@@ -5,8 +5,8 @@
 
 use crate::browser::sign_in_by_keyboard;
 use crate::harness::{
-    campaign_id, campaign_links, chiso_process, create_campaign, first_link, live_submission,
-    process_database, respondents_file, start_server, stored_forms_in, submit_live,
+    chiso_process, first_link, live_submission, process_database, start_server, stored_forms_in,
+    submit_live, OneLinkCampaign,
 };
 use crate::webdriver::{pdf_read, pdf_words, words, Browser, DESKTOP, PHONE};
 use serde_json::{json, Value};
@@ -40,16 +40,8 @@ fn surveyor_token_and_viewer(db: &str, name: &str, password: &str) -> String {
 
 #[test]
 fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
-    let (dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    let addr = server.addr.clone();
-    let list = respondents_file(
-        dir.path(),
-        "nguoi.csv",
-        "Nguyễn Văn An,hdnd,CT,an@example.vn\n",
-    );
-    let id = campaign_id(&create_campaign(&db, &list));
-    let links = campaign_links(&db, &id, &addr);
+    let campaign = OneLinkCampaign::start("Nguyễn Văn An,hdnd,CT,an@example.vn");
+    let links = campaign.links();
     let link = first_link(&links);
     assert!(link.contains("/i/"), "{links}");
 
@@ -119,7 +111,7 @@ fn an_official_answers_a_one_time_link_on_a_phone_and_the_link_is_then_used() {
     b.screenshot("da-dung");
     drop(b);
 
-    assert_eq!(stored_forms_in(&db), 1);
+    assert_eq!(stored_forms_in(&campaign.db), 1);
 }
 
 #[test]

@@ -3,8 +3,7 @@
 //! again, a question skipped on a citizen's or an official's form.
 
 use crate::harness::{
-    campaign_id, campaign_links, create_campaign, first_link, process_database, respondents_file,
-    slip_code_by_cli, start_server,
+    first_link, process_database, slip_code_by_cli, start_server, OneLinkCampaign,
 };
 use crate::webdriver::{Browser, PHONE};
 use chiso::http_client::Client;
@@ -121,17 +120,10 @@ fn a_mistyped_slip_code_is_typed_again_on_the_same_page_with_the_message_beside_
 
 #[test]
 fn an_old_link_after_the_links_are_issued_again_says_it_was_replaced_and_whom_to_ask() {
-    let (dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    let addr = server.addr.clone();
-    let list = respondents_file(
-        dir.path(),
-        "nguoi.csv",
-        "Nguyễn Văn An,hdnd,CT,an@example.vn\n",
-    );
-    let id = campaign_id(&create_campaign(&db, &list));
-    let old = first_link(&campaign_links(&db, &id, &addr));
-    let new = first_link(&campaign_links(&db, &id, &addr));
+    let campaign = OneLinkCampaign::start("Nguyễn Văn An,hdnd,CT,an@example.vn");
+    let addr = campaign.server.addr.clone();
+    let old = first_link(&campaign.links());
+    let new = first_link(&campaign.links());
     assert_ne!(old, new);
 
     let path = |l: &str| l[l.find("/i/").unwrap()..].to_string();
@@ -222,16 +214,8 @@ fn a_citizen_who_skips_questions_online_reads_what_to_put_right_at_the_top() {
 
 #[test]
 fn an_official_who_skips_a_question_reads_what_to_put_right_at_the_top_not_a_tooltip() {
-    let (dir, db, _guard) = process_database();
-    let server = start_server(&db);
-    let addr = server.addr.clone();
-    let list = respondents_file(
-        dir.path(),
-        "nguoi.csv",
-        "Trần Thị Bình,hdnd,CT,binh@example.vn\n",
-    );
-    let id = campaign_id(&create_campaign(&db, &list));
-    let links = campaign_links(&db, &id, &addr);
+    let campaign = OneLinkCampaign::start("Trần Thị Bình,hdnd,CT,binh@example.vn");
+    let links = campaign.links();
     let link = first_link(&links);
     let Some(mut b) = Browser::open("i-thieu-cau", PHONE) else {
         return;

@@ -535,6 +535,38 @@ pub fn campaign_links(db: &str, id: &str, addr: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A served database holding a campaign of [`OFFICIALS_SURVEY`] that asks one person (`row`:
+/// name, group, unit, contact), made by the CLI as an operator makes it.
+pub struct OneLinkCampaign {
+    // Dropped in this order: the server stops before its database goes.
+    pub server: Server,
+    _guard: SchemaGuard,
+    _dir: tempfile::TempDir,
+    pub db: String,
+    pub id: String,
+}
+
+impl OneLinkCampaign {
+    pub fn start(row: &str) -> OneLinkCampaign {
+        let (dir, db, guard) = process_database();
+        let server = start_server(&db);
+        let list = respondents_file(dir.path(), "nguoi.csv", &format!("{row}\n"));
+        let id = campaign_id(&create_campaign(&db, &list));
+        OneLinkCampaign {
+            server,
+            _guard: guard,
+            _dir: dir,
+            db,
+            id,
+        }
+    }
+
+    /// The links as `chiso campaign links` prints them now (each run issues them anew).
+    pub fn links(&self) -> String {
+        campaign_links(&self.db, &self.id, &self.server.addr)
+    }
+}
+
 /// The first person's link in what [`campaign_links`] printed.
 pub fn first_link(links: &str) -> String {
     links
