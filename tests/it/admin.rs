@@ -529,8 +529,10 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
 
     let out = chiso(&db, &["user", "list"], &[]);
     let listed = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(listed.contains("admin\tadmin\t-\tactive\t"), "{listed}");
-    assert!(listed.contains("lan\tsupervisor\tNK\tactive\t"), "{listed}");
+    assert_says(
+        &listed,
+        &["admin\tadmin\t-\tactive\t", "lan\tsupervisor\tNK\tactive\t"],
+    );
 
     assert!(chiso(&db, &["user", "disable", "lan"], &[])
         .status

@@ -1,9 +1,9 @@
 //! The command line, run as an operator runs it.
 
 use crate::harness::{
-    assert_fails_saying, assert_refused, assert_said, check_refuses, check_shipped_definitions,
-    copy_surveys, import_counter_forms, open_state, process_database, surveys_dir, text,
-    token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    assert_fails_saying, assert_refused, assert_said, assert_says, check_refuses,
+    check_shipped_definitions, copy_surveys, import_counter_forms, open_state, process_database,
+    surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -21,8 +21,7 @@ fn chiso(db: &str, args: &[&str]) -> Output {
 fn check_accepts_the_shipped_definitions() {
     let out = check_shipped_definitions();
     let t = text(&out);
-    assert!(t.contains("sipas-counter (sipas), 19 items"), "{t}");
-    assert!(t.contains("113 units"), "{t}");
+    assert_says(&t, &["sipas-counter (sipas), 19 items", "113 units"]);
 }
 
 #[test]

@@ -582,8 +582,7 @@ async fn cookies_are_secure_on_an_https_public_url() {
             );
         }
         for c in &set {
-            assert!(c.contains("HttpOnly"), "{c}");
-            assert!(c.contains("SameSite=Strict"), "{c}");
+            assert_says(c, &["HttpOnly", "SameSite=Strict"]);
             assert_eq!(c.contains("Secure"), secure, "{public_url}: {c}");
         }
     }

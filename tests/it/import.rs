@@ -393,10 +393,12 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     let page = upload(&lan, &csrf, "all", &[], dot(bad))
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("Không phiếu nào được lưu"), "{page}");
-    assert!(
-        page.contains("<td class=\"num\">3</td><td><code>E1.1</code></td><td><code>8</code></td>"),
-        "{page}"
+    assert_says(
+        &page,
+        &[
+            "Không phiếu nào được lưu",
+            "<td class=\"num\">3</td><td><code>E1.1</code></td><td><code>8</code></td>",
+        ],
     );
     assert_eq!(app.responses(), 0);
 

@@ -298,8 +298,10 @@ async fn bad_keyings_are_refused_by_field_and_store_nothing() {
         status, text: page, ..
     } = an.post_form(&key, &as_pairs(&bad)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("không đúng dạng ngày"), "{page}");
-    assert!(page.contains("T3: “5” không phải mã trên phiếu"), "{page}");
+    assert_says(
+        &page,
+        &["không đúng dạng ngày", "T3: “5” không phải mã trên phiếu"],
+    );
     let mut bad = form.clone();
     bad[0].1 = " ".into();
     assert_eq!(

@@ -757,3 +757,11 @@ pub fn rss_mb(pid: u32) -> f64 {
         .unwrap();
     kb / 1024.0
 }
+
+/// `page` says each of `said`: the first phrase missing is named, with the page.
+#[track_caller]
+pub fn assert_says(page: &str, said: &[&str]) {
+    for phrase in said {
+        assert!(page.contains(phrase), "missing “{phrase}” in:\n{page}");
+    }
+}
