@@ -5,4 +5,5 @@ pub mod keyers_page;
 pub mod page;
 pub mod print_page;
 pub mod routes;
+pub mod said;
 pub mod service;

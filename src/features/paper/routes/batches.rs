@@ -1,12 +1,12 @@
 //! The batches page, a new batch, and one batch's forms.
 
+use super::done;
 use crate::features::paper::page as view;
+use crate::features::paper::said;
 use crate::features::paper::service::{batches as service, NewBatch, PaperError};
 use crate::text::Lang;
-use crate::ui::notice::Notice;
 use crate::web::error::PageError;
 use crate::web::extract::{CsrfForm, Supervisor, Surveyor, WithCsrf};
-use crate::web::flash;
 use crate::web::reader::Reader;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -73,18 +73,8 @@ pub async fn create(
     };
     let error = match desk.run(|st, u| service::create_batch(st, u, new)).await {
         Ok(b) => {
-            let said = Notice::saved((
-                format!(
-                    "Đã tạo lô “{}”: {} phiếu. Có thể bắt đầu nhập.",
-                    b.label, b.expected
-                ),
-                format!(
-                    "Batch “{}” created: {} forms. Keying can start.",
-                    b.label, b.expected
-                ),
-            ));
             let to = format!("/entry/batches/{}", b.id);
-            return Ok(flash::redirect(&desk.state.forms_key, &to, &said));
+            return Ok(done(&desk, &to, &said::batch_created(&b)));
         }
         Err(e) => not_created(desk.lang, e)?,
     };

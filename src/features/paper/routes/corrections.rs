@@ -2,6 +2,7 @@
 
 use super::{done, AnyForm};
 use crate::features::paper::page as view;
+use crate::features::paper::said;
 use crate::features::paper::service::corrections::{self as service, Correction};
 use crate::features::paper::service::DATE;
 use crate::survey::paper::{KeyError, Keyed};
@@ -83,13 +84,8 @@ pub async fn correct(
         .await;
     posted.errors = match corrected {
         Ok(f) => {
-            let to = batch_page(f.batch_id);
-            return Ok(done(
-                &desk,
-                &to,
-                format!("Đã sửa phiếu {}: kết quả đã được cập nhật, giá trị cũ và mới được ghi vào nhật ký.", f.serial),
-                format!("Form {} corrected: the results are updated, the old and new values are in the audit log.", f.serial),
-            ));
+            let said = said::corrected(&f.serial);
+            return Ok(done(&desk, &batch_page(f.batch_id), &said));
         }
         Err(e) => e.into_marks("")?,
     };

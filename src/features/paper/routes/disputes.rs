@@ -3,6 +3,7 @@
 
 use super::{done, AnyForm};
 use crate::features::paper::dispute_page as view;
+use crate::features::paper::said;
 use crate::features::paper::service::disputes::{self as service, Decision};
 use crate::features::paper::service::PaperError;
 use crate::text::Lang;
@@ -80,13 +81,8 @@ pub async fn settle(
         .await;
     let error = match settled {
         Ok(form) => {
-            let to = settled_to(form.batch_id);
-            return Ok(done(
-                &desk,
-                &to,
-                format!("Đã đối chiếu phiếu {}: phiếu được tính vào kết quả với các giá trị đã chọn, và ghi vào nhật ký.", form.serial),
-                format!("Form {} settled: it counts with the values chosen, and the audit log holds them.", form.serial),
-            ));
+            let said = said::settled(&form.serial);
+            return Ok(done(&desk, &settled_to(form.batch_id), &said));
         }
         Err(e @ (PaperError::Invalid(_) | PaperError::Keys(_))) => not_saved(desk.lang, &e),
         Err(e) => return Err(e.into()),
@@ -130,10 +126,6 @@ pub async fn delete_keying(
     let serial = desk
         .run(move |st, u| service::delete_keying(st, u, &id, round, &f.reason))
         .await?;
-    Ok(done(
-        &desk,
-        "/entry/disputes",
-        format!("Đã xoá lần nhập {round} của phiếu {serial}; giá trị cũ được ghi vào nhật ký."),
-        format!("Keying {round} of form {serial} deleted; its values are in the audit log."),
-    ))
+    let said = said::keying_deleted(round, &serial);
+    Ok(done(&desk, "/entry/disputes", &said))
 }

@@ -30,11 +30,9 @@ pub fn survey<'a>(state: &'a AppState, id: &str) -> Result<&'a Survey, PageError
 pub fn done<R: crate::web::extract::MinRole>(
     desk: &Reader<R>,
     to: &str,
-    vi: String,
-    en: String,
+    said: &crate::ui::notice::Notice,
 ) -> actix_web::HttpResponse {
-    let said = crate::ui::notice::Notice::saved((vi, en));
-    crate::web::flash::redirect(&desk.state.forms_key, to, &said)
+    crate::web::flash::redirect(&desk.state.forms_key, to, said)
 }
 
 /// A posted form whose fields are the paper's: names are only known from the definition.
