@@ -8,7 +8,7 @@
 //! `skip_invalid`, the good rows are stored and the rejected ones written to a file with the
 //! same header plus a column `loi` (the reasons), which can be corrected and imported as it is
 //! (`loi` is ignored on import); only then is the file read a second time, for those rows. The
-//! kept forms are stored through the store path every channel uses, 5,000 per transaction in
+//! kept forms are stored through the store path every channel uses, 2,000 per transaction in
 //! the order of their count slices (unit, day), one chunk stored while the next is prepared.
 //!
 //! Re-importing a file stores nothing twice: a row with a `serial` gets the id a paper form of

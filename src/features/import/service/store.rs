@@ -17,8 +17,10 @@ use crate::state::AppState;
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 
-/// Rows stored in one transaction.
-const CHUNK: usize = 5_000;
+/// Forms stored in one transaction. Stored in slice order, a chunk touches few count rows
+/// however small it is, and a small one keeps the forms in flight (about 4 kB each as the store
+/// path takes them) to a few MB.
+const CHUNK: usize = 2_000;
 
 /// A form to store, with its serial (for a batch).
 type Keyed = (Option<String>, Pending);
