@@ -200,5 +200,7 @@ pub(super) fn bulk_load(
         }
         left -= k;
     }
+    // As an import does after its last chunk.
+    chiso::db::checkpoint(&mut conn).map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -864,7 +864,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
 
 /// SQLite runs with the settings docs/storage.md promises, read back from the server's own pool.
 #[test]
-fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
+fn sqlite_runs_in_wal_with_full_sync_foreign_keys_16k_pages_and_a_16_mib_cache() {
     let app = spawn_app();
     let mut conn = app.state.pool.get().unwrap();
     let Some(s) = chiso::db::sqlite_settings(&mut conn).unwrap() else {
@@ -875,6 +875,7 @@ fn sqlite_runs_in_wal_with_full_sync_foreign_keys_and_16k_pages() {
     assert_eq!(s.foreign_keys, 1);
     assert_eq!(s.page_size, 16384);
     assert_eq!(s.busy_timeout, 10_000);
+    assert_eq!(s.cache_size, -16_384, "16 MiB, given in KiB");
 }
 
 #[actix_web::test]

@@ -17,7 +17,7 @@ enum As<'a> {
     Session(&'a str),
 }
 
-struct Reply {
+pub(crate) struct Reply {
     status: StatusCode,
     content_type: String,
     disposition: String,
@@ -30,7 +30,7 @@ impl Reply {
     }
 
     /// The CSV without its BOM, as rows of cells.
-    fn rows(&self) -> Vec<Vec<String>> {
+    pub(crate) fn rows(&self) -> Vec<Vec<String>> {
         assert!(self.body.starts_with(BOM), "CSV starts with a BOM");
         csv_rows(&self.body[BOM.len()..])
     }
@@ -73,7 +73,7 @@ async fn session(app: &TestApp, name: &str) -> String {
 }
 
 /// What the supervisor's token of [`supervisor_app`] exports for `query`.
-async fn as_supervisor(app: &TestApp, query: &str) -> Reply {
+pub(crate) async fn as_supervisor(app: &TestApp, query: &str) -> Reply {
     export(app, As::Token(&app.tokens[0]), query).await
 }
 
@@ -82,11 +82,11 @@ async fn supervisor_rows(app: &TestApp, query: &str) -> Vec<Vec<String>> {
     as_supervisor(app, query).await.rows()
 }
 
-fn supervisor_app() -> TestApp {
+pub(crate) fn supervisor_app() -> TestApp {
     TestApp::builder().with_token(Role::Supervisor).build()
 }
 
-const COUNTER: &str = "survey=sipas-counter&period=2025";
+pub(crate) const COUNTER: &str = "survey=sipas-counter&period=2025";
 
 #[actix_web::test]
 async fn csv_starts_with_a_bom_and_lists_the_columns_in_the_definitions_order() {
@@ -443,67 +443,6 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unit: unknown unit 'XYZ'"));
     assert!(!bad.exists());
-}
-
-#[actix_web::test]
-async fn an_export_larger_than_a_page_has_every_form_once() {
-    let app = supervisor_app();
-    // One page and a bit, stored as an import stores keyed forms.
-    let n = chiso::db::export::PAGE as usize + 7;
-    let mut file = format!("unit,linh_vuc,{}\n", ITEMS.join(","));
-    for i in 0..n {
-        let unit = if i % 2 == 0 { "NK-P-CAI-KHE" } else { "BT" };
-        let v = 1 + i % 5;
-        file.push_str(&format!(
-            "{unit},chung_thuc,{}\n",
-            vec![v.to_string(); ITEMS.len()].join(",")
-        ));
-    }
-    let opts = chiso::features::import::service::ImportOptions {
-        survey: "sipas-counter".into(),
-        unit: None,
-        period: Some(PERIOD),
-        channel: "paper".into(),
-        skip_invalid: false,
-        rejects: None,
-        scope: None,
-        entry: chiso::features::import::service::Entry::Verified,
-        forms: Default::default(),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("phieu.csv");
-    std::fs::write(&path, file).unwrap();
-    // The import blocks: off the test's async thread.
-    let state = app.state.clone();
-    let report = std::thread::spawn(move || {
-        chiso::features::import::service::import_file(
-            &state,
-            &path,
-            "phieu.csv",
-            &opts,
-            &chiso::features::import::service::Quiet,
-        )
-        .unwrap()
-    })
-    .join()
-    .unwrap();
-    assert_eq!(report.created, n);
-    let rows = as_supervisor(&app, COUNTER).await.rows();
-    assert_eq!(rows.len(), n + 1);
-    let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
-    assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "in id order, none twice"
-    );
-    ids.dedup();
-    assert_eq!(ids.len(), n);
-    let rows = as_supervisor(&app, &format!("{COUNTER}&unit=NK"))
-        .await
-        .rows();
-    assert_eq!(rows.len(), n.div_ceil(2) + 1);
-    assert!(rows[1..]
-        .iter()
-        .all(|r| r[1] == "NK-P-CAI-KHE" && r[7] == "chung_thuc"));
 }
 
 #[actix_web::test]

@@ -19,6 +19,7 @@ mod codes;
 mod durability;
 mod every_page;
 mod export;
+mod export_pages;
 mod fonts;
 mod formulas;
 mod fuzz;

@@ -2,6 +2,7 @@
 //! reject and why, the rows stored before, the ids and serials seen — never the rows.
 
 use super::columns::Col;
+use super::compact::Forms;
 use super::ids::{seeded, ContentIds};
 use super::report::{ImportError, ImportReport, Problem, Progress, RowError};
 use super::rows::{Checked, Plan, Ready};
@@ -25,6 +26,8 @@ pub(super) struct Verdicts {
     /// Rows refused now but perhaps stored before, by an id derived from the file: looked up
     /// once the import knows what its ids are derived with.
     derived_bad: Vec<(u64, String, Box<RowError>)>,
+    /// The forms that passed, kept for the second pass.
+    pub(super) forms: Forms,
 }
 
 /// Reads the whole file once, checking every row.
@@ -44,6 +47,7 @@ pub(super) fn check_all(
         ids_seen: HashMap::new(),
         serials_seen: HashMap::new(),
         derived_bad: Vec::new(),
+        forms: Forms::default(),
     };
     progress.begin("checking");
     file.rows(progress, &mut |row| {
@@ -106,8 +110,12 @@ impl Verdicts {
             Checked::Ready(ready) => {
                 let mut problems = batch.map_or_else(Vec::new, |b| in_batch(b, &ready, number));
                 self.repeated_id(plan, &ready, row.cells, number, &mut problems);
-                if let Some(serial) = ready.serial {
-                    self.repeated_serial(serial, number, &mut problems);
+                if let Some(serial) = &ready.serial {
+                    self.repeated_serial(serial.clone(), number, &mut problems);
+                }
+                if problems.is_empty() {
+                    self.forms
+                        .keep(number, &ready.pending, ready.serial, ready.derived)?;
                 }
                 problems
             }

@@ -1,14 +1,15 @@
 //! Importing paper forms from a file: one row per form, CSV (UTF-8) or XLSX.
 //!
-//! The file is read twice as a stream, never held in memory. The first pass checks every row —
-//! columns, unit, period, date, answers, serials and submission ids repeated in the file, serials
-//! already keyed as paper forms — and keeps only what that needs (ids, serials, the problems).
-//! By default a file with any problem stores nothing and every problem is reported (row,
-//! column, value, reason). With `skip_invalid`, the good rows are stored and the rejected ones
-//! written to a file with the same header plus a column `loi` (the reasons), which can be
-//! corrected and imported as it is (`loi` is ignored on import). The second pass stores through
-//! the store path every channel uses, 2,000 rows per transaction, one chunk stored while the
-//! next is read.
+//! The file is read once as a stream and checked row by row — columns, unit, period, date,
+//! answers, serials and submission ids repeated in the file, serials already keyed as paper
+//! forms. The forms that pass are kept in a compact form (`compact`: units, days and codes
+//! once, answers as small numbers), never as rows of text. By default a file with any problem
+//! stores nothing and every problem is reported (row, column, value, reason). With
+//! `skip_invalid`, the good rows are stored and the rejected ones written to a file with the
+//! same header plus a column `loi` (the reasons), which can be corrected and imported as it is
+//! (`loi` is ignored on import); only then is the file read a second time, for those rows. The
+//! kept forms are stored through the store path every channel uses, 2,000 per transaction in
+//! the order of their count slices (unit, day), one chunk stored while the next is prepared.
 //!
 //! Re-importing a file stores nothing twice: a row with a `serial` gets the id a paper form of
 //! that serial has (survey, period, serial); a row with a `submission_id` is that submission;
@@ -20,6 +21,7 @@
 
 mod check;
 mod columns;
+mod compact;
 mod ids;
 pub mod kept;
 mod options;

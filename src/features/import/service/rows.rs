@@ -36,6 +36,8 @@ pub(super) struct Ready {
     /// An id given by the file (serial or submission id) and a hash of the row's cells.
     pub(super) explicit: Option<(u128, u64)>,
     pub(super) serial: Option<String>,
+    /// Its submission id was derived from the file's contents (none was given).
+    pub(super) derived: bool,
 }
 
 pub(super) enum Checked {
@@ -166,12 +168,14 @@ impl<'a> Plan<'a> {
         }
         match ingest::prepare(self.intake, &raw, &Provenance::default()) {
             Ok(pending) => {
+                let derived = !explicit;
                 let explicit = explicit
                     .then(|| uuid::Uuid::parse_str(&pending.submission_id).ok())
                     .flatten()
                     .map(|u| (u.as_u128(), content_hash(cells, columns.reasons)));
                 Ok(Checked::Ready(Ready {
                     pending: Box::new(pending),
+                    derived,
                     explicit,
                     serial,
                 }))

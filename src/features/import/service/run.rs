@@ -53,14 +53,20 @@ pub fn import_file(
         )?;
     }
     // Pass 2: store the good rows, a chunk at a time; write the rejected ones.
-    store::store_all(
-        &mut plan,
+    let report = store::store_all(
+        &plan,
         &file,
         batch.as_ref(),
         &seed.id_seed,
         verdicts,
         progress,
-    )
+    )?;
+    // The forms are stored whatever this says: a checkpoint left undone only slows reads
+    // until the next one.
+    if let Err(e) = state.db_blocking(crate::db::checkpoint) {
+        log::warn!("checkpoint after the import of {source}: {e}");
+    }
+    Ok(report)
 }
 
 /// The file being imported, read as a stream once per pass.

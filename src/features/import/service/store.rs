@@ -1,33 +1,34 @@
-//! The second pass: the good rows stored a chunk at a time through the store path every
-//! channel uses (one thread stores a chunk while this one reads and checks the next), the
-//! rejected ones written to their file.
+//! The second pass: the forms the first pass kept stored a chunk at a time through the store
+//! path every channel uses (one thread stores a chunk while this one prepares the next), the
+//! rejected rows written to their file.
 
 use super::check::Verdicts;
-use super::ids::ContentIds;
 use super::options::Entry;
 use super::rejects::Rejects;
-use super::report::{ImportError, ImportReport, Problem, Progress};
-use super::rows::{Checked, Plan};
+use super::report::{ImportError, ImportReport, Progress};
+use super::rows::Plan;
 use super::run::Source;
 use crate::db::paper::Batch;
 use crate::db::responses::{Pending, Stored};
 use crate::db::{AnyConnection, DbError};
-use crate::features::import::read;
 use crate::features::paper::service::{self as paper, PaperError};
 use crate::features::submit::SubmitError;
 use crate::state::AppState;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
 
-/// Rows stored in one transaction.
-const CHUNK: usize = 5_000;
+/// Forms stored in one transaction. Stored in slice order, a chunk touches few count rows
+/// however small it is, and a small one keeps the forms in flight (about 4 kB each as the store
+/// path takes them) to a few MB.
+const CHUNK: usize = 2_000;
 
 /// A form to store, with its serial (for a batch).
 type Keyed = (Option<String>, Pending);
 
-/// Reads the file again and stores every row the first pass passed.
+/// Stores every form the first pass kept, in the order of their count slices, and writes the
+/// rows it refused to the rejects file, if one was asked for.
 pub(super) fn store_all(
-    plan: &mut Plan,
+    plan: &Plan,
     file: &Source,
     batch: Option<&Batch>,
     id_seed: &str,
@@ -38,61 +39,91 @@ pub(super) fn store_all(
         mut report,
         bad,
         already,
+        mut forms,
         ..
     } = verdicts;
+    let (state, by) = (plan.state, batch_keyer(&plan.opts.entry));
+    let verified = plan.opts.entry == Entry::Verified;
+    let intake = state.intake();
+    let survey_id = plan.survey.id.as_str();
+    // A later row can refuse an earlier one that passed its own checks (the same serial twice).
+    let refused = |number: u64| bad.contains_key(&number);
+    // Created first: a rejects file that cannot be written stops the import before it stores.
     let rejects = match (&plan.opts.rejects, bad.is_empty()) {
         (Some(p), false) => Some(Rejects::create(p, file.name)?),
         _ => None,
     };
-    let (state, by) = (plan.state, batch_keyer(&plan.opts.entry));
-    plan.ids = None;
-    let mut feed = Feed {
-        reasons_at: plan.columns.as_ref().and_then(|c| c.reasons),
-        plan,
-        id_seed,
-        bad: &bad,
-        already: &already,
-        report: &mut report,
-        rejects,
-        header_done: false,
-    };
+    forms.in_slice_order();
     progress.begin("storing");
+    let total = forms.len();
     let stored = std::thread::scope(|scope| -> Result<(usize, usize), ImportError> {
         let (tx, rx) = sync_channel::<Vec<Keyed>>(0);
         let storer = scope.spawn(move || store_chunks(state, batch, by, rx));
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let read = file.rows(progress, &mut |row| {
-            if let Some(form) = feed.row(row)? {
-                chunk.push(form);
-                if chunk.len() >= CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    // Fails only when the storer has stopped: its error is reported below.
-                    tx.send(full).map_err(|_| SubmitError::Busy)?;
+        let mut sent = Ok(());
+        for start in (0..total).step_by(CHUNK) {
+            let mut chunk = forms.pending(
+                start..(start + CHUNK).min(total),
+                &intake,
+                survey_id,
+                id_seed,
+                &refused,
+            );
+            if verified {
+                for (_, p) in &mut chunk {
+                    p.status = paper::VERIFIED.into();
                 }
             }
-            Ok(())
-        });
-        let last = match read {
-            Ok(()) if !chunk.is_empty() => tx.send(chunk).map_err(|_| SubmitError::Busy),
-            _ => Ok(()),
-        };
+            // Fails only when the storer has stopped: its error is reported below.
+            if tx.send(chunk).is_err() {
+                sent = Err(SubmitError::Busy);
+                break;
+            }
+            progress.at(start as u64, total as u64);
+        }
         drop(tx);
         let stored = storer
             .join()
             .map_err(|_| SubmitError::Db(DbError::Worker("the import's storing thread")))?
             .map_err(SubmitError::Db)?;
-        read?;
-        last?;
+        sent?;
         Ok(stored)
     })?;
-    let rejects = feed.rejects.take();
+    drop(forms);
     report.created += stored.0;
     report.existing += stored.1;
+    // Rows refused now but stored before stay as they were first stored.
+    report.existing += already.iter().filter(|&&n| !refused(n)).count();
+    report.rejected += bad.len();
     progress.end();
     if let Some(r) = rejects {
-        report.rejects = Some(r.finish()?);
+        let reasons_at = plan.columns.as_ref().and_then(|c| c.reasons);
+        report.rejects = Some(write_rejects(r, file, reasons_at, &bad, progress)?);
     }
     Ok(report)
+}
+
+/// Reads the file again for the refused rows, each written with its reasons.
+fn write_rejects(
+    mut rejects: Rejects,
+    file: &Source,
+    reasons_at: Option<usize>,
+    bad: &BTreeMap<u64, Vec<String>>,
+    progress: &dyn Progress,
+) -> Result<std::path::PathBuf, ImportError> {
+    let mut header_done = false;
+    progress.begin("writing the rejected rows");
+    file.rows(progress, &mut |row| {
+        if !header_done {
+            header_done = true;
+            return rejects.header(row.cells, reasons_at);
+        }
+        match bad.get(&row.number) {
+            Some(reasons) => rejects.row(row.cells, reasons_at, reasons),
+            None => Ok(()),
+        }
+    })?;
+    progress.end();
+    rejects.finish()
 }
 
 /// Who keyed the forms of a batch (the importer); no one for verified forms.
@@ -100,68 +131,6 @@ fn batch_keyer(entry: &Entry) -> &str {
     match entry {
         Entry::KeyedOnce { by, .. } => by.as_str(),
         Entry::Verified => "",
-    }
-}
-
-/// What the second pass keeps while it reads.
-struct Feed<'p, 'a> {
-    plan: &'p mut Plan<'a>,
-    id_seed: &'p str,
-    bad: &'p BTreeMap<u64, Vec<String>>,
-    already: &'p HashSet<u64>,
-    report: &'p mut ImportReport,
-    rejects: Option<Rejects>,
-    reasons_at: Option<usize>,
-    header_done: bool,
-}
-
-impl Feed<'_, '_> {
-    /// One row of the file: the form to store, if it is one.
-    fn row(&mut self, row: read::Row) -> Result<Option<Keyed>, ImportError> {
-        let plan = &mut *self.plan;
-        if !self.header_done {
-            self.header_done = true;
-            let ids = ContentIds::new(&plan.survey.id, row.cells, self.reasons_at, self.id_seed);
-            plan.ids = Some(ids);
-            if let Some(r) = &mut self.rejects {
-                r.header(row.cells, self.reasons_at)?;
-            }
-            return Ok(None);
-        }
-        let number = row.number;
-        if let Some(reasons) = self.bad.get(&number) {
-            // Still fed to the ids, so the rows after it keep theirs.
-            if let Some(ids) = &mut plan.ids {
-                ids.next(row.cells);
-            }
-            self.report.rejected += 1;
-            if let Some(r) = &mut self.rejects {
-                r.row(row.cells, self.reasons_at, reasons)?;
-            }
-            return Ok(None);
-        }
-        match plan.check(row.cells, number)? {
-            Checked::Blank => Ok(None),
-            Checked::Ready(ready) => {
-                let mut pending = *ready.pending;
-                if plan.opts.entry == Entry::Verified {
-                    pending.status = paper::VERIFIED.into();
-                }
-                Ok(Some((ready.serial, pending)))
-            }
-            Checked::Bad(_, _) if self.already.contains(&number) => {
-                self.report.existing += 1;
-                Ok(None)
-            }
-            Checked::Bad(e, _) => {
-                let line = e.line(&self.report.source);
-                Err(Problem::new(
-                    format!("{line}: the file changed while it was imported"),
-                    format!("{line}: tệp đã bị thay đổi trong khi nhập"),
-                )
-                .into())
-            }
-        }
     }
 }
 
