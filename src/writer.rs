@@ -13,9 +13,10 @@ use crate::counts::Layouts;
 use crate::db::counts::RowCache;
 use crate::db::responses::{prepare, store_prepared, Pending, Prepared, Stored};
 use crate::db::{DbError, Pool};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// What a caller gets back once its response is committed (or could not be).
@@ -123,43 +124,74 @@ struct Ready {
     replies: Vec<oneshot::Sender<Result<Stored, DbError>>>,
 }
 
-/// Whatever is waiting, up to `max_batch`, and whether to stop after it.
+/// Whatever is waiting (at least one message), up to `max_batch`, and whether to stop after it.
 fn next_batch(rx: &Receiver<Msg>, max_batch: usize) -> (Vec<Job>, bool) {
-    let mut jobs = Vec::new();
     // Every sender gone counts as a stop.
-    let mut next = rx.recv().unwrap_or(Msg::Stop);
+    more_jobs(rx.recv().unwrap_or(Msg::Stop), rx, max_batch)
+}
+
+/// The preparing thread: takes what is waiting and works out its rows and counts while the
+/// writers store the batch before; until one of them is free it keeps adding what arrives
+/// meanwhile, so a batch holds everything that waited, as if it had been taken at once.
+fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>, max_batch: usize) {
+    loop {
+        let (jobs, mut stop) = next_batch(rx, max_batch);
+        let (pending, mut replies): (Vec<Pending>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
+        let mut prepared = prepare(layouts, pending);
+        while !prepared.is_empty() {
+            match ready.try_send(Ready { prepared, replies }) {
+                Ok(()) => break,
+                // Every writer has ended (each panicked): the callers are told it is busy.
+                Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(back)) => (prepared, replies) = (back.prepared, back.replies),
+            }
+            if stop || prepared.len() >= max_batch {
+                // Nothing more to add: wait for a writer.
+                if ready.send(Ready { prepared, replies }).is_err() {
+                    return;
+                }
+                break;
+            }
+            // Writers busy: take what arrives meanwhile (briefly, then look again).
+            match rx.recv_timeout(WAIT_FOR_MORE) {
+                Ok(first) => {
+                    let (more, ends) = more_jobs(first, rx, max_batch - prepared.len());
+                    stop = ends;
+                    let (pending, more_replies): (Vec<Pending>, Vec<_>) =
+                        more.into_iter().map(|j| (j.pending, j.reply)).unzip();
+                    prepared.add(layouts, pending);
+                    replies.extend(more_replies);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => stop = true,
+            }
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+/// How long the preparing thread waits for more before it looks whether a writer is free.
+const WAIT_FOR_MORE: Duration = Duration::from_micros(200);
+
+/// `first` and whatever else is waiting, up to `room` jobs, and whether a stop came.
+fn more_jobs(first: Msg, rx: &Receiver<Msg>, room: usize) -> (Vec<Job>, bool) {
+    let mut jobs = Vec::new();
+    let mut next = first;
     loop {
         match next {
             Msg::Stop => return (jobs, true),
             Msg::Job(j) => jobs.push(*j),
         }
-        if jobs.len() >= max_batch {
+        if jobs.len() >= room {
             return (jobs, false);
         }
         next = match rx.try_recv() {
             Ok(m) => m,
             Err(_) => return (jobs, false),
         };
-    }
-}
-
-/// The preparing thread: takes what is waiting, works out its rows and counts while the
-/// writers store the batch before, and hands it over once one of them is free.
-fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>, max_batch: usize) {
-    loop {
-        let (jobs, stop) = next_batch(rx, max_batch);
-        if !jobs.is_empty() {
-            let (pending, replies): (Vec<Pending>, Vec<_>) =
-                jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
-            let prepared = prepare(layouts, pending);
-            if ready.send(Ready { prepared, replies }).is_err() {
-                // Every writer has ended (each panicked): the callers are told it is busy.
-                return;
-            }
-        }
-        if stop {
-            return;
-        }
     }
 }
 

@@ -26,11 +26,12 @@ pub struct Prepared {
     versions: Vec<String>,
     rows: AnswerRows,
     deltas: Deltas,
+    /// The submission ids worked out so far.
+    seen: HashSet<String>,
 }
 
 /// Works out what storing `batch` writes, without the database.
 pub fn prepare(layouts: &Layouts, batch: Vec<Pending>) -> Prepared {
-    let _preparing = span(Phase::Prepare);
     let mut p = Prepared {
         ready: true,
         ids: Vec::with_capacity(batch.len()),
@@ -39,36 +40,52 @@ pub fn prepare(layouts: &Layouts, batch: Vec<Pending>) -> Prepared {
         versions: Vec::with_capacity(batch.len()),
         rows: AnswerRows::default(),
         deltas: Deltas::default(),
+        seen: HashSet::with_capacity(batch.len()),
         batch: Vec::new(),
     };
-    let mut seen = HashSet::with_capacity(batch.len());
-    for pending in &batch {
-        let layout = layouts.get(&pending.survey_id);
-        let (Some(layout), false, true) = (
-            layout,
-            pending.status == SEALED,
-            seen.insert(pending.stored_submission.as_str()),
-        ) else {
-            p.ready = false;
-            break;
-        };
-        // A random id on every channel: a time-ordered one would date the answer.
-        let id = uuid::Uuid::new_v4().to_string();
-        p.rows.push(&id, pending);
-        p.ids.push(id);
-        p.backgrounds
-            .push(serde_json::to_string(&pending.valid.background).unwrap_or_default());
-        p.comments
-            .push(serde_json::to_string(&pending.valid.comments).unwrap_or_default());
-        p.versions.push(layout.version().to_string());
-        p.deltas.add(
-            layout,
-            pending.slice(layout.version()),
-            &pending.contribution,
-        );
-    }
-    p.batch = batch;
+    p.add(layouts, batch);
     p
+}
+
+impl Prepared {
+    /// Adds more responses to the batch, worked out as [`prepare`] does.
+    pub fn add(&mut self, layouts: &Layouts, more: Vec<Pending>) {
+        let _preparing = span(Phase::Prepare);
+        for pending in &more {
+            if !self.ready {
+                break;
+            }
+            let layout = layouts.get(&pending.survey_id);
+            let repeated = !self.seen.insert(pending.stored_submission.clone());
+            let (Some(layout), false, false) = (layout, pending.status == SEALED, repeated) else {
+                self.ready = false;
+                break;
+            };
+            // A random id on every channel: a time-ordered one would date the answer.
+            let id = uuid::Uuid::new_v4().to_string();
+            self.rows.push(&id, pending);
+            self.ids.push(id);
+            self.backgrounds
+                .push(serde_json::to_string(&pending.valid.background).unwrap_or_default());
+            self.comments
+                .push(serde_json::to_string(&pending.valid.comments).unwrap_or_default());
+            self.versions.push(layout.version().to_string());
+            self.deltas.add(
+                layout,
+                pending.slice(layout.version()),
+                &pending.contribution,
+            );
+        }
+        self.batch.extend(more);
+    }
+
+    pub fn len(&self) -> usize {
+        self.batch.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
 }
 
 /// Stores a prepared batch in one transaction (or, should that fail, each response in one
