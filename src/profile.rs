@@ -124,7 +124,7 @@ pub fn totals() -> Vec<Total> {
         })
         .filter(|t| t.calls > 0)
         .collect();
-    out.sort_by(|a, b| b.time.cmp(&a.time));
+    out.sort_by_key(|t| std::cmp::Reverse(t.time));
     out
 }
 

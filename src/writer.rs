@@ -13,7 +13,7 @@ use crate::counts::Layouts;
 use crate::db::counts::RowCache;
 use crate::db::responses::{prepare, store_prepared, Pending, Prepared, Stored};
 use crate::db::{DbError, Pool};
-use std::sync::mpsc::{sync_channel, RecvTimeoutError, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -144,7 +144,9 @@ fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>,
                 Ok(()) => break,
                 // Every writer has ended (each panicked): the callers are told it is busy.
                 Err(TrySendError::Disconnected(_)) => return,
-                Err(TrySendError::Full(back)) => (prepared, replies) = (back.prepared, back.replies),
+                Err(TrySendError::Full(back)) => {
+                    (prepared, replies) = (back.prepared, back.replies)
+                }
             }
             if stop || prepared.len() >= max_batch {
                 // Nothing more to add: wait for a writer.
@@ -224,6 +226,9 @@ fn commit(pool: &Pool, layouts: &Layouts, cache: &RowCache, batch: Ready) {
         let _ = reply.send(result);
     }
     if let (Some(before), Some(after)) = (on_cpu, crate::profile::thread_on_cpu()) {
-        crate::profile::record(crate::profile::Phase::BatchOnCpu, after.saturating_sub(before));
+        crate::profile::record(
+            crate::profile::Phase::BatchOnCpu,
+            after.saturating_sub(before),
+        );
     }
 }

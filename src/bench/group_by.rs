@@ -30,4 +30,3 @@ pub(super) fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
     }
     Ok(())
 }
-

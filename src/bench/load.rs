@@ -112,7 +112,10 @@ pub(super) fn http_ingest(
         .into_iter()
         .enumerate()
         .map(|(i, share)| {
-            let token = tokens.get(i % tokens.len().max(1)).cloned().unwrap_or_default();
+            let token = tokens
+                .get(i % tokens.len().max(1))
+                .cloned()
+                .unwrap_or_default();
             let addr = addr.to_string();
             std::thread::spawn(move || -> Result<Vec<f64>, String> {
                 let mut c = Client::new(&addr);

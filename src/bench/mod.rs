@@ -1,10 +1,10 @@
 //! `chiso bench`: ingest and scoring measured side by side in one process run, so that the
 //! ratios hold on a noisy machine. Everything talks to loopback only.
 
+mod group_by;
 pub mod import;
 mod keying;
 mod load;
-mod group_by;
 mod pages;
 mod profile;
 mod server;

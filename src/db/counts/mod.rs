@@ -7,8 +7,8 @@ mod cache;
 mod read;
 mod write;
 
-pub use cache::RowCache;
 use cache::Kept;
+pub use cache::RowCache;
 
 pub use read::{
     forms_by_day_group, load, load_buckets, load_buckets_by_unit, load_by_group, load_by_unit,
@@ -185,8 +185,8 @@ pub fn add_keeping(
         let (sum, dense) =
             packed::add_dense_keeping(&bytes, before.as_deref().map(|k| &k.dense), layout, delta)
                 .ok_or_else(|| DbError::UnreadableCounts {
-                    slice: key.to_string(),
-                })?;
+                slice: key.to_string(),
+            })?;
         if let (Some(dense), Some(_)) = (dense, cache) {
             kept.push((
                 key.clone(),

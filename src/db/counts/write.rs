@@ -43,7 +43,11 @@ pub(super) fn slices(conn: &mut AnyConnection, rows: &[SliceRow]) -> Result<(), 
             .bind::<Array<Text>, _>(text(|r| &r.unit_code))
             .bind::<Array<Text>, _>(text(|r| &r.survey_version))
             .bind::<Array<Text>, _>(text(|r| &r.respondent_group))
-            .bind::<Array<Binary>, _>(rows.iter().map(|r| r.counts.as_slice()).collect::<Vec<&[u8]>>())
+            .bind::<Array<Binary>, _>(
+                rows.iter()
+                    .map(|r| r.counts.as_slice())
+                    .collect::<Vec<&[u8]>>(),
+            )
             .execute(c)?;
             if updated != rows.len() {
                 // Locked rows cannot vanish; a key listed twice would be a bug upstream.

@@ -7,7 +7,7 @@
 //! way, from its pending responses; the work done ahead is dropped.
 
 use super::{
-    insert_answers, insert_responses, known_ids, stored_or_one_by_one, store_batch_keeping,
+    insert_answers, insert_responses, known_ids, store_batch_keeping, stored_or_one_by_one,
     AnswerRows, NewResponse, Pending, Stored, SEALED,
 };
 use crate::counts::{Deltas, Layouts};
