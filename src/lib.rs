@@ -5,7 +5,7 @@
 //! ## Layers
 //! Bottom to top. A module imports from its own line or the lines above it, never below, and
 //! never in a loop (`tests/layers.rs` reads this list and checks every `crate::` path):
-//! - `text`, `clock`, `secrets`, `passwords`, `spreadsheet`, `http_client` — words in both languages, time, hashing, a loopback HTTP client for the benchmark and the tests
+//! - `text`, `clock`, `secrets`, `passwords`, `spreadsheet`, `http_client`, `profile` — words in both languages, time, hashing, a loopback HTTP client for the benchmark and the tests, where the writer's time goes
 //! - `config`, `limits` — settings, and the rate limits every server holds
 //! - `survey` — instrument definitions, units and their maps, the city's plan
 //! - `scoring` — the official scoring rules and their statistics, pure
@@ -32,6 +32,7 @@ pub mod http_client;
 pub mod ingest;
 pub mod limits;
 pub mod passwords;
+pub mod profile;
 pub mod report;
 pub mod scoring;
 pub mod secrets;

@@ -1,17 +1,22 @@
-//! Group commit: every channel hands checked responses to one queue; a writer thread takes
-//! whatever is waiting, commits it in one transaction and only then answers each caller. A
-//! bounded queue turns overload into "busy, retry" instead of lost work.
+//! Group commit: every channel hands checked responses to one queue; a preparing thread
+//! takes whatever is waiting and works out its rows and summed counts while a writer thread
+//! commits the batch before; the writer then stores the batch in one transaction and only
+//! after its commit answers each caller. A bounded queue turns overload into "busy, retry"
+//! instead of lost work.
 //!
 //! SQLite has one writer (its writes are serialised anyway). PostgreSQL gets two: while one
 //! inserts a batch's answers the other can commit, and they lock shared count rows in one
-//! order, as two servers on one database do.
+//! order, as two servers on one database do. The writers keep the count rows they wrote
+//! decoded (`RowCache`), checked against the stored bytes under the batch's lock.
 
 use crate::counts::Layouts;
-use crate::db::responses::{store_all, Pending, Stored};
+use crate::db::counts::RowCache;
+use crate::db::responses::{prepare, store_prepared, Pending, Prepared, Stored};
 use crate::db::{DbError, Pool};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// What a caller gets back once its response is committed (or could not be).
@@ -39,8 +44,8 @@ pub struct Writer {
 pub struct Busy;
 
 impl Writer {
-    /// Starts `threads` writer threads on one queue. `queue` bounds waiting responses;
-    /// `max_batch` bounds one commit.
+    /// Starts a thread that takes what is waiting and prepares it, and `threads` threads that
+    /// store prepared batches. `queue` bounds waiting responses; `max_batch` bounds one commit.
     pub fn start(
         pool: Pool,
         layouts: Arc<Layouts>,
@@ -49,20 +54,32 @@ impl Writer {
         threads: usize,
     ) -> Writer {
         let (tx, rx) = sync_channel(queue);
-        let rx = Arc::new(Mutex::new(rx));
-        let handles = (0..threads.max(1))
-            .filter_map(|i| {
-                let (pool, layouts, rx) = (pool.clone(), layouts.clone(), rx.clone());
-                std::thread::Builder::new()
-                    .name(format!("chiso-writer-{i}"))
-                    .spawn(move || run(&pool, &layouts, &rx, max_batch.max(1)))
-                    .map_err(|e| log::error!("cannot start a writer thread: {e}"))
-                    .ok()
-            })
-            .collect();
+        // A prepared batch is handed over only when a writer is free to take it: meanwhile
+        // what arrives waits in the queue and joins the next batch.
+        let (ready_tx, ready_rx) = sync_channel::<Ready>(0);
+        let ready_rx = Arc::new(Mutex::new(ready_rx));
+        // One for the server's writers: each checks an entry against the stored row it locked.
+        let cache = Arc::new(RowCache::new());
+        let preparer = {
+            let layouts = layouts.clone();
+            std::thread::Builder::new()
+                .name("chiso-prepare".into())
+                .spawn(move || prepare_all(&layouts, &rx, &ready_tx, max_batch.max(1)))
+                .map_err(|e| log::error!("cannot start the preparing thread: {e}"))
+                .ok()
+        };
+        let writers = (0..threads.max(1)).filter_map(|i| {
+            let (pool, layouts, ready_rx) = (pool.clone(), layouts.clone(), ready_rx.clone());
+            let cache = cache.clone();
+            std::thread::Builder::new()
+                .name(format!("chiso-writer-{i}"))
+                .spawn(move || store_all(&pool, &layouts, &cache, &ready_rx))
+                .map_err(|e| log::error!("cannot start a writer thread: {e}"))
+                .ok()
+        });
         Writer {
             tx,
-            threads: Arc::new(Mutex::new(handles)),
+            threads: Arc::new(Mutex::new(preparer.into_iter().chain(writers).collect())),
         }
     }
 
@@ -72,10 +89,12 @@ impl Writer {
     /// are refused as busy.
     pub fn stop(&self) {
         let handles = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
-        for _ in &handles {
-            // Fails only when every thread has already ended.
-            let _ = self.tx.send(Msg::Stop);
+        if handles.is_empty() {
+            return;
         }
+        // Fails only when the preparing thread has already ended. The writers end once it
+        // has, having stored what it handed them.
+        let _ = self.tx.send(Msg::Stop);
         for h in handles {
             let _ = h.join();
         }
@@ -99,20 +118,76 @@ impl Writer {
     }
 }
 
-/// Whatever is waiting, up to `max_batch`, and whether this thread is to stop after it.
-fn next_batch(rx: &Mutex<Receiver<Msg>>, max_batch: usize) -> (Vec<Job>, bool) {
-    // A poisoned lock only means another writer panicked; the queue itself is intact.
-    let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
-    let mut jobs = Vec::new();
+/// A prepared batch and the callers waiting for it.
+struct Ready {
+    prepared: Prepared,
+    replies: Vec<oneshot::Sender<Result<Stored, DbError>>>,
+}
+
+/// Whatever is waiting (at least one message), up to `max_batch`, and whether to stop after it.
+fn next_batch(rx: &Receiver<Msg>, max_batch: usize) -> (Vec<Job>, bool) {
     // Every sender gone counts as a stop.
-    let mut next = rx.recv().unwrap_or(Msg::Stop);
+    more_jobs(rx.recv().unwrap_or(Msg::Stop), rx, max_batch)
+}
+
+/// The preparing thread: takes what is waiting and works out its rows and counts while the
+/// writers store the batch before; until one of them is free it keeps adding what arrives
+/// meanwhile, so a batch holds everything that waited, as if it had been taken at once.
+fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>, max_batch: usize) {
+    loop {
+        let (jobs, mut stop) = next_batch(rx, max_batch);
+        let (pending, mut replies): (Vec<Pending>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
+        let mut prepared = prepare(layouts, pending);
+        while !prepared.is_empty() {
+            match ready.try_send(Ready { prepared, replies }) {
+                Ok(()) => break,
+                // Every writer has ended (each panicked): the callers are told it is busy.
+                Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(back)) => {
+                    (prepared, replies) = (back.prepared, back.replies)
+                }
+            }
+            if stop || prepared.len() >= max_batch {
+                // Nothing more to add: wait for a writer.
+                if ready.send(Ready { prepared, replies }).is_err() {
+                    return;
+                }
+                break;
+            }
+            // Writers busy: take what arrives meanwhile (briefly, then look again).
+            match rx.recv_timeout(WAIT_FOR_MORE) {
+                Ok(first) => {
+                    let (more, ends) = more_jobs(first, rx, max_batch - prepared.len());
+                    stop = ends;
+                    let (pending, more_replies): (Vec<Pending>, Vec<_>) =
+                        more.into_iter().map(|j| (j.pending, j.reply)).unzip();
+                    prepared.add(layouts, pending);
+                    replies.extend(more_replies);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => stop = true,
+            }
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+/// How long the preparing thread waits for more before it looks whether a writer is free.
+const WAIT_FOR_MORE: Duration = Duration::from_micros(200);
+
+/// `first` and whatever else is waiting, up to `room` jobs, and whether a stop came.
+fn more_jobs(first: Msg, rx: &Receiver<Msg>, room: usize) -> (Vec<Job>, bool) {
+    let mut jobs = Vec::new();
+    let mut next = first;
     loop {
         match next {
-            // One stop per thread: the rest stay queued for the other threads.
             Msg::Stop => return (jobs, true),
             Msg::Job(j) => jobs.push(*j),
         }
-        if jobs.len() >= max_batch {
+        if jobs.len() >= room {
             return (jobs, false);
         }
         next = match rx.try_recv() {
@@ -122,27 +197,25 @@ fn next_batch(rx: &Mutex<Receiver<Msg>>, max_batch: usize) -> (Vec<Job>, bool) {
     }
 }
 
-fn run(pool: &Pool, layouts: &Layouts, rx: &Mutex<Receiver<Msg>>, max_batch: usize) {
+/// A writer thread: stores prepared batches until the preparing thread ends.
+fn store_all(pool: &Pool, layouts: &Layouts, cache: &RowCache, ready: &Mutex<Receiver<Ready>>) {
     loop {
-        let (jobs, stop) = next_batch(rx, max_batch);
-        commit(pool, layouts, jobs);
-        if stop {
-            return;
-        }
+        // A poisoned lock only means another writer panicked; the channel itself is intact.
+        let next = ready.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(batch) = next else { return };
+        commit(pool, layouts, cache, batch);
     }
 }
 
-fn commit(pool: &Pool, layouts: &Layouts, jobs: Vec<Job>) {
-    if jobs.is_empty() {
-        return;
-    }
-    let (pending, replies): (Vec<Pending>, Vec<_>) =
-        jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
+fn commit(pool: &Pool, layouts: &Layouts, cache: &RowCache, batch: Ready) {
+    let _batch = crate::profile::span(crate::profile::Phase::Batch);
+    let on_cpu = crate::profile::thread_on_cpu();
+    let Ready { prepared, replies } = batch;
     let results = match pool.get() {
-        Ok(mut conn) => store_all(&mut conn, layouts, &pending),
+        Ok(mut conn) => store_prepared(&mut conn, layouts, &prepared, Some(cache)),
         Err(e) => {
             let msg = e.to_string();
-            pending
+            replies
                 .iter()
                 .map(|_| Err(DbError::Connect(msg.clone())))
                 .collect()
@@ -151,5 +224,11 @@ fn commit(pool: &Pool, layouts: &Layouts, jobs: Vec<Job>) {
     for (reply, result) in replies.into_iter().zip(results) {
         // A caller that gave up no longer listens; its response is stored all the same.
         let _ = reply.send(result);
+    }
+    if let (Some(before), Some(after)) = (on_cpu, crate::profile::thread_on_cpu()) {
+        crate::profile::record(
+            crate::profile::Phase::BatchOnCpu,
+            after.saturating_sub(before),
+        );
     }
 }

@@ -83,6 +83,9 @@ pub(super) fn pending(
     }
 }
 
+/// Requests refused for a spent rate limit (429) since the process started.
+pub(super) static LIMITED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 pub(super) struct Ingest {
     pub(super) n: usize,
     pub(super) rate: f64,
@@ -90,9 +93,11 @@ pub(super) struct Ingest {
     pub(super) p99: f64,
 }
 
+/// Sends the bodies from `clients` connections, client `i` with token `i % tokens.len()`;
+/// a refusal for a spent rate limit (429) is waited out as its `Retry-After` says.
 pub(super) fn http_ingest(
     addr: &str,
-    token: &str,
+    tokens: &[String],
     bodies: Vec<Vec<u8>>,
     clients: usize,
 ) -> Result<Ingest, String> {
@@ -105,8 +110,13 @@ pub(super) fn http_ingest(
     let started = Instant::now();
     let handles: Vec<_> = shares
         .into_iter()
-        .map(|share| {
-            let (addr, token) = (addr.to_string(), token.to_string());
+        .enumerate()
+        .map(|(i, share)| {
+            let token = tokens
+                .get(i % tokens.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            let addr = addr.to_string();
             std::thread::spawn(move || -> Result<Vec<f64>, String> {
                 let mut c = Client::new(&addr);
                 let mut lat = Vec::with_capacity(share.len());
@@ -122,6 +132,10 @@ pub(super) fn http_ingest(
                                 break;
                             }
                             503 => std::thread::sleep(Duration::from_millis(50)),
+                            429 => {
+                                LIMITED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                std::thread::sleep(Duration::from_secs(1));
+                            }
                             s => return Err(format!("HTTP {s}: {}", r.body)),
                         }
                     }

@@ -1,14 +1,17 @@
 //! `chiso bench`: ingest and scoring measured side by side in one process run, so that the
 //! ratios hold on a noisy machine. Everything talks to loopback only.
 
+mod group_by;
 pub mod import;
 mod keying;
 mod load;
 mod pages;
+mod profile;
 mod server;
 mod sync;
 mod target;
 
+use group_by::group_by;
 use load::{bare_loop, body, bulk_load, http_ingest};
 use server::{serve_in_background, server_rss};
 use target::{tempfile_dir, Target};
@@ -23,7 +26,6 @@ use chiso::secrets::{hash_password, new_secret};
 use chiso::startup;
 use chiso::state::AppState;
 use clap::Args;
-use diesel::RunQueryDsl;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::Path;
@@ -40,6 +42,10 @@ pub struct BenchArgs {
     /// Concurrent HTTP clients
     #[arg(long, default_value_t = 256)]
     pub clients: usize,
+    /// API tokens the ingest run's clients share, as a district's systems would hold them (one
+    /// per district of the city); each token has the shipped per-token limit
+    #[arg(long, default_value_t = 9)]
+    pub tokens: usize,
     /// Forms per request of the sync API run (POST /api/v1/responses/batch), as many forms as
     /// the ingest run (0: skip)
     #[arg(long, default_value_t = 500)]
@@ -82,12 +88,8 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
         surveys_dir: surveys.to_path_buf(),
         admin_password: Some(new_secret()),
         pool_size: 16,
-        // The benchmark's clients all share one address: it measures the server, not the
-        // abuse limits.
-        limit_per_address: 0,
-        limit_per_token: 0,
-        limit_per_kiosk: 0,
-        limit_per_code: 0,
+        // The rate limits as shipped: the ingest run's clients call with API tokens, as a
+        // district's systems do, and count against their tokens' quotas.
         ..Settings::default()
     };
     let state = startup::prepare(settings).map_err(|e| e.to_string())?.state;
@@ -132,17 +134,25 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
 
     // 1. HTTP ingest against a bare loop with one commit per row, same durability.
     let addr = serve_in_background(state.clone())?;
-    let (token, export_token) = {
+    let (tokens, export_token) = {
         let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        let tokens = (0..args.tokens.max(1))
+            .map(|i| api_token(&state, &mut conn, Role::Surveyor, &format!("bench {i}")))
+            .collect::<Result<Vec<_>, _>>()?;
         (
-            api_token(&state, &mut conn, Role::Surveyor, "bench")?,
+            tokens,
             api_token(&state, &mut conn, Role::Supervisor, "bench export")?,
         )
     };
+    let token = tokens[0].clone();
     let bodies: Vec<Vec<u8>> = (0..args.ingest)
         .map(|_| body(&survey, &units, &mut rng))
         .collect();
-    let ingest = http_ingest(&addr, &token, bodies, args.clients)?;
+    chiso::profile::reset();
+    let cpu_before = profile::process_cpu();
+    let ingest = http_ingest(&addr, &tokens, bodies, args.clients)?;
+    let ingest_cpu = profile::process_cpu().zip(cpu_before).map(|(a, b)| a - b);
+    let ingest_profile = chiso::profile::totals();
     let synced = if args.batch > 0 {
         let bodies: Vec<Vec<u8>> = (0..args.ingest)
             .map(|_| body(&survey, &units, &mut rng))
@@ -159,14 +169,27 @@ pub fn run(surveys: &Path, args: &BenchArgs) -> Result<(), String> {
     };
     let bare = bare_loop(&state, &survey, &units, args.bare, &mut rng)?;
     println!();
+    let shipped = Settings::default();
     println!(
-        "ingest over HTTP: {} responses, {} clients",
-        ingest.n, args.clients
+        "ingest over HTTP: {} responses, {} clients on {} API tokens (limits as shipped: {}/min per token, {}/min per address; {} requests refused for a limit and retried)",
+        ingest.n,
+        args.clients,
+        tokens.len(),
+        shipped.limit_per_token,
+        shipped.limit_per_address,
+        load::LIMITED.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!(
         "  {:>8.0} responses/s   p50 {:>6.1} ms   p99 {:>6.1} ms   (every 2xx committed)",
         ingest.rate, ingest.p50, ingest.p99
     );
+    if let Some(cpu) = ingest_cpu {
+        println!(
+            "  CPU of this process (server and clients): {:.0} µs a form",
+            cpu * 1e6 / ingest.n.max(1) as f64
+        );
+    }
+    profile::print(&ingest_profile, ingest.n, 8);
     if let Some(s) = &synced {
         println!(
             "sync API over HTTP: {} responses in batches of {}",
@@ -417,33 +440,6 @@ fn export_in_process(state: &AppState) -> Result<(u64, f64, u64), String> {
     let started = Instant::now();
     let (n, count) = export::export_blocking(state, &plan, Count(0)).map_err(|e| e.to_string())?;
     Ok((n, started.elapsed().as_secs_f64(), count.0))
-}
-
-#[derive(diesel::QueryableByName)]
-#[allow(dead_code)]
-struct GroupRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    item_code: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::SmallInt>)]
-    value: Option<i16>,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-/// What the database itself does to count answers: GROUP BY over every raw answer.
-fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
-    let sql = format!(
-        "SELECT a.item_code, a.value, COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id \
-         WHERE r.survey_id = '{SURVEY}' AND r.period = {} GROUP BY a.item_code, a.value",
-        period()
-    );
-    let rows: Vec<GroupRow> = diesel::sql_query(&sql)
-        .load(conn)
-        .map_err(|e| e.to_string())?;
-    if rows.is_empty() {
-        return Err("GROUP BY returned nothing".into());
-    }
-    Ok(())
 }
 
 /// The `p` quantile (0–1) of sorted times, by the nearest rank; 0 when there are none.

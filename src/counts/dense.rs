@@ -37,6 +37,18 @@ impl Dense {
 }
 
 impl Dense {
+    /// Drops what the packed form does not keep (the number of responses, the sums of pairs
+    /// no longer answered together), so that the slice equals its packed bytes read back.
+    pub fn keep_packed(&mut self) {
+        self.responses = 0;
+        for p in &mut self.pairs {
+            // The packed form keeps the pairs with n > 0 (`Layout::each_pair`).
+            if p[0] <= 0.0 || p[0].is_nan() {
+                *p = [0.0; 4];
+            }
+        }
+    }
+
     /// Whether two slices hold the same item and pair counts (responses aside); sums of
     /// scores may differ in the last bits, as they were added in another order.
     pub fn same_counts(&self, other: &Dense) -> bool {

@@ -57,6 +57,7 @@ where
     }
     match f(conn) {
         Ok(value) => {
+            let _committing = crate::profile::span(crate::profile::Phase::Commit);
             AnyConnection::commit_transaction(conn)?;
             Ok(value)
         }

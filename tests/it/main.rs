@@ -16,6 +16,7 @@ mod browser;
 mod campaign;
 mod cli;
 mod codes;
+mod count_cache;
 mod durability;
 mod every_page;
 mod export;

@@ -3,6 +3,7 @@
 use super::tallies::merge;
 use super::{answer_value, decode, encode, stored_value};
 use crate::counts::{Dense, Layout};
+use crate::profile::{span, Phase};
 use crate::scoring::PairMoments;
 /// Packs a slice kept by layout positions, in the same format as [`pack`].
 pub fn pack_dense(layout: &Layout, d: &Dense) -> Vec<u8> {
@@ -52,11 +53,32 @@ pub fn unpack_dense(bytes: &[u8], layout: &Layout, d: &mut Dense) -> Option<()> 
 /// fits it, else by item code (a slice of another version). None when the stored bytes are
 /// not a slice: the caller must not overwrite what it cannot read.
 pub fn add_dense(stored: &[u8], layout: &Layout, delta: &Dense) -> Option<Vec<u8>> {
+    add_dense_keeping(stored, None, layout, delta).map(|(bytes, _)| bytes)
+}
+
+/// [`add_dense`], given the stored slice already decoded when the caller kept it (`known`,
+/// which must be what `stored` reads as), and handing back the sum exactly as its packed
+/// bytes read (None for a slice of another version), for the caller to keep.
+pub fn add_dense_keeping(
+    stored: &[u8],
+    known: Option<&Dense>,
+    layout: &Layout,
+    delta: &Dense,
+) -> Option<(Vec<u8>, Option<Dense>)> {
     let mut sum = delta.clone();
-    if unpack_dense(stored, layout, &mut sum).is_some() {
-        return Some(pack_dense(layout, &sum));
+    match known {
+        Some(k) => sum.add(k),
+        None => {
+            let _decoding = span(Phase::Decode);
+            if unpack_dense(stored, layout, &mut sum).is_none() {
+                return merge(stored, &layout.tallies(delta)).map(|b| (b, None));
+            }
+        }
     }
-    merge(stored, &layout.tallies(delta))
+    let _encoding = span(Phase::Encode);
+    sum.keep_packed();
+    let bytes = pack_dense(layout, &sum);
+    Some((bytes, Some(sum)))
 }
 
 #[cfg(test)]

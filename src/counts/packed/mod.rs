@@ -16,7 +16,7 @@
 mod dense;
 mod tallies;
 
-pub use dense::{add_dense, pack_dense, unpack_dense};
+pub use dense::{add_dense, add_dense_keeping, pack_dense, unpack_dense};
 pub use tallies::{merge, pack, unpack_into};
 
 use crate::scoring::PairMoments;

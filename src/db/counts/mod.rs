@@ -3,7 +3,12 @@
 //! transaction that stores a batch, summed for scoring, replaced by `chiso recount --fix`.
 //! What the numbers mean lives in [`crate::counts`].
 
+mod cache;
 mod read;
+mod write;
+
+use cache::Kept;
+pub use cache::RowCache;
 
 pub use read::{
     forms_by_day_group, load, load_buckets, load_buckets_by_unit, load_by_group, load_by_unit,
@@ -13,6 +18,7 @@ pub use read::{
 use super::schema::{response_tallies, slice_counts};
 use super::{upsert, AnyConnection, DbError};
 use crate::counts::{packed, Deltas, Layouts, SliceKey};
+use crate::profile::{span, Phase};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,33 +144,58 @@ key_columns!(
 /// write transaction that stores the batch. Fails, changing nothing, when a stored slice
 /// cannot be read: overwriting it would lose everything counted before.
 pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Result<(), DbError> {
+    add_keeping(conn, layouts, deltas, None)
+}
+
+/// [`add`], adding to the slices `cache` kept where the stored bytes are still the ones it
+/// kept, and keeping what it writes there.
+pub fn add_keeping(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    deltas: &Deltas,
+    cache: Option<&RowCache>,
+) -> Result<(), DbError> {
     let slices = &deltas.slices;
     // 1. Every slice row exists, so that 2. can lock it (a lock cannot hold a missing row).
-    let empty: Vec<SliceRow> = slices
-        .keys()
-        .map(|k| SliceRow::new(k, Vec::new()))
-        .collect();
-    for chunk in empty.chunks(CHUNK) {
-        upsert(
-            conn,
-            diesel::insert_into(slice_counts::table)
-                .values(chunk)
-                .on_conflict_do_nothing(),
-        )?;
-    }
+    // A row this server wrote before exists still, unless a recount removed it: 2. notices.
+    let known = |k: &SliceKey| cache.is_some_and(|c| c.knows(k));
+    let missing: Vec<&SliceKey> = slices.keys().filter(|k| !known(k)).collect();
+    create_missing(conn, &missing)?;
     // 2. Read them under a lock, so that two servers never lose each other's counts.
-    let stored = locked_slices(conn, deltas)?;
+    let reading = span(Phase::ReadCountRows);
+    let mut stored = locked_slices(conn, deltas)?;
+    drop(reading);
+    if cache.is_some() {
+        let found: BTreeSet<SliceKey> = stored.iter().map(SliceRow::key).collect();
+        let gone: Vec<&SliceKey> = slices.keys().filter(|k| !found.contains(*k)).collect();
+        if !gone.is_empty() {
+            create_missing(conn, &gone)?;
+            stored = locked_slices(conn, deltas)?;
+        }
+    }
     // 3. Merge and write back in one statement per thousand slices.
     let mut merged = Vec::with_capacity(slices.len());
+    let mut kept = Vec::new();
     for row in stored {
         let (key, bytes) = row.into_key();
         let (Some(delta), Some(layout)) = (slices.get(&key), layouts.get(&key.survey_id)) else {
             continue;
         };
-        let sum =
-            packed::add_dense(&bytes, layout, delta).ok_or_else(|| DbError::UnreadableCounts {
+        let before = cache.and_then(|c| c.get(&key, &bytes));
+        let (sum, dense) =
+            packed::add_dense_keeping(&bytes, before.as_deref().map(|k| &k.dense), layout, delta)
+                .ok_or_else(|| DbError::UnreadableCounts {
                 slice: key.to_string(),
             })?;
+        if let (Some(dense), Some(_)) = (dense, cache) {
+            kept.push((
+                key.clone(),
+                Kept {
+                    bytes: sum.clone(),
+                    dense,
+                },
+            ));
+        }
         merged.push(SliceRow::new(&key, sum));
     }
     if merged.len() < slices.len() {
@@ -176,16 +207,15 @@ pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Resu
             slice: missing.map(ToString::to_string).unwrap_or_default(),
         });
     }
-    for chunk in merged.chunks(CHUNK) {
-        upsert(
-            conn,
-            diesel::insert_into(slice_counts::table)
-                .values(chunk)
-                .on_conflict(SLICE_KEY)
-                .do_update()
-                .set(slice_counts::counts.eq(excluded(slice_counts::counts))),
-        )?;
+    let writing = span(Phase::WriteCountRows);
+    write::slices(conn, &merged)?;
+    drop(writing);
+    if let Some(c) = cache {
+        // Kept before the commit: should the batch roll back, the stored bytes differ from
+        // the kept ones and the next batch reads the row afresh.
+        c.keep(kept);
     }
+    let _writing = span(Phase::WriteTallies);
     let responses: Vec<ResponsesRow> = deltas
         .responses
         .iter()
@@ -199,6 +229,21 @@ pub fn add(conn: &mut AnyConnection, layouts: &Layouts, deltas: &Deltas) -> Resu
                 .on_conflict(RESPONSES_KEY)
                 .do_update()
                 .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n))),
+        )?;
+    }
+    Ok(())
+}
+
+/// Creates empty rows for these slices where there are none.
+fn create_missing(conn: &mut AnyConnection, keys: &[&SliceKey]) -> Result<(), DbError> {
+    let _ensuring = span(Phase::EnsureCountRows);
+    let empty: Vec<SliceRow> = keys.iter().map(|k| SliceRow::new(k, Vec::new())).collect();
+    for chunk in empty.chunks(CHUNK) {
+        upsert(
+            conn,
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict_do_nothing(),
         )?;
     }
     Ok(())

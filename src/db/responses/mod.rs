@@ -6,7 +6,10 @@
 //! (v4) id whatever its channel, `created_at` is the day it was stored, and the client's
 //! `submission_id` is kept only in the keyed form its caller made (`Pending::stored_submission`).
 
+mod prepared;
 mod stored;
+
+pub use prepared::{prepare, store_prepared, Prepared};
 
 pub use stored::{
     count, plain_submission_ids, replace, set_status, set_submission_ids, unseal, values,
@@ -16,6 +19,7 @@ pub use stored::{
 use super::schema::{answers, responses};
 use super::{counts, is_unique_violation, write_transaction, AnyConnection, DbError};
 use crate::counts::{Contribution, Deltas, Layouts, SliceKey};
+use crate::profile::{span, Phase};
 use crate::survey::ValidSubmission;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -81,7 +85,30 @@ pub fn store_all(
     layouts: &Layouts,
     batch: &[Pending],
 ) -> Vec<Result<Stored, DbError>> {
-    match write_transaction(conn, |c| store_batch(c, layouts, batch)) {
+    store_all_keeping(conn, layouts, batch, None)
+}
+
+/// [`store_all`] for a writer that keeps the count rows it writes decoded in `cache`.
+pub fn store_all_keeping(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    batch: &[Pending],
+    cache: Option<&counts::RowCache>,
+) -> Vec<Result<Stored, DbError>> {
+    stored_or_one_by_one(conn, layouts, batch, |c| {
+        store_batch_keeping(c, layouts, batch, cache)
+    })
+}
+
+/// Runs `store` in one write transaction; should it fail, each response of `batch` is
+/// stored in a transaction of its own.
+fn stored_or_one_by_one(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    batch: &[Pending],
+    store: impl FnOnce(&mut AnyConnection) -> Result<Vec<Stored>, DbError>,
+) -> Vec<Result<Stored, DbError>> {
+    match write_transaction(conn, store) {
         Ok(stored) => stored.into_iter().map(Ok).collect(),
         Err(_) if batch.len() > 1 => batch.iter().map(|p| store_one(conn, layouts, p)).collect(),
         Err(e) => batch
@@ -261,12 +288,12 @@ struct Known {
     id: String,
 }
 
-/// Inside a write transaction: stores what is new in `batch` and adds its counts.
-pub fn store_batch(
+/// The responses already stored under the batch's submission ids, by submission id.
+fn known_ids(
     conn: &mut AnyConnection,
-    layouts: &Layouts,
     batch: &[Pending],
-) -> Result<Vec<Stored>, DbError> {
+) -> Result<HashMap<String, String>, DbError> {
+    let _looking_up = span(Phase::KnownIds);
     let ids: Vec<&str> = batch.iter().map(|p| p.stored_submission.as_str()).collect();
     let mut known: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(1000) {
@@ -276,6 +303,26 @@ pub fn store_batch(
             .load(conn)?;
         known.extend(rows.into_iter().map(|k| (k.submission_id, k.id)));
     }
+    Ok(known)
+}
+
+/// Inside a write transaction: stores what is new in `batch` and adds its counts.
+pub fn store_batch(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    batch: &[Pending],
+) -> Result<Vec<Stored>, DbError> {
+    store_batch_keeping(conn, layouts, batch, None)
+}
+
+fn store_batch_keeping(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    batch: &[Pending],
+    cache: Option<&counts::RowCache>,
+) -> Result<Vec<Stored>, DbError> {
+    let mut known = known_ids(conn, batch)?;
+    let preparing = span(Phase::Prepare);
     let mut out = Vec::with_capacity(batch.len());
     let mut heads = Vec::new();
     let mut rows = AnswerRows::default();
@@ -326,10 +373,15 @@ pub fn store_batch(
         deltas.add(layout, p.slice(layout.version()), &p.contribution);
         out.push(Stored::Created(id));
     }
+    drop(preparing);
+    let inserting = span(Phase::InsertResponses);
     insert_responses(conn, &heads)?;
+    drop(inserting);
+    let inserting = span(Phase::InsertAnswers);
     insert_answers(conn, &rows)?;
+    drop(inserting);
     if !deltas.is_empty() {
-        counts::add(conn, layouts, &deltas)?;
+        counts::add_keeping(conn, layouts, &deltas, cache)?;
     }
     Ok(out)
 }
