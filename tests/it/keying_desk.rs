@@ -298,3 +298,44 @@ async fn days_on_filters_are_typed_day_month_year_never_in_the_browser_s_order()
     );
     assert!(wrong.text.contains("31/02/2025"), "{}", wrong.text);
 }
+
+#[actix_web::test]
+async fn a_ward_s_keyer_is_not_told_the_names_of_another_unit_s_batches() {
+    let app = TestApp::builder()
+        .with_staff(&[("an", Role::Surveyor), ("chi", Role::Supervisor)])
+        .with_user("phuong", Role::Surveyor, Some("NK-P-CAI-KHE"))
+        .build();
+    let svc = service!(app);
+    let (sup, an) = (svc.supervisor("chi").await, svc.surveyor("an").await);
+    let theirs = open_batch(&sup, WARD, "3", "Lô bí mật – An Bình").await;
+    let key = format!("/entry/batches/{theirs}/key");
+    assert_eq!(
+        an.post_form(&key, &as_pairs(&household("NK-7", "4")))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mine = open_batch(&sup, "NK-P-CAI-KHE", "3", "Lô Cái Khế").await;
+    let phuong = svc.sign_in("phuong", USER_PASSWORD).await;
+    // On leaving the serial, and on saving: another unit's batch, unnamed.
+    let said = told(&phuong, &mine, "NK-7").await;
+    let said = said.as_str().unwrap();
+    assert!(
+        said.contains("một lô của đơn vị khác") && !said.contains("bí mật"),
+        "{said}"
+    );
+    let saved = phuong
+        .post_form(
+            format!("/entry/batches/{mine}/key"),
+            &as_pairs(&household("NK-7", "4")),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(saved.text.contains("một lô của đơn vị khác") && !saved.text.contains("bí mật"));
+    // A city-wide keyer is told which batch it is.
+    let city = told(&an, &mine, "NK-7").await;
+    assert!(
+        city.as_str().unwrap().contains("Lô bí mật – An Bình"),
+        "{city}"
+    );
+}

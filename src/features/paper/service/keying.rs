@@ -112,7 +112,8 @@ pub fn serial_on_entry(
         Err(PaperError::Invalid(p)) => return Ok(Some(p.text)),
         Err(e) => return Err(e),
     };
-    match state.db_blocking(|c| serial_meets(c, state, &batch, &serial, &user.username)) {
+    let keyer = Keyer::of(user);
+    match state.db_blocking(|c| serial_meets(c, state, &batch, &serial, &keyer)) {
         Ok(_) => Ok(None),
         Err(PaperError::Refused(why)) => Ok(Some(why)),
         Err(e) => Err(e),
@@ -163,7 +164,9 @@ pub fn key_form(
     }
     let keying = new_keying(&user.username, &batch, &clean, &pending, input.started_at);
     let saved = state.db_blocking(|conn| {
-        write_transaction(conn, |c| save_keying(c, &sheet, keying, &clean, pending))
+        write_transaction(conn, |c| {
+            save_keying(c, &sheet, keying, &clean, pending, user.unit.as_deref())
+        })
     });
     match saved {
         Ok((form, outcome)) => Ok((Form::from(&form), outcome)),
@@ -205,19 +208,25 @@ fn new_keying(
     }
 }
 
-/// Inside a write transaction: a keying of the sheet's form, the first or the blind second.
+/// Inside a write transaction: a keying of the sheet's form, the first or the blind second,
+/// by a keyer limited to `scope` (a unit and the units below it), if any.
 fn save_keying(
     c: &mut AnyConnection,
     sheet: &Sheet,
     mut keying: Keying,
     clean: &Keyed,
     pending: Pending,
+    scope: Option<&str>,
 ) -> Result<(rows::Form, Keyed1), PaperError> {
     let (state, survey, batch, serial) = (sheet.state, sheet.survey, sheet.batch, sheet.serial);
     let detail = |round: i32| {
         json!({"serial": serial, "batch": batch.id, "round": round, "after": clean}).to_string()
     };
-    let Some((mut form, first)) = serial_meets(c, state, batch, serial, &keying.keyed_by)? else {
+    let keyer = Keyer {
+        name: &keying.keyed_by,
+        scope,
+    };
+    let Some((mut form, first)) = serial_meets(c, state, batch, serial, &keyer)? else {
         let mut form = rows::Form {
             id: uuid::Uuid::new_v4().to_string(),
             batch_id: Some(batch.id.clone()),
@@ -281,14 +290,36 @@ fn save_keying(
     Ok((form, outcome))
 }
 
+/// Who keys: a name, and the unit their work is limited to (with the units below it), if any.
+struct Keyer<'a> {
+    name: &'a str,
+    scope: Option<&'a str>,
+}
+
+impl<'a> Keyer<'a> {
+    fn of(user: &'a User) -> Keyer<'a> {
+        Keyer {
+            name: &user.username,
+            scope: user.unit.as_deref(),
+        }
+    }
+
+    /// Whether a batch of `unit` is theirs to see named.
+    fn sees(&self, state: &AppState, unit: &str) -> bool {
+        self.scope
+            .is_none_or(|s| state.units.subtree(s).iter().any(|u| u == unit))
+    }
+}
+
 /// What a serial typed for `batch` meets: nothing yet (a first keying), or a form keyed once
 /// by someone else and that keying (the blind second); anything else is refused, saying why.
+/// A batch outside the keyer's scope is not named.
 fn serial_meets(
     c: &mut AnyConnection,
     state: &AppState,
     batch: &rows::Batch,
     serial: &str,
-    keyer: &str,
+    keyer: &Keyer,
 ) -> Result<Option<(rows::Form, Keying)>, PaperError> {
     let Some(form) = rows::form_by_serial(c, &batch.survey_id, batch.period, serial)? else {
         return Ok(None);
@@ -299,6 +330,7 @@ fn serial_meets(
             .as_deref()
             .and_then(|b| rows::batch(c, b).ok().flatten());
         let whose = other
+            .filter(|b| keyer.sees(state, &b.unit_code))
             .map(|b| {
                 let unit = state
                     .units
@@ -309,7 +341,10 @@ fn serial_meets(
                     format!("batch “{}” ({unit})", b.label),
                 )
             })
-            .unwrap_or_else(|| Text::new("một tệp đã nhập", "an imported file"));
+            .unwrap_or_else(|| match form.batch_id {
+                Some(_) => Text::new("một lô của đơn vị khác", "a batch of another unit"),
+                None => Text::new("một tệp đã nhập", "an imported file"),
+            });
         return Err(refused(
             format!(
                 "mã phiếu {serial} đã thuộc {}, không thuộc lô này; hãy kiểm tra lại mã phiếu",
@@ -337,7 +372,7 @@ fn serial_meets(
             ))
         }
     };
-    if first.keyed_by == keyer {
+    if first.keyed_by == keyer.name {
         return Err(refused(
             format!(
                 "bạn đã nhập phiếu {serial}; lần nhập thứ hai phải do một người khác thực hiện"
@@ -371,7 +406,8 @@ pub fn import_first_keying(
         batch,
         serial,
     };
-    match save_keying(c, &sheet, keying, &clean, pending)? {
+    // The import's refusals are not shown (the whole chunk is undone): no scope to keep.
+    match save_keying(c, &sheet, keying, &clean, pending, None)? {
         (_, Keyed1::First { .. }) => Ok(()),
         _ => Err(refused(
             format!("phiếu {serial} đã được nhập trên màn hình trước khi nhập tệp"),
