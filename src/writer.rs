@@ -136,8 +136,7 @@ fn next_batch(rx: &Receiver<Msg>, max_batch: usize) -> (Vec<Job>, bool) {
 fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>, max_batch: usize) {
     loop {
         let (jobs, mut stop) = next_batch(rx, max_batch);
-        let (pending, mut replies): (Vec<Pending>, Vec<_>) =
-            jobs.into_iter().map(|j| (j.pending, j.reply)).unzip();
+        let (pending, mut replies) = split(jobs);
         let mut prepared = prepare(layouts, pending);
         while !prepared.is_empty() {
             match ready.try_send(Ready { prepared, replies }) {
@@ -160,8 +159,7 @@ fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>,
                 Ok(first) => {
                     let (more, ends) = more_jobs(first, rx, max_batch - prepared.len());
                     stop = ends;
-                    let (pending, more_replies): (Vec<Pending>, Vec<_>) =
-                        more.into_iter().map(|j| (j.pending, j.reply)).unzip();
+                    let (pending, more_replies) = split(more);
                     prepared.add(layouts, pending);
                     replies.extend(more_replies);
                 }
@@ -173,6 +171,11 @@ fn prepare_all(layouts: &Layouts, rx: &Receiver<Msg>, ready: &SyncSender<Ready>,
             return;
         }
     }
+}
+
+/// The responses of `jobs`, and apart from them whom to answer for each.
+fn split(jobs: Vec<Job>) -> (Vec<Pending>, Vec<oneshot::Sender<Result<Stored, DbError>>>) {
+    jobs.into_iter().map(|j| (j.pending, j.reply)).unzip()
 }
 
 /// How long the preparing thread waits for more before it looks whether a writer is free.

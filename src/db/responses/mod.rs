@@ -165,6 +165,65 @@ struct NewResponse<'a> {
     created_at: &'a str,
 }
 
+impl<'a> NewResponse<'a> {
+    /// The row of `p` under `id`, stored with survey `version` and `status`; its background
+    /// and comments as JSON.
+    fn of(
+        p: &'a Pending,
+        id: String,
+        version: &'a str,
+        status: &'a str,
+        (background, comments): (String, String),
+    ) -> NewResponse<'a> {
+        NewResponse {
+            id,
+            survey_id: &p.survey_id,
+            survey_version: version,
+            unit_code: &p.unit,
+            channel: &p.channel,
+            period: p.period,
+            day: &p.day,
+            respondent_group: p.valid.group.as_deref(),
+            background,
+            comments,
+            status,
+            keyed_by: p.keyed_by.as_deref(),
+            submission_id: &p.stored_submission,
+            // The day only (the day it counts under): nothing dates an answer more precisely.
+            created_at: &p.day,
+        }
+    }
+}
+
+impl Pending {
+    /// Its background answers and comments as the row keeps them (JSON).
+    fn background_and_comments(&self) -> (String, String) {
+        (
+            serde_json::to_string(&self.valid.background).unwrap_or_default(),
+            serde_json::to_string(&self.valid.comments).unwrap_or_default(),
+        )
+    }
+}
+
+/// Inside a write transaction: a batch's response rows, its answers, then its summed counts.
+fn write_batch(
+    conn: &mut AnyConnection,
+    layouts: &Layouts,
+    (heads, rows, deltas): (&[NewResponse], &AnswerRows, &Deltas),
+    cache: Option<&counts::RowCache>,
+) -> Result<(), DbError> {
+    let inserting = span(Phase::InsertResponses);
+    insert_responses(conn, heads)?;
+    drop(inserting);
+    let inserting = span(Phase::InsertAnswers);
+    insert_answers(conn, rows)?;
+    drop(inserting);
+    if !deltas.is_empty() {
+        counts::add_keeping(conn, layouts, deltas, cache)?;
+    }
+    Ok(())
+}
+
 /// A batch's answers, column by column (PostgreSQL receives them as three arrays).
 #[derive(Default)]
 struct AnswerRows {
@@ -347,23 +406,13 @@ fn store_batch_keeping(
         // A random id on every channel: a time-ordered one would date the answer.
         let id = uuid::Uuid::new_v4().to_string();
         known.insert(sid.clone(), id.clone());
-        heads.push(NewResponse {
-            id: id.clone(),
-            survey_id: &p.survey_id,
-            survey_version: layout.version(),
-            unit_code: &p.unit,
-            channel: &p.channel,
-            period: p.period,
-            day: &p.day,
-            respondent_group: p.valid.group.as_deref(),
-            background: serde_json::to_string(&p.valid.background).unwrap_or_default(),
-            comments: serde_json::to_string(&p.valid.comments).unwrap_or_default(),
+        heads.push(NewResponse::of(
+            p,
+            id.clone(),
+            layout.version(),
             status,
-            keyed_by: p.keyed_by.as_deref(),
-            submission_id: sid,
-            // The day only (the day it counts under): nothing dates an answer more precisely.
-            created_at: &p.day,
-        });
+            p.background_and_comments(),
+        ));
         rows.push(&id, p);
         if sealed {
             out.push(Stored::Created(id));
@@ -374,15 +423,7 @@ fn store_batch_keeping(
         out.push(Stored::Created(id));
     }
     drop(preparing);
-    let inserting = span(Phase::InsertResponses);
-    insert_responses(conn, &heads)?;
-    drop(inserting);
-    let inserting = span(Phase::InsertAnswers);
-    insert_answers(conn, &rows)?;
-    drop(inserting);
-    if !deltas.is_empty() {
-        counts::add_keeping(conn, layouts, &deltas, cache)?;
-    }
+    write_batch(conn, layouts, (&heads, &rows, &deltas), cache)?;
     Ok(out)
 }
 

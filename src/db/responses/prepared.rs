@@ -7,8 +7,8 @@
 //! way, from its pending responses; the work done ahead is dropped.
 
 use super::{
-    insert_answers, insert_responses, known_ids, store_batch_keeping, stored_or_one_by_one,
-    AnswerRows, NewResponse, Pending, Stored, SEALED,
+    known_ids, store_batch_keeping, stored_or_one_by_one, write_batch, AnswerRows, NewResponse,
+    Pending, Stored, SEALED,
 };
 use crate::counts::{Deltas, Layouts};
 use crate::db::{counts, AnyConnection, DbError};
@@ -21,8 +21,8 @@ pub struct Prepared {
     /// Ready to store as it is; false when the batch must be stored the plain way.
     ready: bool,
     ids: Vec<String>,
-    backgrounds: Vec<String>,
-    comments: Vec<String>,
+    /// Background answers and comments as JSON, by response.
+    written: Vec<(String, String)>,
     versions: Vec<String>,
     rows: AnswerRows,
     deltas: Deltas,
@@ -35,8 +35,7 @@ pub fn prepare(layouts: &Layouts, batch: Vec<Pending>) -> Prepared {
     let mut p = Prepared {
         ready: true,
         ids: Vec::with_capacity(batch.len()),
-        backgrounds: Vec::with_capacity(batch.len()),
-        comments: Vec::with_capacity(batch.len()),
+        written: Vec::with_capacity(batch.len()),
         versions: Vec::with_capacity(batch.len()),
         rows: AnswerRows::default(),
         deltas: Deltas::default(),
@@ -65,10 +64,7 @@ impl Prepared {
             let id = uuid::Uuid::new_v4().to_string();
             self.rows.push(&id, pending);
             self.ids.push(id);
-            self.backgrounds
-                .push(serde_json::to_string(&pending.valid.background).unwrap_or_default());
-            self.comments
-                .push(serde_json::to_string(&pending.valid.comments).unwrap_or_default());
+            self.written.push(pending.background_and_comments());
             self.versions.push(layout.version().to_string());
             self.deltas.add(
                 layout,
@@ -105,34 +101,12 @@ pub fn store_prepared(
             return store_batch_keeping(c, layouts, &p.batch, cache);
         }
         let heads: Vec<NewResponse> = (p.batch.iter().enumerate())
-            .map(|(i, pending)| NewResponse {
-                id: p.ids[i].clone(),
-                survey_id: &pending.survey_id,
-                survey_version: &p.versions[i],
-                unit_code: &pending.unit,
-                channel: &pending.channel,
-                period: pending.period,
-                day: &pending.day,
-                respondent_group: pending.valid.group.as_deref(),
-                background: p.backgrounds[i].clone(),
-                comments: p.comments[i].clone(),
-                status: &pending.status,
-                keyed_by: pending.keyed_by.as_deref(),
-                submission_id: &pending.stored_submission,
-                // The day only (the day it counts under): nothing dates an answer more
-                // precisely.
-                created_at: &pending.day,
+            .map(|(i, pending)| {
+                let (id, version) = (p.ids[i].clone(), p.versions[i].as_str());
+                NewResponse::of(pending, id, version, &pending.status, p.written[i].clone())
             })
             .collect();
-        let inserting = span(Phase::InsertResponses);
-        insert_responses(c, &heads)?;
-        drop(inserting);
-        let inserting = span(Phase::InsertAnswers);
-        insert_answers(c, &p.rows)?;
-        drop(inserting);
-        if !p.deltas.is_empty() {
-            counts::add_keeping(c, layouts, &p.deltas, cache)?;
-        }
+        write_batch(c, layouts, (&heads, &p.rows, &p.deltas), cache)?;
         Ok(p.ids.iter().map(|id| Stored::Created(id.clone())).collect())
     })
 }
