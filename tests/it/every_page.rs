@@ -62,16 +62,31 @@ fn every_page_passes_axe_core_and_the_keyboard_walk() {
     assert!(pages.len() >= 40, "{} pages", pages.len());
 }
 
+/// The fixtures served, and the admin signed in on a phone named `name` with the server's
+/// address (none without a browser).
+fn admin_on_a_phone(
+    name: &str,
+) -> (
+    TestApp,
+    crate::language::Fixtures,
+    Option<(Browser, String)>,
+) {
+    let (app, fx) = app_with_fixtures();
+    let Some(mut b) = Browser::open(name, crate::webdriver::PHONE) else {
+        return (app, fx, None);
+    };
+    let addr = serve(&app);
+    sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
+    (app, fx, Some((b, addr)))
+}
+
 /// On a phone the results tables are short cards: no card repeats "—" for a column with no
 /// value, and every row's name stands first on a line of its own.
 #[test]
 fn results_tables_on_a_phone_leave_out_the_columns_without_a_value() {
-    let (app, _fx) = app_with_fixtures();
-    let Some(mut b) = Browser::open("phone-tables", crate::webdriver::PHONE) else {
+    let (_app, _fx, Some((mut b, addr))) = admin_on_a_phone("phone-tables") else {
         return;
     };
-    let addr = serve(&app);
-    sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
     for page in ["/sipas", "/scores", "/papi"] {
         b.go(&format!("http://{addr}{page}"));
         b.screenshot(page.trim_start_matches('/'));
@@ -98,12 +113,9 @@ fn results_tables_on_a_phone_leave_out_the_columns_without_a_value() {
 /// chart shrunk to the screen.
 #[test]
 fn chart_words_on_a_phone_are_at_least_12_pixels() {
-    let (app, _fx) = app_with_fixtures();
-    let Some(mut b) = Browser::open("phone-charts", crate::webdriver::PHONE) else {
+    let (_app, _fx, Some((mut b, addr))) = admin_on_a_phone("phone-charts") else {
         return;
     };
-    let addr = serve(&app);
-    sign_in_by_keyboard(&mut b, &addr, "admin", ADMIN_PASSWORD);
     let mut charts = 0;
     for page in ["/", "/sipas", "/papi", "/report", "/public"] {
         b.go(&format!("http://{addr}{page}"));

@@ -16,6 +16,12 @@ async fn told(who: &Staff, batch: &str, serial: &str) -> serde_json::Value {
     said.json()["message"].clone()
 }
 
+/// `who` saves `form` on the keying screen `key`, and it is taken.
+async fn saves(who: &Staff, key: &str, form: &[(&'static str, String)]) {
+    let said = who.post_form(key, &as_pairs(form)).await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.text);
+}
+
 #[actix_web::test]
 async fn a_serial_is_checked_as_it_is_left_before_the_answers_are_keyed() {
     let app = paper_app();
@@ -29,10 +35,7 @@ async fn a_serial_is_checked_as_it_is_left_before_the_answers_are_keyed() {
         .contains("chỉ được gồm chữ, số"));
 
     let first = household("NK-1", "4");
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&first)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &first).await;
     // The first keyer may not key it again; someone else may, blind.
     let mine = told(&an, &batch, "nk-1").await;
     assert!(
@@ -40,10 +43,7 @@ async fn a_serial_is_checked_as_it_is_left_before_the_answers_are_keyed() {
         "{mine}"
     );
     assert_eq!(told(&binh, &batch, "NK-1").await, serde_json::Value::Null);
-    assert_eq!(
-        binh.post_form(&key, &as_pairs(&first)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&binh, &key, &first).await;
     let twice = told(&binh, &batch, "NK-1").await;
     assert!(
         twice.as_str().unwrap().contains("đã được nhập đủ hai lần"),
@@ -113,16 +113,10 @@ async fn a_nearly_blank_form_asks_to_be_confirmed_and_stores_nothing_until_it_is
 
     let mut confirmed = blank("NK-2", &[]);
     confirmed.push(("blank_ok", "1".into()));
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&confirmed)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &confirmed).await;
     // Two questions answered is a form like any other.
     let two = blank("NK-4", &[("q.C8.4", "1"), ("q.E1.1", "4")]);
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&two)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &two).await;
 }
 
 #[actix_web::test]
@@ -190,9 +184,8 @@ async fn every_action_on_the_paper_desk_says_what_it_did() {
     let batch = open_batch(&sup, WARD, "2", "Lô đối chiếu").await;
     let key = format!("/entry/batches/{batch}/key");
     let (an, binh) = (svc.surveyor("an").await, svc.surveyor("binh").await);
-    an.post_form(&key, &as_pairs(&household("NK-9", "4"))).await;
-    binh.post_form(&key, &as_pairs(&household("NK-9", "5")))
-        .await;
+    saves(&an, &key, &household("NK-9", "4")).await;
+    saves(&binh, &key, &household("NK-9", "5")).await;
     let form = first_dispute(&sup).await;
     let settled = sup
         .post_form(
@@ -210,10 +203,8 @@ async fn every_action_on_the_paper_desk_says_what_it_did() {
     let again = sup.get(format!("/entry/batches/{batch}")).await.text;
     assert!(!again.contains("Đã đối chiếu phiếu NK-9"));
 
-    an.post_form(&key, &as_pairs(&household("NK-10", "4")))
-        .await;
-    binh.post_form(&key, &as_pairs(&household("NK-10", "5")))
-        .await;
+    saves(&an, &key, &household("NK-10", "4")).await;
+    saves(&binh, &key, &household("NK-10", "5")).await;
     let form = first_dispute(&sup).await;
     let deleted = sup
         .post_form(
@@ -252,7 +243,7 @@ async fn surveys_are_listed_by_code_units_can_be_searched_and_statistics_open_on
         first_listed, SURVEY,
         "the test needs another survey listed first"
     );
-    an.post_form(&key, &as_pairs(&household("NK-5", "4"))).await;
+    saves(&an, &key, &household("NK-5", "4")).await;
     let stats = an.get("/entry/keyers").await.text_with(StatusCode::OK);
     assert!(
         stats.contains(&format!(r#"<option value="{SURVEY}" selected>"#)),
@@ -309,12 +300,7 @@ async fn a_ward_s_keyer_is_not_told_the_names_of_another_unit_s_batches() {
     let (sup, an) = (svc.supervisor("chi").await, svc.surveyor("an").await);
     let theirs = open_batch(&sup, WARD, "3", "Lô bí mật – An Bình").await;
     let key = format!("/entry/batches/{theirs}/key");
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&household("NK-7", "4")))
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &household("NK-7", "4")).await;
     let mine = open_batch(&sup, "NK-P-CAI-KHE", "3", "Lô Cái Khế").await;
     let phuong = svc.sign_in("phuong", USER_PASSWORD).await;
     // On leaving the serial, and on saving: another unit's batch, unnamed.
