@@ -166,6 +166,21 @@ async fn batch_names_are_unique_for_a_survey_and_year_and_unnamed_batches_are_nu
     assert!(one.ends_with("· 2025"), "{one}");
 }
 
+/// Form `serial` keyed by the first two of `who` with different E1.1, awaiting the third
+/// (a supervisor): its id.
+async fn disputed((a, b, sup): (&Staff, &Staff, &Staff), key: &str, serial: &str) -> String {
+    saves(a, key, &household(serial, "4")).await;
+    saves(b, key, &household(serial, "5")).await;
+    first_dispute(sup).await
+}
+
+/// What the page `who` is sent back to says, after `fields` are posted to `to` and taken.
+async fn said_after(who: &Staff, to: &str, fields: &[(&str, &str)]) -> String {
+    let done = who.post_form(to, fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    who.follow(done).await.text
+}
+
 #[actix_web::test]
 async fn every_action_on_the_paper_desk_says_what_it_did() {
     let app = paper_app();
@@ -178,42 +193,27 @@ async fn every_action_on_the_paper_desk_says_what_it_did() {
         ("expected", "2"),
         ("label", "Lô báo"),
     ];
-    let made = sup.post_form("/entry/batches", &fields).await;
-    let page = sup.follow(made).await.text;
+    let page = said_after(&sup, "/entry/batches", &fields).await;
     assert!(page.contains("Đã tạo lô “Lô báo”: 2 phiếu"), "{page}");
     let batch = open_batch(&sup, WARD, "2", "Lô đối chiếu").await;
     let key = format!("/entry/batches/{batch}/key");
     let (an, binh) = (svc.surveyor("an").await, svc.surveyor("binh").await);
-    saves(&an, &key, &household("NK-9", "4")).await;
-    saves(&binh, &key, &household("NK-9", "5")).await;
-    let form = first_dispute(&sup).await;
-    let settled = sup
-        .post_form(
-            format!("/entry/forms/{form}"),
-            &[
-                ("q.E1.1:source", "1"),
-                ("q.E1.1:reason", "đọc lại phiếu giấy"),
-            ],
-        )
-        .await;
-    assert_eq!(settled.status, StatusCode::SEE_OTHER);
-    let page = sup.follow(settled).await.text;
+    let form = disputed((&an, &binh, &sup), &key, "NK-9").await;
+    let to = format!("/entry/forms/{form}");
+    let settle = [
+        ("q.E1.1:source", "1"),
+        ("q.E1.1:reason", "đọc lại phiếu giấy"),
+    ];
+    let page = said_after(&sup, &to, &settle).await;
     assert!(page.contains("Đã đối chiếu phiếu NK-9"), "{page}");
     // Said once: the next visit is quiet.
     let again = sup.get(format!("/entry/batches/{batch}")).await.text;
     assert!(!again.contains("Đã đối chiếu phiếu NK-9"));
 
-    saves(&an, &key, &household("NK-10", "4")).await;
-    saves(&binh, &key, &household("NK-10", "5")).await;
-    let form = first_dispute(&sup).await;
-    let deleted = sup
-        .post_form(
-            format!("/entry/forms/{form}/delete"),
-            &[("round", "2"), ("reason", "nhập nhầm mã phiếu")],
-        )
-        .await;
-    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
-    let page = sup.follow(deleted).await.text;
+    let form = disputed((&an, &binh, &sup), &key, "NK-10").await;
+    let to = format!("/entry/forms/{form}/delete");
+    let delete = [("round", "2"), ("reason", "nhập nhầm mã phiếu")];
+    let page = said_after(&sup, &to, &delete).await;
     assert!(page.contains("Đã xoá lần nhập 2 của phiếu NK-10"), "{page}");
 }
 
