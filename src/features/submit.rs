@@ -89,28 +89,58 @@ pub async fn submit_all(
     state: &AppState,
     raws: &[RawSubmission],
 ) -> Vec<Result<Stored, SubmitError>> {
-    let handed: Vec<_> = raws
-        .iter()
-        .map(|raw| hand_over(state, raw, &Provenance::default()))
+    // A submission id repeated in one call is handed over once and its repeats answered as
+    // stored before: otherwise two writers could take the two, and the later one in the call
+    // be the one created.
+    let first_of = |i: usize| {
+        let sid = &raws[i].submission_id;
+        let earlier = raws[..i].iter().position(|r| &r.submission_id == sid);
+        earlier.filter(|_| !sid.is_empty())
+    };
+    let handed: Vec<_> = (0..raws.len())
+        .map(|i| {
+            first_of(i)
+                .is_none()
+                .then(|| hand_over(state, &raws[i], &Provenance::default()))
+        })
         .collect();
-    let mut out = Vec::with_capacity(handed.len());
-    for (raw, handed) in raws.iter().zip(handed) {
-        out.push(match handed {
-            Ok(HandedOver::Queued(ack)) => committed(ack.await.ok()),
-            Ok(HandedOver::Refused(invalid)) => {
-                let (key, sid) = (state.submission_key.clone(), raw.submission_id.clone());
-                match state
-                    .db(move |conn| ingest::already_stored(conn, &key, &sid))
-                    .await
-                {
-                    Ok(before) => stored_before(before, invalid),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            Err(e) => Err(e),
+    let mut out: Vec<Result<Stored, SubmitError>> = Vec::with_capacity(handed.len());
+    for (i, (raw, handed)) in raws.iter().zip(handed).enumerate() {
+        let repeat = first_of(i).and_then(|j| match &out[j] {
+            Ok(Stored::Created(id) | Stored::Existing(id)) => Some(Stored::Existing(id.clone())),
+            Err(_) => None,
         });
+        let result = match (repeat, handed) {
+            (Some(stored), _) => Ok(stored),
+            (None, Some(h)) => answer(state, raw, h).await,
+            // The first was refused: the repeat is checked on its own.
+            (None, None) => answer(state, raw, hand_over(state, raw, &Provenance::default())).await,
+        };
+        out.push(result);
     }
     out
+}
+
+/// What became of a submission handed over: committed, or refused unless stored before.
+async fn answer(
+    state: &AppState,
+    raw: &RawSubmission,
+    handed: Result<HandedOver, SubmitError>,
+) -> Result<Stored, SubmitError> {
+    match handed {
+        Ok(HandedOver::Queued(ack)) => committed(ack.await.ok()),
+        Ok(HandedOver::Refused(invalid)) => {
+            let (key, sid) = (state.submission_key.clone(), raw.submission_id.clone());
+            match state
+                .db(move |conn| ingest::already_stored(conn, &key, &sid))
+                .await
+            {
+                Ok(before) => stored_before(before, invalid),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// [`submit_as`] for a service running off the async threads: the same checks, the same
