@@ -31,7 +31,7 @@ pub const CSRF_COOKIE: &str = "chiso_csrf";
 /// stops working within this time).
 const TOKEN_CACHE: Duration = Duration::from_secs(30);
 
-type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// The least role a route admits.
 pub trait MinRole {

@@ -60,13 +60,18 @@ pub async fn revoke_token(
         .find(|t| t.id == id && t.revoked_at.is_none())
         .ok_or_else(|| none_found(&r))?;
     within(&r, t.unit_code.as_deref())?;
-    let unit = t.unit_code.as_deref().and_then(|u| r.state.units.get(u));
     let asked = Revoking {
         action: format!("/admin/tokens/{id}/revoke"),
         back: "/admin/tokens",
         kiosk: false,
         label: &t.label,
-        place: format!("{} · {}", t.role, unit.map_or("", |u| u.name.as_str())),
+        place: token_place(&r, t.role.as_str(), t.unit_code.as_deref()),
     };
     Ok(r.page(view::revoke(&r.staff_at("/admin/tokens"), &asked)))
+}
+
+/// Whom a token acts as, and for which unit: "role · unit".
+fn token_place(r: &Reader<Admin>, role: &str, unit: Option<&str>) -> String {
+    let unit = unit.and_then(|u| r.state.units.get(u));
+    format!("{role} · {}", unit.map_or("", |u| u.name.as_str()))
 }

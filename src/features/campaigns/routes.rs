@@ -9,12 +9,36 @@ use crate::features::campaigns::service::{self as app, CampaignError, NewCampaig
 use crate::state::AppState;
 use crate::text::{FieldProblem, Text};
 use crate::web::error::PageError;
+use crate::web::extract::LocalBoxFuture;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, Supervisor};
 use crate::web::respond::private_csv;
+use crate::web::router::Router;
 use crate::web::upload;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+
+/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
+pub fn routes(r: &mut Router) {
+    // Campaigns of the officials' survey.
+    r.get("/campaigns", list);
+    r.post("/campaigns", create);
+    r.get("/campaigns/{id}", show);
+    // A pasted respondent list may be larger than other forms.
+    r.post_limited("/campaigns/{id}/list", add_list, LIST_LIMIT);
+    r.post("/campaigns/{id}/list-file", add_list_file);
+    r.post("/campaigns/{id}/people", add_person);
+    r.post("/campaigns/{id}/open", step(Step::Open));
+    r.get("/campaigns/{id}/close", confirm_close);
+    r.post("/campaigns/{id}/close", step(Step::Close));
+    r.get("/campaigns/{id}/reopen", confirm_reopen);
+    r.post("/campaigns/{id}/reopen", step(Step::Reopen));
+    r.get("/campaigns/{id}/links", confirm_links);
+    r.post("/campaigns/{id}/links", links);
+    r.post("/campaigns/{id}/people/{person}/revoke", revoke);
+    r.post("/campaigns/{id}/people/{person}/reissue", reissue);
+    r.get("/campaigns/{id}/reminders.csv", reminders);
+}
 
 /// Largest respondent list accepted in one paste (about 10,000 people).
 pub use crate::features::campaigns::service::LIST_LIMIT;
@@ -191,41 +215,56 @@ pub struct ActionForm {
     format: String,
 }
 
-pub async fn open(
-    at: Citywide<Admin>,
-    id: web::Path<String>,
-    CsrfForm(_): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, PageError> {
-    let said = (
-        "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
-        "The campaign is open: links work from now on.",
-    );
-    transition(at, id.into_inner(), |s, a, id| app::open(s, a, id), said).await
+/// A change of a campaign's state, each at its own address.
+#[derive(Clone, Copy)]
+pub enum Step {
+    Open,
+    Close,
+    /// A campaign closed by mistake, reopened within its grace period.
+    Reopen,
 }
 
-pub async fn close(
-    at: Citywide<Admin>,
-    id: web::Path<String>,
-    CsrfForm(_): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, PageError> {
-    let said = (
-        "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực. Nếu đóng nhầm, có thể mở lại trong thời hạn ghi trên trang.",
-        "The campaign is closed: every link has stopped working. If it was closed by mistake, it can be reopened within the time the page gives.",
-    );
-    transition(at, id.into_inner(), |s, a, id| app::close(s, a, id), said).await
+impl Step {
+    /// What the admin is told once the step is done.
+    fn said(self) -> (&'static str, &'static str) {
+        match self {
+            Step::Open => (
+                "Đợt khảo sát đã mở: các đường dẫn dùng được từ bây giờ.",
+                "The campaign is open: links work from now on.",
+            ),
+            Step::Close => (
+                "Đợt khảo sát đã đóng: các đường dẫn hết hiệu lực. Nếu đóng nhầm, có thể mở lại trong thời hạn ghi trên trang.",
+                "The campaign is closed: every link has stopped working. If it was closed by mistake, it can be reopened within the time the page gives.",
+            ),
+            Step::Reopen => (
+                "Đợt khảo sát đã được mở lại: các đường dẫn chưa dùng hoạt động trở lại; kết quả vẫn được niêm phong.",
+                "The campaign is open again: unused links work again; its results stay sealed.",
+            ),
+        }
+    }
 }
 
-/// `POST /campaigns/{id}/reopen`: a campaign closed by mistake, reopened within its grace period.
-pub async fn reopen(
-    at: Citywide<Admin>,
-    id: web::Path<String>,
-    CsrfForm(_): CsrfForm<ActionForm>,
-) -> Result<HttpResponse, PageError> {
-    let said = (
-        "Đợt khảo sát đã được mở lại: các đường dẫn chưa dùng hoạt động trở lại; kết quả vẫn được niêm phong.",
-        "The campaign is open again: unused links work again; its results stay sealed.",
-    );
-    transition(at, id.into_inner(), |s, a, id| app::reopen(s, a, id), said).await
+/// `POST /campaigns/{id}/open`, `/close` and `/reopen`.
+pub fn step(
+    to: Step,
+) -> impl Fn(
+    Citywide<Admin>,
+    web::Path<String>,
+    CsrfForm<ActionForm>,
+) -> LocalBoxFuture<'static, Result<HttpResponse, PageError>>
+       + Clone {
+    move |at, id, _| {
+        let run = move |s: &AppState, a: &Actor, id: &str| match to {
+            Step::Open => app::open(s, a, id),
+            Step::Close => app::close(s, a, id),
+            Step::Reopen => app::reopen(s, a, id),
+        };
+        let (vi, en) = to.said();
+        Box::pin(async move {
+            at.act(id.into_inner(), "", run, |_| Text::new(vi, en))
+                .await
+        })
+    }
 }
 
 /// `GET /campaigns/{id}/reopen`: what reopening does, before it is done.
@@ -258,18 +297,6 @@ pub async fn confirm_links(
 ) -> Result<HttpResponse, PageError> {
     let csv = asked.format == "csv";
     at.confirm(id.into_inner(), Confirm::Links { csv }).await
-}
-
-/// Opening or closing: the step, then the campaign's page saying what it did.
-async fn transition(
-    at: Citywide<Admin>,
-    id: String,
-    step: impl FnOnce(&AppState, &Actor, &str) -> Result<crate::db::campaigns::Campaign, CampaignError>
-        + Send
-        + 'static,
-    (vi, en): (&'static str, &'static str),
-) -> Result<HttpResponse, PageError> {
-    at.act(id, "", step, |_| Text::new(vi, en)).await
 }
 
 /// "N people added to the list".

@@ -16,12 +16,23 @@ use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm};
 use crate::web::reader::Reader;
 use crate::web::respond::{private_csv, see_other};
+use crate::web::router::Router;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 use std::collections::HashMap;
+
+/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
+pub fn routes(r: &mut Router) {
+    // Slip codes, and answering one at `/o`.
+    r.get("/codes", codes);
+    r.post("/codes", issue);
+    r.get("/o", ask);
+    r.get("/o/{code}", form);
+    r.post("/o/{code}", submit);
+}
 
 /// What a citizen (or an admin making codes) is told.
 impl From<CodeError> for PageError {
@@ -266,18 +277,26 @@ pub async fn submit(v: Visit, payload: web::Payload) -> Result<HttpResponse, Pag
     match or_retype(&v, answered.await)? {
         Err(again) => Ok(again),
         Ok(Answered::Stored) => Ok(html(StatusCode::OK, view::thanks(lang))),
-        Ok(Answered::Again(vc, errors)) => {
-            let sid = posted.submission_id().to_string();
-            let o = Online::new(&v.ticket, vc, sid, posted.chosen())?;
-            render(
-                &v.state,
-                lang,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &o,
-                &errors,
-            )
-        }
+        Ok(Answered::Again(vc, errors)) => form_again(&v, &posted, vc, &errors),
     }
+}
+
+/// The form again, as it was sent, with what to correct.
+fn form_again(
+    v: &Visit,
+    posted: &Posted,
+    vc: VisitCode,
+    errors: &[FieldError],
+) -> Result<HttpResponse, PageError> {
+    let sid = posted.submission_id().to_string();
+    let o = Online::new(&v.ticket, vc, sid, posted.chosen())?;
+    render(
+        &v.state,
+        v.lang,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &o,
+        errors,
+    )
 }
 
 /// The form that makes codes, again with what to correct (or afresh).
