@@ -1,8 +1,8 @@
 //! The features, one folder each, named as their users name them. Each has `routes.rs`
 //! (its handlers), `service.rs` (the use case, over `&AppState`, also
 //! called by the CLI and the benchmark) and `page.rs` (maud, from values). This module is
-//! the router: it gathers every feature's route table, and answers when no route takes a
-//! request.
+//! the router: the one table of every route and its handler, and the answer when no route
+//! takes a request.
 
 pub mod actor;
 pub mod admin;
@@ -108,29 +108,168 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     r.table
 }
 
-/// Every route of the server: the few of the house itself, then each feature's own table (its
-/// `routes::routes`). A feature adds a route there, through `r`, never on actix directly: the
-/// authorization matrix test (tests/it/authz.rs) then fails until the route has its expected
-/// answer for every role.
+/// Every route of the server, in one table: the few of the house itself, then each feature's
+/// handlers. Add a route here, through
+/// `r`, never on actix directly: the authorization matrix test (tests/it/authz.rs) then fails
+/// until the route has its expected answer for every role.
 fn declare(r: &mut Router) {
+    use campaigns::routes::Step::{Close, Open, Reopen};
     r.get("/healthz", healthz);
     r.get("/lang/{code}", switch_lang);
     r.get("/static/chiso.css", crate::web::assets::chiso_css);
     r.get("/static/pick.js", crate::web::assets::pick_js);
 
-    standing::routes::routes(r);
-    sign_in::routes::routes(r);
-    results::routes::routes(r);
-    paper::routes::routes(r);
-    audit::routes::routes(r);
-    admin::routes::routes(r);
-    import::routes::routes(r);
-    kiosk::routes::routes(r);
-    interviewer::routes::routes(r);
-    campaigns::routes::routes(r);
-    codes::routes::routes(r);
-    invitations::routes::routes(r);
-    api::routes::routes(r);
+    // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
+    // the printable report.
+    r.get("/", standing::routes::home);
+    r.get("/parindex", standing::routes::parindex);
+    r.get("/parindex/criteria/{code}", standing::routes::criterion);
+    r.post("/parindex/criteria/{code}", standing::routes::enter);
+    r.get("/agencies", standing::routes::agencies);
+    r.get("/agencies/{code}", standing::routes::agency);
+    r.get("/report", standing::routes::report);
+
+    // Signing in and out.
+    r.get("/login", sign_in::routes::login_page);
+    r.post("/login", sign_in::routes::login);
+    r.post("/logout", sign_in::routes::logout);
+
+    // Results: scores, SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
+    r.get("/scores", results::dashboard::scores_page);
+    r.get("/sipas", results::routes::sipas_page);
+    r.get("/sipas/export", results::routes::sipas_export);
+    r.get("/papi", results::routes::papi_page);
+    r.get("/papi/export", results::routes::papi_export);
+    r.get("/public", results::routes::public_page);
+
+    // Paper questionnaires: batches, keying, disputes, corrections, keyers, the printable form.
+    r.get("/entry", paper::routes::batches::list);
+    r.post("/entry/batches", paper::routes::batches::create);
+    r.get("/entry/batches/{id}", paper::routes::batches::show);
+    r.get("/entry/batches/{id}/key", paper::routes::keying::screen);
+    r.post("/entry/batches/{id}/key", paper::routes::keying::save);
+    r.get("/entry/batches/{id}/serial", paper::routes::keying::serial);
+    r.get("/entry/disputes", paper::routes::disputes::list);
+    r.get("/entry/forms/{id}", paper::routes::disputes::show);
+    r.post("/entry/forms/{id}", paper::routes::disputes::settle);
+    r.post(
+        "/entry/forms/{id}/delete",
+        paper::routes::disputes::delete_keying,
+    );
+    r.get(
+        "/entry/forms/{id}/correct",
+        paper::routes::corrections::show,
+    );
+    r.post(
+        "/entry/forms/{id}/correct",
+        paper::routes::corrections::correct,
+    );
+    r.get("/entry/keyers", paper::routes::keyers::show);
+    r.get("/surveys/{id}/print", paper::routes::print::form);
+    r.get("/static/entry.js", paper::routes::keying::script);
+
+    // The audit trail.
+    r.get("/audit", audit::routes::audit_trail);
+
+    // Administration: users, kiosks, API tokens.
+    r.get("/admin", admin::routes::home);
+    r.get("/admin/users", admin::routes::users);
+    r.post("/admin/users", admin::routes::add_user);
+    r.post("/admin/users/{id}/role", admin::routes::change_user);
+    r.post("/admin/users/{id}/password", admin::routes::reset_password);
+    r.post("/admin/users/{id}/disable", admin::routes::disable_user);
+    r.post("/admin/users/{id}/enable", admin::routes::enable_user);
+    r.get("/admin/kiosks", admin::routes::kiosks);
+    r.post("/admin/kiosks", admin::routes::add_kiosk);
+    r.get("/admin/kiosks/{id}/revoke", admin::confirm::revoke_kiosk);
+    r.post("/admin/kiosks/{id}/revoke", admin::routes::revoke_kiosk);
+    r.get("/admin/tokens", admin::routes::tokens);
+    r.post("/admin/tokens", admin::routes::create_token);
+    r.get("/admin/tokens/{id}/revoke", admin::confirm::revoke_token);
+    r.post("/admin/tokens/{id}/revoke", admin::routes::revoke_token);
+
+    // Importing files of answers.
+    r.get("/import", import::routes::form);
+    r.post("/import", import::routes::upload);
+    r.get("/import/rejected/{token}", import::routes::rejected);
+
+    // The kiosk at the counters.
+    r.get("/static/kiosk.js", kiosk::routes::kiosk_js);
+    r.get("/static/kiosk-sw.js", kiosk::routes::service_worker);
+    r.get("/static/icon.svg", kiosk::routes::icon);
+    r.get("/k/{token}", kiosk::routes::form);
+    r.post("/k/{token}", kiosk::routes::submit);
+    r.get("/k/{token}/cam-on", kiosk::routes::thanks);
+    r.get("/k/{token}/tickets", kiosk::routes::tickets);
+    r.get("/k/{token}/manifest.webmanifest", kiosk::routes::manifest);
+
+    // The interviewer app: forms filled offline on a tablet, synced through the batch API.
+    r.get("/phong-van", interviewer::routes::app);
+    r.get("/phong-van/pack.json", interviewer::routes::pack);
+    r.get("/phong-van/app.js", interviewer::routes::script);
+    r.get("/phong-van/sw.js", interviewer::routes::worker);
+    r.get(
+        "/phong-van/manifest.webmanifest",
+        interviewer::routes::manifest,
+    );
+    r.get("/phong-van/icon.svg", interviewer::routes::icon);
+
+    // Campaigns of the officials' survey.
+    r.get("/campaigns", campaigns::routes::list);
+    r.post("/campaigns", campaigns::routes::create);
+    r.get("/campaigns/{id}", campaigns::routes::show);
+    // A pasted respondent list may be larger than other forms.
+    r.post_limited(
+        "/campaigns/{id}/list",
+        campaigns::routes::add_list,
+        campaigns::routes::LIST_LIMIT,
+    );
+    r.post(
+        "/campaigns/{id}/list-file",
+        campaigns::routes::add_list_file,
+    );
+    r.post("/campaigns/{id}/people", campaigns::routes::add_person);
+    r.post("/campaigns/{id}/open", campaigns::routes::step(Open));
+    r.get("/campaigns/{id}/close", campaigns::routes::confirm_close);
+    r.post("/campaigns/{id}/close", campaigns::routes::step(Close));
+    r.get("/campaigns/{id}/reopen", campaigns::routes::confirm_reopen);
+    r.post("/campaigns/{id}/reopen", campaigns::routes::step(Reopen));
+    r.get("/campaigns/{id}/links", campaigns::routes::confirm_links);
+    r.post("/campaigns/{id}/links", campaigns::routes::links);
+    r.post(
+        "/campaigns/{id}/people/{person}/revoke",
+        campaigns::routes::revoke,
+    );
+    r.post(
+        "/campaigns/{id}/people/{person}/reissue",
+        campaigns::routes::reissue,
+    );
+    r.get(
+        "/campaigns/{id}/reminders.csv",
+        campaigns::routes::reminders,
+    );
+
+    // Slip codes, and answering one at `/o`.
+    r.get("/codes", codes::routes::codes);
+    r.post("/codes", codes::routes::issue);
+    r.get("/o", codes::routes::ask);
+    r.get("/o/{code}", codes::routes::form);
+    r.post("/o/{code}", codes::routes::submit);
+
+    // The officials' one-time links.
+    r.get("/i/{token}", invitations::routes::open);
+    r.post("/i/{token}", invitations::routes::post);
+
+    // The JSON API.
+    r.post("/api/v1/responses", api::routes::post_response);
+    r.post("/api/v1/responses/batch", api::batch::post_batch);
+    r.get("/api/v1/surveys", api::routes::surveys);
+    r.get("/api/v1/units", api::routes::units);
+    r.get("/api/v1/scores", api::routes::scores);
+    r.get("/api/v1/parindex", api::routes::parindex);
+    r.get("/api/v1/published", api::published::published);
+    r.get("/api/v1/export", api::routes::export);
+    r.get("/api/v1/openapi.json", api::openapi::openapi_json);
 }
 
 #[derive(serde::Deserialize)]

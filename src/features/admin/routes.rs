@@ -16,31 +16,10 @@ use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm, MinRole, SignedIn, Supervisor};
 use crate::web::flash;
 use crate::web::reader::Reader;
-use crate::web::router::Router;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Administration: users, kiosks, API tokens.
-    r.get("/admin", home);
-    r.get("/admin/users", users);
-    r.post("/admin/users", add_user);
-    r.post("/admin/users/{id}/role", change_user);
-    r.post("/admin/users/{id}/password", reset_password);
-    r.post("/admin/users/{id}/disable", disable_user);
-    r.post("/admin/users/{id}/enable", enable_user);
-    r.get("/admin/kiosks", kiosks);
-    r.post("/admin/kiosks", add_kiosk);
-    r.get("/admin/kiosks/{id}/revoke", super::confirm::revoke_kiosk);
-    r.post("/admin/kiosks/{id}/revoke", revoke_kiosk);
-    r.get("/admin/tokens", tokens);
-    r.post("/admin/tokens", create_token);
-    r.get("/admin/tokens/{id}/revoke", super::confirm::revoke_token);
-    r.post("/admin/tokens/{id}/revoke", revoke_token);
-}
 
 pub async fn home(_: SignedIn<Supervisor>) -> HttpResponse {
     crate::web::respond::see_other("/admin/users")

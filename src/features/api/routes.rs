@@ -16,21 +16,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::features::api::body::{in_scope, parse_submission, read_body, require_json};
-use crate::web::router::Router;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // The JSON API.
-    r.post("/api/v1/responses", post_response);
-    r.post("/api/v1/responses/batch", super::batch::post_batch);
-    r.get("/api/v1/surveys", surveys);
-    r.get("/api/v1/units", units);
-    r.get("/api/v1/scores", scores);
-    r.get("/api/v1/parindex", parindex);
-    r.get("/api/v1/published", super::published::published);
-    r.get("/api/v1/export", export);
-    r.get("/api/v1/openapi.json", super::openapi::openapi_json);
-}
 
 /// Stores one questionnaire. The same `submission_id` again answers 200 with the first id and
 /// stores nothing twice; a refused body stores nothing.

@@ -5,15 +5,8 @@ use crate::features::audit::service::{self, Asked, AuditError};
 use crate::web::error::PageError;
 use crate::web::extract::Supervisor;
 use crate::web::reader::Reader;
-use crate::web::router::Router;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // The audit trail.
-    r.get("/audit", audit_trail);
-}
 
 pub async fn audit_trail(
     desk: Reader<Supervisor>,

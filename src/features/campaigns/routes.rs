@@ -12,33 +12,10 @@ use crate::web::error::PageError;
 use crate::web::extract::LocalBoxFuture;
 use crate::web::extract::{check_csrf, Admin, CsrfForm, Supervisor};
 use crate::web::respond::private_csv;
-use crate::web::router::Router;
 use crate::web::upload;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Campaigns of the officials' survey.
-    r.get("/campaigns", list);
-    r.post("/campaigns", create);
-    r.get("/campaigns/{id}", show);
-    // A pasted respondent list may be larger than other forms.
-    r.post_limited("/campaigns/{id}/list", add_list, LIST_LIMIT);
-    r.post("/campaigns/{id}/list-file", add_list_file);
-    r.post("/campaigns/{id}/people", add_person);
-    r.post("/campaigns/{id}/open", step(Step::Open));
-    r.get("/campaigns/{id}/close", confirm_close);
-    r.post("/campaigns/{id}/close", step(Step::Close));
-    r.get("/campaigns/{id}/reopen", confirm_reopen);
-    r.post("/campaigns/{id}/reopen", step(Step::Reopen));
-    r.get("/campaigns/{id}/links", confirm_links);
-    r.post("/campaigns/{id}/links", links);
-    r.post("/campaigns/{id}/people/{person}/revoke", revoke);
-    r.post("/campaigns/{id}/people/{person}/reissue", reissue);
-    r.get("/campaigns/{id}/reminders.csv", reminders);
-}
 
 /// Largest respondent list accepted in one paste (about 10,000 people).
 pub use crate::features::campaigns::service::LIST_LIMIT;

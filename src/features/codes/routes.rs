@@ -16,23 +16,12 @@ use crate::web::error::PageError;
 use crate::web::extract::{Admin, CsrfForm};
 use crate::web::reader::Reader;
 use crate::web::respond::{private_csv, see_other};
-use crate::web::router::Router;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 use std::collections::HashMap;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Slip codes, and answering one at `/o`.
-    r.get("/codes", codes);
-    r.post("/codes", issue);
-    r.get("/o", ask);
-    r.get("/o/{code}", form);
-    r.post("/o/{code}", submit);
-}
 
 /// What a citizen (or an admin making codes) is told.
 impl From<CodeError> for PageError {

@@ -10,19 +10,10 @@ use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::extract::{check_csrf, Csrf, SignedIn, Supervisor};
 use crate::web::respond::download;
-use crate::web::router::Router;
 use crate::web::upload;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Importing files of answers.
-    r.get("/import", form);
-    r.post("/import", upload);
-    r.get("/import/rejected/{token}", rejected);
-}
 
 impl From<ImportError> for PageError {
     /// Only a failure to store reaches a handler: the others are what the page shows.

@@ -5,19 +5,7 @@ use crate::features::interviewer::{page, service};
 use crate::ui::assets;
 use crate::web::extract::Surveyor;
 use crate::web::reader::Reader;
-use crate::web::router::Router;
 use actix_web::HttpResponse;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // The interviewer app: forms filled offline on a tablet, synced through the batch API.
-    r.get("/phong-van", app);
-    r.get("/phong-van/pack.json", pack);
-    r.get("/phong-van/app.js", script);
-    r.get("/phong-van/sw.js", worker);
-    r.get("/phong-van/manifest.webmanifest", manifest);
-    r.get("/phong-van/icon.svg", icon);
-}
 
 /// The app page: signed in once, it keeps working from the tablet's cache.
 pub async fn app(desk: Reader<Surveyor>) -> HttpResponse {

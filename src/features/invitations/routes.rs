@@ -10,16 +10,8 @@ use crate::state::AppState;
 use crate::survey::Survey;
 use crate::text::{Lang, Text};
 use crate::web::error::PageError;
-use crate::web::router::Router;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // The officials' one-time links.
-    r.get("/i/{token}", open);
-    r.post("/i/{token}", post);
-}
 
 /// What an official is told (answers to put right are shown beside their questions).
 impl From<InviteError> for PageError {

@@ -9,23 +9,9 @@ use crate::state::AppState;
 use crate::text::Lang;
 use crate::web::error::PageError;
 use crate::web::respond::see_other;
-use crate::web::router::Router;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // The kiosk at the counters.
-    r.get("/static/kiosk.js", kiosk_js);
-    r.get("/static/kiosk-sw.js", service_worker);
-    r.get("/static/icon.svg", icon);
-    r.get("/k/{token}", form);
-    r.post("/k/{token}", submit);
-    r.get("/k/{token}/cam-on", thanks);
-    r.get("/k/{token}/tickets", tickets);
-    r.get("/k/{token}/manifest.webmanifest", manifest);
-}
 
 /// What a citizen at the counter is told when the kiosk or the answer cannot be taken.
 impl From<KioskError> for PageError {

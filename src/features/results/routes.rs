@@ -13,21 +13,9 @@ use crate::ui::staff::Staff;
 use crate::ui::trajectory::of_root;
 use crate::web::error::{ApiError, PageError};
 use crate::web::reader::Reader;
-use crate::web::router::Router;
 use crate::web::slice::{Fill, Slice};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Results: scores, SIPAS with breakdowns, PAPI-aligned, the public page, table exports.
-    r.get("/scores", super::dashboard::scores_page);
-    r.get("/sipas", sipas_page);
-    r.get("/sipas/export", sipas_export);
-    r.get("/papi", papi_page);
-    r.get("/papi/export", papi_export);
-    r.get("/public", public_page);
-}
 
 /// The SIPAS page's query and what it shows, or no page where the survey is no SIPAS survey.
 async fn sipas_view(

@@ -12,19 +12,10 @@ use crate::web::error::PageError;
 use crate::web::extract::{
     client_address, cookie, removal, Csrf, CsrfForm, CSRF_COOKIE, SESSION_COOKIE,
 };
-use crate::web::router::Router;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Signing in and out.
-    r.get("/login", login_page);
-    r.post("/login", login);
-    r.post("/logout", logout);
-}
 
 pub async fn login_page(csrf: Csrf, lang: Lang) -> HttpResponse {
     csrf.page(StatusCode::OK, login_view(lang, &csrf.token, None, ""))

@@ -10,23 +10,9 @@ use crate::state::AppState;
 use crate::web::error::PageError;
 use crate::web::extract::CsrfForm;
 use crate::web::reader::Reader;
-use crate::web::router::Router;
 use crate::web::slice::{self, Fill, ScoreParams, Slice};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Where the city stands: home, the PAR INDEX this year and its entries, lead agencies,
-    // the printable report.
-    r.get("/", home);
-    r.get("/parindex", parindex);
-    r.get("/parindex/criteria/{code}", criterion);
-    r.post("/parindex/criteria/{code}", enter);
-    r.get("/agencies", agencies);
-    r.get("/agencies/{code}", agency);
-    r.get("/report", report);
-}
 
 crate::with_csrf!(EntryForm);
 

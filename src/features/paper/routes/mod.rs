@@ -14,30 +14,9 @@ use crate::state::AppState;
 use crate::survey::Survey;
 use crate::web::error::PageError;
 use crate::web::extract::WithCsrf;
-use crate::web::router::Router;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// This feature's routes, declared through the house's [`Router`] (see `features::declare`).
-pub fn routes(r: &mut Router) {
-    // Paper questionnaires: batches, keying, disputes, corrections, keyers, the printable form.
-    r.get("/entry", batches::list);
-    r.post("/entry/batches", batches::create);
-    r.get("/entry/batches/{id}", batches::show);
-    r.get("/entry/batches/{id}/key", keying::screen);
-    r.post("/entry/batches/{id}/key", keying::save);
-    r.get("/entry/batches/{id}/serial", keying::serial);
-    r.get("/entry/disputes", disputes::list);
-    r.get("/entry/forms/{id}", disputes::show);
-    r.post("/entry/forms/{id}", disputes::settle);
-    r.post("/entry/forms/{id}/delete", disputes::delete_keying);
-    r.get("/entry/forms/{id}/correct", corrections::show);
-    r.post("/entry/forms/{id}/correct", corrections::correct);
-    r.get("/entry/keyers", keyers::show);
-    r.get("/surveys/{id}/print", print::form);
-    r.get("/static/entry.js", keying::script);
-}
 
 /// Who is at the desk: the reader of the paper forms' pages.
 pub type Reader<R> = crate::web::reader::Reader<R>;
