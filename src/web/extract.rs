@@ -129,13 +129,21 @@ impl<R: MinRole> FromRequest for SignedIn<R> {
     }
 }
 
-/// An API client whose bearer token has a role of at least `R`.
-pub struct ApiCaller<R: MinRole = Viewer> {
+/// An API client with a role of at least `R`: its bearer token's, or, where `SESSION` allows
+/// it, a signed-in user's (a browser page calling the API). A token is checked when one is
+/// sent; otherwise the session cookie. A token or user scoped to a unit brings that unit along.
+pub struct Caller<R: MinRole, const SESSION: bool> {
     pub role: Role,
-    /// The unit the token is limited to (with the units below it), if any.
+    /// The unit the token or user is limited to (with the units below it), if any.
     pub unit: Option<String>,
     min: PhantomData<R>,
 }
+
+/// An API client whose bearer token has a role of at least `R`.
+pub type ApiCaller<R = Viewer> = Caller<R, false>;
+
+/// A bearer token or a signed-in user (browser session) with a role of at least `R`.
+pub type TokenOrSession<R = Viewer> = Caller<R, true>;
 
 pub fn bearer(req: &HttpRequest) -> Option<String> {
     let h = req.headers().get("Authorization")?.to_str().ok()?;
@@ -143,48 +151,17 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
     (!token.is_empty()).then(|| token.to_string())
 }
 
-impl<R: MinRole> FromRequest for ApiCaller<R> {
+impl<R: MinRole, const SESSION: bool> FromRequest for Caller<R, SESSION> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = state_of(req);
         let token = bearer(req);
-        Box::pin(async move {
-            let (Some(state), Some(token)) = (state, token) else {
-                return Err(ApiError::unauthorized());
-            };
-            let Grant { role, unit } = token_grant(&state, token).await?;
-            if role < R::ROLE {
-                return Err(below::<R>(role, "token"));
-            }
-            Ok(ApiCaller {
-                role,
-                unit,
-                min: PhantomData,
-            })
-        })
-    }
-}
-
-/// A bearer token or a signed-in user (browser session) with a role of at least `R`. A token
-/// is checked when one is sent; otherwise the session cookie. A user or token scoped to a
-/// unit brings that unit along.
-pub struct TokenOrSession<R: MinRole = Viewer> {
-    pub role: Role,
-    /// The unit the user or token is limited to (with the units below it), if any.
-    pub unit: Option<String>,
-    min: PhantomData<R>,
-}
-
-impl<R: MinRole> FromRequest for TokenOrSession<R> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = state_of(req);
-        let token = bearer(req);
-        let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let session = req
+            .cookie(SESSION_COOKIE)
+            .filter(|_| SESSION)
+            .map(|c| c.value().to_string());
         Box::pin(async move {
             let Some(state) = state else {
                 return Err(ApiError::unauthorized());
@@ -203,13 +180,10 @@ impl<R: MinRole> FromRequest for TokenOrSession<R> {
                 (None, None) => return Err(ApiError::unauthorized()),
             };
             if role < R::ROLE {
-                return Err(below::<R>(role, "account"));
+                return Err(below::<R>(role, if SESSION { "account" } else { "token" }));
             }
-            Ok(TokenOrSession {
-                role,
-                unit,
-                min: PhantomData,
-            })
+            let min = PhantomData;
+            Ok(Caller { role, unit, min })
         })
     }
 }
