@@ -3,7 +3,7 @@
 //! and for a unit, the units-below table and its export, respondent groups and their whole —
 //! and the kiosks page neither times an answer nor shows a count under the smallest cell.
 
-use crate::api::{answer_everything, described_survey, get, store};
+use crate::api::{answer_everything, described_survey, get, store, viewer_scores};
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use serde_json::{json, Value};
@@ -16,13 +16,30 @@ fn root(scores: &Value) -> &Value {
 
 /// The root value of the API's scores for a unit (None: the whole city).
 async fn value_of(app: &TestApp, unit: Option<&str>) -> Option<f64> {
-    let uri = match unit {
-        Some(u) => format!("/api/v1/scores?{SIPAS}&unit={u}"),
-        None => format!("/api/v1/scores?{SIPAS}"),
-    };
-    let (status, scores) = get(app, Some(&app.viewer_token), &uri).await;
-    assert_eq!(status, StatusCode::OK, "{scores}");
-    root(&scores)["value"].as_f64()
+    root(&viewer_scores(app, &with_unit(SIPAS, unit)).await)["value"].as_f64()
+}
+
+/// `query` limited to `unit` when given (None: the whole city).
+fn with_unit(query: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{query}&unit={u}"),
+        None => query.to_string(),
+    }
+}
+
+/// Stores `n` forms through the API, each made afresh by `form` (a submission id of its own).
+async fn store_forms(app: &TestApp, n: usize, form: impl Fn() -> Value) {
+    for _ in 0..n {
+        store(app, &form()).await;
+    }
+}
+
+/// A counter form at `unit`, every item answered `value`, with the field at `pointer` set to
+/// `to`.
+fn counter_form_with(unit: &str, value: i64, pointer: &str, to: &str) -> Value {
+    let mut body = submission(unit, Some(value));
+    *body.pointer_mut(pointer).unwrap() = json!(to);
+    body
 }
 
 /// The CSV line of the row that starts with `name`.
@@ -34,9 +51,7 @@ fn csv_row<'a>(csv: &'a str, name: &str) -> &'a str {
 
 #[actix_web::test]
 async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     // Five forms in Ninh Kiều (all at Cái Khế), one in Bình Thủy: the city has six.
     for _ in 0..5 {
         store(&app, &submission("NK-P-CAI-KHE", Some(5))).await;
@@ -104,20 +119,14 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
 
 #[actix_web::test]
 async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let officials = described_survey(&app, "parindex-officials-2022").await;
     let answer = |n: usize| {
-        let officials = officials.clone();
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = answer_everything(&officials, "CT");
-                body["group"] = json!("hdnd");
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, || {
+            let mut body = answer_everything(&officials, "CT");
+            body["group"] = json!("hdnd");
+            body
+        })
     };
     let uri = "/api/v1/scores?survey=parindex-officials-2022&period=2025";
     answer(3).await;
@@ -215,10 +224,7 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         store(&app, &body).await;
     }
     let Answer { text: page, .. } = who.get("/admin/kiosks").await;
-    assert!(
-        page.contains("\">7</td>") && page.contains("\">5</td>"),
-        "{page}"
-    );
+    assert_says(&page, &["\">7</td>", "\">5</td>"]);
 }
 
 /// Every node of a scores answer with its code, in tree order.
@@ -283,20 +289,15 @@ fn lone_withheld_groups(scores: &Value) -> Vec<String> {
 
 #[actix_web::test]
 async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let officials = described_survey(&app, "parindex-officials-2022").await;
     let answer = |unit: &'static str, group: &'static str, n: usize| {
-        let officials = officials.clone();
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = answer_everything(&officials, unit);
-                body["group"] = json!(group);
-                store(app, &body).await;
-            }
-        }
+        let officials = &officials;
+        store_forms(&app, n, move || {
+            let mut body = answer_everything(officials, unit);
+            body["group"] = json!(group);
+            body
+        })
     };
     // Deputies: five at Cái Khế, one at An Thới; department heads: five at each.
     answer("NK-P-CAI-KHE", "hdnd", 5).await;
@@ -304,18 +305,9 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
     answer("NK-P-CAI-KHE", "lanh_dao_so", 5).await;
     answer("BT-P-AN-THOI", "lanh_dao_so", 5).await;
     let read = |unit: Option<&str>| {
-        let uri = match unit {
-            Some(u) => {
-                format!("/api/v1/scores?survey=parindex-officials-2022&period=2025&unit={u}")
-            }
-            None => "/api/v1/scores?survey=parindex-officials-2022&period=2025".to_string(),
-        };
+        let query = with_unit("survey=parindex-officials-2022&period=2025", unit);
         let app = &app;
-        async move {
-            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
-            assert_eq!(status, StatusCode::OK, "{s}");
-            s
-        }
+        async move { viewer_scores(app, &query).await }
     };
     let city = read(None).await;
     let root_hdnd = group_of(root(&city), "hdnd").unwrap();
@@ -354,18 +346,13 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
 
 #[actix_web::test]
 async fn two_ranges_a_day_apart_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let on = |day: &'static str, v: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = crate::harness::submission("NK-P-CAI-KHE", Some(v));
-                body["date"] = json!(day);
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, move || {
+            let mut body = submission("NK-P-CAI-KHE", Some(v));
+            body["date"] = json!(day);
+            body
+        })
     };
     // Five satisfied citizens on 1 June, one dissatisfied on the 11th, five in May.
     on("2025-06-01", 5, 5).await;
@@ -373,12 +360,7 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     on("2025-05-02", 4, 5).await;
     let range = |from: &'static str, to: &'static str| {
         let app = &app;
-        async move {
-            let uri = format!("/api/v1/scores?{SIPAS}&from={from}&to={to}");
-            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
-            assert_eq!(status, StatusCode::OK, "{s}");
-            s
-        }
+        async move { viewer_scores(app, &format!("{SIPAS}&from={from}&to={to}")).await }
     };
     let ten = range("2025-06-01", "2025-06-10").await;
     let eleven = range("2025-06-01", "2025-06-11").await;
@@ -434,18 +416,11 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
 
 #[actix_web::test]
 async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let answer = |unit: &'static str, field: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = submission(unit, Some(value));
-                body["background"]["linh_vuc"] = json!(field);
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, move || {
+            counter_form_with(unit, value, "/background/linh_vuc", field)
+        })
     };
     // Certification: five at Cái Khế, one at An Thới; civil status: five at each. Both
     // districts stand in the city's table of units (ten and six forms).
@@ -456,10 +431,10 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
     let svc = service!(app);
     let who = svc.sign_in("lan", USER_PASSWORD).await;
     let fields = |unit: Option<&str>| {
-        let uri = match unit {
-            Some(u) => format!("/sipas/export?{SIPAS}&unit={u}&table=fields&format=csv"),
-            None => format!("/sipas/export?{SIPAS}&table=fields&format=csv"),
-        };
+        let uri = format!(
+            "/sipas/export?{}&table=fields&format=csv",
+            with_unit(SIPAS, unit)
+        );
         (uri, unit.unwrap_or("the city").to_string())
     };
     const CERT: &str = "\"Chứng thực, xác nhận\"";
@@ -506,16 +481,9 @@ async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
 
 #[actix_web::test]
 async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let answer = |unit: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                store(app, &submission(unit, Some(value))).await;
-            }
-        }
+        store_forms(&app, n, move || submission(unit, Some(value)))
     };
     // Wards: five at Cái Khế, one at An Thới; five at each district's own office.
     answer("NK-P-CAI-KHE", 5, 5).await;
@@ -553,18 +521,11 @@ async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
 
 #[actix_web::test]
 async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let answer = |unit: &'static str, channel: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = submission(unit, Some(value));
-                body["channel"] = json!(channel);
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, move || {
+            counter_form_with(unit, value, "/channel", channel)
+        })
     };
     // Kiosks: five at Cái Khế, one at An Thới; other systems: five at each.
     answer("NK-P-CAI-KHE", "kiosk", 5, 5).await;
