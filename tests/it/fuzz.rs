@@ -275,6 +275,16 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
     let limits = read::Limits::new(40, 10_000);
     let mut runner = TestRunner::new(Config::default());
     let address = ("[A-Z]{1,9}", "[0-9]{1,12}", 0u64..u64::MAX, 0usize..5_000);
+    // Reads a file: whether it was read, and how many cells its widest row had.
+    let read_widest = |path: &std::path::Path, name: &str, format: Format| {
+        let mut widest = 0;
+        let mut each = |row: read::Row| {
+            widest = widest.max(row.cells.len());
+            Ok::<(), Problem>(())
+        };
+        let read = read::rows(path, name, format, &limits, &mut |_, _| {}, &mut each);
+        (read, widest)
+    };
     let mut tried = 0;
     for _ in 0..200 {
         let (letters, digits, count, width) = address.new_tree(&mut runner).unwrap().current();
@@ -292,38 +302,14 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
             zip.write_all(text.as_bytes()).unwrap();
         }
         zip.finish().unwrap();
-        let mut widest = 0;
-        let mut each = |row: read::Row| {
-            widest = widest.max(row.cells.len());
-            Ok::<(), Problem>(())
-        };
-        let _ = read::rows(
-            &path,
-            "x.xlsx",
-            Format::Xlsx,
-            &limits,
-            &mut |_, _| {},
-            &mut each,
-        );
+        let (_, widest) = read_widest(&path, "x.xlsx", Format::Xlsx);
         assert!(
             widest <= limits.columns,
             "{letters}{digits}: {widest} cells"
         );
         let path = dir.path().join("x.csv");
         std::fs::write(&path, format!("unit\n{}\n", vec!["5"; width + 1].join(","))).unwrap();
-        let mut widest = 0;
-        let mut each = |row: read::Row| {
-            widest = widest.max(row.cells.len());
-            Ok::<(), Problem>(())
-        };
-        let read = read::rows(
-            &path,
-            "x.csv",
-            Format::Csv,
-            &limits,
-            &mut |_, _| {},
-            &mut each,
-        );
+        let (read, widest) = read_widest(&path, "x.csv", Format::Csv);
         assert_eq!(read.is_ok(), width < limits.columns, "{width}: {read:?}");
         assert!(widest <= limits.columns);
         tried += 2;
@@ -415,9 +401,7 @@ async fn public_form_posts() {
 /// all of them), with the CSRF token, random fields.
 #[actix_web::test]
 async fn staff_form_posts() {
-    let app = TestApp::builder()
-        .with_user("chi", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("chi", Role::Supervisor)]);
     let svc = service!(app);
     let admin = svc.admin().await;
     let batch = household_batch(&app, "chi", WARD, "Lô", 1000);
