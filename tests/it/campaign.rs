@@ -686,23 +686,18 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     let (dir, db, _guard) = process_database();
-    let file = respondents_file(
-        dir.path(),
+    // A campaign created from the list `rows`, saved as `name`.
+    let create = |name, rows| create_campaign(&db, &respondents_file(dir.path(), name, rows));
+    let out = create(
         "nguoi.csv",
         "Nguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
     );
-    let out = create_campaign(&db, &file);
     let id = campaign_id(&out);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
 
     // A bad list: every row's problem, exit 1, no campaign.
-    let bad = respondents_file(
-        dir.path(),
-        "sai.csv",
-        "A,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
-    );
-    let out = create_campaign(&db, &bad);
+    let out = create("sai.csv", "A,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n");
     let t = text(&out);
     assert!(!out.status.success());
     assert_says(&t, &["dòng 3: name", "dòng 4: group", "dòng 5: unit"]);
