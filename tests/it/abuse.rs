@@ -325,13 +325,7 @@ fn an_integrator_posting_4000_forms_over_16_connections_is_not_refused() {
 /// asked to wait (429), as one post after another would be.
 #[actix_web::test]
 async fn twenty_kiosk_posts_at_once_store_exactly_one() {
-    let app = TestApp::builder()
-        .settings(|s| s.kiosk_min_interval_secs = 5)
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, _svc, kiosk) = kiosk_app(|s| s.kiosk_min_interval_secs = 5).await;
     let mut forms = Vec::new();
     for _ in 0..20 {
         forms.push(filled_form(&kiosk.form().await.text, None));

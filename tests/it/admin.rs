@@ -17,9 +17,7 @@ fn secret(page: &str) -> String {
 
 #[actix_web::test]
 async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
-    let app = TestApp::builder()
-        .with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)])
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor), ("minh", Role::Surveyor)]);
     let svc = service!(app);
     let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
     let (_, lan) = svc.try_sign_in("lan", USER_PASSWORD).await;
@@ -87,10 +85,7 @@ async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let Answer { status, .. } = lan
-        .post_form(
-            format!("/admin/users/{}/disable", user_id(&app, "minh")),
-            &[("x", "")],
-        )
+        .press(format!("/admin/users/{}/disable", user_id(&app, "minh")))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -109,9 +104,7 @@ async fn admin_pages_let_admins_change_supervisors_read_and_others_not_in() {
 
 #[actix_web::test]
 async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
     let svc = service!(app);
     let (_, admin) = svc.try_sign_in("admin", ADMIN_PASSWORD).await;
     let users = stored_users;
@@ -196,7 +189,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         "said once"
     );
     let page = shown.text_with(StatusCode::OK);
-    assert!(page.contains("Đã thêm người dùng “hoa”.") && page.contains("Quận Ninh Kiều"));
+    assert_says(&page, &["Đã thêm người dùng “hoa”.", "Quận Ninh Kiều"]);
     let again = admin.get("/admin/users").await.text_with(StatusCode::OK);
     assert!(again.contains("Quận Ninh Kiều") && !again.contains("Đã thêm người dùng"));
     let (status, hoa) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
@@ -230,11 +223,9 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!((u.role.as_str(), u.unit_code), ("viewer", None));
 
     // Disabled: the open session stops at once, and signing in is refused.
-    let disabled = admin
-        .post_form(format!("/admin/users/{hoa_id}/disable"), &[("x", "")])
-        .await;
+    let disabled = admin.press(format!("/admin/users/{hoa_id}/disable")).await;
     let page = admin.follow(disabled).await.text_with(StatusCode::OK);
-    assert!(page.contains("Đã khoá tài khoản") && page.contains("Đã khoá"));
+    assert_says(&page, &["Đã khoá tài khoản", "Đã khoá"]);
     let Answer {
         status, location, ..
     } = hoa.get("/scores").await;
@@ -246,14 +237,10 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let Answer {
         status, text: page, ..
-    } = admin
-        .post_form(format!("/admin/users/{hoa_id}/disable"), &[("x", "")])
-        .await;
+    } = admin.press(format!("/admin/users/{hoa_id}/disable")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
     assert!(page.contains("“hoa” đã bị khoá"));
-    let Answer { status, .. } = admin
-        .post_form(format!("/admin/users/{hoa_id}/enable"), &[("x", "")])
-        .await;
+    let Answer { status, .. } = admin.press(format!("/admin/users/{hoa_id}/enable")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, hoa) = svc.try_sign_in("hoa", "mat-khau-cua-hoa").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -261,7 +248,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
     // An admin cannot lock themself out.
     let admin_id = user_id(&app, "admin");
     let page = admin
-        .post_form(format!("/admin/users/{admin_id}/disable"), &[("x", "")])
+        .press(format!("/admin/users/{admin_id}/disable"))
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không thể tự khoá"));
@@ -275,7 +262,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
 
     // Reset: a new password shown once; the old one and the open session end.
     let page = admin
-        .post_form(format!("/admin/users/{hoa_id}/password"), &[("x", "")])
+        .press(format!("/admin/users/{hoa_id}/password"))
         .await
         .text_with(StatusCode::OK);
     let new_password = secret(&page);
@@ -337,7 +324,7 @@ async fn admins_add_change_reset_and_disable_users_and_bad_input_changes_nothing
         .get("/audit?action=user")
         .await
         .text_with(StatusCode::OK);
-    assert!(page.contains("Khoá người dùng") && page.contains("Đặt lại mật khẩu"));
+    assert_says(&page, &["Khoá người dùng", "Đặt lại mật khẩu"]);
 }
 
 #[actix_web::test]
@@ -399,7 +386,7 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     // one answer at its unit is under the smallest cell, so withheld; the URL is not shown
     // again.
     let page = lan.get("/admin/kiosks").await.text_with(StatusCode::OK);
-    assert!(page.contains("Quầy 2") && page.contains("Phường Cái Khế"));
+    assert_says(&page, &["Quầy 2", "Phường Cái Khế"]);
     assert!(page.contains("Có, trong giờ qua"), "{page}");
     assert!(
         !page.contains("vừa xong") && !page.contains("phút trước") && !page.contains("Lần gửi"),
@@ -413,26 +400,11 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
     assert!(!page.contains(path));
 
     let id = stored_kiosks(&app)[0].id.clone();
-    let Answer { status, .. } = lan
-        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let revoked = admin
-        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
-        .await;
-    let Answer {
-        status, text: page, ..
-    } = admin.follow(revoked).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Đã thu hồi"));
+    let revoke = format!("/admin/kiosks/{id}/revoke");
+    assert_eq!(lan.press(&revoke).await.status, StatusCode::FORBIDDEN);
+    revoke_confirmed(&admin, &revoke, "Đã thu hồi").await;
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
-    let Answer {
-        status, text: page, ..
-    } = admin
-        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
-    assert!(page.contains("có thể đã bị thu hồi"));
+    assert_revoked_already(&admin, &revoke).await;
 
     let log = audit_entries(&app, None);
     let token = path.trim_start_matches("/k/");
@@ -441,6 +413,22 @@ async fn a_kiosk_added_in_the_browser_works_on_the_public_address_until_revoked(
         .any(|e| e.action == "kiosk.add" && e.actor == "admin"));
     assert!(log.iter().any(|e| e.action == "kiosk.revoke"));
     assert!(log.iter().all(|e| !e.detail.contains(token)));
+}
+
+/// `admin` presses revoke at `path`: the page it leads to says `done`.
+async fn revoke_confirmed(admin: &Staff, path: &str, done: &str) {
+    let page = admin
+        .follow(admin.press(path).await)
+        .await
+        .text_with(StatusCode::OK);
+    assert!(page.contains(done), "{page}");
+}
+
+/// Revoking again at `path` is refused: it may have been revoked already.
+async fn assert_revoked_already(admin: &Staff, path: &str) {
+    let again = admin.press(path).await;
+    let page = again.text_with(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_says(&page, &["có thể đã bị thu hồi"]);
 }
 
 #[actix_web::test]
@@ -470,14 +458,8 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
     assert!(page.contains("Cổng dịch vụ công") && !page.contains(&token));
 
     let id = token_id(&app, "Cổng dịch vụ công");
-    let revoked = admin
-        .post_form(format!("/admin/tokens/{id}/revoke"), &[("x", "")])
-        .await;
-    let Answer {
-        status, text: page, ..
-    } = admin.follow(revoked).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Đã thu hồi khoá API"));
+    let revoke = format!("/admin/tokens/{id}/revoke");
+    revoke_confirmed(&admin, &revoke, "Đã thu hồi khoá API").await;
     // The database refuses it (other servers: once their 30 s cache entry ages out), and this
     // server refuses it at once, though it checked the token a moment ago.
     assert!(token_grant(&app, &token).is_none());
@@ -485,13 +467,7 @@ async fn an_api_token_is_shown_once_and_refused_once_revoked() {
         program.get("/api/v1/surveys").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let Answer {
-        status, text: page, ..
-    } = admin
-        .post_form(format!("/admin/tokens/{id}/revoke"), &[("x", "")])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "twice");
-    assert!(page.contains("có thể đã bị thu hồi"));
+    assert_revoked_already(&admin, &revoke).await;
     let log = audit_entries(&app, None);
     assert!(log
         .iter()
@@ -579,7 +555,7 @@ fn operators_list_disable_and_reset_users_and_read_the_audit_log() {
     let out = chiso(&db, &["audit", "--actor", "nobody"], &[]);
     assert!(out.status.success() && out.stdout.is_empty());
     let all = String::from_utf8_lossy(&chiso(&db, &["audit"], &[]).stdout).to_string();
-    assert!(all.contains("user.disable") && all.contains("user.add\tlan supervisor NK"));
+    assert_says(&all, &["user.disable", "user.add\tlan supervisor NK"]);
     for secret in [
         "mat-khau-cua-lan",
         "mat-khau-moi-cua-lan",
@@ -1016,7 +992,7 @@ async fn a_ward_supervisor_sees_only_its_wards_tokens() {
     );
     let chi = svc.supervisor("chi").await;
     let Answer { text: page, .. } = chi.get("/admin/tokens").await;
-    assert!(page.contains("nhan-thanh-pho") && page.contains("nhan-an-binh"));
+    assert_says(&page, &["nhan-thanh-pho", "nhan-an-binh"]);
 }
 
 /// Revoking a kiosk cannot be undone: the list links to a question naming the kiosk, asking
@@ -1041,12 +1017,7 @@ async fn revoking_a_kiosk_asks_first_and_only_the_confirmed_form_revokes() {
         .get(format!("/admin/kiosks/{id}/revoke"))
         .await
         .text_with(StatusCode::OK);
-    assert!(
-        ask.contains("Thu hồi kiosk?")
-            && ask.contains("Quầy 1")
-            && ask.contains("Không hoàn tác được"),
-        "{ask}"
-    );
+    assert_says(&ask, &["Thu hồi kiosk?", "Quầy 1", "Không hoàn tác được"]);
     assert!(
         ask.contains(&format!("action=\"/admin/kiosks/{id}/revoke\""))
             && ask.contains("href=\"/admin/kiosks\"")
@@ -1058,9 +1029,7 @@ async fn revoking_a_kiosk_asks_first_and_only_the_confirmed_form_revokes() {
     let ward_admin = svc.sign_in("a", USER_PASSWORD).await;
     let refused = ward_admin.get(format!("/admin/kiosks/{id}/revoke")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let done = admin
-        .post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")])
-        .await;
+    let done = admin.press(format!("/admin/kiosks/{id}/revoke")).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert!(stored_kiosks(&app).iter().all(|k| k.revoked_at.is_some()));
     let gone = admin.get(format!("/admin/kiosks/{id}/revoke")).await;

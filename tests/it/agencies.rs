@@ -335,12 +335,7 @@ async fn answers_to_both_versions_of_the_officials_survey_feed_the_same_criteria
     let app = TestApp::builder().build();
     let tok = Some(app.viewer_token.as_str());
     let v2025 = described_survey(&app, "parindex-officials-2025").await;
-    let groups: Vec<&str> = v2025["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["code"].as_str().unwrap())
-        .collect();
+    let groups = strings_of(&v2025["groups"], "code");
     assert_eq!(
         groups,
         [
@@ -428,10 +423,7 @@ fn check_passes_with_the_2025_questionnaire_and_names_a_bad_succession() {
     ];
     for (broken, said) in cases {
         assert_ne!(broken, plan);
-        let dir = tempfile::tempdir().unwrap();
-        copy_surveys(dir.path());
-        std::fs::create_dir_all(dir.path().join("plan")).unwrap();
-        std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
+        let dir = definitions_with("plan/ke-hoach-121.toml", |_| broken);
         check_refuses(dir.path(), said, said);
     }
 }

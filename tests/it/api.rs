@@ -16,6 +16,11 @@ pub(crate) async fn post(app: &TestApp, token: &str, body: Vec<u8>) -> (StatusCo
     (answer.status, answer.json_or_null())
 }
 
+/// A surveyor's program submits `form` through the API: the status and the JSON answered.
+pub(crate) async fn submit(app: &TestApp, form: &Value) -> (StatusCode, Value) {
+    post(app, &app.surveyor_token, serde_json::to_vec(form).unwrap()).await
+}
+
 /// Gets `uri` with `token`, or with none: the status and the JSON answered (null when none).
 pub(crate) async fn get(app: &TestApp, token: Option<&str>, uri: &str) -> (StatusCode, Value) {
     let web = service!(app);
@@ -93,7 +98,7 @@ async fn any_spelling_of_a_submission_id_is_the_same_submission() {
     for (i, sid) in spellings.iter().enumerate() {
         let mut s = submission("NK", Some(4));
         s["submission_id"] = json!(sid);
-        let (status, body) = post(&app, &app.surveyor_token, serde_json::to_vec(&s).unwrap()).await;
+        let (status, body) = submit(&app, &s).await;
         let expected = if i == 0 {
             StatusCode::CREATED
         } else {
@@ -149,105 +154,61 @@ async fn a_date_must_fall_in_its_period_or_the_window_after_it() {
 async fn bad_input_names_the_problem_and_stores_nothing() {
     let app = spawn_app();
     let good = submission("NK", Some(5));
-    let with = |path: &[&str], v: Value| {
+    // The good form with the field at `path` set to `to`, or taken out (None).
+    let edited = |path: &[&str], to: Option<Value>| {
         let mut s = good.clone();
+        let (last, parents) = path.split_last().unwrap();
         let mut at = &mut s;
-        for p in &path[..path.len() - 1] {
+        for p in parents {
             at = &mut at[*p];
         }
-        at[path[path.len() - 1]] = v;
-        serde_json::to_vec(&s).unwrap()
-    };
-    let without = |path: &[&str]| {
-        let mut s = good.clone();
-        let mut at = &mut s;
-        for p in &path[..path.len() - 1] {
-            at = &mut at[*p];
+        match to {
+            Some(v) => at[*last] = v,
+            None => {
+                at.as_object_mut().unwrap().remove(*last);
+            }
         }
-        at.as_object_mut().unwrap().remove(path[path.len() - 1]);
         serde_json::to_vec(&s).unwrap()
     };
-    let mut big = good.clone();
-    big["background"]["note"] = json!("x".repeat(70 * 1024));
-    let cases: Vec<(&str, Vec<u8>, u16, Value)> = vec![
-        (
-            "unknown survey",
-            with(&["survey"], json!("khong-co")),
-            422,
-            json!("survey"),
-        ),
-        (
-            "unknown unit",
-            with(&["unit"], json!("HN")),
-            422,
-            json!("unit"),
-        ),
-        (
-            "unknown item",
-            with(&["answers", "E9.9"], json!(4)),
-            422,
-            json!("answers.E9.9"),
-        ),
-        (
-            "value off the scale",
-            with(&["answers", "E3.2"], json!(7)),
-            422,
-            json!("answers.E3.2"),
-        ),
+    // Refused as unprocessable, naming the field at fault: its path, joined by dots.
+    let unprocessable: [(&str, &[&str], Option<Value>); 13] = [
+        ("unknown survey", &["survey"], Some(json!("khong-co"))),
+        ("unknown unit", &["unit"], Some(json!("HN"))),
+        ("unknown item", &["answers", "E9.9"], Some(json!(4))),
+        ("value off the scale", &["answers", "E3.2"], Some(json!(7))),
         (
             "value of wrong type",
-            with(&["answers", "E3.2"], json!("4")),
-            422,
-            json!("answers.E3.2"),
+            &["answers", "E3.2"],
+            Some(json!("4")),
         ),
-        (
-            "required item missing",
-            without(&["answers", "E2.4"]),
-            422,
-            json!("answers.E2.4"),
-        ),
+        ("required item missing", &["answers", "E2.4"], None),
         (
             "background not an option",
-            with(&["background", "linh_vuc"], json!("thue")),
-            422,
-            json!("background.linh_vuc"),
+            &["background", "linh_vuc"],
+            Some(json!("thue")),
         ),
         (
             "unknown background",
-            with(&["background", "ho_ten"], json!("A")),
-            422,
-            json!("background.ho_ten"),
+            &["background", "ho_ten"],
+            Some(json!("A")),
         ),
-        (
-            "period as text",
-            with(&["period"], json!("2025")),
-            422,
-            json!("period"),
-        ),
-        (
-            "answers as a list",
-            with(&["answers"], json!([4, 5])),
-            422,
-            json!("answers"),
-        ),
+        ("period as text", &["period"], Some(json!("2025"))),
+        ("answers as a list", &["answers"], Some(json!([4, 5]))),
         (
             "submission id not a UUID",
-            with(&["submission_id"], json!("abc")),
-            422,
-            json!("submission_id"),
+            &["submission_id"],
+            Some(json!("abc")),
         ),
-        (
-            "unknown channel",
-            with(&["channel"], json!("fax")),
-            422,
-            json!("channel"),
-        ),
-        (
-            "unknown top-level field",
-            with(&["phone"], json!("0900")),
-            422,
-            json!("phone"),
-        ),
+        ("unknown channel", &["channel"], Some(json!("fax"))),
+        ("unknown top-level field", &["phone"], Some(json!("0900"))),
+    ];
+    let mut big = good.clone();
+    big["background"]["note"] = json!("x".repeat(70 * 1024));
+    let mut cases: Vec<(&str, Vec<u8>, u16, Value)> = unprocessable
+        .into_iter()
+        .map(|(what, path, to)| (what, edited(path, to), 422, json!(path.join("."))))
+        .collect();
+    cases.extend([
         (
             "malformed JSON",
             b"{\"survey\": ".to_vec(),
@@ -266,7 +227,7 @@ async fn bad_input_names_the_problem_and_stores_nothing() {
             413,
             Value::Null,
         ),
-    ];
+    ]);
     for (what, body, want, field) in cases {
         let (status, resp) = post(&app, &app.surveyor_token, body).await;
         assert_eq!(status.as_u16(), want, "{what}: {resp}");
@@ -300,12 +261,7 @@ async fn definitions_and_units_need_a_token() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, surveys) = get(&app, Some(&app.viewer_token), "/api/v1/surveys").await;
     assert_eq!(status, StatusCode::OK);
-    let counter = surveys
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "sipas-counter")
-        .unwrap();
+    let counter = element(&surveys, "id", "sipas-counter");
     assert_eq!(counter["items"].as_array().unwrap().len(), 19);
     assert_eq!(counter["items"][0]["code"], "E1.1");
     assert_eq!(counter["items"][0]["required"], true);
@@ -380,7 +336,7 @@ async fn scores_follow_the_answers_by_unit_and_date() {
         bodies.push(s);
     }
     for b in bodies {
-        let (status, resp) = post(&app, &app.surveyor_token, serde_json::to_vec(&b).unwrap()).await;
+        let (status, resp) = submit(&app, &b).await;
         assert_eq!(status, StatusCode::CREATED, "{resp}");
     }
     let tok = Some(app.viewer_token.as_str());
@@ -511,7 +467,7 @@ async fn running_counts_agree_with_a_full_recount() {
 /// questions that others depend on get the answer that opens them.
 /// Posts a submission that must be stored (201); returns the response id.
 pub(crate) async fn store(app: &TestApp, body: &Value) -> String {
-    let (status, r) = post(app, &app.surveyor_token, serde_json::to_vec(body).unwrap()).await;
+    let (status, r) = submit(app, body).await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
     r["id"].as_str().unwrap().to_string()
 }
@@ -520,13 +476,7 @@ pub(crate) async fn store(app: &TestApp, body: &Value) -> String {
 pub(crate) async fn described_survey(app: &TestApp, id: &str) -> Value {
     let (status, surveys) = get(app, Some(&app.viewer_token), "/api/v1/surveys").await;
     assert_eq!(status, StatusCode::OK);
-    surveys
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no survey {id}"))
-        .clone()
+    element(&surveys, "id", id).clone()
 }
 
 pub(crate) fn answer_everything(survey: &Value, unit: &str) -> Value {
@@ -618,12 +568,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
         let id = s["id"].as_str().unwrap();
         for _ in 0..2 {
             let body = answer_everything(s, "TL-X-DINH-MON");
-            let (status, r) = post(
-                &app,
-                &app.surveyor_token,
-                serde_json::to_vec(&body).unwrap(),
-            )
-            .await;
+            let (status, r) = submit(&app, &body).await;
             assert_eq!(status, StatusCode::CREATED, "{id}: {r}");
         }
         let (status, scores) = get(
@@ -665,12 +610,7 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
         .unwrap();
     let mut body = answer_everything(officials, "CT");
     body.as_object_mut().unwrap().remove("group");
-    let (status, r) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let (status, r) = submit(&app, &body).await;
     assert_eq!((status.as_u16(), r["field"].as_str()), (422, Some("group")));
     // A free comment is kept, within its length.
     let household = surveys
@@ -679,23 +619,13 @@ async fn every_instrument_goes_in_through_the_api_and_comes_out_as_scores() {
         .unwrap();
     let mut body = answer_everything(household, "CT");
     body["comments"] = json!({"Y_KIEN": "x".repeat(2001)});
-    let (status, r) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let (status, r) = submit(&app, &body).await;
     assert_eq!(
         (status.as_u16(), r["field"].as_str()),
         (422, Some("comments.Y_KIEN"))
     );
     body["comments"] = json!({"Y_KIEN": "Cán bộ tận tình."});
-    let (status, _) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let (status, _) = submit(&app, &body).await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -722,12 +652,7 @@ async fn par_index_shows_2022_owners_and_survey_estimates() {
 
     let (_, surveys) = get(&app, tok, "/api/v1/surveys").await;
     for id in ["parindex-officials-2022", "sipas-2022-household"] {
-        let s = surveys
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap();
+        let s = element(&surveys, "id", id);
         // Five of each: one official's answers alone are never shown, not even as the city's.
         for _ in 0..5 {
             let body = answer_everything(s, "CT");
@@ -789,12 +714,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         s["date"] = json!("2025-05-04");
         s
     };
-    let (status, r) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&dated(4)).unwrap(),
-    )
-    .await;
+    let (status, r) = submit(&app, &dated(4)).await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
     let garbage = vec![0xFFu8, 0xFF, 2, 0x80];
     let day_row = || {
@@ -812,12 +732,7 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     }
 
     let refused = dated(5);
-    let (status, _) = post(
-        &app,
-        &app.surveyor_token,
-        serde_json::to_vec(&refused).unwrap(),
-    )
-    .await;
+    let (status, _) = submit(&app, &refused).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(app.responses(), 1, "nothing of the refused batch is stored");
     let mut conn = app.state.pool.get().unwrap();
@@ -829,11 +744,13 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
     let err = chiso::db::responses::store_one(&mut conn, &app.state.layouts, &pending)
         .unwrap_err()
         .to_string();
-    assert!(
-        err.contains("sipas-counter 2025")
-            && err.contains("unit NK 2025-05-04 group ''")
-            && err.contains("chiso recount --fix"),
-        "{err}"
+    assert_says(
+        &err,
+        &[
+            "sipas-counter 2025",
+            "unit NK 2025-05-04 group ''",
+            "chiso recount --fix",
+        ],
     );
     drop(conn);
 
@@ -846,9 +763,9 @@ async fn an_unreadable_count_row_refuses_the_batch_until_recount_fix() {
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{said}");
-    assert!(
-        said.contains("stored counts are unreadable") && said.contains("replaced by the recount"),
-        "{said}"
+    assert_says(
+        &said,
+        &["stored counts are unreadable", "replaced by the recount"],
     );
     store(&app, &refused).await;
     assert_counts_agree(&app);

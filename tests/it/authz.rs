@@ -21,9 +21,20 @@ const SCOPE: &str = "CR";
 const IN_SCOPE: &str = "CR-P-BA-LANG";
 const HOUSEHOLD: &str = "sipas-2022-household";
 
-/// Every kind of caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Who {
+/// Declares the kinds of caller and [`EVERYONE`], the list of them all, from one list.
+macro_rules! callers {
+    ($($(#[doc = $doc:literal])* $who:ident,)*) => {
+        /// Every kind of caller.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub(crate) enum Who {
+            $($(#[doc = $doc])* $who,)*
+        }
+
+        const EVERYONE: &[Who] = &[$(Who::$who,)*];
+    };
+}
+
+callers! {
     Anonymous,
     /// A kiosk's address (the token in `/k/…`); otherwise anonymous.
     Kiosk,
@@ -47,23 +58,6 @@ pub(crate) enum Who {
 }
 
 use Who::*;
-
-const EVERYONE: [Who; 14] = [
-    Anonymous,
-    Kiosk,
-    Link,
-    Code,
-    Viewer,
-    Surveyor,
-    Supervisor,
-    Admin,
-    UnitUser,
-    UnitAdmin,
-    ApiViewer,
-    ApiSurveyor,
-    ApiSupervisor,
-    ApiUnit,
-];
 
 /// What a caller must get.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,7 +127,7 @@ impl Rule {
     fn any() -> Self {
         Rule {
             any: true,
-            ..rule(&EVERYONE)
+            ..rule(EVERYONE)
         }
     }
     fn expect(&self, who: Who) -> Expect {
@@ -168,31 +162,35 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
     let get = |p: &'static str| (Method::GET, p);
     let post = |p: &'static str| (Method::POST, p);
     let household_form = [("serial", "M-1"), ("date", "15/06/2025"), ("q.E1.1", "4")];
-    HashMap::from([
-        // Public.
-        (get("/healthz"), rule(&EVERYONE)),
-        (get("/public"), rule(&EVERYONE)),
-        (get("/lang/{code}"), rule(&EVERYONE)),
-        (get("/login"), rule(&EVERYONE)),
+    // Public: pages and files anyone may open.
+    let public = [
+        "/healthz",
+        "/public",
+        "/lang/{code}",
+        "/login",
+        "/static/chiso.css",
+        "/static/entry.js",
+        "/static/pick.js",
+        "/static/kiosk.js",
+        "/static/kiosk-sw.js",
+        "/static/icon.svg",
+        // The interviewer app's files hold no data; its page and pack are for surveyors.
+        "/phong-van/app.js",
+        "/phong-van/sw.js",
+        "/phong-van/manifest.webmanifest",
+        "/phong-van/icon.svg",
+        "/o",
+        // The API's description documents, it holds no data: anyone reads it.
+        "/api/v1/openapi.json",
+    ];
+    let mut rules = HashMap::from([
         (
             post("/login"),
             Rule::any().form(&[("username", "nobody"), ("password", "wrong")]),
         ),
         (post("/logout"), Rule::any()),
-        (get("/static/chiso.css"), rule(&EVERYONE)),
-        (get("/static/entry.js"), rule(&EVERYONE)),
-        (get("/static/pick.js"), rule(&EVERYONE)),
-        (get("/static/kiosk.js"), rule(&EVERYONE)),
-        (get("/static/kiosk-sw.js"), rule(&EVERYONE)),
-        (get("/static/icon.svg"), rule(&EVERYONE)),
-        // The interviewer app's files hold no data; its page and pack are for surveyors.
-        (get("/phong-van/app.js"), rule(&EVERYONE)),
-        (get("/phong-van/sw.js"), rule(&EVERYONE)),
-        (get("/phong-van/manifest.webmanifest"), rule(&EVERYONE)),
-        (get("/phong-van/icon.svg"), rule(&EVERYONE)),
         (get("/phong-van"), rule(SURVEYORS)),
         (get("/phong-van/pack.json"), rule(SURVEYORS)),
-        (get("/o"), rule(&EVERYONE)),
         // Kiosks, slip codes and one-time links: the secret in the address is the key.
         (get("/k/{token}"), Rule::owned_by(Kiosk)),
         (
@@ -389,15 +387,21 @@ pub(crate) fn expectations() -> HashMap<(Method, &'static str), Rule> {
             get("/api/v1/parindex"),
             rule(&[ApiViewer, ApiSurveyor, ApiSupervisor]).query("period=2025&unit=NK"),
         ),
-        // The API's description documents, it holds no data: anyone reads it.
-        (get("/api/v1/openapi.json"), rule(&EVERYONE)),
         // Downloads pages link to: a token, or a signed-in supervisor.
         (
             get("/api/v1/export"),
             rule(&[Supervisor, Admin, ApiSupervisor])
                 .query("survey=sipas-counter&period=2025&unit=NK-P-AN-BINH"),
         ),
-    ])
+    ]);
+    for path in public {
+        let clash = rules.insert(get(path), rule(EVERYONE));
+        assert!(
+            clash.is_none(),
+            "{path} is public and has a rule of its own"
+        );
+    }
+    rules
 }
 
 /// Real records for the path parameters.
@@ -625,7 +629,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             },
         );
     }
-    for who in EVERYONE {
+    for &who in EVERYONE {
         if let Some(name) = user_name(who) {
             let password = if who == Admin {
                 ADMIN_PASSWORD
@@ -659,7 +663,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     let mut created: BTreeMap<(Who, &str), usize> = BTreeMap::new();
     for (method, pattern) in order {
         let rule = &table[&(method.clone(), *pattern)];
-        for who in EVERYONE {
+        for &who in EVERYONE {
             let caller = &callers[&who];
             let uri = f.path(pattern, who, rule);
             let mut req = TestRequest::default().method(method.clone()).uri(&uri);
@@ -985,7 +989,7 @@ async fn callers_limited_to_a_unit_never_see_another_units_figures() {
         "{page}"
     );
     let Answer { text: page, .. } = chi.get("/admin/users").await;
-    assert!(page.contains(">chi<") && page.contains(">cr<"));
+    assert_says(&page, &[">chi<", ">cr<"]);
     let page = cr.get("/admin/users").await.text_with(StatusCode::OK);
     assert!(
         page.contains(">cr<"),

@@ -177,10 +177,7 @@ async fn a_form_for_a_unit_outside_the_callers_is_refused_on_its_own() {
 
 #[actix_web::test]
 async fn a_signed_in_page_sends_a_batch_with_its_csrf_token() {
-    let app = TestApp::builder()
-        .with_user("dtv", Role::Surveyor, None)
-        .with_user("xem", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("dtv", Role::Surveyor), ("xem", Role::Viewer)]);
     let web = service!(app);
     let surveyor = web.surveyor("dtv").await;
     let body = serde_json::to_vec(&json!([submission("NK", Some(4))])).unwrap();

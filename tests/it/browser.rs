@@ -4,7 +4,7 @@
 //! Needs Chromium and chromedriver (see `webdriver`); CHISO_SKIP_BROWSER_TESTS=1 skips it.
 
 use crate::harness::{
-    chiso_process, open_state, process_database, run_ok, start_server, surveys_dir,
+    assert_says, chiso_process, open_state, process_database, run_ok, start_server, surveys_dir,
 };
 use crate::webdriver::{Browser, DESKTOP};
 use chiso::http_client::Client;
@@ -170,10 +170,7 @@ fn a_surveyor_keys_a_whole_form_with_the_keyboard_alone() {
 
     // What was stored is what was typed.
     let page = staff(&addr, "GET", &format!("/entry/batches/{batch}"), &sup, "").body;
-    assert!(
-        page.contains("NK-0001") && page.contains("Đã nhập 1 lần"),
-        "{page}"
-    );
+    assert_says(&page, &["NK-0001", "Đã nhập 1 lần"]);
     let mut stored = chiso::survey::paper::Keyed::new();
     {
         use chiso::db::schema::keyings;

@@ -246,7 +246,7 @@ async fn an_official_answers_page_by_page_and_the_link_is_then_used() {
     let uri = format!("/i/{token}");
 
     let page = svc.anonymous().get(&uri).await.text_with(StatusCode::OK);
-    assert!(page.contains("Sở Nội vụ thành phố Cần Thơ") && page.contains("Cam kết bảo mật"));
+    assert_says(&page, &["Sở Nội vụ thành phố Cần Thơ", "Cam kết bảo mật"]);
     assert!(
         page.contains("Đại biểu HĐND thành phố"),
         "the group is named"
@@ -400,10 +400,7 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
     let Answer { status, .. } = svc.anonymous().get(format!("/i/{}", new.token)).await;
     assert_eq!(status, StatusCode::OK);
     let page = link_page(&svc, &old, StatusCode::GONE).await;
-    assert!(
-        page.contains("đã được thay") && page.contains("liên hệ"),
-        "{page}"
-    );
+    assert_says(&page, &["đã được thay", "liên hệ"]);
 
     // Closing expires every link.
     campaigns::close(&app.state, "test", &id).unwrap();
@@ -451,9 +448,7 @@ async fn revoked_unknown_and_closed_links_are_refused_and_store_nothing() {
 
 #[actix_web::test]
 async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
     let svc = service!(app);
     let admin = svc.admin().await;
     let lan = svc.supervisor("lan").await;
@@ -461,7 +456,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     let page_uri = campaign_drafted_on_page(&admin, SURVEY, "2025", "PAR INDEX 2025").await;
     // A supervisor reads, but may not change.
     let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
-    assert!(page.contains("PAR INDEX 2025") && page.contains("đang chuẩn bị"));
+    assert_says(&page, &["PAR INDEX 2025", "đang chuẩn bị"]);
     let Answer { status, .. } = lan
         .post_form(format!("{page_uri}/open"), &[("format", "")])
         .await;
@@ -586,7 +581,7 @@ async fn admins_run_a_campaign_in_the_browser_and_bad_lists_store_nothing() {
     // Tracking: counts only, every one shown, since the list beside them says who answered
     // (nothing is hidden there that the list tells); the reminder list names who has not.
     let page = lan.get(&page_uri).await.text_with(StatusCode::OK);
-    assert!(page.contains("Theo nhóm") && page.contains("Theo cơ quan, đơn vị"));
+    assert_says(&page, &["Theo nhóm", "Theo cơ quan, đơn vị"]);
     assert!(
         !page.contains("&lt; 5") && !page.contains("dưới 5</strong>"),
         "no count hidden beside a list of who answered: {page}"
@@ -691,29 +686,21 @@ async fn nothing_stored_joins_a_person_or_a_link_to_an_answer() {
 #[test]
 fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
     let (dir, db, _guard) = process_database();
-    let file = respondents_file(
-        dir.path(),
+    // A campaign created from the list `rows`, saved as `name`.
+    let create = |name, rows| create_campaign(&db, &respondents_file(dir.path(), name, rows));
+    let out = create(
         "nguoi.csv",
         "Nguyễn Văn An,hdnd,CT,an@example.vn\nTrần Thị Bình,lanh_dao_so,SNV,\n",
     );
-    let out = create_campaign(&db, &file);
     let id = campaign_id(&out);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{stdout}");
 
     // A bad list: every row's problem, exit 1, no campaign.
-    let bad = respondents_file(
-        dir.path(),
-        "sai.csv",
-        "A,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n",
-    );
-    let out = create_campaign(&db, &bad);
+    let out = create("sai.csv", "A,hdnd,CT,\nA,hdnd,CT,\nB,xx,CT,\nC,hdnd,ZZ,\n");
     let t = text(&out);
     assert!(!out.status.success());
-    assert!(
-        t.contains("dòng 3: name") && t.contains("dòng 4: group") && t.contains("dòng 5: unit"),
-        "{t}"
-    );
+    assert_says(&t, &["dòng 3: name", "dòng 4: group", "dòng 5: unit"]);
     let listed = String::from_utf8_lossy(&chiso(&db, &["campaign", "list"]).stdout).to_string();
     assert_eq!(listed.lines().count(), 1, "{listed}");
 
@@ -783,9 +770,7 @@ fn the_campaign_commands_and_a_served_link_keep_tokens_out_of_the_log() {
 
 #[actix_web::test]
 async fn admins_print_codes_for_appointment_slips() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
     let svc = service!(app);
     let admin = svc.admin().await;
     let lan = svc.supervisor("lan").await;
@@ -1308,10 +1293,7 @@ async fn closing_and_reissuing_ask_first_saying_how_many_links_stop() {
         .get(format!("/campaigns/{id}/close"))
         .await
         .text_with(StatusCode::OK);
-    assert!(
-        ask.contains("Đóng đợt khảo sát?") && ask.contains("Không mở lại được"),
-        "{ask}"
-    );
+    assert_says(&ask, &["Đóng đợt khảo sát?", "Không mở lại được"]);
     assert!(
         ask.contains("<strong>3</strong> đường dẫn chưa dùng ngừng hoạt động"),
         "{ask}"
@@ -1344,9 +1326,7 @@ async fn closing_and_reissuing_ask_first_saying_how_many_links_stop() {
         "still open after asking: {after}"
     );
     // Confirmed, it closes; asked again, there is nothing left to confirm.
-    let done = admin
-        .post_form(format!("/campaigns/{id}/close"), &[("x", "")])
-        .await;
+    let done = admin.press(format!("/campaigns/{id}/close")).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let again = admin.get(format!("/campaigns/{id}/close")).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
@@ -1396,13 +1376,11 @@ async fn a_campaign_closed_by_mistake_is_reopened_within_the_grace_period_its_re
         .get(format!("/campaigns/{id}/close"))
         .await
         .text_with(StatusCode::OK);
-    assert!(
-        ask.contains("<strong>24 giờ</strong>") && ask.contains("mở lại đợt nếu đóng nhầm"),
-        "{ask}"
+    assert_says(
+        &ask,
+        &["<strong>24 giờ</strong>", "mở lại đợt nếu đóng nhầm"],
     );
-    let done = admin
-        .post_form(format!("/campaigns/{id}/close"), &[("x", "")])
-        .await;
+    let done = admin.press(format!("/campaigns/{id}/close")).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(
         sealed_answers(&app),
@@ -1438,15 +1416,11 @@ async fn a_campaign_closed_by_mistake_is_reopened_within_the_grace_period_its_re
     let scoped = svc.sign_in("cra", USER_PASSWORD).await;
     let refused = scoped.get(format!("/campaigns/{id}/reopen")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let refused = scoped
-        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
-        .await;
+    let refused = scoped.press(format!("/campaigns/{id}/reopen")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     // Reopened: the links work again, the answers are still sealed, the trail says who.
-    let done = admin
-        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
-        .await;
+    let done = admin.press(format!("/campaigns/{id}/reopen")).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     link_page(&svc, &links[1].1, StatusCode::OK).await;
     assert_eq!(sealed_answers(&app), 1);
@@ -1468,9 +1442,7 @@ async fn a_campaign_closed_by_mistake_is_reopened_within_the_grace_period_its_re
         .await
         .text_with(StatusCode::OK);
     assert!(!page.contains("/reopen"), "{page}");
-    let late = admin
-        .post_form(format!("/campaigns/{id}/reopen"), &[("x", "")])
-        .await;
+    let late = admin.press(format!("/campaigns/{id}/reopen")).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
     assert!(late.text.contains("chính thức"), "{}", late.text);
     assert_eq!(

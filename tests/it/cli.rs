@@ -2,8 +2,8 @@
 
 use crate::harness::{
     assert_fails_saying, assert_refused, assert_said, assert_says, check_refuses,
-    check_shipped_definitions, copy_surveys, import_counter_forms, open_state, process_database,
-    surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
+    check_shipped_definitions, definitions_with, import_counter_forms, open_state,
+    process_database, surveys_dir, text, token_grant_in, words, ADMIN_PROCESS_PASSWORD, ITEMS,
 };
 use std::process::{Command, Output};
 
@@ -266,12 +266,10 @@ fn check_rejects_broken_copies_of_every_instrument() {
         ),
     ];
     for (file, from, to, message) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        copy_surveys(dir.path());
-        let path = dir.path().join(file);
-        let original = std::fs::read_to_string(&path).unwrap();
-        assert!(original.contains(from), "{file}: {from}");
-        std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+        let dir = definitions_with(file, |original| {
+            assert!(original.contains(from), "{file}: {from}");
+            original.replacen(from, to, 1)
+        });
         let line = check_refuses(dir.path(), message, &format!("{file}: {message}"));
         assert!(line.contains(&format!("{file}:")), "{line}");
         let n: usize = line.split(':').nth(1).unwrap().parse().unwrap();
@@ -281,15 +279,13 @@ fn check_rejects_broken_copies_of_every_instrument() {
 
 #[test]
 fn check_rejects_a_papi_sub_dimension_without_items() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_surveys(dir.path());
-    let path = dir.path().join("papi-aligned.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
     // Drop the item list of sub-dimension 8.1.
-    let at = text.find("code = \"8.1\"").unwrap();
-    let items = at + text[at..].find("items = [").unwrap();
-    let end = items + text[items..].find('\n').unwrap();
-    std::fs::write(&path, format!("{}{}", &text[..items], &text[end..])).unwrap();
+    let dir = definitions_with("papi-aligned.toml", |text| {
+        let at = text.find("code = \"8.1\"").unwrap();
+        let items = at + text[at..].find("items = [").unwrap();
+        let end = items + text[items..].find('\n').unwrap();
+        format!("{}{}", &text[..items], &text[end..])
+    });
     let what = "PAPI sub-dimension '8.1' has no item";
     check_refuses(dir.path(), what, what);
 }
@@ -518,13 +514,11 @@ fn common_flags_go_before_or_after_the_subcommand() {
 fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
     let out = check_shipped_definitions();
     assert_said(&out, "ke-hoach-121 (22 agencies, 57 tasks, 10 successions)");
-    let dir = tempfile::tempdir().unwrap();
-    copy_surveys(dir.path());
-    std::fs::create_dir_all(dir.path().join("plan")).unwrap();
-    let plan = std::fs::read_to_string(surveys_dir().join("plan/ke-hoach-121.toml")).unwrap();
-    let broken = plan.replacen("lead = \"Sở Tư pháp\"", "lead = \"Sở Không Có\"", 1);
-    assert_ne!(plan, broken);
-    std::fs::write(dir.path().join("plan/ke-hoach-121.toml"), broken).unwrap();
+    let dir = definitions_with("plan/ke-hoach-121.toml", |plan| {
+        let broken = plan.replacen("lead = \"Sở Tư pháp\"", "lead = \"Sở Không Có\"", 1);
+        assert_ne!(plan, broken);
+        broken
+    });
     let what = "'Sở Không Có' is unknown";
     let line = check_refuses(dir.path(), what, what);
     let n: usize = line

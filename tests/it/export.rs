@@ -447,9 +447,7 @@ async fn the_command_line_writes_the_same_csv_as_the_api() {
 
 #[actix_web::test]
 async fn the_scores_page_links_supervisors_to_the_export_of_what_it_shows() {
-    let app = TestApp::builder()
-        .with_staff(&[("lan", Role::Supervisor), ("xem", Role::Viewer)])
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor), ("xem", Role::Viewer)]);
     store(&app, &submission("NK-P-CAI-KHE", Some(4))).await;
     store(&app, &submission("BT", Some(4))).await;
     let svc = service!(app);

@@ -57,9 +57,7 @@ fn list() -> String {
 
 #[actix_web::test]
 async fn reminder_and_link_lists_write_names_and_contacts_as_text() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
     let new = NewCampaign {
         survey: "parindex-officials-2022".into(),
         period: app.state.clock.year(),

@@ -117,6 +117,16 @@ fn submission_json() -> impl Strategy<Value = Value> {
 }
 
 /// Draws `n` values of a strategy (no shrinking: the HTTP tests print the failing input).
+/// A form field's name: one of `names`, or (each alike likely) any that the pattern `other`
+/// matches.
+fn field_name(names: &[&'static str], other: Option<&'static str>) -> BoxedStrategy<String> {
+    let named = proptest::sample::select(names.to_vec()).prop_map(str::to_string);
+    match other {
+        Some(pattern) => prop_oneof![names.len() as u32 => named, 1 => pattern].boxed(),
+        None => named.boxed(),
+    }
+}
+
 fn draw<S: Strategy>(s: S, n: usize) -> Vec<S::Value> {
     let mut runner = TestRunner::new(Config::default());
     (0..n)
@@ -189,8 +199,7 @@ proptest! {
     /// Keyed paper forms: any field names and values.
     #[test]
     fn any_keying_of_a_paper_form(keys in proptest::collection::btree_map(
-        prop_oneof![Just("q.E1.1".to_string()), Just("bg.gioi_tinh".to_string()),
-                    Just("q.C8.4".to_string()), "[a-z.0-9]{1,8}"],
+        field_name(&["q.E1.1", "bg.gioi_tinh", "q.C8.4"], Some("[a-z.0-9]{1,8}")),
         texty(), 0..8)) {
         let catalog = catalog();
         let survey = catalog.get("sipas-2022-household").unwrap();
@@ -275,6 +284,16 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
     let limits = read::Limits::new(40, 10_000);
     let mut runner = TestRunner::new(Config::default());
     let address = ("[A-Z]{1,9}", "[0-9]{1,12}", 0u64..u64::MAX, 0usize..5_000);
+    // Reads a file: whether it was read, and how many cells its widest row had.
+    let read_widest = |path: &std::path::Path, name: &str, format: Format| {
+        let mut widest = 0;
+        let mut each = |row: read::Row| {
+            widest = widest.max(row.cells.len());
+            Ok::<(), Problem>(())
+        };
+        let read = read::rows(path, name, format, &limits, &mut |_, _| {}, &mut each);
+        (read, widest)
+    };
     let mut tried = 0;
     for _ in 0..200 {
         let (letters, digits, count, width) = address.new_tree(&mut runner).unwrap().current();
@@ -292,38 +311,14 @@ fn far_addresses_and_wide_rows_are_read_within_the_limits_or_refused() {
             zip.write_all(text.as_bytes()).unwrap();
         }
         zip.finish().unwrap();
-        let mut widest = 0;
-        let mut each = |row: read::Row| {
-            widest = widest.max(row.cells.len());
-            Ok::<(), Problem>(())
-        };
-        let _ = read::rows(
-            &path,
-            "x.xlsx",
-            Format::Xlsx,
-            &limits,
-            &mut |_, _| {},
-            &mut each,
-        );
+        let (_, widest) = read_widest(&path, "x.xlsx", Format::Xlsx);
         assert!(
             widest <= limits.columns,
             "{letters}{digits}: {widest} cells"
         );
         let path = dir.path().join("x.csv");
         std::fs::write(&path, format!("unit\n{}\n", vec!["5"; width + 1].join(","))).unwrap();
-        let mut widest = 0;
-        let mut each = |row: read::Row| {
-            widest = widest.max(row.cells.len());
-            Ok::<(), Problem>(())
-        };
-        let read = read::rows(
-            &path,
-            "x.csv",
-            Format::Csv,
-            &limits,
-            &mut |_, _| {},
-            &mut each,
-        );
+        let (read, widest) = read_widest(&path, "x.csv", Format::Csv);
         assert_eq!(read.is_ok(), width < limits.columns, "{width}: {read:?}");
         assert!(widest <= limits.columns);
         tried += 2;
@@ -370,17 +365,19 @@ async fn api_json_submissions() {
 
 /// Random form fields for the public forms (kiosk, slip code, one-time link).
 fn public_form() -> impl Strategy<Value = Vec<(String, String)>> {
-    let names = prop_oneof![
-        Just("submission_id".to_string()),
-        Just("step".to_string()),
-        Just("issued".to_string()),
-        Just("linh_vuc".to_string()),
-        Just("E1.1".to_string()),
-        Just("q.E1.1".to_string()),
-        Just("nav".to_string()),
-        Just("group".to_string()),
-        "[a-zA-Z0-9_.]{1,10}",
-    ];
+    let names = field_name(
+        &[
+            "submission_id",
+            "step",
+            "issued",
+            "linh_vuc",
+            "E1.1",
+            "q.E1.1",
+            "nav",
+            "group",
+        ],
+        Some("[a-zA-Z0-9_.]{1,10}"),
+    );
     proptest::collection::vec((names, texty()), 0..10)
 }
 
@@ -415,9 +412,7 @@ async fn public_form_posts() {
 /// all of them), with the CSRF token, random fields.
 #[actix_web::test]
 async fn staff_form_posts() {
-    let app = TestApp::builder()
-        .with_user("chi", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("chi", Role::Supervisor)]);
     let svc = service!(app);
     let admin = svc.admin().await;
     let batch = household_batch(&app, "chi", WARD, "Lô", 1000);
@@ -431,31 +426,23 @@ async fn staff_form_posts() {
 
     let keying = proptest::collection::vec(
         (
-            prop_oneof![
-                Just("serial".to_string()),
-                Just("date".to_string()),
-                Just("q.E1.1".to_string()),
-                Just("q.C8.4".to_string()),
-                Just("bg.gioi_tinh".to_string()),
-                "[a-z.0-9]{1,8}",
-            ],
+            field_name(
+                &["serial", "date", "q.E1.1", "q.C8.4", "bg.gioi_tinh"],
+                Some("[a-z.0-9]{1,8}"),
+            ),
             texty(),
         ),
         0..8,
     );
     let admin_form = proptest::collection::vec(
         (
-            prop_oneof![
-                Just("name".to_string()),
-                Just("role".to_string()),
-                Just("unit".to_string()),
-                Just("password".to_string()),
-                Just("survey".to_string()),
-                Just("label".to_string()),
-                Just("period".to_string()),
-                Just("expected".to_string()),
-                Just("count".to_string()),
-            ],
+            field_name(
+                &[
+                    "name", "role", "unit", "password", "survey", "label", "period", "expected",
+                    "count",
+                ],
+                None,
+            ),
             texty(),
         ),
         0..8,

@@ -194,7 +194,7 @@ async fn no_page_holds_inline_style_or_script() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(header(&resp, "content-type"), "text/css; charset=utf-8");
     let css = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    assert!(css.contains("main.narrow{") && css.contains("svg.chart{"));
+    assert_says(&css, &["main.narrow{", "svg.chart{"]);
 }
 
 /// Past its quota an address, a kiosk and a code each get 429 with `Retry-After` and a
@@ -221,10 +221,7 @@ async fn spent_limits_answer_429_with_a_message() {
     assert!((1..=12).contains(&wait), "one of five a minute: {wait} s");
     assert_eq!(header(&resp, "x-content-type-options"), "nosniff");
     let page = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
-    assert!(
-        page.contains("Quá nhiều yêu cầu") && page.contains("giây"),
-        "{page}"
-    );
+    assert_says(&page, &["Quá nhiều yêu cầu", "giây"]);
     // Another address is let in; signed-in pages are not counted against the public quota.
     let resp = svc.call(get("/o", "10.0.0.2")).await;
     assert_eq!(resp.status(), StatusCode::OK);

@@ -71,10 +71,7 @@ fn a_file_in_another_encoding_is_refused_naming_the_problem() {
     let out = import_counter_forms(&db, &file, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
-    assert!(
-        t.contains("row 3, column linh_vuc") && t.contains("0xF4") && t.contains("not UTF-8"),
-        "{t}"
-    );
+    assert_says(&t, &["row 3, column linh_vuc", "0xF4", "not UTF-8"]);
     assert!(t.contains("CSV UTF-8"), "{t}");
 
     let utf16: Vec<u8> = [0xFF, 0xFE]
@@ -212,10 +209,7 @@ fn skip_invalid_stores_the_good_rows_and_the_rejects_import_once_corrected() {
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
     assert!(t.contains("imported 8 forms (0 already present)"), "{t}");
-    assert!(
-        t.contains("rejected 2 rows") && t.contains("dot.csv.rejected.csv"),
-        "{t}"
-    );
+    assert_says(&t, &["rejected 2 rows", "dot.csv.rejected.csv"]);
     assert!(t.contains("dot.csv:5: column E1.1, value \"9\""), "{t}");
     assert_eq!(stored(&db), 8);
 
@@ -246,17 +240,9 @@ fn skip_invalid_stores_the_good_rows_and_the_rejects_import_once_corrected() {
     assert_said(&out, "imported 0 forms (8 already present)");
 }
 
-#[test]
-fn a_workbook_gives_the_same_forms_as_the_same_csv() {
-    let (dir, db, _guard) = process_database();
-    let rows = [("NK", 5), ("BT", 4), ("NK-P-AN-CU", 2)];
-    let csv: Vec<String> = rows.iter().map(|(u, v)| row(u, &v.to_string())).collect();
-    let file = write(
-        &dir,
-        "dot.csv",
-        format!("{}\n{}\n", header(), csv.join("\n")),
-    );
-
+/// A workbook of counter forms saved at `path`, as an office keeps one: the header, then a
+/// row a form of `rows` (its unit, and the value every item gets), dated 4 May 2025.
+fn counter_workbook(path: &std::path::Path, rows: &[(&str, i32)]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, name) in header().split(',').enumerate() {
@@ -272,8 +258,22 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
             sheet.write(r, 3 + c, f64::from(*v)).unwrap();
         }
     }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_workbook_gives_the_same_forms_as_the_same_csv() {
+    let (dir, db, _guard) = process_database();
+    let rows = [("NK", 5), ("BT", 4), ("NK-P-AN-CU", 2)];
+    let csv: Vec<String> = rows.iter().map(|(u, v)| row(u, &v.to_string())).collect();
+    let file = write(
+        &dir,
+        "dot.csv",
+        format!("{}\n{}\n", header(), csv.join("\n")),
+    );
+
     let xlsx = dir.path().join("dot.xlsx");
-    book.save(&xlsx).unwrap();
+    counter_workbook(&xlsx, &rows);
 
     let out = import_counter_forms(&db, &xlsx, &[]);
     assert_said(&out, "imported 3 forms (0 already present)");
@@ -286,18 +286,7 @@ fn a_workbook_gives_the_same_forms_as_the_same_csv() {
     assert_eq!(stored(&db), 3);
 
     // A bad cell of a workbook is named by its spreadsheet row.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, name) in header().split(',').enumerate() {
-        sheet.write(0, c as u16, name).unwrap();
-    }
-    sheet.write(1, 0, "NK").unwrap();
-    sheet.write(1, 1, "2025-05-04").unwrap();
-    sheet.write(1, 2, "ho_tich").unwrap();
-    for c in 0..19u16 {
-        sheet.write(1, 3 + c, 7).unwrap();
-    }
-    book.save(&xlsx).unwrap();
+    counter_workbook(&xlsx, &[("NK", 7)]);
     let out = import_counter_forms(&db, &xlsx, &[]);
     assert_refused(&out, "dot.xlsx:2: column E1.1, value \"7\"");
 }
@@ -355,9 +344,7 @@ async fn at_the_import_page(svc: &Web, name: &str) -> (Staff, String) {
 
 #[actix_web::test]
 async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
-    let app = TestApp::builder()
-        .with_staff(&[("lan", Role::Supervisor), ("binh", Role::Surveyor)])
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor), ("binh", Role::Surveyor)]);
     let svc = service!(app);
     let resp = svc.anonymous().get("/import").await;
     assert_eq!(resp.status, StatusCode::SEE_OTHER);
@@ -367,7 +354,7 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
 
     let lan = svc.supervisor("lan").await;
     let page = lan.get("/import").await.text_with(StatusCode::OK);
-    assert!(page.contains("Nhập phiếu từ tệp") && page.contains("multipart/form-data"));
+    assert_says(&page, &["Nhập phiếu từ tệp", "multipart/form-data"]);
     let csrf = csrf_field(&page);
 
     let good = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
@@ -406,10 +393,7 @@ async fn the_upload_page_is_for_supervisors_and_shows_the_report() {
     let page = upload(&lan, &csrf, "skip", &[], dot(bad))
         .await
         .text_with(StatusCode::OK);
-    assert!(
-        page.contains("Phiếu mới được lưu") && page.contains("Dòng bị loại"),
-        "{page}"
-    );
+    assert_says(&page, &["Phiếu mới được lưu", "Dòng bị loại"]);
     assert_eq!(app.responses(), 1);
     let at = page
         .find("/import/rejected/")
@@ -447,10 +431,7 @@ async fn an_upload_over_the_size_limit_is_refused_and_stores_nothing() {
     let page = upload(&lan, &lan.csrf, "skip", &[], ("lon.csv", big.as_bytes()))
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.contains("Tệp quá lớn") && page.contains("Không phiếu nào được lưu"),
-        "{page}"
-    );
+    assert_says(&page, &["Tệp quá lớn", "Không phiếu nào được lưu"]);
     assert_eq!(app.responses(), 0);
 }
 
@@ -472,10 +453,7 @@ fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
     let out = import_counter_forms(&db, &file, &["--skip-invalid"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(
-        t.contains("imported 1 forms") && t.contains("rejected 2 rows"),
-        "{t}"
-    );
+    assert_says(&t, &["imported 1 forms", "rejected 2 rows"]);
     let written = std::fs::read_to_string(dir.path().join("dot.csv.rejected.csv")).unwrap();
     let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -497,9 +475,7 @@ fn skip_invalid_rejects_rows_of_any_width_with_the_reasons_in_their_column() {
 
 #[actix_web::test]
 async fn rejected_rows_are_private_to_their_importer_and_removed_after_a_day() {
-    let app = TestApp::builder()
-        .with_staff(&[("lan", Role::Supervisor), ("mai", Role::Supervisor)])
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor), ("mai", Role::Supervisor)]);
     let svc = service!(app);
     let lan = svc.supervisor("lan").await;
     let mai = svc.supervisor("mai").await;
@@ -585,19 +561,13 @@ fn a_file_beginning_like_an_earlier_one_stops_and_new_forms_stores_every_row() {
     let after = vietnam_today();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(
-        t.contains("nothing imported") && t.contains("week2.csv"),
-        "{t}"
-    );
+    assert_says(&t, &["nothing imported", "week2.csv"]);
     assert!(
         t.contains(&format!("week1.csv, imported on {before} (2 rows)"))
             || t.contains(&format!("week1.csv, imported on {after} (2 rows)")),
         "{t}"
     );
-    assert!(
-        t.contains("--same-forms") && t.contains("--new-forms"),
-        "{t}"
-    );
+    assert_says(&t, &["--same-forms", "--new-forms"]);
     assert!(
         !t.contains("/week1.csv"),
         "the file's name, not where it lay: {t}"
@@ -681,9 +651,7 @@ fn a_file_whose_forms_all_have_serials_is_not_stopped() {
 #[actix_web::test]
 async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offers_both_choices() {
     for (choice, created, total) in [("new", 2, 4), ("same", 1, 3)] {
-        let app = TestApp::builder()
-            .with_user("lan", Role::Supervisor, None)
-            .build();
+        let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
         let svc = service!(app);
         let (lan, csrf) = at_the_import_page(&svc, "lan").await;
         let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));
@@ -742,9 +710,7 @@ async fn the_upload_page_stops_on_a_file_beginning_like_an_earlier_one_and_offer
 #[actix_web::test]
 async fn a_file_imported_before_imports_were_remembered_is_still_the_same_file() {
     use diesel::RunQueryDsl;
-    let app = TestApp::builder()
-        .with_user("lan", Role::Supervisor, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Supervisor)]);
     let svc = service!(app);
     let (lan, csrf) = at_the_import_page(&svc, "lan").await;
     let week1 = format!("{}\n{}\n{}\n", header(), row("NK", "5"), row("BT", "4"));

@@ -4,7 +4,9 @@
 //! being keyed, and days typed day/month/year.
 
 use crate::harness::*;
-use crate::paper::{as_pairs, desk, first_dispute, household, open_batch, paper_app, SURVEY, WARD};
+use crate::paper::{
+    as_pairs, desk, first_dispute, household, open_batch, paper_app, saves, SURVEY, WARD,
+};
 use actix_web::http::StatusCode;
 
 /// What the keying screen's script is told about `serial` as it is left, for `who`.
@@ -14,12 +16,6 @@ async fn told(who: &Staff, batch: &str, serial: &str) -> serde_json::Value {
         .await;
     assert_eq!(said.status, StatusCode::OK, "{}", said.text);
     said.json()["message"].clone()
-}
-
-/// `who` saves `form` on the keying screen `key`, and it is taken.
-async fn saves(who: &Staff, key: &str, form: &[(&'static str, String)]) {
-    let said = who.post_form(key, &as_pairs(form)).await;
-    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.text);
 }
 
 #[actix_web::test]

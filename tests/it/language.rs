@@ -465,9 +465,7 @@ fn main_text(body: &str) -> String {
 /// Vietnamese by default and in English with the switch: each in its own language only.
 #[actix_web::test]
 async fn errors_on_pages_follow_the_readers_language() {
-    let app = TestApp::builder()
-        .with_staff(&[("an", Role::Surveyor), ("chi", Role::Supervisor)])
-        .build();
+    let app = spawn_app_with_staff(&[("an", Role::Surveyor), ("chi", Role::Supervisor)]);
     let svc = service!(app);
     let admin = svc.admin().await;
     let an = svc.surveyor("an").await;

@@ -2,7 +2,9 @@
 //! and sent later, the installable app's manifest and service worker. The real browser going
 //! offline is in `kiosk_offline`.
 
-use crate::harness::{filled_form, hidden, RequestHelper, TestApp, Web};
+use crate::harness::{
+    assert_installable_from_this_site, filled_form, hidden, kiosk_app, RequestHelper, Web,
+};
 use actix_web::http::StatusCode;
 use chiso::clock::Clock;
 use serde_json::Value;
@@ -24,14 +26,6 @@ macro_rules! later_service {
 }
 
 /// An app with one kiosk at a ward's counter, and the kiosk's token.
-fn counter_app() -> (TestApp, String) {
-    let app = TestApp::builder()
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
-    (app, token)
-}
-
 /// A fresh form page with a ticket's id, issue time and signature put on it, as the service
 /// worker serves it offline; answered in full and marked as kept.
 fn kept_form(page: &str, ticket: &Value) -> String {
@@ -47,9 +41,8 @@ fn kept_form(page: &str, ticket: &Value) -> String {
 
 #[actix_web::test]
 async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_allowance() {
-    let (app, token) = counter_app();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, _svc, kiosk) = kiosk_app(|_| {}).await;
+    let token = &kiosk.token;
 
     // Online, the tablet is given forms ahead: each with an id of its own, signed.
     let got = kiosk.get(format!("/k/{token}/tickets")).await;
@@ -68,7 +61,7 @@ async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_al
 
     // Two days later the network is back: the kept answers are taken, each once.
     let later = later_service!(app, 2);
-    let kiosk_later = later.citizen(&token);
+    let kiosk_later = later.citizen(token);
     let first = kept_form(&page, &tickets[0]);
     for _ in 0..2 {
         let sent = kiosk_later.post_encoded(first.clone()).await;
@@ -91,7 +84,7 @@ async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_al
     // Four days on, past the 72 hours allowed: refused, nothing stored.
     let too_late = later_service!(app, 4);
     let sent = too_late
-        .citizen(&token)
+        .citizen(token)
         .post_encoded(kept_form(&page, &tickets[3]))
         .await;
     assert_eq!(sent.status, StatusCode::CONFLICT, "{}", sent.text);
@@ -102,13 +95,8 @@ async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_al
 /// told to wait for it, and kept answers still come one per interval.
 #[actix_web::test]
 async fn kept_answers_never_make_the_citizen_at_the_counter_wait() {
-    let app = TestApp::builder()
-        .settings(|s| s.kiosk_min_interval_secs = 60)
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build();
-    let token = app.kiosks[0].clone();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, _svc, kiosk) = kiosk_app(|s| s.kiosk_min_interval_secs = 60).await;
+    let token = &kiosk.token;
     let tickets = kiosk.get(format!("/k/{token}/tickets")).await.json()["tickets"].clone();
     let page = kiosk.form().await.text;
 
@@ -127,9 +115,8 @@ async fn kept_answers_never_make_the_citizen_at_the_counter_wait() {
 
 #[actix_web::test]
 async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() {
-    let (app, token) = counter_app();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (_app, _svc, kiosk) = kiosk_app(|_| {}).await;
+    let token = &kiosk.token;
 
     let page = kiosk.form().await.text;
     let manifest_at = format!("/k/{token}/manifest.webmanifest");
@@ -155,14 +142,7 @@ async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() 
     assert_eq!(worker.header("service-worker-allowed"), "/k/");
     assert_eq!(worker.header("cache-control"), "no-cache");
     // The policy lets the page install it and the worker fetch from this site only.
-    let csp = worker.header("content-security-policy");
-    for allowed in [
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-    ] {
-        assert!(csp.contains(allowed), "{csp}");
-    }
+    assert_installable_from_this_site(&worker);
 
     // The screens between two forms return by the script's timer, not a meta refresh.
     let thanks = kiosk.get(format!("/k/{token}/cam-on")).await.text;
@@ -184,9 +164,8 @@ async fn the_kiosk_is_an_installable_app_whose_worker_looks_after_kiosk_pages() 
 /// form is Vietnamese again, whatever cookie the tablet holds.
 #[actix_web::test]
 async fn the_kiosk_s_language_belongs_to_one_citizen() {
-    let (app, token) = counter_app();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (_app, svc, kiosk) = kiosk_app(|_| {}).await;
+    let token = &kiosk.token;
 
     let vi = kiosk.form().await.text;
     assert!(

@@ -3,7 +3,7 @@
 //! failure — including those before a handler runs — has the one documented error shape.
 
 use crate::harness::*;
-use crate::standing::rows;
+use crate::standing::{row, rows};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
@@ -441,10 +441,7 @@ async fn real_answers_of_every_route_fit_the_description() {
     let par = call(&app, get("/api/v1/parindex?period=2025", &viewer)).await;
     assert_eq!(par.status, StatusCode::OK);
     assert_fits(&doc, Method::GET, "/api/v1/parindex", 200, &par.body);
-    let row = rows(&par.body)
-        .into_iter()
-        .find(|r| r["code"] == enterable.as_str())
-        .unwrap();
+    let row = row(&par.body, &enterable);
     assert_eq!(row["entry"]["points"], "0.5000", "{row}");
     assert!(par.body["projection"]["top20_basis"].is_string());
 

@@ -6,22 +6,13 @@ use actix_web::test::TestRequest;
 use chiso::clock::Clock;
 
 /// The app with a kiosk for Cái Khế ward's counter form, `tweak`ed.
-fn kiosk_app(tweak: impl FnOnce(&mut chiso::config::Settings) + 'static) -> TestApp {
-    TestApp::builder()
-        .settings(tweak)
-        .with_kiosk("NK-P-CAI-KHE", "sipas-counter")
-        .build()
-}
-
 #[actix_web::test]
 async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
-    let app = kiosk_app(|_| {});
-    let token = app.kiosks[0].clone();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, _svc, kiosk) = kiosk_app(|_| {}).await;
+    let token = &kiosk.token;
     let page = kiosk.form().await.text;
-    assert!(page.contains("Bộ phận Một cửa") && page.contains("Phường Cái Khế"));
-    assert!(page.contains("Rất hài lòng") && page.contains("Không ý kiến"));
+    assert_says(&page, &["Bộ phận Một cửa", "Phường Cái Khế"]);
+    assert_says(&page, &["Rất hài lòng", "Không ý kiến"]);
     assert!(
         !page.contains("http-equiv=\"refresh\""),
         "no timed reload of a page that may hold answers"
@@ -56,10 +47,8 @@ async fn a_citizen_rates_at_the_kiosk_and_gets_a_fresh_form() {
 
 #[actix_web::test]
 async fn kiosk_refuses_what_it_must() {
-    let app = kiosk_app(|s| s.kiosk_min_interval_secs = 60);
-    let token = app.kiosks[0].clone();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, svc, kiosk) = kiosk_app(|s| s.kiosk_min_interval_secs = 60).await;
+    let token = &kiosk.token;
 
     let resp = svc.citizen("khong-dung").form().await;
     assert_eq!(resp.status, StatusCode::NOT_FOUND);
@@ -105,9 +94,9 @@ async fn kiosk_refuses_what_it_must() {
     assert_eq!(app.responses(), 1);
 
     // Revoked by the admin, the kiosk shows no form.
-    let id = kiosk_id(&app, &token);
+    let id = kiosk_id(&app, token);
     let admin = svc.admin().await;
-    let revoke = admin.post_form(format!("/admin/kiosks/{id}/revoke"), &[("x", "")]);
+    let revoke = admin.press(format!("/admin/kiosks/{id}/revoke"));
     assert_eq!(revoke.await.status, StatusCode::SEE_OTHER);
     assert_eq!(kiosk.form().await.status, StatusCode::NOT_FOUND);
 }
@@ -165,7 +154,7 @@ async fn staff_sign_in_to_see_scores_and_forms_need_their_csrf_token() {
         .text_with(StatusCode::OK);
     // No form yet: the page says so instead of a table of dashes (the figures with data:
     // tests/it/results.rs).
-    assert!(page.contains("Chưa có dữ liệu") && page.contains("Quận Ninh Kiều"));
+    assert_says(&page, &["Chưa có dữ liệu", "Quận Ninh Kiều"]);
 
     // The sign-in form's token is worthless once signed in: forms are bound to the session.
     let logout = |csrf: &str| {
@@ -195,10 +184,9 @@ async fn the_par_index_and_papi_pages_say_what_their_numbers_are() {
         page.contains("86,11 %") && page.contains("26/63"),
         "published headline"
     );
-    assert!(
-        page.contains("Tính hợp lý của các VBQPPL")
-            && page.contains("0,8219")
-            && page.contains("Sở Tư pháp")
+    assert_says(
+        &page,
+        &["Tính hợp lý của các VBQPPL", "0,8219", "Sở Tư pháp"],
     );
     let page = admin
         .get("/scores?survey=papi-aligned&period=2025")
@@ -246,17 +234,15 @@ async fn new_year_comes_at_midnight_in_vietnam_for_the_kiosk_and_the_dashboards(
 
 #[actix_web::test]
 async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() {
-    let app = kiosk_app(|_| {});
-    let token = app.kiosks[0].clone();
-    let svc = service!(app);
-    let kiosk = svc.citizen(&token);
+    let (app, _svc, kiosk) = kiosk_app(|_| {}).await;
+    let token = &kiosk.token;
     let page = kiosk.form().await.text;
     let screen = |p: &str| -> String {
         let at = p.find("class=\"stepno\">").unwrap() + 15;
         p[at..at + p[at..].find('<').unwrap()].to_string()
     };
     assert_eq!(screen(&page), "1");
-    assert!(page.contains("/7") && page.contains("Tiếp"));
+    assert_says(&page, &["/7", "Tiếp"]);
     let base = vec![
         ("submission_id".to_string(), hidden(&page, "submission_id")),
         ("version".to_string(), hidden(&page, "version")),
@@ -297,7 +283,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(screen(&p), "2");
     assert_eq!(p.matches("class=\"q bad\"").count(), 2, "E1.2 and E1.4");
-    assert!(p.contains("id=\"q-a:E1.2\"") && p.contains("id=\"q-a:E1.4\""));
+    assert_says(&p, &["id=\"q-a:E1.2\"", "id=\"q-a:E1.4\""]);
     assert!(p.contains("Còn <span class=\"count\">2</span> câu"));
 
     // Back keeps every answer given, on this screen and the one before.
@@ -324,7 +310,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     }
     let p = post(with(5, "next", &given)).await.text;
     assert_eq!(screen(&p), "7", "the optional questions last");
-    assert!(p.contains("Gửi đánh giá") && p.contains("không bắt buộc"));
+    assert_says(&p, &["Gửi đánh giá", "không bắt buộc"]);
     assert_eq!(app.responses(), 0);
     let resp = post(with(6, "submit", &given)).await;
     assert_eq!(resp.status, StatusCode::SEE_OTHER);
@@ -335,7 +321,7 @@ async fn without_javascript_the_kiosk_goes_screen_by_screen_and_keeps_answers() 
     // A page open for hours: on its first screen it simply goes on; later it is stale, with a
     // button to a fresh form and a return to it by itself.
     // (Signed by the server as it signed it then: a page cannot make itself younger.)
-    let kiosk_id = kiosk_id(&app, &token);
+    let kiosk_id = kiosk_id(&app, token);
     let old = |step: usize, go: &str| {
         let mut f = with(step, go, &pairs(&[("b:linh_vuc", "khac")]));
         f[0].1 = uuid::Uuid::new_v4().to_string();

@@ -9,14 +9,12 @@ pub(crate) const SURVEY: &str = "sipas-2022-household";
 pub(crate) const WARD: &str = "NK-P-AN-BINH";
 
 pub(crate) fn paper_app() -> TestApp {
-    TestApp::builder()
-        .with_staff(&[
-            ("an", Role::Surveyor),
-            ("binh", Role::Surveyor),
-            ("chi", Role::Supervisor),
-            ("xem", Role::Viewer),
-        ])
-        .build()
+    spawn_app_with_staff(&[
+        ("an", Role::Surveyor),
+        ("binh", Role::Surveyor),
+        ("chi", Role::Supervisor),
+        ("xem", Role::Viewer),
+    ])
 }
 
 /// A household form as keyed: serial, date, and the codes of a few questions by the numbers
@@ -34,6 +32,12 @@ pub(crate) fn household(serial: &str, e11: &str) -> Vec<(&'static str, String)> 
         ("q.E2.1", "9".to_string()),
         ("q.E3.1", "5".to_string()),
     ]
+}
+
+/// `who` saves `form` on the keying screen `key`, and it is taken.
+pub(crate) async fn saves(who: &Staff, key: &str, form: &[(&'static str, String)]) {
+    let said = who.post_form(key, &as_pairs(form)).await;
+    assert_eq!(said.status, StatusCode::SEE_OTHER, "{}", said.text);
 }
 
 pub(crate) fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -153,15 +157,12 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let next = an.follow(saved).await.text_with(StatusCode::OK);
     assert!(next.contains("Đã lưu phiếu AB-0001 (lần nhập thứ nhất)"));
     let s2 = household("AB-0002", "5");
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&s2)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &s2).await;
     assert_eq!(app.responses(), 0, "single keyings do not count");
 
     // The second keyer never sees the first keying: the batch page names keyers, not values.
     let Answer { text: page, .. } = binh.get(format!("/entry/batches/{batch}")).await;
-    assert!(page.contains("AB-0001") && page.contains("an"));
+    assert_says(&page, &["AB-0001", "an"]);
     assert!(page.contains("Đã nhập 1 lần"));
 
     // Second keying of AB-0001 matches: verified and counted, once.
@@ -184,7 +185,7 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
         .get(format!("/entry/forms/{form_id}"))
         .await
         .text_with(StatusCode::OK);
-    assert!(dispute.contains("AB-0002") && dispute.contains("q.E1.1:source"));
+    assert_says(&dispute, &["AB-0002", "q.E1.1:source"]);
     // Without a reason nothing is settled.
     let status = settle_e11(&sup, &form_id, "paper", Some("4"), "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -224,12 +225,9 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     let Answer { text: stats, .. } = sup
         .get(format!("/entry/keyers?survey={SURVEY}&period=2025"))
         .await;
-    assert!(
-        stats.contains(">an<") && stats.contains(">binh<"),
-        "{stats}"
-    );
+    assert_says(&stats, &[">an<", ">binh<"]);
     let Answer { text: progress, .. } = sup.get(format!("/entry/batches/{batch}")).await;
-    assert!(progress.contains("Đã đối chiếu") && progress.contains("Đã xác minh"));
+    assert_says(&progress, &["Đã đối chiếu", "Đã xác minh"]);
 
     // The audit trail has every keying and the settlement with the values before and after.
     let Answer {
@@ -239,7 +237,7 @@ async fn two_surveyors_and_a_supervisor_take_paper_forms_to_verified_scores() {
     } = sup.get("/audit?action=paper.".to_string()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(trail.matches("Nhập phiếu</td>").count(), 4, "{trail}");
-    assert!(trail.contains("Đối chiếu phiếu") && trail.contains("cả hai lần đều gõ sai"));
+    assert_says(&trail, &["Đối chiếu phiếu", "cả hai lần đều gõ sai"]);
     // Surveyors do not read the audit trail.
     assert_eq!(
         an.get("/audit".to_string()).await.status,
@@ -418,20 +416,10 @@ async fn where_a_survey_counts_single_keyed_forms_a_settlement_moves_the_counts(
         "the page says so"
     );
 
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&household("AB-7", "1")))
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &household("AB-7", "1")).await;
     assert_eq!(app.responses(), 1, "counted when keyed once");
     recount_agrees(&app);
-    assert_eq!(
-        binh.post_form(&key, &as_pairs(&household("AB-7", "5")))
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&binh, &key, &household("AB-7", "5")).await;
     assert_eq!(app.responses(), 1);
     let form_id = first_dispute(&sup).await;
     let status = settle_e11(&sup, &form_id, "2", None, "phiếu ghi 5").await;
@@ -512,23 +500,13 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     assert_eq!(report.created, 2);
     assert_eq!(app.responses(), 0, "keyed once: nothing counts yet");
     let Answer { text: page, .. } = sup.get(format!("/entry/batches/{batch}")).await;
-    assert!(page.contains("AB-0500") && page.contains("Đã nhập 1 lần"));
+    assert_says(&page, &["AB-0500", "Đã nhập 1 lần"]);
 
     // Binh keys both from the paper: the first matches the file, the second does not.
     let key = format!("/entry/batches/{batch}/key");
-    assert_eq!(
-        binh.post_form(&key, &as_pairs(&household("AB-0500", "4")))
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&binh, &key, &household("AB-0500", "4")).await;
     assert_eq!(app.responses(), 1, "verified against the file's keying");
-    assert_eq!(
-        binh.post_form(&key, &as_pairs(&household("AB-0501", "4")))
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&binh, &key, &household("AB-0501", "4")).await;
     assert_eq!(
         app.responses(),
         1,
@@ -576,14 +554,8 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let svc = service!(app);
     let (sup, an, binh, batch, key) = desk(&svc).await;
     let form = household("AB-0900", "4");
-    assert_eq!(
-        an.post_form(&key, &as_pairs(&form)).await.status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        binh.post_form(&key, &as_pairs(&form)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    saves(&an, &key, &form).await;
+    saves(&binh, &key, &form).await;
     assert_eq!(app.responses(), 1);
     let Answer { text: page, .. } = sup.get(format!("/entry/batches/{batch}")).await;
     let at = page
@@ -623,10 +595,7 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("không có ô nào thay đổi"));
     let Answer { text: trail, .. } = sup.get("/audit?action=paper.correct").await;
-    assert!(
-        trail.contains("Sửa phiếu đã tính") && trail.contains("đọc nhầm thành 4"),
-        "{trail}"
-    );
+    assert_says(&trail, &["Sửa phiếu đã tính", "đọc nhầm thành 4"]);
     assert!(
         trail.contains("&quot;before&quot;:&quot;4&quot;") || trail.contains("\"before\":\"4\""),
         "{trail}"

@@ -35,6 +35,20 @@ fn arrived(b: &Browser) {
     b.wait_for("window.leaving === undefined && document.readyState === 'complete'");
 }
 
+/// Taps `css` and waits for the page it leads to.
+fn tap_through(b: &Browser, css: &str) {
+    leaving(b);
+    b.click(css);
+    arrived(b);
+}
+
+/// Presses Enter and waits for the page it leads to.
+fn enter_through(b: &Browser) {
+    leaving(b);
+    b.key("Enter");
+    arrived(b);
+}
+
 fn type_text(b: &Browser, s: &str) {
     for ch in s.chars() {
         b.key(&ch.to_string());
@@ -62,9 +76,7 @@ fn a_mistyped_slip_code_is_typed_again_on_the_same_page_with_the_message_beside_
     b.go(&format!("http://{addr}/o"));
     b.click("input[name=code]");
     type_text(&b, &format!("{}-{}", &wrong[..5], &wrong[5..]));
-    leaving(&b);
-    b.key("Enter");
-    arrived(&b);
+    enter_through(&b);
     let seen = b.run(
         "var i=document.querySelector('input[name=code]');var m=document.getElementById('code-problem');\
          return {input:!!i,value:i&&i.value,focused:document.activeElement===i,\
@@ -107,9 +119,7 @@ fn a_mistyped_slip_code_is_typed_again_on_the_same_page_with_the_message_beside_
         vec![],
     );
     type_text(&b, &code);
-    leaving(&b);
-    b.key("Enter");
-    arrived(&b);
+    enter_through(&b);
     assert_eq!(
         b.eval("!!document.querySelector('form#kiosk')"),
         json!(true),
@@ -161,6 +171,15 @@ const SUMMARY: &str = "var s=document.getElementById('problems');\
       bad:document.querySelectorAll('fieldset.bad').length,\
       text:s?s.textContent:''};";
 
+/// The summary of the form sent back, photographed: it shows at least `at_least` problems.
+#[track_caller]
+fn sent_back_summary(b: &mut Browser, at_least: u64) -> serde_json::Value {
+    let seen = b.run(SUMMARY, vec![]);
+    b.screenshot("tom-tat-loi");
+    assert_summary(&seen, at_least);
+    seen
+}
+
 #[track_caller]
 fn assert_summary(seen: &serde_json::Value, at_least: u64) {
     assert_eq!(seen["summary"], json!(true), "a summary: {seen}");
@@ -196,12 +215,8 @@ fn a_citizen_who_skips_questions_online_reads_what_to_put_right_at_the_top() {
     b.go(&format!("http://{addr}/o/{code}"));
     // The first question answered, the others skipped.
     b.click("form#kiosk fieldset input[type=radio] + span");
-    leaving(&b);
-    b.click("button.submit");
-    arrived(&b);
-    let seen = b.run(SUMMARY, vec![]);
-    b.screenshot("tom-tat-loi");
-    assert_summary(&seen, 2);
+    tap_through(&b, "button.submit");
+    sent_back_summary(&mut b, 2);
     b.check_accessibility("the online form sent back");
     // A link of the summary leads to its question.
     b.click("#problems a");
@@ -221,16 +236,10 @@ fn an_official_who_skips_a_question_reads_what_to_put_right_at_the_top_not_a_too
         return;
     };
     b.go(&link);
-    leaving(&b);
-    b.click("button[name=go][value='0']");
-    arrived(&b);
+    tap_through(&b, "button[name=go][value='0']");
     // Nothing chosen, the next part asked for: the server answers, not the browser.
-    leaving(&b);
-    b.click("button.primary[name=go]");
-    arrived(&b);
-    let seen = b.run(SUMMARY, vec![]);
-    b.screenshot("tom-tat-loi");
-    assert_summary(&seen, 1);
+    tap_through(&b, "button.primary[name=go]");
+    let seen = sent_back_summary(&mut b, 1);
     assert!(seen["text"].as_str().unwrap().contains("cần sửa"), "{seen}");
     b.check_accessibility("a part of the link's form sent back");
 }

@@ -44,9 +44,7 @@ pub async fn fixture(app: &TestApp) {
 
 /// The app with [`fixture`]'s forms, its service, and viewer "lan" signed in.
 async fn viewer_on_fixture() -> (TestApp, Web, Staff) {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     fixture(&app).await;
     let svc = service!(app);
     let who = svc.viewer("lan").await;
@@ -187,39 +185,28 @@ async fn table_exports_are_csv_with_a_bom_and_xlsx() {
         .get(uri.replace("format=csv", "format=pdf"))
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("csv hoặc xlsx") && page.contains("href=\"/sipas\""));
+    assert_says(&page, &["csv hoặc xlsx", "href=\"/sipas\""]);
 }
 
 #[actix_web::test]
 async fn unknown_pages_and_wrong_choices_say_what_to_do_in_the_readers_language() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let svc = service!(app);
     let visitor = svc.anonymous();
     let page = visitor
         .get("/khong-co")
         .await
         .text_with(StatusCode::NOT_FOUND);
-    assert!(
-        page.contains("Không tìm thấy trang") && page.contains("href=\"/\""),
-        "{page}"
-    );
+    assert_says(&page, &["Không tìm thấy trang", "href=\"/\""]);
     let page = visitor.in_lang("en").get("/nothing-here").await.text;
-    assert!(
-        page.contains("Page not found") && page.contains("lang=\"en\""),
-        "{page}"
-    );
+    assert_says(&page, &["Page not found", "lang=\"en\""]);
 
     let who = svc.viewer("lan").await;
     let page = who
         .get("/scores?survey=sipas-counter&period=abc")
         .await
         .text_with(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.contains("Năm “abc” không hợp lệ") && page.contains("href=\"/scores\""),
-        "{page}"
-    );
+    assert_says(&page, &["Năm “abc” không hợp lệ", "href=\"/scores\""]);
     let page = who
         .get("/scores?survey=sipas-counter&period=2025&from=2025-06-01&to=2025-05-01")
         .await
@@ -268,9 +255,7 @@ async fn the_public_page_needs_no_sign_in_withholds_small_cells_and_is_cacheable
 
 #[actix_web::test]
 async fn the_papi_page_shows_dimensions_against_2022_and_rank_20() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let svc = service!(app);
     let who = svc.viewer("lan").await;
     let page = who.get("/papi?period=2025").await.text_with(StatusCode::OK);
@@ -290,9 +275,7 @@ fn all_nodes(nodes: &Value) -> Vec<&Value> {
 
 #[actix_web::test]
 async fn one_citizen_on_one_day_at_one_ward_is_never_shown() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     fixture(&app).await;
     // One citizen, alone at Hưng Phú on 15 June, satisfied with everything.
     let mut one = crate::harness::submission("CR-P-HUNG-PHU", Some(5));

@@ -27,9 +27,7 @@ fn login(pre: &str, token: &str, name: &str, password: &str, ip: &str) -> TestRe
 
 #[actix_web::test]
 async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Admin, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Admin)]);
     let svc = service!(app);
     // Cookie and field of the client's choosing (the old double submit accepted these).
     let picked = "ab".repeat(32);
@@ -92,9 +90,7 @@ async fn a_token_the_browser_picks_or_a_page_of_another_site_is_refused() {
 
 #[actix_web::test]
 async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_the_limit() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let svc = service!(app);
     let (pre, token) = svc.login_page().await;
     // Forty wrong passwords at once from one address: only the first ten are checked.
@@ -154,9 +150,7 @@ async fn guessing_from_one_address_does_not_lock_the_user_out_and_cannot_race_th
 
 #[actix_web::test]
 async fn an_unknown_name_costs_the_same_as_a_wrong_password() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let time = |name: &'static str, i: usize| {
         let state = app.state.clone();
         async move {
@@ -205,9 +199,7 @@ fn age_sessions(app: &TestApp, column: &str) {
 
 #[actix_web::test]
 async fn sessions_end_when_idle_too_long_or_too_old_and_when_the_user_is_disabled() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let svc = service!(app);
     for column in ["last_seen", "expires_at"] {
         let who = svc.sign_in("lan", USER_PASSWORD).await;

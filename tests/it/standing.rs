@@ -6,6 +6,15 @@ use crate::harness::*;
 use actix_web::http::StatusCode;
 use serde_json::Value;
 
+/// An app holding [`fixture`]'s forms, its service, and the admin signed in.
+async fn fixture_with_admin() -> (TestApp, Web, Staff) {
+    let app = spawn_app();
+    fixture(&app).await;
+    let svc = service!(app);
+    let admin = svc.admin().await;
+    (app, svc, admin)
+}
+
 /// 12 counter forms (answers 5, 4, 3 in turn) in Cái Khế ward and 6 officials' forms answered
 /// at best, all for 2025.
 async fn fixture(app: &TestApp) {
@@ -31,6 +40,15 @@ pub(crate) fn rows(report: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The criterion row `code` of a `GET /api/v1/parindex` answer.
+#[track_caller]
+pub(crate) fn row(report: &Value, code: &str) -> Value {
+    rows(report)
+        .into_iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no criterion {code}"))
+}
+
 /// The page's main content with the CSRF token and the session user taken out, for snapshots.
 pub fn main_of(page: &str, csrf: &str) -> String {
     let start = page.find("<main").unwrap();
@@ -42,20 +60,14 @@ pub fn main_of(page: &str, csrf: &str) -> String {
 
 #[actix_web::test]
 async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owners() {
-    let app = TestApp::builder().build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let admin = svc.admin().await;
+    let (_app, svc, admin) = fixture_with_admin().await;
     let home = admin.get("/").await.text_with(StatusCode::OK);
     assert!(home.contains("PAR INDEX dự kiến năm 2025"), "{home}");
     assert!(home.contains("Ba chỗ mất điểm lớn nhất"));
     // The costliest gap: 5.4, 1.5 points lost (no points in 2022), owned by Sở Nội vụ.
     let gaps = &home[home.find("<ol class=\"costliest\">").unwrap()..];
     let first = &gaps[..gaps.find("</li>").unwrap()];
-    assert!(
-        first.contains("5.4 ") && first.contains("1,5000"),
-        "{first}"
-    );
+    assert_says(first, &["5.4 ", "1,5000"]);
     let link = "href=\"/agencies/SNV\"";
     assert!(first.contains(link));
     assert_eq!(
@@ -86,10 +98,7 @@ async fn home_shows_the_standing_and_the_three_costliest_gaps_link_to_their_owne
 
 #[actix_web::test]
 async fn every_number_on_the_par_page_matches_the_api() {
-    let app = TestApp::builder().build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let admin = svc.admin().await;
+    let (app, _svc, admin) = fixture_with_admin().await;
     let tok = Some(app.viewer_token.as_str());
     let (_, report) = get(&app, tok, "/api/v1/parindex?period=2025").await;
     let page = admin
@@ -125,18 +134,12 @@ async fn every_number_on_the_par_page_matches_the_api() {
     let (_, scores) = get(&app, tok, "/api/v1/scores?survey=sipas-counter&period=2025").await;
     let e1 = &scores["nodes"][0]["children"][0];
     assert_eq!(e1["points_code"], "8.1.1");
-    let r811 = rows(&report)
-        .into_iter()
-        .find(|r| r["code"] == "8.1.1")
-        .unwrap();
+    let r811 = row(&report, "8.1.1");
     assert_eq!(r811["value"], e1["points"]);
     assert_eq!(r811["source"], "measured");
     assert_eq!(r811["estimate_n"], e1["n"]);
     // The officials' answers at best give every sub-criterion its point.
-    let r241 = rows(&report)
-        .into_iter()
-        .find(|r| r["code"] == "2.4.1")
-        .unwrap();
+    let r241 = row(&report, "2.4.1");
     assert_eq!(
         (r241["value"].as_str(), r241["gap_max"].as_str()),
         (Some("1.0000"), Some("0.0000"))
@@ -151,16 +154,13 @@ async fn every_number_on_the_par_page_matches_the_api() {
     );
     // A unit: the ward's own answers; the officials' survey (counted under the city) is absent.
     let (_, ward) = get(&app, tok, "/api/v1/parindex?period=2025&unit=NK-P-CAI-KHE").await;
-    let w241 = rows(&ward)
-        .into_iter()
-        .find(|r| r["code"] == "2.4.1")
-        .unwrap();
+    let w241 = row(&ward, "2.4.1");
     assert_eq!(w241["source"], "2022");
     let Answer {
         text: ward_page, ..
     } = admin.get("/parindex?period=2025&unit=NK-P-CAI-KHE").await;
     assert!(ward_page.contains(&vi(ward["projection"]["total"].as_str().unwrap())));
-    assert!(ward_page.contains("selected>") && ward_page.contains("Cái Khế"));
+    assert_says(&ward_page, &["selected>", "Cái Khế"]);
 }
 
 #[actix_web::test]
@@ -211,7 +211,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
             .await
             .text_with(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains(says), "{says}: {body}");
-        assert!(body.contains("Chưa lưu gì") && body.contains("href=\"/parindex?period=2025\""));
+        assert_says(&body, &["Chưa lưu gì", "href=\"/parindex?period=2025\""]);
         assert!(
             body.contains(&format!("value=\"{points}\"")),
             "what was typed is kept"
@@ -262,10 +262,7 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
         "/api/v1/parindex?period=2025",
     )
     .await;
-    let r = rows(&report)
-        .into_iter()
-        .find(|r| r["code"] == "3.4.1")
-        .unwrap();
+    let r = row(&report, "3.4.1");
     assert_eq!(
         (r["value"].as_str(), r["source"].as_str()),
         (Some("1.4990"), Some("entered"))
@@ -275,8 +272,9 @@ async fn owners_enter_their_criteria_with_evidence_and_everything_else_stores_no
     assert_eq!(report["projection"]["total"], "86.11");
     assert!((report["projection"]["entered_share"].as_f64().unwrap() - 0.015).abs() < 1e-9);
     let Answer { text: page, .. } = vp.get(format!("{uri}?period=2025")).await;
-    assert!(
-        page.contains("Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn") && page.contains("(đang tính)")
+    assert_says(
+        &page,
+        &["Báo cáo 12/BC-VP: 99,6 % hồ sơ đúng hạn", "(đang tính)"],
     );
     // An admin enters for anyone.
     let admin = svc.admin().await;
@@ -306,21 +304,18 @@ async fn root_nodes_of_the_scores_carry_the_top20_chance_and_its_basis() {
     // most Hà Nội's 86.50 % at rank 11), named with its year and source; 2022's estimate of
     // 81.5–82.0 % is gone.
     let vi = root["top20_basis"].as_str().unwrap();
-    assert!(
-        vi.contains("83,28–86,50")
-            && vi.contains("năm 2024")
-            && vi.contains("Kế hoạch 101/KH-UBND"),
-        "{vi}"
-    );
+    assert_says(vi, &["83,28–86,50", "năm 2024", "Kế hoạch 101/KH-UBND"]);
     assert!(!vi.contains("81,5"), "{vi}");
     // The same words in English.
     let en = root["top20_basis_en"].as_str().unwrap();
-    assert!(
-        en.contains("rank-20 threshold of 83.28–86.50")
-            && en.contains("line of 2024")
-            && en.contains("plan 101/KH-UBND")
-            && en.contains("not a rank"),
-        "{en}"
+    assert_says(
+        en,
+        &[
+            "rank-20 threshold of 83.28–86.50",
+            "line of 2024",
+            "plan 101/KH-UBND",
+            "not a rank",
+        ],
     );
     assert!(!en.contains("Ngưỡng"), "{en}");
     assert!(
@@ -354,10 +349,7 @@ async fn root_nodes_of_the_scores_carry_the_top20_chance_and_its_basis() {
 
 #[actix_web::test]
 async fn snapshots_of_the_standing_pages() {
-    let app = TestApp::builder().build();
-    fixture(&app).await;
-    let svc = service!(app);
-    let admin = svc.admin().await;
+    let (_app, _svc, admin) = fixture_with_admin().await;
     for (name, uri) in [
         ("home", "/"),
         ("parindex", "/parindex"),

@@ -3,7 +3,7 @@
 //! and for a unit, the units-below table and its export, respondent groups and their whole —
 //! and the kiosks page neither times an answer nor shows a count under the smallest cell.
 
-use crate::api::{answer_everything, described_survey, get, store};
+use crate::api::{answer_everything, described_survey, get, store, viewer_scores};
 use crate::harness::*;
 use actix_web::http::StatusCode;
 use serde_json::{json, Value};
@@ -16,13 +16,30 @@ fn root(scores: &Value) -> &Value {
 
 /// The root value of the API's scores for a unit (None: the whole city).
 async fn value_of(app: &TestApp, unit: Option<&str>) -> Option<f64> {
-    let uri = match unit {
-        Some(u) => format!("/api/v1/scores?{SIPAS}&unit={u}"),
-        None => format!("/api/v1/scores?{SIPAS}"),
-    };
-    let (status, scores) = get(app, Some(&app.viewer_token), &uri).await;
-    assert_eq!(status, StatusCode::OK, "{scores}");
-    root(&scores)["value"].as_f64()
+    root(&viewer_scores(app, &with_unit(SIPAS, unit)).await)["value"].as_f64()
+}
+
+/// `query` limited to `unit` when given (None: the whole city).
+fn with_unit(query: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{query}&unit={u}"),
+        None => query.to_string(),
+    }
+}
+
+/// Stores `n` forms through the API, each made afresh by `form` (a submission id of its own).
+async fn store_forms(app: &TestApp, n: usize, form: impl Fn() -> Value) {
+    for _ in 0..n {
+        store(app, &form()).await;
+    }
+}
+
+/// A counter form at `unit`, every item answered `value`, with the field at `pointer` set to
+/// `to`.
+fn counter_form_with(unit: &str, value: i64, pointer: &str, to: &str) -> Value {
+    let mut body = submission(unit, Some(value));
+    *body.pointer_mut(pointer).unwrap() = json!(to);
+    body
 }
 
 /// The CSV line of the row that starts with `name`.
@@ -34,9 +51,7 @@ fn csv_row<'a>(csv: &'a str, name: &str) -> &'a str {
 
 #[actix_web::test]
 async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     // Five forms in Ninh Kiều (all at Cái Khế), one in Bình Thủy: the city has six.
     for _ in 0..5 {
         store(&app, &submission("NK-P-CAI-KHE", Some(5))).await;
@@ -104,20 +119,14 @@ async fn the_city_minus_a_unit_recovers_no_withheld_unit() {
 
 #[actix_web::test]
 async fn a_group_holding_every_answer_is_withheld_with_the_whole() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let officials = described_survey(&app, "parindex-officials-2022").await;
     let answer = |n: usize| {
-        let officials = officials.clone();
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = answer_everything(&officials, "CT");
-                body["group"] = json!("hdnd");
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, || {
+            let mut body = answer_everything(&officials, "CT");
+            body["group"] = json!("hdnd");
+            body
+        })
     };
     let uri = "/api/v1/scores?survey=parindex-officials-2022&period=2025";
     answer(3).await;
@@ -215,10 +224,7 @@ async fn the_kiosks_page_times_no_answer_and_withholds_small_counts() {
         store(&app, &body).await;
     }
     let Answer { text: page, .. } = who.get("/admin/kiosks").await;
-    assert!(
-        page.contains("\">7</td>") && page.contains("\">5</td>"),
-        "{page}"
-    );
+    assert_says(&page, &["\">7</td>", "\">5</td>"]);
 }
 
 /// Every node of a scores answer with its code, in tree order.
@@ -283,20 +289,15 @@ fn lone_withheld_groups(scores: &Value) -> Vec<String> {
 
 #[actix_web::test]
 async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let officials = described_survey(&app, "parindex-officials-2022").await;
     let answer = |unit: &'static str, group: &'static str, n: usize| {
-        let officials = officials.clone();
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = answer_everything(&officials, unit);
-                body["group"] = json!(group);
-                store(app, &body).await;
-            }
-        }
+        let officials = &officials;
+        store_forms(&app, n, move || {
+            let mut body = answer_everything(officials, unit);
+            body["group"] = json!(group);
+            body
+        })
     };
     // Deputies: five at Cái Khế, one at An Thới; department heads: five at each.
     answer("NK-P-CAI-KHE", "hdnd", 5).await;
@@ -304,18 +305,9 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
     answer("NK-P-CAI-KHE", "lanh_dao_so", 5).await;
     answer("BT-P-AN-THOI", "lanh_dao_so", 5).await;
     let read = |unit: Option<&str>| {
-        let uri = match unit {
-            Some(u) => {
-                format!("/api/v1/scores?survey=parindex-officials-2022&period=2025&unit={u}")
-            }
-            None => "/api/v1/scores?survey=parindex-officials-2022&period=2025".to_string(),
-        };
+        let query = with_unit("survey=parindex-officials-2022&period=2025", unit);
         let app = &app;
-        async move {
-            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
-            assert_eq!(status, StatusCode::OK, "{s}");
-            s
-        }
+        async move { viewer_scores(app, &query).await }
     };
     let city = read(None).await;
     let root_hdnd = group_of(root(&city), "hdnd").unwrap();
@@ -354,18 +346,13 @@ async fn the_city_s_group_minus_a_ward_s_recovers_no_answer() {
 
 #[actix_web::test]
 async fn two_ranges_a_day_apart_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
     let on = |day: &'static str, v: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = crate::harness::submission("NK-P-CAI-KHE", Some(v));
-                body["date"] = json!(day);
-                store(app, &body).await;
-            }
-        }
+        store_forms(&app, n, move || {
+            let mut body = submission("NK-P-CAI-KHE", Some(v));
+            body["date"] = json!(day);
+            body
+        })
     };
     // Five satisfied citizens on 1 June, one dissatisfied on the 11th, five in May.
     on("2025-06-01", 5, 5).await;
@@ -373,12 +360,7 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     on("2025-05-02", 4, 5).await;
     let range = |from: &'static str, to: &'static str| {
         let app = &app;
-        async move {
-            let uri = format!("/api/v1/scores?{SIPAS}&from={from}&to={to}");
-            let (status, s) = get(app, Some(&app.viewer_token), &uri).await;
-            assert_eq!(status, StatusCode::OK, "{s}");
-            s
-        }
+        async move { viewer_scores(app, &format!("{SIPAS}&from={from}&to={to}")).await }
     };
     let ten = range("2025-06-01", "2025-06-10").await;
     let eleven = range("2025-06-01", "2025-06-11").await;
@@ -432,178 +414,146 @@ async fn two_ranges_a_day_apart_recover_no_answer() {
     assert_eq!(eleven["range_withheld"], false);
 }
 
-#[actix_web::test]
-async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    let answer = |unit: &'static str, field: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = submission(unit, Some(value));
-                body["background"]["linh_vuc"] = json!(field);
-                store(app, &body).await;
-            }
-        }
-    };
-    // Certification: five at Cái Khế, one at An Thới; civil status: five at each. Both
-    // districts stand in the city's table of units (ten and six forms).
-    answer("NK-P-CAI-KHE", "chung_thuc", 5, 5).await;
-    answer("BT-P-AN-THOI", "chung_thuc", 1, 1).await;
-    answer("NK-P-CAI-KHE", "ho_tich", 5, 5).await;
-    answer("BT-P-AN-THOI", "ho_tich", 3, 5).await;
-    let svc = service!(app);
-    let who = svc.sign_in("lan", USER_PASSWORD).await;
-    let fields = |unit: Option<&str>| {
-        let uri = match unit {
-            Some(u) => format!("/sipas/export?{SIPAS}&unit={u}&table=fields&format=csv"),
-            None => format!("/sipas/export?{SIPAS}&table=fields&format=csv"),
-        };
-        (uri, unit.unwrap_or("the city").to_string())
-    };
-    const CERT: &str = "\"Chứng thực, xác nhận\"";
-    const CIVIL: &str = "Hộ tịch";
-    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
-    let (uri, _) = fields(None);
-    let city = who.get(&uri).await.text_with(StatusCode::OK);
-    let row = csv_row(&city, CERT);
-    assert!(
-        !row.contains(WITHHELD),
-        "the city's six certifications stand: {row}"
-    );
-    for unit in ["NK", "NK-P-CAI-KHE"] {
-        let (uri, name) = fields(Some(unit));
-        let Answer {
-            status, text: csv, ..
-        } = who.get(&uri).await;
-        assert_eq!(status, StatusCode::OK, "{csv}");
-        // The city's certifications minus this unit's would be An Thới's one form.
-        let row = csv_row(&csv, CERT);
-        assert!(
-            row.starts_with(&format!("{CERT}{WITHHELD}")),
-            "{name}: {row}"
-        );
-        // Nor is it the unit's total minus its civil status: that goes with it.
-        let row = csv_row(&csv, CIVIL);
-        assert!(
-            row.starts_with(&format!("{CIVIL}{WITHHELD}")),
-            "{name}: {row}"
-        );
-    }
+/// Counter forms for [`Breakdown`]: their unit, the field that puts them in a row of the
+/// table (a JSON pointer and its value; none where the unit itself does), the value every
+/// item gets, and how many.
+type Forms = (
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    i64,
+    usize,
+);
 
-    // Not vacuous: with five certifications at An Thới too, Cái Khế's show.
-    answer("BT-P-AN-THOI", "chung_thuc", 1, 4).await;
-    for unit in ["NK", "NK-P-CAI-KHE"] {
-        let (uri, name) = fields(Some(unit));
-        let Answer { text: csv, .. } = who.get(&uri).await;
-        for field in [CERT, CIVIL] {
-            let row = csv_row(&csv, field);
-            assert!(row.starts_with(&format!("{field},100")), "{name}: {row}");
-        }
-    }
+/// A table of the SIPAS export, and forms that leave one answer alone in its first row outside
+/// the units read: the city's row minus a unit's, or a unit's total minus its other row, would
+/// give that answer.
+struct Breakdown {
+    /// The export's `table`.
+    table: &'static str,
+    /// The row where the one answer stands, and the row beside it.
+    rows: [&'static str; 2],
+    forms: [Forms; 4],
+    /// What the city's first row holds, standing.
+    city_holds: &'static str,
+    /// The units whose two rows must be withheld.
+    withheld_in: &'static [&'static str],
+    /// The forms that make the lone answer five, and the units whose rows then show.
+    more: Forms,
+    shown_in: &'static [&'static str],
 }
 
-#[actix_web::test]
-async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    let answer = |unit: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                store(app, &submission(unit, Some(value))).await;
-            }
-        }
+/// Plays [`Breakdown`] as an insider: the city's first row stands, each unit of `withheld_in`
+/// withholds both rows; not vacuous, with `more` forms stored each unit of `shown_in` shows
+/// them.
+async fn assert_no_answer_recovered(b: Breakdown) {
+    let app = spawn_app_with_staff(&[("lan", Role::Viewer)]);
+    let answer = |(unit, set, value, n): Forms| {
+        store_forms(&app, n, move || match set {
+            Some((pointer, to)) => counter_form_with(unit, value, pointer, to),
+            None => submission(unit, Some(value)),
+        })
     };
-    // Wards: five at Cái Khế, one at An Thới; five at each district's own office.
-    answer("NK-P-CAI-KHE", 5, 5).await;
-    answer("BT-P-AN-THOI", 1, 1).await;
-    answer("NK", 5, 5).await;
-    answer("BT", 3, 5).await;
+    for forms in b.forms {
+        answer(forms).await;
+    }
     let svc = service!(app);
     let who = svc.sign_in("lan", USER_PASSWORD).await;
-    const WARDS: &str = "\"Phường, xã, thị trấn\"";
-    const DISTRICTS: &str = "\"Quận, huyện\"";
     const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
-    let levels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=levels&format=csv");
-    let city = who.get(levels("")).await.text_with(StatusCode::OK);
-    let row = csv_row(&city, WARDS);
-    assert!(
-        !row.contains(WITHHELD),
-        "the city's six ward forms stand: {row}"
-    );
-    let nk = who.get(levels("&unit=NK")).await.text_with(StatusCode::OK);
-    // The city's wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's
-    // total minus its district office.
-    for level in [WARDS, DISTRICTS] {
-        let row = csv_row(&nk, level);
-        assert!(row.starts_with(&format!("{level}{WITHHELD}")), "{row}");
-    }
-
-    // Not vacuous: with five forms at An Thới, Ninh Kiều's levels show.
-    answer("BT-P-AN-THOI", 1, 4).await;
-    let Answer { text: nk, .. } = who.get(levels("&unit=NK")).await;
-    for level in [WARDS, DISTRICTS] {
-        let row = csv_row(&nk, level);
-        assert!(row.starts_with(&format!("{level},100")), "{row}");
-    }
-}
-
-#[actix_web::test]
-async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
-    let app = TestApp::builder()
-        .with_user("lan", Role::Viewer, None)
-        .build();
-    let answer = |unit: &'static str, channel: &'static str, value: i64, n: usize| {
-        let app = &app;
-        async move {
-            for _ in 0..n {
-                let mut body = submission(unit, Some(value));
-                body["channel"] = json!(channel);
-                store(app, &body).await;
-            }
-        }
+    let table = |unit: Option<&str>| {
+        let query = with_unit(SIPAS, unit);
+        let uri = format!("/sipas/export?{query}&table={}&format=csv", b.table);
+        let who = &who;
+        async move { who.get(&uri).await.text_with(StatusCode::OK) }
     };
-    // Kiosks: five at Cái Khế, one at An Thới; other systems: five at each.
-    answer("NK-P-CAI-KHE", "kiosk", 5, 5).await;
-    answer("BT-P-AN-THOI", "kiosk", 1, 1).await;
-    answer("NK-P-CAI-KHE", "api", 5, 5).await;
-    answer("BT-P-AN-THOI", "api", 3, 5).await;
-    let svc = service!(app);
-    let who = svc.sign_in("lan", USER_PASSWORD).await;
-    const KIOSK: &str = "Máy tính bảng tại quầy";
-    const API: &str = "Hệ thống khác (API)";
-    const WITHHELD: &str = ",\"ít phiếu, không hiển thị\"";
-    let channels = |unit: &str| format!("/sipas/export?{SIPAS}{unit}&table=channels&format=csv");
-    let city = who.get(channels("")).await.text_with(StatusCode::OK);
-    let row = csv_row(&city, KIOSK);
-    assert!(
-        !row.contains(WITHHELD),
-        "the city's six kiosk forms stand: {row}"
-    );
-    for unit in ["NK", "NK-P-CAI-KHE"] {
-        let csv = who
-            .get(channels(&format!("&unit={unit}")))
-            .await
-            .text_with(StatusCode::OK);
-        // The city's kiosks minus this unit's would be An Thới's one form; nor is it the
-        // unit's total minus its other channel.
-        for channel in [KIOSK, API] {
-            let row = csv_row(&csv, channel);
+    let row = csv_row(&table(None).await, b.rows[0]).to_string();
+    assert!(!row.contains(WITHHELD), "{}: {row}", b.city_holds);
+    for unit in b.withheld_in {
+        let csv = table(Some(unit)).await;
+        for name in b.rows {
+            let row = csv_row(&csv, name);
             assert!(
-                row.starts_with(&format!("{channel}{WITHHELD}")),
+                row.starts_with(&format!("{name}{WITHHELD}")),
                 "{unit}: {row}"
             );
         }
     }
 
-    // Not vacuous: with five kiosk forms at An Thới, Cái Khế's channels show.
-    answer("BT-P-AN-THOI", "kiosk", 1, 4).await;
-    let Answer { text: csv, .. } = who.get(channels("&unit=NK-P-CAI-KHE")).await;
-    for channel in [KIOSK, API] {
-        let row = csv_row(&csv, channel);
-        assert!(row.starts_with(&format!("{channel},100")), "{row}");
+    answer(b.more).await;
+    for unit in b.shown_in {
+        let csv = table(Some(unit)).await;
+        for name in b.rows {
+            let row = csv_row(&csv, name);
+            assert!(row.starts_with(&format!("{name},100")), "{unit}: {row}");
+        }
     }
+}
+
+#[actix_web::test]
+async fn the_city_s_field_minus_a_ward_s_recovers_no_answer() {
+    let field = |f| Some(("/background/linh_vuc", f));
+    // Certification: five at Cái Khế, one at An Thới; civil status: five at each. Both
+    // districts stand in the city's table of units (ten and six forms). The city's
+    // certifications minus a unit's would be An Thới's one form; nor is it the unit's total
+    // minus its civil status: that goes with it. With five certifications at An Thới too,
+    // Cái Khế's show.
+    assert_no_answer_recovered(Breakdown {
+        table: "fields",
+        rows: ["\"Chứng thực, xác nhận\"", "Hộ tịch"],
+        forms: [
+            ("NK-P-CAI-KHE", field("chung_thuc"), 5, 5),
+            ("BT-P-AN-THOI", field("chung_thuc"), 1, 1),
+            ("NK-P-CAI-KHE", field("ho_tich"), 5, 5),
+            ("BT-P-AN-THOI", field("ho_tich"), 3, 5),
+        ],
+        city_holds: "the city's six certifications stand",
+        withheld_in: &["NK", "NK-P-CAI-KHE"],
+        more: ("BT-P-AN-THOI", field("chung_thuc"), 1, 4),
+        shown_in: &["NK", "NK-P-CAI-KHE"],
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn the_city_s_wards_minus_a_district_s_recover_no_answer() {
+    // Wards: five at Cái Khế, one at An Thới; five at each district's own office. The city's
+    // wards minus Ninh Kiều's would be An Thới's one form; nor is it Ninh Kiều's total minus
+    // its district office. With five forms at An Thới, Ninh Kiều's levels show.
+    assert_no_answer_recovered(Breakdown {
+        table: "levels",
+        rows: ["\"Phường, xã, thị trấn\"", "\"Quận, huyện\""],
+        forms: [
+            ("NK-P-CAI-KHE", None, 5, 5),
+            ("BT-P-AN-THOI", None, 1, 1),
+            ("NK", None, 5, 5),
+            ("BT", None, 3, 5),
+        ],
+        city_holds: "the city's six ward forms stand",
+        withheld_in: &["NK"],
+        more: ("BT-P-AN-THOI", None, 1, 4),
+        shown_in: &["NK"],
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn the_city_s_kiosks_minus_a_ward_s_recover_no_answer() {
+    let channel = |c| Some(("/channel", c));
+    // Kiosks: five at Cái Khế, one at An Thới; other systems: five at each. The city's kiosks
+    // minus a unit's would be An Thới's one form; nor is it the unit's total minus its other
+    // channel. With five kiosk forms at An Thới, Cái Khế's channels show.
+    assert_no_answer_recovered(Breakdown {
+        table: "channels",
+        rows: ["Máy tính bảng tại quầy", "Hệ thống khác (API)"],
+        forms: [
+            ("NK-P-CAI-KHE", channel("kiosk"), 5, 5),
+            ("BT-P-AN-THOI", channel("kiosk"), 1, 1),
+            ("NK-P-CAI-KHE", channel("api"), 5, 5),
+            ("BT-P-AN-THOI", channel("api"), 3, 5),
+        ],
+        city_holds: "the city's six kiosk forms stand",
+        withheld_in: &["NK", "NK-P-CAI-KHE"],
+        more: ("BT-P-AN-THOI", channel("kiosk"), 1, 4),
+        shown_in: &["NK-P-CAI-KHE"],
+    })
+    .await;
 }

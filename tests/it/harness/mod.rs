@@ -239,6 +239,11 @@ pub fn spawn_app() -> TestApp {
     TestApp::builder().build()
 }
 
+/// An app with users of the whole city (no unit), each signing in with [`USER_PASSWORD`].
+pub fn spawn_app_with_staff(staff: &[(&str, Role)]) -> TestApp {
+    TestApp::builder().with_staff(staff).build()
+}
+
 pub fn spawn_app_with(tweak: impl FnOnce(&mut Settings) + 'static) -> TestApp {
     TestApp::builder().settings(tweak).build()
 }
@@ -282,6 +287,21 @@ macro_rules! service {
             actix_web::test::TestRequest::to_request,
         )
     };
+}
+
+/// The ward of [`kiosk_app`]'s kiosk.
+pub const KIOSK_WARD: &str = "NK-P-CAI-KHE";
+
+/// An app with one counter-form kiosk, at [`KIOSK_WARD`] (settings changed by `tweak`): the
+/// app, its service, and the kiosk's screen.
+pub async fn kiosk_app(tweak: impl FnOnce(&mut Settings) + 'static) -> (TestApp, Web, Citizen) {
+    let app = TestApp::builder()
+        .settings(tweak)
+        .with_kiosk(KIOSK_WARD, "sipas-counter")
+        .build();
+    let web = service!(app);
+    let kiosk = web.citizen(&app.kiosks[0]);
+    (app, web, kiosk)
 }
 
 pub const ITEMS: [&str; 19] = [
@@ -464,6 +484,18 @@ pub fn copy_surveys(to: &std::path::Path) {
         let p = entry.unwrap().path();
         std::fs::copy(&p, to.join("benchmarks").join(p.file_name().unwrap())).unwrap();
     }
+}
+
+/// A copy of the shipped definitions ([`copy_surveys`]) where `file` (a path below the surveys
+/// folder, the plan's too) is what `edit` makes of the shipped one, for a test to break it.
+pub fn definitions_with(file: &str, edit: impl FnOnce(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_surveys(dir.path());
+    let shipped = std::fs::read_to_string(surveys_dir().join(file)).unwrap();
+    let to = dir.path().join(file);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::write(to, edit(&shipped)).unwrap();
+    dir
 }
 
 /// Runs a `chiso` command as an operator does; it must succeed (its errors shown if not).
@@ -764,4 +796,29 @@ pub fn assert_says(page: &str, said: &[&str]) {
     for phrase in said {
         assert!(page.contains(phrase), "missing “{phrase}” in:\n{page}");
     }
+}
+
+/// The elements of the JSON array `list`.
+#[track_caller]
+pub fn elements(list: &Value) -> &Vec<Value> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The string `key` of each element of the JSON array `list`, in order.
+#[track_caller]
+pub fn strings_of<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    elements(list)
+        .iter()
+        .map(|e| e[key].as_str().unwrap_or_else(|| panic!("no {key} in {e}")))
+        .collect()
+}
+
+/// The first element of the JSON array `list` whose `key` is `value`.
+#[track_caller]
+pub fn element<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    elements(list)
+        .iter()
+        .find(|e| e[key] == value)
+        .unwrap_or_else(|| panic!("no {key} {value} in {list}"))
 }

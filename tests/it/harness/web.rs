@@ -414,6 +414,12 @@ impl Staff {
         }
     }
 
+    /// Presses a button whose form holds nothing but the CSRF token (revoke, close, disable,
+    /// the yes of a question page), posting it to `path`.
+    pub async fn press(&self, path: impl AsRef<str>) -> Answer {
+        self.post_form(path, &[("x", "")]).await
+    }
+
     /// Posts a form without the CSRF field, as a forged or stale page would.
     pub async fn post_form_without_csrf<K: AsRef<str>, V: AsRef<str>>(
         &self,
@@ -502,6 +508,20 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Str
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The policy of `answer` (a web app's worker) lets its page install it and lets the worker
+/// fetch from this site: `connect-src`, `worker-src` and `manifest-src` are `'self'`.
+#[track_caller]
+pub fn assert_installable_from_this_site(answer: &Answer) {
+    let csp = answer.header("content-security-policy");
+    for allowed in [
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+    ] {
+        assert!(csp.contains(allowed), "{csp}");
+    }
 }
 
 /// Sends requests at once (as many browsers would) and waits for them all: the status of each
