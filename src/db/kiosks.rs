@@ -13,7 +13,7 @@ pub struct Kiosk {
     pub label: String,
 }
 
-/// A kiosk as stored, with whether it was revoked.
+/// A kiosk as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = kiosks)]
 struct KioskRow {
@@ -21,7 +21,6 @@ struct KioskRow {
     unit_code: String,
     survey_id: String,
     label: String,
-    revoked_at: Option<String>,
 }
 
 impl KioskRow {
@@ -91,20 +90,6 @@ pub fn unit_of(conn: &mut AnyConnection, named: &IdOrToken) -> Result<Option<Str
         .select(kiosks::unit_code)
         .first(conn)
         .optional()?)
-}
-
-pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
-    let rows: Vec<KioskRow> = kiosks::table
-        .order((kiosks::created_at, kiosks::id))
-        .select(KioskRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let active = r.revoked_at.is_none();
-            (r.into_kiosk(), active)
-        })
-        .collect())
 }
 
 /// A kiosk as administrators see it.
