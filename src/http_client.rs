@@ -81,41 +81,33 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> std::io::Result<Reply> {
-        let result = self.try_send(method, path, headers, body);
+        let host = self.addr.clone();
+        let result = self.connect().and_then(|s| {
+            let mut head = format!(
+                "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let w = s.get_mut();
+            w.write_all(head.as_bytes())?;
+            w.write_all(body)?;
+            let head = Head::read(s)?;
+            let mut buf = vec![0; head.length().unwrap_or(0)];
+            s.read_exact(&mut buf)?;
+            Ok(Reply {
+                status: head.status,
+                body: String::from_utf8_lossy(&buf).into_owned(),
+                headers: head.headers,
+            })
+        });
+        // On any I/O error the connection is dropped: the next request opens a new one.
         if result.is_err() {
             self.stream = None;
         }
         result
-    }
-
-    fn try_send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> std::io::Result<Reply> {
-        let host = self.addr.clone();
-        let s = self.connect()?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        let w = s.get_mut();
-        w.write_all(head.as_bytes())?;
-        w.write_all(body)?;
-        let head = Head::read(s)?;
-        let mut buf = vec![0; head.length().unwrap_or(0)];
-        s.read_exact(&mut buf)?;
-        Ok(Reply {
-            status: head.status,
-            body: String::from_utf8_lossy(&buf).into_owned(),
-            headers: head.headers,
-        })
     }
 }
 

@@ -102,11 +102,7 @@ pub(super) fn http_ingest(
     clients: usize,
 ) -> Result<Ingest, String> {
     let n = bodies.len();
-    let clients = clients.max(1);
-    let mut shares: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
-    for (i, b) in bodies.into_iter().enumerate() {
-        shares[i % clients].push(b);
-    }
+    let shares = deal(bodies, clients);
     let started = Instant::now();
     let handles: Vec<_> = shares
         .into_iter()
@@ -145,6 +141,16 @@ pub(super) fn http_ingest(
         })
         .collect();
     collect_ingest(n, started, handles)
+}
+
+/// `items` dealt in turn to `hands` shares (at least one), as the client threads send them.
+pub(super) fn deal<T>(items: Vec<T>, hands: usize) -> Vec<Vec<T>> {
+    let hands = hands.max(1);
+    let mut shares: Vec<Vec<T>> = (0..hands).map(|_| Vec::new()).collect();
+    for (i, item) in items.into_iter().enumerate() {
+        shares[i % hands].push(item);
+    }
+    shares
 }
 
 /// The rate and latencies of `n` forms sent since `started` by the client threads `handles`,

@@ -1,7 +1,7 @@
 //! The sync API measured beside the single-form API: the same kind of forms, sent as tablets
 //! send them after a day offline, many forms to a request.
 
-use super::load::{collect_ingest, Ingest};
+use super::load::{collect_ingest, deal, Ingest};
 use chiso::http_client::Client;
 use std::time::{Duration, Instant};
 
@@ -16,11 +16,8 @@ pub(super) fn http_batch_ingest(
 ) -> Result<Ingest, String> {
     let n = bodies.len();
     let batches: Vec<Vec<u8>> = bodies.chunks(per_batch.max(1)).map(batch_body).collect();
-    let clients = clients.clamp(1, batches.len().max(1));
-    let mut shares: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
-    for (i, b) in batches.into_iter().enumerate() {
-        shares[i % clients].push(b);
-    }
+    let clients = clients.min(batches.len());
+    let shares = deal(batches, clients);
     let started = Instant::now();
     let handles: Vec<_> = shares
         .into_iter()

@@ -3,7 +3,10 @@
 //! here sees a password or a token.
 
 use super::schema::{api_tokens, sessions, users};
-use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
+use super::{
+    named_by, oldest_first, revoke_named, stored_time, unit_of_named, AnyConnection, DbError,
+    IdOrToken,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::fmt;
@@ -252,11 +255,7 @@ pub struct TokenInfo {
 }
 
 pub fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<TokenInfo>, DbError> {
-    Ok(api_tokens::table
-        // Ids are time-ordered: tokens made in the same instant keep the order they were made in.
-        .order((api_tokens::created_at, api_tokens::id))
-        .select(TokenInfo::as_select())
-        .load(conn)?)
+    oldest_first!(conn, api_tokens, TokenInfo)
 }
 
 /// Revokes an API token named by id or by the token itself (`id` and its hash, as given);
@@ -275,11 +274,7 @@ pub fn token_scope(
     conn: &mut AnyConnection,
     named: &IdOrToken,
 ) -> Result<Option<Option<String>>, DbError> {
-    Ok(api_tokens::table
-        .filter(named_by!(api_tokens, named))
-        .select(api_tokens::unit_code)
-        .first(conn)
-        .optional()?)
+    unit_of_named!(conn, api_tokens, named)
 }
 
 /// What an active token may do: its role and the unit it is limited to, if any.

@@ -51,17 +51,26 @@ struct AnswerRow {
     answers: String,
 }
 
+/// A boxed query on the responses an [`ExportFilter`] selects, on whichever backend runs it.
+macro_rules! selected {
+    ($filter:expr) => {{
+        let f: &ExportFilter = $filter;
+        let mut q = responses::table
+            .filter(responses::survey_id.eq(&f.survey_id))
+            .filter(responses::period.eq(f.period))
+            // Answers of an open campaign are not read until it closes.
+            .filter(responses::status.ne(SEALED))
+            .into_boxed();
+        if let Some(units) = &f.units {
+            q = q.filter(responses::unit_code.eq_any(units));
+        }
+        q
+    }};
+}
+
 /// How many responses the filter selects.
 pub fn count(conn: &mut AnyConnection, f: &ExportFilter) -> Result<i64, DbError> {
-    let mut q = responses::table
-        .filter(responses::survey_id.eq(&f.survey_id))
-        .filter(responses::period.eq(f.period))
-        .filter(responses::status.ne(SEALED))
-        .into_boxed();
-    if let Some(units) = &f.units {
-        q = q.filter(responses::unit_code.eq_any(units));
-    }
-    Ok(q.count().get_result(conn)?)
+    Ok(selected!(f).count().get_result(conn)?)
 }
 
 /// The next page after the response `after` ("" = from the first), in id order; empty at
@@ -84,17 +93,8 @@ fn sqlite_page(
     f: &ExportFilter,
     after: &str,
 ) -> Result<Vec<ExportedResponse>, DbError> {
-    let mut q = responses::table
-        .filter(responses::survey_id.eq(&f.survey_id))
-        .filter(responses::period.eq(f.period))
+    let heads: Vec<ExportHead> = selected!(f)
         .filter(responses::id.gt(after))
-        // Answers of an open campaign are not read until it closes.
-        .filter(responses::status.ne(SEALED))
-        .into_boxed();
-    if let Some(units) = &f.units {
-        q = q.filter(responses::unit_code.eq_any(units));
-    }
-    let heads: Vec<ExportHead> = q
         .order(responses::id)
         .limit(PAGE)
         .select(ExportHead::as_select())

@@ -32,18 +32,19 @@ pub fn earlier(
     survey: &str,
     f: &Fingerprints,
 ) -> Result<(Option<EarlierImport>, Option<EarlierImport>), DbError> {
-    let same_file = file_imports::table
-        .filter(file_imports::survey_id.eq(survey))
+    let latest = || {
+        file_imports::table
+            .filter(file_imports::survey_id.eq(survey))
+            .order((file_imports::imported_on.desc(), file_imports::id.desc()))
+            .select(EarlierImport::as_select())
+            .into_boxed()
+    };
+    let same_file = latest()
         .filter(file_imports::content.eq(&f.content))
-        .order((file_imports::imported_on.desc(), file_imports::id.desc()))
-        .select(EarlierImport::as_select())
         .first(conn)
         .optional()?;
-    let same_opening = file_imports::table
-        .filter(file_imports::survey_id.eq(survey))
+    let same_opening = latest()
         .filter(file_imports::opening.eq(&f.opening))
-        .order((file_imports::imported_on.desc(), file_imports::id.desc()))
-        .select(EarlierImport::as_select())
         .first(conn)
         .optional()?;
     Ok((same_file, same_opening))

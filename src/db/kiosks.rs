@@ -1,7 +1,10 @@
 //! Kiosks: a tablet at a counter, bound to one unit and one survey by a secret URL token.
 
 use super::schema::{kiosks, response_tallies};
-use super::{named_by, revoke_named, stored_time, AnyConnection, DbError, IdOrToken};
+use super::{
+    named_by, oldest_first, revoke_named, stored_time, unit_of_named, AnyConnection, DbError,
+    IdOrToken,
+};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -13,7 +16,7 @@ pub struct Kiosk {
     pub label: String,
 }
 
-/// A kiosk as stored, with whether it was revoked.
+/// A kiosk as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = kiosks)]
 struct KioskRow {
@@ -21,7 +24,6 @@ struct KioskRow {
     unit_code: String,
     survey_id: String,
     label: String,
-    revoked_at: Option<String>,
 }
 
 impl KioskRow {
@@ -86,25 +88,7 @@ pub fn revoke(
 
 /// The unit of a kiosk named by id or by its token, revoked or not.
 pub fn unit_of(conn: &mut AnyConnection, named: &IdOrToken) -> Result<Option<String>, DbError> {
-    Ok(kiosks::table
-        .filter(named_by!(kiosks, named))
-        .select(kiosks::unit_code)
-        .first(conn)
-        .optional()?)
-}
-
-pub fn list(conn: &mut AnyConnection) -> Result<Vec<(Kiosk, bool)>, DbError> {
-    let rows: Vec<KioskRow> = kiosks::table
-        .order((kiosks::created_at, kiosks::id))
-        .select(KioskRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let active = r.revoked_at.is_none();
-            (r.into_kiosk(), active)
-        })
-        .collect())
+    unit_of_named!(conn, kiosks, named)
 }
 
 /// A kiosk as administrators see it.
@@ -121,10 +105,7 @@ pub struct KioskInfo {
 
 /// Every kiosk, oldest first.
 pub fn list_info(conn: &mut AnyConnection) -> Result<Vec<KioskInfo>, DbError> {
-    Ok(kiosks::table
-        .order((kiosks::created_at, kiosks::id))
-        .select(KioskInfo::as_select())
-        .load(conn)?)
+    oldest_first!(conn, kiosks, KioskInfo)
 }
 
 /// Kiosk answers counted under `day`, by unit and survey (answers do not name the kiosk).

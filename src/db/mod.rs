@@ -163,6 +163,33 @@ macro_rules! revoke_named {
 }
 pub(crate) use revoke_named;
 
+/// The unit of the row of `$table` (kiosks, API tokens) that an [`IdOrToken`] names, revoked
+/// or not; none where there is no such row.
+macro_rules! unit_of_named {
+    ($conn:expr, $table:ident, $named:expr) => {
+        $table::table
+            .filter(named_by!($table, $named))
+            .select($table::unit_code)
+            .first($conn)
+            .optional()
+            .map_err(DbError::from)
+    };
+}
+pub(crate) use unit_of_named;
+
+/// Every row of `$table` (kiosks, API tokens) as `$row`, oldest first: ids are time-ordered,
+/// so rows made in the same instant keep the order they were made in.
+macro_rules! oldest_first {
+    ($conn:expr, $table:ident, $row:ty) => {
+        $table::table
+            .order(($table::created_at, $table::id))
+            .select(<$row>::as_select())
+            .load($conn)
+            .map_err(DbError::from)
+    };
+}
+pub(crate) use oldest_first;
+
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Backend {

@@ -36,23 +36,26 @@ pub struct MergedBaselines {
 impl MergedBaselines {
     /// The combined 2022 value for an instrument (`papi`, `sipas`, `parindex`).
     pub fn for_instrument(&self, instrument: &str) -> Option<f64> {
-        match instrument {
-            "papi" => self.papi_total,
-            "sipas" => self.sipas_pct,
-            "parindex" => self.parindex_pct,
-            _ => None,
-        }
+        of_instrument(
+            instrument,
+            [self.papi_total, self.sipas_pct, self.parindex_pct],
+        )
     }
 
     /// Old Cần Thơ's own 2022 value for an instrument, shown beside the estimate.
     pub fn old_city(&self, instrument: &str) -> Option<f64> {
         let ct = self.provinces.iter().find(|p| p.code == "CT")?;
-        match instrument {
-            "papi" => ct.papi_total,
-            "sipas" => ct.sipas_pct,
-            "parindex" => ct.parindex_pct,
-            _ => None,
-        }
+        of_instrument(instrument, [ct.papi_total, ct.sipas_pct, ct.parindex_pct])
+    }
+}
+
+/// Of the PAPI, SIPAS and PAR INDEX values, the one of `instrument`.
+fn of_instrument(instrument: &str, [papi, sipas, parindex]: [Option<f64>; 3]) -> Option<f64> {
+    match instrument {
+        "papi" => papi,
+        "sipas" => sipas,
+        "parindex" => parindex,
+        _ => None,
     }
 }
 

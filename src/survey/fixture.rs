@@ -55,11 +55,12 @@ pub fn errors(text: &str) -> Vec<String> {
     }
 }
 
-/// Asserts that the definition `text` is refused with a message saying `says`; shows every
-/// message when none does.
+/// Asserts that [`GOOD`], its first `from` made `to`, is refused with a message saying `says`;
+/// shows every message when none does.
 #[track_caller]
-pub fn assert_refused(text: &str, says: &str) {
-    let e = errors(text);
+pub fn assert_refused(from: &str, to: &str, says: &str) {
+    assert!(GOOD.contains(from), "{from:?} is not in the definition");
+    let e = errors(&GOOD.replacen(from, to, 1));
     assert!(
         e.iter().any(|m| m.contains(says)),
         "no message says {says:?}: {e:?}"

@@ -273,38 +273,42 @@ pub(super) fn condition(c: &RawCondition) -> Condition {
 
 #[cfg(test)]
 mod tests {
-    use crate::survey::fixture::{assert_refused, GOOD};
+    use crate::survey::fixture::assert_refused;
 
     #[test]
     fn rejects_item_codes_with_separators() {
-        let bad = GOOD.replace("code = \"A2\"", "code = \"A,2\"");
         assert_refused(
-            &bad,
+            "code = \"A2\"",
+            "code = \"A,2\"",
             "t.toml:24: question code 'A,2' may only hold letters, digits",
         );
     }
 
     #[test]
     fn rejects_duplicate_item_codes_with_line() {
-        let bad = GOOD.replace("code = \"A2\"", "code = \"A1\"");
-        assert_refused(&bad, "t.toml:24: question code 'A1' is used twice");
+        assert_refused(
+            "code = \"A2\"",
+            "code = \"A1\"",
+            "t.toml:24: question code 'A1' is used twice",
+        );
     }
 
     #[test]
     fn rejects_unknown_scale() {
-        let bad = GOOD.replacen("scale = \"s\"", "scale = \"zz\"", 1);
-        assert_refused(&bad, "unknown scale 'zz'");
+        assert_refused("scale = \"s\"", "scale = \"zz\"", "unknown scale 'zz'");
     }
 
     #[test]
     fn rejects_condition_on_unknown_item() {
-        let bad = GOOD.replace("code = \"A1\", in", "code = \"A9\", in");
-        assert_refused(&bad, "unknown question 'A9'");
+        assert_refused(
+            "code = \"A1\", in",
+            "code = \"A9\", in",
+            "unknown question 'A9'",
+        );
     }
 
     #[test]
     fn rejects_score_outside_unit_interval() {
-        let bad = GOOD.replace("score = 1 }", "score = 1.5 }");
-        assert_refused(&bad, "outside [0, 1]");
+        assert_refused("score = 1 }", "score = 1.5 }", "outside [0, 1]");
     }
 }

@@ -10,7 +10,7 @@
 //! ```
 
 use crate::text::Lang;
-use maud::{html, Markup};
+use maud::{html, Markup, Render};
 
 /// One horizontal bar: a value with its 95 % interval, and where 2022 and the target lie.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +146,24 @@ pub(crate) fn c(v: f64) -> String {
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
+/// The `<svg>` a chart is drawn in, `width` × `height`, with `class` beside `chart` and the
+/// title and description a screen reader reads first.
+pub(crate) fn canvas(
+    class: &str,
+    (width, height): (f64, f64),
+    (title, desc): (impl Render, impl Render),
+    body: Markup,
+) -> Markup {
+    html! {
+        svg class={ "chart " (class) } xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(width), c(height)))
+            role="img" preserveAspectRatio="xMinYMin meet" {
+            title { (title) }
+            desc { (desc) }
+            (body)
+        }
+    }
+}
+
 /// The ticks of an axis: the ends and three between.
 fn ticks(scale: Scale) -> Vec<f64> {
     (0..=4)
@@ -231,49 +249,45 @@ fn bars_in(f: Frame, lang: Lang, title: &str, desc: &str, bars: &[Bar], scale: S
         f.row_h - 12.0
     };
     let x = |v: f64| f.label_w + scale.x(v, f.plot_w);
-    html! {
-        svg class={ "chart " (f.class) } xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(width), c(height)))
-            role="img" preserveAspectRatio="xMinYMin meet" {
-            title { (title) }
-            desc { (desc) }
-            g.axis {
-                @for t in ticks(scale) {
-                    line.grid x1=(c(x(t))) y1=(c(TOP - 6.0)) x2=(c(x(t))) y2=(c(TOP + rows_h)) {}
-                    text.tick x=(c(x(t).max(12.0))) y=(c(TOP - 9.0)) text-anchor="middle" { (scale.label(lang, t)) }
-                }
+    let body = html! {
+        g.axis {
+            @for t in ticks(scale) {
+                line.grid x1=(c(x(t))) y1=(c(TOP - 6.0)) x2=(c(x(t))) y2=(c(TOP + rows_h)) {}
+                text.tick x=(c(x(t).max(12.0))) y=(c(TOP - 9.0)) text-anchor="middle" { (scale.label(lang, t)) }
             }
-            @for (i, b) in bars.iter().enumerate() {
-                @let y = TOP + f.row_h * i as f64;
-                @let mid = y + bar_top + bar_h / 2.0;
-                g.row {
-                    @if f.names_above() {
-                        text.label x="0" y=(c(y + 14.0)) { (b.label) }
-                    } @else {
-                        text.label x=(c(f.label_w - 8.0)) y=(c(mid + 4.0)) text-anchor="end" { (b.label) }
-                    }
-                    @if let Some(v) = b.value {
-                        rect.bar x=(c(f.label_w)) y=(c(y + bar_top)) width=(c(scale.x(v, f.plot_w))) height=(c(bar_h)) {}
-                        text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { (scale.value(lang, v)) }
-                    } @else {
-                        text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { "—" }
-                    }
-                    @if let (Some(l), Some(h)) = (b.low, b.high) {
-                        line.whisker x1=(c(x(l))) y1=(c(mid)) x2=(c(x(h))) y2=(c(mid)) {}
-                        line.whisker x1=(c(x(l))) y1=(c(mid - 5.0)) x2=(c(x(l))) y2=(c(mid + 5.0)) {}
-                        line.whisker x1=(c(x(h))) y1=(c(mid - 5.0)) x2=(c(x(h))) y2=(c(mid + 5.0)) {}
-                    }
-                    @if let Some(t) = b.target {
-                        line.target x1=(c(x(t))) y1=(c(y + bar_top - 4.0)) x2=(c(x(t))) y2=(c(y + bar_top + bar_h + 4.0)) {}
-                    }
-                    @if let Some(base) = b.baseline {
-                        @let bx = x(base);
-                        path.baseline d=(format!("M{},{} L{},{} L{},{} L{},{} Z", c(bx), c(mid - 6.0), c(bx + 6.0), c(mid), c(bx), c(mid + 6.0), c(bx - 6.0), c(mid))) {}
-                    }
-                }
-            }
-            (key)
         }
-    }
+        @for (i, b) in bars.iter().enumerate() {
+            @let y = TOP + f.row_h * i as f64;
+            @let mid = y + bar_top + bar_h / 2.0;
+            g.row {
+                @if f.names_above() {
+                    text.label x="0" y=(c(y + 14.0)) { (b.label) }
+                } @else {
+                    text.label x=(c(f.label_w - 8.0)) y=(c(mid + 4.0)) text-anchor="end" { (b.label) }
+                }
+                @if let Some(v) = b.value {
+                    rect.bar x=(c(f.label_w)) y=(c(y + bar_top)) width=(c(scale.x(v, f.plot_w))) height=(c(bar_h)) {}
+                    text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { (scale.value(lang, v)) }
+                } @else {
+                    text.value x=(c(f.label_w + f.plot_w + 6.0)) y=(c(mid + 4.0)) { "—" }
+                }
+                @if let (Some(l), Some(h)) = (b.low, b.high) {
+                    line.whisker x1=(c(x(l))) y1=(c(mid)) x2=(c(x(h))) y2=(c(mid)) {}
+                    line.whisker x1=(c(x(l))) y1=(c(mid - 5.0)) x2=(c(x(l))) y2=(c(mid + 5.0)) {}
+                    line.whisker x1=(c(x(h))) y1=(c(mid - 5.0)) x2=(c(x(h))) y2=(c(mid + 5.0)) {}
+                }
+                @if let Some(t) = b.target {
+                    line.target x1=(c(x(t))) y1=(c(y + bar_top - 4.0)) x2=(c(x(t))) y2=(c(y + bar_top + bar_h + 4.0)) {}
+                }
+                @if let Some(base) = b.baseline {
+                    @let bx = x(base);
+                    path.baseline d=(format!("M{},{} L{},{} L{},{} L{},{} Z", c(bx), c(mid - 6.0), c(bx + 6.0), c(mid), c(bx), c(mid + 6.0), c(bx - 6.0), c(mid))) {}
+                }
+            }
+        }
+        (key)
+    };
+    canvas(f.class, (width, height), (title, desc), body)
 }
 
 const TREND_H: f64 = 220.0;
@@ -355,51 +369,47 @@ fn trend_in(
         down.reverse();
         (run.len() > 1).then(|| format!("M{} L{} Z", up.join(" L"), down.join(" L")))
     };
-    html! {
-        svg class={ "chart " (f.class) } xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(trend_w), c(height)))
-            role="img" preserveAspectRatio="xMinYMin meet" {
-            title { (title) }
-            desc { (desc) }
-            g.axis {
-                @for t in ticks(scale) {
-                    line.grid x1=(c(LEFT)) y1=(c(y(t))) x2=(c(trend_w - 6.0)) y2=(c(y(t))) {}
-                    text.tick x=(c(LEFT - 6.0)) y=(c(y(t) + 4.0)) text-anchor="end" { (scale.label(lang, t)) }
-                }
-                @for (i, p) in points.iter().enumerate() {
-                    @if i % f.label_every == 0 {
-                        text.tick x=(c(x(i))) y=(c(TOP + plot_h + 16.0)) text-anchor="middle" { (p.label) }
-                    }
-                }
-            }
-            @for run in &runs {
-                @if let Some(d) = band(run) { path.band d=(d) {} }
-            }
-            @if let Some(b) = baseline {
-                line.target x1=(c(LEFT)) y1=(c(y(b))) x2=(c(trend_w - 6.0)) y2=(c(y(b))) {}
-            }
-            @for run in &runs {
-                @if run.len() > 1 { path.line d=(line(run)) {} }
+    let body = html! {
+        g.axis {
+            @for t in ticks(scale) {
+                line.grid x1=(c(LEFT)) y1=(c(y(t))) x2=(c(trend_w - 6.0)) y2=(c(y(t))) {}
+                text.tick x=(c(LEFT - 6.0)) y=(c(y(t) + 4.0)) text-anchor="end" { (scale.label(lang, t)) }
             }
             @for (i, p) in points.iter().enumerate() {
-                @if let Some(v) = p.value {
-                    @if let (Some(l), Some(h)) = (p.low, p.high) {
-                        line.whisker x1=(c(x(i))) y1=(c(y(l))) x2=(c(x(i))) y2=(c(y(h))) {}
-                    }
-                    circle.dot cx=(c(x(i))) cy=(c(y(v))) r="3.5" {}
-                }
-            }
-            g.legend transform=(format!("translate(0,{})", c(TREND_H - 12.0))) {
-                circle.dot cx="6" cy="-4" r="3.5" {}
-                text x="16" y="0" { (lang.pick("Giá trị (KTC 95 % là dải mờ)", "Value (shaded: 95 % interval)")) }
-                @if baseline.is_some() {
-                    g transform=(format!("translate({},{})", c(second_x), c(second_y))) {
-                        line.target x1="0" y1="-4" x2="25" y2="-4" {}
-                        text x="32" y="0" { (lang.pick("Năm 2022", "2022")) }
-                    }
+                @if i % f.label_every == 0 {
+                    text.tick x=(c(x(i))) y=(c(TOP + plot_h + 16.0)) text-anchor="middle" { (p.label) }
                 }
             }
         }
-    }
+        @for run in &runs {
+            @if let Some(d) = band(run) { path.band d=(d) {} }
+        }
+        @if let Some(b) = baseline {
+            line.target x1=(c(LEFT)) y1=(c(y(b))) x2=(c(trend_w - 6.0)) y2=(c(y(b))) {}
+        }
+        @for run in &runs {
+            @if run.len() > 1 { path.line d=(line(run)) {} }
+        }
+        @for (i, p) in points.iter().enumerate() {
+            @if let Some(v) = p.value {
+                @if let (Some(l), Some(h)) = (p.low, p.high) {
+                    line.whisker x1=(c(x(i))) y1=(c(y(l))) x2=(c(x(i))) y2=(c(y(h))) {}
+                }
+                circle.dot cx=(c(x(i))) cy=(c(y(v))) r="3.5" {}
+            }
+        }
+        g.legend transform=(format!("translate(0,{})", c(TREND_H - 12.0))) {
+            circle.dot cx="6" cy="-4" r="3.5" {}
+            text x="16" y="0" { (lang.pick("Giá trị (KTC 95 % là dải mờ)", "Value (shaded: 95 % interval)")) }
+            @if baseline.is_some() {
+                g transform=(format!("translate({},{})", c(second_x), c(second_y))) {
+                    line.target x1="0" y1="-4" x2="25" y2="-4" {}
+                    text x="32" y="0" { (lang.pick("Năm 2022", "2022")) }
+                }
+            }
+        }
+    };
+    canvas(f.class, (trend_w, height), (title, desc), body)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use crate::scoring::NodeScore;
 use crate::survey::published::{Published, Step, ThisYear, Trajectory};
 use crate::text::Lang;
-use crate::ui::chart::c;
+use crate::ui::chart::{c, canvas};
 use maud::{html, Markup};
 use rust_decimal::prelude::ToPrimitive;
 
@@ -153,45 +153,43 @@ pub fn chart(lang: Lang, t: &Trajectory) -> Markup {
     };
     let x = |i: usize| LEFT + 12.0 + step * i as f64;
     let name = index_name(&t.index);
-    html! {
-        svg.chart.trajectory xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {}", c(W), c(H)))
-            role="img" preserveAspectRatio="xMinYMin meet" {
-            title { (name) " — " (lang.pick("chặng đường", "path")) }
-            desc { (words(lang, t)) @if let Some(l) = line_words(lang, t) { ". " (l) } }
-            g.axis {
-                @for v in [min, max] {
-                    line.grid x1=(c(LEFT)) y1=(c(y(v))) x2=(c(W - 6.0)) y2=(c(y(v))) {}
-                    text.tick x=(c(LEFT - 4.0)) y=(c(y(v) + 4.0)) text-anchor="end" { (lang.number(v, 0)) }
-                }
-                @for (i, s) in t.steps.iter().enumerate() {
-                    text.tick x=(c(x(i))) y=(c(TOP + PLOT_H + 16.0)) text-anchor="middle" { (s.year) }
-                }
-            }
-            @if let Some(l) = &t.line {
-                @if let (Some(a), Some(b)) = (l.low.to_f64(), l.high.to_f64()) {
-                    rect.line-band x=(c(LEFT)) y=(c(y(b) - if a == b { 1.0 } else { 0.0 })) width=(c(W - 6.0 - LEFT))
-                        height=(c((y(a) - y(b)).max(2.0))) {}
-                }
+    let title = html! { (name) " — " (lang.pick("chặng đường", "path")) };
+    let desc = html! { (words(lang, t)) @if let Some(l) = line_words(lang, t) { ". " (l) } };
+    let body = html! {
+        g.axis {
+            @for v in [min, max] {
+                line.grid x1=(c(LEFT)) y1=(c(y(v))) x2=(c(W - 6.0)) y2=(c(y(v))) {}
+                text.tick x=(c(LEFT - 4.0)) y=(c(y(v) + 4.0)) text-anchor="end" { (lang.number(v, 0)) }
             }
             @for (i, s) in t.steps.iter().enumerate() {
-                @if let Some(v) = s.value {
-                    @if let (Some(l), Some(h)) = (s.low, s.high) {
-                        line.whisker x1=(c(x(i))) y1=(c(y(l))) x2=(c(x(i))) y2=(c(y(h))) {}
-                    }
-                    circle class=(if s.derived || s.estimate { "dot open" } else { "dot" }) cx=(c(x(i))) cy=(c(y(v))) r="4" {}
-                }
-            }
-            // Two lines, so that the legend's words stay 12 px or more on a phone.
-            g.legend transform=(format!("translate(0,{})", c(H - 26.0))) {
-                circle.dot cx="6" cy="-4" r="4" {}
-                text x="14" y="0" { (lang.pick("Công bố", "Published")) }
-                circle.dot.open cx="110" cy="-4" r="4" {}
-                text x="118" y="0" { (lang.pick("Suy ra / ước năm nay", "Derived / this year")) }
-                rect.line-band x="0" y="9" width="14" height="10" {}
-                text x="18" y="18" { (lang.pick("Ngưỡng hạng 20", "Rank-20 line")) }
+                text.tick x=(c(x(i))) y=(c(TOP + PLOT_H + 16.0)) text-anchor="middle" { (s.year) }
             }
         }
-    }
+        @if let Some(l) = &t.line {
+            @if let (Some(a), Some(b)) = (l.low.to_f64(), l.high.to_f64()) {
+                rect.line-band x=(c(LEFT)) y=(c(y(b) - if a == b { 1.0 } else { 0.0 })) width=(c(W - 6.0 - LEFT))
+                    height=(c((y(a) - y(b)).max(2.0))) {}
+            }
+        }
+        @for (i, s) in t.steps.iter().enumerate() {
+            @if let Some(v) = s.value {
+                @if let (Some(l), Some(h)) = (s.low, s.high) {
+                    line.whisker x1=(c(x(i))) y1=(c(y(l))) x2=(c(x(i))) y2=(c(y(h))) {}
+                }
+                circle class=(if s.derived || s.estimate { "dot open" } else { "dot" }) cx=(c(x(i))) cy=(c(y(v))) r="4" {}
+            }
+        }
+        // Two lines, so that the legend's words stay 12 px or more on a phone.
+        g.legend transform=(format!("translate(0,{})", c(H - 26.0))) {
+            circle.dot cx="6" cy="-4" r="4" {}
+            text x="14" y="0" { (lang.pick("Công bố", "Published")) }
+            circle.dot.open cx="110" cy="-4" r="4" {}
+            text x="118" y="0" { (lang.pick("Suy ra / ước năm nay", "Derived / this year")) }
+            rect.line-band x="0" y="9" width="14" height="10" {}
+            text x="18" y="18" { (lang.pick("Ngưỡng hạng 20", "Rank-20 line")) }
+        }
+    };
+    canvas("trajectory", (W, H), (title, desc), body)
 }
 
 /// The chart with its words beneath, for a page's section on one index.

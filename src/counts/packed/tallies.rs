@@ -75,19 +75,36 @@ pub fn merge(stored: &[u8], delta: &Tallies) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// Tallies of these (item, value, count) cells and one pair of items with its moments
+    /// (n, Σa, Σb, Σab).
+    pub(super) fn tallies(
+        cells: &[(&str, Option<i16>, i64)],
+        (a, b): (&str, &str),
+        (n, sum_a, sum_b, sum_ab): (i64, f64, f64, f64),
+    ) -> Tallies {
+        let mut t = Tallies::default();
+        for (item, value, count) in cells {
+            t.items
+                .entry(item.to_string())
+                .or_default()
+                .insert(*value, *count);
+        }
+        let moments = PairMoments {
+            n,
+            sum_a,
+            sum_b,
+            sum_ab,
+        };
+        t.pairs.insert((a.into(), b.into()), moments);
+        t
+    }
+
     #[test]
     fn round_trips_and_refuses_garbage() {
-        let mut t = Tallies::default();
-        t.items.entry("E1.1".into()).or_default().insert(Some(4), 7);
-        t.items.entry("E1.1".into()).or_default().insert(None, 2);
-        t.pairs.insert(
-            ("E1.1".into(), "E1.2".into()),
-            PairMoments {
-                n: 3,
-                sum_a: 1.0,
-                sum_b: 2.0,
-                sum_ab: 0.5,
-            },
+        let t = tallies(
+            &[("E1.1", Some(4), 7), ("E1.1", None, 2)],
+            ("E1.1", "E1.2"),
+            (3, 1.0, 2.0, 0.5),
         );
         let mut back = Tallies::default();
         unpack_into(&pack(&t), &mut back).unwrap();
@@ -100,6 +117,7 @@ mod tests {
 
 #[cfg(test)]
 mod merge_tests {
+    use super::tests::tallies;
     use super::*;
 
     /// The fixed-width layout slices were written in before the current one.
@@ -136,24 +154,14 @@ mod merge_tests {
 
     #[test]
     fn slices_in_the_old_layout_are_read_and_rewritten_smaller() {
-        let mut t = Tallies::default();
-        t.items
-            .entry("E1.1".into())
-            .or_default()
-            .insert(Some(4), 300);
-        t.items.entry("E1.1".into()).or_default().insert(None, 2);
-        t.items
-            .entry("E1.2".into())
-            .or_default()
-            .insert(Some(-3), 1);
-        t.pairs.insert(
-            ("E1.1".into(), "E1.2".into()),
-            PairMoments {
-                n: 301,
-                sum_a: 250.0,
-                sum_b: 0.375,
-                sum_ab: 1e300,
-            },
+        let t = tallies(
+            &[
+                ("E1.1", Some(4), 300),
+                ("E1.1", None, 2),
+                ("E1.2", Some(-3), 1),
+            ],
+            ("E1.1", "E1.2"),
+            (301, 250.0, 0.375, 1e300),
         );
         let old = encode_v1(&t);
         let mut back = Tallies::default();
@@ -177,28 +185,15 @@ mod merge_tests {
 
     #[test]
     fn merging_equals_adding() {
-        let mut a = Tallies::default();
-        a.items.entry("E1.1".into()).or_default().insert(Some(4), 7);
-        a.pairs.insert(
-            ("E1.1".into(), "E1.1".into()),
-            PairMoments {
-                n: 7,
-                sum_a: 7.0,
-                sum_b: 7.0,
-                sum_ab: 7.0,
-            },
+        let a = tallies(
+            &[("E1.1", Some(4), 7)],
+            ("E1.1", "E1.1"),
+            (7, 7.0, 7.0, 7.0),
         );
-        let mut b = Tallies::default();
-        b.items.entry("E1.1".into()).or_default().insert(Some(4), 1);
-        b.items.entry("E2.1".into()).or_default().insert(None, 2);
-        b.pairs.insert(
-            ("E1.1".into(), "E2.1".into()),
-            PairMoments {
-                n: 1,
-                sum_a: 1.0,
-                sum_b: 0.0,
-                sum_ab: 0.0,
-            },
+        let b = tallies(
+            &[("E1.1", Some(4), 1), ("E2.1", None, 2)],
+            ("E1.1", "E2.1"),
+            (1, 1.0, 0.0, 0.0),
         );
         for start in [pack(&a), Vec::new()] {
             let merged = merge(&start, &b).unwrap();

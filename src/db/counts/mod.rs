@@ -20,6 +20,7 @@ use super::{upsert, AnyConnection, DbError};
 use crate::counts::{packed, Deltas, Layouts, SliceKey};
 use crate::profile::{span, Phase};
 use diesel::prelude::*;
+use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::upsert::excluded;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -221,15 +222,26 @@ pub fn add_keeping(
         .iter()
         .map(|(k, n)| ResponsesRow::new(k, *n))
         .collect();
-    for chunk in responses.chunks(CHUNK) {
-        upsert(
-            conn,
-            diesel::insert_into(response_tallies::table)
-                .values(chunk)
-                .on_conflict(RESPONSES_KEY)
-                .do_update()
-                .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n))),
-        )?;
+    upsert_chunks(conn, &responses, |chunk| {
+        diesel::insert_into(response_tallies::table)
+            .values(chunk)
+            .on_conflict(RESPONSES_KEY)
+            .do_update()
+            .set(response_tallies::n.eq(response_tallies::n + excluded(response_tallies::n)))
+    })
+}
+
+/// Runs the upsert `statement` makes of each [`CHUNK`] of `rows`.
+fn upsert_chunks<'a, T, Q>(
+    conn: &mut AnyConnection,
+    rows: &'a [T],
+    statement: impl Fn(&'a [T]) -> Q,
+) -> Result<(), DbError>
+where
+    Q: ExecuteDsl<diesel::SqliteConnection> + ExecuteDsl<diesel::PgConnection>,
+{
+    for chunk in rows.chunks(CHUNK) {
+        upsert(conn, statement(chunk))?;
     }
     Ok(())
 }
@@ -238,15 +250,11 @@ pub fn add_keeping(
 fn create_missing(conn: &mut AnyConnection, keys: &[&SliceKey]) -> Result<(), DbError> {
     let _ensuring = span(Phase::EnsureCountRows);
     let empty: Vec<SliceRow> = keys.iter().map(|k| SliceRow::new(k, Vec::new())).collect();
-    for chunk in empty.chunks(CHUNK) {
-        upsert(
-            conn,
-            diesel::insert_into(slice_counts::table)
-                .values(chunk)
-                .on_conflict_do_nothing(),
-        )?;
-    }
-    Ok(())
+    upsert_chunks(conn, &empty, |chunk| {
+        diesel::insert_into(slice_counts::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+    })
 }
 
 /// The stored rows of the batch's slices, locked until the transaction ends: PostgreSQL

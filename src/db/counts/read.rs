@@ -57,16 +57,50 @@ macro_rules! within {
     }};
 }
 
-/// Narrows a query on the count rows or the response sums to one survey's period and the
-/// breakdown rows between `first` and `end` (a bucket prefix's range).
+/// One kind of breakdown row of a survey's period: the rows under a bucket prefix.
+struct Buckets<'a> {
+    survey_id: &'a str,
+    period: i32,
+    prefix: &'a str,
+    /// The stored days of the prefix's rows: from `first`, before `end`.
+    first: String,
+    end: String,
+}
+
+impl<'a> Buckets<'a> {
+    fn new(survey_id: &'a str, period: i32, prefix: &'a str) -> Buckets<'a> {
+        let (first, end) = crate::counts::bucket_range(prefix);
+        Buckets {
+            survey_id,
+            period,
+            prefix,
+            first,
+            end,
+        }
+    }
+
+    /// A row's key: what follows the prefix in its stored day.
+    fn key(&self, day: &str) -> String {
+        day.get(self.prefix.len()..).unwrap_or_default().to_string()
+    }
+
+    /// The rows as a log line names them.
+    fn name(&self) -> String {
+        format!("{} {} {}", self.survey_id, self.period, self.prefix)
+    }
+}
+
+/// A query on the count rows (`slice_counts`) or the response sums (`response_tallies`)
+/// narrowed to one kind of [`Buckets`].
 macro_rules! in_buckets {
-    ($query:expr, $table:ident, $survey:expr, $period:expr, $first:expr, $end:expr) => {
-        $query
-            .filter($table::survey_id.eq($survey))
-            .filter($table::period.eq($period))
-            .filter($table::day.ge($first))
-            .filter($table::day.lt($end))
-    };
+    ($table:ident, $buckets:expr) => {{
+        let b: &Buckets = $buckets;
+        $table::table
+            .filter($table::survey_id.eq(b.survey_id))
+            .filter($table::period.eq(b.period))
+            .filter($table::day.ge(&b.first))
+            .filter($table::day.lt(&b.end))
+    }};
 }
 
 #[derive(Queryable, Selectable)]
@@ -144,21 +178,23 @@ struct KeyedResponses {
     n: i64,
 }
 
-/// Adds packed rows and response sums by key, pooled over respondent groups.
+/// Adds packed rows and response sums by key (as `key` makes it of the stored one), pooled
+/// over respondent groups.
 fn gather(
     rows: Vec<KeyedCounts>,
     responses: Vec<KeyedResponses>,
+    key: impl Fn(&str) -> String,
     what: &str,
 ) -> BTreeMap<String, Sum> {
     let mut out: BTreeMap<String, Sum> = BTreeMap::new();
     for row in rows {
-        let t = out.entry(row.key).or_default();
+        let t = out.entry(key(&row.key)).or_default();
         if t.add_packed(&row.counts).is_none() {
             log::error!("unreadable counts of {what}; run `chiso recount --fix`");
         }
     }
     for row in responses {
-        out.entry(row.key).or_default().responses += row.n;
+        out.entry(key(&row.key)).or_default().responses += row.n;
     }
     out
 }
@@ -334,44 +370,25 @@ pub fn load_buckets_by_unit(
     period: i32,
     prefix: &str,
 ) -> Result<BTreeMap<String, BTreeMap<String, Sum>>, DbError> {
-    let (first, end) = crate::counts::bucket_range(prefix);
-    let rows: Vec<UnitKeyedCounts> = in_buckets!(
-        slice_counts::table,
-        slice_counts,
-        survey_id,
-        period,
-        &first,
-        &end
-    )
-    .filter(slice_counts::unit_code.ne(crate::counts::ALL_UNITS))
-    .select((
-        slice_counts::unit_code,
-        slice_counts::day,
-        slice_counts::counts,
-    ))
-    .load(conn)?;
-    let responses: Vec<UnitKeyedResponses> = in_buckets!(
-        response_tallies::table,
-        response_tallies,
-        survey_id,
-        period,
-        &first,
-        &end
-    )
-    .filter(response_tallies::unit_code.ne(crate::counts::ALL_UNITS))
-    .group_by((response_tallies::unit_code, response_tallies::day))
-    .select((
-        response_tallies::unit_code,
-        response_tallies::day,
-        sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-    ))
-    .load(conn)?;
-    Ok(gather_by_unit(
-        rows,
-        responses,
-        |day| day.get(prefix.len()..).unwrap_or_default().to_string(),
-        &format!("{survey_id} {period} {prefix}"),
-    ))
+    let b = Buckets::new(survey_id, period, prefix);
+    let rows: Vec<UnitKeyedCounts> = in_buckets!(slice_counts, &b)
+        .filter(slice_counts::unit_code.ne(crate::counts::ALL_UNITS))
+        .select((
+            slice_counts::unit_code,
+            slice_counts::day,
+            slice_counts::counts,
+        ))
+        .load(conn)?;
+    let responses: Vec<UnitKeyedResponses> = in_buckets!(response_tallies, &b)
+        .filter(response_tallies::unit_code.ne(crate::counts::ALL_UNITS))
+        .group_by((response_tallies::unit_code, response_tallies::day))
+        .select((
+            response_tallies::unit_code,
+            response_tallies::day,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    Ok(gather_by_unit(rows, responses, |day| b.key(day), &b.name()))
 }
 
 /// One kind of breakdown row (a [`crate::counts::MONTH_BUCKET`] or
@@ -384,53 +401,20 @@ pub fn load_buckets(
     units: Option<&[String]>,
     prefix: &str,
 ) -> Result<BTreeMap<String, Sum>, DbError> {
-    let (first, end) = crate::counts::bucket_range(prefix);
+    let b = Buckets::new(survey_id, period, prefix);
     let all = [crate::counts::ALL_UNITS.to_string()];
     let units = units.unwrap_or(&all);
-    let rows: Vec<KeyedCounts> = in_buckets!(
-        slice_counts::table,
-        slice_counts,
-        survey_id,
-        period,
-        &first,
-        &end
-    )
-    .filter(slice_counts::unit_code.eq_any(units))
-    .select((slice_counts::day, slice_counts::counts))
-    .load(conn)?;
-    let responses: Vec<KeyedResponses> = in_buckets!(
-        response_tallies::table,
-        response_tallies,
-        survey_id,
-        period,
-        &first,
-        &end
-    )
-    .filter(response_tallies::unit_code.eq_any(units))
-    .group_by(response_tallies::day)
-    .select((
-        response_tallies::day,
-        sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
-    ))
-    .load(conn)?;
-    let strip = |v: Vec<KeyedCounts>| {
-        v.into_iter()
-            .map(|r| KeyedCounts {
-                key: r.key.get(prefix.len()..).unwrap_or_default().to_string(),
-                counts: r.counts,
-            })
-            .collect::<Vec<_>>()
-    };
-    let responses = responses
-        .into_iter()
-        .map(|r| KeyedResponses {
-            key: r.key.get(prefix.len()..).unwrap_or_default().to_string(),
-            n: r.n,
-        })
-        .collect();
-    Ok(gather(
-        strip(rows),
-        responses,
-        &format!("{survey_id} {period} {prefix}"),
-    ))
+    let rows: Vec<KeyedCounts> = in_buckets!(slice_counts, &b)
+        .filter(slice_counts::unit_code.eq_any(units))
+        .select((slice_counts::day, slice_counts::counts))
+        .load(conn)?;
+    let responses: Vec<KeyedResponses> = in_buckets!(response_tallies, &b)
+        .filter(response_tallies::unit_code.eq_any(units))
+        .group_by(response_tallies::day)
+        .select((
+            response_tallies::day,
+            sql::<BigInt>("CAST(SUM(n) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    Ok(gather(rows, responses, |day| b.key(day), &b.name()))
 }

@@ -1,6 +1,6 @@
 //! Writing merged count rows back: rows that the batch has locked, so they exist.
 
-use super::{upsert, SliceRow, CHUNK, SLICE_KEY};
+use super::{upsert_chunks, SliceRow, SLICE_KEY};
 use crate::db::schema::slice_counts;
 use crate::db::{AnyConnection, DbError};
 use diesel::prelude::*;
@@ -13,18 +13,13 @@ pub(super) fn slices(conn: &mut AnyConnection, rows: &[SliceRow]) -> Result<(), 
         return Ok(());
     }
     match conn {
-        AnyConnection::Sqlite(_) => {
-            for chunk in rows.chunks(CHUNK) {
-                upsert(
-                    conn,
-                    diesel::insert_into(slice_counts::table)
-                        .values(chunk)
-                        .on_conflict(SLICE_KEY)
-                        .do_update()
-                        .set(slice_counts::counts.eq(excluded(slice_counts::counts))),
-                )?;
-            }
-        }
+        AnyConnection::Sqlite(_) => upsert_chunks(conn, rows, |chunk| {
+            diesel::insert_into(slice_counts::table)
+                .values(chunk)
+                .on_conflict(SLICE_KEY)
+                .do_update()
+                .set(slice_counts::counts.eq(excluded(slice_counts::counts)))
+        })?,
         AnyConnection::Postgresql(c) => {
             use diesel::sql_types::{Array, Binary, Integer, Text};
             let text = |f: fn(&SliceRow) -> &str| -> Vec<&str> { rows.iter().map(f).collect() };

@@ -7,7 +7,7 @@ mod line;
 
 use super::NodeScore;
 use crate::survey::Survey;
-use crate::text::Lang::{En, Vi};
+use crate::text::Lang::{self, En, Vi};
 pub use line::line_words;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -246,20 +246,15 @@ pub fn for_root(survey: &Survey, node: &NodeScore, seed_text: &str) -> Top20 {
         );
     };
     let estimate = Estimate::from_interval(mean, node.ci_low, node.ci_high);
-    let own = format!(
-        "Giá trị năm nay theo phân phối chuẩn quanh {} với độ lệch chuẩn {} (từ khoảng tin cậy 95 %, n = {}); {} lần mô phỏng.",
-        Vi.number(mean, 2),
-        Vi.number(estimate.sd, 2),
-        Vi.count(node.n),
-        Vi.count(DRAWS as i64)
-    );
-    let own_en = format!(
-        "This year's value as a normal distribution around {} with standard deviation {} (from the 95 % interval, n = {}); {} simulations.",
-        En.number(mean, 2),
-        En.number(estimate.sd, 2),
-        En.count(node.n),
-        En.count(DRAWS as i64)
-    );
+    let own = |lang: Lang| {
+        let (mean, sd) = (lang.number(mean, 2), lang.number(estimate.sd, 2));
+        let (n, draws) = (lang.count(node.n), lang.count(DRAWS as i64));
+        match lang {
+            Vi => format!("Giá trị năm nay theo phân phối chuẩn quanh {mean} với độ lệch chuẩn {sd} (từ khoảng tin cậy 95 %, n = {n}); {draws} lần mô phỏng."),
+            En => format!("This year's value as a normal distribution around {mean} with standard deviation {sd} (from the 95 % interval, n = {n}); {draws} simulations."),
+        }
+    };
+    let (own, own_en) = (own(Vi), own(En));
     let seed = seed_of(seed_text);
     match field_of(survey) {
         Some(field @ Field::Provinces { .. }) => {

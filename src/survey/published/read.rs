@@ -152,19 +152,19 @@ pub fn parse_published(
         }
         keys
     };
-    let index_known = |index: &str, at: usize, errors: &mut Vec<DefinitionError>| {
-        if !INDICES.contains(&index) {
-            errors.push(source.error(
-                at,
-                format!("index '{index}': use one of {}", INDICES.join(", ")),
-            ));
-        }
-    };
-    let year_known = |year: i32, at: usize, errors: &mut Vec<DefinitionError>| {
-        if !(2010..=2100).contains(&year) {
-            errors.push(source.error(at, format!("year {year} is not a year of these indices")));
-        }
-    };
+    let index_and_year_known =
+        |index: &str, year: i32, at: usize, errors: &mut Vec<DefinitionError>| {
+            if !INDICES.contains(&index) {
+                errors.push(source.error(
+                    at,
+                    format!("index '{index}': use one of {}", INDICES.join(", ")),
+                ));
+            }
+            if !(2010..=2100).contains(&year) {
+                errors
+                    .push(source.error(at, format!("year {year} is not a year of these indices")));
+            }
+        };
     for (k, s) in &raw.sources {
         if s.vi.trim().is_empty() || s.en.trim().is_empty() {
             errors.push(source.error(0, format!("[sources.{k}] needs vi and en")));
@@ -174,8 +174,7 @@ pub fn parse_published(
     for r in &raw.result {
         let at = r.span().start;
         let r = r.get_ref();
-        index_known(&r.index, at, &mut errors);
-        year_known(r.year, at, &mut errors);
+        index_and_year_known(&r.index, r.year, at, &mut errors);
         let sources = known(&r.source, at, &mut errors);
         if r.value.is_none() && r.rank.is_none() {
             errors.push(source.error(at, "a result needs a value, a rank or both"));
@@ -213,8 +212,7 @@ pub fn parse_published(
     for n in &raw.national {
         let at = n.span().start;
         let n = n.get_ref();
-        index_known(&n.index, at, &mut errors);
-        year_known(n.year, at, &mut errors);
+        index_and_year_known(&n.index, n.year, at, &mut errors);
         national.push(National {
             index: n.index.clone(),
             year: n.year,
@@ -228,8 +226,7 @@ pub fn parse_published(
     for l in &raw.line {
         let at = l.span().start;
         let l = l.get_ref();
-        index_known(&l.index, at, &mut errors);
-        year_known(l.year, at, &mut errors);
+        index_and_year_known(&l.index, l.year, at, &mut errors);
         if l.low > l.high {
             errors.push(source.error(at, "a line's low must not exceed its high"));
         }
