@@ -75,8 +75,18 @@ impl PasswordWorkers {
 
 fn work(rx: &Mutex<Receiver<Option<Task>>>) {
     loop {
-        // The lock is held only while taking a task, not while running it.
-        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        // A task already waiting runs in the working memory of the one before. With none (or the
+        // queue held by a thread waiting for one), the memory goes back before this thread
+        // waits: after a burst of sign-ins the server returns to its size. The lock is held only
+        // while taking a task, not while running it.
+        let queued = rx.try_lock().ok().and_then(|rx| rx.try_recv().ok());
+        let next = match queued {
+            Some(task) => Ok(task),
+            None => {
+                crate::secrets::release_work_memory();
+                rx.lock().unwrap_or_else(|p| p.into_inner()).recv()
+            }
+        };
         match next {
             Ok(Some(task)) => task(),
             Ok(None) | Err(_) => return,

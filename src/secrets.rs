@@ -2,14 +2,22 @@
 //!
 //! Argon2 needs ~19 MiB of working memory per hash. Allocating it afresh for every sign-in let
 //! the allocator keep a copy per thread and per size class (a server grew to 200 MB and stayed
-//! there), so each thread reuses one buffer of its own; the password threads
-//! (`crate::passwords`) are the only ones that hash while serving.
+//! there), so each thread reuses one buffer of its own while sign-ins keep coming; the password
+//! threads (`crate::passwords`) are the only ones that hash while serving, and give the buffer
+//! back when no sign-in waits. The buffer is reserved larger than the C allocator ever keeps in
+//! its own heaps, so that it is mapped apart and given back to the system when dropped: a
+//! smaller one would stay resident in the thread's heap after it is freed.
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
+
+/// glibc's allocator serves a request of this size or more from a mapping of its own, whatever
+/// it has learnt from earlier frees (its adaptive threshold stops at 32 MiB on 64-bit systems),
+/// and unmaps it when freed.
+const MAPPED_APART: usize = 33 << 20;
 
 thread_local! {
     static WORK_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
@@ -53,6 +61,10 @@ fn argon2_into(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> 
         let mut memory = memory.borrow_mut();
         let blocks = argon.params().block_count();
         if memory.len() < blocks {
+            if memory.capacity() < blocks {
+                // Only the blocks in use are ever touched, so only they are resident.
+                *memory = Vec::with_capacity(blocks.max(MAPPED_APART / size_of::<Block>()));
+            }
             memory.resize(blocks, Block::default());
         }
         let blocks = memory
@@ -62,8 +74,9 @@ fn argon2_into(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> 
     })
 }
 
-/// Gives this thread's argon2 working memory back, for a thread that hashed once and will not
-/// again (the bootstrap of the `admin` user at start).
+/// Gives this thread's argon2 working memory back to the system: for a password thread with no
+/// sign-in waiting, and for a thread that hashed once and will not again (the bootstrap of the
+/// `admin` user at start).
 pub fn release_work_memory() {
     WORK_MEMORY.with(|memory| *memory.borrow_mut() = Vec::new());
 }

@@ -103,8 +103,10 @@ fn memory_stays_bounded_after_many_sign_ins() {
         t.join().unwrap();
     }
     let after = rss_mb(server.child.id());
+    // Each password thread gives its 19 MiB of argon2 memory back once no sign-in waits: the
+    // server ends the burst about where it began (it kept 40 MB more when they held it).
     assert!(
-        after < 100.0,
+        after < 64.0 && after < before + 16.0,
         "resident memory {after:.1} MB after 200 sign-ins, 8 at a time (started at {before:.1} MB)"
     );
 }
