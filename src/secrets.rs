@@ -3,7 +3,7 @@
 //! Argon2 needs ~19 MiB of working memory per hash. Allocating it afresh for every sign-in let
 //! the allocator keep a copy per thread and per size class (a server grew to 200 MB and stayed
 //! there), so each thread reuses one buffer of its own while sign-ins keep coming; the password
-//! threads (`crate::passwords`) are the only ones that hash while serving, and give the buffer
+//! threads (the `passwords` module) are the only ones that hash while serving, and give the buffer
 //! back when no sign-in waits. The buffer is reserved larger than the C allocator ever keeps in
 //! its own heaps, so that it is mapped apart and given back to the system when dropped: a
 //! smaller one would stay resident in the thread's heap after it is freed.

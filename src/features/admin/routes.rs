@@ -19,6 +19,7 @@ use crate::web::reader::Reader;
 use crate::with_csrf;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use maud::Markup;
 use serde::Deserialize;
 
 pub async fn home(_: SignedIn<Supervisor>) -> HttpResponse {
@@ -57,48 +58,71 @@ async fn show<R: MinRole>(
         (Notice::None, Some(carried)) => Notice::Said(carried.clone()),
         (notice, _) => notice,
     };
-    let here = tab.path();
     let status = match notice {
         Notice::Error(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    let reader = r.user.clone();
     let page = match tab {
         Tab::Users(draft) => {
-            let v = load(state, move |st| app::users_view(st, &reader)).await?;
-            view::users(&view::UsersPage {
-                staff: r.staff_at(here),
-                users: &v.users,
-                units: &v.units,
-                unit_names: &v.unit_names,
-                // A draft is shown again only with the reason it was refused.
-                draft: draft.filter(|_| matches!(notice, Notice::Error(_))),
-                notice,
-            })
+            // A draft is shown again only with the reason it was refused.
+            let draft = draft.filter(|_| matches!(notice, Notice::Error(_)));
+            users_tab(state, r, draft, notice).await?
         }
-        Tab::Kiosks => {
-            let v = load(state, move |st| app::kiosks_view(st, &reader)).await?;
-            view::kiosks(&view::KiosksPage {
-                staff: r.staff_at(here),
-                kiosks: &v.kiosks,
-                min_cell: state.settings.min_cell,
-                units: &v.units,
-                surveys: crate::features::kiosk::service::counter_surveys(state),
-                notice,
-            })
-        }
-        Tab::Tokens => {
-            let v = load(state, move |st| app::tokens_view(st, &reader)).await?;
-            view::tokens(&view::TokensPage {
-                staff: r.staff_at(here),
-                tokens: &v.tokens,
-                units: &v.units,
-                unit_names: &v.unit_names,
-                notice,
-            })
-        }
+        Tab::Kiosks => kiosks_tab(state, r, notice).await?,
+        Tab::Tokens => tokens_tab(state, r, notice).await?,
     };
     Ok(r.page_with(status, page))
+}
+
+async fn users_tab<R: MinRole>(
+    state: &AppState,
+    r: &Reader<R>,
+    draft: Option<Draft>,
+    notice: Notice,
+) -> Result<Markup, PageError> {
+    let reader = r.user.clone();
+    let v = load(state, move |st| app::users_view(st, &reader)).await?;
+    Ok(view::users(&view::UsersPage {
+        staff: r.staff_at(Tab::Users(None).path()),
+        users: &v.users,
+        units: &v.units,
+        unit_names: &v.unit_names,
+        draft,
+        notice,
+    }))
+}
+
+async fn kiosks_tab<R: MinRole>(
+    state: &AppState,
+    r: &Reader<R>,
+    notice: Notice,
+) -> Result<Markup, PageError> {
+    let reader = r.user.clone();
+    let v = load(state, move |st| app::kiosks_view(st, &reader)).await?;
+    Ok(view::kiosks(&view::KiosksPage {
+        staff: r.staff_at(Tab::Kiosks.path()),
+        kiosks: &v.kiosks,
+        min_cell: state.settings.min_cell,
+        units: &v.units,
+        surveys: crate::features::kiosk::service::counter_surveys(state),
+        notice,
+    }))
+}
+
+async fn tokens_tab<R: MinRole>(
+    state: &AppState,
+    r: &Reader<R>,
+    notice: Notice,
+) -> Result<Markup, PageError> {
+    let reader = r.user.clone();
+    let v = load(state, move |st| app::tokens_view(st, &reader)).await?;
+    Ok(view::tokens(&view::TokensPage {
+        staff: r.staff_at(Tab::Tokens.path()),
+        tokens: &v.tokens,
+        units: &v.units,
+        unit_names: &v.unit_names,
+        notice,
+    }))
 }
 
 /// What a page lists; reading never meets bad input.
