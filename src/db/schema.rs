@@ -26,6 +26,7 @@ diesel::table! {
         keyed_by -> Nullable<Text>,
         submission_id -> Text,
         created_at -> Text,
+        answer_list -> Text,
     }
 }
 

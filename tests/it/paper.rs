@@ -548,6 +548,27 @@ async fn an_imported_file_enters_keyed_once_and_a_second_keyer_verifies_it_on_sc
     assert!(status == "verified", "{status}");
 }
 
+/// The E1.1 cell of the one form the 2025 CSV export holds.
+async fn exported_e11(sup: &Staff) -> String {
+    let Answer { status, bytes, .. } = sup
+        .get(format!(
+            "/api/v1/export?survey={SURVEY}&period=2025&format=csv"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let header = csv::Reader::from_reader(&bytes[3..])
+        .headers()
+        .unwrap()
+        .clone();
+    let column = header.iter().position(|c| c == "E1.1").unwrap();
+    assert_eq!(rows.len(), 1, "one form");
+    rows[0][column].to_string()
+}
+
 #[actix_web::test]
 async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     let app = paper_app();
@@ -573,6 +594,7 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     assert_eq!(status, StatusCode::OK);
     assert!(screen.contains("name=\"q.E1.1\" value=\"4\""), "{screen}");
     assert!(screen.contains("value=\"15/06/2025\""));
+    assert_eq!(exported_e11(&sup).await, "4");
     // Surveyors do not correct counted forms.
     assert_eq!(an.get(&correct).await.status, StatusCode::FORBIDDEN);
 
@@ -588,6 +610,8 @@ async fn a_supervisor_corrects_a_verified_form_and_its_counts_move() {
     recount_agrees(&app);
     let Answer { text: again, .. } = sup.get(&correct).await;
     assert!(again.contains("name=\"q.E1.1\" value=\"2\""));
+    // The export reads the corrected answers.
+    assert_eq!(exported_e11(&sup).await, "2");
     // The same values again: nothing to correct.
     let page = sup
         .post_form(&correct, &as_pairs(&fixed))

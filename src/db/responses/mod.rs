@@ -163,18 +163,23 @@ struct NewResponse<'a> {
     keyed_by: Option<&'a str>,
     submission_id: &'a str,
     created_at: &'a str,
+    answer_list: String,
 }
 
 impl<'a> NewResponse<'a> {
-    /// The row of `p` under `id`, stored with survey `version` and `status`; its background
-    /// and comments as JSON.
+    /// The row of `p` under `id`, stored with survey `version` and `status`, and `text`.
     fn of(
         p: &'a Pending,
         id: String,
         version: &'a str,
         status: &'a str,
-        (background, comments): (String, String),
+        text: RowText,
     ) -> NewResponse<'a> {
+        let RowText {
+            background,
+            comments,
+            answer_list,
+        } = text;
         NewResponse {
             id,
             survey_id: &p.survey_id,
@@ -191,17 +196,28 @@ impl<'a> NewResponse<'a> {
             submission_id: &p.stored_submission,
             // The day only (the day it counts under): nothing dates an answer more precisely.
             created_at: &p.day,
+            answer_list,
         }
     }
 }
 
+/// What a response's row keeps as text: its background answers and comments as JSON, and its
+/// answers packed for exports ([`super::export::answer_list`]).
+#[derive(Debug, Clone)]
+struct RowText {
+    background: String,
+    comments: String,
+    answer_list: String,
+}
+
 impl Pending {
-    /// Its background answers and comments as the row keeps them (JSON).
-    fn background_and_comments(&self) -> (String, String) {
-        (
-            serde_json::to_string(&self.valid.background).unwrap_or_default(),
-            serde_json::to_string(&self.valid.comments).unwrap_or_default(),
-        )
+    /// The text its row keeps.
+    fn row_text(&self) -> RowText {
+        RowText {
+            background: serde_json::to_string(&self.valid.background).unwrap_or_default(),
+            comments: serde_json::to_string(&self.valid.comments).unwrap_or_default(),
+            answer_list: super::export::answer_list(&self.valid.answers),
+        }
     }
 }
 
@@ -273,10 +289,11 @@ fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResu
             }
             diesel::sql_query(
                 "INSERT INTO responses (id, survey_id, survey_version, unit_code, channel, period, day, \
-                 respondent_group, background, comments, status, keyed_by, submission_id, created_at) \
+                 respondent_group, background, comments, status, keyed_by, submission_id, created_at, \
+                 answer_list) \
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
                  $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-                 $13::text[], $14::text[])",
+                 $13::text[], $14::text[], $15::text[])",
             )
             .bind::<Array<Text>, _>(column(rows, |r| r.id.as_str()))
             .bind::<Array<Text>, _>(column(rows, |r| r.survey_id))
@@ -292,6 +309,7 @@ fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResu
             .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.keyed_by))
             .bind::<Array<Text>, _>(column(rows, |r| r.submission_id))
             .bind::<Array<Text>, _>(column(rows, |r| r.created_at))
+            .bind::<Array<Text>, _>(column(rows, |r| r.answer_list.as_str()))
             .execute(c)?;
         }
     }
@@ -411,7 +429,7 @@ fn store_batch_keeping(
             id.clone(),
             layout.version(),
             status,
-            p.background_and_comments(),
+            p.row_text(),
         ));
         rows.push(&id, p);
         if sealed {

@@ -8,7 +8,7 @@
 
 use super::{
     known_ids, store_batch_keeping, stored_or_one_by_one, write_batch, AnswerRows, NewResponse,
-    Pending, Stored, SEALED,
+    Pending, RowText, Stored, SEALED,
 };
 use crate::counts::{Deltas, Layouts};
 use crate::db::{counts, AnyConnection, DbError};
@@ -21,8 +21,8 @@ pub struct Prepared {
     /// Ready to store as it is; false when the batch must be stored the plain way.
     ready: bool,
     ids: Vec<String>,
-    /// Background answers and comments as JSON, by response.
-    written: Vec<(String, String)>,
+    /// The text of each response's row.
+    written: Vec<RowText>,
     versions: Vec<String>,
     rows: AnswerRows,
     deltas: Deltas,
@@ -64,7 +64,7 @@ impl Prepared {
             let id = uuid::Uuid::new_v4().to_string();
             self.rows.push(&id, pending);
             self.ids.push(id);
-            self.written.push(pending.background_and_comments());
+            self.written.push(pending.row_text());
             self.versions.push(layout.version().to_string());
             self.deltas.add(
                 layout,

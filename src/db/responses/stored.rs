@@ -37,6 +37,7 @@ pub fn replace(
                 .eq(serde_json::to_string(&new.valid.background).unwrap_or_default()),
             responses::comments.eq(serde_json::to_string(&new.valid.comments).unwrap_or_default()),
             responses::status.eq(&new.status),
+            responses::answer_list.eq(crate::db::export::answer_list(&new.valid.answers)),
         ))
         .execute(conn)?;
     diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;

@@ -77,7 +77,7 @@ impl RowBuilder {
         }
         self.answers.fill(Answer::Unanswered);
         let mut next = 0;
-        for pair in r.answers.as_deref().unwrap_or("").split(';') {
+        for pair in r.answers.split(';') {
             let Some((code, value)) = pair.split_once(':') else {
                 continue;
             };
