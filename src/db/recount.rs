@@ -28,8 +28,9 @@ pub struct RecountReport {
 /// kept on insert, slice by slice; with `fix`, replaces the kept counts.
 ///
 /// The responses are split into one id range per core, read on connections of their own.
-/// Each page's answers come back as one row per response (the database concatenates them),
-/// because per-answer rows through the driver cost more than everything else together.
+/// Each response's answers are read from the list its row keeps (written with the answer rows,
+/// in their transaction): per-answer rows through the driver, or a second query joining them
+/// per page, cost more than everything else together.
 pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountReport, DbError> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let mut conn = pool.get()?;
@@ -174,45 +175,9 @@ struct Head {
     respondent_group: Option<String>,
     channel: String,
     background: String,
-}
-
-#[derive(QueryableByName)]
-struct AnswerRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    response_id: String,
-    /// The response's answers as "code:value;code:value…", "" for "no opinion" (codes hold
-    /// neither separator: the loader checks the current definitions).
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    answers: String,
-}
-
-/// The answers of the responses in (first, last], one row per response in id order.
-fn page_answers(
-    conn: &mut AnyConnection,
-    first: &str,
-    last: &str,
-) -> Result<Vec<AnswerRow>, DbError> {
-    use diesel::sql_types::Text;
-    let rows = match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query(
-            // Literal separators: a function such as char() in the expression runs per row.
-            "SELECT response_id, group_concat(item_code || ':' || COALESCE(value, ''), ';') AS answers \
-             FROM answers WHERE response_id > ? AND response_id <= ? \
-             GROUP BY response_id ORDER BY response_id",
-        )
-        .bind::<Text, _>(first)
-        .bind::<Text, _>(last)
-        .load(c)?,
-        AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT response_id, string_agg(item_code || ':' || COALESCE(value::text, ''), ';') AS answers \
-             FROM answers WHERE response_id > $1 AND response_id <= $2 \
-             GROUP BY response_id ORDER BY response_id",
-        )
-        .bind::<Text, _>(first)
-        .bind::<Text, _>(last)
-        .load(c)?,
-    };
-    Ok(rows)
+    /// Its answers as its row keeps them: "code:value;code:value…", "" for "no opinion", and
+    /// "" for none (codes hold neither separator: the loader checks the current definitions).
+    answer_list: String,
 }
 
 fn recount_range(
@@ -252,16 +217,11 @@ fn read_range(
             .select(Head::as_select())
             .load(conn)?;
         let Some(last) = heads.last() else { break };
-        let first = std::mem::replace(&mut after, last.id.clone());
-        let rows = page_answers(conn, &first, &after)?;
-        let mut rows = rows.iter().peekable();
+        after = last.id.clone();
         let mut parsed = Vec::new();
         for h in &heads {
-            // Both sides are in id order: skip answers of responses this page does not hold.
-            while rows.next_if(|r| r.response_id < h.id).is_some() {}
-            let answers = rows
-                .next_if(|r| r.response_id == h.id)
-                .map(|r| r.answers.as_str());
+            // Written with the answer rows, in their transaction: a page needs no second query.
+            let answers = Some(h.answer_list.as_str()).filter(|a| !a.is_empty());
             let key = SliceKey {
                 survey_id: h.survey_id.clone(),
                 survey_version: h.survey_version.clone(),
