@@ -3,7 +3,7 @@
 
 use super::confirm_page::Confirm;
 use super::render::{see_other, Citywide};
-use crate::db::campaigns::NewRespondent;
+use crate::db::campaigns::{Campaign, NewRespondent};
 use crate::features::actor::Actor;
 use crate::features::campaigns::service::{self as app, CampaignError, NewCampaign};
 use crate::state::AppState;
@@ -202,6 +202,15 @@ pub enum Step {
 }
 
 impl Step {
+    /// Takes the step as `a`.
+    fn run(self, s: &AppState, a: &Actor, id: &str) -> Result<Campaign, CampaignError> {
+        match self {
+            Step::Open => app::open(s, a, id),
+            Step::Close => app::close(s, a, id),
+            Step::Reopen => app::reopen(s, a, id),
+        }
+    }
+
     /// What the admin is told once the step is done.
     fn said(self) -> (&'static str, &'static str) {
         match self {
@@ -231,11 +240,7 @@ pub fn step(
 ) -> LocalBoxFuture<'static, Result<HttpResponse, PageError>>
        + Clone {
     move |at, id, _| {
-        let run = move |s: &AppState, a: &Actor, id: &str| match to {
-            Step::Open => app::open(s, a, id),
-            Step::Close => app::close(s, a, id),
-            Step::Reopen => app::reopen(s, a, id),
-        };
+        let run = move |s: &AppState, a: &Actor, id: &str| to.run(s, a, id);
         let (vi, en) = to.said();
         Box::pin(async move {
             at.act(id.into_inner(), "", run, |_| Text::new(vi, en))
