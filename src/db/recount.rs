@@ -27,8 +27,8 @@ pub struct RecountReport {
 /// Rebuilds every running count from the stored answers and compares them with the counts
 /// kept on insert, slice by slice; with `fix`, replaces the kept counts.
 ///
-/// The responses are split into one id range per core, read on connections of their own.
-/// Each response's answers are read from the list its row keeps (written with the answer rows,
+/// The responses are split into one range of table positions per core, read on connections
+/// of their own, a window at a time. Each response's answers are read from the list its row keeps (written with the answer rows,
 /// in their transaction): per-answer rows through the driver, or a second query joining them
 /// per page, cost more than everything else together.
 pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountReport, DbError> {
@@ -38,10 +38,17 @@ pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountR
     let state = pool.state();
     let in_use = state.connections.saturating_sub(state.idle_connections);
     let free = pool.max_size().saturating_sub(in_use) as usize;
-    recount_on(&mut conn, pool, layouts, fix, cores.min(8).min(free.max(1)))
+    let positions = Positions::of(&conn);
+    let split = Split {
+        positions,
+        parts: cores.min(8).min(free.max(1)),
+        window: positions.window(),
+    };
+    recount_on(&mut conn, pool, layouts, fix, split)
 }
 
-/// [`recount_all`] over `parts` id ranges read side by side (one when there are few answers).
+/// [`recount_all`] over `parts` ranges read side by side, in windows of one position each
+/// (a row, or a block of rows), so that a few responses already cross every kind of edge.
 pub fn recount_in_parts(
     pool: &Pool,
     layouts: &Layouts,
@@ -49,7 +56,12 @@ pub fn recount_in_parts(
     parts: usize,
 ) -> Result<RecountReport, DbError> {
     let mut conn = pool.get()?;
-    recount_on(&mut conn, pool, layouts, fix, parts)
+    let split = Split {
+        positions: Positions::of(&conn),
+        parts,
+        window: 1,
+    };
+    recount_on(&mut conn, pool, layouts, fix, split)
 }
 
 /// Compares on `conn`; reads the answers on other connections of `pool`.
@@ -57,20 +69,22 @@ pub fn recount_in_parts(
 /// A fix holds the writers off on `conn` first, so the answers read and the counts replaced
 /// are the same: a response committed before the lock is read, one committed after it adds
 /// its counts to the replaced rows. The ranges may still be read side by side on other
-/// connections: while no writer can commit, every connection sees the same answers.
+/// connections: while no writer can commit, every connection sees the same answers. Without
+/// a fix, writers go on: a form stored or corrected while the recount reads may show as a
+/// difference that the next recount no longer finds.
 fn recount_on(
     conn: &mut AnyConnection,
     pool: &Pool,
     layouts: &Layouts,
     fix: bool,
-    parts: usize,
+    split: Split,
 ) -> Result<RecountReport, DbError> {
     if !fix {
-        return rebuild_and_compare(conn, pool, layouts, parts).map(|(report, _)| report);
+        return rebuild_and_compare(conn, pool, layouts, split).map(|(report, _)| report);
     }
     write_transaction(conn, |conn| {
         hold_writers_off(conn)?;
-        let (mut report, rebuilt) = rebuild_and_compare(conn, pool, layouts, parts)?;
+        let (mut report, rebuilt) = rebuild_and_compare(conn, pool, layouts, split)?;
         if !report.differences.is_empty() {
             counts::replace_all(conn, layouts, &rebuilt)?;
             report.fixed = true;
@@ -98,13 +112,12 @@ fn rebuild_and_compare(
     conn: &mut AnyConnection,
     pool: &Pool,
     layouts: &Layouts,
-    parts: usize,
+    split: Split,
 ) -> Result<(RecountReport, Deltas), DbError> {
-    let ranges = id_ranges(conn, parts)?;
+    let end = split.positions.end(conn)?;
     let parts: Vec<Result<Partial, DbError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .iter()
-            .map(|(lo, hi)| scope.spawn(move || recount_range(pool, layouts, lo, hi.as_deref())))
+        let handles: Vec<_> = (0..split.parts.max(1))
+            .map(|part| scope.spawn(move || recount_part(pool, layouts, split, end, part)))
             .collect();
         handles
             .into_iter()
@@ -133,33 +146,96 @@ fn rebuild_and_compare(
     Ok((report, rebuilt))
 }
 
-/// `parts` id ranges (exclusive low end, inclusive high end; None = to the last), cut at
-/// equal numbers of responses.
-fn id_ranges(
-    conn: &mut AnyConnection,
+/// Where a response's row stands in its table: SQLite's rowid, PostgreSQL's block (the first
+/// half of its ctid). A recount reads the rows a window of positions at a time, in the order
+/// the table keeps them: read in id order instead, through the id index, nearly every row
+/// costs a page read of its own, as ids are random and rows are stored as they arrive. The
+/// positions only bound what one query reads; nothing is shown or kept of them.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Positions {
+    Rowid,
+    Block,
+}
+
+impl Positions {
+    fn of(conn: &AnyConnection) -> Self {
+        match conn {
+            AnyConnection::Postgresql(_) => Positions::Block,
+            _ => Positions::Rowid,
+        }
+    }
+
+    /// Positions a window spans in a full recount: about 5,000 responses either way.
+    fn window(self) -> i64 {
+        match self {
+            Positions::Rowid => 5_000,
+            Positions::Block => 250,
+        }
+    }
+
+    /// One past the last position in use now.
+    fn end(self, conn: &mut AnyConnection) -> Result<i64, DbError> {
+        let sql = match self {
+            Positions::Rowid => "SELECT COALESCE(MAX(rowid), 0) + 1 AS n FROM responses",
+            Positions::Block => {
+                "SELECT pg_relation_size('responses') / current_setting('block_size')::bigint + 1 \
+                 AS n"
+            }
+        };
+        #[derive(QueryableByName)]
+        struct End {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        Ok(diesel::sql_query(sql).get_result::<End>(conn)?.n)
+    }
+
+    /// The rows from `lo` (inclusive) to `hi` (exclusive; None: to the end).
+    fn between(
+        self,
+        lo: i64,
+        hi: Option<i64>,
+    ) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+        use diesel::dsl::sql;
+        // Positions are numbers this function made, never anything a caller sent.
+        match (self, hi) {
+            (Positions::Rowid, Some(hi)) => sql(&format!("rowid >= {lo} AND rowid < {hi}")),
+            (Positions::Rowid, None) => sql(&format!("rowid >= {lo}")),
+            (Positions::Block, Some(hi)) => sql(&format!(
+                "ctid >= '({lo},0)'::tid AND ctid < '({hi},0)'::tid"
+            )),
+            (Positions::Block, None) => sql(&format!("ctid >= '({lo},0)'::tid")),
+        }
+    }
+}
+
+/// How a recount splits its reading: `parts` ranges of positions read side by side, each a
+/// window of `window` positions per query.
+#[derive(Clone, Copy)]
+struct Split {
+    positions: Positions,
     parts: usize,
-) -> Result<Vec<(String, Option<String>)>, DbError> {
-    let n: i64 = responses::table.count().get_result(conn)?;
-    let parts = parts.max(1) as i64;
-    let mut cuts: Vec<String> = Vec::new();
-    for k in 1..parts {
-        let cut: Option<String> = responses::table
-            .order(responses::id)
-            .select(responses::id)
-            .offset(n * k / parts)
-            .first(conn)
-            .optional()?;
-        cuts.extend(cut);
+    window: i64,
+}
+
+/// The windows of the `part`-th of `split.parts` equal ranges of `[0, end)`: the last range
+/// runs on to whatever lies past `end`.
+fn windows(split: Split, end: i64, part: usize) -> Vec<(i64, Option<i64>)> {
+    let parts = split.parts.max(1) as i64;
+    let part = part as i64;
+    let lo = end * part / parts;
+    let hi = end * (part + 1) / parts;
+    let mut out = Vec::new();
+    let mut at = lo;
+    while at < hi {
+        let next = (at + split.window.max(1)).min(hi);
+        out.push((at, Some(next)));
+        at = next;
     }
-    cuts.sort_unstable();
-    cuts.dedup();
-    let mut ranges = Vec::new();
-    let mut lo = String::new();
-    for cut in cuts {
-        ranges.push((std::mem::replace(&mut lo, cut.clone()), Some(cut)));
+    if part == parts - 1 {
+        out.push((hi, None));
     }
-    ranges.push((lo, None));
-    Ok(ranges)
+    out
 }
 
 /// What a recount reads of a response besides its answers.
@@ -180,62 +256,52 @@ struct Head {
     answer_list: String,
 }
 
-fn recount_range(
+/// Counts the `part`-th range of positions on a connection of its own.
+fn recount_part(
     pool: &Pool,
     layouts: &Layouts,
-    lo: &str,
-    hi: Option<&str>,
+    split: Split,
+    end: i64,
+    part: usize,
 ) -> Result<Partial, DbError> {
     let mut conn = pool.get()?;
     reading_many_pages(&mut conn, true)?;
-    let part = read_range(&mut conn, layouts, lo, hi);
+    let counted = read_windows(&mut conn, layouts, split, &windows(split, end, part));
     reading_many_pages(&mut conn, false)?;
-    part
+    counted
 }
 
-fn read_range(
+fn read_windows(
     conn: &mut AnyConnection,
     layouts: &Layouts,
-    lo: &str,
-    hi: Option<&str>,
+    split: Split,
+    windows: &[(i64, Option<i64>)],
 ) -> Result<Partial, DbError> {
-    const PAGE: i64 = 5_000;
     let mut part = Partial::default();
-    let mut after = lo.to_string();
-    loop {
+    for &(lo, hi) in windows {
         // Sealed answers (an open campaign's) are in no count until it closes.
-        let mut q = responses::table
-            .filter(responses::id.gt(&after))
+        let mut heads: Vec<Head> = responses::table
+            .filter(split.positions.between(lo, hi))
             .filter(responses::status.ne(SEALED))
-            .into_boxed();
-        if let Some(hi) = hi {
-            q = q.filter(responses::id.le(hi));
-        }
-        let heads: Vec<Head> = q
-            .order(responses::id)
-            .limit(PAGE)
             .select(Head::as_select())
             .load(conn)?;
-        let Some(last) = heads.last() else { break };
-        after = last.id.clone();
         let mut parsed = Vec::new();
-        for h in &heads {
-            // Written with the answer rows, in their transaction: a page needs no second query.
-            let answers = Some(h.answer_list.as_str()).filter(|a| !a.is_empty());
+        for h in &mut heads {
             let key = SliceKey {
-                survey_id: h.survey_id.clone(),
-                survey_version: h.survey_version.clone(),
-                unit_code: h.unit_code.clone(),
-                period: h.period,
-                day: h.day.clone(),
-                respondent_group: h.respondent_group.clone().unwrap_or_default(),
-                channel: h.channel.clone(),
                 field: crate::counts::recount::field_in(&h.background).to_string(),
+                survey_id: std::mem::take(&mut h.survey_id),
+                survey_version: std::mem::take(&mut h.survey_version),
+                unit_code: std::mem::take(&mut h.unit_code),
+                period: h.period,
+                day: std::mem::take(&mut h.day),
+                respondent_group: h.respondent_group.take().unwrap_or_default(),
+                channel: std::mem::take(&mut h.channel),
             };
+            // Written with the answer rows, in their transaction: a window needs no second query.
             let read = ReadResponse {
                 id: &h.id,
                 key,
-                answers,
+                answers: Some(h.answer_list.as_str()).filter(|a| !a.is_empty()),
                 background: &h.background,
             };
             part.add(layouts, read, &mut parsed);
@@ -332,7 +398,70 @@ pub fn after_upgrade(pool: &Pool, layouts: &Layouts) -> Result<Option<RecountRep
     if marked.is_none() {
         return Ok(None);
     }
-    let report = recount_on(&mut conn, pool, layouts, true, 1)?;
+    let positions = Positions::of(&conn);
+    let split = Split {
+        positions,
+        parts: 1,
+        window: positions.window(),
+    };
+    let report = recount_on(&mut conn, pool, layouts, true, split)?;
     diesel::delete(server_keys::table.find(RECOUNT_NEEDED)).execute(&mut conn)?;
     Ok(Some(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every position from 0 on is in exactly one window of exactly one part, whatever the
+    /// split, and only the last part runs on past the end.
+    #[test]
+    fn the_windows_of_the_parts_cover_every_position_once() {
+        for end in [0, 1, 2, 7, 250, 10_001] {
+            for parts in 1..=5 {
+                for window in [1, 3, 250, 5_000] {
+                    let split = Split {
+                        positions: Positions::Rowid,
+                        parts,
+                        window,
+                    };
+                    let all: Vec<(i64, Option<i64>)> =
+                        (0..parts).flat_map(|p| windows(split, end, p)).collect();
+                    let mut at = 0;
+                    for (i, &(lo, hi)) in all.iter().enumerate() {
+                        assert_eq!(lo, at, "end {end}, {parts} parts, window {window}");
+                        match hi {
+                            Some(hi) => {
+                                assert!(hi > lo && hi - lo <= window);
+                                at = hi;
+                            }
+                            None => assert_eq!(i, all.len() - 1),
+                        }
+                    }
+                    assert_eq!(at, end);
+                    assert_eq!(all.last().map(|w| w.1), Some(None));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_names_positions_in_each_database_s_own_terms() {
+        use diesel::query_builder::QueryFragment;
+        let sql = |p: Positions, hi| {
+            let mut out = String::new();
+            let e = p.between(5, hi);
+            let mut qb = diesel::sqlite::SqliteQueryBuilder::new();
+            e.to_sql(&mut qb, &diesel::sqlite::Sqlite).unwrap();
+            out.push_str(&diesel::query_builder::QueryBuilder::finish(qb));
+            out
+        };
+        assert_eq!(sql(Positions::Rowid, Some(9)), "rowid >= 5 AND rowid < 9");
+        assert_eq!(sql(Positions::Rowid, None), "rowid >= 5");
+        assert_eq!(
+            sql(Positions::Block, Some(9)),
+            "ctid >= '(5,0)'::tid AND ctid < '(9,0)'::tid"
+        );
+        assert_eq!(sql(Positions::Block, None), "ctid >= '(5,0)'::tid");
+    }
 }
