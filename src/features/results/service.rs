@@ -2,6 +2,7 @@
 //! shows: synchronous, over the state (handlers run them off the async threads).
 
 use crate::breakdown::Breakdowns;
+use crate::db::AnyConnection;
 use crate::report::{self, ParReport, ScoreQuery};
 use crate::scoring::Scores;
 use crate::state::AppState;
@@ -10,7 +11,17 @@ use crate::survey::{Survey, Unit};
 pub use crate::report::ReportError;
 
 pub fn scores(st: &AppState, q: &ScoreQuery) -> Result<Scores, ReportError> {
-    st.db_blocking(|conn| report::scores(conn, &st.catalog, &st.units, q, st.settings.min_cell))
+    st.db_blocking(|conn| scores_on(conn, st, q))
+}
+
+/// [`scores`] on a connection the caller holds (a page that reads several surveys' scores
+/// takes one connection for all of them).
+pub fn scores_on(
+    conn: &mut AnyConnection,
+    st: &AppState,
+    q: &ScoreQuery,
+) -> Result<Scores, ReportError> {
+    report::scores(conn, &st.catalog, &st.units, q, st.settings.min_cell)
 }
 
 /// [`scores`], under the name callers outside the crate know it by.
@@ -20,18 +31,25 @@ pub fn scores_blocking(st: &AppState, q: &ScoreQuery) -> Result<Scores, ReportEr
 
 /// The PAR INDEX report (of the first whole-index tree loaded).
 pub fn par_report(st: &AppState, q: &ScoreQuery) -> Result<ParReport, ReportError> {
+    st.db_blocking(|conn| par_report_on(conn, st, q))
+}
+
+/// [`par_report`] on a connection the caller holds.
+pub fn par_report_on(
+    conn: &mut AnyConnection,
+    st: &AppState,
+    q: &ScoreQuery,
+) -> Result<ParReport, ReportError> {
     let tree = st.trees.first().ok_or(ReportError::NoParTree)?;
-    st.db_blocking(|conn| {
-        report::par_report(
-            conn,
-            &st.catalog,
-            &st.units,
-            tree,
-            st.plan.as_ref().as_ref(),
-            q,
-            st.settings.min_cell,
-        )
-    })
+    report::par_report(
+        conn,
+        &st.catalog,
+        &st.units,
+        tree,
+        st.plan.as_ref().as_ref(),
+        q,
+        st.settings.min_cell,
+    )
 }
 
 /// The breakdowns of a survey's headline (whole period), cells under `min_n` withheld.

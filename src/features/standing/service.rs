@@ -4,7 +4,9 @@
 use crate::db::auth::{Role, User};
 use crate::db::par_entries::Entry;
 use crate::db::DbError;
-use crate::features::results::service::{breakdowns_of, par_report, scores, visible_units};
+use crate::features::results::service::{
+    breakdowns_of, par_report, par_report_on, scores_on, visible_units,
+};
 use crate::report::{ParReport, ParRow, ReportError, ScoreQuery};
 use crate::scoring::{NodeScore, Scores};
 use crate::state::AppState;
@@ -35,24 +37,28 @@ pub struct Standing {
 }
 
 fn standing_of(st: &AppState, q: &ScoreQuery) -> Result<Standing, ReportError> {
-    let par = par_report(st, q)?;
-    let mut surveys = Vec::new();
-    for s in st.catalog.surveys.values() {
-        if s.instrument == "parindex" {
-            continue;
+    // One connection for every read: on PostgreSQL each checkout costs a round trip.
+    let (par, surveys) = st.db_blocking(|conn| {
+        let par = par_report_on(conn, st, q)?;
+        let mut surveys = Vec::new();
+        for s in st.catalog.surveys.values() {
+            if s.instrument == "parindex" {
+                continue;
+            }
+            let q = ScoreQuery {
+                survey: s.id.clone(),
+                ..q.clone()
+            };
+            surveys.push(Scored {
+                survey: s.id.clone(),
+                title: s.title.clone(),
+                title_en: s.title_en.clone(),
+                instrument: s.instrument.clone(),
+                scores: scores_on(conn, st, &q)?,
+            });
         }
-        let q = ScoreQuery {
-            survey: s.id.clone(),
-            ..q.clone()
-        };
-        surveys.push(Scored {
-            survey: s.id.clone(),
-            title: s.title.clone(),
-            title_en: s.title_en.clone(),
-            instrument: s.instrument.clone(),
-            scores: scores(st, &q)?,
-        });
-    }
+        Ok::<_, ReportError>((par, surveys))
+    })?;
     let paths = super::paths::paths(&st.published, &par, &surveys);
     Ok(Standing {
         par,
