@@ -4,7 +4,7 @@
 
 use crate::counts::Sum;
 use crate::scoring::suppress;
-use crate::scoring::{headline, NodeScore};
+use crate::scoring::{headline, headline_n, NodeScore};
 use crate::survey::{Survey, UnitTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,21 +63,37 @@ pub fn table_given(
     min_n: i64,
 ) -> Vec<Cell> {
     let nodes: Vec<Option<NodeScore>> = parts.iter().map(|(_, t)| headline(survey, t)).collect();
-    let cells: Vec<suppress::Cell> = parts
+    let ns: Vec<i64> = nodes
         .iter()
-        .zip(&nodes)
-        .map(|((_, t), node)| suppress::Cell {
-            forms: t.responses,
-            small: node.as_ref().map(|n| n.n).unwrap_or(0) < min_n,
-        })
+        .map(|n| n.as_ref().map_or(0, |n| n.n))
         .collect();
-    let w = suppress::withhold_given(&cells, given, total.responses, total_withheld, min_n);
+    let hidden = withholding(&parts, &ns, given, total, total_withheld, min_n);
     parts
         .into_iter()
         .zip(nodes)
-        .zip(w.cells)
+        .zip(hidden)
         .map(|(((key, sum), node), hide)| shown_or_withheld(key, &sum, node, hide))
         .collect()
+}
+
+/// Which cells of a table are withheld, from each cell's forms and headline n.
+fn withholding(
+    parts: &[(String, Sum)],
+    ns: &[i64],
+    given: &[bool],
+    total: &Sum,
+    total_withheld: bool,
+    min_n: i64,
+) -> Vec<bool> {
+    let cells: Vec<suppress::Cell> = parts
+        .iter()
+        .zip(ns)
+        .map(|((_, t), n)| suppress::Cell {
+            forms: t.responses,
+            small: *n < min_n,
+        })
+        .collect();
+    suppress::withhold_given(&cells, given, total.responses, total_withheld, min_n).cells
 }
 
 /// The stored unit codes a unit covers on a map (the top: None, every unit).
@@ -159,11 +175,18 @@ impl UnitChain<'_> {
             let (Some(up), Some(down)) = (pair.first(), pair.get(1)) else {
                 continue;
             };
-            withheld = self
-                .below(by_unit, up, withheld)
+            let (parts, total) = self.parts_below(by_unit, up);
+            // Only whether each cell is withheld: no interval is worked out on the way down.
+            let ns: Vec<i64> = parts
                 .iter()
-                .find(|c| &c.key == down)
-                .map_or(withheld, |c| c.suppressed);
+                .map(|(_, t)| headline_n(self.survey, t))
+                .collect();
+            let hidden = withholding(&parts, &ns, &[], &total, withheld, self.min_n);
+            withheld = parts
+                .iter()
+                .zip(hidden)
+                .find(|((key, _), _)| key == down)
+                .map_or(withheld, |(_, hide)| hide);
         }
         withheld
     }
@@ -171,12 +194,18 @@ impl UnitChain<'_> {
     /// The table of the units directly below `code` (each with everything below it), under a
     /// total withheld or not.
     fn below(&self, by_unit: &BTreeMap<String, Sum>, code: &str, withheld: bool) -> Vec<Cell> {
-        let UnitChain {
-            survey,
-            units,
-            map,
-            min_n,
-        } = *self;
+        let (parts, total) = self.parts_below(by_unit, code);
+        table(self.survey, parts, &total, withheld, self.min_n)
+    }
+
+    /// The units directly below `code`, each with the counts of everything below it, and the
+    /// counts of `code` as a whole.
+    fn parts_below(
+        &self,
+        by_unit: &BTreeMap<String, Sum>,
+        code: &str,
+    ) -> (Vec<(String, Sum)>, Sum) {
+        let UnitChain { units, map, .. } = *self;
         let parts: Vec<(String, Sum)> = units
             .units_of(map)
             .iter()
@@ -187,6 +216,6 @@ impl UnitChain<'_> {
             })
             .collect();
         let total = sum_of(by_unit, covered(units, map, code).as_deref());
-        table(survey, parts, &total, withheld, min_n)
+        (parts, total)
     }
 }

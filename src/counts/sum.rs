@@ -132,6 +132,23 @@ impl Counted for Sum {
             }
         }
     }
+    fn each_pair_at(
+        &self,
+        at: &dyn Fn(&str) -> Option<usize>,
+        f: &mut dyn FnMut(usize, usize, &PairMoments),
+    ) {
+        let positions: Vec<Option<usize>> = self.names.iter().map(|n| at(n)).collect();
+        for (a, row) in self.pairs.iter().enumerate() {
+            let Some(Some(a)) = positions.get(a) else {
+                continue;
+            };
+            for (b, m) in row {
+                if let Some(Some(b)) = positions.get(*b) {
+                    f(*a, *b, m);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -138,6 +138,15 @@ pub fn headline(survey: &Survey, counts: &dyn Counted) -> Option<NodeScore> {
     Some(Ctx::new(survey, &[counts]).node_to(&root.code, 1))
 }
 
+/// The n of [`headline`] (0 where the survey has no root), without working out its interval:
+/// what withholding a cell depends on.
+pub fn headline_n(survey: &Survey, counts: &dyn Counted) -> i64 {
+    survey
+        .roots()
+        .next()
+        .map_or(0, |root| Ctx::counting(survey, &[counts]).n_of(&root.code))
+}
+
 /// Scores from tallies per respondent group ("" when the survey has none).
 pub fn score_groups(survey: &Survey, groups: &BTreeMap<String, Tallies>) -> Scores {
     let groups: Vec<(&str, &Tallies)> = groups.iter().map(|(g, t)| (g.as_str(), t)).collect();

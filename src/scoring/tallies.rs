@@ -41,6 +41,20 @@ pub trait Counted {
     fn each_value(&self, item: &str, f: &mut dyn FnMut(Option<i16>, i64));
     /// Calls `f(a, b, moments)` for every pair kept, `a ≤ b`.
     fn each_pair(&self, f: &mut dyn FnMut(&str, &str, &PairMoments));
+    /// [`Counted::each_pair`] with the codes turned into positions by `at` (pairs of a code
+    /// it does not know are skipped). Counts that keep their pairs by position look each code
+    /// up once, not once per pair.
+    fn each_pair_at(
+        &self,
+        at: &dyn Fn(&str) -> Option<usize>,
+        f: &mut dyn FnMut(usize, usize, &PairMoments),
+    ) {
+        self.each_pair(&mut |a, b, m| {
+            if let (Some(a), Some(b)) = (at(a), at(b)) {
+                f(a, b, m);
+            }
+        });
+    }
 }
 
 impl Counted for Tallies {

@@ -187,3 +187,23 @@ fn a_clear_drop_from_baseline_is_significant() {
     assert_eq!(e1.significant, Some(true));
     assert_eq!(e1.points.as_deref(), Some("0.9000"));
 }
+
+#[test]
+fn the_counting_walk_gives_the_headline_s_n() {
+    let s = counter_form();
+    let mut rng = StdRng::seed_from_u64(7);
+    assert_eq!(headline_n(&s, &Tallies::default()), 0);
+    for _ in 0..50 {
+        // Some elements unanswered, some answered by few: the n a cell is withheld by.
+        let mut shares: Vec<(&str, i64, i64)> = Vec::new();
+        for e in ["E1", "E2", "E3", "E4", "E5"] {
+            if rng.gen_bool(0.7) {
+                let n = rng.gen_range(1..12);
+                shares.push((e, rng.gen_range(0..=n), n));
+            }
+        }
+        let t = tallies_with(&s, &shares);
+        let full = headline(&s, &t).map_or(0, |h| h.n);
+        assert_eq!(headline_n(&s, &t), full, "{shares:?}");
+    }
+}

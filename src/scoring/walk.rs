@@ -29,6 +29,16 @@ pub(super) struct Eval {
 
 impl<'a> Ctx<'a> {
     pub(super) fn new(survey: &'a Survey, strata: &[&dyn Counted]) -> Self {
+        Self::build(survey, strata, true)
+    }
+
+    /// A walk that only counts: every node's value and n, no interval (the pair moments an
+    /// interval needs are not read). Deciding which cells of a table to withhold needs no more.
+    pub(super) fn counting(survey: &'a Survey, strata: &[&dyn Counted]) -> Self {
+        Self::build(survey, strata, false)
+    }
+
+    fn build(survey: &'a Survey, strata: &[&dyn Counted], with_pairs: bool) -> Self {
         let codes = survey.scored_items();
         let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
         let items = codes
@@ -70,13 +80,12 @@ impl<'a> Ctx<'a> {
         let m = codes.len();
         let pairs = strata
             .iter()
+            .filter(|_| with_pairs)
             .map(|t| {
                 let mut at = vec![None; m * m];
-                t.each_pair(&mut |a, b, moments| {
-                    if let (Some(&a), Some(&b)) = (index.get(a), index.get(b)) {
-                        if let Some(slot) = at.get_mut(a.min(b) * m + a.max(b)) {
-                            *slot = Some(*moments);
-                        }
+                t.each_pair_at(&|code| index.get(code).copied(), &mut |a, b, moments| {
+                    if let Some(slot) = at.get_mut(a.min(b) * m + a.max(b)) {
+                        *slot = Some(*moments);
                     }
                 });
                 at
@@ -220,6 +229,11 @@ impl<'a> Ctx<'a> {
             n,
             unit,
         }
+    }
+
+    /// The n of a node: its respondents with an answer that counts.
+    pub(super) fn n_of(&self, code: &str) -> i64 {
+        self.eval(code).n
     }
 
     pub(super) fn node(&self, code: &str) -> NodeScore {
