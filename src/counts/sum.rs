@@ -34,21 +34,39 @@ impl Sum {
         }
     }
 
-    fn add_cell(&mut self, item: usize, value: Option<i16>, n: i64) {
-        if let Some(cells) = self.cells.get_mut(item) {
-            match cells.iter_mut().find(|(v, _)| *v == value) {
-                Some((_, c)) => *c += n,
-                None => cells.push((value, n)),
+    /// Adds `n` answers `value` to item `item`; `guess`: where the value usually is in the
+    /// item's list (sums of one version list them in the same order), so that adding two such
+    /// sums looks nothing up.
+    fn add_cell(&mut self, item: usize, guess: usize, value: Option<i16>, n: i64) {
+        let Some(cells) = self.cells.get_mut(item) else {
+            return;
+        };
+        if let Some((v, c)) = cells.get_mut(guess) {
+            if *v == value {
+                *c += n;
+                return;
             }
+        }
+        match cells.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, c)) => *c += n,
+            None => cells.push((value, n)),
         }
     }
 
-    fn add_pair(&mut self, a: usize, b: usize, m: &PairMoments) {
-        if let Some(row) = self.pairs.get_mut(a) {
-            match row.iter_mut().find(|(x, _)| *x == b) {
-                Some((_, mine)) => mine.add(m),
-                None => row.push((b, *m)),
+    /// Adds the moments of the pair (a, b); `guess` as in [`Sum::add_cell`].
+    fn add_pair(&mut self, a: usize, guess: usize, b: usize, m: &PairMoments) {
+        let Some(row) = self.pairs.get_mut(a) else {
+            return;
+        };
+        if let Some((x, mine)) = row.get_mut(guess) {
+            if *x == b {
+                mine.add(m);
+                return;
             }
+        }
+        match row.iter_mut().find(|(x, _)| *x == b) {
+            Some((_, mine)) => mine.add(m),
+            None => row.push((b, *m)),
         }
     }
 
@@ -60,29 +78,41 @@ impl Sum {
             .collect();
         // `decode` has checked that every cell and pair names a listed item.
         let pos = |i: u16| at.get(usize::from(i)).copied().unwrap_or(usize::MAX);
+        // The k-th value (pair) of an item in these bytes is usually its k-th in the sum.
+        let mut seen = vec![0usize; at.len()];
         for (i, v, n) in &d.cells {
-            self.add_cell(pos(*i), packed::answer_value(*v), *n);
+            let guess = count_one(&mut seen, *i);
+            self.add_cell(pos(*i), guess, packed::answer_value(*v), *n);
         }
+        seen.iter_mut().for_each(|k| *k = 0);
         for (a, b, m) in &d.pairs {
-            self.add_pair(pos(*a), pos(*b), m);
+            let guess = count_one(&mut seen, *a);
+            self.add_pair(pos(*a), guess, pos(*b), m);
         }
         Some(())
     }
 
     /// Adds another sum.
     pub fn add(&mut self, other: &Sum) {
+        if self.names.is_empty() {
+            // Nothing to merge into: a copy, allocated once.
+            let responses = self.responses;
+            *self = other.clone();
+            self.responses += responses;
+            return;
+        }
         self.responses += other.responses;
         let at: Vec<usize> = (other.names.iter().enumerate())
             .map(|(i, n)| self.position(n, i))
             .collect();
         for (i, cells) in other.cells.iter().enumerate() {
-            for (v, n) in cells {
-                self.add_cell(at[i], *v, *n);
+            for (k, (v, n)) in cells.iter().enumerate() {
+                self.add_cell(at[i], k, *v, *n);
             }
         }
         for (a, row) in other.pairs.iter().enumerate() {
-            for (b, m) in row {
-                self.add_pair(at[a], at[*b], m);
+            for (k, (b, m)) in row.iter().enumerate() {
+                self.add_pair(at[a], k, at[*b], m);
             }
         }
     }
@@ -108,6 +138,14 @@ impl Sum {
         }
         t
     }
+}
+
+/// How many times item `i` was seen before, counting this time.
+fn count_one(seen: &mut [usize], i: u16) -> usize {
+    seen.get_mut(usize::from(i)).map_or(usize::MAX, |k| {
+        *k += 1;
+        *k - 1
+    })
 }
 
 /// Scored straight from the sums: a page scores a hundred cells, and string-keyed tallies of
@@ -229,6 +267,29 @@ mod tests {
             read.pairs.insert((a.to_string(), b.to_string()), *m);
         });
         assert_eq!(read, want);
+
+        // Into an empty sum, or in another order: the same counts.
+        let mut copy = Sum::default();
+        copy.add(&left);
+        assert_eq!(copy.tallies(), want);
+        let mut other_way = Sum::default();
+        other_way.add_packed(&packed::pack(&b)).unwrap();
+        other_way.add(&right);
+        other_way.add_packed(&packed::pack(&a)).unwrap();
+        assert_eq!(other_way.tallies(), want);
+
+        // Pairs by position, as a walk reads them: those of `each_pair`, codes it does not
+        // know left out.
+        let index = |c: &str| ["E1.2", "E1.1"].iter().position(|x| *x == c);
+        let (mut by_code, mut by_position) = (Vec::new(), Vec::new());
+        left.each_pair(&mut |a, b, m| {
+            if let (Some(a), Some(b)) = (index(a), index(b)) {
+                by_code.push((a, b, m.n));
+            }
+        });
+        left.each_pair_at(&index, &mut |a, b, m| by_position.push((a, b, m.n)));
+        assert_eq!(by_position, by_code);
+        assert_eq!(by_position.len(), 1);
 
         let mut untouched = Sum::default();
         assert!(untouched.add_packed(&packed::pack(&a)[..9]).is_none());
