@@ -28,9 +28,9 @@ pub struct RecountReport {
 /// kept on insert, slice by slice; with `fix`, replaces the kept counts.
 ///
 /// The responses are split into one range of table positions per core, read on connections
-/// of their own, a window at a time. Each response's answers are read from the list its row keeps (written with the answer rows,
-/// in their transaction): per-answer rows through the driver, or a second query joining them
-/// per page, cost more than everything else together.
+/// of their own, a window at a time. Each response's answers are read from the list its row
+/// keeps (written with the answer rows, in their transaction): per-answer rows through the
+/// driver, or a second query joining them per page, cost more than everything else together.
 pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountReport, DbError> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let mut conn = pool.get()?;
@@ -38,12 +38,7 @@ pub fn recount_all(pool: &Pool, layouts: &Layouts, fix: bool) -> Result<RecountR
     let state = pool.state();
     let in_use = state.connections.saturating_sub(state.idle_connections);
     let free = pool.max_size().saturating_sub(in_use) as usize;
-    let positions = Positions::of(&conn);
-    let split = Split {
-        positions,
-        parts: cores.min(8).min(free.max(1)),
-        window: positions.window(),
-    };
+    let split = Split::of(&conn, cores.min(8).min(free.max(1)));
     recount_on(&mut conn, pool, layouts, fix, split)
 }
 
@@ -57,9 +52,8 @@ pub fn recount_in_parts(
 ) -> Result<RecountReport, DbError> {
     let mut conn = pool.get()?;
     let split = Split {
-        positions: Positions::of(&conn),
-        parts,
         window: 1,
+        ..Split::of(&conn, parts)
     };
     recount_on(&mut conn, pool, layouts, fix, split)
 }
@@ -216,6 +210,18 @@ struct Split {
     positions: Positions,
     parts: usize,
     window: i64,
+}
+
+impl Split {
+    /// `parts` ranges of `conn`'s positions, in windows of about 5,000 responses.
+    fn of(conn: &AnyConnection, parts: usize) -> Split {
+        let positions = Positions::of(conn);
+        Split {
+            positions,
+            parts,
+            window: positions.window(),
+        }
+    }
 }
 
 /// The windows of the `part`-th of `split.parts` equal ranges of `[0, end)`: the last range
@@ -398,12 +404,7 @@ pub fn after_upgrade(pool: &Pool, layouts: &Layouts) -> Result<Option<RecountRep
     if marked.is_none() {
         return Ok(None);
     }
-    let positions = Positions::of(&conn);
-    let split = Split {
-        positions,
-        parts: 1,
-        window: positions.window(),
-    };
+    let split = Split::of(&conn, 1);
     let report = recount_on(&mut conn, pool, layouts, true, split)?;
     diesel::delete(server_keys::table.find(RECOUNT_NEEDED)).execute(&mut conn)?;
     Ok(Some(report))
@@ -449,12 +450,11 @@ mod tests {
     fn a_window_names_positions_in_each_database_s_own_terms() {
         use diesel::query_builder::QueryFragment;
         let sql = |p: Positions, hi| {
-            let mut out = String::new();
-            let e = p.between(5, hi);
             let mut qb = diesel::sqlite::SqliteQueryBuilder::new();
-            e.to_sql(&mut qb, &diesel::sqlite::Sqlite).unwrap();
-            out.push_str(&diesel::query_builder::QueryBuilder::finish(qb));
-            out
+            p.between(5, hi)
+                .to_sql(&mut qb, &diesel::sqlite::Sqlite)
+                .unwrap();
+            diesel::query_builder::QueryBuilder::finish(qb)
         };
         assert_eq!(sql(Positions::Rowid, Some(9)), "rowid >= 5 AND rowid < 9");
         assert_eq!(sql(Positions::Rowid, None), "rowid >= 5");
