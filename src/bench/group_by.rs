@@ -15,10 +15,12 @@ struct GroupRow {
     n: i64,
 }
 
-/// What the database itself does to count answers: GROUP BY over every raw answer.
+/// What the database itself does to count answers: GROUP BY over every raw answer, each
+/// response's found by the span of numbers it keeps (as an analyst would join them).
 pub(super) fn group_by(conn: &mut AnyConnection) -> Result<(), String> {
     let sql = format!(
-        "SELECT a.item_code, a.value, COUNT(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id \
+        "SELECT a.item_code, a.value, COUNT(*) AS n FROM responses r \
+         JOIN answers a ON a.seq BETWEEN r.answers_from AND r.answers_to AND a.response_id = r.id \
          WHERE r.survey_id = '{SURVEY}' AND r.period = {} GROUP BY a.item_code, a.value",
         period()
     );

@@ -1,6 +1,7 @@
-//! Reading responses for an export: one page at a time by keyset (`id > last ORDER BY id`),
-//! each response with its answers packed in its row, so that an export of any size holds one
-//! page in memory.
+//! Reading responses for an export: one page at a time by keyset (unit, day, then id, after the
+//! last one read), each response with its answers packed in its row, so that an export of any
+//! size holds one page in memory. Ids are random: within a day the order says nothing of when a
+//! form came.
 
 use super::responses::SEALED;
 use super::schema::responses;
@@ -85,19 +86,58 @@ pub fn count(conn: &mut AnyConnection, f: &ExportFilter) -> Result<i64, DbError>
     Ok(selected!(f).count().get_result(conn)?)
 }
 
-/// The next page after the response `after` ("" = from the first), in id order; empty at
-/// the end. One query on the responses alone: each row holds its answers packed.
+/// Where an export has read to: the last response's unit, day and id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub unit_code: String,
+    pub day: String,
+    pub id: String,
+}
+
+impl Cursor {
+    /// The place just after `r`.
+    pub fn after(r: &ExportHead) -> Cursor {
+        Cursor {
+            unit_code: r.unit_code.clone(),
+            day: r.day.clone(),
+            id: r.id.clone(),
+        }
+    }
+}
+
+/// The next page after `after` (`None` = from the first), by unit, day and id; empty at the
+/// end. One query on the responses alone (each row holds its answers packed), read in the order
+/// of `responses_by_slice`, whose first two columns the filter fixes.
 pub fn page(
     conn: &mut AnyConnection,
     f: &ExportFilter,
-    after: &str,
+    after: Option<&Cursor>,
 ) -> Result<Vec<ExportedResponse>, DbError> {
-    let rows: Vec<(ExportHead, String)> = selected!(f)
-        .filter(responses::id.gt(after))
-        // The order of `responses_for_export`, whose first two columns the filter fixes:
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let mut q = selected!(f);
+    if let Some(c) = after {
+        // A row comparison both backends read from the index.
+        q = q.filter(
+            sql::<Bool>("(unit_code, day, id) > (")
+                .bind::<Text, _>(c.unit_code.clone())
+                .sql(", ")
+                .bind::<Text, _>(c.day.clone())
+                .sql(", ")
+                .bind::<Text, _>(c.id.clone())
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(ExportHead, String)> = q
         // PostgreSQL, without statistics (a table just loaded), otherwise plans a sort of the
-        // whole period by id for every page.
-        .order((responses::survey_id, responses::period, responses::id))
+        // whole period for every page.
+        .order((
+            responses::survey_id,
+            responses::period,
+            responses::unit_code,
+            responses::day,
+            responses::id,
+        ))
         .limit(PAGE)
         .select((ExportHead::as_select(), responses::answer_list))
         .load(conn)?;

@@ -2,8 +2,8 @@
 //! kept on insert; with `--fix`, the kept counts replaced while the writers wait.
 
 use super::counts::{self, Filter};
-use super::responses::SEALED;
-use super::schema::{answers, responses};
+use super::responses::{answers_of, AnswerSpan, SEALED};
+use super::schema::responses;
 use super::{reading_many_pages, write_transaction, AnyConnection, DbError, Pool};
 use crate::counts::compare::differences;
 use crate::counts::recount::{Partial, ReadResponse};
@@ -12,7 +12,7 @@ use crate::scoring::Tallies;
 use crate::survey::Catalog;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What `chiso recount` found.
 #[derive(Debug, Clone, Default)]
@@ -323,14 +323,8 @@ struct GroupAndBackground {
     id: String,
     respondent_group: Option<String>,
     background: String,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = answers)]
-struct Answer {
-    response_id: String,
-    item_code: String,
-    value: Option<i16>,
+    answers_from: Option<i64>,
+    answers_to: Option<i64>,
 }
 
 /// Rebuilds the tallies of a slice from the stored answers, per respondent group, the plain
@@ -361,19 +355,12 @@ pub fn tallies_from_answers(
         q = q.filter(responses::day.le(to));
     }
     let heads: Vec<GroupAndBackground> = q.load(conn)?;
-    let mut by_response: BTreeMap<String, Vec<(String, Option<i16>)>> = BTreeMap::new();
-    let ids: Vec<&str> = heads.iter().map(|h| h.id.as_str()).collect();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<Answer> = answers::table
-            .filter(answers::response_id.eq_any(chunk))
-            .select(Answer::as_select())
-            .load(conn)?;
-        for a in rows {
-            by_response
-                .entry(a.response_id)
-                .or_default()
-                .push((a.item_code, a.value));
-        }
+    let mut by_response = HashMap::new();
+    for chunk in heads.chunks(1000) {
+        let wanted: Vec<(&str, AnswerSpan)> = (chunk.iter())
+            .map(|h| (h.id.as_str(), (h.answers_from, h.answers_to)))
+            .collect();
+        by_response.extend(answers_of(conn, &wanted)?);
     }
     for h in heads {
         let answers = by_response.remove(&h.id).unwrap_or_default();

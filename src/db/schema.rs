@@ -27,11 +27,14 @@ diesel::table! {
         submission_id -> Text,
         created_at -> Text,
         answer_list -> Text,
+        answers_from -> Nullable<BigInt>,
+        answers_to -> Nullable<BigInt>,
     }
 }
 
 diesel::table! {
-    answers (response_id, item_code) {
+    answers (seq) {
+        seq -> BigInt,
         response_id -> Text,
         item_code -> Text,
         value -> Nullable<SmallInt>,

@@ -1184,32 +1184,7 @@ async fn no_day_ties_a_person_or_a_slip_code_to_an_answer() {
 /// Takes back this version's migration of completion flags: the previous version's schema,
 /// for a test of the upgrade.
 fn revert_completion_flags(conn: &mut AnyConnection) {
-    use diesel::migration::MigrationSource;
-    use diesel_migrations::MigrationHarness;
-    const NAME: &str = "2026-12-07-000050";
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(
-                &chiso::db::SQLITE_MIGRATIONS,
-            )
-            .unwrap();
-            let m = all
-                .iter()
-                .find(|m| m.name().to_string().starts_with(NAME))
-                .unwrap();
-            c.revert_migration(&**m).unwrap();
-        }
-        AnyConnection::Postgresql(c) => {
-            let all =
-                MigrationSource::<diesel::pg::Pg>::migrations(&chiso::db::POSTGRES_MIGRATIONS)
-                    .unwrap();
-            let m = all
-                .iter()
-                .find(|m| m.name().to_string().starts_with(NAME))
-                .unwrap();
-            c.revert_migration(&**m).unwrap();
-        }
-    }
+    crate::harness::revert_migration(conn, "2026-12-07-000050");
 }
 
 #[actix_web::test]

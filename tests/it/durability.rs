@@ -20,7 +20,8 @@ fn token(db: &str) -> String {
 }
 
 /// The database the servers wrote, opened once they have stopped, and how many forms it
-/// holds; its running counts must equal a recount of the stored answers.
+/// holds; its running counts must equal a recount of the stored answers, and its answer rows
+/// the answers each response lists.
 fn reopen_with_counts_agreeing(db: &str) -> (chiso::state::AppState, i64) {
     let state = open_state(db);
     let mut conn = state.pool.get().unwrap();
@@ -28,6 +29,7 @@ fn reopen_with_counts_agreeing(db: &str) -> (chiso::state::AppState, i64) {
     drop(conn);
     let report = chiso::db::recount::recount_all(&state.pool, &state.layouts, false).unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
+    crate::harness::assert_answer_rows_agree(&state);
     (state, stored)
 }
 

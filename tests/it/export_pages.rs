@@ -1,4 +1,4 @@
-//! Exports larger than a page: every form once, in id order, each with its own answers.
+//! Exports larger than a page: every form once, by unit, day and id, each with its own answers.
 
 use crate::export::{as_supervisor, supervisor_app, COUNTER};
 use crate::harness::*;
@@ -55,11 +55,15 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
     import_forms(&app, PERIOD, n, |i| 1 + i % 5);
     let rows = as_supervisor(&app, COUNTER).await.rows();
     assert_eq!(rows.len(), n + 1);
-    let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
+    // Columns: id, unit, channel, period, date…
+    let places: Vec<(&String, &String, &String)> =
+        rows[1..].iter().map(|r| (&r[1], &r[4], &r[0])).collect();
     assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "in id order, none twice"
+        places.windows(2).all(|w| w[0] < w[1]),
+        "by unit, day, then id, none twice"
     );
+    let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[0]).collect();
+    ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), n);
     let rows = as_supervisor(&app, &format!("{COUNTER}&unit=NK"))
@@ -71,7 +75,7 @@ async fn an_export_larger_than_a_page_has_every_form_once() {
         .all(|r| r[1] == "NK-P-CAI-KHE" && r[7] == "chung_thuc"));
 }
 
-/// Pages are read a range of ids at a time, answers and forms side by side: forms of another
+/// Pages are read a range of forms at a time, answers and forms side by side: forms of another
 /// period, whose ids fall between the exported ones, lend them no answer, and no form loses
 /// one at the edge of a page, for every unit or a few.
 #[actix_web::test]

@@ -8,6 +8,7 @@ mod harness;
 mod abuse;
 mod admin;
 mod agencies;
+mod answer_rows;
 mod api;
 mod authz;
 mod batch;

@@ -6,8 +6,14 @@
 //! (v4) id whatever its channel, `created_at` is the day it was stored, and the client's
 //! `submission_id` is kept only in the keyed form its caller made (`Pending::stored_submission`).
 
+mod answer_rows;
 mod prepared;
+mod spans;
 mod stored;
+
+pub use answer_rows::AnswerSpan;
+use answer_rows::{insert_answers, AnswerRows};
+pub use spans::{answers_of, rows_disagreeing, AnswerValues};
 
 pub use prepared::{prepare, store_prepared, Prepared};
 
@@ -164,6 +170,9 @@ struct NewResponse<'a> {
     submission_id: &'a str,
     created_at: &'a str,
     answer_list: String,
+    /// The numbers of its first and last answer rows (none without answers).
+    answers_from: Option<i64>,
+    answers_to: Option<i64>,
 }
 
 impl<'a> NewResponse<'a> {
@@ -197,6 +206,9 @@ impl<'a> NewResponse<'a> {
             // The day only (the day it counts under): nothing dates an answer more precisely.
             created_at: &p.day,
             answer_list,
+            // Set when the answers get their numbers, in the transaction that stores them.
+            answers_from: None,
+            answers_to: None,
         }
     }
 }
@@ -221,50 +233,27 @@ impl Pending {
     }
 }
 
-/// Inside a write transaction: a batch's response rows, its answers, then its summed counts.
+/// Inside a write transaction: a batch's answers, its response rows (each naming the range of
+/// its answers), then its summed counts.
 fn write_batch(
     conn: &mut AnyConnection,
     layouts: &Layouts,
-    (heads, rows, deltas): (&[NewResponse], &AnswerRows, &Deltas),
+    (heads, rows, deltas): (&mut [NewResponse], &AnswerRows, &Deltas),
     cache: Option<&counts::RowCache>,
 ) -> Result<(), DbError> {
+    let inserting = span(Phase::InsertAnswers);
+    let spans = insert_answers(conn, rows)?;
+    drop(inserting);
+    for (head, (from, to)) in heads.iter_mut().zip(spans) {
+        (head.answers_from, head.answers_to) = (from, to);
+    }
     let inserting = span(Phase::InsertResponses);
     insert_responses(conn, heads)?;
-    drop(inserting);
-    let inserting = span(Phase::InsertAnswers);
-    insert_answers(conn, rows)?;
     drop(inserting);
     if !deltas.is_empty() {
         counts::add_keeping(conn, layouts, deltas, cache)?;
     }
     Ok(())
-}
-
-/// A batch's answers, column by column (PostgreSQL receives them as three arrays).
-#[derive(Default)]
-struct AnswerRows {
-    response_ids: Vec<String>,
-    item_codes: Vec<String>,
-    values: Vec<Option<i16>>,
-}
-
-impl AnswerRows {
-    /// The answers of `p`, stored as response `id`.
-    fn push(&mut self, id: &str, p: &Pending) {
-        for (item, value) in &p.valid.answers {
-            self.response_ids.push(id.to_string());
-            self.item_codes.push(item.clone());
-            self.values.push(*value);
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = answers, treat_none_as_default_value = false)]
-struct NewAnswer<'a> {
-    response_id: &'a str,
-    item_code: &'a str,
-    value: Option<i16>,
 }
 
 /// Inserts a batch's responses: in chunks of bound rows on SQLite, as one array per column
@@ -283,17 +272,17 @@ fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResu
             }
         }
         AnyConnection::Postgresql(c) => {
-            use diesel::sql_types::{Array, Integer, Nullable, Text};
+            use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
             fn column<'r, T>(rows: &'r [NewResponse], f: impl Fn(&'r NewResponse) -> T) -> Vec<T> {
                 rows.iter().map(f).collect()
             }
             diesel::sql_query(
                 "INSERT INTO responses (id, survey_id, survey_version, unit_code, channel, period, day, \
                  respondent_group, background, comments, status, keyed_by, submission_id, created_at, \
-                 answer_list) \
+                 answer_list, answers_from, answers_to) \
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
                  $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-                 $13::text[], $14::text[], $15::text[])",
+                 $13::text[], $14::text[], $15::text[], $16::int8[], $17::int8[])",
             )
             .bind::<Array<Text>, _>(column(rows, |r| r.id.as_str()))
             .bind::<Array<Text>, _>(column(rows, |r| r.survey_id))
@@ -310,48 +299,8 @@ fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResu
             .bind::<Array<Text>, _>(column(rows, |r| r.submission_id))
             .bind::<Array<Text>, _>(column(rows, |r| r.created_at))
             .bind::<Array<Text>, _>(column(rows, |r| r.answer_list.as_str()))
-            .execute(c)?;
-        }
-    }
-    Ok(())
-}
-
-/// Inserts a batch's answers. PostgreSQL gets three arrays instead of thousands of bound
-/// values: it parses and plans a statement with a VALUES row per answer for longer than it
-/// takes to insert them.
-fn insert_answers(conn: &mut AnyConnection, rows: &AnswerRows) -> QueryResult<()> {
-    if rows.response_ids.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            let all: Vec<NewAnswer> = rows
-                .response_ids
-                .iter()
-                .zip(&rows.item_codes)
-                .zip(&rows.values)
-                .map(|((id, item), value)| NewAnswer {
-                    response_id: id,
-                    item_code: item,
-                    value: *value,
-                })
-                .collect();
-            // Chunks stay under SQLite's limit on bound parameters.
-            for chunk in all.chunks(5000) {
-                diesel::insert_into(answers::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-        AnyConnection::Postgresql(c) => {
-            use diesel::sql_types::{Array, Nullable, SmallInt, Text};
-            diesel::sql_query(
-                "INSERT INTO answers (response_id, item_code, value) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::int2[])",
-            )
-            .bind::<Array<Text>, _>(&rows.response_ids)
-            .bind::<Array<Text>, _>(&rows.item_codes)
-            .bind::<Array<Nullable<SmallInt>>, _>(&rows.values)
+            .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.answers_from))
+            .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.answers_to))
             .execute(c)?;
         }
     }
@@ -441,7 +390,7 @@ fn store_batch_keeping(
         out.push(Stored::Created(id));
     }
     drop(preparing);
-    write_batch(conn, layouts, (&heads, &rows, &deltas), cache)?;
+    write_batch(conn, layouts, (&mut heads, &rows, &deltas), cache)?;
     Ok(out)
 }
 

@@ -100,13 +100,13 @@ pub fn store_prepared(
             // A retry of something stored: the plain way answers it with the first id.
             return store_batch_keeping(c, layouts, &p.batch, cache);
         }
-        let heads: Vec<NewResponse> = (p.batch.iter().enumerate())
+        let mut heads: Vec<NewResponse> = (p.batch.iter().enumerate())
             .map(|(i, pending)| {
                 let (id, version) = (p.ids[i].clone(), p.versions[i].as_str());
                 NewResponse::of(pending, id, version, &pending.status, p.written[i].clone())
             })
             .collect();
-        write_batch(c, layouts, (&heads, &p.rows, &p.deltas), cache)?;
+        write_batch(c, layouts, (&mut heads, &p.rows, &p.deltas), cache)?;
         Ok(p.ids.iter().map(|id| Stored::Created(id.clone())).collect())
     })
 }

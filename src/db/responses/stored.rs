@@ -1,11 +1,13 @@
 //! Responses once stored: counted, replaced by a correction, moved between statuses, read
 //! back, and unsealed.
 
-use super::{answers, insert_answers, responses, AnswerRows, Pending, RECEIVED, SEALED};
+use super::spans::answers_of;
+use super::{
+    answers, insert_answers, responses, AnswerRows, AnswerSpan, Pending, RECEIVED, SEALED,
+};
 use crate::counts::{Deltas, Layouts, SliceKey};
 use crate::db::{counts, write_transaction, AnyConnection, DbError};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 /// Number of stored responses (all surveys), for status pages and tests.
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
@@ -24,10 +26,25 @@ pub fn replace(
     let Some(layout) = layouts.get(&new.survey_id) else {
         return Err(diesel::result::Error::NotFound.into());
     };
-    let version: String = responses::table
+    let (version, from, to): (String, Option<i64>, Option<i64>) = responses::table
         .find(response_id)
-        .select(responses::survey_version)
+        .select((
+            responses::survey_version,
+            responses::answers_from,
+            responses::answers_to,
+        ))
         .first(conn)?;
+    if let (Some(from), Some(to)) = (from, to) {
+        diesel::delete(
+            answers::table
+                .filter(answers::seq.between(from, to))
+                .filter(answers::response_id.eq(response_id)),
+        )
+        .execute(conn)?;
+    }
+    let mut rows = AnswerRows::default();
+    rows.push(response_id, new);
+    let span = insert_answers(conn, &rows)?.pop().unwrap_or_default();
     diesel::update(responses::table.find(response_id))
         .set((
             responses::unit_code.eq(&new.unit),
@@ -38,12 +55,10 @@ pub fn replace(
             responses::comments.eq(serde_json::to_string(&new.valid.comments).unwrap_or_default()),
             responses::status.eq(&new.status),
             responses::answer_list.eq(crate::db::export::answer_list(&new.valid.answers)),
+            responses::answers_from.eq(span.0),
+            responses::answers_to.eq(span.1),
         ))
         .execute(conn)?;
-    diesel::delete(answers::table.filter(answers::response_id.eq(response_id))).execute(conn)?;
-    let mut rows = AnswerRows::default();
-    rows.push(response_id, new);
-    insert_answers(conn, &rows)?;
     let mut deltas = Deltas::default();
     deltas.remove(layout, old.slice(&version), &old.contribution);
     deltas.add(layout, new.slice(&version), &new.contribution);
@@ -78,7 +93,16 @@ pub struct StoredValues {
 
 /// One response's values (a counted paper form about to be corrected).
 pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>, DbError> {
-    let head: Option<(String, String, Option<String>, String, String, String)> = responses::table
+    type Head = (
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        AnswerSpan,
+    );
+    let head: Option<Head> = responses::table
         .find(id)
         .select((
             responses::unit_code,
@@ -87,16 +111,16 @@ pub fn values(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredValues>
             responses::status,
             responses::background,
             responses::comments,
+            (responses::answers_from, responses::answers_to),
         ))
         .first(conn)
         .optional()?;
-    let Some((unit, day, group, status, background, comments)) = head else {
+    let Some((unit, day, group, status, background, comments, span)) = head else {
         return Ok(None);
     };
-    let answers = answers::table
-        .filter(answers::response_id.eq(id))
-        .select((answers::item_code, answers::value))
-        .load(conn)?;
+    let answers = answers_of(conn, &[(id, span)])?
+        .remove(id)
+        .unwrap_or_default();
     Ok(Some(StoredValues {
         unit,
         day,
@@ -149,6 +173,8 @@ struct SealedHead {
     respondent_group: Option<String>,
     channel: String,
     background: String,
+    answers_from: Option<i64>,
+    answers_to: Option<i64>,
 }
 
 /// Inside a write transaction: adds every sealed answer of a survey, period and unit to the
@@ -169,7 +195,7 @@ pub fn unseal(
             .filter(responses::status.eq(SEALED))
     };
     let heads: Vec<SealedHead> = sealed()
-        .order(responses::id)
+        .order(responses::answers_from)
         .select(SealedHead::as_select())
         .load(conn)?;
     if heads.is_empty() {
@@ -180,15 +206,10 @@ pub fn unseal(
     };
     let mut deltas = Deltas::default();
     for chunk in heads.chunks(1000) {
-        let ids: Vec<&str> = chunk.iter().map(|h| h.id.as_str()).collect();
-        let rows: Vec<(String, String, Option<i16>)> = answers::table
-            .filter(answers::response_id.eq_any(&ids))
-            .select((answers::response_id, answers::item_code, answers::value))
-            .load(conn)?;
-        let mut by_response: HashMap<String, Vec<(String, Option<i16>)>> = HashMap::new();
-        for (id, item, value) in rows {
-            by_response.entry(id).or_default().push((item, value));
-        }
+        let wanted: Vec<(&str, AnswerSpan)> = (chunk.iter())
+            .map(|h| (h.id.as_str(), (h.answers_from, h.answers_to)))
+            .collect();
+        let mut by_response = answers_of(conn, &wanted)?;
         for h in chunk {
             let answers = by_response.remove(&h.id).unwrap_or_default();
             let background: std::collections::BTreeMap<String, String> =

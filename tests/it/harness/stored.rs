@@ -37,6 +37,18 @@ pub fn stored_counts(
     counts::load(&mut conn, &f).unwrap()
 }
 
+/// Checks that every response's answer rows, found by the span its row keeps, are the answers
+/// its row lists, and that no answer row is outside every span.
+pub fn assert_answer_rows_agree(state: &chiso::state::AppState) {
+    let mut conn = state.pool.get().unwrap();
+    let (wrong, strays) = responses::rows_disagreeing(&mut conn).unwrap();
+    assert!(
+        wrong.is_empty(),
+        "answer rows differ from the row's list: {wrong:?}"
+    );
+    assert_eq!(strays, 0, "answer rows in no response's span");
+}
+
 /// Checks that the running counts agree with a recount from the stored answers; the
 /// recount's report.
 pub fn assert_counts_agree(app: &TestApp) -> recount::RecountReport {
@@ -134,4 +146,35 @@ pub fn password_accepted_in(db: &str, name: &str, password: &str) -> bool {
     chiso::features::sign_in::service::verify_login(&mut conn, name, password)
         .unwrap()
         .is_some()
+}
+
+/// Takes back the migration whose name starts with `name` (its `down.sql`): the schema of an
+/// earlier version, for a test of the upgrade. The next `chiso::db::migrate` runs it again.
+pub fn revert_migration(conn: &mut chiso::db::AnyConnection, name: &str) {
+    use chiso::db::AnyConnection;
+    use diesel::migration::{Migration, MigrationSource};
+    use diesel_migrations::MigrationHarness;
+    fn named<B: diesel::backend::Backend>(
+        all: Vec<Box<dyn Migration<B>>>,
+        name: &str,
+    ) -> Box<dyn Migration<B>> {
+        (all.into_iter())
+            .find(|m| m.name().to_string().starts_with(name))
+            .unwrap_or_else(|| panic!("no migration {name}"))
+    }
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let all = MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+                &chiso::db::SQLITE_MIGRATIONS,
+            )
+            .unwrap();
+            c.revert_migration(&*named(all, name)).unwrap();
+        }
+        AnyConnection::Postgresql(c) => {
+            let all =
+                MigrationSource::<diesel::pg::Pg>::migrations(&chiso::db::POSTGRES_MIGRATIONS)
+                    .unwrap();
+            c.revert_migration(&*named(all, name)).unwrap();
+        }
+    }
 }

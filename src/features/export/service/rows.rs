@@ -128,11 +128,11 @@ pub(super) fn each_row(
             .name("export-reader".into())
             .spawn_scoped(scope, || {
                 let tx = tx;
-                let mut after = String::new();
+                let mut after = None;
                 loop {
-                    let page = export::page(conn, filter, &after);
+                    let page = export::page(conn, filter, after.as_ref());
                     let last = match &page {
-                        Ok(p) => p.last().map(|r| r.head.id.clone()),
+                        Ok(p) => p.last().map(|r| export::Cursor::after(&r.head)),
                         Err(_) => None,
                     };
                     // The writer stopped (an error, or a reader that went away).
@@ -140,7 +140,7 @@ pub(super) fn each_row(
                         break;
                     }
                     match last {
-                        Some(id) => after = id,
+                        Some(cursor) => after = Some(cursor),
                         None => break,
                     }
                 }

@@ -1,0 +1,135 @@
+//! A batch's answer rows: numbered in the order they are stored and appended, each response
+//! keeping the span of numbers its answers took ([`AnswerSpan`]).
+
+use super::{answers, Pending};
+use crate::db::AnyConnection;
+use diesel::prelude::*;
+
+/// A batch's answers, column by column (PostgreSQL receives them as arrays), and where each
+/// response's answers end.
+#[derive(Default)]
+pub(super) struct AnswerRows {
+    response_ids: Vec<String>,
+    item_codes: Vec<String>,
+    values: Vec<Option<i16>>,
+    ends: Vec<usize>,
+}
+
+impl AnswerRows {
+    /// The answers of `p`, stored as response `id`.
+    pub(super) fn push(&mut self, id: &str, p: &Pending) {
+        for (item, value) in &p.valid.answers {
+            self.response_ids.push(id.to_string());
+            self.item_codes.push(item.clone());
+            self.values.push(*value);
+        }
+        self.ends.push(self.values.len());
+    }
+
+    /// The first and last of `numbers` (one per row, ascending) that each response's answers
+    /// took, in the order the responses were pushed.
+    fn spans(&self, numbers: &[i64]) -> Vec<AnswerSpan> {
+        let mut start = 0;
+        (self.ends.iter())
+            .map(|&end| {
+                let own = &numbers[start..end];
+                start = end;
+                (own.first().copied(), own.last().copied())
+            })
+            .collect()
+    }
+}
+
+/// The numbers of a response's first and last answer rows (none without answers). Its answers
+/// lie between them; on PostgreSQL another server's may too, so a read also checks the id.
+pub type AnswerSpan = (Option<i64>, Option<i64>);
+
+#[derive(Insertable)]
+#[diesel(table_name = answers, treat_none_as_default_value = false)]
+struct NewAnswer<'a> {
+    seq: i64,
+    response_id: &'a str,
+    item_code: &'a str,
+    value: Option<i16>,
+}
+
+/// Numbers and inserts a batch's answers, and says the span of each response's. PostgreSQL gets
+/// arrays instead of thousands of bound values: it parses and plans a statement with a VALUES
+/// row per answer for longer than it takes to insert them.
+pub(super) fn insert_answers(
+    conn: &mut AnyConnection,
+    rows: &AnswerRows,
+) -> QueryResult<Vec<AnswerSpan>> {
+    let numbers = answer_numbers(conn, rows.values.len())?;
+    if numbers.is_empty() {
+        return Ok(rows.spans(&numbers));
+    }
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let all: Vec<NewAnswer> = (numbers.iter())
+                .zip(&rows.response_ids)
+                .zip(&rows.item_codes)
+                .zip(&rows.values)
+                .map(|(((seq, id), item), value)| NewAnswer {
+                    seq: *seq,
+                    response_id: id,
+                    item_code: item,
+                    value: *value,
+                })
+                .collect();
+            // Chunks stay under SQLite's limit on bound parameters.
+            for chunk in all.chunks(4000) {
+                diesel::insert_into(answers::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+        AnyConnection::Postgresql(c) => {
+            use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text};
+            diesel::sql_query(
+                "INSERT INTO answers (seq, response_id, item_code, value) \
+                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int2[])",
+            )
+            .bind::<Array<BigInt>, _>(&numbers)
+            .bind::<Array<Text>, _>(&rows.response_ids)
+            .bind::<Array<Text>, _>(&rows.item_codes)
+            .bind::<Array<Nullable<SmallInt>>, _>(&rows.values)
+            .execute(c)?;
+        }
+    }
+    Ok(rows.spans(&numbers))
+}
+
+/// `n` numbers for new answer rows, ascending, each above every stored one. On SQLite the
+/// write transaction holds the only write lock, so they follow the last stored; on PostgreSQL
+/// the table's sequence hands them out, and two servers may interleave theirs.
+fn answer_numbers(conn: &mut AnyConnection, n: usize) -> QueryResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            use diesel::dsl::max;
+            let last: Option<i64> = answers::table.select(max(answers::seq)).first(c)?;
+            let first = last.unwrap_or(0) + 1;
+            Ok((first..first + n as i64).collect())
+        }
+        AnyConnection::Postgresql(c) => {
+            #[derive(QueryableByName)]
+            struct Number {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut numbers: Vec<i64> = diesel::sql_query(
+                "SELECT nextval('answers_seq_seq') AS n FROM generate_series(1, $1)",
+            )
+            .bind::<diesel::sql_types::Integer, _>(n as i32)
+            .load::<Number>(c)?
+            .into_iter()
+            .map(|r| r.n)
+            .collect();
+            numbers.sort_unstable();
+            Ok(numbers)
+        }
+    }
+}
