@@ -22,16 +22,21 @@ async fn twelve_forms(app: &TestApp) -> Vec<String> {
     ids
 }
 
+/// Every answer row as (response, item, value), in that order.
+fn every_answer(conn: &mut chiso::db::AnyConnection) -> Vec<(String, String, Option<i16>)> {
+    answers::table
+        .select((answers::response_id, answers::item_code, answers::value))
+        .order((answers::response_id, answers::item_code))
+        .load(conn)
+        .unwrap()
+}
+
 #[actix_web::test]
 async fn the_upgrade_numbers_every_stored_answer_and_keeps_each_with_its_response() {
     let app = spawn_app();
     twelve_forms(&app).await;
     let mut conn = app.state.pool.get().unwrap();
-    let before: Vec<(String, String, Option<i16>)> = answers::table
-        .select((answers::response_id, answers::item_code, answers::value))
-        .order((answers::response_id, answers::item_code))
-        .load(&mut conn)
-        .unwrap();
+    let before = every_answer(&mut conn);
 
     // The previous version's schema: answers keyed by response, and no spans.
     revert_migration(&mut conn, "2026-12-08-000020");
@@ -43,11 +48,7 @@ async fn the_upgrade_numbers_every_stored_answer_and_keeps_each_with_its_respons
     drop(conn);
     assert_answer_rows_agree(&app.state);
     let mut conn = app.state.pool.get().unwrap();
-    let after: Vec<(String, String, Option<i16>)> = answers::table
-        .select((answers::response_id, answers::item_code, answers::value))
-        .order((answers::response_id, answers::item_code))
-        .load(&mut conn)
-        .unwrap();
+    let after = every_answer(&mut conn);
     assert_eq!(after, before, "every answer kept, none added");
     // Each response's answers are numbered together: its span holds its answers alone.
     let spans: Vec<(String, Option<i64>, Option<i64>)> = responses::table
