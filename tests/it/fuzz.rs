@@ -272,6 +272,43 @@ fn any_import_file_is_read_or_refused() {
     println!("import files: {tried} read or refused");
 }
 
+/// Date-formatted cells holding numbers no date has (a typing slip, a damaged file): read as
+/// the number, never a panic; a real date still reads as its day.
+#[test]
+fn a_date_cell_far_outside_the_calendar_is_read_as_its_number() {
+    use chiso::features::import::read::{self, Format};
+    use chiso::features::import::service::Problem;
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_string(0, 0, "date").unwrap();
+    for (r, v) in [-1e12, 1e20, -1e300, 45_000.0].iter().enumerate() {
+        ws.write_number_with_format(r as u32 + 1, 0, *v, &date)
+            .unwrap();
+    }
+    let path = dir.path().join("dates.xlsx");
+    std::fs::write(&path, wb.save_to_buffer().unwrap()).unwrap();
+    let mut texts = Vec::new();
+    let mut each = |row: read::Row| {
+        texts.push(row.cells.first().cloned().unwrap_or_default());
+        Ok::<(), Problem>(())
+    };
+    let limits = read::Limits::new(40, 10_000);
+    read::rows(
+        &path,
+        "dates.xlsx",
+        Format::Xlsx,
+        &limits,
+        &mut |_, _| {},
+        &mut each,
+    )
+    .unwrap();
+    assert_eq!(texts[1..3], ["-1000000000000", "100000000000000000000"]);
+    assert_eq!(texts[3], (-1e300f64).to_string());
+    assert_eq!(texts[4], "2023-03-15");
+}
+
 /// Workbooks whose one cell has an address of any length, a shared-string table declaring
 /// any count, and CSV rows of any width: read within the limits or refused, never a panic and
 /// never a row wider than the limit.

@@ -363,7 +363,7 @@ fn xlsx_rows<E: From<Problem>>(
             let address = format!("{}{}", column_letters(col), u64::from(row) + 1);
             return Err(limits.cell_beyond_columns(name, &address).into());
         }
-        let mut text = text_of(cell.get_value());
+        let mut text = unpanicked(|| text_of(cell.get_value())).map_err(|_| guarded("a cell"))?;
         if cell_text(&text).len() != text.len() {
             text.remove(0);
         }
@@ -400,6 +400,9 @@ fn column_letters(mut col: usize) -> String {
     String::from_utf8_lossy(&letters).into_owned()
 }
 
+/// Excel's serial day of 9999-12-31, the last date it shows.
+const EXCEL_LAST_DAY: f64 = 2_958_465.0;
+
 /// A cell as the text a CSV file would hold: whole numbers without a decimal part, dates as
 /// YYYY-MM-DD.
 fn text_of(v: &DataRef) -> String {
@@ -411,6 +414,11 @@ fn text_of(v: &DataRef) -> String {
         DataRef::String(s) => s.clone(),
         DataRef::SharedString(s) => (*s).to_string(),
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        // A serial day Excel can show (up to 9999-12-31): calamine turns any other into a
+        // duration that may overflow, and it says nothing of a date anyway.
+        DataRef::DateTime(d) if !(-1.0..=EXCEL_LAST_DAY).contains(&d.as_f64()) => {
+            text_of(&DataRef::Float(d.as_f64()))
+        }
         DataRef::DateTime(d) => match d.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
