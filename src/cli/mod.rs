@@ -65,8 +65,10 @@ struct Common {
           value_parser = clap::value_parser!(i64).range(1..))]
     min_cell: i64,
     /// Hours after closing during which an admin may reopen a campaign (its answers stay
-    /// sealed until then); 0: closing is final at once
-    #[arg(long, global = true, env = "CHISO_CAMPAIGN_GRACE_HOURS", default_value_t = config::DEFAULT_CAMPAIGN_GRACE_HOURS)]
+    /// sealed until then); 0: closing is final at once. At most a year: a larger one would
+    /// overflow the dates worked out from it
+    #[arg(long, global = true, env = "CHISO_CAMPAIGN_GRACE_HOURS", default_value_t = config::DEFAULT_CAMPAIGN_GRACE_HOURS,
+          value_parser = clap::value_parser!(u32).range(0..=24 * 366))]
     campaign_grace_hours: u32,
     /// Where the server listens (read here for the default public address)
     #[arg(skip)]
@@ -86,14 +88,18 @@ struct ServeArgs {
     #[arg(long, env = "CHISO_KIOSK_OFFLINE_HOURS", default_value_t = config::DEFAULT_KIOSK_OFFLINE_HOURS,
           value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
     kiosk_offline_hours: i64,
-    /// Days after a period's year during which its (paper) forms are still accepted
-    #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS)]
+    /// Days after a period's year during which its (paper) forms are still accepted (at most
+    /// ten years)
+    #[arg(long, env = "CHISO_SURVEY_WINDOW", default_value_t = config::DEFAULT_SURVEY_WINDOW_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=3_660))]
     survey_window: u32,
-    /// Hours a sign-in lasts at most, however busy the session
-    #[arg(long, env = "CHISO_SESSION_HOURS", default_value_t = config::DEFAULT_SESSION_HOURS)]
+    /// Hours a sign-in lasts at most, however busy the session (1 to a year's)
+    #[arg(long, env = "CHISO_SESSION_HOURS", default_value_t = config::DEFAULT_SESSION_HOURS,
+          value_parser = clap::value_parser!(i64).range(1..=24 * 366))]
     session_hours: i64,
-    /// Minutes without a request after which a session ends
-    #[arg(long, env = "CHISO_SESSION_IDLE_MINUTES", default_value_t = config::DEFAULT_SESSION_IDLE_MINUTES)]
+    /// Minutes without a request after which a session ends (1 to a month's)
+    #[arg(long, env = "CHISO_SESSION_IDLE_MINUTES", default_value_t = config::DEFAULT_SESSION_IDLE_MINUTES,
+          value_parser = clap::value_parser!(i64).range(1..=60 * 24 * 31))]
     session_idle_minutes: i64,
     /// Take the client's address from X-Forwarded-For (only behind a reverse proxy that sets
     /// it): sign-in limits count tries per client address

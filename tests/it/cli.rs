@@ -530,3 +530,19 @@ fn check_reads_the_plan_and_rejects_a_task_led_by_an_unknown_agency() {
         .unwrap();
     assert!(n > 20, "{line}");
 }
+
+/// Time settings past what the dates worked out from them can hold are refused at start,
+/// naming the setting, instead of failing every request that works out a date.
+#[test]
+fn time_settings_beyond_their_range_are_refused_at_start() {
+    for (flag, value) in [
+        ("--session-hours", "3000000000"),
+        ("--session-idle-minutes", "200000000000"),
+        ("--survey-window", "100000000"),
+        ("--campaign-grace-hours", "4000000000"),
+        ("--session-hours", "0"),
+    ] {
+        let out = chiso("sqlite://unused.db", &["serve", flag, value]);
+        assert_fails_saying(&out, flag);
+    }
+}
