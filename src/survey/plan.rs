@@ -103,6 +103,8 @@ impl Plan {
                     .chain(a.aliases.iter().map(String::as_str))
                     .map(move |n| (n, a))
             })
+            // A blank name (refused on loading) would match everywhere, for ever.
+            .filter(|(n, _)| !n.trim().is_empty())
             .collect();
         by_length.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         let mut found: Vec<(usize, &Agency)> = Vec::new();
@@ -183,6 +185,13 @@ pub fn parse_plan(file: &str, text: &str) -> Result<Plan, Vec<DefinitionError>> 
                     a.code
                 ),
             ));
+        }
+        // Owner texts are searched for every name: a blank one would match everywhere.
+        if std::iter::once(&a.name)
+            .chain(&a.aliases)
+            .any(|n| n.trim().is_empty())
+        {
+            errors.push(source.error(at, format!("agency '{}': a name or alias is blank", a.code)));
         }
     }
     let plan = Plan {
@@ -311,5 +320,23 @@ text = "Niêm yết thủ tục."
         );
         let bad = PLAN.replace("appendix = \"II\"", "appendix = \"IV\"");
         assert!(parse_plan("p.toml", &bad).is_err());
+    }
+
+    #[test]
+    fn a_blank_agency_name_or_alias_is_refused() {
+        for bad in [
+            PLAN.replace("name = \"Sở Y tế\"", "name = \"\""),
+            PLAN.replace(
+                "name = \"Sở Y tế\"",
+                "name = \"Sở Y tế\"\naliases = [\"  \"]",
+            ),
+        ] {
+            let e = parse_plan("p.toml", &bad).unwrap_err();
+            assert!(
+                e.iter()
+                    .any(|e| e.message.contains("'SYT': a name or alias is blank")),
+                "{e:?}"
+            );
+        }
     }
 }

@@ -185,6 +185,8 @@ impl Plan {
                     .chain(a.aliases.iter().map(String::as_str))
                     .map(move |n| (n, a))
             })
+            // A blank name (refused on loading) would match everywhere, for ever.
+            .filter(|(n, _)| !n.trim().is_empty())
             .collect();
         names.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         // Longest names first; what is replaced is kept out of later matches by a marker.
