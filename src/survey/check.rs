@@ -45,7 +45,7 @@ impl<'a> Checker<'a> {
     pub(super) fn decimal(&mut self, raw: &Spanned<RawNumber>, what: &str) -> Option<Decimal> {
         let d = raw.get_ref().decimal();
         if d.is_none() {
-            self.err(raw, format!("{what} is not a number"));
+            self.err(raw, format!("{what} is not a number within ±1,000,000,000"));
         }
         d
     }

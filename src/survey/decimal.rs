@@ -5,9 +5,16 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::str::FromStr;
 
-/// A decimal written as text. Blanks are not allowed; callers trim where they accept them.
+/// The largest magnitude a definition's figure may have. Points, scores, baselines and
+/// published totals are all far smaller; sums and products of larger ones could overflow.
+pub(super) const LARGEST: i64 = 1_000_000_000;
+
+/// A decimal written as text, within ±[`LARGEST`]. Blanks are not allowed; callers trim where
+/// they accept them.
 pub(super) fn parse_decimal(text: &str) -> Option<Decimal> {
-    Decimal::from_str(text).ok()
+    Decimal::from_str(text)
+        .ok()
+        .filter(|d| d.abs() <= Decimal::from(LARGEST))
 }
 
 /// Numbers may be written as TOML numbers or as strings; either way they become exact decimals.
@@ -22,7 +29,9 @@ pub(super) enum RawNumber {
 impl RawNumber {
     pub fn decimal(&self) -> Option<Decimal> {
         match self {
-            RawNumber::Int(i) => Some(Decimal::from(*i)),
+            RawNumber::Int(i) => {
+                Some(Decimal::from(*i)).filter(|_| i.unsigned_abs() <= LARGEST as u64)
+            }
             // Display of f64 is the shortest text that reads back the same: 80.24 stays "80.24".
             RawNumber::Float(f) => parse_decimal(&f.to_string()),
             RawNumber::Text(s) => parse_decimal(s.trim()),
@@ -33,6 +42,15 @@ impl RawNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_beyond_a_billion_are_refused() {
+        assert_eq!(parse_decimal("1000000000"), Some(Decimal::from(LARGEST)));
+        assert_eq!(parse_decimal("-1000000000.5"), None);
+        assert_eq!(parse_decimal("79228162514264337593543950335"), None);
+        assert_eq!(RawNumber::Int(i64::MIN).decimal(), None);
+        assert_eq!(RawNumber::Float(1e300).decimal(), None);
+    }
 
     fn read(toml: &str) -> Option<Decimal> {
         #[derive(Deserialize)]

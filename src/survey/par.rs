@@ -164,7 +164,10 @@ pub fn parse_tree(file: &str, text: &str) -> Result<ParTree, Vec<DefinitionError
         if d.is_none() {
             err(
                 s.span().start,
-                format!("{what} '{}' is not a decimal", s.get_ref()),
+                format!(
+                    "{what} '{}' is not a decimal within ±1,000,000,000",
+                    s.get_ref()
+                ),
             );
         }
         d

@@ -4,7 +4,6 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// One province's totals and ranks by year (unranked years absent).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -60,8 +59,9 @@ impl PapiTable {
                 if total.is_empty() && rank.is_empty() {
                     continue; // not ranked that year
                 }
-                let total = Decimal::from_str(total)
-                    .map_err(|_| format!("{name}: total_{year} '{total}' is not a number"))?;
+                let total = crate::survey::decimal::parse_decimal(total).ok_or_else(|| {
+                    format!("{name}: total_{year} '{total}' is not a number within ±1,000,000,000")
+                })?;
                 let rank = rank
                     .parse::<u32>()
                     .map_err(|_| format!("{name}: rank_{year} '{rank}' is not a whole number"))?;
@@ -140,6 +140,7 @@ impl PapiTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     const CSV: &str = "province,total_2022,rank_2022,total_2023,rank_2023\n\
         A,40.5,2,41.0,1\nB,42.0,1,,\nC,39.0,3,40.0,2\n";
