@@ -80,6 +80,10 @@ async fn an_answer_kept_offline_is_taken_days_later_once_and_refused_past_the_al
     forged["issued"] = Value::from(forged["issued"].as_i64().unwrap() + 3600);
     let refused = kiosk_later.post_encoded(kept_form(&page, &forged)).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
+    // So is one claiming an issue time no clock has.
+    forged["issued"] = Value::from(i64::MIN);
+    let refused = kiosk_later.post_encoded(kept_form(&page, &forged)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
 
     // Four days on, past the 72 hours allowed: refused, nothing stored.
     let too_late = later_service!(app, 4);

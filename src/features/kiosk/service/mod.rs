@@ -184,7 +184,9 @@ pub fn post(
     } else {
         state.settings.form_max_age_secs
     };
-    let fresh = signed && (-60..=max_age).contains(&(now - issued));
+    // `issued` is the tablet's word until the signature is checked: any i64.
+    let age = now.saturating_sub(issued);
+    let fresh = signed && (-60..=max_age).contains(&age);
     if get("version") != Some(survey.version.as_str()) {
         if kept {
             log::warn!(
@@ -199,7 +201,7 @@ pub fn post(
         log::warn!(
             "kiosk {}: an answer kept offline was refused: its form was issued {} s ago (allowed: {} s){}",
             counter.kiosk.id,
-            now - issued,
+            age,
             max_age,
             if signed { "" } else { ", and its signature does not match" }
         );
