@@ -124,3 +124,45 @@ async fn rows_another_server_numbered_inside_a_span_are_not_its_answers() {
     let (wrong, strays) = chiso::db::responses::rows_disagreeing(&mut conn).unwrap();
     assert_eq!((wrong, strays), (vec![], (to - from) as usize / 2));
 }
+
+/// One submission reaching two writers at once (two servers): the one that did not see the
+/// other's uncommitted row is refused by the unique submission id when that row commits, and
+/// answers with the first id; one response, one set of answer rows.
+#[test]
+fn one_submission_racing_through_two_writers_is_stored_once() {
+    use chiso::db::responses::{store_batch, store_one, Stored};
+    let app = spawn_app();
+    let mut s = submission("NK", Some(4));
+    s["date"] = serde_json::json!("2025-05-04");
+    let raw: chiso::survey::RawSubmission = serde_json::from_value(s).unwrap();
+    let pending = chiso::ingest::prepare(&app.state.intake(), &raw, &Default::default()).unwrap();
+    let (stored_tx, stored_rx) = std::sync::mpsc::channel();
+    let first = {
+        let (state, pending) = (app.state.clone(), pending.clone());
+        std::thread::spawn(move || {
+            let mut conn = state.pool.get().unwrap();
+            chiso::db::write_transaction(&mut conn, |c| {
+                let stored = store_batch(c, &state.layouts, std::slice::from_ref(&pending));
+                // Stored, not committed: the second writer starts now.
+                stored_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                stored
+            })
+            .unwrap()
+            .pop()
+            .unwrap()
+        })
+    };
+    stored_rx.recv().unwrap();
+    let mut conn = app.state.pool.get().unwrap();
+    let second = store_one(&mut conn, &app.state.layouts, &pending).unwrap();
+    drop(conn);
+    let first = first.join().unwrap();
+    let Stored::Created(id) = first else {
+        panic!("the first writer stores it: {first:?}")
+    };
+    assert_eq!(second, Stored::Existing(id));
+    assert_eq!(app.responses(), 1);
+    assert_answer_rows_agree(&app.state);
+    assert_counts_agree(&app);
+}

@@ -53,9 +53,9 @@ struct NewAnswer<'a> {
     value: Option<i16>,
 }
 
-/// Numbers and inserts a batch's answers, and says the span of each response's. PostgreSQL gets
-/// arrays instead of thousands of bound values: it parses and plans a statement with a VALUES
-/// row per answer for longer than it takes to insert them.
+/// Numbers and inserts a batch's answers, and says the span of each response's. PostgreSQL takes
+/// them by `COPY` (binary): a statement with a VALUES row per answer takes longer to parse and
+/// plan than to run, and arrays passed to `unnest` are materialised once more on the server.
 pub(super) fn insert_answers(
     conn: &mut AnyConnection,
     rows: &AnswerRows,
@@ -64,19 +64,19 @@ pub(super) fn insert_answers(
     if numbers.is_empty() {
         return Ok(rows.spans(&numbers));
     }
+    let all: Vec<NewAnswer> = (numbers.iter())
+        .zip(&rows.response_ids)
+        .zip(&rows.item_codes)
+        .zip(&rows.values)
+        .map(|(((seq, id), item), value)| NewAnswer {
+            seq: *seq,
+            response_id: id,
+            item_code: item,
+            value: *value,
+        })
+        .collect();
     match conn {
         AnyConnection::Sqlite(c) => {
-            let all: Vec<NewAnswer> = (numbers.iter())
-                .zip(&rows.response_ids)
-                .zip(&rows.item_codes)
-                .zip(&rows.values)
-                .map(|(((seq, id), item), value)| NewAnswer {
-                    seq: *seq,
-                    response_id: id,
-                    item_code: item,
-                    value: *value,
-                })
-                .collect();
             // Chunks stay under SQLite's limit on bound parameters.
             for chunk in all.chunks(4000) {
                 diesel::insert_into(answers::table)
@@ -85,16 +85,9 @@ pub(super) fn insert_answers(
             }
         }
         AnyConnection::Postgresql(c) => {
-            use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text};
-            diesel::sql_query(
-                "INSERT INTO answers (seq, response_id, item_code, value) \
-                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int2[])",
-            )
-            .bind::<Array<BigInt>, _>(&numbers)
-            .bind::<Array<Text>, _>(&rows.response_ids)
-            .bind::<Array<Text>, _>(&rows.item_codes)
-            .bind::<Array<Nullable<SmallInt>>, _>(&rows.values)
-            .execute(c)?;
+            diesel::copy_from(answers::table)
+                .from_insertable(&all)
+                .execute(c)?;
         }
     }
     Ok(rows.spans(&numbers))

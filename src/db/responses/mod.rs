@@ -256,8 +256,8 @@ fn write_batch(
     Ok(())
 }
 
-/// Inserts a batch's responses: in chunks of bound rows on SQLite, as one array per column
-/// on PostgreSQL.
+/// Inserts a batch's responses: in chunks of bound rows on SQLite, by `COPY` (binary) on
+/// PostgreSQL.
 fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
@@ -272,36 +272,9 @@ fn insert_responses(conn: &mut AnyConnection, rows: &[NewResponse]) -> QueryResu
             }
         }
         AnyConnection::Postgresql(c) => {
-            use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
-            fn column<'r, T>(rows: &'r [NewResponse], f: impl Fn(&'r NewResponse) -> T) -> Vec<T> {
-                rows.iter().map(f).collect()
-            }
-            diesel::sql_query(
-                "INSERT INTO responses (id, survey_id, survey_version, unit_code, channel, period, day, \
-                 respondent_group, background, comments, status, keyed_by, submission_id, created_at, \
-                 answer_list, answers_from, answers_to) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                 $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-                 $13::text[], $14::text[], $15::text[], $16::int8[], $17::int8[])",
-            )
-            .bind::<Array<Text>, _>(column(rows, |r| r.id.as_str()))
-            .bind::<Array<Text>, _>(column(rows, |r| r.survey_id))
-            .bind::<Array<Text>, _>(column(rows, |r| r.survey_version))
-            .bind::<Array<Text>, _>(column(rows, |r| r.unit_code))
-            .bind::<Array<Text>, _>(column(rows, |r| r.channel))
-            .bind::<Array<Integer>, _>(column(rows, |r| r.period))
-            .bind::<Array<Text>, _>(column(rows, |r| r.day))
-            .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.respondent_group))
-            .bind::<Array<Text>, _>(column(rows, |r| r.background.as_str()))
-            .bind::<Array<Text>, _>(column(rows, |r| r.comments.as_str()))
-            .bind::<Array<Text>, _>(column(rows, |r| r.status))
-            .bind::<Array<Nullable<Text>>, _>(column(rows, |r| r.keyed_by))
-            .bind::<Array<Text>, _>(column(rows, |r| r.submission_id))
-            .bind::<Array<Text>, _>(column(rows, |r| r.created_at))
-            .bind::<Array<Text>, _>(column(rows, |r| r.answer_list.as_str()))
-            .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.answers_from))
-            .bind::<Array<Nullable<BigInt>>, _>(column(rows, |r| r.answers_to))
-            .execute(c)?;
+            diesel::copy_from(responses::table)
+                .from_insertable(rows)
+                .execute(c)?;
         }
     }
     Ok(())
