@@ -53,16 +53,32 @@ struct NewAnswer<'a> {
     value: Option<i16>,
 }
 
-/// Numbers and inserts a batch's answers, and says the span of each response's. PostgreSQL takes
-/// them by `COPY` (binary): a statement with a VALUES row per answer takes longer to parse and
-/// plan than to run, and arrays passed to `unnest` are materialised once more on the server.
+/// A batch's answer numbers, one per row in row order, and the span each response's took.
+pub(super) struct Numbered {
+    pub numbers: Vec<i64>,
+    pub spans: Vec<AnswerSpan>,
+}
+
+/// Numbers a batch's answers before anything is written, so that each response row can name
+/// its span: the writer then inserts responses before answers, the order in which `recount
+/// --fix` locks the tables on PostgreSQL (taking a number locks no table).
+pub(super) fn number_answers(conn: &mut AnyConnection, rows: &AnswerRows) -> QueryResult<Numbered> {
+    let numbers = answer_numbers(conn, rows.values.len())?;
+    let spans = rows.spans(&numbers);
+    Ok(Numbered { numbers, spans })
+}
+
+/// Inserts a batch's answers under the `numbers` [`number_answers`] gave them. PostgreSQL
+/// takes them by `COPY` (binary): a statement with a VALUES row per answer takes longer to
+/// parse and plan than to run, and arrays passed to `unnest` are materialised once more on the
+/// server.
 pub(super) fn insert_answers(
     conn: &mut AnyConnection,
     rows: &AnswerRows,
-) -> QueryResult<Vec<AnswerSpan>> {
-    let numbers = answer_numbers(conn, rows.values.len())?;
+    numbers: &[i64],
+) -> QueryResult<()> {
     if numbers.is_empty() {
-        return Ok(rows.spans(&numbers));
+        return Ok(());
     }
     let all: Vec<NewAnswer> = (numbers.iter())
         .zip(&rows.response_ids)
@@ -90,7 +106,7 @@ pub(super) fn insert_answers(
                 .execute(c)?;
         }
     }
-    Ok(rows.spans(&numbers))
+    Ok(())
 }
 
 /// `n` numbers for new answer rows, ascending, each above every stored one. On SQLite the

@@ -12,7 +12,7 @@ mod spans;
 mod stored;
 
 pub use answer_rows::AnswerSpan;
-use answer_rows::{insert_answers, AnswerRows};
+use answer_rows::{insert_answers, number_answers, AnswerRows};
 pub use spans::{answers_of, rows_disagreeing, AnswerValues};
 
 pub use prepared::{prepare, store_prepared, Prepared};
@@ -233,22 +233,25 @@ impl Pending {
     }
 }
 
-/// Inside a write transaction: a batch's answers, its response rows (each naming the range of
-/// its answers), then its summed counts.
+/// Inside a write transaction: a batch's response rows (each naming the span of its answers),
+/// its answers, then its summed counts: the order in which `recount --fix` locks the tables.
 fn write_batch(
     conn: &mut AnyConnection,
     layouts: &Layouts,
     (heads, rows, deltas): (&mut [NewResponse], &AnswerRows, &Deltas),
     cache: Option<&counts::RowCache>,
 ) -> Result<(), DbError> {
-    let inserting = span(Phase::InsertAnswers);
-    let spans = insert_answers(conn, rows)?;
-    drop(inserting);
-    for (head, (from, to)) in heads.iter_mut().zip(spans) {
+    let numbering = span(Phase::InsertAnswers);
+    let numbered = number_answers(conn, rows)?;
+    drop(numbering);
+    for (head, &(from, to)) in heads.iter_mut().zip(&numbered.spans) {
         (head.answers_from, head.answers_to) = (from, to);
     }
     let inserting = span(Phase::InsertResponses);
     insert_responses(conn, heads)?;
+    drop(inserting);
+    let inserting = span(Phase::InsertAnswers);
+    insert_answers(conn, rows, &numbered.numbers)?;
     drop(inserting);
     if !deltas.is_empty() {
         counts::add_keeping(conn, layouts, deltas, cache)?;

@@ -3,7 +3,8 @@
 
 use super::spans::answers_of;
 use super::{
-    answers, insert_answers, responses, AnswerRows, AnswerSpan, Pending, RECEIVED, SEALED,
+    answers, insert_answers, number_answers, responses, AnswerRows, AnswerSpan, Pending, RECEIVED,
+    SEALED,
 };
 use crate::counts::{Deltas, Layouts, SliceKey};
 use crate::db::{counts, write_transaction, AnyConnection, DbError};
@@ -34,17 +35,11 @@ pub fn replace(
             responses::answers_to,
         ))
         .first(conn)?;
-    if let (Some(from), Some(to)) = (from, to) {
-        diesel::delete(
-            answers::table
-                .filter(answers::seq.between(from, to))
-                .filter(answers::response_id.eq(response_id)),
-        )
-        .execute(conn)?;
-    }
     let mut rows = AnswerRows::default();
     rows.push(response_id, new);
-    let span = insert_answers(conn, &rows)?.pop().unwrap_or_default();
+    let numbered = number_answers(conn, &rows)?;
+    let span = numbered.spans.first().copied().unwrap_or_default();
+    // Responses, then answers: the order in which `recount --fix` locks them.
     diesel::update(responses::table.find(response_id))
         .set((
             responses::unit_code.eq(&new.unit),
@@ -59,6 +54,15 @@ pub fn replace(
             responses::answers_to.eq(span.1),
         ))
         .execute(conn)?;
+    if let (Some(from), Some(to)) = (from, to) {
+        diesel::delete(
+            answers::table
+                .filter(answers::seq.between(from, to))
+                .filter(answers::response_id.eq(response_id)),
+        )
+        .execute(conn)?;
+    }
+    insert_answers(conn, &rows, &numbered.numbers)?;
     let mut deltas = Deltas::default();
     deltas.remove(layout, old.slice(&version), &old.contribution);
     deltas.add(layout, new.slice(&version), &new.contribution);
